@@ -1,0 +1,97 @@
+"""seotasks: one provider-neutral view of the asynchronous tasks SEO data vendors run.
+
+    import seotasks
+    client = seotasks.connect("serpstat")          # token from SEOTASKS_SERPSTAT_TOKEN
+    for task in client.tasks(status="completed"):
+        print(task.key, task.completed_at)
+
+The names below are the public API; everything else is internal.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .errors import (
+    AuthError,
+    ConfigError,
+    CursorError,
+    ProviderError,
+    RateLimited,
+    ResponseFormatError,
+    SeotasksError,
+    TransientError,
+    UnknownProvider,
+    UnsupportedQuery,
+)
+from .hookspecs import hookimpl
+from .model import Page, Task, TaskQuery, TaskStatus
+
+if TYPE_CHECKING:
+    from .client import Client
+    from .connection import connect
+    from .paging import merged
+    from .plugins import failures, get_provider, providers, register_plugin
+    from .provider import Batch, Capabilities, Option, Provider, Sandbox
+
+__all__ = [
+    "AuthError",
+    "Batch",
+    "Capabilities",
+    "Client",
+    "ConfigError",
+    "CursorError",
+    "Option",
+    "Page",
+    "Provider",
+    "ProviderError",
+    "RateLimited",
+    "ResponseFormatError",
+    "Sandbox",
+    "SeotasksError",
+    "Task",
+    "TaskQuery",
+    "TaskStatus",
+    "TransientError",
+    "UnknownProvider",
+    "UnsupportedQuery",
+    "connect",
+    "failures",
+    "get_provider",
+    "hookimpl",
+    "merged",
+    "providers",
+    "register_plugin",
+]
+
+# Heavier names load on first use, so `import seotasks` (and `seotasks --help`) stays
+# fast and does not import urllib3 or any plugin until it is needed.
+_LAZY = {
+    "Client": "client",
+    "connect": "connection",
+    "merged": "paging",
+    "failures": "plugins",
+    "get_provider": "plugins",
+    "providers": "plugins",
+    "register_plugin": "plugins",
+    "Batch": "provider",
+    "Capabilities": "provider",
+    "Option": "provider",
+    "Provider": "provider",
+    "Sandbox": "provider",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'seotasks' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,320 @@
+"""`Client`: one connected provider, and the paging loop every provider shares.
+
+Why the loop lives here and not in each plugin: de-duplication at page boundaries,
+client-side filtering, loop detection, cursor checks and "which cursor resumes after
+this error" are the same for every vendor, and getting them right once is the point
+of the library.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, date, datetime
+from typing import Any
+
+from . import cursor as cursor_codec
+from .errors import ConfigError, CursorError, ResponseFormatError, SeotasksError
+from .model import Page, Task, TaskQuery, TaskStatus
+from .provider import Capabilities, JSONValue, Position, Provider
+
+__all__ = ["Client", "build_query", "parse_when"]
+
+
+class _Unset:
+    def __repr__(self) -> str:
+        return "<unset>"
+
+
+UNSET: Any = _Unset()
+
+
+def parse_when(value: datetime | date | str | None, name: str = "time") -> datetime | None:
+    """A timezone-aware UTC datetime from a datetime, a date, or an ISO 8601 string.
+
+    Naive values are UTC; a bare date means its midnight UTC.
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise ConfigError(
+                f"{name}: {value!r} is not ISO 8601 (try 2026-11-20 or 2026-11-20T10:00:00+00:00)"
+            ) from None
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
+    raise ConfigError(
+        f"{name}: expected a datetime, a date or a string, got {type(value).__name__}"
+    )
+
+
+def _status(value: TaskStatus | str | None) -> TaskStatus | None:
+    if value is None or isinstance(value, TaskStatus):
+        return value
+    text = str(value).strip().lower()
+    if text in {"any", "all", ""}:
+        return None
+    try:
+        return TaskStatus(text)
+    except ValueError:
+        known = ", ".join(s.value for s in TaskStatus)
+        raise ConfigError(f"status must be one of {known} or any; got {value!r}") from None
+
+
+def build_query(
+    status: TaskStatus | str | None = TaskStatus.COMPLETED,
+    since: datetime | date | str | None = None,
+    until: datetime | date | str | None = None,
+) -> TaskQuery:
+    """A `TaskQuery` from the loose values callers pass (strings, dates, naive times)."""
+    try:
+        return TaskQuery(
+            status=_status(status),
+            since=parse_when(since, "since"),
+            until=parse_when(until, "until"),
+        )
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def _position_digest(position: Position) -> str:
+    raw = json.dumps(position, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
+
+
+class Client:
+    """A connected provider. Create one with `seotasks.connect`.
+
+    Thread-safe for listing: several threads may iterate through one client; they share
+    its connection pool and its pacer, so together they stay under the vendor's limits.
+    """
+
+    def __init__(self, provider: Provider) -> None:
+        self._provider = provider
+        self.transport = provider.transport
+        self._listing: dict[str, JSONValue] = {
+            opt.name: _jsonable(provider.settings.get(opt.name))
+            for opt in provider.options
+            if opt.listing and not opt.secret
+        }
+        #: Called with each `Page` as ``tasks()`` / ``pages()`` move on (progress, resume files).
+        self.on_page: Callable[[Page], None] | None = None
+
+    # -- description ---------------------------------------------------------------------
+
+    @property
+    def name(self) -> str:
+        return self._provider.name
+
+    @property
+    def provider(self) -> Provider:
+        return self._provider
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return self._provider.capabilities()
+
+    @property
+    def listing_options(self) -> Mapping[str, JSONValue]:
+        """The options recorded in this client's cursors."""
+        return dict(self._listing)
+
+    def __repr__(self) -> str:
+        return f"<seotasks.Client {self.name} {self._provider.settings!r}>"
+
+    def close(self) -> None:
+        self._provider.close()
+        self.transport.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- cursors -------------------------------------------------------------------------
+
+    def _cursor(self, query: TaskQuery, position: Position) -> str:
+        return cursor_codec.encode(
+            provider=self.name, listing=self._listing, query=query, position=position
+        )
+
+    def _open(
+        self,
+        cursor: str | None,
+        status: Any,
+        since: Any,
+        until: Any,
+    ) -> tuple[TaskQuery, Position]:
+        if cursor is None:
+            query = build_query(
+                TaskStatus.COMPLETED if status is UNSET else status,
+                None if since is UNSET else since,
+                None if until is UNSET else until,
+            )
+            return query, self._provider.start(query)
+        state = cursor_codec.decode(cursor)
+        if state.provider != self.name:
+            raise CursorError(
+                f"this cursor belongs to provider {state.provider!r}, not {self.name!r}"
+            )
+        if dict(state.listing) != self._listing:
+            raise CursorError(
+                f"this cursor was made with options {dict(state.listing)}, "
+                f"but this client uses {self._listing}"
+            )
+        given = {
+            "status": None if status is UNSET else _status(status),
+            "since": None if since is UNSET else parse_when(since, "since"),
+            "until": None if until is UNSET else parse_when(until, "until"),
+        }
+        for field, value in given.items():
+            explicit = {"status": status, "since": since, "until": until}[field] is not UNSET
+            if explicit and getattr(state.query, field) != value:
+                raise CursorError(
+                    f"this cursor is for {field}={getattr(state.query, field)}, "
+                    f"not {field}={value}; drop the argument or start a new listing"
+                )
+        return state.query, self._provider.check_position(state.position)
+
+    # -- listing ------------------------------------------------------------------------
+
+    def _fetch(self, query: TaskQuery, position: Position) -> Page:
+        batch = self._provider.fetch(query, position)
+        seen: set[str] = set()
+        kept: list[Task] = []
+        for task in batch.tasks:
+            if task.provider != self.name:
+                raise ResponseFormatError(
+                    f"provider {self.name!r} returned a task of provider {task.provider!r}"
+                )
+            if task.key in seen or not query.matches(task):
+                continue
+            seen.add(task.key)
+            kept.append(task)
+        if batch.next is not None and _position_digest(batch.next) == _position_digest(position):
+            raise ResponseFormatError(
+                f"{self.name}: paging did not advance (position {position} repeated)"
+            )
+        next_cursor = None if batch.next is None else self._cursor(query, batch.next)
+        return Page(
+            tasks=tuple(kept), next_cursor=next_cursor, capped=batch.capped, notes=batch.notes
+        )
+
+    def page(
+        self,
+        cursor: str | None = None,
+        *,
+        status: TaskStatus | str | None = UNSET,
+        since: datetime | date | str | None = UNSET,
+        until: datetime | date | str | None = UNSET,
+    ) -> Page:
+        """One page: the first of a new listing, or the one ``cursor`` points at.
+
+        With a cursor, the query comes from the cursor; arguments given as well must
+        agree with it, else `CursorError`. A page may be empty while ``next_cursor`` is
+        set (every task on it was filtered out): keep going until ``next_cursor`` is None.
+        """
+        query, position = self._open(cursor, status, since, until)
+        try:
+            return self._fetch(query, position)
+        except SeotasksError as exc:
+            exc.resume_cursor = cursor or self._cursor(query, position)
+            raise
+
+    def pages(
+        self,
+        cursor: str | None = None,
+        *,
+        status: TaskStatus | str | None = UNSET,
+        since: datetime | date | str | None = UNSET,
+        until: datetime | date | str | None = UNSET,
+    ) -> Iterator[Page]:
+        """Every page from the start (or from ``cursor``) to the end.
+
+        A task that appears again on the next page (the vendor's pages shifted) is
+        dropped; a position that comes round again is a `ResponseFormatError`, not an
+        endless loop. An error carries ``resume_cursor``: the listing resumes from it
+        without losing or repeating a page.
+        """
+        query, position = self._open(cursor, status, since, until)
+        visited: set[str] = {_position_digest(position)}
+        previous: set[str] = set()
+        current_cursor = cursor
+        while True:
+            try:
+                page = self._fetch(query, position)
+            except SeotasksError as exc:
+                exc.resume_cursor = current_cursor or self._cursor(query, position)
+                raise
+            if previous:
+                fresh = tuple(t for t in page.tasks if t.key not in previous)
+                if len(fresh) != len(page.tasks):
+                    page = Page(
+                        tasks=fresh,
+                        next_cursor=page.next_cursor,
+                        capped=page.capped,
+                        notes=page.notes,
+                    )
+            previous = {t.key for t in page.tasks}
+            if self.on_page is not None:
+                self.on_page(page)
+            yield page
+            if page.next_cursor is None:
+                return
+            state = cursor_codec.decode(page.next_cursor)
+            digest = _position_digest(state.position)
+            if digest in visited:
+                raise ResponseFormatError(
+                    f"{self.name}: paging came back to an earlier position "
+                    f"{state.position}; stopping instead of looping"
+                )
+            visited.add(digest)
+            position = state.position
+            current_cursor = page.next_cursor
+
+    def tasks(
+        self,
+        cursor: str | None = None,
+        *,
+        status: TaskStatus | str | None = UNSET,
+        since: datetime | date | str | None = UNSET,
+        until: datetime | date | str | None = UNSET,
+        limit: int | None = None,
+    ) -> Iterator[Task]:
+        """Every matching task, each once, fetching pages as the caller consumes them.
+
+        ``status`` defaults to ``completed``; pass ``"any"`` (or ``None``) for all.
+        """
+        if limit is not None and limit < 0:
+            raise ConfigError("limit must be >= 0")
+        if limit == 0:
+            return
+        count = 0
+        for page in self.pages(cursor, status=status, since=since, until=until):
+            for task in page.tasks:
+                yield task
+                count += 1
+                if limit is not None and count >= limit:
+                    return
+
+    def collect(self, task: Task) -> Mapping[str, Any]:
+        """Fetch a finished task's result as the vendor's JSON (providers that can)."""
+        if task.provider != self.name:
+            raise ConfigError(f"task {task.key} does not belong to provider {self.name!r}")
+        return self._provider.collect(task)
+
+
+def _jsonable(value: Any) -> JSONValue:
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return str(value)

@@ -1,0 +1,83 @@
+"""Time sources the library waits on.
+
+Everything that sleeps (pacing, retry backoff) goes through a `Clock`, so tests
+and emulators can run hours of vendor rate limits in milliseconds.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Protocol
+
+__all__ = ["Clock", "FakeClock", "ScaledClock", "SystemClock"]
+
+
+class Clock(Protocol):
+    """What the transport and the pacer need from time."""
+
+    def monotonic(self) -> float:
+        """Seconds on a monotonic scale."""
+        ...
+
+    def sleep(self, seconds: float) -> None:
+        """Wait ``seconds`` on this clock's scale."""
+        ...
+
+
+class SystemClock:
+    """Real time."""
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            time.sleep(seconds)
+
+
+class ScaledClock:
+    """Real time running ``factor`` times faster: one real second is ``factor`` clock seconds.
+
+    Shared by a client and an emulator, it lets a benchmark run a 20-calls-a-minute
+    limit for real, in a fraction of the time.
+    """
+
+    def __init__(self, factor: float) -> None:
+        if factor <= 0:
+            raise ValueError("factor must be positive")
+        self.factor = factor
+        self._origin = time.monotonic()
+
+    def monotonic(self) -> float:
+        return (time.monotonic() - self._origin) * self.factor
+
+    def sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            time.sleep(seconds / self.factor)
+
+
+class FakeClock:
+    """A clock that only moves when slept on (or advanced); sleeps return at once.
+
+    ``slept`` records every sleep, so a test can assert that a ``Retry-After`` was honoured.
+    """
+
+    def __init__(self, start: float = 0.0) -> None:
+        self._now = start
+        self._lock = threading.Lock()
+        self.slept: list[float] = []
+
+    def monotonic(self) -> float:
+        with self._lock:
+            return self._now
+
+    def sleep(self, seconds: float) -> None:
+        with self._lock:
+            self.slept.append(seconds)
+            if seconds > 0:
+                self._now += seconds
+
+    def advance(self, seconds: float) -> None:
+        with self._lock:
+            self._now += seconds

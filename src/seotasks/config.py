@@ -1,0 +1,164 @@
+"""Settings for a provider: explicit values, then env vars, then a TOML profile, then defaults.
+
+Env vars are ``SEOTASKS_<PROVIDER>_<OPTION>`` (``SEOTASKS_SERPSTAT_TOKEN``). Profiles
+live in a TOML file (``SEOTASKS_CONFIG``, else ``~/.config/seotasks/config.toml``)::
+
+    [profiles.work.dataforseo]
+    login = "me@example.com"
+    password = "..."
+
+    [profiles.work.serpstat]
+    token = "..."
+    timezone = "Europe/Kyiv"
+
+Lenient with vendors, strict with ourselves: an unknown option, a value of the wrong
+type or a missing required credential is a `ConfigError` naming the variable to set.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+from .provider import Option, Provider, Settings
+
+__all__ = ["config_path", "env_name", "load_profile", "parse_option_value", "resolve_settings"]
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def env_name(provider: str, option: str) -> str:
+    """``SEOTASKS_<PROVIDER>_<OPTION>``, upper case, dashes as underscores."""
+    return f"SEOTASKS_{provider}_{option}".upper().replace("-", "_")
+
+
+def config_path(env: Mapping[str, str] | None = None) -> Path:
+    env = os.environ if env is None else env
+    if env.get("SEOTASKS_CONFIG"):
+        return Path(env["SEOTASKS_CONFIG"]).expanduser()
+    base = env.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "seotasks" / "config.toml"
+
+
+def load_profile(name: str, provider: str, env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The ``[profiles.<name>.<provider>]`` table, or `ConfigError` saying what is missing."""
+    path = config_path(env)
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"profile {name!r} requested but {path} does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+    profiles = data.get("profiles")
+    if not isinstance(profiles, dict) or name not in profiles:
+        raise ConfigError(f"no [profiles.{name}] in {path}")
+    section = profiles[name]
+    if not isinstance(section, dict):
+        raise ConfigError(f"[profiles.{name}] in {path} must be a table")
+    table = section.get(provider, {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"[profiles.{name}.{provider}] in {path} must be a table")
+    return dict(table)
+
+
+def parse_option_value(option: Option, value: Any, source: str) -> Any:
+    """Read ``value`` (a string from env/CLI, or a typed TOML/Python value) as ``option.kind``."""
+    kind = option.kind
+    try:
+        if kind == "str":
+            if not isinstance(value, str):
+                raise TypeError
+            result: Any = value
+        elif kind == "int":
+            if isinstance(value, bool):
+                raise TypeError
+            result = int(value)
+        elif kind == "float":
+            if isinstance(value, bool):
+                raise TypeError
+            result = float(value)
+            if result != result:
+                raise ValueError
+        elif kind == "bool":
+            if isinstance(value, bool):
+                result = value
+            elif isinstance(value, str) and value.lower() in _TRUE | _FALSE:
+                result = value.lower() in _TRUE
+            else:
+                raise ValueError
+        else:  # list
+            if isinstance(value, str):
+                result = [part.strip() for part in value.split(",") if part.strip()]
+            elif isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+                result = list(value)
+            else:
+                raise TypeError
+    except (TypeError, ValueError):
+        shown = "***" if option.secret else repr(value)
+        raise ConfigError(f"{source}: expected {kind} for {option.name!r}, got {shown}") from None
+    if option.choices is not None:
+        bad = [
+            v for v in (result if isinstance(result, list) else [result]) if v not in option.choices
+        ]
+        if bad:
+            raise ConfigError(
+                f"{source}: {option.name!r} must be one of {', '.join(option.choices)}; got "
+                f"{', '.join(map(str, bad))}"
+            )
+    return result
+
+
+def resolve_settings(
+    cls: type[Provider],
+    explicit: Mapping[str, Any] | None = None,
+    *,
+    profile: str | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Settings:
+    """Validated settings for ``cls``: explicit > env var > profile > default."""
+    env = os.environ if env is None else env
+    explicit = dict(explicit or {})
+    by_name = {opt.name: opt for opt in cls.options}
+    unknown = sorted(set(explicit) - set(by_name))
+    if unknown:
+        raise ConfigError(
+            f"{cls.name}: unknown option(s) {', '.join(unknown)}; "
+            f"known: {', '.join(sorted(by_name)) or 'none'}"
+        )
+    profile_values: dict[str, Any] = {}
+    if profile is None:
+        profile = env.get("SEOTASKS_PROFILE") or None
+    if profile:
+        profile_values = load_profile(profile, cls.name, env)
+        stray = sorted(set(profile_values) - set(by_name))
+        if stray:
+            raise ConfigError(
+                f"[profiles.{profile}.{cls.name}]: unknown option(s) {', '.join(stray)}"
+            )
+    values: dict[str, Any] = {}
+    for opt in cls.options:
+        var = env_name(cls.name, opt.name)
+        if opt.name in explicit and explicit[opt.name] is not None:
+            values[opt.name] = parse_option_value(opt, explicit[opt.name], f"option {opt.name}")
+        elif env.get(var, "") != "":
+            values[opt.name] = parse_option_value(opt, env[var], var)
+        elif opt.name in profile_values:
+            values[opt.name] = parse_option_value(
+                opt, profile_values[opt.name], f"profile {profile}"
+            )
+        elif opt.required:
+            raise ConfigError(
+                f"{cls.name}: missing {opt.name!r}; set {var}"
+                + ", pass it to connect(), or add it to a profile"
+            )
+        else:
+            values[opt.name] = opt.default
+    secret_names = frozenset(o.name for o in cls.options if o.secret)
+    checked = cls.configure(values)
+    return Settings(checked, secret_names)

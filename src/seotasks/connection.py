@@ -1,0 +1,56 @@
+"""`connect`: from a provider name and options to a ready `Client`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .client import Client
+from .clock import Clock
+from .config import resolve_settings
+from .plugins import get_provider
+from .redact import Redactor
+from .transport import RetryPolicy, Timeouts, Transport
+
+__all__ = ["connect"]
+
+
+def connect(
+    name: str,
+    *,
+    profile: str | None = None,
+    clock: Clock | None = None,
+    retry: RetryPolicy | None = None,
+    timeouts: Timeouts | None = None,
+    env: dict[str, str] | None = None,
+    **options: Any,
+) -> Client:
+    """A `Client` for the provider registered as ``name``.
+
+    Options come from keyword arguments, then ``SEOTASKS_<NAME>_<OPTION>`` env vars,
+    then the TOML ``profile``, then the provider's defaults; a missing credential is a
+    `ConfigError` naming the env var to set. ``clock``, ``retry`` and ``timeouts`` tune
+    the transport (tests pass a `FakeClock` to run rate limits instantly).
+    """
+    cls = get_provider(name)
+    settings = resolve_settings(cls, options, profile=profile, env=env)
+    redactor = Redactor()
+    transport = Transport(
+        redactor=redactor,
+        clock=clock,
+        retry=retry,
+        timeouts=timeouts,
+        user_agent=f"seotasks/{_version()} ({cls.name})",
+    )
+    provider = cls(settings, transport)
+    provider.register_secrets(redactor)
+    transport.set_rate_limits(provider.rate_limits_for())
+    return Client(provider)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("seotasks")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "0"

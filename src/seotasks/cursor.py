@@ -1,0 +1,139 @@
+"""Opaque, versioned, URL-safe cursors that a caller stores and hands back.
+
+A cursor records the provider, the listing options that shape the result (e.g.
+``source=history``), the query and the provider's position. Layout::
+
+    st1.<base64url(JSON)>.<base64url(checksum)>
+
+The checksum is a BLAKE2b digest of the payload under a fixed, public key: it is not
+a signature (a cursor carries no secret and proves nothing about who made it), it makes
+an edited or truncated cursor fail loudly instead of being misread. What a cursor may
+*do* is limited by validation instead: the provider checks the position
+(`Provider.check_position`), and base URLs and credentials are never in it, so a cursor
+cannot redirect a request.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import attrs
+
+from .errors import CursorError
+from .model import TaskQuery, TaskStatus
+from .provider import JSONValue, Position
+
+__all__ = ["CursorState", "decode", "encode"]
+
+VERSION = "st1"
+_KEY = b"seotasks-cursor-v1"
+_MAX_LEN = 16_384
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class CursorState:
+    provider: str
+    listing: Mapping[str, JSONValue]
+    query: TaskQuery
+    position: Position
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _digest(payload: bytes) -> bytes:
+    return hashlib.blake2b(payload, digest_size=12, key=_KEY).digest()
+
+
+def _time(value: datetime | None) -> str | None:
+    return None if value is None else value.astimezone(UTC).isoformat()
+
+
+def query_to_json(query: TaskQuery) -> dict[str, Any]:
+    return {
+        "status": None if query.status is None else query.status.value,
+        "since": _time(query.since),
+        "until": _time(query.until),
+    }
+
+
+def query_from_json(data: object) -> TaskQuery:
+    if not isinstance(data, dict) or set(data) != {"status", "since", "until"}:
+        raise CursorError("cursor query is malformed")
+    try:
+        status = None if data["status"] is None else TaskStatus(data["status"])
+        since = None if data["since"] is None else datetime.fromisoformat(data["since"])
+        until = None if data["until"] is None else datetime.fromisoformat(data["until"])
+        return TaskQuery(status=status, since=since, until=until)
+    except (TypeError, ValueError) as exc:
+        raise CursorError(f"cursor query is malformed: {exc}") from None
+
+
+def encode(
+    *,
+    provider: str,
+    listing: Mapping[str, JSONValue],
+    query: TaskQuery,
+    position: Position,
+) -> str:
+    """A cursor string for this listing position."""
+    body = {
+        "p": provider,
+        "l": dict(listing),
+        "q": query_to_json(query),
+        "pos": position,
+    }
+    payload = json.dumps(body, separators=(",", ":"), sort_keys=True).encode()
+    return f"{VERSION}.{_b64(payload)}.{_b64(_digest(payload))}"
+
+
+def decode(token: str) -> CursorState:
+    """Parse and verify ``token``; `CursorError` says what is wrong with it."""
+    if not isinstance(token, str) or not token:
+        raise CursorError("a cursor must be a non-empty string")
+    if len(token) > _MAX_LEN:
+        raise CursorError("cursor is too long to be one of ours")
+    parts = token.strip().split(".")
+    if len(parts) != 3:
+        raise CursorError("not a seotasks cursor (expected st1.<payload>.<checksum>)")
+    version, payload_b64, digest_b64 = parts
+    if version != VERSION:
+        if version.startswith("st") and version[2:].isdigit():
+            raise CursorError(
+                f"cursor format {version} is not supported by this version of seotasks "
+                f"(it reads {VERSION}); upgrade seotasks or start the listing again"
+            )
+        raise CursorError("not a seotasks cursor (unknown prefix)")
+    try:
+        payload = _unb64(payload_b64)
+        digest = _unb64(digest_b64)
+    except (binascii.Error, ValueError):
+        raise CursorError("cursor is not valid base64url; was it truncated?") from None
+    if not hmac.compare_digest(digest, _digest(payload)):
+        raise CursorError("cursor checksum does not match: it was edited or truncated")
+    try:
+        body = json.loads(payload)
+    except (ValueError, UnicodeDecodeError):
+        raise CursorError("cursor payload is not JSON") from None
+    if not isinstance(body, dict) or set(body) != {"p", "l", "q", "pos"}:
+        raise CursorError("cursor payload has the wrong shape")
+    provider, listing, position = body["p"], body["l"], body["pos"]
+    if not isinstance(provider, str) or not isinstance(listing, dict):
+        raise CursorError("cursor payload has the wrong shape")
+    if not isinstance(position, dict):
+        raise CursorError("cursor position is not an object")
+    return CursorState(
+        provider=provider, listing=listing, query=query_from_json(body["q"]), position=position
+    )

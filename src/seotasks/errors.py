@@ -1,0 +1,125 @@
+"""The exception hierarchy.
+
+Errors are split by what the caller should do next: fix the configuration
+(`ConfigError`, `UnknownProvider`, `AuthError`), retry later (`RateLimited`,
+`TransientError`), or give up on this request (`ProviderError`,
+`ResponseFormatError`, `CursorError`, `UnsupportedQuery`).
+
+Every message is built from already-redacted text: no class here ever sees a
+credential, so ``str(error)`` and ``repr(error)`` are safe to log.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AuthError",
+    "ConfigError",
+    "CursorError",
+    "ProviderError",
+    "RateLimited",
+    "ResponseFormatError",
+    "SeotasksError",
+    "TransientError",
+    "UnknownProvider",
+    "UnsupportedQuery",
+]
+
+
+class SeotasksError(Exception):
+    """Base class of every error seotasks raises on purpose.
+
+    ``resume_cursor`` is set by the paging layer when the error interrupted a
+    listing: hand it to ``client.page(cursor=...)`` or ``client.tasks(cursor=...)``
+    to continue from the last page that was fully delivered.
+    """
+
+    resume_cursor: str | None = None
+
+
+class ConfigError(SeotasksError):
+    """Missing or invalid configuration: an option, a credential, a profile."""
+
+
+class UnknownProvider(ConfigError):
+    """No installed plugin registers a provider of that name."""
+
+    def __init__(self, name: str, installed: list[str]) -> None:
+        self.name = name
+        self.installed = sorted(installed)
+        known = ", ".join(self.installed) or "none"
+        super().__init__(
+            f"no provider named {name!r} is installed (installed: {known}); "
+            f"try `pip install seotasks-{name}`"
+        )
+
+
+class AuthError(SeotasksError):
+    """The vendor refused the credentials (wrong, missing, or blocked)."""
+
+
+class ProviderError(SeotasksError):
+    """The vendor answered with an error that retrying will not fix.
+
+    ``code`` is the vendor's own code (e.g. DataForSEO ``40501``, Serpstat ``32017``),
+    ``message`` the vendor's text after redaction.
+    """
+
+    def __init__(self, code: int | str | None, message: str, *, provider: str = "") -> None:
+        self.code = code
+        self.message = message
+        self.provider = provider
+        prefix = f"{provider}: " if provider else ""
+        super().__init__(f"{prefix}vendor error {code}: {message}")
+
+
+class RetryableError(SeotasksError):
+    """Common base of the errors the transport retries before giving up."""
+
+    retry_after: float | None = None
+
+
+class RateLimited(RetryableError):
+    """The vendor's rate limit was hit and retries ran out.
+
+    ``retry_after`` is the vendor's hint in seconds, or ``None`` when it gave none.
+    """
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        self.retry_after = retry_after if retry_after is not None and retry_after > 0 else None
+        super().__init__(message)
+
+
+class TransientError(RetryableError):
+    """A failure that may pass (5xx, reset, timeout), still there after the retries."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        self.retry_after = retry_after if retry_after is not None and retry_after > 0 else None
+        super().__init__(message)
+
+
+class ResponseFormatError(SeotasksError):
+    """The body is not what the vendor documents.
+
+    The message names the field (a path such as ``tasks[0].result[3].date_posted``),
+    the offending value or a short redacted snippet, and the item id when known.
+    """
+
+    def __init__(
+        self, message: str, *, field: str | None = None, item_id: str | None = None
+    ) -> None:
+        self.field = field
+        self.item_id = item_id
+        parts = [message]
+        if field:
+            parts.append(f"field {field}")
+        if item_id:
+            parts.append(f"item {item_id}")
+        super().__init__(" | ".join(parts))
+
+
+class CursorError(SeotasksError):
+    """A cursor that is corrupt, edited, from a newer format, or for another listing."""
+
+
+class UnsupportedQuery(SeotasksError):
+    """The provider cannot answer this query; the message says why."""

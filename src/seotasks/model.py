@@ -1,0 +1,152 @@
+"""The normalized, provider-neutral data model.
+
+Every vendor's task turns into one `Task`; every listing call returns a `Page`.
+The classes are frozen and slotted: tasks are values that can be hashed, shared
+between threads and compared across providers during a migration.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Any
+
+import attrs
+
+__all__ = ["Page", "Task", "TaskQuery", "TaskStatus"]
+
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+class TaskStatus(enum.StrEnum):
+    """Where a task is in its life. A `str` enum, so it serializes as its value."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+_Validator = Callable[[object, "attrs.Attribute[Any]", Any], None]
+
+
+def _utc_or_none(name: str) -> _Validator:
+    """An attrs validator: the datetime must carry a zero UTC offset, or be None."""
+
+    def check(_inst: object, _attr: attrs.Attribute[Any], value: datetime | None) -> None:
+        if value is not None and (value.tzinfo is None or value.utcoffset() != _ZERO):
+            raise ValueError(f"Task.{name} must be timezone-aware UTC, got {value!r}")
+
+    return check
+
+
+def _progress_in_range(_inst: object, _attr: attrs.Attribute[Any], value: float | None) -> None:
+    if value is not None and not 0.0 <= value <= 1.0:
+        raise ValueError(f"Task.progress must be within 0.0..1.0, got {value!r}")
+
+
+def _read_only(value: Mapping[str, Any]) -> Mapping[str, Any]:
+    if isinstance(value, MappingProxyType):
+        return value
+    return MappingProxyType(dict(value))
+
+
+_ZERO = timedelta(0)
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class Task:
+    """One vendor task, normalized.
+
+    ``id`` is the vendor's id verbatim (a string even where the vendor uses numbers),
+    ``raw`` the vendor's item exactly as received, for anything not normalized here.
+    Timestamps are timezone-aware UTC or ``None`` when the vendor gave nothing usable.
+    """
+
+    provider: str
+    id: str
+    status: TaskStatus
+    progress: float | None = attrs.field(default=None, validator=_progress_in_range)
+    created_at: datetime | None = attrs.field(default=None, validator=_utc_or_none("created_at"))
+    completed_at: datetime | None = attrs.field(
+        default=None, validator=_utc_or_none("completed_at")
+    )
+    kind: str | None = None
+    tag: str | None = None
+    cost: Decimal | None = None
+    #: Search engine, as the vendor names it (``google``, ``bing``, ...).
+    engine: str | None = None
+    #: ``desktop`` or ``mobile`` where the vendor says.
+    device: str | None = None
+    #: Vendor location id or name, as a string.
+    location: str | None = None
+    #: Vendor language id or code, as a string.
+    language: str | None = None
+    #: How many keywords the task covers, where the vendor says.
+    keywords_count: int | None = None
+    #: The vendor's status message for a failed task (after redaction).
+    message: str | None = None
+    raw: Mapping[str, Any] = attrs.field(default=_EMPTY, converter=_read_only, eq=False, repr=False)
+
+    @property
+    def key(self) -> str:
+        """``"<provider>:<id>"``: unique across providers."""
+        return f"{self.provider}:{self.id}"
+
+    @property
+    def sort_time(self) -> datetime | None:
+        """The time a merged stream orders by: completion, else creation."""
+        return self.completed_at if self.completed_at is not None else self.created_at
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class TaskQuery:
+    """What to list. ``status=None`` means any status.
+
+    ``since`` and ``until`` bound ``created_at`` (when the task was posted), the one
+    time every vendor can filter on: ``since <= created_at < until``.
+    """
+
+    status: TaskStatus | None = TaskStatus.COMPLETED
+    since: datetime | None = attrs.field(default=None, validator=_utc_or_none("since"))
+    until: datetime | None = attrs.field(default=None, validator=_utc_or_none("until"))
+
+    def __attrs_post_init__(self) -> None:
+        if self.since is not None and self.until is not None and self.since >= self.until:
+            raise ValueError(f"since ({self.since}) must be before until ({self.until})")
+
+    def matches(self, task: Task) -> bool:
+        """Whether ``task`` belongs to this query (the client-side filter)."""
+        if self.status is not None and task.status is not self.status:
+            return False
+        if self.since is not None or self.until is not None:
+            created = task.created_at
+            if created is None:
+                return False
+            if self.since is not None and created < self.since:
+                return False
+            if self.until is not None and created >= self.until:
+                return False
+        return True
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class Page:
+    """One page of a listing.
+
+    ``next_cursor`` resumes the listing after this page (``None`` at the end), even in
+    another process. ``capped`` is true when the vendor said it hid part of the list
+    (DataForSEO's ``tasks_ready`` shows at most 1000 uncollected tasks); ``notes``
+    carries such remarks for people.
+    """
+
+    tasks: tuple[Task, ...]
+    next_cursor: str | None
+    capped: bool = False
+    notes: tuple[str, ...] = ()

@@ -1,0 +1,201 @@
+"""Finding provider plugins: the pluggy manager, entry points, the provider registry.
+
+Plugins are distributions that declare an entry point in the ``seotasks`` group::
+
+    [project.entry-points.seotasks]
+    myvendor = "seotasks_myvendor.plugin"
+
+They are loaded lazily, once, on the first call that needs a provider; each entry
+point in its own ``try``, so one broken plugin is reported by ``seotasks providers``
+and the others still work. ``SEOTASKS_LOAD_PLUGINS`` (comma-separated entry-point
+names) limits which load; ``SEOTASKS_STRICT_PLUGINS=1`` re-raises load failures.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import threading
+from collections.abc import Iterable
+from types import ModuleType
+from typing import Any
+
+import attrs
+import pluggy
+
+from . import hookspecs
+from .errors import ConfigError, UnknownProvider
+from .provider import Provider
+
+__all__ = [
+    "PluginFailure",
+    "ProviderInfo",
+    "failures",
+    "get_provider",
+    "plugin_manager",
+    "provider_infos",
+    "providers",
+    "register_plugin",
+    "reset",
+]
+
+GROUP = "seotasks"
+
+
+@attrs.frozen(slots=True)
+class PluginFailure:
+    """A plugin that could not be loaded, with the reason."""
+
+    name: str
+    target: str
+    error: str
+
+
+@attrs.frozen(slots=True)
+class ProviderInfo:
+    """A registered provider and the distribution that brought it."""
+
+    name: str
+    cls: type[Provider]
+    distribution: str | None
+    version: str | None
+
+
+class _Registry:
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.loaded = False
+        self.pm = pluggy.PluginManager(GROUP)
+        self.pm.add_hookspecs(hookspecs)
+        self.providers: dict[str, ProviderInfo] = {}
+        self.failures: list[PluginFailure] = []
+        self.extra: list[tuple[object, str | None]] = []
+
+
+_state = _Registry()
+
+
+def reset() -> None:
+    """Forget every loaded plugin (tests use this to load again under other settings)."""
+    global _state
+    _state = _Registry()
+
+
+def register_plugin(plugin: object, name: str | None = None) -> None:
+    """Register a plugin object (a module or instance with hook implementations) directly.
+
+    For applications and tests that define a provider without packaging it; installed
+    plugins are found through entry points and need not call this.
+    """
+    with _state.lock:
+        _state.extra.append((plugin, name))
+        if _state.loaded:
+            _add(plugin, name, None)
+
+
+def plugin_manager() -> pluggy.PluginManager:
+    _ensure_loaded()
+    return _state.pm
+
+
+def _wanted() -> set[str] | None:
+    raw = os.environ.get("SEOTASKS_LOAD_PLUGINS")
+    if raw is None:
+        return None
+    return {part.strip() for part in raw.split(",") if part.strip()}
+
+
+def _strict() -> bool:
+    return os.environ.get("SEOTASKS_STRICT_PLUGINS", "").lower() in {"1", "true", "yes"}
+
+
+def _entry_points() -> Iterable[importlib.metadata.EntryPoint]:
+    return importlib.metadata.entry_points(group=GROUP)
+
+
+def _add(plugin: object, name: str | None, dist: importlib.metadata.Distribution | None) -> None:
+    pm = _state.pm
+    if pm.is_registered(plugin):
+        return
+    pm.register(plugin, name=name)
+    # A misspelled hook name fails loudly instead of being silently ignored.
+    pm.check_pending()
+    found: list[type[Provider]] = []
+    pm.subset_hook_caller("register_providers", [p for p in pm.get_plugins() if p is not plugin])(
+        register=found.append
+    )
+    for cls in found:
+        _add_provider(cls, dist)
+
+
+def _add_provider(cls: Any, dist: importlib.metadata.Distribution | None) -> None:
+    if not (isinstance(cls, type) and issubclass(cls, Provider)):
+        raise TypeError(f"register() takes a Provider subclass, got {cls!r}")
+    name = getattr(cls, "name", None)
+    if not isinstance(name, str) or not name or name != name.lower():
+        raise TypeError(f"{cls.__name__}.name must be a non-empty lower-case string")
+    existing = _state.providers.get(name)
+    if existing is not None and existing.cls is not cls:
+        raise ConfigError(
+            f"provider {name!r} is registered twice: by {existing.cls.__module__} "
+            f"and by {cls.__module__}"
+        )
+    _state.providers[name] = ProviderInfo(
+        name=name,
+        cls=cls,
+        distribution=dist.metadata["Name"] if dist is not None else None,
+        version=dist.version if dist is not None else None,
+    )
+
+
+def _ensure_loaded() -> None:
+    if _state.loaded:
+        return
+    with _state.lock:
+        if _state.loaded:
+            return
+        wanted = _wanted()
+        for ep in _entry_points():
+            if wanted is not None and ep.name not in wanted:
+                continue
+            module: ModuleType | Any = None
+            try:
+                module = ep.load()
+                _add(module, ep.name, ep.dist)
+            except Exception as exc:
+                if _strict():
+                    raise
+                _state.failures.append(
+                    PluginFailure(ep.name, ep.value, f"{type(exc).__name__}: {exc}")
+                )
+                if module is not None and _state.pm.is_registered(module):
+                    _state.pm.unregister(module)
+        for plugin, name in _state.extra:
+            _add(plugin, name, None)
+        _state.loaded = True
+
+
+def provider_infos() -> list[ProviderInfo]:
+    """Every registered provider, by name."""
+    _ensure_loaded()
+    return [_state.providers[name] for name in sorted(_state.providers)]
+
+
+def providers() -> list[str]:
+    """The names of the installed providers."""
+    return [info.name for info in provider_infos()]
+
+
+def failures() -> list[PluginFailure]:
+    """Plugins that failed to load, with their errors."""
+    _ensure_loaded()
+    return list(_state.failures)
+
+
+def get_provider(name: str) -> type[Provider]:
+    """The provider class registered as ``name``, or `UnknownProvider` listing the others."""
+    _ensure_loaded()
+    info = _state.providers.get(name.strip().lower())
+    if info is None:
+        raise UnknownProvider(name, list(_state.providers))
+    return info.cls

@@ -1,0 +1,275 @@
+"""The contract a provider plugin implements.
+
+The contract is narrow on purpose (as libcloud's drivers and llm's models are): a
+provider says how to *start* a listing for a query, and how to *fetch* one page at a
+position. The core owns everything around it: the paging loop, cursors, retries,
+pacing, client-side filtering, de-duplication and merging.
+
+A *position* is a small JSON-able mapping that only the provider understands
+(``{"page": 3}``, ``{"family": 2, "after": "2026-11-20 10:00:00 +00:00", "ids": [...]}``).
+The core stores it in the opaque cursor, so it must hold no secret and must be enough
+to continue in a fresh process. `Provider.check_position` validates one that comes back
+from a cursor: a cursor must never be a way to redirect a request.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, ClassVar, Union
+
+import attrs
+
+from .errors import CursorError, UnsupportedQuery
+from .model import Task, TaskQuery, TaskStatus
+from .ratelimit import RateLimit
+from .redact import Redactor
+
+if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
+    from .clock import Clock
+    from .transport import Transport
+
+__all__ = [
+    "Batch",
+    "Capabilities",
+    "JSONValue",
+    "Option",
+    "Position",
+    "Provider",
+    "Sandbox",
+    "Settings",
+]
+
+JSONValue = Union[str, int, float, bool, None, list["JSONValue"], dict[str, "JSONValue"]]
+Position = dict[str, JSONValue]
+
+_KINDS = ("str", "int", "float", "bool", "list")
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class Option:
+    """One setting a provider accepts (credential, base URL, listing option).
+
+    ``kind`` says how a string from an env var or ``-o key=value`` is read:
+    ``str``, ``int``, ``float``, ``bool`` or ``list`` (comma-separated).
+    ``secret`` options are redacted everywhere. ``listing`` options change *what* a
+    listing returns (e.g. ``source``), so they are recorded in cursors and a cursor made
+    under other values is refused.
+    """
+
+    name: str
+    help: str
+    kind: str = attrs.field(default="str", validator=attrs.validators.in_(_KINDS))
+    default: Any = None
+    required: bool = False
+    secret: bool = False
+    listing: bool = False
+    choices: tuple[str, ...] | None = None
+
+    @property
+    def env_suffix(self) -> str:
+        return self.name.upper()
+
+
+class Settings(Mapping[str, Any]):
+    """Validated option values of one provider instance; secrets masked in its repr."""
+
+    def __init__(self, values: Mapping[str, Any], secret_names: frozenset[str]) -> None:
+        self._values = dict(values)
+        self._secret_names = secret_names
+
+    def __getitem__(self, key: str) -> Any:
+        return self._values[key]
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __repr__(self) -> str:
+        shown = {
+            k: ("***" if k in self._secret_names and v else v) for k, v in self._values.items()
+        }
+        return f"Settings({shown!r})"
+
+    __str__ = __repr__
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class Capabilities:
+    """What a provider's listing can do, so callers and the conformance kit know what to expect.
+
+    ``server_filters`` are the `TaskQuery` fields (``status``, ``since``, ``until``) the
+    vendor applies itself; the core applies every filter client-side anyway, so the
+    difference is only cost. ``window`` is how far back the vendor keeps tasks (``None``:
+    no stated limit). ``order`` names the field the listing is ordered by, when it is.
+    ``drains``: tasks leave the listing once collected (DataForSEO ``tasks_ready``).
+    ``cap``: the vendor hides entries beyond this many (``None``: never).
+    """
+
+    statuses: frozenset[TaskStatus] = frozenset(TaskStatus)
+    server_filters: frozenset[str] = frozenset()
+    window: timedelta | None = None
+    order: str | None = None
+    max_page_size: int = 1000
+    drains: bool = False
+    cap: int | None = None
+    collect: bool = False
+    notes: tuple[str, ...] = ()
+
+    def describe(self) -> dict[str, Any]:
+        """A JSON-able summary, for ``seotasks providers``."""
+        return {
+            "statuses": sorted(s.value for s in self.statuses),
+            "server_filters": sorted(self.server_filters),
+            "client_filters": sorted({"status", "since", "until"} - self.server_filters),
+            "window_days": None if self.window is None else self.window.total_seconds() / 86400,
+            "order": self.order,
+            "max_page_size": self.max_page_size,
+            "drains": self.drains,
+            "cap": self.cap,
+            "collect": self.collect,
+            "notes": list(self.notes),
+        }
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class Batch:
+    """What one `Provider.fetch` returns: the page's tasks and where to go next.
+
+    ``next`` is ``None`` at the end of the listing. ``capped`` / ``notes`` pass on what the
+    vendor said about completeness.
+    """
+
+    tasks: Sequence[Task]
+    next: Position | None
+    capped: bool = False
+    notes: tuple[str, ...] = ()
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class Sandbox:
+    """A running emulator: the settings that point a provider at it, and how to stop it."""
+
+    settings: Mapping[str, str]
+    stop: Any  # Callable[[], None]; Any keeps attrs from wrapping it
+    description: str = ""
+
+
+class Provider(abc.ABC):
+    """Base class of every provider. Subclass it in your plugin and register the class.
+
+    Class attributes describe the provider; an instance is created by
+    `seotasks.connect` with validated `Settings` and a ready `Transport`
+    (pacing set from `rate_limits`, secrets from `options` registered for redaction).
+    """
+
+    #: Registered name, lower case: what ``connect(name)`` and ``-p NAME`` use.
+    name: ClassVar[str]
+    #: One line for ``seotasks providers``.
+    description: ClassVar[str] = ""
+    #: Every setting the provider accepts.
+    options: ClassVar[tuple[Option, ...]] = ()
+    #: Client-side pacing per endpoint key (the ``endpoint`` of each `Request`).
+    rate_limits: ClassVar[Mapping[str, RateLimit]] = {}
+    #: Query parameters whose values are secrets (e.g. Serpstat's ``token``).
+    secret_params: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, settings: Settings, transport: Transport) -> None:
+        self.settings = settings
+        self.transport = transport
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name} {self.settings!r}>"
+
+    # -- hooks the core calls ---------------------------------------------------------
+
+    @classmethod
+    def configure(cls, settings: Mapping[str, Any]) -> Mapping[str, Any]:
+        """Check option values together (e.g. page size bounds) before any request.
+
+        Raise `seotasks.ConfigError` for bad combinations; return the settings,
+        possibly with derived values filled in. Called once by `connect`.
+        """
+        return settings
+
+    def rate_limits_for(self) -> Mapping[str, RateLimit]:
+        """The pacing actually used; override when it depends on settings (a plan's rps)."""
+        return self.rate_limits
+
+    def register_secrets(self, redactor: Redactor) -> None:
+        """Tell the redactor every secret form; the default adds each ``secret`` option.
+
+        Override to add derived secrets (the Basic-auth header built from a password).
+        """
+        for option in self.options:
+            value = self.settings.get(option.name)
+            if option.secret and isinstance(value, str):
+                redactor.add(value)
+        for param in self.secret_params:
+            redactor.add_param(param)
+
+    @abc.abstractmethod
+    def capabilities(self) -> Capabilities:
+        """What this instance's listing can do (may depend on its settings)."""
+
+    @abc.abstractmethod
+    def start(self, query: TaskQuery) -> Position:
+        """The position of the first page for ``query``.
+
+        Raise `UnsupportedQuery` (with the reason) for a query the vendor cannot answer,
+        e.g. a ``since`` older than the vendor keeps. No request needs to be made here.
+        """
+
+    @abc.abstractmethod
+    def fetch(self, query: TaskQuery, position: Position) -> Batch:
+        """Fetch one page at ``position``; return its tasks and the next position.
+
+        May return tasks outside ``query`` (the core filters); must not return a task
+        twice across consecutive positions if it can tell (the core also drops repeats
+        at page boundaries). Raise the typed errors of `seotasks.errors`.
+        """
+
+    def check_position(self, position: Position) -> Position:
+        """Validate a position decoded from a caller-held cursor; raise `CursorError`.
+
+        The default accepts any mapping. Override to check types and ranges, so that an
+        edited cursor cannot make the provider call an endpoint it would not call itself.
+        """
+        if not isinstance(position, dict):
+            raise CursorError("cursor position is not an object")
+        return position
+
+    def collect(self, task: Task) -> Mapping[str, Any]:
+        """Fetch a finished task's result (the vendor's JSON). Not all providers can."""
+        raise UnsupportedQuery(f"provider {self.name!r} cannot collect task results")
+
+    def close(self) -> None:
+        """Release resources beyond the transport (the transport is closed by the client)."""
+
+    # -- sandbox -------------------------------------------------------------------------
+
+    @classmethod
+    def sandbox(
+        cls, *, seed: int = 0, size: int | None = None, clock: Clock | None = None
+    ) -> AbstractContextManager[Sandbox] | None:
+        """Start this provider's emulator on loopback, if it ships one.
+
+        Returns a context manager yielding a `Sandbox` whose ``settings`` (base URL and
+        credentials) make `connect` talk to it, or ``None`` without an emulator.
+        """
+        return None
+
+
+def require_window(query: TaskQuery, *, window: timedelta, now: Any, what: str) -> None:
+    """Raise `UnsupportedQuery` when ``query.since`` is older than the vendor keeps."""
+    if query.since is not None and query.since < now - window:
+        days = window.total_seconds() / 86400
+        raise UnsupportedQuery(
+            f"{what} keeps tasks for {days:g} days; since={query.since.isoformat()} is older "
+            f"than {(now - window).isoformat(timespec='seconds')}"
+        )

@@ -1,0 +1,66 @@
+"""Keeping credentials out of every string the library produces.
+
+A `Redactor` knows the secret values of one client (a password, a token, the
+Basic-auth header built from them) and the names of query parameters that carry
+secrets, and scrubs them from any text before it reaches a log record, an exception
+message or a repr.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Iterable
+from urllib.parse import quote, quote_plus
+
+__all__ = ["MASK", "Redactor"]
+
+MASK = "***"
+
+
+class Redactor:
+    """Replaces known secrets (and their common encodings) with ``***``."""
+
+    def __init__(self, secrets: Iterable[str] = (), secret_params: Iterable[str] = ()) -> None:
+        self._secrets: set[str] = set()
+        self._params = {p for p in secret_params if p}
+        self._param_re: re.Pattern[str] | None = None
+        self._rebuild_param_re()
+        for secret in secrets:
+            self.add(secret)
+
+    def _rebuild_param_re(self) -> None:
+        if self._params:
+            names = "|".join(re.escape(p) for p in sorted(self._params))
+            self._param_re = re.compile(rf"(?i)((?:^|[?&;\s\"'])(?:{names})=)[^&#\s\"']*")
+        else:
+            self._param_re = None
+
+    def add(self, secret: str) -> None:
+        """Remember a secret; strings shorter than 4 characters are too common to scrub."""
+        if not secret or len(secret) < 4:
+            return
+        self._secrets.update({secret, quote(secret, safe=""), quote_plus(secret)})
+
+    def add_basic_auth(self, login: str, password: str) -> None:
+        """Remember the ``Authorization: Basic`` value that these credentials produce."""
+        self.add(password)
+        token = base64.b64encode(f"{login}:{password}".encode()).decode()
+        self.add(token)
+
+    def add_param(self, name: str) -> None:
+        self._params.add(name)
+        self._rebuild_param_re()
+
+    def scrub(self, text: str) -> str:
+        """``text`` with every known secret replaced by ``***``."""
+        if self._param_re is not None:
+            text = self._param_re.sub(lambda m: m.group(1) + MASK, text)
+        # Longest first, so a secret that contains another is masked whole.
+        for secret in sorted(self._secrets, key=len, reverse=True):
+            if secret in text:
+                text = text.replace(secret, MASK)
+        return text
+
+    def __repr__(self) -> str:
+        return f"Redactor({len(self._secrets)} secret forms, params={sorted(self._params)})"

@@ -1,0 +1,265 @@
+"""HTTP for providers: one connection pool, timeouts, pacing, retries, redaction.
+
+A provider builds a `Request` and hands it to `Transport.call` together with a
+``parse`` function. The transport owns the loop around it:
+
+1. wait for the endpoint's pacing slot;
+2. send with explicit connect/read timeouts;
+3. connection errors, timeouts, HTTP 5xx and 429 are retried with exponential
+   backoff and jitter, honouring ``Retry-After``;
+4. otherwise ``parse(response)`` runs. It turns the body into whatever the provider
+   wants, and raises `RateLimited` or `TransientError` when the vendor hid such an
+   error in an HTTP-200 body: those are retried exactly like their HTTP twins.
+
+When the retries run out the last typed error is raised. Nothing here ever puts a
+credential into a log record or an exception: URLs and snippets go through the
+client's `Redactor` first.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import TypeVar
+
+import attrs
+import urllib3
+from urllib3.exceptions import HTTPError as Urllib3HTTPError
+
+from .clock import Clock, SystemClock
+from .errors import RateLimited, ResponseFormatError, RetryableError, TransientError
+from .jsoncodec import JSONDecodeError, loads
+from .ratelimit import Pacer, RateLimit
+from .redact import Redactor
+
+__all__ = ["Request", "Response", "RetryPolicy", "Transport"]
+
+log = logging.getLogger("seotasks.transport")
+
+T = TypeVar("T")
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class Request:
+    """One read-only vendor call. ``endpoint`` names the pacing bucket it counts against."""
+
+    method: str
+    url: str
+    endpoint: str
+    headers: Mapping[str, str] = attrs.field(factory=dict)
+    body: bytes | None = None
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class Response:
+    """What came back, fully read. ``url`` is already redacted."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+    url: str
+
+    def json(self) -> object:
+        """The body as JSON, or `ResponseFormatError` with a short snippet of what it was."""
+        if not self.body.strip():
+            raise ResponseFormatError(f"empty body from {self.url} (HTTP {self.status})")
+        try:
+            return loads(self.body)
+        except JSONDecodeError as exc:
+            raise ResponseFormatError(
+                f"malformed JSON from {self.url} (HTTP {self.status}): {exc}; "
+                f"body starts {self.snippet()!r}"
+            ) from None
+
+    def snippet(self, limit: int = 120) -> str:
+        text = self.body[:limit].decode("utf-8", "replace")
+        return text + ("..." if len(self.body) > limit else "")
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class RetryPolicy:
+    """How hard to try. Delays grow ``base * 2**attempt`` up to ``cap``, with full jitter
+    in the upper half (so clients that failed together do not retry together)."""
+
+    attempts: int = attrs.field(default=5, validator=attrs.validators.ge(1))
+    base: float = 0.5
+    cap: float = 30.0
+    #: A vendor rate-limit answer without a hint waits at least this long.
+    rate_limited_floor: float = 1.0
+
+    def delay(self, attempt: int, rng: random.Random) -> float:
+        ceiling: float = min(self.cap, self.base * (2.0**attempt))
+        return ceiling * (0.5 + rng.random() / 2)
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class Timeouts:
+    connect: float = 10.0
+    read: float = 60.0
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP date).
+
+    Zero, negative, or unparsable values mean "no hint" (``None``).
+    """
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - (now or datetime.now(UTC))).total_seconds()
+    if seconds != seconds or seconds <= 0:  # NaN or no wait
+        return None
+    return min(seconds, 3600.0)
+
+
+class Transport:
+    """One per client: a `urllib3.PoolManager`, a `Pacer`, a retry policy and a redactor."""
+
+    def __init__(
+        self,
+        *,
+        redactor: Redactor,
+        rate_limits: Mapping[str, RateLimit] | None = None,
+        clock: Clock | None = None,
+        retry: RetryPolicy | None = None,
+        timeouts: Timeouts | None = None,
+        rng: random.Random | None = None,
+        user_agent: str = "seotasks",
+        pool_maxsize: int = 4,
+    ) -> None:
+        self.redactor = redactor
+        self.clock: Clock = clock or SystemClock()
+        self.retry = retry or RetryPolicy()
+        self.timeouts = timeouts or Timeouts()
+        self.pacer = Pacer(dict(rate_limits or {}), self.clock)
+        self._rng = rng or random.Random()
+        self._user_agent = user_agent
+        self._pool = urllib3.PoolManager(num_pools=4, maxsize=pool_maxsize, block=False)
+        #: Called with (event, detail) on retries and waits; the CLI shows it as progress.
+        self.on_event: Callable[[str, str], None] | None = None
+        self.calls = 0
+
+    def set_rate_limits(self, limits: Mapping[str, RateLimit]) -> None:
+        """Replace the pacing table (done once by `connect`, before any call)."""
+        self.pacer = Pacer(dict(limits), self.clock)
+
+    def close(self) -> None:
+        self._pool.clear()
+
+    def __repr__(self) -> str:
+        return f"Transport(retry={self.retry!r}, timeouts={self.timeouts!r})"
+
+    def _emit(self, event: str, detail: str) -> None:
+        if self.on_event is not None:
+            self.on_event(event, detail)
+
+    def send(self, request: Request) -> Response:
+        """One attempt: pace, send, read. Network failures become `TransientError`."""
+        safe_url = self.redactor.scrub(request.url)
+        waited = self.pacer.acquire(request.endpoint)
+        if waited:
+            log.debug("paced %s for %.2fs", request.endpoint, waited)
+            self._emit("paced", f"{request.endpoint} {waited:.1f}s")
+        headers = {"User-Agent": self._user_agent, "Accept": "application/json"}
+        headers.update(request.headers)
+        self.calls += 1
+        try:
+            raw = self._pool.request(
+                request.method,
+                request.url,
+                body=request.body,
+                headers=headers,
+                timeout=urllib3.Timeout(connect=self.timeouts.connect, read=self.timeouts.read),
+                retries=False,
+                redirect=False,
+                preload_content=True,
+            )
+        except Urllib3HTTPError as exc:
+            # urllib3 messages may quote the URL, query string included: scrub them.
+            reason = self.redactor.scrub(f"{type(exc).__name__}: {exc}")
+            raise TransientError(f"{request.method} {safe_url} failed: {reason}") from None
+        response = Response(
+            status=raw.status,
+            headers={k.lower(): v for k, v in raw.headers.items()},
+            body=raw.data or b"",
+            url=safe_url,
+        )
+        log.debug("%s %s -> HTTP %d, %d bytes", request.method, safe_url, raw.status, len(raw.data))
+        return response
+
+    def _http_failure(self, response: Response) -> RetryableError | None:
+        retry_after = parse_retry_after(response.headers.get("retry-after"))
+        if response.status == 429:
+            return RateLimited(
+                f"HTTP 429 from {response.url}: rate limited", retry_after=retry_after
+            )
+        if response.status >= 500:
+            return TransientError(
+                f"HTTP {response.status} from {response.url}: "
+                f"{self.redactor.scrub(response.snippet(80))!r}",
+                retry_after=retry_after,
+            )
+        return None
+
+    def call(self, request: Request, parse: Callable[[Response], T]) -> T:
+        """Send ``request`` until ``parse`` accepts an answer or the retries run out."""
+        last: RetryableError | None = None
+        for attempt in range(self.retry.attempts):
+            if last is not None:
+                self._backoff(request, attempt - 1, last)
+            try:
+                response = self.send(request)
+                failure = self._http_failure(response)
+                if failure is not None:
+                    raise failure
+                return parse(response)
+            except RetryableError as exc:
+                last = exc
+                log.info(
+                    "attempt %d/%d of %s failed: %s",
+                    attempt + 1,
+                    self.retry.attempts,
+                    request.endpoint,
+                    exc,
+                )
+        assert last is not None
+        raise last
+
+    def _backoff(self, request: Request, attempt: int, error: RetryableError) -> None:
+        delay = self.retry.delay(attempt, self._rng)
+        if error.retry_after is not None:
+            delay = error.retry_after
+        elif isinstance(error, RateLimited):
+            if self.pacer.limit_for(request.endpoint) is not None:
+                # The vendor counted more calls than we did (another process on the same
+                # account, say): let the pacer wait out a whole window before the retry.
+                self.pacer.penalize(request.endpoint)
+                delay = 0.0
+            else:
+                delay = max(delay, self.retry.rate_limited_floor)
+        kind = "rate-limited" if isinstance(error, RateLimited) else "retry"
+        self._emit(kind, f"{request.endpoint} waiting {delay:.1f}s")
+        if delay > 0:
+            self.clock.sleep(delay)
+
+
+def decode_json_object(response: Response) -> dict[str, object]:
+    """The body as a JSON object; anything else is a `ResponseFormatError`."""
+    data = response.json()
+    if not isinstance(data, dict):
+        raise ResponseFormatError(
+            f"expected a JSON object from {response.url}, got {type(data).__name__}"
+        )
+    return data
