@@ -1,0 +1,477 @@
+"""The ``seotasks`` command.
+
+Start-up is kept fast on purpose: this module imports only the standard library at
+the top; the library, urllib3 and the plugins load inside the command that needs
+them, so ``seotasks --help`` answers in a few tens of milliseconds.
+
+Exit codes: 0 ok, 2 usage or configuration error, 3 authentication error, 4 vendor
+or network error, 5 interrupted with a resumable state saved.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from .client import Client
+    from .model import Task
+    from .resume import ResumeState
+
+EXIT_OK, EXIT_USAGE, EXIT_AUTH, EXIT_PROVIDER, EXIT_INTERRUPTED = 0, 2, 3, 4, 5
+STATUSES = ("completed", "running", "queued", "failed", "any")
+
+
+class UsageError(Exception):
+    """Bad command-line input: exit 2 with the message."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="seotasks",
+        description="List SEO vendors' asynchronous tasks through one normalized interface.",
+        epilog="Credentials: SEOTASKS_<PROVIDER>_<OPTION> env vars (e.g. SEOTASKS_SERPSTAT_TOKEN) "
+        "or --profile. Try it with no account: seotasks tasks --sandbox -p dataforseo -p serpstat",
+    )
+    parser.add_argument("--debug", action="store_true", help="log HTTP calls and show tracebacks")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    prov = sub.add_parser("providers", help="list installed provider plugins")
+    prov.add_argument("--format", choices=("table", "json"), default="table")
+
+    tasks = sub.add_parser(
+        "tasks",
+        help="list tasks from one or more providers",
+        description="List tasks. Several -p give one stream ordered by completion time.",
+    )
+    tasks.add_argument(
+        "-p",
+        "--provider",
+        action="append",
+        dest="providers",
+        metavar="NAME",
+        required=True,
+        help="provider to list (repeatable)",
+    )
+    tasks.add_argument("--status", choices=STATUSES, default="completed")
+    tasks.add_argument("--since", help="created at or after (ISO 8601 or YYYY-MM-DD; naive = UTC)")
+    tasks.add_argument("--until", help="created before (ISO 8601 or YYYY-MM-DD; naive = UTC)")
+    tasks.add_argument("--limit", type=int, help="stop after N tasks")
+    tasks.add_argument(
+        "-o",
+        "--option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="provider option; KEY applies to every listed provider that has it, "
+        "PROVIDER.KEY to one (e.g. -o source=history, -o serpstat.timezone=Europe/Kyiv)",
+    )
+    tasks.add_argument("--profile", help="TOML profile with credentials and options")
+    tasks.add_argument(
+        "--cursor",
+        action="append",
+        default=[],
+        metavar="TOKEN",
+        help="continue a listing from a cursor (one per provider)",
+    )
+    tasks.add_argument(
+        "--resume",
+        type=Path,
+        metavar="FILE",
+        help="checkpoint file: continue where an interrupted run stopped, and keep it updated",
+    )
+    tasks.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="start the providers' emulators on loopback and list from them (no account needed)",
+    )
+    tasks.add_argument("--sandbox-size", type=int, help="tasks per emulator (default: provider's)")
+    tasks.add_argument("--seed", type=int, default=0, help="sandbox data seed")
+    tasks.add_argument(
+        "--format",
+        choices=("table", "jsonl", "csv"),
+        help="output format (default: table on a terminal, jsonl otherwise)",
+    )
+    tasks.add_argument("--raw", action="store_true", help="add the vendor's item to jsonl/csv")
+    tasks.add_argument("--window", type=int, default=1000, help=argparse.SUPPRESS)
+
+    box = sub.add_parser("sandbox", help="run the emulators in the foreground and print env vars")
+    box.add_argument("-p", "--provider", action="append", dest="providers", metavar="NAME")
+    box.add_argument("--size", type=int)
+    box.add_argument("--seed", type=int, default=0)
+    box.add_argument("--duration", type=float, help=argparse.SUPPRESS)
+    return parser
+
+
+# -- options -----------------------------------------------------------------------------
+
+
+def _split_options(pairs: Sequence[str], names: Sequence[str]) -> dict[str, dict[str, str]]:
+    from .plugins import get_provider
+
+    per: dict[str, dict[str, str]] = {name: {} for name in names}
+    known = {name: {o.name for o in get_provider(name).options} for name in names}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise UsageError(f"-o expects KEY=VALUE, got {pair!r}")
+        target, dot, option = key.partition(".")
+        if dot and target in per:
+            if option not in known[target]:
+                raise UsageError(f"provider {target} has no option {option!r}")
+            per[target][option] = value
+            continue
+        takers = [name for name in names if key in known[name]]
+        if not takers:
+            raise UsageError(f"no listed provider has an option {key!r}")
+        for name in takers:
+            per[name][key] = value
+    return per
+
+
+# -- progress ----------------------------------------------------------------------------
+
+
+class Progress:
+    """One status line on stderr, only when stderr is a terminal."""
+
+    def __init__(self, stream: TextIO, enabled: bool) -> None:
+        self.stream = stream
+        self.enabled = enabled
+        self.counts: dict[str, list[int]] = {}
+        self.waits = 0
+        self.last = 0.0
+
+    def page(self, name: str, tasks: int) -> None:
+        entry = self.counts.setdefault(name, [0, 0])
+        entry[0] += 1
+        entry[1] += tasks
+        self.show()
+
+    def event(self, name: str, kind: str, detail: str) -> None:
+        if kind in {"paced", "rate-limited", "retry"}:
+            self.waits += 1
+            self.show(force=True, extra=f" [{name} {kind}: {detail}]")
+
+    def show(self, *, force: bool = False, extra: str = "") -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if not force and now - self.last < 0.2:
+            return
+        self.last = now
+        parts = [f"{n} {c[0]} pages/{c[1]} tasks" for n, c in self.counts.items()]
+        line = "seotasks: " + ", ".join(parts) + f", waits {self.waits}" + extra
+        self.stream.write("\r\x1b[K" + line[:200])
+        self.stream.flush()
+
+    def done(self) -> None:
+        if self.enabled and self.last:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+
+
+# -- the tasks command ---------------------------------------------------------------------
+
+
+def _stream(
+    client: Client,
+    kwargs: dict[str, Any],
+    state: ResumeState,
+    progress: Progress,
+) -> Iterator[Task]:
+    name = client.name
+    entry = state.providers[name]
+    if entry.done:
+        return
+    for page in client.pages(entry.cursor, **kwargs):
+        keep = entry.page_arrived(page)
+        progress.page(name, len(page.tasks))
+        yield from keep
+
+
+def _cmd_tasks(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .client import UNSET
+    from .connection import connect
+    from .cursor import decode as decode_cursor
+    from .errors import CursorError, SeotasksError
+    from .export import make_writer
+    from .paging import merged
+    from .plugins import get_provider
+    from .resume import ResumeState
+
+    names: list[str] = []
+    for raw_name in args.providers:
+        name = get_provider(raw_name).name
+        if name in names:
+            raise UsageError(f"provider {name} given twice")
+        names.append(name)
+    if args.limit is not None and args.limit < 0:
+        raise UsageError("--limit must be >= 0")
+    if args.cursor and args.resume:
+        raise UsageError("use --cursor or --resume, not both")
+    options = _split_options(args.option, names)
+    fmt = args.format or ("table" if out.isatty() else "jsonl")
+    if args.raw and fmt == "table":
+        raise UsageError("--raw needs --format jsonl or csv")
+
+    state = ResumeState(args.resume, names)
+    for token in args.cursor:
+        try:
+            owner = decode_cursor(token).provider
+        except CursorError as exc:
+            raise UsageError(f"bad --cursor: {exc}") from None
+        if owner not in state.providers:
+            raise UsageError(f"--cursor is for provider {owner!r}, which is not listed with -p")
+        state.providers[owner].cursor = token
+
+    resuming = state.resuming
+    kwargs: dict[str, Any] = {
+        "status": UNSET if resuming and args.status == "completed" else args.status,
+        "since": UNSET if args.since is None else args.since,
+        "until": UNSET if args.until is None else args.until,
+    }
+    progress = Progress(err, err.isatty())
+
+    import contextlib
+
+    with contextlib.ExitStack() as stack:
+        if args.sandbox:
+            from .sandbox import start
+
+            running = stack.enter_context(start(names, seed=args.seed, size=args.sandbox_size))
+            for name in names:
+                options[name] = {**running[name].settings, **options[name]}
+        clients: list[Client] = []
+        for name in names:
+            chosen: dict[str, Any] = dict(options[name])
+            client = stack.enter_context(connect(name, profile=args.profile, **chosen))
+            client.transport.on_event = _event_sink(progress, name)
+            clients.append(client)
+
+        writer = make_writer(fmt, raw=args.raw)
+        streams = [_stream(c, kwargs, state, progress) for c in clients]
+        tasks = streams[0] if len(streams) == 1 else merged(streams, window=args.window)
+        buffer: list[str] = []
+
+        def checkpoint() -> None:
+            # Output first, then the state: a crash between the two can repeat a few
+            # tasks on resume, but never lose one.
+            if buffer:
+                out.write("".join(buffer))
+                buffer.clear()
+            out.flush()
+            state.save()
+
+        header = writer.header()
+        if header and not (resuming and fmt == "csv" and args.resume is not None):
+            out.write(header)
+        count = 0
+        try:
+            if args.limit != 0:
+                for task in tasks:
+                    buffer.append(writer.format(task))
+                    moved = state.providers[task.provider].written(task)
+                    count += 1
+                    if moved or len(buffer) >= 1000:
+                        checkpoint()
+                    if args.limit is not None and count >= args.limit:
+                        break
+            checkpoint()
+        except KeyboardInterrupt:
+            checkpoint()
+            progress.done()
+            err.write(f"seotasks: interrupted after {count} tasks; {_resume_hint(args, state)}\n")
+            return EXIT_INTERRUPTED
+        except SeotasksError:
+            checkpoint()
+            progress.done()
+            if args.resume is None:
+                err.write(f"seotasks: {_resume_hint(args, state)}\n")
+            raise
+        progress.done()
+        unfinished = [n for n, p in state.providers.items() if not p.done]
+        if args.limit is not None and unfinished and args.resume is None:
+            err.write(f"seotasks: stopped at --limit; {_resume_hint(args, state)}\n")
+    return EXIT_OK
+
+
+def _event_sink(progress: Progress, name: str) -> Callable[[str, str], None]:
+    return lambda kind, detail: progress.event(name, kind, detail)
+
+
+def _resume_hint(args: argparse.Namespace, state: ResumeState) -> str:
+    if args.resume is not None:
+        return f"continue with --resume {args.resume}"
+    cursors = [p.cursor for p in state.providers.values() if p.cursor and not p.done]
+    if not cursors:
+        return "nothing left to resume"
+    return "continue with " + " ".join(f"--cursor {c}" for c in cursors)
+
+
+# -- other commands -----------------------------------------------------------------------
+
+
+def _cmd_providers(args: argparse.Namespace, out: TextIO) -> int:
+    import json
+
+    from .plugins import failures, provider_infos
+
+    rows: list[dict[str, Any]] = []
+    for info in provider_infos():
+        cls = info.cls
+        rows.append(
+            {
+                "name": info.name,
+                "distribution": info.distribution,
+                "version": info.version,
+                "description": cls.description,
+                "options": [
+                    {
+                        "name": o.name,
+                        "env": f"SEOTASKS_{info.name}_{o.name}".upper(),
+                        "required": o.required,
+                        "secret": o.secret,
+                        "default": None if o.secret else o.default,
+                        "choices": list(o.choices) if o.choices else None,
+                        "help": o.help,
+                    }
+                    for o in cls.options
+                ],
+                "capabilities": _static_capabilities(cls),
+                "sandbox": cls.sandbox.__func__ is not _base_sandbox(),  # type: ignore[attr-defined]
+            }
+        )
+    broken = [{"name": f.name, "target": f.target, "error": f.error} for f in failures()]
+    if args.format == "json":
+        out.write(json.dumps({"providers": rows, "failed": broken}, indent=2, default=str) + "\n")
+        return EXIT_OK
+    if not rows:
+        out.write("no provider plugins installed (pip install seotasks-dataforseo, ...)\n")
+    for row in rows:
+        dist = f"{row['distribution']} {row['version']}" if row["distribution"] else "(registered)"
+        out.write(f"{row['name']}  [{dist}]  {row['description']}\n")
+        caps = row["capabilities"]
+        if caps:
+            out.write(
+                "  capabilities: "
+                + ", ".join(f"{k}={v}" for k, v in caps.items() if v not in (None, [], ()))
+                + "\n"
+            )
+        for opt in row["options"]:
+            flags = [
+                f for f, on in (("required", opt["required"]), ("secret", opt["secret"])) if on
+            ]
+            default = "" if opt["default"] in (None, "") else f" (default {opt['default']})"
+            extra = f" [{', '.join(flags)}]" if flags else ""
+            out.write(f"  -o {opt['name']}{extra}  env {opt['env']}{default}: {opt['help']}\n")
+    for fail in broken:
+        out.write(f"FAILED {fail['name']} ({fail['target']}): {fail['error']}\n")
+    return EXIT_OK
+
+
+def _base_sandbox() -> Any:
+    from .provider import Provider
+
+    return Provider.sandbox.__func__  # type: ignore[attr-defined]
+
+
+def _static_capabilities(cls: Any) -> dict[str, Any]:
+    """Capabilities of a provider with default settings, without connecting anywhere."""
+    from .provider import Settings
+
+    try:
+        defaults = {o.name: o.default for o in cls.options}
+        instance = cls(Settings(defaults, frozenset()), None)
+        described: dict[str, Any] = instance.capabilities().describe()
+        return described
+    except Exception:  # a capability that needs settings: show nothing rather than fail
+        return {}
+
+
+def _cmd_sandbox(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .plugins import providers
+    from .sandbox import env_lines, start
+
+    names = args.providers or providers()
+    with start(names, seed=args.seed, size=args.size) as running:
+        for line in env_lines(running):
+            out.write(line + "\n")
+        for name, box in running.items():
+            err.write(f"# {name}: {box.description}\n")
+        out.flush()
+        err.write("# emulators running; Ctrl-C to stop\n")
+        err.flush()
+        deadline = None if args.duration is None else time.monotonic() + args.duration
+        try:
+            while deadline is None or time.monotonic() < deadline:
+                time.sleep(0.2)
+        except KeyboardInterrupt:
+            pass
+    return EXIT_OK
+
+
+# -- entry point ------------------------------------------------------------------------------
+
+
+def _exit_code(exc: BaseException) -> int:
+    from .errors import AuthError, ConfigError, CursorError, UnsupportedQuery
+
+    if isinstance(exc, ConfigError | CursorError | UnsupportedQuery):
+        return EXIT_USAGE
+    if isinstance(exc, AuthError):
+        return EXIT_AUTH
+    return EXIT_PROVIDER
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    out, err = sys.stdout, sys.stderr
+    if args.command is None:
+        parser.print_help(err)
+        return EXIT_USAGE
+    if args.debug:
+        import logging
+
+        logging.basicConfig(level=logging.DEBUG, stream=err, format="%(name)s: %(message)s")
+    try:
+        if args.command == "providers":
+            return _cmd_providers(args, out)
+        if args.command == "sandbox":
+            return _cmd_sandbox(args, out, err)
+        return _cmd_tasks(args, out, err)
+    except UsageError as exc:
+        err.write(f"seotasks: {exc}\n")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        err.write("seotasks: interrupted\n")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # `seotasks tasks | head`: the reader left; that is not an error.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    except Exception as exc:
+        from .errors import SeotasksError
+
+        if not isinstance(exc, SeotasksError) or args.debug:
+            if args.debug:
+                import traceback
+
+                traceback.print_exc(file=err)
+            if not isinstance(exc, SeotasksError):
+                err.write(f"seotasks: internal error: {type(exc).__name__}: {exc}\n")
+                return EXIT_PROVIDER
+        err.write(f"seotasks: {type(exc).__name__}: {exc}\n")
+        return _exit_code(exc)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
