@@ -1,0 +1,259 @@
+"""Seeded synthetic Serpstat tasks, the emulator's data and the tests' ground truth.
+
+Tasks are kept as parallel lists ordered by creation (ids grow with it, as in the
+vendor's examples), so 100 000 tasks are generated in a fraction of a second and a
+page is a slice found by bisection. What a task looks like is a function of the
+dataset's clock (``now``): it is queued until its start, running with a growing
+percentage, then done with a ``parsed_at`` -- so the same data shows all three states
+and moves on as time passes. Tasks older than 7 days leave the list by themselves;
+`Dataset.expire` drops the oldest at once, `Dataset.add` posts new ones.
+
+Standard library only: emulators must start wherever the library does.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable
+from datetime import UTC, datetime, tzinfo
+from typing import Any, Final
+from zoneinfo import ZoneInfo
+
+import attrs
+
+__all__ = ["WINDOW_SECONDS", "Dataset", "TaskTruth"]
+
+WINDOW_SECONDS: Final = 7 * 86400
+_STATUSES: Final = ("queued", "running", "completed")
+# (country_id, lang_id, region_id): USA/English/Texas, USA without region, a few others.
+_PLACES: Final = (
+    ("23", "1", "21176"),
+    ("23", "1", "0"),
+    ("23", "1", "0"),
+    ("2", "1", "0"),
+    ("228", "38", "0"),
+    ("80", "5", "1001"),
+)
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class TaskTruth:
+    """What the emulator knows about one task at the dataset's current time."""
+
+    id: str
+    status: str  # "queued" | "running" | "completed"
+    percent: int
+    created_at: datetime  # UTC
+    completed_at: datetime | None  # UTC, set when completed
+    se_id: str
+    country_id: str
+    lang_id: str
+    region_id: str
+    device_type_id: str
+    keywords_count: int
+
+
+def _zone(name: str) -> tzinfo:
+    return UTC if name.upper() == "UTC" else ZoneInfo(name)
+
+
+class Dataset:
+    """The task list of one Serpstat account. Thread-safe."""
+
+    def __init__(
+        self,
+        *,
+        seed: int = 0,
+        size: int = 1500,
+        now: Callable[[], datetime] | None = None,
+        timezone: str = "UTC",
+        pending_parsed_at: str | None = None,
+    ) -> None:
+        if size < 0:
+            raise ValueError("size must be >= 0")
+        self._now = now or (lambda: datetime.now(UTC))
+        self._tz = _zone(timezone)
+        self._utc = self._tz is UTC
+        self.pending_parsed_at = pending_parsed_at
+        self._lock = threading.Lock()
+        self._rng = random.Random(seed)
+        self.ids: list[int] = []
+        self.created: list[int] = []
+        self._start: list[int] = []
+        self._done: list[int] = []
+        self._attrs: list[tuple[str, str, str, str, str, str]] = []
+        self._first = 0  # everything before this index was expired explicitly
+        self._next_id = 2_000_000 + self._rng.randrange(1_000_000)
+        t0 = self.now_epoch()
+        span = WINDOW_SECONDS - 3600  # nothing expires in the first hour
+        rnd = self._rng.random
+        recent = min(size, max(5, size // 50))
+        times = [t0 - int(rnd() * span) for _ in range(size - recent)]
+        times += [t0 - int(rnd() * 3600) for _ in range(recent)]
+        times.sort()
+        for created in times:
+            self._append(created)
+
+    # -- generation ---------------------------------------------------------------------------
+
+    def _append(self, created: int) -> int:
+        rnd = self._rng.random
+        self._next_id += 1 + int(rnd() * 40)  # global vendor counter: other users' tasks between
+        roll = rnd()
+        if roll < 0.80:
+            delay = int(rnd() * 60)
+        elif roll < 0.95:
+            delay = 60 + int(rnd() * 1140)
+        else:
+            delay = 3600 + int(rnd() * 5 * 3600)
+        roll = rnd()
+        if roll < 0.85:
+            duration = 60 + int(rnd() * 840)
+        elif roll < 0.97:
+            duration = 3600 + int(rnd() * 7 * 3600)
+        else:
+            duration = 86400 + int(rnd() * 86400)
+        place = _PLACES[int(rnd() * len(_PLACES))]
+        se_id = "1" if rnd() < 0.95 else "2"
+        device = "1" if rnd() < 0.7 else "2"
+        keywords = 1 + int(rnd() ** 3 * 500)
+        self.ids.append(self._next_id)
+        self.created.append(created)
+        self._start.append(created + delay)
+        self._done.append(created + delay + duration)
+        self._attrs.append((se_id, place[0], place[1], place[2], device, str(keywords)))
+        return self._next_id
+
+    def now_epoch(self) -> int:
+        return int(self._now().timestamp())
+
+    def add(self, count: int) -> list[str]:
+        """Post ``count`` new tasks now (queued); their ids, oldest first."""
+        with self._lock:
+            now = max(self.now_epoch(), self.created[-1] if self.created else 0)
+            return [str(self._append(now)) for _ in range(count)]
+
+    def expire(self, count: int) -> list[str]:
+        """Drop the ``count`` oldest visible tasks at once; their ids."""
+        with self._lock:
+            lo, hi = self._bounds(self.now_epoch())
+            stop = min(hi, lo + count)
+            self._first = stop
+            return [str(i) for i in self.ids[lo:stop]]
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def _bounds(self, now: int) -> tuple[int, int]:
+        """Index range of the visible tasks: created within the last 7 days, not expired."""
+        lo = max(self._first, bisect_left(self.created, now - WINDOW_SECONDS))
+        hi = bisect_right(self.created, now)
+        return lo, max(lo, hi)
+
+    def visible(self, now: int | None = None) -> range:
+        with self._lock:
+            return range(*self._bounds(self.now_epoch() if now is None else now))
+
+    def __len__(self) -> int:
+        return len(self.visible())
+
+    def _text(self, epoch: int) -> str:
+        if self._utc:
+            y, mo, d, h, mi, s = time.gmtime(epoch)[:6]
+        else:
+            y, mo, d, h, mi, s = datetime.fromtimestamp(epoch, self._tz).timetuple()[:6]
+        return f"{y:04d}-{mo:02d}-{d:02d} {h:02d}:{mi:02d}:{s:02d}"
+
+    def _percent(self, index: int, now: int) -> int:
+        start, done = self._start[index], self._done[index]
+        if now >= done:
+            return 100
+        if now < start:
+            return 0
+        return min(99, max(1, (now - start) * 100 // (done - start)))
+
+    def row(self, index: int, now: int) -> dict[str, Any]:
+        """Task ``index`` as a ``tasks.getList`` row: every value a string, as documented."""
+        se_id, country, lang, region, device, keywords = self._attrs[index]
+        percent = self._percent(index, now)
+        return {
+            "task_id": str(self.ids[index]),
+            "se_id": se_id,
+            "country_id": country,
+            "lang_id": lang,
+            "region_id": region,
+            "device_type_id": device,
+            "progress": f"{percent}%",
+            "keywords_count": keywords,
+            "created_at": self._text(self.created[index]),
+            "parsed_at": self._text(self._done[index])
+            if percent == 100
+            else self.pending_parsed_at,
+        }
+
+    def page(self, page: int, size: int, *, descending: bool = False) -> list[dict[str, Any]]:
+        """Rows of ``page`` (1-based) at the current time; ``[]`` past the end."""
+        now = self.now_epoch()
+        with self._lock:
+            lo, hi = self._bounds(now)
+            skip = (page - 1) * size
+            if descending:
+                top = hi - skip
+                indices = range(top - 1, max(lo, top - size) - 1, -1)
+            else:
+                indices = range(lo + skip, min(hi, lo + skip + size))
+            return [self.row(i, now) for i in indices]
+
+    def _index(self, task_id: str) -> int:
+        number = int(task_id)
+        index = bisect_left(self.ids, number)
+        if index == len(self.ids) or self.ids[index] != number:
+            raise KeyError(task_id)
+        return index
+
+    def truth(self, task_id: str) -> TaskTruth:
+        """Ground truth for one task (visible or not) at the current time."""
+        now = self.now_epoch()
+        with self._lock:
+            index = self._index(task_id)
+            percent = self._percent(index, now)
+            se_id, country, lang, region, device, keywords = self._attrs[index]
+            return TaskTruth(
+                id=task_id,
+                status="completed" if percent == 100 else "queued" if percent == 0 else "running",
+                percent=percent,
+                created_at=datetime.fromtimestamp(self.created[index], UTC),
+                completed_at=datetime.fromtimestamp(self._done[index], UTC)
+                if percent == 100
+                else None,
+                se_id=se_id,
+                country_id=country,
+                lang_id=lang,
+                region_id=region,
+                device_type_id=device,
+                keywords_count=int(keywords),
+            )
+
+    def task_ids(self, status: str | None = None) -> list[str]:
+        """Ids of the visible tasks, oldest first, optionally only those in ``status``."""
+        now = self.now_epoch()
+        with self._lock:
+            lo, hi = self._bounds(now)
+            if status is None:
+                return [str(i) for i in self.ids[lo:hi]]
+            if status not in _STATUSES:
+                raise ValueError(f"status must be one of {_STATUSES}, got {status!r}")
+            wanted = {"queued": 0, "completed": 100}.get(status)
+            out = []
+            for index in range(lo, hi):
+                percent = self._percent(index, now)
+                if percent == wanted or (wanted is None and 0 < percent < 100):
+                    out.append(str(self.ids[index]))
+            return out
+
+    def all_ids(self) -> list[str]:
+        """Every task ever posted, expired ones included, oldest first."""
+        with self._lock:
+            return [str(i) for i in self.ids]

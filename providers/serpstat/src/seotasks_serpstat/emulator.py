@@ -1,0 +1,255 @@
+"""A loopback Serpstat: JSON-RPC ``tasks.getList`` from seeded data, faults on demand.
+
+It speaks what the vendor reference documents (``shared/reference/serpstat.md``): POST
+to ``/rt/api/v2/`` (or ``/v4/``) with ``?token=``; a body ``{"id", "method", "params"}``;
+the answer ``{"id": "<id as a string>", "result": [...]}`` or ``{"id", "error": {"code",
+"message", "data": null}}`` -- **always HTTP 200**, errors included, with the vendor's
+positive codes (400 missing token / bad params, 403 invalid token or method, 429 query
+frequency exceeded). It keeps the 7-day window, lets new tasks arrive and old ones expire
+between pages, limits requests per second on an injectable clock, and expresses the
+vendor-level faults of `seotasks.emulation.Fault` (a 429 error object, a wrong type, an
+answer for another id); the network faults are the shared `EmulatorServer`'s.
+
+Standard library only (plus attrs, as the core's emulation base): it serves the tests,
+``seotasks tasks --sandbox``, the benchmarks and the conformance kit alike::
+
+    with SerpstatEmulator(seed=1, size=5000, clock=clock) as emulator:
+        client = seotasks.connect("serpstat", clock=clock, **emulator.settings)
+
+Share one clock between the client and the emulator: the emulator's rate limit counts
+on it, so a client on a `FakeClock` and an emulator on real time would disagree.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import threading
+from collections import deque
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Final
+
+from seotasks.clock import Clock, SystemClock
+from seotasks.emulation import EmulatorServer, Fault, HttpRequest, HttpResponse, json_response
+
+from .dataset import Dataset, TaskTruth
+
+__all__ = ["DEFAULT_SIZE", "SerpstatApp", "SerpstatEmulator", "TaskTruth"]
+
+DEFAULT_SIZE: Final = 1500
+PATHS: Final = frozenset({"/rt/api/v2/", "/rt/api/v2", "/v4/", "/v4"})
+_METHODS: Final = frozenset({"tasks.getList", "tasks.getParsingBalance"})
+
+
+def _body(payload: dict[str, Any]) -> HttpResponse:
+    return json_response(200, json.dumps(payload, separators=(",", ":")).encode())
+
+
+def _error(request_id: str | None, code: int, message: str) -> HttpResponse:
+    return _body({"id": request_id, "error": {"code": code, "message": message, "data": None}})
+
+
+class SerpstatApp:
+    """The vendor-specific half: an `EmulatorApp` for `seotasks.emulation.EmulatorServer`."""
+
+    def __init__(
+        self,
+        dataset: Dataset,
+        *,
+        token: str,
+        clock: Clock | None = None,
+        rps: float | None = 1.0,
+        descending: bool = False,
+    ) -> None:
+        self.dataset = dataset
+        self.token = token
+        self.clock: Clock = clock or SystemClock()
+        self.descending = descending
+        self._lock = threading.Lock()
+        self._calls = 0 if rps is None else max(1, int(rps))
+        self._period = 0.0 if rps is None else self._calls / rps
+        self._stamps: deque[float] = deque()
+        self._scripted: deque[tuple[int, str]] = deque()
+        #: Clock times of the requests the rate limit let through.
+        self.accepted: list[float] = []
+        #: How many requests were refused with error 429 by the rate limit.
+        self.rate_limited = 0
+
+    def fail_next(self, code: int, message: str, count: int = 1) -> None:
+        """Answer the next ``count`` authorized calls with this error object."""
+        with self._lock:
+            self._scripted.extend([(code, message)] * count)
+
+    def _admit(self) -> bool:
+        if not self._calls:
+            return True
+        with self._lock:
+            now = self.clock.monotonic()
+            while self._stamps and self._stamps[0] <= now - self._period:
+                self._stamps.popleft()
+            if len(self._stamps) >= self._calls:
+                self.rate_limited += 1
+                return False
+            self._stamps.append(now)
+            self.accepted.append(now)
+            return True
+
+    def handle(self, request: HttpRequest, fault: Fault | None) -> HttpResponse:
+        if request.path not in PATHS:
+            return json_response(404, b'{"error":"not found"}')
+        if request.method != "POST":
+            return _error(None, 400, "Only POST requests are accepted")
+        try:
+            envelope = json.loads(request.body or b"null")
+        except ValueError:
+            return _error(None, 400, "JSON schema validation error: body is not JSON")
+        if not isinstance(envelope, dict):
+            return _error(None, 400, "JSON schema validation error: body is not an object")
+        raw_id = envelope.get("id")
+        request_id = None if raw_id is None else str(raw_id)  # echoed as a string
+        token = (request.query.get("token") or [""])[0]
+        if not token:
+            return _error(request_id, 400, "Missing token")
+        if token != self.token:
+            return _error(request_id, 403, "Invalid token")
+        if not self._admit() or fault is Fault.RATE_LIMIT_BODY:
+            return _error(request_id, 429, "Query frequency exceeded")
+        with self._lock:
+            scripted = self._scripted.popleft() if self._scripted else None
+        if scripted is not None:
+            return _error(request_id, *scripted)
+        method = envelope.get("method")
+        if method not in _METHODS:
+            return _error(request_id, 403, f"Wrong method or access denied: {method!r}")
+        params = envelope.get("params", {})
+        if not isinstance(params, dict):
+            return _error(request_id, 400, "JSON schema validation error: params")
+        answer_id = f"{request_id}0" if fault is Fault.MISMATCHED_ID else request_id
+        if method == "tasks.getParsingBalance":
+            balance = {
+                "available_usd": "10.91",
+                "serp_parsing_cost": "0.00065",
+                "volume_parsing_cost": "0.0006",
+            }
+            return _body({"id": answer_id, "result": balance})
+        page, size = params.get("page", 1), params.get("pageSize", 100)
+        if type(page) is not int or page < 1:
+            return _error(request_id, 400, "JSON schema validation error: page must be >= 1")
+        if type(size) is not int or not 100 <= size <= 1000:
+            return _error(
+                request_id, 400, "JSON schema validation error: pageSize must be 100..1000"
+            )
+        rows: Any = self.dataset.page(page, size, descending=self.descending)
+        if fault is Fault.WRONG_TYPES:
+            if rows:  # the last row: the first may be one the client re-reads and skips
+                rows[-1]["created_at"] = self.dataset.now_epoch()  # a number, not a string
+            else:
+                rows = {"tasks": []}
+        return _body({"id": answer_id, "result": rows})
+
+
+class SerpstatEmulator:
+    """A running Serpstat emulator with its data; a context manager.
+
+    ``seed`` and ``size`` fix the data; ``clock`` (monotonic) drives the requests/second
+    limit (``rps``; ``None`` for none) and ``now`` the data's wall time (UTC-aware
+    datetimes; real time by default). ``timezone`` is the zone the naive timestamps are
+    written in; ``order="desc"`` serves newest first; ``pending_parsed_at`` is what an
+    unfinished task shows as ``parsed_at`` (JSON null, as documented, or e.g. ``""``).
+    """
+
+    def __init__(
+        self,
+        *,
+        seed: int = 0,
+        size: int = DEFAULT_SIZE,
+        clock: Clock | None = None,
+        now: Callable[[], datetime] | None = None,
+        rps: float | None = 1.0,
+        timezone: str = "UTC",
+        order: str = "asc",
+        token: str | None = None,
+        pending_parsed_at: str | None = None,
+        path: str = "/rt/api/v2/",
+    ) -> None:
+        if order not in ("asc", "desc"):
+            raise ValueError("order must be 'asc' or 'desc'")
+        if path not in PATHS:
+            raise ValueError(f"path must be one of {sorted(PATHS)}")
+        self.token = token or f"emu-{secrets.token_hex(12)}"
+        self.dataset = Dataset(
+            seed=seed, size=size, now=now, timezone=timezone, pending_parsed_at=pending_parsed_at
+        )
+        self.app = SerpstatApp(
+            self.dataset, token=self.token, clock=clock, rps=rps, descending=order == "desc"
+        )
+        self.server = EmulatorServer(self.app)
+        self._path = path
+        self.size = size
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    def start(self) -> SerpstatEmulator:
+        self.server.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.stop()
+
+    def __enter__(self) -> SerpstatEmulator:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        """The JSON-RPC endpoint (the provider's ``base_url``)."""
+        return f"{self.server.url}{self._path}"
+
+    @property
+    def settings(self) -> dict[str, str]:
+        """Options that point ``seotasks.connect("serpstat", ...)`` here."""
+        return {"base_url": self.url, "token": self.token}
+
+    # -- changing the data --------------------------------------------------------------------
+
+    def add_tasks(self, count: int) -> list[str]:
+        """Post ``count`` new (queued) tasks now; their ids."""
+        return self.dataset.add(count)
+
+    def expire(self, count: int) -> list[str]:
+        """Drop the ``count`` oldest tasks from the list at once; their ids."""
+        return self.dataset.expire(count)
+
+    def fail_next(self, code: int, message: str, count: int = 1) -> None:
+        """Answer the next ``count`` authorized calls with a JSON-RPC error object."""
+        self.app.fail_next(code, message, count)
+
+    # -- ground truth -------------------------------------------------------------------------
+
+    def task_ids(self, status: str | None = None) -> list[str]:
+        """Ids listed right now (oldest first), optionally only ``queued|running|completed``."""
+        return self.dataset.task_ids(status)
+
+    def all_ids(self) -> list[str]:
+        """Every id ever posted, expired ones included."""
+        return self.dataset.all_ids()
+
+    def truth(self, task_id: str) -> TaskTruth:
+        """What the task is right now (UTC times, status, percent, ids)."""
+        return self.dataset.truth(task_id)
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The whole current list as wire rows, in the served order."""
+        now = self.dataset.now_epoch()
+        indices = self.dataset.visible(now)
+        if self.app.descending:
+            indices = indices[::-1]
+        return [self.dataset.row(i, now) for i in indices]
+
+    @property
+    def requests(self) -> int:
+        """How many HTTP requests reached the server."""
+        return len(self.server.requests)

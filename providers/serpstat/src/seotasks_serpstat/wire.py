@@ -1,0 +1,389 @@
+"""Serpstat's wire format: the JSON-RPC envelope and ``tasks.getList`` rows -> `Task`.
+
+Everything that knows how Serpstat spells things lives here (see the vendor facts in
+``shared/reference/serpstat.md``):
+
+* the request is ``{"id": <string>, "method": "tasks.getList", "params": {...}}`` POSTed
+  with the token in the query string; the answer carries the ``id`` back as a *string*
+  and either ``result`` or ``error`` -- errors arrive with HTTP 200, so the body is
+  classified here, not the status line;
+* every row value is a string: ``progress`` is ``"45%"``, timestamps are naive
+  ``"YYYY-MM-DD HH:MM:SS"`` in an undocumented zone (the ``timezone`` option), and
+  ``parsed_at`` is JSON null (or blank / zeros) until the task is done.
+
+The row path is deliberately hand-written rather than a cattrs structure: a page is
+1000 rows and normalization runs once per row, so it uses pre-built lookup tables and
+`datetime.fromisoformat` directly, falling back to the shared `seotasks.convert`
+parsers only for the unusual shapes (so their error messages and blank-date rules
+still apply).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime, tzinfo
+from types import MappingProxyType
+from typing import Any, Final
+
+from seotasks.convert import ConversionError, parse_int, parse_progress, parse_timestamp
+from seotasks.errors import (
+    AuthError,
+    ProviderError,
+    RateLimited,
+    ResponseFormatError,
+    SeotasksError,
+    TransientError,
+)
+from seotasks.jsoncodec import dumps
+from seotasks.model import Task, TaskStatus
+
+__all__ = [
+    "ENGINES",
+    "METHOD",
+    "PROVIDER",
+    "classify_error",
+    "normalize_row",
+    "normalize_rows",
+    "read_result",
+    "request_body",
+    "row_ids",
+]
+
+PROVIDER: Final = "serpstat"
+METHOD: Final = "tasks.getList"
+
+#: ``se_id`` -> engine name. Only 1 = Google is confirmed by the current docs (older pages
+#: said 2 = Yandex, a newer note says 2 = Bing), so other ids are kept as the id string.
+ENGINES: Final[Mapping[str, str]] = MappingProxyType({"1": "google"})
+#: ``device_type_id`` -> device (documented range 1..2).
+DEVICES: Final[Mapping[str, str]] = MappingProxyType({"1": "desktop", "2": "mobile"})
+#: ``"0%"``..``"100%"`` -> (ratio, percent): the documented shape, looked up, not parsed.
+_PERCENT: Final[Mapping[str, tuple[float, int]]] = MappingProxyType(
+    {f"{n}%": (n / 100.0, n) for n in range(101)}
+)
+_KINDS: Final[Mapping[str, str]] = MappingProxyType(
+    {se: f"serp/{name}" for se, name in ENGINES.items()}
+)
+_NO_REGION: Final = frozenset({"", "0"})
+
+_COMPLETED = TaskStatus.COMPLETED
+_RUNNING = TaskStatus.RUNNING
+_QUEUED = TaskStatus.QUEUED
+
+
+# -- the envelope ---------------------------------------------------------------------------
+
+
+def request_body(request_id: str, page: int, page_size: int) -> bytes:
+    """The JSON-RPC body of one ``tasks.getList`` call.
+
+    No ``"jsonrpc": "2.0"`` member: the official client does not send one either.
+    """
+    return dumps(
+        {"id": request_id, "method": METHOD, "params": {"page": page, "pageSize": page_size}}
+    )
+
+
+def classify_error(code: int, message: str) -> SeotasksError:
+    """The typed error for a JSON-RPC ``error`` object, split by what the caller does next.
+
+    Serpstat uses HTTP-like positive codes inside the body: 403 (and 400 "missing token")
+    is a credential problem, 429 is the rate limit and 500 a server fault (both retried by
+    the transport because they are raised from the parse step), everything else (402
+    credits, 404 empty, 32xxx ...) is final.
+    """
+    if code == 403 or (code == 400 and "token" in message.lower()):
+        return AuthError(f"{PROVIDER} refused the token (error {code}: {message})")
+    if code == 429:
+        return RateLimited(f"{PROVIDER}: query frequency exceeded (error 429: {message})")
+    if code == 500:
+        return TransientError(f"{PROVIDER}: server error (error 500: {message})")
+    return ProviderError(code, message, provider=PROVIDER)
+
+
+def read_result(
+    body: Mapping[str, object],
+    *,
+    expected_id: str,
+    scrub: Callable[[str], str] = str,
+) -> list[Any]:
+    """The ``result`` list of a decoded answer, or the typed error the answer stands for.
+
+    ``scrub`` redacts vendor text before it reaches an exception message (a vendor may
+    quote the request URL, token included).
+    """
+    error = body.get("error")
+    result = body.get("result")
+    answer_id = body.get("id")
+    if error is not None and result is not None:
+        raise ResponseFormatError(
+            f"{PROVIDER}: answer carries both 'result' and 'error'", field="result"
+        )
+    # An error about an unreadable request may come back without an id; anything else
+    # must answer *this* request, or it is somebody else's answer.
+    if not (error is not None and answer_id is None) and (
+        isinstance(answer_id, bool)
+        or not isinstance(answer_id, str | int)
+        or str(answer_id) != expected_id
+    ):
+        shown = scrub(repr(answer_id))[:60]
+        raise ResponseFormatError(
+            f"{PROVIDER}: answer id {shown} does not match request id {expected_id!r}",
+            field="id",
+        )
+    if error is not None:
+        if not isinstance(error, Mapping):
+            raise ResponseFormatError(f"{PROVIDER}: 'error' is not an object", field="error")
+        code = error.get("code")
+        if isinstance(code, str) and code.strip().lstrip("-").isdigit():
+            code = int(code)
+        if not isinstance(code, int) or isinstance(code, bool):
+            raise ResponseFormatError(
+                f"{PROVIDER}: error code {scrub(repr(code))[:40]} is not a number",
+                field="error.code",
+            )
+        message = error.get("message")
+        text = scrub(message if isinstance(message, str) else repr(message))[:300]
+        raise classify_error(code, text)
+    if not isinstance(result, list):
+        kind = "missing" if "result" not in body else f"a {type(result).__name__}"
+        raise ResponseFormatError(
+            f"{PROVIDER}: {METHOD} 'result' should be a list of tasks, got {kind}",
+            field="result",
+        )
+    return result
+
+
+# -- rows -----------------------------------------------------------------------------------
+
+
+def row_ids(rows: Sequence[object]) -> list[str]:
+    """The ``task_id`` of every row, as strings of digits, in the vendor's order.
+
+    Paging compares ids numerically (the list is ordered by them), so a row without a
+    numeric ``task_id`` cannot be placed and is a `ResponseFormatError` naming it.
+    """
+    try:
+        ids = [row["task_id"] for row in rows]  # type: ignore[index]
+    except (TypeError, KeyError, IndexError):
+        ids = []
+        for index, row in enumerate(rows):
+            if not isinstance(row, Mapping):
+                raise ResponseFormatError(
+                    f"{PROVIDER}: task row is a {type(row).__name__}, not an object",
+                    field=f"result[{index}]",
+                ) from None
+            if "task_id" not in row:
+                raise ResponseFormatError(
+                    f"{PROVIDER}: task row without task_id", field=f"result[{index}].task_id"
+                ) from None
+            ids.append(row["task_id"])
+    out: list[str] = ids
+    for index, value in enumerate(ids):
+        if type(value) is str and value.isdigit() and value.isascii():
+            continue
+        if type(value) is int and value >= 0:
+            out[index] = str(value)  # lenient: a number where a numeric string is documented
+            continue
+        raise ConversionError(f"result[{index}].task_id", value, "a numeric task id like '5484945'")
+    return out
+
+
+def _timestamp(value: object, tz: tzinfo, field: str, task_id: str) -> datetime | None:
+    # Fast path: the documented naive 19-character shape.
+    if type(value) is str and len(value) == 19 and value[0] != "0":
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            if parsed.tzinfo is None:
+                if tz is UTC:
+                    return parsed.replace(tzinfo=UTC)
+                return parsed.replace(tzinfo=tz).astimezone(UTC)
+            return parsed.astimezone(UTC)
+    try:
+        return parse_timestamp(value, tz=tz, field=field)
+    except ConversionError as exc:
+        raise ConversionError(field, value, exc.expected, item_id=task_id) from None
+
+
+def _text(row: Mapping[str, Any], key: str, index: int, task_id: str) -> str | None:
+    value = row.get(key)
+    if value is None or type(value) is str:
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)  # lenient: ids documented as strings but typed "integer" in the schema
+    raise ConversionError(f"result[{index}].{key}", value, "a string id", item_id=task_id)
+
+
+def normalize_row(
+    row: Mapping[str, Any],
+    *,
+    task_id: str,
+    tz: tzinfo = UTC,
+    index: int = 0,
+) -> Task:
+    """One ``tasks.getList`` row as a `Task`, or a `ResponseFormatError` naming the field.
+
+    ``status``: ``0%`` -> queued; between -> running; ``100%`` with a ``parsed_at`` ->
+    completed. ``100%`` *without* ``parsed_at`` is reported as running (progress 1.0):
+    the vendor writes ``parsed_at`` when the results are stored, and until then
+    ``tasks.getTaskResult`` is not documented to work. ``completed_at`` is only set for
+    completed tasks. ``kind`` is ``"serp/google"`` (getList does not say whether a task
+    is regular, local or AI-overview), ``"serp"`` for an unknown engine id.
+    """
+    progress = row.get("progress")
+    looked = _PERCENT.get(progress) if type(progress) is str else None
+    if looked is not None:
+        ratio, percent = looked
+    else:
+        try:
+            parsed = parse_progress(progress, field=f"result[{index}].progress")
+        except ConversionError as exc:
+            raise ConversionError(
+                f"result[{index}].progress", progress, exc.expected, item_id=task_id
+            ) from None
+        if parsed is None:
+            raise ConversionError(
+                f"result[{index}].progress", progress, "a percentage like '45%'", item_id=task_id
+            )
+        ratio, percent = parsed, -1 if 0.0 < parsed < 1.0 else round(parsed * 100)
+    created = _timestamp(row.get("created_at"), tz, f"result[{index}].created_at", task_id)
+    finished = _timestamp(row.get("parsed_at"), tz, f"result[{index}].parsed_at", task_id)
+    if percent == 100 and finished is not None:
+        status = _COMPLETED
+    elif percent == 0:
+        status = _QUEUED
+        finished = None
+    else:
+        status = _RUNNING
+        finished = None
+    se_id = _text(row, "se_id", index, task_id)
+    country = _text(row, "country_id", index, task_id)
+    region = _text(row, "region_id", index, task_id)
+    device = _text(row, "device_type_id", index, task_id)
+    count = row.get("keywords_count")
+    if type(count) is str and count.isdigit():
+        keywords: int | None = int(count)
+    else:
+        try:
+            keywords = parse_int(count, field=f"result[{index}].keywords_count")
+        except ConversionError as exc:
+            raise ConversionError(
+                f"result[{index}].keywords_count", count, exc.expected, item_id=task_id
+            ) from None
+    if country is None or country == "":
+        location = None
+    elif region is None or region in _NO_REGION:
+        location = country
+    else:
+        location = f"{country}/{region}"
+    return Task(
+        provider=PROVIDER,
+        id=task_id,
+        status=status,
+        progress=ratio,
+        created_at=created,
+        completed_at=finished,
+        kind=_KINDS.get(se_id, "serp") if se_id is not None else "serp",
+        engine=None if se_id is None else ENGINES.get(se_id, se_id),
+        device=None if device is None else DEVICES.get(device, device),
+        location=location,
+        language=_text(row, "lang_id", index, task_id) or None,
+        keywords_count=keywords,
+        raw=MappingProxyType(row) if type(row) is dict else row,  # no copy: the row is ours
+    )
+
+
+def normalize_rows(
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    tz: tzinfo = UTC,
+    ids: Sequence[str] | None = None,
+    start: int = 0,
+) -> list[Task]:
+    """``rows[start:]`` as tasks. ``ids`` (from `row_ids`) saves reading them twice.
+
+    The loop is the hot path of a listing, so the documented row shape is handled
+    inline with local names; any row that deviates in the slightest (another progress
+    spelling, a blank date, a number where a string belongs) goes through
+    `normalize_row`, which handles it or raises the precise error.
+    """
+    if ids is None:
+        ids = row_ids(rows)
+    out: list[Task] = []
+    append = out.append
+    percent_of = _PERCENT.get
+    parse = datetime.fromisoformat
+    kinds, engines, devices = _KINDS, ENGINES, DEVICES
+    utc = tz is UTC
+    for index in range(start, len(rows)):
+        row = rows[index]
+        task_id = ids[index]
+        try:
+            get = row.get
+            progress = get("progress")
+            created_text = get("created_at")
+            parsed_text = get("parsed_at")
+            se_id = get("se_id")
+            country = get("country_id")
+            region = get("region_id")
+            device = get("device_type_id")
+            lang = get("lang_id")
+            count = get("keywords_count")
+            looked = percent_of(progress) if type(progress) is str else None
+            if (
+                looked is None
+                or type(created_text) is not str
+                or len(created_text) != 19
+                or not (
+                    parsed_text is None or (type(parsed_text) is str and len(parsed_text) == 19)
+                )
+                or type(se_id) is not str
+                or type(country) is not str
+                or not country
+                or type(region) is not str
+                or type(device) is not str
+                or type(lang) is not str
+                or not lang
+                or type(count) is not str
+                or not count.isdigit()
+            ):
+                raise ValueError
+            created = parse(created_text)
+            finished = None if parsed_text is None else parse(parsed_text)
+            if created.tzinfo is not None or (finished is not None and finished.tzinfo is not None):
+                raise ValueError
+        except (ValueError, TypeError, AttributeError):
+            append(normalize_row(row, task_id=task_id, tz=tz, index=index))
+            continue
+        ratio, percent = looked
+        created = created.replace(tzinfo=UTC) if utc else created.replace(tzinfo=tz).astimezone(UTC)
+        if percent == 100 and finished is not None:
+            status = _COMPLETED
+            if utc:
+                finished = finished.replace(tzinfo=UTC)
+            else:
+                finished = finished.replace(tzinfo=tz).astimezone(UTC)
+        else:
+            status = _QUEUED if percent == 0 else _RUNNING
+            finished = None
+        append(
+            Task(
+                provider=PROVIDER,
+                id=task_id,
+                status=status,
+                progress=ratio,
+                created_at=created,
+                completed_at=finished,
+                kind=kinds.get(se_id, "serp"),
+                engine=engines.get(se_id, se_id),
+                device=devices.get(device, device),
+                location=country if region in _NO_REGION else f"{country}/{region}",
+                language=lang,
+                keywords_count=int(count),
+                raw=MappingProxyType(row) if type(row) is dict else row,
+            )
+        )
+    return out

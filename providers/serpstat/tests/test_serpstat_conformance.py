@@ -1,0 +1,53 @@
+"""The seotasks conformance kit, run against the Serpstat provider and its emulator."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from seotasks_serpstat.emulator import SerpstatEmulator
+
+import seotasks
+from seotasks.clock import FakeClock
+from seotasks.model import TaskQuery
+from seotasks.testing.conformance import ConformanceEnv, ProviderConformance
+
+
+class TestSerpstatConformance(ProviderConformance):
+    @pytest.fixture
+    def conformance(
+        self,
+        make_emulator: Callable[..., SerpstatEmulator],
+        clock: FakeClock,
+    ) -> Iterator[ConformanceEnv]:
+        emulator = make_emulator(seed=21, size=2_600)
+        clients: list[seotasks.Client] = []
+
+        def connect(**options: object) -> seotasks.Client:
+            settings = {**emulator.settings, "page_size": 500, **options}
+            client = seotasks.connect("serpstat", clock=clock, env={}, **settings)
+            clients.append(client)
+            return client
+
+        def expected(query: TaskQuery) -> set[str]:
+            ids = emulator.task_ids(None if query.status is None else query.status.value)
+            return {
+                i
+                for i in ids
+                if (query.since is None or emulator.truth(i).created_at >= query.since)
+                and (query.until is None or emulator.truth(i).created_at < query.until)
+            }
+
+        yield ConformanceEnv(
+            provider="serpstat",
+            connect=connect,
+            expected_ids=expected,
+            secrets=(emulator.token,),
+            bad_connect=lambda: connect(token="not-the-token"),
+            faults=emulator.server.faults,
+            unsupported=TaskQuery(status=None, since=datetime.now(UTC) - timedelta(days=60)),
+            min_pages=3,
+        )
+        for client in clients:
+            client.close()

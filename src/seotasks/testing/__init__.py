@@ -1,0 +1,30 @@
+"""The conformance kit: prove a provider plugin keeps the paging contract.
+
+A plugin author subclasses `ProviderConformance` in their test suite and supplies one
+fixture, ``conformance``, returning a `ConformanceEnv`: how to connect a fresh client
+to their emulator (or recorded data) and which task ids a listing must yield::
+
+    from seotasks.testing import ConformanceEnv, ProviderConformance
+
+    class TestMyVendor(ProviderConformance):
+        @pytest.fixture
+        def conformance(self, my_emulator):
+            return ConformanceEnv(
+                provider="myvendor",
+                connect=lambda: seotasks.connect("myvendor", **my_emulator.settings),
+                expected_ids=my_emulator.expected_ids,   # (TaskQuery) -> set of ids
+                secrets=[my_emulator.token],
+                faults=my_emulator.server.faults,
+            )
+
+The kit checks the contract, not vendor details: every seeded task exactly once;
+status, progress and timestamps consistent; cursors that resume in a fresh client,
+refuse tampering and other providers, and carry no secret; declared capabilities
+honoured; typed errors only; the plugin loaded through its entry point.
+"""
+
+from __future__ import annotations
+
+from .conformance import ConformanceEnv, ProviderConformance
+
+__all__ = ["ConformanceEnv", "ProviderConformance"]

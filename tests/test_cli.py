@@ -1,0 +1,352 @@
+"""The `seotasks` command, run as a subprocess against the providers' emulators.
+
+The emulators run in this test process (through each provider's `sandbox()`), and the
+CLI reaches them over loopback through the same env vars a real user sets.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+import seotasks
+from seotasks.config import env_name
+from seotasks.export import COLUMNS
+from seotasks.plugins import get_provider
+
+PROVIDERS = ("dataforseo", "serpstat")
+
+
+def _clean_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SEOTASKS_")}
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+@pytest.fixture(scope="module")
+def sandboxes() -> Iterator[dict[str, seotasks.Sandbox]]:
+    from seotasks.sandbox import start
+
+    with start(PROVIDERS, seed=7, size=1200) as running:
+        yield running
+
+
+@pytest.fixture
+def env(sandboxes: dict[str, seotasks.Sandbox]) -> dict[str, str]:
+    result = _clean_env()
+    for name, box in sandboxes.items():
+        for option, value in box.settings.items():
+            result[env_name(name, option)] = str(value)
+    return result
+
+
+def secrets_of(sandboxes: dict[str, seotasks.Sandbox]) -> list[str]:
+    found = []
+    for name, box in sandboxes.items():
+        cls = get_provider(name)
+        for option in cls.options:
+            if option.secret and box.settings.get(option.name):
+                found.append(str(box.settings[option.name]))
+    assert found, "the sandboxes should carry credentials"
+    return found
+
+
+def run(
+    args: list[str], env: dict[str, str], timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "seotasks.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def library_tasks(name: str, sandboxes: dict[str, seotasks.Sandbox], status: str = "any") -> list:
+    with seotasks.connect(name, **sandboxes[name].settings) as client:
+        return list(client.tasks(status=status))
+
+
+# -- start-up and usage -------------------------------------------------------------------
+
+
+def test_help_does_not_import_providers_or_urllib3() -> None:
+    code = (
+        "import sys\n"
+        "from seotasks.cli import main\n"
+        "for argv in (['--help'], ['tasks', '--help']):\n"
+        "    try:\n"
+        "        main(argv)\n"
+        "    except SystemExit as exc:\n"
+        "        assert exc.code == 0, exc.code\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('urllib3', 'seotasks_dataforseo', 'seotasks_serpstat', 'cattrs'))\n"
+        "print(heavy)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+    assert "--resume" in out.stdout and "--sandbox" in out.stdout
+
+
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["tasks", "-p", "serpstat", "--status", "bogus"], "invalid choice"),
+        (["tasks", "-p", "serpstat", "--limit", "-1"], "--limit"),
+        (["tasks", "-p", "serpstat", "-o", "novalue"], "KEY=VALUE"),
+        (["tasks", "-p", "serpstat", "-o", "nosuchoption=1"], "nosuchoption"),
+        (["tasks", "-p", "nosuchvendor"], "pip install seotasks-nosuchvendor"),
+        (["tasks", "-p", "serpstat", "--since", "yesterday"], "ISO 8601"),
+        (["tasks", "-p", "serpstat", "--cursor", "st1.abc.def"], "cursor"),
+        (["tasks", "-p", "serpstat", "--raw", "--format", "table"], "--raw"),
+        ([], "usage"),
+    ],
+)
+def test_usage_errors_exit_2(args: list[str], needle: str, env: dict[str, str]) -> None:
+    result = run(args, env)
+    assert result.returncode == 2, result.stderr
+    assert needle in result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+
+
+def test_missing_credentials_name_the_env_var() -> None:
+    result = run(["tasks", "-p", "serpstat"], _clean_env())
+    assert result.returncode == 2
+    assert "SEOTASKS_SERPSTAT_TOKEN" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("name, option", [("serpstat", "token"), ("dataforseo", "password")])
+def test_wrong_credentials_exit_3(
+    name: str, option: str, env: dict[str, str], sandboxes: dict[str, seotasks.Sandbox]
+) -> None:
+    env = dict(env)
+    env[env_name(name, option)] = "definitely-not-the-secret"
+    result = run(["tasks", "-p", name, "--debug"], env)
+    assert result.returncode == 3, result.stderr
+    assert "AuthError" in result.stderr
+    for secret in [*secrets_of(sandboxes), "definitely-not-the-secret"]:
+        assert secret not in result.stderr + result.stdout
+
+
+def test_providers_lists_both_with_options(env: dict[str, str]) -> None:
+    result = run(["providers", "--format", "json"], env)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    names = {row["name"]: row for row in data["providers"]}
+    assert {"dataforseo", "serpstat"} <= set(names)
+    assert names["serpstat"]["distribution"] == "seotasks-serpstat"
+    token = next(o for o in names["serpstat"]["options"] if o["name"] == "token")
+    assert token["secret"] and token["env"] == "SEOTASKS_SERPSTAT_TOKEN"
+    assert names["serpstat"]["capabilities"]["window_days"] == 7
+    assert data["failed"] == []
+
+
+# -- output formats ---------------------------------------------------------------------------
+
+
+def _expected_record(task: seotasks.Task) -> dict[str, object]:
+    return {
+        "provider": task.provider,
+        "id": task.id,
+        "status": task.status.value,
+        "progress": task.progress,
+        "created_at": None if task.created_at is None else task.created_at.isoformat(),
+        "completed_at": None if task.completed_at is None else task.completed_at.isoformat(),
+        "kind": task.kind,
+        "tag": task.tag,
+        "cost": None if task.cost is None else float(task.cost),
+    }
+
+
+def test_jsonl_matches_vendor_data_field_by_field(
+    env: dict[str, str], sandboxes: dict[str, seotasks.Sandbox]
+) -> None:
+    result = run(["tasks", "-p", "serpstat", "--status", "any", "--format", "jsonl", "--raw"], env)
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(records) >= 1000
+    for record in records:
+        assert list(record) == [*COLUMNS, "raw"]
+        raw = record["raw"]
+        # Serpstat sends every field as a string; check the normalization against it.
+        assert record["id"] == raw["task_id"]
+        assert record["progress"] == int(raw["progress"].rstrip("%")) / 100
+        created = datetime.fromisoformat(raw["created_at"]).replace(tzinfo=UTC)
+        assert record["created_at"] == created.isoformat()
+        if raw["parsed_at"]:
+            assert record["status"] == "completed"
+            parsed = datetime.fromisoformat(raw["parsed_at"]).replace(tzinfo=UTC)
+            assert record["completed_at"] == parsed.isoformat()
+        else:
+            assert record["completed_at"] is None and record["status"] != "completed"
+    expected = [_expected_record(t) for t in library_tasks("serpstat", sandboxes)]
+    assert [{k: r[k] for k in COLUMNS} for r in records] == expected
+
+
+def test_csv_and_table_carry_the_same_tasks(
+    env: dict[str, str], sandboxes: dict[str, seotasks.Sandbox]
+) -> None:
+    result = run(["tasks", "-p", "dataforseo", "--format", "csv"], env)
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    tasks = library_tasks("dataforseo", sandboxes, status="completed")
+    assert rows and len(rows) == len(tasks)
+    assert tuple(rows[0]) == COLUMNS
+    for row, task in zip(rows, tasks, strict=True):
+        assert row["id"] == task.id and row["status"] == "completed"
+        assert row["kind"] == (task.kind or "")
+        assert row["created_at"] == (task.created_at.isoformat() if task.created_at else "")
+        if task.cost is not None:
+            assert Decimal(row["cost"]) == task.cost
+    table = run(["tasks", "-p", "dataforseo", "--format", "table"], env)
+    assert table.returncode == 0
+    lines = table.stdout.splitlines()
+    assert lines[0].startswith("PROVIDER") and len(lines) == len(tasks) + 2
+    assert all(task.id[:35] in line for task, line in zip(tasks, lines[2:], strict=True))
+
+
+def test_merged_stream_is_ordered_by_completion(env: dict[str, str]) -> None:
+    result = run(["tasks", "-p", "dataforseo", "-p", "serpstat", "--format", "jsonl"], env)
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert {r["provider"] for r in records} == {"dataforseo", "serpstat"}
+    keys = [(r["completed_at"] or r["created_at"], f"{r['provider']}:{r['id']}") for r in records]
+    stamps = [(datetime.fromisoformat(t), k) for t, k in keys]
+    assert stamps == sorted(stamps)
+    assert len({k for _, k in keys}) == len(keys)
+
+
+def test_limit_and_cursor_continue_exactly(env: dict[str, str]) -> None:
+    full = run(["tasks", "-p", "serpstat", "--status", "any", "--format", "jsonl"], env)
+    first = run(
+        ["tasks", "-p", "serpstat", "--status", "any", "--format", "jsonl", "--limit", "1000"],
+        env,
+    )
+    assert first.returncode == 0 and len(first.stdout.splitlines()) == 1000
+    hint = first.stderr.strip().rsplit("--cursor ", 1)
+    assert len(hint) == 2, first.stderr
+    rest = run(
+        ["tasks", "-p", "serpstat", "--status", "any", "--format", "jsonl", "--cursor", hint[1]],
+        env,
+    )
+    assert rest.returncode == 0, rest.stderr
+    assert first.stdout + rest.stdout == full.stdout
+
+
+# -- interruption and resume ----------------------------------------------------------------
+
+
+def _slow_env(env: dict[str, str]) -> dict[str, str]:
+    slow = dict(env)
+    slow[env_name("serpstat", "page_size")] = "100"
+    return slow
+
+
+def _ids(text: str) -> list[str]:
+    return [json.loads(line)["id"] for line in text.splitlines()]
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT])
+def test_resume_after_interruption_yields_exactly_the_rest(
+    sig: signal.Signals, env: dict[str, str], tmp_path: Path
+) -> None:
+    env = _slow_env(env)
+    full = _ids(
+        run(["tasks", "-p", "serpstat", "--status", "any", "--format", "jsonl"], env).stdout
+    )
+    state = tmp_path / "resume.json"
+    out_path = tmp_path / "first.jsonl"
+    args = [
+        "tasks",
+        "-p",
+        "serpstat",
+        "--status",
+        "any",
+        "--format",
+        "jsonl",
+        "--resume",
+        str(state),
+    ]
+    with out_path.open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "seotasks.cli", *args],
+            env=env,
+            stdout=out,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and out_path.stat().st_size < 20_000:
+            time.sleep(0.05)
+        proc.send_signal(sig)
+        _, stderr = proc.communicate(timeout=60)
+    first_text = out_path.read_text()
+    assert first_text.endswith("\n"), "output must end on a whole line"
+    first = _ids(first_text)
+    assert 0 < len(first) < len(full)
+    if sig is signal.SIGINT:
+        assert proc.returncode == 5, stderr
+        assert "--resume" in stderr
+    saved = json.loads(state.read_text())
+    assert saved["providers"]["serpstat"]["done"] is False
+    second = run(args, env)
+    assert second.returncode == 0, second.stderr
+    rest = _ids(second.stdout)
+    assert first + rest == full
+    again = run(args, env)
+    assert again.returncode == 0 and again.stdout == ""
+
+
+def test_no_secret_in_any_output(
+    env: dict[str, str], sandboxes: dict[str, seotasks.Sandbox]
+) -> None:
+    outputs = []
+    for args in (
+        [
+            "tasks",
+            "-p",
+            "dataforseo",
+            "-p",
+            "serpstat",
+            "--status",
+            "any",
+            "--debug",
+            "--raw",
+            "--format",
+            "jsonl",
+            "--limit",
+            "50",
+        ],
+        ["providers"],
+        ["providers", "--format", "json"],
+    ):
+        result = run(args, env)
+        assert result.returncode == 0, result.stderr
+        outputs.append(result.stdout + result.stderr)
+    assert "seotasks.transport" in outputs[0], "--debug should log the HTTP calls"
+    for secret in secrets_of(sandboxes):
+        assert all(secret not in text for text in outputs)
+
+
+def test_sandbox_command_prints_usable_env(tmp_path: Path) -> None:
+    result = run(["sandbox", "--duration", "0.5"], _clean_env())
+    assert result.returncode == 0, result.stderr
+    assert "export SEOTASKS_SERPSTAT_BASE_URL=" in result.stdout
+    assert "export SEOTASKS_DATAFORSEO_LOGIN=" in result.stdout
