@@ -11,7 +11,10 @@ import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
+import attrs
+
 import seotasks
+from seotasks.convert import Progress, Timestamp, converter, structure
 from seotasks.emulation import Fault, HttpRequest, HttpResponse, json_response
 from seotasks.model import Task, TaskQuery, TaskStatus
 from seotasks.provider import Batch, Capabilities, Option, Position, Provider
@@ -23,16 +26,25 @@ SECRET = "s3cr3t-fake-vendor-key"
 
 
 class FakeVendorApp:
-    """Tasks numbered 1..n; ``GET /tasks?offset=&limit=`` returns them oldest first."""
+    """Tasks numbered 1..n; ``GET /tasks?offset=&limit=`` returns them oldest first.
 
-    def __init__(self, n: int, *, key: str = SECRET) -> None:
+    Knobs for tests: ``origin`` shifts every timestamp (two apps that interleave in
+    time); `insert_front` puts new tasks before the others (an offset listing then
+    shifts under the client); `respond_with` queues verbatim answers; the key is
+    accepted in the ``X-Api-Key`` header or in a ``key`` query parameter.
+    """
+
+    def __init__(self, n: int, *, key: str = SECRET, origin: datetime = BASE) -> None:
         self.key = key
+        self.origin = origin
         self.lock = threading.Lock()
-        self.items = [self._item(i) for i in range(1, n + 1)]
+        self.items = [self._item(i, origin) for i in range(1, n + 1)]
+        self.next_number = n + 1
+        self.canned: list[HttpResponse] = []
 
     @staticmethod
-    def _item(i: int) -> dict[str, Any]:
-        created = BASE + timedelta(minutes=i)
+    def _item(i: int, origin: datetime = BASE) -> dict[str, Any]:
+        created = origin + timedelta(minutes=i)
         return {
             "id": f"t{i:06d}",
             "state": ["done", "done", "running", "failed"][i % 4],
@@ -46,11 +58,30 @@ class FakeVendorApp:
     def add(self, count: int) -> None:
         with self.lock:
             start = len(self.items) + 1
-            self.items.extend(self._item(i) for i in range(start, start + count))
+            self.items.extend(self._item(i, self.origin) for i in range(start, start + count))
+            self.next_number = max(self.next_number, start + count)
+
+    def insert_front(self, count: int) -> list[str]:
+        """Put ``count`` new tasks before all others; returns their ids."""
+        with self.lock:
+            start = self.next_number
+            self.next_number += count
+            new = [self._item(i, self.origin) for i in range(start, start + count)]
+            self.items[:0] = new
+        return [item["id"] for item in new]
+
+    def respond_with(self, body: bytes, status: int = 200, count: int = 1, **headers: str) -> None:
+        """Answer the next ``count`` authorized requests with ``body`` verbatim."""
+        with self.lock:
+            self.canned.extend([json_response(status, body, **headers)] * count)
 
     def handle(self, request: HttpRequest, fault: Fault | None) -> HttpResponse:
-        if request.headers.get("x-api-key") != self.key:
+        given = request.headers.get("x-api-key") or request.query.get("key", [None])[0]
+        if given != self.key:
             return json_response(401, b'{"error": "bad key"}')
+        with self.lock:
+            if self.canned:
+                return self.canned.pop(0)
         if fault is Fault.RATE_LIMIT_BODY:
             return json_response(200, b'{"error": "slow down", "code": 429}')
         offset = int(request.query.get("offset", ["0"])[0])
@@ -66,6 +97,17 @@ class FakeVendorApp:
 _STATES = {"done": TaskStatus.COMPLETED, "running": TaskStatus.RUNNING, "failed": TaskStatus.FAILED}
 
 
+@attrs.frozen
+class _WireItem:
+    """One item as the fake vendor sends it; extra keys are ignored."""
+
+    id: str
+    state: str
+    pct: Progress | None = None
+    created: Timestamp | None = None
+    finished: Timestamp | None = None
+
+
 class FakeVendor(Provider):
     name: ClassVar[str] = "fakevendor"
     description: ClassVar[str] = "a test vendor paging by offset"
@@ -73,8 +115,22 @@ class FakeVendor(Provider):
         Option(name="base_url", help="where the vendor lives", required=True),
         Option(name="api_key", help="the key", required=True, secret=True),
         Option(name="page_size", help="items per page", kind="int", default=100),
+        Option(
+            name="auth",
+            help="send the key as a header or as the `key` query parameter",
+            default="header",
+            choices=("header", "query"),
+        ),
+        Option(
+            name="source",
+            help="which list to read (recorded in cursors)",
+            default="live",
+            listing=True,
+            choices=("live", "archive"),
+        ),
     )
     rate_limits = {"tasks": RateLimit(5, 1.0)}
+    secret_params = ("key",)
 
     def capabilities(self) -> Capabilities:
         return Capabilities(order="created_at", max_page_size=1000)
@@ -92,12 +148,13 @@ class FakeVendor(Provider):
         offset = position["offset"]
         assert isinstance(offset, int)
         size = int(self.settings["page_size"])
-        request = Request(
-            method="GET",
-            url=f"{self.settings['base_url']}/tasks?offset={offset}&limit={size}",
-            endpoint="tasks",
-            headers={"X-Api-Key": self.settings["api_key"]},
-        )
+        url = f"{self.settings['base_url']}/tasks?offset={offset}&limit={size}"
+        headers = {}
+        if self.settings["auth"] == "query":
+            url += f"&key={self.settings['api_key']}"
+        else:
+            headers["X-Api-Key"] = self.settings["api_key"]
+        request = Request(method="GET", url=url, endpoint="tasks", headers=headers)
         body = self.transport.call(request, self._parse)
         items = body["items"]
         assert isinstance(items, list)
@@ -115,21 +172,20 @@ class FakeVendor(Provider):
             raise seotasks.ResponseFormatError("fakevendor: no items list", field="items")
         return body
 
-    def _task(self, item: dict[str, Any]) -> Task:
-        from seotasks.convert import parse_progress, parse_timestamp
-
-        status = _STATES.get(item.get("state", ""))
+    def _task(self, item: Any) -> Task:
+        wire = structure(converter, item, _WireItem, where="fakevendor item")
+        status = _STATES.get(wire.state)
         if status is None:
             raise seotasks.ResponseFormatError(
-                f"unknown state {item.get('state')!r}", field="state", item_id=item.get("id")
+                f"unknown state {wire.state!r}", field="state", item_id=wire.id
             )
         return Task(
             provider=self.name,
-            id=str(item["id"]),
+            id=wire.id,
             status=status,
-            progress=parse_progress(item.get("pct"), field="pct"),
-            created_at=parse_timestamp(item.get("created"), field="created"),
-            completed_at=parse_timestamp(item.get("finished"), field="finished"),
+            progress=wire.pct,
+            created_at=wire.created,
+            completed_at=wire.finished,
             raw=item,
         )
 
@@ -138,3 +194,12 @@ class FakeVendorPlugin:
     @seotasks.hookimpl
     def register_providers(self, register: Any) -> None:
         register(FakeVendor)
+
+
+def connect_fake(url: str, *, name: str = "fakevendor", **options: Any) -> Any:
+    """A client of the fake vendor at ``url`` (a `FakeClock` unless ``clock=`` is given)."""
+    from seotasks.clock import FakeClock
+
+    options.setdefault("clock", FakeClock())
+    options.setdefault("api_key", SECRET)
+    return seotasks.connect(name, base_url=url, **options)

@@ -32,7 +32,8 @@ if TYPE_CHECKING:
     from .connection import connect
     from .paging import merged
     from .plugins import failures, get_provider, providers, register_plugin
-    from .provider import Batch, Capabilities, Option, Provider, Sandbox
+    from .provider import Batch, Capabilities, JSONValue, Option, Position, Provider, Sandbox
+    from .ratelimit import RateLimit
 
 __all__ = [
     "AuthError",
@@ -41,10 +42,13 @@ __all__ = [
     "Client",
     "ConfigError",
     "CursorError",
+    "JSONValue",
     "Option",
     "Page",
+    "Position",
     "Provider",
     "ProviderError",
+    "RateLimit",
     "RateLimited",
     "ResponseFormatError",
     "Sandbox",
@@ -79,6 +83,9 @@ _LAZY = {
     "Option": "provider",
     "Provider": "provider",
     "Sandbox": "provider",
+    "JSONValue": "provider",
+    "Position": "provider",
+    "RateLimit": "ratelimit",
 }
 
 

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_USAGE, EXIT_AUTH, EXIT_PROVIDER, EXIT_INTERRUPTED = 0, 2, 3, 4, 5
 STATUSES = ("completed", "running", "queued", "failed", "any")
+#: How much faster than real time the --sandbox clock runs.
+SANDBOX_SPEED = 60.0
 
 
 class UsageError(Exception):
@@ -37,14 +39,23 @@ def _parser() -> argparse.ArgumentParser:
         epilog="Credentials: SEOTASKS_<PROVIDER>_<OPTION> env vars (e.g. SEOTASKS_SERPSTAT_TOKEN) "
         "or --profile. Try it with no account: seotasks tasks --sandbox -p dataforseo -p serpstat",
     )
+    # --debug is accepted before or after the command: `seotasks tasks ... --debug`.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--debug",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="log HTTP calls (secrets masked) and show tracebacks",
+    )
     parser.add_argument("--debug", action="store_true", help="log HTTP calls and show tracebacks")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    prov = sub.add_parser("providers", help="list installed provider plugins")
+    prov = sub.add_parser("providers", parents=[common], help="list installed provider plugins")
     prov.add_argument("--format", choices=("table", "json"), default="table")
 
     tasks = sub.add_parser(
         "tasks",
+        parents=[common],
         help="list tasks from one or more providers",
         description="List tasks. Several -p give one stream ordered by completion time.",
     )
@@ -99,7 +110,7 @@ def _parser() -> argparse.ArgumentParser:
     tasks.add_argument("--raw", action="store_true", help="add the vendor's item to jsonl/csv")
     tasks.add_argument("--window", type=int, default=1000, help=argparse.SUPPRESS)
 
-    box = sub.add_parser("sandbox", help="run the emulators in the foreground and print env vars")
+    box = sub.add_parser("sandbox", parents=[common], help="run the emulators in the foreground and print env vars")
     box.add_argument("-p", "--provider", action="append", dest="providers", metavar="NAME")
     box.add_argument("--size", type=int)
     box.add_argument("--seed", type=int, default=0)
@@ -241,16 +252,25 @@ def _cmd_tasks(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     import contextlib
 
     with contextlib.ExitStack() as stack:
+        clock = None
         if args.sandbox:
+            from .clock import ScaledClock
             from .sandbox import start
 
-            running = stack.enter_context(start(names, seed=args.seed, size=args.sandbox_size))
+            # Emulators and clients share one clock running a minute per second: the
+            # vendors' per-minute limits are enforced and honoured, just faster.
+            clock = ScaledClock(SANDBOX_SPEED)
+            running = stack.enter_context(
+                start(names, seed=args.seed, size=args.sandbox_size, clock=clock)
+            )
             for name in names:
                 options[name] = {**running[name].settings, **options[name]}
         clients: list[Client] = []
         for name in names:
             chosen: dict[str, Any] = dict(options[name])
-            client = stack.enter_context(connect(name, profile=args.profile, **chosen))
+            client = stack.enter_context(
+                connect(name, profile=args.profile, clock=clock, **chosen)
+            )
             client.transport.on_event = _event_sink(progress, name)
             clients.append(client)
 
@@ -308,10 +328,13 @@ def _event_sink(progress: Progress, name: str) -> Callable[[str, str], None]:
 def _resume_hint(args: argparse.Namespace, state: ResumeState) -> str:
     if args.resume is not None:
         return f"continue with --resume {args.resume}"
-    cursors = [p.cursor for p in state.providers.values() if p.cursor and not p.done]
-    if not cursors:
+    pending = {n: p for n, p in state.providers.items() if not p.done}
+    if not pending:
         return "nothing left to resume"
-    return "continue with " + " ".join(f"--cursor {c}" for c in cursors)
+    if all(p.cursor is not None and not p.unconfirmed_written() for p in pending.values()):
+        return "continue with " + " ".join(f"--cursor {p.cursor}" for p in pending.values())
+    # Stopped inside a page: a cursor alone would repeat part of it; a resume file won't.
+    return "run with --resume FILE to be able to continue exactly where a listing stops"
 
 
 # -- other commands -----------------------------------------------------------------------

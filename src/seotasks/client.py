@@ -252,6 +252,7 @@ class Client:
             except SeotasksError as exc:
                 exc.resume_cursor = current_cursor or self._cursor(query, position)
                 raise
+            listed = {t.key for t in page.tasks}
             if previous:
                 fresh = tuple(t for t in page.tasks if t.key not in previous)
                 if len(fresh) != len(page.tasks):
@@ -261,7 +262,9 @@ class Client:
                         capped=page.capped,
                         notes=page.notes,
                     )
-            previous = {t.key for t in page.tasks}
+            # Compare the next page with everything this one listed, repeats included:
+            # a task that overlaps two page boundaries in a row is still dropped.
+            previous = listed
             if self.on_page is not None:
                 self.on_page(page)
             yield page

@@ -76,7 +76,7 @@ def parse_option_value(option: Option, value: Any, source: str) -> Any:
                 raise TypeError
             result: Any = value
         elif kind == "int":
-            if isinstance(value, bool):
+            if isinstance(value, bool | float):  # int(2.7) would quietly be 2
                 raise TypeError
             result = int(value)
         elif kind == "float":

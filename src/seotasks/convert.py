@@ -54,7 +54,10 @@ class ConversionError(ResponseFormatError):
     """A vendor value that does not convert. ``value`` is a short, printable rendering."""
 
     def __init__(self, field: str, value: object, expected: str, *, item_id: str | None = None):
-        shown = repr(value)
+        try:
+            shown = repr(value)
+        except ValueError:  # an int beyond sys.get_int_max_str_digits()
+            shown = f"<{type(value).__name__} too large to show>"
         if len(shown) > _MAX_SHOWN:
             shown = shown[: _MAX_SHOWN - 3] + "..."
         self.value = shown
@@ -122,13 +125,18 @@ def parse_progress(value: object, *, field: str = "progress") -> float | None:
     if isinstance(value, bool):
         raise ConversionError(field, value, "a percentage")
     if isinstance(value, int | float):
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an int too large for a float is no percentage either
+            raise ConversionError(field, value, "a percentage within 0..100") from None
     elif isinstance(value, str):
         text = value.strip()
         if not text:
             return None
         if text.endswith("%"):
             text = text[:-1].strip()
+        if "_" in text:  # float() would read "1_0" as 10
+            raise ConversionError(field, value, "a percentage like '45%'")
         try:
             number = float(text)
         except ValueError:
@@ -152,8 +160,12 @@ def parse_int(value: object, *, field: str = "number") -> int | None:
         text = value.strip()
         if not text:
             return None
-        if text.lstrip("+-").isdigit() and text.isascii():
-            return int(text)
+        digits = text[1:] if text[0] in "+-" else text
+        if digits.isdigit() and digits.isascii():
+            try:
+                return int(text)
+            except ValueError:  # more digits than int() accepts from a string
+                pass
     if isinstance(value, float) and value.is_integer():
         return int(value)
     raise ConversionError(field, value, "an integer")
@@ -188,8 +200,10 @@ def parse_decimal(value: object, *, field: str = "amount") -> Decimal | None:
     raise ConversionError(field, value, "a decimal number")
 
 
-def _optional_str(value: object, _type: object) -> str | None:
-    if value is None or isinstance(value, str):
+def _str(value: object, _type: object) -> str:
+    # Only for `str` fields: cattrs handles `str | None` before this hook, so a None
+    # here is a missing required value, not an empty one.
+    if isinstance(value, str):
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(value)
@@ -204,7 +218,7 @@ def make_converter(*, naive_tz: tzinfo = UTC) -> cattrs.Converter:
     conv.register_structure_hook(Progress, lambda v, _t: parse_progress(v))
     conv.register_structure_hook(Decimal, lambda v, _t: parse_decimal(v))
     conv.register_structure_hook(int, lambda v, _t: parse_int(v))
-    conv.register_structure_hook(str, lambda v, _t: _optional_str(v, _t))
+    conv.register_structure_hook(str, _str)
     return conv
 
 
@@ -222,7 +236,14 @@ def structure(conv: cattrs.Converter, data: Any, cls: type[T], *, where: str = "
         return conv.structure(data, cls)
     except ConversionError:
         raise
-    except (cattrs.BaseValidationError, ValueError, TypeError, KeyError) as exc:
+    except (
+        cattrs.BaseValidationError,
+        ValueError,
+        TypeError,
+        LookupError,
+        AttributeError,  # e.g. a dict[...] hook calling .items() on null
+        ArithmeticError,
+    ) as exc:
         item_id = None
         if isinstance(data, dict):
             for key in ("id", "task_id"):

@@ -121,6 +121,10 @@ def decode(token: str) -> CursorState:
         digest = _unb64(digest_b64)
     except (binascii.Error, ValueError):
         raise CursorError("cursor is not valid base64url; was it truncated?") from None
+    # b64decode skips characters outside the alphabet and ignores the spare bits of the
+    # last character: only the canonical spelling of the bytes counts as the same cursor.
+    if _b64(payload) != payload_b64 or _b64(digest) != digest_b64:
+        raise CursorError("cursor is not valid base64url: it was edited or truncated")
     if not hmac.compare_digest(digest, _digest(payload)):
         raise CursorError("cursor checksum does not match: it was edited or truncated")
     try:

@@ -152,6 +152,9 @@ class FaultPlan:
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes: without TCP_NODELAY, Nagle plus the
+    # client's delayed ACK add ~40 ms to every response on loopback.
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: object) -> None:
         """Silent: emulators run inside test suites."""

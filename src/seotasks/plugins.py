@@ -88,9 +88,9 @@ def register_plugin(plugin: object, name: str | None = None) -> None:
     plugins are found through entry points and need not call this.
     """
     with _state.lock:
+        # Registered at once, loaded or not, so a misspelled hook fails here, at the caller.
+        _add(plugin, name, None)
         _state.extra.append((plugin, name))
-        if _state.loaded:
-            _add(plugin, name, None)
 
 
 def plugin_manager() -> pluggy.PluginManager:
@@ -118,14 +118,18 @@ def _add(plugin: object, name: str | None, dist: importlib.metadata.Distribution
     if pm.is_registered(plugin):
         return
     pm.register(plugin, name=name)
-    # A misspelled hook name fails loudly instead of being silently ignored.
-    pm.check_pending()
-    found: list[type[Provider]] = []
-    pm.subset_hook_caller("register_providers", [p for p in pm.get_plugins() if p is not plugin])(
-        register=found.append
-    )
-    for cls in found:
-        _add_provider(cls, dist)
+    try:
+        # A misspelled hook name fails loudly instead of being silently ignored.
+        pm.check_pending()
+        found: list[type[Provider]] = []
+        others = [p for p in pm.get_plugins() if p is not plugin]
+        pm.subset_hook_caller("register_providers", others)(register=found.append)
+        for cls in found:
+            _add_provider(cls, dist)
+    except BaseException:
+        # Left registered, it would fail every later check_pending(), i.e. every plugin.
+        pm.unregister(plugin)
+        raise
 
 
 def _add_provider(cls: Any, dist: importlib.metadata.Distribution | None) -> None:

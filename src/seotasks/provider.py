@@ -155,7 +155,7 @@ class Batch:
 class Sandbox:
     """A running emulator: the settings that point a provider at it, and how to stop it."""
 
-    settings: Mapping[str, str]
+    settings: Mapping[str, Any]
     stop: Any  # Callable[[], None]; Any keeps attrs from wrapping it
     description: str = ""
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 
+from .clock import Clock
 from .config import env_name
 from .errors import ConfigError
 from .plugins import get_provider
@@ -19,14 +20,19 @@ __all__ = ["env_lines", "start"]
 
 @contextmanager
 def start(
-    names: Sequence[str], *, seed: int = 0, size: int | None = None
+    names: Sequence[str], *, seed: int = 0, size: int | None = None, clock: Clock | None = None
 ) -> Iterator[dict[str, Sandbox]]:
-    """Run the emulators of ``names``; yields ``{name: Sandbox}`` and stops them on exit."""
+    """Run the emulators of ``names``; yields ``{name: Sandbox}`` and stops them on exit.
+
+    ``clock`` runs the emulators' rate limits; a client connected with the same clock
+    paces itself consistently (the CLI uses a `ScaledClock`, so a demo does not wait out
+    DataForSEO's 20-calls-a-minute limit in real minutes).
+    """
     with ExitStack() as stack:
         running: dict[str, Sandbox] = {}
         for name in names:
             cls = get_provider(name)
-            manager = cls.sandbox(seed=seed, size=size)
+            manager = cls.sandbox(seed=seed, size=size, clock=clock)
             if manager is None:
                 raise ConfigError(
                     f"provider {name!r} ships no emulator, so --sandbox cannot use it"

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import random
+import weakref
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -35,7 +36,15 @@ from .jsoncodec import JSONDecodeError, loads
 from .ratelimit import Pacer, RateLimit
 from .redact import Redactor
 
-__all__ = ["Request", "Response", "RetryPolicy", "Transport"]
+__all__ = [
+    "Request",
+    "Response",
+    "RetryPolicy",
+    "Timeouts",
+    "Transport",
+    "decode_json_object",
+    "parse_retry_after",
+]
 
 log = logging.getLogger("seotasks.transport")
 
@@ -61,6 +70,8 @@ class Response:
     headers: Mapping[str, str]
     body: bytes
     url: str
+    #: Masks secrets in `snippet` (a vendor may echo the request, credentials included).
+    scrub: Callable[[str], str] | None = attrs.field(default=None, eq=False, repr=False)
 
     def json(self) -> object:
         """The body as JSON, or `ResponseFormatError` with a short snippet of what it was."""
@@ -75,8 +86,11 @@ class Response:
             ) from None
 
     def snippet(self, limit: int = 120) -> str:
-        text = self.body[:limit].decode("utf-8", "replace")
-        return text + ("..." if len(self.body) > limit else "")
+        # Scrub a longer stretch before cutting, so a secret across the cut is masked too.
+        text = self.body[: limit + 256].decode("utf-8", "replace")
+        if self.scrub is not None:
+            text = self.scrub(text)
+        return text[:limit] + ("..." if len(text) > limit else "")
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -99,6 +113,35 @@ class RetryPolicy:
 class Timeouts:
     connect: float = 10.0
     read: float = 60.0
+
+
+#: Redactors of live transports. urllib3 logs every request line at DEBUG, query string
+#: included (Serpstat's ``token``), so its records are scrubbed with all of them.
+_REDACTORS: weakref.WeakSet[Redactor] = weakref.WeakSet()
+
+
+class _ScrubFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        redactors = list(_REDACTORS)
+        if redactors:
+            text = record.getMessage()
+            for redactor in redactors:
+                text = redactor.scrub(text)
+            record.msg, record.args = text, None
+        return True
+
+
+_SCRUB = _ScrubFilter()
+# A filter only sees records created on its own logger, not those of child loggers.
+for _name in (
+    "urllib3",
+    "urllib3.connection",
+    "urllib3.connectionpool",
+    "urllib3.poolmanager",
+    "urllib3.response",
+    "urllib3.util.retry",
+):
+    logging.getLogger(_name).addFilter(_SCRUB)
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
@@ -140,6 +183,7 @@ class Transport:
         pool_maxsize: int = 4,
     ) -> None:
         self.redactor = redactor
+        _REDACTORS.add(redactor)
         self.clock: Clock = clock or SystemClock()
         self.retry = retry or RetryPolicy()
         self.timeouts = timeouts or Timeouts()
@@ -195,6 +239,7 @@ class Transport:
             headers={k.lower(): v for k, v in raw.headers.items()},
             body=raw.data or b"",
             url=safe_url,
+            scrub=self.redactor.scrub,
         )
         log.debug("%s %s -> HTTP %d, %d bytes", request.method, safe_url, raw.status, len(raw.data))
         return response

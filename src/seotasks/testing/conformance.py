@@ -169,6 +169,27 @@ class ProviderConformance:
             with pytest.raises(CursorError):
                 client.page(token, status="queued" if state.query.status is None else "any")
 
+    def test_forged_position_refused(self, conformance: ConformanceEnv) -> None:
+        # The checksum key is public: anyone can re-encode a cursor around any position.
+        # The provider's check_position is what stands between that and a request.
+        with conformance.connect() as client:
+            token = client.page(status="any").next_cursor
+            assert token
+            state = cursor_codec.decode(token)
+            for junk in (
+                {"__forged__": "http://attacker.example/"},
+                {key: "http://attacker.example/" for key in state.position},
+                {key: -1 for key in state.position},
+            ):
+                forged = cursor_codec.encode(
+                    provider=conformance.provider,
+                    listing=state.listing,
+                    query=state.query,
+                    position=dict(junk),
+                )
+                with pytest.raises(CursorError):
+                    client.page(forged)
+
     def test_cursor_carries_no_secret(self, conformance: ConformanceEnv) -> None:
         with conformance.connect() as client:
             token = client.page(status="any").next_cursor

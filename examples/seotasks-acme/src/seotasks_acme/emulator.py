@@ -1,0 +1,221 @@
+"""A loopback AcmeRank, standard library only, for tests and ``--sandbox``.
+
+The wire format it speaks is the one the provider is written against::
+
+    GET /v1/jobs?page_size=100&page_token=...&state=SUCCEEDED
+    Authorization: Bearer <key>
+
+    200 {"jobs": [{"name": "jobs/3f2a...", "state": "SUCCEEDED", "percent_complete": 100,
+                   "create_time": "2026-11-20T10:00:00Z", "end_time": "2026-11-20T10:04:31Z",
+                   "type": "rank_check/google/desktop", "labels": {"tag": "brand"},
+                   "cost_micros": 12000}],
+         "next_page_token": "eyJrIjpb..." | null}
+    4xx/5xx  {"error": {"code": "UNAUTHENTICATED", "message": "..."}}
+    200      {"error": {"code": "RATE_LIMITED", "message": "..."}}   (+ Retry-After)
+
+The last line is the quirk worth emulating: AcmeRank sometimes reports its rate limit
+inside an HTTP-200 body, so a client that only looks at the status would read it as an
+empty page. Jobs are listed oldest first and a page token is a keyset position (the
+last job's creation time and name), so jobs created during a listing appear only at its
+end and never shift a page under the caller.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import bisect
+import json
+import random
+import secrets
+import threading
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import seotasks
+from seotasks.emulation import Fault, HttpRequest, HttpResponse, json_response
+
+__all__ = ["DEFAULT_SIZE", "MAX_PAGE_SIZE", "RETRY_AFTER_SECONDS", "AcmeApp"]
+
+DEFAULT_SIZE = 250
+MAX_PAGE_SIZE = 1000
+#: What AcmeRank puts in ``Retry-After`` when it rate-limits inside an HTTP-200 body.
+RETRY_AFTER_SECONDS = 2
+
+_STATES = ("PENDING", "RUNNING", "SUCCEEDED", "FAILED")
+_STATE_WEIGHTS = (15, 15, 55, 15)
+_TYPES = ("rank_check/google/desktop", "rank_check/google/mobile", "rank_check/bing/desktop")
+_TAGS = ("brand", "competitors", "spring-campaign")
+#: The ground truth is written from the vendor's documentation, not from the provider's
+#: code: a mapping bug in the provider must not be copied into the expectation.
+_DOCUMENTED_STATUS = {
+    "PENDING": seotasks.TaskStatus.QUEUED,
+    "RUNNING": seotasks.TaskStatus.RUNNING,
+    "SUCCEEDED": seotasks.TaskStatus.COMPLETED,
+    "FAILED": seotasks.TaskStatus.FAILED,
+}
+
+
+def _rfc3339(when: datetime) -> str:
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _key(job: Mapping[str, Any]) -> tuple[str, str]:
+    # RFC 3339 in UTC with "Z" sorts as text, so no parsing is needed to order jobs.
+    return (job["create_time"], job["name"])
+
+
+class _BadRequest(Exception):
+    pass
+
+
+class AcmeApp:
+    """The AcmeRank side of an `seotasks.emulation.EmulatorServer`.
+
+    ``seed`` makes the data reproducible; creation times are spread over the 20 days
+    before ``now`` (default: the current minute), inside the vendor's 90-day retention.
+    ``api_key`` defaults to a fresh random key, so tests can prove it never leaks.
+    """
+
+    def __init__(
+        self,
+        *,
+        seed: int = 0,
+        size: int | None = None,
+        api_key: str | None = None,
+        now: datetime | None = None,
+    ) -> None:
+        self.api_key = api_key or secrets.token_urlsafe(18)
+        self.now = (now or datetime.now(UTC)).replace(second=0, microsecond=0)
+        self._rng = random.Random(seed)
+        self._lock = threading.Lock()
+        count = DEFAULT_SIZE if size is None else size
+        self._step = timedelta(days=20) / max(count, 1)
+        self._clock = self.now - timedelta(days=20)
+        self.jobs: list[dict[str, Any]] = []
+        self.add(count)
+
+    # -- data ------------------------------------------------------------------------------
+
+    def add(self, count: int) -> list[str]:
+        """Create ``count`` jobs after every existing one; returns their ids."""
+        made = [self._make_job() for _ in range(count)]
+        for job in made:
+            self.put(job)
+        return [job["name"].removeprefix("jobs/") for job in made]
+
+    def put(self, job: dict[str, Any]) -> None:
+        """Store a hand-written job (tests use this for exact field-mapping checks)."""
+        with self._lock:
+            bisect.insort(self.jobs, job, key=_key)
+
+    def _make_job(self) -> dict[str, Any]:
+        rng = self._rng
+        self._clock += self._step * rng.uniform(0.2, 1.8)
+        created = self._clock.replace(microsecond=0)
+        state = rng.choices(_STATES, weights=_STATE_WEIGHTS)[0]
+        job: dict[str, Any] = {
+            "name": f"jobs/{rng.getrandbits(64):016x}",
+            "state": state,
+            "percent_complete": {"PENDING": 0, "SUCCEEDED": 100}.get(state, rng.randint(1, 99)),
+            "create_time": _rfc3339(created),
+            "end_time": None,
+            "type": rng.choice(_TYPES),
+            "labels": {"tag": rng.choice(_TAGS)} if rng.random() < 0.7 else {},
+        }
+        if state in ("SUCCEEDED", "FAILED"):
+            job["end_time"] = _rfc3339(created + timedelta(seconds=rng.randint(20, 3600)))
+            job["cost_micros"] = rng.randint(1_000, 500_000)
+        if state == "FAILED":
+            job["error"] = {"code": "DEADLINE_EXCEEDED", "message": "search engine did not answer"}
+        return job
+
+    def expected_ids(self, query: seotasks.TaskQuery) -> set[str]:
+        """The ids a correct listing of ``query`` yields: the conformance kit's ground truth."""
+        with self._lock:
+            jobs = list(self.jobs)
+        ids = set()
+        for job in jobs:
+            created = datetime.fromisoformat(job["create_time"])
+            if query.status is not None and _DOCUMENTED_STATUS[job["state"]] is not query.status:
+                continue
+            if (query.since is not None and created < query.since) or (
+                query.until is not None and created >= query.until
+            ):
+                continue
+            ids.add(job["name"].removeprefix("jobs/"))
+        return ids
+
+    # -- HTTP ------------------------------------------------------------------------------
+
+    def handle(self, request: HttpRequest, fault: Fault | None) -> HttpResponse:
+        if request.path != "/v1/jobs":
+            return _error(404, "NOT_FOUND", f"no resource at {request.path}")
+        if request.method != "GET":
+            return _error(405, "METHOD_NOT_ALLOWED", "jobs are read with GET")
+        if request.headers.get("authorization") != f"Bearer {self.api_key}":
+            return _error(401, "UNAUTHENTICATED", "missing or invalid bearer token")
+        if fault is Fault.RATE_LIMIT_BODY:
+            body = {"error": {"code": "RATE_LIMITED", "message": "quota exceeded, slow down"}}
+            return json_response(
+                200, json.dumps(body).encode(), **{"Retry-After": str(RETRY_AFTER_SECONDS)}
+            )
+        try:
+            size = _page_size(request.query)
+            state = _state(request.query)
+            after = _decode_token(_last(request.query, "page_token"), state)
+        except _BadRequest as exc:
+            return _error(400, "INVALID_ARGUMENT", str(exc))
+        with self._lock:
+            start = 0 if after is None else bisect.bisect_right(self.jobs, after, key=_key)
+            matching = (j for j in self.jobs[start:] if state is None or j["state"] == state)
+            chunk = [dict(j) for _, j in zip(range(size + 1), matching, strict=False)]
+        page, more = chunk[:size], len(chunk) > size
+        if fault is Fault.WRONG_TYPES and page:
+            page[0]["create_time"] = 1732000000  # epoch seconds where RFC 3339 is documented
+        token = _encode_token(_key(page[-1]), state) if more else None
+        return json_response(200, json.dumps({"jobs": page, "next_page_token": token}).encode())
+
+
+def _error(status: int, code: str, message: str) -> HttpResponse:
+    return json_response(status, json.dumps({"error": {"code": code, "message": message}}).encode())
+
+
+def _last(query: Mapping[str, list[str]], name: str) -> str | None:
+    values = query.get(name)
+    return values[-1] if values else None
+
+
+def _page_size(query: Mapping[str, list[str]]) -> int:
+    raw = _last(query, "page_size") or "50"
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
+        raise _BadRequest(f"page_size must be 1..{MAX_PAGE_SIZE}, got {raw!r}")
+    return int(raw)
+
+
+def _state(query: Mapping[str, list[str]]) -> str | None:
+    state = _last(query, "state")
+    if state is not None and state not in _STATES:
+        raise _BadRequest(f"state must be one of {', '.join(_STATES)}, got {state!r}")
+    return state
+
+
+def _encode_token(key: tuple[str, str], state: str | None) -> str:
+    raw = json.dumps({"k": list(key), "s": state}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _decode_token(token: str | None, state: str | None) -> tuple[str, str] | None:
+    """The keyset position in ``token``; like real APIs, a token only fits its own filter."""
+    if not token:
+        return None
+    try:
+        data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        key = (str(data["k"][0]), str(data["k"][1]))
+        issued_for = data["s"]
+    except (binascii.Error, ValueError, TypeError, KeyError, IndexError):
+        raise _BadRequest("invalid page_token") from None
+    if issued_for != state:
+        raise _BadRequest("page_token was issued for another state filter")
+    return key

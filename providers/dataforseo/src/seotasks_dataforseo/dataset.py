@@ -1,0 +1,329 @@
+"""The emulator's synthetic account: seeded tasks and the indexes that answer fast.
+
+Kept apart from the HTTP layer because the data rules (what is "ready", how history is
+ordered, when a pending task finishes) are what the tests compare against, through the
+ground-truth accessors of `seotasks_dataforseo.emulator.DataForSEOEmulator`.
+
+Scale: generation and every listing call stay fast at 100 000 tasks. Ready tasks sit in
+per-kind insertion-ordered dicts (ordered by completion), removed in O(1) when
+collected; history sits in one sorted key list per id_list family, sliced by bisect.
+Tasks that finish later wait in a heap and are promoted when the clock passes them.
+
+Standard library only (plus the provider's own catalogue): emulators start anywhere.
+"""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+import itertools
+import random
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime, timedelta
+
+from .endpoints import BY_NAME, CATALOGUE, ID_LIST_FAMILIES, Endpoint
+
+__all__ = ["HISTORY_KEEP", "READY_KEEP", "Dataset", "EmuTask", "format_time"]
+
+READY_KEEP = timedelta(days=3)
+#: The emulator accepts datetime_from back to this (the vendor: six months).
+HISTORY_KEEP = timedelta(days=183)
+#: ... and back to this with include_metadata (the vendor: one month).
+METADATA_KEEP = timedelta(days=31)
+#: Results can be fetched with task_get for 30 days.
+RESULTS_KEEP = timedelta(days=30)
+
+#: Kinds of the live-only APIs (history only, never in tasks_ready).
+LIVE_KINDS = (
+    "dataforseo_labs/google/ranked_keywords",
+    "dataforseo_labs/google/keyword_ideas",
+    "backlinks/summary",
+    "domain_analytics/technologies/domain_technologies",
+    "content_analysis/search",
+)
+#: Every kind that has a tasks_ready endpoint of its own.
+READY_KINDS = tuple(ep.name for ep in CATALOGUE if not ep.aggregate)
+
+MESSAGES = {
+    20000: "Ok.",
+    40101: "Internal SE Server Error.",
+    40102: "No Search Results.",
+    40103: "Task execution failed, resubmit",
+    40501: "Invalid Field: 'keyword'.",
+    40601: "Task Handed.",
+    40602: "Task In Queue.",
+}
+_FAILURES = (40101, 40103, 40501)
+_DEVICES = ("desktop", "mobile")
+_LANGS = ("en", "de", "fr", "es", "uk")
+_LOCATIONS = (2840, 2276, 2250, 2724, 2804)
+_WORDS = ("shoes", "coffee", "laptop", "garden", "hotel", "bike", "phone", "tea", "books")
+
+
+def format_time(when: datetime) -> str:
+    """The vendor's ``YYYY-MM-DD HH:MM:SS +00:00`` (no strftime: this is a hot path)."""
+    return (
+        f"{when.year:04d}-{when.month:02d}-{when.day:02d} "
+        f"{when.hour:02d}:{when.minute:02d}:{when.second:02d} +00:00"
+    )
+
+
+class EmuTask:
+    """One task of the synthetic account. ``code`` is the final outcome; until ``done``
+    passes the task is pending (40602 in queue, then 40601 handed)."""
+
+    __slots__ = (
+        "code",
+        "collected",
+        "cost",
+        "delivered",
+        "device",
+        "done",
+        "done_s",
+        "family",
+        "id",
+        "keyword",
+        "kind",
+        "language",
+        "location",
+        "posted",
+        "posted_s",
+        "se",
+        "se_type",
+        "tag",
+    )
+
+    def __init__(
+        self,
+        task_id: str,
+        kind: str,
+        posted: datetime,
+        done: datetime,
+        code: int,
+        rng: random.Random,
+        *,
+        delivered: bool = False,
+    ) -> None:
+        parts = kind.split("/")
+        self.id = task_id
+        self.kind = kind
+        self.family = parts[0]
+        self.se = parts[1] if len(parts) > 2 else None
+        self.se_type = parts[2] if len(parts) > 2 else (parts[1] if len(parts) == 2 else None)
+        posted = posted.replace(microsecond=0)
+        self.posted = posted
+        self.posted_s = format_time(posted)
+        done = done.replace(microsecond=0)
+        self.done = done
+        self.done_s = format_time(done)
+        self.code = code
+        self.cost = round(rng.choice((0.0006, 0.0012, 0.002, 0.003, 0.05, 0.075)), 4)
+        self.tag = None if rng.random() < 0.3 else f"tag-{rng.randrange(50)}"
+        self.keyword = rng.choice(_WORDS)
+        self.device = _DEVICES[rng.randrange(2)]
+        self.language = _LANGS[rng.randrange(len(_LANGS))]
+        self.location = _LOCATIONS[rng.randrange(len(_LOCATIONS))]
+        self.delivered = delivered
+        self.collected = False
+
+    def code_at(self, now: datetime) -> int:
+        """The task's status code as the vendor would report it at ``now``."""
+        if self.done <= now:
+            return self.code
+        return 40601 if (self.done - now) < timedelta(seconds=60) else 40602
+
+    @property
+    def listable(self) -> bool:
+        """Completed fine, has a tasks_ready endpoint, and no postback took it."""
+        return self.code == 20000 and not self.delivered and self.family in _READY_FAMILIES
+
+
+_READY_FAMILIES = frozenset(ep.family for ep in CATALOGUE)
+
+
+def _uuid(rng: random.Random) -> str:
+    v = rng.getrandbits(128)
+    h = f"{v:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+class Dataset:
+    """All tasks of one emulated account, indexed for tasks_ready and id_list.
+
+    Not thread-safe by itself: the emulator holds `lock` around every use.
+    """
+
+    def __init__(
+        self,
+        *,
+        seed: int,
+        size: int,
+        now: Callable[[], datetime],
+        span: timedelta = timedelta(days=120),
+        recent: float = 0.5,
+        kinds: Iterable[str] | None = None,
+    ) -> None:
+        self.lock = threading.RLock()
+        self._now = now
+        self._rng = random.Random(seed)
+        self.kinds: tuple[str, ...] = tuple(kinds) if kinds else READY_KINDS + LIVE_KINDS
+        for kind in self.kinds:
+            if kind.split("/")[0] not in ID_LIST_FAMILIES:
+                raise ValueError(f"unknown kind {kind!r}")
+        self.span = span
+        self.recent = recent
+        self.by_id: dict[str, EmuTask] = {}
+        #: kind -> {id: task}, completed and listable, ordered by completion.
+        self.ready: dict[str, dict[str, EmuTask]] = {}
+        #: id_list family -> sorted [(posted, id)].
+        self.history: dict[str, list[tuple[datetime, str]]] = {f: [] for f in ID_LIST_FAMILIES}
+        self._future: list[tuple[datetime, int, EmuTask]] = []
+        self._seq = itertools.count()
+        self.add_random(size, initial=True)
+
+    # -- building ------------------------------------------------------------------------
+
+    def _random_task(self, rng: random.Random, now: datetime, posted: datetime | None) -> EmuTask:
+        kind = self.kinds[rng.randrange(len(self.kinds))]
+        if posted is None:
+            if rng.random() < self.recent:
+                posted = now - timedelta(seconds=rng.uniform(0, READY_KEEP.total_seconds() * 0.97))
+            else:
+                posted = now - timedelta(
+                    seconds=rng.uniform(READY_KEEP.total_seconds(), self.span.total_seconds())
+                )
+        live = kind in LIVE_KINDS
+        delay = timedelta(seconds=1 if live else rng.uniform(5, 900))
+        roll = rng.random()
+        code = 20000 if roll < 0.93 else (40102 if roll < 0.95 else _FAILURES[rng.randrange(3)])
+        delivered = (not live) and rng.random() < 0.03
+        return EmuTask(_uuid(rng), kind, posted, posted + delay, code, rng, delivered=delivered)
+
+    def add_random(
+        self,
+        count: int,
+        *,
+        initial: bool = False,
+        kinds: Iterable[str] | None = None,
+        posted: datetime | tuple[datetime, datetime] | None = None,
+        code: int | None = None,
+        delay: timedelta | None = None,
+    ) -> list[str]:
+        """Create ``count`` tasks; returns their ids in creation order."""
+        rng = self._rng
+        now = self._now()
+        chosen = tuple(kinds) if kinds else None
+        made: list[EmuTask] = []
+        for _ in range(count):
+            when: datetime | None
+            if isinstance(posted, tuple):
+                start, end = posted
+                when = start + (end - start) * rng.random()
+            else:
+                when = posted
+            task = self._random_task(rng, now, when)
+            if chosen:
+                task = EmuTask(
+                    task.id,
+                    chosen[rng.randrange(len(chosen))],
+                    task.posted,
+                    task.done,
+                    task.code,
+                    rng,
+                )
+            if code is not None:
+                task.code = code
+            if delay is not None:
+                task.done = task.posted + delay
+                task.done_s = format_time(task.done)
+            made.append(task)
+        if initial:
+            made.sort(key=lambda t: t.done)
+        with self.lock:
+            for task in made:
+                self._insert(task, now)
+        return [t.id for t in made]
+
+    def _insert(self, task: EmuTask, now: datetime) -> None:
+        self.by_id[task.id] = task
+        keys = self.history[task.family]
+        key = (task.posted, task.id)
+        if not keys or keys[-1] < key:
+            keys.append(key)
+        else:
+            bisect.insort(keys, key)
+        if task.done > now:
+            heapq.heappush(self._future, (task.done, next(self._seq), task))
+        elif task.listable:
+            self.ready.setdefault(task.kind, {})[task.id] = task
+
+    def promote(self, now: datetime) -> None:
+        """Move tasks whose time has come into the ready lists."""
+        future = self._future
+        while future and future[0][0] <= now:
+            _, _, task = heapq.heappop(future)
+            if task.listable and not task.collected:
+                self.ready.setdefault(task.kind, {})[task.id] = task
+
+    # -- tasks_ready ---------------------------------------------------------------------
+
+    def ready_for(self, endpoint: Endpoint, now: datetime) -> Iterator[EmuTask]:
+        """Every task ``endpoint`` would list at ``now``, oldest completion first."""
+        self.promote(now)
+        oldest = now - READY_KEEP
+        if endpoint.aggregate:
+            lists = [d for kind, d in self.ready.items() if endpoint.covers(kind) and d]
+        else:
+            lists = [self.ready[endpoint.name]] if self.ready.get(endpoint.name) else []
+        for d in lists:
+            # Completion order: the front holds the stale ones; drop them for good.
+            while d:
+                first = next(iter(d.values()))
+                if first.done >= oldest:
+                    break
+                del d[first.id]
+        # Consumed at once under the emulator's lock, so no copy is needed.
+        streams = [iter(d.values()) for d in lists]
+        if len(streams) == 1:
+            source: Iterable[EmuTask] = streams[0]
+        else:
+            source = heapq.merge(*streams, key=lambda t: t.done)
+        for task in source:
+            if task.done >= oldest:
+                yield task
+
+    def collect(self, task: EmuTask) -> None:
+        task.collected = True
+        bucket = self.ready.get(task.kind)
+        if bucket is not None:
+            bucket.pop(task.id, None)
+
+    # -- id_list -------------------------------------------------------------------------
+
+    def history_slice(
+        self, family: str, start: datetime, end: datetime, *, offset: int, limit: int, desc: bool
+    ) -> list[EmuTask]:
+        """Tasks of ``family`` posted within [start, end], ordered by (posted, id)."""
+        keys = self.history[family]
+        lo = bisect.bisect_left(keys, (start, ""))
+        hi = bisect.bisect_right(keys, (end, "\uffff"))
+        if desc:
+            top = hi - offset
+            picked = keys[max(lo, top - limit) : max(lo, top)][::-1]
+        else:
+            picked = keys[lo + offset : min(hi, lo + offset + limit)]
+        by_id = self.by_id
+        return [by_id[task_id] for _, task_id in picked]
+
+    # -- ground truth --------------------------------------------------------------------
+
+    def ready_ids(self, endpoints: Iterable[int], now: datetime) -> set[str]:
+        ids: set[str] = set()
+        for index in endpoints:
+            ids.update(t.id for t in self.ready_for(CATALOGUE[index], now))
+        return ids
+
+    def kind_endpoint(self, kind: str) -> Endpoint | None:
+        index = BY_NAME.get(kind)
+        return None if index is None else CATALOGUE[index]

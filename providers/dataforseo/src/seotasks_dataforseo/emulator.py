@@ -1,0 +1,652 @@
+"""A loopback DataForSEO v3 for tests, the ``--sandbox`` demo, benchmarks and the conformance kit.
+
+It speaks the wire format of ``shared/reference/dataforseo.md`` field for field: the
+envelope (``version``, ``status_code``, ``status_message``, ``time``, ``cost``,
+``tasks_count``, ``tasks_error``, ``tasks[]`` with ``id``, ``path``, ``data``,
+``result_count``, ``result``), HTTP Basic auth (401 + 40100 + ``WWW-Authenticate``),
+``tasks_ready`` with its 1000 cap and hidden remainder, ``task_get`` removing a task
+from the ready list, the 3-day ready window, ``id_list`` validation with the vendor's
+codes inside HTTP-200 bodies, and the per-minute limits (20 tasks_ready, 10 id_list,
+2000 others) counted on an injectable `seotasks.clock.Clock`.
+
+Vendor-level faults come from `seotasks.emulation.FaultPlan`: ``RATE_LIMIT_BODY`` is a
+top-level 40202 in an HTTP-200 body, ``WRONG_TYPES`` a number where the vendor sends a
+date string. The generic faults (5xx, 429, reset, slow, truncated, empty) are the
+shared server's.
+
+    with DataForSEOEmulator(seed=1, size=5000) as emu:
+        client = seotasks.connect("dataforseo", **emu.settings)
+        assert {t.id for t in client.tasks()} <= emu.ready_ids()
+
+Assumptions where the vendor's docs are silent (kept explicit, tested against): id_list
+filters and orders by ``datetime_posted`` (then id), both window ends inclusive; a
+family-level tasks_ready lists every engine endpoint of its family; On-Page results are
+collected with ``/v3/on_page/summary/<id>``.
+
+Standard library only (plus attrs via seotasks.emulation).
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import json
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from seotasks.clock import Clock, SystemClock
+from seotasks.emulation import EmulatorServer, Fault, HttpRequest, HttpResponse, json_response
+from seotasks.model import TaskStatus
+
+from .dataset import (
+    HISTORY_KEEP,
+    MESSAGES,
+    METADATA_KEEP,
+    READY_KEEP,
+    RESULTS_KEEP,
+    Dataset,
+    EmuTask,
+)
+from .endpoints import (
+    BY_NAME,
+    CATALOGUE,
+    DEFAULT_FAMILIES,
+    ID_LIST_FAMILIES,
+    SHAPES,
+    resolve_history,
+    resolve_ready,
+)
+
+__all__ = ["DEFAULT_SIZE", "DataForSEOApp", "DataForSEOEmulator"]
+
+DEFAULT_SIZE = 2500
+VERSION = "0.1.20250114"
+REALM = 'Basic realm="DataForSEO REST API"'
+#: Calls per minute, by pacing group (the vendor's documented limits).
+LIMITS = {"tasks_ready": 20, "id_list": 10, "other": 2000}
+CAP = 1000
+_ID_LIST_FIELDS = frozenset(
+    {"datetime_from", "datetime_to", "limit", "offset", "sort", "include_metadata"}
+)
+_FUTURE_SLACK = timedelta(seconds=60)
+
+
+class _Limiter:
+    """Sliding one-minute windows per group, on the injected clock."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self.stamps: dict[str, deque[float]] = {g: deque() for g in LIMITS}
+        self.lock = threading.Lock()
+
+    def admit(self, group: str) -> bool:
+        with self.lock:
+            now = self.clock.monotonic()
+            stamps = self.stamps[group]
+            while stamps and stamps[0] <= now - 60.0:
+                stamps.popleft()
+            if len(stamps) >= LIMITS[group]:
+                return False
+            stamps.append(now)
+            return True
+
+
+class _Reply(Exception):
+    """Raised inside a handler to answer at once with an envelope."""
+
+    def __init__(self, response: HttpResponse) -> None:
+        super().__init__()
+        self.response = response
+
+
+class DataForSEOApp:
+    """The vendor half of the emulator (an `seotasks.emulation.EmulatorApp`)."""
+
+    def __init__(
+        self,
+        dataset: Dataset,
+        *,
+        login: str,
+        password: str,
+        clock: Clock,
+        now: Callable[[], datetime],
+        enforce_limits: bool = True,
+    ) -> None:
+        self.data = dataset
+        self.now = now
+        self.enforce_limits = enforce_limits
+        self._auth = "Basic " + base64.b64encode(f"{login}:{password}".encode()).decode()
+        self._limiter = _Limiter(clock)
+        self._task_ids = itertools.count(1)
+        self._count_lock = threading.Lock()
+        #: Calls answered per pacing group (authorized ones).
+        self.calls: dict[str, int] = {g: 0 for g in LIMITS}
+        #: 40202 answers given because a real limit was exceeded (not injected faults).
+        self.rate_limited = 0
+
+    # -- envelope ------------------------------------------------------------------------
+
+    def _task_id(self) -> str:
+        n = next(self._task_ids)
+        stamp = time.strftime("%m%d%H%M", time.gmtime())
+        return f"{stamp}-1535-0{n % 1000:03d}-0000-{n:012x}"
+
+    def _envelope(
+        self,
+        started: float,
+        *,
+        code: int = 20000,
+        message: str = "Ok.",
+        tasks: list[dict[str, Any]] | None = None,
+        status: int = 200,
+        headers: Mapping[str, str] | None = None,
+    ) -> HttpResponse:
+        tasks = tasks or []
+        body = {
+            "version": VERSION,
+            "status_code": code,
+            "status_message": message,
+            "time": f"{time.perf_counter() - started:.4f} sec.",
+            "cost": round(sum(float(t.get("cost") or 0) for t in tasks), 4),
+            "tasks_count": len(tasks),
+            "tasks_error": sum(1 for t in tasks if t["status_code"] >= 40000),
+            "tasks": tasks,
+        }
+        data = json.dumps(body, separators=(",", ":")).encode()
+        return json_response(status, data, **dict(headers or {}))
+
+    def _task(
+        self,
+        started: float,
+        path: str,
+        data: Mapping[str, Any],
+        result: list[Any] | None,
+        *,
+        code: int = 20000,
+        message: str = "Ok.",
+        cost: float = 0,
+    ) -> dict[str, Any]:
+        return {
+            "id": self._task_id(),
+            "status_code": code,
+            "status_message": message,
+            "time": f"{time.perf_counter() - started:.4f} sec.",
+            "cost": cost,
+            "result_count": len(result) if result else 0,
+            "path": path.strip("/").split("/"),
+            "data": dict(data),
+            "result": result,
+        }
+
+    def _error(self, started: float, code: int, message: str, status: int = 200) -> _Reply:
+        headers = {"WWW-Authenticate": REALM} if status == 401 else None
+        return _Reply(
+            self._envelope(started, code=code, message=message, status=status, headers=headers)
+        )
+
+    # -- routing -------------------------------------------------------------------------
+
+    def handle(self, request: HttpRequest, fault: Fault | None) -> HttpResponse:
+        started = time.perf_counter()
+        try:
+            if request.headers.get("authorization") != self._auth:
+                raise self._error(
+                    started, 40100, "You are not authorized to access this resource.", 401
+                )
+            if fault is Fault.RATE_LIMIT_BODY:
+                raise self._error(started, 40202, "The rate-limit per minute has been exceeded.")
+            route, group = self._route(request, started)
+            self._admit(group, started)
+            response = route()
+            if fault is Fault.WRONG_TYPES:
+                response = _wrong_types(response)
+            return response
+        except _Reply as reply:
+            return reply.response
+
+    def _route(
+        self, request: HttpRequest, started: float
+    ) -> tuple[Callable[[], HttpResponse], str]:
+        parts = request.path.strip("/").split("/")
+        if len(parts) >= 3 and parts[0] == "v3":
+            if parts[-1] == "tasks_ready" and request.method == "GET":
+                index = BY_NAME.get("/".join(parts[1:-1]))
+                if index is not None:
+                    return (lambda: self._tasks_ready(request.path, index, started)), "tasks_ready"
+            if (
+                len(parts) == 3
+                and parts[2] == "id_list"
+                and parts[1] in ID_LIST_FAMILIES
+                and request.method == "POST"
+            ):
+                return (lambda: self._id_list(request, parts[1], started)), "id_list"
+            if request.method == "GET" and (
+                "task_get" in parts or parts[1:3] == ["on_page", "summary"]
+            ):
+                return (lambda: self._task_get(request.path, parts, started)), "other"
+        raise self._error(started, 40400, "Not Found.", 404)
+
+    def _admit(self, group: str, started: float) -> None:
+        if self.enforce_limits and not self._limiter.admit(group):
+            with self._count_lock:
+                self.rate_limited += 1
+            raise self._error(started, 40202, "The rate-limit per minute has been exceeded.")
+        with self._count_lock:
+            self.calls[group] += 1
+
+    # -- tasks_ready ---------------------------------------------------------------------
+
+    def _tasks_ready(self, path: str, index: int, started: float) -> HttpResponse:
+        endpoint = CATALOGUE[index]
+        fields = SHAPES[endpoint.shape]
+        now = self.now()
+        with self.data.lock:
+            items = [
+                _ready_item(task, fields)
+                for task in itertools.islice(self.data.ready_for(endpoint, now), CAP)
+            ]
+        parts = endpoint.name.split("/")
+        data: dict[str, Any] = {"api": parts[0], "function": "tasks_ready"}
+        if len(parts) > 1:
+            data["se"] = parts[1]
+        if len(parts) > 2:
+            data["se_type"] = parts[2]
+        task = self._task(started, path, data, items)
+        return self._envelope(started, tasks=[task])
+
+    # -- id_list -------------------------------------------------------------------------
+
+    def _id_list(self, request: HttpRequest, family: str, started: float) -> HttpResponse:
+        if not request.body.strip():
+            raise self._error(started, 40502, "POST Data Is Empty.")
+        try:
+            payload = json.loads(request.body)
+        except ValueError:
+            raise self._error(started, 40503, "POST Data Is Invalid.") from None
+        if not isinstance(payload, list) or not payload or not isinstance(payload[0], dict):
+            raise self._error(started, 40503, "POST Data Is Invalid.")
+        params: dict[str, Any] = payload[0]
+        data = {"api": family, "function": "id_list", **params}
+        problem = self._check_id_list(params)
+        if problem is not None:
+            code, message = problem
+            task = self._task(started, request.path, data, None, code=code, message=message)
+            return self._envelope(started, tasks=[task])
+        start = _when(params["datetime_from"])
+        end = _when(params["datetime_to"])
+        assert start is not None and end is not None
+        metadata = bool(params.get("include_metadata", False))
+        now = self.now()
+        with self.data.lock:
+            picked = self.data.history_slice(
+                family,
+                start,
+                end,
+                offset=int(params.get("offset", 0)),
+                limit=int(params.get("limit", CAP)),
+                desc=params.get("sort", "asc") == "desc",
+            )
+            items = [_history_item(t, now, metadata) for t in picked]
+        task = self._task(started, request.path, data, items)
+        return self._envelope(started, tasks=[task])
+
+    def _check_id_list(self, params: Mapping[str, Any]) -> tuple[int, str] | None:
+        unknown = sorted(set(params) - _ID_LIST_FIELDS)
+        if unknown:
+            return 40506, f"Unknown Fields in POST Data: {', '.join(unknown)}."
+        now = self.now()
+        metadata = params.get("include_metadata", False)
+        if not isinstance(metadata, bool):
+            return 40501, "Invalid Field: 'include_metadata'."
+        start = _when(params.get("datetime_from"))
+        if start is None:
+            return 40501, "Invalid Field: 'datetime_from'."
+        end = _when(params.get("datetime_to"))
+        if end is None:
+            return 40501, "Invalid Field: 'datetime_to'."
+        keep = METADATA_KEEP if metadata else HISTORY_KEEP
+        if start < now - keep or start > now + _FUTURE_SLACK:
+            return 40501, "Invalid Field: 'datetime_from'. Out of the allowed date range."
+        if end > now + _FUTURE_SLACK:
+            return 40501, "Invalid Field: 'datetime_to'. Out of the allowed date range."
+        if end <= start:
+            return 40501, "Invalid Field: 'datetime_to'. Must be greater than 'datetime_from'."
+        limit = params.get("limit", CAP)
+        if type(limit) is not int or not 1 <= limit <= CAP:
+            return 40501, "Invalid Field: 'limit'."
+        offset = params.get("offset", 0)
+        if type(offset) is not int or not 0 <= offset <= 100_000_000:
+            return 40501, "Invalid Field: 'offset'."
+        if params.get("sort", "asc") not in ("asc", "desc"):
+            return 40501, "Invalid Field: 'sort'."
+        return None
+
+    # -- task_get ------------------------------------------------------------------------
+
+    def _task_get(self, path: str, parts: list[str], started: float) -> HttpResponse:
+        task_id = parts[-1]
+        kind = "/".join(parts[1 : parts.index("task_get")]) if "task_get" in parts else "on_page"
+        now = self.now()
+        data: dict[str, Any] = {"api": parts[1], "function": "task_get"}
+        with self.data.lock:
+            self.data.promote(now)
+            task = self.data.by_id.get(task_id)
+            if task is None or task.kind != kind:
+                reply = self._task(started, path, data, None, code=40401, message="Task Not Found.")
+                return self._envelope(started, tasks=[reply])
+            data.update(_metadata(task))
+            code = task.code_at(now)
+            if code == 20000 and task.done < now - RESULTS_KEEP:
+                code = 40403
+            if code != 20000:
+                message = "Results Expired." if code == 40403 else MESSAGES.get(code, "Error.")
+                reply = self._task(
+                    started, path, data, None, code=code, message=message, cost=task.cost
+                )
+                reply["id"] = task.id
+                return self._envelope(started, tasks=[reply])
+            self.data.collect(task)
+            result: list[Any] = [
+                {
+                    "keyword": task.keyword,
+                    "type": task.se_type,
+                    "se_domain": f"{task.se}.com" if task.se else None,
+                    "location_code": task.location,
+                    "language_code": task.language,
+                    "check_url": None,
+                    "datetime": task.done_s,
+                    "items_count": 0,
+                    "items": [],
+                }
+            ]
+        reply = self._task(started, path, data, result, cost=task.cost)
+        reply["id"] = task.id
+        return self._envelope(started, tasks=[reply])
+
+
+def _when(value: object) -> datetime | None:
+    """A request datetime (``yyyy-mm-dd hh:mm:ss +00:00``), or None when malformed."""
+    if not isinstance(value, str) or len(value) < 19 or value[10] != " ":
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        return None
+    return parsed.astimezone(UTC)
+
+
+def _endpoints(task: EmuTask) -> dict[str, str | None]:
+    base = f"/v3/{task.kind}/task_get"
+    return {
+        "endpoint_regular": f"{base}/regular/{task.id}",
+        "endpoint_advanced": f"{base}/advanced/{task.id}",
+        "endpoint_html": f"{base}/html/{task.id}",
+        "endpoint": f"{base}/{task.id}",
+        "endpoint_json": f"{base}/json/{task.id}",
+    }
+
+
+def _ready_item(task: EmuTask, fields: tuple[str, ...]) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "id": task.id,
+        "se": task.se,
+        "se_type": task.se_type,
+        "date_posted": task.posted_s,
+        "tag": task.tag,
+        "function": task.se_type,
+        "target": f"{task.keyword}-{task.id[:4]}.example.com",
+    }
+    item: dict[str, Any] = {}
+    links: dict[str, str | None] | None = None
+    for name in fields:
+        if name.startswith("endpoint"):
+            if links is None:
+                links = _endpoints(task)
+            item[name] = links[name]
+        else:
+            item[name] = values[name]
+    return item
+
+
+def _metadata(task: EmuTask) -> dict[str, Any]:
+    meta: dict[str, Any] = {
+        "api": task.family,
+        "function": "live" if task.family in _LIVE_FAMILIES else "task_post",
+        "keyword": task.keyword,
+        "location_code": task.location,
+        "language_code": task.language,
+        "device": task.device,
+    }
+    if task.se:
+        meta["se"] = task.se
+    if task.se_type:
+        meta["se_type"] = task.se_type
+    if task.tag is not None:
+        meta["tag"] = task.tag
+    return meta
+
+
+_LIVE_FAMILIES = frozenset({"dataforseo_labs", "backlinks", "domain_analytics", "content_analysis"})
+
+
+def _history_item(task: EmuTask, now: datetime, metadata: bool) -> dict[str, Any]:
+    code = task.code_at(now)
+    done = task.done_s if task.done <= now else None
+    function = "live" if task.family in _LIVE_FAMILIES else "task_post"
+    return {
+        "id": task.id,
+        "url": f"https://api.dataforseo.com/v3/{task.kind}/{function}",
+        "datetime_posted": task.posted_s,
+        "datetime_done": done,
+        "status": MESSAGES.get(code, "Error."),
+        "cost": task.cost if done else 0,
+        "metadata": _metadata(task) if metadata else None,
+    }
+
+
+def _wrong_types(response: HttpResponse) -> HttpResponse:
+    """The answer with one value of the wrong type (a number where a string belongs)."""
+    try:
+        body = json.loads(response.body)
+        result = body["tasks"][0]["result"]
+    except (ValueError, KeyError, IndexError, TypeError):
+        return response
+    if result:
+        first = result[0]
+        key = "datetime_posted" if "datetime_posted" in first else "date_posted"
+        if key not in first:
+            key = "id"
+        first[key] = 12345
+    else:
+        body["status_code"] = "20000"
+    return HttpResponse(
+        status=response.status,
+        body=json.dumps(body, separators=(",", ":")).encode(),
+        headers=response.headers,
+    )
+
+
+def _status_of(task: EmuTask, now: datetime) -> TaskStatus:
+    code = task.code_at(now)
+    if code in (20000, 40102):
+        return TaskStatus.COMPLETED
+    if code == 40602:
+        return TaskStatus.QUEUED
+    if code == 40601:
+        return TaskStatus.RUNNING
+    return TaskStatus.FAILED
+
+
+class DataForSEOEmulator:
+    """A running DataForSEO emulator with seeded data, plus ground truth for tests.
+
+    ``clock`` counts the per-minute limits (share a `FakeClock` / `ScaledClock` with the
+    client to run them instantly); ``now`` is the wall clock of the data (posting and
+    completion times, the 3-day and 6-month windows), real UTC time by default.
+    """
+
+    def __init__(
+        self,
+        seed: int = 0,
+        size: int = DEFAULT_SIZE,
+        *,
+        clock: Clock | None = None,
+        now: Callable[[], datetime] | None = None,
+        login: str = "emulator-login",
+        password: str | None = None,
+        span_days: float = 120,
+        recent: float = 0.5,
+        kinds: Iterable[str] | None = None,
+        enforce_limits: bool = True,
+    ) -> None:
+        self.now: Callable[[], datetime] = now or (lambda: datetime.now(UTC))
+        self.clock: Clock = clock or SystemClock()
+        self.login = login
+        self.password = password or f"emu-s3cret-{seed:04d}-dfs"
+        self.dataset = Dataset(
+            seed=seed,
+            size=size,
+            now=self.now,
+            span=timedelta(days=span_days),
+            recent=recent,
+            kinds=kinds,
+        )
+        self.app = DataForSEOApp(
+            self.dataset,
+            login=self.login,
+            password=self.password,
+            clock=self.clock,
+            now=self.now,
+            enforce_limits=enforce_limits,
+        )
+        self.server = EmulatorServer(self.app)
+        self._started = False
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> DataForSEOEmulator:
+        if not self._started:
+            self.server.start()
+            self._started = True
+        return self
+
+    def stop(self) -> None:
+        if self._started:
+            self.server.stop()
+            self._started = False
+
+    def __enter__(self) -> DataForSEOEmulator:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        return f"<DataForSEOEmulator {self.url} {self.size} tasks>"
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    @property
+    def settings(self) -> dict[str, str]:
+        """Keyword arguments for ``seotasks.connect("dataforseo", **settings)``."""
+        return {"base_url": self.url, "login": self.login, "password": self.password}
+
+    @property
+    def size(self) -> int:
+        with self.dataset.lock:
+            return len(self.dataset.by_id)
+
+    @property
+    def rate_limited(self) -> int:
+        """How many calls were refused with 40202 for exceeding a real limit."""
+        return self.app.rate_limited
+
+    @property
+    def calls(self) -> dict[str, int]:
+        """Authorized calls answered, per group (``tasks_ready``, ``id_list``, ``other``)."""
+        return dict(self.app.calls)
+
+    # -- changing the data -----------------------------------------------------------------
+
+    def add_tasks(
+        self,
+        count: int,
+        *,
+        kinds: Iterable[str] | None = None,
+        posted: datetime | tuple[datetime, datetime] | None = None,
+        code: int | None = None,
+        delay: timedelta | None = None,
+    ) -> list[str]:
+        """Insert ``count`` tasks now (mid-run is fine); returns their ids.
+
+        ``posted`` is an instant or a (start, end) range (default: the seeded spread);
+        ``code`` the final status code (default: mostly 20000); ``delay`` the time
+        from posting to completion (a completion in the future keeps a task pending).
+        """
+        return self.dataset.add_random(count, kinds=kinds, posted=posted, code=code, delay=delay)
+
+    # -- ground truth --------------------------------------------------------------------
+
+    def ready_ids(self, families: Iterable[str] | None = None) -> set[str]:
+        """Every id a full drain of ``families`` would list now (beyond the 1000 cap)."""
+        chosen = resolve_ready(list(families or DEFAULT_FAMILIES))
+        with self.dataset.lock:
+            return self.dataset.ready_ids(chosen, self.now())
+
+    def history_ids(
+        self,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        status: TaskStatus | str | None = None,
+        families: Iterable[str] | None = None,
+    ) -> set[str]:
+        """Ids with ``since <= posted < until`` in ``families``, optionally of one status."""
+        wanted = resolve_history(list(families or DEFAULT_FAMILIES))
+        want_status = None if status is None else TaskStatus(status)
+        now = self.now()
+        ids: set[str] = set()
+        with self.dataset.lock:
+            for family in wanted:
+                for key in self.dataset.history[family.family]:
+                    task = self.dataset.by_id[key[1]]
+                    if since is not None and task.posted < since:
+                        continue
+                    if until is not None and task.posted >= until:
+                        continue
+                    if not family.wants(task.kind):
+                        continue
+                    if want_status is not None and _status_of(task, now) is not want_status:
+                        continue
+                    ids.add(task.id)
+        return ids
+
+    def collected_ids(self) -> set[str]:
+        """Ids fetched with task_get at least once."""
+        with self.dataset.lock:
+            return {t.id for t in self.dataset.by_id.values() if t.collected}
+
+    def task(self, task_id: str) -> dict[str, Any]:
+        """One task as plain data: kind, times, status code now, collected flag."""
+        with self.dataset.lock:
+            t = self.dataset.by_id[task_id]
+            now = self.now()
+            return {
+                "id": t.id,
+                "kind": t.kind,
+                "posted": t.posted,
+                "done": t.done if t.done <= now else None,
+                "code": t.code_at(now),
+                "status": _status_of(t, now).value,
+                "tag": t.tag,
+                "cost": t.cost,
+                "collected": t.collected,
+                "ready": t.listable and not t.collected and now - READY_KEEP <= t.done <= now,
+            }

@@ -1,0 +1,520 @@
+"""`DataForSEOProvider`: tasks_ready (what is done and not yet collected) and id_list history.
+
+Two sources behind one option because the vendor has two very different answers to
+"which tasks are done":
+
+* ``ready`` walks the ``tasks_ready`` endpoints of the catalogue, one call each. A call
+  shows at most 1000 tasks and hides the rest until those are collected, so a capped
+  endpoint is asked again (a new *round*) after its page: when the caller collected
+  while iterating, the next 1000 appear; when nothing changed (same ids), the listing
+  moves on and says the list was capped.
+* ``history`` pages ``POST /v3/<family>/id_list`` forward in time by keyset (the last
+  ``datetime_posted`` and the ids already delivered at that instant), in windows the
+  vendor accepts, so tasks added while paging shift nothing.
+
+Positions are small JSON dicts of indexes, timestamps and ids, checked field by field
+when they come back from a cursor: the host and every path come from settings and the
+catalogue, never from a position.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import urlsplit
+
+from seotasks.convert import parse_timestamp
+from seotasks.errors import ConfigError, CursorError, ResponseFormatError, UnsupportedQuery
+from seotasks.jsoncodec import dumps
+from seotasks.model import Task, TaskQuery, TaskStatus
+from seotasks.provider import (
+    Batch,
+    Capabilities,
+    Option,
+    Position,
+    Provider,
+    Sandbox,
+    require_window,
+)
+from seotasks.ratelimit import RateLimit
+from seotasks.redact import Redactor
+from seotasks.transport import Request, Response
+
+from . import wire
+from .endpoints import (
+    CATALOGUE,
+    DEFAULT_FAMILIES,
+    resolve_history,
+    resolve_ready,
+    task_get_path,
+    valid_collect_path,
+)
+
+if TYPE_CHECKING:
+    from seotasks.clock import Clock
+    from seotasks.transport import Transport
+
+__all__ = ["DataForSEOProvider"]
+
+#: tasks_ready lists tasks completed within the last 3 days.
+READY_WINDOW = timedelta(days=3)
+#: id_list accepts datetime_from within six months; 181 days is the shortest six months.
+HISTORY_WINDOW = timedelta(days=181)
+#: ... and within one month when metadata is asked for.
+METADATA_WINDOW = timedelta(days=30)
+#: The vendor's hard cap per tasks_ready call and per id_list page.
+CAP = 1000
+#: Ids delivered at one instant kept in a position; beyond this, paging at that instant
+#: switches to an offset (keeps cursors small).
+SEEN_MAX = 50
+_MAX_ROUNDS = 100_000
+_MAX_OFFSET = 100_000_000
+_DIGEST = re.compile(r"[0-9a-f]{16}\Z")
+_ID = re.compile(r"[A-Za-z0-9-]{1,64}\Z")
+_TIME = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} \+00:00\Z")
+_COLLECT_KEYS = ("endpoint_advanced", "endpoint_regular", "endpoint", "endpoint_json")
+
+
+def _digest(ids: Sequence[str]) -> str:
+    return hashlib.blake2b("\n".join(sorted(ids)).encode(), digest_size=8).hexdigest()
+
+
+def _int(position: Position, key: str, low: int, high: int) -> int:
+    value = position.get(key)
+    if type(value) is not int or not low <= value <= high:
+        raise CursorError(f"dataforseo cursor: {key!r} must be an integer in {low}..{high}")
+    return value
+
+
+def _time(position: Position, key: str) -> datetime:
+    value = position.get(key)
+    if not isinstance(value, str) or not _TIME.match(value):
+        raise CursorError(f"dataforseo cursor: {key!r} must be a 'YYYY-MM-DD HH:MM:SS +00:00' time")
+    try:
+        return datetime.fromisoformat(value).astimezone(UTC)
+    except ValueError:
+        raise CursorError(f"dataforseo cursor: {key!r} is not a valid time") from None
+
+
+class DataForSEOProvider(Provider):
+    """DataForSEO v3: ``tasks_ready`` over a catalogue of API families, or ``id_list`` history."""
+
+    name: ClassVar[str] = "dataforseo"
+    description: ClassVar[str] = (
+        "DataForSEO v3: completed tasks from tasks_ready, or task history from id_list"
+    )
+    options: ClassVar[tuple[Option, ...]] = (
+        Option(name="base_url", help="API host", default="https://api.dataforseo.com"),
+        Option(name="login", help="API login (dashboard, API access)", required=True),
+        Option(name="password", help="API password", required=True, secret=True),
+        Option(
+            name="source",
+            help="ready: tasks_ready (done, not yet collected); history: id_list",
+            default="ready",
+            listing=True,
+            choices=("ready", "history"),
+        ),
+        Option(
+            name="families",
+            help="API families or endpoints to list, e.g. serp,keywords_data/bing",
+            kind="list",
+            default=list(DEFAULT_FAMILIES),
+            listing=True,
+        ),
+        Option(
+            name="include_metadata",
+            help="history: ask id_list for each task's metadata (last month only)",
+            kind="bool",
+            default=False,
+            listing=True,
+        ),
+        Option(
+            name="window_days",
+            help="history: days per id_list request window (clamped to what the vendor accepts)",
+            kind="int",
+            default=181,
+        ),
+        Option(
+            name="page_size",
+            help="history: id_list limit per call (1..1000)",
+            kind="int",
+            default=CAP,
+        ),
+    )
+    rate_limits: ClassVar[Mapping[str, RateLimit]] = {
+        # The vendor states 20/min for tasks_ready; counted across all tasks_ready
+        # endpoints here, which is never wrong whichever way the vendor counts.
+        "tasks_ready": RateLimit.per_minute(20),
+        "id_list": RateLimit.per_minute(10),
+        "task_get": RateLimit.per_minute(2000),
+    }
+
+    def __init__(self, settings: Any, transport: Transport) -> None:
+        super().__init__(settings, transport)
+        self._base = str(settings["base_url"]).rstrip("/")
+        token = base64.b64encode(f"{settings['login']}:{settings['password']}".encode()).decode()
+        self._headers = {"Authorization": f"Basic {token}"}
+        self._source = str(settings["source"])
+        families = list(settings["families"])
+        self._ready = resolve_ready(families) if self._source == "ready" else ()
+        self._history = resolve_history(families) if self._source == "history" else ()
+        self._metadata = bool(settings["include_metadata"])
+        self._page_size = int(settings["page_size"])
+        limit = METADATA_WINDOW if self._metadata else HISTORY_WINDOW
+        self._keeps = limit
+        self._window = min(timedelta(days=int(settings["window_days"])), limit)
+        self._reader = wire.HistoryReader()
+
+    # -- configuration ---------------------------------------------------------------
+
+    @classmethod
+    def configure(cls, settings: Mapping[str, Any]) -> Mapping[str, Any]:
+        values = dict(settings)
+        split = urlsplit(str(values["base_url"]))
+        if split.scheme not in ("http", "https") or not split.hostname:
+            raise ConfigError(
+                "dataforseo: base_url must be an http(s) URL such as https://api.dataforseo.com"
+            )
+        if split.query or split.fragment or split.username or split.password:
+            raise ConfigError(
+                "dataforseo: base_url must not carry a query, fragment or credentials"
+            )
+        families = values["families"]
+        if isinstance(families, str):
+            families = [f.strip() for f in families.split(",") if f.strip()]
+        families = [str(f).strip().strip("/") for f in families]
+        if not families:
+            raise ConfigError("dataforseo: families must name at least one API family")
+        try:
+            if values["source"] == "history":
+                resolve_history(families)
+            else:
+                resolve_ready(families)
+        except ValueError as exc:
+            raise ConfigError(f"dataforseo: {exc}") from None
+        values["families"] = families
+        if not 1 <= int(values["page_size"]) <= CAP:
+            raise ConfigError(f"dataforseo: page_size must be within 1..{CAP}")
+        if int(values["window_days"]) < 1:
+            raise ConfigError("dataforseo: window_days must be at least 1")
+        return values
+
+    def register_secrets(self, redactor: Redactor) -> None:
+        super().register_secrets(redactor)
+        redactor.add_basic_auth(str(self.settings["login"]), str(self.settings["password"]))
+
+    def capabilities(self) -> Capabilities:
+        if self._source == "ready":
+            return Capabilities(
+                statuses=frozenset({TaskStatus.COMPLETED}),
+                window=READY_WINDOW,
+                max_page_size=CAP,
+                drains=True,
+                cap=CAP,
+                collect=True,
+                notes=(
+                    "one tasks_ready call per endpoint; at most 1000 shown per call, "
+                    "the rest appear once those are collected",
+                ),
+            )
+        return Capabilities(
+            server_filters=frozenset({"since", "until"}),
+            window=self._keeps,
+            order="created_at",
+            max_page_size=self._page_size,
+            collect=True,
+            notes=("id_list per API family, forward by datetime_posted",),
+        )
+
+    # -- helpers ------------------------------------------------------------------------
+
+    def _now(self) -> datetime:
+        return datetime.now(UTC)
+
+    def _parse(self, response: Response) -> dict[str, Any]:
+        return wire.parse_envelope(response, self.transport.redactor.scrub)
+
+    def _call(self, method: str, path: str, endpoint: str, body: object = None) -> dict[str, Any]:
+        headers = dict(self._headers)
+        payload = None
+        if body is not None:
+            payload = dumps(body)
+            headers["Content-Type"] = "application/json"
+        request = Request(
+            method=method, url=self._base + path, endpoint=endpoint, headers=headers, body=payload
+        )
+        return self.transport.call(request, self._parse)
+
+    # -- listing ------------------------------------------------------------------------
+
+    def start(self, query: TaskQuery) -> Position:
+        now = self._now()
+        if self._source == "ready":
+            if query.status not in (None, TaskStatus.COMPLETED):
+                raise UnsupportedQuery(
+                    "dataforseo tasks_ready lists only completed tasks; "
+                    "use source=history for queued, running or failed ones"
+                )
+            require_window(query, window=READY_WINDOW, now=now, what="DataForSEO tasks_ready")
+            return self._ready_position(0, 0, None)
+        what = "DataForSEO id_list" + (" with metadata" if self._metadata else "")
+        require_window(query, window=self._keeps, now=now, what=what)
+        since = query.since or (now - self._keeps + timedelta(minutes=5))
+        end = min(query.until or now, now)
+        if since >= end:
+            raise UnsupportedQuery(
+                f"dataforseo id_list: nothing can exist between {since.isoformat()} and "
+                f"{end.isoformat()} (until lies in the future or before since)"
+            )
+        since = since.replace(microsecond=0)
+        return self._history_position(0, since, since, end, [], 0)
+
+    def check_position(self, position: Position) -> Position:
+        if not isinstance(position, dict):
+            raise CursorError("dataforseo cursor: position is not an object")
+        if self._source == "ready":
+            return self._check_ready(position)
+        return self._check_history(position)
+
+    def fetch(self, query: TaskQuery, position: Position) -> Batch:
+        if self._source == "ready":
+            return self._fetch_ready(position)
+        return self._fetch_history(position)
+
+    # -- ready --------------------------------------------------------------------------
+
+    def _ready_position(self, index: int, round_: int, digest: str | None) -> Position:
+        return {
+            "ep": index,
+            "name": CATALOGUE[self._ready[index]].name,
+            "round": round_,
+            "digest": digest,
+        }
+
+    def _check_ready(self, position: Position) -> Position:
+        if set(position) != {"ep", "name", "round", "digest"}:
+            raise CursorError("dataforseo cursor: not a tasks_ready position")
+        index = _int(position, "ep", 0, len(self._ready) - 1)
+        if position["name"] != CATALOGUE[self._ready[index]].name:
+            raise CursorError("dataforseo cursor: endpoint does not match this client's families")
+        round_ = _int(position, "round", 0, _MAX_ROUNDS)
+        digest = position["digest"]
+        if digest is not None and not (isinstance(digest, str) and _DIGEST.match(digest)):
+            raise CursorError("dataforseo cursor: bad digest")
+        if (round_ == 0) != (digest is None):
+            raise CursorError("dataforseo cursor: round and digest disagree")
+        return self._ready_position(index, round_, digest)
+
+    def _fetch_ready(self, position: Position) -> Batch:
+        index = int(position["ep"])  # type: ignore[arg-type]
+        round_ = int(position["round"])  # type: ignore[arg-type]
+        endpoint = CATALOGUE[self._ready[index]]
+        body = self._call("GET", endpoint.path, "tasks_ready")
+        task = wire.first_task(body, endpoint.path, self.transport.redactor.scrub)
+        items = wire.result_items(task)
+        tasks = wire.ready_tasks(endpoint, items)
+        count = task.get("result_count")
+        capped = len(items) >= CAP or (type(count) is int and count >= CAP)
+        following = (
+            self._ready_position(index + 1, 0, None) if index + 1 < len(self._ready) else None
+        )
+        notes: tuple[str, ...] = ()
+        if capped:
+            notes = (
+                f"{endpoint.path}: capped at {CAP}; more tasks appear once these are "
+                "collected (client.collect)",
+            )
+        digest = _digest([t.id for t in tasks])
+        if round_ > 0 and digest == position["digest"]:
+            # Nothing was collected since the last round: the same 1000 again.
+            return Batch(tasks=(), next=following, capped=True, notes=notes)
+        if capped:
+            return Batch(
+                tasks=tasks,
+                next=self._ready_position(index, round_ + 1, digest),
+                capped=True,
+                notes=notes,
+            )
+        return Batch(tasks=tasks, next=following)
+
+    # -- history ------------------------------------------------------------------------
+
+    def _history_position(
+        self,
+        index: int,
+        since: datetime,
+        after: datetime,
+        end: datetime,
+        seen: list[str],
+        skip: int,
+    ) -> Position:
+        return {
+            "fam": index,
+            "name": self._history[index].family,
+            "since": wire.format_time(since),
+            "after": wire.format_time(after),
+            "end": wire.format_time(end),
+            "seen": list(seen),
+            "skip": skip,
+        }
+
+    def _check_history(self, position: Position) -> Position:
+        if set(position) != {"fam", "name", "since", "after", "end", "seen", "skip"}:
+            raise CursorError("dataforseo cursor: not an id_list position")
+        index = _int(position, "fam", 0, len(self._history) - 1)
+        if position["name"] != self._history[index].family:
+            raise CursorError("dataforseo cursor: family does not match this client's families")
+        since = _time(position, "since")
+        after = _time(position, "after")
+        end = _time(position, "end")
+        if not since <= after <= end:
+            raise CursorError("dataforseo cursor: times out of order (since <= after <= end)")
+        if end > self._now() + timedelta(minutes=5):
+            raise CursorError("dataforseo cursor: 'end' lies in the future")
+        seen = position["seen"]
+        if not isinstance(seen, list) or len(seen) > SEEN_MAX:
+            raise CursorError(f"dataforseo cursor: 'seen' must be a list of at most {SEEN_MAX} ids")
+        if not all(isinstance(s, str) and _ID.match(s) for s in seen):
+            raise CursorError("dataforseo cursor: 'seen' holds something that is not a task id")
+        skip = _int(position, "skip", 0, _MAX_OFFSET)
+        if skip and seen:
+            raise CursorError("dataforseo cursor: 'seen' and 'skip' are exclusive")
+        return self._history_position(index, since, after, end, [str(s) for s in seen], skip)
+
+    def _fetch_history(self, position: Position) -> Batch:
+        index = int(position["fam"])  # type: ignore[arg-type]
+        family = self._history[index]
+        since = datetime.fromisoformat(str(position["since"]))
+        after = datetime.fromisoformat(str(position["after"]))
+        end = datetime.fromisoformat(str(position["end"]))
+        seen_list = [str(s) for s in position["seen"]]  # type: ignore[union-attr]
+        skip = int(position["skip"])  # type: ignore[arg-type]
+        now = self._now()
+        notes: tuple[str, ...] = ()
+        floor = (now - self._keeps + timedelta(minutes=1)).replace(microsecond=0)
+        if after < floor:
+            # The vendor no longer keeps this part: restart at what it accepts.
+            notes = (f"{family.path}: tasks before {wire.format_time(floor)} are no longer kept",)
+            after, seen_list, skip = floor, [], 0
+        to = min(after + self._window, end, now.replace(microsecond=0))
+        if to <= after:
+            return Batch(tasks=(), next=self._next_family(index, since, end), notes=notes)
+        request = {
+            "datetime_from": wire.format_time(after),
+            "datetime_to": wire.format_time(to),
+            "limit": self._page_size,
+            "offset": skip,
+            "sort": "asc",
+            "include_metadata": self._metadata,
+        }
+        body = self._call("POST", family.path, "id_list", [request])
+        task = wire.first_task(body, family.path, self.transport.redactor.scrub)
+        items = wire.result_items(task)
+        seen = set(seen_list)
+        tasks: list[Task] = []
+        instants: list[tuple[datetime | None, str]] = []
+        for i, raw in enumerate(items):
+            read = self._reader.task(raw, i, family)
+            item_id = str(raw["id"])
+            posted = (
+                read.created_at if read is not None else parse_timestamp(raw.get("datetime_posted"))
+            )
+            instants.append((posted, item_id))
+            if read is None or (posted == after and item_id in seen):
+                continue
+            tasks.append(read)
+        if len(items) < self._page_size:
+            # This window is exhausted: continue at its end (inclusive on both sides,
+            # so the ids at exactly `to` are remembered).
+            if to >= end:
+                return Batch(tasks=tasks, next=self._next_family(index, since, end), notes=notes)
+            at_end = [i for p, i in instants if p == to]
+            return Batch(
+                tasks=tasks, next=self._keyset(index, since, to, end, at_end, 0), notes=notes
+            )
+        last = instants[-1][0]
+        if last is None:
+            raise ResponseFormatError(
+                "dataforseo: id_list item without datetime_posted",
+                field=f"tasks[0].result[{len(items) - 1}].datetime_posted",
+            )
+        at_last = [i for p, i in instants if p == last]
+        if last == after:
+            if skip:
+                return Batch(
+                    tasks=tasks,
+                    next=self._keyset(index, since, after, end, [], skip + len(items)),
+                    notes=notes,
+                )
+            at_last = sorted(seen | set(at_last))
+        return Batch(
+            tasks=tasks, next=self._keyset(index, since, last, end, at_last, 0), notes=notes
+        )
+
+    def _keyset(
+        self,
+        index: int,
+        since: datetime,
+        after: datetime,
+        end: datetime,
+        at_instant: list[str],
+        skip: int,
+    ) -> Position:
+        if skip or len(at_instant) > SEEN_MAX or len(at_instant) >= self._page_size:
+            # Too many at one instant to remember by id: page that instant by offset
+            # (the vendor orders by time then id, so the first ones are those seen).
+            return self._history_position(index, since, after, end, [], skip or len(at_instant))
+        return self._history_position(index, since, after, end, at_instant, 0)
+
+    def _next_family(self, index: int, since: datetime, end: datetime) -> Position | None:
+        if index + 1 >= len(self._history):
+            return None
+        return self._history_position(index + 1, since, since, end, [], 0)
+
+    # -- collection -----------------------------------------------------------------------
+
+    def collect(self, task: Task) -> Mapping[str, Any]:
+        """GET the task's result (``task_get``); the vendor then drops it from tasks_ready."""
+        path = None
+        raw = task.raw
+        for key in _COLLECT_KEYS:
+            if valid_collect_path(raw.get(key), task.id):
+                path = str(raw[key])
+                break
+        if path is None and task.kind:
+            path = task_get_path(task.kind, task.id)
+        if path is None:
+            raise UnsupportedQuery(
+                f"dataforseo: cannot build a task_get path for task {task.id} of kind {task.kind!r}"
+            )
+        body = self._call("GET", path, "task_get")
+        wire.first_task(body, path, self.transport.redactor.scrub)
+        return body
+
+    # -- sandbox ---------------------------------------------------------------------------
+
+    @classmethod
+    def sandbox(
+        cls, *, seed: int = 0, size: int | None = None, clock: Clock | None = None
+    ) -> contextlib.AbstractContextManager[Sandbox]:
+        return _sandbox(seed=seed, size=size, clock=clock)
+
+
+@contextlib.contextmanager
+def _sandbox(*, seed: int, size: int | None, clock: Clock | None) -> Iterator[Sandbox]:
+    from .emulator import DEFAULT_SIZE, DataForSEOEmulator
+
+    emulator = DataForSEOEmulator(
+        seed=seed, size=DEFAULT_SIZE if size is None else size, clock=clock
+    )
+    with emulator:
+        yield Sandbox(
+            settings=emulator.settings,
+            stop=emulator.stop,
+            description=f"DataForSEO emulator at {emulator.url} ({emulator.size} tasks)",
+        )

@@ -1,0 +1,382 @@
+"""DataForSEO's wire format: the envelope, its status codes, and items -> `Task`.
+
+Why one module: the vendor answers HTTP 200 for nearly everything and puts the real
+outcome in two levels of ``status_code`` (the call, then each task). Classifying those
+codes, and reading the result items, are the rules most likely to change with the
+vendor, so they live together and away from the paging logic.
+
+The item readers are the hot path (a ``tasks_ready`` page is up to 1000 items): they
+read dicts directly instead of going through cattrs, use `parse_timestamp`
+(``datetime.fromisoformat``) and cache per-page lookups such as the kind of an
+``se``/``se_type`` pair. Every malformed value becomes a `ResponseFormatError` naming
+the field path and the item id, never a bare ``KeyError``/``TypeError``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from seotasks.convert import ConversionError, parse_decimal, parse_timestamp
+from seotasks.errors import (
+    AuthError,
+    ProviderError,
+    RateLimited,
+    ResponseFormatError,
+    SeotasksError,
+    TransientError,
+)
+from seotasks.model import Task, TaskStatus
+from seotasks.transport import Response
+
+from .endpoints import Endpoint, HistoryFamily, is_token, kind_from_url
+
+__all__ = [
+    "OK",
+    "HistoryReader",
+    "classify",
+    "format_time",
+    "parse_envelope",
+    "ready_tasks",
+    "status_for",
+]
+
+PROVIDER = "dataforseo"
+OK = 20000
+AUTH_CODES = frozenset({40100})
+PAYMENT_CODES = frozenset({40200, 40210})
+RATE_CODES = frozenset({40202, 40209})
+TRANSIENT_CODES = frozenset({50000, 50301, 50303, 50304})
+#: task_get lifecycle codes: not errors, the task is simply not done yet.
+PENDING = {40601: TaskStatus.RUNNING, 40602: TaskStatus.QUEUED}
+#: Codes that mean "finished fine" (40102: no search results, zero rows).
+SUCCESS_CODES = frozenset({OK, 40102})
+#: 40209 (too many simultaneous queries) clears quickly; waiting a whole pacing
+#: window for it would be wasteful, so it carries a short hint.
+_CONCURRENCY_WAIT = 1.0
+
+#: id_list items carry only the status *message*. These are the vendor's own messages
+#: for codes that change the status (GET /v3/appendix/errors); anything else with a
+#: ``datetime_done`` is a failure, and without one a task still running.
+_MESSAGE_CODES = {
+    "ok.": OK,
+    "no search results.": 40102,
+    "task handed.": 40601,
+    "task in queue.": 40602,
+}
+
+
+def format_time(when: datetime) -> str:
+    """``YYYY-MM-DD HH:MM:SS +00:00``, the vendor's request format (UTC)."""
+    return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S +00:00")
+
+
+def classify(
+    code: int, message: str, *, where: str, http_status: int = 200
+) -> SeotasksError | None:
+    """The typed error for a vendor status code, or ``None`` for success.
+
+    Decided on codes only: the vendor extends messages with details ("Invalid Field:
+    'keywords'."), so matching text would break silently.
+    """
+    if code == OK:
+        return None
+    detail = f"{PROVIDER}: {where}: {code} {message}".strip()
+    if code in AUTH_CODES or http_status == 401:
+        return AuthError(f"{detail} (check the API login and password)")
+    if code in RATE_CODES:
+        retry_after = _CONCURRENCY_WAIT if code == 40209 else None
+        return RateLimited(detail, retry_after=retry_after)
+    if code in TRANSIENT_CODES:
+        return TransientError(detail)
+    return ProviderError(code, message, provider=PROVIDER)
+
+
+def _code(value: object, field: str) -> int:
+    if type(value) is not int:
+        raise ResponseFormatError(f"{PROVIDER}: status code is {value!r}", field=field)
+    return value
+
+
+def _message(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def parse_envelope(response: Response, scrub: Callable[[str], str]) -> dict[str, Any]:
+    """Check the HTTP status and the top-level ``status_code``; return the body.
+
+    Raises the classified error (retryable ones are retried by the transport).
+    ``scrub`` redacts vendor text before it reaches an exception.
+    """
+    status = response.status
+    body: object = None
+    try:
+        body = response.json()
+    except ResponseFormatError as exc:
+        if status == 200:
+            # The vendor always sends a JSON envelope: an empty or cut-off body is the
+            # connection failing mid-answer, worth another try rather than giving up.
+            raise TransientError(f"{PROVIDER}: {exc}") from None
+    code: int | None = None
+    message = ""
+    if isinstance(body, dict):
+        raw_code = body.get("status_code")
+        code = raw_code if type(raw_code) is int else None
+        message = scrub(_message(body.get("status_message")))
+    where = f"HTTP {status} from {response.url}"
+    if status == 401:
+        raise AuthError(
+            f"{PROVIDER}: {where}: {code or 40100} {message} (check the API login and password)"
+        )
+    if status == 402:
+        raise ProviderError(code or 40200, message or "Payment Required.", provider=PROVIDER)
+    if status != 200:
+        if code is not None and code != OK:
+            error = classify(code, message, where=where, http_status=status)
+            if error is not None:
+                raise error
+        raise ProviderError(
+            code or status, message or f"unexpected HTTP {status}", provider=PROVIDER
+        )
+    if not isinstance(body, dict):
+        raise ResponseFormatError(
+            f"{PROVIDER}: expected a JSON object from {response.url}, got {type(body).__name__}"
+        )
+    top = _code(body.get("status_code"), "status_code")
+    error = classify(top, message, where=response.url)
+    if error is not None:
+        raise error
+    tasks = body.get("tasks")
+    if not isinstance(tasks, list):
+        raise ResponseFormatError(f"{PROVIDER}: no tasks array in {response.url}", field="tasks")
+    return body
+
+
+def first_task(body: Mapping[str, Any], url: str, scrub: Callable[[str], str]) -> dict[str, Any]:
+    """The envelope's one task object, its ``status_code`` checked (pending codes pass)."""
+    tasks = body["tasks"]
+    if not tasks:
+        raise ResponseFormatError(f"{PROVIDER}: empty tasks array from {url}", field="tasks")
+    task = tasks[0]
+    if not isinstance(task, dict):
+        raise ResponseFormatError(f"{PROVIDER}: task is not an object", field="tasks[0]")
+    code = _code(task.get("status_code"), "tasks[0].status_code")
+    if code in PENDING:
+        return task
+    error = classify(code, scrub(_message(task.get("status_message"))), where=f"task in {url}")
+    if error is not None:
+        raise error
+    return task
+
+
+def result_items(task: Mapping[str, Any]) -> list[Any]:
+    """``task.result`` as a list (``null`` is an empty result)."""
+    result = task.get("result")
+    if result is None:
+        return []
+    if not isinstance(result, list):
+        raise ResponseFormatError(
+            f"{PROVIDER}: result is {type(result).__name__}, not a list",
+            field="tasks[0].result",
+        )
+    count = task.get("result_count")
+    if count is not None and type(count) is not int:
+        raise ResponseFormatError(
+            f"{PROVIDER}: result_count is {count!r}", field="tasks[0].result_count"
+        )
+    return result
+
+
+def _bad(index: int, field: str, value: object, expected: str, item_id: object) -> Exception:
+    shown = repr(value)[:60]
+    return ResponseFormatError(
+        f"{PROVIDER}: {field} is {shown}, expected {expected}",
+        field=f"tasks[0].result[{index}].{field}",
+        item_id=item_id if isinstance(item_id, str) else None,
+    )
+
+
+def _optional_str(item: Mapping[str, Any], key: str, index: int) -> str | None:
+    value = item.get(key)
+    if value is None or type(value) is str:
+        return value
+    raise _bad(index, key, value, "a string or null", item.get("id"))
+
+
+def _item_id(item: object, index: int) -> tuple[dict[str, Any], str]:
+    if type(item) is not dict:
+        raise ResponseFormatError(
+            f"{PROVIDER}: result item is {type(item).__name__}, not an object",
+            field=f"tasks[0].result[{index}]",
+        )
+    task_id = item.get("id")
+    if type(task_id) is not str or not task_id:
+        raise _bad(index, "id", task_id, "a non-empty string", None)
+    return item, task_id
+
+
+def _time(item: Mapping[str, Any], key: str, index: int, task_id: str) -> datetime | None:
+    try:
+        return parse_timestamp(item.get(key), field=key)
+    except ConversionError as exc:
+        raise ResponseFormatError(
+            f"{PROVIDER}: cannot read {exc.value} as a date-time",
+            field=f"tasks[0].result[{index}].{key}",
+            item_id=task_id,
+        ) from None
+
+
+def ready_tasks(endpoint: Endpoint, items: list[Any]) -> list[Task]:
+    """Tasks from one ``tasks_ready`` result list: all completed, not yet collected."""
+    kinds: dict[tuple[object, object], str] = {}
+    aggregate = endpoint.aggregate
+    fixed_kind = endpoint.name
+    family = endpoint.family
+    completed = TaskStatus.COMPLETED
+    out: list[Task] = []
+    append = out.append
+    for index, item in enumerate(items):
+        # Inline checks: this loop runs once per item of every 1000-item page.
+        if type(item) is not dict or type(item.get("id")) is not str or not item["id"]:
+            item, _ = _item_id(item, index)  # raises, naming the field
+        task_id = item["id"]
+        se = item.get("se")
+        if se is not None and type(se) is not str:
+            se = _optional_str(item, "se", index)
+        tag = item.get("tag")
+        if tag is not None and type(tag) is not str:
+            tag = _optional_str(item, "tag", index)
+        try:
+            created = parse_timestamp(item.get("date_posted"), field="date_posted")
+        except ConversionError:
+            created = _time(item, "date_posted", index, task_id)  # raises with the path
+        else:
+            created = _time(item, "date_posted", index, task_id)
+        if aggregate:
+            pair = (se, item.get("se_type"))
+            kind = kinds.get(pair)
+            if kind is None:
+                se_type = pair[1]
+                kind = f"{family}/{se}/{se_type}" if is_token(se) and is_token(se_type) else family
+                kinds[pair] = kind
+        else:
+            kind = fixed_kind
+        append(
+            Task(
+                provider=PROVIDER,
+                id=task_id,
+                status=completed,
+                progress=1.0,
+                created_at=created,
+                kind=kind,
+                tag=tag,
+                engine=se,
+                raw=item,
+            )
+        )
+    return out
+
+
+def status_for(message: object, done: datetime | None) -> tuple[TaskStatus, int | None]:
+    """Status of an id_list item from its ``status`` text and ``datetime_done``.
+
+    id_list gives no code, only the vendor's status message, so the message is looked
+    up in the vendor's code table (exact, case-insensitive); a leading numeric code is
+    honoured too.
+    """
+    text = message.strip() if isinstance(message, str) else ""
+    code = _MESSAGE_CODES.get(text.lower())
+    if code is None and text[:5].isdigit():
+        code = int(text[:5])
+    if code in SUCCESS_CODES:
+        return TaskStatus.COMPLETED, code
+    if code in PENDING:
+        return PENDING[code], code
+    if done is None:
+        return TaskStatus.RUNNING, code
+    return TaskStatus.FAILED, code
+
+
+def _metadata_value(meta: Mapping[str, Any], *keys: str) -> str | None:
+    for key in keys:
+        value = meta.get(key)
+        if isinstance(value, str) and value:
+            return value
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
+    return None
+
+
+class HistoryReader:
+    """Reads id_list items; keeps per-listing caches (url -> kind)."""
+
+    def __init__(self) -> None:
+        self._kinds: dict[str, str | None] = {}
+
+    def kind(self, url: object) -> str | None:
+        if not isinstance(url, str):
+            return None
+        kind = self._kinds.get(url, "")
+        if kind == "":
+            kind = kind_from_url(url)
+            if len(self._kinds) < 4096:
+                self._kinds[url] = kind
+        return kind
+
+    def task(self, raw: object, index: int, family: HistoryFamily) -> Task | None:
+        """One id_list item as a Task, or None when ``family`` does not want its kind."""
+        item, task_id = _item_id(raw, index)
+        url = item.get("url")
+        if url is not None and type(url) is not str:
+            raise _bad(index, "url", url, "a string", task_id)
+        kind = self.kind(url) or family.family
+        if not family.wants(kind):
+            return None
+        created = _time(item, "datetime_posted", index, task_id)
+        done = _time(item, "datetime_done", index, task_id)
+        status_text = item.get("status")
+        if status_text is not None and type(status_text) is not str:
+            raise _bad(index, "status", status_text, "a string", task_id)
+        status, _ = status_for(status_text, done)
+        try:
+            cost: Decimal | None = parse_decimal(item.get("cost"), field="cost")
+        except ConversionError:
+            raise _bad(index, "cost", item.get("cost"), "a number", task_id) from None
+        meta = item.get("metadata")
+        if meta is not None and type(meta) is not dict:
+            raise _bad(index, "metadata", meta, "an object or null", task_id)
+        tag = engine = device = location = language = None
+        keywords: int | None = None
+        if meta:
+            tag = _metadata_value(meta, "tag")
+            engine = _metadata_value(meta, "se")
+            device = _metadata_value(meta, "device")
+            location = _metadata_value(meta, "location_code", "location_name")
+            language = _metadata_value(meta, "language_code", "language_name")
+            words = meta.get("keywords")
+            if isinstance(words, list):
+                keywords = len(words)
+            elif isinstance(meta.get("keyword"), str):
+                keywords = 1
+        if engine is None and kind.count("/") >= 2:
+            engine = kind.split("/", 2)[1]
+        return Task(
+            provider=PROVIDER,
+            id=task_id,
+            status=status,
+            progress=1.0 if status is TaskStatus.COMPLETED else None,
+            created_at=created,
+            completed_at=done,
+            kind=kind,
+            tag=tag,
+            cost=cost,
+            engine=engine,
+            device=device,
+            location=location,
+            language=language,
+            keywords_count=keywords,
+            message=status_text if status is TaskStatus.FAILED else None,
+            raw=item,
+        )

@@ -1,0 +1,65 @@
+"""The core's conformance kit, run against both sources over the emulator."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from seotasks_dataforseo.emulator import DataForSEOEmulator
+
+import seotasks
+from seotasks.client import Client
+from seotasks.clock import FakeClock
+from seotasks.model import TaskQuery
+from seotasks.testing.conformance import ConformanceEnv, ProviderConformance
+
+from .conftest import RETRY
+
+FAMILIES = ["serp", "keywords_data", "merchant"]
+
+
+def _env(emu: DataForSEOEmulator, expected: object, **options: object) -> ConformanceEnv:
+    clock = FakeClock()
+
+    def connect(password: str = emu.password) -> Client:
+        settings = {**emu.settings, "password": password, **options}
+        return seotasks.connect("dataforseo", clock=clock, retry=RETRY, env={}, **settings)
+
+    return ConformanceEnv(
+        provider="dataforseo",
+        connect=connect,
+        expected_ids=expected,  # type: ignore[arg-type]
+        secrets=(emu.password,),
+        bad_connect=lambda: connect(emu.password + "-bad"),
+        faults=emu.server.faults,
+        unsupported=TaskQuery(status=None, since=datetime.now(UTC) - timedelta(days=400)),
+    )
+
+
+class TestHistoryConformance(ProviderConformance):
+    @pytest.fixture
+    def conformance(self) -> Iterator[ConformanceEnv]:
+        with DataForSEOEmulator(seed=31, size=700, span_days=60, enforce_limits=False) as emu:
+
+            def expected(query: TaskQuery) -> set[str]:
+                return emu.history_ids(query.since, query.until, query.status, FAMILIES)
+
+            yield _env(emu, expected, source="history", families=FAMILIES, page_size=100)
+
+
+class TestReadyConformance(ProviderConformance):
+    @pytest.fixture
+    def conformance(self) -> Iterator[ConformanceEnv]:
+        with DataForSEOEmulator(seed=32, size=600, recent=1.0, enforce_limits=False) as emu:
+
+            def expected(query: TaskQuery) -> set[str]:
+                ids = emu.ready_ids(FAMILIES)
+                return {
+                    i
+                    for i in ids
+                    if (query.since is None or emu.task(i)["posted"] >= query.since)
+                    and (query.until is None or emu.task(i)["posted"] < query.until)
+                }
+
+            yield _env(emu, expected, families=FAMILIES)

@@ -1,0 +1,76 @@
+"""Client-side pacing keeps runs under the vendor's per-minute limits."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from seotasks_dataforseo.emulator import DataForSEOEmulator
+from seotasks_dataforseo.endpoints import DEFAULT_FAMILIES, resolve_ready
+
+import seotasks
+from seotasks import RateLimited
+from seotasks.clock import FakeClock, ScaledClock
+
+from .conftest import RETRY, Connect, MakeEmulator
+
+
+def test_long_ready_run_stays_under_20_a_minute(
+    make_emulator: MakeEmulator, connect: Connect, clock: FakeClock
+) -> None:
+    emu = make_emulator(seed=1, size=500, recent=1.0)
+    endpoints = len(resolve_ready(DEFAULT_FAMILIES))
+    assert endpoints > 20
+    client = connect(emu)  # one client: one pacer for all its listings
+    for _ in range(3):  # 3 full listings: over 60 calls
+        ids = {t.id for t in client.tasks()}
+        assert ids == emu.ready_ids()
+    assert emu.calls["tasks_ready"] == 3 * endpoints
+    assert emu.rate_limited == 0
+    # 66 calls at 20 a minute need at least three full windows of (fake) time.
+    assert clock.monotonic() >= 3 * 60
+
+
+def test_two_clients_on_one_account_recover_from_the_vendor_limit(
+    make_emulator: MakeEmulator, connect: Connect
+) -> None:
+    emu = make_emulator(seed=1, size=300, recent=1.0)
+    for _ in range(2):  # separate pacers: the second client meets the vendor's 40202
+        assert {t.id for t in connect(emu).tasks()} == emu.ready_ids()
+    assert emu.rate_limited >= 1
+
+
+def test_history_run_stays_under_10_a_minute(
+    make_emulator: MakeEmulator, connect: Connect, clock: FakeClock
+) -> None:
+    emu = make_emulator(seed=2, size=1200, span_days=30)
+    client = connect(emu, source="history", page_size=100, window_days=10)
+    ids = {t.id for t in client.tasks(status="any", until=datetime.now(UTC) - timedelta(minutes=1))}
+    assert len(ids) > 500
+    assert emu.calls["id_list"] > 25
+    assert emu.rate_limited == 0
+    assert clock.monotonic() >= 60 * (emu.calls["id_list"] // 10 - 1)
+
+
+def test_scaled_clock_run_has_no_rate_limit_answers() -> None:
+    clock = ScaledClock(200.0)  # a minute passes in 0.3 s
+    with DataForSEOEmulator(seed=3, size=300, recent=1.0, clock=clock) as emu:
+        client = seotasks.connect("dataforseo", clock=clock, retry=RETRY, env={}, **emu.settings)
+        with client:
+            for _ in range(2):
+                assert {t.id for t in client.tasks()} == emu.ready_ids()
+        assert emu.calls["tasks_ready"] > 40
+        assert emu.rate_limited == 0
+        assert client.transport.pacer.waited > 0
+
+
+def test_unpaced_client_meets_the_vendor_limit(make_emulator: MakeEmulator) -> None:
+    clock = FakeClock()
+    emu = make_emulator(seed=4, size=100, recent=1.0, clock=clock)
+    client = seotasks.connect("dataforseo", clock=clock, retry=RETRY, env={}, **emu.settings)
+    client.transport.set_rate_limits({})  # what a client without pacing would do
+    with client, pytest.raises(RateLimited):
+        for _ in range(3):
+            list(client.tasks())
+    assert emu.rate_limited >= 1
+    assert emu.calls["tasks_ready"] == 20

@@ -1,0 +1,66 @@
+"""Registration through the entry point, options, capabilities and the sandbox."""
+
+from __future__ import annotations
+
+import pytest
+from seotasks_dataforseo import DataForSEOProvider
+
+import seotasks
+from seotasks import ConfigError
+from seotasks.clock import FakeClock
+
+
+def test_registered_through_the_entry_point() -> None:
+    assert seotasks.get_provider("dataforseo") is DataForSEOProvider
+    names = {o.name for o in DataForSEOProvider.options}
+    assert {"base_url", "login", "password", "source", "families"} <= names
+    password = next(o for o in DataForSEOProvider.options if o.name == "password")
+    assert password.secret and password.required
+
+
+def test_sandbox_serves_a_working_listing() -> None:
+    clock = FakeClock()
+    manager = DataForSEOProvider.sandbox(seed=7, size=600, clock=clock)
+    with manager as box:
+        assert set(box.settings) == {"base_url", "login", "password"}
+        assert "600 tasks" in box.description
+        with seotasks.connect("dataforseo", clock=clock, env={}, **box.settings) as client:
+            tasks = list(client.tasks())
+            assert tasks and all(t.provider == "dataforseo" for t in tasks)
+            caps = client.capabilities
+            assert caps.drains and caps.cap == 1000 and caps.collect
+        with seotasks.connect(
+            "dataforseo", clock=clock, env={}, source="history", **box.settings
+        ) as history:
+            assert history.capabilities.order == "created_at"
+            assert len(list(history.tasks(status="any"))) > len(tasks)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"families": ["nonsense"]},
+        {"families": ["dataforseo_labs"]},  # live-only: no tasks_ready
+        {"families": ["serp/../../x"]},
+        {"base_url": "ftp://api.dataforseo.com"},
+        {"base_url": "https://user:pw@api.dataforseo.com"},
+        {"page_size": 0},
+        {"source": "somewhere"},
+    ],
+)
+def test_bad_options_are_config_errors(options: dict[str, object]) -> None:
+    with pytest.raises(ConfigError):
+        seotasks.connect("dataforseo", login="l", password="pppp", env={}, **options)
+
+
+def test_env_vars_configure_the_provider() -> None:
+    env = {
+        "SEOTASKS_DATAFORSEO_LOGIN": "me",
+        "SEOTASKS_DATAFORSEO_PASSWORD": "secret-pw",
+        "SEOTASKS_DATAFORSEO_FAMILIES": "serp,keywords_data/bing",
+        "SEOTASKS_DATAFORSEO_SOURCE": "history",
+    }
+    with seotasks.connect("dataforseo", env=env) as client:
+        assert client.listing_options["families"] == ["serp", "keywords_data/bing"]
+        assert client.listing_options["source"] == "history"
+        assert "secret-pw" not in repr(client)

@@ -1,0 +1,189 @@
+"""The ``ready`` source over real HTTP: tasks_ready across families, the cap, collection."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from seotasks import ProviderError, TaskStatus, UnsupportedQuery
+from seotasks.model import Task
+
+from .conftest import Connect, MakeEmulator
+
+KINDS = (
+    "serp/google/organic",
+    "serp/bing/organic",
+    "keywords_data/bing/search_volume_history",
+    "merchant/amazon/products",
+    "business_data/google/reviews",
+    "on_page",
+    "app_data/apple/app_info",
+)
+
+
+def test_drains_5000_ready_tasks_across_families_by_collecting(
+    make_emulator: MakeEmulator, connect: Connect
+) -> None:
+    emu = make_emulator(seed=11, size=8000, kinds=KINDS, recent=0.9)
+    truth = emu.ready_ids()
+    assert len(truth) >= 5000
+    client = connect(emu)
+    listed: list[str] = []
+    capped_pages = 0
+    for page in client.pages():
+        capped_pages += page.capped
+        for task in page.tasks:
+            listed.append(task.id)
+            body = client.collect(task)
+            assert body["tasks"][0]["id"] == task.id
+    assert Counter(listed).most_common(1)[0][1] == 1, "a task was listed twice"
+    assert set(listed) == truth
+    kinds = Counter(emu.task(i)["kind"].split("/")[0] for i in listed)
+    assert kinds["serp"] > 1000  # beyond the cap: only collecting showed the rest
+    assert capped_pages >= 1
+    assert emu.ready_ids() == set()
+    assert emu.collected_ids() == truth
+    assert emu.rate_limited == 0
+    assert set(kinds) >= {"serp", "keywords_data", "merchant", "business_data", "on_page"}
+
+
+def test_capped_list_without_collection_shows_1000_and_says_so(
+    make_emulator: MakeEmulator, connect: Connect
+) -> None:
+    emu = make_emulator(seed=3, size=3000, kinds=("serp/google/organic",), recent=1.0)
+    assert len(emu.ready_ids()) > 1000
+    client = connect(emu, families=["serp"])
+    pages = list(client.pages())
+    ids = [t.id for p in pages for t in p.tasks]
+    assert len(ids) == len(set(ids)) == 1000
+    assert any(p.capped for p in pages)
+    assert any("capped at 1000" in note for p in pages for note in p.notes)
+    # Nothing was collected: the same 1000 again, the rest still hidden.
+    again = {t.id for t in connect(emu, families=["serp"]).tasks()}
+    assert again == set(ids)
+    assert emu.collected_ids() == set()
+
+
+def test_items_map_to_tasks(make_emulator: MakeEmulator, connect: Connect) -> None:
+    emu = make_emulator(seed=5, size=400, kinds=KINDS, recent=1.0)
+    tasks = {t.id: t for t in connect(emu).tasks()}
+    assert set(tasks) == emu.ready_ids()
+    kinds = set()
+    for task in tasks.values():
+        truth = emu.task(task.id)
+        assert task.provider == "dataforseo"
+        assert task.status is TaskStatus.COMPLETED and task.progress == 1.0
+        assert task.kind == truth["kind"]
+        assert task.created_at == truth["posted"]
+        assert task.tag == truth["tag"]
+        assert task.raw["id"] == task.id
+        kinds.add(task.kind)
+    assert kinds == set(KINDS)
+    organic = next(t for t in tasks.values() if t.kind == "serp/google/organic")
+    assert organic.engine == "google"
+    assert organic.raw["endpoint_advanced"].endswith(organic.id)
+
+
+def test_families_restrict_the_endpoints_called(
+    make_emulator: MakeEmulator, connect: Connect
+) -> None:
+    emu = make_emulator(seed=6, size=600, kinds=KINDS, recent=1.0)
+    family = "keywords_data/bing/search_volume_history"
+    tasks = list(connect(emu, families=[family]).tasks())
+    assert tasks and {t.kind for t in tasks} == {family}
+    assert {t.id for t in tasks} == emu.ready_ids([family])
+    paths = {r.path for r in emu.server.requests}
+    assert paths == {f"/v3/{family}/tasks_ready"}
+
+
+def test_family_selector_uses_the_family_level_endpoint(
+    make_emulator: MakeEmulator, connect: Connect
+) -> None:
+    emu = make_emulator(seed=6, size=300, kinds=KINDS, recent=1.0)
+    list(connect(emu, families=["serp", "serp/google/organic", "keywords_data/bing"]).tasks())
+    paths = [r.path for r in emu.server.requests]
+    assert "/v3/serp/tasks_ready" in paths
+    assert "/v3/serp/google/organic/tasks_ready" not in paths  # covered by /v3/serp
+    assert "/v3/keywords_data/bing/search_volume_history/tasks_ready" in paths
+
+
+def test_ready_window_and_statuses_are_refused_not_ignored(
+    make_emulator: MakeEmulator, connect: Connect
+) -> None:
+    emu = make_emulator(seed=1, size=10)
+    client = connect(emu)
+    with pytest.raises(UnsupportedQuery, match="3 days"):
+        client.page(since=datetime.now(UTC) - timedelta(days=4))
+    with pytest.raises(UnsupportedQuery, match="history"):
+        client.page(status="failed")
+    assert emu.server.requests == []
+
+
+def test_ready_window_and_pending_tasks(make_emulator: MakeEmulator, connect: Connect) -> None:
+    emu = make_emulator(seed=2, size=0, kinds=("serp/google/organic",))
+    now = datetime.now(UTC)
+    old = emu.add_tasks(5, posted=now - timedelta(days=4), code=20000)
+    fresh = emu.add_tasks(5, posted=now - timedelta(hours=1), code=20000)
+    pending = emu.add_tasks(3, posted=now, code=20000, delay=timedelta(hours=2))
+    failed = emu.add_tasks(2, posted=now - timedelta(hours=1), code=40101)
+    listed = {t.id for t in connect(emu).tasks()}
+    assert set(fresh) <= listed
+    assert not listed & set(old + pending + failed)
+
+
+def test_collect_results_and_errors(make_emulator: MakeEmulator, connect: Connect) -> None:
+    emu = make_emulator(seed=4, size=0, kinds=("keywords_data/google_ads/search_volume",))
+    now = datetime.now(UTC)
+    (done,) = emu.add_tasks(1, posted=now - timedelta(hours=1), code=20000)
+    (queued,) = emu.add_tasks(1, posted=now, code=20000, delay=timedelta(hours=1))
+    client = connect(emu)
+    (task,) = client.tasks()
+    assert task.id == done
+    body = client.collect(task)
+    assert body["tasks"][0]["status_code"] == 20000
+    assert body["tasks"][0]["result"][0]["keyword"]
+    assert emu.task(done)["collected"] and emu.ready_ids() == set()
+    # A still-queued task answers 40602 with no result: not an error.
+    pending = Task(
+        provider="dataforseo",
+        id=queued,
+        status=TaskStatus.QUEUED,
+        kind="keywords_data/google_ads/search_volume",
+    )
+    assert client.collect(pending)["tasks"][0]["status_code"] == 40602
+    unknown = Task(
+        provider="dataforseo",
+        id="00000000-1111-2222-3333-444444444444",
+        status=TaskStatus.COMPLETED,
+        kind="keywords_data/google_ads/search_volume",
+    )
+    with pytest.raises(ProviderError) as info:
+        client.collect(unknown)
+    assert info.value.code == 40401
+
+
+def test_collect_never_follows_a_foreign_endpoint(
+    make_emulator: MakeEmulator, connect: Connect
+) -> None:
+    emu = make_emulator(seed=4, size=0, kinds=("serp/google/organic",))
+    (task_id,) = emu.add_tasks(1, posted=datetime.now(UTC) - timedelta(hours=1), code=20000)
+    task = Task(
+        provider="dataforseo",
+        id=task_id,
+        status=TaskStatus.COMPLETED,
+        kind="serp/google/organic",
+        raw={
+            "endpoint_advanced": "http://evil.example/v3/serp/google/organic/task_get/advanced/"
+            + task_id,
+            "endpoint_regular": f"/v3/../../etc/task_get/regular/{task_id}",
+        },
+    )
+    connect(emu).collect(task)
+    assert [r.path for r in emu.server.requests] == [
+        f"/v3/serp/google/organic/task_get/advanced/{task_id}"
+    ]
+    unbuildable = Task(provider="dataforseo", id=task_id, status=TaskStatus.COMPLETED)
+    with pytest.raises(UnsupportedQuery):
+        connect(emu).collect(unbuildable)

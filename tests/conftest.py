@@ -1,0 +1,72 @@
+"""Fixtures of the core suite: an isolated plugin registry, loopback servers, a fake clock."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+
+import pytest
+from fakevendor import SECRET, FakeVendorApp, FakeVendorPlugin, connect_fake
+
+import seotasks
+from seotasks import plugins
+from seotasks.clock import FakeClock
+from seotasks.emulation import EmulatorApp, EmulatorServer
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: os.PathLike[str]) -> None:
+    """No SEOTASKS_* variable of the developer's shell leaks into a test; no real profile."""
+    for name in list(os.environ):
+        if name.startswith("SEOTASKS_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("SEOTASKS_CONFIG", os.path.join(tmp_path, "absent.toml"))
+
+
+@pytest.fixture
+def fake_registry(clean_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A registry holding only the fake vendor (installed entry points are not loaded)."""
+    monkeypatch.setenv("SEOTASKS_LOAD_PLUGINS", "")
+    plugins.reset()
+    seotasks.register_plugin(FakeVendorPlugin(), "fakevendor")
+    yield
+    plugins.reset()
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[[EmulatorApp], EmulatorServer]]:
+    """Start an emulator app on loopback; every server is stopped after the test."""
+    servers: list[EmulatorServer] = []
+
+    def start(app: EmulatorApp) -> EmulatorServer:
+        server = EmulatorServer(app).start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def app() -> FakeVendorApp:
+    return FakeVendorApp(250)
+
+
+@pytest.fixture
+def server(serve: Callable[[EmulatorApp], EmulatorServer], app: FakeVendorApp) -> EmulatorServer:
+    return serve(app)
+
+
+@pytest.fixture
+def client(
+    fake_registry: None, server: EmulatorServer, clock: FakeClock
+) -> Iterator[seotasks.Client]:
+    c = connect_fake(server.url, clock=clock, api_key=SECRET)
+    yield c
+    c.close()

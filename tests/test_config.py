@@ -1,0 +1,218 @@
+"""Settings: explicit > env var > TOML profile > default, strict and secret-safe."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fakevendor import SECRET, FakeVendor
+
+import seotasks
+from seotasks import ConfigError
+from seotasks.config import config_path, env_name, load_profile, parse_option_value
+from seotasks.config import resolve_settings as resolve
+from seotasks.provider import Option
+
+pytestmark = pytest.mark.usefixtures("fake_registry")
+
+URL = "http://127.0.0.1:1"
+
+
+@pytest.fixture
+def profile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(
+        "[profiles.work.fakevendor]\n"
+        f'base_url = "{URL}"\n'
+        'api_key = "from-profile-key"\n'
+        "page_size = 7\n"
+        "[profiles.home.fakevendor]\n"
+        'api_key = "home-key-000"\n'
+    )
+    monkeypatch.setenv("SEOTASKS_CONFIG", str(path))
+    return path
+
+
+def test_env_var_names() -> None:
+    assert env_name("fakevendor", "api_key") == "SEOTASKS_FAKEVENDOR_API_KEY"
+    assert env_name("my-vendor", "base-url") == "SEOTASKS_MY_VENDOR_BASE_URL"
+
+
+def test_default_when_nothing_else(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = resolve(FakeVendor, {"base_url": URL, "api_key": SECRET})
+    assert settings["page_size"] == 100 and settings["auth"] == "header"
+
+
+def test_precedence(profile: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert resolve(FakeVendor, profile="work")["page_size"] == 7
+    assert resolve(FakeVendor, profile="work")["api_key"] == "from-profile-key"
+    monkeypatch.setenv("SEOTASKS_FAKEVENDOR_PAGE_SIZE", "9")
+    monkeypatch.setenv("SEOTASKS_FAKEVENDOR_API_KEY", SECRET)
+    settings = resolve(FakeVendor, profile="work")
+    assert settings["page_size"] == 9 and settings["api_key"] == SECRET
+    settings = resolve(FakeVendor, {"page_size": 11}, profile="work")
+    assert settings["page_size"] == 11
+    assert settings["base_url"] == URL  # still from the profile
+    assert resolve(FakeVendor, {"page_size": None}, profile="work")["page_size"] == 9
+
+
+def test_empty_env_var_counts_as_unset(profile: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SEOTASKS_FAKEVENDOR_PAGE_SIZE", "")
+    assert resolve(FakeVendor, profile="work")["page_size"] == 7
+
+
+def test_profile_from_env_and_connect(profile: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SEOTASKS_PROFILE", "work")
+    client = seotasks.connect("fakevendor")
+    assert client.provider.settings["page_size"] == 7
+    assert client.provider.settings["base_url"] == URL
+    client = seotasks.connect("fakevendor", profile="home", base_url=URL)
+    assert client.provider.settings["api_key"] == "home-key-000"
+
+
+def test_an_explicit_env_mapping_replaces_os_environ(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SEOTASKS_FAKEVENDOR_API_KEY", "from-os-environ")
+    client = seotasks.connect(
+        "fakevendor", env={"SEOTASKS_FAKEVENDOR_API_KEY": SECRET}, base_url=URL
+    )
+    assert client.provider.settings["api_key"] == SECRET
+
+
+def test_missing_required_names_the_env_var() -> None:
+    with pytest.raises(ConfigError) as info:
+        seotasks.connect("fakevendor", base_url=URL)
+    assert "SEOTASKS_FAKEVENDOR_API_KEY" in str(info.value)
+    assert "'api_key'" in str(info.value)
+    with pytest.raises(ConfigError, match="SEOTASKS_FAKEVENDOR_BASE_URL"):
+        seotasks.connect("fakevendor", api_key=SECRET)
+
+
+@pytest.mark.parametrize(
+    ("kw", "env", "message"),
+    [
+        ({"page_size": "many"}, {}, "expected int for 'page_size', got 'many'"),
+        ({"page_size": 2.5}, {}, "expected int"),
+        ({"page_size": True}, {}, "expected int"),
+        ({}, {"SEOTASKS_FAKEVENDOR_PAGE_SIZE": "ten"}, "SEOTASKS_FAKEVENDOR_PAGE_SIZE"),
+        ({"base_url": 5}, {}, "expected str for 'base_url'"),
+        ({"auth": "basic"}, {}, "must be one of header, query; got basic"),
+        ({}, {"SEOTASKS_FAKEVENDOR_SOURCE": "old"}, "SEOTASKS_FAKEVENDOR_SOURCE.*live, archive"),
+        ({"colour": "blue"}, {}, r"unknown option\(s\) colour; known: api_key, auth"),
+    ],
+)
+def test_bad_values_are_config_errors(
+    monkeypatch: pytest.MonkeyPatch, kw: dict[str, Any], env: dict[str, str], message: str
+) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=message):
+        seotasks.connect("fakevendor", **{"base_url": URL, "api_key": SECRET, **kw})
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ("[profiles.work.fakevendor]\npage_size = 2.7\n", "expected int"),
+        ("[profiles.work.fakevendor]\npage_size = [1]\n", "expected int"),
+        ("[profiles.work.fakevendor]\nregion = 'eu'\n", r"unknown option\(s\) region"),
+        ("[profiles.work]\nfakevendor = 3\n", "must be a table"),
+        ("profiles = 3\n", r"no \[profiles.work\]"),
+        ("[profiles.other.fakevendor]\n", r"no \[profiles.work\]"),
+        ("[profiles.work.fakevendor\n", "not valid TOML"),
+    ],
+)
+def test_bad_profiles_are_config_errors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, toml: str, message: str
+) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(toml)
+    monkeypatch.setenv("SEOTASKS_CONFIG", str(path))
+    with pytest.raises(ConfigError, match=message):
+        resolve(FakeVendor, {"base_url": URL, "api_key": SECRET}, profile="work")
+
+
+def test_missing_profile_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SEOTASKS_CONFIG", str(tmp_path / "nope.toml"))
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_profile("work", "fakevendor")
+
+
+def test_config_path(tmp_path: Path) -> None:
+    assert config_path({"SEOTASKS_CONFIG": "~/x.toml"}) == Path.home() / "x.toml"
+    assert config_path({"XDG_CONFIG_HOME": str(tmp_path)}) == tmp_path / "seotasks/config.toml"
+
+
+@pytest.mark.parametrize(
+    "how",
+    ["explicit-type", "env-choice", "toml-type", "toml-syntax", "unknown-option"],
+)
+def test_a_secret_is_never_echoed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    path = tmp_path / "c.toml"
+    monkeypatch.setenv("SEOTASKS_CONFIG", str(path))
+    kw: dict[str, Any] = {"base_url": URL}
+    profile = None
+    if how == "explicit-type":
+        kw["api_key"] = [SECRET]
+    elif how == "env-choice":
+        kw["api_key"] = SECRET
+        kw["auth"] = SECRET  # a secret pasted into the wrong option
+    elif how == "toml-type":
+        path.write_text(f"[profiles.p.fakevendor]\napi_key = ['{SECRET}']\n")
+        profile = "p"
+    elif how == "toml-syntax":
+        path.write_text(f'[profiles.p.fakevendor]\napi_key = "{SECRET}\n')
+        profile = "p"
+    else:
+        kw["api_key"] = SECRET
+        kw[SECRET[:3]] = SECRET
+    with pytest.raises(ConfigError) as info:
+        seotasks.connect("fakevendor", profile=profile, **kw)
+    if how == "env-choice":
+        # `auth` is not a secret option, so its (misplaced) value may be shown...
+        assert "must be one of" in str(info.value)
+    else:
+        assert SECRET not in str(info.value)
+        assert SECRET not in repr(info.value)
+
+
+@pytest.mark.parametrize(
+    ("kind", "raw", "value"),
+    [
+        ("bool", "yes", True),
+        ("bool", "OFF", False),
+        ("bool", True, True),
+        ("float", "1.5", 1.5),
+        ("list", "a, b,,c", ["a", "b", "c"]),
+        ("list", ["x"], ["x"]),
+        ("int", " 12 ", 12),
+        ("str", "s", "s"),
+    ],
+)
+def test_parse_option_value(kind: str, raw: Any, value: Any) -> None:
+    assert parse_option_value(Option(name="o", help="", kind=kind), raw, "here") == value
+
+
+@pytest.mark.parametrize(
+    ("kind", "raw"),
+    [
+        ("bool", "maybe"),
+        ("bool", 1),
+        ("float", "nan"),
+        ("float", True),
+        ("list", [1]),
+        ("int", 1.0),
+    ],
+)
+def test_parse_option_value_refuses(kind: str, raw: Any) -> None:
+    with pytest.raises(ConfigError, match=f"here: expected {kind} for 'o'"):
+        parse_option_value(Option(name="o", help="", kind=kind), raw, "here")
+
+
+def test_secret_option_values_are_masked_in_type_errors() -> None:
+    option = Option(name="pin", help="", kind="int", secret=True)
+    with pytest.raises(ConfigError) as info:
+        parse_option_value(option, "1234-secret", "SEOTASKS_X_PIN")
+    assert "1234-secret" not in str(info.value) and "***" in str(info.value)

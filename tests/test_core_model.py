@@ -1,0 +1,177 @@
+"""The normalized model: values that are frozen, slotted, UTC-only and range-checked."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from types import MappingProxyType
+from zoneinfo import ZoneInfo
+
+import attrs
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from seotasks import Page, Task, TaskQuery, TaskStatus
+
+T0 = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+
+
+def make(**kw: object) -> Task:
+    fields: dict[str, object] = {"provider": "fake", "id": "42", "status": TaskStatus.COMPLETED}
+    fields.update(kw)
+    return Task(**fields)  # type: ignore[arg-type]
+
+
+def test_key_is_provider_colon_id_and_unique_across_providers() -> None:
+    a = make(provider="dataforseo", id="11-22")
+    b = make(provider="serpstat", id="11-22")
+    assert a.key == "dataforseo:11-22"
+    assert b.key == "serpstat:11-22"
+    assert a != b
+
+
+def test_sort_time_prefers_completion_then_creation() -> None:
+    assert make(created_at=T0, completed_at=T0 + timedelta(hours=1)).sort_time == T0 + timedelta(
+        hours=1
+    )
+    assert make(created_at=T0).sort_time == T0
+    assert make().sort_time is None
+
+
+@pytest.mark.parametrize(
+    "obj",
+    [make(), TaskQuery(), Page(tasks=(), next_cursor=None)],
+    ids=["Task", "TaskQuery", "Page"],
+)
+def test_model_classes_are_frozen_and_slotted(obj: object) -> None:
+    field = attrs.fields(type(obj))[0].name
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        setattr(obj, field, None)
+    assert not hasattr(obj, "__dict__")
+    with pytest.raises((AttributeError, attrs.exceptions.FrozenInstanceError)):
+        obj.extra = 1  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("field", ["created_at", "completed_at"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        datetime(2026, 11, 20, 10, 0),  # naive
+        datetime(2026, 11, 20, 10, 0, tzinfo=timezone(timedelta(hours=3))),
+        datetime(2026, 7, 1, tzinfo=ZoneInfo("Europe/Kyiv")),
+    ],
+)
+def test_timestamps_must_be_utc(field: str, value: datetime) -> None:
+    with pytest.raises(ValueError, match=field):
+        make(**{field: value})
+
+
+def test_utc_timestamps_and_none_are_accepted() -> None:
+    task = make(created_at=T0, completed_at=T0.replace(tzinfo=ZoneInfo("UTC")))
+    assert task.created_at == T0
+    assert make(created_at=None).created_at is None
+
+
+@pytest.mark.parametrize("value", [-0.01, 1.0001, float("nan"), float("inf")])
+def test_progress_outside_0_1_is_refused(value: float) -> None:
+    with pytest.raises(ValueError, match="progress"):
+        make(progress=value)
+
+
+@pytest.mark.parametrize("value", [0.0, 0.5, 1.0, None])
+def test_progress_in_range(value: float | None) -> None:
+    assert make(progress=value).progress == value
+
+
+def test_raw_is_a_read_only_copy() -> None:
+    source = {"id": "42", "extra": [1, 2]}
+    task = make(raw=source)
+    assert isinstance(task.raw, MappingProxyType)
+    with pytest.raises(TypeError):
+        task.raw["id"] = "43"  # type: ignore[index]
+    source["id"] = "changed"
+    assert task.raw["id"] == "42"
+    assert make().raw == {}
+
+
+def test_raw_does_not_take_part_in_equality_or_hash() -> None:
+    a = make(raw={"x": 1})
+    b = make(raw={"x": 2})
+    assert a == b
+    assert hash(a) == hash(b)
+    assert len({a, b, make(id="43")}) == 2
+    assert "raw" not in repr(a)
+
+
+def test_status_is_a_str_enum() -> None:
+    assert TaskStatus("completed") is TaskStatus.COMPLETED
+    assert str(TaskStatus.FAILED) == "failed"
+    assert TaskStatus.RUNNING == "running"
+    with pytest.raises(ValueError):
+        TaskStatus("done")
+
+
+def test_query_defaults_to_completed_and_validates_bounds() -> None:
+    assert TaskQuery().status is TaskStatus.COMPLETED
+    with pytest.raises(ValueError, match="before"):
+        TaskQuery(since=T0, until=T0)
+    with pytest.raises(ValueError, match="since"):
+        TaskQuery(since=datetime(2026, 1, 1))
+
+
+def test_query_matches_status_and_half_open_window() -> None:
+    q = TaskQuery(status=TaskStatus.COMPLETED, since=T0, until=T0 + timedelta(hours=1))
+    assert q.matches(make(created_at=T0))  # since is inclusive
+    assert not q.matches(make(created_at=T0 + timedelta(hours=1)))  # until is exclusive
+    assert q.matches(make(created_at=T0 + timedelta(minutes=59, seconds=59)))
+    assert not q.matches(make(created_at=T0 - timedelta(microseconds=1)))
+    assert not q.matches(make(created_at=None))  # unknown time cannot be in a window
+    assert not q.matches(make(created_at=T0, status=TaskStatus.FAILED))
+    anything = TaskQuery(status=None)
+    assert all(anything.matches(make(status=s)) for s in TaskStatus)
+    assert anything.matches(make(created_at=None))
+
+
+moments = st.none() | st.datetimes(
+    min_value=datetime(2020, 1, 1), max_value=datetime(2030, 1, 1), timezones=st.just(UTC)
+)
+
+
+@given(
+    status=st.none() | st.sampled_from(TaskStatus),
+    task_status=st.sampled_from(TaskStatus),
+    since=moments,
+    until=moments,
+    created=moments,
+)
+def test_matches_is_the_documented_predicate(
+    status: TaskStatus | None,
+    task_status: TaskStatus,
+    since: datetime | None,
+    until: datetime | None,
+    created: datetime | None,
+) -> None:
+    if since is not None and until is not None and since >= until:
+        with pytest.raises(ValueError):
+            TaskQuery(status=status, since=since, until=until)
+        return
+    query = TaskQuery(status=status, since=since, until=until)
+    task = make(status=task_status, created_at=created)
+    expected = (status is None or status is task_status) and (
+        (since is None and until is None)
+        or (
+            created is not None
+            and (since is None or since <= created)
+            and (until is None or created < until)
+        )
+    )
+    assert query.matches(task) is expected
+
+
+def test_page_holds_tasks_cursor_and_completeness() -> None:
+    page = Page(tasks=(make(),), next_cursor="st1.x.y")
+    assert page.capped is False
+    assert page.notes == ()
+    capped = Page(tasks=(), next_cursor=None, capped=True, notes=("1000 shown",))
+    assert capped.capped and capped.notes == ("1000 shown",)
+    assert page == Page(tasks=(make(),), next_cursor="st1.x.y")

@@ -1,0 +1,107 @@
+"""The documentation mentions everything public (as datasette checks its hooks).
+
+Fails when a name in ``seotasks.__all__``, a hook in ``seotasks.hookspecs``, a CLI
+subcommand or one of its flags is missing from ``docs/*.md``, and when a fenced
+``python`` example in the docs is not valid Python.
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import re
+from pathlib import Path
+
+import pytest
+
+import seotasks
+from seotasks import cli, hookspecs
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+_FENCE = re.compile(r"^```python[^\n]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
+
+
+def _docs_text() -> str:
+    pages = sorted(DOCS.rglob("*.md"))
+    assert pages, f"no documentation pages under {DOCS}"
+    return "\n".join(page.read_text(encoding="utf-8") for page in pages)
+
+
+TEXT = _docs_text() if DOCS.is_dir() else ""
+
+
+def _mentioned(word: str) -> bool:
+    return re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", TEXT) is not None
+
+
+def _hooks() -> list[str]:
+    marker = f"{hookspecs.hookspec.project_name}_spec"
+    return [
+        name
+        for name, obj in inspect.getmembers(hookspecs, inspect.isfunction)
+        if hasattr(obj, marker)
+    ]
+
+
+def _subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    return {}
+
+
+def _flags(parser: argparse.ArgumentParser) -> list[str]:
+    flags = []
+    for action in parser._actions:
+        if action.help == argparse.SUPPRESS or isinstance(action, argparse._HelpAction):
+            continue
+        flags.extend(action.option_strings)
+    return flags
+
+
+PARSER = cli._parser()
+COMMANDS = _subparsers(PARSER)
+
+
+def test_docs_exist() -> None:
+    assert (DOCS / "index.md").is_file()
+
+
+@pytest.mark.parametrize("name", sorted(seotasks.__all__))
+def test_public_name_documented(name: str) -> None:
+    assert _mentioned(name), f"seotasks.{name} is public but not mentioned in docs/"
+
+
+def test_hooks_found() -> None:
+    assert _hooks(), "no hookspecs found in seotasks.hookspecs"
+
+
+@pytest.mark.parametrize("hook", _hooks())
+def test_hook_documented(hook: str) -> None:
+    assert _mentioned(hook), f"hook {hook} is not documented in docs/"
+
+
+def test_commands_found() -> None:
+    assert "tasks" in COMMANDS
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_command_documented(command: str) -> None:
+    assert f"seotasks {command}" in TEXT, f"`seotasks {command}` is not documented in docs/"
+
+
+@pytest.mark.parametrize(
+    ("command", "flag"),
+    [(None, flag) for flag in _flags(PARSER)]
+    + [(name, flag) for name, sub in sorted(COMMANDS.items()) for flag in _flags(sub)],
+)
+def test_flag_documented(command: str | None, flag: str) -> None:
+    where = f"seotasks {command}" if command else "seotasks"
+    assert _mentioned(flag), f"`{where} {flag}` is not documented in docs/"
+
+
+def test_python_examples_compile() -> None:
+    blocks = _FENCE.findall(TEXT)
+    assert blocks, "the docs should hold python examples"
+    for block in blocks:
+        compile(block, "<docs example>", "exec")

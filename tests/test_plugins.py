@@ -1,0 +1,217 @@
+"""Plugin discovery: entry points, broken plugins, filters, strict mode, typed lookups."""
+
+from __future__ import annotations
+
+import importlib.metadata
+from collections.abc import Iterator
+from typing import Any
+
+import fakevendor_entrypoint
+import pluggy
+import pytest
+from fakevendor import FakeVendor, FakeVendorPlugin
+
+import seotasks
+from seotasks import ConfigError, UnknownProvider, plugins
+
+EP = importlib.metadata.EntryPoint
+
+
+def ep(name: str, value: str) -> importlib.metadata.EntryPoint:
+    return EP(name=name, value=value, group="seotasks")
+
+
+BROKEN = ep("broken", "nonexistent_module_xyz")
+GOOD = ep("good", "fakevendor_entrypoint")
+
+
+@pytest.fixture
+def entry_points(clean_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Any]]:
+    """The installed entry points, as the test sets them (a broken one, then a good one)."""
+    points: list[Any] = [BROKEN, GOOD]
+    monkeypatch.setattr(plugins, "_entry_points", lambda: list(points))
+    plugins.reset()
+    yield points
+    plugins.reset()
+
+
+def test_a_broken_plugin_is_reported_and_the_others_work(entry_points: list[Any]) -> None:
+    assert seotasks.providers() == ["fakevendor"]
+    assert seotasks.get_provider("fakevendor") is FakeVendor
+    (failure,) = seotasks.failures()
+    assert failure.name == "broken"
+    assert failure.target == "nonexistent_module_xyz"
+    assert "ModuleNotFoundError" in failure.error and "nonexistent_module_xyz" in failure.error
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "fakevendor_entrypoint:misspelled",
+        "fakevendor_entrypoint:raising",
+        "fakevendor_entrypoint:not_a_provider",
+        "fakevendor_entrypoint:no_such_attribute",
+    ],
+)
+def test_each_kind_of_broken_plugin_is_contained(entry_points: list[Any], target: str) -> None:
+    entry_points[:] = [ep("bad", target), GOOD]
+    assert seotasks.providers() == ["fakevendor"]
+    (failure,) = seotasks.failures()
+    assert failure.name == "bad" and failure.target == target
+    expected = {
+        "misspelled": "unknown hook 'register_provider'",
+        "raising": "RuntimeError: plugin blew up",
+        "not_a_provider": "Provider subclass",
+        "no_such_attribute": "AttributeError",
+    }[target.rsplit(":", 1)[1]]
+    assert expected in failure.error
+    # A failed plugin is not left registered, so it cannot break later registrations.
+    obj = getattr(fakevendor_entrypoint, target.rsplit(":", 1)[1], None)
+    if obj is not None:
+        assert not plugins.plugin_manager().is_registered(obj)
+    seotasks.register_plugin(FakeVendorPlugin(), "late")
+    assert seotasks.providers() == ["fakevendor"]
+
+
+def test_plugins_load_lazily_and_once(
+    entry_points: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads: list[int] = []
+    monkeypatch.setattr(plugins, "_entry_points", lambda: reads.append(1) or [GOOD])
+    plugins.reset()
+    seotasks.register_plugin(FakeVendorPlugin(), "extra")  # does not trigger loading
+    assert reads == []
+    assert seotasks.providers() == ["fakevendor"]
+    seotasks.providers()
+    seotasks.get_provider("fakevendor")
+    seotasks.failures()
+    assert reads == [1]
+
+
+@pytest.mark.parametrize(
+    ("wanted", "providers", "failed"),
+    [
+        ("good", ["fakevendor"], []),
+        (" good , other ", ["fakevendor"], []),
+        ("broken", [], ["broken"]),
+        ("", [], []),
+        ("broken,good", ["fakevendor"], ["broken"]),
+    ],
+)
+def test_load_plugins_filters_entry_points(
+    entry_points: list[Any],
+    monkeypatch: pytest.MonkeyPatch,
+    wanted: str,
+    providers: list[str],
+    failed: list[str],
+) -> None:
+    monkeypatch.setenv("SEOTASKS_LOAD_PLUGINS", wanted)
+    assert seotasks.providers() == providers
+    assert [f.name for f in seotasks.failures()] == failed
+
+
+@pytest.mark.parametrize("value", ["1", "true", "YES"])
+def test_strict_mode_reraises(
+    entry_points: list[Any], monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("SEOTASKS_STRICT_PLUGINS", value)
+    with pytest.raises(ModuleNotFoundError, match="nonexistent_module_xyz"):
+        seotasks.providers()
+
+
+def test_strict_mode_off_by_default_values(
+    entry_points: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SEOTASKS_STRICT_PLUGINS", "0")
+    assert seotasks.providers() == ["fakevendor"]
+
+
+def test_unknown_provider_names_the_installed_ones_and_hints_pip(
+    entry_points: list[Any],
+) -> None:
+    with pytest.raises(UnknownProvider) as info:
+        seotasks.get_provider("serpstat")
+    assert isinstance(info.value, ConfigError)
+    assert info.value.installed == ["fakevendor"]
+    assert "installed: fakevendor" in str(info.value)
+    assert "pip install seotasks-serpstat" in str(info.value)
+    with pytest.raises(UnknownProvider, match="seotasks-nope"):
+        seotasks.connect("nope")
+    assert seotasks.get_provider("  FakeVendor ") is FakeVendor
+
+
+def test_unknown_provider_with_nothing_installed(entry_points: list[Any]) -> None:
+    entry_points.clear()
+    with pytest.raises(UnknownProvider, match=r"installed: none"):
+        seotasks.get_provider("x")
+
+
+class Misspelled:
+    @seotasks.hookimpl
+    def register_provider(self, register: Any) -> None:
+        register(FakeVendor)
+
+
+def test_a_misspelled_hook_fails_loudly_and_leaves_the_registry_usable(
+    fake_registry: None,
+) -> None:
+    assert seotasks.providers() == ["fakevendor"]
+    with pytest.raises(pluggy.PluginValidationError, match="register_provider"):
+        seotasks.register_plugin(Misspelled(), "typo")
+
+    class Other(FakeVendor):
+        name = "othervendor"
+
+    class OtherPlugin:
+        @seotasks.hookimpl
+        def register_providers(self, register: Any) -> None:
+            register(Other)
+
+    seotasks.register_plugin(OtherPlugin(), "other")
+    assert seotasks.providers() == ["fakevendor", "othervendor"]
+
+
+def test_a_misspelled_hook_fails_before_loading_too(clean_env: None) -> None:
+    plugins.reset()
+    with pytest.raises(pluggy.PluginValidationError):
+        seotasks.register_plugin(Misspelled(), "typo")
+    plugins.reset()
+
+
+def test_two_classes_may_not_share_a_name(fake_registry: None) -> None:
+    class Impostor(FakeVendor):
+        pass
+
+    class ImpostorPlugin:
+        @seotasks.hookimpl
+        def register_providers(self, register: Any) -> None:
+            register(Impostor)
+
+    with pytest.raises(ConfigError, match="registered twice"):
+        seotasks.register_plugin(ImpostorPlugin(), "impostor")
+    assert seotasks.get_provider("fakevendor") is FakeVendor
+
+
+@pytest.mark.parametrize("bad_name", ["", "Upper", None])
+def test_provider_names_must_be_lower_case(fake_registry: None, bad_name: Any) -> None:
+    class Nameless(FakeVendor):
+        name = bad_name
+
+    class NamelessPlugin:
+        @seotasks.hookimpl
+        def register_providers(self, register: Any) -> None:
+            register(Nameless)
+
+    with pytest.raises(TypeError, match="lower-case"):
+        seotasks.register_plugin(NamelessPlugin(), "nameless")
+
+
+def test_provider_infos_and_hookimpl_reexport(entry_points: list[Any]) -> None:
+    (info,) = plugins.provider_infos()
+    assert info.name == "fakevendor" and info.cls is FakeVendor
+    assert info.distribution is None  # a hand-made entry point has no distribution
+    assert seotasks.hookimpl is seotasks.hookspecs.hookimpl
+    assert isinstance(plugins.plugin_manager(), pluggy.PluginManager)
+    assert set(dir(seotasks)) >= {"connect", "merged", "providers", "failures", "hookimpl"}
+    with pytest.raises(AttributeError):
+        seotasks.no_such_name  # noqa: B018

@@ -1,0 +1,163 @@
+"""Client-side pacing: never more than N calls in any window of one period."""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from typing import Any
+
+import pytest
+from fakevendor import FakeVendorApp, connect_fake
+from hypothesis import given
+from hypothesis import strategies as st
+
+from seotasks.clock import FakeClock
+from seotasks.ratelimit import Pacer, RateLimit
+
+
+def assert_within_limit(stamps: list[float], limit: RateLimit) -> None:
+    stamps = sorted(stamps)
+    n = limit.calls
+    for i in range(len(stamps) - n):
+        # calls i .. i+n would be n+1 calls in one window: they must span at least a period
+        assert stamps[i + n] - stamps[i] >= limit.period, (i, stamps[i : i + n + 1])
+
+
+@given(
+    calls=st.integers(min_value=1, max_value=6),
+    period=st.floats(min_value=0.1, max_value=120),
+    gaps=st.lists(st.floats(min_value=0, max_value=30), min_size=1, max_size=60),
+)
+def test_never_more_than_n_calls_in_any_window(
+    calls: int, period: float, gaps: list[float]
+) -> None:
+    limit = RateLimit(calls, period)
+    clock = FakeClock()
+    pacer = Pacer({"ep": limit}, clock)
+    stamps: list[float] = []
+    for gap in gaps:
+        clock.advance(gap)
+        before = clock.monotonic()
+        waited = pacer.acquire("ep")
+        stamps.append(clock.monotonic())
+        assert stamps[-1] - before == pytest.approx(waited)  # the wait happened on the clock
+    assert_within_limit(stamps, limit)
+    assert pacer.waited == pytest.approx(sum(clock.slept))
+
+
+def test_first_n_calls_pass_then_the_next_waits_a_window() -> None:
+    clock = FakeClock()
+    pacer = Pacer({"tasks_ready": RateLimit.per_minute(20)}, clock)
+    assert [pacer.acquire("tasks_ready") for _ in range(20)] == [0.0] * 20
+    waited = pacer.acquire("tasks_ready")
+    assert waited == pytest.approx(60 * 1.02)
+    assert clock.slept == [pytest.approx(61.2)]
+    clock.advance(61.2)  # a quiet minute later: a full window is free again
+    assert [pacer.acquire("tasks_ready") for _ in range(19)] == [0.0] * 19
+
+
+def test_endpoints_are_paced_separately_and_unknown_ones_not_at_all() -> None:
+    clock = FakeClock()
+    pacer = Pacer({"a": RateLimit(1, 10.0), "b": RateLimit(1, 10.0)}, clock, margin=0)
+    assert pacer.acquire("a") == 0 and pacer.acquire("b") == 0
+    assert all(pacer.acquire("free") == 0 for _ in range(100))
+    assert pacer.acquire("a") == 10.0
+    assert pacer.limit_for("a") == RateLimit(1, 10.0)
+    assert pacer.limit_for("free") is None
+
+
+def test_penalize_makes_the_next_call_wait_a_whole_window() -> None:
+    clock = FakeClock(start=100.0)
+    pacer = Pacer({"ep": RateLimit(3, 5.0)}, clock, margin=0)
+    pacer.penalize("ep")
+    assert pacer.acquire("ep") == 5.0
+    assert clock.monotonic() == 105.0
+    pacer.penalize("unknown")  # no limit, nothing to do
+    assert pacer.acquire("unknown") == 0.0
+
+
+def test_rate_limit_constructors() -> None:
+    assert RateLimit.per_minute(10) == RateLimit(10, 60.0)
+    assert RateLimit.per_second(5) == RateLimit(5, 1.0)
+    assert RateLimit.per_second(0.5) == RateLimit(1, 2.0)
+    with pytest.raises(ValueError):
+        RateLimit(0, 1.0)
+    with pytest.raises(ValueError):
+        RateLimit(1, 0.0)
+
+
+def test_threads_sharing_a_pacer_stay_under_the_limit() -> None:
+    clock = FakeClock()
+    limit = RateLimit(4, 2.0)
+    pacer = Pacer({"ep": limit}, clock)
+    stamps = _record(pacer, "ep")
+
+    def work() -> None:
+        for _ in range(25):
+            pacer.acquire("ep")
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=20)
+    assert len(stamps) == 200
+    assert_within_limit(stamps, limit)
+    assert clock.monotonic() >= (200 / 4 - 1) * 2.0
+
+
+class _RecordingDeque(deque[float]):
+    log: list[float]
+
+    def append(self, x: float) -> None:
+        self.log.append(x)
+        super().append(x)
+
+
+def _record(pacer: Pacer, endpoint: str) -> list[float]:
+    """Every stamp the pacer records for ``endpoint`` (its own deque keeps only the last N)."""
+    window = pacer._windows[endpoint]
+    recording = _RecordingDeque(maxlen=window.limit.calls)
+    recording.log = []
+    window.stamps = recording
+    return recording.log
+
+
+@pytest.mark.usefixtures("fake_registry")
+def test_threads_listing_through_one_client_share_its_pace(serve: Any) -> None:
+    app = FakeVendorApp(200)
+    server = serve(app)
+    clock = FakeClock()
+    client = connect_fake(server.url, clock=clock, page_size=20)
+    stamps = _record(client.transport.pacer, "tasks")
+    results: list[int] = []
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            results.append(len(list(client.tasks(status="any"))))
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert errors == []
+    assert results == [200] * 6
+    assert len(stamps) == len(server.requests) == 60
+    assert_within_limit(stamps, RateLimit(5, 1.0))  # FakeVendor: 5 calls a second
+    assert clock.monotonic() >= (60 / 5 - 1) * 1.0
+
+
+@pytest.mark.usefixtures("fake_registry")
+def test_a_long_listing_is_paced(serve: Any) -> None:
+    server = serve(FakeVendorApp(2500))
+    clock = FakeClock()
+    client = connect_fake(server.url, clock=clock)
+    assert len(list(client.tasks(status="any"))) == 2500
+    # 25 calls at 5 a second: five bursts of 5, each after waiting out the window.
+    assert clock.slept == [pytest.approx(1.02)] * 4
+    assert clock.monotonic() == pytest.approx(4 * 1.02)
+    assert client.transport.pacer.waited == pytest.approx(sum(clock.slept))

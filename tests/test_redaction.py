@@ -1,0 +1,130 @@
+"""Secrets never reach a log record, an exception, a repr or a cursor."""
+
+from __future__ import annotations
+
+import base64
+import logging
+from typing import Any
+
+import pytest
+from fakevendor import SECRET, FakeVendorApp, connect_fake
+
+import seotasks
+from seotasks import SeotasksError
+from seotasks.emulation import Fault
+from seotasks.redact import MASK, Redactor
+from seotasks.transport import RetryPolicy
+
+pytestmark = pytest.mark.usefixtures("fake_registry")
+
+SHORT = "k9z"  # too short to scrub by value: only its parameter name protects it
+
+
+def test_redactor_masks_values_and_their_encodings() -> None:
+    r = Redactor(secrets=["p@ss word/1"], secret_params=["token"])
+    text = "a p@ss word/1 b p%40ss%20word%2F1 c p%40ss+word%2F1 d"
+    assert r.scrub(text) == f"a {MASK} b {MASK} c {MASK} d"
+    assert r.scrub("GET /x?a=1&TOKEN=abc&b=2") == f"GET /x?a=1&TOKEN={MASK}&b=2"
+    assert r.scrub('{"token=zz"}') == '{"token=***"}'
+    assert r.scrub("tokenizer=1") == "tokenizer=1"  # only the exact parameter name
+
+
+def test_redactor_basic_auth_and_longest_first() -> None:
+    r = Redactor(secrets=["abcd"])
+    r.add_basic_auth("me@example.com", "abcd1234")
+    header = base64.b64encode(b"me@example.com:abcd1234").decode()
+    assert r.scrub(f"Authorization: Basic {header}") == f"Authorization: Basic {MASK}"
+    assert r.scrub("pw=abcd1234") == f"pw={MASK}"  # not "***1234"
+    r.add("ab")  # too short: would mask half the alphabet
+    assert r.scrub("ab") == "ab"
+    assert "abcd" not in repr(r)
+
+
+@pytest.mark.parametrize(
+    "faults",
+    [
+        [Fault.HTTP_500, Fault.RESET, Fault.HTTP_429, Fault.RATE_LIMIT_BODY],
+        [Fault.HTTP_503] * 5,
+        [Fault.TRUNCATED],
+    ],
+)
+@pytest.mark.parametrize("auth", ["header", "query"])
+def test_no_secret_in_debug_logs_or_errors(
+    serve: Any, caplog: pytest.LogCaptureFixture, auth: str, faults: list[Fault]
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    server = serve(FakeVendorApp(120))
+    client = connect_fake(server.url, auth=auth, page_size=50)
+    for fault in faults:
+        server.faults.inject(fault)
+    try:
+        list(client.tasks(status="any"))
+    except SeotasksError as exc:
+        for text in (str(exc), repr(exc), exc.resume_cursor or ""):
+            assert SECRET not in text
+    assert server.requests, "the client did talk to the vendor"
+    if auth == "query":
+        assert all(r.query["key"] == [SECRET] for r in server.requests)
+        assert f"key={MASK}" in caplog.text  # request lines were logged, masked
+    assert len(caplog.records) >= len(server.requests)
+    for record in caplog.records:
+        assert SECRET not in record.getMessage()
+    assert SECRET not in caplog.text
+
+
+def test_a_short_secret_in_a_secret_query_parameter(
+    serve: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    server = serve(FakeVendorApp(10, key=SHORT))
+    client = connect_fake(server.url, auth="query", api_key=SHORT, retry=RetryPolicy(attempts=2))
+    server.faults.inject(Fault.HTTP_500, 2)
+    with pytest.raises(seotasks.TransientError) as info:
+        client.page()
+    assert f"key={SHORT}" not in str(info.value)
+    assert f"key={MASK}" in str(info.value)
+    assert f"key={SHORT}" not in caplog.text
+    assert any("urllib3" in r.name for r in caplog.records)  # urllib3's own lines, scrubbed
+
+
+def test_a_vendor_echoing_the_key_in_a_bad_body(serve: Any) -> None:
+    app = FakeVendorApp(10)
+    server = serve(app)
+    client = connect_fake(server.url, retry=RetryPolicy(attempts=1))
+    app.respond_with(b'{"error": "invalid key ' + SECRET.encode() + b'", "items": [')
+    with pytest.raises(seotasks.ResponseFormatError) as info:
+        client.page()
+    assert "invalid key" in str(info.value) and SECRET not in str(info.value)
+    app.respond_with(b"<h1>key " + SECRET.encode() + b" overloaded</h1>", status=502)
+    with pytest.raises(seotasks.TransientError) as info2:
+        client.page()
+    assert "overloaded" in str(info2.value) and SECRET not in str(info2.value)
+
+
+def test_a_secret_across_the_snippet_cut_is_masked_whole(serve: Any) -> None:
+    app = FakeVendorApp(10)
+    server = serve(app)
+    client = connect_fake(server.url)
+    for pad in range(100, 125):
+        app.respond_with(b"<" + b"x" * pad + SECRET.encode() + b">")
+        with pytest.raises(seotasks.ResponseFormatError) as info:
+            client.page()
+        assert SECRET[:6] not in str(info.value), pad
+
+
+def test_reprs_mask_secrets(server: Any) -> None:
+    client = connect_fake(server.url, auth="query")
+    for text in (repr(client), str(client), repr(client.provider), repr(client.provider.settings)):
+        assert SECRET not in text
+        assert "'api_key': '***'" in text
+    assert SECRET not in repr(client.transport)
+    assert SECRET not in str(client.listing_options)
+
+
+def test_cursors_carry_no_secret(server: Any) -> None:
+    client = connect_fake(server.url, auth="query", page_size=10)
+    for page in client.pages(status="any"):
+        if page.next_cursor is None:
+            break
+        _, payload, _ = page.next_cursor.split(".")
+        assert SECRET.encode() not in base64.urlsafe_b64decode(payload + "==")
