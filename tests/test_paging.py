@@ -184,10 +184,11 @@ def test_a_repeating_position_is_an_error_not_an_endless_loop(
     seotasks.register_plugin(LoopPlugin(), "loop")
     client = connect_fake(server.url, name=name, page_size=10)
     got: list[str] = []
-    with pytest.raises(ResponseFormatError, match="position"):
+    with pytest.raises(ResponseFormatError, match="position") as info:
         for page in client.pages(status="any"):
             got += ids(page.tasks)
     assert len(got) == len(set(got)) == 10 * pages
+    assert info.value.resume_cursor is not None, "every listing error says where to resume"
     assert len(server.requests) <= 3
     if name == "stuckvendor":  # a single page() already sees it does not advance
         with pytest.raises(ResponseFormatError, match="did not advance"):

@@ -80,6 +80,9 @@ def test_rate_limit_constructors() -> None:
     assert RateLimit.per_minute(10) == RateLimit(10, 60.0)
     assert RateLimit.per_second(5) == RateLimit(5, 1.0)
     assert RateLimit.per_second(0.5) == RateLimit(1, 2.0)
+    assert RateLimit.per_second(2.5) == RateLimit(5, 2.0)
+    with pytest.raises(ValueError):
+        RateLimit.per_second(0)
     with pytest.raises(ValueError):
         RateLimit(0, 1.0)
     with pytest.raises(ValueError):

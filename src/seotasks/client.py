@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import cursor as cursor_codec
 from .errors import ConfigError, CursorError, ResponseFormatError, SeotasksError
 from .model import Page, Task, TaskQuery, TaskStatus
 from .provider import Capabilities, JSONValue, Position, Provider
+
+if TYPE_CHECKING:
+    from .submit import SerpTaskSpec, SubmitResult
 
 __all__ = ["Client", "build_query", "parse_when"]
 
@@ -273,10 +276,13 @@ class Client:
             state = cursor_codec.decode(page.next_cursor)
             digest = _position_digest(state.position)
             if digest in visited:
-                raise ResponseFormatError(
+                loop = ResponseFormatError(
                     f"{self.name}: paging came back to an earlier position "
                     f"{state.position}; stopping instead of looping"
                 )
+                # Everything up to here was delivered; resuming re-asks the vendor.
+                loop.resume_cursor = page.next_cursor
+                raise loop
             visited.add(digest)
             position = state.position
             current_cursor = page.next_cursor
@@ -311,6 +317,34 @@ class Client:
         if task.provider != self.name:
             raise ConfigError(f"task {task.key} does not belong to provider {self.name!r}")
         return self._provider.collect(task)
+
+    def submit(self, specs: Iterable[SerpTaskSpec]) -> list[SubmitResult]:
+        """Post ``specs`` as tasks; one `SubmitResult` per spec, in the same order.
+
+        The provider batches and paces the calls. A batch may partly fail: each spec
+        carries its own ``task_id`` or ``error``, none is lost, and none is posted twice
+        (a batch whose answer was lost is reported as a `TransientError` on each of its
+        specs, not resent). A field the vendor cannot express is an `UnsupportedQuery`.
+        """
+        from .submit import SerpTaskSpec
+
+        items = list(specs)
+        for index, spec in enumerate(items):
+            if not isinstance(spec, SerpTaskSpec):
+                raise ConfigError(
+                    f"specs[{index}] is a {type(spec).__name__}, not a seotasks.SerpTaskSpec"
+                )
+        if not items:
+            return []
+        results = self._provider.submit(items)
+        if len(results) != len(items) or any(
+            r.spec is not s for r, s in zip(results, items, strict=True)
+        ):
+            raise ResponseFormatError(
+                f"{self.name}: submit returned {len(results)} results for {len(items)} specs "
+                "(or out of order)"
+            )
+        return results
 
 
 def _jsonable(value: Any) -> JSONValue:

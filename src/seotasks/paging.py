@@ -58,8 +58,9 @@ def merged(
     """One stream of tasks from several clients (or task iterables), ordered by time.
 
     ``query`` (``status``, ``since``, ``until``) is passed to each client's ``tasks()``.
-    Memory holds at most ``window`` tasks per source; iteration is lazy, so the first
-    task arrives after each source's first page, not after the whole listing.
+    Memory holds at most ``window`` tasks per source; iteration is lazy: the first task
+    arrives once each source has delivered ``window`` tasks (or ended), not after the
+    whole listing. A smaller window starts sooner but tolerates less disorder.
     """
     from .client import Client
 

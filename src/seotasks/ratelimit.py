@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
+from fractions import Fraction
 
 import attrs
 
@@ -32,10 +33,11 @@ class RateLimit:
 
     @classmethod
     def per_second(cls, calls: float) -> RateLimit:
-        """``calls`` may be fractional: 0.5 means one call every two seconds."""
-        if calls >= 1:
-            return cls(int(calls), 1.0)
-        return cls(1, 1.0 / calls)
+        """``calls`` may be fractional: 0.5 is one call every two seconds, 2.5 five every two."""
+        if calls <= 0:
+            raise ValueError("calls per second must be positive")
+        ratio = Fraction(calls).limit_denominator(1000)
+        return cls(ratio.numerator, float(ratio.denominator))
 
 
 class _Window:
