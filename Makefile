@@ -19,9 +19,11 @@ demo: $(STAMP)
 	$(BIN)/seotasks providers
 	$(BIN)/seotasks tasks --sandbox -p dataforseo -p serpstat --status any --limit 25 --format table
 
+LINTED := $(wildcard src providers tests benchmarks examples)
+
 lint: $(STAMP)
-	$(BIN)/ruff check src providers tests benchmarks examples
-	$(BIN)/ruff format --check src providers tests benchmarks examples
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy src $(foreach p,$(PLUGINS),$(p)src)
