@@ -371,3 +371,21 @@ def test_sandbox_command_prints_usable_env(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "export SEOTASKS_SERPSTAT_BASE_URL=" in result.stdout
     assert "export SEOTASKS_DATAFORSEO_LOGIN=" in result.stdout
+
+
+def test_resume_file_refuses_another_query(env: dict[str, str], tmp_path: Path) -> None:
+    state = tmp_path / "resume.json"
+    base = ["tasks", "-p", "serpstat", "--format", "jsonl", "--resume", str(state)]
+    first = run([*base, "--status", "any", "--limit", "10"], env)
+    assert first.returncode == 0 and len(first.stdout.splitlines()) == 10
+    other = run([*base, "--status", "completed"], env)
+    assert other.returncode == 2
+    assert "status" in other.stderr and "repeat that run's flags" in other.stderr
+    assert other.stdout == ""
+
+
+def test_two_cursors_for_one_provider_are_refused(env: dict[str, str]) -> None:
+    first = run(["tasks", "-p", "serpstat", "--status", "any", "--limit", "1000"], env)
+    token = first.stderr.strip().rsplit("--cursor ", 1)[1]
+    result = run(["tasks", "-p", "serpstat", "--cursor", token, "--cursor", token], env)
+    assert result.returncode == 2 and "two --cursor" in result.stderr

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from .plugins import failures, get_provider, providers, register_plugin
     from .provider import Batch, Capabilities, JSONValue, Option, Position, Provider, Sandbox
     from .ratelimit import RateLimit
+    from .submit import SerpTaskSpec, SubmitResult
 
 __all__ = [
     "AuthError",
@@ -53,6 +54,8 @@ __all__ = [
     "ResponseFormatError",
     "Sandbox",
     "SeotasksError",
+    "SerpTaskSpec",
+    "SubmitResult",
     "Task",
     "TaskQuery",
     "TaskStatus",
@@ -86,6 +89,8 @@ _LAZY = {
     "JSONValue": "provider",
     "Position": "provider",
     "RateLimit": "ratelimit",
+    "SerpTaskSpec": "submit",
+    "SubmitResult": "submit",
 }
 
 

@@ -110,7 +110,42 @@ def _parser() -> argparse.ArgumentParser:
     tasks.add_argument("--raw", action="store_true", help="add the vendor's item to jsonl/csv")
     tasks.add_argument("--window", type=int, default=1000, help=argparse.SUPPRESS)
 
-    box = sub.add_parser("sandbox", parents=[common], help="run the emulators in the foreground and print env vars")
+    submit = sub.add_parser(
+        "submit",
+        parents=[common],
+        help="post SERP tasks from a JSONL file of task specs",
+        description="Post one task per line of FILE (a SerpTaskSpec as JSON; - for stdin). "
+        "Writes one JSON line per spec: index, task_id, error. Exit 4 if any spec failed.",
+    )
+    submit.add_argument("-p", "--provider", required=True, metavar="NAME", help="provider")
+    submit.add_argument("file", metavar="FILE.jsonl", help="task specs, one JSON object a line")
+    collect = sub.add_parser(
+        "collect",
+        parents=[common],
+        help="fetch the results of completed tasks as JSONL",
+        description="Collect every completed (DataForSEO: ready) task, writing "
+        '{"task": <export record>, "result": <vendor JSON>} lines.',
+    )
+    collect.add_argument("-p", "--provider", required=True, metavar="NAME", help="provider")
+    collect.add_argument("--limit", type=int, help="stop after N tasks")
+    for command in (submit, collect):
+        command.add_argument(
+            "-o",
+            "--option",
+            action="append",
+            default=[],
+            metavar="KEY=VALUE",
+            help="provider option (e.g. -o families=serp)",
+        )
+        command.add_argument("--profile", help="TOML profile with credentials and options")
+        command.add_argument(
+            "--sandbox", action="store_true", help="run against the provider's emulator"
+        )
+        command.add_argument("--seed", type=int, default=0, help="sandbox data seed")
+
+    box = sub.add_parser(
+        "sandbox", parents=[common], help="run the emulators in the foreground and print env vars"
+    )
     box.add_argument("-p", "--provider", action="append", dest="providers", metavar="NAME")
     box.add_argument("--size", type=int)
     box.add_argument("--seed", type=int, default=0)
@@ -231,7 +266,14 @@ def _cmd_tasks(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.raw and fmt == "table":
         raise UsageError("--raw needs --format jsonl or csv")
 
-    state = ResumeState(args.resume, names)
+    asked = {
+        "status": args.status,
+        "since": args.since,
+        "until": args.until,
+        "options": " ".join(sorted(args.option)) or None,
+    }
+    state = ResumeState(args.resume, names, asked)
+    seen_cursor: set[str] = set()
     for token in args.cursor:
         try:
             owner = decode_cursor(token).provider
@@ -239,6 +281,9 @@ def _cmd_tasks(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             raise UsageError(f"bad --cursor: {exc}") from None
         if owner not in state.providers:
             raise UsageError(f"--cursor is for provider {owner!r}, which is not listed with -p")
+        if owner in seen_cursor:
+            raise UsageError(f"two --cursor values for provider {owner}")
+        seen_cursor.add(owner)
         state.providers[owner].cursor = token
 
     resuming = state.resuming
@@ -268,9 +313,7 @@ def _cmd_tasks(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         clients: list[Client] = []
         for name in names:
             chosen: dict[str, Any] = dict(options[name])
-            client = stack.enter_context(
-                connect(name, profile=args.profile, clock=clock, **chosen)
-            )
+            client = stack.enter_context(connect(name, profile=args.profile, clock=clock, **chosen))
             client.transport.on_event = _event_sink(progress, name)
             clients.append(client)
 
@@ -289,7 +332,7 @@ def _cmd_tasks(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             state.save()
 
         header = writer.header()
-        if header and not (resuming and fmt == "csv" and args.resume is not None):
+        if header and not (state.loaded and fmt == "csv"):  # one header per CSV file
             out.write(header)
         count = 0
         try:
@@ -337,12 +380,106 @@ def _resume_hint(args: argparse.Namespace, state: ResumeState) -> str:
     return "run with --resume FILE to be able to continue exactly where a listing stops"
 
 
+# -- submit and collect ---------------------------------------------------------------------
+
+
+def _one_client(args: argparse.Namespace, stack: Any) -> Client:
+    """The client of ``-p NAME`` (under ``--sandbox``: of its emulator, on a fast clock)."""
+    from .connection import connect
+    from .plugins import get_provider
+
+    name = get_provider(args.provider).name
+    options: dict[str, Any] = dict(_split_options(args.option, [name])[name])
+    clock = None
+    if args.sandbox:
+        from .clock import ScaledClock
+        from .sandbox import start
+
+        clock = ScaledClock(SANDBOX_SPEED)
+        running = stack.enter_context(start([name], seed=args.seed, clock=clock))
+        options = {**running[name].settings, **options}
+    client: Client = stack.enter_context(
+        connect(name, profile=args.profile, clock=clock, **options)
+    )
+    return client
+
+
+def _read_specs(path: str, err: TextIO) -> list[Any]:
+    import json
+
+    from .errors import ConfigError
+    from .submit import spec_from_json
+
+    try:
+        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    specs = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            specs.append(spec_from_json(json.loads(line)))
+        except ValueError as exc:
+            raise UsageError(f"{path}:{number}: not JSON: {exc}") from None
+        except ConfigError as exc:
+            raise UsageError(f"{path}:{number}: {exc}") from None
+    return specs
+
+
+def _cmd_submit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    import contextlib
+    import json
+
+    specs = _read_specs(args.file, err)  # every line checked before anything is posted
+    with contextlib.ExitStack() as stack:
+        client = _one_client(args, stack)
+        results = client.submit(specs)
+    failed = 0
+    for index, result in enumerate(results):
+        error = None
+        if result.error is not None:
+            failed += 1
+            error = f"{type(result.error).__name__}: {result.error}"
+        out.write(json.dumps({"index": index, "task_id": result.task_id, "error": error}) + "\n")
+    out.flush()
+    if failed:
+        err.write(f"seotasks: {failed} of {len(results)} specs failed (see their error)\n")
+        return EXIT_PROVIDER
+    return EXIT_OK
+
+
+def _cmd_collect(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    import contextlib
+    import json
+
+    from .export import _plain, task_record
+
+    if args.limit is not None and args.limit < 0:
+        raise UsageError("--limit must be >= 0")
+    count = 0
+    with contextlib.ExitStack() as stack:
+        client = _one_client(args, stack)
+        if args.limit == 0:
+            return EXIT_OK
+        for task in client.tasks(status="completed"):
+            result = client.collect(task)
+            record = {"task": task_record(task), "result": _plain(result)}
+            out.write(json.dumps(record, default=str) + "\n")
+            count += 1
+            if args.limit is not None and count >= args.limit:
+                break
+        out.flush()
+    return EXIT_OK
+
+
 # -- other commands -----------------------------------------------------------------------
 
 
 def _cmd_providers(args: argparse.Namespace, out: TextIO) -> int:
     import json
 
+    from .config import env_name
     from .plugins import failures, provider_infos
 
     rows: list[dict[str, Any]] = []
@@ -357,7 +494,7 @@ def _cmd_providers(args: argparse.Namespace, out: TextIO) -> int:
                 "options": [
                     {
                         "name": o.name,
-                        "env": f"SEOTASKS_{info.name}_{o.name}".upper(),
+                        "env": env_name(info.name, o.name),
                         "required": o.required,
                         "secret": o.secret,
                         "default": None if o.secret else o.default,
@@ -468,6 +605,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_providers(args, out)
         if args.command == "sandbox":
             return _cmd_sandbox(args, out, err)
+        if args.command == "submit":
+            return _cmd_submit(args, out, err)
+        if args.command == "collect":
+            return _cmd_collect(args, out, err)
         return _cmd_tasks(args, out, err)
     except UsageError as exc:
         err.write(f"seotasks: {exc}\n")

@@ -73,9 +73,16 @@ class ProviderError(SeotasksError):
 
 
 class RetryableError(SeotasksError):
-    """Common base of the errors the transport retries before giving up."""
+    """Common base of the errors the transport retries before giving up.
+
+    ``outcome_unknown`` is set on an error of a non-idempotent call (posting tasks)
+    that failed after the request was sent: the vendor may have processed it, so it
+    was not resent. ``not_sent`` marks a failure before anything reached the vendor.
+    """
 
     retry_after: float | None = None
+    outcome_unknown: bool = False
+    not_sent: bool = False
 
 
 class RateLimited(RetryableError):

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from contextlib import AbstractContextManager
 
     from .clock import Clock
+    from .submit import SerpTaskSpec, SubmitResult
     from .transport import Transport
 
 __all__ = [
@@ -247,6 +248,16 @@ class Provider(abc.ABC):
     def collect(self, task: Task) -> Mapping[str, Any]:
         """Fetch a finished task's result (the vendor's JSON). Not all providers can."""
         raise UnsupportedQuery(f"provider {self.name!r} cannot collect task results")
+
+    def submit(self, specs: Sequence[SerpTaskSpec]) -> list[SubmitResult]:
+        """Post ``specs`` as vendor tasks; one `SubmitResult` per spec, in order.
+
+        Batch as the vendor allows and report each spec's task id or error: lose none,
+        and never send a batch twice (build requests with ``idempotent=False`` so the
+        transport retries only failures that prove nothing was processed). A field the
+        vendor cannot express is an `UnsupportedQuery` for that spec. Not all providers can.
+        """
+        raise UnsupportedQuery(f"provider {self.name!r} cannot submit tasks")
 
     def close(self) -> None:
         """Release resources beyond the transport (the transport is closed by the client)."""

@@ -99,13 +99,23 @@ class ProviderProgress:
 class ResumeState:
     """All providers' progress, optionally persisted to a file."""
 
-    def __init__(self, path: Path | None, providers: Iterable[str]) -> None:
+    def __init__(
+        self,
+        path: Path | None,
+        providers: Iterable[str],
+        query: dict[str, str | None] | None = None,
+    ) -> None:
         self.path = path
+        #: What was asked (status, since, until, options): a resumed run must ask the same.
+        self.query = dict(query or {})
         self.providers: dict[str, ProviderProgress] = {
             name: ProviderProgress() for name in providers
         }
+        #: True when an earlier run's checkpoint was read.
+        self.loaded = False
         if path is not None and path.exists():
             self._load(path)
+            self.loaded = True
 
     def _load(self, path: Path) -> None:
         try:
@@ -114,6 +124,18 @@ class ResumeState:
             raise ConfigError(f"cannot read resume file {path}: {exc}") from None
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise ConfigError(f"{path} is not a seotasks resume file ({FORMAT})")
+        saved_query = data.get("query", {})
+        if saved_query != self.query:
+            changed = sorted(
+                k
+                for k in set(saved_query) | set(self.query)
+                if saved_query.get(k) != self.query.get(k)
+            )
+            before = {k: saved_query.get(k) for k in changed}
+            raise ConfigError(
+                f"{path} was written by a run with other {', '.join(changed)} ({before}); "
+                "repeat that run's flags or use a new resume file"
+            )
         saved = data.get("providers")
         if not isinstance(saved, dict) or set(saved) != set(self.providers):
             have = ", ".join(sorted(saved)) if isinstance(saved, dict) else "?"
@@ -144,6 +166,7 @@ class ResumeState:
             return
         data = {
             "format": FORMAT,
+            "query": self.query,
             "providers": {name: p.to_json() for name, p in self.providers.items()},
         }
         directory = self.path.parent if str(self.path.parent) else Path(".")

@@ -11,6 +11,12 @@ A provider builds a `Request` and hands it to `Transport.call` together with a
    wants, and raises `RateLimited` or `TransientError` when the vendor hid such an
    error in an HTTP-200 body: those are retried exactly like their HTTP twins.
 
+A request built with ``idempotent=False`` (posting tasks) is retried only after a
+failure that proves the vendor did not process it: the connection could not be opened,
+or the answer was a rate-limit refusal (HTTP 429, or `RateLimited` from ``parse``).
+Anything else (reset or timeout after sending, HTTP 5xx, a cut-off body) may have been
+processed, so it is raised at once with ``outcome_unknown`` set, never resent.
+
 When the retries run out the last typed error is raised. Nothing here ever puts a
 credential into a log record or an exception: URLs and snippets go through the
 client's `Redactor` first.
@@ -28,6 +34,7 @@ from typing import TypeVar
 
 import attrs
 import urllib3
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from urllib3.exceptions import HTTPError as Urllib3HTTPError
 
 from .clock import Clock, SystemClock
@@ -53,13 +60,18 @@ T = TypeVar("T")
 
 @attrs.frozen(slots=True, kw_only=True)
 class Request:
-    """One read-only vendor call. ``endpoint`` names the pacing bucket it counts against."""
+    """One vendor call. ``endpoint`` names the pacing bucket it counts against.
+
+    ``idempotent=False`` marks a call that must not run twice (posting tasks): the
+    transport then retries only failures that prove it was not processed.
+    """
 
     method: str
     url: str
     endpoint: str
     headers: Mapping[str, str] = attrs.field(factory=dict)
     body: bytes | None = None
+    idempotent: bool = True
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -233,7 +245,10 @@ class Transport:
         except Urllib3HTTPError as exc:
             # urllib3 messages may quote the URL, query string included: scrub them.
             reason = self.redactor.scrub(f"{type(exc).__name__}: {exc}")
-            raise TransientError(f"{request.method} {safe_url} failed: {reason}") from None
+            error = TransientError(f"{request.method} {safe_url} failed: {reason}")
+            # Only a connection that never opened proves the request was not sent.
+            error.not_sent = isinstance(exc, NewConnectionError | ConnectTimeoutError)
+            raise error from None
         response = Response(
             status=raw.status,
             headers={k.lower(): v for k, v in raw.headers.items()},
@@ -272,6 +287,14 @@ class Transport:
                 return parse(response)
             except RetryableError as exc:
                 last = exc
+                if not request.idempotent and not _provably_unprocessed(exc):
+                    exc.outcome_unknown = True
+                    log.info(
+                        "%s failed after sending; not retried (not idempotent): %s",
+                        request.endpoint,
+                        exc,
+                    )
+                    raise
                 log.info(
                     "attempt %d/%d of %s failed: %s",
                     attempt + 1,
@@ -298,6 +321,13 @@ class Transport:
         self._emit(kind, f"{request.endpoint} waiting {delay:.1f}s")
         if delay > 0:
             self.clock.sleep(delay)
+
+
+def _provably_unprocessed(error: RetryableError) -> bool:
+    """Whether a failed attempt certainly left the vendor untouched (safe to resend)."""
+    if isinstance(error, RateLimited):
+        return True  # a refusal: the vendor counted the call but did not run it
+    return bool(getattr(error, "not_sent", False))
 
 
 def decode_json_object(response: Response) -> dict[str, object]:

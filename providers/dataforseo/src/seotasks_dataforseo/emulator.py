@@ -33,6 +33,7 @@ import itertools
 import json
 import threading
 import time
+import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
@@ -51,6 +52,7 @@ from .dataset import (
     Dataset,
     EmuTask,
 )
+from .dataset import format_time as _format_time
 from .endpoints import (
     BY_NAME,
     CATALOGUE,
@@ -73,6 +75,31 @@ _ID_LIST_FIELDS = frozenset(
     {"datetime_from", "datetime_to", "limit", "offset", "sort", "include_metadata"}
 )
 _FUTURE_SLACK = timedelta(seconds=60)
+#: task_post: most tasks per call, keyword length, accepted fields, known names.
+POST_MAX = 100
+_POST_FIELDS = frozenset(
+    {
+        "keyword",
+        "location_code",
+        "location_name",
+        "location_coordinate",
+        "language_code",
+        "language_name",
+        "device",
+        "os",
+        "depth",
+        "priority",
+        "tag",
+        "postback_url",
+        "postback_data",
+        "pingback_url",
+        "se_domain",
+    }
+)
+LOCATION_NAMES = frozenset(
+    {"United States", "Germany", "France", "Spain", "Ukraine", "London,England,United Kingdom"}
+)
+LANGUAGE_NAMES = frozenset({"English", "German", "French", "Spanish", "Ukrainian"})
 
 
 class _Limiter:
@@ -115,10 +142,15 @@ class DataForSEOApp:
         clock: Clock,
         now: Callable[[], datetime],
         enforce_limits: bool = True,
+        post_delay: timedelta = timedelta(minutes=5),
     ) -> None:
         self.data = dataset
         self.now = now
         self.enforce_limits = enforce_limits
+        #: How long a posted task takes to complete (on ``now``'s time).
+        self.post_delay = post_delay
+        #: Every task_post array the emulator processed, as received (after auth/limits).
+        self.posted: list[list[Any]] = []
         self._auth = "Basic " + base64.b64encode(f"{login}:{password}".encode()).decode()
         self._limiter = _Limiter(clock)
         self._task_ids = itertools.count(1)
@@ -224,6 +256,14 @@ class DataForSEOApp:
                 and request.method == "POST"
             ):
                 return (lambda: self._id_list(request, parts[1], started)), "id_list"
+            if (
+                request.method == "POST"
+                and len(parts) == 5
+                and parts[-1] == "task_post"
+                and parts[1] == "serp"
+                and "/".join(parts[1:4]) in BY_NAME
+            ):
+                return (lambda: self._task_post(request, parts, started)), "other"
             if request.method == "GET" and (
                 "task_get" in parts or parts[1:3] == ["on_page", "summary"]
             ):
@@ -325,6 +365,77 @@ class DataForSEOApp:
             return 40501, "Invalid Field: 'sort'."
         return None
 
+    # -- task_post -----------------------------------------------------------------------
+
+    def _task_post(self, request: HttpRequest, parts: list[str], started: float) -> HttpResponse:
+        if not request.body.strip():
+            raise self._error(started, 40502, "POST Data Is Empty.")
+        try:
+            payload = json.loads(request.body)
+        except ValueError:
+            raise self._error(started, 40503, "POST Data Is Invalid.") from None
+        if not isinstance(payload, list):
+            raise self._error(started, 40503, "POST Data Is Invalid.")
+        if not payload:
+            raise self._error(started, 40502, "POST Data Is Empty.")
+        if len(payload) > POST_MAX:
+            raise self._error(started, 40006, "You can set no more than 100 tasks at a time.")
+        kind = "/".join(parts[1:4])
+        now = self.now()
+        replies: list[dict[str, Any]] = []
+        with self.data.lock:
+            self.posted.append(payload)
+            for item in payload:
+                data: dict[str, Any] = {
+                    "api": "serp",
+                    "function": "task_post",
+                    "se": parts[2],
+                    "se_type": parts[3],
+                }
+                if isinstance(item, dict):
+                    data.update(item)
+                problem = _check_post(item)
+                if problem is not None:
+                    code, message = problem
+                    replies.append(
+                        self._task(started, request.path, data, None, code=code, message=message)
+                    )
+                    continue
+                task = self._create(kind, item, now)
+                reply = self._task(
+                    started,
+                    request.path,
+                    data,
+                    None,
+                    code=20100,
+                    message="Task Created.",
+                    cost=task.cost,
+                )
+                reply["id"] = task.id
+                replies.append(reply)
+        return self._envelope(started, tasks=replies)
+
+    def _create(self, kind: str, item: Mapping[str, Any], now: datetime) -> EmuTask:
+        rng = self.data._rng
+        posted = now.replace(microsecond=0)
+        task = EmuTask(
+            str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            kind,
+            posted,
+            posted + self.post_delay,
+            20000,
+            rng,
+        )
+        task.keyword = str(item["keyword"])
+        task.device = str(item.get("device", "desktop"))
+        task.language = item.get("language_code", item.get("language_name"))
+        task.location = item.get("location_code", item.get("location_name"))
+        task.tag = item.get("tag")
+        task.cost = 0.0006 if item.get("priority", 1) == 1 else 0.0012
+        task.done_s = _format_time(task.done)
+        self.data._insert(task, now)
+        return task
+
     # -- task_get ------------------------------------------------------------------------
 
     def _task_get(self, path: str, parts: list[str], started: float) -> HttpResponse:
@@ -366,6 +477,43 @@ class DataForSEOApp:
         reply = self._task(started, path, data, result, cost=task.cost)
         reply["id"] = task.id
         return self._envelope(started, tasks=[reply])
+
+
+def _check_post(item: object) -> tuple[int, str] | None:
+    """The vendor's per-task validation of one task_post item (None: accepted)."""
+    if not isinstance(item, dict):
+        return 40503, "POST Data Is Invalid."
+    unknown = sorted(set(item) - _POST_FIELDS)
+    if unknown:
+        return 40506, f"Unknown Fields in POST Data: {', '.join(unknown)}."
+    keyword = item.get("keyword")
+    if not isinstance(keyword, str) or not keyword.strip() or len(keyword) > 700:
+        return 40501, "Invalid Field: 'keyword'."
+    code, name = item.get("location_code"), item.get("location_name")
+    if (code is None) == (name is None):
+        return 40501, "Invalid Field: 'location_name'."
+    if code is not None and (type(code) is not int or code < 1):
+        return 40501, "Invalid Field: 'location_code'."
+    if name is not None and name not in LOCATION_NAMES:
+        return 40501, "Invalid Field: 'location_name'."
+    code, name = item.get("language_code"), item.get("language_name")
+    if (code is None) == (name is None):
+        return 40501, "Invalid Field: 'language_name'."
+    if code is not None and (not isinstance(code, str) or not 2 <= len(code) <= 7):
+        return 40501, "Invalid Field: 'language_code'."
+    if name is not None and name not in LANGUAGE_NAMES:
+        return 40501, "Invalid Field: 'language_name'."
+    if item.get("device", "desktop") not in ("desktop", "mobile", "tablet"):
+        return 40501, "Invalid Field: 'device'."
+    depth = item.get("depth", 100)
+    if type(depth) is not int or not 1 <= depth <= 700:
+        return 40501, "Invalid Field: 'depth'."
+    if item.get("priority", 1) not in (1, 2) or type(item.get("priority", 1)) is not int:
+        return 40501, "Invalid Field: 'priority'."
+    tag = item.get("tag")
+    if tag is not None and (not isinstance(tag, str) or len(tag) > 255):
+        return 40501, "Invalid Field: 'tag'."
+    return None
 
 
 def _when(value: object) -> datetime | None:
@@ -504,6 +652,7 @@ class DataForSEOEmulator:
         recent: float = 0.5,
         kinds: Iterable[str] | None = None,
         enforce_limits: bool = True,
+        post_delay: timedelta = timedelta(minutes=5),
     ) -> None:
         self.now: Callable[[], datetime] = now or (lambda: datetime.now(UTC))
         self.clock: Clock = clock or SystemClock()
@@ -524,6 +673,7 @@ class DataForSEOEmulator:
             clock=self.clock,
             now=self.now,
             enforce_limits=enforce_limits,
+            post_delay=post_delay,
         )
         self.server = EmulatorServer(self.app)
         self._started = False
@@ -627,6 +777,11 @@ class DataForSEOEmulator:
                         continue
                     ids.add(task.id)
         return ids
+
+    def posted(self) -> list[list[Any]]:
+        """Every task_post array processed so far (a lost answer still counts once)."""
+        with self.dataset.lock:
+            return [list(batch) for batch in self.app.posted]
 
     def collected_ids(self) -> set[str]:
         """Ids fetched with task_get at least once."""

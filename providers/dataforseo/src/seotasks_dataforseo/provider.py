@@ -47,6 +47,7 @@ from seotasks.transport import Request, Response
 
 from . import wire
 from .endpoints import (
+    BY_NAME,
     CATALOGUE,
     DEFAULT_FAMILIES,
     resolve_history,
@@ -57,6 +58,7 @@ from .endpoints import (
 
 if TYPE_CHECKING:
     from seotasks.clock import Clock
+    from seotasks.submit import SerpTaskSpec, SubmitResult
     from seotasks.transport import Transport
 
 __all__ = ["DataForSEOProvider"]
@@ -152,6 +154,7 @@ class DataForSEOProvider(Provider):
         "tasks_ready": RateLimit.per_minute(20),
         "id_list": RateLimit.per_minute(10),
         "task_get": RateLimit.per_minute(2000),
+        "task_post": RateLimit.per_minute(2000),
     }
 
     def __init__(self, settings: Any, transport: Transport) -> None:
@@ -239,14 +242,27 @@ class DataForSEOProvider(Provider):
     def _parse(self, response: Response) -> dict[str, Any]:
         return wire.parse_envelope(response, self.transport.redactor.scrub)
 
-    def _call(self, method: str, path: str, endpoint: str, body: object = None) -> dict[str, Any]:
+    def _call(
+        self,
+        method: str,
+        path: str,
+        endpoint: str,
+        body: object = None,
+        *,
+        idempotent: bool = True,
+    ) -> dict[str, Any]:
         headers = dict(self._headers)
         payload = None
         if body is not None:
             payload = dumps(body)
             headers["Content-Type"] = "application/json"
         request = Request(
-            method=method, url=self._base + path, endpoint=endpoint, headers=headers, body=payload
+            method=method,
+            url=self._base + path,
+            endpoint=endpoint,
+            headers=headers,
+            body=payload,
+            idempotent=idempotent,
         )
         return self.transport.call(request, self._parse)
 
@@ -496,6 +512,47 @@ class DataForSEOProvider(Provider):
         wire.first_task(body, path, self.transport.redactor.scrub)
         return body
 
+    # -- submission -----------------------------------------------------------------------
+
+    def submit(self, specs: Sequence[SerpTaskSpec]) -> list[SubmitResult]:
+        """POST ``/v3/serp/<engine>/organic/task_post`` in arrays of at most 100 tasks.
+
+        Specs are grouped by engine (one path each) and posted in order; each answer's
+        per-task codes become per-spec results (20100: the task id). A batch is never
+        sent twice: the transport does not resend a non-idempotent call whose answer was
+        lost, and such a failure becomes a `TransientError` on each spec of the batch.
+        """
+        from seotasks.errors import SeotasksError
+        from seotasks.submit import SubmitResult
+
+        results: list[SubmitResult | None] = [None] * len(specs)
+        by_path: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+        for index, spec in enumerate(specs):
+            try:
+                path, item = _post_item(spec)
+            except UnsupportedQuery as exc:
+                results[index] = SubmitResult(spec=spec, error=exc)
+                continue
+            by_path.setdefault(path, []).append((index, item))
+        scrub = self.transport.redactor.scrub
+        for path, entries in by_path.items():
+            for start in range(0, len(entries), wire.POST_MAX):
+                batch = entries[start : start + wire.POST_MAX]
+                try:
+                    body = self._call(
+                        "POST", path, "task_post", [item for _, item in batch], idempotent=False
+                    )
+                except SeotasksError as exc:
+                    for index, _ in batch:
+                        results[index] = SubmitResult(spec=specs[index], error=exc)
+                    continue
+                for (index, _), (task_id, error) in zip(
+                    batch, wire.post_results(body, len(batch), scrub), strict=True
+                ):
+                    results[index] = SubmitResult(spec=specs[index], task_id=task_id, error=error)
+        assert all(r is not None for r in results)
+        return [r for r in results if r is not None]
+
     # -- sandbox ---------------------------------------------------------------------------
 
     @classmethod
@@ -503,6 +560,54 @@ class DataForSEOProvider(Provider):
         cls, *, seed: int = 0, size: int | None = None, clock: Clock | None = None
     ) -> contextlib.AbstractContextManager[Sandbox]:
         return _sandbox(seed=seed, size=size, clock=clock)
+
+
+def _post_item(spec: SerpTaskSpec) -> tuple[str, dict[str, Any]]:
+    """The task_post path and array item for ``spec``; `UnsupportedQuery` if it cannot be."""
+    kind = f"serp/{spec.engine}/organic"
+    if kind not in BY_NAME:
+        engines = sorted(
+            n.split("/")[1] for n in BY_NAME if n.startswith("serp/") and n.endswith("/organic")
+        )
+        raise UnsupportedQuery(
+            f"dataforseo: no organic SERP endpoint for engine {spec.engine!r} "
+            f"(known: {', '.join(engines)})"
+        )
+    keyword = wire.encode_keyword(spec.keyword)
+    if len(keyword) > wire.KEYWORD_MAX:
+        raise UnsupportedQuery(
+            f"dataforseo: keyword is {len(keyword)} characters once '%' and '+' are encoded; "
+            f"the vendor accepts at most {wire.KEYWORD_MAX}"
+        )
+    item: dict[str, Any] = {"keyword": keyword}
+    if isinstance(spec.location, int):
+        item["location_code"] = spec.location
+    else:
+        item["location_name"] = spec.location
+    kind_of_language = spec.language_kind
+    if kind_of_language is None:
+        raise UnsupportedQuery("dataforseo: task_post needs a language (a name or an ISO code)")
+    if kind_of_language == "id":
+        raise UnsupportedQuery(
+            f"dataforseo: language {spec.language!r} is a numeric id; DataForSEO takes an ISO "
+            "code such as 'en' or a name such as 'English'"
+        )
+    item["language_code" if kind_of_language == "code" else "language_name"] = spec.language
+    item["device"] = spec.device
+    if spec.depth is not None:
+        most = wire.DEPTH_MAX[spec.device]
+        if not 1 <= spec.depth <= most:
+            raise UnsupportedQuery(
+                f"dataforseo: depth {spec.depth} is outside 1..{most} for {spec.device}"
+            )
+        item["depth"] = spec.depth
+    if spec.priority is not None:
+        item["priority"] = 2 if spec.priority == "high" else 1
+    if spec.tag is not None:
+        if len(spec.tag) > wire.TAG_MAX:
+            raise UnsupportedQuery(f"dataforseo: tag is longer than {wire.TAG_MAX} characters")
+        item["tag"] = spec.tag
+    return f"/v3/{kind}/task_post", item
 
 
 @contextlib.contextmanager

@@ -380,3 +380,87 @@ class HistoryReader:
             message=status_text if status is TaskStatus.FAILED else None,
             raw=item,
         )
+
+
+# -- task_post (submission) ----------------------------------------------------------------
+
+#: Most tasks in one task_post call (more: the whole call fails with 40006).
+POST_MAX = 100
+#: Longest keyword the vendor accepts, counted here after `encode_keyword`.
+KEYWORD_MAX = 700
+#: Longest tag the vendor keeps.
+TAG_MAX = 255
+#: ``depth`` bounds. The reference gives no per-device figures: 1..700 is checked for
+#: both devices (the vendor's documented maximum for Google organic desktop).
+DEPTH_MAX = {"desktop": 700, "mobile": 700}
+#: task_post's per-task code for an accepted task.
+CREATED = 20100
+
+
+def encode_keyword(keyword: str) -> str:
+    """The keyword as task_post must carry it.
+
+    The vendor percent-decodes ``keyword`` (``%##`` sequences, and ``+`` to a space), so a
+    literal ``%`` is sent as ``%25`` and a literal ``+`` as ``%2B``; everything else as is.
+    """
+    return keyword.replace("%", "%25").replace("+", "%2B")
+
+
+def post_results(
+    body: Mapping[str, Any], count: int, scrub: Callable[[str], str]
+) -> list[tuple[str | None, SeotasksError | None]]:
+    """One ``(task_id, error)`` per posted task, in posting order, from a task_post answer.
+
+    Tasks come back in the order they were posted; a missing or malformed one is a
+    `ResponseFormatError` for that task (it may exist: check before resubmitting).
+    """
+    tasks = body.get("tasks") or []
+    out: list[tuple[str | None, SeotasksError | None]] = []
+    for index in range(count):
+        task = tasks[index] if index < len(tasks) else None
+        if not isinstance(task, dict):
+            out.append(
+                (
+                    None,
+                    ResponseFormatError(
+                        f"{PROVIDER}: task_post answered no task object for this spec; "
+                        "it may or may not have been created",
+                        field=f"tasks[{index}]",
+                    ),
+                )
+            )
+            continue
+        code = task.get("status_code")
+        task_id = task.get("id")
+        if type(code) is not int:
+            out.append(
+                (
+                    None,
+                    ResponseFormatError(
+                        f"{PROVIDER}: status code is {code!r}", field=f"tasks[{index}].status_code"
+                    ),
+                )
+            )
+            continue
+        if code == CREATED:
+            if not isinstance(task_id, str) or not task_id:
+                out.append(
+                    (
+                        None,
+                        ResponseFormatError(
+                            f"{PROVIDER}: created task without an id", field=f"tasks[{index}].id"
+                        ),
+                    )
+                )
+            else:
+                out.append((task_id, None))
+            continue
+        message = scrub(_message(task.get("status_message")))
+        error = classify(code, message, where=f"task_post tasks[{index}]")
+        if error is None:  # 20000 where 20100 belongs: accepted all the same
+            if isinstance(task_id, str) and task_id:
+                out.append((task_id, None))
+                continue
+            error = ResponseFormatError(f"{PROVIDER}: task without an id", field=f"tasks[{index}]")
+        out.append((None, error))
+    return out

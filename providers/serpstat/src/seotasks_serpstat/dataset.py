@@ -86,6 +86,8 @@ class Dataset:
         self._done: list[int] = []
         self._attrs: list[tuple[str, str, str, str, str, str]] = []
         self._first = 0  # everything before this index was expired explicitly
+        #: Keywords of the tasks posted through tasks.addTask / addKeywordList, by id.
+        self.keywords: dict[int, list[str]] = {}
         self._next_id = 2_000_000 + self._rng.randrange(1_000_000)
         t0 = self.now_epoch()
         span = WINDOW_SECONDS - 3600  # nothing expires in the first hour
@@ -135,6 +137,58 @@ class Dataset:
         with self._lock:
             now = max(self.now_epoch(), self.created[-1] if self.created else 0)
             return [str(self._append(now)) for _ in range(count)]
+
+    def add_posted(
+        self,
+        keywords: list[str],
+        *,
+        se_id: int,
+        country_id: int,
+        lang_id: int,
+        region_id: int,
+        device: int,
+        delay: int,
+        duration: int,
+    ) -> str:
+        """A task posted now with these settings: queued ``delay`` s, then running
+        ``duration`` s; its id."""
+        with self._lock:
+            now = max(self.now_epoch(), self.created[-1] if self.created else 0)
+            self._next_id += 1 + int(self._rng.random() * 40)
+            self.ids.append(self._next_id)
+            self.created.append(now)
+            self._start.append(now + delay)
+            self._done.append(now + delay + max(1, duration))
+            self._attrs.append(
+                (
+                    str(se_id),
+                    str(country_id),
+                    str(lang_id),
+                    str(region_id),
+                    str(device),
+                    str(len(keywords)),
+                )
+            )
+            self.keywords[self._next_id] = list(keywords)
+            return str(self._next_id)
+
+    def result(self, task_id: int) -> tuple[int, dict[str, str], list[str]] | None:
+        """``(percent, task_meta, keywords)`` of a task at the current time, or None."""
+        now = self.now_epoch()
+        with self._lock:
+            try:
+                index = self._index(str(task_id))
+            except (KeyError, ValueError):
+                return None
+            se_id, country, _lang, region, device, count = self._attrs[index]
+            words = self.keywords.get(task_id) or [f"keyword {n}" for n in range(int(count))]
+            meta = {
+                "se_id": se_id,
+                "country_id": country,
+                "region_id": region,
+                "device_type_id": device,
+            }
+            return self._percent(index, now), meta, words
 
     def expire(self, count: int) -> list[str]:
         """Drop the ``count`` oldest visible tasks at once; their ids."""

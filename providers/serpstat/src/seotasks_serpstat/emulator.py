@@ -39,7 +39,20 @@ __all__ = ["DEFAULT_SIZE", "SerpstatApp", "SerpstatEmulator", "TaskTruth"]
 
 DEFAULT_SIZE: Final = 1500
 PATHS: Final = frozenset({"/rt/api/v2/", "/rt/api/v2", "/v4/", "/v4"})
-_METHODS: Final = frozenset({"tasks.getList", "tasks.getParsingBalance"})
+_METHODS: Final = frozenset(
+    {
+        "tasks.getList",
+        "tasks.getParsingBalance",
+        "tasks.addTask",
+        "tasks.addKeywordList",
+        "tasks.getTaskResult",
+    }
+)
+#: Characters that get a keyword into ``blocked_keywords`` (the vendor: "special symbols";
+#: which ones is undocumented, this set is the emulator's assumption).
+BLOCKED_SYMBOLS: Final = frozenset("<>{}|\\^~`")
+#: Keywords per tasks.getTaskResult page (larger tasks get ``next_page``).
+RESULT_PAGE: Final = 50
 
 
 def _body(payload: dict[str, Any]) -> HttpResponse:
@@ -61,7 +74,14 @@ class SerpstatApp:
         clock: Clock | None = None,
         rps: float | None = 1.0,
         descending: bool = False,
+        post_delay: int = 30,
+        post_duration: int = 240,
     ) -> None:
+        #: Seconds a posted task stays queued, then runs, on the dataset's time.
+        self.post_delay = post_delay
+        self.post_duration = post_duration
+        #: Every (method, params) of a task-adding call processed.
+        self.posted: list[tuple[str, dict[str, Any]]] = []
         self.dataset = dataset
         self.token = token
         self.clock: Clock = clock or SystemClock()
@@ -133,6 +153,10 @@ class SerpstatApp:
                 "volume_parsing_cost": "0.0006",
             }
             return _body({"id": answer_id, "result": balance})
+        if method in ("tasks.addTask", "tasks.addKeywordList"):
+            return self._add(answer_id, request_id, method, params)
+        if method == "tasks.getTaskResult":
+            return self._result(answer_id, request_id, params)
         page, size = params.get("page", 1), params.get("pageSize", 100)
         if type(page) is not int or page < 1:
             return _error(request_id, 400, "JSON schema validation error: page must be >= 1")
@@ -147,6 +171,104 @@ class SerpstatApp:
             else:
                 rows = {"tasks": []}
         return _body({"id": answer_id, "result": rows})
+
+    def _add(
+        self, answer_id: str | None, request_id: str | None, method: str, params: dict[str, Any]
+    ) -> HttpResponse:
+        raw = params.get("keywords")
+        if method == "tasks.addTask":
+            words = [w.strip() for w in raw.split(",")] if isinstance(raw, str) else None
+        else:
+            words = raw if isinstance(raw, list) else None
+        if not words or not all(isinstance(w, str) for w in words):
+            return _error(request_id, 400, "Required parameter 'keywords' missed")
+        for name in ("seId", "countryId"):
+            if name not in params:
+                return _error(request_id, 400, f"Required parameter '{name}' missed")
+        checks = {
+            "seId": (params.get("seId"), 1, 1, "No such se_id"),
+            "countryId": (params.get("countryId"), 1, 247, "Invalid countryId value"),
+            "regionId": (params.get("regionId", 1), 1, 10**9, "Invalid regionId value"),
+            "langId": (params.get("langId", 1), 1, 48, "Invalid langId value"),
+            "typeId": (params.get("typeId", 1), 1, 2, "Invalid device type id value"),
+        }
+        for value, low, high, message in checks.values():
+            if type(value) is not int or not low <= value <= high:
+                return _error(request_id, 400, message)
+        known = {"keywords", "seId", "countryId", "regionId", "langId", "typeId", "type"}
+        if set(params) - known:
+            return _error(request_id, 400, "JSON schema validation error: unknown parameter")
+        blocked = [w for w in words if not w.strip() or set(w) & BLOCKED_SYMBOLS]
+        kept = [w for w in words if w not in blocked]
+        if not kept:
+            return _error(
+                request_id, 400, f"No keywords left after filtering: {', '.join(blocked)}"
+            )
+        with self._lock:
+            self.posted.append((method, dict(params)))
+        task_id = self.dataset.add_posted(
+            kept,
+            se_id=params["seId"],
+            country_id=params["countryId"],
+            lang_id=params.get("langId", 1),
+            region_id=params.get("regionId", 0),
+            device=params.get("typeId", 1),
+            delay=self.post_delay,
+            duration=self.post_duration,
+        )
+        return _body({"id": answer_id, "result": {"task_id": task_id, "blocked_keywords": blocked}})
+
+    def _result(
+        self, answer_id: str | None, request_id: str | None, params: dict[str, Any]
+    ) -> HttpResponse:
+        task_id, page = params.get("taskId"), params.get("page", 1)
+        if type(task_id) is not int:
+            return _error(request_id, 400, "JSON schema validation error: taskId must be int")
+        if type(page) is not int or page < 1:
+            return _error(request_id, 400, "JSON schema validation error: page must be >= 1")
+        found = self.dataset.result(task_id)
+        if found is None:
+            return _error(request_id, 32017, "Data not found")
+        percent, meta, words = found
+        if percent < 100:
+            # Undocumented by the vendor; the emulator answers "not found" until done.
+            return _error(request_id, 32017, "Data not found: the task is not finished yet")
+        first = (page - 1) * RESULT_PAGE
+        chunk = words[first : first + RESULT_PAGE]
+        tops = [
+            {
+                "keyword_id": str(task_id * 1000 + first + n),
+                "keyword": word,
+                "keyword_data": {
+                    "top": [
+                        {
+                            "url": f"https://{word.replace(' ', '-')}.example.com/",
+                            "domain": f"{word.replace(' ', '-')}.example.com",
+                            "subdomain": f"{word.replace(' ', '-')}.example.com",
+                            "position": 1,
+                            "title": word,
+                            "title_length": len(word),
+                            "snippet": "",
+                            "snippet_length": 0,
+                            "breadcrumbs": "",
+                            "types": [],
+                            "spec_elements": [],
+                        }
+                    ],
+                    "ads": {"1": [], "2": [], "3": []},
+                    "results": 1,
+                    "right_spell": None,
+                    "types": [],
+                    "top_features_content": [],
+                    "target_fields": "[]",
+                },
+            }
+            for n, word in enumerate(chunk)
+        ]
+        result: dict[str, Any] = {"task_meta": meta, "tops": tops}
+        if first + RESULT_PAGE < len(words):
+            result["next_page"] = page + 1
+        return _body({"id": answer_id, "result": result})
 
 
 class SerpstatEmulator:
@@ -172,6 +294,8 @@ class SerpstatEmulator:
         token: str | None = None,
         pending_parsed_at: str | None = None,
         path: str = "/rt/api/v2/",
+        post_delay: int = 30,
+        post_duration: int = 240,
     ) -> None:
         if order not in ("asc", "desc"):
             raise ValueError("order must be 'asc' or 'desc'")
@@ -182,7 +306,13 @@ class SerpstatEmulator:
             seed=seed, size=size, now=now, timezone=timezone, pending_parsed_at=pending_parsed_at
         )
         self.app = SerpstatApp(
-            self.dataset, token=self.token, clock=clock, rps=rps, descending=order == "desc"
+            self.dataset,
+            token=self.token,
+            clock=clock,
+            rps=rps,
+            descending=order == "desc",
+            post_delay=post_delay,
+            post_duration=post_duration,
         )
         self.server = EmulatorServer(self.app)
         self._path = path
@@ -248,6 +378,10 @@ class SerpstatEmulator:
         if self.app.descending:
             indices = indices[::-1]
         return [self.dataset.row(i, now) for i in indices]
+
+    def posted(self) -> list[tuple[str, dict[str, Any]]]:
+        """Every task-adding call processed: (method, params), a lost answer counted once."""
+        return list(self.app.posted)
 
     @property
     def requests(self) -> int:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import secrets
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -19,8 +19,15 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from seotasks.convert import zone
-from seotasks.errors import AuthError, ConfigError, ProviderError
-from seotasks.model import TaskQuery, TaskStatus
+from seotasks.errors import (
+    AuthError,
+    ConfigError,
+    ProviderError,
+    ResponseFormatError,
+    SeotasksError,
+    UnsupportedQuery,
+)
+from seotasks.model import Task, TaskQuery, TaskStatus
 from seotasks.provider import (
     Batch,
     Capabilities,
@@ -38,6 +45,7 @@ from . import paging, wire
 
 if TYPE_CHECKING:
     from seotasks.clock import Clock
+    from seotasks.submit import SerpTaskSpec, SubmitResult
 
 __all__ = ["ALTERNATIVE_BASE_URL", "DEFAULT_BASE_URL", "WINDOW", "SerpstatProvider"]
 
@@ -54,6 +62,8 @@ WINDOW: Final = timedelta(days=7)
 #: this much older than the window is still accepted (the core filters client-side).
 _WINDOW_GRACE: Final = timedelta(days=1)
 _ENDPOINT: Final = "jsonrpc"
+#: Pages of one tasks.getTaskResult read before giving up (a loop guard).
+_MAX_RESULT_PAGES: Final = 10_000
 
 
 class SerpstatProvider(Provider):
@@ -150,6 +160,7 @@ class SerpstatProvider(Provider):
             window=WINDOW,
             order="created_at",
             max_page_size=paging.MAX_PAGE_SIZE,
+            collect=True,
             notes=(
                 "tasks.getList lists the last 7 days only",
                 "status, since and until are filtered client-side",
@@ -192,6 +203,111 @@ class SerpstatProvider(Provider):
         )
         return self.transport.call(request, partial(self._parse, request_id))
 
+    # -- submission and results ---------------------------------------------------------------
+
+    def _rpc(
+        self, method: str, params: Mapping[str, Any], *, idempotent: bool
+    ) -> Mapping[str, Any]:
+        request_id = f"{self._id_prefix}-{next(self._ids)}"
+        request = Request(
+            method="POST",
+            url=self._url,
+            endpoint=_ENDPOINT,
+            headers={"Content-Type": "application/json"},
+            body=wire.rpc_body(request_id, method, params),
+            idempotent=idempotent,
+        )
+        return self.transport.call(request, partial(self._parse_object, request_id))
+
+    def _parse_object(self, request_id: str, response: Response) -> Mapping[str, Any]:
+        scrub = self.transport.redactor.scrub
+        if response.status in (401, 403):
+            raise AuthError(f"serpstat refused the token (HTTP {response.status})")
+        if response.status != 200:
+            raise ProviderError(
+                response.status,
+                f"HTTP {response.status} from {response.url}: {scrub(response.snippet(80))!r}",
+                provider=self.name,
+            )
+        return wire.read_answer(decode_json_object(response), expected_id=request_id, scrub=scrub)
+
+    def submit(self, specs: Sequence[SerpTaskSpec]) -> list[SubmitResult]:
+        """``tasks.addKeywordList``: specs with the same settings share one call and task.
+
+        Every spec of a group gets the group's ``task_id`` (one Serpstat task crawls many
+        keywords); a keyword the vendor lists in ``blocked_keywords`` gets a
+        `ProviderError` instead. ``depth``, ``priority``, ``tag``, a location or language
+        *name*, and engines other than Google cannot be expressed: `UnsupportedQuery`.
+        """
+        from seotasks.submit import SubmitResult
+
+        results: list[SubmitResult | None] = [None] * len(specs)
+        groups: dict[tuple[tuple[str, int], ...], list[int]] = {}
+        for index, spec in enumerate(specs):
+            try:
+                params = _task_params(spec)
+            except UnsupportedQuery as exc:
+                results[index] = SubmitResult(spec=spec, error=exc)
+                continue
+            groups.setdefault(tuple(sorted(params.items())), []).append(index)
+        for key, members in groups.items():
+            for start in range(0, len(members), wire.KEYWORDS_MAX):
+                chunk = members[start : start + wire.KEYWORDS_MAX]
+                keywords = list(dict.fromkeys(specs[i].keyword for i in chunk))
+                try:
+                    answer = self._rpc(
+                        "tasks.addKeywordList",
+                        {"keywords": keywords, **dict(key)},
+                        idempotent=False,
+                    )
+                    task_id, blocked = wire.added_task(answer)
+                except SeotasksError as exc:
+                    for i in chunk:
+                        results[i] = SubmitResult(spec=specs[i], error=exc)
+                    continue
+                refused = set(blocked)
+                for i in chunk:
+                    if specs[i].keyword in refused:
+                        error = ProviderError(
+                            None,
+                            "keyword blocked (special symbols); not crawled, not charged",
+                            provider=self.name,
+                        )
+                        results[i] = SubmitResult(spec=specs[i], error=error)
+                    else:
+                        results[i] = SubmitResult(spec=specs[i], task_id=task_id)
+        return [r for r in results if r is not None]
+
+    def collect(self, task: Task) -> Mapping[str, Any]:
+        """``tasks.getTaskResult`` for every page: ``task_meta`` and all ``tops`` in one object."""
+        if not task.id.isdigit():
+            raise UnsupportedQuery(f"serpstat: task id {task.id!r} is not numeric")
+        page = 1
+        merged: dict[str, Any] = {}
+        tops: list[Any] = []
+        for _ in range(_MAX_RESULT_PAGES):
+            params: dict[str, Any] = {"taskId": int(task.id)}
+            if page > 1:
+                params["page"] = page
+            answer = self._rpc("tasks.getTaskResult", params, idempotent=True)
+            part = answer.get("tops") or []
+            if not isinstance(part, list):
+                raise ResponseFormatError("serpstat: 'tops' is not a list", field="result.tops")
+            tops.extend(part)
+            if not merged:
+                merged = {k: v for k, v in answer.items() if k not in ("tops", "next_page")}
+            following = answer.get("next_page")
+            if following is None:
+                merged["tops"] = tops
+                return merged
+            if type(following) is not int or following <= page:
+                raise ResponseFormatError(
+                    f"serpstat: next_page {following!r} does not move forward from {page}",
+                    field="result.next_page",
+                )
+            page = following
+        raise ResponseFormatError(f"serpstat: more than {_MAX_RESULT_PAGES} result pages")
+
     def _parse(self, request_id: str, response: Response) -> list[Any]:
         scrub = self.transport.redactor.scrub
         if response.status in (401, 403):
@@ -212,6 +328,43 @@ class SerpstatProvider(Provider):
     ) -> AbstractContextManager[Sandbox]:
         """The emulator on loopback with ``size`` seeded tasks (1500 by default)."""
         return _sandbox(seed=seed, size=size, clock=clock)
+
+
+def _task_params(spec: SerpTaskSpec) -> dict[str, int]:
+    """addKeywordList parameters (all but ``keywords``) for ``spec``, or `UnsupportedQuery`."""
+    unsupported = [name for name in ("depth", "priority", "tag") if getattr(spec, name) is not None]
+    if unsupported:
+        raise UnsupportedQuery(
+            f"serpstat: tasks.addKeywordList cannot express {', '.join(unsupported)}"
+        )
+    se_id = wire.SE_IDS.get(spec.engine)
+    if se_id is None:
+        raise UnsupportedQuery(f"serpstat: crawling supports google only, not {spec.engine!r}")
+    params: dict[str, int] = {"seId": se_id, "typeId": wire.DEVICE_TYPES[spec.device]}
+    location = spec.location
+    if isinstance(location, int):
+        params["countryId"] = location
+    else:
+        country, slash, region = location.partition("/")
+        if not (slash and country.isdigit() and region.isdigit()):
+            raise UnsupportedQuery(
+                f"serpstat: location {location!r} is a name; Serpstat takes a numeric "
+                "countryId (e.g. 23) or '<countryId>/<regionId>' (e.g. '23/21176')"
+            )
+        params["countryId"] = int(country)
+        if int(region):
+            params["regionId"] = int(region)
+    if not 1 <= params["countryId"] <= 247:
+        raise UnsupportedQuery(f"serpstat: countryId {params['countryId']} is outside 1..247")
+    if spec.language is not None:
+        if not isinstance(spec.language, int):
+            raise UnsupportedQuery(
+                f"serpstat: language {spec.language!r} is not a numeric langId (1..48)"
+            )
+        if not 1 <= spec.language <= 48:
+            raise UnsupportedQuery(f"serpstat: langId {spec.language} is outside 1..48")
+        params["langId"] = spec.language
+    return params
 
 
 def _check_base_url(value: object) -> str:

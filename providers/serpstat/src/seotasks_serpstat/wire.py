@@ -390,3 +390,63 @@ def normalize_rows(
             )
         )
     return out
+
+
+# -- submission and results (tasks.addKeywordList, tasks.getTaskResult) -----------------------
+
+#: Keywords sent in one tasks.addKeywordList call. The vendor states no maximum; this
+#: keeps a request body small and one task of a reasonable size (an assumption).
+KEYWORDS_MAX: Final = 1000
+#: Search engine ids (``seId``) the crawling API documents: 1 = Google.
+SE_IDS: Final[Mapping[str, int]] = MappingProxyType({"google": 1})
+#: Device ids (``typeId``).
+DEVICE_TYPES: Final[Mapping[str, int]] = MappingProxyType({"desktop": 1, "mobile": 2})
+
+
+def rpc_body(request_id: str, method: str, params: Mapping[str, Any]) -> bytes:
+    """The JSON-RPC body of one call of any ``tasks.*`` method."""
+    return dumps({"id": request_id, "method": method, "params": dict(params)})
+
+
+def read_answer(
+    body: Mapping[str, object], *, expected_id: str, scrub: Callable[[str], str] = str
+) -> Mapping[str, Any]:
+    """The ``result`` object of a decoded answer, or the typed error the answer stands for.
+
+    Same checks as `read_result` (id echo, error objects), for methods whose ``result``
+    is an object (``tasks.addKeywordList``, ``tasks.getTaskResult``).
+    """
+    if body.get("error") is not None:
+        read_result(body, expected_id=expected_id, scrub=scrub)  # raises the typed error
+    answer_id = body.get("id")
+    if isinstance(answer_id, bool) or str(answer_id) != expected_id:
+        shown = scrub(repr(answer_id))[:60]
+        raise ResponseFormatError(
+            f"{PROVIDER}: answer id {shown} does not match request id {expected_id!r}",
+            field="id",
+        )
+    result = body.get("result")
+    if not isinstance(result, Mapping):
+        kind = "missing" if "result" not in body else f"a {type(result).__name__}"
+        raise ResponseFormatError(
+            f"{PROVIDER}: 'result' should be an object, got {kind}", field="result"
+        )
+    return result
+
+
+def added_task(result: Mapping[str, Any]) -> tuple[str, list[str]]:
+    """``(task_id, blocked_keywords)`` from a tasks.addTask / addKeywordList result."""
+    task_id = result.get("task_id")
+    if isinstance(task_id, int) and not isinstance(task_id, bool):
+        task_id = str(task_id)
+    if not isinstance(task_id, str) or not task_id.strip().isdigit():
+        raise ResponseFormatError(
+            f"{PROVIDER}: task_id is {task_id!r}, not a numeric string", field="result.task_id"
+        )
+    blocked = result.get("blocked_keywords") or []
+    if not isinstance(blocked, list) or not all(isinstance(k, str) for k in blocked):
+        raise ResponseFormatError(
+            f"{PROVIDER}: blocked_keywords is not a list of strings",
+            field="result.blocked_keywords",
+        )
+    return task_id.strip(), list(blocked)

@@ -1,0 +1,157 @@
+"""DataForSEO task submission over loopback: batching, per-task errors, no double post,
+and the whole submit -> complete -> list -> collect cycle on a `FakeClock`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from seotasks_dataforseo import wire
+
+from seotasks import ProviderError, SerpTaskSpec, TransientError, UnsupportedQuery
+from seotasks.clock import FakeClock
+from seotasks.emulation import Fault
+
+BASE = datetime.now(UTC).replace(microsecond=0)
+
+
+@pytest.fixture
+def emulator(make_emulator: Any, clock: FakeClock) -> Any:
+    # The data's wall time follows the fake clock: posted tasks complete as it advances.
+    return make_emulator(size=0, now=lambda: BASE + timedelta(seconds=clock.monotonic()))
+
+
+def _spec(n: int, **kw: Any) -> SerpTaskSpec:
+    kw.setdefault("location", 2840)
+    kw.setdefault("language", "en")
+    return SerpTaskSpec(keyword=f"kw {n}", **kw)
+
+
+def _post_requests(emulator: Any) -> int:
+    return sum(1 for r in emulator.server.requests if r.path.endswith("/task_post"))
+
+
+def test_250_specs_post_in_three_batches(emulator: Any, connect: Any) -> None:
+    client = connect(emulator)
+    results = client.submit([_spec(i) for i in range(250)])
+    assert [len(b) for b in emulator.posted()] == [100, 100, 50]
+    assert all(r.ok and r.task_id for r in results)
+    assert len({r.task_id for r in results}) == 250
+    assert [r.spec.keyword for r in results] == [f"kw {i}" for i in range(250)]
+
+
+def test_fields_are_mapped(emulator: Any, connect: Any) -> None:
+    client = connect(emulator)
+    spec = SerpTaskSpec(
+        keyword="c++ 100%",
+        engine="bing",
+        location="Germany",
+        language="German",
+        device="mobile",
+        depth=50,
+        priority="high",
+        tag="t1",
+    )
+    [result] = client.submit([spec])
+    assert result.ok
+    [[item]] = emulator.posted()
+    assert item == {
+        "keyword": "c%2B%2B 100%25",
+        "location_name": "Germany",
+        "language_name": "German",
+        "device": "mobile",
+        "depth": 50,
+        "priority": 2,
+        "tag": "t1",
+    }
+    assert emulator.server.requests[-1].path == "/v3/serp/bing/organic/task_post"
+
+
+def test_partial_failure_reported_per_task(emulator: Any, connect: Any) -> None:
+    client = connect(emulator)
+    specs = [
+        _spec(0),
+        _spec(1, location="Atlantis"),  # the vendor refuses the name: 40501
+        _spec(2, engine="altavista"),  # not expressible: never sent
+        _spec(3, language=1),  # a numeric language id: DataForSEO takes ISO codes
+        _spec(4, depth=701),
+        SerpTaskSpec(keyword="x" * 701, location=2840, language="en"),
+        _spec(6),
+    ]
+    results = client.submit(specs)
+    assert [r.spec for r in results] == specs
+    assert results[0].ok and results[6].ok
+    assert isinstance(results[1].error, ProviderError) and results[1].error.code == 40501
+    for index in (2, 3, 4, 5):
+        assert isinstance(results[index].error, UnsupportedQuery), index
+    assert [len(b) for b in emulator.posted()] == [3]
+
+
+@pytest.mark.parametrize("fault", [Fault.RESET, Fault.HTTP_500, Fault.TRUNCATED])
+def test_lost_answer_is_never_posted_twice(emulator: Any, connect: Any, fault: Fault) -> None:
+    client = connect(emulator)
+    emulator.server.faults.inject(fault, match="task_post")
+    results = client.submit([_spec(i) for i in range(150)])
+    assert _post_requests(emulator) == 2  # one per batch, none resent
+    first, second = results[:100], results[100:]
+    for r in first:
+        assert isinstance(r.error, TransientError) and r.error.outcome_unknown
+        assert r.task_id is None
+    assert all(r.ok for r in second)
+    processed = [item["keyword"] for batch in emulator.posted() for item in batch]
+    assert len(processed) == len(set(processed))  # a cut-off answer was processed once
+
+
+@pytest.mark.parametrize("fault", [Fault.HTTP_429, Fault.RATE_LIMIT_BODY])
+def test_refusals_are_retried(emulator: Any, connect: Any, fault: Fault) -> None:
+    client = connect(emulator)
+    emulator.server.faults.inject(fault, match="task_post")
+    results = client.submit([_spec(i) for i in range(3)])
+    assert all(r.ok for r in results)
+    assert _post_requests(emulator) == 2
+    assert [len(b) for b in emulator.posted()] == [3]
+
+
+def test_whole_batch_refusal(emulator: Any, connect: Any) -> None:
+    client = connect(emulator)
+    emulator.server.faults.inject(Fault.HTTP_503, match="task_post")
+    results = client.submit([_spec(0)])
+    assert isinstance(results[0].error, TransientError)
+
+
+def test_emulator_refuses_more_than_100(emulator: Any) -> None:
+    import json
+
+    import urllib3
+
+    body = json.dumps([{"keyword": "a", "location_code": 1, "language_code": "en"}] * 101)
+    login, password = emulator.settings["login"], emulator.settings["password"]
+    headers = urllib3.make_headers(basic_auth=f"{login}:{password}")
+    answer = urllib3.request(
+        "POST", emulator.url + "/v3/serp/google/organic/task_post", body=body, headers=headers
+    )
+    assert json.loads(answer.data)["status_code"] == 40006
+    assert emulator.posted() == []
+
+
+def test_submit_complete_list_collect(emulator: Any, connect: Any, clock: FakeClock) -> None:
+    client = connect(emulator, families=["serp"])
+    results = client.submit([_spec(i, tag=f"tag-{i}") for i in range(3)])
+    ids = {r.task_id for r in results}
+    assert not ids & {t.id for t in client.tasks()}
+    clock.advance(301)  # the emulator's tasks take 5 minutes
+    listed = {t.id: t for t in client.tasks()}
+    assert ids <= set(listed)
+    task = listed[results[0].task_id]  # type: ignore[index]
+    assert task.status.value == "completed" and task.kind == "serp/google/organic"
+    assert task.tag == "tag-0"
+    body = client.collect(task)
+    assert body["tasks"][0]["result"][0]["keyword"] == "kw 0"
+    assert task.id not in emulator.ready_ids()
+    assert task.id not in {t.id for t in client.tasks()}
+
+
+def test_encode_keyword() -> None:
+    assert wire.encode_keyword("a+b %20") == "a%2Bb %2520"
+    assert wire.encode_keyword("plain words") == "plain words"

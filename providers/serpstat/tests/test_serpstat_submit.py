@@ -1,0 +1,122 @@
+"""Serpstat submission (tasks.addKeywordList) and collection (tasks.getTaskResult) over
+loopback, on the shared `FakeClock`: grouping, unsupported fields, blocked keywords, no
+double post, and submit -> complete -> list -> collect."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from seotasks import ProviderError, SerpTaskSpec, TransientError, UnsupportedQuery
+from seotasks.clock import FakeClock
+from seotasks.emulation import Fault
+
+
+@pytest.fixture
+def emu(make_emulator: Any, clock: FakeClock, now: Any) -> Any:
+    return make_emulator(seed=3, size=20, now=lambda: now + timedelta(seconds=clock.monotonic()))
+
+
+def _adds(emulator: Any) -> int:
+    return sum(1 for r in emulator.server.requests if b"tasks.addKeywordList" in r.body)
+
+
+def test_same_settings_share_one_task(emu: Any, connect: Any) -> None:
+    client = connect(emu)
+    specs = [SerpTaskSpec(keyword=f"kw {i}", location=23, language=1) for i in range(5)]
+    specs += [SerpTaskSpec(keyword="mobile kw", location="23/21176", device="mobile")]
+    results = client.submit(specs)
+    assert all(r.ok for r in results)
+    assert len({r.task_id for r in results[:5]}) == 1
+    assert results[5].task_id != results[0].task_id
+    posted = emu.posted()
+    assert [m for m, _ in posted] == ["tasks.addKeywordList"] * 2
+    assert posted[0][1] == {
+        "keywords": [f"kw {i}" for i in range(5)],
+        "seId": 1,
+        "typeId": 1,
+        "countryId": 23,
+        "langId": 1,
+    }
+    assert posted[1][1] == {
+        "keywords": ["mobile kw"],
+        "seId": 1,
+        "typeId": 2,
+        "countryId": 23,
+        "regionId": 21176,
+    }
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        {"depth": 10},
+        {"priority": "high"},
+        {"tag": "t"},
+        {"engine": "bing"},
+        {"location": "United States"},
+        {"language": "en"},
+        {"location": 999},
+    ],
+)
+def test_unsupported_fields(emu: Any, connect: Any, field: dict[str, Any]) -> None:
+    client = connect(emu)
+    spec = SerpTaskSpec(keyword="x", **{"location": 23, **field})
+    [result] = client.submit([spec])
+    assert isinstance(result.error, UnsupportedQuery)
+    assert emu.posted() == []
+
+
+def test_blocked_keyword_reported(emu: Any, connect: Any) -> None:
+    client = connect(emu)
+    results = client.submit(
+        [SerpTaskSpec(keyword="good", location=23), SerpTaskSpec(keyword="bad<>", location=23)]
+    )
+    assert results[0].ok
+    assert isinstance(results[1].error, ProviderError) and results[1].task_id is None
+
+
+@pytest.mark.parametrize("fault", [Fault.RESET, Fault.HTTP_500, Fault.TRUNCATED])
+def test_lost_answer_not_resent(emu: Any, connect: Any, fault: Fault) -> None:
+    client = connect(emu)
+    emu.server.faults.inject(fault)
+    [result] = client.submit([SerpTaskSpec(keyword="once", location=23)])
+    assert result.task_id is None and result.error is not None
+    if fault is not Fault.TRUNCATED:  # a cut-off body is a ResponseFormatError here
+        assert isinstance(result.error, TransientError) and result.error.outcome_unknown
+    assert _adds(emu) == 1
+    assert len(emu.posted()) == (1 if fault is Fault.TRUNCATED else 0)  # processed once
+
+
+def test_rate_limit_answer_is_retried(emu: Any, connect: Any) -> None:
+    client = connect(emu)
+    emu.server.faults.inject(Fault.RATE_LIMIT_BODY)
+    [result] = client.submit([SerpTaskSpec(keyword="once", location=23)])
+    assert result.ok
+    assert _adds(emu) == 2 and len(emu.posted()) == 1
+
+
+def test_submit_complete_list_collect(emu: Any, connect: Any, clock: FakeClock) -> None:
+    client = connect(emu)
+    words = [f"word {i}" for i in range(120)]  # three result pages of 50
+    results = client.submit([SerpTaskSpec(keyword=w, location=23, language=1) for w in words])
+    task_id = results[0].task_id
+    assert task_id is not None
+    [queued] = [t for t in client.tasks(status="any") if t.id == task_id]
+    assert queued.status.value == "queued"
+    clock.advance(600)
+    [done] = [t for t in client.tasks(status="completed") if t.id == task_id]
+    body = client.collect(done)
+    assert [t["keyword"] for t in body["tops"]] == words
+    assert body["task_meta"]["country_id"] == "23"
+    assert "next_page" not in body
+
+
+def test_collect_unfinished_is_an_error(emu: Any, connect: Any) -> None:
+    client = connect(emu)
+    [result] = client.submit([SerpTaskSpec(keyword="soon", location=23)])
+    [task] = [t for t in client.tasks(status="any") if t.id == result.task_id]
+    with pytest.raises(ProviderError):
+        client.collect(task)
