@@ -1,0 +1,203 @@
+"""Benchmark 1: vendor JSON page -> normalized `Task` objects, per 1000 tasks.
+
+seotasks runs the same code a listing runs (envelope checks, then the provider's item
+reader) on the bytes of one seeded page. Baselines, on the very same bytes:
+
+* ``json.loads`` alone, and ``orjson.loads`` alone: the floor (no normalization at all);
+* ``msgspec`` typed decode into `msgspec.Struct` classes (types checked, dates left as
+  the vendor's strings, nothing normalized);
+* the official ``dataforseo-client`` package's model parse (``<Model>.from_json``, what
+  its API client does with a response), run in the benchmark venv (see `official.py`).
+
+``python benchmarks/normalize.py --profile`` prints a cProfile of the seotasks path.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import orjson
+from seotasks_dataforseo import wire as dfs_wire
+from seotasks_dataforseo.endpoints import BY_NAME, CATALOGUE, resolve_history
+from seotasks_serpstat import wire as st_wire
+
+from seotasks.model import Task
+from seotasks.transport import Response, decode_json_object
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import payloads
+from timing import Timing, measure
+
+SERP = CATALOGUE[BY_NAME["serp"]]
+SERP_HISTORY = resolve_history(["serp"])[0]
+
+
+def _response(body: bytes, path: str) -> Response:
+    return Response(status=200, headers={}, body=body, url=f"http://127.0.0.1{path}", scrub=str)
+
+
+def seotasks_ready(body: bytes) -> list[Task]:
+    """What `DataForSEOProvider` does with one tasks_ready answer."""
+    envelope = dfs_wire.parse_envelope(_response(body, SERP.path), str)
+    task = dfs_wire.first_task(envelope, SERP.path, str)
+    return dfs_wire.ready_tasks(SERP, dfs_wire.result_items(task))
+
+
+def seotasks_history(body: bytes) -> list[Task]:
+    """What `DataForSEOProvider` does with one id_list answer (item reader per item)."""
+    envelope = dfs_wire.parse_envelope(_response(body, SERP_HISTORY.path), str)
+    task = dfs_wire.first_task(envelope, SERP_HISTORY.path, str)
+    reader = dfs_wire.HistoryReader()
+    out = []
+    for index, item in enumerate(dfs_wire.result_items(task)):
+        read = reader.task(item, index, SERP_HISTORY)
+        if read is not None:
+            out.append(read)
+    return out
+
+
+def seotasks_serpstat(body: bytes) -> list[Task]:
+    """What `SerpstatProvider` does with one tasks.getList answer."""
+    rows = st_wire.read_result(
+        decode_json_object(_response(body, "/rt/api/v2/")), expected_id="1", scrub=str
+    )
+    return st_wire.normalize_rows(rows, ids=st_wire.row_ids(rows))
+
+
+# -- msgspec typed decode -----------------------------------------------------------------
+
+
+class ReadyItem(msgspec.Struct):
+    id: str
+    se: str | None = None
+    se_type: str | None = None
+    date_posted: str | None = None
+    tag: str | None = None
+    endpoint_regular: str | None = None
+    endpoint_advanced: str | None = None
+    endpoint_html: str | None = None
+
+
+class HistoryItem(msgspec.Struct):
+    id: str
+    url: str | None = None
+    datetime_posted: str | None = None
+    datetime_done: str | None = None
+    status: str | None = None
+    cost: float | None = None
+    metadata: dict[str, Any] | None = None
+
+
+class ReadyTask(msgspec.Struct):
+    id: str
+    status_code: int
+    status_message: str
+    result_count: int | None = None
+    result: list[ReadyItem] | None = None
+
+
+class HistoryTask(msgspec.Struct):
+    id: str
+    status_code: int
+    status_message: str
+    result_count: int | None = None
+    result: list[HistoryItem] | None = None
+
+
+class ReadyEnvelope(msgspec.Struct):
+    status_code: int
+    status_message: str
+    tasks: list[ReadyTask]
+
+
+class HistoryEnvelope(msgspec.Struct):
+    status_code: int
+    status_message: str
+    tasks: list[HistoryTask]
+
+
+class SerpstatRow(msgspec.Struct):
+    task_id: str
+    se_id: str
+    country_id: str
+    lang_id: str
+    region_id: str
+    device_type_id: str
+    progress: str
+    keywords_count: str
+    created_at: str
+    parsed_at: str | None
+
+
+class SerpstatAnswer(msgspec.Struct):
+    id: str
+    result: list[SerpstatRow]
+
+
+MSGSPEC: dict[str, Callable[[bytes], object]] = {
+    "ready": msgspec.json.Decoder(ReadyEnvelope).decode,
+    "history": msgspec.json.Decoder(HistoryEnvelope).decode,
+    "serpstat": msgspec.json.Decoder(SerpstatAnswer).decode,
+}
+
+SEOTASKS: dict[str, Callable[[bytes], list[Task]]] = {
+    "ready": seotasks_ready,
+    "history": seotasks_history,
+    "serpstat": seotasks_serpstat,
+}
+
+LABELS = {
+    "ready": "DataForSEO serp tasks_ready",
+    "history": "DataForSEO serp id_list (+metadata)",
+    "serpstat": "Serpstat tasks.getList",
+}
+
+
+def pages() -> dict[str, bytes]:
+    return {
+        "ready": payloads.dataforseo_ready_page(),
+        "history": payloads.dataforseo_history_page(),
+        "serpstat": payloads.serpstat_page(),
+    }
+
+
+def run(quick: bool = False) -> dict[str, dict[str, Timing]]:
+    """Per page kind: {"seotasks": t, "json.loads": t, "orjson.loads": t, "msgspec": t}."""
+    results: dict[str, dict[str, Timing]] = {}
+    for name, body in pages().items():
+        assert len(SEOTASKS[name](body)) == payloads.PAGE
+        results[name] = {
+            "seotasks": measure(lambda b=body, f=SEOTASKS[name]: f(b), quick=quick),
+            "json.loads": measure(lambda b=body: json.loads(b), quick=quick),
+            "orjson.loads": measure(lambda b=body: orjson.loads(b), quick=quick),
+            "msgspec": measure(lambda b=body, f=MSGSPEC[name]: f(b), quick=quick),
+        }
+    return results
+
+
+def profile() -> None:
+    import cProfile
+    import pstats
+
+    for name, body in pages().items():
+        print(f"== {LABELS[name]}: 200 pages")
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(200):
+            SEOTASKS[name](body)
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(12)
+
+
+if __name__ == "__main__":
+    if "--profile" in sys.argv:
+        profile()
+    else:
+        for kind, row in run(quick="--quick" in sys.argv).items():
+            print(LABELS[kind], {k: f"{v.median * 1e3:.2f} ms" for k, v in row.items()})

@@ -1,0 +1,216 @@
+"""Run every benchmark and print one table of ratios: ``python benchmarks/run.py [--quick]``.
+
+Each figure is set against its baseline measured in the same run on the same seeded
+input (see the module of each benchmark). Ratios are "seotasks / baseline" for times
+(lower is better) unless the row says otherwise. ``--quick`` runs smaller and shorter
+versions for a smoke test; ``--only NAME`` runs one of normalize, paging, streaming,
+startup, pacing; ``--json FILE`` also writes the raw figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import venv
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+BENCH_VENV = HERE / ".venv"
+
+
+def _bench_python() -> Path | None:
+    """The benchmark venv's python with the official client, created on first use."""
+    python = BENCH_VENV / "bin" / "python"
+    try:
+        if not python.exists():
+            venv.create(BENCH_VENV, with_pip=True)
+        probe = subprocess.run([str(python), "-c", "import dataforseo_client"], capture_output=True)
+        if probe.returncode != 0:
+            subprocess.run(
+                [str(python), "-m", "pip", "install", "-q", "-r", str(HERE / "requirements.txt")],
+                check=True,
+                capture_output=True,
+                timeout=600,
+            )
+        return python
+    except (OSError, subprocess.SubprocessError) as exc:
+        print(f"# official dataforseo-client unavailable: {exc}", file=sys.stderr)
+        return None
+
+
+def _official(pages: dict[str, bytes], quick: bool) -> dict[str, Any] | None:
+    python = _bench_python()
+    if python is None:
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        args = [str(python), str(HERE / "official.py")]
+        for name in ("ready", "history"):
+            path = Path(tmp) / f"{name}.json"
+            path.write_bytes(pages[name])
+            args += [f"--{name}", str(path)]
+        if quick:
+            args.append("--quick")
+        done = subprocess.run(args, capture_output=True, text=True, timeout=600)
+    if done.returncode != 0:
+        print(f"# official client run failed: {done.stderr[-400:]}", file=sys.stderr)
+        return None
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1e3:.2f} ms"
+
+
+def bench_normalize(
+    quick: bool, rows: list[tuple[str, str, str, str]], raw: dict[str, Any]
+) -> None:
+    import normalize
+
+    pages = normalize.pages()
+    results = normalize.run(quick)
+    official = _official(pages, quick)
+    raw["normalize"] = {k: {n: t.median for n, t in v.items()} for k, v in results.items()}
+    raw["official"] = official
+    for kind, r in results.items():
+        ours = r["seotasks"].median
+        label = f"1 normalize {normalize.LABELS[kind]}"
+        rows.append((label, "seotasks", _ms(ours), ""))
+        for base in ("json.loads", "orjson.loads", "msgspec"):
+            rows.append(
+                ("", f"vs {base} alone", _ms(r[base].median), f"{ours / r[base].median:.2f}x")
+            )
+        if kind in ("ready", "history"):
+            if official is None:
+                rows.append(("", "vs dataforseo-client", "unavailable", "-"))
+            else:
+                theirs = official[kind]["official"]
+                rows.append(
+                    ("", "vs dataforseo-client model", _ms(theirs), f"{theirs / ours:.2f}x faster")
+                )
+
+
+def bench_paging(quick: bool, rows: list[tuple[str, str, str, str]], raw: dict[str, Any]) -> None:
+    import paging
+
+    results = paging.run(quick)
+    raw["paging"] = results
+    for vendor, r in results.items():
+        rows.append(
+            (
+                f"2 paging {vendor} ({int(r['tasks'])} tasks, {int(r['pages'])} pages)",
+                "client.tasks() vs urllib3+json",
+                f"{r['seotasks_tps']:,.0f} vs {r['plain_tps']:,.0f} tasks/s",
+                f"{r['plain_tps'] / r['seotasks_tps']:.2f}x slower",
+            )
+        )
+
+
+def bench_streaming(
+    quick: bool, rows: list[tuple[str, str, str, str]], raw: dict[str, Any]
+) -> None:
+    import streaming
+
+    results = streaming.run(quick)
+    raw["streaming"] = results
+    small, full = results["small"], results["full"]
+    rows.append(
+        (
+            f"3 stream jsonl {int(full['tasks']):,} tasks",
+            "throughput",
+            f"{full['tasks_per_s']:,.0f} tasks/s ({full['seconds']:.1f} s)",
+            "",
+        )
+    )
+    rows.append(
+        (
+            "",
+            f"peak RSS {int(full['tasks']):,} vs {int(small['tasks']):,}",
+            f"{full['peak_rss_mib']:.1f} vs {small['peak_rss_mib']:.1f} MiB",
+            f"{full['peak_rss_mib'] / small['peak_rss_mib']:.3f}x",
+        )
+    )
+
+
+def bench_startup(quick: bool, rows: list[tuple[str, str, str, str]], raw: dict[str, Any]) -> None:
+    import startup
+
+    r = startup.run(quick)
+    raw["startup"] = r
+    rows.append(
+        (
+            "4 start-up",
+            "seotasks --help vs python -c pass",
+            f"{r['help_s'] * 1e3:.0f} vs {r['python_s'] * 1e3:.0f} ms",
+            f"{r['help_s'] / r['python_s']:.1f}x",
+        )
+    )
+    rows.append(("", "seotasks providers", f"{r['providers_s'] * 1e3:.0f} ms", ""))
+
+
+def bench_pacing(quick: bool, rows: list[tuple[str, str, str, str]], raw: dict[str, Any]) -> None:
+    import pacing
+
+    results = pacing.run(quick)
+    raw["pacing"] = results
+    for source, r in results.items():
+        rows.append(
+            (
+                f"5 pacing {source} ({r['clock_minutes']:.0f} clock min, {int(r['calls'])} calls)",
+                f"sustained vs {int(r['limit_per_min'])}/min documented",
+                f"{r['sustained_per_min']:.2f}/min, {int(r['rate_limited'])} refused",
+                f"{r['share'] * 100:.1f} %",
+            )
+        )
+
+
+BENCHES = {
+    "normalize": bench_normalize,
+    "paging": bench_paging,
+    "streaming": bench_streaming,
+    "startup": bench_startup,
+    "pacing": bench_pacing,
+}
+
+
+def _versions() -> str:
+    from importlib.metadata import version
+
+    names = ("seotasks", "attrs", "cattrs", "urllib3", "orjson", "msgspec")
+    return ", ".join(f"{n} {version(n)}" for n in names)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small, short runs")
+    parser.add_argument("--only", choices=sorted(BENCHES), action="append")
+    parser.add_argument("--json", type=Path, help="also write the raw figures here")
+    args = parser.parse_args()
+    rows: list[tuple[str, str, str, str]] = []
+    raw: dict[str, Any] = {}
+    print(
+        f"# Python {platform.python_version()} on {platform.machine()}, "
+        f"{os.cpu_count()} cores; {_versions()}",
+        flush=True,
+    )
+    for name in args.only or list(BENCHES):
+        print(f"# running {name}...", file=sys.stderr, flush=True)
+        BENCHES[name](args.quick, rows, raw)
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    for row in rows:
+        print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
+    if args.json:
+        args.json.write_text(json.dumps(raw, indent=2, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

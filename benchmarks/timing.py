@@ -1,0 +1,46 @@
+"""A small timer: the median of repeated runs, each long enough to be measurable."""
+
+from __future__ import annotations
+
+import gc
+import statistics
+import time
+from collections.abc import Callable
+from typing import NamedTuple
+
+
+class Timing(NamedTuple):
+    """Seconds per call: the median and the fastest of the repeats.
+
+    Standard library only: `official.py` imports this in the benchmark venv too.
+    """
+
+    median: float
+    best: float
+    repeats: int
+
+
+def measure(func: Callable[[], object], *, quick: bool = False, min_time: float = 0.05) -> Timing:
+    """Time ``func()``: calibrate a loop of at least ``min_time`` s, then repeat it.
+
+    The garbage collector stays on (a real listing runs with it), but a collection is
+    forced between repeats so one repeat does not pay for the garbage of the previous.
+    """
+    func()  # warm caches and lazy imports
+    loops = 1
+    while True:
+        start = time.perf_counter()
+        for _ in range(loops):
+            func()
+        elapsed = time.perf_counter() - start
+        if elapsed >= (min_time / 2 if quick else min_time):
+            break
+        loops *= 2
+    samples = []
+    for _ in range(3 if quick else 9):
+        gc.collect()
+        start = time.perf_counter()
+        for _ in range(loops):
+            func()
+        samples.append((time.perf_counter() - start) / loops)
+    return Timing(median=statistics.median(samples), best=min(samples), repeats=len(samples))
