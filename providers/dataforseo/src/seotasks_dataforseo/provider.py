@@ -392,6 +392,8 @@ class DataForSEOProvider(Provider):
             raise CursorError("dataforseo cursor: times out of order (since <= after <= end)")
         if end > self._now() + timedelta(minutes=5):
             raise CursorError("dataforseo cursor: 'end' lies in the future")
+        if since < self._now() - timedelta(days=366):
+            raise CursorError("dataforseo cursor: 'since' is older than id_list keeps tasks")
         seen = position["seen"]
         if not isinstance(seen, list) or len(seen) > SEEN_MAX:
             raise CursorError(f"dataforseo cursor: 'seen' must be a list of at most {SEEN_MAX} ids")

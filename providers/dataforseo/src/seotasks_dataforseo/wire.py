@@ -70,7 +70,12 @@ _MESSAGE_CODES = {
 
 def format_time(when: datetime) -> str:
     """``YYYY-MM-DD HH:MM:SS +00:00``, the vendor's request format (UTC)."""
-    return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S +00:00")
+    when = when.astimezone(UTC)
+    # f-string rather than strftime: strftime writes year 1 as "1", not "0001".
+    return (
+        f"{when.year:04d}-{when.month:02d}-{when.day:02d} "
+        f"{when.hour:02d}:{when.minute:02d}:{when.second:02d} +00:00"
+    )
 
 
 def classify(
@@ -252,8 +257,6 @@ def ready_tasks(endpoint: Endpoint, items: list[Any]) -> list[Task]:
             created = parse_timestamp(item.get("date_posted"), field="date_posted")
         except ConversionError:
             created = _time(item, "date_posted", index, task_id)  # raises with the path
-        else:
-            created = _time(item, "date_posted", index, task_id)
         if aggregate:
             pair = (se, item.get("se_type"))
             kind = kinds.get(pair)
