@@ -219,16 +219,21 @@ class SerpstatProvider(Provider):
         )
         return self.transport.call(request, partial(self._parse_object, request_id))
 
-    def _parse_object(self, request_id: str, response: Response) -> Mapping[str, Any]:
-        scrub = self.transport.redactor.scrub
+    def _check_http(self, response: Response) -> None:
+        """The vendor answers HTTP 200 even for errors; any other status is the proxy's."""
         if response.status in (401, 403):
             raise AuthError(f"serpstat refused the token (HTTP {response.status})")
         if response.status != 200:
+            scrub = self.transport.redactor.scrub
             raise ProviderError(
                 response.status,
                 f"HTTP {response.status} from {response.url}: {scrub(response.snippet(80))!r}",
                 provider=self.name,
             )
+
+    def _parse_object(self, request_id: str, response: Response) -> Mapping[str, Any]:
+        self._check_http(response)
+        scrub = self.transport.redactor.scrub
         return wire.read_answer(decode_json_object(response), expected_id=request_id, scrub=scrub)
 
     def submit(self, specs: Sequence[SerpTaskSpec]) -> list[SubmitResult]:
@@ -309,15 +314,8 @@ class SerpstatProvider(Provider):
         raise ResponseFormatError(f"serpstat: more than {_MAX_RESULT_PAGES} result pages")
 
     def _parse(self, request_id: str, response: Response) -> list[Any]:
+        self._check_http(response)
         scrub = self.transport.redactor.scrub
-        if response.status in (401, 403):
-            raise AuthError(f"serpstat refused the token (HTTP {response.status})")
-        if response.status != 200:
-            raise ProviderError(
-                response.status,
-                f"HTTP {response.status} from {response.url}: {scrub(response.snippet(80))!r}",
-                provider=self.name,
-            )
         return wire.read_result(decode_json_object(response), expected_id=request_id, scrub=scrub)
 
     # -- sandbox ----------------------------------------------------------------------------
