@@ -24,6 +24,13 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: os.PathLike[str]) -> No
 
 
 @pytest.fixture
+def real_providers(clean_env: None) -> None:
+    """The installed dataforseo and serpstat plugins, even after a test that reset the registry."""
+    if not {"serpstat", "dataforseo"} <= set(seotasks.providers()):
+        plugins.reset()
+
+
+@pytest.fixture
 def fake_registry(clean_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """A registry holding only the fake vendor (installed entry points are not loaded)."""
     monkeypatch.setenv("SEOTASKS_LOAD_PLUGINS", "")

@@ -14,7 +14,6 @@ a `FakeClock` shared with them, so backoff and pacing cost no real time.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -25,7 +24,6 @@ from seotasks_dataforseo.emulator import DataForSEOEmulator
 from seotasks_serpstat.emulator import SerpstatEmulator
 
 import seotasks
-from seotasks import plugins
 from seotasks.clock import FakeClock, ScaledClock
 from seotasks.emulation import Fault, HttpRequest
 from seotasks.errors import RateLimited, ResponseFormatError, SeotasksError, TransientError
@@ -57,14 +55,7 @@ MATRIX = [("serpstat", f) for f in [*COMMON, Fault.MISMATCHED_ID]] + [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
-    for name in list(os.environ):
-        if name.startswith("SEOTASKS_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("SEOTASKS_CONFIG", os.path.join(tmp_path, "absent.toml"))
-    if not {"serpstat", "dataforseo"} <= set(seotasks.providers()):
-        plugins.reset()
+pytestmark = pytest.mark.usefixtures("real_providers")
 
 
 class Vendor:

@@ -29,7 +29,6 @@ from seotasks_serpstat.emulator import SerpstatEmulator
 
 import seotasks
 from seotasks import cursor as cursor_codec
-from seotasks import plugins
 from seotasks.clock import FakeClock
 from seotasks.emulation import Fault
 from seotasks.errors import CursorError, SeotasksError
@@ -44,14 +43,7 @@ TOKEN = "tok-sec-4d2b8e6a0c9f1e7d"
 FAULTS = [Fault.HTTP_500, Fault.RESET, Fault.TRUNCATED, Fault.RATE_LIMIT_BODY, Fault.HTTP_429]
 
 
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
-    for name in list(os.environ):
-        if name.startswith("SEOTASKS_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("SEOTASKS_CONFIG", os.path.join(tmp_path, "absent.toml"))
-    if not {"serpstat", "dataforseo"} <= set(seotasks.providers()):
-        plugins.reset()
+pytestmark = pytest.mark.usefixtures("real_providers")
 
 
 @pytest.fixture
