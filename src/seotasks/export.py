@@ -11,7 +11,6 @@ import csv
 import io
 import json
 import re
-import unicodedata
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
@@ -125,8 +124,9 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u20
 
 def printable(text: str) -> str:
     """``text`` without control characters, so a vendor string cannot drive the terminal."""
-    cleaned = _CONTROL.sub("", text)
-    return "".join(ch for ch in cleaned if unicodedata.category(ch) != "Cc")
+    # The class covers all of Unicode category Cc (C0, DEL, C1) plus bidi and zero-width
+    # format characters, so one substitution is enough.
+    return _CONTROL.sub("", text)
 
 
 class TableWriter:
