@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import copy
+import pickle
 from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
@@ -175,3 +178,52 @@ def test_page_holds_tasks_cursor_and_completeness() -> None:
     capped = Page(tasks=(), next_cursor=None, capped=True, notes=("1000 shown",))
     assert capped.capped and capped.notes == ("1000 shown",)
     assert page == Page(tasks=(make(),), next_cursor="st1.x.y")
+
+
+FULL: dict[str, object] = {
+    "provider": "fake",
+    "id": "42",
+    "status": TaskStatus.FAILED,
+    "progress": 0.5,
+    "created_at": T0,
+    "completed_at": T0 + timedelta(minutes=3),
+    "kind": "serp/google/organic",
+    "tag": "t",
+    "cost": Decimal("0.0006"),
+    "engine": "google",
+    "device": "mobile",
+    "location": "2840",
+    "language": "en",
+    "keywords_count": 3,
+    "message": "Task execution failed",
+}
+
+
+def test_trusted_builds_the_same_frozen_task_as_the_constructor() -> None:
+    raw = {"id": "42", "nested": {"a": 1}}
+    checked = Task(**FULL, raw=raw)  # type: ignore[arg-type]
+    fast = Task.trusted(**FULL, raw=dict(raw))  # type: ignore[arg-type]
+    assert type(fast) is Task
+    assert fast == checked and hash(fast) == hash(checked) and repr(fast) == repr(checked)
+    assert attrs.asdict(fast) == attrs.asdict(checked)
+    assert isinstance(fast.raw, MappingProxyType) and fast.raw == raw
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        fast.id = "43"  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        fast.extra = 1  # type: ignore[attr-defined]
+    minimal = Task.trusted(provider="fake", id="1", status=TaskStatus.QUEUED)
+    assert minimal == Task(provider="fake", id="1", status=TaskStatus.QUEUED)
+    assert minimal.raw == {} and minimal.message is None
+
+
+@pytest.mark.parametrize("build", [Task, Task.trusted])
+def test_tasks_pickle_and_copy_with_their_raw_item(build: object) -> None:
+    task = build(**FULL, raw={"id": "42", "rows": [1, 2]})  # type: ignore[operator]
+    for clone in (
+        pickle.loads(pickle.dumps(task)),
+        copy.copy(task),
+        copy.deepcopy(task),
+    ):
+        assert type(clone) is Task and clone == task
+        assert attrs.asdict(clone, recurse=False) == attrs.asdict(task, recurse=False)
+        assert isinstance(clone.raw, MappingProxyType) and clone.raw == task.raw

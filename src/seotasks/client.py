@@ -189,17 +189,24 @@ class Client:
 
     def _fetch(self, query: TaskQuery, position: Position) -> Page:
         batch = self._provider.fetch(query, position)
+        name = self.name
+        # Every task is checked to be this provider's, so its ``id`` alone is its key
+        # (cheaper than `Task.key`, which formats a string per task).
         seen: set[str] = set()
         kept: list[Task] = []
+        keep = kept.append
+        everything = query.status is None and query.since is None and query.until is None
+        matches = query.matches
         for task in batch.tasks:
-            if task.provider != self.name:
+            if task.provider != name:
                 raise ResponseFormatError(
-                    f"provider {self.name!r} returned a task of provider {task.provider!r}"
+                    f"provider {name!r} returned a task of provider {task.provider!r}"
                 )
-            if task.key in seen or not query.matches(task):
+            task_id = task.id
+            if task_id in seen or not (everything or matches(task)):
                 continue
-            seen.add(task.key)
-            kept.append(task)
+            seen.add(task_id)
+            keep(task)
         if batch.next is not None and _position_digest(batch.next) == _position_digest(position):
             raise ResponseFormatError(
                 f"{self.name}: paging did not advance (position {position} repeated)"
@@ -255,9 +262,9 @@ class Client:
             except SeotasksError as exc:
                 exc.resume_cursor = current_cursor or self._cursor(query, position)
                 raise
-            listed = {t.key for t in page.tasks}
-            if previous:
-                fresh = tuple(t for t in page.tasks if t.key not in previous)
+            listed = {t.id for t in page.tasks}  # one provider: ids are keys
+            if previous and not previous.isdisjoint(listed):
+                fresh = tuple(t for t in page.tasks if t.id not in previous)
                 if len(fresh) != len(page.tasks):
                     page = Page(
                         tasks=fresh,

@@ -262,7 +262,7 @@ def resolve_ready(selectors: Sequence[str]) -> tuple[int, ...]:
     return tuple(kept)
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, cache_hash=True)
 class HistoryFamily:
     """One ``id_list`` call target and the kinds wanted from it (empty: all of them)."""
 
