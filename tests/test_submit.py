@@ -59,6 +59,67 @@ def test_spec_validated_on_construction(bad: dict[str, Any]) -> None:
         spec_from_json({"keyword": "k", "location": 2840, **bad})
 
 
+def test_spec_new_fields_round_trip() -> None:
+    spec = SerpTaskSpec(
+        keyword="pizza",
+        location=2840,
+        language="en",
+        serp_type="maps",
+        device="mobile",
+        pingback_url="https://hooks.example.com/ping?id=$id&tag=$tag&key=s3cr3t-key",
+        postback_url="http://127.0.0.1:8080/post?id=$id",
+        postback_data="html",
+    )
+    data = spec.to_json()
+    assert data["serp_type"] == "maps" and data["postback_data"] == "html"
+    # The placeholders and the query travel verbatim: nothing is percent-encoded.
+    assert data["pingback_url"] == "https://hooks.example.com/ping?id=$id&tag=$tag&key=s3cr3t-key"
+    again = spec_from_json(json.loads(json.dumps(data)))
+    assert again == spec and again.pingback_url == spec.pingback_url
+    # Lines written before these fields existed still read, with the defaults.
+    old = spec_from_json({"keyword": "k", "location": 1})
+    assert old.serp_type == "organic" and old.pingback_url is None and old.postback_data is None
+
+
+def test_spec_repr_masks_callback_queries() -> None:
+    spec = SerpTaskSpec(
+        keyword="k",
+        location=1,
+        pingback_url="https://user:pw-9876@hooks.example.com:8443/ping?token=tok-12345",
+    )
+    text = repr(spec)
+    assert "tok-12345" not in text and "pw-9876" not in text and "user" not in text
+    assert "'https://hooks.example.com:8443/ping?***'" in text
+
+
+@pytest.mark.parametrize(
+    ("bad", "match"),
+    [
+        ({"serp_type": "Maps"}, "serp_type"),
+        ({"serp_type": ""}, "serp_type"),
+        ({"pingback_url": "ftp://example.com/x"}, "http"),
+        ({"pingback_url": "/relative/path"}, "absolute"),
+        ({"pingback_url": "http:///no-host"}, "host"),
+        ({"postback_url": "http://example.com/a b"}, "spaces"),
+        ({"postback_url": "http://example.com/\x01"}, "control"),
+        ({"pingback_url": "http://example.com/x#frag"}, "fragment"),
+        ({"pingback_url": "http://example.com:99999/"}, "well-formed"),
+        ({"pingback_url": "http://example.com/" + "a" * 2100}, "2048"),
+        ({"pingback_url": 5}, "string"),
+        ({"postback_data": "html"}, "postback_url"),
+        ({"postback_url": "http://example.com/p", "postback_data": "json"}, "postback_data"),
+    ],
+)
+def test_spec_new_fields_validated(bad: dict[str, Any], match: str) -> None:
+    with pytest.raises(ValueError, match=match) as caught:
+        SerpTaskSpec(**{"keyword": "k", "location": 2840, **bad})
+    for value in bad.values():  # a URL may hold a token: messages never quote it
+        if isinstance(value, str) and value.startswith("http"):
+            assert value not in str(caught.value)
+    with pytest.raises(ConfigError):
+        spec_from_json({"keyword": "k", "location": 2840, **bad})
+
+
 def test_spec_from_json_refuses_unknown_fields() -> None:
     with pytest.raises(ConfigError, match="colour"):
         spec_from_json({"keyword": "k", "location": 1, "colour": "red"})
@@ -246,6 +307,78 @@ def test_cli_submit_and_collect_serpstat(tmp_path: Path) -> None:
         [record] = [json.loads(line) for line in done.stdout.splitlines()]
         assert record["task"]["id"] in ids
         assert [t["keyword"] for t in record["result"]["tops"]] == ["kw 0", "kw 1", "kw 2"]
+
+
+def test_cli_new_fields_and_collect_by_id_dataforseo(tmp_path: Path) -> None:
+    from seotasks_dataforseo.emulator import DataForSEOEmulator
+
+    shift = [timedelta(0)]
+    base = datetime.now(UTC).replace(microsecond=0)
+    with DataForSEOEmulator(size=0, now=lambda: base + shift[0]) as emu:
+        env = _env("dataforseo", emu.settings, tmp_path)
+        hook = "https://hooks.example.com/p?id=$id&k=tok-5511"
+        specs = [
+            {
+                "keyword": "pizza",
+                "location": 2840,
+                "language": "en",
+                "serp_type": "maps",
+                "device": "mobile",
+                "depth": 100,
+                "postback_url": hook,
+                "postback_data": "advanced",
+            },
+            {"keyword": "news kw", "location": 2840, "language": "en", "serp_type": "news"},
+            {"keyword": "bad", "location": 2840, "language": "en", "serp_type": "shopping"},
+        ]
+        done = _run(["submit", "-p", "dataforseo", str(_write_specs(tmp_path, specs))], env)
+        assert done.returncode == 4, done.stderr
+        lines = [json.loads(line) for line in done.stdout.splitlines()]
+        assert lines[0]["task_id"] and lines[1]["task_id"]
+        assert "UnsupportedQuery" in lines[2]["error"] and "shopping" in lines[2]["error"]
+        assert "tok-5511" not in done.stdout + done.stderr
+        paths = [r.path for r in emu.server.requests if r.path.endswith("task_post")]
+        assert sorted(paths) == [
+            "/v3/serp/google/maps/task_post",
+            "/v3/serp/google/news/task_post",
+        ]
+        maps_item = next(b[0] for b in emu.posted() if b[0]["keyword"] == "pizza")
+        assert maps_item["postback_url"] == hook and maps_item["postback_data"] == "advanced"
+        assert maps_item["device"] == "mobile" and maps_item["depth"] == 100
+
+        shift[0] = timedelta(minutes=10)
+        maps_id = lines[0]["task_id"]
+        args = ["collect", "-p", "dataforseo", "--id", maps_id, "--kind", "serp/google/maps"]
+        done = _run(args, env)
+        assert done.returncode == 0, done.stderr
+        [record] = [json.loads(line) for line in done.stdout.splitlines()]
+        assert record["task"]["id"] == maps_id and record["task"]["kind"] == "serp/google/maps"
+        assert record["result"]["tasks"][0]["result"][0]["keyword"] == "pizza"
+        assert emu.collected_ids() == {maps_id}  # the news task was left alone
+
+        done = _run(["collect", "-p", "dataforseo", "--kind", "serp/google/maps"], env)
+        assert done.returncode == 2 and "--id" in done.stderr
+
+
+def test_cli_collect_by_id_serpstat(tmp_path: Path) -> None:
+    from seotasks_serpstat.emulator import SerpstatEmulator
+
+    shift = [timedelta(0)]
+    base = datetime.now(UTC).replace(microsecond=0)
+    with SerpstatEmulator(size=5, rps=None, now=lambda: base + shift[0]) as emu:
+        env = _env("serpstat", {**emu.settings, "rps": "100"}, tmp_path)
+        specs = [{"keyword": "k1", "location": 23, "serp_type": "local_finder"}]
+        done = _run(["submit", "-p", "serpstat", str(_write_specs(tmp_path, specs))], env)
+        assert done.returncode == 0, done.stderr
+        [line] = [json.loads(x) for x in done.stdout.splitlines()]
+        assert emu.posted()[0][1]["type"] == "local"
+        shift[0] = timedelta(minutes=10)
+        task_id = line["task_id"]
+        done = _run(["collect", "-p", "serpstat", "--id", task_id, "--id", task_id], env)
+        assert done.returncode == 0, done.stderr
+        [record] = [json.loads(x) for x in done.stdout.splitlines()]  # one, not two
+        assert record["task"]["id"] == task_id
+        assert [t["keyword"] for t in record["result"]["tops"]] == ["k1"]
 
 
 def test_cli_submit_usage_errors(tmp_path: Path) -> None:

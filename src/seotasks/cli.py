@@ -114,7 +114,9 @@ def _parser() -> argparse.ArgumentParser:
         "submit",
         parents=[common],
         help="post SERP tasks from a JSONL file of task specs",
-        description="Post one task per line of FILE (a SerpTaskSpec as JSON; - for stdin). "
+        description="Post one task per line of FILE (a SerpTaskSpec as JSON; - for stdin): "
+        "keyword, location, language, engine, serp_type, device, depth, priority, tag, "
+        "pingback_url, postback_url, postback_data. "
         "Writes one JSON line per spec: index, task_id, error. Exit 4 if any spec failed.",
     )
     submit.add_argument("-p", "--provider", required=True, metavar="NAME", help="provider")
@@ -123,11 +125,25 @@ def _parser() -> argparse.ArgumentParser:
         "collect",
         parents=[common],
         help="fetch the results of completed tasks as JSONL",
-        description="Collect every completed (DataForSEO: ready) task, writing "
-        '{"task": <export record>, "result": <vendor JSON>} lines.',
+        description="Collect every completed (DataForSEO: ready) task, or the tasks named "
+        'with --id, writing {"task": <export record>, "result": <vendor JSON>} lines.',
     )
     collect.add_argument("-p", "--provider", required=True, metavar="NAME", help="provider")
     collect.add_argument("--limit", type=int, help="stop after N tasks")
+    collect.add_argument(
+        "--id",
+        action="append",
+        dest="ids",
+        default=[],
+        metavar="TASK_ID",
+        help="collect this task instead of every completed one (repeatable)",
+    )
+    collect.add_argument(
+        "--kind",
+        metavar="KIND",
+        help="with --id: the tasks' kind, e.g. serp/google/maps (DataForSEO builds the "
+        "task_get path from it)",
+    )
     for command in (submit, collect):
         command.add_argument(
             "-o",
@@ -457,12 +473,16 @@ def _cmd_collect(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     if args.limit is not None and args.limit < 0:
         raise UsageError("--limit must be >= 0")
+    if args.kind is not None and not args.ids:
+        raise UsageError("--kind only applies with --id")
+    if any(not i.strip() for i in args.ids):
+        raise UsageError("--id must name a task id")
     count = 0
     with contextlib.ExitStack() as stack:
         client = _one_client(args, stack)
         if args.limit == 0:
             return EXIT_OK
-        for task in client.tasks(status="completed"):
+        for task in _named_tasks(client, args.ids, args.kind) or client.tasks(status="completed"):
             result = client.collect(task)
             record = {"task": task_record(task), "result": _plain(result)}
             out.write(json.dumps(record, default=str) + "\n")
@@ -471,6 +491,17 @@ def _cmd_collect(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 break
         out.flush()
     return EXIT_OK
+
+
+def _named_tasks(client: Client, ids: Sequence[str], kind: str | None) -> list[Task]:
+    """Tasks for ``collect --id``: what `Client.collect` needs (provider, id, kind), assumed
+    completed; an unfinished or unknown one is the vendor's error, reported as usual."""
+    from .model import Task, TaskStatus
+
+    unique = dict.fromkeys(i.strip() for i in ids)
+    return [
+        Task(provider=client.name, id=i, status=TaskStatus.COMPLETED, kind=kind) for i in unique
+    ]
 
 
 # -- other commands -----------------------------------------------------------------------

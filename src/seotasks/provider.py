@@ -255,7 +255,9 @@ class Provider(abc.ABC):
         Batch as the vendor allows and report each spec's task id or error: lose none,
         and never send a batch twice (build requests with ``idempotent=False`` so the
         transport retries only failures that prove nothing was processed). A field the
-        vendor cannot express is an `UnsupportedQuery` for that spec. Not all providers can.
+        vendor cannot express is an `UnsupportedQuery` for that spec - check every field,
+        ``serp_type`` and the callback URLs included, so that a field added to the spec
+        later is refused rather than dropped. Not all providers can.
         """
         raise UnsupportedQuery(f"provider {self.name!r} cannot submit tasks")
 

@@ -15,6 +15,13 @@ never dropping it silently.
   ``"en"`` or ``"pt-br"`` is an ISO code (DataForSEO ``language_code``); anything longer
   is a name (``"English"``).
 
+``serp_type`` names the kind of results page in the vendors' shared vocabulary
+(``organic``, ``maps``, ``local_finder``, ``news`` ...); each provider says which ones it
+can post. ``pingback_url`` / ``postback_url`` ask the vendor to call you when a task is
+done (DataForSEO; ``$id`` and ``$tag`` in them are the vendor's placeholders and are
+sent as written). They may carry your own tokens, so a spec's repr masks their query
+string, and providers register those values as secrets before sending them.
+
 Submission is not idempotent: `Client.submit` never sends a batch twice. A batch whose
 answer is lost (connection reset, timeout, HTTP 5xx after sending) is reported as a
 `TransientError` on each of its specs, whose ``task_id`` is ``None``: the tasks may or
@@ -26,18 +33,46 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 import attrs
 
 from .errors import ConfigError, SeotasksError
 
-__all__ = ["DEVICES", "PRIORITIES", "SerpTaskSpec", "SubmitResult", "spec_from_json"]
+__all__ = [
+    "DEVICES",
+    "POSTBACK_DATA",
+    "PRIORITIES",
+    "URL_MAX",
+    "SerpTaskSpec",
+    "SubmitResult",
+    "spec_from_json",
+]
 
 DEVICES = ("desktop", "mobile")
 PRIORITIES = ("normal", "high")
-_ENGINE = re.compile(r"[a-z0-9_]{1,32}\Z")
+#: What a postback carries (DataForSEO's result flavours); which ones a SERP type offers
+#: is the provider's business.
+POSTBACK_DATA = ("regular", "advanced", "html")
+#: Longest callback URL accepted. Browsers and servers commonly stop near 2000 characters;
+#: a longer one is far more likely a mistake than a real endpoint.
+URL_MAX = 2048
+_TOKEN = re.compile(r"[a-z0-9_]{1,32}\Z")
 _ISO = re.compile(r"[a-z]{2,3}(-[a-z0-9]{2,4})?\Z", re.IGNORECASE)
-_FIELDS = ("keyword", "engine", "location", "language", "device", "depth", "priority", "tag")
+_FIELDS = (
+    "keyword",
+    "engine",
+    "serp_type",
+    "location",
+    "language",
+    "device",
+    "depth",
+    "priority",
+    "tag",
+    "pingback_url",
+    "postback_url",
+    "postback_data",
+)
 
 
 def _place(value: Any) -> Any:
@@ -77,14 +112,66 @@ def _check_tag(instance: Any, attribute: Any, value: Any) -> None:
         raise ValueError(f"tag must be a string or None, got {value!r}")
 
 
+def _check_token(instance: Any, attribute: Any, value: Any) -> None:
+    if not isinstance(value, str) or not _TOKEN.match(value):
+        example = "google" if attribute.name == "engine" else "organic"
+        raise ValueError(
+            f"{attribute.name} must be a lower-case name such as {example!r}, got {value!r}"
+        )
+
+
+def _check_url(instance: Any, attribute: Any, value: Any) -> None:
+    """An absolute http(s) URL, sent verbatim; messages never quote it (it may hold tokens)."""
+    if value is None:
+        return
+    name = attribute.name
+    if not isinstance(value, str):
+        raise ValueError(f"{name} must be a string or None, got a {type(value).__name__}")
+    if not value or len(value) > URL_MAX:
+        raise ValueError(f"{name} must be 1..{URL_MAX} characters long")
+    if any(ord(c) < 33 or ord(c) == 127 for c in value):
+        raise ValueError(f"{name} must not contain spaces or control characters")
+    try:
+        split = urlsplit(value)
+        _ = split.port  # raises ValueError on a malformed port
+    except ValueError:
+        raise ValueError(f"{name} is not a well-formed URL") from None
+    if split.scheme not in ("http", "https") or not split.hostname:
+        raise ValueError(f"{name} must be an absolute http:// or https:// URL with a host")
+    if "#" in value:
+        # The vendor would percent-encode it into the URL it calls (%23): never what was meant.
+        raise ValueError(f"{name} must not contain '#' (a fragment is never sent to a server)")
+
+
+def _mask_url(value: str | None) -> str:
+    """The URL for a repr: scheme, host and path; the query (tokens live there) masked."""
+    if value is None:
+        return "None"
+    split = urlsplit(value)
+    host = split.hostname or ""
+    if split.port is not None:
+        host = f"{host}:{split.port}"
+    masked = f"{split.scheme}://{host}{split.path}"
+    return repr(masked + ("?***" if split.query else ""))
+
+
+def _check_postback_data(instance: Any, attribute: Any, value: Any) -> None:
+    if value is not None and value not in POSTBACK_DATA:
+        raise ValueError(f"postback_data must be one of {', '.join(POSTBACK_DATA)}, got {value!r}")
+
+
 @attrs.frozen(slots=True, kw_only=True)
 class SerpTaskSpec:
     """One SERP crawl to post, in provider-neutral terms; validated on construction.
 
     ``engine`` is the search engine's lower-case name (``google``, ``bing`` ...);
+    ``serp_type`` the kind of results page (``organic``, ``maps``, ``news`` ...);
     ``depth`` the number of results wanted (``None``: the vendor's default);
     ``priority`` ``"normal"`` or ``"high"`` (``None``: the vendor's default);
-    ``tag`` the caller's own label, echoed back by vendors that keep one.
+    ``tag`` the caller's own label, echoed back by vendors that keep one;
+    ``pingback_url`` a URL the vendor calls (GET) when the task is done;
+    ``postback_url`` a URL the vendor sends the result to (POST), in the
+    ``postback_data`` flavour (``None``: the provider's default for that SERP type).
     Invalid values raise ``ValueError``.
     """
 
@@ -93,18 +180,21 @@ class SerpTaskSpec:
     language: int | str | None = attrs.field(
         default=None, converter=_place, validator=_check_code_or_name
     )
-    engine: str = attrs.field(default="google")
+    engine: str = attrs.field(default="google", validator=_check_token)
+    serp_type: str = attrs.field(default="organic", validator=_check_token)
     device: str = attrs.field(default="desktop", validator=attrs.validators.in_(DEVICES))
     depth: int | None = attrs.field(default=None, validator=_check_depth)
     priority: str | None = attrs.field(
         default=None, validator=attrs.validators.optional(attrs.validators.in_(PRIORITIES))
     )
     tag: str | None = attrs.field(default=None, validator=_check_tag)
+    pingback_url: str | None = attrs.field(default=None, validator=_check_url, repr=_mask_url)
+    postback_url: str | None = attrs.field(default=None, validator=_check_url, repr=_mask_url)
+    postback_data: str | None = attrs.field(default=None, validator=_check_postback_data)
 
-    @engine.validator
-    def _check_engine(self, attribute: Any, value: Any) -> None:
-        if not isinstance(value, str) or not _ENGINE.match(value):
-            raise ValueError(f"engine must be a lower-case name such as 'google', got {value!r}")
+    def __attrs_post_init__(self) -> None:
+        if self.postback_data is not None and self.postback_url is None:
+            raise ValueError("postback_data only applies together with a postback_url")
 
     @property
     def language_kind(self) -> str | None:

@@ -120,3 +120,87 @@ def test_collect_unfinished_is_an_error(emu: Any, connect: Any) -> None:
     [task] = [t for t in client.tasks(status="any") if t.id == result.task_id]
     with pytest.raises(ProviderError):
         client.collect(task)
+
+
+# -- SERP types and callback URLs ------------------------------------------------------------------
+
+
+def test_local_finder_sends_type_local(emu: Any, connect: Any) -> None:
+    client = connect(emu)
+    specs = [
+        SerpTaskSpec(keyword="pizza", location=23, serp_type="local_finder"),
+        SerpTaskSpec(keyword="pizza", location=23),  # organic: the vendor's default, "regular"
+    ]
+    results = client.submit(specs)
+    assert all(r.ok for r in results)
+    assert results[0].task_id != results[1].task_id  # a different type is a different task
+    [(_, local), (_, organic)] = emu.posted()
+    assert local["type"] == "local" and local["keywords"] == ["pizza"]
+    assert "type" not in organic
+
+
+@pytest.mark.parametrize(
+    ("serp_type", "words"),
+    [
+        ("maps", ["'maps'", "local_finder", "organic"]),
+        ("local", ["Serpstat's own name", "local_finder"]),
+        ("regular_aio", ["Serpstat's own name"]),
+        ("news", ["'news'"]),
+    ],
+)
+def test_unknown_serp_type(emu: Any, connect: Any, serp_type: str, words: list[str]) -> None:
+    client = connect(emu)
+    [result] = client.submit([SerpTaskSpec(keyword="x", location=23, serp_type=serp_type)])
+    assert isinstance(result.error, UnsupportedQuery)
+    for word in words:
+        assert word in str(result.error)
+    assert emu.posted() == []
+
+
+@pytest.mark.parametrize(
+    ("fields", "named"),
+    [
+        ({"pingback_url": "https://hooks.example.com/p?id=$id"}, "pingback_url"),
+        ({"postback_url": "https://hooks.example.com/p"}, "postback_url"),
+        (
+            {"postback_url": "https://hooks.example.com/p", "postback_data": "advanced"},
+            "postback_data",
+        ),
+    ],
+)
+def test_callback_urls_unsupported(
+    emu: Any, connect: Any, fields: dict[str, Any], named: str
+) -> None:
+    client = connect(emu)
+    [result] = client.submit([SerpTaskSpec(keyword="x", location=23, **fields)])
+    assert isinstance(result.error, UnsupportedQuery)
+    assert named in str(result.error)
+    assert "hooks.example.com" not in str(result.error)  # the URL itself is never quoted
+    assert emu.posted() == []
+
+
+@pytest.mark.parametrize(
+    ("value", "accepted"),
+    [("regular", True), ("local", True), ("regular_aio", True), ("maps", False), (1, False)],
+)
+def test_emulator_checks_type(emu: Any, value: Any, accepted: bool) -> None:
+    import json
+
+    import urllib3
+
+    body = {
+        "id": "1",
+        "method": "tasks.addKeywordList",
+        "params": {"keywords": ["a"], "seId": 1, "countryId": 23, "type": value},
+    }
+    answer = urllib3.request(
+        "POST",
+        f"{emu.server.url}/rt/api/v2/?token={emu.token}",
+        body=json.dumps(body),
+        headers={"Content-Type": "application/json"},
+    )
+    decoded = json.loads(answer.data)
+    assert ("result" in decoded) is accepted
+    if not accepted:
+        assert decoded["error"]["message"] == "JSON schema validation error: type"
+    assert len(emu.posted()) == (1 if accepted else 0)

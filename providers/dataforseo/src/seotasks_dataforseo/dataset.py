@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 
 from .endpoints import BY_NAME, CATALOGUE, ID_LIST_FAMILIES, Endpoint
 
-__all__ = ["HISTORY_KEEP", "READY_KEEP", "Dataset", "EmuTask", "format_time"]
+__all__ = ["HISTORY_KEEP", "READY_KEEP", "Callback", "Dataset", "EmuTask", "format_time"]
 
 READY_KEEP = timedelta(days=3)
 #: The emulator accepts datetime_from back to this (the vendor: six months).
@@ -71,9 +71,15 @@ def format_time(when: datetime) -> str:
 
 class EmuTask:
     """One task of the synthetic account. ``code`` is the final outcome; until ``done``
-    passes the task is pending (40602 in queue, then 40601 handed)."""
+    passes the task is pending (40602 in queue, then 40601 handed).
+
+    ``callback`` is a posted task's pingback/postback (`Callback`); while ``awaiting`` its
+    delivery, the task is kept out of tasks_ready; ``delivered`` once the callback took it.
+    """
 
     __slots__ = (
+        "awaiting",
+        "callback",
         "code",
         "collected",
         "cost",
@@ -125,6 +131,8 @@ class EmuTask:
         self.language = _LANGS[rng.randrange(len(_LANGS))]
         self.location = _LOCATIONS[rng.randrange(len(_LOCATIONS))]
         self.delivered = delivered
+        self.callback: Callback | None = None
+        self.awaiting = False
         self.collected = False
 
     def code_at(self, now: datetime) -> int:
@@ -135,8 +143,24 @@ class EmuTask:
 
     @property
     def listable(self) -> bool:
-        """Completed fine, has a tasks_ready endpoint, and no postback took it."""
-        return self.code == 20000 and not self.delivered and self.family in _READY_FAMILIES
+        """Completed fine, has a tasks_ready endpoint, and no callback took or holds it."""
+        return (
+            self.code == 20000
+            and not self.delivered
+            and not self.awaiting
+            and self.family in _READY_FAMILIES
+        )
+
+
+class Callback:
+    """A posted task's pingback (GET, ``data`` None) or postback (POST of ``data``)."""
+
+    __slots__ = ("data", "how", "url")
+
+    def __init__(self, how: str, url: str, data: str | None = None) -> None:
+        self.how = how
+        self.url = url
+        self.data = data
 
 
 _READY_FAMILIES = frozenset(ep.family for ep in CATALOGUE)
@@ -180,6 +204,8 @@ class Dataset:
         self.history: dict[str, list[tuple[datetime, str]]] = {f: [] for f in ID_LIST_FAMILIES}
         self._future: list[tuple[datetime, int, EmuTask]] = []
         self._seq = itertools.count()
+        #: Completed tasks whose callback is still to be attempted (see `take_due`).
+        self._due: list[EmuTask] = []
         self.add_random(size, initial=True)
 
     # -- building ------------------------------------------------------------------------
@@ -255,16 +281,44 @@ class Dataset:
             bisect.insort(keys, key)
         if task.done > now:
             heapq.heappush(self._future, (task.done, next(self._seq), task))
-        elif task.listable:
+        else:
+            self._finish(task)
+
+    def _finish(self, task: EmuTask) -> None:
+        """A task has completed: hand it to its callback, or list it as ready."""
+        if task.awaiting:
+            self._due.append(task)
+        elif task.listable and not task.collected:
             self.ready.setdefault(task.kind, {})[task.id] = task
 
     def promote(self, now: datetime) -> None:
-        """Move tasks whose time has come into the ready lists."""
+        """Move tasks whose time has come into the ready lists (or to their callback)."""
         future = self._future
         while future and future[0][0] <= now:
             _, _, task = heapq.heappop(future)
-            if task.listable and not task.collected:
-                self.ready.setdefault(task.kind, {})[task.id] = task
+            self._finish(task)
+
+    # -- callbacks -----------------------------------------------------------------------
+
+    def has_due(self) -> bool:
+        return bool(self._due)
+
+    def take_due(self) -> list[EmuTask]:
+        """The completed tasks whose callback is to be attempted now (each once)."""
+        due, self._due = self._due, []
+        return due
+
+    def delivered(self, task: EmuTask, ok: bool) -> None:
+        """Record a callback's outcome: taken, or (failed) listed in tasks_ready after all.
+
+        A task whose delivery failed joins its ready list late, after tasks that
+        completed later; a ready list only needs its stale front ordered, and the window
+        check on every listed task keeps an out-of-order one from outliving it.
+        """
+        task.awaiting = False
+        task.delivered = ok
+        if not ok and task.listable and not task.collected:
+            self.ready.setdefault(task.kind, {})[task.id] = task
 
     # -- tasks_ready ---------------------------------------------------------------------
 

@@ -7,7 +7,11 @@ envelope (``version``, ``status_code``, ``status_message``, ``time``, ``cost``,
 ``tasks_ready`` with its 1000 cap and hidden remainder, ``task_get`` removing a task
 from the ready list, the 3-day ready window, ``id_list`` validation with the vendor's
 codes inside HTTP-200 bodies, and the per-minute limits (20 tasks_ready, 10 id_list,
-2000 others) counted on an injectable `seotasks.clock.Clock`.
+2000 others) counted on an injectable `seotasks.clock.Clock`. ``task_post`` checks each
+task against `seotasks_dataforseo.serp_types` (devices, depth limits, postback flavours),
+the table the provider maps specs with; a task posted with a pingback or postback URL
+completes into that callback (`seotasks_dataforseo.callbacks`: real calls to loopback
+hosts only) and reaches tasks_ready only when the call fails.
 
 Vendor-level faults come from `seotasks.emulation.FaultPlan`: ``RATE_LIMIT_BODY`` is a
 top-level 40202 in an HTTP-200 body, ``WRONG_TYPES`` a number where the vendor sends a
@@ -38,17 +42,21 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from seotasks.clock import Clock, SystemClock
 from seotasks.emulation import EmulatorServer, Fault, HttpRequest, HttpResponse, json_response
 from seotasks.model import TaskStatus
 
+from . import serp_types
+from .callbacks import Deliverer, Delivery
 from .dataset import (
     HISTORY_KEEP,
     MESSAGES,
     METADATA_KEEP,
     READY_KEEP,
     RESULTS_KEEP,
+    Callback,
     Dataset,
     EmuTask,
 )
@@ -77,7 +85,8 @@ _ID_LIST_FIELDS = frozenset(
 _FUTURE_SLACK = timedelta(seconds=60)
 #: task_post: most tasks per call, keyword length, accepted fields, known names.
 POST_MAX = 100
-_POST_FIELDS = frozenset(
+#: Fields every SERP task_post takes; a `serp_types.SerpType` adds its device and depth field.
+_POST_COMMON = frozenset(
     {
         "keyword",
         "location_code",
@@ -85,9 +94,6 @@ _POST_FIELDS = frozenset(
         "location_coordinate",
         "language_code",
         "language_name",
-        "device",
-        "os",
-        "depth",
         "priority",
         "tag",
         "postback_url",
@@ -96,6 +102,9 @@ _POST_FIELDS = frozenset(
         "se_domain",
     }
 )
+#: ... and for an endpoint outside the table (search_by_image, naver ...): the organic set.
+_POST_FIELDS = _POST_COMMON | {"device", "os", "depth"}
+_URL_MAX = 2048
 LOCATION_NAMES = frozenset(
     {"United States", "Germany", "France", "Spain", "Ukraine", "London,England,United Kingdom"}
 )
@@ -143,6 +152,7 @@ class DataForSEOApp:
         now: Callable[[], datetime],
         enforce_limits: bool = True,
         post_delay: timedelta = timedelta(minutes=5),
+        callback_timeout: float = 10.0,
     ) -> None:
         self.data = dataset
         self.now = now
@@ -159,6 +169,8 @@ class DataForSEOApp:
         self.calls: dict[str, int] = {g: 0 for g in LIMITS}
         #: 40202 answers given because a real limit was exceeded (not injected faults).
         self.rate_limited = 0
+        #: Pingback/postback delivery (its thread starts with the first callback task).
+        self.callbacks = Deliverer(dataset, now, self._postback_body, timeout=callback_timeout)
 
     # -- envelope ------------------------------------------------------------------------
 
@@ -381,8 +393,10 @@ class DataForSEOApp:
         if len(payload) > POST_MAX:
             raise self._error(started, 40006, "You can set no more than 100 tasks at a time.")
         kind = "/".join(parts[1:4])
+        serp = serp_types.find(parts[2], parts[3])
         now = self.now()
         replies: list[dict[str, Any]] = []
+        callbacks = False
         with self.data.lock:
             self.posted.append(payload)
             for item in payload:
@@ -394,7 +408,7 @@ class DataForSEOApp:
                 }
                 if isinstance(item, dict):
                     data.update(item)
-                problem = _check_post(item)
+                problem = _check_post(item, serp)
                 if problem is not None:
                     code, message = problem
                     replies.append(
@@ -402,6 +416,7 @@ class DataForSEOApp:
                     )
                     continue
                 task = self._create(kind, item, now)
+                callbacks = callbacks or task.callback is not None
                 reply = self._task(
                     started,
                     request.path,
@@ -413,6 +428,8 @@ class DataForSEOApp:
                 )
                 reply["id"] = task.id
                 replies.append(reply)
+        if callbacks:
+            self.callbacks.start()
         return self._envelope(started, tasks=replies)
 
     def _create(self, kind: str, item: Mapping[str, Any], now: datetime) -> EmuTask:
@@ -433,8 +450,23 @@ class DataForSEOApp:
         task.tag = item.get("tag")
         task.cost = 0.0006 if item.get("priority", 1) == 1 else 0.0012
         task.done_s = _format_time(task.done)
+        if item.get("postback_url") is not None:
+            task.callback = Callback("postback", item["postback_url"], item.get("postback_data"))
+        elif item.get("pingback_url") is not None:
+            task.callback = Callback("pingback", item["pingback_url"])
+        task.awaiting = task.callback is not None
         self.data._insert(task, now)
         return task
+
+    def _postback_body(self, task: EmuTask, flavour: str) -> bytes:
+        """What a postback carries: the task_get answer of ``flavour`` for ``task``."""
+        started = time.perf_counter()
+        path = f"/v3/{task.kind}/task_get/{flavour}/{task.id}"
+        data: dict[str, Any] = {"api": task.family, "function": "task_get", **_metadata(task)}
+        with self.data.lock:
+            reply = self._task(started, path, data, _result(task), cost=task.cost)
+        reply["id"] = task.id
+        return self._envelope(started, tasks=[reply]).body
 
     # -- task_get ------------------------------------------------------------------------
 
@@ -461,29 +493,27 @@ class DataForSEOApp:
                 reply["id"] = task.id
                 return self._envelope(started, tasks=[reply])
             self.data.collect(task)
-            result: list[Any] = [
-                {
-                    "keyword": task.keyword,
-                    "type": task.se_type,
-                    "se_domain": f"{task.se}.com" if task.se else None,
-                    "location_code": task.location,
-                    "language_code": task.language,
-                    "check_url": None,
-                    "datetime": task.done_s,
-                    "items_count": 0,
-                    "items": [],
-                }
-            ]
+            result = _result(task)
         reply = self._task(started, path, data, result, cost=task.cost)
         reply["id"] = task.id
         return self._envelope(started, tasks=[reply])
 
 
-def _check_post(item: object) -> tuple[int, str] | None:
-    """The vendor's per-task validation of one task_post item (None: accepted)."""
+def _check_post(item: object, serp: serp_types.SerpType | None) -> tuple[int, str] | None:
+    """The vendor's per-task validation of one task_post item (None: accepted).
+
+    ``serp`` is the endpoint's row of `serp_types.SERP_TYPES` (devices, depth limits and
+    field, postback flavours); ``None`` for an endpoint outside the table, checked with
+    the organic rules (any device, depth 1..700).
+    """
     if not isinstance(item, dict):
         return 40503, "POST Data Is Invalid."
-    unknown = sorted(set(item) - _POST_FIELDS)
+    allowed = _POST_FIELDS
+    if serp is not None:
+        allowed = _POST_COMMON | ({"device", "os"} if serp.device_field else set())
+        if serp.depth_field is not None:
+            allowed = allowed | {serp.depth_field}
+    unknown = sorted(set(item) - allowed)
     if unknown:
         return 40506, f"Unknown Fields in POST Data: {', '.join(unknown)}."
     keyword = item.get("keyword")
@@ -497,23 +527,64 @@ def _check_post(item: object) -> tuple[int, str] | None:
     if name is not None and name not in LOCATION_NAMES:
         return 40501, "Invalid Field: 'location_name'."
     code, name = item.get("language_code"), item.get("language_name")
-    if (code is None) == (name is None):
+    language_optional = serp is not None and not serp.language_required
+    if (code is None) == (name is None) and not (language_optional and code is None):
         return 40501, "Invalid Field: 'language_name'."
     if code is not None and (not isinstance(code, str) or not 2 <= len(code) <= 7):
         return 40501, "Invalid Field: 'language_code'."
     if name is not None and name not in LANGUAGE_NAMES:
         return 40501, "Invalid Field: 'language_name'."
-    if item.get("device", "desktop") not in ("desktop", "mobile", "tablet"):
+    device = item.get("device", "desktop")
+    devices = serp.devices if serp is not None else ("desktop", "mobile", "tablet")
+    if device not in devices:
         return 40501, "Invalid Field: 'device'."
-    depth = item.get("depth", 100)
-    if type(depth) is not int or not 1 <= depth <= 700:
-        return 40501, "Invalid Field: 'depth'."
+    depth_field = serp.depth_field if serp is not None else "depth"
+    if depth_field is not None and depth_field in item:
+        depth = item[depth_field]
+        most = serp.depths[device].most if serp is not None else 700
+        if type(depth) is not int or not 1 <= depth <= most:
+            return 40501, f"Invalid Field: '{depth_field}'."
     if item.get("priority", 1) not in (1, 2) or type(item.get("priority", 1)) is not int:
         return 40501, "Invalid Field: 'priority'."
     tag = item.get("tag")
     if tag is not None and (not isinstance(tag, str) or len(tag) > 255):
         return 40501, "Invalid Field: 'tag'."
+    for field in ("pingback_url", "postback_url"):
+        if field in item and not _callback_url(item[field]):
+            return 40501, f"Invalid Field: '{field}'."
+    if "postback_url" in item:
+        flavours = serp.postback_data if serp is not None else serp_types.ALL_FLAVOURS
+        if item.get("postback_data") not in flavours:
+            return 40501, "Invalid Field: 'postback_data'."
     return None
+
+
+def _callback_url(value: object) -> bool:
+    """An absolute http(s) URL of sane length (what the vendor can call)."""
+    if not isinstance(value, str) or not 0 < len(value) <= _URL_MAX:
+        return False
+    try:
+        split = urlsplit(value)
+    except ValueError:
+        return False
+    return split.scheme in ("http", "https") and bool(split.hostname)
+
+
+def _result(task: EmuTask) -> list[Any]:
+    """A completed task's ``result`` (one SERP, no items: the emulator crawls nothing)."""
+    return [
+        {
+            "keyword": task.keyword,
+            "type": task.se_type,
+            "se_domain": f"{task.se}.com" if task.se else None,
+            "location_code": task.location,
+            "language_code": task.language,
+            "check_url": None,
+            "datetime": task.done_s,
+            "items_count": 0,
+            "items": [],
+        }
+    ]
 
 
 def _when(value: object) -> datetime | None:
@@ -653,6 +724,7 @@ class DataForSEOEmulator:
         kinds: Iterable[str] | None = None,
         enforce_limits: bool = True,
         post_delay: timedelta = timedelta(minutes=5),
+        callback_timeout: float = 10.0,
     ) -> None:
         self.now: Callable[[], datetime] = now or (lambda: datetime.now(UTC))
         self.clock: Clock = clock or SystemClock()
@@ -674,6 +746,7 @@ class DataForSEOEmulator:
             now=self.now,
             enforce_limits=enforce_limits,
             post_delay=post_delay,
+            callback_timeout=callback_timeout,
         )
         self.server = EmulatorServer(self.app)
         self._started = False
@@ -687,6 +760,7 @@ class DataForSEOEmulator:
         return self
 
     def stop(self) -> None:
+        self.app.callbacks.stop()
         if self._started:
             self.server.stop()
             self._started = False
@@ -783,6 +857,15 @@ class DataForSEOEmulator:
         with self.dataset.lock:
             return [list(batch) for batch in self.app.posted]
 
+    def deliveries(self) -> list[Delivery]:
+        """Every pingback/postback attempted so far (task id, how, outcome; no URL)."""
+        with self.app.callbacks._cond:
+            return list(self.app.callbacks.deliveries)
+
+    def wait_callbacks(self, timeout: float = 15.0) -> bool:
+        """Wait until every callback due by ``now`` was attempted; False on timeout."""
+        return self.app.callbacks.wait_idle(timeout)
+
     def collected_ids(self) -> set[str]:
         """Ids fetched with task_get at least once."""
         with self.dataset.lock:
@@ -804,4 +887,7 @@ class DataForSEOEmulator:
                 "cost": t.cost,
                 "collected": t.collected,
                 "ready": t.listable and not t.collected and now - READY_KEEP <= t.done <= now,
+                "callback": None if t.callback is None else t.callback.how,
+                "awaiting": t.awaiting,
+                "delivered": t.delivered,
             }

@@ -26,7 +26,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from seotasks.convert import parse_timestamp
 from seotasks.errors import ConfigError, CursorError, ResponseFormatError, UnsupportedQuery
@@ -45,9 +45,8 @@ from seotasks.ratelimit import RateLimit
 from seotasks.redact import Redactor
 from seotasks.transport import Request, Response
 
-from . import wire
+from . import serp_types, wire
 from .endpoints import (
-    BY_NAME,
     CATALOGUE,
     DEFAULT_FAMILIES,
     resolve_history,
@@ -80,6 +79,8 @@ _DIGEST = re.compile(r"[0-9a-f]{16}\Z")
 _ID = re.compile(r"[A-Za-z0-9-]{1,64}\Z")
 _TIME = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} \+00:00\Z")
 _COLLECT_KEYS = ("endpoint_advanced", "endpoint_regular", "endpoint", "endpoint_json")
+#: The vendor's placeholders in callback URLs: not secrets, and too common to scrub.
+_PLACEHOLDERS = frozenset({"$id", "$tag"})
 
 
 def _digest(ids: Sequence[str]) -> str:
@@ -171,7 +172,7 @@ class DataForSEOProvider(Provider):
         limit = METADATA_WINDOW if self._metadata else HISTORY_WINDOW
         self._keeps = limit
         self._window = min(timedelta(days=int(settings["window_days"])), limit)
-        self._reader = wire.HistoryReader()
+        self._reader = wire.HistoryReader(transport.redactor.scrub)
 
     # -- configuration ---------------------------------------------------------------
 
@@ -517,12 +518,13 @@ class DataForSEOProvider(Provider):
     # -- submission -----------------------------------------------------------------------
 
     def submit(self, specs: Sequence[SerpTaskSpec]) -> list[SubmitResult]:
-        """POST ``/v3/serp/<engine>/organic/task_post`` in arrays of at most 100 tasks.
+        """POST ``/v3/serp/<engine>/<serp_type>/task_post`` in arrays of at most 100 tasks.
 
-        Specs are grouped by engine (one path each) and posted in order; each answer's
+        Specs are grouped by endpoint (one path each) and posted in order; each answer's
         per-task codes become per-spec results (20100: the task id). A batch is never
         sent twice: the transport does not resend a non-idempotent call whose answer was
         lost, and such a failure becomes a `TransientError` on each spec of the batch.
+        Callback URLs' query values are registered as secrets before anything is sent.
         """
         from seotasks.errors import SeotasksError
         from seotasks.submit import SubmitResult
@@ -535,6 +537,7 @@ class DataForSEOProvider(Provider):
             except UnsupportedQuery as exc:
                 results[index] = SubmitResult(spec=spec, error=exc)
                 continue
+            _register_callback_secrets(self.transport.redactor, spec)
             by_path.setdefault(path, []).append((index, item))
         scrub = self.transport.redactor.scrub
         for path, entries in by_path.items():
@@ -565,16 +568,14 @@ class DataForSEOProvider(Provider):
 
 
 def _post_item(spec: SerpTaskSpec) -> tuple[str, dict[str, Any]]:
-    """The task_post path and array item for ``spec``; `UnsupportedQuery` if it cannot be."""
-    kind = f"serp/{spec.engine}/organic"
-    if kind not in BY_NAME:
-        engines = sorted(
-            n.split("/")[1] for n in BY_NAME if n.startswith("serp/") and n.endswith("/organic")
-        )
-        raise UnsupportedQuery(
-            f"dataforseo: no organic SERP endpoint for engine {spec.engine!r} "
-            f"(known: {', '.join(engines)})"
-        )
+    """The task_post path and array item for ``spec``; `UnsupportedQuery` if it cannot be.
+
+    What the endpoint takes (devices, depth limits and field, postback flavours) comes
+    from `serp_types.SERP_TYPES`, the table the emulator checks against too.
+    """
+    serp = serp_types.find(spec.engine, spec.serp_type)
+    if serp is None:
+        raise UnsupportedQuery(f"dataforseo: {serp_types.why_unknown(spec.engine, spec.serp_type)}")
     keyword = wire.encode_keyword(spec.keyword)
     if len(keyword) > wire.KEYWORD_MAX:
         raise UnsupportedQuery(
@@ -587,29 +588,60 @@ def _post_item(spec: SerpTaskSpec) -> tuple[str, dict[str, Any]]:
     else:
         item["location_name"] = spec.location
     kind_of_language = spec.language_kind
-    if kind_of_language is None:
-        raise UnsupportedQuery("dataforseo: task_post needs a language (a name or an ISO code)")
     if kind_of_language == "id":
         raise UnsupportedQuery(
             f"dataforseo: language {spec.language!r} is a numeric id; DataForSEO takes an ISO "
             "code such as 'en' or a name such as 'English'"
         )
-    item["language_code" if kind_of_language == "code" else "language_name"] = spec.language
-    item["device"] = spec.device
+    if kind_of_language is not None:
+        item["language_code" if kind_of_language == "code" else "language_name"] = spec.language
+    elif serp.language_required:
+        raise UnsupportedQuery(
+            f"dataforseo: {serp.kind} task_post needs a language (a name or an ISO code)"
+        )
+    problem = serp_types.device_problem(serp, spec.device)
+    if problem is not None:
+        raise UnsupportedQuery(f"dataforseo: {problem}")
+    if serp.device_field:
+        item["device"] = spec.device
     if spec.depth is not None:
-        most = wire.DEPTH_MAX[spec.device]
-        if not 1 <= spec.depth <= most:
-            raise UnsupportedQuery(
-                f"dataforseo: depth {spec.depth} is outside 1..{most} for {spec.device}"
-            )
-        item["depth"] = spec.depth
+        problem = serp_types.depth_problem(serp, spec.device, spec.depth)
+        if problem is not None or serp.depth_field is None:
+            raise UnsupportedQuery(f"dataforseo: {problem}")
+        item[serp.depth_field] = spec.depth
     if spec.priority is not None:
         item["priority"] = 2 if spec.priority == "high" else 1
     if spec.tag is not None:
         if len(spec.tag) > wire.TAG_MAX:
             raise UnsupportedQuery(f"dataforseo: tag is longer than {wire.TAG_MAX} characters")
         item["tag"] = spec.tag
-    return f"/v3/{kind}/task_post", item
+    if spec.pingback_url is not None:
+        item["pingback_url"] = spec.pingback_url
+    if spec.postback_url is not None:
+        data = spec.postback_data or serp.default_postback_data
+        if data not in serp.postback_data:
+            raise UnsupportedQuery(
+                f"dataforseo: postback_data {data!r} is not offered by {serp.kind} "
+                f"(it offers {', '.join(serp.postback_data)})"
+            )
+        item["postback_url"] = spec.postback_url
+        item["postback_data"] = data
+    return f"/v3/{serp.kind}/task_post", item
+
+
+def _register_callback_secrets(redactor: Redactor, spec: SerpTaskSpec) -> None:
+    """Scrub the tokens a callback URL may carry (query values, a userinfo password)."""
+    for url in (spec.pingback_url, spec.postback_url):
+        if url is None:
+            continue
+        split = urlsplit(url)
+        if split.password:
+            redactor.add(split.password)
+        for _, value in parse_qsl(split.query, keep_blank_values=True):
+            if value not in _PLACEHOLDERS:
+                redactor.add(value)
+        if split.query:
+            redactor.add(split.query)
 
 
 @contextlib.contextmanager

@@ -56,6 +56,7 @@ SUCCESS_CODES = frozenset({OK, 40102})
 #: 40209 (too many simultaneous queries) clears quickly; waiting a whole pacing
 #: window for it would be wasteful, so it carries a short hint.
 _CONCURRENCY_WAIT = 1.0
+_INF = float("inf")
 
 #: id_list items carry only the status *message*. These are the vendor's own messages
 #: for codes that change the status (GET /v3/appendix/errors); anything else with a
@@ -234,31 +235,46 @@ def _time(item: Mapping[str, Any], key: str, index: int, task_id: str) -> dateti
 
 
 def ready_tasks(endpoint: Endpoint, items: list[Any]) -> list[Task]:
-    """Tasks from one ``tasks_ready`` result list: all completed, not yet collected."""
+    """Tasks from one ``tasks_ready`` result list: all completed, not yet collected.
+
+    The loop runs once per item of every 1000-item page, so the documented item shape
+    is read inline and built with `Task.trusted`; an item that deviates in any way (a
+    missing id, a non-string field, a date in another shape) is re-read by
+    `_ready_task`, which handles it or raises the precise `ResponseFormatError`.
+    """
     kinds: dict[tuple[object, object], str] = {}
     aggregate = endpoint.aggregate
     fixed_kind = endpoint.name
     family = endpoint.family
     completed = TaskStatus.COMPLETED
+    parse = datetime.fromisoformat
+    trusted = Task.trusted
+    utc = UTC
     out: list[Task] = []
     append = out.append
     for index, item in enumerate(items):
-        # Inline checks: this loop runs once per item of every 1000-item page.
-        if type(item) is not dict or type(item.get("id")) is not str or not item["id"]:
-            item, _ = _item_id(item, index)  # raises, naming the field
-        task_id = item["id"]
-        se = item.get("se")
-        if se is not None and type(se) is not str:
-            se = _optional_str(item, "se", index)
-        tag = item.get("tag")
-        if tag is not None and type(tag) is not str:
-            tag = _optional_str(item, "tag", index)
         try:
-            created = parse_timestamp(item.get("date_posted"), field="date_posted")
-        except ConversionError:
-            created = _time(item, "date_posted", index, task_id)  # raises with the path
+            get = item.get
+            task_id = get("id")
+            se = get("se")
+            tag = get("tag")
+            posted = get("date_posted")
+            if (
+                type(task_id) is not str
+                or not task_id
+                or (se is not None and type(se) is not str)
+                or (tag is not None and type(tag) is not str)
+                or type(posted) is not str
+            ):
+                raise TypeError
+            created: datetime | None = parse(posted)
+            if created.tzinfo is not utc:  # type: ignore[union-attr]  # another offset, or none: the careful path
+                raise ValueError
+        except (AttributeError, TypeError, ValueError):
+            task_id, se, tag, created = _ready_fields(item, index)  # or raises
+            get = item.get
         if aggregate:
-            pair = (se, item.get("se_type"))
+            pair = (se, get("se_type"))
             kind = kinds.get(pair)
             if kind is None:
                 se_type = pair[1]
@@ -266,8 +282,10 @@ def ready_tasks(endpoint: Endpoint, items: list[Any]) -> list[Task]:
                 kinds[pair] = kind
         else:
             kind = fixed_kind
+        # `Task.trusted`: progress 1.0, created_at with tzinfo UTC (checked above or
+        # produced by parse_timestamp), and a freshly decoded dict nothing else holds.
         append(
-            Task(
+            trusted(
                 provider=PROVIDER,
                 id=task_id,
                 status=completed,
@@ -280,6 +298,14 @@ def ready_tasks(endpoint: Endpoint, items: list[Any]) -> list[Task]:
             )
         )
     return out
+
+
+def _ready_fields(item: object, index: int) -> tuple[str, str | None, str | None, datetime | None]:
+    """``(id, se, tag, created)`` of a tasks_ready item off the documented shape, or the error."""
+    item, task_id = _item_id(item, index)
+    se = _optional_str(item, "se", index)
+    tag = _optional_str(item, "tag", index)
+    return task_id, se, tag, _time(item, "date_posted", index, task_id)
 
 
 def status_for(message: object, done: datetime | None) -> tuple[TaskStatus, int | None]:
@@ -302,7 +328,21 @@ def status_for(message: object, done: datetime | None) -> tuple[TaskStatus, int 
     return TaskStatus.FAILED, code
 
 
-def _metadata_value(meta: Mapping[str, Any], *keys: str) -> str | None:
+#: Metadata keys read into `Task` fields, first non-empty one wins (``location_code``
+#: before ``location_name``...). Ints are kept as their decimal string.
+_METADATA_FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("tag", ("tag",)),
+    ("engine", ("se",)),
+    ("device", ("device",)),
+    ("location", ("location_code", "location_name")),
+    ("language", ("language_code", "language_name")),
+)
+_TEXT_OR_NONE = frozenset({str, type(None)})
+#: Distinct values the per-listing caches keep before they stop growing.
+_CACHE_MAX = 4096
+
+
+def _metadata_value(meta: Mapping[str, Any], keys: tuple[str, ...]) -> str | None:
     for key in keys:
         value = meta.get(key)
         if isinstance(value, str) and value:
@@ -312,11 +352,32 @@ def _metadata_value(meta: Mapping[str, Any], *keys: str) -> str | None:
     return None
 
 
-class HistoryReader:
-    """Reads id_list items; keeps per-listing caches (url -> kind)."""
+def _metadata_fields(meta: Mapping[str, Any]) -> dict[str, Any]:
+    """Task fields from an id_list item's ``metadata`` (what the task was posted with)."""
+    fields: dict[str, Any] = {name: _metadata_value(meta, keys) for name, keys in _METADATA_FIELDS}
+    words = meta.get("keywords")
+    if isinstance(words, list):
+        fields["keywords_count"] = len(words)
+    elif isinstance(meta.get("keyword"), str):
+        fields["keywords_count"] = 1
+    return fields
 
-    def __init__(self) -> None:
+
+class HistoryReader:
+    """Reads id_list items into `Task` objects, with per-listing caches.
+
+    ``scrub`` redacts a failed task's status message before it becomes `Task.message`
+    (vendor text may echo what was posted). The caches (url -> kind, kind -> wanted,
+    status text -> status, cost -> `Decimal`) are bounded: the same few values repeat on
+    every item of a page, so each is worked out once.
+    """
+
+    def __init__(self, scrub: Callable[[str], str] = str) -> None:
+        self._scrub = scrub
         self._kinds: dict[str, str | None] = {}
+        self._wanted: dict[tuple[HistoryFamily, str], bool] = {}
+        self._statuses: dict[tuple[str, bool], TaskStatus] = {}
+        self._costs: dict[float, Decimal] = {}
 
     def kind(self, url: object) -> str | None:
         if not isinstance(url, str):
@@ -324,12 +385,119 @@ class HistoryReader:
         kind = self._kinds.get(url, "")
         if kind == "":
             kind = kind_from_url(url)
-            if len(self._kinds) < 4096:
+            if len(self._kinds) < _CACHE_MAX:
                 self._kinds[url] = kind
         return kind
 
+    def _wants(self, family: HistoryFamily, kind: str) -> bool:
+        key = (family, kind)
+        wanted = self._wanted.get(key)
+        if wanted is None:
+            wanted = family.wants(kind)
+            if len(self._wanted) < _CACHE_MAX:
+                self._wanted[key] = wanted
+        return wanted
+
     def task(self, raw: object, index: int, family: HistoryFamily) -> Task | None:
-        """One id_list item as a Task, or None when ``family`` does not want its kind."""
+        """One id_list item as a Task, or None when ``family`` does not want its kind.
+
+        The documented item shape is read inline and built with `Task.trusted`; any
+        deviation (a blank or offset date, a string cost, an int tag...) goes through
+        `_checked`, which handles it or raises the precise `ResponseFormatError`.
+        """
+        try:
+            get = raw.get  # type: ignore[attr-defined]
+            task_id = get("id")
+            url = get("url")
+            posted = get("datetime_posted")
+            done_text = get("datetime_done")
+            status_text = get("status")
+            cost = get("cost")
+            meta = get("metadata")
+            if (
+                type(raw) is not dict
+                or type(task_id) is not str
+                or not task_id
+                or type(url) is not str
+                or type(posted) is not str
+                or type(status_text) is not str
+            ):
+                raise TypeError
+            kind = self._kinds.get(url) or self.kind(url) or family.family
+            if family.prefixes and not self._wants(family, kind):
+                return None
+            created = datetime.fromisoformat(posted)
+            done = None if done_text is None else datetime.fromisoformat(done_text)
+            if created.tzinfo is not UTC or (done is not None and done.tzinfo is not UTC):
+                raise ValueError
+            status = self._statuses.get((status_text, done is None))
+            if status is None:
+                status = status_for(status_text, done)[0]
+                if len(self._statuses) < _CACHE_MAX:
+                    self._statuses[(status_text, done is None)] = status
+            if cost is None:
+                price = None
+            elif type(cost) is float and cost > 0.0 and cost != _INF:
+                price = self._costs.get(cost)
+                if price is None:
+                    price = Decimal(repr(cost))
+                    if len(self._costs) < _CACHE_MAX:
+                        self._costs[cost] = price
+            else:
+                raise TypeError
+            tag = engine = device = location = language = None
+            keywords = None
+            if meta is not None:
+                tag = meta.get("tag")
+                engine = meta.get("se")
+                device = meta.get("device")
+                location = meta.get("location_code")
+                if location is None:
+                    location = meta.get("location_name")
+                elif type(location) is int:
+                    location = str(location)
+                language = meta.get("language_code")
+                if language is None:
+                    language = meta.get("language_name")
+                values = (tag, engine, device, location, language)
+                if (
+                    type(meta) is not dict
+                    or "" in values
+                    or not _TEXT_OR_NONE.issuperset(map(type, values))
+                ):
+                    raise TypeError
+                words = meta.get("keywords")
+                if type(words) is list:
+                    keywords = len(words)
+                elif type(meta.get("keyword")) is str:
+                    keywords = 1
+            if engine is None and kind.count("/") >= 2:
+                engine = kind.split("/", 2)[1]
+        except (AttributeError, TypeError, ValueError):
+            return self._checked(raw, index, family)
+        # `Task.trusted`: progress 1.0 or None, both datetimes with tzinfo UTC (checked
+        # above), and a freshly decoded dict nothing else holds.
+        return Task.trusted(
+            provider=PROVIDER,
+            id=task_id,
+            status=status,
+            progress=1.0 if status is TaskStatus.COMPLETED else None,
+            created_at=created,
+            completed_at=done,
+            kind=kind,
+            tag=tag,
+            cost=price,
+            engine=engine,
+            device=device,
+            location=location,
+            language=language,
+            keywords_count=keywords,
+            message=self._scrub(status_text) if status is TaskStatus.FAILED else None,
+            raw=raw,
+        )
+
+    def _checked(self, raw: object, index: int, family: HistoryFamily) -> Task | None:
+        """`task` for an item off the documented shape: every field checked, path-named errors."""
         item, task_id = _item_id(raw, index)
         url = item.get("url")
         if url is not None and type(url) is not str:
@@ -350,21 +518,12 @@ class HistoryReader:
         meta = item.get("metadata")
         if meta is not None and type(meta) is not dict:
             raise _bad(index, "metadata", meta, "an object or null", task_id)
-        tag = engine = device = location = language = None
-        keywords: int | None = None
-        if meta:
-            tag = _metadata_value(meta, "tag")
-            engine = _metadata_value(meta, "se")
-            device = _metadata_value(meta, "device")
-            location = _metadata_value(meta, "location_code", "location_name")
-            language = _metadata_value(meta, "language_code", "language_name")
-            words = meta.get("keywords")
-            if isinstance(words, list):
-                keywords = len(words)
-            elif isinstance(meta.get("keyword"), str):
-                keywords = 1
-        if engine is None and kind.count("/") >= 2:
-            engine = kind.split("/", 2)[1]
+        fields = _metadata_fields(meta) if meta else {}
+        if fields.get("engine") is None and kind.count("/") >= 2:
+            fields["engine"] = kind.split("/", 2)[1]
+        message = None
+        if status is TaskStatus.FAILED and status_text is not None:
+            message = self._scrub(status_text)
         return Task(
             provider=PROVIDER,
             id=task_id,
@@ -373,15 +532,10 @@ class HistoryReader:
             created_at=created,
             completed_at=done,
             kind=kind,
-            tag=tag,
             cost=cost,
-            engine=engine,
-            device=device,
-            location=location,
-            language=language,
-            keywords_count=keywords,
-            message=status_text if status is TaskStatus.FAILED else None,
+            message=message,
             raw=item,
+            **fields,
         )
 
 
@@ -393,9 +547,6 @@ POST_MAX = 100
 KEYWORD_MAX = 700
 #: Longest tag the vendor keeps.
 TAG_MAX = 255
-#: ``depth`` bounds. The reference gives no per-device figures: 1..700 is checked for
-#: both devices (the vendor's documented maximum for Google organic desktop).
-DEPTH_MAX = {"desktop": 700, "mobile": 700}
 #: task_post's per-task code for an accepted task.
 CREATED = 20100
 

@@ -53,6 +53,8 @@ _METHODS: Final = frozenset(
 BLOCKED_SYMBOLS: Final = frozenset("<>{}|\\^~`")
 #: Keywords per tasks.getTaskResult page (larger tasks get ``next_page``).
 RESULT_PAGE: Final = 50
+#: tasks.addTask / addKeywordList ``type`` values (shared/reference/serpstat.md).
+SERP_TYPES: Final = frozenset({"regular", "local", "regular_aio"})
 
 
 def _body(payload: dict[str, Any]) -> HttpResponse:
@@ -195,6 +197,8 @@ class SerpstatApp:
         for value, low, high, message in checks.values():
             if type(value) is not int or not low <= value <= high:
                 return _error(request_id, 400, message)
+        if params.get("type", "regular") not in SERP_TYPES:
+            return _error(request_id, 400, "JSON schema validation error: type")
         known = {"keywords", "seId", "countryId", "regionId", "langId", "typeId", "type"}
         if set(params) - known:
             return _error(request_id, 400, "JSON schema validation error: unknown parameter")

@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime, timedelta
 from functools import partial
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
@@ -47,7 +48,7 @@ if TYPE_CHECKING:
     from seotasks.clock import Clock
     from seotasks.submit import SerpTaskSpec, SubmitResult
 
-__all__ = ["ALTERNATIVE_BASE_URL", "DEFAULT_BASE_URL", "WINDOW", "SerpstatProvider"]
+__all__ = ["ALTERNATIVE_BASE_URL", "DEFAULT_BASE_URL", "SERP_TYPES", "WINDOW", "SerpstatProvider"]
 
 #: Every per-method page of the vendor's reference (tasks.getList, addTask, getTaskResult ...)
 #: and its curl examples use this endpoint, so it is the default for the ``tasks.*`` methods.
@@ -58,6 +59,23 @@ DEFAULT_BASE_URL: Final = "https://serpstat.com/rt/api/v2/"
 ALTERNATIVE_BASE_URL: Final = "https://api.serpstat.com/v4/"
 #: tasks.getList returns the tasks of the last 7 days only.
 WINDOW: Final = timedelta(days=7)
+#: Neutral ``serp_type`` -> the ``type`` parameter of tasks.addTask / addKeywordList
+#: (shared/reference/serpstat.md: "regular" default | "local" (Local Finder results, up to
+#: 50) | "regular_aio"). ``organic`` sends nothing, i.e. the vendor's default "regular".
+#: "regular_aio" (regular results plus AI Overview parsing) is not a kind of results page
+#: but an option on the organic one, so it gets no neutral serp_type here.
+SERP_TYPES: Final[Mapping[str, str | None]] = MappingProxyType(
+    {"organic": None, "local_finder": "local"}
+)
+#: Spec fields tasks.addKeywordList has no parameter for.
+_UNEXPRESSIBLE: Final = (
+    "depth",
+    "priority",
+    "tag",
+    "pingback_url",
+    "postback_url",
+    "postback_data",
+)
 #: The window's edge is not exact and the vendor's clock zone is undocumented: a ``since``
 #: this much older than the window is still accepted (the core filters client-side).
 _WINDOW_GRACE: Final = timedelta(days=1)
@@ -241,13 +259,14 @@ class SerpstatProvider(Provider):
 
         Every spec of a group gets the group's ``task_id`` (one Serpstat task crawls many
         keywords); a keyword the vendor lists in ``blocked_keywords`` gets a
-        `ProviderError` instead. ``depth``, ``priority``, ``tag``, a location or language
-        *name*, and engines other than Google cannot be expressed: `UnsupportedQuery`.
+        `ProviderError` instead. ``depth``, ``priority``, ``tag``, callback URLs, a location
+        or language *name*, engines other than Google and SERP types other than those in
+        `SERP_TYPES` cannot be expressed: `UnsupportedQuery`.
         """
         from seotasks.submit import SubmitResult
 
         results: list[SubmitResult | None] = [None] * len(specs)
-        groups: dict[tuple[tuple[str, int], ...], list[int]] = {}
+        groups: dict[tuple[tuple[str, int | str], ...], list[int]] = {}
         for index, spec in enumerate(specs):
             try:
                 params = _task_params(spec)
@@ -328,9 +347,9 @@ class SerpstatProvider(Provider):
         return _sandbox(seed=seed, size=size, clock=clock)
 
 
-def _task_params(spec: SerpTaskSpec) -> dict[str, int]:
+def _task_params(spec: SerpTaskSpec) -> dict[str, int | str]:
     """addKeywordList parameters (all but ``keywords``) for ``spec``, or `UnsupportedQuery`."""
-    unsupported = [name for name in ("depth", "priority", "tag") if getattr(spec, name) is not None]
+    unsupported = [name for name in _UNEXPRESSIBLE if getattr(spec, name) is not None]
     if unsupported:
         raise UnsupportedQuery(
             f"serpstat: tasks.addKeywordList cannot express {', '.join(unsupported)}"
@@ -338,7 +357,18 @@ def _task_params(spec: SerpTaskSpec) -> dict[str, int]:
     se_id = wire.SE_IDS.get(spec.engine)
     if se_id is None:
         raise UnsupportedQuery(f"serpstat: crawling supports google only, not {spec.engine!r}")
-    params: dict[str, int] = {"seId": se_id, "typeId": wire.DEVICE_TYPES[spec.device]}
+    if spec.serp_type not in SERP_TYPES:
+        hint = ""
+        if spec.serp_type in ("local", "regular", "regular_aio"):
+            hint = " (that is Serpstat's own name; use a neutral one)"
+        raise UnsupportedQuery(
+            f"serpstat: no SERP type {spec.serp_type!r}{hint}; "
+            f"known: {', '.join(sorted(SERP_TYPES))}"
+        )
+    params: dict[str, int | str] = {"seId": se_id, "typeId": wire.DEVICE_TYPES[spec.device]}
+    serp_type = SERP_TYPES[spec.serp_type]
+    if serp_type is not None:
+        params["type"] = serp_type
     location = spec.location
     if isinstance(location, int):
         params["countryId"] = location
@@ -352,8 +382,9 @@ def _task_params(spec: SerpTaskSpec) -> dict[str, int]:
         params["countryId"] = int(country)
         if int(region):
             params["regionId"] = int(region)
-    if not 1 <= params["countryId"] <= 247:
-        raise UnsupportedQuery(f"serpstat: countryId {params['countryId']} is outside 1..247")
+    country_id = int(params["countryId"])
+    if not 1 <= country_id <= 247:
+        raise UnsupportedQuery(f"serpstat: countryId {country_id} is outside 1..247")
     if spec.language is not None:
         if not isinstance(spec.language, int):
             raise UnsupportedQuery(
