@@ -50,16 +50,11 @@ def seotasks_ready(body: bytes) -> list[Task]:
 
 
 def seotasks_history(body: bytes) -> list[Task]:
-    """What `DataForSEOProvider` does with one id_list answer (item reader per item)."""
+    """What `DataForSEOProvider` does with one id_list answer (the page reader)."""
     envelope = dfs_wire.parse_envelope(_response(body, SERP_HISTORY.path), str)
     task = dfs_wire.first_task(envelope, SERP_HISTORY.path, str)
-    reader = dfs_wire.HistoryReader()
-    out = []
-    for index, item in enumerate(dfs_wire.result_items(task)):
-        read = reader.task(item, index, SERP_HISTORY)
-        if read is not None:
-            out.append(read)
-    return out
+    reads = dfs_wire.HistoryReader().page(dfs_wire.result_items(task), SERP_HISTORY)
+    return [read for read in reads if read is not None]
 
 
 def seotasks_serpstat(body: bytes) -> list[Task]:

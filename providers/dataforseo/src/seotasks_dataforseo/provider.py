@@ -437,14 +437,13 @@ class DataForSEOProvider(Provider):
         seen = set(seen_list)
         tasks: list[Task] = []
         instants: list[tuple[datetime | None, str]] = []
-        for i, raw in enumerate(items):
-            read = self._reader.task(raw, i, family)
-            item_id = str(raw["id"])
-            posted = (
-                read.created_at if read is not None else parse_timestamp(raw.get("datetime_posted"))
-            )
-            instants.append((posted, item_id))
-            if read is None or (posted == after and item_id in seen):
+        for raw, read in zip(items, self._reader.page(items, family), strict=True):
+            if read is None:  # a kind this family skips: still a paging landmark
+                instants.append((parse_timestamp(raw.get("datetime_posted")), str(raw["id"])))
+                continue
+            posted = read.created_at
+            instants.append((posted, read.id))
+            if posted == after and read.id in seen:
                 continue
             tasks.append(read)
         if len(items) < self._page_size:

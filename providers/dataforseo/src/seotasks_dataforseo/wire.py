@@ -14,7 +14,7 @@ the field path and the item id, never a bare ``KeyError``/``TypeError``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -368,6 +368,7 @@ class HistoryReader:
 
     ``scrub`` redacts a failed task's status message before it becomes `Task.message`
     (vendor text may echo what was posted). The caches (url -> kind, kind -> wanted,
+    kind -> engine,
     status text -> status, cost -> `Decimal`) are bounded: the same few values repeat on
     every item of a page, so each is worked out once.
     """
@@ -378,6 +379,7 @@ class HistoryReader:
         self._wanted: dict[tuple[HistoryFamily, str], bool] = {}
         self._statuses: dict[tuple[str, bool], TaskStatus] = {}
         self._costs: dict[float, Decimal] = {}
+        self._engines: dict[str, str | None] = {}
 
     def kind(self, url: object) -> str | None:
         if not isinstance(url, str):
@@ -399,102 +401,129 @@ class HistoryReader:
         return wanted
 
     def task(self, raw: object, index: int, family: HistoryFamily) -> Task | None:
-        """One id_list item as a Task, or None when ``family`` does not want its kind.
+        """One id_list item as a Task, or None when ``family`` does not want its kind."""
+        return self.page([raw], family, first_index=index)[0]
 
-        The documented item shape is read inline and built with `Task.trusted`; any
-        deviation (a blank or offset date, a string cost, an int tag...) goes through
+    def page(
+        self, items: Sequence[object], family: HistoryFamily, *, first_index: int = 0
+    ) -> list[Task | None]:
+        """Every item of one id_list page as a Task (None where ``family`` skips its kind).
+
+        The loop runs once per item of a 1000-item page, so the documented item shape is
+        read inline, with the caches bound to local names, and built with `Task.trusted`;
+        any deviation (a blank or offset date, a string cost, an int tag...) goes through
         `_checked`, which handles it or raises the precise `ResponseFormatError`.
         """
-        try:
-            get = raw.get  # type: ignore[attr-defined]
-            task_id = get("id")
-            url = get("url")
-            posted = get("datetime_posted")
-            done_text = get("datetime_done")
-            status_text = get("status")
-            cost = get("cost")
-            meta = get("metadata")
-            if (
-                type(raw) is not dict
-                or type(task_id) is not str
-                or not task_id
-                or type(url) is not str
-                or type(posted) is not str
-                or type(status_text) is not str
-            ):
-                raise TypeError
-            kind = self._kinds.get(url) or self.kind(url) or family.family
-            if family.prefixes and not self._wants(family, kind):
-                return None
-            created = datetime.fromisoformat(posted)
-            done = None if done_text is None else datetime.fromisoformat(done_text)
-            if created.tzinfo is not UTC or (done is not None and done.tzinfo is not UTC):
-                raise ValueError
-            status = self._statuses.get((status_text, done is None))
-            if status is None:
-                status = status_for(status_text, done)[0]
-                if len(self._statuses) < _CACHE_MAX:
-                    self._statuses[(status_text, done is None)] = status
-            if cost is None:
-                price = None
-            elif type(cost) is float and cost > 0.0 and cost != _INF:
-                price = self._costs.get(cost)
-                if price is None:
-                    price = Decimal(repr(cost))
-                    if len(self._costs) < _CACHE_MAX:
-                        self._costs[cost] = price
-            else:
-                raise TypeError
-            tag = engine = device = location = language = None
-            keywords = None
-            if meta is not None:
-                tag = meta.get("tag")
-                engine = meta.get("se")
-                device = meta.get("device")
-                location = meta.get("location_code")
-                if location is None:
-                    location = meta.get("location_name")
-                elif type(location) is int:
-                    location = str(location)
-                language = meta.get("language_code")
-                if language is None:
-                    language = meta.get("language_name")
-                values = (tag, engine, device, location, language)
+        kinds = self._kinds
+        statuses = self._statuses
+        costs = self._costs
+        engines = self._engines
+        filtered = bool(family.prefixes)
+        parse = datetime.fromisoformat
+        trusted = Task.trusted
+        completed, failed = TaskStatus.COMPLETED, TaskStatus.FAILED
+        out: list[Task | None] = []
+        append = out.append
+        for index, raw in enumerate(items, first_index):
+            try:
+                get = raw.get  # type: ignore[attr-defined]
+                task_id = get("id")
+                url = get("url")
+                posted = get("datetime_posted")
+                done_text = get("datetime_done")
+                status_text = get("status")
+                cost = get("cost")
+                meta = get("metadata")
                 if (
-                    type(meta) is not dict
-                    or "" in values
-                    or not _TEXT_OR_NONE.issuperset(map(type, values))
+                    type(raw) is not dict
+                    or type(task_id) is not str
+                    or not task_id
+                    or type(url) is not str
+                    or type(posted) is not str
+                    or type(status_text) is not str
                 ):
                     raise TypeError
-                words = meta.get("keywords")
-                if type(words) is list:
-                    keywords = len(words)
-                elif type(meta.get("keyword")) is str:
-                    keywords = 1
-            if engine is None and kind.count("/") >= 2:
-                engine = kind.split("/", 2)[1]
-        except (AttributeError, TypeError, ValueError):
-            return self._checked(raw, index, family)
-        # `Task.trusted`: progress 1.0 or None, both datetimes with tzinfo UTC (checked
-        # above), and a freshly decoded dict nothing else holds.
-        return Task.trusted(
-            provider=PROVIDER,
-            id=task_id,
-            status=status,
-            progress=1.0 if status is TaskStatus.COMPLETED else None,
-            created_at=created,
-            completed_at=done,
-            kind=kind,
-            tag=tag,
-            cost=price,
-            engine=engine,
-            device=device,
-            location=location,
-            language=language,
-            keywords_count=keywords,
-            message=self._scrub(status_text) if status is TaskStatus.FAILED else None,
-            raw=raw,
-        )
+                kind = kinds.get(url) or self.kind(url) or family.family
+                if filtered and not self._wants(family, kind):
+                    append(None)
+                    continue
+                created = parse(posted)
+                done = None if done_text is None else parse(done_text)
+                if created.tzinfo is not UTC or (done is not None and done.tzinfo is not UTC):
+                    raise ValueError
+                status = statuses.get((status_text, done is None))
+                if status is None:
+                    status = status_for(status_text, done)[0]
+                    if len(statuses) < _CACHE_MAX:
+                        statuses[(status_text, done is None)] = status
+                if cost is None:
+                    price = None
+                elif type(cost) is float and cost > 0.0 and cost != _INF:
+                    price = costs.get(cost)
+                    if price is None:
+                        price = Decimal(repr(cost))
+                        if len(costs) < _CACHE_MAX:
+                            costs[cost] = price
+                else:
+                    raise TypeError
+                tag = engine = device = location = language = None
+                keywords = None
+                if meta is not None:
+                    tag = meta.get("tag")
+                    engine = meta.get("se")
+                    device = meta.get("device")
+                    location = meta.get("location_code")
+                    if location is None:
+                        location = meta.get("location_name")
+                    elif type(location) is int:
+                        location = str(location)
+                    language = meta.get("language_code")
+                    if language is None:
+                        language = meta.get("language_name")
+                    values = (tag, engine, device, location, language)
+                    if (
+                        type(meta) is not dict
+                        or "" in values
+                        or not _TEXT_OR_NONE.issuperset(map(type, values))
+                    ):
+                        raise TypeError
+                    words = meta.get("keywords")
+                    if type(words) is list:
+                        keywords = len(words)
+                    elif type(meta.get("keyword")) is str:
+                        keywords = 1
+                if engine is None:
+                    engine = engines.get(kind, "")
+                    if engine == "":
+                        engine = kind.split("/", 2)[1] if kind.count("/") >= 2 else None
+                        if len(engines) < _CACHE_MAX:
+                            engines[kind] = engine
+            except (AttributeError, TypeError, ValueError):
+                append(self._checked(raw, index, family))
+                continue
+            # `Task.trusted`: progress 1.0 or None, both datetimes with tzinfo UTC (checked
+            # above), and a freshly decoded dict nothing else holds.
+            append(
+                trusted(
+                    provider=PROVIDER,
+                    id=task_id,
+                    status=status,
+                    progress=1.0 if status is completed else None,
+                    created_at=created,
+                    completed_at=done,
+                    kind=kind,
+                    tag=tag,
+                    cost=price,
+                    engine=engine,
+                    device=device,
+                    location=location,
+                    language=language,
+                    keywords_count=keywords,
+                    message=self._scrub(status_text) if status is failed else None,
+                    raw=raw,
+                )
+            )
+        return out
 
     def _checked(self, raw: object, index: int, family: HistoryFamily) -> Task | None:
         """`task` for an item off the documented shape: every field checked, path-named errors."""
