@@ -24,12 +24,12 @@ from .errors import (
     UnknownProvider,
     UnsupportedQuery,
 )
-from .hookspecs import hookimpl
-from .model import Page, Task, TaskQuery, TaskStatus
 
 if TYPE_CHECKING:
     from .client import Client
     from .connection import connect
+    from .hookspecs import hookimpl
+    from .model import Page, Task, TaskQuery, TaskStatus
     from .paging import merged
     from .plugins import failures, get_provider, providers, register_plugin
     from .provider import Batch, Capabilities, JSONValue, Option, Position, Provider, Sandbox
@@ -71,9 +71,14 @@ __all__ = [
     "register_plugin",
 ]
 
-# Heavier names load on first use, so `import seotasks` (and `seotasks --help`) stays
-# fast and does not import urllib3 or any plugin until it is needed.
+# Everything but the exceptions loads on first use, so `import seotasks` (and
+# `seotasks --help`) stays fast: no attrs, pluggy, urllib3 or plugin until needed.
 _LAZY = {
+    "Page": "model",
+    "Task": "model",
+    "TaskQuery": "model",
+    "TaskStatus": "model",
+    "hookimpl": "hookspecs",
     "Client": "client",
     "connect": "connection",
     "merged": "paging",
