@@ -98,7 +98,7 @@ def library_tasks(name: str, sandboxes: dict[str, seotasks.Sandbox], status: str
 # -- start-up and usage -------------------------------------------------------------------
 
 
-def test_help_does_not_import_providers_or_urllib3() -> None:
+def test_help_does_not_import_providers_urllib3_attrs_or_pluggy() -> None:
     code = (
         "import sys\n"
         "from seotasks.cli import main\n"
@@ -108,7 +108,7 @@ def test_help_does_not_import_providers_or_urllib3() -> None:
         "    except SystemExit as exc:\n"
         "        assert exc.code == 0, exc.code\n"
         "heavy = sorted(m for m in sys.modules if m.split('.')[0] in "
-        "('urllib3', 'seotasks_dataforseo', 'seotasks_serpstat', 'cattrs'))\n"
+        "('urllib3', 'seotasks_dataforseo', 'seotasks_serpstat', 'cattrs', 'attr', 'pluggy'))\n"
         "print(heavy)\n"
     )
     out = subprocess.run(
