@@ -32,7 +32,7 @@ from seotasks.transport import Response, decode_json_object
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import payloads
-from timing import Timing, measure
+from timing import Timing, measure_together
 
 SERP = CATALOGUE[BY_NAME["serp"]]
 SERP_HISTORY = resolve_history(["serp"])[0]
@@ -167,12 +167,15 @@ def run(quick: bool = False) -> dict[str, dict[str, Timing]]:
     results: dict[str, dict[str, Timing]] = {}
     for name, body in pages().items():
         assert len(SEOTASKS[name](body)) == payloads.PAGE
-        results[name] = {
-            "seotasks": measure(lambda b=body, f=SEOTASKS[name]: f(b), quick=quick),
-            "json.loads": measure(lambda b=body: json.loads(b), quick=quick),
-            "orjson.loads": measure(lambda b=body: orjson.loads(b), quick=quick),
-            "msgspec": measure(lambda b=body, f=MSGSPEC[name]: f(b), quick=quick),
-        }
+        results[name] = measure_together(
+            {
+                "seotasks": lambda b=body, f=SEOTASKS[name]: f(b),
+                "json.loads": lambda b=body: json.loads(b),
+                "orjson.loads": lambda b=body: orjson.loads(b),
+                "msgspec": lambda b=body, f=MSGSPEC[name]: f(b),
+            },
+            quick=quick,
+        )
     return results
 
 

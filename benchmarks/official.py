@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from timing import measure
+from timing import measure_together
 
 
 def main() -> None:
@@ -32,10 +32,14 @@ def main() -> None:
         text = Path(sys.argv[sys.argv.index(f"--{name}") + 1]).read_text()
         parsed = model.from_json(text)
         assert parsed is not None and len(parsed.tasks[0].result) == 1000
-        out[name] = {
-            "official": measure(lambda m=model, t=text: m.from_json(t), quick=quick).median,
-            "json.loads": measure(lambda t=text: json.loads(t), quick=quick).median,
-        }
+        timings = measure_together(
+            {
+                "official": lambda m=model, t=text: m.from_json(t),
+                "json.loads": lambda t=text: json.loads(t),
+            },
+            quick=quick,
+        )
+        out[name] = {key: timing.best for key, timing in timings.items()}
     from importlib.metadata import version
 
     out["versions"] = {p: version(p) for p in ("dataforseo-client", "pydantic")}

@@ -44,3 +44,37 @@ def measure(func: Callable[[], object], *, quick: bool = False, min_time: float 
             func()
         samples.append((time.perf_counter() - start) / loops)
     return Timing(median=statistics.median(samples), best=min(samples), repeats=len(samples))
+
+
+def measure_together(
+    funcs: dict[str, Callable[[], object]], *, quick: bool = False, min_time: float = 0.05
+) -> dict[str, Timing]:
+    """Time several functions with their repeats interleaved (a, b, c, a, b, c ...).
+
+    A burst of load on a shared machine then hits every candidate's repeats alike,
+    instead of whichever happened to be measured during it, so their ratios hold.
+    """
+    loops: dict[str, int] = {}
+    for name, func in funcs.items():
+        func()  # warm caches and lazy imports
+        count = 1
+        while True:
+            start = time.perf_counter()
+            for _ in range(count):
+                func()
+            if time.perf_counter() - start >= (min_time / 2 if quick else min_time):
+                break
+            count *= 2
+        loops[name] = count
+    samples: dict[str, list[float]] = {name: [] for name in funcs}
+    for _ in range(3 if quick else 9):
+        for name, func in funcs.items():
+            gc.collect()
+            start = time.perf_counter()
+            for _ in range(loops[name]):
+                func()
+            samples[name].append((time.perf_counter() - start) / loops[name])
+    return {
+        name: Timing(median=statistics.median(s), best=min(s), repeats=len(s))
+        for name, s in samples.items()
+    }
