@@ -26,24 +26,7 @@ def measure(func: Callable[[], object], *, quick: bool = False, min_time: float 
     The garbage collector stays on (a real listing runs with it), but a collection is
     forced between repeats so one repeat does not pay for the garbage of the previous.
     """
-    func()  # warm caches and lazy imports
-    loops = 1
-    while True:
-        start = time.perf_counter()
-        for _ in range(loops):
-            func()
-        elapsed = time.perf_counter() - start
-        if elapsed >= (min_time / 2 if quick else min_time):
-            break
-        loops *= 2
-    samples = []
-    for _ in range(3 if quick else 9):
-        gc.collect()
-        start = time.perf_counter()
-        for _ in range(loops):
-            func()
-        samples.append((time.perf_counter() - start) / loops)
-    return Timing(median=statistics.median(samples), best=min(samples), repeats=len(samples))
+    return measure_together({"func": func}, quick=quick, min_time=min_time)["func"]
 
 
 def measure_together(
