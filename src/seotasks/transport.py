@@ -207,9 +207,13 @@ class Transport:
         self.on_event: Callable[[str, str], None] | None = None
         self.calls = 0
 
-    def set_rate_limits(self, limits: Mapping[str, RateLimit]) -> None:
-        """Replace the pacing table (done once by `connect`, before any call)."""
-        self.pacer = Pacer(dict(limits), self.clock)
+    def set_rate_limits(self, limits: Mapping[str, RateLimit], *, margin: float = 0.02) -> None:
+        """Replace the pacing table (done once by `connect`, before any call).
+
+        ``margin`` widens each window by that fraction, to absorb the network delay
+        between our clock and the vendor's (2 % of a 60 s window is 1.2 s).
+        """
+        self.pacer = Pacer(dict(limits), self.clock, margin=margin)
 
     def close(self) -> None:
         self._pool.clear()
