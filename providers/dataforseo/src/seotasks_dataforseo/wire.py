@@ -240,7 +240,7 @@ def ready_tasks(endpoint: Endpoint, items: list[Any]) -> list[Task]:
     The loop runs once per item of every 1000-item page, so the documented item shape
     is read inline and built with `Task.trusted`; an item that deviates in any way (a
     missing id, a non-string field, a date in another shape) is re-read by
-    `_ready_task`, which handles it or raises the precise `ResponseFormatError`.
+    `_ready_fields`, which handles it or raises the precise `ResponseFormatError`.
     """
     kinds: dict[tuple[object, object], str] = {}
     aggregate = endpoint.aggregate
@@ -267,9 +267,10 @@ def ready_tasks(endpoint: Endpoint, items: list[Any]) -> list[Task]:
                 or type(posted) is not str
             ):
                 raise TypeError
-            created: datetime | None = parse(posted)
-            if created.tzinfo is not utc:  # type: ignore[union-attr]  # another offset, or none: the careful path
+            parsed = parse(posted)
+            if parsed.tzinfo is not utc:  # another offset, or none: the careful path
                 raise ValueError
+            created: datetime | None = parsed
         except (AttributeError, TypeError, ValueError):
             task_id, se, tag, created = _ready_fields(item, index)  # or raises
             get = item.get
