@@ -369,9 +369,8 @@ class HistoryReader:
 
     ``scrub`` redacts a failed task's status message before it becomes `Task.message`
     (vendor text may echo what was posted). The caches (url -> kind, kind -> wanted,
-    kind -> engine,
-    status text -> status, cost -> `Decimal`) are bounded: the same few values repeat on
-    every item of a page, so each is worked out once.
+    kind -> engine, status text -> status, cost -> `Decimal`) are bounded: the same few
+    values repeat on every item of a page, so each is worked out once.
     """
 
     def __init__(self, scrub: Callable[[str], str] = str) -> None:
