@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, tzinfo
 from types import MappingProxyType
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from seotasks.convert import ConversionError, parse_int, parse_progress, parse_timestamp
 from seotasks.errors import (
@@ -202,8 +202,16 @@ def _timestamp(value: object, tz: tzinfo, field: str, task_id: str) -> datetime 
                     return datetime.fromisoformat(value + "+00:00")  # see normalize_rows
                 return parsed.replace(tzinfo=tz).astimezone(UTC)
             return parsed.astimezone(UTC)
+    return _located(lambda: parse_timestamp(value, tz=tz, field=field), field, value, task_id)
+
+
+T = TypeVar("T")
+
+
+def _located(parse: Callable[[], T], field: str, value: object, task_id: str) -> T:
+    """``parse()``, its `ConversionError` re-raised naming the row's field path and task id."""
     try:
-        return parse_timestamp(value, tz=tz, field=field)
+        return parse()
     except ConversionError as exc:
         raise ConversionError(field, value, exc.expected, item_id=task_id) from None
 
@@ -238,12 +246,8 @@ def normalize_row(
     if looked is not None:
         ratio, percent = looked
     else:
-        try:
-            parsed = parse_progress(progress, field=f"result[{index}].progress")
-        except ConversionError as exc:
-            raise ConversionError(
-                f"result[{index}].progress", progress, exc.expected, item_id=task_id
-            ) from None
+        field = f"result[{index}].progress"
+        parsed = _located(lambda: parse_progress(progress, field=field), field, progress, task_id)
         if parsed is None:
             raise ConversionError(
                 f"result[{index}].progress", progress, "a percentage like '45%'", item_id=task_id
@@ -267,12 +271,8 @@ def normalize_row(
     if type(count) is str and count.isdigit():
         keywords: int | None = int(count)
     else:
-        try:
-            keywords = parse_int(count, field=f"result[{index}].keywords_count")
-        except ConversionError as exc:
-            raise ConversionError(
-                f"result[{index}].keywords_count", count, exc.expected, item_id=task_id
-            ) from None
+        field = f"result[{index}].keywords_count"
+        keywords = _located(lambda: parse_int(count, field=field), field, count, task_id)
     if country is None or country == "":
         location = None
     elif region is None or region in _NO_REGION:
