@@ -206,15 +206,10 @@ ID_LIST_FAMILIES: tuple[str, ...] = (
     "content_analysis",
 )
 
-#: What ``families`` means when not set: every API that has ``tasks_ready``.
-DEFAULT_FAMILIES: tuple[str, ...] = (
-    "serp",
-    "keywords_data",
-    "on_page",
-    "merchant",
-    "business_data",
-    "app_data",
-    "ai_optimization",
+#: What ``families`` means when not set: every API that has ``tasks_ready`` (derived
+#: from the catalogue, so a family added there is listed by default too).
+DEFAULT_FAMILIES: tuple[str, ...] = tuple(
+    f for f in ID_LIST_FAMILIES if any(ep.family == f for ep in CATALOGUE)
 )
 
 
