@@ -7,6 +7,7 @@ import pickle
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from types import MappingProxyType
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import attrs
@@ -227,3 +228,43 @@ def test_tasks_pickle_and_copy_with_their_raw_item(build: object) -> None:
         assert type(clone) is Task and clone == task
         assert attrs.asdict(clone, recurse=False) == attrs.asdict(task, recurse=False)
         assert isinstance(clone.raw, MappingProxyType) and clone.raw == task.raw
+
+
+def test_trusted_builder_takes_positions_and_constants() -> None:
+    names = tuple(FULL)[1:]  # every field but provider, in Task's order
+    build = Task.trusted_builder(*names, "raw", provider="fake")
+    raw = {"id": "42"}
+    fast = build(*(FULL[n] for n in names), dict(raw))
+    checked = Task(**FULL, raw=raw)  # type: ignore[arg-type]
+    assert type(fast) is Task and fast == checked and repr(fast) == repr(checked)
+    assert isinstance(fast.raw, MappingProxyType) and fast.raw == raw
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        fast.id = "43"  # type: ignore[misc]
+    # Fields neither passed nor constant take Task's defaults.
+    short = Task.trusted_builder("id", status=TaskStatus.QUEUED, provider="fake")
+    assert short("7") == Task(provider="fake", id="7", status=TaskStatus.QUEUED)
+    assert short("7").raw == {} and short("7").message is None
+    with pytest.raises(TypeError):
+        short("7", "extra")
+
+
+@pytest.mark.parametrize(
+    ("fields", "constants", "message"),
+    [
+        (("id", "colour"), {"provider": "p", "status": TaskStatus.QUEUED}, "no field 'colour'"),
+        (("id", "id"), {"provider": "p", "status": TaskStatus.QUEUED}, "named twice"),
+        (("id",), {"id": "1", "provider": "p", "status": TaskStatus.QUEUED}, "both"),
+        (("id",), {"provider": "p"}, "must set 'status'"),
+        (("id",), {"provider": "p", "status": TaskStatus.QUEUED, "progress": 2.0}, "0.0..1.0"),
+        (
+            ("id",),
+            {"provider": "p", "status": TaskStatus.QUEUED, "created_at": datetime(2026, 1, 1)},
+            "UTC",
+        ),
+    ],
+)
+def test_trusted_builder_refuses_bad_names_and_constants(
+    fields: tuple[str, ...], constants: dict[str, Any], message: str
+) -> None:
+    with pytest.raises((TypeError, ValueError), match=message):
+        Task.trusted_builder(*fields, **constants)

@@ -149,6 +149,25 @@ class Task:
         task.__class__ = Task
         return task  # type: ignore[no-any-return]
 
+    @staticmethod
+    def trusted_builder(*fields: str, **constants: Any) -> Callable[..., Task]:
+        """A positional fast constructor for a provider's per-item loop.
+
+        ``Task.trusted_builder("id", "created_at", "raw", provider="acme",
+        status=TaskStatus.COMPLETED, progress=1.0)`` returns ``build(id, created_at, raw)``:
+        the named ``fields`` become its positional parameters, in that order; the
+        ``constants`` are the same on every task it builds; every other field is its
+        default. It skips the same checks as `Task.trusted` (the caller guarantees them
+        for the per-item values), so build it once per page or per provider, not per item.
+
+        Why a generated function: a Python call with 16 keyword arguments spends more
+        time matching the keywords than building the task (about 1.8 us against 0.5 us
+        for the same call made positionally, measured on CPython 3.11), so the hot loops
+        pass positions, and the names are checked here, once, instead of at each call.
+        The constants are checked here too, by the validators `Task(...)` would run.
+        """
+        return _compile_builder(fields, constants)
+
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickle and `copy` support: ``raw`` is a read-only view, which pickle cannot
         store, so a Task travels as its field values with ``raw`` as a plain dict."""
@@ -178,6 +197,56 @@ _FIELD_NAMES = tuple(a.name for a in attrs.fields(Task))
 _TaskBuilder = type("_TaskBuilder", (), {"__slots__": Task.__slots__})
 if Task.trusted.__code__.co_varnames[:16] != _FIELD_NAMES or _FIELD_NAMES[-1] != "raw":
     raise AssertionError("Task.trusted must set every Task field: update it with the class")
+
+
+_FIELD_DEFAULTS: dict[str, Any] = {
+    a.name: a.default for a in attrs.fields(Task) if a.default is not attrs.NOTHING
+}
+
+
+def _compile_builder(fields: tuple[str, ...], constants: dict[str, Any]) -> Callable[..., Task]:
+    known = set(_FIELD_NAMES)
+    unknown = sorted((set(fields) | set(constants)) - known)
+    if unknown:
+        raise TypeError(f"Task has no field {', '.join(map(repr, unknown))}")
+    if len(set(fields)) != len(fields):
+        raise TypeError(f"a field is named twice in {fields!r}")
+    both = sorted(set(fields) & set(constants))
+    if both:
+        raise TypeError(f"{', '.join(map(repr, both))} given both as a parameter and a constant")
+    missing = [n for n in _FIELD_NAMES if n not in _FIELD_DEFAULTS]
+    missing = [n for n in missing if n not in fields and n not in constants]
+    if missing:
+        raise TypeError(f"the builder must set {', '.join(map(repr, missing))}")
+    # The constants go through the checked constructor once: a bad one fails here.
+    probe = {n: constants.get(n, _FIELD_DEFAULTS.get(n, "")) for n in _FIELD_NAMES}
+    probe["status"] = constants.get("status", TaskStatus.QUEUED)
+    Task(**probe)
+    namespace: dict[str, Any] = {
+        "_new": _new,
+        "_Builder": _TaskBuilder,
+        "_Task": Task,
+        "_Proxy": MappingProxyType,
+    }
+    lines = [f"def build({', '.join(fields)}):", "    t = _new(_Builder)"]
+    for name in _FIELD_NAMES:
+        if name in fields:
+            value = name
+        else:
+            value = f"_c_{name}"
+            default = constants.get(name, _FIELD_DEFAULTS.get(name))
+            if name == "raw":  # one read-only copy, shared by every task built
+                default = _read_only(default)
+            namespace[value] = default
+        if name == "raw" and name in fields:
+            value = "raw if type(raw) is _Proxy else _Proxy(raw)"
+        lines.append(f"    t.{name} = {value}")
+    lines += ["    t.__class__ = _Task", "    return t"]
+    source = "\n".join(lines)
+    exec(compile(source, f"<Task.trusted_builder{fields!r}>", "exec"), namespace)
+    build: Callable[..., Task] = namespace["build"]
+    build.__doc__ = f"Task from ({', '.join(fields)}); see Task.trusted_builder."
+    return build
 
 
 def _unpickle(values: tuple[Any, ...], raw: dict[str, Any]) -> Task:

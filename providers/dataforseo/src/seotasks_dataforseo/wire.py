@@ -246,9 +246,8 @@ def ready_tasks(endpoint: Endpoint, items: list[Any]) -> list[Task]:
     aggregate = endpoint.aggregate
     fixed_kind = endpoint.name
     family = endpoint.family
-    completed = TaskStatus.COMPLETED
     parse = datetime.fromisoformat
-    trusted = Task.trusted
+    build = _build_ready
     utc = UTC
     out: list[Task] = []
     append = out.append
@@ -283,22 +282,24 @@ def ready_tasks(endpoint: Endpoint, items: list[Any]) -> list[Task]:
                 kinds[pair] = kind
         else:
             kind = fixed_kind
-        # `Task.trusted`: progress 1.0, created_at with tzinfo UTC (checked above or
+        # A trusted build: progress 1.0, created_at with tzinfo UTC (checked above or
         # produced by parse_timestamp), and a freshly decoded dict nothing else holds.
-        append(
-            trusted(
-                provider=PROVIDER,
-                id=task_id,
-                status=completed,
-                progress=1.0,
-                created_at=created,
-                kind=kind,
-                tag=tag,
-                engine=se,
-                raw=item,
-            )
-        )
+        append(build(task_id, created, kind, tag, se, item))
     return out
+
+
+#: ``build(id, created_at, kind, tag, engine, raw)``: a completed, uncollected task.
+_build_ready = Task.trusted_builder(
+    "id",
+    "created_at",
+    "kind",
+    "tag",
+    "engine",
+    "raw",
+    provider=PROVIDER,
+    status=TaskStatus.COMPLETED,
+    progress=1.0,
+)
 
 
 def _ready_fields(item: object, index: int) -> tuple[str, str | None, str | None, datetime | None]:
@@ -364,6 +365,27 @@ def _metadata_fields(meta: Mapping[str, Any]) -> dict[str, Any]:
     return fields
 
 
+#: ``build(...)`` of an id_list task: every field but ``provider``, in Task's order.
+_build_history = Task.trusted_builder(
+    "id",
+    "status",
+    "progress",
+    "created_at",
+    "completed_at",
+    "kind",
+    "tag",
+    "cost",
+    "engine",
+    "device",
+    "location",
+    "language",
+    "keywords_count",
+    "message",
+    "raw",
+    provider=PROVIDER,
+)
+
+
 class HistoryReader:
     """Reads id_list items into `Task` objects, with per-listing caches.
 
@@ -420,7 +442,7 @@ class HistoryReader:
         engines = self._engines
         filtered = bool(family.prefixes)
         parse = datetime.fromisoformat
-        trusted = Task.trusted
+        build = _build_history
         completed, failed = TaskStatus.COMPLETED, TaskStatus.FAILED
         out: list[Task | None] = []
         append = out.append
@@ -501,26 +523,25 @@ class HistoryReader:
             except (AttributeError, TypeError, ValueError):
                 append(self._checked(raw, index, family))
                 continue
-            # `Task.trusted`: progress 1.0 or None, both datetimes with tzinfo UTC (checked
+            # A trusted build: progress 1.0 or None, both datetimes with tzinfo UTC (checked
             # above), and a freshly decoded dict nothing else holds.
             append(
-                trusted(
-                    provider=PROVIDER,
-                    id=task_id,
-                    status=status,
-                    progress=1.0 if status is completed else None,
-                    created_at=created,
-                    completed_at=done,
-                    kind=kind,
-                    tag=tag,
-                    cost=price,
-                    engine=engine,
-                    device=device,
-                    location=location,
-                    language=language,
-                    keywords_count=keywords,
-                    message=self._scrub(status_text) if status is failed else None,
-                    raw=raw,
+                build(
+                    task_id,
+                    status,
+                    1.0 if status is completed else None,
+                    created,
+                    done,
+                    kind,
+                    tag,
+                    price,
+                    engine,
+                    device,
+                    location,
+                    language,
+                    keywords,
+                    self._scrub(status_text) if status is failed else None,
+                    raw,
                 )
             )
         return out

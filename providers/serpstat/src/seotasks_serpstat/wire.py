@@ -296,6 +296,24 @@ def normalize_row(
     )
 
 
+#: ``build(...)`` of a getList row's task (no tag, cost or message: getList has none).
+_build_row = Task.trusted_builder(
+    "id",
+    "status",
+    "progress",
+    "created_at",
+    "completed_at",
+    "kind",
+    "engine",
+    "device",
+    "location",
+    "language",
+    "keywords_count",
+    "raw",
+    provider=PROVIDER,
+)
+
+
 def normalize_rows(
     rows: Sequence[Mapping[str, Any]],
     *,
@@ -318,7 +336,7 @@ def normalize_rows(
     parse = datetime.fromisoformat
     kinds, engines, devices = _KINDS, ENGINES, DEVICES
     utc = tz is UTC
-    trusted = Task.trusted
+    build = _build_row
     for index in range(start, len(rows)):
         row = rows[index]
         task_id = ids[index]
@@ -377,23 +395,22 @@ def normalize_rows(
         else:
             status = _QUEUED if percent == 0 else _RUNNING
             finished = None
-        # `Task.trusted`: the checks it skips hold here by construction (a ratio from
+        # A trusted build: the checks it skips hold here by construction (a ratio from
         # the 0..100 % table, datetimes with tzinfo=UTC, a row dict nothing else holds).
         append(
-            trusted(
-                provider=PROVIDER,
-                id=task_id,
-                status=status,
-                progress=ratio,
-                created_at=created,
-                completed_at=finished,
-                kind=kinds.get(se_id, "serp"),
-                engine=engines.get(se_id, se_id),
-                device=devices.get(device, device),
-                location=country if region in _NO_REGION else f"{country}/{region}",
-                language=lang,
-                keywords_count=int(count),
-                raw=MappingProxyType(row) if type(row) is dict else dict(row),
+            build(
+                task_id,
+                status,
+                ratio,
+                created,
+                finished,
+                kinds.get(se_id, "serp"),
+                engines.get(se_id, se_id),
+                devices.get(device, device),
+                country if region in _NO_REGION else f"{country}/{region}",
+                lang,
+                int(count),
+                row if type(row) is dict else dict(row),
             )
         )
     return out
