@@ -234,7 +234,7 @@ def _compile_builder(fields: tuple[str, ...], constants: dict[str, Any]) -> Call
             value = name
         else:
             value = f"_c_{name}"
-            default = constants.get(name, _FIELD_DEFAULTS.get(name))
+            default: Any = constants.get(name, _FIELD_DEFAULTS.get(name))
             if name == "raw":  # one read-only copy, shared by every task built
                 default = _read_only(default)
             namespace[value] = default
