@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from seotasks.clock import FakeClock
-from seotasks.ratelimit import Pacer, RateLimit
+from seotasks.ratelimit import Pacer, RateLimit, Slot
 
 
 def assert_within_limit(stamps: list[float], limit: RateLimit) -> None:
@@ -109,11 +109,11 @@ def test_threads_sharing_a_pacer_stay_under_the_limit() -> None:
     assert clock.monotonic() >= (200 / 4 - 1) * 2.0
 
 
-class _RecordingDeque(deque[float]):
+class _RecordingDeque(deque[Slot]):
     log: list[float]
 
-    def append(self, x: float) -> None:
-        self.log.append(x)
+    def append(self, x: Slot) -> None:
+        self.log.append(x.at)  # the send time: sends must be spaced by the limit
         super().append(x)
 
 
@@ -164,3 +164,24 @@ def test_a_long_listing_is_paced(serve: Any) -> None:
     assert clock.slept == [pytest.approx(1.02)] * 4
     assert clock.monotonic() == pytest.approx(4 * 1.02)
     assert client.transport.pacer.waited == pytest.approx(sum(clock.slept))
+
+
+def test_a_call_counts_from_its_answer_so_latency_cannot_open_the_window_early() -> None:
+    # The vendor stamps a call somewhere between our send and its answer. Counted from
+    # the send, a slow first answer would let call 3 in 10 s after call 1 was *sent*,
+    # which may be under 10 s after the vendor saw it.
+    clock = FakeClock()
+    pacer = Pacer({"ep": RateLimit(2, 10.0)}, clock, margin=0)
+    slow = pacer.reserve("ep")
+    clock.sleep(3.0)  # the answer takes 3 s
+    slow.done()
+    assert pacer.reserve("ep").waited == 0.0
+    third = pacer.reserve("ep")
+    assert third.waited == pytest.approx(10.0)  # until 3 + 10, not 0 + 10
+    assert clock.monotonic() == pytest.approx(13.0)
+    # done() never moves a slot back in time, and unpaced endpoints give a free slot.
+    third.done()
+    assert third.at == pytest.approx(13.0)
+    free = pacer.reserve("unlisted")
+    free.done()
+    assert free.waited == 0.0

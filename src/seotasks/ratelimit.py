@@ -17,7 +17,10 @@ import attrs
 
 from .clock import Clock
 
-__all__ = ["Pacer", "RateLimit"]
+__all__ = ["Pacer", "RateLimit", "Slot"]
+
+#: The lock of slots on unpaced endpoints: nothing else ever waits on it.
+_FREE = threading.Lock()
 
 
 @attrs.frozen(slots=True)
@@ -40,20 +43,44 @@ class RateLimit:
         return cls(ratio.numerator, float(ratio.denominator))
 
 
+class Slot:
+    """One paced call's place in its window: when it counts from, and how long it waited.
+
+    The window counts a call from when it was sent until `done` moves it to when its
+    answer arrived. The vendor stamped the call somewhere between the two, so counting
+    from the answer is never early, however slow the network was: a window that starts
+    at the send time could start before the vendor's, by as much as the call's latency.
+    """
+
+    __slots__ = ("_clock", "_lock", "at", "waited")
+
+    def __init__(self, at: float, waited: float, clock: Clock, lock: threading.Lock) -> None:
+        self.at = at
+        self.waited = waited
+        self._clock = clock
+        self._lock = lock
+
+    def done(self) -> None:
+        """The answer (or the failure) arrived: the call counts from now."""
+        with self._lock:
+            self.at = max(self.at, self._clock.monotonic())
+
+
 class _Window:
     def __init__(self, limit: RateLimit, margin: float) -> None:
         self.limit = limit
         self.span = limit.period * (1.0 + margin)
-        self.stamps: deque[float] = deque(maxlen=limit.calls)
+        self.stamps: deque[Slot] = deque(maxlen=limit.calls)
         self.lock = threading.Lock()
 
 
 class Pacer:
     """Thread-safe per-endpoint pacing; one per client, shared by all its threads.
 
-    ``acquire(endpoint)`` blocks (on the injected clock) until a call to ``endpoint``
-    fits in its limit, records it, and returns how long it waited. Endpoints without a
-    declared limit pass straight through.
+    ``reserve(endpoint)`` blocks (on the injected clock) until a call to ``endpoint``
+    fits in its limit and records it; the transport calls ``done()`` on the returned
+    `Slot` when the answer arrives. Endpoints without a declared limit pass straight
+    through.
     """
 
     def __init__(self, limits: dict[str, RateLimit], clock: Clock, *, margin: float = 0.02) -> None:
@@ -66,22 +93,28 @@ class Pacer:
         return window.limit if window else None
 
     def acquire(self, endpoint: str) -> float:
+        """Wait for room, record the call as sent now; return the seconds waited."""
+        return self.reserve(endpoint).waited
+
+    def reserve(self, endpoint: str) -> Slot:
+        """Wait for room and record the call; call ``done()`` on the slot when it is answered."""
         window = self._windows.get(endpoint)
         if window is None:
-            return 0.0
+            return Slot(0.0, 0.0, self._clock, _FREE)
         waited = 0.0
-        # The lock is held while sleeping on purpose: callers queue up in order
-        # instead of all waking at the same instant and racing for one slot.
+        # The window's lock is held while sleeping on purpose: callers queue up in
+        # order instead of all waking at the same instant and racing for one slot.
         with window.lock:
             if len(window.stamps) == window.limit.calls:
-                delay = window.stamps[0] + window.span - self._clock.monotonic()
+                delay = window.stamps[0].at + window.span - self._clock.monotonic()
                 if delay > 0:
                     self._clock.sleep(delay)
                     waited = delay
-            window.stamps.append(self._clock.monotonic())
+            slot = Slot(self._clock.monotonic(), waited, self._clock, window.lock)
+            window.stamps.append(slot)
         if waited:
             self.waited += waited
-        return waited
+        return slot
 
     def penalize(self, endpoint: str) -> None:
         """The vendor said we went too fast: treat the current window as full.
@@ -94,4 +127,6 @@ class Pacer:
             return
         with window.lock:
             now = self._clock.monotonic()
-            window.stamps.extend([now] * window.limit.calls)
+            window.stamps.extend(
+                Slot(now, 0.0, self._clock, window.lock) for _ in range(window.limit.calls)
+            )

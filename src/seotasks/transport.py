@@ -228,7 +228,8 @@ class Transport:
     def send(self, request: Request) -> Response:
         """One attempt: pace, send, read. Network failures become `TransientError`."""
         safe_url = self.redactor.scrub(request.url)
-        waited = self.pacer.acquire(request.endpoint)
+        slot = self.pacer.reserve(request.endpoint)
+        waited = slot.waited
         if waited:
             log.debug("paced %s for %.2fs", request.endpoint, waited)
             self._emit("paced", f"{request.endpoint} {waited:.1f}s")
@@ -253,6 +254,8 @@ class Transport:
             # Only a connection that never opened proves the request was not sent.
             error.not_sent = isinstance(exc, NewConnectionError | ConnectTimeoutError)
             raise error from None
+        finally:
+            slot.done()
         response = Response(
             status=raw.status,
             headers={k.lower(): v for k, v in raw.headers.items()},

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 from seotasks.convert import ConversionError, parse_decimal, parse_timestamp
@@ -365,6 +366,8 @@ def _metadata_fields(meta: Mapping[str, Any]) -> dict[str, Any]:
     return fields
 
 
+#: The id_list item keys read on the fast path with one call (a missing one: careful path).
+_HISTORY_REQUIRED = itemgetter("id", "url", "datetime_posted", "status")
 #: ``build(...)`` of an id_list task: every field but ``provider``, in Task's order.
 _build_history = Task.trusted_builder(
     "id",
@@ -443,25 +446,24 @@ class HistoryReader:
         filtered = bool(family.prefixes)
         parse = datetime.fromisoformat
         build = _build_history
+        required = _HISTORY_REQUIRED
         completed, failed = TaskStatus.COMPLETED, TaskStatus.FAILED
+        utc = UTC
         out: list[Task | None] = []
         append = out.append
         for index, raw in enumerate(items, first_index):
             try:
-                get = raw.get  # type: ignore[attr-defined]
-                task_id = get("id")
-                url = get("url")
-                posted = get("datetime_posted")
+                if type(raw) is not dict:
+                    raise TypeError
+                task_id, url, posted, status_text = required(raw)  # KeyError: careful path
+                get = raw.get
                 done_text = get("datetime_done")
-                status_text = get("status")
                 cost = get("cost")
                 meta = get("metadata")
                 if (
-                    type(raw) is not dict
-                    or type(task_id) is not str
+                    type(task_id) is not str
                     or not task_id
                     or type(url) is not str
-                    or type(posted) is not str
                     or type(status_text) is not str
                 ):
                     raise TypeError
@@ -470,57 +472,72 @@ class HistoryReader:
                     append(None)
                     continue
                 created = parse(posted)
-                done = None if done_text is None else parse(done_text)
-                if created.tzinfo is not UTC or (done is not None and done.tzinfo is not UTC):
+                if created.tzinfo is not utc:
                     raise ValueError
-                status = statuses.get((status_text, done is None))
+                if done_text is None:
+                    done = None
+                    status = statuses.get((status_text, True))
+                else:
+                    done = parse(done_text)
+                    if done.tzinfo is not utc:
+                        raise ValueError
+                    status = statuses.get((status_text, False))
                 if status is None:
                     status = status_for(status_text, done)[0]
                     if len(statuses) < _CACHE_MAX:
                         statuses[(status_text, done is None)] = status
                 if cost is None:
                     price = None
-                elif type(cost) is float and cost > 0.0 and cost != _INF:
+                elif type(cost) is not float:
+                    raise TypeError
+                else:
                     price = costs.get(cost)
                     if price is None:
+                        if not 0.0 < cost < _INF:  # also refuses NaN
+                            raise ValueError
                         price = Decimal(repr(cost))
                         if len(costs) < _CACHE_MAX:
                             costs[cost] = price
+                if meta is None:
+                    tag = engine = device = location = language = keywords = None
                 else:
-                    raise TypeError
-                tag = engine = device = location = language = None
-                keywords = None
-                if meta is not None:
-                    tag = meta.get("tag")
-                    engine = meta.get("se")
-                    device = meta.get("device")
-                    location = meta.get("location_code")
+                    mget = meta.get
+                    tag = mget("tag")
+                    engine = mget("se")
+                    device = mget("device")
+                    location = mget("location_code")
+                    language = mget("language_code")
                     if location is None:
-                        location = meta.get("location_name")
+                        location = mget("location_name")
                     elif type(location) is int:
                         location = str(location)
-                    language = meta.get("language_code")
                     if language is None:
-                        language = meta.get("language_name")
-                    values = (tag, engine, device, location, language)
+                        language = mget("language_name")
+                    # Each a non-empty string or None; anything else (an empty string
+                    # falls back to the *_name key) is the careful path's to read.
                     if (
                         type(meta) is not dict
-                        or "" in values
-                        or not _TEXT_OR_NONE.issuperset(map(type, values))
+                        or not (tag is None or (type(tag) is str and tag))
+                        or not (engine is None or (type(engine) is str and engine))
+                        or not (device is None or (type(device) is str and device))
+                        or not (location is None or (type(location) is str and location))
+                        or not (language is None or (type(language) is str and language))
                     ):
                         raise TypeError
-                    words = meta.get("keywords")
+                    words = mget("keywords")
                     if type(words) is list:
                         keywords = len(words)
-                    elif type(meta.get("keyword")) is str:
+                    elif type(mget("keyword")) is str:
                         keywords = 1
+                    else:
+                        keywords = None
                 if engine is None:
                     engine = engines.get(kind, "")
                     if engine == "":
                         engine = kind.split("/", 2)[1] if kind.count("/") >= 2 else None
                         if len(engines) < _CACHE_MAX:
                             engines[kind] = engine
-            except (AttributeError, TypeError, ValueError):
+            except (LookupError, AttributeError, TypeError, ValueError):
                 append(self._checked(raw, index, family))
                 continue
             # A trusted build: progress 1.0 or None, both datetimes with tzinfo UTC (checked
