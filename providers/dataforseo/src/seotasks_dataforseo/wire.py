@@ -275,10 +275,12 @@ def ready_tasks(endpoint: Endpoint, items: list[Any]) -> list[Task]:
             task_id, se, tag, created = _ready_fields(item, index)  # or raises
             get = item.get
         if aggregate:
-            pair = (se, get("se_type"))
+            se_type = get("se_type")
+            if type(se_type) is not str:
+                se_type = None  # a list, a number...: no token, so the family is the kind
+            pair = (se, se_type)
             kind = kinds.get(pair)
             if kind is None:
-                se_type = pair[1]
                 kind = f"{family}/{se}/{se_type}" if is_token(se) and is_token(se_type) else family
                 kinds[pair] = kind
         else:
