@@ -239,7 +239,7 @@ def ready_tasks(endpoint: Endpoint, items: list[Any]) -> list[Task]:
     """Tasks from one ``tasks_ready`` result list: all completed, not yet collected.
 
     The loop runs once per item of every 1000-item page, so the documented item shape
-    is read inline and built with `Task.trusted`; an item that deviates in any way (a
+    is read inline and built by a `Task.trusted_builder`; an item that deviates in any way (a
     missing id, a non-string field, a date in another shape) is re-read by
     `_ready_fields`, which handles it or raises the precise `ResponseFormatError`.
     """
@@ -259,6 +259,7 @@ def ready_tasks(endpoint: Endpoint, items: list[Any]) -> list[Task]:
             se = get("se")
             tag = get("tag")
             posted = get("date_posted")
+            se_type = get("se_type")
             if (
                 type(task_id) is not str
                 or not task_id
@@ -273,9 +274,8 @@ def ready_tasks(endpoint: Endpoint, items: list[Any]) -> list[Task]:
             created: datetime | None = parsed
         except (AttributeError, TypeError, ValueError):
             task_id, se, tag, created = _ready_fields(item, index)  # or raises
-            get = item.get
+            se_type = item.get("se_type")
         if aggregate:
-            se_type = get("se_type")
             if type(se_type) is not str:
                 se_type = None  # a list, a number...: no token, so the family is the kind
             pair = (se, se_type)
@@ -437,7 +437,7 @@ class HistoryReader:
         """Every item of one id_list page as a Task (None where ``family`` skips its kind).
 
         The loop runs once per item of a 1000-item page, so the documented item shape is
-        read inline, with the caches bound to local names, and built with `Task.trusted`;
+        read inline, with the caches bound to local names, and built by a trusted builder;
         any deviation (a blank or offset date, a string cost, an int tag...) goes through
         `_checked`, which handles it or raises the precise `ResponseFormatError`.
         """

@@ -179,6 +179,12 @@ def row_ids(rows: Sequence[object]) -> list[str]:
                     f"{PROVIDER}: task row without task_id", field=f"result[{index}].task_id"
                 ) from None
             ids.append(row["task_id"])
+    try:
+        # The documented case in two C loops: every id a string of ASCII digits.
+        if all(map(str.isdigit, ids)) and "".join(ids).isascii():
+            return ids
+    except TypeError:  # a non-string id: the loop below names it (or converts an int)
+        pass
     out: list[str] = ids
     for index, value in enumerate(ids):
         if type(value) is str and value.isdigit() and value.isascii():
