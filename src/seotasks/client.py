@@ -12,6 +12,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from . import cursor as cursor_codec
@@ -83,6 +84,10 @@ def build_query(
         )
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
+
+
+_provider_of = attrgetter("provider")
+_id_of = attrgetter("id")
 
 
 def _position_digest(position: Position) -> str:
@@ -190,31 +195,31 @@ class Client:
     def _fetch(self, query: TaskQuery, position: Position) -> Page:
         batch = self._provider.fetch(query, position)
         name = self.name
+        tasks = tuple(batch.tasks)
         # Every task is checked to be this provider's, so its ``id`` alone is its key
-        # (cheaper than `Task.key`, which formats a string per task).
-        seen: set[str] = set()
-        kept: list[Task] = []
-        keep = kept.append
-        everything = query.status is None and query.since is None and query.until is None
-        matches = query.matches
-        for task in batch.tasks:
-            if task.provider != name:
-                raise ResponseFormatError(
-                    f"provider {name!r} returned a task of provider {task.provider!r}"
-                )
-            task_id = task.id
-            if task_id in seen or not (everything or matches(task)):
-                continue
-            seen.add(task_id)
-            keep(task)
+        # (cheaper than `Task.key`, which formats a string per task). The checks run as
+        # C loops (map over attrgetter) in the usual case of one provider, no repeats.
+        providers = set(map(_provider_of, tasks))
+        if providers - {name}:
+            other = sorted(providers - {name})[0]
+            raise ResponseFormatError(f"provider {name!r} returned a task of provider {other!r}")
+        if query.status is not None or query.since is not None or query.until is not None:
+            tasks = tuple(filter(query.matches, tasks))
+        ids = list(map(_id_of, tasks))
+        if len(set(ids)) != len(ids):
+            seen: set[str] = set()
+            kept: list[Task] = []
+            for task_id, task in zip(ids, tasks, strict=True):
+                if task_id not in seen:
+                    seen.add(task_id)
+                    kept.append(task)
+            tasks = tuple(kept)
         if batch.next is not None and _position_digest(batch.next) == _position_digest(position):
             raise ResponseFormatError(
                 f"{self.name}: paging did not advance (position {position} repeated)"
             )
         next_cursor = None if batch.next is None else self._cursor(query, batch.next)
-        return Page(
-            tasks=tuple(kept), next_cursor=next_cursor, capped=batch.capped, notes=batch.notes
-        )
+        return Page(tasks=tasks, next_cursor=next_cursor, capped=batch.capped, notes=batch.notes)
 
     def page(
         self,
@@ -262,7 +267,7 @@ class Client:
             except SeotasksError as exc:
                 exc.resume_cursor = current_cursor or self._cursor(query, position)
                 raise
-            listed = {t.id for t in page.tasks}  # one provider: ids are keys
+            listed = set(map(_id_of, page.tasks))  # one provider: ids are keys
             if previous and not previous.isdisjoint(listed):
                 fresh = tuple(t for t in page.tasks if t.id not in previous)
                 if len(fresh) != len(page.tasks):
@@ -311,13 +316,16 @@ class Client:
             raise ConfigError("limit must be >= 0")
         if limit == 0:
             return
-        count = 0
+        left = limit
         for page in self.pages(cursor, status=status, since=since, until=until):
-            for task in page.tasks:
-                yield task
-                count += 1
-                if limit is not None and count >= limit:
-                    return
+            if left is None:
+                yield from page.tasks
+            elif len(page.tasks) < left:
+                yield from page.tasks
+                left -= len(page.tasks)
+            else:
+                yield from page.tasks[:left]
+                return
 
     def collect(self, task: Task) -> Mapping[str, Any]:
         """Fetch a finished task's result as the vendor's JSON (providers that can)."""
