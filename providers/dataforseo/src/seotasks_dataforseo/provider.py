@@ -25,7 +25,8 @@ import hashlib
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, ClassVar
+from operator import attrgetter
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 from urllib.parse import parse_qsl, urlsplit
 
 from seotasks.convert import parse_timestamp
@@ -49,6 +50,7 @@ from . import serp_types, wire
 from .endpoints import (
     CATALOGUE,
     DEFAULT_FAMILIES,
+    HistoryFamily,
     resolve_history,
     resolve_ready,
     task_get_path,
@@ -102,6 +104,25 @@ def _time(position: Position, key: str) -> datetime:
         return datetime.fromisoformat(value).astimezone(UTC)
     except ValueError:
         raise CursorError(f"dataforseo cursor: {key!r} is not a valid time") from None
+
+
+#: ``(datetime_posted of each item, id of each item)`` of one id_list page.
+_Instants = tuple[list[datetime | None], list[str]]
+_posted_of = attrgetter("created_at")
+_id_of = attrgetter("id")
+
+
+def _ids_at(instants: _Instants, when: datetime) -> list[str]:
+    """The ids of the page's items posted at ``when``, in page order.
+
+    The vendor sorts by time, so they are the page's tail when ``when`` is its last
+    instant: counted and checked by C loops; any other layout is scanned.
+    """
+    posted, ids = instants
+    count = posted.count(when)
+    if count and posted[-1] == when and posted[-count:].count(when) == count:
+        return ids[-count:]
+    return [i for p, i in zip(posted, ids, strict=True) if p == when]
 
 
 class DataForSEOProvider(Provider):
@@ -435,33 +456,23 @@ class DataForSEOProvider(Provider):
         task = wire.first_task(body, family.path, self.transport.redactor.scrub)
         items = wire.result_items(task)
         seen = set(seen_list)
-        tasks: list[Task] = []
-        instants: list[tuple[datetime | None, str]] = []
-        for raw, read in zip(items, self._reader.page(items, family), strict=True):
-            if read is None:  # a kind this family skips: still a paging landmark
-                instants.append((parse_timestamp(raw.get("datetime_posted")), str(raw["id"])))
-                continue
-            posted = read.created_at
-            instants.append((posted, read.id))
-            if posted == after and read.id in seen:
-                continue
-            tasks.append(read)
+        tasks, instants = self._read_page(items, family, after, seen)
         if len(items) < self._page_size:
             # This window is exhausted: continue at its end (inclusive on both sides,
             # so the ids at exactly `to` are remembered).
             if to >= end:
                 return Batch(tasks=tasks, next=self._next_family(index, since, end), notes=notes)
-            at_end = [i for p, i in instants if p == to]
+            at_end = _ids_at(instants, to)
             return Batch(
                 tasks=tasks, next=self._keyset(index, since, to, end, at_end, 0), notes=notes
             )
-        last = instants[-1][0]
+        last = instants[0][-1]
         if last is None:
             raise ResponseFormatError(
                 "dataforseo: id_list item without datetime_posted",
                 field=f"tasks[0].result[{len(items) - 1}].datetime_posted",
             )
-        at_last = [i for p, i in instants if p == last]
+        at_last = _ids_at(instants, last)
         if last == after:
             if skip:
                 return Batch(
@@ -473,6 +484,33 @@ class DataForSEOProvider(Provider):
         return Batch(
             tasks=tasks, next=self._keyset(index, since, last, end, at_last, 0), notes=notes
         )
+
+    def _read_page(
+        self, items: list[Any], family: HistoryFamily, after: datetime, seen: set[str]
+    ) -> tuple[list[Task], _Instants]:
+        """The page's tasks (less those already listed at ``after``) and its paging landmarks.
+
+        The landmarks are every item's ``(datetime_posted, id)``, kept as two parallel
+        lists so the usual page (a family that skips no kind) is read by C loops.
+        """
+        reads = self._reader.page(items, family)
+        if not family.prefixes:  # no kind is skipped: every read is a Task
+            tasks = cast(list[Task], reads)
+            posted = list(map(_posted_of, tasks))
+            ids = list(map(_id_of, tasks))
+        else:
+            tasks, posted, ids = [], [], []
+            for raw, read in zip(items, reads, strict=True):
+                if read is None:  # a kind this family skips: still a paging landmark
+                    posted.append(parse_timestamp(raw.get("datetime_posted")))
+                    ids.append(str(raw["id"]))
+                    continue
+                posted.append(read.created_at)
+                ids.append(read.id)
+                tasks.append(read)
+        if seen and after in posted:
+            tasks = [t for t in tasks if not (t.created_at == after and t.id in seen)]
+        return tasks, (posted, ids)
 
     def _keyset(
         self,
