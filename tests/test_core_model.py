@@ -268,3 +268,16 @@ def test_trusted_builder_refuses_bad_names_and_constants(
 ) -> None:
     with pytest.raises((TypeError, ValueError), match=message):
         Task.trusted_builder(*fields, **constants)
+
+
+def test_raw_is_read_only_and_the_checked_constructor_keeps_its_own_copy() -> None:
+    given = {"id": "42", "nested": {"a": 1}}
+    task = Task(provider="fake", id="42", status=TaskStatus.COMPLETED, raw=given)
+    given["id"] = "changed"
+    assert task.raw["id"] == "42"
+    with pytest.raises(TypeError):
+        task.raw["id"] = "43"  # type: ignore[index]
+    with pytest.raises(AttributeError):
+        task.raw = {}  # type: ignore[misc]
+    assert attrs.evolve(task, tag="t").raw == {"id": "42", "nested": {"a": 1}}
+    assert "raw" not in repr(task) and task == attrs.evolve(task, raw={"other": 1})

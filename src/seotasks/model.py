@@ -61,6 +61,13 @@ def _read_only(value: Mapping[str, Any]) -> Mapping[str, Any]:
     return MappingProxyType(dict(value))
 
 
+def _own_copy(value: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``raw`` as the checked constructor keeps it: a copy nobody else can change."""
+    if type(value) is MappingProxyType:
+        return value
+    return dict(value)
+
+
 _ZERO = timedelta(0)
 
 
@@ -72,6 +79,9 @@ class Task:
     ``raw`` the vendor's item exactly as received, for anything not normalized here.
     Timestamps are timezone-aware UTC or ``None`` when the vendor gave nothing usable.
     Tasks are plain values: no ``__weakref__`` slot (see `Task.trusted` for why).
+    ``raw`` is stored as the decoded dict itself and handed out as a read-only view made
+    on access: a view per task at construction was an extra object for the garbage
+    collector to track on every item of every page, for a field most callers never read.
     """
 
     provider: str
@@ -97,7 +107,14 @@ class Task:
     keywords_count: int | None = None
     #: The vendor's status message for a failed task (after redaction).
     message: str | None = None
-    raw: Mapping[str, Any] = attrs.field(default=_EMPTY, converter=_read_only, eq=False, repr=False)
+    _raw: Mapping[str, Any] = attrs.field(
+        default=_EMPTY, alias="raw", converter=_own_copy, eq=False, repr=False
+    )
+
+    @property
+    def raw(self) -> Mapping[str, Any]:
+        """The vendor's item exactly as received, read-only."""
+        return MappingProxyType(self._raw)
 
     @staticmethod
     def trusted(
@@ -126,7 +143,7 @@ class Task:
         may call this instead when it *guarantees* what the validators would check:
         ``progress`` within 0.0..1.0 (or None), ``created_at`` / ``completed_at`` with
         ``tzinfo`` exactly `datetime.UTC` (or None), and a ``raw`` dict that nothing else
-        holds (it is wrapped read-only, not copied). Anything less certain, use ``Task(...)``.
+        holds (it is kept, not copied). Anything less certain, use ``Task(...)``.
         The result is an ordinary, frozen, equal-comparing `Task`.
         """
         task: Any = _new(_TaskBuilder)
@@ -145,7 +162,7 @@ class Task:
         task.language = language
         task.keywords_count = keywords_count
         task.message = message
-        task.raw = raw if type(raw) is MappingProxyType else MappingProxyType(raw)
+        task._raw = raw
         task.__class__ = Task
         return task  # type: ignore[no-any-return]
 
@@ -171,8 +188,8 @@ class Task:
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickle and `copy` support: ``raw`` is a read-only view, which pickle cannot
         store, so a Task travels as its field values with ``raw`` as a plain dict."""
-        values = tuple(getattr(self, name) for name in _FIELD_NAMES[:-1])
-        return (_unpickle, (values, dict(self.raw)))
+        values = tuple(getattr(self, name) for name in _INIT_NAMES[:-1])
+        return (_unpickle, (values, dict(self._raw)))
 
     @property
     def key(self) -> str:
@@ -193,19 +210,21 @@ class Task:
 # layout. It halves the cost of building a task. This is why Task has no ``__weakref__``
 # slot: with one, CPython 3.11 judges the two layouts different.
 _new = object.__new__
-_FIELD_NAMES = tuple(a.name for a in attrs.fields(Task))
+#: Task's fields by their constructor names (``raw``), and by their slots (``_raw``).
+_INIT_NAMES: tuple[str, ...] = tuple(a.alias or a.name for a in attrs.fields(Task))
+_SLOT_NAMES = tuple(a.name for a in attrs.fields(Task))
 _TaskBuilder = type("_TaskBuilder", (), {"__slots__": Task.__slots__})
-if Task.trusted.__code__.co_varnames[:16] != _FIELD_NAMES or _FIELD_NAMES[-1] != "raw":
+if Task.trusted.__code__.co_varnames[:16] != _INIT_NAMES or _INIT_NAMES[-1] != "raw":
     raise AssertionError("Task.trusted must set every Task field: update it with the class")
 
 
 _FIELD_DEFAULTS: dict[str, Any] = {
-    a.name: a.default for a in attrs.fields(Task) if a.default is not attrs.NOTHING
+    (a.alias or a.name): a.default for a in attrs.fields(Task) if a.default is not attrs.NOTHING
 }
 
 
 def _compile_builder(fields: tuple[str, ...], constants: dict[str, Any]) -> Callable[..., Task]:
-    known = set(_FIELD_NAMES)
+    known = set(_INIT_NAMES)
     unknown = sorted((set(fields) | set(constants)) - known)
     if unknown:
         raise TypeError(f"Task has no field {', '.join(map(repr, unknown))}")
@@ -214,22 +233,17 @@ def _compile_builder(fields: tuple[str, ...], constants: dict[str, Any]) -> Call
     both = sorted(set(fields) & set(constants))
     if both:
         raise TypeError(f"{', '.join(map(repr, both))} given both as a parameter and a constant")
-    missing = [n for n in _FIELD_NAMES if n not in _FIELD_DEFAULTS]
+    missing = [n for n in _INIT_NAMES if n not in _FIELD_DEFAULTS]
     missing = [n for n in missing if n not in fields and n not in constants]
     if missing:
         raise TypeError(f"the builder must set {', '.join(map(repr, missing))}")
     # The constants go through the checked constructor once: a bad one fails here.
-    probe = {n: constants.get(n, _FIELD_DEFAULTS.get(n, "")) for n in _FIELD_NAMES}
+    probe = {n: constants.get(n, _FIELD_DEFAULTS.get(n, "")) for n in _INIT_NAMES}
     probe["status"] = constants.get("status", TaskStatus.QUEUED)
     Task(**probe)
-    namespace: dict[str, Any] = {
-        "_new": _new,
-        "_Builder": _TaskBuilder,
-        "_Task": Task,
-        "_Proxy": MappingProxyType,
-    }
+    namespace: dict[str, Any] = {"_new": _new, "_Builder": _TaskBuilder, "_Task": Task}
     lines = [f"def build({', '.join(fields)}):", "    t = _new(_Builder)"]
-    for name in _FIELD_NAMES:
+    for name, slot in zip(_INIT_NAMES, _SLOT_NAMES, strict=True):
         if name in fields:
             value = name
         else:
@@ -238,9 +252,7 @@ def _compile_builder(fields: tuple[str, ...], constants: dict[str, Any]) -> Call
             if name == "raw":  # one read-only copy, shared by every task built
                 default = _read_only(default)
             namespace[value] = default
-        if name == "raw" and name in fields:
-            value = "raw if type(raw) is _Proxy else _Proxy(raw)"
-        lines.append(f"    t.{name} = {value}")
+        lines.append(f"    t.{slot} = {value}")
     lines += ["    t.__class__ = _Task", "    return t"]
     source = "\n".join(lines)
     exec(compile(source, f"<Task.trusted_builder{fields!r}>", "exec"), namespace)
@@ -250,7 +262,7 @@ def _compile_builder(fields: tuple[str, ...], constants: dict[str, Any]) -> Call
 
 
 def _unpickle(values: tuple[Any, ...], raw: dict[str, Any]) -> Task:
-    return Task(**dict(zip(_FIELD_NAMES, values, strict=False)), raw=raw)
+    return Task(**dict(zip(_INIT_NAMES, values, strict=False)), raw=raw)
 
 
 @attrs.frozen(slots=True, kw_only=True)
