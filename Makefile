@@ -36,7 +36,13 @@ docs: $(STAMP)
 
 test: lint typecheck unit docs
 
-bench: $(STAMP)
+BENCH_STAMP := $(VENV)/.seotasks-bench-installed
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,speed,bench]'
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/run.py
 
 clean:

@@ -224,6 +224,8 @@ _FIELD_DEFAULTS: dict[str, Any] = {
 
 
 def _compile_builder(fields: tuple[str, ...], constants: dict[str, Any]) -> Callable[..., Task]:
+    """`Task.trusted_builder`'s work: check the names and constants, then generate the
+    function, as attrs generates ``__init__``. Only checked field names reach the source."""
     known = set(_INIT_NAMES)
     unknown = sorted((set(fields) | set(constants)) - known)
     if unknown:
