@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from jsonvalues import apply, changes, same_outcome
 from seotasks_dataforseo import wire
 from seotasks_dataforseo.emulator import DataForSEOEmulator
 from seotasks_dataforseo.endpoints import BY_NAME, CATALOGUE, is_token, resolve_history
@@ -208,49 +209,31 @@ def test_history_fast_path_hands_bad_items_to_the_careful_errors(
 
 # -- property: any value in any field, both paths agree --------------------------------------
 
-_JSON_SCALARS = st.one_of(
-    st.none(),
-    st.booleans(),
-    st.integers(min_value=-(2**40), max_value=2**40),
-    st.floats(allow_nan=True, allow_infinity=True),
-    st.text(max_size=30),
-    st.sampled_from(
-        [
-            "",
-            "2026-11-01 10:00:00 +00:00",
-            "2026-11-01 10:00:00 +02:00",
-            "2026-11-01 10:00:00",
-            "2026-11-01T10:00:00Z",
-            "0000-00-00 00:00:00 +00:00",
-            "Ok.",
-            "Task In Queue.",
-            "40602 Task In Queue.",
-            "https://api.dataforseo.com/v3/serp/google/maps/task_post",
-            "google",
-            "0.0025",
-        ]
-    ),
+_LIKELY = (
+    "2026-11-01 10:00:00 +00:00",
+    "2026-11-01 10:00:00 +02:00",
+    "2026-11-01 10:00:00",
+    "2026-11-01T10:00:00Z",
+    "0000-00-00 00:00:00 +00:00",
+    "Ok.",
+    "Task In Queue.",
+    "40602 Task In Queue.",
+    "https://api.dataforseo.com/v3/serp/google/maps/task_post",
+    "google",
+    "0.0025",
 )
-_JSON_VALUES = st.one_of(
-    _JSON_SCALARS,
-    st.lists(_JSON_SCALARS, max_size=3),
-    st.dictionaries(st.text(max_size=5), _JSON_SCALARS, max_size=3),
+_HISTORY_KEYS = ("id", "url", "datetime_posted", "datetime_done", "status", "cost", "metadata")
+_METADATA_KEYS = (
+    "tag",
+    "se",
+    "device",
+    "location_code",
+    "location_name",
+    "language_code",
+    "language_name",
+    "keyword",
+    "keywords",
 )
-_MISSING = object()
-
-
-def _same_outcome(fast: Callable[[], object], careful: Callable[[], object]) -> None:
-    """Both paths build equal results, or both raise a ResponseFormatError on one field."""
-    try:
-        expected = careful()
-    except ResponseFormatError as exc:
-        with pytest.raises(ResponseFormatError) as info:
-            fast()
-        assert info.value.field == exc.field
-        return
-    assert fast() == expected
-
-
 _HISTORY_SAMPLE = _history_items(True)[:5]
 _READY_SAMPLE = _ready_items()[:5]
 
@@ -258,48 +241,17 @@ _READY_SAMPLE = _ready_items()[:5]
 @settings(max_examples=400, deadline=None)
 @given(
     pick=st.integers(min_value=0, max_value=4),
-    changes=st.dictionaries(
-        st.sampled_from(
-            ["id", "url", "datetime_posted", "datetime_done", "status", "cost", "metadata"]
-        ),
-        st.one_of(st.just(_MISSING), _JSON_VALUES),
-        min_size=1,
-        max_size=3,
-    ),
-    meta_changes=st.dictionaries(
-        st.sampled_from(
-            [
-                "tag",
-                "se",
-                "device",
-                "location_code",
-                "location_name",
-                "language_code",
-                "language_name",
-                "keyword",
-                "keywords",
-            ]
-        ),
-        st.one_of(st.just(_MISSING), _JSON_VALUES),
-        max_size=3,
-    ),
+    change=changes(_HISTORY_KEYS, *_LIKELY),
+    meta_change=changes(_METADATA_KEYS, *_LIKELY, min_size=0),
 )
 def test_history_paths_agree_on_any_item(
-    pick: int, changes: dict[str, Any], meta_changes: dict[str, Any]
+    pick: int, change: dict[str, Any], meta_change: dict[str, Any]
 ) -> None:
     item = json.loads(json.dumps(_HISTORY_SAMPLE[pick]))
-    for key, value in meta_changes.items():
-        if isinstance(item.get("metadata"), dict):
-            if value is _MISSING:
-                item["metadata"].pop(key, None)
-            else:
-                item["metadata"][key] = value
-    for key, value in changes.items():
-        if value is _MISSING:
-            item.pop(key, None)
-        else:
-            item[key] = value
-    _same_outcome(
+    if isinstance(item.get("metadata"), dict):
+        apply(item["metadata"], meta_change)
+    apply(item, change)
+    same_outcome(
         lambda: wire.HistoryReader().task(item, 0, HISTORY),
         lambda: wire.HistoryReader()._checked(item, 0, HISTORY),
     )
@@ -308,18 +260,8 @@ def test_history_paths_agree_on_any_item(
 @settings(max_examples=300, deadline=None)
 @given(
     pick=st.integers(min_value=0, max_value=4),
-    changes=st.dictionaries(
-        st.sampled_from(["id", "se", "se_type", "date_posted", "tag"]),
-        st.one_of(st.just(_MISSING), _JSON_VALUES),
-        min_size=1,
-        max_size=3,
-    ),
+    change=changes(("id", "se", "se_type", "date_posted", "tag"), *_LIKELY),
 )
-def test_ready_paths_agree_on_any_item(pick: int, changes: dict[str, Any]) -> None:
-    item = dict(_READY_SAMPLE[pick])
-    for key, value in changes.items():
-        if value is _MISSING:
-            item.pop(key, None)
-        else:
-            item[key] = value
-    _same_outcome(lambda: wire.ready_tasks(SERP, [item]), lambda: _careful_ready([item]))
+def test_ready_paths_agree_on_any_item(pick: int, change: dict[str, Any]) -> None:
+    item = apply(dict(_READY_SAMPLE[pick]), change)
+    same_outcome(lambda: wire.ready_tasks(SERP, [item]), lambda: _careful_ready([item]))
