@@ -11,7 +11,7 @@ from fakevendor import FakeVendorApp, connect_fake
 from hypothesis import given
 from hypothesis import strategies as st
 
-from seotasks.clock import FakeClock
+from seotasks.clock import FakeClock, SystemClock
 from seotasks.ratelimit import Pacer, RateLimit, Slot
 
 
@@ -185,3 +185,28 @@ def test_a_call_counts_from_its_answer_so_latency_cannot_open_the_window_early()
     free = pacer.reserve("unlisted")
     free.done()
     assert free.waited == 0.0
+
+
+def test_an_answer_does_not_wait_behind_a_caller_waiting_for_room() -> None:
+    # Real time: B waits for room (holding the window while it sleeps); the first call's
+    # answer arrives meanwhile. done() must return at once, and B must then wait out the
+    # window counted from that answer.
+    clock = SystemClock()
+    pacer = Pacer({"ep": RateLimit(1, 1.0)}, clock, margin=0)
+    first = pacer.reserve("ep")
+    started = threading.Event()
+    second: list[Slot] = []
+
+    def waiter() -> None:
+        started.set()
+        second.append(pacer.reserve("ep"))
+
+    thread = threading.Thread(target=waiter)
+    thread.start()
+    started.wait(5)
+    clock.sleep(0.2)
+    answered = clock.monotonic()
+    first.done()
+    assert thread.is_alive()  # done() did not block until the waiter was through
+    thread.join(10)
+    assert second and second[0].at >= answered + 1.0

@@ -19,9 +19,6 @@ from .clock import Clock
 
 __all__ = ["Pacer", "RateLimit", "Slot"]
 
-#: The lock of slots on unpaced endpoints: nothing else ever waits on it.
-_FREE = threading.Lock()
-
 
 @attrs.frozen(slots=True)
 class RateLimit:
@@ -52,18 +49,21 @@ class Slot:
     at the send time could start before the vendor's, by as much as the call's latency.
     """
 
-    __slots__ = ("_clock", "_lock", "at", "waited")
+    __slots__ = ("_clock", "at", "waited")
 
-    def __init__(self, at: float, waited: float, clock: Clock, lock: threading.Lock) -> None:
+    def __init__(self, at: float, waited: float, clock: Clock) -> None:
         self.at = at
         self.waited = waited
         self._clock = clock
-        self._lock = lock
 
     def done(self) -> None:
-        """The answer (or the failure) arrived: the call counts from now."""
-        with self._lock:
-            self.at = max(self.at, self._clock.monotonic())
+        """The answer (or the failure) arrived: the call counts from now.
+
+        No lock: a caller waiting for room holds the window's lock while it sleeps, and
+        an answer must not wait behind it. One float store is atomic, and a waiter
+        re-reads the oldest slot when it wakes (see `Pacer.reserve`).
+        """
+        self.at = max(self.at, self._clock.monotonic())
 
 
 class _Window:
@@ -100,17 +100,20 @@ class Pacer:
         """Wait for room and record the call; call ``done()`` on the slot when it is answered."""
         window = self._windows.get(endpoint)
         if window is None:
-            return Slot(0.0, 0.0, self._clock, _FREE)
+            return Slot(0.0, 0.0, self._clock)
         waited = 0.0
         # The window's lock is held while sleeping on purpose: callers queue up in
         # order instead of all waking at the same instant and racing for one slot.
         with window.lock:
-            if len(window.stamps) == window.limit.calls:
+            # A loop: the oldest call's answer may arrive while we sleep and move the
+            # window's start later (`Slot.done`), so the wait is checked again on waking.
+            while len(window.stamps) == window.limit.calls:
                 delay = window.stamps[0].at + window.span - self._clock.monotonic()
-                if delay > 0:
-                    self._clock.sleep(delay)
-                    waited = delay
-            slot = Slot(self._clock.monotonic(), waited, self._clock, window.lock)
+                if delay <= 0:
+                    break
+                self._clock.sleep(delay)
+                waited += delay
+            slot = Slot(self._clock.monotonic(), waited, self._clock)
             window.stamps.append(slot)
         if waited:
             self.waited += waited
@@ -127,6 +130,4 @@ class Pacer:
             return
         with window.lock:
             now = self._clock.monotonic()
-            window.stamps.extend(
-                Slot(now, 0.0, self._clock, window.lock) for _ in range(window.limit.calls)
-            )
+            window.stamps.extend(Slot(now, 0.0, self._clock) for _ in range(window.limit.calls))
