@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import urllib3
 
-from seotasks import TaskStatus, UnsupportedQuery
+from seotasks import ProviderError, TaskStatus, UnsupportedQuery
 
 from .conftest import Connect, MakeEmulator
 
@@ -206,3 +206,35 @@ def test_emulator_validates_id_list_like_the_vendor(make_emulator: MakeEmulator)
     assert status == 401 and body["status_code"] == 40100
     status, body = _post(emu, "/v3/nowhere/id_list", [good])
     assert status == 404 and body["status_code"] == 40400
+
+
+def test_an_undocumented_default_family_the_vendor_lacks_is_skipped_with_a_note(
+    make_emulator: MakeEmulator, connect: Connect
+) -> None:
+    # ai_optimization/id_list is in no vendor list of id_list endpoints: a real account
+    # may answer it 40400. A default listing then skips it and says so; the rest is whole.
+    kinds = ("serp/google/organic", "ai_optimization/chat_gpt/llm_responses")
+    emu = make_emulator(seed=12, size=300, kinds=kinds)
+    emu.app.id_list_families = emu.app.id_list_families - {"ai_optimization"}
+    client = connect(emu, source="history")
+    pages = list(client.pages(status="any"))
+    listed = {t.id for page in pages for t in page.tasks}
+    notes = [note for page in pages for note in page.notes]
+    assert listed == emu.history_ids(families=["serp"]) and listed
+    assert any("/v3/ai_optimization/id_list" in n and "40400" in n for n in notes)
+    assert emu.history_ids(families=["ai_optimization"])  # there was something to miss
+
+
+def test_a_family_asked_for_by_name_is_never_skipped(
+    make_emulator: MakeEmulator, connect: Connect
+) -> None:
+    emu = make_emulator(seed=12, size=100, kinds=("ai_optimization/chat_gpt/llm_responses",))
+    emu.app.id_list_families = emu.app.id_list_families - {"ai_optimization"}
+    client = connect(emu, source="history", families=["serp", "ai_optimization"])
+    with pytest.raises(ProviderError) as info:
+        list(client.tasks(status="any"))
+    assert info.value.code == 40400 and info.value.resume_cursor
+    # And a documented family answering "not found" is a wrong base URL, not a skip.
+    emu.app.id_list_families = frozenset()
+    with pytest.raises(ProviderError):
+        list(connect(emu, source="history").tasks(status="any"))

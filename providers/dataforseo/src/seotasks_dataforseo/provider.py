@@ -30,7 +30,13 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 from urllib.parse import parse_qsl, urlsplit
 
 from seotasks.convert import parse_timestamp
-from seotasks.errors import ConfigError, CursorError, ResponseFormatError, UnsupportedQuery
+from seotasks.errors import (
+    ConfigError,
+    CursorError,
+    ProviderError,
+    ResponseFormatError,
+    UnsupportedQuery,
+)
 from seotasks.jsoncodec import dumps
 from seotasks.model import Task, TaskQuery, TaskStatus
 from seotasks.provider import (
@@ -50,6 +56,7 @@ from . import serp_types, wire
 from .endpoints import (
     CATALOGUE,
     DEFAULT_FAMILIES,
+    UNDOCUMENTED_ID_LIST,
     HistoryFamily,
     resolve_history,
     resolve_ready,
@@ -106,6 +113,8 @@ def _time(position: Position, key: str) -> datetime:
         raise CursorError(f"dataforseo cursor: {key!r} is not a valid time") from None
 
 
+#: "Not found" as the vendor says it: 40400 Not Found, 40402 Invalid Path, a bare HTTP 404.
+_NOT_FOUND = frozenset({40400, 40402, 404})
 #: ``(datetime_posted of each item, id of each item)`` of one id_list page.
 _Instants = tuple[list[datetime | None], list[str]]
 _posted_of = attrgetter("created_at")
@@ -186,6 +195,8 @@ class DataForSEOProvider(Provider):
         self._headers = {"Authorization": f"Basic {token}"}
         self._source = str(settings["source"])
         families = list(settings["families"])
+        #: Whether the families are the default ones (no family was asked for by name).
+        self._default_families = families == list(DEFAULT_FAMILIES)
         self._ready = resolve_ready(families) if self._source == "ready" else ()
         self._history = resolve_history(families) if self._source == "history" else ()
         self._metadata = bool(settings["include_metadata"])
@@ -452,7 +463,15 @@ class DataForSEOProvider(Provider):
             "sort": "asc",
             "include_metadata": self._metadata,
         }
-        body = self._call("POST", family.path, "id_list", [request])
+        try:
+            body = self._call("POST", family.path, "id_list", [request])
+        except ProviderError as exc:
+            if not self._skippable(family, exc):
+                raise
+            skipped = f"{family.path}: skipped, the vendor answered {exc.code} {exc.message}"
+            return Batch(
+                tasks=(), next=self._next_family(index, since, end), notes=(*notes, skipped)
+            )
         task = wire.first_task(body, family.path, self.transport.redactor.scrub)
         items = wire.result_items(task)
         seen = set(seen_list)
@@ -483,6 +502,15 @@ class DataForSEOProvider(Provider):
             at_last = sorted(seen | set(at_last))
         return Batch(
             tasks=tasks, next=self._keyset(index, since, last, end, at_last, 0), notes=notes
+        )
+
+    def _skippable(self, family: HistoryFamily, error: ProviderError) -> bool:
+        """Whether a "not found" for ``family``'s id_list may be skipped: only for a family
+        the vendor does not document, in a listing that did not ask for it by name."""
+        return (
+            self._default_families
+            and family.family in UNDOCUMENTED_ID_LIST
+            and error.code in _NOT_FOUND
         )
 
     def _read_page(
