@@ -309,6 +309,9 @@ _FAST_ENGINES: Final[dict[str, tuple[str, str]]] = {
     se: (kind, ENGINES[se]) for se, kind in _KINDS.items()
 }
 _FAST_DEVICES: Final[dict[str, str]] = dict(DEVICES)
+#: ``keywords_count`` strings of the usual sizes, looked up rather than parsed (``int()``
+#: of a string cost ~140 ns a row, a dict hit ~30 ns).
+_COUNTS: Final[dict[str, int]] = {str(n): n for n in range(1001)}
 #: A row's values the hot loop reads, in one call.
 _ROW_FIELDS: Final = itemgetter(
     "progress",
@@ -359,7 +362,7 @@ def normalize_rows(
     out: list[Task] = []
     append = out.append
     fields = _ROW_FIELDS
-    percents, engines, devices = _FAST_PERCENT, _FAST_ENGINES, _FAST_DEVICES
+    percents, engines, devices, counts = _FAST_PERCENT, _FAST_ENGINES, _FAST_DEVICES, _COUNTS
     no_region = _NO_REGION
     parse = datetime.fromisoformat
     utc = tz is UTC
@@ -381,6 +384,11 @@ def normalize_rows(
                 if type(device) is not str:
                     raise TypeError
                 device_name = device
+            keywords = counts.get(count)  # a hit proves a digit string: no more checks
+            if keywords is None:
+                if not count.isdigit():
+                    raise ValueError
+                keywords = int(count)
             if (
                 len(created_text) != 19
                 or type(country) is not str
@@ -388,7 +396,6 @@ def normalize_rows(
                 or type(region) is not str
                 or type(lang) is not str
                 or not lang
-                or not count.isdigit()
             ):
                 raise ValueError
             if parsed_text is not None and len(parsed_text) != 19:
@@ -432,7 +439,7 @@ def normalize_rows(
                 device_name,
                 country if region in no_region else f"{country}/{region}",
                 lang,
-                int(count),
+                keywords,
                 row if type(row) is dict else dict(row),
             )
         )
