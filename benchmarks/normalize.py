@@ -22,47 +22,16 @@ from typing import Any
 
 import msgspec
 import orjson
-from seotasks_dataforseo import wire as dfs_wire
-from seotasks_dataforseo.endpoints import BY_NAME, CATALOGUE, resolve_history
-from seotasks_serpstat import wire as st_wire
 
 from seotasks.model import Task
-from seotasks.transport import Response, decode_json_object
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import payloads
+from ours import SERP, SERP_HISTORY, seotasks_history, seotasks_ready, seotasks_serpstat
 from timing import Timing, measure_together
 
-SERP = CATALOGUE[BY_NAME["serp"]]
-SERP_HISTORY = resolve_history(["serp"])[0]
-
-
-def _response(body: bytes, path: str) -> Response:
-    return Response(status=200, headers={}, body=body, url=f"http://127.0.0.1{path}", scrub=str)
-
-
-def seotasks_ready(body: bytes) -> list[Task]:
-    """What `DataForSEOProvider` does with one tasks_ready answer."""
-    envelope = dfs_wire.parse_envelope(_response(body, SERP.path), str)
-    task = dfs_wire.first_task(envelope, SERP.path, str)
-    return dfs_wire.ready_tasks(SERP, dfs_wire.result_items(task))
-
-
-def seotasks_history(body: bytes) -> list[Task]:
-    """What `DataForSEOProvider` does with one id_list answer (the page reader)."""
-    envelope = dfs_wire.parse_envelope(_response(body, SERP_HISTORY.path), str)
-    task = dfs_wire.first_task(envelope, SERP_HISTORY.path, str)
-    reads = dfs_wire.HistoryReader().page(dfs_wire.result_items(task), SERP_HISTORY)
-    return [read for read in reads if read is not None]
-
-
-def seotasks_serpstat(body: bytes) -> list[Task]:
-    """What `SerpstatProvider` does with one tasks.getList answer."""
-    rows = st_wire.read_result(
-        decode_json_object(_response(body, "/rt/api/v2/")), expected_id="1", scrub=str
-    )
-    return st_wire.normalize_rows(rows, ids=st_wire.row_ids(rows))
+__all__ = ["SERP", "SERP_HISTORY", "pages", "run"]
 
 
 # -- msgspec typed decode -----------------------------------------------------------------

@@ -4,8 +4,10 @@
 so the official client and its pydantic never enter the project's environment, and
 runs this file there with the page files to parse. It times what the official API
 client does with a response body: ``<ResponseModel>.from_json(text)`` (``json.loads``
-plus a pydantic model per item, dates left as strings), and ``json.loads`` alone in the
-same process, so its figures can be set against ours. Prints JSON.
+plus a pydantic model per item, dates left as strings), seotasks' own path on the same
+bytes (`ours.py`; seotasks is installed in that venv too) and ``json.loads`` alone, all
+in this one process with their repeats interleaved, so the ratio does not depend on how
+busy the machine was at two different moments. Prints JSON.
 """
 
 from __future__ import annotations
@@ -24,17 +26,22 @@ def main() -> None:
     from dataforseo_client.models.serp_tasks_ready_response_info import (
         SerpTasksReadyResponseInfo,
     )
+    from ours import seotasks_history, seotasks_ready
 
     quick = "--quick" in sys.argv
     models = {"ready": SerpTasksReadyResponseInfo, "history": SerpIdListResponseInfo}
+    ours = {"ready": seotasks_ready, "history": seotasks_history}
     out = {}
     for name, model in models.items():
-        text = Path(sys.argv[sys.argv.index(f"--{name}") + 1]).read_text()
+        data = Path(sys.argv[sys.argv.index(f"--{name}") + 1]).read_bytes()
+        text = data.decode()
         parsed = model.from_json(text)
         assert parsed is not None and len(parsed.tasks[0].result) == 1000
+        assert len(ours[name](data)) == 1000
         timings = measure_together(
             {
                 "official": lambda m=model, t=text: m.from_json(t),
+                "seotasks": lambda f=ours[name], d=data: f(d),
                 "json.loads": lambda t=text: json.loads(t),
             },
             quick=quick,
