@@ -55,12 +55,6 @@ def _progress_in_range(_inst: object, _attr: attrs.Attribute[Any], value: float 
         raise ValueError(f"Task.progress must be within 0.0..1.0, got {value!r}")
 
 
-def _read_only(value: Mapping[str, Any]) -> Mapping[str, Any]:
-    if type(value) is MappingProxyType:
-        return value
-    return MappingProxyType(dict(value))
-
-
 def _own_copy(value: Mapping[str, Any]) -> Mapping[str, Any]:
     """``raw`` as the checked constructor keeps it: a copy nobody else can change."""
     if type(value) is MappingProxyType:
@@ -251,8 +245,8 @@ def _compile_builder(fields: tuple[str, ...], constants: dict[str, Any]) -> Call
         else:
             value = f"_c_{name}"
             default: Any = constants.get(name, _FIELD_DEFAULTS.get(name))
-            if name == "raw":  # one read-only copy, shared by every task built
-                default = _read_only(default)
+            if name == "raw":  # one private copy, as Task(raw=...) keeps, shared by all
+                default = _own_copy(default)
             namespace[value] = default
         lines.append(f"    t.{slot} = {value}")
     lines += ["    t.__class__ = _Task", "    return t"]

@@ -239,8 +239,8 @@ def ready_tasks(endpoint: Endpoint, items: list[Any]) -> list[Task]:
     """Tasks from one ``tasks_ready`` result list: all completed, not yet collected.
 
     The loop runs once per item of every 1000-item page, so the documented item shape
-    is read inline and built by a `Task.trusted_builder`; an item that deviates in any way (a
-    missing id, a non-string field, a date in another shape) is re-read by
+    is read inline and built by a `Task.trusted_builder`; an item that deviates in any
+    way (a missing id, a non-string field, a date in another shape) is re-read by
     `_ready_fields`, which handles it or raises the precise `ResponseFormatError`.
     """
     kinds: dict[tuple[object, object], str] = {}
@@ -342,7 +342,6 @@ _METADATA_FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("location", ("location_code", "location_name")),
     ("language", ("language_code", "language_name")),
 )
-_TEXT_OR_NONE = frozenset({str, type(None)})
 #: Distinct values the per-listing caches keep before they stop growing.
 _CACHE_MAX = 4096
 
