@@ -27,6 +27,7 @@ from .errors import (
 
 if TYPE_CHECKING:
     from .client import Client
+    from .collect import Collected
     from .connection import connect
     from .hookspecs import hookimpl
     from .model import Page, Task, TaskQuery, TaskStatus
@@ -41,6 +42,7 @@ __all__ = [
     "Batch",
     "Capabilities",
     "Client",
+    "Collected",
     "ConfigError",
     "CursorError",
     "JSONValue",
@@ -80,6 +82,7 @@ _LAZY = {
     "TaskStatus": "model",
     "hookimpl": "hookspecs",
     "Client": "client",
+    "Collected": "collect",
     "connect": "connection",
     "merged": "paging",
     "failures": "plugins",

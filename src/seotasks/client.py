@@ -21,6 +21,7 @@ from .model import Page, Task, TaskQuery, TaskStatus
 from .provider import Capabilities, JSONValue, Position, Provider
 
 if TYPE_CHECKING:
+    from .collect import Collected
     from .submit import SerpTaskSpec, SubmitResult
 
 __all__ = ["Client", "build_query", "parse_when"]
@@ -332,6 +333,30 @@ class Client:
         if task.provider != self.name:
             raise ConfigError(f"task {task.key} does not belong to provider {self.name!r}")
         return self._provider.collect(task)
+
+    def collect_many(
+        self,
+        tasks: Iterable[Task],
+        *,
+        workers: int = 8,
+        window: int | None = None,
+        ordered: bool = False,
+    ) -> Iterator[Collected]:
+        """Collect every task of ``tasks`` concurrently; yield one `Collected` per task.
+
+        ``workers`` threads share this client's connection pool and pacer, so together
+        they never exceed the vendor's documented rate (the pacer waits instead), and
+        each call is retried like any read. A task that fails is yielded with its
+        ``error`` and the rest go on. Results come out as they complete (``ordered=True``:
+        in input order); each carries its input ``index``. ``tasks`` is read lazily and at
+        most ``window`` (default ``2 * workers``) tasks are held at once, so any number
+        of tasks (a whole ``client.tasks()`` listing, say) runs in bounded memory.
+        """
+        from .collect import collect_many
+
+        runner = collect_many(self.collect, tasks, workers=workers, window=window, ordered=ordered)
+        self.transport.ensure_pool_size(workers)
+        return runner
 
     def submit(self, specs: Iterable[SerpTaskSpec]) -> list[SubmitResult]:
         """Post ``specs`` as tasks; one `SubmitResult` per spec, in the same order.

@@ -202,6 +202,7 @@ class Transport:
         self.pacer = Pacer(dict(rate_limits or {}), self.clock)
         self._rng = rng or random.Random()
         self._user_agent = user_agent
+        self._pool_maxsize = pool_maxsize
         self._pool = urllib3.PoolManager(num_pools=4, maxsize=pool_maxsize, block=False)
         #: Called with (event, detail) on retries and waits; the CLI shows it as progress.
         self.on_event: Callable[[str, str], None] | None = None
@@ -214,6 +215,27 @@ class Transport:
         between our clock and the vendor's (2 % of a 60 s window is 1.2 s).
         """
         self.pacer = Pacer(dict(limits), self.clock, margin=margin)
+
+    @property
+    def pool_maxsize(self) -> int:
+        """How many connections per host the pool keeps for reuse."""
+        return self._pool_maxsize
+
+    def ensure_pool_size(self, connections: int) -> None:
+        """Keep at least ``connections`` connections per host for reuse.
+
+        With fewer, concurrent callers (`Client.collect_many`'s workers) would open a
+        fresh connection, TLS handshake included, for every call beyond the pool's size
+        and throw it away afterwards. The pool is replaced, not resized (urllib3 fixes
+        a host pool's size when it is created); calls in flight finish on the old one,
+        whose connections are closed as they come back.
+        """
+        if connections <= self._pool_maxsize:
+            return
+        old = self._pool
+        self._pool_maxsize = connections
+        self._pool = urllib3.PoolManager(num_pools=4, maxsize=connections, block=False)
+        old.clear()
 
     def close(self) -> None:
         self._pool.clear()

@@ -10,6 +10,10 @@ The wire format it speaks is the one the provider is written against::
                    "type": "rank_check/google/desktop", "labels": {"tag": "brand"},
                    "cost_micros": 12000}],
          "next_page_token": "eyJrIjpb..." | null}
+    GET /v1/jobs/<id>/result
+    200 {"name": "jobs/3f2a...", "rankings": [{"keyword": "...", "position": 3, "url": "..."}]}
+    400 FAILED_PRECONDITION (job not SUCCEEDED), 404 NOT_FOUND (no such job)
+
     4xx/5xx  {"error": {"code": "UNAUTHENTICATED", "message": "..."}}
     200      {"error": {"code": "RATE_LIMITED", "message": "..."}}   (+ Retry-After)
 
@@ -94,6 +98,7 @@ class AcmeApp:
         self._step = timedelta(days=20) / max(count, 1)
         self._clock = self.now - timedelta(days=20)
         self.jobs: list[dict[str, Any]] = []
+        self.result_reads: dict[str, int] = {}
         self.add(count)
 
     # -- data ------------------------------------------------------------------------------
@@ -150,7 +155,8 @@ class AcmeApp:
     # -- HTTP ------------------------------------------------------------------------------
 
     def handle(self, request: HttpRequest, fault: Fault | None) -> HttpResponse:
-        if request.path != "/v1/jobs":
+        result_of = _result_path(request.path)
+        if request.path != "/v1/jobs" and result_of is None:
             return _error(404, "NOT_FOUND", f"no resource at {request.path}")
         if request.method != "GET":
             return _error(405, "METHOD_NOT_ALLOWED", "jobs are read with GET")
@@ -161,6 +167,8 @@ class AcmeApp:
             return json_response(
                 200, json.dumps(body).encode(), **{"Retry-After": str(RETRY_AFTER_SECONDS)}
             )
+        if result_of is not None:
+            return self._result(result_of)
         try:
             size = _page_size(request.query)
             state = _state(request.query)
@@ -176,6 +184,35 @@ class AcmeApp:
             page[0]["create_time"] = 1732000000  # epoch seconds where RFC 3339 is documented
         token = _encode_token(_key(page[-1]), state) if more else None
         return json_response(200, json.dumps({"jobs": page, "next_page_token": token}).encode())
+
+    def _result(self, job_id: str) -> HttpResponse:
+        name = f"jobs/{job_id}"
+        with self._lock:
+            job = next((j for j in self.jobs if j["name"] == name), None)
+            #: Result reads per job (tests check each was fetched once).
+            self.result_reads[job_id] = self.result_reads.get(job_id, 0) + 1
+        if job is None:
+            return _error(404, "NOT_FOUND", f"no job {name}")
+        if job["state"] != "SUCCEEDED":
+            return _error(400, "FAILED_PRECONDITION", f"{name} is {job['state']}, not SUCCEEDED")
+        rng = random.Random(job_id)
+        rankings = [
+            {
+                "keyword": f"keyword {n}",
+                "position": rng.randint(1, 100),
+                "url": f"https://{n}.test/",
+            }
+            for n in range(3)
+        ]
+        return json_response(200, json.dumps({"name": name, "rankings": rankings}).encode())
+
+
+def _result_path(path: str) -> str | None:
+    """The job id of ``/v1/jobs/<id>/result``, else None."""
+    parts = path.split("/")
+    if len(parts) == 5 and parts[:3] == ["", "v1", "jobs"] and parts[4] == "result" and parts[3]:
+        return parts[3]
+    return None
 
 
 def _error(status: int, code: str, message: str) -> HttpResponse:

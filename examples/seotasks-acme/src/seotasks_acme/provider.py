@@ -52,6 +52,9 @@ _AUTH_CODES = {"UNAUTHENTICATED", "PERMISSION_DENIED"}
 _TRANSIENT_CODES = {"UNAVAILABLE", "INTERNAL"}
 
 
+_JOB_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
 def _is_token(value: object) -> TypeGuard[str]:
     return isinstance(value, str) and _TOKEN.fullmatch(value) is not None
 
@@ -110,8 +113,9 @@ class AcmeProvider(seotasks.Provider):
             name="page_size", help=f"jobs per request, 1..{MAX_PAGE_SIZE}", kind="int", default=100
         ),
     )
-    # AcmeRank documents 5 list calls a second per key; pacing keeps us under it.
-    rate_limits = {"jobs": RateLimit.per_second(5)}
+    # AcmeRank documents 5 list calls and 20 result reads a second per key; pacing
+    # keeps us under both, however many threads share the client (collect_many).
+    rate_limits = {"jobs": RateLimit.per_second(5), "results": RateLimit.per_second(20)}
 
     @classmethod
     def configure(cls, settings: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -132,6 +136,7 @@ class AcmeProvider(seotasks.Provider):
             window=RETENTION,
             order="created_at",
             max_page_size=MAX_PAGE_SIZE,
+            collect=True,
         )
 
     def start(self, query: seotasks.TaskQuery) -> dict[str, Any]:
@@ -181,7 +186,39 @@ class AcmeProvider(seotasks.Provider):
             )
         return seotasks.Batch(tasks=tasks, next={"page_token": token})
 
+    def collect(self, task: seotasks.Task) -> Mapping[str, Any]:
+        """``GET /v1/jobs/<id>/result``: a finished job's rankings, as the vendor sends them.
+
+        One call per task and no state of its own, so the core's ``collect_many`` can run
+        it on many threads at once: the transport's pool, pacing and retries are shared.
+        """
+        if not _JOB_ID.fullmatch(task.id):
+            # The id goes into a path: refuse anything that could leave its segment.
+            raise seotasks.UnsupportedQuery(f"acme: job id {task.id!r} is not a plain id")
+        request = Request(
+            method="GET",
+            url=f"{self.settings['base_url']}/v1/jobs/{task.id}/result",
+            endpoint="results",
+            headers={"Authorization": f"Bearer {self.settings['api_key']}"},
+        )
+        return self.transport.call(request, self._parse_result)
+
     # -- parsing ---------------------------------------------------------------------------
+
+    def _parse_result(self, response: Response) -> dict[str, Any]:
+        try:
+            body = decode_json_object(response)
+        except seotasks.ResponseFormatError:
+            if response.status < 400:
+                raise
+            body = {}
+        if response.status != 200 or body.get("error") is not None:
+            raise self._error(response, body.get("error"))
+        if not isinstance(body.get("rankings"), list):
+            raise seotasks.ResponseFormatError(
+                "acme: the result has no rankings list", field="$.rankings"
+            )
+        return body
 
     def _parse(self, response: Response) -> tuple[_JobsPage, list[Any]]:
         """Body -> page, or the typed error. Runs inside the transport's retry loop.
