@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PLUGINS := $(sort $(dir $(wildcard providers/*/pyproject.toml examples/*/pyproject.toml)))
 STAMP := $(VENV)/.seotasks-installed
 
-.PHONY: demo test lint typecheck unit docs bench install clean
+.PHONY: demo test lint typecheck unit docs contract bench install clean
 
 $(STAMP): pyproject.toml $(wildcard providers/*/pyproject.toml examples/*/pyproject.toml)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,7 +19,7 @@ demo: $(STAMP)
 	$(BIN)/seotasks providers
 	$(BIN)/seotasks tasks --sandbox -p dataforseo -p serpstat --status any --limit 25 --format table
 
-LINTED := $(wildcard src providers tests benchmarks examples)
+LINTED := $(wildcard src providers tests benchmarks examples contract)
 
 lint: $(STAMP)
 	$(BIN)/ruff check $(LINTED)
@@ -34,7 +34,21 @@ unit: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/mkdocs build --strict --site-dir $(VENV)/site
 
-test: lint typecheck unit docs
+# The official DataForSEO client against our emulator, in its own venv (the client pins an
+# older urllib3): see docs/vendor-truth.md.
+CONTRACT_VENV := contract/.venv
+CONTRACT_STAMP := $(CONTRACT_VENV)/.seotasks-installed
+
+$(CONTRACT_STAMP): contract/requirements.txt pyproject.toml providers/dataforseo/pyproject.toml
+	test -x $(CONTRACT_VENV)/bin/python || $(PYTHON) -m venv $(CONTRACT_VENV)
+	$(CONTRACT_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(CONTRACT_VENV)/bin/python -m pip install --quiet -r contract/requirements.txt -e . -e providers/dataforseo
+	touch $(CONTRACT_STAMP)
+
+contract: $(CONTRACT_STAMP)
+	cd contract && .venv/bin/python -m pytest -q
+
+test: lint typecheck unit docs contract
 
 BENCH_STAMP := $(VENV)/.seotasks-bench-installed
 
@@ -46,4 +60,4 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(CONTRACT_VENV)
