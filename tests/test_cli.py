@@ -408,3 +408,75 @@ def test_two_cursors_for_one_provider_are_refused(env: dict[str, str]) -> None:
     token = first.stderr.strip().rsplit("--cursor ", 1)[1]
     result = run(["tasks", "-p", "serpstat", "--cursor", token, "--cursor", token], env)
     assert result.returncode == 2 and "two --cursor" in result.stderr
+
+
+# -- complete and honest listings (issue 15) ------------------------------------------------
+
+
+def _first_cursor(env: dict[str, str]) -> str:
+    first = run(["tasks", "-p", "serpstat", "--status", "any", "--limit", "1000"], env)
+    assert first.returncode == 0, first.stderr
+    return first.stderr.strip().rsplit("--cursor ", 1)[1]
+
+
+def test_status_next_to_cursor_is_checked_not_ignored(env: dict[str, str]) -> None:
+    token = _first_cursor(env)
+    other = run(
+        ["tasks", "-p", "serpstat", "--cursor", token, "--status", "completed", "--limit", "5"], env
+    )
+    assert other.returncode == 2, other.stderr
+    assert other.stdout == ""
+    assert "status=any" in other.stderr and "status=None" not in other.stderr
+    assert len(other.stderr.strip().splitlines()) == 1
+    assert token not in other.stderr  # never "continue with" the cursor just refused
+    same = run(["tasks", "-p", "serpstat", "--cursor", token, "--status", "any"], env)
+    assert same.returncode == 0, same.stderr
+    assert {json.loads(line)["status"] for line in same.stdout.splitlines()} > {"completed"}
+
+
+@pytest.fixture(scope="module")
+def capped_env() -> Iterator[dict[str, str]]:
+    """A DataForSEO account with more ready SERP tasks than tasks_ready shows (1000)."""
+    from seotasks_dataforseo.emulator import DataForSEOEmulator
+
+    with DataForSEOEmulator(seed=5, size=2500, recent=1.0, kinds=("serp/google/organic",)) as emu:
+        result = _clean_env()
+        for option, value in emu.settings.items():
+            result[env_name("dataforseo", option)] = str(value)
+        result[env_name("dataforseo", "families")] = "serp"
+        yield result
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "table"])
+def test_a_capped_listing_says_so_on_stderr(fmt: str, capped_env: dict[str, str]) -> None:
+    result = run(["tasks", "-p", "dataforseo", "--format", fmt], capped_env)
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stderr.splitlines() if "capped" in line]
+    assert len(lines) == 1, result.stderr
+    assert "dataforseo" in lines[0] and "1 list" in lines[0]
+    assert "seotasks collect" in lines[0] and "source=history" in lines[0]
+    assert "capped" not in result.stdout
+
+
+def test_a_long_pacing_wait_is_announced_once_after_the_first_tasks() -> None:
+    # Every tasks_ready family: 21 calls against 20 a minute. Under --sandbox the minute
+    # passes in a second; the wait is announced when it starts, with the way around it,
+    # and the tasks of the pages already fetched are out before it.
+    every = "serp,keywords_data,on_page,merchant,business_data,app_data,ai_optimization"
+    result = subprocess.run(
+        [sys.executable, "-m", "seotasks.cli", "tasks", "--sandbox", "-p", "dataforseo"]
+        + ["-o", f"families={every}", "--format", "jsonl"],
+        env=_clean_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout[-2000:]
+    lines = result.stdout.splitlines()
+    notices = [i for i, line in enumerate(lines) if line.startswith("seotasks: ")]
+    assert len(notices) == 1, [lines[i] for i in notices]
+    notice = lines[notices[0]]
+    assert "waiting" in notice and "tasks_ready" in notice and "20 a minute" in notice
+    assert "-o families=" in notice
+    assert notices[0] > 0 and json.loads(lines[0])["provider"] == "dataforseo"

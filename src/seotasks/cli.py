@@ -19,13 +19,15 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from .client import Client
-    from .model import Task
+    from .model import Page, Task
     from .resume import ResumeState
 
 EXIT_OK, EXIT_USAGE, EXIT_AUTH, EXIT_PROVIDER, EXIT_INTERRUPTED = 0, 2, 3, 4, 5
 STATUSES = ("completed", "running", "queued", "failed", "any")
 #: How much faster than real time the --sandbox clock runs.
 SANDBOX_SPEED = 60.0
+#: A pacing wait at least this long (seconds) is announced on stderr, once per endpoint.
+WAIT_NOTICE = 5.0
 
 
 class UsageError(Exception):
@@ -68,7 +70,12 @@ def _parser() -> argparse.ArgumentParser:
         required=True,
         help="provider to list (repeatable)",
     )
-    tasks.add_argument("--status", choices=STATUSES, default="completed")
+    tasks.add_argument(
+        "--status",
+        choices=STATUSES,
+        help="which tasks: completed (default), running, queued, failed or any; with --cursor "
+        "the cursor's status applies, and a different one is refused",
+    )
     tasks.add_argument("--since", help="created at or after (ISO 8601 or YYYY-MM-DD; naive = UTC)")
     tasks.add_argument("--until", help="created before (ISO 8601 or YYYY-MM-DD; naive = UTC)")
     tasks.add_argument("--limit", type=int, help="stop after N tasks")
@@ -200,19 +207,30 @@ def _split_options(pairs: Sequence[str], names: Sequence[str]) -> dict[str, dict
 
 
 class Progress:
-    """One status line on stderr, only when stderr is a terminal."""
+    """Per-provider counts of one listing, and the status line drawn from them.
+
+    The line is drawn only when stderr is a terminal (``enabled``); the counts feed the
+    capped-list warning and the final summary whatever stderr is. `notice` prints a
+    whole line (a wait that is worth knowing about), clearing the status line first.
+    """
 
     def __init__(self, stream: TextIO, enabled: bool) -> None:
         self.stream = stream
         self.enabled = enabled
         self.counts: dict[str, list[int]] = {}
+        #: Per provider, the lists the vendor capped (a page's first note names its list).
+        self.capped: dict[str, set[str]] = {}
         self.waits = 0
         self.last = 0.0
+        self.drawn = False
 
-    def page(self, name: str, tasks: int) -> None:
+    def page(self, name: str, page: Page) -> None:
         entry = self.counts.setdefault(name, [0, 0])
         entry[0] += 1
-        entry[1] += tasks
+        entry[1] += len(page.tasks)
+        if page.capped:
+            label = page.notes[0].partition(":")[0] if page.notes else f"page {entry[0]}"
+            self.capped.setdefault(name, set()).add(label)
         self.show()
 
     def event(self, name: str, kind: str, detail: str) -> None:
@@ -231,11 +249,22 @@ class Progress:
         line = "seotasks: " + ", ".join(parts) + f", waits {self.waits}" + extra
         self.stream.write("\r\x1b[K" + line[:200])
         self.stream.flush()
+        self.drawn = True
 
-    def done(self) -> None:
-        if self.enabled and self.last:
+    def clear(self) -> None:
+        """Erase the status line (before a row or a message goes to the same terminal)."""
+        if self.enabled and self.drawn:
             self.stream.write("\r\x1b[K")
             self.stream.flush()
+            self.drawn = False
+
+    def notice(self, text: str) -> None:
+        self.clear()
+        self.stream.write(f"seotasks: {text}\n")
+        self.stream.flush()
+
+    def done(self) -> None:
+        self.clear()
 
 
 # -- the tasks command ---------------------------------------------------------------------
@@ -253,7 +282,7 @@ def _stream(
         return
     for page in client.pages(entry.cursor, **kwargs):
         keep = entry.page_arrived(page)
-        progress.page(name, len(page.tasks))
+        progress.page(name, page)
         yield from keep
 
 
@@ -281,9 +310,10 @@ def _cmd_tasks(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     fmt = args.format or ("table" if out.isatty() else "jsonl")
     if args.raw and fmt == "table":
         raise UsageError("--raw needs --format jsonl or csv")
+    status = args.status or "completed"
 
     asked = {
-        "status": args.status,
+        "status": status,
         "since": args.since,
         "until": args.until,
         "options": " ".join(sorted(args.option)) or None,
@@ -304,7 +334,9 @@ def _cmd_tasks(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     resuming = state.resuming
     kwargs: dict[str, Any] = {
-        "status": UNSET if resuming and args.status == "completed" else args.status,
+        # Continuing, an omitted --status means "as the cursor says"; one given is checked
+        # against the cursor (a contradiction is a CursorError, never a silent override).
+        "status": UNSET if resuming and args.status is None else status,
         "since": UNSET if args.since is None else args.since,
         "until": UNSET if args.until is None else args.until,
     }
@@ -330,8 +362,10 @@ def _cmd_tasks(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         for name in names:
             chosen: dict[str, Any] = dict(options[name])
             client = stack.enter_context(connect(name, profile=args.profile, clock=clock, **chosen))
-            client.transport.on_event = _event_sink(progress, name)
+            client.transport.on_event = _event_sink(progress, client)
             clients.append(client)
+        for client in clients:
+            _check_query(client, state.providers[client.name].cursor, kwargs, args.status)
 
         writer = make_writer(fmt, raw=args.raw)
         streams = [_stream(c, kwargs, state, progress) for c in clients]
@@ -342,6 +376,7 @@ def _cmd_tasks(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             # Output first, then the state: a crash between the two can repeat a few
             # tasks on resume, but never lose one.
             if buffer:
+                progress.clear()
                 out.write("".join(buffer))
                 buffer.clear()
             out.flush()
@@ -367,33 +402,110 @@ def _cmd_tasks(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             progress.done()
             err.write(f"seotasks: interrupted after {count} tasks; {_resume_hint(args, state)}\n")
             return EXIT_INTERRUPTED
-        except SeotasksError:
+        except SeotasksError as exc:
             checkpoint()
             progress.done()
-            if args.resume is None:
-                err.write(f"seotasks: {_resume_hint(args, state)}\n")
+            # A hint only when there is something to continue: nothing was written before a
+            # config, auth or query error, and a rejected cursor is no way to continue.
+            if count and not isinstance(exc, CursorError):
+                exc.cli_hint = _resume_hint(args, state)  # type: ignore[attr-defined]
             raise
         progress.done()
+        for client in clients:
+            _warn_capped(client, progress)
         unfinished = [n for n, p in state.providers.items() if not p.done]
-        if args.limit is not None and unfinished and args.resume is None:
-            err.write(f"seotasks: stopped at --limit; {_resume_hint(args, state)}\n")
+        if args.limit is not None and count >= args.limit and unfinished and args.resume is None:
+            hint = _cursor_hint(state)
+            if hint:  # only an exact continuation helps; mid-page, a cursor would repeat tasks
+                err.write(f"seotasks: stopped at --limit {args.limit}; {hint}\n")
     return EXIT_OK
 
 
-def _event_sink(progress: Progress, name: str) -> Callable[[str, str], None]:
-    return lambda kind, detail: progress.event(name, kind, detail)
+def _check_query(
+    client: Client, cursor: str | None, kwargs: dict[str, Any], given_status: str | None
+) -> None:
+    """Refuse, before anything is printed, a cursor that contradicts the query and a
+    status the provider never reports (it could only ever give an empty list)."""
+    from .client import _status
+
+    if cursor is not None:
+        client._open(cursor, kwargs["status"], kwargs["since"], kwargs["until"])
+    if given_status is None or given_status == "any":
+        return
+    statuses = client.capabilities.statuses
+    wanted = _status(given_status)
+    if wanted is not None and wanted not in statuses:
+        has = ", ".join(sorted(s.value for s in statuses)) or "none"
+        raise UsageError(
+            f"{client.name} reports no {wanted.value} tasks (its statuses: {has}), so "
+            f"--status {wanted.value} could only list nothing"
+        )
+
+
+def _warn_capped(client: Client, progress: Progress) -> None:
+    """One line per provider whose vendor hid part of the list: a silent cut is a wrong answer."""
+    lists = progress.capped.get(client.name)
+    if not lists:
+        return
+    advice = client.provider.advice("capped") or "more tasks exist than the vendor shows"
+    shown = ", ".join(sorted(lists)[:3]) + (", ..." if len(lists) > 3 else "")
+    progress.notice(
+        f"{client.name}: the vendor capped {len(lists)} list(s) ({shown}): "
+        f"this listing is incomplete; {advice}"
+    )
+
+
+def _event_sink(progress: Progress, client: Client) -> Callable[[str, str], None]:
+    noticed: set[str] = set()
+
+    def sink(kind: str, detail: str) -> None:
+        if kind == "waiting":
+            endpoint, _, seconds = detail.rpartition(" ")
+            try:
+                wait = float(seconds.rstrip("s"))
+            except ValueError:
+                return
+            if wait >= WAIT_NOTICE and endpoint not in noticed:
+                noticed.add(endpoint)
+                progress.notice(_wait_text(client, endpoint, wait))
+            return
+        progress.event(client.name, kind, detail)
+
+    return sink
+
+
+def _wait_text(client: Client, endpoint: str, wait: float) -> str:
+    limit = client.transport.pacer.limit_for(endpoint)
+    rate = ""
+    if limit is not None:
+        per = "minute" if limit.period == 60 else f"{limit.period:g} s"
+        rate = f" (the vendor allows {limit.calls} a {per})"
+    advice = client.provider.advice("wait", endpoint)
+    return f"{client.name}: waiting {wait:.0f}s for the next {endpoint} call{rate}" + (
+        f"; {advice}" if advice else ""
+    )
+
+
+def _cursor_hint(state: ResumeState) -> str | None:
+    """``continue with --cursor ...`` when every unfinished provider stopped at a page
+    boundary (so the cursors continue exactly), else None."""
+    pending = {n: p for n, p in state.providers.items() if not p.done}
+    if pending and all(
+        p.cursor is not None and not p.unconfirmed_written() for p in pending.values()
+    ):
+        return "continue with " + " ".join(f"--cursor {p.cursor}" for p in pending.values())
+    return None
 
 
 def _resume_hint(args: argparse.Namespace, state: ResumeState) -> str:
     if args.resume is not None:
         return f"continue with --resume {args.resume}"
-    pending = {n: p for n, p in state.providers.items() if not p.done}
-    if not pending:
+    if all(p.done for p in state.providers.values()):
         return "nothing left to resume"
-    if all(p.cursor is not None and not p.unconfirmed_written() for p in pending.values()):
-        return "continue with " + " ".join(f"--cursor {p.cursor}" for p in pending.values())
     # Stopped inside a page: a cursor alone would repeat part of it; a resume file won't.
-    return "run with --resume FILE to be able to continue exactly where a listing stops"
+    return _cursor_hint(state) or (
+        "run with --resume FILE to be able to continue exactly where a listing stops"
+    )
 
 
 # -- submit and collect ---------------------------------------------------------------------
@@ -610,6 +722,11 @@ def _cmd_sandbox(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 # -- entry point ------------------------------------------------------------------------------
 
 
+def _one_line(text: str) -> str:
+    """``text`` as one line: an error is one line on stderr, whatever its message holds."""
+    return " ".join(text.split()) + "\n"
+
+
 def _exit_code(exc: BaseException) -> int:
     from .errors import AuthError, ConfigError, CursorError, UnsupportedQuery
 
@@ -642,7 +759,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_collect(args, out, err)
         return _cmd_tasks(args, out, err)
     except UsageError as exc:
-        err.write(f"seotasks: {exc}\n")
+        err.write(_one_line(f"seotasks: {exc}"))
         return EXIT_USAGE
     except KeyboardInterrupt:
         err.write("seotasks: interrupted\n")
@@ -662,9 +779,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
                 traceback.print_exc(file=err)
             if not isinstance(exc, SeotasksError):
-                err.write(f"seotasks: internal error: {type(exc).__name__}: {exc}\n")
+                err.write(_one_line(f"seotasks: internal error: {type(exc).__name__}: {exc}"))
                 return EXIT_PROVIDER
-        err.write(f"seotasks: {type(exc).__name__}: {exc}\n")
+        hint = getattr(exc, "cli_hint", None)
+        err.write(
+            _one_line(f"seotasks: {type(exc).__name__}: {exc}" + (f"; {hint}" if hint else ""))
+        )
         return _exit_code(exc)
 
 

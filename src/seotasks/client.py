@@ -186,8 +186,8 @@ class Client:
             explicit = {"status": status, "since": since, "until": until}[field] is not UNSET
             if explicit and getattr(state.query, field) != value:
                 raise CursorError(
-                    f"this cursor is for {field}={getattr(state.query, field)}, "
-                    f"not {field}={value}; drop the argument or start a new listing"
+                    f"this cursor is for {field}={_shown(getattr(state.query, field), field)}, "
+                    f"not {field}={_shown(value, field)}; drop the argument or start a new listing"
                 )
         return state.query, self._provider.check_position(state.position)
 
@@ -385,6 +385,17 @@ class Client:
                 "(or out of order)"
             )
         return results
+
+
+def _shown(value: Any, field: str) -> str:
+    """A query value as a person writes it: ``any`` (not None) for a status, ISO times."""
+    if value is None:
+        return "any" if field == "status" else "none"
+    if isinstance(value, TaskStatus):
+        return value.value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
 
 
 def _jsonable(value: Any) -> JSONValue:

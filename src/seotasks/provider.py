@@ -261,6 +261,15 @@ class Provider(abc.ABC):
         """
         raise UnsupportedQuery(f"provider {self.name!r} cannot submit tasks")
 
+    def advice(self, topic: str, detail: str = "") -> str | None:
+        """A short hint for the person running a listing, or None; the CLI shows it.
+
+        ``topic`` is ``"wait"`` (a pacing wait of more than a few seconds is starting
+        before a call to the endpoint key ``detail``: how to need fewer calls) or
+        ``"capped"`` (the vendor hid part of a list: how to see the rest).
+        """
+        return None
+
     def close(self) -> None:
         """Release resources beyond the transport (the transport is closed by the client)."""
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
+from collections.abc import Callable
 from fractions import Fraction
 
 import attrs
@@ -96,8 +97,12 @@ class Pacer:
         """Wait for room, record the call as sent now; return the seconds waited."""
         return self.reserve(endpoint).waited
 
-    def reserve(self, endpoint: str) -> Slot:
-        """Wait for room and record the call; call ``done()`` on the slot when it is answered."""
+    def reserve(self, endpoint: str, on_wait: Callable[[float], None] | None = None) -> Slot:
+        """Wait for room and record the call; call ``done()`` on the slot when it is answered.
+
+        ``on_wait`` is called with the expected wait before the first sleep, so a caller
+        can say what it is waiting for while it waits rather than after.
+        """
         window = self._windows.get(endpoint)
         if window is None:
             return Slot(0.0, 0.0, self._clock)
@@ -111,6 +116,8 @@ class Pacer:
                 delay = window.stamps[0].at + window.span - self._clock.monotonic()
                 if delay <= 0:
                     break
+                if on_wait is not None and not waited:
+                    on_wait(delay)
                 self._clock.sleep(delay)
                 waited += delay
             slot = Slot(self._clock.monotonic(), waited, self._clock)

@@ -205,6 +205,8 @@ class Transport:
         self._pool_maxsize = pool_maxsize
         self._pool = urllib3.PoolManager(num_pools=4, maxsize=pool_maxsize, block=False)
         #: Called with (event, detail) on retries and waits; the CLI shows it as progress.
+        #: Events: ``waiting`` (a pacing wait starts; detail "<endpoint> <seconds>s"),
+        #: ``paced`` (it ended), ``rate-limited`` and ``retry`` (a backoff starts).
         self.on_event: Callable[[str, str], None] | None = None
         self.calls = 0
 
@@ -250,7 +252,10 @@ class Transport:
     def send(self, request: Request) -> Response:
         """One attempt: pace, send, read. Network failures become `TransientError`."""
         safe_url = self.redactor.scrub(request.url)
-        slot = self.pacer.reserve(request.endpoint)
+        slot = self.pacer.reserve(
+            request.endpoint,
+            on_wait=lambda delay: self._emit("waiting", f"{request.endpoint} {delay:.1f}s"),
+        )
         waited = slot.waited
         if waited:
             log.debug("paced %s for %.2fs", request.endpoint, waited)

@@ -562,6 +562,21 @@ class DataForSEOProvider(Provider):
 
     # -- collection -----------------------------------------------------------------------
 
+    def advice(self, topic: str, detail: str = "") -> str | None:
+        if topic == "capped":
+            return (
+                "collect the listed tasks (seotasks collect -p dataforseo) and list again, "
+                "or list -o source=history"
+            )
+        if topic == "wait" and detail == "tasks_ready":
+            return (
+                f"each of the {len(self._ready)} tasks_ready lists of these families is one "
+                "call; name fewer with -o families=... (e.g. -o families=serp)"
+            )
+        if topic == "wait" and detail == "id_list":
+            return "each family is one id_list call a page; name fewer with -o families=..."
+        return None
+
     def collect(self, task: Task) -> Mapping[str, Any]:
         """GET the task's result (``task_get``); the vendor then drops it from tasks_ready."""
         path = None
