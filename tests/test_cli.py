@@ -463,9 +463,9 @@ def test_a_long_pacing_wait_is_announced_once_after_the_first_tasks() -> None:
     # passes in a second; the wait is announced when it starts, with the way around it,
     # and the tasks of the pages already fetched are out before it.
     every = "serp,keywords_data,on_page,merchant,business_data,app_data,ai_optimization"
+    args = ["tasks", "--sandbox", "-p", "dataforseo", "-o", f"families={every}"]
     result = subprocess.run(
-        [sys.executable, "-m", "seotasks.cli", "tasks", "--sandbox", "-p", "dataforseo"]
-        + ["-o", f"families={every}", "--format", "jsonl"],
+        [sys.executable, "-m", "seotasks.cli", *args, "--format", "jsonl"],
         env=_clean_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
