@@ -131,9 +131,14 @@ def _parser() -> argparse.ArgumentParser:
     collect = sub.add_parser(
         "collect",
         parents=[common],
-        help="fetch the results of completed tasks as JSONL",
+        help="fetch the results of completed tasks (JSONL, or one file per task with --to)",
         description="Collect every completed (DataForSEO: ready) task, or the tasks named "
-        'with --id, writing {"task": <export record>, "result": <vendor JSON>} lines.',
+        "with --id, concurrently at the vendor's pace. Without --to, writes "
+        '{"task": <export record>, "result": <vendor JSON>} lines; with --to, writes each '
+        "result to DIR/<provider>/<task id>.json and one line per task (the export record "
+        'plus "path" and "error"). A task that fails is named on its line and the rest go '
+        "on (exit 4). Tasks whose file exists in DIR are skipped, so re-running after a "
+        "crash collects exactly the rest.",
     )
     collect.add_argument("-p", "--provider", required=True, metavar="NAME", help="provider")
     collect.add_argument("--limit", type=int, help="stop after N tasks")
@@ -151,6 +156,33 @@ def _parser() -> argparse.ArgumentParser:
         help="with --id: the tasks' kind, e.g. serp/google/maps (DataForSEO builds the "
         "task_get path from it)",
     )
+    collect.add_argument(
+        "--to",
+        type=Path,
+        metavar="DIR",
+        help="write each result to DIR/<provider>/<task id>.json (atomically) and skip "
+        "tasks already there",
+    )
+    collect.add_argument(
+        "--workers", type=int, default=8, metavar="N", help="concurrent calls (1..64, default 8)"
+    )
+    collect.add_argument(
+        "--resume",
+        type=Path,
+        metavar="FILE",
+        help="checkpoint file of the listing: a re-run continues where this one stopped",
+    )
+    collect.add_argument(
+        "--follow",
+        action="store_true",
+        help="keep listing and collecting tasks as they finish, until SIGINT/SIGTERM",
+    )
+    collect.add_argument("--gzip", action="store_true", help="with --to: write .json.gz files")
+    collect.add_argument(
+        "--since", help="only tasks created at or after (ISO 8601 or YYYY-MM-DD; naive = UTC)"
+    )
+    collect.add_argument("--until", help="only tasks created before (ISO 8601 or YYYY-MM-DD)")
+    collect.add_argument("--interval", type=float, default=None, help=argparse.SUPPRESS)
     for command in (submit, collect):
         command.add_argument(
             "-o",
@@ -579,9 +611,8 @@ def _cmd_submit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def _cmd_collect(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     import contextlib
-    import json
 
-    from .export import _plain, task_record
+    from .collectcmd import CollectOptions, run
 
     if args.limit is not None and args.limit < 0:
         raise UsageError("--limit must be >= 0")
@@ -589,20 +620,40 @@ def _cmd_collect(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError("--kind only applies with --id")
     if any(not i.strip() for i in args.ids):
         raise UsageError("--id must name a task id")
-    count = 0
+    if not 1 <= args.workers <= 64:
+        raise UsageError("--workers must be within 1..64")
+    if args.ids and (args.follow or args.resume):
+        raise UsageError("--id collects named tasks once: it takes neither --follow nor --resume")
+    if args.gzip and args.to is None:
+        raise UsageError("--gzip needs --to DIR")
+    if args.to is not None and args.to.exists() and not args.to.is_dir():
+        raise UsageError(f"--to {args.to}: not a directory")
+    if args.ids and (args.since or args.until):
+        raise UsageError("--since/--until filter a listing: they do not apply with --id")
+    asked = {
+        "options": " ".join(sorted(args.option)) or None,
+        "to": str(args.to),
+        "since": args.since,
+        "until": args.until,
+    }
     with contextlib.ExitStack() as stack:
         client = _one_client(args, stack)
         if args.limit == 0:
             return EXIT_OK
-        for task in _named_tasks(client, args.ids, args.kind) or client.tasks(status="completed"):
-            result = client.collect(task)
-            record = {"task": task_record(task), "result": _plain(result)}
-            out.write(json.dumps(record, default=str) + "\n")
-            count += 1
-            if args.limit is not None and count >= args.limit:
-                break
-        out.flush()
-    return EXIT_OK
+        options = CollectOptions(
+            to=args.to,
+            workers=args.workers,
+            resume=args.resume,
+            follow=args.follow,
+            compress=args.gzip,
+            limit=args.limit,
+            named=_named_tasks(client, args.ids, args.kind) if args.ids else None,
+            asked=asked,
+            interval=args.interval,
+            since=args.since,
+            until=args.until,
+        )
+        return run(client, options, out, err)
 
 
 def _named_tasks(client: Client, ids: Sequence[str], kind: str | None) -> list[Task]:

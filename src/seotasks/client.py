@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime
 from operator import attrgetter
@@ -341,6 +342,7 @@ class Client:
         workers: int = 8,
         window: int | None = None,
         ordered: bool = False,
+        stop: threading.Event | None = None,
     ) -> Iterator[Collected]:
         """Collect every task of ``tasks`` concurrently; yield one `Collected` per task.
 
@@ -351,10 +353,15 @@ class Client:
         in input order); each carries its input ``index``. ``tasks`` is read lazily and at
         most ``window`` (default ``2 * workers``) tasks are held at once, so any number
         of tasks (a whole ``client.tasks()`` listing, say) runs in bounded memory.
+        Setting ``stop`` (a `threading.Event`) ends the run gracefully: no new task is
+        taken, the ones in flight are still yielded. Every task the vendor answered is
+        yielded: none is fetched and then dropped.
         """
         from .collect import collect_many
 
-        runner = collect_many(self.collect, tasks, workers=workers, window=window, ordered=ordered)
+        runner = collect_many(
+            self.collect, tasks, workers=workers, window=window, ordered=ordered, stop=stop
+        )
         self.transport.ensure_pool_size(workers)
         return runner
 

@@ -15,9 +15,10 @@ whose ``collect`` works one task at a time works here, third-party ones included
 
 from __future__ import annotations
 
-from collections import deque
+import queue
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import attrs
@@ -66,16 +67,21 @@ def collect_many(
     workers: int = 8,
     window: int | None = None,
     ordered: bool = False,
+    stop: threading.Event | None = None,
 ) -> Iterator[Collected]:
     """Run ``collect`` over ``tasks`` on ``workers`` threads; yield one `Collected` each.
 
     Order: by default results come out as they complete (a slow or retried task does not
     hold back the ones behind it); with ``ordered=True`` in input order, at the price of
     that head-of-line wait. ``window`` (default ``2 * workers``) bounds the tasks taken
-    from the input and not yet yielded. An exception raised by the *input* iterable (a
-    listing that failed) stops the intake; the tasks already taken are still collected
-    and yielded, then the exception is raised. Closing the iterator early cancels the
-    tasks not started and waits for the calls in flight.
+    from the input and not yet yielded.
+
+    The input is read on a feeder thread, so a slow input (a paced listing) never holds
+    back a result that is ready. An exception raised by the input (a listing that failed)
+    stops the intake; the tasks already taken are still collected and yielded, then the
+    exception is raised. Setting ``stop`` stops the intake at once: the tasks in flight
+    are still yielded, then the iterator ends (what a graceful shutdown needs). Closing
+    the iterator early cancels the tasks not started and waits for the calls in flight.
     """
     if type(workers) is not int or not 1 <= workers <= MAX_WORKERS:
         raise ConfigError(f"workers must be an integer in 1..{MAX_WORKERS}, got {workers!r}")
@@ -83,7 +89,7 @@ def collect_many(
         window = 2 * workers
     if type(window) is not int or window < workers:
         raise ConfigError(f"window must be an integer >= workers ({workers}), got {window!r}")
-    return _run(collect, iter(tasks), workers, window, ordered)
+    return _Run(collect, iter(tasks), workers, window, stop or threading.Event()).results(ordered)
 
 
 def _one(collect: Callable[[Task], Mapping[str, Any]], task: Task, index: int) -> Collected:
@@ -94,47 +100,101 @@ def _one(collect: Callable[[Task], Mapping[str, Any]], task: Task, index: int) -
     return Collected(task=task, index=index, result=result)
 
 
-def _run(
-    collect: Callable[[Task], Mapping[str, Any]],
-    source: Iterator[Task],
-    workers: int,
-    window: int,
-    ordered: bool,
-) -> Iterator[Collected]:
-    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="seotasks-collect")
-    queue: deque[Future[Collected]] = deque()  # in input order
-    failure: BaseException | None = None
-    index = 0
-    try:
-        while True:
-            while failure is None and len(queue) < window:
+_WAKE = 0.05  # seconds between checks of the stop flags while waiting
+
+
+class _Run:
+    """One `collect_many` run: a feeder thread, a worker pool, a queue of finished results.
+
+    ``lock`` makes "check the flags, submit, count" one step, so the consumer can tell
+    for certain when nothing is in flight any more.
+    """
+
+    def __init__(
+        self,
+        collect: Callable[[Task], Mapping[str, Any]],
+        source: Iterator[Task],
+        workers: int,
+        window: int,
+        stop: threading.Event,
+    ) -> None:
+        self.collect = collect
+        self.source = source
+        self.stop = stop
+        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="seotasks-collect")
+        self.finished: queue.SimpleQueue[Collected] = queue.SimpleQueue()
+        self.slots = threading.Semaphore(window)
+        self.lock = threading.Lock()
+        self.closing = False
+        self.submitted = 0
+        self.fed_all = False
+        self.error: Exception | None = None
+        self.feeder = threading.Thread(
+            target=self._feed, name="seotasks-collect-feeder", daemon=True
+        )
+
+    def _halted(self) -> bool:
+        return self.closing or self.stop.is_set()
+
+    def _feed(self) -> None:
+        try:
+            while True:
+                while not self.slots.acquire(timeout=_WAKE):
+                    if self._halted():
+                        return
+                if self._halted():
+                    return
                 try:
-                    task = next(source)
+                    task = next(self.source)
                 except StopIteration:
-                    failure = _EXHAUSTED
-                    break
-                except Exception as exc:  # the listing failed: finish what was taken
-                    failure = exc
-                    break
-                queue.append(pool.submit(_one, collect, task, index))
-                index += 1
-            if not queue:
-                break
-            if ordered:
-                yield queue.popleft().result()
-                continue
-            done, _ = wait(queue, return_when=FIRST_COMPLETED)
-            for future in [f for f in queue if f in done]:
-                queue.remove(future)
-                yield future.result()
-        if failure is not None and failure is not _EXHAUSTED:
-            raise failure
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+                    return
+                with self.lock:
+                    if self._halted():
+                        return  # taken but never started: dropped, as a stop asks
+                    future = self.pool.submit(_one, self.collect, task, self.submitted)
+                    self.submitted += 1
+                future.add_done_callback(self._done)
+        except Exception as exc:  # the input failed: finish what was taken, then raise
+            with self.lock:
+                self.error = exc
+        finally:
+            with self.lock:
+                self.fed_all = True
 
+    def _done(self, future: Future[Collected]) -> None:
+        if not future.cancelled():  # cancelled: never started, so nothing to report
+            self.finished.put(future.result())
 
-class _Exhausted(Exception):
-    """Marks the input's end (never raised)."""
+    def _drained(self, yielded: int) -> bool:
+        with self.lock:
+            if yielded < self.submitted:
+                return False
+            return self.fed_all or self.stop.is_set()
 
-
-_EXHAUSTED = _Exhausted()
+    def results(self, ordered: bool) -> Iterator[Collected]:
+        self.feeder.start()
+        held: dict[int, Collected] = {}
+        yielded = 0
+        try:
+            while not self._drained(yielded):
+                try:
+                    outcome = self.finished.get(timeout=_WAKE)
+                except queue.Empty:
+                    continue
+                if ordered:
+                    held[outcome.index] = outcome
+                    while yielded in held:
+                        self.slots.release()
+                        yielded += 1
+                        yield held.pop(yielded - 1)
+                else:
+                    self.slots.release()
+                    yielded += 1
+                    yield outcome
+            if self.error is not None:
+                raise self.error
+        finally:
+            with self.lock:
+                self.closing = True
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.feeder.join(timeout=1.0)

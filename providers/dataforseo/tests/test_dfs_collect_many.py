@@ -168,3 +168,20 @@ def test_bad_arguments_are_config_errors(
     emu = make_emulator(seed=9, size=0)
     with pytest.raises(ConfigError):
         connect(emu).collect_many([], workers=workers, window=window)  # type: ignore[arg-type]
+
+
+def test_a_stop_ends_the_run_and_every_task_fetched_is_yielded(
+    make_emulator: MakeEmulator, connect: Connect
+) -> None:
+    emu = make_emulator(seed=10, size=0, kinds=(KIND,))
+    ids = _done_ids(emu, 300)
+    stop = threading.Event()
+    seen: list[str] = []
+    for outcome in connect(emu).collect_many(_tasks(ids), workers=6, stop=stop):
+        seen.append(outcome.task.id)
+        if len(seen) == 10:
+            stop.set()
+    assert 10 <= len(seen) <= 10 + 12  # at most the window more
+    assert len(set(seen)) == len(seen)
+    # Nothing was fetched from the vendor without being handed to the caller.
+    assert emu.collected_ids() == set(seen)

@@ -1,0 +1,133 @@
+"""`ResultStore`: one file per collected task, written so that a file that exists is whole.
+
+``seotasks collect --to DIR`` and ``seotasks receive --to DIR`` both write here, in the
+same layout: ``DIR/<provider>/<task id>.json`` (``.json.gz`` compressed). Each write goes
+to a hidden temporary file in the same directory, is flushed and fsynced, renamed over
+the final name (atomic on POSIX) and the directory is fsynced, so a crash or a SIGKILL at
+any moment leaves either no file or a complete one, never a partial one. Writing the same
+task twice (a re-run, a repeated vendor callback) replaces the file with the same content.
+
+A task id becomes a file name only if it is a plain token (letters, digits, ``.``, ``_``
+and ``-``, not starting with a dot): a vendor or a caller cannot write outside the
+directory or over a hidden file.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import re
+import secrets
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+__all__ = ["ResultStore", "safe_name"]
+
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}\Z")
+_TMP_SUFFIX = ".tmp"
+#: A temporary file older than this was left by a killed writer and is removed.
+STALE_SECONDS = 3600.0
+
+
+def safe_name(value: str) -> bool:
+    """Whether ``value`` can be a file name in the store (see the module docstring)."""
+    return bool(_NAME.match(value)) and value not in (".", "..")
+
+
+class ResultStore:
+    """Durable result files under ``root`` (created on first write)."""
+
+    def __init__(self, root: Path, *, compress: bool = False) -> None:
+        self.root = root
+        self.compress = compress
+        self._swept: set[str] = set()
+
+    @property
+    def suffix(self) -> str:
+        return ".json.gz" if self.compress else ".json"
+
+    def path_for(self, provider: str, task_id: str) -> Path:
+        """The file a task's result goes to; `ConfigError` for an id unfit as a file name."""
+        if not safe_name(provider):
+            raise ConfigError(f"provider name {provider!r} cannot be a directory name")
+        if not safe_name(task_id):
+            raise ConfigError(f"task id {task_id!r} cannot be a file name (unsafe characters)")
+        return self.root / provider / f"{task_id}{self.suffix}"
+
+    def existing(self, provider: str, task_id: str) -> Path | None:
+        """The task's file when one exists already (either form, compressed or not)."""
+        if not safe_name(provider) or not safe_name(task_id):
+            return None
+        folder = self.root / provider
+        for suffix in (".json", ".json.gz"):
+            candidate = folder / f"{task_id}{suffix}"
+            if candidate.exists():
+                return candidate
+        return None
+
+    def write(self, provider: str, task_id: str, result: Mapping[str, Any]) -> Path:
+        """Write ``result`` as the task's file, durably; returns the path."""
+        data = json.dumps(result, ensure_ascii=False, separators=(",", ":"), default=str)
+        return self.write_bytes(provider, task_id, data.encode())
+
+    def write_bytes(self, provider: str, task_id: str, data: bytes) -> Path:
+        """Write already-encoded JSON ``data`` as the task's file, durably."""
+        final = self.path_for(provider, task_id)
+        folder = final.parent
+        if provider not in self._swept:
+            folder.mkdir(parents=True, exist_ok=True)
+            _sweep(folder)
+            self._swept.add(provider)
+        if self.compress:
+            data = gzip.compress(data, compresslevel=6, mtime=0)
+        temp = folder / f".{task_id}.{secrets.token_hex(6)}{_TMP_SUFFIX}"
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        try:
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view) :]
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.replace(temp, final)
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
+        _fsync_dir(folder)
+        return final
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the rename itself durable (the directory entry), where the OS allows it."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # pragma: no cover - platforms without directory fds
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # pragma: no cover
+        pass
+    finally:
+        os.close(fd)
+
+
+def _sweep(folder: Path) -> None:
+    """Remove temporary files a killed writer left (old enough not to be in use)."""
+    cutoff = time.time() - STALE_SECONDS
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:  # pragma: no cover
+        return
+    for entry in entries:
+        if entry.name.startswith(".") and entry.name.endswith(_TMP_SUFFIX):
+            try:
+                if entry.stat().st_mtime < cutoff:
+                    os.unlink(entry.path)
+            except OSError:  # another process took care of it
+                pass

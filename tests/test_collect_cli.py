@@ -1,0 +1,257 @@
+"""``seotasks collect`` run as a subprocess against the emulators on loopback: files in
+``--to DIR``, lines, exit codes, skipping, ``--resume``, ``--follow`` with SIGTERM, and
+SIGKILL at random moments followed by re-runs (every file exactly once, each whole)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from seotasks_dataforseo.emulator import DataForSEOEmulator
+
+from seotasks.config import env_name
+from seotasks.emulation import Fault
+
+KIND = "serp/google/organic"
+UNKNOWN = "00000000-1111-2222-3333-444444444444"
+
+
+def _env(settings: dict[str, str], tmp_path: Path, name: str = "dataforseo") -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SEOTASKS_")}
+    env["SEOTASKS_CONFIG"] = str(tmp_path / "absent.toml")
+    for option, value in settings.items():
+        env[env_name(name, option)] = str(value)
+    return env
+
+
+def _cmd(*args: str) -> list[str]:
+    return [sys.executable, "-m", "seotasks.cli", "collect", *args]
+
+
+def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(_cmd(*args), env=env, capture_output=True, text=True, timeout=120)
+
+
+def _lines(text: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def _files(folder: Path) -> dict[str, Path]:
+    """Result files by task id; hidden temporary files are not results."""
+    found: dict[str, Path] = {}
+    if not folder.exists():
+        return found
+    for path in folder.iterdir():
+        if path.name.startswith("."):
+            continue
+        task_id = path.name.removesuffix(".gz").removesuffix(".json")
+        assert task_id not in found, f"two files for {task_id}"
+        found[task_id] = path
+    return found
+
+
+def _read(path: Path) -> Any:
+    data = path.read_bytes()
+    if path.name.endswith(".gz"):
+        data = gzip.decompress(data)
+    return json.loads(data)
+
+
+@pytest.fixture
+def emu() -> Any:
+    past = datetime.now(UTC) - timedelta(hours=1)
+    with DataForSEOEmulator(seed=3, size=0, kinds=(KIND,)) as emulator:
+        emulator.add_tasks(120, posted=past, code=20000)
+        yield emulator
+
+
+def test_to_dir_writes_one_file_per_task_and_a_line_each(
+    emu: DataForSEOEmulator, tmp_path: Path
+) -> None:
+    env = _env(emu.settings, tmp_path)
+    out = tmp_path / "out"
+    truth = emu.ready_ids(["serp"])
+    emu.server.faults.inject(Fault.HTTP_503, 2, match="task_get")
+    emu.server.faults.inject(Fault.RESET, 1, match="task_get")
+    done = _run(["-p", "dataforseo", "-o", "families=serp", "--to", str(out)], env)
+    assert done.returncode == 0, done.stderr
+    lines = _lines(done.stdout)
+    assert {line["id"] for line in lines} == truth and len(lines) == len(truth)
+    files = _files(out / "dataforseo")
+    assert files.keys() == truth
+    for line in lines:
+        assert line["error"] is None and line["status"] == "completed"
+        assert set(line) >= {"provider", "id", "kind", "created_at", "cost", "path"}
+        assert Path(line["path"]) == files[line["id"]]
+        assert _read(files[line["id"]])["tasks"][0]["id"] == line["id"]
+    assert emu.ready_ids(["serp"]) == set() and emu.rate_limited == 0
+    assert emu.password not in done.stdout + done.stderr
+
+
+def test_a_failed_task_is_named_and_the_rest_are_written(
+    emu: DataForSEOEmulator, tmp_path: Path
+) -> None:
+    env = _env(emu.settings, tmp_path)
+    ids = sorted(emu.ready_ids(["serp"]))[:5]
+    args = ["-p", "dataforseo", "--kind", KIND, "--to", str(tmp_path / "o"), "--gzip"]
+    for task_id in [*ids[:2], UNKNOWN, *ids[2:]]:
+        args += ["--id", task_id]
+    done = _run(args, env)
+    assert done.returncode == 4, done.stderr
+    by_id = {line["id"]: line for line in _lines(done.stdout)}
+    assert by_id.keys() == {*ids, UNKNOWN}
+    assert by_id[UNKNOWN]["path"] is None
+    assert (
+        by_id[UNKNOWN]["error"].startswith("ProviderError: ") and "40401" in by_id[UNKNOWN]["error"]
+    )
+    files = _files(tmp_path / "o" / "dataforseo")
+    assert files.keys() == set(ids)
+    assert all(p.name.endswith(".json.gz") and _read(p)["tasks"][0]["id"] for p in files.values())
+    assert "failed 1" in done.stderr
+
+
+def test_without_to_lines_keep_their_shape_and_go_past_a_failure(
+    emu: DataForSEOEmulator, tmp_path: Path
+) -> None:
+    env = _env(emu.settings, tmp_path)
+    ids = sorted(emu.ready_ids(["serp"]))[:3]
+    args = ["-p", "dataforseo", "--kind", KIND, "--workers", "2"]
+    for task_id in [UNKNOWN, *ids]:
+        args += ["--id", task_id]
+    done = _run(args, env)
+    assert done.returncode == 4, done.stderr
+    records = {r["task"]["id"]: r for r in _lines(done.stdout)}
+    assert records.keys() == {UNKNOWN, *ids}
+    assert records[UNKNOWN]["result"] is None and "40401" in records[UNKNOWN]["error"]
+    for task_id in ids:
+        assert set(records[task_id]) == {"task", "result"}
+        assert records[task_id]["result"]["tasks"][0]["status_code"] == 20000
+
+
+def test_a_rerun_skips_what_is_in_dir_and_resume_skips_the_listing(
+    emu: DataForSEOEmulator, tmp_path: Path
+) -> None:
+    env = _env(emu.settings, tmp_path)
+    out, state = tmp_path / "out", tmp_path / "collect.state"
+    base = ["-p", "dataforseo", "-o", "source=history", "-o", "families=serp", "--to", str(out)]
+    truth = emu.history_ids(status="completed", families=["serp"])
+    first = _run([*base, "--limit", "30", "--resume", str(state)], env)
+    assert first.returncode == 0, first.stderr
+    first_ids = {line["id"] for line in _lines(first.stdout)}
+    assert len(first_ids) == 30 and state.exists()
+    second = _run([*base, "--resume", str(state)], env)
+    assert second.returncode == 0, second.stderr
+    second_ids = {line["id"] for line in _lines(second.stdout)}
+    assert not first_ids & second_ids
+    assert first_ids | second_ids == truth == _files(out / "dataforseo").keys()
+    third = _run(base, env)  # no checkpoint: lists everything again, every file is there
+    assert third.returncode == 0, third.stderr
+    assert third.stdout == "" and f"skipped {len(truth)}" in third.stderr
+
+
+def test_usage_errors(emu: DataForSEOEmulator, tmp_path: Path) -> None:
+    env = _env(emu.settings, tmp_path)
+    afile = tmp_path / "a-file"
+    afile.write_text("x")
+    for args, needle in [
+        (["--workers", "0"], "--workers"),
+        (["--workers", "65"], "--workers"),
+        (["--gzip"], "--gzip"),
+        (["--to", str(afile)], "not a directory"),
+        (["--id", "x", "--follow"], "--id"),
+        (["--id", "x", "--resume", str(tmp_path / "s")], "--id"),
+    ]:
+        done = _run(["-p", "dataforseo", *args], env)
+        assert done.returncode == 2, (args, done.stderr)
+        assert needle in done.stderr
+    assert emu.calls["other"] == 0
+
+
+def test_follow_collects_tasks_as_they_finish_until_sigterm(
+    emu: DataForSEOEmulator, tmp_path: Path
+) -> None:
+    env = _env(emu.settings, tmp_path)
+    out = tmp_path / "out"
+    first = emu.ready_ids(["serp"])
+    args = ["-p", "dataforseo", "-o", "families=serp", "--to", str(out), "--follow"]
+    args += ["--interval", "0.5"]  # hidden flag: seconds between idle listings
+    with subprocess.Popen(
+        _cmd(*args), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as proc:
+        try:
+            _wait_for(lambda: _files(out / "dataforseo").keys() == first)
+            later = set(emu.add_tasks(15, posted=datetime.now(UTC) - timedelta(hours=1)))
+            _wait_for(lambda: _files(out / "dataforseo").keys() == first | later, timeout=90)
+            proc.send_signal(signal.SIGTERM)
+            stdout, stderr = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    assert proc.returncode == 0, stderr
+    assert {line["id"] for line in _lines(stdout)} == first | later
+    assert len(_lines(stdout)) == len(first | later)
+
+
+def _wait_for(condition: Any, timeout: float = 30.0) -> None:
+    end = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < end, "timed out waiting"
+        time.sleep(0.05)
+
+
+def test_sigkill_at_random_moments_then_rerun_leaves_every_file_once_and_whole(
+    tmp_path: Path,
+) -> None:
+    # source=history: a task stays listed after it is collected, so a task fetched but
+    # not yet written when the process died is collected again by the next run.
+    past = datetime.now(UTC) - timedelta(hours=2)
+    rng = random.Random(17)
+    with DataForSEOEmulator(seed=4, size=0, kinds=(KIND,), enforce_limits=False) as emu:
+        emu.add_tasks(1200, posted=(past - timedelta(days=3), past), code=20000)
+        truth = emu.history_ids(status="completed", families=["serp"])
+        env = _env(emu.settings, tmp_path)
+        out = tmp_path / "out"
+        args = _cmd(
+            *("-p", "dataforseo", "-o", "source=history", "-o", "families=serp"),
+            *("--to", str(out), "--workers", "8"),
+        )
+        seen: list[str] = []
+        kills = 0
+        for _ in range(8):
+            proc = subprocess.Popen(
+                args, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+            )
+            time.sleep(rng.uniform(0.2, 1.2))
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGKILL)
+                kills += 1
+            stdout, _ = proc.communicate(timeout=60)
+            # A killed writer may leave its last line cut: the whole ones are results.
+            seen += [json.loads(line)["id"] for line in stdout.splitlines() if line.endswith("}")]
+            for path in _files(out / "dataforseo").values():
+                assert _read(path)["tasks"][0]["id"] == path.name.removesuffix(".json")
+        assert kills >= 3
+        done = _run(args[4:], env)
+        assert done.returncode == 0, done.stderr
+        seen += [line["id"] for line in _lines(done.stdout)]
+        files = _files(out / "dataforseo")
+        assert files.keys() == truth
+        for task_id, path in files.items():
+            assert _read(path)["tasks"][0]["id"] == task_id
+        assert set(seen) <= truth
+        assert len(seen) == len(set(seen)), "a task was reported by two runs"
+        assert not [
+            p
+            for p in (out / "dataforseo").iterdir()
+            if not p.name.endswith(".json") and not p.name.startswith(".")
+        ]
