@@ -8,6 +8,14 @@ vendors do. The vendor-specific part is an `EmulatorApp` that turns a request in
 response (and knows how to express vendor-level faults such as a rate-limit code in
 an HTTP-200 body, wrong field types or a mismatched JSON-RPC id).
 
+An exception raised by `EmulatorApp.handle` is a bug in the emulator, not a vendor
+behaviour: the server answers HTTP 500 with a plain-text body that starts
+``emulator bug at <file>:<line>: <App>.handle raised <error>`` (so the client's
+`TransientError`, which quotes the start of the body, names it), prints the traceback to
+stderr, and keeps the exception in `EmulatorServer.errors` for tests to assert on.
+Without this the connection would drop and the client would report, after its retries,
+only "Remote end closed connection".
+
 Standard library only (plus attrs): emulators must start anywhere the library does.
 """
 
@@ -17,8 +25,10 @@ import enum
 import random
 import socket
 import struct
+import sys
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Protocol
@@ -177,8 +187,7 @@ class _Handler(BaseHTTPRequestHandler):
             if self._generic_fault(fault, request):
                 return
             fault = None
-        response = owner.app.handle(request, fault)
-        self._write(response)
+        self._write(owner._answer(request, fault))
 
     def _generic_fault(self, fault: Fault, request: HttpRequest) -> bool:
         """Express ``fault``; return False when the normal answer should follow (SLOW)."""
@@ -208,7 +217,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._write(json_response(200, b""))
             return True
         if fault is Fault.TRUNCATED:
-            full = owner.app.handle(request, None)
+            full = owner._answer(request, None)
             self._write(
                 HttpResponse(
                     status=full.status,
@@ -247,13 +256,15 @@ class EmulatorServer:
     """Serve an `EmulatorApp` on 127.0.0.1 (ephemeral port) in a background thread.
 
     Use as a context manager; ``url`` is the base URL to point a provider at.
-    ``requests`` logs every request received (for assertions on what was sent).
+    ``requests`` logs every request received (for assertions on what was sent);
+    ``errors`` every exception the app raised (each answered with an HTTP 500 naming it).
     """
 
     def __init__(self, app: EmulatorApp, *, host: str = "127.0.0.1", port: int = 0) -> None:
         self.app = app
         self.faults = FaultPlan()
         self.requests: list[HttpRequest] = []
+        self.errors: list[Exception] = []
         self._log_lock = threading.Lock()
         self._server = _Server((host, port), _Handler)
         self._server.owner = self
@@ -270,6 +281,30 @@ class EmulatorServer:
             self.requests.append(request)
         if self.on_request is not None:
             self.on_request(request)
+
+    def _answer(self, request: HttpRequest, fault: Fault | None) -> HttpResponse:
+        """The app's answer, or an HTTP 500 naming the bug when the app raised."""
+        try:
+            return self.app.handle(request, fault)
+        except Exception as exc:
+            return self._bug(exc)
+
+    def _bug(self, exc: Exception) -> HttpResponse:
+        with self._log_lock:
+            self.errors.append(exc)
+        frames = traceback.extract_tb(exc.__traceback__)
+        where = f"{frames[-1].filename.rsplit('/', 1)[-1]}:{frames[-1].lineno}" if frames else "?"
+        head = (
+            f"emulator bug at {where}: {type(self.app).__name__}.handle raised "
+            f"{type(exc).__name__}: {exc}"
+        )
+        trace = "".join(traceback.format_exception(exc))
+        print(f"{head}\n{trace}", file=sys.stderr, flush=True)
+        return HttpResponse(
+            status=500,
+            body=f"{head}\n\n{trace}".encode(errors="replace"),
+            headers={"Content-Type": "text/plain; charset=utf-8", "X-Emulator-Bug": "1"},
+        )
 
     def start(self) -> EmulatorServer:
         if self._thread is None:

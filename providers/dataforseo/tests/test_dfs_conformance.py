@@ -34,6 +34,8 @@ def _env(emu: DataForSEOEmulator, expected: object, **options: object) -> Confor
         bad_connect=lambda: connect(emu.password + "-bad"),
         faults=emu.server.faults,
         unsupported=TaskQuery(status=None, since=datetime.now(UTC) - timedelta(days=400)),
+        # Tasks posted, completed, collected and forgotten between pages.
+        churn=emu.churn,
     )
 
 

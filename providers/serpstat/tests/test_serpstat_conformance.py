@@ -48,6 +48,9 @@ class TestSerpstatConformance(ProviderConformance):
             faults=emulator.server.faults,
             unsupported=TaskQuery(status=None, since=datetime.now(UTC) - timedelta(days=60)),
             min_pages=3,
+            # New tasks, expired ones and finished ones between pages: a page-numbered
+            # list shifts under the reader, and paging must lose and repeat nothing.
+            churn=emulator.churn,
         )
         for client in clients:
             client.close()

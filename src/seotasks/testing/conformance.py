@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Mapping, Sequence
+import json
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -35,24 +36,105 @@ class ConformanceEnv:
     ``connect`` returns a *fresh* client each call (a new process, as far as the
     listing is concerned), configured so that a full listing spans several pages.
     ``expected_ids(query)`` is the ground truth: the vendor ids that listing ``query``
-    must return. ``bad_connect`` (optional) connects with wrong credentials;
-    ``faults`` (optional) is the emulator's `FaultPlan`; ``unsupported`` (optional) is a
-    query the provider must refuse with `UnsupportedQuery`.
+    must return *now* (it is asked again after each ``churn``). ``bad_connect``
+    (optional) connects with wrong credentials; ``faults`` (optional) is the emulator's
+    `FaultPlan`; ``unsupported`` (optional) is a query the provider must refuse with
+    `UnsupportedQuery`. ``churn`` (optional) changes the emulator's data the way the
+    vendor's data moves while someone pages through it: adds tasks, removes some (expiry,
+    draining) and changes some task's status; the kit calls it between pages and checks
+    that nothing present throughout is lost and nothing is listed twice.
+
+    ``secrets`` are kept out of this object's repr, so a failing test never prints them.
     """
 
     provider: str
     connect: Callable[[], Client]
     expected_ids: Callable[[TaskQuery], set[str]]
-    secrets: Sequence[str] = ()
+    secrets: Sequence[str] = attrs.field(default=(), repr=False)
     bad_connect: Callable[[], Client] | None = None
     faults: FaultPlan | None = None
     unsupported: TaskQuery | None = None
-    #: Pages the full listing should at least span (proves paging was exercised).
+    #: Pages the full listing should at least span (proves paging was exercised). A vendor
+    #: whose whole listing fits one page sets 1: the cursor checks then run on the cursor
+    #: that resumes the listing at its start (the one an error on the first page carries).
     min_pages: int = 2
+    churn: Callable[[], object] | None = None
 
 
 def _ids(tasks: Sequence[Task]) -> list[str]:
     return [t.id for t in tasks]
+
+
+def _secret_paths(value: object, secret: str, path: str = "$") -> Iterator[str]:
+    """JSON paths in ``value`` whose key or string value contains ``secret``."""
+    if isinstance(value, str):
+        if secret in value:
+            yield path
+    elif isinstance(value, Mapping):
+        for index, (key, item) in enumerate(value.items()):
+            if secret in str(key):  # the key itself is not printed: it holds the secret
+                yield f"{path} (key #{index + 1})"
+                continue
+            yield from _secret_paths(item, secret, f"{path}.{key}")
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            yield from _secret_paths(item, secret, f"{path}[{index}]")
+
+
+def _assert_no_secret(secrets: Sequence[str], places: Mapping[str, str]) -> None:
+    """Fail naming *where* a secret was found, never any part of it.
+
+    A test's output is a log too: no ``assert secret not in text`` (pytest would print
+    both operands), and ``pytrace=False`` so no traceback shows the locals.
+    """
+    __tracebackhide__ = True
+    for number, secret in enumerate(secrets, 1):
+        if not secret:
+            continue
+        for place, text in places.items():
+            at = text.find(secret)
+            if at >= 0:
+                pytest.fail(
+                    f"secret #{number} of {len(secrets)} found in {place} (at character {at})",
+                    pytrace=False,
+                )
+
+
+def _scrubbed(text: str, secrets: Sequence[str]) -> str:
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
+def _cursor_to_check(conformance: ConformanceEnv, client: Client) -> tuple[list[Task], str]:
+    """The tasks of the first page and a cursor for the cursor checks.
+
+    The cursor is the first page's ``next_cursor``. A listing that fits one page has
+    none; with ``min_pages=1`` the checks then run on the cursor that resumes the listing
+    at its start, which is what an error on the only page hands out (its
+    ``resume_cursor``): it must still resume in a fresh client, refuse edits and other
+    providers, pass through ``check_position`` and carry no secret.
+    """
+    __tracebackhide__ = True
+    page = client.page(status="any")
+    if page.next_cursor is not None:
+        return list(page.tasks), page.next_cursor
+    if conformance.min_pages > 1:
+        pytest.fail(
+            f"the first page was also the last, but min_pages={conformance.min_pages}: seed "
+            "more tasks or connect with a smaller page size (a vendor whose listing always "
+            "fits one page sets min_pages=1)",
+            pytrace=False,
+        )
+    query = TaskQuery(status=None)
+    start = cursor_codec.encode(
+        provider=client.name,
+        listing=client.listing_options,
+        query=query,
+        position=client.provider.start(query),
+    )
+    return [], start
 
 
 def _assert_once(ids: list[str], expected: set[str], what: str) -> None:
@@ -135,17 +217,15 @@ class ProviderConformance:
 
     def test_cursor_resumes_in_fresh_client(self, conformance: ConformanceEnv) -> None:
         with conformance.connect() as first:
-            page = first.page(status="any")
-        assert page.next_cursor, "the first page should not be the last (seed more tasks)"
+            seen, cursor = _cursor_to_check(conformance, first)
         with conformance.connect() as second:
-            rest = list(second.tasks(page.next_cursor))
-        ids = _ids(page.tasks) + _ids(rest)
+            rest = list(second.tasks(cursor))
+        ids = _ids(seen) + _ids(rest)
         _assert_once(ids, conformance.expected_ids(TaskQuery(status=None)), "resumed")
 
     def test_cursor_tampering_refused(self, conformance: ConformanceEnv) -> None:
         with conformance.connect() as client:
-            token = client.page(status="any").next_cursor
-            assert token
+            token = _cursor_to_check(conformance, client)[1]
             middle = len(token) // 2
             edited = token[:middle] + ("A" if token[middle] != "A" else "B") + token[middle + 1 :]
             with pytest.raises(CursorError):
@@ -155,8 +235,7 @@ class ProviderConformance:
 
     def test_foreign_cursor_refused(self, conformance: ConformanceEnv) -> None:
         with conformance.connect() as client:
-            token = client.page(status="any").next_cursor
-            assert token
+            token = _cursor_to_check(conformance, client)[1]
             state = cursor_codec.decode(token)
             foreign = cursor_codec.encode(
                 provider=conformance.provider + "-other",
@@ -172,14 +251,13 @@ class ProviderConformance:
     def test_forged_position_refused(self, conformance: ConformanceEnv) -> None:
         # The checksum key is public: anyone can re-encode a cursor around any position.
         # The provider's check_position is what stands between that and a request.
+        __tracebackhide__ = True
         with conformance.connect() as client:
-            token = client.page(status="any").next_cursor
-            assert token
-            state = cursor_codec.decode(token)
-            for junk in (
-                {"__forged__": "http://attacker.example/"},
-                {key: "http://attacker.example/" for key in state.position},
-                {key: -1 for key in state.position},
+            state = cursor_codec.decode(_cursor_to_check(conformance, client)[1])
+            for what, junk in (
+                ("an unknown key", {"__forged__": "http://attacker.example/"}),
+                ("a URL in every field", {k: "http://attacker.example/" for k in state.position}),
+                ("-1 in every field", {key: -1 for key in state.position}),
             ):
                 forged = cursor_codec.encode(
                     provider=conformance.provider,
@@ -187,16 +265,93 @@ class ProviderConformance:
                     query=state.query,
                     position=dict(junk),
                 )
-                with pytest.raises(CursorError):
+                try:
                     client.page(forged)
+                except CursorError:
+                    continue
+                except Exception as exc:
+                    message = _scrubbed(f"{type(exc).__name__}: {exc}", conformance.secrets)
+                    pytest.fail(
+                        f"check_position accepted a forged position ({what}); the provider "
+                        f"then failed with {message[:200]} instead of a CursorError. Check "
+                        "every field of a position in check_position and rebuild it.",
+                        pytrace=False,
+                    )
+                pytest.fail(
+                    f"check_position accepted a forged position ({what}) and a page was "
+                    "fetched with it. Check every field of a position in check_position.",
+                    pytrace=False,
+                )
 
     def test_cursor_carries_no_secret(self, conformance: ConformanceEnv) -> None:
+        __tracebackhide__ = True
         with conformance.connect() as client:
-            token = client.page(status="any").next_cursor
-        assert token
+            token = _cursor_to_check(conformance, client)[1]
         payload = base64.urlsafe_b64decode(token.split(".")[1] + "==").decode()
-        for secret in conformance.secrets:
-            assert secret not in token and secret not in payload
+        body = json.loads(payload)
+        for number, secret in enumerate(conformance.secrets, 1):
+            paths = sorted(set(_secret_paths(body, secret))) if secret else []
+            if paths:
+                pytest.fail(
+                    f"secret #{number} of {len(conformance.secrets)} found in the cursor's "
+                    f"payload at {', '.join(paths)}",
+                    pytrace=False,
+                )
+        _assert_no_secret(conformance.secrets, {"the cursor": token, "its payload": payload})
+
+    # -- churn -----------------------------------------------------------------------------
+
+    @pytest.mark.parametrize("status", ["any", "completed"])
+    def test_paging_under_churn(self, conformance: ConformanceEnv, status: str) -> None:
+        """Tasks come, go and change status while a listing pages through them.
+
+        Between pages the kit calls ``churn``; halfway it moves to a fresh client with the
+        cursor, as a resumed job would. Every task present from the first page to the
+        last must be listed, none twice, and none the data never held.
+        """
+        if conformance.churn is None:
+            pytest.skip("no churn hook given: paging under changing data is not checked")
+        query = TaskQuery(status=None if status == "any" else TaskStatus.COMPLETED)
+        every = TaskQuery(status=None)
+        before = conformance.expected_ids(query)
+        before_any = conformance.expected_ids(every)
+        ever = set(before)
+        moved = False
+        emitted: list[str] = []
+        with conformance.connect() as first:
+            page = next(first.pages(status=status))
+            emitted += _ids(page.tasks)
+            cursor = page.next_cursor
+        count = 1
+        if cursor is not None:
+            conformance.churn()
+            ever |= conformance.expected_ids(query)
+            with conformance.connect() as second:
+                for page in second.pages(cursor):
+                    count += 1
+                    emitted += _ids(page.tasks)
+                    if page.next_cursor is not None:
+                        conformance.churn()
+                        now_any = conformance.expected_ids(every)
+                        moved = moved or now_any != before_any
+                        ever |= conformance.expected_ids(query)
+        after = conformance.expected_ids(query)
+        if status == "any" and count > 1:
+            assert moved or conformance.expected_ids(every) != before_any, (
+                "the churn hook added and removed no task the listing could see"
+            )
+        dupes = sorted({i for i in emitted if emitted.count(i) > 1})
+        assert not dupes, f"status={status}: listed twice under churn: {dupes[:10]}"
+        lost = (before & after) - set(emitted)
+        assert not lost, (
+            f"status={status}: {len(lost)} tasks present from the first page to the last "
+            f"were lost under churn, e.g. {sorted(lost)[:5]}"
+        )
+        extra = set(emitted) - ever
+        assert not extra, (
+            f"status={status}: {len(extra)} listed tasks the data never held, "
+            f"e.g. {sorted(extra)[:5]}"
+        )
 
     # -- capabilities and errors ------------------------------------------------------------
 
@@ -215,12 +370,13 @@ class ProviderConformance:
             client.page(status=query.status or "any", since=query.since, until=query.until)
 
     def test_bad_credentials_are_auth_errors(self, conformance: ConformanceEnv) -> None:
+        __tracebackhide__ = True
         if conformance.bad_connect is None:
             pytest.skip("no bad_connect given")
         with conformance.bad_connect() as client, pytest.raises(AuthError) as info:
             list(client.tasks(status="any"))
-        for secret in conformance.secrets:
-            assert secret not in str(info.value) and secret not in repr(info.value)
+        places = {"the AuthError's message": str(info.value), "its repr": repr(info.value)}
+        _assert_no_secret(conformance.secrets, places)
 
     def test_server_errors_are_typed(self, conformance: ConformanceEnv) -> None:
         if conformance.faults is None:
@@ -237,7 +393,12 @@ class ProviderConformance:
         assert info.value.resume_cursor is not None
 
     def test_reprs_carry_no_secret(self, conformance: ConformanceEnv) -> None:
+        __tracebackhide__ = True
         with conformance.connect() as client:
-            text = repr(client) + str(client) + repr(client.provider) + repr(client.transport)
-        for secret in conformance.secrets:
-            assert secret not in text
+            places = {
+                "repr(client)": repr(client),
+                "str(client)": str(client),
+                "repr(client.provider)": repr(client.provider),
+                "repr(client.transport)": repr(client.transport),
+            }
+        _assert_no_secret(conformance.secrets, places)

@@ -100,6 +100,7 @@ class AcmeApp:
         self.jobs: list[dict[str, Any]] = []
         self.result_reads: dict[str, int] = {}
         self.add(count)
+        self._churn_rng = random.Random(seed + 1)
 
     # -- data ------------------------------------------------------------------------------
 
@@ -114,6 +115,34 @@ class AcmeApp:
         """Store a hand-written job (tests use this for exact field-mapping checks)."""
         with self._lock:
             bisect.insort(self.jobs, job, key=_key)
+
+    def remove(self, job_ids: list[str]) -> None:
+        """Delete jobs, as AcmeRank does when a user deletes one or retention ends."""
+        names = {f"jobs/{job_id}" for job_id in job_ids}
+        with self._lock:
+            self.jobs = [j for j in self.jobs if j["name"] not in names]
+
+    def churn(self) -> None:
+        """Move the data the way AcmeRank's moves while someone pages through it.
+
+        Three new jobs, two jobs deleted, two unfinished jobs finished: the conformance
+        kit's ``churn`` hook, called between pages (``ConformanceEnv(churn=app.churn)``).
+        """
+        rng = self._churn_rng
+        self.add(3)
+        with self._lock:
+            names = [j["name"].removeprefix("jobs/") for j in self.jobs]
+            open_jobs = [j for j in self.jobs if j["state"] in ("PENDING", "RUNNING")]
+            finishing = rng.sample(open_jobs, min(2, len(open_jobs)))
+            for job in finishing:
+                created = datetime.fromisoformat(job["create_time"])
+                job.update(
+                    state="SUCCEEDED",
+                    percent_complete=100,
+                    end_time=_rfc3339(created + timedelta(seconds=rng.randint(20, 3600))),
+                    cost_micros=rng.randint(1_000, 500_000),
+                )
+        self.remove(rng.sample(names, min(2, len(names))))
 
     def _make_job(self) -> dict[str, Any]:
         rng = self._rng

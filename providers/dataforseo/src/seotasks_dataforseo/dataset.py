@@ -370,6 +370,32 @@ class Dataset:
         by_id = self.by_id
         return [by_id[task_id] for _, task_id in picked]
 
+    # -- churn ---------------------------------------------------------------------------
+
+    def finish_now(self, task: EmuTask, now: datetime) -> None:
+        """A pending task completes at ``now`` (its status changes under a reader)."""
+        if task.done <= now:
+            return
+        task.done = now.replace(microsecond=0)
+        task.done_s = format_time(task.done)
+        # The heap keeps its old entry; finishing twice is harmless (`_finish` is idempotent).
+        self._finish(task)
+
+    def forget(self, task: EmuTask) -> None:
+        """The vendor no longer keeps ``task``: gone from id_list and tasks_ready."""
+        self.by_id.pop(task.id, None)
+        keys = self.history[task.family]
+        at = bisect.bisect_left(keys, (task.posted, task.id))
+        if at < len(keys) and keys[at] == (task.posted, task.id):
+            del keys[at]
+        bucket = self.ready.get(task.kind)
+        if bucket is not None:
+            bucket.pop(task.id, None)
+
+    def pending(self, now: datetime) -> list[EmuTask]:
+        """Tasks not yet completed at ``now``, in id order (for a reproducible choice)."""
+        return sorted((t for _, _, t in self._future if t.done > now), key=lambda t: t.id)
+
     # -- ground truth --------------------------------------------------------------------
 
     def ready_ids(self, endpoints: Iterable[int], now: datetime) -> set[str]:

@@ -35,6 +35,7 @@ from __future__ import annotations
 import base64
 import itertools
 import json
+import random
 import threading
 import time
 import uuid
@@ -752,6 +753,7 @@ class DataForSEOEmulator:
         )
         self.server = EmulatorServer(self.app)
         self._started = False
+        self._churn_rng = random.Random(seed + 1)
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -818,6 +820,31 @@ class DataForSEOEmulator:
         from posting to completion (a completion in the future keeps a task pending).
         """
         return self.dataset.add_random(count, kinds=kinds, posted=posted, code=code, delay=delay)
+
+    def churn(self) -> None:
+        """Move the account the way DataForSEO's moves under a reader: the kit's hook.
+
+        Four tasks posted at seeded times (some land behind the reader, some ahead),
+        two posted now that complete later, two pending tasks completed now (a status
+        change; in tasks_ready they appear), two ready tasks collected (they leave
+        tasks_ready) and one task forgotten (it leaves id_list and tasks_ready, as
+        retention does).
+        """
+        rng = self._churn_rng
+        now = self.now()
+        self.add_tasks(4)
+        self.add_tasks(2, posted=now, delay=timedelta(hours=1))
+        data = self.dataset
+        with data.lock:
+            pending = data.pending(now)
+            for task in rng.sample(pending, min(2, len(pending))):
+                data.finish_now(task, now)
+            ready = sorted(t.id for d in data.ready.values() for t in d.values())
+            for task_id in rng.sample(ready, min(2, len(ready))):
+                data.collect(data.by_id[task_id])
+            every = sorted(data.by_id)
+            if every:
+                data.forget(data.by_id[rng.choice(every)])
 
     # -- ground truth --------------------------------------------------------------------
 

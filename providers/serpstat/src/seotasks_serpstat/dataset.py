@@ -198,6 +198,18 @@ class Dataset:
             self._first = stop
             return [str(i) for i in self.ids[lo:stop]]
 
+    def finish(self, count: int, rng: random.Random) -> list[str]:
+        """Finish ``count`` unfinished visible tasks now (chosen by ``rng``); their ids."""
+        with self._lock:
+            now = self.now_epoch()
+            lo, hi = self._bounds(now)
+            open_ = [i for i in range(lo, hi) if self._percent(i, now) < 100]
+            chosen = rng.sample(open_, min(count, len(open_)))
+            for index in chosen:
+                self._start[index] = min(self._start[index], now)
+                self._done[index] = now
+            return [str(self.ids[i]) for i in chosen]
+
     # -- reading -------------------------------------------------------------------------------
 
     def _bounds(self, now: int) -> tuple[int, int]:

@@ -23,6 +23,7 @@ on it, so a client on a `FakeClock` and an emulator on real time would disagree.
 from __future__ import annotations
 
 import json
+import random
 import secrets
 import threading
 from collections import deque
@@ -321,6 +322,7 @@ class SerpstatEmulator:
         self.server = EmulatorServer(self.app)
         self._path = path
         self.size = size
+        self._churn_rng = random.Random(seed + 1)
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -356,6 +358,20 @@ class SerpstatEmulator:
     def expire(self, count: int) -> list[str]:
         """Drop the ``count`` oldest tasks from the list at once; their ids."""
         return self.dataset.expire(count)
+
+    def finish(self, count: int) -> list[str]:
+        """Finish ``count`` queued or running tasks now; their ids."""
+        return self.dataset.finish(count, self._churn_rng)
+
+    def churn(self) -> None:
+        """Move the list the way Serpstat's moves under a reader: the conformance kit's hook.
+
+        Five new tasks at the new end, three of the oldest expired (every later row moves
+        up three places on a page-numbered list), two unfinished tasks finished.
+        """
+        self.add_tasks(5)
+        self.expire(3)
+        self.finish(2)
 
     def fail_next(self, code: int, message: str, count: int = 1) -> None:
         """Answer the next ``count`` authorized calls with a JSON-RPC error object."""
