@@ -19,6 +19,11 @@ from seotasks.errors import ResponseFormatError
 #: Stands for "remove this key" in a change set.
 MISSING: Any = object()
 
+#: Strings that ``str.isdigit`` accepts and ``int`` refuses (superscripts, circled
+#: digits), or that ``int`` accepts though no vendor sends them (full-width, Arabic-Indic):
+#: a reader that checks digits with ``isdigit`` lets a bare ValueError escape on them.
+NON_ASCII_DIGITS = ("\u00b2", "1\u00b2", "\u2460", "\uff15", "\u0661\u0662", "20\u00b200")
+
 
 def json_values(*likely: str) -> st.SearchStrategy[Any]:
     """Anything ``json.loads`` can produce, with ``likely`` strings (near-valid shapes) mixed in."""
@@ -28,7 +33,7 @@ def json_values(*likely: str) -> st.SearchStrategy[Any]:
         st.integers(min_value=-(2**40), max_value=2**40),
         st.floats(allow_nan=True, allow_infinity=True),
         st.text(max_size=30),
-        st.sampled_from(["", *likely]),
+        st.sampled_from(["", *likely, *NON_ASCII_DIGITS]),
     )
     return st.one_of(
         scalars,

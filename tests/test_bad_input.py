@@ -9,6 +9,7 @@ from fakevendor import FakeVendorApp, connect_fake
 
 import seotasks
 from seotasks import ResponseFormatError, SeotasksError
+from seotasks.transport import RetryPolicy
 
 pytestmark = pytest.mark.usefixtures("fake_registry")
 
@@ -65,11 +66,9 @@ def test_an_item_of_the_wrong_shape(serve: Any, item: Any) -> None:
 @pytest.mark.parametrize(
     "body",
     [
-        b'{"items": [{"id": "t1", "state": "done"}',
         b'{"items": {"id": "t1"}}',
         b'"items"',
         b"null",
-        b"",
         b'{"items": [1, 2, 3], "more": false}',
     ],
 )
@@ -81,6 +80,17 @@ def test_bodies_of_the_wrong_shape(serve: Any, body: bytes) -> None:
         connect_fake(server.url).page(status="any")
     assert isinstance(info.value, SeotasksError)
     assert str(info.value)
+
+
+@pytest.mark.parametrize("body", [b'{"items": [{"id": "t1", "state": "done"}', b"", b"  "])
+def test_cut_off_or_empty_bodies_are_retried_then_transient(serve: Any, body: bytes) -> None:
+    app = FakeVendorApp(5)
+    app.respond_with(body, count=10)
+    server = serve(app)
+    with pytest.raises(seotasks.TransientError) as info:
+        connect_fake(server.url, retry=RetryPolicy(attempts=3, base=0.001)).page(status="any")
+    assert len(server.requests) == 3
+    assert "127.0.0.1" in str(info.value)
 
 
 def test_a_good_item_still_parses_after_a_bad_one(serve: Any) -> None:

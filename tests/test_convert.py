@@ -388,3 +388,31 @@ def test_conversion_error_value_is_short() -> None:
     assert len(exc.value) <= 60
     assert len(str(exc)) < 200
     json.dumps(str(exc))  # printable
+
+
+@pytest.mark.parametrize(
+    ("text", "digits"),
+    [
+        ("0", True),
+        ("20000", True),
+        ("", False),
+        ("\u00b2", False),
+        ("1\u00b2", False),
+        ("\uff15", False),
+        ("\u0661", False),
+        (" 1", False),
+        ("-1", False),
+        (12, False),
+        (None, False),
+    ],
+)
+def test_is_ascii_digits(text: object, digits: bool) -> None:
+    from seotasks.convert import is_ascii_digits
+
+    assert is_ascii_digits(text) is digits
+
+
+@pytest.mark.parametrize("text", ["\u00b2", "1\u00b2", "\u2460"])
+def test_parse_int_refuses_digits_int_cannot_read(text: str) -> None:
+    with pytest.raises(ConversionError):
+        parse_int(text)

@@ -215,3 +215,18 @@ def test_provider_infos_and_hookimpl_reexport(entry_points: list[Any]) -> None:
     assert set(dir(seotasks)) >= {"connect", "merged", "providers", "failures", "hookimpl"}
     with pytest.raises(AttributeError):
         seotasks.no_such_name  # noqa: B018
+
+
+def test_capabilities_of_needs_no_credentials_and_reports_errors() -> None:
+    """`seotasks providers` reads capabilities from settings alone, and never hides a failure."""
+    from seotasks.plugins import capabilities_of
+
+    ready = capabilities_of("dataforseo")
+    history = capabilities_of("dataforseo", {"source": "history"})
+    assert ready.drains and ready.cap == 1000
+    assert not history.drains and "since" in history.server_filters
+    assert capabilities_of("serpstat").window is not None  # a token is not needed for this
+    with pytest.raises(seotasks.ConfigError, match="unknown option"):
+        capabilities_of("serpstat", {"nope": 1})
+    with pytest.raises(seotasks.ConfigError):
+        capabilities_of("dataforseo", {"source": "sideways"})

@@ -205,17 +205,12 @@ def test_connection_refused_is_transient(fake_registry: None) -> None:
 @pytest.mark.parametrize(
     ("answer", "message"),
     [
-        (b'{"items": [', "malformed JSON"),
-        (b"<html>maintenance</html>", "malformed JSON"),
-        (b"", "empty body"),
-        (b"   \n", "empty body"),
         (b"[1, 2]", "expected a JSON object"),
         (b'{"items": "none"}', "no items list"),
         (b'{"more": true}', "no items list"),
-        (b"\xff\xfe{}", "malformed JSON"),
     ],
 )
-def test_bad_bodies_are_response_format_errors_and_not_retried(
+def test_wrong_shapes_are_response_format_errors_and_not_retried(
     serve: Any, answer: bytes, message: str
 ) -> None:
     app = FakeVendorApp(10)
@@ -226,20 +221,74 @@ def test_bad_bodies_are_response_format_errors_and_not_retried(
     assert len(server.requests) == 1
 
 
-@pytest.mark.parametrize("fault", [Fault.TRUNCATED, Fault.EMPTY, Fault.WRONG_TYPES])
-def test_bad_body_faults(small: Any, fault: Fault) -> None:
-    small.faults.inject(fault, 5)
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        (b'{"items": [', "malformed JSON"),
+        (b"<html>maintenance</html>", "malformed JSON"),
+        (b"", "empty body"),
+        (b"   \n", "empty body"),
+        (b"\xff\xfe{}", "malformed JSON"),
+    ],
+)
+def test_undecodable_http_200_bodies_are_retried_by_the_core(
+    serve: Any, answer: bytes, message: str
+) -> None:
+    """One rule for every provider: a cut-off or non-JSON HTTP-200 body is a failed
+    transfer, retried for a read, and a `TransientError` once the retries run out."""
+    app = FakeVendorApp(10)
+    server = serve(app)
+    clean = connect_fake(server.url).page().tasks
+    app.respond_with(answer, count=3)
+    with pytest.raises(TransientError, match=message):
+        connect_fake(server.url, retry=RetryPolicy(attempts=3, base=0.001)).page()
+    assert len(server.requests) == 1 + 3
+    app.respond_with(answer, count=1)
+    assert connect_fake(server.url, retry=RetryPolicy(base=0.001)).page().tasks == clean
+    assert len(server.requests) == 1 + 3 + 2
+
+
+@pytest.mark.parametrize("fault", [Fault.TRUNCATED, Fault.EMPTY])
+def test_bad_body_faults_are_retried(small: Any, fault: Fault) -> None:
+    clean = connect_fake(small.url).page().tasks
+    small.faults.inject(fault, 2)
+    assert connect_fake(small.url, retry=RetryPolicy(base=0.001)).page().tasks == clean
+    assert len(small.requests) == 1 + 3
+
+
+def test_wrong_types_fault_is_a_format_error(small: Any) -> None:
+    small.faults.inject(Fault.WRONG_TYPES, 5)
     with pytest.raises(ResponseFormatError):
         connect_fake(small.url).page()
     assert len(small.requests) == 1
 
 
+def test_a_cut_off_answer_to_a_post_is_outcome_unknown_and_not_resent(serve: Any) -> None:
+    from seotasks.emulation import HttpResponse
+    from seotasks.testing.replay import ReplayApp
+
+    class CutOff(ReplayApp):
+        def handle(self, request: Any, fault: Any) -> HttpResponse:
+            self.requests.append(request)
+            return HttpResponse(status=200, body=b'{"created": [')
+
+    server = serve(CutOff())
+    transport = Transport(redactor=Redactor(), retry=RetryPolicy(attempts=4, base=0.001))
+    request = Request(
+        method="POST", url=server.url + "/tasks", endpoint="post", body=b"{}", idempotent=False
+    )
+    with pytest.raises(TransientError) as info:
+        transport.call(request, lambda response: response.json())
+    assert info.value.outcome_unknown
+    assert len(server.requests) == 1
+
+
 def test_malformed_json_shows_a_short_snippet(serve: Any) -> None:
     app = FakeVendorApp(10)
     server = serve(app)
-    app.respond_with(b"<html>" + b"x" * 5000)
-    with pytest.raises(ResponseFormatError) as info:
-        connect_fake(server.url).page()
+    app.respond_with(b"<html>" + b"x" * 5000, count=5)
+    with pytest.raises(TransientError) as info:
+        connect_fake(server.url, retry=RetryPolicy(attempts=2, base=0.001)).page()
     assert "<html>xxx" in str(info.value)
     assert len(str(info.value)) < 500
 

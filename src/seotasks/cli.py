@@ -736,16 +736,18 @@ def _base_sandbox() -> Any:
 
 
 def _static_capabilities(cls: Any) -> dict[str, Any]:
-    """Capabilities of a provider with default settings, without connecting anywhere."""
-    from .provider import Settings
+    """Capabilities with default settings, without connecting anywhere.
+
+    A provider that cannot describe itself is shown with its error (one line), never
+    as an empty set of capabilities.
+    """
+    from .plugins import capabilities_of
 
     try:
-        defaults = {o.name: o.default for o in cls.options}
-        instance = cls(Settings(defaults, frozenset()), None)
-        described: dict[str, Any] = instance.capabilities().describe()
-        return described
-    except Exception:  # a capability that needs settings: show nothing rather than fail
-        return {}
+        described: dict[str, Any] = capabilities_of(cls).describe()
+    except Exception as exc:  # a plugin's bug: shown in the listing, the others still shown
+        return {"error": f"{type(exc).__name__}: {exc}".splitlines()[0][:200]}
+    return described
 
 
 def _cmd_sandbox(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
-from typing import Any, NewType, TypeVar
+from typing import Any, NewType, TypeGuard, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import cattrs
@@ -29,6 +29,7 @@ __all__ = [
     "Progress",
     "Timestamp",
     "converter",
+    "is_ascii_digits",
     "make_converter",
     "parse_decimal",
     "parse_int",
@@ -148,6 +149,18 @@ def parse_progress(value: object, *, field: str = "progress") -> float | None:
     return number / 100.0
 
 
+def is_ascii_digits(value: object) -> TypeGuard[str]:
+    """Whether ``value`` is a non-empty string of ASCII decimal digits (``"0"``..``"9"``).
+
+    Why not ``str.isdigit``: it accepts superscripts (``"\u00b2"``) and other Unicode
+    digits that ``int()`` refuses, so a check with it lets a bare ``ValueError`` escape
+    later; ``str.isdecimal`` accepts full-width and Arabic-Indic digits, which ``int()``
+    takes but no vendor sends. Vendor codes, ids and counts are ASCII digits, so that is
+    what every wire reader checks for.
+    """
+    return type(value) is str and value.isascii() and value.isdigit()
+
+
 def parse_int(value: object, *, field: str = "number") -> int | None:
     """An int from an int or a numeric string (``"3"``); ``None`` for null/empty."""
     if value is None:
@@ -161,7 +174,7 @@ def parse_int(value: object, *, field: str = "number") -> int | None:
         if not text:
             return None
         digits = text[1:] if text[0] in "+-" else text
-        if digits.isdigit() and digits.isascii():
+        if is_ascii_digits(digits):
             try:
                 return int(text)
             except ValueError:  # more digits than int() accepts from a string

@@ -110,7 +110,7 @@ def decode(token: str) -> CursorState:
         raise CursorError("not a seotasks cursor (expected st1.<payload>.<checksum>)")
     version, payload_b64, digest_b64 = parts
     if version != VERSION:
-        if version.startswith("st") and version[2:].isdigit():
+        if version.startswith("st") and version[2:].isascii() and version[2:].isdigit():
             raise CursorError(
                 f"cursor format {version} is not supported by this version of seotasks "
                 f"(it reads {VERSION}); upgrade seotasks or start the listing again"

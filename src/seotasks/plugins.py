@@ -25,11 +25,12 @@ import pluggy
 
 from . import hookspecs
 from .errors import ConfigError, UnknownProvider
-from .provider import Provider
+from .provider import Capabilities, Provider
 
 __all__ = [
     "PluginFailure",
     "ProviderInfo",
+    "capabilities_of",
     "failures",
     "get_provider",
     "plugin_manager",
@@ -203,3 +204,45 @@ def get_provider(name: str) -> type[Provider]:
     if info is None:
         raise UnknownProvider(name, list(_state.providers))
     return info.cls
+
+
+def capabilities_of(
+    provider: str | type[Provider], options: dict[str, Any] | None = None
+) -> Capabilities:
+    """What a provider's listing can do under ``options``, without credentials or network.
+
+    Capabilities depend on listing settings (DataForSEO's ``source``), never on
+    credentials, so this builds the provider with its option defaults (``options`` over
+    them, checked as `connect` checks them) and an unconnected transport: no request
+    is made, a missing credential is not an error (a stand-in is used). A provider that cannot describe
+    itself this way raises; callers show that error rather than an empty answer.
+    """
+    from .config import parse_option_value
+    from .provider import Settings
+    from .redact import Redactor
+    from .transport import Transport
+
+    cls = get_provider(provider) if isinstance(provider, str) else provider
+    by_name = {opt.name: opt for opt in cls.options}
+    unknown = sorted(set(options or {}) - set(by_name))
+    if unknown:
+        raise ConfigError(f"{cls.name}: unknown option(s) {', '.join(unknown)}")
+    # A credential is never needed to describe a listing: an unset one gets a stand-in
+    # that satisfies `configure` and goes nowhere (no request is ever made here).
+    values = {
+        opt.name: "unset" if opt.secret and opt.default is None else opt.default
+        for opt in cls.options
+    }
+    for name, value in (options or {}).items():
+        values[name] = parse_option_value(by_name[name], value, f"option {name}")
+    secrets = frozenset(opt.name for opt in cls.options if opt.secret)
+    settings = Settings(cls.configure(values), secrets)
+    transport = Transport(redactor=Redactor())
+    try:
+        instance = cls(settings, transport)
+        try:
+            return instance.capabilities()
+        finally:
+            instance.close()
+    finally:
+        transport.close()

@@ -37,6 +37,7 @@ from urllib.parse import urlsplit
 
 import attrs
 
+from .convert import is_ascii_digits
 from .errors import ConfigError, SeotasksError
 
 __all__ = [
@@ -77,7 +78,7 @@ _FIELDS = (
 
 def _place(value: Any) -> Any:
     """Digit-only strings are codes; everything else is kept as given."""
-    if isinstance(value, str) and value.strip().isdigit():
+    if is_ascii_digits(value.strip() if isinstance(value, str) else value):
         return int(value.strip())
     if isinstance(value, str):
         return value.strip()

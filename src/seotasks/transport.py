@@ -9,7 +9,9 @@ A provider builds a `Request` and hands it to `Transport.call` together with a
    backoff and jitter, honouring ``Retry-After``;
 4. otherwise ``parse(response)`` runs. It turns the body into whatever the provider
    wants, and raises `RateLimited` or `TransientError` when the vendor hid such an
-   error in an HTTP-200 body: those are retried exactly like their HTTP twins.
+   error in an HTTP-200 body: those are retried exactly like their HTTP twins. An
+   HTTP-200 body that is empty or not JSON (cut off mid-answer) is such an error too,
+   raised by `Response.json` the same way for every provider.
 
 A request built with ``idempotent=False`` (posting tasks) is retried only after a
 failure that proves the vendor did not process it: the connection could not be opened,
@@ -86,16 +88,30 @@ class Response:
     scrub: Callable[[str], str] | None = attrs.field(default=None, eq=False, repr=False)
 
     def json(self) -> object:
-        """The body as JSON, or `ResponseFormatError` with a short snippet of what it was."""
+        """The body as JSON.
+
+        An empty or undecodable body is judged here, once, for every provider: on a
+        2xx answer it is a `TransientError` (the answer was cut off or garbled on its
+        way, since a vendor that speaks JSON does not mean to send half of it), so
+        `Transport.call` retries it for an idempotent call and reports it with
+        ``outcome_unknown`` for a post, like a reset. On any other status the status
+        line is the real news and the body only decoration: `ResponseFormatError`,
+        for the provider to classify by status.
+        """
+        problem: str | None = None
         if not self.body.strip():
-            raise ResponseFormatError(f"empty body from {self.url} (HTTP {self.status})")
-        try:
-            return loads(self.body)
-        except JSONDecodeError as exc:
-            raise ResponseFormatError(
-                f"malformed JSON from {self.url} (HTTP {self.status}): {exc}; "
-                f"body starts {self.snippet()!r}"
-            ) from None
+            problem = f"empty body from {self.url} (HTTP {self.status})"
+        else:
+            try:
+                return loads(self.body)
+            except JSONDecodeError as exc:
+                problem = (
+                    f"malformed JSON from {self.url} (HTTP {self.status}): {exc}; "
+                    f"body starts {self.snippet()!r}"
+                )
+        if 200 <= self.status < 300:
+            raise TransientError(problem)
+        raise ResponseFormatError(problem)
 
     def snippet(self, limit: int = 120) -> str:
         # Scrub a longer stretch before cutting, so a secret across the cut is masked too.

@@ -20,7 +20,8 @@ from ..errors import (
     UnsupportedQuery,
 )
 from ..model import Task, TaskQuery, TaskStatus
-from ..plugins import provider_infos
+from ..plugins import capabilities_of, provider_infos
+from ..provider import Capabilities
 
 if TYPE_CHECKING:
     from ..client import Client
@@ -361,6 +362,15 @@ class ProviderConformance:
         assert caps.max_page_size > 0
         assert caps.server_filters <= {"status", "since", "until"}
         assert caps.statuses <= set(TaskStatus)
+
+    def test_capabilities_readable_without_connection(self, conformance: ConformanceEnv) -> None:
+        # `seotasks providers` shows capabilities with no credentials and no network:
+        # building the provider from its option defaults must be enough.
+        caps = capabilities_of(conformance.provider)
+        assert isinstance(caps, Capabilities), (
+            f"capabilities() returned a {type(caps).__name__}, not Capabilities"
+        )
+        assert caps.max_page_size > 0
 
     def test_unsupported_query_refused(self, conformance: ConformanceEnv) -> None:
         if conformance.unsupported is None:

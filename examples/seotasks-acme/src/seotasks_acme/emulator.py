@@ -255,7 +255,7 @@ def _last(query: Mapping[str, list[str]], name: str) -> str | None:
 
 def _page_size(query: Mapping[str, list[str]]) -> int:
     raw = _last(query, "page_size") or "50"
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_PAGE_SIZE:
         raise _BadRequest(f"page_size must be 1..{MAX_PAGE_SIZE}, got {raw!r}")
     return int(raw)
 

@@ -66,6 +66,7 @@ from .endpoints import (
     BY_NAME,
     CATALOGUE,
     DEFAULT_FAMILIES,
+    HISTORY_DEFAULT_FAMILIES,
     ID_LIST_FAMILIES,
     SHAPES,
     resolve_history,
@@ -862,7 +863,7 @@ class DataForSEOEmulator:
         families: Iterable[str] | None = None,
     ) -> set[str]:
         """Ids with ``since <= posted < until`` in ``families``, optionally of one status."""
-        wanted = resolve_history(list(families or DEFAULT_FAMILIES))
+        wanted = resolve_history(list(families or HISTORY_DEFAULT_FAMILIES))
         want_status = None if status is None else TaskStatus(status)
         now = self.now()
         ids: set[str] = set()

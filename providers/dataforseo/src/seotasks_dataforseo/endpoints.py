@@ -23,9 +23,11 @@ import attrs
 __all__ = [
     "CATALOGUE",
     "DEFAULT_FAMILIES",
+    "HISTORY_DEFAULT_FAMILIES",
     "ID_LIST_FAMILIES",
     "Endpoint",
     "HistoryFamily",
+    "default_families",
     "is_token",
     "kind_from_url",
     "resolve_history",
@@ -212,11 +214,24 @@ ID_LIST_FAMILIES: tuple[str, ...] = (
 #: listing that did not name it skips it with a page note instead of failing.
 UNDOCUMENTED_ID_LIST: frozenset[str] = frozenset({"ai_optimization"})
 
-#: What ``families`` means when not set: every API that has ``tasks_ready`` (derived
-#: from the catalogue, so a family added there is listed by default too).
+#: What ``families`` means for ``source=ready`` when not set: every API that has
+#: ``tasks_ready`` (derived from the catalogue, so a family added there is listed by
+#: default too).
 DEFAULT_FAMILIES: tuple[str, ...] = tuple(
     f for f in ID_LIST_FAMILIES if any(ep.family == f for ep in CATALOGUE)
 )
+
+#: What ``families`` means for ``source=history`` when not set: every ``id_list``
+#: family. Labs, Backlinks, Domain Analytics and Content Analysis are live-only APIs
+#: with no ``tasks_ready``: their ``id_list`` is the only list of their tasks there is,
+#: so a history listing that left them out would miss them without a word. The cost:
+#: one full pass is at least one call per family, 11 calls at the vendor's 10 a minute.
+HISTORY_DEFAULT_FAMILIES: tuple[str, ...] = ID_LIST_FAMILIES
+
+
+def default_families(source: str) -> tuple[str, ...]:
+    """The families a listing of ``source`` (``ready`` or ``history``) covers by default."""
+    return HISTORY_DEFAULT_FAMILIES if source == "history" else DEFAULT_FAMILIES
 
 
 def _check_selector(selector: object) -> str:
@@ -311,14 +326,28 @@ _FUNCTIONS = frozenset(
 
 
 def kind_from_url(url: object) -> str | None:
-    """``serp/google/organic`` from ``https://api.dataforseo.com/v3/serp/google/organic/task_post``."""
+    """``serp/google/organic`` from the ``url`` of an id_list item.
+
+    The vendor's documents show that ``url`` in three forms, all read the same: an
+    absolute URL (``https://api.dataforseo.com/v3/serp/google/organic/task_post``), a
+    rooted path (``/v3/serp/google/organic/task_post``) and a bare path
+    (``v3/serp/google/organic/task_post``, as the id_list examples print it). The kind
+    is the run of path segments after ``v3`` up to the first function name
+    (``task_post``, ``live``...) or anything that is not a plain lower-case token.
+    """
     if not isinstance(url, str):
         return None
-    _, found, path = url.partition("/v3/")
-    if not found:
+    text = url.strip().split("?", 1)[0].split("#", 1)[0]
+    scheme, sep, rest = text.partition("://")
+    if sep:
+        if not scheme.isalpha():
+            return None
+        text = rest.partition("/")[2]  # drop the host
+    segments = text.strip("/").split("/")
+    if len(segments) < 2 or segments[0] != "v3":
         return None
     parts: list[str] = []
-    for segment in path.split("?", 1)[0].strip("/").split("/"):
+    for segment in segments[1:]:
         if segment in _FUNCTIONS or not is_token(segment):
             break
         parts.append(segment)

@@ -55,9 +55,9 @@ from seotasks.transport import Request, Response
 from . import serp_types, wire
 from .endpoints import (
     CATALOGUE,
-    DEFAULT_FAMILIES,
     UNDOCUMENTED_ID_LIST,
     HistoryFamily,
+    default_families,
     resolve_history,
     resolve_ready,
     task_get_path,
@@ -154,9 +154,12 @@ class DataForSEOProvider(Provider):
         ),
         Option(
             name="families",
-            help="API families or endpoints to list, e.g. serp,keywords_data/bing",
+            help=(
+                "API families or endpoints to list, e.g. serp,keywords_data/bing "
+                "(default: every family the source lists; history: all 11 id_list families)"
+            ),
             kind="list",
-            default=list(DEFAULT_FAMILIES),
+            default=None,
             listing=True,
         ),
         Option(
@@ -196,7 +199,7 @@ class DataForSEOProvider(Provider):
         self._source = str(settings["source"])
         families = list(settings["families"])
         #: Whether the families are the default ones (no family was asked for by name).
-        self._default_families = families == list(DEFAULT_FAMILIES)
+        self._default_families = families == list(default_families(self._source))
         self._ready = resolve_ready(families) if self._source == "ready" else ()
         self._history = resolve_history(families) if self._source == "history" else ()
         self._metadata = bool(settings["include_metadata"])
@@ -221,6 +224,8 @@ class DataForSEOProvider(Provider):
                 "dataforseo: base_url must not carry a query, fragment or credentials"
             )
         families = values["families"]
+        if families is None:
+            families = list(default_families(str(values["source"])))
         if isinstance(families, str):
             families = [f.strip() for f in families.split(",") if f.strip()]
         families = [str(f).strip().strip("/") for f in families]

@@ -14,13 +14,14 @@ the field path and the item id, never a bare ``KeyError``/``TypeError``.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from operator import itemgetter
 from typing import Any
 
-from seotasks.convert import ConversionError, parse_decimal, parse_timestamp
+from seotasks.convert import ConversionError, is_ascii_digits, parse_decimal, parse_timestamp
 from seotasks.errors import (
     AuthError,
     ProviderError,
@@ -119,13 +120,10 @@ def parse_envelope(response: Response, scrub: Callable[[str], str]) -> dict[str,
     """
     status = response.status
     body: object = None
-    try:
+    # A cut-off HTTP-200 body raises TransientError (retried); a body that is not JSON
+    # on another status is only decoration: the status says what happened.
+    with contextlib.suppress(ResponseFormatError):
         body = response.json()
-    except ResponseFormatError as exc:
-        if status == 200:
-            # The vendor always sends a JSON envelope: an empty or cut-off body is the
-            # connection failing mid-answer, worth another try rather than giving up.
-            raise TransientError(f"{PROVIDER}: {exc}") from None
     code: int | None = None
     message = ""
     if isinstance(body, dict):
@@ -322,7 +320,7 @@ def status_for(message: object, done: datetime | None) -> tuple[TaskStatus, int 
     """
     text = message.strip() if isinstance(message, str) else ""
     code = _MESSAGE_CODES.get(text.lower())
-    if code is None and text[:5].isdigit():
+    if code is None and is_ascii_digits(text[:5]):
         code = int(text[:5])
     if code in SUCCESS_CODES:
         return TaskStatus.COMPLETED, code

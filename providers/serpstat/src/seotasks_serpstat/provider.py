@@ -10,6 +10,7 @@ repeating tasks. Filtering by status and time is left to the core: the API has n
 from __future__ import annotations
 
 import itertools
+import logging
 import secrets
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -19,7 +20,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from seotasks.convert import zone
+from seotasks.convert import is_ascii_digits, zone
 from seotasks.errors import (
     AuthError,
     ConfigError,
@@ -47,6 +48,8 @@ from . import paging, wire
 if TYPE_CHECKING:
     from seotasks.clock import Clock
     from seotasks.submit import SerpTaskSpec, SubmitResult
+
+log = logging.getLogger("seotasks.serpstat")
 
 __all__ = ["ALTERNATIVE_BASE_URL", "DEFAULT_BASE_URL", "SERP_TYPES", "WINDOW", "SerpstatProvider"]
 
@@ -284,17 +287,23 @@ class SerpstatProvider(Provider):
                         {"keywords": keywords, **dict(key)},
                         idempotent=False,
                     )
-                    task_id, blocked = wire.added_task(answer)
+                    task_id, blocked, readable = wire.added_task(answer)
                 except SeotasksError as exc:
                     for i in chunk:
                         results[i] = SubmitResult(spec=specs[i], error=exc)
                     continue
-                refused = set(blocked)
+                if not readable:
+                    log.warning(
+                        "serpstat: task %s was created, but its blocked_keywords could not "
+                        "all be read; every keyword of it is reported as submitted",
+                        task_id,
+                    )
                 for i in chunk:
-                    if specs[i].keyword in refused:
+                    if specs[i].keyword in blocked:
+                        reason = blocked[specs[i].keyword] or "special symbols"
                         error = ProviderError(
                             None,
-                            "keyword blocked (special symbols); not crawled, not charged",
+                            f"keyword blocked ({reason}); not crawled, not charged",
                             provider=self.name,
                         )
                         results[i] = SubmitResult(spec=specs[i], error=error)
@@ -304,7 +313,7 @@ class SerpstatProvider(Provider):
 
     def collect(self, task: Task) -> Mapping[str, Any]:
         """``tasks.getTaskResult`` for every page: ``task_meta`` and all ``tops`` in one object."""
-        if not task.id.isdigit():
+        if not is_ascii_digits(task.id):
             raise UnsupportedQuery(f"serpstat: task id {task.id!r} is not numeric")
         page = 1
         merged: dict[str, Any] = {}
@@ -374,7 +383,7 @@ def _task_params(spec: SerpTaskSpec) -> dict[str, int | str]:
         params["countryId"] = location
     else:
         country, slash, region = location.partition("/")
-        if not (slash and country.isdigit() and region.isdigit()):
+        if not (slash and is_ascii_digits(country) and is_ascii_digits(region)):
             raise UnsupportedQuery(
                 f"serpstat: location {location!r} is a name; Serpstat takes a numeric "
                 "countryId (e.g. 23) or '<countryId>/<regionId>' (e.g. '23/21176')"

@@ -26,7 +26,13 @@ from operator import itemgetter
 from types import MappingProxyType
 from typing import Any, Final, TypeVar
 
-from seotasks.convert import ConversionError, parse_int, parse_progress, parse_timestamp
+from seotasks.convert import (
+    ConversionError,
+    is_ascii_digits,
+    parse_int,
+    parse_progress,
+    parse_timestamp,
+)
 from seotasks.errors import (
     AuthError,
     ProviderError,
@@ -136,7 +142,7 @@ def read_result(
         if not isinstance(error, Mapping):
             raise ResponseFormatError(f"{PROVIDER}: 'error' is not an object", field="error")
         code = error.get("code")
-        if isinstance(code, str) and code.strip().lstrip("-").isdigit():
+        if isinstance(code, str) and is_ascii_digits(code.strip().removeprefix("-")):
             code = int(code)
         if not isinstance(code, int) or isinstance(code, bool):
             raise ResponseFormatError(
@@ -275,7 +281,7 @@ def normalize_row(
     region = _text(row, "region_id", index, task_id)
     device = _text(row, "device_type_id", index, task_id)
     count = row.get("keywords_count")
-    if type(count) is str and count.isdigit():
+    if is_ascii_digits(count):
         keywords: int | None = int(count)
     else:
         field = f"result[{index}].keywords_count"
@@ -386,7 +392,7 @@ def normalize_rows(
                 device_name = device
             keywords = counts.get(count)  # a hit proves a digit string: no more checks
             if keywords is None:
-                if not count.isdigit():
+                if not is_ascii_digits(count):
                     raise ValueError
                 keywords = int(count)
             if (
@@ -488,19 +494,52 @@ def read_answer(
     return result
 
 
-def added_task(result: Mapping[str, Any]) -> tuple[str, list[str]]:
-    """``(task_id, blocked_keywords)`` from a tasks.addTask / addKeywordList result."""
+#: Keys of a ``blocked_keywords`` object that may hold the keyword, and its reason.
+_BLOCKED_KEYWORD_KEYS = ("keyword", "name", "value", "text")
+_BLOCKED_REASON_KEYS = ("reason", "message", "error")
+
+
+def _blocked_entry(entry: object) -> tuple[str, str | None] | None:
+    """``(keyword, reason)`` of one ``blocked_keywords`` entry, or ``None`` if unreadable."""
+    if isinstance(entry, str):
+        return entry, None
+    if isinstance(entry, Mapping):
+        keyword = next(
+            (entry[k] for k in _BLOCKED_KEYWORD_KEYS if isinstance(entry.get(k), str)), None
+        )
+        if keyword is None:
+            return None
+        reason = next(
+            (entry[k] for k in _BLOCKED_REASON_KEYS if isinstance(entry.get(k), str)), None
+        )
+        return keyword, reason
+    return None
+
+
+def added_task(result: Mapping[str, Any]) -> tuple[str, dict[str, str | None], bool]:
+    """``(task_id, blocked, readable)`` from a tasks.addTask / addKeywordList result.
+
+    ``blocked`` maps each keyword the vendor refused to its reason, when it gave one.
+    The pages show ``blocked_keywords`` as a list of strings; answers also carry objects
+    (``{"keyword": ..., "reason": ...}``), so both are read. The task exists and is
+    charged once ``task_id`` is here, so nothing after it may raise: an entry that is
+    neither form makes ``readable`` false (the caller says so) instead of losing the id.
+    """
     task_id = result.get("task_id")
     if isinstance(task_id, int) and not isinstance(task_id, bool):
         task_id = str(task_id)
-    if not isinstance(task_id, str) or not task_id.strip().isdigit():
+    if not isinstance(task_id, str) or not is_ascii_digits(task_id.strip()):
         raise ResponseFormatError(
             f"{PROVIDER}: task_id is {task_id!r}, not a numeric string", field="result.task_id"
         )
-    blocked = result.get("blocked_keywords") or []
-    if not isinstance(blocked, list) or not all(isinstance(k, str) for k in blocked):
-        raise ResponseFormatError(
-            f"{PROVIDER}: blocked_keywords is not a list of strings",
-            field="result.blocked_keywords",
-        )
-    return task_id.strip(), list(blocked)
+    raw = result.get("blocked_keywords")
+    entries = raw if isinstance(raw, list) else []
+    readable = raw is None or isinstance(raw, list)
+    blocked: dict[str, str | None] = {}
+    for entry in entries:
+        read = _blocked_entry(entry)
+        if read is None:
+            readable = False
+        else:
+            blocked[read[0]] = read[1]
+    return task_id.strip(), blocked, readable
