@@ -115,6 +115,8 @@ def by_type(name: str, annotation: Any) -> Any:
     if annotation is float:
         return 1.5
     if annotation is str:
+        if name == "location_code":  # Google Trends types its location code as a string
+            return "2840"
         if re.search(r"date|time", name):
             return "2026-11-15"
         if name.endswith("url"):
@@ -183,13 +185,22 @@ def minimal(model: type[BaseModel], required: set[str]) -> BaseModel:
     for name in fields(model):
         if name in required:
             values[name] = value(name, model.model_fields[name].annotation)
-    if "location_code" in declared and not {"location_name", "location_coordinate"} & set(values):
-        values["location_code"] = 2840
-    if "language_code" in declared and "language_name" not in values:
-        values["language_code"] = "en"
+    for name in ("location_code", "language_code"):
+        if name in declared and name not in values:
+            values[name] = value(name, model.model_fields[name].annotation)
     if "keyword" in declared and "keyword" not in values and "keywords" not in values:
         values["keyword"] = BY_NAME["keyword"]
     return model(**values)
+
+
+def documented_choices(model: type[BaseModel], name: str) -> list[str]:
+    """The values a field's documentation lists after "possible values" (empty: none)."""
+    info = model.model_fields.get(name)
+    text = (info.description or "") if info is not None else ""
+    _, found, rest = text.partition("possible values")
+    if not found:
+        return []
+    return re.findall(r"`([a-z_]+)`", rest.split("\n")[0])
 
 
 def required_fields(model: type[BaseModel]) -> set[str]:

@@ -107,7 +107,7 @@ def test_desktop_only_types(kind: str) -> None:
         # A desktop-only endpoint without a device field is sent none.
         (_spec(serp_type="news", depth=50), "/v3/serp/google/news/task_post", {"depth": 50}),
         (_spec(engine="youtube", depth=40), "/v3/serp/youtube/organic/task_post", {}),
-        (_spec(serp_type="events", language=None), "/v3/serp/google/events/task_post", {}),
+        (_spec(serp_type="jobs", depth=200), "/v3/serp/google/jobs/task_post", {"depth": 200}),
         (_spec(serp_type="ai_mode", device="mobile"), "/v3/serp/google/ai_mode/task_post", {}),
     ],
 )
@@ -205,7 +205,7 @@ def test_emulator_accepts_the_limits(emulator: Any) -> None:
         [{**item, "device": "mobile", "depth": 700}, {**item, "depth": 1}],
     )
     assert [t["status_code"] for t in body["tasks"]] == [20100, 20100]
-    body = _raw_post(emulator, "/v3/serp/google/events/task_post", [{**item, "depth": 700}])
+    body = _raw_post(emulator, "/v3/serp/google/jobs/task_post", [{**item, "depth": 200}])
     assert body["tasks"][0]["status_code"] == 20100
 
 

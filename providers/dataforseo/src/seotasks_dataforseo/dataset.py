@@ -128,8 +128,9 @@ class EmuTask:
         self.tag = None if rng.random() < 0.3 else f"tag-{rng.randrange(50)}"
         self.keyword = rng.choice(_WORDS)
         self.device = _DEVICES[rng.randrange(2)]
-        self.language = _LANGS[rng.randrange(len(_LANGS))]
-        self.location = _LOCATIONS[rng.randrange(len(_LOCATIONS))]
+        #: Codes, as the vendor answers (a posted name is stored as its code; None: unknown).
+        self.language: str | None = _LANGS[rng.randrange(len(_LANGS))]
+        self.location: int | None = _LOCATIONS[rng.randrange(len(_LOCATIONS))]
         self.delivered = delivered
         self.callback: Callback | None = None
         self.awaiting = False

@@ -43,13 +43,13 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote_plus, urlsplit
 
 from seotasks.clock import Clock, SystemClock
 from seotasks.emulation import EmulatorServer, Fault, HttpRequest, HttpResponse, json_response
 from seotasks.model import TaskStatus
 
-from . import serp_types
+from . import results, serp_types, vendor_shapes
 from .callbacks import Deliverer, Delivery
 from .dataset import (
     HISTORY_KEEP,
@@ -107,10 +107,25 @@ _POST_COMMON = frozenset(
 #: ... and for an endpoint outside the table (search_by_image, naver ...): the organic set.
 _POST_FIELDS = _POST_COMMON | {"device", "os", "depth"}
 _URL_MAX = 2048
-LOCATION_NAMES = frozenset(
-    {"United States", "Germany", "France", "Spain", "Ukraine", "London,England,United Kingdom"}
-)
-LANGUAGE_NAMES = frozenset({"English", "German", "French", "Spanish", "Ukrainian"})
+#: Location and language names the emulator knows, and the codes the vendor answers with
+#: (a task posted with a name comes back with the code, as the official models type it).
+LOCATION_CODES = {
+    "United States": 2840,
+    "Germany": 2276,
+    "France": 2250,
+    "Spain": 2724,
+    "Ukraine": 2804,
+    "London,England,United Kingdom": 1006886,
+}
+LANGUAGE_CODES = {
+    "English": "en",
+    "German": "de",
+    "French": "fr",
+    "Spanish": "es",
+    "Ukrainian": "uk",
+}
+LOCATION_NAMES = frozenset(LOCATION_CODES)
+LANGUAGE_NAMES = frozenset(LANGUAGE_CODES)
 
 
 class _Limiter:
@@ -272,18 +287,15 @@ class DataForSEOApp:
                 and request.method == "POST"
             ):
                 return (lambda: self._id_list(request, parts[1], started)), "id_list"
-            if (
-                request.method == "POST"
-                and len(parts) == 5
-                and parts[-1] == "task_post"
-                and parts[1] == "serp"
-                and "/".join(parts[1:4]) in BY_NAME
-            ):
+            if request.method == "POST" and parts[-1] == "task_post" and _posts(parts[1:-1]):
                 return (lambda: self._task_post(request, parts, started)), "other"
-            if request.method == "GET" and (
-                "task_get" in parts or parts[1:3] == ["on_page", "summary"]
-            ):
-                return (lambda: self._task_get(request.path, parts, started)), "other"
+            if request.method == "GET":
+                found = _collect_route(parts)
+                if found is not None:
+                    kind, flavour = found
+                    return (
+                        lambda: self._task_get(request.path, kind, flavour, parts[-1], started)
+                    ), "other"
         raise self._error(started, 40400, "Not Found.", 404)
 
     def _admit(self, group: str, started: float) -> None:
@@ -298,7 +310,7 @@ class DataForSEOApp:
 
     def _tasks_ready(self, path: str, index: int, started: float) -> HttpResponse:
         endpoint = CATALOGUE[index]
-        fields = SHAPES[endpoint.shape]
+        fields = vendor_shapes.ready_fields(endpoint.name) or SHAPES[endpoint.shape]
         now = self.now()
         with self.data.lock:
             items = [
@@ -325,7 +337,8 @@ class DataForSEOApp:
             raise self._error(started, 40503, "POST Data Is Invalid.") from None
         if not isinstance(payload, list) or not payload or not isinstance(payload[0], dict):
             raise self._error(started, 40503, "POST Data Is Invalid.")
-        params: dict[str, Any] = payload[0]
+        # The official client sends null for every field it was not given: unset, not a value.
+        params: dict[str, Any] = {k: v for k, v in payload[0].items() if v is not None}
         data = {"api": family, "function": "id_list", **params}
         problem = self._check_id_list(params)
         if problem is not None:
@@ -396,23 +409,23 @@ class DataForSEOApp:
             raise self._error(started, 40502, "POST Data Is Empty.")
         if len(payload) > POST_MAX:
             raise self._error(started, 40006, "You can set no more than 100 tasks at a time.")
-        kind = "/".join(parts[1:4])
-        serp = serp_types.find(parts[2], parts[3])
+        kind = "/".join(parts[1:-1])
+        serp = serp_types.find(parts[2], parts[3]) if parts[1] == "serp" else None
+        documented = vendor_shapes.post_fields(kind)
         now = self.now()
         replies: list[dict[str, Any]] = []
         callbacks = False
         with self.data.lock:
             self.posted.append(payload)
             for item in payload:
-                data: dict[str, Any] = {
-                    "api": "serp",
-                    "function": "task_post",
-                    "se": parts[2],
-                    "se_type": parts[3],
-                }
+                data: dict[str, Any] = {"api": parts[1], "function": "task_post"}
+                if len(parts) > 4:
+                    data.update(se=parts[2], se_type=parts[3])
                 if isinstance(item, dict):
+                    # null is the official client's "not set": neither a value nor echoed.
+                    item = {k: v for k, v in item.items() if v is not None}
                     data.update(item)
-                problem = _check_post(item, serp)
+                problem = _check_post(item, serp, documented)
                 if problem is not None:
                     code, message = problem
                     replies.append(
@@ -447,10 +460,10 @@ class DataForSEOApp:
             20000,
             rng,
         )
-        task.keyword = str(item["keyword"])
+        task.keyword = _keyword_of(item)
         task.device = str(item.get("device", "desktop"))
-        task.language = item.get("language_code", item.get("language_name"))
-        task.location = item.get("location_code", item.get("location_name"))
+        task.language = _language_of(item)
+        task.location = _location_of(item)
         task.tag = item.get("tag")
         task.cost = 0.0006 if item.get("priority", 1) == 1 else 0.0012
         task.done_s = _format_time(task.done)
@@ -465,20 +478,22 @@ class DataForSEOApp:
     def _postback_body(self, task: EmuTask, flavour: str) -> bytes:
         """What a postback carries: the task_get answer of ``flavour`` for ``task``."""
         started = time.perf_counter()
-        path = f"/v3/{task.kind}/task_get/{flavour}/{task.id}"
+        if "" in offered_flavours(task.kind):  # one result, no flavour (Keywords Data ...)
+            flavour = ""
+        path = f"/v3/{task.kind}/task_get/{flavour + '/' if flavour else ''}{task.id}"
         data: dict[str, Any] = {"api": task.family, "function": "task_get", **_metadata(task)}
         with self.data.lock:
-            reply = self._task(started, path, data, _result(task), cost=task.cost)
+            reply = self._task(started, path, data, results.build(task, flavour), cost=task.cost)
         reply["id"] = task.id
         return self._envelope(started, tasks=[reply]).body
 
     # -- task_get ------------------------------------------------------------------------
 
-    def _task_get(self, path: str, parts: list[str], started: float) -> HttpResponse:
-        task_id = parts[-1]
-        kind = "/".join(parts[1 : parts.index("task_get")]) if "task_get" in parts else "on_page"
+    def _task_get(
+        self, path: str, kind: str, flavour: str, task_id: str, started: float
+    ) -> HttpResponse:
         now = self.now()
-        data: dict[str, Any] = {"api": parts[1], "function": "task_get"}
+        data: dict[str, Any] = {"api": kind.split("/")[0], "function": "task_get"}
         with self.data.lock:
             self.data.promote(now)
             task = self.data.by_id.get(task_id)
@@ -497,57 +512,152 @@ class DataForSEOApp:
                 reply["id"] = task.id
                 return self._envelope(started, tasks=[reply])
             self.data.collect(task)
-            result = _result(task)
+            result = results.build(task, flavour)
         reply = self._task(started, path, data, result, cost=task.cost)
         reply["id"] = task.id
         return self._envelope(started, tasks=[reply])
 
 
-def _check_post(item: object, serp: serp_types.SerpType | None) -> tuple[int, str] | None:
+def _posts(kind_parts: list[str]) -> bool:
+    """Whether ``POST /v3/<kind>/task_post`` exists: an endpoint of the catalogue with a
+    documented task_post (or a SERP endpoint the official client does not know)."""
+    kind = "/".join(kind_parts)
+    index = BY_NAME.get(kind)
+    if index is None or CATALOGUE[index].aggregate:
+        return False
+    return vendor_shapes.post_fields(kind) is not None or kind_parts[0] == "serp"
+
+
+#: Result flavours of an endpoint the official client does not know (the SERP three).
+_LEGACY_FLAVOURS = frozenset({"regular", "advanced", "html"})
+
+
+def offered_flavours(kind: str) -> frozenset[str]:
+    """The task_get flavours ``kind`` has: those the official client offers for it."""
+    known = vendor_shapes.flavours(kind)
+    if known is not None:
+        return known
+    return _LEGACY_FLAVOURS if kind.startswith("serp/") else frozenset({""})
+
+
+def _collect_route(parts: list[str]) -> tuple[str, str] | None:
+    """``(kind, flavour)`` of a task_get (or On-Page summary) path, or None: not found.
+
+    Only the flavours the vendor offers for the endpoint exist (``""`` is a plain
+    ``task_get/<id>``); any other flavour is the vendor's 404.
+    """
+    if parts[1:3] == ["on_page", "summary"] and len(parts) == 4:
+        return "on_page", "summary"
+    if "task_get" not in parts:
+        return None
+    at = parts.index("task_get")
+    kind = "/".join(parts[1:at])
+    rest = parts[at + 1 :]
+    if kind not in BY_NAME or len(rest) not in (1, 2):
+        return None
+    flavour = rest[0] if len(rest) == 2 else ""
+    return (kind, flavour) if flavour in offered_flavours(kind) else None
+
+
+def _keyword_of(item: Mapping[str, Any]) -> str:
+    """What the task is about, decoded as the vendor decodes ``keyword`` (%## and '+')."""
+    keyword = item.get("keyword")
+    if isinstance(keyword, str):
+        return unquote_plus(keyword)
+    for name in ("keywords", "targets"):
+        value = item.get(name)
+        if isinstance(value, list) and value and isinstance(value[0], str):
+            return value[0]
+    for name in ("target", "url", "app_id", "asin", "product_id", "video_id", "dataset_id"):
+        value = item.get(name)
+        if isinstance(value, str):
+            return value
+    return "task"
+
+
+def _location_of(item: Mapping[str, Any]) -> int | None:
+    """The location *code* of a posted task (a name is answered with its code)."""
+    code = _code(item.get("location_code"))
+    if code is not None:
+        return code
+    name = item.get("location_name")
+    if isinstance(name, str):
+        return LOCATION_CODES.get(name)
+    return None
+
+
+def _code(value: object) -> int | None:
+    """A location code: an integer, or (Google Trends' request model types it as a
+    string) a string of ASCII digits; None for anything else."""
+    if type(value) is int:
+        return value
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 10:
+        return int(value)
+    return None
+
+
+def _language_of(item: Mapping[str, Any]) -> str | None:
+    """The language *code* of a posted task (a name is answered with its ISO code)."""
+    code = item.get("language_code")
+    if isinstance(code, str):
+        return code
+    name = item.get("language_name")
+    if isinstance(name, str):
+        return LANGUAGE_CODES.get(name)
+    return None
+
+
+def _check_post(
+    item: object,
+    serp: serp_types.SerpType | None,
+    documented: Mapping[str, tuple[str, bool]] | None,
+) -> tuple[int, str] | None:
     """The vendor's per-task validation of one task_post item (None: accepted).
 
-    ``serp`` is the endpoint's row of `serp_types.SERP_TYPES` (devices, depth limits and
-    field, postback flavours); ``None`` for an endpoint outside the table, checked with
-    the organic rules (any device, depth 1..700).
+    ``documented`` is the endpoint's row of `vendor_shapes` (every documented field, its
+    type, whether it is required); ``serp`` the endpoint's row of
+    `serp_types.SERP_TYPES` (devices, depth limits and field, postback flavours) where the
+    provider can post to it. Without a documented row (an endpoint the official client
+    does not know) the organic set of fields is allowed. null values were dropped before:
+    null is "not set".
     """
     if not isinstance(item, dict):
         return 40503, "POST Data Is Invalid."
-    allowed = _POST_FIELDS
-    if serp is not None:
+    if documented is not None:
+        allowed: frozenset[str] | set[str] = set(documented)
+    elif serp is not None:
         allowed = _POST_COMMON | ({"device", "os"} if serp.device_field else set())
         if serp.depth_field is not None:
             allowed = allowed | {serp.depth_field}
+    else:
+        allowed = _POST_FIELDS
     unknown = sorted(set(item) - allowed)
     if unknown:
         return 40506, f"Unknown Fields in POST Data: {', '.join(unknown)}."
-    keyword = item.get("keyword")
-    if not isinstance(keyword, str) or not keyword.strip() or len(keyword) > 700:
-        return 40501, "Invalid Field: 'keyword'."
-    code, name = item.get("location_code"), item.get("location_name")
-    if (code is None) == (name is None):
-        return 40501, "Invalid Field: 'location_name'."
-    if code is not None and (type(code) is not int or code < 1):
-        return 40501, "Invalid Field: 'location_code'."
-    if name is not None and name not in LOCATION_NAMES:
-        return 40501, "Invalid Field: 'location_name'."
-    code, name = item.get("language_code"), item.get("language_name")
-    language_optional = serp is not None and not serp.language_required
-    if (code is None) == (name is None) and not (language_optional and code is None):
-        return 40501, "Invalid Field: 'language_name'."
-    if code is not None and (not isinstance(code, str) or not 2 <= len(code) <= 7):
-        return 40501, "Invalid Field: 'language_code'."
-    if name is not None and name not in LANGUAGE_NAMES:
-        return 40501, "Invalid Field: 'language_name'."
-    device = item.get("device", "desktop")
-    devices = serp.devices if serp is not None else ("desktop", "mobile", "tablet")
-    if device not in devices:
-        return 40501, "Invalid Field: 'device'."
-    depth_field = serp.depth_field if serp is not None else "depth"
-    if depth_field is not None and depth_field in item:
-        depth = item[depth_field]
-        most = serp.depths[device].most if serp is not None else 700
-        if type(depth) is not int or not 1 <= depth <= most:
-            return 40501, f"Invalid Field: '{depth_field}'."
+    for name, (json_type, required) in (documented or {}).items():
+        if name in item and not vendor_shapes.matches(item[name], json_type):
+            return 40501, f"Invalid Field: '{name}'."
+        if required and name not in item:
+            return 40501, f"Invalid Field: '{name}'."
+    fields = set(documented) if documented is not None else set(allowed)
+    if "keyword" in item or (documented is None and "keyword" in fields):
+        keyword = item.get("keyword")
+        if not isinstance(keyword, str) or not keyword.strip() or len(keyword) > 700:
+            return 40501, "Invalid Field: 'keyword'."
+    problem = _check_place(item, serp, fields)
+    if problem is not None:
+        return problem
+    if serp is not None or documented is None:
+        device = item.get("device", "desktop")
+        devices = serp.devices if serp is not None else ("desktop", "mobile", "tablet")
+        if device not in devices:
+            return 40501, "Invalid Field: 'device'."
+        depth_field = serp.depth_field if serp is not None else "depth"
+        if depth_field is not None and depth_field in item:
+            depth = item[depth_field]
+            most = serp.depths[device].most if serp is not None else 700
+            if type(depth) is not int or not 1 <= depth <= most:
+                return 40501, f"Invalid Field: '{depth_field}'."
     if item.get("priority", 1) not in (1, 2) or type(item.get("priority", 1)) is not int:
         return 40501, "Invalid Field: 'priority'."
     tag = item.get("tag")
@@ -556,11 +666,62 @@ def _check_post(item: object, serp: serp_types.SerpType | None) -> tuple[int, st
     for field in ("pingback_url", "postback_url"):
         if field in item and not _callback_url(item[field]):
             return 40501, f"Invalid Field: '{field}'."
-    if "postback_url" in item:
+    # postback_data names the flavour a postback carries, where the endpoint has flavours
+    # (Keywords Data, Business Data, LLM responses document no such field: one result).
+    if "postback_url" in item and (documented is None or "postback_data" in documented):
         flavours = serp.postback_data if serp is not None else serp_types.ALL_FLAVOURS
         if item.get("postback_data") not in flavours:
             return 40501, "Invalid Field: 'postback_data'."
     return None
+
+
+def _check_place(
+    item: Mapping[str, Any], serp: serp_types.SerpType | None, fields: set[str]
+) -> tuple[int, str] | None:
+    """Location and language, where the endpoint has them.
+
+    One of ``location_code`` / ``location_name`` / ``location_coordinate`` is needed
+    ("required field if you don't specify" the others); the vendor's pages say a caller
+    "doesn't need to" send more than one, not that more is refused, so when several are
+    sent the code wins, then the name, then the coordinate. The same for the language.
+    """
+    ways = [f for f in ("location_code", "location_name", "location_coordinate") if f in fields]
+    if ways and not any(f in item for f in ways) and serp is not None:
+        return 40501, "Invalid Field: 'location_name'."
+    code, name = _code(item.get("location_code")), item.get("location_name")
+    if "location_code" in item and (code is None or code < 1):
+        return 40501, "Invalid Field: 'location_code'."
+    if name is not None and name not in LOCATION_NAMES:
+        return 40501, "Invalid Field: 'location_name'."
+    coordinate = item.get("location_coordinate")
+    if coordinate is not None and not _coordinate(coordinate):
+        return 40501, "Invalid Field: 'location_coordinate'."
+    code, name = item.get("language_code"), item.get("language_name")
+    languages = [f for f in ("language_code", "language_name") if f in fields]
+    required = serp is not None and serp.language_required
+    if languages and required and code is None and name is None:
+        return 40501, "Invalid Field: 'language_name'."
+    if code is not None and (not isinstance(code, str) or not 2 <= len(code) <= 7):
+        return 40501, "Invalid Field: 'language_code'."
+    if name is not None and name not in LANGUAGE_NAMES:
+        return 40501, "Invalid Field: 'language_name'."
+    return None
+
+
+def _coordinate(value: object) -> bool:
+    """``latitude,longitude[,radius|zoom]`` as the vendor documents it."""
+    if not isinstance(value, str):
+        return False
+    parts = value.split(",")
+    if len(parts) not in (2, 3):
+        return False
+    try:
+        lat, lon = float(parts[0]), float(parts[1])
+        if len(parts) == 3:
+            float(parts[2].rstrip("mz"))
+    except ValueError:
+        return False
+    return -90 <= lat <= 90 and -180 <= lon <= 180
 
 
 def _callback_url(value: object) -> bool:
@@ -572,23 +733,6 @@ def _callback_url(value: object) -> bool:
     except ValueError:
         return False
     return split.scheme in ("http", "https") and bool(split.hostname)
-
-
-def _result(task: EmuTask) -> list[Any]:
-    """A completed task's ``result`` (one SERP, no items: the emulator crawls nothing)."""
-    return [
-        {
-            "keyword": task.keyword,
-            "type": task.se_type,
-            "se_domain": f"{task.se}.com" if task.se else None,
-            "location_code": task.location,
-            "language_code": task.language,
-            "check_url": None,
-            "datetime": task.done_s,
-            "items_count": 0,
-            "items": [],
-        }
-    ]
 
 
 def _when(value: object) -> datetime | None:
@@ -605,14 +749,21 @@ def _when(value: object) -> datetime | None:
 
 
 def _endpoints(task: EmuTask) -> dict[str, str | None]:
+    """The collect links of a tasks_ready item: null for a flavour the endpoint lacks
+    (the vendor: "if SERP Regular is not supported ... the value will be null"); a plain
+    ``endpoint`` names the endpoint's one flavour (Hotel Info: ``task_get/advanced``)."""
     base = f"/v3/{task.kind}/task_get"
-    return {
-        "endpoint_regular": f"{base}/regular/{task.id}",
-        "endpoint_advanced": f"{base}/advanced/{task.id}",
-        "endpoint_html": f"{base}/html/{task.id}",
-        "endpoint": f"{base}/{task.id}",
-        "endpoint_json": f"{base}/json/{task.id}",
+    offered = offered_flavours(task.kind)
+    links: dict[str, str | None] = {
+        f"endpoint_{f}": f"{base}/{f}/{task.id}" if f in offered else None
+        for f in ("regular", "advanced", "html", "json")
     }
+    if "" in offered:
+        links["endpoint"] = f"{base}/{task.id}"
+    else:
+        first = next((f for f in ("advanced", "json", "regular", "html") if f in offered), None)
+        links["endpoint"] = None if first is None else f"{base}/{first}/{task.id}"
+    return links
 
 
 def _ready_item(task: EmuTask, fields: tuple[str, ...]) -> dict[str, Any]:

@@ -116,7 +116,6 @@ _SERP_GOOGLE = (
     "maps",
     "local_finder",
     "news",
-    "events",
     "images",
     "search_by_image",
     "jobs",
@@ -141,8 +140,15 @@ _BUSINESS_GOOGLE = (
 )
 _APP = ("app_searches", "app_list", "app_info", "app_reviews")
 
+#: Endpoints the vendor retired, and when: a selector naming one is refused with this
+#: text; a cursor naming one fails its name check (`CursorError`), never misread.
+RETIRED: dict[str, str] = {
+    "serp/google/events": "the vendor retired the Google Events SERP API on 2026-09-15",
+}
+
 #: Every ``tasks_ready`` endpoint. Order is the listing order; append, never reorder
-#: (cursor positions hold indexes into the resolved selection, checked by name too).
+#: (cursor positions hold indexes into the resolved selection, checked by name too, so a
+#: retired endpoint's removal makes an old cursor fail clearly rather than shift).
 CATALOGUE: tuple[Endpoint, ...] = (
     Endpoint("serp", "serp", aggregate=True, default=True),
     *_many("serp/google", _SERP_GOOGLE, "serp"),
@@ -178,14 +184,18 @@ CATALOGUE: tuple[Endpoint, ...] = (
     *_many("merchant/amazon", ("products", "asin", "sellers"), "merchant"),
     *_many("merchant/google", ("products", "sellers", "product_info"), "merchant"),
     Endpoint("business_data", "keywords", aggregate=True, default=True, flavour=None),
-    *_many("business_data/google", _BUSINESS_GOOGLE, "keywords", flavour=None),
+    *_many("business_data/google", _BUSINESS_GOOGLE[:3], "keywords", flavour=None),
+    # Hotel Info is collected with task_get/advanced or /html (the official client), not a
+    # plain task_get/<id> like the rest of Business Data.
+    Endpoint("business_data/google/hotel_info", "keywords"),
+    *_many("business_data/google", _BUSINESS_GOOGLE[4:], "keywords", flavour=None),
     *_many("business_data/tripadvisor", ("search", "reviews"), "keywords", flavour=None),
     *_many("business_data/trustpilot", ("search", "reviews"), "keywords", flavour=None),
     Endpoint("app_data", "merchant", aggregate=True, default=True),
     *_many("app_data/google", _APP, "merchant"),
     *_many("app_data/apple", _APP, "merchant"),
     Endpoint("ai_optimization/chat_gpt/llm_responses", "keywords", default=True, flavour=None),
-    Endpoint("ai_optimization/chat_gpt/llm_scraper", "serp", default=True),
+    Endpoint("ai_optimization/chat_gpt/llm_scraper", "scraper_fn", default=True),
     Endpoint("ai_optimization/claude/llm_responses", "keywords", default=True, flavour=None),
     Endpoint("ai_optimization/gemini/llm_responses", "keywords", default=True, flavour=None),
     Endpoint("ai_optimization/gemini/llm_scraper", "scraper_fn", default=True),
@@ -238,6 +248,9 @@ def _check_selector(selector: object) -> str:
     if not isinstance(selector, str) or not selector:
         raise ValueError(f"family selector must be a non-empty string, got {selector!r}")
     parts = selector.strip("/").split("/")
+    retired = RETIRED.get("/".join(parts))
+    if retired is not None:
+        raise ValueError(f"{selector!r}: {retired}")
     if len(parts) > 4 or not all(is_token(p) for p in parts):
         raise ValueError(
             f"family selector {selector!r} must look like 'serp' or 'serp/google/organic'"

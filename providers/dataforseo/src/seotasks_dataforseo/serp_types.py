@@ -37,6 +37,8 @@ from types import MappingProxyType
 
 import attrs
 
+from .endpoints import RETIRED
+
 __all__ = [
     "NOT_EXPRESSIBLE",
     "SERP_TYPES",
@@ -162,16 +164,6 @@ _ROWS = (
     ),
     SerpType(
         engine="google",
-        serp_type="events",
-        depths=_desktop(10, 700),
-        device_field=False,
-        postback_data=("advanced",),
-        language_required=False,
-        source="client (default 10, max 700, desktop only, no device field, language "
-        "optional, postback advanced); help:depth (per 10)",
-    ),
-    SerpType(
-        engine="google",
         serp_type="jobs",
         depths=_desktop(10, 200),
         device_field=False,
@@ -275,6 +267,9 @@ def known_types(engine: str) -> list[str]:
 def why_unknown(engine: str, serp_type: str) -> str:
     """Why ``(engine, serp_type)`` has no row: the message of the refusal."""
     kind = f"serp/{engine}/{serp_type}"
+    retired = RETIRED.get(kind)
+    if retired is not None:
+        return f"{kind} cannot be posted: {retired}"
     reason = NOT_EXPRESSIBLE.get(kind)
     if reason is not None:
         return f"{kind} cannot be posted from a SerpTaskSpec: {reason}"

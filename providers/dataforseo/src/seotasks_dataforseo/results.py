@@ -1,0 +1,152 @@
+"""A completed emulated task's ``task_get`` result, shaped per endpoint and flavour.
+
+The vendor answers each family in its own shape (a Keywords Data search volume result has
+``search_volume``, ``cpc`` and ``monthly_searches``; an On-Page summary ``crawl_progress``,
+``crawl_status`` and ``page_metrics``; a SERP ``items``), and the official client's models
+are strict about types. So the result is built from the documented shape of the endpoint
+and flavour (`vendor_shapes.result_shape`): each field gets the task's own value where the
+task has one (keyword, location and language codes, completion time), a plausible value of
+the documented type otherwise. The emulator crawls nothing, so result lists of items stay
+empty and ``items_count`` is 0. Deterministic: the same task gives the same result.
+"""
+
+from __future__ import annotations
+
+import zlib
+from typing import Any
+
+from . import vendor_shapes
+from .dataset import EmuTask
+
+__all__ = ["build"]
+
+#: SERP fields of an endpoint the official client does not know (``serp/yandex/organic``).
+_SERP_FALLBACK: dict[str, Any] = {
+    "keyword": "str",
+    "type": "str",
+    "se_domain": "str",
+    "location_code": "int",
+    "language_code": "str",
+    "check_url": "str",
+    "datetime": "str",
+    "items_count": "int",
+    "items": {"list": None},
+}
+_HTML_DROP = frozenset({"check_url"})
+
+
+def build(task: EmuTask, flavour: str) -> list[Any]:
+    """The ``result`` array of ``task`` collected with ``flavour`` (``""``: plain)."""
+    if flavour == "json":
+        return [_lighthouse(task)]
+    shape = vendor_shapes.result_shape(task.kind, flavour)
+    if shape is None:
+        shape = {
+            k: v for k, v in _SERP_FALLBACK.items() if not (flavour == "html" and k in _HTML_DROP)
+        }
+    return [{name: _value(task, name, spec, 0) for name, spec in shape.items()}]
+
+
+def _seed(task: EmuTask, name: str) -> int:
+    return zlib.crc32(f"{task.id}:{name}".encode())
+
+
+def _value(task: EmuTask, name: str, spec: Any, depth: int) -> Any:
+    known = _known(task, name)
+    if known is not _UNKNOWN and _fits(known, spec):
+        return known
+    if isinstance(spec, dict):
+        if "object" in spec:
+            fields = spec["object"]
+            return {n: _value(task, n, s, depth + 1) for n, s in fields.items()}
+        inner = spec["list"]
+        if inner is None or name in ("items", "item_types", "refinement_chips"):
+            return []
+        return [_value(task, name, inner, depth + 1)]
+    return _typed(task, name, spec)
+
+
+class _Unknown:
+    pass
+
+
+_UNKNOWN = _Unknown()
+
+
+def _known(task: EmuTask, name: str) -> Any:
+    """The task's own value of a field, where it has one."""
+    se = task.se or "google"
+    if name in ("keyword", "title"):
+        return task.keyword
+    if name == "keywords":
+        return [task.keyword]
+    if name == "location_code":
+        return task.location
+    if name == "language_code":
+        return task.language
+    if name in ("datetime", "crawl_end"):
+        return task.done_s
+    if name == "type":
+        return task.se_type
+    if name == "se_domain":
+        return f"{se}.com"
+    if name == "check_url":
+        return f"https://www.{se}.com/search?q={task.keyword}"
+    if name == "items_count":
+        return 0
+    if name == "year":
+        return task.done.year
+    if name == "month":
+        return task.done.month
+    if name == "crawl_progress":
+        return "finished"
+    if name == "device":
+        return task.device
+    return _UNKNOWN
+
+
+def _fits(value: Any, spec: Any) -> bool:
+    if value is None:
+        return True
+    if spec == "str":
+        return isinstance(value, str)
+    if spec == "int":
+        return type(value) is int
+    if spec == "float":
+        return type(value) in (int, float)
+    if spec == "bool":
+        return type(value) is bool
+    if isinstance(spec, dict) and "list" in spec:
+        return isinstance(value, list)
+    return False
+
+
+def _typed(task: EmuTask, name: str, spec: Any) -> Any:
+    """A plausible value of the documented type for a field the task knows nothing about."""
+    seed = _seed(task, name)
+    if spec == "int":
+        return seed % 1000
+    if spec == "float":
+        return round((seed % 10_000) / 100, 2)
+    if spec == "bool":
+        return bool(seed & 1)
+    if spec == "str":
+        if name.endswith("url") or name.endswith("_link"):
+            return f"https://example.com/{name}"
+        if "date" in name or "time" in name:
+            return task.done_s
+        return f"{name}-{seed % 100}"
+    if spec in ("dict", "object"):
+        return {}
+    return None
+
+
+def _lighthouse(task: EmuTask) -> dict[str, Any]:
+    """A Lighthouse report's top level (the official model leaves it free-form)."""
+    return {
+        "lighthouseVersion": "12.0.0",
+        "requestedUrl": f"https://{task.keyword}.example.com/",
+        "finalUrl": f"https://{task.keyword}.example.com/",
+        "fetchTime": task.done_s,
+        "categories": {"performance": {"score": 0.9}},
+    }
