@@ -125,7 +125,8 @@ def test_help_does_not_import_providers_urllib3_attrs_or_pluggy() -> None:
         (["tasks", "-p", "serpstat", "--limit", "-1"], "--limit"),
         (["tasks", "-p", "serpstat", "-o", "novalue"], "KEY=VALUE"),
         (["tasks", "-p", "serpstat", "-o", "nosuchoption=1"], "nosuchoption"),
-        (["tasks", "-p", "nosuchvendor"], "pip install seotasks-nosuchvendor"),
+        (["tasks", "-p", "serpstt"], "did you mean serpstat?"),
+        (["tasks", "-p", "serpstat", "--status", "failed"], "no failed tasks"),
         (["tasks", "-p", "serpstat", "--since", "yesterday"], "ISO 8601"),
         (["tasks", "-p", "serpstat", "--cursor", "st1.abc.def"], "cursor"),
         (["tasks", "-p", "serpstat", "--raw", "--format", "table"], "--raw"),
@@ -137,6 +138,7 @@ def test_usage_errors_exit_2(args: list[str], needle: str, env: dict[str, str]) 
     assert result.returncode == 2, result.stderr
     assert needle in result.stderr
     assert "Traceback" not in result.stderr
+    assert "pip install" not in result.stderr
     assert result.stdout == ""
 
 
@@ -156,6 +158,14 @@ def test_wrong_credentials_exit_3(
     result = run(["tasks", "-p", name, "--debug"], env)
     assert result.returncode == 3, result.stderr
     assert "AuthError" in result.stderr
+    # Nothing was written, so nothing to resume: the error line and nothing else. (--debug
+    # logs the HTTP calls before it, urllib3's "Converted retries value" noise excluded.)
+    assert [line for line in result.stderr.splitlines() if line.startswith("seotasks: ")] == [
+        result.stderr.strip().splitlines()[-1]
+    ]
+    assert "--resume" not in result.stderr and "--cursor" not in result.stderr
+    assert "Converted retries value" not in result.stderr
+    assert "seotasks.transport" in result.stderr
     for secret in [*secrets_of(sandboxes), "definitely-not-the-secret"]:
         assert secret not in result.stderr + result.stdout
 
@@ -399,7 +409,9 @@ def test_resume_file_refuses_another_query(env: dict[str, str], tmp_path: Path) 
     assert first.returncode == 0 and len(first.stdout.splitlines()) == 10
     other = run([*base, "--status", "completed"], env)
     assert other.returncode == 2
-    assert "status" in other.stderr and "repeat that run's flags" in other.stderr
+    assert "repeat that run's flags" in other.stderr
+    assert "with --status any, not --status completed" in other.stderr
+    assert "{" not in other.stderr and len(other.stderr.strip().splitlines()) == 1
     assert other.stdout == ""
 
 
@@ -480,3 +492,75 @@ def test_a_long_pacing_wait_is_announced_once_after_the_first_tasks() -> None:
     assert "waiting" in notice and "tasks_ready" in notice and "20 a minute" in notice
     assert "-o families=" in notice
     assert notices[0] > 0 and json.loads(lines[0])["provider"] == "dataforseo"
+
+
+# -- messages (issue 15) ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["tasks", "-p", "serpstat", "--since", "2020-01-01"], "UnsupportedQuery"),
+        (["tasks", "-p", "serpstat", "--since", "yesterday"], "ISO 8601"),
+        (["tasks", "-p", "serpstat", "-o", "page_size=0"], "page_size"),
+    ],
+)
+def test_an_error_before_any_task_is_one_line_without_a_resume_hint(
+    args: list[str], needle: str, env: dict[str, str]
+) -> None:
+    result = run(args, env)
+    assert result.returncode == 2, result.stderr
+    assert needle in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "--resume" not in result.stderr and "--cursor" not in result.stderr
+
+
+def test_load_plugins_limit_is_named_not_called_missing(env: dict[str, str]) -> None:
+    limited = {**env, "SEOTASKS_LOAD_PLUGINS": "serpstat"}
+    result = run(["tasks", "-p", "dataforseo"], limited)
+    assert result.returncode == 2
+    assert "SEOTASKS_LOAD_PLUGINS" in result.stderr and "pip install" not in result.stderr
+    listing = run(["providers"], {**env, "SEOTASKS_LOAD_PLUGINS": ""})
+    assert listing.returncode == 0
+    assert "SEOTASKS_LOAD_PLUGINS" in listing.stdout
+    assert "no provider plugins installed" not in listing.stdout
+
+
+def test_collect_by_id_without_kind_suggests_kind(env: dict[str, str]) -> None:
+    result = run(["collect", "-p", "dataforseo", "--id", "00000000-0000-0000-0000-1"], env)
+    assert result.returncode == 2, result.stderr
+    assert "--kind" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_submit_with_bad_credentials_exits_3(env: dict[str, str], tmp_path: Path) -> None:
+    specs = tmp_path / "specs.jsonl"
+    specs.write_text(json.dumps({"keyword": "pizza", "location": 23, "language": 1}) + "\n")
+    wrong = {**env, env_name("serpstat", "token"): "definitely-not-the-secret"}
+    result = run(["submit", "-p", "serpstat", str(specs)], wrong)
+    assert result.returncode == 3, result.stderr
+    assert "AuthError" in result.stderr and "definitely-not-the-secret" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+# -- usage errors, not internal errors (issue 15) ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["tasks", "-p", "serpstat", "--resume", "/nonexistent-dir/run.json"], "does not exist"),
+        (["tasks", "-p", "serpstat", "--resume", "/tmp"], "is a directory"),
+        (["tasks", "--sandbox", "-p", "serpstat", "--sandbox-size", "100000000"], "0..1,000,000"),
+        (["tasks", "--sandbox", "-p", "serpstat", "--sandbox-size", "-1"], "0..1,000,000"),
+        (["sandbox", "-p", "serpstat", "--size", "100000000"], "0..1,000,000"),
+    ],
+)
+def test_bad_paths_and_sizes_are_usage_errors(
+    args: list[str], needle: str, env: dict[str, str]
+) -> None:
+    result = run(args, env, timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert needle in result.stderr
+    assert "internal error" not in result.stderr and result.stdout == ""
+    assert len(result.stderr.strip().splitlines()) == 1

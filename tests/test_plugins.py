@@ -126,7 +126,7 @@ def test_strict_mode_off_by_default_values(
     assert seotasks.providers() == ["fakevendor"]
 
 
-def test_unknown_provider_names_the_installed_ones_and_hints_pip(
+def test_unknown_provider_names_the_installed_ones_and_suggests_the_closest(
     entry_points: list[Any],
 ) -> None:
     with pytest.raises(UnknownProvider) as info:
@@ -134,10 +134,20 @@ def test_unknown_provider_names_the_installed_ones_and_hints_pip(
     assert isinstance(info.value, ConfigError)
     assert info.value.installed == ["fakevendor"]
     assert "installed: fakevendor" in str(info.value)
-    assert "pip install seotasks-serpstat" in str(info.value)
-    with pytest.raises(UnknownProvider, match="seotasks-nope"):
-        seotasks.connect("nope")
+    # Never a package to install: a name built from a typo invites a look-alike package.
+    assert "pip install" not in str(info.value) and "did you mean" not in str(info.value)
+    with pytest.raises(UnknownProvider, match=r"did you mean fakevendor\?"):
+        seotasks.connect("fakevendr")
     assert seotasks.get_provider("  FakeVendor ") is FakeVendor
+
+
+def test_unknown_provider_under_load_plugins_says_so(
+    entry_points: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SEOTASKS_LOAD_PLUGINS", "other")
+    with pytest.raises(UnknownProvider, match="SEOTASKS_LOAD_PLUGINS='other'") as info:
+        seotasks.get_provider("fakevendor")
+    assert info.value.limited_by == "other"
 
 
 def test_unknown_provider_with_nothing_installed(entry_points: list[Any]) -> None:

@@ -370,3 +370,62 @@ def test_table_from_a_vendor_page_with_an_escape_in_the_tag() -> None:
     assert task.tag == "\x1b[31mred\x07"  # the model keeps the vendor's text verbatim
     line = TableWriter().format(task)
     assert "\x1b" not in line and "\x07" not in line and "red" in line
+
+
+# -- credentials in a URL (issue 15) ---------------------------------------------------------
+
+URL_PASSWORD = "url-pw-7e1c9a3f"
+
+
+@pytest.mark.parametrize("provider", ["dataforseo", "serpstat"])
+def test_credentials_in_base_url_are_refused_at_config_time(provider: str) -> None:
+    url = f"http://someone:{URL_PASSWORD}@127.0.0.1:9/"
+    with pytest.raises(seotasks.ConfigError) as info:
+        creds = (
+            {"login": "l", "password": "p" * 8} if provider == "dataforseo" else {"token": "t" * 8}
+        )
+        seotasks.connect(provider, base_url=url, env={}, **creds)
+    assert "credentials" in str(info.value)
+    assert_clean(str(info.value) + repr(info.value), [URL_PASSWORD, "someone:"], "the error")
+
+
+def test_credentials_in_a_third_party_url_option_are_refused(fake_registry: None) -> None:
+    from fakevendor import connect_fake
+
+    with pytest.raises(seotasks.ConfigError) as info:
+        connect_fake(f"http://me:{URL_PASSWORD}@127.0.0.1:9/")
+    assert_clean(str(info.value), [URL_PASSWORD], "the error")
+
+
+def test_url_userinfo_is_scrubbed_from_messages_logs_and_reprs(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from seotasks.provider import Settings
+    from seotasks.redact import Redactor
+
+    text = f"GET https://me:{URL_PASSWORD}@api.example.com/v3 failed"
+    assert_clean(Redactor().scrub(text), [URL_PASSWORD, "me:"], "a scrubbed message")
+    assert "https://***@api.example.com/v3" in Redactor().scrub(text)
+    settings = Settings({"base_url": f"http://u:{URL_PASSWORD}@h/"}, frozenset())
+    assert_clean(repr(settings), [URL_PASSWORD], "a Settings repr")
+    # urllib3's own records are scrubbed too, with or without a live client.
+    with caplog.at_level(logging.DEBUG, logger="urllib3"):
+        logging.getLogger("urllib3.connectionpool").debug("Starting new connection: %s", text)
+    assert caplog.records
+    assert_clean(caplog.text, [URL_PASSWORD], "urllib3's log")
+
+
+def test_cli_refuses_a_base_url_with_a_password_without_printing_it() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SEOTASKS_")}
+    env["SEOTASKS_SERPSTAT_BASE_URL"] = f"http://someone:{URL_PASSWORD}@127.0.0.1:9/"
+    env["SEOTASKS_SERPSTAT_TOKEN"] = "token-for-the-test"
+    result = subprocess.run(
+        [sys.executable, "-m", "seotasks.cli", "tasks", "-p", "serpstat", "--debug"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "credentials" in result.stderr
+    assert_clean(result.stdout + result.stderr, [URL_PASSWORD], "CLI output")

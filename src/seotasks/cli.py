@@ -26,6 +26,9 @@ EXIT_OK, EXIT_USAGE, EXIT_AUTH, EXIT_PROVIDER, EXIT_INTERRUPTED = 0, 2, 3, 4, 5
 STATUSES = ("completed", "running", "queued", "failed", "any")
 #: How much faster than real time the --sandbox clock runs.
 SANDBOX_SPEED = 60.0
+#: The largest --sandbox-size / sandbox --size: an emulator holds its tasks in memory
+#: (about 1 kB each), so this bounds a sandbox to about 1 GB.
+MAX_SANDBOX_SIZE = 1_000_000
 #: A pacing wait at least this long (seconds) is announced on stderr, once per endpoint.
 WAIT_NOTICE = 5.0
 
@@ -338,6 +341,10 @@ def _cmd_tasks(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError("--limit must be >= 0")
     if args.cursor and args.resume:
         raise UsageError("use --cursor or --resume, not both")
+    if args.resume is not None:
+        _check_resume_path(args.resume)
+    if args.sandbox_size is not None:
+        _check_sandbox_size(args.sandbox_size, "--sandbox-size")
     options = _split_options(args.option, names)
     fmt = args.format or ("table" if out.isatty() else "jsonl")
     if args.raw and fmt == "table":
@@ -451,6 +458,21 @@ def _cmd_tasks(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             if hint:  # only an exact continuation helps; mid-page, a cursor would repeat tasks
                 err.write(f"seotasks: stopped at --limit {args.limit}; {hint}\n")
     return EXIT_OK
+
+
+def _check_resume_path(path: Path) -> None:
+    """A resume file must be writable where it is asked for: refused before any listing,
+    not after the first page, when its first checkpoint is saved."""
+    if path.is_dir():
+        raise UsageError(f"--resume {path}: is a directory; name a file")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise UsageError(f"--resume {path}: directory {parent} does not exist")
+
+
+def _check_sandbox_size(size: int, flag: str) -> None:
+    if not 0 <= size <= MAX_SANDBOX_SIZE:
+        raise UsageError(f"{flag} must be within 0..{MAX_SANDBOX_SIZE:,}, got {size:,}")
 
 
 def _check_query(
@@ -591,6 +613,8 @@ def _cmd_submit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     import contextlib
     import json
 
+    from .errors import AuthError
+
     specs = _read_specs(args.file, err)  # every line checked before anything is posted
     with contextlib.ExitStack() as stack:
         client = _one_client(args, stack)
@@ -603,6 +627,10 @@ def _cmd_submit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             error = f"{type(result.error).__name__}: {result.error}"
         out.write(json.dumps({"index": index, "task_id": result.task_id, "error": error}) + "\n")
     out.flush()
+    refused = next((r.error for r in results if isinstance(r.error, AuthError)), None)
+    if refused is not None:  # the credentials, not the specs: exit 3 like any auth error
+        err.write(_one_line(f"seotasks: AuthError: {refused}"))
+        return EXIT_AUTH
     if failed:
         err.write(f"seotasks: {failed} of {len(results)} specs failed (see their error)\n")
         return EXIT_PROVIDER
@@ -706,7 +734,16 @@ def _cmd_providers(args: argparse.Namespace, out: TextIO) -> int:
         out.write(json.dumps({"providers": rows, "failed": broken}, indent=2, default=str) + "\n")
         return EXIT_OK
     if not rows:
-        out.write("no provider plugins installed (pip install seotasks-dataforseo, ...)\n")
+        from .plugins import limited_by
+
+        limit = limited_by()
+        if limit is not None:
+            out.write(
+                f"no provider plugins loaded: SEOTASKS_LOAD_PLUGINS={limit!r} limits which "
+                "load (unset it to load every installed plugin)\n"
+            )
+        else:
+            out.write("no provider plugins installed\n")
     for row in rows:
         dist = f"{row['distribution']} {row['version']}" if row["distribution"] else "(registered)"
         out.write(f"{row['name']}  [{dist}]  {row['description']}\n")
@@ -754,6 +791,8 @@ def _cmd_sandbox(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .plugins import providers
     from .sandbox import env_lines, start
 
+    if args.size is not None:
+        _check_sandbox_size(args.size, "--size")
     names = args.providers or providers()
     with start(names, seed=args.seed, size=args.size) as running:
         for line in env_lines(running):
@@ -776,8 +815,11 @@ def _cmd_sandbox(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _one_line(text: str) -> str:
-    """``text`` as one line: an error is one line on stderr, whatever its message holds."""
-    return " ".join(text.split()) + "\n"
+    """``text`` as one line: an error is one line on stderr, whatever its message holds
+    (and never a URL's ``user:password@``, wherever the message came from)."""
+    from .redact import scrub_userinfo
+
+    return scrub_userinfo(" ".join(text.split())) + "\n"
 
 
 def _exit_code(exc: BaseException) -> int:

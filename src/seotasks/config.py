@@ -25,6 +25,7 @@ from typing import Any
 
 from .errors import ConfigError
 from .provider import Option, Provider, Settings
+from .redact import has_userinfo, scrub_userinfo
 
 __all__ = ["config_path", "env_name", "load_profile", "parse_option_value", "resolve_settings"]
 
@@ -114,6 +115,22 @@ def parse_option_value(option: Option, value: Any, source: str) -> Any:
     return result
 
 
+def _refuse_url_credentials(cls: type[Provider], values: Mapping[str, Any]) -> None:
+    """Refuse a URL carrying ``user:password@`` in any option that is not a secret.
+
+    Such a value would be printed wherever the URL is (errors, logs, reprs); credentials
+    belong in the provider's secret options, which are redacted everywhere. Checked here,
+    for every provider, before the provider's own checks could quote the value.
+    """
+    for opt in cls.options:
+        value = values.get(opt.name)
+        if not opt.secret and isinstance(value, str) and has_userinfo(value):
+            raise ConfigError(
+                f"{cls.name}: {opt.name} must not carry credentials (user:password@ in "
+                f"{scrub_userinfo(value)}); give them as the provider's credential options"
+            )
+
+
 def resolve_settings(
     cls: type[Provider],
     explicit: Mapping[str, Any] | None = None,
@@ -159,6 +176,7 @@ def resolve_settings(
             )
         else:
             values[opt.name] = opt.default
+    _refuse_url_credentials(cls, values)
     secret_names = frozenset(o.name for o in cls.options if o.secret)
     checked = cls.configure(values)
     return Settings(checked, secret_names)

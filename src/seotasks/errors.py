@@ -41,15 +41,33 @@ class ConfigError(SeotasksError):
 
 
 class UnknownProvider(ConfigError):
-    """No installed plugin registers a provider of that name."""
+    """No installed plugin registers a provider of that name.
 
-    def __init__(self, name: str, installed: list[str]) -> None:
+    The message suggests the closest installed name ("did you mean serpstat?"), never a
+    package to install: a package name built from a typo invites installing a look-alike.
+    ``limited_by`` is the ``SEOTASKS_LOAD_PLUGINS`` value when that variable kept plugins
+    from loading, so the message can say so instead of "not installed".
+    """
+
+    def __init__(self, name: str, installed: list[str], *, limited_by: str | None = None) -> None:
+        import difflib
+
         self.name = name
         self.installed = sorted(installed)
+        self.limited_by = limited_by
         known = ", ".join(self.installed) or "none"
+        close = difflib.get_close_matches(name.strip().lower(), self.installed, n=1, cutoff=0.6)
+        if limited_by is not None:
+            where = f"loaded (SEOTASKS_LOAD_PLUGINS={limited_by!r} limits which plugins load)"
+        else:
+            where = "installed"
+        message = f"no provider named {name!r} is {where}"
+        if close:
+            message += f"; did you mean {close[0]}?"
         super().__init__(
-            f"no provider named {name!r} is installed (installed: {known}); "
-            f"try `pip install seotasks-{name}`"
+            f"{message} (loaded: {known})"
+            if limited_by is not None
+            else f"{message} (installed: {known})"
         )
 
 

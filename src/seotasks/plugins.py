@@ -33,6 +33,7 @@ __all__ = [
     "capabilities_of",
     "failures",
     "get_provider",
+    "limited_by",
     "plugin_manager",
     "provider_infos",
     "providers",
@@ -202,7 +203,7 @@ def get_provider(name: str) -> type[Provider]:
     _ensure_loaded()
     info = _state.providers.get(name.strip().lower())
     if info is None:
-        raise UnknownProvider(name, list(_state.providers))
+        raise UnknownProvider(name, list(_state.providers), limited_by=limited_by())
     return info.cls
 
 
@@ -246,3 +247,8 @@ def capabilities_of(
             instance.close()
     finally:
         transport.close()
+
+
+def limited_by() -> str | None:
+    """The ``SEOTASKS_LOAD_PLUGINS`` value, when it is set (it limits which plugins load)."""
+    return os.environ.get("SEOTASKS_LOAD_PLUGINS")

@@ -24,7 +24,7 @@ import attrs
 from .errors import CursorError, UnsupportedQuery
 from .model import Task, TaskQuery, TaskStatus
 from .ratelimit import RateLimit
-from .redact import Redactor
+from .redact import Redactor, scrub_userinfo
 
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
@@ -75,6 +75,10 @@ class Option:
         return self.name.upper()
 
 
+def _shown(value: Any) -> Any:
+    return scrub_userinfo(value) if isinstance(value, str) else value
+
+
 class Settings(Mapping[str, Any]):
     """Validated option values of one provider instance; secrets masked in its repr."""
 
@@ -93,7 +97,8 @@ class Settings(Mapping[str, Any]):
 
     def __repr__(self) -> str:
         shown = {
-            k: ("***" if k in self._secret_names and v else v) for k, v in self._values.items()
+            k: ("***" if k in self._secret_names and v else _shown(v))
+            for k, v in self._values.items()
         }
         return f"Settings({shown!r})"
 

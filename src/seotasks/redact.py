@@ -13,9 +13,24 @@ import re
 from collections.abc import Iterable
 from urllib.parse import quote, quote_plus
 
-__all__ = ["MASK", "Redactor"]
+__all__ = ["MASK", "Redactor", "has_userinfo", "scrub_userinfo"]
 
 MASK = "***"
+
+#: ``scheme://user:password@`` in a URL: credentials of their own, whoever put them there.
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@?#\"'<>]*@")
+
+
+def scrub_userinfo(text: str) -> str:
+    """``text`` with the ``user:password@`` part of every URL in it masked."""
+    if "@" not in text:
+        return text
+    return _USERINFO.sub(lambda m: m.group(1) + MASK + "@", text)
+
+
+def has_userinfo(text: str) -> bool:
+    """Whether ``text`` holds a URL with a ``user[:password]@`` part."""
+    return "@" in text and _USERINFO.search(text) is not None
 
 
 class Redactor:
@@ -53,7 +68,8 @@ class Redactor:
         self._rebuild_param_re()
 
     def scrub(self, text: str) -> str:
-        """``text`` with every known secret replaced by ``***``."""
+        """``text`` with every known secret, and every URL's userinfo, replaced by ``***``."""
+        text = scrub_userinfo(text)
         if self._param_re is not None:
             text = self._param_re.sub(lambda m: m.group(1) + MASK, text)
         # Longest first, so a secret that contains another is masked whole.

@@ -96,6 +96,19 @@ class ProviderProgress:
         return {"cursor": self.cursor, "written": self.unconfirmed_written(), "done": self.done}
 
 
+_FLAGS = {"status": "--status", "since": "--since", "until": "--until", "options": "-o"}
+
+
+def _flag(key: str, value: object) -> str:
+    """A recorded query value as the flag that gives it: ``--status any``, ``no --since``."""
+    flag = _FLAGS.get(key, key)
+    if value is None:
+        return f"no {flag}"
+    if key == "options" and isinstance(value, str):
+        return " ".join(f"-o {part}" for part in value.split())
+    return f"{flag} {value}"
+
+
 class ResumeState:
     """All providers' progress, optionally persisted to a file."""
 
@@ -131,9 +144,10 @@ class ResumeState:
                 for k in set(saved_query) | set(self.query)
                 if saved_query.get(k) != self.query.get(k)
             )
-            before = {k: saved_query.get(k) for k in changed}
+            before = ", ".join(_flag(k, saved_query.get(k)) for k in changed)
+            now = ", ".join(_flag(k, self.query.get(k)) for k in changed)
             raise ConfigError(
-                f"{path} was written by a run with other {', '.join(changed)} ({before}); "
+                f"{path} was written by a run with {before}, not {now}; "
                 "repeat that run's flags or use a new resume file"
             )
         saved = data.get("providers")

@@ -38,12 +38,13 @@ import attrs
 import urllib3
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from urllib3.exceptions import HTTPError as Urllib3HTTPError
+from urllib3.util.retry import Retry
 
 from .clock import Clock, SystemClock
 from .errors import RateLimited, ResponseFormatError, RetryableError, TransientError
 from .jsoncodec import JSONDecodeError, loads
 from .ratelimit import Pacer, RateLimit
-from .redact import Redactor
+from .redact import Redactor, scrub_userinfo
 
 __all__ = [
     "Request",
@@ -143,6 +144,11 @@ class Timeouts:
     read: float = 60.0
 
 
+#: What ``retries=False`` means to urllib3, built once: given ``False``, urllib3 converts it
+#: on every request and logs "Converted retries value" at DEBUG each time (noise in
+#: ``--debug``). Retrying is this module's job, with backoff and the pacer.
+_NO_RETRIES = Retry(False, redirect=False)
+
 #: Redactors of live transports. urllib3 logs every request line at DEBUG, query string
 #: included (Serpstat's ``token``), so its records are scrubbed with all of them.
 _REDACTORS: weakref.WeakSet[Redactor] = weakref.WeakSet()
@@ -150,12 +156,10 @@ _REDACTORS: weakref.WeakSet[Redactor] = weakref.WeakSet()
 
 class _ScrubFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        redactors = list(_REDACTORS)
-        if redactors:
-            text = record.getMessage()
-            for redactor in redactors:
-                text = redactor.scrub(text)
-            record.msg, record.args = text, None
+        text = scrub_userinfo(record.getMessage())
+        for redactor in list(_REDACTORS):
+            text = redactor.scrub(text)
+        record.msg, record.args = text, None
         return True
 
 
@@ -286,7 +290,7 @@ class Transport:
                 body=request.body,
                 headers=headers,
                 timeout=urllib3.Timeout(connect=self.timeouts.connect, read=self.timeouts.read),
-                retries=False,
+                retries=_NO_RETRIES,
                 redirect=False,
                 preload_content=True,
             )

@@ -592,6 +592,11 @@ class DataForSEOProvider(Provider):
                 break
         if path is None and task.kind:
             path = task_get_path(task.kind, task.id)
+        if path is None and task.kind is None:
+            raise UnsupportedQuery(
+                f"dataforseo: cannot build a task_get path for task {task.id} without its kind; "
+                "give the kind (seotasks collect --kind, e.g. --kind serp/google/organic)"
+            )
         if path is None:
             raise UnsupportedQuery(
                 f"dataforseo: cannot build a task_get path for task {task.id} of kind {task.kind!r}"
