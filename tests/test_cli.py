@@ -528,9 +528,9 @@ def test_load_plugins_limit_is_named_not_called_missing(env: dict[str, str]) -> 
 
 def test_collect_by_id_without_kind_suggests_kind(env: dict[str, str]) -> None:
     result = run(["collect", "-p", "dataforseo", "--id", "00000000-0000-0000-0000-1"], env)
-    assert result.returncode == 2, result.stderr
-    assert "--kind" in result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1
+    assert result.returncode == 4, result.stderr  # a failed task, named on its line
+    (line,) = result.stdout.splitlines()
+    assert "UnsupportedQuery" in line and "--kind" in json.loads(line)["error"]
 
 
 def test_submit_with_bad_credentials_exits_3(env: dict[str, str], tmp_path: Path) -> None:
