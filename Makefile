@@ -10,7 +10,7 @@ STAMP := $(VENV)/.seotasks-installed
 $(STAMP): pyproject.toml $(wildcard providers/*/pyproject.toml examples/*/pyproject.toml)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,speed]' $(foreach p,$(PLUGINS),-e $(p))
+	$(BIN)/python -m pip install --quiet -e '.[dev,speed,receive]' $(foreach p,$(PLUGINS),-e $(p))
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -53,7 +53,7 @@ test: lint typecheck unit docs contract
 BENCH_STAMP := $(VENV)/.seotasks-bench-installed
 
 $(BENCH_STAMP): $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[dev,speed,bench]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,speed,receive,bench]'
 	touch $(BENCH_STAMP)
 
 bench: $(BENCH_STAMP)

@@ -131,6 +131,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     submit.add_argument("-p", "--provider", required=True, metavar="NAME", help="provider")
     submit.add_argument("file", metavar="FILE.jsonl", help="task specs, one JSON object a line")
+    submit.add_argument(
+        "--pingback",
+        metavar="URL",
+        help="pingback_url for every spec without one ({engine} and {serp_type} are filled "
+        "from the spec; $id and $tag are the vendor's)",
+    )
+    submit.add_argument(
+        "--postback", metavar="URL", help="postback_url for every spec without one (as --pingback)"
+    )
+    submit.add_argument(
+        "--postback-data", metavar="FLAVOUR", help="with --postback: regular, advanced or html"
+    )
     collect = sub.add_parser(
         "collect",
         parents=[common],
@@ -200,6 +212,62 @@ def _parser() -> argparse.ArgumentParser:
             "--sandbox", action="store_true", help="run against the provider's emulator"
         )
         command.add_argument("--seed", type=int, default=0, help="sandbox data seed")
+
+    receive = sub.add_parser(
+        "receive",
+        parents=[common],
+        help="receive DataForSEO pingbacks and postbacks and write the results to DIR",
+        description="Serve POST /<secret>/postback and GET /<secret>/pingback (waitress; "
+        "pip install 'seotasks[receive]'). Each task's result is written to "
+        "DIR/<provider>/<task id>.json as `seotasks collect --to DIR` writes it; one JSON "
+        "line per task written goes to stdout. SIGINT/SIGTERM stop it gracefully.",
+    )
+    receive.add_argument(
+        "--listen", required=True, metavar="HOST:PORT", help="address to listen on"
+    )
+    receive.add_argument("--to", required=True, type=Path, metavar="DIR", help="results folder")
+    receive.add_argument(
+        "--secret-env",
+        default="SEOTASKS_RECEIVE_SECRET",
+        metavar="NAME",
+        help="env var holding the secret callers must send (default SEOTASKS_RECEIVE_SECRET)",
+    )
+    receive.add_argument(
+        "-p",
+        "--provider",
+        default="dataforseo",
+        metavar="NAME",
+        help="provider whose callbacks arrive, and that collects pingbacks (default dataforseo)",
+    )
+    receive.add_argument(
+        "-o", "--option", action="append", default=[], metavar="KEY=VALUE", help="provider option"
+    )
+    receive.add_argument("--profile", help="TOML profile with credentials and options")
+    receive.add_argument("--gzip", action="store_true", help="write .json.gz files")
+    receive.add_argument(
+        "--threads", type=int, default=8, metavar="N", help="HTTP worker threads (default 8)"
+    )
+    receive.add_argument(
+        "--workers",
+        type=int,
+        default=4,
+        metavar="N",
+        help="concurrent task_get calls for pingbacks (default 4)",
+    )
+    receive.add_argument(
+        "--max-body",
+        type=int,
+        default=64 * 1024 * 1024,
+        metavar="BYTES",
+        help="largest request body as sent (default 64 MiB)",
+    )
+    receive.add_argument(
+        "--max-json",
+        type=int,
+        default=512 * 1024 * 1024,
+        metavar="BYTES",
+        help="largest body once decompressed (default 512 MiB)",
+    )
 
     box = sub.add_parser(
         "sandbox", parents=[common], help="run the emulators in the foreground and print env vars"
@@ -616,6 +684,7 @@ def _cmd_submit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .errors import AuthError
 
     specs = _read_specs(args.file, err)  # every line checked before anything is posted
+    specs = _with_callbacks(specs, args)
     with contextlib.ExitStack() as stack:
         client = _one_client(args, stack)
         results = client.submit(specs)
@@ -635,6 +704,67 @@ def _cmd_submit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         err.write(f"seotasks: {failed} of {len(results)} specs failed (see their error)\n")
         return EXIT_PROVIDER
     return EXIT_OK
+
+
+def _with_callbacks(specs: list[Any], args: argparse.Namespace) -> list[Any]:
+    """Fill ``--pingback`` / ``--postback`` into the specs that have no callback of their own."""
+    import attrs
+
+    if args.postback_data is not None and args.postback is None:
+        raise UsageError("--postback-data needs --postback URL")
+    if args.pingback is None and args.postback is None:
+        return specs
+    filled = []
+    for number, spec in enumerate(specs, 1):
+        changes: dict[str, Any] = {}
+        fields = {"engine": spec.engine, "serp_type": spec.serp_type}
+        try:
+            if args.pingback is not None and spec.pingback_url is None:
+                changes["pingback_url"] = _fill(args.pingback, fields)
+            if args.postback is not None and spec.postback_url is None:
+                changes["postback_url"] = _fill(args.postback, fields)
+                if spec.postback_data is None and args.postback_data is not None:
+                    changes["postback_data"] = args.postback_data
+            filled.append(attrs.evolve(spec, **changes) if changes else spec)
+        except (ValueError, TypeError) as exc:
+            raise UsageError(f"spec {number}: {exc}") from None
+    return filled
+
+
+def _fill(template: str, fields: dict[str, str]) -> str:
+    """``{engine}`` / ``{serp_type}`` replaced; every other character (``$id``) kept as is."""
+    for key, value in fields.items():
+        template = template.replace("{" + key + "}", value)
+    return template
+
+
+def _cmd_receive(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .connection import connect
+    from .plugins import get_provider
+    from .receivecmd import parse_listen, run
+    from .store import safe_name
+
+    try:
+        parse_listen(args.listen)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    for flag, value in (("--threads", args.threads), ("--workers", args.workers)):
+        if not 1 <= value <= 64:
+            raise UsageError(f"{flag} must be within 1..64")
+    if args.max_body < 1024 or args.max_json < args.max_body:
+        raise UsageError("--max-body must be at least 1024 and --max-json at least --max-body")
+    if args.to.exists() and not args.to.is_dir():
+        raise UsageError(f"--to {args.to}: not a directory")
+    name = get_provider(args.provider).name
+    if not safe_name(name):
+        raise UsageError(f"provider name {name!r} cannot be a folder name")
+    args.provider = name
+    options: dict[str, Any] = dict(_split_options(args.option, [name])[name])
+
+    def connect_client() -> Client:
+        return connect(name, profile=args.profile, **options)
+
+    return run(args, out, err, connect_client)
 
 
 def _cmd_collect(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -852,6 +982,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_submit(args, out, err)
         if args.command == "collect":
             return _cmd_collect(args, out, err)
+        if args.command == "receive":
+            return _cmd_receive(args, out, err)
         return _cmd_tasks(args, out, err)
     except UsageError as exc:
         err.write(_one_line(f"seotasks: {exc}"))

@@ -26,7 +26,7 @@ from typing import Any
 
 from .errors import ConfigError
 
-__all__ = ["ResultStore", "safe_name"]
+__all__ = ["ResultStore", "atomic_write", "safe_name"]
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}\Z")
 _TMP_SUFFIX = ".tmp"
@@ -85,22 +85,32 @@ class ResultStore:
             self._swept.add(provider)
         if self.compress:
             data = gzip.compress(data, compresslevel=6, mtime=0)
-        temp = folder / f".{task_id}.{secrets.token_hex(6)}{_TMP_SUFFIX}"
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        return atomic_write(final, data)
+
+
+def atomic_write(final: Path, data: bytes) -> Path:
+    """Write ``data`` to ``final`` so that the file is either absent, old, or whole.
+
+    Hidden temporary file in the same folder, fsync, rename over ``final``, fsync of the
+    folder (so the rename itself survives a power cut).
+    """
+    folder = final.parent
+    temp = folder / f".{final.name}.{secrets.token_hex(6)}{_TMP_SUFFIX}"
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
         try:
-            try:
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(fd, view) :]
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            os.replace(temp, final)
-        except BaseException:
-            temp.unlink(missing_ok=True)
-            raise
-        _fsync_dir(folder)
-        return final
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(temp, final)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(folder)
+    return final
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -1,0 +1,177 @@
+"""The ``seotasks receive`` command: `ReceiverApp` served by waitress, stopped gracefully.
+
+waitress (the optional extra ``seotasks[receive]``) is a production WSGI server: HTTP
+parsing, keep-alive, slow clients and request-size limits are its job, not ours. Its
+event loop runs in the main thread; SIGINT/SIGTERM start a graceful stop on another
+thread: the listening socket closes first (new connections are refused, so a vendor
+retries later), requests in progress finish (their files are durable and answered), then
+the loop ends, the pingback worker finishes the collections in flight, and the command
+exits 0. Pingbacks still queued stay on disk for the next start.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from .receiver import ReceiverApp
+
+__all__ = ["ReceiverServer", "parse_listen", "run"]
+
+
+def parse_listen(value: str) -> tuple[str, int]:
+    """``HOST:PORT`` (``[::1]:8080`` for IPv6) -> (host, port); ValueError when malformed."""
+    host, sep, port_text = value.rpartition(":")
+    if not sep or not host or not port_text.isdigit() or not 0 <= int(port_text) <= 65535:
+        raise ValueError(f"--listen expects HOST:PORT such as 127.0.0.1:8080, got {value!r}")
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    return host, int(port_text)
+
+
+class ReceiverServer:
+    """A waitress server for a `ReceiverApp`, with a graceful `stop` callable from any thread."""
+
+    def __init__(self, app: ReceiverApp, host: str, port: int, *, threads: int = 8) -> None:
+        try:
+            from waitress.server import create_server
+        except ImportError:  # pragma: no cover - depends on the environment
+            from .errors import ConfigError
+
+            raise ConfigError(
+                "seotasks receive needs waitress: pip install 'seotasks[receive]'"
+            ) from None
+        self.app = app
+        self.server: Any = create_server(
+            app,
+            host=host,
+            port=port,
+            threads=threads,
+            ident="seotasks-receive",
+            # waitress refuses a larger body itself (413) before the app reads it.
+            max_request_body_size=app.max_body,
+            channel_timeout=60,
+            expose_tracebacks=False,
+            clear_untrusted_proxy_headers=True,
+        )
+        self._stopping = threading.Event()
+
+    @property
+    def port(self) -> int:
+        return int(self.server.effective_port)
+
+    @property
+    def url(self) -> str:
+        host = str(self.server.effective_host)
+        shown = f"[{host}]" if ":" in host else host
+        return f"http://{shown}:{self.port}"
+
+    def serve(self) -> None:
+        """Run until `stop`; then let waitress's worker threads finish."""
+        try:
+            self.server.run()
+        finally:
+            self.server.task_dispatcher.shutdown(cancel_pending=True, timeout=30)
+
+    def stop(self, grace: float = 30.0) -> None:
+        """Stop accepting, wait (up to ``grace`` s) for requests in progress, end the loop."""
+        if self._stopping.is_set():
+            return
+        self._stopping.set()
+        from waitress import wasyncore
+
+        server = self.server
+        server.trigger.pull_trigger(lambda: wasyncore.dispatcher.close(server))
+        end = time.monotonic() + grace
+        while time.monotonic() < end:
+            busy = self.app.in_flight or server.task_dispatcher.active_count
+            if not busy and not server.task_dispatcher.queue:
+                break
+            time.sleep(0.02)
+        time.sleep(0.1)  # let the loop flush the last answers
+
+        def close_all() -> None:
+            for channel in list(server._map.values()):
+                channel.close()
+
+        server.trigger.pull_trigger(close_all)
+
+
+def run(
+    args: Any,
+    out: TextIO,
+    err: TextIO,
+    connect_client: Callable[[], Any],
+) -> int:
+    """The command: serve until SIGINT/SIGTERM; returns the exit code."""
+    from .errors import ConfigError
+    from .receiver import PingbackQueue, PingbackWorker, ReceiverApp
+    from .store import ResultStore
+
+    secret = os.environ.get(args.secret_env, "")
+    if len(secret) < 16:
+        raise ConfigError(
+            f"set {args.secret_env} to the receiver's secret (at least 16 characters, e.g. "
+            "from `python -c 'import secrets; print(secrets.token_urlsafe(24))'`)"
+        )
+    host, port = parse_listen(args.listen)
+    output = threading.Lock()
+
+    def emit(line: dict[str, Any]) -> None:
+        text = json.dumps(line, ensure_ascii=False) + "\n"
+        with output:
+            out.write(text)
+            out.flush()
+
+    store = ResultStore(Path(args.to), compress=args.gzip)
+    app = ReceiverApp(
+        store,
+        secret,
+        provider=args.provider,
+        pingbacks=PingbackQueue(Path(args.to) / ".pingbacks"),
+        emit=emit,
+        max_body=args.max_body,
+        max_json=args.max_json,
+    )
+    server = ReceiverServer(app, host, port, threads=args.threads)
+    worker = None
+    try:
+        client = connect_client()
+    except ConfigError as exc:
+        client = None
+        err.write(
+            f"seotasks: pingbacks will be queued but not collected ({exc}); "
+            "postbacks are written as usual\n"
+        )
+    if client is not None:
+        worker = PingbackWorker(app, client, workers=args.workers).start()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        threading.Thread(target=server.stop, name="seotasks-receive-stop", daemon=True).start()
+
+    saved = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    err.write(
+        f"seotasks: receiving on {server.url} "
+        f"(POST /<secret>/postback, GET /<secret>/pingback?id=$id&tag=$tag); "
+        f"results in {args.to}\n"
+    )
+    err.flush()
+    try:
+        server.serve()
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
+        if worker is not None:
+            worker.close()
+        if client is not None:
+            client.close()
+    err.write(f"seotasks: receiver stopped; {len(app.pingbacks)} pingbacks still queued\n")
+    return 0

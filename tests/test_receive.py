@@ -1,0 +1,452 @@
+"""The pingback/postback receiver over real HTTP (waitress on loopback): the DataForSEO
+emulator's real callbacks become result files, pingbacks are collected from a durable
+queue, and bad input (wrong secret, unknown paths, oversized bodies, gzip bombs,
+truncated or mislabelled gzip, malformed JSON, floods of repeats) is refused without
+losing anything or crashing. The ``seotasks receive`` command runs as a subprocess for
+the submit -> complete -> callback -> file recipe and its graceful SIGTERM."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import urllib3
+from seotasks_dataforseo.emulator import DataForSEOEmulator
+
+import seotasks
+from seotasks import SerpTaskSpec
+from seotasks.clock import FakeClock
+from seotasks.config import env_name
+from seotasks.receivecmd import ReceiverServer, parse_listen
+from seotasks.receiver import PingbackQueue, PingbackWorker, ReceiverApp
+from seotasks.store import ResultStore
+from seotasks.transport import RetryPolicy
+
+SECRET = "rcv-secret-5f1e9a7c33d0"
+BASE = datetime.now(UTC).replace(microsecond=0)
+HTTP = urllib3.PoolManager(retries=False, timeout=10.0)
+
+
+class Running:
+    def __init__(self, app: ReceiverApp, server: ReceiverServer) -> None:
+        self.app = app
+        self.server = server
+        self.lines: list[dict[str, Any]] = []
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def post(self, path: str, body: bytes, **headers: str) -> urllib3.BaseHTTPResponse:
+        return HTTP.request("POST", self.url + path, body=body, headers=headers)
+
+    def get(self, path: str) -> urllib3.BaseHTTPResponse:
+        return HTTP.request("GET", self.url + path)
+
+
+@pytest.fixture
+def start_receiver(tmp_path: Path) -> Iterator[Callable[..., Running]]:
+    started: list[tuple[Running, threading.Thread]] = []
+
+    def start(**kwargs: Any) -> Running:
+        lines: list[dict[str, Any]] = []
+        store = ResultStore(tmp_path / "results", compress=kwargs.pop("compress", False))
+        app = ReceiverApp(store, SECRET, emit=lines.append, **kwargs)
+        server = ReceiverServer(app, "127.0.0.1", 0, threads=4)
+        running = Running(app, server)
+        running.lines = lines
+        thread = threading.Thread(target=server.serve, daemon=True)
+        thread.start()
+        started.append((running, thread))
+        return running
+
+    yield start
+    for running, thread in started:
+        running.server.stop(grace=5.0)
+        thread.join(10.0)
+
+
+def _envelope(*ids: str, keyword: str = "kw") -> dict[str, Any]:
+    tasks = [
+        {
+            "id": task_id,
+            "status_code": 20000,
+            "status_message": "Ok.",
+            "cost": 0.0006,
+            "path": ["v3", "serp", "google", "organic", "task_get", "advanced", task_id],
+            "data": {"keyword": keyword, "tag": f"tag-{task_id}"},
+            "result": [{"keyword": keyword, "items": []}],
+        }
+        for task_id in ids
+    ]
+    return {
+        "version": "0.1",
+        "status_code": 20000,
+        "status_message": "Ok.",
+        "tasks_count": len(tasks),
+        "tasks_error": 0,
+        "tasks": tasks,
+    }
+
+
+def _gz(value: Any) -> bytes:
+    return gzip.compress(json.dumps(value).encode())
+
+
+def _files(folder: Path) -> dict[str, Path]:
+    if not folder.exists():
+        return {}
+    return {
+        p.name.removesuffix(".gz").removesuffix(".json"): p
+        for p in folder.iterdir()
+        if not p.name.startswith(".")
+    }
+
+
+def _wait_for(condition: Callable[[], bool], timeout: float = 15.0) -> None:
+    end = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < end, "timed out waiting"
+        time.sleep(0.02)
+
+
+# -- postbacks and pingbacks from the emulator ---------------------------------------------------
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def emulator(clock: FakeClock) -> Iterator[DataForSEOEmulator]:
+    with DataForSEOEmulator(
+        size=0, clock=clock, now=lambda: BASE + timedelta(seconds=clock.monotonic())
+    ) as emu:
+        yield emu
+
+
+def _client(emu: DataForSEOEmulator, clock: FakeClock) -> seotasks.Client:
+    return seotasks.connect(
+        "dataforseo", clock=clock, retry=RetryPolicy(attempts=3, base=0.01), env={}, **emu.settings
+    )
+
+
+def test_emulator_postbacks_become_files_like_collect_writes(
+    emulator: DataForSEOEmulator, clock: FakeClock, start_receiver: Callable[..., Running]
+) -> None:
+    receiver = start_receiver()
+    client = _client(emulator, clock)
+    url = f"{receiver.url}/{SECRET}/postback?id=$id"
+    specs = [SerpTaskSpec(keyword=f"kw {n}", location=2840, language="en") for n in range(5)]
+    specs = [s.__class__(**{**s.to_json(), "postback_url": url}) for s in specs]
+    results = client.submit(specs)
+    ids = {r.task_id for r in results if r.task_id}
+    assert len(ids) == 5
+    clock.advance(301)
+    assert emulator.wait_callbacks(15.0)
+    assert all(d.ok for d in emulator.deliveries()) and len(emulator.deliveries()) == 5
+    files = _files(receiver.app.store.root / "dataforseo")
+    assert files.keys() == ids
+    for task_id, path in files.items():
+        body = json.loads(path.read_bytes())
+        [task] = body["tasks"]
+        assert task["id"] == task_id and task["status_code"] == 20000
+        assert task["result"][0]["keyword"].startswith("kw ")
+    assert {line["id"] for line in receiver.lines} == ids
+    assert all(line["via"] == "postback" and line["error"] is None for line in receiver.lines)
+    assert emulator.ready_ids() == set()  # delivered: nothing left for tasks_ready
+    client.close()
+
+
+def test_emulator_pingbacks_are_queued_then_collected(
+    emulator: DataForSEOEmulator, clock: FakeClock, start_receiver: Callable[..., Running]
+) -> None:
+    receiver = start_receiver()
+    client = _client(emulator, clock)
+    url = f"{receiver.url}/pingback?secret={SECRET}&id=$id&tag=$tag&kind=serp/google/organic"
+    specs = [
+        SerpTaskSpec(keyword=f"p {n}", location=2840, language="en", tag=f"t{n}", pingback_url=url)
+        for n in range(4)
+    ]
+    ids = {r.task_id for r in client.submit(specs)}
+    clock.advance(301)
+    assert emulator.wait_callbacks(15.0)
+    assert len(receiver.app.pingbacks) == 4  # durable queue, answered at once
+    worker = PingbackWorker(receiver.app, client, workers=2).start()
+    try:
+        _wait_for(lambda: _files(receiver.app.store.root / "dataforseo").keys() == ids)
+        _wait_for(lambda: len(receiver.app.pingbacks) == 0)
+    finally:
+        worker.close()
+    assert emulator.collected_ids() == ids
+    assert {(line["id"], line["via"]) for line in receiver.lines} == {(i, "pingback") for i in ids}
+    assert {line["tag"] for line in receiver.lines} == {"t0", "t1", "t2", "t3"}
+    client.close()
+
+
+def test_a_pingback_the_vendor_refuses_is_set_aside(
+    emulator: DataForSEOEmulator, clock: FakeClock, start_receiver: Callable[..., Running]
+) -> None:
+    receiver = start_receiver()
+    client = _client(emulator, clock)
+    unknown = "00000000-1111-2222-3333-444444444444"
+    assert receiver.get(f"/{SECRET}/pingback?id={unknown}&kind=serp/google/organic").status == 200
+    worker = PingbackWorker(receiver.app, client).start()
+    try:
+        failed = receiver.app.pingbacks.folder / "failed" / f"{unknown}.json"
+        _wait_for(failed.exists)
+    finally:
+        worker.close()
+    assert len(receiver.app.pingbacks) == 0
+    [line] = receiver.lines
+    assert line["path"] is None and "40401" in line["error"]
+    client.close()
+
+
+def test_queued_pingbacks_survive_a_restart(tmp_path: Path) -> None:
+    queue = PingbackQueue(tmp_path / ".pingbacks")
+    queue.put("abc-1", "t", "serp/google/organic")
+    queue.put("abc-1", "t", "serp/google/organic")  # a repeat replaces its own entry
+    again = PingbackQueue(tmp_path / ".pingbacks")
+    assert [e["id"] for e in again.entries()] == ["abc-1"] and len(again) == 1
+
+
+# -- bad input ------------------------------------------------------------------------------------
+
+
+def test_postback_plain_multi_task_envelope_is_split_per_task(
+    start_receiver: Callable[..., Running],
+) -> None:
+    receiver = start_receiver(compress=True)
+    answer = receiver.post(f"/{SECRET}/postback", json.dumps(_envelope("a-1", "a-2")).encode())
+    assert answer.status == 200 and json.loads(answer.data)["written"] == 2
+    files = _files(receiver.app.store.root / "dataforseo")
+    assert files.keys() == {"a-1", "a-2"}
+    one = json.loads(gzip.decompress(files["a-2"].read_bytes()))
+    assert one["tasks_count"] == 1 and [t["id"] for t in one["tasks"]] == ["a-2"]
+
+
+def test_wrong_secret_and_unknown_paths_are_404_and_logged_without_the_secret(
+    start_receiver: Callable[..., Running], caplog: pytest.LogCaptureFixture
+) -> None:
+    receiver = start_receiver()
+    body = _gz(_envelope("s-1"))
+    near_miss = SECRET[:-1] + "X"
+    with caplog.at_level(logging.INFO, logger="seotasks.receive"):
+        for path in (
+            f"/{near_miss}/postback",
+            f"/postback?secret={near_miss}",
+            "/postback",
+            f"/{SECRET}/other",
+            f"/{SECRET}/postback/extra",
+            f"/x/{SECRET}/postback",
+            f"/{SECRET}",
+            "/",
+        ):
+            answer = receiver.post(path, body, **{"Content-Encoding": "gzip"})
+            assert answer.status == 404, path
+    assert receiver.get(f"/{SECRET}/postback").status == 405
+    assert not _files(receiver.app.store.root / "dataforseo")
+    assert caplog.records and all(
+        SECRET not in r.getMessage() and near_miss not in r.getMessage() for r in caplog.records
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "status", "why"),
+    [
+        (b"{not json", {}, 400, "not JSON"),
+        (b'{"tasks": []}', {}, 400, "no tasks"),
+        (b'["a list"]', {}, 400, "no tasks"),
+        (json.dumps({"tasks": [{"id": "../../etc/passwd"}]}).encode(), {}, 400, "plain id"),
+        (json.dumps({"tasks": [{"no": "id"}]}).encode(), {}, 400, "no id"),
+        (b"plain text, not gzip", {"Content-Encoding": "gzip"}, 400, "not valid gzip"),
+        (_gz(_envelope("t-1"))[:-20], {"Content-Encoding": "gzip"}, 400, "truncated"),
+        (_gz(_envelope("t-1")), {"Content-Encoding": "br"}, 415, "content-encoding"),
+    ],
+    ids=["json", "empty", "list", "traversal", "noid", "notgzip", "truncated", "brotli"],
+)
+def test_malformed_postbacks_are_refused_and_recorded(
+    start_receiver: Callable[..., Running],
+    body: bytes,
+    headers: dict[str, str],
+    status: int,
+    why: str,
+) -> None:
+    receiver = start_receiver()
+    answer = receiver.post(f"/{SECRET}/postback", body, **headers)
+    assert answer.status == status and why in json.loads(answer.data)["error"]
+    rejected = receiver.app.rejected_dir
+    [meta] = [json.loads(p.read_text()) for p in rejected.glob("*.json")]
+    assert why in meta["reason"] and meta["status"].startswith(str(status))
+    assert (rejected / meta["body_file"]).read_bytes() == body[: 64 * 1024]
+    assert not _files(receiver.app.store.root / "dataforseo")
+    # ... and the server goes on serving.
+    assert receiver.post(f"/{SECRET}/postback", _gz(_envelope("ok-1"))).status == 200
+
+
+def test_oversized_bodies_and_gzip_bombs_are_refused(
+    start_receiver: Callable[..., Running],
+) -> None:
+    receiver = start_receiver(max_body=64 * 1024, max_json=256 * 1024)
+    big = json.dumps(_envelope("big-1", keyword="x" * 100_000)).encode()
+    assert len(big) > 64 * 1024
+    assert receiver.post(f"/{SECRET}/postback", big).status == 413
+    bomb = gzip.compress(b"0" * (32 * 1024 * 1024), compresslevel=9)
+    assert len(bomb) < 64 * 1024  # small on the wire ...
+    answer = receiver.post(f"/{SECRET}/postback", bomb, **{"Content-Encoding": "gzip"})
+    assert answer.status == 413 and "decompressed" in json.loads(answer.data)["error"]
+    plain_big = json.dumps(_envelope("big-2", keyword="y" * 40_000)).encode()
+    assert receiver.post(f"/{SECRET}/postback", gzip.compress(plain_big)).status == 200
+    assert _files(receiver.app.store.root / "dataforseo").keys() == {"big-2"}
+
+
+def test_a_flood_of_repeated_deliveries_writes_one_file_and_one_line(
+    start_receiver: Callable[..., Running],
+) -> None:
+    receiver = start_receiver()
+    body = _gz(_envelope("dup-1", "dup-2"))
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(
+            pool.map(
+                lambda _: (
+                    receiver.post(
+                        f"/{SECRET}/postback", body, **{"Content-Encoding": "gzip"}
+                    ).status
+                ),
+                range(200),
+            )
+        )
+    assert answers == [200] * 200
+    assert _files(receiver.app.store.root / "dataforseo").keys() == {"dup-1", "dup-2"}
+    assert sorted(line["id"] for line in receiver.lines) == ["dup-1", "dup-2"]
+    for _ in range(20):
+        assert receiver.get(f"/{SECRET}/pingback?id=dup-1").status == 200
+    assert len(receiver.app.pingbacks) == 0  # already collected: nothing queued
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["", "id=", "id=a&id=b", "id=../x", "id=ok-1&kind=../../x", "id=ok-1&kind=Serp/G"],
+)
+def test_malformed_pingbacks_are_400(start_receiver: Callable[..., Running], query: str) -> None:
+    receiver = start_receiver()
+    assert receiver.get(f"/{SECRET}/pingback?{query}").status == 400
+    assert len(receiver.app.pingbacks) == 0
+
+
+def test_listen_addresses() -> None:
+    assert parse_listen("127.0.0.1:8080") == ("127.0.0.1", 8080)
+    assert parse_listen("[::1]:0") == ("::1", 0)
+    for bad in ("8080", "host:", "host:99999", ":80", "host:http"):
+        with pytest.raises(ValueError):
+            parse_listen(bad)
+
+
+def test_a_short_secret_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="16"):
+        ReceiverApp(ResultStore(tmp_path), "short")
+
+
+# -- the command ----------------------------------------------------------------------------------
+
+
+def _env(emu: DataForSEOEmulator, tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SEOTASKS_")}
+    env["SEOTASKS_CONFIG"] = str(tmp_path / "absent.toml")
+    for option, value in emu.settings.items():
+        env[env_name("dataforseo", option)] = str(value)
+    env["SEOTASKS_RECEIVE_SECRET"] = SECRET
+    return env
+
+
+def test_recipe_submit_then_receive_then_files_and_sigterm(tmp_path: Path) -> None:
+    shift = [timedelta(0)]
+    with DataForSEOEmulator(size=0, now=lambda: BASE + shift[0]) as emu:
+        env = _env(emu, tmp_path)
+        out = tmp_path / "results"
+        cli = [sys.executable, "-m", "seotasks.cli"]
+        receiver = subprocess.Popen(
+            [*cli, "receive", "--listen", "127.0.0.1:0", "--to", str(out)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            assert receiver.stderr is not None
+            banner = ""
+            while "receiving on" not in banner:
+                banner = receiver.stderr.readline()
+                assert banner, "the receiver exited"
+            found = re.search(r"receiving on (http://\S+)", banner)
+            assert found
+            base = found.group(1)
+            specs = tmp_path / "specs.jsonl"
+            specs.write_text(
+                "\n".join(
+                    json.dumps({"keyword": f"kw {n}", "location": 2840, "language": "en"})
+                    for n in range(6)
+                )
+            )
+            post = f"{base}/{SECRET}/postback?id=$id"
+            ping = f"{base}/{SECRET}/pingback?id=$id&tag=$tag&kind=serp/{{engine}}/{{serp_type}}"
+            submitted = []
+            for flag, url in (("--postback", post), ("--pingback", ping)):
+                done = subprocess.run(
+                    [*cli, "submit", "-p", "dataforseo", str(specs), flag, url],
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    timeout=60,
+                )
+                assert done.returncode == 0, done.stderr
+                submitted += [json.loads(line)["task_id"] for line in done.stdout.splitlines()]
+            shift[0] = timedelta(minutes=10)
+            _wait_for(lambda: _files(out / "dataforseo").keys() == set(submitted), timeout=60)
+            receiver.send_signal(signal.SIGTERM)
+            stdout, stderr = receiver.communicate(timeout=60)
+        finally:
+            if receiver.poll() is None:
+                receiver.kill()
+        assert receiver.returncode == 0, stderr
+        lines = [json.loads(line) for line in stdout.splitlines()]
+        assert sorted(line["id"] for line in lines) == sorted(submitted)
+        assert {line["via"] for line in lines} == {"postback", "pingback"}
+        assert SECRET not in stdout + stderr
+        assert emu.rate_limited == 0
+
+
+def test_submit_callback_flags_need_their_url(tmp_path: Path) -> None:
+    specs = tmp_path / "s.jsonl"
+    specs.write_text('{"keyword": "k", "location": 2840, "language": "en"}\n')
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SEOTASKS_")}
+    env["SEOTASKS_CONFIG"] = str(tmp_path / "absent.toml")
+    cli = [sys.executable, "-m", "seotasks.cli", "submit", "-p", "dataforseo", str(specs)]
+    done = subprocess.run(
+        [*cli, "--postback-data", "html"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 2 and "--postback" in done.stderr
+    done = subprocess.run(
+        [*cli, "--pingback", "ftp://x/{engine}"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2 and "spec 1" in done.stderr
