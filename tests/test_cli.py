@@ -197,6 +197,7 @@ def _expected_record(task: seotasks.Task) -> dict[str, object]:
         "kind": task.kind,
         "tag": task.tag,
         "cost": None if task.cost is None else float(task.cost),
+        "started_at": None if task.started_at is None else task.started_at.isoformat(),
     }
 
 
@@ -564,3 +565,23 @@ def test_bad_paths_and_sizes_are_usage_errors(
     assert needle in result.stderr
     assert "internal error" not in result.stderr and result.stdout == ""
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_time_field_completed_at_lists_what_finished_since(
+    env: dict[str, str], sandboxes: dict[str, seotasks.Sandbox]
+) -> None:
+    tasks = library_tasks("serpstat", sandboxes)
+    done = sorted(t.completed_at for t in tasks if t.completed_at is not None)
+    since = done[len(done) // 2]
+    args = ["tasks", "-p", "serpstat", "--status", "any", "--format", "jsonl"]
+    result = run([*args, "--since", since.isoformat(), "--time-field", "completed_at"], env)
+    assert result.returncode == 0, result.stderr
+    got = {json.loads(line)["id"] for line in result.stdout.splitlines()}
+    # Exactly the tasks finished since then, whenever they were created.
+    assert got == {t.id for t in tasks if t.completed_at is not None and t.completed_at >= since}
+    assert any(t.created_at < since for t in tasks if t.id in got)  # type: ignore[operator]
+    refused = run(
+        ["tasks", "-p", "dataforseo", "--since", "2026-01-01", "--time-field", "completed_at"],
+        env,
+    )
+    assert refused.returncode == 2 and "no completion time" in refused.stderr

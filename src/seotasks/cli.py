@@ -79,8 +79,20 @@ def _parser() -> argparse.ArgumentParser:
         help="which tasks: completed (default), running, queued, failed or any; with --cursor "
         "the cursor's status applies, and a different one is refused",
     )
-    tasks.add_argument("--since", help="created at or after (ISO 8601 or YYYY-MM-DD; naive = UTC)")
-    tasks.add_argument("--until", help="created before (ISO 8601 or YYYY-MM-DD; naive = UTC)")
+    tasks.add_argument(
+        "--since",
+        help="created (or, with --time-field completed_at, completed) at or after "
+        "(ISO 8601 or YYYY-MM-DD; naive = UTC)",
+    )
+    tasks.add_argument(
+        "--until", help="created (or completed) before (ISO 8601 or YYYY-MM-DD; naive = UTC)"
+    )
+    tasks.add_argument(
+        "--time-field",
+        choices=("created_at", "completed_at"),
+        help="the time --since/--until bound: created_at (default) or completed_at "
+        "('what finished since'); tasks without that time are left out",
+    )
     tasks.add_argument("--limit", type=int, help="stop after N tasks")
     tasks.add_argument(
         "-o",
@@ -425,6 +437,8 @@ def _cmd_tasks(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         "until": args.until,
         "options": " ".join(sorted(args.option)) or None,
     }
+    if args.time_field is not None:  # only when given: older checkpoint files stay valid
+        asked["time_field"] = args.time_field
     state = ResumeState(args.resume, names, asked)
     seen_cursor: set[str] = set()
     for token in args.cursor:
@@ -446,6 +460,7 @@ def _cmd_tasks(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         "status": UNSET if resuming and args.status is None else status,
         "since": UNSET if args.since is None else args.since,
         "until": UNSET if args.until is None else args.until,
+        "time_field": UNSET if args.time_field is None else args.time_field,
     }
     progress = Progress(err, err.isatty())
 
@@ -551,7 +566,9 @@ def _check_query(
     from .client import _status
 
     if cursor is not None:
-        client._open(cursor, kwargs["status"], kwargs["since"], kwargs["until"])
+        client._open(
+            cursor, kwargs["status"], kwargs["since"], kwargs["until"], kwargs["time_field"]
+        )
     if given_status is None or given_status == "any":
         return
     statuses = client.capabilities.statuses

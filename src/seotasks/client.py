@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import cursor as cursor_codec
 from .errors import ConfigError, CursorError, ResponseFormatError, SeotasksError
-from .model import Page, Task, TaskQuery, TaskStatus
+from .model import TIME_FIELDS, Page, Task, TaskQuery, TaskStatus
 from .provider import Capabilities, JSONValue, Position, Provider
 
 if TYPE_CHECKING:
@@ -72,17 +72,33 @@ def _status(value: TaskStatus | str | None) -> TaskStatus | None:
         raise ConfigError(f"status must be one of {known} or any; got {value!r}") from None
 
 
+def _time_field(value: str | None) -> str:
+    """``created_at`` / ``completed_at`` (``created`` / ``completed`` accepted too)."""
+    if value is None:
+        return "created_at"
+    text = str(value).strip().lower()
+    name = {"created": "created_at", "completed": "completed_at"}.get(text, text)
+    if name not in TIME_FIELDS:
+        raise ConfigError(
+            f"time_field must be created_at or completed_at (what since/until bound); got {value!r}"
+        )
+    return name
+
+
 def build_query(
     status: TaskStatus | str | None = TaskStatus.COMPLETED,
     since: datetime | date | str | None = None,
     until: datetime | date | str | None = None,
+    time_field: str | None = None,
 ) -> TaskQuery:
     """A `TaskQuery` from the loose values callers pass (strings, dates, naive times)."""
+    field = _time_field(time_field)
     try:
         return TaskQuery(
             status=_status(status),
             since=parse_when(since, "since"),
             until=parse_when(until, "until"),
+            time_field=field,
         )
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
@@ -160,12 +176,14 @@ class Client:
         status: Any,
         since: Any,
         until: Any,
+        time_field: Any = UNSET,
     ) -> tuple[TaskQuery, Position]:
         if cursor is None:
             query = build_query(
                 TaskStatus.COMPLETED if status is UNSET else status,
                 None if since is UNSET else since,
                 None if until is UNSET else until,
+                None if time_field is UNSET else time_field,
             )
             return query, self._provider.start(query)
         state = cursor_codec.decode(cursor)
@@ -182,9 +200,11 @@ class Client:
             "status": None if status is UNSET else _status(status),
             "since": None if since is UNSET else parse_when(since, "since"),
             "until": None if until is UNSET else parse_when(until, "until"),
+            "time_field": None if time_field is UNSET else _time_field(time_field),
         }
+        passed = {"status": status, "since": since, "until": until, "time_field": time_field}
         for field, value in given.items():
-            explicit = {"status": status, "since": since, "until": until}[field] is not UNSET
+            explicit = passed[field] is not UNSET
             if explicit and getattr(state.query, field) != value:
                 raise CursorError(
                     f"this cursor is for {field}={_shown(getattr(state.query, field), field)}, "
@@ -230,14 +250,17 @@ class Client:
         status: TaskStatus | str | None = UNSET,
         since: datetime | date | str | None = UNSET,
         until: datetime | date | str | None = UNSET,
+        time_field: str = UNSET,
     ) -> Page:
         """One page: the first of a new listing, or the one ``cursor`` points at.
 
         With a cursor, the query comes from the cursor; arguments given as well must
         agree with it, else `CursorError`. A page may be empty while ``next_cursor`` is
         set (every task on it was filtered out): keep going until ``next_cursor`` is None.
+        ``time_field`` (``created_at``, the default, or ``completed_at``) is the time
+        ``since`` / ``until`` bound: see `TaskQuery`.
         """
-        query, position = self._open(cursor, status, since, until)
+        query, position = self._open(cursor, status, since, until, time_field)
         try:
             return self._fetch(query, position)
         except SeotasksError as exc:
@@ -251,6 +274,7 @@ class Client:
         status: TaskStatus | str | None = UNSET,
         since: datetime | date | str | None = UNSET,
         until: datetime | date | str | None = UNSET,
+        time_field: str = UNSET,
     ) -> Iterator[Page]:
         """Every page from the start (or from ``cursor``) to the end.
 
@@ -259,7 +283,7 @@ class Client:
         endless loop. An error carries ``resume_cursor``: the listing resumes from it
         without losing or repeating a page.
         """
-        query, position = self._open(cursor, status, since, until)
+        query, position = self._open(cursor, status, since, until, time_field)
         visited: set[str] = {_position_digest(position)}
         previous: set[str] = set()
         current_cursor = cursor
@@ -308,18 +332,22 @@ class Client:
         status: TaskStatus | str | None = UNSET,
         since: datetime | date | str | None = UNSET,
         until: datetime | date | str | None = UNSET,
+        time_field: str = UNSET,
         limit: int | None = None,
     ) -> Iterator[Task]:
         """Every matching task, each once, fetching pages as the caller consumes them.
 
         ``status`` defaults to ``completed``; pass ``"any"`` (or ``None``) for all.
+        ``since`` / ``until`` bound ``time_field``: ``created_at`` (default) or
+        ``completed_at`` ("what finished since T").
         """
         if limit is not None and limit < 0:
             raise ConfigError("limit must be >= 0")
         if limit == 0:
             return
         left = limit
-        for page in self.pages(cursor, status=status, since=since, until=until):
+        pages = self.pages(cursor, status=status, since=since, until=until, time_field=time_field)
+        for page in pages:
             if left is None:
                 yield from page.tasks
             elif len(page.tasks) < left:

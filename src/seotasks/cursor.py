@@ -61,22 +61,35 @@ def _time(value: datetime | None) -> str | None:
     return None if value is None else value.astimezone(UTC).isoformat()
 
 
+_QUERY_KEYS = frozenset({"status", "since", "until"})
+
+
 def query_to_json(query: TaskQuery) -> dict[str, Any]:
-    return {
+    data: dict[str, Any] = {
         "status": None if query.status is None else query.status.value,
         "since": _time(query.since),
         "until": _time(query.until),
     }
+    # Only when it is not the default: cursors of creation-bounded listings stay exactly
+    # what they were before completion bounds existed, and old cursors keep working.
+    if query.time_field != "created_at":
+        data["time_field"] = query.time_field
+    return data
 
 
 def query_from_json(data: object) -> TaskQuery:
-    if not isinstance(data, dict) or set(data) != {"status", "since", "until"}:
+    if not isinstance(data, dict) or not (
+        set(data) == _QUERY_KEYS or set(data) == _QUERY_KEYS | {"time_field"}
+    ):
         raise CursorError("cursor query is malformed")
     try:
         status = None if data["status"] is None else TaskStatus(data["status"])
         since = None if data["since"] is None else datetime.fromisoformat(data["since"])
         until = None if data["until"] is None else datetime.fromisoformat(data["until"])
-        return TaskQuery(status=status, since=since, until=until)
+        time_field = data.get("time_field", "created_at")
+        if time_field == "created_at" and "time_field" in data:
+            raise ValueError("the default time_field is never written")
+        return TaskQuery(status=status, since=since, until=until, time_field=time_field)
     except (TypeError, ValueError) as exc:
         raise CursorError(f"cursor query is malformed: {exc}") from None
 

@@ -31,6 +31,8 @@ COLUMNS = (
     "kind",
     "tag",
     "cost",
+    # Added after the others, so CSV readers that go by position keep working.
+    "started_at",
 )
 
 
@@ -56,6 +58,7 @@ def task_record(task: Task, *, raw: bool = False) -> dict[str, Any]:
         "kind": task.kind,
         "tag": task.tag,
         "cost": _cost(task.cost),
+        "started_at": _iso(task.started_at),
     }
     if raw:
         record["raw"] = _plain(task.raw)

@@ -16,7 +16,7 @@ from typing import Any
 
 import attrs
 
-__all__ = ["Page", "Task", "TaskQuery", "TaskStatus"]
+__all__ = ["TIME_FIELDS", "Page", "Task", "TaskQuery", "TaskStatus"]
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
@@ -72,6 +72,9 @@ class Task:
     ``id`` is the vendor's id verbatim (a string even where the vendor uses numbers),
     ``raw`` the vendor's item exactly as received, for anything not normalized here.
     Timestamps are timezone-aware UTC or ``None`` when the vendor gave nothing usable.
+    ``started_at`` is when the run began, for vendors that report it; a vendor that tells
+    when a run began but not when it ended leaves ``completed_at`` None rather than passing
+    the start off as a completion.
     Tasks are plain values: no ``__weakref__`` slot (see `Task.trusted` for why).
     ``raw`` is stored as the decoded dict itself and handed out as a read-only view made
     on access: a view per task at construction was an extra object for the garbage
@@ -101,6 +104,8 @@ class Task:
     keywords_count: int | None = None
     #: The vendor's status message for a failed task (after redaction).
     message: str | None = None
+    #: When the task's run began, where the vendor says (UTC); ``None`` otherwise.
+    started_at: datetime | None = attrs.field(default=None, validator=_utc_or_none("started_at"))
     _raw: Mapping[str, Any] = attrs.field(
         default=_EMPTY, alias="raw", converter=_own_copy, eq=False, repr=False
     )
@@ -128,6 +133,7 @@ class Task:
         language: str | None = None,
         keywords_count: int | None = None,
         message: str | None = None,
+        started_at: datetime | None = None,
         raw: Mapping[str, Any] = _EMPTY,
     ) -> Task:
         """A `Task` built without validation, for a provider's per-item hot path.
@@ -135,8 +141,8 @@ class Task:
         The normal constructor checks ``progress`` and the timestamps and copies ``raw``;
         on a 1000-item page that is about a third of the normalization time. A provider
         may call this instead when it *guarantees* what the validators would check:
-        ``progress`` within 0.0..1.0 (or None), ``created_at`` / ``completed_at`` with
-        ``tzinfo`` exactly `datetime.UTC` (or None), and a ``raw`` dict that nothing else
+        ``progress`` within 0.0..1.0 (or None), ``created_at`` / ``completed_at`` /
+        ``started_at`` with ``tzinfo`` exactly `datetime.UTC` (or None), and a ``raw`` dict that nothing else
         holds (it is kept, not copied). Anything less certain, use ``Task(...)``.
         The result is an ordinary, frozen, equal-comparing `Task`.
         """
@@ -156,6 +162,7 @@ class Task:
         task.language = language
         task.keywords_count = keywords_count
         task.message = message
+        task.started_at = started_at
         task._raw = raw
         task.__class__ = Task
         return task  # type: ignore[no-any-return]
@@ -208,7 +215,7 @@ _new = object.__new__
 _INIT_NAMES: tuple[str, ...] = tuple(a.alias or a.name for a in attrs.fields(Task))
 _SLOT_NAMES = tuple(a.name for a in attrs.fields(Task))
 _TaskBuilder = type("_TaskBuilder", (), {"__slots__": Task.__slots__})
-if Task.trusted.__code__.co_varnames[:16] != _INIT_NAMES or _INIT_NAMES[-1] != "raw":
+if Task.trusted.__code__.co_varnames[: len(_INIT_NAMES)] != _INIT_NAMES or _INIT_NAMES[-1] != "raw":
     raise AssertionError("Task.trusted must set every Task field: update it with the class")
 
 
@@ -261,33 +268,51 @@ def _unpickle(values: tuple[Any, ...], raw: dict[str, Any]) -> Task:
     return Task(**dict(zip(_INIT_NAMES, values, strict=False)), raw=raw)
 
 
+#: The `Task` times a `TaskQuery` can bound with ``since`` / ``until``.
+TIME_FIELDS = ("created_at", "completed_at")
+
+
 @attrs.frozen(slots=True, kw_only=True)
 class TaskQuery:
     """What to list. ``status=None`` means any status.
 
-    ``since`` and ``until`` bound ``created_at`` (when the task was posted), the one
-    time every vendor can filter on: ``since <= created_at < until``.
+    ``since`` and ``until`` bound the time ``time_field`` names: ``since <= t < until``.
+    ``created_at`` (the default) is when the task was posted, the one time every vendor
+    can filter on; ``completed_at`` is when it finished ("what finished since T"). A task
+    without that time (not finished, or the vendor does not say) does not match a
+    bounded query. The core applies the bounds exactly, client-side, whatever the vendor
+    filtered: `Capabilities.server_filters` says which the vendor applies itself.
     """
 
     status: TaskStatus | None = TaskStatus.COMPLETED
     since: datetime | None = attrs.field(default=None, validator=_utc_or_none("since"))
     until: datetime | None = attrs.field(default=None, validator=_utc_or_none("until"))
+    time_field: str = attrs.field(default="created_at", validator=attrs.validators.in_(TIME_FIELDS))
 
     def __attrs_post_init__(self) -> None:
         if self.since is not None and self.until is not None and self.since >= self.until:
             raise ValueError(f"since ({self.since}) must be before until ({self.until})")
+
+    @property
+    def by_completion(self) -> bool:
+        """Whether ``since`` / ``until`` bound the completion time."""
+        return self.time_field == "completed_at"
+
+    def bounded_time(self, task: Task) -> datetime | None:
+        """The time of ``task`` that ``since`` / ``until`` bound."""
+        return task.completed_at if self.time_field == "completed_at" else task.created_at
 
     def matches(self, task: Task) -> bool:
         """Whether ``task`` belongs to this query (the client-side filter)."""
         if self.status is not None and task.status is not self.status:
             return False
         if self.since is not None or self.until is not None:
-            created = task.created_at
-            if created is None:
+            when = task.completed_at if self.time_field == "completed_at" else task.created_at
+            if when is None:
                 return False
-            if self.since is not None and created < self.since:
+            if self.since is not None and when < self.since:
                 return False
-            if self.until is not None and created >= self.until:
+            if self.until is not None and when >= self.until:
                 return False
         return True
 

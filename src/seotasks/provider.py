@@ -48,6 +48,9 @@ JSONValue = Union[str, int, float, bool, None, list["JSONValue"], dict[str, "JSO
 Position = dict[str, JSONValue]
 
 _KINDS = ("str", "int", "float", "bool", "list")
+#: What `Capabilities.server_filters` may name: ``since`` / ``until`` bound the creation
+#: time, ``completed_since`` / ``completed_until`` the completion time (see `TaskQuery`).
+FILTER_NAMES = frozenset({"status", "since", "until", "completed_since", "completed_until"})
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -109,16 +112,20 @@ class Settings(Mapping[str, Any]):
 class Capabilities:
     """What a provider's listing can do, so callers and the conformance kit know what to expect.
 
-    ``server_filters`` are the `TaskQuery` fields (``status``, ``since``, ``until``) the
-    vendor applies itself; the core applies every filter client-side anyway, so the
-    difference is only cost. ``window`` is how far back the vendor keeps tasks (``None``:
+    ``server_filters`` are the filters the vendor applies itself: ``status``, ``since`` and
+    ``until`` on the creation time, ``completed_since`` and ``completed_until`` on the
+    completion time (a query with ``time_field="completed_at"``); the core applies every
+    filter client-side anyway, exactly, so the difference is only cost. ``window`` is how far back the vendor keeps tasks (``None``:
     no stated limit). ``order`` names the field the listing is ordered by, when it is.
     ``drains``: tasks leave the listing once collected (DataForSEO ``tasks_ready``).
     ``cap``: the vendor hides entries beyond this many (``None``: never).
     """
 
     statuses: frozenset[TaskStatus] = frozenset(TaskStatus)
-    server_filters: frozenset[str] = frozenset()
+    server_filters: frozenset[str] = attrs.field(
+        default=frozenset(),
+        validator=attrs.validators.deep_iterable(attrs.validators.in_(FILTER_NAMES)),
+    )
     window: timedelta | None = None
     order: str | None = None
     max_page_size: int = 1000
@@ -132,7 +139,7 @@ class Capabilities:
         return {
             "statuses": sorted(s.value for s in self.statuses),
             "server_filters": sorted(self.server_filters),
-            "client_filters": sorted({"status", "since", "until"} - self.server_filters),
+            "client_filters": sorted(FILTER_NAMES - self.server_filters),
             "window_days": None if self.window is None else self.window.total_seconds() / 86400,
             "order": self.order,
             "max_page_size": self.max_page_size,

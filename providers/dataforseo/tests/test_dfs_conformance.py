@@ -45,7 +45,9 @@ class TestHistoryConformance(ProviderConformance):
         with DataForSEOEmulator(seed=31, size=700, span_days=60, enforce_limits=False) as emu:
 
             def expected(query: TaskQuery) -> set[str]:
-                return emu.history_ids(query.since, query.until, query.status, FAMILIES)
+                return emu.history_ids(
+                    query.since, query.until, query.status, FAMILIES, time_field=query.time_field
+                )
 
             yield _env(emu, expected, source="history", families=FAMILIES, page_size=100)
 

@@ -32,12 +32,19 @@ class TestSerpstatConformance(ProviderConformance):
 
         def expected(query: TaskQuery) -> set[str]:
             ids = emulator.task_ids(None if query.status is None else query.status.value)
-            return {
-                i
-                for i in ids
-                if (query.since is None or emulator.truth(i).created_at >= query.since)
-                and (query.until is None or emulator.truth(i).created_at < query.until)
-            }
+            if query.since is None and query.until is None:
+                return set(ids)
+            out = set()
+            for i in ids:
+                truth = emulator.truth(i)
+                when = truth.completed_at if query.by_completion else truth.created_at
+                if (
+                    when is not None
+                    and (query.since is None or when >= query.since)
+                    and (query.until is None or when < query.until)
+                ):
+                    out.add(i)
+            return out
 
         yield ConformanceEnv(
             provider="serpstat",

@@ -3,10 +3,12 @@
 The wire format it speaks is the one the provider is written against::
 
     GET /v1/jobs?page_size=100&page_token=...&state=SUCCEEDED
+                &ended_after=2026-11-20T00:00:00Z&ended_before=2026-11-21T00:00:00Z
     Authorization: Bearer <key>
 
     200 {"jobs": [{"name": "jobs/3f2a...", "state": "SUCCEEDED", "percent_complete": 100,
-                   "create_time": "2026-11-20T10:00:00Z", "end_time": "2026-11-20T10:04:31Z",
+                   "create_time": "2026-11-20T10:00:00Z", "start_time": "2026-11-20T10:00:12Z",
+                   "end_time": "2026-11-20T10:04:31Z",
                    "type": "rank_check/google/desktop", "labels": {"tag": "brand"},
                    "cost_micros": 12000}],
          "next_page_token": "eyJrIjpb..." | null}
@@ -17,6 +19,8 @@ The wire format it speaks is the one the provider is written against::
     4xx/5xx  {"error": {"code": "UNAUTHENTICATED", "message": "..."}}
     200      {"error": {"code": "RATE_LIMITED", "message": "..."}}   (+ Retry-After)
 
+``ended_after`` / ``ended_before`` keep jobs whose ``end_time`` is at or after / before
+the time (jobs without one are left out). ``start_time`` is set once a job runs.
 The last line is the quirk worth emulating: AcmeRank sometimes reports its rate limit
 inside an HTTP-200 body, so a client that only looks at the status would read it as an
 empty page. Jobs are listed oldest first and a page token is a keyset position (the
@@ -136,10 +140,14 @@ class AcmeApp:
             finishing = rng.sample(open_jobs, min(2, len(open_jobs)))
             for job in finishing:
                 created = datetime.fromisoformat(job["create_time"])
+                started = job["start_time"] or _rfc3339(created)
                 job.update(
                     state="SUCCEEDED",
                     percent_complete=100,
-                    end_time=_rfc3339(created + timedelta(seconds=rng.randint(20, 3600))),
+                    start_time=started,
+                    end_time=_rfc3339(
+                        datetime.fromisoformat(started) + timedelta(seconds=rng.randint(20, 3600))
+                    ),
                     cost_micros=rng.randint(1_000, 500_000),
                 )
         self.remove(rng.sample(names, min(2, len(names))))
@@ -154,12 +162,16 @@ class AcmeApp:
             "state": state,
             "percent_complete": {"PENDING": 0, "SUCCEEDED": 100}.get(state, rng.randint(1, 99)),
             "create_time": _rfc3339(created),
+            "start_time": None,
             "end_time": None,
             "type": rng.choice(_TYPES),
             "labels": {"tag": rng.choice(_TAGS)} if rng.random() < 0.7 else {},
         }
+        started = created + timedelta(seconds=rng.randint(0, 20))
+        if state != "PENDING":
+            job["start_time"] = _rfc3339(started)
         if state in ("SUCCEEDED", "FAILED"):
-            job["end_time"] = _rfc3339(created + timedelta(seconds=rng.randint(20, 3600)))
+            job["end_time"] = _rfc3339(started + timedelta(seconds=rng.randint(20, 3600)))
             job["cost_micros"] = rng.randint(1_000, 500_000)
         if state == "FAILED":
             job["error"] = {"code": "DEADLINE_EXCEEDED", "message": "search engine did not answer"}
@@ -170,14 +182,19 @@ class AcmeApp:
         with self._lock:
             jobs = list(self.jobs)
         ids = set()
+        # since/until bound the documented creation time, or the end time on request.
+        field = "end_time" if query.time_field == "completed_at" else "create_time"
         for job in jobs:
-            created = datetime.fromisoformat(job["create_time"])
             if query.status is not None and _DOCUMENTED_STATUS[job["state"]] is not query.status:
                 continue
-            if (query.since is not None and created < query.since) or (
-                query.until is not None and created >= query.until
-            ):
-                continue
+            if query.since is not None or query.until is not None:
+                if job[field] is None:
+                    continue
+                when = datetime.fromisoformat(job[field])
+                if (query.since is not None and when < query.since) or (
+                    query.until is not None and when >= query.until
+                ):
+                    continue
             ids.add(job["name"].removeprefix("jobs/"))
         return ids
 
@@ -201,17 +218,32 @@ class AcmeApp:
         try:
             size = _page_size(request.query)
             state = _state(request.query)
-            after = _decode_token(_last(request.query, "page_token"), state)
+            ended = (_time(request.query, "ended_after"), _time(request.query, "ended_before"))
+            issued_for = [state, *ended]
+            after = _decode_token(_last(request.query, "page_token"), issued_for)
         except _BadRequest as exc:
             return _error(400, "INVALID_ARGUMENT", str(exc))
+
+        def wanted(job: dict[str, Any]) -> bool:
+            if state is not None and job["state"] != state:
+                return False
+            if ended == (None, None):
+                return True
+            end = job["end_time"]  # RFC 3339 "Z" strings compare as times
+            return (
+                end is not None
+                and (ended[0] is None or end >= ended[0])
+                and (ended[1] is None or end < ended[1])
+            )
+
         with self._lock:
             start = 0 if after is None else bisect.bisect_right(self.jobs, after, key=_key)
-            matching = (j for j in self.jobs[start:] if state is None or j["state"] == state)
+            matching = (j for j in self.jobs[start:] if wanted(j))
             chunk = [dict(j) for _, j in zip(range(size + 1), matching, strict=False)]
         page, more = chunk[:size], len(chunk) > size
         if fault is Fault.WRONG_TYPES and page:
             page[0]["create_time"] = 1732000000  # epoch seconds where RFC 3339 is documented
-        token = _encode_token(_key(page[-1]), state) if more else None
+        token = _encode_token(_key(page[-1]), issued_for) if more else None
         return json_response(200, json.dumps({"jobs": page, "next_page_token": token}).encode())
 
     def _result(self, job_id: str) -> HttpResponse:
@@ -267,13 +299,27 @@ def _state(query: Mapping[str, list[str]]) -> str | None:
     return state
 
 
-def _encode_token(key: tuple[str, str], state: str | None) -> str:
-    raw = json.dumps({"k": list(key), "s": state}, separators=(",", ":")).encode()
+def _time(query: Mapping[str, list[str]], name: str) -> str | None:
+    """An RFC 3339 UTC time parameter, normalized to the ``...Z`` form jobs use."""
+    raw = _last(query, name)
+    if raw is None:
+        return None
+    try:
+        when = datetime.fromisoformat(raw)
+    except ValueError:
+        raise _BadRequest(f"{name} must be an RFC 3339 time, got {raw!r}") from None
+    if when.tzinfo is None:
+        raise _BadRequest(f"{name} must carry a time zone, got {raw!r}")
+    return _rfc3339(when)
+
+
+def _encode_token(key: tuple[str, str], issued_for: list[str | None]) -> str:
+    raw = json.dumps({"k": list(key), "s": issued_for}, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
-def _decode_token(token: str | None, state: str | None) -> tuple[str, str] | None:
-    """The keyset position in ``token``; like real APIs, a token only fits its own filter."""
+def _decode_token(token: str | None, state: list[str | None]) -> tuple[str, str] | None:
+    """The keyset position in ``token``; like real APIs, a token only fits its own filters."""
     if not token:
         return None
     try:
@@ -283,5 +329,5 @@ def _decode_token(token: str | None, state: str | None) -> tuple[str, str] | Non
     except (binascii.Error, ValueError, TypeError, KeyError, IndexError):
         raise _BadRequest("invalid page_token") from None
     if issued_for != state:
-        raise _BadRequest("page_token was issued for another state filter")
+        raise _BadRequest("page_token was issued for other filters")
     return key

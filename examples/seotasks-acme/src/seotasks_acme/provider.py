@@ -55,6 +55,14 @@ _TRANSIENT_CODES = {"UNAVAILABLE", "INTERNAL"}
 _JOB_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
+def _rfc3339(when: datetime, *, up: bool) -> str:
+    """``when`` in whole UTC seconds, rounded down (or ``up``), as ``...Z``."""
+    second = when.astimezone(UTC).replace(microsecond=0)
+    if up and second < when:
+        second += timedelta(seconds=1)
+    return second.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def _is_token(value: object) -> TypeGuard[str]:
     return isinstance(value, str) and _TOKEN.fullmatch(value) is not None
 
@@ -78,6 +86,7 @@ class _Job:
     state: str
     percent_complete: Progress | None = None
     create_time: Timestamp | None = None
+    start_time: Timestamp | None = None
     end_time: Timestamp | None = None
     type: str | None = None
     labels: dict[str, str] = field(default_factory=dict)
@@ -100,7 +109,7 @@ class AcmeProvider(seotasks.Provider):
 
     name: ClassVar[str] = "acme"
     description: ClassVar[str] = "AcmeRank rank-check jobs (example plugin, next-page tokens)"
-    options = (
+    options: ClassVar[tuple[seotasks.Option, ...]] = (
         seotasks.Option(
             name="base_url",
             help="AcmeRank API root; point it at the emulator to test",
@@ -115,7 +124,11 @@ class AcmeProvider(seotasks.Provider):
     )
     # AcmeRank documents 5 list calls and 20 result reads a second per key; pacing
     # keeps us under both, however many threads share the client (collect_many).
-    rate_limits = {"jobs": RateLimit.per_second(5), "results": RateLimit.per_second(20)}
+    # ClassVar: shared by the class, and what ruff's RUF012 asks of a mutable class attribute.
+    rate_limits: ClassVar[Mapping[str, RateLimit]] = {
+        "jobs": RateLimit.per_second(5),
+        "results": RateLimit.per_second(20),
+    }
 
     @classmethod
     def configure(cls, settings: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -132,7 +145,9 @@ class AcmeProvider(seotasks.Provider):
 
     def capabilities(self) -> seotasks.Capabilities:
         return seotasks.Capabilities(
-            server_filters=frozenset({"status"}),  # ?state=; since/until are filtered by the core
+            # ?state= and ?ended_after=/ended_before= (completion bounds); creation bounds
+            # are filtered by the core.
+            server_filters=frozenset({"status", "completed_since", "completed_until"}),
             window=RETENTION,
             order="created_at",
             max_page_size=MAX_PAGE_SIZE,
@@ -163,6 +178,12 @@ class AcmeProvider(seotasks.Provider):
             params["page_token"] = position["page_token"]
         if query.status is not None:
             params["state"] = _STATE[query.status]
+        if query.time_field == "completed_at":
+            # The vendor reads whole seconds: widen to them (the core filters exactly).
+            if query.since is not None:
+                params["ended_after"] = _rfc3339(query.since, up=False)
+            if query.until is not None:
+                params["ended_before"] = _rfc3339(query.until, up=True)
         request = Request(
             method="GET",
             # urlencode: whatever the token holds, it stays a query value.
@@ -278,6 +299,7 @@ class AcmeProvider(seotasks.Provider):
             # Done is done, whatever percentage the vendor last reported.
             progress=1.0 if status is _Status.COMPLETED else job.percent_complete,
             created_at=job.create_time,
+            started_at=job.start_time,
             completed_at=job.end_time,
             kind=job.type,
             tag=job.labels.get("tag"),

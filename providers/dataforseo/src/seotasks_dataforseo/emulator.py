@@ -1012,8 +1012,15 @@ class DataForSEOEmulator:
         until: datetime | None = None,
         status: TaskStatus | str | None = None,
         families: Iterable[str] | None = None,
+        *,
+        time_field: str = "created_at",
     ) -> set[str]:
-        """Ids with ``since <= posted < until`` in ``families``, optionally of one status."""
+        """Ids with ``since <= posted < until`` in ``families``, optionally of one status.
+
+        ``time_field="completed_at"`` bounds the completion time instead (tasks not done
+        by now have none and are left out of a bounded query).
+        """
+        by_done = time_field == "completed_at"
         wanted = resolve_history(list(families or HISTORY_DEFAULT_FAMILIES))
         want_status = None if status is None else TaskStatus(status)
         now = self.now()
@@ -1022,9 +1029,14 @@ class DataForSEOEmulator:
             for family in wanted:
                 for key in self.dataset.history[family.family]:
                     task = self.dataset.by_id[key[1]]
-                    if since is not None and task.posted < since:
+                    when: datetime | None = task.posted
+                    if by_done:
+                        when = task.done if task.done <= now else None
+                    if (since is not None or until is not None) and when is None:
                         continue
-                    if until is not None and task.posted >= until:
+                    if since is not None and when is not None and when < since:
+                        continue
+                    if until is not None and when is not None and when >= until:
                         continue
                     if not family.wants(task.kind):
                         continue

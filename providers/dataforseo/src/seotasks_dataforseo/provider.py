@@ -269,7 +269,12 @@ class DataForSEOProvider(Provider):
             order="created_at",
             max_page_size=self._page_size,
             collect=True,
-            notes=("id_list per API family, forward by datetime_posted",),
+            notes=(
+                "id_list per API family, forward by datetime_posted",
+                "completion bounds (time_field=completed_at): until narrows the request, "
+                "since does not (a task posted earlier may finish later), so such a "
+                "listing reads from the oldest task kept",
+            ),
         )
 
     # -- helpers ------------------------------------------------------------------------
@@ -314,11 +319,21 @@ class DataForSEOProvider(Provider):
                     "dataforseo tasks_ready lists only completed tasks; "
                     "use source=history for queued, running or failed ones"
                 )
+            if query.by_completion and (query.since or query.until):
+                raise UnsupportedQuery(
+                    "dataforseo tasks_ready items carry no completion time, so since/until "
+                    "cannot bound completed_at; use source=history (datetime_done)"
+                )
             require_window(query, window=READY_WINDOW, now=now, what="DataForSEO tasks_ready")
             return self._ready_position(0, 0, None)
         what = "DataForSEO id_list" + (" with metadata" if self._metadata else "")
         require_window(query, window=self._keeps, now=now, what=what)
-        since = query.since or (now - self._keeps + timedelta(minutes=5))
+        # id_list bounds datetime_posted. A task completes after it is posted, so a
+        # completion ``until`` still bounds posting, but a completion ``since`` does not:
+        # a task posted earlier may finish after it. Those listings start at the oldest
+        # task the vendor keeps, and the core keeps exactly the completions asked for.
+        since = None if query.by_completion else query.since
+        since = since or (now - self._keeps + timedelta(minutes=5))
         end = min(query.until or now, now)
         if since >= end:
             raise UnsupportedQuery(
