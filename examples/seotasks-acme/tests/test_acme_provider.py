@@ -26,6 +26,7 @@ DONE = {
     "state": "SUCCEEDED",
     "percent_complete": 100,
     "create_time": "2000-01-01T10:00:00Z",
+    "start_time": "2000-01-01T10:00:05Z",
     "end_time": "2000-01-01T10:04:31.250Z",
     "type": "rank_check/google/desktop",
     "labels": {"tag": "brand", "owner": "seo-team"},
@@ -58,6 +59,7 @@ def test_fields_map_to_the_task_model(acme_app: AcmeApp, acme_connect: Connect) 
     assert done.status is seotasks.TaskStatus.COMPLETED
     assert done.progress == 1.0
     assert done.created_at == datetime(2000, 1, 1, 10, 0, tzinfo=UTC)
+    assert done.started_at == datetime(2000, 1, 1, 10, 0, 5, tzinfo=UTC)
     assert done.completed_at == datetime(2000, 1, 1, 10, 4, 31, 250_000, tzinfo=UTC)
     assert done.kind == "rank_check/google/desktop"
     assert done.tag == "brand"
@@ -72,6 +74,22 @@ def test_fields_map_to_the_task_model(acme_app: AcmeApp, acme_connect: Connect) 
     assert pending.status is seotasks.TaskStatus.QUEUED
     # Nothing documented was sent, so nothing is invented.
     assert [pending.progress, pending.completed_at, pending.tag, pending.cost] == [None] * 4
+    assert pending.started_at is None and failed.started_at is None
+
+
+def test_completion_bounds_are_sent_widened_to_whole_seconds(
+    acme_server: EmulatorServer, acme_connect: Connect
+) -> None:
+    since = datetime(2026, 11, 20, 10, 0, 0, 500_000, tzinfo=UTC)
+    until = datetime(2026, 11, 21, 10, 0, 0, 250_000, tzinfo=UTC)
+    with acme_connect(page_size=10) as client:
+        got = list(client.tasks(status="any", since=since, until=until, time_field="completed"))
+        assert client.capabilities.server_filters >= {"completed_since", "completed_until"}
+    sent = [r.query for r in acme_server.requests]
+    # Rounded outward: the vendor's seconds may return more, never less; the core trims.
+    assert all(q["ended_after"] == ["2026-11-20T10:00:00Z"] for q in sent)
+    assert all(q["ended_before"] == ["2026-11-21T10:00:01Z"] for q in sent)
+    assert all(t.completed_at is not None and since <= t.completed_at < until for t in got)
 
 
 def test_status_filter_is_sent_to_the_vendor(
