@@ -204,3 +204,27 @@ def test_emulator_checks_type(emu: Any, value: Any, accepted: bool) -> None:
     if not accepted:
         assert decoded["error"]["message"] == "JSON schema validation error: type"
     assert len(emu.posted()) == (1 if accepted else 0)
+
+
+def test_same_day_duplicate_is_a_provider_error_not_retried(
+    emu: Any, connect: Any, clock: FakeClock
+) -> None:
+    """The vendor refuses a task identical to one created today ("task (id=x) with such
+    parameters has already been created today"): a final `ProviderError` for that spec,
+    sent once, never retried; the next day the same task is accepted again."""
+    client = connect(emu)
+    spec = SerpTaskSpec(keyword="duplicate me", location=23, language=1)
+    [first] = client.submit([spec])
+    assert first.ok
+    [again] = client.submit([spec])
+    assert again.task_id is None and isinstance(again.error, ProviderError)
+    assert again.error.code == 400
+    assert f"id={first.task_id}" in str(again.error) and "already been created today" in str(
+        again.error
+    )
+    assert _adds(emu) == 2 and len(emu.posted()) == 1
+    other = SerpTaskSpec(keyword="duplicate me", location=23, language=1, device="mobile")
+    assert client.submit([other])[0].ok  # other settings: another task
+    clock.advance(86_400)
+    [next_day] = client.submit([spec])
+    assert next_day.ok and next_day.task_id != first.task_id

@@ -98,6 +98,9 @@ class SerpstatApp:
         self.accepted: list[float] = []
         #: How many requests were refused with error 429 by the rate limit.
         self.rate_limited = 0
+        #: (settings, keywords) -> (UTC day, task id) of every task created, for the
+        #: documented same-day duplicate refusal.
+        self._created: dict[tuple[Any, ...], tuple[int, str]] = {}
 
     def fail_next(self, code: int, message: str, count: int = 1) -> None:
         """Answer the next ``count`` authorized calls with this error object."""
@@ -209,7 +212,27 @@ class SerpstatApp:
             return _error(
                 request_id, 400, f"No keywords left after filtering: {', '.join(blocked)}"
             )
+        # The vendor refuses a task identical to one created the same day (its documented
+        # "task (id=x) with such parameters has already been created today"); the code of
+        # that error is not documented: 400, like the other refusals of tasks.addTask.
+        key = (
+            tuple(kept),
+            params["seId"],
+            params["countryId"],
+            params.get("regionId", 0),
+            params.get("langId", 1),
+            params.get("typeId", 1),
+            params.get("type", "regular"),
+        )
+        day = self.dataset.now_epoch() // 86_400
         with self._lock:
+            earlier = self._created.get(key)
+            if earlier is not None and earlier[0] == day:
+                return _error(
+                    request_id,
+                    400,
+                    f"Task (id={earlier[1]}) with such parameters has already been created today",
+                )
             self.posted.append((method, dict(params)))
         task_id = self.dataset.add_posted(
             kept,
@@ -221,6 +244,8 @@ class SerpstatApp:
             delay=self.post_delay,
             duration=self.post_duration,
         )
+        with self._lock:
+            self._created[key] = (day, task_id)
         return _body({"id": answer_id, "result": {"task_id": task_id, "blocked_keywords": blocked}})
 
     def _result(
