@@ -255,3 +255,24 @@ def test_sigkill_at_random_moments_then_rerun_leaves_every_file_once_and_whole(
             for p in (out / "dataforseo").iterdir()
             if not p.name.endswith(".json") and not p.name.startswith(".")
         ]
+
+
+def test_time_field_collects_what_finished_since(emu: DataForSEOEmulator, tmp_path: Path) -> None:
+    env = _env(emu.settings, tmp_path)
+    done = sorted(emu.task(i)["done"] for i in emu.history_ids(families=["serp"]))
+    cutoff = done[len(done) // 2]
+    history = ["-p", "dataforseo", "-o", "source=history", "-o", "families=serp"]
+    args = [*history, "--since", cutoff.isoformat(), "--time-field", "completed_at"]
+    result = _run([*args, "--to", str(tmp_path / "out")], env)
+    assert result.returncode == 0, result.stderr
+    expected = emu.history_ids(since=cutoff, families=["serp"], time_field="completed_at")
+    assert set(_files(tmp_path / "out" / "dataforseo")) == expected
+    assert 0 < len(expected) < len(done)
+    # tasks_ready items carry no completion time: refused, not an empty success.
+    refused = _run(
+        ["-p", "dataforseo", "--since", cutoff.isoformat(), "--time-field", "completed_at"], env
+    )
+    assert refused.returncode == 2 and "no completion time" in refused.stderr
+    assert (
+        _run(["-p", "dataforseo", "--id", "x", "--time-field", "completed_at"], env).returncode == 2
+    )

@@ -209,6 +209,11 @@ def _parser() -> argparse.ArgumentParser:
         "--since", help="only tasks created at or after (ISO 8601 or YYYY-MM-DD; naive = UTC)"
     )
     collect.add_argument("--until", help="only tasks created before (ISO 8601 or YYYY-MM-DD)")
+    collect.add_argument(
+        "--time-field",
+        choices=("created_at", "completed_at"),
+        help="the time --since/--until bound: created_at (default) or completed_at",
+    )
     collect.add_argument("--interval", type=float, default=None, help=argparse.SUPPRESS)
     for command in (submit, collect):
         command.add_argument(
@@ -803,14 +808,18 @@ def _cmd_collect(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError("--gzip needs --to DIR")
     if args.to is not None and args.to.exists() and not args.to.is_dir():
         raise UsageError(f"--to {args.to}: not a directory")
-    if args.ids and (args.since or args.until):
-        raise UsageError("--since/--until filter a listing: they do not apply with --id")
+    if args.ids and (args.since or args.until or args.time_field):
+        raise UsageError(
+            "--since/--until/--time-field filter a listing: they do not apply with --id"
+        )
     asked = {
         "options": " ".join(sorted(args.option)) or None,
         "to": str(args.to),
         "since": args.since,
         "until": args.until,
     }
+    if args.time_field is not None:  # only when given: older checkpoint files stay valid
+        asked["time_field"] = args.time_field
     with contextlib.ExitStack() as stack:
         client = _one_client(args, stack)
         if args.limit == 0:
@@ -827,6 +836,7 @@ def _cmd_collect(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             interval=args.interval,
             since=args.since,
             until=args.until,
+            time_field=args.time_field,
         )
         return run(client, options, out, err)
 

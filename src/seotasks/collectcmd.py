@@ -52,6 +52,7 @@ class CollectOptions:
         interval: float | None = None,
         since: str | None = None,
         until: str | None = None,
+        time_field: str | None = None,
     ) -> None:
         self.to = to
         self.workers = workers
@@ -63,6 +64,8 @@ class CollectOptions:
         self.asked = asked
         self.since = since
         self.until = until
+        #: The time since/until bound (``created_at`` when None).
+        self.time_field = time_field
         #: --follow: seconds between listings that brought nothing new.
         self.interval = FOLLOW_INTERVAL if interval is None else max(interval, 0.0)
 
@@ -192,6 +195,8 @@ def run(client: Client, options: CollectOptions, out: TextIO, err: TextIO) -> in
                     window["since"] = options.since
                 if options.until is not None:
                     window["until"] = options.until
+                if options.time_field is not None:
+                    window["time_field"] = options.time_field
                 for page in client.pages(cursor, status="completed", **window):
                     with lock:
                         keep = state.providers[name].page_arrived(page)
