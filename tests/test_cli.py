@@ -197,6 +197,12 @@ def _expected_record(task: seotasks.Task) -> dict[str, object]:
         "kind": task.kind,
         "tag": task.tag,
         "cost": None if task.cost is None else float(task.cost),
+        "engine": task.engine,
+        "device": task.device,
+        "location": task.location,
+        "language": task.language,
+        "keywords_count": task.keywords_count,
+        "message": task.message,
         "started_at": None if task.started_at is None else task.started_at.isoformat(),
     }
 

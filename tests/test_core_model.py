@@ -200,10 +200,16 @@ FULL: dict[str, object] = {
 }
 
 
-def test_trusted_builds_the_same_frozen_task_as_the_constructor() -> None:
+def _built(**values: Any) -> Task:
+    """``Task.trusted_builder`` over every field, called like the constructor."""
+    names = tuple(values)
+    return Task.trusted_builder(*names)(*values.values())
+
+
+def test_trusted_builder_builds_the_same_frozen_task_as_the_constructor() -> None:
     raw = {"id": "42", "nested": {"a": 1}}
     checked = Task(**FULL, raw=raw)  # type: ignore[arg-type]
-    fast = Task.trusted(**FULL, raw=dict(raw))  # type: ignore[arg-type]
+    fast = _built(**FULL, raw=dict(raw))
     assert type(fast) is Task
     assert fast == checked and hash(fast) == hash(checked) and repr(fast) == repr(checked)
     assert attrs.asdict(fast) == attrs.asdict(checked)
@@ -212,12 +218,26 @@ def test_trusted_builds_the_same_frozen_task_as_the_constructor() -> None:
         fast.id = "43"  # type: ignore[misc]
     with pytest.raises(AttributeError):
         fast.extra = 1  # type: ignore[attr-defined]
-    minimal = Task.trusted(provider="fake", id="1", status=TaskStatus.QUEUED)
+    minimal = _built(provider="fake", id="1", status=TaskStatus.QUEUED)
     assert minimal == Task(provider="fake", id="1", status=TaskStatus.QUEUED)
     assert minimal.raw == {} and minimal.message is None
 
 
-@pytest.mark.parametrize("build", [Task, Task.trusted])
+def test_every_task_field_is_built_and_exported() -> None:
+    """The builder and the export columns follow ``attrs.fields(Task)``: no list to keep."""
+    from seotasks.export import COLUMNS, task_record
+
+    names = [a.alias or a.name for a in attrs.fields(Task)]
+    assert list(COLUMNS) == [n for n in names if n != "raw"]
+    task = _built(**FULL, raw={"id": "42"})
+    record = task_record(task)
+    assert list(record) == list(COLUMNS)
+    assert record["cost"] == 0.0006 and record["status"] == "failed"
+    assert record["created_at"] == FULL["created_at"].isoformat()
+    assert record["keywords_count"] == 3 and record["engine"] == "google"
+
+
+@pytest.mark.parametrize("build", [Task, _built])
 def test_tasks_pickle_and_copy_with_their_raw_item(build: object) -> None:
     task = build(**FULL, raw={"id": "42", "rows": [1, 2]})  # type: ignore[operator]
     for clone in (

@@ -8,6 +8,7 @@ is what lets the CLI stop on Ctrl-C without leaving half a record behind.
 from __future__ import annotations
 
 import csv
+import enum
 import io
 import json
 import re
@@ -16,50 +17,39 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
+import attrs
+
 from .model import Task
 
 __all__ = ["COLUMNS", "CsvWriter", "JsonlWriter", "TableWriter", "make_writer", "task_record"]
 
-#: The columns of every export, in order.
-COLUMNS = (
-    "provider",
-    "id",
-    "status",
-    "progress",
-    "created_at",
-    "completed_at",
-    "kind",
-    "tag",
-    "cost",
-    # Added after the others, so CSV readers that go by position keep working.
-    "started_at",
+#: The columns of every export, in order: every `Task` field but ``raw``, in the class's
+#: own order, read off ``attrs.fields(Task)`` so that a field added to the model is
+#: exported (and documented by `task_record`) with no list to keep in step here.
+COLUMNS: tuple[str, ...] = tuple(
+    a.alias or a.name for a in attrs.fields(Task) if (a.alias or a.name) != "raw"
 )
 
 
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
+def _export_value(value: Any) -> Any:
+    """A field value as JSON carries it: times as ISO 8601, the status as its value.
 
-
-def _cost(value: Decimal | None) -> float | None:
-    # JSON has no decimal type; float's repr is the shortest string that round-trips,
-    # so vendor costs such as 0.0006 come out exactly as the vendor wrote them.
-    return None if value is None else float(value)
+    ``cost`` becomes a float: JSON has no decimal type, and float's repr is the shortest
+    string that round-trips, so vendor costs such as 0.0006 come out as the vendor wrote
+    them.
+    """
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
 
 
 def task_record(task: Task, *, raw: bool = False) -> dict[str, Any]:
     """The export shape of a task: exactly `COLUMNS`, plus ``raw`` on request."""
-    record: dict[str, Any] = {
-        "provider": task.provider,
-        "id": task.id,
-        "status": task.status.value,
-        "progress": task.progress,
-        "created_at": _iso(task.created_at),
-        "completed_at": _iso(task.completed_at),
-        "kind": task.kind,
-        "tag": task.tag,
-        "cost": _cost(task.cost),
-        "started_at": _iso(task.started_at),
-    }
+    record: dict[str, Any] = {name: _export_value(getattr(task, name)) for name in COLUMNS}
     if raw:
         record["raw"] = _plain(task.raw)
     return record

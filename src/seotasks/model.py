@@ -75,7 +75,7 @@ class Task:
     ``started_at`` is when the run began, for vendors that report it; a vendor that tells
     when a run began but not when it ended leaves ``completed_at`` None rather than passing
     the start off as a completion.
-    Tasks are plain values: no ``__weakref__`` slot (see `Task.trusted` for why).
+    Tasks are plain values: no ``__weakref__`` slot (see `Task.trusted_builder` for why).
     ``raw`` is stored as the decoded dict itself and handed out as a read-only view made
     on access: a view per task at construction was an extra object for the garbage
     collector to track on every item of every page, for a field most callers never read.
@@ -116,58 +116,6 @@ class Task:
         return MappingProxyType(self._raw)
 
     @staticmethod
-    def trusted(
-        *,
-        provider: str,
-        id: str,
-        status: TaskStatus,
-        progress: float | None = None,
-        created_at: datetime | None = None,
-        completed_at: datetime | None = None,
-        kind: str | None = None,
-        tag: str | None = None,
-        cost: Decimal | None = None,
-        engine: str | None = None,
-        device: str | None = None,
-        location: str | None = None,
-        language: str | None = None,
-        keywords_count: int | None = None,
-        message: str | None = None,
-        started_at: datetime | None = None,
-        raw: Mapping[str, Any] = _EMPTY,
-    ) -> Task:
-        """A `Task` built without validation, for a provider's per-item hot path.
-
-        The normal constructor checks ``progress`` and the timestamps and copies ``raw``;
-        on a 1000-item page that is about a third of the normalization time. A provider
-        may call this instead when it *guarantees* what the validators would check:
-        ``progress`` within 0.0..1.0 (or None), ``created_at`` / ``completed_at`` /
-        ``started_at`` with ``tzinfo`` exactly `datetime.UTC` (or None), and a ``raw`` dict that nothing else
-        holds (it is kept, not copied). Anything less certain, use ``Task(...)``.
-        The result is an ordinary, frozen, equal-comparing `Task`.
-        """
-        task: Any = _new(_TaskBuilder)
-        task.provider = provider
-        task.id = id
-        task.status = status
-        task.progress = progress
-        task.created_at = created_at
-        task.completed_at = completed_at
-        task.kind = kind
-        task.tag = tag
-        task.cost = cost
-        task.engine = engine
-        task.device = device
-        task.location = location
-        task.language = language
-        task.keywords_count = keywords_count
-        task.message = message
-        task.started_at = started_at
-        task._raw = raw
-        task.__class__ = Task
-        return task  # type: ignore[no-any-return]
-
-    @staticmethod
     def trusted_builder(*fields: str, **constants: Any) -> Callable[..., Task]:
         """A positional fast constructor for a provider's per-item loop.
 
@@ -175,21 +123,28 @@ class Task:
         status=TaskStatus.COMPLETED, progress=1.0)`` returns ``build(id, created_at, raw)``:
         the named ``fields`` become its positional parameters, in that order; the
         ``constants`` are the same on every task it builds; every other field is its
-        default. It skips the same checks as `Task.trusted` (the caller guarantees them
-        for the per-item values), so build it once per page or per provider, not per item.
+        default. Build it once per provider (or page), not per item.
 
-        Why a generated function: a Python call with 16 keyword arguments spends more
-        time matching the keywords than building the task (about 1.8 us against 0.5 us
-        for the same call made positionally, measured on CPython 3.11), so the hot loops
-        pass positions, and the names are checked here, once, instead of at each call.
-        The constants are checked here too, by the validators `Task(...)` would run.
+        The built function skips what ``Task(...)`` checks, so the caller guarantees it
+        for the per-item values: ``progress`` within 0.0..1.0 (or None), ``created_at``
+        and ``completed_at`` with ``tzinfo`` exactly `datetime.UTC` (or None), and a
+        ``raw`` dict that nothing else holds (it is kept, not copied). The constants are
+        checked here, once, by the validators ``Task(...)`` would run. Anything less
+        certain: use ``Task(...)``. The result is an ordinary frozen, equal-comparing Task.
+
+        Why it exists at all (``benchmarks/normalize.py`` prints the three costs side by
+        side): ``Task(...)`` and ``object.__setattr__`` per field each cost three to four
+        times what the builder does (about 1.4 ms against 0.4 ms for 1000 tasks); on a
+        1000-task page the difference is larger than decoding the page's JSON, and the
+        normalization floors (at most 1.6x ``json.loads``) cannot be met without it. See the comment below the class
+        for how it is fast.
         """
         return _compile_builder(fields, constants)
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickle and `copy` support: ``raw`` is a read-only view, which pickle cannot
         store, so a Task travels as its field values with ``raw`` as a plain dict."""
-        values = tuple(getattr(self, name) for name in _INIT_NAMES[:-1])
+        values = {name: getattr(self, name) for name in _INIT_NAMES if name != "raw"}
         return (_unpickle, (values, dict(self._raw)))
 
     @property
@@ -203,20 +158,19 @@ class Task:
         return self.completed_at if self.completed_at is not None else self.created_at
 
 
-# How `Task.trusted` is fast: a frozen attrs class sets each field through
-# ``object.__setattr__`` (about 90 ns a field, 16 fields), because its own __setattr__
+# How `Task.trusted_builder`'s functions are fast: a frozen attrs class sets each field
+# through ``object.__setattr__`` (about 100 ns a field), because its own __setattr__
 # refuses. `_TaskBuilder` has exactly Task's slot layout and no such guard, so plain
 # attribute stores fill it (about 25 ns a field); the finished object then becomes a
 # `Task` by ``__class__`` assignment, which CPython allows between classes of identical
-# layout. It halves the cost of building a task. This is why Task has no ``__weakref__``
-# slot: with one, CPython 3.11 judges the two layouts different.
+# layout. This is why Task has no ``__weakref__`` slot: with one, CPython 3.11 judges
+# the two layouts different. The field lists below come from ``attrs.fields(Task)``, so
+# a field added to the class is built (and defaulted) with no change here.
 _new = object.__new__
 #: Task's fields by their constructor names (``raw``), and by their slots (``_raw``).
 _INIT_NAMES: tuple[str, ...] = tuple(a.alias or a.name for a in attrs.fields(Task))
 _SLOT_NAMES = tuple(a.name for a in attrs.fields(Task))
 _TaskBuilder = type("_TaskBuilder", (), {"__slots__": Task.__slots__})
-if Task.trusted.__code__.co_varnames[: len(_INIT_NAMES)] != _INIT_NAMES or _INIT_NAMES[-1] != "raw":
-    raise AssertionError("Task.trusted must set every Task field: update it with the class")
 
 
 _FIELD_DEFAULTS: dict[str, Any] = {
@@ -264,8 +218,8 @@ def _compile_builder(fields: tuple[str, ...], constants: dict[str, Any]) -> Call
     return build
 
 
-def _unpickle(values: tuple[Any, ...], raw: dict[str, Any]) -> Task:
-    return Task(**dict(zip(_INIT_NAMES, values, strict=False)), raw=raw)
+def _unpickle(values: dict[str, Any], raw: dict[str, Any]) -> Task:
+    return Task(**values, raw=raw)
 
 
 #: The `Task` times a `TaskQuery` can bound with ``since`` / ``until``.
