@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from seotasks_dataforseo.emulator import DataForSEOEmulator
-from seotasks_dataforseo.endpoints import DEFAULT_FAMILIES, resolve_ready
+from seotasks_dataforseo.endpoints import DEFAULT_FAMILIES, READY_FAMILIES, resolve_ready
 
 import seotasks
 from seotasks import RateLimited
@@ -19,16 +19,29 @@ def test_long_ready_run_stays_under_20_a_minute(
     make_emulator: MakeEmulator, connect: Connect, clock: FakeClock
 ) -> None:
     emu = make_emulator(seed=1, size=500, recent=1.0)
-    endpoints = len(resolve_ready(DEFAULT_FAMILIES))
+    endpoints = len(resolve_ready(READY_FAMILIES))
     assert endpoints > 20
-    client = connect(emu)  # one client: one pacer for all its listings
+    # One client: one pacer for all its listings.
+    client = connect(emu, families=list(READY_FAMILIES))
     for _ in range(3):  # 3 full listings: over 60 calls
         ids = {t.id for t in client.tasks()}
-        assert ids == emu.ready_ids()
+        assert ids == emu.ready_ids(READY_FAMILIES)
     assert emu.calls["tasks_ready"] == 3 * endpoints
     assert emu.rate_limited == 0
     # 66 calls at 20 a minute need at least three full windows of (fake) time.
     assert clock.monotonic() >= 3 * 60
+
+
+def test_a_default_ready_pass_fits_one_window(
+    make_emulator: MakeEmulator, connect: Connect, clock: FakeClock
+) -> None:
+    # 16 calls against the vendor's 20 a minute: a default listing never waits for the
+    # window, and the 4 left over absorb the extra rounds of capped lists.
+    assert len(resolve_ready(DEFAULT_FAMILIES)) == 16
+    emu = make_emulator(seed=1, size=500, recent=1.0)
+    assert {t.id for t in connect(emu).tasks()} == emu.ready_ids()
+    assert emu.calls["tasks_ready"] == 16
+    assert clock.slept == []
 
 
 def test_two_clients_on_one_account_recover_from_the_vendor_limit(
@@ -57,10 +70,13 @@ def test_scaled_clock_run_has_no_rate_limit_answers() -> None:
     # than loopback latency on a loaded machine (at 200x it was 6 ms and flaked).
     clock = ScaledClock(40.0)
     with DataForSEOEmulator(seed=3, size=300, recent=1.0, clock=clock) as emu:
-        client = seotasks.connect("dataforseo", clock=clock, retry=RETRY, env={}, **emu.settings)
+        every = list(READY_FAMILIES)
+        client = seotasks.connect(
+            "dataforseo", clock=clock, retry=RETRY, env={}, families=every, **emu.settings
+        )
         with client:
             for _ in range(2):
-                assert {t.id for t in client.tasks()} == emu.ready_ids()
+                assert {t.id for t in client.tasks()} == emu.ready_ids(every)
         assert emu.calls["tasks_ready"] > 40
         assert emu.rate_limited == 0
         assert client.transport.pacer.waited > 0

@@ -156,7 +156,8 @@ class DataForSEOProvider(Provider):
             name="families",
             help=(
                 "API families or endpoints to list, e.g. serp,keywords_data/bing "
-                "(default: every family the source lists; history: all 11 id_list families)"
+                "(default: ready: every tasks_ready family but ai_optimization, 16 calls, "
+                "one minute's allowance; history: all 11 id_list families)"
             ),
             kind="list",
             default=None,
