@@ -591,3 +591,98 @@ def test_time_field_completed_at_lists_what_finished_since(
         env,
     )
     assert refused.returncode == 2 and "no completion time" in refused.stderr
+
+
+# -- the terminal (issue 15) ------------------------------------------------------------------
+
+
+def test_version_from_package_metadata() -> None:
+    from importlib.metadata import version
+
+    result = run(["--version"], _clean_env())
+    assert result.returncode == 0
+    assert result.stdout == f"seotasks {version('seotasks')}\n"
+    assert seotasks.__version__ == version("seotasks")
+
+
+@pytest.mark.parametrize(
+    "command, words",
+    [
+        ("providers", ["List the installed provider plugins", "output format"]),
+        ("sandbox", ["Start the providers' emulators", "tasks per emulator", "data seed"]),
+    ],
+)
+def test_every_command_has_a_description_in_help(command: str, words: list[str]) -> None:
+    result = run([command, "--help"], _clean_env())
+    assert result.returncode == 0
+    text = " ".join(result.stdout.split())
+    for word in words:
+        assert word in text
+
+
+def test_short_limit_quiet_and_summary(env: dict[str, str]) -> None:
+    loud = run(["tasks", "-p", "serpstat", "--status", "any", "-L", "1000"], env)
+    assert loud.returncode == 0 and len(loud.stdout.splitlines()) == 1000
+    assert "--cursor" in loud.stderr
+    quiet = run(["tasks", "-p", "serpstat", "--status", "any", "-L", "1000", "-q"], env)
+    assert quiet.returncode == 0 and quiet.stdout == loud.stdout
+    assert quiet.stderr == ""
+    summary = run(["tasks", "-p", "serpstat", "-p", "dataforseo", "--summary", "-q"], env)
+    assert summary.returncode == 0, summary.stderr
+    counts = {}
+    for line in summary.stdout.splitlines():
+        name = json.loads(line)["provider"]
+        counts[name] = counts.get(name, 0) + 1
+    (line,) = summary.stderr.splitlines()
+    assert line.startswith(f"seotasks: {sum(counts.values())} tasks: ")
+    for name, count in counts.items():
+        assert f"{name} {count} (" in line
+    assert "waits" in line or "wait" in line
+
+
+def test_seed_reproduces_a_sandbox_exactly() -> None:
+    def listing(seed: int) -> str:
+        args = ["tasks", "--sandbox", "-p", "dataforseo", "-p", "serpstat", "--status", "any"]
+        result = run([*args, "--seed", str(seed), "--format", "jsonl", "-q"], _clean_env())
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    first = listing(3)
+    assert len(first.splitlines()) > 1000
+    assert listing(3) == first  # ids, statuses and every timestamp
+    assert listing(4) != first
+
+
+def test_progress_line_is_cleared_before_rows_on_one_terminal(env: dict[str, str]) -> None:
+    import pty
+    import re
+
+    slow = {**_slow_env(env), "COLUMNS": "200"}
+    main, child = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "seotasks.cli", "tasks", "-p", "serpstat", "--status", "any"],
+        env=slow,
+        stdin=subprocess.DEVNULL,
+        stdout=child,
+        stderr=child,
+    )
+    os.close(child)
+    chunks = []
+    while True:
+        try:
+            data = os.read(main, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    assert proc.wait(timeout=120) == 0
+    os.close(main)
+    screen = b"".join(chunks).decode()
+    assert "waits" in screen, "a terminal should show the progress line"
+    # After a progress line, the next thing written is an erase (or the line's end), never
+    # a row glued to it.
+    glued = re.search(r"waits \d++(?: \[[^\]\r\n]*\])?+(?![\r\n\x1b])", screen)
+    assert glued is None, screen[max(0, glued.start() - 80) : glued.end() + 80]
+    last = screen.strip().splitlines()[-1]
+    assert re.search(r"seotasks: \d+ tasks: serpstat \d+ \(\d+ pages?\)", last), last

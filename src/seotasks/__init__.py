@@ -105,6 +105,16 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        # From the installed distribution's metadata, so it never disagrees with pip.
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            found = version("seotasks")
+        except PackageNotFoundError:  # pragma: no cover - a bare source tree
+            found = "0+unknown"
+        globals()["__version__"] = found
+        return found
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'seotasks' has no attribute {name!r}")

@@ -53,10 +53,20 @@ def _parser() -> argparse.ArgumentParser:
         help="log HTTP calls (secrets masked) and show tracebacks",
     )
     parser.add_argument("--debug", action="store_true", help="log HTTP calls and show tracebacks")
+    parser.add_argument("--version", action=_VersionAction, help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    prov = sub.add_parser("providers", parents=[common], help="list installed provider plugins")
-    prov.add_argument("--format", choices=("table", "json"), default="table")
+    prov = sub.add_parser(
+        "providers",
+        parents=[common],
+        help="list installed provider plugins",
+        description="List the installed provider plugins: name, distribution and version, "
+        "capabilities, and every option with its env var and default; plugins that failed "
+        "to load are listed last.",
+    )
+    prov.add_argument(
+        "--format", choices=("table", "json"), default="table", help="output format (table)"
+    )
 
     tasks = sub.add_parser(
         "tasks",
@@ -93,7 +103,7 @@ def _parser() -> argparse.ArgumentParser:
         help="the time --since/--until bound: created_at (default) or completed_at "
         "('what finished since'); tasks without that time are left out",
     )
-    tasks.add_argument("--limit", type=int, help="stop after N tasks")
+    tasks.add_argument("-L", "--limit", type=int, help="stop after N tasks in total")
     tasks.add_argument(
         "-o",
         "--option",
@@ -122,7 +132,11 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="start the providers' emulators on loopback and list from them (no account needed)",
     )
-    tasks.add_argument("--sandbox-size", type=int, help="tasks per emulator (default: provider's)")
+    tasks.add_argument(
+        "--sandbox-size",
+        type=int,
+        help=f"tasks per emulator, 0..{MAX_SANDBOX_SIZE} (default: provider's)",
+    )
     tasks.add_argument("--seed", type=int, default=0, help="sandbox data seed")
     tasks.add_argument(
         "--format",
@@ -130,6 +144,18 @@ def _parser() -> argparse.ArgumentParser:
         help="output format (default: table on a terminal, jsonl otherwise)",
     )
     tasks.add_argument("--raw", action="store_true", help="add the vendor's item to jsonl/csv")
+    tasks.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="no progress line, wait notices or resume hints on stderr (errors and "
+        "capped-list warnings stay)",
+    )
+    tasks.add_argument(
+        "--summary",
+        action="store_true",
+        help="print a summary on stderr at the end (always on a terminal)",
+    )
     tasks.add_argument("--window", type=int, default=1000, help=argparse.SUPPRESS)
 
     submit = sub.add_parser(
@@ -168,7 +194,7 @@ def _parser() -> argparse.ArgumentParser:
         "crash collects exactly the rest.",
     )
     collect.add_argument("-p", "--provider", required=True, metavar="NAME", help="provider")
-    collect.add_argument("--limit", type=int, help="stop after N tasks")
+    collect.add_argument("-L", "--limit", type=int, help="stop after N tasks")
     collect.add_argument(
         "--id",
         action="append",
@@ -287,13 +313,48 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     box = sub.add_parser(
-        "sandbox", parents=[common], help="run the emulators in the foreground and print env vars"
+        "sandbox",
+        parents=[common],
+        help="run the emulators in the foreground and print env vars",
+        description="Start the providers' emulators on 127.0.0.1 with seeded data and print "
+        "on stdout the export lines (base URL, credentials) that point the library at "
+        "them; run until Ctrl-C.",
     )
-    box.add_argument("-p", "--provider", action="append", dest="providers", metavar="NAME")
-    box.add_argument("--size", type=int)
-    box.add_argument("--seed", type=int, default=0)
+    box.add_argument(
+        "-p",
+        "--provider",
+        action="append",
+        dest="providers",
+        metavar="NAME",
+        help="provider whose emulator to run (repeatable; default: every installed one)",
+    )
+    box.add_argument(
+        "--size", type=int, help=f"tasks per emulator, 0..{MAX_SANDBOX_SIZE} (default: provider's)"
+    )
+    box.add_argument("--seed", type=int, default=0, help="data seed (default 0)")
     box.add_argument("--duration", type=float, help=argparse.SUPPRESS)
     return parser
+
+
+class _VersionAction(argparse.Action):
+    """``--version``, reading the package metadata only when asked (start-up stays fast)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        sys.stdout.write(f"seotasks {_version()}\n")
+        parser.exit()
+
+
+def _version() -> str:
+    """The installed distribution's version (package metadata; no heavy import)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("seotasks")
+    except PackageNotFoundError:  # pragma: no cover - running from a bare source tree
+        return "0+unknown"
 
 
 # -- options -----------------------------------------------------------------------------
@@ -334,9 +395,11 @@ class Progress:
     whole line (a wait that is worth knowing about), clearing the status line first.
     """
 
-    def __init__(self, stream: TextIO, enabled: bool) -> None:
+    def __init__(self, stream: TextIO, enabled: bool, *, quiet: bool = False) -> None:
         self.stream = stream
-        self.enabled = enabled
+        self.enabled = enabled and not quiet
+        #: No hints (wait notices); warnings about the result itself are still said.
+        self.quiet = quiet
         self.counts: dict[str, list[int]] = {}
         #: Per provider, the lists the vendor capped (a page's first note names its list).
         self.capped: dict[str, set[str]] = {}
@@ -378,7 +441,9 @@ class Progress:
             self.stream.flush()
             self.drawn = False
 
-    def notice(self, text: str) -> None:
+    def notice(self, text: str, *, hint: bool = False) -> None:
+        if hint and self.quiet:
+            return
         self.clear()
         self.stream.write(f"seotasks: {text}\n")
         self.stream.flush()
@@ -467,7 +532,7 @@ def _cmd_tasks(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         "until": UNSET if args.until is None else args.until,
         "time_field": UNSET if args.time_field is None else args.time_field,
     }
-    progress = Progress(err, err.isatty())
+    progress = Progress(err, err.isatty(), quiet=args.quiet)
 
     import contextlib
 
@@ -475,13 +540,22 @@ def _cmd_tasks(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         clock = None
         if args.sandbox:
             from .clock import ScaledClock
-            from .sandbox import start
+            from .sandbox import anchor, start
 
             # Emulators and clients share one clock running a minute per second: the
-            # vendors' per-minute limits are enforced and honoured, just faster.
+            # vendors' per-minute limits are enforced and honoured, just faster. The
+            # data's clock stands still at the day's anchor: a listing is a snapshot, and
+            # the same --seed prints the same tasks, timestamps included, all day.
             clock = ScaledClock(SANDBOX_SPEED)
+            frozen = anchor()
             running = stack.enter_context(
-                start(names, seed=args.seed, size=args.sandbox_size, clock=clock)
+                start(
+                    names,
+                    seed=args.seed,
+                    size=args.sandbox_size,
+                    clock=clock,
+                    now=lambda: frozen,
+                )
             )
             for name in names:
                 options[name] = {**running[name].settings, **options[name]}
@@ -527,25 +601,43 @@ def _cmd_tasks(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         except KeyboardInterrupt:
             checkpoint()
             progress.done()
-            err.write(f"seotasks: interrupted after {count} tasks; {_resume_hint(args, state)}\n")
+            hint = "" if args.quiet else f"; {_resume_hint(args, state)}"
+            err.write(f"seotasks: interrupted after {count} tasks{hint}\n")
             return EXIT_INTERRUPTED
         except SeotasksError as exc:
             checkpoint()
             progress.done()
             # A hint only when there is something to continue: nothing was written before a
             # config, auth or query error, and a rejected cursor is no way to continue.
-            if count and not isinstance(exc, CursorError):
+            if count and not isinstance(exc, CursorError) and not args.quiet:
                 exc.cli_hint = _resume_hint(args, state)  # type: ignore[attr-defined]
             raise
         progress.done()
         for client in clients:
             _warn_capped(client, progress)
         unfinished = [n for n, p in state.providers.items() if not p.done]
-        if args.limit is not None and count >= args.limit and unfinished and args.resume is None:
-            hint = _cursor_hint(state)
-            if hint:  # only an exact continuation helps; mid-page, a cursor would repeat tasks
-                err.write(f"seotasks: stopped at --limit {args.limit}; {hint}\n")
+        stopped = args.limit is not None and count >= args.limit and bool(unfinished)
+        if stopped and args.resume is None and not args.quiet:
+            exact = _cursor_hint(state)
+            if exact:  # only an exact continuation helps; mid-page, a cursor would repeat tasks
+                err.write(f"seotasks: stopped at --limit {args.limit}; {exact}\n")
+        if args.summary or (err.isatty() and not args.quiet):
+            progress.notice(_summary(count, state, progress, stopped))
     return EXIT_OK
+
+
+def _summary(count: int, state: ResumeState, progress: Progress, stopped: bool) -> str:
+    """``1025 tasks: dataforseo 25 (16 pages), serpstat 1000 (1 page); 2 waits``."""
+    parts = []
+    for name, entry in state.providers.items():
+        pages = progress.counts.get(name, [0, 0])[0]
+        capped = len(progress.capped.get(name, ()))
+        text = f"{name} {entry.tasks} ({pages} page{'s' if pages != 1 else ''}"
+        text += f", {capped} capped list{'s' if capped != 1 else ''})" if capped else ")"
+        parts.append(text)
+    waits = f"{progress.waits} wait{'s' if progress.waits != 1 else ''}"
+    end = "; stopped at --limit" if stopped else ""
+    return f"{count} task{'s' if count != 1 else ''}: {', '.join(parts)}; {waits}{end}"
 
 
 def _check_resume_path(path: Path) -> None:
@@ -611,7 +703,7 @@ def _event_sink(progress: Progress, client: Client) -> Callable[[str, str], None
                 return
             if wait >= WAIT_NOTICE and endpoint not in noticed:
                 noticed.add(endpoint)
-                progress.notice(_wait_text(client, endpoint, wait))
+                progress.notice(_wait_text(client, endpoint, wait), hint=True)
             return
         progress.event(client.name, kind, detail)
 
@@ -945,13 +1037,22 @@ def _static_capabilities(cls: Any) -> dict[str, Any]:
 
 
 def _cmd_sandbox(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from datetime import datetime, timedelta
+
     from .plugins import providers
-    from .sandbox import env_lines, start
+    from .sandbox import anchor, env_lines, start
 
     if args.size is not None:
         _check_sandbox_size(args.size, "--size")
     names = args.providers or providers()
-    with start(names, seed=args.seed, size=args.size) as running:
+    # The data starts at the day's anchor and runs in real time from there: the same
+    # --seed serves the same tasks and timestamps, and posted tasks still complete.
+    origin, started = anchor(), time.monotonic()
+
+    def now() -> datetime:
+        return origin + timedelta(seconds=time.monotonic() - started)
+
+    with start(names, seed=args.seed, size=args.size, now=now) as running:
         for line in env_lines(running):
             out.write(line + "\n")
         for name, box in running.items():

@@ -295,6 +295,10 @@ class Provider(abc.ABC):
 
         Returns a context manager yielding a `Sandbox` whose ``settings`` (base URL and
         credentials) make `connect` talk to it, or ``None`` without an emulator.
+        An override may also accept ``now`` (a ``Callable[[], datetime]``, the data's wall
+        clock): the core passes it when the override's signature has it, so the seeded
+        tasks' times are drawn around it and the same ``seed`` and ``now`` give the same
+        tasks, timestamps included. A sandbox without the parameter is started without it.
         """
         return None
 

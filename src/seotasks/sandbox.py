@@ -6,8 +6,10 @@ returns the settings that point `connect` at them. Nothing here knows any vendor
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+import inspect
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
+from datetime import UTC, datetime
 
 from .clock import Clock
 from .config import env_name
@@ -15,30 +17,56 @@ from .errors import ConfigError
 from .plugins import get_provider
 from .provider import Sandbox
 
-__all__ = ["env_lines", "start"]
+__all__ = ["anchor", "env_lines", "start"]
+
+
+def anchor(when: datetime | None = None) -> datetime:
+    """The instant a sandbox's seeded data is drawn around: the start of the UTC day.
+
+    The same seed gives the same tasks *and timestamps* all day long: a fixed anchor,
+    yet recent enough for the vendors' retention windows (3 to 7 days).
+    """
+    when = when or datetime.now(UTC)
+    return when.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 @contextmanager
 def start(
-    names: Sequence[str], *, seed: int = 0, size: int | None = None, clock: Clock | None = None
+    names: Sequence[str],
+    *,
+    seed: int = 0,
+    size: int | None = None,
+    clock: Clock | None = None,
+    now: Callable[[], datetime] | None = None,
 ) -> Iterator[dict[str, Sandbox]]:
     """Run the emulators of ``names``; yields ``{name: Sandbox}`` and stops them on exit.
 
     ``clock`` runs the emulators' rate limits; a client connected with the same clock
     paces itself consistently (the CLI uses a `ScaledClock`, so a demo does not wait out
     DataForSEO's 20-calls-a-minute limit in real minutes).
+
+    ``now`` is the data's clock, passed to each provider whose ``sandbox`` accepts it
+    (an older plugin's sandbox that does not is started without it).
     """
     with ExitStack() as stack:
         running: dict[str, Sandbox] = {}
         for name in names:
             cls = get_provider(name)
-            manager = cls.sandbox(seed=seed, size=size, clock=clock)
+            extra = {"now": now} if now is not None and _takes_now(cls.sandbox) else {}
+            manager = cls.sandbox(seed=seed, size=size, clock=clock, **extra)
             if manager is None:
                 raise ConfigError(
                     f"provider {name!r} ships no emulator, so --sandbox cannot use it"
                 )
             running[cls.name] = stack.enter_context(manager)
         yield running
+
+
+def _takes_now(method: Callable[..., object]) -> bool:
+    try:
+        return "now" in inspect.signature(method).parameters
+    except (TypeError, ValueError):  # pragma: no cover - a builtin or odd callable
+        return False
 
 
 def env_lines(running: Mapping[str, Sandbox]) -> list[str]:

@@ -23,7 +23,7 @@ import base64
 import contextlib
 import hashlib
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, ClassVar, cast
@@ -668,9 +668,14 @@ class DataForSEOProvider(Provider):
 
     @classmethod
     def sandbox(
-        cls, *, seed: int = 0, size: int | None = None, clock: Clock | None = None
+        cls,
+        *,
+        seed: int = 0,
+        size: int | None = None,
+        clock: Clock | None = None,
+        now: Callable[[], datetime] | None = None,
     ) -> contextlib.AbstractContextManager[Sandbox]:
-        return _sandbox(seed=seed, size=size, clock=clock)
+        return _sandbox(seed=seed, size=size, clock=clock, now=now)
 
 
 def _post_item(spec: SerpTaskSpec) -> tuple[str, dict[str, Any]]:
@@ -751,11 +756,13 @@ def _register_callback_secrets(redactor: Redactor, spec: SerpTaskSpec) -> None:
 
 
 @contextlib.contextmanager
-def _sandbox(*, seed: int, size: int | None, clock: Clock | None) -> Iterator[Sandbox]:
+def _sandbox(
+    *, seed: int, size: int | None, clock: Clock | None, now: Callable[[], datetime] | None
+) -> Iterator[Sandbox]:
     from .emulator import DEFAULT_SIZE, DataForSEOEmulator
 
     emulator = DataForSEOEmulator(
-        seed=seed, size=DEFAULT_SIZE if size is None else size, clock=clock
+        seed=seed, size=DEFAULT_SIZE if size is None else size, clock=clock, now=now
     )
     with emulator:
         yield Sandbox(

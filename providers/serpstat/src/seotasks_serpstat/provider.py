@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import logging
 import secrets
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -350,10 +350,17 @@ class SerpstatProvider(Provider):
 
     @classmethod
     def sandbox(
-        cls, *, seed: int = 0, size: int | None = None, clock: Clock | None = None
+        cls,
+        *,
+        seed: int = 0,
+        size: int | None = None,
+        clock: Clock | None = None,
+        now: Callable[[], datetime] | None = None,
     ) -> AbstractContextManager[Sandbox]:
-        """The emulator on loopback with ``size`` seeded tasks (1500 by default)."""
-        return _sandbox(seed=seed, size=size, clock=clock)
+        """The emulator on loopback with ``size`` seeded tasks (1500 by default).
+
+        ``now`` is the data's clock (the seeded tasks' times are drawn around it)."""
+        return _sandbox(seed=seed, size=size, clock=clock, now=now)
 
 
 def _task_params(spec: SerpTaskSpec) -> dict[str, int | str]:
@@ -418,10 +425,14 @@ def _check_base_url(value: object) -> str:
 
 
 @contextmanager
-def _sandbox(*, seed: int, size: int | None, clock: Clock | None) -> Iterator[Sandbox]:
+def _sandbox(
+    *, seed: int, size: int | None, clock: Clock | None, now: Callable[[], datetime] | None
+) -> Iterator[Sandbox]:
     from .emulator import DEFAULT_SIZE, SerpstatEmulator
 
-    emulator = SerpstatEmulator(seed=seed, size=DEFAULT_SIZE if size is None else size, clock=clock)
+    emulator = SerpstatEmulator(
+        seed=seed, size=DEFAULT_SIZE if size is None else size, clock=clock, now=now
+    )
     emulator.start()
     try:
         yield Sandbox(
