@@ -239,8 +239,16 @@ def test_task_post(
     minimal = values.minimal(model, values.required_fields(model))
     set_fields = {f for body in full for f in values.fields(model) if getattr(body, f) is not None}
     assert set_fields == set(values.fields(model)), "the full bodies leave a field unset"
+    before = len(emulator.posted())
     answer, error = invoke(api_client, call, [*full, minimal])
     problems = [error] if error else check_answer(answer, task_code=20100, want_result=False)
+    # What went over the wire: every documented field set in some item, and null for the
+    # unset ones (the official client's habit the emulator must accept).
+    (sent,) = emulator.posted()[before:]
+    assert {k for item in sent for k, v in item.items() if v is not None} == set(
+        values.fields(model)
+    )
+    assert None in sent[-1].values(), "the minimal body carried no null"
     accepted = error is None and not any("status" in p for p in problems)
     report.record(call.label, "task_post", parses=error is None, accepted=accepted)
     for p in problems:
@@ -346,3 +354,19 @@ def test_posted_task_echoes_codes_and_decoded_keyword(
             2840,
             "en",
         )
+
+
+def test_the_checks_can_fail(api_client: ApiClient, emulator: DataForSEOEmulator, now: Now) -> None:
+    """The suite is not vacuous: a wrong type in our answer makes the official model's
+    validation fail the call, and a key the model does not declare is reported."""
+    from dataforseo_client.models import SerpTasksReadyResultInfo
+
+    from seotasks.emulation import Fault
+
+    call = next(c for c in CALLS if c.method == "google_organic_tasks_ready")
+    completed_task(emulator, now, "serp/google/organic")
+    emulator.server.faults.inject(Fault.WRONG_TYPES, match="/tasks_ready")
+    answer, error = invoke(api_client, call)
+    assert answer is None and error is not None and "ValidationError" in error
+    item = SerpTasksReadyResultInfo.from_dict({"id": "x", "se_type": "organic", "items": []})
+    assert undeclared(item) == [".items"]
