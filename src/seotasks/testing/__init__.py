@@ -15,12 +15,17 @@ to their emulator (or recorded data) and which task ids a listing must yield::
                 expected_ids=my_emulator.expected_ids,   # (TaskQuery) -> set of ids
                 secrets=[my_emulator.token],
                 faults=my_emulator.server.faults,
+                churn=my_emulator.churn,   # optional: moves the data between pages
             )
 
-The kit checks the contract, not vendor details: every seeded task exactly once;
-status, progress and timestamps consistent; cursors that resume in a fresh client,
-refuse tampering and other providers, and carry no secret; declared capabilities
-honoured; typed errors only; the plugin loaded through its entry point.
+The kit checks the contract, not vendor details: every seeded task exactly once, also
+while the data moves under the listing (``churn``); status, progress and timestamps
+consistent; time bounds on creation and on completion exact; cursors that resume in a
+fresh client, refuse tampering, forged positions and other providers, and carry no
+secret (a listing that fits one page, ``min_pages=1``, is checked on the cursor that
+resumes it at its start); declared capabilities honoured; typed errors only; the plugin
+loaded through its entry point. A failure about a secret says where it was found, never
+any part of it.
 """
 
 from __future__ import annotations

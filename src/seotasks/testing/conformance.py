@@ -332,8 +332,8 @@ class ProviderConformance:
     def test_paging_under_churn(self, conformance: ConformanceEnv, status: str) -> None:
         """Tasks come, go and change status while a listing pages through them.
 
-        Between pages the kit calls ``churn``; halfway it moves to a fresh client with the
-        cursor, as a resumed job would. Every task present from the first page to the
+        Between pages the kit calls ``churn``; after the first page it moves to a fresh
+        client with that page's cursor, as a resumed job would. Every task present from the first page to the
         last must be listed, none twice, and none the data never held.
         """
         if conformance.churn is None:
