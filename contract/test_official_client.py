@@ -128,6 +128,9 @@ def check_answer(answer: Any, *, task_code: int, want_result: bool) -> list[str]
             missing = unfilled(result[0])
             if missing:
                 problems.append(f"null {', '.join(missing)}")
+            gone = absent(result[0])
+            if gone:
+                problems.append(f"absent {', '.join(gone)}")
     return problems
 
 
@@ -139,10 +142,29 @@ def invoke(api_client: ApiClient, call: catalog.Call, *args: Any) -> tuple[Any, 
         for m in dir(module)
         if hasattr(getattr(module, m), call.api)
     )(api_client)
+    RAW.clear()
     try:
-        return getattr(api, call.method)(*args), None
+        response = getattr(api, f"{call.method}_with_http_info")(*args)
     except Exception as exc:  # the test reports what the official client raised
         return None, f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
+    RAW.update(json.loads(response.raw_data))
+    return response.data, None
+
+
+#: The last answer as JSON, before the official client read it (to see absent keys).
+RAW: dict[str, Any] = {}
+
+
+def absent(item: BaseModel | dict[str, Any]) -> list[str]:
+    """Fields the official result model declares that the last answer's first result item
+    does not carry at all (null is a value; a missing key is a shape the vendor never sends)."""
+    if isinstance(item, dict):
+        return []
+    try:
+        sent = RAW["tasks"][0]["result"][0]
+    except (KeyError, IndexError, TypeError):
+        return ["(no raw result item)"]
+    return [f for f in type(item).model_fields if f != "additional_properties" and f not in sent]
 
 
 def completed_task(emulator: DataForSEOEmulator, now: Now, kind: str, count: int = 1) -> list[str]:
