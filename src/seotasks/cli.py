@@ -312,6 +312,10 @@ def _parser() -> argparse.ArgumentParser:
         help="largest body once decompressed (default 512 MiB)",
     )
 
+    from . import cli_load  # standard library only: keeps --help fast
+
+    cli_load.add_parser(sub, common)
+
     box = sub.add_parser(
         "sandbox",
         parents=[common],
@@ -1112,6 +1116,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_collect(args, out, err)
         if args.command == "receive":
             return _cmd_receive(args, out, err)
+        if args.command == "load":
+            from . import cli_load
+
+            return cli_load.run(args, out, err)
         return _cmd_tasks(args, out, err)
     except UsageError as exc:
         err.write(_one_line(f"seotasks: {exc}"))

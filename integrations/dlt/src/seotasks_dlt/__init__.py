@@ -1,0 +1,13 @@
+"""seotasks inside a data pipeline engine: a dlt source for tasks and results.
+
+``seotasks_source(...)`` is an ordinary ``@dlt.source``; `pipeline_name` names the one
+pipeline per account that must load it; `load` is what ``seotasks load`` runs. See
+docs/dlt.md.
+"""
+
+from __future__ import annotations
+
+from .pipeline import LoadSummary, load, pipeline_name
+from .source import SOURCE_NAME, seotasks_source
+
+__all__ = ["SOURCE_NAME", "LoadSummary", "load", "pipeline_name", "seotasks_source"]

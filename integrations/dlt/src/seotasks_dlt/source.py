@@ -1,0 +1,212 @@
+"""`seotasks_source`: the dlt source with the ``tasks`` and ``results`` resources.
+
+seotasks does the listing (paging, pacing, retries, de-duplication, cursors) and dlt does
+the rest (typing, merging, state, loading). The seam between the two is one page: the
+``tasks`` resource takes a page from `Client.pages`, records the page's cursor in the
+resource state (`seotasks_dlt.state`), and yields the page's rows as one batch; the
+``results`` transformer receives that batch and collects its completed tasks with
+`Client.collect_many` before the next page is asked for. That order matters for
+DataForSEO's ``tasks_ready``: it shows at most 1000 uncollected tasks per endpoint and
+the next ones only once those are collected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import dlt
+from dlt.extract.source import DltSource
+
+from seotasks.client import Client, build_query
+from seotasks.clock import Clock
+from seotasks.connection import connect
+from seotasks.errors import ConfigError, CursorError
+from seotasks.model import Task, TaskStatus
+from seotasks.plugins import get_provider
+
+from .rows import RESULT_COLUMNS, TASK_COLUMNS, result_row, task_row
+from .state import ProviderState, selection_key, strategy_for
+
+__all__ = ["SOURCE_NAME", "seotasks_source"]
+
+#: The source's (and so the dlt schema's) name.
+SOURCE_NAME = "seotasks"
+#: Margin kept inside a vendor's listing window when a stored ``since`` has aged past it.
+_WINDOW_MARGIN = timedelta(minutes=10)
+
+
+def seotasks_source(
+    providers: Sequence[str] = ("dataforseo", "serpstat"),
+    profile: str | None = None,
+    status: TaskStatus | str | None = "any",
+    since: datetime | date | str | None = None,
+    until: datetime | date | str | None = None,
+    collect: bool = False,
+    workers: int = 8,
+    *,
+    options: Mapping[str, Mapping[str, Any]] | None = None,
+    clock: Clock | None = None,
+    overlap: timedelta = timedelta(minutes=5),
+    result_nesting: int | None = None,
+) -> DltSource:
+    """A dlt source of the tasks (and, with ``collect=True``, the results) of ``providers``.
+
+    ``profile`` names the TOML profile with the account's credentials (as
+    `seotasks.connect` reads it); ``options`` adds per-provider options
+    (``{"dataforseo": {"source": "history"}}``); ``status`` (default ``"any"``), ``since``
+    and ``until`` select tasks as ``seotasks tasks`` does. ``workers`` threads collect
+    results. ``overlap`` is how far before its mark a ``since``-driven listing starts
+    again (vendors index new tasks with some delay). ``result_nesting``: None stores each
+    vendor result as one JSON column; a number lets dlt unnest it into child tables to
+    that depth instead.
+
+    Clients are connected when the ``tasks`` resource starts and closed when it ends, so
+    a source object holds no connection until it runs. Run each source in the pipeline of
+    its account (`seotasks_dlt.pipeline_name`): the resource state is per pipeline.
+    """
+    names = _provider_names(providers)
+    query = build_query(status, since, until)  # ConfigError for bad values, before any run
+    status_name = None if query.status is None else query.status.value
+    if type(workers) is not int or workers < 1:
+        raise ConfigError(f"workers must be a positive integer, got {workers!r}")
+    per_provider = {name: dict((options or {}).get(name, {})) for name in names}
+    unknown = sorted(set(options or {}) - set(names))
+    if unknown:
+        raise ConfigError(f"options given for providers not listed: {', '.join(unknown)}")
+    clients: dict[str, Client] = {}
+    #: Completed tasks of the page being yielded, for the results transformer.
+    handed: dict[tuple[str, str], tuple[Task, ProviderState]] = {}
+
+    def _client(name: str) -> Client:
+        if name not in clients:
+            clients[name] = connect(name, profile=profile, clock=clock, **per_provider[name])
+        return clients[name]
+
+    def _pages(name: str, store: dict[str, Any]) -> Iterator[list[dict[str, Any]]]:
+        client = _client(name)
+        capabilities = client.capabilities
+        if collect and not capabilities.collect:
+            raise ConfigError(f"provider {name} cannot collect results; drop collect=True")
+        state = ProviderState(
+            store,
+            selection=selection_key(client.listing_options, status_name, query.since, query.until),
+            strategy=strategy_for(capabilities),
+            overlap=overlap,
+        )
+        cursor = state.resume_cursor or state.start_cursor
+        after = state.start_since
+        begin_since = query.since
+        if after is not None and (begin_since is None or after > begin_since):
+            begin_since = after
+        if begin_since is not None and capabilities.window is not None:
+            floor = datetime.now(UTC) - capabilities.window + _WINDOW_MARGIN
+            if begin_since < floor:
+                begin_since = floor
+        state.begin(cursor)
+        try:
+            pages = (
+                client.pages(cursor)
+                if cursor is not None
+                else client.pages(status=None, since=begin_since, until=query.until)
+            )
+            first = next(pages, None)
+        except CursorError as exc:
+            # The stored cursor is from another seotasks (format) or another query.
+            state.forget(f"stored cursor refused ({exc}); listing from the start")
+            state.begin(None)
+            pages = client.pages(status=None, since=query.since, until=query.until)
+            first = next(pages, None)
+        if first is None:
+            return
+        for page in _chain(first, pages):
+            state.page(page)
+            tasks = page.tasks
+            if query.status is not None:
+                tasks = tuple(t for t in tasks if t.status is query.status)
+            if collect:
+                for task in tasks:
+                    if task.status is TaskStatus.COMPLETED and not state.was_collected(task.id):
+                        handed[(task.provider, task.id)] = (task, state)
+            if tasks:
+                yield [task_row(t) for t in tasks]
+
+    def tasks() -> Iterator[list[dict[str, Any]]]:
+        resource_state = dlt.current.resource_state()
+        try:
+            for name in names:
+                store = resource_state.setdefault(name, {})
+                yield from _pages(name, store)
+        finally:
+            for client in clients.values():
+                client.close()
+            clients.clear()
+
+    def results(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+        by_provider: dict[str, list[Task]] = {}
+        states: dict[str, ProviderState] = {}
+        for row in rows:
+            entry = handed.pop((row["provider"], row["id"]), None)
+            if entry is not None:
+                by_provider.setdefault(entry[0].provider, []).append(entry[0])
+                states[entry[0].provider] = entry[1]
+        out: list[dict[str, Any]] = []
+        for name, batch in by_provider.items():
+            for done in _client(name).collect_many(batch, workers=workers):
+                error = done.describe_error()
+                out.append(result_row(done.task, done.result, error, datetime.now(UTC)))
+                if error is None:
+                    states[name].mark_collected(done.task.id, done.task.created_at)
+        if out:
+            yield out
+
+    tasks_resource = dlt.resource(
+        tasks,
+        name="tasks",
+        write_disposition="merge",
+        primary_key=("provider", "id"),
+        columns=TASK_COLUMNS,
+        max_table_nesting=0,
+    )
+    resources = [tasks_resource]
+    if collect:
+        result_columns = dict(RESULT_COLUMNS)
+        if result_nesting is not None:
+            result_columns.pop("result")
+        resources.append(
+            dlt.transformer(
+                results,
+                data_from=tasks_resource,
+                name="results",
+                write_disposition="merge",
+                primary_key=("provider", "id"),
+                columns=result_columns,
+                max_table_nesting=0 if result_nesting is None else result_nesting,
+            )
+        )
+
+    @dlt.source(name=SOURCE_NAME, max_table_nesting=0, root_key=False)
+    def seotasks() -> Any:
+        return resources
+
+    return seotasks()
+
+
+def _chain(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
+    yield first
+    yield from rest
+
+
+def _provider_names(providers: Sequence[str] | str) -> list[str]:
+    if isinstance(providers, str):
+        providers = [providers]
+    names: list[str] = []
+    for raw in providers:
+        name = get_provider(raw).name
+        if name in names:
+            raise ConfigError(f"provider {name} given twice")
+        names.append(name)
+    if not names:
+        raise ConfigError("name at least one provider")
+    return names

@@ -1,0 +1,164 @@
+"""``seotasks load``: the tasks (and results) of one account into a dlt destination.
+
+The command lives in the core CLI so that ``seotasks --help`` lists it, but its work is
+done by the separate ``seotasks-dlt`` distribution, imported only when the command runs:
+this module imports nothing beyond the standard library, and the core never imports dlt
+(a test runs the other commands and checks that ``dlt`` stays out of ``sys.modules``).
+
+The selection flags are those of ``seotasks tasks`` (a test compares the two parsers),
+except that ``--status`` defaults to ``any``: a warehouse wants the running tasks too, so
+that their later completion updates the same rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any, TextIO
+
+__all__ = ["add_parser", "run"]
+
+#: The flags that choose what is listed, shared with ``seotasks tasks``.
+SELECTION_FLAGS = (
+    "--provider",
+    "--status",
+    "--since",
+    "--until",
+    "--option",
+    "--profile",
+    "--sandbox",
+    "--sandbox-size",
+    "--seed",
+)
+
+_INSTALL_HINT = (
+    "seotasks load needs the dlt integration: pip install seotasks-dlt "
+    "(in a checkout: pip install -e integrations/dlt)"
+)
+
+
+def add_parser(sub: Any, common: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Add the ``load`` command to the ``seotasks`` subparsers ``sub``."""
+    from .cli import STATUSES
+
+    load = sub.add_parser(
+        "load",
+        parents=[common],
+        help="load tasks (and results) into DuckDB or another dlt destination, incrementally",
+        description="Load the tasks of one account (one --profile) into a dlt destination: "
+        "./seotasks.duckdb by default, dataset seotasks, tables tasks and results. Each run "
+        "asks the vendors only for what is new since the last one (the cursors are kept in "
+        "dlt's state, with the data). Needs: pip install seotasks-dlt.",
+    )
+    load.add_argument(
+        "-p",
+        "--provider",
+        action="append",
+        dest="providers",
+        metavar="NAME",
+        required=True,
+        help="provider to load (repeatable)",
+    )
+    load.add_argument("--status", choices=STATUSES, default="any")
+    load.add_argument("--since", help="created at or after (ISO 8601 or YYYY-MM-DD; naive = UTC)")
+    load.add_argument("--until", help="created before (ISO 8601 or YYYY-MM-DD; naive = UTC)")
+    load.add_argument(
+        "-o",
+        "--option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="provider option; KEY for every listed provider that has it, PROVIDER.KEY for one",
+    )
+    load.add_argument(
+        "--profile",
+        help="TOML profile with the account's credentials; also names the pipeline "
+        "(seotasks_<profile>), so each account keeps its own cursors",
+    )
+    load.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="load from the providers' emulators on loopback (no account needed; "
+        "pipeline seotasks_sandbox)",
+    )
+    load.add_argument("--sandbox-size", type=int, help="tasks per emulator (default: provider's)")
+    load.add_argument("--seed", type=int, default=0, help="sandbox data seed")
+    load.add_argument(
+        "--collect",
+        action="store_true",
+        help="also load each completed task's result into the results table (JSON column)",
+    )
+    where = load.add_mutually_exclusive_group()
+    where.add_argument(
+        "--to", metavar="PATH.duckdb", help="DuckDB file to load into (default ./seotasks.duckdb)"
+    )
+    where.add_argument(
+        "--destination",
+        metavar="NAME",
+        help="a dlt destination (postgres, bigquery, snowflake, ...) configured the dlt way, "
+        "e.g. DESTINATION__POSTGRES__CREDENTIALS",
+    )
+    load.add_argument("--dataset", default="seotasks", help="dataset (schema) name")
+    load.add_argument("--workers", type=int, default=8, help="threads collecting results")
+    load.add_argument(
+        "--pipelines-dir",
+        metavar="DIR",
+        help="where dlt keeps pipelines' local state (default: dlt's, ~/.dlt/pipelines)",
+    )
+    load.add_argument("--pipeline", metavar="NAME", help="pipeline name (default from --profile)")
+    return load  # type: ignore[no-any-return]
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Run ``seotasks load``; one summary line on stdout."""
+    import contextlib
+
+    from .cli import EXIT_OK, SANDBOX_SPEED, UsageError, _split_options
+    from .plugins import get_provider
+
+    try:
+        from seotasks_dlt.pipeline import load
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] in {"seotasks_dlt", "dlt", "duckdb"}:
+            raise UsageError(_INSTALL_HINT) from None
+        raise
+    names: list[str] = []
+    for raw_name in args.providers:
+        name = get_provider(raw_name).name
+        if name in names:
+            raise UsageError(f"provider {name} given twice")
+        names.append(name)
+    if args.workers < 1:
+        raise UsageError("--workers must be >= 1")
+    options: dict[str, dict[str, Any]] = dict(_split_options(args.option, names))
+    with contextlib.ExitStack() as stack:
+        clock = None
+        if args.sandbox:
+            from .clock import ScaledClock
+            from .sandbox import start
+
+            clock = ScaledClock(SANDBOX_SPEED)
+            running = stack.enter_context(
+                start(names, seed=args.seed, size=args.sandbox_size, clock=clock)
+            )
+            for name in names:
+                options[name] = {**running[name].settings, **options[name]}
+        summary = load(
+            names,
+            profile=args.profile,
+            sandbox=args.sandbox,
+            to=args.to,
+            destination=args.destination,
+            dataset=args.dataset,
+            pipelines_dir=args.pipelines_dir,
+            name=args.pipeline,
+            status=args.status,
+            since=args.since,
+            until=args.until,
+            collect=args.collect,
+            workers=args.workers,
+            options=options,
+            clock=clock,
+        )
+    out.write(summary.line() + "\n")
+    out.flush()
+    return EXIT_OK
