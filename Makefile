@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PLUGINS := $(sort $(dir $(wildcard providers/*/pyproject.toml examples/*/pyproject.toml)))
 STAMP := $(VENV)/.seotasks-installed
 
-.PHONY: demo test lint typecheck unit docs contract bench install clean
+.PHONY: demo test lint typecheck unit docs contract dlt bench install clean
 
 $(STAMP): pyproject.toml $(wildcard providers/*/pyproject.toml examples/*/pyproject.toml)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,7 +19,7 @@ demo: $(STAMP)
 	$(BIN)/seotasks providers
 	$(BIN)/seotasks tasks --sandbox -p dataforseo -p serpstat --status any --limit 25 --format table
 
-LINTED := $(wildcard src providers tests benchmarks examples contract)
+LINTED := $(wildcard src providers tests benchmarks examples contract integrations)
 
 lint: $(STAMP)
 	$(BIN)/ruff check $(LINTED)
@@ -48,7 +48,19 @@ $(CONTRACT_STAMP): contract/requirements.txt pyproject.toml providers/dataforseo
 contract: $(CONTRACT_STAMP)
 	cd contract && .venv/bin/python -m pytest -q
 
-test: lint typecheck unit docs contract
+# The dlt integration (integrations/dlt, distribution seotasks-dlt) in the project's venv:
+# dlt[duckdb] installs in well under a minute; its tests run the emulators into DuckDB.
+DLT_STAMP := $(VENV)/.seotasks-dlt-installed
+
+$(DLT_STAMP): $(STAMP) integrations/dlt/pyproject.toml
+	$(BIN)/python -m pip install --quiet -e integrations/dlt
+	touch $(DLT_STAMP)
+
+dlt: $(DLT_STAMP)
+	$(BIN)/mypy integrations/dlt/src
+	cd integrations/dlt && $(abspath $(BIN))/python -m pytest -q
+
+test: lint typecheck unit docs contract dlt
 
 BENCH_STAMP := $(VENV)/.seotasks-bench-installed
 

@@ -30,7 +30,6 @@ from typing import Any
 import attrs
 import dlt
 from dlt.common.pipeline import LoadInfo
-
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from seotasks.errors import ConfigError, SeotasksError

@@ -1,0 +1,70 @@
+"""Test helpers: both vendors' emulators on loopback, and loads into a DuckDB file in tmp_path.
+
+The emulators do not enforce their rate limits here (the ``kill`` test runs the CLI in
+another process, whose pacer cannot share this process's fake clock); the in-process
+loads pace themselves on a `FakeClock`, so vendor minutes cost no wall time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from seotasks_dataforseo.emulator import DataForSEOEmulator
+from seotasks_dlt import LoadSummary, load
+from seotasks_serpstat.emulator import SerpstatEmulator
+
+from seotasks.clock import FakeClock
+
+#: Listing options that give many pages from small data sets.
+OPTIONS: dict[str, dict[str, Any]] = {
+    "dataforseo": {"source": "history", "page_size": 100},
+    "serpstat": {"page_size": 100, "rps": 100.0},
+}
+
+
+class Env:
+    """Two running emulators and a place to load them into."""
+
+    def __init__(self, tmp: Path, dfs: DataForSEOEmulator, serp: SerpstatEmulator) -> None:
+        self.tmp = tmp
+        self.dfs = dfs
+        self.serp = serp
+        self.clock = FakeClock()
+        self.database = tmp / "seotasks.duckdb"
+        self.pipelines = tmp / "pipelines"
+
+    def options(self, **extra: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        chosen = {
+            "dataforseo": {**self.dfs.settings, **OPTIONS["dataforseo"]},
+            "serpstat": {**self.serp.settings, **OPTIONS["serpstat"]},
+        }
+        for name, values in extra.items():
+            chosen[name] = {**chosen[name], **values}
+        return chosen
+
+    def load(self, **kwargs: Any) -> LoadSummary:
+        options = self.options(**kwargs.pop("extra", {}))
+        providers = kwargs.pop("providers", ["dataforseo", "serpstat"])
+        options = {name: options[name] for name in providers}
+        return load(
+            providers,
+            to=self.database,
+            pipelines_dir=self.pipelines,
+            options=options,
+            clock=self.clock,
+            **kwargs,
+        )
+
+    def sql(self, query: str) -> list[tuple[Any, ...]]:
+        with duckdb.connect(str(self.database), read_only=True) as con:
+            return con.sql(query.replace("{t}", "seotasks.seotasks")).fetchall()
+
+    def keys(self, table: str = "tasks") -> list[tuple[str, str]]:
+        return [(p, i) for p, i in self.sql(f"SELECT provider, id FROM {{t}}.{table}")]
+
+    def truth(self) -> set[tuple[str, str]]:
+        """Every task the emulators list now (DataForSEO history, Serpstat 7 days)."""
+        dfs = {("dataforseo", i) for i in self.dfs.history_ids()}
+        return dfs | {("serpstat", i) for i in self.serp.task_ids()}

@@ -1,0 +1,151 @@
+"""Loads from both emulators into DuckDB: exact sets, incremental runs, restored state, results."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from dltenv import Env
+from seotasks_dataforseo.endpoints import DEFAULT_FAMILIES, resolve_history
+
+FAMILIES = len(resolve_history(list(DEFAULT_FAMILIES)))
+
+
+def _no_duplicates(env: Env, table: str = "tasks") -> None:
+    [(rows, distinct)] = env.sql(
+        f"SELECT count(*), count(DISTINCT (provider, id)) FROM {{t}}.{table}"
+    )
+    assert rows == distinct
+
+
+def test_full_load_is_exactly_the_emulators_task_set(env: Env) -> None:
+    summary = env.load()
+    keys = env.keys()
+    assert set(keys) == env.truth()
+    assert len(keys) == len(set(keys))
+    _no_duplicates(env)
+    assert summary.tables["tasks"].rows == len(keys)
+    assert summary.tables["tasks"].new == len(keys)
+    assert "results" not in summary.tables
+
+
+def test_second_run_asks_only_for_new_pages_and_updates_a_finished_task(env: Env) -> None:
+    now = datetime.now(UTC)
+    # A task still running during the first run, finished before the second.
+    [late] = env.dfs.add_tasks(
+        1,
+        kinds=["serp/google/organic"],
+        posted=now - timedelta(seconds=10),
+        delay=timedelta(seconds=16),
+    )
+    first = env.load()
+    assert env.sql(f"SELECT status FROM {{t}}.tasks WHERE id = '{late}'") == [("running",)]
+    id_list_before = env.dfs.calls.get("id_list", 0)
+    serp_before = env.serp.requests
+    assert id_list_before > FAMILIES  # the first run paged (page_size 100)
+
+    added = env.dfs.add_tasks(
+        4, kinds=["serp/google/organic"], posted=datetime.now(UTC) - timedelta(seconds=2)
+    )
+    added_serp = env.serp.add_tasks(3)
+    while datetime.now(UTC) < now + timedelta(seconds=7):
+        time.sleep(0.2)  # the vendor's clock: wait for `late` to finish
+    second = env.load()
+
+    # DataForSEO: one id_list call per family, from the oldest unfinished task on.
+    assert env.dfs.calls["id_list"] - id_list_before == FAMILIES
+    # Serpstat: from the page of its oldest unfinished task on, not the whole list again.
+    assert env.serp.requests - serp_before < serp_before / 2
+    assert env.sql(f"SELECT status FROM {{t}}.tasks WHERE id = '{late}'") == [("completed",)]
+    assert second.tables["tasks"].new == len(added) + len(added_serp)
+    assert second.tables["tasks"].rows < first.tables["tasks"].rows / 2
+    assert set(env.keys()) == env.truth()
+    _no_duplicates(env)
+
+
+def test_state_deleted_locally_is_restored_from_the_destination(env: Env) -> None:
+    env.load()
+    shutil.rmtree(env.pipelines)  # the machine lost dlt's working directory
+    id_list_before = env.dfs.calls["id_list"]
+    serp_before = env.serp.requests
+    added = env.dfs.add_tasks(
+        2, kinds=["serp/google/organic"], posted=datetime.now(UTC) - timedelta(seconds=2)
+    )
+    summary = env.load()
+    assert env.dfs.calls["id_list"] - id_list_before == FAMILIES  # no full reload
+    assert env.serp.requests - serp_before < serp_before / 2
+    assert summary.tables["tasks"].new == len(added)
+    assert set(env.keys()) == env.truth()
+    _no_duplicates(env)
+
+
+def test_collect_loads_exactly_one_result_per_completed_task(env: Env) -> None:
+    # DataForSEO's tasks_ready drains as results are collected: a second run finds
+    # nothing new to collect there, and no completed task gets a second row.
+    extra = {"dataforseo": {"source": "ready"}}
+    first = env.load(collect=True, extra=extra)
+    completed = set(env.sql("SELECT provider, id FROM {t}.tasks WHERE status = 'completed'"))
+    results = env.keys("results")
+    assert completed and set(results) == completed
+    assert len(results) == len(set(results))
+    assert first.tables["results"].rows == len(results)
+    assert env.sql(
+        "SELECT count(*) FROM {t}.results WHERE result IS NULL OR error IS NOT NULL"
+    ) == [(0,)]
+    assert env.dfs.collected_ids() >= {i for p, i in completed if p == "dataforseo"}
+
+    second = env.load(collect=True, extra=extra)
+    completed = set(env.sql("SELECT provider, id FROM {t}.tasks WHERE status = 'completed'"))
+    results = env.keys("results")
+    assert set(results) == completed and len(results) == len(set(results))
+    # Tasks read again (Serpstat's unfinished region) were not collected again.
+    assert second.tables["results"].new == second.tables["results"].rows
+    # A sample result is the vendor's JSON, in one JSON column (no child tables).
+    [(status_code,)] = env.sql(
+        "SELECT json_extract(result, '$.status_code') FROM {t}.results "
+        "WHERE provider = 'dataforseo' LIMIT 1"
+    )
+    assert str(status_code) == "20000"
+    tables = {t for (t,) in env.sql("SELECT table_name FROM information_schema.tables")}
+    assert not {t for t in tables if t.startswith(("results__", "tasks__"))}
+
+
+def test_column_types_in_duckdb(env: Env) -> None:
+    env.load(collect=True, status="completed", providers=["dataforseo"])
+    types = dict(
+        env.sql(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = 'seotasks' AND table_name = 'tasks'"
+        )
+    )
+    assert types["provider"] == types["id"] == types["status"] == "VARCHAR"
+    assert types["progress"] == "DOUBLE"
+    assert types["created_at"] == types["completed_at"] == "TIMESTAMP WITH TIME ZONE"
+    assert types["cost"] == "DECIMAL(38,10)"
+    assert types["raw"] == "JSON"
+    result_types = dict(
+        env.sql(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = 'seotasks' AND table_name = 'results'"
+        )
+    )
+    assert result_types["result"] == "JSON"
+    assert result_types["collected_at"] == "TIMESTAMP WITH TIME ZONE"
+    # Values: exact decimals, instants that survive the round trip, raw as queryable JSON.
+    rows = env.sql(
+        "SELECT id, cost, created_at, json_extract_string(raw, '$.id') FROM {t}.tasks "
+        "WHERE provider = 'dataforseo'"
+    )
+    assert rows
+    costs = 0
+    for task_id, cost, created, raw_id in rows:
+        truth = env.dfs.task(task_id)
+        if cost is not None:
+            costs += 1
+            assert isinstance(cost, Decimal) and cost == Decimal(str(truth["cost"]))
+        assert created.utcoffset() is not None and created == truth["posted"]
+        assert raw_id == task_id
+    assert costs
+    assert env.sql("SELECT DISTINCT status FROM {t}.tasks") == [("completed",)]

@@ -1,0 +1,102 @@
+"""`ProviderState` alone: the cursor moves with its page; where the next listing starts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from seotasks_dlt.state import CURSOR, DRAIN, SINCE, ProviderState
+
+from seotasks.model import Page, Task, TaskStatus
+
+T0 = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def _task(n: int, status: TaskStatus = TaskStatus.COMPLETED, minutes: int | None = None) -> Task:
+    created = T0 + timedelta(minutes=n if minutes is None else minutes)
+    return Task(provider="p", id=str(n), status=status, created_at=created)
+
+
+def _page(tasks: list[Task], next_cursor: str | None) -> Page:
+    return Page(tasks=tuple(tasks), next_cursor=next_cursor)
+
+
+def _state(store: dict[str, Any], strategy: str, selection: str = "s") -> ProviderState:
+    return ProviderState(store, selection=selection, strategy=strategy, overlap=timedelta(0))
+
+
+def test_cursor_advances_with_each_page_and_clears_at_the_end() -> None:
+    store: dict[str, Any] = {}
+    state = _state(store, CURSOR)
+    state.begin(None)
+    state.page(_page([_task(1), _task(2)], "c2"))
+    assert state.resume_cursor == "c2"
+    state.page(_page([_task(3)], "c3"))
+    assert state.resume_cursor == "c3"
+    state.page(_page([_task(4)], None))
+    assert state.resume_cursor is None
+    assert state.start_cursor == "c3"  # the last page is read again, then what is new
+
+
+def test_cursor_strategy_restarts_at_the_first_page_holding_an_unfinished_task() -> None:
+    store: dict[str, Any] = {}
+    state = _state(store, CURSOR)
+    state.begin("c0")
+    state.page(_page([_task(1)], "c1"))
+    state.page(_page([_task(2, TaskStatus.RUNNING)], "c2"))
+    state.page(_page([_task(3, TaskStatus.QUEUED)], None))
+    assert state.start_cursor == "c1"
+
+
+def test_newest_first_listing_keeps_no_start_cursor() -> None:
+    store: dict[str, Any] = {}
+    state = _state(store, CURSOR)
+    state.begin(None)
+    state.page(_page([_task(9), _task(8)], "c1"))
+    state.page(_page([_task(2), _task(1)], None))
+    assert state.start_cursor is None
+
+
+def test_since_strategy_starts_at_the_oldest_unfinished_task() -> None:
+    store: dict[str, Any] = {}
+    state = _state(store, SINCE)
+    state.begin(None)
+    state.page(_page([_task(1), _task(5, TaskStatus.RUNNING)], "c1"))
+    state.page(_page([_task(9)], None))
+    assert state.start_since == T0 + timedelta(minutes=5)
+    state.begin(None)
+    state.page(_page([_task(5), _task(12)], None))
+    assert state.start_since == T0 + timedelta(minutes=12)
+
+
+def test_drain_strategy_always_starts_over_and_forgets_collected_marks() -> None:
+    store: dict[str, Any] = {}
+    state = _state(store, DRAIN)
+    state.begin(None)
+    state.mark_collected("1", T0)
+    state.page(_page([_task(1)], None))
+    assert state.start_cursor is None and state.start_since is None
+    assert not state.was_collected("1")
+
+
+def test_collected_marks_are_kept_only_where_the_next_listing_reads_again() -> None:
+    store: dict[str, Any] = {}
+    state = _state(store, SINCE)
+    state.begin(None)
+    state.page(_page([_task(1), _task(5, TaskStatus.RUNNING), _task(7)], None))
+    state.mark_collected("1", T0 + timedelta(minutes=1))
+    state.mark_collected("7", T0 + timedelta(minutes=7))
+    state.begin(None)
+    state.page(_page([_task(7), _task(8)], None))  # mark 8 - the next listing starts at 8
+    assert not state.was_collected("1")
+    state2 = _state(store, SINCE)
+    assert state2.start_since == T0 + timedelta(minutes=8)
+
+
+def test_another_selection_starts_over() -> None:
+    store: dict[str, Any] = {}
+    state = _state(store, CURSOR)
+    state.begin(None)
+    state.page(_page([_task(1)], "c1"))
+    again = _state(store, CURSOR, selection="other")
+    assert again.resume_cursor is None and again.reset_reason
