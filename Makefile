@@ -68,7 +68,7 @@ $(BENCH_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,speed,receive,bench]'
 	touch $(BENCH_STAMP)
 
-bench: $(BENCH_STAMP)
+bench: $(BENCH_STAMP) $(DLT_STAMP)
 	$(BIN)/python benchmarks/run.py
 
 clean:

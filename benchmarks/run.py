@@ -4,7 +4,7 @@ Each figure is set against its baseline measured in the same run on the same see
 input (see the module of each benchmark). Ratios are "seotasks / baseline" for times
 (lower is better) unless the row says otherwise. ``--quick`` runs smaller and shorter
 versions for a smoke test; ``--only NAME`` runs one of normalize, paging, streaming,
-startup, pacing; ``--json FILE`` also writes the raw figures.
+startup, pacing, dlt; ``--json FILE`` also writes the raw figures.
 """
 
 from __future__ import annotations
@@ -198,12 +198,41 @@ def bench_pacing(quick: bool, rows: list[tuple[str, str, str, str]], raw: dict[s
         )
 
 
+def bench_dlt(quick: bool, rows: list[tuple[str, str, str, str]], raw: dict[str, Any]) -> None:
+    try:
+        import seotasks_dlt  # noqa: F401
+    except ImportError:
+        rows.append(("6 dlt load into DuckDB", "-", "unavailable (make dlt)", "-"))
+        return
+    import dltload
+
+    r = dltload.run(quick)
+    raw["dlt"] = r
+    rows.append(
+        (
+            f"6 seotasks load, {int(r['tasks'])} Serpstat tasks -> DuckDB",
+            "tasks loaded a second",
+            f"{r['tasks_per_s']:.0f}/s ({r['total_s']:.1f} s)",
+            f"seotasks {r['seotasks_share'] * 100:.0f} % / dlt {100 - r['seotasks_share'] * 100:.0f} %",
+        )
+    )
+    rows.append(
+        (
+            "6 dlt's steps (extract includes the listing)",
+            "extract / normalize / load",
+            f"{r['extract_s']:.1f} / {r['normalize_s']:.1f} / {r['load_s']:.1f} s",
+            f"listing alone {r['seotasks_s']:.1f} s",
+        )
+    )
+
+
 BENCHES = {
     "normalize": bench_normalize,
     "paging": bench_paging,
     "streaming": bench_streaming,
     "startup": bench_startup,
     "pacing": bench_pacing,
+    "dlt": bench_dlt,
 }
 
 

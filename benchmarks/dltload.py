@@ -1,0 +1,87 @@
+"""Benchmark 6: tasks loaded a second into DuckDB through seotasks-dlt, and who spends the time.
+
+A Serpstat emulator with 100 000 tasks runs in its own process (`serve.py`). Measured in
+this process, one after the other on the same emulator:
+
+* ``seotasks``: the listing alone - ``client.pages(status="any")`` and the ``tasks`` row of
+  each task (`seotasks_dlt.rows.task_row`), i.e. exactly seotasks' part of the load;
+* ``load``: `seotasks_dlt.load` into a fresh DuckDB file (extract, which includes the
+  listing, then dlt's normalize and load), with dlt's own step times from its trace.
+
+The share of seotasks is its listing time over the whole load; the rest is dlt's. Pacing
+is off (a `FakeClock`): the vendor's rate limit is not what is measured.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from paging import served
+
+import seotasks
+from seotasks.clock import FakeClock
+
+OPTIONS = {"page_size": 1000, "rps": 100.0}
+
+
+def _listing(settings: dict[str, Any]) -> tuple[int, float]:
+    from seotasks_dlt.rows import task_row
+
+    started = time.perf_counter()
+    count = 0
+    with seotasks.connect("serpstat", clock=FakeClock(), env={}, **settings, **OPTIONS) as c:
+        for page in c.pages(status="any"):
+            count += len([task_row(t) for t in page.tasks])
+    return count, time.perf_counter() - started
+
+
+def _load(settings: dict[str, Any], where: Path) -> dict[str, Any]:
+    import dlt
+    from seotasks_dlt import load
+
+    started = time.perf_counter()
+    summary = load(
+        ["serpstat"],
+        to=where / "bench.duckdb",
+        pipelines_dir=where / "pipelines",
+        name="seotasks_bench",
+        options={"serpstat": {**settings, **OPTIONS}},
+        clock=FakeClock(),
+    )
+    total = time.perf_counter() - started
+    trace = dlt.attach("seotasks_bench", pipelines_dir=str(where / "pipelines")).last_trace
+    steps = {
+        s.step: (s.finished_at - s.started_at).total_seconds()
+        for s in trace.steps
+        if s.finished_at is not None and s.step in ("extract", "normalize", "load")
+    }
+    return {"rows": summary.tables["tasks"].rows, "total_s": total, **steps}
+
+
+def run(quick: bool = False) -> dict[str, float]:
+    size = 10_000 if quick else 100_000
+    with served("serpstat", size) as settings, tempfile.TemporaryDirectory() as tmp:
+        listed, listing_s = _listing(settings)
+        loaded = _load(settings, Path(tmp))
+    if loaded["rows"] != listed:
+        raise AssertionError(f"loaded {loaded['rows']} rows, listed {listed}")
+    total = float(loaded["total_s"])
+    return {
+        "tasks": float(listed),
+        "tasks_per_s": listed / total,
+        "total_s": total,
+        "seotasks_s": listing_s,
+        "seotasks_share": listing_s / total,
+        "extract_s": float(loaded.get("extract", 0.0)),
+        "normalize_s": float(loaded.get("normalize", 0.0)),
+        "load_s": float(loaded.get("load", 0.0)),
+    }
+
+
+if __name__ == "__main__":
+    result = run(quick="--quick" in sys.argv)
+    print({k: round(v, 3) for k, v in result.items()})
