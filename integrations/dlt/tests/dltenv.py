@@ -17,9 +17,11 @@ from seotasks_serpstat.emulator import SerpstatEmulator
 
 from seotasks.clock import FakeClock
 
+#: The DataForSEO id_list families listed (fixed here: the provider's default may grow).
+FAMILIES = ("serp", "keywords_data", "merchant")
 #: Listing options that give many pages from small data sets.
 OPTIONS: dict[str, dict[str, Any]] = {
-    "dataforseo": {"source": "history", "page_size": 100},
+    "dataforseo": {"source": "history", "page_size": 100, "families": list(FAMILIES)},
     "serpstat": {"page_size": 100, "rps": 100.0},
 }
 
@@ -66,5 +68,5 @@ class Env:
 
     def truth(self) -> set[tuple[str, str]]:
         """Every task the emulators list now (DataForSEO history, Serpstat 7 days)."""
-        dfs = {("dataforseo", i) for i in self.dfs.history_ids()}
+        dfs = {("dataforseo", i) for i in self.dfs.history_ids(families=FAMILIES)}
         return dfs | {("serpstat", i) for i in self.serp.task_ids()}

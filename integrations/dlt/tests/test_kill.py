@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from dltenv import Env
+from dltenv import FAMILIES, Env
 
 from seotasks.emulation import Fault
 
@@ -27,7 +27,9 @@ def _command(env: Env) -> list[str]:
         "-o",
         "dataforseo.source=history",
         "-o",
-        "page_size=100",
+        "dataforseo.families=" + ",".join(FAMILIES),
+        "-o",
+        "serpstat.page_size=100",
         "-o",
         "serpstat.rps=100",
         "--to",

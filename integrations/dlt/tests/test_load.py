@@ -7,10 +7,10 @@ import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from dltenv import FAMILIES as LISTED
 from dltenv import Env
-from seotasks_dataforseo.endpoints import DEFAULT_FAMILIES, resolve_history
 
-FAMILIES = len(resolve_history(list(DEFAULT_FAMILIES)))
+FAMILIES = len(LISTED)
 
 
 def _no_duplicates(env: Env, table: str = "tasks") -> None:

@@ -97,13 +97,13 @@ def seotasks_source(
         )
         cursor = state.resume_cursor or state.start_cursor
         after = state.start_since
+        if after is not None and capabilities.window is not None:
+            # A mark older than the vendor keeps (the last run was long ago): ask for
+            # what it keeps. A `since` given by the caller is never moved.
+            after = max(after, datetime.now(UTC) - capabilities.window + _WINDOW_MARGIN)
         begin_since = query.since
         if after is not None and (begin_since is None or after > begin_since):
             begin_since = after
-        if begin_since is not None and capabilities.window is not None:
-            floor = datetime.now(UTC) - capabilities.window + _WINDOW_MARGIN
-            if begin_since < floor:
-                begin_since = floor
         state.begin(cursor)
         try:
             pages = (

@@ -1,0 +1,100 @@
+"""``seotasks load`` from the command line: sandbox, summary line, lock, missing integration."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from dltenv import Env
+from seotasks_dlt import pipeline as pipeline_module
+from seotasks_dlt import seotasks_source
+
+from seotasks import cli
+from seotasks.errors import ConfigError
+
+SEOTASKS = Path(sys.executable).parent / "seotasks"
+
+
+def test_sandbox_load_into_the_default_duckdb_file(tmp_path: Path) -> None:
+    command = [str(SEOTASKS), "load", "--sandbox", "-p", "dataforseo", "-p", "serpstat"]
+    command += ["--pipelines-dir", str(tmp_path / "p"), "--sandbox-size", "300"]
+    first = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True)
+    assert first.returncode == 0, first.stderr
+    [line] = first.stdout.splitlines()
+    assert line.startswith(
+        "seotasks load: pipeline seotasks_sandbox -> duckdb seotasks.duckdb dataset seotasks: "
+        "tasks "
+    )
+    assert " new, 0 updated)" in line and line.endswith(" s")
+    assert (tmp_path / "seotasks.duckdb").is_file()
+    second = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True)
+    assert second.returncode == 0, second.stderr
+    assert "(0 new, " in second.stdout  # the same emulator data: nothing new, merged in place
+
+
+def test_a_second_concurrent_load_of_one_pipeline_is_refused(env: Env) -> None:
+    with (
+        pipeline_module._exclusive(env.pipelines, "seotasks"),
+        pytest.raises(ConfigError, match="another load of pipeline seotasks is running"),
+    ):
+        env.load()
+    env.load()  # the lock is gone with its holder
+
+
+def test_missing_integration_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "seotasks_dlt.pipeline", None)
+    assert cli.main(["load", "-p", "serpstat"]) == cli.EXIT_USAGE
+    assert "pip install seotasks-dlt" in capsys.readouterr().err
+
+
+def test_bad_input_is_a_clear_error_before_anything_runs(env: Env, tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="status"):
+        seotasks_source(["serpstat"], status="done")
+    with pytest.raises(ConfigError, match=r"\.duckdb"):
+        pipeline_module.load(["serpstat"], to=tmp_path / "x.db", options={})
+    with pytest.raises(ConfigError, match="not listed"):
+        seotasks_source(["serpstat"], options={"dataforseo": {}})
+
+
+def test_a_limited_run_resumes_at_the_next_page(env: Env) -> None:
+    """The cursor moves with its page: two pages now, the rest next time, nothing twice."""
+    import dlt
+
+    import seotasks
+
+    before = env.serp.requests
+    options = env.options()["serpstat"]
+    with seotasks.connect("serpstat", clock=env.clock, env={}, **options) as client:
+        for _page in client.pages(status=None):
+            pass
+    full = env.serp.requests - before  # what a whole listing costs
+
+    source = seotasks_source(
+        ["serpstat"], options={"serpstat": env.options()["serpstat"]}, clock=env.clock
+    )
+    source.tasks.add_limit(2)
+    pipeline = dlt.pipeline(
+        pipeline_name="limited",
+        destination=dlt.destinations.duckdb(str(env.tmp / "limited.duckdb")),
+        dataset_name="data",
+        pipelines_dir=str(env.pipelines),
+    )
+    pipeline.run(source)
+    requests = env.serp.requests
+    assert requests - before - full == 2
+    rows = pipeline.last_trace.last_normalize_info.row_counts["tasks"]
+    assert 0 < rows < len(env.serp.task_ids())
+    pipeline.run(
+        seotasks_source(
+            ["serpstat"], options={"serpstat": env.options()["serpstat"]}, clock=env.clock
+        )
+    )
+    with pipeline.sql_client() as client:
+        [(count, distinct)] = client.execute_sql("SELECT count(*), count(DISTINCT id) FROM tasks")
+    assert count == distinct == len(env.serp.task_ids())
+    # The second run did not start over: it asked for the pages after the first two only.
+    assert env.serp.requests - requests == full - 2
