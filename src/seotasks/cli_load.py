@@ -23,6 +23,7 @@ SELECTION_FLAGS = (
     "--status",
     "--since",
     "--until",
+    "--time-field",
     "--option",
     "--profile",
     "--sandbox",
@@ -61,6 +62,12 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> argparse.ArgumentPa
     load.add_argument("--status", choices=STATUSES, default="any")
     load.add_argument("--since", help="created at or after (ISO 8601 or YYYY-MM-DD; naive = UTC)")
     load.add_argument("--until", help="created before (ISO 8601 or YYYY-MM-DD; naive = UTC)")
+    load.add_argument(
+        "--time-field",
+        choices=("created_at", "completed_at"),
+        help="the time --since/--until bound: created_at (default) or completed_at; "
+        "by completion, a time-filtered vendor listing is read whole each run",
+    )
     load.add_argument(
         "-o",
         "--option",
@@ -154,6 +161,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             status=args.status,
             since=args.since,
             until=args.until,
+            time_field=args.time_field,
             collect=args.collect,
             workers=args.workers,
             options=options,

@@ -123,6 +123,7 @@ def test_column_types_in_duckdb(env: Env) -> None:
     assert types["provider"] == types["id"] == types["status"] == "VARCHAR"
     assert types["progress"] == "DOUBLE"
     assert types["created_at"] == types["completed_at"] == "TIMESTAMP WITH TIME ZONE"
+    assert types["started_at"] == "TIMESTAMP WITH TIME ZONE"
     assert types["cost"] == "DECIMAL(38,10)"
     assert types["raw"] == "JSON"
     result_types = dict(

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from seotasks_dlt.state import CURSOR, DRAIN, SINCE, ProviderState
+from seotasks_dlt.state import CURSOR, DRAIN, FULL, SINCE, ProviderState, strategy_for
 
 from seotasks.model import Page, Task, TaskStatus
+from seotasks.provider import Capabilities
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 
@@ -100,3 +101,11 @@ def test_another_selection_starts_over() -> None:
     state.page(_page([_task(1)], "c1"))
     again = _state(store, CURSOR, selection="other")
     assert again.resume_cursor is None and again.reset_reason
+
+
+def test_strategy_follows_the_vendor_listing() -> None:
+    assert strategy_for(Capabilities(drains=True)) == DRAIN
+    timed = Capabilities(server_filters=frozenset({"since", "until"}))
+    assert strategy_for(timed) == SINCE
+    assert strategy_for(timed, "completed_at") == FULL  # a creation mark does not apply
+    assert strategy_for(Capabilities()) == CURSOR

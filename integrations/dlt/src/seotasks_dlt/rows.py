@@ -39,6 +39,7 @@ TASK_COLUMNS: dict[str, dict[str, Any]] = {
     "kind": {"data_type": "text", "nullable": True},
     "tag": {"data_type": "text", "nullable": True},
     "cost": {"data_type": "decimal", "precision": 38, "scale": 10, "nullable": True},
+    "started_at": dict(_STAMP),
     "raw": {"data_type": "json", "nullable": True},
 }
 
@@ -68,6 +69,7 @@ def task_row(task: Task) -> dict[str, Any]:
         "kind": task.kind,
         "tag": task.tag,
         "cost": task.cost,
+        "started_at": task.started_at,
         # The vendor item as decoded from JSON: nested values are plain dicts and lists.
         "raw": dict(task.raw),
     }

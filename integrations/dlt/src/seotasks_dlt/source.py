@@ -46,6 +46,7 @@ def seotasks_source(
     collect: bool = False,
     workers: int = 8,
     *,
+    time_field: str | None = None,
     options: Mapping[str, Mapping[str, Any]] | None = None,
     clock: Clock | None = None,
     overlap: timedelta = timedelta(minutes=5),
@@ -55,8 +56,8 @@ def seotasks_source(
 
     ``profile`` names the TOML profile with the account's credentials (as
     `seotasks.connect` reads it); ``options`` adds per-provider options
-    (``{"dataforseo": {"source": "history"}}``); ``status`` (default ``"any"``), ``since``
-    and ``until`` select tasks as ``seotasks tasks`` does. ``workers`` threads collect
+    (``{"dataforseo": {"source": "history"}}``); ``status`` (default ``"any"``), ``since``,
+    ``until`` and ``time_field`` select tasks as ``seotasks tasks`` does. ``workers`` threads collect
     results. ``overlap`` is how far before its mark a ``since``-driven listing starts
     again (vendors index new tasks with some delay). ``result_nesting``: None stores each
     vendor result as one JSON column; a number lets dlt unnest it into child tables to
@@ -67,7 +68,8 @@ def seotasks_source(
     its account (`seotasks_dlt.pipeline_name`): the resource state is per pipeline.
     """
     names = _provider_names(providers)
-    query = build_query(status, since, until)  # ConfigError for bad values, before any run
+    # ConfigError for bad values, before any run.
+    query = build_query(status, since, until, time_field)
     status_name = None if query.status is None else query.status.value
     if type(workers) is not int or workers < 1:
         raise ConfigError(f"workers must be a positive integer, got {workers!r}")
@@ -91,8 +93,10 @@ def seotasks_source(
             raise ConfigError(f"provider {name} cannot collect results; drop collect=True")
         state = ProviderState(
             store,
-            selection=selection_key(client.listing_options, status_name, query.since, query.until),
-            strategy=strategy_for(capabilities),
+            selection=selection_key(
+                client.listing_options, status_name, query.since, query.until, query.time_field
+            ),
+            strategy=strategy_for(capabilities, query.time_field),
             overlap=overlap,
         )
         cursor = state.resume_cursor or state.start_cursor
@@ -109,14 +113,18 @@ def seotasks_source(
             pages = (
                 client.pages(cursor)
                 if cursor is not None
-                else client.pages(status=None, since=begin_since, until=query.until)
+                else client.pages(
+                    status=None, since=begin_since, until=query.until, time_field=query.time_field
+                )
             )
             first = next(pages, None)
         except CursorError as exc:
             # The stored cursor is from another seotasks (format) or another query.
             state.forget(f"stored cursor refused ({exc}); listing from the start")
             state.begin(None)
-            pages = client.pages(status=None, since=query.since, until=query.until)
+            pages = client.pages(
+                status=None, since=query.since, until=query.until, time_field=query.time_field
+            )
             first = next(pages, None)
         if first is None:
             return

@@ -27,6 +27,8 @@ Two things are kept:
   ``drain`` (the vendor lists what is done and not yet collected, DataForSEO
       ``tasks_ready``): the vendor keeps the progress itself; collecting (``collect=True``)
       removes a task from its next listing. Every run lists from the start.
+  ``full``: every run lists from the start (a time-filtered listing selected by
+      completion time, where a creation-time mark does not apply).
 
 A change of selection (providers' listing options, status, since, until) starts over:
 the old cursors belong to another query and seotasks would refuse them anyway.
@@ -48,6 +50,7 @@ from seotasks.provider import Capabilities
 __all__ = [
     "CURSOR",
     "DRAIN",
+    "FULL",
     "SINCE",
     "STRATEGIES",
     "ProviderState",
@@ -55,17 +58,21 @@ __all__ = [
     "strategy_for",
 ]
 
-DRAIN, SINCE, CURSOR = "drain", "since", "cursor"
-STRATEGIES = (DRAIN, SINCE, CURSOR)
+DRAIN, SINCE, CURSOR, FULL = "drain", "since", "cursor", "full"
+STRATEGIES = (DRAIN, SINCE, CURSOR, FULL)
 _OPEN = (TaskStatus.QUEUED, TaskStatus.RUNNING)
 
 
-def strategy_for(capabilities: Capabilities) -> str:
-    """How a provider's listing is made incremental (see the module docstring)."""
+def strategy_for(capabilities: Capabilities, time_field: str = "created_at") -> str:
+    """How a provider's listing is made incremental (see the module docstring).
+
+    A selection by completion time (``time_field="completed_at"``) cannot start at a
+    creation-time mark: such a listing is read whole each run (`FULL`).
+    """
     if capabilities.drains:
         return DRAIN
     if "since" in capabilities.server_filters:
-        return SINCE
+        return SINCE if time_field == "created_at" else FULL
     return CURSOR
 
 
@@ -74,11 +81,13 @@ def selection_key(
     status: str | None,
     since: datetime | None,
     until: datetime | None,
+    time_field: str = "created_at",
 ) -> str:
     """A digest of what a listing selects: state made under another selection is dropped."""
     described = {
         "listing": dict(listing),
         "status": status,
+        "time_field": time_field,
         "since": None if since is None else since.isoformat(),
         "until": None if until is None else until.isoformat(),
     }
@@ -234,7 +243,7 @@ class ProviderState:
         previous = self.store.get("start")
         #: Tasks created before this are not listed again: their collected marks can go.
         reread: datetime | None = None
-        if self.strategy == DRAIN:
+        if self.strategy in (DRAIN, FULL):
             start = None
         elif self.strategy == SINCE:
             oldest_open, newest = _time(run["oldest_open"]), _time(run["newest"])
