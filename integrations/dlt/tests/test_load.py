@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from dltenv import FAMILIES as LISTED
 from dltenv import Env
+from seotasks_dlt.rows import TASK_FIELDS
 
 FAMILIES = len(LISTED)
 
@@ -126,6 +127,8 @@ def test_column_types_in_duckdb(env: Env) -> None:
     assert types["started_at"] == "TIMESTAMP WITH TIME ZONE"
     assert types["cost"] == "DECIMAL(38,10)"
     assert types["raw"] == "JSON"
+    assert types["keywords_count"] == "BIGINT" and types["engine"] == "VARCHAR"
+    assert set(types) == {*TASK_FIELDS, "_dlt_load_id", "_dlt_id"}
     result_types = dict(
         env.sql(
             "SELECT column_name, data_type FROM information_schema.columns "

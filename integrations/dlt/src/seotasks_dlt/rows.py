@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+import attrs
+
 from seotasks.export import COLUMNS
 from seotasks.model import Task
 
@@ -26,22 +28,44 @@ TASK_FIELDS: tuple[str, ...] = (*COLUMNS, "raw")
 
 _KEY: dict[str, Any] = {"data_type": "text", "nullable": False, "primary_key": True}
 _STAMP: dict[str, Any] = {"data_type": "timestamp", "timezone": True, "nullable": True}
-
-#: Column hints of ``tasks``. ``cost``: 38 digits with 10 after the point hold any vendor
-#: price exactly (DataForSEO quotes to 4 places, e.g. 0.0006).
-TASK_COLUMNS: dict[str, dict[str, Any]] = {
-    "provider": dict(_KEY),
-    "id": dict(_KEY),
-    "status": {"data_type": "text", "nullable": False},
-    "progress": {"data_type": "double", "nullable": True},
-    "created_at": dict(_STAMP),
-    "completed_at": dict(_STAMP),
-    "kind": {"data_type": "text", "nullable": True},
-    "tag": {"data_type": "text", "nullable": True},
-    "cost": {"data_type": "decimal", "precision": 38, "scale": 10, "nullable": True},
-    "started_at": dict(_STAMP),
-    "raw": {"data_type": "json", "nullable": True},
+#: Warehouse types by the model's Python type (the export record follows `Task`'s fields,
+#: so a field added to the model gets its column typed here without a change).
+_BY_TYPE: dict[str, dict[str, Any]] = {
+    "str": {"data_type": "text", "nullable": True},
+    "TaskStatus": {"data_type": "text", "nullable": False},
+    "float": {"data_type": "double", "nullable": True},
+    "int": {"data_type": "bigint", "nullable": True},
+    "bool": {"data_type": "bool", "nullable": True},
+    "datetime": _STAMP,
+    # 38 digits with 10 after the point hold any vendor price exactly (DataForSEO quotes
+    # to 4 places, e.g. 0.0006).
+    "Decimal": {"data_type": "decimal", "precision": 38, "scale": 10, "nullable": True},
 }
+
+
+def _hint(field: attrs.Attribute[Any]) -> dict[str, Any]:
+    declared = field.type if isinstance(field.type, str) else getattr(field.type, "__name__", "")
+    base = str(declared).replace(" | None", "").replace("Optional[", "").rstrip("]").strip()
+    known = _BY_TYPE.get(base)
+    if known is None:
+        raise TypeError(
+            f"Task.{field.name}: no warehouse type for {declared!r}; add it to _BY_TYPE"
+        )
+    return dict(known)
+
+
+def _task_columns() -> dict[str, dict[str, Any]]:
+    fields = {a.alias or a.name: a for a in attrs.fields(Task)}
+    columns = {name: _hint(fields[name]) for name in COLUMNS}
+    columns["provider"] = dict(_KEY)
+    columns["id"] = dict(_KEY)
+    columns["raw"] = {"data_type": "json", "nullable": True}
+    return columns
+
+
+#: Column hints of ``tasks``: keys not null, timestamps timezone-aware, ``cost`` decimal,
+#: ``raw`` (the vendor's item) one JSON column.
+TASK_COLUMNS: dict[str, dict[str, Any]] = _task_columns()
 
 #: Column hints of ``results``: one row per collected task; ``result`` is the vendor's
 #: JSON as one JSON column, ``error`` says why a collection failed (then ``result`` is null).
@@ -53,26 +77,14 @@ RESULT_COLUMNS: dict[str, dict[str, Any]] = {
     "error": {"data_type": "text", "nullable": True},
 }
 
-if tuple(TASK_COLUMNS) != TASK_FIELDS:  # the export record grew: type the new column here
-    raise AssertionError(f"TASK_COLUMNS {tuple(TASK_COLUMNS)} != export columns {TASK_FIELDS}")
-
 
 def task_row(task: Task) -> dict[str, Any]:
     """``task`` as a ``tasks`` row (typed values, ``raw`` as a plain dict)."""
-    return {
-        "provider": task.provider,
-        "id": task.id,
-        "status": task.status.value,
-        "progress": task.progress,
-        "created_at": task.created_at,
-        "completed_at": task.completed_at,
-        "kind": task.kind,
-        "tag": task.tag,
-        "cost": task.cost,
-        "started_at": task.started_at,
-        # The vendor item as decoded from JSON: nested values are plain dicts and lists.
-        "raw": dict(task.raw),
-    }
+    row = {name: getattr(task, name) for name in COLUMNS}
+    row["status"] = task.status.value
+    # The vendor item as decoded from JSON: nested values are plain dicts and lists.
+    row["raw"] = dict(task.raw)
+    return row
 
 
 def result_row(
