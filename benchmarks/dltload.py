@@ -14,6 +14,7 @@ is off (a `FakeClock`): the vendor's rate limit is not what is measured.
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 import time
@@ -26,6 +27,7 @@ import seotasks
 from seotasks.clock import FakeClock
 
 OPTIONS = {"page_size": 1000, "rps": 100.0}
+os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
 
 
 def _listing(settings: dict[str, Any]) -> tuple[int, float]:

@@ -118,6 +118,11 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> argparse.ArgumentPa
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Run ``seotasks load``; one summary line on stdout."""
     import contextlib
+    import os
+
+    # dlt sends anonymous usage telemetry by default; a seotasks command does not phone
+    # home for its user. Opt in with RUNTIME__DLTHUB_TELEMETRY=true.
+    os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
 
     from .cli import EXIT_OK, SANDBOX_SPEED, UsageError, _split_options
     from .plugins import get_provider

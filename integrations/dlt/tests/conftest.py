@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,6 +10,9 @@ import pytest
 from dltenv import Env
 from seotasks_dataforseo.emulator import DataForSEOEmulator
 from seotasks_serpstat.emulator import SerpstatEmulator
+
+# No dlt telemetry from tests (this process and the CLI processes they start).
+os.environ["RUNTIME__DLTHUB_TELEMETRY"] = "false"
 
 
 @pytest.fixture
