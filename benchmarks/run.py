@@ -224,6 +224,14 @@ def bench_dlt(quick: bool, rows: list[tuple[str, str, str, str]], raw: dict[str,
             f"listing alone {r['seotasks_s']:.1f} s",
         )
     )
+    rows.append(
+        (
+            "6 the next run (nothing new)",
+            "time, rows read again",
+            f"{r['second_s']:.1f} s, {int(r['second_rows'])} rows",
+            f"{r['second_s'] / r['total_s'] * 100:.0f} % of the first",
+        )
+    )
 
 
 BENCHES = {
