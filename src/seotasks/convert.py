@@ -239,11 +239,15 @@ def make_converter(*, naive_tz: tzinfo = UTC) -> cattrs.Converter:
 converter = make_converter()
 
 
-def structure(conv: cattrs.Converter, data: Any, cls: type[T], *, where: str = "") -> T:
-    """``conv.structure(data, cls)`` with every failure turned into `ConversionError`.
+def structure(
+    conv: cattrs.Converter, data: Any, cls: type[T], *, where: str = "", path: str = "$"
+) -> T:
+    """``conv.structure(data, cls)`` with every failure turned into `ResponseFormatError`.
 
     The error names the path inside the payload (``$.tasks[0].date_posted``) and, when
-    ``data`` is a mapping with an ``id``-like key, the item id.
+    ``data`` is a mapping with an ``id``-like key, the item id. ``path`` is where
+    ``data`` sits in the whole body (``tasks[0].result[3]``): the field path starts
+    there instead of at ``$``, so an item read on its own is named as in its page.
     """
     try:
         return conv.structure(data, cls)
@@ -264,8 +268,11 @@ def structure(conv: cattrs.Converter, data: Any, cls: type[T], *, where: str = "
                     item_id = str(data[key])
                     break
         detail = _describe(exc)
+        field = _first_path(exc)
+        if field is not None and path != "$" and field.startswith("$"):
+            field = path + field[1:]
         raise ResponseFormatError(
-            f"{where or cls.__name__}: {detail}", field=_first_path(exc), item_id=item_id
+            f"{where or cls.__name__}: {detail}", field=field, item_id=item_id
         ) from None
 
 

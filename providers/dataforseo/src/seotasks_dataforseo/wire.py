@@ -5,11 +5,11 @@ outcome in two levels of ``status_code`` (the call, then each task). Classifying
 codes, and reading the result items, are the rules most likely to change with the
 vendor, so they live together and away from the paging logic.
 
-The item readers are the hot path (a ``tasks_ready`` page is up to 1000 items): they
-read dicts directly instead of going through cattrs, use `parse_timestamp`
-(``datetime.fromisoformat``) and cache per-page lookups such as the kind of an
-``se``/``se_type`` pair. Every malformed value becomes a `ResponseFormatError` naming
-the field path and the item id, never a bare ``KeyError``/``TypeError``.
+Each item kind has two readers that must agree (property tests hold them to it on
+any input, ``raw`` included): the careful one structures the item into its declared
+class in `items` (cattrs, so an error names the field path and the item id), and one
+fast path per kind reads the documented shape inline, because a page is up to 1000
+items. The fast path hands anything off that shape to the careful one.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from operator import itemgetter
-from typing import Any
+from typing import Any, cast
 
-from seotasks.convert import ConversionError, is_ascii_digits, parse_decimal, parse_timestamp
+from seotasks.convert import is_ascii_digits
 from seotasks.errors import (
     AuthError,
     ProviderError,
@@ -34,6 +34,7 @@ from seotasks.model import Task, TaskStatus
 from seotasks.transport import Response
 
 from .endpoints import Endpoint, HistoryFamily, is_token, kind_from_url
+from .items import read_id_list, read_ready
 
 __all__ = [
     "OK",
@@ -194,45 +195,6 @@ def result_items(task: Mapping[str, Any]) -> list[Any]:
     return result
 
 
-def _bad(index: int, field: str, value: object, expected: str, item_id: object) -> Exception:
-    shown = repr(value)[:60]
-    return ResponseFormatError(
-        f"{PROVIDER}: {field} is {shown}, expected {expected}",
-        field=f"tasks[0].result[{index}].{field}",
-        item_id=item_id if isinstance(item_id, str) else None,
-    )
-
-
-def _optional_str(item: Mapping[str, Any], key: str, index: int) -> str | None:
-    value = item.get(key)
-    if value is None or type(value) is str:
-        return value
-    raise _bad(index, key, value, "a string or null", item.get("id"))
-
-
-def _item_id(item: object, index: int) -> tuple[dict[str, Any], str]:
-    if type(item) is not dict:
-        raise ResponseFormatError(
-            f"{PROVIDER}: result item is {type(item).__name__}, not an object",
-            field=f"tasks[0].result[{index}]",
-        )
-    task_id = item.get("id")
-    if type(task_id) is not str or not task_id:
-        raise _bad(index, "id", task_id, "a non-empty string", None)
-    return item, task_id
-
-
-def _time(item: Mapping[str, Any], key: str, index: int, task_id: str) -> datetime | None:
-    try:
-        return parse_timestamp(item.get(key), field=key)
-    except ConversionError as exc:
-        raise ResponseFormatError(
-            f"{PROVIDER}: cannot read {exc.value} as a date-time",
-            field=f"tasks[0].result[{index}].{key}",
-            item_id=task_id,
-        ) from None
-
-
 def ready_tasks(endpoint: Endpoint, items: list[Any]) -> list[Task]:
     """Tasks from one ``tasks_ready`` result list: all completed, not yet collected.
 
@@ -304,11 +266,9 @@ _build_ready = Task.trusted_builder(
 
 
 def _ready_fields(item: object, index: int) -> tuple[str, str | None, str | None, datetime | None]:
-    """``(id, se, tag, created)`` of a tasks_ready item off the documented shape, or the error."""
-    item, task_id = _item_id(item, index)
-    se = _optional_str(item, "se", index)
-    tag = _optional_str(item, "tag", index)
-    return task_id, se, tag, _time(item, "date_posted", index, task_id)
+    """``(id, se, tag, created)`` of a tasks_ready item, read by the declared `ReadyItem`."""
+    read = read_ready(item, index)
+    return read.id, read.se, read.tag, read.date_posted
 
 
 def status_for(message: object, done: datetime | None) -> tuple[TaskStatus, int | None]:
@@ -563,44 +523,36 @@ class HistoryReader:
         return out
 
     def _checked(self, raw: object, index: int, family: HistoryFamily) -> Task | None:
-        """`task` for an item off the documented shape: every field checked, path-named errors."""
-        item, task_id = _item_id(raw, index)
-        url = item.get("url")
-        if url is not None and type(url) is not str:
-            raise _bad(index, "url", url, "a string", task_id)
-        kind = self.kind(url) or family.family
-        if not family.wants(kind):
-            return None
-        created = _time(item, "datetime_posted", index, task_id)
-        done = _time(item, "datetime_done", index, task_id)
-        status_text = item.get("status")
-        if status_text is not None and type(status_text) is not str:
-            raise _bad(index, "status", status_text, "a string", task_id)
-        status, _ = status_for(status_text, done)
-        try:
-            cost: Decimal | None = parse_decimal(item.get("cost"), field="cost")
-        except ConversionError:
-            raise _bad(index, "cost", item.get("cost"), "a number", task_id) from None
-        meta = item.get("metadata")
-        if meta is not None and type(meta) is not dict:
-            raise _bad(index, "metadata", meta, "an object or null", task_id)
-        fields = _metadata_fields(meta) if meta else {}
+        """`task` for any item, read by the declared `IdListItem` (path-named errors).
+
+        As on the fast path, an item whose readable ``id`` and ``url`` name a kind the
+        listing does not want is skipped before its other fields are judged.
+        """
+        if type(raw) is dict:
+            task_id, url = raw.get("id"), raw.get("url")
+            readable = type(task_id) is str and task_id and (url is None or type(url) is str)
+            if readable and not family.wants(self.kind(url) or family.family):
+                return None
+        item = read_id_list(raw, index)
+        kind = self.kind(item.url) or family.family
+        status, _ = status_for(item.status, item.datetime_done)
+        fields = _metadata_fields(item.metadata) if item.metadata else {}
         if fields.get("engine") is None and kind.count("/") >= 2:
             fields["engine"] = kind.split("/", 2)[1]
         message = None
-        if status is TaskStatus.FAILED and status_text is not None:
-            message = self._scrub(status_text)
+        if status is TaskStatus.FAILED and item.status is not None:
+            message = self._scrub(item.status)
         return Task(
             provider=PROVIDER,
-            id=task_id,
+            id=item.id,
             status=status,
             progress=1.0 if status is TaskStatus.COMPLETED else None,
-            created_at=created,
-            completed_at=done,
+            created_at=item.datetime_posted,
+            completed_at=item.datetime_done,
             kind=kind,
-            cost=cost,
+            cost=item.cost,
             message=message,
-            raw=item,
+            raw=cast(dict[str, Any], raw),
             **fields,
         )
 

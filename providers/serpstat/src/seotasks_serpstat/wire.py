@@ -11,11 +11,11 @@ Everything that knows how Serpstat spells things lives here (see the vendor fact
   ``"YYYY-MM-DD HH:MM:SS"`` in an undocumented zone (the ``timezone`` option), and
   ``parsed_at`` is JSON null (or blank / zeros) until the task is done.
 
-The row path is deliberately hand-written rather than a cattrs structure: a page is
-1000 rows and normalization runs once per row, so it uses pre-built lookup tables and
-`datetime.fromisoformat` directly, falling back to the shared `seotasks.convert`
-parsers only for the unusual shapes (so their error messages and blank-date rules
-still apply).
+A row has two readers that must agree (property tests hold them to it on any input,
+``raw`` included): the careful one, `normalize_row`, structures the row into its
+declaration in `items` (cattrs, so an error names the field path and the task id);
+the fast one, `normalize_rows`, reads the documented shape inline with pre-built
+lookup tables, since a page is 1000 rows, and hands any other row to the careful one.
 """
 
 from __future__ import annotations
@@ -24,15 +24,9 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, tzinfo
 from operator import itemgetter
 from types import MappingProxyType
-from typing import Any, Final, TypeVar
+from typing import Any, Final
 
-from seotasks.convert import (
-    ConversionError,
-    is_ascii_digits,
-    parse_int,
-    parse_progress,
-    parse_timestamp,
-)
+from seotasks.convert import ConversionError, is_ascii_digits
 from seotasks.errors import (
     AuthError,
     ProviderError,
@@ -43,6 +37,8 @@ from seotasks.errors import (
 )
 from seotasks.jsoncodec import dumps
 from seotasks.model import Task, TaskStatus
+
+from .items import read_row
 
 __all__ = [
     "ENGINES",
@@ -202,42 +198,6 @@ def row_ids(rows: Sequence[object]) -> list[str]:
     return out
 
 
-def _timestamp(value: object, tz: tzinfo, field: str, task_id: str) -> datetime | None:
-    # Fast path: the documented naive 19-character shape.
-    if type(value) is str and len(value) == 19 and value[0] != "0":
-        try:
-            parsed = datetime.fromisoformat(value)
-        except ValueError:
-            pass
-        else:
-            if parsed.tzinfo is None:
-                if tz is UTC:
-                    return datetime.fromisoformat(value + "+00:00")  # see normalize_rows
-                return parsed.replace(tzinfo=tz).astimezone(UTC)
-            return parsed.astimezone(UTC)
-    return _located(lambda: parse_timestamp(value, tz=tz, field=field), field, value, task_id)
-
-
-T = TypeVar("T")
-
-
-def _located(parse: Callable[[], T], field: str, value: object, task_id: str) -> T:
-    """``parse()``, its `ConversionError` re-raised naming the row's field path and task id."""
-    try:
-        return parse()
-    except ConversionError as exc:
-        raise ConversionError(field, value, exc.expected, item_id=task_id) from None
-
-
-def _text(row: Mapping[str, Any], key: str, index: int, task_id: str) -> str | None:
-    value = row.get(key)
-    if value is None or type(value) is str:
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)  # lenient: ids documented as strings but typed "integer" in the schema
-    raise ConversionError(f"result[{index}].{key}", value, "a string id", item_id=task_id)
-
-
 def normalize_row(
     row: Mapping[str, Any],
     *,
@@ -247,6 +207,7 @@ def normalize_row(
 ) -> Task:
     """One ``tasks.getList`` row as a `Task`, or a `ResponseFormatError` naming the field.
 
+    The row is read by its declaration (`items.GetListRow`), then mapped:
     ``status``: ``0%`` -> queued; between -> running; ``100%`` with a ``parsed_at`` ->
     completed. ``100%`` *without* ``parsed_at`` is reported as running (progress 1.0):
     the vendor writes ``parsed_at`` when the results are stored, and until then
@@ -254,38 +215,21 @@ def normalize_row(
     completed tasks. ``kind`` is ``"serp/google"`` (getList does not say whether a task
     is regular, local or AI-overview), ``"serp"`` for an unknown engine id.
     """
-    progress = row.get("progress")
-    looked = _PERCENT.get(progress) if type(progress) is str else None
-    if looked is not None:
-        ratio, percent = looked
-    else:
-        field = f"result[{index}].progress"
-        parsed = _located(lambda: parse_progress(progress, field=field), field, progress, task_id)
-        if parsed is None:
-            raise ConversionError(
-                f"result[{index}].progress", progress, "a percentage like '45%'", item_id=task_id
-            )
-        ratio, percent = parsed, -1 if 0.0 < parsed < 1.0 else round(parsed * 100)
-    created = _timestamp(row.get("created_at"), tz, f"result[{index}].created_at", task_id)
-    finished = _timestamp(row.get("parsed_at"), tz, f"result[{index}].parsed_at", task_id)
-    if percent == 100 and finished is not None:
+    read = read_row(row, index, tz)
+    ratio = read.progress
+    finished = read.parsed_at
+    if ratio == 1.0 and finished is not None:
         status = _COMPLETED
-    elif percent == 0:
-        status = _QUEUED
-        finished = None
     else:
-        status = _RUNNING
+        status = _QUEUED if ratio == 0.0 else _RUNNING
         finished = None
-    se_id = _text(row, "se_id", index, task_id)
-    country = _text(row, "country_id", index, task_id)
-    region = _text(row, "region_id", index, task_id)
-    device = _text(row, "device_type_id", index, task_id)
-    count = row.get("keywords_count")
-    if is_ascii_digits(count):
-        keywords: int | None = int(count)
-    else:
-        field = f"result[{index}].keywords_count"
-        keywords = _located(lambda: parse_int(count, field=field), field, count, task_id)
+    se_id, country, region, device = (
+        read.se_id,
+        read.country_id,
+        read.region_id,
+        read.device_type_id,
+    )
+    location: str | None
     if country is None or country == "":
         location = None
     elif region is None or region in _NO_REGION:
@@ -297,14 +241,14 @@ def normalize_row(
         id=task_id,
         status=status,
         progress=ratio,
-        created_at=created,
+        created_at=read.created_at,
         completed_at=finished,
         kind=_KINDS.get(se_id, "serp") if se_id is not None else "serp",
         engine=None if se_id is None else ENGINES.get(se_id, se_id),
         device=None if device is None else DEVICES.get(device, device),
         location=location,
-        language=_text(row, "lang_id", index, task_id) or None,
-        keywords_count=keywords,
+        language=read.lang_id or None,
+        keywords_count=read.keywords_count,
         raw=MappingProxyType(row) if type(row) is dict else row,  # no copy: the row is ours
     )
 
