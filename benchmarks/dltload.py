@@ -8,7 +8,9 @@ this process, one after the other on the same emulator:
 * ``load``: `seotasks_dlt.load` into a fresh DuckDB file (extract, which includes the
   listing, then dlt's normalize and load), with dlt's own step times from its trace;
 * ``second``: the same load again, as the next scheduled run would: only the pages from
-  the oldest unfinished task on are asked for and merged.
+  the oldest unfinished task on are asked for and merged;
+* baseline: the first load again into another file with dlt's default DuckDB loader file
+  format (``insert_values``) instead of the ``jsonl`` that ``seotasks load`` picks.
 
 The share of seotasks is its listing time over the whole load; the rest is dlt's. Pacing
 is off (a `FakeClock`): the vendor's rate limit is not what is measured.
@@ -41,6 +43,23 @@ def _listing(settings: dict[str, Any]) -> tuple[int, float]:
         for page in c.pages(status="any"):
             count += len([task_row(t) for t in page.tasks])
     return count, time.perf_counter() - started
+
+
+def _baseline(settings: dict[str, Any], where: Path) -> float:
+    """The same first load with dlt's default DuckDB file format (INSERT statements)."""
+    from seotasks_dlt import load
+
+    started = time.perf_counter()
+    load(
+        ["serpstat"],
+        to=where / "baseline.duckdb",
+        pipelines_dir=where / "baseline",
+        name="seotasks_baseline",
+        options={"serpstat": {**settings, **OPTIONS}},
+        clock=FakeClock(),
+        file_format="insert_values",
+    )
+    return time.perf_counter() - started
 
 
 def _load(settings: dict[str, Any], where: Path) -> dict[str, Any]:
@@ -87,6 +106,7 @@ def run(quick: bool = False) -> dict[str, float]:
     with served("serpstat", size) as settings, tempfile.TemporaryDirectory() as tmp:
         listed, listing_s = _listing(settings)
         loaded = _load(settings, Path(tmp))
+        baseline_s = _baseline(settings, Path(tmp))
     if loaded["rows"] != listed:
         raise AssertionError(f"loaded {loaded['rows']} rows, listed {listed}")
     total = float(loaded["total_s"])
@@ -101,6 +121,7 @@ def run(quick: bool = False) -> dict[str, float]:
         "load_s": float(loaded.get("load", 0.0)),
         "second_s": float(loaded["second_s"]),
         "second_rows": float(loaded["second_rows"]),
+        "insert_values_s": baseline_s,
     }
 
 

@@ -189,6 +189,7 @@ def load(
     dataset: str = DEFAULT_DATASET,
     pipelines_dir: str | os.PathLike[str] | None = None,
     name: str | None = None,
+    file_format: str | None = None,
     **source_args: Any,
 ) -> LoadSummary:
     """Run `seotasks_source` in the account's pipeline; return what it loaded.
@@ -196,7 +197,9 @@ def load(
     ``to`` is a DuckDB file (default ``./seotasks.duckdb``), ``destination`` a dlt
     destination name configured the dlt way (``DESTINATION__POSTGRES__CREDENTIALS``...).
     A run that was killed after extracting leaves a pending load package: it is loaded
-    first, then the new run extracts as usual. ``source_args`` go to `seotasks_source`.
+    first, then the new run extracts as usual. ``file_format`` is dlt's loader file format
+    (default: ``jsonl`` for the DuckDB file, which DuckDB ingests in bulk, and dlt's own
+    choice for other destinations). ``source_args`` go to `seotasks_source`.
     """
     started = time.perf_counter()
     with contextlib.ExitStack() as stack:
@@ -211,6 +214,7 @@ def load(
             dataset=dataset,
             pipelines_dir=pipelines_dir,
             name=name,
+            file_format=file_format,
             source_args=source_args,
         )
 
@@ -227,6 +231,7 @@ def _load(
     dataset: str,
     pipelines_dir: str | os.PathLike[str] | None,
     name: str | None,
+    file_format: str | None,
     source_args: dict[str, Any],
 ) -> LoadSummary:
     chosen, described = _destination(to, destination, stack)
@@ -247,7 +252,8 @@ def _load(
             # Our DuckDB file: JSON Lines, which DuckDB reads in bulk (about twice as fast
             # as dlt's default INSERT statements, benchmarks/README.md). Elsewhere: dlt's
             # default for the destination.
-            file_format = "jsonl" if destination is None else None
+            if file_format is None and destination is None:
+                file_format = "jsonl"
             info: LoadInfo = pipeline.run(source, loader_file_format=file_format)
         except PipelineStepFailed as exc:
             raise _ours(exc) from exc
