@@ -98,3 +98,32 @@ def test_a_limited_run_resumes_at_the_next_page(env: Env) -> None:
     assert count == distinct == len(env.serp.task_ids())
     # The second run did not start over: it asked for the pages after the first two only.
     assert env.serp.requests - requests == full - 2
+
+
+def test_a_package_left_pending_by_a_dead_run_is_loaded_first(env: Env) -> None:
+    """A run that died after extracting (before or during its load) left a package behind:
+    the next run loads it, then lists what is new - the exact set, once each."""
+    import contextlib
+
+    import dlt
+
+    with contextlib.ExitStack() as stack:
+        pipeline = dlt.pipeline(
+            pipeline_name="seotasks",
+            destination=pipeline_module._duckdb(env.database, stack),
+            dataset_name="seotasks",
+            pipelines_dir=str(env.pipelines),
+        )
+        pipeline.extract(
+            seotasks_source(["serpstat"], options={"serpstat": env.options()["serpstat"]})
+        )
+        pipeline.normalize()
+        assert pipeline.has_pending_data
+    added = env.serp.add_tasks(3)
+    summary = env.load(providers=["serpstat"])
+    assert summary.pending_loaded
+    assert "finished an interrupted run's pending load first" in summary.line()
+    keys = env.keys()
+    assert len(keys) == len(set(keys))
+    assert set(keys) == {("serpstat", i) for i in env.serp.task_ids()}
+    assert {("serpstat", i) for i in added} <= set(keys)
