@@ -185,18 +185,24 @@ def test_follow_collects_tasks_as_they_finish_until_sigterm(
     first = emu.ready_ids(["serp"])
     args = ["-p", "dataforseo", "-o", "families=serp", "--to", str(out), "--follow"]
     args += ["--interval", "0.5"]  # hidden flag: seconds between idle listings
-    with subprocess.Popen(
-        _cmd(*args), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    ) as proc:
+    # Output goes to files, not pipes: nothing reads a pipe while the test waits, and a
+    # full pipe (64 KiB: ~110 result lines with a long tmp path) would block the writer.
+    out_file, err_file = tmp_path / "stdout", tmp_path / "stderr"
+    with (
+        out_file.open("w") as stdout_sink,
+        err_file.open("w") as stderr_sink,
+        subprocess.Popen(_cmd(*args), env=env, stdout=stdout_sink, stderr=stderr_sink) as proc,
+    ):
         try:
             _wait_for(lambda: _files(out / "dataforseo").keys() == first)
             later = set(emu.add_tasks(15, posted=datetime.now(UTC) - timedelta(hours=1)))
             _wait_for(lambda: _files(out / "dataforseo").keys() == first | later, timeout=90)
             proc.send_signal(signal.SIGTERM)
-            stdout, stderr = proc.communicate(timeout=60)
+            proc.wait(timeout=60)
         finally:
             if proc.poll() is None:
                 proc.kill()
+    stdout, stderr = out_file.read_text(), err_file.read_text()
     assert proc.returncode == 0, stderr
     assert {line["id"] for line in _lines(stdout)} == first | later
     assert len(_lines(stdout)) == len(first | later)
