@@ -21,6 +21,7 @@ Standard library only (plus attrs): emulators must start anywhere the library do
 
 from __future__ import annotations
 
+import collections
 import enum
 import random
 import socket
@@ -36,6 +37,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import attrs
 
+from .clock import Clock
+
 __all__ = [
     "EmulatorApp",
     "EmulatorServer",
@@ -43,6 +46,7 @@ __all__ = [
     "FaultPlan",
     "HttpRequest",
     "HttpResponse",
+    "ServerRateLimit",
     "json_response",
 ]
 
@@ -97,6 +101,42 @@ class EmulatorApp(Protocol):
     def handle(self, request: HttpRequest, fault: Fault | None) -> HttpResponse:
         """Answer ``request``. ``fault`` is a vendor-level fault to express, or None."""
         ...
+
+
+class ServerRateLimit:
+    """A vendor's own rate limit, as its server enforces it: sliding windows per group.
+
+    ``limits`` maps a group (an endpoint family, or one name for the whole API) to
+    ``(calls, seconds)``: at most ``calls`` admitted in any ``seconds``. Counted on the
+    injected clock, so a test that shares its clock with the client checks the client's
+    pacing against the vendor's rule in fake time. One implementation for every
+    emulator, so "what the vendor enforces" means the same thing in each of them.
+    """
+
+    def __init__(self, limits: Mapping[str, tuple[int, float]], clock: Clock) -> None:
+        self.limits = dict(limits)
+        self.clock = clock
+        self._stamps: dict[str, collections.deque[float]] = {
+            group: collections.deque() for group in self.limits
+        }
+        self._lock = threading.Lock()
+        #: Requests refused so far, all groups together.
+        self.refused = 0
+
+    def admit(self, group: str) -> float | None:
+        """Count a request of ``group``: the clock time it was admitted at, or ``None``
+        when the vendor would refuse it."""
+        calls, seconds = self.limits[group]
+        with self._lock:
+            now = self.clock.monotonic()
+            stamps = self._stamps[group]
+            while stamps and stamps[0] <= now - seconds:
+                stamps.popleft()
+            if len(stamps) >= calls:
+                self.refused += 1
+                return None
+            stamps.append(now)
+            return now
 
 
 class FaultPlan:

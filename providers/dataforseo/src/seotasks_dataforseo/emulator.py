@@ -43,14 +43,20 @@ import random
 import threading
 import time
 import uuid
-from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import unquote_plus, urlsplit
 
 from seotasks.clock import Clock, SystemClock
-from seotasks.emulation import EmulatorServer, Fault, HttpRequest, HttpResponse, json_response
+from seotasks.emulation import (
+    EmulatorServer,
+    Fault,
+    HttpRequest,
+    HttpResponse,
+    ServerRateLimit,
+    json_response,
+)
 from seotasks.model import TaskStatus
 
 from . import results, serp_types, vendor_shapes
@@ -132,26 +138,6 @@ LOCATION_NAMES = frozenset(LOCATION_CODES)
 LANGUAGE_NAMES = frozenset(LANGUAGE_CODES)
 
 
-class _Limiter:
-    """Sliding one-minute windows per group, on the injected clock."""
-
-    def __init__(self, clock: Clock) -> None:
-        self.clock = clock
-        self.stamps: dict[str, deque[float]] = {g: deque() for g in LIMITS}
-        self.lock = threading.Lock()
-
-    def admit(self, group: str) -> bool:
-        with self.lock:
-            now = self.clock.monotonic()
-            stamps = self.stamps[group]
-            while stamps and stamps[0] <= now - 60.0:
-                stamps.popleft()
-            if len(stamps) >= LIMITS[group]:
-                return False
-            stamps.append(now)
-            return True
-
-
 class _Reply(Exception):
     """Raised inside a handler to answer at once with an envelope."""
 
@@ -183,7 +169,7 @@ class DataForSEOApp:
         #: Every task_post array the emulator processed, as received (after auth/limits).
         self.posted: list[list[Any]] = []
         self._auth = "Basic " + base64.b64encode(f"{login}:{password}".encode()).decode()
-        self._limiter = _Limiter(clock)
+        self._limiter = ServerRateLimit({g: (n, 60.0) for g, n in LIMITS.items()}, clock)
         self._task_ids = itertools.count(1)
         self._count_lock = threading.Lock()
         #: The families whose id_list exists here (a test may take one away: 40400).
@@ -303,7 +289,7 @@ class DataForSEOApp:
         raise self._error(started, 40400, "Not Found.", 404)
 
     def _admit(self, group: str, started: float) -> None:
-        if self.enforce_limits and not self._limiter.admit(group):
+        if self.enforce_limits and self._limiter.admit(group) is None:
             with self._count_lock:
                 self.rate_limited += 1
             raise self._error(started, 40202, "The rate-limit per minute has been exceeded.")

@@ -32,7 +32,14 @@ from datetime import datetime
 from typing import Any, Final
 
 from seotasks.clock import Clock, SystemClock
-from seotasks.emulation import EmulatorServer, Fault, HttpRequest, HttpResponse, json_response
+from seotasks.emulation import (
+    EmulatorServer,
+    Fault,
+    HttpRequest,
+    HttpResponse,
+    ServerRateLimit,
+    json_response,
+)
 
 from .dataset import Dataset, TaskTruth
 
@@ -90,9 +97,11 @@ class SerpstatApp:
         self.clock: Clock = clock or SystemClock()
         self.descending = descending
         self._lock = threading.Lock()
-        self._calls = 0 if rps is None else max(1, int(rps))
-        self._period = 0.0 if rps is None else self._calls / rps
-        self._stamps: deque[float] = deque()
+        # ``rps`` may be fractional: n calls in any n/rps seconds (at least one call).
+        calls = 0 if rps is None else max(1, int(rps))
+        self._limit = (
+            None if rps is None else ServerRateLimit({"jsonrpc": (calls, calls / rps)}, self.clock)
+        )
         self._scripted: deque[tuple[int, str]] = deque()
         #: Clock times of the requests the rate limit let through.
         self.accepted: list[float] = []
@@ -108,18 +117,15 @@ class SerpstatApp:
             self._scripted.extend([(code, message)] * count)
 
     def _admit(self) -> bool:
-        if not self._calls:
+        if self._limit is None:
             return True
+        admitted = self._limit.admit("jsonrpc")
         with self._lock:
-            now = self.clock.monotonic()
-            while self._stamps and self._stamps[0] <= now - self._period:
-                self._stamps.popleft()
-            if len(self._stamps) >= self._calls:
+            if admitted is None:
                 self.rate_limited += 1
-                return False
-            self._stamps.append(now)
-            self.accepted.append(now)
-            return True
+            else:
+                self.accepted.append(admitted)
+        return admitted is not None
 
     def handle(self, request: HttpRequest, fault: Fault | None) -> HttpResponse:
         if request.path not in PATHS:
