@@ -4,7 +4,7 @@ Each figure is set against its baseline measured in the same run on the same see
 input (see the module of each benchmark). Ratios are "seotasks / baseline" for times
 (lower is better) unless the row says otherwise. ``--quick`` runs smaller and shorter
 versions for a smoke test; ``--only NAME`` runs one of normalize, paging, streaming,
-startup, pacing, dlt; ``--json FILE`` also writes the raw figures.
+startup, pacing, dlt, collecting; ``--json FILE`` also writes the raw figures.
 """
 
 from __future__ import annotations
@@ -242,6 +242,68 @@ def bench_dlt(quick: bool, rows: list[tuple[str, str, str, str]], raw: dict[str,
     )
 
 
+def bench_collecting(
+    quick: bool, rows: list[tuple[str, str, str, str]], raw: dict[str, Any]
+) -> None:
+    import collecting
+
+    results = collecting.run(quick)
+    raw["collecting"] = results
+    t = results["throughput"]
+    many, one, official = t["workers=8"], t["workers=1"], t.get("official")
+    limit = t["limit_per_min"]
+    rows.append(
+        (
+            f"7 collect_many task_get ({t['latency_ms']:.0f} ms latency, "
+            f"{int(many['tasks'])} tasks, {many['clock_minutes']:.1f} clock min)",
+            f"workers=8 vs {limit}/min documented",
+            f"{many['sustained_per_min']:.0f}/min, max {many['max_in_60s']} in 60 s, "
+            f"{many['rate_limited']} refused",
+            f"{many['sustained_per_min'] / limit * 100:.1f} %",
+        )
+    )
+    rows.append(
+        (
+            "",
+            "workers=8 vs workers=1 (sequential)",
+            f"{many['sustained_per_min']:.0f} vs {one['sustained_per_min']:.0f}/min",
+            f"{many['sustained_per_min'] / one['sustained_per_min']:.2f}x faster",
+        )
+    )
+    if official is None:
+        rows.append(("", "vs dataforseo-client task_get loop", "unavailable", "-"))
+    else:
+        rows.append(
+            (
+                "",
+                "workers=8 vs dataforseo-client task_get loop",
+                f"{many['sustained_per_min']:.0f} vs {official['sustained_per_min']:.0f}/min",
+                f"{many['sustained_per_min'] / official['sustained_per_min']:.2f}x faster",
+            )
+        )
+    m = results["memory"]
+    small, large = m["small"], m["large"]
+    rows.append(
+        (
+            f"  collect_many peak RSS {int(large['tasks']):,} vs {int(small['tasks']):,}",
+            "over loopback, emulator in another process",
+            f"{large['peak_rss_mib']:.1f} vs {small['peak_rss_mib']:.1f} MiB "
+            f"({large['tasks'] / large['seconds']:,.0f} results/s)",
+            f"{large['peak_rss_mib'] / small['peak_rss_mib']:.3f}x",
+        )
+    )
+    r = results["receiver"]
+    rows.append(
+        (
+            f"8 receive postbacks ({int(r['tasks_per_envelope'])}-task envelopes, gzip)",
+            "durable files via HTTP vs ResultStore direct",
+            f"{r['postbacks_per_s']:.2f} postbacks/s = {r['tasks_per_s']:,.0f} vs "
+            f"{r['direct_tasks_per_s']:,.0f} tasks/s",
+            f"{r['tasks_per_s'] / r['direct_tasks_per_s'] * 100:.0f} %",
+        )
+    )
+
+
 BENCHES = {
     "normalize": bench_normalize,
     "paging": bench_paging,
@@ -249,6 +311,7 @@ BENCHES = {
     "startup": bench_startup,
     "pacing": bench_pacing,
     "dlt": bench_dlt,
+    "collecting": bench_collecting,
 }
 
 

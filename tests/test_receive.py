@@ -450,3 +450,18 @@ def test_submit_callback_flags_need_their_url(tmp_path: Path) -> None:
         timeout=60,
     )
     assert done.returncode == 2 and "spec 1" in done.stderr
+
+
+def test_overlapping_envelopes_at_once_write_each_task_once(
+    start_receiver: Callable[..., Running],
+) -> None:
+    receiver = start_receiver()
+    ids = [f"ov-{n:02d}" for n in range(30)]
+    bodies = [_gz(_envelope(*ids)), _gz(_envelope(*reversed(ids))), _gz(_envelope(*ids[5:20]))]
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(
+            pool.map(lambda body: receiver.post(f"/{SECRET}/postback", body).status, bodies * 4)
+        )
+    assert answers == [200] * 12
+    assert _files(receiver.app.store.root / "dataforseo").keys() == set(ids)
+    assert sorted(line["id"] for line in receiver.lines) == ids

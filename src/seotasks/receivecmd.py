@@ -173,5 +173,6 @@ def run(
             worker.close()
         if client is not None:
             client.close()
+        store.close()
     err.write(f"seotasks: receiver stopped; {len(app.pingbacks)} pingbacks still queued\n")
     return 0

@@ -259,7 +259,7 @@ class ReceiverApp:
                 raise _Refused("400 Bad Request", f"tasks[{index}].id is not a plain id")
         assert isinstance(envelope, dict)
         head = {k: v for k, v in envelope.items() if k != "tasks"}
-        written = 0
+        results: list[tuple[str, Mapping[str, Any], Any]] = []
         for task in tasks:
             if len(tasks) == 1:
                 one = envelope
@@ -272,7 +272,8 @@ class ReceiverApp:
                     "tasks_error": 1 if isinstance(code, int) and code >= 40000 else 0,
                     "tasks": [task],
                 }
-            written += self.write(task["id"], one, via="postback", tag=_tag_of(task))
+            results.append((task["id"], one, _tag_of(task)))
+        written = self.write_many(results, via="postback")
         return "200 OK", {"ok": True, "tasks": len(tasks), "written": written}
 
     def _read_body(self, environ: Mapping[str, Any]) -> bytes:
@@ -346,28 +347,47 @@ class ReceiverApp:
 
     def write(self, task_id: str, result: Mapping[str, Any], *, via: str, tag: Any) -> int:
         """Write one task's file unless it exists; 1 when written, 0 when already there."""
-        while True:
-            wait = self.writes.claim(task_id)
-            if wait is None:
-                break
-            wait.wait(30.0)
+        return self.write_many([(task_id, result, tag)], via=via)
+
+    def write_many(self, results: list[tuple[str, Mapping[str, Any], Any]], *, via: str) -> int:
+        """Write the files of tasks not written yet (durably); returns how many were written.
+
+        Each task is claimed first, so a concurrent delivery of the same task waits for
+        this write and then finds the file: one file, one line. Claims are taken in id
+        order, so two envelopes sharing tasks cannot wait for each other in a circle.
+        """
+        claimed: list[str] = []
         try:
-            if self.store.existing(self.provider, task_id) is not None:
-                return 0
-            path = self.store.write(self.provider, task_id, result)
+            fresh: list[tuple[str, Mapping[str, Any], Any]] = []
+            seen: set[str] = set()
+            for task_id, result, tag in sorted(results, key=lambda item: item[0]):
+                if task_id in seen:
+                    continue
+                seen.add(task_id)
+                while True:
+                    wait = self.writes.claim(task_id)
+                    if wait is None:
+                        break
+                    wait.wait(30.0)
+                claimed.append(task_id)
+                if self.store.existing(self.provider, task_id) is None:
+                    fresh.append((task_id, result, tag))
+            paths = self.store.write_many(self.provider, [(i, r) for i, r, _ in fresh])
         finally:
-            self.writes.release(task_id)
-        self.emit(
-            {
-                "provider": self.provider,
-                "id": task_id,
-                "tag": tag if isinstance(tag, str) else None,
-                "via": via,
-                "path": str(path),
-                "error": None,
-            }
-        )
-        return 1
+            for task_id in claimed:
+                self.writes.release(task_id)
+        for (task_id, _, tag), path in zip(fresh, paths, strict=True):
+            self.emit(
+                {
+                    "provider": self.provider,
+                    "id": task_id,
+                    "tag": tag if isinstance(tag, str) else None,
+                    "via": via,
+                    "path": str(path),
+                    "error": None,
+                }
+            )
+        return len(paths)
 
     def _record(self, environ: Mapping[str, Any], route: str, reason: str, status: str) -> None:
         """Keep a malformed delivery for inspection (bounded in count and size)."""

@@ -19,8 +19,10 @@ import json
 import os
 import re
 import secrets
+import threading
 import time
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -42,10 +44,26 @@ def safe_name(value: str) -> bool:
 class ResultStore:
     """Durable result files under ``root`` (created on first write)."""
 
-    def __init__(self, root: Path, *, compress: bool = False) -> None:
+    def __init__(self, root: Path, *, compress: bool = False, writers: int = 8) -> None:
         self.root = root
         self.compress = compress
+        self.writers = writers
         self._swept: set[str] = set()
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
+
+    def close(self) -> None:
+        """Stop the writer threads of `write_many` (started on first use)."""
+        with self._pool_lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True)
+
+    def _writers(self) -> ThreadPoolExecutor:
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self.writers, thread_name_prefix="seotasks-store")
+            return self._pool
 
     @property
     def suffix(self) -> str:
@@ -87,8 +105,42 @@ class ResultStore:
             data = gzip.compress(data, compresslevel=6, mtime=0)
         return atomic_write(final, data)
 
+    def write_many(self, provider: str, results: list[tuple[str, Mapping[str, Any]]]) -> list[Path]:
+        """Write several tasks' files with one folder fsync (a postback of many tasks).
 
-def atomic_write(final: Path, data: bytes) -> Path:
+        Each file is still written whole and fsynced before its rename; only the folder's
+        fsync, which makes the renames durable, is shared. The files are written by a few
+        threads at once: one fsync after another is bound by the disk's latency (~250
+        files/s here), several in flight share the journal's commits (~3000 files/s).
+        Returns the paths, in order.
+        """
+        if not results:
+            return []
+        finals = [self.path_for(provider, task_id) for task_id, _ in results]
+        folder = finals[0].parent
+        if provider not in self._swept:
+            folder.mkdir(parents=True, exist_ok=True)
+            _sweep(folder)
+            self._swept.add(provider)
+
+        def one(item: tuple[Path, Mapping[str, Any]]) -> None:
+            final, result = item
+            data = json.dumps(result, ensure_ascii=False, separators=(",", ":"), default=str)
+            raw = data.encode()
+            if self.compress:
+                raw = gzip.compress(raw, compresslevel=6, mtime=0)
+            atomic_write(final, raw, sync_folder=False)
+
+        items = [(final, result) for final, (_, result) in zip(finals, results, strict=True)]
+        if len(items) == 1:
+            one(items[0])
+        else:
+            list(self._writers().map(one, items))
+        _fsync_dir(folder)
+        return finals
+
+
+def atomic_write(final: Path, data: bytes, *, sync_folder: bool = True) -> Path:
     """Write ``data`` to ``final`` so that the file is either absent, old, or whole.
 
     Hidden temporary file in the same folder, fsync, rename over ``final``, fsync of the
@@ -109,7 +161,8 @@ def atomic_write(final: Path, data: bytes) -> Path:
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
-    _fsync_dir(folder)
+    if sync_folder:
+        _fsync_dir(folder)
     return final
 
 
