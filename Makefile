@@ -4,6 +4,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PLUGINS := $(sort $(dir $(wildcard providers/*/pyproject.toml examples/*/pyproject.toml)))
 STAMP := $(VENV)/.seotasks-installed
+# seotasks-dlt: `seotasks load` imports it, so typecheck needs it installed too.
+DLT_STAMP := $(VENV)/.seotasks-dlt-installed
 
 .PHONY: demo test lint typecheck unit docs contract dlt bench install clean
 
@@ -25,7 +27,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check $(LINTED)
 	$(BIN)/ruff format --check $(LINTED)
 
-typecheck: $(STAMP)
+typecheck: $(STAMP) $(DLT_STAMP)
 	$(BIN)/mypy src $(foreach p,$(PLUGINS),$(p)src)
 
 unit: $(STAMP)
@@ -50,8 +52,6 @@ contract: $(CONTRACT_STAMP)
 
 # The dlt integration (integrations/dlt, distribution seotasks-dlt) in the project's venv:
 # dlt[duckdb] installs in well under a minute; its tests run the emulators into DuckDB.
-DLT_STAMP := $(VENV)/.seotasks-dlt-installed
-
 $(DLT_STAMP): $(STAMP) integrations/dlt/pyproject.toml
 	$(BIN)/python -m pip install --quiet -e integrations/dlt
 	touch $(DLT_STAMP)
