@@ -7,6 +7,7 @@ too, beside the official client, in one process (that venv has no msgspec).
 
 from __future__ import annotations
 
+from seotasks_dataforseo import readers as dfs_readers
 from seotasks_dataforseo import wire as dfs_wire
 from seotasks_dataforseo.endpoints import BY_NAME, CATALOGUE, resolve_history
 
@@ -25,14 +26,14 @@ def seotasks_ready(body: bytes) -> list[Task]:
     """What `DataForSEOProvider` does with one tasks_ready answer."""
     envelope = dfs_wire.parse_envelope(response(body, SERP.path), str)
     task = dfs_wire.first_task(envelope, SERP.path, str)
-    return dfs_wire.ready_tasks(SERP, dfs_wire.result_items(task))
+    return dfs_readers.ready_tasks(SERP, dfs_wire.result_items(task))
 
 
 def seotasks_history(body: bytes) -> list[Task]:
     """What `DataForSEOProvider` does with one id_list answer (the page reader)."""
     envelope = dfs_wire.parse_envelope(response(body, SERP_HISTORY.path), str)
     task = dfs_wire.first_task(envelope, SERP_HISTORY.path, str)
-    reads = dfs_wire.HistoryReader().page(dfs_wire.result_items(task), SERP_HISTORY)
+    reads = dfs_readers.HistoryReader().page(dfs_wire.result_items(task), SERP_HISTORY)
     return [read for read in reads if read is not None]
 
 

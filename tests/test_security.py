@@ -356,7 +356,7 @@ def test_table_strips_control_characters_from_vendor_strings(text: str) -> None:
 
 
 def test_table_from_a_vendor_page_with_an_escape_in_the_tag() -> None:
-    from seotasks_dataforseo import wire
+    from seotasks_dataforseo import readers
     from seotasks_dataforseo.endpoints import BY_NAME
 
     item = {
@@ -366,7 +366,7 @@ def test_table_from_a_vendor_page_with_an_escape_in_the_tag() -> None:
         "date_posted": "2026-03-01 10:00:00 +00:00",
         "tag": "\x1b[31mred\x07",
     }
-    (task,) = wire.ready_tasks(CATALOGUE[BY_NAME["serp"]], [item])
+    (task,) = readers.ready_tasks(CATALOGUE[BY_NAME["serp"]], [item])
     assert task.tag == "\x1b[31mred\x07"  # the model keeps the vendor's text verbatim
     line = TableWriter().format(task)
     assert "\x1b" not in line and "\x07" not in line and "red" in line

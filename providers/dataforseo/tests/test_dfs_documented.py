@@ -208,7 +208,7 @@ def test_kind_from_url_reads_each_documented_form(url: object, kind: str | None)
 def test_status_for_reads_messages_and_ascii_codes_only(
     status: str, expected: seotasks.TaskStatus
 ) -> None:
-    from seotasks_dataforseo.wire import status_for
+    from seotasks_dataforseo.readers import status_for
 
     done = datetime.now(UTC)
     assert status_for(status, done)[0] is expected

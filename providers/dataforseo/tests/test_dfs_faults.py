@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from seotasks_dataforseo import wire
+from seotasks_dataforseo import readers, wire
 
 from seotasks import (
     AuthError,
@@ -203,5 +203,5 @@ def test_malformed_items_name_the_field(item: object, field: str) -> None:
     from seotasks_dataforseo.endpoints import CATALOGUE
 
     with pytest.raises(ResponseFormatError) as info:
-        wire.ready_tasks(CATALOGUE[0], [item])
+        readers.ready_tasks(CATALOGUE[0], [item])
     assert info.value.field == field

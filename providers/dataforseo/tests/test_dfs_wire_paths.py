@@ -1,6 +1,6 @@
 """The item readers' inline fast paths must read exactly what the careful paths read.
 
-`wire.ready_tasks` and `wire.HistoryReader.task` handle the documented item shape inline
+`readers.ready_tasks` and `readers.HistoryReader.task` handle the documented item shape inline
 (and build tasks with `Task.trusted`); anything else goes to the careful, fully checked
 readers. These tests feed both paths the emulator's items and hand-made deviations and
 require equal tasks, so a fast path can never drift from the rules it shortcuts.
@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonvalues import apply, changes, same_outcome
-from seotasks_dataforseo import wire
+from seotasks_dataforseo import readers
 from seotasks_dataforseo.emulator import DataForSEOEmulator
 from seotasks_dataforseo.endpoints import BY_NAME, CATALOGUE, is_token, resolve_history
 
@@ -90,7 +90,7 @@ def test_history_fast_path_equals_careful_path(metadata: bool) -> None:
     assert len(items) >= 300
     listed = len(items)
     items += [d for item in items[:3] for d in _deviations(item)]
-    fast_reader, careful_reader = wire.HistoryReader(), wire.HistoryReader()
+    fast_reader, careful_reader = readers.HistoryReader(), readers.HistoryReader()
     fast = [fast_reader.task(item, i, HISTORY) for i, item in enumerate(items)]
     careful = [careful_reader._checked(item, i, HISTORY) for i, item in enumerate(items)]
     assert fast == careful
@@ -106,7 +106,7 @@ def test_history_reader_scrubs_failed_messages() -> None:
     item = _history_items(False)[0]
     failed = {**item, "status": "Invalid Field: 'keyword' (token SECRET-42 rejected)"}
     odd = {**failed, "cost": "0.5"}  # the careful path scrubs too
-    reader = wire.HistoryReader(lambda text: text.replace("SECRET-42", "***"))
+    reader = readers.HistoryReader(lambda text: text.replace("SECRET-42", "***"))
     for raw in (failed, odd):
         task = reader.task(raw, 0, HISTORY)
         assert task is not None and task.status is TaskStatus.FAILED
@@ -117,7 +117,7 @@ def test_history_reader_scrubs_failed_messages() -> None:
 def test_history_family_filter_applies_on_both_paths() -> None:
     [family] = resolve_history(["serp/google/maps"])
     items = _history_items(False)
-    reader = wire.HistoryReader()
+    reader = readers.HistoryReader()
     fast = [reader.task(item, i, family) for i, item in enumerate(items)]
     careful = [reader._checked(item, i, family) for i, item in enumerate(items)]
     assert fast == careful
@@ -134,7 +134,7 @@ def _careful_ready(items: list[Any]) -> list[Task]:
     """What ready_tasks builds, through the careful field reader and the checked constructor."""
     out = []
     for index, item in enumerate(items):
-        task_id, se, tag, created = wire._ready_fields(item, index)
+        task_id, se, tag, created = readers._ready_fields(item, index)
         se_type = item.get("se_type")
         kind = f"serp/{se}/{se_type}" if is_token(se) and is_token(se_type) else "serp"
         out.append(
@@ -164,7 +164,7 @@ def test_ready_fast_path_equals_careful_path() -> None:
         {**first, "id": "a-4", "se": None, "se_type": None},
         {**first, "id": "a-5", "tag": "mine"},
     ]
-    fast = wire.ready_tasks(SERP, items)
+    fast = readers.ready_tasks(SERP, items)
     assert fast == _careful_ready(items)
     assert [dict(t.raw) for t in fast] == items
     assert fast[-5].created_at is not None and fast[-5].created_at.tzinfo is UTC
@@ -184,7 +184,7 @@ def test_ready_fast_path_hands_bad_items_to_the_careful_errors(
 ) -> None:
     item = {**_ready_items()[0], **change}
     with pytest.raises(ResponseFormatError) as info:
-        wire.ready_tasks(SERP, [item])
+        readers.ready_tasks(SERP, [item])
     assert info.value.field == field
 
 
@@ -201,7 +201,7 @@ def test_history_fast_path_hands_bad_items_to_the_careful_errors(
     change: dict[str, Any], field: str
 ) -> None:
     item = {**_history_items(True)[0], **change}
-    read: Callable[[], object] = lambda: wire.HistoryReader().task(item, 0, HISTORY)  # noqa: E731
+    read: Callable[[], object] = lambda: readers.HistoryReader().task(item, 0, HISTORY)  # noqa: E731
     with pytest.raises(ResponseFormatError) as info:
         read()
     assert info.value.field == field
@@ -252,8 +252,8 @@ def test_history_paths_agree_on_any_item(
         apply(item["metadata"], meta_change)
     apply(item, change)
     same_outcome(
-        lambda: wire.HistoryReader().task(item, 0, HISTORY),
-        lambda: wire.HistoryReader()._checked(item, 0, HISTORY),
+        lambda: readers.HistoryReader().task(item, 0, HISTORY),
+        lambda: readers.HistoryReader()._checked(item, 0, HISTORY),
     )
 
 
@@ -264,4 +264,4 @@ def test_history_paths_agree_on_any_item(
 )
 def test_ready_paths_agree_on_any_item(pick: int, change: dict[str, Any]) -> None:
     item = apply(dict(_READY_SAMPLE[pick]), change)
-    same_outcome(lambda: wire.ready_tasks(SERP, [item]), lambda: _careful_ready([item]))
+    same_outcome(lambda: readers.ready_tasks(SERP, [item]), lambda: _careful_ready([item]))

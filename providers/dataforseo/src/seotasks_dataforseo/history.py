@@ -23,6 +23,7 @@ from seotasks.provider import Batch, Position
 
 from . import wire
 from .endpoints import UNDOCUMENTED_ID_LIST, HistoryFamily
+from .readers import HistoryReader
 
 __all__ = ["SEEN_MAX", "HistoryListing", "HistoryPosition"]
 
@@ -130,7 +131,7 @@ class HistoryListing:
         self._page_size = page_size
         self._metadata = metadata
         self._default_families = default_families
-        self._reader = wire.HistoryReader(scrub)
+        self._reader = HistoryReader(scrub)
 
     def position(
         self,

@@ -52,7 +52,7 @@ class IdListItem:
     """An ``id_list`` result item.
 
     ``url`` and ``status`` come in two forms each (see `endpoints.kind_from_url` and
-    `wire.status_for`); ``metadata`` is the object the task was posted with, read
+    `readers.status_for`); ``metadata`` is the object the task was posted with, read
     leniently by `wire` (any key may be missing or of another type).
     """
 

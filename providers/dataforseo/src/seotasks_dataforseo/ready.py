@@ -20,6 +20,7 @@ from seotasks.provider import Batch, Position
 
 from . import wire
 from .endpoints import CATALOGUE
+from .readers import ready_tasks
 
 __all__ = ["CAP", "ReadyListing", "ReadyPosition"]
 
@@ -96,7 +97,7 @@ class ReadyListing:
         body = self._call("GET", endpoint.path, "tasks_ready")
         task = wire.first_task(body, endpoint.path, self._scrub)
         items = wire.result_items(task)
-        tasks = wire.ready_tasks(endpoint, items)
+        tasks = ready_tasks(endpoint, items)
         count = task.get("result_count")
         capped = len(items) >= CAP or (type(count) is int and count >= CAP)
         following = self.position(at.ep + 1).to_json() if at.ep + 1 < len(self.selected) else None
