@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import itertools
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fakevendor import BASE, FakeVendor, FakeVendorApp, connect_fake
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import seotasks
-from seotasks import Task, TaskStatus
-from seotasks.paging import merge_key, reorder
+from seotasks import Task, TaskStatus, paging, spill
+from seotasks.paging import Source, merge_key
 
 pytestmark = pytest.mark.usefixtures("fake_registry")
 
@@ -72,20 +73,24 @@ def test_merged_passes_the_query_to_each_client(two: tuple[Any, Any]) -> None:
 def test_merged_is_lazy(two: tuple[Any, Any]) -> None:
     a, b = two
     clients = [connect_fake(a.url), connect_fake(b.url, name="othervendor")]
-    stream = seotasks.merged(clients, status="any", window=10)
+    stream = seotasks.merged(clients, status="any")
     assert a.requests == [] and b.requests == []
     first = next(stream)
     assert first.key == "fakevendor:t000001"
+    # Both declare order="created_at": the first task leaves after each one's first page.
     assert len(a.requests) == 1 and len(b.requests) == 1
 
 
-def test_merged_with_the_default_window_reads_ahead_only_the_window(two: tuple[Any, Any]) -> None:
+def test_an_unordered_source_is_read_to_its_end_before_its_first_task(
+    two: tuple[Any, Any],
+) -> None:
     a, b = two
-    clients = [connect_fake(a.url), connect_fake(b.url, name="othervendor")]
-    stream = seotasks.merged(clients, status="any")
+    ordered = connect_fake(b.url, name="othervendor")
+    unordered = Source(connect_fake(a.url).tasks(status="any"))  # no declared order
+    stream = seotasks.merged([unordered, ordered], status="any")
     next(stream)
-    # The reorder window holds 1000 tasks per source: 11 of the 25 pages, not all.
-    assert len(a.requests) == len(b.requests) == 11
+    assert len(a.requests) == 25  # the whole listing (2500 tasks, 100 a page)
+    assert len(b.requests) == 1
 
 
 def task(n: int, when: datetime | None, provider: str = "p") -> Task:
@@ -99,7 +104,7 @@ def test_merged_accepts_task_iterables_and_puts_unknown_times_last() -> None:
     assert [t.id for t in seotasks.merged([a, iter(b)])] == ["0001", "0002", "0003", "0005", "0004"]
 
 
-def test_merged_consumes_sources_as_the_caller_goes() -> None:
+def test_merged_consumes_ordered_sources_as_the_caller_goes() -> None:
     pulled: list[int] = []
     t0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -108,40 +113,233 @@ def test_merged_consumes_sources_as_the_caller_goes() -> None:
             pulled.append(i)
             yield task(2 * i + offset, t0 + timedelta(minutes=2 * i + offset))
 
-    stream = seotasks.merged([source(0), source(1)], window=3)
+    stream = seotasks.merged(
+        [Source(source(0), "sort_time"), Source(source(1), "completed_at")], buffer=3
+    )
     assert [int(next(stream).id) for _ in range(6)] == [0, 1, 2, 3, 4, 5]
     assert len(pulled) < 20  # infinite sources, bounded reading
 
 
+# -- exact order at any size, in bounded memory ------------------------------------------------
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
 @st.composite
-def displaced(draw: st.DrawFn) -> tuple[list[Task], int]:
-    """Sorted tasks, then shuffled in blocks so none moves more than ``d`` places."""
-    n = draw(st.integers(min_value=0, max_value=60))
-    d = draw(st.integers(min_value=1, max_value=8))
-    t0 = datetime(2026, 1, 1, tzinfo=UTC)
-    tasks = [task(i, t0 + timedelta(seconds=draw(st.integers(0, 3)) + 4 * i)) for i in range(n)]
-    out: list[Task] = []
-    for start in range(0, n, d):
-        block = tasks[start : start + d]
-        out += draw(st.permutations(block))
-    return out, d
+def arrangements(draw: st.DrawFn) -> list[Source]:
+    """Sources of tasks in any order: sorted, reversed, shuffled, or in family blocks.
+
+    Times are drawn from a small range so ties (broken by key) and unknown times occur.
+    A source is declared ordered (by a field it really is sorted by) only when it is.
+    """
+    count = draw(st.integers(min_value=0, max_value=5))
+    sources = []
+    for number in range(count):
+        provider = f"p{number}"
+        n = draw(st.integers(min_value=0, max_value=120))
+        tasks = []
+        for i in range(n):
+            created = draw(st.none() | st.integers(0, 300).map(lambda m: T0 + timedelta(minutes=m)))
+            done = None
+            if created is not None and draw(st.booleans()):
+                done = created + timedelta(minutes=draw(st.integers(0, 90)))
+            status = TaskStatus.COMPLETED if done is not None else TaskStatus.RUNNING
+            tasks.append(
+                Task(
+                    provider=provider,
+                    id=f"{i:04d}",
+                    status=status,
+                    created_at=created,
+                    completed_at=done,
+                    raw={"i": i},
+                )
+            )
+        layout = draw(st.sampled_from(["sorted", "created", "reversed", "shuffled", "blocks"]))
+        declared: str | None = None
+        if layout == "sorted":
+            tasks.sort(key=merge_key)
+            declared = draw(st.sampled_from([None, "sort_time"]))
+        elif layout == "created":
+            tasks = [t for t in tasks if t.created_at is not None]
+            tasks.sort(key=lambda t: (t.created_at, t.id))
+            declared = draw(st.sampled_from([None, "created_at"]))
+        elif layout == "reversed":
+            tasks.sort(key=merge_key, reverse=True)
+        elif layout == "shuffled":
+            tasks = draw(st.permutations(tasks))
+        else:  # families: each block sorted by creation, the blocks interleaving in time
+            families = draw(st.integers(min_value=1, max_value=4))
+            blocks: list[list[Task]] = [[] for _ in range(families)]
+            for t in tasks:
+                blocks[draw(st.integers(0, families - 1))].append(t)
+            tasks = []
+            for block in blocks:
+                tasks += sorted(block, key=lambda t: (t.created_at or T0, t.id))
+        sources.append(Source(tasks, declared, provider))
+    return sources
 
 
-@given(displaced())
-def test_reorder_sorts_anything_displaced_less_than_the_window(
-    case: tuple[list[Task], int],
+@settings(max_examples=100, deadline=None)
+@given(arrangements(), st.integers(min_value=1, max_value=40))
+def test_merged_is_exact_for_any_order_and_any_buffer(
+    tmp_path_factory: pytest.TempPathFactory, sources: list[Source], buffer: int
 ) -> None:
-    tasks, d = case
-    result = list(reorder(tasks, window=d))
-    assert result == sorted(tasks, key=merge_key)
+    everything = [t for s in sources for t in s.tasks]
+    tmp = tmp_path_factory.mktemp("spill")
+    out = list(seotasks.merged(sources, buffer=buffer, tmpdir=tmp))
+    assert out == sorted(everything, key=merge_key)
+    assert [t.key for t in out] == [t.key for t in sorted(everything, key=merge_key)]
+    assert [dict(t.raw) for t in out] == [dict(t.raw) for t in sorted(everything, key=merge_key)]
+    assert list(tmp.iterdir()) == []  # every spill directory removed
 
 
-def test_reorder_cannot_fix_what_moved_further_than_the_window() -> None:
-    t0 = datetime(2026, 1, 1, tzinfo=UTC)
-    tasks = [task(i, t0 + timedelta(minutes=i)) for i in range(1, 10)] + [task(0, t0)]
-    assert next(iter(reorder(tasks, window=10))).id == "0000"
-    late = list(reorder(tasks, window=3))
-    # Out of order (it had moved 9 places), but not lost: it leaves with the heap's rest.
-    assert [int(t.id) for t in late] == [1, 2, 3, 4, 5, 6, 0, 7, 8, 9]
-    assert sorted(late, key=merge_key) == sorted(tasks, key=merge_key)
-    assert list(reorder(tasks, window=1)) == tasks  # window 1: passed through as is
+def test_many_runs_are_merged_in_passes(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(spill, "FAN_IN", 3)
+    tasks = [task(i, T0 + timedelta(seconds=(i * 7919) % 1000)) for i in range(500)]
+    seen: list[spill.SpillDir] = []
+    real = spill.SpillDir
+
+    def recording(*args: Any, **kwargs: Any) -> spill.SpillDir:
+        made = real(*args, **kwargs)
+        seen.append(made)
+        return made
+
+    monkeypatch.setattr(paging, "SpillDir", recording)
+    out = list(seotasks.merged([list(reversed(tasks)), tasks[::2]], buffer=7, tmpdir=tmp_path))
+    assert out == sorted(tasks + tasks[::2], key=merge_key)
+    # 500/7 + 250/7 first runs, then passes of 3: more runs written than read at once.
+    assert sum(s.runs_written for s in seen) > 110
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_spill_files_are_private_and_removed_on_error_and_close(tmp_path: Path) -> None:
+    tasks = [task(i, T0 + timedelta(minutes=-i)) for i in range(50)]
+
+    def failing() -> Any:
+        yield from tasks
+        raise seotasks.TransientError("vendor went away")
+
+    stream = seotasks.merged([failing()], buffer=10, tmpdir=tmp_path)
+    with pytest.raises(seotasks.TransientError):
+        next(stream)
+    assert list(tmp_path.iterdir()) == []
+
+    stream = seotasks.merged([tasks, tasks[:20]], buffer=10, tmpdir=tmp_path)
+    next(stream)
+    (directory,) = tmp_path.iterdir()
+    assert directory.name.startswith("seotasks-merge-")
+    assert directory.stat().st_mode & 0o777 == 0o700
+    assert len(list(directory.iterdir())) > 1
+    stream.close()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_spill_files_are_removed_on_ctrl_c(tmp_path: Path) -> None:
+    tasks = [task(i, T0 + timedelta(minutes=-i)) for i in range(50)]
+
+    def interrupted() -> Any:
+        yield from tasks
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        list(seotasks.merged([interrupted()], buffer=5, tmpdir=tmp_path))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_source_breaking_its_declared_order_is_an_error_not_a_wrong_order() -> None:
+    tasks = [task(i, T0 + timedelta(minutes=i)) for i in range(10)] + [task(99, T0)]
+    with pytest.raises(seotasks.ResponseFormatError, match="not in the order") as caught:
+        list(seotasks.merged([Source(tasks, "sort_time", "acme")], buffer=100))
+    assert "p:0099" in str(caught.value) and "order='arrival'" in str(caught.value)
+    # ... unless the buffer still held everything due after it: then it is simply exact.
+    late = [task(i, T0 + timedelta(minutes=i)) for i in range(1, 10)] + [task(0, T0)]
+    created = [Task(**{**_fields(t), "created_at": T0}) for t in late]  # declared bound T0
+    assert list(seotasks.merged([Source(created, "created_at")])) == sorted(created, key=merge_key)
+
+
+def _fields(t: Task) -> dict[str, Any]:
+    return {
+        "provider": t.provider,
+        "id": t.id,
+        "status": t.status,
+        "completed_at": t.completed_at,
+    }
+
+
+def test_arrival_order_keeps_each_source_as_delivered() -> None:
+    a = [task(i, T0 + timedelta(minutes=10 - i)) for i in range(5)]
+    b = [task(i, T0 + timedelta(minutes=i), "q") for i in range(5)]
+    out = list(seotasks.merged([a, b], order="arrival"))
+    assert [t for t in out if t.provider == "p"] == a  # reversed, as delivered
+    assert sorted(out, key=merge_key) != out
+    assert sorted(out, key=merge_key) == list(seotasks.merged([a, b]))
+
+
+def test_bad_settings_are_refused() -> None:
+    with pytest.raises(seotasks.ConfigError, match="order"):
+        seotasks.merged([], order="approximate")
+    with pytest.raises(seotasks.ConfigError, match="buffer"):
+        seotasks.merged([], buffer=0)
+    with pytest.raises(seotasks.ConfigError, match="order"):
+        Source([], "updated_at")
+    with pytest.raises(ValueError, match="order"):
+        seotasks.Capabilities(order="newest_first")
+
+
+# -- the spill format round-trips every field -------------------------------------------------
+
+_RAW = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.text()
+    | st.decimals(allow_nan=False)
+    | st.floats(allow_nan=False),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+    max_leaves=8,
+)
+_TIME = st.none() | st.datetimes(timezones=st.just(UTC))
+
+
+@st.composite
+def any_task(draw: st.DrawFn) -> Task:
+    text = st.none() | st.text()
+    return Task(
+        provider=draw(st.text(min_size=1)),
+        id=draw(st.text(min_size=1)),
+        status=draw(st.sampled_from(TaskStatus)),
+        progress=draw(st.none() | st.floats(0.0, 1.0)),
+        created_at=draw(_TIME),
+        completed_at=draw(_TIME),
+        kind=draw(text),
+        tag=draw(text),
+        cost=draw(st.none() | st.decimals(allow_nan=False)),
+        engine=draw(text),
+        device=draw(text),
+        location=draw(text),
+        language=draw(text),
+        keywords_count=draw(st.none() | st.integers()),
+        message=draw(text),
+        raw=draw(st.dictionaries(st.text(), _RAW, max_size=4)),
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(any_task(), max_size=12), st.integers(1, 5))
+def test_spilled_tasks_round_trip_exactly(
+    tmp_path_factory: pytest.TempPathFactory, tasks: list[Task], chunk: int
+) -> None:
+    directory = spill.SpillDir(tmp_path_factory.mktemp("rt"), chunk=chunk)
+    try:
+        back = list(directory.write(tasks))
+    finally:
+        directory.close()
+    assert back == tasks
+    for before, after in zip(tasks, back, strict=True):
+        assert dict(after.raw) == dict(before.raw)
+        assert repr(after.raw) == repr(before.raw)  # same types: Decimal stays Decimal
+        assert after.cost == before.cost and type(after.cost) is type(before.cost)
+        for name in ("created_at", "completed_at"):
+            a, b = getattr(after, name), getattr(before, name)
+            assert a == b and (a is None or a.tzinfo is UTC)
+    assert directory.path is None or not directory.path.exists()

@@ -1,71 +1,224 @@
-"""Iteration over many pages, and merging several providers into one stream.
+"""Merging several providers' listings into one stream, in exactly the documented order.
 
-Each provider yields its own order; `merged` puts several streams into one, ordered
-by `Task.sort_time` (completion, else creation) then `Task.key`, lazily and in bounded
-memory: a k-way ``heapq.merge`` of the sources, each passed through a small reorder
-buffer so a source that is only *nearly* ordered (DataForSEO lists one API family
-after another) still comes out in order as long as no task is displaced by more than
-``window`` positions.
+`merged` orders by `merge_key`: `Task.sort_time` (completion, else creation; unknown
+last), then `Task.key`. A provider lists in its own order, so each source is first put
+in that order, in memory bounded by ``buffer`` tasks per source, and the sources are
+then combined by a k-way ``heapq.merge``. How a source is put in order depends on what
+its provider declares (`Capabilities.order`):
+
+* nothing (``None``): the order is unknown, so no task can leave before the source has
+  ended (the last task listed may be the first due). Up to ``buffer`` tasks are sorted
+  in memory; a longer source is cut into sorted runs of ``buffer`` tasks on disk and
+  merged back (`seotasks.spill`): exact for any size and any disorder.
+* a field the listing is sorted by (`ORDER_FIELDS`): every task still to come is due no
+  earlier than the latest value of that field seen so far (a task completes after it is
+  created), so the tasks due before that *watermark* leave at once: the first task
+  arrives after the first page, and the buffer only holds tasks still running at the
+  watermark. Should that outgrow ``buffer``, the rest of the source goes through disk
+  like an unordered one. A provider whose listing breaks its declaration is caught as
+  soon as a task arrives that is due before one already delivered: `ResponseFormatError`,
+  never a silently wrong order.
+
+``order="arrival"`` skips all of this: no buffer; each source's tasks stay in the order
+they were delivered, and the sources are interleaved by comparing their next tasks.
 """
 
 from __future__ import annotations
 
 import heapq
 import itertools
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import attrs
+
+from .errors import ConfigError, ResponseFormatError
 from .model import Task
+from .provider import ORDER_NAMES
+from .spill import FAN_IN, Run, SpillDir
 
 if TYPE_CHECKING:
     from .client import Client
 
-__all__ = ["merge_key", "merged", "reorder"]
+__all__ = ["DEFAULT_BUFFER", "ORDERS", "ORDER_FIELDS", "Source", "merge_key", "merged"]
 
 _NEVER = datetime.max.replace(tzinfo=UTC)
+#: What `merged` accepts as ``order``.
+ORDERS = ("exact", "arrival")
+#: Tasks held in memory per source by default (a task with its ``raw`` is about 1-3 kB).
+DEFAULT_BUFFER = 50_000
+
+_Key = tuple[datetime, str]
 
 
-def merge_key(task: Task) -> tuple[datetime, str]:
+def merge_key(task: Task) -> _Key:
     """Order of a merged stream: time (unknown last), then ``provider:id``."""
     when = task.sort_time
     return (_NEVER if when is None else when, task.key)
 
 
-def reorder(tasks: Iterable[Task], window: int) -> Iterator[Task]:
-    """Yield ``tasks`` sorted by `merge_key` using a heap of at most ``window`` tasks."""
-    if window <= 1:
-        yield from tasks
-        return
-    heap: list[tuple[tuple[datetime, str], int, Task]] = []
-    counter = itertools.count()
-    for task in tasks:
-        item = (merge_key(task), next(counter), task)
-        if len(heap) < window:
-            heapq.heappush(heap, item)
+def _sort_time_bound(task: Task) -> datetime:
+    when = task.sort_time
+    return _NEVER if when is None else when
+
+
+#: `Capabilities.order` values a listing may declare, and for each, the lower bound a
+#: task seen in that order sets on the `merge_key` time of every task after it (None:
+#: no bound from this task). ``created_at`` and ``completed_at`` bound it because a task
+#: completes after it is created; ``sort_time`` is the merge's own time.
+ORDER_FIELDS: dict[str, Callable[[Task], datetime | None]] = {
+    "created_at": lambda task: task.created_at,
+    "completed_at": lambda task: task.completed_at,
+    "sort_time": _sort_time_bound,
+}
+
+if tuple(ORDER_FIELDS) != ORDER_NAMES:
+    raise AssertionError("paging.ORDER_FIELDS and provider.ORDER_NAMES must name the same orders")
+
+
+@attrs.frozen(slots=True)
+class Source:
+    """Tasks for `merged` together with the order they come in (see `ORDER_FIELDS`).
+
+    A `Client` brings its provider's declared order itself; a plain iterable of tasks
+    counts as unordered. Wrap one in a `Source` to declare its order, e.g. the pages of
+    a client consumed by hand: ``Source(my_tasks, order=client.capabilities.order)``.
+    """
+
+    tasks: Iterable[Task]
+    order: str | None = attrs.field(default=None)
+    name: str = "source"
+
+    @order.validator
+    def _check_order(self, _attribute: Any, value: str | None) -> None:
+        if value is not None and value not in ORDER_FIELDS:
+            raise ConfigError(f"unknown order {value!r}; one of {sorted(ORDER_FIELDS)} or None")
+
+
+def merged(
+    sources: Iterable[Client | Source | Iterable[Task]],
+    *,
+    order: str = "exact",
+    buffer: int = DEFAULT_BUFFER,
+    tmpdir: str | Path | None = None,
+    **query: Any,
+) -> Iterator[Task]:
+    """One stream of tasks from several clients (or task iterables), ordered by `merge_key`.
+
+    ``query`` (``status``, ``since``, ``until``, ``limit``) is passed to each client's
+    ``tasks()``. ``order="exact"`` (the default) yields exactly
+    ``sorted(all tasks, key=merge_key)``, holding at most ``buffer`` tasks per source in
+    memory and spilling the rest to sorted runs in a private directory under ``tmpdir``
+    (default: the system's), removed when the iteration ends, fails or is closed.
+    ``order="arrival"`` buffers nothing (see the module's docstring). Iteration is lazy:
+    nothing is fetched before the first ``next()``.
+    """
+    from .client import Client
+
+    if order not in ORDERS:
+        raise ConfigError(f"order must be one of {', '.join(ORDERS)}, got {order!r}")
+    if type(buffer) is not int or buffer < 1:
+        raise ConfigError(f"buffer must be a positive number of tasks, got {buffer!r}")
+    declared: list[Source] = []
+    for source in sources:
+        if isinstance(source, Client):
+            declared.append(Source(source.tasks(**query), source.capabilities.order, source.name))
+        elif isinstance(source, Source):
+            declared.append(source)
         else:
-            yield heapq.heappushpop(heap, item)[2]
+            declared.append(Source(source))
+    return _merge(declared, order, buffer, tmpdir)
+
+
+def _merge(
+    sources: list[Source], order: str, buffer: int, tmpdir: str | Path | None
+) -> Iterator[Task]:
+    # Readers of a merge of runs hold one chunk per open run: FAN_IN chunks fit the buffer.
+    spill = SpillDir(tmpdir, chunk=min(1024, max(1, buffer // (FAN_IN + 1))))
+    streams: list[Iterator[Task]] = []
+    try:
+        for source in sources:
+            if order == "arrival":
+                streams.append(iter(source.tasks))
+            else:
+                streams.append(_in_order(source, buffer, spill))
+        yield from heapq.merge(*streams, key=merge_key)
+    finally:
+        for stream in streams:
+            close = getattr(stream, "close", None)
+            if close is not None:
+                close()
+        spill.close()
+
+
+def _in_order(source: Source, buffer: int, spill: SpillDir) -> Iterator[Task]:
+    """``source``'s tasks sorted by `merge_key`, at most ``buffer`` of them in memory."""
+    bound = ORDER_FIELDS[source.order] if source.order is not None else None
+    tasks = iter(source.tasks)
+    heap: list[tuple[_Key, int, Task]] = []
+    counter = itertools.count()
+    watermark: datetime | None = None
+    last: _Key | None = None  # the key of the last task delivered
+    for task in tasks:
+        key = merge_key(task)
+        if last is not None and key < last:
+            raise _disorder(source, task, last)
+        heapq.heappush(heap, (key, next(counter), task))
+        if bound is not None:
+            mark = bound(task)
+            if mark is not None and (watermark is None or mark > watermark):
+                watermark = mark
+                while heap and heap[0][0][0] < watermark:
+                    entry = heapq.heappop(heap)
+                    last = entry[0]
+                    yield entry[2]
+        if len(heap) >= buffer:
+            held = [entry[2] for entry in sorted(heap)]
+            heap.clear()
+            yield from _external(source, held, tasks, last, buffer, spill)
+            return
     while heap:
         yield heapq.heappop(heap)[2]
 
 
-def merged(
-    sources: Iterable[Client | Iterable[Task]],
-    *,
-    window: int = 1000,
-    **query: Any,
+def _external(
+    source: Source,
+    held: list[Task],
+    tasks: Iterator[Task],
+    last: _Key | None,
+    buffer: int,
+    spill: SpillDir,
 ) -> Iterator[Task]:
-    """One stream of tasks from several clients (or task iterables), ordered by time.
+    """The rest of a source that outgrew the buffer: sorted runs on disk, merged back.
 
-    ``query`` (``status``, ``since``, ``until``) is passed to each client's ``tasks()``.
-    Memory holds at most ``window`` tasks per source; iteration is lazy: the first task
-    arrives once each source has delivered ``window`` tasks (or ended), not after the
-    whole listing. A smaller window starts sooner but tolerates less disorder.
+    ``held`` (sorted) is the buffer's content; every task to come must be due after
+    ``last``, the last one already delivered (checked as the tasks arrive).
     """
-    from .client import Client
+    runs: list[Run] = [spill.write(held)]
+    del held
+    chunk: list[Task] = []
+    for task in tasks:
+        if last is not None and merge_key(task) < last:
+            raise _disorder(source, task, last)
+        chunk.append(task)
+        if len(chunk) >= buffer:
+            chunk.sort(key=merge_key)
+            runs.append(spill.write(chunk))
+            chunk = []
+    if chunk:
+        chunk.sort(key=merge_key)
+        runs.append(spill.write(chunk))
+        chunk = []
+    yield from spill.merge(runs, merge_key)
 
-    streams: list[Iterator[Task]] = []
-    for source in sources:
-        it = source.tasks(**query) if isinstance(source, Client) else iter(source)
-        streams.append(reorder(it, window))
-    return heapq.merge(*streams, key=merge_key)
+
+def _disorder(source: Source, task: Task, last: _Key) -> ResponseFormatError:
+    return ResponseFormatError(
+        f"{source.name}: the listing is not in the order its provider declares "
+        f"({source.order}): {task.key} (due {merge_key(task)[0].isoformat()}) came after "
+        f"{last[1]} (due {last[0].isoformat()}) was already delivered; "
+        "merge with order='arrival' (--order arrival) to accept the provider's order",
+        item_id=task.id,
+    )

@@ -51,6 +51,8 @@ _KINDS = ("str", "int", "float", "bool", "list")
 #: What `Capabilities.server_filters` may name: ``since`` / ``until`` bound the creation
 #: time, ``completed_since`` / ``completed_until`` the completion time (see `TaskQuery`).
 FILTER_NAMES = frozenset({"status", "since", "until", "completed_since", "completed_until"})
+#: The values `Capabilities.order` may take besides ``None`` (see `seotasks.paging`).
+ORDER_NAMES = ("created_at", "completed_at", "sort_time")
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -115,8 +117,14 @@ class Capabilities:
     ``server_filters`` are the filters the vendor applies itself: ``status``, ``since`` and
     ``until`` on the creation time, ``completed_since`` and ``completed_until`` on the
     completion time (a query with ``time_field="completed_at"``); the core applies every
-    filter client-side anyway, exactly, so the difference is only cost. ``window`` is how far back the vendor keeps tasks (``None``:
-    no stated limit). ``order`` names the field the listing is ordered by, when it is.
+    filter client-side anyway, exactly, so the difference is only cost. ``window`` is how
+    far back the vendor keeps tasks (``None``: no stated limit). ``order`` names the
+    `Task` field the whole listing is sorted by, ascending (``created_at``,
+    ``completed_at`` or ``sort_time``), or ``None`` when the order is unknown or another:
+    `seotasks.merged` relies on it to deliver in order without reading the whole listing
+    first, and refuses a listing that breaks it, so declare it only when the vendor
+    documents it across every page (not per family or per endpoint, and not newest
+    first).
     ``drains``: tasks leave the listing once collected (DataForSEO ``tasks_ready``).
     ``cap``: the vendor hides entries beyond this many (``None``: never).
     """
@@ -127,7 +135,9 @@ class Capabilities:
         validator=attrs.validators.deep_iterable(attrs.validators.in_(FILTER_NAMES)),
     )
     window: timedelta | None = None
-    order: str | None = None
+    order: str | None = attrs.field(
+        default=None, validator=attrs.validators.optional(attrs.validators.in_(ORDER_NAMES))
+    )
     max_page_size: int = 1000
     drains: bool = False
     cap: int | None = None

@@ -1,0 +1,170 @@
+"""Sorted runs of tasks on disk: how `seotasks.merged` sorts more tasks than it may hold.
+
+A source whose disorder outgrows the merge's memory setting is cut into sorted runs of
+at most that many tasks, each written to a file; the runs are then read back together
+by ``heapq.merge`` (a classic external merge sort). More than `FAN_IN` runs are first
+merged in groups into longer runs, so the number of open files stays bounded too.
+
+The files live in one private directory (``tempfile.mkdtemp``: mode 0700, an
+unguessable name under ``$TMPDIR``), created only when the first run is written and
+removed with everything in it when the merge ends, fails, is interrupted (Ctrl-C), is
+closed or garbage-collected, or at interpreter exit (``weakref.finalize``). Only a
+process killed outright (SIGKILL) leaves it behind, as ``$TMPDIR/seotasks-merge-*``.
+
+Format: each run is a sequence of pickled chunks, each a list of task records (the
+tuple of every `Task` field, ``raw`` as a plain dict). Pickle because it round-trips
+every value a task may hold exactly and cheaply: ``Decimal`` costs, timezone-aware
+datetimes, ``None``, the vendor's ``raw`` with whatever it decoded to. Unpickling runs
+code named by the file, which is safe only for files nobody else can write: these are
+written and read by this process alone, in a directory only its user can enter, and
+never come from outside (a caller never hands one in).
+"""
+
+from __future__ import annotations
+
+import heapq
+import pickle
+import shutil
+import tempfile
+import weakref
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from .model import Task
+
+__all__ = ["FAN_IN", "Run", "SpillDir", "from_record", "task_record"]
+
+#: Most runs read at once; beyond it runs are merged in groups first.
+FAN_IN = 64
+_PROTOCOL = pickle.HIGHEST_PROTOCOL
+_build = Task.trusted_builder(
+    "provider",
+    "id",
+    "status",
+    "progress",
+    "created_at",
+    "completed_at",
+    "kind",
+    "tag",
+    "cost",
+    "engine",
+    "device",
+    "location",
+    "language",
+    "keywords_count",
+    "message",
+    "raw",
+)
+
+
+def task_record(task: Task) -> tuple[Any, ...]:
+    """Every field of ``task`` as a plain tuple, in `Task`'s field order (``raw`` a dict)."""
+    raw = task._raw  # the task's own dict (or read-only view): copied into the record
+    return (
+        task.provider,
+        task.id,
+        task.status,
+        task.progress,
+        task.created_at,
+        task.completed_at,
+        task.kind,
+        task.tag,
+        task.cost,
+        task.engine,
+        task.device,
+        task.location,
+        task.language,
+        task.keywords_count,
+        task.message,
+        raw if type(raw) is dict else dict(raw),
+    )
+
+
+def from_record(record: Sequence[Any]) -> Task:
+    """The `Task` of a `task_record` tuple (it came from a valid task: no checks again)."""
+    return _build(*record)
+
+
+class Run:
+    """One sorted run on disk; read once, then the file is removed."""
+
+    def __init__(self, path: Path, count: int) -> None:
+        self.path = path
+        self.count = count
+
+    def __iter__(self) -> Iterator[Task]:
+        """The run's tasks in order, one chunk in memory at a time; the file goes at the end."""
+        try:
+            with self.path.open("rb") as fh:
+                while True:
+                    try:
+                        records = pickle.load(fh)  # one chunk: each has its own memo
+                    except EOFError:
+                        break
+                    for record in records:
+                        yield _build(*record)
+        finally:
+            self.path.unlink(missing_ok=True)
+
+
+class SpillDir:
+    """The private directory of one merge's runs; created on first use, removed by `close`."""
+
+    def __init__(self, parent: str | Path | None = None, *, chunk: int = 1024) -> None:
+        self._parent = None if parent is None else str(parent)
+        #: Tasks per pickled chunk: a reader holds one chunk per open run.
+        self.chunk = max(1, chunk)
+        self._path: Path | None = None
+        self._finalizer: weakref.finalize[Any, Any] | None = None
+        self._count = 0
+        #: Runs written so far (for tests and benchmarks).
+        self.runs_written = 0
+
+    @property
+    def path(self) -> Path | None:
+        """The directory, once a run was written."""
+        return self._path
+
+    def _directory(self) -> Path:
+        if self._path is None:
+            self._path = Path(tempfile.mkdtemp(prefix="seotasks-merge-", dir=self._parent))
+            self._finalizer = weakref.finalize(self, _remove, self._path)
+        return self._path
+
+    def write(self, tasks: Iterable[Task]) -> Run:
+        """Write ``tasks`` (already in order) as a new run."""
+        directory = self._directory()
+        self._count += 1
+        path = directory / f"run-{self._count:06d}"
+        count = 0
+        chunk: list[tuple[Any, ...]] = []
+        with path.open("wb") as fh:
+            for task in tasks:
+                chunk.append(task_record(task))
+                if len(chunk) >= self.chunk:
+                    pickle.dump(chunk, fh, protocol=_PROTOCOL)
+                    count += len(chunk)
+                    chunk = []
+            if chunk:
+                pickle.dump(chunk, fh, protocol=_PROTOCOL)
+                count += len(chunk)
+        self.runs_written += 1
+        return Run(path, count)
+
+    def merge(self, runs: list[Run], key: Callable[[Task], Any]) -> Iterator[Task]:
+        """All ``runs`` as one ordered stream, at most `FAN_IN` files open at a time."""
+        runs = list(runs)
+        while len(runs) > FAN_IN:
+            group, runs = runs[:FAN_IN], runs[FAN_IN:]
+            runs.append(self.write(heapq.merge(*group, key=key)))
+        return heapq.merge(*runs, key=key)
+
+    def close(self) -> None:
+        """Remove the directory and every run in it (idempotent)."""
+        if self._finalizer is not None:
+            self._finalizer()
+
+
+def _remove(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)
