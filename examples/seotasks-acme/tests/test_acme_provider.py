@@ -234,3 +234,27 @@ def test_sandbox_serves_seeded_jobs() -> None:
         with seotasks.connect("acme", env={}, **settings) as client:
             assert len(list(client.tasks(status="any"))) == 30
         assert "30 jobs" in sandbox.description
+
+
+def test_declared_creation_order_holds_and_lets_a_merge_start_early(
+    acme_server: EmulatorServer, acme_connect: Connect
+) -> None:
+    """AcmeRank lists jobs by (create_time, name), so the provider declares
+    ``order="created_at"``: true against the emulator, and what lets `seotasks.merged`
+    deliver its first task after the first page instead of after the whole listing."""
+    from seotasks.paging import merge_key
+
+    with acme_connect() as client:
+        assert client.capabilities.order == "created_at"
+        jobs = list(client.tasks(status="any"))
+    created = [t.created_at for t in jobs]
+    assert created == sorted(created)  # type: ignore[type-var]
+    assert all(t.completed_at is None or t.completed_at >= t.created_at for t in jobs)  # type: ignore[operator]
+    assert [merge_key(t) for t in jobs] != sorted(merge_key(t) for t in jobs)  # ends differ
+    acme_server.requests.clear()
+    with acme_connect() as client:
+        stream = seotasks.merged([client], status="any")
+        first = next(stream)
+        assert len(acme_server.requests) == 1  # one page of 40, not all 250 jobs
+        rest = list(stream)
+    assert [first, *rest] == sorted(jobs, key=merge_key)

@@ -213,15 +213,20 @@ class DataForSEOProvider(Provider):
                 drains=True,
                 cap=CAP,
                 collect=True,
+                # order=None: one endpoint after another, and the vendor states no order
+                # within a tasks_ready list; merged sorts the listing whole.
                 notes=(
                     "one tasks_ready call per endpoint; at most 1000 shown per call, "
                     "the rest appear once those are collected",
+                    "unordered: endpoint after endpoint",
                 ),
             )
+        # order=None: one API family after another, each forward by datetime_posted, so
+        # a later family starts again at `since`; and the vendor's own word is "sort by
+        # execution time", which does not say posting or completion. merged sorts it.
         return Capabilities(
             server_filters=frozenset({"since", "until"}),
             window=self._keeps,
-            order="created_at",
             max_page_size=self._page_size,
             collect=True,
             notes=(
@@ -229,6 +234,7 @@ class DataForSEOProvider(Provider):
                 "completion bounds (time_field=completed_at): until narrows the request, "
                 "since does not (a task posted earlier may finish later), so such a "
                 "listing reads from the oldest task kept",
+                "unordered: family after family",
             ),
         )
 

@@ -179,11 +179,14 @@ class SerpstatProvider(Provider):
             statuses=frozenset({TaskStatus.QUEUED, TaskStatus.RUNNING, TaskStatus.COMPLETED}),
             server_filters=frozenset(),
             window=WINDOW,
-            order="created_at",
+            # order=None: tasks.getList's order is undocumented (ascending by task_id in
+            # the vendor's examples) and this provider reads a descending list as well;
+            # a declared order would make merged refuse a newest-first vendor.
             max_page_size=paging.MAX_PAGE_SIZE,
             collect=True,
             notes=(
                 "tasks.getList lists the last 7 days only",
+                "unordered: the vendor documents no order (ascending by id in its examples)",
                 "status, since and until are filtered client-side",
                 "pages overlap by a few rows so that shifts under new or expiring tasks "
                 "neither lose nor repeat a task",
