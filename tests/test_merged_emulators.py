@@ -9,6 +9,7 @@ buffer is far smaller than the listing and the merge goes through disk.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -66,7 +67,7 @@ def _clients(emulators: dict[str, Any]) -> list[seotasks.Client]:
 
 def _inversions(tasks: list[seotasks.Task]) -> int:
     keys = [merge_key(t) for t in tasks]
-    return sum(1 for a, b in zip(keys, keys[1:], strict=False) if b < a)
+    return sum(1 for a, b in itertools.pairwise(keys) if b < a)
 
 
 def _everything(emulators: dict[str, Any]) -> list[seotasks.Task]:
@@ -95,7 +96,7 @@ def test_history_of_two_families_plus_serpstat_merges_with_zero_inversions(
     assert _inversions(out) == 0
     assert len(out) == len(everything) == len({t.key for t in out})
     assert out == sorted(everything, key=merge_key)
-    switches = sum(1 for a, b in zip(out, out[1:], strict=False) if a.provider != b.provider)
+    switches = sum(1 for a, b in itertools.pairwise(out) if a.provider != b.provider)
     assert switches > 100  # the two vendors' tasks interleave: a real merge
     assert list(tmp_path.iterdir()) == []
 

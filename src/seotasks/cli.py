@@ -156,7 +156,15 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print a summary on stderr at the end (always on a terminal)",
     )
-    tasks.add_argument("--window", type=int, default=1000, help=argparse.SUPPRESS)
+    tasks.add_argument(
+        "--order",
+        choices=("exact", "arrival"),
+        default="exact",
+        help="with several -p: exact (default) sorts the stream by completion time exactly; "
+        "arrival starts at once and keeps each provider's own order",
+    )
+    # Tasks held in memory per provider before the merge spills to disk (tests, tuning).
+    tasks.add_argument("--buffer", type=int, default=None, help=argparse.SUPPRESS)
 
     submit = sub.add_parser(
         "submit",
@@ -481,7 +489,7 @@ def _cmd_tasks(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .cursor import decode as decode_cursor
     from .errors import CursorError, SeotasksError
     from .export import make_writer
-    from .paging import merged
+    from .paging import DEFAULT_BUFFER, Source, merged
     from .plugins import get_provider
     from .resume import ResumeState
 
@@ -573,19 +581,29 @@ def _cmd_tasks(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             _check_query(client, state.providers[client.name].cursor, kwargs, args.status)
 
         writer = make_writer(fmt, raw=args.raw)
-        streams = [_stream(c, kwargs, state, progress) for c in clients]
-        tasks = streams[0] if len(streams) == 1 else merged(streams, window=args.window)
+        sources = [
+            Source(_stream(c, kwargs, state, progress), c.capabilities.order, c.name)
+            for c in clients
+        ]
+        tasks: Iterator[Task] = iter(sources[0].tasks)
+        if len(sources) > 1:
+            held = DEFAULT_BUFFER if args.buffer is None else args.buffer
+            tasks = merged(sources, order=args.order, buffer=held)
         buffer: list[str] = []
+        unsaved = 0
 
-        def checkpoint() -> None:
+        def checkpoint(*, save: bool = True) -> None:
             # Output first, then the state: a crash between the two can repeat a few
             # tasks on resume, but never lose one.
+            nonlocal unsaved
             if buffer:
                 progress.clear()
                 out.write("".join(buffer))
                 buffer.clear()
             out.flush()
-            state.save()
+            if save:
+                state.save()
+                unsaved = 0
 
         header = writer.header()
         if header and not (state.loaded and fmt == "csv"):  # one header per CSV file
@@ -597,8 +615,12 @@ def _cmd_tasks(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                     buffer.append(writer.format(task))
                     moved = state.providers[task.provider].written(task)
                     count += 1
+                    unsaved += 1
                     if moved or len(buffer) >= 1000:
-                        checkpoint()
+                        # A save writes every key not yet confirmed by a cursor: in an
+                        # exact merge that can be every key written so far, so saves
+                        # grow rarer as the file grows (never quadratic in the listing).
+                        checkpoint(save=moved or unsaved >= _save_every(state))
                     if args.limit is not None and count >= args.limit:
                         break
             checkpoint()
@@ -657,6 +679,14 @@ def _check_resume_path(path: Path) -> None:
 def _check_sandbox_size(size: int, flag: str) -> None:
     if not 0 <= size <= MAX_SANDBOX_SIZE:
         raise UsageError(f"{flag} must be within 0..{MAX_SANDBOX_SIZE:,}, got {size:,}")
+
+
+def _save_every(state: ResumeState) -> int:
+    """Tasks written between two saves of a resume file that lists ``n`` keys: 1000, or
+    an eighth of ``n`` once that is more (a save costs O(n))."""
+    if state.path is None:
+        return 1000
+    return max(1000, state.unconfirmed_count() // 8)
 
 
 def _check_query(

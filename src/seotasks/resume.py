@@ -86,6 +86,10 @@ class ProviderProgress:
             moved = True
         return moved
 
+    def unconfirmed_count(self) -> int:
+        """How many keys `unconfirmed_written` would list (without building the list)."""
+        return sum(len(entry.written) for entry in self._inflight) + len(self.skip)
+
     def unconfirmed_written(self) -> list[str]:
         keys: set[str] = set()
         for entry in self._inflight:
@@ -169,6 +173,10 @@ class ResumeState:
             progress.cursor = cursor
             progress.skip = set(written)
             progress.done = bool(done)
+
+    def unconfirmed_count(self) -> int:
+        """Keys a save writes out: what makes a save cost more as a listing goes on."""
+        return sum(p.unconfirmed_count() for p in self.providers.values())
 
     @property
     def resuming(self) -> bool:

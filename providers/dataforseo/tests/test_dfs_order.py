@@ -8,6 +8,8 @@ forward by ``datetime_posted``, so a later family starts again at ``since``), an
 
 from __future__ import annotations
 
+import itertools
+
 import seotasks
 from seotasks.paging import merge_key
 
@@ -17,7 +19,7 @@ KINDS = ("serp/google/organic", "keywords_data/bing/search_volume_history")
 
 
 def _inversions(values: list[object]) -> int:
-    return sum(1 for a, b in zip(values, values[1:], strict=False) if b < a)  # type: ignore[operator]
+    return sum(1 for a, b in itertools.pairwise(values) if b < a)  # type: ignore[operator]
 
 
 def test_history_is_family_after_family_and_declares_no_order(

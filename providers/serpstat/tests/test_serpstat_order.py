@@ -8,6 +8,7 @@ provider declares ``None`` and the merge sorts the listing whole.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import pytest
@@ -17,7 +18,7 @@ from seotasks.paging import merge_key
 
 
 def _inversions(values: list[Any]) -> int:
-    return sum(1 for a, b in zip(values, values[1:], strict=False) if b < a)
+    return sum(1 for a, b in itertools.pairwise(values) if b < a)
 
 
 @pytest.mark.parametrize("order", ["asc", "desc"])

@@ -1,0 +1,139 @@
+"""``seotasks tasks -p A -p B``: the exact merge, its opt-out, and resuming a merged listing.
+
+Runs the CLI against both emulators (the fixtures of ``test_cli``). DataForSEO lists
+endpoint after endpoint and Serpstat in its own order, so the merge has real sorting to
+do; a tiny ``--buffer`` (hidden, for tests and tuning) sends it through disk. One
+DataForSEO endpoint keeps each run at one tasks_ready call (the vendor allows 20 a
+minute, and the emulator counts on the real clock across runs).
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_cli import _clean_env, run, sandboxes  # noqa: F401 - fixtures
+
+import seotasks
+from seotasks import cli
+from seotasks.config import env_name
+
+BOTH = ["tasks", "-p", "dataforseo", "-p", "serpstat", "--format", "jsonl"]
+
+
+def _keys(text: str) -> list[tuple[datetime, str]]:
+    out = []
+    for line in text.splitlines():
+        record = json.loads(line)
+        when = record["completed_at"] or record["created_at"]
+        out.append((datetime.fromisoformat(when), f"{record['provider']}:{record['id']}"))
+    return out
+
+
+@pytest.fixture(scope="module")
+def env(sandboxes: dict[str, seotasks.Sandbox]) -> dict[str, str]:  # noqa: F811
+    result = _clean_env()
+    for name, box in sandboxes.items():
+        for option, value in box.settings.items():
+            result[env_name(name, option)] = str(value)
+    result[env_name("dataforseo", "families")] = "serp"
+    return result
+
+
+@pytest.fixture(scope="module")
+def exact(env: dict[str, str]) -> str:
+    done = run(BOTH, env)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_merge_through_disk_gives_the_same_exact_stream(
+    env: dict[str, str], exact: str, tmp_path: Path
+) -> None:
+    keys = _keys(exact)
+    assert keys == sorted(keys) and len(keys) == len(set(keys)) > 1000
+    assert {k.split(":")[0] for _, k in keys} == {"dataforseo", "serpstat"}
+    spilled = run([*BOTH, "--buffer", "60"], {**env, "TMPDIR": str(tmp_path)})
+    assert spilled.returncode == 0, spilled.stderr
+    assert spilled.stdout == exact
+    assert list(tmp_path.iterdir()) == []  # the spill directory is gone
+
+
+def test_arrival_order_is_the_opt_out(env: dict[str, str], exact: str) -> None:
+    arrival = run([*BOTH, "--order", "arrival"], env)
+    assert arrival.returncode == 0, arrival.stderr
+    assert arrival.stdout != exact  # DataForSEO's endpoints show through ...
+    assert sorted(arrival.stdout.splitlines()) == sorted(exact.splitlines())  # ... same tasks
+    bad = run([*BOTH, "--order", "approximate"], env)
+    assert bad.returncode == 2 and "--order" in bad.stderr
+
+
+@pytest.mark.parametrize("buffer", ["100000", "60"])
+def test_a_resumed_merged_listing_writes_every_task_once(
+    env: dict[str, str], exact: str, tmp_path: Path, buffer: str
+) -> None:
+    full = exact.splitlines()
+    state = tmp_path / "resume.json"
+    args = [*BOTH, "--buffer", buffer, "--resume", str(state)]
+    first = run([*args, "--limit", "700"], env)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.splitlines() == full[:700]  # the run's own order is exact
+    second = run(args, env)
+    assert second.returncode == 0, second.stderr
+    rest = second.stdout.splitlines()
+    # Each run is in order; together they hold every task exactly once.
+    assert _keys(second.stdout) == sorted(_keys(second.stdout))
+    assert sorted(full[:700] + rest) == sorted(full)
+    assert run(args, env).stdout == ""
+
+
+def test_ctrl_c_during_a_merge_through_disk_saves_the_state_and_removes_the_files(
+    env: dict[str, str],
+    exact: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from seotasks import export
+
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    spill_root = tmp_path / "tmp"
+    spill_root.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(spill_root))
+    real = export.make_writer
+    seen: list[Path] = []
+
+    def interrupting(fmt: str, **kwargs: Any) -> Any:
+        writer = real(fmt, **kwargs)
+        format_one = writer.format
+        count = [0]
+
+        def format(task: Any) -> str:
+            count[0] += 1
+            if count[0] == 300:
+                seen.extend(spill_root.iterdir())
+                raise KeyboardInterrupt
+            return format_one(task)
+
+        writer.format = format  # type: ignore[method-assign]
+        return writer
+
+    monkeypatch.setattr(export, "make_writer", interrupting)
+    state = tmp_path / "resume.json"
+    code = cli.main([*BOTH, "--buffer", "60", "--resume", str(state)])
+    captured = capsys.readouterr()
+    assert code == cli.EXIT_INTERRUPTED, captured.err
+    assert len(seen) == 1 and seen[0].name.startswith("seotasks-merge-")  # it did spill
+    assert list(spill_root.iterdir()) == []
+    assert len(captured.out.splitlines()) == 299
+    monkeypatch.setattr(export, "make_writer", real)
+    code = cli.main([*BOTH, "--resume", str(state)])
+    rest = capsys.readouterr().out
+    assert code == 0
+    full = exact.splitlines()
+    assert sorted(captured.out.splitlines() + rest.splitlines()) == sorted(full)
