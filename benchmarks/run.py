@@ -4,7 +4,7 @@ Each figure is set against its baseline measured in the same run on the same see
 input (see the module of each benchmark). Ratios are "seotasks / baseline" for times
 (lower is better) unless the row says otherwise. ``--quick`` runs smaller and shorter
 versions for a smoke test; ``--only NAME`` runs one of normalize, paging, streaming,
-startup, pacing, dlt, collecting; ``--json FILE`` also writes the raw figures.
+startup, pacing, dlt, collecting, merging; ``--json FILE`` also writes the raw figures.
 """
 
 from __future__ import annotations
@@ -304,6 +304,63 @@ def bench_collecting(
     )
 
 
+def bench_merging(quick: bool, rows: list[tuple[str, str, str, str]], raw: dict[str, Any]) -> None:
+    import merging
+
+    r = merging.run(quick)
+    raw["merging"] = r
+    base = r["declared"]
+    total = int(base["tasks"])
+    small = r["reversed_small"]
+    label = f"8 merged 2 sources, {total:,} tasks"
+    for case, what in (("reversed", "newest first, unordered"), ("sorted", "in order, unordered")):
+        c = r[case]
+        rows.append(
+            (
+                label,
+                f"{what} vs in order declared: time",
+                f"{c['seconds']:.1f} vs {base['seconds']:.1f} s",
+                f"{c['seconds'] / base['seconds']:.2f}x",
+            )
+        )
+        rows.append(
+            (
+                "",
+                f"{what} vs in order declared: peak RSS",
+                f"{c['peak_rss_mib']:.0f} vs {base['peak_rss_mib']:.0f} MiB",
+                f"{c['peak_rss_mib'] / base['peak_rss_mib']:.2f}x",
+            )
+        )
+        label = ""
+    rows.append(
+        (
+            "",
+            f"newest first: peak RSS {total:,} vs {int(small['tasks']):,} tasks",
+            f"{r['reversed']['peak_rss_mib']:.0f} vs {small['peak_rss_mib']:.0f} MiB",
+            f"{r['reversed']['peak_rss_mib'] / small['peak_rss_mib']:.3f}x",
+        )
+    )
+    made = r["produce"]["seconds"]
+    own = {c: (r[c]["seconds"] - made) / total * 1e6 for c in ("reversed", "sorted", "declared")}
+    rows.append(
+        (
+            "",
+            "merge's own cost (less making the tasks)",
+            f"newest first {own['reversed']:.1f}, in order {own['sorted']:.1f}, "
+            f"declared {own['declared']:.1f} us/task",
+            f"making: {made / total * 1e6:.1f} us/task",
+        )
+    )
+    rows.append(
+        (
+            "",
+            "first task after: declared vs newest first",
+            f"{base['first_s'] * 1e3:.0f} ms vs {r['reversed']['first_s']:.1f} s",
+            "",
+        )
+    )
+
+
 BENCHES = {
     "normalize": bench_normalize,
     "paging": bench_paging,
@@ -312,6 +369,7 @@ BENCHES = {
     "pacing": bench_pacing,
     "dlt": bench_dlt,
     "collecting": bench_collecting,
+    "merging": bench_merging,
 }
 
 

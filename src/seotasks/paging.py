@@ -47,8 +47,9 @@ __all__ = ["DEFAULT_BUFFER", "ORDERS", "ORDER_FIELDS", "Source", "merge_key", "m
 _NEVER = datetime.max.replace(tzinfo=UTC)
 #: What `merged` accepts as ``order``.
 ORDERS = ("exact", "arrival")
-#: Tasks held in memory per source by default (a task with its ``raw`` is about 1-3 kB).
-DEFAULT_BUFFER = 50_000
+#: Tasks held in memory per source by default (a task with its ``raw`` and its sort key
+#: take about 1.5 kB: some 30 MiB per source).
+DEFAULT_BUFFER = 20_000
 
 _Key = tuple[datetime, str]
 

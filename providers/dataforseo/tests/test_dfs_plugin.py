@@ -32,7 +32,7 @@ def test_sandbox_serves_a_working_listing() -> None:
         with seotasks.connect(
             "dataforseo", clock=clock, env={}, source="history", **box.settings
         ) as history:
-            assert history.capabilities.order == "created_at"
+            assert history.capabilities.order is None  # family after family
             assert len(list(history.tasks(status="any"))) > len(tasks)
 
 
