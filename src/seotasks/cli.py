@@ -589,6 +589,11 @@ def _cmd_tasks(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if len(sources) > 1:
             held = DEFAULT_BUFFER if args.buffer is None else args.buffer
             tasks = merged(sources, order=args.order, buffer=held)
+            if args.order == "exact":
+                # Written in merge order: the checkpoints need no per-task state (but
+                # the keys a resume file lists), so memory stays bounded here too.
+                for progress_of in state.providers.values():
+                    progress_of.track_sorted(keep_keys=args.resume is not None)
         buffer: list[str] = []
         unsaved = 0
 
@@ -760,9 +765,7 @@ def _cursor_hint(state: ResumeState) -> str | None:
     """``continue with --cursor ...`` when every unfinished provider stopped at a page
     boundary (so the cursors continue exactly), else None."""
     pending = {n: p for n, p in state.providers.items() if not p.done}
-    if pending and all(
-        p.cursor is not None and not p.unconfirmed_written() for p in pending.values()
-    ):
+    if pending and all(p.cursor is not None and not p.has_unconfirmed() for p in pending.values()):
         return "continue with " + " ".join(f"--cursor {p.cursor}" for p in pending.values())
     return None
 
