@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 from fakevendor import BASE, FakeVendor, FakeVendorApp, connect_fake
 from hypothesis import given, settings
@@ -320,6 +321,7 @@ def any_task(draw: st.DrawFn) -> Task:
         language=draw(text),
         keywords_count=draw(st.none() | st.integers()),
         message=draw(text),
+        started_at=draw(_TIME),
         raw=draw(st.dictionaries(st.text(), _RAW, max_size=4)),
     )
 
@@ -336,6 +338,8 @@ def test_spilled_tasks_round_trip_exactly(
         directory.close()
     assert back == tasks
     for before, after in zip(tasks, back, strict=True):
+        assert spill.task_record(after) == spill.task_record(before)  # every field, raw too
+        assert len(spill.task_record(after)) == len(attrs.fields(Task))
         assert dict(after.raw) == dict(before.raw)
         assert repr(after.raw) == repr(before.raw)  # same types: Decimal stays Decimal
         assert after.cost == before.cost and type(after.cost) is type(before.cost)

@@ -23,6 +23,7 @@ never come from outside (a caller never hands one in).
 from __future__ import annotations
 
 import heapq
+import operator
 import pickle
 import shutil
 import tempfile
@@ -31,6 +32,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 from .model import Task
 
 __all__ = ["FAN_IN", "Run", "SpillDir", "from_record", "task_record"]
@@ -38,47 +41,21 @@ __all__ = ["FAN_IN", "Run", "SpillDir", "from_record", "task_record"]
 #: Most runs read at once; beyond it runs are merged in groups first.
 FAN_IN = 64
 _PROTOCOL = pickle.HIGHEST_PROTOCOL
-_build = Task.trusted_builder(
-    "provider",
-    "id",
-    "status",
-    "progress",
-    "created_at",
-    "completed_at",
-    "kind",
-    "tag",
-    "cost",
-    "engine",
-    "device",
-    "location",
-    "language",
-    "keywords_count",
-    "message",
-    "raw",
-)
+#: Every `Task` field, by constructor name and by slot, ``raw`` last: a field added to
+#: Task is carried without a change here.
+_NAMES = tuple(a.alias or a.name for a in attrs.fields(Task))
+_SLOTS = tuple(a.name for a in attrs.fields(Task))
+if _NAMES[-1] != "raw":
+    raise AssertionError("spill records expect Task's raw field last")
+_values = operator.attrgetter(*_SLOTS)
+_build = Task.trusted_builder(*_NAMES)
 
 
 def task_record(task: Task) -> tuple[Any, ...]:
     """Every field of ``task`` as a plain tuple, in `Task`'s field order (``raw`` a dict)."""
-    raw = task._raw  # the task's own dict (or read-only view): copied into the record
-    return (
-        task.provider,
-        task.id,
-        task.status,
-        task.progress,
-        task.created_at,
-        task.completed_at,
-        task.kind,
-        task.tag,
-        task.cost,
-        task.engine,
-        task.device,
-        task.location,
-        task.language,
-        task.keywords_count,
-        task.message,
-        raw if type(raw) is dict else dict(raw),
-    )
+    values: tuple[Any, ...] = _values(task)
+    raw = values[-1]  # the task's own dict (or a read-only view): the record holds a dict
+    return values if type(raw) is dict else (*values[:-1], dict(raw))
 
 
 def from_record(record: Sequence[Any]) -> Task:
