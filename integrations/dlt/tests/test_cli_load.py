@@ -127,3 +127,22 @@ def test_a_package_left_pending_by_a_dead_run_is_loaded_first(env: Env) -> None:
     assert len(keys) == len(set(keys))
     assert set(keys) == {("serpstat", i) for i in env.serp.task_ids()}
     assert {("serpstat", i) for i in added} <= set(keys)
+
+
+def test_results_deselected_means_nothing_is_collected(env: Env) -> None:
+    import dlt
+
+    extra = {**env.options()["dataforseo"], "source": "ready"}
+    source = seotasks_source(
+        ["dataforseo"], options={"dataforseo": extra}, clock=env.clock, collect=True
+    )
+    source = source.with_resources("tasks")
+    pipeline = dlt.pipeline(
+        pipeline_name="only_tasks",
+        destination=dlt.destinations.duckdb(str(env.tmp / "only.duckdb")),
+        dataset_name="data",
+        pipelines_dir=str(env.pipelines),
+    )
+    pipeline.run(source)
+    assert pipeline.last_trace.last_normalize_info.row_counts["tasks"] > 0
+    assert env.dfs.collected_ids() == set()

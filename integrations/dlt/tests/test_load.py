@@ -6,10 +6,15 @@ import shutil
 import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 from dltenv import FAMILIES as LISTED
 from dltenv import Env
+from seotasks_dataforseo.emulator import DataForSEOEmulator
+from seotasks_dlt import load
 from seotasks_dlt.rows import TASK_FIELDS
+
+from seotasks.clock import FakeClock
 
 FAMILIES = len(LISTED)
 
@@ -153,3 +158,26 @@ def test_column_types_in_duckdb(env: Env) -> None:
         assert raw_id == task_id
     assert costs
     assert env.sql("SELECT DISTINCT status FROM {t}.tasks") == [("completed",)]
+
+
+def test_collect_drains_tasks_ready_past_its_1000_cap_in_one_run(tmp_path: Path) -> None:
+    """tasks_ready shows 1000 tasks per endpoint until those are collected: the results of
+    a page must be collected before the next page is asked for, whatever order dlt runs
+    the resources in."""
+    emulator = DataForSEOEmulator(
+        seed=3, size=2600, kinds=["serp/google/organic"], recent=1.0, enforce_limits=False
+    )
+    with emulator:
+        ready = emulator.ready_ids(["serp"])
+        assert len(ready) > 2000
+        summary = load(
+            ["dataforseo"],
+            to=tmp_path / "ready.duckdb",
+            pipelines_dir=tmp_path / "p",
+            options={"dataforseo": {**emulator.settings, "families": ["serp"]}},
+            clock=FakeClock(),
+            collect=True,
+        )
+        assert emulator.ready_ids(["serp"]) == set()
+    assert summary.tables["tasks"].rows == summary.tables["results"].rows == len(ready)
+    assert summary.tables["results"].new == len(ready)

@@ -78,8 +78,8 @@ def seotasks_source(
     if unknown:
         raise ConfigError(f"options given for providers not listed: {', '.join(unknown)}")
     clients: dict[str, Client] = {}
-    #: Completed tasks of the page being yielded, for the results transformer.
-    handed: dict[tuple[str, str], tuple[Task, ProviderState]] = {}
+    #: Results rows collected for the pages yielded and not yet passed on by ``results``.
+    prepared: dict[tuple[str, str], dict[str, Any]] = {}
 
     def _client(name: str) -> Client:
         if name not in clients:
@@ -133,12 +133,36 @@ def seotasks_source(
             tasks = page.tasks
             if query.status is not None:
                 tasks = tuple(t for t in tasks if t.status is query.status)
-            if collect:
-                for task in tasks:
-                    if task.status is TaskStatus.COMPLETED and not state.was_collected(task.id):
-                        handed[(task.provider, task.id)] = (task, state)
-            if tasks:
-                yield [task_row(t) for t in tasks]
+            if not tasks:
+                continue
+            if collect and _results_selected():
+                # Collected here, before the next page is asked for: DataForSEO's
+                # tasks_ready shows the next 1000 tasks only once these are collected,
+                # and dlt may run the results transformer after the next page is read.
+                _collect(client, tasks, state)
+            yield [task_row(t) for t in tasks]
+
+    def _collect(client: Client, tasks: Sequence[Task], state: ProviderState) -> None:
+        todo = [
+            t for t in tasks if t.status is TaskStatus.COMPLETED and not state.was_collected(t.id)
+        ]
+        if not todo:
+            return
+        for done in client.collect_many(todo, workers=workers):
+            error = done.describe_error()
+            prepared[(done.task.provider, done.task.id)] = result_row(
+                done.task, done.result, error, datetime.now(UTC)
+            )
+            if error is None:
+                state.mark_collected(done.task.id, done.task.created_at)
+
+    def _results_selected() -> bool:
+        """Whether the ``results`` resource runs (a caller may select ``tasks`` alone)."""
+        try:
+            running = dlt.current.source()
+        except Exception:  # the resource runs outside a source
+            return False
+        return "results" in running.selected_resources
 
     def tasks() -> Iterator[list[dict[str, Any]]]:
         resource_state = dlt.current.resource_state()
@@ -152,20 +176,12 @@ def seotasks_source(
             clients.clear()
 
     def results(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
-        by_provider: dict[str, list[Task]] = {}
-        states: dict[str, ProviderState] = {}
-        for row in rows:
-            entry = handed.pop((row["provider"], row["id"]), None)
-            if entry is not None:
-                by_provider.setdefault(entry[0].provider, []).append(entry[0])
-                states[entry[0].provider] = entry[1]
-        out: list[dict[str, Any]] = []
-        for name, batch in by_provider.items():
-            for done in _client(name).collect_many(batch, workers=workers):
-                error = done.describe_error()
-                out.append(result_row(done.task, done.result, error, datetime.now(UTC)))
-                if error is None:
-                    states[name].mark_collected(done.task.id, done.task.created_at)
+        """The results collected for this page of tasks (see `_collect`)."""
+        out = [
+            row
+            for row in (prepared.pop((r["provider"], r["id"]), None) for r in rows)
+            if row is not None
+        ]
         if out:
             yield out
 
