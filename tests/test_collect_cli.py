@@ -284,3 +284,66 @@ def test_time_field_collects_what_finished_since(emu: DataForSEOEmulator, tmp_pa
     assert (
         _run(["-p", "dataforseo", "--id", "x", "--time-field", "completed_at"], env).returncode == 2
     )
+
+
+def test_auth_errors_end_the_run_with_exit_3(emu: DataForSEOEmulator, tmp_path: Path) -> None:
+    env = _env({**emu.settings, "password": "wrong-password-123"}, tmp_path)
+    listed = _run(["-p", "dataforseo", "-o", "families=serp", "--to", str(tmp_path / "o")], env)
+    assert listed.returncode == 3, listed.stderr
+    ids = sorted(emu.ready_ids(["serp"]))[:20]
+    named = ["-p", "dataforseo", "--kind", KIND, "--to", str(tmp_path / "o")]
+    for task_id in ids:
+        named += ["--id", task_id]
+    done = _run(named, env)
+    assert done.returncode == 3, done.stderr
+    assert "AuthError" in done.stderr and "wrong-password-123" not in done.stdout + done.stderr
+    assert not _files(tmp_path / "o" / "dataforseo")
+
+
+def test_serpstat_collects_to_files_too(tmp_path: Path) -> None:
+    from seotasks_serpstat.emulator import SerpstatEmulator
+
+    with SerpstatEmulator(size=60, rps=None) as emu:
+        env = _env({**emu.settings, "rps": "50"}, tmp_path, name="serpstat")
+        out = tmp_path / "out"
+        done = _run(["-p", "serpstat", "--to", str(out), "--workers", "4"], env)
+        assert done.returncode == 0, done.stderr
+        lines = _lines(done.stdout)
+        files = _files(out / "serpstat")
+        assert {line["id"] for line in lines} == files.keys() and files
+        assert all("tops" in _read(path) for path in files.values())
+        again = _run(["-p", "serpstat", "--to", str(out)], env)
+        assert again.returncode == 0 and again.stdout == ""
+
+
+def test_progress_line_on_a_terminal(emu: DataForSEOEmulator, tmp_path: Path) -> None:
+    import pty
+
+    env = _env(emu.settings, tmp_path)
+    primary, secondary = pty.openpty()
+    try:
+        done = subprocess.run(
+            _cmd("-p", "dataforseo", "-o", "families=serp", "--to", str(tmp_path / "o")),
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=secondary,
+            timeout=120,
+        )
+        os.close(secondary)
+        secondary = -1
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(primary, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        if secondary != -1:
+            os.close(secondary)
+        os.close(primary)
+    assert done.returncode == 0
+    text = shown.decode(errors="replace")
+    assert "seotasks: collected" in text and "/min" in text

@@ -465,3 +465,16 @@ def test_overlapping_envelopes_at_once_write_each_task_once(
     assert answers == [200] * 12
     assert _files(receiver.app.store.root / "dataforseo").keys() == set(ids)
     assert sorted(line["id"] for line in receiver.lines) == ids
+
+
+def test_a_task_that_failed_at_the_vendor_gets_a_line_but_no_file(
+    start_receiver: Callable[..., Running],
+) -> None:
+    receiver = start_receiver()
+    envelope = _envelope("good-1", "bad-1")
+    envelope["tasks"][1].update(status_code=40501, status_message="Invalid Field: 'keyword'.")
+    answer = receiver.post(f"/{SECRET}/postback", _gz(envelope))
+    assert answer.status == 200 and json.loads(answer.data)["failed"] == 1
+    assert _files(receiver.app.store.root / "dataforseo").keys() == {"good-1"}
+    errors = {line["id"]: line["error"] for line in receiver.lines}
+    assert errors["good-1"] is None and "40501" in errors["bad-1"]

@@ -260,21 +260,39 @@ class ReceiverApp:
         assert isinstance(envelope, dict)
         head = {k: v for k, v in envelope.items() if k != "tasks"}
         results: list[tuple[str, Mapping[str, Any], Any]] = []
+        failed = 0
         for task in tasks:
+            code = task.get("status_code")
+            if code != 20000:
+                # A task that failed at the vendor has no result: like `collect`, write no
+                # file (a file means "collected") and report it on its line.
+                failed += 1
+                message = str(task.get("status_message") or "")[:200]
+                self.emit(
+                    {
+                        "provider": self.provider,
+                        "id": task["id"],
+                        "tag": _tag_of(task) if isinstance(_tag_of(task), str) else None,
+                        "via": "postback",
+                        "path": None,
+                        "error": f"ProviderError: vendor error {code}: {message}",
+                    }
+                )
+                continue
             if len(tasks) == 1:
                 one = envelope
             else:
-                code = task.get("status_code")
                 one = {
                     **head,
                     "cost": task.get("cost", head.get("cost")),
                     "tasks_count": 1,
-                    "tasks_error": 1 if isinstance(code, int) and code >= 40000 else 0,
+                    "tasks_error": 0,
                     "tasks": [task],
                 }
             results.append((task["id"], one, _tag_of(task)))
         written = self.write_many(results, via="postback")
-        return "200 OK", {"ok": True, "tasks": len(tasks), "written": written}
+        answer = {"ok": True, "tasks": len(tasks), "written": written, "failed": failed}
+        return "200 OK", answer
 
     def _read_body(self, environ: Mapping[str, Any]) -> bytes:
         length_text = str(environ.get("CONTENT_LENGTH") or "").strip()
