@@ -1,4 +1,4 @@
-"""Benchmark 8: `seotasks.merged` over 1 000 000 tasks from two sources, with peak RSS.
+"""Benchmark 9: `seotasks.merged` over 1 000 000 tasks from two sources, with peak RSS.
 
 Each measurement runs in a child process (this file with ``--child``), whose peak RSS
 is read with ``os.wait4``. The child builds the tasks lazily (Serpstat-shaped, with a

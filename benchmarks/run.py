@@ -312,7 +312,7 @@ def bench_merging(quick: bool, rows: list[tuple[str, str, str, str]], raw: dict[
     base = r["declared"]
     total = int(base["tasks"])
     small = r["reversed_small"]
-    label = f"8 merged 2 sources, {total:,} tasks"
+    label = f"9 merged 2 sources, {total:,} tasks"
     for case, what in (("reversed", "newest first, unordered"), ("sorted", "in order, unordered")):
         c = r[case]
         rows.append(
