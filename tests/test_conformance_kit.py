@@ -161,3 +161,30 @@ def test_an_emulator_bug_is_an_http_500_naming_it(
     assert "emulator bug at test_conformance_kit.py:" in str(info.value)
     assert "_Buggy.handle raised KeyError" in str(info.value)
     assert server.errors and all(isinstance(e, KeyError) for e in server.errors)
+
+
+def test_a_spec_field_neither_mapped_nor_refused_is_named(
+    env: Callable[..., ConformanceEnv], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def submit(self: Provider, specs: object) -> list[object]:
+        return []
+
+    monkeypatch.setattr(FakeVendor, "submit", submit)
+    monkeypatch.setattr(FakeVendor, "spec_maps", frozenset({"keyword", "location"}))
+    with pytest.raises(AssertionError, match=r"\['depth'.*neither in spec_maps nor"):
+        KIT.test_spec_fields_declared(env())
+    monkeypatch.setattr(FakeVendor, "spec_refuses", frozenset({"keyword", "colour"}))
+    with pytest.raises(AssertionError, match="does not have: \\['colour'\\]"):
+        KIT.test_spec_fields_declared(env())
+    monkeypatch.setattr(FakeVendor, "spec_refuses", frozenset({"keyword"}))
+    with pytest.raises(AssertionError, match="both mapped and refused"):
+        KIT.test_spec_fields_declared(env())
+
+
+def test_a_listing_only_provider_declares_no_spec_fields(
+    env: Callable[..., ConformanceEnv], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    KIT.test_spec_fields_declared(env())  # no submit, nothing declared: fine
+    monkeypatch.setattr(FakeVendor, "spec_maps", frozenset({"keyword"}))
+    with pytest.raises(AssertionError, match="does not implement submit"):
+        KIT.test_spec_fields_declared(env())

@@ -201,6 +201,14 @@ class Provider(abc.ABC):
     rate_limits: ClassVar[Mapping[str, RateLimit]] = {}
     #: Query parameters whose values are secrets (e.g. Serpstat's ``token``).
     secret_params: ClassVar[tuple[str, ...]] = ()
+    #: `SerpTaskSpec` fields `submit` expresses in the vendor's call (perhaps only for
+    #: some values, refusing the others with `UnsupportedQuery`).
+    spec_maps: ClassVar[frozenset[str]] = frozenset()
+    #: `SerpTaskSpec` fields `submit` cannot express at all: a spec that sets one is
+    #: refused with `UnsupportedQuery`, never posted without it. Together with
+    #: `spec_maps` they must name every spec field, which the conformance kit checks,
+    #: so a field added to the spec later is never silently dropped by a provider.
+    spec_refuses: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, settings: Settings, transport: Transport) -> None:
         self.settings = settings

@@ -36,6 +36,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import attrs
+import cattrs
+from cattrs.strategies import configure_union_passthrough
+from cattrs.v import format_exception
 
 from .convert import is_ascii_digits
 from .errors import ConfigError, SeotasksError
@@ -44,6 +47,7 @@ __all__ = [
     "DEVICES",
     "POSTBACK_DATA",
     "PRIORITIES",
+    "SPEC_FIELDS",
     "URL_MAX",
     "SerpTaskSpec",
     "SubmitResult",
@@ -60,20 +64,6 @@ POSTBACK_DATA = ("regular", "advanced", "html")
 URL_MAX = 2048
 _TOKEN = re.compile(r"[a-z0-9_]{1,32}\Z")
 _ISO = re.compile(r"[a-z]{2,3}(-[a-z0-9]{2,4})?\Z", re.IGNORECASE)
-_FIELDS = (
-    "keyword",
-    "engine",
-    "serp_type",
-    "location",
-    "language",
-    "device",
-    "depth",
-    "priority",
-    "tag",
-    "pingback_url",
-    "postback_url",
-    "postback_data",
-)
 
 
 def _place(value: Any) -> Any:
@@ -209,18 +199,55 @@ class SerpTaskSpec:
 
     def to_json(self) -> dict[str, Any]:
         """The spec as a JSON object (what ``seotasks submit`` reads, one per line)."""
-        return {name: getattr(self, name) for name in _FIELDS}
+        unstructured: dict[str, Any] = _SPECS.unstructure(self)
+        return unstructured
+
+
+#: Every field of a spec, read off the class: what JSON may carry and what each provider
+#: must declare as mapped or refused (`Provider.spec_fields`).
+SPEC_FIELDS: tuple[str, ...] = tuple(a.name for a in attrs.fields(SerpTaskSpec))
+
+#: Spec JSON in and out: the class's own fields, validators and converters, nothing kept
+#: by hand. Extra keys are refused (a misspelled field must not be dropped).
+_SPECS = cattrs.Converter(forbid_extra_keys=True)
+configure_union_passthrough(int | str | None, _SPECS)
+
+
+def _exactly(kind: type) -> Any:
+    """A structure hook taking JSON values of ``kind`` as they are: ``"10"`` is not a depth
+    and ``5`` is not a tag (cattrs would convert both), so the validators see the truth."""
+
+    def hook(value: object, _type: object) -> object:
+        if type(value) is not kind:
+            raise TypeError(f"expected {kind.__name__}, got {type(value).__name__} {value!r}")
+        return value
+
+    return hook
+
+
+_SPECS.register_structure_hook(int, _exactly(int))
+_SPECS.register_structure_hook(str, _exactly(str))
+
+
+def _spec_problem(exc: BaseException, _type: type | None) -> str:
+    """The validator's own words for a bad value; cattrs' wording for the rest."""
+    if isinstance(exc, ValueError | TypeError) and str(exc):
+        return str(exc)
+    return format_exception(exc, _type)
 
 
 def spec_from_json(data: object) -> SerpTaskSpec:
     """A spec from a decoded JSON object; unknown or invalid fields are a `ConfigError`."""
     if not isinstance(data, Mapping):
         raise ConfigError(f"a task spec must be a JSON object, got {type(data).__name__}")
-    unknown = sorted(set(data) - set(_FIELDS))
+    unknown = sorted(set(map(str, data)) - set(SPEC_FIELDS))
     if unknown:
-        raise ConfigError(f"unknown task spec field(s): {', '.join(map(str, unknown))}")
+        raise ConfigError(f"unknown task spec field(s): {', '.join(unknown)}")
     try:
-        return SerpTaskSpec(**{str(k): v for k, v in data.items()})
+        return _SPECS.structure(dict(data), SerpTaskSpec)
+    except cattrs.BaseValidationError as exc:
+        problems = cattrs.transform_error(exc, format_exception=_spec_problem)
+        raise ConfigError(f"invalid task spec: {'; '.join(problems)}") from None
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"invalid task spec: {exc}") from None
 

@@ -11,6 +11,7 @@ from seotasks_serpstat.emulator import SerpstatEmulator
 import seotasks
 from seotasks.clock import FakeClock
 from seotasks.model import TaskQuery
+from seotasks.submit import SerpTaskSpec
 from seotasks.testing.conformance import ConformanceEnv, ProviderConformance
 
 
@@ -58,6 +59,7 @@ class TestSerpstatConformance(ProviderConformance):
             # New tasks, expired ones and finished ones between pages: a page-numbered
             # list shifts under the reader, and paging must lose and repeat nothing.
             churn=emulator.churn,
+            spec=SerpTaskSpec(keyword="conformance", location=23),
         )
         for client in clients:
             client.close()

@@ -6,7 +6,7 @@ import base64
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import pytest
@@ -20,8 +20,9 @@ from ..errors import (
     UnsupportedQuery,
 )
 from ..model import Task, TaskQuery, TaskStatus
-from ..plugins import capabilities_of, provider_infos
-from ..provider import FILTER_NAMES, Capabilities
+from ..plugins import capabilities_of, get_provider, provider_infos
+from ..provider import FILTER_NAMES, Capabilities, Provider
+from ..submit import SPEC_FIELDS, SerpTaskSpec
 
 if TYPE_CHECKING:
     from ..client import Client
@@ -60,6 +61,26 @@ class ConformanceEnv:
     #: that resumes the listing at its start (the one an error on the first page carries).
     min_pages: int = 2
     churn: Callable[[], object] | None = None
+    #: A spec the provider can post (optional): the kit sets each field the provider
+    #: declares in ``spec_refuses`` on it and checks the refusal, with nothing sent.
+    spec: SerpTaskSpec | None = None
+
+
+#: A value for each spec field, to set one the provider declares refused.
+_SPEC_SAMPLES: dict[str, Any] = {
+    "keyword": "seotasks conformance",
+    "location": 2840,
+    "language": "en",
+    "engine": "google",
+    "serp_type": "organic",
+    "device": "mobile",
+    "depth": 20,
+    "priority": "high",
+    "tag": "seotasks-conformance",
+    "pingback_url": "https://example.com/pingback?id=$id",
+    "postback_url": "https://example.com/postback?id=$id",
+    "postback_data": "advanced",
+}
 
 
 def _ids(tasks: Sequence[Task]) -> list[str]:
@@ -397,6 +418,47 @@ class ProviderConformance:
             f"capabilities() returned a {type(caps).__name__}, not Capabilities"
         )
         assert caps.max_page_size > 0
+
+    # -- submission contract ----------------------------------------------------------------
+
+    def test_spec_fields_declared(self, conformance: ConformanceEnv) -> None:
+        """Every `SerpTaskSpec` field is either mapped or refused by a provider that submits."""
+        cls = get_provider(conformance.provider)
+        maps, refuses = set(cls.spec_maps), set(cls.spec_refuses)
+        fields = set(SPEC_FIELDS)
+        assert not (maps | refuses) - fields, (
+            f"spec_maps/spec_refuses name fields SerpTaskSpec does not have: "
+            f"{sorted((maps | refuses) - fields)}"
+        )
+        assert not maps & refuses, f"declared both mapped and refused: {sorted(maps & refuses)}"
+        if cls.submit is Provider.submit:
+            assert not maps, "spec_maps declared, but the provider does not implement submit"
+            return
+        missing = fields - maps - refuses
+        assert not missing, (
+            f"SerpTaskSpec field(s) {sorted(missing)} neither in spec_maps nor in spec_refuses: "
+            "say whether submit expresses them, so none is dropped silently"
+        )
+
+    def test_refused_spec_fields_are_refused(self, conformance: ConformanceEnv) -> None:
+        cls = get_provider(conformance.provider)
+        if not cls.spec_refuses:
+            pytest.skip("the provider refuses no spec field")
+        if conformance.spec is None:
+            pytest.skip("no spec given (ConformanceEnv.spec)")
+        specs = []
+        for name in sorted(cls.spec_refuses):
+            values: dict[str, Any] = {name: _SPEC_SAMPLES[name]}
+            if name == "postback_data":  # only meaningful together with a postback_url
+                values["postback_url"] = _SPEC_SAMPLES["postback_url"]
+            specs.append((name, attrs.evolve(conformance.spec, **values)))
+        with conformance.connect() as client:
+            results = client.submit([spec for _, spec in specs])
+        for (name, _), result in zip(specs, results, strict=True):
+            assert isinstance(result.error, UnsupportedQuery), (
+                f"a spec with {name} set was not refused with UnsupportedQuery "
+                f"(task_id={result.task_id!r}, error={result.error!r})"
+            )
 
     def test_declared_order_holds(self, conformance: ConformanceEnv) -> None:
         """`Capabilities.order` is a promise `seotasks.merged` relies on: check it holds.

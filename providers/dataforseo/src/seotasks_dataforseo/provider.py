@@ -42,6 +42,7 @@ from seotasks.provider import (
 )
 from seotasks.ratelimit import RateLimit
 from seotasks.redact import Redactor
+from seotasks.submit import SPEC_FIELDS
 from seotasks.transport import Request, Response
 
 from . import wire
@@ -123,6 +124,8 @@ class DataForSEOProvider(Provider):
             default=CAP,
         ),
     )
+    #: Every spec field has a task_post field (see `posting.post_item`).
+    spec_maps: ClassVar[frozenset[str]] = frozenset(SPEC_FIELDS)
     rate_limits: ClassVar[Mapping[str, RateLimit]] = {
         # The vendor states 20/min for tasks_ready; counted across all tasks_ready
         # endpoints here, which is never wrong whichever way the vendor counts.

@@ -134,6 +134,10 @@ class SerpstatProvider(Provider):
         ),
     )
     rate_limits: ClassVar[Mapping[str, RateLimit]] = {_ENDPOINT: RateLimit.per_second(1)}
+    spec_maps: ClassVar[frozenset[str]] = frozenset(
+        {"keyword", "location", "language", "engine", "serp_type", "device"}
+    )
+    spec_refuses: ClassVar[frozenset[str]] = frozenset(_UNEXPRESSIBLE)
     secret_params: ClassVar[tuple[str, ...]] = ("token",)
 
     def __init__(self, settings: Settings, transport: Transport) -> None:
