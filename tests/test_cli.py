@@ -686,3 +686,21 @@ def test_progress_line_is_cleared_before_rows_on_one_terminal(env: dict[str, str
     assert glued is None, screen[max(0, glued.start() - 80) : glued.end() + 80]
     last = screen.strip().splitlines()[-1]
     assert re.search(r"seotasks: \d+ tasks: serpstat \d+ \(\d+ pages?\)", last), last
+
+
+def test_relative_since_and_its_resume(env: dict[str, str], tmp_path: Path) -> None:
+    args = ["tasks", "-p", "serpstat", "--status", "any", "--format", "jsonl", "-q"]
+    result = run([*args, "--since", "2d"], env)
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert records
+    floor = datetime.now(UTC).timestamp() - 2 * 86400 - 120
+    assert all(datetime.fromisoformat(r["created_at"]).timestamp() >= floor for r in records)
+    everything = run(args, env).stdout.splitlines()
+    assert len(records) < len(everything)
+    # Continued with the same command, "2d" is the first run's two days: no CursorError.
+    state = tmp_path / "run.json"
+    first = run([*args, "--since", "2d", "--resume", str(state), "-L", "5"], env)
+    rest = run([*args, "--since", "2d", "--resume", str(state)], env)
+    assert first.returncode == 0 and rest.returncode == 0, rest.stderr
+    assert first.stdout + rest.stdout == result.stdout

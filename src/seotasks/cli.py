@@ -91,12 +91,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     tasks.add_argument(
         "--since",
-        help="created (or, with --time-field completed_at, completed) at or after "
-        "(ISO 8601 or YYYY-MM-DD; naive = UTC)",
+        help="created (or, with --time-field completed_at, completed) at or after: ISO 8601 "
+        "or YYYY-MM-DD (naive = UTC), or that long ago: 30m, 12h, 2d, 1w",
     )
-    tasks.add_argument(
-        "--until", help="created (or completed) before (ISO 8601 or YYYY-MM-DD; naive = UTC)"
-    )
+    tasks.add_argument("--until", help="created (or completed) before; same forms as --since")
     tasks.add_argument(
         "--time-field",
         choices=("created_at", "completed_at"),
@@ -240,9 +238,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     collect.add_argument("--gzip", action="store_true", help="with --to: write .json.gz files")
     collect.add_argument(
-        "--since", help="only tasks created at or after (ISO 8601 or YYYY-MM-DD; naive = UTC)"
+        "--since",
+        help="only tasks created at or after (ISO 8601 or YYYY-MM-DD, naive = UTC; or 2d, 12h...)",
     )
-    collect.add_argument("--until", help="only tasks created before (ISO 8601 or YYYY-MM-DD)")
+    collect.add_argument("--until", help="only tasks created before; same forms as --since")
     collect.add_argument(
         "--time-field",
         choices=("created_at", "completed_at"),
@@ -540,8 +539,14 @@ def _cmd_tasks(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         # Continuing, an omitted --status means "as the cursor says"; one given is checked
         # against the cursor (a contradiction is a CursorError, never a silent override).
         "status": UNSET if resuming and args.status is None else status,
-        "since": UNSET if args.since is None else args.since,
-        "until": UNSET if args.until is None else args.until,
+        # A relative --since (2d) is "as the cursor says" when continuing: two days before
+        # the first run, not before this one (the resume file checks the same text).
+        "since": UNSET
+        if args.since is None or (resuming and _is_relative(args.since))
+        else _absolute(args.since),
+        "until": UNSET
+        if args.until is None or (resuming and _is_relative(args.until))
+        else _absolute(args.until),
         "time_field": UNSET if args.time_field is None else args.time_field,
     }
     progress = Progress(err, err.isatty(), quiet=args.quiet)
@@ -669,6 +674,31 @@ def _summary(count: int, state: ResumeState, progress: Progress, stopped: bool) 
     waits = f"{progress.waits} wait{'s' if progress.waits != 1 else ''}"
     end = "; stopped at --limit" if stopped else ""
     return f"{count} task{'s' if count != 1 else ''}: {', '.join(parts)}; {waits}{end}"
+
+
+_RELATIVE_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def _is_relative(value: str) -> bool:
+    """``30m``, ``12h``, ``2d``, ``1w``: a time that far back from now."""
+    text = value.strip().lower()
+    return (
+        len(text) > 1
+        and text[:-1].isdigit()
+        and text[:-1].isascii()
+        and text[-1] in _RELATIVE_UNITS
+    )
+
+
+def _absolute(value: str | None) -> str | None:
+    """A --since/--until value as the library takes it: relative forms become UTC times."""
+    if value is None or not _is_relative(value):
+        return value
+    from datetime import UTC, datetime, timedelta
+
+    text = value.strip().lower()
+    back = timedelta(seconds=int(text[:-1]) * _RELATIVE_UNITS[text[-1]])
+    return (datetime.now(UTC) - back).isoformat(timespec="seconds")
 
 
 def _check_resume_path(path: Path) -> None:
@@ -963,8 +993,8 @@ def _cmd_collect(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             named=_named_tasks(client, args.ids, args.kind) if args.ids else None,
             asked=asked,
             interval=args.interval,
-            since=args.since,
-            until=args.until,
+            since=_absolute(args.since),
+            until=_absolute(args.until),
             time_field=args.time_field,
         )
         return run(client, options, out, err)

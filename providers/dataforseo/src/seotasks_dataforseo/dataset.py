@@ -44,6 +44,10 @@ LIVE_KINDS = (
 )
 #: Every kind that has a tasks_ready endpoint of its own.
 READY_KINDS = tuple(ep.name for ep in CATALOGUE if not ep.aggregate)
+#: The kinds a default dataset draws from: every kind, with Google organic results drawn
+#: as often as a dozen others together (most SERP workloads are Google organic), so a
+#: seeded account looks like a real one and the docs' examples have tasks to work on.
+DEFAULT_KINDS = READY_KINDS + LIVE_KINDS + ("serp/google/organic",) * 12
 
 MESSAGES = {
     20000: "Ok.",
@@ -56,8 +60,16 @@ MESSAGES = {
 }
 _FAILURES = (40101, 40103, 40501)
 _DEVICES = ("desktop", "mobile")
-_LANGS = ("en", "de", "fr", "es", "uk")
-_LOCATIONS = (2840, 2276, 2250, 2724, 2804)
+#: Where a seeded task searches: a location and its language, drawn together (a German
+#: query in Ukraine is rare) and weighted to US English like most SERP workloads, so the
+#: migration recipe's example mapping (2840/en) covers most tasks, not one in 25.
+_PLACES: tuple[tuple[int, str], ...] = (
+    *((2840, "en"),) * 6,
+    (2276, "de"),
+    (2250, "fr"),
+    (2724, "es"),
+    (2804, "uk"),
+)
 _WORDS = ("shoes", "coffee", "laptop", "garden", "hotel", "bike", "phone", "tea", "books")
 
 
@@ -129,8 +141,9 @@ class EmuTask:
         self.keyword = rng.choice(_WORDS)
         self.device = _DEVICES[rng.randrange(2)]
         #: Codes, as the vendor answers (a posted name is stored as its code; None: unknown).
-        self.language: str | None = _LANGS[rng.randrange(len(_LANGS))]
-        self.location: int | None = _LOCATIONS[rng.randrange(len(_LOCATIONS))]
+        place = _PLACES[rng.randrange(len(_PLACES))]
+        self.language: str | None = place[1]
+        self.location: int | None = place[0]
         self.delivered = delivered
         self.callback: Callback | None = None
         self.awaiting = False
@@ -192,7 +205,7 @@ class Dataset:
         self.lock = threading.RLock()
         self._now = now
         self._rng = random.Random(seed)
-        self.kinds: tuple[str, ...] = tuple(kinds) if kinds else READY_KINDS + LIVE_KINDS
+        self.kinds: tuple[str, ...] = tuple(kinds) if kinds else DEFAULT_KINDS
         for kind in self.kinds:
             if kind.split("/")[0] not in ID_LIST_FAMILIES:
                 raise ValueError(f"unknown kind {kind!r}")

@@ -1,0 +1,196 @@
+"""The documentation's Python examples run, against the emulators, so they cannot rot.
+
+Every fenced ``python`` block of ``README.md`` and ``docs/**/*.md`` is executed (not only
+compiled): the blocks of one page run in order in one namespace, in a fresh working
+directory, with the ``SEOTASKS_*`` env vars and a ``work`` profile pointing at both
+vendors' emulators on loopback. A page may define the helpers its prose leaves to the
+reader (``handle``, ``save_checkpoint``...); the few the docs use are provided here.
+
+A block that cannot run here says why, in an HTML comment right before its fence
+(``<!-- docs-test: not run: <reason> -->``, invisible in the built site); the test
+checks that such blocks are rare and give a reason. One page is exempt as a whole, with
+``<!-- docs-test: page not run: <reason> -->``: the plugin guide, whose blocks are
+excerpts (methods out of their class, modules with relative imports) of the complete
+example plugin in ``examples/seotasks-acme``, which runs in its own test suite.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import seotasks
+from seotasks import plugins, transport
+from seotasks.clock import ScaledClock
+from seotasks.config import env_name
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+_FENCE = re.compile(
+    r"^(?:<!-- docs-test: (?P<mark>[^\n]*?) -->\n)?```python[^\n]*\n(?P<code>.*?)^```",
+    re.MULTILINE | re.DOTALL,
+)
+
+
+def blocks(page: Path) -> list[tuple[int, str | None, str]]:
+    """``(line, mark, code)`` of every python block of ``page``."""
+    text = page.read_text(encoding="utf-8")
+    found = []
+    for match in _FENCE.finditer(text):
+        line = text.count("\n", 0, match.start("code")) + 1
+        found.append((line, match.group("mark"), match.group("code")))
+    return found
+
+
+_PAGE_MARK = re.compile(r"^<!-- docs-test: page not run: (.{10,}) -->$", re.MULTILINE)
+
+
+def exempt(page: Path) -> bool:
+    return _PAGE_MARK.search(page.read_text(encoding="utf-8")) is not None
+
+
+RUNNABLE = [p for p in PAGES if blocks(p) and not exempt(p)]
+
+
+@pytest.fixture(scope="module")
+def emulators() -> Iterator[dict[str, dict[str, str]]]:
+    from seotasks_dataforseo.emulator import DataForSEOEmulator
+    from seotasks_serpstat.emulator import SerpstatEmulator
+
+    with (
+        DataForSEOEmulator(seed=11, size=400, recent=0.6, enforce_limits=False) as dfs,
+        SerpstatEmulator(seed=11, size=400, rps=None) as serp,
+    ):
+        yield {"dataforseo": dfs.settings, "serpstat": serp.settings}
+
+
+@pytest.fixture
+def docs_env(
+    emulators: dict[str, dict[str, str]], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Path:
+    """Env vars and a ``work`` profile for both emulators; a fresh working directory."""
+    for name in list(os.environ):
+        if name.startswith("SEOTASKS_"):
+            monkeypatch.delenv(name)
+    for provider, settings in emulators.items():
+        for option, value in settings.items():
+            monkeypatch.setenv(env_name(provider, option), str(value))
+    # Sections in order: each provider's options follow its header.
+    lines = []
+    for provider, settings in emulators.items():
+        lines.append(f"[profiles.work.{provider}]")
+        lines.extend(f'{option} = "{value}"' for option, value in settings.items())
+    config = tmp_path / "config.toml"
+    config.write_text("\n".join(lines) + "\n")
+    monkeypatch.setenv("SEOTASKS_CONFIG", str(config))
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    if not {"serpstat", "dataforseo"} <= set(seotasks.providers()):
+        plugins.reset()
+    # The examples connect without a clock: pace them on one that runs a minute in 60 ms
+    # (the emulators enforce no limit here; pacing has tests of its own).
+    monkeypatch.setattr(transport, "SystemClock", lambda: ScaledClock(1000.0))
+    return work
+
+
+def _helpers() -> dict[str, Any]:
+    """What the docs' prose leaves to the reader: do something with a task, a page, a result."""
+    saved: list[str] = []
+    handled: list[Any] = []
+
+    def handle(item: Any) -> None:
+        handled.append(item)
+
+    def save_checkpoint(cursor: str) -> None:
+        saved.append(cursor)
+
+    def load_checkpoint() -> str | None:
+        return saved[-1] if saved else None
+
+    def store(key: str, value: Any) -> None:
+        handled.append((key, value))
+
+    return {
+        "handle": handle,
+        "save_checkpoint": save_checkpoint,
+        "load_checkpoint": load_checkpoint,
+        "store": store,
+        "__name__": "__docs__",
+    }
+
+
+@pytest.mark.parametrize("page", RUNNABLE, ids=lambda p: str(p.relative_to(ROOT)))
+def test_page_examples_run_against_the_emulators(page: Path, docs_env: Path) -> None:
+    namespace = _helpers()
+    for line, mark, code in blocks(page):
+        if mark is not None:
+            assert mark.startswith("not run: ") and len(mark) > len("not run: ") + 10, mark
+            continue
+        where = f"{page.relative_to(ROOT)}:{line}"
+        try:
+            exec(compile(code, where, "exec"), namespace)
+        except Exception as exc:
+            raise AssertionError(f"the example at {where} fails: {exc!r}") from exc
+
+
+def test_few_blocks_are_exempt_and_each_says_why() -> None:
+    marks = [mark for page in PAGES for _, mark, _ in blocks(page) if mark is not None]
+    total = sum(len(blocks(page)) for page in PAGES)
+    assert total >= 25
+    assert len(marks) <= 3, marks
+    assert [p.name for p in PAGES if exempt(p)] == ["plugins.md"]
+    assert (ROOT / "examples" / "seotasks-acme" / "tests").is_dir()
+
+
+def _shell_commands(page: Path) -> list[str]:
+    """The ``seotasks ...`` lines of the page's ``sh`` blocks, in order."""
+    text = page.read_text(encoding="utf-8")
+    commands = []
+    for block in re.findall(r"^```sh\n(.*?)^```", text, re.MULTILINE | re.DOTALL):
+        commands += [line for line in block.splitlines() if line.startswith("seotasks ")]
+    return commands
+
+
+def test_the_migration_recipe_runs_end_to_end(docs_env: Path) -> None:
+    """Steps 1-2 (Python) export DataForSEO specs and translate them for Serpstat; steps
+    3-4 (the command line) submit them, list both vendors and collect, as printed."""
+    page = ROOT / "docs" / "migration.md"
+    namespace = _helpers()
+    for line, _, code in blocks(page):
+        exec(compile(code, f"docs/migration.md:{line}", "exec"), namespace)
+    specs = (docs_env / "specs.jsonl").read_text().splitlines()
+    mapped = (docs_env / "serpstat-specs.jsonl").read_text().splitlines()
+    assert len(specs) >= 20, "step 1 should export the emulator's SERP tasks"
+    assert len(mapped) >= 10, "step 2 should translate the Google organic US-English ones"
+    commands = _shell_commands(page)
+    assert [c.split()[1] for c in commands] == ["submit", "tasks", "collect"]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", env_name("serpstat", "rps"): "100"}
+    for command in commands:
+        argv, _, target = command.partition(" > ")
+        result = subprocess.run(
+            [sys.executable, "-m", "seotasks.cli", *shlex.split(argv)[1:]],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert result.returncode == 0, (command, result.stderr[-2000:])
+        (docs_env / target.strip()).write_text(result.stdout)
+    submitted = [json.loads(line) for line in (docs_env / "submitted.jsonl").open()]
+    assert len(submitted) == len(mapped)
+    assert all(r["error"] is None and r["task_id"] for r in submitted)
+    both = list(csv.DictReader((docs_env / "both.csv").open()))
+    assert {row["provider"] for row in both} == {"dataforseo", "serpstat"}
+    results = [json.loads(line) for line in (docs_env / "serpstat-results.jsonl").open()]
+    assert results and all(r["task"]["provider"] == "serpstat" for r in results)
