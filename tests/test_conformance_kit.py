@@ -106,6 +106,22 @@ def test_keyset_safe_churn_passes(env: Callable[..., ConformanceEnv], app: FakeV
         KIT.test_paging_under_churn(env(churn=append), status)
 
 
+def test_a_declared_order_broken_under_churn_is_reported(
+    env: Callable[..., ConformanceEnv], app: FakeVendorApp
+) -> None:
+    # The fake vendor declares order="created_at"; a task appended with an old creation
+    # time (a backfill) breaks the promise only while the data moves.
+    count = iter(range(1000))
+
+    def backfill() -> None:
+        with app.lock:
+            old = dict(app.items[0], id=f"late{next(count):03d}")
+            app.items.append(old)
+
+    with pytest.raises(AssertionError, match="order='created_at' declared, but under churn"):
+        KIT.test_paging_under_churn(env(churn=backfill), "any")
+
+
 def test_a_churn_hook_that_changes_nothing_is_reported(env: Callable[..., ConformanceEnv]) -> None:
     with pytest.raises(AssertionError, match="added and removed no task"):
         KIT.test_paging_under_churn(env(churn=lambda: None), "any")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
@@ -359,7 +360,10 @@ class ProviderConformance:
         """
         if conformance.churn is None:
             pytest.skip("no churn hook given: paging under changing data is not checked")
+        from ..paging import ORDER_FIELDS
+
         query = TaskQuery(status=None if status == "any" else TaskStatus.COMPLETED)
+        listed: list[Task] = []
         every = TaskQuery(status=None)
         before = conformance.expected_ids(query)
         before_any = conformance.expected_ids(every)
@@ -367,8 +371,10 @@ class ProviderConformance:
         moved = False
         emitted: list[str] = []
         with conformance.connect() as first:
+            order = first.capabilities.order
             page = next(first.pages(status=status))
             emitted += _ids(page.tasks)
+            listed += page.tasks
             cursor = page.next_cursor
         count = 1
         if cursor is not None:
@@ -378,6 +384,7 @@ class ProviderConformance:
                 for page in second.pages(cursor):
                     count += 1
                     emitted += _ids(page.tasks)
+                    listed += page.tasks
                     if page.next_cursor is not None:
                         conformance.churn()
                         now_any = conformance.expected_ids(every)
@@ -400,6 +407,15 @@ class ProviderConformance:
             f"status={status}: {len(extra)} listed tasks the data never held, "
             f"e.g. {sorted(extra)[:5]}"
         )
+        if order is not None:  # the declared order is a promise while data moves too
+            bound = ORDER_FIELDS[order]
+            values = [(t.key, bound(t)) for t in listed]
+            known = [(key, value) for key, value in values if value is not None]
+            for (_, before_value), (key, value) in itertools.pairwise(known):
+                assert value >= before_value, (
+                    f"status={status}: order={order!r} declared, but under churn {key} "
+                    f"({value}) came after {before_value}"
+                )
 
     # -- capabilities and errors ------------------------------------------------------------
 
