@@ -57,9 +57,9 @@ def seotasks_source(
     ``profile`` names the TOML profile with the account's credentials (as
     `seotasks.connect` reads it); ``options`` adds per-provider options
     (``{"dataforseo": {"source": "history"}}``); ``status`` (default ``"any"``), ``since``,
-    ``until`` and ``time_field`` select tasks as ``seotasks tasks`` does. ``workers`` threads collect
-    results. ``overlap`` is how far before its mark a ``since``-driven listing starts
-    again (vendors index new tasks with some delay). ``result_nesting``: None stores each
+    ``until`` and ``time_field`` select tasks as ``seotasks tasks`` does. ``workers``
+    threads collect results. ``overlap`` is how far before its mark a ``since``-driven
+    listing starts again (vendors index new tasks with some delay). ``result_nesting``: None stores each
     vendor result as one JSON column; a number lets dlt unnest it into child tables to
     that depth instead.
 
