@@ -235,6 +235,25 @@ def test_spill_files_are_private_and_removed_on_error_and_close(tmp_path: Path) 
     assert list(tmp_path.iterdir()) == []
 
 
+def test_an_unwritable_temporary_directory_is_a_clear_error(tmp_path: Path) -> None:
+    tasks = [task(i, T0 + timedelta(minutes=-i)) for i in range(50)]
+    missing = tmp_path / "no-such-dir"
+    with pytest.raises(seotasks.ConfigError, match="TMPDIR") as caught:
+        list(seotasks.merged([tasks], buffer=10, tmpdir=missing))
+    assert str(missing) in str(caught.value) and "order='arrival'" in str(caught.value)
+    # Within the buffer nothing is written, so the same setting works for a short list.
+    assert len(list(seotasks.merged([tasks], buffer=100, tmpdir=missing))) == 50
+
+
+def test_merge_key_is_sort_time_then_key() -> None:
+    done = Task(provider="p", id="1", status=TaskStatus.COMPLETED, created_at=T0, completed_at=T0)
+    running = Task(provider="q", id="2", status=TaskStatus.RUNNING, created_at=T0)
+    unknown = Task(provider="r", id="3", status=TaskStatus.QUEUED)
+    for t in (done, running, unknown):
+        when = t.sort_time or datetime.max.replace(tzinfo=UTC)
+        assert merge_key(t) == (when, t.key)
+
+
 def test_spill_files_are_removed_on_ctrl_c(tmp_path: Path) -> None:
     tasks = [task(i, T0 + timedelta(minutes=-i)) for i in range(50)]
 

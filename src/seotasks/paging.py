@@ -55,9 +55,17 @@ _Key = tuple[datetime, str]
 
 
 def merge_key(task: Task) -> _Key:
-    """Order of a merged stream: time (unknown last), then ``provider:id``."""
-    when = task.sort_time
-    return (_NEVER if when is None else when, task.key)
+    """Order of a merged stream: time (unknown last), then ``provider:id``.
+
+    `Task.sort_time` and `Task.key`, spelled out: called a few times per task in a
+    merge, where the two property calls were a third of its cost.
+    """
+    when = task.completed_at
+    if when is None:
+        when = task.created_at
+        if when is None:
+            when = _NEVER
+    return (when, f"{task.provider}:{task.id}")
 
 
 def _sort_time_bound(task: Task) -> datetime:

@@ -34,6 +34,7 @@ from typing import Any
 
 import attrs
 
+from .errors import ConfigError
 from .model import Task
 
 __all__ = ["FAN_IN", "Run", "SpillDir", "from_record", "task_record"]
@@ -105,7 +106,11 @@ class SpillDir:
 
     def _directory(self) -> Path:
         if self._path is None:
-            self._path = Path(tempfile.mkdtemp(prefix="seotasks-merge-", dir=self._parent))
+            try:
+                made = tempfile.mkdtemp(prefix="seotasks-merge-", dir=self._parent)
+            except OSError as exc:
+                raise _unwritable(self._parent or tempfile.gettempdir(), exc) from None
+            self._path = Path(made)
             self._finalizer = weakref.finalize(self, _remove, self._path)
         return self._path
 
@@ -116,16 +121,20 @@ class SpillDir:
         path = directory / f"run-{self._count:06d}"
         count = 0
         chunk: list[tuple[Any, ...]] = []
-        with path.open("wb") as fh:
-            for task in tasks:
-                chunk.append(task_record(task))
-                if len(chunk) >= self.chunk:
+        try:
+            with path.open("wb") as fh:
+                for task in tasks:
+                    chunk.append(task_record(task))
+                    if len(chunk) >= self.chunk:
+                        pickle.dump(chunk, fh, protocol=_PROTOCOL)
+                        count += len(chunk)
+                        chunk = []
+                if chunk:
                     pickle.dump(chunk, fh, protocol=_PROTOCOL)
                     count += len(chunk)
-                    chunk = []
-            if chunk:
-                pickle.dump(chunk, fh, protocol=_PROTOCOL)
-                count += len(chunk)
+        except OSError as exc:  # a full disk, a quota: say where and what to do
+            path.unlink(missing_ok=True)
+            raise _unwritable(str(directory.parent), exc) from None
         self.runs_written += 1
         return Run(path, count)
 
@@ -141,6 +150,14 @@ class SpillDir:
         """Remove the directory and every run in it (idempotent)."""
         if self._finalizer is not None:
             self._finalizer()
+
+
+def _unwritable(where: str, exc: OSError) -> ConfigError:
+    return ConfigError(
+        f"the merge cannot write its temporary files under {where}: "
+        f"{exc.strerror or exc}; point TMPDIR (or merged(tmpdir=...)) at a writable disk "
+        "with room, raise the buffer, or merge with order='arrival' (--order arrival)"
+    )
 
 
 def _remove(path: Path) -> None:
