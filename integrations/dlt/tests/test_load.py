@@ -13,6 +13,7 @@ from dltenv import Env
 from seotasks_dataforseo.emulator import DataForSEOEmulator
 from seotasks_dlt import load
 from seotasks_dlt.rows import TASK_FIELDS
+from seotasks_serpstat.emulator import SerpstatEmulator
 
 from seotasks.clock import FakeClock
 
@@ -181,3 +182,21 @@ def test_collect_drains_tasks_ready_past_its_1000_cap_in_one_run(tmp_path: Path)
         assert emulator.ready_ids(["serp"]) == set()
     assert summary.tables["tasks"].rows == summary.tables["results"].rows == len(ready)
     assert summary.tables["results"].new == len(ready)
+
+
+def test_a_stored_cursor_gone_stale_starts_the_listing_over(tmp_path: Path) -> None:
+    """A week without a run: Serpstat's list lost most of its head, further than paging
+    can step back. The stored cursor is dropped and the list read from its start, instead
+    of every later run failing the same way."""
+    with (
+        SerpstatEmulator(seed=5, size=6000, rps=None) as serp,
+        DataForSEOEmulator(seed=5, size=10, enforce_limits=False) as dfs,
+    ):
+        env = Env(tmp_path, dfs, serp)
+        env.load(providers=["serpstat"])
+        serp.expire(5900)  # 59 pages gone from the head: more than 25 steps back
+        added = serp.add_tasks(5)
+        summary = env.load(providers=["serpstat"])
+        assert summary.tables["tasks"].new == len(added)
+        assert {("serpstat", i) for i in serp.task_ids()} <= set(env.keys())
+        _no_duplicates(env)

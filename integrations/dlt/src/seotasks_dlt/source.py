@@ -22,8 +22,8 @@ from dlt.extract.source import DltSource
 from seotasks.client import Client, build_query
 from seotasks.clock import Clock
 from seotasks.connection import connect
-from seotasks.errors import ConfigError, CursorError
-from seotasks.model import Task, TaskStatus
+from seotasks.errors import ConfigError, CursorError, ResponseFormatError, TransientError
+from seotasks.model import Page, Task, TaskStatus
 from seotasks.plugins import get_provider
 
 from .rows import RESULT_COLUMNS, TASK_COLUMNS, result_row, task_row
@@ -109,26 +109,9 @@ def seotasks_source(
         if after is not None and (begin_since is None or after > begin_since):
             begin_since = after
         state.begin(cursor)
-        try:
-            pages = (
-                client.pages(cursor)
-                if cursor is not None
-                else client.pages(
-                    status=None, since=begin_since, until=query.until, time_field=query.time_field
-                )
-            )
-            first = next(pages, None)
-        except CursorError as exc:
-            # The stored cursor is from another seotasks (format) or another query.
-            state.forget(f"stored cursor refused ({exc}); listing from the start")
-            state.begin(None)
-            pages = client.pages(
-                status=None, since=query.since, until=query.until, time_field=query.time_field
-            )
-            first = next(pages, None)
-        if first is None:
-            return
-        for page in _chain(first, pages):
+        fresh = {"status": None, "until": query.until, "time_field": query.time_field}
+        pages = _listing(client, state, cursor, {**fresh, "since": begin_since})
+        for page in pages:
             state.page(page)
             tasks = page.tasks
             if query.status is not None:
@@ -141,6 +124,35 @@ def seotasks_source(
                 # and dlt may run the results transformer after the next page is read.
                 _collect(client, tasks, state)
             yield [task_row(t) for t in tasks]
+
+    def _listing(
+        client: Client, state: ProviderState, cursor: str | None, fresh: dict[str, Any]
+    ) -> Iterator[Page]:
+        """The pages from ``cursor`` (a stored one) or, without one, from the start.
+
+        A stored cursor can go stale: seotasks refuses one of another format or query
+        (`CursorError`), and a week of Serpstat tasks expiring at the head of its list can
+        shift it further than paging can catch up with (`TransientError`). Re-raising
+        would fail every later run the same way, so a stored cursor that fails before
+        its listing delivered a task is dropped and the listing starts over (rows are
+        merged, so reading them again is safe).
+        """
+        if cursor is None:
+            yield from client.pages(**fresh)
+            return
+        delivered = False
+        try:
+            for page in client.pages(cursor):
+                delivered = delivered or bool(page.tasks)
+                yield page
+            return
+        except (CursorError, TransientError, ResponseFormatError) as exc:
+            if delivered and not isinstance(exc, CursorError):
+                raise
+            state.forget(f"stored cursor failed ({type(exc).__name__}); listing from the start")
+        state.begin(None)
+        fresh = {**fresh, "since": query.since}
+        yield from client.pages(**fresh)
 
     def _collect(client: Client, tasks: Sequence[Task], state: ProviderState) -> None:
         todo = [
@@ -215,11 +227,6 @@ def seotasks_source(
         return resources
 
     return seotasks()
-
-
-def _chain(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
-    yield first
-    yield from rest
 
 
 def _provider_names(providers: Sequence[str] | str) -> list[str]:
