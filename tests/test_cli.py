@@ -140,6 +140,8 @@ def test_usage_errors_exit_2(args: list[str], needle: str, env: dict[str, str]) 
     assert "Traceback" not in result.stderr
     assert "pip install" not in result.stderr
     assert result.stdout == ""
+    if args:  # an error is one line, argparse's included (no command prints the help)
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
 
 
 def test_missing_credentials_name_the_env_var() -> None:
@@ -704,3 +706,17 @@ def test_relative_since_and_its_resume(env: dict[str, str], tmp_path: Path) -> N
     rest = run([*args, "--since", "2d", "--resume", str(state)], env)
     assert first.returncode == 0 and rest.returncode == 0, rest.stderr
     assert first.stdout + rest.stdout == result.stdout
+
+
+def test_a_refused_connection_is_one_line_without_a_resume_hint(env: dict[str, str]) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    closed = {**env, env_name("serpstat", "base_url"): f"http://127.0.0.1:{port}/rt/api/v2/"}
+    result = run(["tasks", "-p", "serpstat"], closed)
+    assert result.returncode == 4, result.stderr
+    assert "TransientError" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "--resume" not in result.stderr and "--cursor" not in result.stderr

@@ -15,7 +15,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 if TYPE_CHECKING:
     from .client import Client
@@ -37,15 +37,22 @@ class UsageError(Exception):
     """Bad command-line input: exit 2 with the message."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a usage error as one line (like every other error), naming --help."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"seotasks: {message} (see {self.prog} --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="seotasks",
         description="List SEO vendors' asynchronous tasks through one normalized interface.",
         epilog="Credentials: SEOTASKS_<PROVIDER>_<OPTION> env vars (e.g. SEOTASKS_SERPSTAT_TOKEN) "
         "or --profile. Try it with no account: seotasks tasks --sandbox -p dataforseo -p serpstat",
     )
     # --debug is accepted before or after the command: `seotasks tasks ... --debug`.
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument(
         "--debug",
         action="store_true",
