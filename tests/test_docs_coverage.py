@@ -105,3 +105,10 @@ def test_python_examples_compile() -> None:
     assert blocks, "the docs should hold python examples"
     for block in blocks:
         compile(block, "<docs example>", "exec")
+
+
+def test_the_command_table_lists_every_command() -> None:
+    cli_page = (DOCS / "cli.md").read_text(encoding="utf-8")
+    table = cli_page.split("\n## ", 1)[0]
+    for name in COMMANDS:
+        assert f"[`seotasks {name}`](#seotasks-{name})" in table, name
