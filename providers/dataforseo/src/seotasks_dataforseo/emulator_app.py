@@ -1,0 +1,440 @@
+"""The vendor half of the DataForSEO emulator: `DataForSEOApp` routes each request, checks
+auth and the per-minute limits, and answers in the vendor's envelope.
+
+`emulator.DataForSEOEmulator` wraps it in a loopback server with its data set; the request
+checks live in `emulator_checks`, the item shapes in `emulator_answers`.
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from seotasks.clock import Clock
+from seotasks.emulation import (
+    Fault,
+    HttpRequest,
+    HttpResponse,
+    ServerRateLimit,
+    json_response,
+)
+
+from . import results, serp_types, vendor_shapes
+from .callbacks import Deliverer
+from .dataset import (
+    HISTORY_KEEP,
+    MESSAGES,
+    METADATA_KEEP,
+    RESULTS_KEEP,
+    Callback,
+    Dataset,
+    EmuTask,
+)
+from .dataset import format_time as _format_time
+from .emulator_answers import history_item, metadata_of, ready_item, wrong_types
+from .emulator_checks import (
+    POST_MAX,
+    check_post,
+    collect_route,
+    keyword_of,
+    language_of,
+    location_of,
+    offered_flavours,
+    parse_when,
+    posts,
+)
+from .endpoints import (
+    BY_NAME,
+    CATALOGUE,
+    ID_LIST_FAMILIES,
+    SHAPES,
+)
+
+__all__ = ["DataForSEOApp"]
+
+VERSION = "0.1.20250114"
+REALM = 'Basic realm="DataForSEO REST API"'
+#: Calls per minute, by pacing group (the vendor's documented limits).
+LIMITS = {"tasks_ready": 20, "id_list": 10, "other": 2000}
+CAP = 1000
+_ID_LIST_FIELDS = frozenset(
+    {"datetime_from", "datetime_to", "limit", "offset", "sort", "include_metadata"}
+)
+_FUTURE_SLACK = timedelta(seconds=60)
+
+
+class _Reply(Exception):
+    """Raised inside a handler to answer at once with an envelope."""
+
+    def __init__(self, response: HttpResponse) -> None:
+        super().__init__()
+        self.response = response
+
+
+class DataForSEOApp:
+    """The vendor half of the emulator (an `seotasks.emulation.EmulatorApp`)."""
+
+    def __init__(
+        self,
+        dataset: Dataset,
+        *,
+        login: str,
+        password: str,
+        clock: Clock,
+        now: Callable[[], datetime],
+        enforce_limits: bool = True,
+        post_delay: timedelta = timedelta(minutes=5),
+        callback_timeout: float = 10.0,
+    ) -> None:
+        self.data = dataset
+        self.now = now
+        self.enforce_limits = enforce_limits
+        #: How long a posted task takes to complete (on ``now``'s time).
+        self.post_delay = post_delay
+        #: Every task_post array the emulator processed, as received (after auth/limits).
+        self.posted: list[list[Any]] = []
+        self._auth = "Basic " + base64.b64encode(f"{login}:{password}".encode()).decode()
+        self._limiter = ServerRateLimit({g: (n, 60.0) for g, n in LIMITS.items()}, clock)
+        self._task_ids = itertools.count(1)
+        self._count_lock = threading.Lock()
+        #: The families whose id_list exists here (a test may take one away: 40400).
+        self.id_list_families: frozenset[str] = frozenset(ID_LIST_FAMILIES)
+        #: Calls answered per pacing group (authorized ones).
+        self.calls: dict[str, int] = {g: 0 for g in LIMITS}
+        #: 40202 answers given because a real limit was exceeded (not injected faults).
+        self.rate_limited = 0
+        #: Pingback/postback delivery (its thread starts with the first callback task).
+        self.callbacks = Deliverer(dataset, now, self._postback_body, timeout=callback_timeout)
+
+    # -- envelope ------------------------------------------------------------------------
+
+    def _task_id(self) -> str:
+        n = next(self._task_ids)
+        stamp = time.strftime("%m%d%H%M", time.gmtime())
+        return f"{stamp}-1535-0{n % 1000:03d}-0000-{n:012x}"
+
+    def _envelope(
+        self,
+        started: float,
+        *,
+        code: int = 20000,
+        message: str = "Ok.",
+        tasks: list[dict[str, Any]] | None = None,
+        status: int = 200,
+        headers: Mapping[str, str] | None = None,
+    ) -> HttpResponse:
+        tasks = tasks or []
+        body = {
+            "version": VERSION,
+            "status_code": code,
+            "status_message": message,
+            "time": f"{time.perf_counter() - started:.4f} sec.",
+            "cost": round(sum(float(t.get("cost") or 0) for t in tasks), 4),
+            "tasks_count": len(tasks),
+            "tasks_error": sum(1 for t in tasks if t["status_code"] >= 40000),
+            "tasks": tasks,
+        }
+        data = json.dumps(body, separators=(",", ":")).encode()
+        return json_response(status, data, **dict(headers or {}))
+
+    def _task(
+        self,
+        started: float,
+        path: str,
+        data: Mapping[str, Any],
+        result: list[Any] | None,
+        *,
+        code: int = 20000,
+        message: str = "Ok.",
+        cost: float = 0,
+    ) -> dict[str, Any]:
+        return {
+            "id": self._task_id(),
+            "status_code": code,
+            "status_message": message,
+            "time": f"{time.perf_counter() - started:.4f} sec.",
+            "cost": cost,
+            "result_count": len(result) if result else 0,
+            "path": path.strip("/").split("/"),
+            "data": dict(data),
+            "result": result,
+        }
+
+    def _error(self, started: float, code: int, message: str, status: int = 200) -> _Reply:
+        headers = {"WWW-Authenticate": REALM} if status == 401 else None
+        return _Reply(
+            self._envelope(started, code=code, message=message, status=status, headers=headers)
+        )
+
+    # -- routing -------------------------------------------------------------------------
+
+    def handle(self, request: HttpRequest, fault: Fault | None) -> HttpResponse:
+        started = time.perf_counter()
+        try:
+            if request.headers.get("authorization") != self._auth:
+                raise self._error(
+                    started, 40100, "You are not authorized to access this resource.", 401
+                )
+            if fault is Fault.RATE_LIMIT_BODY:
+                raise self._error(started, 40202, "The rate-limit per minute has been exceeded.")
+            route, group = self._route(request, started)
+            self._admit(group, started)
+            response = route()
+            if fault is Fault.WRONG_TYPES:
+                response = wrong_types(response)
+            return response
+        except _Reply as reply:
+            return reply.response
+
+    def _route(
+        self, request: HttpRequest, started: float
+    ) -> tuple[Callable[[], HttpResponse], str]:
+        parts = request.path.strip("/").split("/")
+        if len(parts) >= 3 and parts[0] == "v3":
+            if parts[-1] == "tasks_ready" and request.method == "GET":
+                index = BY_NAME.get("/".join(parts[1:-1]))
+                if index is not None:
+                    return (lambda: self._tasks_ready(request.path, index, started)), "tasks_ready"
+            if (
+                len(parts) == 3
+                and parts[2] == "id_list"
+                and parts[1] in self.id_list_families
+                and request.method == "POST"
+            ):
+                return (lambda: self._id_list(request, parts[1], started)), "id_list"
+            if request.method == "POST" and parts[-1] == "task_post" and posts(parts[1:-1]):
+                return (lambda: self._task_post(request, parts, started)), "other"
+            if request.method == "GET":
+                found = collect_route(parts)
+                if found is not None:
+                    kind, flavour = found
+                    return (
+                        lambda: self._task_get(request.path, kind, flavour, parts[-1], started)
+                    ), "other"
+        raise self._error(started, 40400, "Not Found.", 404)
+
+    def _admit(self, group: str, started: float) -> None:
+        if self.enforce_limits and self._limiter.admit(group) is None:
+            with self._count_lock:
+                self.rate_limited += 1
+            raise self._error(started, 40202, "The rate-limit per minute has been exceeded.")
+        with self._count_lock:
+            self.calls[group] += 1
+
+    # -- tasks_ready ---------------------------------------------------------------------
+
+    def _tasks_ready(self, path: str, index: int, started: float) -> HttpResponse:
+        endpoint = CATALOGUE[index]
+        fields = vendor_shapes.ready_fields(endpoint.name) or SHAPES[endpoint.shape]
+        now = self.now()
+        with self.data.lock:
+            items = [
+                ready_item(task, fields)
+                for task in itertools.islice(self.data.ready_for(endpoint, now), CAP)
+            ]
+        parts = endpoint.name.split("/")
+        data: dict[str, Any] = {"api": parts[0], "function": "tasks_ready"}
+        if len(parts) > 1:
+            data["se"] = parts[1]
+        if len(parts) > 2:
+            data["se_type"] = parts[2]
+        task = self._task(started, path, data, items)
+        return self._envelope(started, tasks=[task])
+
+    # -- id_list -------------------------------------------------------------------------
+
+    def _id_list(self, request: HttpRequest, family: str, started: float) -> HttpResponse:
+        if not request.body.strip():
+            raise self._error(started, 40502, "POST Data Is Empty.")
+        try:
+            payload = json.loads(request.body)
+        except ValueError:
+            raise self._error(started, 40503, "POST Data Is Invalid.") from None
+        if not isinstance(payload, list) or not payload or not isinstance(payload[0], dict):
+            raise self._error(started, 40503, "POST Data Is Invalid.")
+        # The official client sends null for every field it was not given: unset, not a value.
+        params: dict[str, Any] = {k: v for k, v in payload[0].items() if v is not None}
+        data = {"api": family, "function": "id_list", **params}
+        problem = self._check_id_list(params)
+        if problem is not None:
+            code, message = problem
+            task = self._task(started, request.path, data, None, code=code, message=message)
+            return self._envelope(started, tasks=[task])
+        start = parse_when(params["datetime_from"])
+        end = parse_when(params["datetime_to"])
+        assert start is not None and end is not None
+        metadata = bool(params.get("include_metadata", False))
+        now = self.now()
+        with self.data.lock:
+            picked = self.data.history_slice(
+                family,
+                start,
+                end,
+                offset=int(params.get("offset", 0)),
+                limit=int(params.get("limit", CAP)),
+                desc=params.get("sort", "asc") == "desc",
+            )
+            items = [history_item(t, now, metadata) for t in picked]
+        task = self._task(started, request.path, data, items)
+        return self._envelope(started, tasks=[task])
+
+    def _check_id_list(self, params: Mapping[str, Any]) -> tuple[int, str] | None:
+        unknown = sorted(set(params) - _ID_LIST_FIELDS)
+        if unknown:
+            return 40506, f"Unknown Fields in POST Data: {', '.join(unknown)}."
+        now = self.now()
+        metadata = params.get("include_metadata", False)
+        if not isinstance(metadata, bool):
+            return 40501, "Invalid Field: 'include_metadata'."
+        start = parse_when(params.get("datetime_from"))
+        if start is None:
+            return 40501, "Invalid Field: 'datetime_from'."
+        end = parse_when(params.get("datetime_to"))
+        if end is None:
+            return 40501, "Invalid Field: 'datetime_to'."
+        keep = METADATA_KEEP if metadata else HISTORY_KEEP
+        if start < now - keep or start > now + _FUTURE_SLACK:
+            return 40501, "Invalid Field: 'datetime_from'. Out of the allowed date range."
+        if end > now + _FUTURE_SLACK:
+            return 40501, "Invalid Field: 'datetime_to'. Out of the allowed date range."
+        if end <= start:
+            return 40501, "Invalid Field: 'datetime_to'. Must be greater than 'datetime_from'."
+        limit = params.get("limit", CAP)
+        if type(limit) is not int or not 1 <= limit <= CAP:
+            return 40501, "Invalid Field: 'limit'."
+        offset = params.get("offset", 0)
+        if type(offset) is not int or not 0 <= offset <= 100_000_000:
+            return 40501, "Invalid Field: 'offset'."
+        if params.get("sort", "asc") not in ("asc", "desc"):
+            return 40501, "Invalid Field: 'sort'."
+        return None
+
+    # -- task_post -----------------------------------------------------------------------
+
+    def _task_post(self, request: HttpRequest, parts: list[str], started: float) -> HttpResponse:
+        if not request.body.strip():
+            raise self._error(started, 40502, "POST Data Is Empty.")
+        try:
+            payload = json.loads(request.body)
+        except ValueError:
+            raise self._error(started, 40503, "POST Data Is Invalid.") from None
+        if not isinstance(payload, list):
+            raise self._error(started, 40503, "POST Data Is Invalid.")
+        if not payload:
+            raise self._error(started, 40502, "POST Data Is Empty.")
+        if len(payload) > POST_MAX:
+            raise self._error(started, 40006, "You can set no more than 100 tasks at a time.")
+        kind = "/".join(parts[1:-1])
+        serp = serp_types.find(parts[2], parts[3]) if parts[1] == "serp" else None
+        documented = vendor_shapes.post_fields(kind)
+        now = self.now()
+        replies: list[dict[str, Any]] = []
+        callbacks = False
+        with self.data.lock:
+            self.posted.append(payload)
+            for item in payload:
+                data: dict[str, Any] = {"api": parts[1], "function": "task_post"}
+                if len(parts) > 4:
+                    data.update(se=parts[2], se_type=parts[3])
+                if isinstance(item, dict):
+                    # null is the official client's "not set": neither a value nor echoed.
+                    item = {k: v for k, v in item.items() if v is not None}
+                    data.update(item)
+                problem = check_post(item, serp, documented)
+                if problem is not None:
+                    code, message = problem
+                    replies.append(
+                        self._task(started, request.path, data, None, code=code, message=message)
+                    )
+                    continue
+                task = self._create(kind, item, now)
+                callbacks = callbacks or task.callback is not None
+                reply = self._task(
+                    started,
+                    request.path,
+                    data,
+                    None,
+                    code=20100,
+                    message="Task Created.",
+                    cost=task.cost,
+                )
+                reply["id"] = task.id
+                replies.append(reply)
+        if callbacks:
+            self.callbacks.start()
+        return self._envelope(started, tasks=replies)
+
+    def _create(self, kind: str, item: Mapping[str, Any], now: datetime) -> EmuTask:
+        rng = self.data._rng
+        posted = now.replace(microsecond=0)
+        task = EmuTask(
+            str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            kind,
+            posted,
+            posted + self.post_delay,
+            20000,
+            rng,
+        )
+        task.keyword = keyword_of(item)
+        task.device = str(item.get("device", "desktop"))
+        task.language = language_of(item)
+        task.location = location_of(item)
+        task.tag = item.get("tag")
+        task.cost = 0.0006 if item.get("priority", 1) == 1 else 0.0012
+        task.done_s = _format_time(task.done)
+        if item.get("postback_url") is not None:
+            task.callback = Callback("postback", item["postback_url"], item.get("postback_data"))
+        elif item.get("pingback_url") is not None:
+            task.callback = Callback("pingback", item["pingback_url"])
+        task.awaiting = task.callback is not None
+        self.data._insert(task, now)
+        return task
+
+    def _postback_body(self, task: EmuTask, flavour: str) -> bytes:
+        """What a postback carries: the task_get answer of ``flavour`` for ``task``."""
+        started = time.perf_counter()
+        if "" in offered_flavours(task.kind):  # one result, no flavour (Keywords Data ...)
+            flavour = ""
+        path = f"/v3/{task.kind}/task_get/{flavour + '/' if flavour else ''}{task.id}"
+        data: dict[str, Any] = {"api": task.family, "function": "task_get", **metadata_of(task)}
+        with self.data.lock:
+            reply = self._task(started, path, data, results.build(task, flavour), cost=task.cost)
+        reply["id"] = task.id
+        return self._envelope(started, tasks=[reply]).body
+
+    # -- task_get ------------------------------------------------------------------------
+
+    def _task_get(
+        self, path: str, kind: str, flavour: str, task_id: str, started: float
+    ) -> HttpResponse:
+        now = self.now()
+        data: dict[str, Any] = {"api": kind.split("/")[0], "function": "task_get"}
+        with self.data.lock:
+            self.data.promote(now)
+            task = self.data.by_id.get(task_id)
+            if task is None or task.kind != kind:
+                reply = self._task(started, path, data, None, code=40401, message="Task Not Found.")
+                return self._envelope(started, tasks=[reply])
+            data.update(metadata_of(task))
+            code = task.code_at(now)
+            if code == 20000 and task.done < now - RESULTS_KEEP:
+                code = 40403
+            if code != 20000:
+                message = "Results Expired." if code == 40403 else MESSAGES.get(code, "Error.")
+                reply = self._task(
+                    started, path, data, None, code=code, message=message, cost=task.cost
+                )
+                reply["id"] = task.id
+                return self._envelope(started, tasks=[reply])
+            self.data.collect(task)
+            result = results.build(task, flavour)
+        reply = self._task(started, path, data, result, cost=task.cost)
+        reply["id"] = task.id
+        return self._envelope(started, tasks=[reply])

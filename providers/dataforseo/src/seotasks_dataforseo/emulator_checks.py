@@ -1,0 +1,292 @@
+"""The emulator's request checks: which task_post and task_get paths exist, and whether a
+posted task is one the vendor would accept (fields, names, codes, callback URLs).
+
+Separate from the routing so the rules the emulator holds requests to can be read (and
+changed with the vendor) in one place. The field lists come from `vendor_shapes` (the
+official client's models) and `serp_types` (what the provider maps specs with).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import unquote_plus, urlsplit
+
+from . import serp_types, vendor_shapes
+from .endpoints import (
+    BY_NAME,
+    CATALOGUE,
+)
+
+#: task_post: most tasks per call, keyword length, accepted fields, known names.
+POST_MAX = 100
+#: Fields every SERP task_post takes; a `serp_types.SerpType` adds its device and depth field.
+_POST_COMMON = frozenset(
+    {
+        "keyword",
+        "location_code",
+        "location_name",
+        "location_coordinate",
+        "language_code",
+        "language_name",
+        "priority",
+        "tag",
+        "postback_url",
+        "postback_data",
+        "pingback_url",
+        "se_domain",
+    }
+)
+#: ... and for an endpoint outside the table (search_by_image, naver ...): the organic set.
+_POST_FIELDS = _POST_COMMON | {"device", "os", "depth"}
+_URL_MAX = 2048
+#: Location and language names the emulator knows, and the codes the vendor answers with
+#: (a task posted with a name comes back with the code, as the official models type it).
+LOCATION_CODES = {
+    "United States": 2840,
+    "Germany": 2276,
+    "France": 2250,
+    "Spain": 2724,
+    "Ukraine": 2804,
+    "London,England,United Kingdom": 1006886,
+}
+LANGUAGE_CODES = {
+    "English": "en",
+    "German": "de",
+    "French": "fr",
+    "Spanish": "es",
+    "Ukrainian": "uk",
+}
+LOCATION_NAMES = frozenset(LOCATION_CODES)
+LANGUAGE_NAMES = frozenset(LANGUAGE_CODES)
+
+
+def posts(kind_parts: list[str]) -> bool:
+    """Whether ``POST /v3/<kind>/task_post`` exists: an endpoint of the catalogue with a
+    documented task_post (or a SERP endpoint the official client does not know)."""
+    kind = "/".join(kind_parts)
+    index = BY_NAME.get(kind)
+    if index is None or CATALOGUE[index].aggregate:
+        return False
+    return vendor_shapes.post_fields(kind) is not None or kind_parts[0] == "serp"
+
+
+#: Result flavours of an endpoint the official client does not know (the SERP three).
+_LEGACY_FLAVOURS = frozenset({"regular", "advanced", "html"})
+
+
+def offered_flavours(kind: str) -> frozenset[str]:
+    """The task_get flavours ``kind`` has: those the official client offers for it."""
+    known = vendor_shapes.flavours(kind)
+    if known is not None:
+        return known
+    return _LEGACY_FLAVOURS if kind.startswith("serp/") else frozenset({""})
+
+
+def collect_route(parts: list[str]) -> tuple[str, str] | None:
+    """``(kind, flavour)`` of a task_get (or On-Page summary) path, or None: not found.
+
+    Only the flavours the vendor offers for the endpoint exist (``""`` is a plain
+    ``task_get/<id>``); any other flavour is the vendor's 404.
+    """
+    if parts[1:3] == ["on_page", "summary"] and len(parts) == 4:
+        return "on_page", "summary"
+    if "task_get" not in parts:
+        return None
+    at = parts.index("task_get")
+    kind = "/".join(parts[1:at])
+    rest = parts[at + 1 :]
+    if kind not in BY_NAME or len(rest) not in (1, 2):
+        return None
+    flavour = rest[0] if len(rest) == 2 else ""
+    return (kind, flavour) if flavour in offered_flavours(kind) else None
+
+
+def keyword_of(item: Mapping[str, Any]) -> str:
+    """What the task is about, decoded as the vendor decodes ``keyword`` (%## and '+')."""
+    keyword = item.get("keyword")
+    if isinstance(keyword, str):
+        return unquote_plus(keyword)
+    for name in ("keywords", "targets"):
+        value = item.get(name)
+        if isinstance(value, list) and value and isinstance(value[0], str):
+            return value[0]
+    for name in ("target", "url", "app_id", "asin", "product_id", "video_id", "dataset_id"):
+        value = item.get(name)
+        if isinstance(value, str):
+            return value
+    return "task"
+
+
+def location_of(item: Mapping[str, Any]) -> int | None:
+    """The location *code* of a posted task (a name is answered with its code)."""
+    code = _code(item.get("location_code"))
+    if code is not None:
+        return code
+    name = item.get("location_name")
+    if isinstance(name, str):
+        return LOCATION_CODES.get(name)
+    return None
+
+
+def _code(value: object) -> int | None:
+    """A location code: an integer, or (Google Trends' request model types it as a
+    string) a string of ASCII digits; None for anything else."""
+    if type(value) is int:
+        return value
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 10:
+        return int(value)
+    return None
+
+
+def language_of(item: Mapping[str, Any]) -> str | None:
+    """The language *code* of a posted task (a name is answered with its ISO code)."""
+    code = item.get("language_code")
+    if isinstance(code, str):
+        return code
+    name = item.get("language_name")
+    if isinstance(name, str):
+        return LANGUAGE_CODES.get(name)
+    return None
+
+
+def check_post(
+    item: object,
+    serp: serp_types.SerpType | None,
+    documented: Mapping[str, tuple[str, bool]] | None,
+) -> tuple[int, str] | None:
+    """The vendor's per-task validation of one task_post item (None: accepted).
+
+    ``documented`` is the endpoint's row of `vendor_shapes` (every documented field, its
+    type, whether it is required); ``serp`` the endpoint's row of
+    `serp_types.SERP_TYPES` (devices, depth limits and field, postback flavours) where the
+    provider can post to it. Without a documented row (an endpoint the official client
+    does not know) the organic set of fields is allowed. null values were dropped before:
+    null is "not set".
+    """
+    if not isinstance(item, dict):
+        return 40503, "POST Data Is Invalid."
+    if documented is not None:
+        allowed: frozenset[str] | set[str] = set(documented)
+    elif serp is not None:
+        allowed = _POST_COMMON | ({"device", "os"} if serp.device_field else set())
+        if serp.depth_field is not None:
+            allowed = allowed | {serp.depth_field}
+    else:
+        allowed = _POST_FIELDS
+    unknown = sorted(set(item) - allowed)
+    if unknown:
+        return 40506, f"Unknown Fields in POST Data: {', '.join(unknown)}."
+    for name, (json_type, required) in (documented or {}).items():
+        if name in item and not vendor_shapes.matches(item[name], json_type):
+            return 40501, f"Invalid Field: '{name}'."
+        if required and name not in item:
+            return 40501, f"Invalid Field: '{name}'."
+    fields = set(documented) if documented is not None else set(allowed)
+    if "keyword" in item or (documented is None and "keyword" in fields):
+        keyword = item.get("keyword")
+        if not isinstance(keyword, str) or not keyword.strip() or len(keyword) > 700:
+            return 40501, "Invalid Field: 'keyword'."
+    problem = _check_place(item, serp, fields)
+    if problem is not None:
+        return problem
+    if serp is not None or documented is None:
+        device = item.get("device", "desktop")
+        devices = serp.devices if serp is not None else ("desktop", "mobile", "tablet")
+        if device not in devices:
+            return 40501, "Invalid Field: 'device'."
+        depth_field = serp.depth_field if serp is not None else "depth"
+        if depth_field is not None and depth_field in item:
+            depth = item[depth_field]
+            most = serp.depths[device].most if serp is not None else 700
+            if type(depth) is not int or not 1 <= depth <= most:
+                return 40501, f"Invalid Field: '{depth_field}'."
+    if item.get("priority", 1) not in (1, 2) or type(item.get("priority", 1)) is not int:
+        return 40501, "Invalid Field: 'priority'."
+    tag = item.get("tag")
+    if tag is not None and (not isinstance(tag, str) or len(tag) > 255):
+        return 40501, "Invalid Field: 'tag'."
+    for field in ("pingback_url", "postback_url"):
+        if field in item and not _callback_url(item[field]):
+            return 40501, f"Invalid Field: '{field}'."
+    # postback_data names the flavour a postback carries, where the endpoint has flavours
+    # (Keywords Data, Business Data, LLM responses document no such field: one result).
+    if "postback_url" in item and (documented is None or "postback_data" in documented):
+        flavours = serp.postback_data if serp is not None else serp_types.ALL_FLAVOURS
+        if item.get("postback_data") not in flavours:
+            return 40501, "Invalid Field: 'postback_data'."
+    return None
+
+
+def _check_place(
+    item: Mapping[str, Any], serp: serp_types.SerpType | None, fields: set[str]
+) -> tuple[int, str] | None:
+    """Location and language, where the endpoint has them.
+
+    One of ``location_code`` / ``location_name`` / ``location_coordinate`` is needed
+    ("required field if you don't specify" the others); the vendor's pages say a caller
+    "doesn't need to" send more than one, not that more is refused, so when several are
+    sent the code wins, then the name, then the coordinate. The same for the language.
+    """
+    ways = [f for f in ("location_code", "location_name", "location_coordinate") if f in fields]
+    if ways and not any(f in item for f in ways) and serp is not None:
+        return 40501, "Invalid Field: 'location_name'."
+    code, name = _code(item.get("location_code")), item.get("location_name")
+    if "location_code" in item and (code is None or code < 1):
+        return 40501, "Invalid Field: 'location_code'."
+    if name is not None and name not in LOCATION_NAMES:
+        return 40501, "Invalid Field: 'location_name'."
+    coordinate = item.get("location_coordinate")
+    if coordinate is not None and not _coordinate(coordinate):
+        return 40501, "Invalid Field: 'location_coordinate'."
+    code, name = item.get("language_code"), item.get("language_name")
+    languages = [f for f in ("language_code", "language_name") if f in fields]
+    required = serp is not None and serp.language_required
+    if languages and required and code is None and name is None:
+        return 40501, "Invalid Field: 'language_name'."
+    if code is not None and (not isinstance(code, str) or not 2 <= len(code) <= 7):
+        return 40501, "Invalid Field: 'language_code'."
+    if name is not None and name not in LANGUAGE_NAMES:
+        return 40501, "Invalid Field: 'language_name'."
+    return None
+
+
+def _coordinate(value: object) -> bool:
+    """``latitude,longitude[,radius|zoom]`` as the vendor documents it."""
+    if not isinstance(value, str):
+        return False
+    parts = value.split(",")
+    if len(parts) not in (2, 3):
+        return False
+    try:
+        lat, lon = float(parts[0]), float(parts[1])
+        if len(parts) == 3:
+            float(parts[2].rstrip("mz"))
+    except ValueError:
+        return False
+    return -90 <= lat <= 90 and -180 <= lon <= 180
+
+
+def _callback_url(value: object) -> bool:
+    """An absolute http(s) URL of sane length (what the vendor can call)."""
+    if not isinstance(value, str) or not 0 < len(value) <= _URL_MAX:
+        return False
+    try:
+        split = urlsplit(value)
+    except ValueError:
+        return False
+    return split.scheme in ("http", "https") and bool(split.hostname)
+
+
+def parse_when(value: object) -> datetime | None:
+    """A request datetime (``yyyy-mm-dd hh:mm:ss +00:00``), or None when malformed."""
+    if not isinstance(value, str) or len(value) < 19 or value[10] != " ":
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        return None
+    return parsed.astimezone(UTC)
