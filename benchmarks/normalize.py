@@ -165,12 +165,14 @@ def builders(quick: bool = False) -> dict[str, Timing]:
     names = [a.alias or a.name for a in attrs.fields(Task)]
     slots = [a.name for a in attrs.fields(Task)]
     now = datetime.now(UTC)
-    values: dict[str, Any] = {
+    sample: dict[str, Any] = {
         "provider": "bench", "id": "t", "status": TaskStatus.COMPLETED, "progress": 1.0,
         "created_at": now, "completed_at": now, "kind": "serp/google/organic", "tag": "t",
         "cost": Decimal("0.0006"), "engine": "google", "device": "desktop", "location": "2840",
         "language": "en", "keywords_count": 3, "message": None,
     }  # fmt: skip
+    # Every field of the class, so a field added to Task is built here too (None if new).
+    values = {name: sample.get(name) for name in names if name != "raw"}
     rows = [{**values, "id": f"t{i}", "raw": {"id": f"t{i}"}} for i in range(payloads.PAGE)]
     build = Task.trusted_builder(*names)
     setattr_ = object.__setattr__

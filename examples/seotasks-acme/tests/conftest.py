@@ -11,6 +11,7 @@ from seotasks_acme.emulator import AcmeApp
 import seotasks
 from seotasks.clock import FakeClock
 from seotasks.emulation import EmulatorServer
+from seotasks.testing.clients import Clients
 from seotasks.transport import RetryPolicy
 
 #: Small pages, so the 250 seeded jobs span several of them.
@@ -33,23 +34,23 @@ def acme_server(acme_app: AcmeApp) -> Iterator[EmulatorServer]:
 
 
 @pytest.fixture
-def acme_connect(acme_app: AcmeApp, acme_server: EmulatorServer) -> Connect:
+def acme_connect(
+    acme_app: AcmeApp,
+    acme_server: EmulatorServer,
+    seotasks_clients: Callable[..., Clients],
+) -> Connect:
     """``acme_connect(clock=None, **options)``: a fresh client on a fake clock.
 
     Pacing waits and Retry-After sleeps land on the `FakeClock` (pass your own to
-    inspect ``clock.slept``), so they cost no real time.
+    inspect ``clock.slept``), so they cost no real time. ``seotasks_clients`` is the
+    fixture seotasks' pytest plugin provides: it connects with ``env={}`` (stray
+    SEOTASKS_ACME_* variables of the developer's shell stay out) and closes every client
+    after the test.
     """
+    settings = {"base_url": acme_server.url, "api_key": acme_app.api_key, "page_size": PAGE_SIZE}
+    clients = seotasks_clients("acme", settings, retry=FAST_RETRY)
 
     def connect(clock: FakeClock | None = None, **options: Any) -> seotasks.Client:
-        settings: dict[str, Any] = {
-            "base_url": acme_server.url,
-            "api_key": acme_app.api_key,
-            "page_size": PAGE_SIZE,
-            **options,
-        }
-        # env={}: stray SEOTASKS_ACME_* variables of the developer's shell stay out.
-        return seotasks.connect(
-            "acme", clock=clock or FakeClock(), retry=FAST_RETRY, env={}, **settings
-        )
+        return clients.connect(clock=clock or FakeClock(), **options)
 
     return connect

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from seotasks_dataforseo.emulator import DataForSEOEmulator
 
-import seotasks
 from seotasks.client import Client
 from seotasks.clock import FakeClock
+from seotasks.testing.clients import Clients
 from seotasks.transport import RetryPolicy
 
 RETRY = RetryPolicy(attempts=4, base=0.05, cap=0.5)
@@ -45,15 +45,7 @@ def make_emulator(clock: FakeClock) -> Iterator[MakeEmulator]:
 
 @pytest.fixture
 def connect(clock: FakeClock) -> Iterator[Connect]:
-    clients: list[Client] = []
-
-    def make(emulator: DataForSEOEmulator, **options: Any) -> Client:
-        retry = options.pop("retry", RETRY)
-        settings = {**emulator.settings, **options}
-        client = seotasks.connect("dataforseo", clock=clock, retry=retry, env={}, **settings)
-        clients.append(client)
-        return client
-
-    yield make
-    for client in clients:
-        client.close()
+    """``connect(emulator, **options)``: a fresh client on the test's clock (see
+    `seotasks.testing.clients.Clients`), closed after the test."""
+    with Clients("dataforseo", clock=clock, retry=RETRY) as clients:
+        yield lambda emulator, **options: clients.connect(emulator.settings, **options)

@@ -18,13 +18,11 @@ from seotasks_serpstat.emulator import SerpstatEmulator
 import seotasks
 from seotasks import plugins
 from seotasks.clock import FakeClock
-from seotasks.transport import RetryPolicy, Timeouts
+from seotasks.testing.clients import FAST_RETRY, Clients
 
 #: The data's wall time, frozen for the session: near real time (the provider refuses a
 #: ``since`` older than the vendor's 7 days by the real clock), but not moving.
 NOW = datetime.now(UTC).replace(microsecond=0)
-
-FAST_RETRY = RetryPolicy(attempts=4, base=0.01, cap=0.05, rate_limited_floor=0.01)
 
 
 @pytest.fixture(autouse=True)
@@ -74,22 +72,5 @@ def emulator(make_emulator: Callable[..., SerpstatEmulator]) -> SerpstatEmulator
 def connect(clock: FakeClock) -> Iterator[Callable[..., seotasks.Client]]:
     """``connect(emulator, **options)``: a fresh client (a new process, as far as a
     listing can tell) on the test's clock, with fast retries; closed after the test."""
-    clients: list[seotasks.Client] = []
-
-    def make(
-        emulator: SerpstatEmulator,
-        *,
-        retry: RetryPolicy = FAST_RETRY,
-        timeouts: Timeouts | None = None,
-        **options: Any,
-    ) -> seotasks.Client:
-        settings: dict[str, Any] = {**emulator.settings, **options}
-        client = seotasks.connect(
-            "serpstat", clock=clock, retry=retry, timeouts=timeouts, env={}, **settings
-        )
-        clients.append(client)
-        return client
-
-    yield make
-    for client in clients:
-        client.close()
+    with Clients("serpstat", clock=clock, retry=FAST_RETRY) as clients:
+        yield lambda emulator, **options: clients.connect(emulator.settings, **options)
