@@ -351,3 +351,14 @@ def test_progress_line_on_a_terminal(emu: DataForSEOEmulator, tmp_path: Path) ->
     assert done.returncode == 0
     text = shown.decode(errors="replace")
     assert "seotasks: collected" in text and "/min" in text
+
+
+def test_an_unfinished_task_is_an_error_not_a_file(emu: DataForSEOEmulator, tmp_path: Path) -> None:
+    env = _env(emu.settings, tmp_path)
+    [queued] = emu.add_tasks(1, posted=datetime.now(UTC), code=20000, delay=timedelta(hours=1))
+    args = ["-p", "dataforseo", "--kind", KIND, "--id", queued, "--to", str(tmp_path / "o")]
+    done = _run(args, env)
+    assert done.returncode == 4, done.stderr
+    [line] = _lines(done.stdout)
+    assert line["path"] is None and "40602" in line["error"]
+    assert not _files(tmp_path / "o" / "dataforseo")

@@ -145,14 +145,16 @@ def test_collect_results_and_errors(make_emulator: MakeEmulator, connect: Connec
     assert body["tasks"][0]["status_code"] == 20000
     assert body["tasks"][0]["result"][0]["keyword"]
     assert emu.task(done)["collected"] and emu.ready_ids() == set()
-    # A still-queued task answers 40602 with no result: not an error.
+    # A still-queued task answers 40602 with no result: a ProviderError, never a "result".
     pending = Task(
         provider="dataforseo",
         id=queued,
         status=TaskStatus.QUEUED,
         kind="keywords_data/google_ads/search_volume",
     )
-    assert client.collect(pending)["tasks"][0]["status_code"] == 40602
+    with pytest.raises(ProviderError) as queued_info:
+        client.collect(pending)
+    assert queued_info.value.code == 40602 and "no result yet" in str(queued_info.value)
     unknown = Task(
         provider="dataforseo",
         id="00000000-1111-2222-3333-444444444444",

@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 from seotasks.errors import (
     ConfigError,
     CursorError,
+    ProviderError,
     UnsupportedQuery,
 )
 from seotasks.jsoncodec import dumps
@@ -345,7 +346,12 @@ class DataForSEOProvider(Provider):
         return None
 
     def collect(self, task: Task) -> Mapping[str, Any]:
-        """GET the task's result (``task_get``); the vendor then drops it from tasks_ready."""
+        """GET the task's result (``task_get``); the vendor then drops it from tasks_ready.
+
+        A task that is not finished yet (40601 running, 40602 in queue) has no result: that
+        is a `ProviderError` with the vendor's code, as for Serpstat, so that no caller
+        (``seotasks collect --to DIR`` above all) takes the pending answer for the result.
+        """
         path = None
         raw = task.raw
         for key in _COLLECT_KEYS:
@@ -364,7 +370,15 @@ class DataForSEOProvider(Provider):
                 f"dataforseo: cannot build a task_get path for task {task.id} of kind {task.kind!r}"
             )
         body = self._call("GET", path, "task_get")
-        wire.first_task(body, path, self.transport.redactor.scrub)
+        first = wire.first_task(body, path, self.transport.redactor.scrub)
+        code = first.get("status_code")
+        if code in wire.PENDING:
+            message = self.transport.redactor.scrub(str(first.get("status_message") or ""))
+            raise ProviderError(
+                code,
+                f"{message or 'Task not finished'} (task {task.id} has no result yet)",
+                provider=self.name,
+            )
         return body
 
     # -- submission -----------------------------------------------------------------------
