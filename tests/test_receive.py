@@ -478,3 +478,73 @@ def test_a_task_that_failed_at_the_vendor_gets_a_line_but_no_file(
     assert _files(receiver.app.store.root / "dataforseo").keys() == {"good-1"}
     errors = {line["id"]: line["error"] for line in receiver.lines}
     assert errors["good-1"] is None and "40501" in errors["bad-1"]
+
+
+def test_sigterm_during_a_postback_then_a_redelivery_writes_every_file_once(
+    tmp_path: Path,
+) -> None:
+    """The command stops gracefully: a delivery in progress completes (200, every task's
+    file durable) or, if it is cut off, the vendor's redelivery to the next receiver writes
+    exactly the missing files: in the end every task has one file and one line."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SEOTASKS_")}
+    env["SEOTASKS_CONFIG"] = str(tmp_path / "absent.toml")
+    env["SEOTASKS_RECEIVE_SECRET"] = SECRET
+    out = tmp_path / "results"
+    ids = [f"sig-{n:04d}" for n in range(1500)]
+    body = _gz(_envelope(*ids))
+    lines: list[str] = []
+    RECEIVE = [sys.executable, "-m", "seotasks.cli", "receive", "--listen", "127.0.0.1:0"]
+    statuses: list[Any] = []
+    for run in range(2):
+        # stdout to a file: an unread pipe would fill and block the receiver's lines.
+        log = tmp_path / f"stdout-{run}.jsonl"
+        with log.open("w") as sink:
+            receiver = subprocess.Popen(
+                [*RECEIVE, "--to", str(out)],
+                env=env,
+                stdout=sink,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            try:
+                assert receiver.stderr is not None
+                banner = ""
+                while "receiving on" not in banner:
+                    banner = receiver.stderr.readline()
+                    assert banner, "the receiver exited"
+                found = re.search(r"receiving on (http://\S+)", banner)
+                assert found
+                url = f"{found.group(1)}/{SECRET}/postback"
+
+                def deliver(url: str = url) -> None:
+                    try:
+                        answer = urllib3.PoolManager(retries=False, timeout=60.0).request(
+                            "POST", url, body=body
+                        )
+                        statuses.append(answer.status)
+                    except urllib3.exceptions.HTTPError as exc:
+                        statuses.append(type(exc).__name__)
+
+                sender = threading.Thread(target=deliver)
+                sender.start()
+                time.sleep(0.3)  # the first run is stopped while it writes 1500 files
+                if run == 0:
+                    receiver.send_signal(signal.SIGTERM)
+                sender.join(90)
+                if run == 1:
+                    receiver.send_signal(signal.SIGTERM)
+                receiver.wait(90)
+                stderr = receiver.stderr.read()
+            finally:
+                if receiver.poll() is None:
+                    receiver.kill()
+                    receiver.wait()
+        assert receiver.returncode == 0, stderr
+        lines += log.read_text().splitlines()
+        written = _files(out / "dataforseo")
+        if statuses[-1] == 200:
+            assert written.keys() == set(ids)  # never a 200 without every file
+    assert statuses[-1] == 200
+    assert sorted(json.loads(line)["id"] for line in lines) == ids  # one line each
+    for path in _files(out / "dataforseo").values():
+        assert json.loads(path.read_bytes())["tasks"][0]["id"] == path.name.removesuffix(".json")
