@@ -59,7 +59,7 @@ def _flags(parser: argparse.ArgumentParser) -> list[str]:
     return flags
 
 
-PARSER = cli._parser()
+PARSER = cli.build_parser()
 COMMANDS = _subparsers(PARSER)
 
 

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from seotasks import cli
-from seotasks.cli_load import SELECTION_FLAGS
+from seotasks.cli.load import SELECTION_FLAGS
 
 _CHECK = """
 import io, sys
@@ -46,7 +46,7 @@ def _flags(parser: argparse.ArgumentParser) -> dict[str, argparse.Action]:
 
 
 def _command(name: str) -> argparse.ArgumentParser:
-    parser = cli._parser()
+    parser = cli.build_parser()
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     chosen: argparse.ArgumentParser = sub.choices[name]
     return chosen

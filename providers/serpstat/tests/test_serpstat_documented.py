@@ -130,7 +130,7 @@ def test_unreadable_blocked_keywords_never_lose_the_task_id(
 
 @pytest.mark.parametrize("task_id", ["\u00b2", "12\u00b2", "\uff15\uff14"])
 def test_a_non_ascii_digit_task_id_is_a_format_error(task_id: str) -> None:
-    from seotasks_serpstat.wire import added_task
+    from seotasks_serpstat.posting import added_task
 
     with pytest.raises(seotasks.ResponseFormatError, match="task_id"):
         added_task({"task_id": task_id, "blocked_keywords": []})

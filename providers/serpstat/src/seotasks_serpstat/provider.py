@@ -43,7 +43,7 @@ from seotasks.provider import (
 from seotasks.ratelimit import RateLimit
 from seotasks.transport import Request, Response, Transport, decode_json_object
 
-from . import paging, wire
+from . import paging, posting, wire
 
 if TYPE_CHECKING:
     from seotasks.clock import Clock
@@ -242,7 +242,7 @@ class SerpstatProvider(Provider):
             url=self._url,
             endpoint=_ENDPOINT,
             headers={"Content-Type": "application/json"},
-            body=wire.rpc_body(request_id, method, params),
+            body=posting.rpc_body(request_id, method, params),
             idempotent=idempotent,
         )
         return self.transport.call(request, partial(self._parse_object, request_id))
@@ -262,7 +262,9 @@ class SerpstatProvider(Provider):
     def _parse_object(self, request_id: str, response: Response) -> Mapping[str, Any]:
         self._check_http(response)
         scrub = self.transport.redactor.scrub
-        return wire.read_answer(decode_json_object(response), expected_id=request_id, scrub=scrub)
+        return posting.read_answer(
+            decode_json_object(response), expected_id=request_id, scrub=scrub
+        )
 
     def submit(self, specs: Sequence[SerpTaskSpec]) -> list[SubmitResult]:
         """``tasks.addKeywordList``: specs with the same settings share one call and task.
@@ -285,8 +287,8 @@ class SerpstatProvider(Provider):
                 continue
             groups.setdefault(tuple(sorted(params.items())), []).append(index)
         for key, members in groups.items():
-            for start in range(0, len(members), wire.KEYWORDS_MAX):
-                chunk = members[start : start + wire.KEYWORDS_MAX]
+            for start in range(0, len(members), posting.KEYWORDS_MAX):
+                chunk = members[start : start + posting.KEYWORDS_MAX]
                 keywords = list(dict.fromkeys(specs[i].keyword for i in chunk))
                 try:
                     answer = self._rpc(
@@ -294,7 +296,7 @@ class SerpstatProvider(Provider):
                         {"keywords": keywords, **dict(key)},
                         idempotent=False,
                     )
-                    task_id, blocked, readable = wire.added_task(answer)
+                    task_id, blocked, readable = posting.added_task(answer)
                 except SeotasksError as exc:
                     for i in chunk:
                         results[i] = SubmitResult(spec=specs[i], error=exc)
@@ -377,7 +379,7 @@ def _task_params(spec: SerpTaskSpec) -> dict[str, int | str]:
         raise UnsupportedQuery(
             f"serpstat: tasks.addKeywordList cannot express {', '.join(unsupported)}"
         )
-    se_id = wire.SE_IDS.get(spec.engine)
+    se_id = posting.SE_IDS.get(spec.engine)
     if se_id is None:
         raise UnsupportedQuery(f"serpstat: crawling supports google only, not {spec.engine!r}")
     if spec.serp_type not in SERP_TYPES:
@@ -388,7 +390,7 @@ def _task_params(spec: SerpTaskSpec) -> dict[str, int | str]:
             f"serpstat: no SERP type {spec.serp_type!r}{hint}; "
             f"known: {', '.join(sorted(SERP_TYPES))}"
         )
-    params: dict[str, int | str] = {"seId": se_id, "typeId": wire.DEVICE_TYPES[spec.device]}
+    params: dict[str, int | str] = {"seId": se_id, "typeId": posting.DEVICE_TYPES[spec.device]}
     serp_type = SERP_TYPES[spec.serp_type]
     if serp_type is not None:
         params["type"] = serp_type

@@ -39,7 +39,7 @@ _INSTALL_HINT = (
 
 def add_parser(sub: Any, common: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """Add the ``load`` command to the ``seotasks`` subparsers ``sub``."""
-    from .cli import STATUSES
+    from .common import STATUSES
 
     load = sub.add_parser(
         "load",
@@ -124,8 +124,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     # home for its user. Opt in with RUNTIME__DLTHUB_TELEMETRY=true.
     os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
 
-    from .cli import EXIT_OK, SANDBOX_SPEED, UsageError, _split_options
-    from .plugins import get_provider
+    from ..plugins import get_provider
+    from .common import EXIT_OK, SANDBOX_SPEED, UsageError, split_options
 
     try:
         from seotasks_dlt.pipeline import load
@@ -141,12 +141,12 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         names.append(name)
     if args.workers < 1:
         raise UsageError("--workers must be >= 1")
-    options: dict[str, dict[str, Any]] = dict(_split_options(args.option, names))
+    options: dict[str, dict[str, Any]] = dict(split_options(args.option, names))
     with contextlib.ExitStack() as stack:
         clock = None
         if args.sandbox:
-            from .clock import ScaledClock
-            from .sandbox import start
+            from ..clock import ScaledClock
+            from ..sandbox import start
 
             clock = ScaledClock(SANDBOX_SPEED)
             running = stack.enter_context(

@@ -1,0 +1,76 @@
+"""``seotasks collect``: fetch finished tasks' results (see `seotasks.collectcmd`)."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, TextIO
+
+from .common import EXIT_OK, UsageError, absolute_time, one_client
+
+if TYPE_CHECKING:
+    from ..client import Client
+    from ..model import Task
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    import contextlib
+
+    from ..collectcmd import CollectOptions, run
+
+    if args.limit is not None and args.limit < 0:
+        raise UsageError("--limit must be >= 0")
+    if args.kind is not None and not args.ids:
+        raise UsageError("--kind only applies with --id")
+    if any(not i.strip() for i in args.ids):
+        raise UsageError("--id must name a task id")
+    if not 1 <= args.workers <= 64:
+        raise UsageError("--workers must be within 1..64")
+    if args.ids and (args.follow or args.resume):
+        raise UsageError("--id collects named tasks once: it takes neither --follow nor --resume")
+    if args.gzip and args.to is None:
+        raise UsageError("--gzip needs --to DIR")
+    if args.to is not None and args.to.exists() and not args.to.is_dir():
+        raise UsageError(f"--to {args.to}: not a directory")
+    if args.ids and (args.since or args.until or args.time_field):
+        raise UsageError(
+            "--since/--until/--time-field filter a listing: they do not apply with --id"
+        )
+    asked = {
+        "options": " ".join(sorted(args.option)) or None,
+        "to": str(args.to),
+        "since": args.since,
+        "until": args.until,
+    }
+    if args.time_field is not None:  # only when given: older checkpoint files stay valid
+        asked["time_field"] = args.time_field
+    with contextlib.ExitStack() as stack:
+        client = one_client(args, stack)
+        if args.limit == 0:
+            return EXIT_OK
+        options = CollectOptions(
+            to=args.to,
+            workers=args.workers,
+            resume=args.resume,
+            follow=args.follow,
+            compress=args.gzip,
+            limit=args.limit,
+            named=_named_tasks(client, args.ids, args.kind) if args.ids else None,
+            asked=asked,
+            interval=args.interval,
+            since=absolute_time(args.since),
+            until=absolute_time(args.until),
+            time_field=args.time_field,
+        )
+        return run(client, options, out, err)
+
+
+def _named_tasks(client: Client, ids: Sequence[str], kind: str | None) -> list[Task]:
+    """Tasks for ``collect --id``: what `Client.collect` needs (provider, id, kind), assumed
+    completed; an unfinished or unknown one is the vendor's error, reported as usual."""
+    from ..model import Task, TaskStatus
+
+    unique = dict.fromkeys(i.strip() for i in ids)
+    return [
+        Task(provider=client.name, id=i, status=TaskStatus.COMPLETED, kind=kind) for i in unique
+    ]

@@ -1,0 +1,225 @@
+"""What the commands share: exit codes, usage errors, ``-o`` options, the progress line, time and path checks."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from ..client import Client
+    from ..model import Page
+
+
+EXIT_OK, EXIT_USAGE, EXIT_AUTH, EXIT_PROVIDER, EXIT_INTERRUPTED = 0, 2, 3, 4, 5
+
+
+STATUSES = ("completed", "running", "queued", "failed", "any")
+
+
+#: How much faster than real time the --sandbox clock runs.
+SANDBOX_SPEED = 60.0
+
+
+#: The largest --sandbox-size / sandbox --size: an emulator holds its tasks in memory
+#: (about 1 kB each), so this bounds a sandbox to about 1 GB.
+MAX_SANDBOX_SIZE = 1_000_000
+
+
+#: A pacing wait at least this long (seconds) is announced on stderr, once per endpoint.
+WAIT_NOTICE = 5.0
+
+
+class UsageError(Exception):
+    """Bad command-line input: exit 2 with the message."""
+
+
+def split_options(pairs: Sequence[str], names: Sequence[str]) -> dict[str, dict[str, str]]:
+    from ..plugins import get_provider
+
+    per: dict[str, dict[str, str]] = {name: {} for name in names}
+    known = {name: {o.name for o in get_provider(name).options} for name in names}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise UsageError(f"-o expects KEY=VALUE, got {pair!r}")
+        target, dot, option = key.partition(".")
+        if dot and target in per:
+            if option not in known[target]:
+                raise UsageError(f"provider {target} has no option {option!r}")
+            per[target][option] = value
+            continue
+        takers = [name for name in names if key in known[name]]
+        if not takers:
+            raise UsageError(f"no listed provider has an option {key!r}")
+        for name in takers:
+            per[name][key] = value
+    return per
+
+
+class Progress:
+    """Per-provider counts of one listing, and the status line drawn from them.
+
+    The line is drawn only when stderr is a terminal (``enabled``); the counts feed the
+    capped-list warning and the final summary whatever stderr is. `notice` prints a
+    whole line (a wait that is worth knowing about), clearing the status line first.
+    """
+
+    def __init__(self, stream: TextIO, enabled: bool, *, quiet: bool = False) -> None:
+        self.stream = stream
+        self.enabled = enabled and not quiet
+        #: No hints (wait notices); warnings about the result itself are still said.
+        self.quiet = quiet
+        self.counts: dict[str, list[int]] = {}
+        #: Per provider, the lists the vendor capped (a page's first note names its list).
+        self.capped: dict[str, set[str]] = {}
+        self.waits = 0
+        self.last = 0.0
+        self.drawn = False
+
+    def page(self, name: str, page: Page) -> None:
+        entry = self.counts.setdefault(name, [0, 0])
+        entry[0] += 1
+        entry[1] += len(page.tasks)
+        if page.capped:
+            label = page.notes[0].partition(":")[0] if page.notes else f"page {entry[0]}"
+            self.capped.setdefault(name, set()).add(label)
+        self.show()
+
+    def event(self, name: str, kind: str, detail: str) -> None:
+        if kind in {"paced", "rate-limited", "retry"}:
+            self.waits += 1
+            self.show(force=True, extra=f" [{name} {kind}: {detail}]")
+
+    def show(self, *, force: bool = False, extra: str = "") -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if not force and now - self.last < 0.2:
+            return
+        self.last = now
+        parts = [f"{n} {c[0]} pages/{c[1]} tasks" for n, c in self.counts.items()]
+        line = "seotasks: " + ", ".join(parts) + f", waits {self.waits}" + extra
+        self.stream.write("\r\x1b[K" + line[:200])
+        self.stream.flush()
+        self.drawn = True
+
+    def clear(self) -> None:
+        """Erase the status line (before a row or a message goes to the same terminal)."""
+        if self.enabled and self.drawn:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+            self.drawn = False
+
+    def notice(self, text: str, *, hint: bool = False) -> None:
+        if hint and self.quiet:
+            return
+        self.clear()
+        self.stream.write(f"seotasks: {text}\n")
+        self.stream.flush()
+
+    def done(self) -> None:
+        self.clear()
+
+
+_RELATIVE_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def is_relative_time(value: str) -> bool:
+    """``30m``, ``12h``, ``2d``, ``1w``: a time that far back from now."""
+    text = value.strip().lower()
+    return (
+        len(text) > 1
+        and text[:-1].isdigit()
+        and text[:-1].isascii()
+        and text[-1] in _RELATIVE_UNITS
+    )
+
+
+def absolute_time(value: str | None) -> str | None:
+    """A --since/--until value as the library takes it: relative forms become UTC times."""
+    if value is None or not is_relative_time(value):
+        return value
+    from datetime import UTC, datetime, timedelta
+
+    text = value.strip().lower()
+    back = timedelta(seconds=int(text[:-1]) * _RELATIVE_UNITS[text[-1]])
+    return (datetime.now(UTC) - back).isoformat(timespec="seconds")
+
+
+def check_resume_path(path: Path) -> None:
+    """A resume file must be writable where it is asked for: refused before any listing,
+    not after the first page, when its first checkpoint is saved."""
+    if path.is_dir():
+        raise UsageError(f"--resume {path}: is a directory; name a file")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise UsageError(f"--resume {path}: directory {parent} does not exist")
+
+
+def check_sandbox_size(size: int, flag: str) -> None:
+    if not 0 <= size <= MAX_SANDBOX_SIZE:
+        raise UsageError(f"{flag} must be within 0..{MAX_SANDBOX_SIZE:,}, got {size:,}")
+
+
+def event_sink(progress: Progress, client: Client) -> Callable[[str, str], None]:
+    noticed: set[str] = set()
+
+    def sink(kind: str, detail: str) -> None:
+        if kind == "waiting":
+            endpoint, _, seconds = detail.rpartition(" ")
+            try:
+                wait = float(seconds.rstrip("s"))
+            except ValueError:
+                return
+            if wait >= WAIT_NOTICE and endpoint not in noticed:
+                noticed.add(endpoint)
+                progress.notice(_wait_text(client, endpoint, wait), hint=True)
+            return
+        progress.event(client.name, kind, detail)
+
+    return sink
+
+
+def _wait_text(client: Client, endpoint: str, wait: float) -> str:
+    limit = client.transport.pacer.limit_for(endpoint)
+    rate = ""
+    if limit is not None:
+        per = "minute" if limit.period == 60 else f"{limit.period:g} s"
+        rate = f" (the vendor allows {limit.calls} a {per})"
+    advice = client.provider.advice("wait", endpoint)
+    return f"{client.name}: waiting {wait:.0f}s for the next {endpoint} call{rate}" + (
+        f"; {advice}" if advice else ""
+    )
+
+
+def one_client(args: argparse.Namespace, stack: Any) -> Client:
+    """The client of ``-p NAME`` (under ``--sandbox``: of its emulator, on a fast clock)."""
+    from ..connection import connect
+    from ..plugins import get_provider
+
+    name = get_provider(args.provider).name
+    options: dict[str, Any] = dict(split_options(args.option, [name])[name])
+    clock = None
+    if args.sandbox:
+        from ..clock import ScaledClock
+        from ..sandbox import start
+
+        clock = ScaledClock(SANDBOX_SPEED)
+        running = stack.enter_context(start([name], seed=args.seed, clock=clock))
+        options = {**running[name].settings, **options}
+    client: Client = stack.enter_context(
+        connect(name, profile=args.profile, clock=clock, **options)
+    )
+    return client
+
+
+def one_line(text: str) -> str:
+    """``text`` as one line: an error is one line on stderr, whatever its message holds
+    (and never a URL's ``user:password@``, wherever the message came from)."""
+    from ..redact import scrub_userinfo
+
+    return scrub_userinfo(" ".join(text.split())) + "\n"

@@ -1,0 +1,352 @@
+"""The argument parser of every command (standard library only: ``--help`` stays fast)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+from .common import EXIT_USAGE, MAX_SANDBOX_SIZE, STATUSES
+
+if TYPE_CHECKING:
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a usage error as one line (like every other error), naming --help."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"seotasks: {message} (see {self.prog} --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="seotasks",
+        description="List SEO vendors' asynchronous tasks through one normalized interface.",
+        epilog="Credentials: SEOTASKS_<PROVIDER>_<OPTION> env vars (e.g. SEOTASKS_SERPSTAT_TOKEN) "
+        "or --profile. Try it with no account: seotasks tasks --sandbox -p dataforseo -p serpstat",
+    )
+    # --debug is accepted before or after the command: `seotasks tasks ... --debug`.
+    common = _Parser(add_help=False)
+    common.add_argument(
+        "--debug",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="log HTTP calls (secrets masked) and show tracebacks",
+    )
+    parser.add_argument("--debug", action="store_true", help="log HTTP calls and show tracebacks")
+    parser.add_argument("--version", action=_VersionAction, help="print the version and exit")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    prov = sub.add_parser(
+        "providers",
+        parents=[common],
+        help="list installed provider plugins",
+        description="List the installed provider plugins: name, distribution and version, "
+        "capabilities, and every option with its env var and default; plugins that failed "
+        "to load are listed last.",
+    )
+    prov.add_argument(
+        "--format", choices=("table", "json"), default="table", help="output format (table)"
+    )
+
+    tasks = sub.add_parser(
+        "tasks",
+        parents=[common],
+        help="list tasks from one or more providers",
+        description="List tasks. Several -p give one stream ordered by completion time.",
+    )
+    tasks.add_argument(
+        "-p",
+        "--provider",
+        action="append",
+        dest="providers",
+        metavar="NAME",
+        required=True,
+        help="provider to list (repeatable)",
+    )
+    tasks.add_argument(
+        "--status",
+        choices=STATUSES,
+        help="which tasks: completed (default), running, queued, failed or any; with --cursor "
+        "the cursor's status applies, and a different one is refused",
+    )
+    tasks.add_argument(
+        "--since",
+        help="created (or, with --time-field completed_at, completed) at or after: ISO 8601 "
+        "or YYYY-MM-DD (naive = UTC), or that long ago: 30m, 12h, 2d, 1w",
+    )
+    tasks.add_argument("--until", help="created (or completed) before; same forms as --since")
+    tasks.add_argument(
+        "--time-field",
+        choices=("created_at", "completed_at"),
+        help="the time --since/--until bound: created_at (default) or completed_at "
+        "('what finished since'); tasks without that time are left out",
+    )
+    tasks.add_argument("-L", "--limit", type=int, help="stop after N tasks in total")
+    tasks.add_argument(
+        "-o",
+        "--option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="provider option; KEY applies to every listed provider that has it, "
+        "PROVIDER.KEY to one (e.g. -o source=history, -o serpstat.timezone=Europe/Kyiv)",
+    )
+    tasks.add_argument("--profile", help="TOML profile with credentials and options")
+    tasks.add_argument(
+        "--cursor",
+        action="append",
+        default=[],
+        metavar="TOKEN",
+        help="continue a listing from a cursor (one per provider)",
+    )
+    tasks.add_argument(
+        "--resume",
+        type=Path,
+        metavar="FILE",
+        help="checkpoint file: continue where an interrupted run stopped, and keep it updated",
+    )
+    tasks.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="start the providers' emulators on loopback and list from them (no account needed)",
+    )
+    tasks.add_argument(
+        "--sandbox-size",
+        type=int,
+        help=f"tasks per emulator, 0..{MAX_SANDBOX_SIZE} (default: provider's)",
+    )
+    tasks.add_argument("--seed", type=int, default=0, help="sandbox data seed")
+    tasks.add_argument(
+        "--format",
+        choices=("table", "jsonl", "csv"),
+        help="output format (default: table on a terminal, jsonl otherwise)",
+    )
+    tasks.add_argument("--raw", action="store_true", help="add the vendor's item to jsonl/csv")
+    tasks.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="no progress line, wait notices or resume hints on stderr (errors and "
+        "capped-list warnings stay)",
+    )
+    tasks.add_argument(
+        "--summary",
+        action="store_true",
+        help="print a summary on stderr at the end (always on a terminal)",
+    )
+    tasks.add_argument(
+        "--order",
+        choices=("exact", "arrival"),
+        default="exact",
+        help="with several -p: exact (default) sorts the stream by completion time exactly; "
+        "arrival starts at once and keeps each provider's own order",
+    )
+    # Tasks held in memory per provider before the merge spills to disk (tests, tuning).
+    tasks.add_argument("--buffer", type=int, default=None, help=argparse.SUPPRESS)
+
+    submit = sub.add_parser(
+        "submit",
+        parents=[common],
+        help="post SERP tasks from a JSONL file of task specs",
+        description="Post one task per line of FILE (a SerpTaskSpec as JSON; - for stdin): "
+        "keyword, location, language, engine, serp_type, device, depth, priority, tag, "
+        "pingback_url, postback_url, postback_data. "
+        "Writes one JSON line per spec: index, task_id, error. Exit 4 if any spec failed.",
+    )
+    submit.add_argument("-p", "--provider", required=True, metavar="NAME", help="provider")
+    submit.add_argument("file", metavar="FILE.jsonl", help="task specs, one JSON object a line")
+    submit.add_argument(
+        "--pingback",
+        metavar="URL",
+        help="pingback_url for every spec without one ({engine} and {serp_type} are filled "
+        "from the spec; $id and $tag are the vendor's)",
+    )
+    submit.add_argument(
+        "--postback", metavar="URL", help="postback_url for every spec without one (as --pingback)"
+    )
+    submit.add_argument(
+        "--postback-data", metavar="FLAVOUR", help="with --postback: regular, advanced or html"
+    )
+    collect = sub.add_parser(
+        "collect",
+        parents=[common],
+        help="fetch the results of completed tasks (JSONL, or one file per task with --to)",
+        description="Collect every completed (DataForSEO: ready) task, or the tasks named "
+        "with --id, concurrently at the vendor's pace. Without --to, writes "
+        '{"task": <export record>, "result": <vendor JSON>} lines; with --to, writes each '
+        "result to DIR/<provider>/<task id>.json and one line per task (the export record "
+        'plus "path" and "error"). A task that fails is named on its line and the rest go '
+        "on (exit 4). Tasks whose file exists in DIR are skipped, so re-running after a "
+        "crash collects exactly the rest.",
+    )
+    collect.add_argument("-p", "--provider", required=True, metavar="NAME", help="provider")
+    collect.add_argument("-L", "--limit", type=int, help="stop after N tasks")
+    collect.add_argument(
+        "--id",
+        action="append",
+        dest="ids",
+        default=[],
+        metavar="TASK_ID",
+        help="collect this task instead of every completed one (repeatable)",
+    )
+    collect.add_argument(
+        "--kind",
+        metavar="KIND",
+        help="with --id: the tasks' kind, e.g. serp/google/maps (DataForSEO builds the "
+        "task_get path from it)",
+    )
+    collect.add_argument(
+        "--to",
+        type=Path,
+        metavar="DIR",
+        help="write each result to DIR/<provider>/<task id>.json (atomically) and skip "
+        "tasks already there",
+    )
+    collect.add_argument(
+        "--workers", type=int, default=8, metavar="N", help="concurrent calls (1..64, default 8)"
+    )
+    collect.add_argument(
+        "--resume",
+        type=Path,
+        metavar="FILE",
+        help="checkpoint file of the listing: a re-run continues where this one stopped",
+    )
+    collect.add_argument(
+        "--follow",
+        action="store_true",
+        help="keep listing and collecting tasks as they finish, until SIGINT/SIGTERM",
+    )
+    collect.add_argument("--gzip", action="store_true", help="with --to: write .json.gz files")
+    collect.add_argument(
+        "--since",
+        help="only tasks created at or after (ISO 8601 or YYYY-MM-DD, naive = UTC; or 2d, 12h...)",
+    )
+    collect.add_argument("--until", help="only tasks created before; same forms as --since")
+    collect.add_argument(
+        "--time-field",
+        choices=("created_at", "completed_at"),
+        help="the time --since/--until bound: created_at (default) or completed_at",
+    )
+    collect.add_argument("--interval", type=float, default=None, help=argparse.SUPPRESS)
+    for command in (submit, collect):
+        command.add_argument(
+            "-o",
+            "--option",
+            action="append",
+            default=[],
+            metavar="KEY=VALUE",
+            help="provider option (e.g. -o families=serp)",
+        )
+        command.add_argument("--profile", help="TOML profile with credentials and options")
+        command.add_argument(
+            "--sandbox", action="store_true", help="run against the provider's emulator"
+        )
+        command.add_argument("--seed", type=int, default=0, help="sandbox data seed")
+
+    receive = sub.add_parser(
+        "receive",
+        parents=[common],
+        help="receive DataForSEO pingbacks and postbacks and write the results to DIR",
+        description="Serve POST /<secret>/postback and GET /<secret>/pingback (waitress; "
+        "pip install 'seotasks[receive]'). Each task's result is written to "
+        "DIR/<provider>/<task id>.json as `seotasks collect --to DIR` writes it; one JSON "
+        "line per task written goes to stdout. SIGINT/SIGTERM stop it gracefully.",
+    )
+    receive.add_argument(
+        "--listen", required=True, metavar="HOST:PORT", help="address to listen on"
+    )
+    receive.add_argument("--to", required=True, type=Path, metavar="DIR", help="results folder")
+    receive.add_argument(
+        "--secret-env",
+        default="SEOTASKS_RECEIVE_SECRET",
+        metavar="NAME",
+        help="env var holding the secret callers must send (default SEOTASKS_RECEIVE_SECRET)",
+    )
+    receive.add_argument(
+        "-p",
+        "--provider",
+        default="dataforseo",
+        metavar="NAME",
+        help="provider whose callbacks arrive, and that collects pingbacks (default dataforseo)",
+    )
+    receive.add_argument(
+        "-o", "--option", action="append", default=[], metavar="KEY=VALUE", help="provider option"
+    )
+    receive.add_argument("--profile", help="TOML profile with credentials and options")
+    receive.add_argument("--gzip", action="store_true", help="write .json.gz files")
+    receive.add_argument(
+        "--threads", type=int, default=8, metavar="N", help="HTTP worker threads (default 8)"
+    )
+    receive.add_argument(
+        "--workers",
+        type=int,
+        default=4,
+        metavar="N",
+        help="concurrent task_get calls for pingbacks (default 4)",
+    )
+    receive.add_argument(
+        "--max-body",
+        type=int,
+        default=64 * 1024 * 1024,
+        metavar="BYTES",
+        help="largest request body as sent (default 64 MiB)",
+    )
+    receive.add_argument(
+        "--max-json",
+        type=int,
+        default=512 * 1024 * 1024,
+        metavar="BYTES",
+        help="largest body once decompressed (default 512 MiB)",
+    )
+
+    from . import load  # standard library only: keeps --help fast
+
+    load.add_parser(sub, common)
+
+    box = sub.add_parser(
+        "sandbox",
+        parents=[common],
+        help="run the emulators in the foreground and print env vars",
+        description="Start the providers' emulators on 127.0.0.1 with seeded data and print "
+        "on stdout the export lines (base URL, credentials) that point the library at "
+        "them; run until Ctrl-C.",
+    )
+    box.add_argument(
+        "-p",
+        "--provider",
+        action="append",
+        dest="providers",
+        metavar="NAME",
+        help="provider whose emulator to run (repeatable; default: every installed one)",
+    )
+    box.add_argument(
+        "--size", type=int, help=f"tasks per emulator, 0..{MAX_SANDBOX_SIZE} (default: provider's)"
+    )
+    box.add_argument("--seed", type=int, default=0, help="data seed (default 0)")
+    box.add_argument("--duration", type=float, help=argparse.SUPPRESS)
+    return parser
+
+
+class _VersionAction(argparse.Action):
+    """``--version``, reading the package metadata only when asked (start-up stays fast)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        sys.stdout.write(f"seotasks {_version()}\n")
+        parser.exit()
+
+
+def _version() -> str:
+    """The installed distribution's version (package metadata; no heavy import)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("seotasks")
+    except PackageNotFoundError:  # pragma: no cover - running from a bare source tree
+        return "0+unknown"

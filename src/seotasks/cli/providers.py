@@ -1,0 +1,100 @@
+"""``seotasks providers``: the installed plugins, their options and capabilities."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING, Any, TextIO
+
+from .common import EXIT_OK
+
+if TYPE_CHECKING:
+    pass
+
+
+def run(args: argparse.Namespace, out: TextIO) -> int:
+    import json
+
+    from ..config import env_name
+    from ..plugins import failures, provider_infos
+
+    rows: list[dict[str, Any]] = []
+    for info in provider_infos():
+        cls = info.cls
+        rows.append(
+            {
+                "name": info.name,
+                "distribution": info.distribution,
+                "version": info.version,
+                "description": cls.description,
+                "options": [
+                    {
+                        "name": o.name,
+                        "env": env_name(info.name, o.name),
+                        "required": o.required,
+                        "secret": o.secret,
+                        "default": None if o.secret else o.default,
+                        "choices": list(o.choices) if o.choices else None,
+                        "help": o.help,
+                    }
+                    for o in cls.options
+                ],
+                "capabilities": _static_capabilities(cls),
+                "sandbox": cls.sandbox.__func__ is not _base_sandbox(),  # type: ignore[attr-defined]
+            }
+        )
+    broken = [{"name": f.name, "target": f.target, "error": f.error} for f in failures()]
+    if args.format == "json":
+        out.write(json.dumps({"providers": rows, "failed": broken}, indent=2, default=str) + "\n")
+        return EXIT_OK
+    if not rows:
+        from ..plugins import limited_by
+
+        limit = limited_by()
+        if limit is not None:
+            out.write(
+                f"no provider plugins loaded: SEOTASKS_LOAD_PLUGINS={limit!r} limits which "
+                "load (unset it to load every installed plugin)\n"
+            )
+        else:
+            out.write("no provider plugins installed\n")
+    for row in rows:
+        dist = f"{row['distribution']} {row['version']}" if row["distribution"] else "(registered)"
+        out.write(f"{row['name']}  [{dist}]  {row['description']}\n")
+        caps = row["capabilities"]
+        if caps:
+            out.write(
+                "  capabilities: "
+                + ", ".join(f"{k}={v}" for k, v in caps.items() if v not in (None, [], ()))
+                + "\n"
+            )
+        for opt in row["options"]:
+            flags = [
+                f for f, on in (("required", opt["required"]), ("secret", opt["secret"])) if on
+            ]
+            default = "" if opt["default"] in (None, "") else f" (default {opt['default']})"
+            extra = f" [{', '.join(flags)}]" if flags else ""
+            out.write(f"  -o {opt['name']}{extra}  env {opt['env']}{default}: {opt['help']}\n")
+    for fail in broken:
+        out.write(f"FAILED {fail['name']} ({fail['target']}): {fail['error']}\n")
+    return EXIT_OK
+
+
+def _base_sandbox() -> Any:
+    from ..provider import Provider
+
+    return Provider.sandbox.__func__  # type: ignore[attr-defined]
+
+
+def _static_capabilities(cls: Any) -> dict[str, Any]:
+    """Capabilities with default settings, without connecting anywhere.
+
+    A provider that cannot describe itself is shown with its error (one line), never
+    as an empty set of capabilities.
+    """
+    from ..plugins import capabilities_of
+
+    try:
+        described: dict[str, Any] = capabilities_of(cls).describe()
+    except Exception as exc:  # a plugin's bug: shown in the listing, the others still shown
+        return {"error": f"{type(exc).__name__}: {exc}".splitlines()[0][:200]}
+    return described

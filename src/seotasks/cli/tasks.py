@@ -1,0 +1,300 @@
+"""``seotasks tasks``: list one provider, or several as one merged stream, with resumable state."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, TextIO
+
+from .common import (
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    SANDBOX_SPEED,
+    Progress,
+    UsageError,
+    absolute_time,
+    check_resume_path,
+    check_sandbox_size,
+    event_sink,
+    is_relative_time,
+    split_options,
+)
+
+if TYPE_CHECKING:
+    from ..client import Client
+    from ..model import Task
+    from ..resume import ResumeState
+
+
+def _stream(
+    client: Client,
+    kwargs: dict[str, Any],
+    state: ResumeState,
+    progress: Progress,
+) -> Iterator[Task]:
+    name = client.name
+    entry = state.providers[name]
+    if entry.done:
+        return
+    for page in client.pages(entry.cursor, **kwargs):
+        keep = entry.page_arrived(page)
+        progress.page(name, page)
+        yield from keep
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from ..client import UNSET
+    from ..connection import connect
+    from ..cursor import decode as decode_cursor
+    from ..errors import CursorError, SeotasksError
+    from ..export import make_writer
+    from ..paging import DEFAULT_BUFFER, Source, merged
+    from ..plugins import get_provider
+    from ..resume import ResumeState
+
+    names: list[str] = []
+    for raw_name in args.providers:
+        name = get_provider(raw_name).name
+        if name in names:
+            raise UsageError(f"provider {name} given twice")
+        names.append(name)
+    if args.limit is not None and args.limit < 0:
+        raise UsageError("--limit must be >= 0")
+    if args.cursor and args.resume:
+        raise UsageError("use --cursor or --resume, not both")
+    if args.resume is not None:
+        check_resume_path(args.resume)
+    if args.sandbox_size is not None:
+        check_sandbox_size(args.sandbox_size, "--sandbox-size")
+    options = split_options(args.option, names)
+    fmt = args.format or ("table" if out.isatty() else "jsonl")
+    if args.raw and fmt == "table":
+        raise UsageError("--raw needs --format jsonl or csv")
+    status = args.status or "completed"
+
+    asked = {
+        "status": status,
+        "since": args.since,
+        "until": args.until,
+        "options": " ".join(sorted(args.option)) or None,
+    }
+    if args.time_field is not None:  # only when given: older checkpoint files stay valid
+        asked["time_field"] = args.time_field
+    state = ResumeState(args.resume, names, asked)
+    seen_cursor: set[str] = set()
+    for token in args.cursor:
+        try:
+            owner = decode_cursor(token).provider
+        except CursorError as exc:
+            raise UsageError(f"bad --cursor: {exc}") from None
+        if owner not in state.providers:
+            raise UsageError(f"--cursor is for provider {owner!r}, which is not listed with -p")
+        if owner in seen_cursor:
+            raise UsageError(f"two --cursor values for provider {owner}")
+        seen_cursor.add(owner)
+        state.providers[owner].cursor = token
+
+    resuming = state.resuming
+    kwargs: dict[str, Any] = {
+        # Continuing, an omitted --status means "as the cursor says"; one given is checked
+        # against the cursor (a contradiction is a CursorError, never a silent override).
+        "status": UNSET if resuming and args.status is None else status,
+        # A relative --since (2d) is "as the cursor says" when continuing: two days before
+        # the first run, not before this one (the resume file checks the same text).
+        "since": UNSET
+        if args.since is None or (resuming and is_relative_time(args.since))
+        else absolute_time(args.since),
+        "until": UNSET
+        if args.until is None or (resuming and is_relative_time(args.until))
+        else absolute_time(args.until),
+        "time_field": UNSET if args.time_field is None else args.time_field,
+    }
+    progress = Progress(err, err.isatty(), quiet=args.quiet)
+
+    import contextlib
+
+    with contextlib.ExitStack() as stack:
+        clock = None
+        if args.sandbox:
+            from ..clock import ScaledClock
+            from ..sandbox import anchor, start
+
+            # Emulators and clients share one clock running a minute per second: the
+            # vendors' per-minute limits are enforced and honoured, just faster. The
+            # data's clock stands still at the day's anchor: a listing is a snapshot, and
+            # the same --seed prints the same tasks, timestamps included, all day.
+            clock = ScaledClock(SANDBOX_SPEED)
+            frozen = anchor()
+            running = stack.enter_context(
+                start(
+                    names,
+                    seed=args.seed,
+                    size=args.sandbox_size,
+                    clock=clock,
+                    now=lambda: frozen,
+                )
+            )
+            for name in names:
+                options[name] = {**running[name].settings, **options[name]}
+        clients: list[Client] = []
+        for name in names:
+            chosen: dict[str, Any] = dict(options[name])
+            client = stack.enter_context(connect(name, profile=args.profile, clock=clock, **chosen))
+            client.transport.on_event = event_sink(progress, client)
+            clients.append(client)
+        for client in clients:
+            _check_query(client, state.providers[client.name].cursor, kwargs, args.status)
+
+        writer = make_writer(fmt, raw=args.raw)
+        sources = [
+            Source(_stream(c, kwargs, state, progress), c.capabilities.order, c.name)
+            for c in clients
+        ]
+        tasks: Iterator[Task] = iter(sources[0].tasks)
+        if len(sources) > 1:
+            held = DEFAULT_BUFFER if args.buffer is None else args.buffer
+            tasks = merged(sources, order=args.order, buffer=held)
+            if args.order == "exact":
+                # Written in merge order: the checkpoints need no per-task state (but
+                # the keys a resume file lists), so memory stays bounded here too.
+                for progress_of in state.providers.values():
+                    progress_of.track_sorted(keep_keys=args.resume is not None)
+        buffer: list[str] = []
+        unsaved = 0
+
+        def checkpoint(*, save: bool = True) -> None:
+            # Output first, then the state: a crash between the two can repeat a few
+            # tasks on resume, but never lose one.
+            nonlocal unsaved
+            if buffer:
+                progress.clear()
+                out.write("".join(buffer))
+                buffer.clear()
+            out.flush()
+            if save:
+                state.save()
+                unsaved = 0
+
+        header = writer.header()
+        if header and not (state.loaded and fmt == "csv"):  # one header per CSV file
+            out.write(header)
+        count = 0
+        try:
+            if args.limit != 0:
+                for task in tasks:
+                    buffer.append(writer.format(task))
+                    moved = state.providers[task.provider].written(task)
+                    count += 1
+                    unsaved += 1
+                    if moved or len(buffer) >= 1000:
+                        # A save writes every key not yet confirmed by a cursor: in an
+                        # exact merge that can be every key written so far, so saves
+                        # grow rarer as the file grows (never quadratic in the listing).
+                        checkpoint(save=moved or unsaved >= _save_every(state))
+                    if args.limit is not None and count >= args.limit:
+                        break
+            checkpoint()
+        except KeyboardInterrupt:
+            checkpoint()
+            progress.done()
+            hint = "" if args.quiet else f"; {_resume_hint(args, state)}"
+            err.write(f"seotasks: interrupted after {count} tasks{hint}\n")
+            return EXIT_INTERRUPTED
+        except SeotasksError as exc:
+            checkpoint()
+            progress.done()
+            # A hint only when there is something to continue: nothing was written before a
+            # config, auth or query error, and a rejected cursor is no way to continue.
+            if count and not isinstance(exc, CursorError) and not args.quiet:
+                exc.cli_hint = _resume_hint(args, state)  # type: ignore[attr-defined]
+            raise
+        progress.done()
+        for client in clients:
+            _warn_capped(client, progress)
+        unfinished = [n for n, p in state.providers.items() if not p.done]
+        stopped = args.limit is not None and count >= args.limit and bool(unfinished)
+        if stopped and args.resume is None and not args.quiet:
+            exact = _cursor_hint(state)
+            if exact:  # only an exact continuation helps; mid-page, a cursor would repeat tasks
+                err.write(f"seotasks: stopped at --limit {args.limit}; {exact}\n")
+        if args.summary or (err.isatty() and not args.quiet):
+            progress.notice(_summary(count, state, progress, stopped))
+    return EXIT_OK
+
+
+def _summary(count: int, state: ResumeState, progress: Progress, stopped: bool) -> str:
+    """``1025 tasks: dataforseo 25 (16 pages), serpstat 1000 (1 page); 2 waits``."""
+    parts = []
+    for name, entry in state.providers.items():
+        pages = progress.counts.get(name, [0, 0])[0]
+        capped = len(progress.capped.get(name, ()))
+        text = f"{name} {entry.tasks} ({pages} page{'s' if pages != 1 else ''}"
+        text += f", {capped} capped list{'s' if capped != 1 else ''})" if capped else ")"
+        parts.append(text)
+    waits = f"{progress.waits} wait{'s' if progress.waits != 1 else ''}"
+    end = "; stopped at --limit" if stopped else ""
+    return f"{count} task{'s' if count != 1 else ''}: {', '.join(parts)}; {waits}{end}"
+
+
+def _save_every(state: ResumeState) -> int:
+    """Tasks written between two saves of a resume file that lists ``n`` keys: 1000, or
+    an eighth of ``n`` once that is more (a save costs O(n))."""
+    if state.path is None:
+        return 1000
+    return max(1000, state.unconfirmed_count() // 8)
+
+
+def _check_query(
+    client: Client, cursor: str | None, kwargs: dict[str, Any], given_status: str | None
+) -> None:
+    """Refuse, before anything is printed, a cursor that contradicts the query and a
+    status the provider never reports (it could only ever give an empty list)."""
+    from ..client import _status
+
+    if cursor is not None:
+        client._open(
+            cursor, kwargs["status"], kwargs["since"], kwargs["until"], kwargs["time_field"]
+        )
+    if given_status is None or given_status == "any":
+        return
+    statuses = client.capabilities.statuses
+    wanted = _status(given_status)
+    if wanted is not None and wanted not in statuses:
+        has = ", ".join(sorted(s.value for s in statuses)) or "none"
+        raise UsageError(
+            f"{client.name} reports no {wanted.value} tasks (its statuses: {has}), so "
+            f"--status {wanted.value} could only list nothing"
+        )
+
+
+def _warn_capped(client: Client, progress: Progress) -> None:
+    """One line per provider whose vendor hid part of the list: a silent cut is a wrong answer."""
+    lists = progress.capped.get(client.name)
+    if not lists:
+        return
+    advice = client.provider.advice("capped") or "more tasks exist than the vendor shows"
+    shown = ", ".join(sorted(lists)[:3]) + (", ..." if len(lists) > 3 else "")
+    progress.notice(
+        f"{client.name}: the vendor capped {len(lists)} list(s) ({shown}): "
+        f"this listing is incomplete; {advice}"
+    )
+
+
+def _cursor_hint(state: ResumeState) -> str | None:
+    """``continue with --cursor ...`` when every unfinished provider stopped at a page
+    boundary (so the cursors continue exactly), else None."""
+    pending = {n: p for n, p in state.providers.items() if not p.done}
+    if pending and all(p.cursor is not None and not p.has_unconfirmed() for p in pending.values()):
+        return "continue with " + " ".join(f"--cursor {p.cursor}" for p in pending.values())
+    return None
+
+
+def _resume_hint(args: argparse.Namespace, state: ResumeState) -> str:
+    if args.resume is not None:
+        return f"continue with --resume {args.resume}"
+    if all(p.done for p in state.providers.values()):
+        return "nothing left to resume"
+    # Stopped inside a page: a cursor alone would repeat part of it; a resume file won't.
+    return _cursor_hint(state) or (
+        "run with --resume FILE to be able to continue exactly where a listing stops"
+    )
