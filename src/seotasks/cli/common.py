@@ -223,3 +223,17 @@ def one_line(text: str) -> str:
     from ..redact import scrub_userinfo
 
     return scrub_userinfo(" ".join(text.split())) + "\n"
+
+
+def provider_names(given: Sequence[str]) -> list[str]:
+    """The registered names of the providers given with ``-p``, in order; one given twice
+    (under any spelling the registry accepts) is a usage error."""
+    from ..plugins import get_provider
+
+    names: list[str] = []
+    for raw_name in given:
+        name = get_provider(raw_name).name
+        if name in names:
+            raise UsageError(f"provider {name} given twice")
+        names.append(name)
+    return names

@@ -124,8 +124,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     # home for its user. Opt in with RUNTIME__DLTHUB_TELEMETRY=true.
     os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
 
-    from ..plugins import get_provider
-    from .common import EXIT_OK, SANDBOX_SPEED, UsageError, split_options
+    from .common import EXIT_OK, SANDBOX_SPEED, UsageError, provider_names, split_options
 
     try:
         from seotasks_dlt.pipeline import load
@@ -133,12 +132,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if (exc.name or "").split(".")[0] in {"seotasks_dlt", "dlt", "duckdb"}:
             raise UsageError(_INSTALL_HINT) from None
         raise
-    names: list[str] = []
-    for raw_name in args.providers:
-        name = get_provider(raw_name).name
-        if name in names:
-            raise UsageError(f"provider {name} given twice")
-        names.append(name)
+    names = provider_names(args.providers)
     if args.workers < 1:
         raise UsageError("--workers must be >= 1")
     options: dict[str, dict[str, Any]] = dict(split_options(args.option, names))

@@ -17,6 +17,7 @@ from .common import (
     check_sandbox_size,
     event_sink,
     is_relative_time,
+    provider_names,
     split_options,
 )
 
@@ -49,15 +50,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from ..errors import CursorError, SeotasksError
     from ..export import make_writer
     from ..paging import DEFAULT_BUFFER, Source, merged
-    from ..plugins import get_provider
     from ..resume import ResumeState
 
-    names: list[str] = []
-    for raw_name in args.providers:
-        name = get_provider(raw_name).name
-        if name in names:
-            raise UsageError(f"provider {name} given twice")
-        names.append(name)
+    names = provider_names(args.providers)
     if args.limit is not None and args.limit < 0:
         raise UsageError("--limit must be >= 0")
     if args.cursor and args.resume:
