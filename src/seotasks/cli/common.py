@@ -1,4 +1,5 @@
-"""What the commands share: exit codes, usage errors, ``-o`` options, the progress line, time and path checks."""
+"""What the commands share: exit codes, usage errors, ``-o`` options, the progress line,
+time and path checks."""
 
 from __future__ import annotations
 
