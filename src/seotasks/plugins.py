@@ -215,8 +215,9 @@ def capabilities_of(
     Capabilities depend on listing settings (DataForSEO's ``source``), never on
     credentials, so this builds the provider with its option defaults (``options`` over
     them, checked as `connect` checks them) and an unconnected transport: no request
-    is made, a missing credential is not an error (a stand-in is used). A provider that cannot describe
-    itself this way raises; callers show that error rather than an empty answer.
+    is made, and a missing credential is not an error (a stand-in is used). A provider
+    that cannot describe itself this way raises; callers show that error rather than an
+    empty answer.
     """
     from .config import parse_option_value
     from .provider import Settings
