@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -653,6 +653,25 @@ def test_seed_reproduces_a_sandbox_exactly() -> None:
     assert len(first.splitlines()) > 1000
     assert listing(3) == first  # ids, statuses and every timestamp
     assert listing(4) != first
+
+
+def test_sandbox_day_reproduces_a_sandbox_on_any_day() -> None:
+    """--sandbox-day fixes the anchor, so the listing does not depend on today's date."""
+
+    def listing(day: str) -> list[dict[str, object]]:
+        args = ["tasks", "--sandbox", "-p", "dataforseo", "-p", "serpstat", "--status", "any"]
+        args += ["--seed", "3", "--sandbox-day", day, "--format", "jsonl", "-q"]
+        result = run(args, _clean_env())
+        assert result.returncode == 0, result.stderr
+        return [json.loads(line) for line in result.stdout.splitlines()]
+
+    ten_days_ago = (datetime.now(UTC) - timedelta(days=10)).date().isoformat()
+    first = listing(ten_days_ago)
+    assert len(first) > 1000 and listing(ten_days_ago) == first
+    newest = max(str(r["created_at"]) for r in first)
+    assert newest < (datetime.now(UTC) - timedelta(days=8)).isoformat()  # drawn around that day
+    bad = run(["tasks", "--sandbox", "-p", "serpstat", "--sandbox-day", "soon"], _clean_env())
+    assert bad.returncode == 2 and "--sandbox-day" in bad.stderr
 
 
 def test_progress_line_is_cleared_before_rows_on_one_terminal(env: dict[str, str]) -> None:

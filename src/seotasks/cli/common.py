@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import time
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -238,3 +239,14 @@ def provider_names(given: Sequence[str]) -> list[str]:
             raise UsageError(f"provider {name} given twice")
         names.append(name)
     return names
+
+
+def sandbox_day(text: str | None) -> datetime | None:
+    """``--sandbox-day``: midnight UTC of that day, or ``None`` (today)."""
+    if text is None:
+        return None
+    try:
+        day = datetime.strptime(text.strip(), "%Y-%m-%d")
+    except ValueError:
+        raise UsageError(f"--sandbox-day must be a date like 2026-11-20, got {text!r}") from None
+    return day.replace(tzinfo=UTC)

@@ -121,6 +121,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tasks.add_argument("--seed", type=int, default=0, help="sandbox data seed")
     tasks.add_argument(
+        "--sandbox-day",
+        metavar="YYYY-MM-DD",
+        help="the UTC day the sandbox data is drawn around (default: today); with --seed, "
+        "the same listing on any day",
+    )
+    tasks.add_argument(
         "--format",
         choices=("table", "jsonl", "csv"),
         help="output format (default: table on a terminal, jsonl otherwise)",

@@ -18,6 +18,7 @@ from .common import (
     event_sink,
     is_relative_time,
     provider_names,
+    sandbox_day,
     split_options,
 )
 
@@ -119,7 +120,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             # data's clock stands still at the day's anchor: a listing is a snapshot, and
             # the same --seed prints the same tasks, timestamps included, all day.
             clock = ScaledClock(SANDBOX_SPEED)
-            frozen = anchor()
+            frozen = anchor(sandbox_day(args.sandbox_day))
             running = stack.enter_context(
                 start(
                     names,
