@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from operator import attrgetter
 from typing import Any, cast
 
@@ -23,6 +23,7 @@ from seotasks.provider import Batch, Position
 
 from . import wire
 from .endpoints import UNDOCUMENTED_ID_LIST, HistoryFamily
+from .positions import int_field, time_field
 from .readers import HistoryReader
 
 __all__ = ["SEEN_MAX", "HistoryListing", "HistoryPosition"]
@@ -32,7 +33,6 @@ __all__ = ["SEEN_MAX", "HistoryListing", "HistoryPosition"]
 SEEN_MAX = 50
 _MAX_OFFSET = 100_000_000
 _ID = re.compile(r"[A-Za-z0-9-]{1,64}\Z")
-_TIME = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} \+00:00\Z")
 #: "Not found" as the vendor says it: 40400 Not Found, 40402 Invalid Path, a bare HTTP 404.
 _NOT_FOUND = frozenset({40400, 40402, 404})
 #: ``(datetime_posted of each item, id of each item)`` of one id_list page.
@@ -42,23 +42,6 @@ _id_of = attrgetter("id")
 
 #: ``call(method, path, endpoint, body)``: the provider's authenticated, paced vendor call.
 Call = Callable[[str, str, str, object], dict[str, Any]]
-
-
-def _int(position: Position, key: str, low: int, high: int) -> int:
-    value = position.get(key)
-    if type(value) is not int or not low <= value <= high:
-        raise CursorError(f"dataforseo cursor: {key!r} must be an integer in {low}..{high}")
-    return value
-
-
-def _time(position: Position, key: str) -> datetime:
-    value = position.get(key)
-    if not isinstance(value, str) or not _TIME.match(value):
-        raise CursorError(f"dataforseo cursor: {key!r} must be a 'YYYY-MM-DD HH:MM:SS +00:00' time")
-    try:
-        return datetime.fromisoformat(value).astimezone(UTC)
-    except ValueError:
-        raise CursorError(f"dataforseo cursor: {key!r} is not a valid time") from None
 
 
 def _ids_at(instants: _Instants, when: datetime) -> list[str]:
@@ -152,12 +135,12 @@ class HistoryListing:
         """A position from a caller-held cursor, each field checked (`CursorError`)."""
         if set(position) != {"fam", "name", "since", "after", "end", "seen", "skip"}:
             raise CursorError("dataforseo cursor: not an id_list position")
-        index = _int(position, "fam", 0, len(self.families) - 1)
+        index = int_field(position, "fam", 0, len(self.families) - 1)
         if position["name"] != self.families[index].family:
             raise CursorError("dataforseo cursor: family does not match this client's families")
-        since = _time(position, "since")
-        after = _time(position, "after")
-        end = _time(position, "end")
+        since = time_field(position, "since")
+        after = time_field(position, "after")
+        end = time_field(position, "end")
         if not since <= after <= end:
             raise CursorError("dataforseo cursor: times out of order (since <= after <= end)")
         if end > self._now() + timedelta(minutes=5):
@@ -169,7 +152,7 @@ class HistoryListing:
             raise CursorError(f"dataforseo cursor: 'seen' must be a list of at most {SEEN_MAX} ids")
         if not all(isinstance(s, str) and _ID.match(s) for s in seen):
             raise CursorError("dataforseo cursor: 'seen' holds something that is not a task id")
-        skip = _int(position, "skip", 0, _MAX_OFFSET)
+        skip = int_field(position, "skip", 0, _MAX_OFFSET)
         if skip and seen:
             raise CursorError("dataforseo cursor: 'seen' and 'skip' are exclusive")
         return self.position(index, since, after, end, [str(s) for s in seen], skip)

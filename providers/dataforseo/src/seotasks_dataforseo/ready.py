@@ -20,6 +20,7 @@ from seotasks.provider import Batch, Position
 
 from . import wire
 from .endpoints import CATALOGUE
+from .positions import int_field
 from .readers import ready_tasks
 
 __all__ = ["CAP", "ReadyListing", "ReadyPosition"]
@@ -35,13 +36,6 @@ Call = Callable[[str, str, str], dict[str, Any]]
 
 def _digest(ids: Sequence[str]) -> str:
     return hashlib.blake2b("\n".join(sorted(ids)).encode(), digest_size=8).hexdigest()
-
-
-def _int(position: Position, key: str, low: int, high: int) -> int:
-    value = position.get(key)
-    if type(value) is not int or not low <= value <= high:
-        raise CursorError(f"dataforseo cursor: {key!r} must be an integer in {low}..{high}")
-    return value
 
 
 @attrs.frozen(slots=True)
@@ -77,10 +71,10 @@ class ReadyListing:
         """A position from a caller-held cursor, each field checked (`CursorError`)."""
         if set(position) != {"ep", "name", "round", "digest"}:
             raise CursorError("dataforseo cursor: not a tasks_ready position")
-        index = _int(position, "ep", 0, len(self.selected) - 1)
+        index = int_field(position, "ep", 0, len(self.selected) - 1)
         if position["name"] != CATALOGUE[self.selected[index]].name:
             raise CursorError("dataforseo cursor: endpoint does not match this client's families")
-        round_ = _int(position, "round", 0, _MAX_ROUNDS)
+        round_ = int_field(position, "round", 0, _MAX_ROUNDS)
         digest = position["digest"]
         if digest is not None and not (isinstance(digest, str) and _DIGEST.match(digest)):
             raise CursorError("dataforseo cursor: bad digest")
