@@ -219,26 +219,18 @@ def capabilities_of(
     that cannot describe itself this way raises; callers show that error rather than an
     empty answer.
     """
-    from .config import parse_option_value
-    from .provider import Settings
+    from .config import resolve_settings
     from .redact import Redactor
     from .transport import Transport
 
     cls = get_provider(provider) if isinstance(provider, str) else provider
-    by_name = {opt.name: opt for opt in cls.options}
-    unknown = sorted(set(options or {}) - set(by_name))
-    if unknown:
-        raise ConfigError(f"{cls.name}: unknown option(s) {', '.join(unknown)}")
-    # A credential is never needed to describe a listing: an unset one gets a stand-in
-    # that satisfies `configure` and goes nowhere (no request is ever made here).
-    values = {
-        opt.name: "unset" if opt.secret and opt.default is None else opt.default
-        for opt in cls.options
+    # A credential is never needed to describe a listing: a required text option gets a
+    # stand-in that satisfies `configure` and goes nowhere (no request is ever made here).
+    stand_ins = {
+        o.name: "unset" for o in cls.options if o.required and o.default is None and o.kind == "str"
     }
-    for name, value in (options or {}).items():
-        values[name] = parse_option_value(by_name[name], value, f"option {name}")
-    secrets = frozenset(opt.name for opt in cls.options if opt.secret)
-    settings = Settings(cls.configure(values), secrets)
+    # env={} and no profile: only the defaults and ``options`` decide, as documented.
+    settings = resolve_settings(cls, {**stand_ins, **(options or {})}, env={})
     transport = Transport(redactor=Redactor())
     try:
         instance = cls(settings, transport)
