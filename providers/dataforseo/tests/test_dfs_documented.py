@@ -18,9 +18,8 @@ import pytest
 from seotasks_dataforseo.endpoints import ID_LIST_FAMILIES
 
 import seotasks
-from seotasks.client import Client
-from seotasks.clock import FakeClock
 from seotasks.emulation import EmulatorServer, HttpRequest
+from seotasks.testing.clients import Clients
 from seotasks.testing.replay import ReplayApp, render_times
 
 from .conftest import RETRY
@@ -87,26 +86,14 @@ def replay() -> Iterator[tuple[ReplayApp, EmulatorServer]]:
 
 @pytest.fixture
 def history(replay: tuple[ReplayApp, EmulatorServer]) -> Iterator[Any]:
-    clients: list[Client] = []
-
-    def connect(**options: Any) -> Client:
-        client = seotasks.connect(
-            "dataforseo",
-            clock=FakeClock(),
-            retry=RETRY,
-            env={},
-            base_url=replay[1].url,
-            login="documented-login",
-            password="documented-password",
-            source="history",
-            **options,
-        )
-        clients.append(client)
-        return client
-
-    yield connect
-    for client in clients:
-        client.close()
+    settings = {
+        "base_url": replay[1].url,
+        "login": "documented-login",
+        "password": "documented-password",
+        "source": "history",
+    }
+    with Clients("dataforseo", settings, retry=RETRY) as clients:
+        yield clients.connect
 
 
 def test_id_list_url_in_every_documented_form_keeps_the_kind(history: Any) -> None:

@@ -18,10 +18,9 @@ from typing import Any
 import pytest
 
 import seotasks
-from seotasks.client import Client
-from seotasks.clock import FakeClock
 from seotasks.emulation import EmulatorServer, HttpRequest
 from seotasks.submit import SerpTaskSpec
+from seotasks.testing.clients import Clients
 from seotasks.testing.replay import ReplayApp, render_times, request_json
 
 from .conftest import FAST_RETRY
@@ -62,23 +61,9 @@ def rpc() -> Iterator[tuple[JsonRpc, EmulatorServer]]:
 
 @pytest.fixture
 def connect(rpc: tuple[JsonRpc, EmulatorServer]) -> Iterator[Any]:
-    clients: list[Client] = []
-
-    def make() -> Client:
-        client = seotasks.connect(
-            "serpstat",
-            clock=FakeClock(),
-            retry=FAST_RETRY,
-            env={},
-            token=TOKEN,
-            base_url=rpc[1].url + PATH,
-        )
-        clients.append(client)
-        return client
-
-    yield make
-    for client in clients:
-        client.close()
+    settings = {"token": TOKEN, "base_url": rpc[1].url + PATH}
+    with Clients("serpstat", settings, retry=FAST_RETRY) as clients:
+        yield clients.connect
 
 
 @pytest.mark.parametrize(

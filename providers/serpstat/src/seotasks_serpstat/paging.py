@@ -39,6 +39,7 @@ from typing import Final
 
 import attrs
 
+from seotasks.convert import is_ascii_digits
 from seotasks.errors import CursorError, ResponseFormatError, TransientError
 from seotasks.provider import Position
 
@@ -102,10 +103,7 @@ class State:
         if type(misses) is not int or not 0 <= misses <= MAX_MISSES:
             raise CursorError("serpstat cursor miss count is out of range")
         if anchor is not None and not (
-            type(anchor) is str
-            and 0 < len(anchor) <= _MAX_ID_DIGITS
-            and anchor.isascii()
-            and anchor.isdigit()
+            type(anchor) is str and len(anchor) <= _MAX_ID_DIGITS and is_ascii_digits(anchor)
         ):
             raise CursorError("serpstat cursor anchor is not a task id")
         if order is not None and order not in _ORDERS:

@@ -189,7 +189,7 @@ def row_ids(rows: Sequence[object]) -> list[str]:
         pass
     out: list[str] = ids
     for index, value in enumerate(ids):
-        if type(value) is str and value.isdigit() and value.isascii():
+        if is_ascii_digits(value):
             continue
         if type(value) is int and value >= 0:
             out[index] = str(value)  # lenient: a number where a numeric string is documented
