@@ -187,6 +187,25 @@ def test_a_call_counts_from_its_answer_so_latency_cannot_open_the_window_early()
     assert free.waited == 0.0
 
 
+def test_a_full_window_waits_for_its_oldest_calls_answer_before_counting() -> None:
+    # Until the oldest call is answered, where the vendor's window for it starts is not
+    # known (it may stamp the call as late as its answer). A waiter that counted from the
+    # send would go at 0 + 10 even if the answer, and so perhaps the stamp, came at 3.
+    clock = FakeClock()
+    pacer = Pacer({"ep": RateLimit(1, 10.0)}, clock, margin=0)
+    in_flight = pacer.reserve("ep")
+    second: list[Slot] = []
+    waiter = threading.Thread(target=lambda: second.append(pacer.reserve("ep")))
+    waiter.start()
+    waiter.join(0.3)
+    assert waiter.is_alive()  # blocked on the answer, not asleep on the clock
+    clock.advance(3.0)
+    in_flight.done()
+    waiter.join(10)
+    assert second[0].waited == pytest.approx(10.0)
+    assert second[0].at == pytest.approx(13.0)
+
+
 def test_an_answer_does_not_wait_behind_a_caller_waiting_for_room() -> None:
     # Real time: B waits for room (holding the window while it sleeps); the first call's
     # answer arrives meanwhile. done() must return at once, and B must then wait out the

@@ -24,7 +24,7 @@ from seotasks_dataforseo.emulator import DataForSEOEmulator
 from seotasks_serpstat.emulator import SerpstatEmulator
 
 import seotasks
-from seotasks.clock import FakeClock, ScaledClock
+from seotasks.clock import FakeClock
 from seotasks.emulation import Fault, HttpRequest
 from seotasks.errors import RateLimited, ResponseFormatError, SeotasksError, TransientError
 from seotasks.transport import RetryPolicy, Timeouts
@@ -187,31 +187,22 @@ def _max_in_window(stamps: list[float], period: float) -> int:
     return best
 
 
-# Concurrency runs on a ScaledClock, not a FakeClock: on a FakeClock one thread's pacing
-# sleep moves time forward while another thread's request is still in flight, so the
-# emulator would date that request a whole window late -- an artefact no real network has.
-#
-# The pacer's default 2 % margin is 20 ms of a 1 s window, or 40 ms of a scaled minute:
-# on a loaded 2-core machine a request can take longer than that to reach the emulator,
-# which then counts it in the next window. What these tests check is that threads share
-# one pacer, not the margin, so they run with a 10 % margin (100-200 ms of slack).
-
-
-def _widen_margin(client: seotasks.Client) -> None:
-    provider = client._provider
-    client.transport.set_rate_limits(provider.rate_limits_for(), margin=0.10)
+# Concurrency runs on a FakeClock: the counts below are exact, whatever the machine's
+# load. That holds because the pacer awaits the answer of the oldest call in a full
+# window before working out its wait (`Pacer.reserve`): a FakeClock jumps a whole window
+# while another thread's request may still be in flight, and the emulator then stamps
+# that request late; the pacer counts it from its answer, never earlier than the stamp.
 
 
 def test_threads_share_one_serpstat_pacer() -> None:
     """Three threads, one client: together never above the plan's requests/second."""
-    clock = ScaledClock(1.0)  # real time: the 2 % pacing margin is 20 ms
+    clock = FakeClock()
     emulator = SerpstatEmulator(seed=3, size=700, clock=clock, now=lambda: NOW, rps=5.0)
     emulator.start()
     try:
         client = seotasks.connect(
             "serpstat", clock=clock, retry=RETRY, env={}, rps=5, page_size=100, **emulator.settings
         )
-        _widen_margin(client)
         results: dict[int, list[str]] = {}
         errors: list[BaseException] = []
 
@@ -240,7 +231,7 @@ def test_threads_share_one_serpstat_pacer() -> None:
 
 def test_threads_share_one_dataforseo_pacer() -> None:
     """Three threads paging id_list through one client stay under 10 calls a minute."""
-    clock = ScaledClock(30.0)  # a minute in 2 s; the 2 % pacing margin is 40 ms
+    clock = FakeClock()
     stamps: list[float] = []
     lock = threading.Lock()
 
@@ -263,7 +254,6 @@ def test_threads_share_one_dataforseo_pacer() -> None:
             page_size=200,
             **emu.settings,
         )
-        _widen_margin(client)
         results: list[list[str]] = []
 
         def work() -> None:

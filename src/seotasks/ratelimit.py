@@ -20,6 +20,12 @@ from .clock import Clock
 
 __all__ = ["Pacer", "RateLimit", "Slot"]
 
+#: Real seconds a caller waiting for room waits for the oldest call's answer. The
+#: transport answers every slot (``finally``) within its connect and read timeouts; this
+#: only bounds the wait should a caller of `Pacer.reserve` forget `Slot.done`, after which
+#: the call counts from its send time.
+_ANSWER_WAIT = 300.0
+
 
 @attrs.frozen(slots=True)
 class RateLimit:
@@ -50,21 +56,30 @@ class Slot:
     at the send time could start before the vendor's, by as much as the call's latency.
     """
 
-    __slots__ = ("_clock", "at", "waited")
+    __slots__ = ("_answered", "_clock", "at", "waited")
 
-    def __init__(self, at: float, waited: float, clock: Clock) -> None:
+    def __init__(self, at: float, waited: float, clock: Clock, *, answered: bool = False) -> None:
         self.at = at
         self.waited = waited
         self._clock = clock
+        self._answered = threading.Event()
+        if answered:
+            self._answered.set()
 
     def done(self) -> None:
         """The answer (or the failure) arrived: the call counts from now.
 
-        No lock: a caller waiting for room holds the window's lock while it sleeps, and
-        an answer must not wait behind it. One float store is atomic, and a waiter
-        re-reads the oldest slot when it wakes (see `Pacer.reserve`).
+        No window lock: a caller waiting for room holds the window's lock while it
+        sleeps, and an answer must not wait behind it. One float store is atomic, and
+        the event tells a caller waiting on this slot (see `Pacer.reserve`) that ``at``
+        is final.
         """
         self.at = max(self.at, self._clock.monotonic())
+        self._answered.set()
+
+    def wait_answered(self, timeout: float) -> bool:
+        """Block (real time, at most ``timeout`` seconds) until `done`; False if it never came."""
+        return self._answered.wait(timeout)
 
 
 class _Window:
@@ -94,8 +109,14 @@ class Pacer:
         return window.limit if window else None
 
     def acquire(self, endpoint: str) -> float:
-        """Wait for room, record the call as sent now; return the seconds waited."""
-        return self.reserve(endpoint).waited
+        """Wait for room, record the call as sent and answered now; return the seconds waited.
+
+        For callers that do not report answers: the call counts from the moment it got
+        its room, as if it were answered at once.
+        """
+        slot = self.reserve(endpoint)
+        slot.done()
+        return slot.waited
 
     def reserve(self, endpoint: str, on_wait: Callable[[float], None] | None = None) -> Slot:
         """Wait for room and record the call; call ``done()`` on the slot when it is answered.
@@ -113,7 +134,12 @@ class Pacer:
             # A loop: the oldest call's answer may arrive while we sleep and move the
             # window's start later (`Slot.done`), so the wait is checked again on waking.
             while len(window.stamps) == window.limit.calls:
-                delay = window.stamps[0].at + window.span - self._clock.monotonic()
+                oldest = window.stamps[0]
+                # The oldest call still in flight: where its window starts is not known
+                # until it is answered (the vendor may stamp it as late as that), so
+                # its answer is awaited before the wait is worked out.
+                oldest.wait_answered(_ANSWER_WAIT)
+                delay = oldest.at + window.span - self._clock.monotonic()
                 if delay <= 0:
                     break
                 if on_wait is not None and not waited:
@@ -137,4 +163,6 @@ class Pacer:
             return
         with window.lock:
             now = self._clock.monotonic()
-            window.stamps.extend(Slot(now, 0.0, self._clock) for _ in range(window.limit.calls))
+            window.stamps.extend(
+                Slot(now, 0.0, self._clock, answered=True) for _ in range(window.limit.calls)
+            )

@@ -276,14 +276,14 @@ class Transport:
             request.endpoint,
             on_wait=lambda delay: self._emit("waiting", f"{request.endpoint} {delay:.1f}s"),
         )
-        waited = slot.waited
-        if waited:
-            log.debug("paced %s for %.2fs", request.endpoint, waited)
-            self._emit("paced", f"{request.endpoint} {waited:.1f}s")
-        headers = {"User-Agent": self._user_agent, "Accept": "application/json"}
-        headers.update(request.headers)
-        self.calls += 1
-        try:
+        try:  # from here on the slot is answered, whatever happens (see `Pacer.reserve`)
+            waited = slot.waited
+            if waited:
+                log.debug("paced %s for %.2fs", request.endpoint, waited)
+                self._emit("paced", f"{request.endpoint} {waited:.1f}s")
+            headers = {"User-Agent": self._user_agent, "Accept": "application/json"}
+            headers.update(request.headers)
+            self.calls += 1
             raw = self._pool.request(
                 request.method,
                 request.url,
