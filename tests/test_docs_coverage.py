@@ -72,6 +72,15 @@ def test_public_name_documented(name: str) -> None:
     assert _mentioned(name), f"seotasks.{name} is public but not mentioned in docs/"
 
 
+def test_plugin_modules_agree_between_the_package_and_the_api_page() -> None:
+    """``seotasks.__doc__`` and docs/api.md's "For plugin authors" name the same modules."""
+    in_package = set(re.findall(r"^    (seotasks\.\w+)", seotasks.__doc__ or "", re.MULTILINE))
+    api = (DOCS / "api.md").read_text(encoding="utf-8")
+    section = api[api.index("## For plugin authors") :]
+    on_page = set(re.findall(r"^::: (seotasks\.\w+)", section, re.MULTILINE))
+    assert in_package and in_package == on_page
+
+
 def test_hooks_found() -> None:
     assert _hooks(), "no hookspecs found in seotasks.hookspecs"
 

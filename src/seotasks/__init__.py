@@ -5,7 +5,17 @@
     for task in client.tasks(status="completed"):
         print(task.key, task.completed_at)
 
-The names below are the public API; everything else is internal.
+The names below are the public API for using seotasks. A provider plugin also builds on
+these modules, public and documented under "For plugin authors" in docs/api.md:
+
+    seotasks.transport     Request, Response, RetryPolicy, Timeouts: HTTP with pacing, retries
+    seotasks.ratelimit     RateLimit: a vendor's documented limit
+    seotasks.convert       wire values to model values, the cattrs converter
+    seotasks.emulation     the building blocks of a vendor emulator
+    seotasks.clock         injectable clocks (FakeClock for tests)
+    seotasks.testing       the conformance kit, test clients, replay of documented answers
+
+Everything else is internal and may change without notice.
 """
 
 from __future__ import annotations
