@@ -1,0 +1,87 @@
+"""`ProviderConformance`: the abstract test class a provider's test suite subclasses.
+
+A plugin imports the two names defined here, `ConformanceEnv` (what the kit needs to
+know about the provider under test) and `ProviderConformance` (the tests), from
+``seotasks.testing`` or from this package; both paths are public and stay put.
+
+The checks themselves are grouped by what they prove, one module a theme, each a mixin
+class of test methods that `ProviderConformance` inherits:
+
+* `listing`: the plugin loads through its entry point, a listing is complete and exact,
+  filters and time bounds hold, tasks are self-consistent;
+* `cursors`: a cursor resumes in a fresh client, refuses tampering, other providers and
+  forged positions, and carries no secret;
+* `churn`: paging stays exact while the data moves;
+* `declarations`: capabilities, spec fields and the declared order are true;
+* `errors`: failures are typed and no secret reaches a message or a repr;
+
+and `asserts` holds the verdicts they share. pytest collects inherited test methods
+base by base, the last base first, so the bases below are listed in the reverse of that
+reading order: a run lists the checks from loading to reprs, as it always has.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+import attrs
+import pytest
+
+from ...model import TaskQuery
+from ...submit import SerpTaskSpec
+from .churn import ChurnChecks
+from .cursors import CursorChecks
+from .declarations import DeclarationChecks
+from .errors import ErrorChecks
+from .listing import ListingChecks
+
+if TYPE_CHECKING:
+    from ...client import Client
+    from ...emulation import FaultPlan
+
+__all__ = ["ConformanceEnv", "ProviderConformance"]
+
+
+@attrs.frozen(kw_only=True)
+class ConformanceEnv:
+    """What the kit needs to know about a provider under test.
+
+    ``connect`` returns a *fresh* client each call (a new process, as far as the
+    listing is concerned), configured so that a full listing spans several pages.
+    ``expected_ids(query)`` is the ground truth: the vendor ids that listing ``query``
+    must return *now* (it is asked again after each ``churn``). ``bad_connect``
+    (optional) connects with wrong credentials; ``faults`` (optional) is the emulator's
+    `FaultPlan`; ``unsupported`` (optional) is a query the provider must refuse with
+    `UnsupportedQuery`. ``churn`` (optional) changes the emulator's data the way the
+    vendor's data moves while someone pages through it: adds tasks, removes some (expiry,
+    draining) and changes some task's status; the kit calls it between pages and checks
+    that nothing present throughout is lost and nothing is listed twice.
+
+    ``secrets`` are kept out of this object's repr, so a failing test never prints them.
+    """
+
+    provider: str
+    connect: Callable[[], Client]
+    expected_ids: Callable[[TaskQuery], set[str]]
+    secrets: Sequence[str] = attrs.field(default=(), repr=False)
+    bad_connect: Callable[[], Client] | None = None
+    faults: FaultPlan | None = None
+    unsupported: TaskQuery | None = None
+    #: Pages the full listing should at least span (proves paging was exercised). A vendor
+    #: whose whole listing fits one page sets 1: the cursor checks then run on the cursor
+    #: that resumes the listing at its start (the one an error on the first page carries).
+    min_pages: int = 2
+    churn: Callable[[], object] | None = None
+    #: A spec the provider can post (optional): the kit sets each field the provider
+    #: declares in ``spec_refuses`` on it and checks the refusal, with nothing sent.
+    spec: SerpTaskSpec | None = None
+
+
+@pytest.mark.seotasks_conformance
+class ProviderConformance(ErrorChecks, DeclarationChecks, ChurnChecks, CursorChecks, ListingChecks):
+    """Subclass in your plugin's tests and define the ``conformance`` fixture."""
+
+    @pytest.fixture
+    def conformance(self) -> ConformanceEnv:  # pragma: no cover - must be overridden
+        raise NotImplementedError("define a `conformance` fixture returning a ConformanceEnv")

@@ -1,0 +1,77 @@
+"""How the kit fails: verdicts that say what went wrong and never print a secret.
+
+Every themed module of the kit compares listings and looks for secrets the same way, so
+those comparisons live here once: a listing is judged against the ground truth with the
+duplicates, the missing and the unexpected ids named (a few of each, not thousands), and
+a secret found in some text is reported by *where* it was found, never by any part of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from ...model import Task
+
+__all__ = ["assert_no_secret", "assert_once", "scrubbed", "secret_paths", "task_ids"]
+
+
+def task_ids(tasks: Sequence[Task]) -> list[str]:
+    """The ids of ``tasks``, in listing order (duplicates kept: they are what is checked)."""
+    return [t.id for t in tasks]
+
+
+def assert_once(ids: list[str], expected: set[str], what: str) -> None:
+    """Fail unless ``ids`` are exactly ``expected``, each once; ``what`` names the listing."""
+    dupes = sorted({i for i in ids if ids.count(i) > 1}) if len(ids) != len(set(ids)) else []
+    assert not dupes, f"{what}: tasks listed twice: {dupes[:10]}"
+    missing = expected - set(ids)
+    extra = set(ids) - expected
+    assert not missing, f"{what}: {len(missing)} seeded tasks missing, e.g. {sorted(missing)[:5]}"
+    assert not extra, f"{what}: {len(extra)} unexpected tasks, e.g. {sorted(extra)[:5]}"
+
+
+def secret_paths(value: object, secret: str, path: str = "$") -> Iterator[str]:
+    """JSON paths in ``value`` whose key or string value contains ``secret``."""
+    if isinstance(value, str):
+        if secret in value:
+            yield path
+    elif isinstance(value, Mapping):
+        for index, (key, item) in enumerate(value.items()):
+            if secret in str(key):  # the key itself is not printed: it holds the secret
+                yield f"{path} (key #{index + 1})"
+                continue
+            yield from secret_paths(item, secret, f"{path}.{key}")
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            yield from secret_paths(item, secret, f"{path}[{index}]")
+
+
+def assert_no_secret(secrets: Sequence[str], places: Mapping[str, str]) -> None:
+    """Fail naming *where* a secret was found, never any part of it.
+
+    A test's output is a log too: no ``assert secret not in text`` (pytest would print
+    both operands), and ``pytrace=False`` so no traceback shows the locals.
+    """
+    __tracebackhide__ = True
+    for number, secret in enumerate(secrets, 1):
+        if not secret:
+            continue
+        for place, text in places.items():
+            at = text.find(secret)
+            if at >= 0:
+                pytest.fail(
+                    f"secret #{number} of {len(secrets)} found in {place} (at character {at})",
+                    pytrace=False,
+                )
+
+
+def scrubbed(text: str, secrets: Sequence[str]) -> str:
+    """``text`` with every secret masked, for quoting a provider's error in a failure."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text

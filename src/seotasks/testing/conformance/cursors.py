@@ -1,0 +1,148 @@
+"""The cursor checks: a cursor resumes anywhere, refuses edits, and holds no secret.
+
+A cursor is handed to users (printed, stored in a job's state) and comes back from them,
+so it is untrusted input and a possible leak. These checks take the cursor a listing
+hands out after its first page (or, for a listing that fits one page, the cursor that
+resumes it at its start) and prove that it resumes in a fresh client with nothing lost
+or repeated; that an edited or cut token, another provider's token and a changed query
+are `CursorError`; that a position forged around the public checksum is stopped by the
+provider's ``check_position`` before any request; and that no secret is in the token or
+in its decoded payload.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import TYPE_CHECKING
+
+import pytest
+
+from ... import cursor as cursor_codec
+from ...errors import CursorError
+from ...model import Task, TaskQuery
+from .asserts import assert_no_secret, assert_once, scrubbed, secret_paths, task_ids
+
+if TYPE_CHECKING:
+    from ...client import Client
+    from . import ConformanceEnv
+
+__all__ = ["CursorChecks"]
+
+
+def _cursor_to_check(conformance: ConformanceEnv, client: Client) -> tuple[list[Task], str]:
+    """The tasks of the first page and a cursor for the cursor checks.
+
+    The cursor is the first page's ``next_cursor``. A listing that fits one page has
+    none; with ``min_pages=1`` the checks then run on the cursor that resumes the listing
+    at its start, which is what an error on the only page hands out (its
+    ``resume_cursor``): it must still resume in a fresh client, refuse edits and other
+    providers, pass through ``check_position`` and carry no secret.
+    """
+    __tracebackhide__ = True
+    page = client.page(status="any")
+    if page.next_cursor is not None:
+        return list(page.tasks), page.next_cursor
+    if conformance.min_pages > 1:
+        pytest.fail(
+            f"the first page was also the last, but min_pages={conformance.min_pages}: seed "
+            "more tasks or connect with a smaller page size (a vendor whose listing always "
+            "fits one page sets min_pages=1)",
+            pytrace=False,
+        )
+    query = TaskQuery(status=None)
+    start = cursor_codec.encode(
+        provider=client.name,
+        listing=client.listing_options,
+        query=query,
+        position=client.provider.start(query),
+    )
+    return [], start
+
+
+class CursorChecks:
+    """Resuming in a fresh client; tampered, foreign and forged cursors; no secret inside."""
+
+    def test_cursor_resumes_in_fresh_client(self, conformance: ConformanceEnv) -> None:
+        with conformance.connect() as first:
+            seen, cursor = _cursor_to_check(conformance, first)
+        with conformance.connect() as second:
+            rest = list(second.tasks(cursor))
+        ids = task_ids(seen) + task_ids(rest)
+        assert_once(ids, conformance.expected_ids(TaskQuery(status=None)), "resumed")
+
+    def test_cursor_tampering_refused(self, conformance: ConformanceEnv) -> None:
+        with conformance.connect() as client:
+            token = _cursor_to_check(conformance, client)[1]
+            middle = len(token) // 2
+            edited = token[:middle] + ("A" if token[middle] != "A" else "B") + token[middle + 1 :]
+            with pytest.raises(CursorError):
+                client.page(edited)
+            with pytest.raises(CursorError):
+                client.page(token[: len(token) - 5])
+
+    def test_foreign_cursor_refused(self, conformance: ConformanceEnv) -> None:
+        with conformance.connect() as client:
+            token = _cursor_to_check(conformance, client)[1]
+            state = cursor_codec.decode(token)
+            foreign = cursor_codec.encode(
+                provider=conformance.provider + "-other",
+                listing=state.listing,
+                query=state.query,
+                position=state.position,
+            )
+            with pytest.raises(CursorError):
+                client.page(foreign)
+            with pytest.raises(CursorError):
+                client.page(token, status="queued" if state.query.status is None else "any")
+
+    def test_forged_position_refused(self, conformance: ConformanceEnv) -> None:
+        # The checksum key is public: anyone can re-encode a cursor around any position.
+        # The provider's check_position is what stands between that and a request.
+        __tracebackhide__ = True
+        with conformance.connect() as client:
+            state = cursor_codec.decode(_cursor_to_check(conformance, client)[1])
+            for what, junk in (
+                ("an unknown key", {"__forged__": "http://attacker.example/"}),
+                ("a URL in every field", {k: "http://attacker.example/" for k in state.position}),
+                ("-1 in every field", {key: -1 for key in state.position}),
+            ):
+                forged = cursor_codec.encode(
+                    provider=conformance.provider,
+                    listing=state.listing,
+                    query=state.query,
+                    position=dict(junk),
+                )
+                try:
+                    client.page(forged)
+                except CursorError:
+                    continue
+                except Exception as exc:
+                    message = scrubbed(f"{type(exc).__name__}: {exc}", conformance.secrets)
+                    pytest.fail(
+                        f"check_position accepted a forged position ({what}); the provider "
+                        f"then failed with {message[:200]} instead of a CursorError. Check "
+                        "every field of a position in check_position and rebuild it.",
+                        pytrace=False,
+                    )
+                pytest.fail(
+                    f"check_position accepted a forged position ({what}) and a page was "
+                    "fetched with it. Check every field of a position in check_position.",
+                    pytrace=False,
+                )
+
+    def test_cursor_carries_no_secret(self, conformance: ConformanceEnv) -> None:
+        __tracebackhide__ = True
+        with conformance.connect() as client:
+            token = _cursor_to_check(conformance, client)[1]
+        payload = base64.urlsafe_b64decode(token.split(".")[1] + "==").decode()
+        body = json.loads(payload)
+        for number, secret in enumerate(conformance.secrets, 1):
+            paths = sorted(set(secret_paths(body, secret))) if secret else []
+            if paths:
+                pytest.fail(
+                    f"secret #{number} of {len(conformance.secrets)} found in the cursor's "
+                    f"payload at {', '.join(paths)}",
+                    pytrace=False,
+                )
+        assert_no_secret(conformance.secrets, {"the cursor": token, "its payload": payload})

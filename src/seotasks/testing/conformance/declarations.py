@@ -1,0 +1,135 @@
+"""The declaration checks: what a provider says about itself is true.
+
+A provider declares its `Capabilities` (page size, server filters, statuses, the order
+its listing keeps), which `SerpTaskSpec` fields its ``submit`` maps and which it refuses.
+The CLI shows those declarations without credentials, the core filters what the vendor
+cannot, and `seotasks.merged` relies on the declared order; a false declaration is a
+silent wrong answer somewhere else. These checks hold each declaration against what the
+provider does, so a new spec field can never be dropped unnoticed and an order promise
+cannot break a merge.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import attrs
+import pytest
+
+from ...errors import UnsupportedQuery
+from ...model import TaskStatus
+from ...plugins import capabilities_of, get_provider
+from ...provider import FILTER_NAMES, Capabilities, Provider
+from ...submit import SPEC_FIELDS
+
+if TYPE_CHECKING:
+    from . import ConformanceEnv
+
+__all__ = ["DeclarationChecks"]
+
+#: A value for each spec field, to set one the provider declares refused.
+_SPEC_SAMPLES: dict[str, Any] = {
+    "keyword": "seotasks conformance",
+    "location": 2840,
+    "language": "en",
+    "engine": "google",
+    "serp_type": "organic",
+    "device": "mobile",
+    "depth": 20,
+    "priority": "high",
+    "tag": "seotasks-conformance",
+    "pingback_url": "https://example.com/pingback?id=$id",
+    "postback_url": "https://example.com/postback?id=$id",
+    "postback_data": "advanced",
+}
+
+
+class DeclarationChecks:
+    """Capabilities, spec fields mapped or refused, and the declared listing order."""
+
+    def test_capabilities_declared(self, conformance: ConformanceEnv) -> None:
+        with conformance.connect() as client:
+            caps = client.capabilities
+        assert caps.max_page_size > 0
+        assert caps.server_filters <= FILTER_NAMES
+        assert caps.statuses <= set(TaskStatus)
+
+    def test_capabilities_readable_without_connection(self, conformance: ConformanceEnv) -> None:
+        # `seotasks providers` shows capabilities with no credentials and no network:
+        # building the provider from its option defaults must be enough.
+        caps = capabilities_of(conformance.provider)
+        assert isinstance(caps, Capabilities), (
+            f"capabilities() returned a {type(caps).__name__}, not Capabilities"
+        )
+        assert caps.max_page_size > 0
+
+    # -- submission contract ----------------------------------------------------------------
+
+    def test_spec_fields_declared(self, conformance: ConformanceEnv) -> None:
+        """Every `SerpTaskSpec` field is either mapped or refused by a provider that submits."""
+        cls = get_provider(conformance.provider)
+        maps, refuses = set(cls.spec_maps), set(cls.spec_refuses)
+        fields = set(SPEC_FIELDS)
+        assert not (maps | refuses) - fields, (
+            f"spec_maps/spec_refuses name fields SerpTaskSpec does not have: "
+            f"{sorted((maps | refuses) - fields)}"
+        )
+        assert not maps & refuses, f"declared both mapped and refused: {sorted(maps & refuses)}"
+        if cls.submit is Provider.submit:
+            assert not maps, "spec_maps declared, but the provider does not implement submit"
+            return
+        missing = fields - maps - refuses
+        assert not missing, (
+            f"SerpTaskSpec field(s) {sorted(missing)} neither in spec_maps nor in spec_refuses: "
+            "say whether submit expresses them, so none is dropped silently"
+        )
+
+    def test_refused_spec_fields_are_refused(self, conformance: ConformanceEnv) -> None:
+        cls = get_provider(conformance.provider)
+        if not cls.spec_refuses:
+            pytest.skip("the provider refuses no spec field")
+        if conformance.spec is None:
+            pytest.skip("no spec given (ConformanceEnv.spec)")
+        specs = []
+        for name in sorted(cls.spec_refuses):
+            values: dict[str, Any] = {name: _SPEC_SAMPLES[name]}
+            if name == "postback_data":  # only meaningful together with a postback_url
+                values["postback_url"] = _SPEC_SAMPLES["postback_url"]
+            specs.append((name, attrs.evolve(conformance.spec, **values)))
+        with conformance.connect() as client:
+            results = client.submit([spec for _, spec in specs])
+        for (name, _), result in zip(specs, results, strict=True):
+            assert isinstance(result.error, UnsupportedQuery), (
+                f"a spec with {name} set was not refused with UnsupportedQuery "
+                f"(task_id={result.task_id!r}, error={result.error!r})"
+            )
+
+    def test_declared_order_holds(self, conformance: ConformanceEnv) -> None:
+        """`Capabilities.order` is a promise `seotasks.merged` relies on: check it holds.
+
+        The declared field never decreases over the whole listing (tasks without it
+        aside), and no task is due (`Task.sort_time`) before its own declared value, so
+        the merge may deliver everything due before the latest value seen. A provider
+        declaring ``None`` promises nothing: the merge sorts it whole.
+        """
+        from ...paging import ORDER_FIELDS, merge_key, merged
+
+        with conformance.connect() as client:
+            order = client.capabilities.order
+            tasks = list(client.tasks(status="any"))
+        if order is None:
+            return
+        bound = ORDER_FIELDS[order]
+        previous = None
+        for task in tasks:
+            value = bound(task)
+            if value is None:
+                continue
+            assert previous is None or value >= previous, (
+                f"order={order!r} declared, but {task.key} ({value}) came after {previous}"
+            )
+            previous = value
+            assert merge_key(task)[0] >= value, f"{task.key} is due before its {order}"
+        with conformance.connect() as client:
+            out = list(merged([client], status="any", buffer=max(1, len(tasks) // 3)))
+        assert [t.key for t in out] == [t.key for t in sorted(tasks, key=merge_key)]
