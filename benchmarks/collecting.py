@@ -260,7 +260,7 @@ def receiver(quick: bool) -> dict[str, Any]:
     import urllib3
 
     from seotasks.receivecmd import ReceiverServer
-    from seotasks.receiver import ReceiverApp
+    from seotasks.receiver.app import ReceiverApp
     from seotasks.store import ResultStore
 
     secret = "bench-secret-0123456789"

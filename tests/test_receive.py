@@ -32,7 +32,8 @@ from seotasks import SerpTaskSpec
 from seotasks.clock import FakeClock
 from seotasks.config import env_name
 from seotasks.receivecmd import ReceiverServer, parse_listen
-from seotasks.receiver import PingbackQueue, PingbackWorker, ReceiverApp
+from seotasks.receiver.app import ReceiverApp
+from seotasks.receiver.pingbacks import PingbackQueue, PingbackWorker
 from seotasks.store import ResultStore
 from seotasks.transport import RetryPolicy
 

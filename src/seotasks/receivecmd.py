@@ -22,7 +22,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
-    from .receiver import ReceiverApp
+    from .receiver.app import ReceiverApp
 
 __all__ = ["ReceiverServer", "parse_listen", "run"]
 
@@ -113,7 +113,8 @@ def run(
 ) -> int:
     """The command: serve until SIGINT/SIGTERM; returns the exit code."""
     from .errors import ConfigError
-    from .receiver import PingbackQueue, PingbackWorker, ReceiverApp
+    from .receiver.app import ReceiverApp
+    from .receiver.pingbacks import PingbackQueue, PingbackWorker
     from .store import ResultStore
 
     secret = os.environ.get(args.secret_env, "")

@@ -1,0 +1,185 @@
+"""Pingbacks: a durable queue of tasks to collect, and the worker that collects them.
+
+A pingback only says "task X is ready"; the result still has to be fetched with the
+provider's ``collect`` (``task_get``), which may be slow or fail for a while. So the
+receiver answers a pingback at once after putting the task in `PingbackQueue` (one small
+file a task, written atomically: a restart loses nothing), and `PingbackWorker` drains
+that queue in the background with ``client.collect_many``, writing the same result file
+a postback would. A vendor never waits on a collection, and a collection that fails
+transiently is simply tried again later.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..store import atomic_write, safe_name
+from .writes import line
+
+if TYPE_CHECKING:
+    from ..client import Client
+    from ..model import Task
+    from .app import ReceiverApp
+
+__all__ = ["PingbackQueue", "PingbackWorker"]
+
+log = logging.getLogger("seotasks.receive")
+
+
+class PingbackQueue:
+    """Pending pingbacks, one JSON file each under ``folder`` (written like results)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.changed = threading.Condition()
+
+    def put(self, task_id: str, tag: str | None, kind: str | None) -> None:
+        """Queue a task durably (a repeated pingback replaces its own entry)."""
+        entry = {"id": task_id, "tag": tag, "kind": kind, "at": time.time()}
+        self.folder.mkdir(parents=True, exist_ok=True)
+        atomic_write(self.folder / f"{task_id}.json", json.dumps(entry).encode())
+        with self.changed:
+            self.changed.notify_all()
+
+    def entries(self) -> list[dict[str, Any]]:
+        """Every pending entry (oldest first); unreadable ones are skipped and logged."""
+        found: list[tuple[float, dict[str, Any]]] = []
+        try:
+            names = [n for n in os.listdir(self.folder) if n.endswith(".json")]
+        except FileNotFoundError:
+            return []
+        for name in names:
+            path = self.folder / name
+            try:
+                entry = json.loads(path.read_bytes())
+                stamp = path.stat().st_mtime
+            except (OSError, ValueError):
+                continue
+            if isinstance(entry, dict) and isinstance(entry.get("id"), str):
+                found.append((stamp, entry))
+        found.sort(key=lambda pair: pair[0])
+        return [entry for _, entry in found]
+
+    def done(self, task_id: str) -> None:
+        (self.folder / f"{task_id}.json").unlink(missing_ok=True)
+
+    def __len__(self) -> int:
+        try:
+            return sum(1 for n in os.listdir(self.folder) if n.endswith(".json"))
+        except FileNotFoundError:
+            return 0
+
+
+class PingbackWorker:
+    """Collects queued pingbacks with ``client.collect_many`` until stopped.
+
+    An entry leaves the queue once its file is written (or was there already). A task
+    the vendor refuses (unknown, expired: a `ProviderError`) is moved to
+    ``.pingbacks/failed/`` and logged; a transient failure stays queued and is tried
+    again after ``retry_after`` seconds.
+    """
+
+    def __init__(
+        self,
+        app: ReceiverApp,
+        client: Client,
+        *,
+        workers: int = 4,
+        retry_after: float = 60.0,
+    ) -> None:
+        self.app = app
+        self.client = client
+        self.workers = workers
+        self.retry_after = retry_after
+        self.stop = threading.Event()
+        self._tried: dict[str, float] = {}
+        self._busy: set[str] = set()
+        self.thread = threading.Thread(target=self._run, name="seotasks-pingbacks", daemon=True)
+
+    def start(self) -> PingbackWorker:
+        self.thread.start()
+        return self
+
+    def close(self, timeout: float = 60.0) -> None:
+        self.stop.set()
+        with self.app.pingbacks.changed:
+            self.app.pingbacks.changed.notify_all()
+        self.thread.join(timeout)
+
+    def _due(self) -> Iterator[Task]:
+        from ..model import Task, TaskStatus
+
+        queue = self.app.pingbacks
+        while not self.stop.is_set():
+            now = time.monotonic()
+            fresh = False
+            for entry in queue.entries():
+                task_id = entry["id"]
+                if (
+                    task_id in self._busy
+                    or now - self._tried.get(task_id, -1e18) < self.retry_after
+                ):
+                    continue
+                if not safe_name(task_id):
+                    queue.done(task_id)
+                    continue
+                kind = entry.get("kind") if isinstance(entry.get("kind"), str) else None
+                tag = entry.get("tag") if isinstance(entry.get("tag"), str) else None
+                self._busy.add(task_id)
+                self._tried[task_id] = now
+                fresh = True
+                yield Task(
+                    provider=self.client.name,
+                    id=task_id,
+                    status=TaskStatus.COMPLETED,
+                    kind=kind,
+                    tag=tag,
+                )
+                if self.stop.is_set():
+                    return
+            if not fresh:
+                with queue.changed:
+                    queue.changed.wait(0.5)
+
+    def _run(self) -> None:
+        from ..errors import RetryableError
+
+        queue = self.app.pingbacks
+        for outcome in self.client.collect_many(self._due(), workers=self.workers, stop=self.stop):
+            task_id = outcome.task.id
+            try:
+                if outcome.error is None and outcome.result is not None:
+                    self.app.write(task_id, outcome.result, via="pingback", tag=outcome.task.tag)
+                    queue.done(task_id)
+                    self._tried.pop(task_id, None)
+                elif isinstance(outcome.error, RetryableError):
+                    log.warning(
+                        "receiver: pingback %s not collected yet: %s", task_id, outcome.error
+                    )
+                else:
+                    log.warning("receiver: pingback %s failed: %s", task_id, outcome.error)
+                    self._fail(task_id, outcome.describe_error() or "")
+            except OSError as exc:
+                log.warning("receiver: cannot write pingback %s: %s", task_id, exc)
+            finally:
+                self._busy.discard(task_id)
+
+    def _fail(self, task_id: str, error: str) -> None:
+        queue = self.app.pingbacks
+        failed = queue.folder / "failed"
+        failed.mkdir(parents=True, exist_ok=True)
+        source = queue.folder / f"{task_id}.json"
+        try:
+            os.replace(source, failed / f"{task_id}.json")
+            (failed / f"{task_id}.error.txt").write_text(error + "\n")
+        except OSError:
+            queue.done(task_id)
+        self._tried.pop(task_id, None)
+        self.app.emit(line(self.app.provider, task_id, tag=None, via="pingback", error=error))

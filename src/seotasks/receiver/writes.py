@@ -1,0 +1,105 @@
+"""Result files written once each, durably, however often a task is delivered.
+
+Vendors retry callbacks, and a postback and a pingback for the same task can race: the
+receiver must still write one file a task and print one line for it. Each task id is
+claimed before its file is checked and written, so a second delivery waits for the
+first one's write and then finds the file; claims are taken in id order, so two
+envelopes sharing tasks cannot wait for each other in a circle. The files are written
+through `ResultStore` (atomic, fsynced), exactly as ``seotasks collect --to DIR`` writes
+them, so the two ways of collecting mix in one folder.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from ..store import ResultStore
+
+__all__ = ["Emit", "ResultWriter", "line"]
+
+#: Where the receiver's JSON lines go (one a task: written, failed, queued).
+Emit = Callable[[dict[str, Any]], None]
+
+
+def line(
+    provider: str,
+    task_id: str,
+    *,
+    tag: Any,
+    via: str,
+    path: str | None = None,
+    error: str | None = None,
+) -> dict[str, Any]:
+    """The JSON line printed for one task (``tag`` only when it is a string)."""
+    return {
+        "provider": provider,
+        "id": task_id,
+        "tag": tag if isinstance(tag, str) else None,
+        "via": via,
+        "path": path,
+        "error": error,
+    }
+
+
+class _Claims:
+    """Per-task write slots: a second delivery of a task waits for the first one's write."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._busy: dict[str, threading.Event] = {}
+
+    def claim(self, key: str) -> threading.Event | None:
+        """The event to wait on when ``key`` is being written, else None (claimed)."""
+        with self._lock:
+            event = self._busy.get(key)
+            if event is None:
+                self._busy[key] = threading.Event()
+            return event
+
+    def release(self, key: str) -> None:
+        with self._lock:
+            event = self._busy.pop(key)
+        event.set()
+
+
+class ResultWriter:
+    """Writes the result files of ``provider``'s tasks into ``store``, each task once."""
+
+    def __init__(self, store: ResultStore, provider: str, emit: Emit) -> None:
+        self.store = store
+        self.provider = provider
+        self.emit = emit
+        self._claims = _Claims()
+
+    def write_many(self, results: list[tuple[str, Mapping[str, Any], Any]], *, via: str) -> int:
+        """Write the files of tasks not written yet (durably); returns how many were written.
+
+        Each task is claimed first, so a concurrent delivery of the same task waits for
+        this write and then finds the file: one file, one line. Claims are taken in id
+        order, so two envelopes sharing tasks cannot wait for each other in a circle.
+        """
+        claimed: list[str] = []
+        try:
+            fresh: list[tuple[str, Mapping[str, Any], Any]] = []
+            seen: set[str] = set()
+            for task_id, result, tag in sorted(results, key=lambda item: item[0]):
+                if task_id in seen:
+                    continue
+                seen.add(task_id)
+                while True:
+                    wait = self._claims.claim(task_id)
+                    if wait is None:
+                        break
+                    wait.wait(30.0)
+                claimed.append(task_id)
+                if self.store.existing(self.provider, task_id) is None:
+                    fresh.append((task_id, result, tag))
+            paths = self.store.write_many(self.provider, [(i, r) for i, r, _ in fresh])
+        finally:
+            for task_id in claimed:
+                self._claims.release(task_id)
+        for (task_id, _, tag), path in zip(fresh, paths, strict=True):
+            self.emit(line(self.provider, task_id, tag=tag, via=via, path=str(path)))
+        return len(paths)
