@@ -34,12 +34,9 @@ __all__ = [
     "kind_from_url",
     "resolve_history",
     "resolve_ready",
-    "task_get_path",
-    "valid_collect_path",
 ]
 
 _TOKEN = re.compile(r"[a-z0-9_]{1,48}\Z")
-_ID = re.compile(r"[A-Za-z0-9-]{1,64}\Z")
 
 
 def is_token(value: object) -> bool:
@@ -390,39 +387,3 @@ def flavour_for(kind: str) -> str | None:
     if index is not None:
         return CATALOGUE[index].flavour
     return "advanced"
-
-
-def task_get_path(kind: str, task_id: str) -> str | None:
-    """The collect path built from a kind and an id, or ``None`` when it cannot be built."""
-    if not _ID.match(task_id):
-        return None
-    parts = kind.split("/")
-    if not all(is_token(p) for p in parts):
-        return None
-    if parts[0] not in ID_LIST_FAMILIES:
-        return None
-    flavour = flavour_for(kind)
-    if flavour == "summary":
-        return f"/v3/{kind}/summary/{task_id}"
-    if len(parts) < 2:
-        return None
-    if flavour is None:
-        return f"/v3/{kind}/task_get/{task_id}"
-    return f"/v3/{kind}/task_get/{flavour}/{task_id}"
-
-
-_COLLECT = re.compile(
-    r"/v3/(?:[a-z0-9_]{1,48}/){1,4}(?:task_get(?:/[a-z_]{1,16})?|summary)/(?P<id>[A-Za-z0-9-]{1,64})\Z"
-)
-
-
-def valid_collect_path(path: object, task_id: str) -> bool:
-    """Whether a vendor-given ``endpoint_*`` value is a host-relative collect path for this id.
-
-    The value comes from a response and ends up in a request URL: anything that is not
-    ``/v3/.../task_get[/flavour]/<this id>`` (another host, ``..``, a query) is refused.
-    """
-    if not isinstance(path, str):
-        return False
-    match = _COLLECT.match(path)
-    return match is not None and match.group("id") == task_id

@@ -8,7 +8,6 @@ nothing. Too many ids at one instant to remember switch that instant to an offse
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from operator import attrgetter
@@ -25,6 +24,7 @@ from . import wire
 from .endpoints import UNDOCUMENTED_ID_LIST, HistoryFamily
 from .positions import int_field, time_field
 from .readers import HistoryReader
+from .result_paths import TASK_ID
 
 __all__ = ["SEEN_MAX", "HistoryListing", "HistoryPosition"]
 
@@ -32,7 +32,6 @@ __all__ = ["SEEN_MAX", "HistoryListing", "HistoryPosition"]
 #: switches to an offset (keeps cursors small).
 SEEN_MAX = 50
 _MAX_OFFSET = 100_000_000
-_ID = re.compile(r"[A-Za-z0-9-]{1,64}\Z")
 #: "Not found" as the vendor says it: 40400 Not Found, 40402 Invalid Path, a bare HTTP 404.
 _NOT_FOUND = frozenset({40400, 40402, 404})
 #: ``(datetime_posted of each item, id of each item)`` of one id_list page.
@@ -150,7 +149,7 @@ class HistoryListing:
         seen = position["seen"]
         if not isinstance(seen, list) or len(seen) > SEEN_MAX:
             raise CursorError(f"dataforseo cursor: 'seen' must be a list of at most {SEEN_MAX} ids")
-        if not all(isinstance(s, str) and _ID.match(s) for s in seen):
+        if not all(isinstance(s, str) and TASK_ID.match(s) for s in seen):
             raise CursorError("dataforseo cursor: 'seen' holds something that is not a task id")
         skip = int_field(position, "skip", 0, _MAX_OFFSET)
         if skip and seen:

@@ -51,12 +51,11 @@ from .endpoints import (
     default_families,
     resolve_history,
     resolve_ready,
-    task_get_path,
-    valid_collect_path,
 )
 from .history import HistoryListing
 from .posting import post_item, register_callback_secrets
 from .ready import ReadyListing
+from .result_paths import collect_path
 
 if TYPE_CHECKING:
     from seotasks.clock import Clock
@@ -73,7 +72,6 @@ HISTORY_WINDOW = timedelta(days=181)
 METADATA_WINDOW = timedelta(days=30)
 #: The vendor's hard cap per tasks_ready call and per id_list page.
 CAP = 1000
-_COLLECT_KEYS = ("endpoint_advanced", "endpoint_regular", "endpoint", "endpoint_json")
 
 
 class DataForSEOProvider(Provider):
@@ -352,23 +350,7 @@ class DataForSEOProvider(Provider):
         is a `ProviderError` with the vendor's code, as for Serpstat, so that no caller
         (``seotasks collect --to DIR`` above all) takes the pending answer for the result.
         """
-        path = None
-        raw = task.raw
-        for key in _COLLECT_KEYS:
-            if valid_collect_path(raw.get(key), task.id):
-                path = str(raw[key])
-                break
-        if path is None and task.kind:
-            path = task_get_path(task.kind, task.id)
-        if path is None and task.kind is None:
-            raise UnsupportedQuery(
-                f"dataforseo: cannot build a task_get path for task {task.id} without its kind; "
-                "give the kind (seotasks collect --kind, e.g. --kind serp/google/organic)"
-            )
-        if path is None:
-            raise UnsupportedQuery(
-                f"dataforseo: cannot build a task_get path for task {task.id} of kind {task.kind!r}"
-            )
+        path = collect_path(task)
         body = self._call("GET", path, "task_get")
         first = wire.first_task(body, path, self.transport.redactor.scrub)
         code = first.get("status_code")

@@ -1,5 +1,5 @@
-"""Serpstat's task-adding and result calls: ``tasks.addKeywordList`` and
-``tasks.getTaskResult`` bodies and answers.
+"""Serpstat's task-adding and result calls: what a `SerpTaskSpec` becomes in a
+``tasks.addKeywordList`` call, and the bodies and answers of it and ``tasks.getTaskResult``.
 
 Apart from `wire` (the getList envelope and rows) because submission has its own
 rules: the answer creates and charges a task, so once a ``task_id`` is in it nothing
@@ -10,15 +10,28 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from seotasks.convert import is_ascii_digits
-from seotasks.errors import ResponseFormatError
+from seotasks.errors import ResponseFormatError, UnsupportedQuery
 from seotasks.jsoncodec import dumps
 
 from .wire import PROVIDER, read_result
 
-__all__ = ["DEVICE_TYPES", "KEYWORDS_MAX", "SE_IDS", "added_task", "read_answer", "rpc_body"]
+if TYPE_CHECKING:
+    from seotasks.submit import SerpTaskSpec
+
+__all__ = [
+    "DEVICE_TYPES",
+    "KEYWORDS_MAX",
+    "SERP_TYPES",
+    "SE_IDS",
+    "UNEXPRESSIBLE",
+    "added_task",
+    "read_answer",
+    "rpc_body",
+    "task_params",
+]
 
 #: Keywords sent in one tasks.addKeywordList call. The vendor states no maximum; this
 #: keeps a request body small and one task of a reasonable size (an assumption).
@@ -27,6 +40,73 @@ KEYWORDS_MAX: Final = 1000
 SE_IDS: Final[Mapping[str, int]] = MappingProxyType({"google": 1})
 #: Device ids (``typeId``).
 DEVICE_TYPES: Final[Mapping[str, int]] = MappingProxyType({"desktop": 1, "mobile": 2})
+
+#: Neutral ``serp_type`` -> the ``type`` parameter of tasks.addTask / addKeywordList
+#: (shared/reference/serpstat.md: "regular" default | "local" (Local Finder results, up to
+#: 50) | "regular_aio"). ``organic`` sends nothing, i.e. the vendor's default "regular".
+#: "regular_aio" (regular results plus AI Overview parsing) is not a kind of results page
+#: but an option on the organic one, so it gets no neutral serp_type here.
+SERP_TYPES: Final[Mapping[str, str | None]] = MappingProxyType(
+    {"organic": None, "local_finder": "local"}
+)
+#: Spec fields tasks.addKeywordList has no parameter for.
+UNEXPRESSIBLE: Final = (
+    "depth",
+    "priority",
+    "tag",
+    "pingback_url",
+    "postback_url",
+    "postback_data",
+)
+
+
+def task_params(spec: SerpTaskSpec) -> dict[str, int | str]:
+    """addKeywordList parameters (all but ``keywords``) for ``spec``, or `UnsupportedQuery`."""
+    unsupported = [name for name in UNEXPRESSIBLE if getattr(spec, name) is not None]
+    if unsupported:
+        raise UnsupportedQuery(
+            f"serpstat: tasks.addKeywordList cannot express {', '.join(unsupported)}"
+        )
+    se_id = SE_IDS.get(spec.engine)
+    if se_id is None:
+        raise UnsupportedQuery(f"serpstat: crawling supports google only, not {spec.engine!r}")
+    if spec.serp_type not in SERP_TYPES:
+        hint = ""
+        if spec.serp_type in ("local", "regular", "regular_aio"):
+            hint = " (that is Serpstat's own name; use a neutral one)"
+        raise UnsupportedQuery(
+            f"serpstat: no SERP type {spec.serp_type!r}{hint}; "
+            f"known: {', '.join(sorted(SERP_TYPES))}"
+        )
+    params: dict[str, int | str] = {"seId": se_id, "typeId": DEVICE_TYPES[spec.device]}
+    serp_type = SERP_TYPES[spec.serp_type]
+    if serp_type is not None:
+        params["type"] = serp_type
+    location = spec.location
+    if isinstance(location, int):
+        params["countryId"] = location
+    else:
+        country, slash, region = location.partition("/")
+        if not (slash and is_ascii_digits(country) and is_ascii_digits(region)):
+            raise UnsupportedQuery(
+                f"serpstat: location {location!r} is a name; Serpstat takes a numeric "
+                "countryId (e.g. 23) or '<countryId>/<regionId>' (e.g. '23/21176')"
+            )
+        params["countryId"] = int(country)
+        if int(region):
+            params["regionId"] = int(region)
+    country_id = int(params["countryId"])
+    if not 1 <= country_id <= 247:
+        raise UnsupportedQuery(f"serpstat: countryId {country_id} is outside 1..247")
+    if spec.language is not None:
+        if not isinstance(spec.language, int):
+            raise UnsupportedQuery(
+                f"serpstat: language {spec.language!r} is not a numeric langId (1..48)"
+            )
+        if not 1 <= spec.language <= 48:
+            raise UnsupportedQuery(f"serpstat: langId {spec.language} is outside 1..48")
+        params["langId"] = spec.language
+    return params
 
 
 def rpc_body(request_id: str, method: str, params: Mapping[str, Any]) -> bytes:

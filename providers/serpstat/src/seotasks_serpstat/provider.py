@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
@@ -44,6 +43,7 @@ from seotasks.ratelimit import RateLimit
 from seotasks.transport import Request, Response, Transport, decode_json_object
 
 from . import paging, posting, wire
+from .posting import SERP_TYPES
 
 if TYPE_CHECKING:
     from seotasks.clock import Clock
@@ -62,23 +62,6 @@ DEFAULT_BASE_URL: Final = "https://serpstat.com/rt/api/v2/"
 ALTERNATIVE_BASE_URL: Final = "https://api.serpstat.com/v4/"
 #: tasks.getList returns the tasks of the last 7 days only.
 WINDOW: Final = timedelta(days=7)
-#: Neutral ``serp_type`` -> the ``type`` parameter of tasks.addTask / addKeywordList
-#: (shared/reference/serpstat.md: "regular" default | "local" (Local Finder results, up to
-#: 50) | "regular_aio"). ``organic`` sends nothing, i.e. the vendor's default "regular".
-#: "regular_aio" (regular results plus AI Overview parsing) is not a kind of results page
-#: but an option on the organic one, so it gets no neutral serp_type here.
-SERP_TYPES: Final[Mapping[str, str | None]] = MappingProxyType(
-    {"organic": None, "local_finder": "local"}
-)
-#: Spec fields tasks.addKeywordList has no parameter for.
-_UNEXPRESSIBLE: Final = (
-    "depth",
-    "priority",
-    "tag",
-    "pingback_url",
-    "postback_url",
-    "postback_data",
-)
 #: The window's edge is not exact and the vendor's clock zone is undocumented: a ``since``
 #: this much older than the window is still accepted (the core filters client-side).
 _WINDOW_GRACE: Final = timedelta(days=1)
@@ -137,7 +120,7 @@ class SerpstatProvider(Provider):
     spec_maps: ClassVar[frozenset[str]] = frozenset(
         {"keyword", "location", "language", "engine", "serp_type", "device"}
     )
-    spec_refuses: ClassVar[frozenset[str]] = frozenset(_UNEXPRESSIBLE)
+    spec_refuses: ClassVar[frozenset[str]] = frozenset(posting.UNEXPRESSIBLE)
     secret_params: ClassVar[tuple[str, ...]] = ("token",)
 
     def __init__(self, settings: Settings, transport: Transport) -> None:
@@ -273,7 +256,7 @@ class SerpstatProvider(Provider):
         keywords); a keyword the vendor lists in ``blocked_keywords`` gets a
         `ProviderError` instead. ``depth``, ``priority``, ``tag``, callback URLs, a location
         or language *name*, engines other than Google and SERP types other than those in
-        `SERP_TYPES` cannot be expressed: `UnsupportedQuery`.
+        `posting.SERP_TYPES` cannot be expressed: `UnsupportedQuery`.
         """
         from seotasks.submit import SubmitResult
 
@@ -281,7 +264,7 @@ class SerpstatProvider(Provider):
         groups: dict[tuple[tuple[str, int | str], ...], list[int]] = {}
         for index, spec in enumerate(specs):
             try:
-                params = _task_params(spec)
+                params = posting.task_params(spec)
             except UnsupportedQuery as exc:
                 results[index] = SubmitResult(spec=spec, error=exc)
                 continue
@@ -370,55 +353,6 @@ class SerpstatProvider(Provider):
 
         ``now`` is the data's clock (the seeded tasks' times are drawn around it)."""
         return _sandbox(seed=seed, size=size, clock=clock, now=now)
-
-
-def _task_params(spec: SerpTaskSpec) -> dict[str, int | str]:
-    """addKeywordList parameters (all but ``keywords``) for ``spec``, or `UnsupportedQuery`."""
-    unsupported = [name for name in _UNEXPRESSIBLE if getattr(spec, name) is not None]
-    if unsupported:
-        raise UnsupportedQuery(
-            f"serpstat: tasks.addKeywordList cannot express {', '.join(unsupported)}"
-        )
-    se_id = posting.SE_IDS.get(spec.engine)
-    if se_id is None:
-        raise UnsupportedQuery(f"serpstat: crawling supports google only, not {spec.engine!r}")
-    if spec.serp_type not in SERP_TYPES:
-        hint = ""
-        if spec.serp_type in ("local", "regular", "regular_aio"):
-            hint = " (that is Serpstat's own name; use a neutral one)"
-        raise UnsupportedQuery(
-            f"serpstat: no SERP type {spec.serp_type!r}{hint}; "
-            f"known: {', '.join(sorted(SERP_TYPES))}"
-        )
-    params: dict[str, int | str] = {"seId": se_id, "typeId": posting.DEVICE_TYPES[spec.device]}
-    serp_type = SERP_TYPES[spec.serp_type]
-    if serp_type is not None:
-        params["type"] = serp_type
-    location = spec.location
-    if isinstance(location, int):
-        params["countryId"] = location
-    else:
-        country, slash, region = location.partition("/")
-        if not (slash and is_ascii_digits(country) and is_ascii_digits(region)):
-            raise UnsupportedQuery(
-                f"serpstat: location {location!r} is a name; Serpstat takes a numeric "
-                "countryId (e.g. 23) or '<countryId>/<regionId>' (e.g. '23/21176')"
-            )
-        params["countryId"] = int(country)
-        if int(region):
-            params["regionId"] = int(region)
-    country_id = int(params["countryId"])
-    if not 1 <= country_id <= 247:
-        raise UnsupportedQuery(f"serpstat: countryId {country_id} is outside 1..247")
-    if spec.language is not None:
-        if not isinstance(spec.language, int):
-            raise UnsupportedQuery(
-                f"serpstat: language {spec.language!r} is not a numeric langId (1..48)"
-            )
-        if not 1 <= spec.language <= 48:
-            raise UnsupportedQuery(f"serpstat: langId {spec.language} is outside 1..48")
-        params["langId"] = spec.language
-    return params
 
 
 def _check_base_url(value: object) -> str:

@@ -1,0 +1,83 @@
+"""Where a task's result is fetched: the ``task_get`` (or ``summary``) path of one task.
+
+Apart from the catalogue (`endpoints`) because the path comes from two places of
+different trust: the ``endpoint_*`` values of a vendor's answer, which end up in a
+request URL and so are checked against the one shape a collect path has, and a path
+built from the task's kind and id when the answer gave none.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from seotasks.errors import UnsupportedQuery
+
+from .endpoints import ID_LIST_FAMILIES, flavour_for, is_token
+
+if TYPE_CHECKING:
+    from seotasks.model import Task
+
+__all__ = ["TASK_ID", "collect_path", "task_get_path", "valid_collect_path"]
+
+#: A DataForSEO task id as it may appear in a path (the vendor's are UUID-like).
+TASK_ID = re.compile(r"[A-Za-z0-9-]{1,64}\Z")
+#: The ``endpoint_*`` keys of tasks_ready items, most detailed flavour first.
+_COLLECT_KEYS = ("endpoint_advanced", "endpoint_regular", "endpoint", "endpoint_json")
+_COLLECT = re.compile(
+    r"/v3/(?:[a-z0-9_]{1,48}/){1,4}(?:task_get(?:/[a-z_]{1,16})?|summary)/(?P<id>[A-Za-z0-9-]{1,64})\Z"
+)
+
+
+def collect_path(task: Task) -> str:
+    """The host-relative path that fetches ``task``'s result, or `UnsupportedQuery`.
+
+    A checked ``endpoint_*`` value of the task's item first (the vendor's own word on
+    the flavour), else the path built from its kind.
+    """
+    raw = task.raw
+    for key in _COLLECT_KEYS:
+        if valid_collect_path(raw.get(key), task.id):
+            return str(raw[key])
+    if task.kind is None:
+        raise UnsupportedQuery(
+            f"dataforseo: cannot build a task_get path for task {task.id} without its kind; "
+            "give the kind (seotasks collect --kind, e.g. --kind serp/google/organic)"
+        )
+    path = task_get_path(task.kind, task.id)
+    if path is None:
+        raise UnsupportedQuery(
+            f"dataforseo: cannot build a task_get path for task {task.id} of kind {task.kind!r}"
+        )
+    return path
+
+
+def task_get_path(kind: str, task_id: str) -> str | None:
+    """The collect path built from a kind and an id, or ``None`` when it cannot be built."""
+    if not TASK_ID.match(task_id):
+        return None
+    parts = kind.split("/")
+    if not all(is_token(p) for p in parts):
+        return None
+    if parts[0] not in ID_LIST_FAMILIES:
+        return None
+    flavour = flavour_for(kind)
+    if flavour == "summary":
+        return f"/v3/{kind}/summary/{task_id}"
+    if len(parts) < 2:
+        return None
+    if flavour is None:
+        return f"/v3/{kind}/task_get/{task_id}"
+    return f"/v3/{kind}/task_get/{flavour}/{task_id}"
+
+
+def valid_collect_path(path: object, task_id: str) -> bool:
+    """Whether a vendor-given ``endpoint_*`` value is a host-relative collect path for this id.
+
+    The value comes from a response and ends up in a request URL: anything that is not
+    ``/v3/.../task_get[/flavour]/<this id>`` (another host, ``..``, a query) is refused.
+    """
+    if not isinstance(path, str):
+        return False
+    match = _COLLECT.match(path)
+    return match is not None and match.group("id") == task_id
