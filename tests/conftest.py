@@ -6,7 +6,7 @@ import os
 from collections.abc import Callable, Iterator
 
 import pytest
-from fakevendor import SECRET, FakeVendorApp, FakeVendorPlugin, connect_fake
+from fakevendor import SECRET, FakeVendor, FakeVendorApp, PluginOf, connect_fake
 
 import seotasks
 from seotasks import plugins
@@ -35,7 +35,7 @@ def fake_registry(clean_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     """A registry holding only the fake vendor (installed entry points are not loaded)."""
     monkeypatch.setenv("SEOTASKS_LOAD_PLUGINS", "")
     plugins.reset()
-    seotasks.register_plugin(FakeVendorPlugin(), "fakevendor")
+    seotasks.register_plugin(PluginOf(FakeVendor), "fakevendor")
     yield
     plugins.reset()
 

@@ -190,10 +190,24 @@ class FakeVendor(Provider):
         )
 
 
-class FakeVendorPlugin:
+class PluginOf:
+    """A plugin registering the given provider classes: what a test needs to add a
+    provider of its own to the registry (``seotasks.register_plugin(PluginOf(P), "p")``)."""
+
+    def __init__(self, *providers: type[Provider]) -> None:
+        self.providers = providers
+
     @seotasks.hookimpl
     def register_providers(self, register: Any) -> None:
-        register(FakeVendor)
+        for provider in self.providers:
+            register(provider)
+
+
+class OtherVendor(FakeVendor):
+    """The fake vendor under a second name: a second provider, for merged streams and for
+    cursors that one provider must refuse from another."""
+
+    name = "othervendor"
 
 
 def connect_fake(url: str, *, name: str = "fakevendor", **options: Any) -> Any:

@@ -20,6 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from clirun import run_cli
 
 import seotasks
 from seotasks.config import env_name
@@ -77,18 +78,6 @@ def secrets_of(sandboxes: dict[str, seotasks.Sandbox]) -> list[str]:
     return found
 
 
-def run(
-    args: list[str], env: dict[str, str], timeout: float = 120
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "seotasks.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-
-
 def library_tasks(name: str, sandboxes: dict[str, seotasks.Sandbox], status: str = "any") -> list:
     extra = {"families": FAMILIES} if name == "dataforseo" else {}
     with seotasks.connect(name, **sandboxes[name].settings, **extra) as client:
@@ -134,7 +123,7 @@ def test_help_does_not_import_providers_urllib3_attrs_or_pluggy() -> None:
     ],
 )
 def test_usage_errors_exit_2(args: list[str], needle: str, env: dict[str, str]) -> None:
-    result = run(args, env)
+    result = run_cli(args, env)
     assert result.returncode == 2, result.stderr
     assert needle in result.stderr
     assert "Traceback" not in result.stderr
@@ -145,7 +134,7 @@ def test_usage_errors_exit_2(args: list[str], needle: str, env: dict[str, str]) 
 
 
 def test_missing_credentials_name_the_env_var() -> None:
-    result = run(["tasks", "-p", "serpstat"], _clean_env())
+    result = run_cli(["tasks", "-p", "serpstat"], _clean_env())
     assert result.returncode == 2
     assert "SEOTASKS_SERPSTAT_TOKEN" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
@@ -157,7 +146,7 @@ def test_wrong_credentials_exit_3(
 ) -> None:
     env = dict(env)
     env[env_name(name, option)] = "definitely-not-the-secret"
-    result = run(["tasks", "-p", name, "--debug"], env)
+    result = run_cli(["tasks", "-p", name, "--debug"], env)
     assert result.returncode == 3, result.stderr
     assert "AuthError" in result.stderr
     # Nothing was written, so nothing to resume: the error line and nothing else. (--debug
@@ -173,7 +162,7 @@ def test_wrong_credentials_exit_3(
 
 
 def test_providers_lists_both_with_options(env: dict[str, str]) -> None:
-    result = run(["providers", "--format", "json"], env)
+    result = run_cli(["providers", "--format", "json"], env)
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     names = {row["name"]: row for row in data["providers"]}
@@ -212,7 +201,9 @@ def _expected_record(task: seotasks.Task) -> dict[str, object]:
 def test_jsonl_matches_vendor_data_field_by_field(
     env: dict[str, str], sandboxes: dict[str, seotasks.Sandbox]
 ) -> None:
-    result = run(["tasks", "-p", "serpstat", "--status", "any", "--format", "jsonl", "--raw"], env)
+    result = run_cli(
+        ["tasks", "-p", "serpstat", "--status", "any", "--format", "jsonl", "--raw"], env
+    )
     assert result.returncode == 0, result.stderr
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(records) >= 1000
@@ -243,7 +234,7 @@ def test_jsonl_matches_vendor_data_field_by_field(
 def test_csv_and_table_carry_the_same_tasks(
     env: dict[str, str], sandboxes: dict[str, seotasks.Sandbox]
 ) -> None:
-    result = run(["tasks", "-p", "dataforseo", "--format", "csv"], env)
+    result = run_cli(["tasks", "-p", "dataforseo", "--format", "csv"], env)
     assert result.returncode == 0, result.stderr
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     tasks = library_tasks("dataforseo", sandboxes, status="completed")
@@ -255,7 +246,7 @@ def test_csv_and_table_carry_the_same_tasks(
         assert row["created_at"] == (task.created_at.isoformat() if task.created_at else "")
         if task.cost is not None:
             assert Decimal(row["cost"]) == task.cost
-    table = run(["tasks", "-p", "dataforseo", "--format", "table"], env)
+    table = run_cli(["tasks", "-p", "dataforseo", "--format", "table"], env)
     assert table.returncode == 0
     lines = table.stdout.splitlines()
     assert lines[0].startswith("PROVIDER") and len(lines) == len(tasks) + 2
@@ -263,7 +254,7 @@ def test_csv_and_table_carry_the_same_tasks(
 
 
 def test_merged_stream_is_ordered_by_completion(env: dict[str, str]) -> None:
-    result = run(["tasks", "-p", "dataforseo", "-p", "serpstat", "--format", "jsonl"], env)
+    result = run_cli(["tasks", "-p", "dataforseo", "-p", "serpstat", "--format", "jsonl"], env)
     assert result.returncode == 0, result.stderr
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert {r["provider"] for r in records} == {"dataforseo", "serpstat"}
@@ -274,15 +265,15 @@ def test_merged_stream_is_ordered_by_completion(env: dict[str, str]) -> None:
 
 
 def test_limit_and_cursor_continue_exactly(env: dict[str, str]) -> None:
-    full = run(["tasks", "-p", "serpstat", "--status", "any", "--format", "jsonl"], env)
-    first = run(
+    full = run_cli(["tasks", "-p", "serpstat", "--status", "any", "--format", "jsonl"], env)
+    first = run_cli(
         ["tasks", "-p", "serpstat", "--status", "any", "--format", "jsonl", "--limit", "1000"],
         env,
     )
     assert first.returncode == 0 and len(first.stdout.splitlines()) == 1000
     hint = first.stderr.strip().rsplit("--cursor ", 1)
     assert len(hint) == 2, first.stderr
-    rest = run(
+    rest = run_cli(
         ["tasks", "-p", "serpstat", "--status", "any", "--format", "jsonl", "--cursor", hint[1]],
         env,
     )
@@ -329,7 +320,7 @@ def test_resume_after_interruption_yields_exactly_the_rest(
 ) -> None:
     env = _slow_env(env)
     full = _ids(
-        run(["tasks", "-p", "serpstat", "--status", "any", "--format", "jsonl"], env).stdout
+        run_cli(["tasks", "-p", "serpstat", "--status", "any", "--format", "jsonl"], env).stdout
     )
     state = tmp_path / "resume.json"
     out_path = tmp_path / "first.jsonl"
@@ -365,11 +356,11 @@ def test_resume_after_interruption_yields_exactly_the_rest(
         assert "--resume" in stderr
     saved = json.loads(state.read_text())
     assert saved["providers"]["serpstat"]["done"] is False
-    second = run(args, env)
+    second = run_cli(args, env)
     assert second.returncode == 0, second.stderr
     rest = _ids(second.stdout)
     assert first + rest == full
-    again = run(args, env)
+    again = run_cli(args, env)
     assert again.returncode == 0 and again.stdout == ""
 
 
@@ -396,7 +387,7 @@ def test_no_secret_in_any_output(
         ["providers"],
         ["providers", "--format", "json"],
     ):
-        result = run(args, env)
+        result = run_cli(args, env)
         assert result.returncode == 0, result.stderr
         outputs.append(result.stdout + result.stderr)
     assert "seotasks.transport" in outputs[0], "--debug should log the HTTP calls"
@@ -405,7 +396,7 @@ def test_no_secret_in_any_output(
 
 
 def test_sandbox_command_prints_usable_env(tmp_path: Path) -> None:
-    result = run(["sandbox", "--duration", "0.5"], _clean_env())
+    result = run_cli(["sandbox", "--duration", "0.5"], _clean_env())
     assert result.returncode == 0, result.stderr
     assert "export SEOTASKS_SERPSTAT_BASE_URL=" in result.stdout
     assert "export SEOTASKS_DATAFORSEO_LOGIN=" in result.stdout
@@ -414,9 +405,9 @@ def test_sandbox_command_prints_usable_env(tmp_path: Path) -> None:
 def test_resume_file_refuses_another_query(env: dict[str, str], tmp_path: Path) -> None:
     state = tmp_path / "resume.json"
     base = ["tasks", "-p", "serpstat", "--format", "jsonl", "--resume", str(state)]
-    first = run([*base, "--status", "any", "--limit", "10"], env)
+    first = run_cli([*base, "--status", "any", "--limit", "10"], env)
     assert first.returncode == 0 and len(first.stdout.splitlines()) == 10
-    other = run([*base, "--status", "completed"], env)
+    other = run_cli([*base, "--status", "completed"], env)
     assert other.returncode == 2
     assert "repeat that run's flags" in other.stderr
     assert "with --status any, not --status completed" in other.stderr
@@ -425,9 +416,9 @@ def test_resume_file_refuses_another_query(env: dict[str, str], tmp_path: Path) 
 
 
 def test_two_cursors_for_one_provider_are_refused(env: dict[str, str]) -> None:
-    first = run(["tasks", "-p", "serpstat", "--status", "any", "--limit", "1000"], env)
+    first = run_cli(["tasks", "-p", "serpstat", "--status", "any", "--limit", "1000"], env)
     token = first.stderr.strip().rsplit("--cursor ", 1)[1]
-    result = run(["tasks", "-p", "serpstat", "--cursor", token, "--cursor", token], env)
+    result = run_cli(["tasks", "-p", "serpstat", "--cursor", token, "--cursor", token], env)
     assert result.returncode == 2 and "two --cursor" in result.stderr
 
 
@@ -435,14 +426,14 @@ def test_two_cursors_for_one_provider_are_refused(env: dict[str, str]) -> None:
 
 
 def _first_cursor(env: dict[str, str]) -> str:
-    first = run(["tasks", "-p", "serpstat", "--status", "any", "--limit", "1000"], env)
+    first = run_cli(["tasks", "-p", "serpstat", "--status", "any", "--limit", "1000"], env)
     assert first.returncode == 0, first.stderr
     return first.stderr.strip().rsplit("--cursor ", 1)[1]
 
 
 def test_status_next_to_cursor_is_checked_not_ignored(env: dict[str, str]) -> None:
     token = _first_cursor(env)
-    other = run(
+    other = run_cli(
         ["tasks", "-p", "serpstat", "--cursor", token, "--status", "completed", "--limit", "5"], env
     )
     assert other.returncode == 2, other.stderr
@@ -450,7 +441,7 @@ def test_status_next_to_cursor_is_checked_not_ignored(env: dict[str, str]) -> No
     assert "status=any" in other.stderr and "status=None" not in other.stderr
     assert len(other.stderr.strip().splitlines()) == 1
     assert token not in other.stderr  # never "continue with" the cursor just refused
-    same = run(["tasks", "-p", "serpstat", "--cursor", token, "--status", "any"], env)
+    same = run_cli(["tasks", "-p", "serpstat", "--cursor", token, "--status", "any"], env)
     assert same.returncode == 0, same.stderr
     assert {json.loads(line)["status"] for line in same.stdout.splitlines()} > {"completed"}
 
@@ -470,7 +461,7 @@ def capped_env() -> Iterator[dict[str, str]]:
 
 @pytest.mark.parametrize("fmt", ["jsonl", "csv", "table"])
 def test_a_capped_listing_says_so_on_stderr(fmt: str, capped_env: dict[str, str]) -> None:
-    result = run(["tasks", "-p", "dataforseo", "--format", fmt], capped_env)
+    result = run_cli(["tasks", "-p", "dataforseo", "--format", fmt], capped_env)
     assert result.returncode == 0, result.stderr
     lines = [line for line in result.stderr.splitlines() if "capped" in line]
     assert len(lines) == 1, result.stderr
@@ -517,7 +508,7 @@ def test_a_long_pacing_wait_is_announced_once_after_the_first_tasks() -> None:
 def test_an_error_before_any_task_is_one_line_without_a_resume_hint(
     args: list[str], needle: str, env: dict[str, str]
 ) -> None:
-    result = run(args, env)
+    result = run_cli(args, env)
     assert result.returncode == 2, result.stderr
     assert needle in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
@@ -526,17 +517,17 @@ def test_an_error_before_any_task_is_one_line_without_a_resume_hint(
 
 def test_load_plugins_limit_is_named_not_called_missing(env: dict[str, str]) -> None:
     limited = {**env, "SEOTASKS_LOAD_PLUGINS": "serpstat"}
-    result = run(["tasks", "-p", "dataforseo"], limited)
+    result = run_cli(["tasks", "-p", "dataforseo"], limited)
     assert result.returncode == 2
     assert "SEOTASKS_LOAD_PLUGINS" in result.stderr and "pip install" not in result.stderr
-    listing = run(["providers"], {**env, "SEOTASKS_LOAD_PLUGINS": ""})
+    listing = run_cli(["providers"], {**env, "SEOTASKS_LOAD_PLUGINS": ""})
     assert listing.returncode == 0
     assert "SEOTASKS_LOAD_PLUGINS" in listing.stdout
     assert "no provider plugins installed" not in listing.stdout
 
 
 def test_collect_by_id_without_kind_suggests_kind(env: dict[str, str]) -> None:
-    result = run(["collect", "-p", "dataforseo", "--id", "00000000-0000-0000-0000-1"], env)
+    result = run_cli(["collect", "-p", "dataforseo", "--id", "00000000-0000-0000-0000-1"], env)
     assert result.returncode == 4, result.stderr  # a failed task, named on its line
     (line,) = result.stdout.splitlines()
     assert "UnsupportedQuery" in line and "--kind" in json.loads(line)["error"]
@@ -546,7 +537,7 @@ def test_submit_with_bad_credentials_exits_3(env: dict[str, str], tmp_path: Path
     specs = tmp_path / "specs.jsonl"
     specs.write_text(json.dumps({"keyword": "pizza", "location": 23, "language": 1}) + "\n")
     wrong = {**env, env_name("serpstat", "token"): "definitely-not-the-secret"}
-    result = run(["submit", "-p", "serpstat", str(specs)], wrong)
+    result = run_cli(["submit", "-p", "serpstat", str(specs)], wrong)
     assert result.returncode == 3, result.stderr
     assert "AuthError" in result.stderr and "definitely-not-the-secret" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
@@ -568,7 +559,7 @@ def test_submit_with_bad_credentials_exits_3(env: dict[str, str], tmp_path: Path
 def test_bad_paths_and_sizes_are_usage_errors(
     args: list[str], needle: str, env: dict[str, str]
 ) -> None:
-    result = run(args, env, timeout=60)
+    result = run_cli(args, env, timeout=60)
     assert result.returncode == 2, result.stderr
     assert needle in result.stderr
     assert "internal error" not in result.stderr and result.stdout == ""
@@ -582,13 +573,13 @@ def test_time_field_completed_at_lists_what_finished_since(
     done = sorted(t.completed_at for t in tasks if t.completed_at is not None)
     since = done[len(done) // 2]
     args = ["tasks", "-p", "serpstat", "--status", "any", "--format", "jsonl"]
-    result = run([*args, "--since", since.isoformat(), "--time-field", "completed_at"], env)
+    result = run_cli([*args, "--since", since.isoformat(), "--time-field", "completed_at"], env)
     assert result.returncode == 0, result.stderr
     got = {json.loads(line)["id"] for line in result.stdout.splitlines()}
     # Exactly the tasks finished since then, whenever they were created.
     assert got == {t.id for t in tasks if t.completed_at is not None and t.completed_at >= since}
     assert any(t.created_at < since for t in tasks if t.id in got)  # type: ignore[operator]
-    refused = run(
+    refused = run_cli(
         ["tasks", "-p", "dataforseo", "--since", "2026-01-01", "--time-field", "completed_at"],
         env,
     )
@@ -601,7 +592,7 @@ def test_time_field_completed_at_lists_what_finished_since(
 def test_version_from_package_metadata() -> None:
     from importlib.metadata import version
 
-    result = run(["--version"], _clean_env())
+    result = run_cli(["--version"], _clean_env())
     assert result.returncode == 0
     assert result.stdout == f"seotasks {version('seotasks')}\n"
     assert seotasks.__version__ == version("seotasks")
@@ -615,7 +606,7 @@ def test_version_from_package_metadata() -> None:
     ],
 )
 def test_every_command_has_a_description_in_help(command: str, words: list[str]) -> None:
-    result = run([command, "--help"], _clean_env())
+    result = run_cli([command, "--help"], _clean_env())
     assert result.returncode == 0
     text = " ".join(result.stdout.split())
     for word in words:
@@ -623,13 +614,13 @@ def test_every_command_has_a_description_in_help(command: str, words: list[str])
 
 
 def test_short_limit_quiet_and_summary(env: dict[str, str]) -> None:
-    loud = run(["tasks", "-p", "serpstat", "--status", "any", "-L", "1000"], env)
+    loud = run_cli(["tasks", "-p", "serpstat", "--status", "any", "-L", "1000"], env)
     assert loud.returncode == 0 and len(loud.stdout.splitlines()) == 1000
     assert "--cursor" in loud.stderr
-    quiet = run(["tasks", "-p", "serpstat", "--status", "any", "-L", "1000", "-q"], env)
+    quiet = run_cli(["tasks", "-p", "serpstat", "--status", "any", "-L", "1000", "-q"], env)
     assert quiet.returncode == 0 and quiet.stdout == loud.stdout
     assert quiet.stderr == ""
-    summary = run(["tasks", "-p", "serpstat", "-p", "dataforseo", "--summary", "-q"], env)
+    summary = run_cli(["tasks", "-p", "serpstat", "-p", "dataforseo", "--summary", "-q"], env)
     assert summary.returncode == 0, summary.stderr
     counts = {}
     for line in summary.stdout.splitlines():
@@ -645,7 +636,7 @@ def test_short_limit_quiet_and_summary(env: dict[str, str]) -> None:
 def test_seed_reproduces_a_sandbox_exactly() -> None:
     def listing(seed: int) -> str:
         args = ["tasks", "--sandbox", "-p", "dataforseo", "-p", "serpstat", "--status", "any"]
-        result = run([*args, "--seed", str(seed), "--format", "jsonl", "-q"], _clean_env())
+        result = run_cli([*args, "--seed", str(seed), "--format", "jsonl", "-q"], _clean_env())
         assert result.returncode == 0, result.stderr
         return result.stdout
 
@@ -661,7 +652,7 @@ def test_sandbox_day_reproduces_a_sandbox_on_any_day() -> None:
     def listing(day: str) -> list[dict[str, object]]:
         args = ["tasks", "--sandbox", "-p", "dataforseo", "-p", "serpstat", "--status", "any"]
         args += ["--seed", "3", "--sandbox-day", day, "--format", "jsonl", "-q"]
-        result = run(args, _clean_env())
+        result = run_cli(args, _clean_env())
         assert result.returncode == 0, result.stderr
         return [json.loads(line) for line in result.stdout.splitlines()]
 
@@ -670,7 +661,7 @@ def test_sandbox_day_reproduces_a_sandbox_on_any_day() -> None:
     assert len(first) > 1000 and listing(ten_days_ago) == first
     newest = max(str(r["created_at"]) for r in first)
     assert newest < (datetime.now(UTC) - timedelta(days=8)).isoformat()  # drawn around that day
-    bad = run(["tasks", "--sandbox", "-p", "serpstat", "--sandbox-day", "soon"], _clean_env())
+    bad = run_cli(["tasks", "--sandbox", "-p", "serpstat", "--sandbox-day", "soon"], _clean_env())
     assert bad.returncode == 2 and "--sandbox-day" in bad.stderr
 
 
@@ -711,18 +702,18 @@ def test_progress_line_is_cleared_before_rows_on_one_terminal(env: dict[str, str
 
 def test_relative_since_and_its_resume(env: dict[str, str], tmp_path: Path) -> None:
     args = ["tasks", "-p", "serpstat", "--status", "any", "--format", "jsonl", "-q"]
-    result = run([*args, "--since", "2d"], env)
+    result = run_cli([*args, "--since", "2d"], env)
     assert result.returncode == 0, result.stderr
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert records
     floor = datetime.now(UTC).timestamp() - 2 * 86400 - 120
     assert all(datetime.fromisoformat(r["created_at"]).timestamp() >= floor for r in records)
-    everything = run(args, env).stdout.splitlines()
+    everything = run_cli(args, env).stdout.splitlines()
     assert len(records) < len(everything)
     # Continued with the same command, "2d" is the first run's two days: no CursorError.
     state = tmp_path / "run.json"
-    first = run([*args, "--since", "2d", "--resume", str(state), "-L", "5"], env)
-    rest = run([*args, "--since", "2d", "--resume", str(state)], env)
+    first = run_cli([*args, "--since", "2d", "--resume", str(state), "-L", "5"], env)
+    rest = run_cli([*args, "--since", "2d", "--resume", str(state)], env)
     assert first.returncode == 0 and rest.returncode == 0, rest.stderr
     assert first.stdout + rest.stdout == result.stdout
 
@@ -734,7 +725,7 @@ def test_a_refused_connection_is_one_line_without_a_resume_hint(env: dict[str, s
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     closed = {**env, env_name("serpstat", "base_url"): f"http://127.0.0.1:{port}/rt/api/v2/"}
-    result = run(["tasks", "-p", "serpstat"], closed)
+    result = run_cli(["tasks", "-p", "serpstat"], closed)
     assert result.returncode == 4, result.stderr
     assert "TransientError" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr

@@ -10,36 +10,27 @@ import os
 import random
 import signal
 import subprocess
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from clirun import CLI, cli_env, run_cli
 from seotasks_dataforseo.emulator import DataForSEOEmulator
 
-from seotasks.config import env_name
 from seotasks.emulation import Fault
 
 KIND = "serp/google/organic"
 UNKNOWN = "00000000-1111-2222-3333-444444444444"
 
 
-def _env(settings: dict[str, str], tmp_path: Path, name: str = "dataforseo") -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SEOTASKS_")}
-    env["SEOTASKS_CONFIG"] = str(tmp_path / "absent.toml")
-    for option, value in settings.items():
-        env[env_name(name, option)] = str(value)
-    return env
-
-
 def _cmd(*args: str) -> list[str]:
-    return [sys.executable, "-m", "seotasks.cli", "collect", *args]
+    return [*CLI, "collect", *args]
 
 
 def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(_cmd(*args), env=env, capture_output=True, text=True, timeout=120)
+    return run_cli(["collect", *args], env)
 
 
 def _lines(text: str) -> list[dict[str, Any]]:
@@ -75,10 +66,15 @@ def emu() -> Any:
         yield emulator
 
 
+@pytest.fixture
+def env(emu: DataForSEOEmulator, tmp_path: Path) -> dict[str, str]:
+    """The command's environment, configured for `emu` (see `cli_env`)."""
+    return cli_env(tmp_path, {"dataforseo": emu.settings})
+
+
 def test_to_dir_writes_one_file_per_task_and_a_line_each(
-    emu: DataForSEOEmulator, tmp_path: Path
+    emu: DataForSEOEmulator, env: dict[str, str], tmp_path: Path
 ) -> None:
-    env = _env(emu.settings, tmp_path)
     out = tmp_path / "out"
     truth = emu.ready_ids(["serp"])
     emu.server.faults.inject(Fault.HTTP_503, 2, match="task_get")
@@ -99,9 +95,8 @@ def test_to_dir_writes_one_file_per_task_and_a_line_each(
 
 
 def test_a_failed_task_is_named_and_the_rest_are_written(
-    emu: DataForSEOEmulator, tmp_path: Path
+    emu: DataForSEOEmulator, env: dict[str, str], tmp_path: Path
 ) -> None:
-    env = _env(emu.settings, tmp_path)
     ids = sorted(emu.ready_ids(["serp"]))[:5]
     args = ["-p", "dataforseo", "--kind", KIND, "--to", str(tmp_path / "o"), "--gzip"]
     for task_id in [*ids[:2], UNKNOWN, *ids[2:]]:
@@ -121,9 +116,8 @@ def test_a_failed_task_is_named_and_the_rest_are_written(
 
 
 def test_without_to_lines_keep_their_shape_and_go_past_a_failure(
-    emu: DataForSEOEmulator, tmp_path: Path
+    emu: DataForSEOEmulator, env: dict[str, str]
 ) -> None:
-    env = _env(emu.settings, tmp_path)
     ids = sorted(emu.ready_ids(["serp"]))[:3]
     args = ["-p", "dataforseo", "--kind", KIND, "--workers", "2"]
     for task_id in [UNKNOWN, *ids]:
@@ -139,9 +133,8 @@ def test_without_to_lines_keep_their_shape_and_go_past_a_failure(
 
 
 def test_a_rerun_skips_what_is_in_dir_and_resume_skips_the_listing(
-    emu: DataForSEOEmulator, tmp_path: Path
+    emu: DataForSEOEmulator, env: dict[str, str], tmp_path: Path
 ) -> None:
-    env = _env(emu.settings, tmp_path)
     out, state = tmp_path / "out", tmp_path / "collect.state"
     base = ["-p", "dataforseo", "-o", "source=history", "-o", "families=serp", "--to", str(out)]
     truth = emu.history_ids(status="completed", families=["serp"])
@@ -159,8 +152,7 @@ def test_a_rerun_skips_what_is_in_dir_and_resume_skips_the_listing(
     assert third.stdout == "" and f"skipped {len(truth)}" in third.stderr
 
 
-def test_usage_errors(emu: DataForSEOEmulator, tmp_path: Path) -> None:
-    env = _env(emu.settings, tmp_path)
+def test_usage_errors(emu: DataForSEOEmulator, env: dict[str, str], tmp_path: Path) -> None:
     afile = tmp_path / "a-file"
     afile.write_text("x")
     for args, needle in [
@@ -178,9 +170,8 @@ def test_usage_errors(emu: DataForSEOEmulator, tmp_path: Path) -> None:
 
 
 def test_follow_collects_tasks_as_they_finish_until_sigterm(
-    emu: DataForSEOEmulator, tmp_path: Path
+    emu: DataForSEOEmulator, env: dict[str, str], tmp_path: Path
 ) -> None:
-    env = _env(emu.settings, tmp_path)
     out = tmp_path / "out"
     first = emu.ready_ids(["serp"])
     args = ["-p", "dataforseo", "-o", "families=serp", "--to", str(out), "--follow"]
@@ -231,7 +222,7 @@ def test_sigkill_at_random_moments_then_rerun_leaves_every_file_once_and_whole(
     with DataForSEOEmulator(seed=4, size=0, kinds=(KIND,), enforce_limits=False) as emu:
         emu.add_tasks(1200, posted=(past - timedelta(days=3), past), code=20000)
         truth = emu.history_ids(status="completed", families=["serp"])
-        env = _env(emu.settings, tmp_path)
+        env = cli_env(tmp_path, {"dataforseo": emu.settings})
         out = tmp_path / "out"
         args = _cmd(
             *("-p", "dataforseo", "-o", "source=history", "-o", "families=serp"),
@@ -269,8 +260,9 @@ def test_sigkill_at_random_moments_then_rerun_leaves_every_file_once_and_whole(
         ]
 
 
-def test_time_field_collects_what_finished_since(emu: DataForSEOEmulator, tmp_path: Path) -> None:
-    env = _env(emu.settings, tmp_path)
+def test_time_field_collects_what_finished_since(
+    emu: DataForSEOEmulator, env: dict[str, str], tmp_path: Path
+) -> None:
     done = sorted(emu.task(i)["done"] for i in emu.history_ids(families=["serp"]))
     cutoff = done[len(done) // 2]
     history = ["-p", "dataforseo", "-o", "source=history", "-o", "families=serp"]
@@ -291,7 +283,7 @@ def test_time_field_collects_what_finished_since(emu: DataForSEOEmulator, tmp_pa
 
 
 def test_auth_errors_end_the_run_with_exit_3(emu: DataForSEOEmulator, tmp_path: Path) -> None:
-    env = _env({**emu.settings, "password": "wrong-password-123"}, tmp_path)
+    env = cli_env(tmp_path, {"dataforseo": {**emu.settings, "password": "wrong-password-123"}})
     listed = _run(["-p", "dataforseo", "-o", "families=serp", "--to", str(tmp_path / "o")], env)
     assert listed.returncode == 3, listed.stderr
     ids = sorted(emu.ready_ids(["serp"]))[:20]
@@ -308,7 +300,7 @@ def test_serpstat_collects_to_files_too(tmp_path: Path) -> None:
     from seotasks_serpstat.emulator import SerpstatEmulator
 
     with SerpstatEmulator(size=60, rps=None) as emu:
-        env = _env({**emu.settings, "rps": "50"}, tmp_path, name="serpstat")
+        env = cli_env(tmp_path, {"serpstat": {**emu.settings, "rps": "50"}})
         out = tmp_path / "out"
         done = _run(["-p", "serpstat", "--to", str(out), "--workers", "4"], env)
         assert done.returncode == 0, done.stderr
@@ -320,10 +312,11 @@ def test_serpstat_collects_to_files_too(tmp_path: Path) -> None:
         assert again.returncode == 0 and again.stdout == ""
 
 
-def test_progress_line_on_a_terminal(emu: DataForSEOEmulator, tmp_path: Path) -> None:
+def test_progress_line_on_a_terminal(
+    emu: DataForSEOEmulator, env: dict[str, str], tmp_path: Path
+) -> None:
     import pty
 
-    env = _env(emu.settings, tmp_path)
     primary, secondary = pty.openpty()
     try:
         done = subprocess.run(
@@ -353,8 +346,9 @@ def test_progress_line_on_a_terminal(emu: DataForSEOEmulator, tmp_path: Path) ->
     assert "seotasks: collected" in text and "/min" in text
 
 
-def test_an_unfinished_task_is_an_error_not_a_file(emu: DataForSEOEmulator, tmp_path: Path) -> None:
-    env = _env(emu.settings, tmp_path)
+def test_an_unfinished_task_is_an_error_not_a_file(
+    emu: DataForSEOEmulator, env: dict[str, str], tmp_path: Path
+) -> None:
     [queued] = emu.add_tasks(1, posted=datetime.now(UTC), code=20000, delay=timedelta(hours=1))
     args = ["-p", "dataforseo", "--kind", KIND, "--id", queued, "--to", str(tmp_path / "o")]
     done = _run(args, env)

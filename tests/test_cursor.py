@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from fakevendor import SECRET, FakeVendor, FakeVendorApp, connect_fake
+from fakevendor import SECRET, FakeVendorApp, OtherVendor, PluginOf, connect_fake
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
@@ -175,16 +175,6 @@ def test_unknown_versions_and_shapes_have_clear_messages() -> None:
 # -- through a client ---------------------------------------------------------------------
 
 
-class OtherVendor(FakeVendor):
-    name = "othervendor"
-
-
-class OtherPlugin:
-    @seotasks.hookimpl
-    def register_providers(self, register: Any) -> None:
-        register(OtherVendor)
-
-
 @pytest.fixture
 def first_page(client: seotasks.Client) -> seotasks.Page:
     page = client.page(status="completed", since="2026-11-01", until="2026-12-01")
@@ -195,7 +185,7 @@ def first_page(client: seotasks.Client) -> seotasks.Page:
 def test_cursor_from_another_provider_is_refused(
     fake_registry: None, server: Any, first_page: seotasks.Page
 ) -> None:
-    seotasks.register_plugin(OtherPlugin(), "other")
+    seotasks.register_plugin(PluginOf(OtherVendor), "other")
     other = connect_fake(server.url, name="othervendor")
     with pytest.raises(CursorError, match="'fakevendor', not 'othervendor'"):
         other.page(first_page.next_cursor)

@@ -9,7 +9,7 @@ from typing import Any
 
 import attrs
 import pytest
-from fakevendor import BASE, FakeVendor, FakeVendorApp, connect_fake
+from fakevendor import BASE, FakeVendorApp, OtherVendor, PluginOf, connect_fake
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -20,20 +20,10 @@ from seotasks.paging import Source, merge_key
 pytestmark = pytest.mark.usefixtures("fake_registry")
 
 
-class OtherVendor(FakeVendor):
-    name = "othervendor"
-
-
-class OtherPlugin:
-    @seotasks.hookimpl
-    def register_providers(self, register: Any) -> None:
-        register(OtherVendor)
-
-
 @pytest.fixture
 def two(serve: Any) -> tuple[Any, Any]:
     """Two providers whose tasks interleave in time (the second 20 s later)."""
-    seotasks.register_plugin(OtherPlugin(), "other")
+    seotasks.register_plugin(PluginOf(OtherVendor), "other")
     a = serve(FakeVendorApp(2500))
     b = serve(FakeVendorApp(2500, origin=BASE + timedelta(seconds=20)))
     return a, b
@@ -51,7 +41,7 @@ def test_merged_is_ordered_by_time_then_key(two: tuple[Any, Any]) -> None:
 
 
 def test_ties_are_broken_by_key(fake_registry: None, serve: Any) -> None:
-    seotasks.register_plugin(OtherPlugin(), "other")
+    seotasks.register_plugin(PluginOf(OtherVendor), "other")
     a, b = serve(FakeVendorApp(40)), serve(FakeVendorApp(40))
     stream = list(
         seotasks.merged(

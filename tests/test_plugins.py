@@ -9,7 +9,7 @@ from typing import Any
 import fakevendor_entrypoint
 import pluggy
 import pytest
-from fakevendor import FakeVendor, FakeVendorPlugin
+from fakevendor import FakeVendor, PluginOf
 
 import seotasks
 from seotasks import ConfigError, UnknownProvider, plugins
@@ -69,7 +69,7 @@ def test_each_kind_of_broken_plugin_is_contained(entry_points: list[Any], target
     obj = getattr(fakevendor_entrypoint, target.rsplit(":", 1)[1], None)
     if obj is not None:
         assert not plugins.plugin_manager().is_registered(obj)
-    seotasks.register_plugin(FakeVendorPlugin(), "late")
+    seotasks.register_plugin(PluginOf(FakeVendor), "late")
     assert seotasks.providers() == ["fakevendor"]
 
 
@@ -79,7 +79,7 @@ def test_plugins_load_lazily_and_once(
     reads: list[int] = []
     monkeypatch.setattr(plugins, "_entry_points", lambda: reads.append(1) or [GOOD])
     plugins.reset()
-    seotasks.register_plugin(FakeVendorPlugin(), "extra")  # does not trigger loading
+    seotasks.register_plugin(PluginOf(FakeVendor), "extra")  # does not trigger loading
     assert reads == []
     assert seotasks.providers() == ["fakevendor"]
     seotasks.providers()
@@ -172,12 +172,7 @@ def test_a_misspelled_hook_fails_loudly_and_leaves_the_registry_usable(
     class Other(FakeVendor):
         name = "othervendor"
 
-    class OtherPlugin:
-        @seotasks.hookimpl
-        def register_providers(self, register: Any) -> None:
-            register(Other)
-
-    seotasks.register_plugin(OtherPlugin(), "other")
+    seotasks.register_plugin(PluginOf(Other), "other")
     assert seotasks.providers() == ["fakevendor", "othervendor"]
 
 
@@ -192,13 +187,8 @@ def test_two_classes_may_not_share_a_name(fake_registry: None) -> None:
     class Impostor(FakeVendor):
         pass
 
-    class ImpostorPlugin:
-        @seotasks.hookimpl
-        def register_providers(self, register: Any) -> None:
-            register(Impostor)
-
     with pytest.raises(ConfigError, match="registered twice"):
-        seotasks.register_plugin(ImpostorPlugin(), "impostor")
+        seotasks.register_plugin(PluginOf(Impostor), "impostor")
     assert seotasks.get_provider("fakevendor") is FakeVendor
 
 
@@ -207,13 +197,8 @@ def test_provider_names_must_be_lower_case(fake_registry: None, bad_name: Any) -
     class Nameless(FakeVendor):
         name = bad_name
 
-    class NamelessPlugin:
-        @seotasks.hookimpl
-        def register_providers(self, register: Any) -> None:
-            register(Nameless)
-
     with pytest.raises(TypeError, match="lower-case"):
-        seotasks.register_plugin(NamelessPlugin(), "nameless")
+        seotasks.register_plugin(PluginOf(Nameless), "nameless")
 
 
 def test_provider_infos_and_hookimpl_reexport(entry_points: list[Any]) -> None:

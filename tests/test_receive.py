@@ -10,11 +10,9 @@ from __future__ import annotations
 import gzip
 import json
 import logging
-import os
 import re
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -25,12 +23,12 @@ from typing import Any
 
 import pytest
 import urllib3
+from clirun import CLI, cli_env, run_cli
 from seotasks_dataforseo.emulator import DataForSEOEmulator
 
 import seotasks
 from seotasks import SerpTaskSpec
 from seotasks.clock import FakeClock
-from seotasks.config import env_name
 from seotasks.receivecmd import ReceiverServer, parse_listen
 from seotasks.receiver.app import ReceiverApp
 from seotasks.receiver.pingbacks import PingbackQueue, PingbackWorker
@@ -367,37 +365,39 @@ def test_a_short_secret_is_refused(tmp_path: Path) -> None:
 # -- the command ----------------------------------------------------------------------------------
 
 
-def _env(emu: DataForSEOEmulator, tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SEOTASKS_")}
-    env["SEOTASKS_CONFIG"] = str(tmp_path / "absent.toml")
-    for option, value in emu.settings.items():
-        env[env_name("dataforseo", option)] = str(value)
+def _env(tmp_path: Path, emu: DataForSEOEmulator | None = None) -> dict[str, str]:
+    """`cli_env` with the receiver's secret, and ``emu``'s settings if given."""
+    env = cli_env(tmp_path, {"dataforseo": emu.settings} if emu else None)
     env["SEOTASKS_RECEIVE_SECRET"] = SECRET
     return env
+
+
+def _receiving_on(receiver: subprocess.Popen[str]) -> str:
+    """The base URL a started ``seotasks receive`` announces on stderr (waits for it)."""
+    assert receiver.stderr is not None
+    banner = ""
+    while "receiving on" not in banner:
+        banner = receiver.stderr.readline()
+        assert banner, "the receiver exited"
+    found = re.search(r"receiving on (http://\S+)", banner)
+    assert found
+    return found.group(1)
 
 
 def test_recipe_submit_then_receive_then_files_and_sigterm(tmp_path: Path) -> None:
     shift = [timedelta(0)]
     with DataForSEOEmulator(size=0, now=lambda: BASE + shift[0]) as emu:
-        env = _env(emu, tmp_path)
+        env = _env(tmp_path, emu)
         out = tmp_path / "results"
-        cli = [sys.executable, "-m", "seotasks.cli"]
         receiver = subprocess.Popen(
-            [*cli, "receive", "--listen", "127.0.0.1:0", "--to", str(out)],
+            [*CLI, "receive", "--listen", "127.0.0.1:0", "--to", str(out)],
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
         try:
-            assert receiver.stderr is not None
-            banner = ""
-            while "receiving on" not in banner:
-                banner = receiver.stderr.readline()
-                assert banner, "the receiver exited"
-            found = re.search(r"receiving on (http://\S+)", banner)
-            assert found
-            base = found.group(1)
+            base = _receiving_on(receiver)
             specs = tmp_path / "specs.jsonl"
             specs.write_text(
                 "\n".join(
@@ -409,13 +409,7 @@ def test_recipe_submit_then_receive_then_files_and_sigterm(tmp_path: Path) -> No
             ping = f"{base}/{SECRET}/pingback?id=$id&tag=$tag&kind=serp/{{engine}}/{{serp_type}}"
             submitted = []
             for flag, url in (("--postback", post), ("--pingback", ping)):
-                done = subprocess.run(
-                    [*cli, "submit", "-p", "dataforseo", str(specs), flag, url],
-                    env=env,
-                    capture_output=True,
-                    text=True,
-                    timeout=60,
-                )
+                done = run_cli(["submit", "-p", "dataforseo", str(specs), flag, url], env)
                 assert done.returncode == 0, done.stderr
                 submitted += [json.loads(line)["task_id"] for line in done.stdout.splitlines()]
             shift[0] = timedelta(minutes=10)
@@ -436,20 +430,11 @@ def test_recipe_submit_then_receive_then_files_and_sigterm(tmp_path: Path) -> No
 def test_submit_callback_flags_need_their_url(tmp_path: Path) -> None:
     specs = tmp_path / "s.jsonl"
     specs.write_text('{"keyword": "k", "location": 2840, "language": "en"}\n')
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SEOTASKS_")}
-    env["SEOTASKS_CONFIG"] = str(tmp_path / "absent.toml")
-    cli = [sys.executable, "-m", "seotasks.cli", "submit", "-p", "dataforseo", str(specs)]
-    done = subprocess.run(
-        [*cli, "--postback-data", "html"], env=env, capture_output=True, text=True, timeout=60
-    )
+    env = _env(tmp_path)
+    submit = ["submit", "-p", "dataforseo", str(specs)]
+    done = run_cli([*submit, "--postback-data", "html"], env)
     assert done.returncode == 2 and "--postback" in done.stderr
-    done = subprocess.run(
-        [*cli, "--pingback", "ftp://x/{engine}"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = run_cli([*submit, "--pingback", "ftp://x/{engine}"], env)
     assert done.returncode == 2 and "spec 1" in done.stderr
 
 
@@ -487,14 +472,12 @@ def test_sigterm_during_a_postback_then_a_redelivery_writes_every_file_once(
     """The command stops gracefully: a delivery in progress completes (200, every task's
     file durable) or, if it is cut off, the vendor's redelivery to the next receiver writes
     exactly the missing files: in the end every task has one file and one line."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SEOTASKS_")}
-    env["SEOTASKS_CONFIG"] = str(tmp_path / "absent.toml")
-    env["SEOTASKS_RECEIVE_SECRET"] = SECRET
+    env = _env(tmp_path)
     out = tmp_path / "results"
     ids = [f"sig-{n:04d}" for n in range(1500)]
     body = _gz(_envelope(*ids))
     lines: list[str] = []
-    RECEIVE = [sys.executable, "-m", "seotasks.cli", "receive", "--listen", "127.0.0.1:0"]
+    RECEIVE = [*CLI, "receive", "--listen", "127.0.0.1:0"]
     statuses: list[Any] = []
     for run in range(2):
         # stdout to a file: an unread pipe would fill and block the receiver's lines.
@@ -508,14 +491,7 @@ def test_sigterm_during_a_postback_then_a_redelivery_writes_every_file_once(
                 text=True,
             )
             try:
-                assert receiver.stderr is not None
-                banner = ""
-                while "receiving on" not in banner:
-                    banner = receiver.stderr.readline()
-                    assert banner, "the receiver exited"
-                found = re.search(r"receiving on (http://\S+)", banner)
-                assert found
-                url = f"{found.group(1)}/{SECRET}/postback"
+                url = f"{_receiving_on(receiver)}/{SECRET}/postback"
 
                 def deliver(url: str = url) -> None:
                     try:

@@ -14,14 +14,13 @@ from __future__ import annotations
 import base64
 import logging
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 import pytest
+from clirun import run_cli
 from seotasks_dataforseo.emulator import DataForSEOEmulator
 from seotasks_dataforseo.endpoints import CATALOGUE
 from seotasks_serpstat.emulator import PATHS as SERPSTAT_PATHS
@@ -125,16 +124,6 @@ def test_secrets_absent_from_logs_errors_reprs_and_cursors(
         assert_clean(text, secrets, "a log record, error, repr or cursor")
 
 
-def _run_cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "seotasks.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
 @pytest.fixture
 def real_time_emulators() -> Iterator[dict[str, Any]]:
     """For the CLI, which paces on real time: the emulators' limits must count real time too."""
@@ -156,7 +145,7 @@ def test_cli_and_debug_output_carry_no_secret(real_time_emulators: dict[str, Any
     secrets = secrets_of(emulators)
     emulators["serpstat"].server.faults.inject(Fault.HTTP_503)
     emulators["dataforseo"].server.faults.inject(Fault.TRUNCATED)
-    ok = _run_cli(
+    ok = run_cli(
         [
             *("--debug", "tasks", "-p", "dataforseo", "-p", "serpstat", "--status", "any"),
             *("--format", "jsonl", "--raw", "--limit", "300", "-o", "dataforseo.families=serp"),
@@ -168,13 +157,13 @@ def test_cli_and_debug_output_carry_no_secret(real_time_emulators: dict[str, Any
     assert len(ok.stdout.splitlines()) == 300
     # A failing run: wrong token, persistent errors, the resume hint printed with cursors.
     bad_env = {**env, "SEOTASKS_SERPSTAT_TOKEN": TOKEN + "-wrong"}
-    failed = _run_cli(["--debug", "tasks", "-p", "serpstat", "--status", "any"], bad_env)
+    failed = run_cli(["--debug", "tasks", "-p", "serpstat", "--status", "any"], bad_env)
     assert failed.returncode == 3
     emulators["serpstat"].server.faults.inject(Fault.HTTP_500, 5)  # every default attempt
-    broken = _run_cli(["--debug", "tasks", "-p", "serpstat", "--status", "any"], env)
+    broken = run_cli(["--debug", "tasks", "-p", "serpstat", "--status", "any"], env)
     assert broken.returncode != 0
     emulators["serpstat"].server.faults.clear()
-    providers = _run_cli(["providers", "--format", "json"], env)
+    providers = run_cli(["providers", "--format", "json"], env)
     for run in (ok, failed, broken, providers):
         assert_clean(run.stdout + run.stderr, [*secrets, *forms(TOKEN + "-wrong")], "CLI output")
 
@@ -419,13 +408,7 @@ def test_cli_refuses_a_base_url_with_a_password_without_printing_it() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SEOTASKS_")}
     env["SEOTASKS_SERPSTAT_BASE_URL"] = f"http://someone:{URL_PASSWORD}@127.0.0.1:9/"
     env["SEOTASKS_SERPSTAT_TOKEN"] = "token-for-the-test"
-    result = subprocess.run(
-        [sys.executable, "-m", "seotasks.cli", "tasks", "-p", "serpstat", "--debug"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_cli(["tasks", "-p", "serpstat", "--debug"], env)
     assert result.returncode == 2, result.stderr
     assert "credentials" in result.stderr
     assert_clean(result.stdout + result.stderr, [URL_PASSWORD], "CLI output")

@@ -5,20 +5,17 @@ as subprocesses against both emulators on loopback."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from clirun import cli_env, run_cli
 
 import seotasks
 from seotasks import ConfigError, SerpTaskSpec, SubmitResult, TransientError, UnsupportedQuery
 from seotasks.clock import FakeClock
-from seotasks.config import env_name
 from seotasks.emulation import EmulatorServer, Fault, HttpRequest, HttpResponse, json_response
 from seotasks.redact import Redactor
 from seotasks.submit import spec_from_json
@@ -238,24 +235,6 @@ def test_connection_refused_is_resent() -> None:
 # -- the commands -------------------------------------------------------------------------------
 
 
-def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "seotasks.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-
-def _env(name: str, settings: dict[str, str], tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SEOTASKS_")}
-    env["SEOTASKS_CONFIG"] = str(tmp_path / "absent.toml")
-    for option, value in settings.items():
-        env[env_name(name, option)] = str(value)
-    return env
-
-
 def _write_specs(tmp_path: Path, specs: list[dict[str, Any]]) -> Path:
     path = tmp_path / "specs.jsonl"
     path.write_text("\n".join(json.dumps(s) for s in specs) + "\n\n", encoding="utf-8")
@@ -268,10 +247,10 @@ def test_cli_submit_and_collect_dataforseo(tmp_path: Path) -> None:
     shift = [timedelta(0)]
     base = datetime.now(UTC).replace(microsecond=0)
     with DataForSEOEmulator(size=0, now=lambda: base + shift[0]) as emu:
-        env = _env("dataforseo", emu.settings, tmp_path)
+        env = cli_env(tmp_path, {"dataforseo": emu.settings})
         specs = [{"keyword": f"kw {i}", "location": 2840, "language": "en"} for i in range(3)]
         specs.append({"keyword": "nowhere", "location": "Atlantis", "language": "en"})
-        done = _run(["submit", "-p", "dataforseo", str(_write_specs(tmp_path, specs))], env)
+        done = run_cli(["submit", "-p", "dataforseo", str(_write_specs(tmp_path, specs))], env)
         assert done.returncode == 4, done.stderr
         lines = [json.loads(line) for line in done.stdout.splitlines()]
         assert [line["index"] for line in lines] == [0, 1, 2, 3]
@@ -280,7 +259,7 @@ def test_cli_submit_and_collect_dataforseo(tmp_path: Path) -> None:
         assert emu.password not in done.stdout + done.stderr
 
         shift[0] = timedelta(minutes=10)
-        done = _run(["collect", "-p", "dataforseo", "-o", "families=serp"], env)
+        done = run_cli(["collect", "-p", "dataforseo", "-o", "families=serp"], env)
         assert done.returncode == 0, done.stderr
         records = [json.loads(line) for line in done.stdout.splitlines()]
         assert {r["task"]["id"] for r in records} == {line["task_id"] for line in lines[:3]}
@@ -294,15 +273,15 @@ def test_cli_submit_and_collect_serpstat(tmp_path: Path) -> None:
     shift = [timedelta(0)]
     base = datetime.now(UTC).replace(microsecond=0)
     with SerpstatEmulator(size=0, rps=None, now=lambda: base + shift[0]) as emu:
-        env = _env("serpstat", {**emu.settings, "rps": "100"}, tmp_path)
+        env = cli_env(tmp_path, {"serpstat": {**emu.settings, "rps": "100"}})
         specs = [{"keyword": f"kw {i}", "location": 23, "language": 1} for i in range(3)]
-        done = _run(["submit", "-p", "serpstat", str(_write_specs(tmp_path, specs))], env)
+        done = run_cli(["submit", "-p", "serpstat", str(_write_specs(tmp_path, specs))], env)
         assert done.returncode == 0, done.stderr
         ids = {json.loads(line)["task_id"] for line in done.stdout.splitlines()}
         assert len(ids) == 1  # one task for the three keywords
 
         shift[0] = timedelta(minutes=10)
-        done = _run(["collect", "-p", "serpstat"], env)
+        done = run_cli(["collect", "-p", "serpstat"], env)
         assert done.returncode == 0, done.stderr
         [record] = [json.loads(line) for line in done.stdout.splitlines()]
         assert record["task"]["id"] in ids
@@ -315,7 +294,7 @@ def test_cli_new_fields_and_collect_by_id_dataforseo(tmp_path: Path) -> None:
     shift = [timedelta(0)]
     base = datetime.now(UTC).replace(microsecond=0)
     with DataForSEOEmulator(size=0, now=lambda: base + shift[0]) as emu:
-        env = _env("dataforseo", emu.settings, tmp_path)
+        env = cli_env(tmp_path, {"dataforseo": emu.settings})
         hook = "https://hooks.example.com/p?id=$id&k=tok-5511"
         specs = [
             {
@@ -331,7 +310,7 @@ def test_cli_new_fields_and_collect_by_id_dataforseo(tmp_path: Path) -> None:
             {"keyword": "news kw", "location": 2840, "language": "en", "serp_type": "news"},
             {"keyword": "bad", "location": 2840, "language": "en", "serp_type": "shopping"},
         ]
-        done = _run(["submit", "-p", "dataforseo", str(_write_specs(tmp_path, specs))], env)
+        done = run_cli(["submit", "-p", "dataforseo", str(_write_specs(tmp_path, specs))], env)
         assert done.returncode == 4, done.stderr
         lines = [json.loads(line) for line in done.stdout.splitlines()]
         assert lines[0]["task_id"] and lines[1]["task_id"]
@@ -349,14 +328,14 @@ def test_cli_new_fields_and_collect_by_id_dataforseo(tmp_path: Path) -> None:
         shift[0] = timedelta(minutes=10)
         maps_id = lines[0]["task_id"]
         args = ["collect", "-p", "dataforseo", "--id", maps_id, "--kind", "serp/google/maps"]
-        done = _run(args, env)
+        done = run_cli(args, env)
         assert done.returncode == 0, done.stderr
         [record] = [json.loads(line) for line in done.stdout.splitlines()]
         assert record["task"]["id"] == maps_id and record["task"]["kind"] == "serp/google/maps"
         assert record["result"]["tasks"][0]["result"][0]["keyword"] == "pizza"
         assert emu.collected_ids() == {maps_id}  # the news task was left alone
 
-        done = _run(["collect", "-p", "dataforseo", "--kind", "serp/google/maps"], env)
+        done = run_cli(["collect", "-p", "dataforseo", "--kind", "serp/google/maps"], env)
         assert done.returncode == 2 and "--id" in done.stderr
 
 
@@ -366,15 +345,15 @@ def test_cli_collect_by_id_serpstat(tmp_path: Path) -> None:
     shift = [timedelta(0)]
     base = datetime.now(UTC).replace(microsecond=0)
     with SerpstatEmulator(size=5, rps=None, now=lambda: base + shift[0]) as emu:
-        env = _env("serpstat", {**emu.settings, "rps": "100"}, tmp_path)
+        env = cli_env(tmp_path, {"serpstat": {**emu.settings, "rps": "100"}})
         specs = [{"keyword": "k1", "location": 23, "serp_type": "local_finder"}]
-        done = _run(["submit", "-p", "serpstat", str(_write_specs(tmp_path, specs))], env)
+        done = run_cli(["submit", "-p", "serpstat", str(_write_specs(tmp_path, specs))], env)
         assert done.returncode == 0, done.stderr
         [line] = [json.loads(x) for x in done.stdout.splitlines()]
         assert emu.posted()[0][1]["type"] == "local"
         shift[0] = timedelta(minutes=10)
         task_id = line["task_id"]
-        done = _run(["collect", "-p", "serpstat", "--id", task_id, "--id", task_id], env)
+        done = run_cli(["collect", "-p", "serpstat", "--id", task_id, "--id", task_id], env)
         assert done.returncode == 0, done.stderr
         [record] = [json.loads(x) for x in done.stdout.splitlines()]  # one, not two
         assert record["task"]["id"] == task_id
@@ -382,18 +361,18 @@ def test_cli_collect_by_id_serpstat(tmp_path: Path) -> None:
 
 
 def test_cli_submit_usage_errors(tmp_path: Path) -> None:
-    env = _env("serpstat", {"token": "t"}, tmp_path)
+    env = cli_env(tmp_path, {"serpstat": {"token": "t"}})
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"keyword": "k", "location": 1}\n{"keyword": ""}\n', encoding="utf-8")
-    done = _run(["submit", "-p", "serpstat", str(bad)], env)
+    done = run_cli(["submit", "-p", "serpstat", str(bad)], env)
     assert done.returncode == 2 and "bad.jsonl:2" in done.stderr
-    done = _run(["submit", "-p", "serpstat", str(tmp_path / "missing.jsonl")], env)
+    done = run_cli(["submit", "-p", "serpstat", str(tmp_path / "missing.jsonl")], env)
     assert done.returncode == 2
 
 
 def test_cli_collect_sandbox(tmp_path: Path) -> None:
-    env = _env("serpstat", {}, tmp_path)
-    done = _run(["collect", "-p", "serpstat", "--sandbox", "--limit", "2"], env)
+    env = cli_env(tmp_path, {"serpstat": {}})
+    done = run_cli(["collect", "-p", "serpstat", "--sandbox", "--limit", "2"], env)
     assert done.returncode == 0, done.stderr
     records = [json.loads(line) for line in done.stdout.splitlines()]
     assert len(records) == 2 and all(r["result"]["tops"] for r in records)

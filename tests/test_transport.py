@@ -27,6 +27,14 @@ def small(serve: Any) -> Any:
     return serve(FakeVendorApp(50))
 
 
+@pytest.fixture
+def ten(serve: Any) -> tuple[FakeVendorApp, Any]:
+    """Ten tasks on loopback, and the app itself, to script its next answers
+    (`FakeVendorApp.respond_with`)."""
+    app = FakeVendorApp(10)
+    return app, serve(app)
+
+
 @pytest.mark.parametrize(
     "fault",
     [
@@ -86,9 +94,8 @@ def test_exhausted_429_keeps_the_vendors_hint(small: Any) -> None:
     assert clock.slept == [1.0]
 
 
-def test_retry_after_is_honoured_on_the_injected_clock(serve: Any) -> None:
-    app = FakeVendorApp(10)
-    server = serve(app)
+def test_retry_after_is_honoured_on_the_injected_clock(ten: tuple[FakeVendorApp, Any]) -> None:
+    app, server = ten
     clock = FakeClock()
     client = connect_fake(server.url, clock=clock)
     app.respond_with(b"busy", status=503, **{"Retry-After": "7"})
@@ -111,9 +118,8 @@ def test_without_a_hint_backoff_grows_exponentially_with_jitter(small: Any) -> N
         assert ceiling / 2 <= delay <= ceiling
 
 
-def test_zero_retry_after_means_no_hint(serve: Any) -> None:
-    app = FakeVendorApp(10)
-    server = serve(app)
+def test_zero_retry_after_means_no_hint(ten: tuple[FakeVendorApp, Any]) -> None:
+    app, server = ten
     clock = FakeClock()
     client = connect_fake(server.url, clock=clock)
     app.respond_with(b"busy", status=503, **{"Retry-After": "0"})
@@ -211,10 +217,9 @@ def test_connection_refused_is_transient(fake_registry: None) -> None:
     ],
 )
 def test_wrong_shapes_are_response_format_errors_and_not_retried(
-    serve: Any, answer: bytes, message: str
+    ten: tuple[FakeVendorApp, Any], answer: bytes, message: str
 ) -> None:
-    app = FakeVendorApp(10)
-    server = serve(app)
+    app, server = ten
     app.respond_with(answer, count=5)
     with pytest.raises(ResponseFormatError, match=message):
         connect_fake(server.url).page()
@@ -232,12 +237,11 @@ def test_wrong_shapes_are_response_format_errors_and_not_retried(
     ],
 )
 def test_undecodable_http_200_bodies_are_retried_by_the_core(
-    serve: Any, answer: bytes, message: str
+    ten: tuple[FakeVendorApp, Any], answer: bytes, message: str
 ) -> None:
     """One rule for every provider: a cut-off or non-JSON HTTP-200 body is a failed
     transfer, retried for a read, and a `TransientError` once the retries run out."""
-    app = FakeVendorApp(10)
-    server = serve(app)
+    app, server = ten
     clean = connect_fake(server.url).page().tasks
     app.respond_with(answer, count=3)
     with pytest.raises(TransientError, match=message):
@@ -283,9 +287,8 @@ def test_a_cut_off_answer_to_a_post_is_outcome_unknown_and_not_resent(serve: Any
     assert len(server.requests) == 1
 
 
-def test_malformed_json_shows_a_short_snippet(serve: Any) -> None:
-    app = FakeVendorApp(10)
-    server = serve(app)
+def test_malformed_json_shows_a_short_snippet(ten: tuple[FakeVendorApp, Any]) -> None:
+    app, server = ten
     app.respond_with(b"<html>" + b"x" * 5000, count=5)
     with pytest.raises(TransientError) as info:
         connect_fake(server.url, retry=RetryPolicy(attempts=2, base=0.001)).page()

@@ -1,0 +1,46 @@
+"""Running the ``seotasks`` command as a subprocess, the way a user's shell does.
+
+The submit, collect, receive and security suites start the real command: each needs the
+same isolated environment (none of the developer's ``SEOTASKS_*`` variables, no real
+profile, an emulator's settings as ``SEOTASKS_<PROVIDER>_<OPTION>``) and the same
+run-and-capture call. Written once here so that a change to either (a new variable to
+keep out, a longer hang guard) reaches every suite.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from seotasks.config import env_name
+
+#: The command, run by the interpreter running the tests (the project's venv).
+CLI = [sys.executable, "-m", "seotasks.cli"]
+
+
+def cli_env(
+    tmp_path: Path, settings: Mapping[str, Mapping[str, Any]] | None = None
+) -> dict[str, str]:
+    """This process's environment without any ``SEOTASKS_*`` variable, a profile path that
+    does not exist under ``tmp_path``, and each provider's ``settings`` (``{"serpstat":
+    emulator.settings}``) as the variables the command reads them from."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SEOTASKS_")}
+    env["SEOTASKS_CONFIG"] = str(tmp_path / "absent.toml")
+    for provider, values in (settings or {}).items():
+        for option, value in values.items():
+            env[env_name(provider, option)] = str(value)
+    return env
+
+
+def run_cli(
+    args: Sequence[str], env: Mapping[str, str], *, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """``seotasks *args`` to completion, its output captured as text; ``timeout`` only
+    guards against a hang (it raises, failing the test)."""
+    return subprocess.run(
+        [*CLI, *args], env=dict(env), capture_output=True, text=True, timeout=timeout
+    )
