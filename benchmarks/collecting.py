@@ -80,20 +80,10 @@ def _sustained(stamps: list[float], period: int) -> float:
     return whole / (ordered[whole] - ordered[0]) * 60
 
 
-def _max_in_window(stamps: list[float], seconds: float = 60.0) -> int:
-    """Most calls in any ``seconds`` window: what a vendor counting per minute sees."""
-    ordered = sorted(stamps)
-    most = start = 0
-    for end, stamp in enumerate(ordered):
-        while stamp - ordered[start] >= seconds:
-            start += 1
-        most = max(most, end - start + 1)
-    return most
-
-
 def throughput(quick: bool) -> dict[str, Any]:
     import seotasks
     from seotasks.clock import ScaledClock
+    from seotasks.testing.pacing import most_in_window
     from seotasks.transport import RetryPolicy
 
     windows = 2 if quick else 4
@@ -117,7 +107,7 @@ def throughput(quick: bool) -> dict[str, Any]:
             "collected": ok,
             "clock_minutes": spent / 60,
             "sustained_per_min": _sustained(stamps, LIMIT if workers > 1 else 1),
-            "max_in_60s": _max_in_window(stamps),
+            "max_in_60s": most_in_window(stamps, 60.0),
             "rate_limited": emu.rate_limited,
         }
     out["official"] = _official(quick)
@@ -129,6 +119,7 @@ def _official(quick: bool) -> dict[str, Any] | None:
     from run import _bench_python
 
     from seotasks.clock import ScaledClock
+    from seotasks.testing.pacing import most_in_window
 
     python = _bench_python()
     if python is None:
@@ -155,7 +146,7 @@ def _official(quick: bool) -> dict[str, Any] | None:
         return None
     result: dict[str, Any] = json.loads(done.stdout)
     result["sustained_per_min"] = _sustained(stamps, 1)
-    result["max_in_60s"] = _max_in_window(stamps)
+    result["max_in_60s"] = most_in_window(stamps, 60.0)
     result["rate_limited"] = emu.rate_limited
     return result
 

@@ -10,6 +10,7 @@ startup, pacing, dlt, collecting, merging; ``--json FILE`` also writes the raw f
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import platform
@@ -79,6 +80,18 @@ def _ms(seconds: float) -> str:
     return f"{seconds * 1e3:.2f} ms"
 
 
+#: The table's rows: what is measured, against what, the figures, the ratio.
+Rows = list[tuple[str, str, str, str]]
+
+
+def _measure(module: str, quick: bool, raw: dict[str, Any], key: str | None = None) -> Any:
+    """``run(quick)`` of the benchmark ``benchmarks/<module>.py``; its raw figures are kept
+    under ``raw[key or module]`` for ``--json`` before the caller turns them into rows."""
+    results = importlib.import_module(module).run(quick)
+    raw[key or module] = results
+    return results
+
+
 def bench_normalize(
     quick: bool, rows: list[tuple[str, str, str, str]], raw: dict[str, Any]
 ) -> None:
@@ -124,11 +137,8 @@ def bench_normalize(
         )
 
 
-def bench_paging(quick: bool, rows: list[tuple[str, str, str, str]], raw: dict[str, Any]) -> None:
-    import paging
-
-    results = paging.run(quick)
-    raw["paging"] = results
+def bench_paging(quick: bool, rows: Rows, raw: dict[str, Any]) -> None:
+    results = _measure("paging", quick, raw)
     for vendor, r in results.items():
         rows.append(
             (
@@ -140,13 +150,8 @@ def bench_paging(quick: bool, rows: list[tuple[str, str, str, str]], raw: dict[s
         )
 
 
-def bench_streaming(
-    quick: bool, rows: list[tuple[str, str, str, str]], raw: dict[str, Any]
-) -> None:
-    import streaming
-
-    results = streaming.run(quick)
-    raw["streaming"] = results
+def bench_streaming(quick: bool, rows: Rows, raw: dict[str, Any]) -> None:
+    results = _measure("streaming", quick, raw)
     small, full = results["small"], results["full"]
     rows.append(
         (
@@ -166,11 +171,8 @@ def bench_streaming(
     )
 
 
-def bench_startup(quick: bool, rows: list[tuple[str, str, str, str]], raw: dict[str, Any]) -> None:
-    import startup
-
-    r = startup.run(quick)
-    raw["startup"] = r
+def bench_startup(quick: bool, rows: Rows, raw: dict[str, Any]) -> None:
+    r = _measure("startup", quick, raw)
     rows.append(
         (
             "4 start-up",
@@ -182,11 +184,8 @@ def bench_startup(quick: bool, rows: list[tuple[str, str, str, str]], raw: dict[
     rows.append(("", "seotasks providers", f"{r['providers_s'] * 1e3:.0f} ms", ""))
 
 
-def bench_pacing(quick: bool, rows: list[tuple[str, str, str, str]], raw: dict[str, Any]) -> None:
-    import pacing
-
-    results = pacing.run(quick)
-    raw["pacing"] = results
+def bench_pacing(quick: bool, rows: Rows, raw: dict[str, Any]) -> None:
+    results = _measure("pacing", quick, raw)
     for source, r in results.items():
         rows.append(
             (
@@ -198,16 +197,13 @@ def bench_pacing(quick: bool, rows: list[tuple[str, str, str, str]], raw: dict[s
         )
 
 
-def bench_dlt(quick: bool, rows: list[tuple[str, str, str, str]], raw: dict[str, Any]) -> None:
+def bench_dlt(quick: bool, rows: Rows, raw: dict[str, Any]) -> None:
     try:
         import seotasks_dlt  # noqa: F401
     except ImportError:
         rows.append(("6 dlt load into DuckDB", "-", "unavailable (make dlt)", "-"))
         return
-    import dltload
-
-    r = dltload.run(quick)
-    raw["dlt"] = r
+    r = _measure("dltload", quick, raw, key="dlt")
     rows.append(
         (
             f"6 seotasks load, {int(r['tasks'])} Serpstat tasks -> DuckDB",
@@ -242,13 +238,8 @@ def bench_dlt(quick: bool, rows: list[tuple[str, str, str, str]], raw: dict[str,
     )
 
 
-def bench_collecting(
-    quick: bool, rows: list[tuple[str, str, str, str]], raw: dict[str, Any]
-) -> None:
-    import collecting
-
-    results = collecting.run(quick)
-    raw["collecting"] = results
+def bench_collecting(quick: bool, rows: Rows, raw: dict[str, Any]) -> None:
+    results = _measure("collecting", quick, raw)
     t = results["throughput"]
     many, one, official = t["workers=8"], t["workers=1"], t.get("official")
     limit = t["limit_per_min"]
@@ -304,11 +295,8 @@ def bench_collecting(
     )
 
 
-def bench_merging(quick: bool, rows: list[tuple[str, str, str, str]], raw: dict[str, Any]) -> None:
-    import merging
-
-    r = merging.run(quick)
-    raw["merging"] = r
+def bench_merging(quick: bool, rows: Rows, raw: dict[str, Any]) -> None:
+    r = _measure("merging", quick, raw)
     base = r["declared"]
     total = int(base["tasks"])
     small = r["reversed_small"]
@@ -386,7 +374,7 @@ def main() -> int:
     parser.add_argument("--only", choices=sorted(BENCHES), action="append")
     parser.add_argument("--json", type=Path, help="also write the raw figures here")
     args = parser.parse_args()
-    rows: list[tuple[str, str, str, str]] = []
+    rows: Rows = []
     raw: dict[str, Any] = {}
     print(
         f"# Python {platform.python_version()} on {platform.machine()}, "

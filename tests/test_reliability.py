@@ -27,6 +27,7 @@ import seotasks
 from seotasks.clock import FakeClock
 from seotasks.emulation import Fault, HttpRequest
 from seotasks.errors import RateLimited, ResponseFormatError, SeotasksError, TransientError
+from seotasks.testing.pacing import most_in_window
 from seotasks.transport import RetryPolicy, Timeouts
 
 RETRY = RetryPolicy(attempts=3, base=0.01, cap=0.05, rate_limited_floor=0.01)
@@ -37,22 +38,9 @@ SLOW_SECONDS = 0.5
 TYPED = (TransientError, RateLimited, ResponseFormatError)
 NOW = datetime.now(UTC).replace(microsecond=0)
 
-COMMON = [
-    Fault.HTTP_500,
-    Fault.HTTP_502,
-    Fault.HTTP_503,
-    Fault.HTTP_429,
-    Fault.HTTP_429_RETRY_AFTER,
-    Fault.RATE_LIMIT_BODY,
-    Fault.RESET,
-    Fault.SLOW,
-    Fault.TRUNCATED,
-    Fault.WRONG_TYPES,
-    Fault.EMPTY,
-]
-MATRIX = [("serpstat", f) for f in [*COMMON, Fault.MISMATCHED_ID]] + [
-    ("dataforseo", f) for f in COMMON
-]
+#: Every fault, in `Fault`'s order; a mismatched JSON-RPC id only exists for Serpstat.
+COMMON = [f for f in Fault if f is not Fault.MISMATCHED_ID]
+MATRIX = [("serpstat", f) for f in Fault] + [("dataforseo", f) for f in COMMON]
 
 
 pytestmark = pytest.mark.usefixtures("real_providers")
@@ -177,16 +165,6 @@ def test_mixed_faults_resume_until_done_with_faults_still_on(vendor: Any, provid
     assert sorted(listed) == v.expected
 
 
-def _max_in_window(stamps: list[float], period: float) -> int:
-    stamps = sorted(stamps)
-    best = start = 0
-    for end, t in enumerate(stamps):
-        while t - stamps[start] >= period:
-            start += 1
-        best = max(best, end - start + 1)
-    return best
-
-
 # Concurrency runs on a FakeClock: the counts below are exact, whatever the machine's
 # load. That holds because the pacer awaits the answer of the oldest call in a full
 # window before working out its wait (`Pacer.reserve`): a FakeClock jumps a whole window
@@ -224,7 +202,7 @@ def test_threads_share_one_serpstat_pacer() -> None:
         accepted = emulator.app.accepted
         assert len(accepted) >= 3 * 7
         assert emulator.app.rate_limited == 0
-        assert _max_in_window(accepted, 1.0) <= 5
+        assert most_in_window(accepted, 1.0) <= 5
     finally:
         emulator.stop()
 
@@ -268,4 +246,4 @@ def test_threads_share_one_dataforseo_pacer() -> None:
         assert len(results) == 3 and all(r == expected for r in results)
         assert len(stamps) >= 3 * 6
         assert emu.rate_limited == 0
-        assert _max_in_window(stamps, 60.0) <= 10
+        assert most_in_window(stamps, 60.0) <= 10

@@ -15,25 +15,15 @@ from seotasks import (
     TransientError,
 )
 from seotasks.emulation import Fault
+from seotasks.testing.faults import RETRIED_FAULTS
 from seotasks.transport import Response, Timeouts
 
 from .conftest import Connect, MakeEmulator
 
 KINDS = ("serp/google/organic", "keywords_data/google_ads/search_volume")
-RECOVERABLE = [
-    Fault.HTTP_500,
-    Fault.HTTP_502,
-    Fault.HTTP_503,
-    Fault.HTTP_429,
-    Fault.HTTP_429_RETRY_AFTER,
-    Fault.RATE_LIMIT_BODY,
-    Fault.RESET,
-    Fault.TRUNCATED,
-    Fault.EMPTY,
-]
 
 
-@pytest.mark.parametrize("fault", RECOVERABLE, ids=lambda f: f.value)
+@pytest.mark.parametrize("fault", RETRIED_FAULTS, ids=lambda f: f.value)
 def test_single_faults_are_retried(
     make_emulator: MakeEmulator, connect: Connect, fault: Fault
 ) -> None:

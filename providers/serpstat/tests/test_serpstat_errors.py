@@ -13,6 +13,7 @@ import seotasks
 from seotasks import cursor as cursor_codec
 from seotasks.clock import FakeClock
 from seotasks.emulation import Fault
+from seotasks.testing.faults import RETRIED_FAULTS
 from seotasks.transport import Timeouts
 
 Connect = Callable[..., seotasks.Client]
@@ -87,22 +88,9 @@ def test_wrong_token_is_an_auth_error_without_retries(
     assert "wrong-token-123" not in str(info.value) + repr(info.value)
 
 
-@pytest.mark.parametrize(
-    "fault",
-    [
-        Fault.HTTP_500,
-        Fault.HTTP_502,
-        Fault.HTTP_503,
-        Fault.HTTP_429,
-        Fault.HTTP_429_RETRY_AFTER,
-        Fault.RATE_LIMIT_BODY,
-        Fault.RESET,
-        # A cut-off or empty HTTP-200 body is the connection failing mid-answer: the
-        # core retries it for every provider (the same rule as for DataForSEO).
-        Fault.TRUNCATED,
-        Fault.EMPTY,
-    ],
-)
+# Including a cut-off or empty HTTP-200 body: the connection failing mid-answer, which the
+# core retries for every provider (the same rule as for DataForSEO).
+@pytest.mark.parametrize("fault", RETRIED_FAULTS)
 def test_passing_faults_are_retried(
     emulator: SerpstatEmulator, connect: Connect, clock: FakeClock, fault: Fault
 ) -> None:
