@@ -24,6 +24,8 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any, TextIO
 
+from .cli.common import StatusLine
+
 if TYPE_CHECKING:
     from .client import Client
     from .collect import Collected
@@ -95,26 +97,21 @@ class _Stop:
         self.event.set()
 
 
-class _Progress:
+class _Progress(StatusLine):
     """One status line on stderr when it is a terminal: collected, failed, rate, ETA."""
 
     def __init__(self, stream: TextIO, enabled: bool, total: int | None) -> None:
-        self.stream = stream
-        self.enabled = enabled
+        super().__init__(stream, enabled)
         self.total = total
         self.collected = 0
         self.failed = 0
         self.skipped = 0
         self.started = time.monotonic()
-        self.last = 0.0
 
     def show(self, *, force: bool = False) -> None:
-        if not self.enabled:
+        now = self.due(force=force)
+        if now is None:
             return
-        now = time.monotonic()
-        if not force and now - self.last < 0.2:
-            return
-        self.last = now
         elapsed = max(now - self.started, 1e-6)
         done = self.collected + self.failed
         rate = done / elapsed * 60
@@ -125,13 +122,10 @@ class _Progress:
         if self.total is not None and rate > 0:
             left = max(self.total - done - self.skipped, 0)
             line += f", ETA {left / rate * 60:.0f}s"
-        self.stream.write("\r\x1b[K" + line[:200])
-        self.stream.flush()
+        self.draw(line)
 
     def done(self) -> None:
-        if self.enabled and self.last:
-            self.stream.write("\r\x1b[K")
-            self.stream.flush()
+        self.clear()
 
 
 def run(client: Client, options: CollectOptions, out: TextIO, err: TextIO) -> int:

@@ -62,7 +62,48 @@ def split_options(pairs: Sequence[str], names: Sequence[str]) -> dict[str, dict[
     return per
 
 
-class Progress:
+class StatusLine:
+    """One status line on a terminal's stderr, redrawn in place.
+
+    Drawn only when ``enabled`` (stderr is a terminal: a log file would fill with
+    carriage returns), at most every `INTERVAL` seconds unless forced (a listing of many
+    small pages would spend its time drawing), and erased by `clear` before anything
+    else goes to the same terminal.
+    """
+
+    INTERVAL = 0.2
+
+    def __init__(self, stream: TextIO, enabled: bool) -> None:
+        self.stream = stream
+        self.enabled = enabled
+        self.last = 0.0
+        self.drawn = False
+
+    def due(self, *, force: bool = False) -> float | None:
+        """The `time.monotonic` now when the line is to be redrawn, else ``None``."""
+        if not self.enabled:
+            return None
+        now = time.monotonic()
+        if not force and now - self.last < self.INTERVAL:
+            return None
+        self.last = now
+        return now
+
+    def draw(self, line: str) -> None:
+        """Replace the line on the terminal with ``line`` (cut to 200 characters)."""
+        self.stream.write("\r\x1b[K" + line[:200])
+        self.stream.flush()
+        self.drawn = True
+
+    def clear(self) -> None:
+        """Erase the status line (before a row or a message goes to the same terminal)."""
+        if self.enabled and self.drawn:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+            self.drawn = False
+
+
+class Progress(StatusLine):
     """Per-provider counts of one listing, and the status line drawn from them.
 
     The line is drawn only when stderr is a terminal (``enabled``); the counts feed the
@@ -71,16 +112,13 @@ class Progress:
     """
 
     def __init__(self, stream: TextIO, enabled: bool, *, quiet: bool = False) -> None:
-        self.stream = stream
-        self.enabled = enabled and not quiet
+        super().__init__(stream, enabled and not quiet)
         #: No hints (wait notices); warnings about the result itself are still said.
         self.quiet = quiet
         self.counts: dict[str, list[int]] = {}
         #: Per provider, the lists the vendor capped (a page's first note names its list).
         self.capped: dict[str, set[str]] = {}
         self.waits = 0
-        self.last = 0.0
-        self.drawn = False
 
     def page(self, name: str, page: Page) -> None:
         entry = self.counts.setdefault(name, [0, 0])
@@ -97,24 +135,10 @@ class Progress:
             self.show(force=True, extra=f" [{name} {kind}: {detail}]")
 
     def show(self, *, force: bool = False, extra: str = "") -> None:
-        if not self.enabled:
+        if self.due(force=force) is None:
             return
-        now = time.monotonic()
-        if not force and now - self.last < 0.2:
-            return
-        self.last = now
         parts = [f"{n} {c[0]} pages/{c[1]} tasks" for n, c in self.counts.items()]
-        line = "seotasks: " + ", ".join(parts) + f", waits {self.waits}" + extra
-        self.stream.write("\r\x1b[K" + line[:200])
-        self.stream.flush()
-        self.drawn = True
-
-    def clear(self) -> None:
-        """Erase the status line (before a row or a message goes to the same terminal)."""
-        if self.enabled and self.drawn:
-            self.stream.write("\r\x1b[K")
-            self.stream.flush()
-            self.drawn = False
+        self.draw("seotasks: " + ", ".join(parts) + f", waits {self.waits}" + extra)
 
     def notice(self, text: str, *, hint: bool = False) -> None:
         if hint and self.quiet:

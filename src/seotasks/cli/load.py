@@ -40,6 +40,7 @@ _INSTALL_HINT = (
 def add_parser(sub: Any, common: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """Add the ``load`` command to the ``seotasks`` subparsers ``sub``."""
     from .common import STATUSES
+    from .flags import add_options, add_providers, add_time_field
 
     load = sub.add_parser(
         "load",
@@ -50,31 +51,17 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> argparse.ArgumentPa
         "asks the vendors only for what is new since the last one (the cursors are kept in "
         "dlt's state, with the data). Needs: pip install seotasks-dlt.",
     )
-    load.add_argument(
-        "-p",
-        "--provider",
-        action="append",
-        dest="providers",
-        metavar="NAME",
-        required=True,
-        help="provider to load (repeatable)",
-    )
+    add_providers(load, "provider to load (repeatable)")
     load.add_argument("--status", choices=STATUSES, default="any")
     load.add_argument("--since", help="created at or after (ISO 8601 or YYYY-MM-DD; naive = UTC)")
     load.add_argument("--until", help="created before (ISO 8601 or YYYY-MM-DD; naive = UTC)")
-    load.add_argument(
-        "--time-field",
-        choices=("created_at", "completed_at"),
-        help="the time --since/--until bound: created_at (default) or completed_at; "
+    add_time_field(
+        load,
+        "the time --since/--until bound: created_at (default) or completed_at; "
         "by completion, a time-filtered vendor listing is read whole each run",
     )
-    load.add_argument(
-        "-o",
-        "--option",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="provider option; KEY for every listed provider that has it, PROVIDER.KEY for one",
+    add_options(
+        load, "provider option; KEY for every listed provider that has it, PROVIDER.KEY for one"
     )
     load.add_argument(
         "--profile",

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from .common import EXIT_USAGE, MAX_SANDBOX_SIZE, STATUSES
+from .flags import add_options, add_providers, add_time_field
 
 if TYPE_CHECKING:
     pass
@@ -58,15 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="list tasks from one or more providers",
         description="List tasks. Several -p give one stream ordered by completion time.",
     )
-    tasks.add_argument(
-        "-p",
-        "--provider",
-        action="append",
-        dest="providers",
-        metavar="NAME",
-        required=True,
-        help="provider to list (repeatable)",
-    )
+    add_providers(tasks, "provider to list (repeatable)")
     tasks.add_argument(
         "--status",
         choices=STATUSES,
@@ -79,20 +72,15 @@ def build_parser() -> argparse.ArgumentParser:
         "or YYYY-MM-DD (naive = UTC), or that long ago: 30m, 12h, 2d, 1w",
     )
     tasks.add_argument("--until", help="created (or completed) before; same forms as --since")
-    tasks.add_argument(
-        "--time-field",
-        choices=("created_at", "completed_at"),
-        help="the time --since/--until bound: created_at (default) or completed_at "
+    add_time_field(
+        tasks,
+        "the time --since/--until bound: created_at (default) or completed_at "
         "('what finished since'); tasks without that time are left out",
     )
     tasks.add_argument("-L", "--limit", type=int, help="stop after N tasks in total")
-    tasks.add_argument(
-        "-o",
-        "--option",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="provider option; KEY applies to every listed provider that has it, "
+    add_options(
+        tasks,
+        "provider option; KEY applies to every listed provider that has it, "
         "PROVIDER.KEY to one (e.g. -o source=history, -o serpstat.timezone=Europe/Kyiv)",
     )
     tasks.add_argument("--profile", help="TOML profile with credentials and options")
@@ -232,21 +220,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="only tasks created at or after (ISO 8601 or YYYY-MM-DD, naive = UTC; or 2d, 12h...)",
     )
     collect.add_argument("--until", help="only tasks created before; same forms as --since")
-    collect.add_argument(
-        "--time-field",
-        choices=("created_at", "completed_at"),
-        help="the time --since/--until bound: created_at (default) or completed_at",
-    )
+    add_time_field(collect, "the time --since/--until bound: created_at (default) or completed_at")
     collect.add_argument("--interval", type=float, default=None, help=argparse.SUPPRESS)
     for command in (submit, collect):
-        command.add_argument(
-            "-o",
-            "--option",
-            action="append",
-            default=[],
-            metavar="KEY=VALUE",
-            help="provider option (e.g. -o families=serp)",
-        )
+        add_options(command, "provider option (e.g. -o families=serp)")
         command.add_argument("--profile", help="TOML profile with credentials and options")
         command.add_argument(
             "--sandbox", action="store_true", help="run against the provider's emulator"
@@ -279,9 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="provider whose callbacks arrive, and that collects pingbacks (default dataforseo)",
     )
-    receive.add_argument(
-        "-o", "--option", action="append", default=[], metavar="KEY=VALUE", help="provider option"
-    )
+    add_options(receive, "provider option")
     receive.add_argument("--profile", help="TOML profile with credentials and options")
     receive.add_argument("--gzip", action="store_true", help="write .json.gz files")
     receive.add_argument(
@@ -294,20 +269,17 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="concurrent task_get calls for pingbacks (default 4)",
     )
-    receive.add_argument(
-        "--max-body",
-        type=int,
-        default=64 * 1024 * 1024,
-        metavar="BYTES",
-        help="largest request body as sent (default 64 MiB)",
-    )
-    receive.add_argument(
-        "--max-json",
-        type=int,
-        default=512 * 1024 * 1024,
-        metavar="BYTES",
-        help="largest body once decompressed (default 512 MiB)",
-    )
+    for flag, mib, what in (
+        ("--max-body", 64, "largest request body as sent"),
+        ("--max-json", 512, "largest body once decompressed"),
+    ):
+        receive.add_argument(
+            flag,
+            type=int,
+            default=mib * 1024 * 1024,
+            metavar="BYTES",
+            help=f"{what} (default {mib} MiB)",
+        )
 
     from . import load  # standard library only: keeps --help fast
 
@@ -321,13 +293,10 @@ def build_parser() -> argparse.ArgumentParser:
         "on stdout the export lines (base URL, credentials) that point the library at "
         "them; run until Ctrl-C.",
     )
-    box.add_argument(
-        "-p",
-        "--provider",
-        action="append",
-        dest="providers",
-        metavar="NAME",
-        help="provider whose emulator to run (repeatable; default: every installed one)",
+    add_providers(
+        box,
+        "provider whose emulator to run (repeatable; default: every installed one)",
+        required=False,
     )
     box.add_argument(
         "--size", type=int, help=f"tasks per emulator, 0..{MAX_SANDBOX_SIZE} (default: provider's)"

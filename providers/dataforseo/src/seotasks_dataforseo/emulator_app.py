@@ -250,14 +250,23 @@ class DataForSEOApp:
 
     # -- id_list -------------------------------------------------------------------------
 
-    def _id_list(self, request: HttpRequest, family: str, started: float) -> HttpResponse:
+    def _post_array(self, request: HttpRequest, started: float) -> list[Any]:
+        """The POST body as the JSON array every DataForSEO POST takes, or the vendor's
+        error for it: no body at all 40502, not JSON or not an array 40503. What an
+        empty array means differs per endpoint, so that is left to the caller."""
         if not request.body.strip():
             raise self._error(started, 40502, "POST Data Is Empty.")
         try:
             payload = json.loads(request.body)
         except ValueError:
             raise self._error(started, 40503, "POST Data Is Invalid.") from None
-        if not isinstance(payload, list) or not payload or not isinstance(payload[0], dict):
+        if not isinstance(payload, list):
+            raise self._error(started, 40503, "POST Data Is Invalid.")
+        return payload
+
+    def _id_list(self, request: HttpRequest, family: str, started: float) -> HttpResponse:
+        payload = self._post_array(request, started)
+        if not payload or not isinstance(payload[0], dict):
             raise self._error(started, 40503, "POST Data Is Invalid.")
         # The official client sends null for every field it was not given: unset, not a value.
         params: dict[str, Any] = {k: v for k, v in payload[0].items() if v is not None}
@@ -319,14 +328,7 @@ class DataForSEOApp:
     # -- task_post -----------------------------------------------------------------------
 
     def _task_post(self, request: HttpRequest, parts: list[str], started: float) -> HttpResponse:
-        if not request.body.strip():
-            raise self._error(started, 40502, "POST Data Is Empty.")
-        try:
-            payload = json.loads(request.body)
-        except ValueError:
-            raise self._error(started, 40503, "POST Data Is Invalid.") from None
-        if not isinstance(payload, list):
-            raise self._error(started, 40503, "POST Data Is Invalid.")
+        payload = self._post_array(request, started)
         if not payload:
             raise self._error(started, 40502, "POST Data Is Empty.")
         if len(payload) > POST_MAX:

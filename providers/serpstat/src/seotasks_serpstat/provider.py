@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from typing import TYPE_CHECKING, Any, ClassVar, Final
+from typing import TYPE_CHECKING, Any, ClassVar, Final, TypeVar
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from seotasks.convert import is_ascii_digits, zone
@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from seotasks.submit import SerpTaskSpec, SubmitResult
 
 log = logging.getLogger("seotasks.serpstat")
+_T = TypeVar("_T")
 
 __all__ = ["ALTERNATIVE_BASE_URL", "DEFAULT_BASE_URL", "SERP_TYPES", "WINDOW", "SerpstatProvider"]
 
@@ -204,31 +205,42 @@ class SerpstatProvider(Provider):
         )
 
     def _call(self, window: paging.Window) -> list[Any]:
+        return self._post(
+            lambda request_id: wire.request_body(request_id, window.page, window.size),
+            self._parse,
+        )
+
+    def _post(
+        self,
+        body: Callable[[str], bytes],
+        parse: Callable[[str, Response], _T],
+        *,
+        idempotent: bool = True,
+    ) -> _T:
+        """One JSON-RPC call: a fresh request id, the ``body`` built around it, and the
+        answer read by ``parse`` against that id (the vendor echoes it; another id is the
+        answer to some other request)."""
         request_id = f"{self._id_prefix}-{next(self._ids)}"
         request = Request(
             method="POST",
             url=self._url,
             endpoint=_ENDPOINT,
             headers={"Content-Type": "application/json"},
-            body=wire.request_body(request_id, window.page, window.size),
+            body=body(request_id),
+            idempotent=idempotent,
         )
-        return self.transport.call(request, partial(self._parse, request_id))
+        return self.transport.call(request, partial(parse, request_id))
 
     # -- submission and results ---------------------------------------------------------------
 
     def _rpc(
         self, method: str, params: Mapping[str, Any], *, idempotent: bool
     ) -> Mapping[str, Any]:
-        request_id = f"{self._id_prefix}-{next(self._ids)}"
-        request = Request(
-            method="POST",
-            url=self._url,
-            endpoint=_ENDPOINT,
-            headers={"Content-Type": "application/json"},
-            body=posting.rpc_body(request_id, method, params),
+        return self._post(
+            lambda request_id: posting.rpc_body(request_id, method, params),
+            self._parse_object,
             idempotent=idempotent,
         )
-        return self.transport.call(request, partial(self._parse_object, request_id))
 
     def _check_http(self, response: Response) -> None:
         """The vendor answers HTTP 200 even for errors; any other status is the proxy's."""
