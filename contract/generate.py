@@ -24,7 +24,6 @@ from __future__ import annotations
 import json
 import re
 import sys
-import types
 import typing
 from pathlib import Path
 from typing import Any
@@ -36,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import catalog
 import dataforseo_client.models as models
 from seotasks_dataforseo.endpoints import BY_NAME
+from values import unwrap
 
 TARGET = (
     Path(__file__).resolve().parent.parent
@@ -48,24 +48,12 @@ _OBJECT_DEPTH = 2
 _SMALL = 12
 
 
-def _unwrap(annotation: Any) -> Any:
-    while True:
-        origin = typing.get_origin(annotation)
-        if origin is typing.Annotated:
-            annotation = typing.get_args(annotation)[0]
-        elif origin in (typing.Union, types.UnionType):
-            args = [a for a in typing.get_args(annotation) if a is not type(None)]
-            annotation = args[0]
-        else:
-            return annotation
-
-
 def _fields(model: type[BaseModel]) -> list[str]:
     return [f for f in model.model_fields if f != "additional_properties"]
 
 
 def json_type(annotation: Any) -> str:
-    base = _unwrap(annotation)
+    base = unwrap(annotation)
     origin = typing.get_origin(base)
     if origin is list:
         return "list"
@@ -78,10 +66,10 @@ def json_type(annotation: Any) -> str:
 
 def spec(annotation: Any, depth: int) -> Any:
     """A result field's shape: a type name, ``{"object": {...}}`` or ``{"list": ...}``."""
-    base = _unwrap(annotation)
+    base = unwrap(annotation)
     origin = typing.get_origin(base)
     if origin is list:
-        inner = _unwrap(typing.get_args(base)[0])
+        inner = unwrap(typing.get_args(base)[0])
         if (
             depth == 0
             and isinstance(inner, type)
@@ -108,11 +96,11 @@ def _result_model(call: catalog.Call) -> type[BaseModel] | None:
     answer = typing.get_type_hints(getattr(api, call.method)).get("return")
     if answer is None:
         return None
-    task = _unwrap(typing.get_args(_unwrap(answer.model_fields["tasks"].annotation))[0])
-    result = _unwrap(task.model_fields["result"].annotation)
+    task = unwrap(typing.get_args(unwrap(answer.model_fields["tasks"].annotation))[0])
+    result = unwrap(task.model_fields["result"].annotation)
     if typing.get_origin(result) is not list:
         return None
-    item = _unwrap(typing.get_args(result)[0])
+    item = unwrap(typing.get_args(result)[0])
     return item if isinstance(item, type) and issubclass(item, BaseModel) else None
 
 

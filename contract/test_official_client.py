@@ -79,6 +79,18 @@ def _param(call: catalog.Call) -> Any:
     return pytest.param(call, id=name, marks=marks)
 
 
+def _params(*functions: str) -> list[Any]:
+    """The served official calls of these functions, as test parameters."""
+    return [_param(c) for c in CALLS if c.function in functions]
+
+
+def _request_model(call: catalog.Call) -> type[Any]:
+    """The official request model of a call that posts one (id_list, task_post)."""
+    model = call.request_model
+    assert model is not None, f"{call.label} has no request model"
+    return model
+
+
 # -- checks -----------------------------------------------------------------------------
 
 
@@ -182,7 +194,7 @@ def completed_task(emulator: DataForSEOEmulator, now: Now, kind: str, count: int
 # -- the suite --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("call", [_param(c) for c in CALLS if c.function == "tasks_ready"])
+@pytest.mark.parametrize("call", _params("tasks_ready"))
 def test_tasks_ready(
     call: catalog.Call, api_client: ApiClient, emulator: DataForSEOEmulator, now: Now
 ) -> None:
@@ -198,12 +210,11 @@ def test_tasks_ready(
     assert not problems, problems
 
 
-@pytest.mark.parametrize("call", [_param(c) for c in CALLS if c.function == "id_list"])
+@pytest.mark.parametrize("call", _params("id_list"))
 def test_id_list(
     call: catalog.Call, api_client: ApiClient, emulator: DataForSEOEmulator, now: Now
 ) -> None:
-    model = call.request_model
-    assert model is not None
+    model = _request_model(call)
     start, end = values.id_list_window()
     bodies = {
         "full": values.full(model, datetime_from=start, datetime_to=end, limit=10),
@@ -247,12 +258,11 @@ def _flavours(kind: str) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("call", [_param(c) for c in CALLS if c.function == "task_post"])
+@pytest.mark.parametrize("call", _params("task_post"))
 def test_task_post(
     call: catalog.Call, api_client: ApiClient, emulator: DataForSEOEmulator, now: Now
 ) -> None:
-    model = call.request_model
-    assert model is not None
+    model = _request_model(call)
     # postback_data: the request model's documented values (Baidu's omit "advanced" though
     # its task_get offers it); the flavours the client offers when none are listed.
     choices = values.documented_choices(model, "postback_data") or _flavours(call.kind)
@@ -278,11 +288,7 @@ def test_task_post(
     assert not problems, problems
 
 
-def _get_calls() -> list[Any]:
-    return [_param(c) for c in CALLS if c.function in ("task_get", "summary")]
-
-
-@pytest.mark.parametrize("call", _get_calls())
+@pytest.mark.parametrize("call", _params("task_get", "summary"))
 def test_task_get(
     call: catalog.Call, api_client: ApiClient, emulator: DataForSEOEmulator, now: Now
 ) -> None:

@@ -82,24 +82,23 @@ BY_NAME: dict[str, Any] = {
 }
 
 
-def _unwrap(annotation: Any) -> Any:
-    """``Optional[X]`` / ``Annotated[X, ...]`` -> ``X``."""
+def unwrap(annotation: Any) -> Any:
+    """``Optional[X]`` / ``Annotated[X, ...]`` -> ``X``, repeatedly; of a union of several
+    types, the first. (The official models' annotations are read here and in
+    ``generate.py``; one reading keeps the table and the request values in step.)"""
     while True:
         origin = typing.get_origin(annotation)
         if origin is typing.Annotated:
             annotation = typing.get_args(annotation)[0]
         elif origin in (typing.Union, types.UnionType):
-            args = [a for a in typing.get_args(annotation) if a is not type(None)]
-            if len(args) != 1:
-                return args[0]
-            annotation = args[0]
+            annotation = next(a for a in typing.get_args(annotation) if a is not type(None))
         else:
             return annotation
 
 
 def by_type(name: str, annotation: Any) -> Any:
     """A plausible value of ``annotation`` for a field no table names."""
-    annotation = _unwrap(annotation)
+    annotation = unwrap(annotation)
     origin = typing.get_origin(annotation)
     if origin is list:
         inner = typing.get_args(annotation)[0]
@@ -128,7 +127,7 @@ def by_type(name: str, annotation: Any) -> Any:
 def value(name: str, annotation: Any) -> Any:
     if name in BY_NAME:
         wanted = BY_NAME[name]
-        base = _unwrap(annotation)
+        base = unwrap(annotation)
         # The table's value, when its type is what the model declares for this endpoint.
         if (
             (base is str and isinstance(wanted, str))

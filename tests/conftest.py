@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 
 import pytest
 from fakevendor import SECRET, FakeVendor, FakeVendorApp, PluginOf, connect_fake
@@ -43,16 +44,12 @@ def fake_registry(clean_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[
 @pytest.fixture
 def serve() -> Iterator[Callable[[EmulatorApp], EmulatorServer]]:
     """Start an emulator app on loopback; every server is stopped after the test."""
-    servers: list[EmulatorServer] = []
+    with ExitStack() as started:
 
-    def start(app: EmulatorApp) -> EmulatorServer:
-        server = EmulatorServer(app).start()
-        servers.append(server)
-        return server
+        def start(app: EmulatorApp) -> EmulatorServer:
+            return started.enter_context(EmulatorServer(app))
 
-    yield start
-    for server in servers:
-        server.stop()
+        yield start
 
 
 @pytest.fixture

@@ -139,17 +139,26 @@ def emulator(clock: FakeClock) -> Iterator[DataForSEOEmulator]:
         yield emu
 
 
-def _client(emu: DataForSEOEmulator, clock: FakeClock) -> seotasks.Client:
-    return seotasks.connect(
-        "dataforseo", clock=clock, retry=RetryPolicy(attempts=3, base=0.01), env={}, **emu.settings
-    )
+@pytest.fixture
+def client(emulator: DataForSEOEmulator, clock: FakeClock) -> Iterator[seotasks.Client]:
+    """A client of `emulator` on the test's clock, closed after the test."""
+    with seotasks.connect(
+        "dataforseo",
+        clock=clock,
+        retry=RetryPolicy(attempts=3, base=0.01),
+        env={},
+        **emulator.settings,
+    ) as connected:
+        yield connected
 
 
 def test_emulator_postbacks_become_files_like_collect_writes(
-    emulator: DataForSEOEmulator, clock: FakeClock, start_receiver: Callable[..., Running]
+    emulator: DataForSEOEmulator,
+    clock: FakeClock,
+    client: seotasks.Client,
+    start_receiver: Callable[..., Running],
 ) -> None:
     receiver = start_receiver()
-    client = _client(emulator, clock)
     url = f"{receiver.url}/{SECRET}/postback?id=$id"
     specs = [SerpTaskSpec(keyword=f"kw {n}", location=2840, language="en") for n in range(5)]
     specs = [s.__class__(**{**s.to_json(), "postback_url": url}) for s in specs]
@@ -169,14 +178,15 @@ def test_emulator_postbacks_become_files_like_collect_writes(
     assert {line["id"] for line in receiver.lines} == ids
     assert all(line["via"] == "postback" and line["error"] is None for line in receiver.lines)
     assert emulator.ready_ids() == set()  # delivered: nothing left for tasks_ready
-    client.close()
 
 
 def test_emulator_pingbacks_are_queued_then_collected(
-    emulator: DataForSEOEmulator, clock: FakeClock, start_receiver: Callable[..., Running]
+    emulator: DataForSEOEmulator,
+    clock: FakeClock,
+    client: seotasks.Client,
+    start_receiver: Callable[..., Running],
 ) -> None:
     receiver = start_receiver()
-    client = _client(emulator, clock)
     url = f"{receiver.url}/pingback?secret={SECRET}&id=$id&tag=$tag&kind=serp/google/organic"
     specs = [
         SerpTaskSpec(keyword=f"p {n}", location=2840, language="en", tag=f"t{n}", pingback_url=url)
@@ -195,14 +205,12 @@ def test_emulator_pingbacks_are_queued_then_collected(
     assert emulator.collected_ids() == ids
     assert {(line["id"], line["via"]) for line in receiver.lines} == {(i, "pingback") for i in ids}
     assert {line["tag"] for line in receiver.lines} == {"t0", "t1", "t2", "t3"}
-    client.close()
 
 
 def test_a_pingback_the_vendor_refuses_is_set_aside(
-    emulator: DataForSEOEmulator, clock: FakeClock, start_receiver: Callable[..., Running]
+    client: seotasks.Client, start_receiver: Callable[..., Running]
 ) -> None:
     receiver = start_receiver()
-    client = _client(emulator, clock)
     unknown = "00000000-1111-2222-3333-444444444444"
     assert receiver.get(f"/{SECRET}/pingback?id={unknown}&kind=serp/google/organic").status == 200
     worker = PingbackWorker(receiver.app, client).start()
@@ -214,7 +222,6 @@ def test_a_pingback_the_vendor_refuses_is_set_aside(
     assert len(receiver.app.pingbacks) == 0
     [line] = receiver.lines
     assert line["path"] is None and "40401" in line["error"]
-    client.close()
 
 
 def test_queued_pingbacks_survive_a_restart(tmp_path: Path) -> None:

@@ -59,6 +59,18 @@ class Env:
             **kwargs,
         )
 
+    def pipeline(self, name: str) -> Any:
+        """A dlt pipeline of the test's own, into ``<tmp>/<name>.duckdb`` (dataset
+        ``data``): for running a source by hand rather than through `load`."""
+        import dlt
+
+        return dlt.pipeline(
+            pipeline_name=name,
+            destination=dlt.destinations.duckdb(str(self.tmp / f"{name}.duckdb")),
+            dataset_name="data",
+            pipelines_dir=str(self.pipelines),
+        )
+
     def sql(self, query: str) -> list[tuple[Any, ...]]:
         with duckdb.connect(str(self.database), read_only=True) as con:
             return con.sql(query.replace("{t}", "seotasks.seotasks")).fetchall()

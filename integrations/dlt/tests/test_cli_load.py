@@ -62,8 +62,6 @@ def test_bad_input_is_a_clear_error_before_anything_runs(env: Env, tmp_path: Pat
 
 def test_a_limited_run_resumes_at_the_next_page(env: Env) -> None:
     """The cursor moves with its page: two pages now, the rest next time, nothing twice."""
-    import dlt
-
     import seotasks
 
     before = env.serp.requests
@@ -77,12 +75,7 @@ def test_a_limited_run_resumes_at_the_next_page(env: Env) -> None:
         ["serpstat"], options={"serpstat": env.options()["serpstat"]}, clock=env.clock
     )
     source.tasks.add_limit(2)
-    pipeline = dlt.pipeline(
-        pipeline_name="limited",
-        destination=dlt.destinations.duckdb(str(env.tmp / "limited.duckdb")),
-        dataset_name="data",
-        pipelines_dir=str(env.pipelines),
-    )
+    pipeline = env.pipeline("limited")
     pipeline.run(source)
     requests = env.serp.requests
     assert requests - before - full == 2
@@ -130,19 +123,12 @@ def test_a_package_left_pending_by_a_dead_run_is_loaded_first(env: Env) -> None:
 
 
 def test_results_deselected_means_nothing_is_collected(env: Env) -> None:
-    import dlt
-
     extra = {**env.options()["dataforseo"], "source": "ready"}
     source = seotasks_source(
         ["dataforseo"], options={"dataforseo": extra}, clock=env.clock, collect=True
     )
     source = source.with_resources("tasks")
-    pipeline = dlt.pipeline(
-        pipeline_name="only_tasks",
-        destination=dlt.destinations.duckdb(str(env.tmp / "only.duckdb")),
-        dataset_name="data",
-        pipelines_dir=str(env.pipelines),
-    )
+    pipeline = env.pipeline("only_tasks")
     pipeline.run(source)
     assert pipeline.last_trace.last_normalize_info.row_counts["tasks"] > 0
     assert env.dfs.collected_ids() == set()

@@ -7,6 +7,7 @@ backoff all run on fake time: a run of many minutes of vendor time costs none.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from typing import Any
 
 import pytest
@@ -30,17 +31,14 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def make_emulator(clock: FakeClock) -> Iterator[MakeEmulator]:
-    started: list[DataForSEOEmulator] = []
+    """Start emulators on the test's clock; every one is stopped after the test."""
+    with ExitStack() as started:
 
-    def make(**kwargs: Any) -> DataForSEOEmulator:
-        kwargs.setdefault("clock", clock)
-        emulator = DataForSEOEmulator(**kwargs).start()
-        started.append(emulator)
-        return emulator
+        def make(**kwargs: Any) -> DataForSEOEmulator:
+            kwargs.setdefault("clock", clock)
+            return started.enter_context(DataForSEOEmulator(**kwargs))
 
-    yield make
-    for emulator in started:
-        emulator.stop()
+        yield make
 
 
 @pytest.fixture

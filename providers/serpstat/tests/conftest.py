@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from typing import Any
 
@@ -44,18 +45,14 @@ def clock() -> FakeClock:
 @pytest.fixture
 def make_emulator(clock: FakeClock) -> Iterator[Callable[..., SerpstatEmulator]]:
     """Start emulators sharing the test's clock (fixed data time unless ``now`` is given)."""
-    started: list[SerpstatEmulator] = []
+    with ExitStack() as started:
 
-    def make(**kwargs: Any) -> SerpstatEmulator:
-        kwargs.setdefault("clock", clock)
-        kwargs.setdefault("now", lambda: NOW)
-        emulator = SerpstatEmulator(**kwargs).start()
-        started.append(emulator)
-        return emulator
+        def make(**kwargs: Any) -> SerpstatEmulator:
+            kwargs.setdefault("clock", clock)
+            kwargs.setdefault("now", lambda: NOW)
+            return started.enter_context(SerpstatEmulator(**kwargs))
 
-    yield make
-    for emulator in started:
-        emulator.stop()
+        yield make
 
 
 @pytest.fixture
