@@ -79,6 +79,12 @@ def start_receiver(tmp_path: Path) -> Iterator[Callable[..., Running]]:
         thread.join(10.0)
 
 
+@pytest.fixture
+def receiver(start_receiver: Callable[..., Running]) -> Running:
+    """A receiver with the default settings (``start_receiver`` to choose them)."""
+    return start_receiver()
+
+
 def _envelope(*ids: str, keyword: str = "kw") -> dict[str, Any]:
     tasks = [
         {
@@ -153,12 +159,8 @@ def client(emulator: DataForSEOEmulator, clock: FakeClock) -> Iterator[seotasks.
 
 
 def test_emulator_postbacks_become_files_like_collect_writes(
-    emulator: DataForSEOEmulator,
-    clock: FakeClock,
-    client: seotasks.Client,
-    start_receiver: Callable[..., Running],
+    emulator: DataForSEOEmulator, clock: FakeClock, client: seotasks.Client, receiver: Running
 ) -> None:
-    receiver = start_receiver()
     url = f"{receiver.url}/{SECRET}/postback?id=$id"
     specs = [SerpTaskSpec(keyword=f"kw {n}", location=2840, language="en") for n in range(5)]
     specs = [s.__class__(**{**s.to_json(), "postback_url": url}) for s in specs]
@@ -181,12 +183,8 @@ def test_emulator_postbacks_become_files_like_collect_writes(
 
 
 def test_emulator_pingbacks_are_queued_then_collected(
-    emulator: DataForSEOEmulator,
-    clock: FakeClock,
-    client: seotasks.Client,
-    start_receiver: Callable[..., Running],
+    emulator: DataForSEOEmulator, clock: FakeClock, client: seotasks.Client, receiver: Running
 ) -> None:
-    receiver = start_receiver()
     url = f"{receiver.url}/pingback?secret={SECRET}&id=$id&tag=$tag&kind=serp/google/organic"
     specs = [
         SerpTaskSpec(keyword=f"p {n}", location=2840, language="en", tag=f"t{n}", pingback_url=url)
@@ -208,9 +206,8 @@ def test_emulator_pingbacks_are_queued_then_collected(
 
 
 def test_a_pingback_the_vendor_refuses_is_set_aside(
-    client: seotasks.Client, start_receiver: Callable[..., Running]
+    client: seotasks.Client, receiver: Running
 ) -> None:
-    receiver = start_receiver()
     unknown = "00000000-1111-2222-3333-444444444444"
     assert receiver.get(f"/{SECRET}/pingback?id={unknown}&kind=serp/google/organic").status == 200
     worker = PingbackWorker(receiver.app, client).start()
@@ -248,9 +245,8 @@ def test_postback_plain_multi_task_envelope_is_split_per_task(
 
 
 def test_wrong_secret_and_unknown_paths_are_404_and_logged_without_the_secret(
-    start_receiver: Callable[..., Running], caplog: pytest.LogCaptureFixture
+    receiver: Running, caplog: pytest.LogCaptureFixture
 ) -> None:
-    receiver = start_receiver()
     body = _gz(_envelope("s-1"))
     near_miss = SECRET[:-1] + "X"
     with caplog.at_level(logging.INFO, logger="seotasks.receive"):
@@ -288,13 +284,8 @@ def test_wrong_secret_and_unknown_paths_are_404_and_logged_without_the_secret(
     ids=["json", "empty", "list", "traversal", "noid", "notgzip", "truncated", "brotli"],
 )
 def test_malformed_postbacks_are_refused_and_recorded(
-    start_receiver: Callable[..., Running],
-    body: bytes,
-    headers: dict[str, str],
-    status: int,
-    why: str,
+    receiver: Running, body: bytes, headers: dict[str, str], status: int, why: str
 ) -> None:
-    receiver = start_receiver()
     answer = receiver.post(f"/{SECRET}/postback", body, **headers)
     assert answer.status == status and why in json.loads(answer.data)["error"]
     rejected = receiver.app.rejected_dir
@@ -322,10 +313,7 @@ def test_oversized_bodies_and_gzip_bombs_are_refused(
     assert _files(receiver.app.store.root / "dataforseo").keys() == {"big-2"}
 
 
-def test_a_flood_of_repeated_deliveries_writes_one_file_and_one_line(
-    start_receiver: Callable[..., Running],
-) -> None:
-    receiver = start_receiver()
+def test_a_flood_of_repeated_deliveries_writes_one_file_and_one_line(receiver: Running) -> None:
     body = _gz(_envelope("dup-1", "dup-2"))
     with ThreadPoolExecutor(8) as pool:
         answers = list(
@@ -350,8 +338,7 @@ def test_a_flood_of_repeated_deliveries_writes_one_file_and_one_line(
     "query",
     ["", "id=", "id=a&id=b", "id=../x", "id=ok-1&kind=../../x", "id=ok-1&kind=Serp/G"],
 )
-def test_malformed_pingbacks_are_400(start_receiver: Callable[..., Running], query: str) -> None:
-    receiver = start_receiver()
+def test_malformed_pingbacks_are_400(receiver: Running, query: str) -> None:
     assert receiver.get(f"/{SECRET}/pingback?{query}").status == 400
     assert len(receiver.app.pingbacks) == 0
 
@@ -445,10 +432,7 @@ def test_submit_callback_flags_need_their_url(tmp_path: Path) -> None:
     assert done.returncode == 2 and "spec 1" in done.stderr
 
 
-def test_overlapping_envelopes_at_once_write_each_task_once(
-    start_receiver: Callable[..., Running],
-) -> None:
-    receiver = start_receiver()
+def test_overlapping_envelopes_at_once_write_each_task_once(receiver: Running) -> None:
     ids = [f"ov-{n:02d}" for n in range(30)]
     bodies = [_gz(_envelope(*ids)), _gz(_envelope(*reversed(ids))), _gz(_envelope(*ids[5:20]))]
     with ThreadPoolExecutor(6) as pool:
@@ -460,10 +444,7 @@ def test_overlapping_envelopes_at_once_write_each_task_once(
     assert sorted(line["id"] for line in receiver.lines) == ids
 
 
-def test_a_task_that_failed_at_the_vendor_gets_a_line_but_no_file(
-    start_receiver: Callable[..., Running],
-) -> None:
-    receiver = start_receiver()
+def test_a_task_that_failed_at_the_vendor_gets_a_line_but_no_file(receiver: Running) -> None:
     envelope = _envelope("good-1", "bad-1")
     envelope["tasks"][1].update(status_code=40501, status_message="Invalid Field: 'keyword'.")
     answer = receiver.post(f"/{SECRET}/postback", _gz(envelope))
@@ -473,9 +454,7 @@ def test_a_task_that_failed_at_the_vendor_gets_a_line_but_no_file(
     assert errors["good-1"] is None and "40501" in errors["bad-1"]
 
 
-def test_sigterm_during_a_postback_then_a_redelivery_writes_every_file_once(
-    tmp_path: Path,
-) -> None:
+def test_sigterm_during_a_postback_then_a_redelivery_writes_every_file_once(tmp_path: Path) -> None:
     """The command stops gracefully: a delivery in progress completes (200, every task's
     file durable) or, if it is cut off, the vendor's redelivery to the next receiver writes
     exactly the missing files: in the end every task has one file and one line."""
