@@ -261,6 +261,12 @@ class Client:
         ``since`` / ``until`` bound: see `TaskQuery`.
         """
         query, position = self._open(cursor, status, since, until, time_field)
+        return self._fetch_resumable(query, position, cursor)
+
+    def _fetch_resumable(self, query: TaskQuery, position: Position, cursor: str | None) -> Page:
+        """`_fetch`, with any error carrying the cursor that asks for this same page again:
+        ``cursor`` when the caller had one for it (resuming repeats their exact token),
+        else one encoded for ``position``."""
         try:
             return self._fetch(query, position)
         except SeotasksError as exc:
@@ -288,11 +294,7 @@ class Client:
         previous: set[str] = set()
         current_cursor = cursor
         while True:
-            try:
-                page = self._fetch(query, position)
-            except SeotasksError as exc:
-                exc.resume_cursor = current_cursor or self._cursor(query, position)
-                raise
+            page = self._fetch_resumable(query, position, current_cursor)
             listed = set(map(_id_of, page.tasks))  # one provider: ids are keys
             if previous and not previous.isdisjoint(listed):
                 fresh = tuple(t for t in page.tasks if t.id not in previous)
