@@ -136,8 +136,8 @@ class Task:
         side): ``Task(...)`` and ``object.__setattr__`` per field each cost three to four
         times what the builder does (about 1.4 ms against 0.4 ms for 1000 tasks); on a
         1000-task page the difference is larger than decoding the page's JSON, and the
-        normalization floors (at most 1.6x ``json.loads``) cannot be met without it. See the comment below the class
-        for how it is fast.
+        normalization floors (at most 1.6x ``json.loads``) cannot be met without it. The
+        comment below the class says how it is fast.
         """
         return _compile_builder(fields, constants)
 
