@@ -3,8 +3,8 @@
 Each figure is set against its baseline measured in the same run on the same seeded
 input (see the module of each benchmark). Ratios are "seotasks / baseline" for times
 (lower is better) unless the row says otherwise. ``--quick`` runs smaller and shorter
-versions for a smoke test; ``--only NAME`` runs one of normalize, paging, streaming,
-startup, pacing, dlt, collecting, merging; ``--json FILE`` also writes the raw figures.
+versions for a smoke test; ``--only NAME`` runs one of normalize, floors, paging,
+streaming, startup, pacing, dlt, collecting, merging; ``--json FILE`` also writes the raw figures.
 """
 
 from __future__ import annotations
@@ -95,7 +95,10 @@ def _measure(module: str, quick: bool, raw: dict[str, Any], key: str | None = No
 def bench_normalize(
     quick: bool, rows: list[tuple[str, str, str, str]], raw: dict[str, Any]
 ) -> None:
+    import attrs
     import normalize
+
+    from seotasks.model import Task
 
     pages = normalize.pages()
     results = normalize.run(quick)
@@ -130,10 +133,27 @@ def bench_normalize(
     built = normalize.builders(quick)
     raw["builders"] = {n: t.best for n, t in built.items()}
     fastest = built["trusted_builder"].best
-    rows.append(("1 build 1000 Tasks (16 fields)", "Task.trusted_builder", _ms(fastest), ""))
+    fields = len(attrs.fields(Task))
+    rows.append((f"1 build 1000 Tasks ({fields} fields)", "Task.trusted_builder", _ms(fastest), ""))
     for other in ("object.__setattr__", "Task(...)"):
         rows.append(
             ("", f"vs {other}", _ms(built[other].best), f"{built[other].best / fastest:.2f}x")
+        )
+
+
+def bench_floors(quick: bool, rows: Rows, raw: dict[str, Any]) -> None:
+    import normalize
+
+    results = _measure("floors", quick, raw)
+    for kind, r in results.items():
+        runs = len(r["ratios"])
+        rows.append(
+            (
+                f"1b floor {normalize.LABELS[kind]}",
+                f"vs json.loads, median of {runs} processes (min-max)",
+                f"{r['median']:.2f}x ({r['min']:.2f}x-{r['max']:.2f}x)",
+                f"<= {r['floor']}x: {'met' if r['median'] <= r['floor'] else 'NOT met'}",
+            )
         )
 
 
@@ -351,6 +371,7 @@ def bench_merging(quick: bool, rows: Rows, raw: dict[str, Any]) -> None:
 
 BENCHES = {
     "normalize": bench_normalize,
+    "floors": bench_floors,
     "paging": bench_paging,
     "streaming": bench_streaming,
     "startup": bench_startup,
