@@ -149,7 +149,7 @@ def run(quick: bool = False) -> dict[str, dict[str, Timing]]:
 
 
 def builders(quick: bool = False) -> dict[str, Timing]:
-    """1000 tasks of 16 fields built three ways: why `Task.trusted_builder` exists.
+    """1000 tasks, every field of Task, built three ways: why `Task.trusted_builder` exists.
 
     ``Task(...)`` runs the validators and copies ``raw``; ``object.__setattr__`` per
     field is what a frozen attrs class must do without validators; the builder fills a
