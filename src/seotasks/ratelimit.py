@@ -131,8 +131,10 @@ class Pacer:
         # The window's lock is held while sleeping on purpose: callers queue up in
         # order instead of all waking at the same instant and racing for one slot.
         with window.lock:
-            # A loop: the oldest call's answer may arrive while we sleep and move the
-            # window's start later (`Slot.done`), so the wait is checked again on waking.
+            # A loop for the one case where the wait is worked out from a send time: the
+            # oldest call's answer did not come within _ANSWER_WAIT. Should it arrive
+            # while we sleep, it moves the window's start later (`Slot.done`), so the
+            # wait is checked again on waking.
             while len(window.stamps) == window.limit.calls:
                 oldest = window.stamps[0]
                 # The oldest call still in flight: where its window starts is not known
