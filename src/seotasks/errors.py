@@ -19,6 +19,7 @@ __all__ = [
     "RateLimited",
     "ResponseFormatError",
     "SeotasksError",
+    "StorageError",
     "TransientError",
     "UnknownProvider",
     "UnsupportedQuery",
@@ -38,6 +39,13 @@ class SeotasksError(Exception):
 
 class ConfigError(SeotasksError):
     """Missing or invalid configuration: an option, a credential, a profile."""
+
+
+class StorageError(SeotasksError):
+    """A place seotasks must write to cannot be written: missing permission, a full disk,
+    a path that is not a folder. Checked before anything is taken from a vendor (see
+    `seotasks.store.check_writable`), so the fix (another folder, free space) loses nothing.
+    """
 
 
 class UnknownProvider(ConfigError):

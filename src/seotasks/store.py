@@ -14,6 +14,7 @@ directory or over a hidden file.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import os
@@ -26,14 +27,41 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
+from .errors import ConfigError, StorageError
 
-__all__ = ["ResultStore", "atomic_write", "safe_name"]
+__all__ = ["ResultStore", "atomic_write", "check_writable", "safe_name"]
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}\Z")
 _TMP_SUFFIX = ".tmp"
 #: A temporary file older than this was left by a killed writer and is removed.
 STALE_SECONDS = 3600.0
+
+
+def check_writable(folder: Path, *, what: str = "folder") -> None:
+    """Prove that files can be written durably in ``folder`` before anything is consumed.
+
+    Creates the folder if need be, then creates, writes, fsyncs and removes a probe file:
+    the same steps as `atomic_write`, so a read-only mount, a missing permission or a full
+    disk shows here, before the first vendor call, and not after a result was fetched
+    (a DataForSEO ``tasks_ready`` result, once fetched, is not listed again).
+    Raises `StorageError` naming ``what`` and the folder.
+    """
+    probe = folder / f".seotasks-probe-{secrets.token_hex(6)}{_TMP_SUFFIX}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            os.write(fd, b"{}")
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        probe.unlink()
+        _fsync_dir(folder)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            probe.unlink(missing_ok=True)
+        reason = exc.strerror or type(exc).__name__
+        raise StorageError(f"{what} {folder} is not writable: {reason}") from None
 
 
 def safe_name(value: str) -> bool:

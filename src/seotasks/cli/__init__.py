@@ -39,9 +39,9 @@ __all__ = [
 
 
 def _exit_code(exc: BaseException) -> int:
-    from ..errors import AuthError, ConfigError, CursorError, UnsupportedQuery
+    from ..errors import AuthError, ConfigError, CursorError, StorageError, UnsupportedQuery
 
-    if isinstance(exc, ConfigError | CursorError | UnsupportedQuery):
+    if isinstance(exc, ConfigError | CursorError | UnsupportedQuery | StorageError):
         return EXIT_USAGE
     if isinstance(exc, AuthError):
         return EXIT_AUTH
