@@ -1,0 +1,222 @@
+"""`Journal`: the intents of consuming reads, so a fetched result is never lost.
+
+Some reads consume: DataForSEO forgets a ``tasks_ready`` task once ``task_get`` has
+answered it, so a result fetched and then lost (a kill, a full disk, a closed pipe) is
+gone from the only listing that would have offered it again. A message-queue consumer
+solves the same problem by acknowledging a delivery only once its effect is durable.
+Here the order is:
+
+1. `Journal.record` the task (its id and everything its provider needs to fetch it again
+   by id: kind, the vendor's own item) in one small file, fsynced, *before* the fetch;
+2. fetch; write the result where it goes (a file, a table row) durably;
+3. `Journal.ack` the task: its entry is removed.
+
+At the next start, `Journal.pending` returns every entry left behind: the tasks whose
+fetch may have consumed them without their result reaching storage. The caller fetches
+them again by id first. A kill at any instant therefore loses nothing, and costs the
+vendor at most one more fetch per task that was in flight.
+
+One file per entry (named by a digest of the task id, so any id is a safe name) rather
+than an append-only log: an entry is written whole or not at all (`atomic_write`), an
+acknowledgement is one ``unlink``, and nothing ever needs compacting. An ``unlink`` that
+a power cut undoes only brings a task back for one more fetch; the caller skips the
+fetch when the result is already stored. Entries are plain JSON: a journal may outlive
+the process that wrote it and is read by a later one, so nothing in it runs code.
+
+A journal is used by one run at a time: `Journal.open` takes an exclusive lock on the
+folder (``flock``), so a second run over the same folder fails at once with
+`StorageError` instead of replaying the first run's fetches under its feet.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import IO, Any
+
+from .errors import StorageError
+from .export import task_record
+from .model import Task, TaskStatus
+from .store import atomic_write, check_writable
+
+__all__ = ["Journal", "task_from_entry"]
+
+_VERSION = 1
+_SUFFIX = ".intent.json"
+
+
+def _entry_name(task_id: str) -> str:
+    return hashlib.blake2b(task_id.encode(), digest_size=16).hexdigest() + _SUFFIX
+
+
+def _entry(task: Task) -> bytes:
+    record = task_record(task, raw=True)
+    record["provider"] = task.provider
+    record["id"] = task.id
+    data = {"version": _VERSION, "task": record}
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str).encode()
+
+
+def _time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
+def task_from_entry(record: Mapping[str, Any]) -> Task:
+    """The `Task` a journal entry recorded: what a provider's ``collect`` needs again.
+
+    The vendor's item (``raw``), the id, kind and status come back exactly; times and
+    cost as their ISO / decimal text allows. A value that no longer validates is dropped
+    (None) rather than refused: the entry exists to fetch the task again by id, and a
+    fetch needs the id, the kind and the raw item, not a perfect copy of the listing.
+    """
+    status_text = record.get("status")
+    try:
+        status = TaskStatus(status_text) if status_text else TaskStatus.COMPLETED
+    except ValueError:
+        status = TaskStatus.COMPLETED
+    cost: Decimal | None = None
+    if isinstance(record.get("cost"), int | float | str):
+        with contextlib.suppress(InvalidOperation):
+            cost = Decimal(str(record["cost"]))
+    raw = record.get("raw")
+
+    def text(name: str) -> str | None:
+        value = record.get(name)
+        return value if isinstance(value, str) else None
+
+    count = record.get("keywords_count")
+    return Task(
+        provider=str(record["provider"]),
+        id=str(record["id"]),
+        status=status,
+        created_at=_time(record.get("created_at")),
+        started_at=_time(record.get("started_at")),
+        completed_at=_time(record.get("completed_at")),
+        kind=text("kind"),
+        tag=text("tag"),
+        cost=cost,
+        engine=text("engine"),
+        device=text("device"),
+        location=text("location"),
+        language=text("language"),
+        keywords_count=count if type(count) is int else None,
+        message=text("message"),
+        raw=raw if isinstance(raw, dict) else {},
+    )
+
+
+class Journal:
+    """Intent entries of one provider's consuming reads, in ``folder``.
+
+    Create it with `Journal.open` (which checks the folder is writable and locks it);
+    `close` releases the lock. Thread-safe: `record` runs on the collect workers, `ack`
+    on the thread that made the result durable; each touches only its own entry's file.
+    """
+
+    def __init__(self, folder: Path, provider: str, lock: IO[bytes]) -> None:
+        self.folder = folder
+        self.provider = provider
+        self._lock = lock
+        #: Entries written by this run (for the closing summary and the tests).
+        self.recorded = 0
+
+    @classmethod
+    def open(cls, folder: Path, provider: str) -> Journal:
+        """The journal in ``folder`` for ``provider``: proven writable and locked.
+
+        `StorageError` when the folder cannot be written (nothing has been consumed
+        yet, so the fix loses nothing) or when another run holds it.
+        """
+        check_writable(folder, what="the journal folder")
+        try:
+            lock = open(folder / ".lock", "ab")  # noqa: SIM115 - held until close()
+        except OSError as exc:
+            raise StorageError(
+                f"the journal folder {folder} is not writable: {exc.strerror}"
+            ) from None
+        try:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            lock.close()
+            raise StorageError(
+                f"another seotasks run is using the journal in {folder}: wait for it to end "
+                "(two runs over one journal would fetch each other's tasks)"
+            ) from None
+        return cls(folder, provider, lock)
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            fcntl.flock(self._lock.fileno(), fcntl.LOCK_UN)
+        self._lock.close()
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def record(self, task: Task) -> None:
+        """Durably note that ``task`` is about to be fetched (file and folder fsynced).
+
+        Raises `StorageError` when the entry cannot be written: the fetch must then not
+        happen, since nothing would bring the task back should its result be lost.
+        """
+        try:
+            atomic_write(self.folder / _entry_name(task.id), _entry(task))
+        except OSError as exc:
+            raise StorageError(
+                f"cannot record task {task.id} in the journal {self.folder}: {exc.strerror}; "
+                "it was not fetched"
+            ) from None
+        self.recorded += 1
+
+    def ack(self, task_id: str) -> None:
+        """The task's result is durable: forget its entry."""
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.folder / _entry_name(task_id))
+
+    def pending(self) -> list[Task]:
+        """Every task recorded and not acknowledged, oldest entry first.
+
+        An entry that does not parse was cut off while being written, which happens
+        before the fetch (`record` returns only once it is whole): that task was never
+        fetched, so the entry is removed and the listing brings the task again.
+        """
+        found: list[tuple[float, str, Task]] = []
+        for path in self._entries():
+            try:
+                data = json.loads(path.read_bytes())
+                record = data["task"]
+                if record["provider"] != self.provider:
+                    continue
+                task = task_from_entry(record)
+                mtime = path.stat().st_mtime
+            except (OSError, ValueError, KeyError, TypeError):
+                with contextlib.suppress(OSError):
+                    path.unlink()
+                continue
+            found.append((mtime, path.name, task))
+        found.sort(key=lambda item: (item[0], item[1]))
+        return [task for _, _, task in found]
+
+    def _entries(self) -> Iterator[Path]:
+        try:
+            names = os.listdir(self.folder)
+        except OSError:
+            return
+        for name in names:
+            if name.endswith(_SUFFIX) and not name.startswith("."):
+                yield self.folder / name
