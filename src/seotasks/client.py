@@ -23,6 +23,7 @@ from .provider import Capabilities, JSONValue, Position, Provider
 
 if TYPE_CHECKING:
     from .collect import Collected
+    from .journal import Journal
     from .submit import SerpTaskSpec, SubmitResult
 
 __all__ = ["Client", "build_query", "parse_when"]
@@ -363,7 +364,15 @@ class Client:
         """Fetch a finished task's result as the vendor's JSON (providers that can)."""
         if task.provider != self.name:
             raise ConfigError(f"task {task.key} does not belong to provider {self.name!r}")
-        return self._provider.collect(task)
+        result = self._provider.collect(task)
+        answered = self._provider.result_task_id(result)
+        if answered is not None and answered != task.id:
+            raise ResponseFormatError(
+                f"{self.name}: asked for the result of task {task.id}, the vendor answered "
+                f"with task {answered!r}; nothing was stored",
+                item_id=task.id,
+            )
+        return result
 
     def collect_many(
         self,
@@ -373,6 +382,7 @@ class Client:
         window: int | None = None,
         ordered: bool = False,
         stop: threading.Event | None = None,
+        journal: Journal | None = None,
     ) -> Iterator[Collected]:
         """Collect every task of ``tasks`` concurrently; yield one `Collected` per task.
 
@@ -386,11 +396,24 @@ class Client:
         Setting ``stop`` (a `threading.Event`) ends the run gracefully: no new task is
         taken, the ones in flight are still yielded. Every task the vendor answered is
         yielded: none is fetched and then dropped.
+
+        ``journal``: each task is recorded in it (durably) right before its fetch, for a
+        listing whose fetches consume (`Capabilities.drains`); the caller acks a task once
+        its result is stored, and fetches ``journal.pending()`` again on its next start.
+        A task whose entry cannot be written is not fetched (its error says why).
         """
         from .collect import collect_many
 
+        fetch = self.collect
+        if journal is not None:
+            record, collect = journal.record, self.collect
+
+            def fetch(task: Task) -> Mapping[str, Any]:
+                record(task)
+                return collect(task)
+
         runner = collect_many(
-            self.collect, tasks, workers=workers, window=window, ordered=ordered, stop=stop
+            fetch, tasks, workers=workers, window=window, ordered=ordered, stop=stop
         )
         self.transport.ensure_pool_size(workers)
         return runner

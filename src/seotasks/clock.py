@@ -24,6 +24,15 @@ class Clock(Protocol):
         """Wait ``seconds`` on this clock's scale."""
         ...
 
+    def wait(self, seconds: float, stop: threading.Event) -> bool:
+        """Like `sleep`, but return as soon as ``stop`` is set; True when it was.
+
+        Every long wait of the library (a pacing slot, a ``Retry-After`` of up to an
+        hour) goes through this, so a run asked to stop (SIGINT, SIGTERM) is never held
+        by one.
+        """
+        ...
+
 
 class SystemClock:
     """Real time."""
@@ -34,6 +43,9 @@ class SystemClock:
     def sleep(self, seconds: float) -> None:
         if seconds > 0:
             time.sleep(seconds)
+
+    def wait(self, seconds: float, stop: threading.Event) -> bool:
+        return stop.wait(seconds) if seconds > 0 else stop.is_set()
 
 
 class ScaledClock:
@@ -56,6 +68,9 @@ class ScaledClock:
         if seconds > 0:
             time.sleep(seconds / self.factor)
 
+    def wait(self, seconds: float, stop: threading.Event) -> bool:
+        return stop.wait(seconds / self.factor) if seconds > 0 else stop.is_set()
+
 
 class FakeClock:
     """A clock that only moves when slept on (or advanced); sleeps return at once.
@@ -77,6 +92,13 @@ class FakeClock:
             self.slept.append(seconds)
             if seconds > 0:
                 self._now += seconds
+
+    def wait(self, seconds: float, stop: threading.Event) -> bool:
+        """A stop already set ends the wait before any time passes; otherwise as `sleep`."""
+        if stop.is_set():
+            return True
+        self.sleep(seconds)
+        return stop.is_set()
 
     def advance(self, seconds: float) -> None:
         with self._lock:

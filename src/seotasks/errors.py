@@ -15,6 +15,7 @@ __all__ = [
     "AuthError",
     "ConfigError",
     "CursorError",
+    "Interrupted",
     "ProviderError",
     "RateLimited",
     "ResponseFormatError",
@@ -148,6 +149,15 @@ class ResponseFormatError(SeotasksError):
         if item_id:
             parts.append(f"item {item_id}")
         super().__init__(" | ".join(parts))
+
+
+class Interrupted(SeotasksError):
+    """A wait (a pacing slot, a backoff, a ``Retry-After``) was cut short because the run
+    is stopping (`Transport.interrupt` was set, by SIGINT or SIGTERM in the CLI).
+
+    The call it was waiting to make was not sent: nothing was consumed, nothing is
+    lost, and running again makes it. Not retried by the transport.
+    """
 
 
 class CursorError(SeotasksError):

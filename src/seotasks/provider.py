@@ -276,8 +276,23 @@ class Provider(abc.ABC):
         return position
 
     def collect(self, task: Task) -> Mapping[str, Any]:
-        """Fetch a finished task's result (the vendor's JSON). Not all providers can."""
+        """Fetch a finished task's result (the vendor's JSON). Not all providers can.
+
+        A vendor's documented "nothing found" (DataForSEO 40102 No Search Results) is a
+        result, not an error: return the answer. When the listing `Capabilities.drains`,
+        this fetch is taken to consume the task: callers that store results record it in
+        a `seotasks.journal.Journal` first (``seotasks collect`` and ``load`` do).
+        """
         raise UnsupportedQuery(f"provider {self.name!r} cannot collect task results")
+
+    def result_task_id(self, result: Mapping[str, Any]) -> str | None:
+        """The id of the task ``result`` answers for, as the answer itself says; ``None``
+        when the vendor's answer does not name its task.
+
+        `Client.collect` compares it with the id it asked for: an answer for another task
+        is a `ResponseFormatError` for the asked one, never stored under its name.
+        """
+        return None
 
     def submit(self, specs: Sequence[SerpTaskSpec]) -> list[SubmitResult]:
         """Post ``specs`` as vendor tasks; one `SubmitResult` per spec, in order.

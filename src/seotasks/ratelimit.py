@@ -17,6 +17,7 @@ from fractions import Fraction
 import attrs
 
 from .clock import Clock
+from .errors import Interrupted
 
 __all__ = ["Pacer", "RateLimit", "Slot"]
 
@@ -25,6 +26,8 @@ __all__ = ["Pacer", "RateLimit", "Slot"]
 #: only bounds the wait should a caller of `Pacer.reserve` forget `Slot.done`, after which
 #: the call counts from its send time.
 _ANSWER_WAIT = 300.0
+#: Real seconds between checks of the stop flag while waiting for another call's answer.
+_STOP_CHECK = 0.25
 
 
 @attrs.frozen(slots=True)
@@ -77,9 +80,21 @@ class Slot:
         self.at = max(self.at, self._clock.monotonic())
         self._answered.set()
 
-    def wait_answered(self, timeout: float) -> bool:
-        """Block (real time, at most ``timeout`` seconds) until `done`; False if it never came."""
-        return self._answered.wait(timeout)
+    def wait_answered(self, timeout: float, stop: threading.Event | None = None) -> bool:
+        """Block (real time, at most ``timeout`` seconds) until `done`; False if it never came.
+
+        With ``stop``, checked every quarter second: `Interrupted` once it is set.
+        """
+        if stop is None:
+            return self._answered.wait(timeout)
+        left = timeout
+        while left > 0:
+            if self._answered.wait(min(left, _STOP_CHECK)):
+                return True
+            if stop.is_set():
+                raise Interrupted("stopped while waiting for the answer of an earlier call")
+            left -= _STOP_CHECK
+        return False
 
 
 class _Window:
@@ -99,8 +114,17 @@ class Pacer:
     through.
     """
 
-    def __init__(self, limits: dict[str, RateLimit], clock: Clock, *, margin: float = 0.02) -> None:
+    def __init__(
+        self,
+        limits: dict[str, RateLimit],
+        clock: Clock,
+        *,
+        margin: float = 0.02,
+        stop: threading.Event | None = None,
+    ) -> None:
         self._clock = clock
+        #: Set it to end every wait at once with `Interrupted` (see `Transport.interrupt`).
+        self.stop = stop if stop is not None else threading.Event()
         self._windows = {name: _Window(limit, margin) for name, limit in limits.items()}
         self.waited = 0.0
 
@@ -122,7 +146,8 @@ class Pacer:
         """Wait for room and record the call; call ``done()`` on the slot when it is answered.
 
         ``on_wait`` is called with the expected wait before the first sleep, so a caller
-        can say what it is waiting for while it waits rather than after.
+        can say what it is waiting for while it waits rather than after. Once `stop` is
+        set, a wait ends at once with `Interrupted` and no call is recorded.
         """
         window = self._windows.get(endpoint)
         if window is None:
@@ -140,13 +165,14 @@ class Pacer:
                 # The oldest call still in flight: where its window starts is not known
                 # until it is answered (the vendor may stamp it as late as that), so
                 # its answer is awaited before the wait is worked out.
-                oldest.wait_answered(_ANSWER_WAIT)
+                oldest.wait_answered(_ANSWER_WAIT, self.stop)
                 delay = oldest.at + window.span - self._clock.monotonic()
                 if delay <= 0:
                     break
                 if on_wait is not None and not waited:
                     on_wait(delay)
-                self._clock.sleep(delay)
+                if self._clock.wait(delay, self.stop):
+                    raise Interrupted(f"stopped while waiting {delay:.1f}s to call {endpoint}")
                 waited += delay
             slot = Slot(self._clock.monotonic(), waited, self._clock)
             window.stamps.append(slot)

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import weakref
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -41,7 +42,7 @@ from urllib3.exceptions import HTTPError as Urllib3HTTPError
 from urllib3.util.retry import Retry
 
 from .clock import Clock, SystemClock
-from .errors import RateLimited, ResponseFormatError, RetryableError, TransientError
+from .errors import Interrupted, RateLimited, ResponseFormatError, RetryableError, TransientError
 from .jsoncodec import JSONDecodeError, loads
 from .ratelimit import Pacer, RateLimit
 from .redact import Redactor, scrub_userinfo
@@ -219,7 +220,11 @@ class Transport:
         self.clock: Clock = clock or SystemClock()
         self.retry = retry or RetryPolicy()
         self.timeouts = timeouts or Timeouts()
-        self.pacer = Pacer(dict(rate_limits or {}), self.clock)
+        #: Set it (from a signal handler, say) to end every pacing and backoff wait of
+        #: this transport within a quarter second: the waiting call raises `Interrupted`
+        #: without being sent. Calls already sent finish as usual.
+        self.interrupt = threading.Event()
+        self.pacer = Pacer(dict(rate_limits or {}), self.clock, stop=self.interrupt)
         self._rng = rng or random.Random()
         self._user_agent = user_agent
         self._pool_maxsize = pool_maxsize
@@ -236,7 +241,7 @@ class Transport:
         ``margin`` widens each window by that fraction, to absorb the network delay
         between our clock and the vendor's (2 % of a 60 s window is 1.2 s).
         """
-        self.pacer = Pacer(dict(limits), self.clock, margin=margin)
+        self.pacer = Pacer(dict(limits), self.clock, margin=margin, stop=self.interrupt)
 
     @property
     def pool_maxsize(self) -> int:
@@ -373,8 +378,10 @@ class Transport:
                 delay = max(delay, self.retry.rate_limited_floor)
         kind = "rate-limited" if isinstance(error, RateLimited) else "retry"
         self._emit(kind, f"{request.endpoint} waiting {delay:.1f}s")
-        if delay > 0:
-            self.clock.sleep(delay)
+        if delay > 0 and self.clock.wait(delay, self.interrupt):
+            raise Interrupted(
+                f"stopped while waiting {delay:.1f}s to retry {request.endpoint} ({error})"
+            )
 
 
 def _provably_unprocessed(error: RetryableError) -> bool:

@@ -39,8 +39,17 @@ __all__ = [
 
 
 def _exit_code(exc: BaseException) -> int:
-    from ..errors import AuthError, ConfigError, CursorError, StorageError, UnsupportedQuery
+    from ..errors import (
+        AuthError,
+        ConfigError,
+        CursorError,
+        Interrupted,
+        StorageError,
+        UnsupportedQuery,
+    )
 
+    if isinstance(exc, Interrupted):
+        return EXIT_INTERRUPTED
     if isinstance(exc, ConfigError | CursorError | UnsupportedQuery | StorageError):
         return EXIT_USAGE
     if isinstance(exc, AuthError):

@@ -1,4 +1,4 @@
-"""``seotasks collect``: fetch finished tasks' results (see `seotasks.collectcmd`)."""
+"""``seotasks collect``: check the arguments, then run `CollectRun` (see `collect_run`)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     import contextlib
 
-    from ..collectcmd import CollectOptions, run
+    from .collect_run import CollectOptions, CollectRun
 
     if args.limit is not None and args.limit < 0:
         raise UsageError("--limit must be >= 0")
@@ -26,6 +26,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError("--id must name a task id")
     if not 1 <= args.workers <= 64:
         raise UsageError("--workers must be within 1..64")
+    if args.ids and args.journal is not None:
+        raise UsageError("--journal applies to a listing; --id names the tasks itself")
     if args.ids and (args.follow or args.resume):
         raise UsageError("--id collects named tasks once: it takes neither --follow nor --resume")
     if args.gzip and args.to is None:
@@ -61,8 +63,10 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             since=absolute_time(args.since),
             until=absolute_time(args.until),
             time_field=args.time_field,
+            journal=args.journal,
+            sandbox=args.sandbox,
         )
-        return run(client, options, out, err)
+        return CollectRun(client, options, out, err).run()
 
 
 def _named_tasks(client: Client, ids: Sequence[str], kind: str | None) -> list[Task]:

@@ -174,8 +174,9 @@ def build_parser() -> argparse.ArgumentParser:
         '{"task": <export record>, "result": <vendor JSON>} lines; with --to, writes each '
         "result to DIR/<provider>/<task id>.json and one line per task (the export record "
         'plus "path" and "error"). A task that fails is named on its line and the rest go '
-        "on (exit 4). Tasks whose file exists in DIR are skipped, so re-running after a "
-        "crash collects exactly the rest.",
+        "on (exit 4). Tasks whose file exists in DIR are skipped, and a fetch that consumes "
+        "its task is journalled until its result is written, so re-running after a crash "
+        "or a kill collects exactly the rest.",
     )
     collect.add_argument("-p", "--provider", required=True, metavar="NAME", help="provider")
     collect.add_argument("-L", "--limit", type=int, help="stop after N tasks")
@@ -213,6 +214,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--follow",
         action="store_true",
         help="keep listing and collecting tasks as they finish, until SIGINT/SIGTERM",
+    )
+    collect.add_argument(
+        "--journal",
+        type=Path,
+        metavar="DIR",
+        help="where fetches that consume a task (DataForSEO tasks_ready) are recorded until "
+        "their result is written (default: DIR/.seotasks/journal with --to, else "
+        "~/.local/state/seotasks/journal); the next run fetches what is left there first",
     )
     collect.add_argument("--gzip", action="store_true", help="with --to: write .json.gz files")
     collect.add_argument(

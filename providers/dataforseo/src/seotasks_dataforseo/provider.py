@@ -363,6 +363,14 @@ class DataForSEOProvider(Provider):
             )
         return body
 
+    def result_task_id(self, result: Mapping[str, Any]) -> str | None:
+        """``tasks[0].id`` of a ``task_get`` answer (the vendor names the task it answers)."""
+        tasks = result.get("tasks")
+        if isinstance(tasks, list) and tasks and isinstance(tasks[0], dict):
+            answered = tasks[0].get("id")
+            return answered if isinstance(answered, str) else None
+        return None
+
     # -- submission -----------------------------------------------------------------------
 
     def submit(self, specs: Sequence[SerpTaskSpec]) -> list[SubmitResult]:

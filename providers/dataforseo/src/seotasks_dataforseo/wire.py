@@ -135,7 +135,12 @@ def parse_envelope(response: Response, scrub: Callable[[str], str]) -> dict[str,
 
 
 def first_task(body: Mapping[str, Any], url: str, scrub: Callable[[str], str]) -> dict[str, Any]:
-    """The envelope's one task object, its ``status_code`` checked (pending codes pass)."""
+    """The envelope's one task object, its ``status_code`` checked.
+
+    Pending codes pass (the caller decides what an unfinished task means), and so does
+    40102 "No Search Results.": the vendor documents it as a finished task with zero
+    rows, so a collect run writes it like any result and does not count it as failed.
+    """
     tasks = body["tasks"]
     if not tasks:
         raise ResponseFormatError(f"{PROVIDER}: empty tasks array from {url}", field="tasks")
@@ -143,7 +148,7 @@ def first_task(body: Mapping[str, Any], url: str, scrub: Callable[[str], str]) -
     if not isinstance(task, dict):
         raise ResponseFormatError(f"{PROVIDER}: task is not an object", field="tasks[0]")
     code = _code(task.get("status_code"), "tasks[0].status_code")
-    if code in PENDING:
+    if code in PENDING or code in SUCCESS_CODES:  # 40102 "No Search Results.": a result
         return task
     error = classify(code, scrub(_message(task.get("status_message"))), where=f"task in {url}")
     if error is not None:

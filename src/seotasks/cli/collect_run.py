@@ -1,0 +1,457 @@
+"""The ``seotasks collect`` run: list, collect concurrently, write, acknowledge, report.
+
+The listing (or, with ``--follow``, the listing again and again) is the input of
+`Client.collect_many`, read on its feeder thread (`CollectRun.intake`); the main thread
+takes each result (`CollectRun.handle`), makes it durable, prints its line and updates
+the ``--resume`` checkpoint.
+
+Nothing fetched is lost, whatever stops the run:
+
+- When the listing drains (DataForSEO ``tasks_ready``: a fetched task is not listed
+  again), every fetch is preceded by a `Journal` entry, removed only once the result is
+  durable (its file written with ``--to``; its line written and flushed without). The
+  next run fetches the journalled tasks again by id before listing.
+- Every place the run writes is proven writable before the first vendor call.
+- A closed stdout (``| head``) stops the intake, not the writes: the results in flight
+  still reach their files; the run exits 0 as ``seotasks tasks`` does.
+- A write that fails mid-run (a full disk) stops the intake too; its task stays in the
+  journal and the run ends with `StorageError` (exit 2).
+- SIGINT/SIGTERM: see `GracefulStop`; exit 5 (``--follow``: 0 unless a task failed).
+
+Order of effects per task: result file (durable) -> stdout line -> journal ack ->
+checkpoint. A re-run skips every task whose file exists; the checkpoint only spares it
+listing again what was done.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from ..errors import (
+    AuthError,
+    ConfigError,
+    Interrupted,
+    ProviderError,
+    SeotasksError,
+    StorageError,
+)
+from ..export import _plain, task_record
+from ..journal import Journal
+from ..resume import ProviderProgress, ResumeState
+from ..store import ResultStore, check_writable, safe_name
+from .common import EXIT_INTERRUPTED, EXIT_OK, EXIT_PROVIDER, StatusLine
+from .signals import GracefulStop
+
+if TYPE_CHECKING:
+    from ..client import Client
+    from ..collect import Collected
+    from ..model import Task
+
+__all__ = ["FOLLOW_INTERVAL", "CollectOptions", "CollectRun", "default_journal_root"]
+
+#: --follow: seconds (on the client's clock) between listings that brought nothing new.
+FOLLOW_INTERVAL = 30.0
+
+
+class CollectOptions:
+    """What ``seotasks collect`` was asked (already validated by the CLI)."""
+
+    def __init__(
+        self,
+        *,
+        to: Path | None,
+        workers: int,
+        resume: Path | None,
+        follow: bool,
+        compress: bool,
+        limit: int | None,
+        named: Sequence[Task] | None,
+        asked: dict[str, str | None],
+        interval: float | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        time_field: str | None = None,
+        journal: Path | None = None,
+        sandbox: bool = False,
+    ) -> None:
+        self.to = to
+        self.workers = workers
+        self.resume = resume
+        self.follow = follow
+        self.compress = compress
+        self.limit = limit
+        self.named = named
+        self.asked = asked
+        self.since = since
+        self.until = until
+        #: The time since/until bound (``created_at`` when None).
+        self.time_field = time_field
+        #: --follow: seconds between listings that brought nothing new.
+        self.interval = FOLLOW_INTERVAL if interval is None else max(interval, 0.0)
+        #: --journal: where the intents of consuming fetches live (None: the default).
+        self.journal = journal
+        #: --sandbox: the emulator ends with the run, so a stdout run keeps no journal.
+        self.sandbox = sandbox
+
+
+def default_journal_root() -> Path:
+    """``$XDG_STATE_HOME/seotasks/journal`` (``~/.local/state/...``): a stdout run's journal."""
+    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(state) / "seotasks" / "journal"
+
+
+class _Progress(StatusLine):
+    """One status line on stderr when it is a terminal: collected, failed, rate, ETA."""
+
+    def __init__(self, stream: TextIO, enabled: bool, total: int | None) -> None:
+        super().__init__(stream, enabled)
+        self.total = total
+        self.collected = 0
+        self.failed = 0
+        self.skipped = 0
+        #: Tasks whose fetch a stop cut short before it was sent (not failures).
+        self.unsent = 0
+        self.started = time.monotonic()
+
+    def show(self, *, force: bool = False) -> None:
+        now = self.due(force=force)
+        if now is None:
+            return
+        elapsed = max(now - self.started, 1e-6)
+        done = self.collected + self.failed
+        rate = done / elapsed * 60
+        line = f"seotasks: collected {self.collected}, failed {self.failed}"
+        if self.skipped:
+            line += f", skipped {self.skipped}"
+        line += f", {rate:.0f}/min"
+        if self.total is not None and rate > 0:
+            left = max(self.total - done - self.skipped, 0)
+            line += f", ETA {left / rate * 60:.0f}s"
+        self.draw(line)
+
+    def done(self) -> None:
+        self.clear()
+
+
+class CollectRun:
+    """One ``seotasks collect`` run; `run` returns the exit code."""
+
+    def __init__(self, client: Client, options: CollectOptions, out: TextIO, err: TextIO) -> None:
+        self.client = client
+        self.options = options
+        self.out = out
+        self.err = err
+        self.name = client.name
+        self.store = (
+            None if options.to is None else ResultStore(options.to, compress=options.compress)
+        )
+        self.state = ResumeState(options.resume, [self.name], options.asked)
+        self.journal: Journal | None = None
+        total = len(options.named) if options.named is not None else None
+        self.progress = _Progress(err, err.isatty(), total)
+        self.stop = GracefulStop(client.transport)
+        #: Guards the resume state (feeder and main thread) ...
+        self.lock = threading.Lock()
+        #: ... and the output streams and counters.
+        self.output = threading.Lock()
+        #: Ids taken and not yet durable: the listing may offer one again meanwhile.
+        self.in_flight: set[str] = set()
+        #: Ids fetched again from the journal this run: a listing that still shows one
+        #: (its earlier fetch never happened) must not have it fetched twice.
+        self.replayed: set[str] = set()
+        self.fatal: SeotasksError | None = None
+        self.storage_failure: str | None = None
+        self.stdout_closed = False
+
+    # -- the run ------------------------------------------------------------------------
+
+    def run(self) -> int:
+        self.prepare()
+        try:
+            with self.stop:
+                self.collect_all()
+        finally:
+            if self.journal is not None:
+                self.journal.close()
+        return self.finish()
+
+    def prepare(self) -> None:
+        """Prove every place this run writes is writable, before the first vendor call."""
+        options = self.options
+        if options.to is not None:
+            check_writable(options.to / self.name, what="--to")
+        if options.resume is not None:
+            check_writable(options.resume.absolute().parent, what="the --resume file's folder")
+        folder = self.journal_folder()
+        if folder is not None:
+            self.journal = Journal.open(folder, self.name)
+
+    def journal_folder(self) -> Path | None:
+        """Where this run's consuming fetches are journalled; None when none consume.
+
+        Named tasks (``--id``) need none: the same command names them again. With
+        ``--to DIR`` the journal lives beside the results (``DIR/.seotasks/journal``), so
+        it travels with them; without, in the user's state folder, one per account.
+        """
+        options = self.options
+        if options.named is not None or not self.client.capabilities.drains:
+            return None
+        if options.journal is not None:
+            return options.journal / self.name
+        if options.to is not None:
+            return options.to / ".seotasks" / "journal" / self.name
+        if options.sandbox:
+            return None
+        return default_journal_root() / self.name / self._account_digest()
+
+    def _account_digest(self) -> str:
+        """A digest of the connection's non-secret settings: one journal per account."""
+        provider = self.client.provider
+        secret = {o.name for o in provider.options if o.secret}
+        shown = {k: str(v) for k, v in provider.settings.items() if k not in secret}
+        text = json.dumps(shown, sort_keys=True)
+        return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+
+    def collect_all(self) -> None:
+        outcomes = self.client.collect_many(
+            self.intake(), workers=self.options.workers, stop=self.stop.event, journal=self.journal
+        )
+        try:
+            for outcome in outcomes:
+                self.handle(outcome)
+        except SeotasksError:
+            self.save_state()
+            self.progress.done()
+            raise
+        self.save_state()
+        self.progress.done()
+
+    def finish(self) -> int:
+        if self.fatal is not None:
+            raise self.fatal
+        progress = self.progress
+        summary = f"seotasks: collected {progress.collected}, failed {progress.failed}"
+        if progress.skipped:
+            summary += f", skipped {progress.skipped} already in {self.options.to}"
+        if self.storage_failure is not None:
+            self.say(summary)
+            raise StorageError(
+                f"{self.storage_failure}; the run stopped taking tasks, and the ones fetched "
+                "but not written are fetched again by the next run"
+            )
+        if self.stop.signal is not None and not self.options.follow:
+            hint = (
+                f"continue with --resume {self.options.resume}"
+                if self.options.resume
+                else "run the same command again to collect the rest"
+            )
+            self.say(f"{summary}; interrupted: {hint}")
+            return EXIT_INTERRUPTED
+        if self.stdout_closed:
+            self.say(f"{summary}; stdout was closed, so no new task was taken")
+            return EXIT_OK
+        if progress.failed:
+            self.say(f"{summary} (each failed task is named on its line)")
+            return EXIT_PROVIDER
+        if progress.skipped or progress.enabled:
+            self.say(summary)
+        return EXIT_OK
+
+    # -- the input (feeder thread) -------------------------------------------------------
+
+    def intake(self) -> Iterator[Task]:
+        """The tasks to fetch: journalled ones first, then the listing; skips what is
+        stored already, in flight, or past ``--limit``."""
+        taken = 0
+        limit = self.options.limit
+        for task in self.sources():
+            if self.stop.stopping or (limit is not None and taken >= limit):
+                return
+            if task.id in self.in_flight:
+                continue
+            if self.store is not None and not self.accept_for_store(task):
+                continue
+            self.in_flight.add(task.id)
+            taken += 1
+            yield task
+
+    def sources(self) -> Iterator[Task]:
+        if self.journal is not None:
+            for task in self.journal.pending():
+                self.replayed.add(task.id)
+                yield task
+        for task in self.rounds():
+            if task.id not in self.replayed:
+                yield task
+
+    def accept_for_store(self, task: Task) -> bool:
+        """Whether ``task`` still needs fetching for ``--to`` (else its line or skip)."""
+        assert self.store is not None
+        if not safe_name(task.id):
+            with self.output:
+                self.progress.failed += 1
+            self.line(task, None, f"ConfigError: task id {task.id!r} cannot be a file name")
+            self.checkpoint(task)
+            return False
+        if self.store.existing(self.name, task.id) is not None:
+            with self.output:
+                self.progress.skipped += 1
+            if self.journal is not None:
+                self.journal.ack(task.id)  # stored by a run killed before its ack
+            self.checkpoint(task)
+            return False
+        return True
+
+    def rounds(self) -> Iterator[Task]:
+        """The named tasks, or the listing (again and again with ``--follow``)."""
+        options = self.options
+        if options.named is not None:
+            yield from options.named
+            return
+        window: dict[str, Any] = {}
+        if options.since is not None:
+            window["since"] = options.since
+        if options.until is not None:
+            window["until"] = options.until
+        if options.time_field is not None:
+            window["time_field"] = options.time_field
+        while not self.stop.stopping:
+            with self.lock:
+                entry = self.state.providers[self.name]
+                if entry.done:  # a finished listing (resumed, or followed): start anew
+                    entry = self.state.providers[self.name] = ProviderProgress()
+                cursor = entry.cursor
+            fresh = 0
+            try:
+                for page in self.client.pages(cursor, status="completed", **window):
+                    with self.lock:
+                        keep = self.state.providers[self.name].page_arrived(page)
+                    for task in keep:
+                        fresh += 1
+                        yield task
+                    if self.stop.stopping:
+                        return
+            except Interrupted:
+                return  # the stop cut a paced listing call short: nothing was asked
+            except SeotasksError as exc:
+                if not options.follow or isinstance(exc, AuthError | ConfigError):
+                    raise
+                self.say(f"seotasks: listing failed, will list again: {exc}")
+                fresh = 0
+            if not options.follow:
+                return
+            if fresh == 0:
+                self.client.transport.clock.wait(options.interval, self.stop.event)
+
+    # -- each result (main thread) -------------------------------------------------------
+
+    def handle(self, outcome: Collected) -> None:
+        task = outcome.task
+        error = outcome.describe_error()
+        path = None
+        if isinstance(outcome.error, Interrupted):
+            # Cut short before it was sent: not a failure; the journal or the listing
+            # brings the task back on the next run.
+            with self.output:
+                self.progress.unsent += 1
+            self.in_flight.discard(task.id)
+            return
+        if outcome.error is None and self.store is not None:
+            try:
+                path = self.store.write(self.name, task.id, _plain(outcome.result))
+            except OSError as exc:
+                error = f"StorageError: cannot write the result file: {exc.strerror or exc}"
+                self.stop_taking(f"cannot write results to {self.options.to}: {exc.strerror}")
+        if isinstance(outcome.error, AuthError):
+            self.fatal = outcome.error
+            self.stop.halt()
+        if isinstance(outcome.error, StorageError):  # the journal could not be written
+            self.stop_taking(str(outcome.error))
+        with self.output:
+            if error is None:
+                self.progress.collected += 1
+            else:
+                self.progress.failed += 1
+        delivered = self.line(task, path, error, outcome.result)
+        if self.durable(outcome, path, delivered) and self.journal is not None:
+            self.journal.ack(task.id)
+        self.in_flight.discard(task.id)
+        self.checkpoint(task)
+        self.progress.show()
+
+    def durable(self, outcome: Collected, path: Path | None, delivered: bool) -> bool:
+        """Whether the task's fetch is settled, so its journal entry may go.
+
+        A result is settled once it is where it goes: its file (``--to``) or its line.
+        A vendor's own answer that the task has no result (`ProviderError`: not found,
+        not finished) is settled too: fetching it again would only repeat that answer.
+        Any other failure (retries ran out, a malformed answer) may have consumed the
+        task without our seeing its result, so its entry stays.
+        """
+        if outcome.error is None:
+            return path is not None if self.store is not None else delivered
+        return isinstance(outcome.error, ProviderError)
+
+    def stop_taking(self, reason: str) -> None:
+        if self.storage_failure is None:
+            self.storage_failure = reason
+        self.stop.halt()
+
+    def line(self, task: Task, path: Path | None, error: str | None, result: Any = None) -> bool:
+        """Print the task's line; False when stdout is closed (then the intake stops)."""
+        record = task_record(task)
+        if self.store is not None:
+            data = {**record, "path": None if path is None else str(path), "error": error}
+        elif error is None:
+            data = {"task": record, "result": _plain(result)}
+        else:
+            data = {"task": record, "result": None, "error": error}
+        text = json.dumps(data, default=str, ensure_ascii=False) + "\n"
+        with self.output:
+            if self.stdout_closed:
+                return False
+            try:
+                self.out.write(text)
+                self.out.flush()
+            except (BrokenPipeError, ValueError, OSError):
+                self.stdout_closed = True
+        if self.stdout_closed:
+            _silence_stdout(self.out)
+            self.stop.halt()
+            return False
+        return True
+
+    def checkpoint(self, task: Task) -> None:
+        with self.lock:
+            if self.state.providers[self.name].written(task):
+                self.state.save()
+
+    def save_state(self) -> None:
+        with self.lock:
+            self.state.save()
+
+    def say(self, message: str) -> None:
+        with self.output:
+            self.err.write(message + "\n")
+            self.err.flush()
+
+
+def _silence_stdout(stream: TextIO) -> None:
+    """Point a closed stdout at /dev/null, so the interpreter's final flush of what is
+    still buffered does not raise `BrokenPipeError` at exit."""
+    try:
+        fd = stream.fileno()
+    except (OSError, ValueError):
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)

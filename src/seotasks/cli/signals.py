@@ -1,0 +1,62 @@
+"""`GracefulStop`: how a long command (collect, load) stops on SIGINT or SIGTERM.
+
+SIGTERM is the first signal schedulers send (Airflow, Kubernetes, systemd), so both
+signals mean the same: stop taking work, let the calls already sent finish and make
+their results durable, then exit 5 ("run again"). The first signal also sets each
+transport's `Transport.interrupt`, so no pacing slot or ``Retry-After`` wait (up to an
+hour) holds the stop: the waiting call ends unsent with `Interrupted`. A second signal
+raises `KeyboardInterrupt` at once, for a person who will not wait.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from types import FrameType
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..transport import Transport
+
+__all__ = ["GracefulStop"]
+
+
+class GracefulStop:
+    """A stop flag set by SIGINT/SIGTERM (while entered) or by `halt`.
+
+    ``event`` is the flag the run's loops watch; ``signal`` is the number of the signal
+    that set it (``None`` when `halt` did, or nothing did).
+    """
+
+    def __init__(self, *transports: Transport) -> None:
+        self.event = threading.Event()
+        self.signal: int | None = None
+        self._transports = transports
+        self._saved: dict[int, Any] = {}
+
+    def __enter__(self) -> GracefulStop:
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                self._saved[sig] = signal.signal(sig, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, handler in self._saved.items():
+            signal.signal(sig, handler)
+        self._saved.clear()
+
+    @property
+    def stopping(self) -> bool:
+        return self.event.is_set()
+
+    def halt(self) -> None:
+        """Stop taking work and end every transport wait (the calls in flight finish)."""
+        self.event.set()
+        for transport in self._transports:
+            transport.interrupt.set()
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        if self.signal is not None:
+            raise KeyboardInterrupt
+        self.signal = signum
+        self.halt()
