@@ -26,10 +26,12 @@ def cli_env(
     tmp_path: Path, settings: Mapping[str, Mapping[str, Any]] | None = None
 ) -> dict[str, str]:
     """This process's environment without any ``SEOTASKS_*`` variable, a profile path that
-    does not exist under ``tmp_path``, and each provider's ``settings`` (``{"serpstat":
+    does not exist under ``tmp_path``, a state folder under it, and each provider's ``settings`` (``{"serpstat":
     emulator.settings}``) as the variables the command reads them from."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SEOTASKS_")}
     env["SEOTASKS_CONFIG"] = str(tmp_path / "absent.toml")
+    # A stdout collect keeps its journal in the user's state folder: the test's own.
+    env["XDG_STATE_HOME"] = str(tmp_path / "state")
     for provider, values in (settings or {}).items():
         for option, value in values.items():
             env[env_name(provider, option)] = str(value)

@@ -74,7 +74,9 @@ def collect_many(
     Order: by default results come out as they complete (a slow or retried task does not
     hold back the ones behind it); with ``ordered=True`` in input order, at the price of
     that head-of-line wait. ``window`` (default ``2 * workers``) bounds the tasks taken
-    from the input and not yet yielded.
+    from the input and not yet handled: a task counts until the caller asks for the
+    result after its own (``window=workers`` then bounds the results fetched and not yet
+    stored to the calls in flight, the least a kill can cost).
 
     The input is read on a feeder thread, so a slow input (a paced listing) never holds
     back a result that is ready. An exception raised by the input (a listing that failed)
@@ -181,16 +183,20 @@ class _Run:
                     outcome = self.finished.get(timeout=_WAKE)
                 except queue.Empty:
                     continue
+                # A task's slot is given back only when the caller asks for the next
+                # result, i.e. once it has done with this one (written it, say): so at
+                # most ``window`` tasks are ever taken and not yet handled, which is
+                # what bounds the fetches a kill can lose the results of.
                 if ordered:
                     held[outcome.index] = outcome
                     while yielded in held:
-                        self.slots.release()
                         yielded += 1
                         yield held.pop(yielded - 1)
+                        self.slots.release()
                 else:
-                    self.slots.release()
                     yielded += 1
                     yield outcome
+                    self.slots.release()
             if self.error is not None:
                 raise self.error
         finally:

@@ -58,14 +58,14 @@ class Fault(enum.StrEnum):
     HTTP_502 = "http_502"
     HTTP_503 = "http_503"
     HTTP_429 = "http_429"  # without Retry-After
-    HTTP_429_RETRY_AFTER = "http_429_retry_after"  # Retry-After: 1
+    HTTP_429_RETRY_AFTER = "http_429_retry_after"  # Retry-After: FaultPlan.retry_after
     RATE_LIMIT_BODY = "rate_limit_body"  # vendor rate-limit code inside an HTTP-200 body
     RESET = "reset"  # connection closed without a response
     SLOW = "slow"  # answer after FaultPlan.slow_seconds (trips a short read timeout)
     TRUNCATED = "truncated"  # the JSON body cut in half
     WRONG_TYPES = "wrong_types"  # a field of the wrong type in an otherwise valid body
     EMPTY = "empty"  # HTTP 200 with an empty body
-    MISMATCHED_ID = "mismatched_id"  # JSON-RPC answer for another request id
+    MISMATCHED_ID = "mismatched_id"  # an answer for another request id (JSON-RPC) or task
 
     @property
     def generic(self) -> bool:
@@ -155,6 +155,8 @@ class FaultPlan:
         self._menu: tuple[Fault, ...] = ()
         self._match: str | None = None
         self.slow_seconds = 2.0
+        #: The ``Retry-After`` header of ``HTTP_429_RETRY_AFTER`` (a vendor may say 3600).
+        self.retry_after = "1"
         self.injected: list[Fault] = []
 
     def inject(self, fault: Fault, count: int = 1, *, match: str | None = None) -> None:
@@ -250,7 +252,11 @@ class _Handler(BaseHTTPRequestHandler):
             return True
         if fault is Fault.HTTP_429_RETRY_AFTER:
             self._write(
-                json_response(429, b'{"error":"too many requests"}', **{"Retry-After": "1"})
+                json_response(
+                    429,
+                    b'{"error":"too many requests"}',
+                    **{"Retry-After": owner.faults.retry_after},
+                )
             )
             return True
         if fault is Fault.EMPTY:

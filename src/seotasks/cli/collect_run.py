@@ -220,8 +220,15 @@ class CollectRun:
         return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
     def collect_all(self) -> None:
+        # With a journal, a task fetched and not yet stored costs one more fetch after a
+        # kill: a window of ``workers`` keeps those to the calls in flight.
+        workers = self.options.workers
         outcomes = self.client.collect_many(
-            self.intake(), workers=self.options.workers, stop=self.stop.event, journal=self.journal
+            self.intake(),
+            workers=workers,
+            window=workers if self.journal is not None else None,
+            stop=self.stop.event,
+            journal=self.journal,
         )
         try:
             for outcome in outcomes:

@@ -157,9 +157,10 @@ class EmuTask:
 
     @property
     def listable(self) -> bool:
-        """Completed fine, has a tasks_ready endpoint, and no callback took or holds it."""
+        """Completed (with results, or 40102 "No Search Results."), has a tasks_ready
+        endpoint, and no callback took or holds it."""
         return (
-            self.code == 20000
+            self.code in (20000, 40102)
             and not self.delivered
             and not self.awaiting
             and self.family in _READY_FAMILIES

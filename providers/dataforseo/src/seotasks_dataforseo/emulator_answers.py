@@ -121,6 +121,22 @@ def wrong_types(response: HttpResponse) -> HttpResponse:
     )
 
 
+def mismatched_id(response: HttpResponse) -> HttpResponse:
+    """The answer naming another task than the one asked for (its id reversed): what a
+    vendor-side mix-up would look like to a client."""
+    try:
+        body = json.loads(response.body)
+        task = body["tasks"][0]
+        task["id"] = str(task["id"])[::-1]
+    except (ValueError, KeyError, IndexError, TypeError):
+        return response
+    return HttpResponse(
+        status=response.status,
+        body=json.dumps(body, separators=(",", ":")).encode(),
+        headers=response.headers,
+    )
+
+
 def status_of(task: EmuTask, now: datetime) -> TaskStatus:
     code = task.code_at(now)
     if code in (20000, 40102):

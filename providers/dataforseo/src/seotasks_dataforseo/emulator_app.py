@@ -38,7 +38,7 @@ from .dataset import (
     EmuTask,
 )
 from .dataset import format_time as _format_time
-from .emulator_answers import history_item, metadata_of, ready_item, wrong_types
+from .emulator_answers import history_item, metadata_of, mismatched_id, ready_item, wrong_types
 from .emulator_checks import (
     POST_MAX,
     check_post,
@@ -189,6 +189,8 @@ class DataForSEOApp:
             response = route()
             if fault is Fault.WRONG_TYPES:
                 response = wrong_types(response)
+            if fault is Fault.MISMATCHED_ID:
+                response = mismatched_id(response)
             return response
         except _Reply as reply:
             return reply.response
@@ -428,6 +430,10 @@ class DataForSEOApp:
             code = task.code_at(now)
             if code == 20000 and task.done < now - RESULTS_KEEP:
                 code = 40403
+            if code == 40102:
+                # "No Search Results.": a finished task; answering it consumes it as a
+                # result does (it leaves tasks_ready).
+                self.data.collect(task)
             if code != 20000:
                 message = "Results Expired." if code == 40403 else MESSAGES.get(code, "Error.")
                 reply = self._task(

@@ -1,0 +1,252 @@
+"""``seotasks collect`` over a listing that drains (DataForSEO ``tasks_ready``) loses no
+result, whatever stops it: SIGKILL at random instants, an unwritable folder, a closed
+stdout, a vendor that answers for another task, a SIGTERM during an hour-long
+``Retry-After``. Each test runs the real command as a subprocess against the emulator.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from clirun import CLI, cli_env, run_cli
+from seotasks_dataforseo.emulator import DataForSEOEmulator
+
+from seotasks.emulation import Fault
+
+KINDS = ("serp/google/organic", "serp/bing/organic", "serp/google/news")
+KIND = KINDS[0]
+FAST = [sys.executable, str(Path(__file__).with_name("fastclock_cli.py"))]
+
+
+def _task_gets(emu: DataForSEOEmulator) -> int:
+    return sum(1 for r in emu.server.requests if "/task_get/" in r.path)
+
+
+def _files(folder: Path) -> dict[str, Path]:
+    if not folder.exists():
+        return {}
+    return {p.name.removesuffix(".json"): p for p in folder.iterdir() if p.name.endswith(".json")}
+
+
+def _intents(folder: Path) -> list[Path]:
+    journal = folder / ".seotasks" / "journal" / "dataforseo"
+    return sorted(journal.glob("*.intent.json")) if journal.exists() else []
+
+
+def _unwritable(tmp_path: Path) -> Path:
+    """A folder nobody can create, root included: its parent is a regular file."""
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file, not a folder")
+    return blocker / "out"
+
+
+@pytest.fixture
+def emu() -> Any:
+    past = datetime.now(UTC) - timedelta(hours=1)
+    with DataForSEOEmulator(seed=7, size=0, kinds=(KIND,)) as emulator:
+        emulator.add_tasks(40, posted=past, code=20000, delay=timedelta(minutes=1))
+        yield emulator
+
+
+def test_sigkill_at_twenty_instants_loses_no_result_and_refetches_at_most_the_in_flight(
+    tmp_path: Path,
+) -> None:
+    workers = 8
+    rng = random.Random(24)
+    past = datetime.now(UTC) - timedelta(hours=1)
+    with DataForSEOEmulator(seed=8, size=0, kinds=KINDS, enforce_limits=False) as emu:
+        for kind in KINDS:
+            emu.add_tasks(1000, kinds=(kind,), posted=past, code=20000, delay=timedelta(minutes=1))
+        truth = emu.ready_ids()
+        assert len(truth) > 2800
+        env = {**cli_env(tmp_path, {"dataforseo": emu.settings}), "SEOTASKS_TEST_CLOCK_SPEED": "3"}
+        out = tmp_path / "out"
+        args = [*FAST, "collect", "-p", "dataforseo", "--to", str(out), "--workers", str(workers)]
+        kills = runs = 0
+        while kills < 20:
+            runs += 1
+            assert runs <= 40, "the runs end before they can be killed"
+            proc = subprocess.Popen(
+                args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
+            time.sleep(rng.uniform(0.3, 1.1))
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGKILL)
+                kills += 1
+            proc.wait(timeout=60)
+        for _ in range(5):  # the ready list shows 1000 per endpoint: re-run until empty
+            done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=300)
+            assert done.returncode == 0, done.stderr
+            if not emu.ready_ids() and not _intents(out):
+                break
+        files = _files(out / "dataforseo")
+        assert files.keys() == truth
+        for task_id, path in files.items():
+            assert json.loads(path.read_bytes())["tasks"][0]["id"] == task_id
+        assert not _intents(out)
+        gets = _task_gets(emu)
+        assert len(truth) <= gets <= len(truth) + kills * workers, (gets, kills)
+
+
+def test_an_unwritable_to_is_refused_before_any_vendor_call(
+    emu: DataForSEOEmulator, tmp_path: Path
+) -> None:
+    env = cli_env(tmp_path, {"dataforseo": emu.settings})
+    before = emu.ready_ids()
+    done = run_cli(["collect", "-p", "dataforseo", "--to", str(_unwritable(tmp_path))], env)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.count("\n") == 1 and "StorageError" in done.stderr
+    assert "--to" in done.stderr and "Traceback" not in done.stderr
+    assert emu.server.requests == []
+    assert emu.ready_ids() == before
+
+
+def test_an_unwritable_resume_folder_is_refused_before_any_vendor_call(
+    emu: DataForSEOEmulator, tmp_path: Path
+) -> None:
+    env = cli_env(tmp_path, {"dataforseo": emu.settings})
+    resume = _unwritable(tmp_path) / "run.json"
+    args = ["collect", "-p", "dataforseo", "--to", str(tmp_path / "o"), "--resume", str(resume)]
+    done = run_cli(args, env)
+    assert done.returncode == 2, done.stderr
+    assert "--resume" in done.stderr and done.stderr.count("\n") == 1
+    assert emu.server.requests == []
+
+
+def test_a_second_run_over_the_same_journal_is_refused(
+    emu: DataForSEOEmulator, tmp_path: Path
+) -> None:
+    from seotasks.journal import Journal
+
+    out = tmp_path / "o"
+    env = cli_env(tmp_path, {"dataforseo": emu.settings})
+    with Journal.open(out / ".seotasks" / "journal" / "dataforseo", "dataforseo"):
+        done = run_cli(["collect", "-p", "dataforseo", "--to", str(out)], env)
+    assert done.returncode == 2, done.stderr
+    assert "another seotasks run" in done.stderr
+    assert emu.server.requests == []
+
+
+def test_a_closed_stdout_stops_the_intake_and_every_fetched_result_is_written(
+    emu: DataForSEOEmulator, tmp_path: Path
+) -> None:
+    out = tmp_path / "o"
+    env = cli_env(tmp_path, {"dataforseo": emu.settings})
+    truth = emu.ready_ids()
+    args = [*CLI, "collect", "-p", "dataforseo", "--to", str(out), "--workers", "4"]
+    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    first = proc.stdout.readline()  # `| head -1`
+    proc.stdout.close()
+    error = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 0, error
+    assert json.loads(first)["path"]
+    written = set(_files(out / "dataforseo"))
+    fetched = {r.path.rsplit("/", 1)[1] for r in emu.server.requests if "/task_get/" in r.path}
+    assert fetched == written, "every task fetched has its file"
+    assert not written & emu.ready_ids()
+    assert written | emu.ready_ids() == truth
+    assert len(written) < len(truth), "the intake stopped"
+    assert "Traceback" not in error
+    again = run_cli(["collect", "-p", "dataforseo", "--to", str(out)], env)
+    assert again.returncode == 0, again.stderr
+    assert _files(out / "dataforseo").keys() == truth and not emu.ready_ids()
+
+
+def test_a_closed_stdout_without_to_keeps_the_undelivered_in_the_journal(
+    emu: DataForSEOEmulator, tmp_path: Path
+) -> None:
+    env = cli_env(tmp_path, {"dataforseo": emu.settings})
+    truth = emu.ready_ids()
+    args = [*CLI, "collect", "-p", "dataforseo", "--workers", "4"]
+    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    delivered = {json.loads(proc.stdout.readline())["task"]["id"]}
+    proc.stdout.close()
+    error = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 0, error
+    again = run_cli(["collect", "-p", "dataforseo"], env)
+    assert again.returncode == 0, again.stderr
+    second = {json.loads(line)["task"]["id"] for line in again.stdout.splitlines()}
+    # No task is missing from the two runs' lines.
+    assert delivered | second == truth and not emu.ready_ids()
+    journals = list((tmp_path / "state").rglob("*.intent.json"))
+    assert journals == []
+
+
+def test_an_answer_for_another_task_is_an_error_and_no_file(
+    emu: DataForSEOEmulator, tmp_path: Path
+) -> None:
+    out = tmp_path / "o"
+    env = cli_env(tmp_path, {"dataforseo": emu.settings})
+    emu.server.faults.inject(Fault.MISMATCHED_ID, 1, match="/task_get/")
+    done = run_cli(["collect", "-p", "dataforseo", "--to", str(out), "--workers", "1"], env)
+    assert done.returncode == 4, done.stderr
+    failed = [json.loads(line) for line in done.stdout.splitlines()]
+    failed = [line for line in failed if line["error"]]
+    assert len(failed) == 1 and "ResponseFormatError" in failed[0]["error"]
+    assert "answered with task" in failed[0]["error"]
+    bad = failed[0]["id"]
+    assert bad not in _files(out / "dataforseo") and failed[0]["path"] is None
+    for task_id, path in _files(out / "dataforseo").items():
+        assert json.loads(path.read_bytes())["tasks"][0]["id"] == task_id
+    # The asked task may have been consumed: its journal entry makes the next run fetch it.
+    assert len(_intents(out)) == 1
+    again = run_cli(["collect", "-p", "dataforseo", "--to", str(out)], env)
+    assert again.returncode == 0, again.stderr
+    assert bad in _files(out / "dataforseo") and not _intents(out)
+
+
+def test_no_search_results_is_a_result_not_a_failure(tmp_path: Path) -> None:
+    past = datetime.now(UTC) - timedelta(hours=1)
+    with DataForSEOEmulator(seed=9, size=0, kinds=(KIND,)) as emu:
+        empty = set(emu.add_tasks(3, posted=past, code=40102, delay=timedelta(minutes=1)))
+        full = set(emu.add_tasks(3, posted=past, code=20000, delay=timedelta(minutes=1)))
+        truth = emu.ready_ids()  # a seeded task may have gone to its callback instead
+        out = tmp_path / "o"
+        env = cli_env(tmp_path, {"dataforseo": emu.settings})
+        done = run_cli(["collect", "-p", "dataforseo", "--to", str(out)], env)
+        assert done.returncode == 0, done.stderr
+        files = _files(out / "dataforseo")
+        assert files.keys() == (empty | full) & truth and len(files) >= 4
+        for task_id in empty & truth:
+            task = json.loads(files[task_id].read_bytes())["tasks"][0]
+            assert task["status_code"] == 40102 and task["id"] == task_id
+        assert not emu.ready_ids()
+
+
+def test_sigterm_ends_an_hour_long_retry_after_and_the_task_is_fetched_next_run(
+    emu: DataForSEOEmulator, tmp_path: Path
+) -> None:
+    out = tmp_path / "o"
+    env = cli_env(tmp_path, {"dataforseo": emu.settings})
+    truth = emu.ready_ids()
+    emu.server.faults.retry_after = "3600"
+    emu.server.faults.inject(Fault.HTTP_429_RETRY_AFTER, 1, match="/task_get/")
+    args = [*CLI, "collect", "-p", "dataforseo", "--to", str(out), "--workers", "2"]
+    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    # Wait until the rest is collected: one worker is then in its hour-long wait.
+    while len(_files(out / "dataforseo")) < len(truth) - 1:
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    signalled = time.monotonic()
+    stdout, stderr = proc.communicate(timeout=30)
+    waited = time.monotonic() - signalled
+    assert proc.returncode == 5, stderr.decode()
+    assert waited < 10, f"the stop waited {waited:.1f}s"  # against a 3600 s Retry-After
+    assert "interrupted" in stderr.decode() and "Traceback" not in stderr.decode()
+    assert len(_intents(out)) == 1
+    again = run_cli(["collect", "-p", "dataforseo", "--to", str(out)], env)
+    assert again.returncode == 0, again.stderr
+    assert _files(out / "dataforseo").keys() == truth and not _intents(out)

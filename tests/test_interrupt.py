@@ -1,0 +1,67 @@
+"""`Transport.interrupt`: a stop ends every wait of the transport (pacing, ``Retry-After``,
+another call's answer) at once with `Interrupted`, the waiting call unsent."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+from fakevendor import FakeVendorApp, connect_fake
+
+from seotasks.clock import FakeClock, SystemClock
+from seotasks.emulation import Fault
+from seotasks.errors import Interrupted
+from seotasks.ratelimit import Pacer, RateLimit
+
+pytestmark = pytest.mark.usefixtures("fake_registry")
+
+
+def test_a_set_stop_ends_a_pacing_wait_before_any_time_passes_and_records_no_call() -> None:
+    clock = FakeClock()
+    pacer = Pacer({"e": RateLimit(1, 60.0)}, clock)
+    pacer.acquire("e")
+    pacer.stop.set()
+    with pytest.raises(Interrupted, match="waiting"):
+        pacer.reserve("e")
+    assert clock.monotonic() == 0.0  # the 60 s wait never ran
+    pacer.stop.clear()
+    pacer.reserve("e").done()  # the window held one call, not two: this one waits a window
+    assert clock.slept == [pytest.approx(60.0 * 1.02)]
+
+
+def test_a_real_minute_long_pacing_wait_ends_when_the_stop_is_set() -> None:
+    pacer = Pacer({"e": RateLimit(1, 60.0)}, SystemClock())
+    pacer.acquire("e")
+    threading.Timer(0.2, pacer.stop.set).start()
+    started = time.monotonic()
+    with pytest.raises(Interrupted):
+        pacer.reserve("e")
+    assert time.monotonic() - started < 30  # not the 61 s the window asks
+
+
+def test_waiting_for_an_unanswered_call_ends_when_the_stop_is_set() -> None:
+    pacer = Pacer({"e": RateLimit(1, 60.0)}, SystemClock())
+    slot = pacer.reserve("e")  # sent, never answered
+    threading.Timer(0.2, pacer.stop.set).start()
+    with pytest.raises(Interrupted, match="answer"):
+        pacer.reserve("e")
+    slot.done()
+
+
+def test_an_hour_long_retry_after_ends_when_the_transport_is_interrupted(serve: Any) -> None:
+    server = serve(FakeVendorApp(5))
+    server.faults.retry_after = "3600"
+    server.faults.inject(Fault.HTTP_429_RETRY_AFTER, 1)
+    client = connect_fake(server.url, clock=SystemClock())
+    events: list[str] = []
+    client.transport.on_event = lambda kind, detail: events.append(f"{kind} {detail}")
+    timer = threading.Timer(0.3, client.transport.interrupt.set)
+    timer.start()
+    started = time.monotonic()
+    with pytest.raises(Interrupted, match="retry"):
+        list(client.tasks(status="any"))
+    assert time.monotonic() - started < 60  # against a 3600 s Retry-After
+    assert any("3600.0s" in event for event in events)
+    assert len(server.requests) == 1  # the retry was never sent
