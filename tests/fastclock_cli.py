@@ -13,8 +13,8 @@ import os
 import sys
 
 from seotasks import transport
-from seotasks.clock import ScaledClock
 from seotasks.cli import main
+from seotasks.clock import ScaledClock
 
 if __name__ == "__main__":
     speed = float(os.environ["SEOTASKS_TEST_CLOCK_SPEED"])

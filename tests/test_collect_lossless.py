@@ -241,7 +241,7 @@ def test_sigterm_ends_an_hour_long_retry_after_and_the_task_is_fetched_next_run(
         time.sleep(0.05)
     proc.send_signal(signal.SIGTERM)
     signalled = time.monotonic()
-    stdout, stderr = proc.communicate(timeout=30)
+    _, stderr = proc.communicate(timeout=30)
     waited = time.monotonic() - signalled
     assert proc.returncode == 5, stderr.decode()
     assert waited < 10, f"the stop waited {waited:.1f}s"  # against a 3600 s Retry-After
