@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from . import cursor as cursor_codec
 from .errors import ConfigError, CursorError, ResponseFormatError, SeotasksError
@@ -25,8 +27,16 @@ if TYPE_CHECKING:
     from .collect import Collected
     from .journal import Journal
     from .submit import SerpTaskSpec, SubmitResult
+    from .transport import Response
 
-__all__ = ["Client", "build_query", "parse_when"]
+__all__ = ["DEFAULT_MAX_RESULT_BYTES", "RESULT_SUFFIX", "Client", "build_query", "parse_when"]
+
+#: The largest answer `Client.collect_to` keeps for one task (1 GiB): a documented cap, so
+#: that a runaway answer fails that task instead of filling the disk.
+DEFAULT_MAX_RESULT_BYTES = 1 << 30
+#: The ending of the temporary files `collect_many(into=...)` streams results into (the
+#: result store's sweep removes those a killed run left behind).
+RESULT_SUFFIX = ".result.tmp"
 
 
 class _Unset:
@@ -131,6 +141,8 @@ class Client:
         }
         #: Called with each `Page` as ``tasks()`` / ``pages()`` move on (progress, resume files).
         self.on_page: Callable[[Page], None] | None = None
+        #: The largest answer `collect_to` keeps for one task, in bytes (None: no cap).
+        self.max_result_bytes: int | None = DEFAULT_MAX_RESULT_BYTES
 
     # -- description ---------------------------------------------------------------------
 
@@ -365,14 +377,52 @@ class Client:
         if task.provider != self.name:
             raise ConfigError(f"task {task.key} does not belong to provider {self.name!r}")
         result = self._provider.collect(task)
-        answered = self._provider.result_task_id(result)
+        self._check_answered(task, self._provider.result_task_id(result))
+        return result
+
+    def collect_to(self, task: Task, sink: BinaryIO) -> None:
+        """Fetch a finished task's result into ``sink`` (a file open for writing and reading).
+
+        When the provider offers a `Provider.result_download`, the vendor's answer is
+        streamed into ``sink`` as it arrives, validated there as one JSON document and
+        checked like `collect`: memory stays at one read buffer whatever the size, and
+        ``sink`` holds the vendor's bytes exactly. Otherwise `collect`'s result is
+        written as JSON. An answer over `max_result_bytes` is a `ResponseFormatError`.
+        """
+        if task.provider != self.name:
+            raise ConfigError(f"task {task.key} does not belong to provider {self.name!r}")
+        spec = self._provider.result_download(task)
+        if spec is None:
+            from .export import plain
+
+            data = json.dumps(plain(self.collect(task)), ensure_ascii=False, separators=(",", ":"))
+            sink.seek(0)
+            sink.truncate()
+            sink.write(data.encode())
+            sink.flush()
+            return
+        from .answers import scan
+
+        scrub = self.transport.redactor.scrub
+
+        def parse(response: Response) -> str | None:
+            head: Mapping[str, Any] = {}
+            if 200 <= response.status < 300:
+                head = scan(sink, spec.fields, where=response.url, scrub=scrub)
+            return spec.check(response, head)
+
+        answered = self.transport.download(
+            spec.request, sink, parse, max_bytes=self.max_result_bytes
+        )
+        self._check_answered(task, answered)
+
+    def _check_answered(self, task: Task, answered: str | None) -> None:
         if answered is not None and answered != task.id:
             raise ResponseFormatError(
                 f"{self.name}: asked for the result of task {task.id}, the vendor answered "
                 f"with task {answered!r}; nothing was stored",
                 item_id=task.id,
             )
-        return result
 
     def collect_many(
         self,
@@ -383,6 +433,7 @@ class Client:
         ordered: bool = False,
         stop: threading.Event | None = None,
         journal: Journal | None = None,
+        into: Path | None = None,
     ) -> Iterator[Collected]:
         """Collect every task of ``tasks`` concurrently; yield one `Collected` per task.
 
@@ -401,22 +452,37 @@ class Client:
         listing whose fetches consume (`Capabilities.drains`); the caller acks a task once
         its result is stored, and fetches ``journal.pending()`` again on its next start.
         A task whose entry cannot be written is not fetched (its error says why).
+
+        ``into`` (a folder): each result is streamed into a hidden temporary file there
+        (`collect_to`) instead of being parsed; `Collected.path` names it and
+        `Collected.result` is None. The caller moves the file into place (on the same
+        file system, a rename) or removes it. Memory then stays flat whatever the
+        results' size.
         """
         from .collect import collect_many
 
-        fetch = self.collect
-        if journal is not None:
-            record, collect = journal.record, self.collect
-
-            def fetch(task: Task) -> Mapping[str, Any]:
-                record(task)
-                return collect(task)
+        def fetch(task: Task) -> Mapping[str, Any] | Path:
+            if journal is not None:
+                journal.record(task)
+            if into is None:
+                return self.collect(task)
+            return self._download(task, into)
 
         runner = collect_many(
             fetch, tasks, workers=workers, window=window, ordered=ordered, stop=stop
         )
         self.transport.ensure_pool_size(workers)
         return runner
+
+    def _download(self, task: Task, into: Path) -> Path:
+        temp = into / f".{secrets.token_hex(8)}{RESULT_SUFFIX}"
+        try:
+            with open(temp, "w+b") as sink:
+                self.collect_to(task, sink)
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
+        return temp
 
     def submit(self, specs: Iterable[SerpTaskSpec]) -> list[SubmitResult]:
         """Post ``specs`` as tasks; one `SubmitResult` per spec, in the same order.

@@ -19,6 +19,7 @@ import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -27,6 +28,9 @@ from .errors import ConfigError
 from .model import Task
 
 __all__ = ["Collected", "collect_many"]
+
+#: What fetches one task: its result parsed, or the file it was streamed into.
+_Fetch = Callable[[Task], Mapping[str, Any] | Path]
 
 #: Most workers one client may use: beyond this the pacer, not the threads, is the bound.
 MAX_WORKERS = 64
@@ -48,6 +52,9 @@ class Collected:
     index: int
     result: Mapping[str, Any] | None = None
     error: Exception | None = None
+    #: With ``collect_many(into=DIR)``: the hidden temporary file in DIR holding the
+    #: result (the vendor's bytes); the caller moves it into place or removes it.
+    path: Path | None = None
 
     @property
     def ok(self) -> bool:
@@ -61,7 +68,7 @@ class Collected:
 
 
 def collect_many(
-    collect: Callable[[Task], Mapping[str, Any]],
+    collect: _Fetch,
     tasks: Iterable[Task],
     *,
     workers: int = 8,
@@ -94,11 +101,13 @@ def collect_many(
     return _Run(collect, iter(tasks), workers, window, stop or threading.Event()).results(ordered)
 
 
-def _one(collect: Callable[[Task], Mapping[str, Any]], task: Task, index: int) -> Collected:
+def _one(collect: _Fetch, task: Task, index: int) -> Collected:
     try:
         result = collect(task)
     except Exception as exc:
         return Collected(task=task, index=index, error=exc)
+    if isinstance(result, Path):
+        return Collected(task=task, index=index, path=result)
     return Collected(task=task, index=index, result=result)
 
 
@@ -114,7 +123,7 @@ class _Run:
 
     def __init__(
         self,
-        collect: Callable[[Task], Mapping[str, Any]],
+        collect: _Fetch,
         source: Iterator[Task],
         workers: int,
         window: int,

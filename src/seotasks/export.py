@@ -21,7 +21,15 @@ import attrs
 
 from .model import Task
 
-__all__ = ["COLUMNS", "CsvWriter", "JsonlWriter", "TableWriter", "make_writer", "task_record"]
+__all__ = [
+    "COLUMNS",
+    "CsvWriter",
+    "JsonlWriter",
+    "TableWriter",
+    "make_writer",
+    "plain",
+    "task_record",
+]
 
 #: The columns of every export, in order: every `Task` field but ``raw``, in the class's
 #: own order, read off ``attrs.fields(Task)`` so that a field added to the model is
@@ -51,15 +59,16 @@ def task_record(task: Task, *, raw: bool = False) -> dict[str, Any]:
     """The export shape of a task: exactly `COLUMNS`, plus ``raw`` on request."""
     record: dict[str, Any] = {name: _export_value(getattr(task, name)) for name in COLUMNS}
     if raw:
-        record["raw"] = _plain(task.raw)
+        record["raw"] = plain(task.raw)
     return record
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
+    """``value`` with only JSON types: mappings as dicts, decimals and times as text."""
     if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, datetime):

@@ -15,7 +15,7 @@ from a cursor: a cursor must never be a way to redirect a request.
 from __future__ import annotations
 
 import abc
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, Union
 
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
     from .clock import Clock
     from .submit import SerpTaskSpec, SubmitResult
-    from .transport import Transport
+    from .transport import Request, Response, Transport
 
 __all__ = [
     "Batch",
@@ -40,6 +40,7 @@ __all__ = [
     "Option",
     "Position",
     "Provider",
+    "ResultDownload",
     "Sandbox",
     "Settings",
 ]
@@ -175,6 +176,24 @@ class Batch:
 
 
 @attrs.frozen(slots=True, kw_only=True)
+class ResultDownload:
+    """How to fetch a task's whole result in one call, streamed to disk (`Provider.result_download`).
+
+    ``request`` is the one call. ``fields`` are the scalar fields of the answer ``check``
+    needs, as ijson paths (``"status_code"``, ``"tasks.item.id"``: ``item`` is any array
+    element); the core streams the answer to a file, validates it as JSON and reads just
+    those. ``check(response, head)`` then judges the answer as `Provider.collect` would:
+    it raises the typed error for a vendor error (``response.body`` holds a non-2xx body;
+    ``head`` maps each field found to its value on a 2xx) and returns the id of the task
+    the answer names, or None when it names none.
+    """
+
+    request: Request
+    fields: frozenset[str]
+    check: Callable[[Response, Mapping[str, Any]], str | None]
+
+
+@attrs.frozen(slots=True, kw_only=True)
 class Sandbox:
     """A running emulator: the settings that point a provider at it, and how to stop it."""
 
@@ -284,6 +303,16 @@ class Provider(abc.ABC):
         a `seotasks.journal.Journal` first (``seotasks collect`` and ``load`` do).
         """
         raise UnsupportedQuery(f"provider {self.name!r} cannot collect task results")
+
+    def result_download(self, task: Task) -> ResultDownload | None:
+        """The one call that answers with ``task``'s whole result, to stream to disk.
+
+        ``seotasks collect`` fetches results this way when a provider offers it, so a
+        result of any size costs one read buffer of memory, and the file keeps the
+        vendor's bytes. ``None`` (the default, and right for a result read in several
+        calls, such as Serpstat's pages): `collect` is called and its JSON encoded.
+        """
+        return None
 
     def result_task_id(self, result: Mapping[str, Any]) -> str | None:
         """The id of the task ``result`` answers for, as the answer itself says; ``None``

@@ -20,6 +20,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import threading
 import time
 from collections.abc import Mapping
@@ -33,6 +34,8 @@ __all__ = ["ResultStore", "atomic_write", "check_writable", "safe_name"]
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}\Z")
 _TMP_SUFFIX = ".tmp"
+#: Bytes copied at a time when a streamed result is compressed into place.
+_COPY_CHUNK = 1 << 20
 #: A temporary file older than this was left by a killed writer and is removed.
 STALE_SECONDS = 3600.0
 
@@ -115,6 +118,49 @@ class ResultStore:
             if candidate.exists():
                 return candidate
         return None
+
+    def folder(self, provider: str) -> Path:
+        """The provider's folder, created (and swept of a killed writer's leftovers) once."""
+        if not safe_name(provider):
+            raise ConfigError(f"provider name {provider!r} cannot be a directory name")
+        folder = self.root / provider
+        if provider not in self._swept:
+            folder.mkdir(parents=True, exist_ok=True)
+            _sweep(folder)
+            self._swept.add(provider)
+        return folder
+
+    def adopt(self, provider: str, task_id: str, temp: Path) -> Path:
+        """Make the finished temporary file ``temp`` (in `folder`) the task's file, durably.
+
+        For a result streamed to disk (`Client.collect_many` with ``into``): fsync, rename
+        over the final name, fsync the folder, so the vendor's bytes become the file
+        without ever being held in memory. With ``compress``, they are gzipped in chunks
+        into a second temporary file, which takes ``temp``'s place.
+        """
+        final = self.path_for(provider, task_id)
+        if self.compress:
+            packed = temp.with_name(f"{temp.name}.gz{_TMP_SUFFIX}")
+            try:
+                with open(temp, "rb") as source, open(packed, "xb") as target:
+                    with gzip.GzipFile(fileobj=target, mode="wb", compresslevel=6, mtime=0) as gz:
+                        shutil.copyfileobj(source, gz, _COPY_CHUNK)
+                    target.flush()
+                    os.fsync(target.fileno())
+            except BaseException:
+                packed.unlink(missing_ok=True)
+                raise
+            temp.unlink()
+            temp = packed
+        else:
+            fd = os.open(temp, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        os.replace(temp, final)
+        _fsync_dir(final.parent)
+        return final
 
     def write(self, provider: str, task_id: str, result: Mapping[str, Any]) -> Path:
         """Write ``result`` as the task's file, durably; returns the path."""

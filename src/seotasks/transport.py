@@ -33,7 +33,7 @@ import weakref
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import TypeVar
+from typing import BinaryIO, TypeVar
 
 import attrs
 import urllib3
@@ -274,8 +274,15 @@ class Transport:
         if self.on_event is not None:
             self.on_event(event, detail)
 
-    def send(self, request: Request) -> Response:
-        """One attempt: pace, send, read. Network failures become `TransientError`."""
+    def send(
+        self, request: Request, *, sink: BinaryIO | None = None, max_bytes: int | None = None
+    ) -> Response:
+        """One attempt: pace, send, read. Network failures become `TransientError`.
+
+        With ``sink``, a 2xx body is streamed into it (emptied first: each attempt starts
+        over) instead of being held in memory, and `Response.body` is empty; a body longer
+        than ``max_bytes`` is a `ResponseFormatError`, not retried (see `download`).
+        """
         safe_url = self.redactor.scrub(request.url)
         slot = self.pacer.reserve(
             request.endpoint,
@@ -297,8 +304,13 @@ class Transport:
                 timeout=urllib3.Timeout(connect=self.timeouts.connect, read=self.timeouts.read),
                 retries=_NO_RETRIES,
                 redirect=False,
-                preload_content=True,
+                preload_content=sink is None,
             )
+            if sink is None:
+                body: bytes = raw.data or b""
+                size = len(body)
+            else:
+                body, size = _stream_body(raw, sink, max_bytes, safe_url)
         except Urllib3HTTPError as exc:
             # urllib3 messages may quote the URL, query string included: scrub them.
             reason = self.redactor.scrub(f"{type(exc).__name__}: {exc}")
@@ -311,11 +323,11 @@ class Transport:
         response = Response(
             status=raw.status,
             headers={k.lower(): v for k, v in raw.headers.items()},
-            body=raw.data or b"",
+            body=body,
             url=safe_url,
             scrub=self.redactor.scrub,
         )
-        log.debug("%s %s -> HTTP %d, %d bytes", request.method, safe_url, raw.status, len(raw.data))
+        log.debug("%s %s -> HTTP %d, %d bytes", request.method, safe_url, raw.status, size)
         return response
 
     def _http_failure(self, response: Response) -> RetryableError | None:
@@ -334,12 +346,39 @@ class Transport:
 
     def call(self, request: Request, parse: Callable[[Response], T]) -> T:
         """Send ``request`` until ``parse`` accepts an answer or the retries run out."""
+        return self._attempts(request, parse, None, None)
+
+    def download(
+        self,
+        request: Request,
+        sink: BinaryIO,
+        parse: Callable[[Response], T],
+        *,
+        max_bytes: int | None = None,
+    ) -> T:
+        """`call`, with a 2xx body streamed into ``sink`` rather than held in memory.
+
+        For answers of any size (a task's result may be hundreds of MB): memory stays at
+        one read buffer. ``parse`` gets a `Response` whose ``body`` is empty and reads
+        ``sink`` instead (`seotasks.answers.scan` validates it without building it).
+        Each attempt empties ``sink`` first, so a retried answer never mixes with a cut-off
+        one. A body beyond ``max_bytes`` ends the call with `ResponseFormatError`.
+        """
+        return self._attempts(request, parse, sink, max_bytes)
+
+    def _attempts(
+        self,
+        request: Request,
+        parse: Callable[[Response], T],
+        sink: BinaryIO | None,
+        max_bytes: int | None,
+    ) -> T:
         last: RetryableError | None = None
         for attempt in range(self.retry.attempts):
             if last is not None:
                 self._backoff(request, attempt - 1, last)
             try:
-                response = self.send(request)
+                response = self.send(request, sink=sink, max_bytes=max_bytes)
                 failure = self._http_failure(response)
                 if failure is not None:
                     raise failure
@@ -382,6 +421,47 @@ class Transport:
             raise Interrupted(
                 f"stopped while waiting {delay:.1f}s to retry {request.endpoint} ({error})"
             )
+
+
+#: Bytes read from the network at a time when a body is streamed to a file.
+_CHUNK = 1 << 16
+#: Most bytes of a non-2xx body kept when streaming (an error page, for its snippet).
+_ERROR_BODY_MAX = 1 << 16
+
+
+def _stream_body(
+    raw: urllib3.BaseHTTPResponse, sink: BinaryIO, max_bytes: int | None, url: str
+) -> tuple[bytes, int]:
+    """Copy a 2xx body into ``sink`` chunk by chunk; keep a short non-2xx body in memory.
+
+    Returns the in-memory body (empty when streamed) and the byte count. A connection
+    whose body was not read to its end is closed, never handed back to the pool (the
+    next call on it would read the rest of this answer).
+    """
+    whole = False
+    try:
+        if not 200 <= raw.status < 300:
+            body = raw.read(_ERROR_BODY_MAX) or b""
+            whole = len(body) < _ERROR_BODY_MAX
+            return body, len(body)
+        sink.seek(0)
+        sink.truncate()
+        size = 0
+        for chunk in raw.stream(_CHUNK):
+            size += len(chunk)
+            if max_bytes is not None and size > max_bytes:
+                raise ResponseFormatError(
+                    f"the answer from {url} is larger than the {max_bytes:,}-byte cap on one "
+                    "answer; it was not kept (raise the cap to take it)"
+                )
+            sink.write(chunk)
+        sink.flush()
+        whole = True
+        return b"", size
+    finally:
+        if not whole:
+            raw.close()
+        raw.release_conn()
 
 
 def _provably_unprocessed(error: RetryableError) -> bool:

@@ -24,6 +24,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError("--kind only applies with --id")
     if any(not i.strip() for i in args.ids):
         raise UsageError("--id must name a task id")
+    if args.max_result_mb < 1:
+        raise UsageError("--max-result-mb must be at least 1")
     if not 1 <= args.workers <= 64:
         raise UsageError("--workers must be within 1..64")
     if args.ids and args.journal is not None:
@@ -65,6 +67,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             time_field=args.time_field,
             journal=args.journal,
             sandbox=args.sandbox,
+            max_result_bytes=args.max_result_mb * 1024 * 1024,
         )
         return CollectRun(client, options, out, err).run()
 

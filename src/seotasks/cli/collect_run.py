@@ -25,9 +25,12 @@ listing again what was done.
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import hashlib
 import json
 import os
+import tempfile
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -42,7 +45,7 @@ from ..errors import (
     SeotasksError,
     StorageError,
 )
-from ..export import _plain, task_record
+from ..export import plain, task_record
 from ..journal import Journal
 from ..resume import ProviderProgress, ResumeState
 from ..store import ResultStore, check_writable, safe_name
@@ -80,6 +83,7 @@ class CollectOptions:
         time_field: str | None = None,
         journal: Path | None = None,
         sandbox: bool = False,
+        max_result_bytes: int | None = None,
     ) -> None:
         self.to = to
         self.workers = workers
@@ -99,6 +103,8 @@ class CollectOptions:
         self.journal = journal
         #: --sandbox: the emulator ends with the run, so a stdout run keeps no journal.
         self.sandbox = sandbox
+        #: --max-result-mb: the largest answer kept for one task (None: the client's cap).
+        self.max_result_bytes = max_result_bytes
 
 
 def default_journal_root() -> Path:
@@ -174,12 +180,15 @@ class CollectRun:
 
     def run(self) -> int:
         self.prepare()
-        try:
-            with self.stop:
-                self.collect_all()
-        finally:
+        with contextlib.ExitStack() as stack:
             if self.journal is not None:
-                self.journal.close()
+                stack.callback(self.journal.close)
+            if self.store is not None:
+                into = self.store.folder(self.name)
+            else:  # stdout: each result passes through a private file on its way
+                into = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="seotasks-")))
+            with self.stop:
+                self.collect_all(into)
         return self.finish()
 
     def prepare(self) -> None:
@@ -187,6 +196,8 @@ class CollectRun:
         options = self.options
         if options.to is not None:
             check_writable(options.to / self.name, what="--to")
+        if options.max_result_bytes is not None:
+            self.client.max_result_bytes = options.max_result_bytes
         if options.resume is not None:
             check_writable(options.resume.absolute().parent, what="the --resume file's folder")
         folder = self.journal_folder()
@@ -219,7 +230,7 @@ class CollectRun:
         text = json.dumps(shown, sort_keys=True)
         return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
-    def collect_all(self) -> None:
+    def collect_all(self, into: Path) -> None:
         # With a journal, a task fetched and not yet stored costs one more fetch after a
         # kill: a window of ``workers`` keeps those to the calls in flight.
         workers = self.options.workers
@@ -229,6 +240,7 @@ class CollectRun:
             window=workers if self.journal is not None else None,
             stop=self.stop.event,
             journal=self.journal,
+            into=into,
         )
         try:
             for outcome in outcomes:
@@ -360,6 +372,13 @@ class CollectRun:
     # -- each result (main thread) -------------------------------------------------------
 
     def handle(self, outcome: Collected) -> None:
+        try:
+            self.settle(outcome)
+        finally:
+            if outcome.path is not None:  # moved into place, else no longer wanted
+                outcome.path.unlink(missing_ok=True)
+
+    def settle(self, outcome: Collected) -> None:
         task = outcome.task
         error = outcome.describe_error()
         path = None
@@ -372,7 +391,10 @@ class CollectRun:
             return
         if outcome.error is None and self.store is not None:
             try:
-                path = self.store.write(self.name, task.id, _plain(outcome.result))
+                if outcome.path is not None:
+                    path = self.store.adopt(self.name, task.id, outcome.path)
+                else:
+                    path = self.store.write(self.name, task.id, plain(outcome.result))
             except OSError as exc:
                 error = f"StorageError: cannot write the result file: {exc.strerror or exc}"
                 self.stop_taking(f"cannot write results to {self.options.to}: {exc.strerror}")
@@ -386,7 +408,7 @@ class CollectRun:
                 self.progress.collected += 1
             else:
                 self.progress.failed += 1
-        delivered = self.line(task, path, error, outcome.result)
+        delivered = self.line(task, path, error, outcome.result, outcome.path)
         if self.durable(outcome, path, delivered) and self.journal is not None:
             self.journal.ack(task.id)
         self.in_flight.discard(task.id)
@@ -411,21 +433,41 @@ class CollectRun:
             self.storage_failure = reason
         self.stop.halt()
 
-    def line(self, task: Task, path: Path | None, error: str | None, result: Any = None) -> bool:
-        """Print the task's line; False when stdout is closed (then the intake stops)."""
+    def line(
+        self,
+        task: Task,
+        path: Path | None,
+        error: str | None,
+        result: Any = None,
+        streamed: Path | None = None,
+    ) -> bool:
+        """Print the task's line; False when stdout is closed (then the intake stops).
+
+        Without ``--to``, a result streamed to the file ``streamed`` is copied into its
+        line in chunks (the vendor's bytes, its line breaks, which valid JSON has only
+        between tokens, made spaces), never loaded whole.
+        """
         record = task_record(task)
+        body: Path | None = None
         if self.store is not None:
             data = {**record, "path": None if path is None else str(path), "error": error}
+        elif error is None and streamed is not None:
+            data, body = {"task": record}, streamed
         elif error is None:
-            data = {"task": record, "result": _plain(result)}
+            data = {"task": record, "result": plain(result)}
         else:
             data = {"task": record, "result": None, "error": error}
-        text = json.dumps(data, default=str, ensure_ascii=False) + "\n"
+        text = json.dumps(data, default=str, ensure_ascii=False)
         with self.output:
             if self.stdout_closed:
                 return False
             try:
-                self.out.write(text)
+                if body is None:
+                    self.out.write(text + "\n")
+                else:
+                    self.out.write(text[:-1] + ', "result": ')
+                    _copy_json_line(body, self.out)
+                    self.out.write("}\n")
                 self.out.flush()
             except (BrokenPipeError, ValueError, OSError):
                 self.stdout_closed = True
@@ -448,6 +490,19 @@ class CollectRun:
         with self.output:
             self.err.write(message + "\n")
             self.err.flush()
+
+
+def _copy_json_line(source: Path, out: TextIO) -> None:
+    """Copy the validated JSON document ``source`` into ``out`` as part of one line."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with open(source, "rb") as stream:
+        while chunk := stream.read(_LINE_CHUNK):
+            out.write(decoder.decode(chunk.replace(b"\n", b" ").replace(b"\r", b" ")))
+    out.write(decoder.decode(b"", final=True))
+
+
+#: Bytes of a streamed result copied into its stdout line at a time.
+_LINE_CHUNK = 1 << 20
 
 
 def _silence_stdout(stream: TextIO) -> None:

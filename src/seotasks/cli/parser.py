@@ -223,6 +223,14 @@ def build_parser() -> argparse.ArgumentParser:
         "their result is written (default: DIR/.seotasks/journal with --to, else "
         "~/.local/state/seotasks/journal); the next run fetches what is left there first",
     )
+    collect.add_argument(
+        "--max-result-mb",
+        type=int,
+        default=1024,
+        metavar="MB",
+        help="largest vendor answer kept for one task (default 1024); a larger one is that "
+        "task's error",
+    )
     collect.add_argument("--gzip", action="store_true", help="with --to: write .json.gz files")
     collect.add_argument(
         "--since",

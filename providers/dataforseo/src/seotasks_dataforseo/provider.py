@@ -38,6 +38,7 @@ from seotasks.provider import (
     Option,
     Position,
     Provider,
+    ResultDownload,
     Sandbox,
     require_window,
 )
@@ -257,12 +258,24 @@ class DataForSEOProvider(Provider):
         *,
         idempotent: bool = True,
     ) -> dict[str, Any]:
+        request = self._request(method, path, endpoint, body, idempotent=idempotent)
+        return self.transport.call(request, self._parse)
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        endpoint: str,
+        body: object = None,
+        *,
+        idempotent: bool = True,
+    ) -> Request:
         headers = dict(self._headers)
         payload = None
         if body is not None:
             payload = dumps(body)
             headers["Content-Type"] = "application/json"
-        request = Request(
+        return Request(
             method=method,
             url=self._base + path,
             endpoint=endpoint,
@@ -270,7 +283,6 @@ class DataForSEOProvider(Provider):
             body=payload,
             idempotent=idempotent,
         )
-        return self.transport.call(request, self._parse)
 
     # -- listing ------------------------------------------------------------------------
 
@@ -352,7 +364,11 @@ class DataForSEOProvider(Provider):
         """
         path = collect_path(task)
         body = self._call("GET", path, "task_get")
-        first = wire.first_task(body, path, self.transport.redactor.scrub)
+        self._finished(task, wire.first_task(body, path, self.transport.redactor.scrub))
+        return body
+
+    def _finished(self, task: Task, first: Mapping[str, Any]) -> None:
+        """A pending answer (40601 running, 40602 in queue) is no result: `ProviderError`."""
         code = first.get("status_code")
         if code in wire.PENDING:
             message = self.transport.redactor.scrub(str(first.get("status_message") or ""))
@@ -361,7 +377,20 @@ class DataForSEOProvider(Provider):
                 f"{message or 'Task not finished'} (task {task.id} has no result yet)",
                 provider=self.name,
             )
-        return body
+
+    def result_download(self, task: Task) -> ResultDownload:
+        """The same ``task_get`` as `collect`, its answer streamed to disk and judged on
+        its envelope's status codes and the answering task's id."""
+        scrub = self.transport.redactor.scrub
+
+        def check(response: Response, head: Mapping[str, Any]) -> str | None:
+            first = wire.check_streamed(response, head, scrub)
+            self._finished(task, first)
+            answered = first.get("id")
+            return answered if isinstance(answered, str) else None
+
+        request = self._request("GET", collect_path(task), "task_get")
+        return ResultDownload(request=request, fields=wire.STREAMED_FIELDS, check=check)
 
     def result_task_id(self, result: Mapping[str, Any]) -> str | None:
         """``tasks[0].id`` of a ``task_get`` answer (the vendor names the task it answers)."""

@@ -156,6 +156,45 @@ def first_task(body: Mapping[str, Any], url: str, scrub: Callable[[str], str]) -
     return task
 
 
+#: The scalar fields of a ``task_get`` answer `check_streamed` judges it by (ijson paths).
+STREAMED_FIELDS = frozenset(
+    {
+        "status_code",
+        "status_message",
+        "tasks_count",
+        "tasks.item.id",
+        "tasks.item.status_code",
+        "tasks.item.status_message",
+    }
+)
+
+
+def check_streamed(
+    response: Response, head: Mapping[str, Any], scrub: Callable[[str], str]
+) -> dict[str, Any]:
+    """`parse_envelope` then `first_task` for an answer streamed to disk: judged on the
+    few fields of ``head`` (`STREAMED_FIELDS`), the rest never held in memory.
+
+    Returns the first task's ``id``, ``status_code`` and ``status_message``.
+    """
+    if response.status != 200:
+        parse_envelope(response, scrub)  # raises: its body is a short error, in memory
+    top = _code(head.get("status_code"), "status_code")
+    error = classify(top, scrub(_message(head.get("status_message"))), where=response.url)
+    if error is not None:
+        raise error
+    if "tasks.item.status_code" not in head:
+        raise ResponseFormatError(
+            f"{PROVIDER}: no task in the answer from {response.url}", field="tasks"
+        )
+    task = {
+        "id": head.get("tasks.item.id"),
+        "status_code": head["tasks.item.status_code"],
+        "status_message": head.get("tasks.item.status_message"),
+    }
+    return first_task({"tasks": [task]}, response.url, scrub)
+
+
 def result_items(task: Mapping[str, Any]) -> list[Any]:
     """``task.result`` as a list (``null`` is an empty result)."""
     result = task.get("result")
