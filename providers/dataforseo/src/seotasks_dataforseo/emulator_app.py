@@ -110,6 +110,9 @@ class DataForSEOApp:
         self.calls: dict[str, int] = {g: 0 for g in LIMITS}
         #: 40202 answers given because a real limit was exceeded (not injected faults).
         self.rate_limited = 0
+        #: Pads each task_get result with organic items up to about this many bytes
+        #: (0: none): how tests and benchmarks get a 100 MB answer.
+        self.result_padding = 0
         #: Pingback/postback delivery (its thread starts with the first callback task).
         self.callbacks = Deliverer(dataset, now, self._postback_body, timeout=callback_timeout)
 
@@ -443,6 +446,8 @@ class DataForSEOApp:
                 return self._envelope(started, tasks=[reply])
             self.data.collect(task)
             result = results.build(task, flavour)
+        if self.result_padding:
+            results.pad(result, self.result_padding)
         reply = self._task(started, path, data, result, cost=task.cost)
         reply["id"] = task.id
         return self._envelope(started, tasks=[reply])

@@ -12,13 +12,14 @@ empty and ``items_count`` is 0. Deterministic: the same task gives the same resu
 
 from __future__ import annotations
 
+import json
 import zlib
 from typing import Any
 
 from . import vendor_shapes
 from .dataset import EmuTask
 
-__all__ = ["build"]
+__all__ = ["build", "pad"]
 
 #: SERP fields of an endpoint the official client does not know (``serp/yandex/organic``).
 _SERP_FALLBACK: dict[str, Any] = {
@@ -150,3 +151,24 @@ def _lighthouse(task: EmuTask) -> dict[str, Any]:
         "fetchTime": task.done_s,
         "categories": {"performance": {"score": 0.9}},
     }
+
+
+def pad(result: list[Any], size: int) -> None:
+    """Append organic items to the first result's ``items`` until it holds about ``size``
+    bytes of JSON: one shared item, so the emulator pays a list of references, not the
+    objects, for an answer of hundreds of MB."""
+    if not result or not isinstance(result[0], dict):
+        return
+    item = {
+        "type": "organic",
+        "rank_group": 1,
+        "rank_absolute": 1,
+        "domain": "www.example.com",
+        "title": "An example result title of a plausible length for a SERP item",
+        "url": "https://www.example.com/a/path/to/a/page",
+        "description": "A description of the page, as long as a search snippet usually is.",
+    }
+    each = len(json.dumps(item, separators=(",", ":"))) + 1
+    items = [item] * max(1, size // each)
+    result[0]["items"] = items
+    result[0]["items_count"] = len(items)

@@ -1,0 +1,113 @@
+"""``seotasks collect`` keeps memory flat whatever a result's size: the answer streams from
+the network into its file and is validated there. Peak RSS is the child process's own
+(``os.wait4``), measured on the real command against the emulator."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from clirun import CLI, cli_env
+from seotasks_dataforseo.emulator import DataForSEOEmulator
+
+KIND = "serp/google/organic"
+MB = 1024 * 1024
+
+
+@pytest.fixture
+def emu() -> Any:
+    past = datetime.now(UTC) - timedelta(hours=1)
+    with DataForSEOEmulator(seed=11, size=0, kinds=(KIND,)) as emulator:
+        emulator.add_tasks(4, posted=past, code=20000, delay=timedelta(minutes=1))
+        yield emulator
+
+
+def _run(args: list[str], env: dict[str, str], stdout: Any) -> tuple[int, int, str]:
+    """Exit code, peak RSS in bytes, stderr of ``seotasks *args``.
+
+    The peak is the process's ``VmHWM`` read from /proc while it runs (monotonic, so the
+    last reading is the peak up to then). Not ``wait4``'s ``ru_maxrss``: Linux carries the
+    parent's high-water mark into a child forked from it across ``exec``, and this test's
+    process holds the emulator's answers.
+    """
+    proc = subprocess.Popen([*CLI, *args], env=env, stdout=stdout, stderr=subprocess.DEVNULL)
+    status = Path(f"/proc/{proc.pid}/status")
+    peak = 0
+    while proc.poll() is None:
+        try:
+            text = status.read_text()
+        except OSError:
+            break
+        for line in text.splitlines():
+            if line.startswith("VmHWM:"):
+                peak = max(peak, int(line.split()[1]) * 1024)
+        time.sleep(0.01)
+    return proc.wait(), peak, ""
+
+
+def test_a_100_mb_result_costs_at_most_one_and_a_half_times_its_size(
+    emu: DataForSEOEmulator, tmp_path: Path
+) -> None:
+    emu.app.result_padding = 100 * MB
+    truth = emu.ready_ids()
+    out = tmp_path / "o"
+    env = cli_env(tmp_path, {"dataforseo": emu.settings})
+    args = ["collect", "-p", "dataforseo", "--to", str(out), "--workers", "1", "-L", "1"]
+    code, peak, err = _run(args, env, subprocess.DEVNULL)
+    assert code == 0, err
+    files = list((out / "dataforseo").glob("*.json"))
+    assert len(files) == 1 and files[0].name.removesuffix(".json") in truth
+    size = files[0].stat().st_size
+    assert size > 95 * MB
+    assert peak <= 1.5 * size + 60 * MB, f"peak {peak / MB:.0f} MB for {size / MB:.0f} MB"
+    with files[0].open("rb") as stream:  # the vendor's bytes, as the emulator sent them
+        assert stream.read(13) == b'{"version":"0'
+
+
+def test_a_large_result_on_stdout_is_one_valid_line_in_bounded_memory(
+    emu: DataForSEOEmulator, tmp_path: Path
+) -> None:
+    emu.app.result_padding = 40 * MB
+    env = cli_env(tmp_path, {"dataforseo": emu.settings})
+    target = tmp_path / "lines.jsonl"
+    with target.open("wb") as sink:
+        code, peak, err = _run(["collect", "-p", "dataforseo", "-L", "1"], env, sink)
+    assert code == 0, err
+    lines = target.read_bytes().splitlines()
+    assert len(lines) == 1
+    record = json.loads(lines[0])
+    assert record["task"]["id"] == record["result"]["tasks"][0]["id"]
+    items = record["result"]["tasks"][0]["result"][0]["items"]
+    assert len(items) > 100_000
+    assert peak <= 1.5 * len(lines[0]) + 60 * MB, f"peak {peak / MB:.0f} MB"
+
+
+def test_an_answer_over_the_cap_is_that_tasks_error_and_stays_journalled(
+    emu: DataForSEOEmulator, tmp_path: Path
+) -> None:
+    emu.app.result_padding = 3 * MB
+    out = tmp_path / "o"
+    env = cli_env(tmp_path, {"dataforseo": emu.settings})
+    args = ["collect", "-p", "dataforseo", "--to", str(out), "-L", "1", "--max-result-mb", "1"]
+    done = subprocess.run([*CLI, *args], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 4, done.stderr
+    line = json.loads(done.stdout)
+    assert "ResponseFormatError" in line["error"] and "cap" in line["error"]
+    assert line["path"] is None and not list((out / "dataforseo").glob("*.json"))
+    journal = out / ".seotasks" / "journal" / "dataforseo"
+    assert len(list(journal.glob("*.intent.json"))) == 1
+    again = subprocess.run(
+        [*CLI, "collect", "-p", "dataforseo", "--to", str(out), "-L", "1"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert again.returncode == 0, again.stderr
+    assert (out / "dataforseo" / f"{line['id']}.json").exists()
+    assert not list(journal.glob("*.intent.json"))
