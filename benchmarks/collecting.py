@@ -7,6 +7,10 @@
   ``dataforseo-client``'s ``task_get`` loop (run in the benchmark venv against the same
   emulator), are bound by the latency instead. Sustained rate = ``task_get`` calls after
   the first minute's allowance, over the clock time they took.
+* **The journal.** The same, the way ``seotasks collect --to DIR`` runs over a listing
+  that drains: each fetch journalled first (a file and its folder fsynced), each answer
+  streamed to its file, renamed into place, its entry removed, a window of 8; and the
+  cost of one journal entry written and removed, alone.
 * **Memory.** Peak RSS of a process that collects N results with ``collect_many`` from an
   emulator running in another process (its dataset would otherwise dominate), for N and
   10 N: flat means within 10 %.
@@ -88,7 +92,7 @@ def throughput(quick: bool) -> dict[str, Any]:
 
     windows = 2 if quick else 4
     out: dict[str, Any] = {"limit_per_min": LIMIT, "latency_ms": LATENCY * 1e3, "factor": FACTOR}
-    for workers in (8, 1):
+    for name, workers in (("workers=8", 8), ("journal", 8), ("workers=1", 1)):
         clock = ScaledClock(FACTOR)
         count = LIMIT * windows + 1 if workers > 1 else int(60 / LATENCY * windows / 2)
         emu, ids = _emulator(clock, count)
@@ -98,11 +102,14 @@ def throughput(quick: bool) -> dict[str, Any]:
             "dataforseo", clock=clock, retry=RetryPolicy(attempts=3), env={}, **emu.settings
         )
         started = clock.monotonic()
-        ok = sum(r.ok for r in client.collect_many(_tasks(ids), workers=workers))
+        if name == "journal":
+            ok = _journalled(client, ids)
+        else:
+            ok = sum(r.ok for r in client.collect_many(_tasks(ids), workers=workers))
         spent = clock.monotonic() - started
         client.close()
         emu.stop()
-        out[f"workers={workers}"] = {
+        out[name] = {
             "tasks": count,
             "collected": ok,
             "clock_minutes": spent / 60,
@@ -112,6 +119,49 @@ def throughput(quick: bool) -> dict[str, Any]:
         }
     out["official"] = _official(quick)
     return out
+
+
+def _journalled(client: Any, ids: list[str]) -> int:
+    """What ``seotasks collect --to DIR`` does per task: a journal entry (two fsyncs)
+    before the fetch, the answer streamed to a file, the file fsynced and renamed into
+    place, the entry removed; a window of ``workers``."""
+    from seotasks.journal import Journal
+    from seotasks.store import ResultStore
+
+    ok = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        store = ResultStore(Path(tmp) / "out")
+        with Journal.open(Path(tmp) / "journal", "dataforseo") as journal:
+            outcomes = client.collect_many(
+                _tasks(ids),
+                workers=8,
+                window=8,
+                journal=journal,
+                into=store.folder("dataforseo"),
+            )
+            for outcome in outcomes:
+                if outcome.path is not None:
+                    store.adopt("dataforseo", outcome.task.id, outcome.path)
+                    journal.ack(outcome.task.id)
+                    ok += 1
+    return ok
+
+
+def journal_cost(count: int = 500) -> dict[str, float]:
+    """Milliseconds per journal entry written (file and folder fsynced) and removed."""
+    from seotasks.journal import Journal
+
+    tasks = _tasks([f"00000000-0000-0000-0000-{i:012d}" for i in range(count)])
+    with tempfile.TemporaryDirectory() as tmp, Journal.open(Path(tmp), "dataforseo") as journal:
+        started = time.perf_counter()
+        for task in tasks:
+            journal.record(task)
+        recorded = time.perf_counter() - started
+        started = time.perf_counter()
+        for task in tasks:
+            journal.ack(task.id)
+        acked = time.perf_counter() - started
+    return {"record_ms": recorded / count * 1e3, "ack_ms": acked / count * 1e3}
 
 
 def _official(quick: bool) -> dict[str, Any] | None:
@@ -304,7 +354,12 @@ def receiver(quick: bool) -> dict[str, Any]:
 
 
 def run(quick: bool = False) -> dict[str, Any]:
-    return {"throughput": throughput(quick), "memory": memory(quick), "receiver": receiver(quick)}
+    return {
+        "throughput": throughput(quick),
+        "journal_cost": journal_cost(),
+        "memory": memory(quick),
+        "receiver": receiver(quick),
+    }
 
 
 if __name__ == "__main__":
