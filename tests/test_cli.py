@@ -634,8 +634,11 @@ def test_short_limit_quiet_and_summary(env: dict[str, str]) -> None:
 
 
 def test_seed_reproduces_a_sandbox_exactly() -> None:
+    today = datetime.now(UTC).date().isoformat()
+
     def listing(seed: int) -> str:
         args = ["tasks", "--sandbox", "-p", "dataforseo", "-p", "serpstat", "--status", "any"]
+        args += ["--sandbox-day", today]
         result = run_cli([*args, "--seed", str(seed), "--format", "jsonl", "-q"], _clean_env())
         assert result.returncode == 0, result.stderr
         return result.stdout
@@ -647,7 +650,7 @@ def test_seed_reproduces_a_sandbox_exactly() -> None:
 
 
 def test_sandbox_day_reproduces_a_sandbox_on_any_day() -> None:
-    """--sandbox-day fixes the anchor, so the listing does not depend on today's date."""
+    """--sandbox-day fixes the data's day, so the listing does not depend on today's date."""
 
     def listing(day: str) -> list[dict[str, object]]:
         args = ["tasks", "--sandbox", "-p", "dataforseo", "-p", "serpstat", "--status", "any"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from .client import Client
@@ -22,6 +24,7 @@ def connect(
     retry: RetryPolicy | None = None,
     timeouts: Timeouts | None = None,
     env: dict[str, str] | None = None,
+    now: Callable[[], datetime] | None = None,
     **options: Any,
 ) -> Client:
     """A `Client` for the provider registered as ``name``.
@@ -29,7 +32,9 @@ def connect(
     Options come from keyword arguments, then ``SEOTASKS_<NAME>_<OPTION>`` env vars,
     then the TOML ``profile``, then the provider's defaults; a missing credential is a
     `ConfigError` naming the env var to set. ``clock``, ``retry`` and ``timeouts`` tune
-    the transport (tests pass a `FakeClock` to run rate limits instantly).
+    the transport (tests pass a `FakeClock` to run rate limits instantly). ``now`` is the
+    wall clock the provider takes "now" from (real UTC time by default): give a sandbox
+    started with ``now=`` the same one, so listing windows and the emulator agree.
     """
     cls = get_provider(name)
     settings = resolve_settings(cls, options, profile=profile, env=env)
@@ -40,6 +45,7 @@ def connect(
         retry=retry,
         timeouts=timeouts,
         user_agent=f"seotasks/{_version()} ({cls.name})",
+        now=now,
     )
     provider = cls(settings, transport)
     provider.register_secrets(redactor)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 
 from .clock import Clock
 from .config import env_name
@@ -17,17 +17,7 @@ from .errors import ConfigError
 from .plugins import get_provider
 from .provider import Sandbox
 
-__all__ = ["anchor", "env_lines", "start"]
-
-
-def anchor(when: datetime | None = None) -> datetime:
-    """The instant a sandbox's seeded data is drawn around: the start of the UTC day.
-
-    The same seed gives the same tasks *and timestamps* all day long: a fixed anchor,
-    yet recent enough for the vendors' retention windows (3 to 7 days).
-    """
-    when = when or datetime.now(UTC)
-    return when.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+__all__ = ["env_lines", "start"]
 
 
 @contextmanager

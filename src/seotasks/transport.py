@@ -214,8 +214,10 @@ class Transport:
         rng: random.Random | None = None,
         user_agent: str = "seotasks",
         pool_maxsize: int = 4,
+        now: Callable[[], datetime] | None = None,
     ) -> None:
         self.redactor = redactor
+        self._wall = now
         _REDACTORS.add(redactor)
         self.clock: Clock = clock or SystemClock()
         self.retry = retry or RetryPolicy()
@@ -234,6 +236,14 @@ class Transport:
         #: ``paced`` (it ended), ``rate-limited`` and ``retry`` (a backoff starts).
         self.on_event: Callable[[str, str], None] | None = None
         self.calls = 0
+
+    def now(self) -> datetime:
+        """The wall clock (UTC) a provider measures "now" on: windows ending now, the
+        vendor's retention. Real time, unless `connect` was given ``now=`` (a sandbox
+        started with a fixed day passes the emulators' clock, so both sides agree)."""
+        if self._wall is None:
+            return datetime.now(UTC)
+        return self._wall()
 
     def set_rate_limits(self, limits: Mapping[str, RateLimit], *, margin: float = 0.02) -> None:
         """Replace the pacing table (done once by `connect`, before any call).

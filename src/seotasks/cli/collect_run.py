@@ -9,8 +9,10 @@ Nothing fetched is lost, whatever stops the run:
 
 - When the listing drains (DataForSEO ``tasks_ready``: a fetched task is not listed
   again), every fetch is preceded by a `Journal` entry, removed only once the result is
-  durable (its file written with ``--to``; its line written and flushed without). The
-  next run fetches the journalled tasks again by id before listing.
+  durable: its file written with ``--to``; without, its line printed and the run ended
+  with stdout intact (`CollectRun.settle_lines`: a pipe's reader may drop lines it had
+  not read, so stdout gives at-least-once, ``--to`` exactly-once). The next run fetches
+  the journalled tasks again by id before listing.
 - Every place the run writes is proven writable before the first vendor call.
 - A closed stdout (``| head``) stops the intake, not the writes: the results in flight
   still reach their files; the run exits 0 as ``seotasks tasks`` does.
@@ -18,8 +20,8 @@ Nothing fetched is lost, whatever stops the run:
   journal and the run ends with `StorageError` (exit 2).
 - SIGINT/SIGTERM: see `GracefulStop`; exit 5 (``--follow``: 0 unless a task failed).
 
-Order of effects per task: result file (durable) -> stdout line -> journal ack ->
-checkpoint. A re-run skips every task whose file exists; the checkpoint only spares it
+Order of effects per task: result file (durable) -> stdout line -> journal ack (with
+``--to``; at the run's end without) -> checkpoint. A re-run skips every task whose file exists; the checkpoint only spares it
 listing again what was done.
 """
 
@@ -172,6 +174,8 @@ class CollectRun:
         #: Ids fetched again from the journal this run: a listing that still shows one
         #: (its earlier fetch never happened) must not have it fetched twice.
         self.replayed: set[str] = set()
+        #: Ids whose result line was written to stdout, not yet acknowledged.
+        self.written_lines: list[str] = []
         self.fatal: SeotasksError | None = None
         self.storage_failure: str | None = None
         self.stdout_closed = False
@@ -249,6 +253,7 @@ class CollectRun:
             self.save_state()
             self.progress.done()
             raise
+        self.settle_lines()
         self.save_state()
         self.progress.done()
 
@@ -366,6 +371,7 @@ class CollectRun:
                 fresh = 0
             if not options.follow:
                 return
+            self.settle_lines()
             if fresh == 0:
                 self.client.transport.clock.wait(options.interval, self.stop.event)
 
@@ -409,24 +415,52 @@ class CollectRun:
             else:
                 self.progress.failed += 1
         delivered = self.line(task, path, error, outcome.result, outcome.path)
-        if self.durable(outcome, path, delivered) and self.journal is not None:
-            self.journal.ack(task.id)
+        if self.journal is not None:
+            if self.store is None and outcome.error is None:
+                if delivered:  # a line in a pipe is not yet read: see `settle_lines`
+                    with self.lock:
+                        self.written_lines.append(task.id)
+            elif self.durable(outcome, path):
+                self.journal.ack(task.id)
         self.in_flight.discard(task.id)
         self.checkpoint(task)
         self.progress.show()
 
-    def durable(self, outcome: Collected, path: Path | None, delivered: bool) -> bool:
+    def durable(self, outcome: Collected, path: Path | None) -> bool:
         """Whether the task's fetch is settled, so its journal entry may go.
 
-        A result is settled once it is where it goes: its file (``--to``) or its line.
-        A vendor's own answer that the task has no result (`ProviderError`: not found,
-        not finished) is settled too: fetching it again would only repeat that answer.
-        Any other failure (retries ran out, a malformed answer) may have consumed the
-        task without our seeing its result, so its entry stays.
+        A result is settled once its file is written (``--to``; without, see
+        `settle_lines`). A vendor's own answer that the task has no result
+        (`ProviderError`: not found, not finished) is settled too: fetching it again
+        would only repeat that answer. Any other failure (retries ran out, a malformed
+        answer) may have consumed the task without our seeing its result: its entry stays.
         """
         if outcome.error is None:
-            return path is not None if self.store is not None else delivered
+            return path is not None
         return isinstance(outcome.error, ProviderError)
+
+    def settle_lines(self) -> None:
+        """Acknowledge the results written to stdout, once stdout is known to be intact.
+
+        A line written into a pipe is not yet read: a reader that quits (``| head``)
+        drops what it had not read, and no writer can tell how much that was. So lines
+        are acknowledged only when the run (or, with ``--follow``, a listing round) ends
+        with stdout still open and flushed; a run cut short by a closed stdout keeps
+        every result it printed in the journal, and the next run prints them again: at
+        least once, never lost. Exactly once needs ``--to``.
+        """
+        if self.journal is None or self.stdout_closed:
+            return
+        try:
+            with self.output:
+                self.out.flush()
+        except (BrokenPipeError, ValueError, OSError):
+            self.stdout_closed = True
+            return
+        with self.lock:
+            settled, self.written_lines = self.written_lines, []
+        for task_id in settled:
+            self.journal.ack(task_id)
 
     def stop_taking(self, reason: str) -> None:
         if self.storage_failure is None:

@@ -165,15 +165,16 @@ def is_relative_time(value: str) -> bool:
     )
 
 
-def absolute_time(value: str | None) -> str | None:
-    """A --since/--until value as the library takes it: relative forms become UTC times."""
+def absolute_time(value: str | None, now: datetime | None = None) -> str | None:
+    """A --since/--until value as the library takes it: relative forms become UTC times,
+    counted back from ``now`` (the sandbox's day with ``--sandbox-day``; else real time)."""
     if value is None or not is_relative_time(value):
         return value
-    from datetime import UTC, datetime, timedelta
+    from datetime import timedelta
 
     text = value.strip().lower()
     back = timedelta(seconds=int(text[:-1]) * _RELATIVE_UNITS[text[-1]])
-    return (datetime.now(UTC) - back).isoformat(timespec="seconds")
+    return ((now or datetime.now(UTC)) - back).isoformat(timespec="seconds")
 
 
 def check_resume_path(path: Path) -> None:
@@ -266,7 +267,11 @@ def provider_names(given: Sequence[str]) -> list[str]:
 
 
 def sandbox_day(text: str | None) -> datetime | None:
-    """``--sandbox-day``: midnight UTC of that day, or ``None`` (today)."""
+    """``--sandbox-day``: midnight UTC of that day, or ``None`` (real time).
+
+    The emulators' data and the clients' "now" then both stand at that instant, so the
+    same ``--seed`` gives the same listing on any day, and a history window ending "now"
+    ends where the emulator's day does. Without it, both run on the real clock."""
     if text is None:
         return None
     try:

@@ -4,31 +4,21 @@ from __future__ import annotations
 
 import argparse
 import time
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
 
 from .common import EXIT_OK, check_sandbox_size
 
-if TYPE_CHECKING:
-    pass
-
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from datetime import datetime, timedelta
-
     from ..plugins import providers
-    from ..sandbox import anchor, env_lines, start
+    from ..sandbox import env_lines, start
 
     if args.size is not None:
         check_sandbox_size(args.size, "--size")
     names = args.providers or providers()
-    # The data starts at the day's anchor and runs in real time from there: the same
-    # --seed serves the same tasks and timestamps, and posted tasks still complete.
-    origin, started = anchor(), time.monotonic()
-
-    def now() -> datetime:
-        return origin + timedelta(seconds=time.monotonic() - started)
-
-    with start(names, seed=args.seed, size=args.size, now=now) as running:
+    # Real time: the data is drawn around the moment the emulators start, and a client
+    # of the user's own, on the real clock, sees windows ending "now" where they end.
+    with start(names, seed=args.seed, size=args.size) as running:
         for line in env_lines(running):
             out.write(line + "\n")
         for name, box in running.items():

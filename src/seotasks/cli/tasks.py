@@ -91,6 +91,10 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         state.providers[owner].cursor = token
 
     resuming = state.resuming
+    # --sandbox-day: emulators and clients stand at that day's midnight (one clock);
+    # otherwise both run on the real clock.
+    frozen = sandbox_day(args.sandbox_day) if args.sandbox else None
+    wall = None if frozen is None else (lambda: frozen)
     kwargs: dict[str, Any] = {
         # Continuing, an omitted --status means "as the cursor says"; one given is checked
         # against the cursor (a contradiction is a CursorError, never a silent override).
@@ -99,10 +103,10 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         # the first run, not before this one (the resume file checks the same text).
         "since": UNSET
         if args.since is None or (resuming and is_relative_time(args.since))
-        else absolute_time(args.since),
+        else absolute_time(args.since, frozen),
         "until": UNSET
         if args.until is None or (resuming and is_relative_time(args.until))
-        else absolute_time(args.until),
+        else absolute_time(args.until, frozen),
         "time_field": UNSET if args.time_field is None else args.time_field,
     }
     progress = Progress(err, err.isatty(), quiet=args.quiet)
@@ -113,29 +117,23 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         clock = None
         if args.sandbox:
             from ..clock import ScaledClock
-            from ..sandbox import anchor, start
+            from ..sandbox import start
 
-            # Emulators and clients share one clock running a minute per second: the
-            # vendors' per-minute limits are enforced and honoured, just faster. The
-            # data's clock stands still at the day's anchor: a listing is a snapshot, and
-            # the same --seed prints the same tasks, timestamps included, all day.
+            # Emulators and clients share one pacing clock running a minute per second:
+            # the vendors' per-minute limits are enforced and honoured, just faster. They
+            # share one wall clock too: real time, or the --sandbox-day's midnight.
             clock = ScaledClock(SANDBOX_SPEED)
-            frozen = anchor(sandbox_day(args.sandbox_day))
             running = stack.enter_context(
-                start(
-                    names,
-                    seed=args.seed,
-                    size=args.sandbox_size,
-                    clock=clock,
-                    now=lambda: frozen,
-                )
+                start(names, seed=args.seed, size=args.sandbox_size, clock=clock, now=wall)
             )
             for name in names:
                 options[name] = {**running[name].settings, **options[name]}
         clients: list[Client] = []
         for name in names:
             chosen: dict[str, Any] = dict(options[name])
-            client = stack.enter_context(connect(name, profile=args.profile, clock=clock, **chosen))
+            client = stack.enter_context(
+                connect(name, profile=args.profile, clock=clock, now=wall, **chosen)
+            )
             client.transport.on_event = event_sink(progress, client)
             clients.append(client)
         for client in clients:

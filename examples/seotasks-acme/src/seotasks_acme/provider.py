@@ -155,7 +155,7 @@ class AcmeProvider(seotasks.Provider):
         )
 
     def start(self, query: seotasks.TaskQuery) -> dict[str, Any]:
-        if query.since is not None and query.since < datetime.now(UTC) - RETENTION:
+        if query.since is not None and query.since < self.transport.now() - RETENTION:
             raise seotasks.UnsupportedQuery(
                 f"AcmeRank keeps jobs for {RETENTION.days} days; "
                 f"since={query.since.isoformat()} is further back, so the listing would be partial"

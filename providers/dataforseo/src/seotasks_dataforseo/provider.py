@@ -20,7 +20,7 @@ from __future__ import annotations
 import base64
 import contextlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -244,7 +244,7 @@ class DataForSEOProvider(Provider):
     # -- helpers ------------------------------------------------------------------------
 
     def _now(self) -> datetime:
-        return datetime.now(UTC)
+        return self.transport.now()
 
     def _parse(self, response: Response) -> dict[str, Any]:
         return wire.parse_envelope(response, self.transport.redactor.scrub)

@@ -14,7 +14,7 @@ import logging
 import secrets
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar, Final, TypeVar
 from urllib.parse import urlencode, urlsplit, urlunsplit
@@ -184,7 +184,7 @@ class SerpstatProvider(Provider):
     # -- listing ----------------------------------------------------------------------------
 
     def start(self, query: TaskQuery) -> Position:
-        require_window(query, window=WINDOW + _WINDOW_GRACE, now=datetime.now(UTC), what="serpstat")
+        require_window(query, window=WINDOW + _WINDOW_GRACE, now=self.transport.now(), what="serpstat")
         return paging.State().to_position()
 
     def check_position(self, position: Position) -> Position:

@@ -1,0 +1,51 @@
+"""One clock for the sandbox: the emulators and the clients take "now" from the same wall
+clock (real time, or the one a caller fixes), so a history window ending now is accepted
+at any hour and relative times count from where the data is."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from clirun import cli_env, run_cli
+
+import seotasks
+from seotasks.sandbox import start
+
+pytestmark = pytest.mark.usefixtures("real_providers")
+
+
+@pytest.mark.parametrize("hour, minute", [(23, 59), (0, 1)])
+def test_a_history_window_ending_now_is_accepted_at_any_hour(hour: int, minute: int) -> None:
+    day = datetime.now(UTC).date()
+    pinned = datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC)
+
+    def now() -> datetime:
+        return pinned
+
+    with start(["dataforseo"], seed=5, size=400, now=now) as running:
+        settings = {**running["dataforseo"].settings, "source": "history"}
+        with seotasks.connect("dataforseo", env={}, now=now, **settings) as client:
+            every = list(client.tasks(status="any"))
+            recent = list(client.tasks(status="any", since=pinned - timedelta(hours=12)))
+    assert len(every) > 100
+    assert all(t.created_at is not None and t.created_at <= pinned for t in every)
+    assert recent
+    for task in recent:
+        assert task.created_at is not None and task.created_at >= pinned - timedelta(hours=12)
+
+
+def test_the_cli_sandbox_runs_on_the_real_clock(tmp_path: Path) -> None:
+    started = datetime.now(UTC)
+    args = ["tasks", "--sandbox", "-p", "dataforseo", "-o", "source=history", "--status", "any"]
+    listed = run_cli([*args, "--format", "jsonl", "-q"], cli_env(tmp_path))
+    assert listed.returncode == 0, listed.stderr
+    rows = [json.loads(line) for line in listed.stdout.splitlines()]
+    newest = max(datetime.fromisoformat(r["created_at"]) for r in rows)
+    # The data is drawn around the moment the emulator started, not a day's midnight.
+    assert started - timedelta(hours=1) < newest <= datetime.now(UTC)
+    recent = run_cli([*args, "--since", "1h", "--format", "jsonl", "-q"], cli_env(tmp_path))
+    assert recent.returncode == 0, recent.stderr
+    assert recent.stdout.strip(), "tasks of the last hour exist, whatever the hour"
