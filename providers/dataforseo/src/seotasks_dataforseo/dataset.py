@@ -85,8 +85,14 @@ class EmuTask:
     """One task of the synthetic account. ``code`` is the final outcome; until ``done``
     passes the task is pending (40602 in queue, then 40601 handed).
 
-    ``callback`` is a posted task's pingback/postback (`Callback`); while ``awaiting`` its
-    delivery, the task is kept out of tasks_ready; ``delivered`` once the callback took it.
+    ``callback`` is a posted task's pingback/postback (`Callback`), ``awaiting`` until its
+    delivery was attempted. As the vendor's help centre has it
+    (https://dataforseo.com/help-center/completed-tasks): "If you used a pingback option,
+    but haven't made a GET request to our API to collect the results, its ID will appear
+    on the list of completed tasks"; a postback task's ID "will not be provided in the
+    list", except "within a small gap of time when the task is completed, but our system
+    hasn't delivered the results to your server yet". So every completed task is listed;
+    a postback delivered sets ``delivered`` and takes it off the list.
     """
 
     __slots__ = (
@@ -158,13 +164,8 @@ class EmuTask:
     @property
     def listable(self) -> bool:
         """Completed (with results, or 40102 "No Search Results."), has a tasks_ready
-        endpoint, and no callback took or holds it."""
-        return (
-            self.code in (20000, 40102)
-            and not self.delivered
-            and not self.awaiting
-            and self.family in _READY_FAMILIES
-        )
+        endpoint, and no postback delivered its results."""
+        return self.code in (20000, 40102) and not self.delivered and self.family in _READY_FAMILIES
 
 
 class Callback:
@@ -300,10 +301,11 @@ class Dataset:
             self._finish(task)
 
     def _finish(self, task: EmuTask) -> None:
-        """A task has completed: hand it to its callback, or list it as ready."""
+        """A task has completed: list it as ready, and hand it to its callback if it has one
+        (a postback task stays listed only until its delivery succeeds)."""
         if task.awaiting:
             self._due.append(task)
-        elif task.listable and not task.collected:
+        if task.listable and not task.collected:
             self.ready.setdefault(task.kind, {})[task.id] = task
 
     def promote(self, now: datetime) -> None:
@@ -324,16 +326,16 @@ class Dataset:
         return due
 
     def delivered(self, task: EmuTask, ok: bool) -> None:
-        """Record a callback's outcome: taken, or (failed) listed in tasks_ready after all.
-
-        A task whose delivery failed joins its ready list late, after tasks that
-        completed later; a ready list only needs its stale front ordered, and the window
-        check on every listed task keeps an out-of-order one from outliving it.
-        """
+        """Record a callback's outcome. A postback delivered carried the results: the task
+        leaves tasks_ready. A pingback only told the caller; the task stays listed until
+        it is collected. A failed delivery of either leaves the task listed."""
         task.awaiting = False
-        task.delivered = ok
-        if not ok and task.listable and not task.collected:
-            self.ready.setdefault(task.kind, {})[task.id] = task
+        callback = task.callback
+        if ok and callback is not None and callback.how == "postback":
+            task.delivered = True
+            bucket = self.ready.get(task.kind)
+            if bucket is not None:
+                bucket.pop(task.id, None)
 
     # -- tasks_ready ---------------------------------------------------------------------
 

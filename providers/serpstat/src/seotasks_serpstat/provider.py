@@ -184,7 +184,9 @@ class SerpstatProvider(Provider):
     # -- listing ----------------------------------------------------------------------------
 
     def start(self, query: TaskQuery) -> Position:
-        require_window(query, window=WINDOW + _WINDOW_GRACE, now=self.transport.now(), what="serpstat")
+        require_window(
+            query, window=WINDOW + _WINDOW_GRACE, now=self.transport.now(), what="serpstat"
+        )
         return paging.State().to_position()
 
     def check_position(self, position: Position) -> Position:
