@@ -120,19 +120,30 @@ def test_whole_batch_refusal(emulator: Any, connect: Any) -> None:
     assert isinstance(results[0].error, TransientError)
 
 
-def test_emulator_refuses_more_than_100(emulator: Any) -> None:
+def test_emulator_creates_the_first_100_and_answers_each_task_beyond_with_40006(
+    emulator: Any,
+) -> None:
     import json
 
     import urllib3
 
-    body = json.dumps([{"keyword": "a", "location_code": 1, "language_code": "en"}] * 101)
+    items = [{"keyword": f"k{n}", "location_code": 2840, "language_code": "en"} for n in range(103)]
     login, password = emulator.settings["login"], emulator.settings["password"]
     headers = urllib3.make_headers(basic_auth=f"{login}:{password}")
     answer = urllib3.request(
-        "POST", emulator.url + "/v3/serp/google/organic/task_post", body=body, headers=headers
+        "POST",
+        emulator.url + "/v3/serp/google/organic/task_post",
+        body=json.dumps(items),
+        headers=headers,
     )
-    assert json.loads(answer.data)["status_code"] == 40006
-    assert emulator.posted() == []
+    body = json.loads(answer.data)
+    assert body["status_code"] == 20000 and body["tasks_count"] == 103
+    codes = [task["status_code"] for task in body["tasks"]]
+    assert codes == [20100] * 100 + [40006] * 3
+    assert body["tasks_error"] == 3
+    assert [t["data"]["keyword"] for t in body["tasks"][100:]] == ["k100", "k101", "k102"]
+    created = [t["id"] for t in body["tasks"][:100]]
+    assert len(set(created)) == 100 and all(emulator.task(i)["id"] == i for i in created)
 
 
 def test_submit_complete_list_collect(emulator: Any, connect: Any, clock: FakeClock) -> None:

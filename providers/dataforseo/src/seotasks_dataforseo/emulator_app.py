@@ -336,8 +336,9 @@ class DataForSEOApp:
         payload = self._post_array(request, started)
         if not payload:
             raise self._error(started, 40502, "POST Data Is Empty.")
-        if len(payload) > POST_MAX:
-            raise self._error(started, 40006, "You can set no more than 100 tasks at a time.")
+        # Over 100 tasks: the vendor creates the first 100 and answers each task beyond
+        # them with its own 40006 entry (the call itself succeeds).
+        payload, beyond = payload[:POST_MAX], payload[POST_MAX:]
         kind = "/".join(parts[1:-1])
         serp = serp_types.find(parts[2], parts[3]) if parts[1] == "serp" else None
         documented = vendor_shapes.post_fields(kind)
@@ -374,6 +375,20 @@ class DataForSEOApp:
                 )
                 reply["id"] = task.id
                 replies.append(reply)
+            for item in beyond:
+                data = {"api": parts[1], "function": "task_post"}
+                if isinstance(item, dict):
+                    data.update({k: v for k, v in item.items() if v is not None})
+                replies.append(
+                    self._task(
+                        started,
+                        request.path,
+                        data,
+                        None,
+                        code=40006,
+                        message="You can set no more than 100 tasks at a time.",
+                    )
+                )
         if callbacks:
             self.callbacks.start()
         return self._envelope(started, tasks=replies)

@@ -215,7 +215,7 @@ def result_items(task: Mapping[str, Any]) -> list[Any]:
 
 # -- task_post (submission) ----------------------------------------------------------------
 
-#: Most tasks in one task_post call (more: the whole call fails with 40006).
+#: Most tasks in one task_post call (those beyond it are each answered 40006).
 POST_MAX = 100
 #: Longest keyword the vendor accepts, counted here after `encode_keyword`.
 KEYWORD_MAX = 700
