@@ -3,7 +3,9 @@ posted task is one the vendor would accept (fields, names, codes, callback URLs)
 
 Separate from the routing so the rules the emulator holds requests to can be read (and
 changed with the vendor) in one place. The field lists come from `vendor_shapes` (the
-official client's models) and `serp_types` (what the provider maps specs with).
+official client's models), `documented_fields` (what the vendor's newer pages document
+and the client lacks) and `serp_types` (what the provider maps specs with); the places and
+languages known by name from `locations`.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote_plus, urlsplit
 
-from . import serp_types, vendor_shapes
+from . import documented_fields, locations, serp_types, vendor_shapes
 from .endpoints import (
     BY_NAME,
     CATALOGUE,
@@ -41,25 +43,10 @@ _POST_COMMON = frozenset(
 #: ... and for an endpoint outside the table (search_by_image, naver ...): the organic set.
 _POST_FIELDS = _POST_COMMON | {"device", "os", "depth"}
 _URL_MAX = 2048
-#: Location and language names the emulator knows, and the codes the vendor answers with
-#: (a task posted with a name comes back with the code, as the official models type it).
-LOCATION_CODES = {
-    "United States": 2840,
-    "Germany": 2276,
-    "France": 2250,
-    "Spain": 2724,
-    "Ukraine": 2804,
-    "London,England,United Kingdom": 1006886,
-}
-LANGUAGE_CODES = {
-    "English": "en",
-    "German": "de",
-    "French": "fr",
-    "Spanish": "es",
-    "Ukrainian": "uk",
-}
-LOCATION_NAMES = frozenset(LOCATION_CODES)
-LANGUAGE_NAMES = frozenset(LANGUAGE_CODES)
+#: Country codes the vendor no longer serves: every DataForSEO locations page says "All
+#: locations in Russia and Belarus are no longer supported across all DataForSEO services"
+#: (their names are not in `locations` either, so a name is refused too).
+UNSUPPORTED_LOCATION_CODES = frozenset({2643, 2112})
 
 
 def posts(kind_parts: list[str]) -> bool:
@@ -126,7 +113,8 @@ def location_of(item: Mapping[str, Any]) -> int | None:
         return code
     name = item.get("location_name")
     if isinstance(name, str):
-        return LOCATION_CODES.get(name)
+        place = locations.location_by_name(name)
+        return None if place is None else place.code
     return None
 
 
@@ -147,7 +135,8 @@ def language_of(item: Mapping[str, Any]) -> str | None:
         return code
     name = item.get("language_name")
     if isinstance(name, str):
-        return LANGUAGE_CODES.get(name)
+        language = locations.language_by_name(name)
+        return None if language is None else language.code
     return None
 
 
@@ -155,6 +144,8 @@ def check_post(
     item: object,
     serp: serp_types.SerpType | None,
     documented: Mapping[str, tuple[str, bool]] | None,
+    *,
+    kind: str | None = None,
 ) -> tuple[int, str] | None:
     """The vendor's per-task validation of one task_post item (None: accepted).
 
@@ -164,9 +155,21 @@ def check_post(
     provider can post to it. Without a documented row (an endpoint the official client
     does not know) the organic set of fields is allowed. null values were dropped before:
     null is "not set".
+
+    The fields the vendor's pages document beyond the client's model
+    (`documented_fields`) are accepted too, with their types and allowed values: the pages
+    are newer than the client. ``kind`` names the endpoint; when not given it is found from
+    ``serp`` and ``documented`` (`documented_fields.kind_of`).
     """
     if not isinstance(item, dict):
         return 40503, "POST Data Is Invalid."
+    kind = kind or documented_fields.kind_of(serp, documented)
+    extras = documented_fields.extra_fields(kind) if kind is not None else {}
+    if extras:
+        documented = {
+            **(documented or {}),
+            **{name: (f.json_type, f.required) for name, f in extras.items()},
+        }
     if documented is not None:
         allowed: frozenset[str] | set[str] = set(documented)
     elif serp is not None:
@@ -182,6 +185,9 @@ def check_post(
         if name in item and not vendor_shapes.matches(item[name], json_type):
             return 40501, f"Invalid Field: '{name}'."
         if required and name not in item:
+            return 40501, f"Invalid Field: '{name}'."
+    for name, extra in extras.items():
+        if name in item and extra.allowed is not None and item[name] not in extra.allowed:
             return 40501, f"Invalid Field: '{name}'."
     fields = set(documented) if documented is not None else set(allowed)
     if "keyword" in item or (documented is None and "keyword" in fields):
@@ -228,27 +234,39 @@ def _check_place(
     ("required field if you don't specify" the others); the vendor's pages say a caller
     "doesn't need to" send more than one, not that more is refused, so when several are
     sent the code wins, then the name, then the coordinate. The same for the language.
+
+    A name must be one the vendor lists (`locations`: every country, capitals and largest
+    cities, every language); a code and a name sent together must name the same place (or
+    language), else 40501 names the name. A code alone is any positive code (the vendor
+    knows 266,897 places, the bundled list a few thousand), except the countries the vendor
+    no longer serves.
     """
     ways = [f for f in ("location_code", "location_name", "location_coordinate") if f in fields]
     if ways and not any(f in item for f in ways) and serp is not None:
         return 40501, "Invalid Field: 'location_name'."
     code, name = _code(item.get("location_code")), item.get("location_name")
-    if "location_code" in item and (code is None or code < 1):
+    if "location_code" in item and (code is None or code < 1 or code in UNSUPPORTED_LOCATION_CODES):
         return 40501, "Invalid Field: 'location_code'."
-    if name is not None and name not in LOCATION_NAMES:
-        return 40501, "Invalid Field: 'location_name'."
+    if name is not None:
+        place = locations.location_by_name(name) if isinstance(name, str) else None
+        if place is None or (code is not None and place.code != code):
+            return 40501, "Invalid Field: 'location_name'."
     coordinate = item.get("location_coordinate")
     if coordinate is not None and not _coordinate(coordinate):
         return 40501, "Invalid Field: 'location_coordinate'."
-    code, name = item.get("language_code"), item.get("language_name")
+    tongue, tongue_name = item.get("language_code"), item.get("language_name")
     languages = [f for f in ("language_code", "language_name") if f in fields]
     required = serp is not None and serp.language_required
-    if languages and required and code is None and name is None:
+    if languages and required and tongue is None and tongue_name is None:
         return 40501, "Invalid Field: 'language_name'."
-    if code is not None and (not isinstance(code, str) or not 2 <= len(code) <= 7):
+    if tongue is not None and (not isinstance(tongue, str) or not 2 <= len(tongue) <= 7):
         return 40501, "Invalid Field: 'language_code'."
-    if name is not None and name not in LANGUAGE_NAMES:
-        return 40501, "Invalid Field: 'language_name'."
+    if tongue_name is not None:
+        language = locations.language_by_name(tongue_name) if isinstance(tongue_name, str) else None
+        if language is None or (
+            isinstance(tongue, str) and language.code.casefold() != tongue.casefold()
+        ):
+            return 40501, "Invalid Field: 'language_name'."
     return None
 
 

