@@ -232,8 +232,9 @@ def _check_place(
 
     One of ``location_code`` / ``location_name`` / ``location_coordinate`` is needed
     ("required field if you don't specify" the others); the vendor's pages say a caller
-    "doesn't need to" send more than one, not that more is refused, so when several are
-    sent the code wins, then the name, then the coordinate. The same for the language.
+    "doesn't need to" send more than one, not that more is refused, so several are
+    accepted: the code wins, then the name, then the coordinate, and a code and a name
+    must agree (below). The same for the language.
 
     A name must be one the vendor lists (`locations`: every country, capitals and largest
     cities, every language); a code and a name sent together must name the same place (or
