@@ -12,6 +12,7 @@ import pytest
 from clirun import cli_env, run_cli
 
 import seotasks
+from seotasks.clock import FakeClock
 from seotasks.sandbox import start
 
 pytestmark = pytest.mark.usefixtures("real_providers")
@@ -25,9 +26,10 @@ def test_a_history_window_ending_now_is_accepted_at_any_hour(hour: int, minute: 
     def now() -> datetime:
         return pinned
 
-    with start(["dataforseo"], seed=5, size=400, now=now) as running:
+    pacing = FakeClock()  # the rate limits, counted without waiting; `now` is the wall
+    with start(["dataforseo"], seed=5, size=400, clock=pacing, now=now) as running:
         settings = {**running["dataforseo"].settings, "source": "history"}
-        with seotasks.connect("dataforseo", env={}, now=now, **settings) as client:
+        with seotasks.connect("dataforseo", env={}, now=now, clock=pacing, **settings) as client:
             every = list(client.tasks(status="any"))
             recent = list(client.tasks(status="any", since=pinned - timedelta(hours=12)))
     assert len(every) > 100
@@ -49,3 +51,32 @@ def test_the_cli_sandbox_runs_on_the_real_clock(tmp_path: Path) -> None:
     recent = run_cli([*args, "--since", "1h", "--format", "jsonl", "-q"], cli_env(tmp_path))
     assert recent.returncode == 0, recent.stderr
     assert recent.stdout.strip(), "tasks of the last hour exist, whatever the hour"
+
+
+def test_seotasks_sandbox_serves_history_windows_ending_now(tmp_path: Path) -> None:
+    """`seotasks sandbox` + a client of one's own on the real clock (migration.md step 1)."""
+    import shlex
+    import subprocess
+
+    from clirun import CLI
+
+    env = cli_env(tmp_path)
+    server = subprocess.Popen(
+        [*CLI, "sandbox", "-p", "dataforseo", "--size", "300", "--duration", "120"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        for _ in range(3):  # export lines: base URL, login, password
+            name, _, value = server.stdout.readline().removeprefix("export ").partition("=")
+            env[name] = shlex.split(value)[0]
+        args = ["tasks", "-p", "dataforseo", "-o", "source=history", "-o", "families=serp"]
+        listed = run_cli([*args, "--status", "completed", "--since", "12h", "-q"], env)
+        assert listed.returncode == 0, listed.stderr
+        assert len(listed.stdout.splitlines()) > 3
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
