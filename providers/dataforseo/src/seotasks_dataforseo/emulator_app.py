@@ -355,7 +355,7 @@ class DataForSEOApp:
                     # null is the official client's "not set": neither a value nor echoed.
                     item = {k: v for k, v in item.items() if v is not None}
                     data.update(item)
-                problem = check_post(item, serp, documented)
+                problem = check_post(item, serp, documented, kind=kind)
                 if problem is not None:
                     code, message = problem
                     replies.append(
