@@ -120,13 +120,9 @@ _LAZY = {
 
 def __getattr__(name: str) -> Any:
     if name == "__version__":
-        # From the installed distribution's metadata, so it never disagrees with pip.
-        from importlib.metadata import PackageNotFoundError, version
+        from ._version import installed_version
 
-        try:
-            found = version("seotasks")
-        except PackageNotFoundError:  # pragma: no cover - a bare source tree
-            found = "0+unknown"
+        found = installed_version()
         globals()["__version__"] = found
         return found
     module = _LAZY.get(name)

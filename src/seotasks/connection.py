@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from ._version import installed_version
 from .client import Client
 from .clock import Clock
 from .config import resolve_settings
@@ -44,19 +45,10 @@ def connect(
         clock=clock,
         retry=retry,
         timeouts=timeouts,
-        user_agent=f"seotasks/{_version()} ({cls.name})",
+        user_agent=f"seotasks/{installed_version()} ({cls.name})",
         now=now,
     )
     provider = cls(settings, transport)
     provider.register_secrets(redactor)
     transport.set_rate_limits(provider.rate_limits_for())
     return Client(provider)
-
-
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("seotasks")
-    except PackageNotFoundError:  # pragma: no cover - running from a source tree
-        return "0"

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Callable, Mapping, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, Union
 
 import attrs
@@ -75,10 +75,6 @@ class Option:
     secret: bool = False
     listing: bool = False
     choices: tuple[str, ...] | None = None
-
-    @property
-    def env_suffix(self) -> str:
-        return self.name.upper()
 
 
 def _shown(value: Any) -> Any:
@@ -351,16 +347,21 @@ class Provider(abc.ABC):
 
     @classmethod
     def sandbox(
-        cls, *, seed: int = 0, size: int | None = None, clock: Clock | None = None
+        cls,
+        *,
+        seed: int = 0,
+        size: int | None = None,
+        clock: Clock | None = None,
+        now: Callable[[], datetime] | None = None,
     ) -> AbstractContextManager[Sandbox] | None:
         """Start this provider's emulator on loopback, if it ships one.
 
         Returns a context manager yielding a `Sandbox` whose ``settings`` (base URL and
         credentials) make `connect` talk to it, or ``None`` without an emulator.
-        An override may also accept ``now`` (a ``Callable[[], datetime]``, the data's wall
-        clock): the core passes it when the override's signature has it, so the seeded
-        tasks' times are drawn around it and the same ``seed`` and ``now`` give the same
-        tasks, timestamps included. A sandbox without the parameter is started without it.
+        ``now`` (``None``: real time) is the data's wall clock: draw the seeded tasks'
+        times around it, so the same ``seed`` and ``now`` give the same tasks, timestamps
+        included (``seotasks tasks --sandbox --sandbox-day`` relies on it, and the
+        conformance kit checks it). ``clock`` runs the emulator's rate limits.
         """
         return None
 

@@ -6,7 +6,6 @@ returns the settings that point `connect` at them. Nothing here knows any vendor
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from datetime import datetime
@@ -35,28 +34,20 @@ def start(
     paces itself consistently (the CLI uses a `ScaledClock`, so a demo does not wait out
     DataForSEO's 20-calls-a-minute limit in real minutes).
 
-    ``now`` is the data's clock, passed to each provider whose ``sandbox`` accepts it
-    (an older plugin's sandbox that does not is started without it).
+    ``now`` is the data's wall clock (None: real time), passed to every provider's
+    ``sandbox``: give clients connected to them the same one (``connect(now=...)``).
     """
     with ExitStack() as stack:
         running: dict[str, Sandbox] = {}
         for name in names:
             cls = get_provider(name)
-            extra = {"now": now} if now is not None and _takes_now(cls.sandbox) else {}
-            manager = cls.sandbox(seed=seed, size=size, clock=clock, **extra)
+            manager = cls.sandbox(seed=seed, size=size, clock=clock, now=now)
             if manager is None:
                 raise ConfigError(
                     f"provider {name!r} ships no emulator, so --sandbox cannot use it"
                 )
             running[cls.name] = stack.enter_context(manager)
         yield running
-
-
-def _takes_now(method: Callable[..., object]) -> bool:
-    try:
-        return "now" in inspect.signature(method).parameters
-    except (TypeError, ValueError):  # pragma: no cover - a builtin or odd callable
-        return False
 
 
 def env_lines(running: Mapping[str, Sandbox]) -> list[str]:

@@ -6,13 +6,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any, NoReturn
 
 from .common import EXIT_USAGE, MAX_SANDBOX_SIZE, STATUSES
 from .flags import add_options, add_providers, add_time_field
-
-if TYPE_CHECKING:
-    pass
 
 
 class _Parser(argparse.ArgumentParser):
@@ -330,15 +327,7 @@ class _VersionAction(argparse.Action):
         super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
 
     def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
-        sys.stdout.write(f"seotasks {_version()}\n")
+        from .._version import installed_version
+
+        sys.stdout.write(f"seotasks {installed_version()}\n")
         parser.exit()
-
-
-def _version() -> str:
-    """The installed distribution's version (package metadata; no heavy import)."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("seotasks")
-    except PackageNotFoundError:  # pragma: no cover - running from a bare source tree
-        return "0+unknown"

@@ -5,12 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any, TextIO
 
 from .common import EXIT_AUTH, EXIT_OK, EXIT_PROVIDER, UsageError, one_client, one_line
-
-if TYPE_CHECKING:
-    pass
 
 
 def _read_specs(path: str, err: TextIO) -> list[Any]:

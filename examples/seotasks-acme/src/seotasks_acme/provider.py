@@ -11,7 +11,7 @@ client-side filters and the cursors themselves.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -313,15 +313,23 @@ class AcmeProvider(seotasks.Provider):
     @classmethod
     @contextmanager
     def sandbox(
-        cls, *, seed: int = 0, size: int | None = None, clock: Clock | None = None
+        cls,
+        *,
+        seed: int = 0,
+        size: int | None = None,
+        clock: Clock | None = None,
+        now: Callable[[], datetime] | None = None,
     ) -> Iterator[seotasks.Sandbox]:
         """Serve seeded AcmeRank jobs on loopback (``seotasks tasks -p acme --sandbox``).
 
         ``clock`` is accepted for the contract; this emulator enforces no rate limit.
+        ``now`` is the data's wall clock (``--sandbox-day`` passes a fixed day): the jobs
+        are drawn over the 20 days before it, so the same seed and ``now`` give the same
+        jobs, timestamps included.
         """
         from .emulator import AcmeApp  # only sandboxes and tests need the emulator
 
-        app = AcmeApp(seed=seed, size=size)
+        app = AcmeApp(seed=seed, size=size, now=None if now is None else now())
         with EmulatorServer(app) as server:
             yield seotasks.Sandbox(
                 settings={"base_url": server.url, "api_key": app.api_key},

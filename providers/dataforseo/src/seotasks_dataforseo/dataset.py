@@ -22,7 +22,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 
-from .endpoints import BY_NAME, CATALOGUE, ID_LIST_FAMILIES, Endpoint
+from .endpoints import CATALOGUE, ID_LIST_FAMILIES, Endpoint
 
 __all__ = ["HISTORY_KEEP", "READY_KEEP", "Callback", "Dataset", "EmuTask", "format_time"]
 
@@ -420,7 +420,3 @@ class Dataset:
         for index in endpoints:
             ids.update(t.id for t in self.ready_for(CATALOGUE[index], now))
         return ids
-
-    def kind_endpoint(self, kind: str) -> Endpoint | None:
-        index = BY_NAME.get(kind)
-        return None if index is None else CATALOGUE[index]

@@ -74,6 +74,8 @@ def classify(
         return RateLimited(detail, retry_after=retry_after)
     if code in TRANSIENT_CODES:
         return TransientError(detail)
+    if code in PAYMENT_CODES:  # retrying will not help; topping up the account will
+        message = f"{message} (the account needs funds: see the DataForSEO dashboard)".strip()
     return ProviderError(code, message, provider=PROVIDER)
 
 
