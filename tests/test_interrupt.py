@@ -56,7 +56,7 @@ def test_an_hour_long_retry_after_ends_when_the_transport_is_interrupted(serve: 
     server.faults.inject(Fault.HTTP_429_RETRY_AFTER, 1)
     client = connect_fake(server.url, clock=SystemClock())
     events: list[str] = []
-    client.transport.on_event = lambda kind, detail: events.append(f"{kind} {detail}")
+    client.transport.on_event = lambda event: events.append(f"{event.kind} {event.describe()}")
     timer = threading.Timer(0.3, client.transport.interrupt.set)
     timer.start()
     started = time.monotonic()

@@ -17,7 +17,14 @@ from seotasks import AuthError, RateLimited, ResponseFormatError, TransientError
 from seotasks.clock import FakeClock
 from seotasks.emulation import Fault
 from seotasks.redact import Redactor
-from seotasks.transport import Request, RetryPolicy, Timeouts, Transport, parse_retry_after
+from seotasks.transport import (
+    Request,
+    RetryPolicy,
+    Timeouts,
+    Transport,
+    TransportEvent,
+    parse_retry_after,
+)
 
 pytestmark = pytest.mark.usefixtures("fake_registry")
 
@@ -50,13 +57,14 @@ def ten(serve: Any) -> tuple[FakeVendorApp, Any]:
 def test_retry_then_success(small: Any, fault: Fault) -> None:
     clock = FakeClock()
     client = connect_fake(small.url, clock=clock)
-    events: list[tuple[str, str]] = []
-    client.transport.on_event = lambda kind, detail: events.append((kind, detail))
+    events: list[TransportEvent] = []
+    client.transport.on_event = events.append
     small.faults.inject(fault, 2)
     assert len(list(client.tasks(status="any"))) == 50
     assert len(small.requests) == 3
     assert small.faults.injected == [fault, fault]
-    assert [kind for kind, _ in events if kind not in {"paced", "waiting"}] in (
+    assert all(e.endpoint and e.seconds >= 0 for e in events)
+    assert [e.kind for e in events if e.kind not in {"paced", "waiting"}] in (
         ["retry"] * 2,
         ["rate-limited"] * 2,
     )

@@ -32,10 +32,14 @@ class SeotasksError(Exception):
 
     ``resume_cursor`` is set by the paging layer when the error interrupted a
     listing: hand it to ``client.page(cursor=...)`` or ``client.tasks(cursor=...)``
-    to continue from the last page that was fully delivered.
+    to continue from the last page that was fully delivered. ``cli_hint`` is the
+    command line's advice for the person who ran it.
     """
 
     resume_cursor: str | None = None
+    #: What to do next, in the terms of the command the person ran (the CLI sets it,
+    #: e.g. "continue with --resume run.json"); printed after the message.
+    cli_hint: str | None = None
 
 
 class ConfigError(SeotasksError):

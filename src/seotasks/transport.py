@@ -53,6 +53,7 @@ __all__ = [
     "RetryPolicy",
     "Timeouts",
     "Transport",
+    "TransportEvent",
     "decode_json_object",
     "parse_retry_after",
 ]
@@ -60,6 +61,24 @@ __all__ = [
 log = logging.getLogger("seotasks.transport")
 
 T = TypeVar("T")
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class TransportEvent:
+    """What a transport tells its ``on_event`` listener (the CLI's progress line).
+
+    ``kind``: ``waiting`` (a pacing wait starts; ``seconds`` its expected length),
+    ``paced`` (it ended; ``seconds`` waited), ``rate-limited`` or ``retry`` (a backoff of
+    ``seconds`` starts). ``endpoint`` is the pacing bucket of the call.
+    """
+
+    kind: str
+    endpoint: str
+    seconds: float
+
+    def describe(self) -> str:
+        """``"<endpoint> <seconds>s"``, as a progress line shows it."""
+        return f"{self.endpoint} {self.seconds:.1f}s"
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -231,10 +250,8 @@ class Transport:
         self._user_agent = user_agent
         self._pool_maxsize = pool_maxsize
         self._pool = urllib3.PoolManager(num_pools=4, maxsize=pool_maxsize, block=False)
-        #: Called with (event, detail) on retries and waits; the CLI shows it as progress.
-        #: Events: ``waiting`` (a pacing wait starts; detail "<endpoint> <seconds>s"),
-        #: ``paced`` (it ended), ``rate-limited`` and ``retry`` (a backoff starts).
-        self.on_event: Callable[[str, str], None] | None = None
+        #: Called with a `TransportEvent` on retries and waits; the CLI shows it as progress.
+        self.on_event: Callable[[TransportEvent], None] | None = None
         self.calls = 0
 
     def now(self) -> datetime:
@@ -280,9 +297,9 @@ class Transport:
     def __repr__(self) -> str:
         return f"Transport(retry={self.retry!r}, timeouts={self.timeouts!r})"
 
-    def _emit(self, event: str, detail: str) -> None:
+    def _emit(self, kind: str, endpoint: str, seconds: float) -> None:
         if self.on_event is not None:
-            self.on_event(event, detail)
+            self.on_event(TransportEvent(kind=kind, endpoint=endpoint, seconds=seconds))
 
     def send(
         self, request: Request, *, sink: BinaryIO | None = None, max_bytes: int | None = None
@@ -296,13 +313,13 @@ class Transport:
         safe_url = self.redactor.scrub(request.url)
         slot = self.pacer.reserve(
             request.endpoint,
-            on_wait=lambda delay: self._emit("waiting", f"{request.endpoint} {delay:.1f}s"),
+            on_wait=lambda delay: self._emit("waiting", request.endpoint, delay),
         )
         try:  # from here on the slot is answered, whatever happens (see `Pacer.reserve`)
             waited = slot.waited
             if waited:
                 log.debug("paced %s for %.2fs", request.endpoint, waited)
-                self._emit("paced", f"{request.endpoint} {waited:.1f}s")
+                self._emit("paced", request.endpoint, waited)
             headers = {"User-Agent": self._user_agent, "Accept": "application/json"}
             headers.update(request.headers)
             self.calls += 1
@@ -426,7 +443,7 @@ class Transport:
             else:
                 delay = max(delay, self.retry.rate_limited_floor)
         kind = "rate-limited" if isinstance(error, RateLimited) else "retry"
-        self._emit(kind, f"{request.endpoint} waiting {delay:.1f}s")
+        self._emit(kind, request.endpoint, delay)
         if delay > 0 and self.clock.wait(delay, self.interrupt):
             raise Interrupted(
                 f"stopped while waiting {delay:.1f}s to retry {request.endpoint} ({error})"

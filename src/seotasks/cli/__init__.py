@@ -107,7 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if not isinstance(exc, SeotasksError):
                 err.write(one_line(f"seotasks: internal error: {type(exc).__name__}: {exc}"))
                 return EXIT_PROVIDER
-        hint = getattr(exc, "cli_hint", None)
+        hint = exc.cli_hint
         err.write(
             one_line(f"seotasks: {type(exc).__name__}: {exc}" + (f"; {hint}" if hint else ""))
         )

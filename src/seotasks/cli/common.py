@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 if TYPE_CHECKING:
     from ..client import Client
     from ..model import Page
+    from ..transport import TransportEvent
 
 
 EXIT_OK, EXIT_USAGE, EXIT_AUTH, EXIT_PROVIDER, EXIT_INTERRUPTED = 0, 2, 3, 4, 5
@@ -192,21 +193,16 @@ def check_sandbox_size(size: int, flag: str) -> None:
         raise UsageError(f"{flag} must be within 0..{MAX_SANDBOX_SIZE:,}, got {size:,}")
 
 
-def event_sink(progress: Progress, client: Client) -> Callable[[str, str], None]:
+def event_sink(progress: Progress, client: Client) -> Callable[[TransportEvent], None]:
     noticed: set[str] = set()
 
-    def sink(kind: str, detail: str) -> None:
-        if kind == "waiting":
-            endpoint, _, seconds = detail.rpartition(" ")
-            try:
-                wait = float(seconds.rstrip("s"))
-            except ValueError:
-                return
-            if wait >= WAIT_NOTICE and endpoint not in noticed:
-                noticed.add(endpoint)
-                progress.notice(_wait_text(client, endpoint, wait), hint=True)
+    def sink(event: TransportEvent) -> None:
+        if event.kind == "waiting":
+            if event.seconds >= WAIT_NOTICE and event.endpoint not in noticed:
+                noticed.add(event.endpoint)
+                progress.notice(_wait_text(client, event.endpoint, event.seconds), hint=True)
             return
-        progress.event(client.name, kind, detail)
+        progress.event(client.name, event.kind, event.describe())
 
     return sink
 

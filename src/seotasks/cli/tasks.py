@@ -200,7 +200,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             # A hint only when there is something to continue: nothing was written before a
             # config, auth or query error, and a rejected cursor is no way to continue.
             if count and not isinstance(exc, CursorError) and not args.quiet:
-                exc.cli_hint = _resume_hint(args, state)  # type: ignore[attr-defined]
+                exc.cli_hint = _resume_hint(args, state)
             raise
         progress.done()
         for client in clients:
