@@ -22,71 +22,117 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+# ``X as X``: each name is re-exported on purpose (ruff and mypy's strict mode read it so).
 from .errors import (
-    AuthError,
-    ConfigError,
-    CursorError,
-    Interrupted,
-    ProviderError,
-    RateLimited,
-    ResponseFormatError,
-    SeotasksError,
-    StorageError,
-    TransientError,
-    UnknownProvider,
-    UnsupportedQuery,
+    AuthError as AuthError,
+)
+from .errors import (
+    ConfigError as ConfigError,
+)
+from .errors import (
+    CursorError as CursorError,
+)
+from .errors import (
+    Interrupted as Interrupted,
+)
+from .errors import (
+    ProviderError as ProviderError,
+)
+from .errors import (
+    RateLimited as RateLimited,
+)
+from .errors import (
+    ResponseFormatError as ResponseFormatError,
+)
+from .errors import (
+    SeotasksError as SeotasksError,
+)
+from .errors import (
+    StorageError as StorageError,
+)
+from .errors import (
+    TransientError as TransientError,
+)
+from .errors import (
+    UnknownProvider as UnknownProvider,
+)
+from .errors import (
+    UnsupportedQuery as UnsupportedQuery,
 )
 
 if TYPE_CHECKING:
-    from .client import Client
-    from .collect import Collected
-    from .connection import connect
-    from .hookspecs import hookimpl
-    from .model import Page, Task, TaskQuery, TaskStatus
-    from .paging import merged
-    from .plugins import failures, get_provider, providers, register_plugin
-    from .provider import Batch, Capabilities, JSONValue, Option, Position, Provider, Sandbox
-    from .ratelimit import RateLimit
-    from .submit import SerpTaskSpec, SubmitResult
-
-__all__ = [
-    "AuthError",
-    "Batch",
-    "Capabilities",
-    "Client",
-    "Collected",
-    "ConfigError",
-    "CursorError",
-    "Interrupted",
-    "JSONValue",
-    "Option",
-    "Page",
-    "Position",
-    "Provider",
-    "ProviderError",
-    "RateLimit",
-    "RateLimited",
-    "ResponseFormatError",
-    "Sandbox",
-    "SeotasksError",
-    "SerpTaskSpec",
-    "StorageError",
-    "SubmitResult",
-    "Task",
-    "TaskQuery",
-    "TaskStatus",
-    "TransientError",
-    "UnknownProvider",
-    "UnsupportedQuery",
-    "capabilities_of",
-    "connect",
-    "failures",
-    "get_provider",
-    "hookimpl",
-    "merged",
-    "providers",
-    "register_plugin",
-]
+    from .client import (
+        Client as Client,
+    )
+    from .collect import (
+        Collected as Collected,
+    )
+    from .connection import (
+        connect as connect,
+    )
+    from .hookspecs import (
+        hookimpl as hookimpl,
+    )
+    from .model import (
+        Page as Page,
+    )
+    from .model import (
+        Task as Task,
+    )
+    from .model import (
+        TaskQuery as TaskQuery,
+    )
+    from .model import (
+        TaskStatus as TaskStatus,
+    )
+    from .paging import (
+        merged as merged,
+    )
+    from .plugins import (
+        capabilities_of as capabilities_of,
+    )
+    from .plugins import (
+        failures as failures,
+    )
+    from .plugins import (
+        get_provider as get_provider,
+    )
+    from .plugins import (
+        providers as providers,
+    )
+    from .plugins import (
+        register_plugin as register_plugin,
+    )
+    from .provider import (
+        Batch as Batch,
+    )
+    from .provider import (
+        Capabilities as Capabilities,
+    )
+    from .provider import (
+        JSONValue as JSONValue,
+    )
+    from .provider import (
+        Option as Option,
+    )
+    from .provider import (
+        Position as Position,
+    )
+    from .provider import (
+        Provider as Provider,
+    )
+    from .provider import (
+        Sandbox as Sandbox,
+    )
+    from .ratelimit import (
+        RateLimit as RateLimit,
+    )
+    from .submit import (
+        SerpTaskSpec as SerpTaskSpec,
+    )
+    from .submit import (
+        SubmitResult as SubmitResult,
+    )
 
 # Everything but the exceptions loads on first use, so `import seotasks` (and
 # `seotasks --help`) stays fast: no attrs, pluggy, urllib3 or plugin until needed.
@@ -116,6 +162,27 @@ _LAZY = {
     "SerpTaskSpec": "submit",
     "SubmitResult": "submit",
 }
+
+#: The exceptions, imported at once (cheap, and every caller needs them to catch).
+_EAGER = (
+    "AuthError",
+    "ConfigError",
+    "CursorError",
+    "Interrupted",
+    "ProviderError",
+    "RateLimited",
+    "ResponseFormatError",
+    "SeotasksError",
+    "StorageError",
+    "TransientError",
+    "UnknownProvider",
+    "UnsupportedQuery",
+)
+
+# The public surface is declared once, above: `_LAZY` (name -> module) and `_EAGER`. The
+# ``TYPE_CHECKING`` imports repeat `_LAZY` for type checkers, which cannot read a table;
+# tests/test_public_api.py fails when the two differ.
+__all__ = sorted([*_EAGER, *_LAZY])
 
 
 def __getattr__(name: str) -> Any:
