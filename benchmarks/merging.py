@@ -73,7 +73,7 @@ def _source(provider: str, offset: int, count: int, newest_first: bool) -> Itera
 
 def child(total: int, case: str) -> None:
     import seotasks
-    from seotasks.paging import Source, merge_key
+    from seotasks.merge import Source, merge_key
 
     half = total // 2
     newest_first = case == "reversed"

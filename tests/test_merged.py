@@ -14,8 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import seotasks
-from seotasks import Task, TaskStatus, paging, spill
-from seotasks.paging import Source, merge_key
+from seotasks import Task, TaskStatus, merge, spill
+from seotasks.merge import Source, merge_key
 
 pytestmark = pytest.mark.usefixtures("fake_registry")
 
@@ -195,7 +195,7 @@ def test_many_runs_are_merged_in_passes(monkeypatch: pytest.MonkeyPatch, tmp_pat
         seen.append(made)
         return made
 
-    monkeypatch.setattr(paging, "SpillDir", recording)
+    monkeypatch.setattr(merge, "SpillDir", recording)
     out = list(seotasks.merged([list(reversed(tasks)), tasks[::2]], buffer=7, tmpdir=tmp_path))
     assert out == sorted(tasks + tasks[::2], key=merge_key)
     # 500/7 + 250/7 first runs, then passes of 3: more runs written than read at once.

@@ -19,7 +19,7 @@ import pytest
 
 import seotasks
 from seotasks.clock import FakeClock
-from seotasks.paging import merge_key
+from seotasks.merge import merge_key
 
 pytestmark = pytest.mark.usefixtures("real_providers")
 

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from seotasks import Page, Task, TaskStatus
-from seotasks.paging import merge_key
+from seotasks.merge import merge_key
 from seotasks.resume import ProviderProgress
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)

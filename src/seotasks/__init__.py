@@ -73,6 +73,9 @@ if TYPE_CHECKING:
     from .hookspecs import (
         hookimpl as hookimpl,
     )
+    from .merge import (
+        merged as merged,
+    )
     from .model import (
         Page as Page,
     )
@@ -84,9 +87,6 @@ if TYPE_CHECKING:
     )
     from .model import (
         TaskStatus as TaskStatus,
-    )
-    from .paging import (
-        merged as merged,
     )
     from .plugins import (
         capabilities_of as capabilities_of,
@@ -145,7 +145,7 @@ _LAZY = {
     "Client": "client",
     "Collected": "collect",
     "connect": "connection",
-    "merged": "paging",
+    "merged": "merge",
     "capabilities_of": "plugins",
     "failures": "plugins",
     "get_provider": "plugins",

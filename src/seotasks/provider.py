@@ -52,7 +52,7 @@ _KINDS = ("str", "int", "float", "bool", "list")
 #: What `Capabilities.server_filters` may name: ``since`` / ``until`` bound the creation
 #: time, ``completed_since`` / ``completed_until`` the completion time (see `TaskQuery`).
 FILTER_NAMES = frozenset({"status", "since", "until", "completed_since", "completed_until"})
-#: The values `Capabilities.order` may take besides ``None`` (see `seotasks.paging`).
+#: The values `Capabilities.order` may take besides ``None`` (see `seotasks.merge`).
 ORDER_NAMES = ("created_at", "completed_at", "sort_time")
 
 

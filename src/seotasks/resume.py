@@ -26,8 +26,8 @@ from typing import Any
 import attrs
 
 from .errors import ConfigError
+from .merge import merge_key
 from .model import Page, Task
-from .paging import merge_key
 
 __all__ = ["ProviderProgress", "ResumeState"]
 

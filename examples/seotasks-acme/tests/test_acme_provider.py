@@ -242,7 +242,7 @@ def test_declared_creation_order_holds_and_lets_a_merge_start_early(
     """AcmeRank lists jobs by (create_time, name), so the provider declares
     ``order="created_at"``: true against the emulator, and what lets `seotasks.merged`
     deliver its first task after the first page instead of after the whole listing."""
-    from seotasks.paging import merge_key
+    from seotasks.merge import merge_key
 
     with acme_connect() as client:
         assert client.capabilities.order == "created_at"

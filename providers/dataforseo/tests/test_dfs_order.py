@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 
 import seotasks
-from seotasks.paging import merge_key
+from seotasks.merge import merge_key
 
 from .conftest import Connect, MakeEmulator
 

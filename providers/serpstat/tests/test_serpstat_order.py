@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 import seotasks
-from seotasks.paging import merge_key
+from seotasks.merge import merge_key
 
 
 def _inversions(values: list[Any]) -> int:

@@ -50,7 +50,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from ..cursor import decode as decode_cursor
     from ..errors import CursorError, SeotasksError
     from ..export import make_writer
-    from ..paging import DEFAULT_BUFFER, Source, merged
+    from ..merge import DEFAULT_BUFFER, Source, merged
     from ..resume import ResumeState
 
     names = provider_names(args.providers)

@@ -38,7 +38,7 @@ class ChurnChecks:
         """
         if conformance.churn is None:
             pytest.skip("no churn hook given: paging under changing data is not checked")
-        from ...paging import ORDER_FIELDS
+        from ...merge import ORDER_FIELDS
 
         query = TaskQuery(status=None if status == "any" else TaskStatus.COMPLETED)
         listed: list[Task] = []

@@ -113,7 +113,7 @@ class DeclarationChecks:
         declaring ``None`` promises nothing, and the merge sorts its tasks through disk.
         Either way the merged stream must be the listing in `merge_key` order.
         """
-        from ...paging import ORDER_FIELDS, merge_key, merged
+        from ...merge import ORDER_FIELDS, merge_key, merged
 
         with conformance.connect() as client:
             order = client.capabilities.order

@@ -84,7 +84,7 @@ ORDER_FIELDS: dict[str, Callable[[Task], datetime | None]] = {
 }
 
 if tuple(ORDER_FIELDS) != ORDER_NAMES:
-    raise AssertionError("paging.ORDER_FIELDS and provider.ORDER_NAMES must name the same orders")
+    raise AssertionError("merge.ORDER_FIELDS and provider.ORDER_NAMES must name the same orders")
 
 
 @attrs.frozen(slots=True)
