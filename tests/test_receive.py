@@ -10,7 +10,6 @@ from __future__ import annotations
 import gzip
 import json
 import logging
-import re
 import signal
 import subprocess
 import threading
@@ -23,7 +22,8 @@ from typing import Any
 
 import pytest
 import urllib3
-from clirun import CLI, cli_env, run_cli
+from clirun import CLI, run_cli
+from receivekit import SECRET, envelope, files, gz, receive_env, receiving_on, wait_for
 from seotasks_dataforseo.emulator import DataForSEOEmulator
 
 import seotasks
@@ -35,7 +35,6 @@ from seotasks.receiver.pingbacks import PingbackQueue, PingbackWorker
 from seotasks.store import ResultStore
 from seotasks.transport import RetryPolicy
 
-SECRET = "rcv-secret-5f1e9a7c33d0"
 BASE = datetime.now(UTC).replace(microsecond=0)
 HTTP = urllib3.PoolManager(retries=False, timeout=10.0)
 
@@ -85,50 +84,6 @@ def receiver(start_receiver: Callable[..., Running]) -> Running:
     return start_receiver()
 
 
-def _envelope(*ids: str, keyword: str = "kw") -> dict[str, Any]:
-    tasks = [
-        {
-            "id": task_id,
-            "status_code": 20000,
-            "status_message": "Ok.",
-            "cost": 0.0006,
-            "path": ["v3", "serp", "google", "organic", "task_get", "advanced", task_id],
-            "data": {"keyword": keyword, "tag": f"tag-{task_id}"},
-            "result": [{"keyword": keyword, "items": []}],
-        }
-        for task_id in ids
-    ]
-    return {
-        "version": "0.1",
-        "status_code": 20000,
-        "status_message": "Ok.",
-        "tasks_count": len(tasks),
-        "tasks_error": 0,
-        "tasks": tasks,
-    }
-
-
-def _gz(value: Any) -> bytes:
-    return gzip.compress(json.dumps(value).encode())
-
-
-def _files(folder: Path) -> dict[str, Path]:
-    if not folder.exists():
-        return {}
-    return {
-        p.name.removesuffix(".gz").removesuffix(".json"): p
-        for p in folder.iterdir()
-        if not p.name.startswith(".")
-    }
-
-
-def _wait_for(condition: Callable[[], bool], timeout: float = 15.0) -> None:
-    end = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < end, "timed out waiting"
-        time.sleep(0.02)
-
-
 # -- postbacks and pingbacks from the emulator ---------------------------------------------------
 
 
@@ -170,9 +125,9 @@ def test_emulator_postbacks_become_files_like_collect_writes(
     clock.advance(301)
     assert emulator.wait_callbacks(15.0)
     assert all(d.ok for d in emulator.deliveries()) and len(emulator.deliveries()) == 5
-    files = _files(receiver.app.store.root / "dataforseo")
-    assert files.keys() == ids
-    for task_id, path in files.items():
+    written = files(receiver.app.store.root / "dataforseo")
+    assert written.keys() == ids
+    for task_id, path in written.items():
         body = json.loads(path.read_bytes())
         [task] = body["tasks"]
         assert task["id"] == task_id and task["status_code"] == 20000
@@ -196,8 +151,8 @@ def test_emulator_pingbacks_are_queued_then_collected(
     assert len(receiver.app.pingbacks) == 4  # durable queue, answered at once
     worker = PingbackWorker(receiver.app, client, workers=2).start()
     try:
-        _wait_for(lambda: _files(receiver.app.store.root / "dataforseo").keys() == ids)
-        _wait_for(lambda: len(receiver.app.pingbacks) == 0)
+        wait_for(lambda: files(receiver.app.store.root / "dataforseo").keys() == ids)
+        wait_for(lambda: len(receiver.app.pingbacks) == 0)
     finally:
         worker.close()
     assert emulator.collected_ids() == ids
@@ -213,7 +168,7 @@ def test_a_pingback_the_vendor_refuses_is_set_aside(
     worker = PingbackWorker(receiver.app, client).start()
     try:
         failed = receiver.app.pingbacks.folder / "failed" / f"{unknown}.json"
-        _wait_for(failed.exists)
+        wait_for(failed.exists)
     finally:
         worker.close()
     assert len(receiver.app.pingbacks) == 0
@@ -236,18 +191,18 @@ def test_postback_plain_multi_task_envelope_is_split_per_task(
     start_receiver: Callable[..., Running],
 ) -> None:
     receiver = start_receiver(compress=True)
-    answer = receiver.post(f"/{SECRET}/postback", json.dumps(_envelope("a-1", "a-2")).encode())
+    answer = receiver.post(f"/{SECRET}/postback", json.dumps(envelope("a-1", "a-2")).encode())
     assert answer.status == 200 and json.loads(answer.data)["written"] == 2
-    files = _files(receiver.app.store.root / "dataforseo")
-    assert files.keys() == {"a-1", "a-2"}
-    one = json.loads(gzip.decompress(files["a-2"].read_bytes()))
+    written = files(receiver.app.store.root / "dataforseo")
+    assert written.keys() == {"a-1", "a-2"}
+    one = json.loads(gzip.decompress(written["a-2"].read_bytes()))
     assert one["tasks_count"] == 1 and [t["id"] for t in one["tasks"]] == ["a-2"]
 
 
 def test_wrong_secret_and_unknown_paths_are_404_and_logged_without_the_secret(
     receiver: Running, caplog: pytest.LogCaptureFixture
 ) -> None:
-    body = _gz(_envelope("s-1"))
+    body = gz(envelope("s-1"))
     near_miss = SECRET[:-1] + "X"
     with caplog.at_level(logging.INFO, logger="seotasks.receive"):
         for path in (
@@ -263,7 +218,7 @@ def test_wrong_secret_and_unknown_paths_are_404_and_logged_without_the_secret(
             answer = receiver.post(path, body, **{"Content-Encoding": "gzip"})
             assert answer.status == 404, path
     assert receiver.get(f"/{SECRET}/postback").status == 405
-    assert not _files(receiver.app.store.root / "dataforseo")
+    assert not files(receiver.app.store.root / "dataforseo")
     assert caplog.records and all(
         SECRET not in r.getMessage() and near_miss not in r.getMessage() for r in caplog.records
     )
@@ -278,8 +233,8 @@ def test_wrong_secret_and_unknown_paths_are_404_and_logged_without_the_secret(
         (json.dumps({"tasks": [{"id": "../../etc/passwd"}]}).encode(), {}, 400, "plain id"),
         (json.dumps({"tasks": [{"no": "id"}]}).encode(), {}, 400, "no id"),
         (b"plain text, not gzip", {"Content-Encoding": "gzip"}, 400, "not valid gzip"),
-        (_gz(_envelope("t-1"))[:-20], {"Content-Encoding": "gzip"}, 400, "truncated"),
-        (_gz(_envelope("t-1")), {"Content-Encoding": "br"}, 415, "content-encoding"),
+        (gz(envelope("t-1"))[:-20], {"Content-Encoding": "gzip"}, 400, "truncated"),
+        (gz(envelope("t-1")), {"Content-Encoding": "br"}, 415, "content-encoding"),
     ],
     ids=["json", "empty", "list", "traversal", "noid", "notgzip", "truncated", "brotli"],
 )
@@ -292,29 +247,29 @@ def test_malformed_postbacks_are_refused_and_recorded(
     [meta] = [json.loads(p.read_text()) for p in rejected.glob("*.json")]
     assert why in meta["reason"] and meta["status"].startswith(str(status))
     assert (rejected / meta["body_file"]).read_bytes() == body[: 64 * 1024]
-    assert not _files(receiver.app.store.root / "dataforseo")
+    assert not files(receiver.app.store.root / "dataforseo")
     # ... and the server goes on serving.
-    assert receiver.post(f"/{SECRET}/postback", _gz(_envelope("ok-1"))).status == 200
+    assert receiver.post(f"/{SECRET}/postback", gz(envelope("ok-1"))).status == 200
 
 
 def test_oversized_bodies_and_gzip_bombs_are_refused(
     start_receiver: Callable[..., Running],
 ) -> None:
     receiver = start_receiver(max_body=64 * 1024, max_json=256 * 1024)
-    big = json.dumps(_envelope("big-1", keyword="x" * 100_000)).encode()
+    big = json.dumps(envelope("big-1", keyword="x" * 100_000)).encode()
     assert len(big) > 64 * 1024
     assert receiver.post(f"/{SECRET}/postback", big).status == 413
     bomb = gzip.compress(b"0" * (32 * 1024 * 1024), compresslevel=9)
     assert len(bomb) < 64 * 1024  # small on the wire ...
     answer = receiver.post(f"/{SECRET}/postback", bomb, **{"Content-Encoding": "gzip"})
     assert answer.status == 413 and "decompressed" in json.loads(answer.data)["error"]
-    plain_big = json.dumps(_envelope("big-2", keyword="y" * 40_000)).encode()
+    plain_big = json.dumps(envelope("big-2", keyword="y" * 40_000)).encode()
     assert receiver.post(f"/{SECRET}/postback", gzip.compress(plain_big)).status == 200
-    assert _files(receiver.app.store.root / "dataforseo").keys() == {"big-2"}
+    assert files(receiver.app.store.root / "dataforseo").keys() == {"big-2"}
 
 
 def test_a_flood_of_repeated_deliveries_writes_one_file_and_one_line(receiver: Running) -> None:
-    body = _gz(_envelope("dup-1", "dup-2"))
+    body = gz(envelope("dup-1", "dup-2"))
     with ThreadPoolExecutor(8) as pool:
         answers = list(
             pool.map(
@@ -327,7 +282,7 @@ def test_a_flood_of_repeated_deliveries_writes_one_file_and_one_line(receiver: R
             )
         )
     assert answers == [200] * 200
-    assert _files(receiver.app.store.root / "dataforseo").keys() == {"dup-1", "dup-2"}
+    assert files(receiver.app.store.root / "dataforseo").keys() == {"dup-1", "dup-2"}
     assert sorted(line["id"] for line in receiver.lines) == ["dup-1", "dup-2"]
     for _ in range(20):
         assert receiver.get(f"/{SECRET}/pingback?id=dup-1").status == 200
@@ -359,29 +314,10 @@ def test_a_short_secret_is_refused(tmp_path: Path) -> None:
 # -- the command ----------------------------------------------------------------------------------
 
 
-def _env(tmp_path: Path, emu: DataForSEOEmulator | None = None) -> dict[str, str]:
-    """`cli_env` with the receiver's secret, and ``emu``'s settings if given."""
-    env = cli_env(tmp_path, {"dataforseo": emu.settings} if emu else None)
-    env["SEOTASKS_RECEIVE_SECRET"] = SECRET
-    return env
-
-
-def _receiving_on(receiver: subprocess.Popen[str]) -> str:
-    """The base URL a started ``seotasks receive`` announces on stderr (waits for it)."""
-    assert receiver.stderr is not None
-    banner = ""
-    while "receiving on" not in banner:
-        banner = receiver.stderr.readline()
-        assert banner, "the receiver exited"
-    found = re.search(r"receiving on (http://\S+)", banner)
-    assert found
-    return found.group(1)
-
-
 def test_recipe_submit_then_receive_then_files_and_sigterm(tmp_path: Path) -> None:
     shift = [timedelta(0)]
     with DataForSEOEmulator(size=0, now=lambda: BASE + shift[0]) as emu:
-        env = _env(tmp_path, emu)
+        env = receive_env(tmp_path, emu.settings)
         out = tmp_path / "results"
         receiver = subprocess.Popen(
             [*CLI, "receive", "--listen", "127.0.0.1:0", "--to", str(out)],
@@ -391,7 +327,7 @@ def test_recipe_submit_then_receive_then_files_and_sigterm(tmp_path: Path) -> No
             text=True,
         )
         try:
-            base = _receiving_on(receiver)
+            base = receiving_on(receiver)
             specs = tmp_path / "specs.jsonl"
             specs.write_text(
                 "\n".join(
@@ -407,7 +343,7 @@ def test_recipe_submit_then_receive_then_files_and_sigterm(tmp_path: Path) -> No
                 assert done.returncode == 0, done.stderr
                 submitted += [json.loads(line)["task_id"] for line in done.stdout.splitlines()]
             shift[0] = timedelta(minutes=10)
-            _wait_for(lambda: _files(out / "dataforseo").keys() == set(submitted), timeout=60)
+            wait_for(lambda: files(out / "dataforseo").keys() == set(submitted), timeout=60)
             receiver.send_signal(signal.SIGTERM)
             stdout, stderr = receiver.communicate(timeout=60)
         finally:
@@ -424,7 +360,7 @@ def test_recipe_submit_then_receive_then_files_and_sigterm(tmp_path: Path) -> No
 def test_submit_callback_flags_need_their_url(tmp_path: Path) -> None:
     specs = tmp_path / "s.jsonl"
     specs.write_text('{"keyword": "k", "location": 2840, "language": "en"}\n')
-    env = _env(tmp_path)
+    env = receive_env(tmp_path)
     submit = ["submit", "-p", "dataforseo", str(specs)]
     done = run_cli([*submit, "--postback-data", "html"], env)
     assert done.returncode == 2 and "--postback" in done.stderr
@@ -434,22 +370,22 @@ def test_submit_callback_flags_need_their_url(tmp_path: Path) -> None:
 
 def test_overlapping_envelopes_at_once_write_each_task_once(receiver: Running) -> None:
     ids = [f"ov-{n:02d}" for n in range(30)]
-    bodies = [_gz(_envelope(*ids)), _gz(_envelope(*reversed(ids))), _gz(_envelope(*ids[5:20]))]
+    bodies = [gz(envelope(*ids)), gz(envelope(*reversed(ids))), gz(envelope(*ids[5:20]))]
     with ThreadPoolExecutor(6) as pool:
         answers = list(
             pool.map(lambda body: receiver.post(f"/{SECRET}/postback", body).status, bodies * 4)
         )
     assert answers == [200] * 12
-    assert _files(receiver.app.store.root / "dataforseo").keys() == set(ids)
+    assert files(receiver.app.store.root / "dataforseo").keys() == set(ids)
     assert sorted(line["id"] for line in receiver.lines) == ids
 
 
 def test_a_task_that_failed_at_the_vendor_gets_a_line_but_no_file(receiver: Running) -> None:
-    envelope = _envelope("good-1", "bad-1")
-    envelope["tasks"][1].update(status_code=40501, status_message="Invalid Field: 'keyword'.")
-    answer = receiver.post(f"/{SECRET}/postback", _gz(envelope))
+    sent = envelope("good-1", "bad-1")
+    sent["tasks"][1].update(status_code=40501, status_message="Invalid Field: 'keyword'.")
+    answer = receiver.post(f"/{SECRET}/postback", gz(sent))
     assert answer.status == 200 and json.loads(answer.data)["failed"] == 1
-    assert _files(receiver.app.store.root / "dataforseo").keys() == {"good-1"}
+    assert files(receiver.app.store.root / "dataforseo").keys() == {"good-1"}
     errors = {line["id"]: line["error"] for line in receiver.lines}
     assert errors["good-1"] is None and "40501" in errors["bad-1"]
 
@@ -458,10 +394,10 @@ def test_sigterm_during_a_postback_then_a_redelivery_writes_every_file_once(tmp_
     """The command stops gracefully: a delivery in progress completes (200, every task's
     file durable) or, if it is cut off, the vendor's redelivery to the next receiver writes
     exactly the missing files: in the end every task has one file and one line."""
-    env = _env(tmp_path)
+    env = receive_env(tmp_path)
     out = tmp_path / "results"
     ids = [f"sig-{n:04d}" for n in range(1500)]
-    body = _gz(_envelope(*ids))
+    body = gz(envelope(*ids))
     lines: list[str] = []
     RECEIVE = [*CLI, "receive", "--listen", "127.0.0.1:0"]
     statuses: list[Any] = []
@@ -477,7 +413,7 @@ def test_sigterm_during_a_postback_then_a_redelivery_writes_every_file_once(tmp_
                 text=True,
             )
             try:
-                url = f"{_receiving_on(receiver)}/{SECRET}/postback"
+                url = f"{receiving_on(receiver)}/{SECRET}/postback"
 
                 def deliver(url: str = url) -> None:
                     try:
@@ -504,10 +440,10 @@ def test_sigterm_during_a_postback_then_a_redelivery_writes_every_file_once(tmp_
                     receiver.wait()
         assert receiver.returncode == 0, stderr
         lines += log.read_text().splitlines()
-        written = _files(out / "dataforseo")
+        written = files(out / "dataforseo")
         if statuses[-1] == 200:
             assert written.keys() == set(ids)  # never a 200 without every file
     assert statuses[-1] == 200
     assert sorted(json.loads(line)["id"] for line in lines) == ids  # one line each
-    for path in _files(out / "dataforseo").values():
+    for path in files(out / "dataforseo").values():
         assert json.loads(path.read_bytes())["tasks"][0]["id"] == path.name.removesuffix(".json")
