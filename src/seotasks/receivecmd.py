@@ -7,6 +7,18 @@ thread: the listening socket closes first (new connections are refused, so a ven
 retries later), requests in progress finish (their files are durable and answered), then
 the loop ends, the pingback worker finishes the collections in flight, and the command
 exits 0. Pingbacks still queued stay on disk for the next start.
+
+The receiver listens where strangers reach it, so connections are budgeted: an idle
+connection costs a file descriptor and a slot, not a thread (waitress's event loop holds
+it; threads only run complete requests), so the slots are many (``--max-connections``,
+default 1000, polled with ``poll()`` since ``select()`` stops at descriptor 1024), and
+a connection silent for ``--idle-timeout`` seconds (default 10) is closed, checked every
+second. A flood of silent connections therefore delays nobody until it fills every slot,
+and even then a slot frees within about ``--idle-timeout`` + 1 s.
+
+What cannot work is refused before the port is bound, with one line and exit 2: a
+folder that cannot take a durable file (`seotasks.store.check_writable`), an address
+that is in use or not this machine's.
 """
 
 from __future__ import annotations
@@ -37,31 +49,60 @@ def parse_listen(value: str) -> tuple[str, int]:
     return host, int(port_text)
 
 
-class ReceiverServer:
-    """A waitress server for a `ReceiverApp`, with a graceful `stop` callable from any thread."""
+#: Defaults of the connection budget (see the module docstring).
+MAX_CONNECTIONS = 1000
+IDLE_TIMEOUT = 10
+#: File descriptors kept beside the connections: result files being written, the
+#: pingback client's pool, the interpreter's own.
+_SPARE_FDS = 128
 
-    def __init__(self, app: ReceiverApp, host: str, port: int, *, threads: int = 8) -> None:
+
+class ReceiverServer:
+    """A waitress server for a `ReceiverApp`, with a graceful `stop` callable from any thread.
+
+    Binding fails with `ConfigError` ("--listen HOST:PORT: address already in use"):
+    an address is the user's configuration, not an internal error.
+    """
+
+    def __init__(
+        self,
+        app: ReceiverApp,
+        host: str,
+        port: int,
+        *,
+        threads: int = 8,
+        max_connections: int = MAX_CONNECTIONS,
+        idle_timeout: int = IDLE_TIMEOUT,
+    ) -> None:
+        from .errors import ConfigError
+
         try:
             from waitress.server import create_server
         except ImportError:  # pragma: no cover - depends on the environment
-            from .errors import ConfigError
-
             raise ConfigError(
                 "seotasks receive needs waitress: pip install 'seotasks[receive]'"
             ) from None
         self.app = app
-        self.server: Any = create_server(
-            app,
-            host=host,
-            port=port,
-            threads=threads,
-            ident="seotasks-receive",
-            # waitress refuses a larger body itself (413) before the app reads it.
-            max_request_body_size=app.max_body,
-            channel_timeout=60,
-            expose_tracebacks=False,
-            clear_untrusted_proxy_headers=True,
-        )
+        shown = f"[{host}]" if ":" in host else host
+        try:
+            self.server: Any = create_server(
+                app,
+                host=host,
+                port=port,
+                threads=threads,
+                ident="seotasks-receive",
+                # waitress refuses a larger body itself (413) before the app reads it.
+                max_request_body_size=app.max_body,
+                connection_limit=max_connections,
+                channel_timeout=idle_timeout,
+                cleanup_interval=1,
+                asyncore_use_poll=True,
+                expose_tracebacks=False,
+                clear_untrusted_proxy_headers=True,
+            )
+        except (OSError, ValueError) as exc:  # in use, not ours, not resolvable
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise ConfigError(f"--listen {shown}:{port}: {reason.lower()}") from None
         self._stopping = threading.Event()
 
     @property
@@ -115,7 +156,7 @@ def run(
     from .errors import ConfigError
     from .receiver.app import ReceiverApp
     from .receiver.pingbacks import PingbackQueue, PingbackWorker
-    from .store import ResultStore
+    from .store import ResultStore, check_writable
 
     secret = os.environ.get(args.secret_env, "")
     if len(secret) < 16:
@@ -124,6 +165,10 @@ def run(
             "from `python -c 'import secrets; print(secrets.token_urlsafe(24))'`)"
         )
     host, port = parse_listen(args.listen)
+    # Before the port is bound: a receiver that answers every postback with an error
+    # is worse than one that does not start.
+    check_writable(Path(args.to), what="--to")
+    max_connections = _connection_budget(args.max_connections, err)
     output = threading.Lock()
 
     def emit(line: dict[str, Any]) -> None:
@@ -142,7 +187,14 @@ def run(
         max_body=args.max_body,
         max_json=args.max_json,
     )
-    server = ReceiverServer(app, host, port, threads=args.threads)
+    server = ReceiverServer(
+        app,
+        host,
+        port,
+        threads=args.threads,
+        max_connections=max_connections,
+        idle_timeout=args.idle_timeout,
+    )
     worker = None
     try:
         client = connect_client()
@@ -177,3 +229,33 @@ def run(
         store.close()
     err.write(f"seotasks: receiver stopped; {len(app.pingbacks)} pingbacks still queued\n")
     return 0
+
+
+def _connection_budget(wanted: int, err: TextIO) -> int:
+    """``wanted`` connections, with the open-file limit raised to hold them.
+
+    Each connection is a file descriptor, and the usual soft limit (1024) is below the
+    default budget: the soft limit is raised up to the hard one, which needs no
+    privilege. When even the hard limit is too low, the budget shrinks to fit, said in
+    one line: accepting connections until ``accept()`` fails with EMFILE would also
+    leave no descriptor to write a result file with.
+    """
+    import resource
+
+    needed = wanted + _SPARE_FDS
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        target = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (OSError, ValueError):  # pragma: no cover - a platform that refuses
+            pass
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        fitting = max(1, soft - _SPARE_FDS)
+        err.write(
+            f"seotasks: --max-connections lowered to {fitting} "
+            f"(the open-file limit is {soft}; raise it with ulimit -n)\n"
+        )
+        return fitting
+    return wanted

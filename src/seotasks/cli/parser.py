@@ -277,6 +277,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--threads", type=int, default=8, metavar="N", help="HTTP worker threads (default 8)"
     )
     receive.add_argument(
+        "--max-connections",
+        type=int,
+        default=1000,
+        metavar="N",
+        help="open connections at most; beyond, new ones wait in the backlog (default 1000)",
+    )
+    receive.add_argument(
+        "--idle-timeout",
+        type=int,
+        default=10,
+        metavar="SECONDS",
+        help="close a connection silent this long, between requests (default 10)",
+    )
+    receive.add_argument(
         "--workers",
         type=int,
         default=4,

@@ -21,9 +21,14 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         parse_listen(args.listen)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    for flag, value in (("--threads", args.threads), ("--workers", args.workers)):
-        if not 1 <= value <= 64:
-            raise UsageError(f"{flag} must be within 1..64")
+    for flag, value, most in (
+        ("--threads", args.threads, 64),
+        ("--workers", args.workers, 64),
+        ("--max-connections", args.max_connections, 100_000),
+        ("--idle-timeout", args.idle_timeout, 3600),
+    ):
+        if not 1 <= value <= most:
+            raise UsageError(f"{flag} must be within 1..{most}")
     if args.max_body < 1024 or args.max_json < args.max_body:
         raise UsageError("--max-body must be at least 1024 and --max-json at least --max-body")
     if args.to.exists() and not args.to.is_dir():

@@ -15,9 +15,13 @@ when the task completes. `ReceiverApp` answers both:
 Only a request carrying the secret, as the first path segment (``/<secret>/postback``) or
 as the ``secret`` query value, is served; it is compared in constant time. Everything
 else is 404, logged without the path (a wrong secret may be a near miss of the right
-one). Bodies are capped before and after decompression, so a gzip bomb is refused after
-reading at most the cap; malformed deliveries are 400 and recorded under
-``DIR/.rejected/`` for inspection. The app never raises: an unexpected error is a 500.
+one). Bodies are capped before and after decompression, and a gzip body is measured
+before it is kept, so a bomb is refused having held one chunk of its output; the JSON
+is parsed strictly (no NaN, no nesting deeper than the parser holds), so every file
+written is strict JSON. Malformed deliveries are 400 and recorded under
+``DIR/.rejected/`` for inspection. A delivery that cannot be stored (a full disk) is
+503, logged once per burst, not once a request. The app never raises: an unexpected
+error is a 500.
 
 A task delivered twice (the vendor retries, two callbacks race) is written once: the
 second delivery finds the file, or waits for the write in progress, and adds no line.
@@ -25,10 +29,11 @@ second delivery finds the file, or waits for the write in progress, and adds no 
 One module a job, each imported from where it lives:
 
 * `seotasks.receiver.app`: `ReceiverApp`, routing behind the secret and the answers;
-* `seotasks.receiver.body`: reading and decompressing a body within the size caps;
+* `seotasks.receiver.body`: reading, decompressing and parsing a body within the caps;
 * `seotasks.receiver.writes`: each task's file written once, durably, with its line;
 * `seotasks.receiver.pingbacks`: `PingbackQueue` and `PingbackWorker`;
-* `seotasks.receiver.rejected`: the refusal a bad request gets and the record it leaves.
+* `seotasks.receiver.rejected`: the refusal a bad request gets and the record it leaves;
+* `seotasks.receiver.alarm`: `WriteAlarm`, one log line per burst of failed writes.
 
 Serving the app (waitress, signals, graceful stop) is the ``seotasks receive`` command's
 job, in `seotasks.receivecmd`.

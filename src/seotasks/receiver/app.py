@@ -3,8 +3,9 @@
 This module is the front door: it finds the route behind the secret, checks the method
 and the request, and turns each delivery into work for the modules beside it (the body
 within its caps, the files written once, the pingback queue), then into an HTTP answer.
-It never raises: a refused request gets its 4xx (and is recorded when malformed), an
-unexpected error a 500, and neither logs the request line, which may hold the secret.
+It never raises: a refused request gets its 4xx (and is recorded when malformed), a
+delivery that cannot be stored a 503 (logged once per burst by a `WriteAlarm`), an
+unexpected error a 500, and none logs the request line, which may hold the secret.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from ..store import ResultStore, safe_name
-from .body import DEFAULT_MAX_BODY, DEFAULT_MAX_JSON, decoded, read_body
+from .alarm import WriteAlarm
+from .body import DEFAULT_MAX_BODY, DEFAULT_MAX_JSON, decoded, parse_json, read_body
 from .pingbacks import PingbackQueue
 from .rejected import Refused, RejectedLog
 from .writes import Emit, ResultWriter, line
@@ -30,6 +32,9 @@ log = logging.getLogger("seotasks.receive")
 
 _KIND = re.compile(r"[a-z0-9_]{1,48}(?:/[a-z0-9_]{1,48}){0,4}\Z")
 _TAG_MAX = 255
+#: A sender that retries (a proxy, a script; DataForSEO itself does not) waits this long
+#: after a 503: a full disk is not freed in a second.
+_RETRY_AFTER = "60"
 
 StartResponse = Callable[..., Any]
 
@@ -60,6 +65,13 @@ class ReceiverApp:
         self.writer = ResultWriter(store, provider, self.emit)
         self.rejected_dir = store.root / ".rejected"
         self.rejected = RejectedLog(self.rejected_dir)
+        #: Write failures, logged once per burst (see `seotasks.receiver.alarm`).
+        self.stored = WriteAlarm(
+            f"results in {store.root}", "answering postbacks 503 (pingbacks stay queued)"
+        )
+        self.queueing = WriteAlarm(
+            f"the pingback queue in {self.pingbacks.folder}", "answering pingbacks 503"
+        )
         self._lock = threading.Lock()
         #: Answers given, by status code (for logs, tests and benchmarks).
         self.answers: dict[int, int] = {}
@@ -85,9 +97,10 @@ class ReceiverApp:
         with self._lock:
             self.answers[code] = self.answers.get(code, 0) + 1
         data = json.dumps(body).encode()
-        start_response(
-            status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
-        )
+        headers = [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
+        if code == 503:
+            headers.append(("Retry-After", _RETRY_AFTER))
+        start_response(status, headers)
         return [data]
 
     def _answer(self, environ: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -106,7 +119,8 @@ class ReceiverApp:
                 raise Refused("405 Method Not Allowed", "a pingback is a GET", record=False)
             return self._pingback(query)
         except Refused as refused:
-            log.warning("receiver: %s %s refused: %s", method, route, refused.reason)
+            if refused.logged:
+                log.warning("receiver: %s %s refused: %s", method, route, refused.reason)
             if refused.record:
                 self.rejected.record(environ, route, refused.reason, refused.status)
             return refused.status, {"error": refused.reason}
@@ -132,11 +146,7 @@ class ReceiverApp:
         raw = read_body(environ, self.max_body)
         environ["seotasks.body"] = raw  # kept for the rejected record
         encoding = str(environ.get("HTTP_CONTENT_ENCODING", "")).strip().lower()
-        data = decoded(raw, encoding, self.max_json)
-        try:
-            envelope = json.loads(data)
-        except ValueError as exc:
-            raise Refused("400 Bad Request", f"not JSON: {str(exc)[:80]}") from None
+        envelope = parse_json(decoded(raw, encoding, self.max_json))
         tasks = envelope.get("tasks") if isinstance(envelope, dict) else None
         if not isinstance(tasks, list) or not tasks:
             raise Refused("400 Bad Request", "no tasks array in the envelope")
@@ -172,7 +182,12 @@ class ReceiverApp:
                     "tasks": [task],
                 }
             results.append((task["id"], one, _tag_of(task)))
-        written = self.write_many(results, via="postback")
+        try:
+            written = self.write_many(results, via="postback")
+        except OSError:  # logged by self.stored, once per burst
+            raise _unavailable() from None
+        except RecursionError:  # parsed at the very edge of the limit, too deep to write
+            raise Refused("400 Bad Request", "not JSON: nested too deeply") from None
         answer = {"ok": True, "tasks": len(tasks), "written": written, "failed": failed}
         return "200 OK", answer
 
@@ -191,18 +206,40 @@ class ReceiverApp:
             raise Refused("400 Bad Request", "kind is not a path such as serp/google/organic")
         if self.store.existing(self.provider, task_id) is not None:
             return "200 OK", {"ok": True, "queued": False}
-        self.pingbacks.put(task_id, tag, kind)
+        try:
+            self.pingbacks.put(task_id, tag, kind)
+        except OSError as exc:
+            self.queueing.failed(exc)
+            raise _unavailable() from None
+        self.queueing.succeeded()
         return "200 OK", {"ok": True, "queued": True}
 
     # -- writing ----------------------------------------------------------------------------
 
     def write(self, task_id: str, result: Mapping[str, Any], *, via: str, tag: Any) -> int:
         """Write one task's file unless it exists; 1 when written, 0 when already there."""
-        return self.writer.write_many([(task_id, result, tag)], via=via)
+        return self.write_many([(task_id, result, tag)], via=via)
 
     def write_many(self, results: list[tuple[str, Mapping[str, Any], Any]], *, via: str) -> int:
-        """Write the files of tasks not written yet (see `ResultWriter.write_many`)."""
-        return self.writer.write_many(results, via=via)
+        """Write the files of tasks not written yet (see `ResultWriter.write_many`).
+
+        An `OSError` (full disk, quota, read-only folder) is counted by `stored`, which
+        logs one line per burst of them, and raised for the caller to answer.
+        """
+        try:
+            written = self.writer.write_many(results, via=via)
+        except OSError as exc:
+            self.stored.failed(exc)
+            raise
+        self.stored.succeeded()
+        return written
+
+
+def _unavailable() -> Refused:
+    """The answer while a delivery cannot be stored: the sender may retry, and a
+    DataForSEO task whose callback failed goes to tasks_ready, where a poll collects it.
+    Not logged here: the `WriteAlarm` that saw the failure logs it once per burst."""
+    return Refused("503 Service Unavailable", "cannot store it now", record=False, logged=False)
 
 
 def _tag_of(task: Mapping[str, Any]) -> Any:

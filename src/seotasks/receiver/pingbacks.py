@@ -44,7 +44,8 @@ class PingbackQueue:
         """Queue a task durably (a repeated pingback replaces its own entry)."""
         entry = {"id": task_id, "tag": tag, "kind": kind, "at": time.time()}
         self.folder.mkdir(parents=True, exist_ok=True)
-        atomic_write(self.folder / f"{task_id}.json", json.dumps(entry).encode())
+        data = json.dumps(entry, allow_nan=False).encode()
+        atomic_write(self.folder / f"{task_id}.json", data)
         with self.changed:
             self.changed.notify_all()
 
@@ -53,7 +54,7 @@ class PingbackQueue:
         found: list[tuple[float, dict[str, Any]]] = []
         try:
             names = [n for n in os.listdir(self.folder) if n.endswith(".json")]
-        except FileNotFoundError:
+        except OSError:  # not created yet, or unreadable: nothing to collect now
             return []
         for name in names:
             path = self.folder / name
@@ -73,7 +74,7 @@ class PingbackQueue:
     def __len__(self) -> int:
         try:
             return sum(1 for n in os.listdir(self.folder) if n.endswith(".json"))
-        except FileNotFoundError:
+        except OSError:
             return 0
 
 
@@ -166,8 +167,10 @@ class PingbackWorker:
                 else:
                     log.warning("receiver: pingback %s failed: %s", task_id, outcome.error)
                     self._fail(task_id, outcome.describe_error() or "")
-            except OSError as exc:
-                log.warning("receiver: cannot write pingback %s: %s", task_id, exc)
+            except OSError:
+                # Logged once per burst by app.stored; the entry stays queued and is
+                # tried again after retry_after.
+                pass
             finally:
                 self._busy.discard(task_id)
 

@@ -11,7 +11,6 @@ fill the disk, and it never holds the request line (the secret may be in the pat
 from __future__ import annotations
 
 import json
-import logging
 import os
 import secrets
 import threading
@@ -20,9 +19,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-__all__ = ["MAX_REJECTED", "Refused", "RejectedLog"]
+from .alarm import WriteAlarm
 
-log = logging.getLogger("seotasks.receive")
+__all__ = ["MAX_REJECTED", "Refused", "RejectedLog"]
 
 #: Malformed deliveries kept for inspection; beyond this they are only logged.
 MAX_REJECTED = 1000
@@ -30,13 +29,18 @@ _REJECTED_HEAD = 64 * 1024
 
 
 class Refused(Exception):
-    """Answer with ``status`` and record the delivery when ``record`` is set."""
+    """Answer with ``status``; record the delivery when ``record`` is set, log the refusal
+    when ``logged`` is."""
 
-    def __init__(self, status: str, reason: str, *, record: bool = True) -> None:
+    def __init__(
+        self, status: str, reason: str, *, record: bool = True, logged: bool = True
+    ) -> None:
         super().__init__(reason)
         self.status = status
         self.reason = reason
         self.record = record
+        #: False when the cause is logged elsewhere, once (a full disk: `WriteAlarm`).
+        self.logged = logged
 
 
 class RejectedLog:
@@ -46,6 +50,7 @@ class RejectedLog:
         self.folder = folder
         self._lock = threading.Lock()
         self._count = _count(folder)
+        self._alarm = WriteAlarm(f"rejected deliveries in {folder}", "refusals are only logged")
 
     def record(self, environ: Mapping[str, Any], route: str, reason: str, status: str) -> None:
         """Keep one refused delivery: its metadata, and the head of the body it sent."""
@@ -72,9 +77,11 @@ class RejectedLog:
             self.folder.mkdir(parents=True, exist_ok=True)
             if body:
                 (self.folder / f"{name}.body").write_bytes(body[:_REJECTED_HEAD])
-            (self.folder / f"{name}.json").write_text(json.dumps(meta, indent=1))
-        except OSError:
-            log.warning("receiver: cannot record a rejected delivery in %s", self.folder)
+            (self.folder / f"{name}.json").write_text(json.dumps(meta, indent=1, allow_nan=False))
+        except OSError as exc:
+            self._alarm.failed(exc)
+        else:
+            self._alarm.succeeded()
 
 
 def _count(folder: Path) -> int:

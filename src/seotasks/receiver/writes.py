@@ -96,10 +96,24 @@ class ResultWriter:
                 claimed.append(task_id)
                 if self.store.existing(self.provider, task_id) is None:
                     fresh.append((task_id, result, tag))
-            paths = self.store.write_many(self.provider, [(i, r) for i, r, _ in fresh])
+            try:
+                paths = self.store.write_many(self.provider, [(i, r) for i, r, _ in fresh])
+            except BaseException:
+                self._announce_written(fresh, via)
+                raise
         finally:
             for task_id in claimed:
                 self._claims.release(task_id)
         for (task_id, _, tag), path in zip(fresh, paths, strict=True):
             self.emit(line(self.provider, task_id, tag=tag, via=via, path=str(path)))
         return len(paths)
+
+    def _announce_written(self, fresh: list[tuple[str, Mapping[str, Any], Any]], via: str) -> None:
+        """After a failed `write_many` (a full disk), print the lines of the files that
+        were written before it failed: each is whole, and a redelivery will find it and
+        stay silent, so this is their only chance of a line. Called with the claims held,
+        so no other delivery announces them too."""
+        for task_id, _, tag in fresh:
+            path = self.store.existing(self.provider, task_id)
+            if path is not None:
+                self.emit(line(self.provider, task_id, tag=tag, via=via, path=str(path)))
