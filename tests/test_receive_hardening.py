@@ -25,6 +25,7 @@ import time
 import zlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,9 @@ import pytest
 import urllib3
 from clirun import run_cli
 from receivekit import SECRET, Receiver, envelope, files, gz, peak_rss, receive_env, wait_for
+from seotasks_dataforseo.emulator import DataForSEOEmulator
 
+from seotasks.emulation import Fault
 from seotasks.receivecmd import ReceiverServer
 from seotasks.receiver.app import ReceiverApp
 from seotasks.receiver.body import gunzip
@@ -354,6 +357,37 @@ def test_sigint_and_sigterm_stop_alike_leaving_whole_files(tmp_path: Path, signu
         assert _strict(path.read_bytes())["tasks"][0]["id"] == task_id
     announced = [json.loads(t)["id"] for t in receiver.stdout.splitlines()]
     assert sorted(announced) == sorted(written)
+
+
+def test_a_signal_ends_a_pingback_retry_after_wait_and_keeps_the_task_queued(
+    tmp_path: Path,
+) -> None:
+    """The pingback worker may be waiting out a vendor's ``Retry-After`` (up to an hour)
+    when the stop comes: the signal ends that wait (the call is not sent), the task
+    stays queued on disk for the next start instead of being set aside as failed, and
+    the command exits 0 as documented."""
+    past = datetime.now(UTC) - timedelta(hours=1)
+    with DataForSEOEmulator(seed=3, size=0, kinds=("serp/google/organic",)) as emu:
+        emu.add_tasks(1, posted=past, code=20000, delay=timedelta(minutes=1))
+        [task_id] = emu.ready_ids()
+        emu.server.faults.retry_after = "3600"
+        emu.server.faults.inject(Fault.HTTP_429_RETRY_AFTER, 1, match="/task_get/")
+        out = tmp_path / "results"
+        with Receiver(out, receive_env(tmp_path, emu.settings)) as receiver:
+            with urllib3.PoolManager(retries=False, timeout=30.0) as http:
+                ping = f"{receiver.url}/{SECRET}/pingback?id={task_id}&kind=serp/google/organic"
+                assert http.request("GET", ping).status == 200
+            # The 429 is answered: the worker now waits an hour before trying again.
+            wait_for(lambda: any("/task_get/" in r.path for r in emu.server.requests))
+            code = receiver.stop(signal.SIGTERM)
+        assert task_id not in emu.collected_ids()
+    assert code == 0, receiver.stderr
+    said = receiver.stderr
+    assert "Traceback" not in said
+    assert f"pingback {task_id} not collected yet" in said and "stopped while waiting" in said
+    assert "1 pingbacks still queued" in said
+    assert (out / ".pingbacks" / f"{task_id}.json").exists()
+    assert not (out / ".pingbacks" / "failed").exists()
 
 
 # -- the pieces, in process -----------------------------------------------------------------------

@@ -5,8 +5,9 @@ parsing, keep-alive, slow clients and request-size limits are its job, not ours.
 event loop runs in the main thread; SIGINT/SIGTERM start a graceful stop on another
 thread: the listening socket closes first (new connections are refused, so a vendor
 retries later), requests in progress finish (their files are durable and answered), then
-the loop ends, the pingback worker finishes the collections in flight, and the command
-exits 0. Pingbacks still queued stay on disk for the next start.
+the loop ends, the pingback worker finishes the collections in flight (a pacing or
+``Retry-After`` wait ends at the signal, its call unsent), and the command exits 0.
+Pingbacks still queued stay on disk for the next start.
 
 The receiver listens where strangers reach it, so connections are budgeted: an idle
 connection costs a file descriptor and a slot, not a thread (waitress's event loop holds
@@ -208,6 +209,10 @@ def run(
         worker = PingbackWorker(app, client, workers=args.workers).start()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
+        # SIGTERM (systemd, Kubernetes) and SIGINT alike: the HTTP side finishes what it
+        # took, and the pingback worker's waits end now instead of holding the exit.
+        if worker is not None:
+            worker.halt()
         threading.Thread(target=server.stop, name="seotasks-receive-stop", daemon=True).start()
 
     saved = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}

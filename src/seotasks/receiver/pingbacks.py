@@ -83,8 +83,9 @@ class PingbackWorker:
 
     An entry leaves the queue once its file is written (or was there already). A task
     the vendor refuses (unknown, expired: a `ProviderError`) is moved to
-    ``.pingbacks/failed/`` and logged; a transient failure stays queued and is tried
-    again after ``retry_after`` seconds.
+    ``.pingbacks/failed/`` and logged; a transient failure, or a wait cut short by
+    `halt` (`Interrupted`), stays queued and is tried again after ``retry_after``
+    seconds or at the next start.
     """
 
     def __init__(
@@ -107,6 +108,14 @@ class PingbackWorker:
     def start(self) -> PingbackWorker:
         self.thread.start()
         return self
+
+    def halt(self) -> None:
+        """Take no more entries, and end any pacing or ``Retry-After`` wait now (a vendor
+        may ask for an hour): the call waited for is not sent, its entry stays queued for
+        the next start. Calls already sent finish and are written. Safe from a signal
+        handler: it only sets events."""
+        self.stop.set()
+        self.client.transport.interrupt.set()
 
     def close(self, timeout: float = 60.0) -> None:
         self.stop.set()
@@ -150,7 +159,7 @@ class PingbackWorker:
                     queue.changed.wait(0.5)
 
     def _run(self) -> None:
-        from ..errors import RetryableError
+        from ..errors import Interrupted, RetryableError
 
         queue = self.app.pingbacks
         for outcome in self.client.collect_many(self._due(), workers=self.workers, stop=self.stop):
@@ -160,7 +169,7 @@ class PingbackWorker:
                     self.app.write(task_id, outcome.result, via="pingback", tag=outcome.task.tag)
                     queue.done(task_id)
                     self._tried.pop(task_id, None)
-                elif isinstance(outcome.error, RetryableError):
+                elif isinstance(outcome.error, RetryableError | Interrupted):
                     log.warning(
                         "receiver: pingback %s not collected yet: %s", task_id, outcome.error
                     )
