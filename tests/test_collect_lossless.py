@@ -85,8 +85,10 @@ def test_sigkill_at_twenty_instants_loses_no_result_and_refetches_at_most_the_in
             proc.wait(timeout=60)
         for _ in range(5):  # the ready list shows 1000 per endpoint: re-run until empty
             done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=300)
-            assert done.returncode == 0, done.stderr
-            if not emu.ready_ids() and not _intents(out):
+            # A task whose retries ran out on a loaded machine (exit 4) stays journalled
+            # and is fetched by the next run: what matters is the end state.
+            assert done.returncode in (0, 4), done.stderr
+            if done.returncode == 0 and not emu.ready_ids() and not _intents(out):
                 break
         files = _files(out / "dataforseo")
         assert files.keys() == truth

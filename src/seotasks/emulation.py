@@ -295,6 +295,9 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    #: The listen backlog. socketserver's default of 5 makes a busy emulator (several
+    #: clients of 8 workers, on a loaded machine) reset connections a vendor would take.
+    request_queue_size = 128
     owner: EmulatorServer
 
 

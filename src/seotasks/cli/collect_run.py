@@ -9,10 +9,9 @@ Nothing fetched is lost, whatever stops the run:
 
 - When the listing drains (DataForSEO ``tasks_ready``: a fetched task is not listed
   again), every fetch is preceded by a `Journal` entry, removed only once the result is
-  durable: its file written with ``--to``; without, its line printed and the run ended
-  with stdout intact (`CollectRun.settle_lines`: a pipe's reader may drop lines it had
-  not read, so stdout gives at-least-once, ``--to`` exactly-once). The next run fetches
-  the journalled tasks again by id before listing.
+  durable: its file written with ``--to``; without, its line printed and read to the
+  end of the pipe by a reader still there (`CollectRun.settle_lines`: at least once,
+  ``--to`` exactly once). The next run fetches the journalled tasks again by id first.
 - Every place the run writes is proven writable before the first vendor call.
 - A closed stdout (``| head``) stops the intake, not the writes: the results in flight
   still reach their files; the run exits 0 as ``seotasks tasks`` does.
@@ -52,6 +51,7 @@ from ..journal import Journal
 from ..resume import ProviderProgress, ResumeState
 from ..store import ResultStore, check_writable, safe_name
 from .common import EXIT_INTERRUPTED, EXIT_OK, EXIT_PROVIDER, StatusLine
+from .pipes import wait_until_read
 from .signals import GracefulStop
 
 if TYPE_CHECKING:
@@ -63,6 +63,8 @@ __all__ = ["FOLLOW_INTERVAL", "CollectOptions", "CollectRun", "default_journal_r
 
 #: --follow: seconds (on the client's clock) between listings that brought nothing new.
 FOLLOW_INTERVAL = 30.0
+#: Seconds the end of a stdout run waits for its reader to read the last lines.
+_SETTLE_WAIT = 10.0
 
 
 class CollectOptions:
@@ -253,7 +255,7 @@ class CollectRun:
             self.save_state()
             self.progress.done()
             raise
-        self.settle_lines()
+        self.settle_lines(wait=_SETTLE_WAIT)
         self.save_state()
         self.progress.done()
 
@@ -439,23 +441,26 @@ class CollectRun:
             return path is not None
         return isinstance(outcome.error, ProviderError)
 
-    def settle_lines(self) -> None:
-        """Acknowledge the results written to stdout, once stdout is known to be intact.
+    def settle_lines(self, *, wait: float = 0.0) -> None:
+        """Acknowledge the results printed to stdout once its reader has taken them.
 
-        A line written into a pipe is not yet read: a reader that quits (``| head``)
-        drops what it had not read, and no writer can tell how much that was. So lines
-        are acknowledged only when the run (or, with ``--follow``, a listing round) ends
-        with stdout still open and flushed; a run cut short by a closed stdout keeps
-        every result it printed in the journal, and the next run prints them again: at
-        least once, never lost. Exactly once needs ``--to``.
+        A line written into a pipe is only in the kernel's buffer: a reader that quits
+        (``| head``) drops what it had not read, and the write never fails. So printed
+        results are acknowledged only when the pipe is known to be read to its end by a
+        reader still there (`pipes.wait_until_read`, up to ``wait`` seconds); otherwise
+        they stay in the journal and the next run prints them again: at least once,
+        never lost. A file or a terminal counts as taken once flushed. ``--follow`` (a
+        run without end) settles at each listing round. Exactly once needs ``--to``.
         """
-        if self.journal is None or self.stdout_closed:
+        if self.journal is None or self.store is not None:
             return
         try:
             with self.output:
-                self.out.flush()
+                if not self.stdout_closed:
+                    self.out.flush()
         except (BrokenPipeError, ValueError, OSError):
             self.stdout_closed = True
+        if self.stdout_closed or wait_until_read(self.out, wait) != "taken":
             return
         with self.lock:
             settled, self.written_lines = self.written_lines, []

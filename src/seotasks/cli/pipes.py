@@ -1,0 +1,54 @@
+"""Whether the reader of a pipe took what was written to it.
+
+A write into a pipe succeeds as soon as the bytes are in the kernel's pipe buffer (64 KiB
+on Linux): a reader that then quits (``| head -1``) drops them, and the writer never
+sees an error. ``seotasks collect`` without ``--to`` prints results that the vendor will
+not give out again, so before it acknowledges them it asks the kernel: is the reader
+still there, and has it read everything (``FIONREAD`` on the write end counts the bytes
+still in the pipe)? Files, terminals and sockets cannot be asked; they count as taken.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import select
+import stat
+import struct
+import termios
+import time
+from typing import Literal, TextIO
+
+__all__ = ["PipeState", "pipe_state", "wait_until_read"]
+
+PipeState = Literal["taken", "pending", "gone"]
+
+#: Seconds between looks while waiting for a reader to empty the pipe.
+_POLL = 0.05
+
+
+def pipe_state(stream: TextIO) -> PipeState:
+    """``gone`` (the reader closed its end), ``pending`` (bytes still unread) or ``taken``."""
+    try:
+        fd = stream.fileno()
+        if not stat.S_ISFIFO(os.fstat(fd).st_mode):
+            return "taken"
+        poller = select.poll()
+        poller.register(fd, select.POLLOUT)
+        for _, events in poller.poll(0):
+            if events & (select.POLLERR | select.POLLHUP):
+                return "gone"
+        unread = struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0"))[0]
+    except (OSError, ValueError):
+        return "gone"
+    return "pending" if unread else "taken"
+
+
+def wait_until_read(stream: TextIO, timeout: float) -> PipeState:
+    """`pipe_state`, waiting up to ``timeout`` seconds for a ``pending`` pipe to empty."""
+    end = time.monotonic() + timeout
+    state = pipe_state(stream)
+    while state == "pending" and time.monotonic() < end:
+        time.sleep(_POLL)
+        state = pipe_state(stream)
+    return state
