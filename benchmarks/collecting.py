@@ -300,7 +300,7 @@ def _envelope(prefix: str, size: int) -> dict[str, Any]:
 def receiver(quick: bool) -> dict[str, Any]:
     import urllib3
 
-    from seotasks.receivecmd import ReceiverServer
+    from seotasks.cli.receive_run import ReceiverServer
     from seotasks.receiver.app import ReceiverApp
     from seotasks.store import ResultStore
 
@@ -311,7 +311,9 @@ def receiver(quick: bool) -> dict[str, Any]:
         gzip.compress(json.dumps(_envelope(f"e{k}", size)).encode()) for k in range(envelopes)
     ]
     with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_DIR")) as tmp:
-        app = ReceiverApp(ResultStore(Path(tmp) / "http"), secret)
+        from seotasks_dataforseo.provider import DataForSEOProvider
+
+        app = ReceiverApp(ResultStore(Path(tmp) / "http"), secret, DataForSEOProvider)
         server = ReceiverServer(app, "127.0.0.1", 0, threads=4)
         thread = threading.Thread(target=server.serve, daemon=True)
         thread.start()

@@ -25,11 +25,12 @@ import urllib3
 from clirun import CLI, run_cli
 from receivekit import SECRET, envelope, files, gz, receive_env, receiving_on, wait_for
 from seotasks_dataforseo.emulator import DataForSEOEmulator
+from seotasks_dataforseo.provider import DataForSEOProvider
 
 import seotasks
 from seotasks import SerpTaskSpec
+from seotasks.cli.receive_run import ReceiverServer, parse_listen
 from seotasks.clock import FakeClock
-from seotasks.receivecmd import ReceiverServer, parse_listen
 from seotasks.receiver.app import ReceiverApp
 from seotasks.receiver.pingbacks import PingbackQueue, PingbackWorker
 from seotasks.store import ResultStore
@@ -63,7 +64,7 @@ def start_receiver(tmp_path: Path) -> Iterator[Callable[..., Running]]:
     def start(**kwargs: Any) -> Running:
         lines: list[dict[str, Any]] = []
         store = ResultStore(tmp_path / "results", compress=kwargs.pop("compress", False))
-        app = ReceiverApp(store, SECRET, emit=lines.append, **kwargs)
+        app = ReceiverApp(store, SECRET, DataForSEOProvider, emit=lines.append, **kwargs)
         server = ReceiverServer(app, "127.0.0.1", 0, threads=4)
         running = Running(app, server)
         running.lines = lines
@@ -308,7 +309,7 @@ def test_listen_addresses() -> None:
 
 def test_a_short_secret_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="16"):
-        ReceiverApp(ResultStore(tmp_path), "short")
+        ReceiverApp(ResultStore(tmp_path), "short", DataForSEOProvider)
 
 
 # -- the command ----------------------------------------------------------------------------------

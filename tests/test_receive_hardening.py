@@ -34,9 +34,10 @@ import urllib3
 from clirun import run_cli
 from receivekit import SECRET, Receiver, envelope, files, gz, peak_rss, receive_env, wait_for
 from seotasks_dataforseo.emulator import DataForSEOEmulator
+from seotasks_dataforseo.provider import DataForSEOProvider
 
+from seotasks.cli.receive_run import ReceiverServer
 from seotasks.emulation import Fault
-from seotasks.receivecmd import ReceiverServer
 from seotasks.receiver.app import ReceiverApp
 from seotasks.receiver.body import gunzip
 from seotasks.receiver.rejected import Refused
@@ -420,7 +421,7 @@ def test_a_pingback_that_cannot_be_queued_is_503_logged_once_per_burst(
     its folder should be) answers 503 with Retry-After, and says so once, then once
     more when it works again; the postbacks' alarm is a separate one."""
     store = ResultStore(tmp_path / "results")
-    app = ReceiverApp(store, SECRET)
+    app = ReceiverApp(store, SECRET, DataForSEOProvider)
     blocker = tmp_path / "results" / ".pingbacks"
     blocker.parent.mkdir()
     blocker.write_text("in the way")

@@ -395,7 +395,19 @@ class Client:
         if spec is None:
             from .export import plain
 
-            data = json.dumps(plain(self.collect(task)), ensure_ascii=False, separators=(",", ":"))
+            try:  # strict JSON in every file: a NaN the decoder let through is refused
+                data = json.dumps(
+                    plain(self.collect(task)),
+                    ensure_ascii=False,
+                    separators=(",", ":"),
+                    allow_nan=False,
+                )
+            except ValueError as exc:
+                raise ResponseFormatError(
+                    f"{self.name}: the answer for task {task.id} holds a number JSON has no "
+                    f"form for ({exc})",
+                    item_id=task.id,
+                ) from None
             sink.seek(0)
             sink.truncate()
             sink.write(data.encode())

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Batch",
+    "CallbackEntry",
     "Capabilities",
     "JSONValue",
     "Option",
@@ -190,6 +191,25 @@ class ResultDownload:
 
 
 @attrs.frozen(slots=True, kw_only=True)
+class CallbackEntry:
+    """One task a vendor's callback tells about (`Provider.read_callback`).
+
+    ``result``: the task's whole result, as `Provider.collect` would return it (a
+    postback carries it; the receiver writes it as its file). ``error``: the vendor's
+    error for the task (no result; reported on its line). Neither: a notice that the task
+    is ready (a pingback); the receiver queues it and collects it with ``collect``, for
+    which ``kind`` says what the provider needs beyond the id. ``tag`` is the caller's
+    label, where the callback carries it.
+    """
+
+    task_id: str
+    result: Mapping[str, Any] | None = None
+    error: str | None = None
+    tag: str | None = None
+    kind: str | None = None
+
+
+@attrs.frozen(slots=True, kw_only=True)
 class Sandbox:
     """A running emulator: the settings that point a provider at it, and how to stop it."""
 
@@ -224,6 +244,10 @@ class Provider(abc.ABC):
     #: `spec_maps` they must name every spec field, which the conformance kit checks,
     #: so a field added to the spec later is never silently dropped by a provider.
     spec_refuses: ClassVar[frozenset[str]] = frozenset()
+    #: The callbacks the vendor makes, by route name, with the HTTP method each comes
+    #: with (DataForSEO: ``{"postback": "POST", "pingback": "GET"}``): what ``seotasks
+    #: receive`` serves, at ``/<secret>/<route>``, and hands to `read_callback`.
+    callbacks: ClassVar[Mapping[str, str]] = {}
 
     def __init__(self, settings: Settings, transport: Transport) -> None:
         self.settings = settings
@@ -330,6 +354,21 @@ class Provider(abc.ABC):
         later is refused rather than dropped. Not all providers can.
         """
         raise UnsupportedQuery(f"provider {self.name!r} cannot submit tasks")
+
+    @classmethod
+    def read_callback(
+        cls, route: str, body: object, query: Mapping[str, Sequence[str]]
+    ) -> list[CallbackEntry]:
+        """The tasks one delivered callback tells about (the receiver's only vendor knowledge).
+
+        ``route`` is one of `callbacks`; ``body`` the request's body as strict JSON
+        (within the receiver's size caps, decompressed), or None for a GET; ``query``
+        the URL's query values (the secret removed). Raise `ValueError` with a short
+        reason for a delivery that is not what the vendor sends: the receiver answers
+        400 and keeps the body in ``.rejected/``. A class method: no connection is needed
+        to read a callback (collecting a pingback's task later uses one).
+        """
+        raise ValueError(f"provider {cls.name!r} receives no callbacks")
 
     def advice(self, topic: str, detail: str = "") -> str | None:
         """A short hint for the person running a listing, or None; the CLI shows it.

@@ -247,8 +247,10 @@ def build_parser() -> argparse.ArgumentParser:
     receive = sub.add_parser(
         "receive",
         parents=[common],
-        help="receive DataForSEO pingbacks and postbacks and write the results to DIR",
-        description="Serve POST /<secret>/postback and GET /<secret>/pingback (waitress; "
+        help="receive a vendor's callbacks (DataForSEO pingbacks and postbacks) and write "
+        "the results to DIR",
+        description="Serve the provider's callbacks at /<secret>/<route> (DataForSEO: POST "
+        "/<secret>/postback and GET /<secret>/pingback; waitress: "
         "pip install 'seotasks[receive]'). Each task's result is written to "
         "DIR/<provider>/<task id>.json as `seotasks collect --to DIR` writes it; one JSON "
         "line per task written goes to stdout. SIGINT/SIGTERM stop it gracefully.",
@@ -266,9 +268,9 @@ def build_parser() -> argparse.ArgumentParser:
     receive.add_argument(
         "-p",
         "--provider",
-        default="dataforseo",
         metavar="NAME",
-        help="provider whose callbacks arrive, and that collects pingbacks (default dataforseo)",
+        help="provider whose callbacks arrive, and that collects pingbacks (default: the one "
+        "installed provider that declares callbacks)",
     )
     add_options(receive, "provider option")
     receive.add_argument("--profile", help="TOML profile with credentials and options")

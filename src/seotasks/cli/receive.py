@@ -1,4 +1,4 @@
-"""``seotasks receive``: the pingback/postback receiver (see `seotasks.receivecmd`)."""
+"""``seotasks receive``: check the arguments, then serve (see `receive_run`)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ from .common import UsageError, split_options
 
 if TYPE_CHECKING:
     from ..client import Client
+    from ..provider import Provider
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from ..connection import connect
-    from ..plugins import get_provider
-    from ..receivecmd import parse_listen, run
     from ..store import safe_name
+    from .receive_run import parse_listen, run
 
     try:
         parse_listen(args.listen)
@@ -33,7 +33,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError("--max-body must be at least 1024 and --max-json at least --max-body")
     if args.to.exists() and not args.to.is_dir():
         raise UsageError(f"--to {args.to}: not a directory")
-    name = get_provider(args.provider).name
+    provider = _receiving_provider(args.provider)
+    name = provider.name
     if not safe_name(name):
         raise UsageError(f"provider name {name!r} cannot be a folder name")
     args.provider = name
@@ -42,4 +43,30 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     def connect_client() -> Client:
         return connect(name, profile=args.profile, **options)
 
-    return run(args, out, err, connect_client)
+    return run(args, out, err, provider, connect_client)
+
+
+def _receiving_provider(given: str | None) -> type[Provider]:
+    """``-p NAME``, which must declare callbacks; without it, the one installed provider
+    that does (several: ``-p`` is required, and the message names them)."""
+    from ..plugins import get_provider, providers
+
+    if given is not None:
+        cls = get_provider(given)
+        if not cls.callbacks:
+            raise UsageError(f"provider {cls.name} declares no callbacks to receive")
+        return cls
+    able = []
+    for name in providers():
+        try:
+            cls = get_provider(name)
+        except Exception:  # a plugin that fails to load is reported by `providers`
+            continue
+        if cls.callbacks:
+            able.append(cls)
+    if len(able) == 1:
+        return able[0]
+    if not able:
+        raise UsageError("no installed provider declares callbacks to receive")
+    names = ", ".join(sorted(c.name for c in able))
+    raise UsageError(f"several providers receive callbacks ({names}): choose one with -p")

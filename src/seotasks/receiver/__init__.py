@@ -36,5 +36,5 @@ One module a job, each imported from where it lives:
 * `seotasks.receiver.alarm`: `WriteAlarm`, one log line per burst of failed writes.
 
 Serving the app (waitress, signals, graceful stop) is the ``seotasks receive`` command's
-job, in `seotasks.receivecmd`.
+job, in `seotasks.cli.receive_run`.
 """

@@ -1,8 +1,10 @@
-"""`ReceiverApp`: the WSGI application that answers DataForSEO's postbacks and pingbacks.
+"""`ReceiverApp`: the WSGI application that answers a vendor's callbacks.
 
 This module is the front door: it finds the route behind the secret, checks the method
-and the request, and turns each delivery into work for the modules beside it (the body
-within its caps, the files written once, the pingback queue), then into an HTTP answer.
+and the request, reads the body within its caps, and hands the delivery to the
+provider's `Provider.read_callback` (the only part that knows the vendor's format); each
+entry it returns becomes work for the modules beside it (the files written once, the
+pingback queue), then the whole an HTTP answer.
 It never raises: a refused request gets its 4xx (and is recorded when malformed), a
 delivery that cannot be stored a 503 (logged once per burst by a `WriteAlarm`), an
 unexpected error a 500, and none logs the request line, which may hold the secret.
@@ -19,6 +21,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qs
 
+from ..provider import CallbackEntry, Provider
 from ..store import ResultStore, safe_name
 from .alarm import WriteAlarm
 from .body import DEFAULT_MAX_BODY, DEFAULT_MAX_JSON, decoded, parse_json, read_body
@@ -31,7 +34,6 @@ __all__ = ["ReceiverApp"]
 log = logging.getLogger("seotasks.receive")
 
 _KIND = re.compile(r"[a-z0-9_]{1,48}(?:/[a-z0-9_]{1,48}){0,4}\Z")
-_TAG_MAX = 255
 #: A sender that retries (a proxy, a script; DataForSEO itself does not) waits this long
 #: after a 503: a full disk is not freed in a second.
 _RETRY_AFTER = "60"
@@ -40,14 +42,14 @@ StartResponse = Callable[..., Any]
 
 
 class ReceiverApp:
-    """The WSGI application (see `seotasks.receiver`)."""
+    """The WSGI application (see `seotasks.receiver`), for one provider's callbacks."""
 
     def __init__(
         self,
         store: ResultStore,
         secret: str,
+        provider: type[Provider],
         *,
-        provider: str = "dataforseo",
         pingbacks: PingbackQueue | None = None,
         emit: Emit | None = None,
         max_body: int = DEFAULT_MAX_BODY,
@@ -55,14 +57,18 @@ class ReceiverApp:
     ) -> None:
         if len(secret) < 16:
             raise ValueError("the receiver's secret must be at least 16 characters")
+        if not provider.callbacks:
+            raise ValueError(f"provider {provider.name!r} declares no callbacks to receive")
         self.store = store
         self._secret = secret.encode()
-        self.provider = provider
+        self.reader = provider
+        self.provider = provider.name
+        self.routes = dict(provider.callbacks)
         self.pingbacks = pingbacks or PingbackQueue(store.root / ".pingbacks")
         self.emit = emit or (lambda line: None)
         self.max_body = max_body
         self.max_json = max_json
-        self.writer = ResultWriter(store, provider, self.emit)
+        self.writer = ResultWriter(store, self.provider, self.emit)
         self.rejected_dir = store.root / ".rejected"
         self.rejected = RejectedLog(self.rejected_dir)
         #: Write failures, logged once per burst (see `seotasks.receiver.alarm`).
@@ -110,14 +116,12 @@ class ReceiverApp:
         if route is None:
             log.warning("receiver: 404 for a %s without a valid secret", method or "request")
             return "404 Not Found", {"error": "not found"}
+        query.pop("secret", None)
         try:
-            if route == "postback":
-                if method != "POST":
-                    raise Refused("405 Method Not Allowed", "a postback is a POST", record=False)
-                return self._postback(environ)
-            if method not in ("GET", "HEAD"):
-                raise Refused("405 Method Not Allowed", "a pingback is a GET", record=False)
-            return self._pingback(query)
+            expected = self.routes[route]
+            if method != expected and not (expected == "GET" and method == "HEAD"):
+                raise Refused("405 Method Not Allowed", f"a {route} is a {expected}", record=False)
+            return self._delivery(route, environ, query)
         except Refused as refused:
             if refused.logged:
                 log.warning("receiver: %s %s refused: %s", method, route, refused.reason)
@@ -126,7 +130,7 @@ class ReceiverApp:
             return refused.status, {"error": refused.reason}
 
     def _route(self, path: str, query: Mapping[str, list[str]]) -> str | None:
-        """``postback`` or ``pingback`` when the secret is there, else None."""
+        """The provider's route behind the secret, else None."""
         parts = [p for p in path.split("/") if p]
         given = query.get("secret", [])
         if len(parts) == 2 and self._matches(parts[0]):
@@ -135,84 +139,64 @@ class ReceiverApp:
             name = parts[0]
         else:
             return None
-        return name if name in ("postback", "pingback") else None
+        return name if name in self.routes else None
 
     def _matches(self, candidate: str) -> bool:
         return hmac.compare_digest(candidate.encode("utf-8", "replace"), self._secret)
 
-    # -- postbacks ------------------------------------------------------------------------
+    # -- deliveries -----------------------------------------------------------------------
 
-    def _postback(self, environ: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        raw = read_body(environ, self.max_body)
-        environ["seotasks.body"] = raw  # kept for the rejected record
-        encoding = str(environ.get("HTTP_CONTENT_ENCODING", "")).strip().lower()
-        envelope = parse_json(decoded(raw, encoding, self.max_json))
-        tasks = envelope.get("tasks") if isinstance(envelope, dict) else None
-        if not isinstance(tasks, list) or not tasks:
-            raise Refused("400 Bad Request", "no tasks array in the envelope")
-        for index, task in enumerate(tasks):
-            if not isinstance(task, dict) or not isinstance(task.get("id"), str):
-                raise Refused("400 Bad Request", f"tasks[{index}] has no id")
-            if not safe_name(task["id"]):
-                raise Refused("400 Bad Request", f"tasks[{index}].id is not a plain id")
-        assert isinstance(envelope, dict)
-        head = {k: v for k, v in envelope.items() if k != "tasks"}
+    def _delivery(
+        self, route: str, environ: dict[str, Any], query: Mapping[str, list[str]]
+    ) -> tuple[str, dict[str, Any]]:
+        body: object = None
+        if self.routes[route] != "GET":
+            raw = read_body(environ, self.max_body)
+            environ["seotasks.body"] = raw  # kept for the rejected record
+            encoding = str(environ.get("HTTP_CONTENT_ENCODING", "")).strip().lower()
+            body = parse_json(decoded(raw, encoding, self.max_json))
+        try:
+            entries = self.reader.read_callback(route, body, query)
+        except ValueError as exc:
+            raise Refused("400 Bad Request", str(exc)[:200]) from None
+        for index, entry in enumerate(entries):
+            if not safe_name(entry.task_id):
+                raise Refused("400 Bad Request", f"task {index}'s id is not a plain id")
+            if entry.kind is not None and not _KIND.match(entry.kind):
+                raise Refused("400 Bad Request", "kind is not a path such as serp/google/organic")
         results: list[tuple[str, Mapping[str, Any], Any]] = []
-        failed = 0
-        for task in tasks:
-            code = task.get("status_code")
-            if code != 20000:
+        failed = queued = 0
+        for entry in entries:
+            if entry.error is not None:
                 # A task that failed at the vendor has no result: like `collect`, write no
                 # file (a file means "collected") and report it on its line.
                 failed += 1
-                message = str(task.get("status_message") or "")[:200]
-                error = f"ProviderError: vendor error {code}: {message}"
                 self.emit(
-                    line(self.provider, task["id"], tag=_tag_of(task), via="postback", error=error)
+                    line(self.provider, entry.task_id, tag=entry.tag, via=route, error=entry.error)
                 )
-                continue
-            if len(tasks) == 1:
-                one = envelope
-            else:
-                one = {
-                    **head,
-                    "cost": task.get("cost", head.get("cost")),
-                    "tasks_count": 1,
-                    "tasks_error": 0,
-                    "tasks": [task],
-                }
-            results.append((task["id"], one, _tag_of(task)))
+            elif entry.result is not None:
+                results.append((entry.task_id, entry.result, entry.tag))
+            elif self.store.existing(self.provider, entry.task_id) is None:
+                queued += self._queue(entry)
         try:
-            written = self.write_many(results, via="postback")
+            written = self.write_many(results, via=route) if results else 0
         except OSError:  # logged by self.stored, once per burst
             raise _unavailable() from None
         except RecursionError:  # parsed at the very edge of the limit, too deep to write
             raise Refused("400 Bad Request", "not JSON: nested too deeply") from None
-        answer = {"ok": True, "tasks": len(tasks), "written": written, "failed": failed}
+        answer: dict[str, Any] = {"ok": True, "tasks": len(entries), "written": written}
+        answer.update(failed=failed, queued=queued > 0)
         return "200 OK", answer
 
-    # -- pingbacks ------------------------------------------------------------------------
-
-    def _pingback(self, query: Mapping[str, list[str]]) -> tuple[str, dict[str, Any]]:
-        ids = query.get("id", [])
-        if len(ids) != 1 or not safe_name(ids[0]):
-            raise Refused("400 Bad Request", "a pingback needs one plain id")
-        task_id = ids[0]
-        tags = query.get("tag", [])
-        tag = tags[0][:_TAG_MAX] if tags else None
-        kinds = query.get("kind", [])
-        kind = kinds[0] if kinds else None
-        if kind is not None and not _KIND.match(kind):
-            raise Refused("400 Bad Request", "kind is not a path such as serp/google/organic")
-        if self.store.existing(self.provider, task_id) is not None:
-            return "200 OK", {"ok": True, "queued": False}
+    def _queue(self, entry: CallbackEntry) -> int:
+        """A notice (a pingback): queue the task for the worker to collect; 1 when queued."""
         try:
-            self.pingbacks.put(task_id, tag, kind)
+            self.pingbacks.put(entry.task_id, entry.tag, entry.kind)
         except OSError as exc:
             self.queueing.failed(exc)
             raise _unavailable() from None
         self.queueing.succeeded()
-        return "200 OK", {"ok": True, "queued": True}
+        return 1
 
     # -- writing ----------------------------------------------------------------------------
 
@@ -240,8 +224,3 @@ def _unavailable() -> Refused:
     DataForSEO task whose callback failed goes to tasks_ready, where a poll collects it.
     Not logged here: the `WriteAlarm` that saw the failure logs it once per burst."""
     return Refused("503 Service Unavailable", "cannot store it now", record=False, logged=False)
-
-
-def _tag_of(task: Mapping[str, Any]) -> Any:
-    data = task.get("data")
-    return data.get("tag") if isinstance(data, dict) else None

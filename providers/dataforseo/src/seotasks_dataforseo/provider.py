@@ -34,6 +34,7 @@ from seotasks.jsoncodec import dumps
 from seotasks.model import Task, TaskQuery, TaskStatus
 from seotasks.provider import (
     Batch,
+    CallbackEntry,
     Capabilities,
     Option,
     Position,
@@ -47,7 +48,7 @@ from seotasks.redact import Redactor
 from seotasks.submit import SPEC_FIELDS
 from seotasks.transport import Request, Response
 
-from . import wire
+from . import receiving, wire
 from .endpoints import (
     default_families,
     resolve_history,
@@ -126,6 +127,7 @@ class DataForSEOProvider(Provider):
     )
     #: Every spec field has a task_post field (see `posting.post_item`).
     spec_maps: ClassVar[frozenset[str]] = frozenset(SPEC_FIELDS)
+    callbacks: ClassVar[Mapping[str, str]] = receiving.ROUTES
     rate_limits: ClassVar[Mapping[str, RateLimit]] = {
         # The vendor states 20/min for tasks_ready; counted across all tasks_ready
         # endpoints here, which is never wrong whichever way the vendor counts.
@@ -377,6 +379,14 @@ class DataForSEOProvider(Provider):
                 f"{message or 'Task not finished'} (task {task.id} has no result yet)",
                 provider=self.name,
             )
+
+    @classmethod
+    def read_callback(
+        cls, route: str, body: object, query: Mapping[str, Sequence[str]]
+    ) -> list[CallbackEntry]:
+        """A postback's tasks (each its result, or its vendor error) or a pingback's one
+        (see `receiving`)."""
+        return receiving.read_callback(route, body, query)
 
     def result_download(self, task: Task) -> ResultDownload:
         """The same ``task_get`` as `collect`, its answer streamed to disk and judged on

@@ -35,7 +35,8 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
-    from .receiver.app import ReceiverApp
+    from ..provider import Provider
+    from ..receiver.app import ReceiverApp
 
 __all__ = ["ReceiverServer", "parse_listen", "run"]
 
@@ -75,7 +76,7 @@ class ReceiverServer:
         max_connections: int = MAX_CONNECTIONS,
         idle_timeout: int = IDLE_TIMEOUT,
     ) -> None:
-        from .errors import ConfigError
+        from ..errors import ConfigError
 
         try:
             from waitress.server import create_server
@@ -151,13 +152,14 @@ def run(
     args: Any,
     out: TextIO,
     err: TextIO,
+    provider: type[Provider],
     connect_client: Callable[[], Any],
 ) -> int:
     """The command: serve until SIGINT/SIGTERM; returns the exit code."""
-    from .errors import ConfigError
-    from .receiver.app import ReceiverApp
-    from .receiver.pingbacks import PingbackQueue, PingbackWorker
-    from .store import ResultStore, check_writable
+    from ..errors import ConfigError
+    from ..receiver.app import ReceiverApp
+    from ..receiver.pingbacks import PingbackQueue, PingbackWorker
+    from ..store import ResultStore, check_writable
 
     secret = os.environ.get(args.secret_env, "")
     if len(secret) < 16:
@@ -182,7 +184,7 @@ def run(
     app = ReceiverApp(
         store,
         secret,
-        provider=args.provider,
+        provider,
         pingbacks=PingbackQueue(Path(args.to) / ".pingbacks"),
         emit=emit,
         max_body=args.max_body,
@@ -216,11 +218,7 @@ def run(
         threading.Thread(target=server.stop, name="seotasks-receive-stop", daemon=True).start()
 
     saved = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
-    err.write(
-        f"seotasks: receiving on {server.url} "
-        f"(POST /<secret>/postback, GET /<secret>/pingback?id=$id&tag=$tag); "
-        f"results in {args.to}\n"
-    )
+    err.write(f"seotasks: receiving on {server.url} ({_routes(provider)}); results in {args.to}\n")
     err.flush()
     try:
         server.serve()
@@ -264,3 +262,8 @@ def _connection_budget(wanted: int, err: TextIO) -> int:
         )
         return fitting
     return wanted
+
+
+def _routes(provider: type[Provider]) -> str:
+    """``POST /<secret>/postback, GET /<secret>/pingback``: what the banner announces."""
+    return ", ".join(f"{method} /<secret>/{route}" for route, method in provider.callbacks.items())

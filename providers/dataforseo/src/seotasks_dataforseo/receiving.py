@@ -1,0 +1,87 @@
+"""What DataForSEO's callbacks say, for ``seotasks receive`` (`Provider.read_callback`).
+
+A **postback** POSTs the ``task_get`` answer of the finished task(s): the usual envelope
+(``status_code``, ``tasks``), gzip-compressed. Each task of it becomes one entry whose
+result is that envelope narrowed to the task, so the file written is what ``collect``
+would have written for it. A task the vendor failed (any code but 20000 and 40102 "No
+Search Results.", which is a result with zero rows) has no result: an entry with the
+vendor's error. A **pingback** GETs the caller's URL with ``$id`` and ``$tag`` filled in
+(and, by this project's convention, a ``kind`` the caller added so the task can be
+fetched: DataForSEO builds the ``task_get`` path from it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from seotasks.provider import CallbackEntry
+
+from .wire import SUCCESS_CODES
+
+__all__ = ["ROUTES", "read_callback"]
+
+#: The vendor's two callbacks and the method each arrives with.
+ROUTES: Mapping[str, str] = {"postback": "POST", "pingback": "GET"}
+_TAG_MAX = 255
+_MESSAGE_MAX = 200
+
+
+def read_callback(
+    route: str, body: object, query: Mapping[str, Sequence[str]]
+) -> list[CallbackEntry]:
+    if route == "postback":
+        return _postback(body)
+    if route == "pingback":
+        return [_pingback(query)]
+    raise ValueError(f"DataForSEO makes no {route!r} callback")
+
+
+def _postback(envelope: object) -> list[CallbackEntry]:
+    tasks = envelope.get("tasks") if isinstance(envelope, dict) else None
+    if not isinstance(tasks, list) or not tasks:
+        raise ValueError("no tasks array in the envelope")
+    for index, task in enumerate(tasks):
+        if not isinstance(task, dict) or not isinstance(task.get("id"), str):
+            raise ValueError(f"tasks[{index}] has no id")
+    assert isinstance(envelope, dict)
+    head = {k: v for k, v in envelope.items() if k != "tasks"}
+    entries = []
+    for task in tasks:
+        tag = _tag(task)
+        code = task.get("status_code")
+        if code not in SUCCESS_CODES:
+            message = str(task.get("status_message") or "")[:_MESSAGE_MAX]
+            error = f"ProviderError: vendor error {code}: {message}"
+            entries.append(CallbackEntry(task_id=task["id"], error=error, tag=tag))
+            continue
+        result: dict[str, Any] = envelope
+        if len(tasks) > 1:
+            result = {
+                **head,
+                "cost": task.get("cost", head.get("cost")),
+                "tasks_count": 1,
+                "tasks_error": 0,
+                "tasks": [task],
+            }
+        entries.append(CallbackEntry(task_id=task["id"], result=result, tag=tag))
+    return entries
+
+
+def _pingback(query: Mapping[str, Sequence[str]]) -> CallbackEntry:
+    ids = query.get("id", [])
+    if len(ids) != 1 or not ids[0]:
+        raise ValueError("a pingback needs one id")
+    tags = query.get("tag", [])
+    kinds = query.get("kind", [])
+    return CallbackEntry(
+        task_id=ids[0],
+        tag=tags[0][:_TAG_MAX] if tags else None,
+        kind=kinds[0] if kinds else None,
+    )
+
+
+def _tag(task: Mapping[str, Any]) -> str | None:
+    data = task.get("data")
+    tag = data.get("tag") if isinstance(data, dict) else None
+    return tag if isinstance(tag, str) else None
