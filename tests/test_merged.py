@@ -228,7 +228,7 @@ def test_spill_files_are_private_and_removed_on_error_and_close(tmp_path: Path) 
 def test_an_unwritable_temporary_directory_is_a_clear_error(tmp_path: Path) -> None:
     tasks = [task(i, T0 + timedelta(minutes=-i)) for i in range(50)]
     missing = tmp_path / "no-such-dir"
-    with pytest.raises(seotasks.ConfigError, match="TMPDIR") as caught:
+    with pytest.raises(seotasks.StorageError, match="TMPDIR") as caught:
         list(seotasks.merged([tasks], buffer=10, tmpdir=missing))
     assert str(missing) in str(caught.value) and "order='arrival'" in str(caught.value)
     # Within the buffer nothing is written, so the same setting works for a short list.
@@ -286,11 +286,11 @@ def test_arrival_order_keeps_each_source_as_delivered() -> None:
 
 
 def test_bad_settings_are_refused() -> None:
-    with pytest.raises(seotasks.ConfigError, match="order"):
+    with pytest.raises(ValueError, match="order"):
         seotasks.merged([], order="approximate")
-    with pytest.raises(seotasks.ConfigError, match="buffer"):
+    with pytest.raises(ValueError, match="buffer"):
         seotasks.merged([], buffer=0)
-    with pytest.raises(seotasks.ConfigError, match="order"):
+    with pytest.raises(ValueError, match="order"):
         Source([], "updated_at")
     with pytest.raises(ValueError, match="order"):
         seotasks.Capabilities(order="newest_first")

@@ -250,7 +250,7 @@ def test_limit(client: seotasks.Client, server: Any) -> None:
     assert list(client.tasks(limit=0)) == []
     assert len(server.requests) == 1
     assert len(list(client.tasks(status="any", limit=10_000))) == 250
-    with pytest.raises(ConfigError, match="limit"):
+    with pytest.raises(ValueError, match="limit"):
         next(client.tasks(limit=-1))
 
 

@@ -159,7 +159,7 @@ def test_default_provider_cannot_submit() -> None:
         provider.submit([SerpTaskSpec(keyword="k", location=1)])
     client = seotasks.Client(provider)
     assert client.submit([]) == []
-    with pytest.raises(ConfigError):
+    with pytest.raises(TypeError, match="SerpTaskSpec"):  # the caller's mistake
         client.submit([{"keyword": "k"}])  # type: ignore[list-item]
 
 

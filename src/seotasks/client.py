@@ -357,7 +357,7 @@ class Client:
         ``completed_at`` ("what finished since T").
         """
         if limit is not None and limit < 0:
-            raise ConfigError("limit must be >= 0")
+            raise ValueError("limit must be >= 0")
         if limit == 0:
             return
         left = limit
@@ -375,7 +375,7 @@ class Client:
     def collect(self, task: Task) -> Mapping[str, Any]:
         """Fetch a finished task's result as the vendor's JSON (providers that can)."""
         if task.provider != self.name:
-            raise ConfigError(f"task {task.key} does not belong to provider {self.name!r}")
+            raise ValueError(f"task {task.key} does not belong to provider {self.name!r}")
         result = self._provider.collect(task)
         self._check_answered(task, self._provider.result_task_id(result))
         return result
@@ -390,7 +390,7 @@ class Client:
         written as JSON. An answer over `max_result_bytes` is a `ResponseFormatError`.
         """
         if task.provider != self.name:
-            raise ConfigError(f"task {task.key} does not belong to provider {self.name!r}")
+            raise ValueError(f"task {task.key} does not belong to provider {self.name!r}")
         spec = self._provider.result_download(task)
         if spec is None:
             from .export import plain
@@ -509,7 +509,7 @@ class Client:
         items = list(specs)
         for index, spec in enumerate(items):
             if not isinstance(spec, SerpTaskSpec):
-                raise ConfigError(
+                raise TypeError(
                     f"specs[{index}] is a {type(spec).__name__}, not a seotasks.SerpTaskSpec"
                 )
         if not items:

@@ -24,7 +24,6 @@ from typing import Any
 
 import attrs
 
-from .errors import ConfigError
 from .model import Task
 
 __all__ = ["Collected", "collect_many"]
@@ -93,11 +92,11 @@ def collect_many(
     the iterator early cancels the tasks not started and waits for the calls in flight.
     """
     if type(workers) is not int or not 1 <= workers <= MAX_WORKERS:
-        raise ConfigError(f"workers must be an integer in 1..{MAX_WORKERS}, got {workers!r}")
+        raise ValueError(f"workers must be an integer in 1..{MAX_WORKERS}, got {workers!r}")
     if window is None:
         window = 2 * workers
     if type(window) is not int or window < workers:
-        raise ConfigError(f"window must be an integer >= workers ({workers}), got {window!r}")
+        raise ValueError(f"window must be an integer >= workers ({workers}), got {window!r}")
     return _Run(collect, iter(tasks), workers, window, stop or threading.Event()).results(ordered)
 
 

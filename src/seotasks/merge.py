@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .errors import ConfigError, ResponseFormatError
+from .errors import ResponseFormatError
 from .model import Task
 from .provider import ORDER_NAMES
 from .spill import FAN_IN, Run, SpillDir
@@ -103,7 +103,7 @@ class Source:
     @order.validator
     def _check_order(self, _attribute: Any, value: str | None) -> None:
         if value is not None and value not in ORDER_FIELDS:
-            raise ConfigError(f"unknown order {value!r}; one of {sorted(ORDER_FIELDS)} or None")
+            raise ValueError(f"unknown order {value!r}; one of {sorted(ORDER_FIELDS)} or None")
 
 
 def merged(
@@ -127,9 +127,9 @@ def merged(
     from .client import Client
 
     if order not in ORDERS:
-        raise ConfigError(f"order must be one of {', '.join(ORDERS)}, got {order!r}")
+        raise ValueError(f"order must be one of {', '.join(ORDERS)}, got {order!r}")
     if type(buffer) is not int or buffer < 1:
-        raise ConfigError(f"buffer must be a positive number of tasks, got {buffer!r}")
+        raise ValueError(f"buffer must be a positive number of tasks, got {buffer!r}")
     declared: list[Source] = []
     for source in sources:
         if isinstance(source, Client):

@@ -34,7 +34,7 @@ from typing import Any
 
 import attrs
 
-from .errors import ConfigError
+from .errors import StorageError
 from .model import Task
 
 __all__ = ["FAN_IN", "Run", "SpillDir", "from_record", "task_record"]
@@ -152,8 +152,8 @@ class SpillDir:
             self._finalizer()
 
 
-def _unwritable(where: str, exc: OSError) -> ConfigError:
-    return ConfigError(
+def _unwritable(where: str, exc: OSError) -> StorageError:
+    return StorageError(
         f"the merge cannot write its temporary files under {where}: "
         f"{exc.strerror or exc}; point TMPDIR (or merged(tmpdir=...)) at a writable disk "
         "with room, raise the buffer, or merge with order='arrival' (--order arrival)"

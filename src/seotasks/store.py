@@ -28,7 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError, StorageError
+from .errors import StorageError
 
 __all__ = ["ResultStore", "atomic_write", "check_writable", "safe_name"]
 
@@ -103,9 +103,9 @@ class ResultStore:
     def path_for(self, provider: str, task_id: str) -> Path:
         """The file a task's result goes to; `ConfigError` for an id unfit as a file name."""
         if not safe_name(provider):
-            raise ConfigError(f"provider name {provider!r} cannot be a directory name")
+            raise ValueError(f"provider name {provider!r} cannot be a directory name")
         if not safe_name(task_id):
-            raise ConfigError(f"task id {task_id!r} cannot be a file name (unsafe characters)")
+            raise ValueError(f"task id {task_id!r} cannot be a file name (unsafe characters)")
         return self.root / provider / f"{task_id}{self.suffix}"
 
     def existing(self, provider: str, task_id: str) -> Path | None:
@@ -122,7 +122,7 @@ class ResultStore:
     def folder(self, provider: str) -> Path:
         """The provider's folder, created (and swept of a killed writer's leftovers) once."""
         if not safe_name(provider):
-            raise ConfigError(f"provider name {provider!r} cannot be a directory name")
+            raise ValueError(f"provider name {provider!r} cannot be a directory name")
         folder = self.root / provider
         if provider not in self._swept:
             folder.mkdir(parents=True, exist_ok=True)

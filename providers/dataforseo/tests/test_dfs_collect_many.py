@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from seotasks import Collected, ConfigError, ProviderError, TransientError
+from seotasks import Collected, ProviderError, TransientError
 from seotasks.emulation import Fault
 from seotasks.model import Task, TaskStatus
 
@@ -98,7 +98,7 @@ def test_a_task_of_another_provider_is_an_error_result_not_a_crash(
     stranger = Task(provider="serpstat", id="12", status=TaskStatus.COMPLETED)
     results = list(connect(emu).collect_many([*_tasks(ids), stranger], workers=2, ordered=True))
     assert [r.ok for r in results] == [True, True, True, False]
-    assert isinstance(results[3].error, ConfigError)
+    assert isinstance(results[3].error, ValueError)  # the caller's mistake, not config
 
 
 def test_input_is_read_lazily_within_the_window(
@@ -162,11 +162,11 @@ def test_closing_early_cancels_the_rest_and_leaves_no_thread(
 @pytest.mark.parametrize(
     ("workers", "window"), [(0, None), (65, None), (4, 3), (True, None), (2.5, None)]
 )
-def test_bad_arguments_are_config_errors(
+def test_bad_arguments_are_value_errors(
     make_emulator: MakeEmulator, connect: Connect, workers: object, window: object
 ) -> None:
     emu = make_emulator(seed=9, size=0)
-    with pytest.raises(ConfigError):
+    with pytest.raises(ValueError):
         connect(emu).collect_many([], workers=workers, window=window)  # type: ignore[arg-type]
 
 

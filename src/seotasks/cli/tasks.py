@@ -58,6 +58,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError("--limit must be >= 0")
     if args.cursor and args.resume:
         raise UsageError("use --cursor or --resume, not both")
+    if args.buffer is not None and args.buffer < 1:
+        raise UsageError("--buffer must be a positive number of tasks")
     if args.resume is not None:
         check_resume_path(args.resume)
     if args.sandbox_size is not None:
