@@ -1,6 +1,6 @@
 """Benchmark 1b: the normalization floors, judged on the median of several processes.
 
-The floors (issue 16) bound seotasks' page -> tasks time against ``json.loads`` of the
+The floors bound seotasks' page -> tasks time against ``json.loads`` of the
 same bytes: at most 1.6x for DataForSEO's tasks_ready and id_list pages, 2.0x for
 Serpstat's getList page. One process is not enough to judge them: the same
 ``json.loads`` of the same bytes takes 0.74-0.86 ms depending on the process (its heap

@@ -422,7 +422,7 @@ def test_two_cursors_for_one_provider_are_refused(env: dict[str, str]) -> None:
     assert result.returncode == 2 and "two --cursor" in result.stderr
 
 
-# -- complete and honest listings (issue 15) ------------------------------------------------
+# -- complete and honest listings -------------------------------------------------
 
 
 def _first_cursor(env: dict[str, str]) -> str:
@@ -494,7 +494,7 @@ def test_a_long_pacing_wait_is_announced_once_after_the_first_tasks() -> None:
     assert notices[0] > 0 and json.loads(lines[0])["provider"] == "dataforseo"
 
 
-# -- messages (issue 15) ------------------------------------------------------------------
+# -- messages -------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -543,7 +543,7 @@ def test_submit_with_bad_credentials_exits_3(env: dict[str, str], tmp_path: Path
     assert len(result.stderr.strip().splitlines()) == 1
 
 
-# -- usage errors, not internal errors (issue 15) ---------------------------------------------
+# -- usage errors, not internal errors ----------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -586,7 +586,7 @@ def test_time_field_completed_at_lists_what_finished_since(
     assert refused.returncode == 2 and "no completion time" in refused.stderr
 
 
-# -- the terminal (issue 15) ------------------------------------------------------------------
+# -- the terminal -------------------------------------------------------------------
 
 
 def test_version_from_package_metadata() -> None:

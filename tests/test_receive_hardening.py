@@ -304,7 +304,7 @@ SITUATIONS: list[tuple[str, list[str], dict[str, str], int, str]] = [
 def test_ordinary_situations_end_in_one_line_and_their_exit_code(
     tmp_path: Path, args: list[str], env: dict[str, str], code: int, says: str
 ) -> None:
-    """Issue 24, item 11 for ``receive``: each ordinary mistake is one line on stderr with
+    """For ``receive``, each ordinary mistake is one line on stderr with
     the documented exit code, never "internal error" (exit 4) or a traceback."""
     (tmp_path / "FILE").write_text("")
     holder, taken = _taken_port()

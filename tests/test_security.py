@@ -361,7 +361,7 @@ def test_table_from_a_vendor_page_with_an_escape_in_the_tag() -> None:
     assert "\x1b" not in line and "\x07" not in line and "red" in line
 
 
-# -- credentials in a URL (issue 15) ---------------------------------------------------------
+# -- credentials in a URL ----------------------------------------------------------
 
 URL_PASSWORD = "url-pw-7e1c9a3f"
 

@@ -3,7 +3,7 @@
 The vendor calls a task's ``pingback_url`` (GET) or ``postback_url`` (POST of the result,
 gzip-compressed) when the task completes, and keeps such a task out of ``tasks_ready``
 unless that call fails - the server does not answer within 10 seconds, or answers with an
-error (shared/reference/dataforseo.md, task_post). The emulator does the same for loopback
+error (docs/vendors/dataforseo.md, task_post). The emulator does the same for loopback
 hosts (``127.0.0.1``, ``localhost``, ``::1``): a test can run a tiny HTTP server and see
 the call arrive. Any other host is never contacted: that delivery counts as failed at
 once, so the task shows up in ``tasks_ready`` as it would after a failed call.

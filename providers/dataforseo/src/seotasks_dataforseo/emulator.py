@@ -1,6 +1,6 @@
 """A loopback DataForSEO v3 for tests, the ``--sandbox`` demo, benchmarks and the conformance kit.
 
-It speaks the wire format of ``shared/reference/dataforseo.md`` field for field: the
+It speaks the wire format of ``docs/vendors/dataforseo.md`` field for field: the
 envelope (``version``, ``status_code``, ``status_message``, ``time``, ``cost``,
 ``tasks_count``, ``tasks_error``, ``tasks[]`` with ``id``, ``path``, ``data``,
 ``result_count``, ``result``), HTTP Basic auth (401 + 40100 + ``WWW-Authenticate``),

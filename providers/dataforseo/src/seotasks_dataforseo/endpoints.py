@@ -7,7 +7,7 @@ which endpoint lists which) and by cursor validation (an index in a cursor must 
 an endpoint of this table, so an edited cursor cannot point anywhere else).
 
 Facts from the vendor's generated client (v2.1.5) and docs, see
-``shared/reference/dataforseo.md``. One assumption is made explicit here: a
+``docs/vendors/dataforseo.md``. One assumption is made explicit here: a
 family-level ``tasks_ready`` (``/v3/serp/tasks_ready``) lists the tasks of every
 endpoint of that family (its items carry ``se``/``se_type`` for that reason), so a
 selection never calls both it and one of its engine endpoints.

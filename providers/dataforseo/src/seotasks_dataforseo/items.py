@@ -1,7 +1,7 @@
 """DataForSEO's list items, declared once: the careful reading of every item.
 
 The vendor documents each result item as a flat list of fields (see
-``shared/reference/dataforseo.md``). Here each is an attrs class that the core's
+``docs/vendors/dataforseo.md``). Here each is an attrs class that the core's
 converter structures, so the rules are read off the declaration rather than off
 hand-written checks: a field of the wrong type is a `ResponseFormatError` naming its
 path in the page (``tasks[0].result[3].date_posted``) and the item id.

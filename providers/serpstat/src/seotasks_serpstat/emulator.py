@@ -1,6 +1,6 @@
 """A loopback Serpstat: JSON-RPC ``tasks.getList`` from seeded data, faults on demand.
 
-It speaks what the vendor reference documents (``shared/reference/serpstat.md``): POST
+It speaks what the vendor reference documents (``docs/vendors/serpstat.md``): POST
 to ``/rt/api/v2/`` (or ``/v4/``) with ``?token=``; a body ``{"id", "method", "params"}``;
 the answer ``{"id": "<id as a string>", "result": [...]}`` or ``{"id", "error": {"code",
 "message", "data": null}}`` -- **always HTTP 200**, errors included, with the vendor's
@@ -61,7 +61,7 @@ _METHODS: Final = frozenset(
 BLOCKED_SYMBOLS: Final = frozenset("<>{}|\\^~`")
 #: Keywords per tasks.getTaskResult page (larger tasks get ``next_page``).
 RESULT_PAGE: Final = 50
-#: tasks.addTask / addKeywordList ``type`` values (shared/reference/serpstat.md).
+#: tasks.addTask / addKeywordList ``type`` values (docs/vendors/serpstat.md).
 SERP_TYPES: Final = frozenset({"regular", "local", "regular_aio"})
 
 

@@ -42,7 +42,7 @@ SE_IDS: Final[Mapping[str, int]] = MappingProxyType({"google": 1})
 DEVICE_TYPES: Final[Mapping[str, int]] = MappingProxyType({"desktop": 1, "mobile": 2})
 
 #: Neutral ``serp_type`` -> the ``type`` parameter of tasks.addTask / addKeywordList
-#: (shared/reference/serpstat.md: "regular" default | "local" (Local Finder results, up to
+#: (docs/vendors/serpstat.md: "regular" default | "local" (Local Finder results, up to
 #: 50) | "regular_aio"). ``organic`` sends nothing, i.e. the vendor's default "regular".
 #: "regular_aio" (regular results plus AI Overview parsing) is not a kind of results page
 #: but an option on the organic one, so it gets no neutral serp_type here.

@@ -1,7 +1,7 @@
 """Serpstat's wire format: the JSON-RPC envelope and ``tasks.getList`` rows -> `Task`.
 
 Everything that knows how Serpstat spells things lives here (see the vendor facts in
-``shared/reference/serpstat.md``):
+``docs/vendors/serpstat.md``):
 
 * the request is ``{"id": <string>, "method": "tasks.getList", "params": {...}}`` POSTed
   with the token in the query string; the answer carries the ``id`` back as a *string*
