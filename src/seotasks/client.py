@@ -225,6 +225,29 @@ class Client:
                 )
         return state.query, self._provider.check_position(state.position)
 
+    def check_cursor(
+        self,
+        cursor: str,
+        *,
+        status: TaskStatus | str | None = UNSET,
+        since: datetime | date | str | None = UNSET,
+        until: datetime | date | str | None = UNSET,
+        time_field: str = UNSET,
+    ) -> TaskQuery:
+        """The query ``cursor`` continues, checked as `page` would check it, without a call.
+
+        `CursorError` for a cursor of another provider, other listing options, another
+        query than the arguments given, a newer format, or one that was edited: a command
+        can refuse it before it prints anything.
+        """
+        query, _ = self._open(cursor, status, since, until, time_field)
+        return query
+
+    @staticmethod
+    def parse_status(value: TaskStatus | str | None) -> TaskStatus | None:
+        """A status as callers write it (``"completed"``, ``"any"``): `ConfigError` if unknown."""
+        return _status(value)
+
     # -- listing ------------------------------------------------------------------------
 
     def _fetch(self, query: TaskQuery, position: Position) -> Page:

@@ -34,6 +34,8 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any, TextIO
 
+from .common import EXIT_OK
+
 if TYPE_CHECKING:
     from ..provider import Provider
     from ..receiver.app import ReceiverApp
@@ -231,7 +233,7 @@ def run(
             client.close()
         store.close()
     err.write(f"seotasks: receiver stopped; {len(app.pingbacks)} pingbacks still queued\n")
-    return 0
+    return EXIT_OK
 
 
 def _connection_budget(wanted: int, err: TextIO) -> int:

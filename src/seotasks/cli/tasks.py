@@ -245,16 +245,12 @@ def _check_query(
 ) -> None:
     """Refuse, before anything is printed, a cursor that contradicts the query and a
     status the provider never reports (it could only ever give an empty list)."""
-    from ..client import _status
-
     if cursor is not None:
-        client._open(
-            cursor, kwargs["status"], kwargs["since"], kwargs["until"], kwargs["time_field"]
-        )
+        client.check_cursor(cursor, **kwargs)
     if given_status is None or given_status == "any":
         return
     statuses = client.capabilities.statuses
-    wanted = _status(given_status)
+    wanted = client.parse_status(given_status)
     if wanted is not None and wanted not in statuses:
         has = ", ".join(sorted(s.value for s in statuses)) or "none"
         raise UsageError(
