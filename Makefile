@@ -46,7 +46,7 @@ typecheck: $(STAMP) $(DLT_STAMP)
 	$(BIN)/mypy src $(foreach p,$(PLUGINS),$(p)src)
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --durations=15
 
 docs: $(STAMP)
 	$(BIN)/mkdocs build --strict --site-dir $(VENV)/site

@@ -1,0 +1,19 @@
+"""Settings every test directory shares (tests/, providers/*/tests, examples/*/tests).
+
+Hypothesis runs under one named profile, chosen by ``HYPOTHESIS_PROFILE`` (default
+``ci``): derandomized, so a CI run and a developer's run try the same examples and a
+failure reproduces; 60 examples a property (hypothesis' default is 100), which keeps the
+suite's property tests to seconds on a 2-core machine; no per-example deadline, since a
+loaded machine makes any deadline flaky. ``HYPOTHESIS_PROFILE=deep`` runs 1000 random
+examples a property, for a change to a converter or the cursor codec.
+"""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import settings
+
+settings.register_profile("ci", derandomize=True, max_examples=60, deadline=None)
+settings.register_profile("deep", max_examples=1000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
