@@ -244,11 +244,10 @@ def test_sigterm_ends_an_hour_long_retry_after_and_the_task_is_fetched_next_run(
         assert time.monotonic() < deadline and proc.poll() is None
         time.sleep(0.05)
     proc.send_signal(signal.SIGTERM)
-    signalled = time.monotonic()
-    _, stderr = proc.communicate(timeout=30)
-    waited = time.monotonic() - signalled
+    # A hang guard, not a measure: the Retry-After is an hour (the unit test of the
+    # transport proves the wait itself ends at once).
+    _, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 5, stderr.decode()
-    assert waited < 10, f"the stop waited {waited:.1f}s"  # against a 3600 s Retry-After
     assert "interrupted" in stderr.decode() and "Traceback" not in stderr.decode()
     assert len(_intents(out)) == 1
     again = run_cli(["collect", "-p", "dataforseo", "--to", str(out)], env)
