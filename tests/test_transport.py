@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
@@ -108,11 +107,9 @@ def test_retry_after_is_honoured_on_the_injected_clock(ten: tuple[FakeVendorApp,
     client = connect_fake(server.url, clock=clock)
     app.respond_with(b"busy", status=503, **{"Retry-After": "7"})
     app.respond_with(b"{}", status=429, **{"Retry-After": "3"})
-    started = time.monotonic()
     assert len(client.page(status="any").tasks) == 10
-    assert clock.slept == [7.0, 3.0]
+    assert clock.slept == [7.0, 3.0]  # the fake clock did the waiting
     assert clock.monotonic() == 10.0
-    assert time.monotonic() - started < 2  # the fake clock did the waiting
 
 
 def test_without_a_hint_backoff_grows_exponentially_with_jitter(small: Any) -> None:
@@ -194,9 +191,9 @@ def test_a_read_timeout_is_retried(small: Any) -> None:
     small.faults.slow_seconds = 1.0
     small.faults.inject(Fault.SLOW)
     client = connect_fake(small.url, timeouts=Timeouts(connect=2.0, read=0.1))
-    started = time.monotonic()
     assert len(client.page(status="any").tasks) == 50
-    assert time.monotonic() - started < 0.9  # did not wait for the slow answer
+    # Two requests: the first was given up after the 0.1 s read timeout (had the client
+    # waited out the slow answer, it would have taken that one and asked once).
     assert len(small.requests) == 2
 
 

@@ -12,7 +12,6 @@ import json
 import logging
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -281,11 +280,10 @@ def test_only_loopback_hosts_are_called(emulator: Any, connect: Any, clock: Fake
     # TEST-NET-1 is unroutable: a real attempt would hang until the timeout.
     [result] = client.submit([_spec(pingback_url="http://192.0.2.1/cb?id=$id")])
     clock.advance(301)
-    started = time.monotonic()
     assert emulator.wait_callbacks(10.0)
-    assert time.monotonic() - started < 0.9  # no connection was tried (timeout is 1 s)
     [delivery] = emulator.deliveries()
-    assert not delivery.ok and "loopback" in delivery.detail
+    # Refused before any connection: the detail says why, not a connection timeout.
+    assert not delivery.ok and "loopback" in delivery.detail and "Timeout" not in delivery.detail
     assert result.task_id in _listed(client)  # counts as a failed delivery
 
 
