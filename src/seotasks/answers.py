@@ -12,14 +12,21 @@ code, the task id the answer names). The file keeps the vendor's bytes exactly.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
-from typing import Any, BinaryIO
+import json
+from collections.abc import Callable, Collection, Mapping
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import ijson
 
-from .errors import TransientError
+from .errors import ResponseFormatError, TransientError
+from .export import plain
 
-__all__ = ["scan"]
+if TYPE_CHECKING:
+    from .call import Response
+    from .client import Client
+    from .model import Task
+
+__all__ = ["fetch_into", "scan"]
 
 _SCALARS = frozenset({"string", "number", "boolean", "null"})
 #: A path no JSON document has (ijson paths never hold a NUL): `ijson.items` over it
@@ -62,3 +69,43 @@ def scan(
             reason = scrub(reason)
         raise TransientError(f"malformed JSON from {where}: {reason}") from None
     return found
+
+
+def fetch_into(client: Client, task: Task, sink: BinaryIO) -> str | None:
+    """`Client.collect_to`'s work: ``task``'s result into ``sink``; returns the id of the
+    task the vendor's answer names (None when it names none, or was not streamed).
+
+    Streamed when the provider offers a `Provider.result_download` (the vendor's bytes,
+    validated by `scan`, at most ``client.max_result_bytes``); otherwise `Client.collect`'s
+    result, checked there, written as strict JSON.
+    """
+    spec = client.provider.result_download(task)
+    if spec is None:
+        _write_json(client, task, sink)
+        return None
+    scrub = client.transport.redactor.scrub
+
+    def parse(response: Response) -> str | None:
+        head: Mapping[str, Any] = {}
+        if 200 <= response.status < 300:
+            head = scan(sink, spec.fields, where=response.url, scrub=scrub)
+        return spec.check(response, head)
+
+    return client.transport.download(spec.request, sink, parse, max_bytes=client.max_result_bytes)
+
+
+def _write_json(client: Client, task: Task, sink: BinaryIO) -> None:
+    try:  # strict JSON in every file: a NaN the decoder let through is refused
+        data = json.dumps(
+            plain(client.collect(task)), ensure_ascii=False, separators=(",", ":"), allow_nan=False
+        )
+    except ValueError as exc:
+        raise ResponseFormatError(
+            f"{client.name}: the answer for task {task.id} holds a number JSON has no form "
+            f"for ({exc})",
+            item_id=task.id,
+        ) from None
+    sink.seek(0)
+    sink.truncate()
+    sink.write(data.encode())
+    sink.flush()

@@ -13,106 +13,29 @@ import json
 import secrets
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from . import cursor as cursor_codec
-from .errors import ConfigError, CursorError, ResponseFormatError, SeotasksError
-from .model import TIME_FIELDS, Page, Task, TaskQuery, TaskStatus
+from .errors import CursorError, ResponseFormatError, SeotasksError
+from .model import Page, Task, TaskQuery, TaskStatus
 from .provider import Capabilities, JSONValue, Position, Provider
+from .query import UNSET, build_query, parse_status, parse_time_field, parse_when, shown
 
 if TYPE_CHECKING:
     from .collect import Collected
     from .journal import Journal
     from .submit import SerpTaskSpec, SubmitResult
-    from .transport import Response
 
 __all__ = ["DEFAULT_MAX_RESULT_BYTES", "RESULT_SUFFIX", "Client", "build_query", "parse_when"]
 
-#: The largest answer `Client.collect_to` keeps for one task (1 GiB): a documented cap, so
-#: that a runaway answer fails that task instead of filling the disk.
+#: The largest answer `Client.collect_to` keeps for one task (1 GiB): a runaway answer
+#: fails its task instead of filling the disk.
 DEFAULT_MAX_RESULT_BYTES = 1 << 30
-#: The ending of the temporary files `collect_many(into=...)` streams results into (the
-#: result store's sweep removes those a killed run left behind).
+#: The temporary files `collect_many(into=...)` streams into (the store sweeps leftovers).
 RESULT_SUFFIX = ".result.tmp"
-
-
-class _Unset:
-    def __repr__(self) -> str:
-        return "<unset>"
-
-
-UNSET: Any = _Unset()
-
-
-def parse_when(value: datetime | date | str | None, name: str = "time") -> datetime | None:
-    """A timezone-aware UTC datetime from a datetime, a date, or an ISO 8601 string.
-
-    Naive values are UTC; a bare date means its midnight UTC.
-    """
-    if value is None:
-        return None
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value.strip())
-        except ValueError:
-            raise ConfigError(
-                f"{name}: {value!r} is not ISO 8601 (try 2026-11-20 or 2026-11-20T10:00:00+00:00)"
-            ) from None
-    if isinstance(value, datetime):
-        return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
-    if isinstance(value, date):
-        return datetime(value.year, value.month, value.day, tzinfo=UTC)
-    raise ConfigError(
-        f"{name}: expected a datetime, a date or a string, got {type(value).__name__}"
-    )
-
-
-def _status(value: TaskStatus | str | None) -> TaskStatus | None:
-    if value is None or isinstance(value, TaskStatus):
-        return value
-    text = str(value).strip().lower()
-    if text in {"any", "all", ""}:
-        return None
-    try:
-        return TaskStatus(text)
-    except ValueError:
-        known = ", ".join(s.value for s in TaskStatus)
-        raise ConfigError(f"status must be one of {known} or any; got {value!r}") from None
-
-
-def _time_field(value: str | None) -> str:
-    """``created_at`` / ``completed_at`` (``created`` / ``completed`` accepted too)."""
-    if value is None:
-        return "created_at"
-    text = str(value).strip().lower()
-    name = {"created": "created_at", "completed": "completed_at"}.get(text, text)
-    if name not in TIME_FIELDS:
-        raise ConfigError(
-            f"time_field must be created_at or completed_at (what since/until bound); got {value!r}"
-        )
-    return name
-
-
-def build_query(
-    status: TaskStatus | str | None = TaskStatus.COMPLETED,
-    since: datetime | date | str | None = None,
-    until: datetime | date | str | None = None,
-    time_field: str | None = None,
-) -> TaskQuery:
-    """A `TaskQuery` from the loose values callers pass (strings, dates, naive times)."""
-    field = _time_field(time_field)
-    try:
-        return TaskQuery(
-            status=_status(status),
-            since=parse_when(since, "since"),
-            until=parse_when(until, "until"),
-            time_field=field,
-        )
-    except ValueError as exc:
-        raise ConfigError(str(exc)) from None
 
 
 _provider_of = attrgetter("provider")
@@ -210,18 +133,18 @@ class Client:
                 f"but this client uses {self._listing}"
             )
         given = {
-            "status": None if status is UNSET else _status(status),
+            "status": None if status is UNSET else parse_status(status),
             "since": None if since is UNSET else parse_when(since, "since"),
             "until": None if until is UNSET else parse_when(until, "until"),
-            "time_field": None if time_field is UNSET else _time_field(time_field),
+            "time_field": None if time_field is UNSET else parse_time_field(time_field),
         }
         passed = {"status": status, "since": since, "until": until, "time_field": time_field}
         for field, value in given.items():
             explicit = passed[field] is not UNSET
             if explicit and getattr(state.query, field) != value:
                 raise CursorError(
-                    f"this cursor is for {field}={_shown(getattr(state.query, field), field)}, "
-                    f"not {field}={_shown(value, field)}; drop the argument or start a new listing"
+                    f"this cursor is for {field}={shown(getattr(state.query, field), field)}, "
+                    f"not {field}={shown(value, field)}; drop the argument or start a new listing"
                 )
         return state.query, self._provider.check_position(state.position)
 
@@ -246,7 +169,7 @@ class Client:
     @staticmethod
     def parse_status(value: TaskStatus | str | None) -> TaskStatus | None:
         """A status as callers write it (``"completed"``, ``"any"``): `ConfigError` if unknown."""
-        return _status(value)
+        return parse_status(value)
 
     # -- listing ------------------------------------------------------------------------
 
@@ -414,42 +337,11 @@ class Client:
         """
         if task.provider != self.name:
             raise ValueError(f"task {task.key} does not belong to provider {self.name!r}")
-        spec = self._provider.result_download(task)
-        if spec is None:
-            from .export import plain
+        from .answers import fetch_into
 
-            try:  # strict JSON in every file: a NaN the decoder let through is refused
-                data = json.dumps(
-                    plain(self.collect(task)),
-                    ensure_ascii=False,
-                    separators=(",", ":"),
-                    allow_nan=False,
-                )
-            except ValueError as exc:
-                raise ResponseFormatError(
-                    f"{self.name}: the answer for task {task.id} holds a number JSON has no "
-                    f"form for ({exc})",
-                    item_id=task.id,
-                ) from None
-            sink.seek(0)
-            sink.truncate()
-            sink.write(data.encode())
-            sink.flush()
-            return
-        from .answers import scan
-
-        scrub = self.transport.redactor.scrub
-
-        def parse(response: Response) -> str | None:
-            head: Mapping[str, Any] = {}
-            if 200 <= response.status < 300:
-                head = scan(sink, spec.fields, where=response.url, scrub=scrub)
-            return spec.check(response, head)
-
-        answered = self.transport.download(
-            spec.request, sink, parse, max_bytes=self.max_result_bytes
-        )
-        self._check_answered(task, answered)
+        answered = fetch_into(self, task, sink)
+        if answered is not None:
+            self._check_answered(task, answered)
 
     def _check_answered(self, task: Task, answered: str | None) -> None:
         if answered is not None and answered != task.id:
@@ -546,17 +438,6 @@ class Client:
                 "(or out of order)"
             )
         return results
-
-
-def _shown(value: Any, field: str) -> str:
-    """A query value as a person writes it: ``any`` (not None) for a status, ISO times."""
-    if value is None:
-        return "any" if field == "status" else "none"
-    if isinstance(value, TaskStatus):
-        return value.value
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return str(value)
 
 
 def _jsonable(value: Any) -> JSONValue:

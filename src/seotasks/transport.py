@@ -32,18 +32,24 @@ import threading
 import weakref
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import BinaryIO, TypeVar
 
-import attrs
 import urllib3
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from urllib3.exceptions import HTTPError as Urllib3HTTPError
 from urllib3.util.retry import Retry
 
+from .call import (
+    Request,
+    Response,
+    RetryPolicy,
+    Timeouts,
+    TransportEvent,
+    decode_json_object,
+    parse_retry_after,
+)
 from .clock import Clock, SystemClock
 from .errors import Interrupted, RateLimited, ResponseFormatError, RetryableError, TransientError
-from .jsoncodec import JSONDecodeError, loads
 from .ratelimit import Pacer, RateLimit
 from .redact import Redactor, scrub_userinfo
 
@@ -61,107 +67,6 @@ __all__ = [
 log = logging.getLogger("seotasks.transport")
 
 T = TypeVar("T")
-
-
-@attrs.frozen(slots=True, kw_only=True)
-class TransportEvent:
-    """What a transport tells its ``on_event`` listener (the CLI's progress line).
-
-    ``kind``: ``waiting`` (a pacing wait starts; ``seconds`` its expected length),
-    ``paced`` (it ended; ``seconds`` waited), ``rate-limited`` or ``retry`` (a backoff of
-    ``seconds`` starts). ``endpoint`` is the pacing bucket of the call.
-    """
-
-    kind: str
-    endpoint: str
-    seconds: float
-
-    def describe(self) -> str:
-        """``"<endpoint> <seconds>s"``, as a progress line shows it."""
-        return f"{self.endpoint} {self.seconds:.1f}s"
-
-
-@attrs.frozen(slots=True, kw_only=True)
-class Request:
-    """One vendor call. ``endpoint`` names the pacing bucket it counts against.
-
-    ``idempotent=False`` marks a call that must not run twice (posting tasks): the
-    transport then retries only failures that prove it was not processed.
-    """
-
-    method: str
-    url: str
-    endpoint: str
-    headers: Mapping[str, str] = attrs.field(factory=dict)
-    body: bytes | None = None
-    idempotent: bool = True
-
-
-@attrs.frozen(slots=True, kw_only=True)
-class Response:
-    """What came back, fully read. ``url`` is already redacted."""
-
-    status: int
-    headers: Mapping[str, str]
-    body: bytes
-    url: str
-    #: Masks secrets in `snippet` (a vendor may echo the request, credentials included).
-    scrub: Callable[[str], str] | None = attrs.field(default=None, eq=False, repr=False)
-
-    def json(self) -> object:
-        """The body as JSON.
-
-        An empty or undecodable body is judged here, once, for every provider: on a
-        2xx answer it is a `TransientError` (the answer was cut off or garbled on its
-        way, since a vendor that speaks JSON does not mean to send half of it), so
-        `Transport.call` retries it for an idempotent call and reports it with
-        ``outcome_unknown`` for a post, like a reset. On any other status the status
-        line is the real news and the body only decoration: `ResponseFormatError`,
-        for the provider to classify by status.
-        """
-        problem: str | None = None
-        if not self.body.strip():
-            problem = f"empty body from {self.url} (HTTP {self.status})"
-        else:
-            try:
-                return loads(self.body)
-            except JSONDecodeError as exc:
-                problem = (
-                    f"malformed JSON from {self.url} (HTTP {self.status}): {exc}; "
-                    f"body starts {self.snippet()!r}"
-                )
-        if 200 <= self.status < 300:
-            raise TransientError(problem)
-        raise ResponseFormatError(problem)
-
-    def snippet(self, limit: int = 120) -> str:
-        # Scrub a longer stretch before cutting, so a secret across the cut is masked too.
-        text = self.body[: limit + 256].decode("utf-8", "replace")
-        if self.scrub is not None:
-            text = self.scrub(text)
-        return text[:limit] + ("..." if len(text) > limit else "")
-
-
-@attrs.frozen(slots=True, kw_only=True)
-class RetryPolicy:
-    """How hard to try. Delays grow ``base * 2**attempt`` up to ``cap``, with full jitter
-    in the upper half (so clients that failed together do not retry together)."""
-
-    attempts: int = attrs.field(default=5, validator=attrs.validators.ge(1))
-    base: float = 0.5
-    cap: float = 30.0
-    #: A vendor rate-limit answer without a hint waits at least this long.
-    rate_limited_floor: float = 1.0
-
-    def delay(self, attempt: int, rng: random.Random) -> float:
-        ceiling: float = min(self.cap, self.base * (2.0**attempt))
-        return ceiling * (0.5 + rng.random() / 2)
-
-
-@attrs.frozen(slots=True, kw_only=True)
-class Timeouts:
-    connect: float = 10.0
-    read: float = 60.0
 
 
 #: What ``retries=False`` means to urllib3, built once: given ``False``, urllib3 converts it
@@ -194,29 +99,6 @@ for _name in (
     "urllib3.util.retry",
 ):
     logging.getLogger(_name).addFilter(_SCRUB)
-
-
-def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP date).
-
-    Zero, negative, or unparsable values mean "no hint" (``None``).
-    """
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        seconds = (when - (now or datetime.now(UTC))).total_seconds()
-    if seconds != seconds or seconds <= 0:  # NaN or no wait
-        return None
-    return min(seconds, 3600.0)
 
 
 class Transport:
@@ -496,13 +378,3 @@ def _provably_unprocessed(error: RetryableError) -> bool:
     if isinstance(error, RateLimited):
         return True  # a refusal: the vendor counted the call but did not run it
     return bool(getattr(error, "not_sent", False))
-
-
-def decode_json_object(response: Response) -> dict[str, object]:
-    """The body as a JSON object; anything else is a `ResponseFormatError`."""
-    data = response.json()
-    if not isinstance(data, dict):
-        raise ResponseFormatError(
-            f"expected a JSON object from {response.url}, got {type(data).__name__}"
-        )
-    return data

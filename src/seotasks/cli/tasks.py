@@ -45,12 +45,12 @@ def _stream(
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from ..client import UNSET
     from ..connection import connect
     from ..cursor import decode as decode_cursor
     from ..errors import CursorError, SeotasksError
     from ..export import make_writer
     from ..merge import DEFAULT_BUFFER, Source, merged
+    from ..query import UNSET
     from ..resume import ResumeState
 
     names = provider_names(args.providers)
