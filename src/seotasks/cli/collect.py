@@ -16,7 +16,8 @@ if TYPE_CHECKING:
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     import contextlib
 
-    from .collect_run import CollectOptions, CollectRun
+    from .collect_run import CollectRun
+    from .collect_support import CollectOptions
 
     if args.limit is not None and args.limit < 0:
         raise UsageError("--limit must be >= 0")

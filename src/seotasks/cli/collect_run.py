@@ -26,15 +26,12 @@ listing again what was done.
 
 from __future__ import annotations
 
-import codecs
 import contextlib
 import hashlib
 import json
-import os
 import tempfile
 import threading
-import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -50,7 +47,15 @@ from ..export import plain, task_record
 from ..journal import Journal
 from ..resume import ProviderProgress, ResumeState
 from ..store import ResultStore, check_writable, safe_name
-from .common import EXIT_INTERRUPTED, EXIT_OK, EXIT_PROVIDER, StatusLine
+from .collect_support import (
+    SETTLE_WAIT,
+    CollectOptions,
+    CollectProgress,
+    copy_json_line,
+    default_journal_root,
+    silence_stdout,
+)
+from .common import EXIT_INTERRUPTED, EXIT_OK, EXIT_PROVIDER
 from .pipes import wait_until_read
 from .signals import GracefulStop
 
@@ -59,95 +64,7 @@ if TYPE_CHECKING:
     from ..collect import Collected
     from ..model import Task
 
-__all__ = ["FOLLOW_INTERVAL", "CollectOptions", "CollectRun", "default_journal_root"]
-
-#: --follow: seconds (on the client's clock) between listings that brought nothing new.
-FOLLOW_INTERVAL = 30.0
-#: Seconds the end of a stdout run waits for its reader to read the last lines.
-_SETTLE_WAIT = 10.0
-
-
-class CollectOptions:
-    """What ``seotasks collect`` was asked (already validated by the CLI)."""
-
-    def __init__(
-        self,
-        *,
-        to: Path | None,
-        workers: int,
-        resume: Path | None,
-        follow: bool,
-        compress: bool,
-        limit: int | None,
-        named: Sequence[Task] | None,
-        asked: dict[str, str | None],
-        interval: float | None = None,
-        since: str | None = None,
-        until: str | None = None,
-        time_field: str | None = None,
-        journal: Path | None = None,
-        sandbox: bool = False,
-        max_result_bytes: int | None = None,
-    ) -> None:
-        self.to = to
-        self.workers = workers
-        self.resume = resume
-        self.follow = follow
-        self.compress = compress
-        self.limit = limit
-        self.named = named
-        self.asked = asked
-        self.since = since
-        self.until = until
-        #: The time since/until bound (``created_at`` when None).
-        self.time_field = time_field
-        #: --follow: seconds between listings that brought nothing new.
-        self.interval = FOLLOW_INTERVAL if interval is None else max(interval, 0.0)
-        #: --journal: where the intents of consuming fetches live (None: the default).
-        self.journal = journal
-        #: --sandbox: the emulator ends with the run, so a stdout run keeps no journal.
-        self.sandbox = sandbox
-        #: --max-result-mb: the largest answer kept for one task (None: the client's cap).
-        self.max_result_bytes = max_result_bytes
-
-
-def default_journal_root() -> Path:
-    """``$XDG_STATE_HOME/seotasks/journal`` (``~/.local/state/...``): a stdout run's journal."""
-    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(state) / "seotasks" / "journal"
-
-
-class _Progress(StatusLine):
-    """One status line on stderr when it is a terminal: collected, failed, rate, ETA."""
-
-    def __init__(self, stream: TextIO, enabled: bool, total: int | None) -> None:
-        super().__init__(stream, enabled)
-        self.total = total
-        self.collected = 0
-        self.failed = 0
-        self.skipped = 0
-        #: Tasks whose fetch a stop cut short before it was sent (not failures).
-        self.unsent = 0
-        self.started = time.monotonic()
-
-    def show(self, *, force: bool = False) -> None:
-        now = self.due(force=force)
-        if now is None:
-            return
-        elapsed = max(now - self.started, 1e-6)
-        done = self.collected + self.failed
-        rate = done / elapsed * 60
-        line = f"seotasks: collected {self.collected}, failed {self.failed}"
-        if self.skipped:
-            line += f", skipped {self.skipped}"
-        line += f", {rate:.0f}/min"
-        if self.total is not None and rate > 0:
-            left = max(self.total - done - self.skipped, 0)
-            line += f", ETA {left / rate * 60:.0f}s"
-        self.draw(line)
-
-    def done(self) -> None:
-        self.clear()
+__all__ = ["CollectRun"]
 
 
 class CollectRun:
@@ -165,7 +82,7 @@ class CollectRun:
         self.state = ResumeState(options.resume, [self.name], options.asked)
         self.journal: Journal | None = None
         total = len(options.named) if options.named is not None else None
-        self.progress = _Progress(err, err.isatty(), total)
+        self.progress = CollectProgress(err, err.isatty(), total)
         self.stop = GracefulStop(client.transport)
         #: Guards the resume state (feeder and main thread) ...
         self.lock = threading.Lock()
@@ -255,7 +172,7 @@ class CollectRun:
             self.save_state()
             self.progress.done()
             raise
-        self.settle_lines(wait=_SETTLE_WAIT)
+        self.settle_lines(wait=SETTLE_WAIT)
         self.save_state()
         self.progress.done()
 
@@ -505,13 +422,13 @@ class CollectRun:
                     self.out.write(text + "\n")
                 else:
                     self.out.write(text[:-1] + ', "result": ')
-                    _copy_json_line(body, self.out)
+                    copy_json_line(body, self.out)
                     self.out.write("}\n")
                 self.out.flush()
             except (BrokenPipeError, ValueError, OSError):
                 self.stdout_closed = True
         if self.stdout_closed:
-            _silence_stdout(self.out)
+            silence_stdout(self.out)
             self.stop.halt()
             return False
         return True
@@ -529,30 +446,3 @@ class CollectRun:
         with self.output:
             self.err.write(message + "\n")
             self.err.flush()
-
-
-def _copy_json_line(source: Path, out: TextIO) -> None:
-    """Copy the validated JSON document ``source`` into ``out`` as part of one line."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    with open(source, "rb") as stream:
-        while chunk := stream.read(_LINE_CHUNK):
-            out.write(decoder.decode(chunk.replace(b"\n", b" ").replace(b"\r", b" ")))
-    out.write(decoder.decode(b"", final=True))
-
-
-#: Bytes of a streamed result copied into its stdout line at a time.
-_LINE_CHUNK = 1 << 20
-
-
-def _silence_stdout(stream: TextIO) -> None:
-    """Point a closed stdout at /dev/null, so the interpreter's final flush of what is
-    still buffered does not raise `BrokenPipeError` at exit."""
-    try:
-        fd = stream.fileno()
-    except (OSError, ValueError):
-        return
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, fd)
-    finally:
-        os.close(devnull)
