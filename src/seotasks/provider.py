@@ -248,6 +248,11 @@ class Provider(abc.ABC):
     #: with (DataForSEO: ``{"postback": "POST", "pingback": "GET"}``): what ``seotasks
     #: receive`` serves, at ``/<secret>/<route>``, and hands to `read_callback`.
     callbacks: ClassVar[Mapping[str, str]] = {}
+    #: How many specs one `submit` call should get at most: the vendor's batch (DataForSEO
+    #: posts 100 tasks a call, Serpstat 1000 keywords a task). ``seotasks submit`` hands
+    #: specs over this many at a time and journals each handful, so a run stopped midway
+    #: leaves at most one batch whose outcome is unknown.
+    submit_batch: ClassVar[int] = 100
 
     def __init__(self, settings: Settings, transport: Transport) -> None:
         self.settings = settings

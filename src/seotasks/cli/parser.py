@@ -162,6 +162,14 @@ def build_parser() -> argparse.ArgumentParser:
     submit.add_argument(
         "--postback-data", metavar="FLAVOUR", help="with --postback: regular, advanced or html"
     )
+    submit.add_argument(
+        "--resume",
+        type=Path,
+        metavar="FILE",
+        help="journal of this submission: a re-run with the same FILE posts only the specs "
+        "not yet accepted, never one twice (specs whose answer was lost are reported, not "
+        "re-posted)",
+    )
     collect = sub.add_parser(
         "collect",
         parents=[common],

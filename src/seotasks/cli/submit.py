@@ -7,7 +7,15 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from .common import EXIT_AUTH, EXIT_OK, EXIT_PROVIDER, UsageError, one_client, one_line
+from .common import (
+    EXIT_AUTH,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_PROVIDER,
+    UsageError,
+    one_client,
+    one_line,
+)
 
 
 def _read_specs(path: str, err: TextIO) -> list[Any]:
@@ -35,31 +43,128 @@ def _read_specs(path: str, err: TextIO) -> list[Any]:
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     import contextlib
-    import json
 
-    from ..errors import AuthError
+    from ..plugins import get_provider
+    from ..submit_journal import SubmitJournal, spec_keys
+    from .signals import GracefulStop
 
     specs = _read_specs(args.file, err)  # every line checked before anything is posted
     specs = _with_callbacks(specs, args)
+    provider = get_provider(args.provider)
+    keys = spec_keys(specs)
     with contextlib.ExitStack() as stack:
+        journal = None
+        if args.resume is not None:
+            journal = stack.enter_context(SubmitJournal.open(args.resume, provider.name))
         client = one_client(args, stack)
-        results = client.submit(specs)
-    failed = 0
-    for index, result in enumerate(results):
-        error = None
-        if result.error is not None:
-            failed += 1
-            error = f"{type(result.error).__name__}: {result.error}"
-        out.write(json.dumps({"index": index, "task_id": result.task_id, "error": error}) + "\n")
+        stop = stack.enter_context(GracefulStop(client.transport))
+        run = _Run(out, len(specs))
+        todo = []
+        for index, key in enumerate(keys):
+            earlier = journal.recorded.get(key) if journal is not None else None
+            if earlier is None:
+                todo.append(index)
+            elif earlier.task_id is not None:
+                run.line(index, task_id=earlier.task_id, resumed=True)
+            else:
+                run.line(index, error=f"outcome unknown: {earlier.unknown}", unknown=True)
+        run.earlier = run.accepted
+        size = max(1, provider.submit_batch)
+        for start in range(0, len(todo), size):
+            if stop.stopping or run.refused is not None:
+                break
+            chunk = todo[start : start + size]
+            chunk_keys = [keys[i] for i in chunk]
+            if journal is not None:
+                journal.sending(chunk_keys)  # durable before the batch leaves
+            results = client.submit([specs[i] for i in chunk])
+            if journal is not None:
+                journal.answered(chunk_keys, results)
+            for index, result in zip(chunk, results, strict=True):
+                run.result(index, result)
+            out.flush()
     out.flush()
-    refused = next((r.error for r in results if isinstance(r.error, AuthError)), None)
-    if refused is not None:  # the credentials, not the specs: exit 3 like any auth error
-        err.write(one_line(f"seotasks: AuthError: {refused}"))
-        return EXIT_AUTH
-    if failed:
-        err.write(f"seotasks: {failed} of {len(results)} specs failed (see their error)\n")
-        return EXIT_PROVIDER
-    return EXIT_OK
+    return run.finish(err, stopped=stop.stopping, journal=args.resume)
+
+
+class _Run:
+    """The counts of one ``seotasks submit`` and its output lines, one JSON line per spec."""
+
+    def __init__(self, out: TextIO, total: int) -> None:
+        self.out = out
+        self.total = total
+        self.accepted = 0
+        #: Accepted by earlier runs (from the ``--resume`` journal).
+        self.earlier = 0
+        self.failed = 0
+        self.unknown = 0
+        self.refused: BaseException | None = None
+
+    def line(
+        self,
+        index: int,
+        *,
+        task_id: str | None = None,
+        error: str | None = None,
+        unknown: bool = False,
+        resumed: bool = False,
+    ) -> None:
+        import json
+
+        record: dict[str, object] = {"index": index, "task_id": task_id, "error": error}
+        if unknown:
+            record["outcome_unknown"] = True
+            self.unknown += 1
+        elif task_id is not None:
+            self.accepted += 1
+        else:
+            self.failed += 1
+        if resumed:
+            record["resumed"] = True
+        self.out.write(json.dumps(record) + "\n")
+
+    def result(self, index: int, result: Any) -> None:
+        from ..errors import AuthError
+        from ..submit_journal import outcome_unknown
+
+        if result.error is None:
+            self.line(index, task_id=result.task_id)
+            return
+        if isinstance(result.error, AuthError) and self.refused is None:
+            self.refused = result.error
+        message = f"{type(result.error).__name__}: {result.error}"
+        self.line(index, error=message, unknown=outcome_unknown(result))
+
+    def finish(self, err: TextIO, *, stopped: bool, journal: Path | None) -> int:
+        """The closing lines on stderr and the exit code."""
+        done = f"{self.accepted} of {self.total} specs accepted"
+        if self.earlier:
+            done += f" ({self.earlier} by earlier runs)"
+        if self.unknown:
+            err.write(
+                f"seotasks: {self.unknown} specs were sent but their answer was lost (outcome "
+                "unknown, marked outcome_unknown): they may exist; check the vendor's task "
+                "list before posting them again"
+                + ("; a re-run with this --resume file does not post them\n" if journal else "\n")
+            )
+        if self.refused is not None:  # the credentials, not the specs: exit 3 like any auth error
+            err.write(one_line(f"seotasks: AuthError: {self.refused}"))
+            return EXIT_AUTH
+        if stopped:
+            if journal is not None:
+                err.write(f"seotasks: interrupted: {done}; run the same command to post the rest\n")
+            else:
+                err.write(
+                    f"seotasks: interrupted: {done} (their lines are above); a re-run posts "
+                    "every spec again: use --resume FILE to make a re-run post only the rest\n"
+                )
+            return EXIT_INTERRUPTED
+        if self.failed or self.unknown:
+            err.write(f"seotasks: {done}; {self.failed + self.unknown} failed (see their error)\n")
+            return EXIT_PROVIDER
+        if journal is not None:
+            err.write(f"seotasks: {done}\n")
+        return EXIT_OK
 
 
 def _with_callbacks(specs: list[Any], args: argparse.Namespace) -> list[Any]:

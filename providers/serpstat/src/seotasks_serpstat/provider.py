@@ -122,6 +122,7 @@ class SerpstatProvider(Provider):
         {"keyword", "location", "language", "engine", "serp_type", "device"}
     )
     spec_refuses: ClassVar[frozenset[str]] = frozenset(posting.UNEXPRESSIBLE)
+    submit_batch: ClassVar[int] = posting.KEYWORDS_MAX
     secret_params: ClassVar[tuple[str, ...]] = ("token",)
 
     def __init__(self, settings: Settings, transport: Transport) -> None:

@@ -1,0 +1,190 @@
+"""`SubmitJournal`: what ``seotasks submit --resume FILE`` remembers between runs.
+
+Posting a task is not idempotent: a spec posted twice is two tasks, paid twice. A run
+of 30 000 specs stopped at 1757 (a kill, a reboot, a lost connection) must therefore be
+re-runnable so that it posts exactly the specs not yet accepted, and never one that may
+already exist. The journal is an append-only file of small JSON lines, each fsynced
+before the next step depends on it:
+
+1. ``{"sending": [keys]}`` before a batch goes out;
+2. one line per spec of the batch once its answer is in: ``{"key", "task_id"}``
+   (accepted), ``{"key", "error"}`` (refused: not a task, so a re-run posts it again) or
+   ``{"key", "error", "unknown": true}`` (the batch was sent and its answer lost).
+
+A spec named in a ``sending`` line with no answer line after it was sent by a run that
+stopped before the answer was written: its outcome is unknown exactly as for a lost
+answer. Unknown specs are reported and never re-posted by a re-run: only the vendor's
+task list can say whether they exist. A torn last line (a kill in the middle of a write)
+is ignored: if it was a ``sending`` line the batch had not been sent yet (the send comes
+after the fsync), and if it was an answer line the spec stays unknown (the safe side).
+
+A spec is known by a digest of its JSON (the spec as posted, callbacks filled in) and
+its occurrence number among equal specs, not by its line number: lines appended to the
+file, or a file reordered, still resume correctly, and the journal holds no keyword and
+no callback token. One run at a time: the file is locked (``flock``) while open.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+import attrs
+
+from .errors import RetryableError, StorageError
+
+if TYPE_CHECKING:
+    from .submit import SerpTaskSpec, SubmitResult
+
+__all__ = ["Recorded", "SubmitJournal", "outcome_unknown", "spec_keys"]
+
+_FORMAT = "seotasks-submit-journal"
+_VERSION = 1
+
+
+def spec_keys(specs: Sequence[SerpTaskSpec]) -> list[str]:
+    """One key per spec: the digest of its JSON and its occurrence among equal specs
+    (the same spec twice in a file is two tasks, both to be posted once)."""
+    seen: dict[str, int] = {}
+    keys = []
+    for spec in specs:
+        text = json.dumps(spec.to_json(), sort_keys=True, separators=(",", ":"))
+        digest = hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+        seen[digest] = seen.get(digest, 0) + 1
+        keys.append(f"{digest}.{seen[digest]}")
+    return keys
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class Recorded:
+    """What an earlier run left for one spec: accepted (``task_id``) or ``unknown``."""
+
+    task_id: str | None = None
+    unknown: str | None = None
+
+
+class SubmitJournal:
+    """The journal file of one submission; use as a context manager (`open`)."""
+
+    def __init__(self, path: Path, handle: IO[bytes], provider: str) -> None:
+        self.path = path
+        self.provider = provider
+        self._handle = handle
+        #: Per key, what earlier runs established (accepted or unknown); refused specs
+        #: are not kept: they are posted again.
+        self.recorded: dict[str, Recorded] = {}
+
+    @classmethod
+    @contextlib.contextmanager
+    def open(cls, path: Path, provider: str) -> Iterator[SubmitJournal]:
+        """The journal at ``path`` (created if absent), locked for this run.
+
+        Raises `StorageError` when it cannot be written, is held by another run, or was
+        written for another provider or by something else.
+        """
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle = open(path, "a+b")  # noqa: SIM115 (closed below, after the lock)
+        except OSError as exc:
+            raise StorageError(f"cannot open --resume {path}: {exc.strerror}") from None
+        try:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                raise StorageError(
+                    f"--resume {path} is in use by another seotasks submit; wait for it to end"
+                ) from None
+            journal = cls(path, handle, provider)
+            journal._load()
+            yield journal
+        finally:
+            handle.close()
+
+    def _load(self) -> None:
+        self._handle.seek(0)
+        lines = self._handle.read().split(b"\n")
+        if lines == [b""]:
+            self._append({"format": _FORMAT, "version": _VERSION, "provider": self.provider})
+            return
+        try:
+            head = json.loads(lines[0])
+        except ValueError:
+            head = None
+        if not isinstance(head, dict) or head.get("format") != _FORMAT:
+            raise StorageError(f"--resume {self.path} is not a submit journal; name a new file")
+        if head.get("version") != _VERSION:
+            raise StorageError(
+                f"--resume {self.path} was written by another version of seotasks "
+                f"(journal format {head.get('version')}); name a new file"
+            )
+        if head.get("provider") != self.provider:
+            raise StorageError(
+                f"--resume {self.path} records a submission to {head.get('provider')}, "
+                f"not {self.provider}; name a new file"
+            )
+        in_flight: set[str] = set()
+        for line in lines[1:]:
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue  # a torn last line: see the module's docstring
+            if not isinstance(entry, dict):
+                continue
+            if isinstance(entry.get("sending"), list):
+                in_flight.update(str(k) for k in entry["sending"])
+                continue
+            key = entry.get("key")
+            if not isinstance(key, str):
+                continue
+            in_flight.discard(key)
+            if isinstance(entry.get("task_id"), str):
+                self.recorded[key] = Recorded(task_id=entry["task_id"])
+            elif entry.get("unknown"):
+                self.recorded[key] = Recorded(unknown=str(entry.get("error") or "answer lost"))
+            else:
+                self.recorded.pop(key, None)  # refused: posted again by the next run
+        for key in in_flight:
+            self.recorded.setdefault(
+                key, Recorded(unknown="sent by a run that stopped before its answer came")
+            )
+
+    def sending(self, keys: Sequence[str]) -> None:
+        """Record, durably, that the specs of ``keys`` are about to be sent."""
+        self._append({"sending": list(keys)})
+
+    def answered(self, keys: Sequence[str], results: Sequence[SubmitResult]) -> None:
+        """Record each spec's outcome (one fsync for the whole batch)."""
+        lines = []
+        for key, result in zip(keys, results, strict=True):
+            entry: dict[str, Any] = {"key": key}
+            if result.task_id is not None:
+                entry["task_id"] = result.task_id
+                self.recorded[key] = Recorded(task_id=result.task_id)
+            else:
+                entry["error"] = str(result.error)
+                if outcome_unknown(result):
+                    entry["unknown"] = True
+                    self.recorded[key] = Recorded(unknown=str(result.error))
+            lines.append(entry)
+        self._append(*lines)
+
+    def _append(self, *entries: dict[str, Any]) -> None:
+        data = b"".join(json.dumps(e, separators=(",", ":")).encode() + b"\n" for e in entries)
+        try:
+            self._handle.seek(0, os.SEEK_END)
+            self._handle.write(data)
+            self._handle.flush()
+            os.fsync(self._handle.fileno())
+        except OSError as exc:
+            raise StorageError(f"cannot write --resume {self.path}: {exc.strerror}") from None
+
+
+def outcome_unknown(result: SubmitResult) -> bool:
+    """Whether ``result`` is a spec whose batch was sent and whose answer was lost."""
+    return isinstance(result.error, RetryableError) and result.error.outcome_unknown

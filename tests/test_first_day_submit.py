@@ -1,0 +1,174 @@
+"""``seotasks submit --resume FILE``: a re-run posts exactly the specs not yet accepted.
+
+The command runs as a subprocess against the DataForSEO emulator on loopback and is
+killed (SIGKILL: no chance to clean up) or stopped (SIGTERM: graceful) in the middle of
+a run; the emulator's record of every posted body is the judge: no keyword is ever
+posted twice, and one that was never posted is among those reported as unknown.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from clirun import CLI, cli_env, run_cli
+
+from seotasks.emulation import Fault
+
+BATCHES = 8
+SPECS = 100 * BATCHES  # DataForSEO takes 100 tasks a call
+
+
+@pytest.fixture
+def emu() -> Iterator[Any]:
+    from seotasks_dataforseo.emulator import DataForSEOEmulator
+
+    with DataForSEOEmulator(size=0) as running:
+        yield running
+
+
+def _specs(tmp_path: Path, count: int = SPECS) -> Path:
+    path = tmp_path / "specs.jsonl"
+    lines = [
+        json.dumps({"keyword": f"kw {i}", "location": 2840, "language": "en"}) for i in range(count)
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _posted(emu: Any) -> Counter[str]:
+    return Counter(item["keyword"] for batch in emu.posted() for item in batch)
+
+
+def _post_calls(emu: Any) -> int:
+    return sum(1 for r in emu.server.requests if r.path.endswith("task_post"))
+
+
+def _lines(stdout: str) -> dict[int, dict[str, Any]]:
+    return {line["index"]: line for line in map(json.loads, stdout.splitlines())}
+
+
+def _start_slow(emu: Any, tmp_path: Path, journal: Path) -> subprocess.Popen[str]:
+    """The command, started with every post answered after 0.3 s (so it can be stopped
+    midway), once the emulator has received three batches."""
+    emu.server.faults.slow_seconds = 0.3
+    emu.server.faults.schedule([Fault.SLOW], rate=1.0, seed=0, match="task_post")
+    env = cli_env(tmp_path, {"dataforseo": emu.settings})
+    args = ["submit", "-p", "dataforseo", str(_specs(tmp_path)), "--resume", str(journal)]
+    process = subprocess.Popen(
+        [*CLI, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 60
+    while len(emu.posted()) < 3:
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "the command never posted three batches"
+        time.sleep(0.01)
+    return process
+
+
+def test_sigkill_midway_then_rerun_posts_each_spec_at_most_once(emu: Any, tmp_path: Path) -> None:
+    journal = tmp_path / "state" / "submit.journal"
+    process = _start_slow(emu, tmp_path, journal)
+    process.send_signal(signal.SIGKILL)
+    process.communicate(timeout=30)
+    time.sleep(0.6)  # the batch the killed run had sent is still being answered
+    emu.server.faults.clear()
+    before = _posted(emu)
+    assert 0 < sum(before.values()) < SPECS
+
+    env = cli_env(tmp_path, {"dataforseo": emu.settings})
+    done = run_cli(
+        ["submit", "-p", "dataforseo", str(_specs(tmp_path)), "--resume", str(journal)], env
+    )
+    lines = _lines(done.stdout)
+    assert sorted(lines) == list(range(SPECS))  # every spec has its line
+    posted = _posted(emu)
+    assert max(posted.values()) == 1  # never one twice
+    unknown = {i for i, line in lines.items() if line.get("outcome_unknown")}
+    never = {i for i in range(SPECS) if posted[f"kw {i}"] == 0}
+    assert never <= unknown  # what was not posted is reported, not silently dropped
+    assert len(unknown) <= 100  # at most the one batch in flight at the kill
+    for i, line in lines.items():
+        if i not in unknown:
+            assert line["task_id"] and line["error"] is None
+    resumed = {i for i, line in lines.items() if line.get("resumed")}
+    assert resumed and all(before[f"kw {i}"] == 1 for i in resumed)
+    if unknown:
+        assert done.returncode == 4, done.stderr
+        assert "outcome unknown" in done.stderr and "does not post them" in done.stderr
+    else:
+        assert done.returncode == 0, done.stderr
+
+    # A third run posts nothing at all.
+    again = run_cli(
+        ["submit", "-p", "dataforseo", str(_specs(tmp_path)), "--resume", str(journal)], env
+    )
+    assert _posted(emu) == posted
+    assert f"{SPECS - len(unknown)} of {SPECS} specs accepted" in again.stderr
+
+
+def test_sigterm_stops_after_the_batch_in_flight_and_says_how_far(emu: Any, tmp_path: Path) -> None:
+    journal = tmp_path / "submit.journal"
+    process = _start_slow(emu, tmp_path, journal)
+    process.send_signal(signal.SIGTERM)
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 5, stderr
+    first = _lines(stdout)
+    accepted = sum(1 for line in first.values() if line["task_id"])
+    assert 0 < accepted < SPECS
+    assert f"interrupted: {accepted} of {SPECS} specs accepted" in stderr
+    assert "run the same command to post the rest" in stderr
+    assert sum(_posted(emu).values()) == accepted  # the batch in flight was answered
+
+    emu.server.faults.clear()
+    env = cli_env(tmp_path, {"dataforseo": emu.settings})
+    done = run_cli(
+        ["submit", "-p", "dataforseo", str(_specs(tmp_path)), "--resume", str(journal)], env
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"{SPECS} of {SPECS} specs accepted ({accepted} by earlier runs)" in done.stderr
+    assert set(_posted(emu).values()) == {1} and len(_posted(emu)) == SPECS
+
+
+def test_lost_answer_is_recorded_unknown_and_never_reposted(emu: Any, tmp_path: Path) -> None:
+    journal = tmp_path / "submit.journal"
+    env = cli_env(tmp_path, {"dataforseo": emu.settings})
+    specs = _specs(tmp_path, 150)
+    emu.server.faults.inject(Fault.RESET, match="task_post")  # the first batch's answer is lost
+    args = ["submit", "-p", "dataforseo", str(specs), "--resume", str(journal)]
+    done = run_cli(args, env)
+    assert done.returncode == 4, done.stderr
+    lines = _lines(done.stdout)
+    assert [i for i, line in lines.items() if line.get("outcome_unknown")] == list(range(100))
+    assert "check the vendor's task list" in done.stderr
+    calls = _post_calls(emu)
+
+    again = run_cli(args, env)
+    assert again.returncode == 4
+    assert _post_calls(emu) == calls  # nothing left to post; unknowns stay
+    assert sum(1 for line in _lines(again.stdout).values() if line.get("outcome_unknown")) == 100
+
+
+def test_journal_of_another_provider_or_file_is_refused(emu: Any, tmp_path: Path) -> None:
+    env = cli_env(tmp_path, {"dataforseo": emu.settings})
+    other = tmp_path / "other.journal"
+    other.write_text('{"format":"seotasks-submit-journal","version":1,"provider":"serpstat"}\n')
+    done = run_cli(
+        ["submit", "-p", "dataforseo", str(_specs(tmp_path, 2)), "--resume", str(other)], env
+    )
+    assert done.returncode != 0 and "records a submission to serpstat" in done.stderr
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes\n")
+    done = run_cli(
+        ["submit", "-p", "dataforseo", str(_specs(tmp_path, 2)), "--resume", str(notes)], env
+    )
+    assert done.returncode != 0 and "not a submit journal" in done.stderr
+    assert notes.read_text() == "my notes\n"
+    assert emu.posted() == []
