@@ -36,8 +36,9 @@ Standard library only (plus attrs via seotasks.emulation).
 
 from __future__ import annotations
 
+import contextlib
 import random
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -46,6 +47,7 @@ from seotasks.emulation import (
     EmulatorServer,
 )
 from seotasks.model import TaskStatus
+from seotasks.provider import Sandbox
 
 from .callbacks import Delivery
 from .dataset import (
@@ -61,7 +63,7 @@ from .endpoints import (
     resolve_ready,
 )
 
-__all__ = ["DEFAULT_SIZE", "DataForSEOApp", "DataForSEOEmulator"]
+__all__ = ["DEFAULT_SIZE", "DataForSEOApp", "DataForSEOEmulator", "sandbox"]
 
 DEFAULT_SIZE = 2500
 
@@ -293,3 +295,19 @@ class DataForSEOEmulator:
                 "awaiting": t.awaiting,
                 "delivered": t.delivered,
             }
+
+
+@contextlib.contextmanager
+def sandbox(
+    *, seed: int, size: int | None, clock: Clock | None, now: Callable[[], datetime] | None
+) -> Iterator[Sandbox]:
+    """`DataForSEOProvider.sandbox`: an emulator of ``size`` seeded tasks, while in use."""
+    emulator = DataForSEOEmulator(
+        seed=seed, size=DEFAULT_SIZE if size is None else size, clock=clock, now=now
+    )
+    with emulator:
+        yield Sandbox(
+            settings=emulator.settings,
+            stop=emulator.stop,
+            description=f"DataForSEO emulator at {emulator.url} ({emulator.size} tasks)",
+        )

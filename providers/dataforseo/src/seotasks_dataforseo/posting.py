@@ -7,6 +7,7 @@ endpoint cannot express is an `UnsupportedQuery` for that spec, never dropped.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -16,7 +17,7 @@ from seotasks.redact import Redactor
 from . import serp_types, wire
 
 if TYPE_CHECKING:
-    from seotasks.submit import SerpTaskSpec
+    from seotasks.submit import SerpTaskSpec, SubmitResult
 
 __all__ = ["post_item", "register_callback_secrets"]
 
@@ -99,3 +100,43 @@ def register_callback_secrets(redactor: Redactor, spec: SerpTaskSpec) -> None:
                 redactor.add(value)
         if split.query:
             redactor.add(split.query)
+
+
+def post_specs(
+    specs: Sequence[SerpTaskSpec],
+    post: Callable[[str, list[dict[str, Any]]], dict[str, Any]],
+    redactor: Redactor,
+) -> list[SubmitResult]:
+    """`DataForSEOProvider.submit`'s work: group by endpoint, post arrays of at most 100
+    with ``post(path, items)``, and give each spec its own outcome, in order.
+
+    A failure of a whole call (after the transport's rules for non-idempotent calls) is
+    each of its specs' error; per-task codes become per-spec results (20100: the id).
+    """
+    from seotasks.errors import SeotasksError
+    from seotasks.submit import SubmitResult
+
+    results: list[SubmitResult | None] = [None] * len(specs)
+    by_path: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+    for index, spec in enumerate(specs):
+        try:
+            path, item = post_item(spec)
+        except UnsupportedQuery as exc:
+            results[index] = SubmitResult(spec=spec, error=exc)
+            continue
+        register_callback_secrets(redactor, spec)
+        by_path.setdefault(path, []).append((index, item))
+    for path, entries in by_path.items():
+        for start in range(0, len(entries), wire.POST_MAX):
+            batch = entries[start : start + wire.POST_MAX]
+            try:
+                body = post(path, [item for _, item in batch])
+            except SeotasksError as exc:
+                for index, _ in batch:
+                    results[index] = SubmitResult(spec=specs[index], error=exc)
+                continue
+            outcomes = wire.post_results(body, len(batch), redactor.scrub)
+            for (index, _), (task_id, error) in zip(batch, outcomes, strict=True):
+                results[index] = SubmitResult(spec=specs[index], task_id=task_id, error=error)
+    assert all(r is not None for r in results)
+    return [r for r in results if r is not None]

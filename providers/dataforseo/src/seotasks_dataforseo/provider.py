@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
@@ -55,7 +55,7 @@ from .endpoints import (
     resolve_ready,
 )
 from .history import HistoryListing
-from .posting import post_item, register_callback_secrets
+from .posting import post_specs
 from .ready import ReadyListing
 from .result_paths import collect_path
 
@@ -421,37 +421,11 @@ class DataForSEOProvider(Provider):
         lost, and such a failure becomes a `TransientError` on each spec of the batch.
         Callback URLs' query values are registered as secrets before anything is sent.
         """
-        from seotasks.errors import SeotasksError
-        from seotasks.submit import SubmitResult
 
-        results: list[SubmitResult | None] = [None] * len(specs)
-        by_path: dict[str, list[tuple[int, dict[str, Any]]]] = {}
-        for index, spec in enumerate(specs):
-            try:
-                path, item = post_item(spec)
-            except UnsupportedQuery as exc:
-                results[index] = SubmitResult(spec=spec, error=exc)
-                continue
-            register_callback_secrets(self.transport.redactor, spec)
-            by_path.setdefault(path, []).append((index, item))
-        scrub = self.transport.redactor.scrub
-        for path, entries in by_path.items():
-            for start in range(0, len(entries), wire.POST_MAX):
-                batch = entries[start : start + wire.POST_MAX]
-                try:
-                    body = self._call(
-                        "POST", path, "task_post", [item for _, item in batch], idempotent=False
-                    )
-                except SeotasksError as exc:
-                    for index, _ in batch:
-                        results[index] = SubmitResult(spec=specs[index], error=exc)
-                    continue
-                for (index, _), (task_id, error) in zip(
-                    batch, wire.post_results(body, len(batch), scrub), strict=True
-                ):
-                    results[index] = SubmitResult(spec=specs[index], task_id=task_id, error=error)
-        assert all(r is not None for r in results)
-        return [r for r in results if r is not None]
+        def post(path: str, items: list[dict[str, Any]]) -> dict[str, Any]:
+            return self._call("POST", path, "task_post", items, idempotent=False)
+
+        return post_specs(specs, post, self.transport.redactor)
 
     # -- sandbox ---------------------------------------------------------------------------
 
@@ -464,21 +438,6 @@ class DataForSEOProvider(Provider):
         clock: Clock | None = None,
         now: Callable[[], datetime] | None = None,
     ) -> contextlib.AbstractContextManager[Sandbox]:
-        return _sandbox(seed=seed, size=size, clock=clock, now=now)
+        from .emulator import sandbox
 
-
-@contextlib.contextmanager
-def _sandbox(
-    *, seed: int, size: int | None, clock: Clock | None, now: Callable[[], datetime] | None
-) -> Iterator[Sandbox]:
-    from .emulator import DEFAULT_SIZE, DataForSEOEmulator
-
-    emulator = DataForSEOEmulator(
-        seed=seed, size=DEFAULT_SIZE if size is None else size, clock=clock, now=now
-    )
-    with emulator:
-        yield Sandbox(
-            settings=emulator.settings,
-            stop=emulator.stop,
-            description=f"DataForSEO emulator at {emulator.url} ({emulator.size} tasks)",
-        )
+        return sandbox(seed=seed, size=size, clock=clock, now=now)
