@@ -43,7 +43,9 @@ def test_drains_5000_ready_tasks_across_families_by_collecting(
     kinds = Counter(emu.task(i)["kind"].split("/")[0] for i in listed)
     assert kinds["serp"] > 1000  # beyond the cap: only collecting showed the rest
     assert capped_pages >= 1
-    assert emu.ready_ids() == set()
+    # Every task that was ready is gone; one that completed while the listing ran (on a
+    # loaded machine it takes a while) may be ready now, and was never listed as done.
+    assert not emu.ready_ids() & truth
     assert emu.collected_ids() == truth
     assert emu.rate_limited == 0
     assert set(kinds) >= {"serp", "keywords_data", "merchant", "business_data", "on_page"}
