@@ -22,6 +22,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from . import errors as _errors
+
 # ``X as X``: each name is re-exported on purpose (ruff and mypy's strict mode read it so).
 from .errors import (
     AuthError as AuthError,
@@ -163,25 +165,13 @@ _LAZY = {
     "SubmitResult": "submit",
 }
 
-#: The exceptions, imported at once (cheap, and every caller needs them to catch).
-_EAGER = (
-    "AuthError",
-    "ConfigError",
-    "CursorError",
-    "Interrupted",
-    "ProviderError",
-    "RateLimited",
-    "ResponseFormatError",
-    "SeotasksError",
-    "StorageError",
-    "TransientError",
-    "UnknownProvider",
-    "UnsupportedQuery",
-)
+#: The exceptions, imported at once (cheap, and every caller needs them to catch): every
+#: name `seotasks.errors` exports.
+_EAGER = tuple(_errors.__all__)
 
 # The public surface is declared once, above: `_LAZY` (name -> module) and `_EAGER`. The
-# ``TYPE_CHECKING`` imports repeat `_LAZY` for type checkers, which cannot read a table;
-# tests/test_public_api.py fails when the two differ.
+# imports repeat them for type checkers, which cannot read a table; tests/test_public_api.py
+# fails when they differ.
 __all__ = sorted([*_EAGER, *_LAZY])
 
 
