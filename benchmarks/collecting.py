@@ -297,6 +297,64 @@ def _envelope(prefix: str, size: int) -> dict[str, Any]:
     return {"version": "0.1", "status_code": 20000, "tasks_count": size, "tasks": tasks}
 
 
+def big_result(quick: bool) -> dict[str, Any]:
+    """Peak RSS of ``seotasks collect --to DIR`` fetching one result of 100 MB (40 MB with
+    --quick), against the same command fetching a result of 1 MB: the streamed path should
+    cost the same whatever the size (the issue's bound: 1.5 x the result + 60 MB)."""
+    from seotasks_dataforseo.emulator import DataForSEOEmulator
+
+    out: dict[str, Any] = {}
+    big = 40 if quick else 100
+    for label, megabytes in (("small", 1), ("big", big)):
+        with (
+            tempfile.TemporaryDirectory() as tmp,
+            DataForSEOEmulator(seed=12, size=0, kinds=(KIND,)) as emu,
+        ):
+            emu.add_tasks(
+                3,
+                posted=datetime.now(UTC) - timedelta(hours=1),
+                code=20000,
+                delay=timedelta(minutes=1),
+            )
+            emu.app.result_padding = megabytes * 1024 * 1024
+            env = {k: v for k, v in os.environ.items() if not k.startswith("SEOTASKS_")}
+            env.update(
+                SEOTASKS_CONFIG=str(Path(tmp) / "absent.toml"),
+                SEOTASKS_DATAFORSEO_BASE_URL=emu.url,
+                SEOTASKS_DATAFORSEO_LOGIN=emu.login,
+                SEOTASKS_DATAFORSEO_PASSWORD=emu.password,
+            )
+            target = Path(tmp) / "out"
+            command = [sys.executable, "-m", "seotasks.cli", "collect", "-p", "dataforseo"]
+            command += ["--to", str(target), "-L", "1", "--workers", "1"]
+            started = time.perf_counter()
+            peak = _peak_rss_of(command, env)
+            seconds = time.perf_counter() - started
+            size = sum(p.stat().st_size for p in (target / "dataforseo").glob("*.json"))
+        out[label] = {"result_mib": size / 2**20, "peak_rss_mib": peak / 2**20, "seconds": seconds}
+    return out
+
+
+def _peak_rss_of(command: list[str], env: dict[str, str]) -> int:
+    """The child's own high-water mark (VmHWM, read while it runs: ``wait4``'s figure would
+    carry this process's, which holds the emulator's answer)."""
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    status = Path(f"/proc/{proc.pid}/status")
+    peak = 0
+    while proc.poll() is None:
+        try:
+            text = status.read_text()
+        except OSError:
+            break
+        for line in text.splitlines():
+            if line.startswith("VmHWM:"):
+                peak = max(peak, int(line.split()[1]) * 1024)
+        time.sleep(0.01)
+    if proc.wait() != 0:
+        raise RuntimeError(f"{' '.join(command)} failed")
+    return peak
+
+
 def receiver(quick: bool) -> dict[str, Any]:
     import urllib3
 
@@ -360,6 +418,7 @@ def run(quick: bool = False) -> dict[str, Any]:
         "throughput": throughput(quick),
         "journal_cost": journal_cost(),
         "memory": memory(quick),
+        "big_result": big_result(quick),
         "receiver": receiver(quick),
     }
 

@@ -313,6 +313,16 @@ def bench_collecting(quick: bool, rows: Rows, raw: dict[str, Any]) -> None:
             f"{large['peak_rss_mib'] / small['peak_rss_mib']:.3f}x",
         )
     )
+    big, small_result = results["big_result"]["big"], results["big_result"]["small"]
+    rows.append(
+        (
+            f"  collect --to peak RSS, one {big['result_mib']:.0f} MiB result",
+            f"vs one {small_result['result_mib']:.0f} MiB result; bound 1.5 x result + 60 MB",
+            f"{big['peak_rss_mib']:.1f} vs {small_result['peak_rss_mib']:.1f} MiB "
+            f"(bound {1.5 * big['result_mib'] + 60:.0f} MiB)",
+            f"{big['peak_rss_mib'] / small_result['peak_rss_mib']:.2f}x",
+        )
+    )
     r = results["receiver"]
     rows.append(
         (
