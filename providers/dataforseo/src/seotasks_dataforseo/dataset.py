@@ -21,6 +21,7 @@ import random
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
+from typing import Any
 
 from .endpoints import CATALOGUE, ID_LIST_FAMILIES, Endpoint
 
@@ -93,6 +94,9 @@ class EmuTask:
     list", except "within a small gap of time when the task is completed, but our system
     hasn't delivered the results to your server yet". So every completed task is listed;
     a postback delivered sets ``delivered`` and takes it off the list.
+    ``request`` is a posted task's item as posted (nulls dropped), kept because the vendor
+    echoes it in ``task_get`` and id_list ``data``/``metadata`` and shapes the result by it
+    (depth, device, keywords); None for a seeded task (`task_echo` draws one for it).
     """
 
     __slots__ = (
@@ -113,6 +117,7 @@ class EmuTask:
         "location",
         "posted",
         "posted_s",
+        "request",
         "se",
         "se_type",
         "tag",
@@ -154,6 +159,7 @@ class EmuTask:
         self.callback: Callback | None = None
         self.awaiting = False
         self.collected = False
+        self.request: dict[str, Any] | None = None
 
     def code_at(self, now: datetime) -> int:
         """The task's status code as the vendor would report it at ``now``."""

@@ -21,6 +21,7 @@ from .dataset import (
     EmuTask,
 )
 from .emulator_checks import offered_flavours
+from .task_echo import echo, target_of
 
 
 def _endpoints(task: EmuTask) -> dict[str, str | None]:
@@ -49,7 +50,7 @@ def ready_item(task: EmuTask, fields: tuple[str, ...]) -> dict[str, Any]:
         "date_posted": task.posted_s,
         "tag": task.tag,
         "function": task.se_type,
-        "target": f"{task.keyword}-{task.id[:4]}.example.com",
+        "target": target_of(task),
     }
     item: dict[str, Any] = {}
     links: dict[str, str | None] | None = None
@@ -64,21 +65,9 @@ def ready_item(task: EmuTask, fields: tuple[str, ...]) -> dict[str, Any]:
 
 
 def metadata_of(task: EmuTask) -> dict[str, Any]:
-    meta: dict[str, Any] = {
-        "api": task.family,
-        "function": "live" if task.family in _LIVE_FAMILIES else "task_post",
-        "keyword": task.keyword,
-        "location_code": task.location,
-        "language_code": task.language,
-        "device": task.device,
-    }
-    if task.se:
-        meta["se"] = task.se
-    if task.se_type:
-        meta["se_type"] = task.se_type
-    if task.tag is not None:
-        meta["tag"] = task.tag
-    return meta
+    """An id_list item's ``metadata``: the call that created the task and every field it
+    was posted with, as posted (`task_echo.echo`)."""
+    return echo(task, "live" if task.family in _LIVE_FAMILIES else "task_post")
 
 
 _LIVE_FAMILIES = frozenset({"dataforseo_labs", "backlinks", "domain_analytics", "content_analysis"})

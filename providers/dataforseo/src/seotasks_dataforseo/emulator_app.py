@@ -38,7 +38,7 @@ from .dataset import (
     EmuTask,
 )
 from .dataset import format_time as _format_time
-from .emulator_answers import history_item, metadata_of, mismatched_id, ready_item, wrong_types
+from .emulator_answers import history_item, mismatched_id, ready_item, wrong_types
 from .emulator_checks import (
     POST_MAX,
     check_post,
@@ -56,6 +56,7 @@ from .endpoints import (
     ID_LIST_FAMILIES,
     SHAPES,
 )
+from .task_echo import echo
 
 __all__ = ["DataForSEOApp"]
 
@@ -404,6 +405,7 @@ class DataForSEOApp:
             20000,
             rng,
         )
+        task.request = dict(item)
         task.keyword = keyword_of(item)
         task.device = str(item.get("device", "desktop"))
         task.language = language_of(item)
@@ -425,7 +427,7 @@ class DataForSEOApp:
         if "" in offered_flavours(task.kind):  # one result, no flavour (Keywords Data ...)
             flavour = ""
         path = f"/v3/{task.kind}/task_get/{flavour + '/' if flavour else ''}{task.id}"
-        data: dict[str, Any] = {"api": task.family, "function": "task_get", **metadata_of(task)}
+        data = echo(task, "task_get")
         with self.data.lock:
             reply = self._task(started, path, data, results.build(task, flavour), cost=task.cost)
         reply["id"] = task.id
@@ -444,7 +446,8 @@ class DataForSEOApp:
             if task is None or task.kind != kind:
                 reply = self._task(started, path, data, None, code=40401, message="Task Not Found.")
                 return self._envelope(started, tasks=[reply])
-            data.update(metadata_of(task))
+            # The vendor's echo: the call plus every field as posted (names kept).
+            data = echo(task, "task_get")
             code = task.code_at(now)
             if code == 20000 and task.done < now - RESULTS_KEEP:
                 code = 40403

@@ -5,19 +5,23 @@ The vendor answers each family in its own shape (a Keywords Data search volume r
 ``crawl_status`` and ``page_metrics``; a SERP ``items``), and the official client's models
 are strict about types. So the result is built from the documented shape of the endpoint
 and flavour (`vendor_shapes.result_shape`): each field gets the task's own value where the
-task has one (keyword, location and language codes, completion time), a plausible value of
-the documented type otherwise. The emulator crawls nothing, so result lists of items stay
-empty and ``items_count`` is 0. Deterministic: the same task gives the same result.
+task has one (keyword, location and language codes, completion time), a value of the
+documented type on the scale its name implies otherwise (`result_values.scalar`); then
+`result_content.fill` adds what the family's documented examples hold (items ranked
+1..N, one result per posted keyword, a crawl within its page limit ...), shaped by what
+the task was posted with (`task_echo.request_of`). Deterministic: the same task gives
+the same result.
 """
 
 from __future__ import annotations
 
 import json
-import zlib
 from typing import Any
 
-from . import vendor_shapes
+from . import result_content, vendor_shapes
 from .dataset import EmuTask
+from .result_values import Job, scalar
+from .task_echo import request_of
 
 __all__ = ["build", "pad"]
 
@@ -45,26 +49,25 @@ def build(task: EmuTask, flavour: str) -> list[Any]:
         shape = {
             k: v for k, v in _SERP_FALLBACK.items() if not (flavour == "html" and k in _HTML_DROP)
         }
-    return [{name: _value(task, name, spec, 0) for name, spec in shape.items()}]
+    job = Job(task, request_of(task), flavour)
+    rng = job.rng(f"scalars:{flavour}")
+    result = {name: _value(job, name, spec, rng) for name, spec in shape.items()}
+    return result_content.fill(job, result)
 
 
-def _seed(task: EmuTask, name: str) -> int:
-    return zlib.crc32(f"{task.id}:{name}".encode())
-
-
-def _value(task: EmuTask, name: str, spec: Any, depth: int) -> Any:
-    known = _known(task, name)
+def _value(job: Job, name: str, spec: Any, rng: Any) -> Any:
+    known = _known(job, name)
     if known is not _UNKNOWN and _fits(known, spec):
         return known
     if isinstance(spec, dict):
         if "object" in spec:
             fields = spec["object"]
-            return {n: _value(task, n, s, depth + 1) for n, s in fields.items()}
+            return {n: _value(job, n, s, rng) for n, s in fields.items()}
         inner = spec["list"]
         if inner is None or name in ("items", "item_types", "refinement_chips"):
             return []
-        return [_value(task, name, inner, depth + 1)]
-    return _typed(task, name, spec)
+        return [_value(job, name, inner, rng)]
+    return scalar(job, name, spec, rng)
 
 
 class _Unknown:
@@ -74,13 +77,13 @@ class _Unknown:
 _UNKNOWN = _Unknown()
 
 
-def _known(task: EmuTask, name: str) -> Any:
+def _known(job: Job, name: str) -> Any:
     """The task's own value of a field, where it has one."""
-    se = task.se or "google"
+    task = job.task
     if name in ("keyword", "title"):
         return task.keyword
     if name == "keywords":
-        return [task.keyword]
+        return job.keywords
     if name == "location_code":
         return task.location
     if name == "language_code":
@@ -90,9 +93,9 @@ def _known(task: EmuTask, name: str) -> Any:
     if name == "type":
         return task.se_type
     if name == "se_domain":
-        return f"{se}.com"
+        return job.se_domain
     if name == "check_url":
-        return f"https://www.{se}.com/search?q={task.keyword}"
+        return job.check_url()
     if name == "items_count":
         return 0
     if name == "year":
@@ -102,7 +105,11 @@ def _known(task: EmuTask, name: str) -> Any:
     if name == "crawl_progress":
         return "finished"
     if name == "device":
-        return task.device
+        return job.device
+    if name == "model_name":
+        return job.request.get("model_name", _UNKNOWN)
+    if name == "target":
+        return job.request.get("target", _UNKNOWN)
     return _UNKNOWN
 
 
@@ -122,32 +129,15 @@ def _fits(value: Any, spec: Any) -> bool:
     return False
 
 
-def _typed(task: EmuTask, name: str, spec: Any) -> Any:
-    """A plausible value of the documented type for a field the task knows nothing about."""
-    seed = _seed(task, name)
-    if spec == "int":
-        return seed % 1000
-    if spec == "float":
-        return round((seed % 10_000) / 100, 2)
-    if spec == "bool":
-        return bool(seed & 1)
-    if spec == "str":
-        if name.endswith("url") or name.endswith("_link"):
-            return f"https://example.com/{name}"
-        if "date" in name or "time" in name:
-            return task.done_s
-        return f"{name}-{seed % 100}"
-    if spec in ("dict", "object"):
-        return {}
-    return None
-
-
 def _lighthouse(task: EmuTask) -> dict[str, Any]:
     """A Lighthouse report's top level (the official model leaves it free-form)."""
+    request = request_of(task)
+    url = request.get("url")
+    page = url if isinstance(url, str) else f"https://{task.keyword.replace(' ', '-')}.example.com/"
     return {
         "lighthouseVersion": "12.0.0",
-        "requestedUrl": f"https://{task.keyword}.example.com/",
-        "finalUrl": f"https://{task.keyword}.example.com/",
+        "requestedUrl": page,
+        "finalUrl": page,
         "fetchTime": task.done_s,
         "categories": {"performance": {"score": 0.9}},
     }
