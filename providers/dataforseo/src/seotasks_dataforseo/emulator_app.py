@@ -26,7 +26,7 @@ from seotasks.emulation import (
     json_response,
 )
 
-from . import results, serp_types, vendor_shapes
+from . import labs_live, results, serp_types, vendor_shapes
 from .callbacks import Deliverer
 from .dataset import (
     HISTORY_KEEP,
@@ -215,6 +215,10 @@ class DataForSEOApp:
                 and request.method == "POST"
             ):
                 return (lambda: self._id_list(request, parts[1], started)), "id_list"
+            if request.method == "POST" and parts[-1] == "live":
+                live = "/".join(parts[1:-1])
+                if live in labs_live.KINDS:
+                    return (lambda: self._live(request, live, started)), "other"
             if request.method == "POST" and parts[-1] == "task_post" and posts(parts[1:-1]):
                 return (lambda: self._task_post(request, parts, started)), "other"
             if request.method == "GET":
@@ -420,6 +424,50 @@ class DataForSEOApp:
         task.awaiting = task.callback is not None
         self.data._insert(task, now)
         return task
+
+    def _live(self, request: HttpRequest, kind: str, started: float) -> HttpResponse:
+        """A Labs live call: one task, answered at once with its result, then listed in
+        the Labs id_list with its posted fields (`labs_live`)."""
+        payload = self._post_array(request, started)
+        if not payload:
+            raise self._error(started, 40502, "POST Data Is Empty.")
+        if len(payload) > 1:
+            raise self._error(started, 40000, "You can set only one task at a time.")
+        item = payload[0]
+        if isinstance(item, dict):
+            item = {k: v for k, v in item.items() if v is not None}
+        problem = labs_live.check(kind, item)
+        if problem is None and isinstance(item, dict):
+            if "location_name" in item and location_of(item) is None:
+                problem = 40501, "Invalid Field: 'location_name'."
+            elif "language_name" in item and language_of(item) is None:
+                problem = 40501, "Invalid Field: 'language_name'."
+        data: dict[str, Any] = {"api": "dataforseo_labs", "function": "live"}
+        if problem is not None or not isinstance(item, dict):
+            code, message = problem or (40503, "POST Data Is Invalid.")
+            if isinstance(item, dict):
+                data.update((k, v) for k, v in item.items() if k not in data)
+            reply = self._task(started, request.path, data, None, code=code, message=message)
+            return self._envelope(started, tasks=[reply])
+        now = self.now().replace(microsecond=0)
+        with self.data.lock:
+            rng = self.data._rng
+            task = EmuTask(
+                str(uuid.UUID(int=rng.getrandbits(128), version=4)), kind, now, now, 20000, rng
+            )
+            task.request = dict(item)
+            task.keyword = keyword_of(item)
+            task.language = language_of(item)
+            task.location = location_of(item)
+            task.tag = item.get("tag")
+            task.cost = 0.0101
+            task.collected = True
+            self.data._insert(task, now)
+            data = echo(task, "live")
+            result = labs_live.result(task)
+        reply = self._task(started, request.path, data, result, cost=task.cost)
+        reply["id"] = task.id
+        return self._envelope(started, tasks=[reply])
 
     def _postback_body(self, task: EmuTask, flavour: str) -> bytes:
         """What a postback carries: the task_get answer of ``flavour`` for ``task``."""

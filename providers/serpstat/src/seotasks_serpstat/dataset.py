@@ -14,8 +14,11 @@ Standard library only: emulators must start wherever the library does.
 from __future__ import annotations
 
 import random
+import re
 import threading
 import time
+import unicodedata
+import zlib
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from datetime import UTC, datetime, tzinfo
@@ -24,7 +27,7 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
-__all__ = ["WINDOW_SECONDS", "Dataset", "TaskTruth"]
+__all__ = ["TOP_SIZE", "WINDOW_SECONDS", "Dataset", "TaskTruth", "keyword_data"]
 
 WINDOW_SECONDS: Final = 7 * 86400
 _STATUSES: Final = ("queued", "running", "completed")
@@ -323,3 +326,113 @@ class Dataset:
         """Every task ever posted, expired ones included, oldest first."""
         with self._lock:
             return [str(i) for i in self.ids]
+
+
+# -- tasks.getTaskResult content ---------------------------------------------------------------
+
+#: Organic results per keyword in a ``tasks.getTaskResult`` answer. The vendor crawls
+#: deeper; the reference's example shows one, the emulator answers a first page of ten.
+TOP_SIZE: Final = 10
+_SUFFIXES: Final = ("", "guide", "shop", "hub", "reviews", "online", "world", "direct", "central")
+_TLDS: Final = ("com", "com", "com", "org", "net", "io", "co")
+_PATHS: Final = ("", "{s}/", "blog/{s}", "products/{s}", "{s}.html", "c/{s}/best")
+_TITLES: Final = (
+    "{K} - {S}",
+    "Best {K} | {S}",
+    "{K}: Buying Guide and Reviews - {S}",
+    "Shop {K} Online | {S}",
+)
+_SNIPPETS: Final = (
+    "Compare {k} from trusted sellers. Read reviews, check prices and find the right one.",
+    "Everything you need to know about {k}: types, sizes, care tips and what to avoid.",
+    "Free shipping on {k}. Discover new arrivals, best sellers and exclusive deals.",
+)
+#: Between a breadcrumb's parts (a single right-pointing angle quote, as the vendor shows).
+_CRUMB: Final = " \u203a "
+
+
+def _label(keyword: str) -> str:
+    """``keyword`` as a host label: ASCII letters, digits, single hyphens, never empty.
+
+    Keywords posted with ``tasks.addKeywordList`` may hold commas, spaces and any letters;
+    a host made of them would not parse, so they are folded once here.
+    """
+    folded = unicodedata.normalize("NFKD", keyword).encode("ascii", "ignore").decode().lower()
+    label = re.sub(r"[^a-z0-9]+", "-", folded).strip("-")[:24].strip("-")
+    return label or f"q{zlib.crc32(keyword.encode()):08x}"
+
+
+def _page(rng: random.Random, label: str, n: int) -> tuple[str, str, str, str]:
+    """One result page: (url, domain, subdomain, breadcrumbs)."""
+    suffix = _SUFFIXES[n % len(_SUFFIXES)]
+    name = label if not suffix else f"{label}-{suffix}"
+    if n >= len(_SUFFIXES):
+        name += str(n // len(_SUFFIXES) + 1)
+    domain = f"{name}.{rng.choice(_TLDS)}"
+    subdomain = f"www.{domain}" if rng.random() < 0.7 else domain
+    path = rng.choice(_PATHS).format(s=label)
+    crumbs = _CRUMB.join([f"https://{subdomain}", *[p for p in path.split("/") if p]])
+    return f"https://{subdomain}/{path}", domain, subdomain, crumbs
+
+
+def keyword_data(task_id: int, keyword: str) -> dict[str, Any]:
+    """One keyword's ``keyword_data`` as the reference example shapes it: ``top`` ranked
+    1..`TOP_SIZE` on distinct hosts, ``ads`` by block, ``right_spell`` ``""`` (no
+    correction), ``target_fields`` the string ``"[]"``. Drawn from the task id and the
+    keyword: the same task always answers the same."""
+    rng = random.Random(f"serpstat/{task_id}/{keyword}")
+    label = _label(keyword)
+    top = []
+    for n in range(TOP_SIZE):
+        url, domain, subdomain, crumbs = _page(rng, label, n)
+        site = domain.split(".")[0].replace("-", " ").title()
+        title = rng.choice(_TITLES).format(K=keyword.title(), S=site)
+        snippet = rng.choice(_SNIPPETS).format(k=keyword)
+        top.append(
+            {
+                "url": url,
+                "domain": domain,
+                "subdomain": subdomain,
+                "position": n + 1,
+                "title": title,
+                "title_length": len(title),
+                "snippet": snippet,
+                "snippet_length": len(snippet),
+                "breadcrumbs": crumbs,
+                "types": ["snip_breadcrumbs"],
+                "spec_elements": [
+                    {
+                        "anchor": None,
+                        "content": crumbs,
+                        "href": None,
+                        "sort_number": 0,
+                        "type": "snip_breadcrumbs",
+                    }
+                ],
+            }
+        )
+    ads: dict[str, list[dict[str, Any]]] = {"1": [], "2": [], "3": []}
+    types = ["related_search"]
+    if rng.random() < 0.5:
+        url, domain, subdomain, _ = _page(rng, label, TOP_SIZE + 1)
+        ads["1"].append(
+            {
+                "url": url,
+                "domain": domain,
+                "subdomain": subdomain,
+                "position": 1,
+                "title": f"{keyword.title()} - Official Store",
+                "text": f"Buy {keyword} online. Fast delivery and easy returns.",
+                "breadcrumbs": f"https://{subdomain}",
+            }
+        )
+        types.append("ads_top")
+    return {
+        "top": top,
+        "ads": ads,
+        "results": rng.randrange(10_000, 500_000_000),
+        "right_spell": "",
+        "types": types,
+        "top_features_content": [],
+        "target_fields": "[]",
+    }

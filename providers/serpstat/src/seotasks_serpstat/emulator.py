@@ -41,7 +41,7 @@ from seotasks.emulation import (
     json_response,
 )
 
-from .dataset import Dataset, TaskTruth
+from .dataset import Dataset, TaskTruth, keyword_data
 
 __all__ = ["DEFAULT_SIZE", "SerpstatApp", "SerpstatEmulator", "TaskTruth"]
 
@@ -275,29 +275,7 @@ class SerpstatApp:
             {
                 "keyword_id": str(task_id * 1000 + first + n),
                 "keyword": word,
-                "keyword_data": {
-                    "top": [
-                        {
-                            "url": f"https://{word.replace(' ', '-')}.example.com/",
-                            "domain": f"{word.replace(' ', '-')}.example.com",
-                            "subdomain": f"{word.replace(' ', '-')}.example.com",
-                            "position": 1,
-                            "title": word,
-                            "title_length": len(word),
-                            "snippet": "",
-                            "snippet_length": 0,
-                            "breadcrumbs": "",
-                            "types": [],
-                            "spec_elements": [],
-                        }
-                    ],
-                    "ads": {"1": [], "2": [], "3": []},
-                    "results": 1,
-                    "right_spell": None,
-                    "types": [],
-                    "top_features_content": [],
-                    "target_fields": "[]",
-                },
+                "keyword_data": keyword_data(task_id, word),
             }
             for n, word in enumerate(chunk)
         ]
