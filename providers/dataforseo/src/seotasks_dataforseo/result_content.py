@@ -50,7 +50,6 @@ _ENGINES = {
     "seznam": ("search.seznam.cz", "q"),
     "yandex": ("yandex.com", "text"),
 }
-_SE_DOMAINS = {"seznam": "seznam.cz", "naver": "naver.com", "yandex": "yandex.com"}
 #: What the vendor puts between a breadcrumb's parts (a single right-pointing angle quote).
 _CRUMB = " \u203a "
 _MODIFIERS = (
@@ -102,14 +101,13 @@ def _xpath(n: int) -> str:
 
 
 def _se_domain(job: Job) -> str:
-    posted = job.request.get("se_domain")
-    if isinstance(posted, str) and posted:
-        return posted
-    return _SE_DOMAINS.get(job.se, f"{job.se}.com")
+    return job.se_domain
 
 
 def _search_url(job: Job, **extra: str | int) -> str:
-    host, param = _ENGINES.get(job.se, (f"www.{_se_domain(job)}", "q"))
+    host, param = _ENGINES.get(job.se, (job.se_host, "q"))
+    if isinstance(job.request.get("se_domain"), str):  # the search engine domain asked for
+        host = job.se_host
     query: dict[str, str | int] = {param: job.keyword, **extra}
     return f"https://{host}/search?{urlencode(query, quote_via=quote)}"
 
@@ -354,10 +352,15 @@ def keyword_metrics(job: Job, keyword: str, shape: Result) -> Result:
         "high_top_of_page_bid": high,
         "cpc": round(rng.uniform(low, high), 2),
         "monthly_searches": months,
-        "device": job.device if shape.get("device") == "str" else [job.device],
+        "device": job.device if shape.get("device") == "str" else _devices(job),
         "categories": None,
     }
     return values
+
+
+def _devices(job: Job) -> list[str]:
+    posted = job.request.get("device")
+    return list(posted) if isinstance(posted, list) else [job.device]
 
 
 def _keywords_data(job: Job, base: Result) -> list[Result]:

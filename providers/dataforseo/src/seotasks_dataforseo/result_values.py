@@ -22,7 +22,7 @@ from . import serp_types
 from .dataset import EmuTask, format_time
 from .task_echo import DEFAULT_OS, rng_of, slug
 
-__all__ = ["PLACES", "Job", "Place", "Site", "level_of", "scalar"]
+__all__ = ["PLACES", "SE_DOMAINS", "Job", "Place", "Site", "level_of", "scalar"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +46,16 @@ PLACES: dict[int, Place] = {
     2250: Place("FR", "Paris", "Ile-de-France", 48.8566, 2.3522, "75001"),
     2724: Place("ES", "Madrid", "Community of Madrid", 40.4168, -3.7038, "28001"),
     2804: Place("UA", "Kyiv", "Kyiv", 50.4501, 30.5234, "01001"),
+}
+#: Each engine's own domain (``se`` of the task's path), where it is not ``<se>.com``.
+SE_DOMAINS = {
+    "google_trends": "trends.google.com",
+    "google_ads": "ads.google.com",
+    "chat_gpt": "chatgpt.com",
+    "gemini": "gemini.google.com",
+    "claude": "claude.ai",
+    "apple": "apps.apple.com",
+    "seznam": "seznam.cz",
 }
 _SUFFIXES = ("", "hub", "guide", "shop", "reviews", "online", "world", "central", "direct")
 _MORE = ("expert", "club", "daily", "pro", "zone", "lab", "store", "today", "insider")
@@ -143,8 +153,17 @@ class Job:
 
     @property
     def se_domain(self) -> str:
+        """The posted ``se_domain``, else the engine's own domain."""
         value = self.request.get("se_domain")
-        return value if isinstance(value, str) and value else f"{self.se}.com"
+        if isinstance(value, str) and value:
+            return value
+        return SE_DOMAINS.get(self.se, f"{self.se.replace('_', '')}.com")
+
+    @property
+    def se_host(self) -> str:
+        """The host a search page is on (``www.`` before a bare registered domain)."""
+        domain = self.se_domain
+        return domain if domain.count(".") >= 2 else f"www.{domain}"
 
     def depth(self, default: int) -> int:
         """How many results the task asked for: its posted depth (the field its SERP type
@@ -173,7 +192,7 @@ class Job:
     def check_url(self, **extra: str | int) -> str:
         """The search page's URL, every query value percent-encoded (a keyword's spaces,
         ``+`` and ``%`` included), so it opens in a browser and parses."""
-        host = self.se_domain if self.se_domain.startswith("www.") else f"www.{self.se_domain}"
+        host = self.se_host
         query: dict[str, str | int] = {"q": self.keyword, **extra}
         return f"https://{host}/search?{urlencode(query, quote_via=quote)}"
 

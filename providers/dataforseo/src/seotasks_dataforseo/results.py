@@ -105,7 +105,8 @@ def _known(job: Job, name: str) -> Any:
     if name == "crawl_progress":
         return "finished"
     if name == "device":
-        return job.device
+        posted = job.request.get("device")
+        return posted if isinstance(posted, list) else job.device
     if name == "model_name":
         return job.request.get("model_name", _UNKNOWN)
     if name == "target":
