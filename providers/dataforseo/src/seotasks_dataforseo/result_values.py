@@ -57,6 +57,10 @@ SE_DOMAINS = {
     "apple": "apps.apple.com",
     "seznam": "seznam.cz",
 }
+#: Engine domains that are hosts themselves (no ``www.`` in front).
+_OWN_HOSTS = frozenset(
+    {"trends.google.com", "ads.google.com", "gemini.google.com", "apps.apple.com", "claude.ai"}
+)
 _SUFFIXES = ("", "hub", "guide", "shop", "reviews", "online", "world", "central", "direct")
 _MORE = ("expert", "club", "daily", "pro", "zone", "lab", "store", "today", "insider")
 _TLDS = ("com", "com", "com", "org", "net", "io", "co", "info")
@@ -161,9 +165,11 @@ class Job:
 
     @property
     def se_host(self) -> str:
-        """The host a search page is on (``www.`` before a bare registered domain)."""
+        """The host a search page is on: ``www.`` before a registered domain
+        (``google.co.uk``), an engine's own host (``trends.google.com``) as it is."""
         domain = self.se_domain
-        return domain if domain.count(".") >= 2 else f"www.{domain}"
+        own = domain.startswith("www.") or domain in _OWN_HOSTS
+        return domain if own else f"www.{domain}"
 
     def depth(self, default: int) -> int:
         """How many results the task asked for: its posted depth (the field its SERP type
