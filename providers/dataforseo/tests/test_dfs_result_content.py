@@ -493,11 +493,9 @@ def test_the_same_task_gives_the_same_result(make_emulator: MakeEmulator) -> Non
     kinds = ("serp/google/organic", "keywords_data/google_ads/search_volume", "on_page")
     answers = []
     for _ in range(2):
-        emu = make_emulator(seed=42, size=0, kinds=kinds)
+        emu = make_emulator(seed=42, size=0, kinds=kinds, now=lambda: BASE)
         vendor = Vendor(emu)
-        ids = emu.add_tasks(
-            9, kinds=kinds, posted=datetime.now(UTC) - timedelta(hours=1), code=20000
-        )
+        ids = emu.add_tasks(9, kinds=kinds, posted=BASE - timedelta(hours=1), code=20000)
         seen = []
         for task_id in ids:
             kind = emu.task(task_id)["kind"]

@@ -236,11 +236,12 @@ def level_of(index: int) -> str:
 
 def scalar(job: Job, name: str, json_type: str, rng: random.Random) -> Any:
     """A plausible value of ``json_type`` for a field nothing else describes, kept on the
-    scale its name implies (an index 0-100, a rating 1-5, a status code, a url)."""
+    scale its name implies (an index 0-100, a rating 1-5, an hour 0-23, a status code, a
+    url, a time before completion, a place near the task's location)."""
     if json_type == "int":
         return _int(job, name, rng)
     if json_type == "float":
-        return _float(name, rng)
+        return _float(job, name, rng)
     if json_type == "bool":
         return rng.random() < 0.5
     if json_type == "str":
@@ -250,7 +251,23 @@ def scalar(job: Job, name: str, json_type: str, rng: random.Random) -> Any:
     return None
 
 
+#: Integer fields with a documented (or physical) range, by name.
+_INT_RANGES: dict[str, tuple[int, int]] = {
+    "hour": (0, 23),
+    "minute": (0, 59),
+    "second": (0, 59),
+    "day": (1, 28),
+    "stars": (1, 5),
+    "rating_max": (5, 5),
+    "visitors": (1, 4),
+    "certificate_version": (3, 3),
+}
+
+
 def _int(job: Job, name: str, rng: random.Random) -> int:
+    if name in _INT_RANGES:
+        low, high = _INT_RANGES[name]
+        return rng.randint(low, high)
     if "index" in name or "score" in name or "difficulty" in name:
         return rng.randrange(101)
     if name.endswith("status_code"):
@@ -264,17 +281,17 @@ def _int(job: Job, name: str, rng: random.Random) -> int:
     return rng.randrange(1, 5000)
 
 
-def _float(name: str, rng: random.Random) -> float:
+def _float(job: Job, name: str, rng: random.Random) -> float:
     if name == "competition" or name.endswith("_rate") or name == "ctr":
         return round(rng.random(), 2)
     if "score" in name:
         return round(rng.uniform(40, 100), 2)
-    if "rating" in name:
+    if "rating" in name or name == "value":  # a rating's value, on its 5-point scale
         return round(rng.uniform(1, 5), 1)
     if "latitude" in name:
-        return round(rng.uniform(-60, 60), 6)
+        return round(job.place.latitude + rng.uniform(-0.05, 0.05), 7)
     if "longitude" in name:
-        return round(rng.uniform(-150, 150), 6)
+        return round(job.place.longitude + rng.uniform(-0.05, 0.05), 7)
     return round(rng.uniform(0.05, 50), 2)
 
 
@@ -287,17 +304,44 @@ _ENUMS: dict[str, tuple[str, ...]] = {
     "rating_type": ("Max5",),
     "main_intent": ("informational", "commercial", "transactional", "navigational"),
 }
+_TIME_WORDS = frozenset({"date", "time", "timestamp", "datetime", "in", "out"})
+_IMAGE_WORDS = frozenset({"image", "images", "thumbnail", "logo", "icon", "photo"})
+#: Identifiers a task is posted with, answered back in its result under the same name.
+POSTED_IDS = frozenset(
+    {
+        "app_id",
+        "asin",
+        "product_id",
+        "video_id",
+        "dataset_id",
+        "cid",
+        "place_id",
+        "hotel_identifier",
+    }
+)
 
 
 def _str(job: Job, name: str, rng: random.Random) -> str:
+    parts = name.split("_")
     if name in _ENUMS:
         return rng.choice(_ENUMS[name])
+    if name in POSTED_IDS and isinstance(job.request.get(name), str):
+        return str(job.request[name])
     if name.endswith("url") or name.endswith("link") or name == "href":
         return job.sites(1, f"url:{name}")[0].url
+    if parts[-1] in _IMAGE_WORDS:
+        site = job.sites(1, "images")[0]
+        return f"https://{site.host}/images/{slug(job.keyword)}.jpg"
     if name in ("domain", "main_domain", "subdomain", "target") or name.endswith("_domain"):
         return job.sites(1, f"host:{name}")[0].host
-    if "date" in name or "time" in name or name == "timestamp":
+    if name == "time_ago" or name.endswith("_time_ago"):
+        return f"{rng.randrange(1, 30)} days ago"
+    if parts[-1] in _TIME_WORDS or parts[0] in ("date", "time"):
         return job.before_done(rng, timedelta(days=30))
+    if name == "cid":
+        return str(rng.randrange(10**18, 10**19))
+    if name == "id" or parts[-1] in ("id", "identifier"):
+        return "".join(rng.choice("0123456789abcdef") for _ in range(16))
     if name == "competition" or name.endswith("competition_level"):
         return level_of(rng.randrange(101))
     if name == "currency":
@@ -306,6 +350,14 @@ def _str(job: Job, name: str, rng: random.Random) -> str:
         return job.language
     if name == "country_code":
         return job.place.country
+    if name == "phone":
+        return f"+1{rng.randrange(2000000000, 9999999999)}"
+    if "address" in parts:
+        return f"{rng.randrange(1, 400)} Main St, {job.place.city}, {job.place.zip}"
+    if name in ("city", "neighborhood"):
+        return job.place.city
+    if name == "location":
+        return f"{job.place.city}, {job.place.country}"
     if name in ("keyword", "title", "query", "seed_keyword"):
         return job.keyword
     return f"{job.keyword} {name.replace('_', ' ')}"
