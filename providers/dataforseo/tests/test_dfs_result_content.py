@@ -190,6 +190,30 @@ def test_google_organic_posted_raw_echoes_every_field(
     assert all(item["rectangle"]["width"] > 0 for item in result["items"])
 
 
+def test_names_stay_names_in_the_echo_and_codes_place_the_result(
+    vendor: Vendor, clock: FakeClock
+) -> None:
+    posted = {
+        "keyword": "ramen",
+        "location_name": "New York,New York,United States",
+        "language_name": "Japanese",
+    }
+    maps = {"keyword": "ramen", "location_name": "Japan", "language_code": "ja"}
+    [organic_id] = vendor.post("serp/google/organic", posted)
+    [maps_id] = vendor.post("serp/google/maps", maps)
+    _done(clock)
+    task = vendor.get("serp/google/organic", organic_id, "regular")
+    assert_echo(task["data"], posted)
+    [result] = task["result"]
+    assert (result["location_code"], result["language_code"]) == (1023191, "ja")
+    query = parse_qs(urlsplit(result["check_url"]).query)
+    assert (query["hl"], query["gl"]) == (["ja"], ["US"])
+    task = vendor.get("serp/google/maps", maps_id, "advanced")
+    assert_echo(task["data"], maps)
+    places = task["result"][0]["items"]
+    assert places and {p["address_info"]["country_code"] for p in places} == {"JP"}
+
+
 def test_depth_bounds_the_items_and_the_default_is_the_first_page(
     vendor: Vendor, clock: FakeClock
 ) -> None:

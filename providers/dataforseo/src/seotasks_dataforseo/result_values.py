@@ -18,7 +18,7 @@ from functools import cached_property
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from . import serp_types
+from . import locations, serp_types
 from .dataset import EmuTask, format_time
 from .task_echo import DEFAULT_OS, rng_of, slug
 
@@ -143,9 +143,28 @@ class Job:
         value = self.request.get("os")
         return value if isinstance(value, str) else DEFAULT_OS.get(self.device, "windows")
 
-    @property
+    @cached_property
     def place(self) -> Place:
-        return PLACES.get(self.task.location or 0, PLACES[2840])
+        """Where the task searched: the table above, else the emulator's location list
+        (country and name right; a point drawn from the code, as no coordinates are
+        bundled), else the United States."""
+        code = self.task.location or 0
+        known = PLACES.get(code)
+        if known is not None:
+            return known
+        found = locations.location_by_code(code)
+        if found is None:
+            return PLACES[2840]
+        parts = found.name.split(",")
+        rng = rng_of(str(code), "place")
+        return Place(
+            found.country,
+            parts[0],
+            parts[1] if len(parts) > 2 else parts[-1],
+            round(rng.uniform(-50, 60), 4),
+            round(rng.uniform(-150, 150), 4),
+            f"{rng.randrange(10000, 99999)}",
+        )
 
     @property
     def language(self) -> str:
