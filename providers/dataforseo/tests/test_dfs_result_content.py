@@ -1,4 +1,4 @@
-"""Results with content and the vendor's echo (issue 25 items 5 and 6), over loopback.
+"""Results with content and the vendor's echo of what was posted, over loopback.
 
 Tasks are posted the way callers post them (seotasks' own ``client.submit``, or raw HTTP
 with the vendor's field names), the clock is moved past their completion, and the
