@@ -416,3 +416,24 @@ def test_is_ascii_digits(text: object, digits: bool) -> None:
 def test_parse_int_refuses_digits_int_cannot_read(text: str) -> None:
     with pytest.raises(ConversionError):
         parse_int(text)
+
+
+def test_vendor_json_is_strict_without_orjson_too() -> None:
+    """The standard library's decoder accepts NaN and Infinity by default; orjson does not.
+    Both paths of `seotasks.jsoncodec` refuse them (a child process without orjson)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys; sys.modules['orjson'] = None\n"
+        "from seotasks.jsoncodec import JSONDecodeError, loads\n"
+        "assert loads(b'{\"a\": 1.5}') == {'a': 1.5}\n"
+        "for bad in (b'[NaN]', b'[Infinity]', b'{\"a\": -Infinity}'):\n"
+        "    try:\n"
+        "        loads(bad)\n"
+        "    except JSONDecodeError:\n"
+        "        continue\n"
+        "    raise SystemExit(f'accepted {bad!r}')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -9,6 +9,9 @@ The names below are the public API for using seotasks. A provider plugin also bu
 these modules, public and documented under "For plugin authors" in docs/api.md:
 
     seotasks.transport     Request, Response, RetryPolicy, Timeouts: HTTP with pacing, retries
+    seotasks.redact        Redactor: every form of a secret, masked wherever text goes
+    seotasks.jsoncodec     loads, dumps: vendor JSON, strict, fast when orjson is installed
+    seotasks.submit        SerpTaskSpec and SPEC_FIELDS: what a provider's submit expresses
     seotasks.ratelimit     RateLimit: a vendor's documented limit
     seotasks.convert       wire values to model values, the cattrs converter
     seotasks.emulation     the building blocks of a vendor emulator
