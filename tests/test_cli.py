@@ -187,7 +187,7 @@ def _expected_record(task: seotasks.Task) -> dict[str, object]:
         "completed_at": None if task.completed_at is None else task.completed_at.isoformat(),
         "kind": task.kind,
         "tag": task.tag,
-        "cost": None if task.cost is None else float(task.cost),
+        "cost": None if task.cost is None else str(task.cost),
         "engine": task.engine,
         "device": task.device,
         "location": task.location,

@@ -232,7 +232,7 @@ def test_every_task_field_is_built_and_exported() -> None:
     task = _built(**FULL, raw={"id": "42"})
     record = task_record(task)
     assert list(record) == list(COLUMNS)
-    assert record["cost"] == 0.0006 and record["status"] == "failed"
+    assert record["cost"] == "0.0006" and record["status"] == "failed"  # exact, as text
     assert record["created_at"] == FULL["created_at"].isoformat()
     assert record["keywords_count"] == 3 and record["engine"] == "google"
 

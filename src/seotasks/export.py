@@ -40,16 +40,15 @@ COLUMNS: tuple[str, ...] = tuple(
 
 
 def _export_value(value: Any) -> Any:
-    """A field value as JSON carries it: times as ISO 8601, the status as its value.
-
-    ``cost`` becomes a float: JSON has no decimal type, and float's repr is the shortest
-    string that round-trips, so vendor costs such as 0.0006 come out as the vendor wrote
-    them.
+    """A field value as JSON carries it: times as ISO 8601, the status as its value, and a
+    ``Decimal`` (``cost``) as its exact text, ``"0.0006"``: the one rule for decimals
+    everywhere seotasks writes JSON (`plain` does the same for a vendor's result), since
+    a JSON number is read back as a float by most tools and a cost must not drift.
     """
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, Decimal):
-        return float(value)
+        return str(value)
     if isinstance(value, enum.Enum):
         return value.value
     return value
