@@ -22,11 +22,12 @@ import catalog
 import pytest
 import report
 import values
-from conftest import Now
 from dataforseo_client.api_client import ApiClient
 from pydantic import BaseModel
 from seotasks_dataforseo.emulator import DataForSEOEmulator
 from seotasks_dataforseo.endpoints import BY_NAME, CATALOGUE, ID_LIST_FAMILIES
+
+from conftest import Now
 
 #: Official client methods that fail against the emulator today, and why.
 KNOWN_FAILURES: dict[str, str] = {}
