@@ -39,8 +39,8 @@ demo: $(DEMO_STAMP)
 LINTED := $(wildcard src providers tests benchmarks examples contract integrations)
 
 lint: $(STAMP)
-	$(BIN)/ruff check $(LINTED)
-	$(BIN)/ruff format --check $(LINTED)
+	$(BIN)/ruff check --no-cache $(LINTED)
+	$(BIN)/ruff format --no-cache --check $(LINTED)
 
 typecheck: $(STAMP) $(DLT_STAMP)
 	$(BIN)/mypy src $(foreach p,$(PLUGINS),$(p)src)
