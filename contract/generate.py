@@ -6,7 +6,7 @@
 Why generated, and why committed: the emulator must know every documented request field
 and the shape of every result, but it must not import the official client at runtime (it
 runs anywhere, standard library only). So the facts are read once from the official
-models into ``seotasks_dataforseo/vendor_shapes.json``; ``test_vendor_table.py`` re-derives
+models into ``seotasks_dataforseo/emulator/vendor_shapes.json``; ``test_vendor_table.py`` re-derives
 them in every contract run and fails if the committed file and the models disagree.
 
 The table holds, per catalogue endpoint the official client knows:
@@ -39,7 +39,7 @@ from values import unwrap
 
 TARGET = (
     Path(__file__).resolve().parent.parent
-    / "providers/dataforseo/src/seotasks_dataforseo/vendor_shapes.json"
+    / "providers/dataforseo/src/seotasks_dataforseo/emulator/vendor_shapes.json"
 )
 _REQUIRED = re.compile(r"required field(?!\s*if)", re.IGNORECASE)
 #: How far nested objects are described (the result item is depth 0).

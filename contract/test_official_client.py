@@ -246,7 +246,7 @@ def test_id_list(
 
 
 def _live_kind(family: str) -> str:
-    from seotasks_dataforseo.dataset import LIVE_KINDS
+    from seotasks_dataforseo.emulator.dataset import LIVE_KINDS
 
     return next(k for k in LIVE_KINDS if k.startswith(family + "/"))
 

@@ -1,6 +1,6 @@
 """The emulator's committed table of vendor shapes is what the official models say today.
 
-``seotasks_dataforseo/vendor_shapes.json`` is generated from the official client's models
+``seotasks_dataforseo/emulator/vendor_shapes.json`` is generated from the official client's models
 by ``contract/generate.py``; this re-derives it and compares, so the table cannot drift
 from the models (a new client version that documents a new field fails here until the
 table is regenerated with ``contract/.venv/bin/python contract/generate.py``).

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 import urllib3
-from seotasks_dataforseo import documented_fields, locations, serp_types, vendor_shapes
+from seotasks_dataforseo import serp_types
+from seotasks_dataforseo.emulator import documented_fields, locations, vendor_shapes
 
 #: The vendor's own Local Finder example, verbatim from the cURL sample of
 #: https://docs.dataforseo.com/v3/serp/google/local_finder/task_post/ :

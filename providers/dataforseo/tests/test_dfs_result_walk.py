@@ -17,9 +17,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import urllib3
-from seotasks_dataforseo.emulator_checks import offered_flavours
+from seotasks_dataforseo.emulator.checks import offered_flavours
+from seotasks_dataforseo.emulator.result_content import UNREADABLE_ITEMS
 from seotasks_dataforseo.endpoints import CATALOGUE
-from seotasks_dataforseo.result_content import UNREADABLE_ITEMS
 
 from .conftest import MakeEmulator
 from .test_dfs_result_content import assert_host, assert_url

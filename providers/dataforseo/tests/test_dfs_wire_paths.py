@@ -18,8 +18,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonvalues import apply, changes, same_outcome
-from seotasks_dataforseo import readers, vendor_shapes
-from seotasks_dataforseo.emulator import DataForSEOEmulator
+from seotasks_dataforseo import readers
+from seotasks_dataforseo.emulator import DataForSEOEmulator, vendor_shapes
 from seotasks_dataforseo.endpoints import BY_NAME, CATALOGUE, is_token, resolve_history
 
 from seotasks.emulation import HttpRequest

@@ -49,18 +49,18 @@ from seotasks.emulation import (
 from seotasks.model import TaskStatus
 from seotasks.provider import Sandbox
 
-from .callbacks import Delivery
-from .dataset import (
-    READY_KEEP,
-    Dataset,
-)
-from .emulator_answers import status_of
-from .emulator_app import DataForSEOApp
-from .endpoints import (
+from ..endpoints import (
     DEFAULT_FAMILIES,
     HISTORY_DEFAULT_FAMILIES,
     resolve_history,
     resolve_ready,
+)
+from .answers import status_of
+from .app import DataForSEOApp
+from .callbacks import Delivery
+from .dataset import (
+    READY_KEEP,
+    Dataset,
 )
 
 __all__ = ["DEFAULT_SIZE", "DataForSEOApp", "DataForSEOEmulator", "sandbox"]

@@ -2,7 +2,7 @@
 auth and the per-minute limits, and answers in the vendor's envelope.
 
 `emulator.DataForSEOEmulator` wraps it in a loopback server with its data set; the request
-checks live in `emulator_checks`, the item shapes in `emulator_answers`.
+checks live in `checks`, the item shapes in `answers`.
 """
 
 from __future__ import annotations
@@ -26,20 +26,17 @@ from seotasks.emulation import (
     json_response,
 )
 
-from . import labs_live, results, serp_types, vendor_shapes
-from .callbacks import Deliverer
-from .dataset import (
-    HISTORY_KEEP,
-    MESSAGES,
-    METADATA_KEEP,
-    RESULTS_KEEP,
-    Callback,
-    Dataset,
-    EmuTask,
+from .. import serp_types
+from ..endpoints import (
+    BY_NAME,
+    CATALOGUE,
+    ID_LIST_FAMILIES,
+    SHAPES,
 )
-from .dataset import format_time as _format_time
-from .emulator_answers import history_item, mismatched_id, ready_item, wrong_types
-from .emulator_checks import (
+from . import labs_live, results, vendor_shapes
+from .answers import history_item, mismatched_id, ready_item, wrong_types
+from .callbacks import Deliverer
+from .checks import (
     POST_MAX,
     check_post,
     collect_route,
@@ -50,12 +47,16 @@ from .emulator_checks import (
     parse_when,
     posts,
 )
-from .endpoints import (
-    BY_NAME,
-    CATALOGUE,
-    ID_LIST_FAMILIES,
-    SHAPES,
+from .dataset import (
+    HISTORY_KEEP,
+    MESSAGES,
+    METADATA_KEEP,
+    RESULTS_KEEP,
+    Callback,
+    Dataset,
+    EmuTask,
 )
+from .dataset import format_time as _format_time
 from .task_echo import echo
 
 __all__ = ["DataForSEOApp"]

@@ -18,7 +18,8 @@ from functools import cached_property
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from . import locations, serp_types
+from .. import serp_types
+from . import locations
 from .dataset import EmuTask, format_time
 from .task_echo import DEFAULT_OS, rng_of, slug
 

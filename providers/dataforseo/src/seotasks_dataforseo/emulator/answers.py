@@ -16,11 +16,11 @@ from seotasks.emulation import (
 )
 from seotasks.model import TaskStatus
 
+from .checks import offered_flavours
 from .dataset import (
     MESSAGES,
     EmuTask,
 )
-from .emulator_checks import offered_flavours
 from .task_echo import echo, target_of
 
 

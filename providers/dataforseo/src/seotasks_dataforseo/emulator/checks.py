@@ -15,11 +15,12 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote_plus, urlsplit
 
-from . import documented_fields, locations, serp_types, vendor_shapes
-from .endpoints import (
+from .. import serp_types
+from ..endpoints import (
     BY_NAME,
     CATALOGUE,
 )
+from . import documented_fields, locations, vendor_shapes
 
 #: task_post: most tasks per call, keyword length, accepted fields, known names.
 POST_MAX = 100

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from .endpoints import CATALOGUE, ID_LIST_FAMILIES, Endpoint
+from ..endpoints import CATALOGUE, ID_LIST_FAMILIES, Endpoint
 
 __all__ = ["HISTORY_KEEP", "READY_KEEP", "Callback", "Dataset", "EmuTask", "format_time"]
 

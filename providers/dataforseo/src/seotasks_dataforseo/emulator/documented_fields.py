@@ -23,7 +23,8 @@ from types import MappingProxyType
 
 import attrs
 
-from . import serp_types, vendor_shapes
+from .. import serp_types
+from . import vendor_shapes
 
 __all__ = ["EXTRA_FIELDS", "ExtraField", "extra_fields", "kind_of", "post_fields"]
 
