@@ -4,7 +4,7 @@ Each figure is set against its baseline measured in the same run on the same see
 input (see the module of each benchmark). Ratios are "seotasks / baseline" for times
 (lower is better) unless the row says otherwise. ``--quick`` runs smaller and shorter
 versions for a smoke test; ``--only NAME`` runs one of normalize, floors, paging,
-streaming, startup, pacing, dlt, collecting, merging; ``--json FILE`` also writes the raw figures.
+streaming, startup, pacing, dlt, collecting, merging, report; ``--json FILE`` also writes the raw figures.
 """
 
 from __future__ import annotations
@@ -389,6 +389,33 @@ def bench_merging(quick: bool, rows: Rows, raw: dict[str, Any]) -> None:
     )
 
 
+def bench_report(quick: bool, rows: Rows, raw: dict[str, Any]) -> None:
+    try:
+        import seotasks_dlt  # noqa: F401
+        import vl_convert  # noqa: F401
+    except ImportError:
+        rows.append(("10 seotasks report", "-", "unavailable (make dlt, seotasks[report])", "-"))
+        return
+    r = _measure("reporting", quick, raw, key="report")
+    met = r["html_s"] < 5 and r["html_bytes"] < 5 * 1024 * 1024
+    rows.append(
+        (
+            f"10 seotasks report, {int(r['tasks']):,} tasks (DuckDB store)",
+            "HTML, whole command vs the figures' DuckDB queries alone",
+            f"{r['html_s']:.2f} s, {r['html_bytes'] / 1e6:.2f} MB vs {r['figures_s']:.2f} s",
+            f"{r['html_s'] / r['figures_s']:.1f}x; < 5 s and < 5 MB: {'met' if met else 'NOT met'}",
+        )
+    )
+    rows.append(
+        (
+            "",
+            "--format json, whole command",
+            f"{r['json_s']:.2f} s, {r['json_bytes'] / 1e6:.2f} MB",
+            f"{r['json_s'] / r['figures_s']:.1f}x",
+        )
+    )
+
+
 BENCHES = {
     "normalize": bench_normalize,
     "floors": bench_floors,
@@ -399,6 +426,7 @@ BENCHES = {
     "dlt": bench_dlt,
     "collecting": bench_collecting,
     "merging": bench_merging,
+    "report": bench_report,
 }
 
 

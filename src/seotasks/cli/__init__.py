@@ -1,6 +1,6 @@
 """The ``seotasks`` command: `main` parses the arguments and hands each command to its
-module (`tasks`, `submit`, `collect`, `receive`, `load`, `providers`, `sandbox`); the
-parser is in `parser` and what the commands share in `common`.
+module (`tasks`, `submit`, `collect`, `receive`, `load`, `report`, `providers`,
+`sandbox`); the parser is in `parser` and what the commands share in `common`.
 
 Start-up is kept fast on purpose: these modules import only the standard library at
 the top; the library, urllib3 and the plugins load inside the command that needs
@@ -58,7 +58,7 @@ def _exit_code(exc: BaseException) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from . import collect, load, providers, receive, sandbox, submit, tasks
+    from . import collect, load, providers, receive, report, sandbox, submit, tasks
 
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -83,6 +83,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return receive.run(args, out, err)
         if args.command == "load":
             return load.run(args, out, err)
+        if args.command == "report":
+            return report.run(args, out, err)
         return tasks.run(args, out, err)
     except UsageError as exc:
         err.write(one_line(f"seotasks: {exc}"))

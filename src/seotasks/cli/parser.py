@@ -319,9 +319,10 @@ def build_parser() -> argparse.ArgumentParser:
             help=f"{what} (default {mib} MiB)",
         )
 
-    from . import load  # standard library only: keeps --help fast
+    from . import load, report  # standard library only: keeps --help fast
 
     load.add_parser(sub, common)
+    report.add_parser(sub, common)
 
     box = sub.add_parser(
         "sandbox",

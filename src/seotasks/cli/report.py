@@ -1,0 +1,328 @@
+"""``seotasks report``: the vendors side by side, as one HTML file (or JSON).
+
+It reads the DuckDB store ``seotasks load`` writes (``./seotasks.duckdb`` unless
+``--from``), or a live listing (``--live`` with credentials, ``--sandbox`` from the
+emulators) chosen by the same selection flags as ``seotasks tasks``; it writes one
+self-contained page (``--to``, default ``seotasks-report.html``) or, with ``--format
+json``, the same figures for scripts (stdout unless ``--to``).
+
+Like ``load``, the command is declared here with the standard library only, and its work
+(DuckDB, altair, vl-convert: the ``seotasks[report]`` extra) is imported when it runs, so
+``seotasks --help`` stays fast and works without the extra.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from ..report.source import Selection, Tasks
+
+__all__ = ["DEFAULT_HTML", "add_parser", "run"]
+
+DEFAULT_STORE = "seotasks.duckdb"
+DEFAULT_HTML = "seotasks-report.html"
+_INSTALL_HINT = (
+    "seotasks report needs its extra: pip install 'seotasks[report]' "
+    "(altair, vl-convert-python, duckdb)"
+)
+_EXTRA_MODULES = {"altair", "vl_convert", "duckdb"}
+
+
+def add_parser(sub: Any, common: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Add the ``report`` command to the ``seotasks`` subparsers ``sub``."""
+    from .common import MAX_SANDBOX_SIZE, STATUSES
+    from .flags import add_options, add_time_field
+
+    report: argparse.ArgumentParser = sub.add_parser(
+        "report",
+        parents=[common],
+        help="turnaround, failures, spend and backlog per vendor, as one HTML file",
+        description="Compare vendors: turnaround percentiles and distributions, queue "
+        "time, failure rates and messages, spend and cost per 1000 tasks, tasks per hour, "
+        "tasks ready but not collected, and the same kind side by side at two vendors. "
+        "Reads ./seotasks.duckdb (written by seotasks load) unless --from, --live or "
+        "--sandbox says otherwise; writes one self-contained HTML file (no script, nothing "
+        "fetched) or --format json. Needs: pip install 'seotasks[report]'.",
+    )
+    report.add_argument(
+        "-p",
+        "--provider",
+        action="append",
+        dest="providers",
+        default=[],
+        metavar="NAME",
+        help="provider to report on (repeatable; default: every provider in the store, "
+        "every installed emulator with --sandbox)",
+    )
+    report.add_argument(
+        "--status", choices=STATUSES, default="any", help="which tasks (default any)"
+    )
+    report.add_argument(
+        "--since",
+        help="created (or, with --time-field completed_at, completed) at or after: ISO 8601 "
+        "or YYYY-MM-DD (naive = UTC), or that long ago: 30m, 12h, 2d, 1w",
+    )
+    report.add_argument("--until", help="created (or completed) before; same forms as --since")
+    add_time_field(report, "the time --since/--until bound: created_at (default) or completed_at")
+    where = report.add_mutually_exclusive_group()
+    where.add_argument(
+        "--from",
+        dest="store",
+        metavar="PATH.duckdb",
+        help=f"the DuckDB store written by seotasks load (default ./{DEFAULT_STORE})",
+    )
+    where.add_argument(
+        "--live",
+        action="store_true",
+        help="list the providers now (credentials as for seotasks tasks) instead of the store",
+    )
+    where.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="list the providers' emulators on loopback (no account needed)",
+    )
+    report.add_argument(
+        "--dataset", default="seotasks", help="the store's dataset (schema), default seotasks"
+    )
+    add_options(
+        report,
+        "with --live/--sandbox: provider option; KEY for every listed provider that has "
+        "it, PROVIDER.KEY for one (e.g. -o dataforseo.source=history)",
+    )
+    report.add_argument("--profile", help="TOML profile with credentials and options")
+    report.add_argument(
+        "--sandbox-size",
+        type=int,
+        help=f"tasks per emulator, 0..{MAX_SANDBOX_SIZE} (default: provider's)",
+    )
+    report.add_argument("--seed", type=int, default=0, help="sandbox data seed")
+    report.add_argument(
+        "--sandbox-day",
+        metavar="YYYY-MM-DD",
+        help="the UTC day the sandbox data is drawn around (default: today)",
+    )
+    report.add_argument(
+        "--by",
+        action="append",
+        choices=("kind", "engine", "device", "location", "language"),
+        help="group each provider's tasks by this field (repeatable; default kind)",
+    )
+    report.add_argument(
+        "--compare",
+        action="append",
+        default=[],
+        metavar="KIND=KIND",
+        help="two kinds that are the same work at two vendors, for the side-by-side view "
+        "(repeatable; default: kinds named alike, or one level more precisely)",
+    )
+    report.add_argument(
+        "--top",
+        type=int,
+        default=10,
+        metavar="N",
+        help="groups (and side-by-side pairs) drawn in the charts (default 10; tables list all)",
+    )
+    report.add_argument(
+        "--format", choices=("html", "json"), default="html", help="output format (html)"
+    )
+    report.add_argument(
+        "--to",
+        metavar="PATH",
+        help=f"where to write (default {DEFAULT_HTML} for html, stdout for json; - for stdout)",
+    )
+    report.add_argument(
+        "-q", "--quiet", action="store_true", help="no progress or summary line on stderr"
+    )
+    return report
+
+
+def _selection(args: argparse.Namespace, names: list[str], now: Any) -> Selection:
+    from ..client import build_query
+    from ..report.source import Selection
+    from .common import absolute_time
+
+    query = build_query(
+        None,
+        absolute_time(args.since, now),
+        absolute_time(args.until, now),
+        args.time_field,
+    )
+    return Selection(
+        providers=tuple(names),
+        status=args.status,
+        since=query.since,
+        until=query.until,
+        time_field=query.time_field,
+    )
+
+
+def _sandbox_names() -> list[str]:
+    """Every installed provider that ships an emulator (the sandbox's default)."""
+    from ..plugins import get_provider, providers
+    from ..provider import Provider
+
+    return [
+        name
+        for name in providers()
+        if getattr(get_provider(name).sandbox, "__func__", None)
+        is not getattr(Provider.sandbox, "__func__", None)
+    ]
+
+
+def _live(args: argparse.Namespace, names: list[str], err: TextIO, selection: Selection) -> Tasks:
+    """List the providers (or their emulators) now and hold the tasks in DuckDB."""
+    import contextlib
+
+    from ..clock import ScaledClock
+    from ..connection import connect
+    from ..report.source import from_tasks
+    from ..sandbox import start
+    from .common import SANDBOX_SPEED, Progress, event_sink, sandbox_day, split_options
+
+    options = split_options(args.option, names)
+    frozen = sandbox_day(args.sandbox_day) if args.sandbox else None
+    wall = None if frozen is None else (lambda: frozen)
+    progress = Progress(err, err.isatty(), quiet=args.quiet)
+    with contextlib.ExitStack() as stack:
+        clock = None
+        if args.sandbox:
+            clock = ScaledClock(SANDBOX_SPEED)
+            running = stack.enter_context(
+                start(names, seed=args.seed, size=args.sandbox_size, clock=clock, now=wall)
+            )
+            for name in names:
+                options[name] = {**running[name].settings, **options[name]}
+        clients = []
+        for name in names:
+            chosen: dict[str, Any] = dict(options[name])
+            client = stack.enter_context(
+                connect(name, profile=args.profile, clock=clock, now=wall, **chosen)
+            )
+            client.transport.on_event = event_sink(progress, client)
+            clients.append(client)
+
+        def listed() -> Any:
+            for client in clients:
+                for page in client.pages(
+                    status=selection.status,
+                    since=selection.since,
+                    until=selection.until,
+                    time_field=selection.time_field,
+                ):
+                    progress.page(client.name, page)
+                    yield from page.tasks
+
+        where = "emulators" if args.sandbox else "live listing"
+        tasks = from_tasks(
+            listed(),
+            source=f"{where} of {', '.join(names)}",
+            draining=[c.name for c in clients if c.capabilities.drains],
+            selection=selection,
+        )
+        progress.done()
+        return tasks
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Run ``seotasks report``; the page (or JSON) to ``--to``, one line on stderr."""
+    import time
+    from datetime import UTC, datetime
+
+    from .common import EXIT_OK, UsageError, check_sandbox_size, provider_names, sandbox_day
+
+    started = time.perf_counter()
+    if args.top < 1:
+        raise UsageError("--top must be at least 1")
+    if args.sandbox_size is not None:
+        check_sandbox_size(args.sandbox_size, "--sandbox-size")
+    listing = args.live or args.sandbox
+    if not listing:
+        for flag, given in (
+            ("-o/--option", args.option),
+            ("--profile", args.profile),
+            ("--sandbox-size", args.sandbox_size is not None),
+            ("--sandbox-day", args.sandbox_day),
+        ):
+            if given:
+                raise UsageError(f"{flag} is for a live listing (--live or --sandbox)")
+    try:
+        from ..report.figures import compute, parse_compare
+        from ..report.source import from_store
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] in _EXTRA_MODULES:
+            raise UsageError(_INSTALL_HINT) from None
+        raise
+    if args.providers:
+        names = provider_names(args.providers) if listing else list(dict.fromkeys(args.providers))
+    elif args.sandbox:
+        names = _sandbox_names()
+    elif args.live:
+        raise UsageError("--live needs at least one -p/--provider")
+    else:
+        names = []
+    compare = parse_compare(args.compare)
+    now = (sandbox_day(args.sandbox_day) if args.sandbox else None) or datetime.now(UTC)
+    selection = _selection(args, names, now)
+    if listing:
+        tasks = _live(args, names, err, selection)
+    else:
+        tasks = from_store(args.store or DEFAULT_STORE, dataset=args.dataset, selection=selection)
+    try:
+        figures = compute(
+            tasks, now=now, by=tuple(args.by or ("kind",)), compare=compare, top=args.top
+        )
+    finally:
+        tasks.close()
+    if args.format == "json":
+        import json
+
+        text = json.dumps(figures.to_json(), indent=2, ensure_ascii=False) + "\n"
+    else:
+        try:
+            from ..report.html import render_html
+        except ModuleNotFoundError as exc:
+            if (exc.name or "").split(".")[0] in _EXTRA_MODULES:
+                raise UsageError(_INSTALL_HINT) from None
+            raise
+        text = render_html(figures)
+    target = args.to if args.to is not None else (DEFAULT_HTML if args.format == "html" else "-")
+    if target == "-":
+        out.write(text)
+        out.flush()
+        where = "stdout"
+    else:
+        _write(Path(target), text)
+        where = target
+    if not args.quiet:
+        counts = ", ".join(f"{p.provider} {p.tasks:,}" for p in figures.providers) or "none"
+        size = len(text.encode("utf-8"))
+        err.write(
+            f"seotasks report: {figures.tasks:,} tasks ({counts}) -> {where} "
+            f"({size / 1024:,.0f} KiB, {time.perf_counter() - started:.1f} s)\n"
+        )
+    return EXIT_OK
+
+
+def _write(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` whole or not at all (a reader never sees half a page)."""
+    import contextlib
+    import os
+    import tempfile
+
+    from .common import UsageError
+
+    folder = path.parent if str(path.parent) else None
+    if folder is not None and not folder.is_dir():
+        raise UsageError(f"--to {path}: directory {folder} does not exist")
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise

@@ -1,0 +1,290 @@
+"""The report's one input: a DuckDB table ``report_tasks``, from the store or a listing.
+
+Every figure is computed by SQL over one temporary table with these columns (the
+store's ``tasks`` columns the report reads, plus what is known of collection):
+
+``provider, id, status, created_at, started_at, completed_at, kind, engine, device,
+location, language, cost, message, collected, collect_error``
+
+``collected`` is what the report can know of "ready but not collected", and says so
+rather than guess: ``true`` / ``false`` for a completed task when there is a record of
+collection, ``NULL`` when there is none. The record is the store's ``results`` table
+(written by ``seotasks load --collect``: a row with a result is collected, a row with
+only an error is a collection that failed, no row is never collected), or, for a live
+listing, the listing itself when it drains on collection (DataForSEO's ``tasks_ready``:
+every completed task it lists is, by definition, not collected yet).
+
+Why a temporary table rather than a view on the store: the store's file is attached
+read-only and may be large; the selection (providers, status, window) is applied once
+while copying the dozen narrow columns the figures need (never ``raw``), and every
+query after that reads a small in-memory table.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Collection, Iterable
+from datetime import datetime
+from decimal import Decimal
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from ..errors import ConfigError
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from ..model import Task
+
+__all__ = ["COLUMNS", "Selection", "Tasks", "from_store", "from_tasks"]
+
+#: The store's ``tasks`` columns the report reads, with the type the table gives them
+#: (`seotasks_dlt.rows` declares the same types for the store).
+COLUMNS: dict[str, str] = {
+    "provider": "VARCHAR",
+    "id": "VARCHAR",
+    "status": "VARCHAR",
+    "created_at": "TIMESTAMPTZ",
+    "started_at": "TIMESTAMPTZ",
+    "completed_at": "TIMESTAMPTZ",
+    "kind": "VARCHAR",
+    "engine": "VARCHAR",
+    "device": "VARCHAR",
+    "location": "VARCHAR",
+    "language": "VARCHAR",
+    "cost": "DECIMAL(38,10)",
+    "message": "VARCHAR",
+}
+
+#: The catalog name the store's file is attached under: not the file's own name, since
+#: ``seotasks.duckdb`` holding a dataset ``seotasks`` would make ``seotasks.tasks``
+#: ambiguous to DuckDB (see docs/dlt.md).
+_CATALOG = "report_store"
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class Selection:
+    """Which tasks of the store the report covers: the ``seotasks tasks`` selection.
+
+    ``providers`` empty means all of them; ``status`` ``"any"`` means every status;
+    ``since`` / ``until`` bound ``time_field`` (``created_at`` or ``completed_at``), and
+    a task without that time is left out when either bound is given, as a listing does.
+    """
+
+    providers: tuple[str, ...] = ()
+    status: str = "any"
+    since: datetime | None = None
+    until: datetime | None = None
+    time_field: str = "created_at"
+
+    def __attrs_post_init__(self) -> None:
+        if self.time_field not in ("created_at", "completed_at"):
+            raise ConfigError(
+                f"time_field must be created_at or completed_at, not {self.time_field!r}"
+            )
+        if self.status not in ("any", "completed", "running", "queued", "failed"):
+            raise ConfigError(f"unknown status {self.status!r}")
+        for name in ("since", "until"):
+            value = getattr(self, name)
+            if value is not None and value.tzinfo is None:
+                raise ConfigError(f"{name} must be timezone-aware")
+
+    def where(self, alias: str) -> tuple[str, list[Any]]:
+        """The SQL condition on table ``alias`` and its parameters."""
+        conditions: list[str] = []
+        params: list[Any] = []
+        if self.providers:
+            conditions.append(f"{alias}.provider IN ({', '.join('?' for _ in self.providers)})")
+            params.extend(self.providers)
+        if self.status != "any":
+            conditions.append(f"{alias}.status = ?")
+            params.append(self.status)
+        if self.since is not None:
+            conditions.append(f"{alias}.{self.time_field} >= ?")
+            params.append(self.since)
+        if self.until is not None:
+            conditions.append(f"{alias}.{self.time_field} < ?")
+            params.append(self.until)
+        return (" AND ".join(conditions) or "TRUE"), params
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class Tasks:
+    """The ``report_tasks`` table on ``connection``, and where its rows came from.
+
+    ``collection`` says how ``collected`` is known: ``"results table"``, ``"draining
+    listing"`` (for the providers in ``draining``), or ``None`` (not known).
+    """
+
+    connection: duckdb.DuckDBPyConnection
+    source: str
+    selection: Selection
+    collection: str | None
+    draining: tuple[str, ...] = ()
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def _connect() -> duckdb.DuckDBPyConnection:
+    import duckdb
+
+    connection = duckdb.connect()
+    # Every time in the report is UTC: buckets, labels and "now" alike.
+    connection.execute("SET TimeZone = 'UTC'")
+    return connection
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _select(have: Collection[str], alias: str) -> str:
+    """The report's columns out of a table holding ``have``: a column an older store
+    lacks is NULL of its type, so an old file still makes a report."""
+    parts = []
+    for name, kind in COLUMNS.items():
+        if name in have:
+            parts.append(f"CAST({alias}.{_quote(name)} AS {kind}) AS {name}")
+        else:
+            parts.append(f"CAST(NULL AS {kind}) AS {name}")
+    return ", ".join(parts)
+
+
+def from_store(
+    path: str | os.PathLike[str],
+    *,
+    dataset: str = "seotasks",
+    selection: Selection | None = None,
+) -> Tasks:
+    """The tasks of the DuckDB file ``path`` written by ``seotasks load``, as selected.
+
+    The file is attached read-only: a report never changes the store, and may run while
+    no load holds the file (DuckDB lets one process write a file at a time).
+    """
+    import duckdb
+
+    selection = selection or Selection()
+    where = Path(path)
+    if not where.is_file():
+        raise ConfigError(
+            f"{where}: no such DuckDB file; write it with `seotasks load`, or report on a "
+            "live listing with --live or --sandbox"
+        )
+    connection = _connect()
+    try:
+        quoted = str(where).replace("'", "''")
+        try:
+            connection.execute(f"ATTACH '{quoted}' AS {_CATALOG} (READ_ONLY)")
+        except duckdb.Error as exc:
+            raise ConfigError(f"{where}: cannot open it as a DuckDB file: {exc}") from None
+        tables = {
+            row[0]: row[1]
+            for row in connection.execute(
+                "SELECT table_name, list(column_name) FROM information_schema.columns "
+                "WHERE table_catalog = ? AND table_schema = ? GROUP BY table_name",
+                [_CATALOG, dataset],
+            ).fetchall()
+        }
+        if "tasks" not in tables:
+            raise ConfigError(
+                f"{where}: no table {dataset}.tasks (is --dataset right? `seotasks load` "
+                "writes dataset seotasks unless told otherwise)"
+            )
+        schema = f"{_CATALOG}.{_quote(dataset)}"
+        condition, params = selection.where("t")
+        has_results = {"provider", "id", "result", "error"} <= set(tables.get("results", ()))
+        if has_results:
+            collected = (
+                "CASE WHEN t.status <> 'completed' THEN NULL "
+                "WHEN r.has_result IS NULL THEN false ELSE r.has_result END"
+            )
+            join = (
+                f"LEFT JOIN (SELECT provider, id, bool_or(result IS NOT NULL) AS has_result, "
+                f"max(error) AS error FROM {schema}.results GROUP BY provider, id) r "
+                "ON r.provider = t.provider AND r.id = t.id"
+            )
+            error = "CASE WHEN t.status = 'completed' AND NOT r.has_result THEN r.error END"
+        else:
+            collected, join, error = "CAST(NULL AS BOOLEAN)", "", "CAST(NULL AS VARCHAR)"
+        connection.execute(
+            f"CREATE TEMP TABLE report_tasks AS SELECT {_select(tables['tasks'], 't')}, "
+            f"{collected} AS collected, {error} AS collect_error "
+            f"FROM {schema}.tasks t {join} WHERE {condition}",
+            params,
+        )
+        connection.execute(f"DETACH {_CATALOG}")
+    except BaseException:
+        connection.close()
+        raise
+    return Tasks(
+        connection=connection,
+        source=f"DuckDB store {where} (dataset {dataset})",
+        selection=selection,
+        collection="results table" if has_results else None,
+    )
+
+
+def _record(task: Task) -> dict[str, Any]:
+    record: dict[str, Any] = {}
+    for name in COLUMNS:
+        value = getattr(task, name)
+        if isinstance(value, datetime):
+            value = value.isoformat()
+        elif isinstance(value, Enum):
+            value = value.value
+        elif isinstance(value, Decimal):
+            value = str(value)  # exact: DECIMAL from text, never through a float
+        record[name] = value
+    return record
+
+
+def from_tasks(
+    tasks: Iterable[Task],
+    *,
+    source: str,
+    draining: Collection[str] = (),
+    selection: Selection | None = None,
+) -> Tasks:
+    """A ``report_tasks`` table holding ``tasks`` (a live listing, already selected).
+
+    ``draining`` names the providers whose listing drops a task once it is collected,
+    so each completed task listed from them is known to be not collected.
+
+    The tasks go through a temporary JSON Lines file that DuckDB reads in bulk: inserting
+    a hundred thousand rows one statement at a time would take longer than the listing.
+    """
+    connection = _connect()
+    try:
+        with tempfile.TemporaryDirectory(prefix="seotasks-report-") as folder:
+            path = Path(folder) / "tasks.jsonl"
+            with path.open("w", encoding="utf-8") as out:
+                for task in tasks:
+                    out.write(json.dumps(_record(task)) + "\n")
+            columns = ", ".join(f"{name}: '{kind}'" for name, kind in COLUMNS.items())
+            quoted = str(path).replace("'", "''")
+            drains = list(draining)
+            in_drains = f"provider IN ({', '.join('?' for _ in drains)})" if drains else "FALSE"
+            connection.execute(
+                f"CREATE TEMP TABLE report_tasks AS SELECT *, "
+                f"CASE WHEN status = 'completed' AND {in_drains} THEN false END AS collected, "
+                "CAST(NULL AS VARCHAR) AS collect_error "
+                f"FROM read_json('{quoted}', format = 'newline_delimited', "
+                f"columns = {{{columns}}})",
+                drains,
+            )
+    except BaseException:
+        connection.close()
+        raise
+    return Tasks(
+        connection=connection,
+        source=source,
+        selection=selection or Selection(),
+        collection="draining listing" if draining else None,
+        draining=tuple(draining),
+    )
