@@ -12,7 +12,7 @@ DLT_STAMP := $(VENV)/.seotasks-dlt-installed
 $(STAMP): pyproject.toml $(wildcard providers/*/pyproject.toml examples/*/pyproject.toml)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,speed,receive]' $(foreach p,$(PLUGINS),-e $(p))
+	$(BIN)/python -m pip install --quiet -e '.[dev,speed,receive,report]' $(foreach p,$(PLUGINS),-e $(p))
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -45,7 +45,8 @@ lint: $(STAMP)
 typecheck: $(STAMP) $(DLT_STAMP)
 	$(BIN)/mypy src $(foreach p,$(PLUGINS),$(p)src)
 
-unit: $(STAMP)
+# The report's tests read a store written by `seotasks load` (seotasks-dlt).
+unit: $(STAMP) $(DLT_STAMP)
 	$(BIN)/python -m pytest -q -n auto --durations=15
 
 docs: $(STAMP)
@@ -80,7 +81,7 @@ test: lint typecheck unit docs contract dlt
 BENCH_STAMP := $(VENV)/.seotasks-bench-installed
 
 $(BENCH_STAMP): $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[dev,speed,receive,bench]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,speed,receive,report,bench]'
 	touch $(BENCH_STAMP)
 
 bench: $(BENCH_STAMP) $(DLT_STAMP)

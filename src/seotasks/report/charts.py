@@ -42,7 +42,8 @@ __all__ = [
     "to_svg",
 ]
 
-WIDTH = 560
+#: Plot width in pixels: a chart and its table fit side by side on a laptop screen.
+WIDTH = 440
 #: Status colours, the same in every chart (completed green, failed red...).
 STATUS_COLORS = {
     "completed": "#2f9e44",
@@ -88,6 +89,7 @@ def _config(chart: Any) -> Any:
         chart.configure_view(stroke=None)
         .configure_axis(labelFontSize=11, titleFontSize=12, labelLimit=320)
         .configure_title(fontSize=14, subtitleFontSize=11, subtitleColor="#555")
+        .configure_legend(orient="bottom", direction="horizontal", columns=3, labelLimit=300)
     )
 
 
@@ -180,7 +182,7 @@ def distribution(curves: Sequence[Curve], title: str, what: str) -> Any:
             ),
             color=alt.Color(
                 "group:N",
-                legend=alt.Legend(title=None, orient="bottom", columns=2, labelLimit=300),
+                legend=alt.Legend(title=None, columns=2),
             ),
         )
         .properties(width=WIDTH, height=260)
@@ -199,7 +201,7 @@ def _bars(
             x=alt.X(f"{x}:Q", axis=alt.Axis(title=x_title, format=x_format)),
             color=alt.Color("provider:N", legend=alt.Legend(title="provider")),
         )
-        .properties(width=WIDTH - 120, height=max(40, 20 * len(rows)))
+        .properties(width=WIDTH - 100, height=max(40, 20 * len(rows)))
     )
     return _config(_titled(chart, title, subtitle))
 
@@ -275,7 +277,9 @@ def activity(figures: Activity) -> Any:
             x=alt.X(
                 "start:T",
                 scale=alt.Scale(type="utc"),
-                axis=alt.Axis(title="created (UTC)", format="%b %d %H:%M"),
+                axis=alt.Axis(
+                    title="created (UTC)", format="%b %d" if hours >= 24 else "%b %d %H:%M"
+                ),
             ),
             y=alt.Y("per_hour:Q", stack="zero", axis=alt.Axis(title="tasks per hour")),
             color=alt.Color(
@@ -311,7 +315,9 @@ def backlog_ages(backlog: Sequence[Backlog]) -> Any:
         .mark_bar()
         .encode(
             x=alt.X(
-                "band:N", sort=order, axis=alt.Axis(title="age (since completion)", labelAngle=0)
+                "band:N",
+                sort=order,
+                axis=alt.Axis(title="age (since completion, else creation)", labelAngle=0),
             ),
             xOffset=alt.XOffset("provider:N"),
             y=alt.Y("tasks:Q", axis=alt.Axis(title="tasks not collected", format="~d")),

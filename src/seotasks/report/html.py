@@ -79,13 +79,16 @@ nav a { margin-right: .9rem; font-size: .9rem; }
 .pair { display: flex; flex-wrap: wrap; gap: 1.2rem 2rem; align-items: flex-start; }
 figure { margin: 0; }
 figure svg { max-width: 100%; height: auto; }
-.tables { flex: 1 1 420px; min-width: 0; overflow-x: auto; }
+.tables { flex: 1 1 380px; min-width: 0; max-height: 42rem; overflow: auto; }
+.tables.wide { max-height: 30rem; margin-top: 1rem; }
+@media print { .tables { max-height: none; overflow: visible; } }
 table { border-collapse: collapse; font-size: .85rem; margin: .3rem 0 1rem; }
 caption { text-align: left; font-weight: 600; padding: .2rem 0; }
 th, td { border-bottom: 1px solid var(--line); padding: .25rem .6rem; text-align: right;
   white-space: nowrap; }
 th { background: #f8f9fa; position: sticky; top: 0; }
 td.text, th.text { text-align: left; white-space: normal; }
+td.text { max-width: 16rem; }
 td.missing { color: #adb5bd; }
 ul.notes li { margin: .2rem 0; }
 .empty { color: var(--muted); font-style: italic; }
@@ -112,7 +115,10 @@ class _Table:
                 classes.append("missing")
             cls = f' class="{" ".join(classes)}"' if classes else ""
             data = "" if value is None else f' data-value="{escape(str(value))}"'
-            parts.append(f'<td data-col="{key}"{cls}{data}>{escape(text)}</td>')
+            shown = escape(text)
+            if is_text:  # long kinds wrap after a slash, not mid-word
+                shown = shown.replace("/", "/<wbr>")
+            parts.append(f'<td data-col="{key}"{cls}{data}>{shown}</td>')
         extra = "".join(f' data-{k}="{escape(v)}"' for k, v in attrs.items())
         self.rows.append(f"<tr{extra}>{''.join(parts)}</tr>")
 
@@ -236,14 +242,14 @@ def _turnaround(page: _Page, f: Figures) -> None:
     table = _Table(
         "turnaround",
         "Turnaround by group",
-        [*_key_columns(f), ("timed", "completed, timed", False), *_pcols("turnaround")],
+        [*_key_columns(f), ("timed", "timed", False), *_pcols("turnaround")],
     )
     for g in f.groups:
         table.add(
             _group_attrs(g),
             [*_key_cells(g), (_count(g.turnaround.n), g.turnaround.n), *_pcells(g.turnaround)],
         )
-    figure = (
+    figures = [
         page.chart(
             "turnaround-percentiles",
             lambda: charts.percentiles(shown),
@@ -251,10 +257,9 @@ def _turnaround(page: _Page, f: Figures) -> None:
         )
         if shown
         else '<p class="empty">No completed task has both times in this selection.</p>'
-    )
-    page.pair(figure, [table.html()])
+    ]
     if f.turnaround_curves:
-        page.pair(
+        figures.append(
             page.chart(
                 "turnaround-distribution",
                 lambda: charts.distribution(
@@ -262,9 +267,11 @@ def _turnaround(page: _Page, f: Figures) -> None:
                 ),
                 "Read across: the share of tasks done within that time. "
                 "Further left is faster; a long flat tail is a slow minority.",
-            ),
-            [],
+            )
         )
+    # Two charts side by side, the table (every group) below them at full width.
+    page.parts.append(f'<div class="pair">{"".join(figures)}</div>')
+    page.parts.append(f'<div class="tables wide">{table.html()}</div>')
     page.end()
 
 
