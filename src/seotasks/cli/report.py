@@ -248,13 +248,21 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         ):
             if given:
                 raise UsageError(f"{flag} is for a live listing (--live or --sandbox)")
+    # The extra, checked before any work: a missing renderer found after a long live
+    # listing would waste it. JSON needs DuckDB only.
+    needed = ["duckdb"] if args.format == "json" else ["duckdb", "altair", "vl_convert"]
     try:
-        from ..report.figures import compute, parse_compare
-        from ..report.source import from_store
+        import importlib
+
+        for module in needed:
+            importlib.import_module(module)
     except ModuleNotFoundError as exc:
         if (exc.name or "").split(".")[0] in _EXTRA_MODULES:
             raise UsageError(_INSTALL_HINT) from None
         raise
+    from ..report.figures import compute, parse_compare
+    from ..report.source import from_store
+
     if args.providers:
         names = provider_names(args.providers) if listing else list(dict.fromkeys(args.providers))
     elif args.sandbox:
@@ -281,12 +289,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
         text = json.dumps(figures.to_json(), indent=2, ensure_ascii=False) + "\n"
     else:
-        try:
-            from ..report.html import render_html
-        except ModuleNotFoundError as exc:
-            if (exc.name or "").split(".")[0] in _EXTRA_MODULES:
-                raise UsageError(_INSTALL_HINT) from None
-            raise
+        from ..report.html import render_html
+
         text = render_html(figures)
     target = args.to if args.to is not None else (DEFAULT_HTML if args.format == "html" else "-")
     if target == "-":

@@ -1,0 +1,113 @@
+"""``seotasks report`` as a command: light start-up, usage errors, the extra's hint."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from clirun import CLI, cli_env, run_cli
+
+from seotasks import cli
+from seotasks.cli import load as load_command
+
+HEAVY = ("duckdb", "altair", "vl_convert", "playwright", "seotasks.report")
+
+
+def test_help_imports_none_of_the_report_extra() -> None:
+    code = (
+        "import sys\n"
+        "from seotasks.cli import main\n"
+        "for argv in (['--help'], ['report', '--help']):\n"
+        "    try:\n"
+        "        main(argv)\n"
+        "    except SystemExit as exc:\n"
+        "        assert exc.code == 0, exc.code\n"
+        f"heavy = sorted(m for m in sys.modules if m.startswith({HEAVY!r}))\n"
+        "print(heavy)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+    assert "--compare" in out.stdout and "--sandbox" in out.stdout
+
+
+def test_the_selection_flags_are_those_of_load_and_tasks() -> None:
+    parser = cli.build_parser()
+    commands = next(
+        a.choices for a in parser._actions if a.__class__.__name__ == "_SubParsersAction"
+    )
+    report = {s for a in commands["report"]._actions for s in a.option_strings}
+    assert set(load_command.SELECTION_FLAGS) <= report
+    assert {"--live", "--from", "--sandbox-day"} <= report
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--from", "absent.duckdb"], "seotasks load"),
+        ([], "seotasks.duckdb: no such DuckDB file"),
+        (["--live"], "--live needs at least one -p"),
+        (["-o", "source=history"], "is for a live listing"),
+        (["--profile", "agency"], "is for a live listing"),
+        (["--top", "0"], "--top must be at least 1"),
+        (["--compare", "serp"], "KIND=KIND"),
+        (["--since", "yesterday"], "ISO 8601"),
+        (["--live", "--sandbox"], "not allowed with"),
+        (["--sandbox", "-p", "serpstt"], "did you mean serpstat?"),
+        (["--sandbox", "-p", "serpstat", "--sandbox-size", "-1"], "--sandbox-size"),
+    ],
+)
+def test_usage_errors_exit_2_with_one_line(args: list[str], needle: str, tmp_path: Path) -> None:
+    result = subprocess.run(
+        [*CLI, "report", *args],
+        env=cli_env(tmp_path),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2, result.stderr
+    assert needle in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "seotasks-report.html").exists()
+
+
+@pytest.mark.parametrize("module", ["duckdb", "vl_convert"])
+def test_without_the_extra_it_says_what_to_install(
+    module: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in list(sys.modules):
+        if name.startswith(("seotasks.report", module)):
+            monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, module, None)
+    assert cli.main(["report", "--from", "x.duckdb"]) == cli.EXIT_USAGE
+    assert "pip install 'seotasks[report]'" in capsys.readouterr().err
+
+
+def test_json_and_html_from_one_store_agree(tmp_path: Path) -> None:
+    """The sandbox listing through the command: JSON on stdout, the page to a file."""
+    env = cli_env(tmp_path)
+    common = ["report", "--sandbox", "-p", "serpstat", "--seed", "3", "--sandbox-size", "400"]
+    common += ["--sandbox-day", "2026-11-20"]
+    data = run_cli([*common, "--format", "json"], env, timeout=180)
+    assert data.returncode == 0, data.stderr
+    page = tmp_path / "page.html"
+    made = run_cli([*common, "--to", str(page), "-q"], env, timeout=180)
+    assert made.returncode == 0 and made.stderr == "", made.stderr
+
+    figures = json.loads(data.stdout)
+    [serpstat] = figures["providers"]
+    assert serpstat["tasks"] == 400
+    assert figures["now"] == "2026-11-20T00:00:00+00:00"  # the sandbox's day, not the wall
+    text = page.read_text(encoding="utf-8")
+    assert text.startswith("<!doctype html>") and "<script" not in text
+    assert f'data-col="tasks" data-value="{serpstat["tasks"]}"' in text
+    shown = re.search(r'data-col="turnaround_p50" data-value="([^"]+)"', text)
+    assert shown is not None
+    assert float(shown.group(1)) == pytest.approx(serpstat["turnaround"]["p50"], abs=1e-3)

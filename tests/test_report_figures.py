@@ -1,0 +1,389 @@
+"""The report's figures: each definition on tasks whose answer is known, and the store.
+
+Small hand-built listings (`seotasks.report.source.from_tasks`) pin each definition
+(interpolated percentiles, failure rate over finished tasks, cost per 1000 priced
+tasks, queue time, bucket widths, ages, kind matching); a store written by ``seotasks
+load --sandbox --collect`` pins the selection flags and the collection record against
+DuckDB queries written here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from clirun import cli_env, run_cli
+
+from seotasks.errors import ConfigError
+from seotasks.model import Task, TaskStatus
+from seotasks.report.figures import Figures, Group, compute, parse_compare
+from seotasks.report.html import duration, money, percent, render_html
+from seotasks.report.source import Selection, from_store, from_tasks
+
+T0 = datetime(2026, 11, 1, tzinfo=UTC)
+NOW = datetime(2026, 11, 20, tzinfo=UTC)
+COMPLETED, FAILED, RUNNING, QUEUED = (
+    TaskStatus.COMPLETED,
+    TaskStatus.FAILED,
+    TaskStatus.RUNNING,
+    TaskStatus.QUEUED,
+)
+
+
+def task(
+    provider: str,
+    number: int,
+    status: TaskStatus = COMPLETED,
+    *,
+    took: float | None = 60,
+    kind: str = "serp/google/organic",
+    cost: str | None = None,
+    posted: datetime = T0,
+    waited: float | None = None,
+    message: str | None = None,
+    **fields: Any,
+) -> Task:
+    done = None if took is None else posted + timedelta(seconds=took)
+    return Task(
+        provider=provider,
+        id=str(number),
+        status=status,
+        created_at=posted,
+        completed_at=done if status in (COMPLETED, FAILED) else None,
+        started_at=None if waited is None else posted + timedelta(seconds=waited),
+        kind=kind,
+        cost=None if cost is None else Decimal(cost),
+        message=message,
+        **fields,
+    )
+
+
+def figures_of(tasks: list[Task], **kwargs: Any) -> Figures:
+    draining = kwargs.pop("draining", ())
+    held = from_tasks(tasks, source="test", draining=draining)
+    try:
+        return compute(held, now=NOW, **kwargs)
+    finally:
+        held.close()
+
+
+def interpolated(values: list[float], q: float) -> float:
+    """Linear interpolation between closest ranks (numpy's default), written out."""
+    ordered = sorted(values)
+    position = q * (len(ordered) - 1)
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def provider(figures: Figures, name: str) -> Group:
+    [found] = [p for p in figures.providers if p.provider == name]
+    return found
+
+
+# -- definitions ----------------------------------------------------------------------------
+
+
+def test_turnaround_percentiles_interpolate_over_completed_tasks_only() -> None:
+    took = [10.0, 20.0, 30.0, 40.0, 100.0]
+    tasks = [task("a", i, took=t) for i, t in enumerate(took)]
+    tasks += [task("a", 10, FAILED, took=5000), task("a", 11, RUNNING, took=None)]
+    a = provider(figures_of(tasks), "a")
+    assert a.turnaround.n == 5
+    assert a.turnaround.p50 == pytest.approx(interpolated(took, 0.5)) == 30
+    assert a.turnaround.p90 == pytest.approx(interpolated(took, 0.9)) == pytest.approx(76)
+    assert a.turnaround.p99 == pytest.approx(interpolated(took, 0.99)) == pytest.approx(97.6)
+
+
+def test_failure_rate_counts_finished_tasks_and_messages_rank_per_provider() -> None:
+    tasks = [task("a", i) for i in range(6)]
+    tasks += [task("a", 10 + i, FAILED, message="Internal SE Server Error.") for i in range(3)]
+    tasks += [task("a", 20, FAILED, message="Invalid Field: 'keyword'.")]
+    tasks += [task("a", 30 + i, QUEUED, took=None) for i in range(5)]
+    f = figures_of(tasks)
+    a = provider(f, "a")
+    assert (a.tasks, a.completed, a.failed, a.queued) == (15, 6, 4, 5)
+    assert a.failure_rate == pytest.approx(4 / 10)  # the queued five have not finished
+    assert [(m.message, m.count, m.share) for m in f.failures] == [
+        ("Internal SE Server Error.", 3, 0.75),
+        ("Invalid Field: 'keyword'.", 1, 0.25),
+    ]
+
+
+def test_spend_and_cost_per_1000_count_priced_tasks_only() -> None:
+    tasks = [task("a", 1, cost="0.0006"), task("a", 2, cost="0.0012"), task("a", 3)]
+    tasks += [task("a", 4, FAILED, cost="0.0006")]  # vendors bill failures too
+    a = provider(figures_of(tasks), "a")
+    assert a.priced == 3
+    assert a.spend == pytest.approx(0.0024)
+    assert a.cost_per_1000 == pytest.approx(0.0024 / 3 * 1000)
+    assert money(a.cost_per_1000) == "0.8000"
+    assert provider(figures_of([task("b", 1)]), "b").spend is None
+
+
+def test_queue_time_where_started_at_is_known() -> None:
+    tasks = [task("a", i, waited=w) for i, w in enumerate((5.0, 15.0, 25.0))] + [task("a", 9)]
+    f = figures_of(tasks)
+    a = provider(f, "a")
+    assert a.queue.n == 3 and a.queue.p50 == pytest.approx(15.0)
+    assert len(f.queue_curves) == 1 and f.queue_curves[0].n == 3
+    assert not any("started_at" in n for n in f.notes)
+    assert any("started_at" in n for n in figures_of([task("a", 1)]).notes)
+
+
+def test_groups_by_more_than_kind() -> None:
+    tasks = [task("a", 1, device="mobile"), task("a", 2, device="desktop"), task("a", 3)]
+    f = figures_of(tasks, by=("kind", "device"))
+    labels = sorted(g.label for g in f.groups)
+    assert labels == [
+        "serp/google/organic · (not reported)",
+        "serp/google/organic · desktop",
+        "serp/google/organic · mobile",
+    ]
+    with pytest.raises(ConfigError, match="cannot group by"):
+        figures_of(tasks, by=("keyword",))
+
+
+def test_tasks_per_hour_widen_their_buckets_and_fill_the_gaps() -> None:
+    hours = 24 * 30  # 720 hours: 1 h and 3 h buckets would be too many, 6 h are not
+    tasks = [task("a", 1, posted=T0), task("a", 2, posted=T0 + timedelta(hours=hours))]
+    tasks += [task("a", 3, RUNNING, took=None, posted=T0 + timedelta(hours=1))]
+    activity = figures_of(tasks).activity
+    assert activity.bucket_hours == 6
+    buckets = {r.start for r in activity.rows}
+    assert len(buckets) == hours // 6 + 1  # every bucket, zeros included
+    assert {(r.status, r.tasks) for r in activity.rows if r.start == T0} == {
+        ("completed", 1),
+        ("running", 1),
+    }
+    assert sum(r.tasks for r in activity.rows) == 3
+    assert {r.per_hour for r in activity.rows if r.tasks == 1} == {1 / 6}
+    [summary] = activity.summary
+    assert summary.peak_at == T0 and summary.peak_per_hour == pytest.approx(2 / 6)
+
+
+def test_a_draining_listing_knows_every_completed_task_is_not_collected() -> None:
+    tasks = [
+        task("ready", 1, took=None, posted=NOW - timedelta(minutes=30)),
+        task("ready", 2, took=None, posted=NOW - timedelta(days=2)),
+        task("other", 3),
+    ]
+    f = figures_of(tasks, draining=["ready"])
+    [backlog] = f.backlog
+    assert (backlog.provider, backlog.completed, backlog.not_collected) == ("ready", 2, 2)
+    assert backlog.oldest == pytest.approx(2 * 86400)  # from creation: no completion time
+    assert dict(backlog.bands) == {
+        "< 1 h": 1,
+        "1-6 h": 0,
+        "6-24 h": 0,
+        "1-3 d": 1,
+        "3-7 d": 0,
+        "7-30 d": 0,
+        "> 30 d": 0,
+    }
+    assert provider(f, "other").not_collected is None  # not known: said, not guessed
+    assert f.collection == "draining listing"
+
+
+def test_kinds_match_by_name_one_level_deeper_or_as_asked() -> None:
+    tasks = [task("dfs", i, kind="serp/google/organic") for i in range(5)]
+    tasks += [task("dfs", 10 + i, kind="serp/google/maps") for i in range(2)]
+    tasks += [task("dfs", 20, kind="keywords_data/google_ads/search_volume")]
+    tasks += [task("st", 30 + i, kind="serp/google") for i in range(4)]
+    tasks += [task("st", 40, kind="serp")]  # too vague to stand for one SERP type
+    tasks += [task("st", 41, kind="keywords_data/google_ads/search_volume")]
+    f = figures_of(tasks)
+    pairs = {(c.a.name, c.b.name, c.matched) for c in f.comparisons}
+    assert pairs == {
+        (
+            "dfs keywords_data/google_ads/search_volume",
+            "st keywords_data/google_ads/search_volume",
+            "same kind",
+        ),
+        ("dfs serp/google/organic", "st serp/google", "prefix"),  # the busiest under it
+    }
+    asked = figures_of(tasks, compare=parse_compare(["serp/google=serp/google/maps"]))
+    assert [(c.a.name, c.b.name, c.matched) for c in asked.comparisons] == [
+        ("st serp/google", "dfs serp/google/maps", "--compare")  # in the order given
+    ]
+    assert asked.comparisons[0].curve_a is not None and asked.comparisons[0].curve_b is not None
+    with pytest.raises(ConfigError, match="KIND=KIND"):
+        parse_compare(["serp/google"])
+
+
+def test_an_empty_selection_still_makes_a_page_and_json() -> None:
+    f = figures_of([])
+    assert f.tasks == 0 and f.groups == () and f.activity.rows == ()
+    page = render_html(f)
+    assert "<svg" not in page and "nothing to show" in page
+    assert json.loads(json.dumps(f.to_json()))["providers"] == []
+
+
+def test_numbers_read_as_people_write_them() -> None:
+    assert [duration(s) for s in (0.4, 42, 452.5, 7322, 2 * 86400 + 3 * 3600)] == [
+        "0.4 s",
+        "42 s",
+        "7 min 32 s",
+        "2 h 02 min",
+        "2 d 3 h",
+    ]
+    assert (duration(None), percent(0.0625), money(1234.5)) == ("—", "6.2 %", "1,234.50")
+
+
+# -- the store ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def collected(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A small store with a results table: ``seotasks load --sandbox --collect``."""
+    folder = tmp_path_factory.mktemp("collected")
+    path = folder / "store.duckdb"
+    loaded = run_cli(
+        [
+            "load",
+            "--sandbox",
+            "-p",
+            "dataforseo",
+            "-o",
+            "dataforseo.source=history",
+            "-p",
+            "serpstat",
+            "--sandbox-size",
+            "60",
+            "--collect",
+            "--seed",
+            "4",
+            "--to",
+            str(path),
+            "--pipelines-dir",
+            str(folder / "pipelines"),
+        ],
+        cli_env(folder),
+        timeout=240,
+    )
+    assert loaded.returncode == 0, loaded.stderr
+    yield path
+
+
+def _independent(path: Path, sql: str) -> list[tuple[Any, ...]]:
+    db = duckdb.connect()
+    try:
+        db.execute("SET TimeZone = 'UTC'")
+        db.execute(f"ATTACH '{path}' AS mine (READ_ONLY)")
+        return db.execute(sql).fetchall()
+    finally:
+        db.close()
+
+
+def test_the_results_table_says_what_was_collected(collected: Path) -> None:
+    held = from_store(collected)
+    try:
+        f = compute(held, now=NOW)
+    finally:
+        held.close()
+    assert f.collection == "results table"
+    truth = {
+        p: (completed, ok, failed, missing)
+        for p, completed, ok, failed, missing in _independent(
+            collected,
+            """
+            SELECT t.provider, count(*),
+              count(*) FILTER (WHERE r.result IS NOT NULL),
+              count(*) FILTER (WHERE r.result IS NULL AND r.error IS NOT NULL),
+              count(*) FILTER (WHERE r.result IS NULL)
+            FROM mine.seotasks.tasks t
+            LEFT JOIN mine.seotasks.results r ON r.provider = t.provider AND r.id = t.id
+            WHERE t.status = 'completed' GROUP BY t.provider
+            """,
+        )
+    }
+    got = {
+        b.provider: (b.completed, b.collected, b.collection_failed, b.not_collected)
+        for b in f.backlog
+    }
+    assert got == truth
+    assert sum(b.collected for b in f.backlog) > 0
+
+
+def test_the_selection_flags_select_in_the_store(collected: Path, tmp_path: Path) -> None:
+    [(middle,)] = _independent(
+        collected,
+        "SELECT quantile_disc(created_at, 0.5) FROM mine.seotasks.tasks "
+        "WHERE provider = 'dataforseo'",
+    )
+    [(expected,)] = _independent(
+        collected,
+        "SELECT count(*) FROM mine.seotasks.tasks WHERE provider = 'dataforseo' "
+        f"AND status = 'completed' AND created_at >= TIMESTAMPTZ '{middle.isoformat()}'",
+    )
+    chosen = Selection(providers=("dataforseo",), status="completed", since=middle)
+    held = from_store(collected, selection=chosen)
+    try:
+        f = compute(held, now=NOW)
+    finally:
+        held.close()
+    assert [(p.provider, p.tasks, p.completed) for p in f.providers] == [
+        ("dataforseo", expected, expected)
+    ]
+    # The same through the command, as JSON on stdout.
+    made = run_cli(
+        [
+            "report",
+            "--from",
+            str(collected),
+            "-p",
+            "dataforseo",
+            "--status",
+            "completed",
+            "--since",
+            middle.isoformat(),
+            "--format",
+            "json",
+        ],
+        cli_env(tmp_path),
+    )
+    assert made.returncode == 0, made.stderr
+    data = json.loads(made.stdout)
+    assert [(p["provider"], p["tasks"]) for p in data["providers"]] == [("dataforseo", expected)]
+    assert data["selection"]["since"] == middle.astimezone(UTC).isoformat()
+
+
+def test_a_missing_or_foreign_store_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="seotasks load"):
+        from_store(tmp_path / "absent.duckdb")
+    empty = tmp_path / "empty.duckdb"
+    duckdb.connect(str(empty)).close()
+    with pytest.raises(ConfigError, match=r"no table seotasks\.tasks"):
+        from_store(empty)
+    text = tmp_path / "text.duckdb"
+    text.write_text("not a database")
+    with pytest.raises(ConfigError, match="cannot open"):
+        from_store(text)
+
+
+def test_an_older_store_without_the_newer_columns_still_reports(tmp_path: Path) -> None:
+    path = tmp_path / "old.duckdb"
+    db = duckdb.connect(str(path))
+    db.execute("CREATE SCHEMA seotasks")
+    db.execute(
+        "CREATE TABLE seotasks.tasks (provider VARCHAR, id VARCHAR, status VARCHAR, "
+        "created_at TIMESTAMPTZ, completed_at TIMESTAMPTZ, kind VARCHAR, cost DECIMAL(38,10))"
+    )
+    db.execute(
+        "INSERT INTO seotasks.tasks VALUES ('a', '1', 'completed', "
+        "'2026-11-01 00:00:00+00', '2026-11-01 00:01:40+00', 'serp', 0.5)"
+    )
+    db.close()
+    held = from_store(path)
+    try:
+        f = compute(held, now=NOW)
+    finally:
+        held.close()
+    [a] = f.providers
+    assert (a.turnaround.p50, a.queue.n, a.spend) == (100.0, 0, 0.5)
