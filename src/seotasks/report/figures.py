@@ -634,6 +634,12 @@ def _notes(figures: Figures, tasks: Tasks) -> list[str]:
             )
         if not p.priced:
             notes.append(f"{p.provider}: no task has a cost, so its spend is not shown.")
+        if p.completed and not p.failed:
+            notes.append(
+                f"{p.provider}: no failed task here, so its failure rate is 0 %; a listing "
+                "that never reports failures shows the same (`seotasks providers` lists "
+                "the statuses each one reports)."
+            )
     if figures.providers and not any(p.queue.n for p in figures.providers):
         notes.append("No task reports when it started (started_at), so queue time is not shown.")
     if tasks.collection is None:
