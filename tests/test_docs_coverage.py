@@ -73,7 +73,7 @@ def _flags(parser: argparse.ArgumentParser) -> list[tuple[str, ...]]:
 
 
 #: Commands whose docs/cli.md section sends the reader to another page for their flags.
-FLAGS_PAGE = {"load": "dlt.md"}
+FLAGS_PAGE = {"load": "dlt.md", "report": "report.md"}
 
 PARSER = cli.build_parser()
 COMMANDS = _subparsers(PARSER)
