@@ -170,10 +170,15 @@ def resolve_settings(
                 opt, profile_values[opt.name], f"profile {profile}"
             )
         elif opt.required:
-            raise ConfigError(
-                f"{cls.name}: missing {opt.name!r}; set {var}"
-                + ", pass it to connect(), or add it to a profile"
+            missing = ConfigError(
+                f"{cls.name}: missing {opt.name!r}; set {var}, pass {opt.name}= to "
+                "connect(), or add it to a profile"
             )
+            missing.cli_message = (
+                f"{cls.name}: missing {opt.name!r}; set {var}, or add {opt.name} to a "
+                f"profile and give --profile NAME (see seotasks providers)"
+            )
+            raise missing
         else:
             values[opt.name] = opt.default
     _refuse_url_credentials(cls, values)

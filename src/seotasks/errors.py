@@ -40,6 +40,10 @@ class SeotasksError(Exception):
     #: What to do next, in the terms of the command the person ran (the CLI sets it,
     #: e.g. "continue with --resume run.json"); printed after the message.
     cli_hint: str | None = None
+    #: The message in the command line's terms, where the library's names a Python call
+    #: (a missing credential: "set SEOTASKS_X_Y or use --profile" rather than "pass it to
+    #: connect()"); the CLI prints it instead of ``str(error)`` when set.
+    cli_message: str | None = None
 
 
 class ConfigError(SeotasksError):

@@ -29,6 +29,7 @@ from .redact import Redactor, scrub_userinfo
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
 
+    from .account import Account
     from .clock import Clock
     from .submit import SerpTaskSpec, SubmitResult
     from .transport import Request, Response, Transport
@@ -381,6 +382,17 @@ class Provider(abc.ABC):
         ``topic`` is ``"wait"`` (a pacing wait of more than a few seconds is starting
         before a call to the endpoint key ``detail``: how to need fewer calls) or
         ``"capped"`` (the vendor hid part of a list: how to see the rest).
+        """
+        return None
+
+    def account(self) -> Account | None:
+        """The account behind the credentials: balance and limits (`seotasks.account.Account`).
+
+        ``seotasks check`` calls it to prove the credentials and the base URL and to show
+        what is left to spend. Override it with the vendor's account call when it has one
+        (free, read-only); raise the classified error as any call would (`AuthError` for
+        refused credentials). ``None``, the default, means the vendor has no such call:
+        ``check`` then proves the credentials with the first page of a listing instead.
         """
         return None
 

@@ -58,7 +58,7 @@ def _exit_code(exc: BaseException) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from . import collect, load, providers, receive, report, sandbox, submit, tasks
+    from . import check, collect, load, providers, receive, report, sandbox, submit, tasks
 
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -77,6 +77,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return sandbox.run(args, out, err)
         if args.command == "submit":
             return submit.run(args, out, err)
+        if args.command == "check":
+            return check.run(args, out, err)
         if args.command == "collect":
             return collect.run(args, out, err)
         if args.command == "receive":
@@ -110,7 +112,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 err.write(one_line(f"seotasks: internal error: {type(exc).__name__}: {exc}"))
                 return EXIT_PROVIDER
         hint = exc.cli_hint
+        said = exc.cli_message or str(exc)
         err.write(
-            one_line(f"seotasks: {type(exc).__name__}: {exc}" + (f"; {hint}" if hint else ""))
+            one_line(f"seotasks: {type(exc).__name__}: {said}" + (f"; {hint}" if hint else ""))
         )
         return _exit_code(exc)

@@ -319,10 +319,11 @@ def build_parser() -> argparse.ArgumentParser:
             help=f"{what} (default {mib} MiB)",
         )
 
-    from . import load, report  # standard library only: keeps --help fast
+    from . import check, load, report  # standard library only: keeps --help fast
 
     load.add_parser(sub, common)
     report.add_parser(sub, common)
+    check.add_parser(sub, common)
 
     box = sub.add_parser(
         "sandbox",

@@ -49,6 +49,7 @@ from seotasks.submit import SPEC_FIELDS
 from seotasks.transport import Request, Response
 
 from . import receiving, wire
+from .account import USER_DATA, read_user_data
 from .endpoints import (
     default_families,
     resolve_history,
@@ -60,6 +61,7 @@ from .ready import ReadyListing
 from .result_paths import collect_path
 
 if TYPE_CHECKING:
+    from seotasks.account import Account
     from seotasks.clock import Clock
     from seotasks.submit import SerpTaskSpec, SubmitResult
     from seotasks.transport import Transport
@@ -409,6 +411,11 @@ class DataForSEOProvider(Provider):
             answered = tasks[0].get("id")
             return answered if isinstance(answered, str) else None
         return None
+
+    def account(self) -> Account:
+        """``GET /v3/appendix/user_data`` (free): balance, spending and call limits."""
+        body = self._call("GET", USER_DATA, "user_data")
+        return read_user_data(body, self._base + USER_DATA, self.transport.redactor.scrub)
 
     # -- submission -----------------------------------------------------------------------
 

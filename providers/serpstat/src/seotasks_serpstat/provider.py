@@ -46,6 +46,7 @@ from . import paging, posting, wire
 from .posting import SERP_TYPES
 
 if TYPE_CHECKING:
+    from seotasks.account import Account
     from seotasks.clock import Clock
     from seotasks.submit import SerpTaskSpec, SubmitResult
 
@@ -263,6 +264,11 @@ class SerpstatProvider(Provider):
         return posting.read_answer(
             decode_json_object(response), expected_id=request_id, scrub=scrub
         )
+
+    def account(self) -> Account:
+        """``tasks.getParsingBalance`` (free): the crawling balance and prices, in USD."""
+        answer = self._rpc("tasks.getParsingBalance", {}, idempotent=True)
+        return posting.parsing_balance(answer)
 
     def submit(self, specs: Sequence[SerpTaskSpec]) -> list[SubmitResult]:
         """``tasks.addKeywordList``: specs with the same settings share one call and task.

@@ -34,7 +34,7 @@ from ..endpoints import (
     SHAPES,
 )
 from . import labs_live, results, vendor_shapes
-from .answers import history_item, mismatched_id, ready_item, wrong_types
+from .answers import history_item, mismatched_id, ready_item, user_data_item, wrong_types
 from .callbacks import Deliverer
 from .checks import (
     POST_MAX,
@@ -102,6 +102,9 @@ class DataForSEOApp:
         self.post_delay = post_delay
         #: Every task_post array the emulator processed, as received (after auth/limits).
         self.posted: list[list[Any]] = []
+        self.login = login
+        #: What ``appendix/user_data`` says is left on the account, in USD.
+        self.balance = 50.0
         self._auth = "Basic " + base64.b64encode(f"{login}:{password}".encode()).decode()
         self._limiter = ServerRateLimit({g: (n, 60.0) for g, n in LIMITS.items()}, clock)
         self._task_ids = itertools.count(1)
@@ -220,6 +223,8 @@ class DataForSEOApp:
                 live = "/".join(parts[1:-1])
                 if live in labs_live.KINDS:
                     return (lambda: self._live(request, live, started)), "other"
+            if parts == ["v3", "appendix", "user_data"] and request.method == "GET":
+                return (lambda: self._user_data(request.path, started)), "other"
             if request.method == "POST" and parts[-1] == "task_post" and posts(parts[1:-1]):
                 return (lambda: self._task_post(request, parts, started)), "other"
             if request.method == "GET":
@@ -258,6 +263,13 @@ class DataForSEOApp:
             data["se_type"] = parts[2]
         task = self._task(started, path, data, items)
         return self._envelope(started, tasks=[task])
+
+    # -- appendix/user_data --------------------------------------------------------------
+
+    def _user_data(self, path: str, started: float) -> HttpResponse:
+        data = {"api": "appendix", "function": "user_data"}
+        item = user_data_item(self.login, self.balance, LIMITS["other"])
+        return self._envelope(started, tasks=[self._task(started, path, data, [item])])
 
     # -- id_list -------------------------------------------------------------------------
 

@@ -1,0 +1,44 @@
+"""`Account`: what a vendor says about the account itself (`Provider.account`).
+
+``seotasks check`` answers "will my next run work?" before the run: the credentials are
+accepted, the base URL answers, and there is money (or quota) left to spend. The first
+two follow from any call that succeeds; the third only from the vendor's own account
+call where it has one (DataForSEO ``GET /v3/appendix/user_data``, Serpstat
+``tasks.getParsingBalance``). The record is deliberately small and provider-neutral: a
+balance with its currency, and the vendor's limits in words, since every vendor counts
+them differently (calls a minute, lines a month, dollars a day).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import attrs
+
+__all__ = ["Account"]
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class Account:
+    """The account behind a provider's credentials, as far as its vendor says.
+
+    ``balance`` is the money left to spend (``None``: the vendor does not say), in
+    ``currency`` (an ISO 4217 code such as ``"USD"``); ``login`` the account's name where
+    the vendor echoes one; ``limits`` short phrases a person reads on one line
+    (``"2000 calls a minute"``, ``"0.00065 USD a SERP keyword"``).
+    """
+
+    balance: Decimal | None = None
+    currency: str | None = None
+    login: str | None = None
+    limits: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        """One line: ``balance 12.50 USD; 2000 calls a minute`` (empty when nothing is known)."""
+        parts = []
+        if self.login:
+            parts.append(f"account {self.login}")
+        if self.balance is not None:
+            parts.append(f"balance {self.balance} {self.currency or ''}".rstrip())
+        parts.extend(self.limits)
+        return "; ".join(parts)

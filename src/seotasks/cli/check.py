@@ -1,0 +1,230 @@
+"""``seotasks check``: will my next run work? (``gh auth status`` for seotasks).
+
+One line per thing checked, each answered before anything is consumed or posted:
+
+* per provider: the credentials are accepted and the base URL answers, proved by the
+  vendor's free account call (`Provider.account`: DataForSEO ``appendix/user_data``,
+  Serpstat ``tasks.getParsingBalance``), which also gives the balance and limits; a
+  provider without one is proved by the first page of its default listing instead;
+* per folder given (``--to``, ``--resume``, ``--journal``, ``--pipelines-dir``): a file
+  can be written there durably (`seotasks.store.check_writable`).
+
+Without ``-p``, every installed provider is checked whose credentials are set at all; the
+others get a ``skip`` line (not configured is not a problem unless asked for by name).
+The exit code is that of the first problem (3 refused credentials, 2 configuration or
+an unwritable folder, 4 anything else), 0 when every line is ``ok``. Calls are tried
+twice at most with short timeouts: a check answers in seconds, not after a minute of
+retries against a wrong URL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from .common import EXIT_AUTH, EXIT_OK, EXIT_PROVIDER, EXIT_USAGE, UsageError, one_line
+
+if TYPE_CHECKING:
+    from ..provider import Provider
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(sub: Any, common: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Add ``check`` to the ``seotasks`` subparsers ``sub`` (standard library only)."""
+    from .flags import add_options, add_providers
+
+    check: argparse.ArgumentParser = sub.add_parser(
+        "check",
+        parents=[common],
+        help="check credentials, base URLs, balances and output folders before a run",
+        description="For each configured provider: are the credentials accepted, does the "
+        "base URL answer, what balance and limits does the account have (where the vendor "
+        "says); for each folder given: can seotasks write there. One line each; exit "
+        "non-zero on the first problem (3 refused credentials, 2 configuration or folder, "
+        "4 otherwise).",
+    )
+    add_providers(
+        check,
+        "provider to check (repeatable; default: every installed one with credentials set)",
+        required=False,
+    )
+    add_options(check, "provider option, as for seotasks tasks (e.g. -o serpstat.rps=10)")
+    check.add_argument("--profile", help="TOML profile with credentials and options")
+    check.add_argument(
+        "--sandbox", action="store_true", help="check against the providers' emulators"
+    )
+    check.add_argument("--to", type=Path, metavar="DIR", help="results folder to check")
+    check.add_argument(
+        "--resume", type=Path, metavar="FILE", help="checkpoint or journal file to check"
+    )
+    check.add_argument("--journal", type=Path, metavar="DIR", help="collect journal folder")
+    check.add_argument(
+        "--pipelines-dir", type=Path, metavar="DIR", help="dlt pipelines folder (seotasks load)"
+    )
+    return check
+
+
+class _Report:
+    """The lines written so far and the exit code of the first problem."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.code = EXIT_OK
+
+    def line(self, verdict: str, subject: str, text: str, *, code: int = EXIT_OK) -> None:
+        self.out.write(f"{verdict:<4} {subject:<14} " + one_line(text))
+        self.out.flush()
+        if code != EXIT_OK and self.code == EXIT_OK:
+            self.code = code
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .common import provider_names, split_options
+
+    report = _Report(out)
+    named = bool(args.providers)
+    from ..plugins import providers
+
+    names = provider_names(args.providers) if named else providers()
+    options = split_options(args.option, names)
+    if args.sandbox:
+        import contextlib
+
+        from ..clock import ScaledClock
+        from ..sandbox import start
+        from .common import SANDBOX_SPEED
+
+        clock = ScaledClock(SANDBOX_SPEED)
+        with contextlib.ExitStack() as stack:
+            running = stack.enter_context(start(names, seed=0, clock=clock))
+            for name in names:
+                settings = {**running[name].settings, **options[name]}
+                _provider(report, name, settings, args.profile, clock=clock)
+    else:
+        checked = 0
+        for name in names:
+            if not named and not _configured(name, args.profile, options[name]):
+                report.line("skip", name, _not_configured(name))
+                continue
+            checked += 1
+            _provider(report, name, options[name], args.profile)
+        if not checked and not _folders(args):
+            raise UsageError(
+                "no provider has credentials set: set its SEOTASKS_<PROVIDER>_<OPTION> "
+                "variables, give --profile NAME, or name one with -p (seotasks providers "
+                "lists each one's options)"
+            )
+    for flag, folder, what in _folders(args):
+        _folder(report, flag, folder, what)
+    return report.code
+
+
+def _provider(
+    report: _Report,
+    name: str,
+    options: dict[str, Any],
+    profile: str | None,
+    *,
+    clock: Any = None,
+) -> None:
+    from ..call import RetryPolicy, Timeouts
+    from ..connection import connect
+    from ..errors import AuthError, ConfigError, SeotasksError, TransientError
+
+    try:
+        client = connect(
+            name,
+            profile=profile,
+            clock=clock,
+            retry=RetryPolicy(attempts=2, base=0.2, cap=1.0),
+            timeouts=Timeouts(connect=5.0, read=20.0),
+            **options,
+        )
+    except ConfigError as exc:
+        report.line("FAIL", name, str(exc.cli_message or exc), code=EXIT_USAGE)
+        return
+    with client:
+        where = _where(client.provider)
+        started = time.monotonic()
+        try:
+            account = client.provider.account()
+            if account is None:
+                client.page()  # the first page of the default listing proves the rest
+        except AuthError as exc:
+            report.line("FAIL", name, f"{where}credentials refused: {exc}", code=EXIT_AUTH)
+            return
+        except TransientError as exc:
+            report.line("FAIL", name, f"{where}unreachable: {exc}", code=EXIT_PROVIDER)
+            return
+        except SeotasksError as exc:
+            report.line("FAIL", name, f"{where}{type(exc).__name__}: {exc}", code=EXIT_PROVIDER)
+            return
+        seconds = time.monotonic() - started
+        text = f"{where}credentials accepted ({seconds * 1000:.0f} ms)"
+        described = account.describe() if account is not None else ""
+        report.line("ok", name, f"{text}; {described}" if described else text)
+
+
+def _where(provider: Provider) -> str:
+    base = provider.settings.get("base_url")
+    return f"{base}: " if isinstance(base, str) and base else ""
+
+
+def _configured(name: str, profile: str | None, options: dict[str, Any]) -> bool:
+    """Whether any credential of ``name`` is given (option, env var or a profile): a
+    provider nobody set up is skipped, not reported as broken."""
+    from ..config import env_name
+    from ..plugins import get_provider
+
+    if profile or os.environ.get("SEOTASKS_PROFILE"):
+        return True
+    required = [o.name for o in get_provider(name).options if o.required]
+    return any(o in options or os.environ.get(env_name(name, o)) for o in required)
+
+
+def _not_configured(name: str) -> str:
+    from ..config import env_name
+    from ..plugins import get_provider
+
+    required = [env_name(name, o.name) for o in get_provider(name).options if o.required]
+    wanted = " and ".join(required) if required else "its options"
+    return f"not configured (set {wanted}, or give --profile NAME)"
+
+
+def _folders(args: argparse.Namespace) -> list[tuple[str, Path, str]]:
+    """``(flag, folder, what)`` for every folder flag given."""
+    found = []
+    for flag, attr, what in (
+        ("--to", "to", "--to"),
+        ("--journal", "journal", "--journal"),
+        ("--pipelines-dir", "pipelines_dir", "--pipelines-dir"),
+    ):
+        value = getattr(args, attr)
+        if value is not None:
+            found.append((flag, value, what))
+    if args.resume is not None:
+        found.append(("--resume", args.resume, "the --resume file's folder"))
+    return found
+
+
+def _folder(report: _Report, flag: str, path: Path, what: str) -> None:
+    from ..errors import StorageError
+    from ..store import check_writable
+
+    folder = path.absolute().parent if flag == "--resume" else path
+    if flag == "--resume" and path.is_dir():
+        report.line("FAIL", flag, f"{path}: is a folder; name a file", code=EXIT_USAGE)
+        return
+    try:
+        check_writable(folder, what=what)
+    except StorageError as exc:
+        report.line("FAIL", flag, str(exc), code=EXIT_USAGE)
+        return
+    if flag == "--resume" and path.exists() and not os.access(path, os.W_OK):
+        report.line("FAIL", flag, f"{path}: not writable", code=EXIT_USAGE)
+        return
+    report.line("ok", flag, f"{path}: writable")

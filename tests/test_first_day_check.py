@@ -1,0 +1,126 @@
+"""``seotasks check`` and `Provider.account` against both emulators on loopback: one line
+per provider and per folder, the exit code of the first problem."""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from clirun import cli_env, run_cli
+
+import seotasks
+from seotasks.account import Account
+
+
+@pytest.fixture
+def emulators() -> Iterator[tuple[Any, Any]]:
+    from seotasks_dataforseo.emulator import DataForSEOEmulator
+    from seotasks_serpstat.emulator import SerpstatEmulator
+
+    with DataForSEOEmulator(size=0) as dfs, SerpstatEmulator(size=0, rps=None) as ss:
+        yield dfs, ss
+
+
+def _lines(stdout: str) -> dict[str, str]:
+    """``{subject: line}`` of check's output (``ok   dataforseo   ...``)."""
+    return {line.split()[1]: line for line in stdout.splitlines()}
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def test_account_of_each_provider(emulators: tuple[Any, Any]) -> None:
+    dfs, ss = emulators
+    dfs.app.balance = 12.5
+    with seotasks.connect("dataforseo", **dfs.settings) as client:
+        account = client.provider.account()
+    assert account == Account(
+        balance=Decimal("12.5"),
+        currency="USD",
+        login=dfs.login,
+        limits=("2000 calls a minute", "spent 0 USD today"),
+    )
+    assert any(r.path == "/v3/appendix/user_data" for r in dfs.server.requests)
+    with seotasks.connect("serpstat", **ss.settings) as client:
+        account = client.provider.account()
+    assert account is not None and account.balance == Decimal("10.91")
+    assert account.describe() == (
+        "balance 10.91 USD; 0.00065 USD a SERP keyword; 0.0006 USD a volume keyword"
+    )
+    methods = [json.loads(r.body)["method"] for r in ss.server.requests if r.body]
+    assert "tasks.getParsingBalance" in methods
+
+
+def test_check_all_good(emulators: tuple[Any, Any], tmp_path: Path) -> None:
+    dfs, ss = emulators
+    env = cli_env(tmp_path, {"dataforseo": dfs.settings, "serpstat": ss.settings})
+    args = ["check", "--to", str(tmp_path / "results"), "--resume", str(tmp_path / "r.json")]
+    done = run_cli(args, env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = _lines(done.stdout)
+    assert lines["dataforseo"].startswith("ok ") and "balance 50.0 USD" in lines["dataforseo"]
+    assert "credentials accepted" in lines["dataforseo"] and dfs.url in lines["dataforseo"]
+    assert lines["serpstat"].startswith("ok ") and "balance 10.91 USD" in lines["serpstat"]
+    assert lines["--to"].startswith("ok ") and lines["--resume"].startswith("ok ")
+    assert dfs.password not in done.stdout + done.stderr
+    assert ss.token not in done.stdout + done.stderr
+
+
+def test_check_refused_credentials_exit_3(emulators: tuple[Any, Any], tmp_path: Path) -> None:
+    dfs, _ = emulators
+    env = cli_env(tmp_path, {"dataforseo": {**dfs.settings, "password": "wrong"}})
+    done = run_cli(["check", "-p", "dataforseo"], env)
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert _lines(done.stdout)["dataforseo"].startswith("FAIL")
+    assert "credentials refused" in done.stdout
+
+
+def test_check_unreachable_exit_4(tmp_path: Path) -> None:
+    settings = {"token": "t", "base_url": f"http://127.0.0.1:{_closed_port()}/"}
+    env = cli_env(tmp_path, {"serpstat": settings})
+    done = run_cli(["check", "-p", "serpstat"], env)
+    assert done.returncode == 4, done.stdout + done.stderr
+    assert "unreachable" in _lines(done.stdout)["serpstat"]
+
+
+def test_check_not_configured(tmp_path: Path) -> None:
+    env = cli_env(tmp_path)
+    done = run_cli(["check"], env)
+    assert done.returncode == 2
+    lines = _lines(done.stdout)
+    assert lines["dataforseo"].startswith("skip") and "SEOTASKS_DATAFORSEO_LOGIN" in done.stdout
+    assert "no provider has credentials set" in done.stderr
+    named = run_cli(["check", "-p", "dataforseo"], env)
+    assert named.returncode == 2
+    assert "SEOTASKS_DATAFORSEO_LOGIN" in named.stdout and "--profile NAME" in named.stdout
+    assert "connect()" not in named.stdout + named.stderr  # the CLI user's own terms
+
+
+def test_check_unwritable_folder(emulators: tuple[Any, Any], tmp_path: Path) -> None:
+    dfs, _ = emulators
+    env = cli_env(tmp_path, {"dataforseo": dfs.settings})
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    done = run_cli(["check", "-p", "dataforseo", "--to", str(blocker / "results")], env)
+    assert done.returncode == 2, done.stdout + done.stderr
+    lines = _lines(done.stdout)
+    assert lines["dataforseo"].startswith("ok ")
+    assert lines["--to"].startswith("FAIL") and "not writable" in lines["--to"]
+
+
+def test_missing_credential_message_in_cli_terms(tmp_path: Path) -> None:
+    done = run_cli(["tasks", "-p", "serpstat"], cli_env(tmp_path))
+    assert done.returncode == 2
+    assert "SEOTASKS_SERPSTAT_TOKEN" in done.stderr and "--profile NAME" in done.stderr
+    assert "connect()" not in done.stderr
+    with pytest.raises(seotasks.ConfigError, match=r"connect\(\)"):
+        seotasks.connect("serpstat", env={})  # the library's user is told the library way
