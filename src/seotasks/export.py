@@ -12,7 +12,7 @@ import enum
 import io
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
@@ -23,10 +23,12 @@ from .model import Task
 
 __all__ = [
     "COLUMNS",
+    "FIELDS",
     "CsvWriter",
     "JsonlWriter",
     "TableWriter",
     "make_writer",
+    "parse_fields",
     "plain",
     "task_record",
 ]
@@ -37,6 +39,33 @@ __all__ = [
 COLUMNS: tuple[str, ...] = tuple(
     a.alias or a.name for a in attrs.fields(Task) if (a.alias or a.name) != "raw"
 )
+
+
+#: What ``--fields`` may name: every export column, and ``raw`` (the vendor's item).
+FIELDS: tuple[str, ...] = (*COLUMNS, "raw")
+
+
+def parse_fields(text: str) -> tuple[str, ...]:
+    """``"id,status"`` as ``("id", "status")``: the fields an export keeps, in that order.
+
+    Like ``gh --json fields``, an unknown name is refused with the list of known ones
+    (``ValueError``), never dropped: a misspelt column would otherwise be an empty
+    column nobody notices. Spaces around names are ignored; a name given twice counts once.
+    """
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if not names:
+        raise ValueError(f"--fields needs at least one field of: {', '.join(FIELDS)}")
+    unknown = [name for name in names if name not in FIELDS]
+    if unknown:
+        import difflib
+
+        close = [m for n in unknown for m in difflib.get_close_matches(n, FIELDS, n=1)]
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        raise ValueError(
+            f"unknown field{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}"
+            f"{hint}; known: {', '.join(FIELDS)}"
+        )
+    return tuple(dict.fromkeys(names))
 
 
 def _export_value(value: Any) -> Any:
@@ -82,24 +111,27 @@ class Writer(Protocol):
 
 
 class JsonlWriter:
-    """One JSON object per line."""
+    """One JSON object per line: every column (and ``raw`` if asked), or ``fields``."""
 
-    def __init__(self, *, raw: bool = False) -> None:
-        self.raw = raw
+    def __init__(self, *, raw: bool = False, fields: Sequence[str] | None = None) -> None:
+        self.fields = tuple(fields) if fields else (*COLUMNS, *(["raw"] if raw else []))
+        self.raw = "raw" in self.fields
 
     def header(self) -> str:
         return ""
 
     def format(self, task: Task) -> str:
-        record = task_record(task, raw=self.raw)
+        full = task_record(task, raw=self.raw)
+        record = {name: full[name] for name in self.fields}
         return json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=str) + "\n"
 
 
 class CsvWriter:
     """RFC 4180 CSV with a header row; ``raw`` becomes a JSON column."""
 
-    def __init__(self, *, raw: bool = False) -> None:
-        self.raw = raw
+    def __init__(self, *, raw: bool = False, fields: Sequence[str] | None = None) -> None:
+        self.fields = tuple(fields) if fields else (*COLUMNS, *(["raw"] if raw else []))
+        self.raw = "raw" in self.fields
         self._buffer = io.StringIO()
         self._csv = csv.writer(self._buffer, lineterminator="\n")
 
@@ -110,13 +142,16 @@ class CsvWriter:
         return self._buffer.getvalue()
 
     def header(self) -> str:
-        return self._row([*COLUMNS, *(["raw"] if self.raw else [])])
+        return self._row(list(self.fields))
 
     def format(self, task: Task) -> str:
         record = task_record(task, raw=self.raw)
-        values = ["" if record[c] is None else record[c] for c in COLUMNS]
-        if self.raw:
-            values.append(json.dumps(record["raw"], ensure_ascii=False, default=str))
+        values = []
+        for name in self.fields:
+            if name == "raw":
+                values.append(json.dumps(record["raw"], ensure_ascii=False, default=str))
+            else:
+                values.append("" if record[name] is None else record[name])
         return self._row(values)
 
 
@@ -130,18 +165,56 @@ def printable(text: str) -> str:
     return _CONTROL.sub("", text)
 
 
+#: Table heading and width per export column; a column added to the model later gets
+#: its name in capitals and a width of 16 (`TableWriter` never refuses a column).
+TABLE_COLUMNS: Mapping[str, tuple[str, int]] = {
+    "provider": ("PROVIDER", 10),
+    "id": ("ID", 36),
+    "status": ("STATUS", 9),
+    "progress": ("PROG", 5),
+    "created_at": ("CREATED (UTC)", 19),
+    "completed_at": ("COMPLETED (UTC)", 19),
+    "kind": ("KIND", 34),
+    "tag": ("TAG", 12),
+    "cost": ("COST", 10),
+    "engine": ("ENGINE", 8),
+    "device": ("DEVICE", 7),
+    "location": ("LOCATION", 24),
+    "language": ("LANGUAGE", 8),
+    "keywords_count": ("KEYWORDS", 8),
+    "message": ("MESSAGE", 40),
+    "started_at": ("STARTED (UTC)", 19),
+}
+#: The columns of the default table (what fits a wide terminal).
+TABLE_DEFAULT = (
+    "provider",
+    "id",
+    "status",
+    "progress",
+    "created_at",
+    "completed_at",
+    "kind",
+    "tag",
+)
+
+
 class TableWriter:
     """Fixed-width columns, so the table streams without first reading every row."""
 
-    WIDTHS = (10, 36, 9, 5, 19, 19, 34, 12)
-    NAMES = ("PROVIDER", "ID", "STATUS", "PROG", "CREATED (UTC)", "COMPLETED (UTC)", "KIND", "TAG")
+    def __init__(self, *, fields: Sequence[str] | None = None) -> None:
+        self.fields = tuple(fields) if fields else TABLE_DEFAULT
+        if "raw" in self.fields:
+            raise ValueError("the table has no raw column: use --format jsonl or csv")
+        columns = [TABLE_COLUMNS.get(name, (name.upper(), 16)) for name in self.fields]
+        self.names = tuple(name for name, _ in columns)
+        self.widths = tuple(width for _, width in columns)
 
     def header(self) -> str:
-        return self._line(list(self.NAMES)) + self._line(["-" * w for w in self.WIDTHS])
+        return self._line(list(self.names)) + self._line(["-" * w for w in self.widths])
 
     def _line(self, cells: list[str]) -> str:
         parts = []
-        for cell, width in zip(cells, self.WIDTHS, strict=True):
+        for cell, width in zip(cells, self.widths, strict=True):
             cell = printable(cell)
             if len(cell) > width:
                 cell = cell[: width - 1] + "~"
@@ -149,30 +222,27 @@ class TableWriter:
         return "  ".join(parts).rstrip() + "\n"
 
     @staticmethod
-    def _time(value: datetime | None) -> str:
-        return "-" if value is None else value.strftime("%Y-%m-%d %H:%M:%S")
+    def _cell(name: str, value: Any) -> str:
+        if value is None:
+            return "-"
+        if isinstance(value, datetime):
+            return value.strftime("%Y-%m-%d %H:%M:%S")
+        if name == "progress":
+            return f"{value * 100:.0f}%"
+        if isinstance(value, enum.Enum):
+            return str(value.value)
+        return str(value)
 
     def format(self, task: Task) -> str:
-        progress = "-" if task.progress is None else f"{task.progress * 100:.0f}%"
-        return self._line(
-            [
-                task.provider,
-                task.id,
-                task.status.value,
-                progress,
-                self._time(task.created_at),
-                self._time(task.completed_at),
-                task.kind or "-",
-                task.tag or "-",
-            ]
-        )
+        return self._line([self._cell(name, getattr(task, name)) for name in self.fields])
 
 
-def make_writer(fmt: str, *, raw: bool = False) -> Writer:
+def make_writer(fmt: str, *, raw: bool = False, fields: Sequence[str] | None = None) -> Writer:
+    """The writer of ``fmt`` (``jsonl``, ``csv``, ``table``), every column or ``fields``."""
     if fmt == "jsonl":
-        return JsonlWriter(raw=raw)
+        return JsonlWriter(raw=raw, fields=fields)
     if fmt == "csv":
-        return CsvWriter(raw=raw)
+        return CsvWriter(raw=raw, fields=fields)
     if fmt == "table":
-        return TableWriter()
+        return TableWriter(fields=fields)
     raise ValueError(f"unknown format {fmt!r}")

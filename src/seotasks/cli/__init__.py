@@ -58,7 +58,18 @@ def _exit_code(exc: BaseException) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from . import check, collect, load, providers, receive, report, sandbox, submit, tasks
+    from . import (
+        check,
+        collect,
+        completion,
+        load,
+        providers,
+        receive,
+        report,
+        sandbox,
+        submit,
+        tasks,
+    )
 
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -79,6 +90,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return submit.run(args, out, err)
         if args.command == "check":
             return check.run(args, out, err)
+        if args.command == "completion":
+            return completion.run(args, out)
         if args.command == "collect":
             return collect.run(args, out, err)
         if args.command == "receive":

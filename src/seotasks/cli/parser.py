@@ -118,6 +118,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tasks.add_argument("--raw", action="store_true", help="add the vendor's item to jsonl/csv")
     tasks.add_argument(
+        "--fields",
+        metavar="A,B,C",
+        help="only these fields, in this order, in any format (e.g. id,status,cost; raw for "
+        "the vendor's item in jsonl/csv); an unknown field is an error naming the known ones",
+    )
+    tasks.add_argument(
         "-q",
         "--quiet",
         action="store_true",
@@ -319,11 +325,12 @@ def build_parser() -> argparse.ArgumentParser:
             help=f"{what} (default {mib} MiB)",
         )
 
-    from . import check, load, report  # standard library only: keeps --help fast
+    from . import check, completion, load, report  # standard library only: keeps --help fast
 
     load.add_parser(sub, common)
     report.add_parser(sub, common)
     check.add_parser(sub, common)
+    completion.add_parser(sub, common)
 
     box = sub.add_parser(
         "sandbox",

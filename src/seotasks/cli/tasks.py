@@ -68,6 +68,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     fmt = args.format or ("table" if out.isatty() else "jsonl")
     if args.raw and fmt == "table":
         raise UsageError("--raw needs --format jsonl or csv")
+    fields = _fields(args, fmt)
     status = args.status or "completed"
 
     asked = {
@@ -141,7 +142,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         for client in clients:
             _check_query(client, state.providers[client.name].cursor, kwargs, args.status)
 
-        writer = make_writer(fmt, raw=args.raw)
+        writer = make_writer(fmt, raw=args.raw, fields=fields)
         sources = [
             Source(_stream(c, kwargs, state, progress), c.capabilities.order, c.name)
             for c in clients
@@ -171,13 +172,19 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 state.save()
                 unsaved = 0
 
+        # The header goes out with the first row (or at the end of an empty listing),
+        # never before an error: `> out.csv` must not leave a header-only file that
+        # looks like an empty, successful listing.
         header = writer.header()
-        if header and not (state.loaded and fmt == "csv"):  # one header per CSV file
-            out.write(header)
+        if state.loaded and fmt == "csv":  # one header per CSV file
+            header = ""
         count = 0
         try:
             if args.limit != 0:
                 for task in tasks:
+                    if header:
+                        buffer.append(header)
+                        header = ""
                     buffer.append(writer.format(task))
                     moved = state.providers[task.provider].written(task)
                     count += 1
@@ -189,14 +196,19 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                         checkpoint(save=moved or unsaved >= _save_every(state))
                     if args.limit is not None and count >= args.limit:
                         break
+            buffer.insert(0, header)  # an empty listing still has its header
             checkpoint()
         except KeyboardInterrupt:
+            if args.resume is not None:  # the file a resumed run appends to needs its header
+                buffer.insert(0, header)
             checkpoint()
             progress.done()
             hint = "" if args.quiet else f"; {_resume_hint(args, state)}"
             err.write(f"seotasks: interrupted after {count} tasks{hint}\n")
             return EXIT_INTERRUPTED
         except SeotasksError as exc:
+            if args.resume is not None:
+                buffer.insert(0, header)
             checkpoint()
             progress.done()
             # A hint only when there is something to continue: nothing was written before a
@@ -216,6 +228,23 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if args.summary or (err.isatty() and not args.quiet):
             progress.notice(_summary(count, state, progress, stopped))
     return EXIT_OK
+
+
+def _fields(args: argparse.Namespace, fmt: str) -> tuple[str, ...] | None:
+    """``--fields`` checked against the export's columns (``--raw`` adds ``raw``)."""
+    from ..export import parse_fields
+
+    if args.fields is None:
+        return None
+    try:
+        fields = parse_fields(args.fields)
+    except ValueError as exc:
+        raise UsageError(f"--fields: {exc}") from None
+    if "raw" in fields and fmt == "table":
+        raise UsageError("--fields: the table has no raw column; use --format jsonl or csv")
+    if args.raw and "raw" not in fields:
+        fields = (*fields, "raw")
+    return fields
 
 
 def _summary(count: int, state: ResumeState, progress: Progress, stopped: bool) -> str:
