@@ -8,8 +8,19 @@ Each command still words its own help (what ``-p`` means differs between ``tasks
 from __future__ import annotations
 
 import argparse
+from datetime import datetime
 
-__all__ = ["add_options", "add_providers", "add_time_field"]
+from .common import STATUSES, is_relative_time
+
+__all__ = [
+    "STATUS_HELP",
+    "add_options",
+    "add_providers",
+    "add_status",
+    "add_time_field",
+    "add_window",
+    "when",
+]
 
 #: The task times ``--since`` / ``--until`` can bound (`seotasks.TaskQuery.time_field`).
 TIME_FIELDS = ("created_at", "completed_at")
@@ -40,3 +51,53 @@ def add_time_field(parser: argparse.ArgumentParser, help: str) -> None:
     """``--time-field created_at|completed_at``: which time ``--since`` / ``--until``
     bound (``None`` when not given: the provider's default, creation)."""
     parser.add_argument("--time-field", choices=TIME_FIELDS, help=help)
+
+
+#: What ``--status`` means, for every command that selects tasks by status.
+STATUS_HELP = "which tasks: completed, running, queued, failed or any"
+
+
+def add_status(
+    parser: argparse.ArgumentParser, help: str = STATUS_HELP, *, default: str | None = None
+) -> None:
+    """``--status completed|running|queued|failed|any``: one choice list everywhere, and
+    always a help line (``default``: what an omitted flag means, e.g. ``"any"``)."""
+    parser.add_argument("--status", choices=STATUSES, default=default, help=help)
+
+
+def when(value: str) -> str:
+    """An ``argparse`` type for ``--since`` / ``--until``: ISO 8601, ``YYYY-MM-DD`` or a
+    time that long ago (``30m``, ``12h``, ``2d``, ``1w``), checked as the command line is
+    read, so every command refuses the same values with the same words. The text is kept
+    as given: a relative time is counted from the moment the command decides (a resumed
+    listing counts it from its first run); `seotasks.cli.common.absolute_time` turns it
+    into a time the library takes."""
+    text = value.strip()
+    if is_relative_time(text):
+        return text
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is neither ISO 8601 (2026-11-20, 2026-11-20T10:00:00+00:00) nor a "
+            "time ago (30m, 12h, 2d, 1w)"
+        ) from None
+    return text
+
+
+def add_window(parser: argparse.ArgumentParser, *, what: str = "created") -> None:
+    """``--since WHEN`` / ``--until WHEN`` in every form `when` reads; ``what`` says which
+    time they bound by default (``--time-field`` may choose the other)."""
+    parser.add_argument(
+        "--since",
+        type=when,
+        metavar="WHEN",
+        help=f"{what} (or, with --time-field completed_at, completed) at or after: ISO 8601 "
+        "or YYYY-MM-DD (naive = UTC), or that long ago: 30m, 12h, 2d, 1w",
+    )
+    parser.add_argument(
+        "--until",
+        type=when,
+        metavar="WHEN",
+        help=f"{what} (or completed) before; same forms as --since",
+    )

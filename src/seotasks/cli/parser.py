@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from .common import EXIT_USAGE, MAX_SANDBOX_SIZE, STATUSES
-from .flags import add_options, add_providers, add_time_field
+from .common import EXIT_USAGE, MAX_SANDBOX_SIZE
+from .flags import add_options, add_providers, add_status, add_time_field, add_window
 
 
 class _Parser(argparse.ArgumentParser):
@@ -57,18 +57,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="List tasks. Several -p give one stream ordered by completion time.",
     )
     add_providers(tasks, "provider to list (repeatable)")
-    tasks.add_argument(
-        "--status",
-        choices=STATUSES,
-        help="which tasks: completed (default), running, queued, failed or any; with --cursor "
+    add_status(
+        tasks,
+        "which tasks: completed (default), running, queued, failed or any; with --cursor "
         "the cursor's status applies, and a different one is refused",
     )
-    tasks.add_argument(
-        "--since",
-        help="created (or, with --time-field completed_at, completed) at or after: ISO 8601 "
-        "or YYYY-MM-DD (naive = UTC), or that long ago: 30m, 12h, 2d, 1w",
-    )
-    tasks.add_argument("--until", help="created (or completed) before; same forms as --since")
+    add_window(tasks)
     add_time_field(
         tasks,
         "the time --since/--until bound: created_at (default) or completed_at "
@@ -243,11 +237,7 @@ def build_parser() -> argparse.ArgumentParser:
         "task's error",
     )
     collect.add_argument("--gzip", action="store_true", help="with --to: write .json.gz files")
-    collect.add_argument(
-        "--since",
-        help="only tasks created at or after (ISO 8601 or YYYY-MM-DD, naive = UTC; or 2d, 12h...)",
-    )
-    collect.add_argument("--until", help="only tasks created before; same forms as --since")
+    add_window(collect)
     add_time_field(collect, "the time --since/--until bound: created_at (default) or completed_at")
     collect.add_argument("--interval", type=float, default=None, help=argparse.SUPPRESS)
     for command in (submit, collect):

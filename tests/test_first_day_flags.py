@@ -1,0 +1,57 @@
+"""One declaration of the selection flags (`seotasks.cli.flags`): ``--since`` / ``--until``
+read the same forms (``2d`` included) and refuse the same values with the same words in
+every command that declares them through it, and ``--status`` always has its help."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pytest
+from clirun import cli_env, run_cli
+
+from seotasks.cli import build_parser
+from seotasks.cli.flags import add_status, add_window, when
+
+
+def _sub(command: str) -> argparse.ArgumentParser:
+    for action in build_parser()._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            parser: argparse.ArgumentParser = action.choices[command]
+            return parser
+    raise AssertionError("no subcommands")
+
+
+@pytest.mark.parametrize("command", ["tasks", "collect"])
+def test_since_and_until_are_the_shared_declaration(command: str) -> None:
+    parser = _sub(command)
+    types = {a.dest: a.type for a in parser._actions if a.dest in ("since", "until")}
+    assert types == {"since": when, "until": when}
+
+
+@pytest.mark.parametrize("value", ["2d", "30m", " 1w ", "2026-11-20", "2026-11-20T10:00:00+00:00"])
+def test_when_accepts(value: str) -> None:
+    assert when(value) == value.strip()
+
+
+@pytest.mark.parametrize("value", ["yesterday", "2x", "d2", "", "2026-13-01"])
+def test_when_refuses(value: str) -> None:
+    with pytest.raises(argparse.ArgumentTypeError, match=r"neither ISO 8601 .* nor a time ago"):
+        when(value)
+
+
+def test_a_new_command_gets_status_help_and_relative_times() -> None:
+    parser = argparse.ArgumentParser()
+    add_status(parser, default="any")
+    add_window(parser)
+    args = parser.parse_args(["--since", "2d"])
+    assert args.since == "2d" and args.status == "any"
+    assert all(a.help for a in parser._actions)
+
+
+@pytest.mark.parametrize("command", ["tasks", "collect"])
+def test_bad_since_is_refused_before_anything_runs(command: str, tmp_path: Path) -> None:
+    done = run_cli([command, "-p", "serpstat", "--since", "2x", "--sandbox"], cli_env(tmp_path))
+    assert done.returncode == 2
+    assert "argument --since: '2x' is neither ISO 8601" in done.stderr
+    assert done.stdout == ""
