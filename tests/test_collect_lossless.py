@@ -253,3 +253,35 @@ def test_sigterm_ends_an_hour_long_retry_after_and_the_task_is_fetched_next_run(
     again = run_cli(["collect", "-p", "dataforseo", "--to", str(out)], env)
     assert again.returncode == 0, again.stderr
     assert _files(out / "dataforseo").keys() == truth and not _intents(out)
+
+
+def test_a_disk_that_fills_mid_run_stops_the_intake_and_loses_nothing(
+    emu: DataForSEOEmulator, tmp_path: Path
+) -> None:
+    """Writes beyond 16 KiB fail (RLIMIT_FSIZE, SIGXFSZ ignored): the probe and the small
+    journal entries fit, a result does not, as on a disk that filled up mid-run."""
+    import resource
+
+    out = tmp_path / "o"
+    env = cli_env(tmp_path, {"dataforseo": emu.settings})
+    truth = emu.ready_ids()
+
+    def small_files() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (16 * 1024, 16 * 1024))
+
+    args = [*CLI, "collect", "-p", "dataforseo", "--to", str(out), "--workers", "2"]
+    emu.app.result_padding = 64 * 1024  # every result is over the limit
+    full = subprocess.run(
+        args, env=env, capture_output=True, text=True, timeout=120, preexec_fn=small_files
+    )
+    assert full.returncode == 2, full.stderr
+    assert "StorageError" in full.stderr and "Traceback" not in full.stderr
+    assert not _files(out / "dataforseo")
+    fetched = _task_gets(emu)
+    assert 0 < fetched < len(truth), "the intake stopped instead of consuming every task"
+    assert len(_intents(out)) == fetched  # each consumed task is journalled
+    emu.app.result_padding = 0
+    again = run_cli(["collect", "-p", "dataforseo", "--to", str(out)], env)
+    assert again.returncode == 0, again.stderr
+    assert _files(out / "dataforseo").keys() == truth and not _intents(out)

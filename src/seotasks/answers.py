@@ -13,20 +13,23 @@ code, the task id the answer names). The file keeps the vendor's bytes exactly.
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Callable, Collection, Mapping
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 import ijson
 
-from .errors import ResponseFormatError, TransientError
+from .errors import ResponseFormatError, StorageError, TransientError
 from .export import plain
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from .call import Response
     from .client import Client
     from .model import Task
 
-__all__ = ["fetch_into", "scan"]
+__all__ = ["download_into", "fetch_into", "scan"]
 
 _SCALARS = frozenset({"string", "number", "boolean", "null"})
 #: A path no JSON document has (ijson paths never hold a NUL): `ijson.items` over it
@@ -109,3 +112,24 @@ def _write_json(client: Client, task: Task, sink: BinaryIO) -> None:
     sink.truncate()
     sink.write(data.encode())
     sink.flush()
+
+
+def download_into(client: Client, task: Task, into: Path) -> Path:
+    """Stream ``task``'s result into a new hidden file in ``into`` (`Client.collect_many`
+    with ``into``); a file that cannot be written (a full disk) is a `StorageError`, so
+    the caller stops taking tasks rather than consuming ones it cannot keep."""
+    from .client import RESULT_SUFFIX
+
+    temp = into / f".{secrets.token_hex(8)}{RESULT_SUFFIX}"
+    try:
+        with open(temp, "w+b") as sink:
+            client.collect_to(task, sink)
+    except OSError as exc:
+        temp.unlink(missing_ok=True)
+        raise StorageError(
+            f"cannot write the result of task {task.id} under {into}: {exc.strerror or exc}"
+        ) from None
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    return temp

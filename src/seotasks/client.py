@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import secrets
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime
@@ -393,23 +392,15 @@ class Client:
                 journal.record(task)
             if into is None:
                 return self.collect(task)
-            return self._download(task, into)
+            from .answers import download_into
+
+            return download_into(self, task, into)
 
         runner = collect_many(
             fetch, tasks, workers=workers, window=window, ordered=ordered, stop=stop
         )
         self.transport.ensure_pool_size(workers)
         return runner
-
-    def _download(self, task: Task, into: Path) -> Path:
-        temp = into / f".{secrets.token_hex(8)}{RESULT_SUFFIX}"
-        try:
-            with open(temp, "w+b") as sink:
-                self.collect_to(task, sink)
-        except BaseException:
-            temp.unlink(missing_ok=True)
-            raise
-        return temp
 
     def submit(self, specs: Iterable[SerpTaskSpec]) -> list[SubmitResult]:
         """Post ``specs`` as tasks; one `SubmitResult` per spec, in the same order.
