@@ -17,7 +17,8 @@ its provider declares (`Capabilities.order`):
   watermark. Should that outgrow ``buffer``, the rest of the source goes through disk
   like an unordered one. A provider whose listing breaks its declaration is caught as
   soon as a task arrives that is due before one already delivered: `ResponseFormatError`,
-  never a silently wrong order.
+  never a silently wrong order. ``started_at`` gives no such bound (see `ORDER_FIELDS`):
+  its listing is put in order like an unordered one.
 
 ``order="arrival"`` skips all of this: no buffer; each source's tasks stay in the order
 they were delivered, and the sources are interleaved by comparing their next tasks.
@@ -42,7 +43,15 @@ from .spill import FAN_IN, Run, SpillDir
 if TYPE_CHECKING:
     from .client import Client
 
-__all__ = ["DEFAULT_BUFFER", "ORDERS", "ORDER_FIELDS", "Source", "merge_key", "merged"]
+__all__ = [
+    "DEFAULT_BUFFER",
+    "ORDERS",
+    "ORDER_FIELDS",
+    "ORDER_VALUES",
+    "Source",
+    "merge_key",
+    "merged",
+]
 
 _NEVER = datetime.max.replace(tzinfo=UTC)
 #: What `merged` accepts as ``order``.
@@ -73,18 +82,37 @@ def _sort_time_bound(task: Task) -> datetime:
     return _NEVER if when is None else when
 
 
+def _no_bound(task: Task) -> datetime | None:
+    return None
+
+
 #: `Capabilities.order` values a listing may declare, and for each, the lower bound a
 #: task seen in that order sets on the `merge_key` time of every task after it (None:
 #: no bound from this task). ``created_at`` and ``completed_at`` bound it because a task
-#: completes after it is created; ``sort_time`` is the merge's own time.
+#: completes after it is created; ``sort_time`` is the merge's own time. ``started_at``
+#: bounds nothing: a task still running is due at its creation, which may be long
+#: before a start seen earlier (it waited in a queue longer), so a listing in start
+#: order is merged like an unordered one, exactly and only later.
 ORDER_FIELDS: dict[str, Callable[[Task], datetime | None]] = {
     "created_at": lambda task: task.created_at,
     "completed_at": lambda task: task.completed_at,
     "sort_time": _sort_time_bound,
+    "started_at": _no_bound,
 }
 
-if tuple(ORDER_FIELDS) != ORDER_NAMES:
-    raise AssertionError("merge.ORDER_FIELDS and provider.ORDER_NAMES must name the same orders")
+#: For each order, the value the listing is sorted by (what the conformance kit checks
+#: never decreases); ``None`` where a task lacks it.
+ORDER_VALUES: dict[str, Callable[[Task], datetime | None]] = {
+    "created_at": lambda task: task.created_at,
+    "completed_at": lambda task: task.completed_at,
+    "sort_time": lambda task: task.sort_time,
+    "started_at": lambda task: task.started_at,
+}
+
+if tuple(ORDER_FIELDS) != ORDER_NAMES or tuple(ORDER_VALUES) != ORDER_NAMES:
+    raise AssertionError(
+        "merge.ORDER_FIELDS, merge.ORDER_VALUES and provider.ORDER_NAMES must name the same orders"
+    )
 
 
 @attrs.frozen(slots=True)

@@ -12,7 +12,10 @@ class of test methods that `ProviderConformance` inherits:
 * `cursors`: a cursor resumes in a fresh client, refuses tampering, other providers and
   forged positions, and carries no secret;
 * `churn`: paging stays exact while the data moves;
-* `declarations`: capabilities, spec fields and the declared order are true;
+* `ties`: tasks sharing a time across a page boundary are all listed, once;
+* `declarations`: capabilities, the times filled, spec fields and the declared order
+  are true;
+* `sandbox`: the provider's sandbox draws its data around the ``now`` it is given;
 * `errors`: failures are typed and no secret reaches a message or a repr;
 
 and `asserts` holds the verdicts they share. pytest collects inherited test methods
@@ -35,6 +38,8 @@ from .cursors import CursorChecks
 from .declarations import DeclarationChecks
 from .errors import ErrorChecks
 from .listing import ListingChecks
+from .sandbox import SandboxChecks
+from .ties import TieChecks
 
 if TYPE_CHECKING:
     from ...client import Client
@@ -56,7 +61,13 @@ class ConformanceEnv:
     `UnsupportedQuery`. ``churn`` (optional) changes the emulator's data the way the
     vendor's data moves while someone pages through it: adds tasks, removes some (expiry,
     draining) and changes some task's status; the kit calls it between pages and checks
-    that nothing present throughout is lost and nothing is listed twice.
+    that nothing present throughout is lost and nothing is listed twice. ``tie``
+    (optional, every emulator should offer it) adds tasks exactly like an existing one:
+    ``tie(task_id, count)`` stores ``count`` new tasks with that task's status and
+    every one of its times (``created_at``, ``started_at``, ``completed_at``) under new
+    ids, placed in the listing as the vendor places equal times, and returns their ids;
+    ``expected_ids`` includes them from then on. The kit ties the last task of the first
+    page and checks that the tied group spans the page boundary and is listed whole.
 
     ``secrets`` are kept out of this object's repr, so a failing test never prints them.
     """
@@ -73,13 +84,22 @@ class ConformanceEnv:
     #: that resumes the listing at its start (the one an error on the first page carries).
     min_pages: int = 2
     churn: Callable[[], object] | None = None
+    tie: Callable[[str, int], Sequence[str]] | None = None
     #: A spec the provider can post (optional): the kit sets each field the provider
     #: declares in ``spec_refuses`` on it and checks the refusal, with nothing sent.
     spec: SerpTaskSpec | None = None
 
 
 @pytest.mark.seotasks_conformance
-class ProviderConformance(ErrorChecks, DeclarationChecks, ChurnChecks, CursorChecks, ListingChecks):
+class ProviderConformance(
+    ErrorChecks,
+    SandboxChecks,
+    DeclarationChecks,
+    TieChecks,
+    ChurnChecks,
+    CursorChecks,
+    ListingChecks,
+):
     """Subclass in your plugin's tests and define the ``conformance`` fixture."""
 
     @pytest.fixture

@@ -13,10 +13,36 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from ...model import TaskStatus
+
 if TYPE_CHECKING:
     from ...model import Task
+    from ...provider import Capabilities
 
-__all__ = ["assert_no_secret", "assert_once", "scrubbed", "secret_paths", "task_ids"]
+__all__ = [
+    "TIME_DUE",
+    "assert_no_secret",
+    "assert_once",
+    "held_times",
+    "scrubbed",
+    "secret_paths",
+    "task_ids",
+]
+
+#: The statuses in which a task has reached each time: a provider declaring the time in
+#: `Capabilities.times` sets it on every task in them (a failed task may have failed
+#: before it started, so none of its times past creation is required).
+TIME_DUE: Mapping[str, frozenset[TaskStatus]] = {
+    "created_at": frozenset(TaskStatus),
+    "started_at": frozenset({TaskStatus.RUNNING, TaskStatus.COMPLETED}),
+    "completed_at": frozenset({TaskStatus.COMPLETED}),
+}
+
+
+def held_times(caps: Capabilities) -> frozenset[str]:
+    """The times the kit holds a listing to: those `Capabilities.times` declares, or,
+    when it declares none, ``created_at`` (what ``since`` / ``until`` bound by default)."""
+    return frozenset({"created_at"}) if caps.times is None else caps.times
 
 
 def task_ids(tasks: Sequence[Task]) -> list[str]:

@@ -38,7 +38,7 @@ class ChurnChecks:
         """
         if conformance.churn is None:
             pytest.skip("no churn hook given: paging under changing data is not checked")
-        from ...merge import ORDER_FIELDS
+        from ...merge import ORDER_VALUES
 
         query = TaskQuery(status=None if status == "any" else TaskStatus.COMPLETED)
         listed: list[Task] = []
@@ -86,8 +86,8 @@ class ChurnChecks:
             f"e.g. {sorted(extra)[:5]}"
         )
         if order is not None:  # the declared order is a promise while data moves too
-            bound = ORDER_FIELDS[order]
-            values = [(t.key, bound(t)) for t in listed]
+            value_of = ORDER_VALUES[order]
+            values = [(t.key, value_of(t)) for t in listed]
             known = [(key, value) for key, value in values if value is not None]
             for (_, before_value), (key, value) in itertools.pairwise(known):
                 assert value >= before_value, (

@@ -19,8 +19,9 @@ import pytest
 from ...errors import UnsupportedQuery
 from ...model import TaskStatus
 from ...plugins import capabilities_of, get_provider
-from ...provider import FILTER_NAMES, Capabilities, Provider
+from ...provider import FILTER_NAMES, TIME_NAMES, Capabilities, Provider
 from ...submit import SPEC_FIELDS
+from .asserts import TIME_DUE, held_times
 
 if TYPE_CHECKING:
     from . import ConformanceEnv
@@ -45,7 +46,7 @@ _SPEC_SAMPLES: dict[str, Any] = {
 
 
 class DeclarationChecks:
-    """Capabilities, spec fields mapped or refused, and the declared listing order."""
+    """Capabilities, the times filled, spec fields mapped or refused, and the declared order."""
 
     def test_capabilities_declared(self, conformance: ConformanceEnv) -> None:
         with conformance.connect() as client:
@@ -62,6 +63,55 @@ class DeclarationChecks:
             f"capabilities() returned a {type(caps).__name__}, not Capabilities"
         )
         assert caps.max_page_size > 0
+
+    def test_declared_times_filled(self, conformance: ConformanceEnv) -> None:
+        """Every time `Capabilities.times` names is set on every task that has reached it,
+        and no other time is set at all.
+
+        A time left empty is a silent wrong answer: ``since`` / ``until`` bound
+        ``created_at`` by default, so a provider that never sets it answers every
+        bounded listing with nothing, and an order over it promises nothing. Without a
+        declaration the kit holds the listing to ``created_at`` alone.
+        """
+        __tracebackhide__ = True
+        with conformance.connect() as client:
+            declared = client.capabilities.times
+            tasks = list(client.tasks(status="any"))
+        assert tasks, "the emulator should be seeded with tasks"
+        if declared is None:
+            why = (
+                "Capabilities.times declares nothing, so the kit holds the listing to "
+                "created_at, which since/until bound by default"
+            )
+        else:
+            why = f"Capabilities.times declares {[t for t in TIME_NAMES if t in declared]}"
+        held = held_times(client.capabilities)
+        for name in TIME_NAMES:
+            if name not in held:
+                continue
+            statuses = sorted(s.value for s in TIME_DUE[name])
+            due = [t for t in tasks if t.status in TIME_DUE[name]]
+            assert due, (
+                f"{why}, but the listing holds no task that has reached {name} (status "
+                f"{' or '.join(statuses)}): seed some, so the declaration can be checked"
+            )
+            empty = [t.key for t in due if getattr(t, name) is None]
+            assert not empty, (
+                f"{why}, but {len(empty)} of {len(due)} tasks with status "
+                f"{' or '.join(statuses)} have no {name}, e.g. {empty[:5]}: fill it from the "
+                "vendor's time that *means* it (not the one that shares its name), or "
+                "declare the times the listing does fill"
+            )
+        if declared is None:
+            return
+        for name in TIME_NAMES:
+            if name in declared:
+                continue
+            stray = [t.key for t in tasks if getattr(t, name) is not None]
+            assert not stray, (
+                f"{len(stray)} tasks carry {name} (e.g. {stray[:5]}), but Capabilities.times "
+                f"({sorted(declared)}) does not declare it: declare every time you fill"
+            )
 
     # -- submission contract ----------------------------------------------------------------
 
@@ -113,23 +163,30 @@ class DeclarationChecks:
         declaring ``None`` promises nothing, and the merge sorts its tasks through disk.
         Either way the merged stream must be the listing in `merge_key` order.
         """
-        from ...merge import ORDER_FIELDS, merge_key, merged
+        from ...merge import ORDER_FIELDS, ORDER_VALUES, merge_key, merged
 
         with conformance.connect() as client:
             order = client.capabilities.order
             tasks = list(client.tasks(status="any"))
         if order is not None:
-            bound = ORDER_FIELDS[order]
+            value_of, bound = ORDER_VALUES[order], ORDER_FIELDS[order]
+            # An order over a time no task carries holds vacuously, and promises nothing.
+            assert any(value_of(task) is not None for task in tasks), (
+                f"order={order!r} declared, but no listed task carries {order}: declare the "
+                "order over the time the listing fills (see Capabilities.times)"
+            )
             previous = None
             for task in tasks:
-                value = bound(task)
+                value = value_of(task)
                 if value is None:
                     continue
                 assert previous is None or value >= previous, (
                     f"order={order!r} declared, but {task.key} ({value}) came after {previous}"
                 )
                 previous = value
-                assert merge_key(task)[0] >= value, f"{task.key} is due before its {order}"
+                due_from = bound(task)
+                if due_from is not None:
+                    assert merge_key(task)[0] >= due_from, f"{task.key} is due before its {order}"
         with conformance.connect() as client:
             out = list(merged([client], status="any", buffer=max(1, len(tasks) // 3)))
         assert [t.key for t in out] == [t.key for t in sorted(tasks, key=merge_key)]

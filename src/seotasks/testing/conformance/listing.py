@@ -11,7 +11,7 @@ moves is `ChurnChecks`; resuming from a cursor is `CursorChecks`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import pytest
@@ -19,7 +19,7 @@ import pytest
 from ...errors import UnsupportedQuery
 from ...model import TaskQuery, TaskStatus
 from ...plugins import provider_infos
-from .asserts import assert_once, task_ids
+from .asserts import assert_once, held_times, task_ids
 
 if TYPE_CHECKING:
     from . import ConformanceEnv
@@ -80,25 +80,44 @@ class ListingChecks:
         """``since`` / ``until`` on the creation or the completion time: exactly the
         expected tasks, whatever the vendor filtered itself (the core filters the rest).
 
-        A provider that cannot answer completion bounds completely (its vendor reports no
-        completion time) refuses them with `UnsupportedQuery`; the check is skipped then.
+        A provider whose tasks never carry the bounded time must refuse the bound with
+        `UnsupportedQuery`: answering it lists nothing, whatever the data, which is the
+        silent lie the kit exists to catch (``--since`` bounds ``created_at`` by
+        default). A time the provider fills (`Capabilities.times`, or ``created_at``
+        without a declaration) must be spread over enough tasks to be checked: that fails
+        rather than skips. A provider may refuse completion bounds it cannot answer
+        completely; the check is skipped then.
         """
+        __tracebackhide__ = True
         probe = TaskQuery(status=None, time_field=time_field)
         with conformance.connect() as client:
+            promised = time_field in held_times(client.capabilities)
             every = [t for t in client.tasks(status="any") if probe.bounded_time(t) is not None]
             times = sorted(t for t in map(probe.bounded_time, every) if t is not None)
-            if not times and time_field == "completed_at":
-                # No task says when it finished: a completion bound cannot be answered,
-                # and an empty listing would be a silent lie. It must be refused.
-                with pytest.raises(UnsupportedQuery):
-                    since = datetime.now(UTC) - timedelta(days=1)
-                    list(client.tasks(status="any", since=since, time_field=time_field))
-                return
-            if len(times) < 4:
-                pytest.skip(f"too few tasks with {time_field} to test time filters")
+            if not times:
+                since = client.transport.now() - timedelta(days=1)
+                try:
+                    got = list(client.tasks(status="any", since=since, time_field=time_field))
+                except UnsupportedQuery:
+                    return
+                pytest.fail(
+                    f"no listed task carries {time_field}, yet a listing bounded on it was "
+                    f"answered ({len(got)} tasks) instead of refused with UnsupportedQuery: "
+                    "such a listing is empty whatever the data, a silent lie. Fill "
+                    f"{time_field} from the vendor time that means it, or refuse bounds on "
+                    "it in start()",
+                    pytrace=False,
+                )
+            if len(times) < 4 or times[len(times) // 4] >= times[(3 * len(times)) // 4]:
+                what = f"{len(times)} tasks carry {time_field}, over {times[0]}..{times[-1]}"
+                if promised:
+                    pytest.fail(
+                        f"{what}: too few or too close together to check its bounds; seed "
+                        f"the emulator with more tasks whose {time_field} differ",
+                        pytrace=False,
+                    )
+                pytest.skip(f"{what}: too few or not spread enough to test time filters")
             since, until = times[len(times) // 4], times[(3 * len(times)) // 4]
-            if since >= until:
-                pytest.skip(f"seeded {time_field} times are not spread enough")
             query = TaskQuery(status=None, since=since, until=until, time_field=time_field)
             try:
                 got = list(

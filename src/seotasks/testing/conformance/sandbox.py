@@ -1,0 +1,115 @@
+"""The sandbox check: the emulator's data stands where ``now`` says, reproducibly.
+
+`Provider.sandbox` receives ``now``, the data's wall clock: ``seotasks tasks --sandbox
+--sandbox-day 2026-01-01`` stands the emulators *and* the clients at that day's midnight,
+so relative times (``--since 2d``), retention windows and the listed dates agree. A
+sandbox that draws its tasks around the real time, or around a date of its own, prints
+dates from another day and answers windows that end "now" with the wrong tasks. This
+check starts the provider's own sandbox three times (the same seed each time) and lists
+it with a client standing at the same ``now``: twice at one fixed moment, which must give
+the same tasks with the same times; once years later, which must move every time.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+import pytest
+
+from ...clock import FakeClock
+from ...model import TaskStatus
+from ...plugins import get_provider
+
+if TYPE_CHECKING:
+    from . import ConformanceEnv
+
+__all__ = ["SandboxChecks"]
+
+#: Where the first two sandboxes stand: a fixed moment, far from the real time (a
+#: sandbox on the real clock is caught) and a leap day (so is date arithmetic by hand).
+_NOW = datetime(2024, 2, 29, 12, 0, tzinfo=UTC)
+#: How far the third one stands later: more than any sandbox's data spans, so that every
+#: time drawn around the later moment is after every time drawn around the first.
+_LATER = timedelta(days=1000)
+_SEED = 28
+#: Small: the check lists the whole sandbox three times.
+_SIZE = 60
+
+_Snapshot = list[
+    tuple[str, TaskStatus, datetime | None, datetime | None, datetime | None, float | None]
+]
+
+
+def _listing(name: str, now: datetime) -> _Snapshot | None:
+    """Every task of ``name``'s sandbox started at ``now``, or None without a sandbox."""
+    from ...connection import connect
+    from ..clients import FAST_RETRY
+
+    cls = get_provider(name)
+    # One clock for the emulator's rate limits and the client's pacing, as the CLI does.
+    clock = FakeClock()
+
+    def wall() -> datetime:
+        return now
+
+    manager = cls.sandbox(seed=_SEED, size=_SIZE, clock=clock, now=wall)
+    if manager is None:
+        return None
+    with (
+        manager as running,
+        connect(
+            name, env={}, clock=clock, now=wall, retry=FAST_RETRY, **running.settings
+        ) as client,
+    ):
+        tasks = list(client.tasks(status="any"))
+    snapshot = [
+        (t.id, t.status, t.created_at, t.started_at, t.completed_at, t.progress) for t in tasks
+    ]
+    return sorted(snapshot, key=lambda row: row[0])
+
+
+def _times(snapshot: _Snapshot) -> list[datetime]:
+    return sorted(when for row in snapshot for when in row[2:5] if isinstance(when, datetime))
+
+
+class SandboxChecks:
+    """`Provider.sandbox` honours ``now`` (skipped for a provider that ships no sandbox)."""
+
+    def test_sandbox_honours_now(self, conformance: ConformanceEnv) -> None:
+        """The same seed and ``now`` list the same tasks, timestamps included; a later
+        ``now`` moves every time. The client stands at the same ``now`` (its windows and
+        retention count from it), and both sides share one `FakeClock` for pacing."""
+        __tracebackhide__ = True
+        first = _listing(conformance.provider, _NOW)
+        if first is None:
+            pytest.skip("the provider ships no sandbox (Provider.sandbox returns None)")
+        assert first, f"the sandbox started at now={_NOW.isoformat()} listed no task"
+        again = _listing(conformance.provider, _NOW)
+        assert again is not None
+        if again != first:
+            ids, ids_again = {row[0] for row in first}, {row[0] for row in again}
+            if ids != ids_again:
+                detail = f"the task ids differ, e.g. {sorted(ids ^ ids_again)[:5]}"
+            else:
+                row, other = next((a, b) for a, b in zip(first, again, strict=True) if a != b)
+                detail = f"task {row[0]} was {row[1:]} the first time, {other[1:]} the second"
+            pytest.fail(
+                f"two sandboxes with seed={_SEED} and now={_NOW.isoformat()} listed different "
+                f"tasks: {detail}. Draw the seeded data from the seed and `now` alone",
+                pytrace=False,
+            )
+        times = _times(first)
+        assert times, "no task of the sandbox carries any time: the check cannot see `now`"
+        moved = _listing(conformance.provider, _NOW + _LATER)
+        assert moved is not None
+        later = _times(moved)
+        if not later or later[0] <= times[-1]:
+            pytest.fail(
+                f"the sandbox ignores `now`: started {_LATER.days} days later, its times "
+                f"span {later[0] if later else None}..{later[-1] if later else None}, while "
+                f"at now={_NOW.isoformat()} they spanned {times[0]}..{times[-1]}. Draw the "
+                "seeded times around the `now` that Provider.sandbox receives "
+                "(`seotasks tasks --sandbox --sandbox-day` relies on it)",
+                pytrace=False,
+            )
