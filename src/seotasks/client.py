@@ -317,12 +317,14 @@ class Client:
                 yield from page.tasks[:left]
                 return
 
-    def collect(self, task: Task) -> Mapping[str, Any]:
-        """Fetch a finished task's result as the vendor's JSON (providers that can)."""
+    def collect(self, task: Task) -> JSONValue:
+        """Fetch a finished task's result as the vendor's JSON, any JSON value (an object
+        for most vendors, an array for some), for providers that can."""
         if task.provider != self.name:
             raise ValueError(f"task {task.key} does not belong to provider {self.name!r}")
         result = self._provider.collect(task)
-        self._check_answered(task, self._provider.result_task_id(result))
+        if isinstance(result, Mapping):
+            self._check_answered(task, self._provider.result_task_id(result))
         return result
 
     def collect_to(self, task: Task, sink: BinaryIO) -> None:
@@ -387,7 +389,7 @@ class Client:
         """
         from .collect import collect_many
 
-        def fetch(task: Task) -> Mapping[str, Any] | Path:
+        def fetch(task: Task) -> JSONValue | Path:
             if journal is not None:
                 journal.record(task)
             if into is None:

@@ -17,19 +17,19 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
 import attrs
 
 from .model import Task
+from .provider import JSONValue
 
 __all__ = ["Collected", "collect_many"]
 
 #: What fetches one task: its result parsed, or the file it was streamed into.
-_Fetch = Callable[[Task], Mapping[str, Any] | Path]
+_Fetch = Callable[[Task], JSONValue | Path]
 
 #: Most workers one client may use: beyond this the pacer, not the threads, is the bound.
 MAX_WORKERS = 64
@@ -49,7 +49,9 @@ class Collected:
 
     task: Task
     index: int
-    result: Mapping[str, Any] | None = None
+    #: The vendor's JSON, any JSON value (None also when there is an ``error`` or a
+    #: ``path``: tell them apart by those, not by the result).
+    result: JSONValue = None
     error: Exception | None = None
     #: With ``collect_many(into=DIR)``: the hidden temporary file in DIR holding the
     #: result (the vendor's bytes); the caller moves it into place or removes it.

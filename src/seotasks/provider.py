@@ -377,9 +377,13 @@ class Provider(abc.ABC):
             raise CursorError("cursor position is not an object")
         return position
 
-    def collect(self, task: Task) -> Mapping[str, Any]:
+    def collect(self, task: Task) -> JSONValue:
         """Fetch a finished task's result (the vendor's JSON). Not all providers can.
 
+        Any JSON value: an object for most vendors, an array for some (an Apify
+        dataset's items); ``seotasks collect`` stores exactly what is returned. A task
+        rebuilt from an id alone (``seotasks collect --id``) carries only its id, its
+        provider and status ``completed``, with an empty ``raw``: collect from the id.
         A vendor's documented "nothing found" (DataForSEO 40102 No Search Results) is a
         result, not an error: return the answer. When the listing `Capabilities.drains`,
         this fetch is taken to consume the task: callers that store results record it in
@@ -402,7 +406,8 @@ class Provider(abc.ABC):
         when the vendor's answer does not name its task.
 
         `Client.collect` compares it with the id it asked for: an answer for another task
-        is a `ResponseFormatError` for the asked one, never stored under its name.
+        is a `ResponseFormatError` for the asked one, never stored under its name. Only
+        called for a result that is a JSON object (an array cannot name its task).
         """
         return None
 

@@ -26,9 +26,12 @@ import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import StorageError
+
+if TYPE_CHECKING:
+    from .provider import JSONValue
 
 __all__ = ["ResultStore", "atomic_write", "check_writable", "safe_name"]
 
@@ -162,8 +165,9 @@ class ResultStore:
         _fsync_dir(final.parent)
         return final
 
-    def write(self, provider: str, task_id: str, result: Mapping[str, Any]) -> Path:
-        """Write ``result`` as the task's file, durably; returns the path."""
+    def write(self, provider: str, task_id: str, result: JSONValue) -> Path:
+        """Write ``result`` (any JSON value, as collected) as the task's file, durably;
+        returns the path."""
         data = json.dumps(result, ensure_ascii=False, separators=(",", ":"), default=str)
         return self.write_bytes(provider, task_id, data.encode())
 

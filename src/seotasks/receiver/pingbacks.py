@@ -16,7 +16,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -165,7 +165,8 @@ class PingbackWorker:
         for outcome in self.client.collect_many(self._due(), workers=self.workers, stop=self.stop):
             task_id = outcome.task.id
             try:
-                if outcome.error is None and outcome.result is not None:
+                # DataForSEO answers a task_get with an object: it is what the writer stores.
+                if outcome.error is None and isinstance(outcome.result, Mapping):
                     self.app.write(task_id, outcome.result, via="pingback", tag=outcome.task.tag)
                     queue.done(task_id)
                     self._tried.pop(task_id, None)

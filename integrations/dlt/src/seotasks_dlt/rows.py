@@ -20,6 +20,7 @@ import attrs
 
 from seotasks.export import COLUMNS
 from seotasks.model import Task
+from seotasks.provider import JSONValue
 
 __all__ = ["RESULT_COLUMNS", "TASK_COLUMNS", "TASK_FIELDS", "result_row", "task_row"]
 
@@ -89,15 +90,16 @@ def task_row(task: Task) -> dict[str, Any]:
 
 def result_row(
     task: Task,
-    result: Mapping[str, Any] | None,
+    result: JSONValue,
     error: str | None,
     collected_at: datetime,
 ) -> dict[str, Any]:
-    """A ``results`` row: the vendor's JSON, or the error that kept it from us."""
+    """A ``results`` row: the vendor's JSON (any JSON value: an object, or an array as
+    some vendors answer), or the error that kept it from us."""
     return {
         "provider": task.provider,
         "id": task.id,
         "collected_at": collected_at,
-        "result": None if result is None else dict(result),
+        "result": dict(result) if isinstance(result, Mapping) else result,
         "error": error,
     }

@@ -11,13 +11,17 @@ cannot break a merge.
 
 from __future__ import annotations
 
+import io
+import json
+import math
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
 import pytest
 
 from ...errors import UnsupportedQuery
-from ...model import TaskStatus
+from ...model import Task, TaskStatus
 from ...plugins import capabilities_of, get_provider
 from ...provider import FILTER_NAMES, TIME_NAMES, Capabilities, Provider
 from ...submit import SPEC_FIELDS
@@ -43,6 +47,27 @@ _SPEC_SAMPLES: dict[str, Any] = {
     "postback_url": "https://example.com/postback?id=$id",
     "postback_data": "advanced",
 }
+
+
+def _not_json(value: object, path: str = "$") -> Iterator[str]:
+    """Paths in ``value`` holding something JSON cannot (a set, a Decimal, NaN, a
+    non-string key): what a result file written from it would lose or refuse."""
+    if value is None or isinstance(value, bool | int | str):
+        return
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            yield f"{path} ({value!r})"
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                yield f"{path} (key {key!r})"
+            else:
+                yield from _not_json(item, f"{path}.{key}")
+    elif isinstance(value, Sequence):
+        for index, item in enumerate(value):
+            yield from _not_json(item, f"{path}[{index}]")
+    else:
+        yield f"{path} (a {type(value).__name__})"
 
 
 class DeclarationChecks:
@@ -112,6 +137,48 @@ class DeclarationChecks:
                 f"{len(stray)} tasks carry {name} (e.g. {stray[:5]}), but Capabilities.times "
                 f"({sorted(declared)}) does not declare it: declare every time you fill"
             )
+
+    def test_collect_answers_json(self, conformance: ConformanceEnv) -> None:
+        """``collect=True``: a completed task's result is a JSON value (an object, an
+        array, anything JSON holds), written to a result file exactly as returned, and
+        a task rebuilt from its id alone (what ``seotasks collect --id ID --kind KIND``
+        hands the plugin: id, kind, status completed, an empty ``raw``) collects too."""
+        from ...export import plain
+        from ...merge import merge_key
+
+        with conformance.connect() as client:
+            if not client.capabilities.collect:
+                pytest.skip("the provider declares no collect (Capabilities.collect)")
+            done = list(client.tasks(status="completed"))
+            assert done, "no completed task to collect: seed some"
+            # The latest: vendors keep results for less long than they list tasks.
+            task = max(done, key=merge_key)
+            result = client.collect(task)
+            bad = list(_not_json(result))
+            assert not bad, (
+                f"collect({task.key}) returned values JSON cannot hold, at {bad[:5]}: return "
+                "the vendor's decoded JSON (any JSON value), not objects of your own"
+            )
+            if client.provider.result_download(task) is None:
+                # The core writes collect's result itself: the file must hold it exactly.
+                sink = io.BytesIO()
+                client.collect_to(task, sink)
+                written = json.loads(sink.getvalue())
+                assert written == plain(result), (
+                    f"the result file of {task.key} does not hold what collect returned"
+                )
+            bare = Task(
+                provider=task.provider, id=task.id, status=TaskStatus.COMPLETED, kind=task.kind
+            )
+            try:
+                client.collect(bare)
+            except Exception as exc:
+                pytest.fail(
+                    f"collect of {task.key} rebuilt from its id and kind alone (as `seotasks "
+                    f"collect --id` does, with an empty raw) raised {type(exc).__name__}: "
+                    f"{str(exc)[:200]}. Collect from the id (and kind), never from raw",
+                    pytrace=False,
+                )
 
     # -- submission contract ----------------------------------------------------------------
 
