@@ -1,4 +1,5 @@
-"""Client-side pacing: never more than N calls in any window of one period."""
+"""Client-side pacing: never more than N calls in any window of one period (per endpoint,
+or per resource under a pattern key, as the emulators' `ServerRateLimit` counts too)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from seotasks.clock import FakeClock, SystemClock
-from seotasks.ratelimit import Pacer, RateLimit, Slot
+from seotasks.emulation import Fault, HttpRequest, HttpResponse, ServerRateLimit, json_response
+from seotasks.ratelimit import Pacer, RateLimit, Slot, limit_key
+from seotasks.redact import Redactor
+from seotasks.testing.pacing import most_in_window
+from seotasks.transport import Request, Transport
 
 
 def assert_within_limit(stamps: list[float], limit: RateLimit) -> None:
@@ -229,3 +234,146 @@ def test_an_answer_does_not_wait_behind_a_caller_waiting_for_room() -> None:
     assert thread.is_alive()  # done() did not block until the waiter was through
     thread.join(10)
     assert second and second[0].at >= answered + 1.0
+
+
+# -- limits per resource (a pattern key: Apify's 30 requests a second per dataset) --------
+
+
+def test_a_pattern_key_paces_each_matching_endpoint_in_its_own_window() -> None:
+    clock = FakeClock()
+    pacer = Pacer(
+        {"datasets/*": RateLimit(2, 1.0), "datasets/shared": RateLimit(1, 5.0)}, clock, margin=0
+    )
+    assert [pacer.acquire("datasets/a") for _ in range(2)] == [0.0, 0.0]
+    assert [pacer.acquire("datasets/b") for _ in range(2)] == [0.0, 0.0]  # its own window
+    assert pacer.acquire("datasets/a") == 1.0  # a's third call waits a's window out
+    assert pacer.limit_for("datasets/zzz") == RateLimit(2, 1.0)
+    # An exact key wins over a pattern; an endpoint nothing matches is not paced.
+    assert pacer.limit_for("datasets/shared") == RateLimit(1, 5.0)
+    assert pacer.limit_for("runs/a") is None
+    assert all(pacer.acquire("runs/a") == 0.0 for _ in range(50))
+    # `*` is the only special character: a dot or a bracket means itself.
+    assert limit_key(["a.b/*"], "axb/1") is None and limit_key(["a.b/*"], "a.b/1") == "a.b/*"
+    assert limit_key(["x/[1]"], "x/1") is None
+
+
+@given(
+    calls=st.lists(
+        st.tuples(st.sampled_from("abc"), st.floats(min_value=0, max_value=2)),
+        min_size=1,
+        max_size=60,
+    )
+)
+def test_each_resource_stays_under_its_limit(calls: list[tuple[str, float]]) -> None:
+    limit = RateLimit(3, 1.0)
+    clock = FakeClock()
+    pacer = Pacer({"items/*": limit}, clock)
+    stamps: dict[str, list[float]] = {}
+    for resource, gap in calls:
+        clock.advance(gap)
+        pacer.acquire(f"items/{resource}")
+        stamps.setdefault(resource, []).append(clock.monotonic())
+    for resource_stamps in stamps.values():
+        assert_within_limit(resource_stamps, limit)
+
+
+def test_idle_resource_windows_are_dropped_and_busy_ones_kept() -> None:
+    clock = FakeClock()
+    pacer = Pacer({"datasets/*": RateLimit(1, 1.0)}, clock, margin=0)
+    for n in range(255):
+        pacer.acquire(f"datasets/{n}")
+    busy = pacer.reserve("datasets/busy")  # sent, not answered: its window must stay
+    clock.advance(1.0)
+    pacer.acquire("datasets/new")  # the 257th window: the idle ones go first
+    assert set(pacer._resources) == {"datasets/busy", "datasets/new"}
+    busy.done()
+    # A dropped resource starts afresh: its last call was a whole window ago anyway.
+    assert pacer.acquire("datasets/0") == 0.0
+    assert pacer.acquire("datasets/0") == 1.0
+
+
+def test_a_window_dropped_while_a_caller_held_it_is_looked_up_again() -> None:
+    clock = FakeClock()
+    pacer = Pacer({"datasets/*": RateLimit(1, 1.0)}, clock, margin=0)
+    pacer.acquire("datasets/a")
+    stale = pacer._resources["datasets/a"]
+    clock.advance(1.0)
+    pacer._prune()  # as if another caller's new window had set it off
+    assert stale.retired and "datasets/a" not in pacer._resources
+    assert pacer.acquire("datasets/a") == 0.0
+    assert pacer.acquire("datasets/a") == 1.0  # counted in the new window, not the stale one
+
+
+def test_the_emulator_limits_each_resource_as_the_pacer_does() -> None:
+    clock = FakeClock()
+    server = ServerRateLimit({"datasets/*": (30, 1.0), "runs": (2, 1.0)}, clock)
+    assert all(server.admit("datasets/a") is not None for _ in range(30))
+    assert server.admit("datasets/a") is None  # the 31st in a second, for this dataset
+    assert all(server.admit("datasets/b") is not None for _ in range(30))  # another one
+    assert server.admit("runs") is not None and server.admit("runs") is not None
+    assert server.admit("runs") is None and server.refused == 2
+    clock.advance(1.0)
+    assert server.admit("datasets/a") is not None
+    with pytest.raises(KeyError, match="no rate limit names 'users/me'"):
+        server.admit("users/me")  # an emulator bug, not an unlimited call
+
+
+class _Datasets:
+    """Dataset items, at most 30 reads a second per dataset (Apify's documented limit)."""
+
+    def __init__(self, clock: FakeClock) -> None:
+        self.limiter = ServerRateLimit({"datasets/*": (30, 1.0)}, clock)
+        self.admitted: dict[str, list[float]] = {}
+        self.lock = threading.Lock()
+
+    def handle(self, request: HttpRequest, fault: Fault | None) -> HttpResponse:
+        dataset = request.path.split("/")[2]
+        at = self.limiter.admit(f"datasets/{dataset}")
+        if at is None:
+            return json_response(429, b'{"error": {"type": "rate-limit-exceeded"}}')
+        with self.lock:
+            self.admitted.setdefault(dataset, []).append(at)
+        return json_response(200, b'[{"keyword": "a", "position": 1}]')
+
+
+def test_per_resource_pacing_meets_the_vendors_per_resource_limit(serve: Any) -> None:
+    """Eight threads read three datasets through one transport whose pacer keys its
+    limit by dataset, on the clock the emulator counts on: the vendor, counting per
+    dataset too, refuses nothing (that each dataset has a window of its own, rather
+    than one shared, is `test_a_pattern_key_paces_each_matching_endpoint_in_its_own_window`)."""
+    clock = FakeClock()
+    app = _Datasets(clock)
+    server = serve(app)
+    transport = Transport(
+        redactor=Redactor(), clock=clock, rate_limits={"datasets/*": RateLimit.per_second(30)}
+    )
+    transport.ensure_pool_size(8)
+    errors: list[BaseException] = []
+
+    def read(worker: int) -> None:
+        dataset = "abc"[worker % 3]
+        request = Request(
+            method="GET",
+            url=f"{server.url}/datasets/{dataset}/items",
+            endpoint=f"datasets/{dataset}",
+        )
+        try:
+            for _ in range(25):
+                assert transport.call(request, lambda response: response.json()) == [
+                    {"keyword": "a", "position": 1}
+                ]
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=read, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    transport.close()
+    assert errors == []
+    assert app.limiter.refused == 0
+    assert sum(map(len, app.admitted.values())) == 200
+    assert sorted(app.admitted) == ["a", "b", "c"]
+    for stamps in app.admitted.values():
+        assert most_in_window(stamps, 1.0) <= 30

@@ -38,6 +38,7 @@ from urllib.parse import parse_qs, urlsplit
 import attrs
 
 from .clock import Clock
+from .ratelimit import limit_key
 
 __all__ = [
     "EmulatorApp",
@@ -107,7 +108,10 @@ class ServerRateLimit:
     """A vendor's own rate limit, as its server enforces it: sliding windows per group.
 
     ``limits`` maps a group (an endpoint family, or one name for the whole API) to
-    ``(calls, seconds)``: at most ``calls`` admitted in any ``seconds``. Counted on the
+    ``(calls, seconds)``: at most ``calls`` admitted in any ``seconds``. A group holding
+    ``*`` is a pattern, as in a provider's ``rate_limits`` (`seotasks.ratelimit.limit_key`):
+    ``{"datasets/*": (30, 1.0)}`` admits 30 a second to ``admit("datasets/a")`` and as
+    many to ``admit("datasets/b")``, the vendor's limit per resource. Counted on the
     injected clock, so a test that shares its clock with the client checks the client's
     pacing against the vendor's rule in fake time. One implementation for every
     emulator, so "what the vendor enforces" means the same thing in each of them.
@@ -116,20 +120,23 @@ class ServerRateLimit:
     def __init__(self, limits: Mapping[str, tuple[int, float]], clock: Clock) -> None:
         self.limits = dict(limits)
         self.clock = clock
-        self._stamps: dict[str, collections.deque[float]] = {
-            group: collections.deque() for group in self.limits
-        }
+        #: Admission times per group, or per resource a pattern matched (made on demand).
+        self._stamps: dict[str, collections.deque[float]] = {}
         self._lock = threading.Lock()
         #: Requests refused so far, all groups together.
         self.refused = 0
 
     def admit(self, group: str) -> float | None:
         """Count a request of ``group``: the clock time it was admitted at, or ``None``
-        when the vendor would refuse it."""
-        calls, seconds = self.limits[group]
+        when the vendor would refuse it. A group no limit names is an emulator bug
+        (`KeyError`), not an unlimited call."""
+        key = limit_key(self.limits, group)
+        if key is None:
+            raise KeyError(f"no rate limit names {group!r} (limits: {sorted(self.limits)})")
+        calls, seconds = self.limits[key]
         with self._lock:
             now = self.clock.monotonic()
-            stamps = self._stamps[group]
+            stamps = self._stamps.setdefault(group, collections.deque())
             while stamps and stamps[0] <= now - seconds:
                 stamps.popleft()
             if len(stamps) >= calls:

@@ -5,13 +5,21 @@ A sliding-window log is used rather than a token bucket: it guarantees at most N
 in *any* window of one period, which satisfies a vendor that counts per calendar minute
 and one that counts over a sliding minute alike, while still allowing the first N calls
 at once. A small margin absorbs the network delay between our clock and the vendor's.
+
+Limits are keyed by a request's ``endpoint``. Some vendors limit each *resource* rather
+than each endpoint (Apify: 30 requests a second per dataset, per run): a key holding
+``*`` is a pattern (``"datasets/*"``), and every endpoint it matches
+(``"datasets/abc123"``) gets a window of its own with the pattern's limit
+(`limit_key`). The emulators' `seotasks.emulation.ServerRateLimit` reads the same keys.
 """
 
 from __future__ import annotations
 
+import functools
+import re
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from fractions import Fraction
 
 import attrs
@@ -19,7 +27,36 @@ import attrs
 from .clock import Clock
 from .errors import Interrupted
 
-__all__ = ["Pacer", "RateLimit", "Slot"]
+__all__ = ["Pacer", "RateLimit", "Slot", "limit_key"]
+
+#: Resource windows a pacer keeps before it drops the idle ones (each is a few hundred
+#: bytes; a long run over thousands of datasets must not keep one per dataset forever).
+_PRUNE_AT = 256
+
+
+@functools.lru_cache(maxsize=64)
+def _pattern(key: str) -> re.Pattern[str]:
+    """``key`` as a pattern: ``*`` matches any run of characters, nothing else is special."""
+    return re.compile(".*".join(re.escape(part) for part in key.split("*")), re.DOTALL)
+
+
+def limit_key(keys: Iterable[str], endpoint: str) -> str | None:
+    """The key of a limits table that governs ``endpoint``: ``endpoint`` itself when it
+    is a key, else the first key holding ``*`` that matches all of it, else ``None``.
+
+    A pattern limits each endpoint it matches on its own: ``"datasets/*"`` at 30 a second
+    allows 30 calls a second to ``"datasets/a"`` *and* 30 to ``"datasets/b"``. Put the
+    resource in the endpoint (``Request(endpoint=f"datasets/{dataset_id}")``) and declare
+    the pattern; an endpoint no key matches is not limited.
+    """
+    candidates = list(keys)
+    if endpoint in candidates:
+        return endpoint
+    for key in candidates:
+        if "*" in key and _pattern(key).fullmatch(endpoint):
+            return key
+    return None
+
 
 #: Real seconds a caller waiting for room waits for the oldest call's answer. The
 #: transport answers every slot (``finally``) within its connect and read timeouts; this
@@ -80,6 +117,10 @@ class Slot:
         self.at = max(self.at, self._clock.monotonic())
         self._answered.set()
 
+    def answered(self) -> bool:
+        """Whether `done` was called: ``at`` is final."""
+        return self._answered.is_set()
+
     def wait_answered(self, timeout: float, stop: threading.Event | None = None) -> bool:
         """Block (real time, at most ``timeout`` seconds) until `done`; False if it never came.
 
@@ -103,6 +144,13 @@ class _Window:
         self.span = limit.period * (1.0 + margin)
         self.stamps: deque[Slot] = deque(maxlen=limit.calls)
         self.lock = threading.Lock()
+        #: Dropped from the pacer as idle (a resource window): a caller that got it
+        #: before that looks its window up again rather than count in a lost one.
+        self.retired = False
+
+    def idle(self, now: float) -> bool:
+        """No call in it could still hold a later one back (caller holds ``lock``)."""
+        return all(slot.answered() and slot.at + self.span <= now for slot in self.stamps)
 
 
 class Pacer:
@@ -111,7 +159,9 @@ class Pacer:
     ``reserve(endpoint)`` blocks (on the injected clock) until a call to ``endpoint``
     fits in its limit and records it; the transport calls ``done()`` on the returned
     `Slot` when the answer arrives. Endpoints without a declared limit pass straight
-    through.
+    through. A limit keyed by a pattern (``"datasets/*"``, see `limit_key`) paces each
+    matching endpoint in a window of its own, made on its first call and dropped once
+    idle when there are many.
     """
 
     def __init__(
@@ -125,12 +175,53 @@ class Pacer:
         self._clock = clock
         #: Set it to end every wait at once with `Interrupted` (see `Transport.interrupt`).
         self.stop = stop if stop is not None else threading.Event()
-        self._windows = {name: _Window(limit, margin) for name, limit in limits.items()}
+        self._margin = margin
+        self._limits = dict(limits)
+        self._windows = {
+            name: _Window(limit, margin) for name, limit in limits.items() if "*" not in name
+        }
+        self._has_patterns = any("*" in name for name in limits)
+        #: Windows of endpoints matched by a pattern key, made as they are first called.
+        self._resources: dict[str, _Window] = {}
+        self._resources_lock = threading.Lock()
+        self._prune_at = _PRUNE_AT
         self.waited = 0.0
 
     def limit_for(self, endpoint: str) -> RateLimit | None:
+        """The limit that paces ``endpoint`` (its own key's, or its pattern's), or None."""
+        key = limit_key(self._limits, endpoint)
+        return None if key is None else self._limits[key]
+
+    def _window(self, endpoint: str) -> _Window | None:
         window = self._windows.get(endpoint)
-        return window.limit if window else None
+        if window is not None or not self._has_patterns:
+            return window
+        with self._resources_lock:
+            window = self._resources.get(endpoint)
+            if window is not None:
+                return window
+            key = limit_key(self._limits, endpoint)
+            if key is None:
+                return None
+            if len(self._resources) >= self._prune_at:
+                self._prune()
+            window = self._resources[endpoint] = _Window(self._limits[key], self._margin)
+            return window
+
+    def _prune(self) -> None:
+        """Drop idle resource windows (caller holds ``_resources_lock``). A window in
+        use (its lock held: a caller is counting or waiting in it) is kept."""
+        now = self._clock.monotonic()
+        for endpoint, window in list(self._resources.items()):
+            if not window.lock.acquire(blocking=False):
+                continue
+            try:
+                if window.idle(now):
+                    window.retired = True
+                    del self._resources[endpoint]
+            finally:
+                window.lock.release()
+        self._prune_at = max(_PRUNE_AT, 2 * len(self._resources))
 
     def acquire(self, endpoint: str) -> float:
         """Wait for room, record the call as sent and answered now; return the seconds waited.
@@ -149,13 +240,24 @@ class Pacer:
         can say what it is waiting for while it waits rather than after. Once `stop` is
         set, a wait ends at once with `Interrupted` and no call is recorded.
         """
-        window = self._windows.get(endpoint)
-        if window is None:
-            return Slot(0.0, 0.0, self._clock)
+        while True:
+            window = self._window(endpoint)
+            if window is None:
+                return Slot(0.0, 0.0, self._clock)
+            slot = self._reserve_in(window, endpoint, on_wait)
+            if slot is not None:
+                return slot
+
+    def _reserve_in(
+        self, window: _Window, endpoint: str, on_wait: Callable[[float], None] | None
+    ) -> Slot | None:
+        """`reserve` in ``window``; None when it was retired meanwhile (look it up again)."""
         waited = 0.0
         # The window's lock is held while sleeping on purpose: callers queue up in
         # order instead of all waking at the same instant and racing for one slot.
         with window.lock:
+            if window.retired:
+                return None
             # A loop for the one case where the wait is worked out from a send time: the
             # oldest call's answer did not come within _ANSWER_WAIT. Should it arrive
             # while we sleep, it moves the window's start later (`Slot.done`), so the
@@ -186,10 +288,13 @@ class Pacer:
         Called when a rate-limit answer arrives despite pacing (another process
         shares the account, say), so the next call waits out a whole window.
         """
-        window = self._windows.get(endpoint)
+        window = self._window(endpoint)
         if window is None:
             return
         with window.lock:
+            if window.retired:  # idle, hence nothing to penalize in it: count afresh
+                self.penalize(endpoint)
+                return
             now = self._clock.monotonic()
             window.stamps.extend(
                 Slot(now, 0.0, self._clock, answered=True) for _ in range(window.limit.calls)
