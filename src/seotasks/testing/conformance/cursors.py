@@ -21,6 +21,7 @@ import pytest
 from ... import cursor as cursor_codec
 from ...errors import CursorError
 from ...model import Task, TaskQuery
+from ...provider import Position
 from .asserts import assert_no_secret, assert_once, scrubbed, secret_paths, task_ids
 
 if TYPE_CHECKING:
@@ -102,11 +103,19 @@ class CursorChecks:
         __tracebackhide__ = True
         with conformance.connect() as client:
             state = cursor_codec.decode(_cursor_to_check(conformance, client)[1])
-            for what, junk in (
+            # Typed variables on purpose: a `Position` must take a list[str] or a
+            # dict[str, int] as they stand (JSONValue is covariant), and mypy checks
+            # these lines, so a stricter JSONValue would fail the type check here.
+            urls: list[str] = ["http://attacker.example/", "../../etc/passwd"]
+            numbers: dict[str, int] = {"page": -1, "offset": -1}
+            forgeries: list[tuple[str, Position]] = [
                 ("an unknown key", {"__forged__": "http://attacker.example/"}),
                 ("a URL in every field", {k: "http://attacker.example/" for k in state.position}),
                 ("-1 in every field", {key: -1 for key in state.position}),
-            ):
+                ("a list of URLs in every field", {key: urls for key in state.position}),
+                ("an object in every field", {key: numbers for key in state.position}),
+            ]
+            for what, junk in forgeries:
                 forged = cursor_codec.encode(
                     provider=conformance.provider,
                     listing=state.listing,
