@@ -3,25 +3,41 @@
 The kit's tests are called directly with a `ConformanceEnv` for the fake vendor (offset
 paging, served over loopback), so what is checked here is the kit's verdict and what it
 says: a lost task under churn is caught, a forged position gets a message naming
-``check_position``, a leaked secret is located without being printed, and a listing that
-fits one page still has its cursors checked.
+``check_position``, a leaked secret is located without being printed, a listing that
+fits one page still has its cursors checked, a time never filled is caught wherever it
+would mislead, a sandbox that ignores ``now`` is caught, and a tie the kit arranges at a
+page boundary catches a keyset listing that pages "strictly after" the last time.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
+import random
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any, ClassVar
+from urllib.parse import urlencode
 
+import attrs
 import pytest
-from fakevendor import SECRET, FakeVendor, FakeVendorApp, connect_fake
+from fakevendor import SECRET, FakeVendor, FakeVendorApp, PluginOf, connect_fake
 
 import seotasks
 from seotasks.clock import FakeClock
-from seotasks.emulation import EmulatorApp, EmulatorServer, Fault, HttpRequest, HttpResponse
-from seotasks.model import TaskQuery, TaskStatus
-from seotasks.provider import Provider
+from seotasks.emulation import (
+    EmulatorApp,
+    EmulatorServer,
+    Fault,
+    HttpRequest,
+    HttpResponse,
+    json_response,
+)
+from seotasks.model import Task, TaskQuery, TaskStatus
+from seotasks.provider import Batch, Capabilities, Position, Provider, Sandbox
 from seotasks.testing import ConformanceEnv, ProviderConformance
+from seotasks.transport import Request
 
 _STATUS = {"done": TaskStatus.COMPLETED, "running": TaskStatus.RUNNING, "failed": TaskStatus.FAILED}
 
@@ -50,13 +66,51 @@ def _expected(app: FakeVendorApp) -> Callable[[TaskQuery], set[str]]:
     return expected
 
 
+def tie_hook(app: FakeVendorApp) -> Callable[[str, int], list[str]]:
+    """The fake vendor's ``tie``: copies of a task (its state and times) under new ids,
+    right after it, where an offset listing and a (created, id) keyset both place them."""
+
+    def tie(task_id: str, count: int) -> list[str]:
+        with app.lock:
+            index = next(i for i, item in enumerate(app.items) if item["id"] == task_id)
+            first = app.next_number
+            app.next_number += count
+            new = [dict(app.items[index], id=f"tie{n:05d}") for n in range(first, first + count)]
+            app.items[index + 1 : index + 1] = new
+        return [item["id"] for item in new]
+
+    return tie
+
+
+@contextlib.contextmanager
+def fake_sandbox(
+    cls: type[Provider],
+    *,
+    seed: int = 0,
+    size: int | None = None,
+    clock: Any = None,
+    now: Callable[[], datetime] | None = None,
+) -> Iterator[Sandbox]:
+    """A sandbox for the fake vendor that draws its tasks in the two days before ``now``."""
+    origin = (datetime.now(UTC) if now is None else now()) - timedelta(days=2)
+    app = FakeVendorApp(size or 100, origin=origin.replace(second=0, microsecond=0))
+    with EmulatorServer(app) as server:
+        yield Sandbox(settings={"base_url": server.url, "api_key": SECRET}, stop=server.stop)
+
+
 @pytest.fixture
 def env(
-    fake_registry: None, server: EmulatorServer, app: FakeVendorApp
+    fake_registry: None,
+    server: EmulatorServer,
+    app: FakeVendorApp,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[Callable[..., ConformanceEnv]]:
+    monkeypatch.setattr(FakeVendor, "sandbox", classmethod(fake_sandbox))
+
     def make(**fields: object) -> ConformanceEnv:
         options = {"page_size": 40, **fields.pop("options", {})}  # type: ignore[dict-item]
         fields.setdefault("secrets", (SECRET,))
+        fields.setdefault("tie", tie_hook(app))
         return ConformanceEnv(
             provider="fakevendor",
             connect=lambda: connect_fake(server.url, clock=FakeClock(), **options),
@@ -68,20 +122,43 @@ def env(
     yield make
 
 
-def test_the_fake_vendor_passes_the_kit_without_churn(env: Callable[..., ConformanceEnv]) -> None:
-    conformance = env()
+#: The kit's checks that the fake vendor's env gives no input to, and why each skips.
+#: Any other skip is a check that silently stopped checking: the kit's own tests fail.
+EXPECTED_SKIPS = {
+    "test_unsupported_query_refused": "declares no unsupported query",
+    "test_bad_credentials_are_auth_errors": "no bad_connect given",
+    "test_refused_spec_fields_are_refused": "refuses no spec field",
+    "test_collect_answers_json": "declares no collect",
+}
+
+
+def run_kit(conformance: ConformanceEnv) -> dict[str, str]:
+    """Every check of the kit but the two the fake vendor cannot run (its entry point,
+    churn: tested on their own below); returns the skipped ones with their reasons."""
+    skipped: dict[str, str] = {}
     for name in dir(KIT):
-        if name.startswith("test_") and name not in {
+        if not name.startswith("test_") or name in {
             "test_loads_through_entry_point",  # registered directly, not by entry point
             "test_paging_under_churn",
         }:
-            test = getattr(KIT, name)
-            with contextlib.suppress(pytest.skip.Exception):
-                if name == "test_time_filters_honoured":
-                    test(conformance, "created_at")
-                    test(conformance, "completed_at")
-                else:
-                    test(conformance)
+            continue
+        test = getattr(KIT, name)
+        calls = (
+            [("created_at",), ("completed_at",)] if name == "test_time_filters_honoured" else [()]
+        )
+        for args in calls:
+            try:
+                test(conformance, *args)
+            except pytest.skip.Exception as exc:
+                skipped[name] = str(exc)
+    return skipped
+
+
+def test_the_fake_vendor_passes_the_kit_without_churn(env: Callable[..., ConformanceEnv]) -> None:
+    skipped = run_kit(env())
+    assert skipped.keys() == EXPECTED_SKIPS.keys(), skipped
+    for name, reason in EXPECTED_SKIPS.items():
+        assert reason in skipped[name], (name, skipped[name])
 
 
 def test_offset_paging_loses_tasks_under_churn_and_the_kit_says_so(
@@ -204,3 +281,318 @@ def test_a_listing_only_provider_declares_no_spec_fields(
     monkeypatch.setattr(FakeVendor, "spec_maps", frozenset({"keyword"}))
     with pytest.raises(AssertionError, match="does not implement submit"):
         KIT.test_spec_fields_declared(env())
+
+
+# -- item: the times a provider fills ---------------------------------------------------
+
+
+def _map_task(monkeypatch: pytest.MonkeyPatch, change: Callable[[Task], Task]) -> None:
+    """Make the fake vendor build every task, then ``change`` it (a mapping bug)."""
+    build = FakeVendor._task
+
+    def mapped(self: FakeVendor, item: Any) -> Task:
+        return change(build(self, item))
+
+    monkeypatch.setattr(FakeVendor, "_task", mapped)
+
+
+def _declare(monkeypatch: pytest.MonkeyPatch, **capabilities: Any) -> None:
+    monkeypatch.setattr(FakeVendor, "capabilities", lambda self: Capabilities(**capabilities))
+
+
+def test_a_provider_that_never_sets_created_at_fails_where_it_would_mislead(
+    env: Callable[..., ConformanceEnv], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Apify plugin's first bug: no created_at anywhere. Every other check passes (a
+    listing without a time bound is complete), so the checks of the time itself must
+    fail, and not skip: `--since` bounds created_at by default and would list nothing."""
+    _map_task(monkeypatch, lambda task: attrs.evolve(task, created_at=None))
+    conformance = env()
+    with pytest.raises(AssertionError, match=r"have no created_at"):
+        KIT.test_declared_times_filled(conformance)
+    with pytest.raises(Failed, match=r"no listed task carries created_at.*silent lie"):
+        KIT.test_time_filters_honoured(conformance, "created_at")
+    with pytest.raises(AssertionError, match=r"order='created_at' declared, but no listed task"):
+        KIT.test_declared_order_holds(conformance)
+    KIT.test_every_task_exactly_once(conformance)  # what let it through before
+
+
+def test_a_declared_time_left_empty_is_named(
+    env: Callable[..., ConformanceEnv], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _declare(monkeypatch, order="created_at", times=frozenset({"created_at", "completed_at"}))
+    KIT.test_declared_times_filled(env())  # true as declared
+    _map_task(monkeypatch, lambda task: attrs.evolve(task, completed_at=None))
+    with pytest.raises(AssertionError, match=r"tasks with status completed have no completed_at"):
+        KIT.test_declared_times_filled(env())
+
+
+def test_a_time_set_but_not_declared_is_named(
+    env: Callable[..., ConformanceEnv], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _declare(monkeypatch, order="created_at", times=frozenset({"created_at"}))
+    with pytest.raises(AssertionError, match=r"carry completed_at .* does not declare it"):
+        KIT.test_declared_times_filled(env())
+
+
+def test_a_declared_time_too_sparse_to_check_fails_rather_than_skips(
+    env: Callable[..., ConformanceEnv], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _declare(monkeypatch, order="created_at", times=frozenset({"created_at", "completed_at"}))
+    stamp = datetime(2026, 11, 1, 0, 30, tzinfo=UTC)  # every completion at one instant
+    _map_task(
+        monkeypatch,
+        lambda task: task if task.completed_at is None else attrs.evolve(task, completed_at=stamp),
+    )
+    with pytest.raises(Failed, match=r"too few or too close together"):
+        KIT.test_time_filters_honoured(env(), "completed_at")
+
+
+def test_contradictory_declarations_are_refused_when_made() -> None:
+    with pytest.raises(ValueError, match=r"order='created_at' is declared, but times"):
+        Capabilities(order="created_at", times=frozenset({"started_at"}))
+    with pytest.raises(ValueError, match=r"server_filters names 'since'"):
+        Capabilities(server_filters=frozenset({"since"}), times=frozenset({"completed_at"}))
+    with pytest.raises(ValueError, match=r"times names \['startedAt'\]"):
+        Capabilities(times=frozenset({"startedAt"}))
+    with pytest.raises(ValueError, match=r"sort_time"):
+        Capabilities(order="sort_time", times=frozenset({"started_at"}))
+    described = Capabilities(order="started_at", times=frozenset({"started_at"})).describe()
+    assert described["order"] == "started_at" and described["times"] == ["started_at"]
+    assert Capabilities().describe()["times"] is None
+
+
+# -- item: a vendor whose start time is its request time (the Apify worked example) -------
+
+
+def _started_is_the_request_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The vendor's "created" is what Apify calls ``startedAt``: read by its name into
+    started_at, leaving created_at empty, with the order declared over it."""
+    _map_task(
+        monkeypatch,
+        lambda task: attrs.evolve(task, created_at=None, started_at=task.created_at),
+    )
+    _declare(monkeypatch, order="started_at", times=frozenset({"started_at", "completed_at"}))
+
+
+def test_a_start_mapped_by_name_must_refuse_creation_bounds(
+    env: Callable[..., ConformanceEnv], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _started_is_the_request_time(monkeypatch)
+    conformance = env()
+    KIT.test_declared_times_filled(conformance)  # honest about what it fills...
+    KIT.test_declared_order_holds(conformance)  # ... and started_at is an order it may declare
+    with pytest.raises(Failed, match=r"silent lie"):  # ... but --since would list nothing
+        KIT.test_time_filters_honoured(conformance, "created_at")
+
+    def start(self: FakeVendor, query: TaskQuery) -> Position:
+        if query.time_field == "created_at" and (query.since or query.until):
+            raise seotasks.UnsupportedQuery("fakevendor reports no creation time")
+        return {"offset": 0}
+
+    monkeypatch.setattr(FakeVendor, "start", start)
+    KIT.test_time_filters_honoured(conformance, "created_at")  # refused: no silent lie
+
+
+def test_a_start_mapped_by_meaning_passes_the_whole_kit(
+    env: Callable[..., ConformanceEnv], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _declare(monkeypatch, order="created_at", times=frozenset({"created_at", "completed_at"}))
+    skipped = run_kit(env())
+    assert skipped.keys() == EXPECTED_SKIPS.keys(), skipped
+
+
+# -- item: a sandbox honours `now` ----------------------------------------------------------
+
+
+def test_a_sandbox_that_honours_now_passes(env: Callable[..., ConformanceEnv]) -> None:
+    KIT.test_sandbox_honours_now(env())
+
+
+def test_a_sandbox_that_ignores_now_is_caught(
+    env: Callable[..., ConformanceEnv], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    @contextlib.contextmanager
+    def fixed_day(cls: type[Provider], **_: Any) -> Iterator[Sandbox]:
+        with EmulatorServer(FakeVendorApp(100)) as server:  # always November 2026
+            yield Sandbox(settings={"base_url": server.url, "api_key": SECRET}, stop=server.stop)
+
+    monkeypatch.setattr(FakeVendor, "sandbox", classmethod(fixed_day))
+    with pytest.raises(Failed, match=r"the sandbox ignores `now`: started 1000 days later"):
+        KIT.test_sandbox_honours_now(env())
+
+
+def test_a_sandbox_that_is_not_reproducible_is_caught(
+    env: Callable[..., ConformanceEnv], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    @contextlib.contextmanager
+    def unseeded(
+        cls: type[Provider], *, now: Callable[[], datetime], **_: Any
+    ) -> Iterator[Sandbox]:
+        jitter = timedelta(seconds=random.randint(1, 10**6))  # not drawn from the seed
+        app = FakeVendorApp(100, origin=now() - timedelta(days=2) - jitter)
+        with EmulatorServer(app) as server:
+            yield Sandbox(settings={"base_url": server.url, "api_key": SECRET}, stop=server.stop)
+
+    monkeypatch.setattr(FakeVendor, "sandbox", classmethod(unseeded))
+    with pytest.raises(Failed, match=r"listed different tasks: task t000001 was"):
+        KIT.test_sandbox_honours_now(env())
+
+
+# -- item: collect answers any JSON value ---------------------------------------------------
+
+
+def test_collect_may_answer_an_array_and_must_answer_json(
+    env: Callable[..., ConformanceEnv], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _declare(monkeypatch, order="created_at", collect=True)
+    # Apify answers a dataset's items: a JSON array, stored as it is.
+    monkeypatch.setattr(FakeVendor, "collect", lambda self, task: [{"id": task.id}, 1, None])
+    KIT.test_collect_answers_json(env())
+    monkeypatch.setattr(FakeVendor, "collect", lambda self, task: {"cost": Decimal("0.1")})
+    with pytest.raises(AssertionError, match=r"values JSON cannot hold, at \['\$.cost \(a Decimal"):
+        KIT.test_collect_answers_json(env())
+    monkeypatch.setattr(FakeVendor, "collect", lambda self, task: [task.raw["state"]])
+    with pytest.raises(Failed, match=r"rebuilt from its id and kind alone .* raised KeyError"):
+        KIT.test_collect_answers_json(env())
+
+
+# -- item: a tie at a page boundary, arranged by the kit -------------------------------------
+
+
+class KeysetApp(FakeVendorApp):
+    """The fake vendor paging by a keyset: ``?after=<created>[&after_id=<id>]``.
+
+    With ``after_id`` it continues after ``(created, id)``, which is exact; without, after
+    ``created`` alone, which skips every task sharing the last time seen.
+    """
+
+    def handle(self, request: HttpRequest, fault: Fault | None) -> HttpResponse:
+        if request.headers.get("x-api-key") != self.key:
+            return json_response(401, b'{"error": "bad key"}')
+        after = request.query.get("after", [""])[0]
+        after_id = request.query.get("after_id", [""])[0]
+        limit = int(request.query.get("limit", ["100"])[0])
+        with self.lock:
+            items = sorted(self.items, key=lambda item: (item["created"], item["id"]))
+        if after_id:
+            rest = [i for i in items if (i["created"], i["id"]) > (after, after_id)]
+        else:
+            rest = [i for i in items if i["created"] > after]
+        body = {"items": rest[:limit], "more": len(rest) > limit}
+        return json_response(200, json.dumps(body).encode())
+
+
+class KeysetVendor(FakeVendor):
+    name = "keysetvendor"
+    #: Continue after (time, id): the fix. False: after the time alone, the bug.
+    tiebreak: ClassVar[bool] = True
+
+    def start(self, query: TaskQuery) -> Position:
+        return {"after": "", "after_id": ""}
+
+    def check_position(self, position: Position) -> Position:
+        after, after_id = position.get("after"), position.get("after_id")
+        if set(position) != {"after", "after_id"} or not (
+            isinstance(after, str) and isinstance(after_id, str) and len(after) < 40
+        ):
+            raise seotasks.CursorError("keysetvendor: a bad position")
+        if not ((after_id.isascii() and after_id.isalnum()) or not after_id):
+            raise seotasks.CursorError("keysetvendor: a bad id")
+        return {"after": after, "after_id": after_id}
+
+    def fetch(self, query: TaskQuery, position: Position) -> Batch:
+        params: dict[str, Any] = {"limit": self.settings["page_size"]}
+        if position["after"]:
+            params["after"] = position["after"]
+            if self.tiebreak:
+                params["after_id"] = position["after_id"]
+        request = Request(
+            method="GET",
+            url=f"{self.settings['base_url']}/tasks?{urlencode(params)}",
+            endpoint="tasks",
+            headers={"X-Api-Key": self.settings["api_key"]},
+        )
+        body = self.transport.call(request, self._parse)
+        items = body["items"]
+        assert isinstance(items, list)
+        tasks = [self._task(item) for item in items]
+        if not body.get("more"):
+            return Batch(tasks=tasks, next=None)
+        return Batch(tasks=tasks, next={"after": items[-1]["created"], "after_id": items[-1]["id"]})
+
+
+@pytest.fixture
+def keyset_env(
+    fake_registry: None, serve: Callable[[EmulatorApp], EmulatorServer]
+) -> Callable[..., ConformanceEnv]:
+    seotasks.register_plugin(PluginOf(KeysetVendor), "keysetvendor")
+    app = KeysetApp(250)
+    server = serve(app)
+
+    def make(**fields: Any) -> ConformanceEnv:
+        fields.setdefault("tie", tie_hook(app))
+        return ConformanceEnv(
+            provider="keysetvendor",
+            connect=lambda: connect_fake(
+                server.url, name="keysetvendor", clock=FakeClock(), page_size=40
+            ),
+            expected_ids=_expected(app),
+            secrets=(SECRET,),
+            **fields,
+        )
+
+    return make
+
+
+def test_a_keyset_without_a_tiebreak_loses_the_tie_the_kit_arranges(
+    keyset_env: Callable[..., ConformanceEnv], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(KeysetVendor, "tiebreak", False)
+    untied = keyset_env(tie=None)
+    # The seeded times are a minute apart: without the arranged tie the bug passes.
+    KIT.test_every_task_exactly_once(untied)
+    KIT.test_cursor_resumes_in_fresh_client(untied)
+    with pytest.raises(
+        AssertionError, match=r"tied with keysetvendor:t000040 .*: 2 seeded tasks missing"
+    ):
+        KIT.test_tie_at_page_boundary(keyset_env())
+
+
+def test_a_keyset_with_a_tiebreak_keeps_the_tie(
+    keyset_env: Callable[..., ConformanceEnv],
+) -> None:
+    KIT.test_tie_at_page_boundary(keyset_env())
+
+
+def test_a_tie_hook_that_misplaces_or_changes_the_tasks_is_named(
+    env: Callable[..., ConformanceEnv], app: FakeVendorApp
+) -> None:
+    """The kit checks that the emulator honoured the knob: otherwise a passing tie check
+    would prove nothing, as a seed without ties proves nothing."""
+
+    def copies(task_id: str, count: int, **changes: str) -> list[dict[str, Any]]:
+        item = next(i for i in app.items if i["id"] == task_id)
+        first = app.next_number
+        app.next_number += count
+        return [dict(item, id=f"tie{n:05d}", **changes) for n in range(first, first + count)]
+
+    def at_the_end(task_id: str, count: int) -> list[str]:
+        with app.lock:
+            new = copies(task_id, count)
+            app.items.extend(new)
+        return [item["id"] for item in new]
+
+    with pytest.raises(AssertionError, match=r"tie hook must add tasks .* next to the anchor"):
+        KIT.test_tie_at_page_boundary(env(tie=at_the_end))
+
+    def a_second_later(task_id: str, count: int) -> list[str]:
+        with app.lock:
+            index = next(i for i, item in enumerate(app.items) if item["id"] == task_id)
+            created = datetime.fromisoformat(app.items[index]["created"]) + timedelta(seconds=1)
+            new = copies(task_id, count, created=created.strftime("%Y-%m-%d %H:%M:%S +00:00"))
+            app.items[index + 1 : index + 1] = new
+        return [item["id"] for item in new]
+
+    with pytest.raises(AssertionError, match=r"it must copy every time"):
+        KIT.test_tie_at_page_boundary(env(tie=a_second_later))

@@ -76,9 +76,15 @@ class TieChecks:
                 f"the tie hook made task {new} with times {_times(by_id[new])}, not those "
                 f"of {anchor.id} ({_times(by_id[anchor.id])}): it must copy every time"
             )
+        # The tie must be one run of the listing (tasks with the anchor's times, the
+        # vendor may order others of the same time among them) across the boundary.
+        group = {anchor.id, *added}
+        at = [index for index, task in enumerate(listed) if task.id in group]
+        run = listed[at[0] : at[-1] + 1]
         page_of = {task.id: index for index, page in enumerate(pages) for task in page.tasks}
-        spans = {page_of[task_id] for task_id in (anchor.id, *added)}
-        assert len(spans) > 1, (
-            f"the tied tasks {[anchor.id, *added]} all landed on page {spans.pop() + 1}: "
-            "the tie hook must add tasks that the listing orders next to the anchor"
+        tied = [_times(task) == _times(by_id[anchor.id]) for task in run]
+        assert all(tied) and page_of[run[0].id] != page_of[run[-1].id], (
+            f"the tied tasks {sorted(group)} were listed at places {at} (pages "
+            f"{sorted({page_of[i] + 1 for i in group})}), not side by side across a page "
+            "boundary: the tie hook must add tasks the listing orders next to the anchor"
         )
