@@ -1,4 +1,5 @@
-"""Fixtures: one seeded AcmeRank emulator per test, and fresh clients connected to it."""
+"""Fixtures: one seeded AcmeRank emulator per test, and fresh clients connected to it,
+all on one fake clock."""
 
 from __future__ import annotations
 
@@ -23,8 +24,16 @@ Connect = Callable[..., seotasks.Client]
 
 
 @pytest.fixture
-def acme_app() -> AcmeApp:
-    return AcmeApp(seed=7)
+def acme_clock() -> FakeClock:
+    """The one clock of a test: the emulator enforces AcmeRank's rate limits on it and
+    every client paces and sleeps on it, so both count the same (fake) seconds. A
+    client on a clock of its own would pace in seconds the emulator never sees pass."""
+    return FakeClock()
+
+
+@pytest.fixture
+def acme_app(acme_clock: FakeClock) -> AcmeApp:
+    return AcmeApp(seed=7, clock=acme_clock)
 
 
 @pytest.fixture
@@ -37,20 +46,21 @@ def acme_server(acme_app: AcmeApp) -> Iterator[EmulatorServer]:
 def acme_connect(
     acme_app: AcmeApp,
     acme_server: EmulatorServer,
+    acme_clock: FakeClock,
     seotasks_clients: Callable[..., Clients],
 ) -> Connect:
-    """``acme_connect(clock=None, **options)``: a fresh client on a fake clock.
+    """``acme_connect(**options)``: a fresh client on the test's `FakeClock`.
 
-    Pacing waits and Retry-After sleeps land on the `FakeClock` (pass your own to
-    inspect ``clock.slept``), so they cost no real time. ``seotasks_clients`` is the
-    fixture seotasks' pytest plugin provides: it connects with ``env={}`` (stray
-    SEOTASKS_ACME_* variables of the developer's shell stay out) and closes every client
-    after the test.
+    Pacing waits and Retry-After sleeps land on ``acme_clock`` (read ``acme_clock.slept``
+    to see them), so they cost no real time. ``seotasks_clients`` is the fixture
+    seotasks' pytest plugin provides: its ``clock=`` is shared by every client it
+    connects, it connects with ``env={}`` (stray SEOTASKS_ACME_* variables of the
+    developer's shell stay out) and closes every client after the test.
     """
     settings = {"base_url": acme_server.url, "api_key": acme_app.api_key, "page_size": PAGE_SIZE}
-    clients = seotasks_clients("acme", settings, retry=FAST_RETRY)
+    clients = seotasks_clients("acme", settings, clock=acme_clock, retry=FAST_RETRY)
 
-    def connect(clock: FakeClock | None = None, **options: Any) -> seotasks.Client:
-        return clients.connect(clock=clock or FakeClock(), **options)
+    def connect(**options: Any) -> seotasks.Client:
+        return clients.connect(**options)
 
     return connect

@@ -17,10 +17,10 @@ Connect = Callable[..., seotasks.Client]
 
 
 def test_collect_many_collects_every_finished_job_once(
-    acme_app: AcmeApp, acme_server: EmulatorServer, acme_connect: Connect
+    acme_app: AcmeApp, acme_server: EmulatorServer, acme_connect: Connect, acme_clock: FakeClock
 ) -> None:
-    clock = FakeClock()
-    client = acme_connect(clock=clock)
+    clock = acme_clock
+    client = acme_connect()
     done = list(client.tasks(status="completed"))
     assert len(done) > 100
     acme_server.faults.inject(Fault.HTTP_503, 1, match="/result")  # 2 faults < 3 attempts
@@ -30,8 +30,10 @@ def test_collect_many_collects_every_finished_job_once(
     assert all(r.ok and r.result is not None for r in results)
     assert all(r.result["name"] == f"jobs/{r.task.id}" for r in results if r.result)
     assert acme_app.result_reads.keys() == {t.id for t in done}
-    # 20 reads a second, the plugin's declared limit: the calls took at least that long.
+    # 20 reads a second, the plugin's declared limit: the calls took at least that long,
+    # and the emulator, counting on the same clock, refused none of them.
     assert clock.monotonic() >= (len(done) - 20) / 20
+    assert acme_app.limiter is not None and acme_app.limiter.refused == 0
 
 
 def test_an_unfinished_job_is_reported_and_the_rest_go_on(

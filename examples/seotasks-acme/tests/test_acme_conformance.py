@@ -38,4 +38,6 @@ class TestAcmeConformance(ProviderConformance):
             ),
             # New, deleted and finished jobs between pages: paging must lose none.
             churn=acme_app.churn,
+            # Jobs just like another one (same second): the kit ties a page boundary.
+            tie=acme_app.tie,
         )

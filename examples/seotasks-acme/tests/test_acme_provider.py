@@ -103,15 +103,14 @@ def test_status_filter_is_sent_to_the_vendor(
 
 
 def test_rate_limit_in_http_200_body_is_retried_after_its_hint(
-    acme_app: AcmeApp, acme_server: EmulatorServer, acme_connect: Connect
+    acme_app: AcmeApp, acme_server: EmulatorServer, acme_connect: Connect, acme_clock: FakeClock
 ) -> None:
     acme_server.faults.inject(Fault.RATE_LIMIT_BODY, 2)
-    clock = FakeClock()
-    with acme_connect(clock=clock) as client:
+    with acme_connect() as client:
         ids = {t.id for t in client.tasks(status="any")}
     assert ids == acme_app.expected_ids(seotasks.TaskQuery(status=None))
     assert acme_server.faults.injected == [Fault.RATE_LIMIT_BODY] * 2
-    assert clock.slept.count(RETRY_AFTER_SECONDS) == 2
+    assert acme_clock.slept.count(RETRY_AFTER_SECONDS) == 2
 
 
 def test_persistent_rate_limit_is_raised_typed_with_a_resume_cursor(
@@ -125,13 +124,46 @@ def test_persistent_rate_limit_is_raised_typed_with_a_resume_cursor(
 
 
 def test_http_429_retry_after_is_honoured(
-    acme_server: EmulatorServer, acme_connect: Connect
+    acme_server: EmulatorServer, acme_connect: Connect, acme_clock: FakeClock
 ) -> None:
     acme_server.faults.inject(Fault.HTTP_429_RETRY_AFTER)
-    clock = FakeClock()
-    with acme_connect(clock=clock) as client:
+    with acme_connect() as client:
         assert client.page(status="any").tasks
-    assert 1.0 in clock.slept  # the emulator's "Retry-After: 1"
+    assert 1.0 in acme_clock.slept  # the emulator's "Retry-After: 1"
+
+
+def test_paced_clients_meet_the_vendors_own_limit(
+    acme_app: AcmeApp, acme_connect: Connect, acme_clock: FakeClock
+) -> None:
+    """The emulator enforces AcmeRank's 5 list calls a second on the clock the clients
+    pace on: a paced listing is never refused, and the pacing took fake time, not real."""
+    with acme_connect() as client:
+        assert len(list(client.tasks(status="any"))) == 250
+    assert acme_app.limiter is not None and acme_app.limiter.refused == 0
+    assert acme_clock.monotonic() >= 1.0  # 7 pages at 5 a second: one wait
+
+
+def test_an_unpaced_burst_is_refused_the_vendors_way(
+    acme_app: AcmeApp, acme_server: EmulatorServer, acme_clock: FakeClock
+) -> None:
+    """Without pacing (a client that forgot its rate_limits), the sixth call in a second
+    gets AcmeRank's HTTP-200 RATE_LIMITED, which the provider raises as RateLimited."""
+    import urllib.request
+
+    def call() -> dict[str, Any]:
+        request = urllib.request.Request(
+            f"{acme_server.url}/v1/jobs?page_size=1",
+            headers={"Authorization": f"Bearer {acme_app.api_key}"},
+        )
+        with urllib.request.urlopen(request) as answer:  # the emulator is on loopback
+            body: dict[str, Any] = json.loads(answer.read())
+        return body
+
+    answers = [call() for _ in range(6)]
+    assert all("jobs" in a for a in answers[:5])
+    assert answers[5]["error"]["code"] == "RATE_LIMITED"
+    acme_clock.advance(1.0)  # the window slides on the shared clock, not on real time
+    assert "jobs" in call()
 
 
 def test_wrong_types_name_the_field(acme_server: EmulatorServer, acme_connect: Connect) -> None:

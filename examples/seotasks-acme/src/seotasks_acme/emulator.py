@@ -21,9 +21,12 @@ The wire format it speaks is the one the provider is written against::
 
 ``ended_after`` / ``ended_before`` keep jobs whose ``end_time`` is at or after / before
 the time (jobs without one are left out). ``start_time`` is set once a job runs.
-The last line is the quirk worth emulating: AcmeRank sometimes reports its rate limit
-inside an HTTP-200 body, so a client that only looks at the status would read it as an
-empty page. Jobs are listed oldest first and a page token is a keyset position (the
+The last line is the quirk worth emulating: AcmeRank reports its rate limit (5 list
+calls and 20 result reads a second per key, `LIMITS`) inside an HTTP-200 body, so a
+client that only looks at the status would read it as an empty page. Given a ``clock``,
+the emulator enforces those limits on it, as the vendor would: share that clock with
+the clients under test, and their pacing is checked against the vendor's rule in fake
+time. Jobs are listed oldest first and a page token is a keyset position (the
 last job's creation time and name), so jobs created during a listing appear only at its
 end and never shift a page under the caller.
 """
@@ -42,14 +45,18 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import seotasks
-from seotasks.emulation import Fault, HttpRequest, HttpResponse, json_response
+from seotasks.clock import Clock
+from seotasks.emulation import Fault, HttpRequest, HttpResponse, ServerRateLimit, json_response
 
-__all__ = ["DEFAULT_SIZE", "MAX_PAGE_SIZE", "RETRY_AFTER_SECONDS", "AcmeApp"]
+__all__ = ["DEFAULT_SIZE", "LIMITS", "MAX_PAGE_SIZE", "RETRY_AFTER_SECONDS", "AcmeApp"]
 
 DEFAULT_SIZE = 250
 MAX_PAGE_SIZE = 1000
 #: What AcmeRank puts in ``Retry-After`` when it rate-limits inside an HTTP-200 body.
 RETRY_AFTER_SECONDS = 2
+#: AcmeRank's documented limits per API key: ``(calls, seconds)`` for listing jobs and
+#: for reading results (what `seotasks.emulation.ServerRateLimit` enforces).
+LIMITS = {"jobs": (5, 1.0), "results": (20, 1.0)}
 
 _STATES = ("PENDING", "RUNNING", "SUCCEEDED", "FAILED")
 _STATE_WEIGHTS = (15, 15, 55, 15)
@@ -84,6 +91,9 @@ class AcmeApp:
     ``seed`` makes the data reproducible; creation times are spread over the 20 days
     before ``now`` (default: the current minute), inside the vendor's 90-day retention.
     ``api_key`` defaults to a fresh random key, so tests can prove it never leaks.
+    ``clock`` (optional) enforces the vendor's rate limits (`LIMITS`) on it: give the
+    clients the same one (``seotasks_clients(..., clock=clock)``); ``limiter.refused``
+    then counts the calls the vendor would have refused.
     """
 
     def __init__(
@@ -93,8 +103,10 @@ class AcmeApp:
         size: int | None = None,
         api_key: str | None = None,
         now: datetime | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self.api_key = api_key or secrets.token_urlsafe(18)
+        self.limiter = None if clock is None else ServerRateLimit(LIMITS, clock)
         self.now = (now or datetime.now(UTC)).replace(second=0, microsecond=0)
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
@@ -105,6 +117,7 @@ class AcmeApp:
         self.result_reads: dict[str, int] = {}
         self.add(count)
         self._churn_rng = random.Random(seed + 1)
+        self._tie_rng = random.Random(seed + 2)
 
     # -- data ------------------------------------------------------------------------------
 
@@ -151,6 +164,22 @@ class AcmeApp:
                     cost_micros=rng.randint(1_000, 500_000),
                 )
         self.remove(rng.sample(names, min(2, len(names))))
+
+    def tie(self, job_id: str, count: int) -> list[str]:
+        """Store ``count`` jobs exactly like job ``job_id`` (state, progress, every time,
+        type, labels, cost) under new names; returns their ids.
+
+        The conformance kit's ``tie`` hook (``ConformanceEnv(tie=app.tie)``): jobs share
+        a creation second often enough at AcmeRank, and the kit puts such a tie at a page
+        boundary, where a token that only remembered the time would lose some of them.
+        """
+        name = f"jobs/{job_id}"
+        with self._lock:
+            job = next(j for j in self.jobs if j["name"] == name)
+        made = [{**job, "name": f"jobs/{self._tie_rng.getrandbits(64):016x}"} for _ in range(count)]
+        for new in made:
+            self.put(new)
+        return [new["name"].removeprefix("jobs/") for new in made]
 
     def _make_job(self) -> dict[str, Any]:
         rng = self._rng
@@ -213,6 +242,11 @@ class AcmeApp:
             return json_response(
                 200, json.dumps(body).encode(), **{"Retry-After": str(RETRY_AFTER_SECONDS)}
             )
+        if self.limiter is not None:
+            group = "jobs" if result_of is None else "results"
+            if self.limiter.admit(group) is None:
+                body = {"error": {"code": "RATE_LIMITED", "message": f"{group}: slow down"}}
+                return json_response(200, json.dumps(body).encode(), **{"Retry-After": "1"})
         if result_of is not None:
             return self._result(result_of)
         try:

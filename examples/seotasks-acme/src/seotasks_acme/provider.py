@@ -152,6 +152,9 @@ class AcmeProvider(seotasks.Provider):
             order="created_at",
             max_page_size=MAX_PAGE_SIZE,
             collect=True,
+            # Every job has its create_time, every one that ran its start_time, every
+            # finished one its end_time: the kit holds the listing to this.
+            times=frozenset({"created_at", "started_at", "completed_at"}),
         )
 
     def start(self, query: seotasks.TaskQuery) -> dict[str, Any]:
@@ -207,11 +210,14 @@ class AcmeProvider(seotasks.Provider):
             )
         return seotasks.Batch(tasks=tasks, next={"page_token": token})
 
-    def collect(self, task: seotasks.Task) -> Mapping[str, Any]:
+    def collect(self, task: seotasks.Task) -> seotasks.JSONValue:
         """``GET /v1/jobs/<id>/result``: a finished job's rankings, as the vendor sends them.
 
         One call per task and no state of its own, so the core's ``collect_many`` can run
         it on many threads at once: the transport's pool, pacing and retries are shared.
+        Only the id is used: ``seotasks collect --id`` hands over a task rebuilt from the
+        id alone (status completed, empty ``raw``). Any JSON value may be returned (an
+        object here; an array for a vendor whose results are a list of items).
         """
         if not _JOB_ID.fullmatch(task.id):
             # The id goes into a path: refuse anything that could leave its segment.
@@ -322,14 +328,15 @@ class AcmeProvider(seotasks.Provider):
     ) -> Iterator[seotasks.Sandbox]:
         """Serve seeded AcmeRank jobs on loopback (``seotasks tasks -p acme --sandbox``).
 
-        ``clock`` is accepted for the contract; this emulator enforces no rate limit.
-        ``now`` is the data's wall clock (``--sandbox-day`` passes a fixed day): the jobs
-        are drawn over the 20 days before it, so the same seed and ``now`` give the same
-        jobs, timestamps included.
+        ``clock`` (the one the CLI's clients pace on) makes the emulator enforce
+        AcmeRank's rate limits on it, as the vendor would. ``now`` is the data's wall
+        clock (``--sandbox-day`` passes a fixed day): the jobs are drawn over the 20 days
+        before it, so the same seed and ``now`` give the same jobs, timestamps included
+        (the conformance kit's ``test_sandbox_honours_now`` checks both).
         """
         from .emulator import AcmeApp  # only sandboxes and tests need the emulator
 
-        app = AcmeApp(seed=seed, size=size, now=None if now is None else now())
+        app = AcmeApp(seed=seed, size=size, now=None if now is None else now(), clock=clock)
         with EmulatorServer(app) as server:
             yield seotasks.Sandbox(
                 settings={"base_url": server.url, "api_key": app.api_key},
