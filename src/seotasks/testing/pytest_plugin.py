@@ -25,7 +25,12 @@ def pytest_configure(config: Any) -> None:
 @pytest.fixture
 def seotasks_clients() -> Iterator[Callable[..., Clients]]:
     """``seotasks_clients(provider, settings=None, *, clock=None, retry=FAST_RETRY)``: a
-    `seotasks.testing.clients.Clients` whose clients are all closed after the test."""
+    `seotasks.testing.clients.Clients` whose clients are all closed after the test.
+
+    Every client it connects shares ``clock`` (default: a new `FakeClock`). An emulator
+    that enforces the vendor's rate limits must count on that same clock: make one per
+    test, give it to the emulator and pass it here, never one per connection (the
+    emulator's clock would stand still while the clients' moved, and refuse them)."""
     from .clients import FAST_RETRY, Clients
 
     made: list[Clients] = []
