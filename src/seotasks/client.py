@@ -318,12 +318,10 @@ class Client:
                 return
 
     def collect(self, task: Task) -> JSONValue:
-        """Fetch a finished task's result as the vendor's JSON, any JSON value (an object
-        for most vendors, an array for some), for providers that can."""
+        """A finished task's result: the vendor's JSON, any JSON value (providers that can)."""
         if task.provider != self.name:
             raise ValueError(f"task {task.key} does not belong to provider {self.name!r}")
-        result = self._provider.collect(task)
-        if isinstance(result, Mapping):
+        if isinstance(result := self._provider.collect(task), Mapping):
             self._check_answered(task, self._provider.result_task_id(result))
         return result
 

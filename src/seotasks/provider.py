@@ -47,32 +47,18 @@ __all__ = [
     "Settings",
 ]
 
-#: Any value JSON can hold. Arrays and objects are the read-only, covariant
-#: ``Sequence`` and ``Mapping``, not ``list`` and ``dict``: a ``list[str]`` is then a
-#: JSON value as it stands (``list`` is invariant, so ``list[JSONValue]`` would refuse a
-#: ``list[str]`` under mypy strict, and every natural position or result with a typed
-#: list in it would need a cast). What is built at run time is still plain lists and
-#: dicts, which is what ``json.dumps`` writes.
+#: Any JSON value; arrays and objects covariant (``Sequence``, ``Mapping``), so that mypy
+#: takes a ``list[str]`` as one (an invariant ``list[JSONValue]`` would refuse it).
 JSONValue = Union[str, int, float, bool, None, Sequence["JSONValue"], Mapping[str, "JSONValue"]]
-#: A provider's place in a listing: a dict (the core reads and stores it as one) of JSON
-#: values, e.g. ``{"family": 2, "after": "2026-11-20 10:00:00", "ids": ids}`` with
-#: ``ids: list[str]``.
+#: A provider's place in a listing, e.g. ``{"after": "2026-11-20 10:00:00", "ids": ids}``.
 Position = dict[str, JSONValue]
 
 _KINDS = ("str", "int", "float", "bool", "list")
 #: What `Capabilities.server_filters` may name: ``since`` / ``until`` bound the creation
 #: time, ``completed_since`` / ``completed_until`` the completion time (see `TaskQuery`).
 FILTER_NAMES = frozenset({"status", "since", "until", "completed_since", "completed_until"})
-#: The `Task` times a provider may fill, in the order a task reaches them, and what
-#: `Capabilities.times` may name.
+#: The `Task` times a provider may fill (`Capabilities.times`), in the order reached.
 TIME_NAMES = ("created_at", "started_at", "completed_at")
-#: The time each `Capabilities.server_filters` name bounds.
-_FILTER_TIMES = {
-    "since": "created_at",
-    "until": "created_at",
-    "completed_since": "completed_at",
-    "completed_until": "completed_at",
-}
 #: The values `Capabilities.order` may take besides ``None`` (see `seotasks.merge`).
 ORDER_NAMES = ("created_at", "completed_at", "sort_time", "started_at")
 
@@ -137,25 +123,17 @@ class Capabilities:
     completion time (a query with ``time_field="completed_at"``); the core applies every
     filter client-side anyway, exactly, so the difference is only cost. ``window`` is how
     far back the vendor keeps tasks (``None``: no stated limit). ``order`` names the
-    `Task` field the whole listing is sorted by, ascending (``created_at``,
-    ``completed_at``, ``sort_time`` or ``started_at``), or ``None`` when the order is unknown or another:
-    `seotasks.merged` relies on it to deliver in order without reading the whole listing
+    `Task` field the whole listing is sorted by, ascending (one of `ORDER_NAMES`), or
+    ``None`` when the order is unknown or another: `seotasks.merged` relies on it to deliver in order without reading the whole listing
     first, and refuses a listing that breaks it, so declare it only when the vendor
     documents it across every page (not per family or per endpoint, and not newest
     first).
     ``drains``: tasks leave the listing once collected (DataForSEO ``tasks_ready``).
     ``cap``: the vendor hides entries beyond this many (``None``: never).
 
-    ``times`` names the `Task` times the listing fills, by meaning (see `TIME_NAMES`):
-    every task that has reached that point carries it (every task its ``created_at``,
-    every running or completed task its ``started_at``, every completed task its
-    ``completed_at``), and a time not named is never set. The conformance kit holds a
-    provider to it, because a time left empty is a silent wrong answer elsewhere:
-    ``since`` / ``until`` bound ``created_at`` by default, so a provider that never sets
-    it answers every bounded listing with nothing. A query bounding a time the provider
-    does not fill must be refused (`UnsupportedQuery` from `Provider.start`). ``None``
-    (the default) declares nothing; the kit then requires ``created_at`` on every task
-    and takes the other two times as they come. ``order`` must be a time named here.
+    ``times``: the `TIME_NAMES` the listing fills, by meaning, on every task that reached
+    them (the kit checks it; ``None``: undeclared, ``created_at`` is then required). A
+    bound on a time never filled must be refused: answered, it lists nothing.
     """
 
     statuses: frozenset[TaskStatus] = frozenset(TaskStatus)
@@ -172,32 +150,24 @@ class Capabilities:
     cap: int | None = None
     collect: bool = False
     notes: tuple[str, ...] = ()
-    times: frozenset[str] | None = attrs.field(default=None)
-
-    @times.validator
-    def _check_times(self, _attribute: Any, value: frozenset[str] | None) -> None:
-        unknown = sorted(set(value or ()) - set(TIME_NAMES))
-        if unknown:
-            raise ValueError(f"times names {unknown}; each must be one of {list(TIME_NAMES)}")
+    times: frozenset[str] | None = None
 
     def __attrs_post_init__(self) -> None:
-        # Contradictions between declarations are refused where they are made, before
-        # any listing: each would be a silent empty answer or a merge that never starts.
-        if self.times is None:
+        if self.times is None:  # contradictions are refused here, not found empty later
             return
-        if self.order in TIME_NAMES and self.order not in self.times:
-            raise ValueError(
-                f"order={self.order!r} is declared, but times={sorted(self.times)} says the "
-                f"listing never fills {self.order}"
-            )
+        if not self.times <= set(TIME_NAMES):
+            raise ValueError(f"times must name only {TIME_NAMES}, got {sorted(self.times)}")
+        filters = self.server_filters
+        needs = {"created_at"} if filters & {"since", "until"} else set()
+        needs |= {"completed_at"} if filters & {"completed_since", "completed_until"} else set()
+        needs |= {name for name in TIME_NAMES if name == self.order}
         if self.order == "sort_time" and not self.times & {"created_at", "completed_at"}:
-            raise ValueError("order='sort_time' needs created_at or completed_at in times")
-        for name, time in _FILTER_TIMES.items():
-            if name in self.server_filters and time not in self.times:
-                raise ValueError(
-                    f"server_filters names {name!r}, which bounds {time}, but times="
-                    f"{sorted(self.times)} says the listing never fills it"
-                )
+            needs.add("created_at")
+        if needs - self.times:
+            raise ValueError(
+                f"order={self.order!r} and server_filters={sorted(filters)} need "
+                f"{sorted(needs - self.times)}, which times={sorted(self.times)} leaves out"
+            )
 
     def describe(self) -> dict[str, Any]:
         """A JSON-able summary, for ``seotasks providers``."""
@@ -380,10 +350,8 @@ class Provider(abc.ABC):
     def collect(self, task: Task) -> JSONValue:
         """Fetch a finished task's result (the vendor's JSON). Not all providers can.
 
-        Any JSON value: an object for most vendors, an array for some (an Apify
-        dataset's items); ``seotasks collect`` stores exactly what is returned. A task
-        rebuilt from an id alone (``seotasks collect --id``) carries only its id, its
-        provider and status ``completed``, with an empty ``raw``: collect from the id.
+        Any JSON value (an object; an array for some vendors), stored as returned. A task
+        from ``seotasks collect --id`` has only its id, status and ``--kind``, no ``raw``.
         A vendor's documented "nothing found" (DataForSEO 40102 No Search Results) is a
         result, not an error: return the answer. When the listing `Capabilities.drains`,
         this fetch is taken to consume the task: callers that store results record it in
@@ -406,8 +374,8 @@ class Provider(abc.ABC):
         when the vendor's answer does not name its task.
 
         `Client.collect` compares it with the id it asked for: an answer for another task
-        is a `ResponseFormatError` for the asked one, never stored under its name. Only
-        called for a result that is a JSON object (an array cannot name its task).
+        is a `ResponseFormatError` for the asked one, never stored under its name (asked
+        only of a JSON object: an array cannot name its task).
         """
         return None
 
