@@ -349,15 +349,11 @@ def test_a_declared_time_too_sparse_to_check_fails_rather_than_skips(
 
 
 def test_contradictory_declarations_are_refused_when_made() -> None:
-    with pytest.raises(ValueError, match=r"order='created_at' .* need \['created_at'\]"):
+    with pytest.raises(ValueError, match=r"times=\['started_at'\].* with order='created_at'"):
         Capabilities(order="created_at", times=frozenset({"started_at"}))
-    with pytest.raises(ValueError, match=r"server_filters=\['since'\] need \['created_at'\]"):
-        Capabilities(server_filters=frozenset({"since"}), times=frozenset({"completed_at"}))
-    with pytest.raises(ValueError, match=r"times must name only .* got \['startedAt'\]"):
+    with pytest.raises(ValueError, match=r"times=\['startedAt'\]: of \('created_at'"):
         Capabilities(times=frozenset({"startedAt"}))
-    with pytest.raises(ValueError, match=r"order='sort_time'"):
-        Capabilities(order="sort_time", times=frozenset({"started_at"}))
-    Capabilities(order="sort_time", times=frozenset({"completed_at"}))  # enough to sort by
+    Capabilities(order="sort_time", times=frozenset({"completed_at"}))  # no time of its own
     described = Capabilities(order="started_at", times=frozenset({"started_at"})).describe()
     assert described["order"] == "started_at" and described["times"] == ["started_at"]
     assert Capabilities().describe()["times"] is None

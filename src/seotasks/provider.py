@@ -47,10 +47,8 @@ __all__ = [
     "Settings",
 ]
 
-#: Any JSON value; arrays and objects covariant (``Sequence``, ``Mapping``), so that mypy
-#: takes a ``list[str]`` as one (an invariant ``list[JSONValue]`` would refuse it).
+#: Any JSON value; arrays, objects covariant (so mypy takes a ``list[str]`` as one).
 JSONValue = Union[str, int, float, bool, None, Sequence["JSONValue"], Mapping[str, "JSONValue"]]
-#: A provider's place in a listing, e.g. ``{"after": "2026-11-20 10:00:00", "ids": ids}``.
 Position = dict[str, JSONValue]
 
 _KINDS = ("str", "int", "float", "bool", "list")
@@ -130,7 +128,6 @@ class Capabilities:
     first).
     ``drains``: tasks leave the listing once collected (DataForSEO ``tasks_ready``).
     ``cap``: the vendor hides entries beyond this many (``None``: never).
-
     ``times``: the `TIME_NAMES` the listing fills, by meaning, on every task that reached
     them (the kit checks it; ``None``: undeclared, ``created_at`` is then required). A
     bound on a time never filled must be refused: answered, it lists nothing.
@@ -153,21 +150,11 @@ class Capabilities:
     times: frozenset[str] | None = None
 
     def __attrs_post_init__(self) -> None:
-        if self.times is None:  # contradictions are refused here, not found empty later
-            return
-        if not self.times <= set(TIME_NAMES):
-            raise ValueError(f"times must name only {TIME_NAMES}, got {sorted(self.times)}")
-        filters = self.server_filters
-        needs = {"created_at"} if filters & {"since", "until"} else set()
-        needs |= {"completed_at"} if filters & {"completed_since", "completed_until"} else set()
-        needs |= {name for name in TIME_NAMES if name == self.order}
-        if self.order == "sort_time" and not self.times & {"created_at", "completed_at"}:
-            needs.add("created_at")
-        if needs - self.times:
-            raise ValueError(
-                f"order={self.order!r} and server_filters={sorted(filters)} need "
-                f"{sorted(needs - self.times)}, which times={sorted(self.times)} leaves out"
-            )
+        times = self.times  # a contradiction is refused here, not found empty later
+        if times is not None and (
+            not times <= set(TIME_NAMES) or (self.order in TIME_NAMES and self.order not in times)
+        ):
+            raise ValueError(f"times={sorted(times)}: of {TIME_NAMES}, with order={self.order!r}")
 
     def describe(self) -> dict[str, Any]:
         """A JSON-able summary, for ``seotasks providers``."""
