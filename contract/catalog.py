@@ -114,3 +114,18 @@ def calls() -> tuple[Call, ...]:
 
 def by_function(function: str) -> list[Call]:
     return [c for c in calls() if c.function == function]
+
+
+def served(call: Call) -> bool:
+    """Whether the emulator serves the endpoint ``call`` reaches (every one today: the
+    suite asserts it, so a client upgrade that adds an endpoint is seen)."""
+    from seotasks_dataforseo.endpoints import BY_NAME, CATALOGUE, ID_LIST_FAMILIES
+
+    kind = call.kind
+    if call.function == "id_list":
+        return kind in ID_LIST_FAMILIES
+    if call.function == "task_post":
+        return kind in BY_NAME and not CATALOGUE[BY_NAME[kind]].aggregate
+    if call.function == "summary":
+        return kind == "on_page"
+    return kind in BY_NAME

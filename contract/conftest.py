@@ -1,5 +1,6 @@
-"""The contract suite's fixtures: one DataForSEO emulator on loopback, the official client
-configured against it, and the table of outcomes printed at the end of the run.
+"""The contract suite's fixtures: one DataForSEO emulator on loopback with its rate limits
+on, the official client configured against it and paced on the emulator's clock, and the
+table of outcomes printed at the end of the run.
 
 Runs only in ``contract/.venv`` (``make contract``): the official client pins an urllib3
 the project's own environment does not use. seotasks and its DataForSEO provider are
@@ -23,7 +24,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import report
 from dataforseo_client.api_client import ApiClient
 from dataforseo_client.configuration import Configuration
+from pacing import paced_api_client
 from seotasks_dataforseo.emulator import DataForSEOEmulator
+
+from seotasks.clock import FakeClock
 
 
 class Now:
@@ -45,27 +49,33 @@ def now() -> Now:
 
 
 @pytest.fixture(scope="session")
-def emulator(now: Now) -> Iterator[DataForSEOEmulator]:
-    emu = DataForSEOEmulator(
-        seed=14,
-        size=300,
-        now=now,
-        enforce_limits=False,
-        callback_timeout=0.5,
-    )
-    with emu:
-        yield emu
+def rate_clock() -> FakeClock:
+    """The clock the emulator counts its per-minute limits on and the client paces on:
+    a minute's wait costs no real time, yet a call that comes early is refused."""
+    return FakeClock()
 
 
 @pytest.fixture(scope="session")
-def api_client(emulator: DataForSEOEmulator) -> Iterator[ApiClient]:
+def emulator(now: Now, rate_clock: FakeClock) -> Iterator[DataForSEOEmulator]:
+    """The vendor, with its rate limits on (``enforce_limits`` is the emulator's default)."""
+    emu = DataForSEOEmulator(seed=14, size=300, now=now, clock=rate_clock, callback_timeout=0.5)
+    assert emu.app.enforce_limits
+    with emu:
+        yield emu
+    report.LIMITS.update(refused=emu.rate_limited, calls=sum(emu.calls.values()))
+
+
+@pytest.fixture(scope="session")
+def api_client(emulator: DataForSEOEmulator, rate_clock: FakeClock) -> Iterator[ApiClient]:
+    """The official client, configured as for the vendor, paced on the shared clock."""
     config = Configuration(host=emulator.url, username=emulator.login, password=emulator.password)
-    with ApiClient(config) as client:
+    with paced_api_client(config, rate_clock) as client:
         yield client
+        report.LIMITS.update(waited=client.rest_client.pacer.waited)
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    text = report.render()
+    text = "\n\n".join(part for part in (report.render(), report.render_trips()) if part)
     if not text:
         return
     terminalreporter.write_sep("=", "official client x emulator")

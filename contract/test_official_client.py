@@ -19,57 +19,21 @@ from datetime import timedelta
 from typing import Any
 
 import catalog
+import official
 import pytest
 import report
 import values
 from dataforseo_client.api_client import ApiClient
-from pydantic import BaseModel
 from seotasks_dataforseo.emulator import DataForSEOEmulator
-from seotasks_dataforseo.endpoints import BY_NAME, CATALOGUE, ID_LIST_FAMILIES
+from seotasks_dataforseo.endpoints import BY_NAME, CATALOGUE
 
 from conftest import Now
 
 #: Official client methods that fail against the emulator today, and why.
 KNOWN_FAILURES: dict[str, str] = {}
 
-#: Result fields a caller reads: where the official result model declares one, our answer
-#: must fill it (not leave it null).
-READ_FIELDS = (
-    "id",
-    "date_posted",
-    "url",
-    "datetime_posted",
-    "status",
-    "keyword",
-    "location_code",
-    "language_code",
-    "datetime",
-    "se_domain",
-    "search_volume",
-    "cpc",
-    "monthly_searches",
-    "crawl_progress",
-    "crawl_status",
-    "page_metrics",
-    "model_name",
-    "items_count",
-)
-
-
-def served(call: catalog.Call) -> bool:
-    """Whether the emulator serves the endpoint ``call`` reaches."""
-    kind = call.kind
-    if call.function == "id_list":
-        return kind in ID_LIST_FAMILIES
-    if call.function == "task_post":
-        return kind in BY_NAME and not CATALOGUE[BY_NAME[kind]].aggregate
-    if call.function == "summary":
-        return kind == "on_page"
-    return kind in BY_NAME
-
-
-CALLS = [c for c in catalog.calls() if served(c)]
-NOT_SERVED = [c for c in catalog.calls() if not served(c)]
+CALLS = [c for c in catalog.calls() if catalog.served(c)]
+NOT_SERVED = [c for c in catalog.calls() if not catalog.served(c)]
 
 
 def _param(call: catalog.Call) -> Any:
@@ -95,89 +59,9 @@ def _request_model(call: catalog.Call) -> type[Any]:
 # -- checks -----------------------------------------------------------------------------
 
 
-def undeclared(obj: Any, where: str = "") -> list[str]:
-    """Paths of keys in our answer that the official model does not declare."""
-    found: list[str] = []
-    if isinstance(obj, BaseModel):
-        extra = getattr(obj, "additional_properties", None) or {}
-        found.extend(f"{where}.{key}" for key in sorted(extra))
-        for name in type(obj).model_fields:
-            if name != "additional_properties":
-                found.extend(undeclared(getattr(obj, name), f"{where}.{name}"))
-    elif isinstance(obj, list):
-        for i, item in enumerate(obj[:3]):
-            found.extend(undeclared(item, f"{where}[{i}]"))
-    return found
-
-
-def unfilled(item: BaseModel | dict[str, Any]) -> list[str]:
-    """Fields of `READ_FIELDS` the result model declares and our answer left null."""
-    if isinstance(item, dict):  # a free-form result (Lighthouse JSON): must not be empty
-        return [] if item else ["the whole (free-form) result"]
-    declared = type(item).model_fields
-    return [f for f in READ_FIELDS if f in declared and getattr(item, f) is None]
-
-
-def check_answer(answer: Any, *, task_code: int, want_result: bool) -> list[str]:
-    """Everything wrong with a deserialized answer (empty: it is what the model declares)."""
-    problems: list[str] = []
-    if answer is None:
-        return ["no answer"]
-    if answer.status_code != 20000:
-        problems.append(f"top status {answer.status_code} {answer.status_message}")
-    problems.extend(f"undeclared {p}" for p in undeclared(answer))
-    if not answer.tasks:
-        return [*problems, "no tasks"]
-    for task in answer.tasks:
-        if task.status_code != task_code:
-            problems.append(f"task status {task.status_code} {task.status_message}")
-        if task.path is None or task.id is None:
-            problems.append("task id/path missing")
-    if want_result:
-        result = answer.tasks[0].result
-        if not result:
-            problems.append("empty result")
-        else:
-            missing = unfilled(result[0])
-            if missing:
-                problems.append(f"null {', '.join(missing)}")
-            gone = absent(result[0])
-            if gone:
-                problems.append(f"absent {', '.join(gone)}")
-    return problems
-
-
-def invoke(api_client: ApiClient, call: catalog.Call, *args: Any) -> tuple[Any, str | None]:
-    """Call the official method; a validation error or HTTP error is returned as text."""
-    module = __import__("dataforseo_client.api", fromlist=[call.api])
-    api = next(
-        getattr(getattr(module, m), call.api)
-        for m in dir(module)
-        if hasattr(getattr(module, m), call.api)
-    )(api_client)
-    RAW.clear()
-    try:
-        response = getattr(api, f"{call.method}_with_http_info")(*args)
-    except Exception as exc:  # the test reports what the official client raised
-        return None, f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
-    RAW.update(json.loads(response.raw_data))
-    return response.data, None
-
-
-#: The last answer as JSON, before the official client read it (to see absent keys).
-RAW: dict[str, Any] = {}
-
-
-def absent(item: BaseModel | dict[str, Any]) -> list[str]:
-    """Fields the official result model declares that the last answer's first result item
-    does not carry at all (null is a value; a missing key is a shape the vendor never sends)."""
-    if isinstance(item, dict):
-        return []
-    try:
-        sent = RAW["tasks"][0]["result"][0]
-    except (KeyError, IndexError, TypeError):
-        return ["(no raw result item)"]
-    return [f for f in type(item).model_fields if f != "additional_properties" and f not in sent]
+def invoke(api_client: ApiClient, call: catalog.Call, *args: Any) -> official.Answer:
+    """Call the official method behind ``call``."""
+    return official.invoke(api_client, call.api, call.method, *args)
 
 
 def completed_task(emulator: DataForSEOEmulator, now: Now, kind: str, count: int = 1) -> list[str]:
@@ -203,9 +87,9 @@ def test_tasks_ready(
     if CATALOGUE[BY_NAME[kind]].aggregate:  # a family-level list: any endpoint of it
         kind = next(k for k in BY_NAME if k.startswith(call.kind + "/"))
     completed_task(emulator, now, kind, 2)
-    answer, error = invoke(api_client, call)
-    problems = [error] if error else check_answer(answer, task_code=20000, want_result=True)
-    report.record(call.label, "tasks_ready", parses=not problems, accepted=error is None)
+    answer = invoke(api_client, call)
+    problems = official.check_answer(answer, task_code=20000, want_result=True)
+    report.record(call.label, "tasks_ready", parses=not problems, accepted=answer.error is None)
     for p in problems:
         report.note(call.label, "tasks_ready", p)
     assert not problems, problems
@@ -216,7 +100,7 @@ def test_id_list(
     call: catalog.Call, api_client: ApiClient, emulator: DataForSEOEmulator, now: Now
 ) -> None:
     model = _request_model(call)
-    start, end = values.id_list_window()
+    start, end = values.id_list_window(now())
     bodies = {
         "full": values.full(model, datetime_from=start, datetime_to=end, limit=10),
         "minimal": model(datetime_from=start, datetime_to=end),
@@ -230,12 +114,12 @@ def test_id_list(
     problems: list[str] = []
     accepted = True
     for name, body in bodies.items():
-        answer, error = invoke(api_client, call, [body])
-        if error:
-            problems.append(f"{name}: {error}")
+        answer = invoke(api_client, call, [body])
+        if answer.error:
+            problems.append(f"{name}: {answer.error}")
             accepted = False
             continue
-        found = check_answer(answer, task_code=20000, want_result=True)
+        found = official.check_answer(answer, task_code=20000, want_result=True)
         if any(p.startswith("task status") or p.startswith("top status") for p in found):
             accepted = False
         problems.extend(f"{name}: {p}" for p in found)
@@ -273,8 +157,9 @@ def test_task_post(
     set_fields = {f for body in full for f in values.fields(model) if getattr(body, f) is not None}
     assert set_fields == set(values.fields(model)), "the full bodies leave a field unset"
     before = len(emulator.posted())
-    answer, error = invoke(api_client, call, [*full, minimal])
-    problems = [error] if error else check_answer(answer, task_code=20100, want_result=False)
+    answer = invoke(api_client, call, [*full, minimal])
+    error = answer.error
+    problems = official.check_answer(answer, task_code=20100, want_result=False)
     # What went over the wire: every documented field set in some item, and null for the
     # unset ones (the official client's habit the emulator must accept).
     (sent,) = emulator.posted()[before:]
@@ -294,11 +179,11 @@ def test_task_get(
     call: catalog.Call, api_client: ApiClient, emulator: DataForSEOEmulator, now: Now
 ) -> None:
     (task_id,) = completed_task(emulator, now, call.kind)
-    answer, error = invoke(api_client, call, task_id)
-    problems = [error] if error else check_answer(answer, task_code=20000, want_result=True)
-    if answer is not None and answer.tasks and answer.tasks[0].id != task_id:
+    answer = invoke(api_client, call, task_id)
+    problems = official.check_answer(answer, task_code=20000, want_result=True)
+    if answer.model is not None and answer.model.tasks and answer.model.tasks[0].id != task_id:
         problems.append("task id not echoed")
-    accepted = error is None or "404" not in error
+    accepted = answer.error is None or "404" not in answer.error
     report.record(call.label, call.function, parses=not problems, accepted=accepted)
     for p in problems:
         report.note(call.label, call.function, p)
@@ -395,7 +280,7 @@ def test_the_checks_can_fail(api_client: ApiClient, emulator: DataForSEOEmulator
     call = next(c for c in CALLS if c.method == "google_organic_tasks_ready")
     completed_task(emulator, now, "serp/google/organic")
     emulator.server.faults.inject(Fault.WRONG_TYPES, match="/tasks_ready")
-    answer, error = invoke(api_client, call)
-    assert answer is None and error is not None and "ValidationError" in error
+    answer = invoke(api_client, call)
+    assert answer.model is None and answer.error is not None and "ValidationError" in answer.error
     item = SerpTasksReadyResultInfo.from_dict({"id": "x", "se_type": "organic", "items": []})
-    assert undeclared(item) == [".items"]
+    assert official.undeclared(item) == [".items"]

@@ -212,7 +212,13 @@ def required_fields(model: type[BaseModel]) -> set[str]:
     return found
 
 
-def id_list_window(days: int = 2) -> tuple[str, str]:
-    now = datetime.now(UTC).replace(microsecond=0)
-    fmt = "%Y-%m-%d %H:%M:%S +00:00"
-    return (now - timedelta(days=days)).strftime(fmt), now.strftime(fmt)
+def id_list_window(end: datetime | None = None, days: float = 2) -> tuple[str, str]:
+    """An id_list window of ``days`` ending at ``end`` (the emulator's now; real time by
+    default), in the vendor's ``yyyy-mm-dd hh:mm:ss +00:00``."""
+    end = (end or datetime.now(UTC)).replace(microsecond=0)
+    return wire_time(end - timedelta(days=days)), wire_time(end)
+
+
+def wire_time(when: datetime) -> str:
+    """``when`` as the vendor writes times: ``2019-11-15 12:57:46 +00:00``."""
+    return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S +00:00")
