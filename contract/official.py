@@ -28,6 +28,7 @@ __all__ = [
     "invoke",
     "undeclared",
     "unfilled",
+    "unposted_codes",
 ]
 
 #: Result fields a caller reads: where the official result model declares one, our answer
@@ -99,7 +100,7 @@ def undeclared(obj: Any, where: str = "") -> list[str]:
         found.extend(f"{where}.{key}" for key in sorted(extra))
         for name in type(obj).model_fields:
             if name != "additional_properties":
-                found.extend(undeclared(getattr(obj, name), f"{where}.{name}"))
+                found.extend(undeclared(obj.__dict__.get(name), f"{where}.{name}"))
     elif isinstance(obj, list):
         for i, item in enumerate(obj):
             found.extend(undeclared(item, f"{where}[{i}]"))
@@ -109,12 +110,30 @@ def undeclared(obj: Any, where: str = "") -> list[str]:
     return found
 
 
-def unfilled(item: BaseModel | dict[str, Any]) -> list[str]:
-    """Fields of `READ_FIELDS` the result model declares and our answer left null."""
+def unfilled(
+    item: BaseModel | dict[str, Any], may_be_null: frozenset[str] = frozenset()
+) -> list[str]:
+    """Fields of `READ_FIELDS` the result model declares and our answer left null (but for
+    ``may_be_null``: fields the request gave no value to echo)."""
     if isinstance(item, dict):  # a free-form result (Lighthouse JSON): must not be empty
         return [] if item else ["the whole (free-form) result"]
     declared = type(item).model_fields
-    return [f for f in READ_FIELDS if f in declared and getattr(item, f) is None]
+    return [
+        f
+        for f in READ_FIELDS
+        if f in declared and f not in may_be_null and getattr(item, f) is None
+    ]
+
+
+def unposted_codes(posted: dict[str, Any]) -> frozenset[str]:
+    """The result codes a posted task gave no value for: "location code in a POST array"
+    is null when the task named its place by coordinate only (or not at all), and
+    likewise the language code."""
+    return frozenset(
+        f"{what}_code"
+        for what in ("location", "language")
+        if posted.get(f"{what}_code") is None and posted.get(f"{what}_name") is None
+    )
 
 
 def absent(item: BaseModel | dict[str, Any], sent: Any) -> list[str]:
@@ -128,7 +147,13 @@ def absent(item: BaseModel | dict[str, Any], sent: Any) -> list[str]:
     return [f for f in type(item).model_fields if f != "additional_properties" and f not in sent]
 
 
-def check_answer(answer: Answer, *, task_code: int, want_result: bool) -> list[str]:
+def check_answer(
+    answer: Answer,
+    *,
+    task_code: int,
+    want_result: bool,
+    may_be_null: frozenset[str] = frozenset(),
+) -> list[str]:
     """Everything wrong with a deserialized answer (empty: it is what the model declares).
 
     ``want_result``: every task carries a non-empty result, and every result item fills
@@ -157,7 +182,7 @@ def check_answer(answer: Answer, *, task_code: int, want_result: bool) -> list[s
             continue
         sent = answer.task(index).get("result") or []
         for n, item in enumerate(task.result):
-            missing = unfilled(item)
+            missing = unfilled(item, may_be_null)
             if missing:
                 problems.append(f"result[{n}]: null {', '.join(missing)}")
             gone = absent(item, sent[n] if n < len(sent) else None)

@@ -116,6 +116,10 @@ def render_trips() -> str:
         ("Labs live", [t for t in TRIPS if t.kind.startswith("dataforseo_labs/")]),
         ("all", TRIPS),
     ]
+    from roundtrip import CLIENT_CANNOT_READ_ITEMS
+
+    for flavour, why in CLIENT_CANNOT_READ_ITEMS.items():
+        lines.append(f"  (items of {flavour} not counted: {why})")
     for name, trips in groups:
         if not trips:
             continue

@@ -31,6 +31,7 @@ the answer carries the result, and the family's ``id_list`` keeps it.
 from __future__ import annotations
 
 import re
+import typing
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -44,8 +45,18 @@ from dataforseo_client.api_client import ApiClient
 from pydantic import BaseModel
 from value_checks import Check
 
-__all__ = ["COMPLETION", "Trip", "live_trip", "postable", "round_trip"]
+__all__ = ["CLIENT_CANNOT_READ_ITEMS", "COMPLETION", "Trip", "live_trip", "postable", "round_trip"]
 
+#: Flavours whose items the official client cannot read at all, so an emulator that
+#: fills them would fail every caller of that client: not counted in "items non-empty".
+#: `test_round_trip.test_the_client_still_cannot_read_amazon_sellers` keeps this honest
+#: (it fails once the client can read them, and the entry must go).
+CLIENT_CANNOT_READ_ITEMS: dict[str, str] = {
+    "merchant/amazon/sellers advanced": (
+        "dataforseo-client 2.1.10: every Amazon Sellers element model references"
+        " AmazonApplicableVouchersItem without defining it (PydanticUserError)"
+    ),
+}
 #: How long the suite lets the emulator's wall clock run after posting: longer than its
 #: completion delay (5 minutes), as a caller would poll ``tasks_ready`` later.
 COMPLETION = timedelta(minutes=10)
@@ -120,7 +131,8 @@ def bodies(call: catalog.Call) -> list[BaseModel]:
     made = [*values.full_variants(model, postback), values.minimal(model, required)]
     if "mobile" in _backticked(model, "device"):
         mobile = values.minimal(model, required)
-        mobile.device = "mobile"
+        listed = typing.get_origin(values.unwrap(model.model_fields["device"].annotation))
+        mobile.device = ["mobile"] if listed is list else "mobile"
         if "ios" in _backticked(model, "os"):
             mobile.os = "ios"
         made.append(mobile)
@@ -275,13 +287,18 @@ def round_trip(call: catalog.Call, ctx: Context) -> Trip:
         filled: bool | None = None
         for task_id, sent in pairs:
             got = official.invoke(ctx.api_client, get.api, get.method, task_id)
-            found_problems = official.check_answer(got, task_code=20000, want_result=True)
+            found_problems = official.check_answer(
+                got,
+                task_code=20000,
+                want_result=True,
+                may_be_null=official.unposted_codes(sent),
+            )
             if got.task().get("id") != task_id:
                 found_problems.append(f"answers for task {got.task().get('id')!r}")
             trip.problems.extend(f"{label} {task_id}: {p}" for p in found_problems)
             ok = ok and not found_problems
             has_items = _model_has_items(got)
-            if has_items:
+            if has_items and f"{kind} {label}" not in CLIENT_CANNOT_READ_ITEMS:
                 filled = (filled is not False) and _items_filled(got)
             function = "task_get" if get.function == "task_get" else ""
             task = got.task()

@@ -81,6 +81,19 @@ def test_item5_families_are_posted() -> None:
     assert kinds >= value_checks.VALUE_KINDS
 
 
+def test_the_client_still_cannot_read_amazon_sellers() -> None:
+    """The one flavour whose items are not required (`CLIENT_CANNOT_READ_ITEMS`): the
+    official client raises on any Amazon Sellers element, documented or not. When a
+    client upgrade reads them, this fails and the exception has to go."""
+    from dataforseo_client.models import BaseMerchantAmazonSellersElementItem
+    from pydantic import PydanticUserError
+
+    assert set(roundtrip.CLIENT_CANNOT_READ_ITEMS) == {"merchant/amazon/sellers advanced"}
+    element = {"type": "amazon_seller_main_item", "rank_group": 1, "rank_absolute": 1}
+    with pytest.raises(PydanticUserError, match="AmazonApplicableVouchersItem"):
+        BaseMerchantAmazonSellersElementItem.from_dict(element)
+
+
 # -- the limits are on --------------------------------------------------------------------
 
 
