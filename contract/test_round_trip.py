@@ -20,12 +20,12 @@ import pytest
 import report
 import roundtrip
 import value_checks
-from conftest import Now
 from dataforseo_client.api_client import ApiClient
 from dataforseo_client.configuration import Configuration
 from pacing import LIMITS, paced_api_client
 from seotasks_dataforseo.emulator import DataForSEOEmulator
 
+from conftest import Now
 from seotasks.clock import FakeClock
 
 POSTS = roundtrip.postable()
