@@ -354,8 +354,12 @@ def test_bing_search_volume_device_and_history_lists(vendor: Vendor, clock: Fake
     assert [r["keyword"] for r in task["result"]] == ["tea", "green tea"]
     for row in task["result"]:
         assert row["device"] == "mobile"
-        assert 0 <= row["competition"] <= 1
+        assert row["competition"] in (0.1, 0.5, 0.9)  # "Possible values: `0.1`, `0.5`,`0.9`"
         assert row["search_partners"] is False  # not posted: the default, not a coin toss
+    [default_id] = vendor.post("keywords_data/bing/search_volume", {**volume, "device": None})
+    _done(clock)
+    task = vendor.get("keywords_data/bing/search_volume", default_id)
+    assert {row["device"] for row in task["result"]} == {"all"}  # "default value: `all`"
     task = vendor.get("keywords_data/bing/search_volume_history", history_id)
     assert_echo(task["data"], history)
     assert task["data"]["device"] == ["desktop", "mobile"]

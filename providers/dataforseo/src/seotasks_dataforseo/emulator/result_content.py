@@ -328,6 +328,9 @@ def _months(job: Job, rng: random.Random, volume: int) -> list[Result]:
     return months
 
 
+_BING_COMPETITION = {"LOW": 0.1, "MEDIUM": 0.5, "HIGH": 0.9}
+
+
 def keyword_metrics(job: Job, keyword: str, shape: Result) -> Result:
     """One keyword's Keywords Data result: the fields ``shape`` has, on their scales."""
     rng = job.rng(f"keyword:{keyword}")
@@ -337,6 +340,10 @@ def keyword_metrics(job: Job, keyword: str, shape: Result) -> Result:
     low = round(rng.uniform(0.05, 3.0), 2)
     high = round(low * rng.uniform(1.5, 5.0), 2)
     partners = job.request.get("search_partners")
+    # Bing's competition is a float of three values ("Possible values: `0.1`, `0.5`,
+    # `0.9`": low, medium, high) and its device, when none is posted, the documented
+    # default `all` (the only families with a float competition or a one-device field).
+    device = job.request.get("device")
     values: Result = {
         "keyword": keyword,
         "spell": None,
@@ -345,14 +352,16 @@ def keyword_metrics(job: Job, keyword: str, shape: Result) -> Result:
         "search_partners": partners if isinstance(partners, bool) else False,
         "competition": level_of(index)
         if shape.get("competition") == "str"
-        else round(index / 100, 2),
+        else _BING_COMPETITION[level_of(index)],
         "competition_index": index,
         "search_volume": volume,
         "low_top_of_page_bid": low,
         "high_top_of_page_bid": high,
         "cpc": round(rng.uniform(low, high), 2),
         "monthly_searches": months,
-        "device": job.device if shape.get("device") == "str" else _devices(job),
+        "device": (device if isinstance(device, str) else "all")
+        if shape.get("device") == "str"
+        else _devices(job),
         "categories": None,
     }
     return values
