@@ -125,4 +125,11 @@ def render_trips() -> str:
             continue
         parts = [f"{k} {_ratio(*v)}" for k, v in figures(trips).items()]
         lines.append(f"  {name:<10} " + "  ".join(parts))
+    lines.append("  value checks by rule:")
+    rules: dict[str, list[bool]] = {}
+    for t in TRIPS:
+        for c in t.checks:
+            rules.setdefault(c.name, []).append(c.ok)
+    for name, results in rules.items():
+        lines.append(f"    {name:<60} {_ratio(sum(results), len(results))}")
     return "\n".join(lines)
