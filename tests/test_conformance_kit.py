@@ -129,6 +129,7 @@ EXPECTED_SKIPS = {
     "test_bad_credentials_are_auth_errors": "no bad_connect given",
     "test_refused_spec_fields_are_refused": "refuses no spec field",
     "test_collect_answers_json": "declares no collect",
+    "test_callbacks_read_any_delivery_safely": "declares no callbacks",
 }
 
 
@@ -593,3 +594,45 @@ def test_a_tie_hook_that_misplaces_or_changes_the_tasks_is_named(
 
     with pytest.raises(AssertionError, match=r"it must copy every time"):
         KIT.test_tie_at_page_boundary(env(tie=a_second_later))
+
+
+# -- callbacks: the receiver's only vendor knowledge reads any delivery safely ---------------
+
+
+def _with_callbacks(monkeypatch: pytest.MonkeyPatch, read: Callable[..., Any]) -> None:
+    monkeypatch.setattr(FakeVendor, "callbacks", {"postback": "POST", "pingback": "GET"})
+    monkeypatch.setattr(FakeVendor, "read_callback", classmethod(read))
+
+
+def test_callbacks_that_refuse_junk_with_value_error_pass(
+    env: Callable[..., ConformanceEnv], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def careful(cls: type[Provider], route: str, body: object, query: Any) -> list[Any]:
+        from seotasks.provider import CallbackEntry
+
+        if route == "pingback":
+            ids = query.get("id", [])
+            if len(ids) != 1 or not ids[0]:
+                raise ValueError("one id")
+            return [CallbackEntry(task_id=ids[0])]
+        if route != "postback" or not isinstance(body, dict) or not isinstance(body.get("id"), str):
+            raise ValueError("not a delivery")
+        return [CallbackEntry(task_id=body["id"], result=body)]
+
+    _with_callbacks(monkeypatch, careful)
+    KIT.test_callbacks_read_any_delivery_safely(env())
+
+
+def test_a_callback_reader_that_trips_on_junk_is_caught(
+    env: Callable[..., ConformanceEnv], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def trusting(cls: type[Provider], route: str, body: Any, query: Any) -> list[Any]:
+        from seotasks.provider import CallbackEntry
+
+        if route not in cls.callbacks:
+            raise ValueError(route)
+        return [CallbackEntry(task_id=body["tasks"][0]["id"])]  # KeyError, TypeError ...
+
+    _with_callbacks(monkeypatch, trusting)
+    with pytest.raises(Failed, match=r"must be a ValueError"):
+        KIT.test_callbacks_read_any_delivery_safely(env())

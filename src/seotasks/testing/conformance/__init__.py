@@ -33,6 +33,7 @@ import pytest
 
 from ...model import TaskQuery
 from ...submit import SerpTaskSpec
+from .callbacks import CallbackChecks
 from .churn import ChurnChecks
 from .cursors import CursorChecks
 from .declarations import DeclarationChecks
@@ -93,6 +94,7 @@ class ConformanceEnv:
 @pytest.mark.seotasks_conformance
 class ProviderConformance(
     ErrorChecks,
+    CallbackChecks,
     SandboxChecks,
     DeclarationChecks,
     TieChecks,
