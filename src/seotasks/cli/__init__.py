@@ -67,6 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         receive,
         report,
         sandbox,
+        status,
         submit,
         tasks,
     )
@@ -90,6 +91,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return submit.run(args, out, err)
         if args.command == "check":
             return check.run(args, out, err)
+        if args.command == "status":
+            return status.run(args, out, err)
         if args.command == "completion":
             return completion.run(args, out)
         if args.command == "collect":

@@ -315,11 +315,12 @@ def build_parser() -> argparse.ArgumentParser:
             help=f"{what} (default {mib} MiB)",
         )
 
-    from . import check, completion, load, report  # standard library only: keeps --help fast
+    from . import check, completion, load, report, status  # stdlib only: --help stays fast
 
     load.add_parser(sub, common)
     report.add_parser(sub, common)
     check.add_parser(sub, common)
+    status.add_parser(sub, common)
     completion.add_parser(sub, common)
 
     box = sub.add_parser(

@@ -1,0 +1,189 @@
+"""``seotasks status -p NAME``: one account at a glance.
+
+The questions a person asks before deciding what to run next, answered from one listing:
+how many tasks are in each status and of each kind, which unfinished task has waited
+longest (a stuck queue shows here first), how many finished tasks still wait to be
+collected, and what the listed tasks cost where the vendor says.
+
+"Ready, not collected" has two honest answers. A listing that drains (DataForSEO
+``tasks_ready``: a task leaves it once collected) is itself the answer. Otherwise it
+can only be judged against a results folder: ``--to DIR`` counts the completed tasks
+without a file there, exactly as ``seotasks collect --to DIR`` would fetch them. Without
+either the line says it is unknown rather than guessing.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections import Counter
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from .common import EXIT_OK, UsageError
+
+if TYPE_CHECKING:
+    from ..client import Client
+    from ..model import Task
+
+__all__ = ["add_parser", "run"]
+
+#: Kinds shown on the text line (the most frequent first); JSON lists every one.
+TOP_KINDS = 5
+
+
+def add_parser(sub: Any, common: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Add ``status`` to the ``seotasks`` subparsers ``sub`` (standard library only)."""
+    from .flags import add_options, add_window
+
+    status: argparse.ArgumentParser = sub.add_parser(
+        "status",
+        parents=[common],
+        help="one account at a glance: tasks by status and kind, the oldest unfinished, "
+        "ready but not collected, spend",
+        description="List the provider's tasks once (every status where the listing "
+        "offers it) and print counts by status and by kind, the oldest unfinished task, "
+        "how many finished tasks are not collected yet, and the spend where costs are known.",
+    )
+    status.add_argument("-p", "--provider", required=True, metavar="NAME", help="provider")
+    add_window(status)
+    add_options(status, "provider option (e.g. -o source=history for DataForSEO's history)")
+    status.add_argument("--profile", help="TOML profile with credentials and options")
+    status.add_argument(
+        "--to",
+        type=Path,
+        metavar="DIR",
+        help="results folder: completed tasks without a file there count as not collected",
+    )
+    status.add_argument(
+        "--format", choices=("text", "json"), default="text", help="output format (text)"
+    )
+    status.add_argument("--sandbox", action="store_true", help="look at the provider's emulator")
+    status.add_argument("--seed", type=int, default=0, help="sandbox data seed")
+    return status
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    import contextlib
+    import json
+
+    from .common import absolute_time, one_client
+
+    with contextlib.ExitStack() as stack:
+        client = one_client(args, stack)
+        since, until = absolute_time(args.since), absolute_time(args.until)
+        tasks, everything = _listing(client, since, until)
+        everything = everything and len(client.capabilities.statuses) > 1
+        summary = _summarize(client, tasks, everything, args.to)
+    if args.format == "json":
+        out.write(json.dumps(summary, ensure_ascii=False) + "\n")
+    else:
+        out.write(_text(summary))
+    return EXIT_OK
+
+
+def _listing(client: Client, since: str | None, until: str | None) -> tuple[list[Task], bool]:
+    """Every task of the listing (all statuses if it offers them), and whether it did."""
+    from ..errors import UnsupportedQuery
+
+    try:
+        return list(client.tasks(status="any", since=since, until=until)), True
+    except UnsupportedQuery:
+        pass  # a listing of finished tasks only (DataForSEO tasks_ready): count those
+    try:
+        return list(client.tasks(status="completed", since=since, until=until)), False
+    except UnsupportedQuery as exc:
+        raise UsageError(f"{client.name}: {exc}") from None
+
+
+def _summarize(
+    client: Client, tasks: list[Task], everything: bool, to: Path | None
+) -> dict[str, Any]:
+    from ..model import TaskStatus
+
+    by_status = Counter(t.status.value for t in tasks)
+    by_kind = Counter(t.kind or "-" for t in tasks)
+    unfinished = [
+        t
+        for t in tasks
+        if t.status in (TaskStatus.QUEUED, TaskStatus.RUNNING) and t.created_at is not None
+    ]
+    costs = [t.cost for t in tasks if t.cost is not None]
+    completed = [t for t in tasks if t.status is TaskStatus.COMPLETED]
+    ready: int | None = None
+    ready_how = "unknown without --to DIR, the folder collect --to writes"
+    if client.capabilities.drains:
+        ready, ready_how = len(completed), "listed as ready; collecting removes them"
+    elif to is not None:
+        folder = to / client.name
+        ready = sum(
+            1
+            for t in completed
+            if not (folder / f"{t.id}.json").exists() and not (folder / f"{t.id}.json.gz").exists()
+        )
+        ready_how = f"completed without a file in {to}"
+    now = datetime.now(UTC)
+    return {
+        "provider": client.name,
+        "tasks": len(tasks),
+        "statuses": "all" if everything else "completed only, the listing offers no other",
+        "kinds": len(by_kind),
+        "by_status": dict(sorted(by_status.items())),
+        "by_kind": dict(by_kind.most_common()),
+        "oldest_unfinished": _oldest(unfinished, now),
+        "ready_not_collected": ready,
+        "ready_how": ready_how,
+        "spend": str(sum(costs, Decimal(0))) if costs else None,
+        "with_cost": len(costs),
+        "without_cost": len(tasks) - len(costs),
+    }
+
+
+def _oldest(unfinished: list[Task], now: datetime) -> dict[str, Any] | None:
+    """The unfinished task created first: where a stuck queue shows."""
+    if not unfinished:
+        return None
+    oldest = min(unfinished, key=lambda t: t.created_at or now)
+    created = oldest.created_at or now
+    return {
+        "id": oldest.id,
+        "status": oldest.status.value,
+        "created_at": created.isoformat(),
+        "waiting_hours": round((now - created).total_seconds() / 3600, 1),
+    }
+
+
+def _text(summary: dict[str, Any]) -> str:
+    def counts(mapping: dict[str, int]) -> str:
+        return ", ".join(f"{k} {v}" for k, v in mapping.items()) or "-"
+
+    lines = [
+        f"{summary['provider']}: {summary['tasks']} tasks; statuses: {summary['statuses']}",
+        f"  by status:         {counts(summary['by_status'])}",
+        f"  by kind:           {counts(dict(list(summary['by_kind'].items())[:TOP_KINDS]))}"
+        + (
+            f" and {summary['kinds'] - TOP_KINDS} more kinds (--format json lists all)"
+            if summary["kinds"] > TOP_KINDS
+            else ""
+        ),
+    ]
+    oldest = summary["oldest_unfinished"]
+    if oldest is None:
+        lines.append("  oldest unfinished: none")
+    else:
+        lines.append(
+            f"  oldest unfinished: {oldest['id']} {oldest['status']} since "
+            f"{oldest['created_at']} ({oldest['waiting_hours']} h)"
+        )
+    ready = summary["ready_not_collected"]
+    shown = "?" if ready is None else str(ready)
+    lines.append(f"  ready, not collected: {shown} - {summary['ready_how']}")
+    if summary["spend"] is None:
+        lines.append("  spend:             unknown (the vendor gives no cost on these tasks)")
+    else:
+        lines.append(
+            f"  spend:             {summary['spend']} over {summary['with_cost']} tasks with a "
+            f"cost ({summary['without_cost']} without)"
+        )
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,94 @@
+"""``seotasks status -p NAME`` against the DataForSEO emulator on loopback: the counts are
+judged against the emulator's own record of its tasks, not against another listing."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from clirun import cli_env, run_cli
+
+#: One family, so the listing is a few calls at the vendor's pace (id_list: 10 a minute).
+SERP = ["-o", "families=serp"]
+
+
+@pytest.fixture
+def emu() -> Iterator[Any]:
+    from seotasks_dataforseo.emulator import DataForSEOEmulator
+
+    with DataForSEOEmulator(size=300, seed=3) as running:
+        yield running
+
+
+def _status(emu: Any, tmp_path: Path, *args: str) -> dict[str, Any]:
+    env = cli_env(tmp_path, {"dataforseo": emu.settings})
+    done = run_cli(["status", "-p", "dataforseo", "--format", "json", *SERP, *args], env)
+    assert done.returncode == 0, done.stderr
+    summary: dict[str, Any] = json.loads(done.stdout)
+    return summary
+
+
+def test_history_counts_by_status_oldest_and_ready(emu: Any, tmp_path: Path) -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    for hours in (3, 7):  # two unfinished tasks: the older waits 7 hours
+        emu.add_tasks(
+            1,
+            kinds=["serp/google/organic"],
+            posted=now - timedelta(hours=hours),
+            delay=timedelta(days=1),
+        )
+    results = tmp_path / "results"
+    summary = _status(emu, tmp_path, "-o", "source=history", "--to", str(results))
+    expected = {
+        s: len(emu.history_ids(status=s, families=["serp"]))
+        for s in ("completed", "failed", "queued", "running")
+    }
+    assert summary["by_status"] == {s: n for s, n in expected.items() if n}
+    assert (
+        summary["tasks"]
+        == len(emu.history_ids(families=["serp"]))
+        == sum(summary["by_kind"].values())
+    )
+    assert summary["statuses"] == "all"
+    unfinished = emu.history_ids(status="queued", families=["serp"]) | emu.history_ids(
+        status="running", families=["serp"]
+    )
+    assert len(unfinished) == 2
+    oldest = summary["oldest_unfinished"]
+    posted = {i: emu.task(i)["posted"] for i in unfinished}
+    assert oldest["id"] in unfinished and posted[oldest["id"]] == min(posted.values())
+    assert 6.9 <= oldest["waiting_hours"] <= 7.2
+    # No results folder yet: every completed task waits; a file for one takes it off.
+    assert summary["ready_not_collected"] == expected["completed"]
+    one = sorted(emu.history_ids(status="completed", families=["serp"]))[0]
+    (results / "dataforseo").mkdir(parents=True)
+    (results / "dataforseo" / f"{one}.json").write_text("{}")
+    again = _status(emu, tmp_path, "-o", "source=history", "--to", str(results))
+    assert again["ready_not_collected"] == expected["completed"] - 1
+    # The vendor's history charges a task once it is done (an unfinished one lists 0).
+    finished = emu.history_ids(families=["serp"]) - unfinished
+    spent = sum((Decimal(str(emu.task(i)["cost"])) for i in finished), Decimal(0))
+    assert spent > 0 and Decimal(again["spend"]) == spent
+
+
+def test_ready_listing_counts_what_waits_to_be_collected(emu: Any, tmp_path: Path) -> None:
+    summary = _status(emu, tmp_path)
+    assert summary["statuses"].startswith("completed only")
+    assert summary["ready_not_collected"] == len(emu.ready_ids(["serp"])) == summary["tasks"]
+    assert emu.collected_ids() == set()  # looking collected nothing
+
+
+def test_text_output(emu: Any, tmp_path: Path) -> None:
+    env = cli_env(tmp_path, {"dataforseo": emu.settings})
+    done = run_cli(["status", "-p", "dataforseo", *SERP, "-o", "source=history"], env)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("dataforseo: ") and "statuses: all" in lines[0]
+    labels = [line.split(":")[0].strip() for line in lines[1:]]
+    assert labels == ["by status", "by kind", "oldest unfinished", "ready, not collected", "spend"]
+    assert "unknown without --to DIR" in done.stdout
