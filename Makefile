@@ -27,14 +27,14 @@ $(DEMO_STAMP): pyproject.toml $(wildcard providers/*/pyproject.toml examples/*/p
 	$(BIN)/python -m pip install --quiet -e . $(foreach p,$(PLUGINS),-e $(p))
 	touch $(DEMO_STAMP)
 
-# Each vendor on its own, then both merged (DataForSEO's ready tasks carry no completion
-# time and sort last in a merged stream, so a short merged listing would show one vendor):
-# the summary line counts what the merged listing holds from each.
+# Each vendor on its own, then the first rows of both merged, ordered by completion time:
+# DataForSEO's history (its ready tasks carry no completion time and would sort last) over
+# the last day, so both vendors' tasks interleave; the summary line counts each one's.
 demo: $(DEMO_STAMP)
 	$(BIN)/seotasks providers
 	$(BIN)/seotasks tasks --sandbox -p dataforseo -L 10 --format table -q
 	$(BIN)/seotasks tasks --sandbox -p serpstat --status any -L 10 --format table -q
-	$(BIN)/seotasks tasks --sandbox -p dataforseo -p serpstat --status any --summary -q > /dev/null
+	$(BIN)/seotasks tasks --sandbox -p dataforseo -p serpstat --status any -o dataforseo.source=history --since 1d -L 12 --format table -q --summary
 
 LINTED := $(wildcard src providers tests benchmarks examples contract integrations)
 
