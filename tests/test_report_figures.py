@@ -387,3 +387,20 @@ def test_an_older_store_without_the_newer_columns_still_reports(tmp_path: Path) 
         held.close()
     [a] = f.providers
     assert (a.turnaround.p50, a.queue.n, a.spend) == (100.0, 0, 0.5)
+
+
+def test_a_malformed_chart_fails_before_anything_is_rendered() -> None:
+    """Charts are built without altair's per-row checks; their structure is still checked."""
+    import altair as alt
+    import jsonschema
+
+    from seotasks.report import charts
+
+    def wrong() -> alt.Chart:
+        data = alt.InlineData(values=[{"x": 1.0}] * 50)
+        return alt.Chart(data).mark_bar().encode(x="x:Q").properties(width={"too": "wide"})
+
+    with pytest.raises(jsonschema.ValidationError, match="is not of type 'number'"):
+        charts.spec(wrong)
+    made = charts.spec(lambda: alt.Chart(alt.InlineData(values=[{"x": 1.0}] * 50)).mark_bar())
+    assert [len(rows) for rows in made["datasets"].values()] == [50]  # every row kept

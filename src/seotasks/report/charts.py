@@ -22,10 +22,11 @@ is in the vendor's currency.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import altair as alt
+from altair.utils.schemapi import debug_mode
 
 from .figures import Activity, Backlog, Comparison, Curve, Failure, Group
 
@@ -39,6 +40,7 @@ __all__ = [
     "failure_messages",
     "failure_rates",
     "percentiles",
+    "spec",
     "to_svg",
 ]
 
@@ -346,8 +348,30 @@ def _short(text: str, limit: int = 60) -> str:
 _ID = re.compile(r'\bid="([^"]+)"')
 
 
-def to_svg(chart: Any, prefix: str) -> str:
-    """``chart`` as an SVG document to inline in HTML, its ids prefixed with ``prefix``.
+def spec(build: Callable[[], Any]) -> dict[str, Any]:
+    """The Vega-Lite spec of the chart ``build()`` makes, checked against the schema.
+
+    Why not altair's own checking: it validates every data row against the schema too,
+    once when the data is wrapped and again in ``to_dict`` (a fifth of a second of CPU
+    for a chart of 2 000 points, most of the report's time). The rows are ours and
+    plain, so the chart is built unchecked and its structure checked once, on a copy
+    holding the first few rows of each dataset: a wrong encoding or mark still fails
+    here, loudly, before anything is rendered.
+    """
+    with debug_mode(False):
+        made: dict[str, Any] = build().to_dict(validate=False)
+    sample = dict(made)
+    sample["datasets"] = {name: rows[:3] for name, rows in made.get("datasets", {}).items()}
+    alt.Root.validate(sample)  # the schema of the Vega-Lite version altair writes
+    return made
+
+
+_ID = re.compile(r'\bid="([^"]+)"')
+
+
+def to_svg(made: dict[str, Any], prefix: str) -> str:
+    """The spec ``made`` as an SVG document to inline in HTML, its ids prefixed with
+    ``prefix``.
 
     Why the prefix: several SVGs inlined in one page share one id space, and Vega names
     clip paths alike in every chart (``clip1``...); a second chart would then clip to the
@@ -355,7 +379,7 @@ def to_svg(chart: Any, prefix: str) -> str:
     """
     import vl_convert
 
-    svg = vl_convert.vegalite_to_svg(chart.to_dict())
+    svg = vl_convert.vegalite_to_svg(made)
     ids = set(_ID.findall(svg))
     for name in sorted(ids, key=len, reverse=True):
         svg = svg.replace(f'id="{name}"', f'id="{prefix}-{name}"')

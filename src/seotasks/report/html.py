@@ -156,7 +156,7 @@ class _Page:
 
     def chart(self, name: str, build: Callable[[], Any], caption: str) -> str:
         self.charts += 1
-        svg = charts.to_svg(build(), f"c{self.charts}")
+        svg = charts.to_svg(charts.spec(build), f"c{self.charts}")
         return (
             f'<figure data-chart="{name}">{svg}<figcaption>{escape(caption)}</figcaption></figure>'
         )
