@@ -8,30 +8,33 @@ stream interleaves pages of several providers). On resume each provider restarts
 at its cursor and skips those keys.
 
 The state file is replaced atomically (write a temporary file, ``os.replace``), so
-a crash leaves either the previous checkpoint or the new one, never a torn file.
+a crash leaves either the previous checkpoint or the new one, never a torn file
+(`seotasks.resumefile`). It records what the run was asked, secrets masked
+(`seotasks.asked`), so that a run asking otherwise is refused.
 """
 
 from __future__ import annotations
 
+import argparse
 import bisect
-import json
 import os
-import tempfile
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import attrs
 
+from . import asked, resumefile
+from .asked import Asked, file_digest
 from .errors import ConfigError
 from .merge import merge_key
 from .model import Page, Task
 
-__all__ = ["ProviderProgress", "ResumeState"]
+__all__ = ["FORMAT", "ProviderProgress", "ResumeState"]
 
-FORMAT = "seotasks-resume/1"
+FORMAT = resumefile.FORMAT
 
 
 _Key = tuple[datetime, str]
@@ -181,58 +184,66 @@ def _mark(pair: tuple[_Key, str]) -> _Key:
     return pair[0]
 
 
-_FLAGS = {"status": "--status", "since": "--since", "until": "--until", "options": "-o"}
-
-
-def _flag(key: str, value: object) -> str:
-    """A recorded query value as the flag that gives it: ``--status any``, ``no --since``."""
-    flag = _FLAGS.get(key, key)
-    if value is None:
-        return f"no {flag}"
-    if key == "options" and isinstance(value, str):
-        return " ".join(f"-o {part}" for part in value.split())
-    return f"{flag} {value}"
-
-
 class ResumeState:
-    """All providers' progress, optionally persisted to a file."""
+    """All providers' progress, optionally persisted to a file.
+
+    ``query`` is what the run was asked (built by `asked_from`): a file written by
+    a run asked otherwise, or by another command, is refused. Secret ``-o`` values are
+    never written (see `seotasks.asked`).
+    """
+
+    @staticmethod
+    def asked_from(
+        args: argparse.Namespace, providers: Sequence[str], **extra: str | None
+    ) -> dict[str, str | None]:
+        """The ``query`` of a command run: the one way every command builds it, so that
+        secret ``-o`` values are masked alike everywhere (see `seotasks.asked.asked_from`).
+        E.g. ``ResumeState.asked_from(args, names, status=status)``."""
+        return asked.asked_from(args, providers, **extra)
 
     def __init__(
         self,
         path: Path | None,
         providers: Iterable[str],
-        query: dict[str, str | None] | None = None,
+        query: Mapping[str, str | None] | None = None,
     ) -> None:
         self.path = path
+        names = list(providers)
         #: What was asked (status, since, until, options): a resumed run must ask the same.
-        self.query = dict(query or {})
-        self.providers: dict[str, ProviderProgress] = {
-            name: ProviderProgress() for name in providers
-        }
+        self.asked = Asked.from_query(query or {}, names)
+        self.providers: dict[str, ProviderProgress] = {name: ProviderProgress() for name in names}
         #: True when an earlier run's checkpoint was read.
         self.loaded = False
-        if path is not None and path.exists():
-            self._load(path)
-            self.loaded = True
+        salt = None
+        if path is not None:
+            resumefile.check_path(path)
+            if path.exists():
+                salt = self._load(path)
+                self.loaded = True
+        # The file's own salt is kept (its digests stay the same); a new file, or one of
+        # format 1, gets a fresh one. Stretched once here, not at every save.
+        self._salt = salt or os.urandom(16)
+        self._digests = {k: file_digest(d, self._salt) for k, d in self.asked.secrets.items()}
 
-    def _load(self, path: Path) -> None:
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise ConfigError(f"cannot read resume file {path}: {exc}") from None
-        if not isinstance(data, dict) or data.get("format") != FORMAT:
-            raise ConfigError(f"{path} is not a seotasks resume file ({FORMAT})")
-        saved_query = data.get("query", {})
-        if saved_query != self.query:
-            changed = sorted(
-                k
-                for k in set(saved_query) | set(self.query)
-                if saved_query.get(k) != self.query.get(k)
-            )
-            before = ", ".join(_flag(k, saved_query.get(k)) for k in changed)
-            now = ", ".join(_flag(k, self.query.get(k)) for k in changed)
+    @property
+    def query(self) -> dict[str, str | None]:
+        """The query as the file records it (secret values masked)."""
+        return dict(self.asked.plain)
+
+    def _load(self, path: Path) -> bytes | None:
+        """Read the checkpoint of ``path`` into the providers' progress; its salt."""
+        data = resumefile.read(path)
+        saved_ask = resumefile.recorded(path, data, self.providers)
+        mine = self.asked.command
+        if saved_ask.command and mine and saved_ask.command != mine:
             raise ConfigError(
-                f"{path} was written by a run with {before}, not {now}; "
+                f"{path} is the resume file of a seotasks {saved_ask.command} run, not of "
+                f"seotasks {mine}; give each command its own resume file"
+            )
+        differences = saved_ask.differences(self.asked)
+        if differences is not None:
+            raise ConfigError(
+                f"{path} was written by a run {differences}; "
                 "repeat that run's flags or use a new resume file"
             )
         saved = data.get("providers")
@@ -242,18 +253,13 @@ class ResumeState:
                 f"{path} was written for providers {have}; "
                 f"this run lists {', '.join(sorted(self.providers))}"
             )
-        for name, entry in saved.items():
-            if not isinstance(entry, dict):
-                raise ConfigError(f"{path}: entry for {name} is malformed")
-            cursor, written, done = entry.get("cursor"), entry.get("written"), entry.get("done")
-            if cursor is not None and not isinstance(cursor, str):
-                raise ConfigError(f"{path}: cursor for {name} is malformed")
-            if not isinstance(written, list) or not all(isinstance(k, str) for k in written):
-                raise ConfigError(f"{path}: written keys for {name} are malformed")
+        for name, value in saved.items():
+            cursor, written, done = resumefile.entry(path, name, value)
             progress = self.providers[name]
             progress.cursor = cursor
             progress.skip = set(written)
-            progress.done = bool(done)
+            progress.done = done
+        return saved_ask.salt
 
     def unconfirmed_count(self) -> int:
         """Keys a save writes out: what makes a save cost more as a listing goes on."""
@@ -267,19 +273,11 @@ class ResumeState:
         """Write the checkpoint atomically (no-op without a file)."""
         if self.path is None:
             return
-        data = {
-            "format": FORMAT,
-            "query": self.query,
-            "providers": {name: p.to_json() for name, p in self.providers.items()},
-        }
-        directory = self.path.parent if str(self.path.parent) else Path(".")
-        fd, tmp = tempfile.mkstemp(prefix=".seotasks-resume-", dir=directory)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(data, fh, indent=1)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        data: dict[str, Any] = {"format": resumefile.FORMAT}
+        if self.asked.command is not None:
+            data["command"] = self.asked.command
+        data["query"] = self.query
+        if self._digests:
+            data["secrets"] = {"salt": self._salt.hex(), **self._digests}
+        data["providers"] = {name: p.to_json() for name, p in self.providers.items()}
+        resumefile.write(self.path, data)

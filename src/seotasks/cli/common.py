@@ -1,5 +1,5 @@
 """What the commands share: exit codes, usage errors, ``-o`` options, the progress line,
-time and path checks."""
+time and size checks."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import argparse
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
@@ -176,16 +175,6 @@ def absolute_time(value: str | None, now: datetime | None = None) -> str | None:
     text = value.strip().lower()
     back = timedelta(seconds=int(text[:-1]) * _RELATIVE_UNITS[text[-1]])
     return ((now or datetime.now(UTC)) - back).isoformat(timespec="seconds")
-
-
-def check_resume_path(path: Path) -> None:
-    """A resume file must be writable where it is asked for: refused before any listing,
-    not after the first page, when its first checkpoint is saved."""
-    if path.is_dir():
-        raise UsageError(f"--resume {path}: is a directory; name a file")
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():
-        raise UsageError(f"--resume {path}: directory {parent} does not exist")
 
 
 def check_sandbox_size(size: int, flag: str) -> None:

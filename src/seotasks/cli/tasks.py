@@ -13,7 +13,6 @@ from .common import (
     Progress,
     UsageError,
     absolute_time,
-    check_resume_path,
     check_sandbox_size,
     event_sink,
     is_relative_time,
@@ -60,8 +59,6 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError("use --cursor or --resume, not both")
     if args.buffer is not None and args.buffer < 1:
         raise UsageError("--buffer must be a positive number of tasks")
-    if args.resume is not None:
-        check_resume_path(args.resume)
     if args.sandbox_size is not None:
         check_sandbox_size(args.sandbox_size, "--sandbox-size")
     options = split_options(args.option, names)
@@ -71,15 +68,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     fields = _fields(args, fmt)
     status = args.status or "completed"
 
-    asked = {
-        "status": status,
-        "since": args.since,
-        "until": args.until,
-        "options": " ".join(sorted(args.option)) or None,
-    }
-    if args.time_field is not None:  # only when given: older checkpoint files stay valid
-        asked["time_field"] = args.time_field
-    state = ResumeState(args.resume, names, asked)
+    state = ResumeState(args.resume, names, ResumeState.asked_from(args, names, status=status))
     seen_cursor: set[str] = set()
     for token in args.cursor:
         try:

@@ -1,0 +1,258 @@
+"""What a run was asked, as its ``--resume`` file records it, with secrets kept out.
+
+A resume file records the query of the run that wrote it (status, since, until, the
+``-o`` options, ...) so that a later run with other flags is refused instead of silently
+continuing a different listing. Some ``-o`` options are secrets (the provider declares
+them ``Option(secret=True)``: a password, a token). Their values must never reach the
+file nor the message that refuses a mismatch, yet a change of one must still be noticed:
+another token is another account, with other tasks.
+
+So a secret option is recorded as ``KEY=<secret>`` in the options text, and its value
+as a digest kept apart under the key ``-o KEY`` (the flag, as the user wrote it):
+
+- in memory, the digest is `value_digest` (unsalted), so a query can be built before
+  the file it is compared with has been read;
+- in the file, it is `file_digest`: that digest stretched with PBKDF2 under the file's
+  own random salt, so the file alone gives no quick way to test guesses, and two files
+  made with the same secret do not show it.
+
+Files written before this (``seotasks-resume/1``) hold the options in clear text;
+`Recorded.from_legacy` reads them into the same form, so they are still accepted, and
+the next save writes the new format without the clear text.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import hmac
+from collections.abc import Iterable, Mapping, Sequence
+
+import attrs
+
+from .errors import UnknownProvider
+
+__all__ = ["Asked", "Recorded", "asked_from", "file_digest", "value_digest"]
+
+#: What a secret option's value is replaced with in the recorded options text.
+SECRET = "<secret>"
+#: Prefix of the query keys that carry a secret option's digest (``-o token``).
+SECRET_KEY = "-o "
+#: Query key naming the command (``tasks``, ``collect``): a file serves one command.
+COMMAND_KEY = "command"
+#: PBKDF2-SHA256 rounds of `file_digest`: about 30 ms, once per secret and file per run.
+ROUNDS = 100_000
+
+_FLAGS = {
+    "status": "--status",
+    "since": "--since",
+    "until": "--until",
+    "options": "-o",
+    "to": "--to",
+    "time_field": "--time-field",
+}
+
+
+def value_digest(values: Iterable[str]) -> str:
+    """The in-memory digest of one secret option's value(s), never written anywhere."""
+    joined = "\x00".join(sorted(values)).encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(joined, digest_size=32, person=b"seotasks-option").hexdigest()
+
+
+def file_digest(digest: str, salt: bytes) -> str:
+    """What a resume file records for a secret: `value_digest` stretched under ``salt``."""
+    return hashlib.pbkdf2_hmac("sha256", bytes.fromhex(digest), salt, ROUNDS).hex()
+
+
+def option_keys(providers: Iterable[str]) -> tuple[frozenset[str], frozenset[str]]:
+    """The ``-o`` keys the listed providers accept, and those of them that are secret.
+
+    Both plain (``token``) and provider-qualified (``serpstat.token``) spellings; a plain
+    key is secret when any listed provider's option of that name is. A provider that is
+    not installed contributes nothing (its run fails elsewhere, with its own message).
+    """
+    from .plugins import get_provider
+
+    known: set[str] = set()
+    secret: set[str] = set()
+    for name in providers:
+        try:
+            cls = get_provider(name)
+        except UnknownProvider:
+            continue
+        for option in cls.options:
+            spellings = {option.name, f"{cls.name}.{option.name}"}
+            known |= spellings
+            if option.secret:
+                secret |= spellings
+    return frozenset(known), frozenset(secret)
+
+
+def _key(pair: str) -> str:
+    """The key of one ``-o KEY=VALUE`` as `seotasks.cli.common.split_options` reads it."""
+    return pair.partition("=")[0].strip()
+
+
+@attrs.frozen
+class Asked:
+    """A run's query as recorded: ``plain`` values (the options text with secrets masked),
+    the secrets' `value_digest` by ``-o KEY``, and the command that asked."""
+
+    plain: Mapping[str, str | None]
+    secrets: Mapping[str, str] = attrs.field(factory=dict)
+    command: str | None = None
+
+    @classmethod
+    def from_query(cls, query: Mapping[str, str | None], providers: Iterable[str]) -> Asked:
+        """Split a query built by `asked_from`, or one built the older way with the secret
+        values inside ``options`` (those are masked here, before anything is written)."""
+        plain = dict(query)
+        command = plain.pop(COMMAND_KEY, None)
+        secrets = {k: v for k, v in plain.items() if k.startswith(SECRET_KEY) and v is not None}
+        for key in list(plain):
+            if key.startswith(SECRET_KEY):
+                del plain[key]
+        text = plain.get("options")
+        if text is not None:
+            known, secret = option_keys(providers)
+            pairs = split_recorded(text, known)
+            if any(_key(p) in secret and p.partition("=")[2] != SECRET for p in pairs):
+                masked = record_options(pairs, secret)
+                plain["options"] = masked.pop("options")
+                secrets.update({k: v for k, v in masked.items() if v is not None})
+        return cls(plain, secrets, command or command_of(plain))
+
+
+def command_of(query: Mapping[str, object]) -> str | None:
+    """The command a query without a ``command`` key came from: only ``collect`` records
+    ``to``, only ``tasks`` records ``status``."""
+    if "to" in query:
+        return "collect"
+    if "status" in query:
+        return "tasks"
+    return None
+
+
+def record_options(pairs: Sequence[str], secret: frozenset[str]) -> dict[str, str | None]:
+    """``{"options": text, "-o KEY": digest, ...}`` for the ``-o`` pairs of a run.
+
+    The text is the pairs sorted and joined by spaces, as files have always recorded it
+    (so a file without secrets reads the same as before), with each secret value
+    replaced by ``<secret>``; each secret key's values go to its digest.
+    """
+    shown: list[str] = []
+    hidden: dict[str, list[str]] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if sep and key.strip() in secret:
+            shown.append(f"{key.strip()}={SECRET}")
+            hidden.setdefault(key.strip(), []).append(value)
+        else:
+            shown.append(pair)
+    recorded: dict[str, str | None] = {"options": " ".join(sorted(shown)) or None}
+    for key, values in hidden.items():
+        recorded[SECRET_KEY + key] = value_digest(values)
+    return recorded
+
+
+def split_recorded(text: str, known: frozenset[str]) -> list[str]:
+    """The ``KEY=VALUE`` pairs of an options text (pairs joined by spaces).
+
+    A value may itself hold spaces, so a word starts a new pair only when it reads
+    ``KEY=...`` with a key the providers know; any other word continues the value before.
+    """
+    pairs: list[str] = []
+    for word in text.split(" "):
+        if pairs and not ("=" in word and _key(word) in known):
+            pairs[-1] += " " + word
+        else:
+            pairs.append(word)
+    return pairs
+
+
+def asked_from(
+    args: argparse.Namespace, providers: Sequence[str], **extra: str | None
+) -> dict[str, str | None]:
+    """What a command was asked, as its resume file records it.
+
+    Reads ``args.command``, ``args.option`` (the ``-o`` pairs), ``args.since``,
+    ``args.until`` and ``args.time_field`` (recorded only when given, so older files
+    stay valid); ``extra`` adds what only one command records (``status=`` for
+    ``tasks``, ``to=`` for ``collect``). ``providers`` are the ``-p`` names, whose
+    option declarations say which ``-o`` values are secret: those appear as
+    ``KEY=<secret>`` plus an unsalted digest that `seotasks.resume.ResumeState` turns
+    into the file's salted one.
+    """
+    _, secret = option_keys(providers)
+    asked: dict[str, str | None] = {
+        COMMAND_KEY: getattr(args, "command", None),
+        "since": getattr(args, "since", None),
+        "until": getattr(args, "until", None),
+        **record_options(list(getattr(args, "option", None) or ()), secret),
+        **extra,
+    }
+    time_field = getattr(args, "time_field", None)
+    if time_field is not None:
+        asked["time_field"] = time_field
+    return asked
+
+
+@attrs.frozen
+class Recorded:
+    """The query a resume file holds: ``plain`` values, the ``command``, and per secret
+    ``-o KEY`` its digest: a `file_digest` under ``salt``, or (``salt`` None: a file of
+    format 1, read from its clear text) a `value_digest`."""
+
+    plain: Mapping[str, str | None]
+    digests: Mapping[str, str]
+    salt: bytes | None
+    command: str | None
+
+    @classmethod
+    def from_legacy(cls, query: Mapping[str, str | None], providers: Iterable[str]) -> Recorded:
+        """A format-1 query: the secret values are in its ``options`` text, in clear."""
+        asked = Asked.from_query(query, providers)
+        return cls(asked.plain, asked.secrets, None, asked.command)
+
+    def digest_of(self, digest: str) -> str:
+        """``digest`` (a `value_digest`) in the form this file records."""
+        return digest if self.salt is None else file_digest(digest, self.salt)
+
+    def changed_secrets(self, asked: Asked) -> list[str]:
+        """The ``-o KEY`` secrets given to both runs, with another value in each. (One
+        given to only one run shows as ``KEY=<secret>`` in the options text already.)"""
+        both = set(self.digests) & set(asked.secrets)
+        return sorted(
+            key
+            for key in both
+            if not hmac.compare_digest(self.digests[key], self.digest_of(asked.secrets[key]))
+        )
+
+    def differences(self, asked: Asked) -> str | None:
+        """How ``asked`` differs from this record, in the user's flags, never a secret's
+        value: ``with --status any, not --status completed``; None when it does not."""
+        plain = sorted(
+            k for k in set(self.plain) | set(asked.plain) if self.plain.get(k) != asked.plain.get(k)
+        )
+        secrets = self.changed_secrets(asked)
+        if not plain and not secrets:
+            return None
+        parts = []
+        if plain:
+            before = ", ".join(flag(k, self.plain.get(k)) for k in plain)
+            now = ", ".join(flag(k, asked.plain.get(k)) for k in plain)
+            parts.append(f"with {before}, not {now}")
+        if secrets:
+            names = ", ".join(secrets)
+            parts.append(f"with another value of {names} (values are not shown)")
+        return " and ".join(parts)
+
+
+def flag(key: str, value: object) -> str:
+    """A recorded query value as the flag that gives it: ``--status any``, ``no --since``."""
+    name = _FLAGS.get(key, key)
+    if value is None or (key == "to" and value == "None"):  # collect has recorded str(None)
+        return f"no {name}"
+    if key == "options" and isinstance(value, str):
+        return " ".join(f"-o {part}" for part in value.split(" "))
+    return f"{name} {value}"

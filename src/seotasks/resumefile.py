@@ -1,0 +1,148 @@
+"""The ``--resume`` file on disk: where it may live, reading it strictly, saving it atomically.
+
+A resume file is the user's file, named on the command line: it may be missing, empty,
+truncated by a full disk, hand-edited, written by another command or an older version.
+Each such case is refused with one `ConfigError` naming the file and what is wrong, never
+taken as something it is not (a ``"done": "no"`` is not "done") and never a traceback.
+A place where the file cannot be written is a `StorageError`, found before anything is
+listed or consumed, not at the first checkpoint.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from .asked import SECRET_KEY, Recorded, command_of
+from .errors import ConfigError, CursorError, StorageError
+
+__all__ = ["FORMAT", "READABLE", "check_path", "entry", "read", "recorded", "write"]
+
+FORMAT = "seotasks-resume/2"
+#: What this version reads. Format 1 recorded secret ``-o`` values in clear text; such a
+#: file is still accepted and saved in format 2, without them.
+READABLE = ("seotasks-resume/1", FORMAT)
+
+
+def check_path(path: Path) -> None:
+    """Refuse, before any listing, a resume file that could not be saved where it is named:
+    a folder, something other than a regular file, a folder that does not exist or takes
+    no durable write (`seotasks.store.check_writable`)."""
+    from .store import check_writable
+
+    if path.is_dir():
+        raise StorageError(f"resume file {path} is a directory; name a file")
+    if path.exists() and not path.is_file():
+        raise StorageError(f"resume file {path} is not a regular file")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise StorageError(f"resume file {path}: directory {parent} does not exist")
+    check_writable(parent, what="the directory of resume file")
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def read(path: Path) -> dict[str, Any]:
+    """The file's JSON object, of a format this version reads."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read resume file {path}: {exc.strerror or exc}") from None
+    try:
+        data = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
+    except RecursionError:
+        raise ConfigError(f"cannot read resume file {path}: JSON nested too deeply") from None
+    except ValueError as exc:  # not UTF-8 (UnicodeDecodeError), not JSON, NaN
+        raise ConfigError(f"cannot read resume file {path}: {exc}") from None
+    if not isinstance(data, dict) or data.get("format") not in READABLE:
+        raise ConfigError(f"{path} is not a seotasks resume file ({FORMAT})")
+    return data
+
+
+def recorded(path: Path, data: dict[str, Any], providers: Iterable[str]) -> Recorded:
+    """What the run that wrote the file was asked."""
+    query = data.get("query", {})
+    if not isinstance(query, dict) or not all(isinstance(v, str | None) for v in query.values()):
+        raise ConfigError(f"{path}: the recorded query is malformed")
+    if data["format"] != FORMAT:
+        return Recorded.from_legacy(query, providers)
+    command = data.get("command")
+    secrets = data.get("secrets", {})
+    if not isinstance(command, str | None) or not isinstance(secrets, dict):
+        raise ConfigError(f"{path}: the recorded query is malformed")
+    digests = {k: v for k, v in secrets.items() if k != "salt"}
+    salt = secrets.get("salt")
+    if not all(k.startswith(SECRET_KEY) and _is_hex(v, 64) for k, v in digests.items()) or (
+        digests and not _is_hex(salt, 32)
+    ):
+        raise ConfigError(f"{path}: the recorded secret digests are malformed")
+    return Recorded(
+        query,
+        digests,
+        bytes.fromhex(salt) if isinstance(salt, str) else None,
+        command or command_of(query),
+    )
+
+
+def _is_hex(value: object, length: int) -> bool:
+    if not isinstance(value, str) or len(value) != length:
+        return False
+    try:
+        bytes.fromhex(value)
+    except ValueError:
+        return False
+    return True
+
+
+def entry(path: Path, name: str, saved: object) -> tuple[str | None, list[str], bool]:
+    """One provider's ``(cursor, written keys, done)``, each checked: the cursor is one of
+    ours for this provider, the keys are this provider's, ``done`` is a boolean."""
+    from .cursor import decode
+
+    if not isinstance(saved, dict):
+        raise ConfigError(f"{path}: entry for {name} is malformed")
+    cursor, written, done = saved.get("cursor"), saved.get("written"), saved.get("done", False)
+    if cursor is not None:
+        if not isinstance(cursor, str):
+            raise ConfigError(f"{path}: cursor for {name} is malformed")
+        try:
+            owner = decode(cursor).provider
+        except CursorError as exc:
+            raise ConfigError(f"{path}: cursor for {name} is not valid: {exc}") from None
+        if owner != name:
+            raise ConfigError(f"{path}: cursor for {name} is a cursor of {owner}")
+    prefix = f"{name}:"
+    if not isinstance(written, list) or not all(
+        isinstance(k, str) and k.startswith(prefix) for k in written
+    ):
+        raise ConfigError(f"{path}: written keys for {name} are malformed")
+    if not isinstance(done, bool):
+        raise ConfigError(f"{path}: done for {name} is not true or false")
+    return cursor, written, done
+
+
+def write(path: Path, data: dict[str, Any]) -> None:
+    """Replace the file atomically: a crash leaves the old checkpoint or the new one."""
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".seotasks-resume-", dir=directory)
+    except OSError as exc:
+        raise StorageError(f"cannot save resume file {path}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=1)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise StorageError(f"cannot save resume file {path}: {exc.strerror or exc}") from None
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
