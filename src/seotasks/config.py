@@ -22,6 +22,7 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from .errors import ConfigError
 from .provider import Option, Provider, Settings
@@ -54,6 +55,10 @@ def load_profile(name: str, provider: str, env: Mapping[str, str] | None = None)
             data = tomllib.load(fh)
     except FileNotFoundError:
         raise ConfigError(f"profile {name!r} requested but {path} does not exist") from None
+    except OSError as exc:  # a folder, a path through a file, no permission
+        raise ConfigError(f"cannot read profile file {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:  # tomllib reads text: a binary or Latin-1 file
+        raise ConfigError(f"{path} is not valid TOML: it is not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}") from None
     profiles = data.get("profiles")
@@ -71,6 +76,11 @@ def load_profile(name: str, provider: str, env: Mapping[str, str] | None = None)
 def parse_option_value(option: Option, value: Any, source: str) -> Any:
     """Read ``value`` (a string from env/CLI, or a typed TOML/Python value) as ``option.kind``."""
     kind = option.kind
+    if not _is_text(value):
+        # Bytes that are not UTF-8 in argv or an env var arrive as lone surrogates: they
+        # could never be sent (an encoding error deep in the transport), so refuse here.
+        shown = "the value" if option.secret else repr(value)
+        raise ConfigError(f"{source}: {option.name!r} is not valid UTF-8 text: {shown}")
     try:
         if kind == "str":
             if not isinstance(value, str):
@@ -115,15 +125,55 @@ def parse_option_value(option: Option, value: Any, source: str) -> Any:
     return result
 
 
-def _refuse_url_credentials(cls: type[Provider], values: Mapping[str, Any]) -> None:
-    """Refuse a URL carrying ``user:password@`` in any option that is not a secret.
+def _is_text(value: Any) -> bool:
+    """Whether every string in ``value`` (a string, or a list of them) encodes as UTF-8."""
+    strings = value if isinstance(value, list | tuple) else [value]
+    for item in strings:
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return False
+    return True
 
-    Such a value would be printed wherever the URL is (errors, logs, reprs); credentials
-    belong in the provider's secret options, which are redacted everywhere. Checked here,
-    for every provider, before the provider's own checks could quote the value.
+
+def _url_problem(url: str) -> str | None:
+    """Why the transport could never send a request to ``url``, or None: what
+    `urllib.parse` and urllib3 refuse (``http://[::1``, port 99999, ``x y`` as a host) and
+    a host name IDNA cannot encode (``a..b``, a label over 63 characters)."""
+    from urllib3.exceptions import LocationParseError
+    from urllib3.util import parse_url
+
+    try:
+        urlsplit(url.strip()).port  # noqa: B018 - reading the port is the check
+        host = parse_url(url.strip()).host
+        if host:
+            host.encode("idna")
+    except (ValueError, LocationParseError) as exc:  # UnicodeError is a ValueError
+        return str(exc)
+    return None
+
+
+def _check_urls(cls: type[Provider], values: Mapping[str, Any]) -> None:
+    """Refuse a URL that Python cannot parse, or that carries ``user:password@`` in any
+    option that is not a secret.
+
+    A URL `urllib.parse` or urllib3 refuses (``http://[::1``, a port above 65535, a host
+    name IDNA cannot encode) would otherwise surface as a bare ``ValueError`` from the
+    provider's own checks, or as a "transient" failure after every retry. A URL with credentials would be printed wherever the URL
+    is (errors, logs, reprs); credentials belong in the provider's secret options, which
+    are redacted everywhere. Checked here, for every provider, before the provider's own
+    checks could quote the value.
     """
     for opt in cls.options:
         value = values.get(opt.name)
+        if isinstance(value, str) and "://" in value:
+            problem = _url_problem(value)
+            if problem is not None:
+                shown = (
+                    "" if opt.secret else f" ({scrub_userinfo(problem)}): {scrub_userinfo(value)!r}"
+                )
+                raise ConfigError(f"{cls.name}: {opt.name} is not a valid URL{shown}")
         if not opt.secret and isinstance(value, str) and has_userinfo(value):
             raise ConfigError(
                 f"{cls.name}: {opt.name} must not carry credentials (user:password@ in "
@@ -181,7 +231,7 @@ def resolve_settings(
             raise missing
         else:
             values[opt.name] = opt.default
-    _refuse_url_credentials(cls, values)
+    _check_urls(cls, values)
     secret_names = frozenset(o.name for o in cls.options if o.secret)
     checked = cls.configure(values)
     return Settings(checked, secret_names)

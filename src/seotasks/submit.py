@@ -229,10 +229,19 @@ _SPECS.register_structure_hook(int, _exactly(int))
 _SPECS.register_structure_hook(str, _exactly(str))
 
 
+def _words(exc: BaseException) -> str:
+    """An exception's message. attrs' own validators (``in_``) raise with the message
+    *and* the attribute, the choices and the value as arguments, whose ``str`` is the
+    tuple's repr: only the message is for a person."""
+    if len(exc.args) > 1 and isinstance(exc.args[0], str):
+        return exc.args[0]
+    return str(exc)
+
+
 def _spec_problem(exc: BaseException, _type: type | None) -> str:
     """The validator's own words for a bad value; cattrs' wording for the rest."""
     if isinstance(exc, ValueError | TypeError) and str(exc):
-        return str(exc)
+        return _words(exc)
     return format_exception(exc, _type)
 
 
@@ -249,7 +258,7 @@ def spec_from_json(data: object) -> SerpTaskSpec:
         problems = cattrs.transform_error(exc, format_exception=_spec_problem)
         raise ConfigError(f"invalid task spec: {'; '.join(problems)}") from None
     except (TypeError, ValueError) as exc:
-        raise ConfigError(f"invalid task spec: {exc}") from None
+        raise ConfigError(f"invalid task spec: {_words(exc)}") from None
 
 
 @attrs.frozen(slots=True, kw_only=True)

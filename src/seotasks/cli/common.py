@@ -165,16 +165,24 @@ def is_relative_time(value: str) -> bool:
     )
 
 
-def absolute_time(value: str | None, now: datetime | None = None) -> str | None:
+def absolute_time(
+    value: str | None, now: datetime | None = None, *, flag: str = "--since/--until"
+) -> str | None:
     """A --since/--until value as the library takes it: relative forms become UTC times,
-    counted back from ``now`` (the sandbox's day with ``--sandbox-day``; else real time)."""
+    counted back from ``now`` (the sandbox's day with ``--sandbox-day``; else real time).
+
+    A relative form reaching back past the calendar's first year (``99999999999d``) is a
+    usage error naming ``flag``, not an overflow deep in `datetime`."""
     if value is None or not is_relative_time(value):
         return value
     from datetime import timedelta
 
     text = value.strip().lower()
-    back = timedelta(seconds=int(text[:-1]) * _RELATIVE_UNITS[text[-1]])
-    return ((now or datetime.now(UTC)) - back).isoformat(timespec="seconds")
+    try:
+        back = timedelta(seconds=int(text[:-1]) * _RELATIVE_UNITS[text[-1]])
+        return ((now or datetime.now(UTC)) - back).isoformat(timespec="seconds")
+    except OverflowError:
+        raise UsageError(f"{flag} {value}: that reaches back before the year 1") from None
 
 
 def check_sandbox_size(size: int, flag: str) -> None:
@@ -251,6 +259,11 @@ def provider_names(given: Sequence[str]) -> list[str]:
     return names
 
 
+#: The days ``--sandbox-day`` takes: the seeded data spans weeks around the day, and must
+#: stay inside the calendar `datetime` can represent (years 1..9999).
+SANDBOX_DAYS = (datetime(1970, 1, 1, tzinfo=UTC), datetime(9998, 12, 31, tzinfo=UTC))
+
+
 def sandbox_day(text: str | None) -> datetime | None:
     """``--sandbox-day``: midnight UTC of that day, or ``None`` (real time).
 
@@ -260,7 +273,12 @@ def sandbox_day(text: str | None) -> datetime | None:
     if text is None:
         return None
     try:
-        day = datetime.strptime(text.strip(), "%Y-%m-%d")
+        day = datetime.strptime(text.strip(), "%Y-%m-%d").replace(tzinfo=UTC)
     except ValueError:
         raise UsageError(f"--sandbox-day must be a date like 2026-11-20, got {text!r}") from None
-    return day.replace(tzinfo=UTC)
+    first, last = SANDBOX_DAYS
+    if not first <= day <= last:
+        raise UsageError(
+            f"--sandbox-day must be within {first:%Y-%m-%d}..{last:%Y-%m-%d}, got {text!r}"
+        )
+    return day

@@ -25,19 +25,27 @@ def _read_specs(path: str, err: TextIO) -> list[Any]:
     from ..submit import spec_from_json
 
     try:
-        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+        raw = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
     except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # Where, in the user's terms: the line, not the byte offset in the file.
+        number = raw.count(b"\n", 0, exc.start) + 1
+        raise UsageError(f"{path}:{number}: not UTF-8 text (specs are JSON Lines)") from None
     specs = []
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         try:
             specs.append(spec_from_json(json.loads(line)))
-        except ValueError as exc:
-            raise UsageError(f"{path}:{number}: not JSON: {exc}") from None
         except ConfigError as exc:
             raise UsageError(f"{path}:{number}: {exc}") from None
+        except RecursionError:
+            raise UsageError(f"{path}:{number}: not JSON: nested too deeply") from None
+        except ValueError as exc:
+            raise UsageError(f"{path}:{number}: not JSON: {exc}") from None
     return specs
 
 

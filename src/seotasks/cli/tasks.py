@@ -95,10 +95,10 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         # the first run, not before this one (the resume file checks the same text).
         "since": UNSET
         if args.since is None or (resuming and is_relative_time(args.since))
-        else absolute_time(args.since, frozen),
+        else absolute_time(args.since, frozen, flag="--since"),
         "until": UNSET
         if args.until is None or (resuming and is_relative_time(args.until))
-        else absolute_time(args.until, frozen),
+        else absolute_time(args.until, frozen, flag="--until"),
         "time_field": UNSET if args.time_field is None else args.time_field,
     }
     progress = Progress(err, err.isatty(), quiet=args.quiet)
