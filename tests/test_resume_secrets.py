@@ -1,0 +1,212 @@
+"""Secret ``-o`` values never reach a ``--resume`` file nor its mismatch message (issue 24, 10).
+
+A resume file records what its run was asked, so that a run asking otherwise is refused.
+A secret option (``Option(secret=True)``: the Serpstat token, the DataForSEO password)
+is recorded as ``KEY=<secret>`` plus a digest salted per file: a change of it is still
+refused, naming the option, never its value. Files written before (format 1, the value in
+clear) are still read, and the next save drops the clear text.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from clirun import cli_env, run_cli
+from seotasks_serpstat.emulator import SerpstatEmulator
+
+from seotasks.asked import Asked, Recorded, split_recorded
+from seotasks.errors import ConfigError
+from seotasks.resume import ResumeState
+
+TOKEN = "tok-Secret value=with spaces"
+OTHER = "tok-another-secret-0451"
+
+
+@pytest.fixture(scope="module")
+def serpstat() -> Iterator[SerpstatEmulator]:
+    with SerpstatEmulator(seed=9, size=300, rps=None, token=TOKEN) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def env(serpstat: SerpstatEmulator, tmp_path: Path) -> dict[str, str]:
+    """No token in the environment: each run gives its own with ``-o token=``."""
+    return cli_env(tmp_path, {"serpstat": {"base_url": serpstat.settings["base_url"]}})
+
+
+def _tasks(state: Path, *extra: str) -> list[str]:
+    return [
+        "tasks",
+        "-p",
+        "serpstat",
+        "--status",
+        "any",
+        "--format",
+        "jsonl",
+        "-o",
+        "page_size=100",
+        "--resume",
+        str(state),
+        *extra,
+    ]
+
+
+def _ids(stdout: str) -> list[str]:
+    return [json.loads(line)["id"] for line in stdout.splitlines()]
+
+
+def _args(*options: str, command: str = "tasks") -> argparse.Namespace:
+    return argparse.Namespace(
+        command=command, option=list(options), since=None, until=None, time_field=None
+    )
+
+
+def test_the_file_holds_no_secret_and_a_changed_one_is_named_not_shown(
+    serpstat: SerpstatEmulator, env: dict[str, str], tmp_path: Path
+) -> None:
+    state = tmp_path / "run.json"
+    first = run_cli(_tasks(state, "-o", f"token={TOKEN}", "-L", "5"), env)
+    assert first.returncode == 0, first.stderr
+    text = state.read_text(encoding="utf-8")
+    assert TOKEN not in text and "Secret" not in text
+    saved = json.loads(text)
+    assert saved["format"] == "seotasks-resume/2"
+    assert saved["query"]["options"] == "page_size=100 token=<secret>"
+    assert set(saved["secrets"]) == {"salt", "-o token"}
+
+    calls = len(serpstat.server.requests)
+    other = run_cli(_tasks(state, "-o", f"token={OTHER}"), env)
+    assert other.returncode == 2
+    assert "another value of -o token (values are not shown)" in other.stderr
+    assert len(other.stderr.strip().splitlines()) == 1 and other.stdout == ""
+    for secret in (TOKEN, OTHER, "Secret", "0451"):
+        assert secret not in other.stderr
+    assert len(serpstat.server.requests) == calls  # refused before asking the vendor
+
+    rest = run_cli(_tasks(state, "-o", f"token={TOKEN}"), env)
+    assert rest.returncode == 0, rest.stderr
+    full = run_cli(_tasks(tmp_path / "full.json", "-o", f"token={TOKEN}"), env)
+    assert _ids(first.stdout) + _ids(rest.stdout) == _ids(full.stdout)
+
+
+def test_a_secret_given_to_one_run_only_shows_as_a_marker(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    state = tmp_path / "run.json"
+    first = run_cli(_tasks(state, "-o", f"token={TOKEN}", "-L", "5"), env)
+    assert first.returncode == 0, first.stderr
+    without = run_cli(_tasks(state, "-o", "serpstat.timezone=UTC"), env)
+    assert without.returncode == 2
+    assert (
+        "with -o page_size=100 -o token=<secret>, not -o page_size=100 -o serpstat.timezone=UTC"
+        in without.stderr
+    )
+    assert TOKEN not in without.stderr and "another value" not in without.stderr
+
+
+def test_a_format_1_file_is_read_and_its_clear_secret_dropped_on_save(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    state = tmp_path / "run.json"
+    first = run_cli(_tasks(state, "-o", f"token={TOKEN}", "-L", "5"), env)
+    assert first.returncode == 0, first.stderr
+    # The file as the previous version wrote it: the -o pairs sorted, in clear.
+    old = json.loads(state.read_text(encoding="utf-8"))
+    old["format"] = "seotasks-resume/1"
+    del old["secrets"], old["command"]
+    old["query"]["options"] = " ".join(sorted(["page_size=100", f"token={TOKEN}"]))
+    state.write_text(json.dumps(old), encoding="utf-8")
+
+    other = run_cli(_tasks(state, "-o", f"token={OTHER}"), env)
+    assert other.returncode == 2 and "another value of -o token" in other.stderr
+    assert TOKEN not in other.stderr and OTHER not in other.stderr
+    assert TOKEN in state.read_text(encoding="utf-8")  # a refused run saves nothing
+
+    same = run_cli(_tasks(state, "-o", f"token={TOKEN}", "-L", "5"), env)
+    assert same.returncode == 0, same.stderr
+    assert set(_ids(same.stdout)).isdisjoint(_ids(first.stdout))
+    text = state.read_text(encoding="utf-8")
+    assert TOKEN not in text and "Secret" not in text
+    assert json.loads(text)["format"] == "seotasks-resume/2"
+
+
+def test_collect_keeps_the_secret_out_too(env: dict[str, str], tmp_path: Path) -> None:
+    state = tmp_path / "collect.json"
+    args = ["collect", "-p", "serpstat", "-L", "2", "--workers", "1", "--resume", str(state)]
+    first = run_cli([*args, "-o", f"token={TOKEN}"], env)
+    assert first.returncode == 0, first.stderr
+    assert TOKEN not in state.read_text(encoding="utf-8")
+    other = run_cli([*args, "-o", f"token={OTHER}"], env)
+    assert other.returncode == 2 and "another value of -o token" in other.stderr
+    assert TOKEN not in other.stderr and OTHER not in other.stderr
+
+
+def test_each_file_salts_its_digests(tmp_path: Path) -> None:
+    """The same secret in two files: two different digests, neither the in-memory one."""
+    query = ResumeState.asked_from(_args("password=pw", "login=me"), ["dataforseo"])
+    assert query["options"] == "login=me password=<secret>"
+    digests = []
+    for name in ("a.json", "b.json"):
+        state = ResumeState(tmp_path / name, ["dataforseo"], query)
+        state.save()
+        saved = json.loads((tmp_path / name).read_text(encoding="utf-8"))
+        digests.append(saved["secrets"]["-o password"])
+        assert query["-o password"] not in json.dumps(saved)
+        # Read back with the same secret: accepted, the file's salt and digest kept.
+        again = ResumeState(tmp_path / name, ["dataforseo"], query)
+        again.save()
+        assert (
+            json.loads((tmp_path / name).read_text(encoding="utf-8"))["secrets"]
+            == (saved["secrets"])
+        )
+    assert digests[0] != digests[1]
+
+
+def test_a_qualified_secret_and_a_repeated_one_are_masked(tmp_path: Path) -> None:
+    query = ResumeState.asked_from(
+        _args("serpstat.token=a", "serpstat.token=b", "timezone=UTC"), ["serpstat"]
+    )
+    assert query["options"] == ("serpstat.token=<secret> serpstat.token=<secret> timezone=UTC")
+    state = ResumeState(tmp_path / "r.json", ["serpstat"], query)
+    state.save()
+    swapped = ResumeState.asked_from(
+        _args("serpstat.token=b", "serpstat.token=a", "timezone=UTC"), ["serpstat"]
+    )
+    ResumeState(tmp_path / "r.json", ["serpstat"], swapped)  # same values: accepted
+    changed = ResumeState.asked_from(
+        _args("serpstat.token=b", "serpstat.token=c", "timezone=UTC"), ["serpstat"]
+    )
+    with pytest.raises(ConfigError, match=r"another value of -o serpstat\.token") as info:
+        ResumeState(tmp_path / "r.json", ["serpstat"], changed)
+    assert "=a" not in str(info.value) and "=c" not in str(info.value)
+
+
+def test_a_query_built_the_old_way_is_masked_before_it_is_written(tmp_path: Path) -> None:
+    """A command that still joins the -o pairs itself does not leak them either."""
+    old_style = {"options": f"page_size=100 token={TOKEN}", "to": "None"}
+    state = ResumeState(tmp_path / "r.json", ["serpstat"], old_style)
+    state.save()
+    text = (tmp_path / "r.json").read_text(encoding="utf-8")
+    assert TOKEN not in text and "Secret" not in text
+    assert json.loads(text)["command"] == "collect"
+    again = ResumeState(tmp_path / "r.json", ["serpstat"], old_style)
+    assert again.loaded and again.query["options"] == "page_size=100 token=<secret>"
+
+
+def test_legacy_options_text_splits_at_known_keys_only() -> None:
+    known = frozenset({"token", "page_size", "serpstat.token"})
+    text = "page_size=100 serpstat.token=a b=c d token=x"
+    assert split_recorded(text, known) == ["page_size=100", "serpstat.token=a b=c d", "token=x"]
+    legacy = Recorded.from_legacy({"options": text}, ["serpstat"])
+    current = Asked.from_query(
+        ResumeState.asked_from(
+            _args("page_size=100", "serpstat.token=a b=c d", "token=x"), ["serpstat"]
+        ),
+        ["serpstat"],
+    )
+    assert legacy.plain["options"] == current.plain["options"]
+    assert legacy.differences(current) is None
