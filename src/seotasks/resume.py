@@ -223,7 +223,11 @@ class ResumeState:
         # The file's own salt is kept (its digests stay the same); a new file, or one of
         # format 1, gets a fresh one. Stretched once here, not at every save.
         self._salt = salt or os.urandom(16)
-        self._digests = {k: file_digest(d, self._salt) for k, d in self.asked.secrets.items()}
+        self._digests = {
+            key: file_digest(digest, self._salt)
+            for key, digest in self.asked.secrets.items()
+            if path is not None
+        }
 
     @property
     def query(self) -> dict[str, str | None]:
