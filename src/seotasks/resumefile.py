@@ -35,13 +35,13 @@ def check_path(path: Path) -> None:
     from .store import check_writable
 
     if path.is_dir():
-        raise StorageError(f"resume file {path} is a directory; name a file")
+        raise StorageError(f"--resume {path}: is a directory; name a file")
     if path.exists() and not path.is_file():
-        raise StorageError(f"resume file {path} is not a regular file")
+        raise StorageError(f"--resume {path}: not a regular file")
     parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():
-        raise StorageError(f"resume file {path}: directory {parent} does not exist")
-    check_writable(parent, what="the directory of resume file")
+    if not parent.is_dir():  # not created: a mistyped path should not make folders
+        raise StorageError(f"--resume {path}: directory {parent} does not exist")
+    check_writable(parent, what="the --resume file's folder")
 
 
 def _no_constant(name: str) -> Any:

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     import contextlib
 
+    from ..resume import ResumeState
     from .collect_run import CollectRun
     from .collect_support import CollectOptions
 
@@ -41,14 +42,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError(
             "--since/--until/--time-field filter a listing: they do not apply with --id"
         )
-    asked = {
-        "options": " ".join(sorted(args.option)) or None,
-        "to": str(args.to),
-        "since": args.since,
-        "until": args.until,
-    }
-    if args.time_field is not None:  # only when given: older checkpoint files stay valid
-        asked["time_field"] = args.time_field
+    asked = ResumeState.asked_from(args, [args.provider], to=str(args.to))
     with contextlib.ExitStack() as stack:
         client = one_client(args, stack)
         if args.limit == 0:
