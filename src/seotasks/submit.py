@@ -146,6 +146,20 @@ def _mask_url(value: str | None) -> str:
     return repr(masked + ("?***" if split.query else ""))
 
 
+def _one_of(choices: tuple[str, ...], *, optional: bool = False) -> Any:
+    """A validator for a field with a fixed set of values whose message is the user's own
+    terms (``device must be one of desktop, mobile, got 'tablet'``): attrs' ``in_`` puts
+    its ``Attribute`` repr into the exception, which then reached the command line."""
+
+    def check(instance: Any, attribute: Any, value: Any) -> None:
+        if value is None and optional:
+            return
+        if value not in choices:
+            raise ValueError(f"{attribute.name} must be one of {', '.join(choices)}, got {value!r}")
+
+    return check
+
+
 def _check_postback_data(instance: Any, attribute: Any, value: Any) -> None:
     if value is not None and value not in POSTBACK_DATA:
         raise ValueError(f"postback_data must be one of {', '.join(POSTBACK_DATA)}, got {value!r}")
@@ -173,11 +187,9 @@ class SerpTaskSpec:
     )
     engine: str = attrs.field(default="google", validator=_check_token)
     serp_type: str = attrs.field(default="organic", validator=_check_token)
-    device: str = attrs.field(default="desktop", validator=attrs.validators.in_(DEVICES))
+    device: str = attrs.field(default="desktop", validator=_one_of(DEVICES))
     depth: int | None = attrs.field(default=None, validator=_check_depth)
-    priority: str | None = attrs.field(
-        default=None, validator=attrs.validators.optional(attrs.validators.in_(PRIORITIES))
-    )
+    priority: str | None = attrs.field(default=None, validator=_one_of(PRIORITIES, optional=True))
     tag: str | None = attrs.field(default=None, validator=_check_tag)
     pingback_url: str | None = attrs.field(default=None, validator=_check_url, repr=_mask_url)
     postback_url: str | None = attrs.field(default=None, validator=_check_url, repr=_mask_url)
@@ -255,7 +267,11 @@ def spec_from_json(data: object) -> SerpTaskSpec:
     try:
         return _SPECS.structure(dict(data), SerpTaskSpec)
     except cattrs.BaseValidationError as exc:
-        problems = cattrs.transform_error(exc, format_exception=_spec_problem)
+        # A validator's problem is the whole spec's ("@ $", the root): the path says nothing.
+        problems = [
+            p.removesuffix(" @ $")
+            for p in cattrs.transform_error(exc, format_exception=_spec_problem)
+        ]
         raise ConfigError(f"invalid task spec: {'; '.join(problems)}") from None
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"invalid task spec: {_words(exc)}") from None

@@ -165,9 +165,16 @@ def run(
 
     secret = os.environ.get(args.secret_env, "")
     if len(secret) < 16:
+        # Name the variable the secret was read from (--secret-env), and say whether it is
+        # missing or only too short: "set X" to someone who did set it helps nobody.
+        problem = (
+            f"{args.secret_env} is not set"
+            if not secret
+            else f"the secret in {args.secret_env} is {len(secret)} characters long"
+        )
         raise ConfigError(
-            f"set {args.secret_env} to the receiver's secret (at least 16 characters, e.g. "
-            "from `python -c 'import secrets; print(secrets.token_urlsafe(24))'`)"
+            f"{problem}: the receiver's secret must be at least 16 characters, e.g. "
+            "from `python -c 'import secrets; print(secrets.token_urlsafe(24))'`"
         )
     host, port = parse_listen(args.listen)
     # Before the port is bound: a receiver that answers every postback with an error
