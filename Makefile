@@ -7,7 +7,7 @@ STAMP := $(VENV)/.seotasks-installed
 # seotasks-dlt: `seotasks load` imports it, so typecheck needs it installed too.
 DLT_STAMP := $(VENV)/.seotasks-dlt-installed
 
-.PHONY: demo test lint typecheck unit docs contract dlt bench install clean
+.PHONY: demo test lint typecheck unit docs contract dlt bench install clean dist wheels-check
 
 $(STAMP): pyproject.toml $(wildcard providers/*/pyproject.toml examples/*/pyproject.toml)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -76,7 +76,23 @@ dlt: $(DLT_STAMP)
 	$(BIN)/mypy integrations/dlt/src
 	cd integrations/dlt && $(abspath $(BIN))/python -m pytest -q
 
-test: lint typecheck unit docs contract dlt
+test: lint typecheck unit docs contract dlt wheels-check
+
+# Every distribution of the repository as a wheel in $(DIST_DIR)/: the core, the providers,
+# the acme example plugin and seotasks-dlt. Until a release is on PyPI, this is how to install
+# by name elsewhere: pip install --no-index --find-links dist/ --no-deps seotasks seotasks-dlt ...
+# then the same names again without --no-index for their dependencies (docs/quickstart.md).
+# `make wheels-check` (part of `make test`) installs them so in a fresh venv and runs them.
+DIST_DIR ?= dist
+DISTRIBUTIONS := . $(PLUGINS) integrations/dlt/
+
+dist: $(STAMP)
+	rm -rf $(DIST_DIR)
+	$(BIN)/python -m pip wheel --quiet --no-deps --wheel-dir $(DIST_DIR) $(DISTRIBUTIONS)
+	ls $(DIST_DIR)
+
+wheels-check: $(STAMP)
+	$(BIN)/python -m pytest -q -p no:xdist tests/check_wheels.py
 
 BENCH_STAMP := $(VENV)/.seotasks-bench-installed
 

@@ -43,8 +43,8 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         import shtab
     except ImportError:
         raise UsageError(
-            "completion needs shtab: pip install 'seotasks[completion]' "
-            "(from a checkout: pip install -e '.[completion]')"
+            "completion needs shtab: pip install shtab (the completion extra; from a "
+            "checkout: pip install -e '.[completion]')"
         ) from None
     from .parser import build_parser
 

@@ -254,8 +254,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="receive a vendor's callbacks (DataForSEO pingbacks and postbacks) and write "
         "the results to DIR",
         description="Serve the provider's callbacks at /<secret>/<route> (DataForSEO: POST "
-        "/<secret>/postback and GET /<secret>/pingback; waitress: "
-        "pip install 'seotasks[receive]'). Each task's result is written to "
+        "/<secret>/postback and GET /<secret>/pingback; needs waitress: "
+        "pip install waitress, or from a checkout pip install -e '.[receive]'). Each task's result is written to "
         "DIR/<provider>/<task id>.json as `seotasks collect --to DIR` writes it; one JSON "
         "line per task written goes to stdout. SIGINT/SIGTERM stop it gracefully.",
     )

@@ -83,8 +83,11 @@ class ReceiverServer:
         try:
             from waitress.server import create_server
         except ImportError:  # pragma: no cover - depends on the environment
+            # Until seotasks is on PyPI, `pip install 'seotasks[receive]'` finds nothing: the
+            # message gives the commands that work from a checkout and from `make dist`.
             raise ConfigError(
-                "seotasks receive needs waitress: pip install 'seotasks[receive]'"
+                "seotasks receive needs waitress: pip install waitress (the receive extra; "
+                "from a checkout: pip install -e '.[receive]')"
             ) from None
         self.app = app
         shown = f"[{host}]" if ":" in host else host
