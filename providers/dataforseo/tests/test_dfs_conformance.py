@@ -36,6 +36,10 @@ def _env(emu: DataForSEOEmulator, expected: object, **options: object) -> Confor
         unsupported=TaskQuery(status=None, since=datetime.now(UTC) - timedelta(days=400)),
         # Tasks posted, completed, collected and forgotten between pages.
         churn=emu.churn,
+        # Tasks posted in one batch with another: the kit ties a page boundary of the
+        # history, a keyset listing on the posting time (tasks_ready is no keyset: its
+        # order is the vendor's completion queue, where a tie has no boundary to cross).
+        tie=emu.tie if options.get("source") == "history" else None,
     )
 
 

@@ -61,6 +61,8 @@ from .callbacks import Delivery
 from .dataset import (
     READY_KEEP,
     Dataset,
+    EmuTask,
+    _uuid,
 )
 
 __all__ = ["DEFAULT_SIZE", "DataForSEOApp", "DataForSEOEmulator", "sandbox"]
@@ -183,6 +185,32 @@ class DataForSEOEmulator:
         from posting to completion (a completion in the future keeps a task pending).
         """
         return self.dataset.add_random(count, kinds=kinds, posted=posted, code=code, delay=delay)
+
+    def tie(self, task_id: str, count: int) -> list[str]:
+        """Add ``count`` tasks exactly like ``task_id`` (same kind, status and times, new
+        ids), as the vendor stores tasks posted in one batch: the conformance kit's tie at
+        a page boundary (`ConformanceEnv.tie`). Returns the new ids."""
+        made: list[str] = []
+        with self.dataset.lock:
+            base = self.dataset.by_id[task_id]
+            for _ in range(count):
+                twin = EmuTask(
+                    _uuid(self._churn_rng),
+                    base.kind,
+                    base.posted,
+                    base.done,
+                    base.code,
+                    self._churn_rng,
+                )
+                twin.cost, twin.tag, twin.keyword = base.cost, base.tag, base.keyword
+                twin.device, twin.location, twin.language = (
+                    base.device,
+                    base.location,
+                    base.language,
+                )
+                self.dataset._insert(twin, self.now())
+                made.append(twin.id)
+        return made
 
     def churn(self) -> None:
         """Move the account the way DataForSEO's moves under a reader: the kit's hook.
