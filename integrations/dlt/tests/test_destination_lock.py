@@ -1,0 +1,110 @@
+"""Two machines, one account: the destination's lock lets one run of a pipeline at a time.
+
+Each process below has its own pipelines directory, as two machines would: the file
+lock of ``seotasks load`` cannot see the other, only the lock Postgres holds can.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from dltenv import Env
+from pgenv import Tables, emulator_environment
+from pgtest import Server, running
+from seotasks_dlt.destination_lock import lock_key
+
+from seotasks.emulation import Fault
+
+RUNNER = Path(__file__).with_name("lockrun.py")
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Server]:
+    with running() as started:
+        yield started
+
+
+def _start(env: Env, url: str, machine: str, wait: float) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, str(RUNNER), str(env.tmp / machine), str(wait)],
+        env=emulator_environment(env, url),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _until_locked(server: Server, database: str, process: subprocess.Popen[str]) -> None:
+    """Wait (bounded) until ``process`` holds the pipeline's advisory lock."""
+    key = lock_key("seotasks", "seotasks")
+    high, low = (key >> 32) & 0xFFFFFFFF, key & 0xFFFFFFFF
+    query = (
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+        f"AND classid::bigint = {high} AND objid::bigint = {low}"
+    )
+    deadline = time.monotonic() + 120
+    while server.sql(database, query) != [(1,)]:
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "the first run never took the lock"
+        time.sleep(0.1)
+
+
+def _slow(env: Env) -> None:
+    """Every Serpstat page answers late: the first run holds the lock for many seconds."""
+    env.serp.server.faults.slow_seconds = 1.5
+    env.serp.server.faults.schedule([Fault.SLOW], rate=1.0, seed=1)
+
+
+def test_a_second_machine_is_refused_and_a_killed_run_leaves_no_lock(
+    env: Env, server: Server
+) -> None:
+    database = server.create_database("lock")
+    url = server.url(database)
+    _slow(env)
+    first = _start(env, url, "machine-a", wait=0)
+    try:
+        _until_locked(server, database, first)
+        second = _start(env, url, "machine-b", wait=0)
+        out, err = second.communicate(timeout=120)
+        assert second.returncode == 3, (out, err)
+        assert "another run of pipeline seotasks (dataset seotasks) holds its lock" in err
+        assert first.poll() is None  # refused while the first was still running
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.communicate(timeout=60)
+    # Killed mid-run: the server dropped its session, and with it the lock.
+    env.serp.server.faults.clear()
+    third = _start(env, url, "machine-b", wait=0)
+    out, err = third.communicate(timeout=300)
+    assert third.returncode == 0, err
+    assert out.startswith("seotasks load: pipeline seotasks -> postgres")
+    Tables(server, database).assert_once_each(env.truth())
+
+
+def test_a_waiting_run_starts_after_the_first_and_resumes_its_cursors(
+    env: Env, server: Server
+) -> None:
+    database = server.create_database("wait")
+    url = server.url(database)
+    _slow(env)
+    first = _start(env, url, "machine-a", wait=0)
+    _until_locked(server, database, first)
+    second = _start(env, url, "machine-b", wait=240)
+    time.sleep(2)
+    assert second.poll() is None  # waiting for the lock, not refused
+    env.serp.server.faults.clear()
+    out_first, err_first = first.communicate(timeout=300)
+    out_second, err_second = second.communicate(timeout=300)
+    assert first.returncode == 0, err_first
+    assert second.returncode == 0, err_second
+    truth = env.truth()
+    assert f"tasks {len(truth)} rows ({len(truth)} new, 0 updated)" in out_first
+    # The second started from the cursors the first committed: no task is new to it.
+    assert "(0 new, " in out_second
+    Tables(server, database).assert_once_each(truth)

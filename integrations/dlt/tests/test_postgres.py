@@ -1,0 +1,171 @@
+"""Loads into a real PostgreSQL server (see `pgtest`): exact sets, incremental runs, secrets.
+
+The same checks as the DuckDB tests, through ``seotasks load --destination postgres``
+with the credentials in ``DESTINATION__POSTGRES__CREDENTIALS`` (a ``postgresql://``
+URL with a password), and through `seotasks_dlt.load` for the results.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from dltenv import FAMILIES, Env
+from pgenv import Tables, emulator_environment, load_command
+from pgtest import Server, running
+from seotasks_dataforseo.emulator import DataForSEOEmulator
+from seotasks_dlt import LoadSummary, load
+from seotasks_serpstat.emulator import SerpstatEmulator
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Server]:
+    with running() as started:
+        yield started
+
+
+@pytest.fixture
+def database(server: Server) -> str:
+    return server.create_database("load")
+
+
+def _files_text(root: Path) -> str:
+    """Everything dlt left in its pipelines directory, as text (state, traces, logs)."""
+    parts = []
+    for path in sorted(root.rglob("*")):
+        if path.is_file():
+            parts.append(path.read_bytes().decode("utf-8", "replace"))
+    return "\n".join(parts)
+
+
+def test_cli_loads_every_task_once_then_only_what_is_new(
+    env: Env, server: Server, database: str
+) -> None:
+    url = server.url(database)
+    environment = emulator_environment(env, url)
+    command = load_command(env)
+    first = subprocess.run(
+        command, env=environment, capture_output=True, text=True, cwd=env.tmp, timeout=300
+    )
+    assert first.returncode == 0, first.stderr
+    tables = Tables(server, database)
+    truth = env.truth()
+    tables.assert_once_each(truth)
+    [line] = first.stdout.splitlines()
+    assert line.startswith("seotasks load: pipeline seotasks -> postgres dataset seotasks: ")
+    assert f"tasks {len(truth)} rows ({len(truth)} new, 0 updated)" in line
+
+    id_list_before = env.dfs.calls["id_list"]
+    serp_before = env.serp.requests
+    posted = datetime.now(UTC) - timedelta(seconds=2)
+    added = env.dfs.add_tasks(3, kinds=["serp/google/organic"], posted=posted)
+    added_serp = env.serp.add_tasks(2)
+    second = subprocess.run(
+        command, env=environment, capture_output=True, text=True, cwd=env.tmp, timeout=300
+    )
+    assert second.returncode == 0, second.stderr
+    assert f"({len(added) + len(added_serp)} new, " in second.stdout
+    # Only the new pages were asked for: one id_list call per family, Serpstat's head.
+    assert env.dfs.calls["id_list"] - id_list_before == len(FAMILIES)
+    assert env.serp.requests - serp_before < serp_before / 2
+    tables.assert_once_each(env.truth())
+
+    # The password is in the environment only: never printed, never written by dlt.
+    for run in (first, second):
+        assert server.password not in run.stdout + run.stderr
+    assert server.password not in _files_text(env.pipelines)
+
+
+def test_state_lost_locally_is_restored_from_postgres(
+    env: Env, server: Server, database: str, tmp_path: Path
+) -> None:
+    """A second machine (another pipelines dir) resumes the cursors kept in Postgres."""
+    environment = emulator_environment(env, server.url(database))
+    first = subprocess.run(
+        load_command(env), env=environment, capture_output=True, text=True, timeout=300
+    )
+    assert first.returncode == 0, first.stderr
+    id_list_before = env.dfs.calls["id_list"]
+    serp_before = env.serp.requests
+    added = env.serp.add_tasks(4)
+    elsewhere = load_command(env, pipelines=tmp_path / "other-machine")
+    second = subprocess.run(elsewhere, env=environment, capture_output=True, text=True, timeout=300)
+    assert second.returncode == 0, second.stderr
+    assert f"({len(added)} new, " in second.stdout
+    assert env.dfs.calls["id_list"] - id_list_before == len(FAMILIES)
+    assert env.serp.requests - serp_before < serp_before / 2
+    Tables(server, database).assert_once_each(env.truth())
+
+
+@pytest.fixture
+def small(tmp_path: Path) -> Iterator[Env]:
+    """Small emulators: collecting fetches every result, a few thousand would be minutes."""
+    with (
+        DataForSEOEmulator(seed=7, size=120, enforce_limits=False) as dfs,
+        SerpstatEmulator(seed=7, size=150, rps=None) as serp,
+    ):
+        yield Env(tmp_path, dfs, serp)
+
+
+def test_collect_loads_one_result_per_completed_task(
+    small: Env, server: Server, database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = small
+    monkeypatch.setenv("DESTINATION__POSTGRES__CREDENTIALS", server.url(database))
+    options = env.options(dataforseo={"source": "ready"})
+
+    def run() -> LoadSummary:
+        return load(
+            ["dataforseo", "serpstat"],
+            destination="postgres",
+            pipelines_dir=env.pipelines,
+            options=options,
+            clock=env.clock,
+            collect=True,
+        )
+
+    first = run()
+    tables = Tables(server, database)
+    tables.assert_results_match_completed()
+    assert first.tables["results"].new == first.tables["results"].rows > 0
+    second = run()
+    tables.assert_results_match_completed()
+    assert second.tables["results"].new == second.tables["results"].rows
+    # The vendor's JSON is one jsonb column, queryable in SQL; no child tables.
+    [(code,)] = tables.sql(
+        "SELECT result->>'status_code' FROM {t}.results WHERE provider = 'dataforseo' LIMIT 1"
+    )
+    assert code == "20000"
+    types = dict(
+        tables.sql(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = 'seotasks' AND table_name = 'tasks'"
+        )
+    )
+    assert types["raw"] == "jsonb" and types["created_at"] == "timestamp with time zone"
+    assert types["cost"] == "numeric"
+    names = {t for (t,) in tables.sql("SELECT table_name FROM information_schema.tables")}
+    assert not {t for t in names if t.startswith(("results__", "tasks__"))}
+
+
+@pytest.mark.parametrize("wrong", ["password", "port"])
+def test_a_failed_connection_never_prints_the_password(
+    env: Env, server: Server, database: str, wrong: str
+) -> None:
+    secret = "Sup3r-s3cret-pw"
+    port = server.port if wrong == "password" else 1
+    url = f"postgresql://seotasks_test:{secret}@127.0.0.1:{port}/{database}"
+    failed = subprocess.run(
+        load_command(env),
+        env=emulator_environment(env, url),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert failed.returncode != 0
+    assert failed.stderr.strip()
+    assert secret not in failed.stdout + failed.stderr
+    assert secret not in _files_text(env.pipelines)
