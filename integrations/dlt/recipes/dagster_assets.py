@@ -1,42 +1,52 @@
-"""Dagster: the accounts as partitions of one asset (recipe, see docs/dlt.md).
+"""Dagster: the accounts as partitions of one asset (recipe, see docs/orchestrators.md).
 
 Each partition is one profile and so one dlt pipeline (``seotasks_<profile>``):
-partitions run in parallel, each resuming its own cursors. Never launch the same
-partition twice at once (a run queue limit on the ``seotasks/profile`` tag does it);
-``seotasks load`` refuses a second concurrent load of a pipeline on one machine, but
-two machines share only the destination.
+partitions run in parallel, each resuming its own cursors. Two runs of the same
+partition must not overlap: on one machine ``seotasks load`` refuses the second, and
+across machines `locked_load` holds a lock in the destination (a Postgres advisory lock)
+for the whole load, so a second run is refused with `DestinationLocked` - a failure the
+retry policy turns into a later try, once the first run has committed its cursors. A
+queue limit on the ``seotasks/profile`` tag keeps such refusals rare.
+
+Tested as written by Dagster itself (integrations/dlt/orchestrator_tests).
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations`` here: Dagster reads the ``context``
+# parameter's annotation at definition time and refuses it as a string.
+import os
 
 from dagster import (
     AssetExecutionContext,
+    Backoff,
     Definitions,
     RetryPolicy,
     StaticPartitionsDefinition,
     asset,
 )
 
+#: One TOML profile per vendor account (credentials: SEOTASKS_CONFIG / the profile file).
 PROFILES = ["agency_a", "agency_b", "agency_c"]
 PROVIDERS = ["dataforseo", "serpstat"]
+#: Seconds before the first retry of a failed partition (then doubled each time).
+RETRY_DELAY = float(os.environ.get("SEOTASKS_RETRY_DELAY", "300"))
 
 accounts = StaticPartitionsDefinition(PROFILES)
 
 
 @asset(
     partitions_def=accounts,
-    retry_policy=RetryPolicy(max_retries=3, delay=300),
+    retry_policy=RetryPolicy(max_retries=3, delay=RETRY_DELAY, backoff=Backoff.EXPONENTIAL),
     op_tags={"seotasks/profile": "per-partition"},
     group_name="seotasks",
 )
 def seotasks_tables(context: AssetExecutionContext) -> None:
     """The ``tasks`` and ``results`` tables of one account, loaded incrementally."""
-    from seotasks_dlt import load
+    from seotasks_dlt.destination_lock import locked_load
 
-    summary = load(
+    summary = locked_load(
         PROVIDERS,
         profile=context.partition_key,
-        destination="postgres",
+        destination="postgres",  # DESTINATION__POSTGRES__CREDENTIALS in the environment
         dataset="seotasks",
         collect=True,
     )

@@ -1,6 +1,7 @@
-"""The Airflow and Dagster recipes compile and wire one load per account (orchestrators absent).
+"""The Airflow recipe compiles and wires one load per account (Airflow absent).
 
-Neither orchestrator is installed in the project's venv (each pulls in hundreds of
+The Dagster recipe is run by Dagster itself (orchestrator_tests/test_dagster.py).
+Airflow is not installed in the project's venv (each pulls in hundreds of
 packages), so minimal stand-ins for the few names the recipes use are put in
 ``sys.modules``; the recipes' own code then runs as written, down to the call of
 `seotasks_dlt.load`, which is replaced by a recorder.
@@ -99,41 +100,3 @@ def test_airflow_dag_maps_one_load_per_profile(
         assert mapped(profile) == "seotasks load: ..."
     assert [c["profile"] for c in loads] == recipe.PROFILES
     assert all(c["providers"] == recipe.PROVIDERS and c["collect"] for c in loads)
-
-
-def test_dagster_asset_is_partitioned_by_profile(
-    monkeypatch: pytest.MonkeyPatch, loads: list[dict[str, Any]]
-) -> None:
-    assets: list[dict[str, Any]] = []
-
-    class StaticPartitionsDefinition:
-        def __init__(self, keys: list[str]) -> None:
-            self.keys = keys
-
-    def asset(**kwargs: Any) -> Any:
-        def wrap(fn: Any) -> Any:
-            assets.append({"fn": fn, **kwargs})
-            return fn
-
-        return wrap
-
-    dagster = types.ModuleType("dagster")
-    dagster.AssetExecutionContext = object  # type: ignore[attr-defined]
-    dagster.Definitions = lambda **kwargs: kwargs  # type: ignore[attr-defined]
-    dagster.RetryPolicy = lambda **kwargs: kwargs  # type: ignore[attr-defined]
-    dagster.StaticPartitionsDefinition = StaticPartitionsDefinition  # type: ignore[attr-defined]
-    dagster.asset = asset  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "dagster", dagster)
-
-    recipe = _run("dagster_assets")
-    [definition] = assets
-    assert definition["partitions_def"].keys == recipe.PROFILES
-    assert recipe.defs["assets"] == [definition["fn"]]
-    logged: list[str] = []
-    for profile in recipe.PROFILES:
-        context = types.SimpleNamespace(
-            partition_key=profile, log=types.SimpleNamespace(info=logged.append)
-        )
-        definition["fn"](context)
-    assert [c["profile"] for c in loads] == recipe.PROFILES
-    assert len(logged) == len(recipe.PROFILES)
