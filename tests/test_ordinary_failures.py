@@ -364,7 +364,7 @@ ROWS: list[Row] = [
             (
                 "device-not-a-choice",
                 lambda lab: lab.spec(json.dumps({**SPEC, "device": "fridge"})),
-                "'device' must be in ('desktop', 'mobile') (got 'fridge')",
+                "device must be one of desktop, mobile, got 'fridge'",
             ),
         ]
     ),
