@@ -148,53 +148,6 @@ def run(quick: bool = False) -> dict[str, dict[str, Timing]]:
     return results
 
 
-def builders(quick: bool = False) -> dict[str, Timing]:
-    """1000 tasks, every field of Task, built three ways: why `Task.trusted_builder` exists.
-
-    ``Task(...)`` runs the validators and copies ``raw``; ``object.__setattr__`` per
-    field is what a frozen attrs class must do without validators; the builder fills a
-    look-alike class by plain stores and swaps its ``__class__`` (see ``model.py``).
-    """
-    from datetime import UTC, datetime
-    from decimal import Decimal
-
-    import attrs
-
-    from seotasks.model import TaskStatus
-
-    names = [a.alias or a.name for a in attrs.fields(Task)]
-    slots = [a.name for a in attrs.fields(Task)]
-    now = datetime.now(UTC)
-    sample: dict[str, Any] = {
-        "provider": "bench", "id": "t", "status": TaskStatus.COMPLETED, "progress": 1.0,
-        "created_at": now, "completed_at": now, "kind": "serp/google/organic", "tag": "t",
-        "cost": Decimal("0.0006"), "engine": "google", "device": "desktop", "location": "2840",
-        "language": "en", "keywords_count": 3, "message": None,
-    }  # fmt: skip
-    # Every field of the class, so a field added to Task is built here too (None if new).
-    values = {name: sample.get(name) for name in names if name != "raw"}
-    rows = [{**values, "id": f"t{i}", "raw": {"id": f"t{i}"}} for i in range(payloads.PAGE)]
-    build = Task.trusted_builder(*names)
-    setattr_ = object.__setattr__
-    new = object.__new__
-
-    def by_setattr(row: dict[str, Any]) -> Task:
-        task = new(Task)
-        for name, slot in zip(names, slots, strict=True):
-            setattr_(task, slot, row[name])
-        return task
-
-    assert by_setattr(rows[0]) == Task(**rows[0]) == build(*rows[0].values())
-    return measure_together(
-        {
-            "trusted_builder": lambda: [build(*row.values()) for row in rows],
-            "object.__setattr__": lambda: [by_setattr(row) for row in rows],
-            "Task(...)": lambda: [Task(**row) for row in rows],
-        },
-        quick=quick,
-    )
-
-
 def profile() -> None:
     import cProfile
     import pstats
