@@ -39,19 +39,11 @@ T0 = datetime(2026, 11, 20, tzinfo=UTC)
 
 
 def _source(provider: str, offset: int, count: int, newest_first: bool) -> Iterator[object]:
+    from types import MappingProxyType
+
     from seotasks import Task, TaskStatus
 
     numbers = range(count - 1, -1, -1) if newest_first else range(count)
-    build = Task.trusted_builder(
-        "id",
-        "created_at",
-        "completed_at",
-        "raw",
-        provider=provider,
-        status=TaskStatus.COMPLETED,
-        progress=1.0,
-        kind="serp/google/regular",
-    )
     for i in numbers:
         created = T0 + timedelta(seconds=2 * i + offset)
         done = created + timedelta(seconds=240)
@@ -68,7 +60,16 @@ def _source(provider: str, offset: int, count: int, newest_first: bool) -> Itera
             "created_at": stamp,
             "parsed_at": done.strftime("%Y-%m-%d %H:%M:%S"),
         }
-        yield build(str(5_000_000 + i), created, done, raw)
+        yield Task(
+            provider=provider,
+            id=str(5_000_000 + i),
+            status=TaskStatus.COMPLETED,
+            progress=1.0,
+            created_at=created,
+            completed_at=done,
+            kind="serp/google/regular",
+            raw=MappingProxyType(raw),
+        )
 
 
 def child(total: int, case: str) -> None:

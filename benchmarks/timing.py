@@ -20,6 +20,13 @@ class Timing(NamedTuple):
     repeats: int
 
 
+#: Wall time: what a user waits.
+WALL = time.perf_counter
+#: CPU time of this process: on a shared machine, wall time also counts the moments
+#: another process had the core, which hits one candidate's repeat and not the next.
+CPU = time.process_time
+
+
 def measure(func: Callable[[], object], *, quick: bool = False, min_time: float = 0.05) -> Timing:
     """Time ``func()``: calibrate a loop of at least ``min_time`` s, then repeat it.
 
@@ -30,7 +37,12 @@ def measure(func: Callable[[], object], *, quick: bool = False, min_time: float 
 
 
 def measure_together(
-    funcs: dict[str, Callable[[], object]], *, quick: bool = False, min_time: float = 0.05
+    funcs: dict[str, Callable[[], object]],
+    *,
+    quick: bool = False,
+    min_time: float = 0.05,
+    clock: Callable[[], float] = WALL,
+    repeats: int = 9,
 ) -> dict[str, Timing]:
     """Time several functions with their repeats interleaved (a, b, c, a, b, c ...).
 
@@ -42,21 +54,21 @@ def measure_together(
         func()  # warm caches and lazy imports
         count = 1
         while True:
-            start = time.perf_counter()
+            start = clock()
             for _ in range(count):
                 func()
-            if time.perf_counter() - start >= (min_time / 2 if quick else min_time):
+            if clock() - start >= (min_time / 2 if quick else min_time):
                 break
             count *= 2
         loops[name] = count
     samples: dict[str, list[float]] = {name: [] for name in funcs}
-    for _ in range(3 if quick else 9):
+    for _ in range(3 if quick else repeats):
         for name, func in funcs.items():
             gc.collect()
-            start = time.perf_counter()
+            start = clock()
             for _ in range(loops[name]):
                 func()
-            samples[name].append((time.perf_counter() - start) / loops[name])
+            samples[name].append((clock() - start) / loops[name])
     return {
         name: Timing(median=statistics.median(s), best=min(s), repeats=len(s))
         for name, s in samples.items()

@@ -20,11 +20,13 @@ from seotasks.convert import (
     Progress,
     Timestamp,
     converter,
+    item_reader,
     make_converter,
     parse_decimal,
     parse_int,
     parse_progress,
     parse_timestamp,
+    register_optional,
     structure,
     zone,
 )
@@ -437,3 +439,136 @@ def test_vendor_json_is_strict_without_orjson_too() -> None:
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+# -- the converter's hooks: the quick reading of the usual value is the parse function's --
+
+near_dates = st.one_of(
+    anything,
+    st.sampled_from(
+        [
+            "2026-01-01",
+            "2026-01-01+00:00",
+            "20260101",
+            "2026-W01",
+            "2026-01-01T10",
+            "2026-01-01 10:00:00 ",
+            " 2026-01-01 10:00:00",
+            "2026-01-01 10:00:00Z",
+            "2026-01-01 10:00:00 +00:00",
+            "2026-01-01 10:00:00+0300",
+            "0000-00-00 00:00:00+00:00",
+        ]
+    ),
+    naive_seconds.map(wire),
+    naive_seconds.map(lambda d: d.isoformat(timespec="microseconds")),
+)
+
+
+def _outcome(read: Any, value: object) -> object:
+    try:
+        return read(value)
+    except ConversionError as exc:
+        return ConversionError, exc.expected
+
+
+@given(value=near_dates)
+@example(value="2026-01-01+00:00")  # fromisoformat reads this naive, the offset dropped
+def test_timestamp_hooks_read_as_the_parse_function(value: object) -> None:
+    etc_utc = ZoneInfo("Etc/UTC")  # not `UTC` itself: the long way through parse_timestamp
+    naive = _outcome(lambda v: converter.structure(v, NaiveTimestamp), value)
+    assert naive == _outcome(lambda v: parse_timestamp(v, tz=etc_utc), value)
+    if isinstance(naive, datetime):
+        assert naive.tzinfo is UTC
+    aware = _outcome(lambda v: converter.structure(v, Timestamp), value)
+    assert aware == _outcome(parse_timestamp, value)
+    for optional in (NaiveTimestamp | None, Timestamp | None):
+        assert _outcome(lambda v, t=optional: converter.structure(v, t), value) in (naive, aware)
+
+
+@given(value=st.one_of(anything, st.integers().map(str), st.sampled_from(["+3", " 3", "0"])))
+def test_int_hook_reads_as_parse_int(value: object) -> None:
+    expected = _outcome(parse_int, value)
+    assert _outcome(lambda v: converter.structure(v, int), value) == expected
+    assert _outcome(lambda v: converter.structure(v, int | None), value) == expected
+
+
+@given(st.integers(min_value=0, max_value=100))
+def test_the_percent_table_reads_as_the_parse(n: int) -> None:
+    assert parse_progress(f"{n}%") == float(f"{n}") / 100.0 == parse_progress(f" {n} % ")
+
+
+# -- item_reader: one reading, a precise error ----------------------------------------------
+
+
+@attrs.define
+class Row:
+    id: str
+    posted: Timestamp | None = None
+    pct: Progress | None = None
+    count: int | None = None
+
+
+read_row = item_reader(converter.copy(), Row, where="acme", path="jobs[{}]")
+
+
+def test_item_reader_reads_the_declared_item() -> None:
+    row = read_row({"id": "a", "posted": "2026-03-01 10:00:00 +02:00", "count": "3", "x": 1}, 0)
+    assert row == Row(id="a", posted=datetime(2026, 3, 1, 8, tzinfo=UTC), pct=None, count=3)
+
+
+@pytest.mark.parametrize(
+    ("item", "field", "item_id"),
+    [
+        ({"id": "a", "pct": "140%"}, "jobs[4].pct", "a"),
+        ({"id": "b", "posted": "soon"}, "jobs[4].posted", "b"),
+        ({"id": "c", "count": [1]}, "jobs[4].count", "c"),
+        ({"posted": None}, "jobs[4].id", None),
+        ({"id": None, "task_id": 9}, "jobs[4].id", "9"),
+        ("not an object", "jobs[4]", None),
+        (None, "jobs[4]", None),
+        ([{"id": "a"}], "jobs[4]", None),
+    ],
+)
+def test_item_reader_names_the_field_and_the_item(
+    item: object, field: str, item_id: str | None
+) -> None:
+    with pytest.raises(ResponseFormatError) as info:
+        read_row(item, 4)
+    assert info.value.field == field
+    assert info.value.item_id == item_id
+    assert str(info.value)
+
+
+@given(data=wire_items | json_values)
+def test_item_reader_reads_or_refuses_like_structure(data: object) -> None:
+    """The fast reading and the detailed one are the same declaration: same outcome."""
+    read = item_reader(converter, WireItem, where="item", path="items[{}]")
+    try:
+        expected: object = structure(converter, data, WireItem)
+    except ResponseFormatError:
+        with pytest.raises(ResponseFormatError) as info:
+            read(data, 0)
+        assert info.value.field is not None and info.value.field.startswith("items[0]")
+        return
+    if isinstance(data, dict):
+        assert read(data, 0) == expected
+    else:  # structure reads a non-object leniently; an item must be an object
+        with pytest.raises(ResponseFormatError):
+            read(data, 0)
+
+
+def test_structure_paths_come_from_cattrs_notes() -> None:
+    with pytest.raises(ResponseFormatError) as info:
+        structure(converter, [{"id": "a"}, {"id": "b", "cost": "free"}], list[WireItem])
+    assert info.value.field == "$[1].cost" and "'free'" in str(info.value)
+    with pytest.raises(ResponseFormatError) as info:
+        structure(converter, {"k": {"id": "a", "tags": ["x", None]}}, dict[str, WireItem], path="p")
+    assert info.value.field == "p['k'].tags[1]"
+
+
+def test_register_optional_replaces_the_per_value_lookup() -> None:
+    conv = converter.copy()
+    register_optional(conv, Progress, lambda v, _t: "hook")
+    assert conv.structure(None, Progress | None) == "hook"
+    assert conv.structure("10%", Progress) == pytest.approx(0.1)  # the plain type: unchanged

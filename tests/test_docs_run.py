@@ -144,7 +144,10 @@ def test_page_examples_run_against_the_emulators(page: Path, docs_env: Path) -> 
             continue
         where = f"{page.relative_to(ROOT)}:{line}"
         try:
-            exec(compile(code, where, "exec"), namespace)
+            # dont_inherit: an example runs as its own module would, without this
+            # file's `from __future__ import annotations` (stringified annotations
+            # cannot be resolved in a namespace that is no module).
+            exec(compile(code, where, "exec", dont_inherit=True), namespace)
         except Exception as exc:
             raise AssertionError(f"the example at {where} fails: {exc!r}") from exc
 

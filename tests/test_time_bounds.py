@@ -103,10 +103,6 @@ def test_started_at_is_a_checked_optional_field() -> None:
     assert task.started_at == started and _task(1, 2).started_at is None
     with pytest.raises(ValueError, match="started_at"):
         Task(provider="p", id="1", status=TaskStatus.RUNNING, started_at=datetime(2026, 11, 1))
-    build = Task.trusted_builder(
-        "id", "started_at", provider="p", status=TaskStatus.RUNNING, created_at=T0
-    )
-    assert build("1", started) == task
     assert pickle.loads(pickle.dumps(task)) == task
     record = task_record(task)
     assert list(record) == list(COLUMNS) and COLUMNS[-1] == "started_at"

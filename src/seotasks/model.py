@@ -56,7 +56,7 @@ def _progress_in_range(_inst: object, _attr: attrs.Attribute[Any], value: float 
 
 
 def _own_copy(value: Mapping[str, Any]) -> Mapping[str, Any]:
-    """``raw`` as the checked constructor keeps it: a copy nobody else can change."""
+    """``raw`` as the task keeps it: a copy of a dict, a read-only view as it is."""
     if type(value) is MappingProxyType:
         return value
     return dict(value)
@@ -75,10 +75,11 @@ class Task:
     ``started_at`` is when the run began, for vendors that report it; a vendor that tells
     when a run began but not when it ended leaves ``completed_at`` None rather than passing
     the start off as a completion.
-    Tasks are plain values: no ``__weakref__`` slot (see `Task.trusted_builder` for why).
-    ``raw`` is stored as the decoded dict itself and handed out as a read-only view made
-    on access: a view per task at construction was an extra object for the garbage
-    collector to track on every item of every page, for a field most callers never read.
+    Tasks are plain values, held by the million in a merge: no ``__weakref__`` slot.
+    ``raw`` is handed out read-only. ``Task(raw=d)`` keeps its own copy of a dict, so the
+    caller's later changes do not reach the task; a read-only view (``MappingProxyType``)
+    is kept as it is, which is how a provider hands over an item its page alone holds
+    without copying it.
     """
 
     provider: str
@@ -113,33 +114,8 @@ class Task:
     @property
     def raw(self) -> Mapping[str, Any]:
         """The vendor's item exactly as received, read-only."""
-        return MappingProxyType(self._raw)
-
-    @staticmethod
-    def trusted_builder(*fields: str, **constants: Any) -> Callable[..., Task]:
-        """A positional fast constructor for a provider's per-item loop.
-
-        ``Task.trusted_builder("id", "created_at", "raw", provider="acme",
-        status=TaskStatus.COMPLETED, progress=1.0)`` returns ``build(id, created_at, raw)``:
-        the named ``fields`` become its positional parameters, in that order; the
-        ``constants`` are the same on every task it builds; every other field is its
-        default. Build it once per provider (or page), not per item.
-
-        The built function skips what ``Task(...)`` checks, so the caller guarantees it
-        for the per-item values: ``progress`` within 0.0..1.0 (or None), ``created_at``
-        and ``completed_at`` with ``tzinfo`` exactly `datetime.UTC` (or None), and a
-        ``raw`` dict that nothing else holds (it is kept, not copied). The constants are
-        checked here, once, by the validators ``Task(...)`` would run. Anything less
-        certain: use ``Task(...)``. The result is an ordinary frozen, equal-comparing Task.
-
-        Why it exists at all (``benchmarks/normalize.py`` prints the three costs side by
-        side): ``Task(...)`` and ``object.__setattr__`` per field each cost three to four
-        times what the builder does (about 1.4 ms against 0.4 ms for 1000 tasks); on a
-        1000-task page the difference is larger than decoding the page's JSON, and the
-        normalization floors (at most 1.6x ``json.loads``) cannot be met without it. The
-        comment below the class says how it is fast.
-        """
-        return _compile_builder(fields, constants)
+        raw = self._raw
+        return raw if type(raw) is MappingProxyType else MappingProxyType(raw)
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickle and `copy` support: ``raw`` is a read-only view, which pickle cannot
@@ -158,64 +134,8 @@ class Task:
         return self.completed_at if self.completed_at is not None else self.created_at
 
 
-# How `Task.trusted_builder`'s functions are fast: a frozen attrs class sets each field
-# through ``object.__setattr__`` (about 100 ns a field), because its own __setattr__
-# refuses. `_TaskBuilder` has exactly Task's slot layout and no such guard, so plain
-# attribute stores fill it (about 25 ns a field); the finished object then becomes a
-# `Task` by ``__class__`` assignment, which CPython allows between classes of identical
-# layout. This is why Task has no ``__weakref__`` slot: with one, CPython 3.11 judges
-# the two layouts different. The field lists below come from ``attrs.fields(Task)``, so
-# a field added to the class is built (and defaulted) with no change here.
-_new = object.__new__
-#: Task's fields by their constructor names (``raw``), and by their slots (``_raw``).
+#: Task's fields by their constructor names (``raw`` for the ``_raw`` slot).
 _INIT_NAMES: tuple[str, ...] = tuple(a.alias or a.name for a in attrs.fields(Task))
-_SLOT_NAMES = tuple(a.name for a in attrs.fields(Task))
-_TaskBuilder = type("_TaskBuilder", (), {"__slots__": Task.__slots__})
-
-
-_FIELD_DEFAULTS: dict[str, Any] = {
-    (a.alias or a.name): a.default for a in attrs.fields(Task) if a.default is not attrs.NOTHING
-}
-
-
-def _compile_builder(fields: tuple[str, ...], constants: dict[str, Any]) -> Callable[..., Task]:
-    """`Task.trusted_builder`'s work: check the names and constants, then generate the
-    function, as attrs generates ``__init__``. Only checked field names reach the source."""
-    known = set(_INIT_NAMES)
-    unknown = sorted((set(fields) | set(constants)) - known)
-    if unknown:
-        raise TypeError(f"Task has no field {', '.join(map(repr, unknown))}")
-    if len(set(fields)) != len(fields):
-        raise TypeError(f"a field is named twice in {fields!r}")
-    both = sorted(set(fields) & set(constants))
-    if both:
-        raise TypeError(f"{', '.join(map(repr, both))} given both as a parameter and a constant")
-    missing = [n for n in _INIT_NAMES if n not in _FIELD_DEFAULTS]
-    missing = [n for n in missing if n not in fields and n not in constants]
-    if missing:
-        raise TypeError(f"the builder must set {', '.join(map(repr, missing))}")
-    # The constants go through the checked constructor once: a bad one fails here.
-    probe = {n: constants.get(n, _FIELD_DEFAULTS.get(n, "")) for n in _INIT_NAMES}
-    probe["status"] = constants.get("status", TaskStatus.QUEUED)
-    Task(**probe)
-    namespace: dict[str, Any] = {"_new": _new, "_Builder": _TaskBuilder, "_Task": Task}
-    lines = [f"def build({', '.join(fields)}):", "    t = _new(_Builder)"]
-    for name, slot in zip(_INIT_NAMES, _SLOT_NAMES, strict=True):
-        if name in fields:
-            value = name
-        else:
-            value = f"_c_{name}"
-            default: Any = constants.get(name, _FIELD_DEFAULTS.get(name))
-            if name == "raw":  # one private copy, as Task(raw=...) keeps, shared by all
-                default = _own_copy(default)
-            namespace[value] = default
-        lines.append(f"    t.{slot} = {value}")
-    lines += ["    t.__class__ = _Task", "    return t"]
-    source = "\n".join(lines)
-    exec(compile(source, f"<Task.trusted_builder{fields!r}>", "exec"), namespace)
-    build: Callable[..., Task] = namespace["build"]
-    build.__doc__ = f"Task from ({', '.join(fields)}); see Task.trusted_builder."
-    return build
 
 
 def _unpickle(values: dict[str, Any], raw: dict[str, Any]) -> Task:

@@ -30,6 +30,7 @@ import tempfile
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import attrs
@@ -49,7 +50,6 @@ _SLOTS = tuple(a.name for a in attrs.fields(Task))
 if _NAMES[-1] != "raw":
     raise AssertionError("spill records expect Task's raw field last")
 _values = operator.attrgetter(*_SLOTS)
-_build = Task.trusted_builder(*_NAMES)
 
 
 def task_record(task: Task) -> tuple[Any, ...]:
@@ -60,8 +60,14 @@ def task_record(task: Task) -> tuple[Any, ...]:
 
 
 def from_record(record: Sequence[Any]) -> Task:
-    """The `Task` of a `task_record` tuple (it came from a valid task: no checks again)."""
-    return _build(*record)
+    """The `Task` of a `task_record` tuple.
+
+    ``raw`` goes in as a read-only view of the record's dict, which only this record
+    holds (freshly unpickled, or copied by `task_record`): no second copy of it.
+    """
+    fields = dict(zip(_NAMES, record, strict=True))
+    fields["raw"] = MappingProxyType(fields["raw"])
+    return Task(**fields)
 
 
 class Run:
@@ -81,7 +87,7 @@ class Run:
                     except EOFError:
                         break
                     for record in records:
-                        yield _build(*record)
+                        yield from_record(record)
         finally:
             self.path.unlink(missing_ok=True)
 

@@ -1,4 +1,4 @@
-"""DataForSEO's list items, declared once: the careful reading of every item.
+"""DataForSEO's list items, declared once: how every item of a listing is read.
 
 The vendor documents each result item as a flat list of fields (see
 ``docs/vendors/dataforseo.md``). Here each is an attrs class that the core's
@@ -6,10 +6,10 @@ converter structures, so the rules are read off the declaration rather than off
 hand-written checks: a field of the wrong type is a `ResponseFormatError` naming its
 path in the page (``tasks[0].result[3].date_posted``) and the item id.
 
-This is the *careful* path, and the reference for what an item means. The listings'
-per-item loops in `wire` read the documented shape inline for speed and hand anything
-else to `read_ready` / `read_id_list` here; property tests require both to agree on
-any input.
+`read_ready` and `read_id_list` are the only readers of these items: the listings in
+`readers` turn what they return into `Task` objects. Each is an `item_reader`, which
+structures with cattrs' detailed validation off and, for an item that fails, again
+with it on for the message.
 """
 
 from __future__ import annotations
@@ -19,7 +19,13 @@ from typing import Any, NewType
 
 import attrs
 
-from seotasks.convert import ConversionError, Timestamp, structure
+from seotasks.convert import (
+    ConversionError,
+    Timestamp,
+    item_reader,
+    parse_decimal,
+    register_optional,
+)
 from seotasks.convert import converter as core_converter
 
 __all__ = ["IdListItem", "ReadyItem", "read_id_list", "read_ready"]
@@ -31,7 +37,7 @@ TaskId = NewType("TaskId", str)
 Text = NewType("Text", str)
 
 
-@attrs.frozen(slots=True)
+@attrs.define(slots=True)
 class ReadyItem:
     """A ``tasks_ready`` result item (SERP, Keywords Data, Merchant... shapes alike).
 
@@ -47,13 +53,13 @@ class ReadyItem:
     date_posted: Timestamp | None = None
 
 
-@attrs.frozen(slots=True)
+@attrs.define(slots=True)
 class IdListItem:
     """An ``id_list`` result item.
 
     ``url`` and ``status`` come in two forms each (see `endpoints.kind_from_url` and
     `readers.status_for`); ``metadata`` is the object the task was posted with, read
-    leniently by `wire` (any key may be missing or of another type).
+    leniently by `readers` (any key may be missing or of another type).
     """
 
     id: TaskId
@@ -73,37 +79,51 @@ def _task_id(value: object, _type: object) -> str:
 
 def _text(value: object, _type: object) -> str:
     if type(value) is not str:
-        raise ConversionError("string", value, "a string or null")
+        raise ConversionError("string", value, "a string")
     return value
+
+
+def _optional_text(value: object, _type: object) -> str | None:
+    if type(value) is str or value is None:
+        return value
+    raise ConversionError("string", value, "a string or null")
+
+
+#: Costs already read, by their float. A page repeats a few prices (per task type and
+#: priority) 1000 times, and ``Decimal(repr(x))`` costs as much as the rest of an item's
+#: fields together; bounded, and only for what `parse_decimal` turns into a positive
+#: cost (``-0.0`` would otherwise share ``0.0``'s entry).
+_COSTS: dict[float, Decimal] = {}
+_COSTS_MAX = 4096
+
+
+def _cost(value: object, _type: object) -> Decimal | None:
+    if type(value) is float:
+        known = _COSTS.get(value)
+        if known is not None:
+            return known
+        cost = parse_decimal(value, field="cost")
+        if cost is not None and cost > 0 and len(_COSTS) < _COSTS_MAX:
+            _COSTS[value] = cost
+        return cost
+    return parse_decimal(value, field="cost")
 
 
 def _object(value: object, _type: object) -> dict[str, Any] | None:
-    if value is None:
-        return None
-    if type(value) is not dict:
-        raise ConversionError("metadata", value, "an object or null")
-    return value
+    if value is None or type(value) is dict:
+        return value
+    raise ConversionError("metadata", value, "an object or null")
 
 
 converter = core_converter.copy()
 converter.register_structure_hook(TaskId, _task_id)
 converter.register_structure_hook(Text, _text)
-converter.register_structure_hook(dict[str, Any] | None, _object)
+register_optional(converter, Text, _optional_text)
+register_optional(converter, dict[str, Any], _object)
+register_optional(converter, Decimal, _cost)
 
-
-def _item(value: object, path: str) -> dict[str, Any]:
-    if type(value) is not dict:
-        raise ConversionError(path, value, "an object")
-    return value
-
-
-def read_ready(item: object, index: int) -> ReadyItem:
-    """``tasks[0].result[index]`` of a tasks_ready page, or the error naming its field."""
-    path = f"tasks[0].result[{index}]"
-    return structure(converter, _item(item, path), ReadyItem, where="dataforseo", path=path)
-
-
-def read_id_list(item: object, index: int) -> IdListItem:
-    """``tasks[0].result[index]`` of an id_list page, or the error naming its field."""
-    path = f"tasks[0].result[{index}]"
-    return structure(converter, _item(item, path), IdListItem, where="dataforseo", path=path)
+#: ``read_ready(item, index)``: ``tasks[0].result[index]`` of a tasks_ready page as a
+#: `ReadyItem`, or the `ResponseFormatError` naming its field and the item id.
+read_ready = item_reader(converter, ReadyItem, where="dataforseo", path="tasks[0].result[{}]")
+#: ``read_id_list(item, index)``: the same for an id_list page, as an `IdListItem`.
+read_id_list = item_reader(converter, IdListItem, where="dataforseo", path="tasks[0].result[{}]")

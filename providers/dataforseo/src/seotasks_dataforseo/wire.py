@@ -3,7 +3,7 @@
 Why one module: the vendor answers HTTP 200 for nearly everything and puts the real
 outcome in two levels of ``status_code`` (the call, then each task). Classifying those
 codes is the rule most likely to change with the vendor, so it lives here, away from
-the paging logic. The result items are read by `readers` (fast) and `items` (careful).
+the paging logic. The result items are declared and read in `items`, made tasks in `readers`.
 """
 
 from __future__ import annotations

@@ -1,13 +1,14 @@
-"""Serpstat's ``tasks.getList`` row, declared once: the careful reading of every row.
+"""Serpstat's ``tasks.getList`` row, declared once: how every row of a listing is read.
 
 The reference's examples show every value as a string (``"progress": "100%"``,
 ``"task_id": "5484945"``) while its schema tables type ids and counts as integers, so
 both are read: an id or count may be a string or an integer. Timestamps are naive
 ``"YYYY-MM-DD HH:MM:SS"`` in the zone the ``timezone`` option names.
 
-This is the *careful* path. The listing's per-row loop in `wire` reads the documented
-shape inline for speed and hands anything else here; property tests require both to
-agree on any input.
+`row_reader(zone)` is the only reader of these rows (`wire.normalize_rows` turns what
+it returns into `Task` objects): an `item_reader`, which structures with cattrs' detailed
+validation off and, for a row that fails, again with it on for the message naming the
+field path (``result[3].progress``) and the task id.
 """
 
 from __future__ import annotations
@@ -17,17 +18,18 @@ from datetime import tzinfo
 from typing import NewType
 
 import attrs
-import cattrs
 
 from seotasks.convert import (
     ConversionError,
+    ItemReader,
     NaiveTimestamp,
+    item_reader,
     make_converter,
-    parse_progress,
-    structure,
+    register_optional,
 )
+from seotasks.convert import parse_progress as _parse_progress
 
-__all__ = ["GetListRow", "read_row"]
+__all__ = ["GetListRow", "row_reader"]
 
 #: An id the vendor sends as a numeric string or (per its schema) as an integer.
 IdText = NewType("IdText", str)
@@ -35,7 +37,7 @@ IdText = NewType("IdText", str)
 Percent = NewType("Percent", float)
 
 
-@attrs.frozen(slots=True)
+@attrs.define(slots=True)
 class GetListRow:
     """One ``tasks.getList`` row (``task_id`` is read by `wire.row_ids`, for paging)."""
 
@@ -58,25 +60,28 @@ def _id_text(value: object, _type: object) -> str:
     raise ConversionError("id", value, "a string id")
 
 
+def _optional_id_text(value: object, _type: object) -> str | None:
+    if type(value) is str or value is None:
+        return value
+    return _id_text(value, _type)
+
+
 def _percent(value: object, _type: object) -> float:
-    parsed = parse_progress(value, field="progress")
+    parsed = _parse_progress(value, field="progress")
     if parsed is None:
         raise ConversionError("progress", value, "a percentage like '45%'")
     return parsed
 
 
 @functools.cache
-def _converter(zone: tzinfo) -> cattrs.Converter:
-    """The core's wire rules, naive times read in ``zone``, plus this vendor's two types."""
+def row_reader(zone: tzinfo) -> ItemReader[GetListRow]:
+    """``read(row, index)``: ``result[index]`` of a getList answer as a `GetListRow`, naive
+    times read in ``zone``, or the `ResponseFormatError` naming its field and task id.
+
+    The core's wire rules plus this vendor's two types; one reader per zone, made once.
+    """
     conv = make_converter(naive_tz=zone)
     conv.register_structure_hook(IdText, _id_text)
+    register_optional(conv, IdText, _optional_id_text)
     conv.register_structure_hook(Percent, _percent)
-    return conv
-
-
-def read_row(row: object, index: int, zone: tzinfo) -> GetListRow:
-    """``result[index]`` of a getList answer, or the error naming its field and task."""
-    path = f"result[{index}]"
-    if not isinstance(row, dict):
-        raise ConversionError(path, row, "an object")
-    return structure(_converter(zone), row, GetListRow, where="serpstat", path=path)
+    return item_reader(conv, GetListRow, where="serpstat", path="result[{}]")

@@ -11,18 +11,14 @@ Everything that knows how Serpstat spells things lives here (see the vendor fact
   ``"YYYY-MM-DD HH:MM:SS"`` in an undocumented zone (the ``timezone`` option), and
   ``parsed_at`` is JSON null (or blank / zeros) until the task is done.
 
-A row has two readers that must agree (property tests hold them to it on any input,
-``raw`` included): the careful one, `normalize_row`, structures the row into its
-declaration in `items` (cattrs, so an error names the field path and the task id);
-the fast one, `normalize_rows`, reads the documented shape inline with pre-built
-lookup tables, since a page is 1000 rows, and hands any other row to the careful one.
+A row is read by its declaration in `items` (cattrs, so an error names the field path
+and the task id); `normalize_rows` turns each read row into a `Task`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime, tzinfo
-from operator import itemgetter
+from datetime import UTC, tzinfo
 from types import MappingProxyType
 from typing import Any, Final
 
@@ -38,14 +34,13 @@ from seotasks.errors import (
 from seotasks.jsoncodec import dumps
 from seotasks.model import Task, TaskStatus
 
-from .items import read_row
+from .items import row_reader
 
 __all__ = [
     "ENGINES",
     "METHOD",
     "PROVIDER",
     "classify_error",
-    "normalize_row",
     "normalize_rows",
     "read_result",
     "request_body",
@@ -60,10 +55,6 @@ METHOD: Final = "tasks.getList"
 ENGINES: Final[Mapping[str, str]] = MappingProxyType({"1": "google"})
 #: ``device_type_id`` -> device (documented range 1..2).
 DEVICES: Final[Mapping[str, str]] = MappingProxyType({"1": "desktop", "2": "mobile"})
-#: ``"0%"``..``"100%"`` -> (ratio, percent): the documented shape, looked up, not parsed.
-_PERCENT: Final[Mapping[str, tuple[float, int]]] = MappingProxyType(
-    {f"{n}%": (n / 100.0, n) for n in range(101)}
-)
 _KINDS: Final[Mapping[str, str]] = MappingProxyType(
     {se: f"serp/{name}" for se, name in ENGINES.items()}
 )
@@ -198,103 +189,16 @@ def row_ids(rows: Sequence[object]) -> list[str]:
     return out
 
 
-def normalize_row(
-    row: Mapping[str, Any],
-    *,
-    task_id: str,
-    tz: tzinfo = UTC,
-    index: int = 0,
-) -> Task:
-    """One ``tasks.getList`` row as a `Task`, or a `ResponseFormatError` naming the field.
-
-    The row is read by its declaration (`items.GetListRow`), then mapped:
-    ``status``: ``0%`` -> queued; between -> running; ``100%`` with a ``parsed_at`` ->
-    completed. ``100%`` *without* ``parsed_at`` is reported as running (progress 1.0):
-    the vendor writes ``parsed_at`` when the results are stored, and until then
-    ``tasks.getTaskResult`` is not documented to work. ``completed_at`` is only set for
-    completed tasks. ``kind`` is ``"serp/google"`` (getList does not say whether a task
-    is regular, local or AI-overview), ``"serp"`` for an unknown engine id.
-    """
-    read = read_row(row, index, tz)
-    ratio = read.progress
-    finished = read.parsed_at
-    if ratio == 1.0 and finished is not None:
-        status = _COMPLETED
-    else:
-        status = _QUEUED if ratio == 0.0 else _RUNNING
-        finished = None
-    se_id, country, region, device = (
-        read.se_id,
-        read.country_id,
-        read.region_id,
-        read.device_type_id,
-    )
-    location: str | None
-    if country is None or country == "":
-        location = None
-    elif region is None or region in _NO_REGION:
-        location = country
-    else:
-        location = f"{country}/{region}"
-    return Task(
-        provider=PROVIDER,
-        id=task_id,
-        status=status,
-        progress=ratio,
-        created_at=read.created_at,
-        completed_at=finished,
-        kind=_KINDS.get(se_id, "serp") if se_id is not None else "serp",
-        engine=None if se_id is None else ENGINES.get(se_id, se_id),
-        device=None if device is None else DEVICES.get(device, device),
-        location=location,
-        language=read.lang_id or None,
-        keywords_count=read.keywords_count,
-        raw=MappingProxyType(row) if type(row) is dict else row,  # no copy: the row is ours
-    )
-
-
-#: The hot loop's tables as plain dicts (a mappingproxy's ``get`` costs a second call).
-_FAST_PERCENT: Final[dict[str, tuple[float, int]]] = dict(_PERCENT)
-_FAST_ENGINES: Final[dict[str, tuple[str, str]]] = {
+#: The row's ids -> names, as plain dicts (a mappingproxy's ``get`` is a second call):
+#: ``se_id`` -> ``(kind, engine)``; ``device_type_id`` -> device.
+_KIND_ENGINE: Final[dict[str, tuple[str, str]]] = {
     se: (kind, ENGINES[se]) for se, kind in _KINDS.items()
 }
-_FAST_DEVICES: Final[dict[str, str]] = dict(DEVICES)
-#: ``keywords_count`` strings of the usual sizes, looked up rather than parsed (``int()``
-#: of a string cost ~140 ns a row, a dict hit ~30 ns).
-_COUNTS: Final[dict[str, int]] = {str(n): n for n in range(1001)}
-#: A row's values the hot loop reads, in one call.
-_ROW_FIELDS: Final = itemgetter(
-    "progress",
-    "created_at",
-    "parsed_at",
-    "se_id",
-    "country_id",
-    "region_id",
-    "device_type_id",
-    "lang_id",
-    "keywords_count",
-)
-
-#: ``build(...)`` of a getList row's task (no tag, cost or message: getList has none).
-_build_row = Task.trusted_builder(
-    "id",
-    "status",
-    "progress",
-    "created_at",
-    "completed_at",
-    "kind",
-    "engine",
-    "device",
-    "location",
-    "language",
-    "keywords_count",
-    "raw",
-    provider=PROVIDER,
-)
+_DEVICES: Final[dict[str, str]] = dict(DEVICES)
 
 
 def normalize_rows(
-    rows: Sequence[Mapping[str, Any]],
+    rows: Sequence[Any],
     *,
     tz: tzinfo = UTC,
     ids: Sequence[str] | None = None,
@@ -302,95 +206,64 @@ def normalize_rows(
 ) -> list[Task]:
     """``rows[start:]`` as tasks. ``ids`` (from `row_ids`) saves reading them twice.
 
-    The loop is the hot path of a listing, so the documented row shape is handled
-    inline with local names; any row that deviates in the slightest (another progress
-    spelling, a blank date, a number where a string belongs) goes through
-    `normalize_row`, which handles it or raises the precise error.
+    Each row is read by its declaration (`items.GetListRow`; a malformed row is a
+    `ResponseFormatError` naming the field and the task), then mapped:
+    ``status``: ``0%`` -> queued; between -> running; ``100%`` with a ``parsed_at`` ->
+    completed. ``100%`` *without* ``parsed_at`` is reported as running (progress 1.0):
+    the vendor writes ``parsed_at`` when the results are stored, and until then
+    ``tasks.getTaskResult`` is not documented to work. ``completed_at`` is only set for
+    completed tasks. ``kind`` is ``"serp/google"`` (getList does not say whether a task
+    is regular, local or AI-overview), ``"serp"`` for an unknown engine id. ``raw`` is
+    a read-only view of the decoded row, which this page alone holds (``Task(...)``
+    would otherwise keep a copy of it).
     """
     if ids is None:
         ids = row_ids(rows)
+    read = row_reader(tz)
+    kind_engine, devices, no_region = _KIND_ENGINE, _DEVICES, _NO_REGION
     out: list[Task] = []
-    append = out.append
-    fields = _ROW_FIELDS
-    percents, engines, devices, counts = _FAST_PERCENT, _FAST_ENGINES, _FAST_DEVICES, _COUNTS
-    no_region = _NO_REGION
-    parse = datetime.fromisoformat
-    utc = tz is UTC
-    build = _build_row
     for index in range(start, len(rows)):
         row = rows[index]
-        try:
-            progress, created_text, parsed_text, se_id, country, region, device, lang, count = (
-                fields(row)  # a missing key (KeyError): the careful path
-            )
-            ratio, percent = percents[progress]  # off the 0..100 % table: careful path
-            kind_engine = engines.get(se_id)
-            if kind_engine is None:
-                if type(se_id) is not str:
-                    raise TypeError
-                kind_engine = ("serp", se_id)  # an engine id not documented: kept as is
-            device_name = devices.get(device)
-            if device_name is None:
-                if type(device) is not str:
-                    raise TypeError
-                device_name = device
-            keywords = counts.get(count)  # a hit proves a digit string: no more checks
-            if keywords is None:
-                if not is_ascii_digits(count):
-                    raise ValueError
-                keywords = int(count)
-            if (
-                len(created_text) != 19
-                or type(country) is not str
-                or not country
-                or type(region) is not str
-                or type(lang) is not str
-                or not lang
-            ):
-                raise ValueError
-            if parsed_text is not None and len(parsed_text) != 19:
-                raise ValueError
-            if utc:
-                # Appending the offset makes fromisoformat return an aware datetime with
-                # tzinfo UTC at once: about 7x cheaper than ``.replace(tzinfo=UTC)``, and
-                # a value that already had an offset no longer parses (the careful path).
-                # A non-string fails the concatenation (TypeError): the careful path.
-                created = parse(created_text + "+00:00")
-                finished = None if parsed_text is None else parse(parsed_text + "+00:00")
-            else:
-                created = parse(created_text)
-                finished = None if parsed_text is None else parse(parsed_text)
-                if created.tzinfo is not None or (
-                    finished is not None and finished.tzinfo is not None
-                ):
-                    raise ValueError
-                created = created.replace(tzinfo=tz).astimezone(UTC)
-                if finished is not None:
-                    finished = finished.replace(tzinfo=tz).astimezone(UTC)
-        except (LookupError, ValueError, TypeError, AttributeError):
-            append(normalize_row(row, task_id=ids[index], tz=tz, index=index))
-            continue
-        if percent == 100 and finished is not None:
+        item = read(row, index)
+        ratio = item.progress
+        finished = item.parsed_at
+        if ratio == 1.0 and finished is not None:
             status = _COMPLETED
         else:
-            status = _QUEUED if percent == 0 else _RUNNING
+            status = _QUEUED if ratio == 0.0 else _RUNNING
             finished = None
-        # A trusted build: the checks it skips hold here by construction (a ratio from
-        # the 0..100 % table, datetimes with tzinfo=UTC, a row dict nothing else holds).
-        append(
-            build(
-                ids[index],
-                status,
-                ratio,
-                created,
-                finished,
-                kind_engine[0],
-                kind_engine[1],
-                device_name,
-                country if region in no_region else f"{country}/{region}",
-                lang,
-                keywords,
-                row if type(row) is dict else dict(row),
+        se_id, country, region, device = (
+            item.se_id,
+            item.country_id,
+            item.region_id,
+            item.device_type_id,
+        )
+        if se_id is None:
+            kind, engine = "serp", None
+        else:
+            kind, engine = kind_engine.get(se_id) or ("serp", se_id)
+        location: str | None
+        if not country:
+            location = None
+        elif region is None or region in no_region:
+            location = country
+        else:
+            location = f"{country}/{region}"
+        out.append(
+            Task(
+                provider=PROVIDER,
+                id=ids[index],
+                status=status,
+                progress=ratio,
+                created_at=item.created_at,
+                completed_at=finished,
+                kind=kind,
+                engine=engine,
+                device=None if device is None else devices.get(device, device),
+                location=location,
+                language=item.lang_id or None,
+                keywords_count=item.keywords_count,
+                raw=MappingProxyType(row),
             )
         )
     return out
