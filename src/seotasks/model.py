@@ -50,16 +50,10 @@ def _utc_or_none(name: str) -> _Validator:
     return check
 
 
-def _progress_in_range(_inst: object, _attr: attrs.Attribute[Any], value: float | None) -> None:
-    if value is not None and not 0.0 <= value <= 1.0:
-        raise ValueError(f"Task.progress must be within 0.0..1.0, got {value!r}")
-
-
-def _own_copy(value: Mapping[str, Any]) -> Mapping[str, Any]:
-    """``raw`` as the task keeps it: a copy of a dict, a read-only view as it is."""
-    if type(value) is MappingProxyType:
-        return value
-    return dict(value)
+def _refuse_non_utc(name: str, value: datetime) -> None:
+    """Raise unless ``value`` carries a zero UTC offset (any zone object saying so)."""
+    if value.tzinfo is None or value.utcoffset() != _ZERO:
+        raise ValueError(f"Task.{name} must be timezone-aware UTC, got {value!r}")
 
 
 _ZERO = timedelta(0)
@@ -85,11 +79,9 @@ class Task:
     provider: str
     id: str
     status: TaskStatus
-    progress: float | None = attrs.field(default=None, validator=_progress_in_range)
-    created_at: datetime | None = attrs.field(default=None, validator=_utc_or_none("created_at"))
-    completed_at: datetime | None = attrs.field(
-        default=None, validator=_utc_or_none("completed_at")
-    )
+    progress: float | None = None
+    created_at: datetime | None = None
+    completed_at: datetime | None = None
     kind: str | None = None
     tag: str | None = None
     cost: Decimal | None = None
@@ -106,10 +98,32 @@ class Task:
     #: The vendor's status message for a failed task (after redaction).
     message: str | None = None
     #: When the task's run began, where the vendor says (UTC); ``None`` otherwise.
-    started_at: datetime | None = attrs.field(default=None, validator=_utc_or_none("started_at"))
-    _raw: Mapping[str, Any] = attrs.field(
-        default=_EMPTY, alias="raw", converter=_own_copy, eq=False, repr=False
-    )
+    started_at: datetime | None = None
+    _raw: Mapping[str, Any] = attrs.field(default=_EMPTY, alias="raw", eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        """What ``Task(...)`` checks and keeps, in one call: ``progress`` within 0.0..1.0,
+        every time timezone-aware UTC, and ``raw`` its own (a dict is copied, a read-only
+        view kept as it is).
+
+        A task is built for every item of every page, and a validator per field is a
+        call per field: with four validators and a converter, those calls were a fifth
+        of building a task. The usual values (None, ``tzinfo`` exactly `datetime.UTC`, a
+        read-only view) pass on an identity test; only the others are looked at again.
+        """
+        progress = self.progress
+        if progress is not None and not 0.0 <= progress <= 1.0:
+            raise ValueError(f"Task.progress must be within 0.0..1.0, got {progress!r}")
+        created, completed, started = self.created_at, self.completed_at, self.started_at
+        if created is not None and created.tzinfo is not UTC:
+            _refuse_non_utc("created_at", created)
+        if completed is not None and completed.tzinfo is not UTC:
+            _refuse_non_utc("completed_at", completed)
+        if started is not None and started.tzinfo is not UTC:
+            _refuse_non_utc("started_at", started)
+        raw = self._raw
+        if type(raw) is not MappingProxyType:
+            object.__setattr__(self, "_raw", dict(raw))
 
     @property
     def raw(self) -> Mapping[str, Any]:

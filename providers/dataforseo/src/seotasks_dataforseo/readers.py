@@ -47,26 +47,29 @@ def ready_tasks(endpoint: Endpoint, items: Sequence[Any]) -> list[Task]:
     private copy ``Task(...)`` makes of a plain dict would be a second dict per task.
     """
     kinds: dict[tuple[str | None, str | None], str] = {}
+    aggregate, family, fixed = endpoint.aggregate, endpoint.family, endpoint.name
+    read, completed = read_ready, _COMPLETED
     out: list[Task] = []
+    append = out.append
     for index, raw in enumerate(items):
-        item = read_ready(raw, index)
+        item = read(raw, index)
         se = item.se
-        if endpoint.aggregate:
+        if aggregate:
             # Only a plain token names a kind; a list or a number leaves the family.
-            se_type = item.se_type if type(item.se_type) is str else None
+            se_type = item.se_type
+            if type(se_type) is not str:
+                se_type = None
             kind = kinds.get((se, se_type))
             if kind is None:
-                kind = endpoint.family
-                if is_token(se) and is_token(se_type):
-                    kind = f"{kind}/{se}/{se_type}"
+                kind = f"{family}/{se}/{se_type}" if is_token(se) and is_token(se_type) else family
                 kinds[se, se_type] = kind
         else:
-            kind = endpoint.name
-        out.append(
+            kind = fixed
+        append(
             Task(
                 provider=PROVIDER,
                 id=item.id,
-                status=_COMPLETED,
+                status=completed,
                 progress=1.0,
                 created_at=item.date_posted,
                 kind=kind,
@@ -114,17 +117,17 @@ def _posted_with(
     """``(tag, engine, device, location, language, keywords_count)`` from an id_list
     item's ``metadata``; ``location_code`` before ``location_name``, and so for language.
 
-    Runs once per item of a page: a non-empty string, the usual value, is taken as it
-    is, and only other values go through `_label`.
+    Runs once per item of a page: null and a non-empty string, the usual values, are
+    taken as they are, and only other values go through `_label`.
     """
     get = meta.get
     tag, engine, device = get("tag"), get("se"), get("device")
     location, language = get("location_code"), get("language_code")
-    if not (type(tag) is str and tag):
+    if tag is not None and not (type(tag) is str and tag):
         tag = _label(tag)
-    if not (type(engine) is str and engine):
+    if engine is not None and not (type(engine) is str and engine):
         engine = _label(engine)
-    if not (type(device) is str and device):
+    if device is not None and not (type(device) is str and device):
         device = _label(device)
     if not (type(location) is str and location):
         location = _label(location) or _label(get("location_name"))
@@ -154,7 +157,7 @@ class HistoryReader:
         self._scrub = scrub
         self._kinds: dict[str, str | None] = {}
         self._wanted: dict[tuple[HistoryFamily, str], bool] = {}
-        self._statuses: dict[tuple[str | None, bool], TaskStatus] = {}
+        self._statuses: tuple[dict[str | None, TaskStatus], dict[str | None, TaskStatus]] = ({}, {})
         self._engines: dict[str, str | None] = {}
 
     def kind(self, url: object) -> str | None:
@@ -182,27 +185,30 @@ class HistoryReader:
         The caches are bound to local names: this loop runs once per item of a page.
         """
         filtered = bool(family.prefixes)
-        kinds, statuses, engines = self._kinds, self._statuses, self._engines
-        scrub = self._scrub
+        default_kind = family.family
+        kinds, engines = self._kinds, self._engines
+        running, finished = self._statuses  # by status text, without / with datetime_done
+        scrub, read = self._scrub, read_id_list
         out: list[Task | None] = []
         append = out.append
         for index, raw in enumerate(items, first_index):
             if filtered and self._skipped(raw, family):
                 append(None)
                 continue
-            item = read_id_list(raw, index)
+            item = read(raw, index)
             url = item.url
             kind = kinds.get(url, "") if url is not None else None
             if kind == "":
                 kind = self.kind(url)
-            kind = kind or family.family
+            kind = kind or default_kind
             done = item.datetime_done
             text = item.status
-            status = statuses.get((text, done is None))
+            statuses = running if done is None else finished
+            status = statuses.get(text)
             if status is None:
                 status = status_for(text, done)[0]
                 if len(statuses) < _CACHE_MAX:
-                    statuses[text, done is None] = status
+                    statuses[text] = status
             meta = item.metadata
             tag, engine, device, location, language, keywords = (
                 _posted_with(meta) if meta else _NOTHING_POSTED
