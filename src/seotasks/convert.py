@@ -424,7 +424,7 @@ ItemReader = Callable[[object, int], T]
 
 def item_reader(
     conv: cattrs.Converter, cls: type[T], *, where: str, path: str
-) -> Callable[[object, int], T]:
+) -> ItemReader[T]:
     """``read(data, index)``: one kind of vendor item as its declared ``cls``, or the
     `ResponseFormatError` naming what in it is off.
 

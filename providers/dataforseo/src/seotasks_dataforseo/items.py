@@ -10,6 +10,10 @@ path in the page (``tasks[0].result[3].date_posted``) and the item id.
 `readers` turn what they return into `Task` objects. Each is an `item_reader`, which
 structures with cattrs' detailed validation off and, for an item that fails, again
 with it on for the message.
+
+The classes are slotted but not frozen: an item lives for one turn of the loop that
+makes its task, and a frozen attrs class sets each field through ``object.__setattr__``,
+about three times the plain slot stores (1000 nine-field items: 0.75 against 0.26 ms).
 """
 
 from __future__ import annotations
