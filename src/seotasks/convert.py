@@ -422,9 +422,7 @@ def _leaves(exc: BaseException, path: str) -> Iterator[tuple[BaseException, str]
 ItemReader = Callable[[object, int], T]
 
 
-def item_reader(
-    conv: cattrs.Converter, cls: type[T], *, where: str, path: str
-) -> ItemReader[T]:
+def item_reader(conv: cattrs.Converter, cls: type[T], *, where: str, path: str) -> ItemReader[T]:
     """``read(data, index)``: one kind of vendor item as its declared ``cls``, or the
     `ResponseFormatError` naming what in it is off.
 
