@@ -122,13 +122,16 @@ def test_a_package_left_pending_by_a_dead_run_is_loaded_first(env: Env) -> None:
     assert {("serpstat", i) for i in added} <= set(keys)
 
 
-def test_results_deselected_means_nothing_is_collected(env: Env) -> None:
+def test_a_draining_listing_collected_without_an_outbox_is_refused(env: Env) -> None:
+    """Collecting from tasks_ready consumes: without an outbox a result fetched and then
+    lost with the run would be gone for good, so such a source refuses before any
+    task_get (it says how to run it instead)."""
     extra = {**env.options()["dataforseo"], "source": "ready"}
     source = seotasks_source(
         ["dataforseo"], options={"dataforseo": extra}, clock=env.clock, collect=True
     )
-    source = source.with_resources("tasks")
-    pipeline = env.pipeline("only_tasks")
-    pipeline.run(source)
-    assert pipeline.last_trace.last_normalize_info.row_counts["tasks"] > 0
+    pipeline = env.pipeline("no_outbox")
+    with pytest.raises(Exception, match="drains as results are collected") as raised:
+        pipeline.run(source)
+    assert "seotasks_dlt.load" in str(raised.value)
     assert env.dfs.collected_ids() == set()

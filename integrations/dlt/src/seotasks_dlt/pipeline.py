@@ -22,25 +22,35 @@ import contextlib
 import fcntl
 import os
 import re
+import threading
 import time
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast, get_args
 
 import attrs
 import dlt
-from dlt.common.pipeline import LoadInfo
+from dlt.common.destination import TLoaderFileFormat
+from dlt.common.destination.exceptions import SqlClientNotAvailable
+from dlt.common.pipeline import LoadInfo, get_dlt_pipelines_dir
+from dlt.destinations.exceptions import DatabaseUndefinedRelation
+from dlt.extract.source import DltSource
 from dlt.pipeline.exceptions import PipelineStepFailed
 
-from seotasks.errors import ConfigError, SeotasksError
+from seotasks.errors import ConfigError, SeotasksError, StorageError
+from seotasks.store import check_writable
 
+from .collecting import Budget
+from .outbox import Outbox, journal_folder
+from .rows import RESULTS_TABLE, TASKS_TABLE
 from .source import seotasks_source
 
 __all__ = ["DEFAULT_DATASET", "DEFAULT_DUCKDB", "LoadSummary", "load", "pipeline_name"]
 
 DEFAULT_DATASET = "seotasks"
 DEFAULT_DUCKDB = "seotasks.duckdb"
-_TABLES = ("tasks", "results")
+_TABLES = (TASKS_TABLE, RESULTS_TABLE)
 
 
 def pipeline_name(profile: str | None = None, *, sandbox: bool = False) -> str:
@@ -80,6 +90,9 @@ class LoadSummary:
     tables: Mapping[str, TableCount]
     elapsed: float
     pending_loaded: bool = False
+    #: The run was stopped early (``stop`` was set): what it fetched is loaded, the rest
+    #: is for the next run.
+    interrupted: bool = False
     notes: tuple[str, ...] = ()
 
     def line(self) -> str:
@@ -87,12 +100,14 @@ class LoadSummary:
         for table, count in self.tables.items():
             detail = "" if count.new is None else f" ({count.new} new, {count.existing} updated)"
             parts.append(f"{table} {count.rows} rows{detail}")
-        pending = (
-            "; finished an interrupted run's pending load first" if self.pending_loaded else ""
-        )
+        extra = ["finished an interrupted run's pending load first"] if self.pending_loaded else []
+        extra += self.notes
+        if self.interrupted:
+            extra.append("interrupted: run the same command again to load the rest")
+        said = "".join(f"; {note}" for note in extra)
         return (
             f"seotasks load: pipeline {self.pipeline} -> {self.destination} dataset "
-            f"{self.dataset}: {', '.join(parts) or 'nothing new'}{pending}; {self.elapsed:.1f} s"
+            f"{self.dataset}: {', '.join(parts) or 'nothing new'}{said}; {self.elapsed:.1f} s"
         )
 
 
@@ -100,22 +115,54 @@ class LoadSummary:
 def _exclusive(directory: Path, name: str) -> Iterator[None]:
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f".{name}.seotasks-lock"
+    with _flock(path) as taken:
+        if not taken:
+            raise ConfigError(
+                f"another load of pipeline {name} is running (lock {path}); dlt must not run "
+                "two loads of one pipeline at once - wait for it, or use another profile"
+            )
+        yield
+
+
+@contextlib.contextmanager
+def _flock(path: Path) -> Iterator[bool]:
+    """An exclusive, non-blocking ``flock`` on ``path``: yields whether it was taken.
+
+    Held for the run and released by the kernel whatever way the process ends, so a
+    killed run never leaves a stale lock behind.
+    """
     handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise ConfigError(
-                f"another load of pipeline {name} is running (lock {path}); dlt must not run "
-                "two loads of one pipeline at once - wait for it, or use another profile"
-            ) from None
-        yield
+            yield False
+            return
+        yield True
     finally:
         os.close(handle)
 
 
 #: The catalog name a DuckDB file is attached under (see `_duckdb`).
 DUCKDB_CATALOG = "seotasks_file"
+
+# What keeps `load` in bounded memory however many results it loads (measured in
+# benchmarks/dltload.py; docs/dlt.md gives the figures):
+
+#: Results per dlt run: a longer `load` is several runs (load packages) in a row, each
+#: loaded and acknowledged before the next collects more. DuckDB's merge of a package
+#: needs memory in proportion to the package (3000 results of 18 KB: over 300 MB).
+RESULTS_PER_RUN = 500
+#: Rows dlt keeps in memory per table before writing them to the package's file. dlt's
+#: default (5000) would hold every result of a run at once (each a parsed vendor answer,
+#: often 10-100 KB); the rows are written out in small batches instead.
+BUFFER_ROWS = 100
+#: DuckDB's memory limit (it spills to a temporary folder beyond it).
+DUCKDB_MEMORY = "128MB"
+#: dlt sends rows to DuckDB as INSERT statements of up to this many bytes. DuckDB's
+#: parser holds several copies of a statement, so dlt's 32 MB (a few thousand results in
+#: one statement) cost hundreds of MB at once; 1 MB is about fifty results.
+DUCKDB_STATEMENT = 1024 * 1024
 
 
 def _duckdb(path: Path, stack: contextlib.ExitStack) -> Any:
@@ -127,29 +174,60 @@ def _duckdb(path: Path, stack: contextlib.ExitStack) -> Any:
     refuses such queries ("Ambiguous reference to catalog or schema"), and dlt's with
     them. So the file is attached under another catalog name and each of dlt's
     connections is pointed at it (``SET schema``); the file and the tables are the same.
+
+    Two loads into one file at once are refused with a clear error (exit 2) before
+    either calls a vendor: by a lock file beside it (``.<name>.seotasks-lock``) for
+    seotasks' own loads, and by DuckDB's own lock for any other process holding the file.
+    DuckDB's memory is capped (`DUCKDB_MEMORY`) and dlt's statements kept small
+    (`DUCKDB_STATEMENT`): by default DuckDB keeps up to 80 % of the machine's memory.
     """
     import duckdb
     from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
-    connection = duckdb.connect()
+    lock = path.parent / f".{path.name}.seotasks-lock"
+    taken = stack.enter_context(_flock(lock))
+    if not taken:
+        raise StorageError(
+            f"another seotasks load into {path} is already running: wait for it to end "
+            "(DuckDB lets one process write a file at a time)"
+        )
+    connection = duckdb.connect(
+        config={
+            "memory_limit": DUCKDB_MEMORY,
+            # Beyond the limit DuckDB spills here (an in-memory main database has no
+            # default spill folder); created only when needed, removed on close.
+            "temp_directory": str(path.parent / f".{path.name}.tmp"),
+            # Row order in a table means nothing here; keeping it costs DuckDB memory.
+            "preserve_insertion_order": False,
+        }
+    )
     stack.callback(connection.close)
     quoted = str(path).replace("'", "''")
-    connection.execute(f"ATTACH '{quoted}' AS {DUCKDB_CATALOG}")
+    try:
+        connection.execute(f"ATTACH '{quoted}' AS {DUCKDB_CATALOG}")
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise StorageError(
+                f"{path} is open in another process (DuckDB allows one writer): close it, "
+                "or load into another file"
+            ) from None
+        raise StorageError(f"cannot open {path}: {exc}") from None
     credentials = DuckDbCredentials(connection, local_config={"schema": f"{DUCKDB_CATALOG}.main"})
-    return dlt.destinations.duckdb(credentials)
+    return dlt.destinations.duckdb(credentials, max_query_length=DUCKDB_STATEMENT)
 
 
 def _destination(
     to: str | os.PathLike[str] | None, destination: str | None, stack: contextlib.ExitStack
-) -> tuple[Any, str]:
+) -> tuple[Any, str, Path | None]:
     if to is not None and destination is not None:
         raise ConfigError("give a DuckDB file (to) or a destination name, not both")
     if destination is not None:
-        return destination, destination
+        return destination, destination, None
     path = Path(to if to is not None else DEFAULT_DUCKDB)
     if path.suffix != ".duckdb":
         raise ConfigError(f"{path}: a DuckDB file name ends in .duckdb")
-    return _duckdb(path, stack), f"duckdb {path}"
+    check_writable(path.parent if str(path.parent) else Path("."), what="the DuckDB file's folder")
+    return _duckdb(path, stack), f"duckdb {path}", path
 
 
 def _count(pipeline: dlt.Pipeline, table: str) -> int | None:
@@ -159,19 +237,22 @@ def _count(pipeline: dlt.Pipeline, table: str) -> int | None:
             name = client.make_qualified_table_name(table)
             try:
                 rows = client.execute_sql(f"SELECT count(*) FROM {name}")
-            except Exception:
+            except DatabaseUndefinedRelation:
                 return 0  # the table (or the dataset) does not exist yet
             return int(rows[0][0]) if rows else 0
-    except Exception:
+    except SqlClientNotAvailable:
         return None
 
 
 def _ours(exc: PipelineStepFailed) -> BaseException:
-    """The seotasks error under dlt's wrapper, so callers see AuthError, not a dlt step."""
+    """The seotasks error under dlt's wrapper, so callers see AuthError, not a dlt step.
+
+    A `KeyboardInterrupt` under it (a second signal while dlt ran) comes back as itself.
+    """
     seen: BaseException | None = exc
     visited: set[int] = set()
     while seen is not None and id(seen) not in visited:
-        if isinstance(seen, SeotasksError):
+        if isinstance(seen, SeotasksError | KeyboardInterrupt):
             return seen
         visited.add(id(seen))
         inner = getattr(seen, "exception", None)
@@ -190,6 +271,8 @@ def load(
     pipelines_dir: str | os.PathLike[str] | None = None,
     name: str | None = None,
     file_format: str | None = None,
+    stop: threading.Event | None = None,
+    results_per_run: int | None = RESULTS_PER_RUN,
     **source_args: Any,
 ) -> LoadSummary:
     """Run `seotasks_source` in the account's pipeline; return what it loaded.
@@ -200,23 +283,56 @@ def load(
     first, then the new run extracts as usual. ``file_format`` is dlt's loader file format
     (default: ``jsonl`` for the DuckDB file, which DuckDB ingests in bulk, and dlt's own
     choice for other destinations). ``source_args`` go to `seotasks_source`.
+
+    Before any vendor call, the DuckDB file's folder and the pipelines folder are proven
+    writable (`StorageError` otherwise). The results of consuming reads go through an
+    `Outbox` in the pipelines folder, acknowledged once this run's load completed.
+    Setting ``stop`` (from a signal handler) stops taking work; what was fetched is still
+    loaded and the summary says ``interrupted``. At most ``results_per_run`` results go
+    into one dlt run (one load package); more make several runs in a row, so memory
+    stays flat however many results there are (None: one run). A DuckDB file this run created is removed
+    again when the run fails before loading anything into it (bad credentials, say).
     """
     started = time.perf_counter()
-    with contextlib.ExitStack() as stack:
-        return _load(
-            providers,
-            stack,
-            started,
-            profile=profile,
-            sandbox=sandbox,
-            to=to,
-            destination=destination,
-            dataset=dataset,
-            pipelines_dir=pipelines_dir,
-            name=name,
-            file_format=file_format,
-            source_args=source_args,
-        )
+    path = None if to is None and destination is not None else Path(to or DEFAULT_DUCKDB)
+    existed = path is None or path.exists()
+    try:
+        with contextlib.ExitStack() as stack:
+            return _load(
+                providers,
+                stack,
+                started,
+                profile=profile,
+                sandbox=sandbox,
+                to=to,
+                destination=destination,
+                dataset=dataset,
+                pipelines_dir=pipelines_dir,
+                name=name,
+                file_format=file_format,
+                stop=stop,
+                results_per_run=results_per_run,
+                source_args=source_args,
+            )
+    except BaseException:
+        if path is not None and not existed:
+            _drop_if_empty(path)
+        raise
+
+
+def _drop_if_empty(path: Path) -> None:
+    """Remove a DuckDB file that holds no table (a run that failed before its load)."""
+    import duckdb
+
+    try:
+        with duckdb.connect(str(path), read_only=True) as con:
+            [(tables,)] = con.sql("SELECT count(*) FROM information_schema.tables").fetchall()
+    except duckdb.Error:
+        return
+    if tables == 0:
+        for leftover in (path, path.with_name(path.name + ".wal")):
+            with contextlib.suppress(FileNotFoundError):
+                leftover.unlink()
 
 
 def _load(
@@ -232,44 +348,74 @@ def _load(
     pipelines_dir: str | os.PathLike[str] | None,
     name: str | None,
     file_format: str | None,
+    stop: threading.Event | None,
+    results_per_run: int | None,
     source_args: dict[str, Any],
 ) -> LoadSummary:
-    chosen, described = _destination(to, destination, stack)
     name = name or pipeline_name(profile, sandbox=sandbox)
-    source = seotasks_source(providers, profile=profile, **source_args)
-    where: dict[str, Any] = {}
-    if pipelines_dir is not None:
-        where["pipelines_dir"] = str(pipelines_dir)
-    pipeline = dlt.pipeline(pipeline_name=name, destination=chosen, dataset_name=dataset, **where)
-    with _exclusive(Path(pipeline.pipelines_dir), name):
+    folder = Path(pipelines_dir) if pipelines_dir is not None else Path(get_dlt_pipelines_dir())
+    check_writable(folder, what="the pipelines folder")
+    chosen, described, _ = _destination(to, destination, stack)
+    outbox = stack.enter_context(Outbox(journal_folder(folder, name)))
+    budget = Budget(results_per_run)
+
+    def source() -> DltSource:
+        return seotasks_source(
+            providers, profile=profile, outbox=outbox, stop=stop, budget=budget, **source_args
+        )
+
+    first = source()  # bad arguments fail here, before anything runs
+    pipeline = dlt.pipeline(
+        pipeline_name=name, destination=chosen, dataset_name=dataset, pipelines_dir=str(folder)
+    )
+    if stop is not None:
+        # The caller handles SIGINT/SIGTERM (it set `stop`): dlt's own handlers would
+        # take them during normalize and load, cancel the package and hide the signal.
+        pipeline.config.runtime.intercept_signals = False
+    chosen_format = _file_format(file_format, destination)
+    row_counts: Counter[str] = Counter()
+    runs = 0
+    with _exclusive(Path(pipeline.pipelines_dir), name), _small_buffers():
         pending = False
-        if pipeline.has_pending_data:
-            # dlt's run() would load the pending package and return without extracting.
-            pipeline.run()
-            pending = True
-        before = {t: _count(pipeline, t) for t in _TABLES}
         try:
-            # Our DuckDB file: JSON Lines, which DuckDB reads in bulk (about twice as fast
-            # as dlt's default INSERT statements, benchmarks/README.md). Elsewhere: dlt's
-            # default for the destination.
-            if file_format is None and destination is None:
-                file_format = "jsonl"
-            info: LoadInfo = pipeline.run(source, loader_file_format=file_format)
+            if pipeline.has_pending_data:
+                # dlt's run() would load the pending package and return without extracting.
+                pipeline.run()
+                pending = True
+            before = {t: _count(pipeline, t) for t in _TABLES}
+            while True:
+                info: LoadInfo = (
+                    pipeline.run(first if runs == 0 else source())
+                    if chosen_format is None
+                    else pipeline.run(
+                        first if runs == 0 else source(), loader_file_format=chosen_format
+                    )
+                )
+                runs += 1
+                info.raise_on_failed_jobs()
+                # Loaded and committed: this run's consuming reads can be forgotten.
+                outbox.acknowledge()
+                trace = pipeline.last_trace
+                normalized = trace.last_normalize_info if trace is not None else None
+                if normalized is not None:
+                    row_counts.update(normalized.row_counts)
+                if not budget.full or (stop is not None and stop.is_set()):
+                    break
+                budget.next_run()  # more results than one run takes: another run
         except PipelineStepFailed as exc:
             raise _ours(exc) from exc
-        info.raise_on_failed_jobs()
-        trace = pipeline.last_trace
-        normalized = trace.last_normalize_info if trace is not None else None
-        row_counts = dict(normalized.row_counts) if normalized is not None else {}
         tables: dict[str, TableCount] = {}
         for table in _TABLES:
-            if table not in source.resources:
+            if table == RESULTS_TABLE and not source_args.get("collect"):
                 continue
             rows = int(row_counts.get(table, 0))
             after = _count(pipeline, table)
             earlier = before[table]
             new = None if after is None or earlier is None else max(0, after - earlier)
             tables[table] = TableCount(rows=rows, new=new)
+    notes = []
+    if outbox.redelivered:
+        notes.append(f"{outbox.redelivered} results an interrupted run fetched were loaded")
     return LoadSummary(
         pipeline=name,
         destination=described,
@@ -277,4 +423,28 @@ def _load(
         tables=tables,
         elapsed=time.perf_counter() - started,
         pending_loaded=pending,
+        interrupted=stop is not None and stop.is_set(),
+        notes=tuple(notes),
     )
+
+
+def _file_format(chosen: str | None, destination: str | None) -> TLoaderFileFormat | None:
+    """The loader file format: ``chosen``, else JSON Lines for our DuckDB file, which
+    DuckDB reads in bulk (about twice as fast as dlt's default INSERT statements,
+    benchmarks/README.md), else dlt's default for the destination (None)."""
+    if chosen is None:
+        return "jsonl" if destination is None else None
+    for known in get_args(TLoaderFileFormat):
+        if chosen == known:
+            return cast(TLoaderFileFormat, known)
+    raise ConfigError(f"unknown loader file format {chosen!r}")
+
+
+@contextlib.contextmanager
+def _small_buffers() -> Iterator[None]:
+    """dlt's writers flush every `BUFFER_ROWS` rows, unless the caller configured it."""
+    if dlt.config.get("data_writer.buffer_max_items") is not None:
+        yield
+        return
+    with dlt.config.values({"data_writer.buffer_max_items": BUFFER_ROWS}):
+        yield

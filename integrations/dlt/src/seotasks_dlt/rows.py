@@ -22,8 +22,18 @@ from seotasks.export import COLUMNS
 from seotasks.model import Task
 from seotasks.provider import JSONValue
 
-__all__ = ["RESULT_COLUMNS", "TASK_COLUMNS", "TASK_FIELDS", "result_row", "task_row"]
+__all__ = [
+    "RESULTS_TABLE",
+    "RESULT_COLUMNS",
+    "TASKS_TABLE",
+    "TASK_COLUMNS",
+    "TASK_FIELDS",
+    "result_row",
+    "task_row",
+]
 
+#: The two tables a source loads (in the pipeline's dataset).
+TASKS_TABLE, RESULTS_TABLE = "tasks", "results"
 #: The ``tasks`` table's columns, in order: the export record and ``raw``.
 TASK_FIELDS: tuple[str, ...] = (*COLUMNS, "raw")
 

@@ -1,18 +1,19 @@
-"""`seotasks_source`: the dlt source with the ``tasks`` and ``results`` resources.
+"""`seotasks_source`: the dlt source of the ``tasks`` and ``results`` tables.
 
 seotasks does the listing (paging, pacing, retries, de-duplication, cursors) and dlt does
 the rest (typing, merging, state, loading). The seam between the two is one page: the
 ``tasks`` resource takes a page from `Client.pages`, records the page's cursor in the
-resource state (`seotasks_dlt.state`), and yields the page's rows as one batch; the
-``results`` transformer receives that batch and collects its completed tasks with
-`Client.collect_many` before the next page is asked for. That order matters for
-DataForSEO's ``tasks_ready``: it shows at most 1000 uncollected tasks per endpoint and
-the next ones only once those are collected.
+resource state (`seotasks_dlt.state`), yields the page's rows as one batch and, with
+``collect=True``, collects the page's completed tasks before it asks for the next page,
+yielding each result as a ``results`` row as it arrives (`seotasks_dlt.collecting`).
+That order matters for DataForSEO's ``tasks_ready``: it shows at most 1000 uncollected
+tasks per endpoint and the next ones only once those are collected.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+import threading
+from collections.abc import Generator, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -23,18 +24,23 @@ from seotasks.client import Client, build_query
 from seotasks.clock import Clock
 from seotasks.connection import connect
 from seotasks.errors import ConfigError, CursorError, ResponseFormatError, TransientError
-from seotasks.model import Page, Task, TaskStatus
+from seotasks.model import Page, TaskStatus
 from seotasks.plugins import get_provider
 
-from .rows import RESULT_COLUMNS, TASK_COLUMNS, result_row, task_row
+from .collecting import Budget, Collector, Halt, interrupted
+from .outbox import Outbox
+from .rows import RESULT_COLUMNS, RESULTS_TABLE, TASK_COLUMNS, TASKS_TABLE, task_row
 from .state import ProviderState, selection_key, strategy_for
 
-__all__ = ["SOURCE_NAME", "seotasks_source"]
+__all__ = ["BACKFILL", "SOURCE_NAME", "seotasks_source"]
 
 #: The source's (and so the dlt schema's) name.
 SOURCE_NAME = "seotasks"
 #: Margin kept inside a vendor's listing window when a stored ``since`` has aged past it.
 _WINDOW_MARGIN = timedelta(minutes=10)
+#: How far back a collecting run fills in the results of completed tasks it holds
+#: without one: DataForSEO keeps a task's result for 30 days.
+BACKFILL = timedelta(days=30)
 
 
 def seotasks_source(
@@ -51,6 +57,10 @@ def seotasks_source(
     clock: Clock | None = None,
     overlap: timedelta = timedelta(minutes=5),
     result_nesting: int | None = None,
+    backfill: timedelta | None = BACKFILL,
+    outbox: Outbox | None = None,
+    stop: threading.Event | None = None,
+    budget: Budget | None = None,
 ) -> DltSource:
     """A dlt source of the tasks (and, with ``collect=True``, the results) of ``providers``.
 
@@ -59,9 +69,22 @@ def seotasks_source(
     (``{"dataforseo": {"source": "history"}}``); ``status`` (default ``"any"``), ``since``,
     ``until`` and ``time_field`` select tasks as ``seotasks tasks`` does. ``workers``
     threads collect results. ``overlap`` is how far before its mark a ``since``-driven
-    listing starts again (vendors index new tasks with some delay). ``result_nesting``: None stores each
-    vendor result as one JSON column; a number lets dlt unnest it into child tables to
-    that depth instead.
+    listing starts again (vendors index new tasks with some delay). ``result_nesting``:
+    None stores each vendor result as one JSON column; a number lets dlt unnest it into
+    child tables to that depth instead.
+
+    With ``collect=True`` each run also collects the completed tasks that the
+    destination holds without a result, completed within ``backfill`` (None: no limit;
+    the vendor answers older ones with an error) - see `seotasks_dlt.backfill`. A
+    provider whose listing consumes what it collects (DataForSEO ``source=ready``)
+    needs an ``outbox`` (`seotasks_dlt.Outbox`, acknowledged after the run's load):
+    without one such a source is refused, since a result fetched and then lost with the
+    run would be gone for good. Setting ``stop`` (a `threading.Event`, e.g. from a
+    signal handler) ends the run early and cleanly: no new page or task is taken, the
+    results in flight are still yielded, and the rows so far are loaded as usual.
+    ``budget`` (`seotasks_dlt.collecting.Budget`) caps the results of one run; the
+    source then ends early, and running a new source with the same budget continues
+    where it stopped (`seotasks_dlt.load` does this; see there).
 
     Clients are connected when the ``tasks`` resource starts and closed when it ends, so
     a source object holds no connection until it runs. Run each source in the pipeline of
@@ -78,19 +101,25 @@ def seotasks_source(
     if unknown:
         raise ConfigError(f"options given for providers not listed: {', '.join(unknown)}")
     clients: dict[str, Client] = {}
-    #: Results rows collected for the pages yielded and not yet passed on by ``results``.
-    prepared: dict[tuple[str, str], dict[str, Any]] = {}
+    shared = budget if budget is not None else Budget()
 
-    def _client(name: str) -> Client:
+    def _client(name: str, halt: Halt) -> Client:
         if name not in clients:
             clients[name] = connect(name, profile=profile, clock=clock, **per_provider[name])
+            halt.add(clients[name])
         return clients[name]
 
-    def _pages(name: str, store: dict[str, Any]) -> Iterator[list[dict[str, Any]]]:
-        client = _client(name)
+    def _provider(name: str, store: dict[str, Any], halt: Halt) -> Iterator[Any]:
+        client = _client(name, halt)
         capabilities = client.capabilities
         if collect and not capabilities.collect:
             raise ConfigError(f"provider {name} cannot collect results; drop collect=True")
+        if collect and capabilities.drains and outbox is None:
+            raise ConfigError(
+                f"provider {name}'s listing drains as results are collected: run it with "
+                "seotasks_dlt.load, or pass outbox=seotasks_dlt.Outbox(...) and call "
+                "outbox.acknowledge() after the run's load (see docs/dlt.md)"
+            )
         state = ProviderState(
             store,
             selection=selection_key(
@@ -99,6 +128,31 @@ def seotasks_source(
             strategy=strategy_for(capabilities, query.time_field),
             overlap=overlap,
         )
+        collector = None
+        if collect:
+            collector = Collector(
+                client,
+                state,
+                workers=workers,
+                halt=halt,
+                budget=shared,
+                deliveries=outbox.provider(name) if capabilities.drains and outbox else None,
+                backfill_since=None if backfill is None else datetime.now(UTC) - backfill,
+            )
+            yield from collector.redeliver()
+            yield from collector.leftover()
+            yield from collector.backfill()
+        if shared.full or halt.stopped or name in shared.finished:
+            return  # the listing goes on in the next run, or is done
+        finished = yield from _pages(client, state, collector, halt)
+        if finished:
+            shared.finished.add(name)
+
+    def _pages(
+        client: Client, state: ProviderState, collector: Collector | None, halt: Halt
+    ) -> Generator[Any, None, bool]:
+        """The listing's rows, page by page; True when it reached its end."""
+        capabilities = client.capabilities
         cursor = state.resume_cursor or state.start_cursor
         after = state.start_since
         if after is not None and capabilities.window is not None:
@@ -111,23 +165,36 @@ def seotasks_source(
         state.begin(cursor)
         fresh = {"status": None, "until": query.until, "time_field": query.time_field}
         pages = _listing(client, state, cursor, {**fresh, "since": begin_since})
-        for page in pages:
-            state.page(page)
-            tasks = page.tasks
-            if query.status is not None:
-                tasks = tuple(t for t in tasks if t.status is query.status)
-            if not tasks:
-                continue
-            if collect and _results_selected():
-                # Collected here, before the next page is asked for: DataForSEO's
-                # tasks_ready shows the next 1000 tasks only once these are collected,
-                # and dlt may run the results transformer after the next page is read.
-                _collect(client, tasks, state)
-            yield [task_row(t) for t in tasks]
+        try:
+            while not halt.stopped and not shared.full:
+                try:
+                    page = next(pages, None)
+                except Exception as exc:
+                    if interrupted(exc):
+                        return False  # a signal ended a pacing wait: stop here, cleanly
+                    raise
+                if page is None:
+                    return True
+                state.page(page)
+                tasks = page.tasks
+                if query.status is not None:
+                    tasks = tuple(t for t in tasks if t.status is query.status)
+                if not tasks:
+                    continue
+                yield [task_row(t) for t in tasks]
+                if collector is not None:
+                    # Collected here, before the next page is asked for: DataForSEO's
+                    # tasks_ready shows the next 1000 tasks only once these are collected.
+                    yield from collector.page(tasks)
+                if page.next_cursor is None:
+                    return True  # (what did not fit waits in the budget's leftover)
+            return False
+        finally:
+            pages.close()
 
     def _listing(
         client: Client, state: ProviderState, cursor: str | None, fresh: dict[str, Any]
-    ) -> Iterator[Page]:
+    ) -> Generator[Page, None, None]:
         """The pages from ``cursor`` (a stored one) or, without one, from the start.
 
         A stored cursor can go stale: seotasks refuses one of another format or query
@@ -154,77 +221,57 @@ def seotasks_source(
         fresh = {**fresh, "since": query.since}
         yield from client.pages(**fresh)
 
-    def _collect(client: Client, tasks: Sequence[Task], state: ProviderState) -> None:
-        todo = [
-            t for t in tasks if t.status is TaskStatus.COMPLETED and not state.was_collected(t.id)
-        ]
-        if not todo:
-            return
-        for done in client.collect_many(todo, workers=workers):
-            error = done.describe_error()
-            prepared[(done.task.provider, done.task.id)] = result_row(
-                done.task, done.result, error, datetime.now(UTC)
-            )
-            if error is None:
-                state.mark_collected(done.task.id, done.task.created_at)
-
-    def _results_selected() -> bool:
-        """Whether the ``results`` resource runs (a caller may select ``tasks`` alone)."""
-        try:
-            running = dlt.current.source()
-        except Exception:  # the resource runs outside a source
-            return False
-        return "results" in running.selected_resources
-
-    def tasks() -> Iterator[list[dict[str, Any]]]:
+    def tasks() -> Iterator[Any]:
         resource_state = dlt.current.resource_state()
+        halt = Halt(stop)
+        halt.start()
         try:
             for name in names:
+                if halt.stopped or shared.full:
+                    break
+                if name in shared.finished and not shared.leftover.get(name):
+                    continue  # listed to its end by an earlier run of this `load`
                 store = resource_state.setdefault(name, {})
-                yield from _pages(name, store)
+                yield from _provider(name, store, halt)
+            if halt.fatal is not None:
+                raise halt.fatal
         finally:
+            halt.finish()
             for client in clients.values():
                 client.close()
             clients.clear()
 
-    def results(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
-        """The results collected for this page of tasks (see `_collect`)."""
-        out = [
-            row
-            for row in (prepared.pop((r["provider"], r["id"]), None) for r in rows)
-            if row is not None
-        ]
-        if out:
-            yield out
-
-    tasks_resource = dlt.resource(
+    resource = dlt.resource(
         tasks,
-        name="tasks",
+        name=TASKS_TABLE,
         write_disposition="merge",
         primary_key=("provider", "id"),
-        columns=TASK_COLUMNS,
         max_table_nesting=0,
     )
-    resources = [tasks_resource]
     if collect:
         result_columns = dict(RESULT_COLUMNS)
         if result_nesting is not None:
             result_columns.pop("result")
-        resources.append(
-            dlt.transformer(
-                results,
-                data_from=tasks_resource,
-                name="results",
-                write_disposition="merge",
-                primary_key=("provider", "id"),
-                columns=result_columns,
-                max_table_nesting=0 if result_nesting is None else result_nesting,
-            )
+        # The rows routed to `results` (dlt.mark.with_table_name) get their own hints: a
+        # table variant starts from a copy of the resource's hints, so it is made before
+        # the `tasks` columns are added.
+        resource.apply_hints(
+            table_name=RESULTS_TABLE,
+            columns=result_columns,
+            additional_table_hints={
+                "x-normalizer": {"max_nesting": 0 if result_nesting is None else result_nesting},
+                # A run never yields two rows of one task (`Collector` makes sure), so
+                # dlt's merge may skip its de-duplication: a window over every staged
+                # row, whose memory grows with the run.
+                "x-stage-data-deduplicated": True,
+            },
+            create_table_variant=True,
         )
+    resource.apply_hints(columns=TASK_COLUMNS)
 
     @dlt.source(name=SOURCE_NAME, max_table_nesting=0, root_key=False)
     def seotasks() -> Any:
-        return resources
+        return [resource]
 
     return seotasks()
 

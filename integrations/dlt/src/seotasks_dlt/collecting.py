@@ -1,0 +1,304 @@
+"""Results as ``results`` rows, handed to dlt one by one as they arrive.
+
+The ``tasks`` resource yields both tables' rows: a page's task rows as one batch, then,
+while its completed tasks are collected (`Client`'s pool of workers and pacer, through
+`seotasks.collect.collect_many`), each result as one row marked for the ``results``
+table (``dlt.mark.with_table_name``). Nothing is held back for later: a row goes to dlt's
+writer as soon as its result arrives, and dlt's writer flushes it to its file after a few
+rows (`seotasks_dlt.pipeline` sets a small buffer), so memory does not grow with the
+number of results. (Before, results waited in a dict for a separate transformer, and
+every one of a run's results stayed in memory until the load: 2 GB for 3000 SERP results.)
+
+Why one resource and not a dependent one: DataForSEO's ``tasks_ready`` shows the next
+1000 tasks only once the current ones are collected, so a page must be collected before
+the next one is asked for; inside one generator that order is simply the order of the
+code, whatever dlt does with its pipes.
+
+Per provider, a collecting run takes four sources of work, in this order:
+
+1. the journal's pending entries (`seotasks_dlt.outbox`): results an earlier run fetched
+   with a consuming read and did not get loaded, re-delivered from their kept copy, or
+   fetched again by id;
+2. what the previous run of the same `seotasks_dlt.load` had no room for (`Budget`);
+3. the destination's completed tasks without a usable result (`seotasks_dlt.backfill`);
+4. the listing, page by page.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import dlt
+
+from seotasks import errors
+from seotasks.client import Client
+from seotasks.collect import collect_many
+from seotasks.errors import ConfigError, SeotasksError, StorageError
+from seotasks.model import Task, TaskStatus
+
+from .backfill import missing_results
+from .outbox import Deliveries
+from .rows import RESULTS_TABLE, result_row, task_row
+from .state import ProviderState
+
+__all__ = ["Budget", "Collector", "Halt"]
+
+#: The error a pacing or Retry-After wait raises once the transport is interrupted
+#: (`Halt`): the call was never answered, so the task gets no row and is collected later.
+_INTERRUPTED: tuple[type[BaseException], ...] = tuple(
+    cls for cls in (getattr(errors, "Interrupted", None),) if isinstance(cls, type)
+)
+
+
+def interrupted(exc: BaseException) -> bool:
+    """Whether ``exc`` is the transport giving up a wait because the run is stopping."""
+    return isinstance(exc, _INTERRUPTED)
+
+
+class Halt:
+    """Why a run stops taking work: the caller's ``stop`` event (a signal), or a fatal error.
+
+    The caller sets ``stop`` from a signal handler; a watcher thread passes it on at once
+    to `event` (what the collection and the listing check) and to every client's
+    transport, whose pacing and ``Retry-After`` waits then end promptly instead of
+    holding the shutdown for up to an hour.
+    """
+
+    def __init__(self, stop: threading.Event | None) -> None:
+        self.stop = stop
+        self.event = threading.Event()
+        self.fatal: SeotasksError | None = None
+        self._clients: list[Client] = []
+        self._lock = threading.Lock()
+        self._finished = threading.Event()
+        self._watcher: threading.Thread | None = None
+
+    @property
+    def stopped(self) -> bool:
+        return self.event.is_set()
+
+    def start(self) -> None:
+        if self.stop is not None and self._watcher is None:
+            self._watcher = threading.Thread(
+                target=self._watch, name="seotasks-dlt-halt", daemon=True
+            )
+            self._watcher.start()
+
+    def _watch(self) -> None:
+        assert self.stop is not None
+        while not self._finished.is_set():
+            if self.stop.wait(0.1):
+                self.halt()
+                return
+
+    def add(self, client: Client) -> None:
+        with self._lock:
+            self._clients.append(client)
+            stopping = self.event.is_set()
+        if stopping:
+            _interrupt(client)
+
+    def halt(self) -> None:
+        """Stop taking work: no new task, no new page; waits end."""
+        self.event.set()
+        with self._lock:
+            clients = list(self._clients)
+        for client in clients:
+            _interrupt(client)
+
+    def fail(self, exc: SeotasksError) -> None:
+        """An error that every later task would meet too (a full disk): stop, then raise."""
+        if self.fatal is None:
+            self.fatal = exc
+        self.halt()
+
+    def finish(self) -> None:
+        self._finished.set()
+        if self._watcher is not None:
+            self._watcher.join(timeout=1.0)
+
+
+def _interrupt(client: Client) -> None:
+    """End the client's pacing and backoff waits (`seotasks.transport.Transport.interrupt`)."""
+    event = getattr(client.transport, "interrupt", None)
+    if isinstance(event, threading.Event):
+        event.set()
+
+
+class Budget:
+    """How many results one dlt run takes, and what carries over to the next run.
+
+    A dlt run becomes one load package, and loading a package into DuckDB costs memory in
+    proportion to it: so `seotasks_dlt.load` runs the source several times in a row, each
+    run (each package) holding at most ``per_run`` results, loaded and acknowledged
+    before the next run collects more. One `Budget` lives through those runs and keeps
+    what they share: the tasks a full run could not take (``leftover``: the rest of a
+    page, collected first by the next run, so no page is listed twice), the providers
+    whose listing already ended, whose journal was already re-delivered, and the tasks
+    whose collection failed (tried once per `load`, not once per run). ``per_run`` None:
+    one run takes everything (a source run by hand).
+    """
+
+    def __init__(self, per_run: int | None = None) -> None:
+        if per_run is not None and (type(per_run) is not int or per_run < 1):
+            raise ConfigError(f"results per run must be a positive integer, got {per_run!r}")
+        self.per_run = per_run
+        #: Results taken by the current run.
+        self.used = 0
+        #: The current run took its share: it ends, and another run is needed.
+        self.full = False
+        self.leftover: dict[str, list[Task]] = {}
+        self.finished: set[str] = set()
+        self.redelivered: set[str] = set()
+        self.failed: set[str] = set()
+
+    def take(self, provider: str, tasks: list[Task]) -> list[Task]:
+        """The part of ``tasks`` this run collects; the rest waits for the next run."""
+        if self.per_run is None:
+            self.used += len(tasks)
+            return tasks
+        room = max(0, self.per_run - self.used)
+        now, rest = tasks[:room], tasks[room:]
+        if rest:
+            self.leftover.setdefault(provider, []).extend(rest)
+        self.used += len(now)
+        if self.used >= self.per_run:
+            self.full = True
+        return now
+
+    def count(self, rows: int) -> None:
+        """``rows`` results delivered without a collection (re-delivered from the journal)."""
+        self.used += rows
+        if self.per_run is not None and self.used >= self.per_run:
+            self.full = True
+
+    def next_run(self) -> None:
+        self.used = 0
+        self.full = False
+
+
+class Collector:
+    """One provider's results in one run: re-delivered, left over, backfilled, listed."""
+
+    def __init__(
+        self,
+        client: Client,
+        state: ProviderState,
+        *,
+        workers: int,
+        halt: Halt,
+        budget: Budget,
+        deliveries: Deliveries | None,
+        backfill_since: datetime | None,
+        backfill: bool = True,
+    ) -> None:
+        self.client = client
+        self.name = client.name
+        self.state = state
+        self.workers = workers
+        self.halt = halt
+        self.budget = budget
+        self.deliveries = deliveries
+        self.backfill_since = backfill_since
+        self.backfill_enabled = backfill
+        #: Tasks with a ``results`` row in this run: never two rows of one task in one
+        #: package, which lets dlt's merge skip its de-duplication (see `source`).
+        self.yielded: set[str] = set()
+
+    def redeliver(self) -> Iterator[Any]:
+        """Rows for every task the journal says was fetched and never loaded.
+
+        Once per `load` (the first run); all of them, whatever the budget: they are at
+        most one run's worth, since every run's results are acknowledged once loaded.
+        """
+        if self.deliveries is None or self.name in self.budget.redelivered:
+            return
+        self.budget.redelivered.add(self.name)
+        pending = self.deliveries.pending()
+        if not pending:
+            return
+        # Their task rows may have been lost with the killed run's package as well.
+        yield [task_row(task) for task in pending]
+        again: list[Task] = []
+        for task in pending:
+            if self.halt.stopped:
+                return
+            kept = self.deliveries.kept(task.id)
+            if kept is None:
+                again.append(task)
+                continue
+            if task.key in self.yielded:
+                continue
+            self.yielded.add(task.key)
+            self.budget.count(1)
+            self.state.mark_collected(task.id, task.created_at)
+            self.deliveries.delivered(task.id)
+            yield _results_row(result_row(task, kept, None, datetime.now(UTC)))
+        yield from self._run(again, budgeted=False)
+
+    def leftover(self) -> Iterator[Any]:
+        """Rows for the tasks an earlier run of this `load` listed and had no room for."""
+        tasks = self.budget.leftover.pop(self.name, [])
+        yield from self._run(self._todo(tasks))
+
+    def backfill(self) -> Iterator[Any]:
+        """Rows for the completed tasks the destination holds without a usable result."""
+        if not self.backfill_enabled:
+            return
+        for batch in missing_results(self.name, self.backfill_since):
+            if self.halt.stopped or self.budget.full:
+                return
+            yield from self._run(self._todo(batch))
+
+    def page(self, tasks: Sequence[Task]) -> Iterator[Any]:
+        """Rows for a listed page's completed tasks not collected yet."""
+        yield from self._run(self._todo(tasks))
+
+    def _todo(self, tasks: Iterable[Task]) -> list[Task]:
+        return [
+            t
+            for t in tasks
+            if t.status is TaskStatus.COMPLETED
+            and not self.state.was_collected(t.id)
+            and t.key not in self.budget.failed
+            and t.key not in self.yielded
+        ]
+
+    def _run(self, tasks: list[Task], *, budgeted: bool = True) -> Iterator[Any]:
+        if budgeted:
+            tasks = self.budget.take(self.name, tasks)
+        else:
+            self.budget.count(len(tasks))
+        if not tasks or self.halt.stopped:
+            return
+        fetch: Callable[[Task], Mapping[str, Any]] = self.client.collect
+        if self.deliveries is not None:
+            fetch = self.deliveries.fetcher(fetch)
+        self.client.transport.ensure_pool_size(self.workers)
+        for done in collect_many(fetch, tasks, workers=self.workers, stop=self.halt.event):
+            error = done.error
+            if error is not None and interrupted(error):
+                continue  # never answered: no row; its journal entry brings it back
+            if isinstance(error, StorageError):
+                self.halt.fail(error)  # the entry stays: fetched again next run
+                continue
+            task = done.task
+            if task.key in self.yielded:
+                continue
+            self.yielded.add(task.key)
+            if error is None:
+                self.state.mark_collected(task.id, task.created_at)
+            else:
+                self.budget.failed.add(task.key)
+            if self.deliveries is not None:
+                self.deliveries.delivered(task.id)
+            row = result_row(task, done.result, done.describe_error(), datetime.now(UTC))
+            yield _results_row(row)
+
+
+def _results_row(row: dict[str, Any]) -> Any:
+    """``row`` routed to the ``results`` table (the resource's own table is ``tasks``)."""
+    return dlt.mark.with_table_name(row, RESULTS_TABLE)
