@@ -7,6 +7,10 @@ loads pace themselves on a `FakeClock`, so vendor minutes cost no wall time.
 
 from __future__ import annotations
 
+import os
+import sys
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +20,12 @@ from seotasks_dlt import LoadSummary, load
 from seotasks_serpstat.emulator import SerpstatEmulator
 
 from seotasks.clock import FakeClock
+from seotasks.config import env_name
+
+#: The ``seotasks`` command, run by the interpreter running the tests (the project's venv).
+SEOTASKS = [sys.executable, "-m", "seotasks.cli"]
+#: The one DataForSEO kind of `ready_emulator`'s tasks.
+KIND = "serp/google/organic"
 
 #: The DataForSEO id_list families listed (fixed here: the provider's default may grow).
 FAMILIES = ("serp", "keywords_data", "merchant")
@@ -82,3 +92,46 @@ class Env:
         """Every task the emulators list now (DataForSEO history, Serpstat 7 days)."""
         dfs = {("dataforseo", i) for i in self.dfs.history_ids(families=FAMILIES)}
         return dfs | {("serpstat", i) for i in self.serp.task_ids()}
+
+
+def cli_env(tmp: Path, settings: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
+    """This process's environment for a ``seotasks`` subprocess: none of the developer's
+    ``SEOTASKS_*`` variables, no real profile, no dlt telemetry, each provider's
+    ``settings`` (``{"dataforseo": emulator.settings}``) as its variables."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SEOTASKS_")}
+    env["SEOTASKS_CONFIG"] = str(tmp / "absent.toml")
+    env["RUNTIME__DLTHUB_TELEMETRY"] = "false"
+    for provider, values in settings.items():
+        for option, value in values.items():
+            env[env_name(provider, option)] = str(value)
+    return env
+
+
+def ready_emulator(count: int, *, seed: int = 3) -> DataForSEOEmulator:
+    """A started DataForSEO emulator with ``count`` tasks added, done a minute after
+    posting an hour ago, of one kind (nearly all in ``tasks_ready``: the seeded data set
+    sends a few to a postback instead; `DataForSEOEmulator.ready_ids` is the truth). No
+    rate limits enforced: a CLI subprocess paces itself on the real clock."""
+    emulator = DataForSEOEmulator(seed=seed, size=0, kinds=(KIND,), enforce_limits=False)
+    posted = datetime.now(UTC) - timedelta(hours=1)
+    emulator.add_tasks(count, posted=posted, code=20000, delay=timedelta(minutes=1))
+    return emulator.start()
+
+
+def load_command(database: Path, pipelines: Path, *extra: str) -> list[str]:
+    """``seotasks load --collect`` of DataForSEO ``tasks_ready`` (family serp) into
+    ``database``."""
+    return [
+        *SEOTASKS,
+        "load",
+        *("-p", "dataforseo", "-o", "families=serp", "--collect"),
+        *("--to", str(database), "--pipelines-dir", str(pipelines)),
+        *extra,
+    ]
+
+
+def duckdb_rows(database: Path, query: str) -> list[tuple[Any, ...]]:
+    """``query`` on the DuckDB file ``database`` (``{t}`` is the tables' schema)."""
+    catalog = database.stem.replace("'", "")
+    with duckdb.connect(str(database), read_only=True) as con:
+        return con.sql(query.replace("{t}", f'"{catalog}".seotasks')).fetchall()

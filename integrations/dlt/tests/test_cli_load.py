@@ -103,7 +103,7 @@ def test_a_package_left_pending_by_a_dead_run_is_loaded_first(env: Env) -> None:
     with contextlib.ExitStack() as stack:
         pipeline = dlt.pipeline(
             pipeline_name="seotasks",
-            destination=pipeline_module._duckdb(env.database, stack),
+            destination=pipeline_module._duckdb(env.database, stack).destination,
             dataset_name="seotasks",
             pipelines_dir=str(env.pipelines),
         )

@@ -200,3 +200,48 @@ def test_a_stored_cursor_gone_stale_starts_the_listing_over(tmp_path: Path) -> N
         assert summary.tables["tasks"].new == len(added)
         assert {("serpstat", i) for i in serp.task_ids()} <= set(env.keys())
         _no_duplicates(env)
+
+
+def test_gaining_collect_fills_in_every_completed_task_it_holds_once(env: Env) -> None:
+    """Loaded without --collect, then with it: the listing reads only what is new, but
+    every completed task the table holds gets its one results row (the issue found 1000
+    of 1478 without one), each collected once; the next run collects nothing."""
+    env.load(providers=["dataforseo"])
+    completed = set(env.sql("SELECT provider, id FROM {t}.tasks WHERE status = 'completed'"))
+    assert len(completed) > 100
+    calls = env.dfs.calls.get("other", 0)
+    env.load(providers=["dataforseo"], collect=True, backfill=None)
+    completed = set(env.sql("SELECT provider, id FROM {t}.tasks WHERE status = 'completed'"))
+    results = env.keys("results")
+    assert set(results) == completed
+    assert len(results) == len(set(results))
+    assert env.dfs.calls["other"] - calls == len(results)  # one task_get each
+    calls = env.dfs.calls["other"]
+    third = env.load(providers=["dataforseo"], collect=True, backfill=None)
+    assert env.dfs.calls["other"] == calls
+    assert third.tables["results"].new == 0
+    assert sorted(env.keys("results")) == sorted(results)
+
+
+def test_backfill_stays_within_the_vendors_retention(env: Env) -> None:
+    """By default a gained --collect reaches back 30 days (DataForSEO keeps results that
+    long): every task completed since then gets its row, older ones are not asked for."""
+    env.load(providers=["dataforseo"])
+    env.load(providers=["dataforseo"], collect=True)
+    rows = env.sql(
+        "SELECT t.completed_at, r.id IS NOT NULL FROM {t}.tasks AS t LEFT JOIN {t}.results "
+        "AS r ON r.provider = t.provider AND r.id = t.id WHERE t.status = 'completed'"
+    )
+    now = datetime.now(UTC)
+    recent = [has for done, has in rows if done >= now - timedelta(days=29)]
+    old = [has for done, has in rows if done < now - timedelta(days=31)]
+    assert recent and all(recent)
+    assert old and not any(old)
+    _no_duplicates(env, "results")
+
+
+def test_result_nesting_unnests_results_into_child_tables(env: Env) -> None:
+    env.load(providers=["dataforseo"], collect=True, status="completed", result_nesting=1)
+    tables = {t for (t,) in env.sql("SELECT table_name FROM information_schema.tables")}
+    assert "results" in tables and any(t.startswith("results__") for t in tables)
+    assert not any(t.startswith("tasks__") for t in tables)

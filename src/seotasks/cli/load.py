@@ -13,7 +13,11 @@ that their later completion updates the same rows.
 from __future__ import annotations
 
 import argparse
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    import threading
+    from types import FrameType
 
 __all__ = ["add_parser", "run"]
 
@@ -103,15 +107,30 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> argparse.ArgumentPa
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    """Run ``seotasks load``; one summary line on stdout."""
+    """Run ``seotasks load``; one summary line on stdout.
+
+    SIGINT and SIGTERM (what Airflow, Kubernetes and systemd send first) stop the intake:
+    no new page or task is taken, the results in flight are still collected, and what was
+    fetched is loaded before the command exits 5 saying to run it again. A second signal
+    stops at once; nothing fetched is lost even then (the journal and the kept results
+    bring it back on the next run, see docs/dlt.md).
+    """
     import contextlib
     import os
+    import threading
 
     # dlt sends anonymous usage telemetry by default; a seotasks command does not phone
     # home for its user. Opt in with RUNTIME__DLTHUB_TELEMETRY=true.
     os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
 
-    from .common import EXIT_OK, SANDBOX_SPEED, UsageError, provider_names, split_options
+    from .common import (
+        EXIT_INTERRUPTED,
+        EXIT_OK,
+        SANDBOX_SPEED,
+        UsageError,
+        provider_names,
+        split_options,
+    )
 
     try:
         from seotasks_dlt.pipeline import load
@@ -123,6 +142,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.workers < 1:
         raise UsageError("--workers must be >= 1")
     options: dict[str, dict[str, Any]] = dict(split_options(args.option, names))
+    _return_freed_memory()
+    stop = threading.Event()
     with contextlib.ExitStack() as stack:
         clock = None
         if args.sandbox:
@@ -135,24 +156,94 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             )
             for name in names:
                 options[name] = {**running[name].settings, **options[name]}
-        summary = load(
-            names,
-            profile=args.profile,
-            sandbox=args.sandbox,
-            to=args.to,
-            destination=args.destination,
-            dataset=args.dataset,
-            pipelines_dir=args.pipelines_dir,
-            name=args.pipeline,
-            status=args.status,
-            since=args.since,
-            until=args.until,
-            time_field=args.time_field,
-            collect=args.collect,
-            workers=args.workers,
-            options=options,
-            clock=clock,
-        )
+        stack.enter_context(_Signals(stop))
+        try:
+            summary = load(
+                names,
+                profile=args.profile,
+                sandbox=args.sandbox,
+                to=args.to,
+                destination=args.destination,
+                dataset=args.dataset,
+                pipelines_dir=args.pipelines_dir,
+                name=args.pipeline,
+                status=args.status,
+                since=args.since,
+                until=args.until,
+                time_field=args.time_field,
+                collect=args.collect,
+                workers=args.workers,
+                options=options,
+                clock=clock,
+                stop=stop,
+            )
+        except KeyboardInterrupt:
+            err.write(
+                "seotasks load: interrupted at once; nothing fetched is lost: "
+                "run the same command again\n"
+            )
+            return EXIT_INTERRUPTED
     out.write(summary.line() + "\n")
     out.flush()
+    if summary.interrupted:
+        err.write(
+            "seotasks load: interrupted; what was fetched is loaded: "
+            "run the same command again to load the rest\n"
+        )
+        return EXIT_INTERRUPTED
     return EXIT_OK
+
+
+class _Signals:
+    """SIGINT/SIGTERM: the first sets ``stop`` (a graceful stop), a second one interrupts.
+
+    Installed only on the main thread (where Python runs signal handlers); elsewhere the
+    process keeps its handlers and ``stop`` is never set.
+    """
+
+    def __init__(self, stop: threading.Event) -> None:
+        self.stop = stop
+        self._saved: dict[int, Any] = {}
+
+    def __enter__(self) -> _Signals:
+        import signal
+        import threading
+
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                self._saved[sig] = signal.signal(sig, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        import signal
+
+        for sig, handler in self._saved.items():
+            signal.signal(sig, handler)
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        if self.stop.is_set():
+            raise KeyboardInterrupt
+        self.stop.set()
+
+
+def _return_freed_memory() -> None:
+    """Let glibc hand big freed blocks back to the system (a flat RSS over a long load).
+
+    A load alternates DuckDB's large buffers with Python's small objects. After the first
+    large block is freed, glibc raises its mmap threshold, so later large blocks come from
+    the heap and stay there once freed, between small objects that pin the pages: the
+    resident size then creeps up with every load package (about 10 MB each). A fixed
+    threshold (128 KiB, glibc's default before it adapts) keeps large blocks in their own
+    mappings, returned when freed. Only where the C library has ``mallopt`` (glibc);
+    this is the command's own process, so the setting affects nothing else.
+    """
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None)
+    except OSError:  # pragma: no cover - no C library to ask
+        return
+    mallopt = getattr(libc, "mallopt", None)
+    if mallopt is not None:
+        m_mmap_threshold = -3
+        mallopt(m_mmap_threshold, 128 * 1024)

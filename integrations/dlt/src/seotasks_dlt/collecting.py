@@ -19,7 +19,7 @@ Per provider, a collecting run takes four sources of work, in this order:
 1. the journal's pending entries (`seotasks_dlt.outbox`): results an earlier run fetched
    with a consuming read and did not get loaded, re-delivered from their kept copy, or
    fetched again by id;
-2. what the previous run of the same `seotasks_dlt.load` had no room for (`Budget`);
+2. what the previous run of the same `seotasks_dlt.load` had no room for (`Session`);
 3. the destination's completed tasks without a usable result (`seotasks_dlt.backfill`);
 4. the listing, page by page.
 """
@@ -36,15 +36,16 @@ import dlt
 from seotasks import errors
 from seotasks.client import Client
 from seotasks.collect import collect_many
-from seotasks.errors import ConfigError, SeotasksError, StorageError
+from seotasks.errors import SeotasksError, StorageError
 from seotasks.model import Task, TaskStatus
 
 from .backfill import missing_results
 from .outbox import Deliveries
 from .rows import RESULTS_TABLE, result_row, task_row
+from .session import Session
 from .state import ProviderState
 
-__all__ = ["Budget", "Collector", "Halt"]
+__all__ = ["Collector", "Halt"]
 
 #: The error a pacing or Retry-After wait raises once the transport is interrupted
 #: (`Halt`): the call was never answered, so the task gets no row and is collected later.
@@ -128,58 +129,6 @@ def _interrupt(client: Client) -> None:
         event.set()
 
 
-class Budget:
-    """How many results one dlt run takes, and what carries over to the next run.
-
-    A dlt run becomes one load package, and loading a package into DuckDB costs memory in
-    proportion to it: so `seotasks_dlt.load` runs the source several times in a row, each
-    run (each package) holding at most ``per_run`` results, loaded and acknowledged
-    before the next run collects more. One `Budget` lives through those runs and keeps
-    what they share: the tasks a full run could not take (``leftover``: the rest of a
-    page, collected first by the next run, so no page is listed twice), the providers
-    whose listing already ended, whose journal was already re-delivered, and the tasks
-    whose collection failed (tried once per `load`, not once per run). ``per_run`` None:
-    one run takes everything (a source run by hand).
-    """
-
-    def __init__(self, per_run: int | None = None) -> None:
-        if per_run is not None and (type(per_run) is not int or per_run < 1):
-            raise ConfigError(f"results per run must be a positive integer, got {per_run!r}")
-        self.per_run = per_run
-        #: Results taken by the current run.
-        self.used = 0
-        #: The current run took its share: it ends, and another run is needed.
-        self.full = False
-        self.leftover: dict[str, list[Task]] = {}
-        self.finished: set[str] = set()
-        self.redelivered: set[str] = set()
-        self.failed: set[str] = set()
-
-    def take(self, provider: str, tasks: list[Task]) -> list[Task]:
-        """The part of ``tasks`` this run collects; the rest waits for the next run."""
-        if self.per_run is None:
-            self.used += len(tasks)
-            return tasks
-        room = max(0, self.per_run - self.used)
-        now, rest = tasks[:room], tasks[room:]
-        if rest:
-            self.leftover.setdefault(provider, []).extend(rest)
-        self.used += len(now)
-        if self.used >= self.per_run:
-            self.full = True
-        return now
-
-    def count(self, rows: int) -> None:
-        """``rows`` results delivered without a collection (re-delivered from the journal)."""
-        self.used += rows
-        if self.per_run is not None and self.used >= self.per_run:
-            self.full = True
-
-    def next_run(self) -> None:
-        self.used = 0
-        self.full = False
-
-
 class Collector:
     """One provider's results in one run: re-delivered, left over, backfilled, listed."""
 
@@ -190,7 +139,7 @@ class Collector:
         *,
         workers: int,
         halt: Halt,
-        budget: Budget,
+        session: Session,
         deliveries: Deliveries | None,
         backfill_since: datetime | None,
         backfill: bool = True,
@@ -200,7 +149,7 @@ class Collector:
         self.state = state
         self.workers = workers
         self.halt = halt
-        self.budget = budget
+        self.session = session
         self.deliveries = deliveries
         self.backfill_since = backfill_since
         self.backfill_enabled = backfill
@@ -214,9 +163,9 @@ class Collector:
         Once per `load` (the first run); all of them, whatever the budget: they are at
         most one run's worth, since every run's results are acknowledged once loaded.
         """
-        if self.deliveries is None or self.name in self.budget.redelivered:
+        if self.deliveries is None or self.name in self.session.redelivered:
             return
-        self.budget.redelivered.add(self.name)
+        self.session.redelivered.add(self.name)
         pending = self.deliveries.pending()
         if not pending:
             return
@@ -233,7 +182,7 @@ class Collector:
             if task.key in self.yielded:
                 continue
             self.yielded.add(task.key)
-            self.budget.count(1)
+            self.session.count(1)
             self.state.mark_collected(task.id, task.created_at)
             self.deliveries.delivered(task.id)
             yield _results_row(result_row(task, kept, None, datetime.now(UTC)))
@@ -241,7 +190,7 @@ class Collector:
 
     def leftover(self) -> Iterator[Any]:
         """Rows for the tasks an earlier run of this `load` listed and had no room for."""
-        tasks = self.budget.leftover.pop(self.name, [])
+        tasks = self.session.leftover.pop(self.name, [])
         yield from self._run(self._todo(tasks))
 
     def backfill(self) -> Iterator[Any]:
@@ -249,7 +198,7 @@ class Collector:
         if not self.backfill_enabled:
             return
         for batch in missing_results(self.name, self.backfill_since):
-            if self.halt.stopped or self.budget.full:
+            if self.halt.stopped or self.session.full:
                 return
             yield from self._run(self._todo(batch))
 
@@ -263,15 +212,15 @@ class Collector:
             for t in tasks
             if t.status is TaskStatus.COMPLETED
             and not self.state.was_collected(t.id)
-            and t.key not in self.budget.failed
+            and t.key not in self.session.failed
             and t.key not in self.yielded
         ]
 
     def _run(self, tasks: list[Task], *, budgeted: bool = True) -> Iterator[Any]:
         if budgeted:
-            tasks = self.budget.take(self.name, tasks)
+            tasks = self.session.take(self.name, tasks)
         else:
-            self.budget.count(len(tasks))
+            self.session.count(len(tasks))
         if not tasks or self.halt.stopped:
             return
         fetch: Callable[[Task], Mapping[str, Any]] = self.client.collect
@@ -292,7 +241,7 @@ class Collector:
             if error is None:
                 self.state.mark_collected(task.id, task.created_at)
             else:
-                self.budget.failed.add(task.key)
+                self.session.failed.add(task.key)
             if self.deliveries is not None:
                 self.deliveries.delivered(task.id)
             row = result_row(task, done.result, done.describe_error(), datetime.now(UTC))

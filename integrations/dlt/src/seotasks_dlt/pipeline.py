@@ -41,9 +41,9 @@ from dlt.pipeline.exceptions import PipelineStepFailed
 from seotasks.errors import ConfigError, SeotasksError, StorageError
 from seotasks.store import check_writable
 
-from .collecting import Budget
 from .outbox import Outbox, journal_folder
 from .rows import RESULTS_TABLE, TASKS_TABLE
+from .session import Session
 from .source import seotasks_source
 
 __all__ = ["DEFAULT_DATASET", "DEFAULT_DUCKDB", "LoadSummary", "load", "pipeline_name"]
@@ -151,21 +151,42 @@ DUCKDB_CATALOG = "seotasks_file"
 
 #: Results per dlt run: a longer `load` is several runs (load packages) in a row, each
 #: loaded and acknowledged before the next collects more. DuckDB's merge of a package
-#: needs memory in proportion to the package (3000 results of 18 KB: over 300 MB).
-RESULTS_PER_RUN = 500
+#: needs memory in proportion to the package (3000 results of 18 KB in one package: over
+#: 300 MB); 250 results of 18 KB are about 4.5 MB of JSON, and a run costs about 1 s.
+RESULTS_PER_RUN = 250
 #: Rows dlt keeps in memory per table before writing them to the package's file. dlt's
 #: default (5000) would hold every result of a run at once (each a parsed vendor answer,
 #: often 10-100 KB); the rows are written out in small batches instead.
 BUFFER_ROWS = 100
-#: DuckDB's memory limit (it spills to a temporary folder beyond it).
-DUCKDB_MEMORY = "128MB"
+#: Rows per DuckDB row group in the file. A checkpoint rewrites a table's last row group
+#: whole, and DuckDB's default (122 880 rows) holds every result of a long `load`: the
+#: checkpoint after each run then reads them all again (the peak grew with the table,
+#: 280 MB at 8000 results). 2048 rows (the smallest group) keep that rewrite small.
+DUCKDB_ROW_GROUP = 2048
 #: dlt sends rows to DuckDB as INSERT statements of up to this many bytes. DuckDB's
 #: parser holds several copies of a statement, so dlt's 32 MB (a few thousand results in
 #: one statement) cost hundreds of MB at once; 1 MB is about fifty results.
 DUCKDB_STATEMENT = 1024 * 1024
 
 
-def _duckdb(path: Path, stack: contextlib.ExitStack) -> Any:
+@attrs.frozen(slots=True)
+class DuckDbFile:
+    """A DuckDB file opened for dlt (`_duckdb`): the destination and its connection."""
+
+    destination: Any
+    connection: Any
+
+    def checkpoint(self) -> None:
+        """Write what the last run loaded into the file and let DuckDB drop it from memory.
+
+        DuckDB keeps committed rows in memory (and in its write-ahead log) until a
+        checkpoint; between runs of one `load` they would pile up, about twice a run's
+        results each time.
+        """
+        self.connection.execute(f"CHECKPOINT {DUCKDB_CATALOG}")
+
+
+def _duckdb(path: Path, stack: contextlib.ExitStack) -> DuckDbFile:
     """A dlt DuckDB destination writing into the file at ``path``.
 
     Why not simply ``dlt.destinations.duckdb(path)``: DuckDB names a file's catalog after
@@ -178,8 +199,10 @@ def _duckdb(path: Path, stack: contextlib.ExitStack) -> Any:
     Two loads into one file at once are refused with a clear error (exit 2) before
     either calls a vendor: by a lock file beside it (``.<name>.seotasks-lock``) for
     seotasks' own loads, and by DuckDB's own lock for any other process holding the file.
-    DuckDB's memory is capped (`DUCKDB_MEMORY`) and dlt's statements kept small
-    (`DUCKDB_STATEMENT`): by default DuckDB keeps up to 80 % of the machine's memory.
+    Memory: dlt's statements are kept small (`DUCKDB_STATEMENT`), row groups too
+    (`DUCKDB_ROW_GROUP`), and each run is checkpointed (`DuckDbFile.checkpoint`). No
+    memory limit is set: a limit low enough to matter fails DuckDB's inserts and even
+    its checkpoints (which invalidates the database) once results are large (100 KB).
     """
     import duckdb
     from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
@@ -191,20 +214,14 @@ def _duckdb(path: Path, stack: contextlib.ExitStack) -> Any:
             f"another seotasks load into {path} is already running: wait for it to end "
             "(DuckDB lets one process write a file at a time)"
         )
-    connection = duckdb.connect(
-        config={
-            "memory_limit": DUCKDB_MEMORY,
-            # Beyond the limit DuckDB spills here (an in-memory main database has no
-            # default spill folder); created only when needed, removed on close.
-            "temp_directory": str(path.parent / f".{path.name}.tmp"),
-            # Row order in a table means nothing here; keeping it costs DuckDB memory.
-            "preserve_insertion_order": False,
-        }
-    )
+    # Row order in a table means nothing here; keeping it costs DuckDB memory.
+    connection = duckdb.connect(config={"preserve_insertion_order": False})
     stack.callback(connection.close)
     quoted = str(path).replace("'", "''")
     try:
-        connection.execute(f"ATTACH '{quoted}' AS {DUCKDB_CATALOG}")
+        connection.execute(
+            f"ATTACH '{quoted}' AS {DUCKDB_CATALOG} (ROW_GROUP_SIZE {DUCKDB_ROW_GROUP})"
+        )
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
             raise StorageError(
@@ -213,12 +230,14 @@ def _duckdb(path: Path, stack: contextlib.ExitStack) -> Any:
             ) from None
         raise StorageError(f"cannot open {path}: {exc}") from None
     credentials = DuckDbCredentials(connection, local_config={"schema": f"{DUCKDB_CATALOG}.main"})
-    return dlt.destinations.duckdb(credentials, max_query_length=DUCKDB_STATEMENT)
+    return DuckDbFile(
+        dlt.destinations.duckdb(credentials, max_query_length=DUCKDB_STATEMENT), connection
+    )
 
 
 def _destination(
     to: str | os.PathLike[str] | None, destination: str | None, stack: contextlib.ExitStack
-) -> tuple[Any, str, Path | None]:
+) -> tuple[Any, str, DuckDbFile | None]:
     if to is not None and destination is not None:
         raise ConfigError("give a DuckDB file (to) or a destination name, not both")
     if destination is not None:
@@ -227,7 +246,8 @@ def _destination(
     if path.suffix != ".duckdb":
         raise ConfigError(f"{path}: a DuckDB file name ends in .duckdb")
     check_writable(path.parent if str(path.parent) else Path("."), what="the DuckDB file's folder")
-    return _duckdb(path, stack), f"duckdb {path}", path
+    opened = _duckdb(path, stack)
+    return opened.destination, f"duckdb {path}", opened
 
 
 def _count(pipeline: dlt.Pipeline, table: str) -> int | None:
@@ -245,18 +265,28 @@ def _count(pipeline: dlt.Pipeline, table: str) -> int | None:
 
 
 def _ours(exc: PipelineStepFailed) -> BaseException:
-    """The seotasks error under dlt's wrapper, so callers see AuthError, not a dlt step.
-
-    A `KeyboardInterrupt` under it (a second signal while dlt ran) comes back as itself.
-    """
+    """The error to raise for a failed dlt step: the seotasks error under dlt's wrapper
+    (callers see AuthError, not a dlt step), a `KeyboardInterrupt` under it (a second
+    signal) as itself, and a failure of the destination (dlt's sync, normalize or load
+    step) as one `StorageError` line: an ordinary situation, not an internal error."""
     seen: BaseException | None = exc
     visited: set[int] = set()
+    cause: BaseException = exc
     while seen is not None and id(seen) not in visited:
         if isinstance(seen, SeotasksError | KeyboardInterrupt):
             return seen
         visited.add(id(seen))
+        cause = seen
         inner = getattr(seen, "exception", None)
         seen = inner if isinstance(inner, BaseException) else (seen.__cause__ or seen.__context__)
+    if exc.step in ("sync", "normalize", "load"):
+        text = " ".join(str(cause).split())
+        if len(text) > 300:
+            text = text[:300] + "..."
+        return StorageError(
+            f"dlt's {exc.step} step failed: {type(cause).__name__}: {text}; nothing fetched "
+            "is lost: run the same command again"
+        )
     return exc
 
 
@@ -355,13 +385,13 @@ def _load(
     name = name or pipeline_name(profile, sandbox=sandbox)
     folder = Path(pipelines_dir) if pipelines_dir is not None else Path(get_dlt_pipelines_dir())
     check_writable(folder, what="the pipelines folder")
-    chosen, described, _ = _destination(to, destination, stack)
+    chosen, described, duckdb_file = _destination(to, destination, stack)
     outbox = stack.enter_context(Outbox(journal_folder(folder, name)))
-    budget = Budget(results_per_run)
+    session = stack.enter_context(Session(results_per_run))
 
     def source() -> DltSource:
         return seotasks_source(
-            providers, profile=profile, outbox=outbox, stop=stop, budget=budget, **source_args
+            providers, profile=profile, outbox=outbox, stop=stop, session=session, **source_args
         )
 
     first = source()  # bad arguments fail here, before anything runs
@@ -395,13 +425,15 @@ def _load(
                 info.raise_on_failed_jobs()
                 # Loaded and committed: this run's consuming reads can be forgotten.
                 outbox.acknowledge()
+                if duckdb_file is not None:
+                    duckdb_file.checkpoint()
                 trace = pipeline.last_trace
                 normalized = trace.last_normalize_info if trace is not None else None
                 if normalized is not None:
                     row_counts.update(normalized.row_counts)
-                if not budget.full or (stop is not None and stop.is_set()):
+                if not session.full or (stop is not None and stop.is_set()):
                     break
-                budget.next_run()  # more results than one run takes: another run
+                session.next_run()  # more results than one run takes: another run
         except PipelineStepFailed as exc:
             raise _ours(exc) from exc
         tables: dict[str, TableCount] = {}

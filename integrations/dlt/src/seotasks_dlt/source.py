@@ -27,9 +27,10 @@ from seotasks.errors import ConfigError, CursorError, ResponseFormatError, Trans
 from seotasks.model import Page, TaskStatus
 from seotasks.plugins import get_provider
 
-from .collecting import Budget, Collector, Halt, interrupted
+from .collecting import Collector, Halt, interrupted
 from .outbox import Outbox
 from .rows import RESULT_COLUMNS, RESULTS_TABLE, TASK_COLUMNS, TASKS_TABLE, task_row
+from .session import Session
 from .state import ProviderState, selection_key, strategy_for
 
 __all__ = ["BACKFILL", "SOURCE_NAME", "seotasks_source"]
@@ -60,7 +61,7 @@ def seotasks_source(
     backfill: timedelta | None = BACKFILL,
     outbox: Outbox | None = None,
     stop: threading.Event | None = None,
-    budget: Budget | None = None,
+    session: Session | None = None,
 ) -> DltSource:
     """A dlt source of the tasks (and, with ``collect=True``, the results) of ``providers``.
 
@@ -82,12 +83,13 @@ def seotasks_source(
     run would be gone for good. Setting ``stop`` (a `threading.Event`, e.g. from a
     signal handler) ends the run early and cleanly: no new page or task is taken, the
     results in flight are still yielded, and the rows so far are loaded as usual.
-    ``budget`` (`seotasks_dlt.collecting.Budget`) caps the results of one run; the
-    source then ends early, and running a new source with the same budget continues
-    where it stopped (`seotasks_dlt.load` does this; see there).
+    ``session`` (`seotasks_dlt.session.Session`) is shared by successive runs of one
+    `seotasks_dlt.load`: their clients and a cap on the results of one run; the source
+    then ends early, and a new source with the same session continues where it stopped.
 
-    Clients are connected when the ``tasks`` resource starts and closed when it ends, so
-    a source object holds no connection until it runs. Run each source in the pipeline of
+    Clients are connected when the ``tasks`` resource starts (and, without a
+    ``session``, closed when it ends), so a source object holds no connection until it
+    runs. Run each source in the pipeline of
     its account (`seotasks_dlt.pipeline_name`): the resource state is per pipeline.
     """
     names = _provider_names(providers)
@@ -100,14 +102,14 @@ def seotasks_source(
     unknown = sorted(set(options or {}) - set(names))
     if unknown:
         raise ConfigError(f"options given for providers not listed: {', '.join(unknown)}")
-    clients: dict[str, Client] = {}
-    shared = budget if budget is not None else Budget()
+    shared = session if session is not None else Session()
 
     def _client(name: str, halt: Halt) -> Client:
-        if name not in clients:
-            clients[name] = connect(name, profile=profile, clock=clock, **per_provider[name])
-            halt.add(clients[name])
-        return clients[name]
+        client = shared.client(
+            name, lambda: connect(name, profile=profile, clock=clock, **per_provider[name])
+        )
+        halt.add(client)
+        return client
 
     def _provider(name: str, store: dict[str, Any], halt: Halt) -> Iterator[Any]:
         client = _client(name, halt)
@@ -135,7 +137,7 @@ def seotasks_source(
                 state,
                 workers=workers,
                 halt=halt,
-                budget=shared,
+                session=shared,
                 deliveries=outbox.provider(name) if capabilities.drains and outbox else None,
                 backfill_since=None if backfill is None else datetime.now(UTC) - backfill,
             )
@@ -237,9 +239,8 @@ def seotasks_source(
                 raise halt.fatal
         finally:
             halt.finish()
-            for client in clients.values():
-                client.close()
-            clients.clear()
+            if session is None:
+                shared.close()
 
     resource = dlt.resource(
         tasks,

@@ -1,0 +1,90 @@
+"""`Session`: what the successive dlt runs of one ``seotasks load`` share.
+
+A dlt run becomes one load package, and loading a package into DuckDB costs memory in
+proportion to it (3000 results of 18 KB: over 300 MB in one package). So
+`seotasks_dlt.load` runs the source several times in a row, each run holding at most
+``per_run`` results, loaded and acknowledged before the next run collects more; memory
+then stays flat however many results there are. The runs of one `load` share:
+
+* the clients: one connection pool and one pacer for the whole `load`, so the vendor's
+  rate limit holds across runs (a client per run would start each run with a fresh
+  pacer, and a fresh allowance of calls);
+* the budget: how many results the current run has taken (``full`` ends it);
+* ``leftover``: the tasks a full run had no room for (the rest of a page), collected first
+  by the next run, so that no page is listed twice;
+* the providers whose listing already ended and whose journal was already re-delivered,
+  and the tasks whose collection failed (tried once per `load`, not once per run).
+
+A source run by hand (no `Session` given) gets a session of its own, without a budget:
+one run takes everything and closes its clients at its end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from seotasks.client import Client
+from seotasks.errors import ConfigError
+from seotasks.model import Task
+
+__all__ = ["Session"]
+
+
+class Session:
+    """The clients, budget and carry-over of one `seotasks_dlt.load` (see the module)."""
+
+    def __init__(self, per_run: int | None = None) -> None:
+        if per_run is not None and (type(per_run) is not int or per_run < 1):
+            raise ConfigError(f"results per run must be a positive integer, got {per_run!r}")
+        self.per_run = per_run
+        self.clients: dict[str, Client] = {}
+        #: Results taken by the current run.
+        self.used = 0
+        #: The current run took its share: it ends, and another run is needed.
+        self.full = False
+        self.leftover: dict[str, list[Task]] = {}
+        self.finished: set[str] = set()
+        self.redelivered: set[str] = set()
+        self.failed: set[str] = set()
+
+    def client(self, name: str, connect: Callable[[], Client]) -> Client:
+        """The session's client for provider ``name`` (connected on first use)."""
+        if name not in self.clients:
+            self.clients[name] = connect()
+        return self.clients[name]
+
+    def take(self, provider: str, tasks: list[Task]) -> list[Task]:
+        """The part of ``tasks`` this run collects; the rest waits for the next run."""
+        if self.per_run is None:
+            self.used += len(tasks)
+            return tasks
+        room = max(0, self.per_run - self.used)
+        now, rest = tasks[:room], tasks[room:]
+        if rest:
+            self.leftover.setdefault(provider, []).extend(rest)
+        self.used += len(now)
+        if self.used >= self.per_run:
+            self.full = True
+        return now
+
+    def count(self, rows: int) -> None:
+        """``rows`` results taken outside `take` (re-delivered from the journal)."""
+        self.used += rows
+        if self.per_run is not None and self.used >= self.per_run:
+            self.full = True
+
+    def next_run(self) -> None:
+        """The current run is loaded: the next one starts with an empty budget."""
+        self.used = 0
+        self.full = False
+
+    def close(self) -> None:
+        for client in self.clients.values():
+            client.close()
+        self.clients.clear()
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

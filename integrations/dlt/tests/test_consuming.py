@@ -1,0 +1,173 @@
+"""Consuming reads (DataForSEO ``tasks_ready``) through ``seotasks load --collect``: a
+result fetched is never lost, whatever kills the run and whenever.
+
+`task_get` on a ready task removes it from ``tasks_ready``; before the journal, a run killed
+after fetching left those results nowhere (the issue: "the fetched results never reach
+DuckDB"). Here: a run that died after its fetches is followed by one that loads them
+without asking the vendor again, and ``seotasks load`` SIGKILLed at twenty random instants
+ends, once re-run to completion, with every result exactly once and the vendor asked at
+most once more per task in flight at each kill.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import dlt
+from dltenv import cli_env, duckdb_rows, load_command, ready_emulator
+from seotasks_dlt import Outbox, journal_folder, load, seotasks_source
+from seotasks_dlt import pipeline as pipeline_module
+
+from seotasks.clock import FakeClock
+
+OPTIONS = {"families": ["serp"]}
+
+
+def _results(database: Path) -> list[tuple[str, str | None]]:
+    return [(i, e) for i, e in duckdb_rows(database, "SELECT id, error FROM {t}.results")]
+
+
+def _entries(pipelines: Path) -> list[Path]:
+    folder = journal_folder(pipelines, "seotasks") / "dataforseo"
+    return sorted(folder.glob("*.intent.json")) if folder.exists() else []
+
+
+def _extract_and_lose(pipelines: Path, database: Path, settings: dict[str, str]) -> None:
+    """A run that fetched every ready task and died before its load: the package it
+    extracted is lost with the pipeline's working folder (dlt wipes that folder when it
+    finds local data and no dataset, exactly the state such a run leaves)."""
+    import contextlib
+
+    with contextlib.ExitStack() as stack:
+        outbox = stack.enter_context(Outbox(journal_folder(pipelines, "seotasks")))
+        pipeline = dlt.pipeline(
+            pipeline_name="seotasks",
+            destination=pipeline_module._duckdb(database, stack).destination,
+            dataset_name="seotasks",
+            pipelines_dir=str(pipelines),
+        )
+        source = seotasks_source(
+            ["dataforseo"],
+            options={"dataforseo": {**settings, **OPTIONS}},
+            clock=FakeClock(),
+            collect=True,
+            outbox=outbox,
+        )
+        pipeline.extract(source)
+    shutil.rmtree(pipelines / "seotasks")
+
+
+def test_results_a_dead_run_fetched_are_loaded_next_run_without_fetching_again(
+    tmp_path: Path,
+) -> None:
+    emulator = ready_emulator(300)
+    try:
+        truth = emulator.ready_ids(["serp"])
+        pipelines, database = tmp_path / "p", tmp_path / "x.duckdb"
+        _extract_and_lose(pipelines, database, emulator.settings)
+        assert emulator.ready_ids(["serp"]) == set()  # consumed: the vendor forgot them
+        fetched = emulator.calls["other"]
+        assert fetched == len(truth)
+        assert len(_entries(pipelines)) == len(truth)
+
+        summary = load(
+            ["dataforseo"],
+            to=database,
+            pipelines_dir=pipelines,
+            options={"dataforseo": {**emulator.settings, **OPTIONS}},
+            clock=FakeClock(),
+            collect=True,
+        )
+        assert emulator.calls["other"] == fetched  # from the kept copies, no vendor call
+        results = _results(database)
+        assert sorted(i for i, _ in results) == sorted(truth)
+        assert all(error is None for _, error in results)
+        assert f"{len(truth)} results an interrupted run fetched were loaded" in summary.line()
+        assert _entries(pipelines) == []  # acknowledged once loaded
+        fetched_dir = journal_folder(pipelines, "seotasks") / "dataforseo" / "fetched"
+        assert list(fetched_dir.iterdir()) == []
+    finally:
+        emulator.stop()
+
+
+def test_an_entry_without_its_kept_result_is_fetched_again_by_id(tmp_path: Path) -> None:
+    """Killed between the vendor's answer and the write of the result: the entry alone
+    brings the task back, fetched again by id (the one extra call the journal costs)."""
+    emulator = ready_emulator(120)
+    try:
+        truth = emulator.ready_ids(["serp"])
+        pipelines, database = tmp_path / "p", tmp_path / "x.duckdb"
+        _extract_and_lose(pipelines, database, emulator.settings)
+        fetched = emulator.calls["other"]
+        kept = sorted((journal_folder(pipelines, "seotasks") / "dataforseo" / "fetched").iterdir())
+        for path in kept[:7]:
+            path.unlink()
+        load(
+            ["dataforseo"],
+            to=database,
+            pipelines_dir=pipelines,
+            options={"dataforseo": {**emulator.settings, **OPTIONS}},
+            clock=FakeClock(),
+            collect=True,
+        )
+        assert emulator.calls["other"] == fetched + 7
+        assert sorted(i for i, _ in _results(database)) == sorted(truth)
+        assert _entries(pipelines) == []
+    finally:
+        emulator.stop()
+
+
+def test_sigkill_at_twenty_random_instants_then_rerun_loads_every_result_once(
+    tmp_path: Path,
+) -> None:
+    """The issue's must-show, for ``load --collect``: 3000 ready tasks, ``seotasks load``
+    killed with SIGKILL at 20 random instants, then run to completion: every result once
+    in DuckDB, and task_get called at most 3000 + kills x workers times."""
+    workers = 8
+    rng = random.Random(24)
+    emulator = ready_emulator(3000, seed=11)
+    try:
+        truth = emulator.ready_ids(["serp"])
+        assert len(truth) > 2900
+        database, pipelines = tmp_path / "x.duckdb", tmp_path / "p"
+        command = load_command(database, pipelines, "--workers", str(workers))
+        env = cli_env(tmp_path, {"dataforseo": emulator.settings})
+        kills = 0
+        started = time.monotonic()
+        while kills < 20:
+            process = subprocess.Popen(
+                command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+            )
+            # The command needs about 1.5 s to start (imports); the kills fall from then
+            # on, through listing, collecting, writing, loading and acknowledging.
+            time.sleep(rng.uniform(1.2, 3.0))
+            if process.poll() is not None:
+                break  # it finished before this kill
+            os.kill(process.pid, signal.SIGKILL)
+            process.wait(timeout=30)
+            kills += 1
+        for _ in range(3):
+            done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+            assert done.returncode == 0, done.stderr
+            if not emulator.ready_ids(["serp"]):
+                break
+        elapsed = time.monotonic() - started
+        results = _results(database)
+        ids = [i for i, _ in results]
+        assert len(ids) == len(set(ids)), "a result was loaded twice"
+        assert set(ids) == truth
+        assert all(error is None for _, error in results)
+        calls = emulator.calls["other"]
+        assert calls <= len(truth) + kills * workers, (calls, kills)
+        assert _entries(pipelines) == []
+        print(
+            f"kills {kills}, task_get {calls} (bound {len(truth) + kills * workers}), {elapsed:.0f} s"
+        )
+    finally:
+        emulator.stop()

@@ -1,0 +1,40 @@
+"""``seotasks load --collect`` in bounded memory: the peak does not grow with the results.
+
+The issue measured 0.62 GB for 500 results of 18 KB, 1.4 GB for 1500 and 2.07 GB for
+3000: every result stayed in memory until the load. Here the command runs in a child
+process that reports its own peak (``VmHWM``) and loads 3000 such results (the emulator's
+answers filled with SERP items, `bigresults.PaddedResults`). The bound is the issue's:
+at most 250 MB for 3000 results. `benchmarks/dltload.py` prints 500 / 3000 / 10 000.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bigresults import PaddedResults, run_measured
+from dltenv import cli_env, duckdb_rows, ready_emulator
+
+#: Bytes of JSON per result, as in the issue.
+RESULT_SIZE = 18_000
+
+
+def test_load_collect_of_3000_results_of_18_kb_peaks_under_250_mb(tmp_path: Path) -> None:
+    emulator = ready_emulator(3000, seed=5)
+    try:
+        emulator.server.app = PaddedResults(emulator.server.app, RESULT_SIZE)
+        truth = emulator.ready_ids(["serp"])
+        database = tmp_path / "x.duckdb"
+        args = ["load", "-p", "dataforseo", "-o", "families=serp", "--collect"]
+        args += ["--to", str(database), "--pipelines-dir", str(tmp_path / "p")]
+        done, peak = run_measured(args, cli_env(tmp_path, {"dataforseo": emulator.settings}))
+        assert done.returncode == 0, done.stderr
+        [(count, size)] = duckdb_rows(
+            database,
+            "SELECT count(DISTINCT id), avg(length(CAST(result AS VARCHAR))) FROM {t}.results",
+        )
+        assert count == len(truth)
+        assert size > RESULT_SIZE * 0.9
+        print(f"peak {peak:.0f} MB for {count} results of {size / 1000:.0f} KB")
+        assert peak <= 250, peak
+    finally:
+        emulator.stop()
