@@ -139,6 +139,7 @@ def test_sigkill_at_twenty_random_instants_then_rerun_loads_every_result_once(
         command = load_command(database, pipelines, "--workers", str(workers))
         env = cli_env(tmp_path, {"dataforseo": emulator.settings})
         kills = 0
+        at: list[int] = []  # task_get calls answered when each kill fell
         started = time.monotonic()
         while kills < 20:
             process = subprocess.Popen(
@@ -152,6 +153,7 @@ def test_sigkill_at_twenty_random_instants_then_rerun_loads_every_result_once(
             os.kill(process.pid, signal.SIGKILL)
             process.wait(timeout=30)
             kills += 1
+            at.append(emulator.calls["other"])
         for _ in range(3):
             done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
             assert done.returncode == 0, done.stderr
@@ -167,7 +169,8 @@ def test_sigkill_at_twenty_random_instants_then_rerun_loads_every_result_once(
         assert calls <= len(truth) + kills * workers, (calls, kills)
         assert _entries(pipelines) == []
         print(
-            f"kills {kills}, task_get {calls} (bound {len(truth) + kills * workers}), {elapsed:.0f} s"
+            f"{len(truth)} ready, {kills} kills (at {at} task_get calls), task_get {calls} "
+            f"(bound {len(truth) + kills * workers}), {elapsed:.0f} s"
         )
     finally:
         emulator.stop()

@@ -241,7 +241,17 @@ def test_backfill_stays_within_the_vendors_retention(env: Env) -> None:
 
 
 def test_result_nesting_unnests_results_into_child_tables(env: Env) -> None:
-    env.load(providers=["dataforseo"], collect=True, status="completed", result_nesting=1)
+    """``result_nesting=2``: each result's lists become child tables of ``results``,
+    merged like it (a result collected again replaces its child rows, never adds)."""
+    options = {"providers": ["dataforseo"], "status": "completed", "result_nesting": 2}
+    env.load(collect=True, backfill=None, **options)
     tables = {t for (t,) in env.sql("SELECT table_name FROM information_schema.tables")}
-    assert "results" in tables and any(t.startswith("results__") for t in tables)
+    assert "results__result__tasks" in tables
     assert not any(t.startswith("tasks__") for t in tables)
+    [(children,)] = env.sql("SELECT count(*) FROM {t}.results__result__tasks")
+    [(collected,)] = env.sql("SELECT count(*) FROM {t}.results WHERE error IS NULL")
+    assert children == collected > 0  # one vendor task per result (none for an error row)
+    env.load(collect=True, backfill=None, **options)
+    [(again,)] = env.sql("SELECT count(*) FROM {t}.results__result__tasks")
+    assert again == children
+    _no_duplicates(env, "results")

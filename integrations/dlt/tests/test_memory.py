@@ -2,8 +2,8 @@
 
 The issue measured 0.62 GB for 500 results of 18 KB, 1.4 GB for 1500 and 2.07 GB for
 3000: every result stayed in memory until the load. Here the command runs in a child
-process that reports its own peak (``VmHWM``) and loads 3000 such results (the emulator's
-answers filled with SERP items, `bigresults.PaddedResults`). The bound is the issue's:
+process that reports its own peak (``VmHWM``) and loads 3000 such results (the emulator
+fills each ``task_get`` answer with SERP items to the size asked, ``result_padding``). The bound is the issue's:
 at most 250 MB for 3000 results. `benchmarks/dltload.py` prints 500 / 3000 / 10 000.
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bigresults import PaddedResults, run_measured
 from dltenv import cli_env, duckdb_rows, ready_emulator
+from peakrss import run_measured
 
 #: Bytes of JSON per result, as in the issue.
 RESULT_SIZE = 18_000
@@ -21,7 +21,7 @@ RESULT_SIZE = 18_000
 def test_load_collect_of_3000_results_of_18_kb_peaks_under_250_mb(tmp_path: Path) -> None:
     emulator = ready_emulator(3000, seed=5)
     try:
-        emulator.server.app = PaddedResults(emulator.server.app, RESULT_SIZE)
+        emulator.app.result_padding = RESULT_SIZE
         truth = emulator.ready_ids(["serp"])
         database = tmp_path / "x.duckdb"
         args = ["load", "-p", "dataforseo", "-o", "families=serp", "--collect"]

@@ -26,17 +26,17 @@ Per provider, a collecting run takes four sources of work, in this order:
 
 from __future__ import annotations
 
+import json
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import dlt
 
-from seotasks import errors
 from seotasks.client import Client
-from seotasks.collect import collect_many
-from seotasks.errors import SeotasksError, StorageError
+from seotasks.collect import Collected
+from seotasks.errors import Interrupted, SeotasksError, StorageError
 from seotasks.model import Task, TaskStatus
 
 from .backfill import missing_results
@@ -46,17 +46,6 @@ from .session import Session
 from .state import ProviderState
 
 __all__ = ["Collector", "Halt"]
-
-#: The error a pacing or Retry-After wait raises once the transport is interrupted
-#: (`Halt`): the call was never answered, so the task gets no row and is collected later.
-_INTERRUPTED: tuple[type[BaseException], ...] = tuple(
-    cls for cls in (getattr(errors, "Interrupted", None),) if isinstance(cls, type)
-)
-
-
-def interrupted(exc: BaseException) -> bool:
-    """Whether ``exc`` is the transport giving up a wait because the run is stopping."""
-    return isinstance(exc, _INTERRUPTED)
 
 
 class Halt:
@@ -123,10 +112,8 @@ class Halt:
 
 
 def _interrupt(client: Client) -> None:
-    """End the client's pacing and backoff waits (`seotasks.transport.Transport.interrupt`)."""
-    event = getattr(client.transport, "interrupt", None)
-    if isinstance(event, threading.Event):
-        event.set()
+    """End the client's pacing and backoff waits: they raise `Interrupted` at once."""
+    client.transport.interrupt.set()
 
 
 class Collector:
@@ -185,7 +172,7 @@ class Collector:
             self.session.count(1)
             self.state.mark_collected(task.id, task.created_at)
             self.deliveries.delivered(task.id)
-            yield _results_row(result_row(task, kept, None, datetime.now(UTC)))
+            yield _results_row(result_row(task, kept, None, _now()))
         yield from self._run(again, budgeted=False)
 
     def leftover(self) -> Iterator[Any]:
@@ -223,18 +210,17 @@ class Collector:
             self.session.count(len(tasks))
         if not tasks or self.halt.stopped:
             return
-        fetch: Callable[[Task], Mapping[str, Any]] = self.client.collect
-        if self.deliveries is not None:
-            fetch = self.deliveries.fetcher(fetch)
-        self.client.transport.ensure_pool_size(self.workers)
-        for done in collect_many(fetch, tasks, workers=self.workers, stop=self.halt.event):
+        for done in self._collect(tasks):
             error = done.error
-            if error is not None and interrupted(error):
-                continue  # never answered: no row; its journal entry brings it back
+            if isinstance(error, Interrupted):
+                continue  # never sent: no row; the listing or the journal brings it back
             if isinstance(error, StorageError):
-                self.halt.fail(error)  # the entry stays: fetched again next run
+                self.halt.fail(error)  # its entry stays: fetched again next run
                 continue
             task = done.task
+            result = done.result
+            if done.path is not None and self.deliveries is not None:
+                result = json.loads(self.deliveries.keep(task.id, done.path).read_bytes())
             if task.key in self.yielded:
                 continue
             self.yielded.add(task.key)
@@ -244,8 +230,30 @@ class Collector:
                 self.session.failed.add(task.key)
             if self.deliveries is not None:
                 self.deliveries.delivered(task.id)
-            row = result_row(task, done.result, done.describe_error(), datetime.now(UTC))
-            yield _results_row(row)
+            yield _results_row(result_row(task, result, done.describe_error(), _now()))
+
+    def _collect(self, tasks: list[Task]) -> Iterator[Collected]:
+        """The client's concurrent collection; through the journal where reads consume.
+
+        There each task is recorded before its fetch and its result streamed into the
+        outbox's ``fetched/`` folder (kept there until loaded); the window is the
+        workers, so that a kill finds at most one result per worker fetched and not yet
+        kept (`Client.collect_many`).
+        """
+        if self.deliveries is None:
+            return self.client.collect_many(tasks, workers=self.workers, stop=self.halt.event)
+        return self.client.collect_many(
+            tasks,
+            workers=self.workers,
+            window=self.workers,
+            stop=self.halt.event,
+            journal=self.deliveries.journal,
+            into=self.deliveries.fetched,
+        )
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 def _results_row(row: dict[str, Any]) -> Any:

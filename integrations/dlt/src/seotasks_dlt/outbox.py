@@ -11,7 +11,8 @@ under one folder:
 * the `seotasks.journal.Journal`: an entry is recorded, fsynced, *before* each
   consuming fetch, and acknowledged only after the dlt load that holds the task's
   result row has completed (`Outbox.acknowledge`, called once ``pipeline.run`` returned);
-* ``fetched/``: each result, written (atomically, fsynced) as soon as it arrives.
+* ``fetched/``: each result, streamed there by the fetch itself (`Client.collect_many`
+  with ``into=``) and renamed to the task's name as soon as it arrives.
 
 A run that starts with entries left behind re-delivers them first: from ``fetched/``
 when the result is there (no vendor call), else by fetching the task again by id. So a
@@ -32,14 +33,13 @@ import hashlib
 import json
 import os
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from seotasks.errors import StorageError
 from seotasks.journal import Journal
 from seotasks.model import Task
-from seotasks.store import atomic_write
 
 __all__ = ["Deliveries", "Outbox", "journal_folder"]
 
@@ -104,30 +104,17 @@ class Deliveries:
             return None
         return result if isinstance(result, dict) else None
 
-    def fetcher(
-        self, collect: Callable[[Task], Mapping[str, Any]]
-    ) -> Callable[[Task], Mapping[str, Any]]:
-        """``collect`` with the journal around it: record, fetch, write the result down.
+    def keep(self, task_id: str, streamed: Path) -> Path:
+        """``streamed`` (a result `Client.collect_many` wrote into ``fetched/``) becomes
+        the kept copy of ``task_id``'s result, found by `kept` should the run die.
 
-        Runs on the collect workers. A `StorageError` (the entry or the result cannot
-        be written) is the task's error like any other; the caller stops the run on it,
-        since every later fetch would meet the same full or read-only disk.
+        A rename, not fsynced: a killed process leaves its written pages to the kernel,
+        and after a power cut a damaged copy only means one more fetch (the journal
+        entry, which is fsynced, is what guarantees nothing is lost).
         """
-
-        def fetch(task: Task) -> Mapping[str, Any]:
-            self.journal.record(task)
-            result = collect(task)
-            data = json.dumps(result, ensure_ascii=False, separators=(",", ":")).encode()
-            try:
-                atomic_write(self.fetched / _name(task.id), data)
-            except OSError as exc:
-                raise StorageError(
-                    f"cannot write the result of task {task.id} to {self.fetched}: "
-                    f"{exc.strerror or type(exc).__name__}; it is fetched again next run"
-                ) from None
-            return result
-
-        return fetch
+        final = self.fetched / _name(task_id)
+        os.replace(streamed, final)
+        return final
 
     def delivered(self, task_id: str) -> None:
         """``task_id``'s result row was handed to dlt in this run."""

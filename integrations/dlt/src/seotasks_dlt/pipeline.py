@@ -177,13 +177,26 @@ class DuckDbFile:
     connection: Any
 
     def checkpoint(self) -> None:
-        """Write what the last run loaded into the file and let DuckDB drop it from memory.
+        """Write what the last run loaded into the file, then let DuckDB drop its cache.
 
         DuckDB keeps committed rows in memory (and in its write-ahead log) until a
-        checkpoint; between runs of one `load` they would pile up, about twice a run's
-        results each time.
+        checkpoint, and after it keeps what it read cached, up to 80 % of the machine's
+        memory by default: between the runs of one `load` that grows with the results
+        (a row group's worth, 2048 results). Lowering the memory limit for a moment makes
+        it evict every unpinned block; the limit is then put back as it was, so no
+        operation ever runs under a limit too small for it (a large result would fail
+        DuckDB's inserts, and even its checkpoints, under a fixed low limit).
         """
+        import duckdb
+
         self.connection.execute(f"CHECKPOINT {DUCKDB_CATALOG}")
+        [(limit,)] = self.connection.sql("SELECT current_setting('memory_limit')").fetchall()
+        try:
+            self.connection.execute("SET memory_limit = '1MB'")
+        except duckdb.OutOfMemoryException:
+            return  # something pinned could not go (the limit is left unchanged): no harm
+        finally:
+            self.connection.execute(f"SET memory_limit = '{limit}'")
 
 
 def _duckdb(path: Path, stack: contextlib.ExitStack) -> DuckDbFile:

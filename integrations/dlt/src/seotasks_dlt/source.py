@@ -23,11 +23,17 @@ from dlt.extract.source import DltSource
 from seotasks.client import Client, build_query
 from seotasks.clock import Clock
 from seotasks.connection import connect
-from seotasks.errors import ConfigError, CursorError, ResponseFormatError, TransientError
+from seotasks.errors import (
+    ConfigError,
+    CursorError,
+    Interrupted,
+    ResponseFormatError,
+    TransientError,
+)
 from seotasks.model import Page, TaskStatus
 from seotasks.plugins import get_provider
 
-from .collecting import Collector, Halt, interrupted
+from .collecting import Collector, Halt
 from .outbox import Outbox
 from .rows import RESULT_COLUMNS, RESULTS_TABLE, TASK_COLUMNS, TASKS_TABLE, task_row
 from .session import Session
@@ -171,10 +177,8 @@ def seotasks_source(
             while not halt.stopped and not shared.full:
                 try:
                     page = next(pages, None)
-                except Exception as exc:
-                    if interrupted(exc):
-                        return False  # a signal ended a pacing wait: stop here, cleanly
-                    raise
+                except Interrupted:
+                    return False  # a signal ended a pacing wait: stop here, cleanly
                 if page is None:
                     return True
                 state.page(page)
@@ -270,7 +274,9 @@ def seotasks_source(
         )
     resource.apply_hints(columns=TASK_COLUMNS)
 
-    @dlt.source(name=SOURCE_NAME, max_table_nesting=0, root_key=False)
+    # A `results` unnested into child tables is merged through their root key (dlt
+    # deletes a replaced result's child rows by it); otherwise no table has children.
+    @dlt.source(name=SOURCE_NAME, max_table_nesting=0, root_key=result_nesting is not None)
     def seotasks() -> Any:
         return [resource]
 
