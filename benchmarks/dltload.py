@@ -14,6 +14,13 @@ this process, one after the other on the same emulator:
 
 The share of seotasks is its listing time over the whole load; the rest is dlt's. Pacing
 is off (a `FakeClock`): the vendor's rate limit is not what is measured.
+
+And the peak memory of ``seotasks load --collect`` (`collect_peaks`): DataForSEO
+``tasks_ready`` results of 18 KB (the emulator's ``result_padding``), 500, 3000 and
+10 000 of them (500 and 3000 with ``--quick``), each loaded by the real command in a child
+process that reports its own ``VmHWM`` (`integrations/dlt/tests/peakrss.py`), its clients'
+clock ten times faster so that the vendor's 2000 task_get a minute is not what is waited
+for. Before the bounded packages of issue 24: 0.62 GB for 500, 2.07 GB for 3000.
 """
 
 from __future__ import annotations
@@ -29,6 +36,10 @@ from paging import served
 
 import seotasks
 from seotasks.clock import FakeClock
+
+DLT_TESTS = Path(__file__).resolve().parents[1] / "integrations" / "dlt" / "tests"
+#: Bytes of JSON per result in `collect_peaks`.
+RESULT_SIZE = 18_000
 
 OPTIONS = {"page_size": 1000, "rps": 100.0}
 os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
@@ -99,6 +110,34 @@ def _load(settings: dict[str, Any], where: Path) -> dict[str, Any]:
     }
 
 
+def collect_peaks(quick: bool) -> dict[str, float]:
+    """Peak RSS (MB) and seconds of ``seotasks load --collect`` for 500 / 3000 / 10 000
+    results of `RESULT_SIZE` bytes, keyed ``peak_<n>_mb`` and ``peak_<n>_s``."""
+    sys.path.insert(0, str(DLT_TESTS))
+    from dltenv import cli_env, ready_emulator
+    from peakrss import run_measured
+
+    figures: dict[str, float] = {}
+    for count in (500, 3000) if quick else (500, 3000, 10_000):
+        emulator = ready_emulator(count, seed=5)
+        try:
+            emulator.app.result_padding = RESULT_SIZE
+            with tempfile.TemporaryDirectory() as tmp:
+                env = cli_env(Path(tmp), {"dataforseo": emulator.settings})
+                env["SEOTASKS_TEST_CLOCK_SPEED"] = "10"
+                args = ["load", "-p", "dataforseo", "-o", "families=serp", "--collect"]
+                args += ["--to", f"{tmp}/x.duckdb", "--pipelines-dir", f"{tmp}/p"]
+                started = time.perf_counter()
+                done, peak = run_measured(args, env)
+                if done.returncode != 0:
+                    raise RuntimeError(f"seotasks load failed: {done.stderr[-500:]}")
+                figures[f"peak_{count}_mb"] = peak
+                figures[f"peak_{count}_s"] = time.perf_counter() - started
+        finally:
+            emulator.stop()
+    return figures
+
+
 def run(quick: bool = False) -> dict[str, float]:
     size = 10_000 if quick else 100_000
     with served("serpstat", size) as settings, tempfile.TemporaryDirectory() as tmp:
@@ -120,6 +159,7 @@ def run(quick: bool = False) -> dict[str, float]:
         "second_s": float(loaded["second_s"]),
         "second_rows": float(loaded["second_rows"]),
         "insert_values_s": baseline_s,
+        **collect_peaks(quick),
     }
 
 

@@ -105,3 +105,43 @@ def test_a_second_signal_stops_at_once_and_loses_nothing(tmp_path: Path) -> None
         assert len(ids) == len(set(ids)) and set(ids) == truth
     finally:
         emulator.stop()
+
+
+def test_sigterm_ends_an_hour_long_retry_after_and_the_task_comes_back_next_run(
+    tmp_path: Path,
+) -> None:
+    """A 429 asks to wait an hour: SIGTERM ends that wait (the transport's interrupt), the
+    rest is loaded, exit 5; the task whose fetch never happened is fetched next run."""
+    emulator = ready_emulator(30)
+    try:
+        truth = emulator.ready_ids(["serp"])
+        emulator.server.faults.retry_after = "3600"
+        emulator.server.faults.inject(Fault.HTTP_429_RETRY_AFTER, 1, match="/task_get/")
+        database, pipelines = tmp_path / "x.duckdb", tmp_path / "p"
+        command = load_command(database, pipelines, "--workers", "2")
+        env = cli_env(tmp_path, {"dataforseo": emulator.settings})
+        process = subprocess.Popen(
+            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        # Every other task answered: one worker is then in its hour-long wait.
+        _wait_for_fetches(emulator, len(truth) - 1, process)
+        time.sleep(0.3)
+        signalled = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=60)
+        took = time.monotonic() - signalled
+        assert process.returncode == 5, err
+        # The wait ends at once (the transport's own tests time it); what remains is
+        # loading the rest, a second or two here.
+        assert took < 15, took
+        assert "run the same command again" in err and "Traceback" not in err
+        loaded = _loaded(database)
+        assert loaded == emulator.collected_ids()
+        assert len(truth - loaded) == 1  # the one whose fetch waited
+
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        ids = [i for (i,) in duckdb_rows(database, "SELECT id FROM {t}.results")]
+        assert len(ids) == len(set(ids)) and set(ids) == truth
+    finally:
+        emulator.stop()
