@@ -407,7 +407,7 @@ def _load(
             providers, profile=profile, outbox=outbox, stop=stop, session=session, **source_args
         )
 
-    first = source()  # bad arguments fail here, before anything runs
+    current = source()  # bad arguments fail here, before anything runs
     pipeline = dlt.pipeline(
         pipeline_name=name, destination=chosen, dataset_name=dataset, pipelines_dir=str(folder)
     )
@@ -417,7 +417,6 @@ def _load(
         pipeline.config.runtime.intercept_signals = False
     chosen_format = _file_format(file_format, destination)
     row_counts: Counter[str] = Counter()
-    runs = 0
     with _exclusive(Path(pipeline.pipelines_dir), name), _small_buffers():
         pending = False
         try:
@@ -428,13 +427,10 @@ def _load(
             before = {t: _count(pipeline, t) for t in _TABLES}
             while True:
                 info: LoadInfo = (
-                    pipeline.run(first if runs == 0 else source())
+                    pipeline.run(current)
                     if chosen_format is None
-                    else pipeline.run(
-                        first if runs == 0 else source(), loader_file_format=chosen_format
-                    )
+                    else pipeline.run(current, loader_file_format=chosen_format)
                 )
-                runs += 1
                 info.raise_on_failed_jobs()
                 # Loaded and committed: this run's consuming reads can be forgotten.
                 outbox.acknowledge()
@@ -447,6 +443,7 @@ def _load(
                 if not session.full or (stop is not None and stop.is_set()):
                     break
                 session.next_run()  # more results than one run takes: another run
+                current = source()
         except PipelineStepFailed as exc:
             raise _ours(exc) from exc
         tables: dict[str, TableCount] = {}
