@@ -16,8 +16,7 @@ import argparse
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
-    import threading
-    from types import FrameType
+    pass
 
 __all__ = ["add_parser", "run"]
 
@@ -117,7 +116,6 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """
     import contextlib
     import os
-    import threading
 
     # dlt sends anonymous usage telemetry by default; a seotasks command does not phone
     # home for its user. Opt in with RUNTIME__DLTHUB_TELEMETRY=true.
@@ -131,6 +129,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         provider_names,
         split_options,
     )
+    from .signals import GracefulStop
 
     try:
         from seotasks_dlt.pipeline import load
@@ -143,7 +142,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError("--workers must be >= 1")
     options: dict[str, dict[str, Any]] = dict(split_options(args.option, names))
     _return_freed_memory()
-    stop = threading.Event()
+    # The transports are the load's own (it sets their interrupt from ``stop``).
+    signals = GracefulStop()
+    stop = signals.event
     with contextlib.ExitStack() as stack:
         clock = None
         if args.sandbox:
@@ -156,7 +157,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             )
             for name in names:
                 options[name] = {**running[name].settings, **options[name]}
-        stack.enter_context(_Signals(stop))
+        stack.enter_context(signals)
         try:
             summary = load(
                 names,
@@ -192,38 +193,6 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         )
         return EXIT_INTERRUPTED
     return EXIT_OK
-
-
-class _Signals:
-    """SIGINT/SIGTERM: the first sets ``stop`` (a graceful stop), a second one interrupts.
-
-    Installed only on the main thread (where Python runs signal handlers); elsewhere the
-    process keeps its handlers and ``stop`` is never set.
-    """
-
-    def __init__(self, stop: threading.Event) -> None:
-        self.stop = stop
-        self._saved: dict[int, Any] = {}
-
-    def __enter__(self) -> _Signals:
-        import signal
-        import threading
-
-        if threading.current_thread() is threading.main_thread():
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                self._saved[sig] = signal.signal(sig, self._handle)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        import signal
-
-        for sig, handler in self._saved.items():
-            signal.signal(sig, handler)
-
-    def _handle(self, signum: int, frame: FrameType | None) -> None:
-        if self.stop.is_set():
-            raise KeyboardInterrupt
-        self.stop.set()
 
 
 def _return_freed_memory() -> None:
