@@ -36,6 +36,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from seotasks.testing.memory import peak_rss
+
 HERE = Path(__file__).resolve().parent
 KIND = "serp/google/organic"
 LIMIT = 2000
@@ -336,21 +338,9 @@ def big_result(quick: bool) -> dict[str, Any]:
 
 
 def _peak_rss_of(command: list[str], env: dict[str, str]) -> int:
-    """The child's own high-water mark (VmHWM, read while it runs: ``wait4``'s figure would
-    carry this process's, which holds the emulator's answer)."""
     proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    status = Path(f"/proc/{proc.pid}/status")
-    peak = 0
-    while proc.poll() is None:
-        try:
-            text = status.read_text()
-        except OSError:
-            break
-        for line in text.splitlines():
-            if line.startswith("VmHWM:"):
-                peak = max(peak, int(line.split()[1]) * 1024)
-        time.sleep(0.01)
-    if proc.wait() != 0:
+    peak = peak_rss(proc)
+    if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed")
     return peak
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,8 @@ from typing import Any
 import pytest
 from clirun import CLI, cli_env
 from seotasks_dataforseo.emulator import DataForSEOEmulator
+
+from seotasks.testing.memory import peak_rss
 
 KIND = "serp/google/organic"
 MB = 1024 * 1024
@@ -27,27 +28,11 @@ def emu() -> Any:
         yield emulator
 
 
-def _run(args: list[str], env: dict[str, str], stdout: Any) -> tuple[int, int, str]:
-    """Exit code, peak RSS in bytes, stderr of ``seotasks *args``.
-
-    The peak is the process's ``VmHWM`` read from /proc while it runs (monotonic, so the
-    last reading is the peak up to then). Not ``wait4``'s ``ru_maxrss``: Linux carries the
-    parent's high-water mark into a child forked from it across ``exec``, and this test's
-    process holds the emulator's answers.
-    """
+def _run(args: list[str], env: dict[str, str], stdout: Any) -> tuple[int, int]:
+    """Exit code and peak RSS in bytes of ``seotasks *args`` (`peak_rss`)."""
     proc = subprocess.Popen([*CLI, *args], env=env, stdout=stdout, stderr=subprocess.DEVNULL)
-    status = Path(f"/proc/{proc.pid}/status")
-    peak = 0
-    while proc.poll() is None:
-        try:
-            text = status.read_text()
-        except OSError:
-            break
-        for line in text.splitlines():
-            if line.startswith("VmHWM:"):
-                peak = max(peak, int(line.split()[1]) * 1024)
-        time.sleep(0.01)
-    return proc.wait(), peak, ""
+    peak = peak_rss(proc)
+    return proc.returncode, peak
 
 
 def test_a_100_mb_result_costs_at_most_one_and_a_half_times_its_size(
@@ -58,8 +43,8 @@ def test_a_100_mb_result_costs_at_most_one_and_a_half_times_its_size(
     out = tmp_path / "o"
     env = cli_env(tmp_path, {"dataforseo": emu.settings})
     args = ["collect", "-p", "dataforseo", "--to", str(out), "--workers", "1", "-L", "1"]
-    code, peak, err = _run(args, env, subprocess.DEVNULL)
-    assert code == 0, err
+    code, peak = _run(args, env, subprocess.DEVNULL)
+    assert code == 0
     files = list((out / "dataforseo").glob("*.json"))
     assert len(files) == 1 and files[0].name.removesuffix(".json") in truth
     size = files[0].stat().st_size
@@ -76,8 +61,8 @@ def test_a_large_result_on_stdout_is_one_valid_line_in_bounded_memory(
     env = cli_env(tmp_path, {"dataforseo": emu.settings})
     target = tmp_path / "lines.jsonl"
     with target.open("wb") as sink:
-        code, peak, err = _run(["collect", "-p", "dataforseo", "-L", "1"], env, sink)
-    assert code == 0, err
+        code, peak = _run(["collect", "-p", "dataforseo", "-L", "1"], env, sink)
+    assert code == 0
     lines = target.read_bytes().splitlines()
     assert len(lines) == 1
     record = json.loads(lines[0])
