@@ -29,11 +29,12 @@ from .common import EXIT_AUTH, EXIT_OK, EXIT_PROVIDER, EXIT_USAGE, UsageError, o
 
 if TYPE_CHECKING:
     from ..provider import Provider
+    from .flags import CommandParser, Subcommands
 
 __all__ = ["add_parser", "run"]
 
 
-def add_parser(sub: Any, common: argparse.ArgumentParser) -> argparse.ArgumentParser:
+def add_parser(sub: Subcommands, common: CommandParser) -> argparse.ArgumentParser:
     """Add ``check`` to the ``seotasks`` subparsers ``sub`` (standard library only)."""
     from .flags import add_options, add_providers
 

@@ -9,7 +9,10 @@ completed as the parser knows it, in bash, zsh and fish. Only this command impor
 from __future__ import annotations
 
 import argparse
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from .flags import CommandParser, Subcommands
 
 from .common import EXIT_OK, UsageError
 
@@ -24,7 +27,7 @@ _INSTALL = {
 }
 
 
-def add_parser(sub: Any, common: argparse.ArgumentParser) -> argparse.ArgumentParser:
+def add_parser(sub: Subcommands, common: CommandParser) -> argparse.ArgumentParser:
     """Add ``completion`` to the ``seotasks`` subparsers ``sub`` (standard library only)."""
     completion: argparse.ArgumentParser = sub.add_parser(
         "completion",

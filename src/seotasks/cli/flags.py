@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import argparse
 from datetime import datetime
+from typing import NoReturn, TypeAlias
 
-from .common import STATUSES, is_relative_time
+from .common import EXIT_USAGE, STATUSES, is_relative_time
 
 __all__ = [
     "STATUS_HELP",
+    "CommandParser",
+    "Subcommands",
     "add_options",
     "add_providers",
     "add_status",
@@ -21,6 +24,21 @@ __all__ = [
     "add_window",
     "when",
 ]
+
+
+class CommandParser(argparse.ArgumentParser):
+    """argparse, with a usage error as one line (like every other error), naming --help.
+
+    Subcommand parsers are made of the same class (argparse uses ``type(parent)``).
+    """
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"seotasks: {message} (see {self.prog} --help)\n")
+
+
+#: What ``CommandParser.add_subparsers()`` returns: each command's ``add_parser(sub,
+#: common)`` adds itself to it.
+Subcommands: TypeAlias = "argparse._SubParsersAction[CommandParser]"
 
 #: The task times ``--since`` / ``--until`` can bound (`seotasks.TaskQuery.time_field`).
 TIME_FIELDS = ("created_at", "completed_at")

@@ -16,7 +16,7 @@ import argparse
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
-    pass
+    from .flags import CommandParser, Subcommands
 
 __all__ = ["add_parser", "run"]
 
@@ -40,7 +40,7 @@ _INSTALL_HINT = (
 )
 
 
-def add_parser(sub: Any, common: argparse.ArgumentParser) -> argparse.ArgumentParser:
+def add_parser(sub: Subcommands, common: CommandParser) -> argparse.ArgumentParser:
     """Add the ``load`` command to the ``seotasks`` subparsers ``sub``."""
     from .common import STATUSES
     from .flags import add_options, add_providers, add_time_field
@@ -102,7 +102,7 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> argparse.ArgumentPa
         help="where dlt keeps pipelines' local state (default: dlt's, ~/.dlt/pipelines)",
     )
     load.add_argument("--pipeline", metavar="NAME", help="pipeline name (default from --profile)")
-    return load  # type: ignore[no-any-return]
+    return load
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -6,28 +6,28 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
-from .common import EXIT_USAGE, MAX_SANDBOX_SIZE
-from .flags import add_options, add_providers, add_status, add_time_field, add_window
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse, with a usage error as one line (like every other error), naming --help."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"seotasks: {message} (see {self.prog} --help)\n")
+from .common import MAX_SANDBOX_SIZE
+from .flags import (
+    CommandParser,
+    add_options,
+    add_providers,
+    add_status,
+    add_time_field,
+    add_window,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = CommandParser(
         prog="seotasks",
         description="List SEO vendors' asynchronous tasks through one normalized interface.",
         epilog="Credentials: SEOTASKS_<PROVIDER>_<OPTION> env vars (e.g. SEOTASKS_SERPSTAT_TOKEN) "
         "or --profile. Try it with no account: seotasks tasks --sandbox -p dataforseo -p serpstat",
     )
     # --debug is accepted before or after the command: `seotasks tasks ... --debug`.
-    common = _Parser(add_help=False)
+    common = CommandParser(add_help=False)
     common.add_argument(
         "--debug",
         action="store_true",

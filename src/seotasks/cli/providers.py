@@ -36,7 +36,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
                     for o in cls.options
                 ],
                 "capabilities": _static_capabilities(cls),
-                "sandbox": cls.sandbox.__func__ is not _base_sandbox(),  # type: ignore[attr-defined]
+                "sandbox": _has_sandbox(cls),
             }
         )
     broken = [{"name": f.name, "target": f.target, "error": f.error} for f in failures()]
@@ -76,10 +76,15 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
-def _base_sandbox() -> Any:
+def _has_sandbox(cls: type) -> bool:
+    """Whether ``cls`` overrides `Provider.sandbox` (the base raises: no sandbox).
+
+    Read from the class dictionaries along the MRO, so nothing is instantiated.
+    """
     from ..provider import Provider
 
-    return Provider.sandbox.__func__  # type: ignore[attr-defined]
+    owner = next(k for k in cls.__mro__ if "sandbox" in vars(k))
+    return owner is not Provider
 
 
 def _static_capabilities(cls: Any) -> dict[str, Any]:

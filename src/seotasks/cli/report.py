@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from ..report.source import Selection, Tasks
+    from .flags import CommandParser, Subcommands
 
 __all__ = ["DEFAULT_HTML", "add_parser", "run"]
 
@@ -31,7 +32,7 @@ _INSTALL_HINT = (
 _EXTRA_MODULES = {"altair", "vl_convert", "duckdb"}
 
 
-def add_parser(sub: Any, common: argparse.ArgumentParser) -> argparse.ArgumentParser:
+def add_parser(sub: Subcommands, common: CommandParser) -> argparse.ArgumentParser:
     """Add the ``report`` command to the ``seotasks`` subparsers ``sub``."""
     from .common import MAX_SANDBOX_SIZE, STATUSES
     from .flags import add_options, add_time_field

@@ -26,6 +26,7 @@ from .common import EXIT_OK, UsageError
 if TYPE_CHECKING:
     from ..client import Client
     from ..model import Task
+    from .flags import CommandParser, Subcommands
 
 __all__ = ["add_parser", "run"]
 
@@ -33,7 +34,7 @@ __all__ = ["add_parser", "run"]
 TOP_KINDS = 5
 
 
-def add_parser(sub: Any, common: argparse.ArgumentParser) -> argparse.ArgumentParser:
+def add_parser(sub: Subcommands, common: CommandParser) -> argparse.ArgumentParser:
     """Add ``status`` to the ``seotasks`` subparsers ``sub`` (standard library only)."""
     from .flags import add_options, add_window
 

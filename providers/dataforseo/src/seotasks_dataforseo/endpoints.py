@@ -105,8 +105,15 @@ SHAPES: dict[str, tuple[str, ...]] = {
 }
 
 
-def _many(prefix: str, names: Iterable[str], shape: str, **kw: object) -> list[Endpoint]:
-    return [Endpoint(f"{prefix}/{n}", shape, **kw) for n in names]  # type: ignore[arg-type]
+def _many(
+    prefix: str,
+    names: Iterable[str],
+    shape: str,
+    *,
+    default: bool = False,
+    flavour: str | None = "advanced",
+) -> list[Endpoint]:
+    return [Endpoint(f"{prefix}/{n}", shape, default=default, flavour=flavour) for n in names]
 
 
 _SERP_GOOGLE = (

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, tzinfo
 from types import MappingProxyType
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from seotasks.convert import ConversionError, is_ascii_digits
 from seotasks.errors import (
@@ -157,8 +157,10 @@ def row_ids(rows: Sequence[object]) -> list[str]:
     Paging compares ids numerically (the list is ordered by them), so a row without a
     numeric ``task_id`` cannot be placed and is a `ResponseFormatError` naming it.
     """
+    # The common case in one comprehension; the loop below runs only to name a bad row.
+    assumed = cast("Sequence[Mapping[str, Any]]", rows)
     try:
-        ids = [row["task_id"] for row in rows]  # type: ignore[index]
+        ids = [row["task_id"] for row in assumed]
     except (TypeError, KeyError, IndexError):
         ids = []
         for index, row in enumerate(rows):
