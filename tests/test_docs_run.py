@@ -22,6 +22,7 @@ import csv
 import json
 import os
 import re
+import runpy
 import shlex
 import subprocess
 import sys
@@ -107,6 +108,17 @@ def docs_env(
     return work
 
 
+def run_block(code: str, path: Path, namespace: dict[str, Any]) -> dict[str, Any]:
+    """Run one block as its own module would run, from ``path``, starting from the names of
+    the blocks before it (``namespace``); the names it leaves for the next ones.
+
+    As a file of its own, a block runs without this file's ``from __future__ import
+    annotations`` (stringified annotations cannot be resolved in a namespace that is no
+    module), and a traceback names the line of the block that failed."""
+    path.write_text(code, encoding="utf-8")
+    return runpy.run_path(str(path), init_globals=namespace, run_name="__docs__")
+
+
 def _helpers() -> dict[str, Any]:
     """What the docs' prose leaves to the reader: do something with a task, a page, a result."""
     saved: list[str] = []
@@ -129,14 +141,13 @@ def _helpers() -> dict[str, Any]:
         "save_checkpoint": save_checkpoint,
         "load_checkpoint": load_checkpoint,
         "store": store,
-        "__name__": "__docs__",
     }
 
 
 @pytest.mark.parametrize("page", RUNNABLE, ids=lambda p: str(p.relative_to(ROOT)))
 def test_page_examples_run_against_the_emulators(page: Path, docs_env: Path) -> None:
     namespace = _helpers()
-    for line, mark, code in blocks(page):
+    for number, (line, mark, code) in enumerate(blocks(page)):
         if mark is not None:
             assert mark.startswith("not run: ") and len(mark) > len("not run: ") + 10, mark
             continue
@@ -144,10 +155,7 @@ def test_page_examples_run_against_the_emulators(page: Path, docs_env: Path) -> 
             continue
         where = f"{page.relative_to(ROOT)}:{line}"
         try:
-            # dont_inherit: an example runs as its own module would, without this
-            # file's `from __future__ import annotations` (stringified annotations
-            # cannot be resolved in a namespace that is no module).
-            exec(compile(code, where, "exec", dont_inherit=True), namespace)
+            namespace = run_block(code, docs_env.parent / f"block{number}.py", namespace)
         except Exception as exc:
             raise AssertionError(f"the example at {where} fails: {exc!r}") from exc
 
@@ -176,7 +184,7 @@ def test_the_migration_recipe_runs_end_to_end(docs_env: Path) -> None:
     page = ROOT / "docs" / "migration.md"
     namespace = _helpers()
     for line, _, code in blocks(page):
-        exec(compile(code, f"docs/migration.md:{line}", "exec"), namespace)
+        namespace = run_block(code, docs_env.parent / f"migration{line}.py", namespace)
     specs = (docs_env / "specs.jsonl").read_text().splitlines()
     mapped = (docs_env / "serpstat-specs.jsonl").read_text().splitlines()
     assert len(specs) >= 20, "step 1 should export the emulator's SERP tasks"

@@ -1,8 +1,8 @@
 """``docs/dlt.md`` runs: its library example loads both emulators, as the page says.
 
-The page's Python block is executed as written (not only compiled), with the profile it
-names (``agency_a``) pointing at the two emulators on loopback, in a fresh working
-directory. The recipes the page includes are run by ``test_recipes.py``. The unit suite's
+The page's Python block runs as written (not only compiled), from a file of its own,
+with the profile it names (``agency_a``) pointing at the two emulators on loopback, in a
+fresh working directory. The recipes the page includes are run by ``test_recipes.py``. The unit suite's
 docs test skips this page because dlt is installed only for ``make dlt``.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import runpy
 from pathlib import Path
 
 import duckdb
@@ -53,8 +54,9 @@ def test_the_library_example_loads_both_vendors(
     monkeypatch.setenv("SEOTASKS_CONFIG", str(config))
     monkeypatch.setenv("DLT_DATA_DIR", str(tmp_path / "dlt"))
     monkeypatch.chdir(tmp_path)
-    namespace: dict[str, object] = {"__name__": "dlt_page"}
-    exec(compile(_library_blocks()[0], str(PAGE), "exec"), namespace)
+    example = tmp_path / "dlt_page.py"
+    example.write_text(_library_blocks()[0], encoding="utf-8")
+    runpy.run_path(str(example), run_name="dlt_page")
     databases = list(tmp_path.glob("*.duckdb"))
     assert len(databases) == 1
     with duckdb.connect(str(databases[0]), read_only=True) as con:
