@@ -18,7 +18,7 @@ from typing import Any
 
 import urllib3
 from seotasks_dataforseo.emulator.checks import offered_flavours
-from seotasks_dataforseo.emulator.result_content import UNREADABLE_ITEMS
+from seotasks_dataforseo.emulator.content_items import UNREADABLE_ITEMS
 from seotasks_dataforseo.endpoints import CATALOGUE
 
 from .conftest import MakeEmulator

@@ -3,7 +3,7 @@
 Labs has no task_post / task_get: a caller POSTs one task to ``.../live`` and the answer
 carries the result, and the task then appears in ``/v3/dataforseo_labs/id_list`` (with
 its posted fields as ``metadata``). Those are the Labs endpoints people use most, so the
-emulator answers them with content (`result_content.labs_ranked_keywords` /
+emulator answers them with content (`content_labs.labs_ranked_keywords` /
 `labs_related_keywords`) instead of leaving Labs to seeded id_list entries only.
 
 The request fields are the official client's request models
@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from . import result_content
+from . import content_labs
 from .dataset import EmuTask
 from .result_values import Job
 from .task_echo import request_of
@@ -92,5 +92,5 @@ def result(task: EmuTask, posted: Mapping[str, Any] | None = None) -> list[dict[
     request = dict(posted) if posted is not None else request_of(task)
     job = Job(task, request, "")
     if task.kind.endswith("ranked_keywords"):
-        return result_content.labs_ranked_keywords(job)
-    return result_content.labs_related_keywords(job)
+        return content_labs.labs_ranked_keywords(job)
+    return content_labs.labs_related_keywords(job)
