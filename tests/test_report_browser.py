@@ -34,7 +34,7 @@ import duckdb
 import pytest
 from clirun import cli_env, run_cli
 
-from seotasks.report.html import duration
+from seotasks.report.layout import duration
 
 #: DataForSEO's emulator: a non-live task is done uniform(5, 900) s after it was posted.
 UNIFORM_LOW, UNIFORM_HIGH = 5.0, 900.0

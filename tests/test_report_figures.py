@@ -23,7 +23,8 @@ from clirun import cli_env, run_cli
 from seotasks.errors import ConfigError
 from seotasks.model import Task, TaskStatus
 from seotasks.report.figures import Figures, Group, compute, parse_compare
-from seotasks.report.html import duration, money, percent, render_html
+from seotasks.report.html import render_html
+from seotasks.report.layout import duration, money, percent
 from seotasks.report.source import Selection, from_store, from_tasks
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)

@@ -28,7 +28,7 @@ from typing import Any
 import altair as alt
 from altair.utils.schemapi import debug_mode
 
-from .figures import Activity, Backlog, Comparison, Curve, Failure, Group
+from .figure_types import Activity, Backlog, Comparison, Curve, Failure, Group
 
 __all__ = [
     "STATUS_COLORS",

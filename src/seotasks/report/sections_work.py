@@ -1,0 +1,191 @@
+"""The report's sections over time and across vendors: tasks per hour, results ready but
+not collected, and the same kind of task at two vendors side by side."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from html import escape
+from typing import Any
+
+from . import charts
+from .figure_types import Backlog, Comparison, Figures
+from .layout import Page, Table, count, duration, money, percent, when
+
+
+def activity(page: Page, f: Figures) -> None:
+    a = f.activity
+    page.section(
+        "activity",
+        "Tasks per hour",
+        "Tasks by the hour they were created, stacked by their status now: a band of "
+        "running or queued tasks far in the past is work a vendor left unfinished.",
+    )
+    table = Table(
+        "activity",
+        "Rate per provider over the window",
+        [
+            ("provider", "provider", True),
+            ("tasks", "tasks", False),
+            ("mean_per_hour", "mean / hour", False),
+            ("peak_per_hour", "peak / hour", False),
+            ("peak_at", "peak bucket", True),
+        ],
+    )
+    for s in a.summary:
+        table.add(
+            {"provider": s.provider},
+            [
+                (s.provider, None),
+                (count(s.tasks), s.tasks),
+                (f"{s.mean_per_hour:,.1f}", round(s.mean_per_hour, 6)),
+                (f"{s.peak_per_hour:,.1f}", round(s.peak_per_hour, 6)),
+                (when(s.peak_at), None if s.peak_at is None else s.peak_at.isoformat()),
+            ],
+        )
+    figure = (
+        page.chart(
+            "activity",
+            lambda: charts.activity(a),
+            f"Buckets of {a.bucket_hours} h; the rate is tasks per hour within each.",
+        )
+        if a.rows
+        else '<p class="empty">No task with a creation time in this selection.</p>'
+    )
+    page.pair(figure, [table.html()])
+    page.end()
+
+
+def backlog(page: Page, f: Figures) -> None:
+    page.section(
+        "backlog",
+        "Ready but not collected",
+        "Completed tasks whose result was not collected, and how long they have waited "
+        "(since completion, else since creation).",
+    )
+    if f.collection is None or not f.backlog:
+        page.parts.append(
+            '<p class="empty">Not known for this selection: no record of collection (see the notes).</p>'
+        )
+        page.end()
+        return
+    known = (
+        "the store's results table (seotasks load --collect)"
+        if f.collection == "results table"
+        else "the listing itself, which drops a task once it is collected"
+    )
+    page.parts.append(f'<p class="note">Known from {escape(known)}.</p>')
+    table = _backlog_table(f.backlog)
+    waiting = [b for b in f.backlog if b.not_collected]
+    figure = (
+        page.chart(
+            "backlog-ages",
+            lambda: charts.backlog_ages(waiting),
+            "Tasks not collected, by age band.",
+        )
+        if waiting
+        else '<p class="empty">Every completed task was collected.</p>'
+    )
+    page.pair(figure, [table])
+    page.end()
+
+
+def _backlog_table(backlog: Sequence[Backlog]) -> str:
+    table = Table(
+        "backlog",
+        "Collection per provider",
+        [
+            ("provider", "provider", True),
+            ("completed", "completed", False),
+            ("collected", "collected", False),
+            ("collection_failed", "collection failed", False),
+            ("not_collected", "not collected", False),
+            ("age_p50", "age p50", False),
+            ("age_p90", "age p90", False),
+            ("oldest", "oldest", False),
+        ],
+    )
+    for b in backlog:
+        table.add(
+            {"provider": b.provider},
+            [
+                (b.provider, None),
+                (count(b.completed), b.completed),
+                (count(b.collected), b.collected),
+                (count(b.collection_failed), b.collection_failed),
+                (count(b.not_collected), b.not_collected),
+                (duration(b.age.p50), None if b.age.p50 is None else round(b.age.p50, 3)),
+                (duration(b.age.p90), None if b.age.p90 is None else round(b.age.p90, 3)),
+                (duration(b.oldest), None if b.oldest is None else round(b.oldest, 3)),
+            ],
+        )
+    return table.html()
+
+
+def comparisons(page: Page, f: Figures) -> None:
+    page.section(
+        "side-by-side",
+        "Side by side",
+        "The same kind of task at two vendors (the migration view). Kinds are matched by "
+        "name, or where one vendor names the kind one level more precisely "
+        "(serp/google ~ serp/google/organic); --compare KIND=KIND chooses pairs.",
+    )
+    if not f.comparisons:
+        page.parts.append(
+            '<p class="empty">No kind is found at two providers in this selection.</p>'
+        )
+        page.end()
+        return
+    for index, item in enumerate(f.comparisons):
+        page.parts.append(
+            f"<h3>{escape(item.title)} <small>({escape(item.a.provider)} vs "
+            f"{escape(item.b.provider)}, matched by {escape(item.matched)})</small></h3>"
+        )
+        table = _comparison_table(item, index)
+        curves = [c for c in (item.curve_a, item.curve_b) if c is not None]
+        figure = (
+            page.chart(
+                f"comparison-{index}",
+                functools.partial(charts.comparison, item),
+                "Further left is faster.",
+            )
+            if curves
+            else '<p class="empty">Neither has timed completed tasks.</p>'
+        )
+        page.pair(figure, [table])
+    page.end()
+
+
+def _ratio(a: float | None, b: float | None) -> tuple[str, Any]:
+    if a is None or b is None or a == 0:
+        return ("—", None)
+    return (f"{b / a:.2f}x", round(b / a, 6))
+
+
+def _comparison_table(item: Comparison, index: int) -> str:
+    a, b = item.a, item.b
+    table = Table(
+        f"comparison-{index}",
+        f"{a.provider} vs {b.provider}",
+        [
+            ("figure", "figure", True),
+            ("a", a.provider, False),
+            ("b", b.provider, False),
+            ("ratio", f"{b.provider} / {a.provider}", False),
+        ],
+    )
+    rows: list[tuple[str, str, float | None, float | None, Callable[[Any], str]]] = [
+        ("tasks", "tasks", a.tasks, b.tasks, count),
+        ("completed", "completed", a.completed, b.completed, count),
+        ("turnaround_p50", "turnaround p50", a.turnaround.p50, b.turnaround.p50, duration),
+        ("turnaround_p90", "turnaround p90", a.turnaround.p90, b.turnaround.p90, duration),
+        ("turnaround_p99", "turnaround p99", a.turnaround.p99, b.turnaround.p99, duration),
+        ("failure_rate", "failure rate", a.failure_rate, b.failure_rate, percent),
+        ("cost_per_1000", "cost / 1000", a.cost_per_1000, b.cost_per_1000, money),
+    ]
+    for key, label, va, vb, fmt in rows:
+        table.add(
+            {"figure": key},
+            [(label, None), (fmt(va), va), (fmt(vb), vb), _ratio(va, vb)],
+        )
+    return table.html()
