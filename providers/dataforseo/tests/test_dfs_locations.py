@@ -1,0 +1,144 @@
+"""Places by the vendor's names and codes: every bundled entry is a Google geotargets row
+(code = Criteria ID, name = Canonical Name), a task may name a place by either or both, and
+a code and a name that disagree are refused as the vendor refuses them (40501)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+import pytest
+import urllib3
+from seotasks_dataforseo.emulator import locations
+
+ORGANIC = "/v3/serp/google/organic/task_post"
+#: The vendor takes at most 100 tasks in one POST.
+BATCH = 100
+
+
+@pytest.fixture
+def emulator(make_emulator: Any) -> Any:
+    return make_emulator(size=0)
+
+
+def _post(emulator: Any, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """POST ``items`` to the organic task_post as a caller would; the per-task answers."""
+    headers = urllib3.make_headers(basic_auth=f"{emulator.login}:{emulator.password}")
+    headers["Content-Type"] = "application/json"
+    answer = urllib3.request(
+        "POST", emulator.url + ORGANIC, body=json.dumps(items), headers=headers
+    )
+    assert answer.status == 200
+    body = json.loads(answer.data)
+    assert body["status_code"] == 20000
+    tasks: list[dict[str, Any]] = body["tasks"]
+    return tasks
+
+
+def _posted_locations(emulator: Any, items: list[dict[str, Any]]) -> list[int | str]:
+    """Per item: the location code the emulator stored, or the error message it answered."""
+    found: list[int | str] = []
+    for start in range(0, len(items), BATCH):
+        for task in _post(emulator, items[start : start + BATCH]):
+            if task["status_code"] != 20100:
+                found.append(task["status_message"])
+                continue
+            with emulator.dataset.lock:
+                found.append(emulator.dataset.by_id[task["id"]].location)
+    return found
+
+
+def _task(**fields: Any) -> dict[str, Any]:
+    return {"keyword": "pizza", "language_code": "en", **fields}
+
+
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [
+        ("Osaka,Osaka,Japan", 1009540),
+        ("New York,New York,United States", 1023191),
+        ("Tokyo,Tokyo,Japan", 1009317),
+        ("London,England,United Kingdom", 1006886),
+        ("Toronto,Toronto,Ontario,Canada", 1002451),
+        ("Japan", 2392),
+        ("United States", 2840),
+    ],
+)
+def test_the_vendors_names_are_accepted_with_their_codes(
+    emulator: Any, name: str, code: int
+) -> None:
+    by_name, by_both, by_code = _posted_locations(
+        emulator,
+        [
+            _task(location_name=name),
+            _task(location_name=name, location_code=code),
+            _task(location_code=code),
+        ],
+    )
+    assert by_name == by_both == by_code == code
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"location_name": "Osaka,Osaka,Japan", "location_code": 1009317},  # Tokyo's code
+        {"location_name": "New York,New York,United States", "location_code": 2840},  # country
+        {"location_name": "Osaka,Japan"},  # not the canonical name
+        {"location_name": "Osaka"},
+        {"location_name": "New York,United States"},
+    ],
+)
+def test_mismatched_or_short_names_are_refused(emulator: Any, fields: dict[str, Any]) -> None:
+    assert _posted_locations(emulator, [_task(**fields)]) == ["Invalid Field: 'location_name'."]
+
+
+def test_every_bundled_pair_is_accepted_and_no_crossed_pair_is(emulator: Any) -> None:
+    """Each entry posted with its own code and name is stored under that code; each name
+    posted with the next entry's code is refused: the emulator checks the pair, not each
+    half alone."""
+    places = locations.locations()
+    own = [_task(location_name=p.name, location_code=p.code) for p in places]
+    assert _posted_locations(emulator, own) == [p.code for p in places]
+    crossed = [
+        _task(location_name=p.name, location_code=q.code)
+        for p, q in zip(places, places[1:] + places[:1], strict=True)
+    ]
+    refused = _posted_locations(emulator, crossed)
+    assert refused == ["Invalid Field: 'location_name'."] * len(places)
+
+
+def test_the_bundled_entries_agree_with_each_other() -> None:
+    """Codes and names are unique; a city's name ends with its country's name and its
+    country code is that country's; codes are in Google's ranges (countries 2000 + ISO
+    numeric, cities in the Criteria ID block of cities)."""
+    places = locations.locations()
+    assert len({p.code for p in places}) == len(places)
+    assert len({p.name for p in places}) == len(places)
+    countries = {p.country: p for p in places if 2000 < p.code <= 2900}
+    cities = [p for p in places if p.code > 2900]
+    assert len(countries) + len(cities) == len(places)
+    assert {p.source for p in places} <= locations.SOURCES
+    for city in cities:
+        parts = city.name.split(",")
+        assert len(parts) >= 2 and all(part.strip() == part and part for part in parts), city
+        assert city.name.endswith("," + countries[city.country].name), city
+        assert 1_000_000 <= city.code < 1_100_000 and city.type == "City", city
+    # Google's country names may hold a comma ("Saint Helena, Ascension and Tristan da
+    # Cunha"), its ISO codes never do.
+    assert all(len(iso) == 2 and iso.isalpha() and iso.isupper() for iso in countries)
+
+
+def test_the_bundled_list_covers_what_it_promises() -> None:
+    places = locations.locations()
+    countries = [p for p in places if p.code <= 2900]
+    cities = [p for p in places if p.code > 2900]
+    assert len(countries) == 239
+    assert {"US", "GB", "DE", "JP", "IN", "BR", "NG", "KE"} <= {p.country for p in countries}
+    assert not {"RU", "BY"} & {p.country for p in places}
+    per_country = Counter(p.country for p in cities)
+    assert len(cities) == 177 and len(per_country) == 26
+    named = {p.name: p.code for p in cities}
+    assert named["Kabul,Kabul,Afghanistan"] == 1000002
+    assert named["Vienna,Vienna,Austria"] == 1000997
+    assert locations.location_by_code(1009540) == locations.location_by_name("Osaka,Osaka,Japan")
