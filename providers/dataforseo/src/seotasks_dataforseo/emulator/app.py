@@ -2,7 +2,7 @@
 auth and the per-minute limits, and answers in the vendor's envelope.
 
 `emulator.DataForSEOEmulator` wraps it in a loopback server with its data set; the request
-checks live in `checks`, the item shapes in `answers`.
+checks live in `checks`, the item shapes in `answers`, the envelope in `envelope`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import itertools
 import json
 import threading
 import time
-import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,7 +22,6 @@ from seotasks.emulation import (
     HttpRequest,
     HttpResponse,
     ServerRateLimit,
-    json_response,
 )
 
 from .. import serp_types
@@ -37,10 +35,11 @@ from . import labs_live, results, vendor_shapes
 from .answers import history_item, mismatched_id, ready_item, user_data_item, wrong_types
 from .callbacks import Deliverer
 from .checks import (
+    CAP,
     POST_MAX,
+    check_id_list,
     check_post,
     collect_route,
-    keyword_of,
     language_of,
     location_of,
     offered_flavours,
@@ -48,28 +47,21 @@ from .checks import (
     posts,
 )
 from .dataset import (
-    HISTORY_KEEP,
     MESSAGES,
-    METADATA_KEEP,
     RESULTS_KEEP,
     Callback,
     Dataset,
     EmuTask,
 )
-from .dataset import format_time as _format_time
+from .envelope import envelope, task_entry
+from .posted import posted_task
 from .task_echo import echo
 
 __all__ = ["DataForSEOApp"]
 
-VERSION = "0.1.20250114"
 REALM = 'Basic realm="DataForSEO REST API"'
 #: Calls per minute, by pacing group (the vendor's documented limits).
 LIMITS = {"tasks_ready": 20, "id_list": 10, "other": 2000}
-CAP = 1000
-_ID_LIST_FIELDS = frozenset(
-    {"datetime_from", "datetime_to", "limit", "offset", "sort", "include_metadata"}
-)
-_FUTURE_SLACK = timedelta(seconds=60)
 
 
 class _Reply(Exception):
@@ -128,30 +120,6 @@ class DataForSEOApp:
         stamp = time.strftime("%m%d%H%M", time.gmtime())
         return f"{stamp}-1535-0{n % 1000:03d}-0000-{n:012x}"
 
-    def _envelope(
-        self,
-        started: float,
-        *,
-        code: int = 20000,
-        message: str = "Ok.",
-        tasks: list[dict[str, Any]] | None = None,
-        status: int = 200,
-        headers: Mapping[str, str] | None = None,
-    ) -> HttpResponse:
-        tasks = tasks or []
-        body = {
-            "version": VERSION,
-            "status_code": code,
-            "status_message": message,
-            "time": f"{time.perf_counter() - started:.4f} sec.",
-            "cost": round(sum(float(t.get("cost") or 0) for t in tasks), 4),
-            "tasks_count": len(tasks),
-            "tasks_error": sum(1 for t in tasks if t["status_code"] >= 40000),
-            "tasks": tasks,
-        }
-        data = json.dumps(body, separators=(",", ":")).encode()
-        return json_response(status, data, **dict(headers or {}))
-
     def _task(
         self,
         started: float,
@@ -159,27 +127,20 @@ class DataForSEOApp:
         data: Mapping[str, Any],
         result: list[Any] | None,
         *,
+        task: EmuTask | None = None,
         code: int = 20000,
         message: str = "Ok.",
         cost: float = 0,
     ) -> dict[str, Any]:
-        return {
-            "id": self._task_id(),
-            "status_code": code,
-            "status_message": message,
-            "time": f"{time.perf_counter() - started:.4f} sec.",
-            "cost": cost,
-            "result_count": len(result) if result else 0,
-            "path": path.strip("/").split("/"),
-            "data": dict(data),
-            "result": result,
-        }
+        """A task entry; ``task``: the emulated task it answers for (its id, else a new one)."""
+        task_id = task.id if task is not None else self._task_id()
+        return task_entry(
+            task_id, started, path, data, result, code=code, message=message, cost=cost
+        )
 
     def _error(self, started: float, code: int, message: str, status: int = 200) -> _Reply:
         headers = {"WWW-Authenticate": REALM} if status == 401 else None
-        return _Reply(
-            self._envelope(started, code=code, message=message, status=status, headers=headers)
-        )
+        return _Reply(envelope(started, code=code, message=message, status=status, headers=headers))
 
     # -- routing -------------------------------------------------------------------------
 
@@ -262,14 +223,14 @@ class DataForSEOApp:
         if len(parts) > 2:
             data["se_type"] = parts[2]
         task = self._task(started, path, data, items)
-        return self._envelope(started, tasks=[task])
+        return envelope(started, tasks=[task])
 
     # -- appendix/user_data --------------------------------------------------------------
 
     def _user_data(self, path: str, started: float) -> HttpResponse:
         data = {"api": "appendix", "function": "user_data"}
         item = user_data_item(self.login, self.balance, LIMITS["other"])
-        return self._envelope(started, tasks=[self._task(started, path, data, [item])])
+        return envelope(started, tasks=[self._task(started, path, data, [item])])
 
     # -- id_list -------------------------------------------------------------------------
 
@@ -294,11 +255,11 @@ class DataForSEOApp:
         # The official client sends null for every field it was not given: unset, not a value.
         params: dict[str, Any] = {k: v for k, v in payload[0].items() if v is not None}
         data = {"api": family, "function": "id_list", **params}
-        problem = self._check_id_list(params)
+        problem = check_id_list(params, self.now())
         if problem is not None:
             code, message = problem
             task = self._task(started, request.path, data, None, code=code, message=message)
-            return self._envelope(started, tasks=[task])
+            return envelope(started, tasks=[task])
         start = parse_when(params["datetime_from"])
         end = parse_when(params["datetime_to"])
         assert start is not None and end is not None
@@ -315,38 +276,7 @@ class DataForSEOApp:
             )
             items = [history_item(t, now, metadata) for t in picked]
         task = self._task(started, request.path, data, items)
-        return self._envelope(started, tasks=[task])
-
-    def _check_id_list(self, params: Mapping[str, Any]) -> tuple[int, str] | None:
-        unknown = sorted(set(params) - _ID_LIST_FIELDS)
-        if unknown:
-            return 40506, f"Unknown Fields in POST Data: {', '.join(unknown)}."
-        now = self.now()
-        metadata = params.get("include_metadata", False)
-        if not isinstance(metadata, bool):
-            return 40501, "Invalid Field: 'include_metadata'."
-        start = parse_when(params.get("datetime_from"))
-        if start is None:
-            return 40501, "Invalid Field: 'datetime_from'."
-        end = parse_when(params.get("datetime_to"))
-        if end is None:
-            return 40501, "Invalid Field: 'datetime_to'."
-        keep = METADATA_KEEP if metadata else HISTORY_KEEP
-        if start < now - keep or start > now + _FUTURE_SLACK:
-            return 40501, "Invalid Field: 'datetime_from'. Out of the allowed date range."
-        if end > now + _FUTURE_SLACK:
-            return 40501, "Invalid Field: 'datetime_to'. Out of the allowed date range."
-        if end <= start:
-            return 40501, "Invalid Field: 'datetime_to'. Must be greater than 'datetime_from'."
-        limit = params.get("limit", CAP)
-        if type(limit) is not int or not 1 <= limit <= CAP:
-            return 40501, "Invalid Field: 'limit'."
-        offset = params.get("offset", 0)
-        if type(offset) is not int or not 0 <= offset <= 100_000_000:
-            return 40501, "Invalid Field: 'offset'."
-        if params.get("sort", "asc") not in ("asc", "desc"):
-            return 40501, "Invalid Field: 'sort'."
-        return None
+        return envelope(started, tasks=[task])
 
     # -- task_post -----------------------------------------------------------------------
 
@@ -382,17 +312,18 @@ class DataForSEOApp:
                     continue
                 task = self._create(kind, item, now)
                 callbacks = callbacks or task.callback is not None
-                reply = self._task(
-                    started,
-                    request.path,
-                    data,
-                    None,
-                    code=20100,
-                    message="Task Created.",
-                    cost=task.cost,
+                replies.append(
+                    self._task(
+                        started,
+                        request.path,
+                        data,
+                        None,
+                        task=task,
+                        code=20100,
+                        message="Task Created.",
+                        cost=task.cost,
+                    )
                 )
-                reply["id"] = task.id
-                replies.append(reply)
             for item in beyond:
                 data = {"api": parts[1], "function": "task_post"}
                 if isinstance(item, dict):
@@ -409,27 +340,13 @@ class DataForSEOApp:
                 )
         if callbacks:
             self.callbacks.start()
-        return self._envelope(started, tasks=replies)
+        return envelope(started, tasks=replies)
 
     def _create(self, kind: str, item: Mapping[str, Any], now: datetime) -> EmuTask:
-        rng = self.data._rng
         posted = now.replace(microsecond=0)
-        task = EmuTask(
-            str(uuid.UUID(int=rng.getrandbits(128), version=4)),
-            kind,
-            posted,
-            posted + self.post_delay,
-            20000,
-            rng,
-        )
-        task.request = dict(item)
-        task.keyword = keyword_of(item)
+        task = posted_task(self.data, kind, item, posted, posted + self.post_delay)
         task.device = str(item.get("device", "desktop"))
-        task.language = language_of(item)
-        task.location = location_of(item)
-        task.tag = item.get("tag")
         task.cost = 0.0006 if item.get("priority", 1) == 1 else 0.0012
-        task.done_s = _format_time(task.done)
         if item.get("postback_url") is not None:
             task.callback = Callback("postback", item["postback_url"], item.get("postback_data"))
         elif item.get("pingback_url") is not None:
@@ -461,26 +378,17 @@ class DataForSEOApp:
             if isinstance(item, dict):
                 data.update((k, v) for k, v in item.items() if k not in data)
             reply = self._task(started, request.path, data, None, code=code, message=message)
-            return self._envelope(started, tasks=[reply])
+            return envelope(started, tasks=[reply])
         now = self.now().replace(microsecond=0)
         with self.data.lock:
-            rng = self.data._rng
-            task = EmuTask(
-                str(uuid.UUID(int=rng.getrandbits(128), version=4)), kind, now, now, 20000, rng
-            )
-            task.request = dict(item)
-            task.keyword = keyword_of(item)
-            task.language = language_of(item)
-            task.location = location_of(item)
-            task.tag = item.get("tag")
+            task = posted_task(self.data, kind, item, now, now)
             task.cost = 0.0101
             task.collected = True
             self.data._insert(task, now)
             data = echo(task, "live")
             result = labs_live.result(task)
-        reply = self._task(started, request.path, data, result, cost=task.cost)
-        reply["id"] = task.id
-        return self._envelope(started, tasks=[reply])
+        reply = self._task(started, request.path, data, result, task=task, cost=task.cost)
+        return envelope(started, tasks=[reply])
 
     def _postback_body(self, task: EmuTask, flavour: str) -> bytes:
         """What a postback carries: the task_get answer of ``flavour`` for ``task``."""
@@ -490,9 +398,9 @@ class DataForSEOApp:
         path = f"/v3/{task.kind}/task_get/{flavour + '/' if flavour else ''}{task.id}"
         data = echo(task, "task_get")
         with self.data.lock:
-            reply = self._task(started, path, data, results.build(task, flavour), cost=task.cost)
-        reply["id"] = task.id
-        return self._envelope(started, tasks=[reply]).body
+            result = results.build(task, flavour)
+            reply = self._task(started, path, data, result, task=task, cost=task.cost)
+        return envelope(started, tasks=[reply]).body
 
     # -- task_get ------------------------------------------------------------------------
 
@@ -506,7 +414,7 @@ class DataForSEOApp:
             task = self.data.by_id.get(task_id)
             if task is None or task.kind != kind:
                 reply = self._task(started, path, data, None, code=40401, message="Task Not Found.")
-                return self._envelope(started, tasks=[reply])
+                return envelope(started, tasks=[reply])
             # The vendor's echo: the call plus every field as posted (names kept).
             data = echo(task, "task_get")
             code = task.code_at(now)
@@ -519,14 +427,12 @@ class DataForSEOApp:
             if code != 20000:
                 message = "Results Expired." if code == 40403 else MESSAGES.get(code, "Error.")
                 reply = self._task(
-                    started, path, data, None, code=code, message=message, cost=task.cost
+                    started, path, data, None, task=task, code=code, message=message, cost=task.cost
                 )
-                reply["id"] = task.id
-                return self._envelope(started, tasks=[reply])
+                return envelope(started, tasks=[reply])
             self.data.collect(task)
             result = results.build(task, flavour)
         if self.result_padding:
             results.pad(result, self.result_padding)
-        reply = self._task(started, path, data, result, cost=task.cost)
-        reply["id"] = task.id
-        return self._envelope(started, tasks=[reply])
+        reply = self._task(started, path, data, result, task=task, cost=task.cost)
+        return envelope(started, tasks=[reply])

@@ -11,7 +11,7 @@ languages known by name from `locations`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import unquote_plus, urlsplit
 
@@ -21,6 +21,7 @@ from ..endpoints import (
     CATALOGUE,
 )
 from . import documented_fields, locations, vendor_shapes
+from .dataset import HISTORY_KEEP, METADATA_KEEP
 
 #: task_post: most tasks per call, keyword length, accepted fields, known names.
 POST_MAX = 100
@@ -310,3 +311,43 @@ def parse_when(value: object) -> datetime | None:
     if parsed.tzinfo is None:
         return None
     return parsed.astimezone(UTC)
+
+
+#: id_list: the most ids a call returns, the fields it takes, how far ahead it may ask.
+CAP = 1000
+_ID_LIST_FIELDS = frozenset(
+    {"datetime_from", "datetime_to", "limit", "offset", "sort", "include_metadata"}
+)
+_FUTURE_SLACK = timedelta(seconds=60)
+
+
+def check_id_list(params: Mapping[str, Any], now: datetime) -> tuple[int, str] | None:
+    """The vendor's (code, message) for an id_list call it refuses at ``now``, else None."""
+    unknown = sorted(set(params) - _ID_LIST_FIELDS)
+    if unknown:
+        return 40506, f"Unknown Fields in POST Data: {', '.join(unknown)}."
+    metadata = params.get("include_metadata", False)
+    if not isinstance(metadata, bool):
+        return 40501, "Invalid Field: 'include_metadata'."
+    start = parse_when(params.get("datetime_from"))
+    if start is None:
+        return 40501, "Invalid Field: 'datetime_from'."
+    end = parse_when(params.get("datetime_to"))
+    if end is None:
+        return 40501, "Invalid Field: 'datetime_to'."
+    keep = METADATA_KEEP if metadata else HISTORY_KEEP
+    if start < now - keep or start > now + _FUTURE_SLACK:
+        return 40501, "Invalid Field: 'datetime_from'. Out of the allowed date range."
+    if end > now + _FUTURE_SLACK:
+        return 40501, "Invalid Field: 'datetime_to'. Out of the allowed date range."
+    if end <= start:
+        return 40501, "Invalid Field: 'datetime_to'. Must be greater than 'datetime_from'."
+    limit = params.get("limit", CAP)
+    if type(limit) is not int or not 1 <= limit <= CAP:
+        return 40501, "Invalid Field: 'limit'."
+    offset = params.get("offset", 0)
+    if type(offset) is not int or not 0 <= offset <= 100_000_000:
+        return 40501, "Invalid Field: 'offset'."
+    if params.get("sort", "asc") not in ("asc", "desc"):
+        return 40501, "Invalid Field: 'sort'."
+    return None

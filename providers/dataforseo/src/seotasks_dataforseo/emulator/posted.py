@@ -1,0 +1,33 @@
+"""A task the emulator creates from a posted item (``task_post``, or a Labs ``live`` call).
+
+One place for what every posted task takes from its item (keyword, language, location,
+tag, the item itself, echoed later), so that both kinds of post agree on it."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from .checks import keyword_of, language_of, location_of
+from .dataset import Dataset, EmuTask
+
+__all__ = ["posted_task"]
+
+
+def posted_task(
+    dataset: Dataset, kind: str, item: Mapping[str, Any], posted: datetime, done: datetime
+) -> EmuTask:
+    """A new task of ``kind`` as ``item`` posted it (not inserted in ``dataset`` yet):
+    its id and defaults drawn from the data set's generator, so a seed replays it."""
+    rng = dataset._rng
+    task = EmuTask(
+        str(uuid.UUID(int=rng.getrandbits(128), version=4)), kind, posted, done, 20000, rng
+    )
+    task.request = dict(item)
+    task.keyword = keyword_of(item)
+    task.language = language_of(item)
+    task.location = location_of(item)
+    task.tag = item.get("tag")
+    return task
