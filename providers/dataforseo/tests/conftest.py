@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -17,6 +18,8 @@ from seotasks.client import Client
 from seotasks.clock import FakeClock
 from seotasks.testing.clients import Clients
 from seotasks.transport import RetryPolicy
+
+from .contentkit import BASE, Vendor
 
 RETRY = RetryPolicy(attempts=4, base=0.05, cap=0.5)
 
@@ -47,3 +50,16 @@ def connect(clock: FakeClock) -> Iterator[Connect]:
     `seotasks.testing.clients.Clients`), closed after the test."""
     with Clients("dataforseo", clock=clock, retry=RETRY) as clients:
         yield lambda emulator, **options: clients.connect(emulator.settings, **options)
+
+
+@pytest.fixture
+def emu(make_emulator: MakeEmulator, clock: FakeClock) -> DataForSEOEmulator:
+    """An emulator with no task of its own whose data time follows the fake clock:
+    posted tasks complete as it advances."""
+    return make_emulator(size=0, now=lambda: BASE + timedelta(seconds=clock.monotonic()))
+
+
+@pytest.fixture
+def vendor(emu: DataForSEOEmulator, clock: FakeClock) -> Vendor:
+    """Raw HTTP to ``emu``, on the test's clock (`contentkit.Vendor`)."""
+    return Vendor(emu, clock)

@@ -22,7 +22,7 @@ from seotasks_dataforseo.emulator.content_items import UNREADABLE_ITEMS
 from seotasks_dataforseo.endpoints import CATALOGUE
 
 from .conftest import MakeEmulator
-from .test_dfs_result_content import assert_host, assert_url
+from .contentkit import assert_host, assert_url
 
 LEVELS = {"HIGH", "MEDIUM", "LOW"}
 _HOST_KEYS = frozenset({"domain", "main_domain", "subdomain", "se_domain"})
