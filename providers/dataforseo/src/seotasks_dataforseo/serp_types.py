@@ -9,7 +9,7 @@ covers) and its largest accepted depth, the field that carries the depth, whethe
 request has a ``device`` field at all, the ``postback_data`` flavours, and whether a
 language is required.
 
-Sources (recorded per row below):
+Sources (recorded above each row below):
 
 * ``client``: the request models of the vendor's generated Python client,
   github.com/dataforseo/PythonClient, ``dataforseo_client/models/
@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
+from typing import Any
 
 import attrs
 
@@ -85,7 +86,6 @@ class SerpType:
     device_field: bool = True
     postback_data: tuple[str, ...] = ALL_FLAVOURS
     language_required: bool = True
-    source: str = ""
 
     @property
     def kind(self) -> str:
@@ -112,121 +112,70 @@ def _desktop(default: int | None, most: int) -> dict[str, Depth]:
     return {"desktop": Depth(default, most)}
 
 
+def _row(kind: str, depths: Mapping[str, Depth], **differs: Any) -> SerpType:
+    """One row of the table: ``kind`` is ``engine/serp_type``; ``differs``, what is not
+    the usual (a ``depth`` field, a ``device`` field, every postback flavour, a language)."""
+    engine, serp_type = kind.split("/")
+    return SerpType(engine=engine, serp_type=serp_type, depths=depths, **differs)
+
+
 def _no_depth(*devices: str) -> dict[str, Depth]:
     """Devices of an endpoint without a depth field (``depth_field=None``)."""
     return {device: Depth(None, 0) for device in devices}
 
 
 _ROWS = (
-    SerpType(
-        engine="google",
-        serp_type="organic",
-        depths=_both(10, 700),
-        source="client (default 10, max 700, desktop/mobile, postback regular/advanced/html); "
-        "help:mobile; help:depth (per 10)",
+    # client (default 10, max 700, desktop/mobile, postback regular/advanced/html);
+    # help:mobile; help:depth (per 10)
+    _row("google/organic", _both(10, 700)),
+    # client (default 100, max 700, 'for mobile device, only 20 results are returned for
+    # every SERP', postback advanced); help:mobile; help:depth (100 desktop, 20 mobile); no
+    # per-device maximum given: 700 for both
+    _row("google/maps", _both(100, 700, mobile_default=20), postback_data=("advanced",)),
+    # update:local_finder (default 10, max 350 on both devices; the client's older figures
+    # were desktop 20/500, mobile 10/350); client (desktop/mobile, postback advanced/html)
+    _row("google/local_finder", _both(10, 350), postback_data=("advanced", "html")),
+    # client (default 10, max 700, no device field: 'this API provides results for desktop
+    # only'); update:news (default 10); help:mobile (desktop only); help:depth's 'per 100'
+    # predates the update
+    _row("google/news", _desktop(10, 700), device_field=False, postback_data=("advanced", "html")),
+    # client (default 100, max 700, desktop only, no device field); help:mobile; help:depth
+    # (per 100)
+    _row(
+        "google/images", _desktop(100, 700), device_field=False, postback_data=("advanced", "html")
     ),
-    SerpType(
-        engine="google",
-        serp_type="maps",
-        depths=_both(100, 700, mobile_default=20),
-        postback_data=("advanced",),
-        source="client (default 100, max 700, 'for mobile device, only 20 results are "
-        "returned for every SERP', postback advanced); help:mobile; help:depth (100 desktop, "
-        "20 mobile); no per-device maximum given: 700 for both",
-    ),
-    SerpType(
-        engine="google",
-        serp_type="local_finder",
-        depths=_both(10, 350),
-        postback_data=("advanced", "html"),
-        source="update:local_finder (default 10, max 350 on both devices; the client's older "
-        "figures were desktop 20/500, mobile 10/350); client (desktop/mobile, postback "
-        "advanced/html)",
-    ),
-    SerpType(
-        engine="google",
-        serp_type="news",
-        depths=_desktop(10, 700),
-        device_field=False,
-        postback_data=("advanced", "html"),
-        source="client (default 10, max 700, no device field: 'this API provides results "
-        "for desktop only'); update:news (default 10); help:mobile (desktop only); "
-        "help:depth's 'per 100' predates the update",
-    ),
-    SerpType(
-        engine="google",
-        serp_type="images",
-        depths=_desktop(100, 700),
-        device_field=False,
-        postback_data=("advanced", "html"),
-        source="client (default 100, max 700, desktop only, no device field); help:mobile; "
-        "help:depth (per 100)",
-    ),
-    SerpType(
-        engine="google",
-        serp_type="jobs",
-        depths=_desktop(10, 200),
-        device_field=False,
-        source="client (default 10, max 200, no device field, postback regular/advanced/"
-        "html); help:depth (per 10)",
-    ),
-    SerpType(
-        engine="google",
-        serp_type="ai_mode",
-        depths=_no_depth("desktop", "mobile"),
+    # client (default 10, max 200, no device field, postback regular/advanced/html);
+    # help:depth (per 10)
+    _row("google/jobs", _desktop(10, 200), device_field=False),
+    # client (no depth field, desktop/mobile, postback advanced/html)
+    _row(
+        "google/ai_mode",
+        _no_depth("desktop", "mobile"),
         depth_field=None,
         postback_data=("advanced", "html"),
-        source="client (no depth field, desktop/mobile, postback advanced/html)",
     ),
-    SerpType(
-        engine="bing",
-        serp_type="organic",
-        depths=_both(10, 700),
-        source="client at 0d255895 (default 10, max 700, desktop/mobile, postback regular/"
-        "advanced/html); help:mobile; help:depth (per 10)",
-    ),
-    SerpType(
-        engine="yahoo",
-        serp_type="organic",
-        depths=_both(10, 700),
-        source="client at 0d255895 (max 700, device desktop/mobile; its default 6 predates "
-        "the 2025-10 'Billing & Fewer/More Results Per Page' update: the first page, up to "
-        "10); docs 'Yahoo SERP API: Overview' lists mobile and the Regular, Advanced and HTML "
-        "functions. help:mobile still says desktop only: the API reference is followed (a "
-        "refused mobile task would come back as 40501 per task, never silently)",
-    ),
-    SerpType(
-        engine="baidu",
-        serp_type="organic",
-        depths=_both(10, 700),
-        postback_data=("regular", "html"),
-        source="client at 0d255895 (default 10, max 700, desktop/mobile/tablet - tablet has "
-        "no neutral name - postback regular/html); help:mobile; help:depth (per 10)",
-    ),
-    SerpType(
-        engine="seznam",
-        serp_type="organic",
-        depths=_both(10, 500),
-        source="client at 0d255895 (default 10, maximum 500, desktop/mobile, postback "
-        "regular/advanced/html); help:depth (per 10)",
-    ),
-    SerpType(
-        engine="youtube",
-        serp_type="organic",
-        depths=_both(20, 700),
-        depth_field="block_depth",
-        postback_data=("advanced",),
-        source="client at cd54af3a (block_depth: 'number of blocks of results', default 20, "
-        "max 700; device desktop/mobile; postback advanced); help:depth (per 20)",
-    ),
-    SerpType(
-        engine="yandex",
-        serp_type="organic",
-        depths=_both(10, 700),
-        source="no task_post figures found (the endpoint is in the catalogue from the docs' "
-        "tasks_ready page): both devices and the general 700 maximum kept as before, "
-        "default assumed 10 like the other organic endpoints; unverified",
-    ),
+    # client at 0d255895 (default 10, max 700, desktop/mobile, postback
+    # regular/advanced/html); help:mobile; help:depth (per 10)
+    _row("bing/organic", _both(10, 700)),
+    # client at 0d255895 (max 700, device desktop/mobile; its default 6 predates the 2025-10
+    # 'Billing & Fewer/More Results Per Page' update: the first page, up to 10); docs 'Yahoo
+    # SERP API: Overview' lists mobile and the Regular, Advanced and HTML functions.
+    # help:mobile still says desktop only: the API reference is followed (a refused mobile
+    # task would come back as 40501 per task, never silently)
+    _row("yahoo/organic", _both(10, 700)),
+    # client at 0d255895 (default 10, max 700, desktop/mobile/tablet - tablet has no neutral
+    # name - postback regular/html); help:mobile; help:depth (per 10)
+    _row("baidu/organic", _both(10, 700), postback_data=("regular", "html")),
+    # client at 0d255895 (default 10, maximum 500, desktop/mobile, postback
+    # regular/advanced/html); help:depth (per 10)
+    _row("seznam/organic", _both(10, 500)),
+    # client at cd54af3a (block_depth: 'number of blocks of results', default 20, max 700;
+    # device desktop/mobile; postback advanced); help:depth (per 20)
+    _row("youtube/organic", _both(20, 700), depth_field="block_depth", postback_data=("advanced",)),
+    # no task_post figures found (the endpoint is in the catalogue from the docs'
+    # tasks_ready page): both devices and the general 700 maximum kept as before, default
+    # assumed 10 like the other organic endpoints; unverified
+    _row("yandex/organic", _both(10, 700)),
 )
 
 #: ``(engine, serp_type)`` -> `SerpType`, for every type a spec can be posted to.
