@@ -302,7 +302,7 @@ def _envelope(prefix: str, size: int) -> dict[str, Any]:
 def big_result(quick: bool) -> dict[str, Any]:
     """Peak RSS of ``seotasks collect --to DIR`` fetching one result of 100 MB (40 MB with
     --quick), against the same command fetching a result of 1 MB: the streamed path should
-    cost the same whatever the size (the issue's bound: 1.5 x the result + 60 MB)."""
+    cost the same whatever the size (the bound: 1.5 x the result + 60 MB)."""
     from seotasks_dataforseo.emulator import DataForSEOEmulator
 
     out: dict[str, Any] = {}

@@ -20,7 +20,7 @@ And the peak memory of ``seotasks load --collect`` (`collect_peaks`): DataForSEO
 10 000 of them (500 and 3000 with ``--quick``), each loaded by the real command in a child
 process that reports its own ``VmHWM`` (`integrations/dlt/tests/peakrss.py`), its clients'
 clock ten times faster so that the vendor's 2000 task_get a minute is not what is waited
-for. Before the bounded packages of issue 24: 0.62 GB for 500, 2.07 GB for 3000.
+for. Before results were loaded in bounded packages: 0.62 GB for 500, 2.07 GB for 3000.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from emulators in this process with pacing off (a `FakeClock`). Then, measured:
 * baseline: the figures alone in this process - attaching the store and every DuckDB
   query of `seotasks.report.figures.compute` - best of 3.
 
-The goal the issue set: under 5 s and under 5 MB for 100 000 tasks.
+The goal: under 5 s and under 5 MB for 100 000 tasks.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ reflects what was posted. So for every endpoint the official client can post to,
    `value_checks`;
 5. list ``tasks_ready`` again: the collected tasks have left it.
 
-The same for the Labs live endpoints of issue 25 item 5 (`live_trip`): one task per call,
+The same for the Labs live endpoints whose content is checked (`live_trip`): one task per call,
 the answer carries the result, and the family's ``id_list`` keeps it.
 """
 
@@ -318,7 +318,7 @@ def round_trip(call: catalog.Call, ctx: Context) -> Trip:
 
 # -- Labs live ----------------------------------------------------------------------------
 
-#: The official methods of the Labs live endpoints of issue 25 item 5.
+#: The official methods of the Labs live endpoints whose content is checked.
 LIVE_METHODS = {
     "dataforseo_labs/google/ranked_keywords": "google_ranked_keywords_live",
     "dataforseo_labs/google/related_keywords": "google_related_keywords_live",

@@ -4,7 +4,7 @@ For every endpoint the official client can post to, a task's whole life (`roundt
 posted through the official ``*_task_post`` method, listed by ``tasks_ready`` (and the
 family's ``id_list``), fetched with every ``task_get`` flavour the client offers, parsed
 by the official models in every element, and valued against the vendor's documented
-rules (`value_checks`). The Labs live endpoints of issue 25 item 5 the same way, minus
+rules (`value_checks`). The Labs live endpoints among them the same way, minus
 the waiting. Every call is paced on the clock the emulator counts its limits on, and no
 call may be refused: a well-behaved caller never meets ``40202``.
 """
@@ -76,7 +76,7 @@ def test_every_postable_endpoint_has_a_round_trip() -> None:
 
 
 def test_item5_families_are_posted() -> None:
-    """Every family issue 25 item 5 names is among the round trips."""
+    """Every family whose content is checked is among the round trips."""
     kinds = {c.kind for c in POSTS}
     assert kinds >= value_checks.VALUE_KINDS
 

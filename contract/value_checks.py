@@ -59,7 +59,7 @@ class Check:
     detail: str = ""
 
 
-#: Per SERP endpoint of issue 25 item 5: the element type its ``depth`` counts.
+#: Per SERP endpoint whose content is checked (docs/vendor-truth.md): the element type its ``depth`` counts.
 SERP_RANKED: dict[str, str] = {
     "serp/google/organic": "organic",
     "serp/bing/organic": "organic",
@@ -69,7 +69,7 @@ SERP_RANKED: dict[str, str] = {
 KEYWORDS_VOLUME = frozenset(
     {"keywords_data/google_ads/search_volume", "keywords_data/bing/search_volume"}
 )
-#: The families whose values are checked beyond the echo (issue 25 item 5).
+#: The families whose values are checked beyond the echo (the families people use most, docs/vendor-truth.md).
 VALUE_KINDS = frozenset({*SERP_RANKED, *KEYWORDS_VOLUME, "on_page"})
 #: The Labs live endpoints of item 5 (no task_post: the answer carries the result).
 LABS_LIVE = ("dataforseo_labs/google/ranked_keywords", "dataforseo_labs/google/related_keywords")
@@ -166,7 +166,7 @@ def result_checks(
     kind: str, flavour: str, task: Mapping[str, Any], posted: Mapping[str, Any]
 ) -> list[Check]:
     """The documented values of one task_get answer of ``kind``'s family (none for the
-    families outside issue 25 item 5)."""
+    families outside those)."""
     result = task.get("result") or []
     if kind in SERP_RANKED:
         return _serp(kind, flavour, result, task.get("data") or {}, posted)

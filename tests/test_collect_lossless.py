@@ -105,7 +105,7 @@ def test_an_unwritable_to_is_refused_before_any_vendor_call(
     env = cli_env(tmp_path, {"dataforseo": emu.settings})
     before = emu.ready_ids()
     done = run_cli(["collect", "-p", "dataforseo", "--to", str(_unwritable(tmp_path))], env)
-    assert done.returncode == 2, done.stderr
+    assert done.returncode == 6, done.stderr
     assert done.stderr.count("\n") == 1 and "StorageError" in done.stderr
     assert "--to" in done.stderr and "Traceback" not in done.stderr
     assert emu.server.requests == []
@@ -133,7 +133,7 @@ def test_a_second_run_over_the_same_journal_is_refused(
     env = cli_env(tmp_path, {"dataforseo": emu.settings})
     with Journal.open(out / ".seotasks" / "journal" / "dataforseo", "dataforseo"):
         done = run_cli(["collect", "-p", "dataforseo", "--to", str(out)], env)
-    assert done.returncode == 2, done.stderr
+    assert done.returncode == 6, done.stderr
     assert "another seotasks run" in done.stderr
     assert emu.server.requests == []
 
@@ -275,7 +275,7 @@ def test_a_disk_that_fills_mid_run_stops_the_intake_and_loses_nothing(
     full = subprocess.run(
         args, env=env, capture_output=True, text=True, timeout=120, preexec_fn=small_files
     )
-    assert full.returncode == 2, full.stderr
+    assert full.returncode == 6, full.stderr
     assert "StorageError" in full.stderr and "Traceback" not in full.stderr
     assert not _files(out / "dataforseo")
     fetched = _task_gets(emu)

@@ -111,7 +111,7 @@ def test_check_unwritable_folder(emulators: tuple[Any, Any], tmp_path: Path) -> 
     blocker = tmp_path / "a-file"
     blocker.write_text("")
     done = run_cli(["check", "-p", "dataforseo", "--to", str(blocker / "results")], env)
-    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.returncode == 6, done.stdout + done.stderr
     lines = _lines(done.stdout)
     assert lines["dataforseo"].startswith("ok ")
     assert lines["--to"].startswith("FAIL") and "not writable" in lines["--to"]

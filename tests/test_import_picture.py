@@ -101,7 +101,7 @@ def test_no_import_cycle_at_import_time() -> None:
 
     def visit(module: str, path: list[str]) -> None:
         if module in path:
-            cycles.append(path[path.index(module) :] + [module])
+            cycles.append([*path[path.index(module) :], module])
             return
         if module in done:
             return

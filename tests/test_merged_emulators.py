@@ -2,7 +2,7 @@
 
 DataForSEO's history lists one API family after another, each forward by posting time,
 so two families whose tasks interleave in time come out in blocks that a bounded
-reorder window cannot fix (the issue-19 bug: a merged file with tasks hours out of
+reorder window cannot fix (a merged file once had tasks hours out of
 order). Merged with Serpstat, the stream must have zero inversions, also when the
 buffer is far smaller than the listing and the merge goes through disk.
 """

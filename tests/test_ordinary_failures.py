@@ -1,16 +1,15 @@
-"""Ordinary bad input ends in one line on stderr and its documented exit code (issue 24, 11).
+"""Ordinary bad input ends in one line on stderr and its documented exit code.
 
 Each row is a situation a user meets without trying to break anything: a resume file
 that is empty, cut off by a full disk, edited, written by another command or named where
 no file can be written; a time, an option, a cursor or a limit mistyped; a spec or profile
 file that is missing, a folder, binary or not UTF-8; bytes in argv that are not UTF-8.
 The command runs as a subprocess against the emulators on loopback (see `clirun`), and
-each row checks: the exit code (2 usage, configuration or storage; 3 credentials; see
+each row checks: the exit code (2 usage or configuration; 3 credentials; see
 docs/cli.md), one line on stderr naming what is wrong, never "internal error" nor a
 traceback, nothing on stdout, and, for exit 2, no call to the vendor at all.
 
-The rows cover each distinct cause a wider fuzz of the same commands found (see the
-issue's notes), once per command where the cause sits in code the commands share.
+The rows cover each distinct cause a wider fuzz of the same commands found, once per command where the cause sits in code the commands share.
 """
 
 from __future__ import annotations

@@ -77,7 +77,7 @@ def _strict(data: bytes) -> Any:
 def test_300_idle_connections_do_not_delay_an_authenticated_postback(tmp_path: Path) -> None:
     """Strangers holding connections open and silent (no request, no secret) must not use
     up what the vendor needs: the postback on a fresh connection is answered within 2 s
-    (the issue's bound; DataForSEO gives up on a callback after 10 s) and written."""
+    (our bound; DataForSEO gives up on a callback after 10 s) and written."""
     out = tmp_path / "results"
     with Receiver(out, receive_env(tmp_path)) as receiver:
         idle = [socket.create_connection(receiver.address, timeout=10) for _ in range(300)]
@@ -250,14 +250,14 @@ def _one_line(done: subprocess.CompletedProcess[str]) -> str:
 
 def test_an_unwritable_folder_is_refused_before_listening(tmp_path: Path) -> None:
     """``--to`` below a regular file (tests run as root, whom chmod does not stop) cannot
-    hold a file: exit 2 with one line before the port is bound, not a receiver that
+    hold a file: exit 6 (storage) with one line before the port is bound, not a receiver that
     answers every postback with an error."""
     (tmp_path / "file").write_text("")
     where = tmp_path / "file" / "sub"
     done = run_cli(
         ["receive", "--listen", "127.0.0.1:0", "--to", str(where)], receive_env(tmp_path)
     )
-    assert done.returncode == 2
+    assert done.returncode == 6
     line = _one_line(done)
     assert "--to" in line and str(where) in line and "not writable" in line
     assert "receiving on" not in done.stderr
@@ -285,7 +285,7 @@ SITUATIONS: list[tuple[str, list[str], dict[str, str], int, str]] = [
     ("port in use", ["--listen", "TAKEN"], {}, 2, "address already in use"),
     ("address not here", ["--listen", "192.0.2.1:0"], {}, 2, "--listen 192.0.2.1:0"),
     ("bad listen", ["--listen", "8080"], {}, 2, "HOST:PORT"),
-    ("unwritable --to", ["--to", "FILE/sub"], {}, 2, "not writable"),
+    ("unwritable --to", ["--to", "FILE/sub"], {}, 6, "not writable"),
     ("--to is a file", ["--to", "FILE"], {}, 2, "not a directory"),
     ("no secret", [], {"SEOTASKS_RECEIVE_SECRET": ""}, 2, "SEOTASKS_RECEIVE_SECRET"),
     ("short secret", [], {"SEOTASKS_RECEIVE_SECRET": "short"}, 2, "at least 16"),

@@ -1,4 +1,4 @@
-"""Secret ``-o`` values never reach a ``--resume`` file nor its mismatch message (issue 24, 10).
+"""Secret ``-o`` values never reach a ``--resume`` file nor its mismatch message.
 
 A resume file records what its run was asked, so that a run asking otherwise is refused.
 A secret option (``Option(secret=True)``: the Serpstat token, the DataForSEO password)

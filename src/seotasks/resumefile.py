@@ -29,18 +29,21 @@ READABLE = ("seotasks-resume/1", FORMAT)
 
 
 def check_path(path: Path) -> None:
-    """Refuse, before any listing, a resume file that could not be saved where it is named:
-    a folder, something other than a regular file, a folder that does not exist or takes
-    no durable write (`seotasks.store.check_writable`)."""
+    """Refuse, before any listing, a resume file that could not be saved where it is named.
+
+    A folder, something other than a regular file or a folder that does not exist is a
+    mistyped path (`ConfigError`: fix the command); an existing folder that takes no
+    durable write is the machine's state (`StorageError`, from
+    `seotasks.store.check_writable`: free space or choose another folder)."""
     from .store import check_writable
 
     if path.is_dir():
-        raise StorageError(f"--resume {path}: is a directory; name a file")
+        raise ConfigError(f"--resume {path}: is a directory; name a file")
     if path.exists() and not path.is_file():
-        raise StorageError(f"--resume {path}: not a regular file")
+        raise ConfigError(f"--resume {path}: not a regular file")
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():  # not created: a mistyped path should not make folders
-        raise StorageError(f"--resume {path}: directory {parent} does not exist")
+        raise ConfigError(f"--resume {path}: directory {parent} does not exist")
     check_writable(parent, what="the --resume file's folder")
 
 

@@ -2,8 +2,7 @@
 result fetched is never lost, whatever kills the run and whenever.
 
 `task_get` on a ready task removes it from ``tasks_ready``; before the journal, a run killed
-after fetching left those results nowhere (the issue: "the fetched results never reach
-DuckDB"). Here: a run that died after its fetches is followed by one that loads them
+after fetching left those results nowhere (they never reached DuckDB). Here: a run that died after its fetches is followed by one that loads them
 without asking the vendor again, and ``seotasks load`` SIGKILLed at twenty random instants
 ends, once re-run to completion, with every result exactly once and the vendor asked at
 most once more per task in flight at each kill.
@@ -126,7 +125,7 @@ def test_an_entry_without_its_kept_result_is_fetched_again_by_id(tmp_path: Path)
 def test_sigkill_at_twenty_random_instants_then_rerun_loads_every_result_once(
     tmp_path: Path,
 ) -> None:
-    """The issue's must-show, for ``load --collect``: 3000 ready tasks, ``seotasks load``
+    """Nothing lost by a kill, for ``load --collect``: 3000 ready tasks, ``seotasks load``
     killed with SIGKILL at 20 random instants, then run to completion: every result once
     in DuckDB, and task_get called at most 3000 + kills x workers times."""
     workers = 8

@@ -204,8 +204,8 @@ def test_a_stored_cursor_gone_stale_starts_the_listing_over(tmp_path: Path) -> N
 
 def test_gaining_collect_fills_in_every_completed_task_it_holds_once(env: Env) -> None:
     """Loaded without --collect, then with it: the listing reads only what is new, but
-    every completed task the table holds gets its one results row (the issue found 1000
-    of 1478 without one), each collected once; the next run collects nothing."""
+    every completed task the table holds gets its one results row (a pipeline that gained
+    collect late once had 1000 of 1478 without one), each collected once; the next run collects nothing."""
     env.load(providers=["dataforseo"])
     completed = set(env.sql("SELECT provider, id FROM {t}.tasks WHERE status = 'completed'"))
     assert len(completed) > 100

@@ -51,45 +51,45 @@ def _one_line(done: subprocess.CompletedProcess[str], code: int, *words: str) ->
     assert done.stdout == ""
 
 
-def test_an_unwritable_to_folder_is_exit_2_before_any_vendor_call(
+def test_an_unwritable_to_folder_is_exit_6_before_any_vendor_call(
     tmp_path: Path, emulator: DataForSEOEmulator
 ) -> None:
     (tmp_path / "file").write_text("not a folder")
     target = tmp_path / "file" / "sub" / "x.duckdb"
     done = _load(tmp_path, emulator.settings, "--to", str(target), "--pipelines-dir", "p")
-    _one_line(done, 2, "StorageError", "not writable")
+    _one_line(done, 6, "StorageError", "not writable")
     assert emulator.calls == {"tasks_ready": 0, "id_list": 0, "other": 0}
 
 
-def test_an_unwritable_pipelines_dir_is_exit_2_before_any_vendor_call(
+def test_an_unwritable_pipelines_dir_is_exit_6_before_any_vendor_call(
     tmp_path: Path, emulator: DataForSEOEmulator
 ) -> None:
     (tmp_path / "file").write_text("not a folder")
     pipelines = tmp_path / "file" / "sub"
     done = _load(tmp_path, emulator.settings, "--to", "x.duckdb", "--pipelines-dir", str(pipelines))
-    _one_line(done, 2, "StorageError", "pipelines folder")
+    _one_line(done, 6, "StorageError", "pipelines folder")
     assert emulator.calls == {"tasks_ready": 0, "id_list": 0, "other": 0}
     assert not (tmp_path / "x.duckdb").exists()
 
 
-def test_a_second_load_into_one_duckdb_file_is_exit_2_already_running(
+def test_a_second_load_into_one_duckdb_file_is_exit_6_already_running(
     tmp_path: Path, emulator: DataForSEOEmulator
 ) -> None:
     database = tmp_path / "x.duckdb"
     with contextlib.ExitStack() as stack:
         pipeline_module._duckdb(database, stack)  # what a running `seotasks load` holds
         done = _load(tmp_path, emulator.settings, "--to", str(database), "--pipelines-dir", "q")
-    _one_line(done, 2, "already running")
+    _one_line(done, 6, "already running")
     assert emulator.calls == {"tasks_ready": 0, "id_list": 0, "other": 0}
 
 
-def test_a_duckdb_file_open_in_another_process_is_exit_2(
+def test_a_duckdb_file_open_in_another_process_is_exit_6(
     tmp_path: Path, emulator: DataForSEOEmulator
 ) -> None:
     database = tmp_path / "x.duckdb"
     with duckdb.connect(str(database)):  # DuckDB's own lock: one writing process per file
         done = _load(tmp_path, emulator.settings, "--to", str(database), "--pipelines-dir", "p")
-    _one_line(done, 2, "open in another process")
+    _one_line(done, 6, "open in another process")
     assert emulator.calls == {"tasks_ready": 0, "id_list": 0, "other": 0}
 
 

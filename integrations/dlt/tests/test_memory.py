@@ -1,9 +1,9 @@
 """``seotasks load --collect`` in bounded memory: the peak does not grow with the results.
 
-The issue measured 0.62 GB for 500 results of 18 KB, 1.4 GB for 1500 and 2.07 GB for
+Before results were loaded in bounded packages, a load took 0.62 GB for 500 results of 18 KB, 1.4 GB for 1500 and 2.07 GB for
 3000: every result stayed in memory until the load. Here the command runs in a child
 process that reports its own peak (``VmHWM``) and loads 3000 such results (the emulator
-fills each ``task_get`` answer with SERP items to the size asked, ``result_padding``). The bound is the issue's:
+fills each ``task_get`` answer with SERP items to the size asked, ``result_padding``). The bound (docs/dlt.md):
 at most 250 MB for 3000 results. `benchmarks/dltload.py` prints 500 / 3000 / 10 000.
 The clients' clock runs ten times faster (`peakrss`): the vendor's 2000 task_get a minute
 would make the test wait a minute for nothing that memory depends on (measured either way:
@@ -17,7 +17,7 @@ from pathlib import Path
 from dltenv import cli_env, duckdb_rows, ready_emulator
 from peakrss import run_measured
 
-#: Bytes of JSON per result, as in the issue.
+#: Bytes of JSON per result: a SERP answer of typical size.
 RESULT_SIZE = 18_000
 
 

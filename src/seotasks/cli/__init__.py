@@ -20,6 +20,7 @@ from .common import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_PROVIDER,
+    EXIT_STORAGE,
     EXIT_USAGE,
     UsageError,
     one_line,
@@ -31,6 +32,7 @@ __all__ = [
     "EXIT_INTERRUPTED",
     "EXIT_OK",
     "EXIT_PROVIDER",
+    "EXIT_STORAGE",
     "EXIT_USAGE",
     "UsageError",
     "build_parser",
@@ -50,7 +52,9 @@ def _exit_code(exc: BaseException) -> int:
 
     if isinstance(exc, Interrupted):
         return EXIT_INTERRUPTED
-    if isinstance(exc, ConfigError | CursorError | UnsupportedQuery | StorageError):
+    if isinstance(exc, StorageError):
+        return EXIT_STORAGE
+    if isinstance(exc, ConfigError | CursorError | UnsupportedQuery):
         return EXIT_USAGE
     if isinstance(exc, AuthError):
         return EXIT_AUTH

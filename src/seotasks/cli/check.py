@@ -25,7 +25,15 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from .common import EXIT_AUTH, EXIT_OK, EXIT_PROVIDER, EXIT_USAGE, UsageError, one_line
+from .common import (
+    EXIT_AUTH,
+    EXIT_OK,
+    EXIT_PROVIDER,
+    EXIT_STORAGE,
+    EXIT_USAGE,
+    UsageError,
+    one_line,
+)
 
 if TYPE_CHECKING:
     from ..provider import Provider
@@ -223,9 +231,9 @@ def _folder(report: _Report, flag: str, path: Path, what: str) -> None:
     try:
         check_writable(folder, what=what)
     except StorageError as exc:
-        report.line("FAIL", flag, str(exc), code=EXIT_USAGE)
+        report.line("FAIL", flag, str(exc), code=EXIT_STORAGE)
         return
     if flag == "--resume" and path.exists() and not os.access(path, os.W_OK):
-        report.line("FAIL", flag, f"{path}: not writable", code=EXIT_USAGE)
+        report.line("FAIL", flag, f"{path}: not writable", code=EXIT_STORAGE)
         return
     report.line("ok", flag, f"{path}: writable")

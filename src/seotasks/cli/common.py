@@ -15,7 +15,13 @@ if TYPE_CHECKING:
     from ..transport import TransportEvent
 
 
-EXIT_OK, EXIT_USAGE, EXIT_AUTH, EXIT_PROVIDER, EXIT_INTERRUPTED = 0, 2, 3, 4, 5
+#: The exit codes, by what the caller does next (docs/cli.md "Exit codes" explains each).
+EXIT_OK = 0  # done
+EXIT_USAGE = 2  # fix the command line, the configuration or the cursor
+EXIT_AUTH = 3  # fix the credentials
+EXIT_PROVIDER = 4  # the vendor or the network failed: try again later
+EXIT_INTERRUPTED = 5  # stopped on request: run the same command again to continue
+EXIT_STORAGE = 6  # a place to write is unwritable or full: free space or choose another
 
 
 STATUSES = ("completed", "running", "queued", "failed", "any")

@@ -2,8 +2,8 @@
 
 The listing alone cannot promise one ``results`` row per completed task. An incremental
 listing never reads again the tasks before its mark, so a pipeline that loaded tasks
-without ``collect`` and gains it later would never collect them (the issue measured 1000
-of 1478 completed tasks left without a row), and a run stopped half-way through a page's
+without ``collect`` and gains it later would never collect them (a measured run left 1000
+of 1478 completed tasks without a row), and a run stopped half-way through a page's
 collection leaves the rest of that page behind the cursor. So every collecting run first
 asks the destination itself: which completed tasks of this provider have no loaded
 result, or only one that failed in a way worth trying again (`RETRIED_ERRORS`)? Those are
