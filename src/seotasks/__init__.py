@@ -13,7 +13,7 @@ these modules, public and documented under "For plugin authors" in docs/api.md:
     seotasks.jsoncodec     loads, dumps: vendor JSON, strict, fast when orjson is installed
     seotasks.submit        SerpTaskSpec and SPEC_FIELDS: what a provider's submit expresses
     seotasks.ratelimit     RateLimit: a vendor's documented limit
-    seotasks.convert       wire values to model values, the cattrs converter
+    seotasks.convert       wire values to model values, the cattrs converter, item readers
     seotasks.emulation     the building blocks of a vendor emulator
     seotasks.clock         injectable clocks (FakeClock for tests)
     seotasks.testing       the conformance kit, test clients, replay of documented answers

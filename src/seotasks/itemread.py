@@ -1,0 +1,130 @@
+"""Whole vendor items read into their declared classes, and the errors that name a field.
+
+`structure` is ``conv.structure`` with every failure turned into one
+`ResponseFormatError` naming the path inside the payload; `item_reader` reads one kind
+of page item at a time, fast, and precisely only when an item fails. Both are public
+through `seotasks.convert`, with the converter whose hooks they run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+import cattrs
+from cattrs.errors import ClassValidationError, IterableValidationError
+
+from .errors import ResponseFormatError
+from .parsing import ConversionError
+
+__all__ = ["ItemReader", "item_reader", "structure"]
+
+T = TypeVar("T")
+
+#: What a structure hook raises on a value off its declaration (beside `ConversionError`).
+_FAILURES = (
+    cattrs.BaseValidationError,
+    ResponseFormatError,
+    ValueError,
+    TypeError,
+    LookupError,
+    AttributeError,  # e.g. a dict[...] hook calling .items() on null
+    ArithmeticError,
+)
+
+
+def structure(
+    conv: cattrs.Converter, data: Any, cls: type[T], *, where: str = "", path: str = "$"
+) -> T:
+    """``conv.structure(data, cls)`` with every failure turned into `ResponseFormatError`.
+
+    The error names the path inside the payload (``$.tasks[0].date_posted``) and, when
+    ``data`` is a mapping with an ``id``-like key, the item id. ``path`` is where
+    ``data`` sits in the whole body (``tasks[0].result[3]``): the field path starts
+    there instead of at ``$``, so an item read on its own is named as in its page.
+    The path comes from cattrs' own notes on the exception (``conv`` needs detailed
+    validation, the cattrs default, for there to be any).
+    """
+    try:
+        return conv.structure(data, cls)
+    except ConversionError:
+        raise
+    except _FAILURES as exc:
+        raise _format_error(exc, data, cls, where=where, path=path) from None
+
+
+def _format_error(
+    exc: BaseException, data: Any, cls: type[Any], *, where: str, path: str
+) -> ResponseFormatError:
+    item_id = None
+    if isinstance(data, dict):
+        for key in ("id", "task_id"):
+            if isinstance(data.get(key), str | int):
+                item_id = str(data[key])
+                break
+    field: str | None = None
+    detail = f"{type(exc).__name__}: {exc}"[:200]
+    if isinstance(exc, cattrs.BaseValidationError):
+        leaves = list(_leaves(exc, path))
+        if leaves:
+            inner, field = leaves[0]
+            if isinstance(inner, ConversionError):
+                detail = str(inner).split(" | ")[0]
+            else:
+                detail = f"{type(inner).__name__}: {inner}"[:200]
+    return ResponseFormatError(f"{where or cls.__name__}: {detail}", field=field, item_id=item_id)
+
+
+def _leaves(exc: BaseException, path: str) -> Iterator[tuple[BaseException, str]]:
+    """Every failure under a cattrs validation error with its path, from the notes cattrs
+    attached (``.name`` of a class field, ``.index`` of a list item or mapping key), walked
+    as `cattrs.transform_error` walks them."""
+    if isinstance(exc, IterableValidationError):
+        indexed, loose = exc.group_exceptions()
+        for sub, index in indexed:
+            yield from _leaves(sub, f"{path}[{index.index!r}]")
+    elif isinstance(exc, ClassValidationError):
+        named, loose = exc.group_exceptions()
+        for sub, name in named:
+            yield from _leaves(sub, f"{path}.{name.name}")
+    else:
+        yield exc, path
+        return
+    for sub in loose:
+        yield from _leaves(sub, path)
+
+
+#: ``read(data, index)``: the ``index``-th item of a page as its declared class.
+ItemReader = Callable[[object, int], T]
+
+
+def item_reader(conv: cattrs.Converter, cls: type[T], *, where: str, path: str) -> ItemReader[T]:
+    """``read(data, index)``: one kind of vendor item as its declared ``cls``, or the
+    `ResponseFormatError` naming what in it is off.
+
+    A listing page is up to 1000 items, each structured once. cattrs' detailed
+    validation (a ``try`` around every field, notes on every failure) is what makes an
+    error name its field, and it is paid by every item, good or bad. So ``read``
+    structures with a copy of ``conv`` that has it off, and only an item that fails
+    there is structured again, by ``conv`` with it on, for the error naming the field
+    path (``path`` formatted with the index, then the field, e.g.
+    ``tasks[0].result[3].date_posted``) and the item id. Both runs use the same hooks,
+    so an item reads the same either way. An item that is not a JSON object is refused
+    as a whole.
+    """
+    fast: Callable[[object, type[T]], T] = conv.copy(detailed_validation=False).get_structure_hook(
+        cls
+    )
+
+    def read(data: object, index: int) -> T:
+        if type(data) is dict:
+            try:
+                return fast(data, cls)
+            except _FAILURES:
+                pass  # read again below, for the message
+        where_in_page = path.format(index)
+        if type(data) is not dict:
+            raise ConversionError(where_in_page, data, "an object")
+        return structure(conv, data, cls, where=where, path=where_in_page)
+
+    return read
