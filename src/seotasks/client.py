@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime
 from operator import attrgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, TypedDict
 
 from . import cursor as cursor_codec
 from .errors import CursorError, ResponseFormatError, SeotasksError
@@ -24,6 +24,8 @@ from .provider import Capabilities, JSONValue, Position, Provider
 from .query import UNSET, build_query, parse_status, parse_time_field, parse_when, shown
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
     from .collect import Collected
     from .journal import Journal
     from .submit import SerpTaskSpec, SubmitResult
@@ -36,6 +38,28 @@ DEFAULT_MAX_RESULT_BYTES = 1 << 30
 #: The temporary files `collect_many(into=...)` streams into (the store sweeps leftovers).
 RESULT_SUFFIX = ".result.tmp"
 
+
+class Listing(TypedDict, total=False):
+    """What a listing asks for (`TaskQuery`), as `Client.page`, `Client.pages`,
+    `Client.tasks` and `Client.check_cursor` take it: ``status`` (default ``completed``;
+    ``"any"`` or None for all), ``since`` / ``until`` (bounds of ``time_field``:
+    ``created_at``, the default, or ``completed_at``). A name not given (or given
+    `query.UNSET`) is not asked: with a cursor, the cursor's query holds; a name given
+    must agree with it."""
+
+    status: TaskStatus | str | None
+    since: datetime | date | str | None
+    until: datetime | date | str | None
+    time_field: str
+
+
+#: How each `Listing` value given with a cursor is read, to compare with the cursor's.
+_PARSE: dict[str, Callable[[Any], Any]] = {
+    "status": parse_status,
+    "since": lambda value: parse_when(value, "since"),
+    "until": lambda value: parse_when(value, "until"),
+    "time_field": parse_time_field,
+}
 
 _provider_of = attrgetter("provider")
 _id_of = attrgetter("id")
@@ -105,20 +129,14 @@ class Client:
             provider=self.name, listing=self._listing, query=query, position=position
         )
 
-    def _open(
-        self,
-        cursor: str | None,
-        status: Any,
-        since: Any,
-        until: Any,
-        time_field: Any = UNSET,
-    ) -> tuple[TaskQuery, Position]:
+    def _open(self, cursor: str | None, asked: Listing) -> tuple[TaskQuery, Position]:
+        given: dict[str, Any] = {k: v for k, v in asked.items() if v is not UNSET}
         if cursor is None:
             query = build_query(
-                TaskStatus.COMPLETED if status is UNSET else status,
-                None if since is UNSET else since,
-                None if until is UNSET else until,
-                None if time_field is UNSET else time_field,
+                given.get("status", TaskStatus.COMPLETED),
+                given.get("since"),
+                given.get("until"),
+                given.get("time_field"),
             )
             return query, self._provider.start(query)
         state = cursor_codec.decode(cursor)
@@ -131,16 +149,9 @@ class Client:
                 f"this cursor was made with options {dict(state.listing)}, "
                 f"but this client uses {self._listing}"
             )
-        given = {
-            "status": None if status is UNSET else parse_status(status),
-            "since": None if since is UNSET else parse_when(since, "since"),
-            "until": None if until is UNSET else parse_when(until, "until"),
-            "time_field": None if time_field is UNSET else parse_time_field(time_field),
-        }
-        passed = {"status": status, "since": since, "until": until, "time_field": time_field}
-        for field, value in given.items():
-            explicit = passed[field] is not UNSET
-            if explicit and getattr(state.query, field) != value:
+        for field, raw in given.items():
+            value = _PARSE[field](raw)
+            if getattr(state.query, field) != value:
                 raise CursorError(
                     f"this cursor is for {field}={shown(getattr(state.query, field), field)}, "
                     f"not {field}={shown(value, field)}; drop the argument or start a new listing"
@@ -150,11 +161,7 @@ class Client:
     def check_cursor(
         self,
         cursor: str,
-        *,
-        status: TaskStatus | str | None = UNSET,
-        since: datetime | date | str | None = UNSET,
-        until: datetime | date | str | None = UNSET,
-        time_field: str = UNSET,
+        **asked: Unpack[Listing],
     ) -> TaskQuery:
         """The query ``cursor`` continues, checked as `page` would check it, without a call.
 
@@ -162,7 +169,7 @@ class Client:
         query than the arguments given, a newer format, or one that was edited: a command
         can refuse it before it prints anything.
         """
-        query, _ = self._open(cursor, status, since, until, time_field)
+        query, _ = self._open(cursor, asked)
         return query
 
     @staticmethod
@@ -204,11 +211,7 @@ class Client:
     def page(
         self,
         cursor: str | None = None,
-        *,
-        status: TaskStatus | str | None = UNSET,
-        since: datetime | date | str | None = UNSET,
-        until: datetime | date | str | None = UNSET,
-        time_field: str = UNSET,
+        **asked: Unpack[Listing],
     ) -> Page:
         """One page: the first of a new listing, or the one ``cursor`` points at.
 
@@ -218,7 +221,7 @@ class Client:
         ``time_field`` (``created_at``, the default, or ``completed_at``) is the time
         ``since`` / ``until`` bound: see `TaskQuery`.
         """
-        query, position = self._open(cursor, status, since, until, time_field)
+        query, position = self._open(cursor, asked)
         return self._fetch_resumable(query, position, cursor)
 
     def _fetch_resumable(self, query: TaskQuery, position: Position, cursor: str | None) -> Page:
@@ -234,11 +237,7 @@ class Client:
     def pages(
         self,
         cursor: str | None = None,
-        *,
-        status: TaskStatus | str | None = UNSET,
-        since: datetime | date | str | None = UNSET,
-        until: datetime | date | str | None = UNSET,
-        time_field: str = UNSET,
+        **asked: Unpack[Listing],
     ) -> Iterator[Page]:
         """Every page from the start (or from ``cursor``) to the end.
 
@@ -247,7 +246,7 @@ class Client:
         endless loop. An error carries ``resume_cursor``: the listing resumes from it
         without losing or repeating a page.
         """
-        query, position = self._open(cursor, status, since, until, time_field)
+        query, position = self._open(cursor, asked)
         visited: set[str] = {_position_digest(position)}
         previous: set[str] = set()
         current_cursor = cursor
@@ -288,12 +287,8 @@ class Client:
     def tasks(
         self,
         cursor: str | None = None,
-        *,
-        status: TaskStatus | str | None = UNSET,
-        since: datetime | date | str | None = UNSET,
-        until: datetime | date | str | None = UNSET,
-        time_field: str = UNSET,
         limit: int | None = None,
+        **asked: Unpack[Listing],
     ) -> Iterator[Task]:
         """Every matching task, each once, fetching pages as the caller consumes them.
 
@@ -306,7 +301,7 @@ class Client:
         if limit == 0:
             return
         left = limit
-        pages = self.pages(cursor, status=status, since=since, until=until, time_field=time_field)
+        pages = self.pages(cursor, **asked)
         for page in pages:
             if left is None:
                 yield from page.tasks
