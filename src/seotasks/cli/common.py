@@ -1,16 +1,18 @@
 """What the commands share: exit codes, usage errors, ``-o`` options, the progress line,
-time and size checks."""
+time and size checks, the sandbox's emulators and the clients."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from ..client import Client
+    from ..clock import Clock
     from ..model import Page
     from ..transport import TransportEvent
 
@@ -288,3 +290,54 @@ def sandbox_day(text: str | None) -> datetime | None:
             f"--sandbox-day must be within {first:%Y-%m-%d}..{last:%Y-%m-%d}, got {text!r}"
         )
     return day
+
+
+def start_sandbox(
+    stack: contextlib.ExitStack[Any],
+    args: argparse.Namespace,
+    names: Sequence[str],
+    options: dict[str, dict[str, Any]],
+    now: Callable[[], datetime] | None = None,
+) -> Clock | None:
+    """With ``--sandbox``: the providers' emulators started on loopback (stopped with
+    ``stack``), their settings put under each provider's ``options`` (options given on
+    the command line win), and the clock they and the clients share, running a minute
+    per second (`SANDBOX_SPEED`), so the vendors' per-minute limits are enforced and
+    honoured, just faster; ``now`` is the wall clock of both (``None``: real time).
+    Without it: None, and nothing started."""
+    if not args.sandbox:
+        return None
+    from ..clock import ScaledClock
+    from ..sandbox import start
+
+    clock = ScaledClock(SANDBOX_SPEED)
+    running = stack.enter_context(
+        start(names, seed=args.seed, size=args.sandbox_size, clock=clock, now=now)
+    )
+    for name in names:
+        options[name] = {**running[name].settings, **options[name]}
+    return clock
+
+
+def connect_all(
+    stack: contextlib.ExitStack[Any],
+    args: argparse.Namespace,
+    names: Sequence[str],
+    options: Mapping[str, Mapping[str, Any]],
+    progress: Progress,
+    clock: Clock | None,
+    now: Callable[[], datetime] | None = None,
+) -> list[Client]:
+    """A client per provider of ``names`` (closed with ``stack``), with its ``options`` and ``--profile``'s
+    credentials, on ``clock`` and ``now``, reporting its waits and retries to
+    ``progress``."""
+    from ..connection import connect
+
+    clients = []
+    for name in names:
+        client = stack.enter_context(
+            connect(name, profile=args.profile, clock=clock, now=now, **dict(options[name]))
+        )
+        client.transport.on_event = event_sink(progress, client)
+        clients.append(client)
+    return clients

@@ -42,8 +42,7 @@ _INSTALL_HINT = (
 
 def add_parser(sub: Subcommands, common: CommandParser) -> argparse.ArgumentParser:
     """Add the ``load`` command to the ``seotasks`` subparsers ``sub``."""
-    from .common import STATUSES
-    from .flags import add_options, add_providers, add_time_field
+    from .flags import STATUS_HELP, add_options, add_providers, add_status, add_time_field
 
     load = sub.add_parser(
         "load",
@@ -55,7 +54,7 @@ def add_parser(sub: Subcommands, common: CommandParser) -> argparse.ArgumentPars
         "dlt's state, with the data). Needs: pip install seotasks-dlt.",
     )
     add_providers(load, "provider to load (repeatable)")
-    load.add_argument("--status", choices=STATUSES, default="any")
+    add_status(load, STATUS_HELP + " (default any)", default="any")
     load.add_argument("--since", help="created at or after (ISO 8601 or YYYY-MM-DD; naive = UTC)")
     load.add_argument("--until", help="created before (ISO 8601 or YYYY-MM-DD; naive = UTC)")
     add_time_field(
@@ -124,10 +123,10 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .common import (
         EXIT_INTERRUPTED,
         EXIT_OK,
-        SANDBOX_SPEED,
         UsageError,
         provider_names,
         split_options,
+        start_sandbox,
     )
     from .signals import GracefulStop
 
@@ -146,17 +145,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     signals = GracefulStop()
     stop = signals.event
     with contextlib.ExitStack() as stack:
-        clock = None
-        if args.sandbox:
-            from ..clock import ScaledClock
-            from ..sandbox import start
-
-            clock = ScaledClock(SANDBOX_SPEED)
-            running = stack.enter_context(
-                start(names, seed=args.seed, size=args.sandbox_size, clock=clock)
-            )
-            for name in names:
-                options[name] = {**running[name].settings, **options[name]}
+        clock = start_sandbox(stack, args, names, options)
         stack.enter_context(signals)
         try:
             summary = load(

@@ -34,8 +34,8 @@ _EXTRA_MODULES = {"altair", "vl_convert", "duckdb"}
 
 def add_parser(sub: Subcommands, common: CommandParser) -> argparse.ArgumentParser:
     """Add the ``report`` command to the ``seotasks`` subparsers ``sub``."""
-    from .common import MAX_SANDBOX_SIZE, STATUSES
-    from .flags import add_options, add_time_field
+    from .common import MAX_SANDBOX_SIZE
+    from .flags import STATUS_HELP, add_options, add_status, add_time_field, add_window
 
     report: argparse.ArgumentParser = sub.add_parser(
         "report",
@@ -58,15 +58,8 @@ def add_parser(sub: Subcommands, common: CommandParser) -> argparse.ArgumentPars
         help="provider to report on (repeatable; default: every provider in the store, "
         "every installed emulator with --sandbox)",
     )
-    report.add_argument(
-        "--status", choices=STATUSES, default="any", help="which tasks (default any)"
-    )
-    report.add_argument(
-        "--since",
-        help="created (or, with --time-field completed_at, completed) at or after: ISO 8601 "
-        "or YYYY-MM-DD (naive = UTC), or that long ago: 30m, 12h, 2d, 1w",
-    )
-    report.add_argument("--until", help="created (or completed) before; same forms as --since")
+    add_status(report, STATUS_HELP + " (default any)", default="any")
+    add_window(report)
     add_time_field(report, "the time --since/--until bound: created_at (default) or completed_at")
     where = report.add_mutually_exclusive_group()
     where.add_argument(
@@ -177,33 +170,16 @@ def _live(args: argparse.Namespace, names: list[str], err: TextIO, selection: Se
     """List the providers (or their emulators) now and hold the tasks in DuckDB."""
     import contextlib
 
-    from ..clock import ScaledClock
-    from ..connection import connect
     from ..report.source import from_tasks
-    from ..sandbox import start
-    from .common import SANDBOX_SPEED, Progress, event_sink, sandbox_day, split_options
+    from .common import Progress, connect_all, sandbox_day, split_options, start_sandbox
 
     options = split_options(args.option, names)
     frozen = sandbox_day(args.sandbox_day) if args.sandbox else None
     wall = None if frozen is None else (lambda: frozen)
     progress = Progress(err, err.isatty(), quiet=args.quiet)
     with contextlib.ExitStack() as stack:
-        clock = None
-        if args.sandbox:
-            clock = ScaledClock(SANDBOX_SPEED)
-            running = stack.enter_context(
-                start(names, seed=args.seed, size=args.sandbox_size, clock=clock, now=wall)
-            )
-            for name in names:
-                options[name] = {**running[name].settings, **options[name]}
-        clients = []
-        for name in names:
-            chosen: dict[str, Any] = dict(options[name])
-            client = stack.enter_context(
-                connect(name, profile=args.profile, clock=clock, now=wall, **chosen)
-            )
-            client.transport.on_event = event_sink(progress, client)
-            clients.append(client)
+        clock = start_sandbox(stack, args, names, options, now=wall)
+        clients = connect_all(stack, args, names, options, progress, clock, now=wall)
 
         def listed() -> Any:
             for client in clients:

@@ -9,16 +9,16 @@ from typing import TYPE_CHECKING, Any, TextIO
 from .common import (
     EXIT_INTERRUPTED,
     EXIT_OK,
-    SANDBOX_SPEED,
     Progress,
     UsageError,
     absolute_time,
     check_sandbox_size,
-    event_sink,
+    connect_all,
     is_relative_time,
     provider_names,
     sandbox_day,
     split_options,
+    start_sandbox,
 )
 
 if TYPE_CHECKING:
@@ -44,7 +44,6 @@ def _stream(
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from ..connection import connect
     from ..cursor import decode as decode_cursor
     from ..errors import CursorError, SeotasksError
     from ..export import make_writer
@@ -106,28 +105,10 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     import contextlib
 
     with contextlib.ExitStack() as stack:
-        clock = None
-        if args.sandbox:
-            from ..clock import ScaledClock
-            from ..sandbox import start
-
-            # Emulators and clients share one pacing clock running a minute per second:
-            # the vendors' per-minute limits are enforced and honoured, just faster. They
-            # share one wall clock too: real time, or the --sandbox-day's midnight.
-            clock = ScaledClock(SANDBOX_SPEED)
-            running = stack.enter_context(
-                start(names, seed=args.seed, size=args.sandbox_size, clock=clock, now=wall)
-            )
-            for name in names:
-                options[name] = {**running[name].settings, **options[name]}
-        clients: list[Client] = []
-        for name in names:
-            chosen: dict[str, Any] = dict(options[name])
-            client = stack.enter_context(
-                connect(name, profile=args.profile, clock=clock, now=wall, **chosen)
-            )
-            client.transport.on_event = event_sink(progress, client)
-            clients.append(client)
+        # Emulators and clients share one pacing clock, and one wall clock: real time, or
+        # the --sandbox-day's midnight.
+        clock = start_sandbox(stack, args, names, options, now=wall)
+        clients = connect_all(stack, args, names, options, progress, clock, now=wall)
         for client in clients:
             _check_query(client, state.providers[client.name].cursor, kwargs, args.status)
 
