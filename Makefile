@@ -129,7 +129,7 @@ $(BENCH_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,speed,receive,report,bench]'
 	touch $(BENCH_STAMP)
 
-bench: $(BENCH_STAMP) $(DLT_STAMP)
+bench: $(BENCH_STAMP) $(DLT_STAMP) $(PG_STAMP)
 	$(BIN)/python benchmarks/run.py
 
 clean:

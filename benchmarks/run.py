@@ -4,7 +4,8 @@ Each figure is set against its baseline measured in the same run on the same see
 input (see the module of each benchmark). Ratios are "seotasks / baseline" for times
 (lower is better) unless the row says otherwise. ``--quick`` runs smaller and shorter
 versions for a smoke test; ``--only NAME`` runs one of normalize, floors, paging,
-streaming, startup, pacing, dlt, collecting, merging, report; ``--json FILE`` also writes the raw figures.
+streaming, startup, pacing, dlt, collecting, merging, report, load; ``--json FILE`` also
+writes the raw figures.
 """
 
 from __future__ import annotations
@@ -388,6 +389,12 @@ def bench_report(quick: bool, rows: Rows, raw: dict[str, Any]) -> None:
     )
 
 
+def bench_load(quick: bool, rows: Rows, raw: dict[str, Any]) -> None:
+    import loadcli
+
+    rows.extend(loadcli.table(_measure("loadcli", quick, raw, key="load")))
+
+
 BENCHES = {
     "normalize": bench_normalize,
     "floors": bench_floors,
@@ -399,6 +406,7 @@ BENCHES = {
     "collecting": bench_collecting,
     "merging": bench_merging,
     "report": bench_report,
+    "load": bench_load,
 }
 
 
