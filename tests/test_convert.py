@@ -30,6 +30,7 @@ from seotasks.convert import (
     structure,
     zone,
 )
+from seotasks.itemread import every_key_hook
 
 ZONES = ["UTC", "Europe/Kyiv", "America/New_York", "Australia/Lord_Howe", "Asia/Kathmandu"]
 
@@ -515,6 +516,20 @@ read_row = item_reader(converter.copy(), Row, where="acme", path="jobs[{}]")
 def test_item_reader_reads_the_declared_item() -> None:
     row = read_row({"id": "a", "posted": "2026-03-01 10:00:00 +02:00", "count": "3", "x": 1}, 0)
     assert row == Row(id="a", posted=datetime(2026, 3, 1, 8, tzinfo=UTC), pct=None, count=3)
+    whole = {"id": "a", "posted": "2026-03-01 10:00:00 +02:00", "pct": "5%", "count": 3, "x": 1}
+    assert read_row(whole, 0) == Row(
+        id="a", posted=datetime(2026, 3, 1, 8, tzinfo=UTC), pct=0.05, count=3
+    )
+    assert read_row({"id": "a"}, 0) == Row(id="a")  # keys left out: the declared defaults
+
+
+def test_every_key_hook_needs_every_key() -> None:
+    hook = every_key_hook(converter, Row)
+    assert hook is not None
+    assert hook({"id": "a", "posted": None, "pct": None, "count": "7"}, Row) == Row("a", count=7)
+    with pytest.raises(KeyError):
+        hook({"id": "a", "posted": None, "pct": None}, Row)
+    assert every_key_hook(converter, dict) is None  # not an attrs class
 
 
 @pytest.mark.parametrize(
@@ -540,9 +555,20 @@ def test_item_reader_names_the_field_and_the_item(
     assert str(info.value)
 
 
-@given(data=wire_items | json_values)
+#: Items as the vendors send them, every declared key present (the reader's quickest
+#: reading), with any value in each.
+whole_wire_items = st.fixed_dictionaries(
+    {
+        name: json_values
+        for name in ("id", "posted", "local", "pct", "count", "cost", "tags", "note")
+    }
+)
+
+
+@given(data=wire_items | whole_wire_items | json_values)
 def test_item_reader_reads_or_refuses_like_structure(data: object) -> None:
-    """The fast reading and the detailed one are the same declaration: same outcome."""
+    """The fast readings and the detailed one are the same declaration: same outcome,
+    whether the item carries every declared key or leaves some out."""
     read = item_reader(converter, WireItem, where="item", path="items[{}]")
     try:
         expected: object = structure(converter, data, WireItem)

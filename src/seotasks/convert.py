@@ -27,6 +27,7 @@ import cattrs
 
 from .itemread import ItemReader, item_reader, structure
 from .parsing import (
+    PERCENTS,
     ConversionError,
     is_ascii_digits,
     parse_decimal,
@@ -37,6 +38,7 @@ from .parsing import (
 )
 
 __all__ = [
+    "PERCENTS",
     "ConversionError",
     "ItemReader",
     "NaiveTimestamp",

@@ -24,6 +24,7 @@ from typing import NewType
 import attrs
 
 from seotasks.convert import (
+    PERCENTS,
     ConversionError,
     ItemReader,
     NaiveTimestamp,
@@ -71,6 +72,12 @@ def _optional_id_text(value: object, _type: object) -> str | None:
 
 
 def _percent(value: object, _type: object) -> float:
+    """`parse_progress`, but a value that must be there: every row has one, so the usual
+    spellings (``"0%"``..``"100%"``) are looked up here rather than through the parse."""
+    if type(value) is str:
+        known = PERCENTS.get(value)
+        if known is not None:
+            return known
     parsed = _parse_progress(value, field="progress")
     if parsed is None:
         raise ConversionError("progress", value, "a percentage like '45%'")

@@ -223,37 +223,36 @@ def normalize_rows(
         ids = row_ids(rows)
     read = row_reader(tz)
     kind_engine, devices, no_region = _KIND_ENGINE, _DEVICES, _NO_REGION
+    completed, queued, running = _COMPLETED, _QUEUED, _RUNNING
+    provider, task, view = PROVIDER, Task, MappingProxyType
     out: list[Task] = []
+    append = out.append
     for index in range(start, len(rows)):
         row = rows[index]
         item = read(row, index)
         ratio = item.progress
         finished = item.parsed_at
         if ratio == 1.0 and finished is not None:
-            status = _COMPLETED
+            status = completed
         else:
-            status = _QUEUED if ratio == 0.0 else _RUNNING
+            status = queued if ratio == 0.0 else running
             finished = None
-        se_id, country, region, device = (
-            item.se_id,
-            item.country_id,
-            item.region_id,
-            item.device_type_id,
-        )
+        se_id = item.se_id
         if se_id is None:
             kind, engine = "serp", None
         else:
             kind, engine = kind_engine.get(se_id) or ("serp", se_id)
+        country = item.country_id
         location: str | None
         if not country:
             location = None
-        elif region is None or region in no_region:
-            location = country
         else:
-            location = f"{country}/{region}"
-        out.append(
-            Task(
-                provider=PROVIDER,
+            region = item.region_id
+            location = country if region is None or region in no_region else f"{country}/{region}"
+        device = item.device_type_id
+        append(
+            task(
+                provider=provider,
                 id=ids[index],
                 status=status,
                 progress=ratio,
@@ -265,7 +264,7 @@ def normalize_rows(
                 location=location,
                 language=item.lang_id or None,
                 keywords_count=item.keywords_count,
-                raw=MappingProxyType(row),
+                raw=view(row),
             )
         )
     return out
