@@ -18,7 +18,7 @@ is off (a `FakeClock`): the vendor's rate limit is not what is measured.
 And the peak memory of ``seotasks load --collect`` (`collect_peaks`): DataForSEO
 ``tasks_ready`` results of 18 KB (the emulator's ``result_padding``), 500, 3000 and
 10 000 of them (500 and 3000 with ``--quick``), each loaded by the real command in a child
-process that reports its own ``VmHWM`` (`integrations/dlt/tests/peakrss.py`), its clients'
+process whose ``VmHWM`` is read while it runs (`integrations/dlt/tests/peakrss.py`), its clients'
 clock ten times faster so that the vendor's 2000 task_get a minute is not what is waited
 for. Before results were loaded in bounded packages: 0.62 GB for 500, 2.07 GB for 3000.
 """

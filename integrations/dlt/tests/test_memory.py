@@ -2,7 +2,7 @@
 
 Before results were loaded in bounded packages, a load took 0.62 GB for 500 results of 18 KB, 1.4 GB for 1500 and 2.07 GB for
 3000: every result stayed in memory until the load. Here the command runs in a child
-process that reports its own peak (``VmHWM``) and loads 3000 such results (the emulator
+process whose peak (``VmHWM``) is read while it runs, and loads 3000 such results (the emulator
 fills each ``task_get`` answer with SERP items to the size asked, ``result_padding``). The bound (docs/dlt.md):
 at most 250 MB for 3000 results. `benchmarks/dltload.py` prints 500 / 3000 / 10 000.
 The clients' clock runs ten times faster (`peakrss`): the vendor's 2000 task_get a minute
