@@ -36,6 +36,19 @@ OPTIONS: dict[str, dict[str, Any]] = {
 }
 
 
+#: The listing options of a command-line load of both emulators (`Env.command`).
+CLI_OPTIONS = [
+    "-o",
+    "dataforseo.source=history",
+    "-o",
+    "dataforseo.families=" + ",".join(FAMILIES),
+    "-o",
+    "serpstat.page_size=100",
+    "-o",
+    "serpstat.rps=100",
+]
+
+
 class Env:
     """Two running emulators and a place to load them into."""
 
@@ -68,6 +81,28 @@ class Env:
             clock=self.clock,
             **kwargs,
         )
+
+    def command(self, *destination: str, pipelines: Path | None = None) -> list[str]:
+        """``seotasks load`` of both emulators (`CLI_OPTIONS`) into ``destination`` (its
+        flags; default ``--to`` the test's DuckDB file), run by `environment`."""
+        return [
+            *SEOTASKS,
+            *("load", "-p", "dataforseo", "-p", "serpstat", *CLI_OPTIONS),
+            *(destination or ("--to", str(self.database))),
+            *("--pipelines-dir", str(pipelines or self.pipelines)),
+        ]
+
+    def environment(self, url: str | None = None) -> dict[str, str]:
+        """This process's environment plus the emulators' settings, no dlt telemetry, and
+        the Postgres destination at ``url`` if one is given."""
+        chosen = dict(os.environ)
+        for provider, emulator in (("dataforseo", self.dfs), ("serpstat", self.serp)):
+            for key, value in emulator.settings.items():
+                chosen[env_name(provider, key)] = str(value)
+        if url is not None:
+            chosen["DESTINATION__POSTGRES__CREDENTIALS"] = url
+        chosen["RUNTIME__DLTHUB_TELEMETRY"] = "false"
+        return chosen
 
     def pipeline(self, name: str) -> Any:
         """A dlt pipeline of the test's own, into ``<tmp>/<name>.duckdb`` (dataset

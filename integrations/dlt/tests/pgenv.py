@@ -6,57 +6,17 @@ the same loads through their orchestrator and check the same things in the same 
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 from typing import Any
 
-from dltenv import FAMILIES, Env
+from dltenv import Env
 from pgtest import Server
-
-SEOTASKS = Path(sys.executable).parent / "seotasks"
-
-#: The listing options of `dltenv.OPTIONS` as ``-o`` flags and as TOML profile values.
-CLI_OPTIONS = [
-    "-o",
-    "dataforseo.source=history",
-    "-o",
-    "dataforseo.families=" + ",".join(FAMILIES),
-    "-o",
-    "serpstat.page_size=100",
-    "-o",
-    "serpstat.rps=100",
-]
-
-
-def emulator_environment(env: Env, url: str | None = None) -> dict[str, str]:
-    """This process's environment plus the emulators' settings (and the destination)."""
-    chosen = dict(os.environ)
-    for name, settings in (("DATAFORSEO", env.dfs.settings), ("SERPSTAT", env.serp.settings)):
-        for key, value in settings.items():
-            chosen[f"SEOTASKS_{name}_{key.upper()}"] = str(value)
-    if url is not None:
-        chosen["DESTINATION__POSTGRES__CREDENTIALS"] = url
-    chosen["RUNTIME__DLTHUB_TELEMETRY"] = "false"
-    return chosen
 
 
 def load_command(env: Env, *extra: str, pipelines: Path | None = None) -> list[str]:
-    """``seotasks load`` of both emulators into Postgres (dataset seotasks)."""
-    return [
-        str(SEOTASKS),
-        "load",
-        "-p",
-        "dataforseo",
-        "-p",
-        "serpstat",
-        *CLI_OPTIONS,
-        "--destination",
-        "postgres",
-        "--pipelines-dir",
-        str(pipelines or env.pipelines),
-        *extra,
-    ]
+    """``seotasks load`` of both emulators into Postgres (dataset seotasks), run by
+    `Env.environment` with the database's url."""
+    return [*env.command("--destination", "postgres", pipelines=pipelines), *extra]
 
 
 class Tables:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from dltenv import Env
-from pgenv import Tables, emulator_environment
+from pgenv import Tables
 from pgtest import Server, running
 from seotasks_dlt.destination_lock import lock_key
 
@@ -33,7 +33,7 @@ def server() -> Iterator[Server]:
 def _start(env: Env, url: str, machine: str, wait: float) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, str(RUNNER), str(env.tmp / machine), str(wait)],
-        env=emulator_environment(env, url),
+        env=env.environment(url),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

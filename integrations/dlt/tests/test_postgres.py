@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from dltenv import FAMILIES, Env
-from pgenv import Tables, emulator_environment, load_command
+from pgenv import Tables, load_command
 from pgtest import Server, running
 from seotasks_dataforseo.emulator import DataForSEOEmulator
 from seotasks_dlt import LoadSummary, load
@@ -45,7 +45,7 @@ def test_cli_loads_every_task_once_then_only_what_is_new(
     env: Env, server: Server, database: str
 ) -> None:
     url = server.url(database)
-    environment = emulator_environment(env, url)
+    environment = env.environment(url)
     command = load_command(env)
     first = subprocess.run(
         command, env=environment, capture_output=True, text=True, cwd=env.tmp, timeout=300
@@ -83,7 +83,7 @@ def test_state_lost_locally_is_restored_from_postgres(
     env: Env, server: Server, database: str, tmp_path: Path
 ) -> None:
     """A second machine (another pipelines dir) resumes the cursors kept in Postgres."""
-    environment = emulator_environment(env, server.url(database))
+    environment = env.environment(server.url(database))
     first = subprocess.run(
         load_command(env), env=environment, capture_output=True, text=True, timeout=300
     )
@@ -160,7 +160,7 @@ def test_a_failed_connection_never_prints_the_password(
     url = f"postgresql://seotasks_test:{secret}@127.0.0.1:{port}/{database}"
     failed = subprocess.run(
         load_command(env),
-        env=emulator_environment(env, url),
+        env=env.environment(url),
         capture_output=True,
         text=True,
         timeout=300,
