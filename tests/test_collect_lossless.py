@@ -27,6 +27,15 @@ KIND = KINDS[0]
 FAST = [sys.executable, str(Path(__file__).with_name("fastclock_cli.py"))]
 
 
+def _env(tmp_path: Path, emu: DataForSEOEmulator) -> dict[str, str]:
+    """The command's environment, listing the serp family only (every task here is one).
+
+    All 16 families' ``tasks_ready`` make 16 calls a run: a second run within the minute
+    would wait for the vendor's window of 20 calls a minute, which the emulator enforces.
+    """
+    return cli_env(tmp_path, {"dataforseo": {**emu.settings, "families": "serp"}})
+
+
 def _task_gets(emu: DataForSEOEmulator) -> int:
     return sum(1 for r in emu.server.requests if "/task_get/" in r.path)
 
@@ -68,7 +77,7 @@ def test_sigkill_at_twenty_instants_loses_no_result_and_refetches_at_most_the_in
             emu.add_tasks(1000, kinds=(kind,), posted=past, code=20000, delay=timedelta(minutes=1))
         truth = emu.ready_ids()
         assert len(truth) > 2800
-        env = {**cli_env(tmp_path, {"dataforseo": emu.settings}), "SEOTASKS_TEST_CLOCK_SPEED": "3"}
+        env = {**_env(tmp_path, emu), "SEOTASKS_TEST_CLOCK_SPEED": "3"}
         out = tmp_path / "out"
         args = [*FAST, "collect", "-p", "dataforseo", "--to", str(out), "--workers", str(workers)]
         kills = runs = 0
@@ -102,7 +111,7 @@ def test_sigkill_at_twenty_instants_loses_no_result_and_refetches_at_most_the_in
 def test_an_unwritable_to_is_refused_before_any_vendor_call(
     emu: DataForSEOEmulator, tmp_path: Path
 ) -> None:
-    env = cli_env(tmp_path, {"dataforseo": emu.settings})
+    env = _env(tmp_path, emu)
     before = emu.ready_ids()
     done = run_cli(["collect", "-p", "dataforseo", "--to", str(_unwritable(tmp_path))], env)
     assert done.returncode == 6, done.stderr
@@ -115,7 +124,7 @@ def test_an_unwritable_to_is_refused_before_any_vendor_call(
 def test_an_unwritable_resume_folder_is_refused_before_any_vendor_call(
     emu: DataForSEOEmulator, tmp_path: Path
 ) -> None:
-    env = cli_env(tmp_path, {"dataforseo": emu.settings})
+    env = _env(tmp_path, emu)
     resume = _unwritable(tmp_path) / "run.json"
     args = ["collect", "-p", "dataforseo", "--to", str(tmp_path / "o"), "--resume", str(resume)]
     done = run_cli(args, env)
@@ -130,7 +139,7 @@ def test_a_second_run_over_the_same_journal_is_refused(
     from seotasks.journal import Journal
 
     out = tmp_path / "o"
-    env = cli_env(tmp_path, {"dataforseo": emu.settings})
+    env = _env(tmp_path, emu)
     with Journal.open(out / ".seotasks" / "journal" / "dataforseo", "dataforseo"):
         done = run_cli(["collect", "-p", "dataforseo", "--to", str(out)], env)
     assert done.returncode == 6, done.stderr
@@ -142,7 +151,7 @@ def test_a_closed_stdout_stops_the_intake_and_every_fetched_result_is_written(
     emu: DataForSEOEmulator, tmp_path: Path
 ) -> None:
     out = tmp_path / "o"
-    env = cli_env(tmp_path, {"dataforseo": emu.settings})
+    env = _env(tmp_path, emu)
     truth = emu.ready_ids()
     args = [*CLI, "collect", "-p", "dataforseo", "--to", str(out), "--workers", "4"]
     proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -167,7 +176,7 @@ def test_a_closed_stdout_stops_the_intake_and_every_fetched_result_is_written(
 def test_a_closed_stdout_without_to_keeps_the_undelivered_in_the_journal(
     emu: DataForSEOEmulator, tmp_path: Path
 ) -> None:
-    env = cli_env(tmp_path, {"dataforseo": emu.settings})
+    env = _env(tmp_path, emu)
     truth = emu.ready_ids()
     args = [*CLI, "collect", "-p", "dataforseo", "--workers", "4"]
     proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -191,7 +200,7 @@ def test_an_answer_for_another_task_is_an_error_and_no_file(
     emu: DataForSEOEmulator, tmp_path: Path
 ) -> None:
     out = tmp_path / "o"
-    env = cli_env(tmp_path, {"dataforseo": emu.settings})
+    env = _env(tmp_path, emu)
     emu.server.faults.inject(Fault.MISMATCHED_ID, 1, match="/task_get/")
     done = run_cli(["collect", "-p", "dataforseo", "--to", str(out), "--workers", "1"], env)
     assert done.returncode == 4, done.stderr
@@ -217,7 +226,7 @@ def test_no_search_results_is_a_result_not_a_failure(tmp_path: Path) -> None:
         full = set(emu.add_tasks(3, posted=past, code=20000, delay=timedelta(minutes=1)))
         truth = emu.ready_ids()  # a seeded task may have gone to its callback instead
         out = tmp_path / "o"
-        env = cli_env(tmp_path, {"dataforseo": emu.settings})
+        env = _env(tmp_path, emu)
         done = run_cli(["collect", "-p", "dataforseo", "--to", str(out)], env)
         assert done.returncode == 0, done.stderr
         files = _files(out / "dataforseo")
@@ -232,7 +241,7 @@ def test_sigterm_ends_an_hour_long_retry_after_and_the_task_is_fetched_next_run(
     emu: DataForSEOEmulator, tmp_path: Path
 ) -> None:
     out = tmp_path / "o"
-    env = cli_env(tmp_path, {"dataforseo": emu.settings})
+    env = _env(tmp_path, emu)
     truth = emu.ready_ids()
     emu.server.faults.retry_after = "3600"
     emu.server.faults.inject(Fault.HTTP_429_RETRY_AFTER, 1, match="/task_get/")
@@ -263,7 +272,7 @@ def test_a_disk_that_fills_mid_run_stops_the_intake_and_loses_nothing(
     import resource
 
     out = tmp_path / "o"
-    env = cli_env(tmp_path, {"dataforseo": emu.settings})
+    env = _env(tmp_path, emu)
     truth = emu.ready_ids()
 
     def small_files() -> None:
