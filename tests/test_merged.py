@@ -116,6 +116,14 @@ def test_merged_consumes_ordered_sources_as_the_caller_goes() -> None:
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
+#: One task's times, in minutes after T0: creation (None: unknown), then completion's
+#: delay after it (None: not completed). Built once: hypothesis validates a strategy the
+#: first time it draws from it, so strategies built inside the composite cost that for
+#: every task of every example.
+_TIMES = st.tuples(st.none() | st.integers(0, 300), st.none() | st.integers(0, 90))
+_SOURCE_TIMES = st.lists(_TIMES, max_size=120)
+
+
 @st.composite
 def arrangements(draw: st.DrawFn) -> list[Source]:
     """Sources of tasks in any order: sorted, reversed, shuffled, or in family blocks.
@@ -127,13 +135,12 @@ def arrangements(draw: st.DrawFn) -> list[Source]:
     sources = []
     for number in range(count):
         provider = f"p{number}"
-        n = draw(st.integers(min_value=0, max_value=120))
         tasks = []
-        for i in range(n):
-            created = draw(st.none() | st.integers(0, 300).map(lambda m: T0 + timedelta(minutes=m)))
+        for i, (minute, delay) in enumerate(draw(_SOURCE_TIMES)):
+            created = None if minute is None else T0 + timedelta(minutes=minute)
             done = None
-            if created is not None and draw(st.booleans()):
-                done = created + timedelta(minutes=draw(st.integers(0, 90)))
+            if created is not None and delay is not None:
+                done = created + timedelta(minutes=delay)
             status = TaskStatus.COMPLETED if done is not None else TaskStatus.RUNNING
             tasks.append(
                 Task(
@@ -161,8 +168,11 @@ def arrangements(draw: st.DrawFn) -> list[Source]:
         else:  # families: each block sorted by creation, the blocks interleaving in time
             families = draw(st.integers(min_value=1, max_value=4))
             blocks: list[list[Task]] = [[] for _ in range(families)]
-            for t in tasks:
-                blocks[draw(st.integers(0, families - 1))].append(t)
+            which = draw(
+                st.lists(st.integers(0, families - 1), min_size=len(tasks), max_size=len(tasks))
+            )
+            for t, block in zip(tasks, which, strict=True):
+                blocks[block].append(t)
             tasks = []
             for block in blocks:
                 tasks += sorted(block, key=lambda t: (t.created_at or T0, t.id))
@@ -309,29 +319,35 @@ _RAW = st.recursive(
     max_leaves=8,
 )
 _TIME = st.none() | st.datetimes(timezones=st.just(UTC))
+# Built once, like the others: a strategy built in the composite is validated every task.
+_TEXT = st.none() | st.text()
+_PROGRESS = st.none() | st.floats(0.0, 1.0)
+_COST = st.none() | st.decimals(allow_nan=False)
+_COUNT = st.none() | st.integers()
+_NAME = st.text(min_size=1)
+_RAWS = st.dictionaries(st.text(), _RAW, max_size=4)
 
 
 @st.composite
 def any_task(draw: st.DrawFn) -> Task:
-    text = st.none() | st.text()
     return Task(
-        provider=draw(st.text(min_size=1)),
-        id=draw(st.text(min_size=1)),
+        provider=draw(_NAME),
+        id=draw(_NAME),
         status=draw(st.sampled_from(TaskStatus)),
-        progress=draw(st.none() | st.floats(0.0, 1.0)),
+        progress=draw(_PROGRESS),
         created_at=draw(_TIME),
         completed_at=draw(_TIME),
-        kind=draw(text),
-        tag=draw(text),
-        cost=draw(st.none() | st.decimals(allow_nan=False)),
-        engine=draw(text),
-        device=draw(text),
-        location=draw(text),
-        language=draw(text),
-        keywords_count=draw(st.none() | st.integers()),
-        message=draw(text),
+        kind=draw(_TEXT),
+        tag=draw(_TEXT),
+        cost=draw(_COST),
+        engine=draw(_TEXT),
+        device=draw(_TEXT),
+        location=draw(_TEXT),
+        language=draw(_TEXT),
+        keywords_count=draw(_COUNT),
+        message=draw(_TEXT),
         started_at=draw(_TIME),
-        raw=draw(st.dictionaries(st.text(), _RAW, max_size=4)),
+        raw=draw(_RAWS),
     )
 
 
