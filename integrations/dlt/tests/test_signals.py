@@ -26,18 +26,42 @@ def _slow(emulator: DataForSEOEmulator, seconds: float) -> None:
     emulator.server.faults.schedule([Fault.SLOW], rate=1.0, seed=1, match="task_get")
 
 
-def _wait_for_fetches(
-    emulator: DataForSEOEmulator, count: int, process: subprocess.Popen[str]
-) -> None:
-    deadline = time.monotonic() + 60
-    while emulator.calls.get("other", 0) < count:
-        assert process.poll() is None, process.communicate()
-        assert time.monotonic() < deadline, "no fetches"
-        time.sleep(0.02)
+class Run:
+    """``seotasks load --collect`` of ``emulator``'s ready tasks (``truth``) in a child
+    process, to be signalled, then run again to the end."""
 
+    def __init__(self, tmp_path: Path, emulator: DataForSEOEmulator, *extra: str) -> None:
+        self.emulator = emulator
+        self.truth = emulator.ready_ids(["serp"])
+        self.database = tmp_path / "x.duckdb"
+        self.command = load_command(self.database, tmp_path / "p", *extra)
+        self.env = cli_env(tmp_path, {"dataforseo": emulator.settings})
 
-def _loaded(database: Path) -> set[str]:
-    return {i for (i,) in duckdb_rows(database, "SELECT id FROM {t}.results WHERE error IS NULL")}
+    def start(self, fetches: int) -> subprocess.Popen[str]:
+        """The load, started; returns once the vendor has answered ``fetches`` calls."""
+        process = subprocess.Popen(
+            self.command, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        deadline = time.monotonic() + 60
+        while self.emulator.calls.get("other", 0) < fetches:
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline, "no fetches"
+            time.sleep(0.02)
+        return process
+
+    def loaded(self) -> set[str]:
+        query = "SELECT id FROM {t}.results WHERE error IS NULL"
+        return {i for (i,) in duckdb_rows(self.database, query)}
+
+    def rerun_loads_the_exact_set(self) -> None:
+        """Run again with no fault: every ready task's result, once each."""
+        self.emulator.server.faults.clear()
+        done = subprocess.run(
+            self.command, env=self.env, capture_output=True, text=True, timeout=120
+        )
+        assert done.returncode == 0, done.stderr
+        ids = [i for (i,) in duckdb_rows(self.database, "SELECT id FROM {t}.results")]
+        assert len(ids) == len(set(ids)) and set(ids) == self.truth
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
@@ -46,15 +70,9 @@ def test_a_signal_stops_the_intake_loads_what_was_fetched_and_exits_5(
 ) -> None:
     emulator = ready_emulator(400)
     try:
-        truth = emulator.ready_ids(["serp"])
         _slow(emulator, 0.2)
-        database, pipelines = tmp_path / "x.duckdb", tmp_path / "p"
-        command = load_command(database, pipelines)
-        env = cli_env(tmp_path, {"dataforseo": emulator.settings})
-        process = subprocess.Popen(
-            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-        )
-        _wait_for_fetches(emulator, 40, process)
+        run = Run(tmp_path, emulator)
+        process = run.start(40)
         signalled = time.monotonic()
         process.send_signal(sig)
         out, err = process.communicate(timeout=60)
@@ -66,14 +84,10 @@ def test_a_signal_stops_the_intake_loads_what_was_fetched_and_exits_5(
         assert len([line for line in err.splitlines() if line]) == 1, err
         # What the vendor answered (and so forgot) is in DuckDB: nothing fetched was lost.
         consumed = emulator.collected_ids()
-        assert consumed and consumed < truth
-        assert _loaded(database) == consumed
+        assert consumed and consumed < run.truth
+        assert run.loaded() == consumed
 
-        emulator.server.faults.clear()
-        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
-        assert done.returncode == 0, done.stderr
-        ids = [i for (i,) in duckdb_rows(database, "SELECT id FROM {t}.results")]
-        assert len(ids) == len(set(ids)) and set(ids) == truth
+        run.rerun_loads_the_exact_set()
     finally:
         emulator.stop()
 
@@ -81,15 +95,9 @@ def test_a_signal_stops_the_intake_loads_what_was_fetched_and_exits_5(
 def test_a_second_signal_stops_at_once_and_loses_nothing(tmp_path: Path) -> None:
     emulator = ready_emulator(400)
     try:
-        truth = emulator.ready_ids(["serp"])
         _slow(emulator, 0.2)
-        database, pipelines = tmp_path / "x.duckdb", tmp_path / "p"
-        command = load_command(database, pipelines)
-        env = cli_env(tmp_path, {"dataforseo": emulator.settings})
-        process = subprocess.Popen(
-            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-        )
-        _wait_for_fetches(emulator, 40, process)
+        run = Run(tmp_path, emulator)
+        process = run.start(40)
         process.send_signal(signal.SIGTERM)
         time.sleep(0.05)
         process.send_signal(signal.SIGTERM)
@@ -98,11 +106,7 @@ def test_a_second_signal_stops_at_once_and_loses_nothing(tmp_path: Path) -> None
         assert "interrupted at once" in err and "run the same command again" in err
         assert "Traceback" not in err
 
-        emulator.server.faults.clear()
-        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
-        assert done.returncode == 0, done.stderr
-        ids = [i for (i,) in duckdb_rows(database, "SELECT id FROM {t}.results")]
-        assert len(ids) == len(set(ids)) and set(ids) == truth
+        run.rerun_loads_the_exact_set()
     finally:
         emulator.stop()
 
@@ -114,17 +118,11 @@ def test_sigterm_ends_an_hour_long_retry_after_and_the_task_comes_back_next_run(
     rest is loaded, exit 5; the task whose fetch never happened is fetched next run."""
     emulator = ready_emulator(30)
     try:
-        truth = emulator.ready_ids(["serp"])
         emulator.server.faults.retry_after = "3600"
         emulator.server.faults.inject(Fault.HTTP_429_RETRY_AFTER, 1, match="/task_get/")
-        database, pipelines = tmp_path / "x.duckdb", tmp_path / "p"
-        command = load_command(database, pipelines, "--workers", "2")
-        env = cli_env(tmp_path, {"dataforseo": emulator.settings})
-        process = subprocess.Popen(
-            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-        )
+        run = Run(tmp_path, emulator, "--workers", "2")
         # Every other task answered: one worker is then in its hour-long wait.
-        _wait_for_fetches(emulator, len(truth) - 1, process)
+        process = run.start(len(run.truth) - 1)
         time.sleep(0.3)
         signalled = time.monotonic()
         process.send_signal(signal.SIGTERM)
@@ -135,13 +133,10 @@ def test_sigterm_ends_an_hour_long_retry_after_and_the_task_comes_back_next_run(
         # loading the rest, a second or two here.
         assert took < 15, took
         assert "run the same command again" in err and "Traceback" not in err
-        loaded = _loaded(database)
+        loaded = run.loaded()
         assert loaded == emulator.collected_ids()
-        assert len(truth - loaded) == 1  # the one whose fetch waited
+        assert len(run.truth - loaded) == 1  # the one whose fetch waited
 
-        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
-        assert done.returncode == 0, done.stderr
-        ids = [i for (i,) in duckdb_rows(database, "SELECT id FROM {t}.results")]
-        assert len(ids) == len(set(ids)) and set(ids) == truth
+        run.rerun_loads_the_exact_set()
     finally:
         emulator.stop()
