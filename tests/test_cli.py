@@ -31,6 +31,10 @@ PROVIDERS = ("dataforseo", "serpstat")
 #: Fewer DataForSEO endpoints than its 20 tasks_ready calls a minute, so listings run on
 #: the real clock without waiting for the vendor's window.
 FAMILIES = "serp,on_page,merchant,business_data,app_data"
+#: Serpstat's top plans allow 10 requests a second (most: 1). Both sides run at that rate
+#: here, so a listing of 12 pages takes a second, not 12; the pacing is still there (and
+#: the progress line's waits). The interrupted listing runs at 1 a second instead.
+SERPSTAT_RPS = 10
 
 
 def _clean_env() -> dict[str, str]:
@@ -49,7 +53,7 @@ def sandboxes() -> Iterator[dict[str, seotasks.Sandbox]]:
     frozen = datetime.now(UTC).replace(microsecond=0)
     with (
         DataForSEOEmulator(seed=7, size=1200, now=lambda: frozen) as dfs,
-        SerpstatEmulator(seed=7, size=1200, now=lambda: frozen) as serp,
+        SerpstatEmulator(seed=7, size=1200, now=lambda: frozen, rps=SERPSTAT_RPS) as serp,
     ):
         yield {
             "dataforseo": seotasks.Sandbox(settings=dfs.settings, stop=dfs.stop),
@@ -64,6 +68,7 @@ def env(sandboxes: dict[str, seotasks.Sandbox]) -> dict[str, str]:
         for option, value in box.settings.items():
             result[env_name(name, option)] = str(value)
     result[env_name("dataforseo", "families")] = FAMILIES
+    result[env_name("serpstat", "rps")] = str(SERPSTAT_RPS)
     return result
 
 
@@ -79,7 +84,7 @@ def secrets_of(sandboxes: dict[str, seotasks.Sandbox]) -> list[str]:
 
 
 def library_tasks(name: str, sandboxes: dict[str, seotasks.Sandbox], status: str = "any") -> list:
-    extra = {"families": FAMILIES} if name == "dataforseo" else {}
+    extra = {"families": FAMILIES} if name == "dataforseo" else {"rps": SERPSTAT_RPS}
     with seotasks.connect(name, **sandboxes[name].settings, **extra) as client:
         return list(client.tasks(status=status))
 
@@ -338,7 +343,7 @@ def test_resume_after_interruption_yields_exactly_the_rest(
     with out_path.open("w") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "seotasks.cli", *args],
-            env=env,
+            env={**env, env_name("serpstat", "rps"): "1"},  # a page a second: time to stop it
             stdout=out,
             stderr=subprocess.PIPE,
             text=True,

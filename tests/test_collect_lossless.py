@@ -10,21 +10,19 @@ import json
 import random
 import signal
 import subprocess
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from clirun import CLI, cli_env, run_cli
+from clirun import CLI, FAST_CLI, cli_env, run_cli
 from seotasks_dataforseo.emulator import DataForSEOEmulator
 
 from seotasks.emulation import Fault
 
 KINDS = ("serp/google/organic", "serp/bing/organic", "serp/google/news")
 KIND = KINDS[0]
-FAST = [sys.executable, str(Path(__file__).with_name("fastclock_cli.py"))]
 
 
 def _env(tmp_path: Path, emu: DataForSEOEmulator) -> dict[str, str]:
@@ -79,7 +77,16 @@ def test_sigkill_at_twenty_instants_loses_no_result_and_refetches_at_most_the_in
         assert len(truth) > 2800
         env = {**_env(tmp_path, emu), "SEOTASKS_TEST_CLOCK_SPEED": "3"}
         out = tmp_path / "out"
-        args = [*FAST, "collect", "-p", "dataforseo", "--to", str(out), "--workers", str(workers)]
+        args = [
+            *FAST_CLI,
+            "collect",
+            "-p",
+            "dataforseo",
+            "--to",
+            str(out),
+            "--workers",
+            str(workers),
+        ]
         kills = runs = 0
         while kills < 20:
             runs += 1
