@@ -49,3 +49,21 @@ def run_cli(
     return subprocess.run(
         [*CLI, *args], env=dict(env), capture_output=True, text=True, timeout=timeout
     )
+
+
+def sandbox_store(folder: Path, *extra: str) -> Path:
+    """``folder/store.duckdb`` as ``seotasks load --sandbox`` writes it (DataForSEO's
+    history: times, costs and failures; Serpstat's list: times, no cost), for the report's
+    suites; ``extra`` are more flags (``--seed``, ``--collect``...)."""
+    path = folder / "store.duckdb"
+    loaded = run_cli(
+        [
+            *("load", "--sandbox", "-p", "dataforseo", "-o", "dataforseo.source=history"),
+            *("-p", "serpstat", *extra),
+            *("--to", str(path), "--pipelines-dir", str(folder / "pipelines")),
+        ],
+        cli_env(folder),
+        timeout=240,
+    )
+    assert loaded.returncode == 0, loaded.stderr
+    return path

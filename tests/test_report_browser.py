@@ -32,7 +32,7 @@ from typing import Any
 
 import duckdb
 import pytest
-from clirun import cli_env, run_cli
+from clirun import cli_env, run_cli, sandbox_store
 
 from seotasks.report.layout import duration
 
@@ -65,32 +65,8 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A store written by ``seotasks load --sandbox`` (DataForSEO's history: times, costs
-    and failures; Serpstat's list: times, no cost)."""
-    folder = tmp_path_factory.mktemp("report-store")
-    path = folder / "store.duckdb"
-    loaded = run_cli(
-        [
-            "load",
-            "--sandbox",
-            "-p",
-            "dataforseo",
-            "-o",
-            "dataforseo.source=history",
-            "-p",
-            "serpstat",
-            "--seed",
-            SEED,
-            "--to",
-            str(path),
-            "--pipelines-dir",
-            str(folder / "pipelines"),
-        ],
-        cli_env(folder),
-        timeout=240,
-    )
-    assert loaded.returncode == 0, loaded.stderr
-    return path
+    """A store written by ``seotasks load --sandbox`` (`clirun.sandbox_store`)."""
+    return sandbox_store(tmp_path_factory.mktemp("report-store"), "--seed", SEED)
 
 
 class Opened:

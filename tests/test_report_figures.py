@@ -10,7 +10,6 @@ DuckDB queries written here.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -18,7 +17,7 @@ from typing import Any
 
 import duckdb
 import pytest
-from clirun import cli_env, run_cli
+from clirun import cli_env, run_cli, sandbox_store
 
 from seotasks.errors import ConfigError
 from seotasks.model import Task, TaskStatus
@@ -241,35 +240,10 @@ def test_numbers_read_as_people_write_them() -> None:
 
 
 @pytest.fixture(scope="module")
-def collected(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def collected(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small store with a results table: ``seotasks load --sandbox --collect``."""
     folder = tmp_path_factory.mktemp("collected")
-    path = folder / "store.duckdb"
-    loaded = run_cli(
-        [
-            "load",
-            "--sandbox",
-            "-p",
-            "dataforseo",
-            "-o",
-            "dataforseo.source=history",
-            "-p",
-            "serpstat",
-            "--sandbox-size",
-            "60",
-            "--collect",
-            "--seed",
-            "4",
-            "--to",
-            str(path),
-            "--pipelines-dir",
-            str(folder / "pipelines"),
-        ],
-        cli_env(folder),
-        timeout=240,
-    )
-    assert loaded.returncode == 0, loaded.stderr
-    yield path
+    return sandbox_store(folder, "--sandbox-size", "60", "--collect", "--seed", "4")
 
 
 def _independent(path: Path, sql: str) -> list[tuple[Any, ...]]:
