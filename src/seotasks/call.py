@@ -85,7 +85,7 @@ class Response:
         for the provider to classify by status.
         """
         problem: str | None = None
-        if not self.body.strip():
+        if not self.body or self.body.isspace():  # ``strip()`` would copy the body
             problem = f"empty body from {self.url} (HTTP {self.status})"
         else:
             try:

@@ -108,12 +108,29 @@ def _naive_utc(value: object, _type: object) -> datetime | None:
 
 
 def _int(value: object, _type: object) -> int | None:
-    """``int`` hook: `parse_int`, an int or a short string of ASCII digits read at once."""
+    """``int`` hook: `parse_int`, an int or a short string of ASCII digits read at once.
+
+    A count repeats from item to item (Serpstat sends ``"keywords_count": "1"`` on most
+    rows of a page), so the strings already read are looked up (bounded) before
+    ``int()``, which costs several dict hits.
+    """
     if type(value) is int:
         return value
-    if type(value) is str and len(value) < 19 and value.isdigit() and value.isascii():
-        return int(value)
+    if type(value) is str:
+        known = _INTS.get(value)
+        if known is not None:
+            return known
+        if len(value) < 19 and value.isdigit() and value.isascii():
+            number = int(value)
+            if len(_INTS) < _INTS_MAX:
+                _INTS[value] = number
+            return number
     return parse_int(value)
+
+
+#: Digit strings already read by `_int`, and how many it keeps.
+_INTS: dict[str, int] = {}
+_INTS_MAX = 4096
 
 
 def _naive_in(zone: tzinfo) -> Callable[[object, object], datetime | None]:

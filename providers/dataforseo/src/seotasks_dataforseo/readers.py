@@ -49,6 +49,7 @@ def ready_tasks(endpoint: Endpoint, items: Sequence[Any]) -> list[Task]:
     kinds: dict[tuple[str | None, str | None], str] = {}
     aggregate, family, fixed = endpoint.aggregate, endpoint.family, endpoint.name
     read, completed = read_ready, _COMPLETED
+    provider, task, view = PROVIDER, Task, MappingProxyType
     out: list[Task] = []
     append = out.append
     for index, raw in enumerate(items):
@@ -66,8 +67,8 @@ def ready_tasks(endpoint: Endpoint, items: Sequence[Any]) -> list[Task]:
         else:
             kind = fixed
         append(
-            Task(
-                provider=PROVIDER,
+            task(
+                provider=provider,
                 id=item.id,
                 status=completed,
                 progress=1.0,
@@ -75,7 +76,7 @@ def ready_tasks(endpoint: Endpoint, items: Sequence[Any]) -> list[Task]:
                 kind=kind,
                 tag=item.tag,
                 engine=se,
-                raw=MappingProxyType(raw),
+                raw=view(raw),
             )
         )
     return out
@@ -129,7 +130,9 @@ def _posted_with(
         engine = _label(engine)
     if device is not None and not (type(device) is str and device):
         device = _label(device)
-    if not (type(location) is str and location):
+    if type(location) is int:  # the usual location_code; a few repeat on every page
+        location = _CODES.get(location) or _code_text(location)
+    elif not (type(location) is str and location):
         location = _label(location) or _label(get("location_name"))
     if not (type(language) is str and language):
         language = _label(language) or _label(get("language_name"))
@@ -139,6 +142,17 @@ def _posted_with(
     else:
         keywords = 1 if type(get("keyword")) is str else None
     return tag, engine, device, location, language, keywords
+
+
+#: ``location_code`` -> its decimal text, for the codes already seen (bounded).
+_CODES: dict[int, str] = {}
+
+
+def _code_text(code: int) -> str:
+    text = str(code)
+    if len(_CODES) < _CACHE_MAX:
+        _CODES[code] = text
+    return text
 
 
 _NOTHING_POSTED: tuple[None, None, None, None, None, None] = (None,) * 6
@@ -188,7 +202,14 @@ class HistoryReader:
         default_kind = family.family
         kinds, engines = self._kinds, self._engines
         running, finished = self._statuses  # by status text, without / with datetime_done
-        scrub, read = self._scrub, read_id_list
+        scrub, read, posted_with = self._scrub, read_id_list, _posted_with
+        provider, task, view, completed, failed = (
+            PROVIDER,
+            Task,
+            MappingProxyType,
+            _COMPLETED,
+            _FAILED,
+        )
         out: list[Task | None] = []
         append = out.append
         for index, raw in enumerate(items, first_index):
@@ -211,7 +232,7 @@ class HistoryReader:
                     statuses[text] = status
             meta = item.metadata
             tag, engine, device, location, language, keywords = (
-                _posted_with(meta) if meta else _NOTHING_POSTED
+                posted_with(meta) if meta else _NOTHING_POSTED
             )
             if engine is None:
                 engine = engines.get(kind, "")
@@ -220,11 +241,11 @@ class HistoryReader:
                     if len(engines) < _CACHE_MAX:
                         engines[kind] = engine
             append(
-                Task(
-                    provider=PROVIDER,
+                task(
+                    provider=provider,
                     id=item.id,
                     status=status,
-                    progress=1.0 if status is _COMPLETED else None,
+                    progress=1.0 if status is completed else None,
                     created_at=item.datetime_posted,
                     completed_at=done,
                     kind=kind,
@@ -235,8 +256,8 @@ class HistoryReader:
                     location=location,
                     language=language,
                     keywords_count=keywords,
-                    message=scrub(text) if status is _FAILED and text is not None else None,
-                    raw=MappingProxyType(raw),  # the page's own decoded item: see `ready_tasks`
+                    message=scrub(text) if status is failed and text is not None else None,
+                    raw=view(raw),  # the page's own decoded item: see `ready_tasks`
                 )
             )
         return out
