@@ -6,6 +6,7 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 
+import clisandbox
 import pytest
 from fakevendor import SECRET, FakeVendor, FakeVendorApp, PluginOf, connect_fake
 
@@ -74,3 +75,17 @@ def client(
     c = connect_fake(server.url, clock=clock, api_key=SECRET)
     yield c
     c.close()
+
+
+@pytest.fixture(scope="module")
+def sandboxes() -> Iterator[dict[str, seotasks.Sandbox]]:
+    """Both vendors' emulators for a command-line suite (`clisandbox.running`), one pair
+    per module."""
+    with clisandbox.running() as boxes:
+        yield boxes
+
+
+@pytest.fixture
+def env(sandboxes: dict[str, seotasks.Sandbox]) -> dict[str, str]:
+    """The environment that reaches ``sandboxes`` (`clisandbox.env_for`)."""
+    return clisandbox.env_for(sandboxes)

@@ -9,85 +9,21 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from clirun import run_cli
+from clisandbox import clean_env, library_tasks, secrets_of, slow_env
 
 import seotasks
 from seotasks.config import env_name
 from seotasks.export import COLUMNS
-from seotasks.plugins import get_provider
-
-PROVIDERS = ("dataforseo", "serpstat")
-#: Fewer DataForSEO endpoints than its 20 tasks_ready calls a minute, so listings run on
-#: the real clock without waiting for the vendor's window.
-FAMILIES = "serp,on_page,merchant,business_data,app_data"
-#: Serpstat's top plans allow 10 requests a second (most: 1). Both sides run at that rate
-#: here, so a listing of 12 pages takes a second, not 12; the pacing is still there (and
-#: the progress line's waits). The interrupted listing runs at 1 a second instead.
-SERPSTAT_RPS = 10
-
-
-def _clean_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SEOTASKS_")}
-    env["PYTHONUNBUFFERED"] = "1"
-    return env
-
-
-@pytest.fixture(scope="module")
-def sandboxes() -> Iterator[dict[str, seotasks.Sandbox]]:
-    """Both emulators, with their data clock stopped so running tasks do not move on
-    between the listings a test compares."""
-    from seotasks_dataforseo.emulator import DataForSEOEmulator
-    from seotasks_serpstat.emulator import SerpstatEmulator
-
-    frozen = datetime.now(UTC).replace(microsecond=0)
-    with (
-        DataForSEOEmulator(seed=7, size=1200, now=lambda: frozen) as dfs,
-        SerpstatEmulator(seed=7, size=1200, now=lambda: frozen, rps=SERPSTAT_RPS) as serp,
-    ):
-        yield {
-            "dataforseo": seotasks.Sandbox(settings=dfs.settings, stop=dfs.stop),
-            "serpstat": seotasks.Sandbox(settings=serp.settings, stop=serp.stop),
-        }
-
-
-@pytest.fixture
-def env(sandboxes: dict[str, seotasks.Sandbox]) -> dict[str, str]:
-    result = _clean_env()
-    for name, box in sandboxes.items():
-        for option, value in box.settings.items():
-            result[env_name(name, option)] = str(value)
-    result[env_name("dataforseo", "families")] = FAMILIES
-    result[env_name("serpstat", "rps")] = str(SERPSTAT_RPS)
-    return result
-
-
-def secrets_of(sandboxes: dict[str, seotasks.Sandbox]) -> list[str]:
-    found = []
-    for name, box in sandboxes.items():
-        cls = get_provider(name)
-        for option in cls.options:
-            if option.secret and box.settings.get(option.name):
-                found.append(str(box.settings[option.name]))
-    assert found, "the sandboxes should carry credentials"
-    return found
-
-
-def library_tasks(name: str, sandboxes: dict[str, seotasks.Sandbox], status: str = "any") -> list:
-    extra = {"families": FAMILIES} if name == "dataforseo" else {"rps": SERPSTAT_RPS}
-    with seotasks.connect(name, **sandboxes[name].settings, **extra) as client:
-        return list(client.tasks(status=status))
-
 
 # -- start-up and usage -------------------------------------------------------------------
 
@@ -139,7 +75,7 @@ def test_usage_errors_exit_2(args: list[str], needle: str, env: dict[str, str]) 
 
 
 def test_missing_credentials_name_the_env_var() -> None:
-    result = run_cli(["tasks", "-p", "serpstat"], _clean_env())
+    result = run_cli(["tasks", "-p", "serpstat"], clean_env())
     assert result.returncode == 2
     assert "SEOTASKS_SERPSTAT_TOKEN" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
@@ -289,12 +225,6 @@ def test_limit_and_cursor_continue_exactly(env: dict[str, str]) -> None:
 # -- interruption and resume ----------------------------------------------------------------
 
 
-def _slow_env(env: dict[str, str]) -> dict[str, str]:
-    slow = dict(env)
-    slow[env_name("serpstat", "page_size")] = "100"
-    return slow
-
-
 def _stop_between_checkpoints(proc: subprocess.Popen[str], out_path: Path, state: Path) -> None:
     """Freeze ``proc`` (SIGSTOP) once it has written 20 kB, at a moment between checkpoints.
 
@@ -323,7 +253,7 @@ def _ids(text: str) -> list[str]:
 def test_resume_after_interruption_yields_exactly_the_rest(
     sig: signal.Signals, env: dict[str, str], tmp_path: Path
 ) -> None:
-    env = _slow_env(env)
+    env = slow_env(env)
     full = _ids(
         run_cli(["tasks", "-p", "serpstat", "--status", "any", "--format", "jsonl"], env).stdout
     )
@@ -401,7 +331,7 @@ def test_no_secret_in_any_output(
 
 
 def test_sandbox_command_prints_usable_env(tmp_path: Path) -> None:
-    result = run_cli(["sandbox", "--duration", "0.5"], _clean_env())
+    result = run_cli(["sandbox", "--duration", "0.5"], clean_env())
     assert result.returncode == 0, result.stderr
     assert "export SEOTASKS_SERPSTAT_BASE_URL=" in result.stdout
     assert "export SEOTASKS_DATAFORSEO_LOGIN=" in result.stdout
@@ -425,316 +355,3 @@ def test_two_cursors_for_one_provider_are_refused(env: dict[str, str]) -> None:
     token = first.stderr.strip().rsplit("--cursor ", 1)[1]
     result = run_cli(["tasks", "-p", "serpstat", "--cursor", token, "--cursor", token], env)
     assert result.returncode == 2 and "two --cursor" in result.stderr
-
-
-# -- complete and honest listings -------------------------------------------------
-
-
-def _first_cursor(env: dict[str, str]) -> str:
-    first = run_cli(["tasks", "-p", "serpstat", "--status", "any", "--limit", "1000"], env)
-    assert first.returncode == 0, first.stderr
-    return first.stderr.strip().rsplit("--cursor ", 1)[1]
-
-
-def test_status_next_to_cursor_is_checked_not_ignored(env: dict[str, str]) -> None:
-    token = _first_cursor(env)
-    other = run_cli(
-        ["tasks", "-p", "serpstat", "--cursor", token, "--status", "completed", "--limit", "5"], env
-    )
-    assert other.returncode == 2, other.stderr
-    assert other.stdout == ""
-    assert "status=any" in other.stderr and "status=None" not in other.stderr
-    assert len(other.stderr.strip().splitlines()) == 1
-    assert token not in other.stderr  # never "continue with" the cursor just refused
-    same = run_cli(["tasks", "-p", "serpstat", "--cursor", token, "--status", "any"], env)
-    assert same.returncode == 0, same.stderr
-    assert {json.loads(line)["status"] for line in same.stdout.splitlines()} > {"completed"}
-
-
-@pytest.fixture(scope="module")
-def capped_env() -> Iterator[dict[str, str]]:
-    """A DataForSEO account with more ready SERP tasks than tasks_ready shows (1000)."""
-    from seotasks_dataforseo.emulator import DataForSEOEmulator
-
-    with DataForSEOEmulator(seed=5, size=2500, recent=1.0, kinds=("serp/google/organic",)) as emu:
-        result = _clean_env()
-        for option, value in emu.settings.items():
-            result[env_name("dataforseo", option)] = str(value)
-        result[env_name("dataforseo", "families")] = "serp"
-        yield result
-
-
-@pytest.mark.parametrize("fmt", ["jsonl", "csv", "table"])
-def test_a_capped_listing_says_so_on_stderr(fmt: str, capped_env: dict[str, str]) -> None:
-    result = run_cli(["tasks", "-p", "dataforseo", "--format", fmt], capped_env)
-    assert result.returncode == 0, result.stderr
-    lines = [line for line in result.stderr.splitlines() if "capped" in line]
-    assert len(lines) == 1, result.stderr
-    assert "dataforseo" in lines[0] and "1 list" in lines[0]
-    assert "seotasks collect" in lines[0] and "source=history" in lines[0]
-    assert "capped" not in result.stdout
-
-
-def test_a_long_pacing_wait_is_announced_once_after_the_first_tasks() -> None:
-    # Every tasks_ready family: 21 calls against 20 a minute. Under --sandbox the minute
-    # passes in a second; the wait is announced when it starts, with the way around it,
-    # and the tasks of the pages already fetched are out before it.
-    every = "serp,keywords_data,on_page,merchant,business_data,app_data,ai_optimization"
-    args = ["tasks", "--sandbox", "-p", "dataforseo", "-o", f"families={every}"]
-    result = subprocess.run(
-        [sys.executable, "-m", "seotasks.cli", *args, "--format", "jsonl"],
-        env=_clean_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stdout[-2000:]
-    lines = result.stdout.splitlines()
-    notices = [i for i, line in enumerate(lines) if line.startswith("seotasks: ")]
-    assert len(notices) == 1, [lines[i] for i in notices]
-    notice = lines[notices[0]]
-    assert "waiting" in notice and "tasks_ready" in notice and "20 a minute" in notice
-    assert "-o families=" in notice
-    assert notices[0] > 0 and json.loads(lines[0])["provider"] == "dataforseo"
-
-
-# -- messages -------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "args, needle",
-    [
-        (["tasks", "-p", "serpstat", "--since", "2020-01-01"], "UnsupportedQuery"),
-        (["tasks", "-p", "serpstat", "--since", "yesterday"], "ISO 8601"),
-        (["tasks", "-p", "serpstat", "-o", "page_size=0"], "page_size"),
-    ],
-)
-def test_an_error_before_any_task_is_one_line_without_a_resume_hint(
-    args: list[str], needle: str, env: dict[str, str]
-) -> None:
-    result = run_cli(args, env)
-    assert result.returncode == 2, result.stderr
-    assert needle in result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
-    assert "--resume" not in result.stderr and "--cursor" not in result.stderr
-
-
-def test_load_plugins_limit_is_named_not_called_missing(env: dict[str, str]) -> None:
-    limited = {**env, "SEOTASKS_LOAD_PLUGINS": "serpstat"}
-    result = run_cli(["tasks", "-p", "dataforseo"], limited)
-    assert result.returncode == 2
-    assert "SEOTASKS_LOAD_PLUGINS" in result.stderr and "pip install" not in result.stderr
-    listing = run_cli(["providers"], {**env, "SEOTASKS_LOAD_PLUGINS": ""})
-    assert listing.returncode == 0
-    assert "SEOTASKS_LOAD_PLUGINS" in listing.stdout
-    assert "no provider plugins installed" not in listing.stdout
-
-
-def test_collect_by_id_without_kind_suggests_kind(env: dict[str, str]) -> None:
-    result = run_cli(["collect", "-p", "dataforseo", "--id", "00000000-0000-0000-0000-1"], env)
-    assert result.returncode == 4, result.stderr  # a failed task, named on its line
-    (line,) = result.stdout.splitlines()
-    assert "UnsupportedQuery" in line and "--kind" in json.loads(line)["error"]
-
-
-def test_submit_with_bad_credentials_exits_3(env: dict[str, str], tmp_path: Path) -> None:
-    specs = tmp_path / "specs.jsonl"
-    specs.write_text(json.dumps({"keyword": "pizza", "location": 23, "language": 1}) + "\n")
-    wrong = {**env, env_name("serpstat", "token"): "definitely-not-the-secret"}
-    result = run_cli(["submit", "-p", "serpstat", str(specs)], wrong)
-    assert result.returncode == 3, result.stderr
-    assert "AuthError" in result.stderr and "definitely-not-the-secret" not in result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1
-
-
-# -- usage errors, not internal errors ----------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "args, needle",
-    [
-        (["tasks", "-p", "serpstat", "--resume", "/nonexistent-dir/run.json"], "does not exist"),
-        (["tasks", "-p", "serpstat", "--resume", "/tmp"], "is a directory"),
-        (["tasks", "--sandbox", "-p", "serpstat", "--sandbox-size", "100000000"], "0..1,000,000"),
-        (["tasks", "--sandbox", "-p", "serpstat", "--sandbox-size", "-1"], "0..1,000,000"),
-        (["sandbox", "-p", "serpstat", "--size", "100000000"], "0..1,000,000"),
-    ],
-)
-def test_bad_paths_and_sizes_are_usage_errors(
-    args: list[str], needle: str, env: dict[str, str]
-) -> None:
-    result = run_cli(args, env, timeout=60)
-    assert result.returncode == 2, result.stderr
-    assert needle in result.stderr
-    assert "internal error" not in result.stderr and result.stdout == ""
-    assert len(result.stderr.strip().splitlines()) == 1
-
-
-def test_time_field_completed_at_lists_what_finished_since(
-    env: dict[str, str], sandboxes: dict[str, seotasks.Sandbox]
-) -> None:
-    tasks = library_tasks("serpstat", sandboxes)
-    done = sorted(t.completed_at for t in tasks if t.completed_at is not None)
-    since = done[len(done) // 2]
-    args = ["tasks", "-p", "serpstat", "--status", "any", "--format", "jsonl"]
-    result = run_cli([*args, "--since", since.isoformat(), "--time-field", "completed_at"], env)
-    assert result.returncode == 0, result.stderr
-    got = {json.loads(line)["id"] for line in result.stdout.splitlines()}
-    # Exactly the tasks finished since then, whenever they were created.
-    assert got == {t.id for t in tasks if t.completed_at is not None and t.completed_at >= since}
-    assert any(t.created_at < since for t in tasks if t.id in got)  # type: ignore[operator]
-    refused = run_cli(
-        ["tasks", "-p", "dataforseo", "--since", "2026-01-01", "--time-field", "completed_at"],
-        env,
-    )
-    assert refused.returncode == 2 and "no completion time" in refused.stderr
-
-
-# -- the terminal -------------------------------------------------------------------
-
-
-def test_version_from_package_metadata() -> None:
-    from importlib.metadata import version
-
-    result = run_cli(["--version"], _clean_env())
-    assert result.returncode == 0
-    assert result.stdout == f"seotasks {version('seotasks')}\n"
-    assert seotasks.__version__ == version("seotasks")
-
-
-@pytest.mark.parametrize(
-    "command, words",
-    [
-        ("providers", ["List the installed provider plugins", "output format"]),
-        ("sandbox", ["Start the providers' emulators", "tasks per emulator", "data seed"]),
-    ],
-)
-def test_every_command_has_a_description_in_help(command: str, words: list[str]) -> None:
-    result = run_cli([command, "--help"], _clean_env())
-    assert result.returncode == 0
-    text = " ".join(result.stdout.split())
-    for word in words:
-        assert word in text
-
-
-def test_short_limit_quiet_and_summary(env: dict[str, str]) -> None:
-    loud = run_cli(["tasks", "-p", "serpstat", "--status", "any", "-L", "1000"], env)
-    assert loud.returncode == 0 and len(loud.stdout.splitlines()) == 1000
-    assert "--cursor" in loud.stderr
-    quiet = run_cli(["tasks", "-p", "serpstat", "--status", "any", "-L", "1000", "-q"], env)
-    assert quiet.returncode == 0 and quiet.stdout == loud.stdout
-    assert quiet.stderr == ""
-    summary = run_cli(["tasks", "-p", "serpstat", "-p", "dataforseo", "--summary", "-q"], env)
-    assert summary.returncode == 0, summary.stderr
-    counts = {}
-    for line in summary.stdout.splitlines():
-        name = json.loads(line)["provider"]
-        counts[name] = counts.get(name, 0) + 1
-    (line,) = summary.stderr.splitlines()
-    assert line.startswith(f"seotasks: {sum(counts.values())} tasks: ")
-    for name, count in counts.items():
-        assert f"{name} {count} (" in line
-    assert "waits" in line or "wait" in line
-
-
-def test_seed_reproduces_a_sandbox_exactly() -> None:
-    today = datetime.now(UTC).date().isoformat()
-
-    def listing(seed: int) -> str:
-        args = ["tasks", "--sandbox", "-p", "dataforseo", "-p", "serpstat", "--status", "any"]
-        args += ["--sandbox-day", today]
-        result = run_cli([*args, "--seed", str(seed), "--format", "jsonl", "-q"], _clean_env())
-        assert result.returncode == 0, result.stderr
-        return result.stdout
-
-    first = listing(3)
-    assert len(first.splitlines()) > 1000
-    assert listing(3) == first  # ids, statuses and every timestamp
-    assert listing(4) != first
-
-
-def test_sandbox_day_reproduces_a_sandbox_on_any_day() -> None:
-    """--sandbox-day fixes the data's day, so the listing does not depend on today's date."""
-
-    def listing(day: str) -> list[dict[str, object]]:
-        args = ["tasks", "--sandbox", "-p", "dataforseo", "-p", "serpstat", "--status", "any"]
-        args += ["--seed", "3", "--sandbox-day", day, "--format", "jsonl", "-q"]
-        result = run_cli(args, _clean_env())
-        assert result.returncode == 0, result.stderr
-        return [json.loads(line) for line in result.stdout.splitlines()]
-
-    ten_days_ago = (datetime.now(UTC) - timedelta(days=10)).date().isoformat()
-    first = listing(ten_days_ago)
-    assert len(first) > 1000 and listing(ten_days_ago) == first
-    newest = max(str(r["created_at"]) for r in first)
-    assert newest < (datetime.now(UTC) - timedelta(days=8)).isoformat()  # drawn around that day
-    bad = run_cli(["tasks", "--sandbox", "-p", "serpstat", "--sandbox-day", "soon"], _clean_env())
-    assert bad.returncode == 2 and "--sandbox-day" in bad.stderr
-
-
-def test_progress_line_is_cleared_before_rows_on_one_terminal(env: dict[str, str]) -> None:
-    import pty
-    import re
-
-    slow = {**_slow_env(env), "COLUMNS": "200"}
-    main, child = pty.openpty()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "seotasks.cli", "tasks", "-p", "serpstat", "--status", "any"],
-        env=slow,
-        stdin=subprocess.DEVNULL,
-        stdout=child,
-        stderr=child,
-    )
-    os.close(child)
-    chunks = []
-    while True:
-        try:
-            data = os.read(main, 65536)
-        except OSError:  # the child closed the terminal
-            break
-        if not data:
-            break
-        chunks.append(data)
-    assert proc.wait(timeout=120) == 0
-    os.close(main)
-    screen = b"".join(chunks).decode()
-    assert "waits" in screen, "a terminal should show the progress line"
-    # After a progress line, the next thing written is an erase (or the line's end), never
-    # a row glued to it.
-    glued = re.search(r"waits \d++(?: \[[^\]\r\n]*\])?+(?![\r\n\x1b])", screen)
-    assert glued is None, screen[max(0, glued.start() - 80) : glued.end() + 80]
-    last = screen.strip().splitlines()[-1]
-    assert re.search(r"seotasks: \d+ tasks: serpstat \d+ \(\d+ pages?\)", last), last
-
-
-def test_relative_since_and_its_resume(env: dict[str, str], tmp_path: Path) -> None:
-    args = ["tasks", "-p", "serpstat", "--status", "any", "--format", "jsonl", "-q"]
-    result = run_cli([*args, "--since", "2d"], env)
-    assert result.returncode == 0, result.stderr
-    records = [json.loads(line) for line in result.stdout.splitlines()]
-    assert records
-    floor = datetime.now(UTC).timestamp() - 2 * 86400 - 120
-    assert all(datetime.fromisoformat(r["created_at"]).timestamp() >= floor for r in records)
-    everything = run_cli(args, env).stdout.splitlines()
-    assert len(records) < len(everything)
-    # Continued with the same command, "2d" is the first run's two days: no CursorError.
-    state = tmp_path / "run.json"
-    first = run_cli([*args, "--since", "2d", "--resume", str(state), "-L", "5"], env)
-    rest = run_cli([*args, "--since", "2d", "--resume", str(state)], env)
-    assert first.returncode == 0 and rest.returncode == 0, rest.stderr
-    assert first.stdout + rest.stdout == result.stdout
-
-
-def test_a_refused_connection_is_one_line_without_a_resume_hint(env: dict[str, str]) -> None:
-    import socket
-
-    with socket.socket() as probe:  # a loopback port nobody listens on
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    closed = {**env, env_name("serpstat", "base_url"): f"http://127.0.0.1:{port}/rt/api/v2/"}
-    result = run_cli(["tasks", "-p", "serpstat"], closed)
-    assert result.returncode == 4, result.stderr
-    assert "TransientError" in result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
-    assert "--resume" not in result.stderr and "--cursor" not in result.stderr

@@ -1,6 +1,6 @@
 """``seotasks tasks -p A -p B``: the exact merge, its opt-out, and resuming a merged listing.
 
-Runs the CLI against both emulators (the fixtures of ``test_cli``). DataForSEO lists
+Runs the CLI against both emulators (`clisandbox`). DataForSEO lists
 endpoint after endpoint and Serpstat in its own order, so the merge has real sorting to
 do; a tiny ``--buffer`` (hidden, for tests and tuning) sends it through disk. One
 DataForSEO endpoint keeps each run at one tasks_ready call (the vendor allows 20 a
@@ -17,11 +17,10 @@ from typing import Any
 
 import pytest
 from clirun import run_cli
-from test_cli import _clean_env, sandboxes  # noqa: F401 - fixtures
+from clisandbox import env_for
 
 import seotasks
 from seotasks import cli
-from seotasks.config import env_name
 
 BOTH = ["tasks", "-p", "dataforseo", "-p", "serpstat", "--format", "jsonl"]
 
@@ -36,13 +35,8 @@ def _keys(text: str) -> list[tuple[datetime, str]]:
 
 
 @pytest.fixture(scope="module")
-def env(sandboxes: dict[str, seotasks.Sandbox]) -> dict[str, str]:  # noqa: F811
-    result = _clean_env()
-    for name, box in sandboxes.items():
-        for option, value in box.settings.items():
-            result[env_name(name, option)] = str(value)
-    result[env_name("dataforseo", "families")] = "serp"
-    return result
+def env(sandboxes: dict[str, seotasks.Sandbox]) -> dict[str, str]:
+    return env_for(sandboxes, families="serp", rps=None)
 
 
 @pytest.fixture(scope="module")
