@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 
 import clisandbox
+import kitenv
 import pytest
 from fakevendor import SECRET, FakeVendor, FakeVendorApp, PluginOf, connect_fake
 
@@ -14,6 +15,7 @@ import seotasks
 from seotasks import plugins
 from seotasks.clock import FakeClock
 from seotasks.emulation import EmulatorApp, EmulatorServer
+from seotasks.testing import ConformanceEnv
 
 
 @pytest.fixture
@@ -89,3 +91,11 @@ def sandboxes() -> Iterator[dict[str, seotasks.Sandbox]]:
 def env(sandboxes: dict[str, seotasks.Sandbox]) -> dict[str, str]:
     """The environment that reaches ``sandboxes`` (`clisandbox.env_for`)."""
     return clisandbox.env_for(sandboxes)
+
+
+@pytest.fixture
+def kit_env(
+    fake_registry: None, server: EmulatorServer, app: FakeVendorApp, monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., ConformanceEnv]:
+    """``make(**fields)``: the conformance kit's env for the fake vendor (`kitenv.kit_env`)."""
+    return kitenv.kit_env(server, app, monkeypatch)

@@ -1,0 +1,214 @@
+"""The conformance kit judged on a provider that breaks the contract in known ways (as
+``test_conformance_kit``): a tie the kit arranges at a page boundary catches a keyset
+listing that pages "strictly after" the last time, a tie hook that misplaces or changes
+the tasks is named, and a callback reader that trips on junk is caught.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any, ClassVar
+from urllib.parse import urlencode
+
+import pytest
+from fakevendor import SECRET, FakeVendor, FakeVendorApp, PluginOf, connect_fake
+from kitenv import KIT, Failed, expected_ids, tie_hook
+
+import seotasks
+from seotasks.clock import FakeClock
+from seotasks.emulation import (
+    EmulatorApp,
+    EmulatorServer,
+    Fault,
+    HttpRequest,
+    HttpResponse,
+    json_response,
+)
+from seotasks.model import TaskQuery
+from seotasks.provider import Batch, Position, Provider
+from seotasks.testing import ConformanceEnv
+from seotasks.transport import Request
+
+# -- item: a tie at a page boundary, arranged by the kit -------------------------------------
+
+
+class KeysetApp(FakeVendorApp):
+    """The fake vendor paging by a keyset: ``?after=<created>[&after_id=<id>]``.
+
+    With ``after_id`` it continues after ``(created, id)``, which is exact; without, after
+    ``created`` alone, which skips every task sharing the last time seen.
+    """
+
+    def handle(self, request: HttpRequest, fault: Fault | None) -> HttpResponse:
+        if request.headers.get("x-api-key") != self.key:
+            return json_response(401, b'{"error": "bad key"}')
+        after = request.query.get("after", [""])[0]
+        after_id = request.query.get("after_id", [""])[0]
+        limit = int(request.query.get("limit", ["100"])[0])
+        with self.lock:
+            items = sorted(self.items, key=lambda item: (item["created"], item["id"]))
+        if after_id:
+            rest = [i for i in items if (i["created"], i["id"]) > (after, after_id)]
+        else:
+            rest = [i for i in items if i["created"] > after]
+        body = {"items": rest[:limit], "more": len(rest) > limit}
+        return json_response(200, json.dumps(body).encode())
+
+
+class KeysetVendor(FakeVendor):
+    name = "keysetvendor"
+    #: Continue after (time, id): the fix. False: after the time alone, the bug.
+    tiebreak: ClassVar[bool] = True
+
+    def start(self, query: TaskQuery) -> Position:
+        return {"after": "", "after_id": ""}
+
+    def check_position(self, position: Position) -> Position:
+        after, after_id = position.get("after"), position.get("after_id")
+        if set(position) != {"after", "after_id"} or not (
+            isinstance(after, str) and isinstance(after_id, str) and len(after) < 40
+        ):
+            raise seotasks.CursorError("keysetvendor: a bad position")
+        if not ((after_id.isascii() and after_id.isalnum()) or not after_id):
+            raise seotasks.CursorError("keysetvendor: a bad id")
+        return {"after": after, "after_id": after_id}
+
+    def fetch(self, query: TaskQuery, position: Position) -> Batch:
+        params: dict[str, Any] = {"limit": self.settings["page_size"]}
+        if position["after"]:
+            params["after"] = position["after"]
+            if self.tiebreak:
+                params["after_id"] = position["after_id"]
+        request = Request(
+            method="GET",
+            url=f"{self.settings['base_url']}/tasks?{urlencode(params)}",
+            endpoint="tasks",
+            headers={"X-Api-Key": self.settings["api_key"]},
+        )
+        body = self.transport.call(request, self._parse)
+        items = body["items"]
+        assert isinstance(items, list)
+        tasks = [self._task(item) for item in items]
+        if not body.get("more"):
+            return Batch(tasks=tasks, next=None)
+        return Batch(tasks=tasks, next={"after": items[-1]["created"], "after_id": items[-1]["id"]})
+
+
+@pytest.fixture
+def keyset_env(
+    fake_registry: None, serve: Callable[[EmulatorApp], EmulatorServer]
+) -> Callable[..., ConformanceEnv]:
+    seotasks.register_plugin(PluginOf(KeysetVendor), "keysetvendor")
+    app = KeysetApp(250)
+    server = serve(app)
+
+    def make(**fields: Any) -> ConformanceEnv:
+        fields.setdefault("tie", tie_hook(app))
+        return ConformanceEnv(
+            provider="keysetvendor",
+            connect=lambda: connect_fake(
+                server.url, name="keysetvendor", clock=FakeClock(), page_size=40
+            ),
+            expected_ids=expected_ids(app),
+            secrets=(SECRET,),
+            **fields,
+        )
+
+    return make
+
+
+def test_a_keyset_without_a_tiebreak_loses_the_tie_the_kit_arranges(
+    keyset_env: Callable[..., ConformanceEnv], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(KeysetVendor, "tiebreak", False)
+    untied = keyset_env(tie=None)
+    # The seeded times are a minute apart: without the arranged tie the bug passes.
+    KIT.test_every_task_exactly_once(untied)
+    KIT.test_cursor_resumes_in_fresh_client(untied)
+    with pytest.raises(
+        AssertionError, match=r"tied with keysetvendor:t000040 .*: 2 seeded tasks missing"
+    ):
+        KIT.test_tie_at_page_boundary(keyset_env())
+
+
+def test_a_keyset_with_a_tiebreak_keeps_the_tie(
+    keyset_env: Callable[..., ConformanceEnv],
+) -> None:
+    KIT.test_tie_at_page_boundary(keyset_env())
+
+
+def test_a_tie_hook_that_misplaces_or_changes_the_tasks_is_named(
+    kit_env: Callable[..., ConformanceEnv], app: FakeVendorApp
+) -> None:
+    """The kit checks that the emulator honoured the knob: otherwise a passing tie check
+    would prove nothing, as a seed without ties proves nothing."""
+
+    def copies(task_id: str, count: int, **changes: str) -> list[dict[str, Any]]:
+        item = next(i for i in app.items if i["id"] == task_id)
+        first = app.next_number
+        app.next_number += count
+        return [dict(item, id=f"tie{n:05d}", **changes) for n in range(first, first + count)]
+
+    def at_the_end(task_id: str, count: int) -> list[str]:
+        with app.lock:
+            new = copies(task_id, count)
+            app.items.extend(new)
+        return [item["id"] for item in new]
+
+    with pytest.raises(AssertionError, match=r"tie hook must add tasks .* next to the anchor"):
+        KIT.test_tie_at_page_boundary(kit_env(tie=at_the_end))
+
+    def a_second_later(task_id: str, count: int) -> list[str]:
+        with app.lock:
+            index = next(i for i, item in enumerate(app.items) if item["id"] == task_id)
+            created = datetime.fromisoformat(app.items[index]["created"]) + timedelta(seconds=1)
+            new = copies(task_id, count, created=created.strftime("%Y-%m-%d %H:%M:%S +00:00"))
+            app.items[index + 1 : index + 1] = new
+        return [item["id"] for item in new]
+
+    with pytest.raises(AssertionError, match=r"it must copy every time"):
+        KIT.test_tie_at_page_boundary(kit_env(tie=a_second_later))
+
+
+# -- callbacks: the receiver's only vendor knowledge reads any delivery safely ---------------
+
+
+def _with_callbacks(monkeypatch: pytest.MonkeyPatch, read: Callable[..., Any]) -> None:
+    monkeypatch.setattr(FakeVendor, "callbacks", {"postback": "POST", "pingback": "GET"})
+    monkeypatch.setattr(FakeVendor, "read_callback", classmethod(read))
+
+
+def test_callbacks_that_refuse_junk_with_value_error_pass(
+    kit_env: Callable[..., ConformanceEnv], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def careful(cls: type[Provider], route: str, body: object, query: Any) -> list[Any]:
+        from seotasks.provider import CallbackEntry
+
+        if route == "pingback":
+            ids = query.get("id", [])
+            if len(ids) != 1 or not ids[0]:
+                raise ValueError("one id")
+            return [CallbackEntry(task_id=ids[0])]
+        if route != "postback" or not isinstance(body, dict) or not isinstance(body.get("id"), str):
+            raise ValueError("not a delivery")
+        return [CallbackEntry(task_id=body["id"], result=body)]
+
+    _with_callbacks(monkeypatch, careful)
+    KIT.test_callbacks_read_any_delivery_safely(kit_env())
+
+
+def test_a_callback_reader_that_trips_on_junk_is_caught(
+    kit_env: Callable[..., ConformanceEnv], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def trusting(cls: type[Provider], route: str, body: Any, query: Any) -> list[Any]:
+        from seotasks.provider import CallbackEntry
+
+        if route not in cls.callbacks:
+            raise ValueError(route)
+        return [CallbackEntry(task_id=body["tasks"][0]["id"])]  # KeyError, TypeError ...
+
+    _with_callbacks(monkeypatch, trusting)
+    with pytest.raises(Failed, match=r"must be a ValueError"):
+        KIT.test_callbacks_read_any_delivery_safely(kit_env())
