@@ -10,8 +10,10 @@ keep out, a longer hang guard) reaches every suite.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -67,3 +69,22 @@ def sandbox_store(folder: Path, *extra: str) -> Path:
     )
     assert loaded.returncode == 0, loaded.stderr
     return path
+
+
+def kill_while_working(
+    proc: subprocess.Popen[Any], requests: Sequence[object], delay: float, *, hang: float = 60
+) -> bool:
+    """SIGKILL ``proc`` ``delay`` seconds after its first request reached the emulator
+    (``requests``, the emulator's log, grew): an instant while it works, whatever its
+    start-up took on a loaded machine. False when it ended first. The caller waits for
+    it (and reads its pipes); ``hang`` only guards against a run that never calls."""
+    before = len(requests)
+    end = time.monotonic() + hang
+    while len(requests) == before and proc.poll() is None:
+        assert time.monotonic() < end, "the run made no request"
+        time.sleep(0.005)
+    time.sleep(delay)
+    if proc.poll() is not None:
+        return False
+    proc.send_signal(signal.SIGKILL)
+    return True
