@@ -11,7 +11,7 @@ import argparse
 from datetime import datetime
 from typing import NoReturn, TypeAlias
 
-from .common import EXIT_USAGE, STATUSES, is_relative_time
+from .common import EXIT_USAGE, MAX_SANDBOX_SIZE, STATUSES, is_relative_time
 
 __all__ = [
     "STATUS_HELP",
@@ -19,6 +19,7 @@ __all__ = [
     "Subcommands",
     "add_options",
     "add_providers",
+    "add_sandbox_data",
     "add_status",
     "add_time_field",
     "add_window",
@@ -63,6 +64,25 @@ def add_options(parser: argparse.ArgumentParser, help: str) -> None:
     parser.add_argument(
         "-o", "--option", action="append", default=[], metavar="KEY=VALUE", help=help
     )
+
+
+def add_sandbox_data(parser: argparse.ArgumentParser, *, day: bool = True) -> None:
+    """``--sandbox-size N`` and ``--seed N`` (and ``--sandbox-day YYYY-MM-DD`` if ``day``):
+    which data a ``--sandbox`` run draws, so that the same seed and day give the same
+    listing in every command."""
+    parser.add_argument(
+        "--sandbox-size",
+        type=int,
+        help=f"tasks per emulator, 0..{MAX_SANDBOX_SIZE} (default: provider's)",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="sandbox data seed")
+    if day:
+        parser.add_argument(
+            "--sandbox-day",
+            metavar="YYYY-MM-DD",
+            help="the UTC day the sandbox data is drawn around (default: today); with "
+            "--seed, the same data on any day",
+        )
 
 
 def add_time_field(parser: argparse.ArgumentParser, help: str) -> None:

@@ -42,7 +42,14 @@ _INSTALL_HINT = (
 
 def add_parser(sub: Subcommands, common: CommandParser) -> argparse.ArgumentParser:
     """Add the ``load`` command to the ``seotasks`` subparsers ``sub``."""
-    from .flags import STATUS_HELP, add_options, add_providers, add_status, add_time_field
+    from .flags import (
+        STATUS_HELP,
+        add_options,
+        add_providers,
+        add_sandbox_data,
+        add_status,
+        add_time_field,
+    )
 
     load = sub.add_parser(
         "load",
@@ -76,8 +83,7 @@ def add_parser(sub: Subcommands, common: CommandParser) -> argparse.ArgumentPars
         help="load from the providers' emulators on loopback (no account needed; "
         "pipeline seotasks_sandbox)",
     )
-    load.add_argument("--sandbox-size", type=int, help="tasks per emulator (default: provider's)")
-    load.add_argument("--seed", type=int, default=0, help="sandbox data seed")
+    add_sandbox_data(load, day=False)
     load.add_argument(
         "--collect",
         action="store_true",

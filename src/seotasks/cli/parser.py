@@ -13,6 +13,7 @@ from .flags import (
     CommandParser,
     add_options,
     add_providers,
+    add_sandbox_data,
     add_status,
     add_time_field,
     add_window,
@@ -93,18 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="start the providers' emulators on loopback and list from them (no account needed)",
     )
-    tasks.add_argument(
-        "--sandbox-size",
-        type=int,
-        help=f"tasks per emulator, 0..{MAX_SANDBOX_SIZE} (default: provider's)",
-    )
-    tasks.add_argument("--seed", type=int, default=0, help="sandbox data seed")
-    tasks.add_argument(
-        "--sandbox-day",
-        metavar="YYYY-MM-DD",
-        help="the UTC day the sandbox data is drawn around (default: today); with --seed, "
-        "the same listing on any day",
-    )
+    add_sandbox_data(tasks)
     tasks.add_argument(
         "--format",
         choices=("table", "jsonl", "csv"),

@@ -34,8 +34,14 @@ _EXTRA_MODULES = {"altair", "vl_convert", "duckdb"}
 
 def add_parser(sub: Subcommands, common: CommandParser) -> argparse.ArgumentParser:
     """Add the ``report`` command to the ``seotasks`` subparsers ``sub``."""
-    from .common import MAX_SANDBOX_SIZE
-    from .flags import STATUS_HELP, add_options, add_status, add_time_field, add_window
+    from .flags import (
+        STATUS_HELP,
+        add_options,
+        add_sandbox_data,
+        add_status,
+        add_time_field,
+        add_window,
+    )
 
     report: argparse.ArgumentParser = sub.add_parser(
         "report",
@@ -87,17 +93,7 @@ def add_parser(sub: Subcommands, common: CommandParser) -> argparse.ArgumentPars
         "it, PROVIDER.KEY for one (e.g. -o dataforseo.source=history)",
     )
     report.add_argument("--profile", help="TOML profile with credentials and options")
-    report.add_argument(
-        "--sandbox-size",
-        type=int,
-        help=f"tasks per emulator, 0..{MAX_SANDBOX_SIZE} (default: provider's)",
-    )
-    report.add_argument("--seed", type=int, default=0, help="sandbox data seed")
-    report.add_argument(
-        "--sandbox-day",
-        metavar="YYYY-MM-DD",
-        help="the UTC day the sandbox data is drawn around (default: today)",
-    )
+    add_sandbox_data(report)
     report.add_argument(
         "--by",
         action="append",
