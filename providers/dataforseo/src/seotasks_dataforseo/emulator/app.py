@@ -8,6 +8,7 @@ checks live in `checks`, the item shapes in `answers`, the envelope in `envelope
 from __future__ import annotations
 
 import base64
+import functools
 import itertools
 import json
 import threading
@@ -292,6 +293,8 @@ class DataForSEOApp:
         documented = vendor_shapes.post_fields(kind)
         now = self.now()
         replies: list[dict[str, Any]] = []
+        # Every entry answers for this call: its start, its path, no result.
+        entry = functools.partial(self._task, started, request.path, result=None)
         callbacks = False
         with self.data.lock:
             self.posted.append(payload)
@@ -306,38 +309,19 @@ class DataForSEOApp:
                 problem = check_post(item, serp, documented, kind=kind)
                 if problem is not None:
                     code, message = problem
-                    replies.append(
-                        self._task(started, request.path, data, None, code=code, message=message)
-                    )
+                    replies.append(entry(data, code=code, message=message))
                     continue
                 task = self._create(kind, item, now)
                 callbacks = callbacks or task.callback is not None
                 replies.append(
-                    self._task(
-                        started,
-                        request.path,
-                        data,
-                        None,
-                        task=task,
-                        code=20100,
-                        message="Task Created.",
-                        cost=task.cost,
-                    )
+                    entry(data, task=task, code=20100, message="Task Created.", cost=task.cost)
                 )
             for item in beyond:
                 data = {"api": parts[1], "function": "task_post"}
                 if isinstance(item, dict):
                     data.update({k: v for k, v in item.items() if v is not None})
-                replies.append(
-                    self._task(
-                        started,
-                        request.path,
-                        data,
-                        None,
-                        code=40006,
-                        message="You can set no more than 100 tasks at a time.",
-                    )
-                )
+                message = "You can set no more than 100 tasks at a time."
+                replies.append(entry(data, code=40006, message=message))
         if callbacks:
             self.callbacks.start()
         return envelope(started, tasks=replies)
