@@ -138,11 +138,12 @@ def test_the_bundled_list_covers_what_it_promises() -> None:
     assert {"US", "GB", "DE", "JP", "IN", "BR", "NG", "KE"} <= {p.country for p in countries}
     assert not {"RU", "BY"} & {p.country for p in places}
     per_country = Counter(p.country for p in cities)
-    assert len(cities) == 928 and len(per_country) == 159
+    assert len(cities) == 932 and len(per_country) == 159
     named = {p.name: p.code for p in cities}
     assert named["Kabul,Kabul,Afghanistan"] == 1000002
     assert named["Vienna,Vienna,Austria"] == 1000997
     assert named["Male,Maldives"] == 9075811
+    assert named["Taipei City,Taiwan"] == 9040379
     capital = locations.location_by_name("San Marino,San Marino")
     assert capital is not None and capital.type == "Municipality"
     assert locations.location_by_code(1009540) == locations.location_by_name("Osaka,Osaka,Japan")
