@@ -1,22 +1,29 @@
-"""Airflow: one load per account, fanned out with dynamic task mapping (recipe, see docs/dlt.md).
+"""Airflow: one load per account, fanned out with dynamic task mapping (recipe).
 
 Each mapped task instance loads one profile into its own dlt pipeline
 (``seotasks_<profile>``), so the instances run in parallel without sharing a cursor.
-``max_active_runs=1`` keeps two runs of the DAG - and so two loads of the same
-pipeline - from overlapping. Airflow workers keep no disk between tries: each load
-restores its cursors from the destination (dlt's ``sync_destination``) and asks the
-vendors only for what is new.
+``max_active_runs=1`` keeps two runs of the DAG from overlapping on one scheduler; the
+load itself holds a lock in the destination (a Postgres advisory lock), so even two
+schedulers never run one account's pipeline twice at once. Airflow workers keep no disk between
+tries: each load restores its cursors from the destination (dlt's
+``sync_destination``) and asks the vendors only for what is new.
+
+Tested as written by Airflow itself (integrations/dlt/orchestrator_tests, see
+docs/orchestrators.md).
 """
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timedelta
 
-from airflow.decorators import dag, task
+from airflow.sdk import dag, task
 
 #: One TOML profile per vendor account (credentials: SEOTASKS_CONFIG / the profile file).
 PROFILES = ["agency_a", "agency_b", "agency_c"]
 PROVIDERS = ["dataforseo", "serpstat"]
+#: Seconds before the first retry of a failed load (then doubled each time).
+RETRY_DELAY = float(os.environ.get("SEOTASKS_RETRY_DELAY", "300"))
 
 
 @dag(
@@ -31,7 +38,11 @@ def seotasks_accounts() -> None:
     def accounts() -> list[str]:
         return PROFILES
 
-    @task(retries=3, retry_delay=timedelta(minutes=5), retry_exponential_backoff=True)
+    @task(
+        retries=3,
+        retry_delay=timedelta(seconds=RETRY_DELAY),
+        retry_exponential_backoff=True,
+    )
     def load_account(profile: str) -> str:
         # Imported inside the task: the scheduler parses this file without dlt.
         from seotasks_dlt import load

@@ -2,10 +2,10 @@
 
 Each partition is one profile and so one dlt pipeline (``seotasks_<profile>``):
 partitions run in parallel, each resuming its own cursors. Two runs of the same
-partition must not overlap: on one machine ``seotasks load`` refuses the second, and
-across machines `locked_load` holds a lock in the destination (a Postgres advisory lock)
-for the whole load, so a second run is refused with `DestinationLocked` - a failure the
-retry policy turns into a later try, once the first run has committed its cursors. A
+partition must not overlap: on one machine `load` refuses the second, and across
+machines it holds a lock in the destination (a Postgres advisory lock) for the whole
+load, so a second run is refused with `DestinationLocked` - a failure the retry policy
+turns into a later try, once the first run has committed its cursors. A
 queue limit on the ``seotasks/profile`` tag keeps such refusals rare.
 
 Tested as written by Dagster itself (integrations/dlt/orchestrator_tests).
@@ -41,9 +41,9 @@ accounts = StaticPartitionsDefinition(PROFILES)
 )
 def seotasks_tables(context: AssetExecutionContext) -> None:
     """The ``tasks`` and ``results`` tables of one account, loaded incrementally."""
-    from seotasks_dlt.destination_lock import locked_load
+    from seotasks_dlt import load
 
-    summary = locked_load(
+    summary = load(
         PROVIDERS,
         profile=context.partition_key,
         destination="postgres",  # DESTINATION__POSTGRES__CREDENTIALS in the environment

@@ -28,13 +28,19 @@ class Account:
         self.dfs = dfs
         self.serp = serp
         #: DataForSEO's ready tasks as the account had them: collected (and so gone from
-        #: tasks_ready) by the first load, listed once.
+        #: tasks_ready) by the next load, listed once.
         self.listed = {("dataforseo", i) for i in dfs.ready_ids([FAMILY])}
 
     def truth(self) -> set[tuple[str, str]]:
-        """Every task a load of this account must have put in the tables by now."""
-        self.listed |= {("dataforseo", i) for i in self.dfs.ready_ids([FAMILY])}
-        return self.listed | {("serpstat", i) for i in self.serp.task_ids()}
+        """Every task the loads of this account must have put in the tables by now.
+
+        DataForSEO's: those ready when the account started or gained tasks, and every one
+        a load collected (a task that completes during a load is listed, collected and so
+        no longer ready: only the emulator's record of collections still knows it). Not
+        those ready now: a task completing after the last load is for the next one.
+        """
+        collected = {("dataforseo", i) for i in self.dfs.collected_ids()}
+        return self.listed | collected | {("serpstat", i) for i in self.serp.task_ids()}
 
     def profile_toml(self) -> str:
         dfs, serp = self.dfs.settings, self.serp.settings
@@ -47,12 +53,15 @@ class Account:
         )
 
     def add_tasks(self) -> None:
-        """New work at both vendors since the last load."""
+        """New work at both vendors since the last load, complete (ready) at once."""
         self.dfs.add_tasks(
-            3, kinds=["serp/google/organic"], posted=datetime.now(UTC) - timedelta(minutes=5)
+            3,
+            kinds=["serp/google/organic"],
+            posted=datetime.now(UTC) - timedelta(minutes=5),
+            delay=timedelta(seconds=1),
         )
         self.serp.add_tasks(2)
-        self.truth()
+        self.listed |= {("dataforseo", i) for i in self.dfs.ready_ids([FAMILY])}
 
 
 class Accounts:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from dltenv import Env
+from seotasks_dlt import filelock, seotasks_source
 from seotasks_dlt import pipeline as pipeline_module
-from seotasks_dlt import seotasks_source
+from seotasks_dlt.destinations import resolve
+from seotasks_dlt.duckdb_file import open_duckdb
 
 from seotasks import cli
 from seotasks.errors import ConfigError
@@ -36,7 +39,7 @@ def test_sandbox_load_into_the_default_duckdb_file(tmp_path: Path) -> None:
 
 def test_a_second_concurrent_load_of_one_pipeline_is_refused(env: Env) -> None:
     with (
-        pipeline_module._exclusive(env.pipelines, "seotasks"),
+        filelock.exclusive(env.pipelines, "seotasks"),
         pytest.raises(ConfigError, match="another load of pipeline seotasks is running"),
     ):
         env.load()
@@ -58,6 +61,26 @@ def test_bad_input_is_a_clear_error_before_anything_runs(env: Env, tmp_path: Pat
         pipeline_module.load(["serpstat"], to=tmp_path / "x.db", options={})
     with pytest.raises(ConfigError, match="not listed"):
         seotasks_source(["serpstat"], options={"dataforseo": {}})
+
+
+def test_a_duckdb_url_is_the_file_it_names(env: Env, tmp_path: Path) -> None:
+    target = tmp_path / "via url.duckdb"
+    summary = pipeline_module.load(
+        ["dataforseo", "serpstat"],
+        to=f"duckdb:///{target}",
+        pipelines_dir=env.pipelines,
+        options=env.options(),
+        clock=env.clock,
+    )
+    assert summary.destination == f"duckdb {target}"
+    assert target.is_file() and summary.tables["tasks"].new == len(env.truth())
+
+
+def test_a_postgres_url_is_shown_without_its_password() -> None:
+    with contextlib.ExitStack() as stack:
+        target = resolve("postgres://u:s3cret%40x@db.example:5433/seo?sslmode=require", None, stack)
+    assert target.described == "postgres u@db.example:5433/seo"
+    assert "s3cret" not in repr(target)
 
 
 def test_a_limited_run_resumes_at_the_next_page(env: Env) -> None:
@@ -103,7 +126,7 @@ def test_a_package_left_pending_by_a_dead_run_is_loaded_first(env: Env) -> None:
     with contextlib.ExitStack() as stack:
         pipeline = dlt.pipeline(
             pipeline_name="seotasks",
-            destination=pipeline_module._duckdb(env.database, stack).destination,
+            destination=open_duckdb(env.database, stack).destination,
             dataset_name="seotasks",
             pipelines_dir=str(env.pipelines),
         )

@@ -21,7 +21,7 @@ from pathlib import Path
 import dlt
 from dltenv import cli_env, duckdb_rows, load_command, ready_emulator
 from seotasks_dlt import Outbox, journal_folder, load, seotasks_source
-from seotasks_dlt import pipeline as pipeline_module
+from seotasks_dlt.duckdb_file import open_duckdb
 
 from seotasks.clock import FakeClock
 
@@ -47,7 +47,7 @@ def _extract_and_lose(pipelines: Path, database: Path, settings: dict[str, str])
         outbox = stack.enter_context(Outbox(journal_folder(pipelines, "seotasks")))
         pipeline = dlt.pipeline(
             pipeline_name="seotasks",
-            destination=pipeline_module._duckdb(database, stack).destination,
+            destination=open_duckdb(database, stack).destination,
             dataset_name="seotasks",
             pipelines_dir=str(pipelines),
         )

@@ -1,27 +1,25 @@
 """Two machines, one account: the destination's lock lets one run of a pipeline at a time.
 
-Each process below has its own pipelines directory, as two machines would: the file
-lock of ``seotasks load`` cannot see the other, only the lock Postgres holds can.
+Each ``seotasks load`` below has its own pipelines directory, as two machines would: the
+file lock of one cannot see the other, only the lock Postgres holds can. One loads with
+``--to postgresql://...``, the other with ``--destination postgres`` and the URL in the
+environment: the same pipeline, the same lock.
 """
 
 from __future__ import annotations
 
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from dltenv import Env
 from pgenv import Tables
-from pgtest import Server, running
+from pgtest import USER, Server, running
 from seotasks_dlt.destination_lock import lock_key
 
 from seotasks.emulation import Fault
-
-RUNNER = Path(__file__).with_name("lockrun.py")
 
 
 @pytest.fixture(scope="module")
@@ -31,9 +29,14 @@ def server() -> Iterator[Server]:
 
 
 def _start(env: Env, url: str, machine: str, wait: float) -> subprocess.Popen[str]:
+    if machine == "machine-a":  # the URL on the command line
+        destination, environment = ("--to", url), env.environment()
+    else:  # the URL in dlt's variable
+        destination, environment = ("--destination", "postgres"), env.environment(url)
+    command = env.command(*destination, pipelines=env.tmp / machine)
     return subprocess.Popen(
-        [sys.executable, str(RUNNER), str(env.tmp / machine), str(wait)],
-        env=env.environment(url),
+        [*command, "--lock-wait", str(wait)],
+        env=environment,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -72,7 +75,7 @@ def test_a_second_machine_is_refused_and_a_killed_run_leaves_no_lock(
         _until_locked(server, database, first)
         second = _start(env, url, "machine-b", wait=0)
         out, err = second.communicate(timeout=120)
-        assert second.returncode == 3, (out, err)
+        assert second.returncode == 2, (out, err)
         assert "another run of pipeline seotasks (dataset seotasks) holds its lock" in err
         assert first.poll() is None  # refused while the first was still running
     finally:
@@ -85,6 +88,7 @@ def test_a_second_machine_is_refused_and_a_killed_run_leaves_no_lock(
     assert third.returncode == 0, err
     assert out.startswith("seotasks load: pipeline seotasks -> postgres")
     Tables(server, database).assert_once_each(env.truth())
+    assert server.password not in out + err
 
 
 def test_a_waiting_run_starts_after_the_first_and_resumes_its_cursors(
@@ -108,3 +112,8 @@ def test_a_waiting_run_starts_after_the_first_and_resumes_its_cursors(
     # The second started from the cursors the first committed: no task is new to it.
     assert "(0 new, " in out_second
     Tables(server, database).assert_once_each(truth)
+    # --to postgresql://... shows the server, never the password.
+    assert out_first.startswith(
+        f"seotasks load: pipeline seotasks -> postgres {USER}@127.0.0.1:{server.port}/{database} "
+    )
+    assert server.password not in out_first + err_first + out_second + err_second

@@ -2,7 +2,8 @@
 
 The page's Python block runs as written (not only compiled), from a file of its own,
 with the profile it names (``agency_a``) pointing at the two emulators on loopback, in a
-fresh working directory. The recipes the page includes are run by ``test_recipes.py``. The unit suite's
+fresh working directory. The recipes the page includes are run by their orchestrators
+(``orchestrator_tests``: ``make dagster``, ``make airflow``). The unit suite's
 docs test skips this page because dlt is installed only for ``make dlt``.
 """
 

@@ -25,7 +25,7 @@ import duckdb
 import pytest
 from dltenv import SEOTASKS, cli_env, ready_emulator
 from seotasks_dataforseo.emulator import DataForSEOEmulator
-from seotasks_dlt import pipeline as pipeline_module
+from seotasks_dlt.duckdb_file import open_duckdb
 
 
 @pytest.fixture
@@ -77,7 +77,7 @@ def test_a_second_load_into_one_duckdb_file_is_exit_6_already_running(
 ) -> None:
     database = tmp_path / "x.duckdb"
     with contextlib.ExitStack() as stack:
-        pipeline_module._duckdb(database, stack)  # what a running `seotasks load` holds
+        open_duckdb(database, stack)  # what a running `seotasks load` holds
         done = _load(tmp_path, emulator.settings, "--to", str(database), "--pipelines-dir", "q")
     _one_line(done, 6, "already running")
     assert emulator.calls == {"tasks_ready": 0, "id_list": 0, "other": 0}

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from dltenv import FAMILIES, Env
 from pgenv import Tables, load_command
-from pgtest import Server, running
+from pgtest import USER, Server, running
 from seotasks_dataforseo.emulator import DataForSEOEmulator
 from seotasks_dlt import LoadSummary, load
 from seotasks_serpstat.emulator import SerpstatEmulator
@@ -151,21 +151,64 @@ def test_collect_loads_one_result_per_completed_task(
     assert not {t for t in names if t.startswith(("results__", "tasks__"))}
 
 
-@pytest.mark.parametrize("wrong", ["password", "port"])
-def test_a_failed_connection_never_prints_the_password(
-    env: Env, server: Server, database: str, wrong: str
+def test_cli_loads_into_a_url_and_shows_the_server_without_the_password(
+    env: Env, server: Server, database: str
 ) -> None:
-    secret = "Sup3r-s3cret-pw"
-    port = server.port if wrong == "password" else 1
-    url = f"postgresql://seotasks_test:{secret}@127.0.0.1:{port}/{database}"
-    failed = subprocess.run(
-        load_command(env),
-        env=env.environment(url),
+    url = server.url(database)
+    done = subprocess.run(
+        env.command("--to", url),
+        env=env.environment(),
         capture_output=True,
         text=True,
         timeout=300,
     )
-    assert failed.returncode != 0
+    assert done.returncode == 0, done.stderr
+    [line] = done.stdout.splitlines()
+    assert line.startswith(
+        f"seotasks load: pipeline seotasks -> postgres {USER}@127.0.0.1:{server.port}/"
+        f"{database} dataset seotasks: tasks "
+    )
+    Tables(server, database).assert_once_each(env.truth())
+    assert server.password not in done.stdout + done.stderr
+    assert server.password not in _files_text(env.pipelines)
+
+
+@pytest.mark.parametrize("how", ["environment", "--to"])
+@pytest.mark.parametrize("wrong", ["password", "port"])
+def test_a_failed_connection_never_prints_the_password(
+    env: Env, server: Server, database: str, wrong: str, how: str
+) -> None:
+    secret = "Sup3r-s3cret-pw"
+    port = server.port if wrong == "password" else 1
+    url = f"postgresql://{USER}:{secret}@127.0.0.1:{port}/{database}"
+    if how == "--to":
+        command, environment = env.command("--to", url), env.environment()
+    else:
+        command, environment = load_command(env), env.environment(url)
+    failed = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=300)
+    assert failed.returncode == 6, failed.stderr  # StorageError: the destination refused
     assert failed.stderr.strip()
     assert secret not in failed.stdout + failed.stderr
     assert secret not in _files_text(env.pipelines)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://someone:Sup3r-s3cret-pw@127.0.0.1:notaport/db",
+        "postgresql://someone:Sup3r-s3cret-pw@127.0.0.1:5432/",
+        "mysql://someone:Sup3r-s3cret-pw@127.0.0.1/db",
+    ],
+)
+def test_an_unusable_url_is_refused_without_quoting_it(env: Env, url: str) -> None:
+    failed = subprocess.run(
+        env.command("--to", url),
+        env=env.environment(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert failed.returncode == 2, failed.stderr
+    assert failed.stderr.strip()
+    assert "Sup3r-s3cret-pw" not in failed.stdout + failed.stderr
+    assert env.serp.requests == 0  # refused before any vendor call

@@ -91,7 +91,11 @@ def add_parser(sub: Subcommands, common: CommandParser) -> argparse.ArgumentPars
     )
     where = load.add_mutually_exclusive_group()
     where.add_argument(
-        "--to", metavar="PATH.duckdb", help="DuckDB file to load into (default ./seotasks.duckdb)"
+        "--to",
+        metavar="PATH.duckdb|URL",
+        help="where to load: a DuckDB file (PATH.duckdb or duckdb:///PATH.duckdb; default "
+        "./seotasks.duckdb) or a PostgreSQL database "
+        "(postgresql://USER:PASSWORD@HOST:PORT/DATABASE; the password is never printed)",
     )
     where.add_argument(
         "--destination",
@@ -107,6 +111,14 @@ def add_parser(sub: Subcommands, common: CommandParser) -> argparse.ArgumentPars
         help="where dlt keeps pipelines' local state (default: dlt's, ~/.dlt/pipelines)",
     )
     load.add_argument("--pipeline", metavar="NAME", help="pipeline name (default from --profile)")
+    load.add_argument(
+        "--lock-wait",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="PostgreSQL: how long to wait for another run of the same pipeline, on any "
+        "machine, to end (default 0: refuse at once, exit 2)",
+    )
     return load
 
 
@@ -145,6 +157,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     names = provider_names(args.providers)
     if args.workers < 1:
         raise UsageError("--workers must be >= 1")
+    if args.lock_wait < 0:
+        raise UsageError("--lock-wait must be >= 0")
     options: dict[str, dict[str, Any]] = dict(split_options(args.option, names))
     _return_freed_memory()
     # The transports are the load's own (it sets their interrupt from ``stop``).
@@ -172,6 +186,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 options=options,
                 clock=clock,
                 stop=stop,
+                lock_wait=args.lock_wait,
             )
         except KeyboardInterrupt:
             err.write(

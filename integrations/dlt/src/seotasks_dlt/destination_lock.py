@@ -14,26 +14,25 @@ that vanished, never leaves a stale lock behind (a lock file would). Other desti
 have no such lock here: a DuckDB file lives on one machine, where the file lock and
 DuckDB's own writer lock already apply; a cloud warehouse would need its own.
 
-`held` takes the lock for a dlt pipeline; `locked_load` is `seotasks_dlt.load` inside it,
-as the Airflow and Dagster recipes call it.
+`held` takes the lock for a dlt pipeline: `seotasks_dlt.load` (and so ``seotasks load``)
+holds it for every run, so the orchestrator recipes call plain `load`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 import time
 from collections.abc import Iterator
 from typing import Any
 
 import dlt
 
-from seotasks.errors import ConfigError
+from seotasks.errors import ConfigError, StorageError
 
-from .pipeline import DEFAULT_DATASET, LoadSummary, load, pipeline_name
+from .destinations import one_line
 
-__all__ = ["DestinationLocked", "held", "lock_key", "locked_load"]
+__all__ = ["DestinationLocked", "held", "lock_key"]
 
 #: How often a waiting run asks again for the lock (seconds).
 POLL = 0.5
@@ -64,53 +63,50 @@ def held(pipeline: dlt.Pipeline, *, wait: float = 0.0) -> Iterator[bool]:
 
     ``wait`` seconds: how long to wait for another run to finish (0: refuse at once).
     Yields True when a destination lock is held, False when the destination has none.
-    Raises `DestinationLocked` when the lock stays taken.
+    Raises `DestinationLocked` when the lock stays taken, `StorageError` when the
+    destination cannot be reached (before the run calls any vendor).
     """
     if not _is_postgres(pipeline):
         yield False
         return
     key = lock_key(pipeline.dataset_name, pipeline.pipeline_name)
+    client: Any = None
+    try:
+        # A connection of the lock's own, open for the whole run: dlt's loads use others.
+        client = pipeline.sql_client()
+        client.open_connection()
+        _take(client, key, pipeline, wait)
+    except BaseException as exc:
+        if client is not None:
+            with contextlib.suppress(Exception):
+                client.close_connection()
+        if isinstance(exc, DestinationLocked) or not isinstance(exc, Exception):
+            raise
+        # Unreachable, refused credentials, no configuration: before any vendor call.
+        raise StorageError(
+            f"cannot take pipeline {pipeline.pipeline_name}'s lock in the destination: "
+            f"{type(exc).__name__}: {one_line(exc)}; nothing was fetched"
+        ) from None
+    try:
+        yield True
+    finally:
+        with contextlib.suppress(Exception):  # a dead connection released it already
+            client.execute_sql("SELECT pg_advisory_unlock(%s)", key)
+        with contextlib.suppress(Exception):
+            client.close_connection()
+
+
+def _take(client: Any, key: int, pipeline: dlt.Pipeline, wait: float) -> None:
+    """Take the advisory lock ``key``, asking again every `POLL` s for ``wait`` s."""
     deadline = time.monotonic() + max(0.0, wait)
-    # A connection of the lock's own, open for the whole run: dlt's loads use others.
-    with pipeline.sql_client() as client:
-        while True:
-            rows = client.execute_sql("SELECT pg_try_advisory_lock(%s)", key)
-            if rows and rows[0][0]:
-                break
-            if time.monotonic() >= deadline:
-                raise DestinationLocked(
-                    f"another run of pipeline {pipeline.pipeline_name} (dataset "
-                    f"{pipeline.dataset_name}) holds its lock in the destination: one run "
-                    "of a pipeline at a time - wait for it, or retry later"
-                )
-            time.sleep(POLL)
-        try:
-            yield True
-        finally:
-            with contextlib.suppress(Exception):  # a dead connection released it already
-                client.execute_sql("SELECT pg_advisory_unlock(%s)", key)
-
-
-def locked_load(providers: list[str], *, wait: float = 0.0, **load_args: Any) -> LoadSummary:
-    """`seotasks_dlt.load` while holding the destination's lock for its pipeline.
-
-    The lock's pipeline is the one `load` runs: same name, destination, dataset and
-    pipelines directory (``load_args`` as `load` takes them).
-    """
-    destination = load_args.get("destination")
-    if destination is None:  # a DuckDB file: local, locked by load itself
-        return load(providers, **load_args)
-    name = load_args.get("name") or pipeline_name(
-        load_args.get("profile"), sandbox=bool(load_args.get("sandbox"))
-    )
-    where: dict[str, Any] = {}
-    if load_args.get("pipelines_dir") is not None:
-        where["pipelines_dir"] = os.fspath(load_args["pipelines_dir"])
-    pipeline = dlt.pipeline(
-        pipeline_name=name,
-        destination=destination,
-        dataset_name=load_args.get("dataset", DEFAULT_DATASET),
-        **where,
-    )
-    with held(pipeline, wait=wait):
-        return load(providers, **load_args)
+    while True:
+        rows = client.execute_sql("SELECT pg_try_advisory_lock(%s)", key)
+        if rows and rows[0][0]:
+            return
+        if time.monotonic() >= deadline:
+            raise DestinationLocked(
+                f"another run of pipeline {pipeline.pipeline_name} (dataset "
+                f"{pipeline.dataset_name}) holds its lock in the destination: one run "
+                "of a pipeline at a time - wait for it, or retry later"
+            )
+        time.sleep(POLL)

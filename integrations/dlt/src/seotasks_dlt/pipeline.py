@@ -6,30 +6,26 @@ accounts in one pipeline would share one cursor per provider and each would resu
 other's listing; two pipelines named after their profiles keep them apart while loading
 into the same dataset and tables.
 
-Why one run of a pipeline at a time: a run extracts into the pipeline's working
-directory, then commits the new state with the load. Two runs of the same pipeline at
-once share that directory (one may normalize or delete the other's half-written load
-package) and both start from the same cursor, so the second to commit overwrites the
-first's state: work is repeated or, worse, a cursor moves past rows whose package was
-lost. dlt itself does not lock, so `load` takes an exclusive file lock per pipeline and
-refuses a second concurrent run with a clear error. (Orchestrators: one task per
-account, never two at once for the same account - see docs/dlt.md.)
+Why one run of a pipeline at a time: two runs at once both start from the same cursor,
+and the second to commit overwrites the first's state. So every run holds two locks: a
+file lock in its pipelines folder (`filelock`: one machine) and, when the destination
+has one, a lock in the destination (`destination_lock`: workers of an orchestrator on
+different machines, which share only the destination). Where the run writes is
+`destinations`; the DuckDB file's particulars are `duckdb_file`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import re
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, cast, get_args
 
-import attrs
 import dlt
 from dlt.common.destination import TLoaderFileFormat
 from dlt.common.destination.exceptions import SqlClientNotAvailable
@@ -41,16 +37,33 @@ from dlt.pipeline.exceptions import PipelineStepFailed
 from seotasks.errors import ConfigError, SeotasksError, StorageError
 from seotasks.store import check_writable
 
+from .destination_lock import held
+from .destinations import DEFAULT_DUCKDB, duckdb_path, one_line, resolve
+from .duckdb_file import drop_if_empty
+from .filelock import exclusive
 from .outbox import Outbox, journal_folder
 from .rows import RESULTS_TABLE, TASKS_TABLE
 from .session import Session
 from .source import seotasks_source
+from .summary import LoadSummary, TableCount
 
 __all__ = ["DEFAULT_DATASET", "DEFAULT_DUCKDB", "LoadSummary", "load", "pipeline_name"]
 
 DEFAULT_DATASET = "seotasks"
-DEFAULT_DUCKDB = "seotasks.duckdb"
 _TABLES = (TASKS_TABLE, RESULTS_TABLE)
+
+# What keeps `load` in bounded memory however many results it loads (measured in
+# benchmarks/dltload.py; docs/dlt.md gives the figures):
+
+#: Results per dlt run: a longer `load` is several runs (load packages) in a row, each
+#: loaded and acknowledged before the next collects more. DuckDB's merge of a package
+#: needs memory in proportion to the package (3000 results of 18 KB in one package: over
+#: 300 MB); 250 results of 18 KB are about 4.5 MB of JSON, and a run costs about 1 s.
+RESULTS_PER_RUN = 250
+#: Rows dlt keeps in memory per table before writing them to the package's file. dlt's
+#: default (5000) would hold every result of a run at once (each a parsed vendor answer,
+#: often 10-100 KB); the rows are written out in small batches instead.
+BUFFER_ROWS = 100
 
 
 def pipeline_name(profile: str | None = None, *, sandbox: bool = False) -> str:
@@ -66,201 +79,6 @@ def pipeline_name(profile: str | None = None, *, sandbox: bool = False) -> str:
     if not cleaned:
         raise ConfigError(f"profile {profile!r} gives no usable pipeline name")
     return f"seotasks_{cleaned}"
-
-
-@attrs.frozen(slots=True, kw_only=True)
-class TableCount:
-    """Rows loaded into one table by a run: how many keys were new, how many existed."""
-
-    rows: int
-    new: int | None  # None: the destination cannot be counted (not an SQL destination)
-
-    @property
-    def existing(self) -> int | None:
-        return None if self.new is None else self.rows - self.new
-
-
-@attrs.frozen(slots=True, kw_only=True)
-class LoadSummary:
-    """What one run did, for the one line ``seotasks load`` prints."""
-
-    pipeline: str
-    destination: str
-    dataset: str
-    tables: Mapping[str, TableCount]
-    elapsed: float
-    pending_loaded: bool = False
-    #: The run was stopped early (``stop`` was set): what it fetched is loaded, the rest
-    #: is for the next run.
-    interrupted: bool = False
-    notes: tuple[str, ...] = ()
-
-    def line(self) -> str:
-        parts = []
-        for table, count in self.tables.items():
-            detail = "" if count.new is None else f" ({count.new} new, {count.existing} updated)"
-            parts.append(f"{table} {count.rows} rows{detail}")
-        extra = ["finished an interrupted run's pending load first"] if self.pending_loaded else []
-        extra += self.notes
-        if self.interrupted:
-            extra.append("interrupted: run the same command again to load the rest")
-        said = "".join(f"; {note}" for note in extra)
-        return (
-            f"seotasks load: pipeline {self.pipeline} -> {self.destination} dataset "
-            f"{self.dataset}: {', '.join(parts) or 'nothing new'}{said}; {self.elapsed:.1f} s"
-        )
-
-
-@contextlib.contextmanager
-def _exclusive(directory: Path, name: str) -> Iterator[None]:
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f".{name}.seotasks-lock"
-    with _flock(path) as taken:
-        if not taken:
-            raise ConfigError(
-                f"another load of pipeline {name} is running (lock {path}); dlt must not run "
-                "two loads of one pipeline at once - wait for it, or use another profile"
-            )
-        yield
-
-
-@contextlib.contextmanager
-def _flock(path: Path) -> Iterator[bool]:
-    """An exclusive, non-blocking ``flock`` on ``path``: yields whether it was taken.
-
-    Held for the run and released by the kernel whatever way the process ends, so a
-    killed run never leaves a stale lock behind.
-    """
-    handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        yield True
-    finally:
-        os.close(handle)
-
-
-#: The catalog name a DuckDB file is attached under (see `_duckdb`).
-DUCKDB_CATALOG = "seotasks_file"
-
-# What keeps `load` in bounded memory however many results it loads (measured in
-# benchmarks/dltload.py; docs/dlt.md gives the figures):
-
-#: Results per dlt run: a longer `load` is several runs (load packages) in a row, each
-#: loaded and acknowledged before the next collects more. DuckDB's merge of a package
-#: needs memory in proportion to the package (3000 results of 18 KB in one package: over
-#: 300 MB); 250 results of 18 KB are about 4.5 MB of JSON, and a run costs about 1 s.
-RESULTS_PER_RUN = 250
-#: Rows dlt keeps in memory per table before writing them to the package's file. dlt's
-#: default (5000) would hold every result of a run at once (each a parsed vendor answer,
-#: often 10-100 KB); the rows are written out in small batches instead.
-BUFFER_ROWS = 100
-#: Rows per DuckDB row group in the file. A checkpoint rewrites a table's last row group
-#: whole, and DuckDB's default (122 880 rows) holds every result of a long `load`: the
-#: checkpoint after each run then reads them all again (the peak grew with the table,
-#: 280 MB at 8000 results). 2048 rows (the smallest group) keep that rewrite small.
-DUCKDB_ROW_GROUP = 2048
-#: dlt sends rows to DuckDB as INSERT statements of up to this many bytes. DuckDB's
-#: parser holds several copies of a statement, so dlt's 32 MB (a few thousand results in
-#: one statement) cost hundreds of MB at once; 1 MB is about fifty results.
-DUCKDB_STATEMENT = 1024 * 1024
-
-
-@attrs.frozen(slots=True)
-class DuckDbFile:
-    """A DuckDB file opened for dlt (`_duckdb`): the destination and its connection."""
-
-    destination: Any
-    connection: Any
-
-    def checkpoint(self) -> None:
-        """Write what the last run loaded into the file, then let DuckDB drop its cache.
-
-        DuckDB keeps committed rows in memory (and in its write-ahead log) until a
-        checkpoint, and after it keeps what it read cached, up to 80 % of the machine's
-        memory by default: between the runs of one `load` that grows with the results
-        (a row group's worth, 2048 results). Lowering the memory limit for a moment makes
-        it evict every unpinned block; the limit is then put back as it was, so no
-        operation ever runs under a limit too small for it (a large result would fail
-        DuckDB's inserts, and even its checkpoints, under a fixed low limit).
-        """
-        import duckdb
-
-        self.connection.execute(f"CHECKPOINT {DUCKDB_CATALOG}")
-        [(limit,)] = self.connection.sql("SELECT current_setting('memory_limit')").fetchall()
-        try:
-            self.connection.execute("SET memory_limit = '1MB'")
-        except duckdb.OutOfMemoryException:
-            return  # something pinned could not go (the limit is left unchanged): no harm
-        finally:
-            self.connection.execute(f"SET memory_limit = '{limit}'")
-
-
-def _duckdb(path: Path, stack: contextlib.ExitStack) -> DuckDbFile:
-    """A dlt DuckDB destination writing into the file at ``path``.
-
-    Why not simply ``dlt.destinations.duckdb(path)``: DuckDB names a file's catalog after
-    the file, so ``seotasks.duckdb`` holds a catalog ``seotasks``, and a dataset (schema)
-    ``seotasks`` inside it makes every ``seotasks.<table>`` reference ambiguous: DuckDB
-    refuses such queries ("Ambiguous reference to catalog or schema"), and dlt's with
-    them. So the file is attached under another catalog name and each of dlt's
-    connections is pointed at it (``SET schema``); the file and the tables are the same.
-
-    Two loads into one file at once are refused with a clear error (exit 2) before
-    either calls a vendor: by a lock file beside it (``.<name>.seotasks-lock``) for
-    seotasks' own loads, and by DuckDB's own lock for any other process holding the file.
-    Memory: dlt's statements are kept small (`DUCKDB_STATEMENT`), row groups too
-    (`DUCKDB_ROW_GROUP`), and each run is checkpointed (`DuckDbFile.checkpoint`). No
-    memory limit is set: a limit low enough to matter fails DuckDB's inserts and even
-    its checkpoints (which invalidates the database) once results are large (100 KB).
-    """
-    import duckdb
-    from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
-
-    lock = path.parent / f".{path.name}.seotasks-lock"
-    taken = stack.enter_context(_flock(lock))
-    if not taken:
-        raise StorageError(
-            f"another seotasks load into {path} is already running: wait for it to end "
-            "(DuckDB lets one process write a file at a time)"
-        )
-    # Row order in a table means nothing here; keeping it costs DuckDB memory.
-    connection = duckdb.connect(config={"preserve_insertion_order": False})
-    stack.callback(connection.close)
-    quoted = str(path).replace("'", "''")
-    try:
-        connection.execute(
-            f"ATTACH '{quoted}' AS {DUCKDB_CATALOG} (ROW_GROUP_SIZE {DUCKDB_ROW_GROUP})"
-        )
-    except duckdb.IOException as exc:
-        if "lock" in str(exc).lower():
-            raise StorageError(
-                f"{path} is open in another process (DuckDB allows one writer): close it, "
-                "or load into another file"
-            ) from None
-        raise StorageError(f"cannot open {path}: {exc}") from None
-    credentials = DuckDbCredentials(connection, local_config={"schema": f"{DUCKDB_CATALOG}.main"})
-    return DuckDbFile(
-        dlt.destinations.duckdb(credentials, max_query_length=DUCKDB_STATEMENT), connection
-    )
-
-
-def _destination(
-    to: str | os.PathLike[str] | None, destination: str | None, stack: contextlib.ExitStack
-) -> tuple[Any, str, DuckDbFile | None]:
-    if to is not None and destination is not None:
-        raise ConfigError("give a DuckDB file (to) or a destination name, not both")
-    if destination is not None:
-        return destination, destination, None
-    path = Path(to if to is not None else DEFAULT_DUCKDB)
-    if path.suffix != ".duckdb":
-        raise ConfigError(f"{path}: a DuckDB file name ends in .duckdb")
-    check_writable(path.parent if str(path.parent) else Path("."), what="the DuckDB file's folder")
-    opened = _duckdb(path, stack)
-    return opened.destination, f"duckdb {path}", opened
 
 
 def _count(pipeline: dlt.Pipeline, table: str) -> int | None:
@@ -293,11 +111,9 @@ def _ours(exc: PipelineStepFailed) -> BaseException:
         inner = getattr(seen, "exception", None)
         seen = inner if isinstance(inner, BaseException) else (seen.__cause__ or seen.__context__)
     if exc.step in ("sync", "normalize", "load"):
-        text = " ".join(str(cause).split())
-        if len(text) > 300:
-            text = text[:300] + "..."
         return StorageError(
-            f"dlt's {exc.step} step failed: {type(cause).__name__}: {text}; nothing fetched "
+            f"dlt's {exc.step} step failed: {type(cause).__name__}: {one_line(cause)}; "
+            "nothing fetched "
             "is lost: run the same command again"
         )
     return exc
@@ -316,12 +132,17 @@ def load(
     file_format: str | None = None,
     stop: threading.Event | None = None,
     results_per_run: int | None = RESULTS_PER_RUN,
+    lock_wait: float = 0.0,
     **source_args: Any,
 ) -> LoadSummary:
     """Run `seotasks_source` in the account's pipeline; return what it loaded.
 
-    ``to`` is a DuckDB file (default ``./seotasks.duckdb``), ``destination`` a dlt
-    destination name configured the dlt way (``DESTINATION__POSTGRES__CREDENTIALS``...).
+    ``to`` is a DuckDB file (default ``./seotasks.duckdb``, or ``duckdb:///PATH``) or a
+    ``postgresql://USER:PASSWORD@HOST:PORT/DB`` URL; ``destination`` a dlt destination
+    name configured the dlt way (``DESTINATION__POSTGRES__CREDENTIALS``...). With
+    Postgres the run holds the pipeline's lock in the destination: another run of the
+    same pipeline and dataset, on any machine, is refused with `DestinationLocked` (or
+    waited for, ``lock_wait`` seconds).
     A run that was killed after extracting leaves a pending load package: it is loaded
     first, then the new run extracts as usual. ``file_format`` is dlt's loader file format
     (default: ``jsonl`` for the DuckDB file, which DuckDB ingests in bulk, and dlt's own
@@ -337,7 +158,7 @@ def load(
     again when the run fails before loading anything into it (bad credentials, say).
     """
     started = time.perf_counter()
-    path = None if to is None and destination is not None else Path(to or DEFAULT_DUCKDB)
+    path = duckdb_path(to, destination)
     existed = path is None or path.exists()
     try:
         with contextlib.ExitStack() as stack:
@@ -355,27 +176,13 @@ def load(
                 file_format=file_format,
                 stop=stop,
                 results_per_run=results_per_run,
+                lock_wait=lock_wait,
                 source_args=source_args,
             )
     except BaseException:
         if path is not None and not existed:
-            _drop_if_empty(path)
+            drop_if_empty(path)
         raise
-
-
-def _drop_if_empty(path: Path) -> None:
-    """Remove a DuckDB file that holds no table (a run that failed before its load)."""
-    import duckdb
-
-    try:
-        with duckdb.connect(str(path), read_only=True) as con:
-            [(tables,)] = con.sql("SELECT count(*) FROM information_schema.tables").fetchall()
-    except duckdb.Error:
-        return
-    if tables == 0:
-        for leftover in (path, path.with_name(path.name + ".wal")):
-            with contextlib.suppress(FileNotFoundError):
-                leftover.unlink()
 
 
 def _load(
@@ -393,12 +200,13 @@ def _load(
     file_format: str | None,
     stop: threading.Event | None,
     results_per_run: int | None,
+    lock_wait: float,
     source_args: dict[str, Any],
 ) -> LoadSummary:
     name = name or pipeline_name(profile, sandbox=sandbox)
     folder = Path(pipelines_dir) if pipelines_dir is not None else Path(get_dlt_pipelines_dir())
     check_writable(folder, what="the pipelines folder")
-    chosen, described, duckdb_file = _destination(to, destination, stack)
+    target = resolve(to, destination, stack)
     outbox = stack.enter_context(Outbox(journal_folder(folder, name)))
     session = stack.enter_context(Session(results_per_run))
 
@@ -409,15 +217,22 @@ def _load(
 
     current = source()  # bad arguments fail here, before anything runs
     pipeline = dlt.pipeline(
-        pipeline_name=name, destination=chosen, dataset_name=dataset, pipelines_dir=str(folder)
+        pipeline_name=name,
+        destination=target.destination,
+        dataset_name=dataset,
+        pipelines_dir=str(folder),
     )
     if stop is not None:
         # The caller handles SIGINT/SIGTERM (it set `stop`): dlt's own handlers would
         # take them during normalize and load, cancel the package and hide the signal.
         pipeline.config.runtime.intercept_signals = False
-    chosen_format = _file_format(file_format, destination)
+    chosen_format = _file_format(file_format, duckdb=target.duckdb_file is not None)
     row_counts: Counter[str] = Counter()
-    with _exclusive(Path(pipeline.pipelines_dir), name), _small_buffers():
+    with (
+        exclusive(Path(pipeline.pipelines_dir), name),
+        held(pipeline, wait=lock_wait),
+        _small_buffers(),
+    ):
         pending = False
         try:
             if pipeline.has_pending_data:
@@ -434,8 +249,8 @@ def _load(
                 info.raise_on_failed_jobs()
                 # Loaded and committed: this run's consuming reads can be forgotten.
                 outbox.acknowledge()
-                if duckdb_file is not None:
-                    duckdb_file.checkpoint()
+                if target.duckdb_file is not None:
+                    target.duckdb_file.checkpoint()
                 trace = pipeline.last_trace
                 normalized = trace.last_normalize_info if trace is not None else None
                 if normalized is not None:
@@ -460,7 +275,7 @@ def _load(
         notes.append(f"{outbox.redelivered} results an interrupted run fetched were loaded")
     return LoadSummary(
         pipeline=name,
-        destination=described,
+        destination=target.described,
         dataset=dataset,
         tables=tables,
         elapsed=time.perf_counter() - started,
@@ -470,12 +285,12 @@ def _load(
     )
 
 
-def _file_format(chosen: str | None, destination: str | None) -> TLoaderFileFormat | None:
+def _file_format(chosen: str | None, *, duckdb: bool) -> TLoaderFileFormat | None:
     """The loader file format: ``chosen``, else JSON Lines for our DuckDB file, which
     DuckDB reads in bulk (about twice as fast as dlt's default INSERT statements,
     benchmarks/README.md), else dlt's default for the destination (None)."""
     if chosen is None:
-        return "jsonl" if destination is None else None
+        return "jsonl" if duckdb else None
     for known in get_args(TLoaderFileFormat):
         if chosen == known:
             return cast(TLoaderFileFormat, known)
