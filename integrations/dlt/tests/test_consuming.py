@@ -20,7 +20,7 @@ from pathlib import Path
 
 import dlt
 from dltenv import cli_env, duckdb_rows, load_command, ready_emulator
-from seotasks_dlt import Outbox, journal_folder, load, seotasks_source
+from seotasks_dlt import LoadSummary, Outbox, journal_folder, load, seotasks_source
 from seotasks_dlt.duckdb_file import open_duckdb
 
 from seotasks.clock import FakeClock
@@ -35,6 +35,18 @@ def _results(database: Path) -> list[tuple[str, str | None]]:
 def _entries(pipelines: Path) -> list[Path]:
     folder = journal_folder(pipelines, "seotasks") / "dataforseo"
     return sorted(folder.glob("*.intent.json")) if folder.exists() else []
+
+
+def _load_again(pipelines: Path, database: Path, settings: dict[str, str]) -> LoadSummary:
+    """The next run, ``load --collect`` of DataForSEO into ``database``, as a user would."""
+    return load(
+        ["dataforseo"],
+        to=database,
+        pipelines_dir=pipelines,
+        options={"dataforseo": {**settings, **OPTIONS}},
+        clock=FakeClock(),
+        collect=True,
+    )
 
 
 def _extract_and_lose(pipelines: Path, database: Path, settings: dict[str, str]) -> None:
@@ -75,14 +87,7 @@ def test_results_a_dead_run_fetched_are_loaded_next_run_without_fetching_again(
         assert fetched == len(truth)
         assert len(_entries(pipelines)) == len(truth)
 
-        summary = load(
-            ["dataforseo"],
-            to=database,
-            pipelines_dir=pipelines,
-            options={"dataforseo": {**emulator.settings, **OPTIONS}},
-            clock=FakeClock(),
-            collect=True,
-        )
+        summary = _load_again(pipelines, database, emulator.settings)
         assert emulator.calls["other"] == fetched  # from the kept copies, no vendor call
         results = _results(database)
         assert sorted(i for i, _ in results) == sorted(truth)
@@ -107,14 +112,7 @@ def test_an_entry_without_its_kept_result_is_fetched_again_by_id(tmp_path: Path)
         kept = sorted((journal_folder(pipelines, "seotasks") / "dataforseo" / "fetched").iterdir())
         for path in kept[:7]:
             path.unlink()
-        load(
-            ["dataforseo"],
-            to=database,
-            pipelines_dir=pipelines,
-            options={"dataforseo": {**emulator.settings, **OPTIONS}},
-            clock=FakeClock(),
-            collect=True,
-        )
+        _load_again(pipelines, database, emulator.settings)
         assert emulator.calls["other"] == fetched + 7
         assert sorted(i for i, _ in _results(database)) == sorted(truth)
         assert _entries(pipelines) == []

@@ -51,6 +51,11 @@ def _one_line(done: subprocess.CompletedProcess[str], code: int, *words: str) ->
     assert done.stdout == ""
 
 
+def _no_call(emulator: DataForSEOEmulator) -> None:
+    """Refused before anything was asked of the vendor."""
+    assert emulator.calls == {"tasks_ready": 0, "id_list": 0, "other": 0}
+
+
 def test_an_unwritable_to_folder_is_exit_6_before_any_vendor_call(
     tmp_path: Path, emulator: DataForSEOEmulator
 ) -> None:
@@ -58,7 +63,7 @@ def test_an_unwritable_to_folder_is_exit_6_before_any_vendor_call(
     target = tmp_path / "file" / "sub" / "x.duckdb"
     done = _load(tmp_path, emulator.settings, "--to", str(target), "--pipelines-dir", "p")
     _one_line(done, 6, "StorageError", "not writable")
-    assert emulator.calls == {"tasks_ready": 0, "id_list": 0, "other": 0}
+    _no_call(emulator)
 
 
 def test_an_unwritable_pipelines_dir_is_exit_6_before_any_vendor_call(
@@ -68,7 +73,7 @@ def test_an_unwritable_pipelines_dir_is_exit_6_before_any_vendor_call(
     pipelines = tmp_path / "file" / "sub"
     done = _load(tmp_path, emulator.settings, "--to", "x.duckdb", "--pipelines-dir", str(pipelines))
     _one_line(done, 6, "StorageError", "pipelines folder")
-    assert emulator.calls == {"tasks_ready": 0, "id_list": 0, "other": 0}
+    _no_call(emulator)
     assert not (tmp_path / "x.duckdb").exists()
 
 
@@ -80,7 +85,7 @@ def test_a_second_load_into_one_duckdb_file_is_exit_6_already_running(
         open_duckdb(database, stack)  # what a running `seotasks load` holds
         done = _load(tmp_path, emulator.settings, "--to", str(database), "--pipelines-dir", "q")
     _one_line(done, 6, "already running")
-    assert emulator.calls == {"tasks_ready": 0, "id_list": 0, "other": 0}
+    _no_call(emulator)
 
 
 def test_a_duckdb_file_open_in_another_process_is_exit_6(
@@ -90,7 +95,7 @@ def test_a_duckdb_file_open_in_another_process_is_exit_6(
     with duckdb.connect(str(database)):  # DuckDB's own lock: one writing process per file
         done = _load(tmp_path, emulator.settings, "--to", str(database), "--pipelines-dir", "p")
     _one_line(done, 6, "open in another process")
-    assert emulator.calls == {"tasks_ready": 0, "id_list": 0, "other": 0}
+    _no_call(emulator)
 
 
 def test_refused_credentials_are_exit_3_and_leave_no_empty_duckdb_file(
