@@ -44,13 +44,21 @@ def cli_env(
 
 
 def run_cli(
-    args: Sequence[str], env: Mapping[str, str], *, timeout: float = 120
+    args: Sequence[str],
+    env: Mapping[str, str],
+    *,
+    timeout: float = 120,
+    speed: float | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """``seotasks *args`` to completion, its output captured as text; ``timeout`` only
-    guards against a hang (it raises, failing the test)."""
-    return subprocess.run(
-        [*CLI, *args], env=dict(env), capture_output=True, text=True, timeout=timeout
-    )
+    guards against a hang (it raises, failing the test). With ``speed``, every client's
+    clock runs that many times faster (`FAST_CLI`): retries' backoff and pacing shrink,
+    for a test about what the command says or does rather than how long it waits."""
+    command, env = [*CLI, *args], dict(env)
+    if speed is not None:
+        command = [*FAST_CLI, *args]
+        env["SEOTASKS_TEST_CLOCK_SPEED"] = str(speed)
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout)
 
 
 def sandbox_store(folder: Path, *extra: str) -> Path:

@@ -326,7 +326,7 @@ def test_a_refused_connection_is_one_line_without_a_resume_hint(env: dict[str, s
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     closed = {**env, env_name("serpstat", "base_url"): f"http://127.0.0.1:{port}/rt/api/v2/"}
-    result = run_cli(["tasks", "-p", "serpstat"], closed)
+    result = run_cli(["tasks", "-p", "serpstat"], closed, speed=50)  # the retries' backoff
     assert result.returncode == 4, result.stderr
     assert "TransientError" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
