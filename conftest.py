@@ -1,4 +1,5 @@
-"""Settings every test directory shares (tests/, providers/*/tests, examples/*/tests).
+"""Settings every test directory shares (tests/, providers/*/tests, examples/*/tests, and
+integrations/dlt's suites, whose pytest settings load this file with ``--confcutdir``).
 
 Hypothesis runs under one named profile, chosen by ``HYPOTHESIS_PROFILE`` (default
 ``ci``): derandomized, so a CI run and a developer's run try the same examples and a
@@ -10,10 +11,14 @@ examples a property, for a change to a converter or the cursor codec.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 
-from hypothesis import settings
+# The orchestrators' venvs (make dagster, make airflow) have no hypothesis, and no
+# property tests to run with it.
+if importlib.util.find_spec("hypothesis") is not None:
+    from hypothesis import settings
 
-settings.register_profile("ci", derandomize=True, max_examples=60, deadline=None)
-settings.register_profile("deep", max_examples=1000, deadline=None)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+    settings.register_profile("ci", derandomize=True, max_examples=60, deadline=None)
+    settings.register_profile("deep", max_examples=1000, deadline=None)
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
