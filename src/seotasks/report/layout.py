@@ -8,10 +8,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from html import escape
+from operator import attrgetter
 from typing import Any
 
+import attrs
+
 from . import charts
-from .figure_types import Figures, Group, Percentiles
+from .figure_types import NONE_LABEL, Figures, Group
 
 
 def duration(seconds: float | None) -> str:
@@ -83,38 +86,94 @@ ul.notes li { margin: .2rem 0; }
 """
 
 
-class Table:
-    """One ``<table data-table=NAME>``: columns (key, heading, is_text), rows of cells."""
+Cell = tuple[str, Any]
 
-    def __init__(self, name: str, caption: str, columns: Sequence[tuple[str, str, bool]]) -> None:
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _rounded(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds, 3)
+
+
+@attrs.frozen
+class Column:
+    """One column of a `Table`: its ``data-col`` key and heading, and how a row's cell is
+    written: ``read`` takes the value from the row (default: its attribute ``key``),
+    ``show`` writes it for the reader, ``exact`` for ``data-value`` (None: no exact value);
+    a ``text`` column is left-aligned and may wrap."""
+
+    key: str
+    heading: str
+    show: Callable[[Any], str] = str
+    exact: Callable[[Any], Any] | None = _same
+    read: Callable[[Any], Any] | None = None
+    text: bool = False
+
+    def cell(self, row: Any) -> Cell:
+        value = getattr(row, self.key) if self.read is None else self.read(row)
+        return (self.show(value), None if self.exact is None else self.exact(value))
+
+
+def text(key: str, heading: str | None = None, read: Callable[[Any], Any] | None = None) -> Column:
+    """A column of names (providers, kinds, messages), with no exact value."""
+    return Column(key, heading or key, exact=None, read=read, text=True)
+
+
+def counts(*keys: str) -> list[Column]:
+    """Columns of counts, each the row's attribute of that name (``not_collected`` is
+    headed "not collected")."""
+    return [Column(key, key.replace("_", " "), count) for key in keys]
+
+
+def timed(key: str, heading: str, read: Callable[[Any], float | None]) -> Column:
+    """A duration (``7 min 32 s``), exact to the millisecond."""
+    return Column(key, heading, duration, _rounded, read)
+
+
+PROVIDER = text("provider")
+FAILURE_RATE = Column("failure_rate", "failure rate", percent)
+SPEND = Column("spend", "spend", money)
+COST_PER_1000 = Column("cost_per_1000", "cost / 1000", money)
+
+
+class Table:
+    """One ``<table data-table=NAME>`` of `Column` s, a row per `add`."""
+
+    def __init__(self, name: str, caption: str, columns: Sequence[Column]) -> None:
         self.name = name
         self.caption = caption
         self.columns = columns
         self.rows: list[str] = []
 
-    def add(self, attrs: dict[str, str], cells: Sequence[tuple[str, Any]]) -> None:
-        """A row; ``cells`` are (text, exact value or None) in column order."""
+    def add(self, attrs: dict[str, str], row: Any) -> None:
+        """A row of each column's cell of ``row``; ``attrs`` become its ``data-*``."""
+        self.add_cells(attrs, [column.cell(row) for column in self.columns])
+
+    def add_cells(self, attrs: dict[str, str], cells: Sequence[Cell]) -> None:
+        """A row of ``cells``: (text, exact value or None) in column order."""
         parts = []
-        for (key, _, is_text), (text, value) in zip(self.columns, cells, strict=True):
+        for column, (shown_text, value) in zip(self.columns, cells, strict=True):
             classes = []
-            if is_text:
+            if column.text:
                 classes.append("text")
-            if text == "—":
+            if shown_text == "—":
                 classes.append("missing")
             cls = f' class="{" ".join(classes)}"' if classes else ""
             data = "" if value is None else f' data-value="{escape(str(value))}"'
-            shown = escape(text)
-            if is_text:  # long kinds wrap after a slash, not mid-word
+            shown = escape(shown_text)
+            if column.text:  # long kinds wrap after a slash, not mid-word
                 shown = shown.replace("/", "/<wbr>")
-            parts.append(f'<td data-col="{key}"{cls}{data}>{shown}</td>')
+            parts.append(f'<td data-col="{column.key}"{cls}{data}>{shown}</td>')
         extra = "".join(f' data-{k}="{escape(v)}"' for k, v in attrs.items())
         self.rows.append(f"<tr{extra}>{''.join(parts)}</tr>")
 
     def html(self) -> str:
         text = ' class="text"'
         head = "".join(
-            f'<th{text if is_text else ""} scope="col">{escape(h)}</th>'
-            for _, h, is_text in self.columns
+            f'<th{text if c.text else ""} scope="col">{escape(c.heading)}</th>'
+            for c in self.columns
         )
         body = "".join(self.rows) or (
             f'<tr><td class="text empty" colspan="{len(self.columns)}">nothing to show</td></tr>'
@@ -155,21 +214,19 @@ class Page:
         )
 
 
-def percentile_columns(prefix: str) -> list[tuple[str, str, bool]]:
-    return [(f"{prefix}_{p}", p, False) for p in ("p50", "p90", "p99")]
-
-
-def percentile_cells(p: Percentiles) -> list[tuple[str, Any]]:
-    return [(duration(v), None if v is None else round(v, 3)) for v in (p.p50, p.p90, p.p99)]
+def percentile_columns(prefix: str) -> list[Column]:
+    """p50, p90 and p99 of the row's `Percentiles` named ``prefix`` (``turnaround``...)."""
+    return [timed(f"{prefix}_{p}", p, attrgetter(f"{prefix}.{p}")) for p in ("p50", "p90", "p99")]
 
 
 def group_attrs(g: Group) -> dict[str, str]:
     return {"provider": g.provider, "group": g.label}
 
 
-def key_columns(f: Figures) -> list[tuple[str, str, bool]]:
-    return [("provider", "provider", True), *((k, k, True) for k in f.by)]
+def _label(key: str) -> Callable[[Group], str]:
+    return lambda g: g.labels[key] or NONE_LABEL
 
 
-def key_cells(g: Group) -> list[tuple[str, Any]]:
-    return [(g.provider, None), *((v or "(not reported)", None) for v in g.labels.values())]
+def key_columns(f: Figures) -> list[Column]:
+    """What names a group: its provider and its ``--by`` values."""
+    return [PROVIDER, *(text(k, read=_label(k)) for k in f.by)]

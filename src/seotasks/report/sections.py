@@ -3,59 +3,61 @@ failures and spend (a chart of the largest groups beside a table of them all).""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from operator import attrgetter
 
 from . import charts
-from .figure_types import Failure, Figures
+from .figure_types import Failure, Figures, Group
 from .layout import (
+    COST_PER_1000,
+    FAILURE_RATE,
+    PROVIDER,
+    SPEND,
+    Column,
     Page,
     Table,
     count,
+    counts,
     group_attrs,
-    key_cells,
     key_columns,
-    money,
     percent,
-    percentile_cells,
     percentile_columns,
+    text,
 )
 
 
+def groups_table(
+    f: Figures,
+    name: str,
+    caption: str,
+    columns: Sequence[Column],
+    keep: Callable[[Group], bool] = lambda g: True,
+) -> Table:
+    """A table of every group ``keep`` keeps: what names it, then ``columns``."""
+    table = Table(name, caption, [*key_columns(f), *columns])
+    for g in f.groups:
+        if keep(g):
+            table.add(group_attrs(g), g)
+    return table
+
+
+def _finished(g: Group) -> int:
+    return g.completed + g.failed
+
+
 def overview(page: Page, f: Figures) -> None:
-    table = Table(
-        "overview",
-        "Per provider",
-        [
-            ("provider", "provider", True),
-            ("tasks", "tasks", False),
-            ("completed", "completed", False),
-            ("failed", "failed", False),
-            ("running", "running", False),
-            ("queued", "queued", False),
-            ("failure_rate", "failure rate", False),
-            *percentile_columns("turnaround"),
-            ("spend", "spend", False),
-            ("cost_per_1000", "cost / 1000", False),
-            ("not_collected", "not collected", False),
-        ],
-    )
+    columns = [
+        PROVIDER,
+        *counts("tasks", "completed", "failed", "running", "queued"),
+        FAILURE_RATE,
+        *percentile_columns("turnaround"),
+        SPEND,
+        COST_PER_1000,
+        *counts("not_collected"),
+    ]
+    table = Table("overview", "Per provider", columns)
     for p in f.providers:
-        table.add(
-            {"provider": p.provider},
-            [
-                (p.provider, None),
-                (count(p.tasks), p.tasks),
-                (count(p.completed), p.completed),
-                (count(p.failed), p.failed),
-                (count(p.running), p.running),
-                (count(p.queued), p.queued),
-                (percent(p.failure_rate), p.failure_rate),
-                *percentile_cells(p.turnaround),
-                (money(p.spend), p.spend),
-                (money(p.cost_per_1000), p.cost_per_1000),
-                (count(p.not_collected), p.not_collected),
-            ],
-        )
+        table.add({"provider": p.provider}, p)
     page.section(
         "overview",
         "Overview",
@@ -73,20 +75,10 @@ def turnaround(page: Page, f: Figures) -> None:
         "per provider and " + ", ".join(f.by) + ".",
     )
     shown = [g for g in f.top_groups if g.turnaround.n]
-    table = Table(
-        "turnaround",
-        "Turnaround by group",
-        [*key_columns(f), ("timed", "timed", False), *percentile_columns("turnaround")],
+    timed = Column("timed", "timed", count, read=attrgetter("turnaround.n"))
+    table = groups_table(
+        f, "turnaround", "Turnaround by group", [timed, *percentile_columns("turnaround")]
     )
-    for g in f.groups:
-        table.add(
-            group_attrs(g),
-            [
-                *key_cells(g),
-                (count(g.turnaround.n), g.turnaround.n),
-                *percentile_cells(g.turnaround),
-            ],
-        )
     figures = [
         page.chart(
             "turnaround-percentiles",
@@ -124,17 +116,14 @@ def queue(page: Page, f: Figures) -> None:
         page.parts.append('<p class="empty">No task in this selection reports started_at.</p>')
         page.end()
         return
-    table = Table(
+    known = Column("known", "tasks", count, read=attrgetter("queue.n"))
+    table = groups_table(
+        f,
         "queue",
         "Queue time by group",
-        [*key_columns(f), ("known", "tasks", False), *percentile_columns("queue")],
+        [known, *percentile_columns("queue")],
+        keep=lambda g: g.queue.n > 0,
     )
-    for g in f.groups:
-        if g.queue.n:
-            table.add(
-                group_attrs(g),
-                [*key_cells(g), (count(g.queue.n), g.queue.n), *percentile_cells(g.queue)],
-            )
     page.pair(
         page.chart(
             "queue-distribution",
@@ -149,28 +138,14 @@ def queue(page: Page, f: Figures) -> None:
 def failures(page: Page, f: Figures) -> None:
     page.section("failures", "Failures", "Failure rate = failed / (completed + failed).")
     rated = [g for g in f.top_groups if g.failure_rate is not None]
-    table = Table(
+    finished = Column("finished", "finished", count, read=_finished)
+    table = groups_table(
+        f,
         "failures",
         "Failure rate by group",
-        [
-            *key_columns(f),
-            ("finished", "finished", False),
-            ("failed", "failed", False),
-            ("failure_rate", "failure rate", False),
-        ],
+        [finished, *counts("failed"), FAILURE_RATE],
+        keep=lambda g: _finished(g) > 0,
     )
-    for g in f.groups:
-        finished = g.completed + g.failed
-        if finished:
-            table.add(
-                group_attrs(g),
-                [
-                    *key_cells(g),
-                    (count(finished), finished),
-                    (count(g.failed), g.failed),
-                    (percent(g.failure_rate), g.failure_rate),
-                ],
-            )
     figure = (
         page.chart("failure-rate", lambda: charts.failure_rates(rated), "Largest groups.")
         if rated
@@ -194,28 +169,16 @@ def failures(page: Page, f: Figures) -> None:
 
 
 def _messages_table(failures: Sequence[Failure]) -> str:
-    table = Table(
-        "failure-messages",
-        "Top failure messages per provider",
-        [
-            ("provider", "provider", True),
-            ("message", "message", True),
-            ("count", "tasks", False),
-            ("share", "of its failures", False),
-            ("kinds", "kinds", False),
-        ],
-    )
+    columns = [
+        PROVIDER,
+        text("message"),
+        Column("count", "tasks", count),
+        Column("share", "of its failures", percent),
+        *counts("kinds"),
+    ]
+    table = Table("failure-messages", "Top failure messages per provider", columns)
     for item in failures:
-        table.add(
-            {"provider": item.provider},
-            [
-                (item.provider, None),
-                (item.message, None),
-                (count(item.count), item.count),
-                (percent(item.share), item.share),
-                (count(item.kinds), item.kinds),
-            ],
-        )
+        table.add({"provider": item.provider}, item)
     return table.html()
 
 
@@ -227,27 +190,14 @@ def spend(page: Page, f: Figures) -> None:
         "currency; cost per 1000 tasks is spend / priced tasks x 1000.",
     )
     priced = [g for g in f.top_groups if g.cost_per_1000 is not None]
-    table = Table(
+    priced_tasks = Column("priced", "priced tasks", count)
+    table = groups_table(
+        f,
         "spend",
         "Spend by group",
-        [
-            *key_columns(f),
-            ("priced", "priced tasks", False),
-            ("spend", "spend", False),
-            ("cost_per_1000", "cost / 1000", False),
-        ],
+        [priced_tasks, SPEND, COST_PER_1000],
+        keep=lambda g: g.priced > 0,
     )
-    for g in f.groups:
-        if g.priced:
-            table.add(
-                group_attrs(g),
-                [
-                    *key_cells(g),
-                    (count(g.priced), g.priced),
-                    (money(g.spend), g.spend),
-                    (money(g.cost_per_1000), g.cost_per_1000),
-                ],
-            )
     figure = (
         page.chart(
             "cost-per-1000", lambda: charts.cost_per_1000(priced), "Largest groups with a cost."

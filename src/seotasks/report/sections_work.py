@@ -5,12 +5,27 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from html import escape
+from operator import attrgetter
 from typing import Any
 
 from . import charts
 from .figure_types import Backlog, Comparison, Figures
-from .layout import Page, Table, count, duration, money, percent, when
+from .layout import (
+    PROVIDER,
+    Column,
+    Page,
+    Table,
+    count,
+    counts,
+    duration,
+    money,
+    percent,
+    text,
+    timed,
+    when,
+)
 
 
 def activity(page: Page, f: Figures) -> None:
@@ -21,28 +36,16 @@ def activity(page: Page, f: Figures) -> None:
         "Tasks by the hour they were created, stacked by their status now: a band of "
         "running or queued tasks far in the past is work a vendor left unfinished.",
     )
-    table = Table(
-        "activity",
-        "Rate per provider over the window",
-        [
-            ("provider", "provider", True),
-            ("tasks", "tasks", False),
-            ("mean_per_hour", "mean / hour", False),
-            ("peak_per_hour", "peak / hour", False),
-            ("peak_at", "peak bucket", True),
-        ],
-    )
-    for s in a.summary:
-        table.add(
-            {"provider": s.provider},
-            [
-                (s.provider, None),
-                (count(s.tasks), s.tasks),
-                (f"{s.mean_per_hour:,.1f}", round(s.mean_per_hour, 6)),
-                (f"{s.peak_per_hour:,.1f}", round(s.peak_per_hour, 6)),
-                (when(s.peak_at), None if s.peak_at is None else s.peak_at.isoformat()),
-            ],
-        )
+    columns = [
+        PROVIDER,
+        *counts("tasks"),
+        Column("mean_per_hour", "mean / hour", _rate, _exact_rate),
+        Column("peak_per_hour", "peak / hour", _rate, _exact_rate),
+        Column("peak_at", "peak bucket", when, _iso, text=True),
+    ]
+    table = Table("activity", "Rate per provider over the window", columns)
+    for summary in a.summary:
+        table.add({"provider": summary.provider}, summary)
     figure = (
         page.chart(
             "activity",
@@ -91,35 +94,29 @@ def backlog(page: Page, f: Figures) -> None:
 
 
 def _backlog_table(backlog: Sequence[Backlog]) -> str:
-    table = Table(
-        "backlog",
-        "Collection per provider",
-        [
-            ("provider", "provider", True),
-            ("completed", "completed", False),
-            ("collected", "collected", False),
-            ("collection_failed", "collection failed", False),
-            ("not_collected", "not collected", False),
-            ("age_p50", "age p50", False),
-            ("age_p90", "age p90", False),
-            ("oldest", "oldest", False),
-        ],
-    )
+    columns = [
+        PROVIDER,
+        *counts("completed", "collected", "collection_failed", "not_collected"),
+        timed("age_p50", "age p50", attrgetter("age.p50")),
+        timed("age_p90", "age p90", attrgetter("age.p90")),
+        timed("oldest", "oldest", attrgetter("oldest")),
+    ]
+    table = Table("backlog", "Collection per provider", columns)
     for b in backlog:
-        table.add(
-            {"provider": b.provider},
-            [
-                (b.provider, None),
-                (count(b.completed), b.completed),
-                (count(b.collected), b.collected),
-                (count(b.collection_failed), b.collection_failed),
-                (count(b.not_collected), b.not_collected),
-                (duration(b.age.p50), None if b.age.p50 is None else round(b.age.p50, 3)),
-                (duration(b.age.p90), None if b.age.p90 is None else round(b.age.p90, 3)),
-                (duration(b.oldest), None if b.oldest is None else round(b.oldest, 3)),
-            ],
-        )
+        table.add({"provider": b.provider}, b)
     return table.html()
+
+
+def _rate(per_hour: float) -> str:
+    return f"{per_hour:,.1f}"
+
+
+def _exact_rate(per_hour: float) -> float:
+    return round(per_hour, 6)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
 
 
 def comparisons(page: Page, f: Figures) -> None:
@@ -168,10 +165,10 @@ def _comparison_table(item: Comparison, index: int) -> str:
         f"comparison-{index}",
         f"{a.provider} vs {b.provider}",
         [
-            ("figure", "figure", True),
-            ("a", a.provider, False),
-            ("b", b.provider, False),
-            ("ratio", f"{b.provider} / {a.provider}", False),
+            text("figure"),
+            Column("a", a.provider),
+            Column("b", b.provider),
+            Column("ratio", f"{b.provider} / {a.provider}"),
         ],
     )
     rows: list[tuple[str, str, float | None, float | None, Callable[[Any], str]]] = [
@@ -184,7 +181,7 @@ def _comparison_table(item: Comparison, index: int) -> str:
         ("cost_per_1000", "cost / 1000", a.cost_per_1000, b.cost_per_1000, money),
     ]
     for key, label, va, vb, fmt in rows:
-        table.add(
+        table.add_cells(
             {"figure": key},
             [(label, None), (fmt(va), va), (fmt(vb), vb), _ratio(va, vb)],
         )
