@@ -208,21 +208,37 @@ def _bars(
     return _config(_titled(chart, title, subtitle))
 
 
-def failure_rates(groups: Sequence[Group]) -> Any:
-    """Failed / (completed + failed) per group."""
-    rows = [
-        {"label": g.name, "provider": g.provider, "rate": g.failure_rate}
-        for g in groups
-        if g.failure_rate is not None
-    ]
-    return _bars(
-        rows,
-        "rate",
+#: A group figure drawn as bars, by its `Group` attribute: (axis title, axis format,
+#: chart title, subtitle).
+_GROUP_BARS = {
+    "failure_rate": (
         "failure rate (% of finished tasks)",
         "%",
         "Failure rate",
         "failed / (completed + failed)",
-    )
+    ),
+    "cost_per_1000": (
+        "cost per 1000 tasks (vendor's currency)",
+        ",.2f",
+        "Cost per 1000 tasks",
+        "spend / priced tasks x 1000",
+    ),
+}
+
+
+def _group_bars(groups: Sequence[Group], figure: str) -> Any:
+    """A bar per group that has ``figure`` (`_GROUP_BARS`)."""
+    rows = [
+        {"label": g.name, "provider": g.provider, figure: getattr(g, figure)}
+        for g in groups
+        if getattr(g, figure) is not None
+    ]
+    return _bars(rows, figure, *_GROUP_BARS[figure])
+
+
+def failure_rates(groups: Sequence[Group]) -> Any:
+    """Failed / (completed + failed) per group."""
+    return _group_bars(groups, "failure_rate")
 
 
 def failure_messages(failures: Sequence[Failure]) -> Any:
@@ -243,19 +259,7 @@ def failure_messages(failures: Sequence[Failure]) -> Any:
 
 def cost_per_1000(groups: Sequence[Group]) -> Any:
     """What 1000 tasks of each group cost."""
-    rows = [
-        {"label": g.name, "provider": g.provider, "cost": g.cost_per_1000}
-        for g in groups
-        if g.cost_per_1000 is not None
-    ]
-    return _bars(
-        rows,
-        "cost",
-        "cost per 1000 tasks (vendor's currency)",
-        ",.2f",
-        "Cost per 1000 tasks",
-        "spend / priced tasks x 1000",
-    )
+    return _group_bars(groups, "cost_per_1000")
 
 
 def activity(figures: Activity) -> Any:
