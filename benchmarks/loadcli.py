@@ -1,6 +1,6 @@
 """Benchmark 11: ``seotasks load --collect`` at volume, into DuckDB and into PostgreSQL.
 
-100 000 tasks and 10 000 results (``--quick``: 10 000 and 1 000) through the real
+100 000 tasks and 10 000 results (``--quick``: 5 000 and 500) through the real
 command, each load in a fresh process, against the emulators running in this one:
 
 * DataForSEO ``tasks_ready`` (family ``serp``) holding exactly 10 000 ready tasks: every
@@ -11,8 +11,8 @@ command, each load in a fresh process, against the emulators running in this one
 
 Destinations: a fresh DuckDB file (``--to``), and a fresh database on a real PostgreSQL 16
 server this benchmark starts itself from the ``pgserver`` wheel (`pgtest.running`, as the
-integration's tests do; ``--destination postgres`` with ``DESTINATION__POSTGRES__CREDENTIALS``).
-For each: the command's wall time (process start to exit) and its peak RSS (its own
+integration's tests do; ``--to postgresql://...``, so the load holds the destination lock).
+For each: the command's wall time (process start to exit), its CPU time, its peak RSS (its own
 ``VmHWM``, `peakrss.run_measured`); then the row counts are checked at the destination
 (every task once, every ready task's result once) and at the vendor (each ready task
 fetched, 10 000 ``task_get`` calls in all: none twice).
@@ -114,15 +114,11 @@ def emulators(tasks: int, results: int) -> Iterator[Emulators]:
         running.stop()
 
 
-def _command(destination: str, tmp: Path) -> list[str]:
-    args = ["load", "-p", "dataforseo", "-p", "serpstat", "--collect"]
+def _command(to: str, tmp: Path) -> list[str]:
+    args = ["load", "-p", "dataforseo", "-p", "serpstat", "--collect", "--to", to]
     for provider, values in OPTIONS.items():
         for key, value in values.items():
             args += ["-o", f"{provider}.{key}={value}"]
-    if destination == "duckdb":
-        args += ["--to", str(tmp / "bench.duckdb")]
-    else:
-        args += ["--destination", "postgres"]
     return [*args, "--pipelines-dir", str(tmp / "pipelines")]
 
 
@@ -151,20 +147,19 @@ def _check(query: Any, data: Emulators) -> None:
     data.check_fetched()
 
 
-def _load(destination: str, size: tuple[int, int], server: Any) -> dict[str, float]:
-    """One ``seotasks load --collect`` into ``destination``: seconds, peak MB, checked."""
+def _load(size: tuple[int, int], server: Any) -> dict[str, float]:
+    """One ``seotasks load --collect`` into a DuckDB file, or into a new database of
+    ``server`` when given: seconds, CPU seconds, peak MB; the rows checked."""
     from dltenv import cli_env, duckdb_rows
     from peakrss import run_measured
 
     with tempfile.TemporaryDirectory() as tmp, emulators(*size) as data:
         env = cli_env(Path(tmp), data.settings())
         env["SEOTASKS_TEST_CLOCK_SPEED"] = str(SPEED)
-        database = ""
-        if server is not None:
-            database = server.create_database("bench")
-            env["DESTINATION__POSTGRES__CREDENTIALS"] = server.url(database)
+        database = "" if server is None else server.create_database("bench")
+        to = str(Path(tmp) / "bench.duckdb") if server is None else server.url(database)
         before, started = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
-        done, peak = run_measured(_command(destination, Path(tmp)), env)
+        done, peak = run_measured(_command(to, Path(tmp)), env)
         seconds = time.perf_counter() - started
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         busy = os.getloadavg()[0]
@@ -265,13 +260,13 @@ def run(quick: bool = False) -> dict[str, Any]:
     figures: dict[str, Any] = {"tasks": size[0], "results": size[1], "speed": SPEED}
     if not _available("seotasks_dlt"):
         return figures
-    figures["duckdb"] = _load("duckdb", size, None)
+    figures["duckdb"] = _load(size, None)
     figures["duckdb"]["alone"] = _alone_measured(size)
     if _available("pgserver", "psycopg2"):
         from pgtest import running
 
         with running() as server:
-            figures["postgres"] = _load("postgres", size, server)
+            figures["postgres"] = _load(size, server)
         figures["postgres"]["alone"] = _alone_measured(size)
     return figures
 
