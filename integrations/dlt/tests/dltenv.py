@@ -24,6 +24,12 @@ from seotasks.config import env_name
 
 #: The ``seotasks`` command, run by the interpreter running the tests (the project's venv).
 SEOTASKS = [sys.executable, "-m", "seotasks.cli"]
+#: The same command with every client's clock ``SEOTASKS_TEST_CLOCK_SPEED`` times faster
+#: (the core's ``tests/fastclock_cli.py``): the vendor's pacing shrinks, nothing else.
+FAST_SEOTASKS = [
+    sys.executable,
+    str(Path(__file__).resolve().parents[3] / "tests" / "fastclock_cli.py"),
+]
 #: The one DataForSEO kind of `ready_emulator`'s tasks.
 KIND = "serp/google/organic"
 
@@ -153,11 +159,11 @@ def ready_emulator(count: int, *, seed: int = 3) -> DataForSEOEmulator:
     return emulator.start()
 
 
-def load_command(database: Path, pipelines: Path, *extra: str) -> list[str]:
+def load_command(database: Path, pipelines: Path, *extra: str, fast: bool = False) -> list[str]:
     """``seotasks load --collect`` of DataForSEO ``tasks_ready`` (family serp) into
-    ``database``."""
+    ``database``; ``fast``: on the fast clock (`FAST_SEOTASKS`)."""
     return [
-        *SEOTASKS,
+        *(FAST_SEOTASKS if fast else SEOTASKS),
         "load",
         *("-p", "dataforseo", "-o", "families=serp", "--collect"),
         *("--to", str(database), "--pipelines-dir", str(pipelines)),
