@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -323,20 +323,21 @@ def connect_all(
     stack: contextlib.ExitStack[Any],
     args: argparse.Namespace,
     names: Sequence[str],
-    options: Mapping[str, Mapping[str, Any]],
+    options: dict[str, dict[str, Any]],
     progress: Progress,
-    clock: Clock | None,
     now: Callable[[], datetime] | None = None,
 ) -> list[Client]:
-    """A client per provider of ``names`` (closed with ``stack``), with its ``options`` and ``--profile``'s
-    credentials, on ``clock`` and ``now``, reporting its waits and retries to
-    ``progress``."""
+    """A client per provider of ``names`` (closed with ``stack``) with its ``options`` and
+    ``--profile``'s credentials, reporting its waits and retries to ``progress``; with
+    ``--sandbox``, to the emulators `start_sandbox` starts, on their clock; ``now`` is the
+    wall clock of both (``None``: real time)."""
     from ..connection import connect
 
+    clock = start_sandbox(stack, args, names, options, now=now)
     clients = []
     for name in names:
         client = stack.enter_context(
-            connect(name, profile=args.profile, clock=clock, now=now, **dict(options[name]))
+            connect(name, profile=args.profile, clock=clock, now=now, **options[name])
         )
         client.transport.on_event = event_sink(progress, client)
         clients.append(client)

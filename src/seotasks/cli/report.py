@@ -167,15 +167,14 @@ def _live(args: argparse.Namespace, names: list[str], err: TextIO, selection: Se
     import contextlib
 
     from ..report.source import from_tasks
-    from .common import Progress, connect_all, sandbox_day, split_options, start_sandbox
+    from .common import Progress, connect_all, sandbox_day, split_options
 
     options = split_options(args.option, names)
     frozen = sandbox_day(args.sandbox_day) if args.sandbox else None
     wall = None if frozen is None else (lambda: frozen)
     progress = Progress(err, err.isatty(), quiet=args.quiet)
     with contextlib.ExitStack() as stack:
-        clock = start_sandbox(stack, args, names, options, now=wall)
-        clients = connect_all(stack, args, names, options, progress, clock, now=wall)
+        clients = connect_all(stack, args, names, options, progress, now=wall)
 
         def listed() -> Any:
             for client in clients:

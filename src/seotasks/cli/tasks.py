@@ -18,7 +18,6 @@ from .common import (
     provider_names,
     sandbox_day,
     split_options,
-    start_sandbox,
 )
 
 if TYPE_CHECKING:
@@ -105,10 +104,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     import contextlib
 
     with contextlib.ExitStack() as stack:
-        # Emulators and clients share one pacing clock, and one wall clock: real time, or
-        # the --sandbox-day's midnight.
-        clock = start_sandbox(stack, args, names, options, now=wall)
-        clients = connect_all(stack, args, names, options, progress, clock, now=wall)
+        # With --sandbox, emulators and clients share one pacing clock, and one wall
+        # clock: real time, or the --sandbox-day's midnight.
+        clients = connect_all(stack, args, names, options, progress, now=wall)
         for client in clients:
             _check_query(client, state.providers[client.name].cursor, kwargs, args.status)
 
