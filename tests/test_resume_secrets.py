@@ -34,8 +34,10 @@ def serpstat() -> Iterator[SerpstatEmulator]:
 
 @pytest.fixture
 def env(serpstat: SerpstatEmulator, tmp_path: Path) -> dict[str, str]:
-    """No token in the environment: each run gives its own with ``-o token=``."""
-    return cli_env(tmp_path, {"serpstat": {"base_url": serpstat.settings["base_url"]}})
+    """No token in the environment: each run gives its own with ``-o token=``. The
+    emulator has no rate limit, so the runs need not pace at one request a second."""
+    settings = {"base_url": serpstat.settings["base_url"], "rps": 100}
+    return cli_env(tmp_path, {"serpstat": settings})
 
 
 def _tasks(state: Path, *extra: str) -> list[str]:
