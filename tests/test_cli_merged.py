@@ -36,7 +36,7 @@ def _keys(text: str) -> list[tuple[datetime, str]]:
 
 @pytest.fixture(scope="module")
 def env(sandboxes: dict[str, seotasks.Sandbox]) -> dict[str, str]:
-    return env_for(sandboxes, families="serp", rps=None)
+    return env_for(sandboxes, families="serp")
 
 
 @pytest.fixture(scope="module")
