@@ -18,7 +18,7 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import msgspec
 import orjson
@@ -58,32 +58,25 @@ class HistoryItem(msgspec.Struct):
     metadata: dict[str, Any] | None = None
 
 
-class ReadyTask(msgspec.Struct):
+Item = TypeVar("Item")
+
+
+class VendorTask(msgspec.Struct, Generic[Item]):
+    """A DataForSEO task entry whose ``result`` holds ``Item`` s."""
+
     id: str
     status_code: int
     status_message: str
     result_count: int | None = None
-    result: list[ReadyItem] | None = None
+    result: list[Item] | None = None
 
 
-class HistoryTask(msgspec.Struct):
-    id: str
+class Envelope(msgspec.Struct, Generic[Item]):
+    """A DataForSEO answer: its status and task entries."""
+
     status_code: int
     status_message: str
-    result_count: int | None = None
-    result: list[HistoryItem] | None = None
-
-
-class ReadyEnvelope(msgspec.Struct):
-    status_code: int
-    status_message: str
-    tasks: list[ReadyTask]
-
-
-class HistoryEnvelope(msgspec.Struct):
-    status_code: int
-    status_message: str
-    tasks: list[HistoryTask]
+    tasks: list[VendorTask[Item]]
 
 
 class SerpstatRow(msgspec.Struct):
@@ -105,8 +98,8 @@ class SerpstatAnswer(msgspec.Struct):
 
 
 MSGSPEC: dict[str, Callable[[bytes], object]] = {
-    "ready": msgspec.json.Decoder(ReadyEnvelope).decode,
-    "history": msgspec.json.Decoder(HistoryEnvelope).decode,
+    "ready": msgspec.json.Decoder(Envelope[ReadyItem]).decode,
+    "history": msgspec.json.Decoder(Envelope[HistoryItem]).decode,
     "serpstat": msgspec.json.Decoder(SerpstatAnswer).decode,
 }
 
