@@ -15,7 +15,7 @@ from seotasks_dlt.destinations import resolve
 from seotasks_dlt.duckdb_file import open_duckdb
 
 from seotasks import cli
-from seotasks.errors import ConfigError
+from seotasks.errors import ConfigError, StorageError
 
 SEOTASKS = Path(sys.executable).parent / "seotasks"
 
@@ -40,7 +40,7 @@ def test_sandbox_load_into_the_default_duckdb_file(tmp_path: Path) -> None:
 def test_a_second_concurrent_load_of_one_pipeline_is_refused(env: Env) -> None:
     with (
         filelock.exclusive(env.pipelines, "seotasks"),
-        pytest.raises(ConfigError, match="another load of pipeline seotasks is running"),
+        pytest.raises(StorageError, match="another load of pipeline seotasks is running"),
     ):
         env.load()
     env.load()  # the lock is gone with its holder

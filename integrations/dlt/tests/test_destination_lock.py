@@ -75,7 +75,7 @@ def test_a_second_machine_is_refused_and_a_killed_run_leaves_no_lock(
         _until_locked(server, database, first)
         second = _start(env, url, "machine-b", wait=0)
         out, err = second.communicate(timeout=120)
-        assert second.returncode == 2, (out, err)
+        assert second.returncode == 6, (out, err)
         assert "another run of pipeline seotasks (dataset seotasks) holds its lock" in err
         assert first.poll() is None  # refused while the first was still running
     finally:

@@ -28,7 +28,7 @@ from typing import Any
 
 import dlt
 
-from seotasks.errors import ConfigError, StorageError
+from seotasks.errors import StorageError
 
 from .destinations import one_line
 
@@ -38,8 +38,12 @@ __all__ = ["DestinationLocked", "held", "lock_key"]
 POLL = 0.5
 
 
-class DestinationLocked(ConfigError):
-    """Another run of the same pipeline holds the destination's lock."""
+class DestinationLocked(StorageError):
+    """Another run of the same pipeline holds the destination's lock.
+
+    A `StorageError` like a journal or a DuckDB file another run holds: the caller waits
+    for that run (or ``lock_wait``), nothing in the configuration is wrong.
+    """
 
 
 def lock_key(dataset: str, pipeline: str) -> int:

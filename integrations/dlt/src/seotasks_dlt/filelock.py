@@ -16,19 +16,19 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from seotasks.errors import ConfigError
+from seotasks.errors import StorageError
 
 __all__ = ["exclusive", "flock"]
 
 
 @contextlib.contextmanager
 def exclusive(directory: Path, name: str) -> Iterator[None]:
-    """Hold pipeline ``name``'s lock in ``directory``; `ConfigError` when it is taken."""
+    """Hold pipeline ``name``'s lock in ``directory``; `StorageError` when another run holds it."""
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f".{name}.seotasks-lock"
     with flock(path) as taken:
         if not taken:
-            raise ConfigError(
+            raise StorageError(
                 f"another load of pipeline {name} is running (lock {path}); dlt must not run "
                 "two loads of one pipeline at once - wait for it, or use another profile"
             )
