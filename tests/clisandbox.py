@@ -40,13 +40,18 @@ def clean_env() -> dict[str, str]:
 
 @contextmanager
 def running() -> Iterator[dict[str, seotasks.Sandbox]]:
-    """Both emulators (seed 7, 1200 tasks each), stopped on leaving."""
+    """Both emulators (seed 7, 1200 tasks each), stopped on leaving.
+
+    DataForSEO's limits are not enforced: each command paces itself (a listing of
+    `FAMILIES` is 5 tasks_ready calls, under the 20 a minute), but this emulator serves
+    every run of a module and would count them all: the fifth listing within a minute
+    would wait up to a minute for the vendor's window (70 s for one test on a busy run)."""
     from seotasks_dataforseo.emulator import DataForSEOEmulator
     from seotasks_serpstat.emulator import SerpstatEmulator
 
     frozen = datetime.now(UTC).replace(microsecond=0)
     with (
-        DataForSEOEmulator(seed=7, size=1200, now=lambda: frozen) as dfs,
+        DataForSEOEmulator(seed=7, size=1200, now=lambda: frozen, enforce_limits=False) as dfs,
         SerpstatEmulator(seed=7, size=1200, now=lambda: frozen, rps=SERPSTAT_RPS) as serp,
     ):
         yield {
