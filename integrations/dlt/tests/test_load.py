@@ -165,9 +165,16 @@ def test_collect_drains_tasks_ready_past_its_1000_cap_in_one_run(tmp_path: Path)
     """tasks_ready shows 1000 tasks per endpoint until those are collected: the results of
     a page must be collected before the next page is asked for, whatever order dlt runs
     the resources in. About 1270 ready: one capped page, then the rest (the drain past
-    the cap is what matters, not how many times it happens)."""
+    the cap is what matters, not how many times it happens). The data's clock is stopped:
+    a task finishing during a slow run would be ready after it, and one more row."""
+    frozen = datetime.now(UTC)
     emulator = DataForSEOEmulator(
-        seed=3, size=1400, kinds=["serp/google/organic"], recent=1.0, enforce_limits=False
+        seed=3,
+        size=1400,
+        kinds=["serp/google/organic"],
+        recent=1.0,
+        enforce_limits=False,
+        now=lambda: frozen,
     )
     with emulator:
         ready = emulator.ready_ids(["serp"])
