@@ -52,8 +52,10 @@ typecheck: $(STAMP) $(DLT_STAMP)
 	$(BIN)/mypy src $(foreach p,$(PLUGINS),$(p)src)
 
 # The report's tests read a store written by `seotasks load` (seotasks-dlt).
+# worksteal: a worker that ran out of tests takes some of another's, so the slow ones
+# queued on one worker do not make the suite's tail.
 unit: $(STAMP) $(DLT_STAMP)
-	$(BIN)/python -m pytest -q -n auto --durations=15
+	$(BIN)/python -m pytest -q -n auto --dist worksteal --durations=15
 
 docs: $(STAMP)
 	$(BIN)/mkdocs build --strict --site-dir $(VENV)/site
@@ -87,9 +89,11 @@ $(PG_STAMP): $(DLT_STAMP)
 	$(BIN)/python -m pip install --quiet -e 'integrations/dlt[postgres,test]'
 	touch $(PG_STAMP)
 
+# Each test has its own temp folder, pipelines folder, emulators and free ports (the
+# Postgres tests: a server per module and worker), so they run side by side.
 dlt: $(DLT_STAMP) $(PG_STAMP)
 	$(BIN)/mypy integrations/dlt/src
-	cd integrations/dlt && $(abspath $(BIN))/python -m pytest -q
+	cd integrations/dlt && $(abspath $(BIN))/python -m pytest -q -n auto --dist worksteal --durations=10
 
 # The orchestrator recipes (integrations/dlt/recipes) run by their real orchestrators,
 # each in a venv of its own (hundreds of packages, pins of their own), into the tests'
@@ -126,7 +130,14 @@ airflow: $(AIRFLOW_STAMP)
 # Not part of `make test` (minutes of installs and runs of heavy engines); CI runs both.
 orchestrators: dagster airflow
 
-test: lint typecheck unit docs contract dlt wheels-check
+# The phases run side by side, three at a time: much of the suites' time is waiting (for
+# subprocesses to start, on pacing, on pip), so the two cores stay busy. Each phase's
+# output is printed whole when it ends (--output-sync), never interleaved; the first
+# failure stops the phases not yet started. The longest start first.
+PHASES := unit dlt wheels-check contract typecheck lint docs
+
+test:
+	@$(MAKE) --no-print-directory -j3 --output-sync=target $(PHASES)
 
 # Every distribution of the repository as a wheel in $(DIST_DIR)/: the core, the providers,
 # the acme example plugin and seotasks-dlt. Until a release is on PyPI, this is how to install
