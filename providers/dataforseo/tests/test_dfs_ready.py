@@ -23,12 +23,13 @@ KINDS = (
 )
 
 
-def test_drains_5000_ready_tasks_across_families_by_collecting(
+def test_drains_4000_ready_tasks_across_families_by_collecting(
     make_emulator: MakeEmulator, connect: Connect
 ) -> None:
-    emu = make_emulator(seed=11, size=8000, kinds=KINDS, recent=0.9)
+    # About 4170 ready, 1200 of them serp: past serp's cap of 1000, the point here.
+    emu = make_emulator(seed=11, size=5000, kinds=KINDS, recent=0.9)
     truth = emu.ready_ids()
-    assert len(truth) >= 5000
+    assert len(truth) >= 4000
     client = connect(emu)
     listed: list[str] = []
     capped_pages = 0
