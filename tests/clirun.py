@@ -22,6 +22,8 @@ from seotasks.config import env_name
 
 #: The command, run by the interpreter running the tests (the project's venv).
 CLI = [sys.executable, "-m", "seotasks.cli"]
+#: Every Serpstat task (any status), as JSON lines: the listing the resume suites cut.
+SERPSTAT_JSONL = ["tasks", "-p", "serpstat", "--status", "any", "--format", "jsonl"]
 #: The same command with every client's clock ``SEOTASKS_TEST_CLOCK_SPEED`` times faster
 #: (`fastclock_cli`): for a test about what a run does, not about how long it paces.
 FAST_CLI = [sys.executable, str(Path(__file__).with_name("fastclock_cli.py"))]

@@ -18,7 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from clirun import run_cli
+from clirun import SERPSTAT_JSONL, run_cli
 from clisandbox import clean_env, library_tasks, secrets_of, slow_env
 
 import seotasks
@@ -206,7 +206,7 @@ def test_merged_stream_is_ordered_by_completion(env: dict[str, str]) -> None:
 
 
 def test_limit_and_cursor_continue_exactly(env: dict[str, str]) -> None:
-    full = run_cli(["tasks", "-p", "serpstat", "--status", "any", "--format", "jsonl"], env)
+    full = run_cli(SERPSTAT_JSONL, env)
     first = run_cli(
         ["tasks", "-p", "serpstat", "--status", "any", "--format", "jsonl", "--limit", "1000"],
         env,
@@ -254,22 +254,10 @@ def test_resume_after_interruption_yields_exactly_the_rest(
     sig: signal.Signals, env: dict[str, str], tmp_path: Path
 ) -> None:
     env = slow_env(env)
-    full = _ids(
-        run_cli(["tasks", "-p", "serpstat", "--status", "any", "--format", "jsonl"], env).stdout
-    )
+    full = _ids(run_cli(SERPSTAT_JSONL, env).stdout)
     state = tmp_path / "resume.json"
     out_path = tmp_path / "first.jsonl"
-    args = [
-        "tasks",
-        "-p",
-        "serpstat",
-        "--status",
-        "any",
-        "--format",
-        "jsonl",
-        "--resume",
-        str(state),
-    ]
+    args = [*SERPSTAT_JSONL, "--resume", str(state)]
     with out_path.open("w") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "seotasks.cli", *args],

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from clirun import cli_env, run_cli
+from clirun import SERPSTAT_JSONL, cli_env, run_cli
 from seotasks_serpstat.emulator import SerpstatEmulator
 
 from seotasks.asked import Asked, Recorded, split_recorded
@@ -41,20 +41,7 @@ def env(serpstat: SerpstatEmulator, tmp_path: Path) -> dict[str, str]:
 
 
 def _tasks(state: Path, *extra: str) -> list[str]:
-    return [
-        "tasks",
-        "-p",
-        "serpstat",
-        "--status",
-        "any",
-        "--format",
-        "jsonl",
-        "-o",
-        "page_size=100",
-        "--resume",
-        str(state),
-        *extra,
-    ]
+    return [*SERPSTAT_JSONL, "-o", "page_size=100", "--resume", str(state), *extra]
 
 
 def _ids(stdout: str) -> list[str]:
