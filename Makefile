@@ -103,12 +103,14 @@ DAGSTER_VENV := $(VENV)-dagster
 DAGSTER_STAMP := $(DAGSTER_VENV)/.seotasks-installed
 ORCH_SOURCES := pyproject.toml integrations/dlt/pyproject.toml $(wildcard providers/*/pyproject.toml)
 
-$(DAGSTER_STAMP): $(ORCH_SOURCES)
-	test -x $(DAGSTER_VENV)/bin/python || $(PYTHON) -m venv $(DAGSTER_VENV)
-	$(DAGSTER_VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(DAGSTER_VENV)/bin/python -m pip install --quiet -e . -e providers/dataforseo \
-		-e providers/serpstat -e 'integrations/dlt[postgres,test,dagster]'
-	touch $(DAGSTER_STAMP)
+# One recipe for both orchestrators' venvs: the stem ($*) names the venv's suffix and
+# the dlt integration's extra that pulls the orchestrator in (dagster, airflow).
+$(VENV)-%/.seotasks-installed: $(ORCH_SOURCES)
+	test -x $(VENV)-$*/bin/python || $(PYTHON) -m venv $(VENV)-$*
+	$(VENV)-$*/bin/python -m pip install --quiet --upgrade pip
+	$(VENV)-$*/bin/python -m pip install --quiet -e . -e providers/dataforseo \
+		-e providers/serpstat -e 'integrations/dlt[postgres,test,$*]'
+	touch $@
 
 dagster: $(DAGSTER_STAMP)
 	cd integrations/dlt && $(abspath $(DAGSTER_VENV))/bin/python -m pytest -q orchestrator_tests/test_dagster.py
@@ -116,13 +118,6 @@ dagster: $(DAGSTER_STAMP)
 # Airflow: install about 3 min on a fresh machine (no pip cache), tests 6 to 8 min.
 AIRFLOW_VENV := $(VENV)-airflow
 AIRFLOW_STAMP := $(AIRFLOW_VENV)/.seotasks-installed
-
-$(AIRFLOW_STAMP): $(ORCH_SOURCES)
-	test -x $(AIRFLOW_VENV)/bin/python || $(PYTHON) -m venv $(AIRFLOW_VENV)
-	$(AIRFLOW_VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(AIRFLOW_VENV)/bin/python -m pip install --quiet -e . -e providers/dataforseo \
-		-e providers/serpstat -e 'integrations/dlt[postgres,test,airflow]'
-	touch $(AIRFLOW_STAMP)
 
 airflow: $(AIRFLOW_STAMP)
 	cd integrations/dlt && $(abspath $(AIRFLOW_VENV))/bin/python -m pytest -q orchestrator_tests/test_airflow.py
