@@ -64,15 +64,29 @@ def _slow(env: Env) -> None:
     env.serp.server.faults.schedule([Fault.SLOW], rate=1.0, seed=1)
 
 
-def test_a_second_machine_is_refused_and_a_killed_run_leaves_no_lock(
-    env: Env, server: Server
-) -> None:
-    database = server.create_database("lock")
+def _first_holding_the_lock(
+    env: Env, server: Server, name: str
+) -> tuple[str, str, subprocess.Popen[str]]:
+    """A new database ``name``, its URL, and a slow first run (machine-a) already holding
+    the pipeline's lock there: the state each second machine below meets."""
+    database = server.create_database(name)
     url = server.url(database)
     _slow(env)
     first = _start(env, url, "machine-a", wait=0)
     try:
         _until_locked(server, database, first)
+    except BaseException:
+        first.send_signal(signal.SIGKILL)
+        first.communicate(timeout=60)
+        raise
+    return database, url, first
+
+
+def test_a_second_machine_is_refused_and_a_killed_run_leaves_no_lock(
+    env: Env, server: Server
+) -> None:
+    database, url, first = _first_holding_the_lock(env, server, "lock")
+    try:
         second = _start(env, url, "machine-b", wait=0)
         out, err = second.communicate(timeout=120)
         assert second.returncode == 6, (out, err)
@@ -94,11 +108,7 @@ def test_a_second_machine_is_refused_and_a_killed_run_leaves_no_lock(
 def test_a_waiting_run_starts_after_the_first_and_resumes_its_cursors(
     env: Env, server: Server
 ) -> None:
-    database = server.create_database("wait")
-    url = server.url(database)
-    _slow(env)
-    first = _start(env, url, "machine-a", wait=0)
-    _until_locked(server, database, first)
+    database, url, first = _first_holding_the_lock(env, server, "wait")
     second = _start(env, url, "machine-b", wait=240)
     time.sleep(2)
     assert second.poll() is None  # waiting for the lock, not refused

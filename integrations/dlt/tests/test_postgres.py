@@ -41,15 +41,22 @@ def _files_text(root: Path) -> str:
     return "\n".join(parts)
 
 
+def _run(
+    command: list[str], environment: dict[str, str], cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """One ``seotasks load`` in a process of its own, as a user runs it: its output as text."""
+    return subprocess.run(
+        command, env=environment, capture_output=True, text=True, cwd=cwd, timeout=300
+    )
+
+
 def test_cli_loads_every_task_once_then_only_what_is_new(
     env: Env, server: Server, database: str
 ) -> None:
     url = server.url(database)
     environment = env.environment(url)
     command = load_command(env)
-    first = subprocess.run(
-        command, env=environment, capture_output=True, text=True, cwd=env.tmp, timeout=300
-    )
+    first = _run(command, environment, env.tmp)
     assert first.returncode == 0, first.stderr
     tables = Tables(server, database)
     truth = env.truth()
@@ -63,9 +70,7 @@ def test_cli_loads_every_task_once_then_only_what_is_new(
     posted = datetime.now(UTC) - timedelta(seconds=2)
     added = env.dfs.add_tasks(3, kinds=["serp/google/organic"], posted=posted)
     added_serp = env.serp.add_tasks(2)
-    second = subprocess.run(
-        command, env=environment, capture_output=True, text=True, cwd=env.tmp, timeout=300
-    )
+    second = _run(command, environment, env.tmp)
     assert second.returncode == 0, second.stderr
     assert f"({len(added) + len(added_serp)} new, " in second.stdout
     # Only the new pages were asked for: one id_list call per family, Serpstat's head.
@@ -84,15 +89,13 @@ def test_state_lost_locally_is_restored_from_postgres(
 ) -> None:
     """A second machine (another pipelines dir) resumes the cursors kept in Postgres."""
     environment = env.environment(server.url(database))
-    first = subprocess.run(
-        load_command(env), env=environment, capture_output=True, text=True, timeout=300
-    )
+    first = _run(load_command(env), environment)
     assert first.returncode == 0, first.stderr
     id_list_before = env.dfs.calls["id_list"]
     serp_before = env.serp.requests
     added = env.serp.add_tasks(4)
     elsewhere = load_command(env, pipelines=tmp_path / "other-machine")
-    second = subprocess.run(elsewhere, env=environment, capture_output=True, text=True, timeout=300)
+    second = _run(elsewhere, environment)
     assert second.returncode == 0, second.stderr
     assert f"({len(added)} new, " in second.stdout
     assert env.dfs.calls["id_list"] - id_list_before == len(FAMILIES)
@@ -155,13 +158,7 @@ def test_cli_loads_into_a_url_and_shows_the_server_without_the_password(
     env: Env, server: Server, database: str
 ) -> None:
     url = server.url(database)
-    done = subprocess.run(
-        env.command("--to", url),
-        env=env.environment(),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = _run(env.command("--to", url), env.environment())
     assert done.returncode == 0, done.stderr
     [line] = done.stdout.splitlines()
     assert line.startswith(
@@ -185,7 +182,7 @@ def test_a_failed_connection_never_prints_the_password(
         command, environment = env.command("--to", url), env.environment()
     else:
         command, environment = load_command(env), env.environment(url)
-    failed = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=300)
+    failed = _run(command, environment)
     assert failed.returncode == 6, failed.stderr  # StorageError: the destination refused
     assert failed.stderr.strip()
     assert secret not in failed.stdout + failed.stderr
@@ -201,13 +198,7 @@ def test_a_failed_connection_never_prints_the_password(
     ],
 )
 def test_an_unusable_url_is_refused_without_quoting_it(env: Env, url: str) -> None:
-    failed = subprocess.run(
-        env.command("--to", url),
-        env=env.environment(),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    failed = _run(env.command("--to", url), env.environment())
     assert failed.returncode == 2, failed.stderr
     assert failed.stderr.strip()
     assert "Sup3r-s3cret-pw" not in failed.stdout + failed.stderr
