@@ -14,9 +14,13 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from seotasks_dataforseo.emulator import DataForSEOEmulator
 
 from seotasks.config import env_name
 
@@ -61,6 +65,17 @@ def run_cli(
         command = [*FAST_CLI, *args]
         env["SEOTASKS_TEST_CLOCK_SPEED"] = str(speed)
     return subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+@contextmanager
+def ready_dataforseo(count: int, *, seed: int) -> Iterator[DataForSEOEmulator]:
+    """A running DataForSEO emulator with ``count`` Google organic SERP tasks, posted an
+    hour ago and done a minute later (ready to collect): the data the collect suites'
+    commands drain."""
+    past = datetime.now(UTC) - timedelta(hours=1)
+    with DataForSEOEmulator(seed=seed, size=0, kinds=("serp/google/organic",)) as emulator:
+        emulator.add_tasks(count, posted=past, code=20000, delay=timedelta(minutes=1))
+        yield emulator
 
 
 def sandbox_store(folder: Path, *extra: str) -> Path:

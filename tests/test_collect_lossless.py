@@ -11,12 +11,12 @@ import random
 import signal
 import subprocess
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
-from clirun import CLI, FAST_CLI, cli_env, kill_while_working, run_cli
+from clirun import CLI, FAST_CLI, cli_env, kill_while_working, ready_dataforseo, run_cli
 from seotasks_dataforseo.emulator import DataForSEOEmulator
 
 from seotasks.emulation import Fault
@@ -57,10 +57,8 @@ def _unwritable(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def emu() -> Any:
-    past = datetime.now(UTC) - timedelta(hours=1)
-    with DataForSEOEmulator(seed=7, size=0, kinds=(KIND,)) as emulator:
-        emulator.add_tasks(40, posted=past, code=20000, delay=timedelta(minutes=1))
+def emu() -> Iterator[DataForSEOEmulator]:
+    with ready_dataforseo(40, seed=7) as emulator:
         yield emulator
 
 
@@ -118,29 +116,31 @@ def test_sigkill_at_twenty_instants_loses_no_result_and_refetches_at_most_the_in
         assert len(truth) <= gets <= len(truth) + kills * workers, (gets, kills)
 
 
+def _refused(emu: DataForSEOEmulator, tmp_path: Path, args: list[str], code: int) -> str:
+    """``seotasks collect -p dataforseo *args`` exits ``code`` before any vendor call (the
+    emulator saw no request), with a one-line error and no traceback: that error."""
+    done = run_cli(["collect", "-p", "dataforseo", *args], _env(tmp_path, emu))
+    assert done.returncode == code, done.stderr
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert emu.server.requests == []
+    return done.stderr
+
+
 def test_an_unwritable_to_is_refused_before_any_vendor_call(
     emu: DataForSEOEmulator, tmp_path: Path
 ) -> None:
-    env = _env(tmp_path, emu)
     before = emu.ready_ids()
-    done = run_cli(["collect", "-p", "dataforseo", "--to", str(_unwritable(tmp_path))], env)
-    assert done.returncode == 6, done.stderr
-    assert done.stderr.count("\n") == 1 and "StorageError" in done.stderr
-    assert "--to" in done.stderr and "Traceback" not in done.stderr
-    assert emu.server.requests == []
+    error = _refused(emu, tmp_path, ["--to", str(_unwritable(tmp_path))], 6)
+    assert "StorageError" in error and "--to" in error
     assert emu.ready_ids() == before
 
 
 def test_an_unwritable_resume_folder_is_refused_before_any_vendor_call(
     emu: DataForSEOEmulator, tmp_path: Path
 ) -> None:
-    env = _env(tmp_path, emu)
     resume = _unwritable(tmp_path) / "run.json"
-    args = ["collect", "-p", "dataforseo", "--to", str(tmp_path / "o"), "--resume", str(resume)]
-    done = run_cli(args, env)
-    assert done.returncode == 2, done.stderr
-    assert "--resume" in done.stderr and done.stderr.count("\n") == 1
-    assert emu.server.requests == []
+    args = ["--to", str(tmp_path / "o"), "--resume", str(resume)]
+    assert "--resume" in _refused(emu, tmp_path, args, 2)
 
 
 def test_a_second_run_over_the_same_journal_is_refused(
@@ -149,12 +149,9 @@ def test_a_second_run_over_the_same_journal_is_refused(
     from seotasks.journal import Journal
 
     out = tmp_path / "o"
-    env = _env(tmp_path, emu)
     with Journal.open(out / ".seotasks" / "journal" / "dataforseo", "dataforseo"):
-        done = run_cli(["collect", "-p", "dataforseo", "--to", str(out)], env)
-    assert done.returncode == 6, done.stderr
-    assert "another seotasks run" in done.stderr
-    assert emu.server.requests == []
+        error = _refused(emu, tmp_path, ["--to", str(out)], 6)
+    assert "another seotasks run" in error
 
 
 def test_a_closed_stdout_stops_the_intake_and_every_fetched_result_is_written(

@@ -6,25 +6,22 @@ from __future__ import annotations
 
 import json
 import subprocess
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from clirun import CLI, cli_env
+from clirun import CLI, cli_env, ready_dataforseo
 from seotasks_dataforseo.emulator import DataForSEOEmulator
 
 from seotasks.testing.memory import peak_rss
 
-KIND = "serp/google/organic"
 MB = 1024 * 1024
 
 
 @pytest.fixture
-def emu() -> Any:
-    past = datetime.now(UTC) - timedelta(hours=1)
-    with DataForSEOEmulator(seed=11, size=0, kinds=(KIND,)) as emulator:
-        emulator.add_tasks(4, posted=past, code=20000, delay=timedelta(minutes=1))
+def emu() -> Iterator[DataForSEOEmulator]:
+    with ready_dataforseo(4, seed=11) as emulator:
         yield emulator
 
 

@@ -16,6 +16,7 @@ the same result.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from . import result_content, vendor_shapes
@@ -77,41 +78,37 @@ class _Unknown:
 _UNKNOWN = _Unknown()
 
 
+def _device(job: Job) -> Any:
+    posted = job.request.get("device")
+    return posted if isinstance(posted, list) else job.device
+
+
+#: The task's own value of a field, where it has one: one entry per field name.
+_KNOWN: dict[str, Callable[[Job], Any]] = {
+    "keyword": lambda job: job.task.keyword,
+    "title": lambda job: job.task.keyword,
+    "keywords": lambda job: job.keywords,
+    "location_code": lambda job: job.task.location,
+    "language_code": lambda job: job.task.language,
+    "datetime": lambda job: job.task.done_s,
+    "crawl_end": lambda job: job.task.done_s,
+    "type": lambda job: job.task.se_type,
+    "se_domain": lambda job: job.se_domain,
+    "check_url": lambda job: job.check_url(),
+    "items_count": lambda job: 0,
+    "year": lambda job: job.task.done.year,
+    "month": lambda job: job.task.done.month,
+    "crawl_progress": lambda job: "finished",
+    "device": _device,
+    "model_name": lambda job: job.request.get("model_name", _UNKNOWN),
+    "target": lambda job: job.request.get("target", _UNKNOWN),
+}
+
+
 def _known(job: Job, name: str) -> Any:
-    """The task's own value of a field, where it has one."""
-    task = job.task
-    if name in ("keyword", "title"):
-        return task.keyword
-    if name == "keywords":
-        return job.keywords
-    if name == "location_code":
-        return task.location
-    if name == "language_code":
-        return task.language
-    if name in ("datetime", "crawl_end"):
-        return task.done_s
-    if name == "type":
-        return task.se_type
-    if name == "se_domain":
-        return job.se_domain
-    if name == "check_url":
-        return job.check_url()
-    if name == "items_count":
-        return 0
-    if name == "year":
-        return task.done.year
-    if name == "month":
-        return task.done.month
-    if name == "crawl_progress":
-        return "finished"
-    if name == "device":
-        posted = job.request.get("device")
-        return posted if isinstance(posted, list) else job.device
-    if name == "model_name":
-        return job.request.get("model_name", _UNKNOWN)
-    if name == "target":
-        return job.request.get("target", _UNKNOWN)
-    return _UNKNOWN
+    """The task's own value of a field, `_UNKNOWN` where it has none."""
+    known = _KNOWN.get(name)
+    return _UNKNOWN if known is None else known(job)
 
 
 def _fits(value: Any, spec: Any) -> bool:
