@@ -75,6 +75,14 @@ def fake_sandbox(
     """A sandbox for the fake vendor that draws its tasks in the two days before ``now``."""
     origin = (datetime.now(UTC) if now is None else now()) - timedelta(days=2)
     app = FakeVendorApp(size or 100, origin=origin.replace(second=0, microsecond=0))
+    with serving(app) as sandbox:
+        yield sandbox
+
+
+@contextlib.contextmanager
+def serving(app: FakeVendorApp) -> Iterator[Sandbox]:
+    """``app`` served on loopback as a sandbox (its URL, the fake vendor's key): what
+    `fake_sandbox` gives, and what the kit's tests of a faulty sandbox give instead."""
     with EmulatorServer(app) as server:
         yield Sandbox(settings={"base_url": server.url, "api_key": SECRET}, stop=server.stop)
 

@@ -13,15 +13,15 @@ from __future__ import annotations
 
 import contextlib
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import attrs
 import pytest
-from fakevendor import SECRET, FakeVendor, FakeVendorApp, connect_fake
-from kitenv import EXPECTED_SKIPS, KIT, Failed, run_kit
+from fakevendor import FakeVendor, FakeVendorApp, connect_fake
+from kitenv import EXPECTED_SKIPS, KIT, Failed, run_kit, serving
 
 import seotasks
 from seotasks.emulation import (
@@ -299,10 +299,8 @@ def test_a_sandbox_that_honours_now_passes(kit_env: Callable[..., ConformanceEnv
 def test_a_sandbox_that_ignores_now_is_caught(
     kit_env: Callable[..., ConformanceEnv], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    @contextlib.contextmanager
-    def fixed_day(cls: type[Provider], **_: Any) -> Iterator[Sandbox]:
-        with EmulatorServer(FakeVendorApp(100)) as server:  # always November 2026
-            yield Sandbox(settings={"base_url": server.url, "api_key": SECRET}, stop=server.stop)
+    def fixed_day(cls: type[Provider], **_: Any) -> contextlib.AbstractContextManager[Sandbox]:
+        return serving(FakeVendorApp(100))  # always November 2026
 
     monkeypatch.setattr(FakeVendor, "sandbox", classmethod(fixed_day))
     with pytest.raises(Failed, match=r"the sandbox ignores `now`: started 1000 days later"):
@@ -312,14 +310,11 @@ def test_a_sandbox_that_ignores_now_is_caught(
 def test_a_sandbox_that_is_not_reproducible_is_caught(
     kit_env: Callable[..., ConformanceEnv], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    @contextlib.contextmanager
     def unseeded(
         cls: type[Provider], *, now: Callable[[], datetime], **_: Any
-    ) -> Iterator[Sandbox]:
+    ) -> contextlib.AbstractContextManager[Sandbox]:
         jitter = timedelta(seconds=random.randint(1, 10**6))  # not drawn from the seed
-        app = FakeVendorApp(100, origin=now() - timedelta(days=2) - jitter)
-        with EmulatorServer(app) as server:
-            yield Sandbox(settings={"base_url": server.url, "api_key": SECRET}, stop=server.stop)
+        return serving(FakeVendorApp(100, origin=now() - timedelta(days=2) - jitter))
 
     monkeypatch.setattr(FakeVendor, "sandbox", classmethod(unseeded))
     with pytest.raises(Failed, match=r"listed different tasks: task t000001 was"):

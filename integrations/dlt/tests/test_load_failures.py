@@ -56,23 +56,19 @@ def _no_call(emulator: DataForSEOEmulator) -> None:
     assert emulator.calls == {"tasks_ready": 0, "id_list": 0, "other": 0}
 
 
-def test_an_unwritable_to_folder_is_exit_6_before_any_vendor_call(
-    tmp_path: Path, emulator: DataForSEOEmulator
+@pytest.mark.parametrize(
+    ("to", "pipelines", "words"),
+    [
+        ("file/sub/x.duckdb", "p", ("StorageError", "not writable")),
+        ("x.duckdb", "file/sub", ("StorageError", "pipelines folder")),
+    ],
+)
+def test_an_unwritable_to_or_pipelines_folder_is_exit_6_before_any_vendor_call(
+    tmp_path: Path, emulator: DataForSEOEmulator, to: str, pipelines: str, words: tuple[str, ...]
 ) -> None:
-    (tmp_path / "file").write_text("not a folder")
-    target = tmp_path / "file" / "sub" / "x.duckdb"
-    done = _load(tmp_path, emulator.settings, "--to", str(target), "--pipelines-dir", "p")
-    _one_line(done, 6, "StorageError", "not writable")
-    _no_call(emulator)
-
-
-def test_an_unwritable_pipelines_dir_is_exit_6_before_any_vendor_call(
-    tmp_path: Path, emulator: DataForSEOEmulator
-) -> None:
-    (tmp_path / "file").write_text("not a folder")
-    pipelines = tmp_path / "file" / "sub"
-    done = _load(tmp_path, emulator.settings, "--to", "x.duckdb", "--pipelines-dir", str(pipelines))
-    _one_line(done, 6, "StorageError", "pipelines folder")
+    (tmp_path / "file").write_text("not a folder")  # so nothing can be created under it
+    done = _load(tmp_path, emulator.settings, "--to", to, "--pipelines-dir", pipelines)
+    _one_line(done, 6, *words)
     _no_call(emulator)
     assert not (tmp_path / "x.duckdb").exists()
 
