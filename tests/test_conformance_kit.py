@@ -296,28 +296,37 @@ def test_a_sandbox_that_honours_now_passes(kit_env: Callable[..., ConformanceEnv
     KIT.test_sandbox_honours_now(kit_env())
 
 
-def test_a_sandbox_that_ignores_now_is_caught(
-    kit_env: Callable[..., ConformanceEnv], monkeypatch: pytest.MonkeyPatch
+def _fixed_day(now: Callable[[], datetime]) -> FakeVendorApp:
+    """Ignores ``now``: always November 2026."""
+    return FakeVendorApp(100)
+
+
+def _unseeded(now: Callable[[], datetime]) -> FakeVendorApp:
+    """Honours ``now`` but is not reproducible: its jitter is not drawn from the seed."""
+    jitter = timedelta(seconds=random.randint(1, 10**6))
+    return FakeVendorApp(100, origin=now() - timedelta(days=2) - jitter)
+
+
+@pytest.mark.parametrize(
+    ("app", "failure"),
+    [
+        (_fixed_day, r"the sandbox ignores `now`: started 1000 days later"),
+        (_unseeded, r"listed different tasks: task t000001 was"),
+    ],
+)
+def test_a_sandbox_that_ignores_now_or_is_not_reproducible_is_caught(
+    kit_env: Callable[..., ConformanceEnv],
+    monkeypatch: pytest.MonkeyPatch,
+    app: Callable[[Callable[[], datetime]], FakeVendorApp],
+    failure: str,
 ) -> None:
-    def fixed_day(cls: type[Provider], **_: Any) -> contextlib.AbstractContextManager[Sandbox]:
-        return serving(FakeVendorApp(100))  # always November 2026
-
-    monkeypatch.setattr(FakeVendor, "sandbox", classmethod(fixed_day))
-    with pytest.raises(Failed, match=r"the sandbox ignores `now`: started 1000 days later"):
-        KIT.test_sandbox_honours_now(kit_env())
-
-
-def test_a_sandbox_that_is_not_reproducible_is_caught(
-    kit_env: Callable[..., ConformanceEnv], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def unseeded(
+    def faulty(
         cls: type[Provider], *, now: Callable[[], datetime], **_: Any
     ) -> contextlib.AbstractContextManager[Sandbox]:
-        jitter = timedelta(seconds=random.randint(1, 10**6))  # not drawn from the seed
-        return serving(FakeVendorApp(100, origin=now() - timedelta(days=2) - jitter))
+        return serving(app(now))
 
-    monkeypatch.setattr(FakeVendor, "sandbox", classmethod(unseeded))
-    with pytest.raises(Failed, match=r"listed different tasks: task t000001 was"):
+    monkeypatch.setattr(FakeVendor, "sandbox", classmethod(faulty))
+    with pytest.raises(Failed, match=failure):
         KIT.test_sandbox_honours_now(kit_env())
 
 

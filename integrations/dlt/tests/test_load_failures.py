@@ -3,10 +3,10 @@ exit code, never "internal error", and, where the run cannot write, no vendor ca
 
 | situation | code |
 |---|---|
-| ``--to`` in a folder that cannot be written | 2 |
-| ``--pipelines-dir`` that cannot be written | 2 |
-| another ``seotasks load`` into the same DuckDB file | 2 |
-| the DuckDB file held open by another process | 2 |
+| ``--to`` in a folder that cannot be written | 6 |
+| ``--pipelines-dir`` that cannot be written | 6 |
+| another ``seotasks load`` into the same DuckDB file | 6 |
+| the DuckDB file held open by another process | 6 |
 | credentials the vendor refuses (and no empty ``.duckdb`` left behind) | 3 |
 | SIGINT / SIGTERM (`test_signals.py`) | 5 |
 
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import duckdb
@@ -73,24 +73,32 @@ def test_an_unwritable_to_or_pipelines_folder_is_exit_6_before_any_vendor_call(
     assert not (tmp_path / "x.duckdb").exists()
 
 
-def test_a_second_load_into_one_duckdb_file_is_exit_6_already_running(
-    tmp_path: Path, emulator: DataForSEOEmulator
-) -> None:
-    database = tmp_path / "x.duckdb"
+@contextlib.contextmanager
+def _another_load(database: Path) -> Iterator[object]:
+    """What a running ``seotasks load`` into ``database`` holds (its lock file beside it)."""
     with contextlib.ExitStack() as stack:
-        open_duckdb(database, stack)  # what a running `seotasks load` holds
-        done = _load(tmp_path, emulator.settings, "--to", str(database), "--pipelines-dir", "q")
-    _one_line(done, 6, "already running")
-    _no_call(emulator)
+        yield open_duckdb(database, stack)
 
 
-def test_a_duckdb_file_open_in_another_process_is_exit_6(
-    tmp_path: Path, emulator: DataForSEOEmulator
+def _another_process(database: Path) -> contextlib.AbstractContextManager[object]:
+    """DuckDB's own lock: one writing process per file."""
+    return duckdb.connect(str(database))
+
+
+@pytest.mark.parametrize(
+    ("holder", "word"),
+    [(_another_load, "already running"), (_another_process, "open in another process")],
+)
+def test_a_duckdb_file_held_by_another_load_or_process_is_exit_6(
+    tmp_path: Path,
+    emulator: DataForSEOEmulator,
+    holder: Callable[[Path], contextlib.AbstractContextManager[object]],
+    word: str,
 ) -> None:
     database = tmp_path / "x.duckdb"
-    with duckdb.connect(str(database)):  # DuckDB's own lock: one writing process per file
+    with holder(database):
         done = _load(tmp_path, emulator.settings, "--to", str(database), "--pipelines-dir", "p")
-    _one_line(done, 6, "open in another process")
+    _one_line(done, 6, word)
     _no_call(emulator)
 
 

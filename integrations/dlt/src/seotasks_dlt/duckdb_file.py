@@ -77,7 +77,7 @@ def open_duckdb(path: Path, stack: contextlib.ExitStack) -> DuckDbFile:
     them. So the file is attached under another catalog name and each of dlt's
     connections is pointed at it (``SET schema``); the file and the tables are the same.
 
-    Two loads into one file at once are refused with a clear error (exit 2) before
+    Two loads into one file at once are refused with a clear error (exit 6, a StorageError) before
     either calls a vendor: by a lock file beside it (``.<name>.seotasks-lock``) for
     seotasks' own loads, and by DuckDB's own lock for any other process holding the file.
     Memory: dlt's statements are kept small (`DUCKDB_STATEMENT`), row groups too
