@@ -13,6 +13,7 @@ import argparse
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from subprocess import CompletedProcess
 
 import pytest
 from clirun import SERPSTAT_JSONL, cli_env, run_cli
@@ -54,12 +55,19 @@ def _args(*options: str, command: str = "tasks") -> argparse.Namespace:
     )
 
 
-def test_the_file_holds_no_secret_and_a_changed_one_is_named_not_shown(
-    serpstat: SerpstatEmulator, env: dict[str, str], tmp_path: Path
-) -> None:
+def _first_five(env: dict[str, str], tmp_path: Path) -> tuple[Path, CompletedProcess[str]]:
+    """A first run of five tasks, the token on its command line, saved to ``run.json``:
+    the file each test below resumes from."""
     state = tmp_path / "run.json"
     first = run_cli(_tasks(state, "-o", f"token={TOKEN}", "-L", "5"), env)
     assert first.returncode == 0, first.stderr
+    return state, first
+
+
+def test_the_file_holds_no_secret_and_a_changed_one_is_named_not_shown(
+    serpstat: SerpstatEmulator, env: dict[str, str], tmp_path: Path
+) -> None:
+    state, first = _first_five(env, tmp_path)
     text = state.read_text(encoding="utf-8")
     assert TOKEN not in text and "Secret" not in text
     saved = json.loads(text)
@@ -85,9 +93,7 @@ def test_the_file_holds_no_secret_and_a_changed_one_is_named_not_shown(
 def test_a_secret_given_to_one_run_only_shows_as_a_marker(
     env: dict[str, str], tmp_path: Path
 ) -> None:
-    state = tmp_path / "run.json"
-    first = run_cli(_tasks(state, "-o", f"token={TOKEN}", "-L", "5"), env)
-    assert first.returncode == 0, first.stderr
+    state, _ = _first_five(env, tmp_path)
     without = run_cli(_tasks(state, "-o", "serpstat.timezone=UTC"), env)
     assert without.returncode == 2
     assert (
@@ -100,9 +106,7 @@ def test_a_secret_given_to_one_run_only_shows_as_a_marker(
 def test_a_format_1_file_is_read_and_its_clear_secret_dropped_on_save(
     env: dict[str, str], tmp_path: Path
 ) -> None:
-    state = tmp_path / "run.json"
-    first = run_cli(_tasks(state, "-o", f"token={TOKEN}", "-L", "5"), env)
-    assert first.returncode == 0, first.stderr
+    state, first = _first_five(env, tmp_path)
     # The file as the previous version wrote it: the -o pairs sorted, in clear.
     old = json.loads(state.read_text(encoding="utf-8"))
     old["format"] = "seotasks-resume/1"
