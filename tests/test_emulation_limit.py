@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 
+from threadrun import in_threads
+
 from seotasks.clock import FakeClock
 from seotasks.emulation import ServerRateLimit
 
@@ -27,16 +29,12 @@ def test_fractional_rates_and_threads_never_overshoot() -> None:
     results: list[float | None] = []
     lock = threading.Lock()
 
-    def hit() -> None:
+    def hit(_: int) -> None:
         got = limit.admit("rpc")
         with lock:
             results.append(got)
 
-    threads = [threading.Thread(target=hit) for _ in range(16)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    in_threads(16, hit)
     assert sum(r is not None for r in results) == 1 and limit.refused == 15
     clock.sleep(2.0)
     assert limit.admit("rpc") is not None

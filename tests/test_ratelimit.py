@@ -11,6 +11,7 @@ import pytest
 from fakevendor import FakeVendorApp, connect_fake
 from hypothesis import given
 from hypothesis import strategies as st
+from threadrun import in_threads
 
 from seotasks.clock import FakeClock, SystemClock
 from seotasks.emulation import Fault, HttpRequest, HttpResponse, ServerRateLimit, json_response
@@ -100,15 +101,11 @@ def test_threads_sharing_a_pacer_stay_under_the_limit() -> None:
     pacer = Pacer({"ep": limit}, clock)
     stamps = _record(pacer, "ep")
 
-    def work() -> None:
+    def work(_: int) -> None:
         for _ in range(25):
             pacer.acquire("ep")
 
-    threads = [threading.Thread(target=work) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=20)
+    in_threads(8, work)
     assert len(stamps) == 200
     assert_within_limit(stamps, limit)
     assert clock.monotonic() >= (200 / 4 - 1) * 2.0
@@ -139,20 +136,11 @@ def test_threads_listing_through_one_client_share_its_pace(serve: Any) -> None:
     client = connect_fake(server.url, clock=clock, page_size=20)
     stamps = _record(client.transport.pacer, "tasks")
     results: list[int] = []
-    errors: list[BaseException] = []
 
-    def work() -> None:
-        try:
-            results.append(len(list(client.tasks(status="any"))))
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
+    def work(_: int) -> None:
+        results.append(len(list(client.tasks(status="any"))))
 
-    threads = [threading.Thread(target=work) for _ in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-    assert errors == []
+    in_threads(6, work)
     assert results == [200] * 6
     assert len(stamps) == len(server.requests) == 60
     assert_within_limit(stamps, RateLimit(5, 1.0))  # FakeVendor: 5 calls a second
@@ -348,7 +336,6 @@ def test_per_resource_pacing_meets_the_vendors_per_resource_limit(serve: Any) ->
         redactor=Redactor(), clock=clock, rate_limits={"datasets/*": RateLimit.per_second(30)}
     )
     transport.ensure_pool_size(8)
-    errors: list[BaseException] = []
 
     def read(worker: int) -> None:
         dataset = "abc"[worker % 3]
@@ -357,21 +344,15 @@ def test_per_resource_pacing_meets_the_vendors_per_resource_limit(serve: Any) ->
             url=f"{server.url}/datasets/{dataset}/items",
             endpoint=f"datasets/{dataset}",
         )
-        try:
-            for _ in range(25):
-                assert transport.call(request, lambda response: response.json()) == [
-                    {"keyword": "a", "position": 1}
-                ]
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
+        for _ in range(25):
+            assert transport.call(request, lambda response: response.json()) == [
+                {"keyword": "a", "position": 1}
+            ]
 
-    threads = [threading.Thread(target=read, args=(n,)) for n in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    transport.close()
-    assert errors == []
+    try:
+        in_threads(8, read)
+    finally:
+        transport.close()
     assert app.limiter.refused == 0
     assert sum(map(len, app.admitted.values())) == 200
     assert sorted(app.admitted) == ["a", "b", "c"]

@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 from seotasks_dataforseo.emulator import DataForSEOEmulator
 from seotasks_serpstat.emulator import SerpstatEmulator
+from threadrun import in_threads
 
 import seotasks
 from seotasks.clock import FakeClock
@@ -182,21 +183,15 @@ def test_threads_share_one_serpstat_pacer() -> None:
             "serpstat", clock=clock, retry=RETRY, env={}, rps=5, page_size=100, **emulator.settings
         )
         results: dict[int, list[str]] = {}
-        errors: list[BaseException] = []
 
         def work(n: int) -> None:
-            try:
-                results[n] = [t.id for t in client.tasks(status="any")]
-            except BaseException as exc:  # pragma: no cover - reported below
-                errors.append(exc)
+            results[n] = [t.id for t in client.tasks(status="any")]
 
-        threads = [threading.Thread(target=work, args=(n,)) for n in range(3)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=60)
-        client.close()
-        assert not errors, errors
+        try:
+            in_threads(3, work)
+        finally:
+            client.close()
+        assert len(results) == 3
         for ids in results.values():
             assert ids == emulator.task_ids()
         accepted = emulator.app.accepted
@@ -234,15 +229,13 @@ def test_threads_share_one_dataforseo_pacer() -> None:
         )
         results: list[list[str]] = []
 
-        def work() -> None:
+        def work(_: int) -> None:
             results.append(sorted(t.id for t in client.tasks(status="any", until=until)))
 
-        threads = [threading.Thread(target=work) for _ in range(3)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=60)
-        client.close()
+        try:
+            in_threads(3, work)
+        finally:
+            client.close()
         assert len(results) == 3 and all(r == expected for r in results)
         assert len(stamps) >= 3 * 6
         assert emu.rate_limited == 0
