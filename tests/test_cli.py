@@ -236,6 +236,10 @@ def _stop_between_checkpoints(proc: subprocess.Popen[str], out_path: Path, state
     """
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
+        if proc.poll() is not None:  # a signal to a finished run would prove nothing
+            raise AssertionError(
+                f"the listing ended (exit {proc.returncode}) before it could be stopped"
+            )
         if out_path.stat().st_size >= 20_000 and state.exists():
             proc.send_signal(signal.SIGSTOP)
             if state.stat().st_mtime_ns >= out_path.stat().st_mtime_ns:
@@ -261,7 +265,9 @@ def test_resume_after_interruption_yields_exactly_the_rest(
     with out_path.open("w") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "seotasks.cli", *args],
-            env={**env, env_name("serpstat", "rps"): "1"},  # a page a second: time to stop it
+            # A page every two seconds: 24 s or more for the whole listing, time to stop it
+            # even on a loaded machine (stopped after its first 20 kB: seconds).
+            env={**env, env_name("serpstat", "rps"): "0.5"},
             stdout=out,
             stderr=subprocess.PIPE,
             text=True,
