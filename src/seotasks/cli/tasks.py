@@ -44,11 +44,12 @@ def _stream(
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from ..cursor import decode as decode_cursor
-    from ..errors import CursorError, SeotasksError
+    from ..errors import CursorError, Interrupted, SeotasksError
     from ..export import make_writer
     from ..merge import DEFAULT_BUFFER, Source, merged
     from ..query import UNSET
     from ..resume import ResumeState
+    from .signals import GracefulStop
 
     names = provider_names(args.providers)
     if args.limit is not None and args.limit < 0:
@@ -107,6 +108,10 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         # With --sandbox, emulators and clients share one pacing clock, and one wall
         # clock: real time, or the --sandbox-day's midnight.
         clients = connect_all(stack, args, names, options, progress, now=wall)
+        # SIGINT/SIGTERM set a flag the loop reads between tasks (and end a pacing wait):
+        # a KeyboardInterrupt raised at an arbitrary bytecode can land in a finalizer,
+        # where Python drops it, and the listing would run on to its end.
+        stop = stack.enter_context(GracefulStop(*(c.transport for c in clients)))
         for client in clients:
             _check_query(client, state.providers[client.name].cursor, kwargs, args.status)
 
@@ -164,9 +169,11 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                         checkpoint(save=moved or unsaved >= _save_every(state))
                     if args.limit is not None and count >= args.limit:
                         break
+                    if stop.stopping:
+                        raise Interrupted(f"stopped by signal {stop.signal}")
             buffer.insert(0, header)  # an empty listing still has its header
             checkpoint()
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, Interrupted):  # a second signal, or a wait cut short
             if args.resume is not None:  # the file a resumed run appends to needs its header
                 buffer.insert(0, header)
             checkpoint()
