@@ -258,3 +258,20 @@ def test_decoded_cursors_hold_no_secret(fake_registry: None, serve: Any) -> None
         assert SECRET not in page.next_cursor
         assert "api_key" not in decoded and server.url not in decoded
         assert json.loads(decoded)["l"] == {"source": "live"}
+
+
+def test_a_mistyped_listing_argument_is_a_type_error_with_or_without_a_cursor(
+    client: seotasks.Client, first_page: seotasks.Page
+) -> None:
+    """The listing methods take their query as ``**asked``: a name they do not know must
+    fail as a signature would, not be ignored (a new listing) or crash (a cursor)."""
+    calls = client.transport.calls
+    for cursor in (None, first_page.next_cursor):
+        for call in (client.page, client.check_cursor):
+            if cursor is None and call is client.check_cursor:
+                continue
+            with pytest.raises(TypeError, match=r"'stauts'.*status, since, until, time_field"):
+                call(cursor, stauts="any")
+        with pytest.raises(TypeError, match="'stauts'"):
+            list(client.tasks(cursor, stauts="any"))
+    assert client.transport.calls == calls

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime
 from operator import attrgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, TypedDict
+from typing import TYPE_CHECKING, Any, BinaryIO, TypedDict, Unpack
 
 from . import cursor as cursor_codec
 from .errors import CursorError, ResponseFormatError, SeotasksError
@@ -24,8 +24,6 @@ from .provider import Capabilities, JSONValue, Position, Provider
 from .query import UNSET, build_query, parse_status, parse_time_field, parse_when, shown
 
 if TYPE_CHECKING:
-    from typing_extensions import Unpack
-
     from .collect import Collected
     from .journal import Journal
     from .submit import SerpTaskSpec, SubmitResult
@@ -130,6 +128,11 @@ class Client:
         )
 
     def _open(self, cursor: str | None, asked: Listing) -> tuple[TaskQuery, Position]:
+        unknown = sorted(set(asked) - set(_PARSE))
+        if unknown:  # what Python says of a keyword the signature does not take
+            raise TypeError(
+                f"unexpected keyword argument {unknown[0]!r}; a listing takes {', '.join(_PARSE)}"
+            )
         given: dict[str, Any] = {k: v for k, v in asked.items() if v is not UNSET}
         if cursor is None:
             query = build_query(
