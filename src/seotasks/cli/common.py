@@ -23,7 +23,7 @@ EXIT_USAGE = 2  # fix the command line, the configuration or the cursor
 EXIT_AUTH = 3  # fix the credentials
 EXIT_PROVIDER = 4  # the vendor or the network failed: try again later
 EXIT_INTERRUPTED = 5  # stopped on request: run the same command again to continue
-EXIT_STORAGE = 6  # a place to write is unwritable or full: free space or choose another
+EXIT_STORAGE = 6  # a place to write is unwritable, full or held by another run
 
 
 STATUSES = ("completed", "running", "queued", "failed", "any")
