@@ -220,9 +220,9 @@ def test_wrong_secret_and_unknown_paths_are_404_and_logged_without_the_secret(
             assert answer.status == 404, path
     assert receiver.get(f"/{SECRET}/postback").status == 405
     assert not files(receiver.app.store.root / "dataforseo")
-    assert caplog.records and all(
-        SECRET not in r.getMessage() and near_miss not in r.getMessage() for r in caplog.records
-    )
+    # The receiver's own lines; the test client's urllib3 lines name the path it asked for.
+    said = [r.getMessage() for r in caplog.records if r.name.startswith("seotasks")]
+    assert said and all(SECRET not in line and near_miss not in line for line in said)
 
 
 @pytest.mark.parametrize(

@@ -89,7 +89,7 @@ def test_secrets_absent_from_logs_errors_reprs_and_cursors(
 ) -> None:
     caplog.set_level(logging.DEBUG)  # root, so urllib3.connectionpool's lines are kept
     for name in ("urllib3", "urllib3.connectionpool", "seotasks"):
-        logging.getLogger(name).setLevel(logging.DEBUG)
+        caplog.set_level(logging.DEBUG, logger=name)  # restored after the test, unlike setLevel
     secrets = secrets_of(emulators)
     emulator = emulators[provider]
     seen: list[str] = []
