@@ -14,7 +14,7 @@ import pytest
 from clirun import cli_env, run_cli
 
 import seotasks
-from seotasks.account import Account
+from seotasks.account import Account, amount
 
 
 @pytest.fixture
@@ -124,3 +124,21 @@ def test_missing_credential_message_in_cli_terms(tmp_path: Path) -> None:
     assert "connect()" not in done.stderr
     with pytest.raises(seotasks.ConfigError, match=r"connect\(\)"):
         seotasks.connect("serpstat", env={})  # the library's user is told the library way
+
+
+@pytest.mark.parametrize(
+    ("value", "read"),
+    [
+        (12, Decimal(12)),
+        (0.0006, Decimal("0.0006")),
+        (" 48.12 ", Decimal("48.12")),
+        (None, None),
+        ("", None),
+        (True, None),
+        ("NaN", None),
+        ("twelve", None),
+        ([1], None),
+    ],
+)
+def test_an_account_figure_that_is_not_an_amount_is_left_out(value: object, read: object) -> None:
+    assert amount(value) == read

@@ -15,7 +15,9 @@ from decimal import Decimal
 
 import attrs
 
-__all__ = ["Account"]
+from .parsing import ConversionError, parse_decimal
+
+__all__ = ["Account", "amount"]
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -42,3 +44,17 @@ class Account:
             parts.append(f"balance {self.balance} {self.currency or ''}".rstrip())
         parts.extend(self.limits)
         return "; ".join(parts)
+
+
+def amount(value: object) -> Decimal | None:
+    """A vendor's money figure (a number or a numeric string) as an exact `Decimal`, or
+    ``None`` where it is not one (absent, blank, ``true``, ``"NaN"``...).
+
+    Lenient on purpose, unlike `seotasks.convert.parse_decimal` which it reads with: an
+    `Account`'s figures are only shown, and ``seotasks check`` is there to prove the
+    credentials, not to fail on an odd balance. A provider that needs the figure raises
+    its own error on ``None``."""
+    try:
+        return parse_decimal(value)
+    except ConversionError:
+        return None

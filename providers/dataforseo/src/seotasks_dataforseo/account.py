@@ -13,10 +13,10 @@ out of the record rather than failing the check (the vendor adds fields over tim
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
-from seotasks.account import Account
+from seotasks.account import Account, amount
 from seotasks.errors import ResponseFormatError
 
 from .wire import PROVIDER, first_task, result_items
@@ -26,20 +26,11 @@ __all__ = ["USER_DATA", "read_user_data"]
 USER_DATA = "/v3/appendix/user_data"
 
 
-def _amount(value: object) -> Decimal | None:
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        return None
-    try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        return None
-
-
 def _total(section: object, period: str) -> Decimal | None:
     if not isinstance(section, Mapping):
         return None
     per = section.get(period)
-    return _amount(per.get("total")) if isinstance(per, Mapping) else None
+    return amount(per.get("total")) if isinstance(per, Mapping) else None
 
 
 def _section(item: Mapping[str, Any], name: str) -> Mapping[str, Any]:
@@ -67,7 +58,7 @@ def read_user_data(body: Mapping[str, Any], url: str, scrub: Callable[[str], str
         limits.append(f"daily cap {spend_cap:f} USD")
     login = item.get("login")
     return Account(
-        balance=_amount(money.get("balance")),
+        balance=amount(money.get("balance")),
         currency="USD",
         login=login if isinstance(login, str) and login else None,
         limits=tuple(limits),

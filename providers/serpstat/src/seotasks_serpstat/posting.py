@@ -9,11 +9,10 @@ may raise (see `added_task`).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final
 
-from seotasks.account import Account
+from seotasks.account import Account, amount
 from seotasks.convert import is_ascii_digits
 from seotasks.errors import ResponseFormatError, UnsupportedQuery
 from seotasks.jsoncodec import dumps
@@ -194,21 +193,12 @@ def added_task(result: Mapping[str, Any]) -> tuple[str, dict[str, str | None], b
     return task_id.strip(), blocked, readable
 
 
-def _usd(value: object) -> Decimal | None:
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        return None
-    try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        return None
-
-
 def parsing_balance(result: Mapping[str, Any]) -> Account:
     """The `Account` of a ``tasks.getParsingBalance`` result: ``available_usd``,
     ``serp_parsing_cost`` and ``volume_parsing_cost``, decimal strings in USD (vendor
     page "tasks.getParsingBalance"). The balance must be there; a price that is missing
     or unreadable is left out (it is only shown)."""
-    balance = _usd(result.get("available_usd"))
+    balance = amount(result.get("available_usd"))
     if balance is None:
         raise ResponseFormatError(
             f"{PROVIDER}: available_usd is {result.get('available_usd')!r}, not an amount",
@@ -216,7 +206,7 @@ def parsing_balance(result: Mapping[str, Any]) -> Account:
         )
     limits = []
     for field, what in (("serp_parsing_cost", "SERP"), ("volume_parsing_cost", "volume")):
-        price = _usd(result.get(field))
+        price = amount(result.get(field))
         if price is not None:
             limits.append(f"{price} USD a {what} keyword")
     return Account(balance=balance, currency="USD", limits=tuple(limits))
