@@ -77,34 +77,34 @@ def _str(value: object, _type: object) -> str:
     raise ConversionError("string", value, "a string")
 
 
-def _timestamp(value: object, _type: object) -> datetime | None:
-    """`Timestamp` hook: `parse_timestamp`, the vendor's usual ``+00:00`` read at once."""
-    if type(value) is str:
-        try:
-            parsed = _fromisoformat(value)
-        except ValueError:
-            return parse_timestamp(value)
-        if parsed.tzinfo is UTC:
-            return parsed
-    return parse_timestamp(value)
+def _utc_at_once(suffix: str) -> Callable[[object, object], datetime | None]:
+    """A timestamp hook: `parse_timestamp`, with the vendor's usual spelling read at once.
 
-
-def _naive_utc(value: object, _type: object) -> datetime | None:
-    """`NaiveTimestamp` hook read in UTC: `parse_timestamp`, a naive string read at once.
-
-    ``parsed.replace(tzinfo=UTC)`` costs about ten parses on CPython 3.11; the same
-    text with the offset spelled out parses straight to UTC. Whatever does not come
-    out UTC that way (an offset of its own, a blank date, a date alone, which
-    ``fromisoformat`` reads naive and offset dropped) goes to `parse_timestamp`.
+    ``fromisoformat(value + suffix)`` is tried first; whatever does not come out UTC that
+    way (an offset of its own, a blank date, a date alone, which ``fromisoformat`` reads
+    naive and offset dropped, or anything it refuses) goes to `parse_timestamp`. One body
+    for both hooks below: a closure costs a few nanoseconds, a helper call twenty.
     """
-    if type(value) is str:
-        try:
-            parsed = _fromisoformat(value + "+00:00")
-        except ValueError:
-            return parse_timestamp(value)
-        if parsed.tzinfo is UTC:
-            return parsed
-    return parse_timestamp(value)
+
+    def hook(value: object, _type: object) -> datetime | None:
+        if type(value) is str:
+            try:
+                parsed = _fromisoformat(value + suffix)
+            except ValueError:
+                return parse_timestamp(value)
+            if parsed.tzinfo is UTC:
+                return parsed
+        return parse_timestamp(value)
+
+    return hook
+
+
+#: `Timestamp` hook: the vendor's usual ``+00:00`` read as it is.
+_timestamp = _utc_at_once("")
+#: `NaiveTimestamp` hook read in UTC: a naive string read with the offset spelled out.
+#: ``parsed.replace(tzinfo=UTC)`` costs about ten parses on CPython 3.11; the same text
+#: with ``+00:00`` appended parses straight to UTC.
+_naive_utc = _utc_at_once("+00:00")
 
 
 def _int(value: object, _type: object) -> int | None:
