@@ -6,14 +6,17 @@ Start-up is kept fast on purpose: these modules import only the standard library
 the top; the library, urllib3 and the plugins load inside the command that needs
 them, so ``seotasks --help`` answers in a few tens of milliseconds.
 
-Exit codes: 0 ok, 2 usage or configuration error, 3 authentication error, 4 vendor
-or network error, 5 interrupted with a resumable state saved.
+Exit codes (`common.exit_code`): 0 ok, 2 usage or configuration error, 3 authentication
+error, 4 vendor or network error, 5 interrupted with a resumable state saved, 6 a place to
+write that is unwritable, full or held by another run.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TextIO
 
 from .common import (
     EXIT_AUTH,
@@ -23,6 +26,7 @@ from .common import (
     EXIT_STORAGE,
     EXIT_USAGE,
     UsageError,
+    exit_code,
     one_line,
 )
 from .parser import build_parser
@@ -38,27 +42,6 @@ __all__ = [
     "build_parser",
     "main",
 ]
-
-
-def _exit_code(exc: BaseException) -> int:
-    from ..errors import (
-        AuthError,
-        ConfigError,
-        CursorError,
-        Interrupted,
-        StorageError,
-        UnsupportedQuery,
-    )
-
-    if isinstance(exc, Interrupted):
-        return EXIT_INTERRUPTED
-    if isinstance(exc, StorageError):
-        return EXIT_STORAGE
-    if isinstance(exc, ConfigError | CursorError | UnsupportedQuery):
-        return EXIT_USAGE
-    if isinstance(exc, AuthError):
-        return EXIT_AUTH
-    return EXIT_PROVIDER
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -86,28 +69,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         import logging
 
         logging.basicConfig(level=logging.DEBUG, stream=err, format="%(name)s: %(message)s")
+    # Every command's module runs it with the same three arguments (two need no stderr).
+    commands: dict[str, Callable[[argparse.Namespace, TextIO, TextIO], int]] = {
+        "providers": lambda a, o, _e: providers.run(a, o),
+        "completion": lambda a, o, _e: completion.run(a, o),
+        "sandbox": sandbox.run,
+        "submit": submit.run,
+        "check": check.run,
+        "status": status.run,
+        "collect": collect.run,
+        "receive": receive.run,
+        "load": load.run,
+        "report": report.run,
+        "tasks": tasks.run,
+    }
     try:
-        if args.command == "providers":
-            return providers.run(args, out)
-        if args.command == "sandbox":
-            return sandbox.run(args, out, err)
-        if args.command == "submit":
-            return submit.run(args, out, err)
-        if args.command == "check":
-            return check.run(args, out, err)
-        if args.command == "status":
-            return status.run(args, out, err)
-        if args.command == "completion":
-            return completion.run(args, out)
-        if args.command == "collect":
-            return collect.run(args, out, err)
-        if args.command == "receive":
-            return receive.run(args, out, err)
-        if args.command == "load":
-            return load.run(args, out, err)
-        if args.command == "report":
-            return report.run(args, out, err)
-        return tasks.run(args, out, err)
+        return commands[args.command](args, out, err)
     except UsageError as exc:
         err.write(one_line(f"seotasks: {exc}"))
         return EXIT_USAGE
@@ -136,4 +113,4 @@ def main(argv: Sequence[str] | None = None) -> int:
         err.write(
             one_line(f"seotasks: {type(exc).__name__}: {said}" + (f"; {hint}" if hint else ""))
         )
-        return _exit_code(exc)
+        return exit_code(exc)

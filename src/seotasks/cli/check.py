@@ -11,8 +11,9 @@ One line per thing checked, each answered before anything is consumed or posted:
 
 Without ``-p``, every installed provider is checked whose credentials are set at all; the
 others get a ``skip`` line (not configured is not a problem unless asked for by name).
-The exit code is that of the first problem (3 refused credentials, 2 configuration or
-an unwritable folder, 4 anything else), 0 when every line is ``ok``. Calls are tried
+The exit code is that of the first problem, as a run failing on it would exit
+(`seotasks.cli.common.exit_code`: 3 refused credentials, 2 configuration, 6 an
+unwritable folder, 4 anything else), 0 when every line is ``ok``. Calls are tried
 twice at most with short timeouts: a check answers in seconds, not after a minute of
 retries against a wrong URL.
 """
@@ -25,17 +26,10 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from .common import (
-    EXIT_AUTH,
-    EXIT_OK,
-    EXIT_PROVIDER,
-    EXIT_STORAGE,
-    EXIT_USAGE,
-    UsageError,
-    one_line,
-)
+from .common import EXIT_OK, EXIT_STORAGE, EXIT_USAGE, UsageError, exit_code, one_line
 
 if TYPE_CHECKING:
+    from ..errors import SeotasksError
     from ..provider import Provider
     from .flags import CommandParser, Subcommands
 
@@ -53,7 +47,7 @@ def add_parser(sub: Subcommands, common: CommandParser) -> argparse.ArgumentPars
         description="For each configured provider: are the credentials accepted, does the "
         "base URL answer, what balance and limits does the account have (where the vendor "
         "says); for each folder given: can seotasks write there. One line each; exit "
-        "non-zero on the first problem (3 refused credentials, 2 configuration or folder, "
+        "non-zero on the first problem (3 refused credentials, 2 configuration, 6 folder, "
         "4 otherwise).",
     )
     add_providers(
@@ -142,7 +136,7 @@ def _provider(
 ) -> None:
     from ..call import RetryPolicy, Timeouts
     from ..connection import connect
-    from ..errors import AuthError, ConfigError, SeotasksError, TransientError
+    from ..errors import ConfigError, SeotasksError
 
     try:
         client = connect(
@@ -154,7 +148,7 @@ def _provider(
             **options,
         )
     except ConfigError as exc:
-        report.line("FAIL", name, str(exc.cli_message or exc), code=EXIT_USAGE)
+        report.line("FAIL", name, str(exc.cli_message or exc), code=exit_code(exc))
         return
     with client:
         where = _where(client.provider)
@@ -163,19 +157,24 @@ def _provider(
             account = client.provider.account()
             if account is None:
                 client.page()  # the first page of the default listing proves the rest
-        except AuthError as exc:
-            report.line("FAIL", name, f"{where}credentials refused: {exc}", code=EXIT_AUTH)
-            return
-        except TransientError as exc:
-            report.line("FAIL", name, f"{where}unreachable: {exc}", code=EXIT_PROVIDER)
-            return
         except SeotasksError as exc:
-            report.line("FAIL", name, f"{where}{type(exc).__name__}: {exc}", code=EXIT_PROVIDER)
+            report.line("FAIL", name, where + _failed(exc), code=exit_code(exc))
             return
         seconds = time.monotonic() - started
         text = f"{where}credentials accepted ({seconds * 1000:.0f} ms)"
         described = account.describe() if account is not None else ""
         report.line("ok", name, f"{text}; {described}" if described else text)
+
+
+def _failed(exc: SeotasksError) -> str:
+    """What a failed account call says about the provider, in the words of a check."""
+    from ..errors import AuthError, TransientError
+
+    if isinstance(exc, AuthError):
+        return f"credentials refused: {exc}"
+    if isinstance(exc, TransientError):
+        return f"unreachable: {exc}"
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _where(provider: Provider) -> str:
@@ -231,7 +230,7 @@ def _folder(report: _Report, flag: str, path: Path, what: str) -> None:
     try:
         check_writable(folder, what=what)
     except StorageError as exc:
-        report.line("FAIL", flag, str(exc), code=EXIT_STORAGE)
+        report.line("FAIL", flag, str(exc), code=exit_code(exc))
         return
     if flag == "--resume" and path.exists() and not os.access(path, os.W_OK):
         report.line("FAIL", flag, f"{path}: not writable", code=EXIT_STORAGE)

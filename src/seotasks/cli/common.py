@@ -46,6 +46,30 @@ class UsageError(Exception):
     """Bad command-line input: exit 2 with the message."""
 
 
+def exit_code(exc: BaseException) -> int:
+    """The exit code of a library error: what ``seotasks`` exits with when a command
+    ends on it, and what ``seotasks check`` reports for it, so the check's code is the
+    one the run it stands in for would give."""
+    from ..errors import (
+        AuthError,
+        ConfigError,
+        CursorError,
+        Interrupted,
+        StorageError,
+        UnsupportedQuery,
+    )
+
+    if isinstance(exc, Interrupted):
+        return EXIT_INTERRUPTED
+    if isinstance(exc, StorageError):
+        return EXIT_STORAGE
+    if isinstance(exc, ConfigError | CursorError | UnsupportedQuery):
+        return EXIT_USAGE
+    if isinstance(exc, AuthError):
+        return EXIT_AUTH
+    return EXIT_PROVIDER
+
+
 def split_options(pairs: Sequence[str], names: Sequence[str]) -> dict[str, dict[str, str]]:
     from ..plugins import get_provider
 
