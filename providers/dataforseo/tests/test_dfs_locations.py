@@ -12,9 +12,25 @@ import pytest
 import urllib3
 from seotasks_dataforseo.emulator import locations
 
+from .dfs_capitals import CAPITALS, MISSING
+
 ORGANIC = "/v3/serp/google/organic/task_post"
 #: The vendor takes at most 100 tasks in one POST.
 BATCH = 100
+#: Google's "Target Type" of a bundled city: "City"; "Municipality" for Finland's towns,
+#: Greece's municipalities and capitals such as San Marino; "City Region" for Jakarta.
+CITY_TYPES = frozenset({"City", "Municipality", "City Region"})
+#: Capitals Google files only as the district or region of the same name (the file has no
+#: City row for them): that row is what a caller posts for the capital, so it is bundled.
+CAPITAL_STAND_INS = {
+    9075448: "Thimphu,Bhutan",
+    9075549: "Conakry,Guinea",
+    9075563: "Bissau,Guinea-Bissau",
+    9075597: "Maseru,Lesotho",
+    9075841: "Saint-Denis,Reunion",
+    9075874: "Ljubljana,Slovenia",
+    9075928: "Dili,Timor-Leste",
+}
 
 
 @pytest.fixture
@@ -124,7 +140,7 @@ def test_the_bundled_entries_agree_with_each_other() -> None:
         assert len(parts) >= 2 and all(part.strip() == part and part for part in parts), city
         assert city.name.endswith("," + countries[city.country].name), city
         assert 1_000_000 <= city.code < 1_100_000 or 9_000_000 <= city.code < 10_000_000, city
-        assert city.type in ("City", "Municipality", "City Region"), city
+        assert city.type in CITY_TYPES or CAPITAL_STAND_INS.get(city.code) == city.name, city
     # Google's country names may hold a comma ("Saint Helena, Ascension and Tristan da
     # Cunha"), its ISO codes never do.
     assert all(len(iso) == 2 and iso.isalpha() and iso.isupper() for iso in countries)
@@ -138,7 +154,7 @@ def test_the_bundled_list_covers_what_it_promises() -> None:
     assert {"US", "GB", "DE", "JP", "IN", "BR", "NG", "KE"} <= {p.country for p in countries}
     assert not {"RU", "BY"} & {p.country for p in places}
     per_country = Counter(p.country for p in cities)
-    assert len(cities) == 935 and len(per_country) == 161
+    assert len(cities) == 957 and len(per_country) == 169
     named = {p.name: p.code for p in cities}
     assert named["Kabul,Kabul,Afghanistan"] == 1000002
     assert named["Vienna,Vienna,Austria"] == 1000997
@@ -147,3 +163,20 @@ def test_the_bundled_list_covers_what_it_promises() -> None:
     capital = locations.location_by_name("San Marino,San Marino")
     assert capital is not None and capital.type == "Municipality"
     assert locations.location_by_code(1009540) == locations.location_by_name("Osaka,Osaka,Japan")
+
+
+def test_every_country_has_its_capital_or_a_reason() -> None:
+    """Each country entry is either mapped to its capital's entry, which is bundled, lies in
+    that country and is a city (a city-state: the country entry itself), or listed with the
+    reason it has none; no country is in both lists or in neither."""
+    countries = {p.country: p for p in locations.locations() if p.code <= 2900}
+    assert set(CAPITALS) | set(MISSING) == set(countries)
+    assert not set(CAPITALS) & set(MISSING)
+    for iso, name in CAPITALS.items():
+        capital = locations.location_by_name(name)
+        assert capital is not None and capital.country == iso, (iso, name)
+        assert capital.code > 2900 or capital == countries[iso], (iso, name)
+    city_states = {iso for iso, name in CAPITALS.items() if name == countries[iso].name}
+    assert city_states == {"SG", "HK", "MC", "VA", "GI"}
+    assert set(CAPITAL_STAND_INS.values()) <= set(CAPITALS.values())
+    assert len(CAPITALS) == 162

@@ -24,9 +24,17 @@ field says which):
 * ``geotargets-older-copy``: 30 countries with codes 2004-2152 whose rows sit between the
   file's regions; they were taken from an older public copy of the same CSV's Country
   rows (a JavaScript list with the same columns). Their codes follow the 2000 + ISO rule.
+  One name is the current file's instead: 2132 is "Cabo Verde" (the older copy says "Cape
+  Verde"), as the canonical names of its municipality rows, parent 2132, read ("Praia,Cabo
+  Verde" 9075470).
 
 Cities: the capitals and largest cities of the countries whose city rows were read so far
-(``docs/providers/dataforseo.md`` gives the counts). The CSV is 19 MB and was read a page
+(``docs/providers/dataforseo.md`` gives the counts; the tests' ``dfs_capitals.py`` names each
+country's capital entry or why it has none). Google files some capitals only as the
+district or region of the same name ("Thimphu,Bhutan" 9075448, "Conakry,Guinea" 9075549,
+"Ljubljana,Slovenia" 9075874): that row is what a caller posts for the capital, so it is
+bundled with its own target type. A city-state (Singapore, Hong Kong, Monaco) is its
+country entry. The CSV is 19 MB and was read a page
 at a time, so a country whose cities were not reached is known by its country entry only;
 adding a city is appending its CSV row (code, canonical name, country), which the tests
 check against the rest of the file.
