@@ -141,6 +141,15 @@ def test_unknown_provider_names_the_installed_ones_and_suggests_the_closest(
     assert seotasks.get_provider("  FakeVendor ") is FakeVendor
 
 
+def test_provider_names_are_the_registered_ones_each_once(entry_points: list[Any]) -> None:
+    assert plugins.provider_names([" FakeVendor"]) == ["fakevendor"]
+    assert plugins.provider_names([]) == []
+    with pytest.raises(ConfigError, match="provider fakevendor given twice"):
+        plugins.provider_names(["fakevendor", "FAKEVENDOR "])
+    with pytest.raises(UnknownProvider):
+        plugins.provider_names(["fakevendor", "serpstat"])
+
+
 def test_unknown_provider_under_load_plugins_says_so(
     entry_points: list[Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:

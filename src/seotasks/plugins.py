@@ -36,6 +36,7 @@ __all__ = [
     "limited_by",
     "plugin_manager",
     "provider_infos",
+    "provider_names",
     "providers",
     "register_plugin",
     "reset",
@@ -205,6 +206,19 @@ def get_provider(name: str) -> type[Provider]:
     if info is None:
         raise UnknownProvider(name, list(_state.providers), limited_by=limited_by())
     return info.cls
+
+
+def provider_names(given: Iterable[str]) -> list[str]:
+    """The registered names of the providers ``given``, in order: any spelling
+    `get_provider` accepts (``" DataForSEO"``) becomes the registered name, and one
+    given twice, under any spelling, is a `ConfigError` (it would be listed twice)."""
+    names: list[str] = []
+    for raw in given:
+        name = get_provider(raw).name
+        if name in names:
+            raise ConfigError(f"provider {name} given twice")
+        names.append(name)
+    return names
 
 
 def capabilities_of(

@@ -86,7 +86,8 @@ class _Report:
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .common import provider_names, split_options
+    from ..plugins import provider_names
+    from .common import split_options
 
     report = _Report(out)
     named = bool(args.providers)

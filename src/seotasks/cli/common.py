@@ -277,20 +277,6 @@ def one_line(text: str) -> str:
     return scrub_userinfo(" ".join(text.split())) + "\n"
 
 
-def provider_names(given: Sequence[str]) -> list[str]:
-    """The registered names of the providers given with ``-p``, in order; one given twice
-    (under any spelling the registry accepts) is a usage error."""
-    from ..plugins import get_provider
-
-    names: list[str] = []
-    for raw_name in given:
-        name = get_provider(raw_name).name
-        if name in names:
-            raise UsageError(f"provider {name} given twice")
-        names.append(name)
-    return names
-
-
 #: The days ``--sandbox-day`` takes: the seeded data spans weeks around the day, and must
 #: stay inside the calendar `datetime` can represent (years 1..9999).
 SANDBOX_DAYS = (datetime(1970, 1, 1, tzinfo=UTC), datetime(9998, 12, 31, tzinfo=UTC))

@@ -138,11 +138,11 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     # home for its user. Opt in with RUNTIME__DLTHUB_TELEMETRY=true.
     os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
 
+    from ..plugins import provider_names
     from .common import (
         EXIT_INTERRUPTED,
         EXIT_OK,
         UsageError,
-        provider_names,
         split_options,
         start_sandbox,
     )

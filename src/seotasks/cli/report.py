@@ -203,7 +203,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     import time
     from datetime import UTC, datetime
 
-    from .common import EXIT_OK, UsageError, check_sandbox_size, provider_names, sandbox_day
+    from ..plugins import provider_names
+    from .common import EXIT_OK, UsageError, check_sandbox_size, sandbox_day
 
     started = time.perf_counter()
     if args.top < 1:

@@ -15,7 +15,6 @@ from .common import (
     check_sandbox_size,
     connect_all,
     is_relative_time,
-    provider_names,
     sandbox_day,
     split_options,
 )
@@ -47,6 +46,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from ..errors import CursorError, Interrupted, SeotasksError
     from ..export import make_writer
     from ..merge import DEFAULT_BUFFER, Source, merged
+    from ..plugins import provider_names
     from ..query import UNSET
     from ..resume import ResumeState
     from .signals import GracefulStop

@@ -31,7 +31,7 @@ from seotasks.errors import (
     TransientError,
 )
 from seotasks.model import Page, TaskStatus
-from seotasks.plugins import get_provider
+from seotasks.plugins import provider_names
 
 from .collecting import Collector, Halt
 from .outbox import Outbox
@@ -284,14 +284,7 @@ def seotasks_source(
 
 
 def _provider_names(providers: Sequence[str] | str) -> list[str]:
-    if isinstance(providers, str):
-        providers = [providers]
-    names: list[str] = []
-    for raw in providers:
-        name = get_provider(raw).name
-        if name in names:
-            raise ConfigError(f"provider {name} given twice")
-        names.append(name)
+    names = provider_names([providers] if isinstance(providers, str) else providers)
     if not names:
         raise ConfigError("name at least one provider")
     return names
