@@ -4,8 +4,8 @@ Each row is a situation a user meets without trying to break anything: a resume 
 that is empty, cut off by a full disk, edited, written by another command or named where
 no file can be written; a time, an option, a cursor or a limit mistyped; a spec or profile
 file that is missing, a folder, binary or not UTF-8; bytes in argv that are not UTF-8.
-The command runs as a subprocess against the emulators on loopback (see `clirun`), and
-each row (`ordinary_rows`) checks: the exit code (2 usage or configuration; 3 credentials; see
+The command runs in this process (`clihere`: its environment, streams and logging as a
+fresh process's) against the emulators on loopback, and each row (`ordinary_rows`) checks: the exit code (2 usage or configuration; 3 credentials; see
 docs/cli.md), one line on stderr naming what is wrong, never "internal error" nor a
 traceback, nothing on stdout, and, for exit 2, no call to the vendor at all.
 
@@ -19,7 +19,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from clirun import cli_env, run_cli
+from clihere import run_here
+from clirun import cli_env
 from ordinary_rows import COLLECT, ROWS, TASKS, Lab, Row
 from seotasks_dataforseo.emulator import DataForSEOEmulator
 from seotasks_serpstat.emulator import SerpstatEmulator
@@ -49,7 +50,7 @@ def made(
     env = _env(folder, vendors)
     files = {"tasks": folder / "tasks.json", "collect": folder / "collect.json"}
     for command, base in (("tasks", TASKS), ("collect", COLLECT)):
-        ran = run_cli([*base, "--resume", str(files[command])], env)
+        ran = run_here([*base, "--resume", str(files[command])], env)
         assert ran.returncode == 0, ran.stderr
     with seotasks.connect("serpstat", **serp.settings, page_size=100) as client:
         token = client.page(status="any").next_cursor
@@ -84,7 +85,7 @@ def test_an_ordinary_failure_is_one_line_and_its_exit_code(
     args = row.args(lab)
     env = {**_env(tmp_path, vendors), **row.env(lab)}
     before = _calls(vendors)
-    result = run_cli(args, env, timeout=60)
+    result = run_here(args, env, timeout=60)
     lines = result.stderr.strip().splitlines()
     assert result.returncode == row.code, result.stderr
     assert len(lines) == 1, result.stderr

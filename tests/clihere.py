@@ -1,0 +1,179 @@
+"""Running ``seotasks`` in the test process: its `main`, with the environment, streams,
+logging and signal handlers a fresh process would give it, restored afterwards.
+
+A subprocess costs about 0.3 s of CPU to start (the interpreter, then the library, the
+plugins and urllib3 imported again); the suites run the command over a thousand times,
+so on a 2-core machine the start-ups were most of the unit suite's time. A test about
+what the command *does* (its output, its exit code, the files it writes) runs it here
+instead; a test about the *process* (a signal, a kill, start-up imports, a plugin set
+chosen by environment at import) keeps `clirun.run_cli`.
+
+What makes the two alike, and why each matters:
+
+- ``os.environ`` is replaced by the test's environment for the call: the command reads
+  its settings, profile path and state folder from it when it runs.
+- stdout and stderr are unnamed temporary *files*, not `io.StringIO`: the command asks
+  for their descriptor (to tell a pipe its reader left, to point a closed stdout at
+  /dev/null), and a regular file answers as a drained pipe does ("taken"). They are not
+  terminals, as a captured subprocess's are not. Encodings and error handlers are those
+  of a subprocess whose output is piped: UTF-8 strict on stdout, backslashreplace on
+  stderr.
+- The root logger has no handler during the call, as in a fresh process: a warning the
+  command logs reaches stderr through logging's last resort (so "one line on stderr"
+  still counts it), and ``--debug``'s `logging.basicConfig` takes effect. Handlers,
+  levels and the loggers' levels are restored after.
+- Warnings are shown on stderr, as a fresh interpreter shows them, not collected by
+  pytest.
+- SIGINT and SIGTERM handlers, and the working directory, are restored after.
+- `SystemExit` (argparse's usage errors, ``--version``) becomes the exit code, as the
+  interpreter makes it. Any other exception propagates and fails the test: a real run
+  would print a traceback and exit 1, which every caller treats as a failure too.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
+from typing import Any, TextIO
+
+from seotasks import transport
+from seotasks.cli import main
+from seotasks.clock import ScaledClock
+
+__all__ = ["run_here"]
+
+
+def _stream(errors: str) -> TextIO:
+    return io.TextIOWrapper(
+        tempfile.TemporaryFile(), encoding="utf-8", errors=errors, write_through=True
+    )
+
+
+def _read(stream: TextIO) -> str:
+    stream.flush()
+    raw = stream.buffer
+    raw.seek(0)
+    return raw.read().decode("utf-8", errors="surrogateescape")
+
+
+@contextmanager
+def _environ(env: Mapping[str, str]) -> Iterator[None]:
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+@contextmanager
+def _fresh_logging() -> Iterator[None]:
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    levels = {
+        name: logger.level
+        for name, logger in logging.Logger.manager.loggerDict.items()
+        if isinstance(logger, logging.Logger)
+    }
+    root.handlers = []
+    root.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        for handler in root.handlers:
+            if handler not in handlers:
+                handler.close()
+        root.handlers = handlers
+        root.setLevel(level)
+        for name, logger in logging.Logger.manager.loggerDict.items():
+            if isinstance(logger, logging.Logger):
+                logger.setLevel(levels.get(name, logging.NOTSET))
+
+
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: TextIO | None = None,
+    line: str | None = None,
+) -> None:
+    sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
+
+
+@contextmanager
+def _shown_warnings() -> Iterator[None]:
+    with warnings.catch_warnings():
+        warnings.resetwarnings()
+        warnings.simplefilter("default")
+        warnings.showwarning = _show_warning
+        yield
+
+
+@contextmanager
+def _kept_handlers() -> Iterator[None]:
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    cwd = os.getcwd()
+    try:
+        yield
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
+        os.chdir(cwd)
+
+
+@contextmanager
+def _clock(speed: float | None) -> Iterator[None]:
+    """Every client's clock ``speed`` times faster, as `fastclock_cli` makes it."""
+    if speed is None:
+        yield
+        return
+    real = vars(transport)["SystemClock"]
+    vars(transport)["SystemClock"] = lambda: ScaledClock(speed)
+    try:
+        yield
+    finally:
+        vars(transport)["SystemClock"] = real
+
+
+def run_here(
+    args: Sequence[str], env: Mapping[str, str], *, speed: float | None = None, **_: Any
+) -> subprocess.CompletedProcess[str]:
+    """``seotasks *args`` in this process, its exit code and output captured, in the
+    shape `clirun.run_cli` returns (extra keywords, such as its hang guard ``timeout``,
+    are accepted and unused: pytest's own timeout guards a hang here)."""
+    out, err = _stream("strict"), _stream("backslashreplace")
+    stdin = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
+    with ExitStack() as stack:
+        stack.enter_context(_environ(env))
+        stack.enter_context(_fresh_logging())
+        stack.enter_context(_shown_warnings())
+        stack.enter_context(_kept_handlers())
+        stack.enter_context(_clock(speed))
+        saved = sys.stdin, sys.stdout, sys.stderr
+        sys.stdin, sys.stdout, sys.stderr = stdin, out, err
+        try:
+            code: object = main(list(args))
+        except SystemExit as exc:
+            code = exc.code
+        finally:
+            sys.stdin, sys.stdout, sys.stderr = saved
+    if code is None:
+        code = 0
+    elif not isinstance(code, int):
+        err.write(f"{code}\n")
+        code = 1
+    texts = _read(out), _read(err)
+    out.close()
+    err.close()
+    return subprocess.CompletedProcess(list(args), code, *texts)
