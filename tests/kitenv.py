@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 from fakevendor import SECRET, FakeVendor, FakeVendorApp, connect_fake
@@ -18,6 +17,7 @@ from seotasks.emulation import (
 )
 from seotasks.model import TaskQuery, TaskStatus
 from seotasks.provider import Provider, Sandbox
+from seotasks.sandbox import SandboxRequest
 from seotasks.testing import ConformanceEnv, ProviderConformance
 
 _STATUS = {"done": TaskStatus.COMPLETED, "running": TaskStatus.RUNNING, "failed": TaskStatus.FAILED}
@@ -64,17 +64,12 @@ def tie_hook(app: FakeVendorApp) -> Callable[[str, int], list[str]]:
 
 
 @contextlib.contextmanager
-def fake_sandbox(
-    cls: type[Provider],
-    *,
-    seed: int = 0,
-    size: int | None = None,
-    clock: Any = None,
-    now: Callable[[], datetime] | None = None,
-) -> Iterator[Sandbox]:
-    """A sandbox for the fake vendor that draws its tasks in the two days before ``now``."""
-    origin = (datetime.now(UTC) if now is None else now()) - timedelta(days=2)
-    app = FakeVendorApp(size or 100, origin=origin.replace(second=0, microsecond=0))
+def fake_sandbox(cls: type[Provider], request: SandboxRequest) -> Iterator[Sandbox]:
+    """A sandbox for the fake vendor that draws its tasks in the two days before
+    ``request.now``."""
+    now = datetime.now(UTC) if request.now is None else request.now()
+    origin = now - timedelta(days=2)
+    app = FakeVendorApp(request.size or 100, origin=origin.replace(second=0, microsecond=0))
     with serving(app) as sandbox:
         yield sandbox
 

@@ -33,6 +33,7 @@ from seotasks.emulation import (
 )
 from seotasks.model import Task, TaskQuery
 from seotasks.provider import Capabilities, Position, Provider, Sandbox
+from seotasks.sandbox import SandboxRequest
 from seotasks.testing import ConformanceEnv
 
 
@@ -321,9 +322,10 @@ def test_a_sandbox_that_ignores_now_or_is_not_reproducible_is_caught(
     failure: str,
 ) -> None:
     def faulty(
-        cls: type[Provider], *, now: Callable[[], datetime], **_: Any
+        cls: type[Provider], request: SandboxRequest
     ) -> contextlib.AbstractContextManager[Sandbox]:
-        return serving(app(now))
+        assert request.now is not None, "the kit stands the sandbox at a fixed now"
+        return serving(app(request.now))
 
     monkeypatch.setattr(FakeVendor, "sandbox", classmethod(faulty))
     with pytest.raises(Failed, match=failure):

@@ -13,7 +13,7 @@ from clirun import cli_env, run_cli
 
 import seotasks
 from seotasks.clock import FakeClock
-from seotasks.sandbox import start
+from seotasks.sandbox import SandboxRequest, start
 
 pytestmark = pytest.mark.usefixtures("real_providers")
 
@@ -27,7 +27,7 @@ def test_a_history_window_ending_now_is_accepted_at_any_hour(hour: int, minute: 
         return pinned
 
     pacing = FakeClock()  # the rate limits, counted without waiting; `now` is the wall
-    with start(["dataforseo"], seed=5, size=400, clock=pacing, now=now) as running:
+    with start(["dataforseo"], SandboxRequest(seed=5, size=400, clock=pacing, now=now)) as running:
         settings = {**running["dataforseo"].settings, "source": "history"}
         with seotasks.connect("dataforseo", env={}, now=now, clock=pacing, **settings) as client:
             every = list(client.tasks(status="any"))

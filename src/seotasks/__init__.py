@@ -132,6 +132,9 @@ if TYPE_CHECKING:
     from .ratelimit import (
         RateLimit as RateLimit,
     )
+    from .sandbox import (
+        SandboxRequest as SandboxRequest,
+    )
     from .submit import (
         SerpTaskSpec as SerpTaskSpec,
     )
@@ -161,6 +164,7 @@ _LAZY = {
     "Option": "provider",
     "Provider": "provider",
     "Sandbox": "provider",
+    "SandboxRequest": "sandbox",
     "JSONValue": "provider",
     "Position": "provider",
     "RateLimit": "ratelimit",

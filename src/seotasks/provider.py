@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, Union
 
 import attrs
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from contextlib import AbstractContextManager
 
     from .account import Account
-    from .clock import Clock
+    from .sandbox import SandboxRequest
     from .submit import SerpTaskSpec, SubmitResult
     from .transport import Request, Response, Transport
 
@@ -419,22 +419,14 @@ class Provider(abc.ABC):
     # -- sandbox -------------------------------------------------------------------------
 
     @classmethod
-    def sandbox(
-        cls,
-        *,
-        seed: int = 0,
-        size: int | None = None,
-        clock: Clock | None = None,
-        now: Callable[[], datetime] | None = None,
-    ) -> AbstractContextManager[Sandbox] | None:
+    def sandbox(cls, request: SandboxRequest) -> AbstractContextManager[Sandbox] | None:
         """Start this provider's emulator on loopback, if it ships one.
 
         Returns a context manager yielding a `Sandbox` whose ``settings`` (base URL and
         credentials) make `connect` talk to it, or ``None`` without an emulator.
-        ``now`` (``None``: real time) is the data's wall clock: draw the seeded tasks'
-        times around it, so the same ``seed`` and ``now`` give the same tasks, timestamps
-        included (``seotasks tasks --sandbox --sandbox-day`` relies on it, and the
-        conformance kit checks it). ``clock`` runs the emulator's rate limits.
+        ``request`` (`seotasks.SandboxRequest`) holds the seed, the size, the data's wall
+        clock ``now`` (draw the seeded tasks' times around it: the same seed and ``now``
+        give the same tasks, timestamps included) and the ``clock`` of the rate limits.
         """
         return None
 

@@ -1,7 +1,8 @@
 """Starting the installed providers' emulators on loopback, for demos and trials.
 
-`start` asks each requested provider class for its sandbox (`Provider.sandbox`) and
-returns the settings that point `connect` at them. Nothing here knows any vendor.
+`start` asks each requested provider class for its sandbox (`Provider.sandbox`) with one
+`SandboxRequest` and returns the settings that point `connect` at them. Nothing here
+knows any vendor.
 """
 
 from __future__ import annotations
@@ -10,38 +11,54 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from datetime import datetime
 
+import attrs
+
 from .clock import Clock
 from .config import env_name
 from .errors import ConfigError
 from .plugins import get_provider
 from .provider import Sandbox
 
-__all__ = ["env_lines", "start"]
+__all__ = ["SandboxRequest", "env_lines", "start"]
+
+
+@attrs.frozen(kw_only=True)
+class SandboxRequest:
+    """What `Provider.sandbox` is asked to serve: one value, so that the hook's signature
+    is declared once, here, and a field added later reaches every provider unchanged.
+
+    ``seed`` and ``size`` (``None``: the emulator's own default) choose the seeded data.
+    ``now`` (``None``: real time) is the data's wall clock: draw the seeded tasks' times
+    around ``now()``, so the same ``seed`` and ``now`` give the same tasks, timestamps
+    included (``seotasks tasks --sandbox --sandbox-day`` relies on it, and the conformance
+    kit checks it). ``clock`` (``None``: real time) is the one the clients pace and sleep
+    on: run the emulator's rate limits on it, so both sides count the same seconds.
+    """
+
+    seed: int = 0
+    size: int | None = None
+    clock: Clock | None = None
+    now: Callable[[], datetime] | None = None
 
 
 @contextmanager
 def start(
-    names: Sequence[str],
-    *,
-    seed: int = 0,
-    size: int | None = None,
-    clock: Clock | None = None,
-    now: Callable[[], datetime] | None = None,
+    names: Sequence[str], request: SandboxRequest | None = None
 ) -> Iterator[dict[str, Sandbox]]:
     """Run the emulators of ``names``; yields ``{name: Sandbox}`` and stops them on exit.
 
-    ``clock`` runs the emulators' rate limits; a client connected with the same clock
-    paces itself consistently (the CLI uses a `ScaledClock`, so a demo does not wait out
-    DataForSEO's 20-calls-a-minute limit in real minutes).
-
-    ``now`` is the data's wall clock (None: real time), passed to every provider's
-    ``sandbox``: give clients connected to them the same one (``connect(now=...)``).
+    Every provider gets the same ``request`` (``None``: the defaults). Its ``clock`` runs
+    the emulators' rate limits; a client connected with the same clock paces itself
+    consistently (the CLI uses a `ScaledClock`, so a demo does not wait out DataForSEO's
+    20-calls-a-minute limit in real minutes). Its ``now`` is the data's wall clock: give
+    clients connected to them the same one (``connect(now=...)``).
     """
+    asked = SandboxRequest() if request is None else request
     with ExitStack() as stack:
         running: dict[str, Sandbox] = {}
         for name in names:
             cls = get_provider(name)
-            manager = cls.sandbox(seed=seed, size=size, clock=clock, now=now)
+            manager = cls.sandbox(asked)
             if manager is None:
                 raise ConfigError(
                     f"provider {name!r} ships no emulator, so --sandbox cannot use it"

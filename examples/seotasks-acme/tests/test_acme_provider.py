@@ -259,7 +259,7 @@ def test_api_key_is_required() -> None:
 
 
 def test_sandbox_serves_seeded_jobs() -> None:
-    manager = AcmeProvider.sandbox(seed=3, size=30)
+    manager = AcmeProvider.sandbox(seotasks.SandboxRequest(seed=3, size=30))
     assert manager is not None
     with manager as sandbox:
         settings: dict[str, Any] = dict(sandbox.settings)

@@ -8,6 +8,7 @@ from seotasks_dataforseo import DataForSEOProvider
 import seotasks
 from seotasks import ConfigError
 from seotasks.clock import FakeClock
+from seotasks.sandbox import SandboxRequest
 
 
 def test_registered_through_the_entry_point() -> None:
@@ -20,7 +21,7 @@ def test_registered_through_the_entry_point() -> None:
 
 def test_sandbox_serves_a_working_listing() -> None:
     clock = FakeClock()
-    manager = DataForSEOProvider.sandbox(seed=7, size=600, clock=clock)
+    manager = DataForSEOProvider.sandbox(SandboxRequest(seed=7, size=600, clock=clock))
     with manager as box:
         assert set(box.settings) == {"base_url", "login", "password"}
         assert "600 tasks" in box.description

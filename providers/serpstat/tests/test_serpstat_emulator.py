@@ -16,6 +16,7 @@ from seotasks_serpstat.provider import SerpstatProvider
 import seotasks
 from seotasks.clock import FakeClock
 from seotasks.emulation import Fault
+from seotasks.sandbox import SandboxRequest
 
 MakeEmulator = Callable[..., SerpstatEmulator]
 HTTP = urllib3.PoolManager()
@@ -192,7 +193,7 @@ def test_same_seed_same_data_and_large_sets_are_fast(now: datetime) -> None:
 
 
 def test_sandbox_serves_a_mix_of_tasks() -> None:
-    with SerpstatProvider.sandbox(seed=2) as sandbox:
+    with SerpstatProvider.sandbox(SandboxRequest(seed=2)) as sandbox:
         assert set(sandbox.settings) == {"base_url", "token"}
         assert "1500 tasks" in sandbox.description
         client = seotasks.connect("serpstat", env={}, **sandbox.settings)

@@ -99,12 +99,12 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         import contextlib
 
         from ..clock import ScaledClock
-        from ..sandbox import start
+        from ..sandbox import SandboxRequest, start
         from .common import SANDBOX_SPEED
 
         clock = ScaledClock(SANDBOX_SPEED)
         with contextlib.ExitStack() as stack:
-            running = stack.enter_context(start(names, seed=0, clock=clock))
+            running = stack.enter_context(start(names, SandboxRequest(clock=clock)))
             for name in names:
                 settings = {**running[name].settings, **options[name]}
                 _provider(report, name, settings, args.profile, clock=clock)

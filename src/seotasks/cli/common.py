@@ -258,10 +258,10 @@ def one_client(args: argparse.Namespace, stack: Any) -> Client:
     clock = None
     if args.sandbox:
         from ..clock import ScaledClock
-        from ..sandbox import start
+        from ..sandbox import SandboxRequest, start
 
         clock = ScaledClock(SANDBOX_SPEED)
-        running = stack.enter_context(start([name], seed=args.seed, clock=clock))
+        running = stack.enter_context(start([name], SandboxRequest(seed=args.seed, clock=clock)))
         options = {**running[name].settings, **options}
     client: Client = stack.enter_context(
         connect(name, profile=args.profile, clock=clock, **options)
@@ -318,11 +318,11 @@ def start_sandbox(
     if not args.sandbox:
         return None
     from ..clock import ScaledClock
-    from ..sandbox import start
+    from ..sandbox import SandboxRequest, start
 
     clock = ScaledClock(SANDBOX_SPEED)
     running = stack.enter_context(
-        start(names, seed=args.seed, size=args.sandbox_size, clock=clock, now=now)
+        start(names, SandboxRequest(seed=args.seed, size=args.sandbox_size, clock=clock, now=now))
     )
     for name in names:
         options[name] = {**running[name].settings, **options[name]}

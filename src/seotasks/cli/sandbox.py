@@ -11,14 +11,14 @@ from .common import EXIT_OK, check_sandbox_size
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from ..plugins import providers
-    from ..sandbox import env_lines, start
+    from ..sandbox import SandboxRequest, env_lines, start
 
     if args.size is not None:
         check_sandbox_size(args.size, "--size")
     names = args.providers or providers()
     # Real time: the data is drawn around the moment the emulators start, and a client
     # of the user's own, on the real clock, sees windows ending "now" where they end.
-    with start(names, seed=args.seed, size=args.size) as running:
+    with start(names, SandboxRequest(seed=args.seed, size=args.size)) as running:
         for line in env_lines(running):
             out.write(line + "\n")
         for name, box in running.items():

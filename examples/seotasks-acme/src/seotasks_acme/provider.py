@@ -11,7 +11,7 @@ client-side filters and the cursors themselves.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -20,7 +20,6 @@ from typing import Any, ClassVar, TypeGuard
 from urllib.parse import urlencode, urlsplit
 
 import seotasks
-from seotasks.clock import Clock
 from seotasks.convert import Progress, Timestamp, converter, structure
 from seotasks.emulation import EmulatorServer
 from seotasks.ratelimit import RateLimit
@@ -318,25 +317,19 @@ class AcmeProvider(seotasks.Provider):
 
     @classmethod
     @contextmanager
-    def sandbox(
-        cls,
-        *,
-        seed: int = 0,
-        size: int | None = None,
-        clock: Clock | None = None,
-        now: Callable[[], datetime] | None = None,
-    ) -> Iterator[seotasks.Sandbox]:
+    def sandbox(cls, request: seotasks.SandboxRequest) -> Iterator[seotasks.Sandbox]:
         """Serve seeded AcmeRank jobs on loopback (``seotasks tasks -p acme --sandbox``).
 
-        ``clock`` (the one the CLI's clients pace on) makes the emulator enforce
-        AcmeRank's rate limits on it, as the vendor would. ``now`` is the data's wall
+        ``request.clock`` (the one the CLI's clients pace on) makes the emulator enforce
+        AcmeRank's rate limits on it, as the vendor would. ``request.now`` is the data's wall
         clock (``--sandbox-day`` passes a fixed day): the jobs are drawn over the 20 days
         before it, so the same seed and ``now`` give the same jobs, timestamps included
         (the conformance kit's ``test_sandbox_honours_now`` checks both).
         """
         from .emulator import AcmeApp  # only sandboxes and tests need the emulator
 
-        app = AcmeApp(seed=seed, size=size, now=None if now is None else now(), clock=clock)
+        now = None if request.now is None else request.now()
+        app = AcmeApp(seed=request.seed, size=request.size, now=now, clock=request.clock)
         with EmulatorServer(app) as server:
             yield seotasks.Sandbox(
                 settings={"base_url": server.url, "api_key": app.api_key},

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
@@ -62,7 +62,7 @@ from .result_paths import collect_path
 
 if TYPE_CHECKING:
     from seotasks.account import Account
-    from seotasks.clock import Clock
+    from seotasks.sandbox import SandboxRequest
     from seotasks.submit import SerpTaskSpec, SubmitResult
     from seotasks.transport import Transport
 
@@ -437,14 +437,7 @@ class DataForSEOProvider(Provider):
     # -- sandbox ---------------------------------------------------------------------------
 
     @classmethod
-    def sandbox(
-        cls,
-        *,
-        seed: int = 0,
-        size: int | None = None,
-        clock: Clock | None = None,
-        now: Callable[[], datetime] | None = None,
-    ) -> contextlib.AbstractContextManager[Sandbox]:
+    def sandbox(cls, request: SandboxRequest) -> contextlib.AbstractContextManager[Sandbox]:
         from .emulator import sandbox
 
-        return sandbox(seed=seed, size=size, clock=clock, now=now)
+        return sandbox(request)

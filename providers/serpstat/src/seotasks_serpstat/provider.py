@@ -14,7 +14,7 @@ import logging
 import secrets
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar, Final, TypeVar
 from urllib.parse import urlencode, urlsplit, urlunsplit
@@ -47,7 +47,7 @@ from .posting import SERP_TYPES
 
 if TYPE_CHECKING:
     from seotasks.account import Account
-    from seotasks.clock import Clock
+    from seotasks.sandbox import SandboxRequest
     from seotasks.submit import SerpTaskSpec, SubmitResult
 
 log = logging.getLogger("seotasks.serpstat")
@@ -362,18 +362,11 @@ class SerpstatProvider(Provider):
     # -- sandbox ----------------------------------------------------------------------------
 
     @classmethod
-    def sandbox(
-        cls,
-        *,
-        seed: int = 0,
-        size: int | None = None,
-        clock: Clock | None = None,
-        now: Callable[[], datetime] | None = None,
-    ) -> AbstractContextManager[Sandbox]:
-        """The emulator on loopback with ``size`` seeded tasks (1500 by default).
+    def sandbox(cls, request: SandboxRequest) -> AbstractContextManager[Sandbox]:
+        """The emulator on loopback with ``request.size`` seeded tasks (1500 by default).
 
-        ``now`` is the data's clock (the seeded tasks' times are drawn around it)."""
-        return _sandbox(seed=seed, size=size, clock=clock, now=now)
+        ``request.now`` is the data's clock (the seeded tasks' times are drawn around it)."""
+        return _sandbox(request)
 
 
 def _check_base_url(value: object) -> str:
@@ -389,14 +382,12 @@ def _check_base_url(value: object) -> str:
 
 
 @contextmanager
-def _sandbox(
-    *, seed: int, size: int | None, clock: Clock | None, now: Callable[[], datetime] | None
-) -> Iterator[Sandbox]:
+def _sandbox(request: SandboxRequest) -> Iterator[Sandbox]:
     from .emulator import DEFAULT_SIZE, SerpstatEmulator
 
-    emulator = SerpstatEmulator(
-        seed=seed, size=DEFAULT_SIZE if size is None else size, clock=clock, now=now
-    )
+    seed = request.seed
+    size = DEFAULT_SIZE if request.size is None else request.size
+    emulator = SerpstatEmulator(seed=seed, size=size, clock=request.clock, now=request.now)
     emulator.start()
     try:
         yield Sandbox(

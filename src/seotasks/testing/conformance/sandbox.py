@@ -1,6 +1,6 @@
 """The sandbox check: the emulator's data stands where ``now`` says, reproducibly.
 
-`Provider.sandbox` receives ``now``, the data's wall clock: ``seotasks tasks --sandbox
+`Provider.sandbox` receives ``now`` (in its `SandboxRequest`), the data's wall clock: ``seotasks tasks --sandbox
 --sandbox-day 2026-01-01`` stands the emulators *and* the clients at that day's midnight,
 so relative times (``--since 2d``), retention windows and the listed dates agree. A
 sandbox that draws its tasks around the real time, or around a date of its own, prints
@@ -20,6 +20,7 @@ import pytest
 from ...clock import FakeClock
 from ...model import TaskStatus
 from ...plugins import get_provider
+from ...sandbox import SandboxRequest
 
 if TYPE_CHECKING:
     from . import ConformanceEnv
@@ -53,7 +54,7 @@ def _listing(name: str, now: datetime) -> _Snapshot | None:
     def wall() -> datetime:
         return now
 
-    manager = cls.sandbox(seed=_SEED, size=_SIZE, clock=clock, now=wall)
+    manager = cls.sandbox(SandboxRequest(seed=_SEED, size=_SIZE, clock=clock, now=wall))
     if manager is None:
         return None
     with (

@@ -40,7 +40,7 @@ import contextlib
 import random
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from seotasks.clock import Clock, SystemClock
 from seotasks.emulation import (
@@ -64,6 +64,9 @@ from .dataset import (
     EmuTask,
     _uuid,
 )
+
+if TYPE_CHECKING:
+    from seotasks.sandbox import SandboxRequest
 
 __all__ = ["DEFAULT_SIZE", "DataForSEOApp", "DataForSEOEmulator", "sandbox"]
 
@@ -326,12 +329,12 @@ class DataForSEOEmulator:
 
 
 @contextlib.contextmanager
-def sandbox(
-    *, seed: int, size: int | None, clock: Clock | None, now: Callable[[], datetime] | None
-) -> Iterator[Sandbox]:
-    """`DataForSEOProvider.sandbox`: an emulator of ``size`` seeded tasks, while in use."""
+def sandbox(request: SandboxRequest) -> Iterator[Sandbox]:
+    """`DataForSEOProvider.sandbox`: an emulator of ``request.size`` seeded tasks, while
+    in use."""
+    size = DEFAULT_SIZE if request.size is None else request.size
     emulator = DataForSEOEmulator(
-        seed=seed, size=DEFAULT_SIZE if size is None else size, clock=clock, now=now
+        seed=request.seed, size=size, clock=request.clock, now=request.now
     )
     with emulator:
         yield Sandbox(
