@@ -49,6 +49,13 @@ def _intents(folder: Path) -> list[Path]:
     return sorted(journal.glob("*.intent.json")) if journal.exists() else []
 
 
+def _started(env: dict[str, str], *flags: str) -> subprocess.Popen[bytes]:
+    """``seotasks collect -p dataforseo FLAGS`` running, its stdout and stderr piped for
+    the test to read (or close, as a reader that left does)."""
+    args = [*CLI, "collect", "-p", "dataforseo", *flags]
+    return subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
 def _unwritable(tmp_path: Path) -> Path:
     """A folder nobody can create, root included: its parent is a regular file."""
     blocker = tmp_path / "blocker"
@@ -160,8 +167,7 @@ def test_a_closed_stdout_stops_the_intake_and_every_fetched_result_is_written(
     out = tmp_path / "o"
     env = _env(tmp_path, emu)
     truth = emu.ready_ids()
-    args = [*CLI, "collect", "-p", "dataforseo", "--to", str(out), "--workers", "4"]
-    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = _started(env, "--to", str(out), "--workers", "4")
     assert proc.stdout is not None and proc.stderr is not None
     first = proc.stdout.readline()  # `| head -1`
     proc.stdout.close()
@@ -185,8 +191,7 @@ def test_a_closed_stdout_without_to_keeps_the_undelivered_in_the_journal(
 ) -> None:
     env = _env(tmp_path, emu)
     truth = emu.ready_ids()
-    args = [*CLI, "collect", "-p", "dataforseo", "--workers", "4"]
-    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = _started(env, "--workers", "4")
     assert proc.stdout is not None and proc.stderr is not None
     delivered = {json.loads(proc.stdout.readline())["task"]["id"]}
     proc.stdout.close()
@@ -252,8 +257,7 @@ def test_sigterm_ends_an_hour_long_retry_after_and_the_task_is_fetched_next_run(
     truth = emu.ready_ids()
     emu.server.faults.retry_after = "3600"
     emu.server.faults.inject(Fault.HTTP_429_RETRY_AFTER, 1, match="/task_get/")
-    args = [*CLI, "collect", "-p", "dataforseo", "--to", str(out), "--workers", "2"]
-    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = _started(env, "--to", str(out), "--workers", "2")
     deadline = time.monotonic() + 60
     # Wait until the rest is collected: one worker is then in its hour-long wait.
     while len(_files(out / "dataforseo")) < len(truth) - 1:

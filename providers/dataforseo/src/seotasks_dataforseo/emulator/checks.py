@@ -10,9 +10,9 @@ languages known by name from `locations`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol, TypeVar
 from urllib.parse import unquote_plus, urlsplit
 
 from .. import serp_types
@@ -22,6 +22,8 @@ from ..endpoints import (
 )
 from . import documented_fields, locations, vendor_shapes
 from .dataset import HISTORY_KEEP, METADATA_KEEP
+
+_C = TypeVar("_C", covariant=True)
 
 #: task_post: most tasks per call, keyword length, accepted fields, known names.
 POST_MAX = 100
@@ -111,13 +113,7 @@ def keyword_of(item: Mapping[str, Any]) -> str:
 def location_of(item: Mapping[str, Any]) -> int | None:
     """The location *code* of a posted task (a name is answered with its code)."""
     code = _code(item.get("location_code"))
-    if code is not None:
-        return code
-    name = item.get("location_name")
-    if isinstance(name, str):
-        place = locations.location_by_name(name)
-        return None if place is None else place.code
-    return None
+    return _given_or_named(code, item.get("location_name"), locations.location_by_name)
 
 
 def _code(value: object) -> int | None:
@@ -133,13 +129,26 @@ def _code(value: object) -> int | None:
 def language_of(item: Mapping[str, Any]) -> str | None:
     """The language *code* of a posted task (a name is answered with its ISO code)."""
     code = item.get("language_code")
-    if isinstance(code, str):
+    given = code if isinstance(code, str) else None
+    return _given_or_named(given, item.get("language_name"), locations.language_by_name)
+
+
+class _Coded(Protocol[_C]):
+    """A known place or language: what a name is answered with is its ``code``."""
+
+    @property
+    def code(self) -> _C: ...
+
+
+def _given_or_named(
+    code: _C | None, name: object, by_name: Callable[[str], _Coded[_C] | None]
+) -> _C | None:
+    """The code a task gives, else the code of the known place or language it names
+    (the vendor answers a name with its code); None when neither is known."""
+    if code is not None:
         return code
-    name = item.get("language_name")
-    if isinstance(name, str):
-        language = locations.language_by_name(name)
-        return None if language is None else language.code
-    return None
+    found = by_name(name) if isinstance(name, str) else None
+    return None if found is None else found.code
 
 
 def check_post(

@@ -111,20 +111,19 @@ def _known(job: Job, name: str) -> Any:
     return _UNKNOWN if known is None else known(job)
 
 
+#: The shapes' scalar types a task's own value may stand for; an object (``"object"``,
+#: ``"dict"``, ``{"object": ...}``) is always built from its fields, ``"any"`` drawn.
+_SCALARS = frozenset({"str", "int", "float", "bool"})
+
+
 def _fits(value: Any, spec: Any) -> bool:
+    """Whether a task's own value can fill a field of shape ``spec``: null, a list for a
+    list, or a scalar of the JSON type the request checks hold posted values to."""
     if value is None:
         return True
-    if spec == "str":
-        return isinstance(value, str)
-    if spec == "int":
-        return type(value) is int
-    if spec == "float":
-        return type(value) in (int, float)
-    if spec == "bool":
-        return type(value) is bool
-    if isinstance(spec, dict) and "list" in spec:
-        return isinstance(value, list)
-    return False
+    if isinstance(spec, dict):
+        return "list" in spec and isinstance(value, list)
+    return spec in _SCALARS and vendor_shapes.matches(value, spec)
 
 
 def _lighthouse(task: EmuTask) -> dict[str, Any]:
