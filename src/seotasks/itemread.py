@@ -8,8 +8,8 @@ through `seotasks.convert`, with the converter whose hooks they run.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, Generic, TypeVar
 
 import attrs
 import cattrs
@@ -96,15 +96,68 @@ def _leaves(exc: BaseException, path: str) -> Iterator[tuple[BaseException, str]
         yield from _leaves(sub, path)
 
 
-#: ``read(data, index)``: the ``index``-th item of a page as its declared class.
-ItemReader = Callable[[object, int], T]
 #: A structuring function cattrs made for an item class: ``hook(data, cls)``.
 _Structure = Callable[[Mapping[str, Any], type[T]], T]
 
 
+class ItemReader(Generic[T]):
+    """One kind of vendor item read into its declared class: ``read(data, index)`` for
+    one item, ``read.page(items)`` for a page of them. Made by `item_reader`."""
+
+    __slots__ = ("_cls", "_conv", "_lenient", "_path", "_where", "_whole")
+
+    def __init__(
+        self,
+        conv: cattrs.Converter,
+        cls: type[T],
+        *,
+        where: str,
+        path: str,
+        whole: _Structure[T],
+        lenient: _Structure[T],
+    ) -> None:
+        self._conv, self._cls, self._where, self._path = conv, cls, where, path
+        self._whole, self._lenient = whole, lenient
+
+    def __call__(self, data: object, index: int) -> T:
+        """The ``index``-th item of a page, or the `ResponseFormatError` naming what in
+        it is off (``index`` goes into the error's path)."""
+        cls = self._cls
+        if type(data) is dict:
+            try:
+                return self._whole(data, cls)
+            except _FAILURES:
+                pass
+            try:
+                return self._lenient(data, cls)
+            except _FAILURES:
+                pass  # read again below, for the message
+        where_in_page = self._path.format(index)
+        if type(data) is not dict:
+            raise ConversionError(where_in_page, data, "an object")
+        return structure(self._conv, data, cls, where=self._where, path=where_in_page)
+
+    def page(self, items: Sequence[Any], indices: Sequence[int] | None = None) -> list[T]:
+        """Every item of ``items`` read, the same as reading each with ``read(item, index)``.
+
+        ``indices`` are the items' places in the vendor's page, for an error's path
+        (``0, 1, 2, ...`` by default). A page is read in one comprehension of the
+        quickest function while every item is as the vendors send it: a call per item
+        less, which on a 1000-item page is about a tenth of reading it. At the first
+        item that is not, the page is read again item by item, which names the one that
+        is off.
+        """
+        whole, cls = self._whole, self._cls
+        try:
+            return [whole(item, cls) for item in items]
+        except _FAILURES:
+            places = range(len(items)) if indices is None else indices
+            return [self(item, index) for item, index in zip(items, places, strict=True)]
+
+
 def item_reader(conv: cattrs.Converter, cls: type[T], *, where: str, path: str) -> ItemReader[T]:
     """``read(data, index)``: one kind of vendor item as its declared ``cls``, or the
-    `ResponseFormatError` naming what in it is off.
+    `ResponseFormatError` naming what in it is off; ``read.page(items)`` for a page.
 
     A listing page is up to 1000 items, each structured once, so ``read`` tries the
     cheapest of three structuring functions cattrs makes of the one declaration, all
@@ -125,23 +178,7 @@ def item_reader(conv: cattrs.Converter, cls: type[T], *, where: str, path: str) 
     quick = conv.copy(detailed_validation=False)
     lenient: _Structure[T] = quick.get_structure_hook(cls)
     whole = every_key_hook(quick, cls) or lenient
-
-    def read(data: object, index: int) -> T:
-        if type(data) is dict:
-            try:
-                return whole(data, cls)
-            except _FAILURES:
-                pass
-            try:
-                return lenient(data, cls)
-            except _FAILURES:
-                pass  # read again below, for the message
-        where_in_page = path.format(index)
-        if type(data) is not dict:
-            raise ConversionError(where_in_page, data, "an object")
-        return structure(conv, data, cls, where=where, path=where_in_page)
-
-    return read
+    return ItemReader(conv, cls, where=where, path=path, whole=whole, lenient=lenient)
 
 
 def every_key_hook(conv: cattrs.Converter, cls: type[T]) -> _Structure[T] | None:

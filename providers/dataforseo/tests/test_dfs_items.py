@@ -216,6 +216,17 @@ def test_history_family_filter_skips_other_kinds_before_judging_them() -> None:
         reader.task({**wanted, "cost": "free"}, 0, family)
 
 
+def test_a_bad_item_after_skipped_ones_is_named_by_its_place_in_the_page() -> None:
+    [family] = resolve_history(["serp/google/maps"])
+    items = _history_items(False)
+    at = max(i for i, item in enumerate(items) if "/serp/google/maps/" in item["url"])
+    assert any("/serp/google/maps/" not in item["url"] for item in items[:at])
+    items[at] = {**items[at], "cost": "free"}
+    with pytest.raises(ResponseFormatError) as info:
+        readers.HistoryReader().page(items, family, first_index=10)
+    assert info.value.field == f"tasks[0].result[{at + 10}].cost"
+
+
 @pytest.mark.parametrize(
     ("change", "field"),
     [

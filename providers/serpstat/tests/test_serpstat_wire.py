@@ -363,3 +363,13 @@ def test_any_row_is_read_or_refused_by_field(change: dict[str, Any], tz: Any) ->
             assert task.progress == 1.0 and task.completed_at is not None
         else:
             assert task.completed_at is None
+
+
+def test_rows_before_start_are_not_read_and_a_bad_row_is_named_by_its_place() -> None:
+    rows = [row(task_id="1", progress="lost"), row(task_id="2"), row(task_id="3")]
+    tasks = wire.normalize_rows(rows, start=1)
+    assert [t.id for t in tasks] == ["2", "3"]
+    rows.append(row(task_id="4", keywords_count="four"))
+    with pytest.raises(ResponseFormatError) as info:
+        wire.normalize_rows(rows, start=2)
+    assert info.value.field == "result[3].keywords_count" and info.value.item_id == "4"

@@ -19,7 +19,7 @@ from seotasks.convert import is_ascii_digits
 from seotasks.model import Task, TaskStatus
 
 from .endpoints import Endpoint, HistoryFamily, is_token, kind_from_url
-from .items import read_id_list, read_ready
+from .items import IdListItem, read_id_list, read_ready
 from .wire import OK, PENDING, PROVIDER, SUCCESS_CODES
 
 __all__ = ["HistoryReader", "ready_tasks", "status_for"]
@@ -48,12 +48,12 @@ def ready_tasks(endpoint: Endpoint, items: Sequence[Any]) -> list[Task]:
     """
     kinds: dict[tuple[str | None, str | None], str] = {}
     aggregate, family, fixed = endpoint.aggregate, endpoint.family, endpoint.name
-    read, completed = read_ready, _COMPLETED
+    completed = _COMPLETED
+    read = read_ready
     provider, task, view = PROVIDER, Task, MappingProxyType
     out: list[Task] = []
     append = out.append
-    for index, raw in enumerate(items):
-        item = read(raw, index)
+    for raw, item in zip(items, read.page(items), strict=True):
         se = item.se
         if aggregate:
             # Only a plain token names a kind; a list or a number leaves the family.
@@ -198,11 +198,10 @@ class HistoryReader:
         is skipped before its other fields are judged: it is not this listing's task.
         The caches are bound to local names: this loop runs once per item of a page.
         """
-        filtered = bool(family.prefixes)
         default_kind = family.family
         kinds, engines = self._kinds, self._engines
         running, finished = self._statuses  # by status text, without / with datetime_done
-        scrub, read, posted_with = self._scrub, read_id_list, _posted_with
+        scrub, posted_with = self._scrub, _posted_with
         provider, task, view, completed, failed = (
             PROVIDER,
             Task,
@@ -212,11 +211,10 @@ class HistoryReader:
         )
         out: list[Task | None] = []
         append = out.append
-        for index, raw in enumerate(items, first_index):
-            if filtered and self._skipped(raw, family):
+        for raw, item in zip(items, self._read(items, family, first_index), strict=True):
+            if item is None:  # a kind this listing does not want
                 append(None)
                 continue
-            item = read(raw, index)
             url = item.url
             kind = kinds.get(url, "") if url is not None else None
             if kind == "":
@@ -261,6 +259,19 @@ class HistoryReader:
                 )
             )
         return out
+
+    def _read(
+        self, items: Sequence[Any], family: HistoryFamily, first_index: int
+    ) -> Sequence[IdListItem | None]:
+        """The items read as one page, None for each one ``family`` skips (which is not
+        read: a skipped item's other fields are not this listing's to judge)."""
+        places = range(first_index, first_index + len(items))
+        if not family.prefixes:
+            return read_id_list.page(items, places)
+        skipped = [self._skipped(raw, family) for raw in items]
+        kept = [at for at, skip in zip(places, skipped, strict=True) if not skip]
+        read = iter(read_id_list.page([items[at - first_index] for at in kept], kept))
+        return [None if skip else next(read) for skip in skipped]
 
     def _skipped(self, raw: object, family: HistoryFamily) -> bool:
         if type(raw) is not dict:

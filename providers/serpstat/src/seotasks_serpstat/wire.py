@@ -227,9 +227,12 @@ def normalize_rows(
     provider, task, view = PROVIDER, Task, MappingProxyType
     out: list[Task] = []
     append = out.append
-    for index in range(start, len(rows)):
-        row = rows[index]
-        item = read(row, index)
+    if start:
+        rows, ids = rows[start:], ids[start:]
+        items = read.page(rows, range(start, start + len(rows)))
+    else:
+        items = read.page(rows)
+    for item, row, task_id in zip(items, rows, ids, strict=True):
         ratio = item.progress
         finished = item.parsed_at
         if ratio == 1.0 and finished is not None:
@@ -253,7 +256,7 @@ def normalize_rows(
         append(
             task(
                 provider=provider,
-                id=ids[index],
+                id=task_id,
                 status=status,
                 progress=ratio,
                 created_at=item.created_at,
