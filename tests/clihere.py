@@ -18,12 +18,19 @@ What makes the two alike, and why each matters:
   terminals, as a captured subprocess's are not. Encodings and error handlers are those
   of a subprocess whose output is piped: UTF-8 strict on stdout, backslashreplace on
   stderr.
+- The emulators serve from threads of this same process: what those threads write to
+  ``sys.stderr`` (socketserver's report of a client that hung up, an emulator bug's
+  trace, a log line) goes to the test's own stream, as it would from the emulator's
+  process were it another one, not into the command's captured output (`_Routed`).
 - The root logger has no handler during the call, as in a fresh process: a warning the
   command logs reaches stderr through logging's last resort (so "one line on stderr"
   still counts it), and ``--debug``'s `logging.basicConfig` takes effect. Handlers,
   levels and the loggers' levels are restored after.
 - Warnings are shown on stderr, as a fresh interpreter shows them, not collected by
   pytest.
+- The plugin registry is a fresh one, loaded under the call's environment (so
+  ``SEOTASKS_LOAD_PLUGINS`` chooses the plugins, as at a process's start); the test's
+  own registry (a fake vendor registered, say) is put back after.
 - SIGINT and SIGTERM handlers, and the working directory, are restored after.
 - `SystemExit` (argparse's usage errors, ``--version``) becomes the exit code, as the
   interpreter makes it. Any other exception propagates and fails the test: a real run
@@ -39,12 +46,13 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
-from seotasks import transport
+from seotasks import plugins, transport
 from seotasks.cli import main
 from seotasks.clock import ScaledClock
 
@@ -55,6 +63,31 @@ def _stream(errors: str) -> TextIO:
     return io.TextIOWrapper(
         tempfile.TemporaryFile(), encoding="utf-8", errors=errors, write_through=True
     )
+
+
+def _serving() -> bool:
+    """Whether this thread is an emulator's: its `EmulatorServer` loop (named
+    ``emulator-<url>``) or a request handler socketserver started for it."""
+    name = threading.current_thread().name
+    return name.startswith("emulator-") or name.endswith("(process_request_thread)")
+
+
+class _Routed:
+    """``sys.stdout`` or ``sys.stderr`` during the call: the command's capture, except
+    for writes from an emulator's threads, which go where they went before."""
+
+    def __init__(self, capture: TextIO, before: TextIO) -> None:
+        self._capture = capture
+        self._before = before
+
+    def write(self, text: str) -> int:
+        return (self._before if _serving() else self._capture).write(text)
+
+    def flush(self) -> None:
+        (self._before if _serving() else self._capture).flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._capture, name)
 
 
 def _read(stream: TextIO) -> str:
@@ -133,6 +166,16 @@ def _kept_handlers() -> Iterator[None]:
 
 
 @contextmanager
+def _fresh_plugins() -> Iterator[None]:
+    saved = plugins._state
+    plugins.reset()
+    try:
+        yield
+    finally:
+        plugins._state = saved
+
+
+@contextmanager
 def _clock(speed: float | None) -> Iterator[None]:
     """Every client's clock ``speed`` times faster, as `fastclock_cli` makes it."""
     if speed is None:
@@ -159,9 +202,12 @@ def run_here(
         stack.enter_context(_fresh_logging())
         stack.enter_context(_shown_warnings())
         stack.enter_context(_kept_handlers())
+        stack.enter_context(_fresh_plugins())
         stack.enter_context(_clock(speed))
         saved = sys.stdin, sys.stdout, sys.stderr
-        sys.stdin, sys.stdout, sys.stderr = stdin, out, err
+        sys.stdin = stdin
+        sys.stdout = cast(TextIO, _Routed(out, saved[1]))
+        sys.stderr = cast(TextIO, _Routed(err, saved[2]))
         try:
             code: object = main(list(args))
         except SystemExit as exc:

@@ -1,7 +1,9 @@
-"""The `seotasks` command, run as a subprocess against the providers' emulators.
+"""The `seotasks` command against the providers' emulators.
 
 The emulators run in this test process (through each provider's `sandbox()`), and the
-CLI reaches them over loopback through the same env vars a real user sets.
+CLI reaches them over loopback through the same env vars a real user sets. The command
+runs in this process too (`clihere`), except where the process is the point: its
+start-up imports, and the listing interrupted by a signal.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from clirun import SERPSTAT_JSONL, run_cli
+from clihere import run_here
+from clirun import SERPSTAT_JSONL
 from clisandbox import clean_env, library_tasks, secrets_of, slow_env
 
 import seotasks
@@ -64,7 +67,7 @@ def test_help_does_not_import_providers_urllib3_attrs_or_pluggy() -> None:
     ],
 )
 def test_usage_errors_exit_2(args: list[str], needle: str, env: dict[str, str]) -> None:
-    result = run_cli(args, env)
+    result = run_here(args, env)
     assert result.returncode == 2, result.stderr
     assert needle in result.stderr
     assert "Traceback" not in result.stderr
@@ -75,7 +78,7 @@ def test_usage_errors_exit_2(args: list[str], needle: str, env: dict[str, str]) 
 
 
 def test_missing_credentials_name_the_env_var() -> None:
-    result = run_cli(["tasks", "-p", "serpstat"], clean_env())
+    result = run_here(["tasks", "-p", "serpstat"], clean_env())
     assert result.returncode == 2
     assert "SEOTASKS_SERPSTAT_TOKEN" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
@@ -87,7 +90,7 @@ def test_wrong_credentials_exit_3(
 ) -> None:
     env = dict(env)
     env[env_name(name, option)] = "definitely-not-the-secret"
-    result = run_cli(["tasks", "-p", name, "--debug"], env)
+    result = run_here(["tasks", "-p", name, "--debug"], env)
     assert result.returncode == 3, result.stderr
     assert "AuthError" in result.stderr
     # Nothing was written, so nothing to resume: the error line and nothing else. (--debug
@@ -103,7 +106,7 @@ def test_wrong_credentials_exit_3(
 
 
 def test_providers_lists_both_with_options(env: dict[str, str]) -> None:
-    result = run_cli(["providers", "--format", "json"], env)
+    result = run_here(["providers", "--format", "json"], env)
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     names = {row["name"]: row for row in data["providers"]}
@@ -142,7 +145,7 @@ def _expected_record(task: seotasks.Task) -> dict[str, object]:
 def test_jsonl_matches_vendor_data_field_by_field(
     env: dict[str, str], sandboxes: dict[str, seotasks.Sandbox]
 ) -> None:
-    result = run_cli(
+    result = run_here(
         ["tasks", "-p", "serpstat", "--status", "any", "--format", "jsonl", "--raw"], env
     )
     assert result.returncode == 0, result.stderr
@@ -175,7 +178,7 @@ def test_jsonl_matches_vendor_data_field_by_field(
 def test_csv_and_table_carry_the_same_tasks(
     env: dict[str, str], sandboxes: dict[str, seotasks.Sandbox]
 ) -> None:
-    result = run_cli(["tasks", "-p", "dataforseo", "--format", "csv"], env)
+    result = run_here(["tasks", "-p", "dataforseo", "--format", "csv"], env)
     assert result.returncode == 0, result.stderr
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     tasks = library_tasks("dataforseo", sandboxes, status="completed")
@@ -187,7 +190,7 @@ def test_csv_and_table_carry_the_same_tasks(
         assert row["created_at"] == (task.created_at.isoformat() if task.created_at else "")
         if task.cost is not None:
             assert Decimal(row["cost"]) == task.cost
-    table = run_cli(["tasks", "-p", "dataforseo", "--format", "table"], env)
+    table = run_here(["tasks", "-p", "dataforseo", "--format", "table"], env)
     assert table.returncode == 0
     lines = table.stdout.splitlines()
     assert lines[0].startswith("PROVIDER") and len(lines) == len(tasks) + 2
@@ -195,7 +198,7 @@ def test_csv_and_table_carry_the_same_tasks(
 
 
 def test_merged_stream_is_ordered_by_completion(env: dict[str, str]) -> None:
-    result = run_cli(["tasks", "-p", "dataforseo", "-p", "serpstat", "--format", "jsonl"], env)
+    result = run_here(["tasks", "-p", "dataforseo", "-p", "serpstat", "--format", "jsonl"], env)
     assert result.returncode == 0, result.stderr
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert {r["provider"] for r in records} == {"dataforseo", "serpstat"}
@@ -206,15 +209,15 @@ def test_merged_stream_is_ordered_by_completion(env: dict[str, str]) -> None:
 
 
 def test_limit_and_cursor_continue_exactly(env: dict[str, str]) -> None:
-    full = run_cli(SERPSTAT_JSONL, env)
-    first = run_cli(
+    full = run_here(SERPSTAT_JSONL, env)
+    first = run_here(
         ["tasks", "-p", "serpstat", "--status", "any", "--format", "jsonl", "--limit", "1000"],
         env,
     )
     assert first.returncode == 0 and len(first.stdout.splitlines()) == 1000
     hint = first.stderr.strip().rsplit("--cursor ", 1)
     assert len(hint) == 2, first.stderr
-    rest = run_cli(
+    rest = run_here(
         ["tasks", "-p", "serpstat", "--status", "any", "--format", "jsonl", "--cursor", hint[1]],
         env,
     )
@@ -258,7 +261,7 @@ def test_resume_after_interruption_yields_exactly_the_rest(
     sig: signal.Signals, env: dict[str, str], tmp_path: Path
 ) -> None:
     env = slow_env(env)
-    full = _ids(run_cli(SERPSTAT_JSONL, env).stdout)
+    full = _ids(run_here(SERPSTAT_JSONL, env).stdout)
     state = tmp_path / "resume.json"
     out_path = tmp_path / "first.jsonl"
     args = [*SERPSTAT_JSONL, "--resume", str(state)]
@@ -285,11 +288,11 @@ def test_resume_after_interruption_yields_exactly_the_rest(
         assert "--resume" in stderr
     saved = json.loads(state.read_text())
     assert saved["providers"]["serpstat"]["done"] is False
-    second = run_cli(args, env)
+    second = run_here(args, env)
     assert second.returncode == 0, second.stderr
     rest = _ids(second.stdout)
     assert first + rest == full
-    again = run_cli(args, env)
+    again = run_here(args, env)
     assert again.returncode == 0 and again.stdout == ""
 
 
@@ -316,7 +319,7 @@ def test_no_secret_in_any_output(
         ["providers"],
         ["providers", "--format", "json"],
     ):
-        result = run_cli(args, env)
+        result = run_here(args, env)
         assert result.returncode == 0, result.stderr
         outputs.append(result.stdout + result.stderr)
     assert "seotasks.transport" in outputs[0], "--debug should log the HTTP calls"
@@ -325,7 +328,7 @@ def test_no_secret_in_any_output(
 
 
 def test_sandbox_command_prints_usable_env(tmp_path: Path) -> None:
-    result = run_cli(["sandbox", "--duration", "0.5"], clean_env())
+    result = run_here(["sandbox", "--duration", "0.5"], clean_env())
     assert result.returncode == 0, result.stderr
     assert "export SEOTASKS_SERPSTAT_BASE_URL=" in result.stdout
     assert "export SEOTASKS_DATAFORSEO_LOGIN=" in result.stdout
@@ -334,9 +337,9 @@ def test_sandbox_command_prints_usable_env(tmp_path: Path) -> None:
 def test_resume_file_refuses_another_query(env: dict[str, str], tmp_path: Path) -> None:
     state = tmp_path / "resume.json"
     base = ["tasks", "-p", "serpstat", "--format", "jsonl", "--resume", str(state)]
-    first = run_cli([*base, "--status", "any", "--limit", "10"], env)
+    first = run_here([*base, "--status", "any", "--limit", "10"], env)
     assert first.returncode == 0 and len(first.stdout.splitlines()) == 10
-    other = run_cli([*base, "--status", "completed"], env)
+    other = run_here([*base, "--status", "completed"], env)
     assert other.returncode == 2
     assert "repeat that run's flags" in other.stderr
     assert "with --status any, not --status completed" in other.stderr
@@ -345,7 +348,7 @@ def test_resume_file_refuses_another_query(env: dict[str, str], tmp_path: Path) 
 
 
 def test_two_cursors_for_one_provider_are_refused(env: dict[str, str]) -> None:
-    first = run_cli(["tasks", "-p", "serpstat", "--status", "any", "--limit", "1000"], env)
+    first = run_here(["tasks", "-p", "serpstat", "--status", "any", "--limit", "1000"], env)
     token = first.stderr.strip().rsplit("--cursor ", 1)[1]
-    result = run_cli(["tasks", "-p", "serpstat", "--cursor", token, "--cursor", token], env)
+    result = run_here(["tasks", "-p", "serpstat", "--cursor", token, "--cursor", token], env)
     assert result.returncode == 2 and "two --cursor" in result.stderr

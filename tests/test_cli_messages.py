@@ -1,6 +1,9 @@
 """The `seotasks` command against the providers' emulators (`clisandbox`): complete and
 honest listings, one-line messages, usage errors that are not internal errors, the
 terminal (version, help, the progress line, reproducible sandboxes).
+
+The command runs in this process (`clihere`), except where a terminal or the pacing of a
+real run is the point: those tests start it as a subprocess.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from clirun import run_cli
+from clihere import run_here
 from clisandbox import clean_env, library_tasks, slow_env
 
 import seotasks
@@ -24,14 +27,14 @@ from seotasks.config import env_name
 
 
 def _first_cursor(env: dict[str, str]) -> str:
-    first = run_cli(["tasks", "-p", "serpstat", "--status", "any", "--limit", "1000"], env)
+    first = run_here(["tasks", "-p", "serpstat", "--status", "any", "--limit", "1000"], env)
     assert first.returncode == 0, first.stderr
     return first.stderr.strip().rsplit("--cursor ", 1)[1]
 
 
 def test_status_next_to_cursor_is_checked_not_ignored(env: dict[str, str]) -> None:
     token = _first_cursor(env)
-    other = run_cli(
+    other = run_here(
         ["tasks", "-p", "serpstat", "--cursor", token, "--status", "completed", "--limit", "5"], env
     )
     assert other.returncode == 2, other.stderr
@@ -39,7 +42,7 @@ def test_status_next_to_cursor_is_checked_not_ignored(env: dict[str, str]) -> No
     assert "status=any" in other.stderr and "status=None" not in other.stderr
     assert len(other.stderr.strip().splitlines()) == 1
     assert token not in other.stderr  # never "continue with" the cursor just refused
-    same = run_cli(["tasks", "-p", "serpstat", "--cursor", token, "--status", "any"], env)
+    same = run_here(["tasks", "-p", "serpstat", "--cursor", token, "--status", "any"], env)
     assert same.returncode == 0, same.stderr
     assert {json.loads(line)["status"] for line in same.stdout.splitlines()} > {"completed"}
 
@@ -59,7 +62,7 @@ def capped_env() -> Iterator[dict[str, str]]:
 
 @pytest.mark.parametrize("fmt", ["jsonl", "csv", "table"])
 def test_a_capped_listing_says_so_on_stderr(fmt: str, capped_env: dict[str, str]) -> None:
-    result = run_cli(["tasks", "-p", "dataforseo", "--format", fmt], capped_env)
+    result = run_here(["tasks", "-p", "dataforseo", "--format", fmt], capped_env)
     assert result.returncode == 0, result.stderr
     lines = [line for line in result.stderr.splitlines() if "capped" in line]
     assert len(lines) == 1, result.stderr
@@ -106,7 +109,7 @@ def test_a_long_pacing_wait_is_announced_once_after_the_first_tasks() -> None:
 def test_an_error_before_any_task_is_one_line_without_a_resume_hint(
     args: list[str], needle: str, env: dict[str, str]
 ) -> None:
-    result = run_cli(args, env)
+    result = run_here(args, env)
     assert result.returncode == 2, result.stderr
     assert needle in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
@@ -115,17 +118,17 @@ def test_an_error_before_any_task_is_one_line_without_a_resume_hint(
 
 def test_load_plugins_limit_is_named_not_called_missing(env: dict[str, str]) -> None:
     limited = {**env, "SEOTASKS_LOAD_PLUGINS": "serpstat"}
-    result = run_cli(["tasks", "-p", "dataforseo"], limited)
+    result = run_here(["tasks", "-p", "dataforseo"], limited)
     assert result.returncode == 2
     assert "SEOTASKS_LOAD_PLUGINS" in result.stderr and "pip install" not in result.stderr
-    listing = run_cli(["providers"], {**env, "SEOTASKS_LOAD_PLUGINS": ""})
+    listing = run_here(["providers"], {**env, "SEOTASKS_LOAD_PLUGINS": ""})
     assert listing.returncode == 0
     assert "SEOTASKS_LOAD_PLUGINS" in listing.stdout
     assert "no provider plugins installed" not in listing.stdout
 
 
 def test_collect_by_id_without_kind_suggests_kind(env: dict[str, str]) -> None:
-    result = run_cli(["collect", "-p", "dataforseo", "--id", "00000000-0000-0000-0000-1"], env)
+    result = run_here(["collect", "-p", "dataforseo", "--id", "00000000-0000-0000-0000-1"], env)
     assert result.returncode == 4, result.stderr  # a failed task, named on its line
     (line,) = result.stdout.splitlines()
     assert "UnsupportedQuery" in line and "--kind" in json.loads(line)["error"]
@@ -135,7 +138,7 @@ def test_submit_with_bad_credentials_exits_3(env: dict[str, str], tmp_path: Path
     specs = tmp_path / "specs.jsonl"
     specs.write_text(json.dumps({"keyword": "pizza", "location": 23, "language": 1}) + "\n")
     wrong = {**env, env_name("serpstat", "token"): "definitely-not-the-secret"}
-    result = run_cli(["submit", "-p", "serpstat", str(specs)], wrong)
+    result = run_here(["submit", "-p", "serpstat", str(specs)], wrong)
     assert result.returncode == 3, result.stderr
     assert "AuthError" in result.stderr and "definitely-not-the-secret" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
@@ -157,7 +160,7 @@ def test_submit_with_bad_credentials_exits_3(env: dict[str, str], tmp_path: Path
 def test_bad_paths_and_sizes_are_usage_errors(
     args: list[str], needle: str, env: dict[str, str]
 ) -> None:
-    result = run_cli(args, env, timeout=60)
+    result = run_here(args, env, timeout=60)
     assert result.returncode == 2, result.stderr
     assert needle in result.stderr
     assert "internal error" not in result.stderr and result.stdout == ""
@@ -171,13 +174,13 @@ def test_time_field_completed_at_lists_what_finished_since(
     done = sorted(t.completed_at for t in tasks if t.completed_at is not None)
     since = done[len(done) // 2]
     args = ["tasks", "-p", "serpstat", "--status", "any", "--format", "jsonl"]
-    result = run_cli([*args, "--since", since.isoformat(), "--time-field", "completed_at"], env)
+    result = run_here([*args, "--since", since.isoformat(), "--time-field", "completed_at"], env)
     assert result.returncode == 0, result.stderr
     got = {json.loads(line)["id"] for line in result.stdout.splitlines()}
     # Exactly the tasks finished since then, whenever they were created.
     assert got == {t.id for t in tasks if t.completed_at is not None and t.completed_at >= since}
     assert any(t.created_at < since for t in tasks if t.id in got)  # type: ignore[operator]
-    refused = run_cli(
+    refused = run_here(
         ["tasks", "-p", "dataforseo", "--since", "2026-01-01", "--time-field", "completed_at"],
         env,
     )
@@ -190,7 +193,7 @@ def test_time_field_completed_at_lists_what_finished_since(
 def test_version_from_package_metadata() -> None:
     from importlib.metadata import version
 
-    result = run_cli(["--version"], clean_env())
+    result = run_here(["--version"], clean_env())
     assert result.returncode == 0
     assert result.stdout == f"seotasks {version('seotasks')}\n"
     assert seotasks.__version__ == version("seotasks")
@@ -204,7 +207,7 @@ def test_version_from_package_metadata() -> None:
     ],
 )
 def test_every_command_has_a_description_in_help(command: str, words: list[str]) -> None:
-    result = run_cli([command, "--help"], clean_env())
+    result = run_here([command, "--help"], clean_env())
     assert result.returncode == 0
     text = " ".join(result.stdout.split())
     for word in words:
@@ -212,13 +215,13 @@ def test_every_command_has_a_description_in_help(command: str, words: list[str])
 
 
 def test_short_limit_quiet_and_summary(env: dict[str, str]) -> None:
-    loud = run_cli(["tasks", "-p", "serpstat", "--status", "any", "-L", "1000"], env)
+    loud = run_here(["tasks", "-p", "serpstat", "--status", "any", "-L", "1000"], env)
     assert loud.returncode == 0 and len(loud.stdout.splitlines()) == 1000
     assert "--cursor" in loud.stderr
-    quiet = run_cli(["tasks", "-p", "serpstat", "--status", "any", "-L", "1000", "-q"], env)
+    quiet = run_here(["tasks", "-p", "serpstat", "--status", "any", "-L", "1000", "-q"], env)
     assert quiet.returncode == 0 and quiet.stdout == loud.stdout
     assert quiet.stderr == ""
-    summary = run_cli(["tasks", "-p", "serpstat", "-p", "dataforseo", "--summary", "-q"], env)
+    summary = run_here(["tasks", "-p", "serpstat", "-p", "dataforseo", "--summary", "-q"], env)
     assert summary.returncode == 0, summary.stderr
     counts = {}
     for line in summary.stdout.splitlines():
@@ -237,7 +240,7 @@ def test_seed_reproduces_a_sandbox_exactly() -> None:
     def listing(seed: int) -> str:
         args = ["tasks", "--sandbox", "-p", "dataforseo", "-p", "serpstat", "--status", "any"]
         args += ["--sandbox-day", today]
-        result = run_cli([*args, "--seed", str(seed), "--format", "jsonl", "-q"], clean_env())
+        result = run_here([*args, "--seed", str(seed), "--format", "jsonl", "-q"], clean_env())
         assert result.returncode == 0, result.stderr
         return result.stdout
 
@@ -253,7 +256,7 @@ def test_sandbox_day_reproduces_a_sandbox_on_any_day() -> None:
     def listing(day: str) -> list[dict[str, object]]:
         args = ["tasks", "--sandbox", "-p", "dataforseo", "-p", "serpstat", "--status", "any"]
         args += ["--seed", "3", "--sandbox-day", day, "--format", "jsonl", "-q"]
-        result = run_cli(args, clean_env())
+        result = run_here(args, clean_env())
         assert result.returncode == 0, result.stderr
         return [json.loads(line) for line in result.stdout.splitlines()]
 
@@ -262,7 +265,7 @@ def test_sandbox_day_reproduces_a_sandbox_on_any_day() -> None:
     assert len(first) > 1000 and listing(ten_days_ago) == first
     newest = max(str(r["created_at"]) for r in first)
     assert newest < (datetime.now(UTC) - timedelta(days=8)).isoformat()  # drawn around that day
-    bad = run_cli(["tasks", "--sandbox", "-p", "serpstat", "--sandbox-day", "soon"], clean_env())
+    bad = run_here(["tasks", "--sandbox", "-p", "serpstat", "--sandbox-day", "soon"], clean_env())
     assert bad.returncode == 2 and "--sandbox-day" in bad.stderr
 
 
@@ -303,18 +306,18 @@ def test_progress_line_is_cleared_before_rows_on_one_terminal(env: dict[str, str
 
 def test_relative_since_and_its_resume(env: dict[str, str], tmp_path: Path) -> None:
     args = ["tasks", "-p", "serpstat", "--status", "any", "--format", "jsonl", "-q"]
-    result = run_cli([*args, "--since", "2d"], env)
+    result = run_here([*args, "--since", "2d"], env)
     assert result.returncode == 0, result.stderr
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert records
     floor = datetime.now(UTC).timestamp() - 2 * 86400 - 120
     assert all(datetime.fromisoformat(r["created_at"]).timestamp() >= floor for r in records)
-    everything = run_cli(args, env).stdout.splitlines()
+    everything = run_here(args, env).stdout.splitlines()
     assert len(records) < len(everything)
     # Continued with the same command, "2d" is the first run's two days: no CursorError.
     state = tmp_path / "run.json"
-    first = run_cli([*args, "--since", "2d", "--resume", str(state), "-L", "5"], env)
-    rest = run_cli([*args, "--since", "2d", "--resume", str(state)], env)
+    first = run_here([*args, "--since", "2d", "--resume", str(state), "-L", "5"], env)
+    rest = run_here([*args, "--since", "2d", "--resume", str(state)], env)
     assert first.returncode == 0 and rest.returncode == 0, rest.stderr
     assert first.stdout + rest.stdout == result.stdout
 
@@ -326,7 +329,7 @@ def test_a_refused_connection_is_one_line_without_a_resume_hint(env: dict[str, s
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     closed = {**env, env_name("serpstat", "base_url"): f"http://127.0.0.1:{port}/rt/api/v2/"}
-    result = run_cli(["tasks", "-p", "serpstat"], closed, speed=50)  # the retries' backoff
+    result = run_here(["tasks", "-p", "serpstat"], closed, speed=50)  # the retries' backoff
     assert result.returncode == 4, result.stderr
     assert "TransientError" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
