@@ -18,7 +18,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     from ..resume import ResumeState
     from .collect_run import CollectRun
-    from .collect_support import CollectOptions
+    from .collect_support import FOLLOW_INTERVAL, CollectOptions
 
     if args.limit is not None and args.limit < 0:
         raise UsageError("--limit must be >= 0")
@@ -56,7 +56,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             limit=args.limit,
             named=_named_tasks(client, args.ids, args.kind) if args.ids else None,
             asked=asked,
-            interval=args.interval,
+            interval=FOLLOW_INTERVAL if args.interval is None else max(args.interval, 0.0),
             since=absolute_time(args.since),
             until=absolute_time(args.until),
             time_field=args.time_field,

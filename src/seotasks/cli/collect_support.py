@@ -11,6 +11,7 @@ import codecs
 import os
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -36,48 +37,30 @@ FOLLOW_INTERVAL = 30.0
 SETTLE_WAIT = 10.0
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
 class CollectOptions:
     """What ``seotasks collect`` was asked (already validated by the CLI)."""
 
-    def __init__(
-        self,
-        *,
-        to: Path | None,
-        workers: int,
-        resume: Path | None,
-        follow: bool,
-        compress: bool,
-        limit: int | None,
-        named: Sequence[Task] | None,
-        asked: dict[str, str | None],
-        interval: float | None = None,
-        since: str | None = None,
-        until: str | None = None,
-        time_field: str | None = None,
-        journal: Path | None = None,
-        sandbox: bool = False,
-        max_result_bytes: int | None = None,
-    ) -> None:
-        self.to = to
-        self.workers = workers
-        self.resume = resume
-        self.follow = follow
-        self.compress = compress
-        self.limit = limit
-        self.named = named
-        self.asked = asked
-        self.since = since
-        self.until = until
-        #: The time since/until bound (``created_at`` when None).
-        self.time_field = time_field
-        #: --follow: seconds between listings that brought nothing new.
-        self.interval = FOLLOW_INTERVAL if interval is None else max(interval, 0.0)
-        #: --journal: where the intents of consuming fetches live (None: the default).
-        self.journal = journal
-        #: --sandbox: the emulator ends with the run, so a stdout run keeps no journal.
-        self.sandbox = sandbox
-        #: --max-result-mb: the largest answer kept for one task (None: the client's cap).
-        self.max_result_bytes = max_result_bytes
+    to: Path | None
+    workers: int
+    resume: Path | None
+    follow: bool
+    compress: bool
+    limit: int | None
+    named: Sequence[Task] | None
+    asked: dict[str, str | None]
+    since: str | None = None
+    until: str | None = None
+    #: The time since/until bound (``created_at`` when None).
+    time_field: str | None = None
+    #: --follow: seconds between listings that brought nothing new.
+    interval: float = FOLLOW_INTERVAL
+    #: --journal: where the intents of consuming fetches live (None: the default).
+    journal: Path | None = None
+    #: --sandbox: the emulator ends with the run, so a stdout run keeps no journal.
+    sandbox: bool = False
+    #: --max-result-mb: the largest answer kept for one task (None: the client's cap).
+    max_result_bytes: int | None = None
 
 
 def default_journal_root() -> Path:
