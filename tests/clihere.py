@@ -11,7 +11,8 @@ chosen by environment at import) keeps `clirun.run_cli`.
 What makes the two alike, and why each matters:
 
 - ``os.environ`` is replaced by the test's environment for the call: the command reads
-  its settings, profile path and state folder from it when it runs.
+  its settings, profile path and state folder from it when it runs; `tempfile` forgets
+  the folder it chose, so ``TMPDIR`` counts.
 - stdout and stderr are unnamed temporary *files*, not `io.StringIO`: the command asks
   for their descriptor (to tell a pipe its reader left, to point a closed stdout at
   /dev/null), and a regular file answers as a drained pipe does ("taken"). They are not
@@ -99,14 +100,16 @@ def _read(stream: TextIO) -> str:
 
 @contextmanager
 def _environ(env: Mapping[str, str]) -> Iterator[None]:
-    saved = dict(os.environ)
+    saved, tempdir = dict(os.environ), tempfile.tempdir
     os.environ.clear()
     os.environ.update(env)
+    tempfile.tempdir = None  # read again from TMPDIR, as a new process does
     try:
         yield
     finally:
         os.environ.clear()
         os.environ.update(saved)
+        tempfile.tempdir = tempdir
 
 
 @contextmanager

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from clirun import run_cli
+from clihere import run_here
 from clisandbox import env_for
 
 import seotasks
@@ -41,7 +41,7 @@ def env(sandboxes: dict[str, seotasks.Sandbox]) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def exact(env: dict[str, str]) -> str:
-    done = run_cli(BOTH, env)
+    done = run_here(BOTH, env)
     assert done.returncode == 0, done.stderr
     return done.stdout
 
@@ -52,18 +52,18 @@ def test_merge_through_disk_gives_the_same_exact_stream(
     keys = _keys(exact)
     assert keys == sorted(keys) and len(keys) == len(set(keys)) > 1000
     assert {k.split(":")[0] for _, k in keys} == {"dataforseo", "serpstat"}
-    spilled = run_cli([*BOTH, "--buffer", "60"], {**env, "TMPDIR": str(tmp_path)})
+    spilled = run_here([*BOTH, "--buffer", "60"], {**env, "TMPDIR": str(tmp_path)})
     assert spilled.returncode == 0, spilled.stderr
     assert spilled.stdout == exact
     assert list(tmp_path.iterdir()) == []  # the spill directory is gone
 
 
 def test_arrival_order_is_the_opt_out(env: dict[str, str], exact: str) -> None:
-    arrival = run_cli([*BOTH, "--order", "arrival"], env)
+    arrival = run_here([*BOTH, "--order", "arrival"], env)
     assert arrival.returncode == 0, arrival.stderr
     assert arrival.stdout != exact  # DataForSEO's endpoints show through ...
     assert sorted(arrival.stdout.splitlines()) == sorted(exact.splitlines())  # ... same tasks
-    bad = run_cli([*BOTH, "--order", "approximate"], env)
+    bad = run_here([*BOTH, "--order", "approximate"], env)
     assert bad.returncode == 2 and "--order" in bad.stderr
 
 
@@ -74,16 +74,16 @@ def test_a_resumed_merged_listing_writes_every_task_once(
     full = exact.splitlines()
     state = tmp_path / "resume.json"
     args = [*BOTH, "--buffer", buffer, "--resume", str(state)]
-    first = run_cli([*args, "--limit", "700"], env)
+    first = run_here([*args, "--limit", "700"], env)
     assert first.returncode == 0, first.stderr
     assert first.stdout.splitlines() == full[:700]  # the run's own order is exact
-    second = run_cli(args, env)
+    second = run_here(args, env)
     assert second.returncode == 0, second.stderr
     rest = second.stdout.splitlines()
     # Each run is in order; together they hold every task exactly once.
     assert _keys(second.stdout) == sorted(_keys(second.stdout))
     assert sorted(full[:700] + rest) == sorted(full)
-    assert run_cli(args, env).stdout == ""
+    assert run_here(args, env).stdout == ""
 
 
 def test_ctrl_c_during_a_merge_through_disk_saves_the_state_and_removes_the_files(

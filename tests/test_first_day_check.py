@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from clirun import cli_env, run_cli
+from clihere import run_here
+from clirun import cli_env
 
 import seotasks
 from seotasks.account import Account, amount
@@ -64,7 +65,7 @@ def test_check_all_good(emulators: tuple[Any, Any], tmp_path: Path) -> None:
     dfs, ss = emulators
     env = cli_env(tmp_path, {"dataforseo": dfs.settings, "serpstat": ss.settings})
     args = ["check", "--to", str(tmp_path / "results"), "--resume", str(tmp_path / "r.json")]
-    done = run_cli(args, env)
+    done = run_here(args, env)
     assert done.returncode == 0, done.stdout + done.stderr
     lines = _lines(done.stdout)
     assert lines["dataforseo"].startswith("ok ") and "balance 50.0 USD" in lines["dataforseo"]
@@ -78,7 +79,7 @@ def test_check_all_good(emulators: tuple[Any, Any], tmp_path: Path) -> None:
 def test_check_refused_credentials_exit_3(emulators: tuple[Any, Any], tmp_path: Path) -> None:
     dfs, _ = emulators
     env = cli_env(tmp_path, {"dataforseo": {**dfs.settings, "password": "wrong"}})
-    done = run_cli(["check", "-p", "dataforseo"], env)
+    done = run_here(["check", "-p", "dataforseo"], env)
     assert done.returncode == 3, done.stdout + done.stderr
     assert _lines(done.stdout)["dataforseo"].startswith("FAIL")
     assert "credentials refused" in done.stdout
@@ -87,19 +88,19 @@ def test_check_refused_credentials_exit_3(emulators: tuple[Any, Any], tmp_path: 
 def test_check_unreachable_exit_4(tmp_path: Path) -> None:
     settings = {"token": "t", "base_url": f"http://127.0.0.1:{_closed_port()}/"}
     env = cli_env(tmp_path, {"serpstat": settings})
-    done = run_cli(["check", "-p", "serpstat"], env)
+    done = run_here(["check", "-p", "serpstat"], env)
     assert done.returncode == 4, done.stdout + done.stderr
     assert "unreachable" in _lines(done.stdout)["serpstat"]
 
 
 def test_check_not_configured(tmp_path: Path) -> None:
     env = cli_env(tmp_path)
-    done = run_cli(["check"], env)
+    done = run_here(["check"], env)
     assert done.returncode == 2
     lines = _lines(done.stdout)
     assert lines["dataforseo"].startswith("skip") and "SEOTASKS_DATAFORSEO_LOGIN" in done.stdout
     assert "no provider has credentials set" in done.stderr
-    named = run_cli(["check", "-p", "dataforseo"], env)
+    named = run_here(["check", "-p", "dataforseo"], env)
     assert named.returncode == 2
     assert "SEOTASKS_DATAFORSEO_LOGIN" in named.stdout and "--profile NAME" in named.stdout
     assert "connect()" not in named.stdout + named.stderr  # the CLI user's own terms
@@ -110,7 +111,7 @@ def test_check_unwritable_folder(emulators: tuple[Any, Any], tmp_path: Path) -> 
     env = cli_env(tmp_path, {"dataforseo": dfs.settings})
     blocker = tmp_path / "a-file"
     blocker.write_text("")
-    done = run_cli(["check", "-p", "dataforseo", "--to", str(blocker / "results")], env)
+    done = run_here(["check", "-p", "dataforseo", "--to", str(blocker / "results")], env)
     assert done.returncode == 6, done.stdout + done.stderr
     lines = _lines(done.stdout)
     assert lines["dataforseo"].startswith("ok ")
@@ -118,7 +119,7 @@ def test_check_unwritable_folder(emulators: tuple[Any, Any], tmp_path: Path) -> 
 
 
 def test_missing_credential_message_in_cli_terms(tmp_path: Path) -> None:
-    done = run_cli(["tasks", "-p", "serpstat"], cli_env(tmp_path))
+    done = run_here(["tasks", "-p", "serpstat"], cli_env(tmp_path))
     assert done.returncode == 2
     assert "SEOTASKS_SERPSTAT_TOKEN" in done.stderr and "--profile NAME" in done.stderr
     assert "connect()" not in done.stderr

@@ -7,7 +7,8 @@ import shlex
 from datetime import datetime
 from pathlib import Path
 
-from clirun import cli_env, run_cli
+from clihere import run_here
+from clirun import cli_env
 
 MAKEFILE = Path(__file__).resolve().parent.parent / "Makefile"
 
@@ -24,7 +25,7 @@ def test_demo_prints_the_merged_rows(tmp_path: Path) -> None:
     merged = next(line for line in lines if line.count(" -p ") >= 2)
     argv = shlex.split(merged)
     assert argv[0] == "$(BIN)/seotasks"
-    done = run_cli(argv[1:], cli_env(tmp_path))
+    done = run_here(argv[1:], cli_env(tmp_path))
     assert done.returncode == 0, done.stderr
     head, _rule, *rows = done.stdout.splitlines()
     assert head.split()[:3] == ["PROVIDER", "ID", "STATUS"] and len(rows) == 12

@@ -8,7 +8,8 @@ import argparse
 from pathlib import Path
 
 import pytest
-from clirun import cli_env, run_cli
+from clihere import run_here
+from clirun import cli_env
 
 from seotasks.cli import build_parser
 from seotasks.cli.flags import add_status, add_window, when
@@ -51,7 +52,7 @@ def test_a_new_command_gets_status_help_and_relative_times() -> None:
 
 @pytest.mark.parametrize("command", ["tasks", "collect"])
 def test_bad_since_is_refused_before_anything_runs(command: str, tmp_path: Path) -> None:
-    done = run_cli([command, "-p", "serpstat", "--since", "2x", "--sandbox"], cli_env(tmp_path))
+    done = run_here([command, "-p", "serpstat", "--since", "2x", "--sandbox"], cli_env(tmp_path))
     assert done.returncode == 2
     assert "argument --since: '2x' is neither ISO 8601" in done.stderr
     assert done.stdout == ""

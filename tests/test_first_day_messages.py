@@ -8,7 +8,8 @@ import re
 from pathlib import Path
 
 import pytest
-from clirun import cli_env, run_cli
+from clihere import run_here
+from clirun import cli_env
 
 from seotasks import ConfigError, SerpTaskSpec
 from seotasks.submit import spec_from_json
@@ -31,7 +32,7 @@ def test_a_bad_choice_in_a_spec(tmp_path: Path, field: str, value: str, words: s
         SerpTaskSpec(keyword="k", location=2840, **{field: value})
     specs = tmp_path / "specs.jsonl"
     specs.write_text(json.dumps({"keyword": "k", "location": 2840, field: value}) + "\n")
-    done = run_cli(["submit", "-p", "serpstat", "--sandbox", str(specs)], cli_env(tmp_path))
+    done = run_here(["submit", "-p", "serpstat", "--sandbox", str(specs)], cli_env(tmp_path))
     assert done.returncode == 2
     assert done.stderr == f"seotasks: {specs}:1: invalid task spec: {words}\n"
     assert "Attribute(" not in done.stderr
@@ -51,7 +52,7 @@ def test_receive_secret_names_the_variable_it_was_read_from(
     if value is not None:
         env["MY_RECEIVER_SECRET"] = value
     args = ["receive", "--listen", "127.0.0.1:0", "--to", str(tmp_path / "r")]
-    done = run_cli([*args, "--secret-env", "MY_RECEIVER_SECRET"], env)
+    done = run_here([*args, "--secret-env", "MY_RECEIVER_SECRET"], env)
     assert done.returncode == 2
     assert words in done.stderr and "at least 16 characters" in done.stderr
     assert "SEOTASKS_RECEIVE_SECRET" not in done.stderr
@@ -61,7 +62,7 @@ def test_serpstat_page_says_what_status_failed_does(tmp_path: Path) -> None:
     page = (DOCS / "providers" / "serpstat.md").read_text(encoding="utf-8")
     quoted = re.search(r"--status failed` exits 2 with `([^`]+)`", page.replace("\n", " "))
     assert quoted is not None, "the page should quote what the command says"
-    done = run_cli(
+    done = run_here(
         ["tasks", "-p", "serpstat", "--sandbox", "--status", "failed"], cli_env(tmp_path)
     )
     assert done.returncode == 2

@@ -11,7 +11,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from clirun import cli_env, run_cli
+from clihere import run_here
+from clirun import cli_env
 
 from seotasks.export import COLUMNS, FIELDS, parse_fields
 
@@ -29,18 +30,18 @@ def test_parse_fields() -> None:
 
 def test_fields_in_jsonl_csv_and_table(tmp_path: Path) -> None:
     env = cli_env(tmp_path)
-    done = run_cli([*SANDBOX, "--format", "jsonl", "--fields", "status,id"], env)
+    done = run_here([*SANDBOX, "--format", "jsonl", "--fields", "status,id"], env)
     assert done.returncode == 0, done.stderr
     rows = [json.loads(line) for line in done.stdout.splitlines()]
     assert len(rows) == 3 and all(list(row) == ["status", "id"] for row in rows)
 
-    done = run_cli([*SANDBOX, "--format", "csv", "--fields", "id,cost", "--raw"], env)
+    done = run_here([*SANDBOX, "--format", "csv", "--fields", "id,cost", "--raw"], env)
     assert done.returncode == 0, done.stderr
     table = list(csv.reader(io.StringIO(done.stdout)))
     assert table[0] == ["id", "cost", "raw"] and len(table) == 4
     assert isinstance(json.loads(table[1][2]), dict)
 
-    done = run_cli([*SANDBOX, "--format", "table", "--fields", "id,engine,status"], env)
+    done = run_here([*SANDBOX, "--format", "table", "--fields", "id,engine,status"], env)
     assert done.returncode == 0, done.stderr
     head, _rule, *body = done.stdout.splitlines()
     assert head.split() == ["ID", "ENGINE", "STATUS"] and len(body) == 3
@@ -48,11 +49,11 @@ def test_fields_in_jsonl_csv_and_table(tmp_path: Path) -> None:
 
 
 def test_unknown_field_is_a_usage_error(tmp_path: Path) -> None:
-    done = run_cli([*SANDBOX, "--format", "csv", "--fields", "id,kinds"], cli_env(tmp_path))
+    done = run_here([*SANDBOX, "--format", "csv", "--fields", "id,kinds"], cli_env(tmp_path))
     assert done.returncode == 2
     assert "unknown field 'kinds' (did you mean kind?)" in done.stderr
     assert done.stdout == ""
-    done = run_cli([*SANDBOX, "--format", "table", "--fields", "id,raw"], cli_env(tmp_path))
+    done = run_here([*SANDBOX, "--format", "table", "--fields", "id,raw"], cli_env(tmp_path))
     assert done.returncode == 2 and "no raw column" in done.stderr
 
 
@@ -67,16 +68,16 @@ def test_csv_header_never_before_an_error(tmp_path: Path) -> None:
     settings = {"token": "t", "base_url": f"http://127.0.0.1:{_closed_port()}/"}
     env = cli_env(tmp_path, {"serpstat": settings})
     # The retries' backoff on a clock 50 times faster: what matters is what is written.
-    done = run_cli(["tasks", "-p", "serpstat", "--format", "csv"], env, speed=50)
+    done = run_here(["tasks", "-p", "serpstat", "--format", "csv"], env, speed=50)
     assert done.returncode == 4, done.stderr
     assert done.stdout == ""  # `> out.csv` is left empty, not a header that looks like success
 
 
 def test_csv_header_of_an_empty_listing_and_limit_zero(tmp_path: Path) -> None:
     env = cli_env(tmp_path)
-    done = run_cli([*SANDBOX[:-3], "-L", "0", "-q", "--format", "csv"], env)
+    done = run_here([*SANDBOX[:-3], "-L", "0", "-q", "--format", "csv"], env)
     assert done.returncode == 0 and done.stdout == ",".join(COLUMNS) + "\n"
-    done = run_cli([*SANDBOX[:-3], "-L", "0", "-q", "--format", "csv", "--fields", "id"], env)
+    done = run_here([*SANDBOX[:-3], "-L", "0", "-q", "--format", "csv", "--fields", "id"], env)
     assert done.stdout == "id\n"
 
 
@@ -93,7 +94,7 @@ def _complete(script: Path, line: str) -> list[str]:
 
 
 def test_bash_completion_from_the_parser(tmp_path: Path) -> None:
-    done = run_cli(["completion", "bash"], cli_env(tmp_path))
+    done = run_here(["completion", "bash"], cli_env(tmp_path))
     assert done.returncode == 0, done.stderr
     script = tmp_path / "seotasks.bash"
     script.write_text(done.stdout)
@@ -106,6 +107,6 @@ def test_bash_completion_from_the_parser(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("shell", ["zsh", "fish"])
 def test_zsh_and_fish_completion(tmp_path: Path, shell: str) -> None:
-    done = run_cli(["completion", shell], cli_env(tmp_path))
+    done = run_here(["completion", shell], cli_env(tmp_path))
     assert done.returncode == 0, done.stderr
     assert "seotasks" in done.stdout and "--fields" in done.stdout and "check" in done.stdout

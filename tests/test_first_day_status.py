@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from clirun import cli_env, run_cli
+from clihere import run_here
+from clirun import cli_env
 
 #: One family, so the listing is a few calls at the vendor's pace (id_list: 10 a minute).
 SERP = ["-o", "families=serp"]
@@ -27,7 +28,7 @@ def emu() -> Iterator[Any]:
 
 def _status(emu: Any, tmp_path: Path, *args: str) -> dict[str, Any]:
     env = cli_env(tmp_path, {"dataforseo": emu.settings})
-    done = run_cli(["status", "-p", "dataforseo", "--format", "json", *SERP, *args], env)
+    done = run_here(["status", "-p", "dataforseo", "--format", "json", *SERP, *args], env)
     assert done.returncode == 0, done.stderr
     summary: dict[str, Any] = json.loads(done.stdout)
     return summary
@@ -85,7 +86,7 @@ def test_ready_listing_counts_what_waits_to_be_collected(emu: Any, tmp_path: Pat
 
 def test_text_output(emu: Any, tmp_path: Path) -> None:
     env = cli_env(tmp_path, {"dataforseo": emu.settings})
-    done = run_cli(["status", "-p", "dataforseo", *SERP, "-o", "source=history"], env)
+    done = run_here(["status", "-p", "dataforseo", *SERP, "-o", "source=history"], env)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0].startswith("dataforseo: ") and "statuses: all" in lines[0]

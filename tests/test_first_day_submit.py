@@ -2,7 +2,7 @@
 
 The command runs as a subprocess against the DataForSEO emulator on loopback and is
 killed (SIGKILL: no chance to clean up) or stopped (SIGTERM: graceful) in the middle of
-a run; the emulator's record of every posted body is the judge: no keyword is ever
+a run (the re-runs, to completion, run in this process: `clihere`); the emulator's record of every posted body is the judge: no keyword is ever
 posted twice, and one that was never posted is among those reported as unknown.
 """
 
@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from clirun import CLI, cli_env, run_cli
+from clihere import run_here
+from clirun import CLI, cli_env
 
 from seotasks.emulation import Fault
 
@@ -84,7 +85,7 @@ def test_sigkill_midway_then_rerun_posts_each_spec_at_most_once(emu: Any, tmp_pa
     assert 0 < sum(before.values()) < SPECS
 
     env = cli_env(tmp_path, {"dataforseo": emu.settings})
-    done = run_cli(
+    done = run_here(
         ["submit", "-p", "dataforseo", str(_specs(tmp_path)), "--resume", str(journal)], env
     )
     lines = _lines(done.stdout)
@@ -107,7 +108,7 @@ def test_sigkill_midway_then_rerun_posts_each_spec_at_most_once(emu: Any, tmp_pa
         assert done.returncode == 0, done.stderr
 
     # A third run posts nothing at all.
-    again = run_cli(
+    again = run_here(
         ["submit", "-p", "dataforseo", str(_specs(tmp_path)), "--resume", str(journal)], env
     )
     assert _posted(emu) == posted
@@ -129,7 +130,7 @@ def test_sigterm_stops_after_the_batch_in_flight_and_says_how_far(emu: Any, tmp_
 
     emu.server.faults.clear()
     env = cli_env(tmp_path, {"dataforseo": emu.settings})
-    done = run_cli(
+    done = run_here(
         ["submit", "-p", "dataforseo", str(_specs(tmp_path)), "--resume", str(journal)], env
     )
     assert done.returncode == 0, done.stderr
@@ -143,14 +144,14 @@ def test_lost_answer_is_recorded_unknown_and_never_reposted(emu: Any, tmp_path: 
     specs = _specs(tmp_path, 150)
     emu.server.faults.inject(Fault.RESET, match="task_post")  # the first batch's answer is lost
     args = ["submit", "-p", "dataforseo", str(specs), "--resume", str(journal)]
-    done = run_cli(args, env)
+    done = run_here(args, env)
     assert done.returncode == 4, done.stderr
     lines = _lines(done.stdout)
     assert [i for i, line in lines.items() if line.get("outcome_unknown")] == list(range(100))
     assert "check the vendor's task list" in done.stderr
     calls = _post_calls(emu)
 
-    again = run_cli(args, env)
+    again = run_here(args, env)
     assert again.returncode == 4
     assert _post_calls(emu) == calls  # nothing left to post; unknowns stay
     assert sum(1 for line in _lines(again.stdout).values() if line.get("outcome_unknown")) == 100
@@ -160,13 +161,13 @@ def test_journal_of_another_provider_or_file_is_refused(emu: Any, tmp_path: Path
     env = cli_env(tmp_path, {"dataforseo": emu.settings})
     other = tmp_path / "other.journal"
     other.write_text('{"format":"seotasks-submit-journal","version":1,"provider":"serpstat"}\n')
-    done = run_cli(
+    done = run_here(
         ["submit", "-p", "dataforseo", str(_specs(tmp_path, 2)), "--resume", str(other)], env
     )
     assert done.returncode != 0 and "records a submission to serpstat" in done.stderr
     notes = tmp_path / "notes.txt"
     notes.write_text("my notes\n")
-    done = run_cli(
+    done = run_here(
         ["submit", "-p", "dataforseo", str(_specs(tmp_path, 2)), "--resume", str(notes)], env
     )
     assert done.returncode != 0 and "not a submit journal" in done.stderr

@@ -16,7 +16,8 @@ from pathlib import Path
 from subprocess import CompletedProcess
 
 import pytest
-from clirun import SERPSTAT_JSONL, cli_env, run_cli
+from clihere import run_here
+from clirun import SERPSTAT_JSONL, cli_env
 from seotasks_serpstat.emulator import SerpstatEmulator
 
 from seotasks.asked import Asked, Recorded, split_recorded
@@ -59,7 +60,7 @@ def _first_five(env: dict[str, str], tmp_path: Path) -> tuple[Path, CompletedPro
     """A first run of five tasks, the token on its command line, saved to ``run.json``:
     the file each test below resumes from."""
     state = tmp_path / "run.json"
-    first = run_cli(_tasks(state, "-o", f"token={TOKEN}", "-L", "5"), env)
+    first = run_here(_tasks(state, "-o", f"token={TOKEN}", "-L", "5"), env)
     assert first.returncode == 0, first.stderr
     return state, first
 
@@ -76,7 +77,7 @@ def test_the_file_holds_no_secret_and_a_changed_one_is_named_not_shown(
     assert set(saved["secrets"]) == {"salt", "-o token"}
 
     calls = len(serpstat.server.requests)
-    other = run_cli(_tasks(state, "-o", f"token={OTHER}"), env)
+    other = run_here(_tasks(state, "-o", f"token={OTHER}"), env)
     assert other.returncode == 2
     assert "another value of -o token (values are not shown)" in other.stderr
     assert len(other.stderr.strip().splitlines()) == 1 and other.stdout == ""
@@ -84,9 +85,9 @@ def test_the_file_holds_no_secret_and_a_changed_one_is_named_not_shown(
         assert secret not in other.stderr
     assert len(serpstat.server.requests) == calls  # refused before asking the vendor
 
-    rest = run_cli(_tasks(state, "-o", f"token={TOKEN}"), env)
+    rest = run_here(_tasks(state, "-o", f"token={TOKEN}"), env)
     assert rest.returncode == 0, rest.stderr
-    full = run_cli(_tasks(tmp_path / "full.json", "-o", f"token={TOKEN}"), env)
+    full = run_here(_tasks(tmp_path / "full.json", "-o", f"token={TOKEN}"), env)
     assert _ids(first.stdout) + _ids(rest.stdout) == _ids(full.stdout)
 
 
@@ -94,7 +95,7 @@ def test_a_secret_given_to_one_run_only_shows_as_a_marker(
     env: dict[str, str], tmp_path: Path
 ) -> None:
     state, _ = _first_five(env, tmp_path)
-    without = run_cli(_tasks(state, "-o", "serpstat.timezone=UTC"), env)
+    without = run_here(_tasks(state, "-o", "serpstat.timezone=UTC"), env)
     assert without.returncode == 2
     assert (
         "with -o page_size=100 -o token=<secret>, not -o page_size=100 -o serpstat.timezone=UTC"
@@ -114,12 +115,12 @@ def test_a_format_1_file_is_read_and_its_clear_secret_dropped_on_save(
     old["query"]["options"] = " ".join(sorted(["page_size=100", f"token={TOKEN}"]))
     state.write_text(json.dumps(old), encoding="utf-8")
 
-    other = run_cli(_tasks(state, "-o", f"token={OTHER}"), env)
+    other = run_here(_tasks(state, "-o", f"token={OTHER}"), env)
     assert other.returncode == 2 and "another value of -o token" in other.stderr
     assert TOKEN not in other.stderr and OTHER not in other.stderr
     assert TOKEN in state.read_text(encoding="utf-8")  # a refused run saves nothing
 
-    same = run_cli(_tasks(state, "-o", f"token={TOKEN}", "-L", "5"), env)
+    same = run_here(_tasks(state, "-o", f"token={TOKEN}", "-L", "5"), env)
     assert same.returncode == 0, same.stderr
     assert set(_ids(same.stdout)).isdisjoint(_ids(first.stdout))
     text = state.read_text(encoding="utf-8")
@@ -130,10 +131,10 @@ def test_a_format_1_file_is_read_and_its_clear_secret_dropped_on_save(
 def test_collect_keeps_the_secret_out_too(env: dict[str, str], tmp_path: Path) -> None:
     state = tmp_path / "collect.json"
     args = ["collect", "-p", "serpstat", "-L", "2", "--workers", "1", "--resume", str(state)]
-    first = run_cli([*args, "-o", f"token={TOKEN}"], env)
+    first = run_here([*args, "-o", f"token={TOKEN}"], env)
     assert first.returncode == 0, first.stderr
     assert TOKEN not in state.read_text(encoding="utf-8")
-    other = run_cli([*args, "-o", f"token={OTHER}"], env)
+    other = run_here([*args, "-o", f"token={OTHER}"], env)
     assert other.returncode == 2 and "another value of -o token" in other.stderr
     assert TOKEN not in other.stderr and OTHER not in other.stderr
 

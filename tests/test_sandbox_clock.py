@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from clirun import cli_env, run_cli
+from clihere import run_here
+from clirun import cli_env
 
 import seotasks
 from seotasks.clock import FakeClock
@@ -42,13 +43,13 @@ def test_a_history_window_ending_now_is_accepted_at_any_hour(hour: int, minute: 
 def test_the_cli_sandbox_runs_on_the_real_clock(tmp_path: Path) -> None:
     started = datetime.now(UTC)
     args = ["tasks", "--sandbox", "-p", "dataforseo", "-o", "source=history", "--status", "any"]
-    listed = run_cli([*args, "--format", "jsonl", "-q"], cli_env(tmp_path))
+    listed = run_here([*args, "--format", "jsonl", "-q"], cli_env(tmp_path))
     assert listed.returncode == 0, listed.stderr
     rows = [json.loads(line) for line in listed.stdout.splitlines()]
     newest = max(datetime.fromisoformat(r["created_at"]) for r in rows)
     # The data is drawn around the moment the emulator started, not a day's midnight.
     assert started - timedelta(hours=1) < newest <= datetime.now(UTC)
-    recent = run_cli([*args, "--since", "1h", "--format", "jsonl", "-q"], cli_env(tmp_path))
+    recent = run_here([*args, "--since", "1h", "--format", "jsonl", "-q"], cli_env(tmp_path))
     assert recent.returncode == 0, recent.stderr
     assert recent.stdout.strip(), "tasks of the last hour exist, whatever the hour"
 
@@ -74,7 +75,7 @@ def test_seotasks_sandbox_serves_history_windows_ending_now(tmp_path: Path) -> N
             name, _, value = server.stdout.readline().removeprefix("export ").partition("=")
             env[name] = shlex.split(value)[0]
         args = ["tasks", "-p", "dataforseo", "-o", "source=history", "-o", "families=serp"]
-        listed = run_cli([*args, "--status", "completed", "--since", "12h", "-q"], env)
+        listed = run_here([*args, "--status", "completed", "--since", "12h", "-q"], env)
         assert listed.returncode == 0, listed.stderr
         assert len(listed.stdout.splitlines()) > 3
     finally:

@@ -1,6 +1,6 @@
 """Task submission in the core (`SerpTaskSpec`, `SubmitResult`, `Client.submit`, the
 transport's no-resend rule) and the `seotasks submit` / `seotasks collect` commands run
-as subprocesses against both emulators on loopback."""
+(in this process, `clihere`) against both emulators on loopback."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from clirun import cli_env, run_cli
+from clihere import run_here
+from clirun import cli_env
 
 import seotasks
 from seotasks import ConfigError, SerpTaskSpec, SubmitResult, TransientError, UnsupportedQuery
@@ -250,7 +251,7 @@ def test_cli_submit_and_collect_dataforseo(tmp_path: Path) -> None:
         env = cli_env(tmp_path, {"dataforseo": emu.settings})
         specs = [{"keyword": f"kw {i}", "location": 2840, "language": "en"} for i in range(3)]
         specs.append({"keyword": "nowhere", "location": "Atlantis", "language": "en"})
-        done = run_cli(["submit", "-p", "dataforseo", str(_write_specs(tmp_path, specs))], env)
+        done = run_here(["submit", "-p", "dataforseo", str(_write_specs(tmp_path, specs))], env)
         assert done.returncode == 4, done.stderr
         lines = [json.loads(line) for line in done.stdout.splitlines()]
         assert [line["index"] for line in lines] == [0, 1, 2, 3]
@@ -259,7 +260,7 @@ def test_cli_submit_and_collect_dataforseo(tmp_path: Path) -> None:
         assert emu.password not in done.stdout + done.stderr
 
         shift[0] = timedelta(minutes=10)
-        done = run_cli(["collect", "-p", "dataforseo", "-o", "families=serp"], env)
+        done = run_here(["collect", "-p", "dataforseo", "-o", "families=serp"], env)
         assert done.returncode == 0, done.stderr
         records = [json.loads(line) for line in done.stdout.splitlines()]
         assert {r["task"]["id"] for r in records} == {line["task_id"] for line in lines[:3]}
@@ -275,13 +276,13 @@ def test_cli_submit_and_collect_serpstat(tmp_path: Path) -> None:
     with SerpstatEmulator(size=0, rps=None, now=lambda: base + shift[0]) as emu:
         env = cli_env(tmp_path, {"serpstat": {**emu.settings, "rps": "100"}})
         specs = [{"keyword": f"kw {i}", "location": 23, "language": 1} for i in range(3)]
-        done = run_cli(["submit", "-p", "serpstat", str(_write_specs(tmp_path, specs))], env)
+        done = run_here(["submit", "-p", "serpstat", str(_write_specs(tmp_path, specs))], env)
         assert done.returncode == 0, done.stderr
         ids = {json.loads(line)["task_id"] for line in done.stdout.splitlines()}
         assert len(ids) == 1  # one task for the three keywords
 
         shift[0] = timedelta(minutes=10)
-        done = run_cli(["collect", "-p", "serpstat"], env)
+        done = run_here(["collect", "-p", "serpstat"], env)
         assert done.returncode == 0, done.stderr
         [record] = [json.loads(line) for line in done.stdout.splitlines()]
         assert record["task"]["id"] in ids
@@ -310,7 +311,7 @@ def test_cli_new_fields_and_collect_by_id_dataforseo(tmp_path: Path) -> None:
             {"keyword": "news kw", "location": 2840, "language": "en", "serp_type": "news"},
             {"keyword": "bad", "location": 2840, "language": "en", "serp_type": "shopping"},
         ]
-        done = run_cli(["submit", "-p", "dataforseo", str(_write_specs(tmp_path, specs))], env)
+        done = run_here(["submit", "-p", "dataforseo", str(_write_specs(tmp_path, specs))], env)
         assert done.returncode == 4, done.stderr
         lines = [json.loads(line) for line in done.stdout.splitlines()]
         assert lines[0]["task_id"] and lines[1]["task_id"]
@@ -328,14 +329,14 @@ def test_cli_new_fields_and_collect_by_id_dataforseo(tmp_path: Path) -> None:
         shift[0] = timedelta(minutes=10)
         maps_id = lines[0]["task_id"]
         args = ["collect", "-p", "dataforseo", "--id", maps_id, "--kind", "serp/google/maps"]
-        done = run_cli(args, env)
+        done = run_here(args, env)
         assert done.returncode == 0, done.stderr
         [record] = [json.loads(line) for line in done.stdout.splitlines()]
         assert record["task"]["id"] == maps_id and record["task"]["kind"] == "serp/google/maps"
         assert record["result"]["tasks"][0]["result"][0]["keyword"] == "pizza"
         assert emu.collected_ids() == {maps_id}  # the news task was left alone
 
-        done = run_cli(["collect", "-p", "dataforseo", "--kind", "serp/google/maps"], env)
+        done = run_here(["collect", "-p", "dataforseo", "--kind", "serp/google/maps"], env)
         assert done.returncode == 2 and "--id" in done.stderr
 
 
@@ -347,13 +348,13 @@ def test_cli_collect_by_id_serpstat(tmp_path: Path) -> None:
     with SerpstatEmulator(size=5, rps=None, now=lambda: base + shift[0]) as emu:
         env = cli_env(tmp_path, {"serpstat": {**emu.settings, "rps": "100"}})
         specs = [{"keyword": "k1", "location": 23, "serp_type": "local_finder"}]
-        done = run_cli(["submit", "-p", "serpstat", str(_write_specs(tmp_path, specs))], env)
+        done = run_here(["submit", "-p", "serpstat", str(_write_specs(tmp_path, specs))], env)
         assert done.returncode == 0, done.stderr
         [line] = [json.loads(x) for x in done.stdout.splitlines()]
         assert emu.posted()[0][1]["type"] == "local"
         shift[0] = timedelta(minutes=10)
         task_id = line["task_id"]
-        done = run_cli(["collect", "-p", "serpstat", "--id", task_id, "--id", task_id], env)
+        done = run_here(["collect", "-p", "serpstat", "--id", task_id, "--id", task_id], env)
         assert done.returncode == 0, done.stderr
         [record] = [json.loads(x) for x in done.stdout.splitlines()]  # one, not two
         assert record["task"]["id"] == task_id
@@ -364,15 +365,15 @@ def test_cli_submit_usage_errors(tmp_path: Path) -> None:
     env = cli_env(tmp_path, {"serpstat": {"token": "t"}})
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"keyword": "k", "location": 1}\n{"keyword": ""}\n', encoding="utf-8")
-    done = run_cli(["submit", "-p", "serpstat", str(bad)], env)
+    done = run_here(["submit", "-p", "serpstat", str(bad)], env)
     assert done.returncode == 2 and "bad.jsonl:2" in done.stderr
-    done = run_cli(["submit", "-p", "serpstat", str(tmp_path / "missing.jsonl")], env)
+    done = run_here(["submit", "-p", "serpstat", str(tmp_path / "missing.jsonl")], env)
     assert done.returncode == 2
 
 
 def test_cli_collect_sandbox(tmp_path: Path) -> None:
     env = cli_env(tmp_path, {"serpstat": {}})
-    done = run_cli(["collect", "-p", "serpstat", "--sandbox", "--limit", "2"], env)
+    done = run_here(["collect", "-p", "serpstat", "--sandbox", "--limit", "2"], env)
     assert done.returncode == 0, done.stderr
     records = [json.loads(line) for line in done.stdout.splitlines()]
     assert len(records) == 2 and all(r["result"]["tops"] for r in records)
