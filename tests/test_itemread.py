@@ -233,33 +233,39 @@ def test_the_percent_table_reads_as_the_parse(n: int) -> None:
 # -- item_reader: one reading, a precise error ----------------------------------------------
 
 
-@attrs.define
-class Row:
-    id: str
-    posted: Timestamp | None = None
-    pct: Progress | None = None
-    count: int | None = None
-
-
-read_row = item_reader(converter.copy(), Row, where="acme", path="jobs[{}]")
+read_row = item_reader(converter.copy(), WireItem, where="acme", path="jobs[{}]")
 
 
 def test_item_reader_reads_the_declared_item() -> None:
     row = read_row({"id": "a", "posted": "2026-03-01 10:00:00 +02:00", "count": "3", "x": 1}, 0)
-    assert row == Row(id="a", posted=datetime(2026, 3, 1, 8, tzinfo=UTC), pct=None, count=3)
-    whole = {"id": "a", "posted": "2026-03-01 10:00:00 +02:00", "pct": "5%", "count": 3, "x": 1}
-    assert read_row(whole, 0) == Row(
-        id="a", posted=datetime(2026, 3, 1, 8, tzinfo=UTC), pct=0.05, count=3
+    posted = datetime(2026, 3, 1, 8, tzinfo=UTC)
+    assert row == WireItem(id="a", posted=posted, pct=None, count=3)
+    whole = {
+        "id": "a",
+        "posted": "2026-03-01 10:00:00 +02:00",
+        "local": "2026-03-01 10:00:00",
+        "pct": "5%",
+        "count": 3,
+        "cost": 0.0006,
+        "tags": ["t"],
+        "note": None,
+        "x": 1,
+    }
+    local = datetime(2026, 3, 1, 10, tzinfo=UTC)  # the core converter reads naive as UTC
+    assert read_row(whole, 0) == WireItem(
+        id="a", posted=posted, local=local, pct=0.05, count=3, cost=Decimal("0.0006"), tags=["t"]
     )
-    assert read_row({"id": "a"}, 0) == Row(id="a")  # keys left out: the declared defaults
+    assert read_row({"id": "a"}, 0) == WireItem(id="a")  # keys left out: the declared defaults
 
 
 def test_every_key_hook_needs_every_key() -> None:
-    hook = every_key_hook(converter, Row)
+    hook = every_key_hook(converter, WireItem)
     assert hook is not None
-    assert hook({"id": "a", "posted": None, "pct": None, "count": "7"}, Row) == Row("a", count=7)
-    with pytest.raises(KeyError):
-        hook({"id": "a", "posted": None, "pct": None}, Row)
+    every: dict[str, Any] = {**dict.fromkeys(attrs.fields_dict(WireItem)), "id": "a", "tags": []}
+    assert hook({**every, "count": "7"}, WireItem) == WireItem("a", count=7)
+    for name in every:
+        with pytest.raises(KeyError):
+            hook({key: value for key, value in every.items() if key != name}, WireItem)
     assert every_key_hook(converter, dict) is None  # not an attrs class
 
 
