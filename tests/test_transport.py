@@ -16,6 +16,7 @@ from seotasks import AuthError, RateLimited, ResponseFormatError, TransientError
 from seotasks.clock import FakeClock
 from seotasks.emulation import Fault
 from seotasks.redact import Redactor
+from seotasks.testing.faults import PERSISTENT_ERRORS
 from seotasks.transport import (
     Request,
     RetryPolicy,
@@ -72,16 +73,10 @@ def test_retry_then_success(small: Any, fault: Fault) -> None:
 
 
 @pytest.mark.parametrize(
-    ("fault", "error"),
-    [
-        (Fault.HTTP_500, TransientError),
-        (Fault.HTTP_503, TransientError),
-        (Fault.RESET, TransientError),
-        (Fault.HTTP_429, RateLimited),
-        (Fault.RATE_LIMIT_BODY, RateLimited),
-    ],
+    "fault", [Fault.HTTP_500, Fault.HTTP_503, Fault.RESET, Fault.HTTP_429, Fault.RATE_LIMIT_BODY]
 )
-def test_retries_run_out(small: Any, fault: Fault, error: type[Exception]) -> None:
+def test_retries_run_out(small: Any, fault: Fault) -> None:
+    error = PERSISTENT_ERRORS[fault]
     client = connect_fake(small.url, retry=RetryPolicy(attempts=3))
     small.faults.inject(fault, 10)
     with pytest.raises(error) as info:

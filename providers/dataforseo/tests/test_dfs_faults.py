@@ -15,7 +15,7 @@ from seotasks import (
     TransientError,
 )
 from seotasks.emulation import Fault
-from seotasks.testing.faults import RETRIED_FAULTS
+from seotasks.testing.faults import PERSISTENT_ERRORS, RETRIED_FAULTS
 from seotasks.transport import Response, Timeouts
 
 from .conftest import Connect, MakeEmulator
@@ -57,19 +57,14 @@ def test_slow_answer_times_out_then_recovers(make_emulator: MakeEmulator, clock:
 
 
 @pytest.mark.parametrize(
-    ("fault", "error"),
-    [
-        (Fault.HTTP_503, TransientError),
-        (Fault.RESET, TransientError),
-        (Fault.TRUNCATED, TransientError),
-        (Fault.RATE_LIMIT_BODY, RateLimited),
-        (Fault.HTTP_429, RateLimited),
-    ],
-    ids=lambda v: getattr(v, "value", getattr(v, "__name__", str(v))),
+    "fault",
+    [Fault.HTTP_503, Fault.RESET, Fault.TRUNCATED, Fault.RATE_LIMIT_BODY, Fault.HTTP_429],
+    ids=lambda f: f.value,
 )
 def test_persistent_faults_become_typed_errors_and_resume(
-    make_emulator: MakeEmulator, connect: Connect, fault: Fault, error: type[Exception]
+    make_emulator: MakeEmulator, connect: Connect, fault: Fault
 ) -> None:
+    error = PERSISTENT_ERRORS[fault]
     emu = make_emulator(seed=2, size=1500, kinds=KINDS, span_days=30)
     until = datetime.now(UTC) - timedelta(minutes=1)
     families = ["serp", "keywords_data"]
