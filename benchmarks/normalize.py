@@ -5,7 +5,8 @@ reader) on the bytes of one seeded page. Baselines, on the very same bytes:
 
 * ``json.loads`` alone, and ``orjson.loads`` alone: the floor (no normalization at all);
 * ``msgspec`` typed decode into `msgspec.Struct` classes (types checked, dates left as
-  the vendor's strings, nothing normalized);
+  the vendor's strings, nothing normalized), made from the providers' own item classes
+  (`msgspec_twin`): the same fields, each typed as the JSON the core reads it from;
 * the official ``dataforseo-client`` package's model parse (``<Model>.from_json``, what
   its API client does with a response), run in the benchmark venv (see `official.py`).
 
@@ -14,15 +15,24 @@ reader) on the bytes of one seeded page. Baselines, on the very same bytes:
 
 from __future__ import annotations
 
+import functools
 import json
+import operator
 import sys
+import types
+import typing
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+import attrs
 import msgspec
 import orjson
+from seotasks_dataforseo.items import IdListItem, ReadyItem
+from seotasks_serpstat.items import GetListRow, IdText, Percent
 
+from seotasks.convert import NaiveTimestamp, Progress, Timestamp
 from seotasks.model import Task
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -37,25 +47,47 @@ __all__ = ["SERP", "SERP_HISTORY", "pages", "run"]
 # -- msgspec typed decode -----------------------------------------------------------------
 
 
-class ReadyItem(msgspec.Struct):
-    id: str
-    se: str | None = None
-    se_type: str | None = None
-    date_posted: str | None = None
-    tag: str | None = None
-    endpoint_regular: str | None = None
-    endpoint_advanced: str | None = None
-    endpoint_html: str | None = None
+#: The JSON a field of these types is read from, where that is not the type itself (the
+#: core's hooks: `seotasks.convert`, and Serpstat's two in its ``items.py``). Any other
+#: ``NewType`` is read from its supertype.
+WIRE: dict[object, object] = {
+    Timestamp: str,
+    NaiveTimestamp: str,
+    Progress: str | float,
+    Percent: str | float,
+    IdText: str | int,
+    Decimal: float | str,
+    int: int | str,
+}
 
 
-class HistoryItem(msgspec.Struct):
-    id: str
-    url: str | None = None
-    datetime_posted: str | None = None
-    datetime_done: str | None = None
-    status: str | None = None
-    cost: float | None = None
-    metadata: dict[str, Any] | None = None
+def _wire(kind: object) -> object:
+    """``kind`` as the JSON it is read from (a union member by member)."""
+    if isinstance(kind, types.UnionType) or typing.get_origin(kind) is typing.Union:
+        members = [_wire(member) for member in typing.get_args(kind)]
+        return functools.reduce(operator.or_, members)
+    if kind in WIRE:
+        return WIRE[kind]
+    return getattr(kind, "__supertype__", kind)
+
+
+def msgspec_twin(cls: type) -> type[msgspec.Struct]:
+    """A `msgspec.Struct` of the fields of ``cls``, a provider's item class, each typed as
+    the JSON it is read from (a timestamp as the vendor's string, nothing normalized).
+
+    msgspec then checks the very fields the provider declares, declared once, there: a
+    field added to an item reaches this baseline too, so the two never drift apart.
+    """
+    fields = attrs.fields(attrs.resolve_types(cls))
+    return msgspec.defstruct(
+        cls.__name__,
+        [
+            (f.name, _wire(f.type), f.default)
+            if f.default is not attrs.NOTHING
+            else (f.name, _wire(f.type))
+            for f in fields
+        ],
+    )
 
 
 Item = TypeVar("Item")
@@ -79,28 +111,22 @@ class Envelope(msgspec.Struct, Generic[Item]):
     tasks: list[VendorTask[Item]]
 
 
-class SerpstatRow(msgspec.Struct):
-    task_id: str
-    se_id: str
-    country_id: str
-    lang_id: str
-    region_id: str
-    device_type_id: str
-    progress: str
-    keywords_count: str
-    created_at: str
-    parsed_at: str | None
+class SerpstatAnswer(msgspec.Struct, Generic[Item]):
+    """A Serpstat ``tasks.getList`` answer: its id and rows."""
 
-
-class SerpstatAnswer(msgspec.Struct):
     id: str
-    result: list[SerpstatRow]
+    result: list[Item]
+
+
+def _decoder(answer: Any, item: type) -> Callable[[bytes], object]:
+    """msgspec's decoder of ``answer`` (a generic Struct) holding twins of ``item``."""
+    return msgspec.json.Decoder(answer[msgspec_twin(item)]).decode
 
 
 MSGSPEC: dict[str, Callable[[bytes], object]] = {
-    "ready": msgspec.json.Decoder(Envelope[ReadyItem]).decode,
-    "history": msgspec.json.Decoder(Envelope[HistoryItem]).decode,
-    "serpstat": msgspec.json.Decoder(SerpstatAnswer).decode,
+    "ready": _decoder(Envelope, ReadyItem),
+    "history": _decoder(Envelope, IdListItem),
+    "serpstat": _decoder(SerpstatAnswer, GetListRow),
 }
 
 SEOTASKS: dict[str, Callable[[bytes], list[Task]]] = {
