@@ -1,7 +1,9 @@
 """``seotasks collect`` over a listing that drains (DataForSEO ``tasks_ready``) loses no
 result, whatever stops it: SIGKILL at random instants, an unwritable folder, a closed
 stdout, a vendor that answers for another task, a SIGTERM during an hour-long
-``Retry-After``. Each test runs the real command as a subprocess against the emulator.
+``Retry-After``. What stops a run (a kill, a signal, a closed pipe, a full disk) stops
+the real command, run as a subprocess against the emulator; the runs that follow, to
+completion, run in this process (`clihere`).
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from clirun import CLI, FAST_CLI, cli_env, kill_while_working, ready_dataforseo, run_cli
+from clihere import run_here
+from clirun import CLI, FAST_CLI, cli_env, kill_while_working, ready_dataforseo
 from seotasks_dataforseo.emulator import DataForSEOEmulator
 
 from seotasks.emulation import Fault
@@ -108,7 +111,8 @@ def test_sigkill_at_twenty_instants_loses_no_result_and_refetches_at_most_the_in
             kills += kill_while_working(proc, emu.server.requests, rng.uniform(0, 0.5))
             proc.wait(timeout=60)
         for _ in range(5):  # a run ended by a loaded machine's exit 4: again until empty
-            done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=300)
+            # To completion, nothing killed: in this process, the clock as fast.
+            done = run_here(args[len(FAST_CLI) :], env, speed=3)
             # A task whose retries ran out on a loaded machine (exit 4) stays journalled
             # and is fetched by the next run: what matters is the end state.
             assert done.returncode in (0, 4), done.stderr
@@ -126,7 +130,7 @@ def test_sigkill_at_twenty_instants_loses_no_result_and_refetches_at_most_the_in
 def _refused(emu: DataForSEOEmulator, tmp_path: Path, args: list[str], code: int) -> str:
     """``seotasks collect -p dataforseo *args`` exits ``code`` before any vendor call (the
     emulator saw no request), with a one-line error and no traceback: that error."""
-    done = run_cli(["collect", "-p", "dataforseo", *args], _env(tmp_path, emu))
+    done = run_here(["collect", "-p", "dataforseo", *args], _env(tmp_path, emu))
     assert done.returncode == code, done.stderr
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
     assert emu.server.requests == []
@@ -181,7 +185,7 @@ def test_a_closed_stdout_stops_the_intake_and_every_fetched_result_is_written(
     assert written | emu.ready_ids() == truth
     assert len(written) < len(truth), "the intake stopped"
     assert "Traceback" not in error
-    again = run_cli(["collect", "-p", "dataforseo", "--to", str(out)], env)
+    again = run_here(["collect", "-p", "dataforseo", "--to", str(out)], env)
     assert again.returncode == 0, again.stderr
     assert _files(out / "dataforseo").keys() == truth and not emu.ready_ids()
 
@@ -197,7 +201,7 @@ def test_a_closed_stdout_without_to_keeps_the_undelivered_in_the_journal(
     proc.stdout.close()
     error = proc.stderr.read().decode()
     assert proc.wait(timeout=60) == 0, error
-    again = run_cli(["collect", "-p", "dataforseo"], env)
+    again = run_here(["collect", "-p", "dataforseo"], env)
     assert again.returncode == 0, again.stderr
     second = {json.loads(line)["task"]["id"] for line in again.stdout.splitlines()}
     # At least once: no task is missing from the two runs' lines; the first run kept
@@ -214,7 +218,7 @@ def test_an_answer_for_another_task_is_an_error_and_no_file(
     out = tmp_path / "o"
     env = _env(tmp_path, emu)
     emu.server.faults.inject(Fault.MISMATCHED_ID, 1, match="/task_get/")
-    done = run_cli(["collect", "-p", "dataforseo", "--to", str(out), "--workers", "1"], env)
+    done = run_here(["collect", "-p", "dataforseo", "--to", str(out), "--workers", "1"], env)
     assert done.returncode == 4, done.stderr
     failed = [json.loads(line) for line in done.stdout.splitlines()]
     failed = [line for line in failed if line["error"]]
@@ -226,7 +230,7 @@ def test_an_answer_for_another_task_is_an_error_and_no_file(
         assert json.loads(path.read_bytes())["tasks"][0]["id"] == task_id
     # The asked task may have been consumed: its journal entry makes the next run fetch it.
     assert len(_intents(out)) == 1
-    again = run_cli(["collect", "-p", "dataforseo", "--to", str(out)], env)
+    again = run_here(["collect", "-p", "dataforseo", "--to", str(out)], env)
     assert again.returncode == 0, again.stderr
     assert bad in _files(out / "dataforseo") and not _intents(out)
 
@@ -239,7 +243,7 @@ def test_no_search_results_is_a_result_not_a_failure(tmp_path: Path) -> None:
         truth = emu.ready_ids()  # a seeded task may have gone to its callback instead
         out = tmp_path / "o"
         env = _env(tmp_path, emu)
-        done = run_cli(["collect", "-p", "dataforseo", "--to", str(out)], env)
+        done = run_here(["collect", "-p", "dataforseo", "--to", str(out)], env)
         assert done.returncode == 0, done.stderr
         files = _files(out / "dataforseo")
         assert files.keys() == (empty | full) & truth and len(files) >= 4
@@ -270,7 +274,7 @@ def test_sigterm_ends_an_hour_long_retry_after_and_the_task_is_fetched_next_run(
     assert proc.returncode == 5, stderr.decode()
     assert "interrupted" in stderr.decode() and "Traceback" not in stderr.decode()
     assert len(_intents(out)) == 1
-    again = run_cli(["collect", "-p", "dataforseo", "--to", str(out)], env)
+    again = run_here(["collect", "-p", "dataforseo", "--to", str(out)], env)
     assert again.returncode == 0, again.stderr
     assert _files(out / "dataforseo").keys() == truth and not _intents(out)
 
@@ -302,6 +306,6 @@ def test_a_disk_that_fills_mid_run_stops_the_intake_and_loses_nothing(
     assert 0 < fetched < len(truth), "the intake stopped instead of consuming every task"
     assert len(_intents(out)) == fetched  # each consumed task is journalled
     emu.app.result_padding = 0
-    again = run_cli(["collect", "-p", "dataforseo", "--to", str(out)], env)
+    again = run_here(["collect", "-p", "dataforseo", "--to", str(out)], env)
     assert again.returncode == 0, again.stderr
     assert _files(out / "dataforseo").keys() == truth and not _intents(out)
