@@ -11,6 +11,7 @@ from __future__ import annotations
 #: Bridgetown has no row of its own, its parish Saint Michael stands in.
 CAPITALS: dict[str, str] = {
     "AF": "Kabul,Kabul,Afghanistan",
+    "AD": "Andorra la Vella,Andorra",
     "AO": "Luanda,Luanda Province,Angola",
     "AG": "Saint John's,Saint John,Antigua and Barbuda",
     "AZ": "Baku,Azerbaijan",
@@ -97,6 +98,7 @@ CAPITALS: dict[str, str] = {
     "MW": "Lilongwe,Central Region,Malawi",
     "MY": "Kuala Lumpur,Federal Territory of Kuala Lumpur,Malaysia",
     "MV": "Male,Maldives",
+    "ML": "Bamako Capital District,Mali",
     "MT": "Valletta,Malta",
     "MQ": "Fort-de-France,Fort-de-France,Martinique",
     "MU": "Port Louis,Port Louis District,Mauritius",
@@ -191,7 +193,6 @@ MISSING: dict[str, str] = {
     "AQ": NO_CAPITAL,
     "DZ": NOT_READ,
     "AS": NOT_READ,
-    "AD": NOT_READ,
     "BS": NOT_READ,
     "BM": NOT_READ,
     "BO": NOT_READ,
@@ -224,7 +225,6 @@ MISSING: dict[str, str] = {
     "KW": NOT_READ,
     "LR": NOT_READ,
     "LU": NOT_READ,
-    "ML": NOT_READ,
     "MR": NOT_READ,
     "MS": NOT_READ,
     "OM": NOT_READ,
