@@ -156,7 +156,7 @@ def test_the_bundled_list_covers_what_it_promises() -> None:
     assert {"US", "GB", "DE", "JP", "IN", "BR", "NG", "KE"} <= {p.country for p in countries}
     assert not {"RU", "BY"} & {p.country for p in places}
     per_country = Counter(p.country for p in cities)
-    assert len(cities) == 1054 and len(per_country) == 179
+    assert len(cities) == 1077 and len(per_country) == 179
     named = {p.name: p.code for p in cities}
     assert named["Kabul,Kabul,Afghanistan"] == 1000002
     assert named["Vienna,Vienna,Austria"] == 1000997
