@@ -27,8 +27,9 @@ What makes the two alike, and why each matters:
   command logs reaches stderr through logging's last resort (so "one line on stderr"
   still counts it), and ``--debug``'s `logging.basicConfig` takes effect. Handlers,
   levels and the loggers' levels are restored after.
-- Warnings are shown on stderr, as a fresh interpreter shows them, not collected by
-  pytest.
+- Warnings are filtered as a fresh interpreter filters them (deprecations and
+  unclosed resources ignored, the rest shown once) and shown on stderr, not collected
+  by pytest.
 - The plugin registry is a fresh one, loaded under the call's environment (so
   ``SEOTASKS_LOAD_PLUGINS`` chooses the plugins, as at a process's start); the test's
   own registry (a fake vendor registered, say) is put back after.
@@ -151,7 +152,11 @@ def _show_warning(
 def _shown_warnings() -> Iterator[None]:
     with warnings.catch_warnings():
         warnings.resetwarnings()
-        warnings.simplefilter("default")
+        # The interpreter's default filters (`sys.warnoptions` empty), last first.
+        for category in (ResourceWarning, ImportWarning, PendingDeprecationWarning):
+            warnings.simplefilter("ignore", category)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.filterwarnings("default", category=DeprecationWarning, module="__main__")
         warnings.showwarning = _show_warning
         yield
 
@@ -193,11 +198,17 @@ def _clock(speed: float | None) -> Iterator[None]:
 
 
 def run_here(
-    args: Sequence[str], env: Mapping[str, str], *, speed: float | None = None, **_: Any
+    args: Sequence[str],
+    env: Mapping[str, str],
+    *,
+    speed: float | None = None,
+    cwd: str | os.PathLike[str] | None = None,
+    **_: Any,
 ) -> subprocess.CompletedProcess[str]:
-    """``seotasks *args`` in this process, its exit code and output captured, in the
-    shape `clirun.run_cli` returns (extra keywords, such as its hang guard ``timeout``,
-    are accepted and unused: pytest's own timeout guards a hang here)."""
+    """``seotasks *args`` in this process (in folder ``cwd``, if given), its exit code and
+    output captured, in the shape `clirun.run_cli` returns (extra keywords, such as its
+    hang guard ``timeout``, are accepted and unused: pytest's own timeout guards a hang
+    here)."""
     out, err = _stream("strict"), _stream("backslashreplace")
     stdin = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
     with ExitStack() as stack:
@@ -205,6 +216,8 @@ def run_here(
         stack.enter_context(_fresh_logging())
         stack.enter_context(_shown_warnings())
         stack.enter_context(_kept_handlers())
+        if cwd is not None:
+            os.chdir(cwd)
         stack.enter_context(_fresh_plugins())
         stack.enter_context(_clock(speed))
         saved = sys.stdin, sys.stdout, sys.stderr

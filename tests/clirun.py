@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from clihere import run_here
 from seotasks_dataforseo.emulator import DataForSEOEmulator
 
 from seotasks.config import env_name
@@ -81,9 +82,10 @@ def ready_dataforseo(count: int, *, seed: int) -> Iterator[DataForSEOEmulator]:
 def sandbox_store(folder: Path, *extra: str) -> Path:
     """``folder/store.duckdb`` as ``seotasks load --sandbox`` writes it (DataForSEO's
     history: times, costs and failures; Serpstat's list: times, no cost), for the report's
-    suites; ``extra`` are more flags (``--seed``, ``--collect``...)."""
+    suites; ``extra`` are more flags (``--seed``, ``--collect``...). The command runs in
+    this process (`clihere`): the store is what the report's suites are about."""
     path = folder / "store.duckdb"
-    loaded = run_cli(
+    loaded = run_here(
         [
             *("load", "--sandbox", "-p", "dataforseo", "-o", "dataforseo.source=history"),
             *("-p", "serpstat", *extra),

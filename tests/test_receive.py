@@ -22,7 +22,8 @@ from typing import Any
 
 import pytest
 import urllib3
-from clirun import CLI, run_cli
+from clihere import run_here
+from clirun import CLI
 from receivekit import SECRET, envelope, files, gz, receive_env, receiving_on, wait_for
 from seotasks_dataforseo.emulator import DataForSEOEmulator
 from seotasks_dataforseo.provider import DataForSEOProvider
@@ -340,7 +341,7 @@ def test_recipe_submit_then_receive_then_files_and_sigterm(tmp_path: Path) -> No
             ping = f"{base}/{SECRET}/pingback?id=$id&tag=$tag&kind=serp/{{engine}}/{{serp_type}}"
             submitted = []
             for flag, url in (("--postback", post), ("--pingback", ping)):
-                done = run_cli(["submit", "-p", "dataforseo", str(specs), flag, url], env)
+                done = run_here(["submit", "-p", "dataforseo", str(specs), flag, url], env)
                 assert done.returncode == 0, done.stderr
                 submitted += [json.loads(line)["task_id"] for line in done.stdout.splitlines()]
             shift[0] = timedelta(minutes=10)
@@ -363,9 +364,9 @@ def test_submit_callback_flags_need_their_url(tmp_path: Path) -> None:
     specs.write_text('{"keyword": "k", "location": 2840, "language": "en"}\n')
     env = receive_env(tmp_path)
     submit = ["submit", "-p", "dataforseo", str(specs)]
-    done = run_cli([*submit, "--postback-data", "html"], env)
+    done = run_here([*submit, "--postback-data", "html"], env)
     assert done.returncode == 2 and "--postback" in done.stderr
-    done = run_cli([*submit, "--pingback", "ftp://x/{engine}"], env)
+    done = run_here([*submit, "--pingback", "ftp://x/{engine}"], env)
     assert done.returncode == 2 and "spec 1" in done.stderr
 
 

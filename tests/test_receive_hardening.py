@@ -31,7 +31,7 @@ from typing import Any
 
 import pytest
 import urllib3
-from clirun import run_cli
+from clihere import run_here
 from receivekit import SECRET, Receiver, envelope, files, gz, peak_rss, receive_env, wait_for
 from seotasks_dataforseo.emulator import DataForSEOEmulator
 from seotasks_dataforseo.provider import DataForSEOProvider
@@ -254,7 +254,7 @@ def test_an_unwritable_folder_is_refused_before_listening(tmp_path: Path) -> Non
     answers every postback with an error."""
     (tmp_path / "file").write_text("")
     where = tmp_path / "file" / "sub"
-    done = run_cli(
+    done = run_here(
         ["receive", "--listen", "127.0.0.1:0", "--to", str(where)], receive_env(tmp_path)
     )
     assert done.returncode == 6
@@ -267,7 +267,7 @@ def test_a_port_in_use_is_exit_2_with_one_line(tmp_path: Path) -> None:
     with Receiver(tmp_path / "a", receive_env(tmp_path)) as first:
         host, port = first.address
         listen = f"{host}:{port}"
-        done = run_cli(
+        done = run_here(
             ["receive", "--listen", listen, "--to", str(tmp_path / "b")], receive_env(tmp_path)
         )
     assert done.returncode == 2
@@ -315,7 +315,7 @@ def test_ordinary_situations_end_in_one_line_and_their_exit_code(
         given["--listen"] = given["--listen"].replace("TAKEN", taken)
         given["--to"] = given["--to"].replace("FILE", str(tmp_path / "FILE"))
         argv = ["receive", *(part for pair in given.items() for part in pair)]
-        done = run_cli(argv, {**receive_env(tmp_path), **env}, timeout=60)
+        done = run_here(argv, {**receive_env(tmp_path), **env}, timeout=60)
     finally:
         holder.close()
     assert done.returncode == code, done.stderr

@@ -32,7 +32,8 @@ from typing import Any
 
 import duckdb
 import pytest
-from clirun import cli_env, run_cli, sandbox_store
+from clihere import run_here
+from clirun import cli_env, sandbox_store
 
 from seotasks.report.layout import duration
 
@@ -233,7 +234,7 @@ def test_the_store_report_renders_in_chromium_with_the_stores_figures(
     browser: Any, store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     html = tmp_path / "store-report.html"
-    made = run_cli(["report", "--from", str(store), "--to", str(html)], cli_env(tmp_path))
+    made = run_here(["report", "--from", str(store), "--to", str(html)], cli_env(tmp_path))
     assert made.returncode == 0, made.stderr
     assert f"-> {html} (" in made.stderr
     opened = _open(browser, html, tmp_path, capsys)
@@ -323,7 +324,7 @@ def test_a_live_sandbox_report_shows_what_is_not_collected(
     html = tmp_path / "sandbox-report.html"
     env = cli_env(tmp_path)
     common = ["report", "--sandbox", "-p", "dataforseo", "-p", "serpstat", "--seed", SEED]
-    made = run_cli([*common, "--to", str(html)], env, timeout=240)
+    made = run_here([*common, "--to", str(html)], env, timeout=240)
     assert made.returncode == 0, made.stderr
     opened = _open(browser, html, tmp_path, capsys)
     _check_page_is_whole(opened, html)

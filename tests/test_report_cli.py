@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from clirun import CLI, cli_env, run_cli
+from clihere import run_here
+from clirun import cli_env
 
 from seotasks import cli
 from seotasks.cli import load as load_command
@@ -63,14 +64,7 @@ def test_the_selection_flags_are_those_of_load_and_tasks() -> None:
     ],
 )
 def test_usage_errors_exit_2_with_one_line(args: list[str], needle: str, tmp_path: Path) -> None:
-    result = subprocess.run(
-        [*CLI, "report", *args],
-        env=cli_env(tmp_path),
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_here(["report", *args], cli_env(tmp_path), cwd=tmp_path)
     assert result.returncode == 2, result.stderr
     assert needle in result.stderr
     assert "Traceback" not in result.stderr
@@ -95,10 +89,10 @@ def test_json_and_html_from_one_store_agree(tmp_path: Path) -> None:
     env = cli_env(tmp_path)
     common = ["report", "--sandbox", "-p", "serpstat", "--seed", "3", "--sandbox-size", "400"]
     common += ["--sandbox-day", "2026-11-20"]
-    data = run_cli([*common, "--format", "json"], env, timeout=180)
+    data = run_here([*common, "--format", "json"], env, timeout=180)
     assert data.returncode == 0, data.stderr
     page = tmp_path / "page.html"
-    made = run_cli([*common, "--to", str(page), "-q"], env, timeout=180)
+    made = run_here([*common, "--to", str(page), "-q"], env, timeout=180)
     assert made.returncode == 0 and made.stderr == "", made.stderr
 
     figures = json.loads(data.stdout)

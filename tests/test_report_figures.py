@@ -17,7 +17,8 @@ from typing import Any
 
 import duckdb
 import pytest
-from clirun import cli_env, run_cli, sandbox_store
+from clihere import run_here
+from clirun import cli_env, sandbox_store
 
 from seotasks.errors import ConfigError
 from seotasks.model import Task, TaskStatus
@@ -307,7 +308,7 @@ def test_the_selection_flags_select_in_the_store(collected: Path, tmp_path: Path
         ("dataforseo", expected, expected)
     ]
     # The same through the command, as JSON on stdout.
-    made = run_cli(
+    made = run_here(
         [
             "report",
             "--from",

@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 import pytest
-from clirun import run_cli
+from clihere import run_here
 from seotasks_dataforseo.emulator import DataForSEOEmulator
 from seotasks_dataforseo.endpoints import CATALOGUE
 from seotasks_serpstat.emulator import PATHS as SERPSTAT_PATHS
@@ -145,7 +145,7 @@ def test_cli_and_debug_output_carry_no_secret(real_time_emulators: dict[str, Any
     secrets = secrets_of(emulators)
     emulators["serpstat"].server.faults.inject(Fault.HTTP_503)
     emulators["dataforseo"].server.faults.inject(Fault.TRUNCATED)
-    ok = run_cli(
+    ok = run_here(
         [
             *("--debug", "tasks", "-p", "dataforseo", "-p", "serpstat", "--status", "any"),
             *("--format", "jsonl", "--raw", "--limit", "300", "-o", "dataforseo.families=serp"),
@@ -157,13 +157,14 @@ def test_cli_and_debug_output_carry_no_secret(real_time_emulators: dict[str, Any
     assert len(ok.stdout.splitlines()) == 300
     # A failing run: wrong token, persistent errors, the resume hint printed with cursors.
     bad_env = {**env, "SEOTASKS_SERPSTAT_TOKEN": TOKEN + "-wrong"}
-    failed = run_cli(["--debug", "tasks", "-p", "serpstat", "--status", "any"], bad_env)
+    failed = run_here(["--debug", "tasks", "-p", "serpstat", "--status", "any"], bad_env)
     assert failed.returncode == 3
     emulators["serpstat"].server.faults.inject(Fault.HTTP_500, 5)  # every default attempt
-    broken = run_cli(["--debug", "tasks", "-p", "serpstat", "--status", "any"], env)
+    # The retries' backoff on a clock 50 times faster: what they print is the point.
+    broken = run_here(["--debug", "tasks", "-p", "serpstat", "--status", "any"], env, speed=50)
     assert broken.returncode != 0
     emulators["serpstat"].server.faults.clear()
-    providers = run_cli(["providers", "--format", "json"], env)
+    providers = run_here(["providers", "--format", "json"], env)
     for run in (ok, failed, broken, providers):
         assert_clean(run.stdout + run.stderr, [*secrets, *forms(TOKEN + "-wrong")], "CLI output")
 
@@ -408,7 +409,7 @@ def test_cli_refuses_a_base_url_with_a_password_without_printing_it() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SEOTASKS_")}
     env["SEOTASKS_SERPSTAT_BASE_URL"] = f"http://someone:{URL_PASSWORD}@127.0.0.1:9/"
     env["SEOTASKS_SERPSTAT_TOKEN"] = "token-for-the-test"
-    result = run_cli(["tasks", "-p", "serpstat", "--debug"], env)
+    result = run_here(["tasks", "-p", "serpstat", "--debug"], env)
     assert result.returncode == 2, result.stderr
     assert "credentials" in result.stderr
     assert_clean(result.stdout + result.stderr, [URL_PASSWORD], "CLI output")
