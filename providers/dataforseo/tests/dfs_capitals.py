@@ -7,8 +7,9 @@ from __future__ import annotations
 
 #: The capital's entry. A city-state (Singapore, Hong Kong, Monaco, Vatican City,
 #: Gibraltar) is its own country entry; where Google files the capital only as the district
-#: or region of the same name, that row (see ``CAPITAL_STAND_INS`` in the tests); Barbados's
-#: Bridgetown has no row of its own, its parish Saint Michael stands in.
+#: or region of the same name or as its capital district, that row (see
+#: ``CAPITAL_STAND_INS`` in the tests); Barbados's Bridgetown has no row of its own, its
+#: parish Saint Michael stands in.
 CAPITALS: dict[str, str] = {
     "AF": "Kabul,Kabul,Afghanistan",
     "AD": "Andorra la Vella,Andorra",
@@ -48,6 +49,7 @@ CAPITALS: dict[str, str] = {
     "BJ": "Porto-Novo,Oueme Department,Benin",
     "DK": "Copenhagen,Capital Region of Denmark,Denmark",
     "DM": "Roseau,Saint George Parish,Dominica",
+    "DO": "Distrito Nacional,Dominican Republic",
     "EC": "Quito,Pichincha,Ecuador",
     "SV": "San Salvador,San Salvador Department,El Salvador",
     "ET": "Addis Ababa,Addis Ababa,Ethiopia",
@@ -206,7 +208,6 @@ MISSING: dict[str, str] = {
     "CC": NOT_READ,
     "YT": NOT_READ,
     "CK": NOT_READ,
-    "DO": NOT_READ,
     "GQ": NOT_READ,
     "FO": NOT_READ,
     "FK": NOT_READ,

@@ -32,8 +32,10 @@ Cities: the capitals and largest cities of the countries whose city rows were re
 (``docs/providers/dataforseo.md`` gives the counts; the tests' ``dfs_capitals.py`` names each
 country's capital entry or why it has none). Google files some capitals only as the
 district or region of the same name ("Thimphu,Bhutan" 9075448, "Conakry,Guinea" 9075549,
-"Maseru,Lesotho" 9075597; Mali's capital only as "Bamako Capital District,Mali" 9070452):
-that row is what a caller posts for the capital, so it is bundled with its own target type. A city-state (Singapore, Hong Kong, Monaco) is its
+"Maseru,Lesotho" 9075597) or as its capital district ("Bamako Capital District,Mali"
+9070452; "Distrito Nacional,Dominican Republic" 9069760, the parent of Santo Domingo's
+neighbourhood rows): that row is what a caller posts for the capital, so it is bundled with
+its own target type. A city-state (Singapore, Hong Kong, Monaco) is its
 country entry. The CSV is 19 MB and was read a page
 at a time, so a country whose cities were not reached is known by its country entry only;
 adding a city is appending its CSV row (code, canonical name, country), which the tests
