@@ -24,13 +24,12 @@ import os
 import re
 import runpy
 import shlex
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from clihere import run_here
 
 import seotasks
 from seotasks import plugins, transport
@@ -180,7 +179,8 @@ def _shell_commands(page: Path) -> list[str]:
 
 def test_the_migration_recipe_runs_end_to_end(docs_env: Path) -> None:
     """Steps 1-2 (Python) export DataForSEO specs and translate them for Serpstat; steps
-    3-4 (the command line) submit them, list both vendors and collect, as printed."""
+    3-4 (the command line) submit them, list both vendors and collect, as printed (the
+    command in this process, `clihere`, its output where the page redirects it)."""
     page = ROOT / "docs" / "migration.md"
     namespace = _helpers()
     for line, _, code in blocks(page):
@@ -194,13 +194,7 @@ def test_the_migration_recipe_runs_end_to_end(docs_env: Path) -> None:
     env = {**os.environ, "PYTHONUNBUFFERED": "1", env_name("serpstat", "rps"): "100"}
     for command in commands:
         argv, _, target = command.partition(" > ")
-        result = subprocess.run(
-            [sys.executable, "-m", "seotasks.cli", *shlex.split(argv)[1:]],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+        result = run_here(shlex.split(argv)[1:], env)
         assert result.returncode == 0, (command, result.stderr[-2000:])
         (docs_env / target.strip()).write_text(result.stdout)
     submitted = [json.loads(line) for line in (docs_env / "submitted.jsonl").open()]
