@@ -101,7 +101,7 @@ $(PG_STAMP): $(DLT_STAMP)
 	touch $(PG_STAMP)
 
 # Each test has its own temp folder, pipelines folder, emulators and free ports (the
-# Postgres tests: a server per module and worker), so they run side by side.
+# Postgres tests: a database each, on a server per worker), so they run side by side.
 dlt: $(DLT_STAMP) $(PG_STAMP)
 	$(BIN)/mypy integrations/dlt/src
 	cd integrations/dlt && $(abspath $(BIN))/python -m pytest -q -n auto --dist worksteal --durations=10

@@ -11,21 +11,13 @@ from __future__ import annotations
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
 
-import pytest
 from dltenv import Env
 from pgenv import Tables
-from pgtest import USER, Server, running
+from pgtest import USER, Server
 from seotasks_dlt.destination_lock import lock_key
 
 from seotasks.emulation import Fault
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[Server]:
-    with running() as started:
-        yield started
 
 
 def _start(env: Env, url: str, machine: str, wait: float) -> subprocess.Popen[str]:

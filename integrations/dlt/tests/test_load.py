@@ -88,9 +88,10 @@ def test_state_deleted_locally_is_restored_from_the_destination(env: Env) -> Non
     _no_duplicates(env)
 
 
-def test_collect_loads_exactly_one_result_per_completed_task(env: Env) -> None:
+def test_collect_loads_exactly_one_result_per_completed_task(small: Env) -> None:
     # DataForSEO's tasks_ready drains as results are collected: a second run finds
     # nothing new to collect there, and no completed task gets a second row.
+    env = small
     extra = {"dataforseo": {"source": "ready"}}
     first = env.load(collect=True, extra=extra)
     completed = set(env.sql("SELECT provider, id FROM {t}.tasks WHERE status = 'completed'"))
@@ -164,13 +165,13 @@ def test_column_types_in_duckdb(env: Env) -> None:
 def test_collect_drains_tasks_ready_past_its_1000_cap_in_one_run(tmp_path: Path) -> None:
     """tasks_ready shows 1000 tasks per endpoint until those are collected: the results of
     a page must be collected before the next page is asked for, whatever order dlt runs
-    the resources in. About 1270 ready: one capped page, then the rest (the drain past
+    the resources in. About 1085 ready: one capped page, then the rest (the drain past
     the cap is what matters, not how many times it happens). The data's clock is stopped:
     a task finishing during a slow run would be ready after it, and one more row."""
     frozen = datetime.now(UTC)
     emulator = DataForSEOEmulator(
         seed=3,
-        size=1400,
+        size=1200,
         kinds=["serp/google/organic"],
         recent=1.0,
         enforce_limits=False,

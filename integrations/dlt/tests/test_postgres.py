@@ -8,23 +8,14 @@ URL with a password), and through `seotasks_dlt.load` for the results.
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from dltenv import FAMILIES, Env
 from pgenv import Tables, load_command
-from pgtest import USER, Server, running
-from seotasks_dataforseo.emulator import DataForSEOEmulator
+from pgtest import USER, Server
 from seotasks_dlt import LoadSummary, load
-from seotasks_serpstat.emulator import SerpstatEmulator
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[Server]:
-    with running() as started:
-        yield started
 
 
 @pytest.fixture
@@ -101,16 +92,6 @@ def test_state_lost_locally_is_restored_from_postgres(
     assert env.dfs.calls["id_list"] - id_list_before == len(FAMILIES)
     assert env.serp.requests - serp_before < serp_before / 2
     Tables(server, database).assert_once_each(env.truth())
-
-
-@pytest.fixture
-def small(tmp_path: Path) -> Iterator[Env]:
-    """Small emulators: collecting fetches every result, a few thousand would be minutes."""
-    with (
-        DataForSEOEmulator(seed=7, size=120, enforce_limits=False) as dfs,
-        SerpstatEmulator(seed=7, size=150, rps=None) as serp,
-    ):
-        yield Env(tmp_path, dfs, serp)
 
 
 def test_collect_loads_one_result_per_completed_task(
