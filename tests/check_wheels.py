@@ -41,7 +41,8 @@ def test_wheels_install_by_name_and_run(tmp_path: Path) -> None:
     assert built == sorted(NAMES)
 
     venv = tmp_path / "venv"
-    _run(sys.executable, "-m", "venv", venv)
+    # A venv with pip (uv's --seed: from its cache, not ensurepip's few seconds).
+    _run(UV, "venv", "--quiet", "--seed", "--python", sys.executable, venv)
     pip = [
         venv / "bin" / "python",
         "-m",
