@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from clihere import run_here
 from clirun import CLI, cli_env, ready_dataforseo
 from seotasks_dataforseo.emulator import DataForSEOEmulator
 
@@ -76,20 +77,15 @@ def test_an_answer_over_the_cap_is_that_tasks_error_and_stays_journalled(
     out = tmp_path / "o"
     env = cli_env(tmp_path, {"dataforseo": emu.settings})
     args = ["collect", "-p", "dataforseo", "--to", str(out), "-L", "1", "--max-result-mb", "1"]
-    done = subprocess.run([*CLI, *args], env=env, capture_output=True, text=True, timeout=120)
+    # Not about memory: the command in this process (`clihere`).
+    done = run_here(args, env)
     assert done.returncode == 4, done.stderr
     line = json.loads(done.stdout)
     assert "ResponseFormatError" in line["error"] and "cap" in line["error"]
     assert line["path"] is None and not list((out / "dataforseo").glob("*.json"))
     journal = out / ".seotasks" / "journal" / "dataforseo"
     assert len(list(journal.glob("*.intent.json"))) == 1
-    again = subprocess.run(
-        [*CLI, "collect", "-p", "dataforseo", "--to", str(out), "-L", "1"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    again = run_here(["collect", "-p", "dataforseo", "--to", str(out), "-L", "1"], env)
     assert again.returncode == 0, again.stderr
     assert (out / "dataforseo" / f"{line['id']}.json").exists()
     assert not list(journal.glob("*.intent.json"))
