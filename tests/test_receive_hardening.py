@@ -444,7 +444,9 @@ def test_a_pingback_that_cannot_be_queued_is_503_logged_once_per_burst(
     assert [a.status for a in refused] == [503] * 10
     assert all(a.headers["Retry-After"] == "60" for a in refused)
     assert fine.status == 200 and len(app.pingbacks) == 1
-    said = [r.getMessage() for r in caplog.records]
+    # The receiver's own lines: waitress adds "Task queue depth is 1" when a loaded
+    # machine keeps both its threads busy, which is not what this test is about.
+    said = [r.getMessage() for r in caplog.records if r.name == "seotasks.receive"]
     assert len([m for m in said if "cannot write the pingback queue" in m]) == 1, said
     assert len([m for m in said if "works again (10 writes had failed)" in m]) == 1, said
     assert len(said) == 2, said
