@@ -66,13 +66,15 @@ RUNNABLE = [p for p in PAGES if blocks(p) and not exempt(p)]
 
 @pytest.fixture
 def emulators() -> Iterator[dict[str, dict[str, str]]]:
-    """Fresh emulators for each page: an example may collect (drain) the ready list."""
+    """Fresh emulators for each page: an example may collect (drain) the ready list.
+    Serpstat's 150 tasks are plenty for every page; the migration recipe collects each
+    completed one (400 made that one command 3 s of CPU)."""
     from seotasks_dataforseo.emulator import DataForSEOEmulator
     from seotasks_serpstat.emulator import SerpstatEmulator
 
     with (
         DataForSEOEmulator(seed=11, size=400, recent=0.6, enforce_limits=False) as dfs,
-        SerpstatEmulator(seed=11, size=400, rps=None) as serp,
+        SerpstatEmulator(seed=11, size=150, rps=None) as serp,
     ):
         yield {"dataforseo": dfs.settings, "serpstat": serp.settings}
 
