@@ -113,28 +113,30 @@ def _environ(env: Mapping[str, str]) -> Iterator[None]:
         tempfile.tempdir = tempdir
 
 
+def _loggers() -> list[logging.Logger]:
+    named = logging.Logger.manager.loggerDict.values()
+    return [logging.getLogger(), *(x for x in named if isinstance(x, logging.Logger))]
+
+
 @contextmanager
 def _fresh_logging() -> Iterator[None]:
+    """Root without handlers at WARNING during the call; every logger's handlers, level
+    and propagation as they were after it (a logger the call made: back to its default)."""
+    saved = {id(x): (x.handlers[:], x.level, x.propagate) for x in _loggers()}
     root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    levels = {
-        name: logger.level
-        for name, logger in logging.Logger.manager.loggerDict.items()
-        if isinstance(logger, logging.Logger)
-    }
     root.handlers = []
     root.setLevel(logging.WARNING)
     try:
         yield
     finally:
-        for handler in root.handlers:
-            if handler not in handlers:
-                handler.close()
-        root.handlers = handlers
-        root.setLevel(level)
-        for name, logger in logging.Logger.manager.loggerDict.items():
-            if isinstance(logger, logging.Logger):
-                logger.setLevel(levels.get(name, logging.NOTSET))
+        for logger in _loggers():
+            handlers, level, propagate = saved.get(id(logger), ([], logging.NOTSET, True))
+            for handler in logger.handlers:
+                if handler not in handlers:
+                    handler.close()
+            logger.handlers = handlers
+            logger.setLevel(level)
+            logger.propagate = propagate
 
 
 def _show_warning(
