@@ -6,7 +6,7 @@ plugins and urllib3 imported again); the suites run the command over a thousand 
 so on a 2-core machine the start-ups were most of the unit suite's time. A test about
 what the command *does* (its output, its exit code, the files it writes) runs it here
 instead; a test about the *process* (a signal, a kill, start-up imports, a plugin set
-chosen by environment at import) keeps `clirun.run_cli`.
+chosen by environment at import) starts `clirun.CLI` as a subprocess.
 
 What makes the two alike, and why each matters:
 
@@ -208,7 +208,7 @@ def run_here(
     **_: Any,
 ) -> subprocess.CompletedProcess[str]:
     """``seotasks *args`` in this process (in folder ``cwd``, if given), its exit code and
-    output captured, in the shape `clirun.run_cli` returns (extra keywords, such as its
+    output captured, in the shape `subprocess.run` returns (extra keywords, such as its
     hang guard ``timeout``, are accepted and unused: pytest's own timeout guards a hang
     here)."""
     out, err = _stream("strict"), _stream("backslashreplace")

@@ -1,10 +1,11 @@
-"""Running the ``seotasks`` command as a subprocess, the way a user's shell does.
+"""What the command-line suites share: the environment a run of ``seotasks`` gets, the
+real command as a subprocess, and the data its runs work on.
 
-The submit, collect, receive and security suites start the real command: each needs the
-same isolated environment (none of the developer's ``SEOTASKS_*`` variables, no real
-profile, an emulator's settings as ``SEOTASKS_<PROVIDER>_<OPTION>``) and the same
-run-and-capture call. Written once here so that a change to either (a new variable to
-keep out, a longer hang guard) reaches every suite.
+Every run needs the same isolated environment (none of the developer's ``SEOTASKS_*``
+variables, no real profile, an emulator's settings as ``SEOTASKS_<PROVIDER>_<OPTION>``):
+`cli_env`, written once so that a new variable to keep out reaches every suite. A run
+whose process is the point (killed, signalled, its memory measured) starts `CLI` or
+`FAST_CLI`; a run to completion goes through `clihere.run_here`, in the test process.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ CLI = [sys.executable, "-m", "seotasks.cli"]
 #: Every Serpstat task (any status), as JSON lines: the listing the resume suites cut.
 SERPSTAT_JSONL = ["tasks", "-p", "serpstat", "--status", "any", "--format", "jsonl"]
 #: The same command with every client's clock ``SEOTASKS_TEST_CLOCK_SPEED`` times faster
-#: (`fastclock_cli`): for a test about what a run does, not about how long it paces.
+#: (`fastclock_cli`): the runs a test kills, busy rather than long (`clihere.run_here`
+#: takes a ``speed`` for the runs to completion).
 FAST_CLI = [sys.executable, str(Path(__file__).with_name("fastclock_cli.py"))]
 
 
@@ -48,24 +50,6 @@ def cli_env(
         for option, value in values.items():
             env[env_name(provider, option)] = str(value)
     return env
-
-
-def run_cli(
-    args: Sequence[str],
-    env: Mapping[str, str],
-    *,
-    timeout: float = 120,
-    speed: float | None = None,
-) -> subprocess.CompletedProcess[str]:
-    """``seotasks *args`` to completion, its output captured as text; ``timeout`` only
-    guards against a hang (it raises, failing the test). With ``speed``, every client's
-    clock runs that many times faster (`FAST_CLI`): retries' backoff and pacing shrink,
-    for a test about what the command says or does rather than how long it waits."""
-    command, env = [*CLI, *args], dict(env)
-    if speed is not None:
-        command = [*FAST_CLI, *args]
-        env["SEOTASKS_TEST_CLOCK_SPEED"] = str(speed)
-    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout)
 
 
 @contextmanager
