@@ -80,10 +80,24 @@ def test_sigkill_at_twenty_instants_loses_no_result_and_refetches_at_most_the_in
     at a random instant in the half second after the run's first request, so it lands
     while the run lists, fetches or writes. After each part's re-runs: every result once,
     whole, nothing journalled, and task_get called at most once more per worker a kill
-    could have caught in flight."""
+    could have caught in flight.
+
+    Each run starts with 300 tasks ready: the list is topped up to that before it. A
+    killed run fetches a hundred or more in its half second (task_get's window of 2000 a
+    minute does not pace 300), so without it the third run found the list drained, ended
+    before its kill, and the part ran out of runs (one part in three on a loaded machine)."""
     workers = 8
     rng = random.Random(24 + part)
     past = datetime.now(UTC) - timedelta(hours=1)
+
+    def top_up(emu: DataForSEOEmulator, truth: set[str]) -> None:
+        missing = 300 - len(emu.ready_ids())
+        if missing > 0:
+            added = emu.add_tasks(
+                missing, kinds=KINDS, posted=past, code=20000, delay=timedelta(minutes=1)
+            )
+            truth.update(added)
+
     with DataForSEOEmulator(seed=8 + part, size=0, kinds=KINDS, enforce_limits=False) as emu:
         for kind in KINDS:
             emu.add_tasks(100, kinds=(kind,), posted=past, code=20000, delay=timedelta(minutes=1))
@@ -105,6 +119,7 @@ def test_sigkill_at_twenty_instants_loses_no_result_and_refetches_at_most_the_in
         while kills < 5:
             runs += 1
             assert runs <= 10, "the runs end before they can be killed"
+            top_up(emu, truth)
             proc = subprocess.Popen(
                 args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
             )
