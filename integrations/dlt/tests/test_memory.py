@@ -26,7 +26,7 @@ from peakrss import run_measured
 #: Bytes of JSON per result: a SERP answer of typical size.
 RESULT_SIZE = 18_000
 #: The two loads' sizes, and what the larger may cost more than the smaller, in MB (the
-#: results retained before would be about 350 MB; measured now: about 10 MB).
+#: results retained before would be about 350 MB; measured now: about 20 MB).
 SMALL, LARGE = 150, 600
 GROWTH = 80
 
