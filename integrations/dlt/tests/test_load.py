@@ -165,13 +165,13 @@ def test_column_types_in_duckdb(env: Env) -> None:
 def test_collect_drains_tasks_ready_past_its_1000_cap_in_one_run(tmp_path: Path) -> None:
     """tasks_ready shows 1000 tasks per endpoint until those are collected: the results of
     a page must be collected before the next page is asked for, whatever order dlt runs
-    the resources in. About 1085 ready: one capped page, then the rest (the drain past
+    the resources in. About 1040 ready: one capped page, then the rest (the drain past
     the cap is what matters, not how many times it happens). The data's clock is stopped:
     a task finishing during a slow run would be ready after it, and one more row."""
     frozen = datetime.now(UTC)
     emulator = DataForSEOEmulator(
         seed=3,
-        size=1200,
+        size=1150,
         kinds=["serp/google/organic"],
         recent=1.0,
         enforce_limits=False,
