@@ -38,6 +38,7 @@ from seotasks_dataforseo.provider import DataForSEOProvider
 
 from seotasks.cli.receive_run import ReceiverServer
 from seotasks.emulation import Fault
+from seotasks.errors import ConfigError
 from seotasks.receiver.app import ReceiverApp
 from seotasks.receiver.body import gunzip
 from seotasks.receiver.rejected import Refused
@@ -321,6 +322,22 @@ def test_ordinary_situations_end_in_one_line_and_their_exit_code(
         holder.close()
     assert done.returncode == code, done.stderr
     assert says in _one_line(done)
+
+
+def test_a_server_that_cannot_bind_leaves_no_file_open(tmp_path: Path) -> None:
+    """waitress opens its wake-up pipe and the socket before it binds; when the bind
+    fails, the command's error is one line and nothing it opened stays open (in a test
+    or a long-lived process that retries, each failure would leak descriptors)."""
+    app = ReceiverApp(ResultStore(tmp_path), SECRET, DataForSEOProvider)
+    holder, taken = _taken_port()
+    try:
+        before = set(os.listdir("/proc/self/fd"))
+        for _ in range(3):
+            with pytest.raises(ConfigError, match="address already in use"):
+                ReceiverServer(app, "127.0.0.1", int(taken.rpartition(":")[2]), threads=1)
+        assert set(os.listdir("/proc/self/fd")) <= before
+    finally:
+        holder.close()
 
 
 # -- signals --------------------------------------------------------------------------------------

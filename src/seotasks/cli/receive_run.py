@@ -91,9 +91,13 @@ class ReceiverServer:
             ) from None
         self.app = app
         shown = f"[{host}]" if ":" in host else host
+        # Our own socket map: a server that cannot bind has already opened its wake-up
+        # pipe and its socket in it, which waitress leaves open when it raises.
+        sockets: dict[int, Any] = {}
         try:
             self.server: Any = create_server(
                 app,
+                sockets,
                 host=host,
                 port=port,
                 threads=threads,
@@ -108,6 +112,9 @@ class ReceiverServer:
                 clear_untrusted_proxy_headers=True,
             )
         except (OSError, ValueError) as exc:  # in use, not ours, not resolvable
+            from waitress import wasyncore
+
+            wasyncore.close_all(sockets)
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             raise ConfigError(f"--listen {shown}:{port}: {reason.lower()}") from None
         self._stopping = threading.Event()
