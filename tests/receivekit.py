@@ -3,7 +3,8 @@ run as a subprocess the way a user's shell (or systemd) runs it.
 
 `test_receive` drives the WSGI app and the command's happy paths; `test_receive_hardening`
 drives the command under hostile or broken conditions (idle floods, bombs, a full disk,
-signals). Both start the real command and read its banner, so that code lives here once.
+signals); `test_receive_start` what it refuses at start. They start the real command and
+read its banner, so that code lives here once.
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ from seotasks_dataforseo.provider import DataForSEOProvider
 
 import seotasks
 from seotasks import SerpTaskSpec
-from seotasks.cli.receive_run import ReceiverServer, parse_listen
+from seotasks.cli.receive_run import ReceiverServer
 from seotasks.clock import FakeClock
 from seotasks.receiver.app import ReceiverApp
 from seotasks.receiver.pingbacks import PingbackQueue, PingbackWorker
@@ -298,19 +298,6 @@ def test_a_flood_of_repeated_deliveries_writes_one_file_and_one_line(receiver: R
 def test_malformed_pingbacks_are_400(receiver: Running, query: str) -> None:
     assert receiver.get(f"/{SECRET}/pingback?{query}").status == 400
     assert len(receiver.app.pingbacks) == 0
-
-
-def test_listen_addresses() -> None:
-    assert parse_listen("127.0.0.1:8080") == ("127.0.0.1", 8080)
-    assert parse_listen("[::1]:0") == ("::1", 0)
-    for bad in ("8080", "host:", "host:99999", ":80", "host:http"):
-        with pytest.raises(ValueError):
-            parse_listen(bad)
-
-
-def test_a_short_secret_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="16"):
-        ReceiverApp(ResultStore(tmp_path), "short", DataForSEOProvider)
 
 
 # -- the command ----------------------------------------------------------------------------------
