@@ -108,7 +108,7 @@ $(PG_STAMP): $(DLT_STAMP)
 # The temp folders go to /dev/shm where it is a tmpfs with 4 GB free (a session writes
 # about 170 MB; pytest keeps the last three): the journal's and DuckDB's fsyncs, renames
 # and unlinks then cost no disk, 6% of the phase's CPU and 8% of its time.
-SHM_TMP := $(shell df -Pk /dev/shm 2>/dev/null | awk 'NR == 2 && $$4 > 4000000 {print "/dev/shm"}')
+SHM_TMP := $(shell df -Pk -t tmpfs /dev/shm 2>/dev/null | awk 'NR == 2 && $$4 > 4000000 {print "/dev/shm"}')
 
 dlt: $(DLT_STAMP) $(PG_STAMP)
 	cd integrations/dlt && $(if $(SHM_TMP),TMPDIR=$(SHM_TMP)) \
