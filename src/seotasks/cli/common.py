@@ -254,17 +254,10 @@ def one_client(args: argparse.Namespace, stack: Any) -> Client:
     from ..plugins import get_provider
 
     name = get_provider(args.provider).name
-    options: dict[str, Any] = dict(split_options(args.option, [name])[name])
-    clock = None
-    if args.sandbox:
-        from ..clock import ScaledClock
-        from ..sandbox import SandboxRequest, start
-
-        clock = ScaledClock(SANDBOX_SPEED)
-        running = stack.enter_context(start([name], SandboxRequest(seed=args.seed, clock=clock)))
-        options = {**running[name].settings, **options}
+    options: dict[str, dict[str, Any]] = {name: dict(split_options(args.option, [name])[name])}
+    clock = start_sandbox(stack, args, [name], options)
     client: Client = stack.enter_context(
-        connect(name, profile=args.profile, clock=clock, **options)
+        connect(name, profile=args.profile, clock=clock, **options[name])
     )
     return client
 
@@ -321,9 +314,10 @@ def start_sandbox(
     from ..sandbox import SandboxRequest, start
 
     clock = ScaledClock(SANDBOX_SPEED)
-    running = stack.enter_context(
-        start(names, SandboxRequest(seed=args.seed, size=args.sandbox_size, clock=clock, now=now))
-    )
+    # collect, status and submit take no --sandbox-size: the emulators' own default.
+    size = getattr(args, "sandbox_size", None)
+    request = SandboxRequest(seed=args.seed, size=size, clock=clock, now=now)
+    running = stack.enter_context(start(names, request))
     for name in names:
         options[name] = {**running[name].settings, **options[name]}
     return clock

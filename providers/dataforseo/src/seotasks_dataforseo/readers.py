@@ -48,12 +48,10 @@ def ready_tasks(endpoint: Endpoint, items: Sequence[Any]) -> list[Task]:
     """
     kinds: dict[tuple[str | None, str | None], str] = {}
     aggregate, family, fixed = endpoint.aggregate, endpoint.family, endpoint.name
-    completed = _COMPLETED
-    read = read_ready
-    provider, task, view = PROVIDER, Task, MappingProxyType
+    provider, task, view, completed = PROVIDER, Task, MappingProxyType, _COMPLETED
     out: list[Task] = []
     append = out.append
-    for raw, item in zip(items, read.page(items), strict=True):
+    for raw, item in zip(items, read_ready.page(items), strict=True):
         se = item.se
         if aggregate:
             # Only a plain token names a kind; a list or a number leaves the family.

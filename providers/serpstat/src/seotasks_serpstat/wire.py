@@ -227,11 +227,8 @@ def normalize_rows(
     provider, task, view = PROVIDER, Task, MappingProxyType
     out: list[Task] = []
     append = out.append
-    if start:
-        rows, ids = rows[start:], ids[start:]
-        items = read.page(rows, range(start, start + len(rows)))
-    else:
-        items = read.page(rows)
+    rows, ids = rows[start:], ids[start:]
+    items = read.page(rows, range(start, start + len(rows)))
     for item, row, task_id in zip(items, rows, ids, strict=True):
         ratio = item.progress
         finished = item.parsed_at
