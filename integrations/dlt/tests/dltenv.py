@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import attrs
 import duckdb
 from seotasks_dataforseo.emulator import DataForSEOEmulator
 from seotasks_dlt import LoadSummary, load
@@ -55,16 +56,22 @@ CLI_OPTIONS = [
 ]
 
 
+@attrs.define(eq=False)
 class Env:
-    """Two running emulators and a place to load them into."""
+    """Two running emulators and a place to load them into (all of it under ``tmp``)."""
 
-    def __init__(self, tmp: Path, dfs: DataForSEOEmulator, serp: SerpstatEmulator) -> None:
-        self.tmp = tmp
-        self.dfs = dfs
-        self.serp = serp
-        self.clock = FakeClock()
-        self.database = tmp / "seotasks.duckdb"
-        self.pipelines = tmp / "pipelines"
+    tmp: Path
+    dfs: DataForSEOEmulator
+    serp: SerpstatEmulator
+    clock: FakeClock = attrs.field(init=False, factory=FakeClock)
+
+    @property
+    def database(self) -> Path:
+        return self.tmp / "seotasks.duckdb"
+
+    @property
+    def pipelines(self) -> Path:
+        return self.tmp / "pipelines"
 
     def options(self, **extra: dict[str, Any]) -> dict[str, dict[str, Any]]:
         chosen = {

@@ -20,6 +20,8 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import attrs
+
 from ..store import atomic_write, safe_name
 from .writes import line
 
@@ -78,6 +80,7 @@ class PingbackQueue:
             return 0
 
 
+@attrs.define(eq=False)
 class PingbackWorker:
     """Collects queued pingbacks with ``client.collect_many`` until stopped.
 
@@ -85,25 +88,22 @@ class PingbackWorker:
     the vendor refuses (unknown, expired: a `ProviderError`) is moved to
     ``.pingbacks/failed/`` and logged; a transient failure, or a wait cut short by
     `halt` (`Interrupted`), stays queued and is tried again after ``retry_after``
-    seconds or at the next start.
+    seconds or at the next start. A service object, not a value: compared by identity
+    (``eq=False``).
     """
 
-    def __init__(
-        self,
-        app: ReceiverApp,
-        client: Client,
-        *,
-        workers: int = 4,
-        retry_after: float = 60.0,
-    ) -> None:
-        self.app = app
-        self.client = client
-        self.workers = workers
-        self.retry_after = retry_after
-        self.stop = threading.Event()
-        self._tried: dict[str, float] = {}
-        self._busy: set[str] = set()
-        self.thread = threading.Thread(target=self._run, name="seotasks-pingbacks", daemon=True)
+    app: ReceiverApp
+    client: Client
+    workers: int = attrs.field(default=4, kw_only=True)
+    retry_after: float = attrs.field(default=60.0, kw_only=True)
+    stop: threading.Event = attrs.field(init=False, factory=threading.Event)
+    _tried: dict[str, float] = attrs.field(init=False, factory=dict)
+    _busy: set[str] = attrs.field(init=False, factory=set)
+    thread: threading.Thread = attrs.field(init=False)
+
+    @thread.default
+    def _worker_thread(self) -> threading.Thread:
+        return threading.Thread(target=self._run, name="seotasks-pingbacks", daemon=True)
 
     def start(self) -> PingbackWorker:
         self.thread.start()

@@ -15,6 +15,8 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import attrs
+
 from ..store import ResultStore
 
 __all__ = ["Emit", "ResultWriter", "line"]
@@ -64,14 +66,17 @@ class _Claims:
         event.set()
 
 
+@attrs.define(eq=False)
 class ResultWriter:
-    """Writes the result files of ``provider``'s tasks into ``store``, each task once."""
+    """Writes the result files of ``provider``'s tasks into ``store``, each task once.
 
-    def __init__(self, store: ResultStore, provider: str, emit: Emit) -> None:
-        self.store = store
-        self.provider = provider
-        self.emit = emit
-        self._claims = _Claims()
+    A service object, not a value: compared by identity (``eq=False``).
+    """
+
+    store: ResultStore
+    provider: str
+    emit: Emit
+    _claims: _Claims = attrs.field(init=False, factory=_Claims)
 
     def write_many(self, results: list[tuple[str, Mapping[str, Any], Any]], *, via: str) -> int:
         """Write the files of tasks not written yet (durably); returns how many were written.

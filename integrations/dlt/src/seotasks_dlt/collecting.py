@@ -32,6 +32,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import attrs
 import dlt
 
 from seotasks.client import Client
@@ -116,33 +117,29 @@ def _interrupt(client: Client) -> None:
     client.transport.interrupt.set()
 
 
+@attrs.define(eq=False)
 class Collector:
-    """One provider's results in one run: re-delivered, left over, backfilled, listed."""
+    """One provider's results in one run: re-delivered, left over, backfilled, listed.
 
-    def __init__(
-        self,
-        client: Client,
-        state: ProviderState,
-        *,
-        workers: int,
-        halt: Halt,
-        session: Session,
-        deliveries: Deliveries | None,
-        backfill_since: datetime | None,
-        backfill: bool = True,
-    ) -> None:
-        self.client = client
-        self.name = client.name
-        self.state = state
-        self.workers = workers
-        self.halt = halt
-        self.session = session
-        self.deliveries = deliveries
-        self.backfill_since = backfill_since
-        self.backfill_enabled = backfill
-        #: Tasks with a ``results`` row in this run: never two rows of one task in one
-        #: package, which lets dlt's merge skip its de-duplication (see `source`).
-        self.yielded: set[str] = set()
+    A service object, not a value: compared by identity (``eq=False``).
+    """
+
+    client: Client
+    name: str = attrs.field(init=False)
+    state: ProviderState
+    workers: int = attrs.field(kw_only=True)
+    halt: Halt = attrs.field(kw_only=True)
+    session: Session = attrs.field(kw_only=True)
+    deliveries: Deliveries | None = attrs.field(kw_only=True)
+    backfill_since: datetime | None = attrs.field(kw_only=True)
+    backfill_enabled: bool = attrs.field(default=True, kw_only=True, alias="backfill")
+    #: Tasks with a ``results`` row in this run: never two rows of one task in one
+    #: package, which lets dlt's merge skip its de-duplication (see `source`).
+    yielded: set[str] = attrs.field(init=False, factory=set)
+
+    @name.default
+    def _client_name(self) -> str:
+        return self.client.name
 
     def redeliver(self) -> Iterator[Any]:
         """Rows for every task the journal says was fetched and never loaded.

@@ -83,37 +83,30 @@ class HistoryPosition:
         }
 
 
+@attrs.define(eq=False)
 class HistoryListing:
     """Pages through the id_list of each selected family.
 
     ``keeps`` is how far back the vendor keeps tasks (six months, one with metadata),
     ``window`` the span of one request, ``default_families`` whether the caller named
     no family (an undocumented family's "not found" is then skipped with a note).
+    A service object, not a value: compared by identity (``eq=False``).
     """
 
-    def __init__(
-        self,
-        families: Sequence[HistoryFamily],
-        call: Call,
-        scrub: Callable[[str], str],
-        *,
-        now: Callable[[], datetime],
-        keeps: timedelta,
-        window: timedelta,
-        page_size: int,
-        metadata: bool,
-        default_families: bool,
-    ) -> None:
-        self.families = tuple(families)
-        self._call = call
-        self._scrub = scrub
-        self._now = now
-        self._keeps = keeps
-        self._window = window
-        self._page_size = page_size
-        self._metadata = metadata
-        self._default_families = default_families
-        self._reader = HistoryReader(scrub)
+    families: tuple[HistoryFamily, ...]
+    _call: Call
+    _scrub: Callable[[str], str]
+    _now: Callable[[], datetime] = attrs.field(kw_only=True)
+    _keeps: timedelta = attrs.field(kw_only=True)
+    _window: timedelta = attrs.field(kw_only=True)
+    _page_size: int = attrs.field(kw_only=True)
+    _metadata: bool = attrs.field(kw_only=True)
+    _default_families: bool = attrs.field(kw_only=True)
+    _reader: HistoryReader = attrs.field(init=False)
+
+    @_reader.default
+    def _read_with_scrub(self) -> HistoryReader:
+        return HistoryReader(self._scrub)
 
     def position(
         self,

@@ -55,30 +55,25 @@ def target_url(url: str, task: EmuTask) -> str:
     return url.replace("$id", task.id).replace("$tag", quote(task.tag or "", safe=""))
 
 
+@attrs.define(eq=False)
 class Deliverer:
-    """Delivers due callbacks on one background thread (started on first use)."""
+    """Delivers due callbacks on one background thread (started on first use).
 
-    def __init__(
-        self,
-        data: Dataset,
-        now: Callable[[], datetime],
-        render: Callable[[EmuTask, str], bytes],
-        *,
-        timeout: float = 10.0,
-        interval: float = 0.05,
-    ) -> None:
-        self.data = data
-        self.now = now
-        #: The postback body (JSON, before compression) for a task and a flavour.
-        self.render = render
-        self.timeout = timeout
-        self.interval = interval
-        self.deliveries: list[Delivery] = []
-        # Lock order: _cond, then data.lock (request handlers take data.lock alone).
-        self._cond = threading.Condition()
-        self._busy = False
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+    A service object, not a value: compared by identity (``eq=False``).
+    """
+
+    data: Dataset
+    now: Callable[[], datetime]
+    #: The postback body (JSON, before compression) for a task and a flavour.
+    render: Callable[[EmuTask, str], bytes]
+    timeout: float = attrs.field(default=10.0, kw_only=True)
+    interval: float = attrs.field(default=0.05, kw_only=True)
+    deliveries: list[Delivery] = attrs.field(init=False, factory=list)
+    # Lock order: _cond, then data.lock (request handlers take data.lock alone).
+    _cond: threading.Condition = attrs.field(init=False, factory=threading.Condition)
+    _busy: bool = attrs.field(init=False, default=False)
+    _stop: threading.Event = attrs.field(init=False, factory=threading.Event)
+    _thread: threading.Thread | None = attrs.field(init=False, default=None)
 
     def start(self) -> None:
         """Start the thread unless it runs."""
