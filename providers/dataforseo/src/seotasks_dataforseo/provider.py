@@ -155,12 +155,12 @@ class DataForSEOProvider(Provider):
         self._listing_history: HistoryListing | None = None
         if self._source == "ready":
             self._listing_ready = ReadyListing(
-                resolve_ready(families), lambda m, p, e: self._call(m, p, e), scrub
+                resolve_ready(families), lambda m, p, e: self._call(self._request(m, p, e)), scrub
             )
         else:
             self._listing_history = HistoryListing(
                 resolve_history(families),
-                lambda m, p, e, body: self._call(m, p, e, body),
+                lambda m, p, e, body: self._call(self._request(m, p, e, body)),
                 scrub,
                 now=self._now,
                 keeps=self._keeps,
@@ -253,16 +253,8 @@ class DataForSEOProvider(Provider):
     def _parse(self, response: Response) -> dict[str, Any]:
         return wire.parse_envelope(response, self.transport.redactor.scrub)
 
-    def _call(
-        self,
-        method: str,
-        path: str,
-        endpoint: str,
-        body: object = None,
-        *,
-        idempotent: bool = True,
-    ) -> dict[str, Any]:
-        request = self._request(method, path, endpoint, body, idempotent=idempotent)
+    def _call(self, request: Request) -> dict[str, Any]:
+        """Send a request `_request` built (paced, retried) and read its envelope."""
         return self.transport.call(request, self._parse)
 
     def _request(
@@ -367,7 +359,7 @@ class DataForSEOProvider(Provider):
         (``seotasks collect --to DIR`` above all) takes the pending answer for the result.
         """
         path = collect_path(task)
-        body = self._call("GET", path, "task_get")
+        body = self._call(self._request("GET", path, "task_get"))
         self._finished(task, wire.first_task(body, path, self.transport.redactor.scrub))
         return body
 
@@ -414,7 +406,7 @@ class DataForSEOProvider(Provider):
 
     def account(self) -> Account:
         """``GET /v3/appendix/user_data`` (free): balance, spending and call limits."""
-        body = self._call("GET", USER_DATA, "user_data")
+        body = self._call(self._request("GET", USER_DATA, "user_data"))
         return read_user_data(body, self._base + USER_DATA, self.transport.redactor.scrub)
 
     # -- submission -----------------------------------------------------------------------
@@ -430,7 +422,7 @@ class DataForSEOProvider(Provider):
         """
 
         def post(path: str, items: list[dict[str, Any]]) -> dict[str, Any]:
-            return self._call("POST", path, "task_post", items, idempotent=False)
+            return self._call(self._request("POST", path, "task_post", items, idempotent=False))
 
         return post_specs(specs, post, self.transport.redactor)
 
