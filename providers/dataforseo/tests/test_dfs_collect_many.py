@@ -17,6 +17,7 @@ import pytest
 from seotasks import Collected, ProviderError, TransientError
 from seotasks.emulation import Fault
 from seotasks.model import Task, TaskStatus
+from seotasks.testing.faults import RETRIED_FAULTS
 
 from .conftest import Connect, MakeEmulator
 
@@ -51,11 +52,7 @@ def test_drains_a_capped_ready_list_beyond_the_limit_without_refusals(
     assert client.transport.pool_maxsize >= 8
 
 
-@pytest.mark.parametrize(
-    "fault",
-    [Fault.HTTP_500, Fault.HTTP_503, Fault.RESET, Fault.RATE_LIMIT_BODY, Fault.TRUNCATED],
-    ids=lambda f: f.value,
-)
+@pytest.mark.parametrize("fault", RETRIED_FAULTS, ids=lambda f: f.value)
 def test_faults_are_retried_and_nothing_is_lost(
     make_emulator: MakeEmulator, connect: Connect, fault: Fault
 ) -> None:
