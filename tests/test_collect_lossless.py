@@ -72,6 +72,12 @@ def emu() -> Iterator[DataForSEOEmulator]:
         yield emulator
 
 
+@pytest.fixture
+def env(emu: DataForSEOEmulator, tmp_path: Path) -> dict[str, str]:
+    """The environment of a ``seotasks collect`` of `emu` (`_env`)."""
+    return _env(tmp_path, emu)
+
+
 @pytest.mark.parametrize("part", range(4))
 def test_sigkill_at_twenty_instants_loses_no_result_and_refetches_at_most_the_in_flight(
     part: int, tmp_path: Path
@@ -181,10 +187,9 @@ def test_a_second_run_over_the_same_journal_is_refused(
 
 
 def test_a_closed_stdout_stops_the_intake_and_every_fetched_result_is_written(
-    emu: DataForSEOEmulator, tmp_path: Path
+    emu: DataForSEOEmulator, env: dict[str, str], tmp_path: Path
 ) -> None:
     out = tmp_path / "o"
-    env = _env(tmp_path, emu)
     truth = emu.ready_ids()
     proc = _started(env, "--to", str(out), "--workers", "4")
     assert proc.stdout is not None and proc.stderr is not None
@@ -206,9 +211,8 @@ def test_a_closed_stdout_stops_the_intake_and_every_fetched_result_is_written(
 
 
 def test_a_closed_stdout_without_to_keeps_the_undelivered_in_the_journal(
-    emu: DataForSEOEmulator, tmp_path: Path
+    emu: DataForSEOEmulator, env: dict[str, str], tmp_path: Path
 ) -> None:
-    env = _env(tmp_path, emu)
     truth = emu.ready_ids()
     proc = _started(env, "--workers", "4")
     assert proc.stdout is not None and proc.stderr is not None
@@ -228,10 +232,9 @@ def test_a_closed_stdout_without_to_keeps_the_undelivered_in_the_journal(
 
 
 def test_an_answer_for_another_task_is_an_error_and_no_file(
-    emu: DataForSEOEmulator, tmp_path: Path
+    emu: DataForSEOEmulator, env: dict[str, str], tmp_path: Path
 ) -> None:
     out = tmp_path / "o"
-    env = _env(tmp_path, emu)
     emu.server.faults.inject(Fault.MISMATCHED_ID, 1, match="/task_get/")
     done = run_here(["collect", "-p", "dataforseo", "--to", str(out), "--workers", "1"], env)
     assert done.returncode == 4, done.stderr
@@ -269,10 +272,9 @@ def test_no_search_results_is_a_result_not_a_failure(tmp_path: Path) -> None:
 
 
 def test_sigterm_ends_an_hour_long_retry_after_and_the_task_is_fetched_next_run(
-    emu: DataForSEOEmulator, tmp_path: Path
+    emu: DataForSEOEmulator, env: dict[str, str], tmp_path: Path
 ) -> None:
     out = tmp_path / "o"
-    env = _env(tmp_path, emu)
     truth = emu.ready_ids()
     emu.server.faults.retry_after = "3600"
     emu.server.faults.inject(Fault.HTTP_429_RETRY_AFTER, 1, match="/task_get/")
@@ -295,14 +297,13 @@ def test_sigterm_ends_an_hour_long_retry_after_and_the_task_is_fetched_next_run(
 
 
 def test_a_disk_that_fills_mid_run_stops_the_intake_and_loses_nothing(
-    emu: DataForSEOEmulator, tmp_path: Path
+    emu: DataForSEOEmulator, env: dict[str, str], tmp_path: Path
 ) -> None:
     """Writes beyond 16 KiB fail (RLIMIT_FSIZE, SIGXFSZ ignored): the probe and the small
     journal entries fit, a result does not, as on a disk that filled up mid-run."""
     import resource
 
     out = tmp_path / "o"
-    env = _env(tmp_path, emu)
     truth = emu.ready_ids()
 
     def small_files() -> None:
