@@ -31,18 +31,17 @@ from .common import EXIT_OK, EXIT_STORAGE, EXIT_USAGE, UsageError, exit_code, on
 if TYPE_CHECKING:
     from ..errors import SeotasksError
     from ..provider import Provider
-    from .flags import CommandParser, Subcommands
+    from .flags import Subcommands
 
 __all__ = ["add_parser", "run"]
 
 
-def add_parser(sub: Subcommands, common: CommandParser) -> argparse.ArgumentParser:
+def add_parser(sub: Subcommands) -> argparse.ArgumentParser:
     """Add ``check`` to the ``seotasks`` subparsers ``sub`` (standard library only)."""
     from .flags import add_options, add_providers
 
     check: argparse.ArgumentParser = sub.add_parser(
         "check",
-        parents=[common],
         help="check credentials, base URLs, balances and output folders before a run",
         description="For each configured provider: are the credentials accepted, does the "
         "base URL answer, what balance and limits does the account have (where the vendor "

@@ -12,7 +12,7 @@ import argparse
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
-    from .flags import CommandParser, Subcommands
+    from .flags import Subcommands
 
 from .common import EXIT_OK, UsageError
 
@@ -27,11 +27,10 @@ _INSTALL = {
 }
 
 
-def add_parser(sub: Subcommands, common: CommandParser) -> argparse.ArgumentParser:
+def add_parser(sub: Subcommands) -> argparse.ArgumentParser:
     """Add ``completion`` to the ``seotasks`` subparsers ``sub`` (standard library only)."""
     completion: argparse.ArgumentParser = sub.add_parser(
         "completion",
-        parents=[common],
         help="print a shell completion script (bash, zsh or fish)",
         description="Print the completion script of SHELL, generated from seotasks' own "
         "parser by shtab (pip install 'seotasks[completion]'). Install it with, e.g.: "

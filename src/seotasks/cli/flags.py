@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import argparse
 from datetime import datetime
-from typing import NoReturn, TypeAlias
+from typing import Any, NoReturn, TypeAlias
 
 from .common import EXIT_USAGE, MAX_SANDBOX_SIZE, STATUSES, is_relative_time
 
 __all__ = [
     "STATUS_HELP",
     "CommandParser",
+    "SubcommandParser",
     "Subcommands",
     "add_options",
     "add_providers",
@@ -37,9 +38,27 @@ class CommandParser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"seotasks: {message} (see {self.prog} --help)\n")
 
 
-#: What ``CommandParser.add_subparsers()`` returns: each command's ``add_parser(sub,
-#: common)`` adds itself to it.
-Subcommands: TypeAlias = "argparse._SubParsersAction[CommandParser]"
+class SubcommandParser(CommandParser):
+    """A command's parser: it takes ``--debug`` after the command name too (``seotasks
+    tasks ... --debug``), declared here once so that no command can lack it.
+
+    Its default is suppressed: ``seotasks --debug tasks`` keeps the value the main
+    parser set, which a default of False here would overwrite.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.add_argument(
+            "--debug",
+            action="store_true",
+            default=argparse.SUPPRESS,
+            help="log HTTP calls (secrets masked) and show tracebacks",
+        )
+
+
+#: What ``CommandParser.add_subparsers(parser_class=SubcommandParser)`` returns: each
+#: command's ``add_parser(sub)`` adds itself to it.
+Subcommands: TypeAlias = "argparse._SubParsersAction[SubcommandParser]"
 
 #: The task times ``--since`` / ``--until`` can bound (`seotasks.TaskQuery.time_field`).
 TIME_FIELDS = ("created_at", "completed_at")

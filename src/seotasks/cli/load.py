@@ -16,7 +16,7 @@ import argparse
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
-    from .flags import CommandParser, Subcommands
+    from .flags import Subcommands
 
 __all__ = ["add_parser", "run"]
 
@@ -40,7 +40,7 @@ _INSTALL_HINT = (
 )
 
 
-def add_parser(sub: Subcommands, common: CommandParser) -> argparse.ArgumentParser:
+def add_parser(sub: Subcommands) -> argparse.ArgumentParser:
     """Add the ``load`` command to the ``seotasks`` subparsers ``sub``."""
     from .flags import (
         STATUS_HELP,
@@ -53,7 +53,6 @@ def add_parser(sub: Subcommands, common: CommandParser) -> argparse.ArgumentPars
 
     load = sub.add_parser(
         "load",
-        parents=[common],
         help="load tasks (and results) into DuckDB or another dlt destination, incrementally",
         description="Load the tasks of one account (one --profile) into a dlt destination: "
         "./seotasks.duckdb by default, dataset seotasks, tables tasks and results. Each run "

@@ -11,6 +11,7 @@ from typing import Any
 from .common import MAX_SANDBOX_SIZE
 from .flags import (
     CommandParser,
+    SubcommandParser,
     add_options,
     add_providers,
     add_sandbox_data,
@@ -27,21 +28,13 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Credentials: SEOTASKS_<PROVIDER>_<OPTION> env vars (e.g. SEOTASKS_SERPSTAT_TOKEN) "
         "or --profile. Try it with no account: seotasks tasks --sandbox -p dataforseo -p serpstat",
     )
-    # --debug is accepted before or after the command: `seotasks tasks ... --debug`.
-    common = CommandParser(add_help=False)
-    common.add_argument(
-        "--debug",
-        action="store_true",
-        default=argparse.SUPPRESS,
-        help="log HTTP calls (secrets masked) and show tracebacks",
-    )
+    # --debug is accepted before or after the command (`SubcommandParser`).
     parser.add_argument("--debug", action="store_true", help="log HTTP calls and show tracebacks")
     parser.add_argument("--version", action=_VersionAction, help="print the version and exit")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=SubcommandParser)
 
     prov = sub.add_parser(
         "providers",
-        parents=[common],
         help="list installed provider plugins",
         description="List the installed provider plugins: name, distribution and version, "
         "capabilities, and every option with its env var and default; plugins that failed "
@@ -53,7 +46,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     tasks = sub.add_parser(
         "tasks",
-        parents=[common],
         help="list tasks from one or more providers",
         description="List tasks. Several -p give one stream ordered by completion time.",
     )
@@ -131,7 +123,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     submit = sub.add_parser(
         "submit",
-        parents=[common],
         help="post SERP tasks from a JSONL file of task specs",
         description="Post one task per line of FILE (a SerpTaskSpec as JSON; - for stdin): "
         "keyword, location, language, engine, serp_type, device, depth, priority, tag, "
@@ -162,7 +153,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     collect = sub.add_parser(
         "collect",
-        parents=[common],
         help="fetch the results of completed tasks (JSONL, or one file per task with --to)",
         description="Collect every completed (DataForSEO: ready) task, or the tasks named "
         "with --id, concurrently at the vendor's pace. Without --to, writes "
@@ -240,7 +230,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     receive = sub.add_parser(
         "receive",
-        parents=[common],
         help="receive a vendor's callbacks (DataForSEO pingbacks and postbacks) and write "
         "the results to DIR",
         description="Serve the provider's callbacks at /<secret>/<route> (DataForSEO: POST "
@@ -307,15 +296,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     from . import check, completion, load, report, status  # stdlib only: --help stays fast
 
-    load.add_parser(sub, common)
-    report.add_parser(sub, common)
-    check.add_parser(sub, common)
-    status.add_parser(sub, common)
-    completion.add_parser(sub, common)
+    load.add_parser(sub)
+    report.add_parser(sub)
+    check.add_parser(sub)
+    status.add_parser(sub)
+    completion.add_parser(sub)
 
     box = sub.add_parser(
         "sandbox",
-        parents=[common],
         help="run the emulators in the foreground and print env vars",
         description="Start the providers' emulators on 127.0.0.1 with seeded data and print "
         "on stdout the export lines (base URL, credentials) that point the library at "

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from ..report.source import Selection, Tasks
-    from .flags import CommandParser, Subcommands
+    from .flags import Subcommands
 
 __all__ = ["DEFAULT_HTML", "add_parser", "run"]
 
@@ -32,7 +32,7 @@ _INSTALL_HINT = (
 _EXTRA_MODULES = {"altair", "vl_convert", "duckdb"}
 
 
-def add_parser(sub: Subcommands, common: CommandParser) -> argparse.ArgumentParser:
+def add_parser(sub: Subcommands) -> argparse.ArgumentParser:
     """Add the ``report`` command to the ``seotasks`` subparsers ``sub``."""
     from .flags import (
         STATUS_HELP,
@@ -45,7 +45,6 @@ def add_parser(sub: Subcommands, common: CommandParser) -> argparse.ArgumentPars
 
     report: argparse.ArgumentParser = sub.add_parser(
         "report",
-        parents=[common],
         help="turnaround, failures, spend and backlog per vendor, as one HTML file",
         description="Compare vendors: turnaround percentiles and distributions, queue "
         "time, failure rates and messages, spend and cost per 1000 tasks, tasks per hour, "

@@ -26,7 +26,7 @@ from .common import EXIT_OK, UsageError
 if TYPE_CHECKING:
     from ..client import Client
     from ..model import Task
-    from .flags import CommandParser, Subcommands
+    from .flags import Subcommands
 
 __all__ = ["add_parser", "run"]
 
@@ -34,13 +34,12 @@ __all__ = ["add_parser", "run"]
 TOP_KINDS = 5
 
 
-def add_parser(sub: Subcommands, common: CommandParser) -> argparse.ArgumentParser:
+def add_parser(sub: Subcommands) -> argparse.ArgumentParser:
     """Add ``status`` to the ``seotasks`` subparsers ``sub`` (standard library only)."""
     from .flags import add_options, add_window
 
     status: argparse.ArgumentParser = sub.add_parser(
         "status",
-        parents=[common],
         help="one account at a glance: tasks by status and kind, the oldest unfinished, "
         "ready but not collected, spend",
         description="List the provider's tasks once (every status where the listing "
