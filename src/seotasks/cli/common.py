@@ -10,6 +10,8 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
+from ..relative_time import parse_relative
+
 if TYPE_CHECKING:
     from ..client import Client
     from ..clock import Clock
@@ -183,20 +185,6 @@ class Progress(StatusLine):
         self.clear()
 
 
-_RELATIVE_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
-
-
-def is_relative_time(value: str) -> bool:
-    """``30m``, ``12h``, ``2d``, ``1w``: a time that far back from now."""
-    text = value.strip().lower()
-    return (
-        len(text) > 1
-        and text[:-1].isdigit()
-        and text[:-1].isascii()
-        and text[-1] in _RELATIVE_UNITS
-    )
-
-
 def absolute_time(
     value: str | None, now: datetime | None = None, *, flag: str = "--since/--until"
 ) -> str | None:
@@ -205,13 +193,12 @@ def absolute_time(
 
     A relative form reaching back past the calendar's first year (``99999999999d``) is a
     usage error naming ``flag``, not an overflow deep in `datetime`."""
-    if value is None or not is_relative_time(value):
-        return value
-    from datetime import timedelta
-
-    text = value.strip().lower()
+    if value is None:
+        return None
     try:
-        back = timedelta(seconds=int(text[:-1]) * _RELATIVE_UNITS[text[-1]])
+        back = parse_relative(value)
+        if back is None:
+            return value
         return ((now or datetime.now(UTC)) - back).isoformat(timespec="seconds")
     except OverflowError:
         raise UsageError(f"{flag} {value}: that reaches back before the year 1") from None

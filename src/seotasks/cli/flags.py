@@ -11,7 +11,8 @@ import argparse
 from datetime import datetime
 from typing import Any, NoReturn, TypeAlias
 
-from .common import EXIT_USAGE, MAX_SANDBOX_SIZE, STATUSES, is_relative_time
+from ..relative_time import is_relative_time
+from .common import EXIT_USAGE, MAX_SANDBOX_SIZE, STATUSES
 
 __all__ = [
     "STATUS_HELP",

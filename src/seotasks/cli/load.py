@@ -49,6 +49,7 @@ def add_parser(sub: Subcommands) -> argparse.ArgumentParser:
         add_sandbox_data,
         add_status,
         add_time_field,
+        add_window,
     )
 
     load = sub.add_parser(
@@ -57,12 +58,12 @@ def add_parser(sub: Subcommands) -> argparse.ArgumentParser:
         description="Load the tasks of one account (one --profile) into a dlt destination: "
         "./seotasks.duckdb by default, dataset seotasks, tables tasks and results. Each run "
         "asks the vendors only for what is new since the last one (the cursors are kept in "
-        "dlt's state, with the data). Needs: pip install seotasks-dlt.",
+        "dlt's state, with the data); a --since like 12h is a window rolling with the runs. "
+        "Needs: pip install seotasks-dlt.",
     )
     add_providers(load, "provider to load (repeatable)")
     add_status(load, STATUS_HELP + " (default any)", default="any")
-    load.add_argument("--since", help="created at or after (ISO 8601 or YYYY-MM-DD; naive = UTC)")
-    load.add_argument("--until", help="created before (ISO 8601 or YYYY-MM-DD; naive = UTC)")
+    add_window(load)
     add_time_field(
         load,
         "the time --since/--until bound: created_at (default) or completed_at; "

@@ -6,6 +6,7 @@ import argparse
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, TextIO
 
+from ..relative_time import is_relative_time
 from .common import (
     EXIT_INTERRUPTED,
     EXIT_OK,
@@ -14,7 +15,6 @@ from .common import (
     absolute_time,
     check_sandbox_size,
     connect_all,
-    is_relative_time,
     sandbox_day,
     split_options,
 )

@@ -270,7 +270,7 @@ def _load(
             earlier = before[table]
             new = None if after is None or earlier is None else max(0, after - earlier)
             tables[table] = TableCount(rows=rows, new=new)
-    notes = []
+    notes = list(dict.fromkeys(session.notes))  # each said once, however many runs
     if outbox.redelivered:
         notes.append(f"{outbox.redelivered} results an interrupted run fetched were loaded")
     return LoadSummary(

@@ -46,6 +46,8 @@ class Session:
         self.finished: set[str] = set()
         self.redelivered: set[str] = set()
         self.failed: set[str] = set()
+        #: What the run's line should say beyond its counts (a listing that started over).
+        self.notes: list[str] = []
 
     def client(self, name: str, connect: Callable[[], Client]) -> Client:
         """The session's client for provider ``name`` (connected on first use)."""

@@ -32,6 +32,7 @@ from seotasks.errors import (
 )
 from seotasks.model import Page, TaskStatus
 from seotasks.plugins import provider_names
+from seotasks.relative_time import parse_relative
 
 from .collecting import Collector, Halt
 from .outbox import Outbox
@@ -54,8 +55,8 @@ def seotasks_source(
     providers: Sequence[str] = ("dataforseo", "serpstat"),
     profile: str | None = None,
     status: TaskStatus | str | None = "any",
-    since: datetime | date | str | None = None,
-    until: datetime | date | str | None = None,
+    since: datetime | date | timedelta | str | None = None,
+    until: datetime | date | timedelta | str | None = None,
     collect: bool = False,
     workers: int = 8,
     *,
@@ -74,7 +75,11 @@ def seotasks_source(
     ``profile`` names the TOML profile with the account's credentials (as
     `seotasks.connect` reads it); ``options`` adds per-provider options
     (``{"dataforseo": {"source": "history"}}``); ``status`` (default ``"any"``), ``since``,
-    ``until`` and ``time_field`` select tasks as ``seotasks tasks`` does. ``workers``
+    ``until`` and ``time_field`` select tasks as ``seotasks tasks`` does. A ``since`` or
+    ``until`` given as a span back from now (a `timedelta`, or ``"12h"``, ``"2d"`` as the
+    command line writes it) is a rolling window: each run counts it back from its own
+    start, and the pipeline keeps its state from run to run (an absolute time that moved
+    would be another selection, and start the listing over). ``workers``
     threads collect results. ``overlap`` is how far before its mark a ``since``-driven
     listing starts again (vendors index new tasks with some delay). ``result_nesting``:
     None stores each vendor result as one JSON column; a number lets dlt unnest it into
@@ -100,6 +105,8 @@ def seotasks_source(
     """
     names = _provider_names(providers)
     # ConfigError for bad values, before any run.
+    since_ago, since = _rolling(since, "since")
+    until_ago, until = _rolling(until, "until")
     query = build_query(status, since, until, time_field)
     status_name = None if query.status is None else query.status.value
     if type(workers) is not int or workers < 1:
@@ -131,11 +138,17 @@ def seotasks_source(
         state = ProviderState(
             store,
             selection=selection_key(
-                client.listing_options, status_name, query.since, query.until, query.time_field
+                client.listing_options,
+                status_name,
+                query.since if since_ago is None else since_ago,
+                query.until if until_ago is None else until_ago,
+                query.time_field,
             ),
             strategy=strategy_for(capabilities, query.time_field),
             overlap=overlap,
         )
+        if state.reset_reason is not None:
+            shared.notes.append(f"{name}: {state.reset_reason}")
         collector = None
         if collect:
             collector = Collector(
@@ -162,17 +175,18 @@ def seotasks_source(
         """The listing's rows, page by page; True when it reached its end."""
         capabilities = client.capabilities
         cursor = state.resume_cursor or state.start_cursor
+        since, until = _window(query.since, since_ago), _window(query.until, until_ago)
         after = state.start_since
         if after is not None and capabilities.window is not None:
             # A mark older than the vendor keeps (the last run was long ago): ask for
             # what it keeps. A `since` given by the caller is never moved.
             after = max(after, datetime.now(UTC) - capabilities.window + _WINDOW_MARGIN)
-        begin_since = query.since
+        begin_since = since
         if after is not None and (begin_since is None or after > begin_since):
             begin_since = after
         state.begin(cursor)
-        fresh = {"status": None, "until": query.until, "time_field": query.time_field}
-        pages = _listing(client, state, cursor, {**fresh, "since": begin_since})
+        fresh = {"status": None, "until": until, "time_field": query.time_field}
+        pages = _listing(client, state, cursor, fresh, begin_since, since)
         try:
             while not halt.stopped and not shared.full:
                 try:
@@ -199,9 +213,15 @@ def seotasks_source(
             pages.close()
 
     def _listing(
-        client: Client, state: ProviderState, cursor: str | None, fresh: dict[str, Any]
+        client: Client,
+        state: ProviderState,
+        cursor: str | None,
+        fresh: dict[str, Any],
+        begin_since: datetime | None,
+        since: datetime | None,
     ) -> Generator[Page, None, None]:
-        """The pages from ``cursor`` (a stored one) or, without one, from the start.
+        """The pages from ``cursor`` (a stored one) or, without one, from ``begin_since``
+        (the later of the run's ``since`` and the pipeline's mark).
 
         A stored cursor can go stale: seotasks refuses one of another format or query
         (`CursorError`), and a week of Serpstat tasks expiring at the head of its list can
@@ -211,7 +231,7 @@ def seotasks_source(
         merged, so reading them again is safe).
         """
         if cursor is None:
-            yield from client.pages(**fresh)
+            yield from client.pages(**fresh, since=begin_since)
             return
         delivered = False
         try:
@@ -223,9 +243,9 @@ def seotasks_source(
             if delivered and not isinstance(exc, CursorError):
                 raise
             state.forget(f"stored cursor failed ({type(exc).__name__}); listing from the start")
+            shared.notes.append(f"{client.name}: {state.reset_reason}")
         state.begin(None)
-        fresh = {**fresh, "since": query.since}
-        yield from client.pages(**fresh)
+        yield from client.pages(**fresh, since=since)
 
     def tasks() -> Iterator[Any]:
         resource_state = dlt.current.resource_state()
@@ -288,3 +308,35 @@ def _provider_names(providers: Sequence[str] | str) -> list[str]:
     if not names:
         raise ConfigError("name at least one provider")
     return names
+
+
+_YEAR_ONE = datetime(1, 1, 2, tzinfo=UTC)
+
+
+def _rolling(
+    value: datetime | date | timedelta | str | None, name: str
+) -> tuple[timedelta | None, datetime | date | str | None]:
+    """``(span, None)`` for a span back from now (a `timedelta` or ``"12h"``), else
+    ``(None, value)`` for `build_query` to read."""
+    span: timedelta | None
+    if isinstance(value, timedelta):
+        span = value
+    elif not isinstance(value, str):
+        return None, value
+    else:
+        try:
+            span = parse_relative(value)
+        except OverflowError:
+            span = timedelta.max
+        if span is None:
+            return None, value
+    if span <= timedelta(0):
+        raise ConfigError(f"{name}: a span back from now must be positive, got {value!r}")
+    if span >= datetime.now(UTC) - _YEAR_ONE:
+        raise ConfigError(f"{name} {value}: that reaches back before the year 1")
+    return span, None
+
+
+def _window(fixed: datetime | None, span: timedelta | None) -> datetime | None:
+    """A bound for this run: ``fixed``, or ``span`` counted back from now."""
+    return fixed if span is None else datetime.now(UTC) - span

@@ -79,17 +79,20 @@ def strategy_for(capabilities: Capabilities, time_field: str = "created_at") -> 
 def selection_key(
     listing: Mapping[str, Any],
     status: str | None,
-    since: datetime | None,
-    until: datetime | None,
+    since: datetime | timedelta | None,
+    until: datetime | timedelta | None,
     time_field: str = "created_at",
 ) -> str:
-    """A digest of what a listing selects: state made under another selection is dropped."""
+    """A digest of what a listing selects: state made under another selection is dropped.
+
+    A rolling bound (a `timedelta` back from each run's start) is the same selection
+    from run to run, so it is described by its span, not by the time it gives today."""
     described = {
         "listing": dict(listing),
         "status": status,
         "time_field": time_field,
-        "since": None if since is None else since.isoformat(),
-        "until": None if until is None else until.isoformat(),
+        "since": _bound(since),
+        "until": _bound(until),
     }
     text = json.dumps(described, sort_keys=True, default=str)
     return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
@@ -97,6 +100,14 @@ def selection_key(
 
 def _iso(value: datetime | None) -> str | None:
     return None if value is None else value.astimezone(UTC).isoformat()
+
+
+def _bound(value: datetime | timedelta | None) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, timedelta):
+        return f"{value.total_seconds():g} s before each run"
+    return value.isoformat()
 
 
 def _time(value: Any) -> datetime | None:
