@@ -50,25 +50,24 @@ def test_the_command_line_takes_the_same_forms_as_seotasks_tasks(env: Env) -> No
         *(*SEOTASKS, "load", "-p", "dataforseo", *CLI_OPTIONS[:4]),
         *("--to", str(env.database), "--pipelines-dir", str(env.pipelines)),
     ]
+
+    def load_the_last_days() -> subprocess.CompletedProcess[str]:
+        """``seotasks load ... --since {DAYS}d``, run again as a schedule would."""
+        return subprocess.run(
+            [*command, "--since", f"{DAYS}d"],
+            capture_output=True,
+            text=True,
+            env=env.environment(),
+            timeout=120,
+        )
+
     before = datetime.now(UTC)
-    done = subprocess.run(
-        [*command, "--since", f"{DAYS}d"],
-        capture_output=True,
-        text=True,
-        env=env.environment(),
-        timeout=120,
-    )
+    done = load_the_last_days()
     after = datetime.now(UTC)
     assert done.returncode == 0, done.stderr
     assert not any(p == "serpstat" for p, _ in env.keys("tasks"))
     assert _posted_since(env, after) <= _dfs_ids(env) <= _posted_since(env, before)
-    again = subprocess.run(
-        [*command, "--since", f"{DAYS}d"],
-        capture_output=True,
-        text=True,
-        env=env.environment(),
-        timeout=120,
-    )
+    again = load_the_last_days()
     assert again.returncode == 0, again.stderr
     assert "selection changed" not in again.stdout
     refused = subprocess.run(
