@@ -322,10 +322,20 @@ class EmulatorServer:
         self.requests: list[HttpRequest] = []
         self.errors: list[Exception] = []
         self._log_lock = threading.Lock()
-        self._server = _Server((host, port), _Handler)
-        self._server.owner = self
+        self._address = (host, port)
+        self._bound: _Server | None = None
         self._thread: threading.Thread | None = None
         self.on_request: Callable[[HttpRequest], None] | None = None
+
+    @property
+    def _server(self) -> _Server:
+        """The listening socket, bound on first need (``url`` or `start`): an emulator
+        made only for its app or its data (``emulator.app.handle(...)``, ``rows()``)
+        holds no socket, so leaves none open for the garbage collector to find."""
+        if self._bound is None:
+            self._bound = _Server(self._address, _Handler)
+            self._bound.owner = self
+        return self._bound
 
     @property
     def url(self) -> str:
@@ -378,7 +388,8 @@ class EmulatorServer:
             self._server.shutdown()
             self._thread.join(timeout=5)
             self._thread = None
-        self._server.server_close()
+        if self._bound is not None:
+            self._bound.server_close()
 
     def __enter__(self) -> EmulatorServer:
         return self.start()

@@ -133,9 +133,8 @@ class DataForSEOEmulator:
 
     def stop(self) -> None:
         self.app.callbacks.stop()
-        if self._started:
-            self.server.stop()
-            self._started = False
+        self.server.stop()  # closes a socket bound for ``url`` even if never started
+        self._started = False
 
     def __enter__(self) -> DataForSEOEmulator:
         return self.start()

@@ -1,0 +1,67 @@
+"""An emulator holds a listening socket only while it needs one.
+
+Tests and the benchmarks make emulators for their app or their data alone
+(``emulator.app.handle(...)``, ``rows()``): such an emulator opens no socket, and
+``stop()`` closes one that ``url`` bound even when the server never started. An open
+socket left for the garbage collector surfaces as an unraisable ``ResourceWarning``
+in whichever later test happens to collect it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from seotasks_dataforseo.emulator import DataForSEOEmulator
+from seotasks_serpstat.emulator import SerpstatEmulator
+
+MAKERS: list[Callable[[], Any]] = [
+    lambda: DataForSEOEmulator(seed=1, size=10),
+    lambda: SerpstatEmulator(seed=1, size=10),
+]
+
+
+def _sockets() -> set[str]:
+    """This process's open sockets, by inode (``socket:[1234]``)."""
+    found = set()
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:  # closed between the listing and the read
+            continue
+        if target.startswith("socket:"):
+            found.add(target)
+    return found
+
+
+@pytest.mark.parametrize("make", MAKERS, ids=["dataforseo", "serpstat"])
+def test_an_emulator_made_for_its_data_opens_no_socket(make: Callable[[], Any]) -> None:
+    before = _sockets()
+    emulator = make()
+    assert _sockets() == before
+    emulator.url  # noqa: B018 - the address is bound when first asked for
+    assert len(_sockets() - before) == 1
+    emulator.stop()  # never started: the bound socket is closed all the same
+    assert _sockets() <= before
+
+
+@pytest.mark.parametrize("make", MAKERS, ids=["dataforseo", "serpstat"])
+def test_a_started_emulator_serves_at_the_url_it_gave_before_and_closes(
+    make: Callable[[], Any],
+) -> None:
+    import socket
+    from urllib.parse import urlsplit
+
+    import urllib3
+
+    emulator = make()
+    url = emulator.url
+    with emulator, urllib3.PoolManager() as pool:
+        assert emulator.url == url
+        answer = pool.request("GET", url + "/nowhere", retries=False, timeout=5)
+        assert answer.status in {401, 404, 405}  # the emulator answered, not a reset
+    address = urlsplit(url)
+    with pytest.raises(ConnectionRefusedError):  # the listening socket is closed
+        socket.create_connection((address.hostname, address.port), timeout=5).close()
