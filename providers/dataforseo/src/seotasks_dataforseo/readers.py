@@ -48,7 +48,8 @@ def ready_tasks(endpoint: Endpoint, items: Sequence[Any]) -> list[Task]:
     """
     kinds: dict[tuple[str | None, str | None], str] = {}
     aggregate, family, fixed = endpoint.aggregate, endpoint.family, endpoint.name
-    provider, task, view, completed = PROVIDER, Task, MappingProxyType, _COMPLETED
+    provider, view, completed = PROVIDER, MappingProxyType, _COMPLETED
+    new, build = object.__new__, Task.__init__  # `Task(...)` in its two steps: see `Task`
     out: list[Task] = []
     append = out.append
     for raw, item in zip(items, read_ready.page(items), strict=True):
@@ -64,19 +65,20 @@ def ready_tasks(endpoint: Endpoint, items: Sequence[Any]) -> list[Task]:
                 kinds[se, se_type] = kind
         else:
             kind = fixed
-        append(
-            task(
-                provider=provider,
-                id=item.id,
-                status=completed,
-                progress=1.0,
-                created_at=item.date_posted,
-                kind=kind,
-                tag=item.tag,
-                engine=se,
-                raw=view(raw),
-            )
+        task = new(Task)
+        build(
+            task,
+            provider=provider,
+            id=item.id,
+            status=completed,
+            progress=1.0,
+            created_at=item.date_posted,
+            kind=kind,
+            tag=item.tag,
+            engine=se,
+            raw=view(raw),
         )
+        append(task)
     return out
 
 
@@ -200,13 +202,8 @@ class HistoryReader:
         kinds, engines = self._kinds, self._engines
         running, finished = self._statuses  # by status text, without / with datetime_done
         scrub, posted_with = self._scrub, _posted_with
-        provider, task, view, completed, failed = (
-            PROVIDER,
-            Task,
-            MappingProxyType,
-            _COMPLETED,
-            _FAILED,
-        )
+        provider, view, completed, failed = PROVIDER, MappingProxyType, _COMPLETED, _FAILED
+        new, build = object.__new__, Task.__init__  # `Task(...)` in its two steps: see `Task`
         out: list[Task | None] = []
         append = out.append
         for raw, item in zip(items, self._read(items, family, first_index), strict=True):
@@ -236,26 +233,27 @@ class HistoryReader:
                     engine = kind.split("/", 2)[1] if kind.count("/") >= 2 else None
                     if len(engines) < _CACHE_MAX:
                         engines[kind] = engine
-            append(
-                task(
-                    provider=provider,
-                    id=item.id,
-                    status=status,
-                    progress=1.0 if status is completed else None,
-                    created_at=item.datetime_posted,
-                    completed_at=done,
-                    kind=kind,
-                    tag=tag,
-                    cost=item.cost,
-                    engine=engine,
-                    device=device,
-                    location=location,
-                    language=language,
-                    keywords_count=keywords,
-                    message=scrub(text) if status is failed and text is not None else None,
-                    raw=view(raw),  # the page's own decoded item: see `ready_tasks`
-                )
+            task = new(Task)
+            build(
+                task,
+                provider=provider,
+                id=item.id,
+                status=status,
+                progress=1.0 if status is completed else None,
+                created_at=item.datetime_posted,
+                completed_at=done,
+                kind=kind,
+                tag=tag,
+                cost=item.cost,
+                engine=engine,
+                device=device,
+                location=location,
+                language=language,
+                keywords_count=keywords,
+                message=scrub(text) if status is failed and text is not None else None,
+                raw=view(raw),  # the page's own decoded item: see `ready_tasks`
             )
+            append(task)
         return out
 
     def _read(

@@ -224,7 +224,8 @@ def normalize_rows(
     read = row_reader(tz)
     kind_engine, devices, no_region = _KIND_ENGINE, _DEVICES, _NO_REGION
     completed, queued, running = _COMPLETED, _QUEUED, _RUNNING
-    provider, task, view = PROVIDER, Task, MappingProxyType
+    provider, view = PROVIDER, MappingProxyType
+    new, build = object.__new__, Task.__init__  # `Task(...)` in its two steps: see `Task`
     out: list[Task] = []
     append = out.append
     rows, ids = rows[start:], ids[start:]
@@ -250,21 +251,22 @@ def normalize_rows(
             region = item.region_id
             location = country if region is None or region in no_region else f"{country}/{region}"
         device = item.device_type_id
-        append(
-            task(
-                provider=provider,
-                id=task_id,
-                status=status,
-                progress=ratio,
-                created_at=item.created_at,
-                completed_at=finished,
-                kind=kind,
-                engine=engine,
-                device=None if device is None else devices.get(device, device),
-                location=location,
-                language=item.lang_id or None,
-                keywords_count=item.keywords_count,
-                raw=view(row),
-            )
+        task = new(Task)
+        build(
+            task,
+            provider=provider,
+            id=task_id,
+            status=status,
+            progress=ratio,
+            created_at=item.created_at,
+            completed_at=finished,
+            kind=kind,
+            engine=engine,
+            device=None if device is None else devices.get(device, device),
+            location=location,
+            language=item.lang_id or None,
+            keywords_count=item.keywords_count,
+            raw=view(row),
         )
+        append(task)
     return out
