@@ -332,10 +332,12 @@ class EmulatorServer:
         """The listening socket, bound on first need (``url`` or `start`): an emulator
         made only for its app or its data (``emulator.app.handle(...)``, ``rows()``)
         holds no socket, so leaves none open for the garbage collector to find."""
-        if self._bound is None:
-            self._bound = _Server(self._address, _Handler)
-            self._bound.owner = self
-        return self._bound
+        with self._log_lock:  # two threads asking at once get one socket
+            if self._bound is None:
+                bound = _Server(self._address, _Handler)
+                bound.owner = self
+                self._bound = bound
+            return self._bound
 
     @property
     def url(self) -> str:
