@@ -92,3 +92,14 @@ def test_an_unusable_span_is_refused_before_anything_runs(
 ) -> None:
     with pytest.raises(ConfigError, match=words):
         seotasks_source(["dataforseo"], since=since)
+
+
+@pytest.mark.parametrize(
+    ("since", "until"),
+    [("1h", "12h"), ("2h", "2h"), ("1d", datetime(2000, 1, 1, tzinfo=UTC))],
+)
+def test_a_window_that_ends_before_it_begins_is_refused_before_anything_runs(
+    since: str, until: str | datetime
+) -> None:
+    with pytest.raises(ConfigError, match="must be before until"):
+        seotasks_source(["dataforseo"], since=since, until=until)

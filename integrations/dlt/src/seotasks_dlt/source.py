@@ -108,6 +108,16 @@ def seotasks_source(
     since_ago, since = _rolling(since, "since")
     until_ago, until = _rolling(until, "until")
     query = build_query(status, since, until, time_field)
+    if since_ago is not None or until_ago is not None:
+        # The window as it stands now, for build_query to refuse one that ends before it
+        # begins (``--since 1h --until 12h``) before any run rather than in the first.
+        now = datetime.now(UTC)
+        build_query(
+            status,
+            _window(query.since, since_ago, now),
+            _window(query.until, until_ago, now),
+            time_field,
+        )
     status_name = None if query.status is None else query.status.value
     if type(workers) is not int or workers < 1:
         raise ConfigError(f"workers must be a positive integer, got {workers!r}")
@@ -175,7 +185,8 @@ def seotasks_source(
         """The listing's rows, page by page; True when it reached its end."""
         capabilities = client.capabilities
         cursor = state.resume_cursor or state.start_cursor
-        since, until = _window(query.since, since_ago), _window(query.until, until_ago)
+        now = datetime.now(UTC)
+        since, until = _window(query.since, since_ago, now), _window(query.until, until_ago, now)
         after = state.start_since
         if after is not None and capabilities.window is not None:
             # A mark older than the vendor keeps (the last run was long ago): ask for
@@ -337,6 +348,6 @@ def _rolling(
     return span, None
 
 
-def _window(fixed: datetime | None, span: timedelta | None) -> datetime | None:
-    """A bound for this run: ``fixed``, or ``span`` counted back from now."""
-    return fixed if span is None else datetime.now(UTC) - span
+def _window(fixed: datetime | None, span: timedelta | None, now: datetime) -> datetime | None:
+    """A bound for this run: ``fixed``, or ``span`` counted back from ``now``."""
+    return fixed if span is None else now - span
