@@ -191,7 +191,7 @@ def seotasks_source(
         if after is not None and capabilities.window is not None:
             # A mark older than the vendor keeps (the last run was long ago): ask for
             # what it keeps. A `since` given by the caller is never moved.
-            after = max(after, datetime.now(UTC) - capabilities.window + _WINDOW_MARGIN)
+            after = max(after, now - capabilities.window + _WINDOW_MARGIN)
         begin_since = since
         if after is not None and (begin_since is None or after > begin_since):
             begin_since = after
