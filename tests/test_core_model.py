@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import copy
+import inspect
 import pickle
+import typing
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
@@ -60,7 +62,28 @@ def test_model_classes_are_frozen(obj: object) -> None:
     assert hasattr(obj, "__dict__") == isinstance(obj, Task)
 
 
-@pytest.mark.parametrize("field", ["created_at", "completed_at"])
+def test_task_constructor_takes_the_fields_as_attrs_would() -> None:
+    """``Task.__init__`` is written out (cheaper than attrs' own): its keyword-only
+    parameters are the fields' constructor names, defaults and types, in declaration
+    order, and it stores every field under its name."""
+    params = list(inspect.signature(Task).parameters.values())
+    fields = attrs.fields(Task)
+    assert [p.name for p in params] == [a.alias or a.name for a in fields]
+    assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in params)
+    assert [p.default for p in params] == [
+        inspect.Parameter.empty if a.default is attrs.NOTHING else a.default for a in fields
+    ]
+    hints = typing.get_type_hints(Task.__init__)
+    assert [hints[p.name] for p in params] == [
+        a.type for a in attrs.fields(attrs.resolve_types(Task))
+    ]
+    given: dict[str, Any] = {**FULL, "started_at": T0, "raw": MappingProxyType({"id": "42"})}
+    task = Task(**given)
+    assert list(vars(task)) == [a.name for a in fields]
+    assert [getattr(task, a.name) for a in fields] == list(given.values())
+
+
+@pytest.mark.parametrize("field", ["created_at", "completed_at", "started_at"])
 @pytest.mark.parametrize(
     "value",
     [
