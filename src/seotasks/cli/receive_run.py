@@ -117,17 +117,34 @@ class ReceiverServer:
             wasyncore.close_all(sockets)
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             raise ConfigError(f"--listen {shown}:{port}: {reason.lower()}") from None
+        from waitress.server import BaseWSGIServer
+
+        self._map = sockets
+        #: One listening server per address the host name resolves to: ``localhost`` on a
+        #: dual-stack machine is ``::1`` and ``127.0.0.1``, and waitress then returns a
+        #: `MultiSocketServer` that serves both (and has no address of its own).
+        self._listeners: list[Any] = [d for d in sockets.values() if isinstance(d, BaseWSGIServer)]
         self._stopping = threading.Event()
 
     @property
     def port(self) -> int:
-        return int(self.server.effective_port)
+        """The first address's port (with ``--listen HOST:0`` each address has its own)."""
+        return int(self._listeners[0].effective_port)
 
     @property
     def url(self) -> str:
-        host = str(self.server.effective_host)
-        shown = f"[{host}]" if ":" in host else host
-        return f"http://{shown}:{self.port}"
+        """The first address's URL."""
+        return self.urls[0]
+
+    @property
+    def urls(self) -> list[str]:
+        """Every address served, as a URL (one, unless the host name resolves to several)."""
+        shown = []
+        for listener in self._listeners:
+            host = str(listener.effective_host)
+            host = f"[{host}]" if ":" in host else host
+            shown.append(f"http://{host}:{int(listener.effective_port)}")
+        return shown
 
     def serve(self) -> None:
         """Run until `stop`; then let waitress's worker threads finish."""
@@ -143,21 +160,27 @@ class ReceiverServer:
         self._stopping.set()
         from waitress import wasyncore
 
-        server = self.server
-        server.trigger.pull_trigger(lambda: wasyncore.dispatcher.close(server))
+        dispatcher = self.server.task_dispatcher
+        trigger = self._listeners[0].trigger  # any listener's wakes the one loop
+
+        def close_listeners() -> None:
+            for listener in self._listeners:
+                wasyncore.dispatcher.close(listener)
+
+        trigger.pull_trigger(close_listeners)
         end = time.monotonic() + grace
         while time.monotonic() < end:
-            busy = self.app.in_flight or server.task_dispatcher.active_count
-            if not busy and not server.task_dispatcher.queue:
+            busy = self.app.in_flight or dispatcher.active_count
+            if not busy and not dispatcher.queue:
                 break
             time.sleep(0.02)
         time.sleep(0.1)  # let the loop flush the last answers
 
         def close_all() -> None:
-            for channel in list(server._map.values()):
+            for channel in list(self._map.values()):
                 channel.close()
 
-        server.trigger.pull_trigger(close_all)
+        trigger.pull_trigger(close_all)
 
 
 def run(
@@ -237,7 +260,10 @@ def run(
         threading.Thread(target=server.stop, name="seotasks-receive-stop", daemon=True).start()
 
     saved = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
-    err.write(f"seotasks: receiving on {server.url} ({_routes(provider)}); results in {args.to}\n")
+    err.write(
+        f"seotasks: receiving on {' and '.join(server.urls)} ({_routes(provider)}); "
+        f"results in {args.to}\n"
+    )
     err.flush()
     try:
         server.serve()
