@@ -109,3 +109,24 @@ def test_strategy_follows_the_vendor_listing() -> None:
     assert strategy_for(timed) == SINCE
     assert strategy_for(timed, "completed_at") == FULL  # a creation mark does not apply
     assert strategy_for(Capabilities()) == CURSOR
+
+
+def test_task_column_types_read_the_same_from_written_and_resolved_annotations() -> None:
+    """``attrs.fields(Task)`` holds the types as written (``"float | None"``) until someone
+    in the process calls `attrs.resolve_types` on `Task`, which rewrites them in place to
+    the types themselves; the ``tasks`` columns must be typed the same either way (the
+    load once failed with "no warehouse type for ''" after a test had resolved them)."""
+    import typing
+
+    import attrs
+    from seotasks_dlt.rows import _BY_TYPE, _type_name
+
+    from seotasks.model import Task
+
+    resolved = typing.get_type_hints(Task)
+    for field in attrs.fields(Task):
+        if field.name == "_raw":
+            continue  # not a column of its own type: `raw` is JSON
+        written = _type_name(field.type)
+        assert written in _BY_TYPE, (field.name, field.type)
+        assert _type_name(resolved[field.name]) == written, (field.name, resolved[field.name])

@@ -12,6 +12,7 @@ Nothing here imports dlt: the hints are plain `TColumnSchema`-shaped dicts.
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -54,10 +55,19 @@ _BY_TYPE: dict[str, dict[str, Any]] = {
 }
 
 
+def _type_name(declared: object) -> str:
+    """``"float | None"`` or ``float | None`` (a field's type as written, or resolved by
+    `attrs.resolve_types`, which anyone in the process may have called) -> ``"float"``."""
+    if isinstance(declared, str):
+        return declared.replace(" | None", "").replace("Optional[", "").rstrip("]").strip()
+    inner = [arg for arg in typing.get_args(declared) if arg is not type(None)]
+    chosen = inner[0] if len(inner) == 1 else declared
+    return str(getattr(chosen, "__name__", chosen))
+
+
 def _hint(field: attrs.Attribute[Any]) -> dict[str, Any]:
-    declared = field.type if isinstance(field.type, str) else getattr(field.type, "__name__", "")
-    base = str(declared).replace(" | None", "").replace("Optional[", "").rstrip("]").strip()
-    known = _BY_TYPE.get(base)
+    declared = field.type
+    known = _BY_TYPE.get(_type_name(declared))
     if known is None:
         raise TypeError(
             f"Task.{field.name}: no warehouse type for {declared!r}; add it to _BY_TYPE"
