@@ -92,14 +92,27 @@ class Task:
     without copying it.
     """
 
+    #: The provider's registered name (``dataforseo``, ``serpstat``): with ``id``, the
+    #: task's `key` across providers.
     provider: str
+    #: The vendor's id verbatim, always a string (Serpstat's numeric ids included).
     id: str
+    #: Where the task is in its life, mapped from the vendor's own states.
     status: TaskStatus
+    #: How far the run is, 0.0 to 1.0 (Serpstat's ``"45%"`` is 0.45); ``None`` where the
+    #: vendor does not say.
     progress: float | None = None
+    #: When the task was posted (UTC).
     created_at: datetime | None = None
+    #: When the run finished, successfully or not (UTC); the merged stream's order.
     completed_at: datetime | None = None
+    #: What the task does, in the vendor's own path form (``serp/google/organic``,
+    #: ``keywords_data/bing/search_volume``); DataForSEO's result fetch is routed by it.
     kind: str | None = None
+    #: The caller's tag as posted with the task, where the vendor echoes it.
     tag: str | None = None
+    #: What the task cost, exactly as the vendor wrote it (a `Decimal`, never a float),
+    #: in the account's currency.
     cost: Decimal | None = None
     #: Search engine, as the vendor names it (``google``, ``bing``, ...).
     engine: str | None = None

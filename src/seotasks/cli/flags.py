@@ -21,6 +21,7 @@ __all__ = [
     "Subcommands",
     "add_options",
     "add_providers",
+    "add_query",
     "add_sandbox_data",
     "add_status",
     "add_time_field",
@@ -105,7 +106,11 @@ def add_sandbox_data(parser: argparse.ArgumentParser, *, day: bool = True) -> No
         )
 
 
-def add_time_field(parser: argparse.ArgumentParser, help: str) -> None:
+#: What ``--time-field`` means where the command adds nothing to it.
+TIME_FIELD_HELP = "the time --since/--until bound: created_at (default) or completed_at"
+
+
+def add_time_field(parser: argparse.ArgumentParser, help: str = TIME_FIELD_HELP) -> None:
     """``--time-field created_at|completed_at``: which time ``--since`` / ``--until``
     bound (``None`` when not given: the provider's default, creation)."""
     parser.add_argument("--time-field", choices=TIME_FIELDS, help=help)
@@ -121,6 +126,23 @@ def add_status(
     """``--status completed|running|queued|failed|any``: one choice list everywhere, and
     always a help line (``default``: what an omitted flag means, e.g. ``"any"``)."""
     parser.add_argument("--status", choices=STATUSES, default=default, help=help)
+
+
+def add_query(
+    parser: argparse.ArgumentParser,
+    *,
+    status_help: str = STATUS_HELP,
+    status_default: str | None = None,
+    time_help: str = TIME_FIELD_HELP,
+) -> None:
+    """The flags a `seotasks.TaskQuery` is made of, for the commands that select tasks
+    by one: ``--status``, ``--since`` / ``--until`` and ``--time-field``, in that order
+    in ``--help``. A ``status_default`` is named at the end of the status help."""
+    if status_default is not None:
+        status_help = f"{status_help} (default {status_default})"
+    add_status(parser, status_help, default=status_default)
+    add_window(parser)
+    add_time_field(parser, time_help)
 
 
 def when(value: str) -> str:

@@ -42,15 +42,7 @@ _INSTALL_HINT = (
 
 def add_parser(sub: Subcommands) -> argparse.ArgumentParser:
     """Add the ``load`` command to the ``seotasks`` subparsers ``sub``."""
-    from .flags import (
-        STATUS_HELP,
-        add_options,
-        add_providers,
-        add_sandbox_data,
-        add_status,
-        add_time_field,
-        add_window,
-    )
+    from .flags import add_options, add_providers, add_query, add_sandbox_data
 
     load = sub.add_parser(
         "load",
@@ -62,11 +54,10 @@ def add_parser(sub: Subcommands) -> argparse.ArgumentParser:
         "Needs: pip install seotasks-dlt.",
     )
     add_providers(load, "provider to load (repeatable)")
-    add_status(load, STATUS_HELP + " (default any)", default="any")
-    add_window(load)
-    add_time_field(
+    add_query(
         load,
-        "the time --since/--until bound: created_at (default) or completed_at; "
+        status_default="any",
+        time_help="the time --since/--until bound: created_at (default) or completed_at; "
         "by completion, a time-filtered vendor listing is read whole each run",
     )
     add_options(

@@ -14,8 +14,8 @@ from .flags import (
     SubcommandParser,
     add_options,
     add_providers,
+    add_query,
     add_sandbox_data,
-    add_status,
     add_time_field,
     add_window,
 )
@@ -50,15 +50,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="List tasks. Several -p give one stream ordered by completion time.",
     )
     add_providers(tasks, "provider to list (repeatable)")
-    add_status(
+    add_query(
         tasks,
-        "which tasks: completed (default), running, queued, failed or any; with --cursor "
-        "the cursor's status applies, and a different one is refused",
-    )
-    add_window(tasks)
-    add_time_field(
-        tasks,
-        "the time --since/--until bound: created_at (default) or completed_at "
+        status_help="which tasks: completed (default), running, queued, failed or any; "
+        "with --cursor the cursor's status applies, and a different one is refused",
+        time_help="the time --since/--until bound: created_at (default) or completed_at "
         "('what finished since'); tasks without that time are left out",
     )
     tasks.add_argument("-L", "--limit", type=int, help="stop after N tasks in total")
@@ -218,7 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     collect.add_argument("--gzip", action="store_true", help="with --to: write .json.gz files")
     add_window(collect)
-    add_time_field(collect, "the time --since/--until bound: created_at (default) or completed_at")
+    add_time_field(collect)
     collect.add_argument("--interval", type=float, default=None, help=argparse.SUPPRESS)
     for command in (submit, collect):
         add_options(command, "provider option (e.g. -o families=serp)")

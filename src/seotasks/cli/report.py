@@ -34,14 +34,7 @@ _EXTRA_MODULES = {"altair", "vl_convert", "duckdb"}
 
 def add_parser(sub: Subcommands) -> argparse.ArgumentParser:
     """Add the ``report`` command to the ``seotasks`` subparsers ``sub``."""
-    from .flags import (
-        STATUS_HELP,
-        add_options,
-        add_sandbox_data,
-        add_status,
-        add_time_field,
-        add_window,
-    )
+    from .flags import add_options, add_query, add_sandbox_data
 
     report: argparse.ArgumentParser = sub.add_parser(
         "report",
@@ -63,9 +56,7 @@ def add_parser(sub: Subcommands) -> argparse.ArgumentParser:
         help="provider to report on (repeatable; default: every provider in the store, "
         "every installed emulator with --sandbox)",
     )
-    add_status(report, STATUS_HELP + " (default any)", default="any")
-    add_window(report)
-    add_time_field(report, "the time --since/--until bound: created_at (default) or completed_at")
+    add_query(report, status_default="any")
     where = report.add_mutually_exclusive_group()
     where.add_argument(
         "--from",

@@ -81,14 +81,21 @@ class _JobError:
 
 @dataclass(frozen=True, slots=True)
 class _Job:
+    #: ``jobs/<id>``: the task id is the part after the slash.
     name: str
+    #: PENDING, RUNNING, SUCCEEDED or FAILED (`_STATUS`); any other is an error.
     state: str
+    #: 0..100, read by the `Progress` hook into 0.0..1.0.
     percent_complete: Progress | None = None
+    #: RFC 3339 times, read by the `Timestamp` hook into UTC datetimes.
     create_time: Timestamp | None = None
     start_time: Timestamp | None = None
     end_time: Timestamp | None = None
+    #: The job's kind (``rank_check/google/desktop``), passed through as ``Task.kind``.
     type: str | None = None
+    #: Free labels; ``tag`` is the caller's tag.
     labels: dict[str, str] = field(default_factory=dict)
+    #: Millionths of the account's currency: integers on the wire, never floats.
     cost_micros: int | None = None
     error: _JobError | None = None
 

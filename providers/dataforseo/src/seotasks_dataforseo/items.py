@@ -58,19 +58,22 @@ class ReadyItem:
 
 @attrs.define(slots=True)
 class IdListItem:
-    """An ``id_list`` result item.
-
-    ``url`` and ``status`` come in two forms each (see `endpoints.kind_from_url` and
-    `readers.status_for`); ``metadata`` is the object the task was posted with, read
-    leniently by `readers` (any key may be missing or of another type).
-    """
+    """An ``id_list`` result item: one task the account posted within the window."""
 
     id: TaskId
+    #: The URL the task was posted to; absolute, rooted (``/v3/...``) or bare
+    #: (``v3/...``) in the vendor's documents: `endpoints.kind_from_url` reads all three.
     url: Text | None = None
+    #: When it was posted and when it was done, ``YYYY-MM-DD HH:MM:SS +00:00``.
     datetime_posted: Timestamp | None = None
     datetime_done: Timestamp | None = None
+    #: The vendor's message, with or without its code (``"Ok."``, ``"40602 Task In
+    #: Queue."``): `readers.status_for` maps both forms.
     status: Text | None = None
+    #: As the vendor wrote the number (a JSON float read as a `Decimal`, not rounded).
     cost: Decimal | None = None
+    #: The object the task was posted with (``include_metadata``); read leniently by
+    #: `readers`, since any key may be missing or of another type.
     metadata: dict[str, Any] | None = None
 
 

@@ -46,12 +46,19 @@ class GetListRow:
     """One ``tasks.getList`` row (``task_id`` is read by `wire.row_ids`, for paging)."""
 
     progress: Percent
+    #: When the task was posted and when it was parsed (done): naive, in the zone of
+    #: the ``timezone`` option; ``parsed_at`` is null while the task runs.
     created_at: NaiveTimestamp | None = None
     parsed_at: NaiveTimestamp | None = None
+    #: Search engine: ``"1"`` is Google (the only id the reference confirms).
     se_id: IdText | None = None
+    #: Country (``"23"`` is the USA) and region within it (``"0"`` in older examples for
+    #: no region).
     country_id: IdText | None = None
     region_id: IdText | None = None
+    #: ``"1"`` desktop, ``"2"`` mobile.
     device_type_id: IdText | None = None
+    #: Language (``"1"`` is English).
     lang_id: IdText | None = None
     keywords_count: int | None = None
 
