@@ -31,6 +31,11 @@ from .contentkit import (
 )
 
 
+def _us(**fields: Any) -> dict[str, Any]:
+    """A task body for the United States in English (codes), with ``fields``."""
+    return {"location_code": 2840, "language_code": "en", **fields}
+
+
 def test_google_organic_submitted_by_seotasks(emu: Any, vendor: Vendor, connect: Connect) -> None:
     client = connect(emu)
     spec = SerpTaskSpec(
@@ -107,9 +112,9 @@ def test_names_stay_names_in_the_echo_and_codes_place_the_result(vendor: Vendor)
 def test_depth_bounds_the_items_and_the_default_is_the_first_page(vendor: Vendor) -> None:
     ids = vendor.post(
         "serp/google/organic",
-        {"keyword": "tea", "location_code": 2840, "language_code": "en", "depth": 7},
-        {"keyword": "tea", "location_code": 2840, "language_code": "en"},
-        {"keyword": "tea", "location_code": 2840, "language_code": "en", "depth": 120},
+        _us(keyword="tea", depth=7),
+        _us(keyword="tea"),
+        _us(keyword="tea", depth=120),
     )
     vendor.done()
     counts = [
@@ -141,12 +146,7 @@ def test_google_maps_places_ranked_within_depth(vendor: Vendor) -> None:
 
 
 def test_google_news_articles_before_completion(vendor: Vendor) -> None:
-    posted = {
-        "keyword": "climate summit",
-        "location_code": 2840,
-        "language_code": "en",
-        "depth": 20,
-    }
+    posted = _us(keyword="climate summit", depth=20)
     task = vendor.echoed("serp/google/news", posted, "advanced")
     [result] = task["result"]
     assert_sites(result["items"], "news_search", 20)
@@ -158,14 +158,7 @@ def test_google_news_articles_before_completion(vendor: Vendor) -> None:
 
 def test_bing_organic_device_and_os_echoed(vendor: Vendor) -> None:
     # Posted percent-encoded, as the vendor asks for "+" and "%" (it decodes keywords).
-    posted = {
-        "keyword": "c%2B%2B 100%25",
-        "location_code": 2840,
-        "language_code": "en",
-        "device": "mobile",
-        "os": "ios",
-        "depth": 15,
-    }
+    posted = _us(keyword="c%2B%2B 100%25", device="mobile", os="ios", depth=15)
     task = vendor.echoed("serp/bing/organic", posted, "advanced")
     [result] = task["result"]
     assert_sites(result["items"], "organic", 15)
@@ -202,18 +195,8 @@ def test_search_volume_one_result_per_keyword(vendor: Vendor, partners: bool) ->
 
 
 def test_bing_search_volume_device_and_history_lists(vendor: Vendor) -> None:
-    volume = {
-        "keywords": ["tea", "green tea"],
-        "location_code": 2840,
-        "language_code": "en",
-        "device": "mobile",
-    }
-    history = {
-        "keywords": ["tea"],
-        "location_code": 2840,
-        "language_code": "en",
-        "device": ["desktop", "mobile"],
-    }
+    volume = _us(keywords=["tea", "green tea"], device="mobile")
+    history = _us(keywords=["tea"], device=["desktop", "mobile"])
     [volume_id] = vendor.post("keywords_data/bing/search_volume", volume)
     [history_id] = vendor.post("keywords_data/bing/search_volume_history", history)
     vendor.done()
