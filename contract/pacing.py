@@ -11,8 +11,8 @@ request the suite sends through ``api_client.rest_client`` - waits for room firs
 The pacer and the emulator share one `FakeClock`: a wait of a minute costs no real time,
 yet the emulator counts its windows on the same clock and would answer ``40202`` to a
 call that came too early. The limits are the vendor's, restated here from
-``docs/vendors/dataforseo.md`` (the vendor's pages, cited there) rather than imported from the emulator, so the two
-sides do not agree by construction.
+``docs/vendors/dataforseo.md`` (which cites the vendor's pages) rather than imported
+from the emulator, so the two sides do not agree by construction.
 """
 
 from __future__ import annotations
