@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from ...provider import Capabilities
 
 __all__ = [
+    "REPEATS_ACROSS_CURSOR",
     "TIME_DUE",
     "assert_no_secret",
     "assert_once",
@@ -50,10 +51,25 @@ def task_ids(tasks: Sequence[Task]) -> list[str]:
     return [t.id for t in tasks]
 
 
-def assert_once(ids: list[str], expected: set[str], what: str) -> None:
-    """Fail unless ``ids`` are exactly ``expected``, each once; ``what`` names the listing."""
+#: Why a repeat shows only once a listing is resumed, and what to change: one client drops
+#: a task the page before listed, so a position that leads back into that page passes
+#: every check made in one client and repeats tasks for every caller holding a cursor.
+REPEATS_ACROSS_CURSOR = (
+    "a client drops a task the page before listed, but a fresh client resuming from a "
+    "cursor has no memory of that page: the next position fetch returns must lead past "
+    "every task its page listed (keep the last id in it, and skip up to it)"
+)
+
+
+def assert_once(ids: list[str], expected: set[str], what: str, *, resumed: bool = False) -> None:
+    """Fail unless ``ids`` are exactly ``expected``, each once; ``what`` names the listing.
+
+    ``resumed``: the listing moved to a fresh client on a cursor, where the repeats a
+    client drops between its own pages come through, so a repeat is explained.
+    """
     dupes = sorted({i for i in ids if ids.count(i) > 1}) if len(ids) != len(set(ids)) else []
-    assert not dupes, f"{what}: tasks listed twice: {dupes[:10]}"
+    hint = f" ({REPEATS_ACROSS_CURSOR})" if resumed else ""
+    assert not dupes, f"{what}: tasks listed twice: {dupes[:10]}{hint}"
     missing = expected - set(ids)
     extra = set(ids) - expected
     assert not missing, f"{what}: {len(missing)} seeded tasks missing, e.g. {sorted(missing)[:5]}"
@@ -76,11 +92,14 @@ def secret_paths(value: object, secret: str, path: str = "$") -> Iterator[str]:
             yield from secret_paths(item, secret, f"{path}[{index}]")
 
 
-def assert_no_secret(secrets: Sequence[str], places: Mapping[str, str]) -> None:
+def assert_no_secret(
+    secrets: Sequence[str], places: Mapping[str, str], *, kind: str = "secret"
+) -> None:
     """Fail naming *where* a secret was found, never any part of it.
 
     A test's output is a log too: no ``assert secret not in text`` (pytest would print
-    both operands), and ``pytrace=False`` so no traceback shows the locals.
+    both operands), and ``pytrace=False`` so no traceback shows the locals. ``kind``
+    names where the secrets came from when they are not ``ConformanceEnv.secrets``.
     """
     __tracebackhide__ = True
     for number, secret in enumerate(secrets, 1):
@@ -90,7 +109,7 @@ def assert_no_secret(secrets: Sequence[str], places: Mapping[str, str]) -> None:
             at = text.find(secret)
             if at >= 0:
                 pytest.fail(
-                    f"secret #{number} of {len(secrets)} found in {place} (at character {at})",
+                    f"{kind} #{number} of {len(secrets)} found in {place} (at character {at})",
                     pytrace=False,
                 )
 

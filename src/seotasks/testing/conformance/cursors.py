@@ -70,7 +70,7 @@ class CursorChecks:
         with conformance.connect() as second:
             rest = list(second.tasks(cursor))
         ids = task_ids(seen) + task_ids(rest)
-        assert_once(ids, conformance.expected_ids(TaskQuery(status=None)), "resumed")
+        assert_once(ids, conformance.expected_ids(TaskQuery(status=None)), "resumed", resumed=True)
 
     def test_cursor_tampering_refused(self, conformance: ConformanceEnv) -> None:
         with conformance.connect() as client:
