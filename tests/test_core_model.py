@@ -267,3 +267,22 @@ def test_raw_is_read_only_and_the_checked_constructor_keeps_its_own_copy() -> No
         task.raw = {}  # type: ignore[misc]
     assert attrs.evolve(task, tag="t").raw == {"id": "42", "nested": {"a": 1}}
     assert "raw" not in repr(task) and task == attrs.evolve(task, raw={"other": 1})
+
+
+def test_a_refused_value_names_the_task_and_what_to_do() -> None:
+    """The check runs inside a provider plugin's fetch: the CLI reports it as an internal
+    error, so the message must say whose task it was and what the plugin got wrong (a
+    percentage where a ratio belongs, a naive time)."""
+    with pytest.raises(ValueError, match=r"^Task zeta:1002: progress .* got 84\.0") as info:
+        Task(provider="zeta", id="1002", status=TaskStatus.RUNNING, progress=84.0)
+    assert "a ratio" in str(info.value)
+    with pytest.raises(ValueError, match=r"^Task zeta:1002: created_at must be") as info:
+        Task(
+            provider="zeta",
+            id="1002",
+            status=TaskStatus.RUNNING,
+            created_at=T0.replace(tzinfo=None),
+        )
+    assert "naive" in str(info.value)
+    with pytest.raises(ValueError, match=r"^TaskQuery\.since must be timezone-aware"):
+        TaskQuery(since=T0.replace(tzinfo=None))

@@ -47,15 +47,27 @@ def _utc_or_none(name: str) -> _Validator:
         if value is None or value.tzinfo is UTC:
             return
         if value.tzinfo is None or value.utcoffset() != _ZERO:
-            raise ValueError(f"Task.{name} must be timezone-aware UTC, got {value!r}")
+            raise ValueError(f"TaskQuery.{name} must be timezone-aware UTC, got {value!r}")
 
     return check
 
 
-def _refuse_non_utc(name: str, value: datetime) -> None:
-    """Raise unless ``value`` carries a zero UTC offset (any zone object saying so)."""
+def _refuse_non_utc(task: tuple[str, str], name: str, value: datetime) -> None:
+    """Raise unless ``value`` carries a zero UTC offset (any zone object saying so).
+
+    ``task`` is the task's provider and id: the check runs inside a plugin's ``fetch``,
+    whose error the CLI reports as an internal one, so the message names whose task it
+    was and, for a naive time, what the plugin left out.
+    """
     if value.tzinfo is None or value.utcoffset() != _ZERO:
-        raise ValueError(f"Task.{name} must be timezone-aware UTC, got {value!r}")
+        what = (
+            "naive: attach the zone the vendor means (seotasks.convert.parse_timestamp reads it)"
+            if value.tzinfo is None
+            else "convert it with .astimezone(UTC)"
+        )
+        raise ValueError(
+            f"Task {task[0]}:{task[1]}: {name} must be timezone-aware UTC, got {value!r} ({what})"
+        )
 
 
 _ZERO = timedelta(0)
@@ -166,13 +178,16 @@ class Task:
         would be (``tests/test_core_model.py`` compares them with ``attrs.fields``).
         """
         if progress is not None and not 0.0 <= progress <= 1.0:
-            raise ValueError(f"Task.progress must be within 0.0..1.0, got {progress!r}")
+            raise ValueError(
+                f"Task {provider}:{id}: progress must be within 0.0..1.0 (a ratio: a vendor's "
+                f"percentage goes through seotasks.convert.parse_progress), got {progress!r}"
+            )
         if created_at is not None and created_at.tzinfo is not UTC:
-            _refuse_non_utc("created_at", created_at)
+            _refuse_non_utc((provider, id), "created_at", created_at)
         if completed_at is not None and completed_at.tzinfo is not UTC:
-            _refuse_non_utc("completed_at", completed_at)
+            _refuse_non_utc((provider, id), "completed_at", completed_at)
         if started_at is not None and started_at.tzinfo is not UTC:
-            _refuse_non_utc("started_at", started_at)
+            _refuse_non_utc((provider, id), "started_at", started_at)
         if type(raw) is not MappingProxyType:
             raw = dict(raw)
         fields = self.__dict__
