@@ -12,6 +12,7 @@ these modules, public and documented under "For plugin authors" in docs/api.md:
     seotasks.redact        Redactor: every form of a secret, masked wherever text goes
     seotasks.jsoncodec     loads, dumps: vendor JSON, strict, fast when orjson is installed
     seotasks.submit        SerpTaskSpec and SPEC_FIELDS: what a provider's submit expresses
+    seotasks.account       Account, amount: what a provider's account() tells `seotasks check`
     seotasks.ratelimit     RateLimit: a vendor's documented limit
     seotasks.convert       wire values to model values, the cattrs converter, item readers
     seotasks.emulation     the building blocks of a vendor emulator
