@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
+from types import MappingProxyType
 from typing import Any
 
 import pytest
@@ -288,3 +289,32 @@ def test_cursor_errors_do_not_call_the_vendor(client: seotasks.Client, server: A
     with pytest.raises(CursorError):
         client.page("st1.garbage.here")
     assert server.requests == []
+
+
+@pytest.mark.parametrize(
+    ("position", "said"),
+    [
+        ({"offset": 40, "seen": {7: "t000007"}}, r"\$\.seen has the key 7, which JSON turns"),
+        ({"offset": 40, "at": [BASE]}, r"\$\.at\[0\] is a datetime, which JSON cannot hold"),
+        ({"offset": 40, "view": MappingProxyType({})}, r"\$\.view is a mappingproxy"),
+    ],
+)
+def test_a_position_json_would_change_is_named_at_the_page_that_made_it(
+    client: seotasks.Client, monkeypatch: pytest.MonkeyPatch, position: Position, said: str
+) -> None:
+    """A position lives in a cursor, as JSON: one that JSON gives back changed (an int
+    key as a string) reaches the provider's next fetch, or a resumed one, as something it
+    never made, and one JSON cannot hold at all fails inside the cursor codec. Either is
+    the plugin's mistake, named where it is made. A tuple is a sequence either way: kept."""
+    fetch = FakeVendor.fetch
+    made = {"next": position}
+
+    def returning(self: FakeVendor, query: Any, at: Position) -> Batch:
+        return Batch(tasks=fetch(self, query, at).tasks, next=made["next"])
+
+    monkeypatch.setattr(FakeVendor, "fetch", returning)
+    with pytest.raises(ValueError, match=rf"^fakevendor: fetch returned a position .*{said}"):
+        client.page(status="any")
+    made["next"] = {"offset": 40, "window": (0, 40)}
+    kept = codec.decode(client.page(status="any").next_cursor or "").position
+    assert kept == {"offset": 40, "window": [0, 40]}

@@ -141,7 +141,7 @@ class Client:
                 given.get("until"),
                 given.get("time_field"),
             )
-            return query, self._provider.start(query)
+            return query, cursor_codec.keepable(self.name, "start", self._provider.start(query))
         state = cursor_codec.decode(cursor)
         if state.provider != self.name:
             raise CursorError(
@@ -185,6 +185,8 @@ class Client:
     def _fetch(self, query: TaskQuery, position: Position) -> Page:
         batch = self._provider.fetch(query, position)
         name = self.name
+        if batch.next is not None:
+            cursor_codec.keepable(name, "fetch", batch.next)
         tasks = tuple(batch.tasks)
         # Every task is checked to be this provider's, so its ``id`` alone is its key
         # (cheaper than `Task.key`, which formats a string per task). The checks run as

@@ -30,7 +30,7 @@ from .errors import CursorError
 from .model import TaskQuery, TaskStatus
 from .provider import JSONValue, Position
 
-__all__ = ["CursorState", "decode", "encode"]
+__all__ = ["CursorState", "decode", "encode", "keepable"]
 
 VERSION = "st1"
 _KEY = b"seotasks-cursor-v1"
@@ -92,6 +92,50 @@ def query_from_json(data: object) -> TaskQuery:
         return TaskQuery(status=status, since=since, until=until, time_field=time_field)
     except (TypeError, ValueError) as exc:
         raise CursorError(f"cursor query is malformed: {exc}") from None
+
+
+def _changed_by_json(value: object, path: str) -> str | None:
+    """Where ``value`` would not come back from JSON as the same value, said for a plugin
+    author; None when it would. A walk over the types, no encoding: a position is a few
+    fields. A tuple passes: it comes back a list, the same sequence (`JSONValue` types
+    arrays as `Sequence`, so plugins may make them)."""
+    if value is None or isinstance(value, str | int | float):  # bool is an int
+        return None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                return f"{path} has the key {key!r}, which JSON turns into a string"
+            found = _changed_by_json(item, f"{path}.{key}")
+            if found is not None:
+                return found
+        return None
+    if isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            found = _changed_by_json(item, f"{path}[{index}]")
+            if found is not None:
+                return found
+        return None
+    return f"{path} is a {type(value).__name__}, which JSON cannot hold"
+
+
+def keepable(provider: str, made_by: str, position: Position) -> Position:
+    """``position`` as the provider made it, once it is sure to come back from a cursor
+    the same: `ValueError` naming the field otherwise.
+
+    A position lives in cursors as JSON, and the provider's next ``fetch`` (in this
+    client or a resumed one) gets what JSON gives back: an int key as a string; a
+    datetime, a Decimal or a read-only mapping view it cannot hold at all. Checked where ``start`` or
+    ``fetch`` hands the position over, the mistake is the plugin's, named there, rather
+    than a TypeError in its next fetch or in this codec.
+    """
+    problem = _changed_by_json(position, "$")
+    if problem is not None:
+        raise ValueError(
+            f"{provider}: {made_by} returned a position a cursor cannot keep as it is: "
+            f"{problem} (build positions of str, int, float, bool, None, lists and dicts with "
+            "str keys)"
+        )
+    return position
 
 
 def encode(
