@@ -159,6 +159,35 @@ def test_unknown_provider_under_load_plugins_says_so(
     assert info.value.limited_by == "other"
 
 
+def test_unknown_provider_says_a_plugin_of_that_name_failed_to_load(
+    entry_points: list[Any],
+) -> None:
+    """The plugin is installed and broken: "not installed" would send its author to
+    reinstall it; the message gives the load error instead, and for any other name says
+    that some plugin failed, as `seotasks providers` shows in full."""
+    entry_points[:] = [ep("zeta", "nonexistent_module_xyz"), GOOD]
+    with pytest.raises(UnknownProvider) as info:
+        seotasks.get_provider("Zeta")
+    message = str(info.value)
+    assert "the plugin 'zeta' failed to load: ModuleNotFoundError" in message, message
+    assert "is installed" not in message and "installed: fakevendor" in message
+    assert info.value.failed == {"zeta": seotasks.failures()[0].error}
+    with pytest.raises(UnknownProvider, match=r"1 plugin failed to load \(zeta\): `seotasks prov"):
+        seotasks.get_provider("other")
+
+
+def test_the_kit_gives_the_load_error_of_a_broken_plugin(entry_points: list[Any]) -> None:
+    from seotasks.testing import ConformanceEnv, ProviderConformance
+
+    def never() -> seotasks.Client:
+        raise AssertionError("nothing connects: the plugin did not load")
+
+    entry_points[:] = [ep("zeta", "nonexistent_module_xyz"), GOOD]
+    env = ConformanceEnv(provider="zeta", connect=never, expected_ids=lambda query: set())
+    with pytest.raises(pytest.fail.Exception, match=r"zeta is not registered: .*ModuleNotF"):
+        ProviderConformance().test_loads_through_entry_point(env)
+
+
 def test_unknown_provider_with_nothing_installed(entry_points: list[Any]) -> None:
     entry_points.clear()
     with pytest.raises(UnknownProvider, match=r"installed: none"):

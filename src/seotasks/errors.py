@@ -11,6 +11,11 @@ credential, so ``str(error)`` and ``repr(error)`` are safe to log.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
 __all__ = [
     "AuthError",
     "ConfigError",
@@ -63,24 +68,44 @@ class UnknownProvider(ConfigError):
     The message suggests the closest installed name ("did you mean serpstat?"), never a
     package to install: a package name built from a typo invites installing a look-alike.
     ``limited_by`` is the ``SEOTASKS_LOAD_PLUGINS`` value when that variable kept plugins
-    from loading, so the message can say so instead of "not installed".
+    from loading, so the message can say so instead of "not installed". ``failed`` maps
+    the entry-point name of each plugin that failed to load to its error: a plugin that
+    is installed but broken is named with its error, since "not installed" would send
+    its author to reinstall it.
     """
 
-    def __init__(self, name: str, installed: list[str], *, limited_by: str | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        installed: list[str],
+        *,
+        limited_by: str | None = None,
+        failed: Mapping[str, str] | None = None,
+    ) -> None:
         import difflib
 
         self.name = name
         self.installed = sorted(installed)
         self.limited_by = limited_by
+        self.failed = dict(failed or {})
         known = ", ".join(self.installed) or "none"
-        close = difflib.get_close_matches(name.strip().lower(), self.installed, n=1, cutoff=0.6)
-        if limited_by is not None:
+        wanted = name.strip().lower()
+        close = difflib.get_close_matches(wanted, self.installed, n=1, cutoff=0.6)
+        if wanted in self.failed:
+            where = f"loaded: the plugin {wanted!r} failed to load: {self.failed[wanted]}"
+        elif limited_by is not None:
             where = f"loaded (SEOTASKS_LOAD_PLUGINS={limited_by!r} limits which plugins load)"
         else:
             where = "installed"
         message = f"no provider named {name!r} is {where}"
         if close:
             message += f"; did you mean {close[0]}?"
+        if self.failed and wanted not in self.failed:
+            count = len(self.failed)
+            message += (
+                f"; {count} plugin{'s' if count > 1 else ''} failed to load "
+                f"({', '.join(sorted(self.failed))}): `seotasks providers` shows why"
+            )
         super().__init__(
             f"{message} (loaded: {known})"
             if limited_by is not None

@@ -204,7 +204,8 @@ def get_provider(name: str) -> type[Provider]:
     _ensure_loaded()
     info = _state.providers.get(name.strip().lower())
     if info is None:
-        raise UnknownProvider(name, list(_state.providers), limited_by=limited_by())
+        failed = {failure.name: failure.error for failure in _state.failures}
+        raise UnknownProvider(name, list(_state.providers), limited_by=limited_by(), failed=failed)
     return info.cls
 
 

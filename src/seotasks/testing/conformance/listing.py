@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from ...errors import UnsupportedQuery
+from ...errors import UnknownProvider, UnsupportedQuery
 from ...model import TaskQuery, TaskStatus
-from ...plugins import provider_infos
+from ...plugins import get_provider, provider_infos
 from .asserts import assert_once, held_times, task_ids
 
 if TYPE_CHECKING:
@@ -31,8 +31,15 @@ class ListingChecks:
     """Loading through the entry point, completeness, filters and task consistency."""
 
     def test_loads_through_entry_point(self, conformance: ConformanceEnv) -> None:
+        __tracebackhide__ = True
         infos = {info.name: info for info in provider_infos()}
-        assert conformance.provider in infos, f"{conformance.provider} is not registered"
+        if conformance.provider not in infos:
+            # UnknownProvider says why: a plugin of that name that failed to load (with
+            # its error), SEOTASKS_LOAD_PLUGINS, or the names that are registered.
+            try:
+                get_provider(conformance.provider)
+            except UnknownProvider as exc:
+                pytest.fail(f"{conformance.provider} is not registered: {exc}", pytrace=False)
         assert infos[conformance.provider].distribution, (
             "the provider was registered directly, not through a `seotasks` entry point"
         )
