@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, Union
 
 import attrs
@@ -431,8 +431,12 @@ class Provider(abc.ABC):
         return None
 
 
-def require_window(query: TaskQuery, *, window: timedelta, now: Any, what: str) -> None:
-    """Raise `UnsupportedQuery` when ``query.since`` is older than the vendor keeps."""
+def require_window(query: TaskQuery, *, window: timedelta, now: datetime, what: str) -> None:
+    """Raise `UnsupportedQuery` when ``query.since`` is older than the vendor keeps.
+
+    ``now`` is the provider's wall clock, ``self.transport.now()``, not the system's: a
+    client standing at a sandbox's fixed day (``connect(now=...)``) counts back from it.
+    """
     if query.since is not None and query.since < now - window:
         days = window.total_seconds() / 86400
         raise UnsupportedQuery(
