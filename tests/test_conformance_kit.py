@@ -53,8 +53,9 @@ def test_offset_paging_loses_tasks_under_churn_and_the_kit_says_so(
         with app.lock:
             del app.items[:3]
 
-    with pytest.raises(AssertionError, match="lost under churn"):
+    with pytest.raises(AssertionError, match="lost under churn") as info:
         KIT.test_paging_under_churn(kit_env(churn=expire_front), "any")
+    assert "re-read the rows before the offset" in str(info.value)  # what to change
 
 
 def test_keyset_safe_churn_passes(

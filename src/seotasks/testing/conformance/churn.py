@@ -81,7 +81,10 @@ class ChurnChecks:
         lost = (before & after) - set(emitted)
         assert not lost, (
             f"status={status}: {len(lost)} tasks present from the first page to the last "
-            f"were lost under churn, e.g. {sorted(lost)[:5]}"
+            f"were lost under churn, e.g. {sorted(lost)[:5]} (a listing paged by offset or "
+            "page number skips the rows that move up when older tasks leave: re-read the "
+            "rows before the offset and skip to the last id listed, as the Serpstat "
+            "provider's overlapping pages do, or page by a key the vendor offers)"
         )
         extra = set(emitted) - ever
         assert not extra, (
