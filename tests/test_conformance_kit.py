@@ -351,42 +351,6 @@ def test_collect_may_answer_an_array_and_must_answer_json(
         KIT.test_collect_answers_json(kit_env())
 
 
-# -- item: the credential bad_connect sends is a secret too ---------------------------------
-
-
-def test_the_credential_bad_connect_sent_is_located_in_the_auth_error(
-    kit_env: Callable[..., ConformanceEnv],
-    server: EmulatorServer,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """A vendor that quotes the key it refused ("invalid key wr0ng...") and a provider that
-    passes that on unscrubbed: a wrong key is still someone's credential (a typo of the
-    right one, last year's), and the kit's ``secrets`` cannot name it, so the kit reads
-    it from the client ``bad_connect`` made."""
-    wrong = "wr0ng-k3y-9f8e7d6c5b"
-    conformance = kit_env(bad_connect=lambda: connect_fake(server.url, api_key=wrong))
-    parse = FakeVendor._parse
-
-    def quoting(scrub: bool) -> Callable[[FakeVendor, Any], dict[str, object]]:
-        def quote(self: FakeVendor, response: Any) -> dict[str, object]:
-            if response.status == 401:
-                text = f"fakevendor refused the API key {self.settings['api_key']}"
-                raise seotasks.AuthError(self.transport.redactor.scrub(text) if scrub else text)
-            return parse(self, response)
-
-        return quote
-
-    monkeypatch.setattr(FakeVendor, "_parse", quoting(scrub=True))
-    KIT.test_bad_credentials_are_auth_errors(conformance)  # the client masks its own key
-    monkeypatch.setattr(FakeVendor, "_parse", quoting(scrub=False))
-    with pytest.raises(Failed) as info:
-        KIT.test_bad_credentials_are_auth_errors(conformance)
-    message = str(info.value)
-    assert "bad_connect's credential #1 of 1" in message, message
-    assert "the AuthError's message" in message, message
-    assert not any(wrong[i : i + 6] in message for i in range(len(wrong) - 5)), message
-
-
 # -- item: a page that repeats the last rows of the one before ------------------------------
 
 

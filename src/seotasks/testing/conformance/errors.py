@@ -13,8 +13,14 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from ...errors import AuthError, SeotasksError, TransientError, UnsupportedQuery
-from .asserts import assert_no_secret
+from ...errors import (
+    AuthError,
+    ResponseFormatError,
+    SeotasksError,
+    TransientError,
+    UnsupportedQuery,
+)
+from .asserts import assert_no_secret, scrubbed
 
 if TYPE_CHECKING:
     from ...client import Client
@@ -70,6 +76,39 @@ class ErrorChecks:
             conformance.faults.clear()
         assert isinstance(info.value, TransientError)
         assert info.value.resume_cursor is not None
+
+    def test_malformed_answers_are_typed(self, conformance: ConformanceEnv) -> None:
+        """A field of the wrong type (`Fault.WRONG_TYPES`, which the emulator expresses
+        the vendor's way) ends the listing with a `ResponseFormatError` carrying a resume
+        cursor: callers catch errors by type, and a KeyError or TypeError from a
+        provider's parsing reaches them as an internal error instead."""
+        __tracebackhide__ = True
+        if conformance.faults is None:
+            pytest.skip("no fault plan given")
+        from ...emulation import Fault
+
+        conformance.faults.inject(Fault.WRONG_TYPES, 1)
+        try:
+            with conformance.connect() as client:
+                list(client.tasks(status="any"))
+        except ResponseFormatError as exc:
+            assert exc.resume_cursor is not None, "a listing error carries its resume_cursor"
+            return
+        except Exception as exc:  # what the check is about: any other type is the finding
+            text = scrubbed(f"{type(exc).__name__}: {exc}", conformance.secrets)
+            pytest.fail(
+                f"an answer with a field of the wrong type (Fault.WRONG_TYPES) raised {text}: "
+                "read the vendor's items through seotasks.convert (structure, item_reader), "
+                "or raise ResponseFormatError naming the field",
+                pytrace=False,
+            )
+        finally:
+            conformance.faults.clear()
+        pytest.skip(
+            "the listing succeeded with Fault.WRONG_TYPES injected: the emulator does not "
+            "express Fault.WRONG_TYPES (a field of the wrong type), or the provider never "
+            "reads the field it breaks"
+        )
 
     def test_reprs_carry_no_secret(self, conformance: ConformanceEnv) -> None:
         __tracebackhide__ = True

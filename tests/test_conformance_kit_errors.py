@@ -1,0 +1,84 @@
+"""The conformance kit's error checks judged on the fake vendor broken in known ways (as
+``test_conformance_kit``): the credential ``bad_connect`` sent is looked for in the
+`AuthError` like the env's secrets, and a malformed answer must end as a typed
+`ResponseFormatError`, not whatever the provider's parsing happened to raise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import pytest
+from fakevendor import FakeVendor, FakeVendorApp, connect_fake
+from kitenv import KIT, Failed
+
+import seotasks
+from seotasks.emulation import EmulatorServer
+from seotasks.testing import ConformanceEnv
+
+
+def test_the_credential_bad_connect_sent_is_located_in_the_auth_error(
+    kit_env: Callable[..., ConformanceEnv],
+    server: EmulatorServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A vendor that quotes the key it refused ("invalid key wr0ng...") and a provider that
+    passes that on unscrubbed: a wrong key is still someone's credential (a typo of the
+    right one, last year's), and the kit's ``secrets`` cannot name it, so the kit reads
+    it from the client ``bad_connect`` made."""
+    wrong = "wr0ng-k3y-9f8e7d6c5b"
+    conformance = kit_env(bad_connect=lambda: connect_fake(server.url, api_key=wrong))
+    parse = FakeVendor._parse
+
+    def quoting(scrub: bool) -> Callable[[FakeVendor, Any], dict[str, object]]:
+        def quote(self: FakeVendor, response: Any) -> dict[str, object]:
+            if response.status == 401:
+                text = f"fakevendor refused the API key {self.settings['api_key']}"
+                raise seotasks.AuthError(self.transport.redactor.scrub(text) if scrub else text)
+            return parse(self, response)
+
+        return quote
+
+    monkeypatch.setattr(FakeVendor, "_parse", quoting(scrub=True))
+    KIT.test_bad_credentials_are_auth_errors(conformance)  # the client masks its own key
+    monkeypatch.setattr(FakeVendor, "_parse", quoting(scrub=False))
+    with pytest.raises(Failed) as info:
+        KIT.test_bad_credentials_are_auth_errors(conformance)
+    message = str(info.value)
+    assert "bad_connect's credential #1 of 1" in message, message
+    assert "the AuthError's message" in message, message
+    assert not any(wrong[i : i + 6] in message for i in range(len(wrong) - 5)), message
+
+
+# -- item: a malformed answer is a ResponseFormatError -----------------------------------
+
+
+def test_a_malformed_answer_must_end_as_a_response_format_error(
+    kit_env: Callable[..., ConformanceEnv], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`Fault.WRONG_TYPES` puts a number where the fake vendor sends a time. Read through
+    `seotasks.convert` it is a typed error callers can catch; parsed by hand, a TypeError
+    no caller expects, which the kit names with what to change."""
+    KIT.test_malformed_answers_are_typed(kit_env())
+    build = FakeVendor._task
+
+    def by_hand(self: FakeVendor, item: Any) -> seotasks.Task:
+        datetime.fromisoformat(item["created"])  # TypeError on the number
+        return build(self, item)
+
+    monkeypatch.setattr(FakeVendor, "_task", by_hand)
+    with pytest.raises(Failed, match=r"raised TypeError: .* ResponseFormatError naming the field"):
+        KIT.test_malformed_answers_are_typed(kit_env())
+
+
+def test_an_emulator_that_ignores_the_malformed_fault_is_a_skip_saying_so(
+    kit_env: Callable[..., ConformanceEnv], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    handle = FakeVendorApp.handle
+    monkeypatch.setattr(
+        FakeVendorApp, "handle", lambda self, request, fault: handle(self, request, None)
+    )
+    with pytest.raises(pytest.skip.Exception, match=r"does not express Fault.WRONG_TYPES"):
+        KIT.test_malformed_answers_are_typed(kit_env())
