@@ -6,6 +6,7 @@ import copy
 import inspect
 import pickle
 import typing
+import weakref
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
@@ -254,6 +255,7 @@ def test_tasks_pickle_and_copy_with_their_raw_item(raw: Mapping[str, Any]) -> No
         assert type(clone) is Task and clone == task
         assert attrs.asdict(clone, recurse=False) == attrs.asdict(task, recurse=False)
         assert isinstance(clone.raw, MappingProxyType) and clone.raw == task.raw
+    assert weakref.ref(task)() is task  # as docs/library.md says: a dict class has the slot
 
 
 def test_raw_is_read_only_and_the_checked_constructor_keeps_its_own_copy() -> None:
