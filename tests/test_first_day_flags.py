@@ -56,3 +56,31 @@ def test_bad_since_is_refused_before_anything_runs(command: str, tmp_path: Path)
     assert done.returncode == 2
     assert "argument --since: '2x' is neither ISO 8601" in done.stderr
     assert done.stdout == ""
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["status"],
+        ["collect"],
+        ["submit", "specs.jsonl"],
+        ["receive", "--listen", "192.0.2.1:80", "--to", "results"],
+    ],
+)
+def test_a_one_provider_command_refuses_a_second_provider(
+    command: list[str], tmp_path: Path
+) -> None:
+    """``collect -p serpstat -p dataforseo`` collected DataForSEO alone and said nothing
+    of Serpstat (``submit`` posted to the last vendor named): one that takes a single
+    provider says so, before anything is called or posted."""
+    (tmp_path / "specs.jsonl").write_text('{"keyword": "a", "location": 2840}\n')
+    args = [*command, "-p", "serpstat", "-p", "dataforseo", "--sandbox"]
+    if command[0] == "receive":
+        args.remove("--sandbox")
+    env = cli_env(tmp_path)
+    env["SEOTASKS_RECEIVE_SECRET"] = "s" * 24
+    done = run_here(args, env, cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert done.stdout == ""
+    assert "-p/--provider: one provider only (got serpstat, then dataforseo)" in done.stderr
+    assert done.stderr.count("\n") == 1

@@ -20,6 +20,7 @@ __all__ = [
     "SubcommandParser",
     "Subcommands",
     "add_options",
+    "add_provider",
     "add_providers",
     "add_query",
     "add_sandbox_data",
@@ -73,6 +74,41 @@ def add_providers(parser: argparse.ArgumentParser, help: str, *, required: bool 
         "--provider",
         action="append",
         dest="providers",
+        metavar="NAME",
+        required=required,
+        help=help,
+    )
+
+
+class _OneProvider(argparse.Action):
+    """Store ``-p NAME`` once, and refuse a second one.
+
+    argparse's plain ``store`` keeps the last value: ``collect -p serpstat -p dataforseo``
+    collected DataForSEO alone and said nothing of Serpstat, and ``submit`` posted (and
+    paid) at the vendor named last. A command that serves one provider says so instead,
+    before anything is called.
+    """
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        first = getattr(namespace, self.dest, None)
+        if first is not None:
+            parser.error(f"-p/--provider: one provider only (got {first}, then {values})")
+        setattr(namespace, self.dest, values)
+
+
+def add_provider(parser: argparse.ArgumentParser, help: str, *, required: bool = True) -> None:
+    """``-p/--provider NAME`` for a command that serves one provider, in ``args.provider``;
+    given twice, a usage error (`_OneProvider`)."""
+    parser.add_argument(
+        "-p",
+        "--provider",
+        action=_OneProvider,
         metavar="NAME",
         required=required,
         help=help,

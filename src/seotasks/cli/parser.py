@@ -13,6 +13,7 @@ from .flags import (
     CommandParser,
     SubcommandParser,
     add_options,
+    add_provider,
     add_providers,
     add_query,
     add_sandbox_data,
@@ -125,7 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
         "pingback_url, postback_url, postback_data. "
         "Writes one JSON line per spec: index, task_id, error. Exit 4 if any spec failed.",
     )
-    submit.add_argument("-p", "--provider", required=True, metavar="NAME", help="provider")
+    add_provider(submit, "provider")
     submit.add_argument("file", metavar="FILE.jsonl", help="task specs, one JSON object a line")
     submit.add_argument(
         "--pingback",
@@ -159,7 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
         "its task is journalled until its result is written, so re-running after a crash "
         "or a kill collects exactly the rest.",
     )
-    collect.add_argument("-p", "--provider", required=True, metavar="NAME", help="provider")
+    add_provider(collect, "provider")
     collect.add_argument("-L", "--limit", type=int, help="stop after N tasks")
     collect.add_argument(
         "--id",
@@ -244,12 +245,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="env var holding the secret callers must send (default SEOTASKS_RECEIVE_SECRET)",
     )
-    receive.add_argument(
-        "-p",
-        "--provider",
-        metavar="NAME",
-        help="provider whose callbacks arrive, and that collects pingbacks (default: the one "
+    add_provider(
+        receive,
+        "provider whose callbacks arrive, and that collects pingbacks (default: the one "
         "installed provider that declares callbacks)",
+        required=False,
     )
     add_options(receive, "provider option")
     receive.add_argument("--profile", help="TOML profile with credentials and options")

@@ -36,7 +36,7 @@ TOP_KINDS = 5
 
 def add_parser(sub: Subcommands) -> argparse.ArgumentParser:
     """Add ``status`` to the ``seotasks`` subparsers ``sub`` (standard library only)."""
-    from .flags import add_options, add_window
+    from .flags import add_options, add_provider, add_window
 
     status: argparse.ArgumentParser = sub.add_parser(
         "status",
@@ -46,7 +46,7 @@ def add_parser(sub: Subcommands) -> argparse.ArgumentParser:
         "offers it) and print counts by status and by kind, the oldest unfinished task, "
         "how many finished tasks are not collected yet, and the spend where costs are known.",
     )
-    status.add_argument("-p", "--provider", required=True, metavar="NAME", help="provider")
+    add_provider(status, "provider")
     add_window(status)
     add_options(status, "provider option (e.g. -o source=history for DataForSEO's history)")
     status.add_argument("--profile", help="TOML profile with credentials and options")
