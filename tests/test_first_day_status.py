@@ -93,3 +93,17 @@ def test_text_output(emu: Any, tmp_path: Path) -> None:
     labels = [line.split(":")[0].strip() for line in lines[1:]]
     assert labels == ["by status", "by kind", "oldest unfinished", "ready, not collected", "spend"]
     assert "unknown without --to DIR" in done.stdout
+
+
+def test_a_results_folder_that_is_a_file_is_refused(emu: Any, tmp_path: Path) -> None:
+    """``--to`` naming a file counted every completed task as not collected, as if the
+    results were lost; ``collect --to`` refuses that path, so ``status`` does too, before
+    it lists anything."""
+    results = tmp_path / "results.jsonl"
+    results.write_text("")
+    env = cli_env(tmp_path, {"dataforseo": emu.settings})
+    done = run_here(["status", "-p", "dataforseo", *SERP, "--to", str(results)], env)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr == f"seotasks: --to {results}: not a directory\n"
+    assert not any(emu.calls.values())
