@@ -118,6 +118,20 @@ def test_check_unwritable_folder(emulators: tuple[Any, Any], tmp_path: Path) -> 
     assert lines["--to"].startswith("FAIL") and "not writable" in lines["--to"]
 
 
+def test_check_results_folder_that_is_a_file(emulators: tuple[Any, Any], tmp_path: Path) -> None:
+    """``--to`` naming a file is what ``collect --to`` and ``receive --to`` refuse as a
+    usage error (exit 2, "not a directory"); check said "not writable: File exists" and
+    exited 6, so it answered with another code than the run it vouches for."""
+    dfs, _ = emulators
+    env = cli_env(tmp_path, {"dataforseo": dfs.settings})
+    results = tmp_path / "results.jsonl"
+    results.write_text("")
+    done = run_here(["check", "-p", "dataforseo", "--to", str(results)], env)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert _lines(done.stdout)["--to"] == f"FAIL --to           --to {results}: not a directory"
+    assert results.read_text() == ""
+
+
 def test_missing_credential_message_in_cli_terms(tmp_path: Path) -> None:
     done = run_here(["tasks", "-p", "serpstat"], cli_env(tmp_path))
     assert done.returncode == 2

@@ -227,6 +227,11 @@ def _folder(report: _Report, flag: str, path: Path, what: str) -> None:
     if flag == "--resume" and path.is_dir():
         report.line("FAIL", flag, f"{path}: is a folder; name a file", code=EXIT_USAGE)
         return
+    if flag == "--to" and path.exists() and not path.is_dir():
+        # What collect, receive and status refuse as a mistyped path (exit 2), not a
+        # folder that cannot be written: check answers with the code the run would.
+        report.line("FAIL", flag, f"--to {path}: not a directory", code=EXIT_USAGE)
+        return
     try:
         check_writable(folder, what=what)
     except StorageError as exc:
