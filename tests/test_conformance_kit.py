@@ -21,7 +21,7 @@ from typing import Any
 import attrs
 import pytest
 from fakevendor import FakeVendor, FakeVendorApp, connect_fake
-from kitenv import EXPECTED_SKIPS, KIT, Failed, run_kit, serving
+from kitenv import EXPECTED_SKIPS, KIT, Failed, expected_ids, run_kit, serving
 
 import seotasks
 from seotasks.emulation import (
@@ -376,3 +376,29 @@ def test_a_position_that_repeats_rows_is_named_where_the_core_cannot_hide_it(
     with pytest.raises(AssertionError, match=r"resumed: tasks listed twice") as info:
         KIT.test_cursor_resumes_in_fresh_client(conformance)
     assert "fresh client" in str(info.value) and "lead past" in str(info.value)
+
+
+# -- item: an expected_ids that answers keys or numbers ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("spell", "said"),
+    [
+        (lambda i: f"fakevendor:{i}", r"returns keys \('fakevendor:t000001'\).*Task\.id"),
+        (lambda i: int(i[1:]), r"returned 1 \(of type int\).*strings, as Task\.id"),
+    ],
+)
+def test_an_expected_ids_spelled_unlike_task_ids_is_named(
+    kit_env: Callable[..., ConformanceEnv],
+    app: FakeVendorApp,
+    spell: Callable[[str], object],
+    said: str,
+) -> None:
+    """The ground truth must be the ids a listing yields (`Task.id`, strings): one that
+    answers keys or numbers would fail every listing check with "every task missing",
+    and the kit says what is wrong with the ground truth instead."""
+    truth = expected_ids(app)
+    conformance = kit_env()
+    broken = attrs.evolve(conformance, expected_ids=lambda q: {spell(i) for i in truth(q)})
+    with pytest.raises(AssertionError, match=said):
+        KIT.test_every_task_exactly_once(broken)

@@ -61,12 +61,30 @@ REPEATS_ACROSS_CURSOR = (
 )
 
 
+def _check_ground_truth(ids: list[str], expected: set[str]) -> None:
+    """Fail when ``expected_ids`` answers in another spelling than `Task.id`: numbers, or
+    keys (``provider:id``). Every listing check would otherwise report every task missing
+    and as many unexpected, which points at the provider rather than the ground truth."""
+    odd = sorted((i for i in expected if not isinstance(i, str)), key=repr)
+    assert not odd, (
+        f"expected_ids returned {odd[0]!r} (of type {type(odd[0]).__name__}): return the vendor "
+        "ids as strings, as Task.id holds them"
+    )
+    listed = set(ids)
+    keys = sorted(i for i in expected - listed if i.partition(":")[2] in listed)
+    assert not keys, (
+        f"expected_ids returns keys ({keys[0]!r}): return the ids a listing yields, Task.id "
+        f"({keys[0].partition(':')[2]!r}), not Task.key"
+    )
+
+
 def assert_once(ids: list[str], expected: set[str], what: str, *, resumed: bool = False) -> None:
     """Fail unless ``ids`` are exactly ``expected``, each once; ``what`` names the listing.
 
     ``resumed``: the listing moved to a fresh client on a cursor, where the repeats a
     client drops between its own pages come through, so a repeat is explained.
     """
+    _check_ground_truth(ids, expected)
     dupes = sorted({i for i in ids if ids.count(i) > 1}) if len(ids) != len(set(ids)) else []
     hint = f" ({REPEATS_ACROSS_CURSOR})" if resumed else ""
     assert not dupes, f"{what}: tasks listed twice: {dupes[:10]}{hint}"
