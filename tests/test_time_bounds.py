@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import pickle
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+from clihere import run_here
+from clirun import cli_env
 from fakevendor import FakeVendorApp
 
 import seotasks
@@ -18,7 +21,7 @@ from seotasks import cursor as cursor_codec
 from seotasks.client import build_query
 from seotasks.export import COLUMNS, task_record
 from seotasks.model import Task, TaskQuery, TaskStatus
-from seotasks.provider import Capabilities
+from seotasks.provider import Capabilities, require_window
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 
@@ -107,3 +110,34 @@ def test_started_at_is_a_checked_optional_field() -> None:
     record = task_record(task)
     assert list(record) == list(COLUMNS) and COLUMNS[-1] == "started_at"
     assert record["started_at"] == started.isoformat()
+
+
+@pytest.mark.parametrize(("provider", "since"), [("dataforseo", "3d"), ("serpstat", "8d")])
+def test_since_as_long_ago_as_the_vendor_keeps_is_accepted(
+    provider: str, since: str, tmp_path: Path
+) -> None:
+    """``--since 3d`` asks for what DataForSEO's ``tasks_ready`` keeps (3 days); it is
+    counted from the moment the command line is read, so it was some milliseconds older
+    than the window when the provider started, and refused with "since=T is older than
+    T" (two equal times)."""
+    done = run_here(
+        ["tasks", "--sandbox", "-p", provider, "--since", since, "-L", "1"], cli_env(tmp_path)
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("\n") == 1
+
+
+def test_a_since_older_than_the_vendor_keeps_names_its_window() -> None:
+    """Serpstat lists 7 days and accepts a day more (its window's edge is not exact):
+    the refusal named 8 days, a retention the vendor does not have."""
+    now = datetime(2026, 11, 20, tzinfo=UTC)
+    old = TaskQuery(status=None, since=now - timedelta(days=9), until=None)
+    with pytest.raises(seotasks.UnsupportedQuery) as refused:
+        require_window(
+            old, window=timedelta(days=7), now=now, what="serpstat", grace=timedelta(days=1)
+        )
+    assert str(refused.value).startswith(
+        "serpstat keeps tasks for 7 days; since=2026-11-11T00:00:00"
+    )
+    edge = TaskQuery(status=None, since=now - timedelta(days=7, seconds=30), until=None)
+    require_window(edge, window=timedelta(days=7), now=now, what="serpstat")

@@ -187,7 +187,7 @@ class SerpstatProvider(Provider):
 
     def start(self, query: TaskQuery) -> Position:
         require_window(
-            query, window=WINDOW + _WINDOW_GRACE, now=self.transport.now(), what="serpstat"
+            query, window=WINDOW, now=self.transport.now(), what="serpstat", grace=_WINDOW_GRACE
         )
         return paging.State().to_position()
 
