@@ -12,7 +12,7 @@ import pytest
 from fakevendor import FakeVendor, PluginOf
 
 import seotasks
-from seotasks import ConfigError, UnknownProvider, plugins
+from seotasks import ConfigError, Option, UnknownProvider, plugins
 
 EP = importlib.metadata.EntryPoint
 
@@ -237,6 +237,25 @@ def test_provider_names_must_be_lower_case(fake_registry: None, bad_name: Any) -
 
     with pytest.raises(TypeError, match="lower-case"):
         seotasks.register_plugin(PluginOf(Nameless), "nameless")
+
+
+def test_an_option_both_secret_and_listing_is_refused_at_registration(
+    fake_registry: None,
+) -> None:
+    """A cursor records the listing options and never a secret, so a secret listing
+    option went unrecorded: a cursor made under one value resumed under another without
+    a word. The contradiction is refused when the provider is registered."""
+
+    class SecretListing(FakeVendor):
+        name = "secretlisting"
+        options = (
+            *FakeVendor.options,
+            Option(name="project_key", help="whose list", secret=True, listing=True),
+        )
+
+    with pytest.raises(TypeError, match=r"SecretListing option 'project_key' is both secret"):
+        seotasks.register_plugin(PluginOf(SecretListing), "secretlisting")
+    assert "secretlisting" not in seotasks.providers()
 
 
 def test_provider_infos_and_hookimpl_reexport(entry_points: list[Any]) -> None:

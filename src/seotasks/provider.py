@@ -69,7 +69,7 @@ class Option:
     ``str``, ``int``, ``float``, ``bool`` or ``list`` (comma-separated).
     ``secret`` options are redacted everywhere. ``listing`` options change *what* a
     listing returns (e.g. ``source``), so they are recorded in cursors and a cursor made
-    under other values is refused.
+    under other values is refused; never also secret (a cursor holds none).
     """
 
     name: str
