@@ -84,3 +84,17 @@ def test_a_one_provider_command_refuses_a_second_provider(
     assert done.stdout == ""
     assert "-p/--provider: one provider only (got serpstat, then dataforseo)" in done.stderr
     assert done.stderr.count("\n") == 1
+
+
+def test_an_unknown_flag_names_the_command_help(tmp_path: Path) -> None:
+    """A flag the command does not take (``collect --sandbox-size``, which ``tasks``
+    has) is reported by the command's parser, with ``seotasks collect --help`` to read,
+    not the top-level help, which lists no command's flags."""
+    done = run_here(
+        ["collect", "-p", "serpstat", "--sandbox", "--sandbox-size", "5"], cli_env(tmp_path)
+    )
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr == (
+        "seotasks: unrecognized arguments: --sandbox-size 5 (see seotasks collect --help)\n"
+    )

@@ -8,6 +8,7 @@ Each command still words its own help (what ``-p`` means differs between ``tasks
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, NoReturn, TypeAlias
 
@@ -57,6 +58,19 @@ class SubcommandParser(CommandParser):
             default=argparse.SUPPRESS,
             help="log HTTP calls (secrets masked) and show tracebacks",
         )
+
+    def parse_known_args(
+        self, args: Iterable[str] | None = None, namespace: Any = None
+    ) -> tuple[Any, list[str]]:
+        """Refuse what the command does not take here, where ``prog`` names the command.
+
+        argparse hands a subcommand's leftovers up to the top-level parser, whose error
+        pointed at ``seotasks --help``, which lists no command's flags.
+        """
+        parsed, extras = super().parse_known_args(args, namespace)
+        if extras:
+            self.error(f"unrecognized arguments: {' '.join(extras)}")
+        return parsed, extras
 
 
 #: What ``CommandParser.add_subparsers(parser_class=SubcommandParser)`` returns: each
