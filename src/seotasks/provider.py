@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, Union
 
 import attrs
@@ -25,6 +25,7 @@ from .errors import CursorError, UnsupportedQuery
 from .model import Task, TaskQuery, TaskStatus
 from .ratelimit import RateLimit
 from .redact import Redactor, scrub_userinfo
+from .retention import WINDOW_EDGE, require_window
 
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from .transport import Request, Response, Transport
 
 __all__ = [
+    "WINDOW_EDGE",
     "Batch",
     "CallbackEntry",
     "Capabilities",
@@ -45,6 +47,7 @@ __all__ = [
     "ResultDownload",
     "Sandbox",
     "Settings",
+    "require_window",
 ]
 
 #: Any JSON value; arrays, objects covariant (so mypy takes a ``list[str]`` as one).
@@ -429,36 +432,3 @@ class Provider(abc.ABC):
         give the same tasks, timestamps included) and the ``clock`` of the rate limits.
         """
         return None
-
-
-#: How much older than the window a ``since`` may be and still pass `require_window`: a
-#: relative ``--since 3d`` is counted from the moment the command line was read (and to
-#: the whole second), before the provider takes its own "now", so "as long ago as the
-#: vendor keeps" came out a few milliseconds older than the window and was refused.
-WINDOW_EDGE = timedelta(minutes=1)
-
-
-def require_window(
-    query: TaskQuery,
-    *,
-    window: timedelta,
-    now: datetime,
-    what: str,
-    grace: timedelta = timedelta(0),
-) -> None:
-    """Raise `UnsupportedQuery` when ``query.since`` is older than the vendor keeps.
-
-    ``now`` is the provider's wall clock, ``self.transport.now()``, not the system's: a
-    client standing at a sandbox's fixed day (``connect(now=...)``) counts back from it.
-    ``window`` is the retention the vendor documents, and the one the message names;
-    ``grace`` is how much older a ``since`` is still accepted where the window's edge is
-    not exact (the core filters client-side), so the refusal does not name a retention
-    the vendor does not have. `WINDOW_EDGE` is added to every window.
-    """
-    oldest = now - window - grace - WINDOW_EDGE
-    if query.since is not None and query.since < oldest:
-        days = window.total_seconds() / 86400
-        raise UnsupportedQuery(
-            f"{what} keeps tasks for {days:g} days; since={query.since.isoformat()} is older "
-            f"than {oldest.isoformat(timespec='seconds')}"
-        )
