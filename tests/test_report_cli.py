@@ -61,6 +61,10 @@ def test_the_selection_flags_are_those_of_load_and_tasks() -> None:
         (["--live", "--sandbox"], "not allowed with"),
         (["--sandbox", "-p", "serpstt"], "did you mean serpstat?"),
         (["--sandbox", "-p", "serpstat", "--sandbox-size", "-1"], "--sandbox-size"),
+        # The page's path, checked before the listing: a folder was an internal error
+        # (IsADirectoryError, exit 4) once the figures were computed.
+        (["--sandbox", "-p", "serpstat", "--to", "."], "--to .: is a folder; name a file"),
+        (["--sandbox", "-p", "serpstat", "--to", "absent/r.html"], "directory absent does"),
     ],
 )
 def test_usage_errors_exit_2_with_one_line(args: list[str], needle: str, tmp_path: Path) -> None:

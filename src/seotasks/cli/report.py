@@ -201,6 +201,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError("--top must be at least 1")
     if args.sandbox_size is not None:
         check_sandbox_size(args.sandbox_size, "--sandbox-size")
+    target = args.to if args.to is not None else (DEFAULT_HTML if args.format == "html" else "-")
+    if target != "-":
+        _check_target(Path(target))
     listing = args.live or args.sandbox
     if not listing:
         for flag, given in (
@@ -255,7 +258,6 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         from ..report.html import render_html
 
         text = render_html(figures)
-    target = args.to if args.to is not None else (DEFAULT_HTML if args.format == "html" else "-")
     if target == "-":
         out.write(text)
         out.flush()
@@ -273,18 +275,24 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def _check_target(path: Path) -> None:
+    """Refuse a ``--to`` the page cannot replace, before the store is read or a vendor
+    listed: found only when writing, a folder was an internal error after all the work."""
+    from .common import UsageError
+
+    if path.is_dir():
+        raise UsageError(f"--to {path}: is a folder; name a file")
+    if not path.parent.is_dir():
+        raise UsageError(f"--to {path}: directory {path.parent} does not exist")
+
+
 def _write(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` whole or not at all (a reader never sees half a page)."""
     import contextlib
     import os
     import tempfile
 
-    from .common import UsageError
-
-    folder = path.parent if str(path.parent) else None
-    if folder is not None and not folder.is_dir():
-        raise UsageError(f"--to {path}: directory {folder} does not exist")
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
