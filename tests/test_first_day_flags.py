@@ -98,3 +98,30 @@ def test_an_unknown_flag_names_the_command_help(tmp_path: Path) -> None:
     assert done.stderr == (
         "seotasks: unrecognized arguments: --sandbox-size 5 (see seotasks collect --help)\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("command", "flag"),
+    [
+        (["tasks", "-p", "serpstat"], ["--sandbox-day", "2026-01-01"]),
+        (["tasks", "-p", "serpstat"], ["--sandbox-size", "10"]),
+        (["collect", "-p", "serpstat"], ["--seed", "7"]),
+        (["status", "-p", "serpstat"], ["--seed", "7"]),
+    ],
+)
+def test_a_sandbox_flag_without_sandbox_is_refused(
+    command: list[str], flag: list[str], tmp_path: Path
+) -> None:
+    """``--sandbox-day``, ``--sandbox-size`` and ``--seed`` choose the emulators' data;
+    without ``--sandbox`` they were ignored without a word and the vendor itself was
+    listed (with credentials set, a real account's tasks instead of the day asked for)."""
+    from seotasks_serpstat.emulator import SerpstatEmulator
+
+    with SerpstatEmulator(size=5) as emu:
+        done = run_here([*command, *flag], cli_env(tmp_path, {"serpstat": emu.settings}))
+    assert done.returncode == 2, done.stderr
+    assert done.stdout == ""
+    assert (
+        done.stderr
+        == f"seotasks: {flag[0]} applies with --sandbox only: without it, the vendor is called\n"
+    )

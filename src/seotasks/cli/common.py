@@ -294,8 +294,19 @@ def start_sandbox(
     the command line win), and the clock they and the clients share, running a minute
     per second (`SANDBOX_SPEED`), so the vendors' per-minute limits are enforced and
     honoured, just faster; ``now`` is the wall clock of both (``None``: real time).
-    Without it: None, and nothing started."""
+    Without it: None, and nothing started; a flag that chooses the emulators' data is
+    then refused, not ignored: the vendor itself would be listed, a real account's tasks
+    instead of the day or seed asked for."""
     if not args.sandbox:
+        for flag, given in (
+            ("--sandbox-day", getattr(args, "sandbox_day", None) is not None),
+            ("--sandbox-size", getattr(args, "sandbox_size", None) is not None),
+            ("--seed", getattr(args, "seed", 0) != 0),
+        ):
+            if given:
+                raise UsageError(
+                    f"{flag} applies with --sandbox only: without it, the vendor is called"
+                )
         return None
     from ..clock import ScaledClock
     from ..sandbox import SandboxRequest, start
