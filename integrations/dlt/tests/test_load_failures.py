@@ -8,6 +8,7 @@ exit code, never "internal error", and, where the run cannot write, no vendor ca
 | another ``seotasks load`` into the same DuckDB file | 6 |
 | the DuckDB file held open by another process | 6 |
 | credentials the vendor refuses (and no empty ``.duckdb`` left behind) | 3 |
+| a ``--destination`` whose configuration dlt cannot find, or whose driver is missing | 2 |
 | SIGINT / SIGTERM (`test_signals.py`) | 5 |
 
 Tests run as root, for whom ``chmod`` does not make a folder read-only: a path below a
@@ -17,6 +18,7 @@ regular file is a folder nothing can create.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -111,3 +113,26 @@ def test_refused_credentials_are_exit_3_and_leave_no_empty_duckdb_file(
     assert "wrong" not in done.stderr
     assert not (tmp_path / "x.duckdb").exists()
     assert not (tmp_path / "x.duckdb.wal").exists()
+
+
+def test_a_destination_without_its_configuration_is_exit_2_before_any_vendor_call(
+    tmp_path: Path, emulator: DataForSEOEmulator
+) -> None:
+    """``--destination snowflake`` without its credentials was an internal error (dlt's
+    ConfigFieldMissingException, exit 4): a missing credential is a configuration error."""
+    done = _load(tmp_path, emulator.settings, "--destination", "snowflake", "--pipelines-dir", "p")
+    _one_line(done, 2, "ConfigError", "snowflake", "credentials")
+    _no_call(emulator)
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("pyodbc") is not None, reason="mssql's driver is installed"
+)
+def test_a_destination_without_its_driver_is_exit_2_naming_the_install(
+    tmp_path: Path, emulator: DataForSEOEmulator
+) -> None:
+    """dlt's MissingDependencyException was an internal error (exit 4); what fixes it is
+    an install, named on the line, not a run again."""
+    done = _load(tmp_path, emulator.settings, "--destination", "mssql", "--pipelines-dir", "p")
+    _one_line(done, 2, "ConfigError", 'pip install "dlt[mssql]"')
+    _no_call(emulator)

@@ -27,6 +27,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import dlt
+from dlt.common.configuration.exceptions import ConfigFieldMissingException
+from dlt.common.exceptions import MissingDependencyException
 
 from seotasks.errors import StorageError
 
@@ -84,9 +86,15 @@ def held(pipeline: dlt.Pipeline, *, wait: float = 0.0) -> Iterator[bool]:
         if client is not None:
             with contextlib.suppress(Exception):
                 client.close_connection()
-        if isinstance(exc, DestinationLocked) or not isinstance(exc, Exception):
+        # Missing configuration or a missing driver: a configuration error the load
+        # reports (`pipeline.destination_errors`), fixed by a setting or an install.
+        if isinstance(exc, DestinationLocked | ConfigFieldMissingException) or not isinstance(
+            exc, Exception
+        ):
             raise
-        # Unreachable, refused credentials, no configuration: before any vendor call.
+        if isinstance(exc, MissingDependencyException):
+            raise
+        # Unreachable, refused credentials: before any vendor call.
         raise StorageError(
             f"cannot take pipeline {pipeline.pipeline_name}'s lock in the destination: "
             f"{type(exc).__name__}: {one_line(exc)}; nothing was fetched"

@@ -27,8 +27,10 @@ from pathlib import Path
 from typing import Any, cast, get_args
 
 import dlt
+from dlt.common.configuration.exceptions import ConfigFieldMissingException
 from dlt.common.destination import TLoaderFileFormat
 from dlt.common.destination.exceptions import SqlClientNotAvailable
+from dlt.common.exceptions import MissingDependencyException
 from dlt.common.pipeline import LoadInfo, get_dlt_pipelines_dir
 from dlt.destinations.exceptions import DatabaseUndefinedRelation
 from dlt.extract.source import DltSource
@@ -229,6 +231,7 @@ def _load(
     chosen_format = _file_format(file_format, duckdb=target.duckdb_file is not None)
     row_counts: Counter[str] = Counter()
     with (
+        destination_errors(pipeline),
         exclusive(Path(pipeline.pipelines_dir), name),
         held(pipeline, wait=lock_wait),
         _small_buffers(),
@@ -295,6 +298,24 @@ def _file_format(chosen: str | None, *, duckdb: bool) -> TLoaderFileFormat | Non
         if chosen == known:
             return cast(TLoaderFileFormat, known)
     raise ConfigError(f"unknown loader file format {chosen!r}")
+
+
+@contextlib.contextmanager
+def destination_errors(pipeline: dlt.Pipeline) -> Iterator[None]:
+    """dlt's "configuration missing" and "driver not installed" as `ConfigError`: both
+    are met on the destination's first use (counting rows, taking its lock), before any
+    vendor call, and were internal errors (exit 4); a setting or an install fixes them."""
+    try:
+        yield
+    except ConfigFieldMissingException as exc:
+        where = pipeline.destination.destination_name if pipeline.destination else "?"
+        raise ConfigError(
+            f"destination {where}: {type(exc.config).__name__} misses "
+            f"{', '.join(exc.fields)}; dlt reads them from env vars "
+            f"(DESTINATION__{where.upper()}__CREDENTIALS__...) or .dlt/secrets.toml"
+        ) from None
+    except MissingDependencyException as exc:
+        raise ConfigError(one_line(exc)) from None
 
 
 @contextlib.contextmanager
