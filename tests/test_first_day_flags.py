@@ -125,3 +125,19 @@ def test_a_sandbox_flag_without_sandbox_is_refused(
         done.stderr
         == f"seotasks: {flag[0]} applies with --sandbox only: without it, the vendor is called\n"
     )
+
+
+@pytest.mark.parametrize("command", ["tasks", "check"])
+def test_an_option_of_a_provider_not_listed_names_the_missing_p(
+    command: str, tmp_path: Path
+) -> None:
+    """``-o dataforseo.password=...`` with only ``-p serpstat`` said "no listed provider
+    has an option 'dataforseo.password'", as if DataForSEO had no password: what is
+    missing is ``-p dataforseo``. The value is not repeated (it may be a secret)."""
+    args = [command, "-p", "serpstat", "-o", "dataforseo.password=Hunter2-not-shown", "--sandbox"]
+    done = run_here(args, cli_env(tmp_path))
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr == (
+        "seotasks: -o dataforseo.password: provider dataforseo is not listed with -p\n"
+    )

@@ -73,7 +73,12 @@ def exit_code(exc: BaseException) -> int:
 
 
 def split_options(pairs: Sequence[str], names: Sequence[str]) -> dict[str, dict[str, str]]:
-    from ..plugins import get_provider
+    """``-o KEY=VALUE`` and ``-o PROVIDER.KEY=VALUE`` per provider of ``names``.
+
+    ``PROVIDER.KEY`` of an installed provider not among ``names`` says that ``-p`` is
+    what is missing: "no listed provider has an option" read as if it had no such option.
+    """
+    from ..plugins import get_provider, providers
 
     per: dict[str, dict[str, str]] = {name: {} for name in names}
     known = {name: {o.name for o in get_provider(name).options} for name in names}
@@ -83,6 +88,8 @@ def split_options(pairs: Sequence[str], names: Sequence[str]) -> dict[str, dict[
         if not sep or not key:
             raise UsageError(f"-o expects KEY=VALUE, got {pair!r}")
         target, dot, option = key.partition(".")
+        if dot and target not in per and target in providers():
+            raise UsageError(f"-o {key}: provider {target} is not listed with -p")
         if dot and target in per:
             if option not in known[target]:
                 raise UsageError(f"provider {target} has no option {option!r}")
