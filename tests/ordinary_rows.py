@@ -272,6 +272,15 @@ ROWS: list[Row] = [
         2,
         "Port out of range",
     ),
+    *(
+        Row(
+            f"submit-{flag[2:]}-at-a-vendor-without-callbacks",
+            lambda lab, f=flag: ["submit", "-p", "serpstat", f, "https://h.example/", lab.spec("")],
+            2,
+            f"{flag}: serpstat cannot post a task with a {flag[2:]}_url",
+        )
+        for flag in ("--pingback", "--postback")
+    ),
     Row(
         "collect-o-url-host-idna-refuses",
         lambda lab: [*COLLECT, "-o", "base_url=http://a..b/"],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -56,9 +57,10 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from ..submit_journal import SubmitJournal, spec_keys
     from .signals import GracefulStop
 
+    provider = get_provider(args.provider)
+    _check_callback_flags(provider.name, provider.spec_refuses, args)
     specs = _read_specs(args.file, err)  # every line checked before anything is posted
     specs = _with_callbacks(specs, args)
-    provider = get_provider(args.provider)
     keys = spec_keys(specs)
     with contextlib.ExitStack() as stack:
         journal = None
@@ -173,6 +175,16 @@ class _Run:
         if journal is not None:
             err.write(f"seotasks: {done}\n")
         return EXIT_OK
+
+
+def _check_callback_flags(provider: str, refuses: Iterable[str], args: argparse.Namespace) -> None:
+    """A callback flag the provider cannot express is the command's mistake, said once
+    before any spec is read: otherwise every spec would be refused on its own line (exit
+    4), as if the specs were at fault."""
+    refused = set(refuses)
+    for flag, field in (("--pingback", "pingback_url"), ("--postback", "postback_url")):
+        if getattr(args, flag[2:]) is not None and field in refused:
+            raise UsageError(f"{flag}: {provider} cannot post a task with a {field}")
 
 
 def _with_callbacks(specs: list[Any], args: argparse.Namespace) -> list[Any]:
