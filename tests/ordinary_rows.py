@@ -148,6 +148,18 @@ def _resume_rows(command: str, base: list[str]) -> list[Row]:
 ROWS: list[Row] = [
     *_resume_rows("tasks", TASKS),
     *_resume_rows("collect", COLLECT),
+    *(
+        Row(
+            f"submit-resume-{name}",
+            lambda lab, f=path: ["submit", "-p", "serpstat", lab.spec(""), "--resume", f(lab)],
+            2,
+            says,
+        )
+        for name, path, says in [
+            ("in-a-missing-folder", lambda lab: str(lab.folder / "nope" / "j"), "does not exist"),
+            ("a-folder", lambda lab: str(lab.folder), "is a directory"),
+        ]
+    ),
     # -- resume files: edited, or of another run ------------------------------------------
     Row(
         "tasks-resume-done-not-a-boolean",

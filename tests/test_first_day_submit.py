@@ -75,6 +75,7 @@ def _start_slow(emu: Any, tmp_path: Path, journal: Path) -> subprocess.Popen[str
 
 
 def test_sigkill_midway_then_rerun_posts_each_spec_at_most_once(emu: Any, tmp_path: Path) -> None:
+    (tmp_path / "state").mkdir()  # the command makes no folder: a mistyped path is refused
     journal = tmp_path / "state" / "submit.journal"
     process = _start_slow(emu, tmp_path, journal)
     process.send_signal(signal.SIGKILL)

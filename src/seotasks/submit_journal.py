@@ -89,7 +89,6 @@ class SubmitJournal:
         written for another provider or by something else.
         """
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
             handle = open(path, "a+b")  # noqa: SIM115 (closed below, after the lock)
         except OSError as exc:
             raise StorageError(f"cannot open --resume {path}: {exc.strerror}") from None
