@@ -334,6 +334,36 @@ def test_sandbox_command_prints_usable_env(tmp_path: Path) -> None:
     assert "export SEOTASKS_DATAFORSEO_LOGIN=" in result.stdout
 
 
+def test_sandbox_command_stops_cleanly_on_sigterm() -> None:
+    """SIGTERM (a service manager, ``docker stop``) stops the foreground emulators the way
+    Ctrl-C does: exit 0 and the port closed, not death by signal (exit 143)."""
+    import socket
+    from urllib.parse import urlsplit
+
+    from clirun import CLI
+
+    server = subprocess.Popen(
+        [*CLI, "sandbox", "-p", "serpstat"],
+        env=clean_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        line = server.stdout.readline()  # the first export line: the emulator is up
+        assert line.startswith("export SEOTASKS_SERPSTAT_BASE_URL="), line
+        url = urlsplit(line.partition("=")[2].strip().strip("'\""))
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=30) == 0
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+    with pytest.raises(OSError), socket.create_connection((url.hostname, url.port), timeout=2):
+        pass
+
+
 def test_resume_file_refuses_another_query(env: dict[str, str], tmp_path: Path) -> None:
     state = tmp_path / "resume.json"
     base = ["tasks", "-p", "serpstat", "--format", "jsonl", "--resume", str(state)]

@@ -303,7 +303,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the emulators in the foreground and print env vars",
         description="Start the providers' emulators on 127.0.0.1 with seeded data and print "
         "on stdout the export lines (base URL, credentials) that point the library at "
-        "them; run until Ctrl-C.",
+        "them; run until Ctrl-C or SIGTERM.",
     )
     add_providers(
         box,
