@@ -26,7 +26,15 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from .common import EXIT_OK, EXIT_STORAGE, EXIT_USAGE, UsageError, exit_code, one_line
+from .common import (
+    EXIT_OK,
+    EXIT_STORAGE,
+    EXIT_USAGE,
+    UsageError,
+    exit_code,
+    folder_mistake,
+    one_line,
+)
 
 if TYPE_CHECKING:
     from ..errors import SeotasksError
@@ -227,10 +235,11 @@ def _folder(report: _Report, flag: str, path: Path, what: str) -> None:
     if flag == "--resume" and path.is_dir():
         report.line("FAIL", flag, f"{path}: is a folder; name a file", code=EXIT_USAGE)
         return
-    if flag == "--to" and path.exists() and not path.is_dir():
+    mistake = folder_mistake(path) if flag == "--to" else None
+    if mistake is not None:
         # What collect, receive and status refuse as a mistyped path (exit 2), not a
         # folder that cannot be written: check answers with the code the run would.
-        report.line("FAIL", flag, f"--to {path}: not a directory", code=EXIT_USAGE)
+        report.line("FAIL", flag, f"--to {path}: {mistake}", code=EXIT_USAGE)
         return
     try:
         check_writable(folder, what=what)

@@ -6,7 +6,7 @@ import argparse
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
-from .common import EXIT_OK, UsageError, absolute_time, one_client
+from .common import EXIT_OK, UsageError, absolute_time, check_folder, one_client
 
 if TYPE_CHECKING:
     from ..client import Client
@@ -36,8 +36,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError("--id collects named tasks once: it takes neither --follow nor --resume")
     if args.gzip and args.to is None:
         raise UsageError("--gzip needs --to DIR")
-    if args.to is not None and args.to.exists() and not args.to.is_dir():
-        raise UsageError(f"--to {args.to}: not a directory")
+    check_folder(args.to)
     if args.ids and (args.since or args.until or args.time_field):
         raise UsageError(
             "--since/--until/--time-field filter a listing: they do not apply with --id"

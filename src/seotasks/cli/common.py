@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 from ..relative_time import parse_relative
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from ..client import Client
     from ..clock import Clock
     from ..model import Page
@@ -209,6 +211,21 @@ def absolute_time(
         return ((now or datetime.now(UTC)) - back).isoformat(timespec="seconds")
     except OverflowError:
         raise UsageError(f"{flag} {value}: that reaches back before the year 1") from None
+
+
+def folder_mistake(path: Path) -> str | None:
+    """What makes ``path`` impossible as an output folder, or None: a file where the
+    folder should be, a mistyped path, the command's to fix (exit 2). A folder that
+    cannot be created or written (below a file, read-only, full) is the machine's state,
+    found by the write check (exit 6)."""
+    return "not a directory" if path.exists() and not path.is_dir() else None
+
+
+def check_folder(path: Path | None, flag: str = "--to") -> None:
+    """`UsageError` for a ``flag`` folder `folder_mistake` refuses (None: not given)."""
+    mistake = None if path is None else folder_mistake(path)
+    if mistake is not None:
+        raise UsageError(f"{flag} {path}: {mistake}")
 
 
 def check_sandbox_size(size: int, flag: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any, TextIO
 
-from .common import UsageError, split_options
+from .common import UsageError, check_folder, split_options
 
 if TYPE_CHECKING:
     from ..client import Client
@@ -31,8 +31,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             raise UsageError(f"{flag} must be within 1..{most}")
     if args.max_body < 1024 or args.max_json < args.max_body:
         raise UsageError("--max-body must be at least 1024 and --max-json at least --max-body")
-    if args.to.exists() and not args.to.is_dir():
-        raise UsageError(f"--to {args.to}: not a directory")
+    check_folder(args.to)
     provider = _receiving_provider(args.provider)
     name = provider.name
     if not safe_name(name):

@@ -68,12 +68,11 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     import contextlib
     import json
 
-    from .common import absolute_time, one_client
+    from .common import absolute_time, check_folder, one_client
 
-    if args.to is not None and args.to.exists() and not args.to.is_dir():
-        # A file there would count every completed task as not collected: the path that
-        # ``collect --to`` refuses is refused here too, before the listing.
-        raise UsageError(f"--to {args.to}: not a directory")
+    # A file there would count every completed task as not collected: the path that
+    # ``collect --to`` refuses is refused here too, before the listing.
+    check_folder(args.to)
     with contextlib.ExitStack() as stack:
         client = one_client(args, stack)
         since, until = absolute_time(args.since), absolute_time(args.until)
