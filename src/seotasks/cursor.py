@@ -124,9 +124,9 @@ def keepable(provider: str, made_by: str, position: Position) -> Position:
 
     A position lives in cursors as JSON, and the provider's next ``fetch`` (in this
     client or a resumed one) gets what JSON gives back: an int key as a string; a
-    datetime, a Decimal or a read-only mapping view it cannot hold at all. Checked where ``start`` or
-    ``fetch`` hands the position over, the mistake is the plugin's, named there, rather
-    than a TypeError in its next fetch or in this codec.
+    datetime, a Decimal or a read-only mapping view it cannot hold at all. Checked where
+    ``start`` or ``fetch`` hands the position over, the mistake is the plugin's, named
+    there, rather than a TypeError in its next fetch or in this codec.
     """
     problem = _changed_by_json(position, "$")
     if problem is not None:
