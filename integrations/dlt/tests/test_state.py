@@ -71,13 +71,35 @@ def test_since_strategy_starts_at_the_oldest_unfinished_task() -> None:
 
 
 def test_drain_strategy_always_starts_over_and_forgets_collected_marks() -> None:
+    """A collected task leaves the drained list: its mark goes, unless the last page
+    still lists it (that page is collected after `page`, and a second fetch consumes)."""
     store: dict[str, Any] = {}
     state = _state(store, DRAIN)
     state.begin(None)
     state.mark_collected("1", T0)
-    state.page(_page([_task(1)], None))
+    state.mark_collected("2", T0)
+    state.page(_page([_task(2)], None))
     assert state.start_cursor is None and state.start_since is None
     assert not state.was_collected("1")
+    assert state.was_collected("2")
+
+
+def test_the_last_pages_marks_outlive_the_end_of_the_listing() -> None:
+    """The end of a listing comes with its last page, before that page is collected:
+    the marks of its tasks stay, even those older than the next start (task 7, a run
+    backfilled before listing it), and take the listing's creation time (task 8, marked
+    with the destination's, a second earlier); the next listing drops what it misses."""
+    store: dict[str, Any] = {}
+    state = _state(store, SINCE)
+    state.begin(None)
+    state.mark_collected("7", T0 + timedelta(minutes=7))
+    state.mark_collected("8", T0 + timedelta(minutes=8) - timedelta(seconds=1))
+    state.page(_page([_task(7), _task(8), _task(9)], None))  # the next listing starts at 9
+    assert state.was_collected("7") and state.was_collected("8")
+    assert store["collected"]["8"] == (T0 + timedelta(minutes=8)).isoformat()
+    state.begin(None)
+    state.page(_page([_task(9)], None))
+    assert not state.was_collected("7") and not state.was_collected("8")
 
 
 def test_collected_marks_are_kept_only_where_the_next_listing_reads_again() -> None:

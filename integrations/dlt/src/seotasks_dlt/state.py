@@ -196,12 +196,16 @@ class ProviderState:
     def was_collected(self, task_id: str) -> bool:
         """Whether this task's result was loaded by an earlier page or run.
 
-        Listings read some tasks again (the overlap, the page an unfinished task is on);
-        this keeps them from being collected again - a call the vendor paces and may bill.
+        Listings read some tasks again (the overlap, the page an unfinished task is on,
+        the tasks a run collected from the destination before listing them); this keeps
+        them from being collected again - a call the vendor paces and may bill, and for
+        DataForSEO ``tasks_ready`` a consuming read.
         """
         return task_id in self.store["collected"]
 
     def mark_collected(self, task_id: str, created_at: datetime | None) -> None:
+        """``created_at`` as the caller has it: the destination's copy for a backfilled
+        task, which `page` replaces with the listing's own once the task is listed."""
         self.store["collected"][task_id] = _iso(created_at)
 
     # -- advancing ------------------------------------------------------------------------
@@ -211,7 +215,18 @@ class ProviderState:
 
         Call it before yielding the page's rows, so that the state dlt commits never
         points past rows it does not hold.
+
+        The marks of the page's collected tasks take the creation times the listing gives
+        now: the next listing's start (`_finish`) is one of them, and a mark made from
+        another source (the destination's row of a backfilled task, loaded from an
+        earlier listing; the sandbox draws its tasks' times again at each start) could
+        fall just before it and be dropped while the page that holds the task is read
+        again.
         """
+        collected: dict[str, str | None] = self.store["collected"]
+        for task in page.tasks:
+            if task.id in collected and task.created_at is not None:
+                collected[task.id] = _iso(task.created_at)
         run = self.store["run"]
         oldest_open: datetime | None = _time(run["oldest_open"])
         before = newest = _time(run["newest"])
@@ -245,12 +260,21 @@ class ProviderState:
         run["newest"] = _iso(newest)
         self.store["cursor"] = page.next_cursor
         if page.next_cursor is None:
-            self._finish(run)
+            self._finish(run, page)
         else:
             run["lead"] = page.next_cursor
 
-    def _finish(self, run: dict[str, Any]) -> None:
-        """The listing reached its end: choose where the next one starts."""
+    def _finish(self, run: dict[str, Any], last: Page) -> None:
+        """The listing reached its end: choose where the next one starts, and drop the
+        collected marks of tasks the next listing will not read again.
+
+        The marks of the ``last`` page's tasks are kept whatever their time: this runs
+        before that page is collected (its rows are yielded after `page`), and its
+        collection asks `was_collected` of each of them. Dropped here, the tasks a run had
+        collected from the destination (`seotasks_dlt.backfill`) in an earlier run of
+        the same load, created before the next listing's start, were fetched a second
+        time. The next listing that does not show them drops them.
+        """
         previous = self.store.get("start")
         #: Tasks created before this are not listed again: their collected marks can go.
         reread: datetime | None = None
@@ -274,18 +298,17 @@ class ProviderState:
                 start = None
         self.store["start"] = start
         self.store["run"] = None
-        collected: dict[str, str | None] = self.store["collected"]
-        if self.strategy == DRAIN:
-            collected.clear()  # a collected task leaves the vendor's list
-            return
-        if reread is None:
+        if self.strategy != DRAIN and reread is None:
             # The next listing starts over: anything older than this listing's oldest
             # task has left the vendor's list for good.
             reread = _time(run["oldest"])
-        if reread is None:
-            collected.clear()
-            return
+        listed = {task.id for task in last.tasks}
+        collected: dict[str, str | None] = self.store["collected"]
         for task_id, created in list(collected.items()):
+            if task_id in listed:
+                continue
             when = _time(created)
-            if when is None or when < reread:
+            # Drain: a collected task leaves the vendor's list. No reread time: the
+            # listing held no dated task, so no mark's task will be read again.
+            if self.strategy == DRAIN or reread is None or when is None or when < reread:
                 del collected[task_id]
