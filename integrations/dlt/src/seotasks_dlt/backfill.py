@@ -13,12 +13,17 @@ Bounded in two ways: by completion time (``since``: the vendor keeps results for
 only, DataForSEO 30 days, so older tasks would only come back as errors), and by memory:
 the destination is read in keyset batches (`BATCH` rows, ordered by id) as the collection
 consumes them, never whole.
+
+The other way round, `loaded_results` guards the listing: a listed task whose result the
+destination already holds is not fetched again. The pipeline's collected marks say so
+too, but they go with its state (a changed selection, a cursor the vendor refuses), and
+the listing then starts over and reads every task again; the destination keeps its rows.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -33,7 +38,7 @@ from seotasks.model import Task, TaskStatus
 
 from .rows import RESULTS_TABLE, TASK_FIELDS, TASKS_TABLE
 
-__all__ = ["BATCH", "RETRIED_ERRORS", "missing_results"]
+__all__ = ["BATCH", "RETRIED_ERRORS", "loaded_results", "missing_results"]
 
 #: Rows read from the destination per query.
 BATCH = 500
@@ -74,6 +79,47 @@ def _task(provider: str, values: tuple[Any, ...]) -> Task:
     return task_from_entry(record)
 
 
+def _usable() -> tuple[str, list[str]]:
+    """The condition that a ``results`` row ``r`` is usable (no error, or one not worth
+    trying again), and its arguments."""
+    retried = " OR ".join("r.error LIKE %s" for _ in RETRIED_ERRORS)
+    return f"(r.error IS NULL OR NOT ({retried}))", [f"{name}:%" for name in RETRIED_ERRORS]
+
+
+def loaded_results(provider: str, ids: Sequence[str]) -> set[str]:
+    """Which of ``ids`` (tasks of ``provider``) have a usable ``results`` row in the
+    running pipeline's destination: one query per `BATCH` ids.
+
+    Empty when the source does not run in a pipeline whose destination answers SQL, or
+    when no result was loaded yet: then nothing is known to be there, and the tasks are
+    collected as before.
+    """
+    if not ids:
+        return set()
+    try:
+        pipeline = dlt.current.pipeline()
+        client = pipeline.sql_client()
+    except SqlClientNotAvailable:
+        return set()
+    found: set[str] = set()
+    with client:
+        results = client.make_qualified_table_name(RESULTS_TABLE)
+        usable, patterns = _usable()
+        for at in range(0, len(ids), BATCH):
+            chunk = [str(i) for i in ids[at : at + BATCH]]
+            marks = ", ".join("%s" for _ in chunk)
+            query = (
+                f"SELECT r.id FROM {results} AS r WHERE r.provider = %s "
+                f"AND r.id IN ({marks}) AND {usable}"
+            )
+            try:
+                rows = client.execute_sql(query, provider, *chunk, *patterns) or []
+            except DatabaseUndefinedRelation:
+                return set()
+            found.update(str(values[0]) for values in rows)
+    return found
+
+
 def missing_results(provider: str, since: datetime | None) -> Iterator[list[Task]]:
     """Completed tasks of ``provider`` that the running pipeline's destination holds
     without a usable ``results`` row, completed (or, lacking a completion time, created)
@@ -93,12 +139,11 @@ def missing_results(provider: str, since: datetime | None) -> Iterator[list[Task
         columns = ", ".join(f"t.{client.escape_column_name(c)}" for c in TASK_FIELDS)
         stamp = "coalesce(t.completed_at, t.created_at)"
         window = "" if since is None else f" AND ({stamp} IS NULL OR {stamp} >= %s)"
-        retried = " OR ".join("r.error LIKE %s" for _ in RETRIED_ERRORS)
+        usable, patterns = _usable()
         unloaded = (
             f" AND NOT EXISTS (SELECT 1 FROM {results} AS r WHERE r.provider = t.provider "
-            f"AND r.id = t.id AND (r.error IS NULL OR NOT ({retried})))"
+            f"AND r.id = t.id AND {usable})"
         )
-        patterns = [f"{name}:%" for name in RETRIED_ERRORS]
         with_results = True
         last = ""
         while True:

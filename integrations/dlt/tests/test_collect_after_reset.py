@@ -1,0 +1,74 @@
+"""A collecting load whose pipeline state was reset fetches no result it already loaded.
+
+A changed selection (another ``status``, ``since``...) or a stored cursor the vendor
+refuses drops the pipeline's state, the collected marks with it, and the listing starts
+over: without another guard it reads every task again and fetches again each result the
+destination already holds (a vendor call paced and maybe billed; every DataForSEO
+history ``task_get`` counts). The collection asks the destination, one query per page of
+ids, which listed tasks already have a result. Each test counts the calls the emulator
+answered, per task (real HTTP, no mocks).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from dltenv import KIND, duckdb_rows
+from seotasks_dataforseo.emulator import DataForSEOEmulator
+from seotasks_dlt import LoadSummary
+from test_collect_once import _completed, _get_task_results, _load, _serpstat_at, _task_gets
+
+
+def _results(tmp: Path) -> Counter[str]:
+    rows = duckdb_rows(tmp / "seotasks.duckdb", "SELECT id FROM {t}.results")
+    return Counter(str(i) for (i,) in rows)
+
+
+def _reset(summary: LoadSummary) -> bool:
+    return any("listing from the start" in note for note in summary.notes)
+
+
+def _fetched_once(tmp: Path, first: Counter[str], again: Counter[str]) -> None:
+    """Every completed task fetched once over both loads; one ``results`` row each."""
+    assert first, "the first load collected nothing: the test proves nothing"
+    assert [task for task, count in first.items() if count > 1] == []
+    assert set(again) & set(first) == set()
+    results = _results(tmp)
+    assert [task for task, count in results.items() if count > 1] == []
+    assert set(results) == _completed(tmp) == set(first) | set(again)
+
+
+def test_a_changed_status_does_not_fetch_serpstat_results_again(tmp_path: Path) -> None:
+    """Serpstat's listing has no time filter: after the reset it reads the whole week."""
+    with _serpstat_at(timedelta(0)) as serp:
+        settings: dict[str, Any] = {**serp.settings, "rps": 100.0}
+        _load(tmp_path, "serpstat", settings, collect=True)
+        first = _get_task_results(serp.server.requests)
+        before = len(serp.server.requests)
+        summary = _load(tmp_path, "serpstat", settings, collect=True, status="completed")
+        again = _get_task_results(serp.server.requests[before:])
+    assert _reset(summary)
+    assert again == Counter()
+    _fetched_once(tmp_path, first, again)
+
+
+def test_a_changed_since_does_not_fetch_history_results_again(tmp_path: Path) -> None:
+    """DataForSEO ``source=history``: the second load asks for another ``since``, which
+    resets the state; the tasks it lists again were all collected by the first load."""
+    posted = datetime.now(UTC)
+    with DataForSEOEmulator(seed=3, size=0, kinds=(KIND,), enforce_limits=False) as dfs:
+        hour = timedelta(hours=1)
+        dfs.add_tasks(60, posted=(posted - 5 * hour, posted - hour), code=20000, delay=hour / 60)
+        settings = {**dfs.settings, "source": "history", "families": ["serp"]}
+        _load(tmp_path, "dataforseo", settings, collect=True)
+        first = _task_gets(dfs.server.requests)
+        before = len(dfs.server.requests)
+        summary = _load(tmp_path, "dataforseo", settings, collect=True, since="3h")
+        again = _task_gets(dfs.server.requests[before:])
+    assert _reset(summary)
+    assert again == Counter()
+    assert len(first) == 60
+    _fetched_once(tmp_path, first, again)
