@@ -12,14 +12,16 @@ answered, per task (real HTTP, no mocks).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from dltenv import KIND, duckdb_rows
 from seotasks_dataforseo.emulator import DataForSEOEmulator
-from seotasks_dlt import LoadSummary
 from test_collect_once import _completed, _get_task_results, _load, _serpstat_at, _task_gets
+
+from seotasks.emulation import EmulatorServer, HttpRequest
 
 
 def _results(tmp: Path) -> Counter[str]:
@@ -27,32 +29,39 @@ def _results(tmp: Path) -> Counter[str]:
     return Counter(str(i) for (i,) in rows)
 
 
-def _reset(summary: LoadSummary) -> bool:
-    return any("listing from the start" in note for note in summary.notes)
-
-
-def _fetched_once(tmp: Path, first: Counter[str], again: Counter[str]) -> None:
-    """Every completed task fetched once over both loads; one ``results`` row each."""
+def _collect_twice(
+    tmp: Path,
+    provider: str,
+    settings: dict[str, Any],
+    server: EmulatorServer,
+    fetches: Callable[[Iterable[HttpRequest]], Counter[str]],
+    **changed: Any,
+) -> Counter[str]:
+    """A collecting load, then one with ``changed`` selection, which must reset the state
+    and fetch nothing; every completed task fetched once over both, one ``results`` row
+    each. The first load's fetches per task."""
+    _load(tmp, provider, settings, collect=True)
+    first = fetches(server.requests)
+    before = len(server.requests)
+    summary = _load(tmp, provider, settings, collect=True, **changed)
+    again = fetches(server.requests[before:])
+    assert any("listing from the start" in note for note in summary.notes)
+    assert again == Counter()
     assert first, "the first load collected nothing: the test proves nothing"
     assert [task for task, count in first.items() if count > 1] == []
-    assert set(again) & set(first) == set()
     results = _results(tmp)
     assert [task for task, count in results.items() if count > 1] == []
-    assert set(results) == _completed(tmp) == set(first) | set(again)
+    assert set(results) == _completed(tmp) == set(first)
+    return first
 
 
 def test_a_changed_status_does_not_fetch_serpstat_results_again(tmp_path: Path) -> None:
     """Serpstat's listing has no time filter: after the reset it reads the whole week."""
     with _serpstat_at(timedelta(0)) as serp:
         settings: dict[str, Any] = {**serp.settings, "rps": 100.0}
-        _load(tmp_path, "serpstat", settings, collect=True)
-        first = _get_task_results(serp.server.requests)
-        before = len(serp.server.requests)
-        summary = _load(tmp_path, "serpstat", settings, collect=True, status="completed")
-        again = _get_task_results(serp.server.requests[before:])
-    assert _reset(summary)
-    assert again == Counter()
-    _fetched_once(tmp_path, first, again)
+        _collect_twice(
+            tmp_path, "serpstat", settings, serp.server, _get_task_results, status="completed"
+        )
 
 
 def test_a_changed_since_does_not_fetch_history_results_again(tmp_path: Path) -> None:
@@ -63,12 +72,5 @@ def test_a_changed_since_does_not_fetch_history_results_again(tmp_path: Path) ->
         hour = timedelta(hours=1)
         dfs.add_tasks(60, posted=(posted - 5 * hour, posted - hour), code=20000, delay=hour / 60)
         settings = {**dfs.settings, "source": "history", "families": ["serp"]}
-        _load(tmp_path, "dataforseo", settings, collect=True)
-        first = _task_gets(dfs.server.requests)
-        before = len(dfs.server.requests)
-        summary = _load(tmp_path, "dataforseo", settings, collect=True, since="3h")
-        again = _task_gets(dfs.server.requests[before:])
-    assert _reset(summary)
-    assert again == Counter()
+        first = _collect_twice(tmp_path, "dataforseo", settings, dfs.server, _task_gets, since="3h")
     assert len(first) == 60
-    _fetched_once(tmp_path, first, again)
