@@ -141,3 +141,22 @@ def test_a_since_older_than_the_vendor_keeps_names_its_window() -> None:
     )
     edge = TaskQuery(status=None, since=now - timedelta(days=7, seconds=30), until=None)
     require_window(edge, window=timedelta(days=7), now=now, what="serpstat")
+
+
+def test_a_relative_time_reaches_back_to_the_calendars_second_day_at_most(tmp_path: Path) -> None:
+    """One check, shared by the CLI and the dlt source: the last span that still leaves a
+    day of the year 1 in hand is taken, one day more is refused, as is a span past
+    `timedelta`'s own range; any other form is not a relative time (None)."""
+    from seotasks.relative_time import reach_back
+
+    now = datetime.now(UTC)
+    days = (now - datetime(1, 1, 2, tzinfo=UTC)).days
+    assert reach_back(f"{days}d", now) == now - timedelta(days=days)
+    for value in (f"{days + 1}d", "99999999999d"):
+        with pytest.raises(ValueError, match="before the year 1"):
+            reach_back(value, now)
+    assert reach_back("2026-01-01", now) is None
+    # Two days more: the command's own clock reads a moment later than the test's.
+    done = run_here(["tasks", "-p", "serpstat", "--since", f"{days + 2}d"], cli_env(tmp_path))
+    assert done.returncode == 2
+    assert f"--since {days + 2}d: that reaches back before the year 1" in done.stderr

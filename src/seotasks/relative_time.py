@@ -7,9 +7,13 @@ serves both. Standard library only: ``seotasks --help`` reads the flags through 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
-__all__ = ["RELATIVE_UNITS", "is_relative_time", "parse_relative"]
+__all__ = ["RELATIVE_UNITS", "check_reach", "is_relative_time", "parse_relative", "reach_back"]
+
+#: The earliest moment a span may reach: the calendar's first day, with a day in hand so
+#: that the moment still reads as a date in any time zone (a vendor's local-time filter).
+_EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
 
 #: Seconds per unit letter.
 RELATIVE_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -31,3 +35,24 @@ def parse_relative(value: str) -> timedelta | None:
         return None
     text = value.strip().lower()
     return timedelta(seconds=int(text[:-1]) * RELATIVE_UNITS[text[-1]])
+
+
+def check_reach(span: timedelta, now: datetime) -> datetime:
+    """``now - span``: the moment a span back from ``now`` reaches. `ValueError` where
+    that passes the calendar's first year, which `datetime` cannot hold: the CLI and the
+    dlt source both refuse such a span up front, each naming its own flag or argument,
+    rather than fail on an overflow deep in a later subtraction."""
+    if span >= now - _EARLIEST:
+        raise ValueError("that reaches back before the year 1")
+    return now - span
+
+
+def reach_back(value: str, now: datetime) -> datetime | None:
+    """The moment a relative ``value`` (``"12h"``) names, counted back from ``now``, or
+    None for any other form. `ValueError` as `check_reach`, a span past `timedelta`'s
+    own range (``99999999999d``) included."""
+    try:
+        span = parse_relative(value)
+    except OverflowError:
+        span = timedelta.max
+    return None if span is None else check_reach(span, now)

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
-from ..relative_time import parse_relative
+from ..relative_time import reach_back
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -205,12 +205,10 @@ def absolute_time(
     if value is None:
         return None
     try:
-        back = parse_relative(value)
-        if back is None:
-            return value
-        return ((now or datetime.now(UTC)) - back).isoformat(timespec="seconds")
-    except OverflowError:
-        raise UsageError(f"{flag} {value}: that reaches back before the year 1") from None
+        moment = reach_back(value, now or datetime.now(UTC))
+    except ValueError as exc:
+        raise UsageError(f"{flag} {value}: {exc}") from None
+    return value if moment is None else moment.isoformat(timespec="seconds")
 
 
 def folder_mistake(path: Path) -> str | None:

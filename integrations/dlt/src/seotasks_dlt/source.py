@@ -32,7 +32,7 @@ from seotasks.errors import (
 )
 from seotasks.model import Page, TaskStatus
 from seotasks.plugins import provider_names
-from seotasks.relative_time import parse_relative
+from seotasks.relative_time import check_reach, parse_relative
 
 from .collecting import Collector, Halt
 from .outbox import Outbox
@@ -321,9 +321,6 @@ def _provider_names(providers: Sequence[str] | str) -> list[str]:
     return names
 
 
-_YEAR_ONE = datetime(1, 1, 2, tzinfo=UTC)
-
-
 def _rolling(
     value: datetime | date | timedelta | str | None, name: str
 ) -> tuple[timedelta | None, datetime | date | str | None]:
@@ -343,8 +340,10 @@ def _rolling(
             return None, value
     if span <= timedelta(0):
         raise ConfigError(f"{name}: a span back from now must be positive, got {value!r}")
-    if span >= datetime.now(UTC) - _YEAR_ONE:
-        raise ConfigError(f"{name} {value}: that reaches back before the year 1")
+    try:
+        check_reach(span, datetime.now(UTC))
+    except ValueError as exc:
+        raise ConfigError(f"{name} {value}: {exc}") from None
     return span, None
 
 
