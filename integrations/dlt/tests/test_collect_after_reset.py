@@ -19,7 +19,7 @@ from typing import Any
 
 from dltenv import KIND, duckdb_rows
 from seotasks_dataforseo.emulator import DataForSEOEmulator
-from test_collect_once import _completed, _get_task_results, _load, _serpstat_at, _task_gets
+from vendorcalls import completed_ids, get_task_results, load_into, serpstat_at, task_gets
 
 from seotasks.emulation import EmulatorServer, HttpRequest
 
@@ -40,10 +40,10 @@ def _collect_twice(
     """A collecting load, then one with ``changed`` selection, which must reset the state
     and fetch nothing; every completed task fetched once over both, one ``results`` row
     each. The first load's fetches per task."""
-    _load(tmp, provider, settings, collect=True)
+    load_into(tmp, provider, settings, collect=True)
     first = fetches(server.requests)
     before = len(server.requests)
-    summary = _load(tmp, provider, settings, collect=True, **changed)
+    summary = load_into(tmp, provider, settings, collect=True, **changed)
     again = fetches(server.requests[before:])
     assert any("listing from the start" in note for note in summary.notes)
     assert again == Counter()
@@ -51,16 +51,16 @@ def _collect_twice(
     assert [task for task, count in first.items() if count > 1] == []
     results = _results(tmp)
     assert [task for task, count in results.items() if count > 1] == []
-    assert set(results) == _completed(tmp) == set(first)
+    assert set(results) == completed_ids(tmp) == set(first)
     return first
 
 
 def test_a_changed_status_does_not_fetch_serpstat_results_again(tmp_path: Path) -> None:
     """Serpstat's listing has no time filter: after the reset it reads the whole week."""
-    with _serpstat_at(timedelta(0)) as serp:
+    with serpstat_at(timedelta(0)) as serp:
         settings: dict[str, Any] = {**serp.settings, "rps": 100.0}
         _collect_twice(
-            tmp_path, "serpstat", settings, serp.server, _get_task_results, status="completed"
+            tmp_path, "serpstat", settings, serp.server, get_task_results, status="completed"
         )
 
 
@@ -72,5 +72,5 @@ def test_a_changed_since_does_not_fetch_history_results_again(tmp_path: Path) ->
         hour = timedelta(hours=1)
         dfs.add_tasks(60, posted=(posted - 5 * hour, posted - hour), code=20000, delay=hour / 60)
         settings = {**dfs.settings, "source": "history", "families": ["serp"]}
-        first = _collect_twice(tmp_path, "dataforseo", settings, dfs.server, _task_gets, since="3h")
+        first = _collect_twice(tmp_path, "dataforseo", settings, dfs.server, task_gets, since="3h")
     assert len(first) == 60

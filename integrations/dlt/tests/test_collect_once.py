@@ -14,56 +14,15 @@ DataForSEO ``tasks_ready`` a second consuming read. The summary line said it as
 
 from __future__ import annotations
 
-import json
 from collections import Counter
-from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
-from dltenv import KIND, duckdb_rows, ready_emulator
+from dltenv import KIND, ready_emulator
 from seotasks_dataforseo.emulator import DataForSEOEmulator
-from seotasks_dlt import LoadSummary, load
+from seotasks_dlt import LoadSummary
 from seotasks_dlt.summary import TableCount
-from seotasks_serpstat.emulator import SerpstatEmulator
-
-from seotasks.clock import FakeClock
-from seotasks.emulation import HttpRequest
-
-#: Results per dlt run: a collecting load of a hundred results is several runs.
-PER_RUN = 20
-
-
-def _load(tmp: Path, provider: str, settings: dict[str, Any], **kwargs: Any) -> LoadSummary:
-    return load(
-        [provider],
-        to=tmp / "seotasks.duckdb",
-        pipelines_dir=tmp / "pipelines",
-        options={provider: settings},
-        clock=FakeClock(),
-        results_per_run=PER_RUN,
-        **kwargs,
-    )
-
-
-def _completed(tmp: Path) -> set[str]:
-    query = "SELECT id FROM {t}.tasks WHERE status = 'completed'"
-    return {str(i) for (i,) in duckdb_rows(tmp / "seotasks.duckdb", query)}
-
-
-def _task_gets(requests: Iterable[HttpRequest]) -> Counter[str]:
-    """DataForSEO ``task_get`` calls per task id (the path's last part)."""
-    return Counter(r.path.rsplit("/", 1)[-1] for r in requests if "/task_get/" in r.path)
-
-
-def _get_task_results(requests: Iterable[HttpRequest]) -> Counter[str]:
-    """Serpstat ``tasks.getTaskResult`` calls per task id."""
-    calls: Counter[str] = Counter()
-    for request in requests:
-        body = json.loads(request.body)
-        if body.get("method") == "tasks.getTaskResult":
-            calls[str(body["params"]["taskId"])] += 1
-    return calls
+from vendorcalls import completed_ids, get_task_results, load_into, serpstat_at, task_gets
 
 
 def _each_once(summary: LoadSummary, calls: Counter[str], completed: set[str]) -> None:
@@ -75,16 +34,6 @@ def _each_once(summary: LoadSummary, calls: Counter[str], completed: set[str]) -
     assert f"results {count} rows ({count} new, 0 updated)" in summary.line()
 
 
-def _serpstat_at(shift: timedelta) -> SerpstatEmulator:
-    """The same seeded Serpstat account, its tasks' times drawn ``shift`` later: what a
-    ``--sandbox`` run sees, whose emulator draws them again at each start."""
-
-    def now() -> datetime:
-        return datetime.now(UTC) + shift
-
-    return SerpstatEmulator(seed=7, size=150, rps=None, now=now)
-
-
 def test_a_later_sandbox_run_collects_each_serpstat_result_once(tmp_path: Path) -> None:
     """The reported sequence: ``load --sandbox -p serpstat``, then the same with
     ``--collect``. The page the listing reads again starts with a completed task the
@@ -92,15 +41,15 @@ def test_a_later_sandbox_run_collects_each_serpstat_result_once(tmp_path: Path) 
     seconds before the one the listing now gives: dropped as older than the next start,
     the task was fetched again (147 calls for 146 tasks, "146 new, 1 updated"), and once
     more by every later collecting load."""
-    with _serpstat_at(timedelta(0)) as serp:
-        _load(tmp_path, "serpstat", {**serp.settings, "rps": 100.0})
+    with serpstat_at(timedelta(0)) as serp:
+        load_into(tmp_path, "serpstat", {**serp.settings, "rps": 100.0})
     fetched: set[str] = set()
     for run in (1, 2):
-        with _serpstat_at(timedelta(seconds=5 * run)) as serp:
-            summary = _load(tmp_path, "serpstat", {**serp.settings, "rps": 100.0}, collect=True)
-            calls = _get_task_results(serp.server.requests)
+        with serpstat_at(timedelta(seconds=5 * run)) as serp:
+            summary = load_into(tmp_path, "serpstat", {**serp.settings, "rps": 100.0}, collect=True)
+            calls = get_task_results(serp.server.requests)
         # The second load fetches only what completed since the first (likely nothing).
-        _each_once(summary, calls, _completed(tmp_path) - fetched)
+        _each_once(summary, calls, completed_ids(tmp_path) - fetched)
         fetched |= set(calls)
 
 
@@ -127,12 +76,12 @@ def test_backfilled_history_tasks_listed_again_are_not_fetched_again(tmp_path: P
             10, posted=(posted - 25 * minute, posted - 5 * minute), code=20000, delay=minute
         )
         settings = {**dfs.settings, "source": "history", "families": ["serp"]}
-        _load(tmp_path, "dataforseo", settings)
+        load_into(tmp_path, "dataforseo", settings)
         shift[0] = timedelta(minutes=20)  # the open task completes
         before = len(dfs.server.requests)
-        summary = _load(tmp_path, "dataforseo", settings, collect=True)
-        calls = _task_gets(dfs.server.requests[before:])
-    completed = _completed(tmp_path)
+        summary = load_into(tmp_path, "dataforseo", settings, collect=True)
+        calls = task_gets(dfs.server.requests[before:])
+    completed = completed_ids(tmp_path)
     assert len(completed) == 41
     _each_once(summary, calls, completed)
 
@@ -143,10 +92,10 @@ def test_ready_tasks_loaded_before_collect_are_each_fetched_once(tmp_path: Path)
     dfs = ready_emulator(70)
     try:
         settings = {**dfs.settings, "families": ["serp"]}
-        _load(tmp_path, "dataforseo", settings)
-        completed = _completed(tmp_path)
+        load_into(tmp_path, "dataforseo", settings)
+        completed = completed_ids(tmp_path)
         assert completed == dfs.ready_ids(["serp"])
-        summary = _load(tmp_path, "dataforseo", settings, collect=True)
-        _each_once(summary, _task_gets(dfs.server.requests), completed)
+        summary = load_into(tmp_path, "dataforseo", settings, collect=True)
+        _each_once(summary, task_gets(dfs.server.requests), completed)
     finally:
         dfs.stop()
