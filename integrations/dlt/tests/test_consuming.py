@@ -121,13 +121,14 @@ def test_an_entry_without_its_kept_result_is_fetched_again_by_id(tmp_path: Path)
         emulator.stop()
 
 
-@pytest.mark.parametrize("part", range(10))
+@pytest.mark.parametrize("part", range(20))
 def test_sigkill_at_twenty_random_instants_then_rerun_loads_every_result_once(
     part: int, tmp_path: Path
 ) -> None:
     """Nothing lost by a kill, for ``load --collect``: ``seotasks load`` killed with SIGKILL
-    at 20 random instants, in ten parts of two (xdist runs them side by side) over 300
-    ready tasks each, then run to completion: every result once in DuckDB, and task_get
+    at 20 random instants, in twenty parts of one (each part a killed run and the run that
+    completes it, a few seconds; xdist runs them side by side) over 300 ready tasks
+    each, then run to completion: every result once in DuckDB, and task_get
     called at most the tasks + kills x workers times. Each kill falls at a random instant
     within a second of the run's first vendor call (not of its start: a kill while Python
     imports tests nothing, and on a loaded machine a fixed delay fell there every time).
@@ -147,7 +148,7 @@ def test_sigkill_at_twenty_random_instants_then_rerun_loads_every_result_once(
         kills = 0
         at: list[int] = []  # task_get calls answered when each kill fell
         started = time.monotonic()
-        while kills < 2:
+        while kills < 1:
             before = sum(emulator.calls.values())
             process = subprocess.Popen(
                 command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
