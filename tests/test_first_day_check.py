@@ -76,6 +76,25 @@ def test_check_all_good(emulators: tuple[Any, Any], tmp_path: Path) -> None:
     assert ss.token not in done.stdout + done.stderr
 
 
+@pytest.mark.parametrize(
+    ("where", "said"),
+    [("absent/r.json", "directory {tmp}/absent does not exist"), (".", "is a directory")],
+)
+def test_check_refuses_a_resume_path_as_tasks_would(
+    emulators: tuple[Any, Any], tmp_path: Path, where: str, said: str
+) -> None:
+    """``check --resume`` answers what ``tasks --resume`` would: a file in a missing folder
+    or a folder is a mistyped path, exit 2, and no folder is made (the write probe made
+    the missing one, so check said ok where the run then refused)."""
+    dfs, _ = emulators
+    env = cli_env(tmp_path, {"dataforseo": dfs.settings})
+    done = run_here(["check", "-p", "dataforseo", "--resume", str(tmp_path / where)], env)
+    assert done.returncode == 2, done.stdout + done.stderr
+    line = _lines(done.stdout)["--resume"]
+    assert line.startswith("FAIL") and said.format(tmp=tmp_path) in line
+    assert not (tmp_path / "absent").exists()
+
+
 def test_check_refused_credentials_exit_3(emulators: tuple[Any, Any], tmp_path: Path) -> None:
     dfs, _ = emulators
     env = cli_env(tmp_path, {"dataforseo": {**dfs.settings, "password": "wrong"}})

@@ -63,7 +63,7 @@ def test_the_selection_flags_are_those_of_load_and_tasks() -> None:
         (["--sandbox", "-p", "serpstat", "--sandbox-size", "-1"], "--sandbox-size"),
         # The page's path, checked before the listing: a folder was an internal error
         # (IsADirectoryError, exit 4) once the figures were computed.
-        (["--sandbox", "-p", "serpstat", "--to", "."], "--to .: is a folder; name a file"),
+        (["--sandbox", "-p", "serpstat", "--to", "."], "--to .: is a directory; name a file"),
         (["--sandbox", "-p", "serpstat", "--to", "absent/r.html"], "directory absent does"),
     ],
 )
@@ -109,3 +109,33 @@ def test_json_and_html_from_one_store_agree(tmp_path: Path) -> None:
     shown = re.search(r'data-col="turnaround_p50" data-value="([^"]+)"', text)
     assert shown is not None
     assert float(shown.group(1)) == pytest.approx(serpstat["turnaround"]["p50"], abs=1e-3)
+
+
+def test_a_folder_that_takes_no_write_is_refused_before_any_work(tmp_path: Path) -> None:
+    """A ``--to`` whose folder cannot take the page (here every write fails,
+    as on a full disk: tests run as root, whom permissions do not stop) is a storage error
+    (exit 6) found by the same write probe ``collect`` and ``--resume`` use, before the
+    store is read; found only when writing, it came after all the work, as an internal
+    error."""
+    import resource
+
+    def tiny_files() -> None:
+        import signal
+
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
+
+    page = tmp_path / "r.html"
+    done = subprocess.run(
+        [sys.executable, "-m", "seotasks.cli", "report", "--from", "absent.duckdb"]
+        + ["--to", str(page)],
+        env=cli_env(tmp_path),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        preexec_fn=tiny_files,
+    )
+    assert done.returncode == 6, done.stderr
+    assert f"the --to file's folder {tmp_path} is not writable" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and not page.exists()

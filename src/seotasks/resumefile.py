@@ -35,16 +35,14 @@ def check_path(path: Path) -> None:
     mistyped path (`ConfigError`: fix the command); an existing folder that takes no
     durable write is the machine's state (`StorageError`, from
     `seotasks.store.check_writable`: free space or choose another folder)."""
-    from .store import check_writable
+    from .store import check_writable, file_mistake
 
-    if path.is_dir():
-        raise ConfigError(f"--resume {path}: is a directory; name a file")
-    if path.exists() and not path.is_file():
-        raise ConfigError(f"--resume {path}: not a regular file")
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():  # not created: a mistyped path should not make folders
-        raise ConfigError(f"--resume {path}: directory {parent} does not exist")
-    check_writable(parent, what="the --resume file's folder")
+    mistake = file_mistake(path)
+    if mistake is not None:
+        raise ConfigError(f"--resume {path}: {mistake}")
+    check_writable(
+        path.parent if str(path.parent) else Path("."), what="the --resume file's folder"
+    )
 
 
 def _no_constant(name: str) -> Any:

@@ -33,7 +33,7 @@ from .errors import StorageError
 if TYPE_CHECKING:
     from .provider import JSONValue
 
-__all__ = ["ResultStore", "atomic_write", "check_writable", "safe_name"]
+__all__ = ["ResultStore", "atomic_write", "check_writable", "file_mistake", "safe_name"]
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}\Z")
 _TMP_SUFFIX = ".tmp"
@@ -41,6 +41,21 @@ _TMP_SUFFIX = ".tmp"
 _COPY_CHUNK = 1 << 20
 #: A temporary file older than this was left by a killed writer and is removed.
 STALE_SECONDS = 3600.0
+
+
+def file_mistake(path: Path) -> str | None:
+    """What makes ``path`` impossible as a file to write, or None: a folder, something
+    other than a regular file, or a folder that does not exist. Each is a mistyped path,
+    the command's to fix; the folder is not created, so a typo makes no folders. Shared by
+    every flag that names one file (``--resume``, ``report --to``) and by ``check``."""
+    if path.is_dir():
+        return "is a directory; name a file"
+    if path.exists() and not path.is_file():
+        return "not a regular file"
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        return f"directory {parent} does not exist"
+    return None
 
 
 def check_writable(folder: Path, *, what: str = "folder") -> None:

@@ -229,17 +229,17 @@ def _folders(args: argparse.Namespace) -> list[tuple[str, Path, str]]:
 
 def _folder(report: _Report, flag: str, path: Path, what: str) -> None:
     from ..errors import StorageError
-    from ..store import check_writable
+    from ..store import check_writable, file_mistake
 
     folder = path.absolute().parent if flag == "--resume" else path
-    if flag == "--resume" and path.is_dir():
-        report.line("FAIL", flag, f"{path}: is a folder; name a file", code=EXIT_USAGE)
-        return
-    mistake = folder_mistake(path) if flag == "--to" else None
+    if flag == "--resume":
+        mistake = file_mistake(path)
+    else:
+        mistake = folder_mistake(path) if flag == "--to" else None
     if mistake is not None:
-        # What collect, receive and status refuse as a mistyped path (exit 2), not a
-        # folder that cannot be written: check answers with the code the run would.
-        report.line("FAIL", flag, f"--to {path}: {mistake}", code=EXIT_USAGE)
+        # What the run refuses as a mistyped path (exit 2), not a folder that cannot be
+        # written: check answers with the code the run would.
+        report.line("FAIL", flag, f"{flag} {path}: {mistake}", code=EXIT_USAGE)
         return
     try:
         check_writable(folder, what=what)

@@ -277,13 +277,16 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def _check_target(path: Path) -> None:
     """Refuse a ``--to`` the page cannot replace, before the store is read or a vendor
-    listed: found only when writing, a folder was an internal error after all the work."""
+    listed: found only when writing, a folder was an internal error after all the work,
+    and a read-only folder lost it. A mistyped path is a usage error (exit 2); a folder
+    that takes no write is `StorageError` (exit 6)."""
+    from ..store import check_writable, file_mistake
     from .common import UsageError
 
-    if path.is_dir():
-        raise UsageError(f"--to {path}: is a folder; name a file")
-    if not path.parent.is_dir():
-        raise UsageError(f"--to {path}: directory {path.parent} does not exist")
+    mistake = file_mistake(path)
+    if mistake is not None:
+        raise UsageError(f"--to {path}: {mistake}")
+    check_writable(path.parent if str(path.parent) else Path("."), what="the --to file's folder")
 
 
 def _write(path: Path, text: str) -> None:
