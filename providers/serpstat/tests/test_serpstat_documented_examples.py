@@ -23,6 +23,7 @@ documented, over HTTP, and its answer is compared field by field with the exampl
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import urllib.request
@@ -275,3 +276,58 @@ def test_get_task_result_as_documented(rpc: Rpc) -> None:
     assert [t["keyword"] for t in result["tops"]] == posted["keywords"]
     assert [p for entry in result["tops"] for p in _top_forms(entry)] == []
     assert "next_page" not in result  # two keywords: one part
+
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def test_get_keyword_serp_as_documented(rpc: Rpc) -> None:
+    """The documented getKeywordSerp request, for every keyword of the crawled
+    addKeywordList example (its ``keyword_id`` from getTaskResult, as an integer): the
+    example's keys and types, the SERP's date in ``YYYY-MM-DD`` (the day the task was
+    parsed, as getList dates it), and raw HTML that shows the keyword and every url
+    getTaskResult ranked for it."""
+    call = rpc
+    documented = example("tasks.getKeywordSerp")
+    _, task_id = _posted(call)
+    call.clock.advance(3600)
+    tops = call({"id": "r", "method": "tasks.getTaskResult", "params": {"taskId": int(task_id)}})
+    rows = call({"id": "l", "method": "tasks.getList", "params": {"page": 1, "pageSize": 100}})
+    (row,) = [r for r in rows["result"] if r["task_id"] == task_id]
+    for entry in tops["result"]["tops"]:
+        request = {**documented["request"]}
+        request["params"] = {"taskId": int(task_id), "keywordId": int(entry["keyword_id"])}
+        answer = call(request)
+        assert "error" not in answer, answer
+        assert answer["id"] == documented["request"]["id"]
+        assert differences(documented["response"], answer) == []
+        result = answer["result"]
+        assert _DATE.match(result["date"]) and result["date"] == row["parsed_at"][:10]
+        serp = result["serp"]
+        assert serp.lower().startswith("<!doctype html") and serp.rstrip().endswith("</html>")
+        assert html.escape(entry["keyword"]) in serp
+        for item in entry["keyword_data"]["top"]:
+            assert html.escape(item["url"]) in serp
+
+
+def test_get_keyword_serp_refuses_unknown_ids(rpc: Rpc) -> None:
+    """An unknown task, a keyword id not of the task, an unfinished task and ids that are
+    not integers are error objects (HTTP 200), never a SERP."""
+    call = rpc
+    _, task_id = _posted(call)
+
+    def ask(**params: Any) -> dict[str, Any]:
+        answer = call({"id": "k", "method": "tasks.getKeywordSerp", "params": params})
+        assert "result" not in answer and isinstance(answer["error"]["code"], int), answer
+        assert isinstance(answer["error"]["message"], str)
+        return answer
+
+    ask(taskId=int(task_id), keywordId=int(task_id) * 1000)  # not parsed yet
+    call.clock.advance(3600)
+    tops = call({"id": "r", "method": "tasks.getTaskResult", "params": {"taskId": int(task_id)}})
+    first = int(tops["result"]["tops"][0]["keyword_id"])
+    ask(taskId=1, keywordId=first)
+    ask(taskId=int(task_id), keywordId=first + 1000)
+    ask(taskId=int(task_id), keywordId=str(first))
+    ask(taskId=task_id, keywordId=first)
+    ask(taskId=int(task_id))

@@ -15,7 +15,10 @@ is accepted (``null`` meaning "not set"). ``task_post`` also checks each SERP ta
 `seotasks_dataforseo.serp_types` (devices, depth limits, postback flavours), the table
 the provider maps specs with; a task posted with a pingback or postback URL
 completes into that callback (`seotasks_dataforseo.callbacks`: real calls to loopback
-hosts only) and reaches tasks_ready only when the call fails.
+hosts only) and reaches tasks_ready only when the call fails. ``POST /v3/<family>/errors``
+lists the failed deliveries and the task-level error answers of the last 7 days, ``GET
+/v3/appendix/errors`` the code table (`errors`). Results can be fetched for 30 days, HTML
+results for 7; then task_get answers 40403 "Results Expired.".
 
 Vendor-level faults come from `seotasks.emulation.FaultPlan`: ``RATE_LIMIT_BODY`` is a
 top-level 40202 in an HTTP-200 body, ``WRONG_TYPES`` a number where the vendor sends a

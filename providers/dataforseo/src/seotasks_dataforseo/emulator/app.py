@@ -32,7 +32,7 @@ from ..endpoints import (
     ID_LIST_FAMILIES,
     SHAPES,
 )
-from . import labs_live, results, vendor_shapes
+from . import errors, labs_live, results, vendor_shapes
 from .answers import history_item, mismatched_id, ready_item, user_data_item, wrong_types
 from .callbacks import Deliverer
 from .checks import (
@@ -47,13 +47,7 @@ from .checks import (
     parse_when,
     posts,
 )
-from .dataset import (
-    MESSAGES,
-    RESULTS_KEEP,
-    Callback,
-    Dataset,
-    EmuTask,
-)
+from .dataset import HTML_KEEP, MESSAGES, RESULTS_KEEP, Callback, Dataset, EmuTask
 from .envelope import envelope, task_entry
 from .posted import posted_task
 from .task_echo import echo
@@ -111,8 +105,12 @@ class DataForSEOApp:
         #: Pads each task_get result with organic items up to about this many bytes
         #: (0: none): how tests and benchmarks get a 100 MB answer.
         self.result_padding = 0
+        #: The errors ``/v3/<family>/errors`` lists (failed webhooks, refused tasks).
+        self.errors = errors.ErrorLog(now)
         #: Pingback/postback delivery (its thread starts with the first callback task).
-        self.callbacks = Deliverer(dataset, now, self._postback_body, timeout=callback_timeout)
+        self.callbacks = Deliverer(
+            dataset, now, self._postback_body, timeout=callback_timeout, errors=self.errors
+        )
 
     # -- envelope ------------------------------------------------------------------------
 
@@ -186,7 +184,16 @@ class DataForSEOApp:
                 if live in labs_live.KINDS:
                     return (lambda: self._live(request, live, started)), "other"
             if parts == ["v3", "appendix", "user_data"] and request.method == "GET":
-                return (lambda: self._user_data(request.path, started)), "other"
+                data = {"api": "appendix", "function": "user_data"}
+                user = user_data_item(self.login, self.balance, LIMITS["other"])
+                return (lambda: self._answer(started, request.path, data, [user])), "other"
+            if parts == ["v3", "appendix", "errors"] and request.method == "GET":
+                data = {"api": "appendix", "function": "errors"}
+                table = errors.code_table()
+                return (lambda: self._answer(started, request.path, data, table)), "other"
+            family_errors = len(parts) == 3 and parts[2] == "errors"
+            if family_errors and parts[1] in errors.ERRORS_FAMILIES and request.method == "POST":
+                return (lambda: self._errors(request, parts[1], started)), "other"
             if request.method == "POST" and parts[-1] == "task_post" and posts(parts[1:-1]):
                 return (lambda: self._task_post(request, parts, started)), "other"
             if request.method == "GET":
@@ -226,12 +233,19 @@ class DataForSEOApp:
         task = self._task(started, path, data, items)
         return envelope(started, tasks=[task])
 
-    # -- appendix/user_data --------------------------------------------------------------
+    # -- appendix/user_data, appendix/errors, <family>/errors ----------------------------
 
-    def _user_data(self, path: str, started: float) -> HttpResponse:
-        data = {"api": "appendix", "function": "user_data"}
-        item = user_data_item(self.login, self.balance, LIMITS["other"])
-        return envelope(started, tasks=[self._task(started, path, data, [item])])
+    def _answer(
+        self, started: float, path: str, data: dict[str, Any], result: list[Any]
+    ) -> HttpResponse:
+        return envelope(started, tasks=[self._task(started, path, data, result)])
+
+    def _errors(self, request: HttpRequest, family: str, started: float) -> HttpResponse:
+        data, result, code, message = errors.answer(
+            self.errors, family, self._post_array(request, started)
+        )
+        task = self._task(started, request.path, data, result, code=code, message=message)
+        return envelope(started, tasks=[task])
 
     # -- id_list -------------------------------------------------------------------------
 
@@ -324,6 +338,7 @@ class DataForSEOApp:
                 replies.append(entry(data, code=40006, message=message))
         if callbacks:
             self.callbacks.start()
+        self.errors.add_answers(parts[1], f"{parts[1]}/task_post", request.path, "POST", replies)
         return envelope(started, tasks=replies)
 
     def _create(self, kind: str, item: Mapping[str, Any], now: datetime) -> EmuTask:
@@ -362,6 +377,8 @@ class DataForSEOApp:
             if isinstance(item, dict):
                 data.update((k, v) for k, v in item.items() if k not in data)
             reply = self._task(started, request.path, data, None, code=code, message=message)
+            function = f"dataforseo_labs/{kind.split('/')[-1]}/live"
+            self.errors.add_answers("dataforseo_labs", function, request.path, "POST", [reply])
             return envelope(started, tasks=[reply])
         now = self.now().replace(microsecond=0)
         with self.data.lock:
@@ -396,13 +413,16 @@ class DataForSEOApp:
         with self.data.lock:
             self.data.promote(now)
             task = self.data.by_id.get(task_id)
+            function = errors.get_function(kind, flavour)
             if task is None or task.kind != kind:
                 reply = self._task(started, path, data, None, code=40401, message="Task Not Found.")
+                self.errors.add_answers(data["api"], function, path, "GET", [reply])
                 return envelope(started, tasks=[reply])
             # The vendor's echo: the call plus every field as posted (names kept).
             data = echo(task, "task_get")
             code = task.code_at(now)
-            if code == 20000 and task.done < now - RESULTS_KEEP:
+            keep = HTML_KEEP if flavour == "html" else RESULTS_KEEP
+            if code == 20000 and task.done < now - keep:
                 code = 40403
             if code == 40102:
                 # "No Search Results.": a finished task; answering it consumes it as a
@@ -413,6 +433,7 @@ class DataForSEOApp:
                 reply = self._task(
                     started, path, data, None, task=task, code=code, message=message, cost=task.cost
                 )
+                self.errors.add_answers(task.family, function, path, "GET", [reply])
                 return envelope(started, tasks=[reply])
             self.data.collect(task)
             result = results.build(task, flavour)

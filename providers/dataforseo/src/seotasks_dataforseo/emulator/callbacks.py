@@ -30,11 +30,14 @@ from urllib.parse import quote, urlsplit
 import attrs
 
 from .dataset import Dataset, EmuTask
+from .errors import ErrorLog
 
 __all__ = ["LOOPBACK", "Deliverer", "Delivery", "target_url"]
 
 #: Hosts the emulator calls for real; everything else fails without a packet sent.
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+#: How much of a receiver's answer an errors item keeps (``http_response``).
+_RESPONSE_KEPT = 4096
 
 
 @attrs.frozen(slots=True)
@@ -68,6 +71,8 @@ class Deliverer:
     render: Callable[[EmuTask, str], bytes]
     timeout: float = attrs.field(default=10.0, kw_only=True)
     interval: float = attrs.field(default=0.05, kw_only=True)
+    #: Where a failed delivery is recorded for ``/v3/<family>/errors`` (None: nowhere).
+    errors: ErrorLog | None = attrs.field(default=None, kw_only=True)
     deliveries: list[Delivery] = attrs.field(init=False, factory=list)
     # Lock order: _cond, then data.lock (request handlers take data.lock alone).
     _cond: threading.Condition = attrs.field(init=False, factory=threading.Condition)
@@ -122,10 +127,25 @@ class Deliverer:
             self._busy = bool(due)
         try:
             for task in due:
-                ok, detail = self._deliver(task)
+                began = time.monotonic()
+                ok, detail, status, answered = self._deliver(task)
                 with self.data.lock:
                     self.data.delivered(task, ok)
                 how = task.callback.how if task.callback is not None else ""
+                if not ok and self.errors is not None and task.callback is not None:
+                    url = target_url(task.callback.url, task)
+                    self.errors.add(
+                        task.family,
+                        task.id,
+                        f"{how}_url",
+                        0,
+                        url,
+                        url=url,
+                        method="POST" if how == "postback" else "GET",
+                        http_code=status,
+                        http_time=time.monotonic() - began,
+                        response=answered,
+                    )
                 with self._cond:
                     self.deliveries.append(Delivery(task.id, how, ok, detail))
         finally:
@@ -133,14 +153,15 @@ class Deliverer:
                 self._busy = False
                 self._cond.notify_all()
 
-    def _deliver(self, task: EmuTask) -> tuple[bool, str]:
+    def _deliver(self, task: EmuTask) -> tuple[bool, str, int, str | None]:
+        """(delivered, detail, the receiver's HTTP status or 0, its body or None)."""
         callback = task.callback
         if callback is None:
-            return False, "no callback"
+            return False, "no callback", 0, None
         split = urlsplit(target_url(callback.url, task))
         host = split.hostname or ""
         if host not in LOOPBACK:
-            return False, "not delivered: the emulator calls loopback hosts only"
+            return False, "not delivered: the emulator calls loopback hosts only", 0, None
         body = None
         headers = {"User-Agent": "DataForSEO-emulator"}
         if callback.how == "postback":
@@ -160,9 +181,10 @@ class Deliverer:
                 "POST" if body is not None else "GET", target, body=body, headers=headers
             )
             response = connection.getresponse()
-            response.read()
+            answered = response.read(_RESPONSE_KEPT).decode("utf-8", "replace")
         except (OSError, http.client.HTTPException) as exc:
-            return False, type(exc).__name__
+            return False, type(exc).__name__, 0, None
         finally:
             connection.close()
-        return 200 <= response.status < 300, f"HTTP {response.status}"
+        ok = 200 <= response.status < 300
+        return ok, f"HTTP {response.status}", response.status, answered

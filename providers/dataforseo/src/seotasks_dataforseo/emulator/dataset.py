@@ -32,8 +32,11 @@ READY_KEEP = timedelta(days=3)
 HISTORY_KEEP = timedelta(days=183)
 #: ... and back to this with include_metadata (the vendor: one month).
 METADATA_KEEP = timedelta(days=31)
-#: Results can be fetched with task_get for 30 days.
+#: Results can be fetched with task_get for 30 days ...
 RESULTS_KEEP = timedelta(days=30)
+#: ... HTML results for 7 (the vendor's task_get/html pages: "you will be able to use it
+#: within 7 days to request the results of the task").
+HTML_KEEP = timedelta(days=7)
 
 #: Kinds of the live-only APIs (history only, never in tasks_ready).
 LIVE_KINDS = (

@@ -41,6 +41,7 @@ from seotasks.emulation import (
     json_response,
 )
 
+from . import serp_html
 from .dataset import Dataset, TaskTruth, keyword_data
 
 __all__ = ["DEFAULT_SIZE", "SerpstatApp", "SerpstatEmulator", "TaskTruth"]
@@ -54,6 +55,7 @@ _METHODS: Final = frozenset(
         "tasks.addTask",
         "tasks.addKeywordList",
         "tasks.getTaskResult",
+        "tasks.getKeywordSerp",
     }
 )
 #: Characters that get a keyword into ``blocked_keywords`` (the vendor: "special symbols";
@@ -169,6 +171,8 @@ class SerpstatApp:
             return self._add(answer_id, request_id, method, params)
         if method == "tasks.getTaskResult":
             return self._result(answer_id, request_id, params)
+        if method == "tasks.getKeywordSerp":
+            return self._keyword_serp(answer_id, request_id, params)
         page, size = params.get("page", 1), params.get("pageSize", 100)
         if type(page) is not int or page < 1:
             return _error(request_id, 400, "JSON schema validation error: page must be >= 1")
@@ -283,6 +287,29 @@ class SerpstatApp:
         if first + RESULT_PAGE < len(words):
             result["next_page"] = page + 1
         return _body({"id": answer_id, "result": result})
+
+    def _keyword_serp(
+        self, answer_id: str | None, request_id: str | None, params: dict[str, Any]
+    ) -> HttpResponse:
+        """The raw SERP of one keyword of a parsed task (``keywordId``: a ``keyword_id`` of
+        its getTaskResult). The codes of the documented refusals are undocumented: 32017."""
+        task_id, keyword_id = params.get("taskId"), params.get("keywordId")
+        if type(task_id) is not int or type(keyword_id) is not int:
+            message = "JSON schema validation error: taskId and keywordId must be int"
+            return _error(request_id, 400, message)
+        found = self.dataset.result(task_id)
+        if found is None:
+            return _error(request_id, 32017, "Task is not found")
+        percent, _, words = found
+        done = self.dataset.truth(str(task_id)).completed_at
+        if percent < 100 or done is None:
+            return _error(request_id, 32017, "Data not found: the task is not finished yet")
+        index = keyword_id - task_id * 1000  # getTaskResult's keyword_id
+        if not 0 <= index < len(words):
+            return _error(request_id, 32017, "Keyword is not found")
+        word = words[index]
+        serp = serp_html.render(word, keyword_data(task_id, word))
+        return _body({"id": answer_id, "result": {"date": self.dataset.day(done), "serp": serp}})
 
 
 class SerpstatEmulator:

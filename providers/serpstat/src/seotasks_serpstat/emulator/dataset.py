@@ -238,6 +238,10 @@ class Dataset:
             y, mo, d, h, mi, s = datetime.fromtimestamp(epoch, self._tz).timetuple()[:6]
         return f"{y:04d}-{mo:02d}-{d:02d} {h:02d}:{mi:02d}:{s:02d}"
 
+    def day(self, when: datetime) -> str:
+        """``when`` as ``YYYY-MM-DD`` in the zone the timestamps are written in."""
+        return self._text(int(when.timestamp()))[:10]
+
     def _percent(self, index: int, now: int) -> int:
         start, done = self._start[index], self._done[index]
         if now >= done:
