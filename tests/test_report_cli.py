@@ -127,8 +127,16 @@ def test_a_folder_that_takes_no_write_is_refused_before_any_work(tmp_path: Path)
 
     page = tmp_path / "r.html"
     done = subprocess.run(
-        [sys.executable, "-m", "seotasks.cli", "report", "--from", "absent.duckdb"]
-        + ["--to", str(page)],
+        [
+            sys.executable,
+            "-m",
+            "seotasks.cli",
+            "report",
+            "--from",
+            "absent.duckdb",
+            "--to",
+            str(page),
+        ],
         env=cli_env(tmp_path),
         cwd=tmp_path,
         capture_output=True,
