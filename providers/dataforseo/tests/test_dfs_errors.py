@@ -18,23 +18,12 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from seotasks_dataforseo.emulator.errors import ERRORS_FAMILIES
 
 from seotasks.clock import FakeClock
 
 from .contentkit import BASE, Vendor
 
-#: The families whose ``errors`` endpoint the vendor documents.
-FAMILIES = (
-    "serp",
-    "keywords_data",
-    "on_page",
-    "merchant",
-    "business_data",
-    "app_data",
-    "dataforseo_labs",
-    "backlinks",
-    "domain_analytics",
-)
 WHEN = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+00:00\Z")
 ITEM_TYPES = {
     "id": str,
@@ -197,10 +186,16 @@ def test_datetimes_outside_the_last_7_days_are_refused(api: Vendor) -> None:
 
 
 def test_every_documented_family_answers_and_nulls_are_unset(api: Vendor) -> None:
-    for family in FAMILIES:
+    for family in sorted(ERRORS_FAMILIES):
         nulls = dict.fromkeys(
             ("limit", "offset", "filtered_function", "datetime_from", "datetime_to")
         )
         assert _items(api, family, **nulls) == []
     body = api.call("POST", "/v3/serp/errors", [])
     assert body["status_code"] == 20000 and body["tasks"][0]["status_code"] == 20000
+    # Nine families, as the vendor's pages and client list; not the other two of id_list.
+    assert len(ERRORS_FAMILIES) == 9
+    for family in ("ai_optimization", "content_analysis"):
+        url = f"{api.emu.url}/v3/{family}/errors"
+        answer = api.http.request("POST", url, body=b"[{}]", headers=api.headers)
+        assert answer.status == 404 and answer.json()["status_code"] == 40400

@@ -28,6 +28,7 @@ from typing import Any
 
 import attrs
 
+from ..endpoints import ID_LIST_FAMILIES
 from .checks import CAP, parse_when
 from .dataset import format_time
 
@@ -41,20 +42,9 @@ __all__ = [
     "get_function",
 ]
 
-#: The families whose ``errors`` endpoint the vendor documents (and its client has).
-ERRORS_FAMILIES = frozenset(
-    {
-        "serp",
-        "keywords_data",
-        "on_page",
-        "merchant",
-        "business_data",
-        "app_data",
-        "dataforseo_labs",
-        "backlinks",
-        "domain_analytics",
-    }
-)
+#: The families whose ``errors`` endpoint the vendor documents (and its client has):
+#: those with ``id_list`` but the two whose errors the vendor's pages never mention.
+ERRORS_FAMILIES = frozenset(ID_LIST_FAMILIES) - {"ai_optimization", "content_analysis"}
 #: How long an error stays listed ("within the past 7 days").
 ERRORS_KEEP = timedelta(days=7)
 _FIELDS = frozenset({"limit", "offset", "filtered_function", "datetime_from", "datetime_to"})
