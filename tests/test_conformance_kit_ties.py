@@ -7,6 +7,7 @@ the tasks is named, and a callback reader that trips on junk is caught.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
@@ -157,7 +158,8 @@ def test_a_tie_hook_that_misplaces_or_changes_the_tasks_is_named(
             app.items.extend(new)
         return [item["id"] for item in new]
 
-    with pytest.raises(AssertionError, match=r"tie hook must add tasks .* next to the anchor"):
+    between = r"with \d+ task\(s\) of other times between them \(t\d+ at created_at=2026"
+    with pytest.raises(AssertionError, match=between + r".*tie hook must add tasks .* anchor"):
         KIT.test_tie_at_page_boundary(kit_env(tie=at_the_end))
 
     def a_second_later(task_id: str, count: int) -> list[str]:
@@ -170,6 +172,26 @@ def test_a_tie_hook_that_misplaces_or_changes_the_tasks_is_named(
 
     with pytest.raises(AssertionError, match=r"it must copy every time"):
         KIT.test_tie_at_page_boundary(kit_env(tie=a_second_later))
+
+
+def test_a_provider_that_reorders_its_pages_is_told_so_not_only_the_hook(
+    kit_env: Callable[..., ConformanceEnv], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A provider that hands over each page in reverse (the vendor's order lost) moves a
+    well-placed tie: the message names the provider's order as the other suspect, with
+    the first two tasks out of it and their times."""
+    fetch = FakeVendor.fetch
+
+    def reversed_pages(self: FakeVendor, query: TaskQuery, position: Position) -> Batch:
+        batch = fetch(self, query, position)
+        return Batch(tasks=batch.tasks[::-1], next=batch.next)
+
+    monkeypatch.setattr(FakeVendor, "fetch", reversed_pages)
+    with pytest.raises(AssertionError) as failed:
+        KIT.test_tie_at_page_boundary(kit_env())
+    message = str(failed.value)
+    assert "the provider reorders the vendor's pages" in message
+    assert re.search(r"t\d+ at created_at=\S+ came before t\d+ at created_at=", message)
 
 
 # -- callbacks: the receiver's only vendor knowledge reads any delivery safely ---------------

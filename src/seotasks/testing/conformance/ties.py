@@ -14,10 +14,13 @@ and the whole listing must still hold every task exactly once.
 
 from __future__ import annotations
 
+from datetime import datetime
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 import pytest
 
+from ...merge import ORDER_VALUES
 from ...model import Task, TaskQuery
 from ...provider import TIME_NAMES
 from .asserts import assert_once, task_ids
@@ -32,8 +35,14 @@ __all__ = ["TieChecks"]
 _TWINS = 2
 
 
-def _times(task: Task) -> tuple[object, ...]:
+def _times(task: Task) -> tuple[datetime | None, ...]:
     return tuple(getattr(task, name) for name in TIME_NAMES)
+
+
+def _when(task: Task) -> str:
+    """The task's times as a message shows them: ``created_at=2026-11-20T10:00:00+00:00``."""
+    times = zip(TIME_NAMES, _times(task), strict=True)
+    return " ".join(f"{name}={value.isoformat()}" for name, value in times if value is not None)
 
 
 class TieChecks:
@@ -64,6 +73,7 @@ class TieChecks:
         assert anchor.id not in added, "the tie hook returned the anchor's own id as new"
         with conformance.connect() as client:
             pages = list(client.pages(status="any"))
+            order = client.capabilities.order
         listed = [task for page in pages for task in page.tasks]
         assert_once(
             task_ids(listed),
@@ -82,9 +92,36 @@ class TieChecks:
         at = [index for index, task in enumerate(listed) if task.id in group]
         run = listed[at[0] : at[-1] + 1]
         page_of = {task.id: index for index, page in enumerate(pages) for task in page.tasks}
-        tied = [_times(task) == _times(by_id[anchor.id]) for task in run]
-        assert all(tied) and page_of[run[0].id] != page_of[run[-1].id], (
+        others = [task for task in run if _times(task) != _times(by_id[anchor.id])]
+        assert not others and page_of[run[0].id] != page_of[run[-1].id], (
             f"the tied tasks {sorted(group)} were listed at places {at} (pages "
             f"{sorted({page_of[i] + 1 for i in group})}), not side by side across a page "
-            "boundary: the tie hook must add tasks the listing orders next to the anchor"
+            f"boundary{_between(others)}: the tie hook must add tasks the listing orders "
+            f"next to the anchor{_out_of_order(listed, order)}"
         )
+
+
+def _between(others: list[Task]) -> str:
+    """What came between the tied tasks, with their times, for the failure message."""
+    if not others:
+        return ""
+    shown = ", ".join(f"{task.id} at {_when(task)}" for task in others[:3])
+    return f", with {len(others)} task(s) of other times between them ({shown})"
+
+
+def _out_of_order(listed: list[Task], order: str | None) -> str:
+    """The other suspect, where the listing breaks its declared order: a provider that
+    reorders the vendor's pages splits a tie its hook placed right."""
+    if order is None:
+        return ""
+    value_of = ORDER_VALUES[order]
+    values = [(task, value_of(task)) for task in listed]
+    kept = [(task, value) for task, value in values if value is not None]
+    for (before, early), (after, late) in pairwise(kept):
+        if late < early:
+            return (
+                f"; or the provider reorders the vendor's pages: the listing is out of its "
+                f"declared order ({order}): {before.id} at {_when(before)} came before "
+                f"{after.id} at {_when(after)} (see test_declared_order_holds)"
+            )
+    return ""
