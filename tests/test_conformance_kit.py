@@ -103,6 +103,17 @@ def test_a_provider_without_check_position_is_named(
     assert "KeyError" in str(info.value)
 
 
+def test_a_connect_that_hands_back_one_client_is_named(
+    kit_env: Callable[..., ConformanceEnv], server: EmulatorServer
+) -> None:
+    """``connect=lambda: client``, one client made up front, is an easy slip: every
+    "fresh client" check would then run in the one client, proving nothing about a
+    cursor taken to a new process. The kit names it."""
+    shared = connect_fake(server.url)
+    with pytest.raises(AssertionError, match=r"returned the same client .* twice"):
+        KIT.test_cursor_resumes_in_fresh_client(attrs.evolve(kit_env(), connect=lambda: shared))
+
+
 def test_a_secret_in_a_cursor_is_located_not_printed(
     kit_env: Callable[..., ConformanceEnv],
 ) -> None:

@@ -68,6 +68,12 @@ class CursorChecks:
         with conformance.connect() as first:
             seen, cursor = _cursor_to_check(conformance, first)
         with conformance.connect() as second:
+            # A cached client (or provider) would carry the listing's state across, and
+            # this check, and every other, would prove nothing about a new process.
+            assert second is not first and second.provider is not first.provider, (
+                "ConformanceEnv.connect returned the same client (or provider) twice: it "
+                "must connect anew on each call, as a new process would"
+            )
             rest = list(second.tasks(cursor))
         ids = task_ids(seen) + task_ids(rest)
         assert_once(ids, conformance.expected_ids(TaskQuery(status=None)), "resumed", resumed=True)
