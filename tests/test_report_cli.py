@@ -112,18 +112,18 @@ def test_json_and_html_from_one_store_agree(tmp_path: Path) -> None:
 
 
 def test_a_folder_that_takes_no_write_is_refused_before_any_work(tmp_path: Path) -> None:
-    """A ``--to`` whose folder cannot take the page (here every write fails,
-    as on a full disk: tests run as root, whom permissions do not stop) is a storage error
-    (exit 6) found by the same write probe ``collect`` and ``--resume`` use, before the
-    store is read; found only when writing, it came after all the work, as an internal
-    error."""
+    """A ``--to`` whose folder cannot take the page is a storage error (exit 6), found by
+    the write probe ``collect`` and ``--resume`` use, before the store is read; found
+    only when writing, it came after all the work, as an internal error. Here a file may
+    hold one byte (tests run as root, whom permissions do not stop): the probe's first
+    write is short, not refused, as on a disk that fills mid-write."""
     import resource
 
     def tiny_files() -> None:
         import signal
 
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-        resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (1, 1))
 
     page = tmp_path / "r.html"
     done = subprocess.run(

@@ -72,7 +72,7 @@ def check_writable(folder: Path, *, what: str = "folder") -> None:
         folder.mkdir(parents=True, exist_ok=True)
         fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
-            os.write(fd, b"{}")
+            _write_all(fd, b"{}")
             os.fsync(fd)
         finally:
             os.close(fd)
@@ -244,9 +244,7 @@ def atomic_write(final: Path, data: bytes, *, sync_folder: bool = True) -> Path:
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
+            _write_all(fd, data)
             os.fsync(fd)
         finally:
             os.close(fd)
@@ -257,6 +255,15 @@ def atomic_write(final: Path, data: bytes, *, sync_folder: bool = True) -> Path:
     if sync_folder:
         _fsync_dir(folder)
     return final
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """Write every byte of ``data``: `os.write` may write fewer (a file-size limit, a
+    disk that fills), and only the next call reports why. The write probe goes the same
+    way, so a folder that takes one byte of the probe's two is refused up front."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 def _fsync_dir(folder: Path) -> None:
