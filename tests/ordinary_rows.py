@@ -113,6 +113,12 @@ def _resume_rows(command: str, base: list[str]) -> list[Row]:
             "query is malformed",
         ),
         Row(
+            f"{command}-resume-window-not-a-time",
+            given(lambda lab: lab.edited(command, lambda d: d.update(window={"since": "2d"}))),
+            2,
+            "window is malformed",
+        ),
+        Row(
             f"{command}-resume-of-a-newer-format",
             given(lambda lab: lab.edited(command, lambda d: d.update(format="seotasks-resume/9"))),
             2,

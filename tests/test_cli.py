@@ -377,6 +377,28 @@ def test_resume_file_refuses_another_query(env: dict[str, str], tmp_path: Path) 
     assert other.stdout == ""
 
 
+@pytest.mark.parametrize("first_limit", [10, 1200], ids=["within-first-page", "past-a-page"])
+def test_resume_without_status_continues_with_the_recorded_one(
+    env: dict[str, str], tmp_path: Path, first_limit: int
+) -> None:
+    """An omitted ``--status`` means the checkpoint's, as it means the cursor's: the same
+    command run again without the flag must continue the ``--status any`` listing, not be
+    refused as a ``--status completed`` one, whether the first run stopped inside its
+    first page (the file holds keys, no cursor) or after one."""
+    state = tmp_path / "resume.json"
+    base = ["tasks", "-p", "serpstat", "--format", "jsonl", "--resume", str(state)]
+    first = run_here([*base, "--status", "any", "--limit", str(first_limit)], env)
+    assert first.returncode == 0, first.stderr
+    rest = run_here(base, env)
+    assert rest.returncode == 0, rest.stderr
+    whole = run_here(SERPSTAT_JSONL, env)
+    assert whole.returncode == 0, whole.stderr
+    resumed = first.stdout.splitlines() + rest.stdout.splitlines()
+    assert len(resumed) == len(set(resumed))
+    assert sorted(resumed) == sorted(whole.stdout.splitlines())
+    assert {json.loads(line)["status"] for line in resumed} != {"completed"}
+
+
 def test_two_cursors_for_one_provider_are_refused(env: dict[str, str]) -> None:
     first = run_here(["tasks", "-p", "serpstat", "--status", "any", "--limit", "1000"], env)
     token = first.stderr.strip().rsplit("--cursor ", 1)[1]

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from clihere import run_here
-from clisandbox import env_for
+from clisandbox import clean_env, env_for
 
 import seotasks
 from seotasks import cli
@@ -132,3 +132,42 @@ def test_ctrl_c_during_a_merge_through_disk_saves_the_state_and_removes_the_file
     assert code == 0
     full = exact.splitlines()
     assert sorted(captured.out.splitlines() + rest.splitlines()) == sorted(full)
+
+
+@pytest.mark.parametrize("order", ["exact", "arrival"])
+def test_a_resumed_listing_keeps_a_relative_window_where_no_cursor_holds_it(
+    tmp_path: Path, order: str
+) -> None:
+    """``--since 2d --until 1d`` resumed after the first run stopped with Serpstat past
+    its first page (a cursor, which carries the window) and DataForSEO inside its first
+    (no cursor): the window must still bound DataForSEO, as the first run's. It once
+    vanished there, and the resumed run listed DataForSEO's whole four-month history.
+    The emulators' day is fixed (``--sandbox-day``), so "two days ago" is one instant
+    for every run, and their default sizes give Serpstat two pages."""
+    args = [
+        *BOTH,
+        *("--sandbox", "--sandbox-day", "2026-11-20"),
+        *("-o", "dataforseo.source=history", "-o", "dataforseo.families=serp"),
+        *("--status", "any", "--since", "2d", "--until", "1d", "--order", order),
+    ]
+    whole = run_here(args, clean_env())
+    assert whole.returncode == 0, whole.stderr
+    lines = whole.stdout.splitlines()
+    assert {json.loads(line)["provider"] for line in lines} == {"dataforseo", "serpstat"}
+    state = tmp_path / "resume.json"
+    first = run_here([*args, "--resume", str(state), "--limit", "3"], clean_env())
+    assert first.returncode == 0, first.stderr
+    saved = json.loads(state.read_text())["providers"]
+    assert saved["serpstat"]["cursor"] is not None and saved["dataforseo"]["cursor"] is None
+    rest = run_here([*args, "--resume", str(state)], clean_env())
+    assert rest.returncode == 0, rest.stderr
+    resumed = first.stdout.splitlines() + rest.stdout.splitlines()
+    assert len(resumed) == len(set(resumed))
+    assert sorted(resumed) == sorted(lines)
+    edges = (
+        datetime.fromisoformat("2026-11-18T00:00:00+00:00"),
+        datetime.fromisoformat("2026-11-19T00:00:00+00:00"),
+    )
+    for line in resumed:
+        created = datetime.fromisoformat(json.loads(line)["created_at"])
+        assert edges[0] <= created < edges[1], line

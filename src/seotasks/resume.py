@@ -206,11 +206,20 @@ class ResumeState:
         path: Path | None,
         providers: Iterable[str],
         query: Mapping[str, str | None] | None = None,
+        *,
+        defaults: Mapping[str, str] | None = None,
     ) -> None:
         self.path = path
         names = list(providers)
         #: What was asked (status, since, until, options): a resumed run must ask the same.
         self.asked = Asked.from_query(query or {}, names)
+        #: Query keys whose flag was omitted (None in ``query``) and that then mean what
+        #: the file recorded, as they mean the cursor's (``--status``), else this default.
+        self._defaults = dict(defaults or {})
+        #: The times a relative --since/--until ("2d") stood for when the file was first
+        #: written: a provider left without a cursor (which would carry them) starts from
+        #: these, so a resumed window is the first run's, not one moved on, nor none.
+        self.window: dict[str, str] = {}
         self.providers: dict[str, ProviderProgress] = {name: ProviderProgress() for name in names}
         #: True when an earlier run's checkpoint was read.
         self.loaded = False
@@ -220,6 +229,7 @@ class ResumeState:
             if path.exists():
                 salt = self._load(path)
                 self.loaded = True
+        self._apply_defaults({})
         # The file's own salt is kept (its digests stay the same); a new file, or one of
         # format 1, gets a fresh one. Stretched once here, not at every save.
         self._salt = salt or os.urandom(16)
@@ -238,6 +248,7 @@ class ResumeState:
         """Read the checkpoint of ``path`` into the providers' progress; its salt."""
         data = resumefile.read(path)
         saved_ask = resumefile.recorded(path, data, self.providers)
+        self._apply_defaults(saved_ask.plain)
         mine = self.asked.command
         if saved_ask.command and mine and saved_ask.command != mine:
             raise ConfigError(
@@ -257,6 +268,7 @@ class ResumeState:
                 f"{path} was written for providers {have}; "
                 f"this run lists {', '.join(sorted(self.providers))}"
             )
+        self.window = resumefile.window(path, data)
         for name, value in saved.items():
             cursor, written, done = resumefile.entry(path, name, value)
             progress = self.providers[name]
@@ -264,6 +276,17 @@ class ResumeState:
             progress.skip = set(written)
             progress.done = done
         return saved_ask.salt
+
+    def _apply_defaults(self, recorded: Mapping[str, str | None]) -> None:
+        """Fill each omitted defaulted flag: from ``recorded`` (the file's query) when it
+        holds one, else with its default. Without this, ``--resume`` with ``--status``
+        left out would compare the default against the file and refuse the very command
+        that continues it, though an omitted ``--status`` means the checkpoint's."""
+        missing = {k: v for k, v in self._defaults.items() if self.asked.plain.get(k) is None}
+        if not missing:
+            return
+        filled = {k: recorded.get(k) or v for k, v in missing.items()}
+        self.asked = attrs.evolve(self.asked, plain={**self.asked.plain, **filled})
 
     def unconfirmed_count(self) -> int:
         """Keys a save writes out: what makes a save cost more as a listing goes on."""
@@ -281,6 +304,8 @@ class ResumeState:
         if self.asked.command is not None:
             data["command"] = self.asked.command
         data["query"] = self.query
+        if self.window:
+            data["window"] = dict(self.window)
         if self._digests:
             data["secrets"] = {"salt": self._salt.hex(), **self._digests}
         data["providers"] = {name: p.to_json() for name, p in self.providers.items()}

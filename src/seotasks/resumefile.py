@@ -20,7 +20,7 @@ from typing import Any
 from .asked import SECRET_KEY, Recorded, command_of
 from .errors import ConfigError, CursorError, StorageError
 
-__all__ = ["FORMAT", "READABLE", "check_path", "entry", "read", "recorded", "write"]
+__all__ = ["FORMAT", "READABLE", "check_path", "entry", "read", "recorded", "window", "write"]
 
 FORMAT = "seotasks-resume/2"
 #: What this version reads. Format 1 recorded secret ``-o`` values in clear text; such a
@@ -89,6 +89,23 @@ def recorded(path: Path, data: dict[str, Any], providers: Iterable[str]) -> Reco
         bytes.fromhex(salt) if isinstance(salt, str) else None,
         command or command_of(query),
     )
+
+
+def window(path: Path, data: dict[str, Any]) -> dict[str, str]:
+    """The times a relative ``--since`` / ``--until`` stood for in the run that wrote the
+    file (``{"since": "2026-11-18T00:00:00+00:00"}``), each checked; ``{}`` in a file
+    written before they were recorded, or by a run without relative times."""
+    from datetime import datetime
+
+    saved = data.get("window", {})
+    if not isinstance(saved, dict) or not set(saved) <= {"since", "until"}:
+        raise ConfigError(f"{path}: the recorded window is malformed")
+    for value in saved.values():
+        try:
+            datetime.fromisoformat(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{path}: the recorded window is malformed") from None
+    return dict(saved)
 
 
 def _is_hex(value: object, length: int) -> bool:

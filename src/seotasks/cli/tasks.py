@@ -20,6 +20,8 @@ from .common import (
 )
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from ..client import Client
     from ..model import Task
     from ..resume import ResumeState
@@ -65,9 +67,15 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.raw and fmt == "table":
         raise UsageError("--raw needs --format jsonl or csv")
     fields = _fields(args, fmt)
-    status = args.status or "completed"
-
-    state = ResumeState(args.resume, names, ResumeState.asked_from(args, names, status=status))
+    # An omitted --status means the resume file's (as it means the cursor's), else
+    # "completed": the file is read before the status is known.
+    state = ResumeState(
+        args.resume,
+        names,
+        ResumeState.asked_from(args, names, status=args.status),
+        defaults={"status": "completed"},
+    )
+    status = state.asked.plain.get("status") or "completed"
     seen_cursor: set[str] = set()
     for token in args.cursor:
         try:
@@ -81,25 +89,33 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         seen_cursor.add(owner)
         state.providers[owner].cursor = token
 
-    resuming = state.resuming
     # --sandbox-day: emulators and clients stand at that day's midnight (one clock);
     # otherwise both run on the real clock.
     frozen = sandbox_day(args.sandbox_day) if args.sandbox else None
     wall = None if frozen is None else (lambda: frozen)
-    kwargs: dict[str, Any] = {
-        # Continuing, an omitted --status means "as the cursor says"; one given is checked
-        # against the cursor (a contradiction is a CursorError, never a silent override).
-        "status": UNSET if resuming and args.status is None else status,
-        # A relative --since (2d) is "as the cursor says" when continuing: two days before
-        # the first run, not before this one (the resume file checks the same text).
-        "since": UNSET
-        if args.since is None or (resuming and is_relative_time(args.since))
-        else absolute_time(args.since, frozen, flag="--since"),
-        "until": UNSET
-        if args.until is None or (resuming and is_relative_time(args.until))
-        else absolute_time(args.until, frozen, flag="--until"),
+    # What a provider starting afresh is asked: a relative --since/--until (2d) counted
+    # back from the first run that wrote the resume file (from now without one).
+    fresh: dict[str, Any] = {
+        "status": status,
+        "since": _bound(args.since, "since", state, frozen),
+        "until": _bound(args.until, "until", state, frozen),
         "time_field": UNSET if args.time_field is None else args.time_field,
     }
+    # What a provider continuing from a cursor is asked: an omitted --status and a
+    # relative time mean "as the cursor says"; one given is checked against the cursor
+    # (a contradiction is a CursorError, never a silent override).
+    continuing = {
+        **fresh,
+        "status": UNSET if args.status is None else status,
+        **{k: UNSET for k in ("since", "until") if is_relative_time(getattr(args, k) or "")},
+    }
+
+    def listing(name: str) -> dict[str, Any]:
+        """The query of provider ``name``: each provider on its own footing, since one may
+        continue from a cursor while another (stopped inside its first page) starts over."""
+        entry = state.providers[name]
+        return continuing if entry.cursor is not None or entry.done else fresh
+
     progress = Progress(err, err.isatty(), quiet=args.quiet)
 
     import contextlib
@@ -113,11 +129,12 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         # where Python drops it, and the listing would run on to its end.
         stop = stack.enter_context(GracefulStop(*(c.transport for c in clients)))
         for client in clients:
-            _check_query(client, state.providers[client.name].cursor, kwargs, args.status)
+            cursor = state.providers[client.name].cursor
+            _check_query(client, cursor, listing(client.name), args.status)
 
         writer = make_writer(fmt, raw=args.raw, fields=fields)
         sources = [
-            Source(_stream(c, kwargs, state, progress), c.capabilities.order, c.name)
+            Source(_stream(c, listing(c.name), state, progress), c.capabilities.order, c.name)
             for c in clients
         ]
         tasks: Iterator[Task] = iter(sources[0].tasks)
@@ -203,6 +220,25 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if args.summary or (err.isatty() and not args.quiet):
             progress.notice(_summary(count, state, progress, stopped))
     return EXIT_OK
+
+
+def _bound(value: str | None, flag: str, state: ResumeState, frozen: datetime | None) -> Any:
+    """``--since`` / ``--until`` as a provider starting afresh is asked it: absolute times
+    as given; a relative one (``2d``) as the time it stood for when the resume file was
+    first written (recorded in it then), else counted back from now. `query.UNSET` when
+    not given."""
+    from ..query import UNSET
+
+    if value is None:
+        return UNSET
+    if not is_relative_time(value):
+        return absolute_time(value, frozen, flag=f"--{flag}")
+    recorded = state.window.get(flag)
+    if recorded is None:
+        recorded = absolute_time(value, frozen, flag=f"--{flag}")
+        if recorded is not None:
+            state.window[flag] = recorded
+    return recorded
 
 
 def _fields(args: argparse.Namespace, fmt: str) -> tuple[str, ...] | None:
