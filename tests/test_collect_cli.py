@@ -371,3 +371,31 @@ def test_an_unfinished_task_is_an_error_not_a_file(
     [line] = _lines(done.stdout)
     assert line["path"] is None and "40602" in line["error"]
     assert not _files(tmp_path / "o" / "dataforseo")
+
+
+def test_a_relative_since_resumes_from_a_cursor(tmp_path: Path) -> None:
+    """``collect --since 6d --resume FILE`` stopped past its first page (a cursor) and run
+    again, as its message says: "6d" must mean six days before the first run, the time
+    the cursor carries, as it does for ``seotasks tasks``. It was counted from the second
+    run instead, and the same command was refused with a `CursorError` (exit 2)."""
+    from seotasks_serpstat.emulator import SerpstatEmulator
+
+    import seotasks
+
+    with SerpstatEmulator(size=1500, rps=None) as emu:
+        env = cli_env(tmp_path, {"serpstat": {**emu.settings, "rps": "100"}})
+        out, state = tmp_path / "out", tmp_path / "collect.state"
+        base = ["-p", "serpstat", "--to", str(out), "--since", "6d", "--resume", str(state)]
+        first = _run([*base, "--limit", "1000"], env)
+        assert first.returncode == 0, first.stderr
+        assert json.loads(state.read_text())["providers"]["serpstat"]["cursor"] is not None
+        time.sleep(1.5)  # the next run's "6d" is another second (times are in seconds)
+        second = _run(base, env)
+        assert second.returncode == 0, second.stderr
+        first_ids = {line["id"] for line in _lines(first.stdout)}
+        second_ids = {line["id"] for line in _lines(second.stdout)}
+        assert len(first_ids) == 1000 and second_ids and not first_ids & second_ids
+        since = datetime.fromisoformat(json.loads(state.read_text())["window"]["since"])
+        with seotasks.connect("serpstat", **{**emu.settings, "rps": 100}) as client:
+            truth = {task.id for task in client.tasks(since=since)}
+        assert first_ids | second_ids == truth == _files(out / "serpstat").keys()

@@ -6,7 +6,7 @@ import argparse
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
-from .common import EXIT_OK, UsageError, absolute_time, check_folder, one_client
+from .common import EXIT_OK, UsageError, check_folder, one_client, resumed_time
 
 if TYPE_CHECKING:
     from ..client import Client
@@ -46,6 +46,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         client = one_client(args, stack)
         if args.limit == 0:
             return EXIT_OK
+        # Read here, not in the run: a relative --since/--until (2d) of a resumed run
+        # means the first run's time, which the checkpoint holds (and its cursor carries).
+        state = ResumeState(args.resume, [client.name], asked)
         options = CollectOptions(
             to=args.to,
             workers=args.workers,
@@ -56,14 +59,20 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             named=_named_tasks(client, args.ids, args.kind) if args.ids else None,
             asked=asked,
             interval=FOLLOW_INTERVAL if args.interval is None else max(args.interval, 0.0),
-            since=absolute_time(args.since),
-            until=absolute_time(args.until),
+            since=_given(resumed_time(args.since, "since", state)),
+            until=_given(resumed_time(args.until, "until", state)),
+            state=state,
             time_field=args.time_field,
             journal=args.journal,
             sandbox=args.sandbox,
             max_result_bytes=args.max_result_mb * 1024 * 1024,
         )
         return CollectRun(client, options, out, err).run()
+
+
+def _given(value: object) -> str | None:
+    """A `resumed_time` as `CollectOptions` holds it: the time, or None when not given."""
+    return value if isinstance(value, str) else None
 
 
 def _named_tasks(client: Client, ids: Sequence[str], kind: str | None) -> list[Task]:

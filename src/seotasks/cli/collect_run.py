@@ -79,7 +79,7 @@ class CollectRun:
         self.store = (
             None if options.to is None else ResultStore(options.to, compress=options.compress)
         )
-        self.state = ResumeState(options.resume, [self.name], options.asked)
+        self.state = options.state or ResumeState(options.resume, [self.name], options.asked)
         self.journal: Journal | None = None
         total = len(options.named) if options.named is not None else None
         self.progress = CollectProgress(err, err.isatty(), total)

@@ -19,6 +19,7 @@ from .common import StatusLine
 
 if TYPE_CHECKING:
     from ..model import Task
+    from ..resume import ResumeState
 
 __all__ = [
     "FOLLOW_INTERVAL",
@@ -61,6 +62,8 @@ class CollectOptions:
     sandbox: bool = False
     #: --max-result-mb: the largest answer kept for one task (None: the client's cap).
     max_result_bytes: int | None = None
+    #: The checkpoint, already read (None: the run reads ``resume`` itself).
+    state: ResumeState | None = None
 
 
 def default_journal_root() -> Path:

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
-from ..relative_time import reach_back
+from ..relative_time import is_relative_time, reach_back
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from ..client import Client
     from ..clock import Clock
     from ..model import Page
+    from ..resume import ResumeState
     from ..transport import TransportEvent
 
 
@@ -209,6 +210,28 @@ def absolute_time(
     except ValueError as exc:
         raise UsageError(f"{flag} {value}: {exc}") from None
     return value if moment is None else moment.isoformat(timespec="seconds")
+
+
+def resumed_time(
+    value: str | None, flag: str, state: ResumeState, now: datetime | None = None
+) -> Any:
+    """``--since`` / ``--until`` for a listing that starts without a cursor: an absolute
+    time as given; a relative one (``2d``) as the time it stood for when the resume file
+    was first written (recorded there as its ``window``), else counted back from now and
+    recorded. A resumed run thus counts "2d" from the first run, as the cursor it will
+    meet does, not from itself. `query.UNSET` when the flag is not given."""
+    from ..query import UNSET
+
+    if value is None:
+        return UNSET
+    if not is_relative_time(value):
+        return absolute_time(value, now, flag=f"--{flag}")
+    recorded = state.window.get(flag)
+    if recorded is None:
+        recorded = absolute_time(value, now, flag=f"--{flag}")
+        if recorded is not None:
+            state.window[flag] = recorded
+    return recorded
 
 
 def folder_mistake(path: Path) -> str | None:

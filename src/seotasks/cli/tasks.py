@@ -12,16 +12,14 @@ from .common import (
     EXIT_OK,
     Progress,
     UsageError,
-    absolute_time,
     check_sandbox_size,
     connect_all,
+    resumed_time,
     sandbox_day,
     split_options,
 )
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
     from ..client import Client
     from ..model import Task
     from ..resume import ResumeState
@@ -97,8 +95,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     # back from the first run that wrote the resume file (from now without one).
     fresh: dict[str, Any] = {
         "status": status,
-        "since": _bound(args.since, "since", state, frozen),
-        "until": _bound(args.until, "until", state, frozen),
+        "since": resumed_time(args.since, "since", state, frozen),
+        "until": resumed_time(args.until, "until", state, frozen),
         "time_field": UNSET if args.time_field is None else args.time_field,
     }
     # What a provider continuing from a cursor is asked: an omitted --status and a
@@ -220,25 +218,6 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if args.summary or (err.isatty() and not args.quiet):
             progress.notice(_summary(count, state, progress, stopped))
     return EXIT_OK
-
-
-def _bound(value: str | None, flag: str, state: ResumeState, frozen: datetime | None) -> Any:
-    """``--since`` / ``--until`` as a provider starting afresh is asked it: absolute times
-    as given; a relative one (``2d``) as the time it stood for when the resume file was
-    first written (recorded in it then), else counted back from now. `query.UNSET` when
-    not given."""
-    from ..query import UNSET
-
-    if value is None:
-        return UNSET
-    if not is_relative_time(value):
-        return absolute_time(value, frozen, flag=f"--{flag}")
-    recorded = state.window.get(flag)
-    if recorded is None:
-        recorded = absolute_time(value, frozen, flag=f"--{flag}")
-        if recorded is not None:
-            state.window[flag] = recorded
-    return recorded
 
 
 def _fields(args: argparse.Namespace, fmt: str) -> tuple[str, ...] | None:
