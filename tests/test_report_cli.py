@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from clihere import run_here
-from clirun import cli_env
+from clirun import cli_env, sandbox_store
 
 from seotasks import cli
 from seotasks.cli import load as load_command
@@ -147,3 +147,23 @@ def test_a_folder_that_takes_no_write_is_refused_before_any_work(tmp_path: Path)
     assert done.returncode == 6, done.stderr
     assert f"the --to file's folder {tmp_path} is not writable" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1 and not page.exists()
+
+
+def test_a_provider_the_store_does_not_hold_is_named_not_an_empty_report(
+    tmp_path: Path,
+) -> None:
+    """``-p serpstt`` against a store: the selection flags are those of ``seotasks tasks``,
+    where a mistyped provider is a usage error; the store's report once answered it with
+    an empty page (0 tasks, exit 0) written over the last good one."""
+    store = sandbox_store(tmp_path)
+    page = tmp_path / "page.html"
+    env = cli_env(tmp_path)
+    good = run_here(["report", "--from", str(store), "-p", "serpstat", "--to", str(page)], env)
+    assert good.returncode == 0, good.stderr
+    before = page.read_bytes()
+    typo = run_here(["report", "--from", str(store), "-p", "serpstt", "--to", str(page)], env)
+    assert typo.returncode == 2, typo.stderr
+    assert "serpstt" in typo.stderr and "did you mean serpstat?" in typo.stderr
+    assert "dataforseo, serpstat" in typo.stderr
+    assert len(typo.stderr.strip().splitlines()) == 1 and "Traceback" not in typo.stderr
+    assert page.read_bytes() == before

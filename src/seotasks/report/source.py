@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
@@ -156,6 +156,34 @@ def _select(have: Collection[str], alias: str) -> str:
     return ", ".join(parts)
 
 
+def _check_providers(
+    connection: duckdb.DuckDBPyConnection, schema: str, where: Path, named: Sequence[str]
+) -> None:
+    """Refuse a ``-p`` the store holds no task of, naming those it holds: a mistyped name
+    (``serpstt``) is a usage error in ``seotasks tasks``, and here it made an empty
+    report, exit 0, written over the last good page. A provider that is in the store but
+    has nothing in the selection (``--since`` too recent) still makes an empty report."""
+    if not named:
+        return
+    held = [
+        row[0]
+        for row in connection.execute(
+            f"SELECT DISTINCT provider FROM {schema}.tasks ORDER BY provider"
+        ).fetchall()
+    ]
+    missing = [name for name in named if name not in held]
+    if not missing:
+        return
+    import difflib
+
+    close = [m for n in missing for m in difflib.get_close_matches(n, held, n=1)]
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    raise ConfigError(
+        f"{where}: no task of provider {', '.join(missing)} "
+        f"(the store holds {', '.join(held) or 'no task'}){hint}"
+    )
+
+
 def from_store(
     path: str | os.PathLike[str],
     *,
@@ -197,6 +225,7 @@ def from_store(
                 "writes dataset seotasks unless told otherwise)"
             )
         schema = f"{_CATALOG}.{_quote(dataset)}"
+        _check_providers(connection, schema, where, selection.providers)
         condition, params = selection.where("t")
         has_results = {"provider", "id", "result", "error"} <= set(tables.get("results", ()))
         if has_results:
