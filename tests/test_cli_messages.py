@@ -128,10 +128,16 @@ def test_load_plugins_limit_is_named_not_called_missing(env: dict[str, str]) -> 
 
 
 def test_collect_by_id_without_kind_suggests_kind(env: dict[str, str]) -> None:
-    result = run_here(["collect", "-p", "dataforseo", "--id", "00000000-0000-0000-0000-1"], env)
-    assert result.returncode == 4, result.stderr  # a failed task, named on its line
-    (line,) = result.stdout.splitlines()
-    assert "UnsupportedQuery" in line and "--kind" in json.loads(line)["error"]
+    """DataForSEO builds task_get from the kind: without --kind no named task can be
+    fetched, so the command is refused as asked (exit 2, the table's code for
+    `UnsupportedQuery`), not counted as failed tasks (exit 4), after the first."""
+    ids = ["00000000-0000-0000-0000-1", "00000000-0000-0000-0000-2"]
+    result = run_here(["collect", "-p", "dataforseo", "--id", ids[0], "--id", ids[1]], env)
+    assert result.returncode == 2, result.stderr
+    (said,) = result.stderr.splitlines()
+    assert said.startswith("seotasks: UnsupportedQuery:") and "--kind" in said
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert lines and all("--kind" in line["error"] for line in lines)
 
 
 def test_submit_with_bad_credentials_exits_3(env: dict[str, str], tmp_path: Path) -> None:

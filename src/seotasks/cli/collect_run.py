@@ -16,7 +16,7 @@ Nothing fetched is lost, whatever stops the run:
 - A closed stdout (``| head``) stops the intake, not the writes: the results in flight
   still reach their files; the run exits 0 as ``seotasks tasks`` does.
 - A write that fails mid-run (a full disk) stops the intake too; its task stays in the
-  journal and the run ends with `StorageError` (exit 2).
+  journal and the run ends with `StorageError` (exit 6).
 - SIGINT/SIGTERM: see `GracefulStop`; exit 5 (``--follow``: 0 unless a task failed).
 
 Order of effects per task: result file (durable) -> stdout line -> journal ack (with
@@ -27,7 +27,6 @@ listing again what was done.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import tempfile
 import threading
@@ -42,6 +41,7 @@ from ..errors import (
     ProviderError,
     SeotasksError,
     StorageError,
+    UnsupportedQuery,
 )
 from ..export import plain, task_record
 from ..journal import Journal
@@ -52,7 +52,7 @@ from .collect_support import (
     CollectOptions,
     CollectProgress,
     copy_json_line,
-    default_journal_root,
+    default_journal,
     silence_stdout,
 )
 from .common import EXIT_INTERRUPTED, EXIT_OK, EXIT_PROVIDER
@@ -143,15 +143,7 @@ class CollectRun:
             return options.to / ".seotasks" / "journal" / self.name
         if options.sandbox:
             return None
-        return default_journal_root() / self.name / self._account_digest()
-
-    def _account_digest(self) -> str:
-        """A digest of the connection's non-secret settings: one journal per account."""
-        provider = self.client.provider
-        secret = {o.name for o in provider.options if o.secret}
-        shown = {k: str(v) for k, v in provider.settings.items() if k not in secret}
-        text = json.dumps(shown, sort_keys=True)
-        return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+        return default_journal(self.client.provider)
 
     def collect_all(self, into: Path) -> None:
         # With a journal, a task fetched and not yet stored costs one more fetch after a
@@ -323,7 +315,10 @@ class CollectRun:
             except OSError as exc:
                 error = f"StorageError: cannot write the result file: {exc.strerror or exc}"
                 self.stop_taking(f"cannot write results to {self.options.to}: {exc.strerror}")
-        if isinstance(outcome.error, AuthError):
+        # Refused credentials end the run (exit 3); so does, with --id, a task the provider
+        # cannot fetch as asked (exit 2): the named tasks share one --kind, so all would.
+        ends = (AuthError, UnsupportedQuery) if self.options.named is not None else AuthError
+        if isinstance(outcome.error, ends):
             self.fatal = outcome.error
             self.stop.halt()
         if isinstance(outcome.error, StorageError):  # the journal could not be written

@@ -8,6 +8,8 @@ streamed result into its line and quiet a stdout whose reader has gone.
 from __future__ import annotations
 
 import codecs
+import hashlib
+import json
 import os
 import time
 from collections.abc import Sequence
@@ -19,6 +21,7 @@ from .common import StatusLine
 
 if TYPE_CHECKING:
     from ..model import Task
+    from ..provider import Provider
     from ..resume import ResumeState
 
 __all__ = [
@@ -27,7 +30,7 @@ __all__ = [
     "CollectOptions",
     "CollectProgress",
     "copy_json_line",
-    "default_journal_root",
+    "default_journal",
     "silence_stdout",
 ]
 
@@ -66,10 +69,15 @@ class CollectOptions:
     state: ResumeState | None = None
 
 
-def default_journal_root() -> Path:
-    """``$XDG_STATE_HOME/seotasks/journal`` (``~/.local/state/...``): a stdout run's journal."""
+def default_journal(provider: Provider) -> Path:
+    """Where a stdout run journals its consuming fetches: one folder per account,
+    ``$XDG_STATE_HOME/seotasks/journal/<provider>/<digest>`` (``~/.local/state/...``),
+    the digest of the connection's non-secret settings (no secret in a path)."""
     state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(state) / "seotasks" / "journal"
+    secret = {o.name for o in provider.options if o.secret}
+    shown = {k: str(v) for k, v in provider.settings.items() if k not in secret}
+    digest = hashlib.blake2b(json.dumps(shown, sort_keys=True).encode(), digest_size=8)
+    return Path(state) / "seotasks" / "journal" / provider.name / digest.hexdigest()
 
 
 class CollectProgress(StatusLine):
