@@ -52,6 +52,7 @@ def test_the_selection_flags_are_those_of_load_and_tasks() -> None:
     [
         (["--from", "absent.duckdb"], "seotasks load"),
         ([], "seotasks.duckdb: no such DuckDB file"),
+        (["--from", "."], ".: is a directory; name the DuckDB file `seotasks load` wrote"),
         (["--live"], "--live needs at least one -p"),
         (["-o", "source=history"], "is for a live listing"),
         (["--profile", "agency"], "is for a live listing"),

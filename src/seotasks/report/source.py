@@ -199,6 +199,11 @@ def from_store(
 
     selection = selection or Selection()
     where = Path(path)
+    if where.is_dir():
+        raise ConfigError(
+            f"{where}: is a directory; name the DuckDB file `seotasks load` wrote in it "
+            f"(by default {where / 'seotasks.duckdb'})"
+        )
     if not where.is_file():
         raise ConfigError(
             f"{where}: no such DuckDB file; write it with `seotasks load`, or report on a "
