@@ -12,7 +12,7 @@ import signal
 import subprocess
 import time
 
-from dltenv import Env
+from dltenv import SEOTASKS, Env
 from pgenv import Tables
 from pgtest import USER, Server
 from seotasks_dlt.destination_lock import lock_key
@@ -83,6 +83,11 @@ def test_a_second_machine_is_refused_and_a_killed_run_leaves_no_lock(
         out, err = second.communicate(timeout=120)
         assert second.returncode == 6, (out, err)
         assert "another run of pipeline seotasks (dataset seotasks) holds its lock" in err
+        # --help says what a refusal exits with (it said 2, a usage error): the same code.
+        shown = subprocess.run(
+            [*SEOTASKS, "load", "--help"], capture_output=True, text=True, check=True
+        ).stdout
+        assert f"refuse at once, exit {second.returncode})" in " ".join(shown.split())
         assert first.poll() is None  # refused while the first was still running
     finally:
         first.send_signal(signal.SIGKILL)

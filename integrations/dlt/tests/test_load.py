@@ -12,7 +12,7 @@ from dltenv import FAMILIES as LISTED
 from dltenv import Env
 from seotasks_dataforseo.emulator import DataForSEOEmulator
 from seotasks_dlt import load
-from seotasks_dlt.rows import TASK_FIELDS
+from seotasks_dlt.rows import TASK_FIELDS, TASK_OWNER
 from seotasks_serpstat.emulator import SerpstatEmulator
 
 from seotasks.clock import FakeClock
@@ -135,7 +135,7 @@ def test_column_types_in_duckdb(env: Env) -> None:
     assert types["cost"] == "DECIMAL(38,10)"
     assert types["raw"] == "JSON"
     assert types["keywords_count"] == "BIGINT" and types["engine"] == "VARCHAR"
-    assert set(types) == {*TASK_FIELDS, "_dlt_load_id", "_dlt_id"}
+    assert set(types) == {*TASK_FIELDS, TASK_OWNER, "_dlt_load_id", "_dlt_id"}
     result_types = dict(
         env.sql(
             "SELECT column_name, data_type FROM information_schema.columns "

@@ -9,6 +9,7 @@ exit code, never "internal error", and, where the run cannot write, no vendor ca
 | the DuckDB file held open by another process | 6 |
 | credentials the vendor refuses (and no empty ``.duckdb`` left behind) | 3 |
 | a ``--destination`` whose configuration dlt cannot find, or whose driver is missing | 2 |
+| a ``--destination`` name dlt does not know | 2 |
 | SIGINT / SIGTERM (`test_signals.py`) | 5 |
 
 Tests run as root, for whom ``chmod`` does not make a folder read-only: a path below a
@@ -135,4 +136,15 @@ def test_a_destination_without_its_driver_is_exit_2_naming_the_install(
     an install, named on the line, not a run again."""
     done = _load(tmp_path, emulator.settings, "--destination", "mssql", "--pipelines-dir", "p")
     _one_line(done, 2, "ConfigError", 'pip install "dlt[mssql]"')
+    _no_call(emulator)
+
+
+def test_an_unknown_destination_name_is_exit_2_before_any_vendor_call(
+    tmp_path: Path, emulator: DataForSEOEmulator
+) -> None:
+    """A misspelt ``--destination`` was an internal error (dlt's UnknownDestinationModule,
+    exit 4, a paragraph of dlt's module search): it is a usage error like an unknown
+    provider, and nothing should run before it is found."""
+    done = _load(tmp_path, emulator.settings, "--destination", "postgress", "--pipelines-dir", "p")
+    _one_line(done, 2, "ConfigError", "postgress")
     _no_call(emulator)

@@ -108,7 +108,7 @@ def add_parser(sub: Subcommands) -> argparse.ArgumentParser:
         default=0.0,
         metavar="SECONDS",
         help="PostgreSQL: how long to wait for another run of the same pipeline, on any "
-        "machine, to end (default 0: refuse at once, exit 2)",
+        "machine, to end (default 0: refuse at once, exit 6)",
     )
     return load
 

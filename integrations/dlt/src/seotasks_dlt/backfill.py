@@ -9,6 +9,13 @@ asks the destination itself: which completed tasks of this provider have no load
 result, or only one that failed in a way worth trying again (`RETRIED_ERRORS`)? Those are
 collected before the listing runs.
 
+Only this pipeline's tasks: several accounts' pipelines may load into one dataset, and a
+task another account loaded would be fetched with this account's credentials, answered
+"not found", and that verdict (never tried again) would keep its own account from ever
+collecting it. The ``tasks`` rows name the pipeline that loaded them (`TASK_OWNER`); rows
+from before that column are taken as this pipeline's only while no other pipeline has
+loaded into the dataset (its ``_dlt_pipeline_state`` says which have).
+
 Bounded in two ways: by completion time (``since``: the vendor keeps results for a while
 only, DataForSEO 30 days, so older tasks would only come back as errors), and by memory:
 the destination is read in keyset batches (`BATCH` rows, ordered by id) as the collection
@@ -30,15 +37,15 @@ from typing import Any
 
 import dlt
 from dlt.common.destination.exceptions import SqlClientNotAvailable
-from dlt.destinations.exceptions import DatabaseUndefinedRelation
+from dlt.destinations.exceptions import DatabaseTerminalException, DatabaseUndefinedRelation
 
 from seotasks import errors
 from seotasks.journal import task_from_entry
 from seotasks.model import Task, TaskStatus
 
-from .rows import RESULTS_TABLE, TASK_FIELDS, TASKS_TABLE
+from .rows import RESULTS_TABLE, TASK_FIELDS, TASK_OWNER, TASKS_TABLE
 
-__all__ = ["BATCH", "RETRIED_ERRORS", "loaded_results", "missing_results"]
+__all__ = ["BATCH", "RETRIED_ERRORS", "loaded_results", "missing_results", "running_pipeline"]
 
 #: Rows read from the destination per query.
 BATCH = 500
@@ -86,6 +93,36 @@ def _usable() -> tuple[str, list[str]]:
     return f"(r.error IS NULL OR NOT ({retried}))", [f"{name}:%" for name in RETRIED_ERRORS]
 
 
+def running_pipeline() -> str:
+    """The name of the pipeline extracting the source: the `TASK_OWNER` of its rows."""
+    return str(dlt.current.pipeline().pipeline_name)
+
+
+def _owned(client: Any, tasks: str, name: str) -> tuple[str, list[Any]] | None:
+    """The condition that a ``tasks`` row ``t`` is the pipeline ``name``'s, and its
+    arguments; None when no row can be (only older rows, and another pipeline loads
+    into the dataset too)."""
+    state = client.make_qualified_table_name("_dlt_pipeline_state")
+    try:
+        others = client.execute_sql(
+            f"SELECT count(*) FROM {state} WHERE pipeline_name <> %s", name
+        ) or [(0,)]
+    except DatabaseUndefinedRelation:
+        others = [(0,)]
+    alone = int(others[0][0]) == 0
+    try:
+        client.execute_sql(
+            f"SELECT {client.escape_column_name(TASK_OWNER)} FROM {tasks} WHERE 1 = 0"
+        )
+    except DatabaseTerminalException:
+        # Loaded before the column existed: no row says whose it is.
+        return ("TRUE", []) if alone else None
+    owner = f"t.{client.escape_column_name(TASK_OWNER)}"
+    if alone:
+        return f"({owner} = %s OR {owner} IS NULL)", [name]
+    return f"{owner} = %s", [name]
+
+
 def loaded_results(provider: str, ids: Sequence[str]) -> set[str]:
     """Which of ``ids`` (tasks of ``provider``) have a usable ``results`` row in the
     running pipeline's destination: one query per `BATCH` ids.
@@ -121,8 +158,8 @@ def loaded_results(provider: str, ids: Sequence[str]) -> set[str]:
 
 
 def missing_results(provider: str, since: datetime | None) -> Iterator[list[Task]]:
-    """Completed tasks of ``provider`` that the running pipeline's destination holds
-    without a usable ``results`` row, completed (or, lacking a completion time, created)
+    """Completed tasks of ``provider`` that the running pipeline loaded into its
+    destination (`TASK_OWNER`) and that have no usable ``results`` row there, completed (or, lacking a completion time, created)
     at or after ``since``; in batches of at most `BATCH`, by id.
 
     Nothing when the source does not run in a pipeline whose destination answers SQL, or
@@ -136,6 +173,13 @@ def missing_results(provider: str, since: datetime | None) -> Iterator[list[Task
     with client:
         tasks = client.make_qualified_table_name(TASKS_TABLE)
         results = client.make_qualified_table_name(RESULTS_TABLE)
+        try:
+            owned = _owned(client, tasks, pipeline.pipeline_name)
+        except DatabaseUndefinedRelation:
+            return  # no tasks table: nothing was loaded yet
+        if owned is None:
+            return
+        mine, mine_args = owned
         columns = ", ".join(f"t.{client.escape_column_name(c)}" for c in TASK_FIELDS)
         stamp = "coalesce(t.completed_at, t.created_at)"
         window = "" if since is None else f" AND ({stamp} IS NULL OR {stamp} >= %s)"
@@ -149,10 +193,10 @@ def missing_results(provider: str, since: datetime | None) -> Iterator[list[Task
         while True:
             query = (
                 f"SELECT {columns} FROM {tasks} AS t WHERE t.provider = %s AND t.status = %s "
-                f"AND t.id > %s{window}{unloaded if with_results else ''} "
+                f"AND {mine} AND t.id > %s{window}{unloaded if with_results else ''} "
                 f"ORDER BY t.id LIMIT {BATCH}"
             )
-            args: list[Any] = [provider, TaskStatus.COMPLETED.value, last]
+            args: list[Any] = [provider, TaskStatus.COMPLETED.value, *mine_args, last]
             if since is not None:
                 args.append(since)
             if with_results:

@@ -41,7 +41,7 @@ from seotasks.collect import Collected
 from seotasks.errors import Interrupted, SeotasksError, StorageError
 from seotasks.model import Task, TaskStatus
 
-from .backfill import loaded_results, missing_results
+from .backfill import loaded_results, missing_results, running_pipeline
 from .outbox import Deliveries
 from .rows import RESULTS_TABLE, result_row, task_row
 from .session import Session
@@ -155,7 +155,8 @@ class Collector:
         if not pending:
             return
         # Their task rows may have been lost with the killed run's package as well.
-        yield [task_row(task) for task in pending]
+        owner = running_pipeline()
+        yield [task_row(task, owner) for task in pending]
         again: list[Task] = []
         for task in pending:
             if self.halt.stopped:

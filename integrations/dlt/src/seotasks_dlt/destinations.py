@@ -20,6 +20,8 @@ from urllib.parse import unquote, urlsplit
 
 import attrs
 import dlt
+from dlt.common.destination import Destination
+from dlt.common.destination.exceptions import UnknownDestinationModule
 
 from seotasks.errors import ConfigError
 from seotasks.store import check_writable
@@ -74,6 +76,7 @@ def resolve(
     if to is not None and destination is not None:
         raise ConfigError("give a DuckDB file or URL (to) or a destination name, not both")
     if destination is not None:
+        _known(destination)
         return Target(destination, destination)
     if is_url(to):
         scheme = str(to).partition("://")[0].lower()
@@ -92,6 +95,20 @@ def resolve(
     check_writable(path.parent if str(path.parent) else Path("."), what="the DuckDB file's folder")
     opened = open_duckdb(path, stack)
     return Target(opened.destination, f"duckdb {path}", opened)
+
+
+def _known(name: str) -> None:
+    """Refuse a destination name dlt cannot resolve, as a usage error: dlt raises it only
+    when the pipeline is made, as a paragraph on its module search, which the command
+    showed as an internal error (exit 4)."""
+    try:
+        Destination.from_reference(name)
+    except UnknownDestinationModule:
+        raise ConfigError(
+            f"unknown dlt destination {name!r}: give one of dlt's destinations (postgres, "
+            "bigquery, snowflake, duckdb, filesystem, ...) or a named destination with "
+            f"its type configured (DESTINATION__{name.upper()}__DESTINATION_TYPE)"
+        ) from None
 
 
 def _postgres(url: str) -> Target:

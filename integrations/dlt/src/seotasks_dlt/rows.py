@@ -29,6 +29,7 @@ __all__ = [
     "TASKS_TABLE",
     "TASK_COLUMNS",
     "TASK_FIELDS",
+    "TASK_OWNER",
     "result_row",
     "task_row",
 ]
@@ -37,6 +38,11 @@ __all__ = [
 TASKS_TABLE, RESULTS_TABLE = "tasks", "results"
 #: The ``tasks`` table's columns, in order: the export record and ``raw``.
 TASK_FIELDS: tuple[str, ...] = (*COLUMNS, "raw")
+#: The ``tasks`` column naming the pipeline (so the account) that last loaded the row.
+#: Several accounts' pipelines may share one dataset; a collecting run fills in only its
+#: own account's tasks (`backfill.missing_results`): another account's would be fetched
+#: with the wrong credentials and answered "not found" for good.
+TASK_OWNER = "pipeline_name"
 
 _KEY: dict[str, Any] = {"data_type": "text", "nullable": False, "primary_key": True}
 _STAMP: dict[str, Any] = {"data_type": "timestamp", "timezone": True, "nullable": True}
@@ -81,11 +87,12 @@ def _task_columns() -> dict[str, dict[str, Any]]:
     columns["provider"] = dict(_KEY)
     columns["id"] = dict(_KEY)
     columns["raw"] = {"data_type": "json", "nullable": True}
+    columns[TASK_OWNER] = {"data_type": "text", "nullable": True}
     return columns
 
 
 #: Column hints of ``tasks``: keys not null, timestamps timezone-aware, ``cost`` decimal,
-#: ``raw`` (the vendor's item) one JSON column.
+#: ``raw`` (the vendor's item) one JSON column, then `TASK_OWNER`.
 TASK_COLUMNS: dict[str, dict[str, Any]] = _task_columns()
 
 #: Column hints of ``results``: one row per collected task; ``result`` is the vendor's
@@ -99,12 +106,14 @@ RESULT_COLUMNS: dict[str, dict[str, Any]] = {
 }
 
 
-def task_row(task: Task) -> dict[str, Any]:
-    """``task`` as a ``tasks`` row (typed values, ``raw`` as a plain dict)."""
+def task_row(task: Task, owner: str | None) -> dict[str, Any]:
+    """``task`` as a ``tasks`` row (typed values, ``raw`` as a plain dict), loaded by the
+    pipeline named ``owner`` (`TASK_OWNER`)."""
     row = {name: getattr(task, name) for name in COLUMNS}
     row["status"] = task.status.value
     # The vendor item as decoded from JSON: nested values are plain dicts and lists.
     row["raw"] = dict(task.raw)
+    row[TASK_OWNER] = owner
     return row
 
 

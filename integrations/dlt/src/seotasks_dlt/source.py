@@ -34,6 +34,7 @@ from seotasks.model import Page, TaskStatus
 from seotasks.plugins import provider_names
 from seotasks.relative_time import check_reach, parse_relative
 
+from .backfill import running_pipeline
 from .collecting import Collector, Halt
 from .outbox import Outbox
 from .rows import RESULT_COLUMNS, RESULTS_TABLE, TASK_COLUMNS, TASKS_TABLE, task_row
@@ -198,6 +199,7 @@ def seotasks_source(
         state.begin(cursor)
         fresh = {"status": None, "until": until, "time_field": query.time_field}
         pages = _listing(client, state, cursor, fresh, begin_since, since)
+        owner = running_pipeline()
         try:
             while not halt.stopped and not shared.full:
                 try:
@@ -212,7 +214,7 @@ def seotasks_source(
                     tasks = tuple(t for t in tasks if t.status is query.status)
                 if not tasks:
                     continue
-                yield [task_row(t) for t in tasks]
+                yield [task_row(t, owner) for t in tasks]
                 if collector is not None:
                     # Collected here, before the next page is asked for: DataForSEO's
                     # tasks_ready shows the next 1000 tasks only once these are collected.
