@@ -141,6 +141,20 @@ def test_unknown_provider_names_the_installed_ones_and_suggests_the_closest(
     assert seotasks.get_provider("  FakeVendor ") is FakeVendor
 
 
+@pytest.mark.parametrize("name", [None, 7, b"fakevendor"])
+def test_a_provider_name_that_is_not_text_is_a_type_error(
+    entry_points: list[Any], name: Any
+) -> None:
+    """``connect(os.environ.get("PROVIDER"))`` with the variable unset passes ``None``:
+    a misused call, so a `TypeError` naming what was passed (docs/errors.md), not an
+    ``AttributeError`` about ``strip`` from deep inside the lookup."""
+    for call in (seotasks.connect, seotasks.get_provider, seotasks.capabilities_of):
+        with pytest.raises(
+            TypeError, match=f"provider name must be a str, got {type(name).__name__}"
+        ):
+            call(name)
+
+
 def test_provider_names_are_the_registered_ones_each_once(entry_points: list[Any]) -> None:
     assert plugins.provider_names([" FakeVendor"]) == ["fakevendor"]
     assert plugins.provider_names([]) == []

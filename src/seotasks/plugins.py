@@ -210,7 +210,14 @@ def failures() -> list[PluginFailure]:
 
 
 def get_provider(name: str) -> type[Provider]:
-    """The provider class registered as ``name``, or `UnknownProvider` listing the others."""
+    """The provider class registered as ``name``, or `UnknownProvider` listing the others.
+
+    A ``name`` that is not text is a misused call (``os.environ.get("PROVIDER")`` with the
+    variable unset gives ``None``), so it is a `TypeError` saying what was passed, as
+    docs/errors.md promises for misuse, rather than an ``AttributeError`` from ``strip``.
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"a provider name must be a str, got {type(name).__name__}")
     _ensure_loaded()
     info = _state.providers.get(name.strip().lower())
     if info is None:
@@ -248,7 +255,8 @@ def capabilities_of(
     from .redact import Redactor
     from .transport import Transport
 
-    cls = get_provider(provider) if isinstance(provider, str) else provider
+    # Anything but a class goes through get_provider, which refuses a name that is not text.
+    cls = provider if isinstance(provider, type) else get_provider(provider)
     # A credential is never needed to describe a listing: a required text option gets a
     # stand-in that satisfies `configure` and goes nowhere (no request is ever made here).
     stand_ins = {
