@@ -188,6 +188,9 @@ def test_a_secret_is_never_echoed(
         ("list", "a, b,,c", ["a", "b", "c"]),
         ("list", ["x"], ["x"]),
         ("int", " 12 ", 12),
+        ("int", "-3", -3),
+        ("bool", " yes ", True),
+        ("float", " 2.5 ", 2.5),
         ("str", "s", "s"),
     ],
 )
@@ -204,6 +207,12 @@ def test_parse_option_value(kind: str, raw: Any, value: Any) -> None:
         ("float", True),
         ("list", [1]),
         ("int", 1.0),
+        # Python's int() and float() take these; no one writing a setting means them.
+        ("int", "5_00"),
+        ("int", "\u0665\u0660\u0660"),
+        ("float", "1_0.5"),
+        ("float", "inf"),
+        ("float", "-Infinity"),
     ],
 )
 def test_parse_option_value_refuses(kind: str, raw: Any) -> None:

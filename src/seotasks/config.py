@@ -17,6 +17,7 @@ type or a missing required credential is a `ConfigError` naming the variable to 
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from collections.abc import Mapping
@@ -89,18 +90,19 @@ def parse_option_value(option: Option, value: Any, source: str) -> Any:
         elif kind == "int":
             if isinstance(value, bool | float):  # int(2.7) would quietly be 2
                 raise TypeError
-            result = int(value)
+            result = int(_number(value) if isinstance(value, str) else value)
         elif kind == "float":
             if isinstance(value, bool):
                 raise TypeError
-            result = float(value)
-            if result != result:
+            result = float(_number(value) if isinstance(value, str) else value)
+            if not math.isfinite(result):  # nan, inf: no rate or timeout means them
                 raise ValueError
         elif kind == "bool":
+            word = value.strip().lower() if isinstance(value, str) else None
             if isinstance(value, bool):
                 result = value
-            elif isinstance(value, str) and value.lower() in _TRUE | _FALSE:
-                result = value.lower() in _TRUE
+            elif word in _TRUE | _FALSE:
+                result = word in _TRUE
             else:
                 raise ValueError
         else:  # list
@@ -123,6 +125,16 @@ def parse_option_value(option: Option, value: Any, source: str) -> Any:
                 f"{', '.join(map(str, bad))}"
             )
     return result
+
+
+def _number(text: str) -> str:
+    """A number as an env var or a flag writes it: surrounding blanks dropped, as for
+    every kind. Python's own readers also take ``5_00`` and non-ASCII digits (Arabic-Indic,
+    say), which no one means in a setting: refused (`ValueError`)."""
+    text = text.strip()
+    if not text.isascii() or "_" in text:
+        raise ValueError(text)
+    return text
 
 
 def _is_text(value: Any) -> bool:
