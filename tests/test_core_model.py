@@ -151,6 +151,22 @@ def test_query_defaults_to_completed_and_validates_bounds() -> None:
         TaskQuery(since=datetime(2026, 1, 1))
 
 
+@pytest.mark.parametrize(
+    ("fields", "said"),
+    [
+        # Equal to TaskStatus.COMPLETED (a str enum), yet matched no task: matches() compares
+        # identities. Refused where it is made, with the two ways to say it.
+        ({"status": "completed"}, "TaskQuery.status must be a TaskStatus or None"),
+        ({"since": "2026-12-01"}, "TaskQuery.since must be a datetime or None, got str"),
+        ({"until": 1764547200}, "TaskQuery.until must be a datetime or None, got int"),
+    ],
+)
+def test_query_fields_of_another_type_are_type_errors(fields: dict[str, Any], said: str) -> None:
+    with pytest.raises(TypeError, match=said):
+        TaskQuery(**fields)
+    assert TaskQuery(status=TaskStatus("completed")).status is TaskStatus.COMPLETED
+
+
 def test_query_matches_status_and_half_open_window() -> None:
     q = TaskQuery(status=TaskStatus.COMPLETED, since=T0, until=T0 + timedelta(hours=1))
     assert q.matches(make(created_at=T0))  # since is inclusive

@@ -41,15 +41,29 @@ _Validator = Callable[[object, "attrs.Attribute[Any]", Any], None]
 def _utc_or_none(name: str) -> _Validator:
     """An attrs validator: the datetime must carry a zero UTC offset, or be None."""
 
-    def check(_inst: object, _attr: attrs.Attribute[Any], value: datetime | None) -> None:
-        # ``tzinfo is UTC`` first: it is what every provider produces, and the identity
-        # test is much cheaper than calling ``utcoffset()`` (a Task is built per item).
-        if value is None or value.tzinfo is UTC:
+    def check(_inst: object, _attr: attrs.Attribute[Any], value: object) -> None:
+        if value is None:
             return
-        if value.tzinfo is None or value.utcoffset() != _ZERO:
+        if not isinstance(value, datetime):
+            raise TypeError(
+                f"TaskQuery.{name} must be a datetime or None, got {type(value).__name__} "
+                "(Client.tasks and Client.page read text such as '2026-11-20' or '2d')"
+            )
+        if value.tzinfo is not UTC and (value.tzinfo is None or value.utcoffset() != _ZERO):
             raise ValueError(f"TaskQuery.{name} must be timezone-aware UTC, got {value!r}")
 
     return check
+
+
+def _status(_inst: object, _attr: attrs.Attribute[Any], value: object) -> None:
+    """An attrs validator: a `TaskStatus` or None. The text ``"completed"`` equals
+    ``TaskStatus.COMPLETED`` (a `str` enum) but `TaskQuery.matches` compares identities,
+    so a query built with it matched no task at all, silently."""
+    if value is not None and type(value) is not TaskStatus:
+        raise TypeError(
+            f"TaskQuery.status must be a TaskStatus or None, got {value!r} (TaskStatus"
+            "(text) reads one; Client.tasks and Client.page take the text itself)"
+        )
 
 
 def _refuse_non_utc(task: tuple[str, str], name: str, value: datetime) -> None:
@@ -256,7 +270,7 @@ class TaskQuery:
     filtered: `Capabilities.server_filters` says which the vendor applies itself.
     """
 
-    status: TaskStatus | None = TaskStatus.COMPLETED
+    status: TaskStatus | None = attrs.field(default=TaskStatus.COMPLETED, validator=_status)
     since: datetime | None = attrs.field(default=None, validator=_utc_or_none("since"))
     until: datetime | None = attrs.field(default=None, validator=_utc_or_none("until"))
     time_field: str = attrs.field(default="created_at", validator=attrs.validators.in_(TIME_FIELDS))
