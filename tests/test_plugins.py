@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.metadata
+import io
 from collections.abc import Iterator
 from typing import Any
 
@@ -153,6 +154,24 @@ def test_a_provider_name_that_is_not_text_is_a_type_error(
             TypeError, match=f"provider name must be a str, got {type(name).__name__}"
         ):
             call(name)
+
+
+def test_other_misused_calls_are_type_errors_naming_what_was_passed(
+    fake_registry: None, client: seotasks.Client
+) -> None:
+    """Each was an ``AttributeError`` from deep inside: env given as a list of pairs, a
+    provider's name where ``merged`` takes a client, an id where ``collect`` takes a
+    task. A misused call is a `TypeError` saying what it takes (docs/errors.md)."""
+    pairs: Any = [("SEOTASKS_FAKEVENDOR_API_KEY", "k")]
+    with pytest.raises(TypeError, match="env must be a mapping of names to values, got list"):
+        seotasks.connect("fakevendor", env=pairs)
+    name: Any = "fakevendor"
+    with pytest.raises(TypeError, match=r"merged takes clients, .* got 'fakevendor'"):
+        seotasks.merged([name])
+    nothing: Any = None
+    for call in (client.collect, lambda task: client.collect_to(task, io.BytesIO())):
+        with pytest.raises(TypeError, match="collect takes a Task, got NoneType"):
+            call(nothing)
 
 
 def test_provider_names_are_the_registered_ones_each_once(entry_points: list[Any]) -> None:

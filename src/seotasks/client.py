@@ -319,6 +319,8 @@ class Client:
 
     def collect(self, task: Task) -> JSONValue:
         """A finished task's result: the vendor's JSON, any JSON value (providers that can)."""
+        if not isinstance(task, Task):  # an id, or None from a lookup: not deep in the plugin
+            raise TypeError(f"collect takes a Task, got {type(task).__name__}")
         if task.provider != self.name:
             raise ValueError(f"task {task.key} does not belong to provider {self.name!r}")
         if isinstance(result := self._provider.collect(task), Mapping):
@@ -334,6 +336,8 @@ class Client:
         ``sink`` holds the vendor's bytes exactly. Otherwise `collect`'s result is
         written as JSON. An answer over `max_result_bytes` is a `ResponseFormatError`.
         """
+        if not isinstance(task, Task):  # an id, or None from a lookup: not deep in the plugin
+            raise TypeError(f"collect takes a Task, got {type(task).__name__}")
         if task.provider != self.name:
             raise ValueError(f"task {task.key} does not belong to provider {self.name!r}")
         from .answers import fetch_into

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -37,6 +37,8 @@ def connect(
     wall clock the provider takes "now" from (real UTC time by default): give a sandbox
     started with ``now=`` the same one, so listing windows and the emulator agree.
     """
+    if env is not None and not isinstance(env, Mapping):
+        raise TypeError(f"env must be a mapping of names to values, got {type(env).__name__}")
     cls = get_provider(name)
     settings = resolve_settings(cls, options, profile=profile, env=env)
     redactor = Redactor()

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -164,6 +164,12 @@ def merged(
             declared.append(Source(source.tasks(**query), source.capabilities.order, source.name))
         elif isinstance(source, Source):
             declared.append(source)
+        elif isinstance(source, str | bytes | Mapping):
+            # Iterable, yet no stream of tasks: a provider's name where a client belongs.
+            raise TypeError(
+                f"merged takes clients, Sources or iterables of Tasks, got {source!r} "
+                "(connect a provider by name with seotasks.connect)"
+            )
         else:
             declared.append(Source(source))
     return _merge(declared, order, buffer, tmpdir)
