@@ -52,7 +52,7 @@ def _listing(settings: dict[str, Any]) -> tuple[int, float]:
     count = 0
     with seotasks.connect("serpstat", clock=FakeClock(), env={}, **settings, **OPTIONS) as c:
         for page in c.pages(status="any"):
-            count += len([task_row(t) for t in page.tasks])
+            count += len([task_row(t, None) for t in page.tasks])
     return count, time.perf_counter() - started
 
 

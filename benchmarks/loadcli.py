@@ -211,7 +211,7 @@ def _alone(settings: dict[str, dict[str, str]], folder: Path) -> dict[str, float
             with seotasks.connect(name, clock=clock, env={}, **values, **OPTIONS[name]) as c:
                 deliveries = outbox.provider(name) if c.capabilities.drains else None
                 for page in c.pages(status="any"):
-                    tasks += len([task_row(t) for t in page.tasks])
+                    tasks += len([task_row(t, None) for t in page.tasks])
                     todo = [t for t in page.tasks if t.status is TaskStatus.COMPLETED]
                     if deliveries is None:
                         collected = c.collect_many(todo, workers=8)

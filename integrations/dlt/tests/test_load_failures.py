@@ -10,6 +10,8 @@ exit code, never "internal error", and, where the run cannot write, no vendor ca
 | credentials the vendor refuses (and no empty ``.duckdb`` left behind) | 3 |
 | a ``--destination`` whose configuration dlt cannot find, or whose driver is missing | 2 |
 | a ``--destination`` name dlt does not know | 2 |
+| an empty ``--dataset`` | 2 |
+| a ``--pipeline`` name that is empty or no folder name | 2 |
 | SIGINT / SIGTERM (`test_signals.py`) | 5 |
 
 Tests run as root, for whom ``chmod`` does not make a folder read-only: a path below a
@@ -148,3 +150,28 @@ def test_an_unknown_destination_name_is_exit_2_before_any_vendor_call(
     done = _load(tmp_path, emulator.settings, "--destination", "postgress", "--pipelines-dir", "p")
     _one_line(done, 2, "ConfigError", "postgress")
     _no_call(emulator)
+
+
+def test_an_empty_dataset_name_is_exit_2_before_any_vendor_call(
+    tmp_path: Path, emulator: DataForSEOEmulator
+) -> None:
+    """``--dataset ""`` loaded into dlt's own default dataset (``<pipeline>_dataset``)
+    while the summary line said "dataset :", where neither a later run nor ``seotasks
+    report`` looks: a name is needed, and nothing should be fetched without one."""
+    done = _load(tmp_path, emulator.settings, "--dataset", "", "--pipelines-dir", "p")
+    _one_line(done, 2, "ConfigError", "dataset")
+    _no_call(emulator)
+    assert not (tmp_path / "seotasks.duckdb").exists()
+
+
+@pytest.mark.parametrize("name", ["a/b", ""])
+def test_an_unusable_pipeline_name_is_exit_2_before_any_vendor_call(
+    tmp_path: Path, emulator: DataForSEOEmulator, name: str
+) -> None:
+    """``--pipeline a/b`` was an internal error (dlt's InvalidPipelineName, exit 4), met
+    after the DuckDB file was opened; ``--pipeline ""`` quietly ran the default pipeline,
+    another account's cursors. The name is a folder of the pipelines folder: checked first."""
+    done = _load(tmp_path, emulator.settings, "--pipeline", name, "--pipelines-dir", "p")
+    _one_line(done, 2, "ConfigError", "pipeline name")
+    _no_call(emulator)
+    assert not (tmp_path / "seotasks.duckdb").exists()

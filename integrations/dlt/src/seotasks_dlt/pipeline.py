@@ -32,6 +32,7 @@ from dlt.common.destination import TLoaderFileFormat
 from dlt.common.destination.exceptions import SqlClientNotAvailable
 from dlt.common.exceptions import MissingDependencyException
 from dlt.common.pipeline import LoadInfo, get_dlt_pipelines_dir
+from dlt.common.storages import FileStorage
 from dlt.destinations.exceptions import DatabaseUndefinedRelation
 from dlt.extract.source import DltSource
 from dlt.pipeline.exceptions import PipelineStepFailed
@@ -81,6 +82,19 @@ def pipeline_name(profile: str | None = None, *, sandbox: bool = False) -> str:
     if not cleaned:
         raise ConfigError(f"profile {profile!r} gives no usable pipeline name")
     return f"seotasks_{cleaned}"
+
+
+def _check_name(name: str) -> None:
+    """A pipeline name given outright must be a folder name (dlt makes one of it, and the
+    locks and the journal are named after it): checked before anything is opened, where
+    dlt would refuse it only after the DuckDB file was, as an internal error. An empty
+    one is refused too, not read as "the default", which is another account's."""
+    try:
+        if not name:
+            raise ValueError("empty")
+        FileStorage.validate_file_name_component(name)
+    except ValueError as exc:
+        raise ConfigError(f"pipeline name {name!r} is not a usable folder name ({exc})") from None
 
 
 def _count(pipeline: dlt.Pipeline, table: str) -> int | None:
@@ -160,6 +174,12 @@ def load(
     again when the run fails before loading anything into it (bad credentials, say).
     """
     started = time.perf_counter()
+    if not dataset.strip():
+        # dlt would load into its own default (``<pipeline>_dataset``), where no later run
+        # and no report looks.
+        raise ConfigError("dataset: give a name (default seotasks), not an empty one")
+    if name is not None:
+        _check_name(name)
     path = duckdb_path(to, destination)
     existed = path is None or path.exists()
     try:
