@@ -17,7 +17,7 @@ from typing import Any
 from dltenv import duckdb_rows
 from seotasks_dlt import LoadSummary, load
 from seotasks_serpstat.emulator import SerpstatEmulator
-from vendorcalls import PER_RUN, get_task_results
+from vendorcalls import get_task_results
 
 from seotasks.clock import FakeClock
 
@@ -31,7 +31,6 @@ def _load(tmp: Path, name: str, serp: SerpstatEmulator, **kwargs: Any) -> LoadSu
         name=name,
         options={"serpstat": {**serp.settings, "rps": 100.0}},
         clock=FakeClock(),
-        results_per_run=PER_RUN,
         **kwargs,
     )
 
@@ -40,8 +39,8 @@ def test_a_collecting_run_fetches_no_task_of_another_account(tmp_path: Path) -> 
     """B loads its tasks without results, A collects, then B collects: A's emulator is
     asked for A's tasks only, and B's results all arrive, once, without an error."""
     with (
-        SerpstatEmulator(seed=7, size=150, rps=None) as serp_a,
-        SerpstatEmulator(seed=8, size=150, rps=None) as serp_b,
+        SerpstatEmulator(seed=7, size=60, rps=None) as serp_a,
+        SerpstatEmulator(seed=8, size=60, rps=None) as serp_b,
     ):
         ids_a, ids_b = set(serp_a.task_ids()), set(serp_b.task_ids())
         assert ids_a and ids_b and not ids_a & ids_b, "the accounts must hold different tasks"
