@@ -10,7 +10,7 @@ exit code, never "internal error", and, where the run cannot write, no vendor ca
 | credentials the vendor refuses (and no empty ``.duckdb`` left behind) | 3 |
 | a ``--destination`` whose configuration dlt cannot find, or whose driver is missing | 2 |
 | a ``--destination`` name dlt does not know | 2 |
-| an empty ``--dataset`` | 2 |
+| an empty ``--dataset``, or one dlt would store under another name | 2 |
 | a ``--pipeline`` name that is empty or no folder name | 2 |
 | SIGINT / SIGTERM (`test_signals.py`) | 5 |
 
@@ -173,5 +173,17 @@ def test_an_unusable_pipeline_name_is_exit_2_before_any_vendor_call(
     another account's cursors. The name is a folder of the pipelines folder: checked first."""
     done = _load(tmp_path, emulator.settings, "--pipeline", name, "--pipelines-dir", "p")
     _one_line(done, 2, "ConfigError", "pipeline name")
+    _no_call(emulator)
+    assert not (tmp_path / "seotasks.duckdb").exists()
+
+
+def test_a_dataset_name_dlt_would_rename_is_exit_2_naming_the_stored_one(
+    tmp_path: Path, emulator: DataForSEOEmulator
+) -> None:
+    """``--dataset SeoData`` loaded into schema ``seo_data`` (dlt normalizes names) while
+    the summary said "dataset SeoData", and ``seotasks report --dataset SeoData`` then
+    found no table: the name given must be the name stored."""
+    done = _load(tmp_path, emulator.settings, "--dataset", "SeoData", "--pipelines-dir", "p")
+    _one_line(done, 2, "ConfigError", "'SeoData'", "seo_data")
     _no_call(emulator)
     assert not (tmp_path / "seotasks.duckdb").exists()

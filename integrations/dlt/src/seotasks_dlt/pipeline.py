@@ -31,6 +31,7 @@ from dlt.common.configuration.exceptions import ConfigFieldMissingException
 from dlt.common.destination import TLoaderFileFormat
 from dlt.common.destination.exceptions import SqlClientNotAvailable
 from dlt.common.exceptions import MissingDependencyException
+from dlt.common.normalizers.naming.snake_case import NamingConvention as SnakeCase
 from dlt.common.pipeline import LoadInfo, get_dlt_pipelines_dir
 from dlt.common.storages import FileStorage
 from dlt.destinations.exceptions import DatabaseUndefinedRelation
@@ -178,6 +179,11 @@ def load(
         # dlt would load into its own default (``<pipeline>_dataset``), where no later run
         # and no report looks.
         raise ConfigError("dataset: give a name (default seotasks), not an empty one")
+    stored = SnakeCase().normalize_identifier(dataset)
+    if stored != dataset:
+        # dlt would load into ``stored`` and the summary would show ``dataset``: the name a
+        # report (``--dataset``) or a query is given must be the schema's own.
+        raise ConfigError(f"dataset {dataset!r} would be stored as {stored!r}: give {stored}")
     if name is not None:
         _check_name(name)
     path = duckdb_path(to, destination)
