@@ -377,3 +377,30 @@ def test_cli_collect_sandbox(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     records = [json.loads(line) for line in done.stdout.splitlines()]
     assert len(records) == 2 and all(r["result"]["tops"] for r in records)
+
+
+def test_cli_submit_bad_callback_flag_names_the_flag(tmp_path: Path) -> None:
+    """A bad ``--pingback`` / ``--postback`` / ``--postback-data`` value is the command
+    line's mistake, not a spec's: the one-line error names the flag (not "spec 1", which
+    sent the user looking at a line that is fine), and it is refused even when no spec
+    would take it (here the only spec has its own URL), with nothing posted."""
+    from seotasks_dataforseo.emulator import DataForSEOEmulator
+
+    own = {"keyword": "k", "location": 2840, "language": "en"}
+    own["pingback_url"] = own["postback_url"] = "https://hooks.example.com/x?id=$id"
+    specs = _write_specs(tmp_path, [own])
+    good = "https://hooks.example.com/x?id=$id"
+    with DataForSEOEmulator(size=0) as emu:
+        env = cli_env(tmp_path, {"dataforseo": emu.settings})
+        submit = ["submit", "-p", "dataforseo", str(specs)]
+        for flags, named in (
+            (["--pingback", "ftp://x/{engine}"], "--pingback"),
+            (["--pingback", ""], "--pingback"),
+            (["--postback", "https://x/a b"], "--postback"),
+            (["--postback", good, "--postback-data", "weird"], "--postback-data"),
+        ):
+            done = run_here([*submit, *flags], env)
+            assert done.returncode == 2, (flags, done.stderr)
+            assert done.stderr.startswith(f"seotasks: {named}: "), (flags, done.stderr)
+            assert "spec" not in done.stderr and len(done.stderr.splitlines()) == 1
+        assert emu.posted() == []

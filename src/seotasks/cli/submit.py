@@ -60,6 +60,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     provider = get_provider(args.provider)
     _check_callback_flags(provider.name, provider.spec_refuses, args)
+    _check_callback_values(args)
     if args.resume is not None:
         check_path(args.resume)  # as tasks and collect check theirs: no folder made
     specs = _read_specs(args.file, err)  # every line checked before anything is posted
@@ -190,29 +191,50 @@ def _check_callback_flags(provider: str, refuses: Iterable[str], args: argparse.
             raise UsageError(f"{flag}: {provider} cannot post a task with a {field}")
 
 
-def _with_callbacks(specs: list[Any], args: argparse.Namespace) -> list[Any]:
-    """Fill ``--pingback`` / ``--postback`` into the specs that have no callback of their own."""
-    import attrs
+def _check_callback_values(args: argparse.Namespace) -> None:
+    """A bad callback flag value is the command line's mistake: said once, naming the
+    flag, before any spec is read, and whether or not a spec would take it (a spec
+    with its own URL keeps it). Naming "spec 1" instead sent the user to a line that was
+    fine. The URL is checked with ``{engine}`` and ``{serp_type}`` filled as for a
+    Google organic spec; a value that only goes wrong for some spec's engine (its length)
+    is still caught per spec, and named by the flag too (`_with_callbacks`)."""
+    from ..submit import SerpTaskSpec
 
     if args.postback_data is not None and args.postback is None:
         raise UsageError("--postback-data needs --postback URL")
+    _with_flags(SerpTaskSpec(keyword="k", location=2840, language="en"), args, where="")
+
+
+def _with_flags(spec: Any, args: argparse.Namespace, *, where: str) -> Any:
+    """``spec`` with the callback flags' values where it has none of its own; a value the
+    spec refuses is a `UsageError` naming its flag (and ``where``, the spec it was for)."""
+    import attrs
+
+    fields = {"engine": spec.engine, "serp_type": spec.serp_type}
+    changes: dict[str, Any] = {}
+    if args.pingback is not None and spec.pingback_url is None:
+        changes["pingback_url"] = ("--pingback", _fill(args.pingback, fields))
+    if args.postback is not None and spec.postback_url is None:
+        changes["postback_url"] = ("--postback", _fill(args.postback, fields))
+        # The flavour goes with the flag's URL; a spec's own URL keeps its own flavour.
+        if spec.postback_data is None and args.postback_data is not None:
+            changes["postback_data"] = ("--postback-data", args.postback_data)
+    for field, (flag, value) in changes.items():  # postback_url before its postback_data
+        try:
+            spec = attrs.evolve(spec, **{field: value})
+        except (ValueError, TypeError) as exc:
+            raise UsageError(f"{flag}: {exc}{where}") from None
+    return spec
+
+
+def _with_callbacks(specs: list[Any], args: argparse.Namespace) -> list[Any]:
+    """Fill ``--pingback`` / ``--postback`` into the specs that have no callback of their own."""
     if args.pingback is None and args.postback is None:
         return specs
-    filled = []
-    for number, spec in enumerate(specs, 1):
-        changes: dict[str, Any] = {}
-        fields = {"engine": spec.engine, "serp_type": spec.serp_type}
-        try:
-            if args.pingback is not None and spec.pingback_url is None:
-                changes["pingback_url"] = _fill(args.pingback, fields)
-            if args.postback is not None and spec.postback_url is None:
-                changes["postback_url"] = _fill(args.postback, fields)
-                if spec.postback_data is None and args.postback_data is not None:
-                    changes["postback_data"] = args.postback_data
-            filled.append(attrs.evolve(spec, **changes) if changes else spec)
-        except (ValueError, TypeError) as exc:
-            raise UsageError(f"spec {number}: {exc}") from None
-    return filled
+    return [
+        _with_flags(spec, args, where=f" (filled in for the spec of index {index})")
+        for index, spec in enumerate(specs)
+    ]
 
 
 def _fill(template: str, fields: dict[str, str]) -> str:
