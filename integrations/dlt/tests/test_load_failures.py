@@ -118,72 +118,49 @@ def test_refused_credentials_are_exit_3_and_leave_no_empty_duckdb_file(
     assert not (tmp_path / "x.duckdb.wal").exists()
 
 
-def test_a_destination_without_its_configuration_is_exit_2_before_any_vendor_call(
-    tmp_path: Path, emulator: DataForSEOEmulator
-) -> None:
-    """``--destination snowflake`` without its credentials was an internal error (dlt's
-    ConfigFieldMissingException, exit 4): a missing credential is a configuration error."""
-    done = _load(tmp_path, emulator.settings, "--destination", "snowflake", "--pipelines-dir", "p")
-    _one_line(done, 2, "ConfigError", "snowflake", "credentials")
-    _no_call(emulator)
-
-
-@pytest.mark.skipif(
+_NO_PYODBC = pytest.mark.skipif(
     importlib.util.find_spec("pyodbc") is not None, reason="mssql's driver is installed"
 )
-def test_a_destination_without_its_driver_is_exit_2_naming_the_install(
-    tmp_path: Path, emulator: DataForSEOEmulator
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        # Without its credentials: dlt's ConfigFieldMissingException was an internal
+        # error (exit 4); a missing credential is a configuration error.
+        pytest.param(
+            ["--destination", "snowflake"], ("snowflake", "credentials"), id="no-configuration"
+        ),
+        # dlt's MissingDependencyException was an internal error (exit 4); what fixes it
+        # is an install, named on the line, not a run again.
+        pytest.param(
+            ["--destination", "mssql"],
+            ('pip install "dlt[mssql]"',),
+            id="no-driver",
+            marks=_NO_PYODBC,
+        ),
+        # Misspelt: dlt's UnknownDestinationModule, exit 4 and a paragraph of dlt's module
+        # search; it is a usage error like an unknown provider.
+        pytest.param(["--destination", "postgress"], ("postgress",), id="unknown-destination"),
+        # Loaded into dlt's own default dataset (``<pipeline>_dataset``) while the summary
+        # said "dataset :", where neither a later run nor ``seotasks report`` looks.
+        pytest.param(["--dataset", ""], ("dataset",), id="empty-dataset"),
+        # Loaded into schema ``seo_data`` (dlt normalizes names) while the summary said
+        # "dataset SeoData", and ``report --dataset SeoData`` found no table.
+        pytest.param(["--dataset", "SeoData"], ("'SeoData'", "seo_data"), id="renamed-dataset"),
+        # dlt's InvalidPipelineName (exit 4), met after the DuckDB file was opened; an
+        # empty name quietly ran the default pipeline, another account's cursors. The
+        # name is a folder of the pipelines folder: checked first.
+        pytest.param(["--pipeline", "a/b"], ("pipeline name",), id="pipeline-with-a-slash"),
+        pytest.param(["--pipeline", ""], ("pipeline name",), id="empty-pipeline"),
+    ],
+)
+def test_a_setting_dlt_cannot_use_is_exit_2_before_any_vendor_call(
+    tmp_path: Path, emulator: DataForSEOEmulator, args: list[str], words: tuple[str, ...]
 ) -> None:
-    """dlt's MissingDependencyException was an internal error (exit 4); what fixes it is
-    an install, named on the line, not a run again."""
-    done = _load(tmp_path, emulator.settings, "--destination", "mssql", "--pipelines-dir", "p")
-    _one_line(done, 2, "ConfigError", 'pip install "dlt[mssql]"')
-    _no_call(emulator)
-
-
-def test_an_unknown_destination_name_is_exit_2_before_any_vendor_call(
-    tmp_path: Path, emulator: DataForSEOEmulator
-) -> None:
-    """A misspelt ``--destination`` was an internal error (dlt's UnknownDestinationModule,
-    exit 4, a paragraph of dlt's module search): it is a usage error like an unknown
-    provider, and nothing should run before it is found."""
-    done = _load(tmp_path, emulator.settings, "--destination", "postgress", "--pipelines-dir", "p")
-    _one_line(done, 2, "ConfigError", "postgress")
-    _no_call(emulator)
-
-
-def test_an_empty_dataset_name_is_exit_2_before_any_vendor_call(
-    tmp_path: Path, emulator: DataForSEOEmulator
-) -> None:
-    """``--dataset ""`` loaded into dlt's own default dataset (``<pipeline>_dataset``)
-    while the summary line said "dataset :", where neither a later run nor ``seotasks
-    report`` looks: a name is needed, and nothing should be fetched without one."""
-    done = _load(tmp_path, emulator.settings, "--dataset", "", "--pipelines-dir", "p")
-    _one_line(done, 2, "ConfigError", "dataset")
-    _no_call(emulator)
-    assert not (tmp_path / "seotasks.duckdb").exists()
-
-
-@pytest.mark.parametrize("name", ["a/b", ""])
-def test_an_unusable_pipeline_name_is_exit_2_before_any_vendor_call(
-    tmp_path: Path, emulator: DataForSEOEmulator, name: str
-) -> None:
-    """``--pipeline a/b`` was an internal error (dlt's InvalidPipelineName, exit 4), met
-    after the DuckDB file was opened; ``--pipeline ""`` quietly ran the default pipeline,
-    another account's cursors. The name is a folder of the pipelines folder: checked first."""
-    done = _load(tmp_path, emulator.settings, "--pipeline", name, "--pipelines-dir", "p")
-    _one_line(done, 2, "ConfigError", "pipeline name")
-    _no_call(emulator)
-    assert not (tmp_path / "seotasks.duckdb").exists()
-
-
-def test_a_dataset_name_dlt_would_rename_is_exit_2_naming_the_stored_one(
-    tmp_path: Path, emulator: DataForSEOEmulator
-) -> None:
-    """``--dataset SeoData`` loaded into schema ``seo_data`` (dlt normalizes names) while
-    the summary said "dataset SeoData", and ``seotasks report --dataset SeoData`` then
-    found no table: the name given must be the name stored."""
-    done = _load(tmp_path, emulator.settings, "--dataset", "SeoData", "--pipelines-dir", "p")
-    _one_line(done, 2, "ConfigError", "'SeoData'", "seo_data")
+    """Each is one ConfigError line (exit 2) before the vendor is asked anything and
+    before the DuckDB file is made: nothing should be fetched that cannot be loaded."""
+    done = _load(tmp_path, emulator.settings, *args, "--pipelines-dir", "p")
+    _one_line(done, 2, "ConfigError", *words)
     _no_call(emulator)
     assert not (tmp_path / "seotasks.duckdb").exists()
