@@ -62,6 +62,10 @@ def _taken_port() -> tuple[socket.socket, str]:
     return holder, f"127.0.0.1:{holder.getsockname()[1]}"
 
 
+#: What ``openssl rand -base64 18`` gives: '/' splits the URL's path and '+' is a space
+#: in a query, so the vendor's calls could never carry it intact.
+BASE64_SECRET = "q7/Ky+3mZp0aW9vX2R4tLw=="
+
 SITUATIONS: list[tuple[str, list[str], dict[str, str], int, str]] = [
     ("port in use", ["--listen", "TAKEN"], {}, 2, "address already in use"),
     ("address not here", ["--listen", "192.0.2.1:0"], {}, 2, "--listen 192.0.2.1:0"),
@@ -70,6 +74,7 @@ SITUATIONS: list[tuple[str, list[str], dict[str, str], int, str]] = [
     ("--to is a file", ["--to", "FILE"], {}, 2, "not a directory"),
     ("no secret", [], {"SEOTASKS_RECEIVE_SECRET": ""}, 2, "SEOTASKS_RECEIVE_SECRET"),
     ("short secret", [], {"SEOTASKS_RECEIVE_SECRET": "short"}, 2, "at least 16"),
+    ("base64 secret", [], {"SEOTASKS_RECEIVE_SECRET": BASE64_SECRET}, 2, "letters, digits"),
     ("no threads", ["--threads", "0"], {}, 2, "--threads"),
     ("no connections", ["--max-connections", "0"], {}, 2, "--max-connections"),
     ("no idle time", ["--idle-timeout", "0"], {}, 2, "--idle-timeout"),
@@ -101,6 +106,7 @@ def test_ordinary_situations_end_in_one_line_and_their_exit_code(
         holder.close()
     assert done.returncode == code, done.stderr
     assert says in _one_line(done)
+    assert BASE64_SECRET not in done.stderr + done.stdout
 
 
 def test_a_server_that_cannot_bind_leaves_no_file_open(tmp_path: Path) -> None:
@@ -130,3 +136,14 @@ def test_listen_addresses() -> None:
 def test_a_short_secret_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="16"):
         ReceiverApp(ResultStore(tmp_path), "short", DataForSEOProvider)
+
+
+@pytest.mark.parametrize("secret", [BASE64_SECRET, "abcdefghijklmnop?x", "abcdefghijklmnop%41"])
+def test_a_secret_a_url_cannot_carry_is_refused(tmp_path: Path, secret: str) -> None:
+    """The secret travels in the callback URL as the vendor calls it, verbatim: a '/'
+    splits it into two path segments, '%41' arrives as 'A', '+' as a space in a query.
+    Such a secret was accepted and every callback then answered 404 "without a valid
+    secret" (its tasks left to a poll), so it is refused where it is set, unquoted."""
+    with pytest.raises(ValueError, match="letters, digits") as refused:
+        ReceiverApp(ResultStore(tmp_path), secret, DataForSEOProvider)
+    assert secret not in str(refused.value)

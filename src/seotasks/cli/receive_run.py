@@ -192,22 +192,23 @@ def run(
 ) -> int:
     """The command: serve until SIGINT/SIGTERM; returns the exit code."""
     from ..errors import ConfigError
-    from ..receiver.app import ReceiverApp
+    from ..receiver.app import ReceiverApp, secret_problem
     from ..receiver.pingbacks import PingbackQueue, PingbackWorker
     from ..store import ResultStore, check_writable
 
     secret = os.environ.get(args.secret_env, "")
-    if len(secret) < 16:
+    problem = secret_problem(secret)
+    if problem is not None:
         # Name the variable the secret was read from (--secret-env), and say whether it is
-        # missing or only too short: "set X" to someone who did set it helps nobody.
-        problem = (
-            f"{args.secret_env} is not set"
+        # missing, too short or unfit for a URL: "set X" to someone who did set it helps
+        # nobody. Never the secret itself.
+        said = (
+            f"{args.secret_env} is not set: the receiver's secret must be at least 16 characters"
             if not secret
-            else f"the secret in {args.secret_env} is {len(secret)} characters long"
+            else f"the secret in {args.secret_env} {problem}"
         )
         raise ConfigError(
-            f"{problem}: the receiver's secret must be at least 16 characters, e.g. "
-            "from `python -c 'import secrets; print(secrets.token_urlsafe(24))'`"
+            f"{said}, e.g. from `python -c 'import secrets; print(secrets.token_urlsafe(24))'`"
         )
     host, port = parse_listen(args.listen)
     # Before the port is bound: a receiver that answers every postback with an error

@@ -29,16 +29,39 @@ from .pingbacks import PingbackQueue
 from .rejected import Refused, RejectedLog
 from .writes import Emit, ResultWriter, line
 
-__all__ = ["ReceiverApp"]
+__all__ = ["ReceiverApp", "secret_problem"]
 
 log = logging.getLogger("seotasks.receive")
 
+#: What a secret may hold: the characters a URL carries unchanged, in a path segment and
+#: in a query value alike (RFC 3986 "unreserved").
+_SECRET = re.compile(r"[A-Za-z0-9._~-]+\Z")
 _KIND = re.compile(r"[a-z0-9_]{1,48}(?:/[a-z0-9_]{1,48}){0,4}\Z")
 #: A sender that retries (a proxy, a script; DataForSEO itself does not) waits this long
 #: after a 503: a full disk is not freed in a second.
 _RETRY_AFTER = "60"
 
 StartResponse = Callable[..., Any]
+
+
+def secret_problem(secret: str) -> str | None:
+    """Why ``secret`` cannot be the receiver's, else None; never quoting it.
+
+    The vendor calls the URL verbatim and the server decodes it: a '/' splits the path
+    segment, '%41' arrives as 'A', '+' is a space in a query. A secret holding such a
+    character could never match, and every callback would be a 404 (a base64 secret,
+    ``openssl rand -base64``, has '/' and '+'), so it is refused where it is set."""
+    if len(secret) < 16:
+        return (
+            f"is {len(secret)} characters long: the receiver's secret must be at least 16 "
+            "characters"
+        )
+    if not _SECRET.match(secret):
+        return (
+            "holds characters a URL does not carry unchanged: the receiver's secret may "
+            "hold letters, digits, '-', '_', '.' and '~' only"
+        )
+    return None
 
 
 class ReceiverApp:
@@ -55,8 +78,9 @@ class ReceiverApp:
         max_body: int = DEFAULT_MAX_BODY,
         max_json: int = DEFAULT_MAX_JSON,
     ) -> None:
-        if len(secret) < 16:
-            raise ValueError("the receiver's secret must be at least 16 characters")
+        problem = secret_problem(secret)
+        if problem is not None:
+            raise ValueError(f"the secret {problem}")
         if not provider.callbacks:
             raise ValueError(f"provider {provider.name!r} declares no callbacks to receive")
         self.store = store
