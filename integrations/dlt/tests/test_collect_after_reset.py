@@ -39,11 +39,12 @@ def _collect_twice(
 ) -> Counter[str]:
     """A collecting load, then one with ``changed`` selection, which must reset the state
     and fetch nothing; every completed task fetched once over both, one ``results`` row
-    each. The first load's fetches per task."""
-    load_into(tmp, provider, settings, collect=True)
+    each. The first load's fetches per task. Each load in one dlt run: the reset, not
+    the runs within a load, is under test."""
+    load_into(tmp, provider, settings, per_run=10_000, collect=True)
     first = fetches(server.requests)
     before = len(server.requests)
-    summary = load_into(tmp, provider, settings, collect=True, **changed)
+    summary = load_into(tmp, provider, settings, per_run=10_000, collect=True, **changed)
     again = fetches(server.requests[before:])
     assert any("listing from the start" in note for note in summary.notes)
     assert again == Counter()

@@ -46,7 +46,8 @@ def test_a_later_sandbox_run_collects_each_serpstat_result_once(tmp_path: Path) 
     fetched: set[str] = set()
     for run in (1, 2):
         with serpstat_at(timedelta(seconds=5 * run)) as serp:
-            summary = load_into(tmp_path, "serpstat", {**serp.settings, "rps": 100.0}, collect=True)
+            settings = {**serp.settings, "rps": 100.0}
+            summary = load_into(tmp_path, "serpstat", settings, per_run=50, collect=True)
             calls = get_task_results(serp.server.requests)
         # The second load fetches only what completed since the first (likely nothing).
         _each_once(summary, calls, completed_ids(tmp_path) - fetched)

@@ -27,16 +27,18 @@ __all__ = ["PER_RUN", "completed_ids", "get_task_results", "load_into", "serpsta
 PER_RUN = 20
 
 
-def load_into(tmp: Path, provider: str, settings: dict[str, Any], **kwargs: Any) -> LoadSummary:
+def load_into(
+    tmp: Path, provider: str, settings: dict[str, Any], per_run: int = PER_RUN, **kwargs: Any
+) -> LoadSummary:
     """One `load` of ``provider`` into ``tmp``'s DuckDB file, on a fake clock, its results
-    in dlt runs of `PER_RUN` (so one collecting load is several runs)."""
+    in dlt runs of ``per_run`` (`PER_RUN`: one collecting load is several runs)."""
     return load(
         [provider],
         to=tmp / "seotasks.duckdb",
         pipelines_dir=tmp / "pipelines",
         options={provider: settings},
         clock=FakeClock(),
-        results_per_run=PER_RUN,
+        results_per_run=per_run,
         **kwargs,
     )
 
