@@ -40,9 +40,7 @@ def check_path(path: Path) -> None:
     mistake = file_mistake(path)
     if mistake is not None:
         raise ConfigError(f"--resume {path}: {mistake}")
-    check_writable(
-        path.parent if str(path.parent) else Path("."), what="the --resume file's folder"
-    )
+    check_writable(path.parent, what="the --resume file's folder")
 
 
 def _no_constant(name: str) -> Any:
@@ -147,9 +145,8 @@ def entry(path: Path, name: str, saved: object) -> tuple[str | None, list[str], 
 
 def write(path: Path, data: dict[str, Any]) -> None:
     """Replace the file atomically: a crash leaves the old checkpoint or the new one."""
-    directory = path.parent if str(path.parent) else Path(".")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=".seotasks-resume-", dir=directory)
+        fd, tmp = tempfile.mkstemp(prefix=".seotasks-resume-", dir=path.parent)
     except OSError as exc:
         raise StorageError(f"cannot save resume file {path}: {exc.strerror or exc}") from None
     try:

@@ -33,7 +33,14 @@ from .errors import StorageError
 if TYPE_CHECKING:
     from .provider import JSONValue
 
-__all__ = ["ResultStore", "atomic_write", "check_writable", "file_mistake", "safe_name"]
+__all__ = [
+    "ResultStore",
+    "atomic_write",
+    "check_writable",
+    "file_mistake",
+    "folder_mistake",
+    "safe_name",
+]
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}\Z")
 _TMP_SUFFIX = ".tmp"
@@ -41,6 +48,14 @@ _TMP_SUFFIX = ".tmp"
 _COPY_CHUNK = 1 << 20
 #: A temporary file older than this was left by a killed writer and is removed.
 STALE_SECONDS = 3600.0
+
+
+def folder_mistake(path: Path) -> str | None:
+    """What makes ``path`` impossible as an output folder, or None: a file where the
+    folder should be, a mistyped path, the command's to fix (exit 2). A folder that
+    cannot be created or written (below a file, read-only, full) is the machine's state,
+    found by the write check (exit 6)."""
+    return "not a directory" if path.exists() and not path.is_dir() else None
 
 
 def file_mistake(path: Path) -> str | None:
@@ -52,9 +67,8 @@ def file_mistake(path: Path) -> str | None:
         return "is a directory; name a file"
     if path.exists() and not path.is_file():
         return "not a regular file"
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():
-        return f"directory {parent} does not exist"
+    if not path.parent.is_dir():
+        return f"directory {path.parent} does not exist"
     return None
 
 

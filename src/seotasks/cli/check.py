@@ -32,7 +32,6 @@ from .common import (
     EXIT_USAGE,
     UsageError,
     exit_code,
-    folder_mistake,
     one_line,
 )
 
@@ -229,13 +228,14 @@ def _folders(args: argparse.Namespace) -> list[tuple[str, Path, str]]:
 
 def _folder(report: _Report, flag: str, path: Path, what: str) -> None:
     from ..errors import StorageError
-    from ..store import check_writable, file_mistake
+    from ..store import check_writable, file_mistake, folder_mistake
 
     folder = path.absolute().parent if flag == "--resume" else path
+    mistake = None
     if flag == "--resume":
         mistake = file_mistake(path)
-    else:
-        mistake = folder_mistake(path) if flag == "--to" else None
+    elif flag == "--to":
+        mistake = folder_mistake(path)
     if mistake is not None:
         # What the run refuses as a mistyped path (exit 2), not a folder that cannot be
         # written: check answers with the code the run would.

@@ -234,16 +234,11 @@ def resumed_time(
     return recorded
 
 
-def folder_mistake(path: Path) -> str | None:
-    """What makes ``path`` impossible as an output folder, or None: a file where the
-    folder should be, a mistyped path, the command's to fix (exit 2). A folder that
-    cannot be created or written (below a file, read-only, full) is the machine's state,
-    found by the write check (exit 6)."""
-    return "not a directory" if path.exists() and not path.is_dir() else None
-
-
 def check_folder(path: Path | None, flag: str = "--to") -> None:
-    """`UsageError` for a ``flag`` folder `folder_mistake` refuses (None: not given)."""
+    """`UsageError` for a ``flag`` folder `seotasks.store.folder_mistake` refuses (None:
+    not given)."""
+    from ..store import folder_mistake
+
     mistake = None if path is None else folder_mistake(path)
     if mistake is not None:
         raise UsageError(f"{flag} {path}: {mistake}")

@@ -286,7 +286,7 @@ def _check_target(path: Path) -> None:
     mistake = file_mistake(path)
     if mistake is not None:
         raise UsageError(f"--to {path}: {mistake}")
-    check_writable(path.parent if str(path.parent) else Path("."), what="the --to file's folder")
+    check_writable(path.parent, what="the --to file's folder")
 
 
 def _write(path: Path, text: str) -> None:
