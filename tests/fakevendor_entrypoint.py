@@ -36,3 +36,12 @@ class _NotAProvider:
 misspelled = _Misspelled()
 raising = _Raising()
 not_a_provider = _NotAProvider()
+
+
+class _RegistersNothing:
+    @seotasks.hookimpl
+    def register_providers(self, register: Any) -> None:
+        """A hook whose provider is behind a condition that did not hold."""
+
+
+registers_nothing = _RegistersNothing()

@@ -192,6 +192,29 @@ def test_unknown_provider_under_load_plugins_says_so(
     assert info.value.limited_by == "other"
 
 
+@pytest.mark.parametrize(
+    ("target", "said"),
+    [
+        ("fakevendor", "implements no seotasks hook"),  # the package, not its plugin module
+        ("fakevendor:FakeVendor", "implements no seotasks hook"),  # the provider class
+        ("fakevendor_entrypoint:registers_nothing", "registered no provider"),
+    ],
+)
+def test_an_entry_point_that_registers_no_provider_is_a_failure_naming_it(
+    entry_points: list[Any], target: str, said: str
+) -> None:
+    """An entry point aimed at the wrong object (the provider class, the package) loads
+    without an error but adds nothing: listed as a failure, `seotasks providers` tells
+    the author where to point it, instead of leaving the provider silently missing."""
+    entry_points[:] = [ep("zeta", target), GOOD]
+    assert seotasks.providers() == ["fakevendor"]
+    (failure,) = seotasks.failures()
+    assert failure.name == "zeta" and failure.target == target
+    assert said in failure.error and "register_providers" in failure.error, failure.error
+    with pytest.raises(UnknownProvider, match="the plugin 'zeta' failed to load"):
+        seotasks.get_provider("zeta")
+
+
 def test_unknown_provider_says_a_plugin_of_that_name_failed_to_load(
     entry_points: list[Any],
 ) -> None:

@@ -127,6 +127,17 @@ def _add(plugin: object, name: str | None, dist: importlib.metadata.Distribution
         found: list[type[Provider]] = []
         others = [p for p in pm.get_plugins() if p is not plugin]
         pm.subset_hook_caller("register_providers", others)(register=found.append)
+        if not found:
+            # Loaded without an error, but a plugin that adds nothing is an entry point
+            # aimed at the wrong object (the provider class, the package): say so,
+            # rather than leave its provider silently missing from `seotasks providers`.
+            raise TypeError(
+                "registered no provider: its register_providers never called "
+                "register(ProviderClass)"
+                if pm.get_hookcallers(plugin)
+                else "implements no seotasks hook: an entry point must name the module "
+                "holding the @seotasks.hookimpl function register_providers"
+            )
         for cls in found:
             _add_provider(cls, dist)
     except BaseException:
