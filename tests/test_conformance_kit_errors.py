@@ -16,6 +16,7 @@ from kitenv import KIT, Failed
 
 import seotasks
 from seotasks.emulation import EmulatorServer
+from seotasks.provider import Batch, Position
 from seotasks.testing import ConformanceEnv
 
 
@@ -82,3 +83,29 @@ def test_an_emulator_that_ignores_the_malformed_fault_is_a_skip_saying_so(
     )
     with pytest.raises(pytest.skip.Exception, match=r"does not express Fault.WRONG_TYPES"):
         KIT.test_malformed_answers_are_typed(kit_env())
+
+
+# -- item: a fetch that changes the position it was given --------------------------------
+
+
+def test_a_fetch_that_changes_its_given_position_is_named(
+    kit_env: Callable[..., ConformanceEnv], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fetch that advances the position it was handed and returns it as the next one:
+    compared with itself, it looked like a listing stuck in place ("did not advance"),
+    which sends the author to the vendor's paging; the kit's failure names the mutation."""
+    fetch = FakeVendor.fetch
+
+    def in_place(self: FakeVendor, query: seotasks.TaskQuery, position: Position) -> Batch:
+        batch = fetch(self, query, position)
+        if batch.next is None:
+            return batch
+        position.update(batch.next)
+        return Batch(tasks=batch.tasks, next=position)
+
+    monkeypatch.setattr(FakeVendor, "fetch", in_place)
+    with pytest.raises(seotasks.ResponseFormatError) as info:
+        KIT.test_every_task_exactly_once(kit_env())
+    message = str(info.value)
+    assert "fetch changed the position it was given" in message, message
+    assert "{'offset': 0}" in message and "{'offset': 40}" in message, message

@@ -198,6 +198,39 @@ def test_a_repeating_position_is_an_error_not_an_endless_loop(
         assert len(client.page(status="any").tasks) == 10
 
 
+class AdvancingVendor(FakeVendor):
+    """A fetch that moves the position it was given past its page before asking."""
+
+    name = "advancingvendor"
+
+    def fetch(self, query: seotasks.TaskQuery, position: Position) -> Batch:
+        asked = dict(position)
+        position["offset"] = 10**6  # "done with this one", before the call that fails
+        return super().fetch(query, asked)
+
+
+class AdvancingPlugin:
+    @seotasks.hookimpl
+    def register_providers(self, register: Any) -> None:
+        register(AdvancingVendor)
+
+
+def test_an_error_resumes_at_the_position_fetch_was_given_whatever_fetch_did_to_it(
+    serve: Any,
+) -> None:
+    """The first page's error must resume at that page: a cursor made from the position
+    after a fetch that changed it in place would skip the page, with nothing said."""
+    seotasks.register_plugin(AdvancingPlugin(), "advancing")
+    server = serve(FakeVendorApp(30))
+    client = connect_fake(server.url, name="advancingvendor", page_size=10)
+    server.faults.inject(Fault.HTTP_500, 5)  # as many as the retry policy's attempts
+    with pytest.raises(TransientError) as info:
+        client.page(status="any")
+    token = info.value.resume_cursor
+    assert token is not None
+    assert codec.decode(token).position == {"offset": 0}
+
+
 def test_transient_error_mid_listing_resumes_to_exactly_the_rest(serve: Any) -> None:
     app = FakeVendorApp(1000)
     server = serve(app)

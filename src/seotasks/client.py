@@ -63,9 +63,12 @@ _provider_of = attrgetter("provider")
 _id_of = attrgetter("id")
 
 
+def _position_json(position: Position) -> str:
+    return json.dumps(position, sort_keys=True, separators=(",", ":"), default=str)
+
+
 def _position_digest(position: Position) -> str:
-    raw = json.dumps(position, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
+    return hashlib.blake2b(_position_json(position).encode(), digest_size=16).hexdigest()
 
 
 class Client:
@@ -182,9 +185,14 @@ class Client:
 
     # -- listing ------------------------------------------------------------------------
 
-    def _fetch(self, query: TaskQuery, position: Position) -> Page:
+    def _fetch(self, query: TaskQuery, position: Position, given: str) -> Page:
         batch = self._provider.fetch(query, position)
         name = self.name
+        if _position_json(position) != given:  # given: its JSON as fetch was handed it
+            raise ResponseFormatError(
+                f"{name}: fetch changed the position it was given ({json.loads(given)} became "
+                f"{position}): return the next position as a new dict, the given one unchanged"
+            )
         if batch.next is not None:
             cursor_codec.keepable(name, "fetch", batch.next)
         tasks = tuple(batch.tasks)
@@ -198,18 +206,11 @@ class Client:
         if query.status is not None or query.since is not None or query.until is not None:
             tasks = tuple(filter(query.matches, tasks))
         ids = list(map(_id_of, tasks))
-        if len(set(ids)) != len(ids):
-            seen: set[str] = set()
-            kept: list[Task] = []
-            for task_id, task in zip(ids, tasks, strict=True):
-                if task_id not in seen:
-                    seen.add(task_id)
-                    kept.append(task)
-            tasks = tuple(kept)
-        if batch.next is not None and _position_digest(batch.next) == _position_digest(position):
-            raise ResponseFormatError(
-                f"{self.name}: paging did not advance (position {position} repeated)"
-            )
+        if len(set(ids)) != len(ids):  # a task repeated on its page: its first place only
+            first = {task_id: index for index, task_id in reversed(list(enumerate(ids)))}
+            tasks = tuple(tasks[index] for index in sorted(first.values()))
+        if batch.next is not None and _position_json(batch.next) == given:
+            raise ResponseFormatError(f"{name}: paging did not advance from position {position}")
         next_cursor = None if batch.next is None else self._cursor(query, batch.next)
         return Page(tasks=tasks, next_cursor=next_cursor, capped=batch.capped, notes=batch.notes)
 
@@ -232,11 +233,12 @@ class Client:
     def _fetch_resumable(self, query: TaskQuery, position: Position, cursor: str | None) -> Page:
         """`_fetch`, with any error carrying the cursor that asks for this same page again:
         ``cursor`` when the caller had one for it (resuming repeats their exact token),
-        else one encoded for ``position``."""
+        else one encoded for ``position`` as it was before the provider's fetch saw it."""
+        given = _position_json(position)
         try:
-            return self._fetch(query, position)
+            return self._fetch(query, position, given)
         except SeotasksError as exc:
-            exc.resume_cursor = cursor or self._cursor(query, position)
+            exc.resume_cursor = cursor or self._cursor(query, json.loads(given))
             raise
 
     def pages(
