@@ -15,6 +15,7 @@ from clihere import run_here
 from clirun import CLI, cli_env, ready_dataforseo
 from seotasks_dataforseo.emulator import DataForSEOEmulator
 
+from seotasks.emulation import EmulatorServer, Fault, HttpRequest, HttpResponse
 from seotasks.testing.memory import peak_rss
 
 MB = 1024 * 1024
@@ -86,6 +87,51 @@ def test_an_answer_over_the_cap_is_that_tasks_error_and_stays_journalled(
     journal = out / ".seotasks" / "journal" / "dataforseo"
     assert len(list(journal.glob("*.intent.json"))) == 1
     again = run_here(["collect", "-p", "dataforseo", "--to", str(out), "-L", "1"], env)
+    assert again.returncode == 0, again.stderr
+    assert (out / "dataforseo" / f"{line['id']}.json").exists()
+    assert not list(journal.glob("*.intent.json"))
+
+
+class _NestedResults:
+    """The emulator, its ``task_get`` answers holding ``depth`` nested arrays inside the
+    envelope's task (3 levels deep already, so the answer is ``depth + 3`` deep): a hostile or
+    broken vendor. Strict JSON all the same; a streaming parser that tracks each level's
+    path holds memory quadratic in the depth (100 000 levels, a 200 KB answer, took
+    23 GB), so the depth is bounded as the decoder of every other answer bounds it."""
+
+    def __init__(self, emu: DataForSEOEmulator, depth: int) -> None:
+        self.emu = emu
+        self.depth = depth
+
+    def handle(self, request: HttpRequest, fault: Fault | None) -> HttpResponse:
+        answer = self.emu.app.handle(request, fault)
+        if "/task_get/" not in request.path or not self.depth:
+            return answer
+        nested = b"[" * self.depth + b"]" * self.depth
+        body = answer.body.replace(b'"result":', b'"deep":' + nested + b',"result":', 1)
+        return HttpResponse(status=answer.status, body=body, headers=answer.headers)
+
+
+@pytest.mark.parametrize("depth", [1022, 5000])
+def test_a_result_nested_too_deep_is_that_tasks_error_and_stays_journalled(
+    emu: DataForSEOEmulator, tmp_path: Path, depth: int
+) -> None:
+    nested = _NestedResults(emu, depth)
+    out = tmp_path / "o"
+    with EmulatorServer(nested) as server:
+        env = cli_env(tmp_path, {"dataforseo": {**emu.settings, "base_url": server.url}})
+        args = ["collect", "-p", "dataforseo", "--to", str(out), "-L", "1"]
+        done = run_here(args, env)
+        assert done.returncode == 4, done.stderr
+        line = json.loads(done.stdout)
+        assert "ResponseFormatError" in line["error"] and "1024" in line["error"], line
+        assert line["path"] is None and not list((out / "dataforseo").glob("*.json"))
+        asked = [r for r in server.requests if "/task_get/" in r.path]
+        assert len(asked) == 1  # the same answer again would not help: not retried
+        journal = out / ".seotasks" / "journal" / "dataforseo"
+        assert len(list(journal.glob("*.intent.json"))) == 1
+        nested.depth = 1021  # 1024 levels in all: as deep as orjson decodes other answers
+        again = run_here(args, env)
     assert again.returncode == 0, again.stderr
     assert (out / "dataforseo" / f"{line['id']}.json").exists()
     assert not list(journal.glob("*.intent.json"))
