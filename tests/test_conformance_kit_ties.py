@@ -234,3 +234,39 @@ def test_a_callback_reader_that_trips_on_junk_is_caught(
     _with_callbacks(monkeypatch, trusting)
     with pytest.raises(Failed, match=r"must be a ValueError"):
         KIT.test_callbacks_read_any_delivery_safely(kit_env())
+
+
+def test_a_callback_reader_that_fails_on_the_vendors_own_deliveries_is_caught(
+    kit_env: Callable[..., ConformanceEnv], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Junk alone cannot tell a careful reader from one that refuses everything: one that
+    builds its entry wrongly (`CallbackEntry` takes keywords) raises a TypeError on every
+    real delivery and passed. With the vendor's documented deliveries the kit reads them."""
+
+    def positional(cls: type[Provider], route: str, body: Any, query: Any) -> list[Any]:
+        from seotasks.provider import CallbackEntry
+
+        if route not in cls.callbacks or not isinstance(body, dict) or "id" not in body:
+            raise ValueError("not a delivery")
+        entry: Any = CallbackEntry
+        return [entry(body["id"], result=body)]  # TypeError: keyword-only
+
+    _with_callbacks(monkeypatch, positional)
+    deliveries = [("postback", {"id": "t000001", "rows": [1]}, {})]
+    KIT.test_callbacks_read_any_delivery_safely(kit_env())  # junk: all ValueErrors
+    with pytest.raises(Failed, match=r"read_callback\('postback', .*raised TypeError"):
+        KIT.test_callbacks_read_the_vendors_deliveries(kit_env(deliveries=deliveries))
+    with pytest.raises(pytest.skip.Exception, match=r"gives no deliveries"):
+        KIT.test_callbacks_read_the_vendors_deliveries(kit_env())
+
+    def refusing(cls: type[Provider], route: str, body: Any, query: Any) -> list[Any]:
+        raise ValueError("not a delivery")
+
+    _with_callbacks(monkeypatch, refusing)
+    with pytest.raises(Failed, match=r"refused the vendor's delivery .*ValueError: not a deliv"):
+        KIT.test_callbacks_read_the_vendors_deliveries(kit_env(deliveries=deliveries))
+    _with_callbacks(monkeypatch, lambda cls, route, body, query: [])
+    with pytest.raises(Failed, match=r"no entry"):
+        KIT.test_callbacks_read_the_vendors_deliveries(kit_env(deliveries=deliveries))
+    with pytest.raises(Failed, match=r"route 'nope' is not one of the provider's callbacks"):
+        KIT.test_callbacks_read_the_vendors_deliveries(kit_env(deliveries=[("nope", {}, {})]))

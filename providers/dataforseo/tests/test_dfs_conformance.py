@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from seotasks_dataforseo.emulator import DataForSEOEmulator
@@ -17,6 +19,26 @@ from seotasks.testing.conformance import ConformanceEnv, ProviderConformance
 from .conftest import RETRY
 
 FAMILIES = ["serp", "keywords_data", "merchant"]
+#: The vendor's two callbacks as the receiver hands them over: a postback of the documented
+#: ``task_get`` answer, and a pingback with the query the submit docs tell callers to use.
+DELIVERIES = (
+    (
+        "postback",
+        json.loads(
+            (Path(__file__).parent / "documented/task_get_organic_advanced.json").read_text()
+        ),
+        {},
+    ),
+    (
+        "pingback",
+        None,
+        {
+            "id": ["11301010-1111-0066-0000-7b1c61cb4f01"],
+            "tag": ["t"],
+            "kind": ["serp/google/organic"],
+        },
+    ),
+)
 
 
 def _env(emu: DataForSEOEmulator, expected: object, **options: object) -> ConformanceEnv:
@@ -40,6 +62,7 @@ def _env(emu: DataForSEOEmulator, expected: object, **options: object) -> Confor
         # history, a keyset listing on the posting time (tasks_ready is no keyset: its
         # order is the vendor's completion queue, where a tie has no boundary to cross).
         tie=emu.tie if options.get("source") == "history" else None,
+        deliveries=DELIVERIES,
     )
 
 

@@ -25,7 +25,7 @@ reading order: a run lists the checks from loading to reprs, as it always has.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import attrs
@@ -89,6 +89,10 @@ class ConformanceEnv:
     #: A spec the provider can post (optional): the kit sets each field the provider
     #: declares in ``spec_refuses`` on it and checks the refusal, with nothing sent.
     spec: SerpTaskSpec | None = None
+    #: Callbacks the vendor sends, written from its documentation, as ``(route, body,
+    #: query)`` the way the receiver hands them to `Provider.read_callback` (``body`` the
+    #: parsed JSON, None for a GET; ``query`` ``{name: [values]}``): each must give entries.
+    deliveries: Sequence[tuple[str, object, Mapping[str, list[str]]]] = ()
 
 
 @pytest.mark.seotasks_conformance

@@ -6,7 +6,9 @@ escapes (a `KeyError` on a body without the expected key, a `TypeError` on a lis
 object was expected) is a 500 and a traceback in the receiver's log for what is only a
 malformed or hostile request. So the kit sends every declared route the deliveries a
 stranger could make (no body, the wrong JSON type, an empty object, an empty query) and
-requires a `ValueError` or well-formed entries.
+requires a `ValueError` or well-formed entries. Junk alone cannot tell a careful reader
+from one that fails on every delivery, so the vendor's own deliveries
+(`ConformanceEnv.deliveries`) must each give entries.
 """
 
 from __future__ import annotations
@@ -61,3 +63,43 @@ class CallbackChecks:
                         )
         with pytest.raises(ValueError):
             cls.read_callback("no-such-route", None, {})
+
+    def test_callbacks_read_the_vendors_deliveries(self, conformance: ConformanceEnv) -> None:
+        """Each of `ConformanceEnv.deliveries` (the vendor's documented callbacks) gives at
+        least one well-formed entry: no exception, a `ValueError` included."""
+        __tracebackhide__ = True
+        cls = get_provider(conformance.provider)
+        if not cls.callbacks:
+            pytest.skip("the provider declares no callbacks")
+        if not conformance.deliveries:
+            pytest.skip(
+                "the provider declares callbacks, but its ConformanceEnv gives no deliveries: "
+                "a read_callback that fails on every real delivery is not caught"
+            )
+        for route, body, query in conformance.deliveries:
+            if route not in cls.callbacks:
+                pytest.fail(
+                    f"ConformanceEnv.deliveries: route {route!r} is not one of the provider's "
+                    f"callbacks ({', '.join(cls.callbacks)})",
+                    pytrace=False,
+                )
+            call = f"read_callback({route!r}, {body!r:.80}, {dict(query)!r:.80})"
+            try:
+                entries = list(cls.read_callback(route, body, query))
+            except ValueError as exc:
+                pytest.fail(
+                    f"{call} refused the vendor's delivery with ValueError: {exc}", pytrace=False
+                )
+            except Exception as exc:
+                pytest.fail(
+                    f"{call} raised {type(exc).__name__}: {exc}; the receiver would answer "
+                    "the vendor 500 on every such delivery",
+                    pytrace=False,
+                )
+            bad = [e for e in entries if not isinstance(e, CallbackEntry) or not e.task_id]
+            if not entries or bad:
+                pytest.fail(
+                    f"{call} gave {'no entry' if not entries else repr(bad[0])} for the vendor's "
+                    "delivery: a CallbackEntry(task_id=...) for each task it tells about",
+                    pytrace=False,
+                )
