@@ -13,9 +13,24 @@ import re
 from collections.abc import Iterable
 from urllib.parse import quote, quote_plus
 
-__all__ = ["MASK", "Redactor", "has_userinfo", "scrub_userinfo"]
+__all__ = [
+    "MASK",
+    "MIN_URL_SECRET",
+    "URL_SECRET",
+    "Redactor",
+    "has_userinfo",
+    "mask_path_secrets",
+    "path_secrets",
+    "scrub_userinfo",
+]
 
 MASK = "***"
+
+#: What a secret carried in a URL may hold: the characters a URL carries unchanged, in a
+#: path segment and in a query value alike (RFC 3986 "unreserved").
+URL_SECRET = re.compile(r"[A-Za-z0-9._~-]+\Z")
+#: The shortest secret `seotasks receive` takes; shorter path segments are words.
+MIN_URL_SECRET = 16
 
 #: ``scheme://user:password@`` in a URL: credentials of their own, whoever put them there.
 _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@?#\"'<>]*@")
@@ -31,6 +46,24 @@ def scrub_userinfo(text: str) -> str:
 def has_userinfo(text: str) -> bool:
     """Whether ``text`` holds a URL with a ``user[:password]@`` part."""
     return "@" in text and _USERINFO.search(text) is not None
+
+
+def path_secrets(path: str) -> list[str]:
+    """The segments of a URL path that could be a secret such as `seotasks receive`'s
+    (``/<secret>/pingback``): a callback URL carries its token in the path as often as in
+    the query, and the receiver's own is at least `MIN_URL_SECRET` unreserved characters,
+    which the route names and ordinary words of a path are not."""
+    return [
+        segment
+        for segment in path.split("/")
+        if len(segment) >= MIN_URL_SECRET and URL_SECRET.match(segment)
+    ]
+
+
+def mask_path_secrets(path: str) -> str:
+    """``path`` with each of its `path_secrets` masked."""
+    secrets = set(path_secrets(path))
+    return "/".join(MASK if segment in secrets else segment for segment in path.split("/"))
 
 
 class Redactor:

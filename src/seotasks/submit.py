@@ -42,6 +42,7 @@ from cattrs.v import format_exception
 
 from .convert import is_ascii_digits
 from .errors import ConfigError, SeotasksError
+from .redact import mask_path_secrets
 
 __all__ = [
     "DEVICES",
@@ -135,14 +136,15 @@ def _check_url(instance: Any, attribute: Any, value: Any) -> None:
 
 
 def _mask_url(value: str | None) -> str:
-    """The URL for a repr: scheme, host and path; the query (tokens live there) masked."""
+    """The URL for a repr: scheme, host and path; the query and the path segments that
+    could be a token (`seotasks.redact.path_secrets`, a receiver's secret) masked."""
     if value is None:
         return "None"
     split = urlsplit(value)
     host = split.hostname or ""
     if split.port is not None:
         host = f"{host}:{split.port}"
-    masked = f"{split.scheme}://{host}{split.path}"
+    masked = f"{split.scheme}://{host}{mask_path_secrets(split.path)}"
     return repr(masked + ("?***" if split.query else ""))
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import base64
+import json
 import logging
+from types import SimpleNamespace
 
 import pytest
 
-from seotasks import SeotasksError
-from seotasks.emulation import Fault
+from seotasks import SeotasksError, SerpTaskSpec
+from seotasks.emulation import EmulatorServer, Fault, HttpRequest, HttpResponse, json_response
 
 from .conftest import Connect, MakeEmulator
 
@@ -46,3 +48,37 @@ def test_credentials_absent_everywhere(
     for text in texts:
         for secret in secrets + _forms(emu.login, emu.password + "-wrong"):
             assert secret not in text
+
+
+class _EchoingVendor:
+    """A vendor that refuses every posted task quoting the body it was sent, callback
+    URLs included (as a validation message may)."""
+
+    def handle(self, request: HttpRequest, fault: Fault | None) -> HttpResponse:
+        echoed = f"Invalid Field: {request.body.decode()}"
+        body = {"version": "0.1", "status_code": 40501, "status_message": echoed, "tasks": []}
+        return json_response(200, json.dumps(body).encode())
+
+
+def test_a_receivers_secret_in_a_callback_path_is_kept_out_of_errors_and_reprs(
+    connect: Connect,
+) -> None:
+    """`seotasks receive` takes its secret as the callback URL's first path segment, so
+    that segment is as secret as a query token."""
+    secret = "Rcv-9f8e7d6c5b4a3210"
+    spec = SerpTaskSpec(
+        keyword="pizza",
+        location=2840,
+        language="en",
+        pingback_url=f"https://hooks.example.com/{secret}/pingback?id=$id&tag=$tag",
+        postback_url=f"https://hooks.example.com/{secret}/postback?id=$id",
+    )
+    with EmulatorServer(_EchoingVendor()) as server:
+        account = {"base_url": server.url, "login": "me@example.com", "password": "pw-1234567"}
+        client = connect(SimpleNamespace(settings=account))
+        [result] = client.submit([spec])
+    assert result.error is not None and "pingback" in str(result.error)
+    texts = [str(result.error), repr(result.error), repr(result), repr(spec)]
+    for text in texts:
+        assert secret not in text
+    assert "https://hooks.example.com/***/pingback" in repr(spec)

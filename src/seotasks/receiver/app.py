@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from ..provider import CallbackEntry, Provider
+from ..redact import MIN_URL_SECRET, URL_SECRET
 from ..store import ResultStore, safe_name
 from .alarm import WriteAlarm
 from .body import DEFAULT_MAX_BODY, DEFAULT_MAX_JSON, decoded, parse_json, read_body
@@ -33,9 +34,6 @@ __all__ = ["ReceiverApp", "secret_problem"]
 
 log = logging.getLogger("seotasks.receive")
 
-#: What a secret may hold: the characters a URL carries unchanged, in a path segment and
-#: in a query value alike (RFC 3986 "unreserved").
-_SECRET = re.compile(r"[A-Za-z0-9._~-]+\Z")
 _KIND = re.compile(r"[a-z0-9_]{1,48}(?:/[a-z0-9_]{1,48}){0,4}\Z")
 #: A sender that retries (a proxy, a script; DataForSEO itself does not) waits this long
 #: after a 503: a full disk is not freed in a second.
@@ -51,12 +49,12 @@ def secret_problem(secret: str) -> str | None:
     segment, '%41' arrives as 'A', '+' is a space in a query. A secret holding such a
     character could never match, and every callback would be a 404 (a base64 secret,
     ``openssl rand -base64``, has '/' and '+'), so it is refused where it is set."""
-    if len(secret) < 16:
+    if len(secret) < MIN_URL_SECRET:
         return (
-            f"is {len(secret)} characters long: the receiver's secret must be at least 16 "
-            "characters"
+            f"is {len(secret)} characters long: the receiver's secret must be at least "
+            f"{MIN_URL_SECRET} characters"
         )
-    if not _SECRET.match(secret):
+    if not URL_SECRET.match(secret):
         return (
             "holds characters a URL does not carry unchanged: the receiver's secret may "
             "hold letters, digits, '-', '_', '.' and '~' only"

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
 from seotasks.errors import UnsupportedQuery
-from seotasks.redact import Redactor
+from seotasks.redact import Redactor, path_secrets
 
 from . import serp_types, wire
 
@@ -88,13 +88,16 @@ def post_item(spec: SerpTaskSpec) -> tuple[str, dict[str, Any]]:
 
 
 def register_callback_secrets(redactor: Redactor, spec: SerpTaskSpec) -> None:
-    """Scrub the tokens a callback URL may carry (query values, a userinfo password)."""
+    """Scrub the tokens a callback URL may carry (query values, a userinfo password, a
+    path segment such as `seotasks receive`'s secret)."""
     for url in (spec.pingback_url, spec.postback_url):
         if url is None:
             continue
         split = urlsplit(url)
         if split.password:
             redactor.add(split.password)
+        for segment in path_secrets(split.path):
+            redactor.add(segment)
         for _, value in parse_qsl(split.query, keep_blank_values=True):
             if value not in _PLACEHOLDERS:
                 redactor.add(value)
