@@ -134,6 +134,15 @@ def test_forged_payloads_never_escape_as_other_errors(body: object) -> None:
     assert isinstance(state.query, TaskQuery)
 
 
+def test_a_forged_payload_nested_past_the_parser_is_a_cursor_error() -> None:
+    """Nesting deeper than Python's JSON parser recurses fits well within a cursor's
+    length: it is a corrupt cursor (exit 2 on the command line), not an internal error."""
+    payload = b"[" * 3000 + b"]" * 3000
+    token = f"st1.{codec._b64(payload)}.{codec._b64(codec._digest(payload))}"
+    with pytest.raises(CursorError, match="not JSON"):
+        codec.decode(token)
+
+
 @pytest.mark.parametrize(
     ("q", "message"),
     [

@@ -186,7 +186,7 @@ def decode(token: str) -> CursorState:
         raise CursorError("cursor checksum does not match: it was edited or truncated")
     try:
         body = json.loads(payload)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # the key is public: forgeable
         raise CursorError("cursor payload is not JSON") from None
     if not isinstance(body, dict) or set(body) != {"p", "l", "q", "pos"}:
         raise CursorError("cursor payload has the wrong shape")
