@@ -28,7 +28,9 @@ def test_the_credential_bad_connect_sent_is_located_in_the_auth_error(
     """A vendor that quotes the key it refused ("invalid key wr0ng...") and a provider that
     passes that on unscrubbed: a wrong key is still someone's credential (a typo of the
     right one, last year's), and the kit's ``secrets`` cannot name it, so the kit reads
-    it from the client ``bad_connect`` made."""
+    it from the client ``bad_connect`` made. The client scrubs the errors raised in its
+    provider with the secrets the provider registered, so the leak the kit must find is a
+    provider's that registers none (a `register_secrets` override that forgot ``super``)."""
     wrong = "wr0ng-k3y-9f8e7d6c5b"
     conformance = kit_env(bad_connect=lambda: connect_fake(server.url, api_key=wrong))
     parse = FakeVendor._parse
@@ -45,6 +47,8 @@ def test_the_credential_bad_connect_sent_is_located_in_the_auth_error(
     monkeypatch.setattr(FakeVendor, "_parse", quoting(scrub=True))
     KIT.test_bad_credentials_are_auth_errors(conformance)  # the client masks its own key
     monkeypatch.setattr(FakeVendor, "_parse", quoting(scrub=False))
+    KIT.test_bad_credentials_are_auth_errors(conformance)  # the client masks it all the same
+    monkeypatch.setattr(FakeVendor, "register_secrets", lambda self, redactor: None)
     with pytest.raises(Failed) as info:
         KIT.test_bad_credentials_are_auth_errors(conformance)
     message = str(info.value)

@@ -112,6 +112,25 @@ def test_a_secret_across_the_snippet_cut_is_masked_whole(serve: Any) -> None:
         assert SECRET[:6] not in str(info.value), pad
 
 
+@pytest.mark.parametrize(
+    "field",
+    ["created", "finished", "pct", "state", "id"],
+)
+@pytest.mark.parametrize("pad", [0, 46])
+def test_a_vendor_value_quoting_the_key_is_masked_in_the_error(
+    serve: Any, field: str, pad: int
+) -> None:
+    """A field that does not read, holding the key (a vendor echoing the request into
+    it), is quoted in the `ResponseFormatError`: masked, even where the quote is cut."""
+    app = FakeVendorApp(30)
+    app.items[3][field] = ["x" * pad + SECRET] if field == "id" else "x" * pad + SECRET
+    server = serve(app)
+    with pytest.raises(SeotasksError) as info:
+        connect_fake(server.url, page_size=10).page(status="any")
+    text = f"{info.value} {info.value!r} {getattr(info.value, 'value', '')}"
+    assert SECRET[:6] not in text
+
+
 def test_reprs_mask_secrets(server: Any) -> None:
     client = connect_fake(server.url, auth="query")
     for text in (repr(client), str(client), repr(client.provider), repr(client.provider.settings)):

@@ -100,19 +100,23 @@ def fetch_into(client: Client, task: Task, sink: BinaryIO) -> str | None:
     validated by `scan`, at most ``client.max_result_bytes``); otherwise `Client.collect`'s
     result, checked there, written as strict JSON.
     """
-    spec = client.provider.result_download(task)
+    redactor = client.transport.redactor
+    with redactor.active():  # errors built in the provider's code are scrubbed
+        spec = client.provider.result_download(task)
     if spec is None:
         _write_json(client, task, sink)
         return None
-    scrub = client.transport.redactor.scrub
 
     def parse(response: Response) -> str | None:
         head: Mapping[str, Any] = {}
         if 200 <= response.status < 300:
-            head = scan(sink, spec.fields, where=response.url, scrub=scrub)
+            head = scan(sink, spec.fields, where=response.url, scrub=redactor.scrub)
         return spec.check(response, head)
 
-    return client.transport.download(spec.request, sink, parse, max_bytes=client.max_result_bytes)
+    with redactor.active():
+        return client.transport.download(
+            spec.request, sink, parse, max_bytes=client.max_result_bytes
+        )
 
 
 def _write_json(client: Client, task: Task, sink: BinaryIO) -> None:

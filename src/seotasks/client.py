@@ -186,7 +186,8 @@ class Client:
     # -- listing ------------------------------------------------------------------------
 
     def _fetch(self, query: TaskQuery, position: Position, given: str) -> Page:
-        batch = self._provider.fetch(query, position)
+        with self.transport.redactor.active():
+            batch = self._provider.fetch(query, position)
         name = self.name
         if _position_json(position) != given:  # given: its JSON as fetch was handed it
             raise ResponseFormatError(
@@ -325,8 +326,9 @@ class Client:
             raise TypeError(f"collect takes a Task, got {type(task).__name__}")
         if task.provider != self.name:
             raise ValueError(f"task {task.key} does not belong to provider {self.name!r}")
-        if isinstance(result := self._provider.collect(task), Mapping):
-            self._check_answered(task, self._provider.result_task_id(result))
+        with self.transport.redactor.active():
+            if isinstance(result := self._provider.collect(task), Mapping):
+                self._check_answered(task, self._provider.result_task_id(result))
         return result
 
     def collect_to(self, task: Task, sink: BinaryIO) -> None:
@@ -426,7 +428,8 @@ class Client:
                 )
         if not items:
             return []
-        results = self._provider.submit(items)
+        with self.transport.redactor.active():
+            results = self._provider.submit(items)
         if len(results) != len(items) or any(
             r.spec is not s for r, s in zip(results, items, strict=True)
         ):

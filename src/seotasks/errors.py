@@ -5,13 +5,16 @@ Errors are split by what the caller should do next: fix the configuration
 `TransientError`), or give up on this request (`ProviderError`,
 `ResponseFormatError`, `CursorError`, `UnsupportedQuery`).
 
-Every message is built from already-redacted text: no class here ever sees a
-credential, so ``str(error)`` and ``repr(error)`` are safe to log.
+Every message is built from already-redacted text, and scrubbed once more when built
+during a call into a provider (`seotasks.redact.scrub_active`: a vendor value quoted in it
+may echo a credential), so ``str(error)`` and ``repr(error)`` are safe to log.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+
+from .redact import scrub_active
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -49,6 +52,9 @@ class SeotasksError(Exception):
     #: (a missing credential: "set SEOTASKS_X_Y or use --profile" rather than "pass it to
     #: connect()"); the CLI prints it instead of ``str(error)`` when set.
     cli_message: str | None = None
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*(scrub_active(a) if isinstance(a, str) else a for a in args))
 
 
 class ConfigError(SeotasksError):
@@ -126,7 +132,7 @@ class ProviderError(SeotasksError):
 
     def __init__(self, code: int | str | None, message: str, *, provider: str = "") -> None:
         self.code = code
-        self.message = message
+        self.message = scrub_active(message)
         self.provider = provider
         prefix = f"{provider}: " if provider else ""
         super().__init__(f"{prefix}vendor error {code}: {message}")

@@ -18,6 +18,7 @@ from typing import TypeGuard
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConfigError, ResponseFormatError
+from .redact import scrub_active
 
 __all__ = [
     "PERCENTS",
@@ -38,7 +39,7 @@ class ConversionError(ResponseFormatError):
 
     def __init__(self, field: str, value: object, expected: str, *, item_id: str | None = None):
         try:
-            shown = repr(value)
+            shown = scrub_active(repr(value))  # before the cut, which would split a secret
         except ValueError:  # an int beyond sys.get_int_max_str_digits()
             shown = f"<{type(value).__name__} too large to show>"
         if len(shown) > _MAX_SHOWN:

@@ -4,13 +4,20 @@ A `Redactor` knows the secret values of one client (a password, a token, the
 Basic-auth header built from them) and the names of query parameters that carry
 secrets, and scrubs them from any text before it reaches a log record, an exception
 message or a repr.
+
+A vendor value quoted in an error (a field that does not read) may hold a secret too (a
+vendor echoing the request into it), and the code that reads it knows no redactor: the
+client makes its redactor `Redactor.active` around each call into its provider, and every
+`SeotasksError` built meanwhile scrubs its message with it (`scrub_active`).
 """
 
 from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from urllib.parse import quote, quote_plus
 
 __all__ = [
@@ -21,6 +28,7 @@ __all__ = [
     "has_userinfo",
     "mask_path_secrets",
     "path_secrets",
+    "scrub_active",
     "scrub_userinfo",
 ]
 
@@ -64,6 +72,13 @@ def mask_path_secrets(path: str) -> str:
     """``path`` with each of its `path_secrets` masked."""
     secrets = set(path_secrets(path))
     return "/".join(MASK if segment in secrets else segment for segment in path.split("/"))
+
+
+def scrub_active(text: str) -> str:
+    """``text`` scrubbed by the `Redactor.active` one in this context (only of every URL's
+    userinfo when none is)."""
+    redactor = _ACTIVE.get()
+    return scrub_userinfo(text) if redactor is None else redactor.scrub(text)
 
 
 class Redactor:
@@ -111,5 +126,19 @@ class Redactor:
                 text = text.replace(secret, MASK)
         return text
 
+    @contextmanager
+    def active(self) -> Iterator[None]:
+        """Make this the redactor `scrub_active` uses in this context (this thread) while
+        the block runs."""
+        token = _ACTIVE.set(self)
+        try:
+            yield
+        finally:
+            _ACTIVE.reset(token)
+
     def __repr__(self) -> str:
         return f"Redactor({len(self._secrets)} secret forms, params={sorted(self._params)})"
+
+
+#: The redactor of the client whose provider is running in this context.
+_ACTIVE: ContextVar[Redactor | None] = ContextVar("seotasks_redactor", default=None)

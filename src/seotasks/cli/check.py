@@ -161,7 +161,8 @@ def _provider(
         where = _where(client.provider)
         started = time.monotonic()
         try:
-            account = client.provider.account()
+            with client.transport.redactor.active():
+                account = client.provider.account()
             if account is None:
                 client.page()  # the first page of the default listing proves the rest
         except SeotasksError as exc:
