@@ -12,15 +12,18 @@
 from __future__ import annotations
 
 import base64
+import json
 import logging
 import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 import pytest
 from clihere import run_here
+from clirun import cli_env
 from seotasks_dataforseo.emulator import DataForSEOEmulator
 from seotasks_dataforseo.endpoints import CATALOGUE
 from seotasks_serpstat.emulator import PATHS as SERPSTAT_PATHS
@@ -29,7 +32,7 @@ from seotasks_serpstat.emulator import SerpstatEmulator
 import seotasks
 from seotasks import cursor as cursor_codec
 from seotasks.clock import FakeClock
-from seotasks.emulation import Fault
+from seotasks.emulation import EmulatorServer, Fault, HttpRequest, HttpResponse, json_response
 from seotasks.errors import CursorError, SeotasksError
 from seotasks.export import TableWriter
 from seotasks.model import Task, TaskStatus
@@ -360,6 +363,36 @@ def test_table_from_a_vendor_page_with_an_escape_in_the_tag() -> None:
     assert task.tag == "\x1b[31mred\x07"  # the model keeps the vendor's text verbatim
     line = TableWriter().format(task)
     assert "\x1b" not in line and "\x07" not in line and "red" in line
+
+
+class _VendorSaying:
+    """A DataForSEO that refuses every call with ``message`` as its status message."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+    def handle(self, request: HttpRequest, fault: Fault | None) -> HttpResponse:
+        body = {"status_code": 40501, "status_message": self.message, "tasks": []}
+        return json_response(200, json.dumps(body).encode())
+
+
+@pytest.mark.parametrize("text", NASTY, ids=range(len(NASTY)))
+@pytest.mark.parametrize("command", ["tasks", "check"])
+def test_a_vendor_error_message_cannot_drive_the_terminal(
+    text: str, command: str, tmp_path: Path
+) -> None:
+    """The vendor's text reaches the error line the command prints (stderr, or stdout for
+    ``check``) without its control characters, as in a table, and on one line."""
+    with EmulatorServer(_VendorSaying(f"Invalid Field {text} end")) as server:
+        account = {"base_url": server.url, "login": "me@example.com", "password": "pw-12345"}
+        env = cli_env(tmp_path, {"dataforseo": {**account, "families": "serp"}})
+        result = run_here([command, "-p", "dataforseo"], env)
+    assert result.returncode == 4, result.stderr
+    said = result.stderr if command == "tasks" else result.stdout
+    assert "Invalid Field" in said and said.endswith(" end\n") and said.count("\n") == 1
+    bad = [ch for ch in said[:-1] if ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F]
+    bad += [ch for ch in said if ch in "\u200b\u202e\u2066"]
+    assert not bad, f"control characters reached the terminal: {bad!r}"
 
 
 # -- credentials in a URL ----------------------------------------------------------

@@ -55,7 +55,7 @@ from .collect_support import (
     default_journal,
     silence_stdout,
 )
-from .common import EXIT_INTERRUPTED, EXIT_OK, EXIT_PROVIDER
+from .common import EXIT_INTERRUPTED, EXIT_OK, EXIT_PROVIDER, one_line
 from .pipes import wait_until_read
 from .signals import GracefulStop
 
@@ -439,5 +439,5 @@ class CollectRun:
 
     def say(self, message: str) -> None:
         with self.output:
-            self.err.write(message + "\n")
+            self.err.write(one_line(message))
             self.err.flush()

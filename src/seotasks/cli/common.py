@@ -291,10 +291,12 @@ def one_client(args: argparse.Namespace, stack: Any) -> Client:
 
 def one_line(text: str) -> str:
     """``text`` as one line: an error is one line on stderr, whatever its message holds
-    (and never a URL's ``user:password@``, wherever the message came from)."""
+    (and never a URL's ``user:password@``, wherever the message came from), without the
+    control characters a vendor's message may hold to drive the terminal, as in a table."""
+    from ..export import printable
     from ..redact import scrub_userinfo
 
-    return scrub_userinfo(" ".join(text.split())) + "\n"
+    return printable(scrub_userinfo(" ".join(text.split()))) + "\n"
 
 
 #: The days ``--sandbox-day`` takes: the seeded data spans weeks around the day, and must
