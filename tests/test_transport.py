@@ -7,7 +7,7 @@ from email.utils import format_datetime
 from typing import Any
 
 import pytest
-from fakevendor import FakeVendorApp, connect_fake
+from fakevendor import SECRET, FakeVendorApp, connect_fake
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -294,6 +294,24 @@ def test_malformed_json_shows_a_short_snippet(ten: tuple[FakeVendorApp, Any]) ->
         connect_fake(server.url, retry=RetryPolicy(attempts=2, base=0.001)).page()
     assert "<html>xxx" in str(info.value)
     assert len(str(info.value)) < 500
+
+
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+def test_a_redirect_is_not_followed_and_the_error_says_where_it_points(
+    ten: tuple[FakeVendorApp, Any], serve: Any, status: int
+) -> None:
+    """A redirect would carry the credentials to whatever host it names (an ``http://``
+    one among them): it is refused, and the error names the address, so that the user can
+    point ``base_url`` there if it is the vendor's new one."""
+    app, server = ten
+    other = serve(FakeVendorApp(10))
+    app.respond_with(b"", status=status, Location=f"{other.url}/moved?key={SECRET}")
+    with pytest.raises(seotasks.ProviderError) as info:
+        connect_fake(server.url).page(status="any")
+    assert other.requests == [] and len(server.requests) == 1
+    text = str(info.value)
+    assert f"HTTP {status}" in text and f"{other.url}/moved" in text, text
+    assert "redirect" in text and "base_url" in text and SECRET not in text, text
 
 
 def test_wrong_key_is_an_auth_error_not_retried(small: Any) -> None:

@@ -49,7 +49,14 @@ from .call import (
     parse_retry_after,
 )
 from .clock import Clock, SystemClock
-from .errors import Interrupted, RateLimited, ResponseFormatError, RetryableError, TransientError
+from .errors import (
+    Interrupted,
+    ProviderError,
+    RateLimited,
+    ResponseFormatError,
+    RetryableError,
+    TransientError,
+)
 from .ratelimit import Pacer, RateLimit
 from .redact import Redactor, scrub_userinfo
 
@@ -291,6 +298,7 @@ class Transport:
                 failure = self._http_failure(response)
                 if failure is not None:
                     raise failure
+                _refuse_redirect(response)
                 return parse(response)
             except RetryableError as exc:
                 last = exc
@@ -371,6 +379,25 @@ def _stream_body(
         if not whole:
             raw.close()
         raw.release_conn()
+
+
+def _refuse_redirect(response: Response) -> None:
+    """A redirect is never followed: it would carry the credentials (a header, a token in
+    the query) to whatever host it names, an ``http://`` one included. Refused before the
+    provider reads the body (empty, or a page the vendor's reader cannot make sense of),
+    naming the address, which is the vendor's new one when the base URL is out of date."""
+    if not 300 <= response.status < 400:
+        return
+    location = response.headers.get("location")
+    if location and response.scrub is not None:
+        location = response.scrub(location)
+    where = f" to {location!r}" if location else ""
+    raise ProviderError(
+        response.status,
+        f"HTTP {response.status} from {response.url} redirects{where}; seotasks does not "
+        "follow redirects (the credentials would go with them): if that is the vendor's "
+        "address now, set the provider's base_url to it",
+    )
 
 
 def _provably_unprocessed(error: RetryableError) -> bool:
