@@ -173,6 +173,30 @@ def test_vendor_json_is_strict_without_orjson_too() -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+def test_hostile_vendor_json_is_a_decode_error_without_orjson_too() -> None:
+    """What orjson refuses (nesting past its 1024 levels, a number that overflows to
+    infinity, an integer of 10^5 digits), the standard library's decoder must refuse as a
+    decode error too: its `RecursionError` was an internal error, and it read ``1e999``
+    as infinity, which no strict JSON file can hold."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys; sys.modules['orjson'] = None\n"
+        "from seotasks.jsoncodec import JSONDecodeError, loads\n"
+        "assert loads(b'[1e308, -2.5e-3, 12]') == [1e308, -2.5e-3, 12]\n"
+        "deep = b'[' * 100000 + b']' * 100000\n"
+        "for bad in (deep, b'[1e999]', b'{\"a\": -1e999}', b'[' + b'9' * 100000 + b']'):\n"
+        "    try:\n"
+        "        loads(bad)\n"
+        "    except JSONDecodeError:\n"
+        "        continue\n"
+        "    raise SystemExit(f'accepted {bad[:20]!r}')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
 # -- the converter's hooks: the quick reading of the usual value is the parse function's --
 
 near_dates = st.one_of(

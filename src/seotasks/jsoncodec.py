@@ -3,12 +3,16 @@
 Strict either way: ``NaN``, ``Infinity`` and ``-Infinity`` are not JSON, and orjson
 refuses them, so the standard library's decoder is told to refuse them too (it accepts
 them by default): a body the fast path refuses is refused without it, and no file
-seotasks writes from a decoded body can hold them.
+seotasks writes from a decoded body can hold them. The same goes for a number that
+overflows to infinity (``1e999``) and for nesting deeper than the decoder recurses, which
+orjson refuses as decode errors and the standard library reads as infinity or raises as
+`RecursionError`.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 __all__ = ["dumps", "loads"]
@@ -25,8 +29,17 @@ except ImportError:  # pragma: no cover
     def _refuse(constant: str) -> Any:
         raise ValueError(f"{constant} is not JSON")
 
+    def _finite(text: str) -> float:
+        value = float(text)
+        if math.isinf(value):
+            raise ValueError(f"number is infinity when parsed as double: {text[:20]}")
+        return value
+
     def loads(data: bytes | str) -> Any:
-        return json.loads(data, parse_constant=_refuse)
+        try:
+            return json.loads(data, parse_constant=_refuse, parse_float=_finite)
+        except RecursionError:
+            raise ValueError("nested too deeply") from None
 
     JSONDecodeError = (json.JSONDecodeError, ValueError, UnicodeDecodeError)
 
