@@ -34,7 +34,7 @@ from seotasks_dataforseo.emulator import DataForSEOEmulator
 from seotasks_dataforseo.provider import DataForSEOProvider
 
 from seotasks.cli.receive_run import ReceiverServer
-from seotasks.emulation import Fault
+from seotasks.emulation import EmulatorServer, Fault, HttpRequest, HttpResponse, json_response
 from seotasks.receiver.app import ReceiverApp
 from seotasks.receiver.body import gunzip
 from seotasks.receiver.rejected import Refused
@@ -325,6 +325,39 @@ def test_gunzip_gives_back_exactly_the_bytes_up_to_the_cap(size: int, kind: str)
             gunzip(packed, size - 1)
         with pytest.raises(Refused, match="truncated"):
             gunzip(packed[: len(packed) // 2], size)
+
+
+class _RefusingVendor:
+    """A DataForSEO that refuses every call with ``message`` as its status message."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+    def handle(self, request: HttpRequest, fault: Fault | None) -> HttpResponse:
+        body = {"status_code": 40501, "status_message": self.message, "tasks": []}
+        return json_response(200, json.dumps(body).encode())
+
+
+def test_a_vendors_message_in_the_receivers_lines_cannot_drive_the_terminal(
+    tmp_path: Path,
+) -> None:
+    """The receiver's lines on stderr quote the vendor (a pingback it refused) without the
+    control characters its message holds, as the command's error line does."""
+    nasty = "Invalid Field \x1b]0;owned\x07\x1b[2J\x9b31m\u202e\x00 end"
+    task_id = "0412-1535-0001-0000-000000000001"
+    with EmulatorServer(_RefusingVendor(nasty)) as vendor:
+        account = {"base_url": vendor.url, "login": "me@example.com", "password": "pw-1234567"}
+        with Receiver(tmp_path / "results", receive_env(tmp_path, account)) as receiver:
+            with urllib3.PoolManager(retries=False, timeout=30.0) as http:
+                ping = f"{receiver.url}/{SECRET}/pingback?id={task_id}&kind=serp/google/organic"
+                assert http.request("GET", ping).status == 200
+            wait_for(lambda: " end" in receiver.stderr)
+            code = receiver.stop()
+    said = receiver.stderr
+    assert code == 0 and f"pingback {task_id} failed" in said and "Invalid Field" in said, said
+    bad = [ch for ch in said if (ord(ch) < 0x20 and ch != "\n") or 0x7F <= ord(ch) <= 0x9F]
+    bad += [ch for ch in said if ch in "\u200b\u202e\u2066"]
+    assert not bad, f"control characters reached the terminal: {bad!r}"
 
 
 def test_a_pingback_that_cannot_be_queued_is_503_logged_once_per_burst(

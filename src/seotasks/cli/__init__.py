@@ -65,10 +65,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(err)
         return EXIT_USAGE
-    if args.debug:
-        import logging
+    import logging
 
-        logging.basicConfig(level=logging.DEBUG, stream=err, format="%(name)s: %(message)s")
+    from .common import PrintableFormatter
+
+    # Log records reach stderr as the error line does, their vendor text made printable:
+    # every record with --debug, else the warnings (those of `seotasks receive`).
+    handler = logging.StreamHandler(err)
+    handler.setFormatter(PrintableFormatter("%(name)s: %(message)s" if args.debug else None))
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, handlers=[handler])
     # Every command's module runs it with the same three arguments (two need no stderr).
     commands: dict[str, Callable[[argparse.Namespace, TextIO, TextIO], int]] = {
         "providers": lambda a, o, _e: providers.run(a, o),

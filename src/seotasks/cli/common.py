@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import logging
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -297,6 +298,16 @@ def one_line(text: str) -> str:
     from ..redact import scrub_userinfo
 
     return printable(scrub_userinfo(" ".join(text.split()))) + "\n"
+
+
+class PrintableFormatter(logging.Formatter):
+    """Log records for a terminal: each line of the record (a traceback has several)
+    without control characters, since a record may quote a vendor's message (`one_line`)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        from ..export import printable
+
+        return "\n".join(printable(line) for line in super().format(record).split("\n"))
 
 
 #: The days ``--sandbox-day`` takes: the seeded data spans weeks around the day, and must
