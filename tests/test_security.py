@@ -377,20 +377,22 @@ class _VendorSaying:
 
 
 @pytest.mark.parametrize("text", NASTY, ids=range(len(NASTY)))
-@pytest.mark.parametrize("command", ["tasks", "check"])
+@pytest.mark.parametrize("command", [["tasks"], ["check"], ["--debug", "tasks"]], ids=" ".join)
 def test_a_vendor_error_message_cannot_drive_the_terminal(
-    text: str, command: str, tmp_path: Path
+    text: str, command: list[str], tmp_path: Path
 ) -> None:
     """The vendor's text reaches the error line the command prints (stderr, or stdout for
-    ``check``) without its control characters, as in a table, and on one line."""
+    ``check``) without its control characters, as in a table, and on one line; with
+    ``--debug``, the traceback's lines too."""
     with EmulatorServer(_VendorSaying(f"Invalid Field {text} end")) as server:
         account = {"base_url": server.url, "login": "me@example.com", "password": "pw-12345"}
         env = cli_env(tmp_path, {"dataforseo": {**account, "families": "serp"}})
-        result = run_here([command, "-p", "dataforseo"], env)
+        result = run_here([*command, "-p", "dataforseo"], env)
     assert result.returncode == 4, result.stderr
-    said = result.stderr if command == "tasks" else result.stdout
-    assert "Invalid Field" in said and said.endswith(" end\n") and said.count("\n") == 1
-    bad = [ch for ch in said[:-1] if ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F]
+    said = result.stdout if command == ["check"] else result.stderr
+    assert "Invalid Field" in said and said.endswith(" end\n")
+    assert said.count("\n") == 1 or ("--debug" in command and "Traceback" in said)
+    bad = [ch for ch in said if (ord(ch) < 0x20 and ch != "\n") or 0x7F <= ord(ch) <= 0x9F]
     bad += [ch for ch in said if ch in "\u200b\u202e\u2066"]
     assert not bad, f"control characters reached the terminal: {bad!r}"
 

@@ -25,9 +25,11 @@ from .common import (
     EXIT_PROVIDER,
     EXIT_STORAGE,
     EXIT_USAGE,
+    PrintableFormatter,
     UsageError,
     exit_code,
     one_line,
+    printable_lines,
 )
 from .parser import build_parser
 
@@ -66,8 +68,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(err)
         return EXIT_USAGE
     import logging
-
-    from .common import PrintableFormatter
 
     # Log records reach stderr as the error line does, their vendor text made printable:
     # every record with --debug, else the warnings (those of `seotasks receive`).
@@ -109,7 +109,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.debug:
                 import traceback
 
-                traceback.print_exc(file=err)
+                err.write(printable_lines(traceback.format_exc()))
             if not isinstance(exc, SeotasksError):
                 err.write(one_line(f"seotasks: internal error: {type(exc).__name__}: {exc}"))
                 return EXIT_PROVIDER

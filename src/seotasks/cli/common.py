@@ -300,14 +300,19 @@ def one_line(text: str) -> str:
     return printable(scrub_userinfo(" ".join(text.split()))) + "\n"
 
 
+def printable_lines(text: str) -> str:
+    """``text`` (a traceback, a log record) with each line's control characters removed,
+    since it may quote a vendor's message (see `one_line`)."""
+    from ..export import printable
+
+    return "\n".join(printable(line) for line in text.split("\n"))
+
+
 class PrintableFormatter(logging.Formatter):
-    """Log records for a terminal: each line of the record (a traceback has several)
-    without control characters, since a record may quote a vendor's message (`one_line`)."""
+    """Log records for a terminal: `printable_lines`."""
 
     def format(self, record: logging.LogRecord) -> str:
-        from ..export import printable
-
-        return "\n".join(printable(line) for line in super().format(record).split("\n"))
+        return printable_lines(super().format(record))
 
 
 #: The days ``--sandbox-day`` takes: the seeded data spans weeks around the day, and must
