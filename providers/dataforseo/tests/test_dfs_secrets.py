@@ -82,3 +82,25 @@ def test_a_receivers_secret_in_a_callback_path_is_kept_out_of_errors_and_reprs(
     for text in texts:
         assert secret not in text
     assert "https://hooks.example.com/***/pingback" in repr(spec)
+
+
+def test_the_receivers_routing_parameters_are_not_taken_for_secrets(
+    make_emulator: MakeEmulator, connect: Connect, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The pingback URL the docs give (``?id=$id&tag=$tag&kind=serp/{engine}/{serp_type}``)
+    names the task's kind in its query: masking it as a token masked every path holding
+    it (``POST /v3/***/task_post`` in the debug log). ``secret=`` stays a secret."""
+    caplog.set_level(logging.DEBUG, logger="seotasks.transport")
+    secret = "Rcv-0a1b2c3d4e5f6789"
+    spec = SerpTaskSpec(
+        keyword="pizza",
+        location=2840,
+        language="en",
+        pingback_url=f"https://hooks.example.com/pingback?secret={secret}&id=$id&tag=$tag"
+        "&kind=serp/google/organic",
+    )
+    client = connect(make_emulator(size=0))
+    [result] = client.submit([spec])
+    assert result.error is None
+    assert "/v3/serp/google/organic/task_post" in caplog.text, caplog.text
+    assert client.transport.redactor.scrub(f"echo {secret}") == "echo ***"

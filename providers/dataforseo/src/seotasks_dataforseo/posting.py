@@ -23,6 +23,10 @@ __all__ = ["post_item", "register_callback_secrets"]
 
 #: The vendor's placeholders in callback URLs: not secrets, and too common to scrub.
 _PLACEHOLDERS = frozenset({"$id", "$tag"})
+#: The query parameters `seotasks receive` routes a pingback by: the task's id, tag and
+#: kind, never a token. Taken for secrets, ``kind=serp/google/organic`` masked every path
+#: holding the kind (the ``task_post`` call's own in the debug log).
+_ROUTING = frozenset({"id", "tag", "kind"})
 
 
 def post_item(spec: SerpTaskSpec) -> tuple[str, dict[str, Any]]:
@@ -98,8 +102,8 @@ def register_callback_secrets(redactor: Redactor, spec: SerpTaskSpec) -> None:
             redactor.add(split.password)
         for segment in path_secrets(split.path):
             redactor.add(segment)
-        for _, value in parse_qsl(split.query, keep_blank_values=True):
-            if value not in _PLACEHOLDERS:
+        for name, value in parse_qsl(split.query, keep_blank_values=True):
+            if value not in _PLACEHOLDERS and name not in _ROUTING:
                 redactor.add(value)
         if split.query:
             redactor.add(split.query)
