@@ -56,6 +56,10 @@ def test_the_selection_flags_are_those_of_load_and_tasks() -> None:
         (["--live"], "--live needs at least one -p"),
         (["-o", "source=history"], "is for a live listing"),
         (["--profile", "agency"], "is for a live listing"),
+        # The store's report took --seed and ignored it (exit 0); the other two flags
+        # that choose the emulators' data were refused.
+        (["--seed", "3"], "--seed applies with --sandbox only"),
+        (["--sandbox-size", "3"], "--sandbox-size applies with --sandbox only"),
         (["--top", "0"], "--top must be at least 1"),
         (["--compare", "serp"], "KIND=KIND"),
         (["--since", "yesterday"], "ISO 8601"),

@@ -206,14 +206,18 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         _check_target(Path(target))
     listing = args.live or args.sandbox
     if not listing:
-        for flag, given in (
-            ("-o/--option", args.option),
-            ("--profile", args.profile),
-            ("--sandbox-size", args.sandbox_size is not None),
-            ("--sandbox-day", args.sandbox_day),
-        ):
+        for flag, given in (("-o/--option", args.option), ("--profile", args.profile)):
             if given:
                 raise UsageError(f"{flag} is for a live listing (--live or --sandbox)")
+        # The emulators' data, refused rather than ignored, as `start_sandbox` refuses it
+        # with --live: the store's report would not be the seed or day asked for.
+        for flag, given in (
+            ("--sandbox-size", args.sandbox_size is not None),
+            ("--sandbox-day", args.sandbox_day is not None),
+            ("--seed", args.seed != 0),
+        ):
+            if given:
+                raise UsageError(f"{flag} applies with --sandbox only")
     # The extra, checked before any work: a missing renderer found after a long live
     # listing would waste it. JSON needs DuckDB only.
     needed = ["duckdb"] if args.format == "json" else ["duckdb", "altair", "vl_convert"]
