@@ -117,6 +117,30 @@ def test_failure_rate_counts_finished_tasks_and_messages_rank_per_provider() -> 
     ]
 
 
+@pytest.mark.parametrize("status", [COMPLETED, FAILED])
+def test_a_status_that_leaves_out_finished_tasks_gives_no_failure_rate(
+    status: TaskStatus,
+) -> None:
+    """``--status completed`` leaves the failed tasks out (``failed`` the completed ones):
+    what remains fails at 0 % (100 %) by construction, whatever the vendor did. The page
+    showed that 0 % as the vendor's failure rate, and a note read it as "no failed task"."""
+    listed = [task("a", i, status, kind=f"k{i % 2}", message="x") for i in range(4)]
+    held = from_tasks(listed, source="test", selection=Selection(status=status.value))
+    try:
+        f = compute(held, now=NOW, compare=parse_compare(["k0=k1"]))
+    finally:
+        held.close()
+    assert provider(f, "a").failure_rate is None
+    assert [g.failure_rate for g in f.groups] == [None, None]
+    assert not any("failure rate is 0 %" in note for note in f.notes)
+    [note] = [n for n in f.notes if "failure rate" in n]
+    assert f"--status {status.value}" in note and "--status any" in note
+    page = render_html(f)
+    assert 'data-col="failure_rate" data-value=' not in page
+    assert "No finished task in this selection" not in page
+    assert json.loads(json.dumps(f.to_json()))["providers"][0]["failure_rate"] is None
+
+
 def test_spend_and_cost_per_1000_count_priced_tasks_only() -> None:
     tasks = [task("a", 1, cost="0.0006"), task("a", 2, cost="0.0012"), task("a", 3)]
     tasks += [task("a", 4, FAILED, cost="0.0006")]  # vendors bill failures too

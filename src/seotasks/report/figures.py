@@ -64,6 +64,9 @@ __all__ = [
     "compute",
 ]
 
+#: The statuses that keep one kind of finished task only, each with the kind it leaves out.
+FINISHED = {"completed": "failed", "failed": "completed"}
+
 #: What a group may be keyed by besides its provider (``--by``).
 BY_CHOICES = ("kind", "engine", "device", "location", "language")
 
@@ -106,9 +109,14 @@ def compute(
     first, last = connection.execute(
         "SELECT min(created_at), max(created_at) FROM report_tasks"
     ).fetchone() or (None, None)
-    providers = queries.groups(connection, (), known)
-    groups = queries.groups(connection, by, known)
-    by_kind = groups if by == ("kind",) else queries.groups(connection, ("kind",), known)
+    # A status that leaves out completed or failed tasks leaves a failure rate of 0 % or
+    # 100 % by construction: not the vendor's, so none is given.
+    rated = tasks.selection.status not in FINISHED
+    providers = queries.groups(connection, (), known, rated=rated)
+    groups = queries.groups(connection, by, known, rated=rated)
+    by_kind = (
+        groups if by == ("kind",) else queries.groups(connection, ("kind",), known, rated=rated)
+    )
     shown = groups[:top]
     turnaround = queries.curves(connection, by, "turnaround")
     queue = queries.curves(connection, by, "queue_time")
@@ -175,12 +183,19 @@ def _notes(figures: Figures, tasks: Tasks) -> list[str]:
             )
         if not p.priced:
             notes.append(f"{p.provider}: no task has a cost, so its spend is not shown.")
-        if p.completed and not p.failed:
+        if p.completed and not p.failed and p.failure_rate is not None:
             notes.append(
                 f"{p.provider}: no failed task here, so its failure rate is 0 %; a listing "
                 "that never reports failures shows the same (`seotasks providers` lists "
                 "the statuses each one reports)."
             )
+    status = tasks.selection.status
+    if status in FINISHED and figures.providers:
+        notes.append(
+            f"--status {status} leaves out the {FINISHED[status]} tasks, so no failure rate "
+            "is shown (what remains fails at 0 % or 100 % by construction); --status any "
+            "gives it."
+        )
     if figures.providers and not any(p.queue.n for p in figures.providers):
         notes.append("No task reports when it started (started_at), so queue time is not shown.")
     if tasks.collection is None:

@@ -64,10 +64,15 @@ def _percentiles(n: int, values: Sequence[float] | None) -> Percentiles:
 
 
 def groups(
-    connection: duckdb.DuckDBPyConnection, keys: Sequence[str], known: frozenset[str] | None
+    connection: duckdb.DuckDBPyConnection,
+    keys: Sequence[str],
+    known: frozenset[str] | None,
+    *,
+    rated: bool = True,
 ) -> list[Group]:
     """Per provider and ``keys``, biggest first. ``known``: the providers whose collection
-    is known (``None``: all of them)."""
+    is known (``None``: all of them); ``rated``: whether the tasks hold both completed and
+    failed ones, so that a failure rate means something."""
     columns = "".join(f", {k}" for k in keys)
     rows = connection.execute(
         f"""
@@ -101,7 +106,7 @@ def groups(
                 failed=failed,
                 running=running,
                 queued=queued,
-                failure_rate=failed / finished if finished else None,
+                failure_rate=failed / finished if finished and rated else None,
                 turnaround=_percentiles(int(timed), turnaround),
                 queue=_percentiles(int(queued_n), queue),
                 priced=int(priced),

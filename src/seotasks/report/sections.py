@@ -8,6 +8,7 @@ from operator import attrgetter
 
 from . import charts
 from .figure_types import Failure, Figures, Group
+from .figures import FINISHED
 from .layout import (
     COST_PER_1000,
     FAILURE_RATE,
@@ -146,11 +147,16 @@ def failures(page: Page, f: Figures) -> None:
         [finished, *counts("failed"), FAILURE_RATE],
         keep=lambda g: _finished(g) > 0,
     )
-    figure = (
-        page.chart("failure-rate", lambda: charts.failure_rates(rated), "Largest groups.")
-        if rated
-        else '<p class="empty">No finished task in this selection.</p>'
-    )
+    status = f.selection["status"]
+    if rated:
+        figure = page.chart("failure-rate", lambda: charts.failure_rates(rated), "Largest groups.")
+    elif status in FINISHED:
+        figure = (
+            f'<p class="empty">No failure rate: --status {status} leaves out the '
+            f"{FINISHED[status]} tasks.</p>"
+        )
+    else:
+        figure = '<p class="empty">No finished task in this selection.</p>'
     page.pair(figure, [table.html()])
     page.parts.append("<h3>Top failure messages</h3>")
     messages = _messages_table(f.failures)
