@@ -141,6 +141,19 @@ def test_a_status_that_leaves_out_finished_tasks_gives_no_failure_rate(
     assert json.loads(json.dumps(f.to_json()))["providers"][0]["failure_rate"] is None
 
 
+def test_a_compare_pair_that_matches_nothing_is_said() -> None:
+    """``--compare`` names kinds that no two providers hold here (a typo, another window):
+    the side-by-side view it asked for was left out without a word."""
+    tasks = [task("dfs", i, kind="serp/google/organic") for i in range(3)]
+    tasks += [task("st", 10 + i, kind="serp/google") for i in range(3)]
+    f = figures_of(tasks, compare=parse_compare(["serp/google=serp/google/organic", "serp/x=y"]))
+    assert [(c.a.name, c.b.name) for c in f.comparisons] == [
+        ("st serp/google", "dfs serp/google/organic")
+    ]
+    [note] = [n for n in f.notes if "--compare" in n]
+    assert "serp/x=y" in note and "serp/google=" not in note
+
+
 def test_spend_and_cost_per_1000_count_priced_tasks_only() -> None:
     tasks = [task("a", 1, cost="0.0006"), task("a", 2, cost="0.0012"), task("a", 3)]
     tasks += [task("a", 4, FAILED, cost="0.0006")]  # vendors bill failures too

@@ -128,7 +128,8 @@ def compute(
         return (group.provider, *group.labels.values())
 
     comparisons = []
-    for matched, a, b in queries.pairs(by_kind, compare)[:top]:
+    paired = queries.pairs(by_kind, compare)
+    for matched, a, b in paired[:top]:
         comparisons.append(
             Comparison(
                 matched=matched,
@@ -163,10 +164,16 @@ def compute(
         comparisons=tuple(comparisons),
         notes=(),
     )
-    return attrs.evolve(figures, notes=tuple(_notes(figures, tasks)))
+    unmatched = [pair for pair in compare if not any(_asked(pair, a, b) for _, a, b in paired)]
+    return attrs.evolve(figures, notes=tuple(_notes(figures, tasks, unmatched)))
 
 
-def _notes(figures: Figures, tasks: Tasks) -> list[str]:
+def _asked(pair: tuple[str, str], a: Group, b: Group) -> bool:
+    """Whether the comparison of ``a`` and ``b`` is the ``--compare`` ``pair``."""
+    return {a.labels["kind"], b.labels["kind"]} == set(pair)
+
+
+def _notes(figures: Figures, tasks: Tasks, unmatched: Sequence[tuple[str, str]]) -> list[str]:
     """What the reader must know to read the figures right: what is missing, and why."""
     notes = []
     asked = tasks.selection.providers
@@ -195,6 +202,11 @@ def _notes(figures: Figures, tasks: Tasks) -> list[str]:
             f"--status {status} leaves out the {FINISHED[status]} tasks, so no failure rate "
             "is shown (what remains fails at 0 % or 100 % by construction); --status any "
             "gives it."
+        )
+    for left, right in unmatched:
+        notes.append(
+            f"--compare {left}={right}: no two providers hold {left} at one and {right} at "
+            "the other in this selection, so it has no side-by-side view."
         )
     if figures.providers and not any(p.queue.n for p in figures.providers):
         notes.append("No task reports when it started (started_at), so queue time is not shown.")
