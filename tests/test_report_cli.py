@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -171,3 +172,23 @@ def test_a_provider_the_store_does_not_hold_is_named_not_an_empty_report(
     assert "dataforseo, serpstat" in typo.stderr
     assert len(typo.stderr.strip().splitlines()) == 1 and "Traceback" not in typo.stderr
     assert page.read_bytes() == before
+
+
+def test_the_page_is_made_as_other_files_are_readable_as_the_umask_allows(
+    tmp_path: Path,
+) -> None:
+    """The page is meant to be opened, mailed, served: it was written through a private
+    temporary file (mode 0600, whatever the umask), so a web server or a colleague on the
+    machine could not read it. It now takes the mode ``open`` would give it."""
+    page = tmp_path / "page.json"
+    args = ["report", "--sandbox", "-p", "serpstat", "--sandbox-size", "20", "--format"]
+    args += ["json", "--to", str(page), "-q"]
+    before = os.umask(0o022)
+    try:
+        made = run_here(args, cli_env(tmp_path))
+    finally:
+        os.umask(before)
+    assert made.returncode == 0, made.stderr
+    assert json.loads(page.read_text(encoding="utf-8"))["providers"][0]["tasks"] == 20
+    assert page.stat().st_mode & 0o777 == 0o644
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".page")] == []

@@ -294,17 +294,8 @@ def _check_target(path: Path) -> None:
 
 
 def _write(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` whole or not at all (a reader never sees half a page)."""
-    import contextlib
-    import os
-    import tempfile
+    """Write ``text`` to ``path`` whole or not at all (a reader never sees half a page),
+    with the mode a new file gets (the umask's), as the page is made to be shared."""
+    from ..store import atomic_write
 
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
+    atomic_write(path, text.encode("utf-8"))
