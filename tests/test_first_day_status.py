@@ -14,6 +14,8 @@ import pytest
 from clihere import run_here
 from clirun import cli_env
 
+from seotasks.emulation import EmulatorServer, Fault, HttpRequest, HttpResponse
+
 #: One family, so the listing is a few calls at the vendor's pace (id_list: 10 a minute).
 SERP = ["-o", "families=serp"]
 
@@ -107,3 +109,35 @@ def test_a_results_folder_that_is_a_file_is_refused(emu: Any, tmp_path: Path) ->
     assert done.stdout == ""
     assert done.stderr == f"seotasks: --to {results}: not a directory\n"
     assert not any(emu.calls.values())
+
+
+class _Renaming:
+    """The emulator, one task id in its answers replaced by ``new``: a vendor whose id
+    holds what a terminal obeys."""
+
+    def __init__(self, emu: Any, old: str, new: str) -> None:
+        self.emu, self.old, self.new = emu, old.encode(), json.dumps(new)[1:-1].encode()
+
+    def handle(self, request: HttpRequest, fault: Fault | None) -> HttpResponse:
+        answer = self.emu.app.handle(request, fault)
+        body = answer.body.replace(self.old, self.new)
+        return HttpResponse(status=answer.status, body=body, headers=answer.headers)
+
+
+def test_text_output_cannot_drive_the_terminal(emu: Any, tmp_path: Path) -> None:
+    """The text quotes the vendor (the oldest unfinished task's id) without its control
+    characters, as the table of `seotasks tasks` does."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    [old] = emu.add_tasks(
+        1, kinds=["serp/google/organic"], posted=now - timedelta(days=20), delay=timedelta(days=30)
+    )
+    with EmulatorServer(
+        _Renaming(emu, old, "t-1\x1b]0;owned\x07\x1b[2J\x9b31m\u202e\x00")
+    ) as hostile:
+        env = cli_env(tmp_path, {"dataforseo": {**emu.settings, "base_url": hostile.url}})
+        done = run_here(["status", "-p", "dataforseo", *SERP, "-o", "source=history"], env)
+    assert done.returncode == 0, done.stderr
+    assert "oldest unfinished: t-1]0;owned[2J31m queued" in done.stdout, done.stdout
+    bad = [ch for ch in done.stdout if (ord(ch) < 0x20 and ch != "\n") or 0x7F <= ord(ch) <= 0x9F]
+    bad += [ch for ch in done.stdout if ch in "\u200b\u202e\u2066"]
+    assert not bad, f"control characters reached the terminal: {bad!r}"

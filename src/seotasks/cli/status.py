@@ -21,7 +21,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from .common import EXIT_OK, UsageError
+from .common import EXIT_OK, UsageError, printable_lines
 
 if TYPE_CHECKING:
     from ..client import Client
@@ -82,7 +82,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.format == "json":
         out.write(json.dumps(summary, ensure_ascii=False) + "\n")
     else:
-        out.write(_text(summary))
+        out.write(printable_lines(_text(summary)))  # it quotes the vendor: ids, kinds
     return EXIT_OK
 
 
