@@ -141,6 +141,9 @@ NOT_JSON = {
     "minus-infinity": b'{"tasks": [{"id": "n-3", "status_code": 20000, "result": -Infinity}]}',
     "overflowing-float": b'{"tasks": [{"id": "n-4", "status_code": 20000, "result": 1e999}]}',
     "overflowing-negative": b'{"tasks": [{"id": "n-5", "status_code": 20000, "x": -2E400}]}',
+    # An escape of half a surrogate pair is no character: UTF-8 cannot write it.
+    "lone-surrogate": b'{"tasks": [{"id": "n-6", "status_code": 20000, "result": ["\\ud800"]}]}',
+    "lone-surrogate-key": b'{"tasks": [{"id": "n-7", "status_code": 20000, "x": {"\\udfff": 1}}]}',
 }
 
 
@@ -161,7 +164,7 @@ def test_deep_nesting_and_non_json_numbers_are_400_and_kept(tmp_path: Path) -> N
                 assert answer.status == 400, (name, answer.status, answer.data)
                 assert "not JSON" in json.loads(answer.data)["error"], name
         good = envelope("strict-1")
-        good["tasks"][0]["result"][0].update(rank=1.5, etv=1e300, small=-2.5e-300)
+        good["tasks"][0]["result"][0].update(rank=1.5, etv=1e300, small=-2.5e-300, t="\U0001f600")
         assert _post(url, gz(good)).status == 200
         code = receiver.stop()
     assert code == 0
@@ -175,7 +178,7 @@ def test_deep_nesting_and_non_json_numbers_are_400_and_kept(tmp_path: Path) -> N
     written = files(out / "dataforseo")
     assert written.keys() == {"strict-1"}
     task = _strict(written["strict-1"].read_bytes())["tasks"][0]
-    assert task["result"][0]["etv"] == 1e300
+    assert task["result"][0]["etv"] == 1e300 and task["result"][0]["t"] == "\U0001f600"
 
 
 # -- storage --------------------------------------------------------------------------------------

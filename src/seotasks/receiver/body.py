@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import zlib
 from collections.abc import Mapping
 from typing import Any
@@ -39,6 +40,8 @@ _CHUNK = 1024 * 1024
 #: copy it again for each megabyte inflated.
 _FEED = 64 * 1024
 _GZIP = 16 + zlib.MAX_WBITS
+#: The escape of a surrogate (``\ud800``..``\udfff``), half of a pair or a lone one.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 def read_body(environ: Mapping[str, Any], max_body: int) -> bytes:
@@ -139,14 +142,22 @@ def parse_json(data: bytes) -> Any:
     ``Infinity`` and ``-Infinity``, and turns ``1e999`` into infinity, none of which is
     JSON (a strict reader such as orjson, a database or a browser refuses the file).
     And it recurses: nesting deeper than the interpreter's recursion limit raises
-    `RecursionError`, which is a malformed delivery, not a server error.
+    `RecursionError`, which is a malformed delivery, not a server error. It also reads
+    the escape of a lone surrogate (``"\\ud800"``) into a string no UTF-8 file can hold:
+    when the body has a surrogate escape (a pair, as ``json.dumps`` writes an emoji, is
+    fine), the parsed value is encoded once to prove it can be written.
     """
     try:
-        return json.loads(data, parse_constant=_not_json, parse_float=_finite)
+        value = json.loads(data, parse_constant=_not_json, parse_float=_finite)
+        if _SURROGATE_ESCAPE.search(data):
+            json.dumps(value, ensure_ascii=False).encode()
     except RecursionError:
         raise Refused("400 Bad Request", "not JSON: nested too deeply") from None
+    except UnicodeEncodeError:
+        raise Refused("400 Bad Request", "not JSON: a string holds a lone surrogate") from None
     except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, the hooks' refusals
         raise Refused("400 Bad Request", f"not JSON: {str(exc)[:80]}") from None
+    return value
 
 
 def _not_json(name: str) -> Any:
