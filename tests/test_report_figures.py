@@ -10,6 +10,7 @@ DuckDB queries written here.
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -378,6 +379,15 @@ def test_a_missing_or_foreign_store_is_a_clear_error(tmp_path: Path) -> None:
     text.write_text("not a database")
     with pytest.raises(ConfigError, match="cannot open"):
         from_store(text)
+    # DuckDB would take a SQLite file for one to read through its sqlite extension,
+    # downloading the extension from the network first: read as DuckDB's own, or not at all.
+    other = tmp_path / "tasks.sqlite"
+    sqlite3.connect(other).close()
+    with sqlite3.connect(other) as held:
+        held.execute("CREATE TABLE tasks (id TEXT)")
+    with pytest.raises(ConfigError, match="not a valid DuckDB database file") as refused:
+        from_store(other)
+    assert "extension" not in str(refused.value)
 
 
 def test_an_older_store_without_the_newer_columns_still_reports(tmp_path: Path) -> None:

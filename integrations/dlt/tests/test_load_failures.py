@@ -7,6 +7,7 @@ exit code, never "internal error", and, where the run cannot write, no vendor ca
 | ``--pipelines-dir`` that cannot be written | 6 |
 | another ``seotasks load`` into the same DuckDB file | 6 |
 | the DuckDB file held open by another process | 6 |
+| a ``--to`` file of another database (SQLite) | 6 |
 | credentials the vendor refuses (and no empty ``.duckdb`` left behind) | 3 |
 | a ``--destination`` whose configuration dlt cannot find, or whose driver is missing | 2 |
 | a ``--destination`` name dlt does not know | 2 |
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import sqlite3
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -105,6 +107,23 @@ def test_a_duckdb_file_held_by_another_load_or_process_is_exit_6(
         done = _load(tmp_path, emulator.settings, "--to", str(database), "--pipelines-dir", "p")
     _one_line(done, 6, word)
     _no_call(emulator)
+
+
+def test_a_to_file_of_another_database_is_exit_6_and_left_as_it_was(
+    tmp_path: Path, emulator: DataForSEOEmulator
+) -> None:
+    """A SQLite file is not taken for a database to load into through DuckDB's sqlite
+    extension (which DuckDB would first download): it is no DuckDB file, and untouched."""
+    other = tmp_path / "tasks.duckdb"  # by its name, but SQLite inside
+    with contextlib.closing(sqlite3.connect(other)) as held:
+        held.execute("CREATE TABLE mine (id TEXT)")
+        held.commit()
+    before = other.read_bytes()
+    done = _load(tmp_path, emulator.settings, "--to", str(other), "--pipelines-dir", "p")
+    _one_line(done, 6, "StorageError", "not a valid DuckDB database file")
+    assert "extension" not in done.stderr
+    _no_call(emulator)
+    assert other.read_bytes() == before
 
 
 def test_refused_credentials_are_exit_3_and_leave_no_empty_duckdb_file(

@@ -101,7 +101,10 @@ def open_duckdb(path: Path, stack: contextlib.ExitStack) -> DuckDbFile:
     quoted = str(path).replace("'", "''")
     try:
         connection.execute(
-            f"ATTACH '{quoted}' AS {DUCKDB_CATALOG} (ROW_GROUP_SIZE {DUCKDB_ROW_GROUP})"
+            # TYPE DUCKDB: left to guess, DuckDB opens a SQLite file through its sqlite
+            # extension (downloading it first) and the load would write into that file.
+            f"ATTACH '{quoted}' AS {DUCKDB_CATALOG} "
+            f"(TYPE DUCKDB, ROW_GROUP_SIZE {DUCKDB_ROW_GROUP})"
         )
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
