@@ -207,6 +207,19 @@ def test_tasks_per_hour_widen_their_buckets_and_fill_the_gaps() -> None:
     assert summary.peak_at == T0 and summary.peak_per_hour == pytest.approx(2 / 6)
 
 
+def test_each_providers_mean_rate_is_over_its_own_span() -> None:
+    """A vendor that keeps a day of tasks beside one that keeps ten is not averaged over
+    ten days: each mean is over that provider's buckets, its first to its last."""
+    ten_days = [task("a", n, posted=T0 + timedelta(hours=n)) for n in range(240)]
+    last_day = [task("b", n, posted=T0 + timedelta(hours=216 + n)) for n in range(24)]
+    activity = figures_of(ten_days + last_day).activity
+    rates = {s.provider: s.mean_per_hour for s in activity.summary}
+    assert rates == {"a": pytest.approx(1.0), "b": pytest.approx(1.0)}
+    # The chart keeps one time axis: b's buckets before its first task are zeros there.
+    b_rows = [r for r in activity.rows if r.provider == "b"]
+    assert sum(r.tasks for r in b_rows) == 24 and len(b_rows) == 240
+
+
 def test_a_draining_listing_knows_every_completed_task_is_not_collected() -> None:
     tasks = [
         task("ready", 1, took=None, posted=NOW - timedelta(minutes=30)),
@@ -273,6 +286,14 @@ def test_numbers_read_as_people_write_them() -> None:
         "2 d 3 h",
     ]
     assert (duration(None), percent(0.0625), money(1234.5)) == ("—", "6.2 %", "1,234.50")
+    # Rounding never carries a figure into the next unit unwritten, nor a share to 0 or 100.
+    assert [duration(s) for s in (59.5, 59.4, 3599.6)] == ["1 min 00 s", "59 s", "1 h 00 min"]
+    assert [percent(s) for s in (0.0, 0.0004, 0.9996, 1.0)] == [
+        "0.0 %",
+        "<0.1 %",
+        ">99.9 %",
+        "100.0 %",
+    ]
 
 
 # -- the store ------------------------------------------------------------------------------

@@ -25,9 +25,9 @@ def duration(seconds: float | None) -> str:
     s = abs(seconds)
     if s < 10:
         return f"{sign}{s:.1f} s"
-    if s < 60:
-        return f"{sign}{s:.0f} s"
     whole = round(s)
+    if whole < 60:
+        return f"{sign}{whole} s"
     if whole < 3600:
         return f"{sign}{whole // 60} min {whole % 60:02d} s"
     if whole < 86400:
@@ -36,8 +36,15 @@ def duration(seconds: float | None) -> str:
 
 
 def percent(share: float | None) -> str:
-    """A share as ``6.0 %`` (one decimal)."""
-    return "—" if share is None else f"{share * 100:.1f} %"
+    """A share as ``6.0 %`` (one decimal). A share that is not 0 or 1 never reads as
+    one: one failure in 5000 tasks is ``<0.1 %``, not a clean ``0.0 %``."""
+    if share is None:
+        return "—"
+    if 0 < share < 0.0005:
+        return "<0.1 %"
+    if 0.9995 <= share < 1:
+        return ">99.9 %"
+    return f"{share * 100:.1f} %"
 
 
 def money(amount: float | None) -> str:

@@ -203,10 +203,14 @@ def activity(
     for row in out:
         per = totals.setdefault(row.provider, {})
         per[row.start] = per.get(row.start, 0) + row.tasks
-    span_hours = max(1.0, ((last - first).total_seconds() / 3600) if first and last else 1.0)
     summary = []
     for provider, buckets in sorted(totals.items()):
         peak_at = max(buckets, key=lambda b: (buckets[b], -b.timestamp())) if buckets else None
+        # Over the provider's own buckets, its first task's to its last's: vendors keep
+        # lists for different times (a week beside months), and a mean over the whole
+        # window would read a short list as a slow vendor.
+        held = [start for start, n in buckets.items() if n]
+        span_hours = ((max(held) - min(held)).total_seconds() / 3600 + hours) if held else 1.0
         summary.append(
             ActivitySummary(
                 provider=provider,

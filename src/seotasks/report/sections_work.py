@@ -43,7 +43,7 @@ def activity(page: Page, f: Figures) -> None:
         Column("peak_per_hour", "peak / hour", _rate, _exact_rate),
         Column("peak_at", "peak bucket", when, _iso, text=True),
     ]
-    table = Table("activity", "Rate per provider over the window", columns)
+    table = Table("activity", "Rate per provider, from its first bucket to its last", columns)
     for summary in a.summary:
         table.add({"provider": summary.provider}, summary)
     figure = (
