@@ -107,6 +107,24 @@ def test_every_page_cursor_resumes_exactly(make_emulator: MakeEmulator, connect:
     assert got == expected
 
 
+def test_a_cursor_resumes_exactly_under_another_page_size(
+    make_emulator: MakeEmulator, connect: Connect
+) -> None:
+    """The position holds an offset in rows, not a page number: a cursor made with one
+    ``page_size`` resumes in a client given another, losing and repeating nothing."""
+    emulator = make_emulator(seed=16, size=2_500, rps=None)
+    sizes = iter([100, 1000, 300, 700, 130, 1000, 100, 500] * 10)
+    got: list[str] = []
+    cursor: str | None = None
+    while True:
+        page = connect(emulator, page_size=next(sizes)).page(cursor, status="any")
+        got.extend(t.id for t in page.tasks)
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert got == emulator.task_ids()
+
+
 def test_hundred_thousand_tasks(
     make_emulator: MakeEmulator, connect: Connect, clock: FakeClock
 ) -> None:
