@@ -66,6 +66,9 @@ def test_the_selection_flags_are_those_of_load_and_tasks() -> None:
         (["--since", "yesterday"], "ISO 8601"),
         (["--live", "--sandbox"], "not allowed with"),
         (["--sandbox", "-p", "serpstt"], "did you mean serpstat?"),
+        # A status the vendor never reports made an empty page, exit 0, where `tasks`
+        # refuses it: the page would read as a vendor that never fails.
+        (["--sandbox", "-p", "serpstat", "--status", "failed"], "serpstat reports no failed"),
         (["--sandbox", "-p", "serpstat", "--sandbox-size", "-1"], "--sandbox-size"),
         # The page's path, checked before the listing: a folder was an internal error
         # (IsADirectoryError, exit 4) once the figures were computed.

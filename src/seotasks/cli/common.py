@@ -379,6 +379,21 @@ def start_sandbox(
     return clock
 
 
+def refuse_unreported_status(client: Client, given: str | None) -> None:
+    """A `UsageError` for a ``--status`` the provider never reports: it could only ever
+    give an empty list, which reads as a vendor with no such task (no failure at all)."""
+    if given is None or given == "any":
+        return
+    statuses = client.capabilities.statuses
+    wanted = client.parse_status(given)
+    if wanted is not None and wanted not in statuses:
+        has = ", ".join(sorted(s.value for s in statuses)) or "none"
+        raise UsageError(
+            f"{client.name} reports no {wanted.value} tasks (its statuses: {has}), so "
+            f"--status {wanted.value} could only list nothing"
+        )
+
+
 def connect_all(
     stack: contextlib.ExitStack[Any],
     args: argparse.Namespace,

@@ -157,7 +157,13 @@ def _live(args: argparse.Namespace, names: list[str], err: TextIO, selection: Se
     import contextlib
 
     from ..report.source import from_tasks
-    from .common import Progress, connect_all, sandbox_day, split_options
+    from .common import (
+        Progress,
+        connect_all,
+        refuse_unreported_status,
+        sandbox_day,
+        split_options,
+    )
 
     options = split_options(args.option, names)
     frozen = sandbox_day(args.sandbox_day) if args.sandbox else None
@@ -165,6 +171,8 @@ def _live(args: argparse.Namespace, names: list[str], err: TextIO, selection: Se
     progress = Progress(err, err.isatty(), quiet=args.quiet)
     with contextlib.ExitStack() as stack:
         clients = connect_all(stack, args, names, options, progress, now=wall)
+        for client in clients:
+            refuse_unreported_status(client, selection.status)
 
         def listed() -> Any:
             for client in clients:

@@ -14,6 +14,7 @@ from .common import (
     UsageError,
     check_sandbox_size,
     connect_all,
+    refuse_unreported_status,
     resumed_time,
     sandbox_day,
     split_options,
@@ -263,19 +264,10 @@ def _check_query(
     client: Client, cursor: str | None, kwargs: dict[str, Any], given_status: str | None
 ) -> None:
     """Refuse, before anything is printed, a cursor that contradicts the query and a
-    status the provider never reports (it could only ever give an empty list)."""
+    status the provider never reports (`refuse_unreported_status`)."""
     if cursor is not None:
         client.check_cursor(cursor, **kwargs)
-    if given_status is None or given_status == "any":
-        return
-    statuses = client.capabilities.statuses
-    wanted = client.parse_status(given_status)
-    if wanted is not None and wanted not in statuses:
-        has = ", ".join(sorted(s.value for s in statuses)) or "none"
-        raise UsageError(
-            f"{client.name} reports no {wanted.value} tasks (its statuses: {has}), so "
-            f"--status {wanted.value} could only list nothing"
-        )
+    refuse_unreported_status(client, given_status)
 
 
 def _warn_capped(client: Client, progress: Progress) -> None:
