@@ -125,6 +125,30 @@ def test_check_not_configured(tmp_path: Path) -> None:
     assert "connect()" not in named.stdout + named.stderr  # the CLI user's own terms
 
 
+def test_check_profile_skips_the_providers_it_has_no_table_for(
+    emulators: tuple[Any, Any], tmp_path: Path
+) -> None:
+    """A profile configures the providers it has a table for: the others get a ``skip``
+    line as without it (they failed with a missing credential and exit 2, so a profile
+    for one vendor could never pass a check while another plugin was installed)."""
+    _, ss = emulators
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[profiles.work.serpstat]\ntoken = "{ss.token}"\nbase_url = "{ss.settings["base_url"]}"\n'
+    )
+    env = {**cli_env(tmp_path), "SEOTASKS_CONFIG": str(config)}
+    for how, extra in (("--profile", ["--profile", "work"]), ("env", [])):
+        run_env = env if extra else {**env, "SEOTASKS_PROFILE": "work"}
+        done = run_here(["check", *extra], run_env)
+        assert done.returncode == 0, (how, done.stdout + done.stderr)
+        lines = _lines(done.stdout)
+        assert lines["serpstat"].startswith("ok "), how
+        assert lines["dataforseo"].startswith("skip"), how
+    named = run_here(["check", "-p", "dataforseo", "--profile", "work"], env)
+    assert named.returncode == 2, named.stdout + named.stderr
+    assert "SEOTASKS_DATAFORSEO_LOGIN" in _lines(named.stdout)["dataforseo"]
+
+
 def test_check_unwritable_folder(emulators: tuple[Any, Any], tmp_path: Path) -> None:
     dfs, _ = emulators
     env = cli_env(tmp_path, {"dataforseo": dfs.settings})

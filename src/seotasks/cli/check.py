@@ -191,15 +191,23 @@ def _where(provider: Provider) -> str:
 
 
 def _configured(name: str, profile: str | None, options: dict[str, Any]) -> bool:
-    """Whether any credential of ``name`` is given (option, env var or a profile): a
-    provider nobody set up is skipped, not reported as broken."""
-    from ..config import env_name
+    """Whether any credential of ``name`` is given (option, env var or the profile's
+    table for it): a provider nobody set up is skipped, not reported as broken. A profile
+    configures only the providers it has a table for, as it contributes nothing to the
+    others; one that cannot be read counts as given, so its error is reported."""
+    from ..config import env_name, load_profile
+    from ..errors import ConfigError
     from ..plugins import get_provider
 
-    if profile or os.environ.get("SEOTASKS_PROFILE"):
-        return True
+    table: dict[str, Any] = {}
+    profile = profile or os.environ.get("SEOTASKS_PROFILE")
+    if profile:
+        try:
+            table = load_profile(profile, name)
+        except ConfigError:
+            return True
     required = [o.name for o in get_provider(name).options if o.required]
-    return any(o in options or os.environ.get(env_name(name, o)) for o in required)
+    return any(o in options or os.environ.get(env_name(name, o)) or o in table for o in required)
 
 
 def _not_configured(name: str) -> str:
