@@ -149,6 +149,22 @@ def test_check_profile_skips_the_providers_it_has_no_table_for(
     assert "SEOTASKS_DATAFORSEO_LOGIN" in _lines(named.stdout)["dataforseo"]
 
 
+def test_check_without_any_plugin_loaded_is_a_usage_error(tmp_path: Path) -> None:
+    """With no provider plugin loaded there is nothing to vouch for: ``--sandbox`` printed
+    nothing and exited 0; it is exit 2 naming ``SEOTASKS_LOAD_PLUGINS``, with or without
+    ``--sandbox``."""
+    env = {**cli_env(tmp_path), "SEOTASKS_LOAD_PLUGINS": ""}
+    for extra in (["--sandbox"], []):
+        done = run_here(["check", *extra], env)
+        assert done.returncode == 2, (extra, done.stdout + done.stderr)
+        assert done.stdout == ""
+        assert "no provider plugins loaded" in done.stderr, extra
+        assert "SEOTASKS_LOAD_PLUGINS=''" in done.stderr, extra
+    folder = run_here(["check", "--sandbox", "--to", str(tmp_path / "results")], env)
+    assert folder.returncode == 0, folder.stdout + folder.stderr
+    assert _lines(folder.stdout)["--to"].startswith("ok ")
+
+
 def test_check_unwritable_folder(emulators: tuple[Any, Any], tmp_path: Path) -> None:
     dfs, _ = emulators
     env = cli_env(tmp_path, {"dataforseo": dfs.settings})

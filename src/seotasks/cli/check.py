@@ -100,6 +100,10 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from ..plugins import providers
 
     names = provider_names(args.providers) if named else providers()
+    if not names and not _folders(args):
+        from .providers import none_loaded
+
+        raise UsageError(none_loaded())
     options = split_options(args.option, names)
     if args.sandbox:
         import contextlib

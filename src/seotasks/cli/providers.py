@@ -7,6 +7,22 @@ from typing import Any, TextIO
 
 from .common import EXIT_OK
 
+__all__ = ["none_loaded", "run"]
+
+
+def none_loaded() -> str:
+    """Why no provider is there to list or check: ``SEOTASKS_LOAD_PLUGINS`` left none
+    to load (said with its value, the usual cause), or none is installed."""
+    from ..plugins import limited_by
+
+    limit = limited_by()
+    if limit is not None:
+        return (
+            f"no provider plugins loaded: SEOTASKS_LOAD_PLUGINS={limit!r} limits which "
+            "load (unset it to load every installed plugin)"
+        )
+    return "no provider plugins installed"
+
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
     import json
@@ -44,16 +60,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         out.write(json.dumps({"providers": rows, "failed": broken}, indent=2, default=str) + "\n")
         return EXIT_OK
     if not rows:
-        from ..plugins import limited_by
-
-        limit = limited_by()
-        if limit is not None:
-            out.write(
-                f"no provider plugins loaded: SEOTASKS_LOAD_PLUGINS={limit!r} limits which "
-                "load (unset it to load every installed plugin)\n"
-            )
-        else:
-            out.write("no provider plugins installed\n")
+        out.write(none_loaded() + "\n")
     for row in rows:
         dist = f"{row['distribution']} {row['version']}" if row["distribution"] else "(registered)"
         out.write(f"{row['name']}  [{dist}]  {row['description']}\n")
