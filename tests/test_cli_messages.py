@@ -220,6 +220,17 @@ def test_every_command_has_a_description_in_help(command: str, words: list[str])
         assert word in text
 
 
+@pytest.mark.parametrize("command", ["tasks", "status", "collect", "report", "load"])
+def test_help_names_only_flags_the_command_takes(command: str) -> None:
+    """``--since``'s help spoke of ``--time-field`` in ``status --help`` too, a flag
+    status refuses: each command's help mentions ``--time-field`` only if it takes it."""
+    result = run_here([command, "--help"], clean_env())
+    assert result.returncode == 0, result.stderr
+    usage, _, body = result.stdout.partition("\n\n")
+    taken = "[--time-field" in " ".join(usage.split())
+    assert ("--time-field" in body) == taken, body
+
+
 def test_short_limit_quiet_and_summary(env: dict[str, str]) -> None:
     loud = run_here(["tasks", "-p", "serpstat", "--status", "any", "-L", "1000"], env)
     assert loud.returncode == 0 and len(loud.stdout.splitlines()) == 1000

@@ -215,19 +215,26 @@ def when(value: str) -> str:
     return text
 
 
-def add_window(parser: argparse.ArgumentParser, *, what: str = "created") -> None:
+def add_window(
+    parser: argparse.ArgumentParser, *, what: str = "created", time_field: bool = True
+) -> None:
     """``--since WHEN`` / ``--until WHEN`` in every form `when` reads; ``what`` says which
-    time they bound by default (``--time-field`` may choose the other)."""
+    time they bound by default. ``time_field``: the command also takes ``--time-field``,
+    which may choose the other time, so the help names it; a command without that flag
+    must not point its user at it."""
+    since, until = (
+        f"{what} (or, with --time-field completed_at, completed)",
+        f"{what} (or completed)",
+    )
+    if not time_field:
+        since, until = what, what
     parser.add_argument(
         "--since",
         type=when,
         metavar="WHEN",
-        help=f"{what} (or, with --time-field completed_at, completed) at or after: ISO 8601 "
-        "or YYYY-MM-DD (naive = UTC), or that long ago: 30m, 12h, 2d, 1w",
+        help=f"{since} at or after: ISO 8601 or YYYY-MM-DD (naive = UTC), or that long ago: "
+        "30m, 12h, 2d, 1w",
     )
     parser.add_argument(
-        "--until",
-        type=when,
-        metavar="WHEN",
-        help=f"{what} (or completed) before; same forms as --since",
+        "--until", type=when, metavar="WHEN", help=f"{until} before; same forms as --since"
     )

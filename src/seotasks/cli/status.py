@@ -47,7 +47,7 @@ def add_parser(sub: Subcommands) -> argparse.ArgumentParser:
         "how many finished tasks are not collected yet, and the spend where costs are known.",
     )
     add_provider(status, "provider")
-    add_window(status)
+    add_window(status, time_field=False)
     add_options(status, "provider option (e.g. -o source=history for DataForSEO's history)")
     status.add_argument("--profile", help="TOML profile with credentials and options")
     status.add_argument(
