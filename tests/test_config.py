@@ -225,3 +225,30 @@ def test_secret_option_values_are_masked_in_type_errors() -> None:
     with pytest.raises(ConfigError) as info:
         parse_option_value(option, "1234-secret", "SEOTASKS_X_PIN")
     assert "1234-secret" not in str(info.value) and "***" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("base_url", "warned"),
+    [
+        ("http://api.example.com", True),
+        ("HTTP://10.0.0.5:8080/v1", True),
+        ("https://api.example.com", False),
+        ("http://127.0.0.1:1", False),
+        ("http://localhost:8080", False),
+        ("http://[::1]:8080", False),
+    ],
+)
+def test_credentials_bound_for_plain_http_off_this_machine_are_warned_of(
+    base_url: str, warned: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A base URL without TLS sends the key readable on the way: said once, at the start,
+    naming the host and never the key; loopback (emulators, tunnels) stays quiet."""
+    with caplog.at_level("WARNING", logger="seotasks"):
+        resolve(FakeVendor, {"base_url": base_url, "api_key": SECRET}, env={})
+    lines = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    if warned:
+        [line] = lines
+        assert "unencrypted" in line and "base_url" in line and "https" in line
+        assert SECRET not in line
+    else:
+        assert lines == []

@@ -17,6 +17,8 @@ type or a missing required credential is a `ConfigError` naming the variable to 
 
 from __future__ import annotations
 
+import ipaddress
+import logging
 import math
 import os
 import tomllib
@@ -30,6 +32,8 @@ from .provider import Option, Provider, Settings
 from .redact import has_userinfo, scrub_userinfo
 
 __all__ = ["config_path", "env_name", "load_profile", "parse_option_value", "resolve_settings"]
+
+log = logging.getLogger("seotasks.config")
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -193,6 +197,38 @@ def _check_urls(cls: type[Provider], values: Mapping[str, Any]) -> None:
             )
 
 
+def _warn_plain_http(cls: type[Provider], values: Mapping[str, Any]) -> None:
+    """Log a warning for each URL option without TLS to another machine, when the
+    provider has a credential set: the vendor's key (a header, a query parameter) and
+    its results travel readable by anyone on the way. A warning, not an error, since a
+    proxy or gateway in a private network may be meant; loopback (the emulators, an SSH
+    tunnel) stays quiet. Only the host is named, never the URL's path or query."""
+    if not any(o.secret and values.get(o.name) for o in cls.options):
+        return
+    for opt in cls.options:
+        value = values.get(opt.name)
+        if opt.secret or not isinstance(value, str) or not value.lower().startswith("http://"):
+            continue
+        host = (urlsplit(value.strip()).hostname or "").lower()
+        if host == "localhost" or host.endswith(".localhost") or _is_loopback(host):
+            continue
+        log.warning(
+            "%s: %s %s is plain HTTP: credentials and results go unencrypted to %s; "
+            "use https:// unless this host is your own proxy",
+            cls.name,
+            opt.name,
+            f"http://{host}",
+            host,
+        )
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def resolve_settings(
     cls: type[Provider],
     explicit: Mapping[str, Any] | None = None,
@@ -244,6 +280,7 @@ def resolve_settings(
         else:
             values[opt.name] = opt.default
     _check_urls(cls, values)
+    _warn_plain_http(cls, values)
     secret_names = frozenset(o.name for o in cls.options if o.secret)
     checked = cls.configure(values)
     return Settings(checked, secret_names)
