@@ -152,41 +152,19 @@ def test_parse_int_refuses_digits_int_cannot_read(text: str) -> None:
         parse_int(text)
 
 
-def test_vendor_json_is_strict_without_orjson_too() -> None:
-    """The standard library's decoder accepts NaN and Infinity by default; orjson does not.
-    Both paths of `seotasks.jsoncodec` refuse them (a child process without orjson)."""
+def _refused_without_orjson(accepted: str, refused: str) -> None:
+    """In a child process without orjson: `jsoncodec.loads` reads each of ``accepted``
+    (the repr of a ``{bytes: value}`` dict) as given, and refuses each of ``refused`` (the
+    repr of a tuple of bytes) with its `JSONDecodeError`."""
     import subprocess
     import sys
 
     script = (
         "import sys; sys.modules['orjson'] = None\n"
         "from seotasks.jsoncodec import JSONDecodeError, loads\n"
-        "assert loads(b'{\"a\": 1.5}') == {'a': 1.5}\n"
-        "for bad in (b'[NaN]', b'[Infinity]', b'{\"a\": -Infinity}'):\n"
-        "    try:\n"
-        "        loads(bad)\n"
-        "    except JSONDecodeError:\n"
-        "        continue\n"
-        "    raise SystemExit(f'accepted {bad!r}')\n"
-    )
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
-    assert done.returncode == 0, done.stdout + done.stderr
-
-
-def test_hostile_vendor_json_is_a_decode_error_without_orjson_too() -> None:
-    """What orjson refuses (nesting past its 1024 levels, a number that overflows to
-    infinity, an integer of 10^5 digits), the standard library's decoder must refuse as a
-    decode error too: its `RecursionError` was an internal error, and it read ``1e999``
-    as infinity, which no strict JSON file can hold."""
-    import subprocess
-    import sys
-
-    script = (
-        "import sys; sys.modules['orjson'] = None\n"
-        "from seotasks.jsoncodec import JSONDecodeError, loads\n"
-        "assert loads(b'[1e308, -2.5e-3, 12]') == [1e308, -2.5e-3, 12]\n"
-        "deep = b'[' * 100000 + b']' * 100000\n"
-        "for bad in (deep, b'[1e999]', b'{\"a\": -1e999}', b'[' + b'9' * 100000 + b']'):\n"
+        f"for text, value in {accepted}.items():\n"
+        "    assert loads(text) == value, text\n"
+        f"for bad in {refused}:\n"
         "    try:\n"
         "        loads(bad)\n"
         "    except JSONDecodeError:\n"
@@ -195,6 +173,26 @@ def test_hostile_vendor_json_is_a_decode_error_without_orjson_too() -> None:
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_vendor_json_is_strict_without_orjson_too() -> None:
+    """The standard library's decoder accepts NaN and Infinity by default; orjson does not.
+    Both paths of `seotasks.jsoncodec` refuse them (a child process without orjson)."""
+    _refused_without_orjson(
+        "{b'{\"a\": 1.5}': {'a': 1.5}}", "(b'[NaN]', b'[Infinity]', b'{\"a\": -Infinity}')"
+    )
+
+
+def test_hostile_vendor_json_is_a_decode_error_without_orjson_too() -> None:
+    """What orjson refuses (nesting past its 1024 levels, a number that overflows to
+    infinity, an integer of 10^5 digits), the standard library's decoder must refuse as a
+    decode error too: its `RecursionError` was an internal error, and it read ``1e999``
+    as infinity, which no strict JSON file can hold."""
+    _refused_without_orjson(
+        "{b'[1e308, -2.5e-3, 12]': [1e308, -2.5e-3, 12]}",
+        "(b'[' * 100000 + b']' * 100000, b'[1e999]', b'{\"a\": -1e999}', "
+        "b'[' + b'9' * 100000 + b']')",
+    )
 
 
 # -- the converter's hooks: the quick reading of the usual value is the parse function's --

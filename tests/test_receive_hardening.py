@@ -30,11 +30,12 @@ from typing import Any
 import pytest
 import urllib3
 from receivekit import SECRET, Receiver, envelope, files, gz, peak_rss, receive_env, wait_for
+from refusingvendor import RefusingVendor
 from seotasks_dataforseo.emulator import DataForSEOEmulator
 from seotasks_dataforseo.provider import DataForSEOProvider
 
 from seotasks.cli.receive_run import ReceiverServer
-from seotasks.emulation import EmulatorServer, Fault, HttpRequest, HttpResponse, json_response
+from seotasks.emulation import EmulatorServer, Fault
 from seotasks.receiver.app import ReceiverApp
 from seotasks.receiver.body import gunzip
 from seotasks.receiver.rejected import Refused
@@ -330,17 +331,6 @@ def test_gunzip_gives_back_exactly_the_bytes_up_to_the_cap(size: int, kind: str)
             gunzip(packed[: len(packed) // 2], size)
 
 
-class _RefusingVendor:
-    """A DataForSEO that refuses every call with ``message`` as its status message."""
-
-    def __init__(self, message: str) -> None:
-        self.message = message
-
-    def handle(self, request: HttpRequest, fault: Fault | None) -> HttpResponse:
-        body = {"status_code": 40501, "status_message": self.message, "tasks": []}
-        return json_response(200, json.dumps(body).encode())
-
-
 def test_a_vendors_message_in_the_receivers_lines_cannot_drive_the_terminal(
     tmp_path: Path,
 ) -> None:
@@ -348,7 +338,7 @@ def test_a_vendors_message_in_the_receivers_lines_cannot_drive_the_terminal(
     control characters its message holds, as the command's error line does."""
     nasty = "Invalid Field \x1b]0;owned\x07\x1b[2J\x9b31m\u202e\x00 end"
     task_id = "0412-1535-0001-0000-000000000001"
-    with EmulatorServer(_RefusingVendor(nasty)) as vendor:
+    with EmulatorServer(RefusingVendor(nasty)) as vendor:
         account = {"base_url": vendor.url, "login": "me@example.com", "password": "pw-1234567"}
         with Receiver(tmp_path / "results", receive_env(tmp_path, account)) as receiver:
             with urllib3.PoolManager(retries=False, timeout=30.0) as http:

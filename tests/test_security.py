@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import base64
-import json
 import logging
 import os
 from collections.abc import Iterator
@@ -24,6 +23,7 @@ from urllib.parse import quote, urlsplit
 import pytest
 from clihere import run_here
 from clirun import cli_env
+from refusingvendor import RefusingVendor
 from seotasks_dataforseo.emulator import DataForSEOEmulator
 from seotasks_dataforseo.endpoints import CATALOGUE
 from seotasks_serpstat.emulator import PATHS as SERPSTAT_PATHS
@@ -32,7 +32,7 @@ from seotasks_serpstat.emulator import SerpstatEmulator
 import seotasks
 from seotasks import cursor as cursor_codec
 from seotasks.clock import FakeClock
-from seotasks.emulation import EmulatorServer, Fault, HttpRequest, HttpResponse, json_response
+from seotasks.emulation import EmulatorServer, Fault
 from seotasks.errors import CursorError, SeotasksError
 from seotasks.export import TableWriter
 from seotasks.model import Task, TaskStatus
@@ -365,17 +365,6 @@ def test_table_from_a_vendor_page_with_an_escape_in_the_tag() -> None:
     assert "\x1b" not in line and "\x07" not in line and "red" in line
 
 
-class _VendorSaying:
-    """A DataForSEO that refuses every call with ``message`` as its status message."""
-
-    def __init__(self, message: str) -> None:
-        self.message = message
-
-    def handle(self, request: HttpRequest, fault: Fault | None) -> HttpResponse:
-        body = {"status_code": 40501, "status_message": self.message, "tasks": []}
-        return json_response(200, json.dumps(body).encode())
-
-
 @pytest.mark.parametrize("text", NASTY, ids=range(len(NASTY)))
 @pytest.mark.parametrize("command", [["tasks"], ["check"], ["--debug", "tasks"]], ids=" ".join)
 def test_a_vendor_error_message_cannot_drive_the_terminal(
@@ -384,7 +373,7 @@ def test_a_vendor_error_message_cannot_drive_the_terminal(
     """The vendor's text reaches the error line the command prints (stderr, or stdout for
     ``check``) without its control characters, as in a table, and on one line; with
     ``--debug``, the traceback's lines too."""
-    with EmulatorServer(_VendorSaying(f"Invalid Field {text} end")) as server:
+    with EmulatorServer(RefusingVendor(f"Invalid Field {text} end")) as server:
         account = {"base_url": server.url, "login": "me@example.com", "password": "pw-12345"}
         env = cli_env(tmp_path, {"dataforseo": {**account, "families": "serp"}})
         result = run_here([*command, "-p", "dataforseo"], env)
