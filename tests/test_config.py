@@ -132,6 +132,25 @@ def test_bad_profiles_are_config_errors(
         resolve(FakeVendor, {"base_url": URL, "api_key": SECRET}, profile="work")
 
 
+def test_profile_errors_name_the_table_and_the_file(
+    profile: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a profile selected, a missing option is to be added to that profile's table
+    for the provider (the message told a user who gave ``--profile work`` to give
+    ``--profile NAME``), and a value of the wrong type names the table it is in (a
+    profile has one table per provider, and two may share an option name) and the file."""
+    with pytest.raises(ConfigError) as info:
+        resolve(FakeVendor, profile="home")  # no base_url in [profiles.home.fakevendor]
+    for said in (str(info.value), info.value.cli_message or ""):
+        assert "SEOTASKS_FAKEVENDOR_BASE_URL" in said
+        assert f"add base_url to [profiles.home.fakevendor] in {profile}" in said
+        assert "--profile NAME" not in said
+    profile.write_text("[profiles.work.fakevendor]\npage_size = 'seven'\n")
+    with pytest.raises(ConfigError) as info:
+        resolve(FakeVendor, {"base_url": URL, "api_key": SECRET}, profile="work")
+    assert str(info.value).startswith(f"[profiles.work.fakevendor] in {profile}: expected int")
+
+
 def test_missing_profile_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SEOTASKS_CONFIG", str(tmp_path / "nope.toml"))
     with pytest.raises(ConfigError, match="does not exist"):

@@ -249,13 +249,15 @@ def resolve_settings(
     profile_values: dict[str, Any] = {}
     if profile is None:
         profile = env.get("SEOTASKS_PROFILE") or None
+    # Where a profile's value is read from, and where a missing one is to be added: the
+    # provider's own table of the file, named so (a profile holds one per provider, and
+    # two providers may share an option name).
+    table = f"[profiles.{profile}.{cls.name}] in {config_path(env)}" if profile else ""
     if profile:
         profile_values = load_profile(profile, cls.name, env)
         stray = sorted(set(profile_values) - set(by_name))
         if stray:
-            raise ConfigError(
-                f"[profiles.{profile}.{cls.name}]: unknown option(s) {', '.join(stray)}"
-            )
+            raise ConfigError(f"{table}: unknown option(s) {', '.join(stray)}")
     values: dict[str, Any] = {}
     for opt in cls.options:
         var = env_name(cls.name, opt.name)
@@ -264,17 +266,17 @@ def resolve_settings(
         elif env.get(var, "") != "":
             values[opt.name] = parse_option_value(opt, env[var], var)
         elif opt.name in profile_values:
-            values[opt.name] = parse_option_value(
-                opt, profile_values[opt.name], f"profile {profile}"
-            )
+            values[opt.name] = parse_option_value(opt, profile_values[opt.name], table)
         elif opt.required:
+            where = f"add {opt.name} to {table}" if profile else "add it to a profile"
             missing = ConfigError(
                 f"{cls.name}: missing {opt.name!r}; set {var}, pass {opt.name}= to "
-                "connect(), or add it to a profile"
+                f"connect(), or {where}"
             )
+            if not profile:
+                where = f"add {opt.name} to a profile and give --profile NAME"
             missing.cli_message = (
-                f"{cls.name}: missing {opt.name!r}; set {var}, or add {opt.name} to a "
-                f"profile and give --profile NAME (see seotasks providers)"
+                f"{cls.name}: missing {opt.name!r}; set {var}, or {where} (see seotasks providers)"
             )
             raise missing
         else:
