@@ -225,7 +225,9 @@ class ResumeState:
         self.loaded = False
         salt = None
         if path is not None:
-            resumefile.check_path(path)
+            from .store import check_file_target  # the file-writing machinery, when used
+
+            check_file_target(path, "--resume")
             if path.exists():
                 salt = self._load(path)
                 self.loaded = True

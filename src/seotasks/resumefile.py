@@ -20,27 +20,12 @@ from typing import Any
 from .asked import SECRET_KEY, Recorded, command_of
 from .errors import ConfigError, CursorError, StorageError
 
-__all__ = ["FORMAT", "READABLE", "check_path", "entry", "read", "recorded", "window", "write"]
+__all__ = ["FORMAT", "READABLE", "entry", "read", "recorded", "window", "write"]
 
 FORMAT = "seotasks-resume/2"
 #: What this version reads. Format 1 recorded secret ``-o`` values in clear text; such a
 #: file is still accepted and saved in format 2, without them.
 READABLE = ("seotasks-resume/1", FORMAT)
-
-
-def check_path(path: Path) -> None:
-    """Refuse, before any listing, a resume file that could not be saved where it is named.
-
-    A folder, something other than a regular file or a folder that does not exist is a
-    mistyped path (`ConfigError`: fix the command); an existing folder that takes no
-    durable write is the machine's state (`StorageError`, from
-    `seotasks.store.check_writable`: free space or choose another folder)."""
-    from .store import check_writable, file_mistake
-
-    mistake = file_mistake(path)
-    if mistake is not None:
-        raise ConfigError(f"--resume {path}: {mistake}")
-    check_writable(path.parent, what="the --resume file's folder")
 
 
 def _no_constant(name: str) -> Any:

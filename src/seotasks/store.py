@@ -28,7 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import StorageError
+from .errors import ConfigError, StorageError
 
 if TYPE_CHECKING:
     from .provider import JSONValue
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ResultStore",
     "atomic_write",
+    "check_file_target",
     "check_writable",
     "file_mistake",
     "folder_mistake",
@@ -97,6 +98,18 @@ def check_writable(folder: Path, *, what: str = "folder") -> None:
             probe.unlink(missing_ok=True)
         reason = exc.strerror or type(exc).__name__
         raise StorageError(f"{what} {folder} is not writable: {reason}") from None
+
+
+def check_file_target(path: Path, flag: str) -> None:
+    """Refuse, before any listing or fetch, a file ``flag`` names that could not be
+    written there (``--resume``, ``report --to``): a mistyped path (`file_mistake`) is a
+    `ConfigError` (exit 2: fix the command), a folder that takes no durable write a
+    `StorageError` (exit 6: the machine's state). Found only when writing, either was
+    found after all the work, and a run's resume point or report was lost."""
+    mistake = file_mistake(path)
+    if mistake is not None:
+        raise ConfigError(f"{flag} {path}: {mistake}")
+    check_writable(path.parent, what=f"the {flag} file's folder")
 
 
 def safe_name(value: str) -> bool:

@@ -202,6 +202,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from datetime import UTC, datetime
 
     from ..plugins import provider_names
+    from ..store import check_file_target
     from .common import EXIT_OK, UsageError, check_sandbox_size, sandbox_day
 
     started = time.perf_counter()
@@ -211,7 +212,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         check_sandbox_size(args.sandbox_size, "--sandbox-size")
     target = args.to if args.to is not None else (DEFAULT_HTML if args.format == "html" else "-")
     if target != "-":
-        _check_target(Path(target))
+        check_file_target(Path(target), "--to")
     listing = args.live or args.sandbox
     if not listing:
         for flag, given in (("-o/--option", args.option), ("--profile", args.profile)):
@@ -285,20 +286,6 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             f"({size / 1024:,.0f} KiB, {time.perf_counter() - started:.1f} s)\n"
         )
     return EXIT_OK
-
-
-def _check_target(path: Path) -> None:
-    """Refuse a ``--to`` the page cannot replace, before the store is read or a vendor
-    listed: found only when writing, a folder was an internal error after all the work,
-    and a read-only folder lost it. A mistyped path is a usage error (exit 2); a folder
-    that takes no write is `StorageError` (exit 6)."""
-    from ..store import check_writable, file_mistake
-    from .common import UsageError
-
-    mistake = file_mistake(path)
-    if mistake is not None:
-        raise UsageError(f"--to {path}: {mistake}")
-    check_writable(path.parent, what="the --to file's folder")
 
 
 def _write(path: Path, text: str) -> None:

@@ -54,7 +54,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     import contextlib
 
     from ..plugins import get_provider
-    from ..resumefile import check_path
+    from ..store import check_file_target
     from ..submit_journal import SubmitJournal, spec_keys
     from .signals import GracefulStop
 
@@ -62,7 +62,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     _check_callback_flags(provider.name, provider.spec_refuses, args)
     _check_callback_values(args)
     if args.resume is not None:
-        check_path(args.resume)  # as tasks and collect check theirs: no folder made
+        check_file_target(args.resume, "--resume")  # as tasks and collect: no folder made
     specs = _read_specs(args.file, err)  # every line checked before anything is posted
     specs = _with_callbacks(specs, args)
     keys = spec_keys(specs)
