@@ -144,9 +144,21 @@ def test_check_profile_skips_the_providers_it_has_no_table_for(
         lines = _lines(done.stdout)
         assert lines["serpstat"].startswith("ok "), how
         assert lines["dataforseo"].startswith("skip"), how
+        # The user gave a profile: the skip says where in it the provider goes.
+        assert (
+            f"add login and password to [profiles.work.dataforseo] in {config}"
+            in (lines["dataforseo"])
+        )
+        assert "--profile NAME" not in lines["dataforseo"], how
     named = run_here(["check", "-p", "dataforseo", "--profile", "work"], env)
     assert named.returncode == 2, named.stdout + named.stderr
     assert "SEOTASKS_DATAFORSEO_LOGIN" in _lines(named.stdout)["dataforseo"]
+    empty = tmp_path / "empty.toml"
+    empty.write_text("[profiles.work]\n")
+    nothing = run_here(["check", "--profile", "work"], {**env, "SEOTASKS_CONFIG": str(empty)})
+    assert nothing.returncode == 2, nothing.stdout + nothing.stderr
+    assert "add their credentials to [profiles.work.PROVIDER] tables" in nothing.stderr
+    assert "give --profile NAME" not in nothing.stderr
 
 
 def test_check_without_any_plugin_loaded_is_a_usage_error(tmp_path: Path) -> None:

@@ -120,17 +120,25 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 _provider(report, name, settings, args.profile, clock=clock)
     else:
         checked = 0
+        profile = args.profile or os.environ.get("SEOTASKS_PROFILE")
         for name in names:
-            if not named and not _configured(name, args.profile, options[name]):
-                report.line("skip", name, _not_configured(name))
+            if not named and not _configured(name, profile, options[name]):
+                report.line("skip", name, _not_configured(name, profile))
                 continue
             checked += 1
             _provider(report, name, options[name], args.profile)
         if not checked and not _folders(args):
+            from ..config import config_path
+
+            where = (
+                f"add their credentials to [profiles.{profile}.PROVIDER] tables in {config_path()}"
+                if profile
+                else "give --profile NAME"
+            )
             raise UsageError(
                 "no provider has credentials set: set its SEOTASKS_<PROVIDER>_<OPTION> "
-                "variables, give --profile NAME, or name one with -p (seotasks providers "
-                "lists each one's options)"
+                f"variables, {where}, or name one with -p (seotasks providers lists each "
+                "one's options)"
             )
     for flag, folder, what in _folders(args):
         _folder(report, flag, folder, what)
@@ -204,7 +212,6 @@ def _configured(name: str, profile: str | None, options: dict[str, Any]) -> bool
     from ..plugins import get_provider
 
     table: dict[str, Any] = {}
-    profile = profile or os.environ.get("SEOTASKS_PROFILE")
     if profile:
         try:
             table = load_profile(profile, name)
@@ -214,13 +221,19 @@ def _configured(name: str, profile: str | None, options: dict[str, Any]) -> bool
     return any(o in options or os.environ.get(env_name(name, o)) or o in table for o in required)
 
 
-def _not_configured(name: str) -> str:
-    from ..config import env_name
+def _not_configured(name: str, profile: str | None) -> str:
+    """What to set for ``name``: its env vars, or, when the user already chose a profile,
+    the options to add to that profile's table for it (not "give --profile NAME")."""
+    from ..config import config_path, env_name
     from ..plugins import get_provider
 
-    required = [env_name(name, o.name) for o in get_provider(name).options if o.required]
-    wanted = " and ".join(required) if required else "its options"
-    return f"not configured (set {wanted}, or give --profile NAME)"
+    required = [o.name for o in get_provider(name).options if o.required]
+    wanted = " and ".join(env_name(name, o) for o in required) if required else "its options"
+    where = "give --profile NAME"
+    if profile:
+        options = " and ".join(required) if required else "its options"
+        where = f"add {options} to [profiles.{profile}.{name}] in {config_path()}"
+    return f"not configured (set {wanted}, or {where})"
 
 
 def _folders(args: argparse.Namespace) -> list[tuple[str, Path, str]]:
