@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
-from fakevendor import SECRET, FakeVendor
+from fakevendor import SECRET, FakeVendor, PluginOf
 
 import seotasks
 from seotasks import ConfigError
@@ -120,6 +120,13 @@ def test_bad_values_are_config_errors(
         ("profiles = 3\n", r"no \[profiles.work\]"),
         ("[profiles.other.fakevendor]\n", r"no \[profiles.work\]"),
         ("[profiles.work.fakevendor\n", "not valid TOML"),
+        # A misspelt table was ignored: its credentials never applied, and the error
+        # was a missing one that the file seemed to hold.
+        (
+            "[profiles.work.fakevendr]\napi_key = 'k-123456'\n",
+            r"no \[profiles.work.fakevendor\] .* but a \[profiles.work.fakevendr\]",
+        ),
+        ("[profiles.work.FakeVendor]\n", r"did you mean \[profiles.work.fakevendor\]"),
     ],
 )
 def test_bad_profiles_are_config_errors(
@@ -130,6 +137,23 @@ def test_bad_profiles_are_config_errors(
     monkeypatch.setenv("SEOTASKS_CONFIG", str(path))
     with pytest.raises(ConfigError, match=message):
         resolve(FakeVendor, {"base_url": URL, "api_key": SECRET}, profile="work")
+
+
+class _SecondVendor(FakeVendor):
+    name: ClassVar[str] = "fakevendor2"
+
+
+def test_a_profile_table_for_another_provider_or_none_installed_is_not_a_typo(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One profile file serves machines with other plugins installed: a table whose name
+    is nothing like the provider, or is another installed provider's, is left alone."""
+    path = tmp_path / "c.toml"
+    path.write_text("[profiles.work.acme]\napi_key = 'a-123456'\n[profiles.work.fakevendor2]\n")
+    monkeypatch.setenv("SEOTASKS_CONFIG", str(path))
+    seotasks.register_plugin(PluginOf(_SecondVendor), "fakevendor2")
+    settings = resolve(FakeVendor, {"base_url": URL, "api_key": SECRET}, profile="work")
+    assert settings["api_key"] == SECRET
 
 
 def test_profile_errors_name_the_table_and_the_file(

@@ -72,10 +72,38 @@ def load_profile(name: str, provider: str, env: Mapping[str, str] | None = None)
     section = profiles[name]
     if not isinstance(section, dict):
         raise ConfigError(f"[profiles.{name}] in {path} must be a table")
+    if provider not in section:
+        _refuse_misspelt_table(name, provider, section, path)
     table = section.get(provider, {})
     if not isinstance(table, dict):
         raise ConfigError(f"[profiles.{name}.{provider}] in {path} must be a table")
     return dict(table)
+
+
+def _refuse_misspelt_table(
+    name: str, provider: str, section: Mapping[str, Any], path: Path
+) -> None:
+    """A `ConfigError` when the profile has no table for ``provider`` but one whose name
+    is a near miss (``serpstats``, ``Serpstat``) that no installed provider has: its
+    values would never apply, and the error met instead would be a missing credential
+    the file seems to hold. A table for another installed provider, or for one not
+    installed here and nothing like this one (a profile shared between machines), is
+    left alone."""
+    import difflib
+
+    from .plugins import providers
+
+    tables = [key for key, value in section.items() if isinstance(value, dict)]
+    close = difflib.get_close_matches(provider, tables, n=1, cutoff=0.75)
+    close += [key for key in tables if key.lower() == provider.lower() and key not in close]
+    installed = set(providers())
+    for key in close:
+        if key not in installed:
+            raise ConfigError(
+                f"no [profiles.{name}.{provider}] in {path}, but a [profiles.{name}.{key}], "
+                f"which no installed provider is named: did you mean "
+                f"[profiles.{name}.{provider}]?"
+            )
 
 
 def parse_option_value(option: Option, value: Any, source: str) -> Any:
