@@ -14,8 +14,8 @@ others get a ``skip`` line (not configured is not a problem unless asked for by 
 The exit code is that of the first problem, as a run failing on it would exit
 (`seotasks.cli.common.exit_code`: 3 refused credentials, 2 configuration, 6 an
 unwritable folder, 4 anything else), 0 when every line is ``ok``. Calls are tried
-twice at most with short timeouts: a check answers in seconds, not after a minute of
-retries against a wrong URL.
+twice at most with short timeouts: a wrong URL answers in seconds, not after a minute of
+retries, and a server that never answers within 2 x 20 s.
 """
 
 from __future__ import annotations
