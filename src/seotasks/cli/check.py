@@ -45,7 +45,7 @@ __all__ = ["add_parser", "run"]
 
 def add_parser(sub: Subcommands) -> argparse.ArgumentParser:
     """Add ``check`` to the ``seotasks`` subparsers ``sub`` (standard library only)."""
-    from .flags import add_options, add_providers
+    from .flags import add_options, add_profile, add_providers
 
     check: argparse.ArgumentParser = sub.add_parser(
         "check",
@@ -62,7 +62,7 @@ def add_parser(sub: Subcommands) -> argparse.ArgumentParser:
         required=False,
     )
     add_options(check, "provider option, as for seotasks tasks (e.g. -o serpstat.rps=10)")
-    check.add_argument("--profile", help="TOML profile with credentials and options")
+    add_profile(check)
     check.add_argument(
         "--sandbox", action="store_true", help="check against the providers' emulators"
     )

@@ -137,6 +137,13 @@ def add_options(parser: argparse.ArgumentParser, help: str) -> None:
     )
 
 
+def add_profile(
+    parser: argparse.ArgumentParser, help: str = "TOML profile with credentials and options"
+) -> None:
+    """``--profile NAME``: the TOML profile whose tables give the providers' options."""
+    parser.add_argument("--profile", metavar="NAME", help=help)
+
+
 def add_sandbox_data(parser: argparse.ArgumentParser, *, day: bool = True) -> None:
     """``--sandbox-size N`` and ``--seed N`` (and ``--sandbox-day YYYY-MM-DD`` if ``day``):
     which data a ``--sandbox`` run draws, so that the same seed and day give the same

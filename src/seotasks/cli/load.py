@@ -42,7 +42,7 @@ _INSTALL_HINT = (
 
 def add_parser(sub: Subcommands) -> argparse.ArgumentParser:
     """Add the ``load`` command to the ``seotasks`` subparsers ``sub``."""
-    from .flags import add_options, add_providers, add_query, add_sandbox_data
+    from .flags import add_options, add_profile, add_providers, add_query, add_sandbox_data
 
     load = sub.add_parser(
         "load",
@@ -63,9 +63,9 @@ def add_parser(sub: Subcommands) -> argparse.ArgumentParser:
     add_options(
         load, "provider option; KEY for every listed provider that has it, PROVIDER.KEY for one"
     )
-    load.add_argument(
-        "--profile",
-        help="TOML profile with the account's credentials; also names the pipeline "
+    add_profile(
+        load,
+        "TOML profile with the account's credentials; also names the pipeline "
         "(seotasks_<profile>), so each account keeps its own cursors",
     )
     load.add_argument(

@@ -13,6 +13,7 @@ from .flags import (
     CommandParser,
     SubcommandParser,
     add_options,
+    add_profile,
     add_provider,
     add_providers,
     add_query,
@@ -64,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
         "provider option; KEY applies to every listed provider that has it, "
         "PROVIDER.KEY to one (e.g. -o source=history, -o serpstat.timezone=Europe/Kyiv)",
     )
-    tasks.add_argument("--profile", help="TOML profile with credentials and options")
+    add_profile(tasks)
     tasks.add_argument(
         "--cursor",
         action="append",
@@ -219,7 +220,7 @@ def build_parser() -> argparse.ArgumentParser:
     collect.add_argument("--interval", type=float, default=None, help=argparse.SUPPRESS)
     for command in (submit, collect):
         add_options(command, "provider option (e.g. -o families=serp)")
-        command.add_argument("--profile", help="TOML profile with credentials and options")
+        add_profile(command)
         command.add_argument(
             "--sandbox", action="store_true", help="run against the provider's emulator"
         )
@@ -252,7 +253,7 @@ def build_parser() -> argparse.ArgumentParser:
         required=False,
     )
     add_options(receive, "provider option")
-    receive.add_argument("--profile", help="TOML profile with credentials and options")
+    add_profile(receive)
     receive.add_argument("--gzip", action="store_true", help="write .json.gz files")
     receive.add_argument(
         "--threads", type=int, default=8, metavar="N", help="HTTP worker threads (default 8)"

@@ -34,7 +34,7 @@ _EXTRA_MODULES = {"altair", "vl_convert", "duckdb"}
 
 def add_parser(sub: Subcommands) -> argparse.ArgumentParser:
     """Add the ``report`` command to the ``seotasks`` subparsers ``sub``."""
-    from .flags import add_options, add_query, add_sandbox_data
+    from .flags import add_options, add_profile, add_query, add_sandbox_data
 
     report: argparse.ArgumentParser = sub.add_parser(
         "report",
@@ -82,7 +82,7 @@ def add_parser(sub: Subcommands) -> argparse.ArgumentParser:
         "with --live/--sandbox: provider option; KEY for every listed provider that has "
         "it, PROVIDER.KEY for one (e.g. -o dataforseo.source=history)",
     )
-    report.add_argument("--profile", help="TOML profile with credentials and options")
+    add_profile(report)
     add_sandbox_data(report)
     report.add_argument(
         "--by",

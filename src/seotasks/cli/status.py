@@ -36,7 +36,7 @@ TOP_KINDS = 5
 
 def add_parser(sub: Subcommands) -> argparse.ArgumentParser:
     """Add ``status`` to the ``seotasks`` subparsers ``sub`` (standard library only)."""
-    from .flags import add_options, add_provider, add_window
+    from .flags import add_options, add_profile, add_provider, add_window
 
     status: argparse.ArgumentParser = sub.add_parser(
         "status",
@@ -49,7 +49,7 @@ def add_parser(sub: Subcommands) -> argparse.ArgumentParser:
     add_provider(status, "provider")
     add_window(status, time_field=False)
     add_options(status, "provider option (e.g. -o source=history for DataForSEO's history)")
-    status.add_argument("--profile", help="TOML profile with credentials and options")
+    add_profile(status)
     status.add_argument(
         "--to",
         type=Path,
