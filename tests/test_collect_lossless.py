@@ -231,6 +231,32 @@ def test_a_closed_stdout_without_to_keeps_the_undelivered_in_the_journal(
     assert journals == []
 
 
+def test_a_closed_stdout_with_resume_checkpoints_only_the_lines_read(tmp_path: Path) -> None:
+    """Serpstat lists collected tasks again, so no journal: the ``--resume`` checkpoint is
+    what spares a re-run the work done. A line the reader never took (written into the
+    pipe after it left, or refused with EPIPE) must not count as done there, else the
+    re-run with the same checkpoint skips that task and its result is printed nowhere."""
+    from seotasks_serpstat.emulator import SerpstatEmulator
+
+    with SerpstatEmulator(size=60, rps=None) as emu:
+        env = cli_env(tmp_path, {"serpstat": {**emu.settings, "rps": "20"}})
+        truth = set(emu.task_ids("completed"))
+        state = tmp_path / "collect.state"
+        args = [*CLI, "collect", "-p", "serpstat", "--resume", str(state), "--workers", "4"]
+        proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert proc.stdout is not None and proc.stderr is not None
+        delivered = {json.loads(proc.stdout.readline())["task"]["id"]}  # `| head -1`
+        proc.stdout.close()
+        error = proc.stderr.read().decode()
+        assert proc.wait(timeout=60) == 0, error
+        assert "stdout was closed" in error
+        again = run_here(["collect", "-p", "serpstat", "--resume", str(state)], env)
+        assert again.returncode == 0, again.stderr
+        second = [json.loads(line)["task"]["id"] for line in again.stdout.splitlines()]
+        assert len(second) == len(set(second))
+        assert delivered | set(second) == truth, "a result neither run's reader got"
+
+
 def test_an_answer_for_another_task_is_an_error_and_no_file(
     emu: DataForSEOEmulator, env: dict[str, str], tmp_path: Path
 ) -> None:

@@ -56,7 +56,7 @@ from .collect_support import (
     silence_stdout,
 )
 from .common import EXIT_INTERRUPTED, EXIT_OK, EXIT_PROVIDER, one_line
-from .pipes import wait_until_read
+from .pipes import is_pipe, wait_until_read
 from .signals import GracefulStop
 
 if TYPE_CHECKING:
@@ -93,11 +93,12 @@ class CollectRun:
         #: Ids fetched again from the journal this run: a listing that still shows one
         #: (its earlier fetch never happened) must not have it fetched twice.
         self.replayed: set[str] = set()
-        #: Ids whose result line was written to stdout, not yet acknowledged.
-        self.written_lines: list[str] = []
+        #: Tasks printed, maybe unread yet; with whether to ack them then (`settle_lines`).
+        self.written_lines: list[tuple[Task, bool]] = []
         self.fatal: SeotasksError | None = None
         self.storage_failure: str | None = None
         self.stdout_closed = False
+        self.piped = is_pipe(out)
 
     # -- the run ------------------------------------------------------------------------
 
@@ -329,15 +330,17 @@ class CollectRun:
             else:
                 self.progress.failed += 1
         delivered = self.line(task, path, error, outcome.result, outcome.path)
-        if self.journal is not None:
-            if self.store is None and outcome.error is None:
-                if delivered:  # a line in a pipe is not yet read: see `settle_lines`
-                    with self.lock:
-                        self.written_lines.append(task.id)
-            elif self.durable(outcome, path):
-                self.journal.ack(task.id)
+        ack = self.journal is not None and self.store is None and outcome.error is None
+        if self.journal is not None and not ack and self.durable(outcome, path):
+            self.journal.ack(task.id)
         self.in_flight.discard(task.id)
-        self.checkpoint(task)
+        if self.store is not None:
+            self.checkpoint(task)
+        elif delivered:  # a line in a pipe is not yet read: see `settle_lines`
+            with self.lock:
+                self.written_lines.append((task, ack))
+            if not self.piped:  # a pipe's reader may take a line and drop it (`head`)
+                self.settle_lines()
         self.progress.show()
 
     def durable(self, outcome: Collected, path: Path | None) -> bool:
@@ -354,17 +357,17 @@ class CollectRun:
         return isinstance(outcome.error, ProviderError)
 
     def settle_lines(self, *, wait: float = 0.0) -> None:
-        """Acknowledge the results printed to stdout once its reader has taken them.
+        """Acknowledge the lines printed to stdout once its reader has taken them.
 
         A line written into a pipe is only in the kernel's buffer: a reader that quits
         (``| head``) drops what it had not read, and the write never fails. So printed
-        results are acknowledged only when the pipe is known to be read to its end by a
-        reader still there (`pipes.wait_until_read`, up to ``wait`` seconds); otherwise
-        they stay in the journal and the next run prints them again: at least once,
-        never lost. A file or a terminal counts as taken once flushed. ``--follow`` (a
-        run without end) settles at each listing round. Exactly once needs ``--to``.
-        """
-        if self.journal is None or self.store is not None:
+        results are acknowledged (journal entry removed, task done in the ``--resume``
+        checkpoint) only when the pipe is known to be read to its end by a reader still
+        there (`pipes.wait_until_read`, up to ``wait`` seconds); else the next run prints
+        them again: at least once, never lost. Looked at when the run ends, at each
+        ``--follow`` round, and after each line into a file or a terminal (taken once
+        flushed). Exactly once needs ``--to``."""
+        if self.store is not None:
             return
         try:
             with self.output:
@@ -376,8 +379,10 @@ class CollectRun:
             return
         with self.lock:
             settled, self.written_lines = self.written_lines, []
-        for task_id in settled:
-            self.journal.ack(task_id)
+        for task, ack in settled:
+            if ack and self.journal is not None:
+                self.journal.ack(task.id)
+            self.checkpoint(task)
 
     def stop_taking(self, reason: str) -> None:
         if self.storage_failure is None:

@@ -19,7 +19,7 @@ import termios
 import time
 from typing import Literal, TextIO
 
-__all__ = ["PipeState", "pipe_state", "wait_until_read"]
+__all__ = ["PipeState", "is_pipe", "pipe_state", "wait_until_read"]
 
 PipeState = Literal["taken", "pending", "gone"]
 
@@ -27,12 +27,20 @@ PipeState = Literal["taken", "pending", "gone"]
 _POLL = 0.05
 
 
+def is_pipe(stream: TextIO) -> bool:
+    """Whether ``stream`` writes into a pipe, whose reader may drop what it was sent."""
+    try:
+        return stat.S_ISFIFO(os.fstat(stream.fileno()).st_mode)
+    except (OSError, ValueError):
+        return False
+
+
 def pipe_state(stream: TextIO) -> PipeState:
     """``gone`` (the reader closed its end), ``pending`` (bytes still unread) or ``taken``."""
     try:
-        fd = stream.fileno()
-        if not stat.S_ISFIFO(os.fstat(fd).st_mode):
+        if not is_pipe(stream):
             return "taken"
+        fd = stream.fileno()
         poller = select.poll()
         poller.register(fd, select.POLLOUT)
         for _, events in poller.poll(0):
