@@ -404,3 +404,28 @@ def test_two_cursors_for_one_provider_are_refused(env: dict[str, str]) -> None:
     token = first.stderr.strip().rsplit("--cursor ", 1)[1]
     result = run_here(["tasks", "-p", "serpstat", "--cursor", token, "--cursor", token], env)
     assert result.returncode == 2 and "two --cursor" in result.stderr
+
+
+def test_resume_behind_a_reader_that_left_keeps_what_it_never_read(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    """``--resume FILE | head -1``: the lines left unread in the pipe (a write succeeds
+    once they are in the kernel's buffer) must not count as done in the checkpoint,
+    else the resumed run skips them and no output ever held them."""
+    full = _ids(run_here(SERPSTAT_JSONL, env).stdout)
+    state = tmp_path / "resume.json"
+    args = [*SERPSTAT_JSONL, "--resume", str(state)]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "seotasks.cli", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    first = _ids(proc.stdout.readline().decode())  # `| head -1`
+    proc.stdout.close()
+    stderr = proc.stderr.read().decode()
+    proc.wait(timeout=60)
+    assert "Traceback" not in stderr
+    rest = _ids(run_here(args, env).stdout)
+    assert set(first) | set(rest) == set(full)

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ..relative_time import is_relative_time
+from .collect_support import SETTLE_WAIT
 from .common import (
     EXIT_INTERRUPTED,
     EXIT_OK,
@@ -19,6 +20,7 @@ from .common import (
     sandbox_day,
     split_options,
 )
+from .pipes import is_pipe, wait_until_read
 
 if TYPE_CHECKING:
     from ..client import Client
@@ -147,17 +149,19 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                     progress_of.track_sorted(keep_keys=args.resume is not None)
         buffer: list[str] = []
         unsaved = 0
+        piped = args.resume is not None and is_pipe(out)
 
-        def checkpoint(*, save: bool = True) -> None:
+        def checkpoint(*, save: bool = True, wait: float = 0.0) -> None:
             # Output first, then the state: a crash between the two can repeat a few
-            # tasks on resume, but never lose one.
+            # tasks on resume, but never lose one. A pipe's reader may still drop what
+            # is in the pipe (`| head -1`): saved only once it has read it all.
             nonlocal unsaved
             if buffer:
                 progress.clear()
                 out.write("".join(buffer))
                 buffer.clear()
             out.flush()
-            if save:
+            if save and (not piped or wait_until_read(out, wait) == "taken"):
                 state.save()
                 unsaved = 0
 
@@ -188,7 +192,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                     if stop.stopping:
                         raise Interrupted(f"stopped by signal {stop.signal}")
             buffer.insert(0, header)  # an empty listing still has its header
-            checkpoint()
+            checkpoint(wait=SETTLE_WAIT)
         except (KeyboardInterrupt, Interrupted):  # a second signal, or a wait cut short
             if args.resume is not None:  # the file a resumed run appends to needs its header
                 buffer.insert(0, header)
