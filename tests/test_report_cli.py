@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from clihere import run_here
@@ -38,12 +39,25 @@ def test_help_imports_none_of_the_report_extra() -> None:
     assert "--compare" in out.stdout and "--sandbox" in out.stdout
 
 
-def test_the_selection_flags_are_those_of_load_and_tasks() -> None:
-    parser = cli.build_parser()
+def _report_flags() -> dict[str, object]:
+    """``seotasks report``'s actions by their long flag."""
     commands = next(
-        a.choices for a in parser._actions if a.__class__.__name__ == "_SubParsersAction"
+        a.choices
+        for a in cli.build_parser()._actions
+        if a.__class__.__name__ == "_SubParsersAction"
     )
-    report = {s for a in commands["report"]._actions for s in a.option_strings}
+    return {s: a for a in commands["report"]._actions for s in a.option_strings}
+
+
+def test_by_offers_what_the_figures_group_by() -> None:
+    from seotasks.report.figures import BY_CHOICES
+
+    by: Any = _report_flags()["--by"]
+    assert tuple(by.choices) == BY_CHOICES
+
+
+def test_the_selection_flags_are_those_of_load_and_tasks() -> None:
+    report = set(_report_flags())
     assert set(load_command.SELECTION_FLAGS) <= report
     assert {"--live", "--from", "--sandbox-day"} <= report
 

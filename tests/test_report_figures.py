@@ -189,6 +189,14 @@ def test_groups_by_more_than_kind() -> None:
         figures_of(tasks, by=("keyword",))
 
 
+def test_groups_by_the_callers_tag() -> None:
+    """A tag is how a caller marks a client or a campaign: the figures per tag."""
+    tasks = [task("a", 1, tag="spring"), task("a", 2, FAILED, tag="spring"), task("a", 3)]
+    groups = {g.label: g for g in figures_of(tasks, by=("tag",)).groups}
+    assert sorted(groups) == ["(not reported)", "spring"]
+    assert (groups["spring"].tasks, groups["spring"].failure_rate) == (2, 0.5)
+
+
 def test_tasks_per_hour_widen_their_buckets_and_fill_the_gaps() -> None:
     hours = 24 * 30  # 720 hours: 1 h and 3 h buckets would be too many, 6 h are not
     tasks = [task("a", 1, posted=T0), task("a", 2, posted=T0 + timedelta(hours=hours))]
@@ -431,6 +439,28 @@ def test_an_older_store_without_the_newer_columns_still_reports(tmp_path: Path) 
         held.close()
     [a] = f.providers
     assert (a.turnaround.p50, a.queue.n, a.spend) == (100.0, 0, 0.5)
+
+
+def test_the_store_groups_by_its_tag_column(tmp_path: Path) -> None:
+    path = tmp_path / "tagged.duckdb"
+    db = duckdb.connect(str(path))
+    db.execute("CREATE SCHEMA seotasks")
+    db.execute(
+        "CREATE TABLE seotasks.tasks (provider VARCHAR, id VARCHAR, status VARCHAR, tag VARCHAR)"
+    )
+    db.execute(
+        "INSERT INTO seotasks.tasks VALUES ('a', '1', 'completed', 'spring'), "
+        "('a', '2', 'failed', 'spring'), ('a', '3', 'completed', NULL), "
+        "('b', '4', 'completed', 'spring')"
+    )
+    db.close()
+    held = from_store(path)
+    try:
+        f = compute(held, now=NOW, by=("tag",))
+    finally:
+        held.close()
+    got = sorted((g.provider, g.label, g.tasks) for g in f.groups)
+    assert got == [("a", "(not reported)", 1), ("a", "spring", 2), ("b", "spring", 1)]
 
 
 def test_a_malformed_chart_fails_before_anything_is_rendered() -> None:

@@ -68,7 +68,7 @@ __all__ = [
 FINISHED = {"completed": "failed", "failed": "completed"}
 
 #: What a group may be keyed by besides its provider (``--by``).
-BY_CHOICES = ("kind", "engine", "device", "location", "language")
+BY_CHOICES = ("kind", "engine", "device", "location", "language", "tag")
 
 
 def parse_compare(values: Sequence[str]) -> list[tuple[str, str]]:

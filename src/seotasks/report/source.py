@@ -57,6 +57,7 @@ COLUMNS: dict[str, str] = {
     "device": "VARCHAR",
     "location": "VARCHAR",
     "language": "VARCHAR",
+    "tag": "VARCHAR",
     "cost": "DECIMAL(38,10)",
     "message": "VARCHAR",
 }
