@@ -19,7 +19,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from seotasks import Page, Task, TaskQuery, TaskStatus
+import seotasks
+from seotasks import Page, Task, TaskQuery, TaskStatus, errors
+from seotasks.convert import ConversionError, parse_timestamp
 
 T0 = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 
@@ -272,6 +274,45 @@ def test_tasks_pickle_and_copy_with_their_raw_item(raw: Mapping[str, Any]) -> No
         assert attrs.asdict(clone, recurse=False) == attrs.asdict(task, recurse=False)
         assert isinstance(clone.raw, MappingProxyType) and clone.raw == task.raw
     assert weakref.ref(task)() is task  # as docs/library.md says: a dict class has the slot
+
+
+def _raised(call: typing.Callable[[], object]) -> errors.SeotasksError:
+    try:
+        call()
+    except errors.SeotasksError as error:
+        return error
+    raise AssertionError("nothing was raised")
+
+
+def test_every_error_pickles_and_copies_with_its_attributes() -> None:
+    """Workers hand errors to their parent process: an error whose constructor takes more
+    than a message must rebuild there too (a `multiprocessing` pool whose result fails to
+    unpickle never returns), with its message and every attribute it carries."""
+    raised: list[errors.SeotasksError] = [
+        _raised(lambda: seotasks.connect("serpstatt")),
+        _raised(lambda: parse_timestamp("garbage", field="tasks[0].date")),
+        errors.ProviderError(40501, "Invalid Field", provider="dataforseo"),
+        errors.ResponseFormatError("not a list", field="tasks[0].result", item_id="7"),
+        errors.RateLimited("slow down", retry_after=3.0),
+        errors.TransientError("reset", retry_after=2.0),
+        errors.CursorError("edited"),
+        errors.Interrupted("stopped"),
+    ]
+    assert type(raised[0]) is errors.UnknownProvider
+    assert type(raised[1]) is ConversionError
+    for error in raised:
+        error.resume_cursor = "st1.cursor"
+        for clone in (pickle.loads(pickle.dumps(error)), copy.copy(error), copy.deepcopy(error)):
+            assert type(clone) is type(error)
+            assert str(clone) == str(error) and clone.args == error.args
+            assert vars(clone) == vars(error)
+    provider_error = pickle.loads(pickle.dumps(raised[2]))
+    assert isinstance(provider_error, errors.ProviderError)
+    assert (provider_error.code, provider_error.message, provider_error.provider) == (
+        40501,
+        "Invalid Field",
+        "dataforseo",
+    )
 
 
 def test_raw_is_read_only_and_the_checked_constructor_keeps_its_own_copy() -> None:

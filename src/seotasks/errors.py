@@ -12,7 +12,7 @@ may echo a credential), so ``str(error)`` and ``repr(error)`` are safe to log.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .redact import scrub_active
 
@@ -55,6 +55,24 @@ class SeotasksError(Exception):
 
     def __init__(self, *args: object) -> None:
         super().__init__(*(scrub_active(a) if isinstance(a, str) else a for a in args))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle (and `copy`) by state, not by calling ``__init__`` again.
+
+        The default rebuilds an exception as ``type(error)(*error.args)``, which fails for
+        every subclass whose constructor takes more than the message (`ProviderError`'s
+        code, `UnknownProvider`'s installed names, `ConversionError`'s value): the error
+        could not reach the parent of a worker process, and a `multiprocessing` pool
+        whose result fails to unpickle never returns. Rebuilt here from the message as
+        it stands (already scrubbed) and the attributes, ``resume_cursor`` included.
+        """
+        return (_rebuild, (type(self), self.args), vars(self))
+
+
+def _rebuild(cls: type[SeotasksError], args: tuple[object, ...]) -> SeotasksError:
+    """An error of ``cls`` holding ``args``, without its ``__init__`` (see ``__reduce__``)."""
+    error: SeotasksError = cls.__new__(cls, *args)
+    return error
 
 
 class ConfigError(SeotasksError):
