@@ -351,3 +351,24 @@ def test_a_position_json_would_change_is_named_at_the_page_that_made_it(
     made["next"] = {"offset": 40, "window": (0, 40)}
     kept = codec.decode(client.page(status="any").next_cursor or "").position
     assert kept == {"offset": 40, "window": [0, 40]}
+
+
+def test_a_closed_client_refuses_every_call_and_sends_nothing(
+    big: tuple[FakeVendorApp, EmulatorServer],
+) -> None:
+    """A listing made inside a ``with`` block and read on outside it, or a client used
+    after ``close()``, must say so: going on would quietly open a new connection pool
+    that nothing closes any more (a slow leak in a long-running worker)."""
+    server = big[1]
+    with connect_fake(server.url, page_size=100) as client:
+        iterator = client.tasks(status="any")
+        assert len(list(itertools.islice(iterator, 100))) == 100  # the first page
+    asked = len(server.requests)
+    with pytest.raises(ValueError, match=r"^this seotasks client is closed"):
+        next(iterator)  # the second page would need a call
+    with pytest.raises(ValueError, match=r"^this seotasks client is closed"):
+        client.page(status="any")
+    with pytest.raises(ValueError, match=r"^this seotasks client is closed"):
+        list(client.pages(status="any"))
+    assert len(server.requests) == asked
+    client.close()  # closing again is harmless

@@ -139,6 +139,7 @@ class Transport:
         self._user_agent = user_agent
         self._pool_maxsize = pool_maxsize
         self._pool = urllib3.PoolManager(num_pools=4, maxsize=pool_maxsize, block=False)
+        self._closed = False
         #: Called with a `TransportEvent` on retries and waits; the CLI shows it as progress.
         self.on_event: Callable[[TransportEvent], None] | None = None
         self.calls = 0
@@ -181,6 +182,13 @@ class Transport:
         old.clear()
 
     def close(self) -> None:
+        """Close the pooled connections; every later call raises `ValueError` (idempotent).
+
+        A call after ``close`` (a listing made inside a ``with`` block and read on after
+        it) would otherwise open connections in a pool nothing closes any more: in a
+        long-running worker, a leak nobody sees.
+        """
+        self._closed = True
         self._pool.clear()
 
     def __repr__(self) -> str:
@@ -199,6 +207,11 @@ class Transport:
         over) instead of being held in memory, and `Response.body` is empty; a body longer
         than ``max_bytes`` is a `ResponseFormatError`, not retried (see `download`).
         """
+        if self._closed:
+            raise ValueError(
+                "this seotasks client is closed (close() was called, or its with block "
+                "ended): connect again to make more calls"
+            )
         safe_url = self.redactor.scrub(request.url)
         slot = self.pacer.reserve(
             request.endpoint,
