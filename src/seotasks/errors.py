@@ -14,8 +14,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .redact import scrub_active
-
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
@@ -54,6 +52,8 @@ class SeotasksError(Exception):
     cli_message: str | None = None
 
     def __init__(self, *args: object) -> None:
+        from .redact import scrub_active  # here: `seotasks --help` imports this module
+
         super().__init__(*(scrub_active(a) if isinstance(a, str) else a for a in args))
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -149,6 +149,8 @@ class ProviderError(SeotasksError):
     """
 
     def __init__(self, code: int | str | None, message: str, *, provider: str = "") -> None:
+        from .redact import scrub_active
+
         self.code = code
         self.message = scrub_active(message)
         self.provider = provider

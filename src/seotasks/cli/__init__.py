@@ -25,7 +25,6 @@ from .common import (
     EXIT_PROVIDER,
     EXIT_STORAGE,
     EXIT_USAGE,
-    PrintableFormatter,
     UsageError,
     exit_code,
     one_line,
@@ -68,6 +67,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(err)
         return EXIT_USAGE
     import logging
+
+    from .logformat import PrintableFormatter
 
     # Log records reach stderr as the error line does, their vendor text made printable:
     # every record with --debug, else the warnings (those of `seotasks receive`).

@@ -48,7 +48,6 @@ from ..journal import Journal
 from ..resume import ProviderProgress, ResumeState
 from ..store import ResultStore, check_writable, safe_name
 from .collect_support import (
-    SETTLE_WAIT,
     CollectOptions,
     CollectProgress,
     copy_json_line,
@@ -56,7 +55,7 @@ from .collect_support import (
     silence_stdout,
 )
 from .common import EXIT_INTERRUPTED, EXIT_OK, EXIT_PROVIDER, one_line
-from .pipes import is_pipe, wait_until_read
+from .pipes import SETTLE_WAIT, is_pipe, wait_until_read
 from .signals import GracefulStop
 
 if TYPE_CHECKING:

@@ -26,7 +26,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FOLLOW_INTERVAL",
-    "SETTLE_WAIT",
     "CollectOptions",
     "CollectProgress",
     "copy_json_line",
@@ -37,8 +36,6 @@ __all__ = [
 
 #: --follow: seconds (on the client's clock) between listings that brought nothing new.
 FOLLOW_INTERVAL = 30.0
-#: Seconds the end of a stdout run waits for its reader to read the last lines.
-SETTLE_WAIT = 10.0
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

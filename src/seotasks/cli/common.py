@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import logging
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -306,13 +305,6 @@ def printable_lines(text: str) -> str:
     from ..export import printable
 
     return "\n".join(printable(line) for line in text.split("\n"))
-
-
-class PrintableFormatter(logging.Formatter):
-    """Log records for a terminal: `printable_lines`."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        return printable_lines(super().format(record))
 
 
 #: The days ``--sandbox-day`` takes: the seeded data spans weeks around the day, and must

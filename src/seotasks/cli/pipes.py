@@ -19,12 +19,14 @@ import termios
 import time
 from typing import Literal, TextIO
 
-__all__ = ["PipeState", "is_pipe", "pipe_state", "wait_until_read"]
+__all__ = ["SETTLE_WAIT", "PipeState", "is_pipe", "pipe_state", "wait_until_read"]
 
 PipeState = Literal["taken", "pending", "gone"]
 
 #: Seconds between looks while waiting for a reader to empty the pipe.
 _POLL = 0.05
+#: Seconds the end of a run into stdout waits for its reader to read the last lines.
+SETTLE_WAIT = 10.0
 
 
 def is_pipe(stream: TextIO) -> bool:

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ..relative_time import is_relative_time
-from .collect_support import SETTLE_WAIT
 from .common import (
     EXIT_INTERRUPTED,
     EXIT_OK,
@@ -20,7 +19,6 @@ from .common import (
     sandbox_day,
     split_options,
 )
-from .pipes import is_pipe, wait_until_read
 
 if TYPE_CHECKING:
     from ..client import Client
@@ -52,6 +50,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from ..plugins import provider_names
     from ..query import UNSET
     from ..resume import ResumeState
+    from .pipes import SETTLE_WAIT, is_pipe, wait_until_read
     from .signals import GracefulStop
 
     names = provider_names(args.providers)
