@@ -71,9 +71,8 @@ def _format_error(
         if leaves:
             inner, field = leaves[0]
             if isinstance(inner, ConversionError):
-                detail = str(inner).split(" | ")[0]
-            else:
-                detail = f"{type(inner).__name__}: {inner}"[:200]
+                return inner.located(where or cls.__name__, field=field, item_id=item_id)
+            detail = f"{type(inner).__name__}: {inner}"[:200]
     return ResponseFormatError(f"{where or cls.__name__}: {detail}", field=field, item_id=item_id)
 
 

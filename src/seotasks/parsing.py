@@ -12,6 +12,7 @@ call these (`seotasks.itemread` reads whole items with it).
 
 from __future__ import annotations
 
+import copy
 from datetime import UTC, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import TypeGuard
@@ -47,6 +48,16 @@ class ConversionError(ResponseFormatError):
         self.value = shown
         self.expected = expected
         super().__init__(f"cannot read {shown} as {expected}", field=field, item_id=item_id)
+
+    def located(self, where: str, *, field: str | None, item_id: str | None) -> ConversionError:
+        """This failure as seen from the whole payload: ``field`` the path to the value in
+        it, ``item_id`` the item, the message led by ``where`` (the vendor). Still a
+        `ConversionError`, ``value`` and ``expected`` kept, as the docs promise for every
+        value that does not convert, however deep in an item it sat."""
+        found = copy.copy(self)  # by state (`SeotasksError.__reduce__`): value is shown already
+        message = f"{where}: cannot read {self.value} as {self.expected}"
+        ResponseFormatError.__init__(found, message, field=field, item_id=item_id)
+        return found
 
 
 def zone(name: str) -> tzinfo:

@@ -14,6 +14,7 @@ from seotasks import (
     ResponseFormatError,
     TransientError,
 )
+from seotasks.convert import ConversionError
 from seotasks.emulation import Fault
 from seotasks.testing.faults import PERSISTENT_ERRORS, RETRIED_FAULTS
 from seotasks.transport import Response, Timeouts
@@ -90,6 +91,11 @@ def test_wrong_types_name_the_field(make_emulator: MakeEmulator, connect: Connec
         list(connect(emu, families=["serp"]).tasks())
     assert info.value.field == "tasks[0].result[0].date_posted"
     assert info.value.item_id
+    # A value that does not convert is the documented ConversionError, with what it is
+    # and what was expected, whichever way the item reader came to it.
+    assert isinstance(info.value, ConversionError)
+    assert (info.value.value, info.value.expected) == ("12345", "a date-time string")
+    assert str(info.value).startswith("dataforseo: cannot read 12345 as a date-time string")
     emu.server.faults.inject(Fault.WRONG_TYPES)
     with pytest.raises(ResponseFormatError) as hist:
         list(connect(emu, source="history", families=["serp"]).tasks(status="any"))
