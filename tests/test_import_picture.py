@@ -11,6 +11,8 @@ user imports modules decide whether an attribute exists yet. Read from the sourc
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -112,3 +114,37 @@ def test_no_import_cycle_at_import_time() -> None:
     for module in MODULES:
         visit(module, [])
     assert cycles == []
+
+
+#: What ``--help`` never needs: the HTTP and model libraries, logging, and the command
+#: modules' run-time helpers. Each was once imported by a top-level import in a module
+#: the parser needs, adding its milliseconds to every ``--help`` and tab completion.
+_NOT_FOR_HELP = (
+    "urllib3",
+    "attrs",
+    "cattrs",
+    "pluggy",
+    "logging",
+    "seotasks.redact",
+    "seotasks.cli.collect_support",
+    "seotasks.cli.logformat",
+    "seotasks.cli.pipes",
+)
+
+
+def test_help_imports_only_the_parser() -> None:
+    code = (
+        "import sys\n"
+        "from seotasks.cli import build_parser, main\n"
+        "commands = [c for a in build_parser()._actions if a.choices for c in a.choices]\n"
+        "for argv in [['--help']] + [[c, '--help'] for c in commands]:\n"
+        "    try:\n"
+        "        main(argv)\n"
+        "    except SystemExit as exc:\n"
+        "        assert exc.code == 0, (argv, exc.code)\n"
+        f"print(len(commands), sorted(m for m in sys.modules if m.startswith({_NOT_FOR_HELP!r})))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    count, loaded = done.stdout.strip().splitlines()[-1].split(" ", 1)
+    assert int(count) >= 10 and loaded == "[]"

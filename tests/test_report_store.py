@@ -1,0 +1,178 @@
+"""The report over a store written by ``seotasks load``: the selection flags and the
+collection record against DuckDB queries written here, and stores that are missing,
+foreign (another file, another database), older or hand-made."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from clihere import run_here
+from clirun import cli_env, sandbox_store
+
+from seotasks.errors import ConfigError
+from seotasks.report.figures import compute
+from seotasks.report.source import Selection, from_store
+
+NOW = datetime(2026, 11, 20, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def collected(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small store with a results table: ``seotasks load --sandbox --collect``."""
+    folder = tmp_path_factory.mktemp("collected")
+    return sandbox_store(folder, "--sandbox-size", "60", "--collect", "--seed", "4")
+
+
+def _independent(path: Path, sql: str) -> list[tuple[Any, ...]]:
+    db = duckdb.connect()
+    try:
+        db.execute("SET TimeZone = 'UTC'")
+        db.execute(f"ATTACH '{path}' AS mine (READ_ONLY)")
+        return db.execute(sql).fetchall()
+    finally:
+        db.close()
+
+
+def test_the_results_table_says_what_was_collected(collected: Path) -> None:
+    held = from_store(collected)
+    try:
+        f = compute(held, now=NOW)
+    finally:
+        held.close()
+    assert f.collection == "results table"
+    truth = {
+        p: (completed, ok, failed, missing)
+        for p, completed, ok, failed, missing in _independent(
+            collected,
+            """
+            SELECT t.provider, count(*),
+              count(*) FILTER (WHERE r.result IS NOT NULL),
+              count(*) FILTER (WHERE r.result IS NULL AND r.error IS NOT NULL),
+              count(*) FILTER (WHERE r.result IS NULL)
+            FROM mine.seotasks.tasks t
+            LEFT JOIN mine.seotasks.results r ON r.provider = t.provider AND r.id = t.id
+            WHERE t.status = 'completed' GROUP BY t.provider
+            """,
+        )
+    }
+    got = {
+        b.provider: (b.completed, b.collected, b.collection_failed, b.not_collected)
+        for b in f.backlog
+    }
+    assert got == truth
+    assert sum(b.collected for b in f.backlog) > 0
+
+
+def test_the_selection_flags_select_in_the_store(collected: Path, tmp_path: Path) -> None:
+    [(middle,)] = _independent(
+        collected,
+        "SELECT quantile_disc(created_at, 0.5) FROM mine.seotasks.tasks "
+        "WHERE provider = 'dataforseo'",
+    )
+    [(expected,)] = _independent(
+        collected,
+        "SELECT count(*) FROM mine.seotasks.tasks WHERE provider = 'dataforseo' "
+        f"AND status = 'completed' AND created_at >= TIMESTAMPTZ '{middle.isoformat()}'",
+    )
+    chosen = Selection(providers=("dataforseo",), status="completed", since=middle)
+    held = from_store(collected, selection=chosen)
+    try:
+        f = compute(held, now=NOW)
+    finally:
+        held.close()
+    assert [(p.provider, p.tasks, p.completed) for p in f.providers] == [
+        ("dataforseo", expected, expected)
+    ]
+    # The same through the command, as JSON on stdout.
+    made = run_here(
+        [
+            "report",
+            "--from",
+            str(collected),
+            "-p",
+            "dataforseo",
+            "--status",
+            "completed",
+            "--since",
+            middle.isoformat(),
+            "--format",
+            "json",
+        ],
+        cli_env(tmp_path),
+    )
+    assert made.returncode == 0, made.stderr
+    data = json.loads(made.stdout)
+    assert [(p["provider"], p["tasks"]) for p in data["providers"]] == [("dataforseo", expected)]
+    assert data["selection"]["since"] == middle.astimezone(UTC).isoformat()
+
+
+def test_a_missing_or_foreign_store_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="seotasks load"):
+        from_store(tmp_path / "absent.duckdb")
+    empty = tmp_path / "empty.duckdb"
+    duckdb.connect(str(empty)).close()
+    with pytest.raises(ConfigError, match=r"no table seotasks\.tasks"):
+        from_store(empty)
+    text = tmp_path / "text.duckdb"
+    text.write_text("not a database")
+    with pytest.raises(ConfigError, match="cannot open"):
+        from_store(text)
+    # DuckDB would take a SQLite file for one to read through its sqlite extension,
+    # downloading the extension from the network first: read as DuckDB's own, or not at all.
+    other = tmp_path / "tasks.sqlite"
+    sqlite3.connect(other).close()
+    with sqlite3.connect(other) as held:
+        held.execute("CREATE TABLE tasks (id TEXT)")
+    with pytest.raises(ConfigError, match="not a valid DuckDB database file") as refused:
+        from_store(other)
+    assert "extension" not in str(refused.value)
+
+
+def test_an_older_store_without_the_newer_columns_still_reports(tmp_path: Path) -> None:
+    path = tmp_path / "old.duckdb"
+    db = duckdb.connect(str(path))
+    db.execute("CREATE SCHEMA seotasks")
+    db.execute(
+        "CREATE TABLE seotasks.tasks (provider VARCHAR, id VARCHAR, status VARCHAR, "
+        "created_at TIMESTAMPTZ, completed_at TIMESTAMPTZ, kind VARCHAR, cost DECIMAL(38,10))"
+    )
+    db.execute(
+        "INSERT INTO seotasks.tasks VALUES ('a', '1', 'completed', "
+        "'2026-11-01 00:00:00+00', '2026-11-01 00:01:40+00', 'serp', 0.5)"
+    )
+    db.close()
+    held = from_store(path)
+    try:
+        f = compute(held, now=NOW)
+    finally:
+        held.close()
+    [a] = f.providers
+    assert (a.turnaround.p50, a.queue.n, a.spend) == (100.0, 0, 0.5)
+
+
+def test_the_store_groups_by_its_tag_column(tmp_path: Path) -> None:
+    path = tmp_path / "tagged.duckdb"
+    db = duckdb.connect(str(path))
+    db.execute("CREATE SCHEMA seotasks")
+    db.execute(
+        "CREATE TABLE seotasks.tasks (provider VARCHAR, id VARCHAR, status VARCHAR, tag VARCHAR)"
+    )
+    db.execute(
+        "INSERT INTO seotasks.tasks VALUES ('a', '1', 'completed', 'spring'), "
+        "('a', '2', 'failed', 'spring'), ('a', '3', 'completed', NULL), "
+        "('b', '4', 'completed', 'spring')"
+    )
+    db.close()
+    held = from_store(path)
+    try:
+        f = compute(held, now=NOW, by=("tag",))
+    finally:
+        held.close()
+    got = sorted((g.provider, g.label, g.tasks) for g in f.groups)
+    assert got == [("a", "(not reported)", 1), ("a", "spring", 2), ("b", "spring", 1)]
