@@ -1,10 +1,9 @@
-"""The report's figures: each definition on tasks whose answer is known, and the store.
+"""The report's figures: each definition on tasks whose answer is known.
 
 Small hand-built listings (`seotasks.report.source.from_tasks`) pin each definition
 (interpolated percentiles, failure rate over finished tasks, cost per 1000 priced
-tasks, queue time, bucket widths, ages, kind matching); a store written by ``seotasks
-load --sandbox --collect`` pins the selection flags and the collection record against
-DuckDB queries written here.
+tasks, queue time, bucket widths, rates, ages, kind matching, number formats); the
+store is `test_report_store`'s.
 """
 
 from __future__ import annotations
