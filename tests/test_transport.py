@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
@@ -15,6 +16,7 @@ import seotasks
 from seotasks import AuthError, RateLimited, ResponseFormatError, TransientError
 from seotasks.clock import FakeClock
 from seotasks.emulation import Fault
+from seotasks.ratelimit import Pacer, RateLimit
 from seotasks.redact import Redactor
 from seotasks.testing.faults import PERSISTENT_ERRORS
 from seotasks.transport import (
@@ -342,3 +344,28 @@ def test_retry_policy_validation() -> None:
         RetryPolicy(attempts=0)
     assert isinstance(seotasks.RateLimited("x", retry_after=0).retry_after, type(None))
     assert TransientError("x", retry_after=-1).retry_after is None
+
+
+def test_a_ctrl_c_as_the_pacer_hands_out_a_slot_leaves_the_slot_answered(small: Any) -> None:
+    """Ctrl-C can land between the pacer recording a call and the transport holding the
+    slot: a slot never answered made the next call in a full window wait for it, up to
+    five minutes of real time. Landed there by a trace function, as a signal would."""
+    transport = Transport(redactor=Redactor(), rate_limits={"page": RateLimit(1, 60.0)})
+    request = Request(method="GET", url=f"{small.url}/tasks", endpoint="page")
+
+    def interrupt_on_return(frame: Any, event: str, arg: Any) -> Any:
+        if event == "call" and frame.f_code is Pacer.reserve.__code__:
+            return interrupt_on_return
+        if event == "return" and frame.f_code is Pacer.reserve.__code__:
+            raise KeyboardInterrupt
+        return None
+
+    sys.settrace(interrupt_on_return)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            transport.send(request)
+    finally:
+        sys.settrace(None)
+    [window] = transport.pacer._windows.values()
+    assert [slot.answered() for slot in window.stamps] == [True]
+    transport.close()

@@ -186,6 +186,8 @@ class Pacer:
         self._resources_lock = threading.Lock()
         self._prune_at = _PRUNE_AT
         self.waited = 0.0
+        #: The slot each thread was last handed by `reserve` and has not `settle`d.
+        self._held = threading.local()
 
     def limit_for(self, endpoint: str) -> RateLimit | None:
         """The limit that paces ``endpoint`` (its own key's, or its pattern's), or None."""
@@ -230,7 +232,7 @@ class Pacer:
         its room, as if it were answered at once.
         """
         slot = self.reserve(endpoint)
-        slot.done()
+        self.settle()
         return slot.waited
 
     def reserve(self, endpoint: str, on_wait: Callable[[float], None] | None = None) -> Slot:
@@ -277,10 +279,24 @@ class Pacer:
                     raise Interrupted(f"stopped while waiting {delay:.1f}s to call {endpoint}")
                 waited += delay
             slot = Slot(self._clock.monotonic(), waited, self._clock)
+            self._held.slot = slot  # before it counts: see `settle`
             window.stamps.append(slot)
         if waited:
             self.waited += waited
         return slot
+
+    def settle(self) -> None:
+        """`Slot.done` on the slot this thread was last handed by `reserve`, if any.
+
+        What a caller's ``finally`` calls rather than ``slot.done()``: an interrupt
+        (Ctrl-C raises `KeyboardInterrupt` between any two bytecodes) can land after
+        `reserve` recorded the call and before the caller holds the slot, and a slot
+        never answered makes the next caller in a full window wait for it (`_ANSWER_WAIT`
+        of real time). Settling a slot twice, or one that never counted, is harmless."""
+        slot = getattr(self._held, "slot", None)
+        if slot is not None:
+            self._held.slot = None
+            slot.done()
 
     def penalize(self, endpoint: str) -> None:
         """The vendor said we went too fast: treat the current window as full.

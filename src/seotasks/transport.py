@@ -213,11 +213,13 @@ class Transport:
                 "ended): connect again to make more calls"
             )
         safe_url = self.redactor.scrub(request.url)
-        slot = self.pacer.reserve(
-            request.endpoint,
-            on_wait=lambda delay: self._emit("waiting", request.endpoint, delay),
-        )
-        try:  # from here on the slot is answered, whatever happens (see `Pacer.reserve`)
+        # The slot is answered whatever happens once the pacer has recorded it, even if
+        # an interrupt (Ctrl-C) lands before `reserve` returns it: `Pacer.settle`.
+        try:
+            slot = self.pacer.reserve(
+                request.endpoint,
+                on_wait=lambda delay: self._emit("waiting", request.endpoint, delay),
+            )
             waited = slot.waited
             if waited:
                 log.debug("paced %s for %.2fs", request.endpoint, waited)
@@ -248,7 +250,7 @@ class Transport:
             error.not_sent = isinstance(exc, NewConnectionError | ConnectTimeoutError)
             raise error from None
         finally:
-            slot.done()
+            self.pacer.settle()
         response = Response(
             status=raw.status,
             headers={k.lower(): v for k, v in raw.headers.items()},
