@@ -125,6 +125,29 @@ def test_balance_method_and_paths(make_emulator: MakeEmulator) -> None:
     assert response.status == 404
 
 
+def test_posting_charges_the_parsing_balance(make_emulator: MakeEmulator) -> None:
+    """Each crawled keyword costs ``serp_parsing_cost`` of ``available_usd``; blocked
+    keywords and refused calls cost nothing (reference: tasks.addTask, getParsingBalance)."""
+    emulator = make_emulator(size=10, rps=None)
+    balance = {"id": 1, "method": "tasks.getParsingBalance"}
+    start = call(emulator, balance)[1]["result"]
+    assert start["available_usd"] == "10.91" and start["serp_parsing_cost"] == "0.00065"
+
+    def add(method: str, keywords: Any) -> dict[str, Any]:
+        params = {"keywords": keywords, "seId": 1, "countryId": 23}
+        return call(emulator, {"id": 2, "method": method, "params": params})[1]
+
+    assert add("tasks.addKeywordList", ["one", "two", "three<>"])["result"] == {
+        "task_id": emulator.task_ids()[-1],
+        "blocked_keywords": ["three<>"],
+    }
+    assert call(emulator, balance)[1]["result"]["available_usd"] == "10.9087"
+    assert add("tasks.addKeywordList", ["one", "two"])["error"]["code"] == 400  # again today
+    assert "No keywords left" in add("tasks.addKeywordList", ["<>"])["error"]["message"]
+    assert "result" in add("tasks.addTask", "a, b, c")
+    assert call(emulator, balance)[1]["result"] == {**start, "available_usd": "10.90675"}
+
+
 def test_requests_per_second_on_the_injected_clock(
     make_emulator: MakeEmulator, clock: FakeClock
 ) -> None:

@@ -42,6 +42,7 @@ from seotasks.emulation import (
 )
 
 from . import serp_html
+from .balance import ParsingBalance
 from .dataset import Dataset, TaskTruth, keyword_data
 
 __all__ = ["DEFAULT_SIZE", "SerpstatApp", "SerpstatEmulator", "TaskTruth"]
@@ -92,6 +93,8 @@ class SerpstatApp:
         #: Seconds a posted task stays queued, then runs, on the dataset's time.
         self.post_delay = post_delay
         self.post_duration = post_duration
+        #: The crawling balance in USD, spent by every keyword a task accepts.
+        self.balance = ParsingBalance()
         #: Every (method, params) of a task-adding call processed.
         self.posted: list[tuple[str, dict[str, Any]]] = []
         self.dataset = dataset
@@ -161,12 +164,7 @@ class SerpstatApp:
             return _error(request_id, 400, "JSON schema validation error: params")
         answer_id = f"{request_id}0" if fault is Fault.MISMATCHED_ID else request_id
         if method == "tasks.getParsingBalance":
-            balance = {
-                "available_usd": "10.91",
-                "serp_parsing_cost": "0.00065",
-                "volume_parsing_cost": "0.0006",
-            }
-            return _body({"id": answer_id, "result": balance})
+            return _body({"id": answer_id, "result": self.balance.result()})
         if method in ("tasks.addTask", "tasks.addKeywordList"):
             return self._add(answer_id, request_id, method, params)
         if method == "tasks.getTaskResult":
@@ -254,6 +252,7 @@ class SerpstatApp:
             delay=self.post_delay,
             duration=self.post_duration,
         )
+        self.balance.charge(len(kept))
         with self._lock:
             self._created[key] = (day, task_id)
         return _body({"id": answer_id, "result": {"task_id": task_id, "blocked_keywords": blocked}})
