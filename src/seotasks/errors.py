@@ -155,7 +155,9 @@ class ProviderError(SeotasksError):
         self.message = scrub_active(message)
         self.provider = provider
         prefix = f"{provider}: " if provider else ""
-        super().__init__(f"{prefix}vendor error {code}: {message}")
+        # Some refusals carry no code (a Serpstat blocked keyword): no "error None" then.
+        label = "vendor error" if code is None else f"vendor error {code}"
+        super().__init__(f"{prefix}{label}: {message}")
 
 
 class RetryableError(SeotasksError):

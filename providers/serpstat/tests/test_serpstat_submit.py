@@ -76,6 +76,11 @@ def test_blocked_keyword_reported(emu: Any, connect: Any) -> None:
     )
     assert results[0].ok
     assert isinstance(results[1].error, ProviderError) and results[1].task_id is None
+    # The vendor gives the refusal no code: the message says so instead of "error None".
+    assert results[1].error.code is None
+    assert str(results[1].error) == (
+        "serpstat: vendor error: keyword blocked (special symbols); not crawled, not charged"
+    )
 
 
 @pytest.mark.parametrize("fault", [Fault.RESET, Fault.HTTP_500, Fault.TRUNCATED])
