@@ -83,6 +83,16 @@ def test_blocked_keyword_reported(emu: Any, connect: Any) -> None:
     )
 
 
+def test_every_keyword_blocked_is_no_auth_error(emu: Any, connect: Any) -> None:
+    """The vendor's refusal quotes the blocked keywords: one naming a token is the
+    caller's data, not a token problem (error 400 is an auth error for "Missing token")."""
+    client = connect(emu)
+    [result] = client.submit([SerpTaskSpec(keyword="api token<>", location=23)])
+    assert type(result.error) is ProviderError and result.error.code == 400
+    assert "No keywords left after filtering: api token<>" in str(result.error)
+    assert emu.posted() == []
+
+
 @pytest.mark.parametrize("fault", [Fault.RESET, Fault.HTTP_500, Fault.TRUNCATED])
 def test_lost_answer_not_resent(emu: Any, connect: Any, fault: Fault) -> None:
     client = connect(emu)

@@ -85,8 +85,13 @@ def classify_error(code: int, message: str) -> SeotasksError:
     is a credential problem, 429 is the rate limit and 500 a server fault (both retried by
     the transport because they are raised from the parse step), everything else (402
     credits, 404 empty, 32xxx ...) is final.
+
+    Only the vendor's own phrase, before any ``:``, decides whether a 400 is about the
+    token: what follows is the caller's data it quotes ("No keywords left after
+    filtering: api token<>" is a refused keyword, not a credential problem).
     """
-    if code == 403 or (code == 400 and "token" in message.lower()):
+    phrase = message.split(":", 1)[0].lower()
+    if code == 403 or (code == 400 and "token" in phrase):
         return AuthError(f"{PROVIDER} refused the token (error {code}: {message})")
     if code == 429:
         return RateLimited(f"{PROVIDER}: query frequency exceeded (error 429: {message})")
