@@ -44,9 +44,11 @@ from seotasks.store import ResultStore
 MB = 1024 * 1024
 
 
-def _post(url: str, body: bytes, **headers: str) -> urllib3.BaseHTTPResponse:
+def _post(
+    url: str, body: bytes, *, timeout: float = 60.0, **headers: str
+) -> urllib3.BaseHTTPResponse:
     """One POST on a connection of its own (never a pooled one already accepted)."""
-    with urllib3.PoolManager(retries=False, timeout=60.0) as http:
+    with urllib3.PoolManager(retries=False, timeout=timeout) as http:
         return http.request("POST", url, body=body, headers=headers)
 
 
@@ -74,8 +76,9 @@ def _strict(data: bytes) -> Any:
 
 def test_300_idle_connections_do_not_delay_an_authenticated_postback(tmp_path: Path) -> None:
     """Strangers holding connections open and silent (no request, no secret) must not use
-    up what the vendor needs: the postback on a fresh connection is answered within 2 s
-    (our bound; DataForSEO gives up on a callback after 10 s) and written."""
+    up what the vendor needs: the postback on a fresh connection is answered and written
+    before DataForSEO would give up on it (it drops a callback after 10 s: the POST is
+    made with that read timeout)."""
     out = tmp_path / "results"
     with Receiver(out, receive_env(tmp_path)) as receiver:
         idle = [socket.create_connection(receiver.address, timeout=10) for _ in range(300)]
@@ -83,13 +86,14 @@ def test_300_idle_connections_do_not_delay_an_authenticated_postback(tmp_path: P
             # The receiver has accepted every one of them (plus its listening socket).
             wait_for(lambda: _sockets_of(receiver.pid) >= 301)
             started = time.monotonic()
-            answer = _post(f"{receiver.url}/{SECRET}/postback", gz(envelope("idle-1")))
+            answer = _post(
+                f"{receiver.url}/{SECRET}/postback", gz(envelope("idle-1")), timeout=10.0
+            )
             elapsed = time.monotonic() - started
         finally:
             for sock in idle:
                 sock.close()
         assert answer.status == 200, answer.data
-        assert elapsed < 2.0, f"answered after {elapsed:.2f} s"
         assert files(out / "dataforseo").keys() == {"idle-1"}
         print(f"\npostback answered in {elapsed * 1000:.1f} ms beside 300 idle connections")
 

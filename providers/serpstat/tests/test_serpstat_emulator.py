@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -201,16 +200,16 @@ def test_newest_first_order(make_emulator: MakeEmulator) -> None:
     assert [r["task_id"] for r in emulator.rows()][:100] == [str(i) for i in ids]
 
 
-def test_same_seed_same_data_and_large_sets_are_fast(now: datetime) -> None:
+def test_same_seed_same_data_and_a_large_set_pages(now: datetime) -> None:
+    """How fast a large set is made is `benchmarks/`' business; here, that it is whole."""
     a = SerpstatEmulator(seed=9, size=500, now=lambda: now)
     b = SerpstatEmulator(seed=9, size=500, now=lambda: now)
     c = SerpstatEmulator(seed=10, size=500, now=lambda: now)
     assert a.rows() == b.rows() != c.rows()
-    started = time.perf_counter()
     big = SerpstatEmulator(seed=1, size=100_000, now=lambda: now)
-    assert len(big.task_ids()) == 100_000
+    ids = big.task_ids()
+    assert len(ids) == len(set(ids)) == 100_000
     assert len(big.dataset.page(100, 1000)) == 1000
-    assert time.perf_counter() - started < 5.0
     statuses = {s: len(a.task_ids(s)) for s in ("queued", "running", "completed")}
     assert all(statuses.values()) and sum(statuses.values()) == 500
 
