@@ -327,6 +327,31 @@ def test_serpstat_collects_to_files_too(tmp_path: Path) -> None:
         assert again.returncode == 0 and again.stdout == ""
 
 
+def test_an_interrupted_listing_that_does_not_drain_says_a_rerun_starts_over(
+    tmp_path: Path,
+) -> None:
+    """Serpstat lists a collected task again: without ``--to`` or ``--resume`` the same
+    command would print every result again, so the hint names what continues instead."""
+    from seotasks_serpstat.emulator import SerpstatEmulator
+
+    with SerpstatEmulator(size=60, rps=None) as emu:
+        env = cli_env(tmp_path, {"serpstat": {**emu.settings, "rps": "2"}})
+        with subprocess.Popen(
+            [*CLI, "collect", "-p", "serpstat", "--workers", "1"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        ) as proc:
+            assert proc.stdout is not None and proc.stdout.readline()
+            proc.send_signal(signal.SIGINT)
+            _, stderr_bytes = proc.communicate(timeout=60)
+    stderr = stderr_bytes.decode()
+    assert proc.returncode == 5, stderr
+    assert "run the same command again to collect the rest" not in stderr
+    assert "collects every task again" in stderr and "--to DIR" in stderr
+    assert "--resume FILE" in stderr
+
+
 def test_progress_line_on_a_terminal(
     emu: DataForSEOEmulator, env: dict[str, str], tmp_path: Path
 ) -> None:

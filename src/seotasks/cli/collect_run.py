@@ -182,12 +182,9 @@ class CollectRun:
                 "but not written are fetched again by the next run"
             )
         if self.stop.signal is not None and not self.options.follow:
-            hint = (
-                f"continue with --resume {self.options.resume}"
-                if self.options.resume
-                else "run the same command again to collect the rest"
+            self.say(
+                f"{summary}; interrupted: {self.options.rerun_hint(self.client.capabilities.drains)}"
             )
-            self.say(f"{summary}; interrupted: {hint}")
             return EXIT_INTERRUPTED
         if self.stdout_closed:
             self.say(f"{summary}; stdout was closed, so no new task was taken")

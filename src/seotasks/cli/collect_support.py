@@ -65,6 +65,20 @@ class CollectOptions:
     #: The checkpoint, already read (None: the run reads ``resume`` itself).
     state: ResumeState | None = None
 
+    def rerun_hint(self, drains: bool) -> str:
+        """How to go on after an interruption, given whether the listing ``drains``.
+
+        A re-run skips what is done only where something remembers it: the ``--to``
+        files, the ``--resume`` checkpoint, or a listing that drops a collected task. Else
+        (Serpstat, DataForSEO history, ``--id`` to stdout) it prints every result again.
+        """
+        if self.resume is not None:
+            return f"continue with --resume {self.resume}"
+        if self.to is not None or (self.named is None and drains):
+            return "run the same command again to collect the rest"
+        way = "--to DIR" if self.named is not None else "--to DIR or --resume FILE"
+        return f"the same command collects every task again; run with {way} to skip what is done"
+
 
 def default_journal(provider: Provider) -> Path:
     """Where a stdout run journals its consuming fetches: one folder per account,
