@@ -25,9 +25,11 @@ __all__ = ["DEFAULT_HTML", "add_parser", "run"]
 
 DEFAULT_STORE = "seotasks.duckdb"
 DEFAULT_HTML = "seotasks-report.html"
+# Until seotasks is on PyPI the extra's name finds nothing there, so the form that works
+# from a checkout is given too, as for receive and completion.
 _INSTALL_HINT = (
     "seotasks report needs its extra: pip install 'seotasks[report]' "
-    "(altair, vl-convert-python, duckdb)"
+    "(altair, vl-convert-python, duckdb; from a checkout: pip install -e '.[report]')"
 )
 _EXTRA_MODULES = {"altair", "vl_convert", "duckdb"}
 
