@@ -16,7 +16,7 @@ from clihere import run_here
 from clirun import cli_env, sandbox_store
 
 from seotasks.errors import ConfigError
-from seotasks.report.figures import compute
+from seotasks.report.figures import Figures, compute
 from seotasks.report.source import Selection, from_store
 
 NOW = datetime(2026, 11, 20, tzinfo=UTC)
@@ -134,45 +134,41 @@ def test_a_missing_or_foreign_store_is_a_clear_error(tmp_path: Path) -> None:
     assert "extension" not in str(refused.value)
 
 
-def test_an_older_store_without_the_newer_columns_still_reports(tmp_path: Path) -> None:
-    path = tmp_path / "old.duckdb"
+def _hand_made(path: Path, columns: str, rows: str) -> Path:
+    """A store at ``path`` whose ``seotasks.tasks`` has only ``columns`` and ``rows``."""
     db = duckdb.connect(str(path))
     db.execute("CREATE SCHEMA seotasks")
-    db.execute(
-        "CREATE TABLE seotasks.tasks (provider VARCHAR, id VARCHAR, status VARCHAR, "
-        "created_at TIMESTAMPTZ, completed_at TIMESTAMPTZ, kind VARCHAR, cost DECIMAL(38,10))"
-    )
-    db.execute(
-        "INSERT INTO seotasks.tasks VALUES ('a', '1', 'completed', "
-        "'2026-11-01 00:00:00+00', '2026-11-01 00:01:40+00', 'serp', 0.5)"
-    )
+    db.execute(f"CREATE TABLE seotasks.tasks ({columns})")
+    db.execute(f"INSERT INTO seotasks.tasks VALUES {rows}")
     db.close()
+    return path
+
+
+def _figures(path: Path, **kwargs: Any) -> Figures:
     held = from_store(path)
     try:
-        f = compute(held, now=NOW)
+        return compute(held, now=NOW, **kwargs)
     finally:
         held.close()
-    [a] = f.providers
+
+
+def test_an_older_store_without_the_newer_columns_still_reports(tmp_path: Path) -> None:
+    old = _hand_made(
+        tmp_path / "old.duckdb",
+        "provider VARCHAR, id VARCHAR, status VARCHAR, created_at TIMESTAMPTZ, "
+        "completed_at TIMESTAMPTZ, kind VARCHAR, cost DECIMAL(38,10)",
+        "('a', '1', 'completed', '2026-11-01 00:00:00+00', '2026-11-01 00:01:40+00', 'serp', 0.5)",
+    )
+    [a] = _figures(old).providers
     assert (a.turnaround.p50, a.queue.n, a.spend) == (100.0, 0, 0.5)
 
 
 def test_the_store_groups_by_its_tag_column(tmp_path: Path) -> None:
-    path = tmp_path / "tagged.duckdb"
-    db = duckdb.connect(str(path))
-    db.execute("CREATE SCHEMA seotasks")
-    db.execute(
-        "CREATE TABLE seotasks.tasks (provider VARCHAR, id VARCHAR, status VARCHAR, tag VARCHAR)"
+    tagged = _hand_made(
+        tmp_path / "tagged.duckdb",
+        "provider VARCHAR, id VARCHAR, status VARCHAR, tag VARCHAR",
+        "('a', '1', 'completed', 'spring'), ('a', '2', 'failed', 'spring'), "
+        "('a', '3', 'completed', NULL), ('b', '4', 'completed', 'spring')",
     )
-    db.execute(
-        "INSERT INTO seotasks.tasks VALUES ('a', '1', 'completed', 'spring'), "
-        "('a', '2', 'failed', 'spring'), ('a', '3', 'completed', NULL), "
-        "('b', '4', 'completed', 'spring')"
-    )
-    db.close()
-    held = from_store(path)
-    try:
-        f = compute(held, now=NOW, by=("tag",))
-    finally:
-        held.close()
-    got = sorted((g.provider, g.label, g.tasks) for g in f.groups)
+    got = sorted((g.provider, g.label, g.tasks) for g in _figures(tagged, by=("tag",)).groups)
     assert got == [("a", "(not reported)", 1), ("a", "spring", 2), ("b", "spring", 1)]
