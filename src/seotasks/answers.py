@@ -103,17 +103,16 @@ def fetch_into(client: Client, task: Task, sink: BinaryIO) -> str | None:
     redactor = client.transport.redactor
     with redactor.active():  # errors built in the provider's code are scrubbed
         spec = client.provider.result_download(task)
-    if spec is None:
-        _write_json(client, task, sink)
-        return None
+        if spec is None:
+            _write_json(client, task, sink)
+            return None
 
-    def parse(response: Response) -> str | None:
-        head: Mapping[str, Any] = {}
-        if 200 <= response.status < 300:
-            head = scan(sink, spec.fields, where=response.url, scrub=redactor.scrub)
-        return spec.check(response, head)
+        def parse(response: Response) -> str | None:
+            head: Mapping[str, Any] = {}
+            if 200 <= response.status < 300:
+                head = scan(sink, spec.fields, where=response.url, scrub=redactor.scrub)
+            return spec.check(response, head)
 
-    with redactor.active():
         return client.transport.download(
             spec.request, sink, parse, max_bytes=client.max_result_bytes
         )

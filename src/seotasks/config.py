@@ -238,7 +238,7 @@ def _warn_plain_http(cls: type[Provider], values: Mapping[str, Any]) -> None:
         if opt.secret or not isinstance(value, str) or not value.lower().startswith("http://"):
             continue
         host = (urlsplit(value.strip()).hostname or "").lower()
-        if host == "localhost" or host.endswith(".localhost") or _is_loopback(host):
+        if _is_loopback(host):
             continue
         log.warning(
             "%s: %s %s is plain HTTP: credentials and results go unencrypted to %s; "
@@ -251,6 +251,10 @@ def _warn_plain_http(cls: type[Provider], values: Mapping[str, Any]) -> None:
 
 
 def _is_loopback(host: str) -> bool:
+    """Whether ``host`` (lower case) names this machine: ``localhost`` (and its
+    subdomains, RFC 6761) or a loopback address."""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
