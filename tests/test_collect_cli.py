@@ -347,6 +347,8 @@ def test_an_interrupted_listing_that_does_not_drain_says_a_rerun_starts_over(
             _, stderr_bytes = proc.communicate(timeout=60)
     stderr = stderr_bytes.decode()
     assert proc.returncode == 5, stderr
+    # Announced at once, before the calls in flight end: a quiet wait invites a second ^C.
+    assert stderr.startswith("seotasks collect: stopping after the calls in flight;"), stderr
     assert "run the same command again to collect the rest" not in stderr
     assert "collects every task again" in stderr and "--to DIR" in stderr
     assert "--resume FILE" in stderr

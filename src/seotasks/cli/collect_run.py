@@ -65,6 +65,8 @@ if TYPE_CHECKING:
 
 __all__ = ["CollectRun"]
 
+_STOPPING = "seotasks collect: stopping after the calls in flight; signal again to stop at once"
+
 
 class CollectRun:
     """One ``seotasks collect`` run; `run` returns the exit code."""
@@ -82,7 +84,7 @@ class CollectRun:
         self.journal: Journal | None = None
         total = len(options.named) if options.named is not None else None
         self.progress = CollectProgress(err, err.isatty(), total)
-        self.stop = GracefulStop(client.transport)
+        self.stop = GracefulStop(client.transport, notice=(err, _STOPPING))
         #: Guards the resume state (feeder and main thread) ...
         self.lock = threading.Lock()
         #: ... and the output streams and counters.

@@ -153,7 +153,13 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     options: dict[str, dict[str, Any]] = dict(split_options(args.option, names))
     _return_freed_memory()
     # The transports are the load's own (it sets their interrupt from ``stop``).
-    signals = GracefulStop()
+    signals = GracefulStop(
+        notice=(
+            err,
+            "seotasks load: stopping after the calls in flight, once what was fetched is "
+            "loaded; signal again to stop at once (nothing fetched is lost)",
+        )
+    )
     stop = signals.event
     with contextlib.ExitStack() as stack:
         clock = start_sandbox(stack, args, names, options)

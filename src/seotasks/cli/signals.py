@@ -6,14 +6,20 @@ their results durable, then exit 5 ("run again"). The first signal also sets eac
 transport's `Transport.interrupt`, so no pacing slot or ``Retry-After`` wait (up to an
 hour) holds the stop: the waiting call ends unsent with `Interrupted`. A second signal
 raises `KeyboardInterrupt` at once, for a person who will not wait.
+
+A graceful stop can take a while (the results in flight, then loading them), so the first
+signal can also say so on stderr (``notice``): without it a quiet terminal invites the
+second Ctrl-C that gives up the graceful part, and a scheduler's log does not show when the
+stop began.
 """
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import threading
 from types import FrameType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from ..transport import Transport
@@ -25,13 +31,15 @@ class GracefulStop:
     """A stop flag set by SIGINT/SIGTERM (while entered) or by `halt`.
 
     ``event`` is the flag the run's loops watch; ``signal`` is the number of the signal
-    that set it (``None`` when `halt` did, or nothing did).
+    that set it (``None`` when `halt` did, or nothing did). ``notice``: a stream and a
+    line written to it on the first signal.
     """
 
-    def __init__(self, *transports: Transport) -> None:
+    def __init__(self, *transports: Transport, notice: tuple[TextIO, str] | None = None) -> None:
         self.event = threading.Event()
         self.signal: int | None = None
         self._transports = transports
+        self._notice = notice
         self._saved: dict[int, Any] = {}
 
     def __enter__(self) -> GracefulStop:
@@ -60,3 +68,13 @@ class GracefulStop:
             raise KeyboardInterrupt
         self.signal = signum
         self.halt()
+        if self._notice is not None:
+            # From a thread: the handler runs between two bytecodes of the main thread,
+            # which may be inside a write to the same stream (a reentrant write fails).
+            threading.Thread(target=_say, args=self._notice, daemon=True).start()
+
+
+def _say(stream: TextIO, line: str) -> None:
+    with contextlib.suppress(OSError, ValueError):  # a closed stderr: nobody to tell
+        stream.write(line + "\n")
+        stream.flush()
