@@ -364,6 +364,7 @@ ROWS: list[Row] = [
             ("utf16", lambda lab: lab.spec(json.dumps(SPEC).encode("utf-16")), "not UTF-8"),
             ("nested-too-deep", lambda lab: lab.spec("[" * 100_000), "nested too deeply"),
             ("not-json", lambda lab: lab.spec("{nope\n"), ":1: not JSON"),
+            ("nan", lambda lab: lab.spec('{"keyword": "a", "tag": NaN}\n'), ":1: not JSON: NaN"),
             ("a-list", lambda lab: lab.spec("[1]\n"), "must be a JSON object"),
             (
                 "unknown-field",

@@ -15,7 +15,31 @@ import json
 import math
 from typing import Any
 
-__all__ = ["dumps", "loads"]
+__all__ = ["dumps", "loads", "strict_loads"]
+
+
+def _refuse(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"number is infinity when parsed as double: {text[:20]}")
+    return value
+
+
+def strict_loads(data: bytes | str) -> Any:
+    """The standard library's decoder held to RFC 8259, every refusal a `ValueError`.
+
+    For what seotasks reads besides vendor pages (callback bodies, spec and resume
+    files): the same answer whether or not orjson is installed.
+    """
+    try:
+        return json.loads(data, parse_constant=_refuse, parse_float=_finite)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+
 
 try:  # pragma: no cover - depends on the environment
     import orjson
@@ -25,22 +49,7 @@ try:  # pragma: no cover - depends on the environment
 
     JSONDecodeError: tuple[type[Exception], ...] = (orjson.JSONDecodeError, ValueError)
 except ImportError:  # pragma: no cover
-
-    def _refuse(constant: str) -> Any:
-        raise ValueError(f"{constant} is not JSON")
-
-    def _finite(text: str) -> float:
-        value = float(text)
-        if math.isinf(value):
-            raise ValueError(f"number is infinity when parsed as double: {text[:20]}")
-        return value
-
-    def loads(data: bytes | str) -> Any:
-        try:
-            return json.loads(data, parse_constant=_refuse, parse_float=_finite)
-        except RecursionError:
-            raise ValueError("nested too deeply") from None
-
+    loads = strict_loads
     JSONDecodeError = (json.JSONDecodeError, ValueError, UnicodeDecodeError)
 
 

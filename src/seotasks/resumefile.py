@@ -19,6 +19,7 @@ from typing import Any
 
 from .asked import SECRET_KEY, Recorded, command_of
 from .errors import ConfigError, CursorError, StorageError
+from .jsoncodec import strict_loads
 
 __all__ = ["FORMAT", "READABLE", "entry", "read", "recorded", "window", "write"]
 
@@ -28,10 +29,6 @@ FORMAT = "seotasks-resume/2"
 READABLE = ("seotasks-resume/1", FORMAT)
 
 
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON value")
-
-
 def read(path: Path) -> dict[str, Any]:
     """The file's JSON object, of a format this version reads."""
     try:
@@ -39,10 +36,8 @@ def read(path: Path) -> dict[str, Any]:
     except OSError as exc:
         raise ConfigError(f"cannot read resume file {path}: {exc.strerror or exc}") from None
     try:
-        data = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
-    except RecursionError:
-        raise ConfigError(f"cannot read resume file {path}: JSON nested too deeply") from None
-    except ValueError as exc:  # not UTF-8 (UnicodeDecodeError), not JSON, NaN
+        data = strict_loads(raw.decode("utf-8"))
+    except ValueError as exc:  # not UTF-8 (UnicodeDecodeError), not JSON, NaN, too deep
         raise ConfigError(f"cannot read resume file {path}: {exc}") from None
     if not isinstance(data, dict) or data.get("format") not in READABLE:
         raise ConfigError(f"{path} is not a seotasks resume file ({FORMAT})")

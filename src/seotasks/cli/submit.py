@@ -20,9 +20,8 @@ from .common import (
 
 
 def _read_specs(path: str, err: TextIO) -> list[Any]:
-    import json
-
     from ..errors import ConfigError
+    from ..jsoncodec import strict_loads
     from ..submit import spec_from_json
 
     try:
@@ -40,11 +39,9 @@ def _read_specs(path: str, err: TextIO) -> list[Any]:
         if not line.strip():
             continue
         try:
-            specs.append(spec_from_json(json.loads(line)))
+            specs.append(spec_from_json(strict_loads(line)))
         except ConfigError as exc:
             raise UsageError(f"{path}:{number}: {exc}") from None
-        except RecursionError:
-            raise UsageError(f"{path}:{number}: not JSON: nested too deeply") from None
         except ValueError as exc:
             raise UsageError(f"{path}:{number}: not JSON: {exc}") from None
     return specs

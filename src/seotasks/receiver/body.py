@@ -14,12 +14,12 @@ see.
 from __future__ import annotations
 
 import json
-import math
 import re
 import zlib
 from collections.abc import Mapping
 from typing import Any
 
+from ..jsoncodec import strict_loads
 from .rejected import Refused
 
 __all__ = [
@@ -148,24 +148,13 @@ def parse_json(data: bytes) -> Any:
     fine), the parsed value is encoded once to prove it can be written.
     """
     try:
-        value = json.loads(data, parse_constant=_not_json, parse_float=_finite)
+        value = strict_loads(data)
         if _SURROGATE_ESCAPE.search(data):
             json.dumps(value, ensure_ascii=False).encode()
-    except RecursionError:
+    except RecursionError:  # parsed at the very edge of the limit, too deep to encode
         raise Refused("400 Bad Request", "not JSON: nested too deeply") from None
     except UnicodeEncodeError:
         raise Refused("400 Bad Request", "not JSON: a string holds a lone surrogate") from None
-    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, the hooks' refusals
+    except ValueError as exc:  # not JSON, not UTF-8, not strict, too deep
         raise Refused("400 Bad Request", f"not JSON: {str(exc)[:80]}") from None
-    return value
-
-
-def _not_json(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
-
-
-def _finite(text: str) -> float:
-    value = float(text)
-    if math.isinf(value):
-        raise ValueError(f"{text[:20]} overflows a double")
     return value
