@@ -70,6 +70,11 @@ class Row:
     env: Callable[[Lab], dict[str, str]] = lambda lab: {}
 
 
+def _usage(name: str, args: list[str], says: str) -> Row:
+    """A usage error (exit 2) of arguments that need no file of the `Lab`'s."""
+    return Row(name, lambda lab: args, 2, says)
+
+
 def _entry(change: dict[str, Any]) -> Callable[[dict[str, Any]], object]:
     return lambda data: data["providers"]["serpstat"].update(change)
 
@@ -236,52 +241,41 @@ ROWS: list[Row] = [
         "written for providers serpstat",
     ),
     # -- times ------------------------------------------------------------------------------
-    Row("tasks-since-a-word", lambda lab: [*TASKS, "--since", "yesterday"], 2, "ISO 8601"),
-    Row(
+    _usage("tasks-since-a-word", [*TASKS, "--since", "yesterday"], "ISO 8601"),
+    _usage(
         "tasks-since-beyond-the-calendar",
-        lambda lab: [*TASKS, "--since", "99999999999d"],
-        2,
+        [*TASKS, "--since", "99999999999d"],
         "before the year 1",
     ),
-    Row(
-        "tasks-until-before-year-1",
-        lambda lab: [*TASKS, "--until", "800000d"],
-        2,
-        "--until 800000d",
-    ),
-    Row(
+    _usage("tasks-until-before-year-1", [*TASKS, "--until", "800000d"], "--until 800000d"),
+    _usage(
         "collect-since-beyond-the-calendar",
-        lambda lab: [*COLLECT, "--since", "999999999w"],
-        2,
+        [*COLLECT, "--since", "999999999w"],
         "before the year 1",
     ),
-    Row(
+    _usage(
         "tasks-since-older-than-the-vendor-keeps",
-        lambda lab: [*TASKS, "--since", "0001-01-01"],
-        2,
+        [*TASKS, "--since", "0001-01-01"],
         "keeps tasks for",
     ),
-    Row("tasks-since-not-utf8", lambda lab: [*TASKS, "--since", NOT_UTF8], 2, "ISO 8601"),
-    Row(
+    _usage("tasks-since-not-utf8", [*TASKS, "--since", NOT_UTF8], "ISO 8601"),
+    _usage(
         "tasks-sandbox-day-at-year-1",
-        lambda lab: [*TASKS, "--sandbox", "--sandbox-day", "0001-01-01"],
-        2,
+        [*TASKS, "--sandbox", "--sandbox-day", "0001-01-01"],
         "--sandbox-day must be within",
     ),
     # -- -o options ---------------------------------------------------------------------
-    Row("tasks-o-no-value", lambda lab: [*TASKS, "-o", "novalue"], 2, "KEY=VALUE"),
-    Row("tasks-o-not-an-int", lambda lab: [*TASKS, "-o", "page_size=abc"], 2, "expected int"),
-    Row("tasks-o-unknown", lambda lab: [*TASKS, "-o", "bogus=1"], 2, "bogus"),
-    Row(
+    _usage("tasks-o-no-value", [*TASKS, "-o", "novalue"], "KEY=VALUE"),
+    _usage("tasks-o-not-an-int", [*TASKS, "-o", "page_size=abc"], "expected int"),
+    _usage("tasks-o-unknown", [*TASKS, "-o", "bogus=1"], "bogus"),
+    _usage(
         "collect-o-not-a-choice",
-        lambda lab: ["collect", "-p", "dataforseo", "-o", "source=bogus"],
-        2,
+        ["collect", "-p", "dataforseo", "-o", "source=bogus"],
         "must be one of",
     ),
-    Row(
+    _usage(
         "tasks-o-url-python-refuses",
-        lambda lab: [*TASKS, "-o", "base_url=http://[::1"],
-        2,
+        [*TASKS, "-o", "base_url=http://[::1"],
         "base_url is not a valid URL",
     ),
     Row(
@@ -299,22 +293,19 @@ ROWS: list[Row] = [
         )
         for flag in ("--pingback", "--postback")
     ),
-    Row(
+    _usage(
         "collect-o-url-host-idna-refuses",
-        lambda lab: [*COLLECT, "-o", "base_url=http://a..b/"],
-        2,
+        [*COLLECT, "-o", "base_url=http://a..b/"],
         "base_url is not a valid URL",
     ),
-    Row(
+    _usage(
         "tasks-o-secret-not-utf8",
-        lambda lab: [*TASKS, "-o", f"token={NOT_UTF8}"],
-        2,
+        [*TASKS, "-o", f"token={NOT_UTF8}"],
         "'token' is not valid UTF-8 text: the value",
     ),
-    Row(
+    _usage(
         "collect-o-login-not-utf8",
-        lambda lab: ["collect", "-p", "dataforseo", "-o", f"login={NOT_UTF8}"],
-        2,
+        ["collect", "-p", "dataforseo", "-o", f"login={NOT_UTF8}"],
         "'login' is not valid UTF-8 text",
     ),
     Row(
@@ -333,7 +324,7 @@ ROWS: list[Row] = [
     ),
     Row("tasks-o-wrong-token", lambda lab: [*TASKS, "-o", "token=wrong"], 3, "AuthError"),
     # -- cursors, limits, providers -------------------------------------------------------
-    Row("tasks-cursor-garbage", lambda lab: [*TASKS, "--cursor", "garbage"], 2, "bad --cursor"),
+    _usage("tasks-cursor-garbage", [*TASKS, "--cursor", "garbage"], "bad --cursor"),
     Row(
         "tasks-cursor-edited",
         lambda lab: [*TASKS, "--cursor", lab.made["serpstat-cursor"].read_text()[:-2] + "AA"],
@@ -346,12 +337,12 @@ ROWS: list[Row] = [
         2,
         "not listed with -p",
     ),
-    Row("tasks-limit-negative", lambda lab: [*TASKS, "--limit", "-1"], 2, "--limit"),
-    Row("collect-limit-not-a-number", lambda lab: [*COLLECT, "--limit", "x"], 2, "--limit"),
-    Row("tasks-unknown-provider", lambda lab: ["tasks", "-p", "serpstt"], 2, "did you mean"),
-    Row("sandbox-unknown-provider", lambda lab: ["sandbox", "-p", "nope"], 2, "nope"),
-    Row("sandbox-size-negative", lambda lab: ["sandbox", "--size", "-1"], 2, "--size"),
-    Row("providers-unknown-format", lambda lab: ["providers", "--format", "xml"], 2, "xml"),
+    _usage("tasks-limit-negative", [*TASKS, "--limit", "-1"], "--limit"),
+    _usage("collect-limit-not-a-number", [*COLLECT, "--limit", "x"], "--limit"),
+    _usage("tasks-unknown-provider", ["tasks", "-p", "serpstt"], "did you mean"),
+    _usage("sandbox-unknown-provider", ["sandbox", "-p", "nope"], "nope"),
+    _usage("sandbox-size-negative", ["sandbox", "--size", "-1"], "--size"),
+    _usage("providers-unknown-format", ["providers", "--format", "xml"], "xml"),
     # -- submit spec files ----------------------------------------------------------------
     *(
         Row(f"submit-{name}", lambda lab, f=path: ["submit", "-p", "serpstat", f(lab)], 2, says)
