@@ -38,24 +38,24 @@ from .common import (
 if TYPE_CHECKING:
     from ..errors import SeotasksError
     from ..provider import Provider
-    from .flags import Subcommands
 
-__all__ = ["add_parser", "run"]
+__all__ = ["DESCRIPTION", "HELP", "add_arguments", "run"]
 
 
-def add_parser(sub: Subcommands) -> argparse.ArgumentParser:
-    """Add ``check`` to the ``seotasks`` subparsers ``sub`` (standard library only)."""
+HELP = "check credentials, base URLs, balances and output folders before a run"
+DESCRIPTION = (
+    "For each configured provider: are the credentials accepted, does the "
+    "base URL answer, what balance and limits does the account have (where the vendor "
+    "says); for each folder given: can seotasks write there. One line each; exit "
+    "non-zero on the first problem (3 refused credentials, 2 configuration, 6 folder, "
+    "4 otherwise)."
+)
+
+
+def add_arguments(check: argparse.ArgumentParser) -> None:
+    """``check``'s arguments (standard library only: ``--help`` stays fast)."""
     from .flags import add_options, add_profile, add_providers
 
-    check: argparse.ArgumentParser = sub.add_parser(
-        "check",
-        help="check credentials, base URLs, balances and output folders before a run",
-        description="For each configured provider: are the credentials accepted, does the "
-        "base URL answer, what balance and limits does the account have (where the vendor "
-        "says); for each folder given: can seotasks write there. One line each; exit "
-        "non-zero on the first problem (3 refused credentials, 2 configuration, 6 folder, "
-        "4 otherwise).",
-    )
     add_providers(
         check,
         "provider to check (repeatable; default: every installed one with credentials set)",
@@ -74,7 +74,6 @@ def add_parser(sub: Subcommands) -> argparse.ArgumentParser:
     check.add_argument(
         "--pipelines-dir", type=Path, metavar="DIR", help="dlt pipelines folder (seotasks load)"
     )
-    return check
 
 
 class _Report:

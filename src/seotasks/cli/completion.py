@@ -9,14 +9,11 @@ completed as the parser knows it, in bash, zsh and fish. Only this command impor
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING, TextIO
-
-if TYPE_CHECKING:
-    from .flags import Subcommands
+from typing import TextIO
 
 from .common import EXIT_OK, UsageError
 
-__all__ = ["SHELLS", "add_parser", "run"]
+__all__ = ["DESCRIPTION", "HELP", "SHELLS", "add_arguments", "run"]
 
 SHELLS = ("bash", "zsh", "fish")
 
@@ -27,17 +24,17 @@ _INSTALL = {
 }
 
 
-def add_parser(sub: Subcommands) -> argparse.ArgumentParser:
-    """Add ``completion`` to the ``seotasks`` subparsers ``sub`` (standard library only)."""
-    completion: argparse.ArgumentParser = sub.add_parser(
-        "completion",
-        help="print a shell completion script (bash, zsh or fish)",
-        description="Print the completion script of SHELL, generated from seotasks' own "
-        "parser by shtab (pip install 'seotasks[completion]'). Install it with, e.g.: "
-        + "; ".join(_INSTALL.values()),
-    )
+HELP = "print a shell completion script (bash, zsh or fish)"
+DESCRIPTION = (
+    "Print the completion script of SHELL, generated from seotasks' own "
+    "parser by shtab (pip install 'seotasks[completion]'). Install it with, e.g.: "
+    + "; ".join(_INSTALL.values())
+)
+
+
+def add_arguments(completion: argparse.ArgumentParser) -> None:
+    """``completion``'s arguments (standard library only: ``--help`` stays fast)."""
     completion.add_argument("shell", choices=SHELLS, help="the shell to complete in")
-    return completion
 
 
 def run(args: argparse.Namespace, out: TextIO) -> int:

@@ -10,16 +10,16 @@ from __future__ import annotations
 import argparse
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, NoReturn, TypeAlias
+from typing import Any, NoReturn, Protocol
 
 from ..relative_time import is_relative_time
 from .common import EXIT_USAGE, MAX_SANDBOX_SIZE, STATUSES
 
 __all__ = [
     "STATUS_HELP",
+    "Command",
     "CommandParser",
     "SubcommandParser",
-    "Subcommands",
     "add_options",
     "add_provider",
     "add_providers",
@@ -73,9 +73,16 @@ class SubcommandParser(CommandParser):
         return parsed, extras
 
 
-#: What ``CommandParser.add_subparsers(parser_class=SubcommandParser)`` returns: each
-#: command's ``add_parser(sub)`` adds itself to it.
-Subcommands: TypeAlias = "argparse._SubParsersAction[SubcommandParser]"
+class Command(Protocol):
+    """A command module (``cli/check.py``): its one-line ``HELP`` for ``seotasks --help``,
+    the ``DESCRIPTION`` its own ``--help`` opens with, and its arguments. `build_parser`
+    adds each the same way, so a command's module holds everything about it."""
+
+    HELP: str
+    DESCRIPTION: str
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None: ...
+
 
 #: The task times ``--since`` / ``--until`` can bound (`seotasks.TaskQuery.time_field`).
 TIME_FIELDS = ("created_at", "completed_at")

@@ -13,12 +13,9 @@ that their later completion updates the same rows.
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any, TextIO
 
-if TYPE_CHECKING:
-    from .flags import Subcommands
-
-__all__ = ["add_parser", "run"]
+__all__ = ["DESCRIPTION", "HELP", "add_arguments", "run"]
 
 #: The flags that choose what is listed, shared with ``seotasks tasks``.
 SELECTION_FLAGS = (
@@ -40,19 +37,20 @@ _INSTALL_HINT = (
 )
 
 
-def add_parser(sub: Subcommands) -> argparse.ArgumentParser:
-    """Add the ``load`` command to the ``seotasks`` subparsers ``sub``."""
+HELP = "load tasks (and results) into DuckDB or another dlt destination, incrementally"
+DESCRIPTION = (
+    "Load the tasks of one account (one --profile) into a dlt destination: "
+    "./seotasks.duckdb by default, dataset seotasks, tables tasks and results. Each run "
+    "asks the vendors only for what is new since the last one (the cursors are kept in "
+    "dlt's state, with the data); a --since like 12h is a window rolling with the runs. "
+    "Needs: pip install seotasks-dlt."
+)
+
+
+def add_arguments(load: argparse.ArgumentParser) -> None:
+    """``load``'s arguments (standard library only: ``--help`` stays fast)."""
     from .flags import add_options, add_profile, add_providers, add_query, add_sandbox_data
 
-    load = sub.add_parser(
-        "load",
-        help="load tasks (and results) into DuckDB or another dlt destination, incrementally",
-        description="Load the tasks of one account (one --profile) into a dlt destination: "
-        "./seotasks.duckdb by default, dataset seotasks, tables tasks and results. Each run "
-        "asks the vendors only for what is new since the last one (the cursors are kept in "
-        "dlt's state, with the data); a --since like 12h is a window rolling with the runs. "
-        "Needs: pip install seotasks-dlt.",
-    )
     add_providers(load, "provider to load (repeatable)")
     add_query(
         load,
@@ -110,7 +108,6 @@ def add_parser(sub: Subcommands) -> argparse.ArgumentParser:
         help="PostgreSQL: how long to wait for another run of the same pipeline, on any "
         "machine, to end (default 0: refuse at once, exit 6)",
     )
-    return load
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

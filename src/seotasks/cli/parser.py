@@ -10,6 +10,7 @@ from typing import Any
 
 from .common import MAX_SANDBOX_SIZE
 from .flags import (
+    Command,
     CommandParser,
     SubcommandParser,
     add_options,
@@ -293,11 +294,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     from . import check, completion, load, report, status  # stdlib only: --help stays fast
 
-    load.add_parser(sub)
-    report.add_parser(sub)
-    check.add_parser(sub)
-    status.add_parser(sub)
-    completion.add_parser(sub)
+    commands: dict[str, Command] = {
+        "load": load,
+        "report": report,
+        "check": check,
+        "status": status,
+        "completion": completion,
+    }
+    for name, module in commands.items():
+        module.add_arguments(sub.add_parser(name, help=module.HELP, description=module.DESCRIPTION))
 
     box = sub.add_parser(
         "sandbox",

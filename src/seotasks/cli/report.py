@@ -19,9 +19,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from ..report.source import Selection, Tasks
-    from .flags import Subcommands
 
-__all__ = ["DEFAULT_HTML", "add_parser", "run"]
+__all__ = ["DEFAULT_HTML", "DESCRIPTION", "HELP", "add_arguments", "run"]
 
 DEFAULT_STORE = "seotasks.duckdb"
 DEFAULT_HTML = "seotasks-report.html"
@@ -34,20 +33,21 @@ _INSTALL_HINT = (
 _EXTRA_MODULES = {"altair", "vl_convert", "duckdb"}
 
 
-def add_parser(sub: Subcommands) -> argparse.ArgumentParser:
-    """Add the ``report`` command to the ``seotasks`` subparsers ``sub``."""
+HELP = "turnaround, failures, spend and backlog per vendor, as one HTML file"
+DESCRIPTION = (
+    "Compare vendors: turnaround percentiles and distributions, queue "
+    "time, failure rates and messages, spend and cost per 1000 tasks, tasks per hour, "
+    "tasks ready but not collected, and the same kind side by side at two vendors. "
+    "Reads ./seotasks.duckdb (written by seotasks load) unless --from, --live or "
+    "--sandbox says otherwise; writes one self-contained HTML file (no script, nothing "
+    "fetched) or --format json. Needs: pip install 'seotasks[report]'."
+)
+
+
+def add_arguments(report: argparse.ArgumentParser) -> None:
+    """``report``'s arguments (standard library only: ``--help`` stays fast)."""
     from .flags import add_options, add_profile, add_query, add_sandbox_data
 
-    report: argparse.ArgumentParser = sub.add_parser(
-        "report",
-        help="turnaround, failures, spend and backlog per vendor, as one HTML file",
-        description="Compare vendors: turnaround percentiles and distributions, queue "
-        "time, failure rates and messages, spend and cost per 1000 tasks, tasks per hour, "
-        "tasks ready but not collected, and the same kind side by side at two vendors. "
-        "Reads ./seotasks.duckdb (written by seotasks load) unless --from, --live or "
-        "--sandbox says otherwise; writes one self-contained HTML file (no script, nothing "
-        "fetched) or --format json. Needs: pip install 'seotasks[report]'.",
-    )
     report.add_argument(
         "-p",
         "--provider",
@@ -120,7 +120,6 @@ def add_parser(sub: Subcommands) -> argparse.ArgumentParser:
     report.add_argument(
         "-q", "--quiet", action="store_true", help="no progress or summary line on stderr"
     )
-    return report
 
 
 def _selection(args: argparse.Namespace, names: list[str], now: Any) -> Selection:

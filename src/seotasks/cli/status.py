@@ -26,26 +26,28 @@ from .common import EXIT_OK, UsageError, printable_lines
 if TYPE_CHECKING:
     from ..client import Client
     from ..model import Task
-    from .flags import Subcommands
 
-__all__ = ["add_parser", "run"]
+__all__ = ["DESCRIPTION", "HELP", "add_arguments", "run"]
 
 #: Kinds shown on the text line (the most frequent first); JSON lists every one.
 TOP_KINDS = 5
 
 
-def add_parser(sub: Subcommands) -> argparse.ArgumentParser:
-    """Add ``status`` to the ``seotasks`` subparsers ``sub`` (standard library only)."""
+HELP = (
+    "one account at a glance: tasks by status and kind, the oldest unfinished, "
+    "ready but not collected, spend"
+)
+DESCRIPTION = (
+    "List the provider's tasks once (every status where the listing "
+    "offers it) and print counts by status and by kind, the oldest unfinished task, "
+    "how many finished tasks are not collected yet, and the spend where costs are known."
+)
+
+
+def add_arguments(status: argparse.ArgumentParser) -> None:
+    """``status``'s arguments (standard library only: ``--help`` stays fast)."""
     from .flags import add_options, add_profile, add_provider, add_window
 
-    status: argparse.ArgumentParser = sub.add_parser(
-        "status",
-        help="one account at a glance: tasks by status and kind, the oldest unfinished, "
-        "ready but not collected, spend",
-        description="List the provider's tasks once (every status where the listing "
-        "offers it) and print counts by status and by kind, the oldest unfinished task, "
-        "how many finished tasks are not collected yet, and the spend where costs are known.",
-    )
     add_provider(status, "provider")
     add_window(status, time_field=False)
     add_options(status, "provider option (e.g. -o source=history for DataForSEO's history)")
@@ -61,7 +63,6 @@ def add_parser(sub: Subcommands) -> argparse.ArgumentParser:
     )
     status.add_argument("--sandbox", action="store_true", help="look at the provider's emulator")
     status.add_argument("--seed", type=int, default=0, help="sandbox data seed")
-    return status
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
