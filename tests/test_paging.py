@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import itertools
+import pickle
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from types import MappingProxyType
@@ -372,3 +374,13 @@ def test_a_closed_client_refuses_every_call_and_sends_nothing(
         list(client.pages(status="any"))
     assert len(server.requests) == asked
     client.close()  # closing again is harmless
+
+
+def test_a_client_refuses_pickling_by_name(big: tuple[FakeVendorApp, EmulatorServer]) -> None:
+    """A client given to a process pool as an argument: the refusal names the client and
+    what to do, not the lock deep inside it."""
+    with connect_fake(big[1].url) as client:
+        for attempt in (pickle.dumps, copy.copy, copy.deepcopy):
+            with pytest.raises(TypeError, match=r"^a seotasks Client \(fakevendor\) cannot be"):
+                attempt(client)
+        assert len(list(itertools.islice(client.tasks(status="any"), 3))) == 3  # still usable

@@ -8,16 +8,16 @@ of the library.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime
 from operator import attrgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, TypedDict, Unpack
+from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn, TypedDict, Unpack
 
 from . import cursor as cursor_codec
+from .cursor import position_digest, position_json
 from .errors import CursorError, ResponseFormatError, SeotasksError
 from .model import Page, Task, TaskQuery, TaskStatus
 from .provider import Capabilities, JSONValue, Position, Provider
@@ -61,14 +61,6 @@ _PARSE: dict[str, Callable[[Any], Any]] = {
 
 _provider_of = attrgetter("provider")
 _id_of = attrgetter("id")
-
-
-def _position_json(position: Position) -> str:
-    return json.dumps(position, sort_keys=True, separators=(",", ":"), default=str)
-
-
-def _position_digest(position: Position) -> str:
-    return hashlib.blake2b(_position_json(position).encode(), digest_size=16).hexdigest()
 
 
 class Client:
@@ -116,6 +108,14 @@ class Client:
     def close(self) -> None:
         self._provider.close()
         self.transport.close()
+
+    def __reduce__(self) -> NoReturn:
+        """Refused by name, not as "cannot pickle '_thread.lock'" (a client handed to a
+        process pool): its connections, pacer and credentials are its process's own."""
+        raise TypeError(
+            f"a seotasks Client ({self.name}) cannot be pickled or copied; call "
+            f"seotasks.connect({self.name!r}, ...) in each process instead"
+        )
 
     def __enter__(self) -> Client:
         return self
@@ -189,7 +189,7 @@ class Client:
         with self.transport.redactor.active():
             batch = self._provider.fetch(query, position)
         name = self.name
-        if _position_json(position) != given:  # given: its JSON as fetch was handed it
+        if position_json(position) != given:  # given: its JSON as fetch was handed it
             raise ResponseFormatError(
                 f"{name}: fetch changed the position it was given ({json.loads(given)} became "
                 f"{position}): return the next position as a new dict, the given one unchanged"
@@ -210,7 +210,7 @@ class Client:
         if len(set(ids)) != len(ids):  # a task repeated on its page: its first place only
             first = {task_id: index for index, task_id in reversed(list(enumerate(ids)))}
             tasks = tuple(tasks[index] for index in sorted(first.values()))
-        if batch.next is not None and _position_json(batch.next) == given:
+        if batch.next is not None and position_json(batch.next) == given:
             raise ResponseFormatError(f"{name}: paging did not advance from position {position}")
         next_cursor = None if batch.next is None else self._cursor(query, batch.next)
         return Page(tasks=tasks, next_cursor=next_cursor, capped=batch.capped, notes=batch.notes)
@@ -235,7 +235,7 @@ class Client:
         """`_fetch`, with any error carrying the cursor that asks for this same page again:
         ``cursor`` when the caller had one for it (resuming repeats their exact token),
         else one encoded for ``position`` as it was before the provider's fetch saw it."""
-        given = _position_json(position)
+        given = position_json(position)
         try:
             return self._fetch(query, position, given)
         except SeotasksError as exc:
@@ -255,7 +255,7 @@ class Client:
         without losing or repeating a page.
         """
         query, position = self._open(cursor, asked)
-        visited: set[str] = {_position_digest(position)}
+        visited: set[str] = {position_digest(position)}
         previous: set[str] = set()
         current_cursor = cursor
         while True:
@@ -279,7 +279,7 @@ class Client:
             if page.next_cursor is None:
                 return
             state = cursor_codec.decode(page.next_cursor)
-            digest = _position_digest(state.position)
+            digest = position_digest(state.position)
             if digest in visited:
                 loop = ResponseFormatError(
                     f"{self.name}: paging came back to an earlier position "

@@ -30,7 +30,14 @@ from .errors import CursorError
 from .model import TaskQuery, TaskStatus
 from .provider import JSONValue, Position
 
-__all__ = ["CursorState", "decode", "encode", "keepable"]
+__all__ = [
+    "CursorState",
+    "decode",
+    "encode",
+    "keepable",
+    "position_digest",
+    "position_json",
+]
 
 VERSION = "st1"
 _KEY = b"seotasks-cursor-v1"
@@ -136,6 +143,17 @@ def keepable(provider: str, made_by: str, position: Position) -> Position:
             "str keys)"
         )
     return position
+
+
+def position_json(position: Position) -> str:
+    """``position`` as one canonical JSON text: equal positions, equal texts. The paging
+    loop compares positions by it (a fetch that changed the one it was given, a page
+    that did not move on) and remembers the visited ones by its digest."""
+    return json.dumps(position, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def position_digest(position: Position) -> str:
+    return hashlib.blake2b(position_json(position).encode(), digest_size=16).hexdigest()
 
 
 def encode(
