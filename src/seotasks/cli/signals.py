@@ -24,7 +24,10 @@ from typing import TYPE_CHECKING, Any, TextIO
 if TYPE_CHECKING:
     from ..transport import Transport
 
-__all__ = ["GracefulStop"]
+__all__ = ["NOTICE_THREAD", "GracefulStop"]
+
+#: The name of the thread that writes the first signal's notice.
+NOTICE_THREAD = "seotasks-stop-notice"
 
 
 class GracefulStop:
@@ -71,10 +74,14 @@ class GracefulStop:
         if self._notice is not None:
             # From a thread: the handler runs between two bytecodes of the main thread,
             # which may be inside a write to the same stream (a reentrant write fails).
-            threading.Thread(target=_say, args=self._notice, daemon=True).start()
+            threading.Thread(
+                target=_say, args=self._notice, name=NOTICE_THREAD, daemon=True
+            ).start()
 
 
 def _say(stream: TextIO, line: str) -> None:
     with contextlib.suppress(OSError, ValueError):  # a closed stderr: nobody to tell
-        stream.write(line + "\n")
+        # On a terminal, erase a status line being drawn (`StatusLine`) rather than
+        # append to it; the next one is drawn below.
+        stream.write(("\r\x1b[K" if stream.isatty() else "") + line + "\n")
         stream.flush()
