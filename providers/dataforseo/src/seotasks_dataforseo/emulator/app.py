@@ -430,14 +430,15 @@ class DataForSEOApp:
                 self.data.collect(task)
             if code != 20000:
                 message = "Results Expired." if code == 40403 else MESSAGES.get(code, "Error.")
-                reply = self._task(
-                    started, path, data, None, task=task, code=code, message=message, cost=task.cost
-                )
+                reply = self._task(started, path, data, None, task=task, code=code, message=message)
                 self.errors.add_answers(task.family, function, path, "GET", [reply])
                 return envelope(started, tasks=[reply])
             self.data.collect(task)
             result = results.build(task, flavour)
         if self.result_padding:
             results.pad(result, self.result_padding)
-        reply = self._task(started, path, data, result, task=task, cost=task.cost)
+        # Free in every state: the vendor charges "only for posting a task" and answers
+        # task_get with cost 0 at both levels, so a caller summing costs counts each task
+        # once, at task_post.
+        reply = self._task(started, path, data, result, task=task)
         return envelope(started, tasks=[reply])
