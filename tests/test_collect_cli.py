@@ -391,7 +391,8 @@ def test_progress_line_on_a_terminal(
 def test_an_unfinished_task_is_an_error_not_a_file(
     emu: DataForSEOEmulator, env: dict[str, str], tmp_path: Path
 ) -> None:
-    [queued] = emu.add_tasks(1, posted=datetime.now(UTC), code=20000, delay=timedelta(hours=1))
+    posted = datetime.now(UTC) - timedelta(minutes=10)  # past its first, "handed", minute
+    [queued] = emu.add_tasks(1, posted=posted, code=20000, delay=timedelta(hours=1))
     args = ["-p", "dataforseo", "--kind", KIND, "--id", queued, "--to", str(tmp_path / "o")]
     done = _run(args, env)
     assert done.returncode == 4, done.stderr

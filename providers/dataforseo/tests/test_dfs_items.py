@@ -111,7 +111,7 @@ HISTORY_CASES: list[tuple[dict[str, Any], dict[str, Any]]] = [
     ),
     (
         {"datetime_done": "0000-00-00 00:00:00 +00:00", "status": "Task Handed."},
-        {"completed_at": None, "status": TaskStatus.RUNNING},
+        {"completed_at": None, "status": TaskStatus.QUEUED},
     ),
     ({"datetime_done": "", "status": "Task Handed."}, {"completed_at": None}),
     (

@@ -142,7 +142,10 @@ def test_collect_results_and_errors(make_emulator: MakeEmulator, connect: Connec
     emu = make_emulator(seed=4, size=0, kinds=("keywords_data/google_ads/search_volume",))
     now = datetime.now(UTC)
     (done,) = emu.add_tasks(1, posted=now - timedelta(hours=1), code=20000)
-    (queued,) = emu.add_tasks(1, posted=now, code=20000, delay=timedelta(hours=1))
+    # Posted 10 minutes ago: handed (40601) its first minute, in the queue since.
+    (queued,) = emu.add_tasks(
+        1, posted=now - timedelta(minutes=10), code=20000, delay=timedelta(hours=1)
+    )
     client = connect(emu)
     (task,) = client.tasks()
     assert task.id == done

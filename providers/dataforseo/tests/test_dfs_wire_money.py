@@ -28,7 +28,7 @@ def test_task_get_is_free_in_every_state_and_task_post_is_charged(vendor: Vendor
     assert _costs(posted) == (0.0018, [0.0006, 0.0012])
     ids = [task["id"] for task in posted["tasks"]]
     pending = vendor.call("GET", f"/v3/{KIND}/task_get/advanced/{ids[0]}")
-    assert pending["tasks"][0]["status_code"] == 40602
+    assert pending["tasks"][0]["status_code"] == 40601  # handed: just posted
     assert _costs(pending) == (0, [0])
     vendor.done()
     for task_id in ids:

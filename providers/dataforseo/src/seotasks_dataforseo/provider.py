@@ -354,7 +354,7 @@ class DataForSEOProvider(Provider):
     def collect(self, task: Task) -> Mapping[str, Any]:
         """GET the task's result (``task_get``); the vendor then drops it from tasks_ready.
 
-        A task that is not finished yet (40601 running, 40602 in queue) has no result: that
+        A task that is not finished yet (40601 handed, 40602 in queue) has no result: that
         is a `ProviderError` with the vendor's code, as for Serpstat, so that no caller
         (``seotasks collect --to DIR`` above all) takes the pending answer for the result.
         """
@@ -364,7 +364,7 @@ class DataForSEOProvider(Provider):
         return body
 
     def _finished(self, task: Task, first: Mapping[str, Any]) -> None:
-        """A pending answer (40601 running, 40602 in queue) is no result: `ProviderError`."""
+        """A pending answer (40601 handed, 40602 in queue) is no result: `ProviderError`."""
         code = first.get("status_code")
         if code in wire.PENDING:
             message = self.transport.redactor.scrub(str(first.get("status_message") or ""))

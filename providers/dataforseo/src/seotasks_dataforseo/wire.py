@@ -37,8 +37,10 @@ AUTH_CODES = frozenset({40100})
 PAYMENT_CODES = frozenset({40200, 40210})
 RATE_CODES = frozenset({40202, 40209})
 TRANSIENT_CODES = frozenset({50000, 50301, 50303, 50304})
-#: task_get lifecycle codes: not errors, the task is simply not done yet.
-PENDING = {40601: TaskStatus.RUNNING, 40602: TaskStatus.QUEUED}
+#: task_get lifecycle codes: not errors, the task is simply not done yet. Neither is
+#: started: 40601 "Task Handed." is received and not yet enqueued, 40602 "Task In Queue."
+#: enqueued for processing (the vendor's Errors page); both are queued.
+PENDING = {40601: TaskStatus.QUEUED, 40602: TaskStatus.QUEUED}
 #: Codes that mean "finished fine" (40102: no search results, zero rows).
 SUCCESS_CODES = frozenset({OK, 40102})
 #: 40209 (too many simultaneous queries) clears quickly; waiting a whole pacing

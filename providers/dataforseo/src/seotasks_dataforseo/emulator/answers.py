@@ -130,10 +130,8 @@ def status_of(task: EmuTask, now: datetime) -> TaskStatus:
     code = task.code_at(now)
     if code in (20000, 40102):
         return TaskStatus.COMPLETED
-    if code == 40602:
+    if code in (40601, 40602):  # handed (not yet enqueued) or in the queue: not started
         return TaskStatus.QUEUED
-    if code == 40601:
-        return TaskStatus.RUNNING
     return TaskStatus.FAILED
 
 

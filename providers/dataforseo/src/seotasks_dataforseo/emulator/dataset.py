@@ -87,7 +87,7 @@ def format_time(when: datetime) -> str:
 
 class EmuTask:
     """One task of the synthetic account. ``code`` is the final outcome; until ``done``
-    passes the task is pending (40602 in queue, then 40601 handed).
+    passes the task is pending (40601 handed, then 40602 in queue).
 
     ``callback`` is a posted task's pingback/postback (`Callback`), ``awaiting`` until its
     delivery was attempted. As the vendor's help centre has it
@@ -165,10 +165,12 @@ class EmuTask:
         self.request: dict[str, Any] | None = None
 
     def code_at(self, now: datetime) -> int:
-        """The task's status code as the vendor would report it at ``now``."""
+        """The task's status code as the vendor would report it at ``now``: "received but
+        not yet enqueued" (40601 Task Handed.) for its first minute, then "enqueued for
+        processing" (40602 Task In Queue.) until it is done (the vendor's Errors page)."""
         if self.done <= now:
             return self.code
-        return 40601 if (self.done - now) < timedelta(seconds=60) else 40602
+        return 40601 if (now - self.posted) < timedelta(seconds=60) else 40602
 
     @property
     def listable(self) -> bool:
