@@ -41,7 +41,7 @@ def _closed_port() -> int:
 
 def test_account_of_each_provider(emulators: tuple[Any, Any]) -> None:
     dfs, ss = emulators
-    dfs.app.balance = 12.5
+    dfs.app.wallet.balance = 12.5
     with seotasks.connect("dataforseo", **dfs.settings) as client:
         account = client.provider.account()
     assert account == Account(

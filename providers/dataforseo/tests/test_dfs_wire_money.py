@@ -9,8 +9,11 @@ count each task once, when it is posted; the id_list item still carries the task
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from typing import Any
+
+import pytest
 
 from .contentkit import Vendor
 
@@ -55,3 +58,53 @@ def test_the_cost_of_a_task_stays_in_its_id_list_item(vendor: Vendor) -> None:
 
 def _when(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S +00:00")
+
+
+def _money(vendor: Vendor) -> dict[str, Any]:
+    money: dict[str, Any] = vendor.call("GET", "/v3/appendix/user_data")["tasks"][0]["result"][0][
+        "money"
+    ]
+    return money
+
+
+def test_user_data_balance_falls_by_what_was_charged_and_nothing_else(vendor: Vendor) -> None:
+    start = _money(vendor)
+    assert start["statistics"]["day"]["total"] == 0
+    body = vendor.call(
+        "POST", f"/v3/{KIND}/task_post", [ORGANIC, {**ORGANIC, "priority": 2}, {"keyword": "x"}]
+    )
+    assert [t["status_code"] for t in body["tasks"]] == [20100, 20100, 40501]
+    vendor.done()
+    vendor.get(KIND, body["tasks"][0]["id"], "advanced")  # free
+    live = vendor.call(
+        "POST",
+        "/v3/dataforseo_labs/google/ranked_keywords/live",
+        [{"target": "example.com", "location_code": 2840, "language_code": "en"}],
+    )
+    spent = 0.0006 + 0.0012 + live["cost"]
+    money = _money(vendor)
+    assert money["balance"] == pytest.approx(start["balance"] - spent)
+    assert money["statistics"]["day"]["total"] == pytest.approx(spent)
+    assert money["total"] == start["total"]  # deposits: unchanged
+
+
+def test_a_call_the_balance_cannot_cover_is_http_402_with_40210(vendor: Vendor) -> None:
+    """The vendor: 40210 "Insufficient Funds. Your account's balance is too low to
+    complete this request.", with HTTP 402 ("check your account's balance"); nothing is
+    created or charged."""
+    vendor.emu.app.wallet.balance = 0.001
+    answer = vendor.http.request(
+        "POST",
+        f"{vendor.emu.url}/v3/{KIND}/task_post",
+        body=json.dumps([ORGANIC, ORGANIC]),
+        headers=vendor.headers,
+    )
+    assert answer.status == 402
+    body = json.loads(answer.data)
+    assert (body["status_code"], body["tasks_count"], body["tasks"]) == (40210, 0, [])
+    assert body["status_message"].startswith("Insufficient Funds")
+    assert vendor.emu.size == 0
+    assert _money(vendor)["balance"] == pytest.approx(0.001)
+    [task_id] = vendor.post(KIND, ORGANIC)  # one task it can still pay for
+    assert vendor.emu.task(task_id)["cost"] == 0.0006
+    assert _money(vendor)["balance"] == pytest.approx(0.0004)

@@ -133,26 +133,3 @@ def status_of(task: EmuTask, now: datetime) -> TaskStatus:
     if code in (40601, 40602):  # handed (not yet enqueued) or in the queue: not started
         return TaskStatus.QUEUED
     return TaskStatus.FAILED
-
-
-def user_data_item(login: str, balance: float, per_minute: int) -> dict[str, Any]:
-    """The one result item of ``GET /v3/appendix/user_data`` (vendor page "User Data"):
-    the fields the official client models (``AppendixUserDataTaskGetResultItem``), with
-    the per-API breakdowns reduced to their ``total`` (the emulator keeps no spending)."""
-    return {
-        "login": login,
-        "timezone": "UTC",
-        "rates": {
-            "limits": {"day": {"total": per_minute * 60 * 24}, "minute": {"total": per_minute}},
-            "statistics": {"day": {"total": 0}, "minute": {"total": 0}},
-        },
-        "money": {
-            "total": max(balance, 100.0),
-            "balance": balance,
-            "limits": {"day": {"total": 0}, "minute": {"total": 0}},
-            "statistics": {"day": {"total": 0}, "minute": {"total": 0}},
-        },
-        "price": {},
-        "backlinks_subscription_expiry_date": None,
-        "llm_mentions_subscription_expiry_date": None,
-    }

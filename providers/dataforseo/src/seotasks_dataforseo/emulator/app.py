@@ -18,22 +18,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from seotasks.clock import Clock
-from seotasks.emulation import (
-    Fault,
-    HttpRequest,
-    HttpResponse,
-    ServerRateLimit,
-)
+from seotasks.emulation import Fault, HttpRequest, HttpResponse, ServerRateLimit
 
 from .. import serp_types
-from ..endpoints import (
-    BY_NAME,
-    CATALOGUE,
-    ID_LIST_FAMILIES,
-    SHAPES,
-)
+from ..endpoints import BY_NAME, CATALOGUE, ID_LIST_FAMILIES, SHAPES
 from . import errors, labs_live, results, vendor_shapes
-from .answers import history_item, mismatched_id, ready_item, user_data_item, wrong_types
+from .answers import history_item, mismatched_id, ready_item, wrong_types
+from .billing import Wallet, task_cost, user_data_item
 from .callbacks import Deliverer
 from .checks import (
     CAP,
@@ -90,8 +81,8 @@ class DataForSEOApp:
         #: Every task_post array the emulator processed, as received (after auth/limits).
         self.posted: list[list[Any]] = []
         self.login = login
-        #: What ``appendix/user_data`` says is left on the account, in USD.
-        self.balance = 50.0
+        #: The account's money: charged per task posted, reported by ``appendix/user_data``.
+        self.wallet = Wallet()
         self._auth = "Basic " + base64.b64encode(f"{login}:{password}".encode()).decode()
         self._limiter = ServerRateLimit({g: (n, 60.0) for g, n in LIMITS.items()}, clock)
         self._task_ids = itertools.count(1)
@@ -185,7 +176,7 @@ class DataForSEOApp:
                     return (lambda: self._live(request, live, started)), "other"
             if parts == ["v3", "appendix", "user_data"] and request.method == "GET":
                 data = {"api": "appendix", "function": "user_data"}
-                user = user_data_item(self.login, self.balance, LIMITS["other"])
+                user = user_data_item(self.login, self.wallet, LIMITS["other"], self.now())
                 return (lambda: self._answer(started, request.path, data, [user])), "other"
             if parts == ["v3", "appendix", "errors"] and request.method == "GET":
                 data = {"api": "appendix", "function": "errors"}
@@ -310,17 +301,23 @@ class DataForSEOApp:
         # Every entry answers for this call: its start, its path, no result.
         entry = functools.partial(self._task, started, request.path, result=None)
         callbacks = False
+        checked: list[tuple[Any, dict[str, Any], tuple[int, str] | None]] = []
+        for item in payload:
+            data: dict[str, Any] = {"api": parts[1], "function": "task_post"}
+            if len(parts) > 4:
+                data.update(se=parts[2], se_type=parts[3])
+            if isinstance(item, dict):
+                # null is the official client's "not set": neither a value nor echoed.
+                item = {k: v for k, v in item.items() if v is not None}
+                data.update(item)
+            checked.append((item, data, check_post(item, serp, documented, kind=kind)))
+        # The whole call is paid for, or refused before anything is created (`billing`).
+        price = sum(task_cost(item) for item, _, problem in checked if problem is None)
+        if not self.wallet.charge(price, now):
+            raise self._error(started, 40210, "Insufficient Funds.", 402)
         with self.data.lock:
             self.posted.append(payload)
-            for item in payload:
-                data: dict[str, Any] = {"api": parts[1], "function": "task_post"}
-                if len(parts) > 4:
-                    data.update(se=parts[2], se_type=parts[3])
-                if isinstance(item, dict):
-                    # null is the official client's "not set": neither a value nor echoed.
-                    item = {k: v for k, v in item.items() if v is not None}
-                    data.update(item)
-                problem = check_post(item, serp, documented, kind=kind)
+            for item, data, problem in checked:
                 if problem is not None:
                     code, message = problem
                     replies.append(entry(data, code=code, message=message))
@@ -345,7 +342,7 @@ class DataForSEOApp:
         posted = now.replace(microsecond=0)
         task = posted_task(self.data, kind, item, posted, posted + self.post_delay)
         task.device = str(item.get("device", "desktop"))
-        task.cost = 0.0006 if item.get("priority", 1) == 1 else 0.0012
+        task.cost = task_cost(item)
         if item.get("postback_url") is not None:
             task.callback = Callback("postback", item["postback_url"], item.get("postback_data"))
         elif item.get("pingback_url") is not None:
@@ -381,9 +378,11 @@ class DataForSEOApp:
             self.errors.add_answers("dataforseo_labs", function, request.path, "POST", [reply])
             return envelope(started, tasks=[reply])
         now = self.now().replace(microsecond=0)
+        if not self.wallet.charge(labs_live.COST, now):
+            raise self._error(started, 40210, "Insufficient Funds.", 402)
         with self.data.lock:
             task = posted_task(self.data, kind, item, now, now)
-            task.cost = 0.0101
+            task.cost = labs_live.COST
             task.collected = True
             self.data._insert(task, now)
             data = echo(task, "live")

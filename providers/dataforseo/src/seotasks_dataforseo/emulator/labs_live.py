@@ -21,7 +21,10 @@ from .dataset import EmuTask
 from .result_values import Job
 from .task_echo import request_of
 
-__all__ = ["KINDS", "check", "result"]
+__all__ = ["COST", "KINDS", "check", "result"]
+
+#: What one live call is charged, in USD (the emulator's figure for every Labs kind).
+COST = 0.0101
 
 _COMMON: dict[str, str] = {
     "location_name": "str",
