@@ -1,12 +1,14 @@
 """Keywords Data content: one result per posted keyword (ideas for ``keywords_for_*``),
 ``competition`` HIGH/MEDIUM/LOW with ``competition_index`` 0-100 (Google Ads; Bing's
-competition is a 0-1 float), ``search_partners`` as posted, 12 months of searches.
+competition is a 0-1 float), ``search_partners`` as posted, 12 months of searches; Bing's
+search volume history and keyword performance per device asked (`content_bing`).
 """
 
 from __future__ import annotations
 
 import random
 
+from . import content_bing
 from .content_items import generic_items
 from .content_shared import MODIFIERS, Result
 from .result_values import Job, level_of
@@ -98,6 +100,7 @@ def keywords_data(job: Job, base: Result) -> list[Result]:
         if "bid" in shape:
             bid = job.request.get("bid")
             one["bid"] = float(bid) if isinstance(bid, int | float) else 1.0
+        content_bing.fill(job, one, word)
         results.append(one)
     return results
 
