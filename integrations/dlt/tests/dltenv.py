@@ -8,7 +8,11 @@ loads pace themselves on a `FakeClock`, so vendor minutes cost no wall time.
 from __future__ import annotations
 
 import os
+import random
+import signal
+import subprocess
 import sys
+import time
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -166,9 +170,12 @@ def ready_emulator(count: int, *, seed: int = 3) -> DataForSEOEmulator:
     return emulator.start()
 
 
-def load_command(database: Path, pipelines: Path, *extra: str, fast: bool = False) -> list[str]:
+def load_command(
+    database: Path | str, pipelines: Path, *extra: str, fast: bool = False
+) -> list[str]:
     """``seotasks load --collect`` of DataForSEO ``tasks_ready`` (family serp) into
-    ``database``; ``fast``: on the fast clock (`FAST_SEOTASKS`)."""
+    ``database`` (a DuckDB file, or a destination's URL); ``fast``: on the fast clock
+    (`FAST_SEOTASKS`)."""
     return [
         *(FAST_SEOTASKS if fast else SEOTASKS),
         "load",
@@ -183,3 +190,36 @@ def duckdb_rows(database: Path, query: str) -> list[tuple[Any, ...]]:
     catalog = database.stem.replace("'", "")
     with duckdb.connect(str(database), read_only=True) as con:
         return con.sql(query.replace("{t}", f'"{catalog}".seotasks')).fetchall()
+
+
+def kill_once_then_finish(
+    command: list[str], env: dict[str, str], emulator: DataForSEOEmulator, rng: random.Random
+) -> tuple[int, list[int]]:
+    """Run ``command`` (a consuming ``load --collect`` of ``emulator``), SIGKILL it at a
+    random instant within a second of its first vendor call (a kill while Python imports
+    tests nothing), then run it to completion: the kills (0 when the run ended first)
+    and the task_get calls answered when each fell."""
+    kills = 0
+    at: list[int] = []
+    while kills < 1:
+        before = sum(emulator.calls.values())
+        process = subprocess.Popen(
+            command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        deadline = time.monotonic() + 60
+        while sum(emulator.calls.values()) == before and process.poll() is None:
+            assert time.monotonic() < deadline, "the run never called the vendor"
+            time.sleep(0.01)
+        time.sleep(rng.uniform(0.0, 1.0))
+        if process.poll() is not None:
+            break  # it finished before this kill
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+        kills += 1
+        at.append(emulator.calls["other"])
+    for _ in range(3):
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        if not emulator.ready_ids(["serp"]):
+            break
+    return kills, at

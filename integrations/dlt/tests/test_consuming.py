@@ -10,17 +10,14 @@ most once more per task in flight at each kill.
 
 from __future__ import annotations
 
-import os
 import random
 import shutil
-import signal
-import subprocess
 import time
 from pathlib import Path
 
 import dlt
 import pytest
-from dltenv import cli_env, duckdb_rows, load_command, ready_emulator
+from dltenv import cli_env, duckdb_rows, kill_once_then_finish, load_command, ready_emulator
 from seotasks_dlt import LoadSummary, Outbox, journal_folder, load, seotasks_source
 from seotasks_dlt.duckdb_file import open_duckdb
 
@@ -145,30 +142,8 @@ def test_sigkill_at_twenty_random_instants_then_rerun_loads_every_result_once(
         command = load_command(database, pipelines, "--workers", str(workers), fast=True)
         env = cli_env(tmp_path, {"dataforseo": emulator.settings})
         env["SEOTASKS_TEST_CLOCK_SPEED"] = "20"
-        kills = 0
-        at: list[int] = []  # task_get calls answered when each kill fell
         started = time.monotonic()
-        while kills < 1:
-            before = sum(emulator.calls.values())
-            process = subprocess.Popen(
-                command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-            )
-            deadline = time.monotonic() + 60
-            while sum(emulator.calls.values()) == before and process.poll() is None:
-                assert time.monotonic() < deadline, "the run never called the vendor"
-                time.sleep(0.01)
-            time.sleep(rng.uniform(0.0, 1.0))
-            if process.poll() is not None:
-                break  # it finished before this kill
-            os.kill(process.pid, signal.SIGKILL)
-            process.wait(timeout=30)
-            kills += 1
-            at.append(emulator.calls["other"])
-        for _ in range(3):
-            done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
-            assert done.returncode == 0, done.stderr
-            if not emulator.ready_ids(["serp"]):
-                break
+        kills, at = kill_once_then_finish(command, env, emulator, rng)
         elapsed = time.monotonic() - started
         results = _results(database)
         ids = [i for i, _ in results]
