@@ -23,6 +23,26 @@ from .dataset import (
 )
 from .task_echo import echo, target_of
 
+#: The SERP endpoints with a ``tasks_fixed`` list (the official client's ``*_tasks_fixed``
+#: methods): re-parsed tasks not yet collected again. The emulator re-parses nothing, so
+#: each answers an empty list.
+FIXED_KINDS = frozenset(
+    f"serp/{name}"
+    for name in (
+        *(f"{se}/organic" for se in ("baidu", "bing", "naver", "seznam", "yahoo", "google")),
+        *(f"google/{t}" for t in ("ai_mode", "autocomplete", "dataset_info", "dataset_search")),
+        *(f"google/{t}" for t in ("images", "jobs", "local_finder", "maps", "news")),
+        "google/search_by_image",
+        *(f"youtube/{t}" for t in ("organic", "video_comments", "video_info", "video_subtitles")),
+    )
+)
+
+
+def fixed_data(parts: list[str]) -> dict[str, Any]:
+    """The ``data`` a ``tasks_fixed`` call echoes (``parts``: its path's segments), as
+    ``tasks_ready`` does: the API, the function, the engine and the type."""
+    return {"api": "serp", "function": "tasks_fixed", "se": parts[2], "se_type": parts[3]}
+
 
 def _endpoints(task: EmuTask) -> dict[str, str | None]:
     """The collect links of a tasks_ready item: null for a flavour the endpoint lacks

@@ -23,7 +23,7 @@ from seotasks.emulation import Fault, HttpRequest, HttpResponse, ServerRateLimit
 from .. import serp_types
 from ..endpoints import BY_NAME, CATALOGUE, ID_LIST_FAMILIES, SHAPES
 from . import errors, labs_live, results, vendor_shapes
-from .answers import history_item, mismatched_id, ready_item, wrong_types
+from .answers import FIXED_KINDS, fixed_data, history_item, mismatched_id, ready_item, wrong_types
 from .billing import Wallet, task_cost, user_data_item
 from .callbacks import Deliverer
 from .checks import (
@@ -188,6 +188,9 @@ class DataForSEOApp:
             if request.method == "POST" and parts[-1] == "task_post" and posts(parts[1:-1]):
                 return (lambda: self._task_post(request, parts, started)), "other"
             if request.method == "GET":
+                if parts[-1] == "tasks_fixed" and "/".join(parts[1:-1]) in FIXED_KINDS:
+                    fixed = fixed_data(parts)
+                    return (lambda: self._answer(started, request.path, fixed, [])), "other"
                 found = collect_route(parts)
                 if found is not None:
                     kind, flavour = found
