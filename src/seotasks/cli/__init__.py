@@ -1,6 +1,8 @@
 """The ``seotasks`` command: `main` parses the arguments and hands each command to its
 module (`tasks`, `submit`, `collect`, `receive`, `load`, `report`, `providers`,
-`sandbox`); the parser is in `parser` and what the commands share in `common`.
+`sandbox`, `check`, `status`, `completion`). Each module also declares its arguments
+(``HELP``, ``DESCRIPTION``, ``add_arguments``: `flags.Command`); `parser` builds the
+whole parser from them, and what the commands share is in `common` and `flags`.
 
 Start-up is kept fast on purpose: these modules import only the standard library at
 the top; the library, urllib3 and the plugins load inside the command that needs
@@ -13,10 +15,8 @@ write that is unwritable, full or held by another run.
 
 from __future__ import annotations
 
-import argparse
 import sys
-from collections.abc import Callable, Sequence
-from typing import TextIO
+from collections.abc import Sequence
 
 from .common import (
     EXIT_AUTH,
@@ -30,7 +30,7 @@ from .common import (
     one_line,
     printable_lines,
 )
-from .parser import build_parser
+from .parser import build_parser, commands
 
 __all__ = [
     "EXIT_AUTH",
@@ -46,20 +46,6 @@ __all__ = [
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from . import (
-        check,
-        collect,
-        completion,
-        load,
-        providers,
-        receive,
-        report,
-        sandbox,
-        status,
-        submit,
-        tasks,
-    )
-
     parser = build_parser()
     args = parser.parse_args(argv)
     out, err = sys.stdout, sys.stderr
@@ -75,22 +61,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler = logging.StreamHandler(err)
     handler.setFormatter(PrintableFormatter("%(name)s: %(message)s" if args.debug else None))
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, handlers=[handler])
-    # Every command's module runs it with the same three arguments (two need no stderr).
-    commands: dict[str, Callable[[argparse.Namespace, TextIO, TextIO], int]] = {
-        "providers": lambda a, o, _e: providers.run(a, o),
-        "completion": lambda a, o, _e: completion.run(a, o),
-        "sandbox": sandbox.run,
-        "submit": submit.run,
-        "check": check.run,
-        "status": status.run,
-        "collect": collect.run,
-        "receive": receive.run,
-        "load": load.run,
-        "report": report.run,
-        "tasks": tasks.run,
-    }
     try:
-        return commands[args.command](args, out, err)
+        return commands()[args.command].run(args, out, err)
     except UsageError as exc:
         err.write(one_line(f"seotasks: {exc}"))
         return EXIT_USAGE

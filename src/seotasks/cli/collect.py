@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from .common import EXIT_OK, UsageError, check_folder, one_client, resumed_time
@@ -11,6 +12,88 @@ from .common import EXIT_OK, UsageError, check_folder, one_client, resumed_time
 if TYPE_CHECKING:
     from ..client import Client
     from ..model import Task
+
+
+HELP = "fetch the results of completed tasks (JSONL, or one file per task with --to)"
+DESCRIPTION = (
+    "Collect every completed (DataForSEO: ready) task, or the tasks named "
+    "with --id, concurrently at the vendor's pace. Without --to, writes "
+    '{"task": <export record>, "result": <vendor JSON>} lines; with --to, writes each '
+    "result to DIR/<provider>/<task id>.json and one line per task (the export record "
+    'plus "path" and "error"). A task that fails is named on its line and the rest go '
+    "on (exit 4). Tasks whose file exists in DIR are skipped, and a fetch that consumes "
+    "its task is journalled until its result is written, so re-running after a crash "
+    "or a kill collects exactly the rest."
+)
+
+
+def add_arguments(collect: argparse.ArgumentParser) -> None:
+    """``collect``'s arguments (standard library only: ``--help`` stays fast)."""
+    from .flags import add_options, add_profile, add_provider, add_time_field, add_window
+
+    add_provider(collect, "provider")
+    collect.add_argument("-L", "--limit", type=int, help="stop after N tasks")
+    collect.add_argument(
+        "--id",
+        action="append",
+        dest="ids",
+        default=[],
+        metavar="TASK_ID",
+        help="collect this task instead of every completed one (repeatable)",
+    )
+    collect.add_argument(
+        "--kind",
+        metavar="KIND",
+        help="with --id: the tasks' kind, e.g. serp/google/maps (DataForSEO builds the "
+        "task_get path from it)",
+    )
+    collect.add_argument(
+        "--to",
+        type=Path,
+        metavar="DIR",
+        help="write each result to DIR/<provider>/<task id>.json (atomically) and skip "
+        "tasks already there",
+    )
+    collect.add_argument(
+        "--workers", type=int, default=8, metavar="N", help="concurrent calls (1..64, default 8)"
+    )
+    collect.add_argument(
+        "--resume",
+        type=Path,
+        metavar="FILE",
+        help="checkpoint file of the listing: a re-run continues where this one stopped",
+    )
+    collect.add_argument(
+        "--follow",
+        action="store_true",
+        help="keep listing and collecting tasks as they finish, until SIGINT/SIGTERM",
+    )
+    collect.add_argument(
+        "--journal",
+        type=Path,
+        metavar="DIR",
+        help="where fetches that consume a task (DataForSEO tasks_ready) are recorded until "
+        "their result is written (default: DIR/.seotasks/journal with --to, else "
+        "~/.local/state/seotasks/journal); the next run fetches what is left there first",
+    )
+    collect.add_argument(
+        "--max-result-mb",
+        type=int,
+        default=1024,
+        metavar="MB",
+        help="largest vendor answer kept for one task (default 1024); a larger one is that "
+        "task's error",
+    )
+    collect.add_argument("--gzip", action="store_true", help="with --to: write .json.gz files")
+    add_window(collect)
+    add_time_field(collect)
+    collect.add_argument("--interval", type=float, default=None, help=argparse.SUPPRESS)
+    add_options(collect, "provider option (e.g. -o families=serp)")
+    add_profile(collect)
+    collect.add_argument(
+        "--sandbox", action="store_true", help="run against the provider's emulator"
+    )
+    collect.add_argument("--seed", type=int, default=0, help="sandbox data seed")
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

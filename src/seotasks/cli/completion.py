@@ -37,7 +37,7 @@ def add_arguments(completion: argparse.ArgumentParser) -> None:
     completion.add_argument("shell", choices=SHELLS, help="the shell to complete in")
 
 
-def run(args: argparse.Namespace, out: TextIO) -> int:
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         import shtab
     except ImportError:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, NoReturn, Protocol
+from typing import Any, NoReturn, Protocol, TextIO
 
 from ..relative_time import is_relative_time
 from .common import EXIT_USAGE, MAX_SANDBOX_SIZE, STATUSES
@@ -75,13 +75,16 @@ class SubcommandParser(CommandParser):
 
 class Command(Protocol):
     """A command module (``cli/check.py``): its one-line ``HELP`` for ``seotasks --help``,
-    the ``DESCRIPTION`` its own ``--help`` opens with, and its arguments. `build_parser`
-    adds each the same way, so a command's module holds everything about it."""
+    the ``DESCRIPTION`` its own ``--help`` opens with, its arguments, and `run`, which
+    returns the exit code. `build_parser` and `main` treat every command the same way, so
+    a command's module holds everything about it."""
 
     HELP: str
     DESCRIPTION: str
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None: ...
+
+    def run(self, args: argparse.Namespace, out: TextIO, err: TextIO) -> int: ...
 
 
 #: The task times ``--since`` / ``--until`` can bound (`seotasks.TaskQuery.time_field`).

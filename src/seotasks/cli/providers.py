@@ -7,7 +7,22 @@ from typing import Any, TextIO
 
 from .common import EXIT_OK
 
-__all__ = ["none_loaded", "run"]
+__all__ = ["DESCRIPTION", "HELP", "add_arguments", "none_loaded", "run"]
+
+
+HELP = "list installed provider plugins"
+DESCRIPTION = (
+    "List the installed provider plugins: name, distribution and version, "
+    "capabilities, and every option with its env var and default; plugins that failed "
+    "to load are listed last."
+)
+
+
+def add_arguments(prov: argparse.ArgumentParser) -> None:
+    """``providers``'s arguments (standard library only: ``--help`` stays fast)."""
+    prov.add_argument(
+        "--format", choices=("table", "json"), default="table", help="output format (table)"
+    )
 
 
 def none_loaded() -> str:
@@ -24,7 +39,7 @@ def none_loaded() -> str:
     return "no provider plugins installed"
 
 
-def run(args: argparse.Namespace, out: TextIO) -> int:
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     import json
 
     from ..config import env_name

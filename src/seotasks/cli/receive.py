@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from .common import UsageError, check_folder, split_options
@@ -10,6 +11,78 @@ from .common import UsageError, check_folder, split_options
 if TYPE_CHECKING:
     from ..client import Client
     from ..provider import Provider
+
+
+HELP = (
+    "receive a vendor's callbacks (DataForSEO pingbacks and postbacks) and write the results to DIR"
+)
+DESCRIPTION = (
+    "Serve the provider's callbacks at /<secret>/<route> (DataForSEO: POST "
+    "/<secret>/postback and GET /<secret>/pingback; needs waitress: "
+    "pip install waitress, or from a checkout pip install -e '.[receive]'). Each task's result is written to "
+    "DIR/<provider>/<task id>.json as `seotasks collect --to DIR` writes it; one JSON "
+    "line per task written goes to stdout. SIGINT/SIGTERM stop it gracefully."
+)
+
+
+def add_arguments(receive: argparse.ArgumentParser) -> None:
+    """``receive``'s arguments (standard library only: ``--help`` stays fast)."""
+    from .flags import add_options, add_profile, add_provider
+
+    receive.add_argument(
+        "--listen", required=True, metavar="HOST:PORT", help="address to listen on"
+    )
+    receive.add_argument("--to", required=True, type=Path, metavar="DIR", help="results folder")
+    receive.add_argument(
+        "--secret-env",
+        default="SEOTASKS_RECEIVE_SECRET",
+        metavar="NAME",
+        help="env var holding the secret callers must send (default SEOTASKS_RECEIVE_SECRET)",
+    )
+    add_provider(
+        receive,
+        "provider whose callbacks arrive, and that collects pingbacks (default: the one "
+        "installed provider that declares callbacks)",
+        required=False,
+    )
+    add_options(receive, "provider option")
+    add_profile(receive)
+    receive.add_argument("--gzip", action="store_true", help="write .json.gz files")
+    receive.add_argument(
+        "--threads", type=int, default=8, metavar="N", help="HTTP worker threads (default 8)"
+    )
+    receive.add_argument(
+        "--max-connections",
+        type=int,
+        default=1000,
+        metavar="N",
+        help="open connections at most; beyond, new ones wait in the backlog (default 1000)",
+    )
+    receive.add_argument(
+        "--idle-timeout",
+        type=int,
+        default=10,
+        metavar="SECONDS",
+        help="close a connection silent this long, between requests (default 10)",
+    )
+    receive.add_argument(
+        "--workers",
+        type=int,
+        default=4,
+        metavar="N",
+        help="concurrent task_get calls for pingbacks (default 4)",
+    )
+    for flag, mib, what in (
+        ("--max-body", 64, "largest request body as sent"),
+        ("--max-json", 512, "largest body once decompressed"),
+    ):
+        receive.add_argument(
+            flag,
+            type=int,
+            default=mib * 1024 * 1024,
+            metavar="BYTES",
+            help=f"{what} (default {mib} MiB)",
+        )
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

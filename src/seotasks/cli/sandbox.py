@@ -5,7 +5,30 @@ from __future__ import annotations
 import argparse
 from typing import TextIO
 
-from .common import EXIT_OK, check_sandbox_size
+from .common import EXIT_OK, MAX_SANDBOX_SIZE, check_sandbox_size
+
+HELP = "run the emulators in the foreground and print env vars"
+DESCRIPTION = (
+    "Start the providers' emulators on 127.0.0.1 with seeded data and print "
+    "on stdout the export lines (base URL, credentials) that point the library at "
+    "them; run until Ctrl-C or SIGTERM."
+)
+
+
+def add_arguments(box: argparse.ArgumentParser) -> None:
+    """``sandbox``'s arguments (standard library only: ``--help`` stays fast)."""
+    from .flags import add_providers
+
+    add_providers(
+        box,
+        "provider whose emulator to run (repeatable; default: every installed one)",
+        required=False,
+    )
+    box.add_argument(
+        "--size", type=int, help=f"tasks per emulator, 0..{MAX_SANDBOX_SIZE} (default: provider's)"
+    )
+    box.add_argument("--seed", type=int, default=0, help="data seed (default 0)")
+    box.add_argument("--duration", type=float, help=argparse.SUPPRESS)
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

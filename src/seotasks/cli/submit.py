@@ -18,6 +18,48 @@ from .common import (
     one_line,
 )
 
+HELP = "post SERP tasks from a JSONL file of task specs"
+DESCRIPTION = (
+    "Post one task per line of FILE (a SerpTaskSpec as JSON; - for stdin): "
+    "keyword, location, language, engine, serp_type, device, depth, priority, tag, "
+    "pingback_url, postback_url, postback_data. "
+    "Writes one JSON line per spec: index, task_id, error. Exit 4 if any spec failed."
+)
+
+
+def add_arguments(submit: argparse.ArgumentParser) -> None:
+    """``submit``'s arguments (standard library only: ``--help`` stays fast)."""
+    from .flags import add_options, add_profile, add_provider
+
+    add_provider(submit, "provider")
+    submit.add_argument("file", metavar="FILE.jsonl", help="task specs, one JSON object a line")
+    submit.add_argument(
+        "--pingback",
+        metavar="URL",
+        help="pingback_url for every spec without one ({engine} and {serp_type} are filled "
+        "from the spec; $id and $tag are the vendor's)",
+    )
+    submit.add_argument(
+        "--postback", metavar="URL", help="postback_url for every spec without one (as --pingback)"
+    )
+    submit.add_argument(
+        "--postback-data", metavar="FLAVOUR", help="with --postback: regular, advanced or html"
+    )
+    submit.add_argument(
+        "--resume",
+        type=Path,
+        metavar="FILE",
+        help="journal of this submission: a re-run with the same FILE posts only the specs "
+        "not yet accepted, never one twice (specs whose answer was lost are reported, not "
+        "re-posted)",
+    )
+    add_options(submit, "provider option (e.g. -o families=serp)")
+    add_profile(submit)
+    submit.add_argument(
+        "--sandbox", action="store_true", help="run against the provider's emulator"
+    )
+    submit.add_argument("--seed", type=int, default=0, help="sandbox data seed")
+
 
 def _read_specs(path: str, err: TextIO) -> list[Any]:
     from ..errors import ConfigError

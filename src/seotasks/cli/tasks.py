@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ..relative_time import is_relative_time
@@ -24,6 +25,83 @@ if TYPE_CHECKING:
     from ..client import Client
     from ..model import Task
     from ..resume import ResumeState
+
+
+HELP = "list tasks from one or more providers"
+DESCRIPTION = "List tasks. Several -p give one stream ordered by completion time."
+
+
+def add_arguments(tasks: argparse.ArgumentParser) -> None:
+    """``tasks``'s arguments (standard library only: ``--help`` stays fast)."""
+    from .flags import add_options, add_profile, add_providers, add_query, add_sandbox_data
+
+    add_providers(tasks, "provider to list (repeatable)")
+    add_query(
+        tasks,
+        status_help="which tasks: completed (default), running, queued, failed or any; "
+        "with --cursor the cursor's status applies, and a different one is refused",
+        time_help="the time --since/--until bound: created_at (default) or completed_at "
+        "('what finished since'); tasks without that time are left out",
+    )
+    tasks.add_argument("-L", "--limit", type=int, help="stop after N tasks in total")
+    add_options(
+        tasks,
+        "provider option; KEY applies to every listed provider that has it, "
+        "PROVIDER.KEY to one (e.g. -o source=history, -o serpstat.timezone=Europe/Kyiv)",
+    )
+    add_profile(tasks)
+    tasks.add_argument(
+        "--cursor",
+        action="append",
+        default=[],
+        metavar="TOKEN",
+        help="continue a listing from a cursor (one per provider)",
+    )
+    tasks.add_argument(
+        "--resume",
+        type=Path,
+        metavar="FILE",
+        help="checkpoint file: continue where an interrupted run stopped, and keep it updated",
+    )
+    tasks.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="start the providers' emulators on loopback and list from them (no account needed)",
+    )
+    add_sandbox_data(tasks)
+    tasks.add_argument(
+        "--format",
+        choices=("table", "jsonl", "csv"),
+        help="output format (default: table on a terminal, jsonl otherwise)",
+    )
+    tasks.add_argument("--raw", action="store_true", help="add the vendor's item to jsonl/csv")
+    tasks.add_argument(
+        "--fields",
+        metavar="A,B,C",
+        help="only these fields, in this order, in any format (e.g. id,status,cost; raw for "
+        "the vendor's item in jsonl/csv); an unknown field is an error naming the known ones",
+    )
+    tasks.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="no progress line, wait notices or resume hints on stderr (errors and "
+        "capped-list warnings stay)",
+    )
+    tasks.add_argument(
+        "--summary",
+        action="store_true",
+        help="print a summary on stderr at the end (always on a terminal)",
+    )
+    tasks.add_argument(
+        "--order",
+        choices=("exact", "arrival"),
+        default="exact",
+        help="with several -p: exact (default) sorts the stream by completion time exactly; "
+        "arrival starts at once and keeps each provider's own order",
+    )
+    # Tasks held in memory per provider before the merge spills to disk (tests, tuning).
+    tasks.add_argument("--buffer", type=int, default=None, help=argparse.SUPPRESS)
 
 
 def _stream(
