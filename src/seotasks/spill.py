@@ -102,6 +102,8 @@ class SpillDir:
         self._path: Path | None = None
         self._finalizer: weakref.finalize[Any, Any] | None = None
         self._count = 0
+        #: The runs being read: `close` ends them, each closing and removing its file.
+        self._reading: list[Iterator[Task]] = []
         #: Runs written so far (for tests and benchmarks).
         self.runs_written = 0
 
@@ -149,11 +151,24 @@ class SpillDir:
         runs = list(runs)
         while len(runs) > FAN_IN:
             group, runs = runs[:FAN_IN], runs[FAN_IN:]
-            runs.append(self.write(heapq.merge(*group, key=key)))
-        return heapq.merge(*runs, key=key)
+            runs.append(self.write(heapq.merge(*self._read(group), key=key)))
+        return heapq.merge(*self._read(runs), key=key)
+
+    def _read(self, runs: list[Run]) -> list[Iterator[Task]]:
+        readers = [iter(run) for run in runs]
+        self._reading.extend(readers)
+        return readers
 
     def close(self) -> None:
-        """Remove the directory and every run in it (idempotent)."""
+        """Close the runs being read and remove the directory with every run in it
+        (idempotent). Closed here, not when the garbage collector gets to them: a merge
+        ended by an exception (Ctrl-C) keeps its readers alive in the traceback's frames,
+        and their open files would outlive the merge."""
+        readers, self._reading = self._reading, []
+        for reader in readers:
+            close = getattr(reader, "close", None)
+            if close is not None:
+                close()
         if self._finalizer is not None:
             self._finalizer()
 
