@@ -40,7 +40,8 @@ def test_full_load_is_exactly_the_emulators_task_set(env: Env) -> None:
 
 def test_second_run_asks_only_for_new_pages_and_updates_a_finished_task(env: Env) -> None:
     now = datetime.now(UTC)
-    # A task still running during the first run, finished before the second.
+    # A task unfinished during the first run (just posted: "Task Handed.", queued),
+    # finished before the second.
     [late] = env.dfs.add_tasks(
         1,
         kinds=["serp/google/organic"],
@@ -48,7 +49,7 @@ def test_second_run_asks_only_for_new_pages_and_updates_a_finished_task(env: Env
         delay=timedelta(seconds=16),
     )
     first = env.load()
-    assert env.sql(f"SELECT status FROM {{t}}.tasks WHERE id = '{late}'") == [("running",)]
+    assert env.sql(f"SELECT status FROM {{t}}.tasks WHERE id = '{late}'") == [("queued",)]
     id_list_before = env.dfs.calls.get("id_list", 0)
     serp_before = env.serp.requests
     assert id_list_before > FAMILIES  # the first run paged (page_size 100)
