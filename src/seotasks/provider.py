@@ -85,6 +85,10 @@ class Option:
     choices: tuple[str, ...] | None = None
 
 
+def _days(span: timedelta | None) -> float | None:
+    return None if span is None else span.total_seconds() / 86400
+
+
 def _shown(value: Any) -> Any:
     return scrub_userinfo(value) if isinstance(value, str) else value
 
@@ -134,6 +138,9 @@ class Capabilities:
     ``times``: the `TIME_NAMES` the listing fills, by meaning, on every task that reached
     them (the kit checks it; ``None``: undeclared, ``created_at`` is then required). A
     bound on a time never filled must be refused: answered, it lists nothing.
+    ``results_kept``: how long the vendor keeps a finished task's result (``None``: no
+    stated limit). Where the listing reaches further back, ``seotasks collect`` and the
+    dlt loader leave older tasks uncollected: the vendor would answer each with an error.
     """
 
     statuses: frozenset[TaskStatus] = frozenset(TaskStatus)
@@ -151,6 +158,9 @@ class Capabilities:
     collect: bool = False
     notes: tuple[str, ...] = ()
     times: frozenset[str] | None = None
+    results_kept: timedelta | None = attrs.field(
+        default=None, validator=attrs.validators.optional(attrs.validators.gt(timedelta(0)))
+    )
 
     def __attrs_post_init__(self) -> None:
         times = self.times  # a contradiction is refused here, not found empty later
@@ -165,7 +175,7 @@ class Capabilities:
             "statuses": sorted(s.value for s in self.statuses),
             "server_filters": sorted(self.server_filters),
             "client_filters": sorted(FILTER_NAMES - self.server_filters),
-            "window_days": None if self.window is None else self.window.total_seconds() / 86400,
+            "window_days": _days(self.window),
             "order": self.order,
             "max_page_size": self.max_page_size,
             "drains": self.drains,
@@ -173,6 +183,7 @@ class Capabilities:
             "collect": self.collect,
             "notes": list(self.notes),
             "times": None if self.times is None else [t for t in TIME_NAMES if t in self.times],
+            "results_kept_days": _days(self.results_kept),
         }
 
 

@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-__all__ = ["RELATIVE_UNITS", "check_reach", "is_relative_time", "parse_relative", "reach_back"]
+__all__ = [
+    "RELATIVE_UNITS",
+    "check_reach",
+    "is_relative_time",
+    "parse_relative",
+    "reach_back",
+    "relative_form",
+]
 
 #: The earliest moment a span may reach: the calendar's first day, with a day in hand so
 #: that the moment still reads as a date in any time zone (a vendor's local-time filter).
@@ -25,6 +32,16 @@ def is_relative_time(value: str) -> bool:
     return (
         len(text) > 1 and text[:-1].isdigit() and text[:-1].isascii() and text[-1] in RELATIVE_UNITS
     )
+
+
+def relative_form(span: timedelta) -> str:
+    """``span`` as the command line writes it back from now (30 days -> ``"30d"``), in
+    the largest unit that divides it (whole seconds; `parse_relative` reads it back)."""
+    seconds = int(span.total_seconds())
+    for unit in ("d", "h", "m"):
+        if seconds % RELATIVE_UNITS[unit] == 0 and seconds >= RELATIVE_UNITS[unit]:
+            return f"{seconds // RELATIVE_UNITS[unit]}{unit}"
+    return f"{seconds}s"
 
 
 def parse_relative(value: str) -> timedelta | None:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from .common import EXIT_OK, UsageError, check_folder, one_client, resumed_time
+from .common import EXIT_OK, UsageError, check_folder, one_client, one_line, resumed_time
 
 if TYPE_CHECKING:
     from ..client import Client
@@ -101,7 +101,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     from ..resume import ResumeState
     from .collect_run import CollectRun
-    from .collect_support import FOLLOW_INTERVAL, CollectOptions
+    from .collect_support import FOLLOW_INTERVAL, CollectOptions, kept_results
 
     if args.limit is not None and args.limit < 0:
         raise UsageError("--limit must be >= 0")
@@ -132,6 +132,20 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         # Read here, not in the run: a relative --since/--until (2d) of a resumed run
         # means the first run's time, which the checkpoint holds (and its cursor carries).
         state = ResumeState(args.resume, [client.name], asked)
+        since = _given(resumed_time(args.since, "since", state))
+        until = _given(resumed_time(args.until, "until", state))
+        if not args.ids:
+            # A checkpoint written before --since had a default holds a cursor without one.
+            fresh = not state.loaded or "since" in state.window
+            now = client.transport.now()
+            span, said = kept_results(
+                client.name, client.capabilities, since, until, now, default=fresh
+            )
+            if span is not None:
+                since = _given(resumed_time(span, "since", state))
+            if said is not None:
+                err.write(one_line(f"seotasks collect: {said}"))
+                err.flush()
         options = CollectOptions(
             to=args.to,
             workers=args.workers,
@@ -142,8 +156,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             named=_named_tasks(client, args.ids, args.kind) if args.ids else None,
             asked=asked,
             interval=FOLLOW_INTERVAL if args.interval is None else max(args.interval, 0.0),
-            since=_given(resumed_time(args.since, "since", state)),
-            until=_given(resumed_time(args.until, "until", state)),
+            since=since,
+            until=until,
             state=state,
             time_field=args.time_field,
             journal=args.journal,

@@ -1,8 +1,9 @@
 """What ``seotasks collect`` is asked, and what it shows while it runs.
 
 `CollectOptions` carries the checked arguments from `seotasks.cli.collect` to
-`CollectRun`; `CollectProgress` draws the status line; the two stdout helpers copy a
-streamed result into its line and quiet a stdout whose reader has gone.
+`CollectRun`; `kept_results` fits ``--since`` to how long the vendor keeps results;
+`CollectProgress` draws the status line; the two stdout helpers copy a streamed result
+into its line and quiet a stdout whose reader has gone.
 """
 
 from __future__ import annotations
@@ -14,14 +15,18 @@ import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from ..query import parse_when
+from ..relative_time import relative_form
+from ..retention import WINDOW_EDGE, collect_reach
 from .common import StatusLine
 
 if TYPE_CHECKING:
     from ..model import Task
-    from ..provider import Provider
+    from ..provider import Capabilities, Provider
     from ..resume import ResumeState
 
 __all__ = [
@@ -30,6 +35,7 @@ __all__ = [
     "CollectProgress",
     "copy_json_line",
     "default_journal",
+    "kept_results",
     "silence_stdout",
 ]
 
@@ -89,6 +95,52 @@ def default_journal(provider: Provider) -> Path:
     shown = {k: str(v) for k, v in provider.settings.items() if k not in secret}
     digest = hashlib.blake2b(json.dumps(shown, sort_keys=True).encode(), digest_size=8)
     return Path(state) / "seotasks" / "journal" / provider.name / digest.hexdigest()
+
+
+def kept_results(
+    name: str,
+    capabilities: Capabilities,
+    since: str | None,
+    until: str | None,
+    now: datetime,
+    *,
+    default: bool = True,
+) -> tuple[str | None, str | None]:
+    """The ``--since`` to default to (a span such as ``30d``, or None: none), and the one
+    line to say about the run's window (None: nothing to say).
+
+    A vendor may list tasks for longer than it keeps their results (DataForSEO
+    ``id_list``: 181 days, results 30): every older task would cost a call and end as a
+    failed line. So with no ``--since`` (and ``default``: not a run resumed from a
+    checkpoint whose cursor has none), it defaults to `Capabilities.results_kept`
+    (`collect_reach`), with a note saying how to reach further. A ``--since``, or a
+    lone ``--until``, older than that is run as asked, after a warning. ``since`` and
+    ``until`` are the flags' times (ISO), ``now`` the client's clock.
+    """
+    kept = capabilities.results_kept
+    if kept is None:
+        return None, None
+    days = _days(kept)
+    floor = now - kept - WINDOW_EDGE  # a "--since 30d" read a moment before `now`
+    start = parse_when(since if since is not None else until)
+    if start is not None and start < floor:
+        return None, (
+            f"warning: {name} keeps a task's result {days}: tasks older than that (before "
+            f"{floor:%Y-%m-%d %H:%M} UTC) will have no result, each a failed line"
+        )
+    reach = collect_reach(capabilities)
+    if since is not None or reach is None or not default:
+        return None, None
+    span = relative_form(reach)
+    listed = "older ones" if capabilities.window is None else f"{_days(capabilities.window)} back"
+    return span, (
+        f"{name} keeps a task's result {days} but lists {listed}: collecting the last "
+        f"{days} (--since {span}); pass --since to reach further back"
+    )
+
+
+def _days(span: timedelta) -> str:
+    return f"{span.total_seconds() / 86400:g} days"
 
 
 class CollectProgress(StatusLine):

@@ -74,6 +74,8 @@ READY_WINDOW = timedelta(days=3)
 HISTORY_WINDOW = timedelta(days=181)
 #: ... and within one month when metadata is asked for.
 METADATA_WINDOW = timedelta(days=30)
+#: task_get answers a task's result for 30 days, then 40403 "Results Expired.".
+RESULTS_KEPT = timedelta(days=30)
 #: The vendor's hard cap per tasks_ready call and per id_list page.
 CAP = 1000
 
@@ -220,6 +222,7 @@ class DataForSEOProvider(Provider):
                 drains=True,
                 cap=CAP,
                 collect=True,
+                results_kept=RESULTS_KEPT,
                 # order=None: one endpoint after another, and the vendor states no order
                 # within a tasks_ready list; merged sorts the listing whole.
                 notes=(
@@ -236,6 +239,7 @@ class DataForSEOProvider(Provider):
             window=self._keeps,
             max_page_size=self._page_size,
             collect=True,
+            results_kept=RESULTS_KEPT,
             notes=(
                 "id_list per API family, forward by datetime_posted",
                 "completion bounds (time_field=completed_at): until narrows the request, "
