@@ -30,7 +30,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import attrs
@@ -134,6 +134,10 @@ class Collector:
     deliveries: Deliveries | None = attrs.field(kw_only=True)
     backfill_since: datetime | None = attrs.field(kw_only=True)
     backfill_enabled: bool = attrs.field(default=True, kw_only=True, alias="backfill")
+    #: How long the vendor keeps a result (`Capabilities.results_kept`; None: no stated
+    #: limit). An older task is not fetched: each would be a paid call answered with an
+    #: error (DataForSEO 40403). Its task row is loaded all the same.
+    results_kept: timedelta | None = attrs.field(default=None, kw_only=True)
     #: Tasks with a ``results`` row in this run: never two rows of one task in one
     #: package, which lets dlt's merge skip its de-duplication (see `source`).
     yielded: set[str] = attrs.field(init=False, factory=set)
@@ -214,7 +218,7 @@ class Collector:
         return [t for t in tasks if t.id not in loaded]
 
     def _todo(self, tasks: Iterable[Task]) -> list[Task]:
-        return [
+        todo = [
             t
             for t in tasks
             if t.status is TaskStatus.COMPLETED
@@ -222,6 +226,15 @@ class Collector:
             and t.key not in self.session.failed
             and t.key not in self.yielded
         ]
+        if self.results_kept is None:
+            return todo
+        since = _now() - self.results_kept
+        kept = [t for t in todo if t.created_at is None or t.created_at >= since]
+        days = f"{self.results_kept.total_seconds() / 86400:g} days"
+        note = f"{self.name} keeps a task's result {days}: older completed tasks have none"
+        if len(kept) < len(todo) and note not in self.session.notes:
+            self.session.notes.append(note)
+        return kept
 
     def _run(self, tasks: list[Task], *, budgeted: bool = True) -> Iterator[Any]:
         if budgeted:

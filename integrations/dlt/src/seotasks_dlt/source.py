@@ -170,6 +170,7 @@ def seotasks_source(
                 session=shared,
                 deliveries=outbox.provider(name) if capabilities.drains and outbox else None,
                 backfill_since=None if backfill is None else datetime.now(UTC) - backfill,
+                results_kept=capabilities.results_kept,
             )
             yield from collector.redeliver()
             yield from collector.leftover()
