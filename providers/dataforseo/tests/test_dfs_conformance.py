@@ -94,3 +94,19 @@ class TestReadyConformance(ProviderConformance):
                 }
 
             yield _env(emu, expected, families=FAMILIES)
+
+
+def test_the_kit_refuses_results_kept_longer_than_the_vendor_keeps(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`Capabilities.results_kept` against the emulator's 60 days of history, which
+    answers 40403 past 30: true as declared, and a 45-day claim is caught."""
+    from seotasks_dataforseo import provider
+
+    kit = ProviderConformance()
+    with DataForSEOEmulator(seed=31, size=700, span_days=60, enforce_limits=False) as emu:
+        env = _env(emu, set, source="history", families=FAMILIES, page_size=100)
+        kit.test_results_kept_holds(env)
+        monkeypatch.setattr(provider, "RESULTS_KEPT", timedelta(days=45))
+        with pytest.raises(pytest.fail.Exception, match=r"declares 45 days.*ProviderError"):
+            kit.test_results_kept_holds(env)

@@ -180,6 +180,40 @@ class DeclarationChecks:
                     pytrace=False,
                 )
 
+    def test_results_kept_holds(self, conformance: ConformanceEnv) -> None:
+        """A declared `Capabilities.results_kept` is no longer than the vendor keeps: the
+        oldest completed task listed within it still collects.
+
+        `seotasks collect` and ``seotasks load --collect`` fetch every completed task
+        that recent and skip older ones, so too long a declaration pays a call per task
+        whose result is gone (an error line each). This bites where the emulator, like the
+        vendor, expires results and holds tasks older than that: seed some.
+        """
+        from ...retention import WINDOW_EDGE
+
+        with conformance.connect() as client:
+            caps = client.capabilities
+            if not caps.collect or caps.results_kept is None:
+                pytest.skip("the provider declares no Capabilities.results_kept")
+            kept = caps.results_kept
+            since = client.transport.now() - kept + WINDOW_EDGE
+            done = [
+                t
+                for t in client.tasks(status="completed")
+                if t.created_at is not None and t.created_at >= since
+            ]
+            assert done, "no completed task created within results_kept to collect: seed some"
+            task = min(done, key=lambda t: (t.created_at, t.id))
+            try:
+                client.collect(task)
+            except Exception as exc:
+                pytest.fail(
+                    f"Capabilities.results_kept declares {kept.total_seconds() / 86400:g} "
+                    f"days, but {task.key}, created {task.created_at}, collects with "
+                    f"{type(exc).__name__}: {str(exc)[:200]}. Declare what the vendor keeps",
+                    pytrace=False,
+                )
+
     # -- submission contract ----------------------------------------------------------------
 
     def test_spec_fields_declared(self, conformance: ConformanceEnv) -> None:
