@@ -20,7 +20,6 @@ from seotasks_dataforseo.emulator import DataForSEOEmulator
 
 from seotasks.provider import Capabilities
 from seotasks.relative_time import relative_form
-from seotasks.retention import collect_reach
 
 pytestmark = pytest.mark.usefixtures("real_providers")
 
@@ -111,10 +110,10 @@ def test_the_sandbox_history_collects_without_a_failure(tmp_path: Path) -> None:
 
 def test_collect_reach() -> None:
     days = timedelta(days=1)
-    assert collect_reach(Capabilities(window=181 * days, results_kept=30 * days)) == 30 * days
-    assert collect_reach(Capabilities(results_kept=30 * days)) == 30 * days  # lists all
-    assert collect_reach(Capabilities(window=3 * days, results_kept=30 * days)) is None
-    assert collect_reach(Capabilities(window=3 * days)) is None
+    assert Capabilities(window=181 * days, results_kept=30 * days).collect_reach() == 30 * days
+    assert Capabilities(results_kept=30 * days).collect_reach() == 30 * days  # lists all
+    assert Capabilities(window=3 * days, results_kept=30 * days).collect_reach() is None
+    assert Capabilities(window=3 * days).collect_reach() is None
     with pytest.raises(ValueError, match="results_kept"):
         Capabilities(results_kept=timedelta(0))
     assert Capabilities(results_kept=30 * days).describe()["results_kept_days"] == 30

@@ -139,8 +139,7 @@ class Capabilities:
     them (the kit checks it; ``None``: undeclared, ``created_at`` is then required). A
     bound on a time never filled must be refused: answered, it lists nothing.
     ``results_kept``: how long the vendor keeps a finished task's result (``None``: no
-    stated limit). Where the listing reaches further back, ``seotasks collect`` and the
-    dlt loader leave older tasks uncollected: the vendor would answer each with an error.
+    stated limit); older tasks are not collected (`collect_reach`): each would be an error.
     """
 
     statuses: frozenset[TaskStatus] = frozenset(TaskStatus)
@@ -185,6 +184,12 @@ class Capabilities:
             "times": None if self.times is None else [t for t in TIME_NAMES if t in self.times],
             "results_kept_days": _days(self.results_kept),
         }
+
+    def collect_reach(self) -> timedelta | None:
+        """How far back to list tasks to collect, given no ``since``: ``results_kept`` where
+        the listing reaches further (DataForSEO history lists 181 days), else None."""
+        kept = self.results_kept
+        return None if kept is None or (self.window is not None and self.window <= kept) else kept
 
 
 @attrs.frozen(slots=True, kw_only=True)

@@ -1,5 +1,5 @@
 """`require_window`: the usual check of a provider's ``start``, that ``since`` lies within
-what the vendor keeps; `collect_reach`: how far back a listing to collect from should reach.
+what the vendor keeps.
 
 A module of its own so `seotasks.provider`, which re-exports both names (where plugins
 import them from), stays about the contract itself.
@@ -14,9 +14,8 @@ from .errors import UnsupportedQuery
 
 if TYPE_CHECKING:
     from .model import TaskQuery
-    from .provider import Capabilities
 
-__all__ = ["WINDOW_EDGE", "collect_reach", "require_window"]
+__all__ = ["WINDOW_EDGE", "require_window"]
 
 #: How much older than the window a ``since`` may be and still pass `require_window`: a
 #: relative ``--since 3d`` is counted from the moment the command line was read (and to
@@ -49,20 +48,3 @@ def require_window(
             f"{what} keeps tasks for {days:g} days; since={query.since.isoformat()} is older "
             f"than {oldest.isoformat(timespec='seconds')}"
         )
-
-
-def collect_reach(capabilities: Capabilities) -> timedelta | None:
-    """How far back a listing whose tasks are to be collected should reach when the caller
-    gives no ``since``: `Capabilities.results_kept` where the listing reaches further back
-    than that (a longer ``window``, or none stated), else None (every task it lists still
-    has its result).
-
-    DataForSEO's ``id_list`` lists 181 days of tasks and keeps their results 30: collecting
-    the whole listing would pay a call for every older task only to be told its result
-    expired. ``seotasks collect`` defaults its ``--since`` to this span; a library caller
-    listing tasks to collect passes ``since=now - collect_reach(...)`` alike.
-    """
-    kept = capabilities.results_kept
-    if kept is None or (capabilities.window is not None and capabilities.window <= kept):
-        return None
-    return kept

@@ -3,7 +3,8 @@
 DataForSEO's ``id_list`` (``source=history``) lists 181 days of tasks while ``task_get``
 answers a result for 30 days (`Capabilities.results_kept`): every older completed task
 was a paid call answered 40403 and a ``results`` row holding that error. Now the older
-tasks are loaded as ``tasks`` rows, not fetched, and the summary says why once.
+tasks are loaded as ``tasks`` rows, not fetched, and the summary says why once; unless
+the caller's ``since`` reaches back further, as with ``seotasks collect --since``.
 """
 
 from __future__ import annotations
@@ -25,6 +26,11 @@ def test_history_tasks_older_than_results_are_kept_are_not_fetched(tmp_path: Pat
         settings = {**dfs.settings, "source": "history", "families": ["serp"]}
         summary = load_into(tmp_path, "dataforseo", settings, collect=True)
         calls = task_gets(dfs.server.requests)
+        # A `since` of the caller's reaching further back is run as asked.
+        before = len(dfs.server.requests)
+        load_into(tmp_path / "asked", "dataforseo", settings, collect=True, since="45d")
+        asked = task_gets(dfs.server.requests[before:])
+    assert set(asked) == old | recent
     assert set(calls) == recent
     database = tmp_path / "seotasks.duckdb"
     listed = {str(i) for (i,) in duckdb_rows(database, "SELECT id FROM {t}.tasks")}

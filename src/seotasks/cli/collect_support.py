@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from ..query import parse_when
 from ..relative_time import relative_form
-from ..retention import WINDOW_EDGE, collect_reach
+from ..retention import WINDOW_EDGE
 from .common import StatusLine
 
 if TYPE_CHECKING:
@@ -112,10 +112,10 @@ def kept_results(
     A vendor may list tasks for longer than it keeps their results (DataForSEO
     ``id_list``: 181 days, results 30): every older task would cost a call and end as a
     failed line. So with no ``--since`` (and ``default``: not a run resumed from a
-    checkpoint whose cursor has none), it defaults to `Capabilities.results_kept`
-    (`collect_reach`), with a note saying how to reach further. A ``--since``, or a
-    lone ``--until``, older than that is run as asked, after a warning. ``since`` and
-    ``until`` are the flags' times (ISO), ``now`` the client's clock.
+    checkpoint whose cursor has none), it defaults to `Capabilities.collect_reach`, with
+    a note saying how to reach further. A ``--since``, or a lone ``--until``, older than
+    `Capabilities.results_kept` is run as asked, after a warning. ``since`` and ``until``
+    are the flags' times (ISO), ``now`` the client's clock.
     """
     kept = capabilities.results_kept
     if kept is None:
@@ -128,7 +128,7 @@ def kept_results(
             f"warning: {name} keeps a task's result {days}: tasks older than that (before "
             f"{floor:%Y-%m-%d %H:%M} UTC) will have no result, each a failed line"
         )
-    reach = collect_reach(capabilities)
+    reach = capabilities.collect_reach()
     if since is not None or reach is None or not default:
         return None, None
     span = relative_form(reach)

@@ -134,9 +134,10 @@ class Collector:
     deliveries: Deliveries | None = attrs.field(kw_only=True)
     backfill_since: datetime | None = attrs.field(kw_only=True)
     backfill_enabled: bool = attrs.field(default=True, kw_only=True, alias="backfill")
-    #: How long the vendor keeps a result (`Capabilities.results_kept`; None: no stated
-    #: limit). An older task is not fetched: each would be a paid call answered with an
-    #: error (DataForSEO 40403). Its task row is loaded all the same.
+    #: How long the vendor keeps a result (`Capabilities.results_kept`; None: no limit
+    #: here). A listed task older than that is not fetched: each would be a paid call
+    #: answered with an error (DataForSEO 40403); its task row is loaded all the same.
+    #: `backfill` keeps its own limit, ``backfill_since``, which the caller chose.
     results_kept: timedelta | None = attrs.field(default=None, kw_only=True)
     #: Tasks with a ``results`` row in this run: never two rows of one task in one
     #: package, which lets dlt's merge skip its de-duplication (see `source`).
@@ -181,7 +182,7 @@ class Collector:
     def leftover(self) -> Iterator[Any]:
         """Rows for the tasks an earlier run of this `load` listed and had no room for."""
         tasks = self.session.leftover.pop(self.name, [])
-        yield from self._run(self._todo(tasks))
+        yield from self._run(self._recent(self._todo(tasks)))
 
     def backfill(self) -> Iterator[Any]:
         """Rows for the completed tasks the destination holds without a usable result."""
@@ -194,7 +195,7 @@ class Collector:
 
     def page(self, tasks: Sequence[Task]) -> Iterator[Any]:
         """Rows for a listed page's completed tasks not collected yet."""
-        yield from self._run(self._unloaded(self._todo(tasks)))
+        yield from self._run(self._unloaded(self._recent(self._todo(tasks))))
 
     def _unloaded(self, tasks: list[Task]) -> list[Task]:
         """``tasks`` less those whose result the destination already holds, asked in one
@@ -218,7 +219,7 @@ class Collector:
         return [t for t in tasks if t.id not in loaded]
 
     def _todo(self, tasks: Iterable[Task]) -> list[Task]:
-        todo = [
+        return [
             t
             for t in tasks
             if t.status is TaskStatus.COMPLETED
@@ -226,15 +227,20 @@ class Collector:
             and t.key not in self.session.failed
             and t.key not in self.yielded
         ]
+
+    def _recent(self, tasks: list[Task]) -> list[Task]:
+        """``tasks`` less those older than the vendor keeps results (`results_kept`): by
+        completion time, as `backfill` counts, else creation time (a task that finished
+        later than it was posted is never skipped while it may still have its result)."""
         if self.results_kept is None:
-            return todo
+            return tasks
         since = _now() - self.results_kept
-        kept = [t for t in todo if t.created_at is None or t.created_at >= since]
+        recent = [t for t in tasks if (t.completed_at or t.created_at or since) >= since]
         days = f"{self.results_kept.total_seconds() / 86400:g} days"
         note = f"{self.name} keeps a task's result {days}: older completed tasks have none"
-        if len(kept) < len(todo) and note not in self.session.notes:
+        if len(recent) < len(tasks) and note not in self.session.notes:
             self.session.notes.append(note)
-        return kept
+        return recent
 
     def _run(self, tasks: list[Task], *, budgeted: bool = True) -> Iterator[Any]:
         if budgeted:

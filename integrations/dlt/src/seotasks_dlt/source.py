@@ -88,7 +88,9 @@ def seotasks_source(
 
     With ``collect=True`` each run also collects the completed tasks that the
     destination holds without a result, completed within ``backfill`` (None: no limit;
-    the vendor answers older ones with an error) - see `seotasks_dlt.backfill`. A
+    the vendor answers older ones with an error) - see `seotasks_dlt.backfill`. A listed
+    task older than the provider keeps results (`Capabilities.results_kept`) is loaded
+    without one, unless ``since`` reaches further back or ``backfill`` is None. A
     provider whose listing consumes what it collects (DataForSEO ``source=ready``)
     needs an ``outbox`` (`seotasks_dlt.Outbox`, acknowledged after the run's load):
     without one such a source is refused, since a result fetched and then lost with the
@@ -162,6 +164,7 @@ def seotasks_source(
             shared.notes.append(f"{name}: {state.reset_reason}")
         collector = None
         if collect:
+            now = datetime.now(UTC)
             collector = Collector(
                 client,
                 state,
@@ -169,8 +172,12 @@ def seotasks_source(
                 halt=halt,
                 session=shared,
                 deliveries=outbox.provider(name) if capabilities.drains and outbox else None,
-                backfill_since=None if backfill is None else datetime.now(UTC) - backfill,
-                results_kept=capabilities.results_kept,
+                backfill_since=None if backfill is None else now - backfill,
+                results_kept=None
+                if backfill is None
+                else _results_kept(
+                    capabilities.results_kept, _window(query.since, since_ago, now), now
+                ),
             )
             yield from collector.redeliver()
             yield from collector.leftover()
@@ -348,6 +355,15 @@ def _rolling(
     except ValueError as exc:
         raise ConfigError(f"{name} {value}: {exc}") from None
     return span, None
+
+
+def _results_kept(
+    kept: timedelta | None, since: datetime | None, now: datetime
+) -> timedelta | None:
+    """How long the vendor keeps results, for the `Collector` to skip older listed tasks;
+    None where the caller's own ``since`` reaches further back: run as asked, as
+    ``seotasks collect --since`` is (and as ``backfill=None``, no age limit, is)."""
+    return None if kept is not None and since is not None and since < now - kept else kept
 
 
 def _window(fixed: datetime | None, span: timedelta | None, now: datetime) -> datetime | None:
