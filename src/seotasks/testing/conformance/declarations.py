@@ -28,6 +28,7 @@ from ...submit import SPEC_FIELDS
 from .asserts import TIME_DUE, held_times
 
 if TYPE_CHECKING:
+    from ...client import Client
     from . import ConformanceEnv
 
 __all__ = ["DeclarationChecks"]
@@ -170,15 +171,13 @@ class DeclarationChecks:
             bare = Task(
                 provider=task.provider, id=task.id, status=TaskStatus.COMPLETED, kind=task.kind
             )
-            try:
-                client.collect(bare)
-            except Exception as exc:
-                pytest.fail(
-                    f"collect of {task.key} rebuilt from its id and kind alone (as `seotasks "
-                    f"collect --id` does, with an empty raw) raised {type(exc).__name__}: "
-                    f"{str(exc)[:200]}. Collect from the id (and kind), never from raw",
-                    pytrace=False,
-                )
+            _collects(
+                client,
+                bare,
+                f"collect of {task.key} rebuilt from its id and kind alone (as `seotasks "
+                "collect --id` does, with an empty raw)",
+                "Collect from the id (and kind), never from raw",
+            )
 
     def test_results_kept_holds(self, conformance: ConformanceEnv) -> None:
         """A declared `Capabilities.results_kept` is no longer than the vendor keeps: the
@@ -204,15 +203,13 @@ class DeclarationChecks:
             ]
             assert done, "no completed task created within results_kept to collect: seed some"
             task = min(done, key=lambda t: (t.created_at, t.id))
-            try:
-                client.collect(task)
-            except Exception as exc:
-                pytest.fail(
-                    f"Capabilities.results_kept declares {kept.total_seconds() / 86400:g} "
-                    f"days, but {task.key}, created {task.created_at}, collects with "
-                    f"{type(exc).__name__}: {str(exc)[:200]}. Declare what the vendor keeps",
-                    pytrace=False,
-                )
+            _collects(
+                client,
+                task,
+                f"Capabilities.results_kept declares {kept.total_seconds() / 86400:g} days, "
+                f"but the collect of {task.key}, created {task.created_at},",
+                "Declare what the vendor keeps",
+            )
 
     # -- submission contract ----------------------------------------------------------------
 
@@ -291,3 +288,14 @@ class DeclarationChecks:
         with conformance.connect() as client:
             out = list(merged([client], status="any", buffer=max(1, len(tasks) // 3)))
         assert [t.key for t in out] == [t.key for t in sorted(tasks, key=merge_key)]
+
+
+def _collects(client: Client, task: Task, tried: str, advice: str) -> None:
+    """Collect ``task``; any exception is the finding, said as what was ``tried``, what it
+    raised, and the ``advice``."""
+    try:
+        client.collect(task)
+    except Exception as exc:
+        pytest.fail(
+            f"{tried} raised {type(exc).__name__}: {str(exc)[:200]}. {advice}", pytrace=False
+        )
