@@ -129,6 +129,11 @@ class ReceiverApp:
         if code == 503:
             headers.append(("Retry-After", _RETRY_AFTER))
         start_response(status, headers)
+        if environ.get("REQUEST_METHOD") == "HEAD":
+            # Headers only (RFC 9110), Content-Length as a GET would have it: waitress
+            # sends whatever the app returns, and a body after a HEAD answer is read as
+            # the start of the next answer on the same keep-alive connection.
+            return []
         return [data]
 
     def _answer(self, environ: dict[str, Any]) -> tuple[str, dict[str, Any]]:

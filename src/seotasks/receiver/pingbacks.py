@@ -140,6 +140,11 @@ class PingbackWorker:
                 if not safe_name(task_id):
                     queue.done(task_id)
                     continue
+                if self.app.store.existing(self.app.provider, task_id) is not None:
+                    # Written since it was queued (``collect --to`` on the same folder,
+                    # or a kill between the write and `done`): nothing left to fetch.
+                    queue.done(task_id)
+                    continue
                 kind = entry.get("kind") if isinstance(entry.get("kind"), str) else None
                 tag = entry.get("tag") if isinstance(entry.get("tag"), str) else None
                 self._busy.add(task_id)

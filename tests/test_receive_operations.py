@@ -1,0 +1,82 @@
+"""``seotasks receive`` operated as a user runs it beside the rest of the toolkit: the real
+command in a subprocess, the DataForSEO emulator in this process, real HTTP on 127.0.0.1.
+
+What the other receiver suites do not cover: a ``HEAD`` (a monitoring probe, a proxy's
+check) answered on a keep-alive connection that the next request shares, and a receiver
+that restarts onto a pingback queue whose tasks ``seotasks collect`` wrote meanwhile.
+"""
+
+from __future__ import annotations
+
+import socket
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import urllib3
+from clihere import run_here
+from receivekit import SECRET, Receiver, files, receive_env, wait_for
+from seotasks_dataforseo.emulator import DataForSEOEmulator
+
+
+def _exchange(address: tuple[str, int], requests: bytes, answers: int) -> bytes:
+    """What the receiver sends back on one connection for ``requests`` (pipelined), read
+    until ``answers`` complete answers of a JSON body came: bytes as on the wire, which
+    a client library would tidy (Python's drops a HEAD body with its read buffer)."""
+    with socket.create_connection(address, timeout=30) as connection:
+        connection.sendall(requests)
+        data = b""
+        while data.count(b"HTTP/1.1 ") < answers or not data.endswith(b"}"):
+            chunk = connection.recv(65536)
+            assert chunk, data
+            data += chunk
+    return data
+
+
+def test_a_head_answer_has_no_body_and_the_connection_goes_on(tmp_path: Path) -> None:
+    """A HEAD answer carries headers only (RFC 9110): a body after it is read by the
+    client as the start of the next answer on the same connection, which it then cannot
+    parse (urllib3: ``BadStatusLine``)."""
+    with Receiver(tmp_path / "results", receive_env(tmp_path)) as receiver:
+        for path in (f"/{SECRET}/pingback?id=head-1", "/no-secret/pingback?id=head-2"):
+            sent = (
+                f"HEAD {path} HTTP/1.1\r\nHost: x\r\n\r\n"
+                f"GET /{SECRET}/pingback?id=after-head HTTP/1.1\r\nHost: x\r\n\r\n"
+            )
+            data = _exchange(receiver.address, sent.encode(), 2)
+            head, _, rest = data.partition(b"\r\n\r\n")
+            assert head.startswith(b"HTTP/1.1 ") and rest.startswith(b"HTTP/1.1 200 OK\r\n")
+            assert rest.endswith(b'"queued": true}')
+
+
+def test_a_restart_does_not_fetch_again_what_collect_wrote_meanwhile(tmp_path: Path) -> None:
+    """A receiver started without credentials queues pingbacks without collecting them
+    (it says so); the user runs ``seotasks collect --to`` on the same folder, which writes
+    every one of those tasks, then restarts the receiver with credentials. The queued
+    entries are done: nothing is fetched a second time, nothing is printed again, and
+    the queue is empty."""
+    past = datetime.now(UTC) - timedelta(hours=1)
+    out = tmp_path / "results"
+    with DataForSEOEmulator(seed=5, size=0, kinds=("serp/google/organic",)) as emu:
+        emu.add_tasks(3, posted=past, code=20000, delay=timedelta(minutes=1))
+        ids = emu.ready_ids()
+        with Receiver(out, receive_env(tmp_path)) as receiver:
+            assert "pingbacks will be queued but not collected" in receiver.stderr
+            with urllib3.PoolManager(retries=False, timeout=30.0) as http:
+                for task_id in ids:
+                    ping = f"{receiver.url}/{SECRET}/pingback?id={task_id}&kind=serp/google/organic"
+                    assert http.request("GET", ping).status == 200
+            assert receiver.stop() == 0
+        assert len(list((out / ".pingbacks").glob("*.json"))) == 3
+        env = receive_env(tmp_path, emu.settings)
+        done = run_here(["collect", "-p", "dataforseo", "--to", str(out)], env)
+        assert done.returncode == 0, done.stderr
+        assert files(out / "dataforseo").keys() == ids
+        fetched = sum("/task_get/" in r.path for r in emu.server.requests)
+        assert fetched == 3
+        with Receiver(out, env) as again:
+            wait_for(lambda: not list((out / ".pingbacks").glob("*.json")))
+            assert again.stop() == 0
+        assert sum("/task_get/" in r.path for r in emu.server.requests) == fetched
+    assert again.stdout == ""
+    assert "0 pingbacks still queued" in again.stderr
+    assert not (out / ".pingbacks" / "failed").exists()
