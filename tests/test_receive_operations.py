@@ -9,6 +9,7 @@ that restarts onto a pingback queue whose tasks ``seotasks collect`` wrote meanw
 from __future__ import annotations
 
 import socket
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,6 +17,14 @@ import urllib3
 from clihere import run_here
 from receivekit import SECRET, Receiver, files, receive_env, wait_for
 from seotasks_dataforseo.emulator import DataForSEOEmulator
+from seotasks_dataforseo.provider import DataForSEOProvider
+
+import seotasks
+from seotasks.cli.receive_run import ReceiverServer
+from seotasks.emulation import Fault
+from seotasks.receiver.app import ReceiverApp
+from seotasks.receiver.pingbacks import PingbackWorker
+from seotasks.store import ResultStore
 
 
 def _exchange(address: tuple[str, int], requests: bytes, answers: int) -> bytes:
@@ -80,3 +89,35 @@ def test_a_restart_does_not_fetch_again_what_collect_wrote_meanwhile(tmp_path: P
     assert again.stdout == ""
     assert "0 pingbacks still queued" in again.stderr
     assert not (out / ".pingbacks" / "failed").exists()
+
+
+def test_a_pingback_answered_with_a_malformed_result_stays_queued(tmp_path: Path) -> None:
+    """A ``task_get`` answer the client cannot take (here one naming another task) may
+    still have consumed the task at the vendor, which then lists it in ``tasks_ready`` no
+    more: set aside, it would be collected by nothing. As ``collect`` keeps such a fetch in
+    its journal, the worker keeps the pingback queued and fetches it again."""
+    past = datetime.now(UTC) - timedelta(hours=1)
+    with (
+        DataForSEOEmulator(seed=3, size=0, kinds=("serp/google/organic",)) as emu,
+        seotasks.connect("dataforseo", env={}, **emu.settings) as client,
+    ):
+        [task_id] = emu.add_tasks(1, posted=past, code=20000, delay=timedelta(minutes=1))
+        assert emu.ready_ids() == {task_id}
+        emu.server.faults.inject(Fault.MISMATCHED_ID, 1, match="/task_get/")
+        app = ReceiverApp(ResultStore(tmp_path / "results"), SECRET, DataForSEOProvider)
+        server = ReceiverServer(app, "127.0.0.1", 0, threads=2)
+        serving = threading.Thread(target=server.serve)
+        serving.start()
+        worker = PingbackWorker(app, client, retry_after=0.05).start()
+        try:
+            with urllib3.PoolManager(retries=False, timeout=30.0) as http:
+                ping = f"{server.url}/{SECRET}/pingback?id={task_id}&kind=serp/google/organic"
+                assert http.request("GET", ping).status == 200
+            wait_for(lambda: files(app.store.root / "dataforseo").keys() == {task_id})
+        finally:
+            worker.close()
+            server.stop(grace=5.0)
+            serving.join(30)
+        fetches = [r for r in emu.server.requests if "/task_get/" in r.path]
+    assert len(fetches) == 2 and task_id not in emu.ready_ids()
+    assert len(app.pingbacks) == 0 and not (app.pingbacks.folder / "failed").exists()

@@ -86,9 +86,9 @@ class PingbackWorker:
 
     An entry leaves the queue once its file is written (or was there already). A task
     the vendor refuses (unknown, expired: a `ProviderError`) is moved to
-    ``.pingbacks/failed/`` and logged; a transient failure, or a wait cut short by
-    `halt` (`Interrupted`), stays queued and is tried again after ``retry_after``
-    seconds or at the next start. A service object, not a value: compared by identity
+    ``.pingbacks/failed/`` and logged; a transient failure, an answer that does not read
+    (`ResponseFormatError`), or a wait cut short by `halt` (`Interrupted`), stays queued
+    and is tried again after ``retry_after`` seconds or at the next start. A service object, not a value: compared by identity
     (``eq=False``).
     """
 
@@ -164,7 +164,7 @@ class PingbackWorker:
                     queue.changed.wait(0.5)
 
     def _run(self) -> None:
-        from ..errors import Interrupted, RetryableError
+        from ..errors import Interrupted, ResponseFormatError, RetryableError
 
         queue = self.app.pingbacks
         for outcome in self.client.collect_many(self._due(), workers=self.workers, stop=self.stop):
@@ -175,7 +175,10 @@ class PingbackWorker:
                     self.app.write(task_id, outcome.result, via="pingback", tag=outcome.task.tag)
                     queue.done(task_id)
                     self._tried.pop(task_id, None)
-                elif isinstance(outcome.error, RetryableError | Interrupted):
+                elif isinstance(outcome.error, RetryableError | Interrupted | ResponseFormatError):
+                    # An answer we could not take (malformed, another task's) may still
+                    # have consumed the task at the vendor, which then lists it no more:
+                    # kept queued, as `collect` keeps such a fetch in its journal.
                     log.warning(
                         "receiver: pingback %s not collected yet: %s", task_id, outcome.error
                     )
