@@ -118,6 +118,27 @@ def test_metadata_fills_optional_fields(make_emulator: MakeEmulator, connect: Co
         client.page(since=datetime.now(UTC) - timedelta(days=40))
 
 
+def test_metadata_tag_is_the_tag_tasks_ready_shows_for_every_kind(
+    make_emulator: MakeEmulator, connect: Connect
+) -> None:
+    # The migration view lists one account both ways (tasks_ready, id_list with
+    # metadata): a task posted with a tag carries it in both, whatever its kind, also
+    # one whose post fields the official client's table does not know (Yandex organic)
+    # or lists without a tag (Bing audience estimation).
+    emu = make_emulator(seed=7, size=3000, span_days=20)
+    ready = {t.id: t for t in connect(emu, families=["serp", "keywords_data"]).tasks()}
+    since = datetime.now(UTC) - timedelta(days=25)
+    history = connect(
+        emu, source="history", families=["serp", "keywords_data"], include_metadata=True
+    )
+    both = [(ready[t.id], t) for t in history.tasks(status="any", since=since) if t.id in ready]
+    kinds = {r.kind for r, _ in both}
+    assert {"serp/yandex/organic", "keywords_data/bing/audience_estimation"} <= kinds
+    assert sum(r.tag is not None for r, _ in both) > 100
+    assert [(r.kind, r.tag) for r, h in both if h.tag != r.tag] == []
+    assert all(h.tag == emu.task(h.id)["tag"] for _, h in both)
+
+
 def test_since_older_than_kept_is_refused(make_emulator: MakeEmulator, connect: Connect) -> None:
     emu = make_emulator(seed=1, size=10)
     client = connect(emu, source="history")

@@ -196,6 +196,10 @@ def _drawn(task: EmuTask) -> dict[str, Any]:
         request["device"] = [task.device] if kind_ == "list" else task.device
     if "os" in fields and task.family == "serp":
         request["os"] = DEFAULT_OS.get(task.device, "windows")
-    if "tag" in fields and task.tag is not None:
+    # A tag the listings show was posted, so the echo holds it too, whatever the post
+    # fields table says: tasks_ready lists a tag for every endpoint, Bing audience
+    # estimation included (the official client's table lacks it there), and a kind the
+    # table does not know (Yandex organic) takes one as every task_post does.
+    if task.tag is not None:
         request["tag"] = task.tag
     return request
