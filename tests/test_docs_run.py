@@ -204,5 +204,10 @@ def test_the_migration_recipe_runs_end_to_end(docs_env: Path) -> None:
     assert all(r["error"] is None and r["task_id"] for r in submitted)
     both = list(csv.DictReader((docs_env / "both.csv").open()))
     assert {row["provider"] for row in both} == {"dataforseo", "serpstat"}
+    # "Compare completion": both vendors' finished tasks carry the time they finished
+    # (DataForSEO's tasks_ready would not say it).
+    finished = [r for r in both if r["status"] == "completed"]
+    assert {r["provider"] for r in finished} == {"dataforseo", "serpstat"}
+    assert all(r["completed_at"] for r in finished)
     results = [json.loads(line) for line in (docs_env / "serpstat-results.jsonl").open()]
     assert results and all(r["task"]["provider"] == "serpstat" for r in results)
