@@ -31,6 +31,7 @@ def require_window(
     now: datetime,
     what: str,
     grace: timedelta = timedelta(0),
+    hint: str = "",
 ) -> None:
     """Raise `UnsupportedQuery` when ``query.since`` is older than the vendor keeps.
 
@@ -39,12 +40,14 @@ def require_window(
     ``window`` is the retention the vendor documents, and the one the message names;
     ``grace`` is how much older a ``since`` is still accepted where the window's edge is
     not exact (the core filters client-side), so the refusal does not name a retention
-    the vendor does not have. `WINDOW_EDGE` is added to every window.
+    the vendor does not have. `WINDOW_EDGE` is added to every window. ``hint`` ends the
+    message with where older tasks can be listed, when the provider has such a listing:
+    the refusal is what a user meets first, so it says how to get the answer.
     """
     oldest = now - window - grace - WINDOW_EDGE
     if query.since is not None and query.since < oldest:
         days = window.total_seconds() / 86400
         raise UnsupportedQuery(
             f"{what} keeps tasks for {days:g} days; since={query.since.isoformat()} is older "
-            f"than {oldest.isoformat(timespec='seconds')}"
+            f"than {oldest.isoformat(timespec='seconds')}" + (f"; {hint}" if hint else "")
         )

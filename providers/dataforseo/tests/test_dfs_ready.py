@@ -126,6 +126,25 @@ def test_ready_window_and_statuses_are_refused_not_ignored(
     assert emu.server.requests == []
 
 
+def test_a_since_older_than_a_listing_keeps_names_the_listing_that_reaches_it(
+    make_emulator: MakeEmulator, connect: Connect
+) -> None:
+    # Listing both vendors for a migration with --since 5d: tasks_ready keeps 3 days,
+    # and the refusal says which listing holds the older tasks, as its status and
+    # completion-time refusals do.
+    emu = make_emulator(seed=1, size=10)
+    five_days_ago = datetime.now(UTC) - timedelta(days=5)
+    with pytest.raises(UnsupportedQuery, match=r"3 days.*; use source=history \(181 days"):
+        connect(emu).page(since=five_days_ago)
+    with pytest.raises(
+        UnsupportedQuery, match=r"30 days.*; without include_metadata, id_list keeps 181 days"
+    ):
+        connect(emu, source="history", include_metadata=True).page(
+            since=datetime.now(UTC) - timedelta(days=40)
+        )
+    assert emu.server.requests == []
+
+
 def test_ready_window_and_pending_tasks(make_emulator: MakeEmulator, connect: Connect) -> None:
     emu = make_emulator(seed=2, size=0, kinds=("serp/google/organic",))
     now = datetime.now(UTC)

@@ -299,10 +299,16 @@ class DataForSEOProvider(Provider):
                     "dataforseo tasks_ready items carry no completion time, so since/until "
                     "cannot bound completed_at; use source=history (datetime_done)"
                 )
-            require_window(query, window=READY_WINDOW, now=now, what="DataForSEO tasks_ready")
+            older = f"use source=history ({HISTORY_WINDOW.days} days, every status)"
+            require_window(
+                query, window=READY_WINDOW, now=now, what="DataForSEO tasks_ready", hint=older
+            )
             return self._listing_ready.start().to_json()
         what = "DataForSEO id_list" + (" with metadata" if self._metadata else "")
-        require_window(query, window=self._keeps, now=now, what=what)
+        wider = f"without include_metadata, id_list keeps {HISTORY_WINDOW.days} days"
+        require_window(
+            query, window=self._keeps, now=now, what=what, hint=wider if self._metadata else ""
+        )
         # id_list bounds datetime_posted. A task completes after it is posted, so a
         # completion ``until`` still bounds posting, but a completion ``since`` does not:
         # a task posted earlier may finish after it. Those listings start at the oldest
