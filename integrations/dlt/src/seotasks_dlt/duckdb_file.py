@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-import dlt
 
 from seotasks.errors import StorageError
 
+from .duckdb_jsonl import TypedJsonDuckdb
 from .filelock import flock
 
 __all__ = ["DUCKDB_CATALOG", "DuckDbFile", "drop_if_empty", "open_duckdb"]
@@ -115,7 +115,8 @@ def open_duckdb(path: Path, stack: contextlib.ExitStack) -> DuckDbFile:
         raise StorageError(f"cannot open {path}: {exc}") from None
     credentials = DuckDbCredentials(connection, local_config={"schema": f"{DUCKDB_CATALOG}.main"})
     return DuckDbFile(
-        dlt.destinations.duckdb(credentials, max_query_length=DUCKDB_STATEMENT), connection
+        TypedJsonDuckdb(credentials, destination_name="duckdb", max_query_length=DUCKDB_STATEMENT),
+        connection,
     )
 
 
