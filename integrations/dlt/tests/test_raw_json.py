@@ -29,3 +29,12 @@ def test_raw_is_each_vendor_item_exactly(env: Env) -> None:
             finished += 1
             assert item == vendor, (provider, task_id)
     assert finished > len(rows) / 2
+
+
+def test_the_state_records_dlts_own_duckdb(env: Env) -> None:
+    """The file's destination reads JSON Lines its own way, yet is dlt's DuckDB to the
+    pipeline's state: another type there makes dlt warn, on stderr, that the state's
+    destination differs (on the first run after an upgrade, and in dlt's own tools)."""
+    summary = env.load(providers=["serpstat"])
+    state = json.loads((env.pipelines / summary.pipeline / "state.json").read_text())
+    assert state["destination_type"] == "dlt.destinations.duckdb"

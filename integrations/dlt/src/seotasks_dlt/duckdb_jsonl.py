@@ -14,6 +14,7 @@ JSON Lines stays the file format of `seotasks_dlt.load`'s DuckDB file: dlt's def
 
 from __future__ import annotations
 
+from dlt.common.destination import DestinationReference
 from dlt.common.destination.client import LoadJob
 from dlt.common.destination.typing import PreparedTableSchema
 from dlt.common.storages.load_package import ParsedLoadJobFileName
@@ -63,6 +64,13 @@ class _TypedJsonClient(DuckDbClient):
 
 class TypedJsonDuckdb(duckdb_destination):
     """dlt's DuckDB destination whose JSON Lines loads keep JSON columns as written."""
+
+    @property
+    def destination_type(self) -> str:
+        """dlt's own DuckDB: the type the pipeline's state records. Another type (this
+        class's path) made dlt warn, on the first run after an upgrade and whenever a
+        pipeline is opened by dlt's own tools, that the state's destination differs."""
+        return DestinationReference.normalize_type("duckdb")
 
     @property
     def client_class(self) -> type[DuckDbClient]:
