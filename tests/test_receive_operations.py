@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import socket
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import urllib3
 from clihere import run_here
@@ -24,6 +27,7 @@ from seotasks.cli.receive_run import ReceiverServer
 from seotasks.emulation import Fault
 from seotasks.receiver.app import ReceiverApp
 from seotasks.receiver.pingbacks import PingbackWorker
+from seotasks.receiver.writes import Emit
 from seotasks.store import ResultStore
 
 
@@ -91,6 +95,32 @@ def test_a_restart_does_not_fetch_again_what_collect_wrote_meanwhile(tmp_path: P
     assert not (out / ".pingbacks" / "failed").exists()
 
 
+@contextmanager
+def _collecting(
+    tmp_path: Path, client: seotasks.Client, emit: Emit | None = None
+) -> Iterator[tuple[ReceiverApp, str]]:
+    """A receiver served in this process with its pingback worker on ``client``, trying a
+    queued task again after 50 ms instead of a minute: (the app, its pingback URL up to
+    the id)."""
+    store = ResultStore(tmp_path / "results")
+    app = ReceiverApp(store, SECRET, DataForSEOProvider, emit=emit)
+    server = ReceiverServer(app, "127.0.0.1", 0, threads=2)
+    serving = threading.Thread(target=server.serve)
+    serving.start()
+    worker = PingbackWorker(app, client, retry_after=0.05).start()
+    try:
+        yield app, f"{server.url}/{SECRET}/pingback?kind=serp/google/organic&id="
+    finally:
+        worker.close()
+        server.stop(grace=5.0)
+        serving.join(30)
+
+
+def _ping(url: str) -> int:
+    with urllib3.PoolManager(retries=False, timeout=30.0) as http:
+        return http.request("GET", url).status
+
+
 def test_a_pingback_answered_with_a_malformed_result_stays_queued(tmp_path: Path) -> None:
     """A ``task_get`` answer the client cannot take (here one naming another task) may
     still have consumed the task at the vendor, which then lists it in ``tasks_ready`` no
@@ -104,20 +134,34 @@ def test_a_pingback_answered_with_a_malformed_result_stays_queued(tmp_path: Path
         [task_id] = emu.add_tasks(1, posted=past, code=20000, delay=timedelta(minutes=1))
         assert emu.ready_ids() == {task_id}
         emu.server.faults.inject(Fault.MISMATCHED_ID, 1, match="/task_get/")
-        app = ReceiverApp(ResultStore(tmp_path / "results"), SECRET, DataForSEOProvider)
-        server = ReceiverServer(app, "127.0.0.1", 0, threads=2)
-        serving = threading.Thread(target=server.serve)
-        serving.start()
-        worker = PingbackWorker(app, client, retry_after=0.05).start()
-        try:
-            with urllib3.PoolManager(retries=False, timeout=30.0) as http:
-                ping = f"{server.url}/{SECRET}/pingback?id={task_id}&kind=serp/google/organic"
-                assert http.request("GET", ping).status == 200
+        with _collecting(tmp_path, client) as (app, ping):
+            assert _ping(ping + task_id) == 200
             wait_for(lambda: files(app.store.root / "dataforseo").keys() == {task_id})
-        finally:
-            worker.close()
-            server.stop(grace=5.0)
-            serving.join(30)
         fetches = [r for r in emu.server.requests if "/task_get/" in r.path]
     assert len(fetches) == 2 and task_id not in emu.ready_ids()
+    assert len(app.pingbacks) == 0 and not (app.pingbacks.folder / "failed").exists()
+
+
+def test_a_pingback_for_a_task_not_done_yet_waits_for_it(tmp_path: Path) -> None:
+    """A ``task_get`` that answers 40601 "Task Handed." or 40602 "Task In Queue." is no
+    refusal: the vendor says to ask again (its task lifecycle). A pingback met with it
+    (one that came early) stays queued and is collected once the task is done, not set
+    aside as failed with an error line."""
+    shift = [timedelta(0)]
+    base = datetime.now(UTC)
+    with (
+        DataForSEOEmulator(seed=3, size=0, now=lambda: base + shift[0]) as emu,
+        seotasks.connect("dataforseo", env={}, **emu.settings) as client,
+    ):
+        [task_id] = emu.add_tasks(
+            1, kinds=("serp/google/organic",), posted=base, code=20000, delay=timedelta(hours=1)
+        )
+        lines: list[dict[str, Any]] = []
+        with _collecting(tmp_path, client, lines.append) as (app, ping):
+            assert _ping(ping + task_id) == 200
+            wait_for(lambda: sum("/task_get/" in r.path for r in emu.server.requests) >= 2)
+            assert not files(app.store.root / "dataforseo") and len(app.pingbacks) == 1
+            shift[0] = timedelta(hours=2)
+            wait_for(lambda: files(app.store.root / "dataforseo").keys() == {task_id})
+    assert [(line["id"], line["error"]) for line in lines] == [(task_id, None)]
     assert len(app.pingbacks) == 0 and not (app.pingbacks.folder / "failed").exists()

@@ -57,6 +57,9 @@ from .errors import (
     StorageError as StorageError,
 )
 from .errors import (
+    TaskNotDone as TaskNotDone,
+)
+from .errors import (
     TransientError as TransientError,
 )
 from .errors import (

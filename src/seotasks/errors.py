@@ -27,6 +27,7 @@ __all__ = [
     "ResponseFormatError",
     "SeotasksError",
     "StorageError",
+    "TaskNotDone",
     "TransientError",
     "UnknownProvider",
     "UnsupportedQuery",
@@ -158,6 +159,15 @@ class ProviderError(SeotasksError):
         # Some refusals carry no code (a Serpstat blocked keyword): no "error None" then.
         label = "vendor error" if code is None else f"vendor error {code}"
         super().__init__(f"{prefix}{label}: {message}")
+
+
+class TaskNotDone(ProviderError):
+    """The vendor has no result for the task yet: it is queued or running, ask again later.
+
+    A `ProviderError` (the answer is the vendor's own, and no result), so a caller that
+    reports every refusal alike goes on doing so; one that waits for the task, as the
+    pingback receiver does for a pingback that came early, can tell it from a refusal.
+    """
 
 
 class RetryableError(SeotasksError):

@@ -87,8 +87,9 @@ class PingbackWorker:
     An entry leaves the queue once its file is written (or was there already). A task
     the vendor refuses (unknown, expired: a `ProviderError`) is moved to
     ``.pingbacks/failed/`` and logged; a transient failure, an answer that does not read
-    (`ResponseFormatError`), or a wait cut short by `halt` (`Interrupted`), stays queued
-    and is tried again after ``retry_after`` seconds or at the next start. A service object, not a value: compared by identity
+    (`ResponseFormatError`), a task not done yet (`TaskNotDone`: a pingback that came
+    early), or a wait cut short by `halt` (`Interrupted`), stays queued and is tried
+    again after ``retry_after`` seconds or at the next start. A service object, not a value: compared by identity
     (``eq=False``).
     """
 
@@ -164,7 +165,12 @@ class PingbackWorker:
                     queue.changed.wait(0.5)
 
     def _run(self) -> None:
-        from ..errors import Interrupted, ResponseFormatError, RetryableError
+        from ..errors import Interrupted, ResponseFormatError, RetryableError, TaskNotDone
+
+        # Kept queued: the task is still to be had (a transient failure, a stop, a task
+        # not done yet), or an answer we could not take may have consumed it at the
+        # vendor, which then lists it no more (`collect` keeps such a fetch in its journal).
+        again = (RetryableError, Interrupted, ResponseFormatError, TaskNotDone)
 
         queue = self.app.pingbacks
         for outcome in self.client.collect_many(self._due(), workers=self.workers, stop=self.stop):
@@ -175,10 +181,7 @@ class PingbackWorker:
                     self.app.write(task_id, outcome.result, via="pingback", tag=outcome.task.tag)
                     queue.done(task_id)
                     self._tried.pop(task_id, None)
-                elif isinstance(outcome.error, RetryableError | Interrupted | ResponseFormatError):
-                    # An answer we could not take (malformed, another task's) may still
-                    # have consumed the task at the vendor, which then lists it no more:
-                    # kept queued, as `collect` keeps such a fetch in its journal.
+                elif isinstance(outcome.error, again):
                     log.warning(
                         "receiver: pingback %s not collected yet: %s", task_id, outcome.error
                     )

@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 from seotasks.errors import (
     ConfigError,
     CursorError,
-    ProviderError,
+    TaskNotDone,
     UnsupportedQuery,
 )
 from seotasks.jsoncodec import dumps
@@ -365,7 +365,7 @@ class DataForSEOProvider(Provider):
         """GET the task's result (``task_get``); the vendor then drops it from tasks_ready.
 
         A task that is not finished yet (40601 handed, 40602 in queue) has no result: that
-        is a `ProviderError` with the vendor's code, as for Serpstat, so that no caller
+        is a `TaskNotDone` (a `ProviderError`) with the vendor's code, so that no caller
         (``seotasks collect --to DIR`` above all) takes the pending answer for the result.
         """
         path = collect_path(task)
@@ -374,11 +374,11 @@ class DataForSEOProvider(Provider):
         return body
 
     def _finished(self, task: Task, first: Mapping[str, Any]) -> None:
-        """A pending answer (40601 handed, 40602 in queue) is no result: `ProviderError`."""
+        """A pending answer (40601 handed, 40602 in queue) is no result: `TaskNotDone`."""
         code = first.get("status_code")
         if code in wire.PENDING:
             message = self.transport.redactor.scrub(str(first.get("status_message") or ""))
-            raise ProviderError(
+            raise TaskNotDone(
                 code,
                 f"{message or 'Task not finished'} (task {task.id} has no result yet)",
                 provider=self.name,
