@@ -1,7 +1,7 @@
-"""``docs/dlt.md`` runs: its library example loads both emulators, as the page says.
+"""``docs/dlt.md`` runs: its library examples load both emulators, as the page says.
 
-The page's Python block runs as written (not only compiled), from a file of its own,
-with the profile it names (``agency_a``) pointing at the two emulators on loopback, in a
+The page's Python blocks run as written (not only compiled), each from a file of its own,
+with the profile they name (``agency_a``) pointing at the two emulators on loopback, in a
 fresh working directory. The recipes the page includes are run by their orchestrators
 (``orchestrator_tests``: ``make dagster``, ``make airflow``). The unit suite's
 docs test skips this page because dlt is installed only for ``make dlt``.
@@ -28,19 +28,15 @@ def _library_blocks() -> list[str]:
     return [code for code in found if not code.lstrip().startswith("--8<--")]
 
 
-def test_the_page_has_a_library_example() -> None:
+def test_the_page_has_its_library_examples() -> None:
     blocks = _library_blocks()
-    assert len(blocks) == 1 and "seotasks_source(" in blocks[0]
+    assert len(blocks) == 2
+    assert "seotasks_source(" in blocks[0] and "summary = load(" in blocks[1]
 
 
-def test_the_library_example_loads_both_vendors(
-    small: Env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Small emulators: the example collects (one task_get per completed task, paced on
-    # the real clock as a user's run is) and what it shows needs a few tasks, not 1500.
-    env = small
+def _agency_a(env: Env, config: Path) -> None:
+    """A ``SEOTASKS_CONFIG`` with the profile the examples name, at ``env``'s emulators."""
     dfs, serp = env.dfs.settings, env.serp.settings
-    config = tmp_path / "config.toml"
     config.write_text(
         "[profiles.agency_a.dataforseo]\n"
         f'base_url = "{dfs["base_url"]}"\nlogin = "{dfs["login"]}"\n'
@@ -52,23 +48,55 @@ def test_the_library_example_loads_both_vendors(
         f'base_url = "{serp["base_url"]}"\ntoken = "{serp["token"]}"\nrps = 100\n',
         encoding="utf-8",
     )
+
+
+def _run_block(
+    index: int, env: Env, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> dict[str, int]:
+    """Run the page's block ``index`` as written, in ``folder`` (profile ``agency_a`` at
+    the emulators, dlt's data under it); the tasks per provider in the one DuckDB file it
+    leaves there, and ``results`` rows."""
+    folder.mkdir()
+    config = folder / "config.toml"
+    _agency_a(env, config)
     for name in list(os.environ):
         if name.startswith("SEOTASKS_"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("SEOTASKS_CONFIG", str(config))
-    monkeypatch.setenv("DLT_DATA_DIR", str(tmp_path / "dlt"))
-    monkeypatch.chdir(tmp_path)
-    example = tmp_path / "dlt_page.py"
-    example.write_text(_library_blocks()[0], encoding="utf-8")
+    monkeypatch.setenv("DLT_DATA_DIR", str(folder / "dlt"))
+    monkeypatch.chdir(folder)
+    example = folder / "dlt_page.py"
+    example.write_text(_library_blocks()[index], encoding="utf-8")
     runpy.run_path(str(example), run_name="dlt_page")
-    databases = list(tmp_path.glob("*.duckdb"))
+    databases = list(folder.glob("*.duckdb"))
     assert len(databases) == 1
+    catalog = databases[0].stem
     with duckdb.connect(str(databases[0]), read_only=True) as con:
-        providers = dict(
+        found = dict(
             con.sql(
-                "SELECT provider, count(*) FROM seotasks_agency_a.seotasks.tasks GROUP BY 1"
+                f"SELECT provider, count(*) FROM {catalog}.seotasks.tasks GROUP BY 1"
             ).fetchall()
         )
-        [(results,)] = con.sql("SELECT count(*) FROM seotasks_agency_a.seotasks.results").fetchall()
-    assert providers.get("dataforseo", 0) > 0 and providers.get("serpstat", 0) > 0
-    assert results > 0  # collect=True in the example
+        [(results,)] = con.sql(f"SELECT count(*) FROM {catalog}.seotasks.results").fetchall()
+    return {**found, "results": results}
+
+
+@pytest.mark.parametrize("index", [0, 1], ids=["seotasks_source", "load"])
+def test_each_library_example_loads_both_vendors(
+    index: int,
+    small: Env,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Small emulators: the examples collect (one task_get per completed task, paced on
+    # the real clock as a user's run is) and what they show needs a few tasks, not 1500.
+    counts = _run_block(index, small, tmp_path / "example", monkeypatch)
+    assert counts.get("dataforseo", 0) > 0 and counts.get("serpstat", 0) > 0
+    assert counts["results"] > 0  # collect=True in both
+    if index == 1:
+        # The summary line, then a line per table: every row new to the example's file.
+        printed = capsys.readouterr().out.splitlines()
+        assert printed[0].startswith("seotasks load: pipeline seotasks_agency_a -> duckdb")
+        assert printed[1].startswith("tasks ") and printed[1].endswith(" new, 0 updated")
+        assert printed[2].startswith("results ") and printed[2].endswith(" new, 0 updated")
