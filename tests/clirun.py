@@ -36,6 +36,13 @@ SERPSTAT_JSONL = ["tasks", "-p", "serpstat", "--status", "any", "--format", "jso
 FAST_CLI = [sys.executable, str(Path(__file__).with_name("fastclock_cli.py"))]
 
 
+def piped(args: Sequence[str], env: Mapping[str, str]) -> subprocess.Popen[bytes]:
+    """The real command, its stdout and stderr pipes the test reads (a ``| reader``)."""
+    proc = subprocess.Popen([*CLI, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    return proc
+
+
 def cli_env(
     tmp_path: Path, settings: Mapping[str, Mapping[str, Any]] | None = None
 ) -> dict[str, str]:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 from clihere import run_here
-from clirun import SERPSTAT_JSONL
+from clirun import SERPSTAT_JSONL, piped
 from clisandbox import clean_env, library_tasks, secrets_of, slow_env
 
 import seotasks
@@ -415,12 +415,7 @@ def test_resume_behind_a_reader_that_left_keeps_what_it_never_read(
     full = _ids(run_here(SERPSTAT_JSONL, env).stdout)
     state = tmp_path / "resume.json"
     args = [*SERPSTAT_JSONL, "--resume", str(state)]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "seotasks.cli", *args],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
+    proc = piped(args, env)
     assert proc.stdout is not None and proc.stderr is not None
     first = _ids(proc.stdout.readline().decode())  # `| head -1`
     proc.stdout.close()

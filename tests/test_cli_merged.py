@@ -10,13 +10,16 @@ minute, and the emulator counts on the real clock across runs).
 from __future__ import annotations
 
 import json
+import signal
 import tempfile
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from clihere import run_here
+from clirun import piped
 from clisandbox import clean_env, env_for
 
 import seotasks
@@ -132,6 +135,41 @@ def test_ctrl_c_during_a_merge_through_disk_saves_the_state_and_removes_the_file
     assert code == 0
     full = exact.splitlines()
     assert sorted(captured.out.splitlines() + rest.splitlines()) == sorted(full)
+
+
+def test_ctrl_c_into_a_slow_pipe_saves_what_its_reader_then_read(tmp_path: Path) -> None:
+    """``--resume FILE | slow-reader``, then SIGINT to seotasks alone (a supervisor's
+    SIGTERM, or ``kill -INT``): the reader stays and reads every line written. The
+    checkpoint must wait for it, as the end of a run does, and count those lines as
+    done; saved only if the pipe was empty at the signal, the resumed run wrote a
+    thousand of them again. Under ``PYTHONUNBUFFERED=1`` the signal also cut the write
+    waiting on the full pipe short, and the rest of its lines never reached the reader
+    though the checkpoint counted them. Each run has emulators of its own standing at
+    one day, so every run lists the same tasks."""
+    env = {**clean_env(), "PYTHONUNBUFFERED": "1"}
+    day = [*BOTH, "--sandbox", "--sandbox-day", "2026-11-20"]
+    whole = run_here(day, env)
+    assert whole.returncode == 0, whole.stderr
+    full = whole.stdout.splitlines()
+    state = tmp_path / "resume.json"
+    args = [*day, "--resume", str(state)]
+    proc = piped(args, env)
+    assert proc.stdout is not None and proc.stderr is not None
+    first = [proc.stdout.readline()]  # the run is writing a full pipe's worth and more
+    proc.send_signal(signal.SIGINT)
+    while chunk := proc.stdout.read(4096):  # a reader slower than the writer
+        first.append(chunk)
+        time.sleep(0.002)
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == cli.EXIT_INTERRUPTED, stderr
+    written = b"".join(first).decode().splitlines()
+    assert 0 < len(written) < len(full)
+    rest = run_here(args, env)
+    assert rest.returncode == 0, rest.stderr
+    both = written + rest.stdout.splitlines()
+    assert set(full) - set(both) == set(), "tasks lost"
+    assert len(both) - len(set(both)) == 0, "tasks written twice"
+    assert sorted(both) == sorted(full)
 
 
 @pytest.mark.parametrize("order", ["exact", "arrival"])

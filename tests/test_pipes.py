@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gc
+import io
 import os
 from pathlib import Path
 
-from seotasks.cli.pipes import pipe_state, wait_until_read
+from seotasks.cli.pipes import pipe_state, wait_until_read, whole_writes
 
 
 def test_a_pipe_is_pending_until_read_and_gone_once_its_reader_closes() -> None:
@@ -32,3 +34,25 @@ def test_a_file_counts_as_taken_once_written(tmp_path: Path) -> None:
         sink.write("a line\n")
         sink.flush()
         assert pipe_state(sink) == "taken"
+
+
+def test_an_unbuffered_stdout_gets_a_writer_that_writes_every_byte(tmp_path: Path) -> None:
+    """``python -u``: the text layer sits on the raw file, whose one write(2) a signal may
+    cut short; `whole_writes` puts a buffered writer on the same descriptor, which the
+    new stream leaves open when it goes."""
+    read_end, write_end = os.pipe()
+    raw = io.FileIO(write_end, "w")
+    unbuffered = io.TextIOWrapper(raw, encoding="utf-8", write_through=True)
+    whole = whole_writes(unbuffered)
+    assert whole is not unbuffered and isinstance(whole, io.TextIOWrapper)
+    assert isinstance(whole.buffer, io.BufferedWriter)
+    assert whole.fileno() == write_end and whole.encoding == "utf-8"
+    whole.write("a line\n")  # sent on at once, as unbuffered output would be
+    assert os.read(read_end, 100) == b"a line\n"
+    del whole
+    gc.collect()
+    assert not raw.closed and os.write(write_end, b"x") == 1  # the descriptor is still open
+    os.close(read_end)
+    unbuffered.close()
+    with (tmp_path / "f").open("w") as buffered:  # a buffered stream is left as it is
+        assert whole_writes(buffered) is buffered

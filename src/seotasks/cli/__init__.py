@@ -48,7 +48,11 @@ __all__ = [
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    out, err = sys.stdout, sys.stderr
+    from .pipes import whole_writes
+
+    # stdout carries the tasks and results, in writes of many lines; stderr's lines are
+    # short, and a status line there has no newline for line buffering to flush on.
+    out, err = whole_writes(sys.stdout), sys.stderr
     if args.command is None:
         parser.print_help(err)
         return EXIT_USAGE

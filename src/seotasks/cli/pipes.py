@@ -11,6 +11,7 @@ still in the pipe)? Files, terminals and sockets cannot be asked; they count as 
 from __future__ import annotations
 
 import fcntl
+import io
 import os
 import select
 import stat
@@ -19,7 +20,14 @@ import termios
 import time
 from typing import Literal, TextIO
 
-__all__ = ["SETTLE_WAIT", "PipeState", "is_pipe", "pipe_state", "wait_until_read"]
+__all__ = [
+    "SETTLE_WAIT",
+    "PipeState",
+    "is_pipe",
+    "pipe_state",
+    "wait_until_read",
+    "whole_writes",
+]
 
 PipeState = Literal["taken", "pending", "gone"]
 
@@ -62,3 +70,28 @@ def wait_until_read(stream: TextIO, timeout: float) -> PipeState:
         time.sleep(_POLL)
         state = pipe_state(stream)
     return state
+
+
+def whole_writes(stream: TextIO) -> TextIO:
+    """``stream``, or a stream on its descriptor that writes every byte it is given.
+
+    Under ``python -u`` or ``PYTHONUNBUFFERED=1`` (set in many container images) the text
+    layer hands each write to the unbuffered file, one ``write(2)``, and ignores how many
+    bytes the kernel took. A signal that lands while such a write waits on a full pipe
+    (SIGTERM from a supervisor, or SIGINT to seotasks alone, while the reader reads on)
+    ends the write after the bytes already in the pipe, and the rest of those lines is
+    dropped without an error, though the run counts them as written: a resumed listing
+    then never writes them, a collected result is gone. A buffered writer on the same
+    descriptor writes until every byte is out (running the signal handlers in between);
+    line buffering sends each write on at once, as unbuffered output would. The
+    descriptor stays open when the new stream is collected (``closefd=False``).
+    """
+    raw = getattr(stream, "buffer", None)
+    if not isinstance(stream, io.TextIOWrapper) or not isinstance(raw, io.FileIO):
+        return stream
+    return io.TextIOWrapper(
+        io.BufferedWriter(io.FileIO(raw.fileno(), "w", closefd=False)),
+        encoding=stream.encoding,
+        errors=stream.errors,
+        line_buffering=True,
+    )

@@ -273,7 +273,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         except (KeyboardInterrupt, Interrupted):  # a second signal, or a wait cut short
             if args.resume is not None:  # the file a resumed run appends to needs its header
                 buffer.insert(0, header)
-            checkpoint()
+            # A reader that outlives the signal (sent to seotasks alone) reads on: wait for
+            # it as the end of a run does, else the checkpoint misses what it then read.
+            checkpoint(wait=SETTLE_WAIT)
             progress.done()
             hint = "" if args.quiet else f"; {_resume_hint(args, state)}"
             err.write(f"seotasks: interrupted after {count} tasks{hint}\n")
@@ -281,7 +283,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         except SeotasksError as exc:
             if args.resume is not None:
                 buffer.insert(0, header)
-            checkpoint()
+            checkpoint(wait=SETTLE_WAIT)
             progress.done()
             # A hint only when there is something to continue: nothing was written before a
             # config, auth or query error, and a rejected cursor is no way to continue.
