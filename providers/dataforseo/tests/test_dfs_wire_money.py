@@ -14,11 +14,32 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from seotasks_dataforseo.emulator import DataForSEOEmulator
 
-from .contentkit import Vendor
+from seotasks.clock import FakeClock
+
+from .conftest import MakeEmulator
+from .contentkit import BASE, Vendor
 
 ORGANIC = {"keyword": "money", "location_code": 2840, "language_code": "en"}
 KIND = "serp/google/organic"
+
+
+#: The data's clock starts at noon UTC (of the day the tests run), advanced by the test's
+#: fake clock: the day's spending resets at midnight UTC, which a start at the real time
+#: would cross now and then within a test's fake minutes.
+NOON = BASE.replace(hour=12, minute=0, second=0)
+
+
+@pytest.fixture
+def start() -> list[datetime]:
+    """When the emulator's data time starts (a test may change it before ``emu``)."""
+    return [NOON]
+
+
+@pytest.fixture
+def emu(make_emulator: MakeEmulator, clock: FakeClock, start: list[datetime]) -> DataForSEOEmulator:
+    return make_emulator(size=0, now=lambda: start[0] + timedelta(seconds=clock.monotonic()))
 
 
 def _costs(body: dict[str, Any]) -> tuple[Any, list[Any]]:
@@ -86,6 +107,19 @@ def test_user_data_balance_falls_by_what_was_charged_and_nothing_else(vendor: Ve
     assert money["balance"] == pytest.approx(start["balance"] - spent)
     assert money["statistics"]["day"]["total"] == pytest.approx(spent)
     assert money["total"] == start["total"]  # deposits: unchanged
+
+
+@pytest.mark.parametrize("start", [[NOON.replace(hour=23, minute=55)]])
+def test_the_days_spending_starts_again_at_midnight_utc(vendor: Vendor) -> None:
+    """statistics.day is the UTC day's spending: what was charged before midnight is
+    in the balance, not in the next day's total."""
+    before = _money(vendor)["balance"]
+    vendor.post(KIND, ORGANIC)
+    assert _money(vendor)["statistics"]["day"]["total"] == pytest.approx(0.0006)
+    vendor.done()  # ten minutes: past midnight
+    money = _money(vendor)
+    assert money["statistics"]["day"]["total"] == 0
+    assert money["balance"] == pytest.approx(before - 0.0006)
 
 
 def test_a_call_the_balance_cannot_cover_is_http_402_with_40210(vendor: Vendor) -> None:
