@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 import urllib3
 from clihere import run_here
 from receivekit import SECRET, Receiver, files, receive_env, wait_for
@@ -97,17 +99,17 @@ def test_a_restart_does_not_fetch_again_what_collect_wrote_meanwhile(tmp_path: P
 
 @contextmanager
 def _collecting(
-    tmp_path: Path, client: seotasks.Client, emit: Emit | None = None
+    tmp_path: Path, client: seotasks.Client, emit: Emit | None = None, retry_after: float = 0.05
 ) -> Iterator[tuple[ReceiverApp, str]]:
     """A receiver served in this process with its pingback worker on ``client``, trying a
-    queued task again after 50 ms instead of a minute: (the app, its pingback URL up to
-    the id)."""
+    queued task again after ``retry_after`` (50 ms, instead of a minute): (the app, its
+    pingback URL up to the id)."""
     store = ResultStore(tmp_path / "results")
     app = ReceiverApp(store, SECRET, DataForSEOProvider, emit=emit)
     server = ReceiverServer(app, "127.0.0.1", 0, threads=2)
     serving = threading.Thread(target=server.serve)
     serving.start()
-    worker = PingbackWorker(app, client, retry_after=0.05).start()
+    worker = PingbackWorker(app, client, retry_after=retry_after).start()
     try:
         yield app, f"{server.url}/{SECRET}/pingback?kind=serp/google/organic&id="
     finally:
@@ -165,3 +167,41 @@ def test_a_pingback_for_a_task_not_done_yet_waits_for_it(tmp_path: Path) -> None
             wait_for(lambda: files(app.store.root / "dataforseo").keys() == {task_id})
     assert [(line["id"], line["error"]) for line in lines] == [(task_id, None)]
     assert len(app.pingbacks) == 0 and not (app.pingbacks.folder / "failed").exists()
+
+
+def test_a_backlog_waiting_out_a_failure_is_not_read_until_it_is_due(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Queued pingbacks that wait out a failure (here: tasks not done yet) are due again
+    only after ``retry_after``. The worker sleeps until then rather than read every queue
+    file twice a second (a backlog of thousands, as many reads), and a new pingback still
+    wakes it at once."""
+    base = datetime.now(UTC)
+
+    def task_gets() -> int:
+        return sum("/task_get/" in r.path for r in emu.server.requests)
+
+    with (
+        DataForSEOEmulator(seed=3, size=0, now=lambda: base) as emu,
+        seotasks.connect("dataforseo", env={}, **emu.settings) as client,
+    ):
+        ids = emu.add_tasks(
+            3, kinds=("serp/google/organic",), posted=base, code=20000, delay=timedelta(hours=1)
+        )
+        with _collecting(tmp_path, client, retry_after=3600) as (app, ping):
+            reads = [0]
+            entries = app.pingbacks.entries
+
+            def counted() -> list[dict[str, Any]]:
+                reads[0] += 1
+                return entries()
+
+            monkeypatch.setattr(app.pingbacks, "entries", counted)
+            assert _ping(ping + ids[0]) == 200 and _ping(ping + ids[1]) == 200
+            wait_for(lambda: task_gets() == 2)
+            settled = reads[0]
+            time.sleep(1.5)  # three passes of a worker that looks twice a second
+            assert reads[0] - settled <= 1  # at most the pass that found nothing due
+            assert _ping(ping + ids[2]) == 200
+            wait_for(lambda: task_gets() == 3)
+            assert len(app.pingbacks) == 3

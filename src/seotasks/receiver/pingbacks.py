@@ -30,9 +30,15 @@ if TYPE_CHECKING:
     from ..model import Task
     from .app import ReceiverApp
 
-__all__ = ["PingbackQueue", "PingbackWorker"]
+__all__ = ["IDLE_WAIT", "PingbackQueue", "PingbackWorker"]
 
 log = logging.getLogger("seotasks.receive")
+
+#: The longest the worker sleeps with nothing due, in seconds: an entry that another
+#: process put in the folder (not through `PingbackQueue.put`, which wakes the worker)
+#: is seen within it.
+IDLE_WAIT = 5.0
+_SHORTEST_WAIT = 0.01
 
 
 class PingbackQueue:
@@ -131,12 +137,13 @@ class PingbackWorker:
         while not self.stop.is_set():
             now = time.monotonic()
             fresh = False
+            next_due = now + IDLE_WAIT
             for entry in queue.entries():
                 task_id = entry["id"]
-                if (
-                    task_id in self._busy
-                    or now - self._tried.get(task_id, -1e18) < self.retry_after
-                ):
+                tried = self._tried.get(task_id)
+                if task_id in self._busy or (tried is not None and now - tried < self.retry_after):
+                    if tried is not None:  # due again then, if its fetch fails
+                        next_due = min(next_due, tried + self.retry_after)
                     continue
                 if not safe_name(task_id):
                     queue.done(task_id)
@@ -161,8 +168,11 @@ class PingbackWorker:
                 if self.stop.is_set():
                     return
             if not fresh:
+                # Nothing due: sleep until the next entry is (a pingback queued meanwhile
+                # wakes the worker at once). Reading every entry twice a second instead
+                # costs a large backlog, all waiting out a failure, its files' reads.
                 with queue.changed:
-                    queue.changed.wait(0.5)
+                    queue.changed.wait(max(next_due - time.monotonic(), _SHORTEST_WAIT))
 
     def _run(self) -> None:
         from ..errors import Interrupted, ResponseFormatError, RetryableError, TaskNotDone
