@@ -35,7 +35,7 @@ __all__ = ["ReceiverApp", "secret_problem"]
 log = logging.getLogger("seotasks.receive")
 
 _KIND = re.compile(r"[a-z0-9_]{1,48}(?:/[a-z0-9_]{1,48}){0,4}\Z")
-#: A sender that retries (a proxy, a script; DataForSEO itself does not) waits this long
+#: A sender that retries (a proxy, a script; DataForSEO is not documented to) waits this long
 #: after a 503: a full disk is not freed in a second.
 _RETRY_AFTER = "60"
 
