@@ -265,3 +265,22 @@ def test_result_nesting_unnests_results_into_child_tables(env: Env) -> None:
     [(again,)] = env.sql("SELECT count(*) FROM {t}.results__result__tasks")
     assert again == children
     _no_duplicates(env, "results")
+
+
+def test_a_first_load_that_finds_nothing_still_creates_the_tables(env: Env) -> None:
+    """An account with nothing to load yet (a new one, or a selection nothing matches):
+    the run succeeds, and the tables exist with their documented columns, empty. dlt
+    creates a table only once rows arrive: a BI tool's query, or ``seotasks report``
+    (which blamed ``--dataset``), met no ``tasks`` table until the account's first task."""
+    summary = env.load(providers=["serpstat"], status="failed", since="1s", collect=True)
+    assert summary.tables["tasks"].rows == 0 and summary.tables["results"].rows == 0
+    for table in ("tasks", "results"):
+        assert env.sql(f"SELECT count(*) FROM {{t}}.{table}") == [(0,)]
+    columns = {
+        c
+        for (c,) in env.sql(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_schema = 'seotasks' AND table_name = 'tasks'"
+        )
+    }
+    assert columns == {*TASK_FIELDS, TASK_OWNER, "_dlt_load_id", "_dlt_id"}

@@ -282,6 +282,12 @@ def seotasks_source(
                 yield from _provider(name, store, halt)
             if halt.fatal is not None:
                 raise halt.fatal
+            # dlt creates a table once rows arrive: an account with no task yet would
+            # leave a dataset without the tables its queries (and `seotasks report`) read.
+            # Yielded last, so that dlt's `add_limit` still counts pages.
+            yield dlt.mark.materialize_table_schema()
+            if collect:
+                yield dlt.mark.with_table_name(dlt.mark.materialize_table_schema(), RESULTS_TABLE)
         finally:
             halt.finish()
             if session is None:
