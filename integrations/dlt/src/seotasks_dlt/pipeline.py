@@ -99,12 +99,17 @@ def _check_name(name: str) -> None:
 
 
 def _count(pipeline: dlt.Pipeline, table: str) -> int | None:
-    """Rows in ``table`` now (0 when it does not exist yet; None: cannot be asked)."""
+    """Keys (``provider``, ``id``) in ``table`` now (0 when it does not exist yet; None:
+    cannot be asked). Keys, not rows: where dlt falls back from merge to append (the
+    ``filesystem`` destination) rows read again are added, and counting rows called
+    every one of them new."""
     try:
         with pipeline.sql_client() as client:
             name = client.make_qualified_table_name(table)
             try:
-                rows = client.execute_sql(f"SELECT count(*) FROM {name}")
+                rows = client.execute_sql(
+                    f"SELECT count(*) FROM (SELECT DISTINCT provider, id FROM {name}) loaded_keys"
+                )
             except DatabaseUndefinedRelation:
                 return 0  # the table (or the dataset) does not exist yet
             return int(rows[0][0]) if rows else 0
