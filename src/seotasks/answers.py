@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Callable, Collection, Mapping
+from contextlib import suppress
 from itertools import accumulate
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -146,11 +147,20 @@ def download_into(client: Client, task: Task, into: Path) -> Path:
         with open(temp, "w+b") as sink:
             client.collect_to(task, sink)
     except OSError as exc:
-        temp.unlink(missing_ok=True)
+        _remove(temp)
         raise StorageError(
             f"cannot write the result of task {task.id} under {into}: {exc.strerror or exc}"
         ) from None
     except BaseException:
-        temp.unlink(missing_ok=True)
+        _remove(temp)
         raise
     return temp
+
+
+def _remove(temp: Path) -> None:
+    """Remove a partial result file, if there is one. Only `FileNotFoundError` is what
+    ``unlink(missing_ok=True)`` forgives: ``into`` being a file (`NotADirectoryError`) or a
+    folder without search permission would escape as a raw `OSError` and hide the error
+    being reported."""
+    with suppress(OSError):
+        temp.unlink(missing_ok=True)

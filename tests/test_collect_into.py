@@ -1,0 +1,50 @@
+"""``Client.collect_many(into=...)`` as a library user calls it, against the DataForSEO
+emulator: each result lands in its own file in the folder, byte for byte what
+``collect_to`` writes, and a folder that cannot take a file is a `StorageError` on each
+task (a documented error the caller can act on), never a raw `OSError`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from clirun import ready_dataforseo
+from seotasks_dataforseo.emulator import DataForSEOEmulator
+
+import seotasks
+
+
+@pytest.fixture
+def emu() -> Iterator[DataForSEOEmulator]:
+    with ready_dataforseo(3, seed=5) as emulator:
+        yield emulator
+
+
+def test_each_result_is_a_file_in_the_folder(emu: DataForSEOEmulator, tmp_path: Path) -> None:
+    with seotasks.connect("dataforseo", **emu.settings) as client:
+        outcomes = list(client.collect_many(client.tasks(), workers=2, into=tmp_path))
+    assert len(outcomes) == 3 and all(o.ok and o.result is None for o in outcomes)
+    paths = {o.path for o in outcomes}
+    assert paths == set(tmp_path.iterdir())
+    for outcome in outcomes:
+        assert outcome.path is not None
+        answer = json.loads(outcome.path.read_bytes())
+        assert answer["tasks"][0]["id"] == outcome.task.id
+
+
+@pytest.mark.parametrize("where", ["a-file", "missing/folder"])
+def test_a_folder_that_cannot_take_a_file_is_a_storage_error(
+    emu: DataForSEOEmulator, tmp_path: Path, where: str
+) -> None:
+    (tmp_path / "a-file").write_text("not a folder")
+    into = tmp_path / where
+    ready = emu.ready_ids()
+    with seotasks.connect("dataforseo", **emu.settings) as client:
+        outcomes = list(client.collect_many(client.tasks(), workers=1, into=into))
+    assert len(outcomes) == 3
+    for outcome in outcomes:
+        assert isinstance(outcome.error, seotasks.StorageError), repr(outcome.error)
+        assert str(into) in str(outcome.error)
+    assert emu.ready_ids() == ready  # nothing was fetched, so nothing left the list
