@@ -29,7 +29,14 @@ DESCRIPTION = (
 
 def add_arguments(collect: argparse.ArgumentParser) -> None:
     """``collect``'s arguments (standard library only: ``--help`` stays fast)."""
-    from .flags import add_options, add_profile, add_provider, add_time_field, add_window
+    from .flags import (
+        add_options,
+        add_profile,
+        add_provider,
+        add_sandbox,
+        add_time_field,
+        add_window,
+    )
 
     add_provider(collect, "provider")
     collect.add_argument("-L", "--limit", type=int, help="stop after N tasks")
@@ -90,10 +97,7 @@ def add_arguments(collect: argparse.ArgumentParser) -> None:
     collect.add_argument("--interval", type=float, default=None, help=argparse.SUPPRESS)
     add_options(collect, "provider option (e.g. -o families=serp)")
     add_profile(collect)
-    collect.add_argument(
-        "--sandbox", action="store_true", help="run against the provider's emulator"
-    )
-    collect.add_argument("--seed", type=int, default=0, help="sandbox data seed")
+    add_sandbox(collect, "run against the provider's emulator")
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -24,6 +24,7 @@ __all__ = [
     "add_provider",
     "add_providers",
     "add_query",
+    "add_sandbox",
     "add_sandbox_data",
     "add_status",
     "add_time_field",
@@ -152,6 +153,13 @@ def add_profile(
 ) -> None:
     """``--profile NAME``: the TOML profile whose tables give the providers' options."""
     parser.add_argument("--profile", metavar="NAME", help=help)
+
+
+def add_sandbox(parser: argparse.ArgumentParser, help: str) -> None:
+    """``--sandbox`` (one provider's emulator instead of the account) and the ``--seed``
+    of its data: the pair of the one-provider commands."""
+    parser.add_argument("--sandbox", action="store_true", help=help)
+    parser.add_argument("--seed", type=int, default=0, help="sandbox data seed")
 
 
 def add_sandbox_data(parser: argparse.ArgumentParser, *, day: bool = True) -> None:

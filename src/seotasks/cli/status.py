@@ -46,7 +46,7 @@ DESCRIPTION = (
 
 def add_arguments(status: argparse.ArgumentParser) -> None:
     """``status``'s arguments (standard library only: ``--help`` stays fast)."""
-    from .flags import add_options, add_profile, add_provider, add_window
+    from .flags import add_options, add_profile, add_provider, add_sandbox, add_window
 
     add_provider(status, "provider")
     add_window(status, time_field=False)
@@ -61,8 +61,7 @@ def add_arguments(status: argparse.ArgumentParser) -> None:
     status.add_argument(
         "--format", choices=("text", "json"), default="text", help="output format (text)"
     )
-    status.add_argument("--sandbox", action="store_true", help="look at the provider's emulator")
-    status.add_argument("--seed", type=int, default=0, help="sandbox data seed")
+    add_sandbox(status, "look at the provider's emulator")
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -29,7 +29,7 @@ DESCRIPTION = (
 
 def add_arguments(submit: argparse.ArgumentParser) -> None:
     """``submit``'s arguments (standard library only: ``--help`` stays fast)."""
-    from .flags import add_options, add_profile, add_provider
+    from .flags import add_options, add_profile, add_provider, add_sandbox
 
     add_provider(submit, "provider")
     submit.add_argument("file", metavar="FILE.jsonl", help="task specs, one JSON object a line")
@@ -55,10 +55,7 @@ def add_arguments(submit: argparse.ArgumentParser) -> None:
     )
     add_options(submit, "provider option (e.g. -o families=serp)")
     add_profile(submit)
-    submit.add_argument(
-        "--sandbox", action="store_true", help="run against the provider's emulator"
-    )
-    submit.add_argument("--seed", type=int, default=0, help="sandbox data seed")
+    add_sandbox(submit, "run against the provider's emulator")
 
 
 def _read_specs(path: str, err: TextIO) -> list[Any]:
