@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 __all__ = ["Wallet", "task_cost", "user_data_item"]
@@ -38,7 +38,7 @@ class Wallet:
         self.balance = balance
         #: Money deposited: what ``money.total`` reports (a charge leaves it alone).
         self.deposited = max(balance, 100.0)
-        self._day: tuple[int, int, int] | None = None
+        self._day: date | None = None
         self._spent_today: float = 0  # JSON 0 until something is spent, as before
         self._lock = threading.Lock()
 
@@ -48,7 +48,7 @@ class Wallet:
             if amount > self.balance + 1e-12:
                 return False
             self.balance = round(self.balance - amount, 10)
-            day = (now.year, now.month, now.day)
+            day = now.date()
             if day != self._day:
                 self._day, self._spent_today = day, 0
             self._spent_today = round(self._spent_today + amount, 10)
@@ -57,7 +57,7 @@ class Wallet:
     def spent_on(self, now: datetime) -> float:
         """What was charged on ``now``'s UTC day."""
         with self._lock:
-            return self._spent_today if self._day == (now.year, now.month, now.day) else 0
+            return self._spent_today if self._day == now.date() else 0
 
 
 def user_data_item(login: str, wallet: Wallet, per_minute: int, now: datetime) -> dict[str, Any]:
