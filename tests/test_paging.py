@@ -285,9 +285,14 @@ def test_limit(client: seotasks.Client, server: Any) -> None:
     assert len(server.requests) == 1
     assert list(client.tasks(limit=0)) == []
     assert len(server.requests) == 1
+    assert len(list(client.tasks(status="any", limit=100))) == 100  # a whole page
+    assert len(server.requests) == 2  # and not the next one
     assert len(list(client.tasks(status="any", limit=10_000))) == 250
     with pytest.raises(ValueError, match="limit"):
         next(client.tasks(limit=-1))
+    positional: tuple[Any, ...] = (None, 5)  # tasks(cursor, 5) read as a limit was a trap
+    with pytest.raises(TypeError):
+        client.tasks(*positional)
 
 
 def test_an_empty_listing(fake_registry: None, serve: Any) -> None:

@@ -12,6 +12,7 @@ import json
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime
+from itertools import islice
 from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn, TypedDict, Unpack
@@ -295,6 +296,7 @@ class Client:
     def tasks(
         self,
         cursor: str | None = None,
+        *,
         limit: int | None = None,
         **asked: Unpack[Listing],
     ) -> Iterator[Task]:
@@ -302,23 +304,13 @@ class Client:
 
         ``status`` defaults to ``completed``; pass ``"any"`` (or ``None``) for all.
         ``since`` / ``until`` bound ``time_field``: ``created_at`` (default) or
-        ``completed_at`` ("what finished since T").
+        ``completed_at`` ("what finished since T"). ``limit`` stops after that many tasks
+        without asking for another page (`islice` asks for no item past its stop).
         """
         if limit is not None and limit < 0:
             raise ValueError("limit must be >= 0")
-        if limit == 0:
-            return
-        left = limit
-        pages = self.pages(cursor, **asked)
-        for page in pages:
-            if left is None:
-                yield from page.tasks
-            elif len(page.tasks) < left:
-                yield from page.tasks
-                left -= len(page.tasks)
-            else:
-                yield from page.tasks[:left]
-                return
+        every = (task for page in self.pages(cursor, **asked) for task in page.tasks)
+        yield from every if limit is None else islice(every, limit)
 
     def collect(self, task: Task) -> JSONValue:
         """A finished task's result: the vendor's JSON, any JSON value (providers that can)."""

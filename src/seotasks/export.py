@@ -12,6 +12,7 @@ import enum
 import io
 import json
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -165,6 +166,32 @@ def printable(text: str) -> str:
     return _CONTROL.sub("", text)
 
 
+def fit(cell: str, width: int) -> str:
+    """``cell`` cut (ending ``~``) or padded to ``width`` terminal columns.
+
+    Columns, not characters: a CJK character or an emoji takes two columns of a terminal
+    and a combining accent none, so counting characters misaligned every column after a
+    Japanese tag or a Korean location name.
+    """
+    if cell.isascii():  # the usual cell: one column a character
+        return cell[: width - 1] + "~" if len(cell) > width else cell.ljust(width)
+    columns = [_columns(char) for char in cell]
+    if sum(columns) <= width:
+        return cell + " " * (width - sum(columns))
+    used, end = 0, 0
+    while used + columns[end] <= width - 1:  # room for the ``~``
+        used += columns[end]
+        end += 1
+    return cell[:end] + "~" + " " * (width - 1 - used)
+
+
+def _columns(char: str) -> int:
+    """How many terminal columns ``char`` takes (Unicode's East Asian Width)."""
+    if unicodedata.category(char) in ("Mn", "Me"):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
 #: Table heading and width per export column; a column added to the model later gets
 #: its name in capitals and a width of 16 (`TableWriter` never refuses a column).
 TABLE_COLUMNS: Mapping[str, tuple[str, int]] = {
@@ -213,12 +240,9 @@ class TableWriter:
         return self._line(list(self.names)) + self._line(["-" * w for w in self.widths])
 
     def _line(self, cells: list[str]) -> str:
-        parts = []
-        for cell, width in zip(cells, self.widths, strict=True):
-            cell = printable(cell)
-            if len(cell) > width:
-                cell = cell[: width - 1] + "~"
-            parts.append(cell.ljust(width))
+        parts = [
+            fit(printable(cell), width) for cell, width in zip(cells, self.widths, strict=True)
+        ]
         return "  ".join(parts).rstrip() + "\n"
 
     @staticmethod
