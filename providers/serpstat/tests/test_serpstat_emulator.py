@@ -142,7 +142,7 @@ def test_posting_charges_the_parsing_balance(make_emulator: MakeEmulator) -> Non
     }
     assert call(emulator, balance)[1]["result"]["available_usd"] == "10.9087"
     assert add("tasks.addKeywordList", ["one", "two"])["error"]["code"] == 400  # again today
-    assert "No keywords left" in add("tasks.addKeywordList", ["<>"])["error"]["message"]
+    assert "no keywords after filtrating" in add("tasks.addKeywordList", ["<>"])["error"]["message"]
     assert "result" in add("tasks.addTask", "a, b, c")
     assert call(emulator, balance)[1]["result"] == {**start, "available_usd": "10.90675"}
 

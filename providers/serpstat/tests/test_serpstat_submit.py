@@ -97,7 +97,7 @@ def test_every_keyword_blocked_is_no_auth_error(emu: Any, connect: Any) -> None:
     client = connect(emu)
     [result] = client.submit([SerpTaskSpec(keyword="api token<>", location=23)])
     assert type(result.error) is ProviderError and result.error.code == 400
-    assert "No keywords left after filtering: api token<>" in str(result.error)
+    assert "blocked keywords: api token<>" in str(result.error)
     assert emu.posted() == []
 
 

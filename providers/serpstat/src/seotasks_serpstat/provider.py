@@ -26,6 +26,7 @@ from seotasks.errors import (
     ProviderError,
     ResponseFormatError,
     SeotasksError,
+    TaskNotDone,
     UnsupportedQuery,
 )
 from seotasks.model import Task, TaskQuery, TaskStatus
@@ -70,6 +71,9 @@ _WINDOW_GRACE: Final = timedelta(days=1)
 _ENDPOINT: Final = "jsonrpc"
 #: Pages of one tasks.getTaskResult read before giving up (a loop guard).
 _MAX_RESULT_PAGES: Final = 10_000
+#: The reference's "no data" codes: 32017 "Data not found", 404 "Empty result".
+_NO_DATA: Final = frozenset({32017, 404})
+_UNFINISHED: Final = frozenset({TaskStatus.QUEUED, TaskStatus.RUNNING})
 
 
 class SerpstatProvider(Provider):
@@ -325,7 +329,13 @@ class SerpstatProvider(Provider):
         return [r for r in results if r is not None]
 
     def collect(self, task: Task) -> Mapping[str, Any]:
-        """``tasks.getTaskResult`` for every page: ``task_meta`` and all ``tops`` in one object."""
+        """``tasks.getTaskResult`` for every page: ``task_meta`` and all ``tops`` in one object.
+
+        What the vendor answers for a task still crawling is undocumented. A "no data"
+        error (32017, 404) for a task its own list showed queued or running is taken as
+        that answer: `TaskNotDone`. For a task listed (or, with ``collect --id``,
+        assumed) completed it stays the `ProviderError` it is.
+        """
         if not is_ascii_digits(task.id):
             raise UnsupportedQuery(f"serpstat: task id {task.id!r} is not numeric")
         page = 1
@@ -335,7 +345,16 @@ class SerpstatProvider(Provider):
             params: dict[str, Any] = {"taskId": int(task.id)}
             if page > 1:
                 params["page"] = page
-            answer = self._rpc("tasks.getTaskResult", params, idempotent=True)
+            try:
+                answer = self._rpc("tasks.getTaskResult", params, idempotent=True)
+            except ProviderError as exc:
+                if exc.code not in _NO_DATA or task.status not in _UNFINISHED:
+                    raise
+                raise TaskNotDone(
+                    exc.code,
+                    f"{exc.message} (task {task.id} was listed {task.status.value}: no result yet)",
+                    provider=self.name,
+                ) from exc
             part = answer.get("tops") or []
             if not isinstance(part, list):
                 raise ResponseFormatError("serpstat: 'tops' is not a list", field="result.tops")

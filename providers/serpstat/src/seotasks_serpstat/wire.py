@@ -87,8 +87,9 @@ def classify_error(code: int, message: str) -> SeotasksError:
     credits, 404 empty, 32xxx ...) is final.
 
     Only the vendor's own phrase, before any ``:``, decides whether a 400 is about the
-    token: what follows is the caller's data it quotes ("No keywords left after
-    filtering: api token<>" is a refused keyword, not a credential problem).
+    token: what follows is the caller's data it quotes ("You have no keywords after
+    filtrating, blocked keywords: api token<>" is a refused keyword, not a credential
+    problem).
     """
     phrase = message.split(":", 1)[0].lower()
     if code == 403 or (code == 400 and "token" in phrase):

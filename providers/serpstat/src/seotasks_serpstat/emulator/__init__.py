@@ -76,6 +76,12 @@ def _error(request_id: str | None, code: int, message: str) -> HttpResponse:
     return _body({"id": request_id, "error": {"code": code, "message": message, "data": None}})
 
 
+def _not_done(request_id: str | None) -> HttpResponse:
+    """A task still crawling: undocumented, so the reference's generic no-data error and
+    no text of our own that code tested here could learn to match."""
+    return _error(request_id, 32017, "Data not found")
+
+
 class SerpstatApp:
     """The vendor-specific half: an `EmulatorApp` for `seotasks.emulation.EmulatorServer`."""
 
@@ -204,7 +210,7 @@ class SerpstatApp:
             "countryId": (params.get("countryId"), 1, 247, "Invalid countryId value"),
             "regionId": (params.get("regionId", 1), 1, 10**9, "Invalid regionId value"),
             "langId": (params.get("langId", 1), 1, 48, "Invalid langId value"),
-            "typeId": (params.get("typeId", 1), 1, 2, "Invalid device type id value"),
+            "typeId": (params.get("typeId", 1), 1, 2, "device_type_id Invalid type id value"),
         }
         for value, low, high, message in checks.values():
             if type(value) is not int or not low <= value <= high:
@@ -217,9 +223,9 @@ class SerpstatApp:
         blocked = [w for w in words if not w.strip() or set(w) & BLOCKED_SYMBOLS]
         kept = [w for w in words if w not in blocked]
         if not kept:
-            return _error(
-                request_id, 400, f"No keywords left after filtering: {', '.join(blocked)}"
-            )
+            listed = ", ".join(blocked)
+            message = f"You have no keywords after filtrating, blocked keywords: {listed}"
+            return _error(request_id, 400, message)
         # The vendor refuses a task identical to one created the same day (its documented
         # "task (id=x) with such parameters has already been created today"); the code of
         # that error is not documented: 400, like the other refusals of tasks.addTask.
@@ -270,8 +276,7 @@ class SerpstatApp:
             return _error(request_id, 32017, "Data not found")
         percent, meta, words = found
         if percent < 100:
-            # Undocumented by the vendor; the emulator answers "not found" until done.
-            return _error(request_id, 32017, "Data not found: the task is not finished yet")
+            return _not_done(request_id)
         first = (page - 1) * RESULT_PAGE
         chunk = words[first : first + RESULT_PAGE]
         tops = [
@@ -302,7 +307,7 @@ class SerpstatApp:
         percent, _, words = found
         done = self.dataset.truth(str(task_id)).completed_at
         if percent < 100 or done is None:
-            return _error(request_id, 32017, "Data not found: the task is not finished yet")
+            return _not_done(request_id)
         index = keyword_id - task_id * 1000  # getTaskResult's keyword_id
         if not 0 <= index < len(words):
             return _error(request_id, 32017, "Keyword is not found")

@@ -1,0 +1,105 @@
+"""The emulator against the vendor's own words, and the provider against the emulator.
+
+Each test pins one behaviour where the reference (``docs/vendors/serpstat.md``) says what
+Serpstat answers, or says that it does not say: the emulator must answer the documented
+text, and must not answer an invented one a sandbox user could come to rely on. Raw
+HTTP over loopback for the emulator, the public client for the provider.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import urllib3
+from seotasks_serpstat.emulator import SerpstatEmulator
+
+import seotasks
+from seotasks.model import Task, TaskStatus
+
+MakeEmulator = Callable[..., SerpstatEmulator]
+Connect = Callable[..., seotasks.Client]
+HTTP = urllib3.PoolManager()
+
+
+def rpc(emulator: SerpstatEmulator, method: str, params: dict[str, Any]) -> dict[str, Any]:
+    """One JSON-RPC call to the emulator; the decoded answer (always HTTP 200)."""
+    url = f"{emulator.url}?token={emulator.token}"
+    body = json.dumps({"id": "1", "method": method, "params": params}).encode()
+    response = HTTP.request("POST", url, body=body, headers={"Content-Type": "application/json"})
+    assert response.status == 200
+    answer: dict[str, Any] = json.loads(response.data)
+    return answer
+
+
+def add(emulator: SerpstatEmulator, **params: Any) -> dict[str, Any]:
+    return rpc(emulator, "tasks.addTask", {"seId": 1, "countryId": 23, **params})
+
+
+# -- tasks.addTask refusals: the vendor page's own texts ----------------------------------------
+
+
+def test_all_keywords_blocked_in_the_vendors_words(make_emulator: MakeEmulator) -> None:
+    """The addTask page: "You have no keywords after filtrating, blocked keywords: [list of
+    blocked keywords]"."""
+    emulator = make_emulator(size=5, rps=None)
+    error = add(emulator, keywords="a<b,c{d}")["error"]
+    assert error["message"] == "You have no keywords after filtrating, blocked keywords: a<b, c{d}"
+    assert emulator.posted() == []
+
+
+def test_bad_device_in_the_vendors_words(make_emulator: MakeEmulator) -> None:
+    """The addTask page: "device_type_id Invalid type id value"."""
+    emulator = make_emulator(size=5, rps=None)
+    error = add(emulator, keywords="shoes", typeId=3)["error"]
+    assert error["message"] == "device_type_id Invalid type id value"
+
+
+# -- a result asked for before the task is done -------------------------------------------------
+
+
+@pytest.mark.parametrize("method", ["tasks.getTaskResult", "tasks.getKeywordSerp"])
+def test_unfinished_task_answer_claims_nothing_undocumented(
+    make_emulator: MakeEmulator, method: str
+) -> None:
+    """What Serpstat answers for a task still crawling is undocumented: the emulator gives
+    the reference's generic no-data error, not a "not finished" text of its own that
+    sandbox code could learn to match and production would never send."""
+    emulator = make_emulator(seed=7, size=2500, rps=None)
+    for status in ("queued", "running"):
+        task_id = int(emulator.task_ids(status)[0])
+        answer = rpc(emulator, method, {"taskId": task_id, "keywordId": task_id * 1000})
+        assert answer == {
+            "id": "1",
+            "error": {"code": 32017, "message": "Data not found", "data": None},
+        }
+
+
+@pytest.mark.parametrize("status", ["queued", "running"])
+def test_result_of_a_listed_unfinished_task_is_task_not_done(
+    make_emulator: MakeEmulator, connect: Connect, status: str
+) -> None:
+    """The listing said the task is not done and getTaskResult has no data: the public
+    `TaskNotDone` (ask again later), as for DataForSEO's pending answers."""
+    emulator = make_emulator(seed=7, size=2500)
+    client = connect(emulator)
+    task = next(t for t in client.tasks(status=status))
+    with pytest.raises(seotasks.TaskNotDone) as caught:
+        client.collect(task)
+    assert caught.value.code == 32017 and task.id in str(caught.value)
+
+
+def test_no_data_for_a_completed_task_stays_a_provider_error(
+    make_emulator: MakeEmulator, connect: Connect
+) -> None:
+    """Without the listing's word that the task is unfinished (``collect --id`` assumes
+    completed), "Data not found" is only that: a `ProviderError`, never `TaskNotDone`."""
+    emulator = make_emulator(seed=7, size=2500)
+    client = connect(emulator)
+    for task_id in (emulator.task_ids("running")[0], "1"):
+        task = Task(provider="serpstat", id=task_id, status=TaskStatus.COMPLETED)
+        with pytest.raises(seotasks.ProviderError) as caught:
+            client.collect(task)
+        assert type(caught.value) is seotasks.ProviderError and caught.value.code == 32017
