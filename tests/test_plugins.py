@@ -338,3 +338,50 @@ def test_capabilities_of_needs_no_credentials_and_reports_errors() -> None:
         capabilities_of("serpstat", {"nope": 1})
     with pytest.raises(seotasks.ConfigError):
         capabilities_of("dataforseo", {"source": "sideways"})
+
+
+class _NoFetch(seotasks.Provider):
+    name = "nofetch"
+
+    def capabilities(self) -> seotasks.Capabilities:
+        return seotasks.Capabilities()
+
+    def start(self, query: seotasks.TaskQuery) -> seotasks.Position:
+        return {}
+
+
+# Built with type(): written as class statements, the type checker would refuse the very
+# mistakes these classes make on purpose.
+_OptionAsText = type(
+    "_OptionAsText", (FakeVendor,), {"name": "optionastext", "options": ("colour",)}
+)
+_LimitAsNumber = type(
+    "_LimitAsNumber", (FakeVendor,), {"name": "limitasnumber", "rate_limits": {"tasks": 5}}
+)
+_CallbackMethod = type(
+    "_CallbackMethod", (FakeVendor,), {"name": "callbackmethod", "callbacks": {"done": "post"}}
+)
+
+
+@pytest.mark.parametrize(
+    ("cls", "expected"),
+    [
+        (_NoFetch, "_NoFetch does not implement fetch"),
+        (_OptionAsText, "_OptionAsText.options must hold seotasks.Option items, got 'colour'"),
+        (_LimitAsNumber, "_LimitAsNumber.rate_limits['tasks'] must be a seotasks.RateLimit, got 5"),
+        (
+            _CallbackMethod,
+            "_CallbackMethod.callbacks['done'] must be GET, PATCH, POST or PUT, got 'post'",
+        ),
+    ],
+)
+def test_a_malformed_provider_class_is_refused_at_registration_naming_the_mistake(
+    fake_registry: None, cls: type[seotasks.Provider], expected: str
+) -> None:
+    """A class the core cannot use was registered and listed, then failed on first use
+    as an internal error (``TypeError: Can't instantiate abstract class``, ``'int' object
+    has no attribute 'period'``): the registry now refuses it, saying what is wrong."""
+    with pytest.raises(TypeError) as info:
+        seotasks.register_plugin(PluginOf(cls), cls.name)
+    assert expected in str(info.value)
+    assert cls.name not in seotasks.providers()

@@ -25,7 +25,8 @@ import pluggy
 
 from . import hookspecs
 from .errors import ConfigError, UnknownProvider
-from .provider import Capabilities, Provider
+from .provider import Capabilities, Option, Provider
+from .ratelimit import RateLimit
 
 __all__ = [
     "PluginFailure",
@@ -152,6 +153,7 @@ def _add_provider(cls: Any, dist: importlib.metadata.Distribution | None) -> Non
     name = getattr(cls, "name", None)
     if not isinstance(name, str) or not name or name != name.lower():
         raise TypeError(f"{cls.__name__}.name must be a non-empty lower-case string")
+    _check_declarations(cls)
     for option in cls.options:
         # A cursor records the listing options and never a secret: a secret listing
         # option would go unrecorded, and a cursor made under one value would resume
@@ -174,6 +176,40 @@ def _add_provider(cls: Any, dist: importlib.metadata.Distribution | None) -> Non
         distribution=dist.metadata["Name"] if dist is not None else None,
         version=dist.version if dist is not None else None,
     )
+
+
+#: The methods a callback route may declare: the receiver reads a body for all but GET.
+_CALLBACK_METHODS = ("GET", "PATCH", "POST", "PUT")
+
+
+def _check_declarations(cls: type[Provider]) -> None:
+    """Refuse a class the core could not use, naming the mistake: left to first use, a
+    missing method or a mistyped declaration surfaced as an internal error far from it
+    (``Can't instantiate abstract class``, ``'int' object has no attribute 'period'``)."""
+    missing = sorted(getattr(cls, "__abstractmethods__", ()))
+    if missing:
+        raise TypeError(
+            f"{cls.__name__} does not implement {', '.join(missing)} "
+            "(abstract in seotasks.Provider)"
+        )
+    for option in cls.options:
+        if not isinstance(option, Option):
+            raise TypeError(
+                f"{cls.__name__}.options must hold seotasks.Option items, got {option!r}"
+            )
+    for key, limit in cls.rate_limits.items():
+        if not isinstance(limit, RateLimit):
+            raise TypeError(
+                f"{cls.__name__}.rate_limits[{key!r}] must be a seotasks.RateLimit, got {limit!r}"
+            )
+    for route, method in cls.callbacks.items():
+        if not isinstance(route, str) or not route or "/" in route:
+            raise TypeError(f"{cls.__name__}.callbacks: {route!r} is not a one-segment route")
+        if method not in _CALLBACK_METHODS:
+            raise TypeError(
+                f"{cls.__name__}.callbacks[{route!r}] must be GET, PATCH, POST or PUT, "
+                f"got {method!r}"
+            )
 
 
 def _ensure_loaded() -> None:
