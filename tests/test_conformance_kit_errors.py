@@ -113,3 +113,39 @@ def test_a_fetch_that_changes_its_given_position_is_named(
     message = str(info.value)
     assert "fetch changed the position it was given" in message, message
     assert "{'offset': 0}" in message and "{'offset': 40}" in message, message
+
+
+# -- item: what fetch returns is a Batch of this provider's tasks, ids as text ----------
+
+
+def test_a_fetch_that_returns_a_list_is_named(
+    kit_env: Callable[..., ConformanceEnv], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fetch that returns its page's tasks as a list, not a `Batch`: it failed as
+    ``AttributeError: 'list' object has no attribute 'next'`` inside the client."""
+    fetch = FakeVendor.fetch
+    monkeypatch.setattr(
+        FakeVendor, "fetch", lambda self, query, position: fetch(self, query, position).tasks
+    )
+    with pytest.raises(TypeError, match=r"fakevendor: fetch returned a list, not a seotasks.Batch"):
+        KIT.test_every_task_exactly_once(kit_env())
+
+
+def test_a_task_whose_id_is_not_text_is_named(
+    kit_env: Callable[..., ConformanceEnv], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A provider that hands the vendor's numeric id over as an int: every listing held
+    the tasks, yet the kit's failures read "200 seeded tasks missing" (ints never equal
+    the expected strings) and a `collect` failed in the plugin's own id check."""
+    build = FakeVendor._task
+
+    def numbered(self: FakeVendor, item: Any) -> seotasks.Task:
+        task = build(self, item)
+        number: Any = int(task.id[1:])  # what a plugin passing the vendor's number on sends
+        return seotasks.Task(provider=task.provider, id=number, status=task.status)
+
+    monkeypatch.setattr(FakeVendor, "_task", numbered)
+    with pytest.raises(
+        TypeError, match=r"fakevendor: fetch returned a task whose id is an int \(1\)"
+    ):
+        KIT.test_every_task_exactly_once(kit_env())

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn, TypedDict, Unpack
 
 from . import cursor as cursor_codec
+from .batchcheck import fetched_tasks
 from .cursor import position_digest, position_json
 from .errors import CursorError, ResponseFormatError, SeotasksError
 from .model import Page, Task, TaskQuery, TaskStatus
@@ -60,7 +61,6 @@ _PARSE: dict[str, Callable[[Any], Any]] = {
     "time_field": parse_time_field,
 }
 
-_provider_of = attrgetter("provider")
 _id_of = attrgetter("id")
 
 
@@ -195,16 +195,11 @@ class Client:
                 f"{name}: fetch changed the position it was given ({json.loads(given)} became "
                 f"{position}): return the next position as a new dict, the given one unchanged"
             )
+        # Every task is checked to be this provider's, so its ``id`` alone is its key
+        # (cheaper than `Task.key`, which formats a string per task).
+        tasks = fetched_tasks(name, batch)
         if batch.next is not None:
             cursor_codec.keepable(name, "fetch", batch.next)
-        tasks = tuple(batch.tasks)
-        # Every task is checked to be this provider's, so its ``id`` alone is its key
-        # (cheaper than `Task.key`, which formats a string per task). The checks run as
-        # C loops (map over attrgetter) in the usual case of one provider, no repeats.
-        providers = set(map(_provider_of, tasks))
-        if providers - {name}:
-            other = sorted(providers - {name})[0]
-            raise ResponseFormatError(f"provider {name!r} returned a task of provider {other!r}")
         if query.status is not None or query.since is not None or query.until is not None:
             tasks = tuple(filter(query.matches, tasks))
         ids = list(map(_id_of, tasks))
