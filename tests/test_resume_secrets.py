@@ -20,7 +20,6 @@ from clihere import run_here
 from clirun import SERPSTAT_JSONL, cli_env
 from seotasks_serpstat.emulator import SerpstatEmulator
 
-from seotasks.asked import Asked, Recorded, split_recorded
 from seotasks.errors import ConfigError
 from seotasks.resume import ResumeState
 
@@ -104,28 +103,20 @@ def test_a_secret_given_to_one_run_only_shows_as_a_marker(
     assert TOKEN not in without.stderr and "another value" not in without.stderr
 
 
-def test_a_format_1_file_is_read_and_its_clear_secret_dropped_on_save(
+def test_a_file_of_another_format_is_refused_before_any_listing(
     env: dict[str, str], tmp_path: Path
 ) -> None:
-    state, first = _first_five(env, tmp_path)
-    # The file as the previous version wrote it: the -o pairs sorted, in clear.
+    """Only format 2 is read: a format-1 file (secret values in clear, never released)
+    is a configuration error naming the file, and nothing is listed or saved."""
+    state, _ = _first_five(env, tmp_path)
     old = json.loads(state.read_text(encoding="utf-8"))
     old["format"] = "seotasks-resume/1"
-    del old["secrets"], old["command"]
-    old["query"]["options"] = " ".join(sorted(["page_size=100", f"token={TOKEN}"]))
     state.write_text(json.dumps(old), encoding="utf-8")
-
-    other = run_here(_tasks(state, "-o", f"token={OTHER}"), env)
-    assert other.returncode == 2 and "another value of -o token" in other.stderr
-    assert TOKEN not in other.stderr and OTHER not in other.stderr
-    assert TOKEN in state.read_text(encoding="utf-8")  # a refused run saves nothing
-
-    same = run_here(_tasks(state, "-o", f"token={TOKEN}", "-L", "5"), env)
-    assert same.returncode == 0, same.stderr
-    assert set(_ids(same.stdout)).isdisjoint(_ids(first.stdout))
-    text = state.read_text(encoding="utf-8")
-    assert TOKEN not in text and "Secret" not in text
-    assert json.loads(text)["format"] == "seotasks-resume/2"
+    before = state.read_bytes()
+    again = run_here(_tasks(state, "-o", f"token={TOKEN}"), env)
+    assert again.returncode == 2 and again.stdout == ""
+    assert f"{state} is not a seotasks resume file (seotasks-resume/2)" in again.stderr
+    assert state.read_bytes() == before
 
 
 def test_collect_keeps_the_secret_out_too(env: dict[str, str], tmp_path: Path) -> None:
@@ -177,30 +168,3 @@ def test_a_qualified_secret_and_a_repeated_one_are_masked(tmp_path: Path) -> Non
     with pytest.raises(ConfigError, match=r"another value of -o serpstat\.token") as info:
         ResumeState(tmp_path / "r.json", ["serpstat"], changed)
     assert "=a" not in str(info.value) and "=c" not in str(info.value)
-
-
-def test_a_query_built_the_old_way_is_masked_before_it_is_written(tmp_path: Path) -> None:
-    """A command that still joins the -o pairs itself does not leak them either."""
-    old_style = {"options": f"page_size=100 token={TOKEN}", "to": "None"}
-    state = ResumeState(tmp_path / "r.json", ["serpstat"], old_style)
-    state.save()
-    text = (tmp_path / "r.json").read_text(encoding="utf-8")
-    assert TOKEN not in text and "Secret" not in text
-    assert json.loads(text)["command"] == "collect"
-    again = ResumeState(tmp_path / "r.json", ["serpstat"], old_style)
-    assert again.loaded and again.query["options"] == "page_size=100 token=<secret>"
-
-
-def test_legacy_options_text_splits_at_known_keys_only() -> None:
-    known = frozenset({"token", "page_size", "serpstat.token"})
-    text = "page_size=100 serpstat.token=a b=c d token=x"
-    assert split_recorded(text, known) == ["page_size=100", "serpstat.token=a b=c d", "token=x"]
-    legacy = Recorded.from_legacy({"options": text}, ["serpstat"])
-    current = Asked.from_query(
-        ResumeState.asked_from(
-            _args("page_size=100", "serpstat.token=a b=c d", "token=x"), ["serpstat"]
-        ),
-        ["serpstat"],
-    )
-    assert legacy.plain["options"] == current.plain["options"]
-    assert legacy.differences(current) is None

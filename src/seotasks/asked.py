@@ -15,10 +15,6 @@ as a digest kept apart under the key ``-o KEY`` (the flag, as the user wrote it)
 - in the file, it is `file_digest`: that digest stretched with PBKDF2 under the file's
   own random salt, so the file alone gives no quick way to test guesses, and two files
   made with the same secret do not show it.
-
-Files written before this (``seotasks-resume/1``) hold the options in clear text;
-`Recorded.from_legacy` reads them into the same form, so they are still accepted, and
-the next save writes the new format without the clear text.
 """
 
 from __future__ import annotations
@@ -64,8 +60,8 @@ def file_digest(digest: str, salt: bytes) -> str:
     return hashlib.pbkdf2_hmac("sha256", bytes.fromhex(digest), salt, ROUNDS).hex()
 
 
-def option_keys(providers: Iterable[str]) -> tuple[frozenset[str], frozenset[str]]:
-    """The ``-o`` keys the listed providers accept, and those of them that are secret.
+def secret_keys(providers: Iterable[str]) -> frozenset[str]:
+    """The ``-o`` keys of the listed providers that are secret.
 
     Both plain (``token``) and provider-qualified (``serpstat.token``) spellings; a plain
     key is secret when any listed provider's option of that name is. A provider that is
@@ -73,7 +69,6 @@ def option_keys(providers: Iterable[str]) -> tuple[frozenset[str], frozenset[str
     """
     from .plugins import get_provider
 
-    known: set[str] = set()
     secret: set[str] = set()
     for name in providers:
         try:
@@ -81,16 +76,9 @@ def option_keys(providers: Iterable[str]) -> tuple[frozenset[str], frozenset[str
         except UnknownProvider:
             continue
         for option in cls.options:
-            spellings = {option.name, f"{cls.name}.{option.name}"}
-            known |= spellings
             if option.secret:
-                secret |= spellings
-    return frozenset(known), frozenset(secret)
-
-
-def _key(pair: str) -> str:
-    """The key of one ``-o KEY=VALUE`` as `seotasks.cli.common.split_options` reads it."""
-    return pair.partition("=")[0].strip()
+                secret |= {option.name, f"{cls.name}.{option.name}"}
+    return frozenset(secret)
 
 
 @attrs.frozen
@@ -103,34 +91,15 @@ class Asked:
     command: str | None = None
 
     @classmethod
-    def from_query(cls, query: Mapping[str, str | None], providers: Iterable[str]) -> Asked:
-        """Split a query built by `asked_from`, or one built the older way with the secret
-        values inside ``options`` (those are masked here, before anything is written)."""
+    def from_query(cls, query: Mapping[str, str | None]) -> Asked:
+        """Split a query built by `asked_from` into its parts."""
         plain = dict(query)
         command = plain.pop(COMMAND_KEY, None)
         secrets = {k: v for k, v in plain.items() if k.startswith(SECRET_KEY) and v is not None}
         for key in list(plain):
             if key.startswith(SECRET_KEY):
                 del plain[key]
-        text = plain.get("options")
-        if text is not None:
-            known, secret = option_keys(providers)
-            pairs = split_recorded(text, known)
-            if any(_key(p) in secret and p.partition("=")[2] != SECRET for p in pairs):
-                masked = record_options(pairs, secret)
-                plain["options"] = masked.pop("options")
-                secrets.update({k: v for k, v in masked.items() if v is not None})
-        return cls(plain, secrets, command or command_of(plain))
-
-
-def command_of(query: Mapping[str, object]) -> str | None:
-    """The command a query without a ``command`` key came from: only ``collect`` records
-    ``to``, only ``tasks`` records ``status``."""
-    if "to" in query:
-        return "collect"
-    if "status" in query:
-        return "tasks"
-    return None
+        return cls(plain, secrets, command)
 
 
 def record_options(pairs: Sequence[str], secret: frozenset[str]) -> dict[str, str | None]:
@@ -155,35 +124,19 @@ def record_options(pairs: Sequence[str], secret: frozenset[str]) -> dict[str, st
     return recorded
 
 
-def split_recorded(text: str, known: frozenset[str]) -> list[str]:
-    """The ``KEY=VALUE`` pairs of an options text (pairs joined by spaces).
-
-    A value may itself hold spaces, so a word starts a new pair only when it reads
-    ``KEY=...`` with a key the providers know; any other word continues the value before.
-    """
-    pairs: list[str] = []
-    for word in text.split(" "):
-        if pairs and not ("=" in word and _key(word) in known):
-            pairs[-1] += " " + word
-        else:
-            pairs.append(word)
-    return pairs
-
-
 def asked_from(
     args: argparse.Namespace, providers: Sequence[str], **extra: str | None
 ) -> dict[str, str | None]:
     """What a command was asked, as its resume file records it.
 
     Reads ``args.command``, ``args.option`` (the ``-o`` pairs), ``args.since``,
-    ``args.until`` and ``args.time_field`` (recorded only when given, so older files
-    stay valid); ``extra`` adds what only one command records (``status=`` for
+    ``args.until`` and ``args.time_field`` (recorded only when given); ``extra`` adds what only one command records (``status=`` for
     ``tasks``, ``to=`` for ``collect``). ``providers`` are the ``-p`` names, whose
     option declarations say which ``-o`` values are secret: those appear as
     ``KEY=<secret>`` plus an unsalted digest that `seotasks.resume.ResumeState` turns
     into the file's salted one.
     """
-    _, secret = option_keys(providers)
+    secret = secret_keys(providers)
     asked: dict[str, str | None] = {
         COMMAND_KEY: getattr(args, "command", None),
         "since": getattr(args, "since", None),
@@ -200,32 +153,25 @@ def asked_from(
 @attrs.frozen
 class Recorded:
     """The query a resume file holds: ``plain`` values, the ``command``, and per secret
-    ``-o KEY`` its digest: a `file_digest` under ``salt``, or (``salt`` None: a file of
-    format 1, read from its clear text) a `value_digest`."""
+    ``-o KEY`` its `file_digest` under ``salt`` (None when the file records no secret)."""
 
     plain: Mapping[str, str | None]
     digests: Mapping[str, str]
     salt: bytes | None
     command: str | None
 
-    @classmethod
-    def from_legacy(cls, query: Mapping[str, str | None], providers: Iterable[str]) -> Recorded:
-        """A format-1 query: the secret values are in its ``options`` text, in clear."""
-        asked = Asked.from_query(query, providers)
-        return cls(asked.plain, asked.secrets, None, asked.command)
-
-    def digest_of(self, digest: str) -> str:
-        """``digest`` (a `value_digest`) in the form this file records."""
-        return digest if self.salt is None else file_digest(digest, self.salt)
-
     def changed_secrets(self, asked: Asked) -> list[str]:
         """The ``-o KEY`` secrets given to both runs, with another value in each. (One
         given to only one run shows as ``KEY=<secret>`` in the options text already.)"""
         both = set(self.digests) & set(asked.secrets)
+        if not both or self.salt is None:
+            return []
         return sorted(
             key
             for key in both
-            if not hmac.compare_digest(self.digests[key], self.digest_of(asked.secrets[key]))
+            if not hmac.compare_digest(
+                self.digests[key], file_digest(asked.secrets[key], self.salt)
+            )
         )
 
     def differences(self, asked: Asked) -> str | None:
@@ -251,7 +197,7 @@ class Recorded:
 def flag(key: str, value: object) -> str:
     """A recorded query value as the flag that gives it: ``--status any``, ``no --since``."""
     name = _FLAGS.get(key, key)
-    if value is None or (key == "to" and value == "None"):  # collect has recorded str(None)
+    if value is None:
         return f"no {name}"
     if key == "options" and isinstance(value, str):
         return " ".join(f"-o {part}" for part in value.split(" "))

@@ -212,7 +212,7 @@ class ResumeState:
         self.path = path
         names = list(providers)
         #: What was asked (status, since, until, options): a resumed run must ask the same.
-        self.asked = Asked.from_query(query or {}, names)
+        self.asked = Asked.from_query(query or {})
         #: Query keys whose flag was omitted (None in ``query``) and that then mean what
         #: the file recorded, as they mean the cursor's (``--status``), else this default.
         self._defaults = dict(defaults or {})
@@ -232,8 +232,8 @@ class ResumeState:
                 salt = self._load(path)
                 self.loaded = True
         self._apply_defaults({})
-        # The file's own salt is kept (its digests stay the same); a new file, or one of
-        # format 1, gets a fresh one. Stretched once here, not at every save.
+        # The file's own salt is kept (its digests stay the same); a new file gets a fresh
+        # one. Stretched once here, not at every save.
         self._salt = salt or os.urandom(16)
         self._digests = {
             key: file_digest(digest, self._salt)
@@ -249,7 +249,7 @@ class ResumeState:
     def _load(self, path: Path) -> bytes | None:
         """Read the checkpoint of ``path`` into the providers' progress; its salt."""
         data = resumefile.read(path)
-        saved_ask = resumefile.recorded(path, data, self.providers)
+        saved_ask = resumefile.recorded(path, data)
         self._apply_defaults(saved_ask.plain)
         mine = self.asked.command
         if saved_ask.command and mine and saved_ask.command != mine:

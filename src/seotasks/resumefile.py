@@ -13,20 +13,16 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from .asked import SECRET_KEY, Recorded, command_of
+from .asked import SECRET_KEY, Recorded
 from .errors import ConfigError, CursorError, StorageError
 from .jsoncodec import strict_loads
 
-__all__ = ["FORMAT", "READABLE", "entry", "read", "recorded", "window", "write"]
+__all__ = ["FORMAT", "entry", "read", "recorded", "window", "write"]
 
 FORMAT = "seotasks-resume/2"
-#: What this version reads. Format 1 recorded secret ``-o`` values in clear text; such a
-#: file is still accepted and saved in format 2, without them.
-READABLE = ("seotasks-resume/1", FORMAT)
 
 
 def read(path: Path) -> dict[str, Any]:
@@ -39,18 +35,16 @@ def read(path: Path) -> dict[str, Any]:
         data = strict_loads(raw.decode("utf-8"))
     except ValueError as exc:  # not UTF-8 (UnicodeDecodeError), not JSON, NaN, too deep
         raise ConfigError(f"cannot read resume file {path}: {exc}") from None
-    if not isinstance(data, dict) or data.get("format") not in READABLE:
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ConfigError(f"{path} is not a seotasks resume file ({FORMAT})")
     return data
 
 
-def recorded(path: Path, data: dict[str, Any], providers: Iterable[str]) -> Recorded:
+def recorded(path: Path, data: dict[str, Any]) -> Recorded:
     """What the run that wrote the file was asked."""
     query = data.get("query", {})
     if not isinstance(query, dict) or not all(isinstance(v, str | None) for v in query.values()):
         raise ConfigError(f"{path}: the recorded query is malformed")
-    if data["format"] != FORMAT:
-        return Recorded.from_legacy(query, providers)
     command = data.get("command")
     secrets = data.get("secrets", {})
     if not isinstance(command, str | None) or not isinstance(secrets, dict):
@@ -65,7 +59,7 @@ def recorded(path: Path, data: dict[str, Any], providers: Iterable[str]) -> Reco
         query,
         digests,
         bytes.fromhex(salt) if isinstance(salt, str) else None,
-        command or command_of(query),
+        command,
     )
 
 

@@ -128,7 +128,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError(
             "--since/--until/--time-field filter a listing: they do not apply with --id"
         )
-    asked = ResumeState.asked_from(args, [args.provider], to=str(args.to))
+    to = None if args.to is None else str(args.to)
+    asked = ResumeState.asked_from(args, [args.provider], to=to)
     with contextlib.ExitStack() as stack:
         client = one_client(args, stack)
         if args.limit == 0:
