@@ -228,8 +228,8 @@ class ResultDownload:
 class CallbackEntry:
     """One task a vendor's callback tells about (`Provider.read_callback`).
 
-    ``result``: the task's whole result, as `Provider.collect` would return it (a
-    postback carries it; the receiver writes it as its file). ``error``: the vendor's
+    ``result``: the task's whole result, as `Provider.collect` would return it, any JSON
+    value (a postback carries it; the receiver writes it as its file). ``error``: the vendor's
     error for the task (no result; reported on its line). Neither: a notice that the task
     is ready (a pingback); the receiver queues it and collects it with ``collect``, for
     which ``kind`` says what the provider needs beyond the id. ``tag`` is the caller's
@@ -237,7 +237,7 @@ class CallbackEntry:
     """
 
     task_id: str
-    result: Mapping[str, Any] | None = None
+    result: JSONValue = None
     error: str | None = None
     tag: str | None = None
     kind: str | None = None

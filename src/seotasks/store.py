@@ -23,10 +23,9 @@ import secrets
 import shutil
 import threading
 import time
-from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .errors import ConfigError, StorageError
 
@@ -225,7 +224,7 @@ class ResultStore:
             data = gzip.compress(data, compresslevel=6, mtime=0)
         return atomic_write(final, data)
 
-    def write_many(self, provider: str, results: list[tuple[str, Mapping[str, Any]]]) -> list[Path]:
+    def write_many(self, provider: str, results: list[tuple[str, JSONValue]]) -> list[Path]:
         """Write several tasks' files with one folder fsync (a postback of many tasks).
 
         Each file is still written whole and fsynced before its rename; only the folder's
@@ -243,7 +242,7 @@ class ResultStore:
             _sweep(folder)
             self._swept.add(provider)
 
-        def one(item: tuple[Path, Mapping[str, Any]]) -> None:
+        def one(item: tuple[Path, JSONValue]) -> None:
             final, result = item
             data = json.dumps(result, ensure_ascii=False, separators=(",", ":"), default=str)
             raw = data.encode()

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qs
 
-from ..provider import CallbackEntry, Provider
+from ..provider import CallbackEntry, JSONValue, Provider
 from ..redact import MIN_URL_SECRET, URL_SECRET
 from ..store import ResultStore, safe_name
 from .alarm import WriteAlarm
@@ -191,7 +191,7 @@ class ReceiverApp:
                 raise Refused("400 Bad Request", f"task {index}'s id is not a plain id")
             if entry.kind is not None and not _KIND.match(entry.kind):
                 raise Refused("400 Bad Request", "kind is not a path such as serp/google/organic")
-        results: list[tuple[str, Mapping[str, Any], Any]] = []
+        results: list[tuple[str, JSONValue, Any]] = []
         failed = queued = 0
         for entry in entries:
             if entry.error is not None:
@@ -227,11 +227,11 @@ class ReceiverApp:
 
     # -- writing ----------------------------------------------------------------------------
 
-    def write(self, task_id: str, result: Mapping[str, Any], *, via: str, tag: Any) -> int:
+    def write(self, task_id: str, result: JSONValue, *, via: str, tag: Any) -> int:
         """Write one task's file unless it exists; 1 when written, 0 when already there."""
         return self.write_many([(task_id, result, tag)], via=via)
 
-    def write_many(self, results: list[tuple[str, Mapping[str, Any], Any]], *, via: str) -> int:
+    def write_many(self, results: list[tuple[str, JSONValue, Any]], *, via: str) -> int:
         """Write the files of tasks not written yet (see `ResultWriter.write_many`).
 
         An `OSError` (full disk, quota, read-only folder) is counted by `stored`, which

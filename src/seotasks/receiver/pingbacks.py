@@ -16,7 +16,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -186,8 +186,9 @@ class PingbackWorker:
         for outcome in self.client.collect_many(self._due(), workers=self.workers, stop=self.stop):
             task_id = outcome.task.id
             try:
-                # DataForSEO answers a task_get with an object: it is what the writer stores.
-                if outcome.error is None and isinstance(outcome.result, Mapping):
+                # Whatever JSON ``collect`` answered (DataForSEO's task_get an object, a
+                # vendor whose result is a list of items an array) is what the file holds.
+                if outcome.error is None:
                     self.app.write(task_id, outcome.result, via="pingback", tag=outcome.task.tag)
                     queue.done(task_id)
                     self._tried.pop(task_id, None)
@@ -197,7 +198,7 @@ class PingbackWorker:
                     )
                 else:
                     log.warning("receiver: pingback %s failed: %s", task_id, outcome.error)
-                    self._fail(task_id, outcome.describe_error() or "")
+                    self._fail(task_id, outcome.describe_error() or "", outcome.task.tag)
             except OSError:
                 # Logged once per burst by app.stored; the entry stays queued and is
                 # tried again after retry_after.
@@ -205,7 +206,7 @@ class PingbackWorker:
             finally:
                 self._busy.discard(task_id)
 
-    def _fail(self, task_id: str, error: str) -> None:
+    def _fail(self, task_id: str, error: str, tag: str | None) -> None:
         queue = self.app.pingbacks
         failed = queue.folder / "failed"
         failed.mkdir(parents=True, exist_ok=True)
@@ -216,4 +217,4 @@ class PingbackWorker:
         except OSError:
             queue.done(task_id)
         self._tried.pop(task_id, None)
-        self.app.emit(line(self.app.provider, task_id, tag=None, via="pingback", error=error))
+        self.app.emit(line(self.app.provider, task_id, tag=tag, via="pingback", error=error))

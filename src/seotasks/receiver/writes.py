@@ -12,12 +12,15 @@ them, so the two ways of collecting mix in one folder.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from ..store import ResultStore
+
+if TYPE_CHECKING:
+    from ..provider import JSONValue
 
 __all__ = ["Emit", "ResultWriter", "line"]
 
@@ -78,7 +81,7 @@ class ResultWriter:
     emit: Emit
     _claims: _Claims = attrs.field(init=False, factory=_Claims)
 
-    def write_many(self, results: list[tuple[str, Mapping[str, Any], Any]], *, via: str) -> int:
+    def write_many(self, results: list[tuple[str, JSONValue, Any]], *, via: str) -> int:
         """Write the files of tasks not written yet (durably); returns how many were written.
 
         Each task is claimed first, so a concurrent delivery of the same task waits for
@@ -87,7 +90,7 @@ class ResultWriter:
         """
         claimed: list[str] = []
         try:
-            fresh: list[tuple[str, Mapping[str, Any], Any]] = []
+            fresh: list[tuple[str, JSONValue, Any]] = []
             seen: set[str] = set()
             for task_id, result, tag in sorted(results, key=lambda item: item[0]):
                 if task_id in seen:
@@ -113,7 +116,7 @@ class ResultWriter:
             self.emit(line(self.provider, task_id, tag=tag, via=via, path=str(path)))
         return len(paths)
 
-    def _announce_written(self, fresh: list[tuple[str, Mapping[str, Any], Any]], via: str) -> None:
+    def _announce_written(self, fresh: list[tuple[str, JSONValue, Any]], via: str) -> None:
         """After a failed `write_many` (a full disk), print the lines of the files that
         were written before it failed: each is whole, and a redelivery will find it and
         stay silent, so this is their only chance of a line. Called with the claims held,
