@@ -24,7 +24,8 @@ def main() -> None:
     args = parser.parse_args()
     emulator: SerpstatEmulator | DataForSEOEmulator
     if args.vendor == "serpstat":
-        emulator = SerpstatEmulator(seed=args.seed, size=args.size, rps=None)
+        # No 60,000-row cap: the benchmarks list every task of their 100 000.
+        emulator = SerpstatEmulator(seed=args.seed, size=args.size, rps=None, max_rows=None)
     else:
         emulator = DataForSEOEmulator(
             seed=args.seed,

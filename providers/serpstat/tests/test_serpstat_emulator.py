@@ -209,6 +209,9 @@ def test_same_seed_same_data_and_a_large_set_pages(now: datetime) -> None:
     big = SerpstatEmulator(seed=1, size=100_000, now=lambda: now)
     ids = big.task_ids()
     assert len(ids) == len(set(ids)) == 100_000
+    assert len(big.dataset.page(60, 1000)) == 1000
+    assert big.dataset.page(61, 1000) == []  # past the vendor's 60,000 rows
+    big.dataset.max_rows = None
     assert len(big.dataset.page(100, 1000)) == 1000
     statuses = {s: len(a.task_ids(s)) for s in ("queued", "running", "completed")}
     assert all(statuses.values()) and sum(statuses.values()) == 500

@@ -103,3 +103,40 @@ def test_no_data_for_a_completed_task_stays_a_provider_error(
         with pytest.raises(seotasks.ProviderError) as caught:
             client.collect(task)
         assert type(caught.value) is seotasks.ProviderError and caught.value.code == 32017
+
+
+# -- at most 60,000 rows ------------------------------------------------------------------------
+
+
+def test_get_list_serves_at_most_60000_rows(make_emulator: MakeEmulator) -> None:
+    """The API intro: "The maximum number of results returned by each API method is
+    limited up to 60,000 rows". A page crossing the 60,000th row is cut there, the pages
+    past it are empty."""
+    emulator = make_emulator(seed=5, size=61_000, rps=None)
+    assert len(emulator.task_ids()) == 61_000
+    rows = emulator.rows()
+
+    def page(number: int, size: int) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = rpc(
+            emulator, "tasks.getList", {"page": number, "pageSize": size}
+        )["result"]
+        return result
+
+    assert page(60, 1000) == rows[59_000:60_000]
+    assert page(61, 1000) == []
+    assert page(86, 700) == rows[59_500:60_000]  # rows 59,500..60,199, cut at 60,000
+
+
+def test_listing_past_60000_rows_is_capped(make_emulator: MakeEmulator, connect: Connect) -> None:
+    """A listing that ran into the cap says so (`Page.capped`, a note, the CLI's warning)
+    instead of ending as if it had seen every task: with the list ascending, the tasks past
+    the 60,000th row are the newest."""
+    emulator = make_emulator(seed=5, size=61_000)
+    client = connect(emulator, page_size=1000)
+    pages = list(client.pages(status="any"))
+    ids = [task.id for page in pages for task in page.tasks]
+    assert ids == emulator.task_ids()[:60_000]
+    assert pages[-1].capped and not any(page.capped for page in pages[:-1])
+    assert "60,000" in pages[-1].notes[0]
+    assert "60,000" in (client.provider.advice("capped") or "")
+    assert client.capabilities.cap == 60_000

@@ -47,6 +47,7 @@ __all__ = [
     "MAX_MISSES",
     "MAX_OFFSET",
     "MAX_PAGE_SIZE",
+    "MAX_ROWS",
     "MIN_PAGE_SIZE",
     "OVERLAP",
     "State",
@@ -59,6 +60,8 @@ __all__ = [
 
 MIN_PAGE_SIZE: Final = 100
 MAX_PAGE_SIZE: Final = 1000
+#: The API intro page: no method returns more than 60,000 rows (pages past them: none).
+MAX_ROWS: Final = 60_000
 #: Rows re-read at the start of each page: shifts up to this size cost no extra request.
 OVERLAP: Final = 8
 #: Consecutive requests without a new row before giving up (the list outruns us).

@@ -177,6 +177,7 @@ class SerpstatProvider(Provider):
             # the vendor's examples) and this provider reads a descending list as well;
             # a declared order would make merged refuse a newest-first vendor.
             max_page_size=paging.MAX_PAGE_SIZE,
+            cap=paging.MAX_ROWS,
             collect=True,
             notes=(
                 "tasks.getList lists the last 7 days only",
@@ -206,11 +207,25 @@ class SerpstatProvider(Provider):
         ids = wire.row_ids(rows)
         step = paging.advance(state, window, ids)
         tasks = wire.normalize_rows(rows, tz=self._tz, ids=ids, start=step.emit_from)
+        notes = () if step.note is None else (step.note,)
+        # An end at the vendor's row cap is no proof that the list ends there.
+        capped = step.next is None and window.start + len(ids) >= paging.MAX_ROWS
+        if capped:
+            notes = (f"tasks.getList: the vendor shows at most {paging.MAX_ROWS:,} rows",)
         return Batch(
             tasks=tasks,
             next=None if step.next is None else step.next.to_position(),
-            notes=() if step.note is None else (step.note,),
+            capped=capped,
+            notes=notes,
         )
+
+    def advice(self, topic: str, detail: str = "") -> str | None:
+        if topic == "capped":
+            return (
+                f"tasks.getList shows at most {paging.MAX_ROWS:,} of the last 7 days' tasks; "
+                "the others cannot be listed while the list is longer than that"
+            )
+        return None
 
     def _call(self, window: paging.Window) -> list[Any]:
         return self._post(

@@ -5,19 +5,16 @@ to ``/rt/api/v2/`` (or ``/v4/``) with ``?token=``; a body ``{"id", "method", "pa
 the answer ``{"id": "<id as a string>", "result": [...]}`` or ``{"id", "error": {"code",
 "message", "data": null}}`` -- **always HTTP 200**, errors included, with the vendor's
 positive codes (400 missing token / bad params, 403 invalid token or method, 429 query
-frequency exceeded). It keeps the 7-day window, lets new tasks arrive and old ones expire
-between pages, limits requests per second on an injectable clock, and expresses the
+frequency exceeded). It keeps the 7-day window and the documented cap of 60,000 rows a
+method returns, lets new tasks arrive and old ones expire between pages, limits
+requests per second on an injectable clock, and expresses the
 vendor-level faults of `seotasks.emulation.Fault` (a 429 error object, a wrong type, an
 answer for another id); the network faults are the shared `EmulatorServer`'s.
 
 Standard library only (plus attrs, as the core's emulation base): it serves the tests,
-``seotasks tasks --sandbox``, the benchmarks and the conformance kit alike::
-
-    with SerpstatEmulator(seed=1, size=5000, clock=clock) as emulator:
-        client = seotasks.connect("serpstat", clock=clock, **emulator.settings)
-
-Share one clock between the client and the emulator: the emulator's rate limit counts
-on it, so a client on a `FakeClock` and an emulator on real time would disagree.
+``seotasks tasks --sandbox``, the benchmarks and the conformance kit alike. Share one
+clock between the client and the emulator (``clock=``): the rate limit counts on it, so
+a client on a `FakeClock` and an emulator on real time would disagree.
 """
 
 from __future__ import annotations
@@ -43,7 +40,7 @@ from seotasks.emulation import (
 
 from . import serp_html
 from .balance import ParsingBalance
-from .dataset import Dataset, TaskTruth, keyword_data
+from .dataset import MAX_ROWS, Dataset, TaskTruth, keyword_data
 
 __all__ = ["DEFAULT_SIZE", "SerpstatApp", "SerpstatEmulator", "TaskTruth"]
 
@@ -323,7 +320,8 @@ class SerpstatEmulator:
     limit (``rps``; ``None`` for none) and ``now`` the data's wall time (UTC-aware
     datetimes; real time by default). ``timezone`` is the zone the naive timestamps are
     written in; ``order="desc"`` serves newest first; ``pending_parsed_at`` is what an
-    unfinished task shows as ``parsed_at`` (JSON null, as documented, or e.g. ``""``).
+    unfinished task shows as ``parsed_at`` (JSON null, as documented, or e.g. ``""``);
+    ``max_rows`` the rows tasks.getList serves at most (``None``: all, for benchmarks).
     """
 
     def __init__(
@@ -341,6 +339,7 @@ class SerpstatEmulator:
         path: str = "/rt/api/v2/",
         post_delay: int = 30,
         post_duration: int = 240,
+        max_rows: int | None = MAX_ROWS,
     ) -> None:
         if order not in ("asc", "desc"):
             raise ValueError("order must be 'asc' or 'desc'")
@@ -350,6 +349,7 @@ class SerpstatEmulator:
         self.dataset = Dataset(
             seed=seed, size=size, now=now, timezone=timezone, pending_parsed_at=pending_parsed_at
         )
+        self.dataset.max_rows = max_rows
         self.app = SerpstatApp(
             self.dataset,
             token=self.token,

@@ -6,9 +6,8 @@ page is a slice found by bisection. What a task looks like is a function of the
 dataset's clock (``now``): it is queued until its start, running with a growing
 percentage, then done with a ``parsed_at`` -- so the same data shows all three states
 and moves on as time passes. Tasks older than 7 days leave the list by themselves;
-`Dataset.expire` drops the oldest at once, `Dataset.add` posts new ones.
-
-Standard library only: emulators must start wherever the library does.
+`Dataset.expire` drops the oldest at once, `Dataset.add` posts new ones. Standard
+library only: emulators must start wherever the library does.
 """
 
 from __future__ import annotations
@@ -30,6 +29,7 @@ import attrs
 __all__ = ["TOP_SIZE", "WINDOW_SECONDS", "Dataset", "TaskTruth", "keyword_data"]
 
 WINDOW_SECONDS: Final = 7 * 86400
+MAX_ROWS: Final = 60_000  # the API intro page: no method returns more rows
 _STATUSES: Final = ("queued", "running", "completed")
 # (country_id, lang_id, region_id): USA/English/Texas, USA without region, a few others.
 _PLACES: Final = (
@@ -74,6 +74,7 @@ class Dataset:
         now: Callable[[], datetime] | None = None,
         timezone: str = "UTC",
         pending_parsed_at: str | None = None,
+        max_rows: int | None = MAX_ROWS,
     ) -> None:
         if size < 0:
             raise ValueError("size must be >= 0")
@@ -81,6 +82,7 @@ class Dataset:
         self._tz = _zone(timezone)
         self._utc = self._tz is UTC
         self.pending_parsed_at = pending_parsed_at
+        self.max_rows = max_rows  # the rows tasks.getList serves at most (None: all)
         self._lock = threading.Lock()
         self._rng = random.Random(seed)
         self.ids: list[int] = []
@@ -275,6 +277,8 @@ class Dataset:
         with self._lock:
             lo, hi = self._bounds(now)
             skip = (page - 1) * size
+            if self.max_rows is not None:  # the vendor's cap: cut at its last row
+                size = max(0, min(size, self.max_rows - skip))
             if descending:
                 top = hi - skip
                 indices = range(top - 1, max(lo, top - size) - 1, -1)
