@@ -35,8 +35,10 @@ def require_window(
 ) -> None:
     """Raise `UnsupportedQuery` when ``query.since`` is older than the vendor keeps.
 
-    ``now`` is the provider's wall clock, ``self.transport.now()``, not the system's: a
-    client standing at a sandbox's fixed day (``connect(now=...)``) counts back from it.
+    ``what`` names the listing, first in the message (``"serpstat"``, ``"DataForSEO
+    tasks_ready"``: "serpstat keeps tasks for 30 days; ..."). ``now`` is the provider's
+    wall clock, ``self.transport.now()``, not the system's: a client standing at a
+    sandbox's fixed day (``connect(now=...)``) counts back from it.
     ``window`` is the retention the vendor documents, and the one the message names;
     ``grace`` is how much older a ``since`` is still accepted where the window's edge is
     not exact (the core filters client-side), so the refusal does not name a retention

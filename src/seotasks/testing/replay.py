@@ -19,7 +19,7 @@ import json
 import re
 import threading
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ..emulation import EmulatorServer, Fault, HttpRequest, HttpResponse, json_response
@@ -32,6 +32,10 @@ _TIME = re.compile(
     r"\{now(?:(?P<sign>[+-])(?P<amount>\d+)(?P<unit>[smhd]))?(?:\|(?P<fmt>[^}]+))?\}\Z"
 )
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+#: Formats that render a time as a JSON integer, for vendors that send epoch times: the
+#: unit each counts in.
+_EPOCH_UNITS = {"epoch": timedelta(seconds=1), "epoch_ms": timedelta(milliseconds=1)}
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def render_times(value: Any, now: datetime, default_format: str) -> Any:
@@ -39,7 +43,9 @@ def render_times(value: Any, now: datetime, default_format: str) -> Any:
 
     Fixtures hold times relative to the moment they are served, so that they stay inside
     the vendors' retention windows whenever the suite runs. ``"{now-2d|%Y-%m-%d}"`` picks
-    another format for one value. Lists and objects are walked; other values kept.
+    another format for one value. ``epoch`` and ``epoch_ms`` (as either format) render an
+    integer of seconds or milliseconds since 1970 UTC, for a vendor that sends numbers.
+    Lists and objects are walked; other values kept.
     """
     if isinstance(value, str):
         match = _TIME.match(value)
@@ -49,7 +55,9 @@ def render_times(value: Any, now: datetime, default_format: str) -> Any:
         if match["amount"]:
             delta = timedelta(**{_UNITS[match["unit"]]: int(match["amount"])})
             when = now + delta if match["sign"] == "+" else now - delta
-        return when.strftime(match["fmt"] or default_format)
+        fmt = match["fmt"] or default_format
+        unit = _EPOCH_UNITS.get(fmt)
+        return when.strftime(fmt) if unit is None else (when - _EPOCH) // unit
     if isinstance(value, list):
         return [render_times(item, now, default_format) for item in value]
     if isinstance(value, dict):
