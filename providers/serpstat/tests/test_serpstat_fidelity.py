@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -17,7 +18,10 @@ import urllib3
 from seotasks_serpstat.emulator import SerpstatEmulator
 
 import seotasks
+from seotasks.clock import FakeClock
+from seotasks.emulation import EmulatorApp, Fault, HttpRequest, HttpResponse, json_response
 from seotasks.model import Task, TaskStatus
+from seotasks.submit import SerpTaskSpec
 
 MakeEmulator = Callable[..., SerpstatEmulator]
 Connect = Callable[..., seotasks.Client]
@@ -140,3 +144,38 @@ def test_listing_past_60000_rows_is_capped(make_emulator: MakeEmulator, connect:
     assert "60,000" in pages[-1].notes[0]
     assert "60,000" in (client.provider.advice("capped") or "")
     assert client.capabilities.cap == 60_000
+
+
+# -- numbers written as text ---------------------------------------------------------------------
+
+
+class NextPageAsText:
+    """The emulator, but writing ``next_page`` as text, as Serpstat writes its other
+    numbers (``task_id``, ``keywords_count``, ``keyword_id``); its type is undocumented."""
+
+    def __init__(self, app: EmulatorApp) -> None:
+        self.app = app
+
+    def handle(self, request: HttpRequest, fault: Fault | None) -> HttpResponse:
+        answer = self.app.handle(request, fault)
+        body = json.loads(answer.body)
+        result = body.get("result")
+        if isinstance(result, dict) and "next_page" in result:
+            result["next_page"] = str(result["next_page"])
+        return json_response(answer.status, json.dumps(body).encode())
+
+
+def test_next_page_as_text_is_followed(
+    make_emulator: MakeEmulator, connect: Connect, clock: FakeClock, now: datetime
+) -> None:
+    """A result split in parts whose ``next_page`` is ``"2"``: every part is read, not a
+    `ResponseFormatError` for the whole task."""
+    emulator = make_emulator(seed=4, size=5, now=lambda: now + timedelta(seconds=clock.monotonic()))
+    client = connect(emulator)
+    words = [f"shoe {n}" for n in range(120)]  # three parts of at most 50 keywords
+    results = client.submit([SerpTaskSpec(keyword=w, location=23) for w in words])
+    clock.advance(3600)
+    [task] = [t for t in client.tasks(status="completed") if t.id == results[0].task_id]
+    emulator.server.app = NextPageAsText(emulator.app)
+    body = client.collect(task)
+    assert [top["keyword"] for top in body["tops"]] == words

@@ -380,6 +380,8 @@ class SerpstatProvider(Provider):
             if following is None:
                 merged["tops"] = tops
                 return merged
+            if isinstance(following, str) and is_ascii_digits(following):
+                following = int(following)  # undocumented type; its other numbers are text
             if type(following) is not int or following <= page:
                 raise ResponseFormatError(
                     f"serpstat: next_page {following!r} does not move forward from {page}",
