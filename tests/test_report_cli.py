@@ -213,3 +213,32 @@ def test_the_page_is_made_as_other_files_are_readable_as_the_umask_allows(
     assert json.loads(page.read_text(encoding="utf-8"))["providers"][0]["tasks"] == 20
     assert page.stat().st_mode & 0o777 == 0o644
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".page")] == []
+
+
+def test_a_listing_that_never_reports_failures_gives_no_failure_rate(tmp_path: Path) -> None:
+    """Serpstat's task list has no failed status, nor has DataForSEO's ``tasks_ready``:
+    each listed provider says so in its capabilities. The report printed ``0.0 %`` for
+    them beside DataForSEO history's measured rate (overview, groups, the failure chart
+    and the side-by-side table), a figure no listing of theirs could have contradicted:
+    read for a migration, the vendor that cannot report failures looked like the one that
+    never fails. A listing whose provider reports failures keeps its rate."""
+    args = ["report", "--sandbox", "-p", "dataforseo", "-p", "serpstat", "--sandbox-size"]
+    args += ["400", "--sandbox-day", "2026-11-20", "--format", "json", "-q"]
+    history = run_here([*args, "-o", "dataforseo.source=history"], cli_env(tmp_path))
+    assert history.returncode == 0, history.stderr
+    figures = json.loads(history.stdout)
+    rates = {p["provider"]: p["failure_rate"] for p in figures["providers"]}
+    dataforseo = next(p for p in figures["providers"] if p["provider"] == "dataforseo")
+    assert dataforseo["failed"] > 0
+    finished = dataforseo["failed"] + dataforseo["completed"]
+    assert rates == {"dataforseo": pytest.approx(dataforseo["failed"] / finished), "serpstat": None}
+    assert all(g["failure_rate"] is None for g in figures["groups"] if g["provider"] == "serpstat")
+    [pair] = [c for c in figures["comparisons"] if c["title"].startswith("serp/google ~")]
+    sides = {side["provider"]: side["failure_rate"] for side in (pair["a"], pair["b"])}
+    assert sides["serpstat"] is None and sides["dataforseo"] is not None
+    assert any("serpstat: its listing never reports failed tasks" in n for n in figures["notes"])
+
+    ready = run_here(args, cli_env(tmp_path))
+    assert ready.returncode == 0, ready.stderr
+    providers = json.loads(ready.stdout)["providers"]
+    assert [p["failure_rate"] for p in providers] == [None, None]

@@ -159,6 +159,7 @@ def _live(args: argparse.Namespace, names: list[str], err: TextIO, selection: Se
     """List the providers (or their emulators) now and hold the tasks in DuckDB."""
     import contextlib
 
+    from ..model import TaskStatus
     from ..report.source import from_tasks
     from .common import (
         Progress,
@@ -193,6 +194,7 @@ def _live(args: argparse.Namespace, names: list[str], err: TextIO, selection: Se
             listed(),
             source=f"{where} of {', '.join(names)}",
             draining=[c.name for c in clients if c.capabilities.drains],
+            unfailing=[c.name for c in clients if TaskStatus.FAILED not in c.capabilities.statuses],
             selection=selection,
         )
         progress.done()

@@ -112,10 +112,13 @@ def compute(
     # A status that leaves out completed or failed tasks leaves a failure rate of 0 % or
     # 100 % by construction: not the vendor's, so none is given.
     rated = tasks.selection.status not in FINISHED
-    providers = queries.groups(connection, (), known, rated=rated)
-    groups = queries.groups(connection, by, known, rated=rated)
+    unfailing = tasks.unfailing
+    providers = queries.groups(connection, (), known, rated=rated, unfailing=unfailing)
+    groups = queries.groups(connection, by, known, rated=rated, unfailing=unfailing)
     by_kind = (
-        groups if by == ("kind",) else queries.groups(connection, ("kind",), known, rated=rated)
+        groups
+        if by == ("kind",)
+        else queries.groups(connection, ("kind",), known, rated=rated, unfailing=unfailing)
     )
     shown = groups[:top]
     turnaround = queries.curves(connection, by, "turnaround")
@@ -190,6 +193,12 @@ def _notes(figures: Figures, tasks: Tasks, unmatched: Sequence[tuple[str, str]])
             )
         if not p.priced:
             notes.append(f"{p.provider}: no task has a cost, so its spend is not shown.")
+        if p.provider in tasks.unfailing and tasks.selection.status not in FINISHED:
+            notes.append(
+                f"{p.provider}: its listing never reports failed tasks (`seotasks providers` "
+                "lists the statuses each one reports), so no failure rate is shown: a 0 % "
+                "there would say nothing of how often it fails."
+            )
         if p.completed and not p.failed and p.failure_rate is not None:
             notes.append(
                 f"{p.provider}: no failed task here, so its failure rate is 0 %; a listing "

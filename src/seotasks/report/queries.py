@@ -3,7 +3,7 @@ figure means is stated in `seotasks.report.figures`."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -69,10 +69,12 @@ def groups(
     known: frozenset[str] | None,
     *,
     rated: bool = True,
+    unfailing: Collection[str] = (),
 ) -> list[Group]:
     """Per provider and ``keys``, biggest first. ``known``: the providers whose collection
     is known (``None``: all of them); ``rated``: whether the tasks hold both completed and
-    failed ones, so that a failure rate means something."""
+    failed ones, so that a failure rate means something; ``unfailing``: providers whose
+    listing never reports a failed task, whose rate would be 0 % by construction."""
     columns = "".join(f", {k}" for k in keys)
     rows = connection.execute(
         f"""
@@ -106,7 +108,9 @@ def groups(
                 failed=failed,
                 running=running,
                 queued=queued,
-                failure_rate=failed / finished if finished and rated else None,
+                failure_rate=(
+                    failed / finished if finished and rated and provider not in unfailing else None
+                ),
                 turnaround=_percentiles(int(timed), turnaround),
                 queue=_percentiles(int(queued_n), queue),
                 priced=int(priced),

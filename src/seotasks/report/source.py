@@ -120,6 +120,8 @@ class Tasks:
 
     ``collection`` says how ``collected`` is known: ``"results table"``, ``"draining
     listing"`` (for the providers in ``draining``), or ``None`` (not known).
+    ``unfailing`` names the providers whose listing never reports a failed task, so that
+    none of theirs here says nothing of how often they fail.
     """
 
     connection: duckdb.DuckDBPyConnection
@@ -127,6 +129,7 @@ class Tasks:
     selection: Selection
     collection: str | None
     draining: tuple[str, ...] = ()
+    unfailing: tuple[str, ...] = ()
 
     def close(self) -> None:
         self.connection.close()
@@ -288,12 +291,14 @@ def from_tasks(
     *,
     source: str,
     draining: Collection[str] = (),
+    unfailing: Collection[str] = (),
     selection: Selection | None = None,
 ) -> Tasks:
     """A ``report_tasks`` table holding ``tasks`` (a live listing, already selected).
 
     ``draining`` names the providers whose listing drops a task once it is collected,
-    so each completed task listed from them is known to be not collected.
+    so each completed task listed from them is known to be not collected; ``unfailing``
+    those whose listing has no failed status (`Tasks.unfailing`).
 
     The tasks go through a temporary JSON Lines file that DuckDB reads in bulk: inserting
     a hundred thousand rows one statement at a time would take longer than the listing.
@@ -326,4 +331,5 @@ def from_tasks(
         selection=selection or Selection(),
         collection="draining listing" if draining else None,
         draining=tuple(draining),
+        unfailing=tuple(unfailing),
     )
