@@ -95,7 +95,7 @@ def test_token_checks_answer_http_200(
 @pytest.mark.parametrize(
     ("body", "code", "text"),
     [
-        ({"id": "1", "method": "tasks.nope", "params": {}}, 403, "method"),
+        ({"id": "1", "method": "tasks.nope", "params": {}}, 403, "functional"),
         (get_list(size=99), 400, "pageSize"),
         (get_list(size=1001), 400, "pageSize"),
         (get_list(page=0), 400, "page"),
@@ -104,8 +104,8 @@ def test_token_checks_answer_http_200(
             400,
             "page",
         ),
-        (b"{not json", 400, "JSON"),
-        ([1, 2], 400, "JSON"),
+        (b"{not json", 400, "Json"),
+        ([1, 2], 400, "Json"),
     ],
 )
 def test_bad_requests_get_error_objects(

@@ -179,3 +179,19 @@ def test_next_page_as_text_is_followed(
     emulator.server.app = NextPageAsText(emulator.app)
     body = client.collect(task)
     assert [top["keyword"] for top in body["tops"]] == words
+
+
+# -- the errors page's own words ------------------------------------------------------------------
+
+
+def test_generic_refusals_in_the_errors_pages_words(make_emulator: MakeEmulator) -> None:
+    """The "Errors and Response Codes" page: 400 "Json schema validation error" for a
+    request off the schema, 403 "Not access to functional" for a method the account may
+    not call (what follows a ``:`` is the emulator's detail)."""
+    emulator = make_emulator(size=5, rps=None)
+    bad_size = rpc(emulator, "tasks.getList", {"page": 1, "pageSize": 50})["error"]
+    assert bad_size["code"] == 400
+    assert bad_size["message"].partition(":")[0] == "Json schema validation error"
+    unknown = rpc(emulator, "tasks.getlist", {})["error"]
+    assert unknown["code"] == 403
+    assert unknown["message"].partition(":")[0] == "Not access to functional"

@@ -225,7 +225,7 @@ def test_emulator_checks_type(emu: Any, value: Any, accepted: bool) -> None:
     decoded = json.loads(answer.data)
     assert ("result" in decoded) is accepted
     if not accepted:
-        assert decoded["error"]["message"] == "JSON schema validation error: type"
+        assert decoded["error"]["message"] == "Json schema validation error: type"
     assert len(emu.posted()) == (1 if accepted else 0)
 
 

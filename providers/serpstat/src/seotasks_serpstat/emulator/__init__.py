@@ -143,9 +143,9 @@ class SerpstatApp:
         try:
             envelope = json.loads(request.body or b"null")
         except ValueError:
-            return _error(None, 400, "JSON schema validation error: body is not JSON")
+            return _error(None, 400, "Json schema validation error: body is not JSON")
         if not isinstance(envelope, dict):
-            return _error(None, 400, "JSON schema validation error: body is not an object")
+            return _error(None, 400, "Json schema validation error: body is not an object")
         raw_id = envelope.get("id")
         request_id = None if raw_id is None else str(raw_id)  # echoed as a string
         token = (request.query.get("token") or [""])[0]
@@ -161,10 +161,10 @@ class SerpstatApp:
             return _error(request_id, *scripted)
         method = envelope.get("method")
         if method not in _METHODS:
-            return _error(request_id, 403, f"Wrong method or access denied: {method!r}")
+            return _error(request_id, 403, f"Not access to functional: {method!r}")
         params = envelope.get("params", {})
         if not isinstance(params, dict):
-            return _error(request_id, 400, "JSON schema validation error: params")
+            return _error(request_id, 400, "Json schema validation error: params")
         answer_id = f"{request_id}0" if fault is Fault.MISMATCHED_ID else request_id
         if method == "tasks.getParsingBalance":
             return _body({"id": answer_id, "result": self.balance.result()})
@@ -176,10 +176,10 @@ class SerpstatApp:
             return self._keyword_serp(answer_id, request_id, params)
         page, size = params.get("page", 1), params.get("pageSize", 100)
         if type(page) is not int or page < 1:
-            return _error(request_id, 400, "JSON schema validation error: page must be >= 1")
+            return _error(request_id, 400, "Json schema validation error: page must be >= 1")
         if type(size) is not int or not 100 <= size <= 1000:
             return _error(
-                request_id, 400, "JSON schema validation error: pageSize must be 100..1000"
+                request_id, 400, "Json schema validation error: pageSize must be 100..1000"
             )
         rows: Any = self.dataset.page(page, size, descending=self.descending)
         if fault is Fault.WRONG_TYPES:
@@ -213,10 +213,10 @@ class SerpstatApp:
             if type(value) is not int or not low <= value <= high:
                 return _error(request_id, 400, message)
         if params.get("type", "regular") not in SERP_TYPES:
-            return _error(request_id, 400, "JSON schema validation error: type")
+            return _error(request_id, 400, "Json schema validation error: type")
         known = {"keywords", "seId", "countryId", "regionId", "langId", "typeId", "type"}
         if set(params) - known:
-            return _error(request_id, 400, "JSON schema validation error: unknown parameter")
+            return _error(request_id, 400, "Json schema validation error: unknown parameter")
         blocked = [w for w in words if not w.strip() or set(w) & BLOCKED_SYMBOLS]
         kept = [w for w in words if w not in blocked]
         if not kept:
@@ -265,9 +265,9 @@ class SerpstatApp:
     ) -> HttpResponse:
         task_id, page = params.get("taskId"), params.get("page", 1)
         if type(task_id) is not int:
-            return _error(request_id, 400, "JSON schema validation error: taskId must be int")
+            return _error(request_id, 400, "Json schema validation error: taskId must be int")
         if type(page) is not int or page < 1:
-            return _error(request_id, 400, "JSON schema validation error: page must be >= 1")
+            return _error(request_id, 400, "Json schema validation error: page must be >= 1")
         found = self.dataset.result(task_id)
         if found is None:
             return _error(request_id, 32017, "Data not found")
@@ -296,7 +296,7 @@ class SerpstatApp:
         its getTaskResult). The codes of the documented refusals are undocumented: 32017."""
         task_id, keyword_id = params.get("taskId"), params.get("keywordId")
         if type(task_id) is not int or type(keyword_id) is not int:
-            message = "JSON schema validation error: taskId and keywordId must be int"
+            message = "Json schema validation error: taskId and keywordId must be int"
             return _error(request_id, 400, message)
         found = self.dataset.result(task_id)
         if found is None:
