@@ -122,3 +122,13 @@ def test_collect_reach() -> None:
         "36h",
         "90s",
     ]
+
+
+@pytest.mark.parametrize("field", ["window", "results_kept"])
+def test_a_span_given_as_a_number_of_days_is_refused_when_declared(field: str) -> None:
+    """``window=30`` (days, as a number) was accepted: the kit passed the plugin, then
+    ``seotasks providers`` showed ``'int' object has no attribute 'total_seconds'`` and
+    ``collect`` compared it with a timedelta (``results_kept=7`` failed as ``'>' not
+    supported``). It is refused where it is declared, naming the field."""
+    with pytest.raises(TypeError, match=rf"'{field}' must be a datetime.timedelta, got 30"):
+        Capabilities(**{field: 30})

@@ -149,3 +149,21 @@ def test_a_task_whose_id_is_not_text_is_named(
         TypeError, match=r"fakevendor: fetch returned a task whose id is an int \(1\)"
     ):
         KIT.test_every_task_exactly_once(kit_env())
+
+
+def test_a_task_whose_status_is_the_vendors_word_is_named(
+    kit_env: Callable[..., ConformanceEnv], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A provider that passes the vendor's status word on (``"done"``) instead of mapping
+    it to a `TaskStatus`: the task was built, then every status filter dropped it, and
+    the kit blamed the seed ("no completed task to collect: seed some")."""
+    build = FakeVendor._task
+
+    def worded(self: FakeVendor, item: Any) -> seotasks.Task:
+        task = build(self, item)
+        word: Any = item["state"]
+        return seotasks.Task(provider=task.provider, id=task.id, status=word)
+
+    monkeypatch.setattr(FakeVendor, "_task", worded)
+    with pytest.raises(TypeError, match=r"fakevendor: fetch returned a task whose status is a str"):
+        KIT.test_every_task_exactly_once(kit_env())

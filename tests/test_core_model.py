@@ -100,6 +100,18 @@ def test_timestamps_must_be_utc(field: str, value: datetime) -> None:
         make(**{field: value})
 
 
+@pytest.mark.parametrize("field", ["created_at", "completed_at", "started_at"])
+@pytest.mark.parametrize("value", [1763632800000, "2026-11-20T10:00:00Z", T0.date()])
+def test_a_timestamp_that_is_no_datetime_is_refused_naming_the_field(
+    field: str, value: object
+) -> None:
+    """A plugin passing the vendor's epoch number or string on got ``AttributeError: 'int'
+    object has no attribute 'tzinfo'`` from inside the model, naming neither the field nor
+    the task."""
+    with pytest.raises(TypeError, match=rf"Task fake:42: {field} must be a datetime, got "):
+        make(**{field: value})
+
+
 def test_utc_timestamps_and_none_are_accepted() -> None:
     task = make(created_at=T0, completed_at=T0.replace(tzinfo=ZoneInfo("UTC")))
     assert task.created_at == T0

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn, TypedDict, Unpack
 
 from . import cursor as cursor_codec
-from .batchcheck import fetched_tasks
+from .batchcheck import fetched_tasks, text_ids
 from .cursor import position_digest, position_json
 from .errors import CursorError, ResponseFormatError, SeotasksError
 from .model import Page, Task, TaskQuery, TaskStatus
@@ -203,6 +203,7 @@ class Client:
         if query.status is not None or query.since is not None or query.until is not None:
             tasks = tuple(filter(query.matches, tasks))
         ids = list(map(_id_of, tasks))
+        text_ids(name, ids)
         if len(set(ids)) != len(ids):  # a task repeated on its page: its first place only
             first = {task_id: index for index, task_id in reversed(list(enumerate(ids)))}
             tasks = tuple(tasks[index] for index in sorted(first.values()))

@@ -84,6 +84,18 @@ def _refuse_non_utc(task: tuple[str, str], name: str, value: datetime) -> None:
         )
 
 
+def _refuse_non_datetime(task: tuple[str, str], times: Mapping[str, object]) -> None:
+    """Raise naming the first of ``times`` that is not a `datetime` (a vendor's epoch
+    number or string passed on as it came)."""
+    for name, value in times.items():
+        if value is not None and not isinstance(value, datetime):
+            raise TypeError(
+                f"Task {task[0]}:{task[1]}: {name} must be a datetime, got "
+                f"{type(value).__name__} {value!r} (read vendor times with seotasks.convert)"
+            )
+    raise TypeError(f"Task {task[0]}:{task[1]}: a time is not a datetime")
+
+
 _ZERO = timedelta(0)
 
 
@@ -196,12 +208,16 @@ class Task:
                 f"Task {provider}:{id}: progress must be within 0.0..1.0 (a ratio: a vendor's "
                 f"percentage goes through seotasks.convert.parse_progress), got {progress!r}"
             )
-        if created_at is not None and created_at.tzinfo is not UTC:
-            _refuse_non_utc((provider, id), "created_at", created_at)
-        if completed_at is not None and completed_at.tzinfo is not UTC:
-            _refuse_non_utc((provider, id), "completed_at", completed_at)
-        if started_at is not None and started_at.tzinfo is not UTC:
-            _refuse_non_utc((provider, id), "started_at", started_at)
+        try:  # free while nothing is raised: the usual values pass on identity tests
+            if created_at is not None and created_at.tzinfo is not UTC:
+                _refuse_non_utc((provider, id), "created_at", created_at)
+            if completed_at is not None and completed_at.tzinfo is not UTC:
+                _refuse_non_utc((provider, id), "completed_at", completed_at)
+            if started_at is not None and started_at.tzinfo is not UTC:
+                _refuse_non_utc((provider, id), "started_at", started_at)
+        except AttributeError:  # no tzinfo, or no utcoffset: not a datetime
+            times = {"created_at": created_at, "completed_at": completed_at}
+            _refuse_non_datetime((provider, id), {**times, "started_at": started_at})
         if type(raw) is not MappingProxyType:
             raw = dict(raw)
         fields = self.__dict__

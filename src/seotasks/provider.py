@@ -25,7 +25,7 @@ from .errors import CursorError, UnsupportedQuery
 from .model import Task, TaskQuery, TaskStatus
 from .ratelimit import RateLimit
 from .redact import Redactor, scrub_userinfo
-from .retention import WINDOW_EDGE, require_window
+from .retention import WINDOW_EDGE, positive_span, require_window
 
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
@@ -147,7 +147,7 @@ class Capabilities:
         default=frozenset(),
         validator=attrs.validators.deep_iterable(attrs.validators.in_(FILTER_NAMES)),
     )
-    window: timedelta | None = None
+    window: timedelta | None = attrs.field(default=None, validator=positive_span)
     order: str | None = attrs.field(
         default=None, validator=attrs.validators.optional(attrs.validators.in_(ORDER_NAMES))
     )
@@ -157,9 +157,7 @@ class Capabilities:
     collect: bool = False
     notes: tuple[str, ...] = ()
     times: frozenset[str] | None = None
-    results_kept: timedelta | None = attrs.field(
-        default=None, validator=attrs.validators.optional(attrs.validators.gt(timedelta(0)))
-    )
+    results_kept: timedelta | None = attrs.field(default=None, validator=positive_span)
 
     def __attrs_post_init__(self) -> None:
         times = self.times  # a contradiction is refused here, not found empty later

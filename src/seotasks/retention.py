@@ -1,5 +1,5 @@
 """`require_window`: the usual check of a provider's ``start``, that ``since`` lies within
-what the vendor keeps.
+what the vendor keeps; `positive_span`, the check of the spans a provider declares.
 
 A module of its own so `seotasks.provider`, which re-exports both names (where plugins
 import them from), stays about the contract itself.
@@ -8,14 +8,16 @@ import them from), stays about the contract itself.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .errors import UnsupportedQuery
 
 if TYPE_CHECKING:
+    import attrs
+
     from .model import TaskQuery
 
-__all__ = ["WINDOW_EDGE", "require_window"]
+__all__ = ["WINDOW_EDGE", "positive_span", "require_window"]
 
 #: How much older than the window a ``since`` may be and still pass `require_window`: a
 #: relative ``--since 3d`` is counted from the moment the command line was read (and to
@@ -53,3 +55,16 @@ def require_window(
             f"{what} keeps tasks for {days:g} days; since={query.since.isoformat()} is older "
             f"than {oldest.isoformat(timespec='seconds')}" + (f"; {hint}" if hint else "")
         )
+
+
+def positive_span(_owner: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """The attrs validator of `Capabilities.window` and ``results_kept``: None or a
+    positive `timedelta`. A bare number (``window=30``, meaning days) is refused where it is
+    declared; accepted, it passed the conformance kit and then failed ``seotasks
+    providers`` and ``collect``, far from the declaration."""
+    if value is None:
+        return
+    if not isinstance(value, timedelta):
+        raise TypeError(f"'{attribute.name}' must be a datetime.timedelta, got {value!r}")
+    if value <= timedelta(0):
+        raise ValueError(f"'{attribute.name}' must be a positive timedelta, got {value!r}")
