@@ -158,6 +158,23 @@ def test_lost_answer_is_recorded_unknown_and_never_reposted(emu: Any, tmp_path: 
     assert sum(1 for line in _lines(again.stdout).values() if line.get("outcome_unknown")) == 100
 
 
+def test_unreadable_answer_is_unknown_and_never_reposted(emu: Any, tmp_path: Path) -> None:
+    """The vendor created the batch but its answer cannot be read (a mistyped field): a
+    re-run must not take that for a refusal and pay for the batch twice."""
+    journal = tmp_path / "submit.journal"
+    env = cli_env(tmp_path, {"dataforseo": emu.settings})
+    emu.server.faults.inject(Fault.WRONG_TYPES, match="task_post")
+    args = ["submit", "-p", "dataforseo", str(_specs(tmp_path, 150)), "--resume", str(journal)]
+    done = run_here(args, env)
+    assert done.returncode == 4, done.stderr
+    lines = _lines(done.stdout)
+    assert [i for i, line in lines.items() if line.get("outcome_unknown")] == list(range(100))
+
+    again = run_here(args, env)
+    assert again.returncode == 4
+    assert set(_posted(emu).values()) == {1} and len(_posted(emu)) == 150
+
+
 def test_journal_of_another_provider_or_file_is_refused(emu: Any, tmp_path: Path) -> None:
     env = cli_env(tmp_path, {"dataforseo": emu.settings})
     other = tmp_path / "other.journal"

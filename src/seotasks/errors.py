@@ -44,6 +44,11 @@ class SeotasksError(Exception):
     """
 
     resume_cursor: str | None = None
+    #: True on the error of a call that must not run twice (posting tasks) when the
+    #: vendor may have processed it: the request was sent and its answer was lost, or
+    #: came but could not be read (a `ResponseFormatError` of `Client.submit`). Such a
+    #: call is never resent: whether its tasks exist is for the vendor's task list to say.
+    outcome_unknown: bool = False
     #: What to do next, in the terms of the command the person ran (the CLI sets it,
     #: e.g. "continue with --resume run.json"); printed after the message.
     cli_hint: str | None = None
@@ -173,13 +178,13 @@ class TaskNotDone(ProviderError):
 class RetryableError(SeotasksError):
     """Common base of the errors the transport retries before giving up.
 
-    ``outcome_unknown`` is set on an error of a non-idempotent call (posting tasks)
-    that failed after the request was sent: the vendor may have processed it, so it
-    was not resent. ``not_sent`` marks a failure before anything reached the vendor.
+    ``outcome_unknown`` (see `SeotasksError`) is set by the transport on an error of a
+    non-idempotent call (posting tasks) that failed after the request was sent: the
+    vendor may have processed it, so it was not resent. ``not_sent`` marks a failure
+    before anything reached the vendor.
     """
 
     retry_after: float | None = None
-    outcome_unknown: bool = False
     not_sent: bool = False
 
 

@@ -41,7 +41,7 @@ from cattrs.strategies import configure_union_passthrough
 from cattrs.v import format_exception
 
 from .convert import is_ascii_digits
-from .errors import ConfigError, SeotasksError
+from .errors import ConfigError, ResponseFormatError, SeotasksError
 from .redact import mask_path_secrets
 
 __all__ = [
@@ -284,7 +284,10 @@ class SubmitResult:
     """What became of one spec: the vendor's ``task_id``, or the ``error`` that stopped it.
 
     Exactly one of the two is set. Several specs may share one ``task_id`` when the
-    vendor takes many keywords in one task (Serpstat ``tasks.addKeywordList``).
+    vendor takes many keywords in one task (Serpstat ``tasks.addKeywordList``). An
+    ``error`` that is a `ResponseFormatError` (the vendor answered, but not readably) is
+    marked ``outcome_unknown``, as a lost answer is: the vendor may have created the
+    task, so no caller may take it for a refusal and post the spec again.
     """
 
     spec: SerpTaskSpec
@@ -294,6 +297,8 @@ class SubmitResult:
     def __attrs_post_init__(self) -> None:
         if (self.task_id is None) == (self.error is None):
             raise ValueError("a SubmitResult has either a task_id or an error")
+        if isinstance(self.error, ResponseFormatError):
+            self.error.outcome_unknown = True
 
     @property
     def ok(self) -> bool:

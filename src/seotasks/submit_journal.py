@@ -37,7 +37,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import attrs
 
-from .errors import RetryableError, StorageError
+from .errors import StorageError
 
 if TYPE_CHECKING:
     from .submit import SerpTaskSpec, SubmitResult
@@ -186,4 +186,4 @@ class SubmitJournal:
 
 def outcome_unknown(result: SubmitResult) -> bool:
     """Whether ``result`` is a spec whose batch was sent and whose answer was lost."""
-    return isinstance(result.error, RetryableError) and result.error.outcome_unknown
+    return result.error is not None and result.error.outcome_unknown

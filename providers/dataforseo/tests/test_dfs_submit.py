@@ -103,6 +103,19 @@ def test_lost_answer_is_never_posted_twice(emulator: Any, connect: Any, fault: F
     assert len(processed) == len(set(processed))  # a cut-off answer was processed once
 
 
+def test_unreadable_answer_is_outcome_unknown(emulator: Any, connect: Any) -> None:
+    """An answer that came but cannot be read (a mistyped status code) says nothing of the
+    tasks the vendor created: each spec is outcome unknown, like a lost answer, so that
+    nothing reads it as a refusal and posts the batch again."""
+    client = connect(emulator)
+    emulator.server.faults.inject(Fault.WRONG_TYPES, match="task_post")
+    results = client.submit([_spec(i) for i in range(150)])
+    assert [len(b) for b in emulator.posted()] == [100, 50]  # the vendor created them all
+    for r in results[:100]:
+        assert r.task_id is None and r.error is not None and r.error.outcome_unknown
+    assert all(r.ok for r in results[100:])
+
+
 @pytest.mark.parametrize("fault", [Fault.HTTP_429, Fault.RATE_LIMIT_BODY])
 def test_refusals_are_retried(emulator: Any, connect: Any, fault: Fault) -> None:
     client = connect(emulator)

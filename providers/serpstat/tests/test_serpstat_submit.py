@@ -107,10 +107,22 @@ def test_lost_answer_not_resent(emu: Any, connect: Any, fault: Fault) -> None:
     emu.server.faults.inject(fault)
     [result] = client.submit([SerpTaskSpec(keyword="once", location=23)])
     assert result.task_id is None and result.error is not None
-    if fault is not Fault.TRUNCATED:  # a cut-off body is a ResponseFormatError here
-        assert isinstance(result.error, TransientError) and result.error.outcome_unknown
+    assert result.error.outcome_unknown  # a cut-off body too: the task may exist
+    if fault is not Fault.TRUNCATED:
+        assert isinstance(result.error, TransientError)
     assert _adds(emu) == 1
     assert len(emu.posted()) == (1 if fault is Fault.TRUNCATED else 0)  # processed once
+
+
+def test_answer_for_another_request_is_outcome_unknown(emu: Any, connect: Any) -> None:
+    """An answer carrying another request's id cannot say which task was created: the
+    task may exist (the vendor made it), so the spec is outcome unknown, not refused."""
+    client = connect(emu)
+    emu.server.faults.inject(Fault.MISMATCHED_ID)
+    [result] = client.submit([SerpTaskSpec(keyword="once", location=23)])
+    assert result.task_id is None and result.error is not None
+    assert result.error.outcome_unknown
+    assert _adds(emu) == 1 and len(emu.posted()) == 1
 
 
 def test_rate_limit_answer_is_retried(emu: Any, connect: Any) -> None:
