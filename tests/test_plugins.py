@@ -358,6 +358,11 @@ _OptionAsText = type(
 _LimitAsNumber = type(
     "_LimitAsNumber", (FakeVendor,), {"name": "limitasnumber", "rate_limits": {"tasks": 5}}
 )
+_DefaultAsText = type(
+    "_DefaultAsText",
+    (FakeVendor,),
+    {"name": "defaultastext", "options": (Option(name="size", help="n", kind="int", default="9"),)},
+)
 _CallbackMethod = type(
     "_CallbackMethod", (FakeVendor,), {"name": "callbackmethod", "callbacks": {"done": "post"}}
 )
@@ -369,6 +374,7 @@ _CallbackMethod = type(
         (_NoFetch, "_NoFetch does not implement fetch"),
         (_OptionAsText, "_OptionAsText.options must hold seotasks.Option items, got 'colour'"),
         (_LimitAsNumber, "_LimitAsNumber.rate_limits['tasks'] must be a seotasks.RateLimit, got 5"),
+        (_DefaultAsText, "_DefaultAsText option 'size' is kind int, but its default is '9', a str"),
         (
             _CallbackMethod,
             "_CallbackMethod.callbacks['done'] must be GET, PATCH, POST or PUT, got 'post'",

@@ -180,6 +180,15 @@ def _add_provider(cls: Any, dist: importlib.metadata.Distribution | None) -> Non
 
 #: The methods a callback route may declare: the receiver reads a body for all but GET.
 _CALLBACK_METHODS = ("GET", "PATCH", "POST", "PUT")
+#: The types an `Option`'s default may have, by kind: it is used as it is, never read
+#: as the strings of env vars and ``-o`` are (a bool is no int here, though Python's is).
+_DEFAULT_TYPES: dict[str, tuple[type, ...]] = {
+    "str": (str,),
+    "int": (int,),
+    "float": (int, float),
+    "bool": (bool,),
+    "list": (list, tuple),
+}
 
 
 def _check_declarations(cls: type[Provider]) -> None:
@@ -196,6 +205,15 @@ def _check_declarations(cls: type[Provider]) -> None:
         if not isinstance(option, Option):
             raise TypeError(
                 f"{cls.__name__}.options must hold seotasks.Option items, got {option!r}"
+            )
+        default = option.default
+        if default is not None and (
+            not isinstance(default, _DEFAULT_TYPES[option.kind])
+            or (isinstance(default, bool) and option.kind != "bool")
+        ):
+            raise TypeError(
+                f"{cls.__name__} option {option.name!r} is kind {option.kind}, but its default "
+                f"is {default!r}, a {type(default).__name__}"
             )
     for key, limit in cls.rate_limits.items():
         if not isinstance(limit, RateLimit):
