@@ -56,9 +56,12 @@ def _lines(stdout: str) -> dict[int, dict[str, Any]]:
     return {line["index"]: line for line in map(json.loads, stdout.splitlines())}
 
 
-def _start_slow(emu: Any, tmp_path: Path, journal: Path) -> subprocess.Popen[str]:
+def _start_slow(
+    emu: Any, tmp_path: Path, journal: Path, *, first: bool = False
+) -> subprocess.Popen[str]:
     """The command, started with every post answered after 0.3 s (so it can be stopped
-    midway), once the emulator has received three batches."""
+    midway), once the emulator has received three batches (``first``: once the first
+    batch has reached it, before it is processed and answered)."""
     emu.server.faults.slow_seconds = 0.3
     emu.server.faults.schedule([Fault.SLOW], rate=1.0, seed=0, match="task_post")
     env = cli_env(tmp_path, {"dataforseo": emu.settings})
@@ -67,9 +70,9 @@ def _start_slow(emu: Any, tmp_path: Path, journal: Path) -> subprocess.Popen[str
         [*CLI, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     deadline = time.monotonic() + 60
-    while len(emu.posted()) < 3:
+    while (_post_calls(emu) < 1) if first else (len(emu.posted()) < 3):
         assert process.poll() is None, process.communicate()
-        assert time.monotonic() < deadline, "the command never posted three batches"
+        assert time.monotonic() < deadline, "the command never posted its batches"
         time.sleep(0.01)
     return process
 
@@ -173,6 +176,32 @@ def test_unreadable_answer_is_unknown_and_never_reposted(emu: Any, tmp_path: Pat
     again = run_here(args, env)
     assert again.returncode == 4
     assert set(_posted(emu).values()) == {1} and len(_posted(emu)) == 150
+
+
+def test_torn_last_line_does_not_swallow_the_next_runs_first_batch(
+    emu: Any, tmp_path: Path
+) -> None:
+    """A journal whose last write was cut short (a full disk, a crash) ends in half a
+    line. The next run, killed while its first batch is in flight, must still have
+    recorded that batch as sent: glued to the torn half, its ``sending`` line would be
+    unreadable and a third run would post the batch again."""
+    journal = tmp_path / "submit.journal"
+    journal.write_bytes(
+        b'{"format":"seotasks-submit-journal","version":1,"provider":"dataforseo"}\n'
+        b'{"sending":["0123'
+    )
+    process = _start_slow(emu, tmp_path, journal, first=True)
+    process.send_signal(signal.SIGKILL)
+    process.communicate(timeout=30)
+    time.sleep(0.6)  # the batch the killed run had sent is still being answered
+    emu.server.faults.clear()
+
+    env = cli_env(tmp_path, {"dataforseo": emu.settings})
+    done = run_here(
+        ["submit", "-p", "dataforseo", str(_specs(tmp_path)), "--resume", str(journal)], env
+    )
+    assert max(_posted(emu).values()) == 1, done.stderr  # never one twice
+    assert sum(1 for line in _lines(done.stdout).values() if line.get("outcome_unknown")) > 0
 
 
 def test_journal_of_another_provider_or_file_is_refused(emu: Any, tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ answer. Unknown specs are reported and never re-posted by a re-run: only the ven
 task list can say whether they exist. A torn last line (a kill in the middle of a write)
 is ignored: if it was a ``sending`` line the batch had not been sent yet (the send comes
 after the fsync), and if it was an answer line the spec stays unknown (the safe side).
+The next run ends it with a newline before appending, so its own lines stay readable.
 
 A spec is known by a digest of its JSON (the spec as posted, callbacks filled in) and
 its occurrence number among equal specs, not by its line number: lines appended to the
@@ -107,7 +108,8 @@ class SubmitJournal:
 
     def _load(self) -> None:
         self._handle.seek(0)
-        lines = self._handle.read().split(b"\n")
+        data = self._handle.read()
+        lines = data.split(b"\n")
         if lines == [b""]:
             self._append({"format": _FORMAT, "version": _VERSION, "provider": self.provider})
             return
@@ -127,6 +129,10 @@ class SubmitJournal:
                 f"--resume {self.path} records a submission to {head.get('provider')}, "
                 f"not {self.provider}; name a new file"
             )
+        if not data.endswith(b"\n"):
+            # A torn last line: end it, or this run's first line would be glued to it and
+            # unreadable, and a batch it records as sent would be posted again.
+            self._write(b"\n")
         in_flight: set[str] = set()
         for line in lines[1:]:
             try:
@@ -174,7 +180,10 @@ class SubmitJournal:
         self._append(*lines)
 
     def _append(self, *entries: dict[str, Any]) -> None:
-        data = b"".join(json.dumps(e, separators=(",", ":")).encode() + b"\n" for e in entries)
+        self._write(b"".join(json.dumps(e, separators=(",", ":")).encode() + b"\n" for e in entries))
+
+    def _write(self, data: bytes) -> None:
+        """Append ``data`` durably (fsynced before the caller goes on)."""
         try:
             self._handle.seek(0, os.SEEK_END)
             self._handle.write(data)
