@@ -180,7 +180,9 @@ class SubmitJournal:
         self._append(*lines)
 
     def _append(self, *entries: dict[str, Any]) -> None:
-        self._write(b"".join(json.dumps(e, separators=(",", ":")).encode() + b"\n" for e in entries))
+        self._write(
+            b"".join(json.dumps(e, separators=(",", ":")).encode() + b"\n" for e in entries)
+        )
 
     def _write(self, data: bytes) -> None:
         """Append ``data`` durably (fsynced before the caller goes on)."""
