@@ -337,6 +337,9 @@ def test_cursor_errors_do_not_call_the_vendor(client: seotasks.Client, server: A
         ({"offset": 40, "seen": {7: "t000007"}}, r"\$\.seen has the key 7, which JSON turns"),
         ({"offset": 40, "at": [BASE]}, r"\$\.at\[0\] is a datetime, which JSON cannot hold"),
         ({"offset": 40, "view": MappingProxyType({})}, r"\$\.view is a mappingproxy"),
+        # A bare token: kept by the client that made it, refused on resume as a "cursor
+        # position is not an object", the caller's cursor blamed for the plugin's mistake.
+        ("token-2", r"\$ is a str, not a dict"),
     ],
 )
 def test_a_position_json_would_change_is_named_at_the_page_that_made_it(

@@ -131,11 +131,16 @@ def keepable(provider: str, made_by: str, position: Position) -> Position:
 
     A position lives in cursors as JSON, and the provider's next ``fetch`` (in this
     client or a resumed one) gets what JSON gives back: an int key as a string; a
-    datetime, a Decimal or a read-only mapping view it cannot hold at all. Checked where
+    datetime, a Decimal or a read-only mapping view it cannot hold at all; and a position
+    that is no dict (a bare token) is refused by every resumed cursor. Checked where
     ``start`` or ``fetch`` hands the position over, the mistake is the plugin's, named
     there, rather than a TypeError in its next fetch or in this codec.
     """
-    problem = _changed_by_json(position, "$")
+    problem = (
+        _changed_by_json(position, "$")
+        if isinstance(position, dict)
+        else f"$ is a {type(position).__name__}, not a dict (wrap it: {{'token': ...}})"
+    )
     if problem is not None:
         raise ValueError(
             f"{provider}: {made_by} returned a position a cursor cannot keep as it is: "
