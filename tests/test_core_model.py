@@ -357,3 +357,12 @@ def test_a_refused_value_names_the_task_and_what_to_do() -> None:
     assert "naive" in str(info.value)
     with pytest.raises(ValueError, match=r"^TaskQuery\.since must be timezone-aware"):
         TaskQuery(since=T0.replace(tzinfo=None))
+
+
+def test_the_refusal_of_a_time_that_is_no_datetime_stands_alone() -> None:
+    """The AttributeError met on the way (``'int' object has no attribute 'tzinfo'``) is
+    not chained onto the refusal: a traceback that shows it first sends the reader to
+    the model instead of the plugin's value."""
+    with pytest.raises(TypeError) as info:
+        make(started_at=1763632800)
+    assert info.value.__suppress_context__

@@ -92,8 +92,8 @@ def _refuse_non_datetime(task: tuple[str, str], times: Mapping[str, object]) -> 
             raise TypeError(
                 f"Task {task[0]}:{task[1]}: {name} must be a datetime, got "
                 f"{type(value).__name__} {value!r} (read vendor times with seotasks.convert)"
-            )
-    raise TypeError(f"Task {task[0]}:{task[1]}: a time is not a datetime")
+            ) from None  # the AttributeError that led here says less
+    raise TypeError(f"Task {task[0]}:{task[1]}: a time is not a datetime") from None
 
 
 _ZERO = timedelta(0)
