@@ -204,6 +204,35 @@ def test_torn_last_line_does_not_swallow_the_next_runs_first_batch(
     assert sum(1 for line in _lines(done.stdout).values() if line.get("outcome_unknown")) > 0
 
 
+def test_batch_posted_when_the_journal_fills_up_still_prints_its_task_ids(
+    emu: Any, tmp_path: Path
+) -> None:
+    """The journal cannot take a batch's answers (the disk is full: here a file size
+    limit): the batch was posted all the same, so its task ids reach stdout before the
+    run stops with exit 6, or they would exist only at the vendor."""
+    import resource
+
+    def small_files() -> None:  # room for one batch and the next one's "sending" line
+        resource.setrlimit(resource.RLIMIT_FSIZE, (15_000, 15_000))
+
+    env = cli_env(tmp_path, {"dataforseo": emu.settings})
+    args = ["submit", "-p", "dataforseo", str(_specs(tmp_path, 300)), "--resume"]
+    done = subprocess.run(
+        [*CLI, *args, str(tmp_path / "submit.journal")],
+        env=env,
+        capture_output=True,
+        text=True,
+        preexec_fn=small_files,
+        timeout=120,
+    )
+    assert done.returncode == 6, done.stderr
+    assert "cannot write --resume" in done.stderr
+    printed = {f"kw {i}": line["task_id"] for i, line in _lines(done.stdout).items()}
+    created = _posted(emu)
+    assert len(created) == 200  # two batches went out before the journal was full
+    assert all(printed.get(keyword) for keyword in created)  # each one's id is printed
+
+
 def test_journal_of_another_provider_or_file_is_refused(emu: Any, tmp_path: Path) -> None:
     env = cli_env(tmp_path, {"dataforseo": emu.settings})
     other = tmp_path / "other.journal"

@@ -128,11 +128,15 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             if journal is not None:
                 journal.sending(chunk_keys)  # durable before the batch leaves
             results = client.submit([specs[i] for i in chunk])
-            if journal is not None:
-                journal.answered(chunk_keys, results)
-            for index, result in zip(chunk, results, strict=True):
-                run.result(index, result)
-            out.flush()
+            try:
+                if journal is not None:
+                    journal.answered(chunk_keys, results)
+            finally:
+                # The batch went out: its lines (task ids) are printed even when the
+                # journal cannot take them (a full disk), or they would be the vendor's only.
+                for index, result in zip(chunk, results, strict=True):
+                    run.result(index, result)
+                out.flush()
     out.flush()
     return run.finish(err, stopped=stop.stopping, journal=args.resume)
 
