@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -195,3 +195,23 @@ def test_generic_refusals_in_the_errors_pages_words(make_emulator: MakeEmulator)
     unknown = rpc(emulator, "tasks.getlist", {})["error"]
     assert unknown["code"] == 403
     assert unknown["message"].partition(":")[0] == "Not access to functional"
+
+
+# -- "today" is the day of the emulator's own timestamps ---------------------------------------
+
+
+def test_same_day_duplicate_counts_days_in_the_timestamps_zone(
+    make_emulator: MakeEmulator,
+) -> None:
+    """ "Task (id=x) with such parameters has already been created today": the emulator
+    writes its times in ``timezone``, so its "today" is that zone's day, not UTC's. At
+    22:00 and 01:00 in Los Angeles (06:00 and 09:00 UTC, one UTC day) the days differ."""
+    moment = [datetime(2026, 12, 4, 6, 0, tzinfo=UTC)]
+    emulator = make_emulator(
+        size=5, rps=None, timezone="America/Los_Angeles", now=lambda: moment[0]
+    )
+    first = add(emulator, keywords="boots")["result"]["task_id"]
+    refused = add(emulator, keywords="boots")["error"]["message"]
+    assert refused == f"Task (id={first}) with such parameters has already been created today"
+    moment[0] += timedelta(hours=3)
+    assert "result" in add(emulator, keywords="boots")

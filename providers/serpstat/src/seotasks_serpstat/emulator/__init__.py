@@ -25,7 +25,7 @@ import secrets
 import threading
 from collections import deque
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Final
 
 from seotasks.clock import Clock, SystemClock
@@ -115,9 +115,9 @@ class SerpstatApp:
         self.accepted: list[float] = []
         #: How many requests were refused with error 429 by the rate limit.
         self.rate_limited = 0
-        #: (settings, keywords) -> (UTC day, task id) of every task created, for the
-        #: documented same-day duplicate refusal.
-        self._created: dict[tuple[Any, ...], tuple[int, str]] = {}
+        #: (settings, keywords) -> (day in the zone of the timestamps, task id) of every
+        #: task created, for the documented same-day duplicate refusal.
+        self._created: dict[tuple[Any, ...], tuple[str, str]] = {}
 
     def fail_next(self, code: int, message: str, count: int = 1) -> None:
         """Answer the next ``count`` authorized calls with this error object."""
@@ -235,7 +235,7 @@ class SerpstatApp:
             params.get("typeId", 1),
             params.get("type", "regular"),
         )
-        day = self.dataset.now_epoch() // 86_400
+        day = self.dataset.day(datetime.fromtimestamp(self.dataset.now_epoch(), UTC))
         with self._lock:
             earlier = self._created.get(key)
             if earlier is not None and earlier[0] == day:
