@@ -7,10 +7,12 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any, ClassVar
 
 import pytest
 from clihere import run_here
 from clirun import cli_env
+from fakevendor import FakeVendor, PluginOf
 
 import seotasks
 from seotasks.clock import FakeClock
@@ -81,3 +83,25 @@ def test_seotasks_sandbox_serves_history_windows_ending_now(tmp_path: Path) -> N
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+class _PlainSandbox(FakeVendor):
+    """A sandbox that returns its `Sandbox` rather than a context manager yielding one
+    (``@contextmanager`` forgotten)."""
+
+    name: ClassVar[str] = "plainsandbox"
+
+    @classmethod
+    def sandbox(cls, request: SandboxRequest) -> Any:
+        return seotasks.Sandbox(settings={}, stop=lambda: None)
+
+
+def test_a_sandbox_that_is_no_context_manager_is_named(fake_registry: None) -> None:
+    """It failed as ``internal error: TypeError: 'seotasks.provider.Sandbox' object does
+    not support the context manager protocol``, naming no provider and no fix."""
+    seotasks.register_plugin(PluginOf(_PlainSandbox), "plainsandbox")
+    with (
+        pytest.raises(TypeError, match=r"^plainsandbox: sandbox\(\) returned a Sandbox, not a "),
+        start(["plainsandbox"]),
+    ):
+        pass

@@ -8,7 +8,7 @@ knows any vendor.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from datetime import datetime
 
 import attrs
@@ -63,7 +63,17 @@ def start(
                 raise ConfigError(
                     f"provider {name!r} ships no emulator, so --sandbox cannot use it"
                 )
-            running[cls.name] = stack.enter_context(manager)
+            if not isinstance(manager, AbstractContextManager):
+                raise TypeError(
+                    f"{name}: sandbox() returned a {type(manager).__name__}, not a context "
+                    "manager yielding a seotasks.Sandbox (decorate it with "
+                    "@classmethod and @contextlib.contextmanager, and yield the Sandbox)"
+                )
+            running[cls.name] = sandbox = stack.enter_context(manager)
+            if not isinstance(sandbox, Sandbox):
+                raise TypeError(
+                    f"{name}: sandbox() yielded a {type(sandbox).__name__}, not a seotasks.Sandbox"
+                )
         yield running
 
 
