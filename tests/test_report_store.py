@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -172,3 +174,46 @@ def test_the_store_groups_by_its_tag_column(tmp_path: Path) -> None:
     )
     got = sorted((g.provider, g.label, g.tasks) for g in _figures(tagged, by=("tag",)).groups)
     assert got == [("a", "(not reported)", 1), ("a", "spring", 2), ("b", "spring", 1)]
+
+
+def test_a_store_another_process_is_writing_is_exit_6_not_a_foreign_file(
+    tmp_path: Path,
+) -> None:
+    """DuckDB lets one process write a file, and while ``seotasks load`` writes the store
+    a report cannot attach it. The report called that ``ConfigError: cannot open it as a
+    DuckDB file`` with exit 2 ("fix the command line"), so an hourly report beside an
+    hourly load read as misconfigured; a held store is exit 6 everywhere else (``load``,
+    the journals): wait for the other run. Here the writer is another process holding
+    the file open for writing, as a load does."""
+    store = _hand_made(
+        tmp_path / "held.duckdb",
+        "provider VARCHAR, id VARCHAR, status VARCHAR",
+        "('a', '1', 'completed')",
+    )
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, duckdb\n"
+            f"db = duckdb.connect({str(store)!r})\n"
+            "print('held', flush=True)\n"
+            "sys.stdin.read()\n",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+        page = tmp_path / "page.html"
+        held = run_here(["report", "--from", str(store), "--to", str(page)], cli_env(tmp_path))
+    finally:
+        holder.communicate("", timeout=60)
+    assert held.returncode == 6, held.stderr
+    assert f"StorageError: {store}: another process holds it" in held.stderr
+    assert f"(PID {holder.pid})" in held.stderr
+    assert "not a valid" not in held.stderr and "cannot open it as a DuckDB file" not in held.stderr
+    assert len(held.stderr.strip().splitlines()) == 1 and not page.exists()
+
+    released = run_here(["report", "--from", str(store), "--to", str(page)], cli_env(tmp_path))
+    assert released.returncode == 0, released.stderr

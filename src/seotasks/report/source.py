@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
@@ -34,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ..errors import ConfigError
+from ..errors import ConfigError, StorageError
 
 if TYPE_CHECKING:
     import duckdb
@@ -190,6 +191,24 @@ def _check_providers(
     )
 
 
+def _unopenable(where: Path, exc: Exception) -> ConfigError | StorageError:
+    """Why DuckDB would not attach ``where``. A file another process writes (a ``seotasks
+    load``: DuckDB lets one process write a file, and no other attach it meanwhile) is
+    held, as a load's own file is (`StorageError`, exit 6: wait for the other run); any
+    other refusal is the file itself (not DuckDB, damaged: `ConfigError`, exit 2)."""
+    import duckdb
+
+    text = str(exc)
+    if isinstance(exc, duckdb.IOException) and "Could not set lock" in text:
+        pid = re.search(r"\(PID (\d+)\)", text)
+        by = f" (PID {pid.group(1)})" if pid else ""
+        return StorageError(
+            f"{where}: another process holds it{by}, as a seotasks load writing it does; "
+            "report once that run ends"
+        )
+    return ConfigError(f"{where}: cannot open it as a DuckDB file: {text}")
+
+
 def from_store(
     path: str | os.PathLike[str],
     *,
@@ -199,7 +218,8 @@ def from_store(
     """The tasks of the DuckDB file ``path`` written by ``seotasks load``, as selected.
 
     The file is attached read-only: a report never changes the store, and may run while
-    no load holds the file (DuckDB lets one process write a file at a time).
+    no load holds the file (DuckDB lets one process write a file at a time); while one
+    does, `StorageError`.
     """
     import duckdb
 
@@ -223,7 +243,7 @@ def from_store(
             # sqlite extension, which it would first download.
             connection.execute(f"ATTACH '{quoted}' AS {_CATALOG} (TYPE DUCKDB, READ_ONLY)")
         except duckdb.Error as exc:
-            raise ConfigError(f"{where}: cannot open it as a DuckDB file: {exc}") from None
+            raise _unopenable(where, exc) from None
         tables = {
             row[0]: row[1]
             for row in connection.execute(
