@@ -295,3 +295,22 @@ def test_credentials_bound_for_plain_http_off_this_machine_are_warned_of(
         assert SECRET not in line
     else:
         assert lines == []
+
+
+class _ConfigureReturnsNothing(FakeVendor):
+    """A ``configure`` that checks the settings and forgets to return them."""
+
+    name: ClassVar[str] = "returnsnothing"
+
+    @classmethod
+    def configure(cls, settings: Any) -> Any:
+        FakeVendor.configure(settings)
+
+
+def test_a_configure_that_returns_no_settings_is_named(fake_registry: None) -> None:
+    """It failed as ``TypeError: 'NoneType' object is not iterable``, from inside the
+    core, at every ``connect``."""
+    with pytest.raises(TypeError, match=r"^returnsnothing: configure\(\) returned None"):
+        resolve(
+            _ConfigureReturnsNothing, {"base_url": "http://127.0.0.1:9", "api_key": SECRET}, env={}
+        )

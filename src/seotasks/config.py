@@ -317,4 +317,9 @@ def resolve_settings(
     _warn_plain_http(cls, values)
     secret_names = frozenset(o.name for o in cls.options if o.secret)
     checked = cls.configure(values)
+    if not isinstance(checked, Mapping):  # a configure that checks and forgets to return
+        raise TypeError(
+            f"{cls.name}: configure() returned {checked!r}, not the settings: return them "
+            "(completed or as given)"
+        )
     return Settings(checked, secret_names)
