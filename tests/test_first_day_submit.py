@@ -57,15 +57,17 @@ def _lines(stdout: str) -> dict[int, dict[str, Any]]:
 
 
 def _start_slow(
-    emu: Any, tmp_path: Path, journal: Path, *, first: bool = False
+    emu: Any, tmp_path: Path, journal: Path | None, *, first: bool = False, count: int = SPECS
 ) -> subprocess.Popen[str]:
-    """The command, started with every post answered after 0.3 s (so it can be stopped
-    midway), once the emulator has received three batches (``first``: once the first
-    batch has reached it, before it is processed and answered)."""
+    """The command (on ``count`` specs, with ``--resume journal`` unless None), started
+    with every post answered after 0.3 s (so it can be stopped midway), once the emulator
+    has received three batches (``first``: once the first batch has reached it, before it
+    is processed and answered)."""
     emu.server.faults.slow_seconds = 0.3
     emu.server.faults.schedule([Fault.SLOW], rate=1.0, seed=0, match="task_post")
     env = cli_env(tmp_path, {"dataforseo": emu.settings})
-    args = ["submit", "-p", "dataforseo", str(_specs(tmp_path)), "--resume", str(journal)]
+    args = ["submit", "-p", "dataforseo", str(_specs(tmp_path, count))]
+    args += [] if journal is None else ["--resume", str(journal)]
     process = subprocess.Popen(
         [*CLI, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
@@ -140,6 +142,21 @@ def test_sigterm_stops_after_the_batch_in_flight_and_says_how_far(emu: Any, tmp_
     assert done.returncode == 0, done.stderr
     assert f"{SPECS} of {SPECS} specs accepted ({accepted} by earlier runs)" in done.stderr
     assert set(_posted(emu).values()) == {1} and len(_posted(emu)) == SPECS
+
+
+def test_signal_while_the_last_batch_is_in_flight_ends_a_complete_run(
+    emu: Any, tmp_path: Path
+) -> None:
+    """SIGTERM while the last batch is in flight: the batch is answered, every spec has
+    its task id, so the run is complete (exit 0). Exit 5 and "a re-run posts every spec
+    again" would have an orchestrator run it again and pay for every spec twice."""
+    process = _start_slow(emu, tmp_path, None, first=True, count=100)
+    process.send_signal(signal.SIGTERM)
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 0, stderr
+    assert "interrupted" not in stderr
+    assert all(line["task_id"] for line in _lines(stdout).values())
+    assert len(_lines(stdout)) == 100
 
 
 def test_lost_answer_is_recorded_unknown_and_never_reposted(emu: Any, tmp_path: Path) -> None:

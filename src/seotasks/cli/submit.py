@@ -138,7 +138,11 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                     run.result(index, result)
                 out.flush()
     out.flush()
-    return run.finish(err, stopped=stop.stopping, journal=args.resume)
+    # A signal that came while the last batch was in flight stopped nothing: every spec
+    # has its answer, and exit 5 ("run it again") would post them all again without
+    # --resume. A spec left unsent, or one whose wait the signal cut short, is stopped.
+    stopped = stop.stopping and (run.lines < run.total or run.cut_short > 0)
+    return run.finish(err, stopped=stopped, journal=args.resume)
 
 
 class _Run:
@@ -152,6 +156,8 @@ class _Run:
         self.earlier = 0
         self.failed = 0
         self.unknown = 0
+        #: Specs not sent because the stop cut their wait short (`Interrupted`).
+        self.cut_short = 0
         self.refused: BaseException | None = None
 
     def line(
@@ -178,16 +184,23 @@ class _Run:
         self.out.write(json.dumps(record) + "\n")
 
     def result(self, index: int, result: Any) -> None:
-        from ..errors import AuthError
+        from ..errors import AuthError, Interrupted
         from ..submit_journal import outcome_unknown
 
         if result.error is None:
             self.line(index, task_id=result.task_id)
             return
+        if isinstance(result.error, Interrupted):
+            self.cut_short += 1
         if isinstance(result.error, AuthError) and self.refused is None:
             self.refused = result.error
         message = f"{type(result.error).__name__}: {result.error}"
         self.line(index, error=message, unknown=outcome_unknown(result))
+
+    @property
+    def lines(self) -> int:
+        """The specs given a line so far."""
+        return self.accepted + self.failed + self.unknown
 
     def finish(self, err: TextIO, *, stopped: bool, journal: Path | None) -> int:
         """The closing lines on stderr and the exit code."""
