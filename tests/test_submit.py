@@ -371,6 +371,17 @@ def test_cli_submit_usage_errors(tmp_path: Path) -> None:
     assert done.returncode == 2
 
 
+def test_cli_submit_refuses_a_field_given_twice(tmp_path: Path) -> None:
+    """JSON lets a key come twice and the last one win: a spec naming two keywords (a
+    template merged twice, a copy-paste) would post one of them without a word."""
+    env = cli_env(tmp_path, {"serpstat": {"token": "t"}})
+    twice = tmp_path / "twice.jsonl"
+    twice.write_text('{"keyword": "a", "location": 1, "keyword": "b"}\n', encoding="utf-8")
+    done = run_here(["submit", "-p", "serpstat", str(twice)], env)
+    assert done.returncode == 2, done.stderr
+    assert "twice.jsonl:1: invalid task spec: field 'keyword' given twice" in done.stderr
+
+
 def test_cli_collect_sandbox(tmp_path: Path) -> None:
     env = cli_env(tmp_path, {"serpstat": {}})
     done = run_here(["collect", "-p", "serpstat", "--sandbox", "--limit", "2"], env)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from typing import Any
 
 __all__ = ["dumps", "loads", "strict_loads"]
@@ -29,14 +30,20 @@ def _finite(text: str) -> float:
     return value
 
 
-def strict_loads(data: bytes | str) -> Any:
+def strict_loads(
+    data: bytes | str, *, object_pairs_hook: Callable[[list[tuple[str, Any]]], Any] | None = None
+) -> Any:
     """The standard library's decoder held to RFC 8259, every refusal a `ValueError`.
 
     For what seotasks reads besides vendor pages (callback bodies, spec and resume
-    files): the same answer whether or not orjson is installed.
+    files): the same answer whether or not orjson is installed. ``object_pairs_hook``
+    builds each object from its pairs, as for `json.loads` (a reader that must see a key
+    given twice, which the default lets the last one win).
     """
     try:
-        return json.loads(data, parse_constant=_refuse, parse_float=_finite)
+        return json.loads(
+            data, parse_constant=_refuse, parse_float=_finite, object_pairs_hook=object_pairs_hook
+        )
     except RecursionError:
         raise ValueError("nested too deeply") from None
 

@@ -78,12 +78,25 @@ def _read_specs(path: str, err: TextIO) -> list[Any]:
         if not line.strip():
             continue
         try:
-            specs.append(spec_from_json(strict_loads(line)))
+            specs.append(spec_from_json(strict_loads(line, object_pairs_hook=_each_field_once)))
         except ConfigError as exc:
             raise UsageError(f"{path}:{number}: {exc}") from None
         except ValueError as exc:
             raise UsageError(f"{path}:{number}: not JSON: {exc}") from None
     return specs
+
+
+def _each_field_once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A spec's object; a field given twice is refused (JSON would keep the last one, and
+    post one of two keywords without a word)."""
+    from ..errors import ConfigError
+
+    fields: dict[str, Any] = {}
+    for name, value in pairs:
+        if name in fields:
+            raise ConfigError(f"invalid task spec: field {name!r} given twice")
+        fields[name] = value
+    return fields
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
