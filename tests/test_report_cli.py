@@ -242,3 +242,46 @@ def test_a_listing_that_never_reports_failures_gives_no_failure_rate(tmp_path: P
     assert ready.returncode == 0, ready.stderr
     providers = json.loads(ready.stdout)["providers"]
     assert [p["failure_rate"] for p in providers] == [None, None]
+
+
+def _report_into(stdout: Any, tmp_path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    """``seotasks report`` of 50 Serpstat sandbox tasks as JSON, in a process whose stdout
+    is ``stdout`` (``None``: closed, as ``>&-`` leaves it)."""
+    args = [sys.executable, "-m", "seotasks.cli", "report", "--sandbox", "-p", "serpstat"]
+    args += ["--sandbox-size", "50", "--format", "json", "-q", *extra]
+    return subprocess.run(
+        args,
+        env=cli_env(tmp_path),
+        cwd=tmp_path,
+        stdin=subprocess.DEVNULL,
+        stdout=stdout if stdout is not None else subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=120,
+        preexec_fn=(lambda: os.close(1)) if stdout is None else None,
+    )
+
+
+def test_a_stdout_that_takes_no_write_is_a_storage_error_not_an_internal_one(
+    tmp_path: Path,
+) -> None:
+    """The JSON to a full disk (``> /dev/full``) or to a closed stdout (``>&-``) was
+    ``internal error: OSError: [Errno 28] No space left on device`` (or ``AttributeError:
+    'NoneType' object has no attribute 'write'``), exit 4: "the vendor or the network
+    failed, try again later". stdout is a place seotasks writes, like ``--to``'s file:
+    exit 6, saying what refused the write. A run that writes nothing there is unaffected."""
+    with open("/dev/full", "w") as full:
+        filled = _report_into(full, tmp_path)
+    assert filled.returncode == 6, filled.stderr
+    assert (
+        filled.stderr == "seotasks: StorageError: cannot write to stdout: No space left on device\n"
+    )
+
+    closed = _report_into(None, tmp_path)
+    assert closed.returncode == 6, closed.stderr
+    assert closed.stderr == "seotasks: StorageError: cannot write to stdout: it is closed\n"
+
+    page = tmp_path / "page.json"
+    elsewhere = _report_into(None, tmp_path, "--to", str(page))
+    assert elsewhere.returncode == 0, elsewhere.stderr
+    assert json.loads(page.read_text(encoding="utf-8"))["providers"][0]["tasks"] == 50

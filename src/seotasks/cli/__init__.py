@@ -48,7 +48,7 @@ __all__ = [
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    from .pipes import whole_writes
+    from .pipes import stdout_refusal, whole_writes
 
     # stdout carries the tasks and results, in writes of many lines; stderr's lines are
     # short, and a status line there has no newline for line buffering to flush on.
@@ -79,20 +79,23 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
-    except Exception as exc:
+    except Exception as raised:
         from ..errors import SeotasksError
 
-        if not isinstance(exc, SeotasksError) or args.debug:
+        failure = stdout_refusal(raised)
+        if not isinstance(failure, SeotasksError) or args.debug:
             if args.debug:
                 import traceback
 
                 err.write(printable_lines(traceback.format_exc()))
-            if not isinstance(exc, SeotasksError):
-                err.write(one_line(f"seotasks: internal error: {type(exc).__name__}: {exc}"))
+            if not isinstance(failure, SeotasksError):
+                err.write(
+                    one_line(f"seotasks: internal error: {type(failure).__name__}: {failure}")
+                )
                 return EXIT_PROVIDER
-        hint = exc.cli_hint
-        said = exc.cli_message or str(exc)
+        hint = failure.cli_hint
+        said = failure.cli_message or str(failure)
         err.write(
-            one_line(f"seotasks: {type(exc).__name__}: {said}" + (f"; {hint}" if hint else ""))
+            one_line(f"seotasks: {type(failure).__name__}: {said}" + (f"; {hint}" if hint else ""))
         )
-        return exit_code(exc)
+        return exit_code(failure)

@@ -10,6 +10,7 @@ still in the pipe)? Files, terminals and sockets cannot be asked; they count as 
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import io
 import os
@@ -18,13 +19,18 @@ import stat
 import struct
 import termios
 import time
-from typing import Literal, TextIO
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, Literal, TextIO
+
+from ..errors import StorageError
 
 __all__ = [
     "SETTLE_WAIT",
     "PipeState",
     "is_pipe",
     "pipe_state",
+    "stdout_refusal",
     "wait_until_read",
     "whole_writes",
 ]
@@ -72,7 +78,7 @@ def wait_until_read(stream: TextIO, timeout: float) -> PipeState:
     return state
 
 
-def whole_writes(stream: TextIO) -> TextIO:
+def whole_writes(stream: TextIO | None) -> TextIO:
     """``stream``, or a stream on its descriptor that writes every byte it is given.
 
     Under ``python -u`` or ``PYTHONUNBUFFERED=1`` (set in many container images) the text
@@ -85,13 +91,64 @@ def whole_writes(stream: TextIO) -> TextIO:
     descriptor writes until every byte is out (running the signal handlers in between);
     line buffering sends each write on at once, as unbuffered output would. The
     descriptor stays open when the new stream is collected (``closefd=False``).
+
+    ``None`` (Python's stdout when the process starts with descriptor 1 closed, as
+    ``>&-`` leaves it) becomes a stream that refuses every write, so that a command which
+    writes nothing there runs as usual and one that does stops (`stdout_refusal`).
     """
+    if stream is None:
+        return _Stdout(io.BufferedWriter(_NoDescriptor()), encoding="utf-8", line_buffering=True)
     raw = getattr(stream, "buffer", None)
     if not isinstance(stream, io.TextIOWrapper) or not isinstance(raw, io.FileIO):
         return stream
-    return io.TextIOWrapper(
+    return _Stdout(
         io.BufferedWriter(io.FileIO(raw.fileno(), "w", closefd=False)),
         encoding=stream.encoding,
         errors=stream.errors,
         line_buffering=True,
     )
+
+
+#: The note a failed write to stdout carries (`_Stdout`), for `stdout_refusal`.
+_STDOUT_NOTE = "seotasks: written to stdout"
+
+
+@contextmanager
+def _noted() -> Iterator[None]:
+    try:
+        yield
+    except OSError as exc:
+        exc.add_note(_STDOUT_NOTE)
+        raise
+
+
+def stdout_refusal(exc: BaseException) -> BaseException:
+    """``exc``, or the `StorageError` it means when it is a write to stdout that failed
+    (a full disk, a closed descriptor): exit 6, a place seotasks writes that takes no
+    write, as a full ``--to`` disk is, not an internal error. The command's own handlers
+    still see the `OSError` (``collect`` stops taking tasks on it)."""
+    if isinstance(exc, OSError) and _STDOUT_NOTE in getattr(exc, "__notes__", ()):
+        return StorageError(f"cannot write to stdout: {exc.strerror or exc}")
+    return exc
+
+
+class _Stdout(io.TextIOWrapper):
+    """stdout, whose failed writes carry a note saying so (`stdout_refusal`)."""
+
+    def write(self, text: str) -> int:
+        with _noted():
+            return super().write(text)
+
+    def flush(self) -> None:
+        with _noted():
+            super().flush()
+
+
+class _NoDescriptor(io.RawIOBase):
+    """The file under the stdout of a process started without one: writes are refused."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        raise OSError(errno.EBADF, "it is closed")
