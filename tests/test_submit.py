@@ -289,6 +289,35 @@ def test_cli_submit_and_collect_serpstat(tmp_path: Path) -> None:
         assert [t["keyword"] for t in record["result"]["tops"]] == ["kw 0", "kw 1", "kw 2"]
 
 
+def test_cli_credentials_refused_midway_leave_no_spec_without_its_line(tmp_path: Path) -> None:
+    """The vendor refuses the token at the second batch (revoked while the run goes on):
+    the run stops with exit 3, and every spec still has its line, those never sent
+    saying so, as the docs promise ("the output is complete either way"): a pipeline
+    that posts again the specs whose line has an error must not lose the last 500."""
+    from seotasks_serpstat.emulator import SerpstatEmulator
+
+    with SerpstatEmulator(size=0, rps=None) as emu:
+        calls: list[HttpRequest] = []
+
+        def revoke_at_the_second(request: HttpRequest) -> None:
+            calls.append(request)
+            if len(calls) == 2:
+                emu.fail_next(403, "Invalid token")
+
+        emu.server.on_request = revoke_at_the_second
+        env = cli_env(tmp_path, {"serpstat": {**emu.settings, "rps": "100"}})
+        specs = [{"keyword": f"kw {i}", "location": 23, "language": 1} for i in range(2500)]
+        done = run_here(["submit", "-p", "serpstat", str(_write_specs(tmp_path, specs))], env)
+        assert done.returncode == 3, done.stderr
+        lines = [json.loads(line) for line in done.stdout.splitlines()]
+        assert [line["index"] for line in lines] == list(range(2500))
+        assert all(line["task_id"] for line in lines[:1000])
+        assert all("AuthError" in line["error"] for line in lines[1000:2000])
+        assert all(line["error"].startswith("not sent") for line in lines[2000:])
+        assert "500 of 2500 specs were not sent" in done.stderr
+        assert len(emu.posted()) == 1
+
+
 def test_cli_new_fields_and_collect_by_id_dataforseo(tmp_path: Path) -> None:
     from seotasks_dataforseo.emulator import DataForSEOEmulator
 

@@ -133,10 +133,12 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 run.line(index, error=f"outcome unknown: {earlier.unknown}", unknown=True)
         run.earlier = run.accepted
         size = max(1, provider.submit_batch)
+        sent = 0  # specs of ``todo`` handed to the vendor so far
         for start in range(0, len(todo), size):
             if stop.stopping or run.refused is not None:
                 break
             chunk = todo[start : start + size]
+            sent = start + len(chunk)
             chunk_keys = [keys[i] for i in chunk]
             if journal is not None:
                 journal.sending(chunk_keys)  # durable before the batch leaves
@@ -150,6 +152,10 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 for index, result in zip(chunk, results, strict=True):
                     run.result(index, result)
                 out.flush()
+        if run.refused is not None:  # the rest was never sent: its lines say so
+            run.unsent = len(todo) - sent
+            for index in todo[sent:]:
+                run.line(index, error="not sent: the vendor refused the credentials (AuthError)")
     out.flush()
     # A signal that came while the last batch was in flight stopped nothing: every spec
     # has its answer, and exit 5 ("run it again") would post them all again without
@@ -171,6 +177,8 @@ class _Run:
         self.unknown = 0
         #: Specs not sent because the stop cut their wait short (`Interrupted`).
         self.cut_short = 0
+        #: Specs never sent because the vendor refused the credentials first.
+        self.unsent = 0
         self.refused: BaseException | None = None
 
     def line(
@@ -229,6 +237,17 @@ class _Run:
             )
         if self.refused is not None:  # the credentials, not the specs: exit 3 like any auth error
             err.write(one_line(f"seotasks: AuthError: {self.refused}"))
+            if self.unsent:
+                then = (
+                    "run the same command: it posts only the specs not accepted"
+                    if journal
+                    else "post the specs not accepted from a new file (a re-run would post "
+                    "every spec again)"
+                )
+                err.write(
+                    f"seotasks: {done}; {self.unsent} of {self.total} specs were not sent "
+                    f"(their lines say so); fix the credentials, then {then}\n"
+                )
             return EXIT_AUTH
         if stopped:
             if journal is not None:
