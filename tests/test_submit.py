@@ -400,6 +400,19 @@ def test_cli_submit_usage_errors(tmp_path: Path) -> None:
     assert done.returncode == 2
 
 
+def test_cli_submit_not_json_names_the_files_line_and_the_column(tmp_path: Path) -> None:
+    """The decoder counts lines within the one line it is given: "line 1" beside the
+    file's line 2 sent the reader to the wrong line; the column is what it adds."""
+    env = cli_env(tmp_path, {"serpstat": {"token": "t"}})
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"keyword": "a", "location": 1}\n{"keyword": "b", location: 1}\n')
+    done = run_here(["submit", "-p", "serpstat", str(bad)], env)
+    assert done.returncode == 2, done.stderr
+    where = "bad.jsonl:2: not JSON: Expecting property name enclosed in double quotes at column 18"
+    assert where in done.stderr
+    assert "line 1" not in done.stderr
+
+
 def test_cli_submit_refuses_a_field_given_twice(tmp_path: Path) -> None:
     """JSON lets a key come twice and the last one win: a spec naming two keywords (a
     template merged twice, a copy-paste) would post one of them without a word."""

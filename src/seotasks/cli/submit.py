@@ -59,6 +59,8 @@ def add_arguments(submit: argparse.ArgumentParser) -> None:
 
 
 def _read_specs(path: str, err: TextIO) -> list[Any]:
+    import json
+
     from ..errors import ConfigError
     from ..jsoncodec import strict_loads
     from ..submit import spec_from_json
@@ -81,6 +83,11 @@ def _read_specs(path: str, err: TextIO) -> list[Any]:
             specs.append(spec_from_json(strict_loads(line, object_pairs_hook=_each_field_once)))
         except ConfigError as exc:
             raise UsageError(f"{path}:{number}: {exc}") from None
+        except json.JSONDecodeError as exc:
+            # Its own "line 1 column 17 (char 16)" counts within this one line: the
+            # column is news, "line 1" beside the file's line number misleads.
+            where = f"{path}:{number}: not JSON: {exc.msg} at column {exc.colno}"
+            raise UsageError(where) from None
         except ValueError as exc:
             raise UsageError(f"{path}:{number}: not JSON: {exc}") from None
     return specs
