@@ -184,6 +184,18 @@ class Progress(StatusLine):
         parts = [f"{n} {c[0]} pages/{c[1]} tasks" for n, c in self.counts.items()]
         self.draw("seotasks: " + ", ".join(parts) + f", waits {self.waits}" + extra)
 
+    def incomplete(self, name: str, advice: str | None) -> str | None:
+        """The warning for ``name`` when its vendor capped a list, else None: a silent cut
+        is a wrong answer. ``advice`` is the provider's ``advice("capped")``."""
+        lists = self.capped.get(name)
+        if not lists:
+            return None
+        shown = ", ".join(sorted(lists)[:3]) + (", ..." if len(lists) > 3 else "")
+        return (
+            f"{name}: the vendor capped {len(lists)} list(s) ({shown}): this listing is "
+            f"incomplete; {advice or 'more tasks exist than the vendor shows'}"
+        )
+
     def notice(self, text: str, *, hint: bool = False) -> None:
         if hint and self.quiet:
             return

@@ -159,6 +159,8 @@ def _live(args: argparse.Namespace, names: list[str], err: TextIO, selection: Se
     """List the providers (or their emulators) now and hold the tasks in DuckDB."""
     import contextlib
 
+    import attrs
+
     from ..model import TaskStatus
     from ..report.source import from_tasks
     from .common import (
@@ -198,7 +200,13 @@ def _live(args: argparse.Namespace, names: list[str], err: TextIO, selection: Se
             selection=selection,
         )
         progress.done()
-        return tasks
+        incomplete = []
+        for client in clients:
+            warning = progress.incomplete(client.name, client.provider.advice("capped"))
+            if warning:
+                progress.notice(warning)  # even with -q, as `seotasks tasks` says it
+                incomplete.append((client.name, warning))
+        return attrs.evolve(tasks, incomplete=tuple(incomplete))
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

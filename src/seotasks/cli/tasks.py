@@ -354,16 +354,10 @@ def _check_query(
 
 
 def _warn_capped(client: Client, progress: Progress) -> None:
-    """One line per provider whose vendor hid part of the list: a silent cut is a wrong answer."""
-    lists = progress.capped.get(client.name)
-    if not lists:
-        return
-    advice = client.provider.advice("capped") or "more tasks exist than the vendor shows"
-    shown = ", ".join(sorted(lists)[:3]) + (", ..." if len(lists) > 3 else "")
-    progress.notice(
-        f"{client.name}: the vendor capped {len(lists)} list(s) ({shown}): "
-        f"this listing is incomplete; {advice}"
-    )
+    """One line per provider whose vendor hid part of the list (`Progress.incomplete`)."""
+    warning = progress.incomplete(client.name, client.provider.advice("capped"))
+    if warning:
+        progress.notice(warning)
 
 
 def _cursor_hint(state: ResumeState) -> str | None:

@@ -170,6 +170,9 @@ class Figures:
     backlog: tuple[Backlog, ...]
     comparisons: tuple[Comparison, ...]
     notes: tuple[str, ...]
+    #: The providers whose listing missed tasks (a list the vendor capped): the figures
+    #: are of what was listed, and the notes say what is missing.
+    incomplete: tuple[str, ...] = ()
 
     @property
     def tasks(self) -> int:

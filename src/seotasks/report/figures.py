@@ -166,6 +166,7 @@ def compute(
         backlog=tuple(queries.backlog(connection, now, known)),
         comparisons=tuple(comparisons),
         notes=(),
+        incomplete=tuple(name for name, _ in tasks.incomplete),
     )
     unmatched = [pair for pair in compare if not any(_asked(pair, a, b) for _, a, b in paired)]
     return attrs.evolve(figures, notes=tuple(_notes(figures, tasks, unmatched)))
@@ -178,7 +179,8 @@ def _asked(pair: tuple[str, str], a: Group, b: Group) -> bool:
 
 def _notes(figures: Figures, tasks: Tasks, unmatched: Sequence[tuple[str, str]]) -> list[str]:
     """What the reader must know to read the figures right: what is missing, and why."""
-    notes = []
+    # First: a listing that missed tasks makes every other figure partial.
+    notes = [f"{warning}. The figures leave those tasks out." for _, warning in tasks.incomplete]
     asked = tasks.selection.providers
     present = {p.provider for p in figures.providers}
     for name in asked:

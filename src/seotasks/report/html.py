@@ -47,6 +47,10 @@ def render_html(figures: Figures, *, title: str = "seotasks report") -> str:
         else "no tasks"
     )
     asked = [f"status {selection['status']}"]
+    if f.incomplete:
+        asked.append(
+            f"incomplete: a vendor capped its list (see the notes): {', '.join(f.incomplete)}"
+        )
     if selection.get("since") or selection.get("until"):
         asked.append(
             f"{selection['time_field']} from {when(selection.get('since'))} "

@@ -122,7 +122,8 @@ class Tasks:
     ``collection`` says how ``collected`` is known: ``"results table"``, ``"draining
     listing"`` (for the providers in ``draining``), or ``None`` (not known).
     ``unfailing`` names the providers whose listing never reports a failed task, so that
-    none of theirs here says nothing of how often they fail.
+    none of theirs here says nothing of how often they fail. ``incomplete`` holds what
+    the listing said it missed (a list the vendor capped): (provider, warning) pairs.
     """
 
     connection: duckdb.DuckDBPyConnection
@@ -131,6 +132,7 @@ class Tasks:
     collection: str | None
     draining: tuple[str, ...] = ()
     unfailing: tuple[str, ...] = ()
+    incomplete: tuple[tuple[str, str], ...] = ()
 
     def close(self) -> None:
         self.connection.close()
