@@ -250,6 +250,27 @@ def test_batch_posted_when_the_journal_fills_up_still_prints_its_task_ids(
     assert all(printed.get(keyword) for keyword in created)  # each one's id is printed
 
 
+def test_rerun_prints_every_line_in_input_order(emu: Any, tmp_path: Path) -> None:
+    """The money ran out at the second batch (40210: refused, posted again by the re-run),
+    the third fitted: the re-run's lines must still come in input order, as the docs
+    say, or a pipeline pasting them beside the spec file gives tasks to the wrong
+    keywords."""
+    journal = tmp_path / "submit.journal"
+    env = cli_env(tmp_path, {"dataforseo": emu.settings})
+    emu.app.wallet.balance = 0.0006 * 150  # 100 tasks, then 50: the batch of 100 between
+    args = ["submit", "-p", "dataforseo", str(_specs(tmp_path, 250)), "--resume", str(journal)]
+    done = run_here(args, env)
+    assert done.returncode == 4, done.stderr
+    assert "40210" in _lines(done.stdout)[100]["error"]
+
+    emu.app.wallet.balance = 50.0
+    again = run_here(args, env)
+    assert again.returncode == 0, again.stderr
+    indices = [json.loads(line)["index"] for line in again.stdout.splitlines()]
+    assert indices == list(range(250))
+    assert set(_posted(emu).values()) == {1} and len(_posted(emu)) == 250
+
+
 def test_journal_of_another_provider_or_file_is_refused(emu: Any, tmp_path: Path) -> None:
     env = cli_env(tmp_path, {"dataforseo": emu.settings})
     other = tmp_path / "other.journal"

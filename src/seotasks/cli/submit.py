@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from .common import (
     EXIT_AUTH,
@@ -17,6 +17,12 @@ from .common import (
     one_client,
     one_line,
 )
+
+if TYPE_CHECKING:
+    from ..client import Client
+    from ..submit import SerpTaskSpec
+    from ..submit_journal import SubmitJournal
+    from .signals import GracefulStop
 
 HELP = "post SERP tasks from a JSONL file of task specs"
 DESCRIPTION = (
@@ -135,40 +141,59 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             if earlier is None:
                 todo.append(index)
             elif earlier.task_id is not None:
-                run.line(index, task_id=earlier.task_id, resumed=True)
+                run.line(index, task_id=earlier.task_id, resumed=True, held=True)
             else:
-                run.line(index, error=f"outcome unknown: {earlier.unknown}", unknown=True)
+                unknown = f"outcome unknown: {earlier.unknown}"
+                run.line(index, error=unknown, unknown=True, held=True)
         run.earlier = run.accepted
-        size = max(1, provider.submit_batch)
-        sent = 0  # specs of ``todo`` handed to the vendor so far
-        for start in range(0, len(todo), size):
-            if stop.stopping or run.refused is not None:
-                break
-            chunk = todo[start : start + size]
-            sent = start + len(chunk)
-            chunk_keys = [keys[i] for i in chunk]
-            if journal is not None:
-                journal.sending(chunk_keys)  # durable before the batch leaves
-            results = client.submit([specs[i] for i in chunk])
-            try:
-                if journal is not None:
-                    journal.answered(chunk_keys, results)
-            finally:
-                # The batch went out: its lines (task ids) are printed even when the
-                # journal cannot take them (a full disk), or they would be the vendor's only.
-                for index, result in zip(chunk, results, strict=True):
-                    run.result(index, result)
-                out.flush()
-        if run.refused is not None:  # the rest was never sent: its lines say so
-            run.unsent = len(todo) - sent
-            for index in todo[sent:]:
-                run.line(index, error="not sent: the vendor refused the credentials (AuthError)")
+        try:
+            _post(client, journal, provider.submit_batch, specs, keys, todo, run, stop)
+        finally:
+            run.release()  # the earlier runs' lines not yet printed
     out.flush()
     # A signal that came while the last batch was in flight stopped nothing: every spec
     # has its answer, and exit 5 ("run it again") would post them all again without
     # --resume. A spec left unsent, or one whose wait the signal cut short, is stopped.
     stopped = stop.stopping and (run.lines < run.total or run.cut_short > 0)
     return run.finish(err, stopped=stopped, journal=args.resume)
+
+
+def _post(
+    client: Client,
+    journal: SubmitJournal | None,
+    batch: int,
+    specs: list[SerpTaskSpec],
+    keys: list[str],
+    todo: list[int],
+    run: _Run,
+    stop: GracefulStop,
+) -> None:
+    """Post the specs of ``todo`` a batch at a time, each journalled before it leaves and
+    answered after, until done, stopped, or the vendor refuses the credentials."""
+    size = max(1, batch)
+    sent = 0  # specs of ``todo`` handed to the vendor so far
+    for start in range(0, len(todo), size):
+        if stop.stopping or run.refused is not None:
+            break
+        chunk = todo[start : start + size]
+        sent = start + len(chunk)
+        chunk_keys = [keys[i] for i in chunk]
+        if journal is not None:
+            journal.sending(chunk_keys)  # durable before the batch leaves
+        results = client.submit([specs[i] for i in chunk])
+        try:
+            if journal is not None:
+                journal.answered(chunk_keys, results)
+        finally:
+            # The batch went out: its lines (task ids) are printed even when the
+            # journal cannot take them (a full disk), or they would be the vendor's only.
+            for index, result in zip(chunk, results, strict=True):
+                run.result(index, result)
+            run.out.flush()
+    if run.refused is not None:  # the rest was never sent: its lines say so
+        run.unsent = len(todo) - sent
+        for index in todo[sent:]:
+            run.line(index, error="not sent: the vendor refused the credentials (AuthError)")
 
 
 class _Run:
@@ -187,6 +212,10 @@ class _Run:
         #: Specs never sent because the vendor refused the credentials first.
         self.unsent = 0
         self.refused: BaseException | None = None
+        #: The earlier runs' lines (index, text), in input order, each printed just before
+        #: the first line of a later index, so that the output keeps the input's order.
+        self._held: list[tuple[int, str]] = []
+        self._next_held = 0
 
     def line(
         self,
@@ -196,7 +225,10 @@ class _Run:
         error: str | None = None,
         unknown: bool = False,
         resumed: bool = False,
+        held: bool = False,
     ) -> None:
+        """Count and print one spec's line; ``held`` (an earlier run's, read from the
+        journal before anything is posted) waits for its turn in input order."""
         import json
 
         record: dict[str, object] = {"index": index, "task_id": task_id, "error": error}
@@ -209,7 +241,19 @@ class _Run:
             self.failed += 1
         if resumed:
             record["resumed"] = True
-        self.out.write(json.dumps(record) + "\n")
+        text = json.dumps(record) + "\n"
+        if held:
+            self._held.append((index, text))
+            return
+        self.release(before=index)
+        self.out.write(text)
+
+    def release(self, before: int | None = None) -> None:
+        """Print the held lines of indexes below ``before`` (``None``: all of them)."""
+        held = self._held
+        while self._next_held < len(held) and (before is None or held[self._next_held][0] < before):
+            self.out.write(held[self._next_held][1])
+            self._next_held += 1
 
     def result(self, index: int, result: Any) -> None:
         from ..errors import AuthError, Interrupted
