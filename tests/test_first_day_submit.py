@@ -271,6 +271,21 @@ def test_rerun_prints_every_line_in_input_order(emu: Any, tmp_path: Path) -> Non
     assert set(_posted(emu).values()) == {1} and len(_posted(emu)) == 250
 
 
+def test_rerun_with_a_new_callback_url_posts_nothing_twice(emu: Any, tmp_path: Path) -> None:
+    """The receiver's secret in ``--pingback`` was rotated between the runs (a new
+    deploy): the specs are the same crawls, so those accepted are not posted again; only
+    the rest would carry the new URL."""
+    journal = tmp_path / "submit.journal"
+    env = cli_env(tmp_path, {"dataforseo": emu.settings})
+    args = ["submit", "-p", "dataforseo", str(_specs(tmp_path, 150)), "--resume", str(journal)]
+    hook = "https://hooks.example.com/{}/pingback?id=$id"
+    assert run_here([*args, "--pingback", hook.format("OLD-SECRET")], env).returncode == 0
+    again = run_here([*args, "--pingback", hook.format("NEW-SECRET")], env)
+    assert again.returncode == 0, again.stderr
+    assert "150 of 150 specs accepted (150 by earlier runs)" in again.stderr
+    assert set(_posted(emu).values()) == {1} and len(_posted(emu)) == 150
+
+
 def test_journal_of_another_provider_or_file_is_refused(emu: Any, tmp_path: Path) -> None:
     env = cli_env(tmp_path, {"dataforseo": emu.settings})
     other = tmp_path / "other.journal"

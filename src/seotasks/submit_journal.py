@@ -19,10 +19,11 @@ is ignored: if it was a ``sending`` line the batch had not been sent yet (the se
 after the fsync), and if it was an answer line the spec stays unknown (the safe side).
 The next run ends it with a newline before appending, so its own lines stay readable.
 
-A spec is known by a digest of its JSON (the spec as posted, callbacks filled in) and
-its occurrence number among equal specs, not by its line number: lines appended to the
-file, or a file reordered, still resume correctly, and the journal holds no keyword and
-no callback token. One run at a time: the file is locked (``flock``) while open.
+A spec is known by a digest of its JSON (what is crawled: its callback URLs are left
+out, so a re-run with a new ``--pingback`` posts nothing twice) and its occurrence
+number among equal specs, not by its line number: lines appended to the file, or a file
+reordered, still resume correctly, and the journal holds no keyword and no callback
+token. One run at a time: the file is locked (``flock``) while open.
 """
 
 from __future__ import annotations
@@ -49,13 +50,20 @@ _FORMAT = "seotasks-submit-journal"
 _VERSION = 1
 
 
+#: Where the vendor reports a task, not what it crawls: left out of a spec's key, so a
+#: re-run whose callback URL changed (a receiver's secret rotated) posts no spec twice.
+_DELIVERY = ("pingback_url", "postback_url", "postback_data")
+
+
 def spec_keys(specs: Sequence[SerpTaskSpec]) -> list[str]:
-    """One key per spec: the digest of its JSON and its occurrence among equal specs
-    (the same spec twice in a file is two tasks, both to be posted once)."""
+    """One key per spec: the digest of its JSON (callbacks left out: `_DELIVERY`) and its
+    occurrence among equal specs (the same spec twice in a file is two tasks, both to be
+    posted once)."""
     seen: dict[str, int] = {}
     keys = []
     for spec in specs:
-        text = json.dumps(spec.to_json(), sort_keys=True, separators=(",", ":"))
+        crawl = spec.to_json() | dict.fromkeys(_DELIVERY)
+        text = json.dumps(crawl, sort_keys=True, separators=(",", ":"))
         digest = hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
         seen[digest] = seen.get(digest, 0) + 1
         keys.append(f"{digest}.{seen[digest]}")
