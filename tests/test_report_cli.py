@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -309,3 +310,30 @@ def test_a_list_the_vendor_capped_is_said_on_stderr_in_the_notes_and_the_header(
     assert made.returncode == 0, made.stderr
     header = page.read_text(encoding="utf-8").partition("</header>")[0]
     assert "incomplete: a vendor capped its list (see the notes)" in header
+
+
+def test_sigterm_during_the_listing_stops_it_and_leaves_no_temporary_file(
+    tmp_path: Path,
+) -> None:
+    """SIGTERM is what a scheduler sends a run that overstays (Airflow, Kubernetes,
+    systemd). The report had no handler: the process died at once, exit -15 with no word,
+    and left the listing's temporary copy behind (``seotasks-report-*/tasks.jsonl``, 10
+    MB four seconds into a 100,000-task listing), one more with every timed-out run. It
+    now stops as ``tasks`` and ``load`` do: the wait in progress ends, the temporary
+    folder is removed, exit 5, and no page is written. Sent while DataForSEO's history
+    waits for its next ``id_list`` slot (ten a minute)."""
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    env = {**cli_env(tmp_path), "TMPDIR": str(temporary)}
+    page = tmp_path / "page.html"
+    args = [sys.executable, "-m", "seotasks.cli", "report", "--sandbox", "-p", "dataforseo"]
+    args += ["-o", "source=history", "--sandbox-size", "3000", "--to", str(page)]
+    running = subprocess.Popen(args, env=env, cwd=tmp_path, stderr=subprocess.PIPE, text=True)
+    assert running.stderr is not None
+    first = running.stderr.readline()
+    assert "waiting" in first and "id_list" in first, first
+    running.send_signal(signal.SIGTERM)
+    rest = running.stderr.read()
+    assert running.wait(timeout=60) == 5, rest
+    assert "seotasks: Interrupted" in rest and "Traceback" not in rest
+    assert list(temporary.iterdir()) == [] and not page.exists()

@@ -161,6 +161,7 @@ def _live(args: argparse.Namespace, names: list[str], err: TextIO, selection: Se
 
     import attrs
 
+    from ..errors import Interrupted
     from ..model import TaskStatus
     from ..report.source import from_tasks
     from .common import (
@@ -170,6 +171,7 @@ def _live(args: argparse.Namespace, names: list[str], err: TextIO, selection: Se
         sandbox_day,
         split_options,
     )
+    from .signals import GracefulStop
 
     options = split_options(args.option, names)
     frozen = sandbox_day(args.sandbox_day) if args.sandbox else None
@@ -179,6 +181,9 @@ def _live(args: argparse.Namespace, names: list[str], err: TextIO, selection: Se
         clients = connect_all(stack, args, names, options, progress, now=wall)
         for client in clients:
             refuse_unreported_status(client, selection.status)
+        # SIGTERM (a scheduler's stop) or SIGINT ends the listing as in `seotasks tasks`:
+        # the wait in progress ends, and the temporary copy of the tasks is removed.
+        stop = stack.enter_context(GracefulStop(*(c.transport for c in clients)))
 
         def listed() -> Any:
             for client in clients:
@@ -188,6 +193,8 @@ def _live(args: argparse.Namespace, names: list[str], err: TextIO, selection: Se
                     until=selection.until,
                     time_field=selection.time_field,
                 ):
+                    if stop.stopping:
+                        raise Interrupted(f"stopped by signal {stop.signal}")
                     progress.page(client.name, page)
                     yield from page.tasks
 
