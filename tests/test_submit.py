@@ -413,6 +413,21 @@ def test_cli_submit_not_json_names_the_files_line_and_the_column(tmp_path: Path)
     assert "line 1" not in done.stderr
 
 
+def test_cli_submit_reads_a_file_saved_with_a_byte_order_mark(tmp_path: Path) -> None:
+    """Windows editors and PowerShell save UTF-8 with a BOM (and CRLF): the specs are
+    fine, so they are read, not refused as "not JSON" at line 1 (RFC 8259 lets a reader
+    ignore the mark)."""
+    from seotasks_serpstat.emulator import SerpstatEmulator
+
+    with SerpstatEmulator(size=0, rps=None) as emu:
+        env = cli_env(tmp_path, {"serpstat": {**emu.settings, "rps": "100"}})
+        path = tmp_path / "bom.jsonl"
+        path.write_bytes(b'\xef\xbb\xbf{"keyword": "a", "location": 23}\r\n')
+        done = run_here(["submit", "-p", "serpstat", str(path)], env)
+        assert done.returncode == 0, done.stderr
+        assert [params["keywords"] for _, params in emu.posted()] == [["a"]]
+
+
 def test_cli_submit_refuses_a_field_given_twice(tmp_path: Path) -> None:
     """JSON lets a key come twice and the last one win: a spec naming two keywords (a
     template merged twice, a copy-paste) would post one of them without a word."""

@@ -75,6 +75,7 @@ def _read_specs(path: str, err: TextIO) -> list[Any]:
         raw = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
+    raw = raw.removeprefix(b"\xef\xbb\xbf")  # a byte order mark (Windows editors)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
