@@ -217,3 +217,26 @@ def test_a_store_another_process_is_writing_is_exit_6_not_a_foreign_file(
 
     released = run_here(["report", "--from", str(store), "--to", str(page)], cli_env(tmp_path))
     assert released.returncode == 0, released.stderr
+
+
+def test_the_json_gives_a_sub_cent_spend_as_the_page_does(tmp_path: Path) -> None:
+    """Three DataForSEO Labs tasks at 0.0000375 each spend 0.0001125. The page's
+    ``data-value`` said so, the JSON (the same figures, for scripts) said 0.000112: every
+    float was rounded to 6 decimals, which hides the noise of 805.4000000000001 s but cut
+    a price of fractions of a cent in its fourth digit. Both now agree, exactly."""
+    cheap = _hand_made(
+        tmp_path / "cheap.duckdb",
+        "provider VARCHAR, id VARCHAR, status VARCHAR, cost DECIMAL(38,9)",
+        "('dataforseo', '1', 'completed', 0.0000375), ('dataforseo', '2', 'completed', "
+        "0.0000375), ('dataforseo', '3', 'failed', 0.0000375)",
+    )
+    env = cli_env(tmp_path)
+    data = run_here(["report", "--from", str(cheap), "--format", "json"], env)
+    assert data.returncode == 0, data.stderr
+    [provider] = json.loads(data.stdout)["providers"]
+    assert (provider["spend"], provider["cost_per_1000"]) == (0.0001125, 0.0375)
+    assert provider["failure_rate"] == pytest.approx(1 / 3, rel=1e-11)
+    page = tmp_path / "page.html"
+    made = run_here(["report", "--from", str(cheap), "--to", str(page), "-q"], env)
+    assert made.returncode == 0, made.stderr
+    assert 'data-col="spend" data-value="0.0001125"' in page.read_text(encoding="utf-8")
