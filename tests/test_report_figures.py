@@ -313,3 +313,17 @@ def test_a_malformed_chart_fails_before_anything_is_rendered() -> None:
         charts.spec(wrong)
     made = charts.spec(lambda: alt.Chart(alt.InlineData(values=[{"x": 1.0}] * 50)).mark_bar())
     assert [len(rows) for rows in made["datasets"].values()] == [50]  # every row kept
+
+
+def test_a_spend_of_a_fraction_of_a_cent_never_reads_as_nothing() -> None:
+    """Two decimals from 1 up and four below: a spend under 0.00005 read ``0.0000``, as if
+    the tasks had been free, and 0.99996 read ``1.0000`` where 1 reads ``1.00``. A spend
+    that is not 0 now never reads as 0, as a share never does."""
+    assert [money(a) for a in (0.0, 0.00003, 0.0001125, 0.0375, 0.99996, 1.0)] == [
+        "0.0000",
+        "<0.0001",
+        "0.0001",
+        "0.0375",
+        "1.00",
+        "1.00",
+    ]

@@ -48,10 +48,13 @@ def percent(share: float | None) -> str:
 
 
 def money(amount: float | None) -> str:
-    """Two decimals from 1 up, four below (vendor prices are fractions of a cent)."""
+    """Two decimals from 1 up, four below (vendor prices are fractions of a cent). An
+    amount that is not 0 never reads as 0 (``<0.0001``), as a share never does."""
     if amount is None:
         return "—"
-    return f"{amount:,.2f}" if abs(amount) >= 1 else f"{amount:.4f}"
+    if 0 < amount < 0.00005:
+        return "<0.0001"
+    return f"{amount:,.2f}" if abs(round(amount, 4)) >= 1 else f"{amount:.4f}"
 
 
 def count(n: int | None) -> str:
