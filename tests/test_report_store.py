@@ -240,3 +240,22 @@ def test_the_json_gives_a_sub_cent_spend_as_the_page_does(tmp_path: Path) -> Non
     made = run_here(["report", "--from", str(cheap), "--to", str(page), "-q"], env)
     assert made.returncode == 0, made.stderr
     assert 'data-col="spend" data-value="0.0001125"' in page.read_text(encoding="utf-8")
+
+
+def test_the_store_takes_a_provider_spelt_as_the_other_commands_take_it(
+    tmp_path: Path,
+) -> None:
+    """``-p SerpStat`` names serpstat to ``seotasks load``, ``tasks`` and ``report
+    --sandbox``; against the store the report answered ``no task of provider SerpStat ...
+    did you mean serpstat?``, exit 2."""
+    store = _hand_made(
+        tmp_path / "two.duckdb",
+        "provider VARCHAR, id VARCHAR, status VARCHAR",
+        "('dataforseo', '1', 'completed'), ('serpstat', '2', 'completed')",
+    )
+    args = ["report", "--from", str(store), "-p", " SerpStat", "--format", "json"]
+    data = run_here(args, cli_env(tmp_path))
+    assert data.returncode == 0, data.stderr
+    figures = json.loads(data.stdout)
+    assert [p["provider"] for p in figures["providers"]] == ["serpstat"]
+    assert figures["selection"]["providers"] == ["serpstat"]

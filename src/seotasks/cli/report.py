@@ -263,7 +263,13 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from ..report.source import from_store
 
     if args.providers:
-        names = provider_names(args.providers) if listing else list(dict.fromkeys(args.providers))
+        # The store's names are registered names (lower case); a provider it holds need
+        # not be installed here, so the spelling is the one `get_provider` accepts.
+        names = (
+            provider_names(args.providers)
+            if listing
+            else list(dict.fromkeys(name.strip().lower() for name in args.providers))
+        )
     elif args.sandbox:
         names = _sandbox_names()
     elif args.live:
