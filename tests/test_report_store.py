@@ -259,3 +259,25 @@ def test_the_store_takes_a_provider_spelt_as_the_other_commands_take_it(
     figures = json.loads(data.stdout)
     assert [p["provider"] for p in figures["providers"]] == ["serpstat"]
     assert figures["selection"]["providers"] == ["serpstat"]
+
+
+@pytest.mark.parametrize("fmt", ["html", "json"])
+def test_the_page_never_replaces_a_duckdb_file(fmt: str, tmp_path: Path) -> None:
+    """``--to warehouse.duckdb`` (the store's name where the page's was meant) wrote the
+    page over the store it had just read, exit 0: every task loaded so far, gone. A
+    ``--to`` that is a DuckDB database, this store or another, is refused before any
+    work (exit 2) and the file is left as it was."""
+    store = _hand_made(
+        tmp_path / "warehouse.duckdb",
+        "provider VARCHAR, id VARCHAR, status VARCHAR",
+        "('serpstat', '1', 'completed')",
+    )
+    before = store.read_bytes()
+    for to in ("warehouse.duckdb", str(store)):
+        args = ["report", "--from", str(store), "--format", fmt, "--to", to]
+        done = run_here(args, cli_env(tmp_path), cwd=tmp_path)
+        assert done.returncode == 2, done.stderr
+        assert f"--to {to}: is a DuckDB database" in done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1
+        assert store.read_bytes() == before
+    assert _independent(store, "SELECT count(*) FROM mine.seotasks.tasks") == [(1,)]

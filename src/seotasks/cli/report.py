@@ -233,6 +233,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     target = args.to if args.to is not None else (DEFAULT_HTML if args.format == "html" else "-")
     if target != "-":
         check_file_target(Path(target), "--to")
+        _refuse_a_database(Path(target))
     listing = args.live or args.sandbox
     if not listing:
         for flag, given in (("-o/--option", args.option), ("--profile", args.profile)):
@@ -312,6 +313,24 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             f"({size / 1024:,.0f} KiB, {time.perf_counter() - started:.1f} s)\n"
         )
     return EXIT_OK
+
+
+def _refuse_a_database(path: Path) -> None:
+    """Refuse a ``--to`` that is a DuckDB database: the page would replace it, and the
+    likeliest such file is the store itself (``--to seotasks.duckdb`` for ``--from``),
+    every task loaded so far. DuckDB writes ``DUCK`` at byte 8 of each file."""
+    from .common import UsageError
+
+    try:
+        with path.open("rb") as existing:
+            head = existing.read(12)
+    except OSError:  # absent (the usual case) or unreadable: the write will tell
+        return
+    if head[8:12] == b"DUCK":
+        raise UsageError(
+            f"--to {path}: is a DuckDB database (a seotasks store?), which the page would "
+            "replace; name another file"
+        )
 
 
 def _write(path: Path, text: str) -> None:
