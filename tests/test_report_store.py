@@ -281,3 +281,28 @@ def test_the_page_never_replaces_a_duckdb_file(fmt: str, tmp_path: Path) -> None
         assert len(done.stderr.strip().splitlines()) == 1
         assert store.read_bytes() == before
     assert _independent(store, "SELECT count(*) FROM mine.seotasks.tasks") == [(1,)]
+
+
+def test_in_the_store_a_provider_no_listing_of_which_reports_failures_has_no_rate(
+    collected: Path, tmp_path: Path
+) -> None:
+    """No Serpstat listing reports a failed task (its task list has no such status,
+    whatever the options), so the store's Serpstat rows fail at 0 % by construction: the
+    report printed that 0.0 % beside DataForSEO history's measured rate, in the overview,
+    the chart and the side-by-side table. DataForSEO keeps its rate (its history reports
+    failures, though its ready list does not); a provider not installed here (``a`` in a
+    hand-made store) keeps its rate too, since nothing says it cannot fail."""
+    data = run_here(["report", "--from", str(collected), "--format", "json"], cli_env(tmp_path))
+    assert data.returncode == 0, data.stderr
+    figures = json.loads(data.stdout)
+    rates = {p["provider"]: p["failure_rate"] for p in figures["providers"]}
+    assert rates["serpstat"] is None and rates["dataforseo"] is not None
+    assert any(n.startswith("serpstat: its listing never reports failed") for n in figures["notes"])
+
+    unknown = _hand_made(
+        tmp_path / "unknown.duckdb",
+        "provider VARCHAR, id VARCHAR, status VARCHAR",
+        "('a', '1', 'completed'), ('a', '2', 'completed')",
+    )
+    [a] = _figures(unknown).providers
+    assert a.failure_rate == 0.0
