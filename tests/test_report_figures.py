@@ -136,6 +136,22 @@ def test_a_status_that_leaves_out_finished_tasks_gives_no_failure_rate(
     assert json.loads(json.dumps(f.to_json()))["providers"][0]["failure_rate"] is None
 
 
+def test_a_listing_that_never_reports_failures_is_not_called_unfinished() -> None:
+    """A provider whose listing has no failed status (``unfailing``: Serpstat) has no
+    failure rate; with no other provider, the failures chart's place said "No finished
+    task in this selection" beside a table of its hundreds of finished tasks."""
+    listed = [task("serpstat", i, COMPLETED) for i in range(3)]
+    held = from_tasks(listed, source="test", unfailing=["serpstat"])
+    try:
+        f = compute(held, now=NOW)
+    finally:
+        held.close()
+    assert provider(f, "serpstat").failure_rate is None
+    page = render_html(f)
+    assert "No finished task in this selection" not in page
+    assert "No failure rate: no listing here reports a failed task (see the notes)." in page
+
+
 def test_a_compare_pair_that_matches_nothing_is_said() -> None:
     """``--compare`` names kinds that no two providers hold here (a typo, another window):
     the side-by-side view it asked for was left out without a word."""

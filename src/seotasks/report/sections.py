@@ -155,6 +155,11 @@ def failures(page: Page, f: Figures) -> None:
             f'<p class="empty">No failure rate: --status {status} leaves out the '
             f"{FINISHED[status]} tasks.</p>"
         )
+    elif any(_finished(g) for g in f.top_groups):
+        figure = (
+            '<p class="empty">No failure rate: no listing here reports a failed task '
+            "(see the notes).</p>"
+        )
     else:
         figure = '<p class="empty">No finished task in this selection.</p>'
     page.pair(figure, [table.html()])
