@@ -38,7 +38,6 @@ from ..errors import (
     AuthError,
     ConfigError,
     Interrupted,
-    ProviderError,
     SeotasksError,
     StorageError,
     UnsupportedQuery,
@@ -52,10 +51,11 @@ from .collect_support import (
     CollectProgress,
     copy_json_line,
     default_journal,
+    settled,
     silence_stdout,
 )
 from .common import EXIT_INTERRUPTED, EXIT_OK, EXIT_PROVIDER, one_line
-from .pipes import SETTLE_WAIT, is_pipe, wait_until_read
+from .pipes import SETTLE_WAIT, full_stdout, is_pipe, start_on_a_new_line, wait_until_read
 from .signals import GracefulStop
 
 if TYPE_CHECKING:
@@ -119,6 +119,8 @@ class CollectRun:
     def prepare(self) -> None:
         """Prove every place this run writes is writable, before the first vendor call."""
         options = self.options
+        if options.to is None:
+            start_on_a_new_line(self.out)
         if options.to is not None:
             check_writable(options.to / self.name, what="--to")
         if options.max_result_bytes is not None:
@@ -329,7 +331,7 @@ class CollectRun:
                 self.progress.failed += 1
         delivered = self.line(task, path, error, outcome.result, outcome.path)
         ack = self.journal is not None and self.store is None and outcome.error is None
-        if self.journal is not None and not ack and self.durable(outcome, path):
+        if self.journal is not None and not ack and settled(outcome, path):
             self.journal.ack(task.id)
         self.in_flight.discard(task.id)
         if self.store is not None:
@@ -340,19 +342,6 @@ class CollectRun:
             if not self.piped:  # a pipe's reader may take a line and drop it (`head`)
                 self.settle_lines()
         self.progress.show()
-
-    def durable(self, outcome: Collected, path: Path | None) -> bool:
-        """Whether the task's fetch is settled, so its journal entry may go.
-
-        A result is settled once its file is written (``--to``; without, see
-        `settle_lines`). A vendor's own answer that the task has no result
-        (`ProviderError`: not found, not finished) is settled too: fetching it again
-        would only repeat that answer. Any other failure (retries ran out, a malformed
-        answer) may have consumed the task without our seeing its result: its entry stays.
-        """
-        if outcome.error is None:
-            return path is not None
-        return isinstance(outcome.error, ProviderError)
 
     def settle_lines(self, *, wait: float = 0.0) -> None:
         """Acknowledge the lines printed to stdout once its reader has taken them.
@@ -371,8 +360,8 @@ class CollectRun:
             with self.output:
                 if not self.stdout_closed:
                     self.out.flush()
-        except (BrokenPipeError, ValueError, OSError):
-            self.stdout_closed = True
+        except (ValueError, OSError) as exc:
+            self.stdout_failed(exc)
         if self.stdout_closed or wait_until_read(self.out, wait) != "taken":
             return
         with self.lock:
@@ -381,6 +370,14 @@ class CollectRun:
             if ack and self.journal is not None:
                 self.journal.ack(task.id)
             self.checkpoint(task)
+
+    def stdout_failed(self, exc: ValueError | OSError) -> None:
+        """Write no more to stdout; one that cannot take more (`pipes.full_stdout`) is a
+        storage failure, exit 6: the results not printed are printed by the next run."""
+        self.stdout_closed = True
+        reason = full_stdout(exc)
+        if reason is not None:
+            self.stop_taking(f"cannot write to stdout: {reason}")
 
     def stop_taking(self, reason: str) -> None:
         if self.storage_failure is None:
@@ -423,8 +420,8 @@ class CollectRun:
                     copy_json_line(body, self.out)
                     self.out.write("}\n")
                 self.out.flush()
-            except (BrokenPipeError, ValueError, OSError):
-                self.stdout_closed = True
+            except (ValueError, OSError) as exc:
+                self.stdout_failed(exc)
         if self.stdout_closed:
             silence_stdout(self.out)
             self.stop.halt()

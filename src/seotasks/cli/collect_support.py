@@ -19,12 +19,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from ..errors import ProviderError
 from ..query import parse_when
 from ..relative_time import relative_form
 from ..retention import WINDOW_EDGE
 from .common import StatusLine
 
 if TYPE_CHECKING:
+    from ..collect import Collected
     from ..model import Task
     from ..provider import Capabilities, Provider
     from ..resume import ResumeState
@@ -36,6 +38,7 @@ __all__ = [
     "copy_json_line",
     "default_journal",
     "kept_results",
+    "settled",
     "silence_stdout",
 ]
 
@@ -174,6 +177,20 @@ class CollectProgress(StatusLine):
 
     def done(self) -> None:
         self.clear()
+
+
+def settled(outcome: Collected, path: Path | None) -> bool:
+    """Whether a task's fetch is settled, so its journal entry may go.
+
+    A result is settled once its file is written at ``path`` (``--to``; without, see
+    `CollectRun.settle_lines`). A vendor's own answer that the task has no result
+    (`ProviderError`: not found, not finished) is settled too: fetching it again would
+    only repeat that answer. Any other failure (retries ran out, a malformed answer) may
+    have consumed the task without our seeing its result: its entry stays.
+    """
+    if outcome.error is None:
+        return path is not None
+    return isinstance(outcome.error, ProviderError)
 
 
 def copy_json_line(source: Path, out: TextIO) -> None:

@@ -28,8 +28,10 @@ from ..errors import StorageError
 __all__ = [
     "SETTLE_WAIT",
     "PipeState",
+    "full_stdout",
     "is_pipe",
     "pipe_state",
+    "start_on_a_new_line",
     "stdout_refusal",
     "wait_until_read",
     "whole_writes",
@@ -76,6 +78,52 @@ def wait_until_read(stream: TextIO, timeout: float) -> PipeState:
         time.sleep(_POLL)
         state = pipe_state(stream)
     return state
+
+
+def full_stdout(exc: ValueError | OSError) -> str | None:
+    """Why a write to stdout failed when stdout cannot take more (a full disk, a file-size
+    limit, an I/O error), or None when its reader left (a closed pipe or socket, a closed
+    stream). The first is a storage failure, the second the end of the reader's interest
+    (``| head``), which a run takes calmly."""
+    if isinstance(exc, OSError) and not isinstance(exc, BrokenPipeError | ConnectionError):
+        return exc.strerror or str(exc)
+    return None
+
+
+def start_on_a_new_line(stream: TextIO) -> None:
+    """End the cut-off line a killed run left at the end of the file ``stream`` writes to.
+
+    A run killed (or stopped by a full disk) while a line goes out leaves part of it in
+    a file appended to (``>> results.jsonl``). The next run's first line would continue
+    it, and a reader that takes the file a line at a time would lose both, the first
+    being, from a journal, the very result the cut line held. So when stdout is a regular
+    file whose last byte before the write position is not a line break, one is written
+    first: the cut part stays one bad line, and every line after it is whole. Anything
+    else (a pipe, a terminal, an empty or truncated file) is left alone; where the file
+    cannot be read back (no ``/proc``), nothing is done.
+    """
+    try:
+        fd = stream.fileno()
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return
+        if fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_APPEND:
+            end = os.fstat(fd).st_size
+        else:
+            stream.flush()
+            end = os.lseek(fd, 0, os.SEEK_CUR)
+        if end == 0:
+            return
+        # stdout is opened for writing only: read the last byte through another handle.
+        reader = os.open(f"/proc/self/fd/{fd}", os.O_RDONLY)
+        try:
+            last = os.pread(reader, 1, end - 1)
+        finally:
+            os.close(reader)
+        if last != b"\n":
+            stream.write("\n")
+            stream.flush()
+    except (OSError, ValueError):
+        return  # the first line's write meets the same trouble and reports it
 
 
 def whole_writes(stream: TextIO | None) -> TextIO:
