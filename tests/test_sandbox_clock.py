@@ -105,3 +105,15 @@ def test_a_sandbox_that_is_no_context_manager_is_named(fake_registry: None) -> N
         start(["plainsandbox"]),
     ):
         pass
+
+
+def test_a_sandbox_wait_says_how_long_it_really_lasts(tmp_path: Path) -> None:
+    """The sandbox runs the vendors' per-minute limits on a clock sixty times faster, so
+    DataForSEO history's eleventh ``id_list`` call waits about 50 clock seconds, under
+    one real second. The notice said ``waiting 52s``, then the run ended at once: a
+    person told to wait a minute presses Ctrl-C. It now says both."""
+    args = ["tasks", "--sandbox", "-p", "dataforseo", "-o", "source=history"]
+    done = run_here([*args, "--sandbox-day", "2026-11-20", "--status", "any"], cli_env(tmp_path))
+    assert done.returncode == 0, done.stderr
+    [notice] = [line for line in done.stderr.splitlines() if "waiting" in line]
+    assert "of the sandbox's clock (" in notice and "s real)" in notice, notice

@@ -276,13 +276,23 @@ def event_sink(progress: Progress, client: Client) -> Callable[[TransportEvent],
 
 
 def _wait_text(client: Client, endpoint: str, wait: float) -> str:
+    from ..clock import ScaledClock
+
     limit = client.transport.pacer.limit_for(endpoint)
     rate = ""
     if limit is not None:
         per = "minute" if limit.period == 60 else f"{limit.period:g} s"
         rate = f" (the vendor allows {limit.calls} a {per})"
     advice = client.provider.advice("wait", endpoint)
-    return f"{client.name}: waiting {wait:.0f}s for the next {endpoint} call{rate}" + (
+    # The sandbox's clock runs faster (`SANDBOX_SPEED`): say what the wait really lasts,
+    # or a minute announced and over in a second reads as a hang to be interrupted.
+    clock = client.transport.clock
+    how_long = (
+        f"{wait:.0f}s of the sandbox's clock ({wait / clock.factor:.1f}s real)"
+        if isinstance(clock, ScaledClock)
+        else f"{wait:.0f}s"
+    )
+    return f"{client.name}: waiting {how_long} for the next {endpoint} call{rate}" + (
         f"; {advice}" if advice else ""
     )
 
