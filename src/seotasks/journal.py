@@ -184,9 +184,22 @@ class Journal:
         self.recorded += 1
 
     def ack(self, task_id: str) -> None:
-        """The task's result is durable: forget its entry."""
-        with contextlib.suppress(FileNotFoundError):
+        """The task's result is durable: forget its entry.
+
+        Raises `StorageError` when the entry cannot be removed (the folder turned
+        read-only, say): nothing is lost, since the entry only brings the task back for
+        a check (its file exists) or one more fetch, but the folder no longer takes the
+        writes a run needs, and the caller should stop as it does for a full disk.
+        """
+        try:
             os.unlink(self.folder / _entry_name(task_id))
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            raise StorageError(
+                f"cannot remove task {task_id}'s entry from the journal {self.folder}: "
+                f"{exc.strerror}"
+            ) from None
 
     def pending(self) -> list[Task]:
         """Every task recorded and not acknowledged, oldest entry first.

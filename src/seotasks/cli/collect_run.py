@@ -50,7 +50,6 @@ from .collect_support import (
     CollectOptions,
     CollectProgress,
     copy_json_line,
-    default_journal,
     settled,
     silence_stdout,
 )
@@ -127,27 +126,9 @@ class CollectRun:
             self.client.max_result_bytes = options.max_result_bytes
         if options.resume is not None:
             check_writable(options.resume.absolute().parent, what="the --resume file's folder")
-        folder = self.journal_folder()
+        folder = options.journal_folder(self.client)
         if folder is not None:
             self.journal = Journal.open(folder, self.name)
-
-    def journal_folder(self) -> Path | None:
-        """Where this run's consuming fetches are journalled; None when none consume.
-
-        Named tasks (``--id``) need none: the same command names them again. With
-        ``--to DIR`` the journal lives beside the results (``DIR/.seotasks/journal``), so
-        it travels with them; without, in the user's state folder, one per account.
-        """
-        options = self.options
-        if options.named is not None or not self.client.capabilities.drains:
-            return None
-        if options.journal is not None:
-            return options.journal / self.name
-        if options.to is not None:
-            return options.to / ".seotasks" / "journal" / self.name
-        if options.sandbox:
-            return None
-        return default_journal(self.client.provider)
 
     def collect_all(self, into: Path) -> None:
         # With a journal, a task fetched and not yet stored costs one more fetch after a
@@ -240,7 +221,7 @@ class CollectRun:
             with self.output:
                 self.progress.skipped += 1
             if self.journal is not None:
-                self.journal.ack(task.id)  # stored by a run killed before its ack
+                self.acknowledge(task.id)  # stored by a run killed before its ack
             self.checkpoint(task)
             return False
         return True
@@ -294,7 +275,10 @@ class CollectRun:
             self.settle(outcome)
         finally:
             if outcome.path is not None:  # moved into place, else no longer wanted
-                outcome.path.unlink(missing_ok=True)
+                # A folder turned read-only keeps it (hidden, swept an hour later): the
+                # failed write has already stopped the run, with the reason.
+                with contextlib.suppress(OSError):
+                    outcome.path.unlink(missing_ok=True)
 
     def settle(self, outcome: Collected) -> None:
         task = outcome.task
@@ -332,7 +316,7 @@ class CollectRun:
         delivered = self.line(task, path, error, outcome.result, outcome.path)
         ack = self.journal is not None and self.store is None and outcome.error is None
         if self.journal is not None and not ack and settled(outcome, path):
-            self.journal.ack(task.id)
+            self.acknowledge(task.id)
         self.in_flight.discard(task.id)
         if self.store is not None:
             self.checkpoint(task)
@@ -367,8 +351,8 @@ class CollectRun:
         with self.lock:
             settled, self.written_lines = self.written_lines, []
         for task, ack in settled:
-            if ack and self.journal is not None:
-                self.journal.ack(task.id)
+            if ack:
+                self.acknowledge(task.id)
             self.checkpoint(task)
 
     def stdout_failed(self, exc: ValueError | OSError) -> None:
@@ -378,6 +362,16 @@ class CollectRun:
         reason = full_stdout(exc)
         if reason is not None:
             self.stop_taking(f"cannot write to stdout: {reason}")
+
+    def acknowledge(self, task_id: str) -> None:
+        """Forget the task's journal entry; a journal that no longer takes the removal
+        stops the intake as a full disk does (exit 6; the entry costs the next run a
+        check or a fetch, never a result)."""
+        if self.journal is not None:
+            try:
+                self.journal.ack(task_id)
+            except StorageError as exc:
+                self.stop_taking(str(exc))
 
     def stop_taking(self, reason: str) -> None:
         if self.storage_failure is None:

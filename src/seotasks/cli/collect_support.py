@@ -26,6 +26,7 @@ from ..retention import WINDOW_EDGE
 from .common import StatusLine
 
 if TYPE_CHECKING:
+    from ..client import Client
     from ..collect import Collected
     from ..model import Task
     from ..provider import Capabilities, Provider
@@ -87,6 +88,23 @@ class CollectOptions:
             return "run the same command again to collect the rest"
         way = "--to DIR" if self.named is not None else "--to DIR or --resume FILE"
         return f"the same command collects every task again; run with {way} to skip what is done"
+
+    def journal_folder(self, client: Client) -> Path | None:
+        """Where the run's consuming fetches are journalled; None when none consume.
+
+        Named tasks (``--id``) need none: the same command names them again. With
+        ``--to DIR`` the journal lives beside the results (``DIR/.seotasks/journal``), so
+        it travels with them; without, in the user's state folder, one per account.
+        """
+        if self.named is not None or not client.capabilities.drains:
+            return None
+        if self.journal is not None:
+            return self.journal / client.name
+        if self.to is not None:
+            return self.to / ".seotasks" / "journal" / client.name
+        if self.sandbox:
+            return None
+        return default_journal(client.provider)
 
 
 def default_journal(provider: Provider) -> Path:
