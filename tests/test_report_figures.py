@@ -152,6 +152,25 @@ def test_a_listing_that_never_reports_failures_is_not_called_unfinished() -> Non
     assert "No failure rate: no listing here reports a failed task (see the notes)." in page
 
 
+def test_from_tasks_works_out_which_installed_providers_never_report_failures() -> None:
+    """The documented Python recipe (`from_tasks` over DataForSEO history and Serpstat,
+    no ``unfailing`` given) gave Serpstat a 0 % failure rate that ``seotasks report``
+    does not: left unsaid, the providers no listing of which reports failures are worked
+    out from the installed plugins, as for the store. ``unfailing=()`` says there are
+    none, and a listed failure always counts."""
+    listed = [task("serpstat", 1), task("dataforseo", 2), task("dataforseo", 3, FAILED)]
+    for unfailing, rates in (
+        (None, {"serpstat": None, "dataforseo": 0.5}),
+        ((), {"serpstat": 0.0, "dataforseo": 0.5}),
+    ):
+        held = from_tasks(listed, source="test", unfailing=unfailing)
+        try:
+            f = compute(held, now=NOW)
+        finally:
+            held.close()
+        assert {p.provider: p.failure_rate for p in f.providers} == rates
+
+
 def test_a_compare_pair_that_matches_nothing_is_said() -> None:
     """``--compare`` names kinds that no two providers hold here (a typo, another window):
     the side-by-side view it asked for was left out without a word."""

@@ -260,8 +260,6 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if (exc.name or "").split(".")[0] in _EXTRA_MODULES:
             raise UsageError(_INSTALL_HINT) from None
         raise
-    import attrs
-
     from ..report.figures import compute, parse_compare
     from ..report.source import from_store
 
@@ -286,7 +284,6 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         tasks = _live(args, names, err, selection)
     else:
         tasks = from_store(args.store or DEFAULT_STORE, dataset=args.dataset, selection=selection)
-        tasks = attrs.evolve(tasks, unfailing=_unfailing(tasks))
     try:
         figures = compute(
             tasks, now=now, by=tuple(args.by or ("kind",)), compare=compare, top=args.top
@@ -316,34 +313,6 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             f"({size / 1024:,.0f} KiB, {time.perf_counter() - started:.1f} s)\n"
         )
     return EXIT_OK
-
-
-def _unfailing(tasks: Tasks) -> tuple[str, ...]:
-    """The store's providers that no listing of theirs could have shown failing: none of
-    their tasks here failed, and the installed plugin reports no failed status under its
-    defaults nor under any choice of an option (Serpstat; not DataForSEO, whose history
-    reports failures though its ready list does not). A provider not installed here is
-    not one: nothing says it cannot fail."""
-    from ..errors import SeotasksError
-    from ..model import TaskStatus
-    from ..plugins import capabilities_of, get_provider
-
-    rows = tasks.connection.execute(
-        "SELECT provider FROM report_tasks GROUP BY provider "
-        "HAVING count(*) FILTER (WHERE status = 'failed') = 0 ORDER BY provider"
-    ).fetchall()
-    found = []
-    for (name,) in rows:
-        try:
-            cls = get_provider(name)
-            variants: list[dict[str, Any]] = [{}]
-            variants += [{o.name: c} for o in cls.options if o.choices for c in o.choices]
-            statuses = [capabilities_of(cls, options).statuses for options in variants]
-        except SeotasksError:  # not installed, or cannot describe itself: unknown
-            continue
-        if not any(TaskStatus.FAILED in each for each in statuses):
-            found.append(name)
-    return tuple(found)
 
 
 def _refuse_a_database(path: Path) -> None:

@@ -122,7 +122,8 @@ class Tasks:
     ``collection`` says how ``collected`` is known: ``"results table"``, ``"draining
     listing"`` (for the providers in ``draining``), or ``None`` (not known).
     ``unfailing`` names the providers whose listing never reports a failed task, so that
-    none of theirs here says nothing of how often they fail. ``incomplete`` holds what
+    none of theirs here says nothing of how often they fail (`_never_failing`, unless
+    the listing said). ``incomplete`` holds what
     the listing said it missed (a list the vendor capped): (provider, warning) pairs.
     """
 
@@ -283,6 +284,7 @@ def from_store(
             params,
         )
         connection.execute(f"DETACH {_CATALOG}")
+        unfailing = _never_failing(connection)
     except BaseException:
         connection.close()
         raise
@@ -291,7 +293,36 @@ def from_store(
         source=f"DuckDB store {where} (dataset {dataset})",
         selection=selection,
         collection="results table" if has_results else None,
+        unfailing=unfailing,
     )
+
+
+def _never_failing(connection: duckdb.DuckDBPyConnection) -> tuple[str, ...]:
+    """The providers of ``report_tasks`` that no listing of theirs could show failing:
+    none of their tasks here failed, and the installed plugin reports no failed status
+    under its defaults nor under any choice of an option (Serpstat; not DataForSEO, whose
+    history reports failures though its ready list does not). A provider not installed
+    here is not one: nothing says it cannot fail."""
+    from ..errors import SeotasksError
+    from ..model import TaskStatus
+    from ..plugins import capabilities_of, get_provider
+
+    rows = connection.execute(
+        "SELECT provider FROM report_tasks GROUP BY provider "
+        "HAVING count(*) FILTER (WHERE status = 'failed') = 0 ORDER BY provider"
+    ).fetchall()
+    found = []
+    for (name,) in rows:
+        try:
+            cls = get_provider(name)
+            variants: list[dict[str, Any]] = [{}]
+            variants += [{o.name: c} for o in cls.options if o.choices for c in o.choices]
+            statuses = [capabilities_of(cls, options).statuses for options in variants]
+        except SeotasksError:  # not installed, or cannot describe itself: unknown
+            continue
+        if not any(TaskStatus.FAILED in each for each in statuses):
+            found.append(name)
+    return tuple(found)
 
 
 def _record(task: Task) -> dict[str, Any]:
@@ -313,14 +344,15 @@ def from_tasks(
     *,
     source: str,
     draining: Collection[str] = (),
-    unfailing: Collection[str] = (),
+    unfailing: Collection[str] | None = None,
     selection: Selection | None = None,
 ) -> Tasks:
     """A ``report_tasks`` table holding ``tasks`` (a live listing, already selected).
 
     ``draining`` names the providers whose listing drops a task once it is collected,
     so each completed task listed from them is known to be not collected; ``unfailing``
-    those whose listing has no failed status (`Tasks.unfailing`).
+    those whose listing has no failed status (`Tasks.unfailing`; ``None``: worked out
+    from the installed plugins, as for a store).
 
     The tasks go through a temporary JSON Lines file that DuckDB reads in bulk: inserting
     a hundred thousand rows one statement at a time would take longer than the listing.
@@ -344,6 +376,7 @@ def from_tasks(
                 f"columns = {{{columns}}})",
                 drains,
             )
+        unfailing = _never_failing(connection) if unfailing is None else tuple(unfailing)
     except BaseException:
         connection.close()
         raise
