@@ -351,3 +351,21 @@ def test_a_disk_that_fills_mid_run_stops_the_intake_and_loses_nothing(
     again = run_here(["collect", "-p", "dataforseo", "--to", str(out)], env)
     assert again.returncode == 0, again.stderr
     assert _files(out / "dataforseo").keys() == truth and not _intents(out)
+
+
+def test_a_closed_stderr_collects_as_usual(
+    emu: DataForSEOEmulator, env: dict[str, str], tmp_path: Path
+) -> None:
+    """Started with descriptor 2 closed (``2>&-``, a cron line that wants no mail), the run
+    has nowhere to say anything, and collects anyway: every ready task gets its file."""
+    import os
+
+    out = tmp_path / "o"
+    truth = emu.ready_ids()
+    args = [*CLI, "collect", "-p", "dataforseo", "--to", str(out)]
+    done = subprocess.run(
+        args, env=env, stdout=subprocess.PIPE, preexec_fn=lambda: os.close(2), timeout=120
+    )
+    assert done.returncode == 0
+    assert _files(out / "dataforseo").keys() == truth and not emu.ready_ids()
+    assert len(done.stdout.splitlines()) == len(truth)

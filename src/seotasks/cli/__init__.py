@@ -48,11 +48,11 @@ __all__ = [
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    from .pipes import stdout_refusal, whole_writes
+    from .pipes import open_stderr, stdout_refusal, whole_writes
 
     # stdout carries the tasks and results, in writes of many lines; stderr's lines are
     # short, and a status line there has no newline for line buffering to flush on.
-    out, err = whole_writes(sys.stdout), sys.stderr
+    out, err = whole_writes(sys.stdout), open_stderr(sys.stderr)
     if args.command is None:
         parser.print_help(err)
         return EXIT_USAGE

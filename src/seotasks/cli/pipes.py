@@ -30,6 +30,7 @@ __all__ = [
     "PipeState",
     "full_stdout",
     "is_pipe",
+    "open_stderr",
     "pipe_state",
     "start_on_a_new_line",
     "stdout_refusal",
@@ -88,6 +89,21 @@ def full_stdout(exc: ValueError | OSError) -> str | None:
     if isinstance(exc, OSError) and not isinstance(exc, BrokenPipeError | ConnectionError):
         return exc.strerror or str(exc)
     return None
+
+
+def open_stderr(stream: TextIO | None) -> TextIO:
+    """``stream`` (Python's stderr), or when the process started with descriptor 2 closed
+    (``2>&-``, a cron line that wants no mail) and Python made it None: /dev/null, opened
+    on descriptor 2. A run with nowhere to say anything still does its work, and no file
+    it opens later (a result, a journal entry) takes descriptor 2, where C code and a
+    child process write their complaints."""
+    if stream is not None:
+        return stream
+    fd = os.open(os.devnull, os.O_WRONLY)
+    if fd != 2:
+        os.dup2(fd, 2)
+        os.close(fd)
+    return open(2, "w", encoding="utf-8", errors="backslashreplace", closefd=False, buffering=1)
 
 
 def start_on_a_new_line(stream: TextIO) -> None:
