@@ -183,6 +183,15 @@ def test_vendor_json_is_strict_without_orjson_too() -> None:
     )
 
 
+def test_half_a_character_is_a_decode_error_without_orjson_too() -> None:
+    """orjson refuses the escape of a lone surrogate (half of an emoji); the standard
+    library read it into a string no UTF-8 file, request or terminal can take (an
+    internal error where a spec file held one). A whole pair is an emoji, read as such."""
+    accepted = {b'["\\ud83d\\ude00"]': ["\U0001f600"], b'["\\u00e9"]': ["\u00e9"]}
+    refused = (b'["\\ud83d"]', b'{"\\udfff": 1}', b'["a\\uDC00b"]')
+    _refused_without_orjson(repr(accepted), repr(refused))
+
+
 def test_hostile_vendor_json_is_a_decode_error_without_orjson_too() -> None:
     """What orjson refuses (nesting past its 1024 levels, a number that overflows to
     infinity, an integer of 10^5 digits), the standard library's decoder must refuse as a

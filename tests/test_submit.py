@@ -439,6 +439,25 @@ def test_cli_submit_refuses_a_field_given_twice(tmp_path: Path) -> None:
     assert "twice.jsonl:1: invalid task spec: field 'keyword' given twice" in done.stderr
 
 
+def test_cli_submit_refuses_half_an_emoji_before_posting(tmp_path: Path) -> None:
+    """``"\\ud83d"`` (half of an emoji, as a broken exporter writes it) parses into a
+    string that cannot be sent as UTF-8: it was an internal error (exit 4) at posting
+    time; it is the line's usage error, before anything is posted."""
+    from seotasks_serpstat.emulator import SerpstatEmulator
+
+    with SerpstatEmulator(size=0, rps=None) as emu:
+        env = cli_env(tmp_path, {"serpstat": emu.settings})
+        half = tmp_path / "half.jsonl"
+        half.write_text(
+            '{"keyword": "a", "location": 1}\n{"keyword": "tea \\ud83d", "location": 1}\n',
+            encoding="utf-8",
+        )
+        done = run_here(["submit", "-p", "serpstat", str(half)], env)
+        assert done.returncode == 2, done.stderr
+        assert "half.jsonl:2: not JSON: a string holds a lone surrogate" in done.stderr
+        assert emu.posted() == []
+
+
 def test_cli_collect_sandbox(tmp_path: Path) -> None:
     env = cli_env(tmp_path, {"serpstat": {}})
     done = run_here(["collect", "-p", "serpstat", "--sandbox", "--limit", "2"], env)

@@ -6,17 +6,24 @@ them by default): a body the fast path refuses is refused without it, and no fil
 seotasks writes from a decoded body can hold them. The same goes for a number that
 overflows to infinity (``1e999``) and for nesting deeper than the decoder recurses, which
 orjson refuses as decode errors and the standard library reads as infinity or raises as
-`RecursionError`.
+`RecursionError`, and for the escape of a lone surrogate (``"\\ud83d"``, half of an emoji):
+orjson refuses it, the standard library reads it into a string no UTF-8 file can hold.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable
 from typing import Any
 
 __all__ = ["dumps", "loads", "strict_loads"]
+
+
+#: The escape of a surrogate (``\\ud800``..``\\udfff``), half of a pair or a lone one.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE_ESCAPE_BYTES = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 def _refuse(constant: str) -> Any:
@@ -41,11 +48,17 @@ def strict_loads(
     given twice, which the default lets the last one win).
     """
     try:
-        return json.loads(
+        value = json.loads(
             data, parse_constant=_refuse, parse_float=_finite, object_pairs_hook=object_pairs_hook
         )
-    except RecursionError:
+        escapes = _SURROGATE_ESCAPE_BYTES if isinstance(data, bytes) else _SURROGATE_ESCAPE
+        if escapes.search(data):  # a pair (an emoji as json.dumps writes it) is fine
+            json.dumps(value, ensure_ascii=False).encode()
+    except RecursionError:  # parsed at the very edge of the limit, too deep to encode
         raise ValueError("nested too deeply") from None
+    except UnicodeEncodeError:
+        raise ValueError("a string holds a lone surrogate (half of a character)") from None
+    return value
 
 
 try:  # pragma: no cover - depends on the environment
