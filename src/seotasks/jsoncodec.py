@@ -51,8 +51,12 @@ def strict_loads(
         value = json.loads(
             data, parse_constant=_refuse, parse_float=_finite, object_pairs_hook=object_pairs_hook
         )
-        escapes = _SURROGATE_ESCAPE_BYTES if isinstance(data, bytes) else _SURROGATE_ESCAPE
-        if escapes.search(data):  # a pair (an emoji as json.dumps writes it) is fine
+        has_escape = (
+            _SURROGATE_ESCAPE_BYTES.search(data)
+            if isinstance(data, bytes)
+            else _SURROGATE_ESCAPE.search(data)
+        )
+        if has_escape:  # a pair (an emoji as json.dumps writes it) is fine
             json.dumps(value, ensure_ascii=False).encode()
     except RecursionError:  # parsed at the very edge of the limit, too deep to encode
         raise ValueError("nested too deeply") from None
