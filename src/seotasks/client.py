@@ -383,6 +383,8 @@ class Client:
         """
         from .collect import collect_many
 
+        self.transport.check_open()  # refused at the call, as every other call is
+
         def fetch(task: Task) -> JSONValue | Path:
             if journal is not None:
                 journal.record(task)

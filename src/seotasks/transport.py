@@ -174,7 +174,7 @@ class Transport:
         a host pool's size when it is created); calls in flight finish on the old one,
         whose connections are closed as they come back.
         """
-        if connections <= self._pool_maxsize:
+        if connections <= self._pool_maxsize or self._closed:
             return
         old = self._pool
         self._pool_maxsize = connections
@@ -186,10 +186,21 @@ class Transport:
 
         A call after ``close`` (a listing made inside a ``with`` block and read on after
         it) would otherwise open connections in a pool nothing closes any more: in a
-        long-running worker, a leak nobody sees.
+        long-running worker, a leak nobody sees. So would a call of another thread that
+        was waiting for its pacing slot or a retry (a service shutting down the client its
+        request handlers share): ``close`` ends those waits at once, with the same error.
         """
         self._closed = True
+        self.interrupt.set()
         self._pool.clear()
+
+    def check_open(self) -> None:
+        """`ValueError` once `close` was called: nothing may be sent any more."""
+        if self._closed:
+            raise ValueError(
+                "this seotasks client is closed (close() was called, or its with block "
+                "ended): connect again to make more calls"
+            )
 
     def __repr__(self) -> str:
         return f"Transport(retry={self.retry!r}, timeouts={self.timeouts!r})"
@@ -207,19 +218,20 @@ class Transport:
         over) instead of being held in memory, and `Response.body` is empty; a body longer
         than ``max_bytes`` is a `ResponseFormatError`, not retried (see `download`).
         """
-        if self._closed:
-            raise ValueError(
-                "this seotasks client is closed (close() was called, or its with block "
-                "ended): connect again to make more calls"
-            )
+        self.check_open()
         safe_url = self.redactor.scrub(request.url)
         # The slot is answered whatever happens once the pacer has recorded it, even if
         # an interrupt (Ctrl-C) lands before `reserve` returns it: `Pacer.settle`.
         try:
-            slot = self.pacer.reserve(
-                request.endpoint,
-                on_wait=lambda delay: self._emit("waiting", request.endpoint, delay),
-            )
+            try:
+                slot = self.pacer.reserve(
+                    request.endpoint,
+                    on_wait=lambda delay: self._emit("waiting", request.endpoint, delay),
+                )
+            except Interrupted:
+                self.check_open()  # the wait was ended by `close`: say that
+                raise
+            self.check_open()  # closed while this call waited: it is not sent
             waited = slot.waited
             if waited:
                 log.debug("paced %s for %.2fs", request.endpoint, waited)
@@ -251,6 +263,8 @@ class Transport:
             raise error from None
         finally:
             self.pacer.settle()
+            if self._closed:  # closed while this call was out: its connection is not kept
+                self._pool.clear()
         response = Response(
             status=raw.status,
             headers={k.lower(): v for k, v in raw.headers.items()},
@@ -350,6 +364,7 @@ class Transport:
         kind = "rate-limited" if isinstance(error, RateLimited) else "retry"
         self._emit(kind, request.endpoint, delay)
         if delay > 0 and self.clock.wait(delay, self.interrupt):
+            self.check_open()  # the wait was ended by `close`: say that
             raise Interrupted(
                 f"stopped while waiting {delay:.1f}s to retry {request.endpoint} ({error})"
             )

@@ -1,0 +1,109 @@
+"""One client shared by threads, closed under them, or carried into a forked child.
+
+What a service does with the library: request handlers or a thread pool share one
+`Client`, shutdown closes it while calls still wait, and a process pool started with
+``fork`` inherits it. Each test runs the emulators over loopback with real threads (and
+a real ``fork`` where that is the point).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+
+import pytest
+from seotasks_dataforseo.emulator import DataForSEOEmulator
+from seotasks_serpstat.emulator import SerpstatEmulator
+
+import seotasks
+from seotasks.clock import FakeClock, SystemClock
+
+pytestmark = pytest.mark.usefixtures("real_providers")
+
+NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
+KIND = "serp/google/organic"
+#: Only guards against a hang: a test that passes never comes near it.
+HANG = 120.0
+
+
+class Gate(SystemClock):
+    """Real time, except that a pacing wait holds until the test `release`s it (or the
+    waiting call is stopped): the moment a call is waiting is then known, not guessed."""
+
+    def __init__(self) -> None:
+        self.waiting = threading.Event()
+        self.released = threading.Event()
+
+    def release(self) -> None:
+        self.released.set()
+
+    def wait(self, seconds: float, stop: threading.Event) -> bool:
+        if self.released.is_set():
+            return super().wait(seconds, stop)
+        self.waiting.set()
+        while not (self.released.wait(0.05) or stop.is_set()):
+            pass
+        return stop.is_set()
+
+
+@pytest.fixture
+def serpstat() -> Iterator[SerpstatEmulator]:
+    with SerpstatEmulator(seed=3, size=300, now=lambda: NOW, rps=None) as emulator:
+        yield emulator
+
+
+def _paced(emulator: SerpstatEmulator, clock: Gate) -> seotasks.Client:
+    """A client allowed one call every two seconds, its first call made: the next waits."""
+    client = seotasks.connect(
+        "serpstat", clock=clock, env={}, now=lambda: NOW, rps=0.5, **emulator.settings
+    )
+    client.page(status="any")
+    return client
+
+
+def _in_thread(work: Callable[[], object]) -> tuple[threading.Thread, dict[str, object]]:
+    """``work()`` started on a thread of its own; the dict gets its ``value`` or ``error``."""
+    outcome: dict[str, object] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = work()
+        except BaseException as exc:  # asserted on by the test, in its own thread
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread, outcome
+
+
+def test_a_call_waiting_for_its_pacing_slot_when_the_client_closes_is_refused_unsent(
+    serpstat: SerpstatEmulator,
+) -> None:
+    """Shutdown closes the shared client while a handler's call waits for pacing: the call
+    must end at once with the closed client's `ValueError`, never be sent afterwards on a
+    pool nothing closes any more (a connection left open in a long-running service)."""
+    clock = Gate()
+    client = _paced(serpstat, clock)
+    asked = serpstat.requests
+    thread, outcome = _in_thread(lambda: client.page(status="any"))
+    assert clock.waiting.wait(HANG)
+    client.close()
+    clock.release()  # the wait is over either way: the call must not go out now
+    thread.join(HANG)
+    assert not thread.is_alive()
+    error = outcome.get("error")
+    assert isinstance(error, ValueError), outcome
+    assert str(error).startswith("this seotasks client is closed")
+    assert serpstat.requests == asked
+
+
+def test_collect_many_on_a_closed_client_is_refused_at_the_call() -> None:
+    """Like every other call: not one `Collected` per task, each carrying the refusal."""
+    clock = FakeClock()
+    with DataForSEOEmulator(seed=2, size=0, clock=clock, kinds=(KIND,)) as emulator:
+        client = seotasks.connect("dataforseo", clock=clock, env={}, **emulator.settings)
+        tasks = list(client.tasks(status="any"))
+        client.close()
+        with pytest.raises(ValueError, match=r"^this seotasks client is closed"):
+            client.collect_many(tasks)
