@@ -250,6 +250,31 @@ def test_batch_posted_when_the_journal_fills_up_still_prints_its_task_ids(
     assert all(printed.get(keyword) for keyword in created)  # each one's id is printed
 
 
+def test_a_journal_full_before_a_batch_leaves_stops_with_exit_6(emu: Any, tmp_path: Path) -> None:
+    """The journal cannot take a batch's ``sending`` line (the disk is full: here a file
+    size limit, so the line is cut short): the run stops with exit 6 and a word, the
+    batch unsent, not with an internal error (the file's close used to write the cut
+    line's rest again, and fail on it); a re-run posts every spec once."""
+    import resource
+
+    def small_files() -> None:  # room for the journal's head, not for a batch's keys
+        resource.setrlimit(resource.RLIMIT_FSIZE, (1_000, 1_000))
+
+    journal = tmp_path / "submit.journal"
+    env = cli_env(tmp_path, {"dataforseo": emu.settings})
+    args = ["submit", "-p", "dataforseo", str(_specs(tmp_path, 300)), "--resume", str(journal)]
+    done = subprocess.run(
+        [*CLI, *args], env=env, capture_output=True, text=True, preexec_fn=small_files, timeout=120
+    )
+    assert done.returncode == 6, done.stderr
+    assert "cannot write --resume" in done.stderr and "internal error" not in done.stderr
+    assert _post_calls(emu) == 0
+
+    done = run_here(args, env)
+    assert done.returncode == 0, done.stderr
+    assert len(_posted(emu)) == 300 and max(_posted(emu).values()) == 1
+
+
 def test_rerun_prints_every_line_in_input_order(emu: Any, tmp_path: Path) -> None:
     """The money ran out at the second batch (40210: refused, posted again by the re-run),
     the third fitted: the re-run's lines must still come in input order, as the docs

@@ -98,7 +98,10 @@ class SubmitJournal:
         written for another provider or by something else.
         """
         try:
-            handle = open(path, "a+b")  # noqa: SIM115 (closed below, after the lock)
+            # Unbuffered: a write the disk cuts short must leave nothing behind in a
+            # buffer, which the close would try to write again (and fail on, an OSError
+            # instead of this run's StorageError).
+            handle = open(path, "a+b", buffering=0)  # noqa: SIM115 (closed below)
         except OSError as exc:
             raise StorageError(f"cannot open --resume {path}: {exc.strerror}") from None
         try:
@@ -195,10 +198,12 @@ class SubmitJournal:
     def _write(self, data: bytes) -> None:
         """Append ``data`` durably (fsynced before the caller goes on)."""
         try:
-            self._handle.seek(0, os.SEEK_END)
-            self._handle.write(data)
-            self._handle.flush()
-            os.fsync(self._handle.fileno())
+            fd = self._handle.fileno()
+            os.lseek(fd, 0, os.SEEK_END)
+            rest = memoryview(data)
+            while rest:  # a short write (a disk filling up) goes on until it raises
+                rest = rest[os.write(fd, rest) :]
+            os.fsync(fd)
         except OSError as exc:
             raise StorageError(f"cannot write --resume {self.path}: {exc.strerror}") from None
 
