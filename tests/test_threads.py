@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from seotasks_dataforseo.emulator import DataForSEOEmulator
 from seotasks_serpstat.emulator import SerpstatEmulator
 
 import seotasks
+from seotasks.client import RESULT_SUFFIX
 from seotasks.clock import FakeClock, SystemClock
 
 pytestmark = pytest.mark.usefixtures("real_providers")
@@ -107,3 +109,32 @@ def test_collect_many_on_a_closed_client_is_refused_at_the_call() -> None:
         client.close()
         with pytest.raises(ValueError, match=r"^this seotasks client is closed"):
             client.collect_many(tasks)
+
+
+@pytest.mark.parametrize("ordered", [False, True])
+def test_a_collect_many_into_a_folder_left_early_leaves_no_temporary_file(
+    tmp_path: Path, ordered: bool
+) -> None:
+    """Leaving the loop drops the results fetched and not yet yielded: their files go with
+    them, rather than stay as hidden files nobody knows the task of."""
+    clock = FakeClock()
+    with DataForSEOEmulator(seed=5, size=0, clock=clock, kinds=(KIND,)) as emulator:
+        emulator.add_tasks(120, posted=datetime.now(UTC) - timedelta(hours=1), code=20000)
+        client = seotasks.connect(
+            "dataforseo", clock=clock, env={}, families=["serp"], **emulator.settings
+        )
+        kept = 0
+        with client:
+            outcomes = client.collect_many(
+                client.tasks(), workers=8, into=tmp_path, ordered=ordered
+            )
+            for outcome in outcomes:
+                assert outcome.path is not None
+                outcome.path.rename(tmp_path / f"{outcome.task.id}.json")
+                kept += 1
+                if kept == 10:
+                    break
+            outcomes.close()
+        assert len(emulator.collected_ids()) > kept  # results were in flight when it stopped
+        assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(RESULT_SUFFIX)) == []
+        assert len(list(tmp_path.iterdir())) == kept

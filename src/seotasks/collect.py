@@ -19,6 +19,7 @@ import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import suppress
 from pathlib import Path
 
 import attrs
@@ -214,3 +215,19 @@ class _Run:
                 self.closing = True
             self.pool.shutdown(wait=True, cancel_futures=True)
             self.feeder.join(timeout=1.0)
+            self._drop([*held.values()])
+
+    def _drop(self, held: list[Collected]) -> None:
+        """Remove the files of the results fetched and never yielded (the caller left
+        early): nobody else knows them, and a hidden file with a random name in the
+        caller's folder, of no task anyone could name, is a leak. After the feeder's
+        join: a task it submitted has its result queued by then, or never started."""
+        while True:
+            try:
+                held.append(self.finished.get_nowait())
+            except queue.Empty:
+                break
+        for outcome in held:
+            if outcome.path is not None:
+                with suppress(OSError):
+                    outcome.path.unlink(missing_ok=True)
