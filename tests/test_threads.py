@@ -8,7 +8,10 @@ a real ``fork`` where that is the point).
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
+import traceback
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,6 +23,7 @@ from seotasks_serpstat.emulator import SerpstatEmulator
 import seotasks
 from seotasks.client import RESULT_SUFFIX
 from seotasks.clock import FakeClock, SystemClock
+from seotasks.emulation import HttpRequest
 
 pytestmark = pytest.mark.usefixtures("real_providers")
 
@@ -138,3 +142,67 @@ def test_a_collect_many_into_a_folder_left_early_leaves_no_temporary_file(
         assert len(emulator.collected_ids()) > kept  # results were in flight when it stopped
         assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(RESULT_SUFFIX)) == []
         assert len(list(tmp_path.iterdir())) == kept
+
+
+def _forked(child: Callable[[], None]) -> int:
+    """Run ``child`` in a forked child process; its exit status (0: it returned)."""
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into the test runner
+        code = 1
+        try:
+            signal.alarm(int(HANG))  # a hang guard: a deadlocked child must still end
+            child()
+            code = 0
+        except BaseException:
+            traceback.print_exc()  # the test's captured stderr says why the child failed
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    return status
+
+
+def test_a_child_forked_while_a_thread_waits_for_pacing_can_still_call(
+    serpstat: SerpstatEmulator,
+) -> None:
+    """A thread of the parent holds the pacing window while it waits; the child has no
+    such thread, so it must not inherit that lock held (it would wait forever)."""
+    clock = Gate()
+    client = _paced(serpstat, clock)
+    thread, _ = _in_thread(lambda: client.page(status="any"))
+    assert clock.waiting.wait(HANG)
+    asked = serpstat.requests
+
+    def child() -> None:
+        clock.release()  # the child's own copy: its call waits out the window in real time
+        client.page(status="any")
+
+    status = _forked(child)
+    clock.release()
+    thread.join(HANG)
+    client.close()
+    assert status == 0, f"the child ended with status {status} (a signal: {status & 0x7F})"
+    assert serpstat.requests == asked + 2  # the child's call and the parent thread's
+
+
+def test_a_forked_child_never_sends_on_the_parents_connections(
+    serpstat: SerpstatEmulator,
+) -> None:
+    """Parent and child writing requests on one inherited socket mix them up (a garbled
+    body, or one process reading the other's answer): the child opens its own."""
+    connection: list[int] = []  # the server's thread serving each request: one per connection
+
+    def seen(_request: HttpRequest) -> None:
+        connection.append(threading.get_ident())
+
+    serpstat.server.on_request = seen
+    client = seotasks.connect(
+        "serpstat", env={}, now=lambda: NOW, page_size=100, **serpstat.settings
+    )
+    with client:
+        client.page(status="any")  # leaves its connection open in the pool
+        status = _forked(lambda: client.page(status="any"))
+        client.page(status="any")
+    assert status == 0
+    parent, child, again = connection
+    assert child != parent  # the child's request came on a connection of its own
+    assert again == parent  # and the parent's connection is still the parent's

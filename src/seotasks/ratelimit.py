@@ -298,6 +298,24 @@ class Pacer:
             self._held.slot = None
             slot.done()
 
+    def after_fork_in_child(self) -> None:
+        """In a forked child (`seotasks.forksafe`): locks of its own, and each call still
+        unanswered counted as answered now. The threads that held those locks, or waited
+        for those answers, did not follow into the child: nothing would ever release or
+        settle them. The calls already counted stay counted (the vendor saw them)."""
+        now = self._clock.monotonic()
+        self._resources_lock = threading.Lock()
+        self._held = threading.local()
+        for window in [*self._windows.values(), *self._resources.values()]:
+            window.lock = threading.Lock()
+            window.stamps = deque(
+                (
+                    slot if slot.answered() else Slot(now, 0.0, self._clock, answered=True)
+                    for slot in window.stamps
+                ),
+                maxlen=window.limit.calls,
+            )
+
     def penalize(self, endpoint: str) -> None:
         """The vendor said we went too fast: treat the current window as full.
 

@@ -39,6 +39,7 @@ from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from urllib3.exceptions import HTTPError as Urllib3HTTPError
 from urllib3.util.retry import Retry
 
+from . import forksafe
 from .call import (
     Request,
     Response,
@@ -143,6 +144,7 @@ class Transport:
         #: Called with a `TransportEvent` on retries and waits; the CLI shows it as progress.
         self.on_event: Callable[[TransportEvent], None] | None = None
         self.calls = 0
+        forksafe.track(self)
 
     def now(self) -> datetime:
         """The wall clock (UTC) a provider measures "now" on: windows ending now, the
@@ -201,6 +203,14 @@ class Transport:
                 "this seotasks client is closed (close() was called, or its with block "
                 "ended): connect again to make more calls"
             )
+
+    def after_fork_in_child(self) -> None:
+        """A pool and pacer of the child's own (`seotasks.forksafe`). The parent's pool
+        is dropped, not cleared: clearing takes a lock a thread of the parent may have
+        held at the fork. Its sockets are closed when it is collected, in the child only
+        (a close is not a shutdown: the parent's connections go on)."""
+        self._pool = urllib3.PoolManager(num_pools=4, maxsize=self._pool_maxsize, block=False)
+        self.pacer.after_fork_in_child()
 
     def __repr__(self) -> str:
         return f"Transport(retry={self.retry!r}, timeouts={self.timeouts!r})"
