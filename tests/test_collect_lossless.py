@@ -52,6 +52,15 @@ def _intents(folder: Path) -> list[Path]:
     return sorted(journal.glob("*.intent.json")) if journal.exists() else []
 
 
+def _rerun(env: dict[str, str], out: Path) -> dict[str, Path]:
+    """The same ``collect --to out`` run again to its end: the result files then in
+    ``out``, once the re-run has delivered (and so emptied) the journal."""
+    again = run_here(["collect", "-p", "dataforseo", "--to", str(out)], env)
+    assert again.returncode == 0, again.stderr
+    assert not _intents(out), "the re-run delivered every journalled task"
+    return _files(out / "dataforseo")
+
+
 def _started(env: dict[str, str], *flags: str) -> subprocess.Popen[bytes]:
     """``seotasks collect -p dataforseo FLAGS`` running, its stdout and stderr piped for
     the test to read (or close, as a reader that left does)."""
@@ -205,9 +214,7 @@ def test_a_closed_stdout_stops_the_intake_and_every_fetched_result_is_written(
     assert written | emu.ready_ids() == truth
     assert len(written) < len(truth), "the intake stopped"
     assert "Traceback" not in error
-    again = run_here(["collect", "-p", "dataforseo", "--to", str(out)], env)
-    assert again.returncode == 0, again.stderr
-    assert _files(out / "dataforseo").keys() == truth and not emu.ready_ids()
+    assert _rerun(env, out).keys() == truth and not emu.ready_ids()
 
 
 def test_a_closed_stdout_without_to_keeps_the_undelivered_in_the_journal(
@@ -274,9 +281,7 @@ def test_an_answer_for_another_task_is_an_error_and_no_file(
         assert json.loads(path.read_bytes())["tasks"][0]["id"] == task_id
     # The asked task may have been consumed: its journal entry makes the next run fetch it.
     assert len(_intents(out)) == 1
-    again = run_here(["collect", "-p", "dataforseo", "--to", str(out)], env)
-    assert again.returncode == 0, again.stderr
-    assert bad in _files(out / "dataforseo") and not _intents(out)
+    assert bad in _rerun(env, out)
 
 
 def test_no_search_results_is_a_result_not_a_failure(tmp_path: Path) -> None:
@@ -317,9 +322,7 @@ def test_sigterm_ends_an_hour_long_retry_after_and_the_task_is_fetched_next_run(
     assert proc.returncode == 5, stderr.decode()
     assert "interrupted" in stderr.decode() and "Traceback" not in stderr.decode()
     assert len(_intents(out)) == 1
-    again = run_here(["collect", "-p", "dataforseo", "--to", str(out)], env)
-    assert again.returncode == 0, again.stderr
-    assert _files(out / "dataforseo").keys() == truth and not _intents(out)
+    assert _rerun(env, out).keys() == truth
 
 
 def test_a_disk_that_fills_mid_run_stops_the_intake_and_loses_nothing(
@@ -348,9 +351,7 @@ def test_a_disk_that_fills_mid_run_stops_the_intake_and_loses_nothing(
     assert 0 < fetched < len(truth), "the intake stopped instead of consuming every task"
     assert len(_intents(out)) == fetched  # each consumed task is journalled
     emu.app.result_padding = 0
-    again = run_here(["collect", "-p", "dataforseo", "--to", str(out)], env)
-    assert again.returncode == 0, again.stderr
-    assert _files(out / "dataforseo").keys() == truth and not _intents(out)
+    assert _rerun(env, out).keys() == truth
 
 
 def test_a_closed_stderr_collects_as_usual(
