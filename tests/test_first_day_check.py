@@ -228,3 +228,19 @@ def test_missing_credential_message_in_cli_terms(tmp_path: Path) -> None:
 )
 def test_an_account_figure_that_is_not_an_amount_is_left_out(value: object, read: object) -> None:
     assert amount(value) == read
+
+
+def test_check_reports_a_profile_table_whose_keys_are_misspelt(tmp_path: Path) -> None:
+    """A table for a provider in the profile configures it, as documented: one whose only
+    key is a typo (``tokn``) was skipped as "not configured", hiding the typo that the run
+    itself refuses (``unknown option(s) tokn``), and the check passed a profile that
+    could never work."""
+    config = tmp_path / "config.toml"
+    config.write_text('[profiles.work.serpstat]\ntokn = "t-0123456789abcdef"\n')
+    env = {**cli_env(tmp_path), "SEOTASKS_CONFIG": str(config)}
+    done = run_here(["check", "--profile", "work"], env)
+    assert done.returncode == 2, done.stdout + done.stderr
+    line = _lines(done.stdout)["serpstat"]
+    assert line.startswith("FAIL") and "unknown option(s) tokn" in line, line
+    assert _lines(done.stdout)["dataforseo"].startswith("skip")
+    assert "t-0123456789abcdef" not in done.stdout + done.stderr

@@ -202,10 +202,11 @@ def _where(provider: Provider) -> str:
 
 
 def _configured(name: str, profile: str | None, options: dict[str, Any]) -> bool:
-    """Whether any credential of ``name`` is given (option, env var or the profile's
-    table for it): a provider nobody set up is skipped, not reported as broken. A profile
+    """Whether any credential of ``name`` is given (option, env var) or the profile has a
+    table for it: a provider nobody set up is skipped, not reported as broken. A profile
     configures only the providers it has a table for, as it contributes nothing to the
-    others; one that cannot be read counts as given, so its error is reported."""
+    others; any key in that table counts, so a misspelt one (``tokn``) is reported as the
+    run would refuse it, not skipped; a file that cannot be read counts as given too."""
     from ..config import env_name, load_profile
     from ..errors import ConfigError
     from ..plugins import get_provider
@@ -217,7 +218,7 @@ def _configured(name: str, profile: str | None, options: dict[str, Any]) -> bool
         except ConfigError:
             return True
     required = [o.name for o in get_provider(name).options if o.required]
-    return any(o in options or os.environ.get(env_name(name, o)) or o in table for o in required)
+    return bool(table) or any(o in options or os.environ.get(env_name(name, o)) for o in required)
 
 
 def _not_configured(name: str, profile: str | None) -> str:
