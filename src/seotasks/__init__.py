@@ -82,6 +82,9 @@ if TYPE_CHECKING:
     from .hookspecs import (
         hookimpl as hookimpl,
     )
+    from .journal import (
+        Journal as Journal,
+    )
     from .merge import (
         merged as merged,
     )
@@ -156,6 +159,7 @@ _LAZY = {
     "hookimpl": "hookspecs",
     "Client": "client",
     "Collected": "collect",
+    "Journal": "journal",
     "connect": "connection",
     "merged": "merge",
     "capabilities_of": "plugins",

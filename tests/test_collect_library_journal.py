@@ -1,0 +1,80 @@
+"""The library's way to collect a listing that drains without losing a result to a kill
+(docs/library.md, "A listing that drains"): `seotasks.Journal` with `collect_many`, run by
+a real process that is SIGKILLed at random instants, then run again to the end.
+"""
+
+from __future__ import annotations
+
+import random
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from clirun import cli_env, kill_while_working
+from seotasks_dataforseo.emulator import DataForSEOEmulator
+
+#: The documented loop, storing each result as a file (written, fsynced, renamed).
+SCRIPT = """
+import itertools, os, sys
+from pathlib import Path
+
+import seotasks
+from seotasks.clock import ScaledClock
+
+out = Path(sys.argv[1])
+out.mkdir(exist_ok=True)
+client = seotasks.connect("dataforseo", clock=ScaledClock(20))
+
+
+def store(task_id, result):
+    temp = out / f".{task_id}.tmp"
+    with open(temp, "w") as file:
+        file.write(repr(result))
+        file.flush()
+        os.fsync(file.fileno())
+    os.replace(temp, out / f"{task_id}.result")
+
+
+with seotasks.Journal.open(Path(sys.argv[2]) / client.name, client.name) as journal:
+    again = journal.pending()
+    known = {task.id for task in again}
+    listing = (task for task in client.tasks() if task.id not in known)
+    for outcome in client.collect_many(itertools.chain(again, listing), journal=journal):
+        if outcome.ok:
+            store(outcome.task.id, outcome.result)
+            journal.ack(outcome.task.id)
+        elif isinstance(outcome.error, seotasks.ProviderError):
+            journal.ack(outcome.task.id)
+"""
+
+
+def test_the_journal_loop_killed_at_random_instants_loses_no_result(tmp_path: Path) -> None:
+    rng = random.Random(5)
+    script = tmp_path / "collect.py"
+    script.write_text(SCRIPT)
+    out, journal = tmp_path / "out", tmp_path / "journal"
+    past = datetime.now(UTC) - timedelta(hours=1)
+    with DataForSEOEmulator(
+        seed=5, size=0, kinds=("serp/google/organic",), enforce_limits=False
+    ) as emu:
+        env = cli_env(tmp_path, {"dataforseo": {**emu.settings, "families": "serp"}})
+        args = [sys.executable, str(script), str(out), str(journal)]
+        truth: set[str] = set()
+        kills = 0
+        for _ in range(4):
+            emu.add_tasks(200, posted=past, code=20000, delay=timedelta(minutes=1))
+            truth |= emu.ready_ids()
+            proc = subprocess.Popen(args, env=env)
+            kills += kill_while_working(proc, emu.server.requests, rng.uniform(0, 0.4))
+            proc.wait(timeout=120)
+        assert kills, "no run was killed while it worked"
+        done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        stored = {p.name.removesuffix(".result") for p in out.glob("*.result")}
+        consumed = emu.collected_ids()
+        assert consumed == truth and not emu.ready_ids()
+        assert stored == consumed, f"consumed, stored nowhere: {len(consumed - stored)}"
+        assert not list(journal.rglob("*.intent.json"))
+        gets = sum(1 for r in emu.server.requests if "/task_get/" in r.path)
+        assert gets <= len(truth) + kills * 16, (gets, kills)  # window: 2 * 8 workers
