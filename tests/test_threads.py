@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 import traceback
 from collections.abc import Callable, Iterator
@@ -19,6 +20,7 @@ from pathlib import Path
 import pytest
 from seotasks_dataforseo.emulator import DataForSEOEmulator
 from seotasks_serpstat.emulator import SerpstatEmulator
+from threadrun import in_threads
 
 import seotasks
 from seotasks.client import RESULT_SUFFIX
@@ -31,6 +33,8 @@ NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
 KIND = "serp/google/organic"
 #: Only guards against a hang: a test that passes never comes near it.
 HANG = 120.0
+#: Clients whose collect_many two threads start at once (a race is caught in thousands).
+TRIES = 3000
 
 
 class Gate(SystemClock):
@@ -206,3 +210,35 @@ def test_a_forked_child_never_sends_on_the_parents_connections(
     parent, child, again = connection
     assert child != parent  # the child's request came on a connection of its own
     assert again == parent  # and the parent's connection is still the parent's
+
+
+def _start_together(client: seotasks.Client, workers: tuple[int, ...]) -> None:
+    """``collect_many(workers=w)`` for each ``w``, each on a thread of its own, at once."""
+    together = threading.Barrier(len(workers))
+
+    def start(n: int) -> None:
+        together.wait()
+        client.collect_many([], workers=workers[n])
+
+    in_threads(len(workers), start)
+
+
+def test_collect_many_started_by_two_threads_at_once_keeps_the_larger_pool() -> None:
+    """Two request handlers start `collect_many` on one client at the same instant, with
+    16 and 8 workers. The pool must end up keeping 16 connections per host: kept at 8,
+    each call of the 16 workers beyond 8 opens a connection (TLS handshake included) and
+    throws it away, with urllib3's "Connection pool is full" warning each time."""
+    clock = FakeClock()
+    switching = sys.getswitchinterval()  # a few races in a thousand tries, on current code
+    sys.setswitchinterval(1e-6)  # threads switch often: the race shows in a few tries
+    try:
+        with DataForSEOEmulator(seed=1, size=0, clock=clock) as emulator:
+            smaller = 0
+            for _ in range(TRIES):
+                with seotasks.connect("dataforseo", clock=clock, env={}, **emulator.settings) as c:
+                    _start_together(c, (16, 8))
+                    kept = c.transport._pool.connection_pool_kw["maxsize"]
+                    smaller += (kept, c.transport.pool_maxsize) != (16, 16)
+    finally:
+        sys.setswitchinterval(switching)
+    assert smaller == 0, f"{smaller} of {TRIES} clients kept a smaller pool than 16 workers need"

@@ -140,6 +140,7 @@ class Transport:
         self._user_agent = user_agent
         self._pool_maxsize = pool_maxsize
         self._pool = urllib3.PoolManager(num_pools=4, maxsize=pool_maxsize, block=False)
+        self._resizing = threading.Lock()  # two collect_many started at once: one grows it
         self._closed = False
         #: Called with a `TransportEvent` on retries and waits; the CLI shows it as progress.
         self.on_event: Callable[[TransportEvent], None] | None = None
@@ -176,11 +177,12 @@ class Transport:
         a host pool's size when it is created); calls in flight finish on the old one,
         whose connections are closed as they come back.
         """
-        if connections <= self._pool_maxsize or self._closed:
-            return
-        old = self._pool
-        self._pool_maxsize = connections
-        self._pool = urllib3.PoolManager(num_pools=4, maxsize=connections, block=False)
+        with self._resizing:
+            if connections <= self._pool_maxsize or self._closed:
+                return
+            old = self._pool
+            self._pool_maxsize = connections
+            self._pool = urllib3.PoolManager(num_pools=4, maxsize=connections, block=False)
         old.clear()
 
     def close(self) -> None:
@@ -205,11 +207,11 @@ class Transport:
             )
 
     def after_fork_in_child(self) -> None:
-        """A pool and pacer of the child's own (`seotasks.forksafe`). The parent's pool
-        is dropped, not cleared: clearing takes a lock a thread of the parent may have
-        held at the fork. Its sockets are closed when it is collected, in the child only
-        (a close is not a shutdown: the parent's connections go on)."""
+        """A pool and pacer of the child's own (`seotasks.forksafe`). The parent's pool is
+        dropped, not cleared (that takes a lock a parent thread may have held at the fork);
+        its sockets close when it is collected, in the child only: the parent's go on."""
         self._pool = urllib3.PoolManager(num_pools=4, maxsize=self._pool_maxsize, block=False)
+        self._resizing = threading.Lock()
         self.pacer.after_fork_in_child()
 
     def __repr__(self) -> str:
