@@ -230,7 +230,7 @@ def test_batch_posted_when_the_journal_fills_up_still_prints_its_task_ids(
     import resource
 
     def small_files() -> None:  # room for one batch and the next one's "sending" line
-        resource.setrlimit(resource.RLIMIT_FSIZE, (15_000, 15_000))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))
 
     env = cli_env(tmp_path, {"dataforseo": emu.settings})
     args = ["submit", "-p", "dataforseo", str(_specs(tmp_path, 300)), "--resume"]

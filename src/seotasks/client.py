@@ -407,6 +407,9 @@ class Client:
         carries its own ``task_id`` or ``error``, none is lost, and none is posted twice
         (a batch whose answer was lost is reported as a `TransientError` on each of its
         specs, not resent). A field the vendor cannot express is an `UnsupportedQuery`.
+        An accepted spec's ``kind`` is its task's `Task.kind` as the listing will give it:
+        ``collect(Task(provider=self.name, id=r.task_id, kind=r.kind, status=COMPLETED))``
+        fetches it by id once done, with no listing in between.
         """
         from .submit import SerpTaskSpec
 

@@ -288,15 +288,24 @@ class SubmitResult:
     ``error`` that is a `ResponseFormatError` (the vendor answered, but not readably) is
     marked ``outcome_unknown``, as a lost answer is: the vendor may have created the
     task, so no caller may take it for a refusal and post the spec again.
+
+    ``kind`` is the accepted task's kind exactly as its listing will give `Task.kind`
+    (DataForSEO ``serp/google/maps``, Serpstat ``serp/google``): what fetching it by id
+    needs (``Task(provider=..., id=task_id, kind=kind, ...)``, ``collect --id ID --kind
+    KIND``) without working it out from the spec. ``None`` where the provider cannot say,
+    and always for an ``error``.
     """
 
     spec: SerpTaskSpec
     task_id: str | None = None
     error: SeotasksError | None = attrs.field(default=None, eq=False)
+    kind: str | None = None
 
     def __attrs_post_init__(self) -> None:
         if (self.task_id is None) == (self.error is None):
             raise ValueError("a SubmitResult has either a task_id or an error")
+        if self.kind is not None and self.task_id is None:
+            raise ValueError("a SubmitResult's kind is that of its task: none without a task_id")
         if isinstance(self.error, ResponseFormatError):
             self.error.outcome_unknown = True
 

@@ -7,9 +7,10 @@ already exist. The journal is an append-only file of small JSON lines, each fsyn
 before the next step depends on it:
 
 1. ``{"sending": [keys]}`` before a batch goes out;
-2. one line per spec of the batch once its answer is in: ``{"key", "task_id"}``
-   (accepted), ``{"key", "error"}`` (refused: not a task, so a re-run posts it again) or
-   ``{"key", "error", "unknown": true}`` (the batch was sent and its answer lost).
+2. one line per spec of the batch once its answer is in: ``{"key", "task_id", "kind"}``
+   (accepted; ``kind`` left out where the provider gave none), ``{"key", "error"}``
+   (refused: not a task, so a re-run posts it again) or ``{"key", "error", "unknown":
+   true}`` (the batch was sent and its answer lost).
 
 A spec named in a ``sending`` line with no answer line after it was sent by a run that
 stopped before the answer was written: its outcome is unknown exactly as for a lost
@@ -72,9 +73,12 @@ def spec_keys(specs: Sequence[SerpTaskSpec]) -> list[str]:
 
 @attrs.frozen(slots=True, kw_only=True)
 class Recorded:
-    """What an earlier run left for one spec: accepted (``task_id``) or ``unknown``."""
+    """What an earlier run left for one spec: accepted (``task_id``, and the task's
+    ``kind`` where the journal has it: one written before kinds were kept has none) or
+    ``unknown``."""
 
     task_id: str | None = None
+    kind: str | None = None
     unknown: str | None = None
 
 
@@ -160,7 +164,9 @@ class SubmitJournal:
                 continue
             in_flight.discard(key)
             if isinstance(entry.get("task_id"), str):
-                self.recorded[key] = Recorded(task_id=entry["task_id"])
+                kind = entry.get("kind")
+                kind = kind if isinstance(kind, str) else None
+                self.recorded[key] = Recorded(task_id=entry["task_id"], kind=kind)
             elif entry.get("unknown"):
                 self.recorded[key] = Recorded(unknown=str(entry.get("error") or "answer lost"))
             else:
@@ -181,7 +187,9 @@ class SubmitJournal:
             entry: dict[str, Any] = {"key": key}
             if result.task_id is not None:
                 entry["task_id"] = result.task_id
-                self.recorded[key] = Recorded(task_id=result.task_id)
+                if result.kind is not None:
+                    entry["kind"] = result.kind
+                self.recorded[key] = Recorded(task_id=result.task_id, kind=result.kind)
             else:
                 entry["error"] = str(result.error)
                 if outcome_unknown(result):

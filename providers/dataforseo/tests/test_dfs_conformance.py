@@ -14,6 +14,7 @@ import seotasks
 from seotasks.client import Client
 from seotasks.clock import FakeClock
 from seotasks.model import TaskQuery
+from seotasks.submit import SerpTaskSpec
 from seotasks.testing.conformance import ConformanceEnv, ProviderConformance
 
 from .conftest import RETRY
@@ -63,6 +64,7 @@ def _env(emu: DataForSEOEmulator, expected: object, **options: object) -> Confor
         # order is the vendor's completion queue, where a tie has no boundary to cross).
         tie=emu.tie if options.get("source") == "history" else None,
         deliveries=DELIVERIES,
+        spec=SerpTaskSpec(keyword="conformance", location=2840, language="en", serp_type="maps"),
     )
 
 

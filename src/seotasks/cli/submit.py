@@ -29,7 +29,8 @@ DESCRIPTION = (
     "Post one task per line of FILE (a SerpTaskSpec as JSON; - for stdin): "
     "keyword, location, language, engine, serp_type, device, depth, priority, tag, "
     "pingback_url, postback_url, postback_data. "
-    "Writes one JSON line per spec: index, task_id, error. Exit 4 if any spec failed."
+    "Writes one JSON line per spec: index, task_id, kind (what collect --kind takes), "
+    "error. Exit 4 if any spec failed."
 )
 
 
@@ -142,7 +143,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             if earlier is None:
                 todo.append(index)
             elif earlier.task_id is not None:
-                run.line(index, task_id=earlier.task_id, resumed=True, held=True)
+                run.line(index, task_id=earlier.task_id, kind=earlier.kind, resumed=True, held=True)
             else:
                 unknown = f"outcome unknown: {earlier.unknown}"
                 run.line(index, error=unknown, unknown=True, held=True)
@@ -223,6 +224,7 @@ class _Run:
         index: int,
         *,
         task_id: str | None = None,
+        kind: str | None = None,
         error: str | None = None,
         unknown: bool = False,
         resumed: bool = False,
@@ -232,7 +234,12 @@ class _Run:
         journal before anything is posted) waits for its turn in input order."""
         import json
 
-        record: dict[str, object] = {"index": index, "task_id": task_id, "error": error}
+        record: dict[str, object] = {
+            "index": index,
+            "task_id": task_id,
+            "kind": kind,
+            "error": error,
+        }
         if unknown:
             record["outcome_unknown"] = True
             self.unknown += 1
@@ -261,7 +268,7 @@ class _Run:
         from ..submit_journal import outcome_unknown
 
         if result.error is None:
-            self.line(index, task_id=result.task_id)
+            self.line(index, task_id=result.task_id, kind=result.kind)
             return
         if isinstance(result.error, Interrupted):
             self.cut_short += 1

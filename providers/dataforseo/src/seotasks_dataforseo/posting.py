@@ -15,6 +15,7 @@ from seotasks.errors import UnsupportedQuery
 from seotasks.redact import Redactor, path_secrets
 
 from . import serp_types, wire
+from .endpoints import kind_from_url
 
 if TYPE_CHECKING:
     from seotasks.submit import SerpTaskSpec, SubmitResult
@@ -118,7 +119,9 @@ def post_specs(
     with ``post(path, items)``, and give each spec its own outcome, in order.
 
     A failure of a whole call (after the transport's rules for non-idempotent calls) is
-    each of its specs' error; per-task codes become per-spec results (20100: the id).
+    each of its specs' error; per-task codes become per-spec results (20100: the id,
+    and the kind read off the path as the history listing reads it off the task's
+    ``url``: the ``Task.kind`` it lists, which ``task_get`` needs).
     """
     from seotasks.errors import SeotasksError
     from seotasks.submit import SubmitResult
@@ -143,7 +146,13 @@ def post_specs(
                     results[index] = SubmitResult(spec=specs[index], error=exc)
                 continue
             outcomes = wire.post_results(body, len(batch), redactor.scrub)
+            kind = kind_from_url(path)
             for (index, _), (task_id, error) in zip(batch, outcomes, strict=True):
-                results[index] = SubmitResult(spec=specs[index], task_id=task_id, error=error)
+                results[index] = SubmitResult(
+                    spec=specs[index],
+                    task_id=task_id,
+                    error=error,
+                    kind=None if task_id is None else kind,
+                )
     assert all(r is not None for r in results)
     return [r for r in results if r is not None]

@@ -293,7 +293,7 @@ class SerpstatProvider(Provider):
         """``tasks.addKeywordList``: specs with the same settings share one call and task.
 
         Every spec of a group gets the group's ``task_id`` (one Serpstat task crawls many
-        keywords); a keyword the vendor lists in ``blocked_keywords`` gets a
+        keywords) and the ``kind`` its listing gives (``serp/google``); a keyword the vendor lists in ``blocked_keywords`` gets a
         `ProviderError` instead. ``depth``, ``priority``, ``tag``, callback URLs, a location
         or language *name*, engines other than Google and SERP types other than those in
         `posting.SERP_TYPES` cannot be expressed: `UnsupportedQuery`.
@@ -310,13 +310,15 @@ class SerpstatProvider(Provider):
                 continue
             groups.setdefault(tuple(sorted(params.items())), []).append(index)
         for key, members in groups.items():
+            params = dict(key)
+            kind = wire.task_kind(str(params["seId"]))  # as the listing will read it
             for start in range(0, len(members), posting.KEYWORDS_MAX):
                 chunk = members[start : start + posting.KEYWORDS_MAX]
                 keywords = list(dict.fromkeys(specs[i].keyword for i in chunk))
                 try:
                     answer = self._rpc(
                         "tasks.addKeywordList",
-                        {"keywords": keywords, **dict(key)},
+                        {"keywords": keywords, **params},
                         idempotent=False,
                     )
                     task_id, blocked, readable = posting.added_task(answer)
@@ -340,7 +342,7 @@ class SerpstatProvider(Provider):
                         )
                         results[i] = SubmitResult(spec=specs[i], error=error)
                     else:
-                        results[i] = SubmitResult(spec=specs[i], task_id=task_id)
+                        results[i] = SubmitResult(spec=specs[i], task_id=task_id, kind=kind)
         return [r for r in results if r is not None]
 
     def collect(self, task: Task) -> Mapping[str, Any]:

@@ -45,6 +45,7 @@ __all__ = [
     "read_result",
     "request_body",
     "row_ids",
+    "task_kind",
 ]
 
 PROVIDER: Final = "serpstat"
@@ -59,6 +60,14 @@ _KINDS: Final[Mapping[str, str]] = MappingProxyType(
     {se: f"serp/{name}" for se, name in ENGINES.items()}
 )
 _NO_REGION: Final = frozenset({"", "0"})
+
+
+def task_kind(se_id: str) -> str:
+    """The ``Task.kind`` `normalize_rows` gives a task of engine ``se_id`` (``"serp"`` for an
+    unknown id): what `SerpstatProvider.submit` reports for the tasks it creates, so that
+    the kind a submission prints is the one the task is later listed with."""
+    return _KINDS.get(se_id, "serp")
+
 
 _COMPLETED = TaskStatus.COMPLETED
 _RUNNING = TaskStatus.RUNNING

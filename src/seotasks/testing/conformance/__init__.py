@@ -87,7 +87,8 @@ class ConformanceEnv:
     churn: Callable[[], object] | None = None
     tie: Callable[[str, int], Sequence[str]] | None = None
     #: A spec the provider can post (optional): the kit sets each field the provider
-    #: declares in ``spec_refuses`` on it and checks the refusal, with nothing sent.
+    #: declares in ``spec_refuses`` on it and checks the refusal, with nothing sent; and
+    #: it posts the spec once and checks that the result's ``kind`` is the listed task's.
     spec: SerpTaskSpec | None = None
     #: Callbacks the vendor sends, written from its documentation, as ``(route, body,
     #: query)`` the way the receiver hands them to `Provider.read_callback` (``body`` the

@@ -1,7 +1,8 @@
 """The declaration checks: what a provider says about itself is true.
 
 A provider declares its `Capabilities` (page size, server filters, statuses, the order
-its listing keeps), which `SerpTaskSpec` fields its ``submit`` maps and which it refuses.
+its listing keeps), which `SerpTaskSpec` fields its ``submit`` maps and which it refuses, and the kind
+of each task it posts.
 The CLI shows those declarations without credentials, the core filters what the vendor
 cannot, and `seotasks.merged` relies on the declared order; a false declaration is a
 silent wrong answer somewhere else. These checks hold each declaration against what the
@@ -251,6 +252,25 @@ class DeclarationChecks:
                 f"a spec with {name} set was not refused with UnsupportedQuery "
                 f"(task_id={result.task_id!r}, error={result.error!r})"
             )
+
+    def test_submitted_kind_is_the_listed_kind(self, conformance: ConformanceEnv) -> None:
+        """An accepted spec's `SubmitResult.kind` is its task's `Task.kind` as listed: what
+        `Client.collect` of a task named by id needs (DataForSEO's ``task_get`` path)."""
+        if get_provider(conformance.provider).submit is Provider.submit:
+            pytest.skip("the provider does not submit")
+        if conformance.spec is None:
+            pytest.skip("no spec given (ConformanceEnv.spec)")
+        with conformance.connect() as client:
+            [result] = client.submit([conformance.spec])
+            assert result.ok, f"ConformanceEnv.spec was not accepted: {result.error!r}"
+            if not {TaskStatus.QUEUED, TaskStatus.RUNNING} & client.capabilities.statuses:
+                pytest.skip("the listing shows finished tasks only, not one just posted")
+            kinds = {t.kind for t in client.tasks(status="any") if t.id == result.task_id}
+        assert kinds, f"task {result.task_id} was accepted, but is not listed (status any)"
+        assert kinds == {result.kind}, (
+            f"submit reported kind {result.kind!r} for task {result.task_id}, "
+            f"but the listing gives {sorted(map(str, kinds))}"
+        )
 
     def test_declared_order_holds(self, conformance: ConformanceEnv) -> None:
         """`Capabilities.order` is a promise `seotasks.merged` relies on: check it holds.
