@@ -314,3 +314,39 @@ def test_a_configure_that_returns_no_settings_is_named(fake_registry: None) -> N
         resolve(
             _ConfigureReturnsNothing, {"base_url": "http://127.0.0.1:9", "api_key": SECRET}, env={}
         )
+
+
+def test_a_value_the_provider_refuses_names_where_it_came_from(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A value read fine as its kind but refused by the provider's own checks (``rps = 0``,
+    a page size out of range) named neither the profile table and file nor the env var
+    it came from, though a refused profile value is documented to name its table."""
+    from seotasks_serpstat.provider import SerpstatProvider
+
+    path = tmp_path / "c.toml"
+    path.write_text("[profiles.work.serpstat]\ntoken = 't-0123456789'\nrps = 0\n")
+    monkeypatch.setenv("SEOTASKS_CONFIG", str(path))
+    with pytest.raises(ConfigError) as info:
+        resolve(SerpstatProvider, profile="work")
+    assert "rps must be > 0" in str(info.value)
+    assert f"rps from [profiles.work.serpstat] in {path}" in str(info.value)
+    assert "t-0123456789" not in str(info.value)
+    monkeypatch.setenv("SEOTASKS_SERPSTAT_PAGE_SIZE", "50")
+    with pytest.raises(ConfigError, match="page_size from SEOTASKS_SERPSTAT_PAGE_SIZE"):
+        resolve(SerpstatProvider, {"rps": 1}, profile="work")
+    # A value given explicitly is the caller's own: nothing to add.
+    monkeypatch.delenv("SEOTASKS_SERPSTAT_PAGE_SIZE")
+    with pytest.raises(ConfigError) as info:
+        resolve(SerpstatProvider, {"rps": 0, "token": "t-0123456789"})
+    assert str(info.value) == "serpstat: rps must be > 0 and <= 100, got 0.0"
+    from seotasks_dataforseo.provider import DataForSEOProvider
+
+    path.write_text("[profiles.work.dataforseo]\nlogin = 'me'\npassword = 'p-0123456789'\n")
+    monkeypatch.setenv("SEOTASKS_DATAFORSEO_FAMILIES", "serp,keywords")
+    with pytest.raises(ConfigError) as info:
+        resolve(DataForSEOProvider, profile="work")
+    assert str(info.value) == (
+        "dataforseo: families: unknown DataForSEO family or endpoint 'keywords' "
+        "(families from SEOTASKS_DATAFORSEO_FAMILIES)"
+    )

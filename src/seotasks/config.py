@@ -225,6 +225,29 @@ def _check_urls(cls: type[Provider], values: Mapping[str, Any]) -> None:
             )
 
 
+def _named_sources(exc: ConfigError, sources: Mapping[str, str]) -> ConfigError:
+    """``exc``, a value refused by the URL or the provider's own checks (``rps must be >
+    0``), with where each option it names was read: the env var, or the profile's table
+    and file. Those checks only know the values, and a user with a profile, env vars and
+    flags could not tell which one to fix. A value given explicitly is the caller's own;
+    only places are named, never values (a secret's included)."""
+    import re
+
+    text = str(exc)
+    named = [
+        f"{name} from {where}"
+        for name, where in sources.items()
+        if re.search(rf"(?<![\w.]){re.escape(name)}(?![\w])", text)
+    ]
+    if not named or type(exc) is not ConfigError:
+        return exc
+    said = f" ({'; '.join(named)})"
+    annotated = ConfigError(text + said)
+    if exc.cli_message:
+        annotated.cli_message = exc.cli_message + said
+    return annotated
+
+
 def _warn_plain_http(cls: type[Provider], values: Mapping[str, Any]) -> None:
     """Log a warning for each URL option without TLS to another machine, when the
     provider has a credential set: the vendor's key (a header, a query parameter) and
@@ -291,14 +314,17 @@ def resolve_settings(
         if stray:
             raise ConfigError(f"{table}: unknown option(s) {', '.join(stray)}")
     values: dict[str, Any] = {}
+    sources: dict[str, str] = {}  # where each value not given explicitly was read
     for opt in cls.options:
         var = env_name(cls.name, opt.name)
         if opt.name in explicit and explicit[opt.name] is not None:
             values[opt.name] = parse_option_value(opt, explicit[opt.name], f"option {opt.name}")
         elif env.get(var, "") != "":
             values[opt.name] = parse_option_value(opt, env[var], var)
+            sources[opt.name] = var
         elif opt.name in profile_values:
             values[opt.name] = parse_option_value(opt, profile_values[opt.name], table)
+            sources[opt.name] = table
         elif opt.required:
             where = f"add {opt.name} to {table}" if profile else "add it to a profile"
             missing = ConfigError(
@@ -313,10 +339,13 @@ def resolve_settings(
             raise missing
         else:
             values[opt.name] = opt.default
-    _check_urls(cls, values)
+    try:
+        _check_urls(cls, values)
+        checked = cls.configure(values)
+    except ConfigError as exc:
+        raise _named_sources(exc, sources) from None
     _warn_plain_http(cls, values)
     secret_names = frozenset(o.name for o in cls.options if o.secret)
-    checked = cls.configure(values)
     if not isinstance(checked, Mapping):  # a configure that checks and forgets to return
         raise TypeError(
             f"{cls.name}: configure() returned {checked!r}, not the settings: return them "

@@ -201,7 +201,7 @@ class DataForSEOProvider(Provider):
             else:
                 resolve_ready(families)
         except ValueError as exc:
-            raise ConfigError(f"dataforseo: {exc}") from None
+            raise ConfigError(f"dataforseo: families: {exc}") from None
         values["families"] = families
         if not 1 <= int(values["page_size"]) <= CAP:
             raise ConfigError(f"dataforseo: page_size must be within 1..{CAP}")
