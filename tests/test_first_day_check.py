@@ -244,3 +244,23 @@ def test_check_reports_a_profile_table_whose_keys_are_misspelt(tmp_path: Path) -
     assert line.startswith("FAIL") and "unknown option(s) tokn" in line, line
     assert _lines(done.stdout)["dataforseo"].startswith("skip")
     assert "t-0123456789abcdef" not in done.stdout + done.stderr
+
+
+def test_a_base_url_with_blanks_around_it_is_used_without_them(
+    emulators: tuple[Any, Any], tmp_path: Path
+) -> None:
+    """A URL pasted with a blank or a newline around it (a TOML value, an env file) passed
+    the URL check, which looked at it trimmed, and reached the transport as typed: for
+    DataForSEO, ``unreachable: ... LocationParseError`` after the retries, exit 4; for
+    Serpstat, which trimmed it itself, ``ok``. Blanks around a URL are dropped for every
+    provider, as around a number."""
+    dfs, ss = emulators
+    settings = {
+        "dataforseo": {**dfs.settings, "base_url": f" {dfs.url}\n"},
+        "serpstat": {**ss.settings, "base_url": f"{ss.settings['base_url']} "},
+    }
+    done = run_here(["check"], cli_env(tmp_path, settings))
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = _lines(done.stdout)
+    assert lines["dataforseo"].startswith(f"ok   dataforseo     {dfs.url}: credentials")
+    assert lines["serpstat"].startswith("ok ")

@@ -189,13 +189,24 @@ def _url_problem(url: str) -> str | None:
     from urllib3.util import parse_url
 
     try:
-        urlsplit(url.strip()).port  # noqa: B018 - reading the port is the check
-        host = parse_url(url.strip()).host
+        urlsplit(url).port  # noqa: B018 - reading the port is the check
+        host = parse_url(url).host
         if host:
             host.encode("idna")
     except (ValueError, LocationParseError) as exc:  # UnicodeError is a ValueError
         return str(exc)
     return None
+
+
+def _trim_urls(cls: type[Provider], values: dict[str, Any]) -> None:
+    """Drop blanks around each non-secret URL value (``" https://host\\n"``, pasted into an
+    env file or a TOML string), as around a number: urllib3 refuses a URL with them
+    (after every retry, as if the host were down), and no URL means them. A secret is
+    left as given: it is the vendor's to judge."""
+    for opt in cls.options:
+        value = values.get(opt.name)
+        if not opt.secret and isinstance(value, str) and "://" in value:
+            values[opt.name] = value.strip()
 
 
 def _check_urls(cls: type[Provider], values: Mapping[str, Any]) -> None:
@@ -260,7 +271,7 @@ def _warn_plain_http(cls: type[Provider], values: Mapping[str, Any]) -> None:
         value = values.get(opt.name)
         if opt.secret or not isinstance(value, str) or not value.lower().startswith("http://"):
             continue
-        host = (urlsplit(value.strip()).hostname or "").lower()
+        host = (urlsplit(value).hostname or "").lower()
         if _is_loopback(host):
             continue
         log.warning(
@@ -339,6 +350,7 @@ def resolve_settings(
             raise missing
         else:
             values[opt.name] = opt.default
+    _trim_urls(cls, values)
     try:
         _check_urls(cls, values)
         checked = cls.configure(values)
