@@ -121,3 +121,25 @@ def _killed_mid_line_then_again(emu: DataForSEOEmulator, tmp_path: Path) -> None
     assert torn <= 1
     consumed = emu.collected_ids()
     assert set(ids) == consumed and not emu.ready_ids(), consumed - set(ids)
+
+
+def test_an_interrupted_run_into_a_file_it_overwrites_says_to_append(
+    emu: DataForSEOEmulator, tmp_path: Path
+) -> None:
+    """``seotasks collect > results.jsonl``, interrupted: the hint must not send the user
+    to the same command, whose ``>`` would empty the file of every result this run
+    printed (each already off the vendor's list) before printing only the rest."""
+    env = _env(tmp_path, emu)
+    sink = tmp_path / "results.jsonl"
+    args = [*CLI, "collect", "-p", "dataforseo", "--workers", "1"]
+    with open(sink, "wb") as out, open(sink, "rb") as look:
+        proc = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.PIPE)
+        while proc.poll() is None and not os.fstat(look.fileno()).st_size:
+            pass  # until the first result is printed
+        proc.send_signal(signal.SIGTERM)
+        _, error = proc.communicate(timeout=60)
+    said = error.decode()
+    assert proc.returncode == 5, said
+    printed, _ = _results(sink)
+    assert printed and not set(printed) & emu.ready_ids(), "printed, and gone from the list"
+    assert ">>" in said.splitlines()[-1], said

@@ -54,7 +54,14 @@ from .collect_support import (
     silence_stdout,
 )
 from .common import EXIT_INTERRUPTED, EXIT_OK, EXIT_PROVIDER, one_line
-from .pipes import SETTLE_WAIT, full_stdout, is_pipe, start_on_a_new_line, wait_until_read
+from .pipes import (
+    SETTLE_WAIT,
+    full_stdout,
+    is_pipe,
+    overwritten_file,
+    start_on_a_new_line,
+    wait_until_read,
+)
 from .signals import GracefulStop
 
 if TYPE_CHECKING:
@@ -168,7 +175,10 @@ class CollectRun:
             )
         if self.stop.signal is not None and not self.options.follow:
             self.say(
-                f"{summary}; interrupted: {self.options.rerun_hint(self.client.capabilities.drains)}"
+                f"{summary}; interrupted: "
+                + self.options.rerun_hint(
+                    self.client.capabilities.drains, overwritten=overwritten_file(self.out)
+                )
             )
             return EXIT_INTERRUPTED
         if self.stdout_closed:

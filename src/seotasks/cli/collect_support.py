@@ -75,17 +75,21 @@ class CollectOptions:
     #: The checkpoint, already read (None: the run reads ``resume`` itself).
     state: ResumeState | None = None
 
-    def rerun_hint(self, drains: bool) -> str:
+    def rerun_hint(self, drains: bool, *, overwritten: bool = False) -> str:
         """How to go on after an interruption, given whether the listing ``drains``.
 
         A re-run skips what is done only where something remembers it: the ``--to``
         files, the ``--resume`` checkpoint, or a listing that drops a collected task. Else
         (Serpstat, DataForSEO history, ``--id`` to stdout) it prints every result again.
+        ``overwritten``: stdout is a file the same command would empty first (``>``); a
+        re-run that prints only the rest must then append, or this run's results are gone.
         """
+        append = " appending (>> in place of >, which would empty this run's output)"
+        append = append if overwritten and self.to is None else ""
         if self.resume is not None:
-            return f"continue with --resume {self.resume}"
+            return f"continue with --resume {self.resume}{append}"
         if self.to is not None or (self.named is None and drains):
-            return "run the same command again to collect the rest"
+            return f"run the same command again{append} to collect the rest"
         way = "--to DIR" if self.named is not None else "--to DIR or --resume FILE"
         return f"the same command collects every task again; run with {way} to skip what is done"
 

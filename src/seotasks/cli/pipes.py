@@ -31,6 +31,7 @@ __all__ = [
     "full_stdout",
     "is_pipe",
     "open_stderr",
+    "overwritten_file",
     "pipe_state",
     "start_on_a_new_line",
     "stdout_refusal",
@@ -104,6 +105,17 @@ def open_stderr(stream: TextIO | None) -> TextIO:
         os.dup2(fd, 2)
         os.close(fd)
     return open(2, "w", encoding="utf-8", errors="backslashreplace", closefd=False, buffering=1)
+
+
+def overwritten_file(stream: TextIO) -> bool:
+    """Whether ``stream`` writes to a regular file opened without appending (``> FILE``):
+    the same command run again would empty it before writing a line."""
+    try:
+        fd = stream.fileno()
+        regular = stat.S_ISREG(os.fstat(fd).st_mode)
+        return regular and not fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_APPEND
+    except (OSError, ValueError):
+        return False
 
 
 def start_on_a_new_line(stream: TextIO) -> None:
