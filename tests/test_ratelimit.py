@@ -82,6 +82,25 @@ def test_penalize_makes_the_next_call_wait_a_whole_window() -> None:
     assert pacer.acquire("unknown") == 0.0
 
 
+def test_penalize_keeps_another_threads_call_in_flight_counted_from_its_answer() -> None:
+    """A rate-limit answer reaches one thread while another thread's call is still out.
+    The vendor may stamp that call as late as its answer, after the penalty began: pushed
+    out of the window by the penalty, it let two more calls in within a period of its
+    stamp, three where the vendor allows two (and the vendor refuses the third)."""
+    clock = FakeClock()
+    pacer = Pacer({"ep": RateLimit(2, 60.0)}, clock, margin=0)
+    in_flight = pacer.reserve("ep")  # another thread's call, not answered yet
+    pacer.penalize("ep")  # this thread's call met the vendor's limit
+    clock.advance(10.0)
+    in_flight.done()  # answered, so perhaps stamped by the vendor, at 10
+    stamps = [in_flight.at]
+    for _ in range(2):
+        slot = pacer.reserve("ep")
+        slot.done()
+        stamps.append(slot.at)
+    assert most_in_window(stamps, 60.0) <= 2, stamps
+
+
 def test_rate_limit_constructors() -> None:
     assert RateLimit.per_minute(10) == RateLimit(10, 60.0)
     assert RateLimit.per_second(5) == RateLimit(5, 1.0)

@@ -320,7 +320,9 @@ class Pacer:
         """The vendor said we went too fast: treat the current window as full.
 
         Called when a rate-limit answer arrives despite pacing (another process
-        shares the account, say), so the next call waits out a whole window.
+        shares the account, say), so the next call waits out a whole window. Calls
+        still in flight (other threads') stay in it, after the penalty's own: the
+        vendor may stamp them as late as their answers, so they count from those.
         """
         window = self._window(endpoint)
         if window is None:
@@ -330,6 +332,9 @@ class Pacer:
                 self.penalize(endpoint)
                 return
             now = self._clock.monotonic()
+            in_flight = [slot for slot in window.stamps if not slot.answered()]
             window.stamps.extend(
-                Slot(now, 0.0, self._clock, answered=True) for _ in range(window.limit.calls)
+                Slot(now, 0.0, self._clock, answered=True)
+                for _ in range(window.limit.calls - len(in_flight))
             )
+            window.stamps.extend(in_flight)
