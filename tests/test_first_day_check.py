@@ -264,3 +264,23 @@ def test_a_base_url_with_blanks_around_it_is_used_without_them(
     lines = _lines(done.stdout)
     assert lines["dataforseo"].startswith(f"ok   dataforseo     {dfs.url}: credentials")
     assert lines["serpstat"].startswith("ok ")
+
+
+@pytest.mark.parametrize("end", ["\n", "\r", "\t"])
+def test_a_credential_with_a_line_break_is_a_config_error_that_shows_no_secret(
+    tmp_path: Path, end: str
+) -> None:
+    """An API key read from a file with its line break (an env file with CRLF endings)
+    reached http.client, which refused the header: ``internal error: ValueError: Invalid
+    header value b'Bearer <the key>\\n'``, exit 4, the key printed in full on stderr. A
+    control character in an option is refused when the client is made (exit 2), named by
+    its env var, the value not shown."""
+    key = "k3y-0123456789abcdef"
+    env = cli_env(tmp_path, {"acme": {"base_url": f"http://127.0.0.1:{_closed_port()}"}})
+    env["SEOTASKS_ACME_API_KEY"] = key + end
+    for command in (["check", "-p", "acme"], ["tasks", "-p", "acme"]):
+        done = run_here(command, env)
+        said = done.stdout + done.stderr
+        assert done.returncode == 2, said
+        assert "SEOTASKS_ACME_API_KEY" in said and "control character" in said, said
+        assert key not in said and "internal error" not in said, said

@@ -114,6 +114,20 @@ def parse_option_value(option: Option, value: Any, source: str) -> Any:
         # could never be sent (an encoding error deep in the transport), so refuse here.
         shown = "the value" if option.secret else repr(value)
         raise ConfigError(f"{source}: {option.name!r} is not valid UTF-8 text: {shown}")
+    if not option.secret and isinstance(value, str) and "://" in value:
+        # A URL pasted with a blank or a newline around it (an env file, a TOML string):
+        # urllib3 would refuse it after every retry, as if the host were down, and no URL
+        # means them; dropped as around a number. A secret is left as given.
+        value = value.strip()
+    if _has_control(value):
+        # A key read with its line break (an env file with CRLF endings): http.client
+        # refuses it in a header with a ValueError quoting the whole header, the key in
+        # clear, and a query or a login would carry it to a vendor that refuses it.
+        shown = "the value" if option.secret else repr(value)
+        raise ConfigError(
+            f"{source}: {option.name!r} holds a control character (a line break, a tab), "
+            f"which no setting means; remove it: {shown}"
+        )
     try:
         if kind == "str":
             if not isinstance(value, str):
@@ -169,6 +183,16 @@ def _number(text: str) -> str:
     return text
 
 
+def _has_control(value: Any) -> bool:
+    """Whether a string in ``value`` (a string, or a list of them) holds a C0 control
+    character or DEL: a line break, a tab, a NUL."""
+    strings = value if isinstance(value, list | tuple) else [value]
+    return any(
+        isinstance(item, str) and any(ord(c) < 32 or ord(c) == 127 for c in item)
+        for item in strings
+    )
+
+
 def _is_text(value: Any) -> bool:
     """Whether every string in ``value`` (a string, or a list of them) encodes as UTF-8."""
     strings = value if isinstance(value, list | tuple) else [value]
@@ -196,17 +220,6 @@ def _url_problem(url: str) -> str | None:
     except (ValueError, LocationParseError) as exc:  # UnicodeError is a ValueError
         return str(exc)
     return None
-
-
-def _trim_urls(cls: type[Provider], values: dict[str, Any]) -> None:
-    """Drop blanks around each non-secret URL value (``" https://host\\n"``, pasted into an
-    env file or a TOML string), as around a number: urllib3 refuses a URL with them
-    (after every retry, as if the host were down), and no URL means them. A secret is
-    left as given: it is the vendor's to judge."""
-    for opt in cls.options:
-        value = values.get(opt.name)
-        if not opt.secret and isinstance(value, str) and "://" in value:
-            values[opt.name] = value.strip()
 
 
 def _check_urls(cls: type[Provider], values: Mapping[str, Any]) -> None:
@@ -350,7 +363,6 @@ def resolve_settings(
             raise missing
         else:
             values[opt.name] = opt.default
-    _trim_urls(cls, values)
     try:
         _check_urls(cls, values)
         checked = cls.configure(values)
