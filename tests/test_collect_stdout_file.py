@@ -82,6 +82,8 @@ def test_a_stdout_file_that_fills_mid_line_is_a_storage_error_and_the_next_run_l
     assert full.returncode == 6, error
     assert "StorageError" in error and "stdout" in error and "Traceback" not in error
     assert not sink.read_bytes().endswith(b"\n"), "the limit cut a line"
+    printed, _ = _results(sink)
+    assert f"collected {len(printed)}," in error, "the cut line's task is not collected"
     again = _appending(args, env, sink)
     assert again.returncode == 0, again.stderr.decode()
     ids, torn = _results(sink)

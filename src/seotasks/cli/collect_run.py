@@ -318,12 +318,12 @@ class CollectRun:
             self.stop.halt()
         if isinstance(outcome.error, StorageError):  # the journal could not be written
             self.stop_taking(str(outcome.error))
-        with self.output:
-            if error is None:
-                self.progress.collected += 1
-            else:
-                self.progress.failed += 1
         delivered = self.line(task, path, error, outcome.result, outcome.path)
+        with self.output:  # without --to, a result whose line stdout refused is not collected
+            if error is not None:
+                self.progress.failed += 1
+            elif delivered or self.store is not None:
+                self.progress.collected += 1
         ack = self.journal is not None and self.store is None and outcome.error is None
         if self.journal is not None and not ack and settled(outcome, path):
             self.acknowledge(task.id)
