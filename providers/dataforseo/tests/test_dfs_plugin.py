@@ -65,3 +65,34 @@ def test_env_vars_configure_the_provider() -> None:
         assert client.listing_options["families"] == ["serp", "keywords_data/bing"]
         assert client.listing_options["source"] == "history"
         assert "secret-pw" not in repr(client)
+
+
+@pytest.mark.parametrize("path", ["/v3", "/v3/", "/proxy/v3"])
+def test_a_base_url_ending_in_v3_is_refused_with_the_host_to_give(path: str) -> None:
+    """The vendor's documentation writes every endpoint as ``https://api.dataforseo.com/v3/
+    ...``; a base URL copied with its ``/v3`` asked ``/v3/v3/...`` and `check` said only
+    ``ProviderError: dataforseo: vendor error 40400: Not Found.`` (exit 4)."""
+    with pytest.raises(ConfigError, match="without /v3"):
+        seotasks.connect(
+            "dataforseo",
+            base_url=f"https://api.dataforseo.com{path}",
+            login="l",
+            password="pppp",
+            env={},
+        )
+
+
+def test_a_refusal_on_another_http_status_names_the_url_asked() -> None:
+    """A base URL with a wrong path (a proxy's prefix mistyped) is answered 404 by the
+    vendor's front; the error named neither the status nor the URL, so nothing said
+    which part of the setting was wrong."""
+    clock = FakeClock()
+    with DataForSEOProvider.sandbox(SandboxRequest(seed=7, size=0, clock=clock)) as box:
+        settings = {**box.settings, "base_url": f"{box.settings['base_url']}/proxy"}
+        with seotasks.connect("dataforseo", clock=clock, env={}, **settings) as client:
+            with pytest.raises(seotasks.ProviderError) as info:
+                client.provider.account()
+    said = str(info.value)
+    assert f"HTTP 404 from {settings['base_url']}/v3/appendix/user_data" in said, said
+    assert info.value.code == 40400
+    assert box.settings["password"] not in said

@@ -187,6 +187,13 @@ class DataForSEOProvider(Provider):
             raise ConfigError(
                 "dataforseo: base_url must not carry a query, fragment or credentials"
             )
+        if split.path.rstrip("/").endswith("/v3"):
+            # The vendor's docs write each endpoint with its /v3/: one copied with it
+            # would be asked /v3/v3/... and answered only "40400 Not Found".
+            raise ConfigError(
+                "dataforseo: base_url is the API host, without /v3 (seotasks adds the "
+                "/v3/... paths): such as https://api.dataforseo.com"
+            )
         families = values["families"]
         if families is None:
             families = list(default_families(str(values["source"])))

@@ -78,6 +78,8 @@ def classify(
         return TransientError(detail)
     if code in PAYMENT_CODES:  # retrying will not help; topping up the account will
         message = f"{message} (the account needs funds: see the DataForSEO dashboard)".strip()
+    if http_status != 200:  # the URL asked says which part of a wrong base URL to fix
+        message = f"{message} ({where})".strip()
     return ProviderError(code, message, provider=PROVIDER)
 
 
@@ -121,9 +123,9 @@ def parse_envelope(response: Response, scrub: Callable[[str], str]) -> dict[str,
             error = classify(code, message, where=where, http_status=status)
             if error is not None:
                 raise error
-        raise ProviderError(
-            code or status, message or f"unexpected HTTP {status}", provider=PROVIDER
-        )
+        # The URL asked says which part of a wrong base URL to fix (a 404 from a path).
+        said = f"{message} ({where})" if message else f"unexpected {where}"
+        raise ProviderError(code or status, said, provider=PROVIDER)
     if not isinstance(body, dict):
         raise ResponseFormatError(
             f"{PROVIDER}: expected a JSON object from {response.url}, got {type(body).__name__}"
