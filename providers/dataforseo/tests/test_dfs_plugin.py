@@ -89,9 +89,9 @@ def test_a_refusal_on_another_http_status_names_the_url_asked() -> None:
     clock = FakeClock()
     with DataForSEOProvider.sandbox(SandboxRequest(seed=7, size=0, clock=clock)) as box:
         settings = {**box.settings, "base_url": f"{box.settings['base_url']}/proxy"}
-        with seotasks.connect("dataforseo", clock=clock, env={}, **settings) as client:
-            with pytest.raises(seotasks.ProviderError) as info:
-                client.provider.account()
+        client = seotasks.connect("dataforseo", clock=clock, env={}, **settings)
+        with client, pytest.raises(seotasks.ProviderError) as info:
+            client.provider.account()
     said = str(info.value)
     assert f"HTTP 404 from {settings['base_url']}/v3/appendix/user_data" in said, said
     assert info.value.code == 40400
