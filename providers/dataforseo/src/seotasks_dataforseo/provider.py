@@ -187,9 +187,7 @@ class DataForSEOProvider(Provider):
             raise ConfigError(
                 "dataforseo: base_url must not carry a query, fragment or credentials"
             )
-        if split.path.rstrip("/").endswith("/v3"):
-            # The vendor's docs write each endpoint with its /v3/: one copied with it
-            # would be asked /v3/v3/... and answered only "40400 Not Found".
+        if split.path.rstrip("/").endswith("/v3"):  # copied from an endpoint in the docs
             raise ConfigError(
                 "dataforseo: base_url is the API host, without /v3 (seotasks adds the "
                 "/v3/... paths): such as https://api.dataforseo.com"
