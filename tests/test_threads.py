@@ -242,3 +242,48 @@ def test_collect_many_started_by_two_threads_at_once_keeps_the_larger_pool() -> 
     finally:
         sys.setswitchinterval(switching)
     assert smaller == 0, f"{smaller} of {TRIES} clients kept a smaller pool than 16 workers need"
+
+
+def test_threads_list_page_collect_and_collect_many_through_one_client_at_once() -> None:
+    """What the docs promise a service: eight threads sharing one client, each doing
+    another kind of work at the same time, each get exactly their tasks, and together
+    never meet the vendor's limits (the emulator counts every refusal)."""
+    clock = FakeClock()
+    with DataForSEOEmulator(seed=4, size=900, clock=clock, kinds=(KIND,)) as emulator:
+        until = datetime.now(UTC) - timedelta(minutes=1)
+        expected = sorted(emulator.history_ids(until=until, families=["serp"]))
+        client = seotasks.connect(
+            "dataforseo",
+            clock=clock,
+            env={},
+            source="history",
+            families=["serp"],
+            page_size=100,
+            **emulator.settings,
+        )
+        recent = datetime.now(UTC) - timedelta(days=20)  # results kept 30 days
+        done = list(client.tasks(since=recent, until=until))
+        got: dict[int, list[str]] = {}
+
+        def work(n: int) -> None:
+            if n < 3:
+                got[n] = [t.id for t in client.tasks(status="any", until=until)]
+            elif n == 3:
+                page = client.page(status="any", until=until)
+                got[n] = [t.id for t in page.tasks]
+                while page.next_cursor is not None:
+                    page = client.page(page.next_cursor)
+                    got[n] += [t.id for t in page.tasks]
+            elif n < 6:
+                outcomes = client.collect_many(done[n - 4 :: 2], workers=4)
+                got[n] = [o.task.id for o in outcomes if o.ok]
+            else:
+                got[n] = [t.id for t in done[n - 6 :: 2] if client.collect(t) is not None]
+
+        with client:
+            in_threads(8, work)
+        assert len(done) > 50, len(done)
+        for n in range(4):
+            assert sorted(got[n]) == expected and len(set(got[n])) == len(got[n]), n
+        assert sorted(got[4] + got[5]) == sorted(got[6] + got[7]) == sorted(t.id for t in done)
+        assert emulator.rate_limited == 0
