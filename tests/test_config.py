@@ -350,3 +350,39 @@ def test_a_value_the_provider_refuses_names_where_it_came_from(
         "dataforseo: families: unknown DataForSEO family or endpoint 'keywords' "
         "(families from SEOTASKS_DATAFORSEO_FAMILIES)"
     )
+
+
+@pytest.mark.parametrize(
+    ("mode", "toml", "warned"),
+    [
+        (0o644, "api_key = 'k-0123456789'\n", True),
+        (0o640, "api_key = 'k-0123456789'\n", True),
+        (0o600, "api_key = 'k-0123456789'\n", False),
+        (0o644, "page_size = 7\n", False),  # no secret in it: nothing to protect
+    ],
+)
+def test_a_profile_file_others_can_read_with_a_secret_in_it_is_warned_of(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    mode: int,
+    toml: str,
+    warned: bool,
+) -> None:
+    """The docs ask for ``chmod 600`` since the file holds credentials in clear text; one
+    that other users can read (the 644 an editor makes) was used without a word. Said
+    once per file, naming it and the mode, never the secret."""
+    path = tmp_path / "config.toml"
+    path.write_text(f"[profiles.work.fakevendor]\n{toml}")
+    path.chmod(mode)
+    monkeypatch.setenv("SEOTASKS_CONFIG", str(path))
+    with caplog.at_level("WARNING", logger="seotasks"):
+        for _ in range(2):
+            resolve(FakeVendor, {"base_url": URL, "api_key": SECRET}, profile="work")
+    lines = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    if warned:
+        [line] = lines
+        assert str(path) in line and f"{mode:o}" in line and "chmod 600" in line, line
+        assert "k-0123456789" not in line
+    else:
+        assert lines == []

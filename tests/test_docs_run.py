@@ -97,6 +97,7 @@ def docs_env(
         lines.extend(f'{option} = "{value}"' for option, value in settings.items())
     config = tmp_path / "config.toml"
     config.write_text("\n".join(lines) + "\n")
+    config.chmod(0o600)  # as the docs ask: a file others can read is warned of
     monkeypatch.setenv("SEOTASKS_CONFIG", str(config))
     work = tmp_path / "work"
     work.mkdir()

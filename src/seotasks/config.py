@@ -249,6 +249,31 @@ def _check_urls(cls: type[Provider], values: Mapping[str, Any]) -> None:
             )
 
 
+#: Profile files already warned of as readable by others: once per file and process.
+_WARNED_READABLE: set[Path] = set()
+
+
+def _warn_readable(path: Path) -> None:
+    """Log a warning when ``path``, whose table holds a secret, can be read by users other
+    than its owner (the 644 an editor or ``cp`` makes): the docs ask for ``chmod 600``,
+    and nothing said so. A warning, not an error, as ssh's is not for a config file: a
+    shared team account may mean it. POSIX only (elsewhere the mode says nothing)."""
+    if os.name != "posix" or path in _WARNED_READABLE:
+        return
+    try:
+        mode = path.stat().st_mode & 0o777
+    except OSError:
+        return
+    if mode & 0o044:
+        _WARNED_READABLE.add(path)
+        log.warning(
+            "%s holds credentials and other users can read it (mode %o): chmod 600 %s",
+            path,
+            mode,
+            path,
+        )
+
+
 def _named_sources(exc: ConfigError, sources: Mapping[str, str]) -> ConfigError:
     """``exc``, a value refused by the URL or the provider's own checks (``rps must be >
     0``), with where each option it names was read: the env var, or the profile's table
@@ -337,6 +362,8 @@ def resolve_settings(
         stray = sorted(set(profile_values) - set(by_name))
         if stray:
             raise ConfigError(f"{table}: unknown option(s) {', '.join(stray)}")
+        if any(o.secret and o.name in profile_values for o in cls.options):
+            _warn_readable(config_path(env))
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}  # where each value not given explicitly was read
     for opt in cls.options:

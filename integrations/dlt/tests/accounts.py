@@ -96,4 +96,5 @@ def running(tmp: Path) -> Iterator[Accounts]:
             accounts.append(Account(profile, dfs, serp))
         config = tmp / "seotasks.toml"
         config.write_text("".join(a.profile_toml() for a in accounts), encoding="utf-8")
+        config.chmod(0o600)  # as the docs ask: a file others can read is warned of
         yield Accounts(accounts, config)

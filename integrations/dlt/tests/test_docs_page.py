@@ -48,6 +48,7 @@ def _agency_a(env: Env, config: Path) -> None:
         f'base_url = "{serp["base_url"]}"\ntoken = "{serp["token"]}"\nrps = 100\n',
         encoding="utf-8",
     )
+    config.chmod(0o600)  # as the docs ask: a file others can read is warned of
 
 
 def _run_block(
