@@ -127,6 +127,14 @@ def test_bad_values_are_config_errors(
             r"no \[profiles.work.fakevendor\] .* but a \[profiles.work.fakevendr\]",
         ),
         ("[profiles.work.FakeVendor]\n", r"did you mean \[profiles.work.fakevendor\]"),
+        # A misspelt profile or section name said only "no [profiles.work]".
+        ("[profiles.wrok.fakevendor]\n[profiles.home]\n", r"\(its profiles: home, wrok\)$"),
+        ("[profile.work.fakevendor]\n", r"it has no \[profiles\] table \(its tables: profile\)"),
+        # A key at the profile's level applies to no provider: it was ignored.
+        (
+            "[profiles.work]\napi_key = 'k-123456'\n",
+            r"api_key must be a table: a profile holds one table per provider",
+        ),
     ],
 )
 def test_bad_profiles_are_config_errors(

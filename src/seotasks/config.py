@@ -68,16 +68,31 @@ def load_profile(name: str, provider: str, env: Mapping[str, str] | None = None)
         raise ConfigError(f"{path} is not valid TOML: {exc}") from None
     profiles = data.get("profiles")
     if not isinstance(profiles, dict) or name not in profiles:
-        raise ConfigError(f"no [profiles.{name}] in {path}")
+        raise ConfigError(f"no [profiles.{name}] in {path}{_what_is_there(data)}")
     section = profiles[name]
     if not isinstance(section, dict):
         raise ConfigError(f"[profiles.{name}] in {path} must be a table")
+    for key, value in section.items():
+        if not isinstance(value, dict):  # would apply to no provider: refused, not ignored
+            raise ConfigError(
+                f"[profiles.{name}] in {path}: {key} must be a table: a profile holds one "
+                f"table per provider, [profiles.{name}.PROVIDER]"
+            )
     if provider not in section:
         _refuse_misspelt_table(name, provider, section, path)
-    table = section.get(provider, {})
-    if not isinstance(table, dict):
-        raise ConfigError(f"[profiles.{name}.{provider}] in {path} must be a table")
-    return dict(table)
+    return dict(section.get(provider, {}))
+
+
+def _what_is_there(data: Mapping[str, Any]) -> str:
+    """What the file holds instead of the profile asked for, so a misspelt profile
+    (``--profile wrok``) or section (``[profile.work...]``) shows itself."""
+    profiles = data.get("profiles")
+    if isinstance(profiles, dict):
+        return f" (its profiles: {', '.join(sorted(profiles)) or 'none'})"
+    tables = sorted(key for key, value in data.items() if isinstance(value, dict))
+    return ": it has no [profiles] table" + (
+        f" (its tables: {', '.join(tables)})" if tables else ""
+    )
 
 
 def _refuse_misspelt_table(
