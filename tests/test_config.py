@@ -394,3 +394,24 @@ def test_a_profile_file_others_can_read_with_a_secret_in_it_is_warned_of(
         assert "k-0123456789" not in line
     else:
         assert lines == []
+
+
+def test_an_empty_credential_counts_as_not_given_wherever_it_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``password = ""`` left in a profile from a template, or ``-o password=$UNSET``, was
+    sent to the vendor as the credential: ``credentials refused`` (exit 3) after a
+    request, and an empty ``-o`` even hid the env var that held the real one. A required
+    option that is empty or blank counts as not given, as an empty env var does."""
+    path = tmp_path / "c.toml"
+    path.write_text(f"[profiles.work.fakevendor]\nbase_url = '{URL}'\napi_key = ''\n")
+    path.chmod(0o600)
+    monkeypatch.setenv("SEOTASKS_CONFIG", str(path))
+    with pytest.raises(ConfigError) as info:
+        resolve(FakeVendor, profile="work")
+    assert "missing 'api_key'; set SEOTASKS_FAKEVENDOR_API_KEY" in str(info.value)
+    assert f"add api_key to [profiles.work.fakevendor] in {path}" in str(info.value)
+    with pytest.raises(ConfigError, match="missing 'api_key'"):
+        resolve(FakeVendor, {"api_key": "  "}, profile="work")
+    monkeypatch.setenv("SEOTASKS_FAKEVENDOR_API_KEY", SECRET)
+    assert resolve(FakeVendor, {"api_key": ""}, profile="work")["api_key"] == SECRET

@@ -198,6 +198,16 @@ def _number(text: str) -> str:
     return text
 
 
+def _given(option: Option, value: Any) -> bool:
+    """Whether ``value`` gives ``option``: not None, and for a required one (a credential)
+    not empty or blank either, as ``password = ""`` left from a template or ``-o
+    password=$UNSET`` is. Sent as is, it only came back "credentials refused" from the
+    vendor, and an empty ``-o`` hid the env var holding the real one."""
+    if value is None:
+        return False
+    return not (option.required and isinstance(value, str) and not value.strip())
+
+
 def _has_control(value: Any) -> bool:
     """Whether a string in ``value`` (a string, or a list of them) holds a C0 control
     character or DEL: a line break, a tab, a NUL."""
@@ -383,12 +393,12 @@ def resolve_settings(
     sources: dict[str, str] = {}  # where each value not given explicitly was read
     for opt in cls.options:
         var = env_name(cls.name, opt.name)
-        if opt.name in explicit and explicit[opt.name] is not None:
+        if _given(opt, explicit.get(opt.name)):
             values[opt.name] = parse_option_value(opt, explicit[opt.name], f"option {opt.name}")
-        elif env.get(var, "") != "":
+        elif env.get(var) and _given(opt, env[var]):
             values[opt.name] = parse_option_value(opt, env[var], var)
             sources[opt.name] = var
-        elif opt.name in profile_values:
+        elif _given(opt, profile_values.get(opt.name)):
             values[opt.name] = parse_option_value(opt, profile_values[opt.name], table)
             sources[opt.name] = table
         elif opt.required:
