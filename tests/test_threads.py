@@ -8,7 +8,9 @@ a real ``fork`` where that is the point).
 
 from __future__ import annotations
 
+import logging
 import os
+import secrets
 import signal
 import sys
 import threading
@@ -287,3 +289,52 @@ def test_threads_list_page_collect_and_collect_many_through_one_client_at_once()
             assert sorted(got[n]) == expected and len(set(got[n])) == len(got[n]), n
         assert sorted(got[4] + got[5]) == sorted(got[6] + got[7]) == sorted(t.id for t in done)
         assert emulator.rate_limited == 0
+
+
+def test_a_debug_log_line_of_a_request_never_fails_while_another_thread_connects(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """With DEBUG logging on, every urllib3 record goes through the filter that scrubs it
+    with each live client's secrets. Iterating the registry of clients while another
+    thread connected (a web app making a client per tenant) raised "Set changed size
+    during iteration" out of the log call, so out of the request that logged it: a
+    listing crashed with a `RuntimeError`."""
+    caplog.set_level(logging.DEBUG)
+    urllib3_log = logging.getLogger("urllib3.connectionpool")
+    failures: list[BaseException] = []
+    connecting = threading.Event()
+    switching = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+
+    logging_on = threading.Event()
+
+    def log_requests() -> None:
+        while connecting.is_set():
+            logging_on.set()
+            try:
+                urllib3_log.debug('http://127.0.0.1:1 "GET /v3/x?token=secret HTTP/1.1" 200 2')
+            except RuntimeError as exc:
+                failures.append(exc)
+            caplog.clear()
+
+    tenants: list[seotasks.Client] = []  # alive: each log record is scrubbed with them all
+
+    def connect_many(_: int) -> None:
+        for _ in range(2000):
+            tenants.append(
+                seotasks.connect("serpstat", env={}, token=f"tenant-{secrets.token_hex(8)}")
+            )
+
+    connecting.set()
+    logger = threading.Thread(target=log_requests, daemon=True)
+    logger.start()
+    try:
+        assert logging_on.wait(HANG)
+        in_threads(2, connect_many)
+    finally:
+        connecting.clear()
+        logger.join(HANG)
+        sys.setswitchinterval(switching)
+        for client in tenants:
+            client.close()
+    assert failures == []

@@ -14,7 +14,11 @@ client makes its redactor `Redactor.active` around each call into its provider, 
 from __future__ import annotations
 
 import base64
+import logging
+import os
 import re
+import threading
+import weakref
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -29,6 +33,8 @@ __all__ = [
     "mask_path_secrets",
     "path_secrets",
     "scrub_active",
+    "scrub_logger",
+    "scrub_logs_with",
     "scrub_userinfo",
 ]
 
@@ -142,3 +148,48 @@ class Redactor:
 
 #: The redactor of the client whose provider is running in this context.
 _ACTIVE: ContextVar[Redactor | None] = ContextVar("seotasks_redactor", default=None)
+
+
+#: Redactors of live clients, with whose secrets every record of a `scrub_logger` logger
+#: is scrubbed. Grown and copied under a lock: a record logged on one thread while another
+#: thread connects must read the set whole (a WeakSet iterated while it grows raises "Set
+#: changed size during iteration", out of the log call and so out of the request).
+_LOGGED: weakref.WeakSet[Redactor] = weakref.WeakSet()
+_LOGGED_LOCK = threading.Lock()
+
+
+def _new_lock_in_child() -> None:
+    """A forked child gets a lock of its own: the parent's may be held at the fork."""
+    global _LOGGED_LOCK
+    _LOGGED_LOCK = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
+    os.register_at_fork(after_in_child=_new_lock_in_child)
+
+
+class _LogScrubber(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        with _LOGGED_LOCK:
+            redactors = list(_LOGGED)
+        text = scrub_userinfo(record.getMessage())
+        for redactor in redactors:
+            text = redactor.scrub(text)
+        record.msg, record.args = text, None
+        return True
+
+
+_LOG_SCRUBBER = _LogScrubber()
+
+
+def scrub_logs_with(redactor: Redactor) -> None:
+    """Scrub every record of the `scrub_logger` loggers with ``redactor`` too, for as long
+    as it lives (a client's: its secrets may reach the HTTP library's log lines)."""
+    with _LOGGED_LOCK:
+        _LOGGED.add(redactor)
+
+
+def scrub_logger(name: str) -> None:
+    """Scrub each record of logger ``name`` (its own only: a filter does not see a child
+    logger's records) of every URL's userinfo and of each `scrub_logs_with` secret."""
+    logging.getLogger(name).addFilter(_LOG_SCRUBBER)

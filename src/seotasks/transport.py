@@ -29,7 +29,6 @@ from __future__ import annotations
 import logging
 import random
 import threading
-import weakref
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import BinaryIO, TypeVar
@@ -59,7 +58,7 @@ from .errors import (
     TransientError,
 )
 from .ratelimit import Pacer, RateLimit
-from .redact import Redactor, scrub_userinfo
+from .redact import Redactor, scrub_logger, scrub_logs_with
 
 __all__ = [
     "Request",
@@ -82,21 +81,8 @@ T = TypeVar("T")
 #: ``--debug``). Retrying is this module's job, with backoff and the pacer.
 _NO_RETRIES = Retry(False, redirect=False)
 
-#: Redactors of live transports. urllib3 logs every request line at DEBUG, query string
-#: included (Serpstat's ``token``), so its records are scrubbed with all of them.
-_REDACTORS: weakref.WeakSet[Redactor] = weakref.WeakSet()
-
-
-class _ScrubFilter(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        text = scrub_userinfo(record.getMessage())
-        for redactor in list(_REDACTORS):
-            text = redactor.scrub(text)
-        record.msg, record.args = text, None
-        return True
-
-
-_SCRUB = _ScrubFilter()
+# urllib3 logs every request line at DEBUG, query string included (Serpstat's ``token``):
+# its records are scrubbed with every live client's redactor (`redact.scrub_logs_with`).
 # A filter only sees records created on its own logger, not those of child loggers.
 for _name in (
     "urllib3",
@@ -106,7 +92,7 @@ for _name in (
     "urllib3.response",
     "urllib3.util.retry",
 ):
-    logging.getLogger(_name).addFilter(_SCRUB)
+    scrub_logger(_name)
 
 
 class Transport:
@@ -127,7 +113,7 @@ class Transport:
     ) -> None:
         self.redactor = redactor
         self._wall = now
-        _REDACTORS.add(redactor)
+        scrub_logs_with(redactor)
         self.clock: Clock = clock or SystemClock()
         self.retry = retry or RetryPolicy()
         self.timeouts = timeouts or Timeouts()
