@@ -284,3 +284,20 @@ def test_a_credential_with_a_line_break_is_a_config_error_that_shows_no_secret(
         assert done.returncode == 2, said
         assert "SEOTASKS_ACME_API_KEY" in said and "control character" in said, said
         assert key not in said and "internal error" not in said, said
+
+
+def test_a_header_credential_http_cannot_carry_is_a_config_error(tmp_path: Path) -> None:
+    """An API key sent in a header with a character outside Latin-1 (``€`` pasted from a
+    password manager's note) failed deep in http.client: ``internal error:
+    UnicodeEncodeError``, exit 4, and ``check`` printed no line for the provider at all."""
+    key = "k3y-0123456789€abcdef"
+    env = cli_env(tmp_path, {"acme": {"base_url": f"http://127.0.0.1:{_closed_port()}"}})
+    env["SEOTASKS_ACME_API_KEY"] = key
+    checked = run_here(["check", "-p", "acme"], env)
+    assert checked.returncode == 2, checked.stdout + checked.stderr
+    line = _lines(checked.stdout)["acme"]
+    assert line.startswith("FAIL") and "Authorization" in line and "Latin-1" in line, line
+    listed = run_here(["tasks", "-p", "acme"], env)
+    said = listed.stdout + listed.stderr
+    assert listed.returncode == 2 and "internal error" not in said, said
+    assert key not in said + checked.stdout + checked.stderr

@@ -14,7 +14,7 @@ from email.utils import parsedate_to_datetime
 
 import attrs
 
-from .errors import ResponseFormatError, TransientError
+from .errors import ConfigError, ResponseFormatError, TransientError
 from .jsoncodec import JSONDecodeError, loads
 
 __all__ = [
@@ -46,6 +46,21 @@ class TransportEvent:
         return f"{self.endpoint} {self.seconds:.1f}s"
 
 
+def _sendable_headers(_: object, __: object, headers: Mapping[str, str]) -> None:
+    """Refuse a header value HTTP cannot carry (a character outside Latin-1, a ``€`` in an
+    API key sent as a bearer token): http.client failed on it with a bare
+    `UnicodeEncodeError` ("internal error", and no line from ``seotasks check``). It comes
+    from the settings, so a `ConfigError` naming the header, never its value."""
+    for name, value in headers.items():
+        try:
+            value.encode("latin-1")
+        except UnicodeEncodeError:
+            raise ConfigError(
+                f"the {name} header would hold a character HTTP headers cannot carry "
+                "(outside Latin-1): check the provider's credential options"
+            ) from None
+
+
 @attrs.frozen(slots=True, kw_only=True)
 class Request:
     """One vendor call. ``endpoint`` names the pacing bucket it counts against.
@@ -57,7 +72,7 @@ class Request:
     method: str
     url: str
     endpoint: str
-    headers: Mapping[str, str] = attrs.field(factory=dict)
+    headers: Mapping[str, str] = attrs.field(factory=dict, validator=_sendable_headers)
     body: bytes | None = None
     idempotent: bool = True
 
