@@ -168,3 +168,33 @@ def test_a_qualified_secret_and_a_repeated_one_are_masked(tmp_path: Path) -> Non
     with pytest.raises(ConfigError, match=r"another value of -o serpstat\.token") as info:
         ResumeState(tmp_path / "r.json", ["serpstat"], changed)
     assert "=a" not in str(info.value) and "=c" not in str(info.value)
+
+
+def test_another_profile_is_another_account_and_is_refused(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    """A team with two accounts keeps one profile each. A run resumed with the other
+    profile (``--profile`` or ``SEOTASKS_PROFILE``) continued the first account's cursor
+    and keys against the second account, silently, while the same switch made with
+    ``-o token=`` is refused: a profile is recorded as the ``-o`` options are."""
+    config = tmp_path / "config.toml"
+    config.write_text(
+        "".join(f'[profiles.{name}.serpstat]\ntoken = "{TOKEN}"\n' for name in ("a", "b"))
+    )
+    config.chmod(0o600)
+    env = {**env, "SEOTASKS_CONFIG": str(config)}
+    state = tmp_path / "run.json"
+    first = run_here(_tasks(state, "--profile", "a", "-L", "5"), env)
+    assert first.returncode == 0, first.stderr
+    for how, run_env, flags in (
+        ("flag", env, ["--profile", "b"]),
+        ("env", {**env, "SEOTASKS_PROFILE": "b"}, []),
+        ("none", env, []),
+    ):
+        other = run_here(_tasks(state, *flags), run_env)
+        assert other.returncode == 2 and other.stdout == "", (how, other.stderr)
+        assert "with --profile a, not" in other.stderr, (how, other.stderr)
+    rest = run_here(_tasks(state), {**env, "SEOTASKS_PROFILE": "a"})
+    assert rest.returncode == 0, rest.stderr
+    full = run_here(_tasks(tmp_path / "full.json", "--profile", "a"), env)
+    assert _ids(first.stdout) + _ids(rest.stdout) == _ids(full.stdout)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import hmac
+import os
 from collections.abc import Iterable, Mapping, Sequence
 
 import attrs
@@ -46,6 +47,7 @@ _FLAGS = {
     "options": "-o",
     "to": "--to",
     "time_field": "--time-field",
+    "profile": "--profile",
 }
 
 
@@ -147,6 +149,11 @@ def asked_from(
     time_field = getattr(args, "time_field", None)
     if time_field is not None:
         asked["time_field"] = time_field
+    # Another profile is another account (as another -o token is), with other tasks:
+    # the one in effect, by flag or SEOTASKS_PROFILE, recorded when there is one.
+    profile = getattr(args, "profile", None) or os.environ.get("SEOTASKS_PROFILE") or None
+    if profile is not None:
+        asked["profile"] = profile
     return asked
 
 
