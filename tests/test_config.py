@@ -115,7 +115,7 @@ def test_bad_values_are_config_errors(
     [
         ("[profiles.work.fakevendor]\npage_size = 2.7\n", "expected int"),
         ("[profiles.work.fakevendor]\npage_size = [1]\n", "expected int"),
-        ("[profiles.work.fakevendor]\nregion = 'eu'\n", r"unknown option\(s\) region"),
+        ("[profiles.work.fakevendor]\nregion = 'eu'\n", r"unknown option\(s\) region; known: "),
         ("[profiles.work]\nfakevendor = 3\n", "must be a table"),
         ("profiles = 3\n", r"no \[profiles.work\]"),
         ("[profiles.other.fakevendor]\n", r"no \[profiles.work\]"),

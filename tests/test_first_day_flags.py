@@ -141,3 +141,18 @@ def test_an_option_of_a_provider_not_listed_names_the_missing_p(
     assert done.stderr == (
         "seotasks: -o dataforseo.password: provider dataforseo is not listed with -p\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("pair", "said"),
+    [
+        ("serpstat.tokn=x", "provider serpstat has no option 'tokn'; its options: base_url, "),
+        ("tokn=x", "no listed provider has an option 'tokn'; their options: base_url, "),
+    ],
+)
+def test_a_misspelt_option_lists_the_ones_there_are(tmp_path: Path, pair: str, said: str) -> None:
+    """``connect(tokn=...)`` lists the known options; ``-o`` and a profile table named
+    only the wrong one, sending the user to ``seotasks providers`` to find the right."""
+    done = run_here(["check", "-p", "serpstat", "-o", pair], cli_env(tmp_path))
+    assert done.returncode == 2
+    assert said in done.stderr and "token" in done.stderr.split("options:")[1], done.stderr

@@ -386,7 +386,9 @@ def resolve_settings(
         profile_values = load_profile(profile, cls.name, env)
         stray = sorted(set(profile_values) - set(by_name))
         if stray:
-            raise ConfigError(f"{table}: unknown option(s) {', '.join(stray)}")
+            raise ConfigError(
+                f"{table}: unknown option(s) {', '.join(stray)}; known: {', '.join(sorted(by_name))}"
+            )
         if any(o.secret and o.name in profile_values for o in cls.options):
             _warn_readable(config_path(env))
     values: dict[str, Any] = {}

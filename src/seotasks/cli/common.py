@@ -95,12 +95,18 @@ def split_options(pairs: Sequence[str], names: Sequence[str]) -> dict[str, dict[
             raise UsageError(f"-o {key}: provider {target} is not listed with -p")
         if dot and target in per:
             if option not in known[target]:
-                raise UsageError(f"provider {target} has no option {option!r}")
+                raise UsageError(
+                    f"provider {target} has no option {option!r}; its options: "
+                    + ", ".join(sorted(known[target]))
+                )
             per[target][option] = value
             continue
         takers = [name for name in names if key in known[name]]
         if not takers:
-            raise UsageError(f"no listed provider has an option {key!r}")
+            there = sorted(set().union(*known.values()))
+            raise UsageError(
+                f"no listed provider has an option {key!r}; their options: {', '.join(there)}"
+            )
         for name in takers:
             per[name][key] = value
     return per
