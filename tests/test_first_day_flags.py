@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from subprocess import CompletedProcess
 
 import pytest
 from clihere import run_here
@@ -13,6 +14,14 @@ from clirun import cli_env
 
 from seotasks.cli import build_parser
 from seotasks.cli.flags import add_status, add_window, when
+
+
+def _refused(done: CompletedProcess[str], message: str) -> None:
+    """A usage error before anything ran: exit 2, nothing on stdout, and on stderr
+    exactly the one line ``seotasks: <message>``."""
+    assert done.returncode == 2, done.stderr
+    assert done.stdout == ""
+    assert done.stderr == f"seotasks: {message}\n"
 
 
 def _sub(command: str) -> argparse.ArgumentParser:
@@ -93,11 +102,7 @@ def test_an_unknown_flag_names_the_command_help(tmp_path: Path) -> None:
     done = run_here(
         ["collect", "-p", "serpstat", "--sandbox", "--sandbox-size", "5"], cli_env(tmp_path)
     )
-    assert done.returncode == 2
-    assert done.stdout == ""
-    assert done.stderr == (
-        "seotasks: unrecognized arguments: --sandbox-size 5 (see seotasks collect --help)\n"
-    )
+    _refused(done, "unrecognized arguments: --sandbox-size 5 (see seotasks collect --help)")
 
 
 @pytest.mark.parametrize(
@@ -119,12 +124,7 @@ def test_a_sandbox_flag_without_sandbox_is_refused(
 
     with SerpstatEmulator(size=5) as emu:
         done = run_here([*command, *flag], cli_env(tmp_path, {"serpstat": emu.settings}))
-    assert done.returncode == 2, done.stderr
-    assert done.stdout == ""
-    assert (
-        done.stderr
-        == f"seotasks: {flag[0]} applies with --sandbox only: without it, the vendor is called\n"
-    )
+    _refused(done, f"{flag[0]} applies with --sandbox only: without it, the vendor is called")
 
 
 @pytest.mark.parametrize("command", ["tasks", "check"])
@@ -136,11 +136,7 @@ def test_an_option_of_a_provider_not_listed_names_the_missing_p(
     missing is ``-p dataforseo``. The value is not repeated (it may be a secret)."""
     args = [command, "-p", "serpstat", "-o", "dataforseo.password=Hunter2-not-shown", "--sandbox"]
     done = run_here(args, cli_env(tmp_path))
-    assert done.returncode == 2
-    assert done.stdout == ""
-    assert done.stderr == (
-        "seotasks: -o dataforseo.password: provider dataforseo is not listed with -p\n"
-    )
+    _refused(done, "-o dataforseo.password: provider dataforseo is not listed with -p")
 
 
 @pytest.mark.parametrize(
