@@ -27,7 +27,7 @@ from threadrun import in_threads
 import seotasks
 from seotasks.client import RESULT_SUFFIX
 from seotasks.clock import FakeClock, SystemClock
-from seotasks.emulation import HttpRequest
+from seotasks.emulation import Fault, HttpRequest
 
 pytestmark = pytest.mark.usefixtures("real_providers")
 
@@ -108,6 +108,28 @@ def test_a_call_waiting_for_its_pacing_slot_when_the_client_closes_is_refused_un
     assert isinstance(error, ValueError), outcome
     assert str(error).startswith("this seotasks client is closed")
     assert serpstat.requests == asked
+
+
+def test_a_call_waiting_out_an_hours_retry_after_when_the_client_closes_ends_unsent(
+    serpstat: SerpstatEmulator,
+) -> None:
+    """The vendor said "come back in an hour" to one handler's call; shutdown closes the
+    shared client. The call ends at once with the closed client's `ValueError`, and its
+    retry is never sent: not an hour later, not ever."""
+    serpstat.server.faults.retry_after = "3600"
+    serpstat.server.faults.inject(Fault.HTTP_429_RETRY_AFTER, 1)
+    client = seotasks.connect("serpstat", env={}, now=lambda: NOW, **serpstat.settings)
+    backing_off = threading.Event()
+    client.transport.on_event = lambda event: backing_off.set()
+    thread, outcome = _in_thread(lambda: client.page(status="any"))
+    assert backing_off.wait(HANG)
+    client.close()
+    thread.join(HANG)
+    assert not thread.is_alive()
+    error = outcome.get("error")
+    assert isinstance(error, ValueError), outcome
+    assert str(error).startswith("this seotasks client is closed")
+    assert serpstat.requests == 1  # the refused call; its retry never went out
 
 
 def test_collect_many_on_a_closed_client_is_refused_at_the_call() -> None:
