@@ -102,6 +102,12 @@ def split_options(pairs: Sequence[str], names: Sequence[str]) -> dict[str, dict[
             per[target][option] = value
             continue
         takers = [name for name in names if key in known[name]]
+        if not takers and dot:  # serpstats.token: the provider is what is misspelt
+            import difflib
+
+            close = difflib.get_close_matches(target, [*providers(), *names], n=1)
+            hint = f"did you mean {close[0]}.{option}?" if close else "see seotasks providers"
+            raise UsageError(f"-o {key}: no provider is named {target!r}; {hint}")
         if not takers:
             there = sorted(set().union(*known.values()))
             raise UsageError(
