@@ -154,3 +154,14 @@ def test_a_misspelt_option_lists_the_ones_there_are(tmp_path: Path, pair: str, s
     done = run_here(["check", "-p", "serpstat", "-o", pair], cli_env(tmp_path))
     assert done.returncode == 2
     assert said in done.stderr and "token" in done.stderr.split(said)[1], done.stderr
+
+
+def test_an_option_without_a_key_is_not_echoed(tmp_path: Path) -> None:
+    """``-o "$SEOTASKS_SERPSTAT_TOKEN"`` (the ``token=`` forgotten) printed the token back
+    in full on stderr, into a CI log; a bare option name is still shown, as it helps."""
+    token = "emu-0c3728406076966dec327a79"
+    done = run_here(["check", "-p", "serpstat", "-o", token], cli_env(tmp_path))
+    assert done.returncode == 2 and "-o expects KEY=VALUE" in done.stderr, done.stderr
+    assert token not in done.stderr and "0c3728" not in done.stderr
+    named = run_here(["check", "-p", "serpstat", "-o", "serpstat.token"], cli_env(tmp_path))
+    assert "-o expects KEY=VALUE, got 'serpstat.token'" in named.stderr, named.stderr

@@ -89,7 +89,11 @@ def split_options(pairs: Sequence[str], names: Sequence[str]) -> dict[str, dict[
         key, sep, value = pair.partition("=")
         key = key.strip()
         if not sep or not key:
-            raise UsageError(f"-o expects KEY=VALUE, got {pair!r}")
+            # Shown only when it is an option's name: a bare value may be a credential
+            # given without its ``token=``, and stderr may go to a shared CI log.
+            named = any(key.rpartition(".")[2] in options for options in known.values())
+            shown = repr(pair) if named else "a value with no KEY= (not shown)"
+            raise UsageError(f"-o expects KEY=VALUE, got {shown}")
         target, dot, option = key.partition(".")
         if dot and target not in per and target in providers():
             raise UsageError(f"-o {key}: provider {target} is not listed with -p")
