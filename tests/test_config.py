@@ -415,3 +415,30 @@ def test_an_empty_credential_counts_as_not_given_wherever_it_is(
         resolve(FakeVendor, {"api_key": "  "}, profile="work")
     monkeypatch.setenv("SEOTASKS_FAKEVENDOR_API_KEY", SECRET)
     assert resolve(FakeVendor, {"api_key": ""}, profile="work")["api_key"] == SECRET
+
+
+def test_a_profile_file_given_as_a_pipe_is_read_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``SEOTASKS_CONFIG=<(pass show seotasks)`` keeps the credentials off the disk; the
+    file was read again for each provider (and by ``check`` once more), and a pipe gives
+    its text only once: the second read found an empty file, ``no [profiles.work]``."""
+    import os
+
+    read, write = os.pipe()
+    os.write(
+        write, f"[profiles.work.fakevendor]\nbase_url = '{URL}'\napi_key = 'k-1234'\n".encode()
+    )
+    os.close(write)
+    try:
+        monkeypatch.setenv("SEOTASKS_CONFIG", f"/dev/fd/{read}")
+        for _ in range(3):
+            assert resolve(FakeVendor, profile="work")["api_key"] == "k-1234"
+    finally:
+        os.close(read)
+
+
+def test_a_profile_file_that_never_ends_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``SEOTASKS_CONFIG=/dev/zero`` (or a huge file named by mistake) was read whole into
+    memory: ``internal error: MemoryError``, after eating the machine's memory."""
+    monkeypatch.setenv("SEOTASKS_CONFIG", "/dev/zero")
+    with pytest.raises(ConfigError, match="/dev/zero is over 1 MiB: not a seotasks config file"):
+        resolve(FakeVendor, profile="work")

@@ -21,13 +21,12 @@ import ipaddress
 import logging
 import math
 import os
-import tomllib
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from .errors import ConfigError
+from .profilefile import config_path, load_profile, warn_readable
 from .provider import Option, Provider, Settings
 from .redact import has_userinfo, scrub_userinfo
 
@@ -42,83 +41,6 @@ _FALSE = {"0", "false", "no", "off"}
 def env_name(provider: str, option: str) -> str:
     """``SEOTASKS_<PROVIDER>_<OPTION>``, upper case, dashes as underscores."""
     return f"SEOTASKS_{provider}_{option}".upper().replace("-", "_")
-
-
-def config_path(env: Mapping[str, str] | None = None) -> Path:
-    env = os.environ if env is None else env
-    if env.get("SEOTASKS_CONFIG"):
-        return Path(env["SEOTASKS_CONFIG"]).expanduser()
-    base = env.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "seotasks" / "config.toml"
-
-
-def load_profile(name: str, provider: str, env: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """The ``[profiles.<name>.<provider>]`` table, or `ConfigError` saying what is missing."""
-    path = config_path(env)
-    try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-    except FileNotFoundError:
-        raise ConfigError(f"profile {name!r} requested but {path} does not exist") from None
-    except OSError as exc:  # a folder, a path through a file, no permission
-        raise ConfigError(f"cannot read profile file {path}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:  # tomllib reads text: a binary or Latin-1 file
-        raise ConfigError(f"{path} is not valid TOML: it is not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path} is not valid TOML: {exc}") from None
-    profiles = data.get("profiles")
-    if not isinstance(profiles, dict) or name not in profiles:
-        raise ConfigError(f"no [profiles.{name}] in {path}{_what_is_there(data)}")
-    section = profiles[name]
-    if not isinstance(section, dict):
-        raise ConfigError(f"[profiles.{name}] in {path} must be a table")
-    for key, value in section.items():
-        if not isinstance(value, dict):  # would apply to no provider: refused, not ignored
-            raise ConfigError(
-                f"[profiles.{name}] in {path}: {key} must be a table: a profile holds one "
-                f"table per provider, [profiles.{name}.PROVIDER]"
-            )
-    if provider not in section:
-        _refuse_misspelt_table(name, provider, section, path)
-    return dict(section.get(provider, {}))
-
-
-def _what_is_there(data: Mapping[str, Any]) -> str:
-    """What the file holds instead of the profile asked for, so a misspelt profile
-    (``--profile wrok``) or section (``[profile.work...]``) shows itself."""
-    profiles = data.get("profiles")
-    if isinstance(profiles, dict):
-        return f" (its profiles: {', '.join(sorted(profiles)) or 'none'})"
-    tables = sorted(key for key, value in data.items() if isinstance(value, dict))
-    return ": it has no [profiles] table" + (
-        f" (its tables: {', '.join(tables)})" if tables else ""
-    )
-
-
-def _refuse_misspelt_table(
-    name: str, provider: str, section: Mapping[str, Any], path: Path
-) -> None:
-    """A `ConfigError` when the profile has no table for ``provider`` but one whose name
-    is a near miss (``serpstats``, ``Serpstat``) that no installed provider has: its
-    values would never apply, and the error met instead would be a missing credential
-    the file seems to hold. A table for another installed provider, or for one not
-    installed here and nothing like this one (a profile shared between machines), is
-    left alone."""
-    import difflib
-
-    from .plugins import providers
-
-    tables = [key for key, value in section.items() if isinstance(value, dict)]
-    close = difflib.get_close_matches(provider, tables, n=1, cutoff=0.75)
-    close += [key for key in tables if key.lower() == provider.lower() and key not in close]
-    installed = set(providers())
-    for key in close:
-        if key not in installed:
-            raise ConfigError(
-                f"no [profiles.{name}.{provider}] in {path}, but a [profiles.{name}.{key}], "
-                f"which no installed provider is named: did you mean "
-                f"[profiles.{name}.{provider}]?"
-            )
 
 
 def parse_option_value(option: Option, value: Any, source: str) -> Any:
@@ -274,31 +196,6 @@ def _check_urls(cls: type[Provider], values: Mapping[str, Any]) -> None:
             )
 
 
-#: Profile files already warned of as readable by others: once per file and process.
-_WARNED_READABLE: set[Path] = set()
-
-
-def _warn_readable(path: Path) -> None:
-    """Log a warning when ``path``, whose table holds a secret, can be read by users other
-    than its owner (the 644 an editor or ``cp`` makes): the docs ask for ``chmod 600``,
-    and nothing said so. A warning, not an error, as ssh's is not for a config file: a
-    shared team account may mean it. POSIX only (elsewhere the mode says nothing)."""
-    if os.name != "posix" or path in _WARNED_READABLE:
-        return
-    try:
-        mode = path.stat().st_mode & 0o777
-    except OSError:
-        return
-    if mode & 0o044:
-        _WARNED_READABLE.add(path)
-        log.warning(
-            "%s holds credentials and other users can read it (mode %o): chmod 600 %s",
-            path,
-            mode,
-            path,
-        )
-
-
 def _named_sources(exc: ConfigError, sources: Mapping[str, str]) -> ConfigError:
     """``exc``, a value refused by the URL or the provider's own checks (``rps must be >
     0``), with where each option it names was read: the env var, or the profile's table
@@ -390,7 +287,7 @@ def resolve_settings(
                 f"{table}: unknown option(s) {', '.join(stray)}; known: {', '.join(sorted(by_name))}"
             )
         if any(o.secret and o.name in profile_values for o in cls.options):
-            _warn_readable(config_path(env))
+            warn_readable(config_path(env))
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}  # where each value not given explicitly was read
     for opt in cls.options:
