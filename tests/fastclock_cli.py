@@ -10,13 +10,12 @@ off, since it cannot share the scaled clock across processes).
 from __future__ import annotations
 
 import os
-import sys
 
 from seotasks import transport
-from seotasks.cli import main
+from seotasks.cli import run
 from seotasks.clock import ScaledClock
 
 if __name__ == "__main__":
     speed = float(os.environ["SEOTASKS_TEST_CLOCK_SPEED"])
     vars(transport)["SystemClock"] = lambda: ScaledClock(speed)
-    sys.exit(main())
+    run()

@@ -8,6 +8,7 @@ import os
 import pty
 import signal
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -67,3 +68,41 @@ def test_a_closed_stream_is_not_an_error(monkeypatch: pytest.MonkeyPatch) -> Non
         _signal_self(stop)
         _quiet_threads()
     assert stop.stopping and raised == []
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_while_the_interpreter_winds_down_keeps_the_exit_code(sig: int) -> None:
+    """After the command, Python joins the threads still running (a stopped run's workers
+    finishing their calls). A signal there raised `KeyboardInterrupt` outside every
+    handler: the process died by SIGINT (-2; SIGTERM: -15) instead of the documented
+    exit code. `keep_exit_code` keeps the command's own."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, threading\n"
+        "from seotasks.cli.signals import keep_exit_code\n"
+        "keep_exit_code(5)\n"
+        "threading.Thread(target=threading.Event().wait, args=(60,)).start()\n"
+        "print('winding down', flush=True)\n"
+        "sys.exit(5)\n"
+    )
+    with subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    ) as child:
+        assert child.stdout is not None
+        assert child.stdout.readline() == b"winding down\n"
+        child.send_signal(sig)
+        _, stderr = child.communicate(timeout=30)
+    assert child.returncode == 5, stderr.decode()
+    assert b"Traceback" not in stderr
+
+
+def test_the_program_keeps_its_exit_code_through_the_wind_down() -> None:
+    """The ``seotasks`` script and ``python -m seotasks.cli`` both go through `run`."""
+    from importlib.metadata import entry_points
+
+    [script] = [e for e in entry_points(group="console_scripts") if e.name == "seotasks"]
+    assert script.value == "seotasks.cli:run"
+    source = (Path(__file__).parents[1] / "src/seotasks/cli/__main__.py").read_text()
+    assert "run()" in source and "main()" not in source

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from .common import (
     EXIT_AUTH,
@@ -42,7 +43,19 @@ __all__ = [
     "UsageError",
     "build_parser",
     "main",
+    "run",
 ]
+
+
+def run() -> NoReturn:
+    """The ``seotasks`` program: `main` on ``sys.argv``, then exit with its code, which a
+    signal arriving while the interpreter winds down no longer replaces (`keep_exit_code`).
+    `main` itself changes no signal handler for good: tests call it in their own process."""
+    code = main()
+    from .signals import keep_exit_code
+
+    keep_exit_code(code)
+    sys.exit(code)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,7 +1,5 @@
 """``python -m seotasks.cli``: the same as the ``seotasks`` command."""
 
-import sys
+from . import run
 
-from . import main
-
-sys.exit(main())
+run()

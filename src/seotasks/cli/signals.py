@@ -16,7 +16,9 @@ stop began.
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
+import sys
 import threading
 from types import FrameType
 from typing import TYPE_CHECKING, Any, TextIO
@@ -24,7 +26,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 if TYPE_CHECKING:
     from ..transport import Transport
 
-__all__ = ["NOTICE_THREAD", "GracefulStop"]
+__all__ = ["NOTICE_THREAD", "GracefulStop", "keep_exit_code"]
 
 #: The name of the thread that writes the first signal's notice.
 NOTICE_THREAD = "seotasks-stop-notice"
@@ -85,3 +87,24 @@ def _say(stream: TextIO, line: str) -> None:
         # append to it; the next one is drawn below.
         stream.write(("\r\x1b[K" if stream.isatty() else "") + line + "\n")
         stream.flush()
+
+
+def keep_exit_code(code: int) -> None:
+    """From now on, SIGINT or SIGTERM ends the process at once with ``code``.
+
+    Called once the command is over and its exit code decided (its output written, its
+    summary said). The interpreter may still be joining threads on its way out (the
+    workers of a stopped run finishing the calls in flight), and a signal there raised
+    `KeyboardInterrupt` outside every handler: Python then reports death by SIGINT
+    (-2, 130 in a shell) instead of the documented 5, and SIGTERM killed it (-15). The
+    run's own code is the truth; a signal now only skips those waits.
+    """
+
+    def leave(signum: int, frame: FrameType | None) -> None:
+        with contextlib.suppress(Exception):  # in the middle of a flush: it is lost anyway
+            sys.stdout.flush()
+            sys.stderr.flush()
+        os._exit(code)
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, leave)
