@@ -60,12 +60,15 @@ def cli_env(
 
 
 @contextmanager
-def ready_dataforseo(count: int, *, seed: int) -> Iterator[DataForSEOEmulator]:
+def ready_dataforseo(
+    count: int, *, seed: int, login: str = "emulator-login"
+) -> Iterator[DataForSEOEmulator]:
     """A running DataForSEO emulator with ``count`` Google organic SERP tasks, posted an
     hour ago and done a minute later (ready to collect): the data the collect suites'
-    commands drain."""
+    commands drain. ``login`` makes it another account."""
     past = datetime.now(UTC) - timedelta(hours=1)
-    with DataForSEOEmulator(seed=seed, size=0, kinds=("serp/google/organic",)) as emulator:
+    kinds = ("serp/google/organic",)
+    with DataForSEOEmulator(seed=seed, size=0, kinds=kinds, login=login) as emulator:
         emulator.add_tasks(count, posted=past, code=20000, delay=timedelta(minutes=1))
         yield emulator
 

@@ -48,8 +48,20 @@ def _files(folder: Path) -> dict[str, Path]:
 
 
 def _intents(folder: Path) -> list[Path]:
+    """The journal entries under ``folder`` (`_journal`: one folder per account)."""
     journal = folder / ".seotasks" / "journal" / "dataforseo"
-    return sorted(journal.glob("*.intent.json")) if journal.exists() else []
+    return sorted(journal.rglob("*.intent.json")) if journal.exists() else []
+
+
+def _journal(emu: DataForSEOEmulator, out: Path) -> Path:
+    """The journal folder of ``collect --to out`` for `emu`'s account."""
+    import seotasks
+    from seotasks.journal import account_key
+
+    with seotasks.connect("dataforseo", **emu.settings) as client:
+        account = account_key(client.provider)
+    assert account is not None  # DataForSEO names its account: login and host
+    return out / ".seotasks" / "journal" / "dataforseo" / account
 
 
 def _rerun(env: dict[str, str], out: Path) -> dict[str, Path]:
@@ -190,7 +202,7 @@ def test_a_second_run_over_the_same_journal_is_refused(
     from seotasks.journal import Journal
 
     out = tmp_path / "o"
-    with Journal.open(out / ".seotasks" / "journal" / "dataforseo", "dataforseo"):
+    with Journal.open(_journal(emu, out), "dataforseo"):
         error = _refused(emu, tmp_path, ["--to", str(out)], 6)
     assert "another seotasks run" in error
 
@@ -352,6 +364,39 @@ def test_a_disk_that_fills_mid_run_stops_the_intake_and_loses_nothing(
     assert len(_intents(out)) == fetched  # each consumed task is journalled
     emu.app.result_padding = 0
     assert _rerun(env, out).keys() == truth
+
+
+def test_two_accounts_into_one_folder_keep_each_others_journal(
+    emu: DataForSEOEmulator, env: dict[str, str], tmp_path: Path
+) -> None:
+    """Account A's run stops with results journalled (writes beyond 16 KiB fail, as on a
+    full disk); account B's run into the same folder must leave them: fetched with B's
+    login they are "not found", and they were dropped, A's results lost for good. Each
+    account has its own journal, so A's next run delivers every one."""
+    import resource
+
+    out = tmp_path / "o"
+    truth = emu.ready_ids()
+
+    def small_files() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (16 * 1024, 16 * 1024))
+
+    emu.app.result_padding = 64 * 1024  # every result of A is over the limit
+    args = [*CLI, "collect", "-p", "dataforseo", "--to", str(out), "--workers", "2"]
+    full = subprocess.run(
+        args, env=env, capture_output=True, text=True, timeout=120, preexec_fn=small_files
+    )
+    assert full.returncode == 6, full.stderr
+    left = len(_intents(out))
+    assert left > 0
+    emu.app.result_padding = 0
+    with ready_dataforseo(5, seed=44, login="account-b") as other:
+        done = run_here(["collect", "-p", "dataforseo", "--to", str(out)], _env(tmp_path, other))
+        assert done.returncode == 0, done.stderr
+        assert other.ready_ids() == set()  # B collected its own
+    assert len(_intents(out)) == left, "B's run took A's journalled tasks"
+    assert _rerun(env, out).keys() >= truth
 
 
 def test_a_closed_stderr_collects_as_usual(

@@ -85,11 +85,11 @@ def test_an_answer_over_the_cap_is_that_tasks_error_and_stays_journalled(
     assert "ResponseFormatError" in line["error"] and "cap" in line["error"]
     assert line["path"] is None and not list((out / "dataforseo").glob("*.json"))
     journal = out / ".seotasks" / "journal" / "dataforseo"
-    assert len(list(journal.glob("*.intent.json"))) == 1
+    assert len(list(journal.rglob("*.intent.json"))) == 1
     again = run_here(["collect", "-p", "dataforseo", "--to", str(out), "-L", "1"], env)
     assert again.returncode == 0, again.stderr
     assert (out / "dataforseo" / f"{line['id']}.json").exists()
-    assert not list(journal.glob("*.intent.json"))
+    assert not list(journal.rglob("*.intent.json"))
 
 
 class _NestedResults:
@@ -129,9 +129,9 @@ def test_a_result_nested_too_deep_is_that_tasks_error_and_stays_journalled(
         asked = [r for r in server.requests if "/task_get/" in r.path]
         assert len(asked) == 1  # the same answer again would not help: not retried
         journal = out / ".seotasks" / "journal" / "dataforseo"
-        assert len(list(journal.glob("*.intent.json"))) == 1
+        assert len(list(journal.rglob("*.intent.json"))) == 1
         nested.depth = 1021  # 1024 levels in all: as deep as orjson decodes other answers
         again = run_here(args, env)
     assert again.returncode == 0, again.stderr
     assert (out / "dataforseo" / f"{line['id']}.json").exists()
-    assert not list(journal.glob("*.intent.json"))
+    assert not list(journal.rglob("*.intent.json"))

@@ -25,7 +25,7 @@ AS_USER = (
 )
 
 
-@pytest.mark.parametrize("folder", ["dataforseo", ".seotasks/journal/dataforseo"])
+@pytest.mark.parametrize("folder", ["dataforseo", ".seotasks/journal/dataforseo/*"])
 def test_a_folder_turned_read_only_mid_run_is_a_storage_error_and_loses_nothing(
     folder: str, tmp_path: Path
 ) -> None:
@@ -45,7 +45,7 @@ def test_a_folder_turned_read_only_mid_run_is_a_storage_error_and_loses_nothing(
         assert proc.stdout is not None
         first = json.loads(proc.stdout.readline())
         assert first["path"], first
-        locked = out / folder
+        [locked] = out.glob(folder)  # the journal is one folder per account
         locked.chmod(0o555)
         try:
             rest, error = proc.communicate(timeout=120)

@@ -295,21 +295,24 @@ def test_provider_names_must_be_lower_case(fake_registry: None, bad_name: Any) -
         seotasks.register_plugin(PluginOf(Nameless), "nameless")
 
 
-def test_an_option_both_secret_and_listing_is_refused_at_registration(
-    fake_registry: None,
+@pytest.mark.parametrize("flag", ["listing", "account"])
+def test_an_option_both_secret_and_listing_or_account_is_refused_at_registration(
+    fake_registry: None, flag: str
 ) -> None:
     """A cursor records the listing options and never a secret, so a secret listing
     option went unrecorded: a cursor made under one value resumed under another without
-    a word. The contradiction is refused when the provider is registered."""
+    a word. An account option names a journal folder on disk, which holds no secret.
+    Either contradiction is refused when the provider is registered."""
 
     class SecretListing(FakeVendor):
         name = "secretlisting"
         options = (
             *FakeVendor.options,
-            Option(name="project_key", help="whose list", secret=True, listing=True),
+            Option(name="project_key", help="whose list", secret=True, **{flag: True}),
         )
 
-    with pytest.raises(TypeError, match=r"SecretListing option 'project_key' is both secret"):
+    match = rf"SecretListing option 'project_key' is both secret and {flag}"
+    with pytest.raises(TypeError, match=match):
         seotasks.register_plugin(PluginOf(SecretListing), "secretlisting")
     assert "secretlisting" not in seotasks.providers()
 

@@ -164,6 +164,11 @@ def _add_provider(cls: Any, dist: importlib.metadata.Distribution | None) -> Non
                 "record listing options and never hold a secret, so it could not be checked "
                 "on resume; make the listing choice an option of its own"
             )
+        if option.secret and option.account:
+            raise TypeError(
+                f"{cls.__name__} option {option.name!r} is both secret and account: the "
+                "account names a folder on disk, which never holds a secret"
+            )
     existing = _state.providers.get(name)
     if existing is not None and existing.cls is not cls:
         raise ConfigError(

@@ -72,8 +72,8 @@ class Option:
     ``str``, ``int``, ``float``, ``bool`` or ``list`` (comma-separated).
     ``secret`` options are redacted everywhere. ``listing`` options change *what* a
     listing returns (e.g. ``source``), so they are recorded in cursors and a cursor made
-    under other values is refused; never also secret (a cursor holds none).
-    """
+    under other values is refused; never also secret (a cursor holds none). ``account``
+    options (a login, the API host; never secret) say whose account it is (`journal.account_key`)."""
 
     name: str
     help: str
@@ -82,6 +82,7 @@ class Option:
     required: bool = False
     secret: bool = False
     listing: bool = False
+    account: bool = False
     choices: tuple[str, ...] | None = None
 
 

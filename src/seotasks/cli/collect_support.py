@@ -98,28 +98,41 @@ class CollectOptions:
 
         Named tasks (``--id``) need none: the same command names them again. With
         ``--to DIR`` the journal lives beside the results (``DIR/.seotasks/journal``), so
-        it travels with them; without, in the user's state folder, one per account.
+        it travels with them; without, in the user's state folder. Either way one folder
+        per account (`seotasks.journal.account_key`), when the provider says which options
+        name it: two accounts' runs into one ``DIR`` must not fetch each other's entries.
         """
         if self.named is not None or not client.capabilities.drains:
             return None
         if self.journal is not None:
-            return self.journal / client.name
-        if self.to is not None:
-            return self.to / ".seotasks" / "journal" / client.name
-        if self.sandbox:
+            folder = self.journal / client.name
+        elif self.to is not None:
+            folder = self.to / ".seotasks" / "journal" / client.name
+        elif self.sandbox:
             return None
-        return default_journal(client.provider)
+        else:
+            return default_journal(client.provider)
+        from ..journal import account_key
+
+        account = account_key(client.provider)
+        return folder if account is None else folder / account
 
 
 def default_journal(provider: Provider) -> Path:
     """Where a stdout run journals its consuming fetches: one folder per account,
     ``$XDG_STATE_HOME/seotasks/journal/<provider>/<digest>`` (``~/.local/state/...``),
-    the digest of the connection's non-secret settings (no secret in a path)."""
+    the provider's `account_key`, else a digest of every non-secret setting (no secret
+    in a path)."""
+    from ..journal import account_key
+
     state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    secret = {o.name for o in provider.options if o.secret}
-    shown = {k: str(v) for k, v in provider.settings.items() if k not in secret}
-    digest = hashlib.blake2b(json.dumps(shown, sort_keys=True).encode(), digest_size=8)
-    return Path(state) / "seotasks" / "journal" / provider.name / digest.hexdigest()
+    account = account_key(provider)
+    if account is None:
+        secret = {o.name for o in provider.options if o.secret}
+        shown = {k: str(v) for k, v in provider.settings.items() if k not in secret}
+        digest = hashlib.blake2b(json.dumps(shown, sort_keys=True).encode(), digest_size=8)
+        account = digest.hexdigest()
+    return Path(state) / "seotasks" / "journal" / provider.name / account
 
 
 def kept_results(

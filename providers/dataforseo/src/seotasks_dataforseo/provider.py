@@ -88,8 +88,10 @@ class DataForSEOProvider(Provider):
         "DataForSEO v3: completed tasks from tasks_ready, or task history from id_list"
     )
     options: ClassVar[tuple[Option, ...]] = (
-        Option(name="base_url", help="API host", default="https://api.dataforseo.com"),
-        Option(name="login", help="API login (dashboard, API access)", required=True),
+        Option(
+            name="base_url", help="API host", default="https://api.dataforseo.com", account=True
+        ),
+        Option(name="login", help="API login (dashboard, API access)", required=True, account=True),
         Option(name="password", help="API password", required=True, secret=True),
         Option(
             name="source",
@@ -179,13 +181,11 @@ class DataForSEOProvider(Provider):
     def configure(cls, settings: Mapping[str, Any]) -> Mapping[str, Any]:
         values = dict(settings)
         split = urlsplit(str(values["base_url"]))
-        if split.scheme not in ("http", "https") or not split.hostname:
+        extra = split.query or split.fragment or split.username or split.password
+        if split.scheme not in ("http", "https") or not split.hostname or extra:
             raise ConfigError(
-                "dataforseo: base_url must be an http(s) URL such as https://api.dataforseo.com"
-            )
-        if split.query or split.fragment or split.username or split.password:
-            raise ConfigError(
-                "dataforseo: base_url must not carry a query, fragment or credentials"
+                "dataforseo: base_url must be an http(s) URL without query, fragment or "
+                "credentials, such as https://api.dataforseo.com"
             )
         if split.path.rstrip("/").endswith("/v3"):  # copied from an endpoint in the docs
             raise ConfigError(
