@@ -399,6 +399,21 @@ def test_two_accounts_into_one_folder_keep_each_others_journal(
     assert _rerun(env, out).keys() >= truth
 
 
+def test_the_journal_is_the_accounts_whatever_the_listing_and_tuning_options() -> None:
+    """Another login or host is another journal; another listing or tuning option, or the
+    host's last ``/``, is the same one (else its entries would wait for the old value)."""
+    import seotasks
+    from seotasks.journal import account_key
+
+    def key(login: str = "me", **options: str) -> str | None:
+        with seotasks.connect("dataforseo", login=login, password="pw-1", env={}, **options) as c:
+            return account_key(c.provider)
+
+    same = {key(), key(families="serp", page_size="10"), key(source="history")}
+    assert same == {key(base_url="https://api.dataforseo.com/")}
+    assert len({key(), key(login="other"), key(base_url="https://sandbox.dataforseo.com")}) == 3
+
+
 def test_a_closed_stderr_collects_as_usual(
     emu: DataForSEOEmulator, env: dict[str, str], tmp_path: Path
 ) -> None:

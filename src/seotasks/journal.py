@@ -64,11 +64,11 @@ def account_key(provider: Provider) -> str | None:
     drop them: the results of the first account, lost. So a journal folder is kept per
     account. Only the account options count: a listing or tuning option changed between
     two runs (``-o families=``, ``rps``) must find the same journal, or its entries wait
-    for a run with the old value."""
+    for a run with the old value; so must a URL given with and without its last ``/``."""
     names = sorted(o.name for o in provider.options if o.account)
     if not names:
         return None
-    shown = json.dumps({name: str(provider.settings.get(name)) for name in names})
+    shown = json.dumps({name: str(provider.settings.get(name)).rstrip("/") for name in names})
     return hashlib.blake2b(shown.encode(), digest_size=8).hexdigest()
 
 
