@@ -287,6 +287,9 @@ def test_secret_option_values_are_masked_in_type_errors() -> None:
         ("http://127.0.0.1:1", False),
         ("http://localhost:8080", False),
         ("http://[::1]:8080", False),
+        ("http://localhost.:8080", False),  # the fully qualified name
+        ("http://127.1:8080", False),  # the short form the resolver reads as 127.0.0.1
+        ("http://127.0.0.1.nip.io:8080", True),  # a name that only looks local
     ],
 )
 def test_credentials_bound_for_plain_http_off_this_machine_are_warned_of(

@@ -21,6 +21,7 @@ import ipaddress
 import logging
 import math
 import os
+import socket
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -246,12 +247,18 @@ def _warn_plain_http(cls: type[Provider], values: Mapping[str, Any]) -> None:
 
 def _is_loopback(host: str) -> bool:
     """Whether ``host`` (lower case) names this machine: ``localhost`` (and its
-    subdomains, RFC 6761) or a loopback address."""
+    subdomains, RFC 6761, with or without the root's final dot) or a loopback address,
+    in the short forms the resolver reads too (``127.1`` is 127.0.0.1)."""
+    host = host.removesuffix(".")
     if host == "localhost" or host.endswith(".localhost"):
         return True
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
+        pass
+    try:  # inet_aton takes the short IPv4 forms (127.1, 2130706433) the resolver does
+        return socket.inet_aton(host)[0] == 127 and host.replace(".", "").isdigit()
+    except OSError:
         return False
 
 
