@@ -127,7 +127,7 @@ class CollectRun:
         options = self.options
         if options.to is None:
             start_on_a_new_line(self.out)
-        if options.to is not None:
+        else:
             check_writable(options.to / self.name, what="--to")
         if options.max_result_bytes is not None:
             self.client.max_result_bytes = options.max_result_bytes

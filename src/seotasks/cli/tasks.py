@@ -128,7 +128,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from ..plugins import provider_names
     from ..query import UNSET
     from ..resume import ResumeState
-    from .pipes import SETTLE_WAIT, is_pipe, wait_until_read
+    from .pipes import SETTLE_WAIT, is_pipe, start_on_a_new_line, wait_until_read
     from .signals import GracefulStop
 
     names = provider_names(args.providers)
@@ -211,6 +211,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             _check_query(client, cursor, listing(client.name), args.status)
 
         writer = make_writer(fmt, raw=args.raw, fields=fields)
+        start_on_a_new_line(out)  # after a line a killed run cut (``>> tasks.jsonl``)
         sources = [
             Source(_stream(c, listing(c.name), state, progress), c.capabilities.order, c.name)
             for c in clients
