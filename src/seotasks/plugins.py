@@ -154,21 +154,6 @@ def _add_provider(cls: Any, dist: importlib.metadata.Distribution | None) -> Non
     if not isinstance(name, str) or not name or name != name.lower():
         raise TypeError(f"{cls.__name__}.name must be a non-empty lower-case string")
     _check_declarations(cls)
-    for option in cls.options:
-        # A cursor records the listing options and never a secret: a secret listing
-        # option would go unrecorded, and a cursor made under one value would resume
-        # under another without a word.
-        if option.secret and option.listing:
-            raise TypeError(
-                f"{cls.__name__} option {option.name!r} is both secret and listing: cursors "
-                "record listing options and never hold a secret, so it could not be checked "
-                "on resume; make the listing choice an option of its own"
-            )
-        if option.secret and option.account:
-            raise TypeError(
-                f"{cls.__name__} option {option.name!r} is both secret and account: the "
-                "account names a folder on disk, which never holds a secret"
-            )
     existing = _state.providers.get(name)
     if existing is not None and existing.cls is not cls:
         raise ConfigError(
@@ -210,6 +195,20 @@ def _check_declarations(cls: type[Provider]) -> None:
         if not isinstance(option, Option):
             raise TypeError(
                 f"{cls.__name__}.options must hold seotasks.Option items, got {option!r}"
+            )
+        # A cursor records the listing options and never a secret: a secret listing
+        # option would go unrecorded, and a cursor made under one value would resume
+        # under another without a word.
+        if option.secret and option.listing:
+            raise TypeError(
+                f"{cls.__name__} option {option.name!r} is both secret and listing: cursors "
+                "record listing options and never hold a secret, so it could not be checked "
+                "on resume; make the listing choice an option of its own"
+            )
+        if option.secret and option.account:
+            raise TypeError(
+                f"{cls.__name__} option {option.name!r} is both secret and account: the "
+                "account names a folder on disk, which never holds a secret"
             )
         default = option.default
         if default is not None and (

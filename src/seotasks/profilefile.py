@@ -114,7 +114,7 @@ def _refuse_misspelt_table(
 
     from .plugins import providers
 
-    tables = [key for key, value in section.items() if isinstance(value, dict)]
+    tables = list(section)  # every value is a table: `load_profile` refused the others
     close = difflib.get_close_matches(provider, tables, n=1, cutoff=0.75)
     close += [key for key in tables if key.lower() == provider.lower() and key not in close]
     installed = set(providers())

@@ -62,11 +62,15 @@ _KINDS: Final[Mapping[str, str]] = MappingProxyType(
 _NO_REGION: Final = frozenset({"", "0"})
 
 
+#: The kind of a task whose engine id `_KINDS` does not know.
+_UNKNOWN_KIND: Final = "serp"
+
+
 def task_kind(se_id: str) -> str:
-    """The ``Task.kind`` `normalize_rows` gives a task of engine ``se_id`` (``"serp"`` for an
-    unknown id): what `SerpstatProvider.submit` reports for the tasks it creates, so that
-    the kind a submission prints is the one the task is later listed with."""
-    return _KINDS.get(se_id, "serp")
+    """The ``Task.kind`` `normalize_rows` gives a task of engine ``se_id``: what
+    `SerpstatProvider.submit` reports for the tasks it creates, so that the kind a
+    submission prints is the one the task is later listed with."""
+    return _KINDS.get(se_id, _UNKNOWN_KIND)
 
 
 _COMPLETED = TaskStatus.COMPLETED
@@ -257,7 +261,7 @@ def normalize_rows(
         if se_id is None:
             kind, engine = "serp", None
         else:
-            kind, engine = kind_engine.get(se_id) or ("serp", se_id)
+            kind, engine = kind_engine.get(se_id) or (_UNKNOWN_KIND, se_id)
         country = item.country_id
         location: str | None
         if not country:
