@@ -73,9 +73,13 @@ def _error(request_id: str | None, code: int, message: str) -> HttpResponse:
     return _body({"id": request_id, "error": {"code": code, "message": message, "data": None}})
 
 
+def _invalid(request_id: str | None, what: str) -> HttpResponse:
+    """A request off the schema: 400 under the vendor error page's title for it."""
+    return _error(request_id, 400, f"Json schema validation error: {what}")
+
+
 def _not_done(request_id: str | None) -> HttpResponse:
-    """A task still crawling: undocumented, so the reference's generic no-data error and
-    no text of our own that code tested here could learn to match."""
+    """A task still crawling (undocumented): the reference's generic no-data error."""
     return _error(request_id, 32017, "Data not found")
 
 
@@ -143,9 +147,9 @@ class SerpstatApp:
         try:
             envelope = json.loads(request.body or b"null")
         except ValueError:
-            return _error(None, 400, "Json schema validation error: body is not JSON")
+            return _invalid(None, "body is not JSON")
         if not isinstance(envelope, dict):
-            return _error(None, 400, "Json schema validation error: body is not an object")
+            return _invalid(None, "body is not an object")
         raw_id = envelope.get("id")
         request_id = None if raw_id is None else str(raw_id)  # echoed as a string
         token = (request.query.get("token") or [""])[0]
@@ -164,7 +168,7 @@ class SerpstatApp:
             return _error(request_id, 403, f"Not access to functional: {method!r}")
         params = envelope.get("params", {})
         if not isinstance(params, dict):
-            return _error(request_id, 400, "Json schema validation error: params")
+            return _invalid(request_id, "params")
         answer_id = f"{request_id}0" if fault is Fault.MISMATCHED_ID else request_id
         if method == "tasks.getParsingBalance":
             return _body({"id": answer_id, "result": self.balance.result()})
@@ -176,11 +180,9 @@ class SerpstatApp:
             return self._keyword_serp(answer_id, request_id, params)
         page, size = params.get("page", 1), params.get("pageSize", 100)
         if type(page) is not int or page < 1:
-            return _error(request_id, 400, "Json schema validation error: page must be >= 1")
+            return _invalid(request_id, "page must be >= 1")
         if type(size) is not int or not 100 <= size <= 1000:
-            return _error(
-                request_id, 400, "Json schema validation error: pageSize must be 100..1000"
-            )
+            return _invalid(request_id, "pageSize must be 100..1000")
         rows: Any = self.dataset.page(page, size, descending=self.descending)
         if fault is Fault.WRONG_TYPES:
             if rows:  # the last row: the first may be one the client re-reads and skips
@@ -213,10 +215,10 @@ class SerpstatApp:
             if type(value) is not int or not low <= value <= high:
                 return _error(request_id, 400, message)
         if params.get("type", "regular") not in SERP_TYPES:
-            return _error(request_id, 400, "Json schema validation error: type")
+            return _invalid(request_id, "type")
         known = {"keywords", "seId", "countryId", "regionId", "langId", "typeId", "type"}
         if set(params) - known:
-            return _error(request_id, 400, "Json schema validation error: unknown parameter")
+            return _invalid(request_id, "unknown parameter")
         blocked = [w for w in words if not w.strip() or set(w) & BLOCKED_SYMBOLS]
         kept = [w for w in words if w not in blocked]
         if not kept:
@@ -265,9 +267,9 @@ class SerpstatApp:
     ) -> HttpResponse:
         task_id, page = params.get("taskId"), params.get("page", 1)
         if type(task_id) is not int:
-            return _error(request_id, 400, "Json schema validation error: taskId must be int")
+            return _invalid(request_id, "taskId must be int")
         if type(page) is not int or page < 1:
-            return _error(request_id, 400, "Json schema validation error: page must be >= 1")
+            return _invalid(request_id, "page must be >= 1")
         found = self.dataset.result(task_id)
         if found is None:
             return _error(request_id, 32017, "Data not found")
@@ -296,8 +298,7 @@ class SerpstatApp:
         its getTaskResult). The codes of the documented refusals are undocumented: 32017."""
         task_id, keyword_id = params.get("taskId"), params.get("keywordId")
         if type(task_id) is not int or type(keyword_id) is not int:
-            message = "Json schema validation error: taskId and keywordId must be int"
-            return _error(request_id, 400, message)
+            return _invalid(request_id, "taskId and keywordId must be int")
         found = self.dataset.result(task_id)
         if found is None:
             return _error(request_id, 32017, "Task is not found")
