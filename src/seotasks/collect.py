@@ -135,7 +135,12 @@ class _Run:
         self.source = source
         self.stop = stop
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="seotasks-collect")
-        self.finished: queue.SimpleQueue[Collected] = queue.SimpleQueue()
+        # `queue.Queue`, not `SimpleQueue`: the consumer waits on the main thread, where
+        # signal handlers run, and CPython's C ``SimpleQueue.get(timeout=...)`` blocks for
+        # ever when a handler running during the wait outlasts the timeout (3.11.7 and
+        # 3.12.1 do, 3.13.0 not): a stop set by that handler was never seen, and
+        # ``collect --follow`` stopped by SIGTERM on a busy machine never exited.
+        self.finished: queue.Queue[Collected] = queue.Queue()
         self.slots = threading.Semaphore(window)
         self.lock = threading.Lock()
         self.closing = False
