@@ -53,7 +53,7 @@ BATCH = 500
 
 def _retryable() -> tuple[str, ...]:
     found: list[str] = []
-    pending: list[type[BaseException]] = [errors.RetryableError]
+    pending: list[type[BaseException]] = [errors.RetryableError, errors.ResponseFormatError]
     while pending:
         cls = pending.pop()
         found.append(cls.__name__)
@@ -62,9 +62,12 @@ def _retryable() -> tuple[str, ...]:
 
 
 #: A ``results`` row whose ``error`` starts with one of these (``"TransientError: ..."``)
-#: failed for a reason that may pass: its task is collected again. Any other error (the
-#: vendor's own verdict on the task, such as "Task Not Found") stays as it is: trying again
-#: on every run would cost a call each time for the same answer.
+#: failed for a reason that may pass: its task is collected again. An answer that could
+#: not be read (`ResponseFormatError`: another task's answer, a cut body) is one: the
+#: result is still at the vendor, while a consuming read has taken the task off the only
+#: listing that would offer it again. Any other error (the vendor's own verdict on the
+#: task, such as "Task Not Found") stays as it is: trying again on every run would cost a
+#: call each time for the same answer.
 RETRIED_ERRORS: tuple[str, ...] = _retryable()
 
 
