@@ -24,12 +24,16 @@ import os
 import re
 import runpy
 import shlex
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from clihere import run_here
+from clirun import cli_env
 
 import seotasks
 from seotasks import plugins, transport
@@ -212,3 +216,36 @@ def test_the_migration_recipe_runs_end_to_end(docs_env: Path) -> None:
     assert all(r["completed_at"] for r in finished)
     results = [json.loads(line) for line in (docs_env / "serpstat-results.jsonl").open()]
     assert results and all(r["task"]["provider"] == "serpstat" for r in results)
+
+
+def test_the_sandbox_recipe_runs_as_written(tmp_path: Path) -> None:
+    """The command-line page's ``seotasks sandbox`` recipe, pasted into a shell: it reads
+    the export lines only once the emulators have printed them. Its ``sleep 1`` before
+    sourcing them lost the race whenever the start took longer (1.7 s on a busy 2-core
+    machine), and the snippet failed with a missing token."""
+    page = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    [recipe] = [
+        block
+        for block in re.findall(r"^```sh\n(.*?)^```", page, re.MULTILINE | re.DOTALL)
+        if block.startswith("seotasks sandbox ")
+    ]
+    env = cli_env(tmp_path)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
+    # Files, not pipes: the sandbox the recipe leaves in the background holds them open.
+    # Its own process group, which the test ends.
+    out, err = tmp_path / "out", tmp_path / "err"
+    with out.open("w") as stdout, err.open("w") as stderr:
+        shell = subprocess.Popen(
+            ["bash", "-e", "-c", recipe],
+            cwd=tmp_path,
+            env=env,
+            stdout=stdout,
+            stderr=stderr,
+            start_new_session=True,
+        )
+    try:
+        shell.wait(timeout=300)  # a hang guard, not a speed bound
+    finally:
+        os.killpg(shell.pid, signal.SIGTERM)
+    assert shell.returncode == 0, err.read_text()
+    assert out.read_text().startswith("Task(provider='serpstat', id="), err.read_text()
