@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import os
 import pty
+import select
 import signal
 import threading
 from pathlib import Path
@@ -14,17 +15,34 @@ import pytest
 
 from seotasks.cli.signals import NOTICE_THREAD, GracefulStop
 
+#: Only guards against a hang: each wait below ends as soon as what it waits for happened.
+HANG = 60.0
+
 
 def _signal_self(stop: GracefulStop) -> None:
     os.kill(os.getpid(), signal.SIGTERM)
-    assert stop.event.wait(5)  # the handler has run (between two bytecodes of this thread)
+    assert stop.event.wait(HANG)  # the handler has run (between two bytecodes of this thread)
 
 
 def _quiet_threads() -> None:
     """Wait for the notice thread (started by the handler) to finish writing."""
     for thread in threading.enumerate():
         if thread.name == NOTICE_THREAD:
-            thread.join(5)
+            thread.join(HANG)
+            assert not thread.is_alive(), "the notice thread never finished"
+
+
+def _read_line(primary: int) -> bytes:
+    """What the terminal shows, up to the end of the first line the program ended. A
+    write to a pseudo-terminal reaches its primary side later, from a kernel worker: one
+    read right after the write returns only what that worker had passed on, on a busy
+    machine not yet the notice."""
+    shown = b""
+    while not shown.endswith(b"\n"):
+        ready, _, _ = select.select([primary], [], [], HANG)
+        assert ready, f"the terminal showed no whole line: {shown!r}"
+        shown += os.read(primary, 4096)
+    return shown
 
 
 def test_the_first_signal_is_announced_once_and_the_second_interrupts() -> None:
@@ -37,7 +55,7 @@ def test_the_first_signal_is_announced_once_and_the_second_interrupts() -> None:
         assert err.getvalue() == "seotasks x: stopping\n"
         with pytest.raises(KeyboardInterrupt):
             os.kill(os.getpid(), signal.SIGTERM)
-            threading.Event().wait(5)  # the handler raises here, at the latest
+            threading.Event().wait(HANG)  # the handler raises here, at the latest
     assert err.getvalue() == "seotasks x: stopping\n"  # said once only
     assert signal.getsignal(signal.SIGTERM) == before  # the handler is given back
 
@@ -52,7 +70,7 @@ def test_on_a_terminal_the_notice_erases_the_status_line_first() -> None:
         with GracefulStop(notice=(terminal, "seotasks x: stopping")) as stop:
             _signal_self(stop)
             _quiet_threads()
-        shown = os.read(primary, 4096)
+        shown = _read_line(primary)
     os.close(primary)
     assert shown.endswith(b"10/min\r\x1b[Kseotasks x: stopping\r\n"), shown
 
