@@ -8,6 +8,7 @@ tasks were lost.
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import subprocess
 import time
@@ -148,6 +149,40 @@ def test_sigterm_ends_an_hour_long_retry_after_and_the_task_comes_back_next_run(
         loaded = run.loaded()
         assert loaded == emulator.collected_ids()
         assert len(run.truth - loaded) == 1  # the one whose fetch waited
+
+        run.rerun_loads_the_exact_set()
+    finally:
+        emulator.stop()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_signals_again_and_again_end_the_run_once_with_one_line(
+    tmp_path: Path, sig: signal.Signals
+) -> None:
+    """Ctrl-C pressed again and again (or a scheduler signalling every few ms): after the
+    notice, the next signal ends the run, exit 5, one line. Each signal used to raise
+    `KeyboardInterrupt` wherever the run was: 6 of 6 such runs printed a traceback (a
+    finalizer's, a thread pool's join), "seotasks: interrupted" after the line, or died
+    by SIGINT (-2)."""
+    emulator = ready_emulator(200)
+    try:
+        _slow(emulator, 0.2)
+        run = Run(tmp_path, emulator)
+        process = run.start(40)
+        process.send_signal(sig)
+        assert process.stderr is not None
+        notice = process.stderr.readline()
+        assert notice.startswith("seotasks load: stopping"), notice
+        while process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                process.send_signal(sig)
+            time.sleep(0.002)
+        err = process.stderr.read()
+        assert process.wait() == 5, err
+        assert err.splitlines() == [
+            "seotasks load: interrupted at once; nothing fetched is lost: "
+            "run the same command again"
+        ]
 
         run.rerun_loads_the_exact_set()
     finally:

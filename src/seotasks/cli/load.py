@@ -150,44 +150,44 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     options: dict[str, dict[str, Any]] = dict(split_options(args.option, names))
     _return_freed_memory()
     # The transports are the load's own (it sets their interrupt from ``stop``).
+    # A second signal ends the process as a kill would: the outbox and the destination's
+    # transactions lose nothing to a SIGKILL at any instant (the tests kill at random).
     signals = GracefulStop(
         notice=(
             err,
             "seotasks load: stopping after the calls in flight, once what was fetched is "
             "loaded; signal again to stop at once (nothing fetched is lost)",
-        )
+        ),
+        at_once=(
+            EXIT_INTERRUPTED,
+            "seotasks load: interrupted at once; nothing fetched is lost: "
+            "run the same command again",
+        ),
     )
     stop = signals.event
     with contextlib.ExitStack() as stack:
         clock = start_sandbox(stack, args, names, options)
         stack.enter_context(signals)
-        try:
-            summary = load(
-                names,
-                profile=args.profile,
-                sandbox=args.sandbox,
-                to=args.to,
-                destination=args.destination,
-                dataset=args.dataset,
-                pipelines_dir=args.pipelines_dir,
-                name=args.pipeline,
-                status=args.status,
-                since=args.since,
-                until=args.until,
-                time_field=args.time_field,
-                collect=args.collect,
-                workers=args.workers,
-                options=options,
-                clock=clock,
-                stop=stop,
-                lock_wait=args.lock_wait,
-            )
-        except KeyboardInterrupt:
-            err.write(
-                "seotasks load: interrupted at once; nothing fetched is lost: "
-                "run the same command again\n"
-            )
-            return EXIT_INTERRUPTED
+        summary = load(
+            names,
+            profile=args.profile,
+            sandbox=args.sandbox,
+            to=args.to,
+            destination=args.destination,
+            dataset=args.dataset,
+            pipelines_dir=args.pipelines_dir,
+            name=args.pipeline,
+            status=args.status,
+            since=args.since,
+            until=args.until,
+            time_field=args.time_field,
+            collect=args.collect,
+            workers=args.workers,
+            options=options,
+            clock=clock,
+            stop=stop,
+            lock_wait=args.lock_wait,
+        )
     out.write(summary.line() + "\n")
     out.flush()
     if summary.interrupted:

@@ -7,6 +7,14 @@ transport's `Transport.interrupt`, so no pacing slot or ``Retry-After`` wait (up
 hour) holds the stop: the waiting call ends unsent with `Interrupted`. A second signal
 raises `KeyboardInterrupt` at once, for a person who will not wait.
 
+A command whose every write survives SIGKILL (``load``: its outbox, its destination's
+transactions) passes ``at_once``: a second signal then ends the process there and then,
+with that exit code and line, as a kill would. `KeyboardInterrupt` raised at an arbitrary
+bytecode was no clean stop for it: one landing in a finalizer was dropped with an
+"Exception ignored" traceback (the run went on), one inside DuckDB became "internal error:
+RuntimeError: Query interrupted" (exit 4), one while a pool joined its threads reached the
+interpreter (died by SIGINT, -2); a user pressing Ctrl-C again and again got all of these.
+
 A graceful stop can take a while (the results in flight, then loading them), so the first
 signal can also say so on stderr (``notice``): without it a quiet terminal invites the
 second Ctrl-C that gives up the graceful part, and a scheduler's log does not show when the
@@ -21,7 +29,7 @@ import signal
 import sys
 import threading
 from types import FrameType
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 if TYPE_CHECKING:
     from ..transport import Transport
@@ -37,14 +45,23 @@ class GracefulStop:
 
     ``event`` is the flag the run's loops watch; ``signal`` is the number of the signal
     that set it (``None`` when `halt` did, or nothing did). ``notice``: a stream and a
-    line written to it on the first signal.
+    line written to it on the first signal. ``at_once``: an exit code and a line: a second
+    signal writes the line to stderr and ends the process with the code, instead of raising
+    `KeyboardInterrupt`; after a first signal the handler stays installed past the block, so
+    a signal while the command reports its end exits the same way.
     """
 
-    def __init__(self, *transports: Transport, notice: tuple[TextIO, str] | None = None) -> None:
+    def __init__(
+        self,
+        *transports: Transport,
+        notice: tuple[TextIO, str] | None = None,
+        at_once: tuple[int, str] | None = None,
+    ) -> None:
         self.event = threading.Event()
         self.signal: int | None = None
         self._transports = transports
         self._notice = notice
+        self._at_once = at_once
         self._saved: dict[int, Any] = {}
 
     def __enter__(self) -> GracefulStop:
@@ -54,8 +71,9 @@ class GracefulStop:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        for sig, handler in self._saved.items():
-            signal.signal(sig, handler)
+        if self._at_once is None or self.signal is None:
+            for sig, handler in self._saved.items():
+                signal.signal(sig, handler)
         self._saved.clear()
 
     @property
@@ -70,6 +88,8 @@ class GracefulStop:
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
         if self.signal is not None:
+            if self._at_once is not None:
+                _leave(*self._at_once)
             raise KeyboardInterrupt
         self.signal = signum
         self.halt()
@@ -87,6 +107,17 @@ def _say(stream: TextIO, line: str) -> None:
         # append to it; the next one is drawn below.
         stream.write(("\r\x1b[K" if stream.isatty() else "") + line + "\n")
         stream.flush()
+
+
+def _leave(code: int, line: str) -> NoReturn:
+    """End the process now with ``code``, after ``line`` on stderr: written to the file
+    descriptor, since the handler may have cut a write to ``sys.stderr`` short (a reentrant
+    write fails), and what stdout holds is flushed, as `keep_exit_code` does."""
+    with contextlib.suppress(Exception):
+        sys.stdout.flush()
+    with contextlib.suppress(OSError):
+        os.write(2, (line + "\n").encode())
+    os._exit(code)
 
 
 def keep_exit_code(code: int) -> None:
