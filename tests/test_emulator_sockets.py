@@ -38,13 +38,16 @@ def _sockets() -> set[str]:
 
 @pytest.mark.parametrize("make", MAKERS, ids=["dataforseo", "serpstat"])
 def test_an_emulator_made_for_its_data_opens_no_socket(make: Callable[[], Any]) -> None:
+    # What the emulator opens is what appears: the process may close sockets meanwhile
+    # (an earlier test's server thread finishing its last connection, the garbage
+    # collector), which says nothing about the emulator.
     before = _sockets()
     emulator = make()
-    assert _sockets() == before
+    assert not _sockets() - before
     emulator.url  # noqa: B018 - the address is bound when first asked for
     assert len(_sockets() - before) == 1
     emulator.stop()  # never started: the bound socket is closed all the same
-    assert _sockets() <= before
+    assert not _sockets() - before
 
 
 @pytest.mark.parametrize("make", MAKERS, ids=["dataforseo", "serpstat"])
