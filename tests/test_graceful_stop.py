@@ -3,15 +3,20 @@ raises `KeyboardInterrupt`. In this process, with real signals."""
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import pty
 import select
 import signal
+import subprocess
+import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
+from clirun import CLI, cli_env
 
 from seotasks.cli.signals import NOTICE_THREAD, GracefulStop
 
@@ -94,9 +99,6 @@ def test_a_signal_while_the_interpreter_winds_down_keeps_the_exit_code(sig: int)
     finishing their calls). A signal there raised `KeyboardInterrupt` outside every
     handler: the process died by SIGINT (-2; SIGTERM: -15) instead of the documented
     exit code. `keep_exit_code` keeps the command's own."""
-    import subprocess
-    import sys
-
     script = (
         "import sys, threading\n"
         "from seotasks.cli.signals import keep_exit_code\n"
@@ -124,3 +126,113 @@ def test_the_program_keeps_its_exit_code_through_the_wind_down() -> None:
     assert script.value == "seotasks.cli:run"
     source = (Path(__file__).parents[1] / "src/seotasks/cli/__main__.py").read_text()
     assert "run()" in source and "main()" not in source
+
+
+#: The real program (`seotasks.cli.run`) with an object that takes a while to finalize
+#: as the interpreter tears its modules down: what a busy machine makes of the many
+#: modules a run imports.
+_SLOW_TEARDOWN = """
+import sys, time
+from seotasks.cli import run
+
+
+class SlowTeardown:
+    def __del__(self):
+        print("tearing down", flush=True)
+        time.sleep(1)
+
+
+kept = SlowTeardown()
+sys.argv = ["seotasks", "providers", "--format", "json"]
+run()
+"""
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_while_the_interpreter_tears_down_keeps_the_exit_code(sig: int) -> None:
+    """After the exit functions, Python gives every signal back its system default
+    before it tears the modules down: a signal then killed the process (-2, -15) whose
+    command had succeeded. Ignored signals stay ignored there."""
+    with subprocess.Popen(
+        [sys.executable, "-c", _SLOW_TEARDOWN], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    ) as child:
+        assert child.stdout is not None
+        for line in child.stdout:
+            if line == b"tearing down\n":
+                break
+        child.send_signal(sig)
+        _, stderr = child.communicate(timeout=30)
+    assert child.returncode == 0, stderr.decode()
+
+
+def _open_for_writing_once_read(fifo: Path, child: subprocess.Popen[bytes]) -> int:
+    """The writing end of ``fifo``, once ``child`` has opened it to read."""
+    while True:
+        try:
+            return os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+        except OSError as exc:  # ENXIO: nobody reads it yet
+            assert exc.errno == errno.ENXIO, exc
+            assert child.poll() is None, child.communicate()
+            time.sleep(0.01)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_before_the_command_takes_over_is_an_interruption(
+    tmp_path: Path, sig: int
+) -> None:
+    """A command stopped while it starts up (here ``submit`` reading its specs, before
+    its graceful stop is in place) says so and exits 5: SIGTERM killed it (-15)."""
+    fifo = tmp_path / "specs.jsonl"
+    os.mkfifo(fifo)
+    command = [*CLI, "submit", "-p", "dataforseo", str(fifo)]
+    with subprocess.Popen(
+        command, env=cli_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    ) as child:
+        writer = _open_for_writing_once_read(fifo, child)
+        try:
+            child.send_signal(sig)
+            out, err = child.communicate(timeout=60)
+        finally:
+            os.close(writer)
+    assert (child.returncode, out, err) == (5, b"", b"seotasks: interrupted\n")
+
+
+#: The program's early handling (`program_signals`), then a module that signals its own
+#: process while it is being imported (as a scheduler's SIGTERM lands in a command's
+#: lazy imports), then a command's `GracefulStop`.
+_SIGNAL_IN_IMPORT = """
+import sys
+from seotasks.cli.signals import GracefulStop, program_signals
+
+program_signals()
+sys.path.insert(0, sys.argv[1])
+import signalling
+
+with GracefulStop() as stop:
+    print(signalling.DONE, stop.stopping, stop.signal)
+"""
+
+_SIGNALLING = """
+import os, signal, threading
+
+os.kill(os.getpid(), signal.SIGTERM)
+threading.Event().wait(0.2)  # the handler runs here, under the import
+DONE = "imported"
+"""
+
+
+def test_a_signal_during_an_import_is_kept_for_the_graceful_stop(tmp_path: Path) -> None:
+    """A `KeyboardInterrupt` raised under an import can land in a C extension's
+    initialisation, which crashed the interpreter (-11, orjson's): the signal is kept,
+    the import finishes, and the command's graceful stop starts stopped."""
+    (tmp_path / "signalling.py").write_text(_SIGNALLING)
+    done = subprocess.run(
+        [sys.executable, "-c", _SIGNAL_IN_IMPORT, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (done.returncode, done.stdout) == (0, f"imported True {int(signal.SIGTERM)}\n"), (
+        done.stderr
+    )

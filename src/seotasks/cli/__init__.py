@@ -51,9 +51,14 @@ def run() -> NoReturn:
     """The ``seotasks`` program: `main` on ``sys.argv``, then exit with its code, which a
     signal arriving while the interpreter winds down no longer replaces (`keep_exit_code`).
     `main` itself changes no signal handler for good: tests call it in their own process."""
-    code = main()
-    from .signals import keep_exit_code
+    from .signals import keep_exit_code, program_signals
 
+    program_signals()
+    try:
+        code = main()
+    except KeyboardInterrupt:  # a signal before the command's own handling (its imports)
+        sys.stderr.write("seotasks: interrupted\n")
+        code = EXIT_INTERRUPTED
     keep_exit_code(code)
     sys.exit(code)
 

@@ -35,6 +35,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any, TextIO
 
 from .common import EXIT_OK
+from .signals import signalled_before
 
 if TYPE_CHECKING:
     from ..provider import Provider
@@ -261,6 +262,9 @@ def run(
         threading.Thread(target=server.stop, name="seotasks-receive-stop", daemon=True).start()
 
     saved = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    early = signalled_before()
+    if early is not None:  # stopped while it started up: stop as soon as it serves
+        on_signal(early, None)
     err.write(
         f"seotasks: receiving on {' and '.join(server.urls)} ({_routes(provider)}); "
         f"results in {args.to}\n"

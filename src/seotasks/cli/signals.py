@@ -23,6 +23,7 @@ stop began.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import signal
@@ -31,13 +32,64 @@ import threading
 from types import FrameType
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
+from .common import EXIT_INTERRUPTED
+
 if TYPE_CHECKING:
     from ..transport import Transport
 
-__all__ = ["NOTICE_THREAD", "GracefulStop", "keep_exit_code"]
+__all__ = [
+    "NOTICE_THREAD",
+    "GracefulStop",
+    "keep_exit_code",
+    "program_signals",
+    "signalled_before",
+]
 
 #: The name of the thread that writes the first signal's notice.
 NOTICE_THREAD = "seotasks-stop-notice"
+
+#: The signal that came before a command took the signals over (`program_signals`).
+_early: list[int] = []
+
+
+def program_signals() -> None:
+    """From the program's start until a command takes the signals over (`GracefulStop`):
+    SIGTERM acts as SIGINT does, a `KeyboardInterrupt` the program turns into exit 5.
+
+    A command starts up for a while before its `GracefulStop` (imports: dlt's take
+    seconds on a busy machine; reading its input), and a scheduler may stop it then:
+    SIGTERM killed it (-15, no message) and SIGINT during the parser's imports ended in
+    a traceback (-2). A signal during an import is kept instead of raised: an exception
+    raised inside a C extension's initialisation (orjson's) crashed the interpreter
+    (-11); the next `GracefulStop` (or the receiver) starts stopped. So does one entered
+    after a `KeyboardInterrupt` that Python dropped (raised inside a finalizer).
+    """
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, _before_the_command)
+
+
+def signalled_before() -> int | None:
+    """The signal that came before the command took the signals over, if one did."""
+    return _early[0] if _early else None
+
+
+def _before_the_command(signum: int, frame: FrameType | None) -> None:
+    if not _importing(frame):
+        _early[:] = _early or [signum]
+        raise KeyboardInterrupt
+    if not _early:
+        _early.append(signum)
+        return
+    _leave(EXIT_INTERRUPTED, "seotasks: interrupted")  # a second one: nothing began yet
+
+
+def _importing(frame: FrameType | None) -> bool:
+    """Whether ``frame`` runs under an import (importlib's frames below it)."""
+    while frame is not None:
+        if frame.f_code.co_filename.startswith("<frozen importlib"):
+            return True
+        frame = frame.f_back
+    return False
 
 
 class GracefulStop:
@@ -68,6 +120,9 @@ class GracefulStop:
         if threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGINT, signal.SIGTERM):
                 self._saved[sig] = signal.signal(sig, self._handle)
+            early = signalled_before()
+            if early is not None and self.signal is None:  # asked to stop already
+                self._first(early)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -91,6 +146,9 @@ class GracefulStop:
             if self._at_once is not None:
                 _leave(*self._at_once)
             raise KeyboardInterrupt
+        self._first(signum)
+
+    def _first(self, signum: int) -> None:
         self.signal = signum
         self.halt()
         if self._notice is not None:
@@ -139,3 +197,13 @@ def keep_exit_code(code: int) -> None:
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, leave)
+    # The threads are joined before the interpreter's exit functions run, and after
+    # them it puts every Python handler back to the system default before tearing
+    # its modules down (a while, on a busy machine): a signal there killed the
+    # process (-2, -15) after all. Ignored signals stay ignored through that.
+    atexit.register(_ignore_signals)
+
+
+def _ignore_signals() -> None:
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_IGN)
