@@ -148,3 +148,19 @@ def test_help_imports_only_the_parser() -> None:
     assert done.returncode == 0, done.stderr
     count, loaded = done.stdout.strip().splitlines()[-1].split(" ", 1)
     assert int(count) >= 10 and loaded == "[]"
+
+
+def test_import_seotasks_loads_only_the_errors_as_the_overview_says() -> None:
+    """``import seotasks`` gives the exceptions at once and everything else on first use.
+    The overview page said it loaded the model and the hook markers too (attrs, pluggy),
+    which the lazy table has kept out since."""
+    code = (
+        "import sys\nimport seotasks\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('seotasks', 'attrs', 'cattrs', 'pluggy', 'urllib3')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "['seotasks', 'seotasks.errors']"
+    overview = (ROOT.parent.parent / "docs" / "index.md").read_text(encoding="utf-8")
+    assert "`import seotasks` loads only the errors (`seotasks.errors`)" in overview
