@@ -147,6 +147,22 @@ def test_since_older_than_kept_is_refused(make_emulator: MakeEmulator, connect: 
     assert emu.server.requests == []
 
 
+def test_a_since_in_the_future_is_refused_naming_since(
+    make_emulator: MakeEmulator, connect: Connect
+) -> None:
+    """With no ``until`` given, the refusal blamed it ("until lies in the future or before
+    since"); the ``since`` is what lies in the future."""
+    emu = make_emulator(seed=1, size=10)
+    client = connect(emu, source="history")
+    with pytest.raises(UnsupportedQuery) as refused:
+        client.page(since=datetime.now(UTC) + timedelta(days=1))
+    assert "since lies in the future" in str(refused.value)
+    assert "until" not in str(refused.value)
+    with pytest.raises(UnsupportedQuery, match="until is older than it keeps"):
+        client.page(time_field="completed_at", until=datetime.now(UTC) - timedelta(days=200))
+    assert emu.server.requests == []
+
+
 def test_many_tasks_at_one_instant_page_by_offset(
     make_emulator: MakeEmulator, connect: Connect
 ) -> None:
