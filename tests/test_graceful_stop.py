@@ -236,3 +236,33 @@ def test_a_signal_during_an_import_is_kept_for_the_graceful_stop(tmp_path: Path)
     assert (done.returncode, done.stdout) == (0, f"imported True {int(signal.SIGTERM)}\n"), (
         done.stderr
     )
+
+
+#: A main thread busy in `Event.wait` (the pacing waits of `seotasks tasks`) while SIGTERM
+#: arrives, again and again: the handler must not take the lock that thread holds.
+_BUSY_WAITS = """
+import os, random, signal, sys, threading
+from seotasks.cli.signals import GracefulStop
+
+class Transport:  # what GracefulStop needs of one
+    def __init__(self):
+        self.interrupt = threading.Event()
+
+rng = random.Random(1)
+for _ in range(100):
+    transport = Transport()
+    with GracefulStop(transport) as stop:
+        kill = (os.getpid(), signal.SIGTERM)
+        threading.Timer(rng.uniform(0.0005, 0.005), os.kill, kill).start()
+        while not transport.interrupt.is_set():
+            transport.interrupt.wait(0)
+print("stopped 100 times")
+"""
+
+
+def test_a_signal_during_an_event_wait_on_the_main_thread_does_not_deadlock() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _BUSY_WAITS], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout == "stopped 100 times\n"

@@ -26,16 +26,14 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from types import FrameType
 from typing import TYPE_CHECKING, Any, TextIO
 
 from .common import EXIT_OK
-from .signals import signalled_before
+from .signals import SignalRelay, signalled_before
 
 if TYPE_CHECKING:
     from ..provider import Provider
@@ -254,27 +252,27 @@ def run(
     if client is not None:
         worker = PingbackWorker(app, client, workers=args.workers).start()
 
-    def on_signal(signum: int, frame: FrameType | None) -> None:
+    def on_signal(signum: int) -> None:
         # SIGTERM (systemd, Kubernetes) and SIGINT alike: the HTTP side finishes what it
-        # took, and the pingback worker's waits end now instead of holding the exit.
+        # took, and the pingback worker's waits end now instead of holding the exit. On
+        # the relay's thread (`SignalRelay`), not in the handler: a handler runs wherever
+        # the main thread is, locks it holds included.
         if worker is not None:
             worker.halt()
         threading.Thread(target=server.stop, name="seotasks-receive-stop", daemon=True).start()
 
-    saved = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
-    early = signalled_before()
-    if early is not None:  # stopped while it started up: stop as soon as it serves
-        on_signal(early, None)
-    err.write(
-        f"seotasks: receiving on {' and '.join(server.urls)} ({_routes(provider)}); "
-        f"results in {args.to}\n"
-    )
-    err.flush()
     try:
-        server.serve()
+        with SignalRelay(on_signal):
+            early = signalled_before()
+            if early is not None:  # stopped while it started up: stop as soon as it serves
+                on_signal(early)
+            err.write(
+                f"seotasks: receiving on {' and '.join(server.urls)} ({_routes(provider)}); "
+                f"results in {args.to}\n"
+            )
+            err.flush()
+            server.serve()
     finally:
-        for sig, handler in saved.items():
-            signal.signal(sig, handler)
         if worker is not None:
             worker.close()
         if client is not None:

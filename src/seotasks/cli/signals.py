@@ -19,6 +19,14 @@ A graceful stop can take a while (the results in flight, then loading them), so 
 signal can also say so on stderr (``notice``): without it a quiet terminal invites the
 second Ctrl-C that gives up the graceful part, and a scheduler's log does not show when the
 stop began.
+
+A Python signal handler runs on the main thread between two of its bytecodes, possibly
+while that thread holds a lock: inside `threading.Event.wait` (a pacing wait of `seotasks
+tasks`), or starting a thread. A handler that then takes the same lock (`Event.set`,
+`Thread.start`) waits for itself for ever: SIGTERM froze the command, and only a second
+signal got it out, without its graceful part. So a command's handlers only note the
+signal and write a byte to a pipe (`SignalRelay`); the work (setting events, ending
+waits, the notice) runs on the relay's own thread.
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from types import FrameType
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
@@ -40,6 +49,7 @@ if TYPE_CHECKING:
 __all__ = [
     "NOTICE_THREAD",
     "GracefulStop",
+    "SignalRelay",
     "keep_exit_code",
     "program_signals",
     "signalled_before",
@@ -92,6 +102,71 @@ def _importing(frame: FrameType | None) -> bool:
     return False
 
 
+#: The name of the thread that acts on SIGINT/SIGTERM for the main thread (`SignalRelay`).
+RELAY_THREAD = "seotasks-signal-relay"
+
+
+class SignalRelay:
+    """While entered (on the main thread), SIGINT and SIGTERM call ``act(signum)`` on a
+    thread of the relay's own, once per signal, in order.
+
+    The handler itself calls ``note(signum)`` (which must take no lock; it may raise or
+    end the process, and then nothing is relayed) and writes the signal's number to a
+    pipe; nothing else runs in signal context (see the module's docstring). Entered on
+    another thread, it installs nothing: Python delivers signals to the main thread only.
+    """
+
+    def __init__(
+        self, act: Callable[[int], object], note: Callable[[int], object] | None = None
+    ) -> None:
+        self._act = act
+        self._note = note
+        self._saved: dict[int, Any] = {}
+        self._write_end: int | None = None
+
+    def __enter__(self) -> SignalRelay:
+        if threading.current_thread() is not threading.main_thread():
+            return self
+        read_end, self._write_end = os.pipe()
+        os.set_blocking(self._write_end, False)  # a handler never blocks
+        relay = threading.Thread(
+            target=self._relay, args=(read_end,), name=RELAY_THREAD, daemon=True
+        )
+        relay.start()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            self._saved[sig] = signal.signal(sig, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close(restore=True)
+
+    def close(self, *, restore: bool) -> None:
+        """Stop relaying; ``restore``: give the signals their handlers back (else the
+        handler stays, ``note`` only)."""
+        if restore:
+            for sig, handler in self._saved.items():
+                signal.signal(sig, handler)
+        self._saved.clear()
+        if self._write_end is not None:
+            os.close(self._write_end)  # the relay acts on what is left, then ends
+            self._write_end = None
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        if self._note is not None:
+            self._note(signum)
+        if self._write_end is not None:
+            with contextlib.suppress(OSError):  # a full pipe: signals enough are queued
+                os.write(self._write_end, bytes([signum]))
+
+    def _relay(self, read_end: int) -> None:
+        try:
+            while chunk := os.read(read_end, 64):
+                for signum in chunk:
+                    self._act(signum)
+        finally:
+            os.close(read_end)
+
+
 class GracefulStop:
     """A stop flag set by SIGINT/SIGTERM (while entered) or by `halt`.
 
@@ -114,26 +189,24 @@ class GracefulStop:
         self._transports = transports
         self._notice = notice
         self._at_once = at_once
-        self._saved: dict[int, Any] = {}
+        self._relay = SignalRelay(self._act, note=self._note)
 
     def __enter__(self) -> GracefulStop:
+        self._relay.__enter__()
         if threading.current_thread() is threading.main_thread():
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                self._saved[sig] = signal.signal(sig, self._handle)
             early = signalled_before()
             if early is not None and self.signal is None:  # asked to stop already
-                self._first(early)
+                self.signal = early
+                self._act(early)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._at_once is None or self.signal is None:
-            for sig, handler in self._saved.items():
-                signal.signal(sig, handler)
-        self._saved.clear()
+        self._relay.close(restore=self._at_once is None or self.signal is None)
 
     @property
     def stopping(self) -> bool:
-        return self.event.is_set()
+        # ``signal`` is set in the handler itself, the event a moment later by the relay.
+        return self.signal is not None or self.event.is_set()
 
     def halt(self) -> None:
         """Stop taking work and end every transport wait (the calls in flight finish)."""
@@ -141,22 +214,23 @@ class GracefulStop:
         for transport in self._transports:
             transport.interrupt.set()
 
-    def _handle(self, signum: int, frame: FrameType | None) -> None:
+    def _note(self, signum: int) -> None:
+        """In signal context, no lock taken: the second signal ends the process
+        (``at_once``) or raises `KeyboardInterrupt`, and is not relayed."""
         if self.signal is not None:
             if self._at_once is not None:
                 _leave(*self._at_once)
             raise KeyboardInterrupt
-        self._first(signum)
-
-    def _first(self, signum: int) -> None:
         self.signal = signum
-        self.halt()
+
+    def _act(self, signum: int) -> None:
+        """On the relay's thread: the first signal's notice and stop."""
         if self._notice is not None:
-            # From a thread: the handler runs between two bytecodes of the main thread,
-            # which may be inside a write to the same stream (a reentrant write fails).
+            # A thread of its own: a stderr nobody reads must not hold the stop.
             threading.Thread(
                 target=_say, args=self._notice, name=NOTICE_THREAD, daemon=True
             ).start()
+        self.halt()
 
 
 def _say(stream: TextIO, line: str) -> None:
