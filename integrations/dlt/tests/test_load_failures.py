@@ -13,6 +13,7 @@ exit code, never "internal error", and, where the run cannot write, no vendor ca
 | a ``--destination`` name dlt does not know | 2 |
 | an empty ``--dataset``, or one dlt would store under another name | 2 |
 | a ``--pipeline`` name that is empty or no folder name | 2 |
+| the DuckDB file filling the disk mid-load | 6 |
 | SIGINT / SIGTERM (`test_signals.py`) | 5 |
 
 Tests run as root, for whom ``chmod`` does not make a folder read-only: a path below a
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import resource
 import sqlite3
 import subprocess
 from collections.abc import Callable, Iterator
@@ -30,7 +32,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from dltenv import SEOTASKS, cli_env, ready_emulator
+from dltenv import SEOTASKS, cli_env, duckdb_rows, load_command, ready_emulator
 from seotasks_dataforseo.emulator import DataForSEOEmulator
 from seotasks_dlt.duckdb_file import open_duckdb
 
@@ -183,3 +185,35 @@ def test_a_setting_dlt_cannot_use_is_exit_2_before_any_vendor_call(
     _one_line(done, 2, "ConfigError", *words)
     _no_call(emulator)
     assert not (tmp_path / "seotasks.duckdb").exists()
+
+
+def test_a_full_disk_mid_load_is_one_line_and_the_next_run_loads_the_rest(
+    tmp_path: Path,
+) -> None:
+    """DuckDB's file stops growing at 2 MB (``RLIMIT_FSIZE``, a disk filling up) while
+    dlt loads the first package of results: exit 6 with one line. dlt's own log added
+    five tracebacks per try of the job (342 lines on stderr before that line). The next
+    run, with room, loads every result once."""
+    emulator = ready_emulator(300, seed=80)
+    try:
+        truth = emulator.ready_ids(["serp"])
+        database = tmp_path / "x.duckdb"
+        command = load_command(database, tmp_path / "p", fast=True)
+        env = {**cli_env(tmp_path, {"dataforseo": emulator.settings})}
+        env["SEOTASKS_TEST_CLOCK_SPEED"] = "20"
+        limit = 2 * 1024 * 1024
+
+        def full_disk() -> None:
+            resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+        done = subprocess.run(
+            command, env=env, capture_output=True, text=True, timeout=300, preexec_fn=full_disk
+        )
+        _one_line(done, 6, "StorageError", "File too large", "run the same command again")
+
+        again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+        assert again.returncode == 0, again.stderr
+        ids = [i for (i,) in duckdb_rows(database, "SELECT id FROM {t}.results")]
+        assert len(ids) == len(set(ids)) and set(ids) == truth
+    finally:
+        emulator.stop()

@@ -125,6 +125,10 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     # dlt sends anonymous usage telemetry by default; a seotasks command does not phone
     # home for its user. Opt in with RUNTIME__DLTHUB_TELEMETRY=true.
     os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
+    # dlt logs every failed try of a load job with its traceback (a disk filling up
+    # mid-load: 342 lines on stderr); the command's one line names the failure. With
+    # --debug, or RUNTIME__LOG_LEVEL set, dlt's own log is shown.
+    os.environ.setdefault("RUNTIME__LOG_LEVEL", "WARNING" if args.debug else "CRITICAL")
 
     from ..plugins import provider_names
     from .common import (
