@@ -252,9 +252,13 @@ def test_a_declared_time_too_sparse_to_check_fails_rather_than_skips(
 
 
 def test_contradictory_declarations_are_refused_when_made() -> None:
-    with pytest.raises(ValueError, match=r"times=\['started_at'\].* with order='created_at'"):
+    # Each message says what is wrong ("times=[...]: of (...), with order=..." did not).
+    lacks = r"times=\['started_at'\] lacks the order's time, 'created_at'"
+    with pytest.raises(ValueError, match=lacks):
         Capabilities(order="created_at", times=frozenset({"started_at"}))
-    with pytest.raises(ValueError, match=r"times=\['startedAt'\]: of \('created_at'"):
+    with pytest.raises(
+        ValueError, match=r"times=\['startedAt'\]: each must be one of \('created_at'"
+    ):
         Capabilities(times=frozenset({"startedAt"}))
     Capabilities(order="sort_time", times=frozenset({"completed_at"}))  # no time of its own
     described = Capabilities(order="started_at", times=frozenset({"started_at"})).describe()

@@ -162,10 +162,10 @@ class Capabilities:
 
     def __attrs_post_init__(self) -> None:
         times = self.times  # a contradiction is refused here, not found empty later
-        if times is not None and (
-            not times <= set(TIME_NAMES) or (self.order in TIME_NAMES and self.order not in times)
-        ):
-            raise ValueError(f"times={sorted(times)}: of {TIME_NAMES}, with order={self.order!r}")
+        if times is not None and not times <= set(TIME_NAMES):
+            raise ValueError(f"times={sorted(times)}: each must be one of {TIME_NAMES}")
+        if times is not None and self.order in TIME_NAMES and self.order not in times:
+            raise ValueError(f"times={sorted(times)} lacks the order's time, {self.order!r}")
 
     def describe(self) -> dict[str, Any]:
         """A JSON-able summary, for ``seotasks providers``."""
