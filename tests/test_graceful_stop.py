@@ -197,45 +197,66 @@ def test_a_signal_before_the_command_takes_over_is_an_interruption(
     assert (child.returncode, out, err) == (5, b"", b"seotasks: interrupted\n")
 
 
-#: The program's early handling (`program_signals`), then a module that signals its own
-#: process while it is being imported (as a scheduler's SIGTERM lands in a command's
-#: lazy imports), then a command's `GracefulStop`.
+#: The program's early handling (`program_signals`), then an import during which the
+#: process is signalled (as a scheduler's SIGTERM lands in a command's lazy imports),
+#: then a command's `GracefulStop`.
 _SIGNAL_IN_IMPORT = """
 import sys
 from seotasks.cli.signals import GracefulStop, program_signals
 
 program_signals()
 sys.path.insert(0, sys.argv[1])
-import signalling
-
-with GracefulStop() as stop:
-    print(signalling.DONE, stop.stopping, stop.signal)
+try:
+    __import__(sys.argv[2])
+except KeyboardInterrupt:
+    print("interrupted")
+else:
+    with GracefulStop() as stop:
+        print("imported", stop.stopping, stop.signal)
 """
 
+#: A module that signals its own process while it is being imported, then goes on.
 _SIGNALLING = """
 import os, signal, threading
 
 os.kill(os.getpid(), signal.SIGTERM)
 threading.Event().wait(0.2)  # the handler runs here, under the import
-DONE = "imported"
 """
 
 
-def test_a_signal_during_an_import_is_kept_for_the_graceful_stop(tmp_path: Path) -> None:
-    """A `KeyboardInterrupt` raised under an import can land in a C extension's
-    initialisation, which crashed the interpreter (-11, orjson's): the signal is kept,
-    the import finishes, and the command's graceful stop starts stopped."""
-    (tmp_path / "signalling.py").write_text(_SIGNALLING)
+def _import_signalled(folder: Path, module: str) -> str:
     done = subprocess.run(
-        [sys.executable, "-c", _SIGNAL_IN_IMPORT, str(tmp_path)],
+        [sys.executable, "-c", _SIGNAL_IN_IMPORT, str(folder), module],
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
     )
-    assert (done.returncode, done.stdout) == (0, f"imported True {int(signal.SIGTERM)}\n"), (
-        done.stderr
-    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_a_signal_during_a_compiled_module_init_is_kept_for_the_graceful_stop(
+    tmp_path: Path,
+) -> None:
+    """A `KeyboardInterrupt` raised under a C extension's initialisation (here
+    ``_elementtree``'s, which imports ``xml.etree.ElementPath``) can crash the interpreter
+    (-11, orjson's did): the signal is kept, the import finishes, and the command's
+    graceful stop starts stopped."""
+    etree = tmp_path / "xml" / "etree"
+    etree.mkdir(parents=True)
+    (tmp_path / "xml" / "__init__.py").write_text("")
+    (etree / "__init__.py").write_text("")
+    (etree / "ElementPath.py").write_text(_SIGNALLING)
+    assert _import_signalled(tmp_path, "_elementtree") == f"imported True {signal.SIGTERM}\n"
+
+
+def test_a_signal_during_a_python_import_interrupts_it(tmp_path: Path) -> None:
+    """A Python module's import is interrupted at once, as SIGINT's default does: dlt's
+    imports take seconds on a busy machine, and a stop waiting for them could outlast a
+    scheduler's grace period."""
+    (tmp_path / "signalling.py").write_text(_SIGNALLING + "threading.Event().wait(120)\n")
+    assert _import_signalled(tmp_path, "signalling") == "interrupted\n"
 
 
 #: A main thread busy in `Event.wait` (the pacing waits of `seotasks tasks`) while SIGTERM

@@ -69,10 +69,10 @@ def program_signals() -> None:
     A command starts up for a while before its `GracefulStop` (imports: dlt's take
     seconds on a busy machine; reading its input), and a scheduler may stop it then:
     SIGTERM killed it (-15, no message) and SIGINT during the parser's imports ended in
-    a traceback (-2). A signal during an import is kept instead of raised: an exception
-    raised inside a C extension's initialisation (orjson's) crashed the interpreter
-    (-11); the next `GracefulStop` (or the receiver) starts stopped. So does one entered
-    after a `KeyboardInterrupt` that Python dropped (raised inside a finalizer).
+    a traceback (-2). A signal under a compiled module's initialisation is kept instead
+    of raised (an exception raised in orjson's crashed the interpreter, -11): the next
+    `GracefulStop` (or the receiver) starts stopped. So does one entered after a
+    `KeyboardInterrupt` that Python dropped (raised inside a finalizer).
     """
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, _before_the_command)
@@ -84,7 +84,7 @@ def signalled_before() -> int | None:
 
 
 def _before_the_command(signum: int, frame: FrameType | None) -> None:
-    if not _importing(frame):
+    if not _in_extension_init(frame):
         _early[:] = _early or [signum]
         raise KeyboardInterrupt
     if not _early:
@@ -93,10 +93,15 @@ def _before_the_command(signum: int, frame: FrameType | None) -> None:
     _leave(EXIT_INTERRUPTED, "seotasks: interrupted")  # a second one: nothing began yet
 
 
-def _importing(frame: FrameType | None) -> bool:
-    """Whether ``frame`` runs under an import (importlib's frames below it)."""
+#: The import machinery's calls that run a compiled module's initialisation.
+_EXTENSION_LOADERS = ("ExtensionFileLoader.", "BuiltinImporter.")
+
+
+def _in_extension_init(frame: FrameType | None) -> bool:
+    """Whether ``frame`` runs under a compiled module's initialisation (Python code that
+    the C code imports or calls): an exception raised there can crash the interpreter."""
     while frame is not None:
-        if frame.f_code.co_filename.startswith("<frozen importlib"):
+        if frame.f_code.co_qualname.startswith(_EXTENSION_LOADERS):
             return True
         frame = frame.f_back
     return False
