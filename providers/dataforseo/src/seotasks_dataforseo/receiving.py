@@ -76,7 +76,7 @@ def _pingback(query: Mapping[str, Sequence[str]]) -> CallbackEntry:
     kinds = query.get("kind", [])
     return CallbackEntry(
         task_id=ids[0],
-        tag=tags[0][:_TAG_MAX] if tags else None,
+        tag=(tags[0][:_TAG_MAX] if tags else "") or None,  # an untagged task's $tag is empty
         kind=kinds[0] if kinds else None,
     )
 
