@@ -91,7 +91,12 @@ def test_missing_required_names_the_env_var() -> None:
 @pytest.mark.parametrize(
     ("kw", "env", "message"),
     [
-        ({"page_size": "many"}, {}, "expected int for 'page_size', got 'many'"),
+        # The provider named: with several -p, an unscoped -o reaches each of them.
+        (
+            {"page_size": "many"},
+            {},
+            "^fakevendor: option page_size: expected int for 'page_size', got 'many'$",
+        ),
         ({"page_size": 2.5}, {}, "expected int"),
         ({"page_size": True}, {}, "expected int"),
         ({}, {"SEOTASKS_FAKEVENDOR_PAGE_SIZE": "ten"}, "SEOTASKS_FAKEVENDOR_PAGE_SIZE"),

@@ -300,7 +300,9 @@ def resolve_settings(
     for opt in cls.options:
         var = env_name(cls.name, opt.name)
         if _given(opt, explicit.get(opt.name)):
-            values[opt.name] = parse_option_value(opt, explicit[opt.name], f"option {opt.name}")
+            # The provider named: an unscoped `-o KEY=VALUE` goes to every listed provider.
+            source = f"{cls.name}: option {opt.name}"
+            values[opt.name] = parse_option_value(opt, explicit[opt.name], source)
         elif env.get(var) and _given(opt, env[var]):
             values[opt.name] = parse_option_value(opt, env[var], var)
             sources[opt.name] = var
