@@ -166,7 +166,7 @@ def test_persistent_server_errors_end_in_transient_error(
 def test_bad_options_fail_before_any_request(
     emulator: SerpstatEmulator, connect: Connect, options: dict[str, object]
 ) -> None:
-    with pytest.raises(seotasks.ConfigError):
+    with pytest.raises(seotasks.ConfigError, match=r"^serpstat: "):  # whose value it is
         connect(emulator, **options)
     assert emulator.requests == 0
 

@@ -157,7 +157,10 @@ class SerpstatProvider(Provider):
         rps = values.get("rps")
         if not isinstance(rps, int | float) or isinstance(rps, bool) or not 0 < rps <= 100:
             raise ConfigError(f"serpstat: rps must be > 0 and <= 100, got {rps!r}")
-        zone(str(values.get("timezone") or ""))  # ConfigError for an unknown zone
+        try:
+            zone(str(values.get("timezone") or ""))
+        except ConfigError as unknown:  # named as the provider's other refusals are
+            raise ConfigError(f"serpstat: {unknown}") from None
         values["base_url"] = _check_base_url(values.get("base_url"))
         token = values.get("token")
         if not isinstance(token, str) or not token.strip():
