@@ -241,7 +241,7 @@ def _load(
     check_writable(folder, what="the pipelines folder")
     target = resolve(to, destination, stack)
     outbox = stack.enter_context(Outbox(journal_folder(folder, name)))
-    session = stack.enter_context(Session(results_per_run))
+    session = stack.enter_context(Session(results_per_run, sandbox=sandbox))
 
     def source() -> DltSource:
         return seotasks_source(

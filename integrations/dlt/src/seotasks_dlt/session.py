@@ -33,10 +33,13 @@ __all__ = ["Session"]
 class Session:
     """The clients, budget and carry-over of one `seotasks_dlt.load` (see the module)."""
 
-    def __init__(self, per_run: int | None = None) -> None:
+    def __init__(self, per_run: int | None = None, *, sandbox: bool = False) -> None:
         if per_run is not None and (type(per_run) is not int or per_run < 1):
             raise ConfigError(f"results per run must be a positive integer, got {per_run!r}")
         self.per_run = per_run
+        #: ``--sandbox``: its emulators listen on a new port each run, so the account a
+        #: pipeline's state records (login and API host) changes from run to run by design.
+        self.sandbox = sandbox
         self.clients: dict[str, Client] = {}
         #: Results taken by the current run.
         self.used = 0

@@ -30,6 +30,7 @@ from seotasks.errors import (
     ResponseFormatError,
     TransientError,
 )
+from seotasks.journal import account_key
 from seotasks.model import Page, TaskStatus
 from seotasks.plugins import provider_names
 from seotasks.relative_time import check_reach, parse_relative
@@ -148,8 +149,20 @@ def seotasks_source(
                 "seotasks_dlt.load, or pass outbox=seotasks_dlt.Outbox(...) and call "
                 "outbox.acknowledge() after the run's load (see docs/dlt.md)"
             )
+        account = account_key(client.provider)
+        stored = store.get("account")
+        if not shared.sandbox and None not in (account, stored) and stored != account:
+            # Its cursors would list this account from the other's marks (a history
+            # ``since`` past every older task), and its journal would be fetched with
+            # the wrong credentials: both lose tasks, silently.
+            raise ConfigError(
+                f"pipeline {running_pipeline()!r} holds the state of another {name} account "
+                "(another login or API host): give each account a pipeline of its own "
+                "(--pipeline NAME, or --profile, which names it)"
+            )
         state = ProviderState(
             store,
+            account=account,
             selection=selection_key(
                 client.listing_options,
                 status_name,

@@ -128,6 +128,7 @@ class ProviderState:
         selection: str,
         strategy: str,
         overlap: timedelta = timedelta(minutes=5),
+        account: str | None = None,
     ) -> None:
         if strategy not in STRATEGIES:
             raise ValueError(f"strategy must be one of {STRATEGIES}, got {strategy!r}")
@@ -145,6 +146,9 @@ class ProviderState:
         store.setdefault("start", None)
         store.setdefault("run", None)
         store.setdefault("collected", {})
+        # Whose state this is (`seotasks.journal.account_key`): another account's run of
+        # the pipeline is refused (`seotasks_dlt.source`).
+        store["account"] = account
 
     # -- where to begin ---------------------------------------------------------------------
 
