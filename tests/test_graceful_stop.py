@@ -259,6 +259,36 @@ def test_a_signal_during_a_python_import_interrupts_it(tmp_path: Path) -> None:
     assert _import_signalled(tmp_path, "signalling") == "interrupted\n"
 
 
+#: The program's early handling, and a second signal while the first one's
+#: `KeyboardInterrupt` is being handled (the program writing "interrupted", say).
+_TWO_SIGNALS_EARLY = """
+import os, signal, threading
+from seotasks.cli.signals import program_signals
+
+program_signals()
+try:
+    os.kill(os.getpid(), signal.SIGTERM)
+    threading.Event().wait(30)
+except KeyboardInterrupt:
+    os.kill(os.getpid(), signal.SIGINT)
+    threading.Event().wait(30)
+print("not stopped")
+"""
+
+
+def test_a_second_signal_before_the_command_takes_over_stops_at_once() -> None:
+    """Raised as well, the second `KeyboardInterrupt` landed in the handling of the first
+    and ended in a traceback (-2)."""
+    done = subprocess.run(
+        [sys.executable, "-c", _TWO_SIGNALS_EARLY],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (5, "", "seotasks: interrupted\n")
+
+
 #: A main thread busy in `Event.wait` (the pacing waits of `seotasks tasks`) while SIGTERM
 #: arrives, again and again: the handler must not take the lock that thread holds.
 _BUSY_WAITS = """

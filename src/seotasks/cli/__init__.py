@@ -56,10 +56,11 @@ def run() -> NoReturn:
     program_signals()
     try:
         code = main()
+        keep_exit_code(code)  # a signal until its handlers are in place: interrupted
     except KeyboardInterrupt:  # a signal before the command's own handling (its imports)
         sys.stderr.write("seotasks: interrupted\n")
         code = EXIT_INTERRUPTED
-    keep_exit_code(code)
+        keep_exit_code(code)
     sys.exit(code)
 
 

@@ -72,7 +72,9 @@ def program_signals() -> None:
     a traceback (-2). A signal under a compiled module's initialisation is kept instead
     of raised (an exception raised in orjson's crashed the interpreter, -11): the next
     `GracefulStop` (or the receiver) starts stopped. So does one entered after a
-    `KeyboardInterrupt` that Python dropped (raised inside a finalizer).
+    `KeyboardInterrupt` that Python dropped (raised inside a finalizer). A second signal
+    ends the process at once (exit 5): raised too, it landed in the handling of the
+    first (the program's "interrupted" line, `keep_exit_code`) and ended in a traceback.
     """
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, _before_the_command)
@@ -84,13 +86,11 @@ def signalled_before() -> int | None:
 
 
 def _before_the_command(signum: int, frame: FrameType | None) -> None:
+    if _early:  # a second signal stops at once, raising nothing more to be caught
+        _leave(EXIT_INTERRUPTED, "seotasks: interrupted")
+    _early.append(signum)
     if not _in_extension_init(frame):
-        _early[:] = _early or [signum]
         raise KeyboardInterrupt
-    if not _early:
-        _early.append(signum)
-        return
-    _leave(EXIT_INTERRUPTED, "seotasks: interrupted")  # a second one: nothing began yet
 
 
 #: The import machinery's calls that run a compiled module's initialisation.
