@@ -5,6 +5,7 @@ at any hour and relative times count from where the data is."""
 from __future__ import annotations
 
 import json
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
@@ -15,7 +16,8 @@ from clirun import cli_env
 from fakevendor import FakeVendor, PluginOf
 
 import seotasks
-from seotasks.clock import FakeClock
+import seotasks.clock
+from seotasks.clock import FakeClock, ScaledClock
 from seotasks.sandbox import SandboxRequest, start
 
 pytestmark = pytest.mark.usefixtures("real_providers")
@@ -107,11 +109,34 @@ def test_a_sandbox_that_is_no_context_manager_is_named(fake_registry: None) -> N
         pass
 
 
-def test_a_sandbox_wait_says_how_long_it_really_lasts(tmp_path: Path) -> None:
+class _StillSandboxClock(ScaledClock):
+    """The sandbox's clock (a minute a real second), standing still but for its waits:
+    the ten ``id_list`` calls a window allows all fall at its time 0, however long a busy
+    machine takes to make them, so the eleventh waits (a second of real time took the
+    window's minute on the real one, and no wait came to announce)."""
+
+    def __init__(self, factor: float) -> None:
+        super().__init__(factor)
+        self._still = FakeClock()
+
+    def monotonic(self) -> float:
+        return self._still.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        self._still.sleep(seconds)
+
+    def wait(self, seconds: float, stop: threading.Event) -> bool:
+        return self._still.wait(seconds, stop)
+
+
+def test_a_sandbox_wait_says_how_long_it_really_lasts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The sandbox runs the vendors' per-minute limits on a clock sixty times faster, so
-    DataForSEO history's eleventh ``id_list`` call waits about 50 clock seconds, under
-    one real second. The notice said ``waiting 52s``, then the run ended at once: a
+    DataForSEO history's eleventh ``id_list`` call waits about a minute of that clock,
+    about a real second. The notice said ``waiting 61s``, then the run ended at once: a
     person told to wait a minute presses Ctrl-C. It now says both."""
+    monkeypatch.setattr(seotasks.clock, "ScaledClock", _StillSandboxClock)
     args = ["tasks", "--sandbox", "-p", "dataforseo", "-o", "source=history"]
     done = run_here([*args, "--sandbox-day", "2026-11-20", "--status", "any"], cli_env(tmp_path))
     assert done.returncode == 0, done.stderr
