@@ -76,6 +76,22 @@ def test_check_all_good(emulators: tuple[Any, Any], tmp_path: Path) -> None:
     assert ss.token not in done.stdout + done.stderr
 
 
+def test_the_columns_line_up_whatever_the_longest_subject(
+    emulators: tuple[Any, Any], tmp_path: Path
+) -> None:
+    """``--pipelines-dir`` is longer than the subject column's usual width: every line's
+    text starts in one column all the same."""
+    dfs, _ = emulators
+    env = cli_env(tmp_path, {"dataforseo": dfs.settings})
+    args = ["check", "-p", "dataforseo", "--to", str(tmp_path / "results")]
+    done = run_here([*args, "--pipelines-dir", str(tmp_path / "pipelines")], env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    rows = done.stdout.splitlines()
+    assert [row.split()[1] for row in rows] == ["dataforseo", "--to", "--pipelines-dir"]
+    starts = {len(row) - len(row.split(None, 2)[2]) for row in rows}
+    assert starts == {len("ok   --pipelines-dir ")}
+
+
 @pytest.mark.parametrize(
     ("where", "said"),
     [("absent/r.json", "directory {tmp}/absent does not exist"), (".", "is a directory")],

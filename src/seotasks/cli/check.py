@@ -36,6 +36,8 @@ from .common import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from ..errors import SeotasksError
     from ..provider import Provider
 
@@ -76,15 +78,24 @@ def add_arguments(check: argparse.ArgumentParser) -> None:
     )
 
 
-class _Report:
-    """The lines written so far and the exit code of the first problem."""
+#: The subject column's least width: the usual provider names and folder flags line up.
+_SUBJECT_WIDTH = 14
 
-    def __init__(self, out: TextIO) -> None:
+
+class _Report:
+    """The lines written so far and the exit code of the first problem.
+
+    ``subjects``: every subject a line may name, known before the first line is written
+    (each is written as soon as checked), so the column fits the longest one.
+    """
+
+    def __init__(self, out: TextIO, subjects: Iterable[str] = ()) -> None:
         self.out = out
         self.code = EXIT_OK
+        self.width = max([_SUBJECT_WIDTH, *map(len, subjects)])
 
     def line(self, verdict: str, subject: str, text: str, *, code: int = EXIT_OK) -> None:
-        self.out.write(f"{verdict:<4} {subject:<14} " + one_line(text))
+        self.out.write(f"{verdict:<4} {subject:<{self.width}} " + one_line(text))
         self.out.flush()
         if code != EXIT_OK and self.code == EXIT_OK:
             self.code = code
@@ -94,11 +105,11 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from ..plugins import provider_names
     from .common import split_options
 
-    report = _Report(out)
     named = bool(args.providers)
     from ..plugins import providers
 
     names = provider_names(args.providers) if named else providers()
+    report = _Report(out, [*names, *(flag for flag, _, _ in _folders(args))])
     if not names and not _folders(args):
         from .providers import none_loaded
 
