@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -328,10 +329,14 @@ def test_no_secret_in_any_output(
 
 
 def test_sandbox_command_prints_usable_env(tmp_path: Path) -> None:
-    result = run_here(["sandbox", "--duration", "0.5"], clean_env())
+    result = run_here(["sandbox", "--duration", "0.5", "--seed", "3"], clean_env())
     assert result.returncode == 0, result.stderr
     assert "export SEOTASKS_SERPSTAT_BASE_URL=" in result.stdout
     assert "export SEOTASKS_DATAFORSEO_LOGIN=" in result.stdout
+    # One note per emulator, in one form: the vendor's name, its URL, its size and seed.
+    notes = [line for line in result.stderr.splitlines() if " emulator at " in line]
+    assert [note.split()[2] for note in notes] == ["AcmeRank", "DataForSEO", "Serpstat"]
+    assert all(re.search(r" \(\d+ (tasks|jobs), seed 3\)$", note) for note in notes), notes
 
 
 def test_sandbox_command_stops_cleanly_on_sigterm() -> None:

@@ -341,5 +341,7 @@ class AcmeProvider(seotasks.Provider):
             yield seotasks.Sandbox(
                 settings={"base_url": server.url, "api_key": app.api_key},
                 stop=server.stop,
-                description=f"AcmeRank emulator at {server.url}: {len(app.jobs)} jobs",
+                description=(
+                    f"AcmeRank emulator at {server.url} ({len(app.jobs)} jobs, seed {request.seed})"
+                ),
             )

@@ -434,7 +434,7 @@ def _sandbox(request: SandboxRequest) -> Iterator[Sandbox]:
         yield Sandbox(
             settings=emulator.settings,
             stop=emulator.stop,
-            description=f"serpstat emulator at {emulator.url} ({emulator.size} tasks, seed {seed})",
+            description=f"Serpstat emulator at {emulator.url} ({emulator.size} tasks, seed {seed})",
         )
     finally:
         emulator.stop()

@@ -342,5 +342,7 @@ def sandbox(request: SandboxRequest) -> Iterator[Sandbox]:
         yield Sandbox(
             settings=emulator.settings,
             stop=emulator.stop,
-            description=f"DataForSEO emulator at {emulator.url} ({emulator.size} tasks)",
+            description=(
+                f"DataForSEO emulator at {emulator.url} ({emulator.size} tasks, seed {request.seed})"
+            ),
         )
