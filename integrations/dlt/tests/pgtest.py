@@ -49,11 +49,39 @@ def _free_port() -> int:
 class Server:
     """One running server: ``url(database)`` gives a ``postgresql://`` URL with password."""
 
-    def __init__(self, root: Path, port: int, password: str) -> None:
+    def __init__(
+        self, root: Path, port: int, password: str, ctl: list[str], run_as: dict[str, Any]
+    ) -> None:
         self.root = root
         self.port = port
         self.password = password
+        self._ctl = ctl
+        self._run_as = run_as
         self._count = 0
+
+    def start(self, timeout: float = 120.0) -> None:
+        """Start the server (again, after `stop`), on its port, and wait until it is up."""
+        options = f"-h 127.0.0.1 -p {self.port} -c unix_socket_directories='' -c fsync=off"
+        options += " -c max_connections=50"
+        subprocess.run(
+            [
+                *(*self._ctl, "-l", str(self.root / "server.log")),
+                *("-w", "-t", str(int(timeout)), "-o", options, "start"),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=timeout + 10,
+            **self._run_as,
+        )
+
+    def stop(self, timeout: float = 120.0) -> None:
+        """Stop the server at once, as a crash would (``-m immediate``)."""
+        subprocess.run(
+            [*self._ctl, "-m", "immediate", "-w", "stop"],
+            capture_output=True,
+            timeout=timeout,
+            **self._run_as,
+        )
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql://{USER}:{self.password}@127.0.0.1:{self.port}/{database}"
@@ -106,34 +134,11 @@ def running(timeout: float = 120.0) -> Iterator[Server]:
             **run_as,
         )
         secret.unlink()
-        port = _free_port()
-        options = f"-h 127.0.0.1 -p {port} -c unix_socket_directories='' -c fsync=off"
-        options += " -c max_connections=50"
-        subprocess.run(
-            [
-                *ctl,
-                "-l",
-                str(root / "server.log"),
-                "-w",
-                "-t",
-                str(int(timeout)),
-                "-o",
-                options,
-                "start",
-            ],
-            check=True,
-            capture_output=True,
-            timeout=timeout + 10,
-            **run_as,
-        )
+        server = Server(root, _free_port(), password, ctl, run_as)
+        server.start(timeout)
         started = True
-        yield Server(root, port, password)
+        yield server
     finally:
         if started:
-            subprocess.run(
-                [*ctl, "-m", "immediate", "-w", "stop"],
-                capture_output=True,
-                timeout=timeout,
-                **run_as,
-            )
+            server.stop(timeout)
         shutil.rmtree(root, ignore_errors=True)

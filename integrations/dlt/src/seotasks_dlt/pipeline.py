@@ -34,7 +34,7 @@ from dlt.common.exceptions import MissingDependencyException
 from dlt.common.normalizers.naming.snake_case import NamingConvention as SnakeCase
 from dlt.common.pipeline import LoadInfo, get_dlt_pipelines_dir
 from dlt.common.storages import FileStorage
-from dlt.destinations.exceptions import DatabaseUndefinedRelation
+from dlt.destinations.exceptions import DatabaseException, DatabaseUndefinedRelation
 from dlt.extract.source import DltSource
 from dlt.pipeline.exceptions import PipelineStepFailed
 
@@ -113,7 +113,9 @@ def _count(pipeline: dlt.Pipeline, table: str) -> int | None:
             except DatabaseUndefinedRelation:
                 return 0  # the table (or the dataset) does not exist yet
             return int(rows[0][0]) if rows else 0
-    except SqlClientNotAvailable:
+    except (SqlClientNotAvailable, DatabaseException):
+        # Not answered (the server gone after the load): the counts are not shown; a
+        # destination down before the load fails the run's own steps, in one line.
         return None
 
 

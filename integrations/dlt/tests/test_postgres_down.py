@@ -1,0 +1,61 @@
+"""The PostgreSQL server going down in the middle of ``seotasks load``: exit 6, one
+line, and the next run, with the server back, loads everything once.
+
+While the run waits for the vendor's first page, the server stops (a crash, ``-m
+immediate``). The page's tasks are then looked up in the destination (results already
+loaded are not fetched again), and that query fails: dlt's extract step, which
+``seotasks load`` reported as "internal error: OperationalError" (exit 4), the code of a
+vendor fault, where the destination failing is exit 6.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from pathlib import Path
+
+from dltenv import SEOTASKS, cli_env
+from pgtest import Server
+from seotasks_dataforseo.emulator import DataForSEOEmulator
+
+from seotasks.emulation import Fault
+
+
+def test_the_server_stopping_mid_run_is_exit_6_and_the_next_run_loads_the_rest(
+    tmp_path: Path, server: Server
+) -> None:
+    database = server.create_database("down")
+    with DataForSEOEmulator(seed=7, size=120, enforce_limits=False) as emulator:
+        command = [
+            *(*SEOTASKS, "load", "-p", "dataforseo", "--collect"),
+            *("-o", "source=history", "-o", "families=serp"),
+            *("--to", server.url(database), "--pipelines-dir", str(tmp_path / "p")),
+        ]
+        env = cli_env(tmp_path, {"dataforseo": emulator.settings})
+        emulator.server.faults.slow_seconds = 3.0
+        emulator.server.faults.inject(Fault.SLOW, match="id_list")
+        process = subprocess.Popen(
+            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while emulator.calls["id_list"] == 0:
+                assert process.poll() is None, process.communicate()
+                assert time.monotonic() < deadline, "the listing never started"
+                time.sleep(0.01)
+            server.stop()
+            out, err = process.communicate(timeout=120)
+        finally:
+            server.start()
+        lines = [line for line in err.splitlines() if line.strip()]
+        assert process.returncode == 6, err
+        assert out == ""
+        assert len(lines) == 1 and lines[0].startswith("seotasks: StorageError: "), err
+        assert "run the same command again" in lines[0]
+
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        tasks = [str(i) for (i,) in server.sql(database, "SELECT id FROM seotasks.tasks")]
+        assert sorted(tasks) == sorted(emulator.history_ids(families=("serp",)))
+        results = [str(i) for (i,) in server.sql(database, "SELECT id FROM seotasks.results")]
+        assert results and len(results) == len(set(results))
