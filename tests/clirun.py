@@ -34,6 +34,9 @@ SERPSTAT_JSONL = ["tasks", "-p", "serpstat", "--status", "any", "--format", "jso
 #: (`fastclock_cli`): the runs a test kills, busy rather than long (`clihere.run_here`
 #: takes a ``speed`` for the runs to completion).
 FAST_CLI = [sys.executable, str(Path(__file__).with_name("fastclock_cli.py"))]
+#: The command with the sandbox's clock standing still between its waits
+#: (`stillclock_cli`): a run past a window's allowance waits, on a busy machine too.
+STILL_CLI = [sys.executable, str(Path(__file__).with_name("stillclock_cli.py"))]
 
 
 def piped(args: Sequence[str], env: Mapping[str, str]) -> subprocess.Popen[bytes]:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from clihere import run_here
+from clirun import STILL_CLI
 from clisandbox import clean_env, library_tasks, slow_env
 
 import seotasks
@@ -74,11 +75,13 @@ def test_a_capped_listing_says_so_on_stderr(fmt: str, capped_env: dict[str, str]
 def test_a_long_pacing_wait_is_announced_once_after_the_first_tasks() -> None:
     # Every tasks_ready family: 21 calls against 20 a minute. Under --sandbox the minute
     # passes in a second; the wait is announced when it starts, with the way around it,
-    # and the tasks of the pages already fetched are out before it.
+    # and the tasks of the pages already fetched are out before it. The sandbox's clock
+    # stands still but for its waits (`stillclock_cli`): a busy machine took the whole
+    # minute for the twenty calls, and the twenty-first did not wait.
     every = "serp,keywords_data,on_page,merchant,business_data,app_data,ai_optimization"
     args = ["tasks", "--sandbox", "-p", "dataforseo", "-o", f"families={every}"]
     result = subprocess.run(
-        [sys.executable, "-m", "seotasks.cli", *args, "--format", "jsonl"],
+        [*STILL_CLI, *args, "--format", "jsonl"],
         env=clean_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from clihere import run_here
-from clirun import cli_env, sandbox_store
+from clirun import STILL_CLI, cli_env, sandbox_store
 
 from seotasks import cli
 from seotasks.cli import load as load_command
@@ -321,12 +321,13 @@ def test_sigterm_during_the_listing_stops_it_and_leaves_no_temporary_file(
     MB four seconds into a 100,000-task listing), one more with every timed-out run. It
     now stops as ``tasks`` and ``load`` do: the wait in progress ends, the temporary
     folder is removed, exit 5, and no page is written. Sent while DataForSEO's history
-    waits for its next ``id_list`` slot (ten a minute)."""
+    waits for its next ``id_list`` slot (ten a minute), on a sandbox clock that holds the
+    wait until then (`stillclock_cli`): on the real one a busy machine never waited."""
     temporary = tmp_path / "tmp"
     temporary.mkdir()
-    env = {**cli_env(tmp_path), "TMPDIR": str(temporary)}
+    env = {**cli_env(tmp_path), "TMPDIR": str(temporary), "SEOTASKS_TEST_HOLD_WAITS": "1"}
     page = tmp_path / "page.html"
-    args = [sys.executable, "-m", "seotasks.cli", "report", "--sandbox", "-p", "dataforseo"]
+    args = [*STILL_CLI, "report", "--sandbox", "-p", "dataforseo"]
     args += ["-o", "source=history", "--sandbox-size", "3000", "--to", str(page)]
     running = subprocess.Popen(args, env=env, cwd=tmp_path, stderr=subprocess.PIPE, text=True)
     assert running.stderr is not None
