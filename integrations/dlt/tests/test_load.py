@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -38,39 +37,52 @@ def test_full_load_is_exactly_the_emulators_task_set(env: Env) -> None:
     assert "results" not in summary.tables
 
 
-def test_second_run_asks_only_for_new_pages_and_updates_a_finished_task(env: Env) -> None:
-    now = datetime.now(UTC)
-    # A task unfinished during the first run (just posted: "Task Handed.", queued),
-    # finished before the second.
-    [late] = env.dfs.add_tasks(
-        1,
-        kinds=["serp/google/organic"],
-        posted=now - timedelta(seconds=10),
-        delay=timedelta(seconds=16),
-    )
-    first = env.load()
-    assert env.sql(f"SELECT status FROM {{t}}.tasks WHERE id = '{late}'") == [("queued",)]
-    id_list_before = env.dfs.calls.get("id_list", 0)
-    serp_before = env.serp.requests
-    assert id_list_before > FAMILIES  # the first run paged (page_size 100)
+def test_second_run_asks_only_for_new_pages_and_updates_a_finished_task(tmp_path: Path) -> None:
+    # DataForSEO's clock (the emulator's and the client's) is the test's: its task stays
+    # unfinished however long the first run takes on a busy machine, and is finished
+    # when the test moves the clock on.
+    vendor = [datetime.now(UTC)]
 
-    added = env.dfs.add_tasks(
-        4, kinds=["serp/google/organic"], posted=datetime.now(UTC) - timedelta(seconds=2)
-    )
-    added_serp = env.serp.add_tasks(3)
-    while datetime.now(UTC) < now + timedelta(seconds=7):
-        time.sleep(0.2)  # the vendor's clock: wait for `late` to finish
-    second = env.load()
+    def vendor_now() -> datetime:
+        return vendor[0]
 
-    # DataForSEO: one id_list call per family, from the oldest unfinished task on.
-    assert env.dfs.calls["id_list"] - id_list_before == FAMILIES
-    # Serpstat: from the page of its oldest unfinished task on, not the whole list again.
-    assert env.serp.requests - serp_before < serp_before / 2
-    assert env.sql(f"SELECT status FROM {{t}}.tasks WHERE id = '{late}'") == [("completed",)]
-    assert second.tables["tasks"].new == len(added) + len(added_serp)
-    assert second.tables["tasks"].rows < first.tables["tasks"].rows / 2
-    assert set(env.keys()) == env.truth()
-    _no_duplicates(env)
+    clock = {"dataforseo": {"now": vendor_now}}
+    with (
+        DataForSEOEmulator(seed=7, size=600, enforce_limits=False, now=vendor_now) as dfs,
+        SerpstatEmulator(seed=7, size=900, rps=None) as serp,
+    ):
+        env = Env(tmp_path, dfs, serp)
+        now = vendor[0]
+        # A task unfinished during the first run (just posted: "Task Handed.", queued),
+        # finished before the second.
+        [late] = env.dfs.add_tasks(
+            1,
+            kinds=["serp/google/organic"],
+            posted=now - timedelta(seconds=10),
+            delay=timedelta(seconds=16),
+        )
+        first = env.load(extra=clock)
+        assert env.sql(f"SELECT status FROM {{t}}.tasks WHERE id = '{late}'") == [("queued",)]
+        id_list_before = env.dfs.calls.get("id_list", 0)
+        serp_before = env.serp.requests
+        assert id_list_before > FAMILIES  # the first run paged (page_size 100)
+
+        vendor[0] = now + timedelta(seconds=7)  # `late` has finished
+        added = env.dfs.add_tasks(
+            4, kinds=["serp/google/organic"], posted=vendor[0] - timedelta(seconds=2)
+        )
+        added_serp = env.serp.add_tasks(3)
+        second = env.load(extra=clock)
+
+        # DataForSEO: one id_list call per family, from the oldest unfinished task on.
+        assert env.dfs.calls["id_list"] - id_list_before == FAMILIES
+        # Serpstat: from the page of its oldest unfinished task on, not the whole list again.
+        assert env.serp.requests - serp_before < serp_before / 2
+        assert env.sql(f"SELECT status FROM {{t}}.tasks WHERE id = '{late}'") == [("completed",)]
+        assert second.tables["tasks"].new == len(added) + len(added_serp)
+        assert second.tables["tasks"].rows < first.tables["tasks"].rows / 2
+        assert set(env.keys()) == env.truth()
+        _no_duplicates(env)
 
 
 def test_state_deleted_locally_is_restored_from_the_destination(env: Env) -> None:
