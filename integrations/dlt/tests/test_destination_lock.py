@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import signal
 import subprocess
+import threading
 import time
 
 from dltenv import SEOTASKS, Env
@@ -17,7 +18,10 @@ from pgenv import Tables
 from pgtest import USER, Server
 from seotasks_dlt.destination_lock import lock_key
 
-from seotasks.emulation import Fault
+from seotasks.emulation import HttpRequest
+
+#: Only guards against a hang: how long a held Serpstat answer waits for its release.
+HANG = 600.0
 
 
 def _start(env: Env, url: str, machine: str, wait: float) -> subprocess.Popen[str]:
@@ -50,34 +54,44 @@ def _until_locked(server: Server, database: str, process: subprocess.Popen[str])
         time.sleep(0.1)
 
 
-def _slow(env: Env) -> None:
-    """Every Serpstat page answers late: the first run holds the lock for many seconds."""
-    env.serp.server.faults.slow_seconds = 1.5
-    env.serp.server.faults.schedule([Fault.SLOW], rate=1.0, seed=1)
+def _held(env: Env) -> threading.Event:
+    """Serpstat answers nothing until the returned event is set: the first run holds the
+    lock until the test lets it go on. (Pages answered late held it for a dozen seconds,
+    which a busy machine took to start the second run: the first had finished, and the
+    second was not refused.)"""
+    released = threading.Event()
+
+    def hold(request: HttpRequest) -> None:
+        released.wait(HANG)
+
+    env.serp.server.on_request = hold
+    return released
 
 
 def _first_holding_the_lock(
     env: Env, server: Server, name: str
-) -> tuple[str, str, subprocess.Popen[str]]:
-    """A new database ``name``, its URL, and a slow first run (machine-a) already holding
-    the pipeline's lock there: the state each second machine below meets."""
+) -> tuple[str, str, subprocess.Popen[str], threading.Event]:
+    """A new database ``name``, its URL, a first run (machine-a) already holding the
+    pipeline's lock there (the state each second machine below meets), and the event
+    that lets it go on."""
     database = server.create_database(name)
     url = server.url(database)
-    _slow(env)
+    released = _held(env)
     first = _start(env, url, "machine-a", wait=0)
     try:
         _until_locked(server, database, first)
     except BaseException:
         first.send_signal(signal.SIGKILL)
         first.communicate(timeout=60)
+        released.set()
         raise
-    return database, url, first
+    return database, url, first, released
 
 
 def test_a_second_machine_is_refused_and_a_killed_run_leaves_no_lock(
     env: Env, server: Server
 ) -> None:
-    database, url, first = _first_holding_the_lock(env, server, "lock")
+    database, url, first, released = _first_holding_the_lock(env, server, "lock")
     try:
         second = _start(env, url, "machine-b", wait=0)
         out, err = second.communicate(timeout=120)
@@ -92,8 +106,8 @@ def test_a_second_machine_is_refused_and_a_killed_run_leaves_no_lock(
     finally:
         first.send_signal(signal.SIGKILL)
         first.communicate(timeout=60)
+        released.set()
     # Killed mid-run: the server dropped its session, and with it the lock.
-    env.serp.server.faults.clear()
     third = _start(env, url, "machine-b", wait=0)
     out, err = third.communicate(timeout=300)
     assert third.returncode == 0, err
@@ -105,11 +119,11 @@ def test_a_second_machine_is_refused_and_a_killed_run_leaves_no_lock(
 def test_a_waiting_run_starts_after_the_first_and_resumes_its_cursors(
     env: Env, server: Server
 ) -> None:
-    database, url, first = _first_holding_the_lock(env, server, "wait")
+    database, url, first, released = _first_holding_the_lock(env, server, "wait")
     second = _start(env, url, "machine-b", wait=240)
     time.sleep(2)
     assert second.poll() is None  # waiting for the lock, not refused
-    env.serp.server.faults.clear()
+    released.set()
     out_first, err_first = first.communicate(timeout=300)
     out_second, err_second = second.communicate(timeout=300)
     assert first.returncode == 0, err_first
