@@ -15,6 +15,7 @@ write that is unwritable, full or held by another run.
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -90,6 +91,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         err.write(one_line(f"seotasks: {exc}"))
         return EXIT_USAGE
     except KeyboardInterrupt:
+        from .signals import signalled_before
+
+        if signalled_before() is not None and _a_stop_is_its_end(args):
+            return EXIT_OK  # stopped while it started up: as a stop a moment later
         err.write("seotasks: interrupted\n")
         return EXIT_INTERRUPTED
     except BrokenPipeError:
@@ -118,3 +123,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             one_line(f"seotasks: {type(failure).__name__}: {said}" + (f"; {hint}" if hint else ""))
         )
         return exit_code(failure)
+
+
+def _a_stop_is_its_end(args: argparse.Namespace) -> bool:
+    """Whether SIGINT/SIGTERM is how the command normally ends (exit 0, nothing to run
+    again): a server (``receive``, ``sandbox``) or ``collect --follow``."""
+    return args.command in ("receive", "sandbox") or bool(args.command == "collect" and args.follow)
