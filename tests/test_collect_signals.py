@@ -46,4 +46,5 @@ def test_a_stop_set_by_a_slow_signal_handler_ends_the_run() -> None:
         [sys.executable, "-c", CHILD], capture_output=True, text=True, timeout=HANG, check=False
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["t0", "t1", "t2"]
+    # Results come out as they complete: the second worker may finish t2 before t1.
+    assert sorted(done.stdout.split()) == ["t0", "t1", "t2"]
