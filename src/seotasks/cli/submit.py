@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -71,9 +70,10 @@ def _read_specs(path: str, err: TextIO) -> list[Any]:
     from ..errors import ConfigError
     from ..jsoncodec import strict_loads
     from ..submit import spec_from_json
+    from .inputs import read_whole
 
     try:
-        raw = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+        raw = read_whole(path)  # a signal stops a read from a waiting pipe
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
     raw = raw.removeprefix(b"\xef\xbb\xbf")  # a byte order mark (Windows editors)
