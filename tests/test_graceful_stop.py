@@ -317,3 +317,33 @@ def test_a_signal_during_an_event_wait_on_the_main_thread_does_not_deadlock() ->
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout == "stopped 100 times\n"
+
+
+#: The program's early handling, a command's graceful stop entered and left, then the
+#: command's last steps (closing its client, saying its summary) signalled.
+_SIGNAL_AFTER_THE_STOP = """
+import os, signal, sys
+from seotasks.cli.signals import GracefulStop, program_signals, signalled_before
+
+program_signals()
+with GracefulStop():
+    pass
+os.kill(os.getpid(), signal.SIGTERM)
+for _ in range(1000):  # the handler runs between two of these bytecodes
+    pass
+print("finished", signalled_before() == signal.SIGTERM, flush=True)
+os.kill(os.getpid(), signal.SIGTERM)  # a second one: at once
+print("not reached")
+"""
+
+
+def test_a_signal_after_the_graceful_stop_lets_the_command_finish() -> None:
+    """Once a command's graceful stop is over, its work is done and its exit code about to
+    be decided: a signal then must not turn it into "interrupted" (exit 5 after a
+    ``submit`` had posted every spec invites a re-run that posts them all again). The
+    first is noted; a second ends the process at once, as before the command."""
+    done = subprocess.run(
+        [sys.executable, "-c", _SIGNAL_AFTER_THE_STOP], capture_output=True, text=True, timeout=60
+    )
+    assert (done.returncode, done.stdout) == (5, "finished True\n"), done.stderr[-2000:]
+    assert done.stderr == "seotasks: interrupted\n"

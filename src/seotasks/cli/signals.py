@@ -60,6 +60,8 @@ NOTICE_THREAD = "seotasks-stop-notice"
 
 #: The signal that came before a command took the signals over (`program_signals`).
 _early: list[int] = []
+#: Whether a command has taken the signals over once (a `SignalRelay` was entered).
+_taken_over: list[bool] = []
 
 
 def program_signals() -> None:
@@ -75,6 +77,11 @@ def program_signals() -> None:
     `KeyboardInterrupt` that Python dropped (raised inside a finalizer). A second signal
     ends the process at once (exit 5): raised too, it landed in the handling of the
     first (the program's "interrupted" line, `keep_exit_code`) and ended in a traceback.
+
+    After a command's graceful stop is over (its handlers given back), its work is done
+    and its exit code about to be decided (closing its client, its summary): a first
+    signal then is only noted, or "interrupted" (exit 5) would stand for a run that
+    finished, and a ``submit`` that had posted every spec would be run again.
     """
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, _before_the_command)
@@ -89,7 +96,7 @@ def _before_the_command(signum: int, frame: FrameType | None) -> None:
     if _early:  # a second signal stops at once, raising nothing more to be caught
         _leave(EXIT_INTERRUPTED, "seotasks: interrupted")
     _early.append(signum)
-    if not _in_extension_init(frame):
+    if not _taken_over and not _in_extension_init(frame):
         raise KeyboardInterrupt
 
 
@@ -132,6 +139,7 @@ class SignalRelay:
     def __enter__(self) -> SignalRelay:
         if threading.current_thread() is not threading.main_thread():
             return self
+        _taken_over[:] = [True]
         read_end, self._write_end = os.pipe()
         os.set_blocking(self._write_end, False)  # a handler never blocks
         relay = threading.Thread(
