@@ -109,8 +109,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from ..plugins import providers
 
     names = provider_names(args.providers) if named else providers()
-    report = _Report(out, [*names, *(flag for flag, _, _ in _folders(args))])
-    if not names and not _folders(args):
+    folders = _folders(args)
+    report = _Report(out, [*names, *(flag for flag, _, _ in folders)])
+    if not names and not folders:
         from .providers import none_loaded
 
         raise UsageError(none_loaded())
@@ -137,7 +138,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 continue
             checked += 1
             _provider(report, name, options[name], args.profile)
-        if not checked and not _folders(args):
+        if not checked and not folders:
             from ..config import config_path
 
             where = (
@@ -150,7 +151,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 f"variables, {where}, or name one with -p (seotasks providers lists each "
                 "one's options)"
             )
-    for flag, folder, what in _folders(args):
+    for flag, folder, what in folders:
         _folder(report, flag, folder, what)
     return report.code
 
