@@ -10,10 +10,17 @@ from __future__ import annotations
 import argparse
 from collections.abc import Iterable
 from datetime import datetime
+from gettext import gettext
 from typing import Any, NoReturn, Protocol, TextIO
 
 from ..relative_time import is_relative_time
 from .common import EXIT_USAGE, MAX_SANDBOX_SIZE, STATUSES
+
+#: How argparse's messages about a missing required flag or group begin.
+_MISSING = tuple(
+    gettext(text).partition("%s")[0]
+    for text in ("the following arguments are required: %s", "one of the arguments %s is required")
+)
 
 __all__ = [
     "STATUS_HELP",
@@ -53,6 +60,8 @@ class SubcommandParser(CommandParser):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        #: The arguments being parsed, for `error` to look at again.
+        self._given: list[str] | None = None
         self.add_argument(
             "--debug",
             action="store_true",
@@ -67,11 +76,49 @@ class SubcommandParser(CommandParser):
 
         argparse hands a subcommand's leftovers up to the top-level parser, whose error
         pointed at ``seotasks --help``, which lists no command's flags.
+
+        Unknown arguments are named before missing required ones (`error`).
         """
+        self._given = list(args) if args is not None else None
         parsed, extras = super().parse_known_args(args, namespace)
         if extras:
             self.error(f"unrecognized arguments: {' '.join(extras)}")
         return parsed, extras
+
+    def error(self, message: str) -> NoReturn:
+        """A missing required flag is reported as an unknown argument when there is one.
+
+        argparse checks the required flags first, so ``tasks --bogus`` said
+        "-p/--provider is required", and the mistake itself (a misspelt flag) came out
+        only once ``-p`` was added. The arguments are parsed again with nothing
+        required, which finds the unknown ones (help has been handled by then).
+        """
+        given = self._given
+        if given is not None and message.startswith(_MISSING):
+            self._given = None
+            unknown = self._unknown(given)
+            if unknown:
+                message = f"unrecognized arguments: {' '.join(unknown)}"
+        super().error(message)
+
+    def _unknown(self, args: list[str]) -> list[str]:
+        """The arguments of ``args`` this command does not take."""
+        relaxed = [a for a in self._actions if a.required]
+        groups = [g for g in self._mutually_exclusive_groups if g.required]
+        _set_required(relaxed, groups, False)
+        try:
+            return argparse.ArgumentParser.parse_known_args(self, args)[1]
+        finally:
+            _set_required(relaxed, groups, True)
+
+
+def _set_required(
+    actions: list[argparse.Action], groups: list[argparse._MutuallyExclusiveGroup], value: bool
+) -> None:
+    for action in actions:
+        action.required = value
+    for group in groups:
+        group.required = value
 
 
 class Command(Protocol):
