@@ -36,3 +36,34 @@ def test_a_missing_required_flag_is_still_named_alone(tmp_path: Path) -> None:
     done = run_here(["tasks"], cli_env(tmp_path))
     assert done.returncode == 2
     assert "required: -p/--provider" in done.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["tasks", "--sandbox", "-p", "serpstat", "-L", "1", "--format", "jsonl"],
+        ["tasks", "-p", "serpstat", "-L", "1"],
+        ["check", "-p", "serpstat"],
+        ["collect", "--sandbox", "-p", "serpstat", "-L", "1"],
+    ],
+    ids=["sandbox", "account", "check", "collect"],
+)
+@pytest.mark.parametrize("name", ["", "  "])
+def test_an_empty_profile_name_is_a_usage_error(tmp_path: Path, args: list[str], name: str) -> None:
+    """``--profile "$PROFILE"`` with the variable unset: the run went on without any
+    profile (a sandbox listing, exit 0; an account's credentials from the env vars, or
+    "missing 'token' ... give --profile NAME", which it had been given)."""
+    done = run_here([*args, "--profile", name], cli_env(tmp_path))
+    assert done.returncode == 2, done.stderr
+    assert done.stdout == ""
+    assert done.stderr.startswith("seotasks: argument --profile: the profile name is empty")
+    assert len(done.stderr.splitlines()) == 1
+
+
+@pytest.mark.parametrize("name", ["", " "])
+def test_connect_refuses_an_empty_profile_name(name: str) -> None:
+    import seotasks
+    from seotasks import ConfigError
+
+    with pytest.raises(ConfigError, match="profile name is empty"):
+        seotasks.connect("serpstat", profile=name, token="t", env={})

@@ -280,6 +280,9 @@ def resolve_settings(
             f"known: {', '.join(sorted(by_name)) or 'none'}"
         )
     profile_values: dict[str, Any] = {}
+    if profile is not None and not profile.strip():
+        # Counted as "no profile", a blank name ("$PROFILE" unset) ran on other credentials.
+        raise ConfigError("the profile name is empty: give a profile's name, or None for none")
     if profile is None:
         profile = env.get("SEOTASKS_PROFILE") or None
     # Where a profile's value is read from, and where a missing one is to be added: the

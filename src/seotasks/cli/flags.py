@@ -28,6 +28,7 @@ __all__ = [
     "CommandParser",
     "SubcommandParser",
     "add_options",
+    "add_profile",
     "add_provider",
     "add_providers",
     "add_query",
@@ -36,6 +37,7 @@ __all__ = [
     "add_status",
     "add_time_field",
     "add_window",
+    "profile_name",
     "when",
 ]
 
@@ -199,7 +201,18 @@ def add_profile(
     parser: argparse.ArgumentParser, help: str = "TOML profile with credentials and options"
 ) -> None:
     """``--profile NAME``: the TOML profile whose tables give the providers' options."""
-    parser.add_argument("--profile", metavar="NAME", help=help)
+    parser.add_argument("--profile", metavar="NAME", type=profile_name, help=help)
+
+
+def profile_name(value: str) -> str:
+    """An ``argparse`` type for ``--profile``: a name, not blank. ``--profile "$P"`` with
+    ``P`` unset ran on without any profile, on the env vars' credentials (another account,
+    maybe), or failed saying to give ``--profile NAME``, which had been given."""
+    if not value.strip():
+        raise argparse.ArgumentTypeError(
+            "the profile name is empty (give a profile's name, or leave --profile out)"
+        )
+    return value
 
 
 def add_sandbox(parser: argparse.ArgumentParser, help: str) -> None:
