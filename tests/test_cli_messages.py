@@ -130,6 +130,39 @@ def test_load_plugins_limit_is_named_not_called_missing(env: dict[str, str]) -> 
     assert "no provider plugins installed" not in listing.stdout
 
 
+@pytest.mark.parametrize(
+    ("limit", "unknown"),
+    [("serpstatt", "'serpstatt'"), ("serpstat;dataforseo", "'serpstat;dataforseo'")],
+    ids=["typo", "separator"],
+)
+def test_a_load_plugins_name_no_plugin_has_is_named_with_the_installed_ones(
+    env: dict[str, str], limit: str, unknown: str
+) -> None:
+    """A misspelt name, or names joined by another separator than a comma, loaded no
+    plugin and said only that the variable "limits which plugins load"."""
+    limited = {**env, "SEOTASKS_LOAD_PLUGINS": limit}
+    installed = "installed plugins: acme, dataforseo, serpstat"
+    refused = run_here(["tasks", "-p", "serpstat"], limited)
+    assert refused.returncode == 2
+    assert f"it names {unknown}, which no installed plugin is called" in refused.stderr
+    assert installed in refused.stderr and len(refused.stderr.splitlines()) == 1
+    listing = run_here(["providers", "--format", "json"], limited)
+    assert listing.returncode == 0
+    [failed] = json.loads(listing.stdout)["failed"]
+    assert failed["name"] == limit and installed in failed["error"]
+
+
+def test_a_load_plugins_typo_beside_a_good_name_is_not_silent(env: dict[str, str]) -> None:
+    limited = {**env, "SEOTASKS_LOAD_PLUGINS": "serpstat,dataforsoe"}
+    listing = run_here(["providers"], limited)
+    assert listing.returncode == 0
+    assert listing.stdout.startswith("serpstat")
+    assert "FAILED dataforsoe (SEOTASKS_LOAD_PLUGINS): no installed plugin" in listing.stdout
+    refused = run_here(["tasks", "-p", "dataforseo"], limited)
+    assert refused.returncode == 2
+    assert "it names 'dataforsoe', which no installed plugin is called" in refused.stderr
+
+
 def test_collect_by_id_without_kind_suggests_kind(env: dict[str, str]) -> None:
     """DataForSEO builds task_get from the kind: without --kind no named task can be
     fetched, so the command is refused as asked (exit 2, the table's code for

@@ -93,7 +93,7 @@ def test_plugins_load_lazily_and_once(
     ("wanted", "providers", "failed"),
     [
         ("good", ["fakevendor"], []),
-        (" good , other ", ["fakevendor"], []),
+        (" good , other ", ["fakevendor"], ["other"]),  # "other": no such plugin
         ("broken", [], ["broken"]),
         ("", [], []),
         ("broken,good", ["fakevendor"], ["broken"]),
@@ -190,6 +190,16 @@ def test_unknown_provider_under_load_plugins_says_so(
     with pytest.raises(UnknownProvider, match="SEOTASKS_LOAD_PLUGINS='other'") as info:
         seotasks.get_provider("fakevendor")
     assert info.value.limited_by == "other"
+    assert "it names 'other', which no installed plugin is called" in str(info.value)
+
+
+def test_a_load_plugins_name_no_plugin_has_fails_in_strict_mode(
+    entry_points: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SEOTASKS_LOAD_PLUGINS", "good,goood")
+    monkeypatch.setenv("SEOTASKS_STRICT_PLUGINS", "1")
+    with pytest.raises(ConfigError, match="names 'goood': no installed plugin has this name"):
+        seotasks.providers()
 
 
 @pytest.mark.parametrize(

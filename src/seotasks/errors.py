@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
 __all__ = [
     "AuthError",
@@ -101,7 +101,9 @@ class UnknownProvider(ConfigError):
     from loading, so the message can say so instead of "not installed". ``failed`` maps
     the entry-point name of each plugin that failed to load to its error: a plugin that
     is installed but broken is named with its error, since "not installed" would send
-    its author to reinstall it.
+    its author to reinstall it. ``not_installed``: the names ``SEOTASKS_LOAD_PLUGINS``
+    gives that no installed plugin has (a typo, a blank or ``;`` between names), said
+    with the installed ``plugins``' names.
     """
 
     def __init__(
@@ -111,6 +113,8 @@ class UnknownProvider(ConfigError):
         *,
         limited_by: str | None = None,
         failed: Mapping[str, str] | None = None,
+        not_installed: Sequence[str] = (),
+        plugins: Sequence[str] = (),
     ) -> None:
         import difflib
 
@@ -124,7 +128,14 @@ class UnknownProvider(ConfigError):
         if wanted in self.failed:
             where = f"loaded: the plugin {wanted!r} failed to load: {self.failed[wanted]}"
         elif limited_by is not None:
-            where = f"loaded (SEOTASKS_LOAD_PLUGINS={limited_by!r} limits which plugins load)"
+            where = f"loaded (SEOTASKS_LOAD_PLUGINS={limited_by!r} limits which plugins load"
+            if not_installed:
+                where += (
+                    f"; it names {', '.join(map(repr, not_installed))}, which no installed "
+                    f"plugin is called; installed plugins: {', '.join(plugins) or 'none'}, "
+                    "names separated by commas"
+                )
+            where += ")"
         else:
             where = "installed"
         message = f"no provider named {name!r} is {where}"

@@ -74,6 +74,10 @@ class _Registry:
         self.providers: dict[str, ProviderInfo] = {}
         self.failures: list[PluginFailure] = []
         self.extra: list[tuple[object, str | None]] = []
+        #: With ``SEOTASKS_LOAD_PLUGINS`` set: the installed plugins' entry-point names,
+        #: and the names it gives that none of them has.
+        self.installed: list[str] = []
+        self.not_installed: list[str] = []
 
 
 _state = _Registry()
@@ -241,7 +245,13 @@ def _ensure_loaded() -> None:
         if _state.loaded:
             return
         wanted = _wanted()
-        for ep in _entry_points():
+        points = list(_entry_points())
+        if wanted is not None:
+            _state.installed = sorted({ep.name for ep in points})
+            _state.not_installed = sorted(wanted - set(_state.installed))
+            for missing in _state.not_installed:
+                _not_installed(missing)
+        for ep in points:
             if wanted is not None and ep.name not in wanted:
                 continue
             module: ModuleType | Any = None
@@ -259,6 +269,20 @@ def _ensure_loaded() -> None:
         for plugin, name in _state.extra:
             _add(plugin, name, None)
         _state.loaded = True
+
+
+def _not_installed(name: str) -> None:
+    """Record a ``SEOTASKS_LOAD_PLUGINS`` name that no installed plugin has, as a failure
+    naming the installed ones: a typo, or names joined by a blank or ``;``, loaded nothing
+    and said nothing (`seotasks providers` listed the others, or nothing at all)."""
+    error = (
+        f"no installed plugin has this name (installed plugins: "
+        f"{', '.join(_state.installed) or 'none'}; SEOTASKS_LOAD_PLUGINS separates names "
+        "with commas)"
+    )
+    if _strict():
+        raise ConfigError(f"SEOTASKS_LOAD_PLUGINS names {name!r}: {error}")
+    _state.failures.append(PluginFailure(name, "SEOTASKS_LOAD_PLUGINS", error))
 
 
 def provider_infos() -> list[ProviderInfo]:
@@ -290,8 +314,16 @@ def get_provider(name: str) -> type[Provider]:
     _ensure_loaded()
     info = _state.providers.get(name.strip().lower())
     if info is None:
-        failed = {failure.name: failure.error for failure in _state.failures}
-        raise UnknownProvider(name, list(_state.providers), limited_by=limited_by(), failed=failed)
+        unknown = _state.not_installed
+        failed = {f.name: f.error for f in _state.failures if f.name not in unknown}
+        raise UnknownProvider(
+            name,
+            list(_state.providers),
+            limited_by=limited_by(),
+            failed=failed,
+            not_installed=unknown,
+            plugins=_state.installed,
+        )
     return info.cls
 
 
