@@ -8,6 +8,8 @@ that restarts onto a pingback queue whose tasks ``seotasks collect`` wrote meanw
 
 from __future__ import annotations
 
+import gzip
+import json
 import socket
 import threading
 import time
@@ -20,7 +22,7 @@ from typing import Any
 import pytest
 import urllib3
 from clihere import run_here
-from receivekit import SECRET, Receiver, files, receive_env, wait_for
+from receivekit import SECRET, Receiver, envelope, files, receive_env, wait_for
 from seotasks_dataforseo.emulator import DataForSEOEmulator
 from seotasks_dataforseo.provider import DataForSEOProvider
 
@@ -205,3 +207,38 @@ def test_a_backlog_waiting_out_a_failure_is_not_read_until_it_is_due(
             assert _ping(ping + ids[2]) == 200
             wait_for(lambda: task_gets() == 3)
             assert len(app.pingbacks) == 3
+
+
+@contextmanager
+def _serving(tmp_path: Path) -> Iterator[tuple[ReceiverApp, str]]:
+    """A receiver served in this process, no pingback worker: (the app, its base URL
+    with the secret)."""
+    app = ReceiverApp(ResultStore(tmp_path / "results"), SECRET, DataForSEOProvider)
+    server = ReceiverServer(app, "127.0.0.1", 0, threads=2)
+    serving = threading.Thread(target=server.serve)
+    serving.start()
+    try:
+        yield app, f"{server.url}/{SECRET}"
+    finally:
+        server.stop(grace=5.0)
+        serving.join(30)
+
+
+def test_a_postback_of_several_gzip_members_is_read_whole(tmp_path: Path) -> None:
+    """RFC 1952 lets a gzip body be several members one after the other (a sender that
+    compresses as it streams); `gzip.decompress` reads them all. The receiver read the
+    first alone: a JSON cut short (400, and the tasks lost to the vendor's retries) or,
+    when the first member held a whole envelope, the next one dropped without a word."""
+    body = json.dumps(envelope("m-1", "m-2")).encode()
+    split = gzip.compress(body[:100]) + gzip.compress(body[100:])
+    assert gzip.decompress(split) == body
+    with _serving(tmp_path) as (app, base), urllib3.PoolManager(retries=False) as http:
+        headers = {"Content-Encoding": "gzip"}
+        answer = http.request("POST", f"{base}/postback", body=split, headers=headers)
+        assert answer.status == 200, answer.data
+        assert files(app.store.root / "dataforseo").keys() == {"m-1", "m-2"}
+        # Two whole envelopes, one per member, are no JSON document: refused, not halved.
+        two = gzip.compress(json.dumps(envelope("m-3")).encode()) * 2
+        answer = http.request("POST", f"{base}/postback", body=two, headers=headers)
+        assert answer.status == 400 and "not JSON" in json.loads(answer.data)["error"]
+        assert files(app.store.root / "dataforseo").keys() == {"m-1", "m-2"}

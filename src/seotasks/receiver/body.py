@@ -38,6 +38,10 @@ _CHUNK = 1024 * 1024
 #: copy it again for each megabyte inflated.
 _FEED = 64 * 1024
 _GZIP = 16 + zlib.MAX_WBITS
+#: How a gzip member begins (RFC 1952), and the most members a body may hold: each costs
+#: an inflater of its own, and a body of millions of empty members is no delivery.
+_MAGIC = b"\x1f\x8b"
+_MAX_MEMBERS = 1024
 
 
 def read_body(environ: Mapping[str, Any], max_body: int) -> bytes:
@@ -92,17 +96,43 @@ def gunzip(raw: bytes, max_json: int) -> bytes:
     inflates it into one buffer of the exact size (no list of chunks joined into a
     second copy). The price is inflating an accepted body twice, a few milliseconds per
     megabyte, small beside parsing the JSON that follows.
+
+    A body may hold several gzip members one after the other (RFC 1952; a sender that
+    compresses as it streams, ``cat a.gz b.gz``): every member is read, as
+    `gzip.decompress` and ``gunzip`` do; reading the first alone cut the JSON short (a
+    400 for a good delivery) or, when the first member held a whole envelope, dropped
+    the rest without a word. Bytes after the last member that start no member are
+    ignored, as gzip(1) ignores trailing garbage.
     """
-    size = _inflated_size(raw, max_json)
-    # bufsize one over the exact size: the output fits one block, and zlib still has
-    # room to read the stream's trailer without a second block (and a joining copy).
-    return zlib.decompress(raw, _GZIP, size + 1)
-
-
-def _inflated_size(raw: bytes, max_json: int) -> int:
-    """How many bytes ``raw`` inflates to, counted without keeping them (see `gunzip`)."""
-    inflater = zlib.decompressobj(_GZIP)
+    members = _members(raw, max_json)
+    if len(members) == 1:
+        # bufsize one over the exact size: the output fits one block, and zlib still has
+        # room to read the stream's trailer without a second block (and a joining copy).
+        return zlib.decompress(raw, _GZIP, members[0][2] + 1)
     view = memoryview(raw)
+    return b"".join(zlib.decompress(view[a:b], _GZIP, size + 1) for a, b, size in members)
+
+
+def _members(raw: bytes, max_json: int) -> list[tuple[int, int, int]]:
+    """Each gzip member of ``raw``: where it starts and ends, and how many bytes it
+    inflates to, counted without keeping them (see `gunzip`)."""
+    members: list[tuple[int, int, int]] = []
+    start = total = 0
+    while True:
+        if len(members) == _MAX_MEMBERS:
+            raise Refused("400 Bad Request", f"more than {_MAX_MEMBERS} gzip members")
+        end, size = _inflated_size(memoryview(raw)[start:], max_json - total)
+        members.append((start, start + end, size))
+        total += size
+        start += end
+        if raw[start : start + 2] != _MAGIC:
+            return members
+
+
+def _inflated_size(view: memoryview, max_json: int) -> tuple[int, int]:
+    """How many bytes of ``view`` its first gzip member takes, and how many it inflates
+    to, counted without keeping them (see `gunzip`)."""
+    inflater = zlib.decompressobj(_GZIP)
     fed = 0
     size = 0
     pending: bytes | memoryview = b""
@@ -128,7 +158,7 @@ def _inflated_size(raw: bytes, max_json: int) -> int:
         raise Refused("400 Bad Request", f"not valid gzip: {exc}") from None
     if not inflater.eof:
         raise Refused("400 Bad Request", "gzip stream is truncated")
-    return size
+    return fed - len(inflater.unused_data), size
 
 
 def parse_json(data: bytes) -> Any:
