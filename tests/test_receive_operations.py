@@ -224,6 +224,17 @@ def _serving(tmp_path: Path) -> Iterator[tuple[ReceiverApp, str]]:
         serving.join(30)
 
 
+def test_a_head_to_the_pingback_url_queues_nothing(tmp_path: Path) -> None:
+    """Only the vendor's GET is a pingback: a monitor's or a link checker's HEAD of the
+    same URL answered 200 and queued the task, to be fetched (``task_get``) for nothing."""
+    with _serving(tmp_path) as (app, base), urllib3.PoolManager(retries=False) as http:
+        url = f"{base}/pingback?id=probe-1&kind=serp/google/organic"
+        assert http.request("HEAD", url).status == 200
+        assert len(app.pingbacks) == 0
+        assert http.request("GET", url).status == 200
+        assert [e["id"] for e in app.pingbacks.entries()] == ["probe-1"]
+
+
 def test_a_postback_of_several_gzip_members_is_read_whole(tmp_path: Path) -> None:
     """RFC 1952 lets a gzip body be several members one after the other (a sender that
     compresses as it streams); `gzip.decompress` reads them all. The receiver read the

@@ -191,6 +191,10 @@ class ReceiverApp:
                 raise Refused("400 Bad Request", f"task {index}'s id is not a plain id")
             if entry.kind is not None and not _KIND.match(entry.kind):
                 raise Refused("400 Bad Request", "kind is not a path such as serp/google/organic")
+        if environ.get("REQUEST_METHOD") == "HEAD":
+            # A probe (a monitor, a proxy, a link checker) checks the URL answers; only
+            # the vendor's GET is a pingback: a HEAD queued the task to be fetched.
+            return "200 OK", {"ok": True, "tasks": len(entries), "written": 0, "queued": False}
         results: list[tuple[str, JSONValue, Any]] = []
         failed = queued = 0
         for entry in entries:
