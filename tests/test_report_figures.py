@@ -244,6 +244,26 @@ def test_tasks_per_hour_widen_their_buckets_and_fill_the_gaps() -> None:
     assert summary.peak_at == T0 and summary.peak_per_hour == pytest.approx(2 / 6)
 
 
+@pytest.mark.parametrize(
+    ("first", "last", "hours"),
+    [
+        (timedelta(minutes=30), timedelta(hours=240), 3),  # ends on an hour's edge
+        (timedelta(hours=1), timedelta(hours=720), 6),  # ends on a 3 h bucket's edge
+        (timedelta(0), timedelta(hours=239, minutes=59), 1),  # 240 whole buckets: fits
+    ],
+)
+def test_no_tasks_per_hour_chart_has_more_than_240_buckets(
+    first: timedelta, last: timedelta, hours: int
+) -> None:
+    """The width was chosen on the span (under 240 bucket widths), but the buckets run
+    from the first task's to the last's: a span of 239.5 h that ends on an edge touches
+    241 of them, one more than the chart is promised to hold."""
+    tasks = [task("a", 1, posted=T0 + first), task("a", 2, posted=T0 + last)]
+    activity = figures_of(tasks).activity
+    assert activity.bucket_hours == hours
+    assert len({r.start for r in activity.rows}) <= 240
+
+
 def test_each_providers_mean_rate_is_over_its_own_span() -> None:
     """A vendor that keeps a day of tasks beside one that keeps ten is not averaged over
     ten days: each mean is over that provider's buckets, its first to its last."""

@@ -30,6 +30,8 @@ CURVE_POINTS = tuple(i / 100 for i in range(101))
 MAX_BUCKETS = 240
 #: Bucket widths tried for tasks per hour, in hours.
 BUCKET_HOURS = (1, 3, 6, 12, 24, 168, 720)
+#: Where the buckets' edges are counted from (DuckDB's own default: a Monday, midnight UTC).
+BUCKET_ORIGIN = datetime(2000, 1, 3, tzinfo=UTC)
 #: Age bands of the not-collected tasks: (upper bound in seconds, label).
 AGE_BANDS: tuple[tuple[float, str], ...] = (
     (3600, "< 1 h"),
@@ -163,11 +165,15 @@ def failures(connection: duckdb.DuckDBPyConnection) -> list[Failure]:
 
 
 def _bucket_hours(first: datetime | None, last: datetime | None) -> int:
+    """The narrowest width whose buckets, from the first task's to the last's, number at
+    most `MAX_BUCKETS`. Counted in buckets, not in the span: buckets start on edges
+    (`BUCKET_ORIGIN`), so 239.5 h that end on an edge touch 241 one-hour buckets."""
     if first is None or last is None:
         return 1
-    span = (last - first).total_seconds() / 3600
     for hours in BUCKET_HOURS:
-        if span / hours < MAX_BUCKETS:
+        width = 3600 * hours
+        start, end = ((t - BUCKET_ORIGIN).total_seconds() // width for t in (first, last))
+        if end - start + 1 <= MAX_BUCKETS:
             return hours
     return BUCKET_HOURS[-1]
 
@@ -176,10 +182,12 @@ def activity(
     connection: duckdb.DuckDBPyConnection, first: datetime | None, last: datetime | None
 ) -> Activity:
     hours = _bucket_hours(first, last)
+    origin = BUCKET_ORIGIN.isoformat(sep=" ")
     rows = connection.execute(
         f"""
         WITH counted AS (
-          SELECT time_bucket(INTERVAL '{hours} hours', created_at) AS start, provider, status,
+          SELECT time_bucket(INTERVAL '{hours} hours', created_at, TIMESTAMPTZ '{origin}')
+            AS start, provider, status,
             count(*) AS n
           FROM report_tasks WHERE created_at IS NOT NULL GROUP BY ALL
         ), buckets AS (
