@@ -43,9 +43,11 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     # of the user's own, on the real clock, sees windows ending "now" where they end.
     # SIGTERM is how a service manager or `docker stop` ends a foreground server: the
     # same clean stop as Ctrl-C (exit 0), not death by signal (143). The handler is in
-    # place before the first line is printed, which is when a caller may signal.
+    # place before the first line is printed, which is when a caller may signal. A
+    # second signal while the emulators close ends the process at once, exit 0 still:
+    # they hold nothing to keep, so there is nothing to run again ("interrupted", 5).
     with (
-        GracefulStop() as stop,
+        GracefulStop(at_once=(EXIT_OK, "seotasks: sandbox stopped at once")) as stop,
         start(names, SandboxRequest(seed=args.seed, size=args.size)) as running,
     ):
         for line in env_lines(running):
