@@ -6,10 +6,6 @@ field the model does not declare, the fields a caller reads populated and typed 
 model types them (the client's pydantic models are strict: a location *name* where an
 integer code belongs fails), and (b) the request the official client builds - ``null``
 for every unset optional field, and every documented optional field set - is accepted.
-
-`KNOWN_FAILURES` names the calls that fail today; each is a strict xfail, so the list
-cannot grow silently (a new failure fails the run) nor go stale (a fixed call that is
-still listed fails the run too).
 """
 
 from __future__ import annotations
@@ -29,24 +25,13 @@ from seotasks_dataforseo.endpoints import BY_NAME, CATALOGUE
 
 from conftest import Now
 
-#: Official client methods that fail against the emulator today, and why.
-KNOWN_FAILURES: dict[str, str] = {}
-
 CALLS = [c for c in catalog.calls() if catalog.served(c)]
 NOT_SERVED = [c for c in catalog.calls() if not catalog.served(c)]
 
 
-def _param(call: catalog.Call) -> Any:
-    name = f"{call.api}.{call.method}"
-    marks = []
-    if name in KNOWN_FAILURES:
-        marks.append(pytest.mark.xfail(reason=KNOWN_FAILURES[name], strict=True))
-    return pytest.param(call, id=name, marks=marks)
-
-
 def _params(*functions: str) -> list[Any]:
     """The served official calls of these functions, as test parameters."""
-    return [_param(c) for c in CALLS if c.function in functions]
+    return [pytest.param(c, id=f"{c.api}.{c.method}") for c in CALLS if c.function in functions]
 
 
 def _request_model(call: catalog.Call) -> type[Any]:
@@ -205,11 +190,7 @@ def _unoffered() -> list[Any]:
     for kind, flavours in sorted(offered.items()):
         if kind in BY_NAME:
             missing = [f for f in ("", "regular", "advanced", "html", "json") if f not in flavours]
-            name = f"flavours:{kind}"
-            marks = []
-            if name in KNOWN_FAILURES:
-                marks.append(pytest.mark.xfail(reason=KNOWN_FAILURES[name], strict=True))
-            params.append(pytest.param(kind, missing, id=name, marks=marks))
+            params.append(pytest.param(kind, missing, id=f"flavours:{kind}"))
     return params
 
 
@@ -235,7 +216,6 @@ def _auth(api_client: ApiClient) -> dict[str, str]:
     return {"Authorization": api_client.configuration.get_basic_auth_token()}
 
 
-@pytest.mark.xfail("echo" in KNOWN_FAILURES, reason=KNOWN_FAILURES.get("echo", ""), strict=True)
 def test_posted_task_echoes_codes_and_decoded_keyword(
     api_client: ApiClient, emulator: DataForSEOEmulator, now: Now
 ) -> None:
