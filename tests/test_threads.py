@@ -259,7 +259,10 @@ def test_collect_many_started_by_two_threads_at_once_keeps_the_larger_pool() -> 
         with DataForSEOEmulator(seed=1, size=0, clock=clock) as emulator:
             smaller = 0
             for _ in range(TRIES):
-                with seotasks.connect("dataforseo", clock=clock, env={}, **emulator.settings) as c:
+                # source=history: over tasks_ready, one collect_many at a time per client.
+                with seotasks.connect(
+                    "dataforseo", clock=clock, env={}, source="history", **emulator.settings
+                ) as c:
                     _start_together(c, (16, 8))
                     kept = c.transport._pool.connection_pool_kw["maxsize"]
                     smaller += (kept, c.transport.pool_maxsize) != (16, 16)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn, TypedDict, Unpack
 
 from . import cursor as cursor_codec
 from .batchcheck import fetched_tasks, text_ids
+from .collect import OneRun, collect_many
 from .cursor import position_digest, position_json
 from .errors import CursorError, ResponseFormatError, SeotasksError
 from .model import Page, Task, TaskQuery, TaskStatus
@@ -83,6 +84,8 @@ class Client:
         self.on_page: Callable[[Page], None] | None = None
         #: The largest answer `collect_to` keeps for one task, in bytes (None: no cap).
         self.max_result_bytes: int | None = DEFAULT_MAX_RESULT_BYTES
+        #: Held by the one `collect_many` run allowed at a time when the listing drains.
+        self._draining = OneRun()
 
     # -- description ---------------------------------------------------------------------
 
@@ -380,9 +383,10 @@ class Client:
         `Collected.result` is None. The caller moves the file into place (on the same
         file system, a rename) or removes it. Memory then stays flat whatever the
         results' size.
-        """
-        from .collect import collect_many
 
+        Where the listing drains, one run at a time: a second while one runs would fetch
+        its tasks again, so it is a `RuntimeError` at the call (docs: "Threads").
+        """
         self.transport.check_open()  # refused at the call, as every other call is
 
         def fetch(task: Task) -> JSONValue | Path:
@@ -397,6 +401,8 @@ class Client:
         runner = collect_many(
             fetch, tasks, workers=workers, window=window, ordered=ordered, stop=stop
         )
+        if self.capabilities.drains:
+            runner = self._draining.hold(runner, self.name)
         self.transport.ensure_pool_size(workers)
         return runner
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import suppress
@@ -27,7 +28,7 @@ import attrs
 from .model import Task
 from .provider import JSONValue
 
-__all__ = ["Collected", "collect_many"]
+__all__ = ["Collected", "OneRun", "collect_many"]
 
 #: What fetches one task: its result parsed, or the file it was streamed into.
 _Fetch = Callable[[Task], JSONValue | Path]
@@ -112,6 +113,14 @@ def _one(collect: _Fetch, task: Task, index: int) -> Collected:
         return Collected(task=task, index=index, path=result)
     return Collected(task=task, index=index, result=result)
 
+
+_RUNNING = (
+    "{name}: a collect_many is already running on this client, and its listing drains "
+    "(fetching a result takes the task off it): a second run at once would fetch the same "
+    "tasks again and hand each to two consumers. Hand the one run's results to every "
+    "consumer, or wait for it to end: exhausted, or close() it (a loop left with break "
+    "ends it only once its iterator is dropped)"
+)
 
 _WAKE = 0.05  # seconds between checks of the stop flags while waiting
 
@@ -236,3 +245,43 @@ class _Run:
             if outcome.path is not None:
                 with suppress(OSError):
                     outcome.path.unlink(missing_ok=True)
+
+
+class OneRun:
+    """At most one `collect_many` run at a time: a client's, when its listing drains.
+
+    Over DataForSEO ``tasks_ready`` two runs at once both list the same tasks and both
+    fetch them: each task reaches two consumers (a duplicate), and a consuming read is
+    spent twice. Sharing one pass between them would need every id fetched to be kept for
+    as long as any run may still hold a listing page naming it; refusing the second run,
+    by name, leaves the caller to hand the one run's results to its consumers. A run
+    ends when its iterator is exhausted, closed, or collected unstarted.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._holder: object | None = None
+
+    def hold(self, runner: Iterator[Collected], provider: str) -> Iterator[Collected]:
+        """``runner``, held as the one run until it ends; `RuntimeError` at the call
+        while another run holds it."""
+        token = object()
+        with self._lock:
+            if self._holder is not None:
+                raise RuntimeError(_RUNNING.format(name=provider))
+            self._holder = token
+        held = self._held(runner, token)
+        # A generator never started runs no ``finally`` when dropped: its end is its collection.
+        weakref.finalize(held, self._release, token)
+        return held
+
+    def _held(self, runner: Iterator[Collected], token: object) -> Iterator[Collected]:
+        try:
+            yield from runner
+        finally:
+            self._release(token)
+
+    def _release(self, token: object) -> None:
+        with self._lock:
+            if self._holder is token:
+                self._holder = None

@@ -1,0 +1,135 @@
+"""One client shared by a service's threads while a listing that drains is collected.
+
+DataForSEO's ``tasks_ready`` forgets a task once ``task_get`` answers it, so collecting it
+is a delivery, as from a message queue: each task must reach one consumer once. Every test
+runs the emulator over loopback, with real threads; a thread that hangs fails the test
+after `HANG` seconds instead of hanging it.
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from seotasks_dataforseo.emulator import DataForSEOEmulator
+
+import seotasks
+from seotasks.clock import FakeClock
+
+pytestmark = pytest.mark.usefixtures("real_providers")
+
+KIND = "serp/google/organic"
+#: Only guards against a hang: a test that passes never comes near it.
+HANG = 120.0
+
+
+@pytest.fixture
+def emulator() -> Iterator[DataForSEOEmulator]:
+    """300 finished tasks in ``tasks_ready``, on a fake clock: pacing costs no time."""
+    with DataForSEOEmulator(seed=5, size=0, clock=FakeClock(), kinds=(KIND,)) as emu:
+        emu.add_tasks(300, posted=datetime.now(UTC) - timedelta(hours=1), code=20000)
+        yield emu
+
+
+def _ready_client(emulator: DataForSEOEmulator) -> seotasks.Client:
+    return seotasks.connect(
+        "dataforseo", clock=emulator.clock, env={}, families=["serp"], **emulator.settings
+    )
+
+
+def test_a_second_collect_many_over_a_draining_listing_is_refused_and_no_task_is_twice(
+    emulator: DataForSEOEmulator,
+) -> None:
+    """Two request handlers start collecting ``tasks_ready`` through one client, the
+    second while the first runs. Both listed the same tasks, so both fetched every one:
+    each task was handed to two consumers (a duplicate stored twice), and the vendor
+    answered every ``task_get`` twice. The second must be refused, naming why, and the
+    first hand out every ready task once."""
+    truth = emulator.ready_ids(["serp"])
+    client = _ready_client(emulator)
+    first_started = threading.Event()
+    second_asked = threading.Event()
+    handed: list[str] = []
+    refused: list[BaseException] = []
+
+    def first() -> None:
+        for outcome in client.collect_many(client.tasks(), workers=4):
+            handed.append(outcome.task.id)
+            first_started.set()
+            second_asked.wait(HANG)
+
+    def second() -> None:
+        first_started.wait(HANG)
+        try:
+            handed.extend(o.task.id for o in client.collect_many(client.tasks(), workers=4))
+        except RuntimeError as exc:
+            refused.append(exc)
+        finally:
+            second_asked.set()
+
+    threads = [threading.Thread(target=run, daemon=True) for run in (first, second)]
+    with client:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(HANG)
+    assert not any(thread.is_alive() for thread in threads)
+    twice = sum(count - 1 for count in Counter(handed).values())
+    assert twice == 0, f"{twice} of {len(truth)} tasks were handed out twice"
+    assert sorted(handed) == sorted(truth)
+    assert emulator.calls["other"] == len(truth)  # one task_get per task
+    (error,) = refused
+    assert "already running" in str(error) and "drains" in str(error)
+
+
+def test_a_collect_many_left_by_break_or_dropped_unstarted_lets_the_next_one_run(
+    emulator: DataForSEOEmulator,
+) -> None:
+    """The refusal lasts as long as the first run, no longer: a loop left with ``break``
+    (the iterator dropped), an iterator never started and dropped, or one closed by hand
+    each let the next ``collect_many`` on the client run, which then collects the rest."""
+    truth = emulator.ready_ids(["serp"])
+    handed: list[str] = []
+    with _ready_client(emulator) as client:
+        for outcome in client.collect_many(client.tasks(), workers=4):
+            handed.append(outcome.task.id)
+            break
+        unstarted = client.collect_many(client.tasks(), workers=4)
+        del unstarted
+        gc.collect()
+        held = client.collect_many(client.tasks(), workers=4)
+        handed.append(next(held).task.id)
+        with pytest.raises(RuntimeError, match=r"close\(\) it"):
+            client.collect_many(client.tasks(), workers=4)
+        held.close()
+        handed.extend(o.task.id for o in client.collect_many(client.tasks(), workers=4))
+    assert len(handed) == len(set(handed))
+    # What a loop left early dropped (fetched, never yielded) is gone from tasks_ready:
+    # the documented cost of leaving without a journal, never a duplicate.
+    assert set(handed) <= truth and emulator.ready_ids(["serp"]) == set()
+
+
+def test_collect_many_over_a_listing_that_does_not_drain_may_run_in_two_threads(
+    emulator: DataForSEOEmulator,
+) -> None:
+    """The refusal is for a listing that drains only: over ``source=history`` two threads
+    collect through one client at once, as the threads section of the docs promises."""
+    client = seotasks.connect(
+        "dataforseo",
+        clock=emulator.clock,
+        env={},
+        families=["serp"],
+        source="history",
+        **emulator.settings,
+    )
+    with client:
+        tasks = list(client.tasks())
+        first = client.collect_many(tasks[::2], workers=2)
+        next(first)
+        second = list(client.collect_many(tasks[1::2], workers=2))
+        rest = list(first)
+    assert len(second) + len(rest) + 1 == len(tasks) > 100
