@@ -9,7 +9,6 @@ too; `Task` keeps its fields in an instance dict, which is what makes it cheap t
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -18,21 +17,11 @@ from typing import Any
 
 import attrs
 
+from .terms import TIME_FIELDS, TaskStatus
+
 __all__ = ["TIME_FIELDS", "Page", "Task", "TaskQuery", "TaskStatus"]
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
-
-
-class TaskStatus(enum.StrEnum):
-    """Where a task is in its life. A `str` enum, so it serializes as its value."""
-
-    QUEUED = "queued"
-    RUNNING = "running"
-    COMPLETED = "completed"
-    FAILED = "failed"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 _Validator = Callable[[object, "attrs.Attribute[Any]", Any], None]
@@ -268,10 +257,6 @@ _INIT_NAMES: tuple[str, ...] = tuple(a.alias or a.name for a in attrs.fields(Tas
 
 def _unpickle(values: dict[str, Any], raw: dict[str, Any]) -> Task:
     return Task(**values, raw=raw)
-
-
-#: The `Task` times a `TaskQuery` can bound with ``since`` / ``until``.
-TIME_FIELDS = ("created_at", "completed_at")
 
 
 @attrs.frozen(slots=True, kw_only=True)

@@ -31,9 +31,6 @@ EXIT_INTERRUPTED = 5  # stopped on request: run the same command again to contin
 EXIT_STORAGE = 6  # a place to write is unwritable, full or held by another run
 
 
-STATUSES = ("completed", "running", "queued", "failed", "any")
-
-
 #: How much faster than real time the --sandbox clock runs.
 SANDBOX_SPEED = 60.0
 

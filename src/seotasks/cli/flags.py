@@ -14,7 +14,8 @@ from gettext import gettext
 from typing import Any, NoReturn, Protocol, TextIO
 
 from ..relative_time import is_relative_time
-from .common import EXIT_USAGE, MAX_SANDBOX_SIZE, STATUSES
+from ..terms import STATUS_CHOICES, TIME_FIELDS
+from .common import EXIT_USAGE, MAX_SANDBOX_SIZE
 
 #: How argparse's messages about a missing required flag or group begin.
 _MISSING = tuple(
@@ -137,10 +138,6 @@ class Command(Protocol):
     def run(self, args: argparse.Namespace, out: TextIO, err: TextIO) -> int: ...
 
 
-#: The task times ``--since`` / ``--until`` can bound (`seotasks.TaskQuery.time_field`).
-TIME_FIELDS = ("created_at", "completed_at")
-
-
 def add_providers(parser: argparse.ArgumentParser, help: str, *, required: bool = True) -> None:
     """``-p/--provider NAME``, repeatable, collected into ``args.providers``."""
     parser.add_argument(
@@ -252,15 +249,15 @@ def add_time_field(parser: argparse.ArgumentParser, help: str = TIME_FIELD_HELP)
 
 
 #: What ``--status`` means, for every command that selects tasks by status.
-STATUS_HELP = "which tasks: completed, running, queued, failed or any"
+STATUS_HELP = f"which tasks: {', '.join(STATUS_CHOICES[:-1])} or {STATUS_CHOICES[-1]}"
 
 
 def add_status(
     parser: argparse.ArgumentParser, help: str = STATUS_HELP, *, default: str | None = None
 ) -> None:
-    """``--status completed|running|queued|failed|any``: one choice list everywhere, and
+    """``--status queued|running|completed|failed|any``: one choice list everywhere, and
     always a help line (``default``: what an omitted flag means, e.g. ``"any"``)."""
-    parser.add_argument("--status", choices=STATUSES, default=default, help=help)
+    parser.add_argument("--status", choices=STATUS_CHOICES, default=default, help=help)
 
 
 def add_query(

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from ..errors import ConfigError, StorageError
+from ..terms import STATUS_CHOICES, TIME_FIELDS
 
 if TYPE_CHECKING:
     import duckdb
@@ -85,11 +86,11 @@ class Selection:
     time_field: str = "created_at"
 
     def __attrs_post_init__(self) -> None:
-        if self.time_field not in ("created_at", "completed_at"):
+        if self.time_field not in TIME_FIELDS:
             raise ConfigError(
                 f"time_field must be created_at or completed_at, not {self.time_field!r}"
             )
-        if self.status not in ("any", "completed", "running", "queued", "failed"):
+        if self.status not in STATUS_CHOICES:
             raise ConfigError(f"unknown status {self.status!r}")
         for name in ("since", "until"):
             value = getattr(self, name)
