@@ -401,8 +401,8 @@ def test_spilled_tasks_round_trip_exactly(
         directory.close()
     assert back == tasks
     for before, after in zip(tasks, back, strict=True):
-        assert spill.task_record(after) == spill.task_record(before)  # every field, raw too
-        assert len(spill.task_record(after)) == len(attrs.fields(Task))
+        assert spill.task_row(after) == spill.task_row(before)  # every field, raw too
+        assert len(spill.task_row(after)) == len(attrs.fields(Task))
         assert dict(after.raw) == dict(before.raw)
         assert repr(after.raw) == repr(before.raw)  # same types: Decimal stays Decimal
         assert after.cost == before.cost and type(after.cost) is type(before.cost)

@@ -11,7 +11,7 @@ removed with everything in it when the merge ends, fails, is interrupted (Ctrl-C
 closed or garbage-collected, or at interpreter exit (``weakref.finalize``). Only a
 process killed outright (SIGKILL) leaves it behind, as ``$TMPDIR/seotasks-merge-*``.
 
-Format: each run is a sequence of pickled chunks, each a list of task records (the
+Format: each run is a sequence of pickled chunks, each a list of task rows (the
 tuple of every `Task` field, ``raw`` as a plain dict). Pickle because it round-trips
 every value a task may hold exactly and cheaply: ``Decimal`` costs, timezone-aware
 datetimes, ``None``, the vendor's ``raw`` with whatever it decoded to. Unpickling runs
@@ -38,7 +38,7 @@ import attrs
 from .errors import StorageError
 from .model import Task
 
-__all__ = ["FAN_IN", "Run", "SpillDir", "from_record", "task_record"]
+__all__ = ["FAN_IN", "Run", "SpillDir", "task_from_row", "task_row"]
 
 #: Most runs read at once; beyond it runs are merged in groups first.
 FAN_IN = 64
@@ -48,24 +48,24 @@ _PROTOCOL = pickle.HIGHEST_PROTOCOL
 _NAMES = tuple(a.alias or a.name for a in attrs.fields(Task))
 _SLOTS = tuple(a.name for a in attrs.fields(Task))
 if _NAMES[-1] != "raw":
-    raise AssertionError("spill records expect Task's raw field last")
+    raise AssertionError("spill rows expect Task's raw field last")
 _values = operator.attrgetter(*_SLOTS)
 
 
-def task_record(task: Task) -> tuple[Any, ...]:
+def task_row(task: Task) -> tuple[Any, ...]:
     """Every field of ``task`` as a plain tuple, in `Task`'s field order (``raw`` a dict)."""
     values: tuple[Any, ...] = _values(task)
-    raw = values[-1]  # the task's own dict (or a read-only view): the record holds a dict
+    raw = values[-1]  # the task's own dict (or a read-only view): the row holds a dict
     return values if type(raw) is dict else (*values[:-1], dict(raw))
 
 
-def from_record(record: Sequence[Any]) -> Task:
-    """The `Task` of a `task_record` tuple.
+def task_from_row(row: Sequence[Any]) -> Task:
+    """The `Task` of a `task_row` tuple.
 
-    ``raw`` goes in as a read-only view of the record's dict, which only this record
-    holds (freshly unpickled, or copied by `task_record`): no second copy of it.
+    ``raw`` goes in as a read-only view of the row's dict, which only this row
+    holds (freshly unpickled, or copied by `task_row`): no second copy of it.
     """
-    fields = dict(zip(_NAMES, record, strict=True))
+    fields = dict(zip(_NAMES, row, strict=True))
     fields["raw"] = MappingProxyType(fields["raw"])
     return Task(**fields)
 
@@ -83,11 +83,11 @@ class Run:
             with self.path.open("rb") as fh:
                 while True:
                     try:
-                        records = pickle.load(fh)  # one chunk: each has its own memo
+                        rows = pickle.load(fh)  # one chunk: each has its own memo
                     except EOFError:
                         break
-                    for record in records:
-                        yield from_record(record)
+                    for row in rows:
+                        yield task_from_row(row)
         finally:
             self.path.unlink(missing_ok=True)
 
@@ -132,7 +132,7 @@ class SpillDir:
         try:
             with path.open("wb") as fh:
                 for task in tasks:
-                    chunk.append(task_record(task))
+                    chunk.append(task_row(task))
                     if len(chunk) >= self.chunk:
                         pickle.dump(chunk, fh, protocol=_PROTOCOL)
                         count += len(chunk)
