@@ -67,3 +67,50 @@ def test_connect_refuses_an_empty_profile_name(name: str) -> None:
 
     with pytest.raises(ConfigError, match="profile name is empty"):
         seotasks.connect("serpstat", profile=name, token="t", env={})
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["collect", "--sandbox", "-p", "serpstat", "-L", "1", "--to"],
+        ["collect", "--sandbox", "-p", "serpstat", "-L", "1", "--journal"],
+        ["collect", "--sandbox", "-p", "serpstat", "-L", "1", "--resume"],
+        ["tasks", "--sandbox", "-p", "serpstat", "-L", "1", "--resume"],
+        ["status", "--sandbox", "-p", "serpstat", "--to"],
+        ["check", "--sandbox", "-p", "serpstat", "--to"],
+        ["receive", "--listen", "127.0.0.1:0", "--to"],
+        ["report", "--sandbox", "-p", "serpstat", "--to"],
+        ["report", "--from"],
+    ],
+    ids=lambda args: f"{args[0]}{args[-1]}",
+)
+def test_an_empty_path_is_a_usage_error_not_this_folder(tmp_path: Path, args: list[str]) -> None:
+    """``Path("")`` is ``.``: ``collect --to "$DIR"`` with ``DIR`` unset wrote every result
+    into the folder the command ran in (and ``receive`` served into it), exit 0."""
+    here = tmp_path / "here"
+    here.mkdir()
+    env = {**cli_env(tmp_path), "SEOTASKS_RECEIVE_SECRET": "abcdefghijklmnopqrstuvwxyz"}
+    done = run_here([*args, ""], env, cwd=here)
+    assert done.returncode == 2, done.stderr
+    flag = args[-1]
+    assert done.stderr.startswith(f"seotasks: argument {flag}: the path is empty"), done.stderr
+    assert len(done.stderr.splitlines()) == 1
+    assert list(here.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["tasks", "--sandbox", "-p", "serpstat", "-L", "1", "--resume"],
+        ["collect", "--sandbox", "-p", "serpstat", "-L", "1", "--resume"],
+        ["report", "--sandbox", "-p", "serpstat", "--to"],
+    ],
+    ids=lambda args: args[0],
+)
+def test_a_file_name_too_long_is_a_usage_error(tmp_path: Path, args: list[str]) -> None:
+    """A name longer than the file system takes raised from the path checks themselves
+    (``is_dir``): "internal error: OSError: [Errno 36] File name too long", exit 4."""
+    done = run_here([*args, str(tmp_path / ("x" * 300))], cli_env(tmp_path))
+    assert done.returncode == 2, done.stderr
+    assert "File name too long" in done.stderr and "internal error" not in done.stderr
+    assert len(done.stderr.splitlines()) == 1

@@ -62,13 +62,18 @@ def file_mistake(path: Path) -> str | None:
     """What makes ``path`` impossible as a file to write, or None: a folder, something
     other than a regular file, or a folder that does not exist. Each is a mistyped path,
     the command's to fix; the folder is not created, so a typo makes no folders. Shared by
-    every flag that names one file (``--resume``, ``report --to``) and by ``check``."""
-    if path.is_dir():
-        return "is a directory; name a file"
-    if path.exists() and not path.is_file():
-        return "not a regular file"
-    if not path.parent.is_dir():
-        return f"directory {path.parent} does not exist"
+    every flag that names one file (``--resume``, ``report --to``) and by ``check``.
+    A path no file can have (a name longer than the file system takes) says so: `Path`'s
+    checks raise for it, which was an internal error (exit 4)."""
+    try:
+        if path.is_dir():
+            return "is a directory; name a file"
+        if path.exists() and not path.is_file():
+            return "not a regular file"
+        if not path.parent.is_dir():
+            return f"directory {path.parent} does not exist"
+    except OSError as exc:
+        return f"cannot name a file: {exc.strerror or type(exc).__name__}"
     return None
 
 

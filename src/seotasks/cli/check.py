@@ -56,7 +56,7 @@ DESCRIPTION = (
 
 def add_arguments(check: argparse.ArgumentParser) -> None:
     """``check``'s arguments (standard library only: ``--help`` stays fast)."""
-    from .flags import add_options, add_profile, add_providers
+    from .flags import add_options, add_profile, add_providers, path
 
     add_providers(
         check,
@@ -68,13 +68,13 @@ def add_arguments(check: argparse.ArgumentParser) -> None:
     check.add_argument(
         "--sandbox", action="store_true", help="check against the providers' emulators"
     )
-    check.add_argument("--to", type=Path, metavar="DIR", help="results folder to check")
+    check.add_argument("--to", type=path, metavar="DIR", help="results folder to check")
     check.add_argument(
-        "--resume", type=Path, metavar="FILE", help="checkpoint or journal file to check"
+        "--resume", type=path, metavar="FILE", help="checkpoint or journal file to check"
     )
-    check.add_argument("--journal", type=Path, metavar="DIR", help="collect journal folder")
+    check.add_argument("--journal", type=path, metavar="DIR", help="collect journal folder")
     check.add_argument(
-        "--pipelines-dir", type=Path, metavar="DIR", help="dlt pipelines folder (seotasks load)"
+        "--pipelines-dir", type=path, metavar="DIR", help="dlt pipelines folder (seotasks load)"
     )
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from .common import EXIT_OK, UsageError, check_folder, one_client, one_line, resumed_time
@@ -36,6 +35,7 @@ def add_arguments(collect: argparse.ArgumentParser) -> None:
         add_sandbox,
         add_time_field,
         add_window,
+        path,
     )
 
     add_provider(collect, "provider")
@@ -56,7 +56,7 @@ def add_arguments(collect: argparse.ArgumentParser) -> None:
     )
     collect.add_argument(
         "--to",
-        type=Path,
+        type=path,
         metavar="DIR",
         help="write each result to DIR/<provider>/<task id>.json (atomically) and skip "
         "tasks already there",
@@ -66,7 +66,7 @@ def add_arguments(collect: argparse.ArgumentParser) -> None:
     )
     collect.add_argument(
         "--resume",
-        type=Path,
+        type=path,
         metavar="FILE",
         help="checkpoint file of the listing: a re-run continues where this one stopped",
     )
@@ -77,7 +77,7 @@ def add_arguments(collect: argparse.ArgumentParser) -> None:
     )
     collect.add_argument(
         "--journal",
-        type=Path,
+        type=path,
         metavar="DIR",
         help="where fetches that consume a task (DataForSEO tasks_ready) are recorded until "
         "their result is written (default: DIR/.seotasks/journal with --to, else "

@@ -11,6 +11,7 @@ import argparse
 from collections.abc import Iterable
 from datetime import datetime
 from gettext import gettext
+from pathlib import Path
 from typing import Any, NoReturn, Protocol, TextIO
 
 from ..relative_time import is_relative_time
@@ -38,6 +39,8 @@ __all__ = [
     "add_status",
     "add_time_field",
     "add_window",
+    "path",
+    "path_text",
     "profile_name",
     "when",
 ]
@@ -199,6 +202,20 @@ def add_profile(
 ) -> None:
     """``--profile NAME``: the TOML profile whose tables give the providers' options."""
     parser.add_argument("--profile", metavar="NAME", type=profile_name, help=help)
+
+
+def path_text(value: str) -> str:
+    """An ``argparse`` type for a flag naming a file or folder: not empty. ``Path("")``
+    is the current folder, so ``collect --to "$DIR"`` with ``DIR`` unset wrote every
+    result where the command ran (``receive`` served into it), and said nothing."""
+    if not value:
+        raise argparse.ArgumentTypeError("the path is empty (. names the current folder)")
+    return value
+
+
+def path(value: str) -> Path:
+    """`path_text`, as a `Path`."""
+    return Path(path_text(value))
 
 
 def profile_name(value: str) -> str:

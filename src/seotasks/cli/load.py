@@ -49,7 +49,14 @@ DESCRIPTION = (
 
 def add_arguments(load: argparse.ArgumentParser) -> None:
     """``load``'s arguments (standard library only: ``--help`` stays fast)."""
-    from .flags import add_options, add_profile, add_providers, add_query, add_sandbox_data
+    from .flags import (
+        add_options,
+        add_profile,
+        add_providers,
+        add_query,
+        add_sandbox_data,
+        path_text,
+    )
 
     add_providers(load, "provider to load (repeatable)")
     add_query(
@@ -81,6 +88,7 @@ def add_arguments(load: argparse.ArgumentParser) -> None:
     where = load.add_mutually_exclusive_group()
     where.add_argument(
         "--to",
+        type=path_text,
         metavar="PATH.duckdb|URL",
         help="where to load: a DuckDB file (PATH.duckdb or duckdb:///PATH.duckdb; default "
         "./seotasks.duckdb) or a PostgreSQL database "
@@ -96,6 +104,7 @@ def add_arguments(load: argparse.ArgumentParser) -> None:
     load.add_argument("--workers", type=int, default=8, help="threads collecting results")
     load.add_argument(
         "--pipelines-dir",
+        type=path_text,
         metavar="DIR",
         help="where dlt keeps pipelines' local state (default: dlt's, ~/.dlt/pipelines)",
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from .common import UsageError, check_folder, split_options
@@ -27,12 +26,12 @@ DESCRIPTION = (
 
 def add_arguments(receive: argparse.ArgumentParser) -> None:
     """``receive``'s arguments (standard library only: ``--help`` stays fast)."""
-    from .flags import add_options, add_profile, add_provider
+    from .flags import add_options, add_profile, add_provider, path
 
     receive.add_argument(
         "--listen", required=True, metavar="HOST:PORT", help="address to listen on"
     )
-    receive.add_argument("--to", required=True, type=Path, metavar="DIR", help="results folder")
+    receive.add_argument("--to", required=True, type=path, metavar="DIR", help="results folder")
     receive.add_argument(
         "--secret-env",
         default="SEOTASKS_RECEIVE_SECRET",

@@ -46,7 +46,7 @@ DESCRIPTION = (
 
 def add_arguments(report: argparse.ArgumentParser) -> None:
     """``report``'s arguments (standard library only: ``--help`` stays fast)."""
-    from .flags import add_options, add_profile, add_query, add_sandbox_data
+    from .flags import add_options, add_profile, add_query, add_sandbox_data, path_text
 
     report.add_argument(
         "-p",
@@ -63,6 +63,7 @@ def add_arguments(report: argparse.ArgumentParser) -> None:
     where.add_argument(
         "--from",
         dest="store",
+        type=path_text,
         metavar="PATH.duckdb",
         help=f"the DuckDB store written by seotasks load (default ./{DEFAULT_STORE})",
     )
@@ -114,6 +115,7 @@ def add_arguments(report: argparse.ArgumentParser) -> None:
     )
     report.add_argument(
         "--to",
+        type=path_text,
         metavar="PATH",
         help=f"where to write (default {DEFAULT_HTML} for html, stdout for json; - for stdout)",
     )

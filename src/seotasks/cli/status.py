@@ -46,7 +46,7 @@ DESCRIPTION = (
 
 def add_arguments(status: argparse.ArgumentParser) -> None:
     """``status``'s arguments (standard library only: ``--help`` stays fast)."""
-    from .flags import add_options, add_profile, add_provider, add_sandbox, add_window
+    from .flags import add_options, add_profile, add_provider, add_sandbox, add_window, path
 
     add_provider(status, "provider")
     add_window(status, time_field=False)
@@ -54,7 +54,7 @@ def add_arguments(status: argparse.ArgumentParser) -> None:
     add_profile(status)
     status.add_argument(
         "--to",
-        type=Path,
+        type=path,
         metavar="DIR",
         help="results folder: completed tasks without a file there count as not collected",
     )

@@ -35,10 +35,12 @@ DESCRIPTION = (
 
 def add_arguments(submit: argparse.ArgumentParser) -> None:
     """``submit``'s arguments (standard library only: ``--help`` stays fast)."""
-    from .flags import add_options, add_profile, add_provider, add_sandbox
+    from .flags import add_options, add_profile, add_provider, add_sandbox, path, path_text
 
     add_provider(submit, "provider")
-    submit.add_argument("file", metavar="FILE.jsonl", help="task specs, one JSON object a line")
+    submit.add_argument(
+        "file", type=path_text, metavar="FILE.jsonl", help="task specs, one JSON object a line"
+    )
     submit.add_argument(
         "--pingback",
         metavar="URL",
@@ -53,7 +55,7 @@ def add_arguments(submit: argparse.ArgumentParser) -> None:
     )
     submit.add_argument(
         "--resume",
-        type=Path,
+        type=path,
         metavar="FILE",
         help="journal of this submission: a re-run with the same FILE posts only the specs "
         "not yet accepted, never one twice (specs whose answer was lost are reported, not "

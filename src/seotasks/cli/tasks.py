@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ..relative_time import is_relative_time
@@ -33,7 +32,7 @@ DESCRIPTION = "List tasks. Several -p give one stream ordered by completion time
 
 def add_arguments(tasks: argparse.ArgumentParser) -> None:
     """``tasks``'s arguments (standard library only: ``--help`` stays fast)."""
-    from .flags import add_options, add_profile, add_providers, add_query, add_sandbox_data
+    from .flags import add_options, add_profile, add_providers, add_query, add_sandbox_data, path
 
     add_providers(tasks, "provider to list (repeatable)")
     add_query(
@@ -59,7 +58,7 @@ def add_arguments(tasks: argparse.ArgumentParser) -> None:
     )
     tasks.add_argument(
         "--resume",
-        type=Path,
+        type=path,
         metavar="FILE",
         help="checkpoint file: continue where an interrupted run stopped, and keep it updated",
     )
