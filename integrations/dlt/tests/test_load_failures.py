@@ -192,7 +192,8 @@ def test_a_full_disk_mid_load_is_one_line_and_the_next_run_loads_the_rest(
 ) -> None:
     """DuckDB's file stops growing at 2 MB (``RLIMIT_FSIZE``, a disk filling up) while
     dlt loads the first package of results: exit 6 with one line. dlt's own log added
-    five tracebacks per try of the job (342 lines on stderr before that line). The next
+    five tracebacks per try of the job (342 lines on stderr before that line, at dlt's
+    default of five tries). The next
     run, with room, loads every result once."""
     emulator = ready_emulator(300, seed=80)
     try:
@@ -201,6 +202,10 @@ def test_a_full_disk_mid_load_is_one_line_and_the_next_run_loads_the_rest(
         command = load_command(database, tmp_path / "p", fast=True)
         env = {**cli_env(tmp_path, {"dataforseo": emulator.settings})}
         env["SEOTASKS_TEST_CLOCK_SPEED"] = "20"
+        # dlt tries a job that failed on a transient error five times, a second apart
+        # (``load.raise_on_max_retries``), before the run fails: a full disk ends the
+        # same way after one try, four seconds sooner.
+        env["LOAD__RAISE_ON_MAX_RETRIES"] = "1"
         limit = 2 * 1024 * 1024
 
         def full_disk() -> None:
