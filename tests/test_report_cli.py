@@ -288,16 +288,17 @@ def test_a_stdout_that_takes_no_write_is_a_storage_error_not_an_internal_one(
     assert json.loads(page.read_text(encoding="utf-8"))["providers"][0]["tasks"] == 50
 
 
-def test_a_list_the_vendor_capped_is_said_on_stderr_in_the_notes_and_the_header(
-    tmp_path: Path,
-) -> None:
+#: A Serpstat sandbox of 60,050 tasks: ``tasks.getList`` serves at most 60,000 rows.
+_CAPPED = ["report", "--sandbox", "-p", "serpstat", "--sandbox-size", "60050"]
+_CAPPED += ["--sandbox-day", "2026-11-20", "-q"]
+
+
+def test_a_list_the_vendor_capped_is_said_on_stderr_and_in_the_notes(tmp_path: Path) -> None:
     """Serpstat's ``tasks.getList`` serves at most 60,000 rows: of 60,050 tasks the
     newest 50 cannot be listed. ``seotasks tasks`` warns that its listing is incomplete;
     the report counted the 60,000 as if they were all (no word on stderr, in the notes or
     the JSON, exit 0), so every figure read as the whole week's."""
-    args = ["report", "--sandbox", "-p", "serpstat", "--sandbox-size", "60050"]
-    args += ["--sandbox-day", "2026-11-20", "-q"]
-    data = run_here([*args, "--format", "json"], cli_env(tmp_path), timeout=180)
+    data = run_here([*_CAPPED, "--format", "json"], cli_env(tmp_path), timeout=180)
     assert data.returncode == 0, data.stderr
     warning = "serpstat: the vendor capped 1 list(s) (tasks.getList): this listing is incomplete"
     assert data.stderr.startswith(f"seotasks: {warning}; tasks.getList shows at most 60,000")
@@ -305,8 +306,11 @@ def test_a_list_the_vendor_capped_is_said_on_stderr_in_the_notes_and_the_header(
     assert figures["providers"][0]["tasks"] == 60_000
     assert figures["notes"][0].startswith(warning)
 
+
+def test_a_list_the_vendor_capped_is_said_in_the_pages_header(tmp_path: Path) -> None:
+    """The page of the same capped listing says so at the top, not only in its notes."""
     page = tmp_path / "page.html"
-    made = run_here([*args, "--to", str(page)], cli_env(tmp_path), timeout=180)
+    made = run_here([*_CAPPED, "--to", str(page)], cli_env(tmp_path), timeout=180)
     assert made.returncode == 0, made.stderr
     header = page.read_text(encoding="utf-8").partition("</header>")[0]
     assert "incomplete: a vendor capped its list (see the notes)" in header
