@@ -104,13 +104,17 @@ def test_an_empty_path_is_a_usage_error_not_this_folder(tmp_path: Path, args: li
         ["tasks", "--sandbox", "-p", "serpstat", "-L", "1", "--resume"],
         ["collect", "--sandbox", "-p", "serpstat", "-L", "1", "--resume"],
         ["report", "--sandbox", "-p", "serpstat", "--to"],
+        ["receive", "--listen", "127.0.0.1:0", "--to"],
+        ["collect", "--sandbox", "-p", "serpstat", "-L", "1", "--to"],
+        ["status", "--sandbox", "-p", "serpstat", "--to"],
     ],
-    ids=lambda args: args[0],
+    ids=lambda args: f"{args[0]}{args[-1]}",
 )
 def test_a_file_name_too_long_is_a_usage_error(tmp_path: Path, args: list[str]) -> None:
     """A name longer than the file system takes raised from the path checks themselves
     (``is_dir``): "internal error: OSError: [Errno 36] File name too long", exit 4."""
-    done = run_here([*args, str(tmp_path / ("x" * 300))], cli_env(tmp_path))
+    env = {**cli_env(tmp_path), "SEOTASKS_RECEIVE_SECRET": "abcdefghijklmnopqrstuvwxyz"}
+    done = run_here([*args, str(tmp_path / ("x" * 300))], env)
     assert done.returncode == 2, done.stderr
     assert "File name too long" in done.stderr and "internal error" not in done.stderr
     assert len(done.stderr.splitlines()) == 1

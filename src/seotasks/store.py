@@ -54,8 +54,17 @@ def folder_mistake(path: Path) -> str | None:
     """What makes ``path`` impossible as an output folder, or None: a file where the
     folder should be, a mistyped path, the command's to fix (exit 2). A folder that
     cannot be created or written (below a file, read-only, full) is the machine's state,
-    found by the write check (exit 6)."""
-    return "not a directory" if path.exists() and not path.is_dir() else None
+    found by the write check (exit 6), but a path no folder can have (a name too long)
+    is said here too (`file_mistake`)."""
+    try:
+        return "not a directory" if path.exists() and not path.is_dir() else None
+    except OSError as exc:
+        return _unnameable(exc)
+
+
+def _unnameable(exc: OSError) -> str:
+    """Why a path cannot be one, from the error `Path`'s checks raise for it."""
+    return f"cannot name a file: {exc.strerror or type(exc).__name__}"
 
 
 def file_mistake(path: Path) -> str | None:
@@ -73,7 +82,7 @@ def file_mistake(path: Path) -> str | None:
         if not path.parent.is_dir():
             return f"directory {path.parent} does not exist"
     except OSError as exc:
-        return f"cannot name a file: {exc.strerror or type(exc).__name__}"
+        return _unnameable(exc)
     return None
 
 
