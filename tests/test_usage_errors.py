@@ -107,6 +107,7 @@ def test_an_empty_path_is_a_usage_error_not_this_folder(tmp_path: Path, args: li
         ["receive", "--listen", "127.0.0.1:0", "--to"],
         ["collect", "--sandbox", "-p", "serpstat", "-L", "1", "--to"],
         ["status", "--sandbox", "-p", "serpstat", "--to"],
+        ["report", "--from"],
     ],
     ids=lambda args: f"{args[0]}{args[-1]}",
 )

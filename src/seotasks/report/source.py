@@ -229,12 +229,16 @@ def from_store(
 
     selection = selection or Selection()
     where = Path(path)
-    if where.is_dir():
+    try:  # a name longer than the file system takes raises here, rather than answer False
+        is_dir, is_file = where.is_dir(), where.is_file()
+    except OSError as exc:
+        raise ConfigError(f"{where}: {exc.strerror or type(exc).__name__}") from None
+    if is_dir:
         raise ConfigError(
             f"{where}: is a directory; name the DuckDB file `seotasks load` wrote in it "
             f"(by default {where / 'seotasks.duckdb'})"
         )
-    if not where.is_file():
+    if not is_file:
         raise ConfigError(
             f"{where}: no such DuckDB file; write it with `seotasks load`, or report on a "
             "live listing with --live or --sandbox"
