@@ -19,6 +19,8 @@ from seotasks_dataforseo.emulator import DataForSEOEmulator
 
 import seotasks
 from seotasks.clock import FakeClock
+from seotasks.emulation import Fault
+from seotasks.model import Task, TaskStatus
 
 pytestmark = pytest.mark.usefixtures("real_providers")
 
@@ -133,3 +135,37 @@ def test_collect_many_over_a_listing_that_does_not_drain_may_run_in_two_threads(
         second = list(client.collect_many(tasks[1::2], workers=2))
         rest = list(first)
     assert len(second) + len(rest) + 1 == len(tasks) > 100
+
+
+def test_a_loop_left_while_a_call_waits_out_an_hours_retry_after_ends_at_once(
+    emulator: DataForSEOEmulator,
+) -> None:
+    """The vendor told one worker's ``task_get`` to come back in an hour; the caller
+    leaves its loop. Closing the iterator waits for the calls in flight, and that one
+    held the ``break`` for the hour. Its wait must end at once, its retry unsent (the
+    task is still the vendor's to hand out), and the client's other callers unhurt."""
+    ids = sorted(emulator.ready_ids(["serp"]))
+    slow = ids[0]
+    emulator.server.faults.retry_after = "3600"
+    emulator.server.faults.inject(Fault.HTTP_429_RETRY_AFTER, 1, match=slow)
+    tasks = [Task(provider="dataforseo", id=i, status=TaskStatus.COMPLETED, kind=KIND) for i in ids]
+    client = seotasks.connect("dataforseo", env={}, families=["serp"], **emulator.settings)
+    backing_off = threading.Event()
+    client.transport.on_event = lambda event: backing_off.set()
+    taken: list[str] = []
+
+    def consume() -> None:
+        for outcome in client.collect_many(tasks[:20], workers=2):
+            taken.append(outcome.task.id)
+            if backing_off.wait(HANG):
+                break
+
+    with client:
+        thread = threading.Thread(target=consume, daemon=True)
+        thread.start()
+        thread.join(HANG)
+        assert not thread.is_alive(), "leaving the loop waited for the hour-long Retry-After"
+        asked = [r for r in emulator.server.requests if slow in r.path]
+        assert len(asked) == 1  # the refused call; its retry never went out
+        assert slow not in taken and slow in emulator.ready_ids(["serp"])
+        assert client.collect(tasks[0]) is not None  # the client's next call is not refused

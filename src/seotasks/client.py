@@ -76,7 +76,7 @@ class Client:
         self._provider = provider
         self.transport = provider.transport
         self._listing: dict[str, JSONValue] = {
-            opt.name: _jsonable(provider.settings.get(opt.name))
+            opt.name: cursor_codec.listing_value(provider.settings.get(opt.name))
             for opt in provider.options
             if opt.listing and not opt.secret
         }
@@ -399,7 +399,13 @@ class Client:
             return download_into(self, task, into)
 
         runner = collect_many(
-            fetch, tasks, workers=workers, window=window, ordered=ordered, stop=stop
+            fetch,
+            tasks,
+            workers=workers,
+            window=window,
+            ordered=ordered,
+            stop=stop,
+            interrupt=self.transport.interrupt,
         )
         if self.capabilities.drains:
             runner = self._draining.hold(runner, self.name)
@@ -437,13 +443,3 @@ class Client:
                 "(or out of order)"
             )
         return results
-
-
-def _jsonable(value: Any) -> JSONValue:
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    return str(value)

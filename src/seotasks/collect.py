@@ -25,6 +25,7 @@ from pathlib import Path
 
 import attrs
 
+from .cancel import Interrupt, waits_end_on
 from .model import Task
 from .provider import JSONValue
 
@@ -78,6 +79,7 @@ def collect_many(
     window: int | None = None,
     ordered: bool = False,
     stop: threading.Event | None = None,
+    interrupt: Interrupt | None = None,
 ) -> Iterator[Collected]:
     """Run ``collect`` over ``tasks`` on ``workers`` threads; yield one `Collected` each.
 
@@ -93,7 +95,9 @@ def collect_many(
     stops the intake; the tasks already taken are still collected and yielded, then the
     exception is raised. Setting ``stop`` stops the intake at once: the tasks in flight
     are still yielded, then the iterator ends (what a graceful shutdown needs). Closing
-    the iterator early cancels the tasks not started and waits for the calls in flight.
+    the iterator early cancels the tasks not started and waits for the calls in flight,
+    ending their pacing and retry waits unsent (`seotasks.cancel`; ``interrupt``, the
+    transport's, ends them too): a ``Retry-After`` of an hour does not hold a ``break``.
     """
     if type(workers) is not int or not 1 <= workers <= MAX_WORKERS:
         raise ValueError(f"workers must be an integer in 1..{MAX_WORKERS}, got {workers!r}")
@@ -101,12 +105,14 @@ def collect_many(
         window = 2 * workers
     if type(window) is not int or window < workers:
         raise ValueError(f"window must be an integer >= workers ({workers}), got {window!r}")
-    return _Run(collect, iter(tasks), workers, window, stop or threading.Event()).results(ordered)
+    run = _Run(collect, iter(tasks), workers, window, stop or threading.Event())
+    return run.results(ordered, interrupt)
 
 
-def _one(collect: _Fetch, task: Task, index: int) -> Collected:
+def _one(collect: _Fetch, task: Task, index: int, cancel: threading.Event) -> Collected:
     try:
-        result = collect(task)
+        with waits_end_on(cancel):
+            result = collect(task)
     except Exception as exc:
         return Collected(task=task, index=index, error=exc)
     if isinstance(result, Path):
@@ -153,6 +159,8 @@ class _Run:
         self.slots = threading.Semaphore(window)
         self.lock = threading.Lock()
         self.closing = False
+        #: Set as the run ends: its calls' pacing and retry waits end (`seotasks.cancel`).
+        self.cancel = threading.Event()
         self.submitted = 0
         self.fed_all = False
         self.error: Exception | None = None
@@ -172,13 +180,14 @@ class _Run:
                 if self._halted():
                     return
                 try:
-                    task = next(self.source)
+                    with waits_end_on(self.cancel):  # a paced listing, say
+                        task = next(self.source)
                 except StopIteration:
                     return
                 with self.lock:
                     if self._halted():
                         return  # taken but never started: dropped, as a stop asks
-                    future = self.pool.submit(_one, self.collect, task, self.submitted)
+                    future = self.pool.submit(_one, self.collect, task, self.submitted, self.cancel)
                     self.submitted += 1
                 future.add_done_callback(self._done)
         except Exception as exc:  # the input failed: finish what was taken, then raise
@@ -198,7 +207,9 @@ class _Run:
                 return False
             return self.fed_all or self.stop.is_set()
 
-    def results(self, ordered: bool) -> Iterator[Collected]:
+    def results(self, ordered: bool, interrupt: Interrupt | None) -> Iterator[Collected]:
+        if interrupt is not None:
+            interrupt.link(self.cancel)
         self.feeder.start()
         held: dict[int, Collected] = {}
         yielded = 0
@@ -227,8 +238,11 @@ class _Run:
         finally:
             with self.lock:
                 self.closing = True
+            self.cancel.set()
             self.pool.shutdown(wait=True, cancel_futures=True)
             self.feeder.join(timeout=1.0)
+            if interrupt is not None:
+                interrupt.unlink(self.cancel)
             self._drop([*held.values()])
 
     def _drop(self, held: list[Collected]) -> None:

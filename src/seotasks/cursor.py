@@ -35,6 +35,7 @@ __all__ = [
     "decode",
     "encode",
     "keepable",
+    "listing_value",
     "position_digest",
     "position_json",
 ]
@@ -148,6 +149,17 @@ def keepable(provider: str, made_by: str, position: Position) -> Position:
             "str keys)"
         )
     return position
+
+
+def listing_value(value: Any) -> JSONValue:
+    """A listing option's setting as a cursor records it: JSON, anything else as text."""
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, list | tuple):
+        return [listing_value(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): listing_value(v) for k, v in value.items()}
+    return str(value)
 
 
 def position_json(position: Position) -> str:

@@ -24,6 +24,7 @@ from fractions import Fraction
 
 import attrs
 
+from .cancel import stop_for
 from .clock import Clock
 from .errors import Interrupted
 
@@ -269,13 +270,13 @@ class Pacer:
                 # The oldest call still in flight: where its window starts is not known
                 # until it is answered (the vendor may stamp it as late as that), so
                 # its answer is awaited before the wait is worked out.
-                oldest.wait_answered(_ANSWER_WAIT, self.stop)
+                oldest.wait_answered(_ANSWER_WAIT, stop_for(self.stop))
                 delay = oldest.at + window.span - self._clock.monotonic()
                 if delay <= 0:
                     break
                 if on_wait is not None and not waited:
                     on_wait(delay)
-                if self._clock.wait(delay, self.stop):
+                if self._clock.wait(delay, stop_for(self.stop)):
                     raise Interrupted(f"stopped while waiting {delay:.1f}s to call {endpoint}")
                 waited += delay
             slot = Slot(self._clock.monotonic(), waited, self._clock)

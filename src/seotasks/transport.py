@@ -48,6 +48,7 @@ from .call import (
     decode_json_object,
     parse_retry_after,
 )
+from .cancel import Interrupt, stop_for
 from .clock import Clock, SystemClock
 from .errors import (
     Interrupted,
@@ -120,7 +121,7 @@ class Transport:
         #: Set it (from a signal handler, say) to end every pacing and backoff wait of
         #: this transport within a quarter second: the waiting call raises `Interrupted`
         #: without being sent. Calls already sent finish as usual.
-        self.interrupt = threading.Event()
+        self.interrupt = Interrupt()
         self.pacer = Pacer(dict(rate_limits or {}), self.clock, stop=self.interrupt)
         self._rng = rng or random.Random()
         self._user_agent = user_agent
@@ -361,7 +362,7 @@ class Transport:
                 delay = max(delay, self.retry.rate_limited_floor)
         kind = "rate-limited" if isinstance(error, RateLimited) else "retry"
         self._emit(kind, request.endpoint, delay)
-        if delay > 0 and self.clock.wait(delay, self.interrupt):
+        if delay > 0 and self.clock.wait(delay, stop_for(self.interrupt)):
             self.check_open()  # the wait was ended by `close`: say that
             raise Interrupted(
                 f"stopped while waiting {delay:.1f}s to retry {request.endpoint} ({error})"
