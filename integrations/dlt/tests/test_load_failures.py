@@ -174,6 +174,15 @@ _NO_PYODBC = pytest.mark.skipif(
         # name is a folder of the pipelines folder: checked first.
         pytest.param(["--pipeline", "a/b"], ("pipeline name",), id="pipeline-with-a-slash"),
         pytest.param(["--pipeline", ""], ("pipeline name",), id="empty-pipeline"),
+        # dlt names the schema after the pipeline, a Python identifier of at most 64
+        # characters: "internal error: InvalidSchemaName" (or, for a name too long for a
+        # folder, "OSError: File name too long"), exit 4.
+        pytest.param(["--pipeline", "0x10"], ("pipeline name",), id="pipeline-not-identifier"),
+        pytest.param(["--pipeline", "ünï-💥"], ("pipeline name",), id="pipeline-unicode"),
+        pytest.param(["--pipeline", "x" * 300], ("pipeline name",), id="pipeline-too-long"),
+        pytest.param(
+            ["--to", "x" * 300 + ".duckdb"], ("File name too long",), id="duckdb-name-too-long"
+        ),
     ],
 )
 def test_a_setting_dlt_cannot_use_is_exit_2_before_any_vendor_call(

@@ -33,6 +33,7 @@ from dlt.common.destination.exceptions import SqlClientNotAvailable
 from dlt.common.exceptions import MissingDependencyException
 from dlt.common.normalizers.naming.snake_case import NamingConvention as SnakeCase
 from dlt.common.pipeline import LoadInfo, get_dlt_pipelines_dir
+from dlt.common.schema.utils import is_valid_schema_name
 from dlt.common.storages import FileStorage
 from dlt.destinations.exceptions import DatabaseException, DatabaseUndefinedRelation
 from dlt.extract.source import DltSource
@@ -89,13 +90,20 @@ def _check_name(name: str) -> None:
     """A pipeline name given outright must be a folder name (dlt makes one of it, and the
     locks and the journal are named after it): checked before anything is opened, where
     dlt would refuse it only after the DuckDB file was, as an internal error. An empty
-    one is refused too, not read as "the default", which is another account's."""
+    one is refused too, not read as "the default", which is another account's. dlt also
+    names the schema after it, which must be a Python identifier of at most 64 characters
+    (``0x10``, ``my-account``: dlt's ``InvalidSchemaName`` was an internal error)."""
     try:
         if not name:
             raise ValueError("empty")
         FileStorage.validate_file_name_component(name)
     except ValueError as exc:
         raise ConfigError(f"pipeline name {name!r} is not a usable folder name ({exc})") from None
+    if not is_valid_schema_name(name):
+        raise ConfigError(
+            f"pipeline name {name[:80]!r} is not a Python identifier of at most 64 characters "
+            "(dlt names the schema after it): use letters, digits and _, e.g. seotasks_agency_a"
+        )
 
 
 def _count(pipeline: dlt.Pipeline, table: str) -> int | None:
@@ -194,7 +202,10 @@ def load(
     if name is not None:
         _check_name(name)
     path = duckdb_path(to, destination)
-    existed = path is None or path.exists()
+    try:  # a name longer than the file system takes raises here: no file can be there
+        existed = path is None or path.exists()
+    except OSError as exc:
+        raise ConfigError(f"{path}: {exc.strerror or type(exc).__name__}") from None
     try:
         with contextlib.ExitStack() as stack:
             return _load(
