@@ -3,11 +3,12 @@ in one line, with exit 2, whatever else the line also lacks."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
 from clihere import run_here
-from clirun import cli_env
+from clirun import CLI, cli_env
 
 
 @pytest.mark.parametrize(
@@ -119,3 +120,17 @@ def test_a_file_name_too_long_is_a_usage_error(tmp_path: Path, args: list[str]) 
     assert done.returncode == 2, done.stderr
     assert "File name too long" in done.stderr and "internal error" not in done.stderr
     assert len(done.stderr.splitlines()) == 1
+
+
+@pytest.mark.parametrize("args", [["--version"], ["--help"], ["tasks", "--help"]])
+def test_help_and_version_to_a_full_stdout_are_exit_6(tmp_path: Path, args: list[str]) -> None:
+    """What every command's output does on a full stdout (exit 6, one line): ``--version``
+    ended in a traceback (exit 1), and ``--help`` printed nothing and exited 0."""
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [*CLI, *args], env=cli_env(tmp_path), stdout=full, stderr=subprocess.PIPE, text=True
+        )
+    assert done.returncode == 6, done.stderr
+    assert (
+        done.stderr == "seotasks: StorageError: cannot write to stdout: No space left on device\n"
+    )

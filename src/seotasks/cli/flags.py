@@ -8,15 +8,21 @@ Each command still words its own help (what ``-p`` means differs between ``tasks
 from __future__ import annotations
 
 import argparse
+import errno
+import os
+import sys
 from collections.abc import Iterable
 from datetime import datetime
 from gettext import gettext
 from pathlib import Path
-from typing import Any, NoReturn, Protocol, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol, TextIO
 
 from ..relative_time import is_relative_time
 from ..terms import STATUS_CHOICES, TIME_FIELDS
-from .common import EXIT_USAGE, MAX_SANDBOX_SIZE
+from .common import EXIT_STORAGE, EXIT_USAGE, MAX_SANDBOX_SIZE
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 #: How argparse's messages about a missing required flag or group begin.
 _MISSING = tuple(
@@ -41,6 +47,7 @@ __all__ = [
     "add_window",
     "path",
     "path_text",
+    "print_out",
     "profile_name",
     "when",
 ]
@@ -54,6 +61,33 @@ class CommandParser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.exit(EXIT_USAGE, f"seotasks: {message} (see {self.prog} --help)\n")
+
+    def print_help(self, file: SupportsWrite[str] | None = None) -> None:
+        """The help, on stdout by default (`print_out`)."""
+        if file is None or file is sys.stdout:
+            print_out(self.format_help())
+        else:
+            super().print_help(file)
+
+
+def print_out(text: str) -> None:
+    """Write ``text`` (``--help``, ``--version``) to stdout as command output is written:
+    a stdout that takes nothing (full, closed) is exit 6 in one line, and a reader that
+    left (``| head``) is exit 0. argparse drops a failed write of its help (exit 0, the
+    help lost) and ``--version`` ended in a traceback (exit 1). Standard library only."""
+    stream = sys.stdout
+    try:
+        if stream is None:  # started with descriptor 1 closed (``>&-``)
+            raise OSError(errno.EBADF, os.strerror(errno.EBADF))
+        stream.write(text)
+        stream.flush()
+    except OSError as exc:
+        if stream is not None:  # what is left in its buffer must not fail again at exit
+            os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+        if isinstance(exc, BrokenPipeError):
+            raise SystemExit(0) from None
+        sys.stderr.write(f"seotasks: StorageError: cannot write to stdout: {exc.strerror}\n")
+        raise SystemExit(EXIT_STORAGE) from None
 
 
 class SubcommandParser(CommandParser):

@@ -6,11 +6,10 @@ way from the command's module (`flags.Command`: its ``HELP``, ``DESCRIPTION`` an
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Sequence
 from typing import Any
 
-from .flags import Command, CommandParser, SubcommandParser
+from .flags import Command, CommandParser, SubcommandParser, print_out
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -70,5 +69,5 @@ class _VersionAction(argparse.Action):
     def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
         from .._version import installed_version
 
-        sys.stdout.write(f"seotasks {installed_version()}\n")
+        print_out(f"seotasks {installed_version()}\n")
         parser.exit()
