@@ -9,12 +9,16 @@ after `HANG` seconds instead of hanging it.
 from __future__ import annotations
 
 import gc
+import subprocess
+import sys
 import threading
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+from clirun import cli_env
 from seotasks_dataforseo.emulator import DataForSEOEmulator
 
 import seotasks
@@ -169,3 +173,81 @@ def test_a_loop_left_while_a_call_waits_out_an_hours_retry_after_ends_at_once(
         assert len(asked) == 1  # the refused call; its retry never went out
         assert slow not in taken and slow in emulator.ready_ids(["serp"])
         assert client.collect(tasks[0]) is not None  # the client's next call is not refused
+
+
+#: A service's entry script: it starts a (non-daemon) thread that collects the ready
+#: tasks, then returns; Python waits for that thread before it exits.
+SERVICE = """
+import threading
+import seotasks
+
+client = seotasks.connect("dataforseo", families=["serp"])
+
+
+def collect():
+    collected = sum(o.ok for o in client.collect_many(client.tasks(), workers=4))
+    print("collected", collected, flush=True)
+
+
+threading.Thread(target=collect).start()
+"""
+
+#: A script that takes one result of a run and ends with the iterator still open, one
+#: of its calls waiting out the vendor's hour-long Retry-After.
+LEFT_OPEN = """
+import sys
+import threading
+import seotasks
+from seotasks.model import Task, TaskStatus
+
+client = seotasks.connect("dataforseo")
+waiting = threading.Event()
+client.transport.on_event = lambda event: waiting.set()
+tasks = [
+    Task(provider="dataforseo", id=i, status=TaskStatus.COMPLETED, kind=sys.argv[1])
+    for i in sys.argv[2:]
+]
+outcomes = client.collect_many(tasks, workers=2)
+print(next(outcomes).ok, waiting.wait(60), flush=True)
+"""
+
+
+def _run(script: str, tmp_path: Path, emulator: DataForSEOEmulator, *args: str) -> str:
+    """``script`` run by a new interpreter against ``emulator``: its stdout (exit 0 asserted).
+    `subprocess.TimeoutExpired` after `HANG` seconds: a process that never exits fails."""
+    done = subprocess.run(
+        [sys.executable, "-c", script, *args],
+        env=cli_env(tmp_path, {"dataforseo": emulator.settings}),
+        capture_output=True,
+        text=True,
+        timeout=HANG,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_a_thread_collecting_after_the_main_thread_returned_collects_every_task(
+    emulator: DataForSEOEmulator, tmp_path: Path
+) -> None:
+    """Python waits for a non-daemon thread after the main one returns, but its shutdown
+    has begun: `ThreadPoolExecutor` then refuses new work, and the thread's run failed
+    with "cannot schedule new futures after interpreter shutdown", 0 tasks collected."""
+    truth = emulator.ready_ids(["serp"])
+    out = _run(SERVICE, tmp_path, emulator)
+    assert out.split() == ["collected", str(len(truth))]
+    assert emulator.ready_ids(["serp"]) == set()
+
+
+def test_a_script_ending_with_a_run_left_open_exits_without_waiting_out_a_retry_after(
+    emulator: DataForSEOEmulator, tmp_path: Path
+) -> None:
+    """The script ends, its ``collect_many`` iterator open, one worker waiting out the
+    vendor's hour-long Retry-After: the interpreter waited for that worker (for the
+    hour) before it exited. It must exit, that call's retry never sent."""
+    ids = sorted(emulator.ready_ids(["serp"]))[:6]
+    emulator.server.faults.retry_after = "3600"
+    emulator.server.faults.inject(Fault.HTTP_429_RETRY_AFTER, 1, match=ids[0])
+    out = _run(LEFT_OPEN, tmp_path, emulator, KIND, *ids)
+    assert out.split() == ["True", "True"]
+    assert len([r for r in emulator.server.requests if ids[0] in r.path]) == 1

@@ -19,7 +19,6 @@ import queue
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import suppress
 from pathlib import Path
 
@@ -149,7 +148,7 @@ class _Run:
         self.collect = collect
         self.source = source
         self.stop = stop
-        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="seotasks-collect")
+        self.pool = _Workers(workers, self._do)
         # `queue.Queue`, not `SimpleQueue`: the consumer waits on the main thread, where
         # signal handlers run, and CPython's C ``SimpleQueue.get(timeout=...)`` blocks for
         # ever when a handler running during the wait outlasts the timeout (3.11.7 and
@@ -187,9 +186,8 @@ class _Run:
                 with self.lock:
                     if self._halted():
                         return  # taken but never started: dropped, as a stop asks
-                    future = self.pool.submit(_one, self.collect, task, self.submitted, self.cancel)
+                    self.pool.submit(task, self.submitted)
                     self.submitted += 1
-                future.add_done_callback(self._done)
         except Exception as exc:  # the input failed: finish what was taken, then raise
             with self.lock:
                 self.error = exc
@@ -197,9 +195,8 @@ class _Run:
             with self.lock:
                 self.fed_all = True
 
-    def _done(self, future: Future[Collected]) -> None:
-        if not future.cancelled():  # cancelled: never started, so nothing to report
-            self.finished.put(future.result())
+    def _do(self, task: Task, index: int) -> None:
+        self.finished.put(_one(self.collect, task, index, self.cancel))
 
     def _drained(self, yielded: int) -> bool:
         with self.lock:
@@ -239,7 +236,7 @@ class _Run:
             with self.lock:
                 self.closing = True
             self.cancel.set()
-            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool.shutdown()
             self.feeder.join(timeout=1.0)
             if interrupt is not None:
                 interrupt.unlink(self.cancel)
@@ -259,6 +256,51 @@ class _Run:
             if outcome.path is not None:
                 with suppress(OSError):
                     outcome.path.unlink(missing_ok=True)
+
+
+class _Workers:
+    """``count`` daemon threads running a run's tasks: `ThreadPoolExecutor` without its
+    rules for the interpreter's exit.
+
+    Once the main thread returns, Python's shutdown has begun, though it still waits for
+    the non-daemon threads, and an executor then refuses new work ("cannot schedule new
+    futures after interpreter shutdown"): a service whose entry script started a
+    collecting thread and returned collected nothing. An executor's threads are also
+    joined before the interpreter exits: a script that ended with a run left open waited
+    for its call waiting out a vendor's hour-long ``Retry-After``. Daemon threads do
+    neither; a run that closes still joins them (`shutdown`), so its calls in flight end
+    first. Tasks go to the threads in the order given; a thread starts per task given
+    until there are ``count``, as an executor starts them.
+    """
+
+    def __init__(self, count: int, run: Callable[[Task, int], None]) -> None:
+        self._count = count
+        self._run = run
+        self._tasks: queue.SimpleQueue[tuple[Task, int] | None] = queue.SimpleQueue()
+        self._threads: list[threading.Thread] = []
+
+    def submit(self, task: Task, index: int) -> None:
+        """Run ``task`` (the input's ``index``-th) on a free thread, once one is free."""
+        self._tasks.put((task, index))
+        if len(self._threads) < self._count:
+            name = f"seotasks-collect_{len(self._threads)}"
+            thread = threading.Thread(target=self._work, name=name, daemon=True)
+            self._threads.append(thread)
+            thread.start()
+
+    def _work(self) -> None:
+        while (given := self._tasks.get()) is not None:
+            self._run(*given)
+
+    def shutdown(self) -> None:
+        """Drop the tasks not started; wait for the ones running. No `submit` after."""
+        with suppress(queue.Empty):
+            while True:
+                self._tasks.get_nowait()
+        for _ in self._threads:
+            self._tasks.put(None)
+        for thread in self._threads:
+            thread.join()
 
 
 class OneRun:
