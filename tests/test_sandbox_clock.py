@@ -142,3 +142,30 @@ def test_a_sandbox_wait_says_how_long_it_really_lasts(
     assert done.returncode == 0, done.stderr
     [notice] = [line for line in done.stderr.splitlines() if "waiting" in line]
     assert "of the sandbox's clock (" in notice and "s real)" in notice, notice
+
+
+@pytest.mark.parametrize(
+    "setting",
+    [["-o", "serpstat.timezone=America/Los_Angeles"], ["-o", "timezone=Asia/Tokyo"], []],
+)
+def test_serpstat_s_timezone_is_the_zone_its_sandbox_writes(
+    tmp_path: Path, setting: list[str]
+) -> None:
+    """Serpstat writes naive times in the account's zone, which the ``timezone`` option
+    names. Its sandbox wrote UTC whatever the option said: with ``-o
+    timezone=America/Los_Angeles`` every time came out eight hours late, 117 tasks of
+    1500 created after the sandbox's "now", and a migration rehearsed in the account's
+    zone compared nonsense. The emulator now stands for an account in that zone, and a
+    zone set in the environment (the real account's) gives way to the sandbox's own."""
+    args = ["tasks", "--sandbox", "-p", "serpstat", "--status", "any", "--seed", "3"]
+    args += ["--sandbox-day", "2026-11-20", "--format", "jsonl", "-q"]
+    plain = run_here(args, cli_env(tmp_path))
+    assert plain.returncode == 0, plain.stderr
+    env = cli_env(tmp_path, {"serpstat": {"timezone": "Pacific/Kiritimati"}})
+    zoned = run_here([*args, *setting], env)
+    assert zoned.returncode == 0, zoned.stderr
+    rows = [json.loads(line) for line in zoned.stdout.splitlines()]
+    midnight = datetime(2026, 11, 20, tzinfo=UTC)
+    late = [r for r in rows if datetime.fromisoformat(r["created_at"]) > midnight]
+    assert (len(rows), len(late)) == (1500, 0)
+    assert zoned.stdout == plain.stdout

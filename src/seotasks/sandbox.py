@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from datetime import datetime
+from typing import Any
 
 import attrs
 
@@ -33,17 +34,25 @@ class SandboxRequest:
     included (``seotasks tasks --sandbox --sandbox-day`` relies on it, and the conformance
     kit checks it). ``clock`` (``None``: real time) is the one the clients pace and sleep
     on: run the emulator's rate limits on it, so both sides count the same seconds.
+    ``options`` are the provider's options its clients are given (the CLI's ``-o``): an
+    emulator standing for an account set up a certain way serves it that way (Serpstat's
+    ``timezone``: the zone its naive times are written in), and names that setting in
+    its `Sandbox.settings`, so that one from the environment or a profile, meant for the
+    real account, gives way to it instead of misreading the emulator.
     """
 
     seed: int = 0
     size: int | None = None
     clock: Clock | None = None
     now: Callable[[], datetime] | None = None
+    options: Mapping[str, Any] = attrs.field(factory=dict, hash=False)
 
 
 @contextmanager
 def start(
-    names: Sequence[str], request: SandboxRequest | None = None
+    names: Sequence[str],
+    request: SandboxRequest | None = None,
+    options: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Iterator[dict[str, Sandbox]]:
     """Run the emulators of ``names``; yields ``{name: Sandbox}`` and stops them on exit.
 
@@ -51,14 +60,16 @@ def start(
     the emulators' rate limits; a client connected with the same clock paces itself
     consistently (the CLI uses a `ScaledClock`, so a demo does not wait out DataForSEO's
     20-calls-a-minute limit in real minutes). Its ``now`` is the data's wall clock: give
-    clients connected to them the same one (``connect(now=...)``).
+    clients connected to them the same one (``connect(now=...)``). ``options`` are each
+    provider's options by name (`SandboxRequest.options`), the ones its clients get.
     """
     asked = SandboxRequest() if request is None else request
     with ExitStack() as stack:
         running: dict[str, Sandbox] = {}
         for name in names:
             cls = get_provider(name)
-            manager = cls.sandbox(asked)
+            given = (options or {}).get(name)
+            manager = cls.sandbox(asked if given is None else attrs.evolve(asked, options=given))
             if manager is None:
                 raise ConfigError(
                     f"provider {name!r} ships no emulator, so --sandbox cannot use it"

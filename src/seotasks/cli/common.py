@@ -375,10 +375,10 @@ def start_sandbox(
     now: Callable[[], datetime] | None = None,
 ) -> Clock | None:
     """With ``--sandbox``: the providers' emulators started on loopback (stopped with
-    ``stack``), their settings put under each provider's ``options`` (options given on
-    the command line win), and the clock they and the clients share, running a minute
-    per second (`SANDBOX_SPEED`), so the vendors' per-minute limits are enforced and
-    honoured, just faster; ``now`` is the wall clock of both (``None``: real time).
+    ``stack``) and given ``options`` (`SandboxRequest.options`: Serpstat's zone), their
+    settings put under each provider's ``options`` (``-o`` wins), and the clock they and
+    the clients share, a minute per second (`SANDBOX_SPEED`), so the vendors' per-minute
+    limits are enforced and honoured, just faster; ``now`` is the wall clock of both (``None``: real time).
     Without it: None, and nothing started; a flag that chooses the emulators' data is
     then refused, not ignored: the vendor itself would be listed, a real account's tasks
     instead of the day or seed asked for."""
@@ -400,7 +400,7 @@ def start_sandbox(
     # collect, status and submit take no --sandbox-size: the emulators' own default.
     size = getattr(args, "sandbox_size", None)
     request = SandboxRequest(seed=args.seed, size=size, clock=clock, now=now)
-    running = stack.enter_context(start(names, request))
+    running = stack.enter_context(start(names, request, options))
     for name in names:
         options[name] = {**running[name].settings, **options[name]}
     return clock

@@ -428,7 +428,13 @@ def _sandbox(request: SandboxRequest) -> Iterator[Sandbox]:
 
     seed = request.seed
     size = DEFAULT_SIZE if request.size is None else request.size
-    emulator = SerpstatEmulator(seed=seed, size=size, clock=request.clock, now=request.now)
+    # The account's zone, as its clients are told (UTC unless -o says otherwise): the
+    # emulator writes its naive times in it, and its settings name it (see `settings`).
+    timezone = str(request.options.get("timezone") or "UTC")
+    zone(timezone)  # an unknown name is the ConfigError connect would raise
+    emulator = SerpstatEmulator(
+        seed=seed, size=size, clock=request.clock, now=request.now, timezone=timezone
+    )
     emulator.start()
     try:
         yield Sandbox(

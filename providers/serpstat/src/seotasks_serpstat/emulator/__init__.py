@@ -347,10 +347,9 @@ class SerpstatEmulator:
         if path not in PATHS:
             raise ValueError(f"path must be one of {sorted(PATHS)}")
         self.token = token or f"emu-{secrets.token_hex(12)}"
-        self.dataset = Dataset(
-            seed=seed, size=size, now=now, timezone=timezone, pending_parsed_at=pending_parsed_at
-        )
-        self.dataset.max_rows = max_rows
+        self.timezone = timezone
+        self.dataset = Dataset(seed=seed, size=size, now=now, timezone=timezone, max_rows=max_rows)
+        self.dataset.pending_parsed_at = pending_parsed_at
         self.app = SerpstatApp(
             self.dataset,
             token=self.token,
@@ -387,8 +386,8 @@ class SerpstatEmulator:
 
     @property
     def settings(self) -> dict[str, str]:
-        """Options that point ``seotasks.connect("serpstat", ...)`` here."""
-        return {"base_url": self.url, "token": self.token}
+        """Options that point ``connect("serpstat", ...)`` here, with the zone of its times."""
+        return {"base_url": self.url, "token": self.token, "timezone": self.timezone}
 
     # -- changing the data --------------------------------------------------------------------
 
