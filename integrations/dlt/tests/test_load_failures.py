@@ -196,6 +196,26 @@ def test_a_setting_dlt_cannot_use_is_exit_2_before_any_vendor_call(
     assert not (tmp_path / "seotasks.duckdb").exists()
 
 
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--workers", "65"], "--workers must be within 1..64"),
+        (["--lock-wait", "nan"], "--lock-wait must be"),
+    ],
+    ids=["workers", "lock-wait-nan"],
+)
+def test_a_flag_out_of_range_is_exit_2_before_any_vendor_call(
+    tmp_path: Path, emulator: DataForSEOEmulator, args: list[str], said: str
+) -> None:
+    """``--workers 65`` was taken (only ``< 1`` was refused), the tasks listed, and then
+    the results' fetch refused it: "internal error: PipelineStepFailed ... workers must
+    be an integer in 1..64", exit 4, as ``collect`` refuses it at once. ``--lock-wait
+    nan`` was taken as a wait."""
+    done = _load(tmp_path, emulator.settings, *args, "--pipelines-dir", "p")
+    _one_line(done, 2, said)
+    _no_call(emulator)
+
+
 def test_a_full_disk_mid_load_is_one_line_and_the_next_run_loads_the_rest(
     tmp_path: Path,
 ) -> None:
