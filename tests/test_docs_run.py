@@ -65,7 +65,10 @@ def exempt(page: Path) -> bool:
     return _PAGE_MARK.search(page.read_text(encoding="utf-8")) is not None
 
 
-RUNNABLE = [p for p in PAGES if blocks(p) and not exempt(p)]
+#: The migration page's blocks read files its commands write: they run with them, in page
+#: order, in `test_the_migration_recipe_runs_end_to_end`.
+MIGRATION = ROOT / "docs" / "migration.md"
+RUNNABLE = [p for p in PAGES if blocks(p) and not exempt(p) and p != MIGRATION]
 
 
 @pytest.fixture
@@ -177,33 +180,42 @@ def test_few_blocks_are_exempt_and_each_says_why() -> None:
 
 def _shell_commands(page: Path) -> list[str]:
     """The ``seotasks ...`` lines of the page's ``sh`` blocks, in order."""
+    return [code for _, kind, code in _steps(page) if kind == "sh"]
+
+
+def _steps(page: Path) -> list[tuple[int, str, str]]:
+    """``(line, "python" or "sh", code)`` of the page's python blocks and the ``seotasks
+    ...`` lines of its ``sh`` blocks, in page order: a block may read what a command wrote."""
     text = page.read_text(encoding="utf-8")
-    commands = []
-    for block in re.findall(r"^```sh\n(.*?)^```", text, re.MULTILINE | re.DOTALL):
-        commands += [line for line in block.splitlines() if line.startswith("seotasks ")]
-    return commands
+    steps = [(line, "python", code) for line, _, code in blocks(page)]
+    for block in re.finditer(r"^```sh\n(.*?)^```", text, re.MULTILINE | re.DOTALL):
+        line = text.count("\n", 0, block.start(1)) + 1
+        commands = [c for c in block.group(1).splitlines() if c.startswith("seotasks ")]
+        steps += [(line, "sh", command) for command in commands]
+    return sorted(steps, key=lambda step: step[0])
 
 
 def test_the_migration_recipe_runs_end_to_end(docs_env: Path) -> None:
     """Steps 1-2 (Python) export DataForSEO specs and translate them for Serpstat; steps
     3-4 (the command line) submit them, list both vendors and collect, as printed (the
-    command in this process, `clihere`, its output where the page redirects it)."""
-    page = ROOT / "docs" / "migration.md"
+    command in this process, `clihere`, its output where the page redirects it); step 4's
+    Python reads ``both.csv`` back with the columns' own types."""
+    page = MIGRATION
     namespace = _helpers()
-    for line, _, code in blocks(page):
-        namespace = run_block(code, docs_env.parent / f"migration{line}.py", namespace)
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", env_name("serpstat", "rps"): "100"}
+    for line, kind, code in _steps(page):
+        if kind == "python":
+            namespace = run_block(code, docs_env.parent / f"migration{line}.py", namespace)
+            continue
+        argv, _, target = code.partition(" > ")
+        result = run_here(shlex.split(argv)[1:], env)
+        assert result.returncode == 0, (code, result.stderr[-2000:])
+        (docs_env / target.strip()).write_text(result.stdout)
     specs = (docs_env / "specs.jsonl").read_text().splitlines()
     mapped = (docs_env / "serpstat-specs.jsonl").read_text().splitlines()
     assert len(specs) >= 20, "step 1 should export the emulator's SERP tasks"
     assert len(mapped) >= 10, "step 2 should translate the Google organic US-English ones"
-    commands = _shell_commands(page)
-    assert [c.split()[1] for c in commands] == ["submit", "tasks", "collect"]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", env_name("serpstat", "rps"): "100"}
-    for command in commands:
-        argv, _, target = command.partition(" > ")
-        result = run_here(shlex.split(argv)[1:], env)
-        assert result.returncode == 0, (command, result.stderr[-2000:])
-        (docs_env / target.strip()).write_text(result.stdout)
+    assert [c.split()[1] for c in _shell_commands(page)] == ["submit", "tasks", "collect"]
     submitted = [json.loads(line) for line in (docs_env / "submitted.jsonl").open()]
     assert len(submitted) == len(mapped)
     assert all(r["error"] is None and r["task_id"] for r in submitted)
@@ -216,6 +228,31 @@ def test_the_migration_recipe_runs_end_to_end(docs_env: Path) -> None:
     assert all(r["completed_at"] for r in finished)
     results = [json.loads(line) for line in (docs_env / "serpstat-results.jsonl").open()]
     assert results and all(r["task"]["provider"] == "serpstat" for r in results)
+    _check_read_back(namespace, both)
+
+
+def _check_read_back(namespace: dict[str, Any], both: list[dict[str, str]]) -> None:
+    """The page's way of reading ``both.csv`` keeps every column's meaning: DuckDB's own
+    guess reads a cost as a float (the DataForSEO sandbox's 2500 costs summed to
+    55.21079999999982, not 55.2108) and an id or tag of digits as a number (a "007" tag
+    is 7; a UUID after 20480 Serpstat rows fails the read)."""
+    from datetime import UTC
+    from decimal import Decimal
+
+    tasks = namespace["tasks"]
+    assert [(t["provider"], t["id"]) for t in tasks] == [(r["provider"], r["id"]) for r in both]
+    costs = [t["cost"] for t in tasks if t["cost"] is not None]
+    assert costs and all(type(c) is Decimal for c in costs)
+    assert all(t["created_at"].utcoffset() == UTC.utcoffset(None) for t in tasks)
+    table = namespace["listing"]
+    types = dict(zip(table.columns, map(str, table.types), strict=True))
+    text = ("id", "tag", "location", "language", "message")
+    assert {name: types[name] for name in text} == dict.fromkeys(text, "VARCHAR")
+    assert types["cost"].startswith("DECIMAL") and types["created_at"] == "TIMESTAMP WITH TIME ZONE"
+    [(total,)] = table.aggregate("sum(cost)").fetchall()
+    assert total == sum(costs)
+    turnaround = namespace["turnaround"]
+    assert {row[0] for row in turnaround} == {"dataforseo", "serpstat"}
 
 
 def test_the_sandbox_recipe_runs_as_written(tmp_path: Path) -> None:
