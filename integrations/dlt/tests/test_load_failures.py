@@ -216,6 +216,24 @@ def test_a_flag_out_of_range_is_exit_2_before_any_vendor_call(
     _no_call(emulator)
 
 
+def test_a_path_of_the_wrong_kind_is_exit_2_before_any_vendor_call(
+    tmp_path: Path, emulator: DataForSEOEmulator
+) -> None:
+    """A folder named as the DuckDB file was "StorageError: cannot open d.duckdb: IO
+    Error ... Is a directory" and a file named as the pipelines folder "StorageError: ...
+    not writable: File exists" (exit 6, the machine's state), where ``collect --to`` a
+    file is exit 2: a path naming the wrong kind of thing is the command's to fix."""
+    (tmp_path / "d.duckdb").mkdir()
+    (tmp_path / "afile").write_text("x")
+    for args, words in (
+        (["--to", "d.duckdb", "--pipelines-dir", "p"], ("d.duckdb", "is a directory")),
+        (["--pipelines-dir", "afile"], ("afile", "not a directory")),
+    ):
+        done = _load(tmp_path, emulator.settings, *args)
+        _one_line(done, 2, "ConfigError", *words)
+    _no_call(emulator)
+
+
 def test_a_full_disk_mid_load_is_one_line_and_the_next_run_loads_the_rest(
     tmp_path: Path,
 ) -> None:

@@ -40,7 +40,7 @@ from dlt.extract.source import DltSource
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from seotasks.errors import ConfigError, SeotasksError, StorageError
-from seotasks.store import check_writable
+from seotasks.store import check_writable, folder_mistake
 
 from .destination_lock import held
 from .destinations import DEFAULT_DUCKDB, duckdb_path, one_line, resolve
@@ -201,9 +201,15 @@ def load(
         raise ConfigError(f"dataset {dataset!r} would be stored as {stored!r}: give {stored}")
     if name is not None:
         _check_name(name)
+    # A path naming the wrong kind of thing is the command's to fix (exit 2), as for
+    # `collect --to`; found by opening, it was a StorageError (exit 6).
+    if pipelines_dir is not None and (mistake := folder_mistake(Path(pipelines_dir))):
+        raise ConfigError(f"pipelines folder {pipelines_dir}: {mistake}")
     path = duckdb_path(to, destination)
     try:  # a name longer than the file system takes raises here: no file can be there
         existed = path is None or path.exists()
+        if path is not None and path.is_dir():
+            raise ConfigError(f"{path}: is a directory; name the DuckDB file (PATH.duckdb)")
     except OSError as exc:
         raise ConfigError(f"{path}: {exc.strerror or type(exc).__name__}") from None
     try:
