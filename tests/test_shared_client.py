@@ -251,3 +251,26 @@ def test_a_script_ending_with_a_run_left_open_exits_without_waiting_out_a_retry_
     out = _run(LEFT_OPEN, tmp_path, emulator, KIND, *ids)
     assert out.split() == ["True", "True"]
     assert len([r for r in emulator.server.requests if ids[0] in r.path]) == 1
+
+
+def test_a_client_closed_under_a_run_ends_it_with_one_error_not_one_per_task(
+    emulator: DataForSEOEmulator,
+) -> None:
+    """Shutdown closes the client while a thread collects 288 tasks through it. The run
+    went on taking every remaining task, each yielded with the closed client's
+    `ValueError` (and, with a journal, recorded there first): 280-odd failures for one
+    cause. It must stop taking tasks, yield the ones it had taken (at most its
+    ``window``), then raise that `ValueError` once."""
+    tasks = [
+        Task(provider="dataforseo", id=i, status=TaskStatus.COMPLETED, kind=KIND)
+        for i in sorted(emulator.ready_ids(["serp"]))
+    ]
+    client = _ready_client(emulator)
+    outcomes = client.collect_many(tasks, workers=4)
+    failed = [next(outcomes)].count(None)  # the run is under way
+    shutdown = threading.Thread(target=client.close)  # as a service's shutdown, elsewhere
+    shutdown.start()
+    shutdown.join(HANG)
+    with pytest.raises(ValueError, match=r"^this seotasks client is closed"):
+        failed += sum(outcome.error is not None for outcome in outcomes)
+    assert failed <= 8, f"{failed} of {len(tasks)} tasks failed for the one close()"

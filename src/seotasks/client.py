@@ -405,7 +405,7 @@ class Client:
             window=window,
             ordered=ordered,
             stop=stop,
-            interrupt=self.transport.interrupt,
+            transport=self.transport,
         )
         if self.capabilities.drains:
             runner = self._draining.hold(runner, self.name)

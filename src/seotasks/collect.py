@@ -21,12 +21,17 @@ import weakref
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import suppress
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import attrs
 
-from .cancel import Interrupt, waits_end_on
+from .cancel import waits_end_on
+from .errors import Interrupted
 from .model import Task
 from .provider import JSONValue
+
+if TYPE_CHECKING:
+    from .transport import Transport
 
 __all__ = ["Collected", "OneRun", "collect_many"]
 
@@ -78,7 +83,7 @@ def collect_many(
     window: int | None = None,
     ordered: bool = False,
     stop: threading.Event | None = None,
-    interrupt: Interrupt | None = None,
+    transport: Transport | None = None,
 ) -> Iterator[Collected]:
     """Run ``collect`` over ``tasks`` on ``workers`` threads; yield one `Collected` each.
 
@@ -95,8 +100,11 @@ def collect_many(
     exception is raised. Setting ``stop`` stops the intake at once: the tasks in flight
     are still yielded, then the iterator ends (what a graceful shutdown needs). Closing
     the iterator early cancels the tasks not started and waits for the calls in flight,
-    ending their pacing and retry waits unsent (`seotasks.cancel`; ``interrupt``, the
-    transport's, ends them too): a ``Retry-After`` of an hour does not hold a ``break``.
+    ending their pacing and retry waits unsent (`seotasks.cancel`): a ``Retry-After`` of
+    an hour does not hold a ``break``. ``transport`` (the client's) ends them too when
+    its ``interrupt`` is set (a signal, `close`), and stops the intake: the tasks taken
+    are yielded, then its ``ValueError`` when it was closed (else `Interrupted`) is
+    raised, rather than a failure for every task left.
     """
     if type(workers) is not int or not 1 <= workers <= MAX_WORKERS:
         raise ValueError(f"workers must be an integer in 1..{MAX_WORKERS}, got {workers!r}")
@@ -105,7 +113,7 @@ def collect_many(
     if type(window) is not int or window < workers:
         raise ValueError(f"window must be an integer >= workers ({workers}), got {window!r}")
     run = _Run(collect, iter(tasks), workers, window, stop or threading.Event())
-    return run.results(ordered, interrupt)
+    return run.results(ordered, transport)
 
 
 def _one(collect: _Fetch, task: Task, index: int, cancel: threading.Event) -> Collected:
@@ -162,13 +170,14 @@ class _Run:
         self.cancel = threading.Event()
         self.submitted = 0
         self.fed_all = False
+        self.exhausted = False  # the input ended: no task was left untaken
         self.error: Exception | None = None
         self.feeder = threading.Thread(
             target=self._feed, name="seotasks-collect-feeder", daemon=True
         )
 
     def _halted(self) -> bool:
-        return self.closing or self.stop.is_set()
+        return self.closing or self.stop.is_set() or self.cancel.is_set()
 
     def _feed(self) -> None:
         try:
@@ -182,6 +191,7 @@ class _Run:
                     with waits_end_on(self.cancel):  # a paced listing, say
                         task = next(self.source)
                 except StopIteration:
+                    self.exhausted = True
                     return
                 with self.lock:
                     if self._halted():
@@ -195,6 +205,19 @@ class _Run:
             with self.lock:
                 self.fed_all = True
 
+    def _interrupted(self, transport: Transport | None) -> Exception | None:
+        """Why the intake stopped when the transport's interrupt stopped it, not the run's
+        own end or ``stop``: its closed client's ``ValueError``, else `Interrupted`."""
+        if self.exhausted or self.stop.is_set():
+            return None
+        if transport is None or not transport.interrupt.is_set():
+            return None
+        try:
+            transport.check_open()
+        except ValueError as exc:
+            return exc
+        return Interrupted("the client's interrupt was set: no task was taken since")
+
     def _do(self, task: Task, index: int) -> None:
         self.finished.put(_one(self.collect, task, index, self.cancel))
 
@@ -204,9 +227,9 @@ class _Run:
                 return False
             return self.fed_all or self.stop.is_set()
 
-    def results(self, ordered: bool, interrupt: Interrupt | None) -> Iterator[Collected]:
-        if interrupt is not None:
-            interrupt.link(self.cancel)
+    def results(self, ordered: bool, transport: Transport | None) -> Iterator[Collected]:
+        if transport is not None:
+            transport.interrupt.link(self.cancel)
         self.feeder.start()
         held: dict[int, Collected] = {}
         yielded = 0
@@ -230,16 +253,17 @@ class _Run:
                     yielded += 1
                     yield outcome
                     self.slots.release()
-            if self.error is not None:
-                raise self.error
+            error = self.error or self._interrupted(transport)
+            if error is not None:
+                raise error
         finally:
             with self.lock:
                 self.closing = True
             self.cancel.set()
             self.pool.shutdown()
             self.feeder.join(timeout=1.0)
-            if interrupt is not None:
-                interrupt.unlink(self.cancel)
+            if transport is not None:
+                transport.interrupt.unlink(self.cancel)
             self._drop([*held.values()])
 
     def _drop(self, held: list[Collected]) -> None:
