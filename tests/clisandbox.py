@@ -9,6 +9,7 @@ move on between the listings a test compares.
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -98,3 +99,22 @@ def library_tasks(name: str, sandboxes: Sandboxes, status: str = "any") -> list[
     extra = {"families": FAMILIES} if name == "dataforseo" else {"rps": SERPSTAT_RPS}
     with seotasks.connect(name, **sandboxes[name].settings, **extra) as client:
         return list(client.tasks(status=status))
+
+
+@contextmanager
+def sandbox_process(*args: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """``seotasks sandbox -p serpstat *args`` in a process of its own (a test about its
+    signals), yielded once its first export line is out: (the process, that line). Killed
+    after if it still runs, its pipes closed."""
+    from clirun import CLI
+
+    command = [*CLI, "sandbox", "-p", "serpstat", *args]
+    pipe = subprocess.PIPE
+    with subprocess.Popen(command, env=clean_env(), stdout=pipe, stderr=pipe, text=True) as server:
+        try:
+            first = server.stdout.readline() if server.stdout is not None else ""
+            assert first.startswith("export SEOTASKS_SERPSTAT_"), first
+            yield server, first
+        finally:
+            if server.poll() is None:
+                server.kill()

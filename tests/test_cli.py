@@ -345,26 +345,12 @@ def test_sandbox_command_stops_cleanly_on_sigterm() -> None:
     import socket
     from urllib.parse import urlsplit
 
-    from clirun import CLI
+    from clisandbox import sandbox_process
 
-    server = subprocess.Popen(
-        [*CLI, "sandbox", "-p", "serpstat"],
-        env=clean_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        assert server.stdout is not None
-        line = server.stdout.readline()  # the first export line: the emulator is up
-        assert line.startswith("export SEOTASKS_SERPSTAT_BASE_URL="), line
+    with sandbox_process() as (server, line):
         url = urlsplit(line.partition("=")[2].strip().strip("'\""))
         server.send_signal(signal.SIGTERM)
         assert server.wait(timeout=30) == 0
-    finally:
-        if server.poll() is None:
-            server.kill()
-            server.wait()
     with pytest.raises(OSError), socket.create_connection((url.hostname, url.port), timeout=2):
         pass
 

@@ -355,28 +355,15 @@ def test_a_second_signal_to_the_sandbox_still_exits_0() -> None:
     "interrupted", exit 5, the code that says to run a command again. The stop takes a
     tenth of a second or so; the second signal comes at several moments of it (two sent
     at once would be delivered as one)."""
-    from clisandbox import clean_env
+    from clisandbox import sandbox_process
 
     codes = []
     for n, delay in enumerate((0.0, 0.005, 0.01, 0.02, 0.04)):
         sig = (signal.SIGINT, signal.SIGTERM)[n % 2]
-        server = subprocess.Popen(
-            [*CLI, "sandbox", "-p", "serpstat", "--size", "0"],
-            env=clean_env(),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        try:
-            assert server.stdout is not None
-            assert server.stdout.readline().startswith("export SEOTASKS_SERPSTAT_")
+        with sandbox_process("--size", "0") as (server, _):
             server.send_signal(sig)
             time.sleep(delay)
             server.send_signal(sig)
             _, err = server.communicate(timeout=60)
-        finally:
-            if server.poll() is None:
-                server.kill()
-                server.wait()
         codes.append((server.returncode, err.strip().splitlines()[-1]))
     assert {code for code, _ in codes} == {0}, codes
