@@ -10,9 +10,15 @@ one's state. So the lock has to live where the two meet.
 For PostgreSQL it is a session-level advisory lock (``pg_try_advisory_lock``) keyed by
 dataset and pipeline name, taken on a connection of its own for the whole run. The
 server drops it when that connection ends, so a run killed with SIGKILL, or a machine
-that vanished, never leaves a stale lock behind (a lock file would). Other destinations
-have no such lock here: a DuckDB file lives on one machine, where the file lock and
-DuckDB's own writer lock already apply; a cloud warehouse would need its own.
+that vanished, never leaves a stale lock behind (a lock file would). The other side of
+that: a run whose connection ends (the server restarted, the session terminated, the
+network dropped) has lost its lock without a word, and another run may take it. So the
+run asks, before each write (`Hold.check`), whether its own session still holds the
+lock, and stops with `LockLost` if not: its load package stays for its next run.
+
+Other destinations have no such lock here: a DuckDB file lives on one machine, where
+the file lock and DuckDB's own writer lock already apply; a cloud warehouse would need
+its own.
 
 `held` takes the lock for a dlt pipeline: `seotasks_dlt.load` (and so ``seotasks load``)
 holds it for every run, so the orchestrator recipes call plain `load`.
@@ -34,7 +40,7 @@ from seotasks.errors import StorageError
 
 from .destinations import one_line
 
-__all__ = ["DestinationLocked", "held", "lock_key"]
+__all__ = ["DestinationLocked", "Hold", "LockLost", "held", "lock_key"]
 
 #: How often a waiting run asks again for the lock (seconds).
 POLL = 0.5
@@ -46,6 +52,60 @@ class DestinationLocked(StorageError):
     A `StorageError` like a journal or a DuckDB file another run holds: the caller waits
     for that run (or ``lock_wait``), nothing in the configuration is wrong.
     """
+
+
+class LockLost(DestinationLocked):
+    """The run's session no longer holds its lock: another run may hold it now.
+
+    A `DestinationLocked` (exit 6): what the run fetched is in its load package and its
+    journal, loaded by the pipeline's next run, as after any stopped run.
+    """
+
+
+class Hold:
+    """The lock a run holds, if the destination has one: `check` it before each write."""
+
+    def __init__(
+        self, client: Any = None, key: int = 0, pipeline: dlt.Pipeline | None = None
+    ) -> None:
+        self._client = client
+        self._key = key
+        self._pipeline = pipeline
+
+    def __bool__(self) -> bool:
+        """Whether a destination lock is held (False: the destination has none)."""
+        return self._client is not None
+
+    def check(self) -> None:
+        """Raise `LockLost` unless this run's own session still holds the lock.
+
+        Asked on the lock's connection: a connection that ended fails the query (dlt
+        then opens a new one, which holds nothing), and a session that lives on but was
+        given a new connection is not the one that holds it. Both are a lost lock.
+        """
+        if self._client is None or self._pipeline is None:
+            return
+        high, low = (self._key >> 32) & 0xFFFFFFFF, self._key & 0xFFFFFFFF
+        try:
+            rows = self._client.execute_sql(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                "AND pid = pg_backend_pid() AND classid::bigint = %s AND objid::bigint = %s "
+                "AND objsubid = 1",
+                high,
+                low,
+            )
+        except Exception as exc:
+            why = f"its session ended ({type(exc).__name__}: {one_line(exc)})"
+        else:
+            if rows and rows[0][0]:
+                return
+            why = "its session no longer holds it"
+        pipeline = self._pipeline
+        raise LockLost(
+            f"pipeline {pipeline.pipeline_name} (dataset {pipeline.dataset_name}) lost its "
+            f"lock in the destination: {why}; another run may be loading, so this one "
+            "stopped before its load; nothing fetched is lost: run the same command again"
+        )
 
 
 def lock_key(dataset: str, pipeline: str) -> int:
@@ -64,16 +124,16 @@ def _is_postgres(pipeline: dlt.Pipeline) -> bool:
 
 
 @contextlib.contextmanager
-def held(pipeline: dlt.Pipeline, *, wait: float = 0.0) -> Iterator[bool]:
+def held(pipeline: dlt.Pipeline, *, wait: float = 0.0) -> Iterator[Hold]:
     """Hold the destination's lock for ``pipeline`` while the block runs.
 
     ``wait`` seconds: how long to wait for another run to finish (0: refuse at once).
-    Yields True when a destination lock is held, False when the destination has none.
+    Yields the `Hold` (false when the destination has no lock) to `check` before writes.
     Raises `DestinationLocked` when the lock stays taken, `StorageError` when the
     destination cannot be reached (before the run calls any vendor).
     """
     if not _is_postgres(pipeline):
-        yield False
+        yield Hold()
         return
     key = lock_key(pipeline.dataset_name, pipeline.pipeline_name)
     client: Any = None
@@ -100,7 +160,7 @@ def held(pipeline: dlt.Pipeline, *, wait: float = 0.0) -> Iterator[bool]:
             f"{type(exc).__name__}: {one_line(exc)}; nothing was fetched"
         ) from None
     try:
-        yield True
+        yield Hold(client, key, pipeline)
     finally:
         with contextlib.suppress(Exception):  # a dead connection released it already
             client.execute_sql("SELECT pg_advisory_unlock(%s)", key)

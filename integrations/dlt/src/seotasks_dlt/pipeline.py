@@ -130,13 +130,21 @@ def _count(pipeline: dlt.Pipeline, table: str) -> int | None:
 def _ours(exc: PipelineStepFailed) -> BaseException:
     """The error to raise for a failed dlt step: the seotasks error under dlt's wrapper
     (callers see AuthError, not a dlt step), a `KeyboardInterrupt` under it (a second
-    signal) as itself, and a failure of the destination (dlt's sync, normalize or load
-    step) as one `StorageError` line: an ordinary situation, not an internal error."""
+    signal) as itself, a setting or a driver missing as itself (`destination_errors`
+    makes it a `ConfigError`: met first by dlt's sync), and a failure of the destination
+    (dlt's sync, normalize or load step) as one `StorageError` line: an ordinary
+    situation, not an internal error."""
     seen: BaseException | None = exc
     visited: set[int] = set()
     cause: BaseException = exc
     while seen is not None and id(seen) not in visited:
-        if isinstance(seen, SeotasksError | KeyboardInterrupt):
+        if isinstance(
+            seen,
+            SeotasksError
+            | KeyboardInterrupt
+            | ConfigFieldMissingException
+            | MissingDependencyException,
+        ):
             return seen
         visited.add(id(seen))
         cause = seen
@@ -283,31 +291,30 @@ def _load(
     with (
         destination_errors(pipeline),
         exclusive(Path(pipeline.pipelines_dir), name),
-        held(pipeline, wait=lock_wait),
+        held(pipeline, wait=lock_wait) as lock,
         _small_buffers(),
     ):
-        pending = False
+        pending = pipeline.has_pending_data
         try:
-            if pipeline.has_pending_data:
-                # dlt's run() would load the pending package and return without extracting.
-                pipeline.run()
-                pending = True
+            lock.check()
+            # dlt's run() without data restores the state from the destination and loads
+            # a package a killed or stopped run left (its run(data) would load that
+            # package and return without extracting).
+            pipeline.run()
             before = {t: _count(pipeline, t) for t in _TABLES}
             while True:
-                info: LoadInfo = (
-                    pipeline.run(current)
-                    if chosen_format is None
-                    else pipeline.run(current, loader_file_format=chosen_format)
-                )
+                # dlt's run(data), step by step: the lock is checked between the
+                # extract, which may have taken long enough to lose it, and the load.
+                pipeline.extract(current, loader_file_format=chosen_format)
+                normalized = pipeline.normalize()
+                lock.check()
+                info: LoadInfo = pipeline.load()
                 info.raise_on_failed_jobs()
                 # Loaded and committed: this run's consuming reads can be forgotten.
                 outbox.acknowledge()
                 if target.duckdb_file is not None:
                     target.duckdb_file.checkpoint()
-                trace = pipeline.last_trace
-                normalized = trace.last_normalize_info if trace is not None else None
-                if normalized is not None:
-                    row_counts.update(normalized.row_counts)
+                row_counts.update(normalized.row_counts)
                 if not session.full or (stop is not None and stop.is_set()):
                     break
                 session.next_run()  # more results than one run takes: another run
