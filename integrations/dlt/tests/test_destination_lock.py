@@ -8,11 +8,15 @@ environment: the same pipeline, the same lock.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
 import subprocess
 import threading
 import time
+from pathlib import Path
 
+import pytest
 from dltenv import SEOTASKS, Env
 from pgenv import Tables
 from pgtest import USER, Server
@@ -121,11 +125,14 @@ def test_a_second_machine_is_refused_and_a_killed_run_leaves_no_lock(
     assert server.password not in out + err
 
 
+@pytest.mark.parametrize("machine", ["machine-b", "machine-a"])
 def test_a_waiting_run_starts_after_the_first_and_resumes_its_cursors(
-    env: Env, server: Server
+    env: Env, server: Server, machine: str
 ) -> None:
+    """On another machine, and on the same one (``--lock-wait`` says "on any machine"),
+    where the pipelines folder's file lock refused the second run at once: exit 6."""
     database, url, first, released = _first_holding_the_lock(env, server, "wait")
-    second = _start(env, url, "machine-b", wait=240)
+    second = _start(env, url, machine, wait=240)
     time.sleep(2)
     assert second.poll() is None  # waiting for the lock, not refused
     released.set()
@@ -182,3 +189,42 @@ def test_a_run_whose_lock_was_lost_stops_before_loading_and_the_next_run_loads_i
     assert third.returncode == 0, err
     assert "pending" in out, out
     Tables(server, database).assert_once_each(truth)
+
+
+def _waiting(server: Server, database: str, run: subprocess.Popen[str], pipelines: Path) -> bool:
+    """Whether ``run`` waits for a lock: asks for the destination's (another machine's
+    run holds it), or has the pipelines folder's lock file open (this machine's does)."""
+    if pipelines.name == "machine-b":
+        asking = (
+            "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_try_advisory%' "
+            f"AND pid NOT IN ({_holders('pid')})"
+        )
+        return server.sql(database, asking) == [(1,)]
+    lock = str(pipelines / ".seotasks.seotasks-lock")
+    with contextlib.suppress(OSError):  # the run ended, or a file closed meanwhile
+        descriptors = Path(f"/proc/{run.pid}/fd")
+        return any(os.readlink(fd) == lock for fd in descriptors.iterdir())
+    return False
+
+
+@pytest.mark.parametrize("machine", ["machine-b", "machine-a"])
+def test_a_signal_ends_a_wait_for_the_lock_at_once(env: Env, server: Server, machine: str) -> None:
+    """SIGINT while ``--lock-wait`` waits: exit 5 at once, before any vendor call. It was
+    only noted: the run waited on for the lock (the whole ``--lock-wait``, or until the
+    first run ended, and then ran)."""
+    database, url, first, released = _first_holding_the_lock(env, server, "signal")
+    try:
+        second = _start(env, url, machine, wait=HANG)
+        deadline = time.monotonic() + 120
+        while not _waiting(server, database, second, env.tmp / machine):
+            assert second.poll() is None, second.communicate()
+            assert time.monotonic() < deadline, "the second run never waited for the lock"
+            time.sleep(0.1)
+        second.send_signal(signal.SIGINT)
+        out, err = second.communicate(timeout=HANG)
+        assert first.poll() is None  # ended while the first still held the lock
+    finally:
+        released.set()
+    first.communicate(timeout=300)
+    assert second.returncode == 5, (out, err)
+    assert out == "" and "waiting for" in err and "nothing was fetched" in err, err

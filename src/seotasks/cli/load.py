@@ -116,8 +116,8 @@ def add_arguments(load: argparse.ArgumentParser) -> None:
         type=float,
         default=0.0,
         metavar="SECONDS",
-        help="PostgreSQL: how long to wait for another run of the same pipeline, on any "
-        "machine, to end (default 0: refuse at once, exit 6)",
+        help="how long to wait for another run of the same pipeline to end, on this "
+        "machine and with PostgreSQL on any machine (default 0: refuse at once, exit 6)",
     )
 
 

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -36,14 +35,12 @@ import dlt
 from dlt.common.configuration.exceptions import ConfigFieldMissingException
 from dlt.common.exceptions import MissingDependencyException
 
-from seotasks.errors import StorageError
+from seotasks.errors import Interrupted, StorageError
 
 from .destinations import one_line
+from .lockwait import LockWait
 
 __all__ = ["DestinationLocked", "Hold", "LockLost", "held", "lock_key"]
-
-#: How often a waiting run asks again for the lock (seconds).
-POLL = 0.5
 
 
 class DestinationLocked(StorageError):
@@ -124,10 +121,11 @@ def _is_postgres(pipeline: dlt.Pipeline) -> bool:
 
 
 @contextlib.contextmanager
-def held(pipeline: dlt.Pipeline, *, wait: float = 0.0) -> Iterator[Hold]:
+def held(pipeline: dlt.Pipeline, *, wait: LockWait | float = 0.0) -> Iterator[Hold]:
     """Hold the destination's lock for ``pipeline`` while the block runs.
 
-    ``wait`` seconds: how long to wait for another run to finish (0: refuse at once).
+    ``wait``: how long to wait for another run to finish (seconds, or a `LockWait`,
+    which a stop cuts short with `Interrupted`; 0: refuse at once).
     Yields the `Hold` (false when the destination has no lock) to `check` before writes.
     Raises `DestinationLocked` when the lock stays taken, `StorageError` when the
     destination cannot be reached (before the run calls any vendor).
@@ -141,16 +139,16 @@ def held(pipeline: dlt.Pipeline, *, wait: float = 0.0) -> Iterator[Hold]:
         # A connection of the lock's own, open for the whole run: dlt's loads use others.
         client = pipeline.sql_client()
         client.open_connection()
-        _take(client, key, pipeline, wait)
+        _take(client, key, pipeline, wait if isinstance(wait, LockWait) else LockWait(wait))
     except BaseException as exc:
         if client is not None:
             with contextlib.suppress(Exception):
                 client.close_connection()
         # Missing configuration or a missing driver: a configuration error the load
         # reports (`pipeline.destination_errors`), fixed by a setting or an install.
-        if isinstance(exc, DestinationLocked | ConfigFieldMissingException) or not isinstance(
-            exc, Exception
-        ):
+        if isinstance(
+            exc, DestinationLocked | Interrupted | ConfigFieldMissingException
+        ) or not isinstance(exc, Exception):
             raise
         if isinstance(exc, MissingDependencyException):
             raise
@@ -168,17 +166,17 @@ def held(pipeline: dlt.Pipeline, *, wait: float = 0.0) -> Iterator[Hold]:
             client.close_connection()
 
 
-def _take(client: Any, key: int, pipeline: dlt.Pipeline, wait: float) -> None:
-    """Take the advisory lock ``key``, asking again every `POLL` s for ``wait`` s."""
-    deadline = time.monotonic() + max(0.0, wait)
-    while True:
+def _take(client: Any, key: int, pipeline: dlt.Pipeline, wait: LockWait) -> None:
+    """Take the advisory lock ``key``, asking again until ``wait``'s deadline."""
+
+    def attempt() -> bool:
         rows = client.execute_sql("SELECT pg_try_advisory_lock(%s)", key)
-        if rows and rows[0][0]:
-            return
-        if time.monotonic() >= deadline:
-            raise DestinationLocked(
-                f"another run of pipeline {pipeline.pipeline_name} (dataset "
-                f"{pipeline.dataset_name}) holds its lock in the destination: one run "
-                "of a pipeline at a time - wait for it, or retry later"
-            )
-        time.sleep(POLL)
+        return bool(rows and rows[0][0])
+
+    what = f"pipeline {pipeline.pipeline_name}'s lock in the destination"
+    if not wait.take(attempt, what):
+        raise DestinationLocked(
+            f"another run of pipeline {pipeline.pipeline_name} (dataset "
+            f"{pipeline.dataset_name}) holds its lock in the destination: one run "
+            "of a pipeline at a time - wait for it, or retry later"
+        )

@@ -46,6 +46,7 @@ from .destination_lock import held
 from .destinations import DEFAULT_DUCKDB, duckdb_path, one_line, resolve
 from .duckdb_file import drop_if_empty
 from .filelock import exclusive
+from .lockwait import LockWait
 from .outbox import Outbox, journal_folder
 from .rows import RESULTS_TABLE, TASKS_TABLE
 from .session import Session
@@ -287,11 +288,12 @@ def _load(
         # take them during normalize and load, cancel the package and hide the signal.
         pipeline.config.runtime.intercept_signals = False
     chosen_format = _file_format(file_format, duckdb=target.duckdb_file is not None)
+    waiting = LockWait(lock_wait, stop)  # one deadline for both locks
     row_counts: Counter[str] = Counter()
     with (
         destination_errors(pipeline),
-        exclusive(Path(pipeline.pipelines_dir), name),
-        held(pipeline, wait=lock_wait) as lock,
+        exclusive(Path(pipeline.pipelines_dir), name, waiting),
+        held(pipeline, wait=waiting) as lock,
         _small_buffers(),
     ):
         pending = pipeline.has_pending_data
