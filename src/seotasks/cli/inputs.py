@@ -1,4 +1,4 @@
-"""A command's whole input (a file, a FIFO, ``<(...)``, stdin), read so a signal is heard.
+"""A command's input (a file, a FIFO, ``<(...)``, stdin), read so a signal is heard.
 
 A blocking ``read()`` that starts just after a signal arrived is not cut short by it:
 CPython runs the Python handler only once the read returns, which for a pipe whose
@@ -13,36 +13,54 @@ from __future__ import annotations
 import os
 import select
 import sys
+from collections.abc import Iterator
 
-__all__ = ["read_whole"]
+__all__ = ["read_lines"]
 
 #: Seconds between two looks at pending signals while the input has no data yet.
 _WAKE = 0.2
 _CHUNK = 1 << 20
 
 
-def read_whole(path: str) -> bytes:
-    """The bytes of ``path`` (``-``: standard input) to their end; `OSError` as
-    `open`/`read` raise it (a closed standard input is ``EBADF``)."""
+def read_lines(path: str, longest: int) -> Iterator[bytes]:
+    """The lines of ``path`` (``-``: standard input) as they come, without their ``\n``;
+    `OSError` as `open`/`read` raise it (a closed standard input is ``EBADF``), and
+    `ValueError` for a line over ``longest`` bytes, as soon as it is.
+
+    Lines, not the whole input: a path that is no such file (``/dev/urandom``, a log of
+    gigabytes) was read to its end before its first line was looked at, the memory
+    growing until the machine ran out; now its first bad line ends the reading.
+    """
     if path != "-":
         fd = os.open(path, os.O_RDONLY)
         try:
-            return _read_fd(fd)
+            yield from _lines(fd, longest)
         finally:
             os.close(fd)
+        return
     if sys.stdin is None:  # started with ``<&-``
         raise OSError(9, "standard input is closed")
-    return _read_fd(sys.stdin.fileno())
+    yield from _lines(sys.stdin.fileno(), longest)
 
 
-def _read_fd(fd: int) -> bytes:
+def _lines(fd: int, longest: int) -> Iterator[bytes]:
+    pending = b""
+    for chunk in _chunks(fd):
+        *whole, pending = (pending + chunk).split(b"\n")
+        yield from whole
+        if len(pending) > longest:
+            raise ValueError(f"a line longer than {longest:,} bytes")
+    if pending:
+        yield pending
+
+
+def _chunks(fd: int) -> Iterator[bytes]:
     waiting = select.poll()
     waiting.register(fd, select.POLLIN)
-    chunks: list[bytes] = []
     while True:
         if not waiting.poll(_WAKE * 1000):
             continue  # back in the interpreter: a pending signal's handler runs now
         chunk = os.read(fd, _CHUNK)
         if not chunk:
-            return b"".join(chunks)
-        chunks.append(chunk)
+            return
+        yield chunk

@@ -67,40 +67,60 @@ def add_arguments(submit: argparse.ArgumentParser) -> None:
 
 
 def _read_specs(path: str, err: TextIO) -> list[Any]:
+    from .inputs import read_lines
+
+    specs: list[Any] = []
+    number = 0
+    lines = read_lines(path, _LONGEST_LINE)
+    while True:
+        # Checked as they come (a signal stops a read from a waiting pipe), so that a
+        # path that is no spec file fails at its first line, not once read whole.
+        try:
+            raw = next(lines, None)
+        except OSError as exc:
+            raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
+        except ValueError as exc:  # a line longer than any spec: no spec file
+            raise UsageError(f"{path}:{number + 1}: {exc}, not a task spec") from None
+        if raw is None:
+            return specs
+        if not number:
+            raw = raw.removeprefix(b"\xef\xbb\xbf")  # a byte order mark (Windows editors)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise UsageError(
+                f"{path}:{number + 1}: not UTF-8 text (specs are JSON Lines)"
+            ) from None
+        for line in text.splitlines() or [""]:  # "\r\n", and the other line ends
+            number += 1
+            if line.strip():  # blank lines are skipped
+                specs.append(_spec(path, number, line))
+
+
+#: The longest line read as a spec: one holds a keyword and a few fields (a tag and
+#: callback URLs are the long ones), never a megabyte.
+_LONGEST_LINE = 1 << 20
+
+
+def _spec(path: str, number: int, line: str) -> Any:
+    """The spec on line ``number`` of ``path``, or the line's usage error."""
     import json
 
     from ..errors import ConfigError
     from ..jsoncodec import strict_loads
     from ..submit import spec_from_json
-    from .inputs import read_whole
 
     try:
-        raw = read_whole(path)  # a signal stops a read from a waiting pipe
-    except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
-    raw = raw.removeprefix(b"\xef\xbb\xbf")  # a byte order mark (Windows editors)
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        # Where, in the user's terms: the line, not the byte offset in the file.
-        number = raw.count(b"\n", 0, exc.start) + 1
-        raise UsageError(f"{path}:{number}: not UTF-8 text (specs are JSON Lines)") from None
-    specs = []
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            specs.append(spec_from_json(strict_loads(line, object_pairs_hook=_each_field_once)))
-        except ConfigError as exc:
-            raise UsageError(f"{path}:{number}: {exc}") from None
-        except json.JSONDecodeError as exc:
-            # Its own "line 1 column 17 (char 16)" counts within this one line: the
-            # column is news, "line 1" beside the file's line number misleads.
-            where = f"{path}:{number}: not JSON: {exc.msg} at column {exc.colno}"
-            raise UsageError(where) from None
-        except ValueError as exc:
-            raise UsageError(f"{path}:{number}: not JSON: {exc}") from None
-    return specs
+        return spec_from_json(strict_loads(line, object_pairs_hook=_each_field_once))
+    except ConfigError as exc:
+        raise UsageError(f"{path}:{number}: {exc}") from None
+    except json.JSONDecodeError as exc:
+        # Its own "line 1 column 17 (char 16)" counts within this one line: the
+        # column is news, "line 1" beside the file's line number misleads.
+        where = f"{path}:{number}: not JSON: {exc.msg} at column {exc.colno}"
+        raise UsageError(where) from None
+    except ValueError as exc:
+        raise UsageError(f"{path}:{number}: not JSON: {exc}") from None
 
 
 def _each_field_once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
