@@ -134,3 +134,17 @@ def test_help_and_version_to_a_full_stdout_are_exit_6(tmp_path: Path, args: list
     assert (
         done.stderr == "seotasks: StorageError: cannot write to stdout: No space left on device\n"
     )
+
+
+@pytest.mark.parametrize("listen", ["[::1:0", "::1]:0", "[127.0.0.1]x:0"])
+def test_a_listen_address_with_stray_brackets_is_named_as_given(
+    tmp_path: Path, listen: str
+) -> None:
+    """``--listen [::1:0`` (a bracket left open) was passed on to the server and came back
+    as "--listen [[::1]:0: invalid host/port specified": an address the user never typed."""
+    env = {**cli_env(tmp_path), "SEOTASKS_RECEIVE_SECRET": "abcdefghijklmnopqrstuvwxyz"}
+    done = run_here(["receive", "--listen", listen, "--to", str(tmp_path / "r")], env)
+    assert done.returncode == 2
+    assert done.stderr == (
+        f"seotasks: --listen expects HOST:PORT such as 127.0.0.1:8080, got {listen!r}\n"
+    )

@@ -45,10 +45,13 @@ __all__ = ["ReceiverServer", "parse_listen", "run"]
 def parse_listen(value: str) -> tuple[str, int]:
     """``HOST:PORT`` (``[::1]:8080`` for IPv6) -> (host, port); ValueError when malformed."""
     host, sep, port_text = value.rpartition(":")
-    if not sep or not host or not port_text.isdigit() or not 0 <= int(port_text) <= 65535:
-        raise ValueError(f"--listen expects HOST:PORT such as 127.0.0.1:8080, got {value!r}")
     if host.startswith("[") and host.endswith("]"):
         host = host[1:-1]
+    # A bracket anywhere else (one left open, a stray one) is no address: passed on, it
+    # came back from the server as an address the user never typed ("[[::1]:0").
+    stray = "[" in host or "]" in host
+    if not sep or not host or stray or not port_text.isdigit() or int(port_text) > 65535:
+        raise ValueError(f"--listen expects HOST:PORT such as 127.0.0.1:8080, got {value!r}")
     return host, int(port_text)
 
 
