@@ -48,6 +48,7 @@ _FLAGS = {
     "to": "--to",
     "time_field": "--time-field",
     "profile": "--profile",
+    "output": "--format",
 }
 
 
@@ -208,4 +209,6 @@ def flag(key: str, value: object) -> str:
         return f"no {name}"
     if key == "options" and isinstance(value, str):
         return " ".join(f"-o {part}" for part in value.split(" "))
+    if key == "output":  # recorded as the flags themselves: --format csv --fields id,cost
+        return str(value)
     return f"{name} {value}"

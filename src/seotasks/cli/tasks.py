@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ..relative_time import is_relative_time
@@ -149,7 +149,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     state = ResumeState(
         args.resume,
         names,
-        ResumeState.asked_from(args, names, status=args.status),
+        ResumeState.asked_from(
+            args, names, status=args.status, output=_output(fmt, fields, raw=args.raw)
+        ),
         defaults={"status": "completed"},
     )
     status = state.asked.plain.get("status") or "completed"
@@ -319,6 +321,17 @@ def _fields(args: argparse.Namespace, fmt: str) -> tuple[str, ...] | None:
     if args.raw and "raw" not in fields:
         fields = (*fields, "raw")
     return fields
+
+
+def _output(fmt: str, fields: Sequence[str] | None, *, raw: bool) -> str | None:
+    """The output's shape as a resume file records it (``--format csv --fields id,cost``):
+    a resumed run appends to the first one's file, a CSV one without its header, so its
+    lines must have the same format and columns. A table is for reading, not appending."""
+    if fmt == "table":
+        return None
+    if fields is not None:  # --raw is among them then
+        return f"--format {fmt} --fields {','.join(fields)}"
+    return f"--format {fmt}" + (" --raw" if raw else "")
 
 
 def _summary(count: int, state: ResumeState, progress: Progress, stopped: bool) -> str:
