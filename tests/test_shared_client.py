@@ -9,6 +9,8 @@ after `HANG` seconds instead of hanging it.
 from __future__ import annotations
 
 import gc
+import os
+import signal
 import subprocess
 import sys
 import threading
@@ -47,16 +49,18 @@ def _ready_client(emulator: DataForSEOEmulator) -> seotasks.Client:
     )
 
 
+@pytest.mark.parametrize("shared", [True, False], ids=["one-client", "client-per-handler"])
 def test_a_second_collect_many_over_a_draining_listing_is_refused_and_no_task_is_twice(
-    emulator: DataForSEOEmulator,
+    emulator: DataForSEOEmulator, shared: bool
 ) -> None:
-    """Two request handlers start collecting ``tasks_ready`` through one client, the
-    second while the first runs. Both listed the same tasks, so both fetched every one:
-    each task was handed to two consumers (a duplicate stored twice), and the vendor
-    answered every ``task_get`` twice. The second must be refused, naming why, and the
-    first hand out every ready task once."""
+    """Two request handlers start collecting ``tasks_ready`` through one client (or a
+    client each, on one account), the second while the first runs. Both listed the same
+    tasks, so both fetched every one: each task was handed to two consumers (a duplicate
+    stored twice), and the vendor answered every ``task_get`` twice. The second must be
+    refused, naming why, and the first hand out every ready task once."""
     truth = emulator.ready_ids(["serp"])
     client = _ready_client(emulator)
+    other = client if shared else _ready_client(emulator)
     first_started = threading.Event()
     second_asked = threading.Event()
     handed: list[str] = []
@@ -71,14 +75,14 @@ def test_a_second_collect_many_over_a_draining_listing_is_refused_and_no_task_is
     def second() -> None:
         first_started.wait(HANG)
         try:
-            handed.extend(o.task.id for o in client.collect_many(client.tasks(), workers=4))
+            handed.extend(o.task.id for o in other.collect_many(other.tasks(), workers=4))
         except RuntimeError as exc:
             refused.append(exc)
         finally:
             second_asked.set()
 
     threads = [threading.Thread(target=run, daemon=True) for run in (first, second)]
-    with client:
+    with client, other:
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -274,3 +278,26 @@ def test_a_client_closed_under_a_run_ends_it_with_one_error_not_one_per_task(
     with pytest.raises(ValueError, match=r"^this seotasks client is closed"):
         failed += sum(outcome.error is not None for outcome in outcomes)
     assert failed <= 8, f"{failed} of {len(tasks)} tasks failed for the one close()"
+
+
+def test_a_child_forked_during_a_run_collects_with_a_client_of_its_own(
+    emulator: DataForSEOEmulator,
+) -> None:
+    """The account's one-run rule is the process's: a child forked while the parent's
+    run is under way has none of its threads, so a client it connects to the account
+    must not find the rule held for ever by a run that never ends there."""
+    with _ready_client(emulator) as client:
+        outcomes = client.collect_many(client.tasks(), workers=2)
+        next(outcomes)
+        pid = os.fork()
+        if pid == 0:  # the child: never returns into the test runner
+            code = 1
+            try:
+                signal.alarm(int(HANG))  # a hang guard: a deadlocked child must still end
+                with _ready_client(emulator) as own:
+                    code = len(list(own.collect_many([], workers=2)))
+            finally:
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        outcomes.close()
+    assert status == 0, f"the child ended with status {status}"

@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn, TypedDict, Unpack
 
 from . import cursor as cursor_codec
 from .batchcheck import fetched_tasks, text_ids
-from .collect import OneRun, collect_many
+from .collect import collect_many, one_run_for
 from .cursor import position_digest, position_json
 from .errors import CursorError, ResponseFormatError, SeotasksError
+from .journal import account_key
 from .model import Page, Task, TaskQuery, TaskStatus
 from .provider import Capabilities, JSONValue, Position, Provider
 from .query import UNSET, build_query, parse_status, parse_time_field, parse_when, shown
@@ -84,8 +85,8 @@ class Client:
         self.on_page: Callable[[Page], None] | None = None
         #: The largest answer `collect_to` keeps for one task, in bytes (None: no cap).
         self.max_result_bytes: int | None = DEFAULT_MAX_RESULT_BYTES
-        #: Held by the one `collect_many` run allowed at a time when the listing drains.
-        self._draining = OneRun()
+        #: Held by the one `collect_many` run of the account allowed when the listing drains.
+        self._draining = one_run_for(provider.name, account_key(provider))
 
     # -- description ---------------------------------------------------------------------
 
@@ -384,8 +385,8 @@ class Client:
         file system, a rename) or removes it. Memory then stays flat whatever the
         results' size.
 
-        Where the listing drains, one run at a time: a second while one runs would fetch
-        its tasks again, so it is a `RuntimeError` at the call (docs: "Threads").
+        Where the listing drains, one run per account at a time (of any of its clients in
+        this process): a second would fetch the same tasks, so it is a `RuntimeError`.
         """
         self.transport.check_open()  # refused at the call, as every other call is
 

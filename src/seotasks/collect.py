@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from . import forksafe
 from .cancel import waits_end_on
 from .errors import Interrupted
 from .model import Task
@@ -33,7 +34,7 @@ from .provider import JSONValue
 if TYPE_CHECKING:
     from .transport import Transport
 
-__all__ = ["Collected", "OneRun", "collect_many"]
+__all__ = ["Collected", "OneRun", "collect_many", "one_run_for"]
 
 #: What fetches one task: its result parsed, or the file it was streamed into.
 _Fetch = Callable[[Task], JSONValue | Path]
@@ -128,7 +129,8 @@ def _one(collect: _Fetch, task: Task, index: int, cancel: threading.Event) -> Co
 
 
 _RUNNING = (
-    "{name}: a collect_many is already running on this client, and its listing drains "
+    "{name}: a collect_many is already running on this account (through this client, or "
+    "another client of this process connected to it), and its listing drains "
     "(fetching a result takes the task off it): a second run at once would fetch the same "
     "tasks again and hand each to two consumers. Hand the one run's results to every "
     "consumer, or wait for it to end: exhausted, or close() it (a loop left with break "
@@ -328,19 +330,28 @@ class _Workers:
 
 
 class OneRun:
-    """At most one `collect_many` run at a time: a client's, when its listing drains.
+    """At most one `collect_many` run at a time: an account's, when its listing drains.
 
     Over DataForSEO ``tasks_ready`` two runs at once both list the same tasks and both
     fetch them: each task reaches two consumers (a duplicate), and a consuming read is
     spent twice. Sharing one pass between them would need every id fetched to be kept for
     as long as any run may still hold a listing page naming it; refusing the second run,
     by name, leaves the caller to hand the one run's results to its consumers. A run
-    ends when its iterator is exhausted, closed, or collected unstarted.
+    ends when its iterator is exhausted, closed, or collected unstarted. The clients of
+    one account in a process share one (`one_run_for`): a web service connecting a client
+    per request lists the same ready tasks in each.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._holder: object | None = None
+        forksafe.track(self)
+
+    def after_fork_in_child(self) -> None:
+        """A forked child runs none of its parent's runs (their threads stayed behind):
+        held there for ever, the child's clients of the account could never collect."""
+        self._lock = threading.Lock()
+        self._holder = None
 
     def hold(self, runner: Iterator[Collected], provider: str) -> Iterator[Collected]:
         """``runner``, held as the one run until it ends; `RuntimeError` at the call
@@ -365,3 +376,22 @@ class OneRun:
         with self._lock:
             if self._holder is token:
                 self._holder = None
+
+
+#: Each account's `OneRun`, for as long as a client of it is alive.
+_ACCOUNTS: weakref.WeakValueDictionary[str, OneRun] = weakref.WeakValueDictionary()
+_ACCOUNTS_LOCK = threading.Lock()
+
+
+def one_run_for(provider: str, account: str | None) -> OneRun:
+    """The `OneRun` of every client of ``provider`` on ``account`` (`journal.account_key`)
+    in this process; a client's own when ``account`` is None (the provider declares no
+    account options, so no two of its clients are known to share one)."""
+    if account is None:
+        return OneRun()
+    key = f"{provider}:{account}"
+    with _ACCOUNTS_LOCK:
+        guard = _ACCOUNTS.get(key)
+        if guard is None:
+            guard = _ACCOUNTS[key] = OneRun()
+        return guard
