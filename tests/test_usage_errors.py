@@ -3,6 +3,7 @@ in one line, with exit 2, whatever else the line also lacks."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -148,3 +149,20 @@ def test_a_listen_address_with_stray_brackets_is_named_as_given(
     assert done.stderr == (
         f"seotasks: --listen expects HOST:PORT such as 127.0.0.1:8080, got {listen!r}\n"
     )
+
+
+def test_status_says_when_its_results_folder_does_not_exist(tmp_path: Path) -> None:
+    """``status --to resutls`` (a typo) counted every completed task as not collected,
+    "completed without a file in resutls", as if nothing had been collected: the same
+    words as a real folder that lacks them. The count stands (nothing is collected
+    there), and the line says the folder is not there."""
+    args = ["status", "--sandbox", "-p", "serpstat", "--format", "json"]
+    missing = tmp_path / "resutls"
+    done = run_here([*args, "--to", str(missing)], cli_env(tmp_path))
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert summary["ready_how"] == f"completed without a file in {missing} (no such folder)"
+    (tmp_path / "results").mkdir()
+    done = run_here([*args, "--to", str(tmp_path / "results")], cli_env(tmp_path))
+    summary = json.loads(done.stdout)
+    assert summary["ready_how"] == f"completed without a file in {tmp_path / 'results'}"

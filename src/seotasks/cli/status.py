@@ -126,6 +126,8 @@ def _summarize(
             if not (folder / f"{t.id}.json").exists() and not (folder / f"{t.id}.json.gz").exists()
         )
         ready_how = f"completed without a file in {to}"
+        if not to.is_dir():  # a typo reads the same as a folder where nothing is collected
+            ready_how += " (no such folder)"
     now = datetime.now(UTC)
     return {
         "provider": client.name,
