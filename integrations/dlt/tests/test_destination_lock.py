@@ -228,3 +228,44 @@ def test_a_signal_ends_a_wait_for_the_lock_at_once(env: Env, server: Server, mac
     first.communicate(timeout=300)
     assert second.returncode == 5, (out, err)
     assert out == "" and "waiting for" in err and "nothing was fetched" in err, err
+
+
+def test_a_server_restart_mid_run_is_a_lost_lock(env: Env, server: Server) -> None:
+    """The server restarts while the run waits for the vendors, after its last query
+    before the load: the session and its lock are gone, the server is back. The run went
+    on and loaded unlocked (exit 0; with ``--collect`` and a second machine's run beside
+    it, 250 ``results`` rows doubled and the second failing on a deadlock between the two
+    loads); it is `LockLost` before its load now, and its next run loads what it fetched."""
+    database = server.create_database("restart")
+    url = server.url(database)
+    released = threading.Event()
+
+    def hold(request: HttpRequest) -> None:
+        released.wait(HANG)
+
+    env.dfs.server.on_request = hold
+    env.serp.server.on_request = hold
+    first = _start(env, url, "machine-a", wait=0)
+    try:
+        _until_locked(server, database, first)
+        deadline = time.monotonic() + 120
+        # A vendor call held: the run asked the destination all it asks before loading.
+        while not (env.dfs.server.requests or env.serp.server.requests):
+            assert first.poll() is None, first.communicate()
+            assert time.monotonic() < deadline, "the run never called a vendor"
+            time.sleep(0.05)
+        server.stop()
+        server.start()
+    finally:
+        released.set()
+    out, err = first.communicate(timeout=300)
+    assert first.returncode == 6, (out, err)
+    assert err.startswith("seotasks: LockLost: pipeline seotasks (dataset seotasks) lost its")
+    assert server.sql(database, "SELECT count(*) FROM pg_tables WHERE tablename = 'tasks'") == [
+        (0,)
+    ]
+    again = _start(env, url, "machine-a", wait=0)
+    out, err = again.communicate(timeout=300)
+    assert again.returncode == 0, err
+    assert "pending" in out, out
+    Tables(server, database).assert_once_each(env.truth())

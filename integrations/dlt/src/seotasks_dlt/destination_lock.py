@@ -9,11 +9,14 @@ one's state. So the lock has to live where the two meet.
 
 For PostgreSQL it is a session-level advisory lock (``pg_try_advisory_lock``) keyed by
 dataset and pipeline name, taken on a connection of its own for the whole run. The
-server drops it when that connection ends, so a run killed with SIGKILL, or a machine
-that vanished, never leaves a stale lock behind (a lock file would). The other side of
-that: a run whose connection ends (the server restarted, the session terminated, the
-network dropped) has lost its lock without a word, and another run may take it. So the
-run asks, before each write (`Hold.check`), whether its own session still holds the
+server drops it when that connection ends, so a run killed with SIGKILL never leaves a
+stale lock behind (a lock file would): its kernel closes the connection, and the next run
+takes the lock at once. (A machine that vanished from the network closes nothing: its
+lock lasts until the server's TCP keepalive finds the connection dead, over two hours
+with Linux's defaults, unless the server's ``tcp_keepalives_idle`` is set.) The other
+side of that: a run whose connection ends (the server restarted, the session terminated,
+the network dropped) has lost its lock without a word, and another run may take it. So
+the run asks, before each write (`Hold.check`), whether its own session still holds the
 lock, and stops with `LockLost` if not: its load package stays for its next run.
 
 Other destinations have no such lock here: a DuckDB file lives on one machine, where
