@@ -166,3 +166,25 @@ def test_status_says_when_its_results_folder_does_not_exist(tmp_path: Path) -> N
     done = run_here([*args, "--to", str(tmp_path / "results")], cli_env(tmp_path))
     summary = json.loads(done.stdout)
     assert summary["ready_how"] == f"completed without a file in {tmp_path / 'results'}"
+
+
+@pytest.mark.parametrize(
+    ("args", "flag"),
+    [
+        (["tasks", "--sandbox", "-p", "serpstat", "-L", "\uff19"], "-L/--limit"),
+        (["tasks", "--sandbox", "-p", "serpstat", "-L", "1_0"], "-L/--limit"),
+        (["collect", "--sandbox", "-p", "serpstat", "--workers", "\u0664"], "--workers"),
+        (["tasks", "--sandbox", "-p", "serpstat", "--seed", "\uff11"], "--seed"),
+    ],
+)
+def test_a_whole_number_flag_takes_ascii_digits_only(
+    tmp_path: Path, args: list[str], flag: str
+) -> None:
+    """``int()`` reads other scripts' digits and underscores: ``-L`` with a fullwidth 9
+    listed 9 tasks and ``-L 1_0`` ten, where an option value (``-o page_size=``) is
+    refused for the same text (docs/configuration.md). Flags now read numbers as option
+    values do."""
+    done = run_here(args, cli_env(tmp_path))
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith(f"seotasks: argument {flag}: invalid int value: "), done.stderr
+    assert done.stdout == ""

@@ -36,10 +36,11 @@ def add_arguments(collect: argparse.ArgumentParser) -> None:
         add_time_field,
         add_window,
         path,
+        whole_number,
     )
 
     add_provider(collect, "provider")
-    collect.add_argument("-L", "--limit", type=int, help="stop after N tasks")
+    collect.add_argument("-L", "--limit", type=whole_number, help="stop after N tasks")
     collect.add_argument(
         "--id",
         action="append",
@@ -62,7 +63,11 @@ def add_arguments(collect: argparse.ArgumentParser) -> None:
         "tasks already there",
     )
     collect.add_argument(
-        "--workers", type=int, default=8, metavar="N", help="concurrent calls (1..64, default 8)"
+        "--workers",
+        type=whole_number,
+        default=8,
+        metavar="N",
+        help="concurrent calls (1..64, default 8)",
     )
     collect.add_argument(
         "--resume",
@@ -85,7 +90,7 @@ def add_arguments(collect: argparse.ArgumentParser) -> None:
     )
     collect.add_argument(
         "--max-result-mb",
-        type=int,
+        type=whole_number,
         default=1024,
         metavar="MB",
         help="largest vendor answer kept for one task (default 1024); a larger one is that "

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import errno
 import os
+import re
 import sys
 from collections.abc import Iterable
 from datetime import datetime
@@ -50,6 +51,7 @@ __all__ = [
     "print_out",
     "profile_name",
     "when",
+    "whole_number",
 ]
 
 
@@ -252,6 +254,21 @@ def path(value: str) -> Path:
     return Path(path_text(value))
 
 
+#: A whole number as `whole_number` reads it (Python refuses more than 4300 digits).
+_WHOLE = re.compile(r"[+-]?[0-9]{1,4300}")
+
+
+def whole_number(value: str) -> int:
+    """An ``argparse`` type for a whole-number flag: ASCII digits, a sign allowed, blanks
+    around dropped, as option values are read (docs/configuration.md). ``int()`` takes
+    other scripts' digits and underscores too: ``-L`` with a fullwidth 9 listed nine
+    tasks and ``-L 1_0`` ten, where ``-o page_size=`` with such digits is refused."""
+    text = value.strip()
+    if not _WHOLE.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"invalid int value: {value!r}")
+    return int(text)
+
+
 def profile_name(value: str) -> str:
     """An ``argparse`` type for ``--profile``: a name, not blank. ``--profile "$P"`` with
     ``P`` unset ran on without any profile, on the env vars' credentials (another account,
@@ -267,7 +284,7 @@ def add_sandbox(parser: argparse.ArgumentParser, help: str) -> None:
     """``--sandbox`` (one provider's emulator instead of the account) and the ``--seed``
     of its data: the pair of the one-provider commands."""
     parser.add_argument("--sandbox", action="store_true", help=help)
-    parser.add_argument("--seed", type=int, default=0, help="sandbox data seed")
+    parser.add_argument("--seed", type=whole_number, default=0, help="sandbox data seed")
 
 
 def add_sandbox_data(parser: argparse.ArgumentParser, *, day: bool = True) -> None:
@@ -276,10 +293,10 @@ def add_sandbox_data(parser: argparse.ArgumentParser, *, day: bool = True) -> No
     listing in every command."""
     parser.add_argument(
         "--sandbox-size",
-        type=int,
+        type=whole_number,
         help=f"tasks per emulator, 0..{MAX_SANDBOX_SIZE} (default: provider's)",
     )
-    parser.add_argument("--seed", type=int, default=0, help="sandbox data seed")
+    parser.add_argument("--seed", type=whole_number, default=0, help="sandbox data seed")
     if day:
         parser.add_argument(
             "--sandbox-day",

@@ -56,6 +56,7 @@ def add_arguments(load: argparse.ArgumentParser) -> None:
         add_query,
         add_sandbox_data,
         path_text,
+        whole_number,
     )
 
     add_providers(load, "provider to load (repeatable)")
@@ -102,7 +103,10 @@ def add_arguments(load: argparse.ArgumentParser) -> None:
     )
     load.add_argument("--dataset", default="seotasks", help="dataset (schema) name")
     load.add_argument(
-        "--workers", type=int, default=8, help="threads collecting results (1..64, default 8)"
+        "--workers",
+        type=whole_number,
+        default=8,
+        help="threads collecting results (1..64, default 8)",
     )
     load.add_argument(
         "--pipelines-dir",

@@ -26,7 +26,7 @@ DESCRIPTION = (
 
 def add_arguments(receive: argparse.ArgumentParser) -> None:
     """``receive``'s arguments (standard library only: ``--help`` stays fast)."""
-    from .flags import add_options, add_profile, add_provider, path
+    from .flags import add_options, add_profile, add_provider, path, whole_number
 
     receive.add_argument(
         "--listen", required=True, metavar="HOST:PORT", help="address to listen on"
@@ -48,25 +48,29 @@ def add_arguments(receive: argparse.ArgumentParser) -> None:
     add_profile(receive)
     receive.add_argument("--gzip", action="store_true", help="write .json.gz files")
     receive.add_argument(
-        "--threads", type=int, default=8, metavar="N", help="HTTP worker threads (default 8)"
+        "--threads",
+        type=whole_number,
+        default=8,
+        metavar="N",
+        help="HTTP worker threads (default 8)",
     )
     receive.add_argument(
         "--max-connections",
-        type=int,
+        type=whole_number,
         default=1000,
         metavar="N",
         help="open connections at most; beyond, new ones wait in the backlog (default 1000)",
     )
     receive.add_argument(
         "--idle-timeout",
-        type=int,
+        type=whole_number,
         default=10,
         metavar="SECONDS",
         help="close a connection silent this long, between requests (default 10)",
     )
     receive.add_argument(
         "--workers",
-        type=int,
+        type=whole_number,
         default=4,
         metavar="N",
         help="concurrent task_get calls for pingbacks (default 4)",
@@ -77,7 +81,7 @@ def add_arguments(receive: argparse.ArgumentParser) -> None:
     ):
         receive.add_argument(
             flag,
-            type=int,
+            type=whole_number,
             default=mib * 1024 * 1024,
             metavar="BYTES",
             help=f"{what} (default {mib} MiB)",

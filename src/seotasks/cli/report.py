@@ -46,7 +46,14 @@ DESCRIPTION = (
 
 def add_arguments(report: argparse.ArgumentParser) -> None:
     """``report``'s arguments (standard library only: ``--help`` stays fast)."""
-    from .flags import add_options, add_profile, add_query, add_sandbox_data, path_text
+    from .flags import (
+        add_options,
+        add_profile,
+        add_query,
+        add_sandbox_data,
+        path_text,
+        whole_number,
+    )
 
     report.add_argument(
         "-p",
@@ -105,7 +112,7 @@ def add_arguments(report: argparse.ArgumentParser) -> None:
     )
     report.add_argument(
         "--top",
-        type=int,
+        type=whole_number,
         default=10,
         metavar="N",
         help="groups (and side-by-side pairs) drawn in the charts (default 10; tables list all)",

@@ -17,7 +17,7 @@ DESCRIPTION = (
 
 def add_arguments(box: argparse.ArgumentParser) -> None:
     """``sandbox``'s arguments (standard library only: ``--help`` stays fast)."""
-    from .flags import add_providers
+    from .flags import add_providers, whole_number
 
     add_providers(
         box,
@@ -25,9 +25,11 @@ def add_arguments(box: argparse.ArgumentParser) -> None:
         required=False,
     )
     box.add_argument(
-        "--size", type=int, help=f"tasks per emulator, 0..{MAX_SANDBOX_SIZE} (default: provider's)"
+        "--size",
+        type=whole_number,
+        help=f"tasks per emulator, 0..{MAX_SANDBOX_SIZE} (default: provider's)",
     )
-    box.add_argument("--seed", type=int, default=0, help="data seed (default 0)")
+    box.add_argument("--seed", type=whole_number, default=0, help="data seed (default 0)")
     box.add_argument("--duration", type=float, help=argparse.SUPPRESS)
 
 

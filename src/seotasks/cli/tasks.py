@@ -32,7 +32,15 @@ DESCRIPTION = "List tasks. Several -p give one stream ordered by completion time
 
 def add_arguments(tasks: argparse.ArgumentParser) -> None:
     """``tasks``'s arguments (standard library only: ``--help`` stays fast)."""
-    from .flags import add_options, add_profile, add_providers, add_query, add_sandbox_data, path
+    from .flags import (
+        add_options,
+        add_profile,
+        add_providers,
+        add_query,
+        add_sandbox_data,
+        path,
+        whole_number,
+    )
 
     add_providers(tasks, "provider to list (repeatable)")
     add_query(
@@ -42,7 +50,7 @@ def add_arguments(tasks: argparse.ArgumentParser) -> None:
         time_help="the time --since/--until bound: created_at (default) or completed_at "
         "('what finished since'); tasks without that time are left out",
     )
-    tasks.add_argument("-L", "--limit", type=int, help="stop after N tasks in total")
+    tasks.add_argument("-L", "--limit", type=whole_number, help="stop after N tasks in total")
     add_options(
         tasks,
         "provider option; KEY applies to every listed provider that has it, "
@@ -100,7 +108,7 @@ def add_arguments(tasks: argparse.ArgumentParser) -> None:
         "arrival starts at once and keeps each provider's own order",
     )
     # Tasks held in memory per provider before the merge spills to disk (tests, tuning).
-    tasks.add_argument("--buffer", type=int, default=None, help=argparse.SUPPRESS)
+    tasks.add_argument("--buffer", type=whole_number, default=None, help=argparse.SUPPRESS)
 
 
 def _stream(
