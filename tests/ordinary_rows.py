@@ -350,7 +350,7 @@ ROWS: list[Row] = [
             ("missing-file", lambda lab: str(lab.folder / "none.jsonl"), "cannot read"),
             ("folder", lambda lab: str(lab.folder), "cannot read"),
             ("below-a-file", lambda lab: str(lab.regular / "specs.jsonl"), "cannot read"),
-            ("binary", lambda lab: lab.spec(bytes(range(256))), "not UTF-8 text"),
+            ("binary", lambda lab: lab.spec(bytes(range(256))), ":1: not text, a control"),
             ("latin1", lambda lab: lab.spec(b'{"keyword": "caf\xe9"}\n'), ":1: not UTF-8"),
             ("utf16", lambda lab: lab.spec(json.dumps(SPEC).encode("utf-16")), "not UTF-8"),
             ("nested-too-deep", lambda lab: lab.spec("[" * 100_000), "nested too deeply"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -91,6 +92,12 @@ def _read_specs(path: str, err: TextIO) -> list[Any]:
             raise UsageError(
                 f"{path}:{number + 1}: not UTF-8 text (specs are JSON Lines)"
             ) from None
+        if control := _CONTROL.search(text):  # a binary file: "not JSON" would say less
+            column = control.start() + 1
+            raise UsageError(
+                f"{path}:{number + 1}: not text, a control character at column {column} "
+                "(specs are JSON Lines)"
+            )
         for line in text.splitlines() or [""]:  # "\r\n", and the other line ends
             number += 1
             if line.strip():  # blank lines are skipped
@@ -100,6 +107,8 @@ def _read_specs(path: str, err: TextIO) -> list[Any]:
 #: The longest line read as a spec: one holds a keyword and a few fields (a tag and
 #: callback URLs are the long ones), never a megabyte.
 _LONGEST_LINE = 1 << 20
+#: Characters that no JSON line holds raw (JSON escapes them in strings): a binary file.
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f]")
 
 
 def _spec(path: str, number: int, line: str) -> Any:
