@@ -185,14 +185,17 @@ def test_timezone_option_across_a_dst_boundary(
     data_now = datetime(2026, 10, 26, 6, 0, tzinfo=UTC)
     emulator = make_emulator(seed=17, size=6_000, timezone="Europe/Kyiv", now=lambda: data_now)
     kyiv = list(connect(emulator, timezone="Europe/Kyiv").tasks(status="any"))
-    utc = {t.id: t for t in connect(emulator).tasks(status="any")}
+    utc = {t.id: t for t in connect(emulator, timezone="UTC").tasks(status="any")}
     assert len(kyiv) == 6_000
     summer = winter = ambiguous = 0
     for task in kyiv:
         truth = emulator.truth(task.id)
         assert task.created_at == _kyiv_reading(truth.created_at)
-        if truth.completed_at is not None:
-            assert task.completed_at == _kyiv_reading(truth.completed_at)
+        if truth.completed_at is not None:  # the first pass, unless before the creation
+            first = _kyiv_reading(truth.completed_at)
+            assert task.created_at is not None
+            seen = first if first >= task.created_at else truth.completed_at
+            assert task.completed_at == seen
         offset = truth.created_at.astimezone(ZoneInfo("Europe/Kyiv")).utcoffset()
         summer += offset == timedelta(hours=3)
         winter += offset == timedelta(hours=2)
@@ -204,6 +207,30 @@ def test_timezone_option_across_a_dst_boundary(
         assert other is not None and task.created_at is not None
         assert other - task.created_at in (timedelta(hours=2), timedelta(hours=3))
     assert summer > 100 and winter > 100 and ambiguous >= 1
+
+
+def test_a_completion_in_the_repeated_hour_never_precedes_its_creation(
+    make_emulator: MakeEmulator, connect: Connect
+) -> None:
+    """When Kyiv falls back, 03:00-04:00 happens twice and a naive time in it is read as
+    the first. A task created in the first pass and completed in the second came out
+    completed before it was created (14 of 20 000 tasks here, negative turnarounds in a
+    migration's comparison). A completion cannot precede its creation: such a one is the
+    second pass, and is read so."""
+    data_now = datetime(2026, 10, 27, tzinfo=UTC)
+    emulator = make_emulator(seed=3, size=20_000, timezone="Europe/Kyiv", now=lambda: data_now)
+    early, restored = [], 0
+    for task in connect(emulator, timezone="Europe/Kyiv").tasks(status="completed"):
+        created, completed = task.created_at, task.completed_at
+        truth = emulator.truth(task.id).completed_at
+        assert created is not None and completed is not None and truth is not None
+        if completed < created:
+            early.append(task.id)
+        if completed != _kyiv_reading(truth):
+            assert completed == truth  # the second pass, exactly
+            restored += 1
+    assert early == []
+    assert restored >= 10
 
 
 @pytest.mark.parametrize("pending", ["", "0000-00-00 00:00:00"])

@@ -18,7 +18,7 @@ and the task id); `normalize_rows` turns each read row into a `Task`.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, tzinfo
+from datetime import UTC, datetime, tzinfo
 from types import MappingProxyType
 from typing import Any, Final, cast
 
@@ -218,6 +218,14 @@ _KIND_ENGINE: Final[dict[str, tuple[str, str]]] = {
 _DEVICES: Final[dict[str, str]] = dict(DEVICES)
 
 
+def second_pass(when: datetime, tz: tzinfo) -> datetime:
+    """``when``, read from a naive ``tz`` time as the first of an hour the zone repeats
+    (clocks going back), as the second: a naive string cannot say which, but a task
+    cannot complete before it was created, so a completion read so is the second (Kyiv's
+    ``2026-10-25 03:30`` is 00:30 UTC, or 01:30). Any other time is returned as it is."""
+    return when.astimezone(tz).replace(fold=1).astimezone(UTC)
+
+
 def normalize_rows(
     rows: Sequence[Any],
     *,
@@ -234,7 +242,8 @@ def normalize_rows(
     the vendor writes ``parsed_at`` when the results are stored, and until then
     ``tasks.getTaskResult`` is not documented to work. ``completed_at`` is only set for
     completed tasks. ``kind`` is ``"serp/google"`` (getList does not say whether a task
-    is regular, local or AI-overview), ``"serp"`` for an unknown engine id. ``raw`` is
+    is regular, local or AI-overview), ``"serp"`` for an unknown engine id. A completion
+    read before its creation is in an hour the zone repeats: see `second_pass`. ``raw`` is
     a read-only view of the decoded row, which this page alone holds (``Task(...)``
     would otherwise keep a copy of it).
     """
@@ -251,9 +260,12 @@ def normalize_rows(
     items = read.page(rows, range(start, start + len(rows)))
     for item, row, task_id in zip(items, rows, ids, strict=True):
         ratio = item.progress
-        finished = item.parsed_at
+        finished: datetime | None = item.parsed_at
         if ratio == 1.0 and finished is not None:
             status = completed
+            created = item.created_at
+            if created is not None and finished < created:
+                finished = second_pass(finished, tz)
         else:
             status = queued if ratio == 0.0 else running
             finished = None
