@@ -188,3 +188,16 @@ def test_a_whole_number_flag_takes_ascii_digits_only(
     assert done.returncode == 2, done.stderr
     assert done.stderr.startswith(f"seotasks: argument {flag}: invalid int value: "), done.stderr
     assert done.stdout == ""
+
+
+@pytest.mark.parametrize("name", ["Europe", "x" * 300])
+def test_a_timezone_that_names_a_folder_or_is_too_long_is_a_usage_error(
+    tmp_path: Path, name: str
+) -> None:
+    """``zoneinfo`` looks the name up as a file: ``Europe`` (a region, not a zone) raised
+    IsADirectoryError and a long name "File name too long", both "internal error", exit
+    4, where an unknown name is the option's usage error."""
+    args = ["tasks", "--sandbox", "-p", "serpstat", "-L", "1", "-o", f"serpstat.timezone={name}"]
+    done = run_here(args, cli_env(tmp_path))
+    assert done.returncode == 2, done.stderr
+    assert "unknown timezone" in done.stderr and len(done.stderr.splitlines()) == 1

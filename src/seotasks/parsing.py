@@ -61,12 +61,15 @@ class ConversionError(ResponseFormatError):
 
 
 def zone(name: str) -> tzinfo:
-    """A timezone by IANA name (``"UTC"``, ``"Europe/Kyiv"``), or `ConfigError`."""
+    """A timezone by IANA name (``"UTC"``, ``"Europe/Kyiv"``), or `ConfigError`.
+
+    `ZoneInfo` looks the name up as a file, so a region (``Europe``, a folder) or a name
+    too long for a file raises `OSError`: the same unknown name, not an internal error."""
     if name.upper() == "UTC":
         return UTC
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise ConfigError(
             f"unknown timezone {name!r}: use an IANA name such as Europe/Kyiv"
         ) from None
