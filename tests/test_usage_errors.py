@@ -201,3 +201,13 @@ def test_a_timezone_that_names_a_folder_or_is_too_long_is_a_usage_error(
     done = run_here(args, cli_env(tmp_path))
     assert done.returncode == 2, done.stderr
     assert "unknown timezone" in done.stderr and len(done.stderr.splitlines()) == 1
+
+
+def test_a_very_slow_rate_is_a_rate(tmp_path: Path) -> None:
+    """``-o serpstat.rps=0.0001`` (one call in under three hours, within the option's
+    documented "> 0") was rounded to 0 calls a second: "internal error: ValueError:
+    'calls' must be > 0", exit 4. The first call goes at once, as with any rate."""
+    args = ["tasks", "--sandbox", "-p", "serpstat", "-L", "1", "--format", "jsonl"]
+    done = run_here([*args, "-o", "serpstat.rps=0.0001"], cli_env(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert len(done.stdout.splitlines()) == 1

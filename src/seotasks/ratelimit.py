@@ -81,10 +81,14 @@ class RateLimit:
 
     @classmethod
     def per_second(cls, calls: float) -> RateLimit:
-        """``calls`` may be fractional: 0.5 is one call every two seconds, 2.5 five every two."""
+        """``calls`` may be fractional: 0.5 is one call every two seconds, 2.5 five every two.
+        A rate under one call in 1000 s, which the fraction would round to no call at
+        all, is one call every ``1 / calls`` seconds."""
         if calls <= 0:
             raise ValueError("calls per second must be positive")
         ratio = Fraction(calls).limit_denominator(1000)
+        if not ratio:
+            return cls(1, 1 / calls)
         return cls(ratio.numerator, float(ratio.denominator))
 
 
