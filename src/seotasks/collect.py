@@ -30,17 +30,15 @@ from .cancel import waits_end_on
 from .errors import Interrupted
 from .model import Task
 from .provider import JSONValue
+from .terms import MAX_WORKERS
 
 if TYPE_CHECKING:
     from .transport import Transport
 
-__all__ = ["Collected", "OneRun", "collect_many", "one_run_for"]
+__all__ = ["MAX_WORKERS", "Collected", "OneRun", "collect_many", "one_run_for"]
 
 #: What fetches one task: its result parsed, or the file it was streamed into.
 _Fetch = Callable[[Task], JSONValue | Path]
-
-#: Most workers one client may use: beyond this the pacer, not the threads, is the bound.
-MAX_WORKERS = 64
 
 
 @attrs.frozen(slots=True, kw_only=True)

@@ -1,17 +1,17 @@
-"""The fixed words of the task model: the statuses a task is in, and the times a query
-can bound, declared once.
+"""The fixed words and bounds the library and the CLI share, declared once: the statuses
+a task is in, the times a query can bound, the most workers a collecting run takes.
 
 Standard library only: the CLI builds its flags from them for ``--help`` before attrs is
-imported (a fast ``--help``), and the model (`seotasks.model`, which re-exports both)
-reads the same declaration, so a choice offered on the command line is always one the
-model takes.
+imported (a fast ``--help``), and the library (`seotasks.model` re-exports the first two,
+`seotasks.collect` the last) reads the same declaration, so what the command line offers
+is always what the library takes.
 """
 
 from __future__ import annotations
 
 import enum
 
-__all__ = ["STATUS_CHOICES", "TIME_FIELDS", "TaskStatus"]
+__all__ = ["MAX_WORKERS", "STATUS_CHOICES", "TIME_FIELDS", "TaskStatus"]
 
 
 class TaskStatus(enum.StrEnum):
@@ -32,3 +32,7 @@ TIME_FIELDS = ("created_at", "completed_at")
 #: What a status choice takes (``--status``, a report's status): a `TaskStatus` value,
 #: or ``any``.
 STATUS_CHOICES = (*(status.value for status in TaskStatus), "any")
+
+#: Most workers one collecting run may use: beyond this the pacer, not the threads, is
+#: the bound.
+MAX_WORKERS = 64

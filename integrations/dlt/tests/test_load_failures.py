@@ -199,7 +199,7 @@ def test_a_setting_dlt_cannot_use_is_exit_2_before_any_vendor_call(
 @pytest.mark.parametrize(
     ("args", "said"),
     [
-        (["--workers", "65"], "--workers must be within 1..64"),
+        (["--workers", "65"], "--workers: must be within 1..64"),
         (["--lock-wait", "nan"], "--lock-wait must be"),
     ],
     ids=["workers", "lock-wait-nan"],

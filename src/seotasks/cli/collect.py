@@ -35,6 +35,7 @@ def add_arguments(collect: argparse.ArgumentParser) -> None:
         add_sandbox,
         add_time_field,
         add_window,
+        add_workers,
         path,
         whole_number,
     )
@@ -62,13 +63,7 @@ def add_arguments(collect: argparse.ArgumentParser) -> None:
         help="write each result to DIR/<provider>/<task id>.json (atomically) and skip "
         "tasks already there",
     )
-    collect.add_argument(
-        "--workers",
-        type=whole_number,
-        default=8,
-        metavar="N",
-        help="concurrent calls (1..64, default 8)",
-    )
+    add_workers(collect, "concurrent calls")
     collect.add_argument(
         "--resume",
         type=path,
@@ -120,8 +115,6 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError("--id must name a task id")
     if args.max_result_mb < 1:
         raise UsageError("--max-result-mb must be at least 1")
-    if not 1 <= args.workers <= 64:
-        raise UsageError("--workers must be within 1..64")
     if args.ids and args.journal is not None:
         raise UsageError("--journal applies to a listing; --id names the tasks itself")
     if args.ids and (args.follow or args.resume):

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, Protocol, TextIO
 
 from ..relative_time import is_relative_time
-from ..terms import STATUS_CHOICES, TIME_FIELDS
+from ..terms import MAX_WORKERS, STATUS_CHOICES, TIME_FIELDS
 from .common import EXIT_STORAGE, EXIT_USAGE, MAX_SANDBOX_SIZE
 
 if TYPE_CHECKING:
@@ -46,12 +46,14 @@ __all__ = [
     "add_status",
     "add_time_field",
     "add_window",
+    "add_workers",
     "path",
     "path_text",
     "print_out",
     "profile_name",
     "when",
     "whole_number",
+    "worker_count",
 ]
 
 
@@ -267,6 +269,27 @@ def whole_number(value: str) -> int:
     if not _WHOLE.fullmatch(text):
         raise argparse.ArgumentTypeError(f"invalid int value: {value!r}")
     return int(text)
+
+
+def worker_count(value: str) -> int:
+    """An ``argparse`` type for ``--workers``: a whole number within 1..`MAX_WORKERS`,
+    refused as it is parsed, before any vendor call (`collect_many`'s own bounds)."""
+    count = whole_number(value)
+    if not 1 <= count <= MAX_WORKERS:
+        raise argparse.ArgumentTypeError(f"must be within 1..{MAX_WORKERS}, not {count}")
+    return count
+
+
+def add_workers(parser: argparse.ArgumentParser, what: str, *, default: int = 8) -> None:
+    """``--workers N``: how many calls at once (``what`` they make), the same bounds in
+    every command that collects."""
+    parser.add_argument(
+        "--workers",
+        type=worker_count,
+        default=default,
+        metavar="N",
+        help=f"{what} (1..{MAX_WORKERS}, default {default})",
+    )
 
 
 def profile_name(value: str) -> str:

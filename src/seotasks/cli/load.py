@@ -55,8 +55,8 @@ def add_arguments(load: argparse.ArgumentParser) -> None:
         add_providers,
         add_query,
         add_sandbox_data,
+        add_workers,
         path_text,
-        whole_number,
     )
 
     add_providers(load, "provider to load (repeatable)")
@@ -102,12 +102,7 @@ def add_arguments(load: argparse.ArgumentParser) -> None:
         "e.g. DESTINATION__POSTGRES__CREDENTIALS",
     )
     load.add_argument("--dataset", default="seotasks", help="dataset (schema) name")
-    load.add_argument(
-        "--workers",
-        type=whole_number,
-        default=8,
-        help="threads collecting results (1..64, default 8)",
-    )
+    add_workers(load, "threads collecting results")
     load.add_argument(
         "--pipelines-dir",
         type=path_text,
@@ -161,13 +156,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if (exc.name or "").split(".")[0] in {"seotasks_dlt", "dlt", "duckdb"}:
             raise UsageError(_INSTALL_HINT) from None
         raise
-    from ..collect import MAX_WORKERS
-
     names = provider_names(args.providers)
-    # The results are fetched by `collect_many`, which takes 1..64 workers as `collect`
-    # does: a check here, before the listing, not a refusal once it is done.
-    if not 1 <= args.workers <= MAX_WORKERS:
-        raise UsageError(f"--workers must be within 1..{MAX_WORKERS}")
     if not args.lock_wait >= 0:  # NaN too
         raise UsageError("--lock-wait must be >= 0")
     options: dict[str, dict[str, Any]] = dict(split_options(args.option, names))

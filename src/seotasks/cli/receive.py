@@ -26,7 +26,7 @@ DESCRIPTION = (
 
 def add_arguments(receive: argparse.ArgumentParser) -> None:
     """``receive``'s arguments (standard library only: ``--help`` stays fast)."""
-    from .flags import add_options, add_profile, add_provider, path, whole_number
+    from .flags import add_options, add_profile, add_provider, add_workers, path, whole_number
 
     receive.add_argument(
         "--listen", required=True, metavar="HOST:PORT", help="address to listen on"
@@ -68,13 +68,7 @@ def add_arguments(receive: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="close a connection silent this long, between requests (default 10)",
     )
-    receive.add_argument(
-        "--workers",
-        type=whole_number,
-        default=4,
-        metavar="N",
-        help="concurrent task_get calls for pingbacks (default 4)",
-    )
+    add_workers(receive, "concurrent task_get calls for pingbacks", default=4)
     for flag, mib, what in (
         ("--max-body", 64, "largest request body as sent"),
         ("--max-json", 512, "largest body once decompressed"),
@@ -99,7 +93,6 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError(str(exc)) from None
     for flag, value, most in (
         ("--threads", args.threads, 64),
-        ("--workers", args.workers, 64),
         ("--max-connections", args.max_connections, 100_000),
         ("--idle-timeout", args.idle_timeout, 3600),
     ):
