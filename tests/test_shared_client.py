@@ -211,8 +211,19 @@ tasks = [
     Task(provider="dataforseo", id=i, status=TaskStatus.COMPLETED, kind=sys.argv[1])
     for i in sys.argv[2:]
 ]
-outcomes = client.collect_many(tasks, workers=2)
+outcomes = client.collect_many(tasks, workers=8)
 print(next(outcomes).ok, waiting.wait(60), flush=True)
+"""
+
+
+#: The same, its run over the listing and none of its calls waiting: ended as the
+#: interpreter tears the module down, after its daemon threads stopped running.
+LEFT_OPEN_LISTING = """
+import seotasks
+
+client = seotasks.connect("dataforseo", families=["serp"])
+outcomes = client.collect_many(client.tasks(), workers=8)
+print(next(outcomes).ok, flush=True)
 """
 
 
@@ -249,7 +260,7 @@ def test_a_script_ending_with_a_run_left_open_exits_without_waiting_out_a_retry_
     """The script ends, its ``collect_many`` iterator open, one worker waiting out the
     vendor's hour-long Retry-After: the interpreter waited for that worker (for the
     hour) before it exited. It must exit, that call's retry never sent."""
-    ids = sorted(emulator.ready_ids(["serp"]))[:6]
+    ids = sorted(emulator.ready_ids(["serp"]))[:40]
     emulator.server.faults.retry_after = "3600"
     emulator.server.faults.inject(Fault.HTTP_429_RETRY_AFTER, 1, match=ids[0])
     out = _run(LEFT_OPEN, tmp_path, emulator, KIND, *ids)
@@ -301,3 +312,12 @@ def test_a_child_forked_during_a_run_collects_with_a_client_of_its_own(
         _, status = os.waitpid(pid, 0)
         outcomes.close()
     assert status == 0, f"the child ended with status {status}"
+
+
+def test_a_script_ending_with_a_run_over_the_listing_left_open_exits(
+    emulator: DataForSEOEmulator, tmp_path: Path
+) -> None:
+    """Closed during the interpreter's teardown, the run waited for its worker threads,
+    daemon threads that run no more by then (one stopped holding the run's lock): the
+    script never exited (5 runs of 5). It must exit, its one result printed."""
+    assert _run(LEFT_OPEN_LISTING, tmp_path, emulator).split() == ["True"]

@@ -16,6 +16,7 @@ whose ``collect`` works one task at a time works here, third-party ones included
 from __future__ import annotations
 
 import queue
+import sys
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Iterator
@@ -257,14 +258,21 @@ class _Run:
             if error is not None:
                 raise error
         finally:
-            with self.lock:
-                self.closing = True
-            self.cancel.set()
-            self.pool.shutdown()
-            self.feeder.join(timeout=1.0)
-            if transport is not None:
-                transport.interrupt.unlink(self.cancel)
-            self._drop([*held.values()])
+            # A run left open is closed as late as the interpreter's teardown, when daemon
+            # threads run no more: one stopped holding ``lock``, or never to end, would
+            # make this wait for ever. Nothing is left to end then, nor to wait for.
+            if not sys.is_finalizing():
+                self._close(transport, [*held.values()])
+
+    def _close(self, transport: Transport | None, held: list[Collected]) -> None:
+        with self.lock:
+            self.closing = True
+        self.cancel.set()
+        self.pool.shutdown()
+        self.feeder.join(timeout=1.0)
+        if transport is not None:
+            transport.interrupt.unlink(self.cancel)
+        self._drop(held)
 
     def _drop(self, held: list[Collected]) -> None:
         """Remove the files of the results fetched and never yielded (the caller left
