@@ -211,3 +211,25 @@ def test_a_very_slow_rate_is_a_rate(tmp_path: Path) -> None:
     done = run_here([*args, "-o", "serpstat.rps=0.0001"], cli_env(tmp_path))
     assert done.returncode == 0, done.stderr
     assert len(done.stdout.splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["collect", "--sandbox", "-p", "dataforseo", "-L", "1", "--journal"],
+        ["check", "--journal"],
+        ["check", "--pipelines-dir"],
+    ],
+    ids=["collect-journal", "check-journal", "check-pipelines-dir"],
+)
+def test_a_file_named_as_a_folder_is_a_usage_error(tmp_path: Path, args: list[str]) -> None:
+    """A file where a folder belongs is a mistyped path, exit 2, as for ``--to`` and for
+    ``load --pipelines-dir``: ``collect --journal FILE`` was "the journal folder
+    FILE/dataforseo/... is not writable: Not a directory", exit 6 (the machine's state),
+    and ``check`` said "not writable: File exists", exit 6, for both flags."""
+    afile = tmp_path / "a-file"
+    afile.write_text("kept")
+    done = run_here([*args, str(afile)], cli_env(tmp_path))
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert f"{args[-1]} {afile}: not a directory" in done.stdout + done.stderr
+    assert afile.read_text() == "kept"

@@ -269,11 +269,8 @@ def _folder(report: _Report, flag: str, path: Path, what: str) -> None:
     from ..store import check_writable, file_mistake, folder_mistake
 
     folder = path.absolute().parent if flag == "--resume" else path
-    mistake = None
-    if flag == "--resume":
-        mistake = file_mistake(path)
-    elif flag == "--to":
-        mistake = folder_mistake(path)
+    # A folder flag's mistake is refused by the runs as --to's is (exit 2).
+    mistake = file_mistake(path) if flag == "--resume" else folder_mistake(path)
     if mistake is not None:
         # What the run refuses as a mistyped path (exit 2), not a folder that cannot be
         # written: check answers with the code the run would.

@@ -122,6 +122,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.gzip and args.to is None:
         raise UsageError("--gzip needs --to DIR")
     check_folder(args.to)
+    check_folder(args.journal, "--journal")
     if args.ids and (args.since or args.until or args.time_field):
         raise UsageError(
             "--since/--until/--time-field filter a listing: they do not apply with --id"
