@@ -169,3 +169,35 @@ def test_serpstat_s_timezone_is_the_zone_its_sandbox_writes(
     late = [r for r in rows if datetime.fromisoformat(r["created_at"]) > midnight]
     assert (len(rows), len(late)) == (1500, 0)
     assert zoned.stdout == plain.stdout
+
+
+def test_seotasks_sandbox_serves_serpstat_in_the_zone_given_with_o(tmp_path: Path) -> None:
+    """`seotasks sandbox` took no ``-o``, so it stood for a UTC Serpstat account only: a
+    migration rehearsed against a foreground sandbox could not use the account's zone.
+    With ``-o serpstat.timezone=...`` it writes its times in that zone and exports it, and
+    a client set up from the export lines reads no task created after now."""
+    import shlex
+
+    from clisandbox import sandbox_process
+
+    zone = "America/Los_Angeles"
+    env = cli_env(tmp_path)
+    with sandbox_process("--size", "300", "-o", f"serpstat.timezone={zone}") as (server, first):
+        assert server.stdout is not None
+        lines = [first, server.stdout.readline(), server.stdout.readline()]
+        exported = {}
+        for line in lines:
+            name, _, value = line.removeprefix("export ").partition("=")
+            exported[name] = shlex.split(value)[0]
+        assert exported["SEOTASKS_SERPSTAT_TIMEZONE"] == zone
+        listed = run_here(
+            ["tasks", "-p", "serpstat", "--status", "any", "--format", "jsonl", "-q"],
+            {**env, **exported},
+        )
+        server.terminate()
+    assert listed.returncode == 0, listed.stderr
+    created = [
+        datetime.fromisoformat(json.loads(r)["created_at"]) for r in listed.stdout.splitlines()
+    ]
+    assert len(created) == 300
+    assert max(created) <= datetime.now(UTC)

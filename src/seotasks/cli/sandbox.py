@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TextIO
 
-from .common import EXIT_OK, MAX_SANDBOX_SIZE, check_sandbox_size
+from .common import EXIT_OK, MAX_SANDBOX_SIZE, check_sandbox_size, split_options
 
 HELP = "run the emulators in the foreground and print env vars"
 DESCRIPTION = (
@@ -17,7 +17,7 @@ DESCRIPTION = (
 
 def add_arguments(box: argparse.ArgumentParser) -> None:
     """``sandbox``'s arguments (standard library only: ``--help`` stays fast)."""
-    from .flags import add_providers, whole_number
+    from .flags import add_options, add_providers, whole_number
 
     add_providers(
         box,
@@ -30,6 +30,11 @@ def add_arguments(box: argparse.ArgumentParser) -> None:
         help=f"tasks per emulator, 0..{MAX_SANDBOX_SIZE} (default: provider's)",
     )
     box.add_argument("--seed", type=whole_number, default=0, help="data seed (default 0)")
+    add_options(
+        box,
+        "an account setting the emulator serves, as the vendor would for an account set up "
+        "so (e.g. -o serpstat.timezone=Europe/Kyiv: its times written in that zone)",
+    )
     box.add_argument("--duration", type=float, help=argparse.SUPPRESS)
 
 
@@ -41,6 +46,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.size is not None:
         check_sandbox_size(args.size, "--size")
     names = args.providers or providers()
+    options = split_options(args.option, names)
     # Real time: the data is drawn around the moment the emulators start, and a client
     # of the user's own, on the real clock, sees windows ending "now" where they end.
     # SIGTERM is how a service manager or `docker stop` ends a foreground server: the
@@ -50,7 +56,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     # they hold nothing to keep, so there is nothing to run again ("interrupted", 5).
     with (
         GracefulStop(at_once=(EXIT_OK, "seotasks: sandbox stopped at once")) as stop,
-        start(names, SandboxRequest(seed=args.seed, size=args.size)) as running,
+        start(names, SandboxRequest(seed=args.seed, size=args.size), options) as running,
     ):
         for line in env_lines(running):
             out.write(line + "\n")
