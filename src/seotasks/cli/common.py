@@ -199,14 +199,15 @@ class Progress(StatusLine):
 
     def incomplete(self, name: str, advice: str | None) -> str | None:
         """The warning for ``name`` when its vendor capped a list, else None: a silent cut
-        is a wrong answer. ``advice`` is the provider's ``advice("capped")``."""
+        is a wrong answer. ``advice`` is the provider's ``advice("capped")``. "May": a
+        list that holds exactly its cap looks the same, and the vendor gives no total."""
         lists = self.capped.get(name)
         if not lists:
             return None
         shown = ", ".join(sorted(lists)[:3]) + (", ..." if len(lists) > 3 else "")
         return (
-            f"{name}: the vendor capped {len(lists)} list(s) ({shown}): this listing is "
-            f"incomplete; {advice or 'more tasks exist than the vendor shows'}"
+            f"{name}: the vendor capped {len(lists)} list(s) ({shown}): this listing may be "
+            f"incomplete; {advice or 'more tasks may exist than the vendor shows'}"
         )
 
     def notice(self, text: str, *, hint: bool = False) -> None:

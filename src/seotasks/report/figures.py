@@ -180,7 +180,9 @@ def _asked(pair: tuple[str, str], a: Group, b: Group) -> bool:
 def _notes(figures: Figures, tasks: Tasks, unmatched: Sequence[tuple[str, str]]) -> list[str]:
     """What the reader must know to read the figures right: what is missing, and why."""
     # First: a listing that missed tasks makes every other figure partial.
-    notes = [f"{warning}. The figures leave those tasks out." for _, warning in tasks.incomplete]
+    notes = [
+        f"{warning}. The figures leave out any past the cap." for _, warning in tasks.incomplete
+    ]
     asked = tasks.selection.providers
     present = {p.provider for p in figures.providers}
     for name in asked:

@@ -49,7 +49,7 @@ def render_html(figures: Figures, *, title: str = "seotasks report") -> str:
     asked = [f"status {selection['status']}"]
     if f.incomplete:
         asked.append(
-            f"incomplete: a vendor capped its list (see the notes): {', '.join(f.incomplete)}"
+            f"maybe incomplete: a vendor capped its list (see the notes): {', '.join(f.incomplete)}"
         )
     if selection.get("since") or selection.get("until"):
         asked.append(
