@@ -204,6 +204,8 @@ def test_collect_drains_tasks_ready_past_its_1000_cap_in_one_run(tmp_path: Path)
         assert emulator.ready_ids(["serp"]) == set()
     assert summary.tables["tasks"].rows == summary.tables["results"].rows == len(ready)
     assert summary.tables["results"].new == len(ready)
+    # Drained past the cap: no "the vendor capped a list" note (test_capped_listing.py).
+    assert not [n for n in summary.notes if "capped" in n], summary.notes
 
 
 def test_a_stored_cursor_gone_stale_starts_the_listing_over(tmp_path: Path) -> None:

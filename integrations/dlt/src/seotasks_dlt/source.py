@@ -230,6 +230,8 @@ def seotasks_source(
                 if page is None:
                     return True
                 state.page(page)
+                if page.capped and not (collector is not None and capabilities.drains):
+                    _capped(client, shared.notes)
                 tasks = page.tasks
                 if query.status is not None:
                     tasks = tuple(t for t in tasks if t.status is query.status)
@@ -341,6 +343,17 @@ def seotasks_source(
         return [resource]
 
     return seotasks()
+
+
+def _capped(client: Client, notes: list[str]) -> None:
+    """Say once that ``client``'s vendor capped a list: the load went on with the tasks it
+    showed and said nothing (Serpstat's 60,000 rows; DataForSEO's 1000 ready tasks a list
+    when they are not collected, which would show the next ones). "May": a list holding
+    exactly its cap looks the same, and the vendor gives no total."""
+    advice = client.provider.advice("capped") or "more tasks may exist than the vendor shows"
+    note = f"{client.name}: the vendor capped a list: this listing may be incomplete; {advice}"
+    if note not in notes:
+        notes.append(note)
 
 
 def _provider_names(providers: Sequence[str] | str) -> list[str]:
