@@ -18,7 +18,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from dltenv import KIND, ready_emulator
+from dltenv import KIND, duckdb_rows, ready_emulator
 from seotasks_dataforseo.emulator import DataForSEOEmulator
 from seotasks_dlt import LoadSummary
 from seotasks_dlt.summary import TableCount
@@ -100,3 +100,34 @@ def test_ready_tasks_loaded_before_collect_are_each_fetched_once(tmp_path: Path)
         _each_once(summary, task_gets(dfs.server.requests), completed)
     finally:
         dfs.stop()
+
+
+def _loads(tmp: Path) -> int:
+    """How many dlt loads (runs) went into ``tmp``'s DuckDB file."""
+    [(loads,)] = duckdb_rows(tmp / "seotasks.duckdb", "SELECT count(*) FROM {t}._dlt_loads")
+    return int(loads)
+
+
+def test_runs_bounded_in_bytes_fetch_each_result_once(tmp_path: Path) -> None:
+    """A byte budget of one byte per dlt run: each run ends after its first results and
+    gives the tasks it took and had not started to the next. On Serpstat (a listing by
+    id) and on DataForSEO ``tasks_ready`` (where a fetch consumes), every completed task
+    gets one call and one row, and none is left at the vendor."""
+    bounded = {"per_run": None, "result_bytes_per_run": 1, "collect": True}
+    with serpstat_at(timedelta(0)) as serp:
+        settings = {**serp.settings, "rps": 100.0}
+        summary = load_into(tmp_path / "serpstat", "serpstat", settings, **bounded)
+        completed = completed_ids(tmp_path / "serpstat")
+        _each_once(summary, get_task_results(serp.server.requests), completed)
+    assert _loads(tmp_path / "serpstat") > len(completed) / 20  # a few results a run
+    dfs = ready_emulator(70)
+    try:
+        truth = dfs.ready_ids(["serp"])
+        settings = {**dfs.settings, "families": ["serp"]}
+        summary = load_into(tmp_path / "dfs", "dataforseo", settings, **bounded)
+        _each_once(summary, task_gets(dfs.server.requests), truth)
+        assert dfs.ready_ids(["serp"]) == set()  # none left unread at the vendor
+    finally:
+        dfs.stop()
+    assert completed_ids(tmp_path / "dfs") == truth
+    assert _loads(tmp_path / "dfs") > len(truth) / 20

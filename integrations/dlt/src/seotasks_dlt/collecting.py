@@ -43,7 +43,7 @@ from seotasks.model import Task, TaskStatus
 
 from .backfill import loaded_results, missing_results, running_pipeline
 from .outbox import Deliveries
-from .rows import RESULTS_TABLE, result_row, task_row
+from .rows import RESULTS_TABLE, result_row, task_row, weight
 from .session import Session
 from .state import DRAIN, ProviderState
 
@@ -176,6 +176,7 @@ class Collector:
             self.session.count(1)
             self.state.mark_collected(task.id, task.created_at)
             self.deliveries.delivered(task.id)
+            self.session.weigh(weight(kept))
             yield _results_row(result_row(task, kept, None, _now()))
         yield from self._run(again, budgeted=False)
 
@@ -249,7 +250,9 @@ class Collector:
             self.session.count(len(tasks))
         if not tasks or self.halt.stopped:
             return
-        for done in self._collect(tasks):
+        # Journaled tasks (re-delivered) are never given back: they were fetched once.
+        feed = self.session.feed(self.name, tasks) if budgeted else iter(tasks)
+        for done in self._collect(feed):
             error = done.error
             if isinstance(error, Interrupted):
                 continue  # never sent: no row; the listing or the journal brings it back
@@ -259,7 +262,11 @@ class Collector:
             task = done.task
             result = done.result
             if done.path is not None and self.deliveries is not None:
-                result = json.loads(self.deliveries.keep(task.id, done.path).read_bytes())
+                data = self.deliveries.keep(task.id, done.path).read_bytes()
+                result = json.loads(data)
+                self.session.weigh(len(data))
+            else:
+                self.session.weigh(weight(result))
             if task.key in self.yielded:
                 continue
             self.yielded.add(task.key)
@@ -271,7 +278,7 @@ class Collector:
                 self.deliveries.delivered(task.id)
             yield _results_row(result_row(task, result, done.describe_error(), _now()))
 
-    def _collect(self, tasks: list[Task]) -> Iterator[Collected]:
+    def _collect(self, tasks: Iterable[Task]) -> Iterator[Collected]:
         """The client's concurrent collection; through the journal where reads consume.
 
         There each task is recorded before its fetch and its result streamed into the

@@ -66,6 +66,10 @@ _TABLES = (TASKS_TABLE, RESULTS_TABLE)
 #: needs memory in proportion to the package (3000 results of 18 KB in one package: over
 #: 300 MB); 250 results of 18 KB are about 4.5 MB of JSON, and a run costs about 1 s.
 RESULTS_PER_RUN = 250
+#: Bytes of results per dlt run, as well: a package's memory grows with its bytes (250
+#: results of 300 KB peaked at 740 MB, 100 of 1 MB at 863 MB), so a run of large results
+#: ends once it holds this much, and the next run goes on where it stopped.
+RESULT_BYTES_PER_RUN = 16 << 20
 #: Rows dlt keeps in memory per table before writing them to the package's file. dlt's
 #: default (5000) would hold every result of a run at once (each a parsed vendor answer,
 #: often 10-100 KB); the rows are written out in small batches instead.
@@ -173,6 +177,7 @@ def load(
     file_format: str | None = None,
     stop: threading.Event | None = None,
     results_per_run: int | None = RESULTS_PER_RUN,
+    result_bytes_per_run: int | None = RESULT_BYTES_PER_RUN,
     lock_wait: float = 0.0,
     **source_args: Any,
 ) -> LoadSummary:
@@ -194,8 +199,11 @@ def load(
     `Outbox` in the pipelines folder, acknowledged once this run's load completed.
     Setting ``stop`` (from a signal handler) stops taking work; what was fetched is still
     loaded and the summary says ``interrupted``. At most ``results_per_run`` results go
-    into one dlt run (one load package); more make several runs in a row, so memory
-    stays flat however many results there are (None: one run). A DuckDB file this run created is removed
+    into one dlt run (one load package), and once a run's results reach
+    ``result_bytes_per_run`` bytes it takes no more (the few already being fetched
+    still go in; a larger result still loads); more make several runs in a row, so
+    memory stays flat however many results there are and however large (None: no
+    such bound; both None: one run). A DuckDB file this run created is removed
     again when the run fails before loading anything into it (bad credentials, say).
     """
     started = time.perf_counter()
@@ -237,6 +245,7 @@ def load(
                 file_format=file_format,
                 stop=stop,
                 results_per_run=results_per_run,
+                result_bytes_per_run=result_bytes_per_run,
                 lock_wait=lock_wait,
                 source_args=source_args,
             )
@@ -261,6 +270,7 @@ def _load(
     file_format: str | None,
     stop: threading.Event | None,
     results_per_run: int | None,
+    result_bytes_per_run: int | None,
     lock_wait: float,
     source_args: dict[str, Any],
 ) -> LoadSummary:
@@ -269,7 +279,9 @@ def _load(
     check_writable(folder, what="the pipelines folder")
     target = resolve(to, destination, stack)
     outbox = stack.enter_context(Outbox(journal_folder(folder, name)))
-    session = stack.enter_context(Session(results_per_run, sandbox=sandbox))
+    session = stack.enter_context(
+        Session(results_per_run, bytes_per_run=result_bytes_per_run, sandbox=sandbox)
+    )
 
     def source() -> DltSource:
         return seotasks_source(

@@ -12,6 +12,7 @@ Nothing here imports dlt: the hints are plain `TColumnSchema`-shaped dicts.
 
 from __future__ import annotations
 
+import json
 import typing
 from collections.abc import Mapping
 from datetime import datetime
@@ -132,3 +133,15 @@ def result_row(
         "result": dict(result) if isinstance(result, Mapping) else result,
         "error": error,
     }
+
+
+def weight(result: JSONValue) -> int:
+    """About the bytes of ``result`` as JSON: what it adds to a run's package (`Session`).
+
+    Its JSON text's length, written by the C encoder (a few ms a MB, and the text is
+    dropped at once); a value JSON has no type for (a `Decimal` a provider parsed a
+    price into) counts as its text, where ``json.dumps`` alone would raise.
+    """
+    if result is None:
+        return 0
+    return len(json.dumps(result, default=str))
