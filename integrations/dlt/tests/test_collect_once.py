@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from dltenv import KIND, duckdb_rows, ready_emulator
 from seotasks_dataforseo.emulator import DataForSEOEmulator
@@ -108,26 +109,35 @@ def _loads(tmp: Path) -> int:
     return int(loads)
 
 
-def test_runs_bounded_in_bytes_fetch_each_result_once(tmp_path: Path) -> None:
-    """A byte budget of one byte per dlt run: each run ends after its first results and
-    gives the tasks it took and had not started to the next. On Serpstat (a listing by
-    id) and on DataForSEO ``tasks_ready`` (where a fetch consumes), every completed task
-    gets one call and one row, and none is left at the vendor."""
-    bounded = {"per_run": None, "result_bytes_per_run": 1, "collect": True}
+def _bounded(budget: int) -> dict[str, Any]:
+    """`load` arguments for dlt runs bounded by ``budget`` bytes of results only: each run
+    ends after a few results and gives the tasks it took and had not started to the next."""
+    return {"per_run": None, "result_bytes_per_run": budget, "collect": True}
+
+
+def test_runs_bounded_in_bytes_fetch_each_result_once_on_serpstat(tmp_path: Path) -> None:
+    """A listing by id: every completed task gets one call and one row over many runs."""
     with serpstat_at(timedelta(0)) as serp:
         settings = {**serp.settings, "rps": 100.0}
-        summary = load_into(tmp_path / "serpstat", "serpstat", settings, **bounded)
-        completed = completed_ids(tmp_path / "serpstat")
+        # Its results are about 53 KB: some 30 a run, five runs or so.
+        summary = load_into(tmp_path, "serpstat", settings, **_bounded(1_500_000))
+        completed = completed_ids(tmp_path)
         _each_once(summary, get_task_results(serp.server.requests), completed)
-    assert _loads(tmp_path / "serpstat") > len(completed) / 20  # a few results a run
-    dfs = ready_emulator(70)
+    assert _loads(tmp_path) >= 3
+
+
+def test_runs_bounded_in_bytes_fetch_each_result_once_on_tasks_ready(tmp_path: Path) -> None:
+    """Where a fetch consumes (DataForSEO ``tasks_ready``): every ready task gets one call
+    and one row over many runs, and none is left unread at the vendor."""
+    dfs = ready_emulator(40)
     try:
         truth = dfs.ready_ids(["serp"])
         settings = {**dfs.settings, "families": ["serp"]}
-        summary = load_into(tmp_path / "dfs", "dataforseo", settings, **bounded)
+        # Its results are about 7 KB: some 8 a run (the workers' window past the budget).
+        summary = load_into(tmp_path, "dataforseo", settings, **_bounded(60_000))
         _each_once(summary, task_gets(dfs.server.requests), truth)
-        assert dfs.ready_ids(["serp"]) == set()  # none left unread at the vendor
+        assert dfs.ready_ids(["serp"]) == set()
     finally:
         dfs.stop()
-    assert completed_ids(tmp_path / "dfs") == truth
-    assert _loads(tmp_path / "dfs") > len(truth) / 20
+    assert completed_ids(tmp_path) == truth
+    assert _loads(tmp_path) >= 3
