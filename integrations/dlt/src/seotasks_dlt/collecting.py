@@ -43,7 +43,7 @@ from seotasks.model import Task, TaskStatus
 
 from .backfill import loaded_results, missing_results, running_pipeline
 from .outbox import Deliveries
-from .rows import RESULTS_TABLE, result_row, task_row, weight
+from .rows import RESULTS_TABLE, result_row, task_row
 from .session import Session
 from .state import DRAIN, ProviderState
 
@@ -176,7 +176,7 @@ class Collector:
             self.session.count(1)
             self.state.mark_collected(task.id, task.created_at)
             self.deliveries.delivered(task.id)
-            self.session.weigh(weight(kept))
+            self.session.weigh_result(kept)
             yield _results_row(result_row(task, kept, None, _now()))
         yield from self._run(again, budgeted=False)
 
@@ -266,7 +266,7 @@ class Collector:
                 result = json.loads(data)
                 self.session.weigh(len(data))
             else:
-                self.session.weigh(weight(result))
+                self.session.weigh_result(result)
             if task.key in self.yielded:
                 continue
             self.yielded.add(task.key)

@@ -30,6 +30,9 @@ from collections.abc import Callable, Iterator
 from seotasks.client import Client
 from seotasks.errors import ConfigError
 from seotasks.model import Task
+from seotasks.provider import JSONValue
+
+from .rows import weight
 
 __all__ = ["Session"]
 
@@ -98,7 +101,7 @@ class Session:
         at most the window's few results past its budget (those already in flight).
         """
         for index, task in enumerate(tasks):
-            if self.bytes_per_run is not None and self.bytes >= self.bytes_per_run:
+            if self._spent:
                 rest = tasks[index:]
                 self.leftover.setdefault(provider, []).extend(rest)
                 self.used -= len(rest)
@@ -109,8 +112,19 @@ class Session:
     def weigh(self, size: int) -> None:
         """A result of ``size`` bytes was taken: past ``bytes_per_run`` the run is full."""
         self.bytes += size
-        if self.bytes_per_run is not None and self.bytes >= self.bytes_per_run:
+        if self._spent:
             self.full = True
+
+    def weigh_result(self, result: JSONValue) -> None:
+        """A parsed result was taken: weighed as its JSON text (`rows.weight`), and only
+        with a byte budget, since weighing it means writing that text."""
+        if self.bytes_per_run is not None:
+            self.weigh(weight(result))
+
+    @property
+    def _spent(self) -> bool:
+        """Whether the run's results reached ``bytes_per_run``."""
+        return self.bytes_per_run is not None and self.bytes >= self.bytes_per_run
 
     def count(self, rows: int) -> None:
         """``rows`` results taken outside `take` (re-delivered from the journal)."""
