@@ -56,7 +56,7 @@ def _intents(folder: Path) -> list[Path]:
 def _journal(emu: DataForSEOEmulator, out: Path) -> Path:
     """The journal folder of ``collect --to out`` for `emu`'s account."""
     import seotasks
-    from seotasks.journal import account_key
+    from seotasks.account import account_key
 
     with seotasks.connect("dataforseo", **emu.settings) as client:
         account = account_key(client.provider)
@@ -403,7 +403,7 @@ def test_the_journal_is_the_accounts_whatever_the_listing_and_tuning_options() -
     """Another login or host is another journal; another listing or tuning option, or the
     host's last ``/``, is the same one (else its entries would wait for the old value)."""
     import seotasks
-    from seotasks.journal import account_key
+    from seotasks.account import account_key
 
     def key(login: str = "me", **options: str) -> str | None:
         with seotasks.connect("dataforseo", login=login, password="pw-1", env={}, **options) as c:

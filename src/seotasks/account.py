@@ -11,13 +11,19 @@ them differently (calls a minute, lines a month, dollars a day).
 
 from __future__ import annotations
 
+import hashlib
+import json
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import attrs
 
 from .parsing import ConversionError, parse_decimal
 
-__all__ = ["Account", "amount"]
+if TYPE_CHECKING:
+    from .provider import Provider
+
+__all__ = ["Account", "account_key", "amount"]
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -58,3 +64,20 @@ def amount(value: object) -> Decimal | None:
         return parse_decimal(value)
     except ConversionError:
         return None
+
+
+def account_key(provider: Provider) -> str | None:
+    """A short name for the account ``provider`` reaches, from its ``account`` options
+    (`seotasks.Option`: a login, the API host; never a secret): None when it declares none.
+
+    A journal holds one account's entries. Two accounts journalling into one folder would
+    each fetch the other's tasks by id with its own credentials, be told "not found", and
+    drop them: the results of the first account, lost. So a journal folder is kept per
+    account. Only the account options count: a listing or tuning option changed between
+    two runs (``-o families=``, ``rps``) must find the same journal, or its entries wait
+    for a run with the old value; so must a URL given with and without its last ``/``."""
+    names = sorted(o.name for o in provider.options if o.account)
+    if not names:
+        return None
+    shown = json.dumps({name: str(provider.settings.get(name)).rstrip("/") for name in names})
+    return hashlib.blake2b(shown.encode(), digest_size=8).hexdigest()

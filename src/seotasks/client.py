@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn, TypedDict, Unpack
 
 from . import cursor as cursor_codec
+from .account import account_key
 from .batchcheck import fetched_tasks, text_ids
 from .collect import collect_many, one_run_for
 from .cursor import position_digest, position_json
 from .errors import CursorError, ResponseFormatError, SeotasksError
-from .journal import account_key
 from .model import Page, Task, TaskQuery, TaskStatus
 from .provider import Capabilities, JSONValue, Position, Provider
 from .query import UNSET, build_query, parse_status, parse_time_field, parse_when, shown

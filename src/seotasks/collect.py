@@ -390,7 +390,7 @@ _ACCOUNTS_LOCK = threading.Lock()
 
 
 def one_run_for(provider: str, account: str | None) -> OneRun:
-    """The `OneRun` of every client of ``provider`` on ``account`` (`journal.account_key`)
+    """The `OneRun` of every client of ``provider`` on ``account`` (`account.account_key`)
     in this process; a client's own when ``account`` is None (the provider declares no
     account options, so no two of its clients are known to share one)."""
     if account is None:

@@ -39,37 +39,17 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
 
 from .errors import StorageError
 from .export import task_record
 from .model import Task, TaskStatus
 from .store import atomic_write, check_writable
 
-if TYPE_CHECKING:
-    from .provider import Provider
-
-__all__ = ["Journal", "account_key", "task_from_entry"]
+__all__ = ["Journal", "task_from_entry"]
 
 _VERSION = 1
 _SUFFIX = ".intent.json"
-
-
-def account_key(provider: Provider) -> str | None:
-    """A short name for the account ``provider`` reaches, from its ``account`` options
-    (`seotasks.Option`: a login, the API host; never a secret): None when it declares none.
-
-    A journal holds one account's entries. Two accounts journalling into one folder would
-    each fetch the other's tasks by id with its own credentials, be told "not found", and
-    drop them: the results of the first account, lost. So a journal folder is kept per
-    account. Only the account options count: a listing or tuning option changed between
-    two runs (``-o families=``, ``rps``) must find the same journal, or its entries wait
-    for a run with the old value; so must a URL given with and without its last ``/``."""
-    names = sorted(o.name for o in provider.options if o.account)
-    if not names:
-        return None
-    shown = json.dumps({name: str(provider.settings.get(name)).rstrip("/") for name in names})
-    return hashlib.blake2b(shown.encode(), digest_size=8).hexdigest()
 
 
 def _entry_name(task_id: str) -> str:

@@ -73,7 +73,7 @@ class Option:
     ``secret`` options are redacted everywhere. ``listing`` options change *what* a
     listing returns (e.g. ``source``), so they are recorded in cursors and a cursor made
     under other values is refused; never also secret (a cursor holds none). ``account``
-    options (a login, the API host; never secret) say whose account it is (`journal.account_key`)."""
+    options (a login, the API host; never secret) say whose account it is (`account.account_key`)."""
 
     name: str
     help: str

@@ -99,7 +99,7 @@ class CollectOptions:
         Named tasks (``--id``) need none: the same command names them again. With
         ``--to DIR`` the journal lives beside the results (``DIR/.seotasks/journal``), so
         it travels with them; without, in the user's state folder. Either way one folder
-        per account (`seotasks.journal.account_key`), when the provider says which options
+        per account (`seotasks.account.account_key`), when the provider says which options
         name it: two accounts' runs into one ``DIR`` must not fetch each other's entries.
         """
         if self.named is not None or not client.capabilities.drains:
@@ -112,7 +112,7 @@ class CollectOptions:
             return None
         else:
             return default_journal(client.provider)
-        from ..journal import account_key
+        from ..account import account_key
 
         account = account_key(client.provider)
         return folder if account is None else folder / account
@@ -123,7 +123,7 @@ def default_journal(provider: Provider) -> Path:
     ``$XDG_STATE_HOME/seotasks/journal/<provider>/<digest>`` (``~/.local/state/...``),
     the provider's `account_key`, else a digest of every non-secret setting (no secret
     in a path)."""
-    from ..journal import account_key
+    from ..account import account_key
 
     state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
     account = account_key(provider)

@@ -20,6 +20,7 @@ from typing import Any
 import dlt
 from dlt.extract.source import DltSource
 
+from seotasks.account import account_key
 from seotasks.client import Client, build_query
 from seotasks.clock import Clock
 from seotasks.connection import connect
@@ -30,7 +31,6 @@ from seotasks.errors import (
     ResponseFormatError,
     TransientError,
 )
-from seotasks.journal import account_key
 from seotasks.model import Page, TaskStatus
 from seotasks.plugins import provider_names
 from seotasks.relative_time import check_reach, parse_relative

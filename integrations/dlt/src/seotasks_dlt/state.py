@@ -146,7 +146,7 @@ class ProviderState:
         store.setdefault("start", None)
         store.setdefault("run", None)
         store.setdefault("collected", {})
-        # Whose state this is (`seotasks.journal.account_key`): another account's run of
+        # Whose state this is (`seotasks.account.account_key`): another account's run of
         # the pipeline is refused (`seotasks_dlt.source`).
         store["account"] = account
 
