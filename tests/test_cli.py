@@ -56,7 +56,7 @@ def test_help_does_not_import_providers_urllib3_attrs_or_pluggy() -> None:
     "args, needle",
     [
         (["tasks", "-p", "serpstat", "--status", "bogus"], "invalid choice"),
-        (["tasks", "-p", "serpstat", "--limit", "-1"], "--limit"),
+        (["tasks", "-p", "serpstat", "--limit", "-1"], "--limit: must be 0 or more, not -1"),
         (["tasks", "-p", "serpstat", "-o", "novalue"], "KEY=VALUE"),
         (["tasks", "-p", "serpstat", "-o", "nosuchoption=1"], "nosuchoption"),
         (["tasks", "-p", "serpstt"], "did you mean serpstat?"),

@@ -78,6 +78,15 @@ SITUATIONS: list[tuple[str, list[str], dict[str, str], int, str]] = [
     ("no threads", ["--threads", "0"], {}, 2, "--threads"),
     ("no connections", ["--max-connections", "0"], {}, 2, "--max-connections"),
     ("no idle time", ["--idle-timeout", "0"], {}, 2, "--idle-timeout"),
+    # refused as parsed, like --workers: before the other checks, with the bounds
+    (
+        "threads over",
+        ["--threads", "65", "--listen", "8080"],
+        {},
+        2,
+        "--threads: must be within 1..64",
+    ),
+    ("idle over", ["--idle-timeout", "3601"], {}, 2, "--idle-timeout: must be within 1..3600"),
     ("caps inverted", ["--max-body", "4096", "--max-json", "2048"], {}, 2, "--max-json"),
 ]
 

@@ -1,7 +1,7 @@
 """The ``seotasks`` command: `main` parses the arguments and hands each command to its
 module (`tasks`, `submit`, `collect`, `receive`, `load`, `report`, `providers`,
 `sandbox`, `check`, `status`, `completion`). Each module also declares its arguments
-(``HELP``, ``DESCRIPTION``, ``add_arguments``: `flags.Command`); `parser` builds the
+(``HELP``, ``DESCRIPTION``, ``add_arguments``: `parser.Command`); `parser` builds the
 whole parser from them, and what the commands share is in `common` and `flags`.
 
 Start-up is kept fast on purpose: these modules import only the standard library at

@@ -58,11 +58,7 @@ def add_arguments(check: argparse.ArgumentParser) -> None:
     """``check``'s arguments (standard library only: ``--help`` stays fast)."""
     from .flags import add_options, add_profile, add_providers, path
 
-    add_providers(
-        check,
-        "provider to check (repeatable; default: every installed one with credentials set)",
-        required=False,
-    )
+    add_providers(check, "provider to check", default="every installed one with credentials set")
     add_options(check, "provider option, as for seotasks tasks (e.g. -o serpstat.rps=10)")
     add_profile(check)
     check.add_argument(

@@ -29,6 +29,7 @@ DESCRIPTION = (
 def add_arguments(collect: argparse.ArgumentParser) -> None:
     """``collect``'s arguments (standard library only: ``--help`` stays fast)."""
     from .flags import (
+        add_limit,
         add_options,
         add_profile,
         add_provider,
@@ -41,7 +42,7 @@ def add_arguments(collect: argparse.ArgumentParser) -> None:
     )
 
     add_provider(collect, "provider")
-    collect.add_argument("-L", "--limit", type=whole_number, help="stop after N tasks")
+    add_limit(collect, "stop after N tasks")
     collect.add_argument(
         "--id",
         action="append",
@@ -107,8 +108,6 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .collect_run import CollectRun
     from .collect_support import FOLLOW_INTERVAL, CollectOptions, kept_results
 
-    if args.limit is not None and args.limit < 0:
-        raise UsageError("--limit must be >= 0")
     if args.kind is not None and not args.ids:
         raise UsageError("--kind only applies with --id")
     if any(not i.strip() for i in args.ids):

@@ -8,34 +8,19 @@ Each command still words its own help (what ``-p`` means differs between ``tasks
 from __future__ import annotations
 
 import argparse
-import errno
-import os
 import re
-import sys
-from collections.abc import Iterable
 from datetime import datetime
-from gettext import gettext
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, Protocol, TextIO
+from typing import Any
 
 from ..relative_time import is_relative_time
 from ..terms import MAX_WORKERS, STATUS_CHOICES, TIME_FIELDS
-from .common import EXIT_STORAGE, EXIT_USAGE, MAX_SANDBOX_SIZE
-
-if TYPE_CHECKING:
-    from _typeshed import SupportsWrite
-
-#: How argparse's messages about a missing required flag or group begin.
-_MISSING = tuple(
-    gettext(text).partition("%s")[0]
-    for text in ("the following arguments are required: %s", "one of the arguments %s is required")
-)
+from .common import MAX_SANDBOX_SIZE
 
 __all__ = [
     "STATUS_HELP",
-    "Command",
-    "CommandParser",
-    "SubcommandParser",
+    "add_bounded",
+    "add_limit",
     "add_options",
     "add_profile",
     "add_provider",
@@ -49,146 +34,29 @@ __all__ = [
     "add_workers",
     "path",
     "path_text",
-    "print_out",
     "profile_name",
+    "seconds",
     "when",
     "whole_number",
-    "worker_count",
 ]
 
 
-class CommandParser(argparse.ArgumentParser):
-    """argparse, with a usage error as one line (like every other error), naming --help.
-
-    Subcommand parsers are made of the same class (argparse uses ``type(parent)``).
-    """
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"seotasks: {message} (see {self.prog} --help)\n")
-
-    def print_help(self, file: SupportsWrite[str] | None = None) -> None:
-        """The help, on stdout by default (`print_out`)."""
-        if file is None or file is sys.stdout:
-            print_out(self.format_help())
-        else:
-            super().print_help(file)
-
-
-def print_out(text: str) -> None:
-    """Write ``text`` (``--help``, ``--version``) to stdout as command output is written:
-    a stdout that takes nothing (full, closed) is exit 6 in one line, and a reader that
-    left (``| head``) is exit 0. argparse drops a failed write of its help (exit 0, the
-    help lost) and ``--version`` ended in a traceback (exit 1). Standard library only."""
-    stream = sys.stdout
-    try:
-        if stream is None:  # started with descriptor 1 closed (``>&-``)
-            raise OSError(errno.EBADF, os.strerror(errno.EBADF))
-        stream.write(text)
-        stream.flush()
-    except OSError as exc:
-        if stream is not None:  # what is left in its buffer must not fail again at exit
-            os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
-        if isinstance(exc, BrokenPipeError):
-            raise SystemExit(0) from None
-        sys.stderr.write(f"seotasks: StorageError: cannot write to stdout: {exc.strerror}\n")
-        raise SystemExit(EXIT_STORAGE) from None
-
-
-class SubcommandParser(CommandParser):
-    """A command's parser: it takes ``--debug`` after the command name too (``seotasks
-    tasks ... --debug``), declared here once so that no command can lack it.
-
-    Its default is suppressed: ``seotasks --debug tasks`` keeps the value the main
-    parser set, which a default of False here would overwrite.
-    """
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        #: The arguments being parsed, for `error` to look at again.
-        self._given: list[str] | None = None
-        self.add_argument(
-            "--debug",
-            action="store_true",
-            default=argparse.SUPPRESS,
-            help="log HTTP calls (secrets masked) and show tracebacks",
-        )
-
-    def parse_known_args(
-        self, args: Iterable[str] | None = None, namespace: Any = None
-    ) -> tuple[Any, list[str]]:
-        """Refuse what the command does not take here, where ``prog`` names the command.
-
-        argparse hands a subcommand's leftovers up to the top-level parser, whose error
-        pointed at ``seotasks --help``, which lists no command's flags.
-
-        Unknown arguments are named before missing required ones (`error`).
-        """
-        self._given = list(args) if args is not None else None
-        parsed, extras = super().parse_known_args(args, namespace)
-        if extras:
-            self.error(f"unrecognized arguments: {' '.join(extras)}")
-        return parsed, extras
-
-    def error(self, message: str) -> NoReturn:
-        """A missing required flag is reported as an unknown argument when there is one.
-
-        argparse checks the required flags first, so ``tasks --bogus`` said
-        "-p/--provider is required", and the mistake itself (a misspelt flag) came out
-        only once ``-p`` was added. The arguments are parsed again with nothing
-        required, which finds the unknown ones (help has been handled by then).
-        """
-        given = self._given
-        if given is not None and message.startswith(_MISSING):
-            self._given = None
-            unknown = self._unknown(given)
-            if unknown:
-                message = f"unrecognized arguments: {' '.join(unknown)}"
-        super().error(message)
-
-    def _unknown(self, args: list[str]) -> list[str]:
-        """The arguments of ``args`` this command does not take."""
-        relaxed = [a for a in self._actions if a.required]
-        groups = [g for g in self._mutually_exclusive_groups if g.required]
-        _set_required(relaxed, groups, False)
-        try:
-            return argparse.ArgumentParser.parse_known_args(self, args)[1]
-        finally:
-            _set_required(relaxed, groups, True)
-
-
-def _set_required(
-    actions: list[argparse.Action], groups: list[argparse._MutuallyExclusiveGroup], value: bool
+def add_providers(
+    parser: argparse.ArgumentParser, what: str, *, default: str | None = None
 ) -> None:
-    for action in actions:
-        action.required = value
-    for group in groups:
-        group.required = value
-
-
-class Command(Protocol):
-    """A command module (``cli/check.py``): its one-line ``HELP`` for ``seotasks --help``,
-    the ``DESCRIPTION`` its own ``--help`` opens with, its arguments, and `run`, which
-    returns the exit code. `build_parser` and `main` treat every command the same way, so
-    a command's module holds everything about it."""
-
-    HELP: str
-    DESCRIPTION: str
-
-    def add_arguments(self, parser: argparse.ArgumentParser) -> None: ...
-
-    def run(self, args: argparse.Namespace, out: TextIO, err: TextIO) -> int: ...
-
-
-def add_providers(parser: argparse.ArgumentParser, help: str, *, required: bool = True) -> None:
-    """``-p/--provider NAME``, repeatable, collected into ``args.providers``."""
+    """``-p/--provider NAME``, repeatable, collected into ``args.providers`` (None when
+    not given). ``what`` says what a provider is for; ``default``, which providers a
+    command takes without one (then ``-p`` is optional), so every command words its
+    help alike: "provider to list (repeatable)", "... (repeatable; default: ...)"."""
+    said = "repeatable" if default is None else f"repeatable; default: {default}"
     parser.add_argument(
         "-p",
         "--provider",
         action="append",
         dest="providers",
         metavar="NAME",
-        required=required,
-        help=help,
+        required=default is None,
+        help=f"{what} ({said})",
     )
 
 
@@ -271,25 +139,57 @@ def whole_number(value: str) -> int:
     return int(text)
 
 
-def worker_count(value: str) -> int:
-    """An ``argparse`` type for ``--workers``: a whole number within 1..`MAX_WORKERS`,
-    refused as it is parsed, before any vendor call (`collect_many`'s own bounds)."""
-    count = whole_number(value)
-    if not 1 <= count <= MAX_WORKERS:
-        raise argparse.ArgumentTypeError(f"must be within 1..{MAX_WORKERS}, not {count}")
-    return count
+def add_limit(parser: argparse.ArgumentParser, help: str) -> None:
+    """``-L/--limit N``: a whole number, 0 or more, refused as it is parsed."""
+
+    def limit(value: str) -> int:
+        number = whole_number(value)
+        if number < 0:
+            raise argparse.ArgumentTypeError(f"must be 0 or more, not {number}")
+        return number
+
+    parser.add_argument("-L", "--limit", type=limit, metavar="N", help=help)
+
+
+def seconds(value: str) -> float:
+    """An ``argparse`` type for a wait: seconds as a number, 0 or more (``inf``: no end),
+    ASCII only, as `whole_number` reads counts (``float()`` takes other scripts' digits)."""
+    try:
+        number = float(value) if value.isascii() else -1.0
+    except ValueError:
+        number = -1.0
+    if not number >= 0:  # NaN too
+        raise argparse.ArgumentTypeError(f"must be a number of seconds >= 0, not {value!r}")
+    return number
+
+
+def add_bounded(
+    parser: argparse.ArgumentParser,
+    flag: str,
+    most: int,
+    *,
+    default: int,
+    what: str,
+    metavar: str = "N",
+) -> None:
+    """A whole-number ``flag`` within 1..``most``, refused as it is parsed ("argument
+    --threads: must be within 1..64, not 65", exit 2), before any other check, bind or
+    vendor call; its help gives the bounds and the default."""
+
+    def bounded(value: str) -> int:
+        number = whole_number(value)
+        if not 1 <= number <= most:
+            raise argparse.ArgumentTypeError(f"must be within 1..{most}, not {number}")
+        return number
+
+    help = f"{what} (1..{most}, default {default})"
+    parser.add_argument(flag, type=bounded, default=default, metavar=metavar, help=help)
 
 
 def add_workers(parser: argparse.ArgumentParser, what: str, *, default: int = 8) -> None:
     """``--workers N``: how many calls at once (``what`` they make), the same bounds in
-    every command that collects."""
-    parser.add_argument(
-        "--workers",
-        type=worker_count,
-        default=default,
-        metavar="N",
-        help=f"{what} (1..{MAX_WORKERS}, default {default})",
-    )
+    every command that collects (`collect_many`'s own, `MAX_WORKERS`)."""
+    add_bounded(parser, "--workers", MAX_WORKERS, default=default, what=what)
 
 
 def profile_name(value: str) -> str:

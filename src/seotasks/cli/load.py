@@ -57,9 +57,10 @@ def add_arguments(load: argparse.ArgumentParser) -> None:
         add_sandbox_data,
         add_workers,
         path_text,
+        seconds,
     )
 
-    add_providers(load, "provider to load (repeatable)")
+    add_providers(load, "provider to load")
     add_query(
         load,
         status_default="any",
@@ -112,7 +113,7 @@ def add_arguments(load: argparse.ArgumentParser) -> None:
     load.add_argument("--pipeline", metavar="NAME", help="pipeline name (default from --profile)")
     load.add_argument(
         "--lock-wait",
-        type=float,
+        type=seconds,
         default=0.0,
         metavar="SECONDS",
         help="how long to wait for another run of the same pipeline to end, on this "
@@ -157,8 +158,6 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             raise UsageError(_INSTALL_HINT) from None
         raise
     names = provider_names(args.providers)
-    if not args.lock_wait >= 0:  # NaN too
-        raise UsageError("--lock-wait must be >= 0")
     options: dict[str, dict[str, Any]] = dict(split_options(args.option, names))
     _return_freed_memory()
     # The transports are the load's own (it sets their interrupt from ``stop``).

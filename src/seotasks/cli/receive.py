@@ -26,7 +26,15 @@ DESCRIPTION = (
 
 def add_arguments(receive: argparse.ArgumentParser) -> None:
     """``receive``'s arguments (standard library only: ``--help`` stays fast)."""
-    from .flags import add_options, add_profile, add_provider, add_workers, path, whole_number
+    from .flags import (
+        add_bounded,
+        add_options,
+        add_profile,
+        add_provider,
+        add_workers,
+        path,
+        whole_number,
+    )
 
     receive.add_argument(
         "--listen", required=True, metavar="HOST:PORT", help="address to listen on"
@@ -47,27 +55,24 @@ def add_arguments(receive: argparse.ArgumentParser) -> None:
     add_options(receive, "provider option")
     add_profile(receive)
     receive.add_argument("--gzip", action="store_true", help="write .json.gz files")
-    receive.add_argument(
-        "--threads",
-        type=whole_number,
-        default=8,
-        metavar="N",
-        help="HTTP worker threads (default 8)",
-    )
-    receive.add_argument(
-        "--max-connections",
-        type=whole_number,
-        default=1000,
-        metavar="N",
-        help="open connections at most; beyond, new ones wait in the backlog (default 1000)",
-    )
-    receive.add_argument(
-        "--idle-timeout",
-        type=whole_number,
-        default=10,
-        metavar="SECONDS",
-        help="close a connection silent this long, between requests (default 10)",
-    )
+    for flag, most, default, metavar, what in (
+        ("--threads", 64, 8, "N", "HTTP worker threads"),
+        (
+            "--max-connections",
+            100_000,
+            1000,
+            "N",
+            "open connections at most; beyond, new ones wait",
+        ),
+        (
+            "--idle-timeout",
+            3600,
+            10,
+            "SECONDS",
+            "close a connection silent this long, between requests",
+        ),
+    ):
+        add_bounded(receive, flag, most, default=default, what=what, metavar=metavar)
     add_workers(receive, "concurrent task_get calls for pingbacks", default=4)
     for flag, mib, what in (
         ("--max-body", 64, "largest request body as sent"),
@@ -91,13 +96,6 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         parse_listen(args.listen)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    for flag, value, most in (
-        ("--threads", args.threads, 64),
-        ("--max-connections", args.max_connections, 100_000),
-        ("--idle-timeout", args.idle_timeout, 3600),
-    ):
-        if not 1 <= value <= most:
-            raise UsageError(f"{flag} must be within 1..{most}")
     if args.max_body < 1024 or args.max_json < args.max_body:
         raise UsageError("--max-body must be at least 1024 and --max-json at least --max-body")
     check_folder(args.to)

@@ -49,21 +49,17 @@ def add_arguments(report: argparse.ArgumentParser) -> None:
     from .flags import (
         add_options,
         add_profile,
+        add_providers,
         add_query,
         add_sandbox_data,
         path_text,
         whole_number,
     )
 
-    report.add_argument(
-        "-p",
-        "--provider",
-        action="append",
-        dest="providers",
-        default=[],
-        metavar="NAME",
-        help="provider to report on (repeatable; default: every provider in the store, "
-        "every installed emulator with --sandbox)",
+    add_providers(
+        report,
+        "provider to report on",
+        default="every provider in the store, every installed emulator with --sandbox",
     )
     add_query(report, status_default="any")
     where = report.add_mutually_exclusive_group()

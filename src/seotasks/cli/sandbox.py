@@ -19,11 +19,7 @@ def add_arguments(box: argparse.ArgumentParser) -> None:
     """``sandbox``'s arguments (standard library only: ``--help`` stays fast)."""
     from .flags import add_options, add_providers, whole_number
 
-    add_providers(
-        box,
-        "provider whose emulator to run (repeatable; default: every installed one)",
-        required=False,
-    )
+    add_providers(box, "provider whose emulator to run", default="every installed one")
     box.add_argument(
         "--size",
         type=whole_number,

@@ -33,6 +33,7 @@ DESCRIPTION = "List tasks. Several -p give one stream ordered by completion time
 def add_arguments(tasks: argparse.ArgumentParser) -> None:
     """``tasks``'s arguments (standard library only: ``--help`` stays fast)."""
     from .flags import (
+        add_limit,
         add_options,
         add_profile,
         add_providers,
@@ -42,7 +43,7 @@ def add_arguments(tasks: argparse.ArgumentParser) -> None:
         whole_number,
     )
 
-    add_providers(tasks, "provider to list (repeatable)")
+    add_providers(tasks, "provider to list")
     add_query(
         tasks,
         status_help="which tasks: completed (default), running, queued, failed or any; "
@@ -50,7 +51,7 @@ def add_arguments(tasks: argparse.ArgumentParser) -> None:
         time_help="the time --since/--until bound: created_at (default) or completed_at "
         "('what finished since'); tasks without that time are left out",
     )
-    tasks.add_argument("-L", "--limit", type=whole_number, help="stop after N tasks in total")
+    add_limit(tasks, "stop after N tasks in total")
     add_options(
         tasks,
         "provider option; KEY applies to every listed provider that has it, "
@@ -139,8 +140,6 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .signals import GracefulStop
 
     names = provider_names(args.providers)
-    if args.limit is not None and args.limit < 0:
-        raise UsageError("--limit must be >= 0")
     if args.cursor and args.resume:
         raise UsageError("use --cursor or --resume, not both")
     if args.buffer is not None and args.buffer < 1:
