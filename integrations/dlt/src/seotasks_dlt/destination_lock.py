@@ -12,8 +12,9 @@ dataset and pipeline name, taken on a connection of its own for the whole run. T
 server drops it when that connection ends, so a run killed with SIGKILL never leaves a
 stale lock behind (a lock file would): its kernel closes the connection, and the next run
 takes the lock at once. (A machine that vanished from the network closes nothing: its
-lock lasts until the server's TCP keepalive finds the connection dead, over two hours
-with Linux's defaults, unless the server's ``tcp_keepalives_idle`` is set.) The other
+lock lasts until the server's TCP keepalive finds the connection dead: over two hours
+with Linux's defaults, so the lock's session sets its own, `KEEPALIVE`, about two
+minutes.) The other
 side of that: a run whose connection ends (the server restarted, the session terminated,
 the network dropped) has lost its lock without a word, and another run may take it. So
 the run asks, before each write (`Hold.check`), whether its own session still holds the
@@ -43,7 +44,7 @@ from seotasks.errors import Interrupted, StorageError
 from .destinations import one_line
 from .lockwait import LockWait
 
-__all__ = ["DestinationLocked", "Hold", "LockLost", "held", "lock_key"]
+__all__ = ["KEEPALIVE", "DestinationLocked", "Hold", "LockLost", "held", "lock_key"]
 
 
 class DestinationLocked(StorageError):
@@ -118,6 +119,27 @@ def lock_key(dataset: str, pipeline: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
+#: The lock session's server-side TCP keepalive: the first probe after 60 s of silence,
+#: then 6 more 10 s apart, and unacknowledged data given up after 120 s. A client that
+#: vanished from the network is found dead, its session ended and its lock released in
+#: about two minutes. Settings any role may make for its own session (PostgreSQL 12+ for
+#: ``tcp_user_timeout``); a server that refuses one keeps its own value.
+KEEPALIVE = (
+    ("tcp_keepalives_idle", 60),
+    ("tcp_keepalives_interval", 10),
+    ("tcp_keepalives_count", 6),
+    ("tcp_user_timeout", 120_000),
+)
+
+
+def _keep_alive(client: Any) -> None:
+    """Ask the server to probe the lock's connection (`KEEPALIVE`). The connection is in
+    autocommit, so a refused setting (an older or PostgreSQL-like server) spoils nothing."""
+    for name, value in KEEPALIVE:
+        with contextlib.suppress(Exception):
+            client.execute_sql(f"SET {name} = {int(value)}")
+
+
 def _is_postgres(pipeline: dlt.Pipeline) -> bool:
     destination = pipeline.destination
     return destination is not None and destination.destination_name == "postgres"
@@ -142,6 +164,7 @@ def held(pipeline: dlt.Pipeline, *, wait: LockWait | float = 0.0) -> Iterator[Ho
         # A connection of the lock's own, open for the whole run: dlt's loads use others.
         client = pipeline.sql_client()
         client.open_connection()
+        _keep_alive(client)
         _take(client, key, pipeline, wait if isinstance(wait, LockWait) else LockWait(wait))
     except BaseException as exc:
         if client is not None:
