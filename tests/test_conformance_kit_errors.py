@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -18,6 +19,7 @@ import seotasks
 from seotasks.emulation import EmulatorServer
 from seotasks.provider import Batch, Position
 from seotasks.testing import ConformanceEnv
+from seotasks.transport import Response, decode_json_object
 
 
 def test_the_credential_bad_connect_sent_is_located_in_the_auth_error(
@@ -167,3 +169,90 @@ def test_a_task_whose_status_is_the_vendors_word_is_named(
     monkeypatch.setattr(FakeVendor, "_task", worded)
     with pytest.raises(TypeError, match=r"fakevendor: fetch returned a task whose status is a str"):
         KIT.test_every_task_exactly_once(kit_env())
+
+
+# -- item: the faults the transport retries leave a listing as it was ---------------------
+
+Parse = Callable[[FakeVendor, Response], dict[str, object]]
+
+
+def _rate_limit_as_provider_error(parse: Parse) -> Parse:
+    """The fake vendor's "slow down" in an HTTP-200 body (`Fault.RATE_LIMIT_BODY`) raised
+    as a `ProviderError`: a real listing ends at the vendor's first busy second."""
+
+    def misread(self: FakeVendor, response: Response) -> dict[str, object]:
+        if response.status == 200 and decode_json_object(response).get("code") == 429:
+            raise seotasks.ProviderError(429, "slow down", provider=self.name)
+        return parse(self, response)
+
+    return misread
+
+
+def _decoded_by_hand(parse: Parse) -> Parse:
+    """``json.loads(response.body)`` instead of ``response.json()``: a body cut off on its
+    way is a bare ValueError, not the `TransientError` the transport retries."""
+
+    def by_hand(self: FakeVendor, response: Response) -> dict[str, object]:
+        json.loads(response.body)
+        return parse(self, response)
+
+    return by_hand
+
+
+@pytest.mark.parametrize(
+    ("breaking", "named"),
+    [
+        (_rate_limit_as_provider_error, ("RATE_LIMIT_BODY", "ProviderError", "RateLimited from")),
+        (_decoded_by_hand, ("TRUNCATED", "JSONDecodeError", "response.json()")),
+    ],
+)
+def test_a_retried_fault_the_parse_gets_wrong_is_named(
+    kit_env: Callable[..., ConformanceEnv],
+    monkeypatch: pytest.MonkeyPatch,
+    breaking: Callable[[Parse], Parse],
+    named: tuple[str, str, str],
+) -> None:
+    """The kit injected none of the faults the transport retries, so both passed it."""
+    KIT.test_transient_faults_are_retried(kit_env())
+    monkeypatch.setattr(FakeVendor, "_parse", breaking(FakeVendor._parse))
+    with pytest.raises(Failed) as info:
+        KIT.test_transient_faults_are_retried(kit_env())
+    message = str(info.value)
+    fault, raised, advice = named
+    assert f"one Fault.{fault} injected" in message, message
+    assert f"raised {raised}" in message and advice in message, message
+
+
+@pytest.mark.parametrize(
+    ("refusal", "named"),
+    [
+        ({"items": [], "more": False}, "listed 0 tasks, without an AuthError"),
+        (seotasks.ProviderError(401, "bad key", provider="fakevendor"), "raised ProviderError"),
+    ],
+)
+def test_a_refusal_of_credentials_not_raised_as_an_auth_error_is_named(
+    kit_env: Callable[..., ConformanceEnv],
+    server: EmulatorServer,
+    monkeypatch: pytest.MonkeyPatch,
+    refusal: dict[str, object] | seotasks.SeotasksError,
+    named: str,
+) -> None:
+    """A vendor's refusal read as an empty page (an error in an HTTP-200 body taken for
+    success) or raised as another type: the kit said only "DID NOT RAISE AuthError", or
+    let the ProviderError through as if the kit itself had broken."""
+    parse = FakeVendor._parse
+
+    def misread(self: FakeVendor, response: Response) -> dict[str, object]:
+        if response.status != 401:
+            return parse(self, response)
+        if isinstance(refusal, Exception):
+            raise refusal
+        return dict(refusal)
+
+    monkeypatch.setattr(FakeVendor, "_parse", misread)
+    conformance = kit_env(bad_connect=lambda: connect_fake(server.url, api_key="wrong-key-1234"))
+    with pytest.raises(Failed) as info:
+        KIT.test_bad_credentials_are_auth_errors(conformance)
+    message = str(info.value)
+    assert "a client with bad credentials (bad_connect)" in message, message
+    assert named in message and "seotasks.AuthError from parse" in message, message

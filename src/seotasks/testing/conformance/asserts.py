@@ -8,7 +8,7 @@ a secret found in some text is reported by *where* it was found, never by any pa
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import pytest
@@ -78,11 +78,21 @@ def _check_ground_truth(ids: list[str], expected: set[str]) -> None:
     )
 
 
-def assert_once(ids: list[str], expected: set[str], what: str, *, resumed: bool = False) -> None:
+def assert_once(
+    ids: list[str],
+    expected: set[str],
+    what: str,
+    *,
+    resumed: bool = False,
+    explain: Callable[[set[str], set[str]], str] | None = None,
+) -> None:
     """Fail unless ``ids`` are exactly ``expected``, each once; ``what`` names the listing.
 
     ``resumed``: the listing moved to a fresh client on a cursor, where the repeats a
     client drops between its own pages come through, so a repeat is explained.
+    ``explain(missing, extra)`` adds what the caller knows about why. The missing and
+    the unexpected are named together: both at once (a status or a time mapped wrong)
+    tell another story than either alone (a page lost, a filter ignored).
     """
     _check_ground_truth(ids, expected)
     dupes = sorted({i for i in ids if ids.count(i) > 1}) if len(ids) != len(set(ids)) else []
@@ -90,8 +100,10 @@ def assert_once(ids: list[str], expected: set[str], what: str, *, resumed: bool 
     assert not dupes, f"{what}: tasks listed twice: {dupes[:10]}{hint}"
     missing = expected - set(ids)
     extra = set(ids) - expected
-    assert not missing, f"{what}: {len(missing)} seeded tasks missing, e.g. {sorted(missing)[:5]}"
-    assert not extra, f"{what}: {len(extra)} unexpected tasks, e.g. {sorted(extra)[:5]}"
+    wrong = [f"{len(missing)} seeded tasks missing, e.g. {sorted(missing)[:5]}"] if missing else []
+    wrong += [f"{len(extra)} unexpected tasks, e.g. {sorted(extra)[:5]}"] if extra else []
+    why = f". {explain(missing, extra)}" if wrong and explain is not None else ""
+    assert not wrong, f"{what}: {'; '.join(wrong)}{why}"
 
 
 def secret_paths(value: object, secret: str, path: str = "$") -> Iterator[str]:

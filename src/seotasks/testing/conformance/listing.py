@@ -10,14 +10,14 @@ moves is `ChurnChecks`; resuming from a cursor is `CursorChecks`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import pytest
 
 from ...errors import UnknownProvider, UnsupportedQuery
-from ...model import TaskQuery, TaskStatus
+from ...model import Task, TaskQuery, TaskStatus
 from ...plugins import get_provider, provider_infos
 from .asserts import assert_once, held_times, task_ids
 
@@ -125,14 +125,74 @@ class ListingChecks:
                     )
                 pytest.skip(f"{what}: too few or not spread enough to test time filters")
             since, until = times[len(times) // 4], times[(3 * len(times)) // 4]
-            query = TaskQuery(status=None, since=since, until=until, time_field=time_field)
-            try:
-                got = list(
-                    client.tasks(status="any", since=since, until=until, time_field=time_field)
+            listed = {t.id: t for t in every}
+            # At the listed times, then half a second outside them: vendors stamp whole
+            # seconds, so only a fraction shows a bound cut to the second (until cut down
+            # loses the tasks of its last second).
+            for what, half in (("", timedelta(0)), (", half a second outside", _HALF)):
+                query = TaskQuery(
+                    status=None, since=since - half, until=until + half, time_field=time_field
                 )
-            except UnsupportedQuery as exc:
-                if time_field == "created_at":
-                    raise
-                pytest.skip(f"the provider refuses completion bounds: {exc}")
-        assert all(query.matches(t) for t in got)
-        assert_once(task_ids(got), conformance.expected_ids(query), f"since/until on {time_field}")
+                try:
+                    got = list(
+                        client.tasks(
+                            status="any",
+                            since=query.since,
+                            until=query.until,
+                            time_field=time_field,
+                        )
+                    )
+                except UnsupportedQuery as exc:
+                    if time_field == "created_at":
+                        raise
+                    pytest.skip(f"the provider refuses completion bounds: {exc}")
+                assert all(query.matches(t) for t in got)
+                assert_once(
+                    task_ids(got),
+                    conformance.expected_ids(query),
+                    f"since/until on {time_field}{what} ({query.since}..{query.until})",
+                    explain=_bounds_explained(listed, query),
+                )
+
+
+#: How far outside the listed times the second bounded listing reaches.
+_HALF = timedelta(milliseconds=500)
+
+
+def _bounds_explained(
+    listed: Mapping[str, Task], query: TaskQuery
+) -> Callable[[set[str], set[str]], str]:
+    """Why a bounded listing differs from the ground truth, from the unbounded listing's
+    times: a task listed outside the bounds that ``expected_ids`` holds (or inside, and
+    left out) has a time the vendor does not give it; one listed inside, and missing,
+    was dropped by a bound sent to the vendor."""
+    field = query.time_field
+
+    def explain(missing: set[str], extra: set[str]) -> str:
+        notes = []
+        for task_id in sorted(missing | extra):
+            task = listed.get(task_id)
+            when = None if task is None else query.bounded_time(task)
+            if task is None or when is None:
+                continue
+            inside = query.matches(task)
+            if (task_id in missing) != inside:
+                where = "inside" if inside else "outside"
+                holds = "holds it" if task_id in missing else "leaves it out"
+                notes.append(
+                    f"{task.key} is listed with {field} {when}, {where} the bounds, but "
+                    f"expected_ids {holds}: the provider's {field} disagrees with the "
+                    "vendor's (read in another time zone or epoch unit, or mapped from a "
+                    "time that means something else)"
+                )
+            else:
+                notes.append(
+                    f"{task.key} is listed with {field} {when}, inside the bounds, yet the "
+                    "bounded listing lost it: a bound sent to the vendor drops it (round "
+                    "bounds outward to the vendor's resolution: since down, until up)"
+                )
+            if len(notes) == 2:
+                break
+        return "; ".join(notes)
+
+    return explain

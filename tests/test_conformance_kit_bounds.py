@@ -1,0 +1,84 @@
+"""The conformance kit's time-bound checks judged on the fake vendor broken in two ways
+a plugin author meets: a bound sent to the vendor cut to whole seconds (the tasks of the
+last second before ``until`` are lost), and times read in the wrong zone (every bound
+selects other tasks than the vendor's own times do). Each must fail, and say which."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+import attrs
+import pytest
+from fakevendor import FakeVendor
+from kitenv import KIT
+
+from seotasks.model import Task, TaskQuery
+from seotasks.provider import Batch, Capabilities, Position
+from seotasks.testing import ConformanceEnv
+
+
+def _until_cut_to_the_second(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fake vendor given a server filter on ``until`` that the provider sends as
+    whole seconds, cut down (``strftime`` drops the fraction): what the vendor drops."""
+    fetch = FakeVendor.fetch
+
+    def cut(self: FakeVendor, query: TaskQuery, position: Position) -> Batch:
+        batch = fetch(self, query, position)
+        if query.until is None:
+            return batch
+        sent = query.until.replace(microsecond=0)
+        kept = [t for t in batch.tasks if t.created_at is None or t.created_at < sent]
+        return Batch(tasks=kept, next=batch.next)
+
+    monkeypatch.setattr(FakeVendor, "fetch", cut)
+    monkeypatch.setattr(
+        FakeVendor,
+        "capabilities",
+        lambda self: Capabilities(order="created_at", server_filters=frozenset({"until"})),
+    )
+
+
+def test_an_until_cut_to_whole_seconds_is_caught_and_named(
+    kit_env: Callable[..., ConformanceEnv], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The kit bounded listings at the listed times themselves, whole seconds at every
+    vendor, where cutting a fraction changes nothing: a provider that truncates ``until``
+    passed, and lost the last second's tasks of every ``--until`` with a fraction."""
+    KIT.test_time_filters_honoured(kit_env(), "created_at")
+    _until_cut_to_the_second(monkeypatch)
+    with pytest.raises(AssertionError) as info:
+        KIT.test_time_filters_honoured(kit_env(), "created_at")
+    message = str(info.value)
+    assert "half a second" in message, message
+    assert "1 seeded tasks missing" in message, message
+    assert "inside the bounds" in message and "round bounds outward" in message, message
+
+
+def test_times_read_in_another_zone_are_named(
+    kit_env: Callable[..., ConformanceEnv], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Times an hour off (the vendor's naive times read in the wrong zone): the kit said
+    "60 seeded tasks missing", which sends an author to the paging. The listed times and
+    the ground truth disagree about those tasks; the failure says so."""
+    build = FakeVendor._task
+
+    def an_hour_off(self: FakeVendor, item: object) -> Task:
+        task = build(self, item)
+        assert task.created_at is not None
+        return attrs.evolve(task, created_at=task.created_at - timedelta(hours=1))
+
+    monkeypatch.setattr(FakeVendor, "_task", an_hour_off)
+    with pytest.raises(AssertionError) as info:
+        KIT.test_time_filters_honoured(kit_env(), "created_at")
+    message = str(info.value)
+    assert "seeded tasks missing" in message and "unexpected tasks" in message, message
+    assert "outside the bounds, but expected_ids holds it" in message, message
+    assert "the provider's created_at disagrees with the vendor's" in message, message
+
+
+def test_a_correct_listing_still_passes_both_bounds(
+    kit_env: Callable[..., ConformanceEnv],
+) -> None:
+    for field in ("created_at", "completed_at"):
+        KIT.test_time_filters_honoured(kit_env(), field)
