@@ -1,7 +1,9 @@
 """The conformance kit's error checks judged on the fake vendor broken in known ways (as
 ``test_conformance_kit``): the credential ``bad_connect`` sent is looked for in the
-`AuthError` like the env's secrets, and a malformed answer must end as a typed
-`ResponseFormatError`, not whatever the provider's parsing happened to raise.
+`AuthError` like the env's secrets, a refusal not raised as one is named, a malformed
+answer must end as a typed `ResponseFormatError`, not whatever the provider's parsing
+happened to raise, each fault the transport retries must leave a listing unchanged, and a
+forged position holding JSON's ``true`` must be refused.
 """
 
 from __future__ import annotations
@@ -188,6 +190,16 @@ def _rate_limit_as_provider_error(parse: Parse) -> Parse:
     return misread
 
 
+def _rate_limit_as_a_page(parse: Parse) -> Parse:
+    """The fake vendor's "slow down" in an HTTP-200 body read as an empty last page."""
+
+    def as_a_page(self: FakeVendor, response: Response) -> dict[str, object]:
+        slow_down = response.status == 200 and decode_json_object(response).get("code") == 429
+        return {"items": [], "more": False} if slow_down else parse(self, response)
+
+    return as_a_page
+
+
 def _decoded_by_hand(parse: Parse) -> Parse:
     """``json.loads(response.body)`` instead of ``response.json()``: a body cut off on its
     way is a bare ValueError, not the `TransientError` the transport retries."""
@@ -256,3 +268,37 @@ def test_a_refusal_of_credentials_not_raised_as_an_auth_error_is_named(
     message = str(info.value)
     assert "a client with bad credentials (bad_connect)" in message, message
     assert named in message and "seotasks.AuthError from parse" in message, message
+
+
+def test_a_rate_limit_answer_read_as_the_last_page_is_named(
+    kit_env: Callable[..., ConformanceEnv], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An error in an HTTP-200 body taken for success: the listing ends early, quietly,
+    at the vendor's first "slow down". The kit named only the tasks missing."""
+    monkeypatch.setattr(FakeVendor, "_parse", _rate_limit_as_a_page(FakeVendor._parse))
+    with pytest.raises(AssertionError) as info:
+        KIT.test_transient_faults_are_retried(kit_env())
+    message = str(info.value)
+    assert "one Fault.RATE_LIMIT_BODY injected: 250 seeded tasks missing" in message, message
+    assert "read the fault's answer as a page" in message, message
+
+
+# -- item: a position check that takes JSON's true for a number ---------------------------
+
+
+def _takes_true_for_a_number(self: FakeVendor, position: Position) -> Position:
+    """``isinstance(offset, int)`` holds for ``True``: an edited cursor then reaches the
+    vendor as ``offset=True`` instead of ending as a `CursorError`."""
+    offset = position.get("offset")
+    if not isinstance(offset, int) or offset < 0:
+        raise seotasks.CursorError("fakevendor cursor offset must be a non-negative int")
+    return {"offset": offset}
+
+
+def test_a_check_position_that_takes_true_for_a_number_is_named(
+    kit_env: Callable[..., ConformanceEnv], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The kit forged -1, URLs, lists and objects, never a boolean, so it passed."""
+    monkeypatch.setattr(FakeVendor, "check_position", _takes_true_for_a_number)
+    with pytest.raises(Failed, match=r"accepted a forged position \(true in every field\)"):
+        KIT.test_forged_position_refused(kit_env())

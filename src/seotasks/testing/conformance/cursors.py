@@ -118,6 +118,8 @@ class CursorChecks:
                 ("an unknown key", {"__forged__": "http://attacker.example/"}),
                 ("a URL in every field", {k: "http://attacker.example/" for k in state.position}),
                 ("-1 in every field", {key: -1 for key in state.position}),
+                # JSON's true is a Python int too: isinstance(value, int) lets it through.
+                ("true in every field", {key: True for key in state.position}),
                 ("a list of URLs in every field", {key: urls for key in state.position}),
                 ("an object in every field", {key: numbers for key in state.position}),
             ]

@@ -9,6 +9,7 @@ the messages and reprs a user is likely to print.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import pytest
@@ -63,6 +64,21 @@ def _retry_advice(fault: Fault) -> str:
         "the transport retries it before parse sees it: connect with a RetryPolicy of at "
         "least 2 attempts, and raise nothing of your own for it"
     )
+
+
+def _read_as_a_page(fault: Fault) -> Callable[[set[str], set[str]], str]:
+    """Why a listing with ``fault`` injected ended short without an error."""
+
+    def explain(missing: set[str], extra: set[str]) -> str:
+        if not missing:
+            return ""
+        return (
+            "The listing ended without an error: the provider read the fault's answer as a "
+            "page (an error in an HTTP-200 body taken for a short last page). "
+            + _retry_advice(fault)
+        )
+
+    return explain
 
 
 class ErrorChecks:
@@ -152,7 +168,12 @@ class ErrorChecks:
                     f"{_retry_advice(fault)}",
                     pytrace=False,
                 )
-            assert_once(task_ids(tasks), expected, what)
+            assert_once(
+                task_ids(tasks),
+                expected,
+                what,
+                explain=_read_as_a_page(fault),
+            )
 
     def test_malformed_answers_are_typed(self, conformance: ConformanceEnv) -> None:
         """A field of the wrong type (`Fault.WRONG_TYPES`, which the emulator expresses

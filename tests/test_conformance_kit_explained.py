@@ -1,7 +1,8 @@
-"""The conformance kit's time-bound checks judged on the fake vendor broken in two ways
-a plugin author meets: a bound sent to the vendor cut to whole seconds (the tasks of the
-last second before ``until`` are lost), and times read in the wrong zone (every bound
-selects other tasks than the vendor's own times do). Each must fail, and say which."""
+"""Where a listing differs from the ground truth, the conformance kit says why, judged
+on the fake vendor broken the way plugin authors break theirs: a bound sent to the vendor
+cut to whole seconds (the tasks of the last second before ``until`` are lost), times read
+in the wrong zone (every bound selects other tasks than the vendor's own times do), and a
+listing that stops early, which the churn check blamed on offset paging."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from datetime import timedelta
 
 import attrs
 import pytest
-from fakevendor import FakeVendor
+from fakevendor import FakeVendor, FakeVendorApp
 from kitenv import KIT
 
 from seotasks.model import Task, TaskQuery
@@ -82,3 +83,24 @@ def test_a_correct_listing_still_passes_both_bounds(
 ) -> None:
     for field in ("created_at", "completed_at"):
         KIT.test_time_filters_honoured(kit_env(), field)
+
+
+def test_tasks_lost_without_churn_too_are_not_blamed_on_churn(
+    kit_env: Callable[..., ConformanceEnv],
+    app: FakeVendorApp,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A listing that ends after its second page lost the same tasks with the data
+    standing still; the churn check told the author to re-read rows before an offset."""
+    fetch = FakeVendor.fetch
+
+    def two_pages(self: FakeVendor, query: TaskQuery, position: Position) -> Batch:
+        batch = fetch(self, query, position)
+        return batch if position["offset"] == 0 else Batch(tasks=batch.tasks, next=None)
+
+    monkeypatch.setattr(FakeVendor, "fetch", two_pages)
+    with pytest.raises(AssertionError) as info:
+        KIT.test_paging_under_churn(kit_env(churn=lambda: app.add(2)), "any")
+    message = str(info.value)
+    assert "were lost under churn" in message, message
+    assert "a listing without churn loses" in message and "offset" not in message, message
