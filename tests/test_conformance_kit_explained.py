@@ -12,8 +12,9 @@ from datetime import timedelta
 import attrs
 import pytest
 from fakevendor import FakeVendor, FakeVendorApp
-from kitenv import KIT
+from kitenv import KIT, Failed
 
+import seotasks
 from seotasks.model import Task, TaskQuery
 from seotasks.provider import Batch, Capabilities, Position
 from seotasks.testing import ConformanceEnv
@@ -104,3 +105,58 @@ def test_tasks_lost_without_churn_too_are_not_blamed_on_churn(
     message = str(info.value)
     assert "were lost under churn" in message, message
     assert "a listing without churn loses" in message and "offset" not in message, message
+
+
+def test_a_refused_creation_bound_the_listing_could_answer_is_named(
+    kit_env: Callable[..., ConformanceEnv], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A retention window declared a few days too short refuses every ``--since`` over
+    the listing's own tasks: the kit let the bare `UnsupportedQuery` through, as if it
+    had broken itself."""
+
+    def refusing(self: FakeVendor, query: TaskQuery) -> Position:
+        if query.since is not None:
+            raise seotasks.UnsupportedQuery("fakevendor keeps tasks for 1 day")
+        return {"offset": 0}
+
+    monkeypatch.setattr(FakeVendor, "start", refusing)
+    with pytest.raises(Failed) as info:
+        KIT.test_time_filters_honoured(kit_env(), "created_at")
+    message = str(info.value)
+    assert "refused since/until on created_at" in message, message
+    assert "fakevendor keeps tasks for 1 day" in message, message
+
+
+def test_a_listing_of_one_page_says_how_to_make_more(
+    kit_env: Callable[..., ConformanceEnv],
+) -> None:
+    """The check said "the listing did not span several pages" above a repr of every
+    page; the cursor checks already said what to do."""
+    with pytest.raises(AssertionError) as info:
+        KIT.test_every_task_exactly_once(kit_env(options={"page_size": 1000}))
+    message = str(info.value)
+    assert message.startswith("the listing spanned 1 page, but min_pages=2"), message
+    assert "smaller page size" in message and "page_size option" in message, message
+
+
+def test_a_listing_that_never_reaches_the_emulator_is_named(
+    kit_env: Callable[..., ConformanceEnv], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pages kept in a cache shared by every client: with HTTP 503 injected for every
+    request the listing still succeeded, and the kit said "DID NOT RAISE SeotasksError"."""
+    fetch = FakeVendor.fetch
+    cache: dict[str, Batch] = {}
+
+    def cached(self: FakeVendor, query: TaskQuery, position: Position) -> Batch:
+        key = repr(position)
+        if key not in cache:
+            cache[key] = fetch(self, query, position)
+        return cache[key]
+
+    monkeypatch.setattr(FakeVendor, "fetch", cached)
+    KIT.test_every_task_exactly_once(kit_env())  # fills the cache
+    with pytest.raises(Failed) as info:
+        KIT.test_server_errors_are_typed(kit_env())
+    message = str(info.value)
+    assert "with Fault.HTTP_503 injected for every request, the listing" in message, message
+    assert "0 requests reached the emulator" in message, message

@@ -124,14 +124,28 @@ class ErrorChecks:
             pytest.skip("no fault plan given")
         from ...emulation import Fault
 
+        __tracebackhide__ = True
         conformance.faults.inject(Fault.HTTP_503, 100)
+        before = len(conformance.faults.injected)
+        raised: SeotasksError | None = None
         try:
-            with conformance.connect() as client, pytest.raises(SeotasksError) as info:
-                list(client.tasks(status="any"))
+            with conformance.connect() as client:
+                listed = len(list(client.tasks(status="any")))
+        except SeotasksError as exc:
+            raised = exc
         finally:
             conformance.faults.clear()
-        assert isinstance(info.value, TransientError)
-        assert info.value.resume_cursor is not None
+        if raised is None:
+            reached = len(conformance.faults.injected) - before
+            pytest.fail(
+                f"with Fault.HTTP_503 injected for every request, the listing succeeded "
+                f"({listed} tasks) and {reached} requests reached the emulator: pages served "
+                "from a cache that outlives a client, or a provider that turns a server "
+                "error into an empty page",
+                pytrace=False,
+            )
+        assert isinstance(raised, TransientError)
+        assert raised.resume_cursor is not None
 
     def test_transient_faults_are_retried(self, conformance: ConformanceEnv) -> None:
         """Each fault the transport retries (`seotasks.testing.faults.RETRIED_FAULTS`: a
