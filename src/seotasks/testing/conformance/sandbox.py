@@ -7,7 +7,9 @@ sandbox that draws its tasks around the real time, or around a date of its own, 
 dates from another day and answers windows that end "now" with the wrong tasks. This
 check starts the provider's own sandbox three times (the same seed each time) and lists
 it with a client standing at the same ``now``: twice at one fixed moment, which must give
-the same tasks with the same times; once years later, which must move every time.
+the same tasks with the same times; once years later, which must move every time. A
+provider with a retention ``window`` must also answer a ``since`` inside it, counted from
+that ``now``: one that measures its window on the system clock refuses it.
 """
 
 from __future__ import annotations
@@ -18,11 +20,14 @@ from typing import TYPE_CHECKING
 import pytest
 
 from ...clock import FakeClock
+from ...errors import UnsupportedQuery
 from ...model import TaskStatus
 from ...plugins import get_provider
 from ...sandbox import SandboxRequest
+from .asserts import held_times
 
 if TYPE_CHECKING:
+    from ...client import Client
     from . import ConformanceEnv
 
 __all__ = ["SandboxChecks"]
@@ -42,8 +47,10 @@ _Snapshot = list[
 ]
 
 
-def _listing(name: str, now: datetime) -> _Snapshot | None:
-    """Every task of ``name``'s sandbox started at ``now``, or None without a sandbox."""
+def _listing(name: str, now: datetime) -> tuple[_Snapshot, str] | None:
+    """Every task of ``name``'s sandbox started at ``now``, or None without a sandbox,
+    and the refusal of a creation bound half the declared `Capabilities.window` before
+    ``now`` ("" when answered, or not asked: no window, or no ``created_at`` held)."""
     from ...connection import connect
     from ..clients import FAST_RETRY
 
@@ -64,10 +71,25 @@ def _listing(name: str, now: datetime) -> _Snapshot | None:
         ) as client,
     ):
         tasks = list(client.tasks(status="any"))
+        refusal = _window_refusal(client, now)
     snapshot = [
         (t.id, t.status, t.created_at, t.started_at, t.completed_at, t.progress) for t in tasks
     ]
-    return sorted(snapshot, key=lambda row: row[0])
+    return sorted(snapshot, key=lambda row: row[0]), refusal
+
+
+def _window_refusal(client: Client, now: datetime) -> str:
+    """A provider that measures its retention on the system clock, not on
+    ``transport.now()``, refuses every ``--since`` of a sandbox stood at another day."""
+    window = client.capabilities.window
+    if window is None or "created_at" not in held_times(client.capabilities):
+        return ""
+    since = now - window / 2
+    try:
+        client.page(status="any", since=since)
+    except UnsupportedQuery as exc:
+        return f"refused since={since.isoformat()}: {exc}"
+    return ""
 
 
 def _times(snapshot: _Snapshot) -> list[datetime]:
@@ -82,12 +104,22 @@ class SandboxChecks:
         ``now`` moves every time. The client stands at the same ``now`` (its windows and
         retention count from it), and both sides share one `FakeClock` for pacing."""
         __tracebackhide__ = True
-        first = _listing(conformance.provider, _NOW)
-        if first is None:
+        listed = _listing(conformance.provider, _NOW)
+        if listed is None:
             pytest.skip("the provider ships no sandbox (Provider.sandbox returns None)")
+        first, refusal = listed
         assert first, f"the sandbox started at now={_NOW.isoformat()} listed no task"
-        again = _listing(conformance.provider, _NOW)
-        assert again is not None
+        if refusal:
+            pytest.fail(
+                f"a client standing at now={_NOW.isoformat()} {refusal[:300]}, half its "
+                "declared window before that now: the provider measures its retention on "
+                "the system clock. Count back from self.transport.now(), the client's wall "
+                "clock (`seotasks tasks --sandbox --sandbox-day` moves it)",
+                pytrace=False,
+            )
+        again_listed = _listing(conformance.provider, _NOW)
+        assert again_listed is not None
+        again = again_listed[0]
         if again != first:
             ids, ids_again = {row[0] for row in first}, {row[0] for row in again}
             if ids != ids_again:
@@ -104,7 +136,7 @@ class SandboxChecks:
         assert times, "no task of the sandbox carries any time: the check cannot see `now`"
         moved = _listing(conformance.provider, _NOW + _LATER)
         assert moved is not None
-        later = _times(moved)
+        later = _times(moved[0])
         if not later or later[0] <= times[-1]:
             pytest.fail(
                 f"the sandbox ignores `now`: started {_LATER.days} days later, its times "
