@@ -25,6 +25,7 @@ from ...errors import UnsupportedQuery
 from ...model import Task, TaskStatus
 from ...plugins import capabilities_of, get_provider
 from ...provider import FILTER_NAMES, TIME_NAMES, Capabilities, Provider
+from ...store import safe_name
 from ...submit import SPEC_FIELDS
 from .asserts import TIME_DUE, held_times
 
@@ -153,6 +154,13 @@ class DeclarationChecks:
                 pytest.skip("the provider declares no collect (Capabilities.collect)")
             done = list(client.tasks(status="completed"))
             assert done, "no completed task to collect: seed some"
+            unnamed = [t.id for t in done if not safe_name(t.id)]
+            assert not unnamed, (
+                f"{len(unnamed)} of {len(done)} completed tasks have ids that cannot name a "
+                f"result file, e.g. {unnamed[:3]}: `seotasks collect --to DIR` stores each "
+                "result as DIR/<provider>/<id>.json and refuses these. Use only letters, "
+                "digits, '.', '_' and '-' (not first), e.g. the last segment of a resource name"
+            )
             # The latest: vendors keep results for less long than they list tasks.
             task = max(done, key=merge_key)
             result = client.collect(task)
