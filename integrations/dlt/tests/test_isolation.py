@@ -1,4 +1,5 @@
-"""The core never imports dlt; ``seotasks load`` takes the selection flags of ``tasks``."""
+"""The core never imports dlt; ``seotasks load`` takes the selection flags of ``tasks``,
+and its help states the defaults `seotasks_dlt.load` has."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import subprocess
 import sys
 
 import pytest
+from seotasks_dlt.pipeline import RESULT_BYTES_PER_RUN, load
 
 from seotasks import cli
 from seotasks.cli.load import SELECTION_FLAGS
@@ -62,3 +64,12 @@ def test_load_takes_the_selection_flags_of_tasks() -> None:
         assert ours.choices == theirs.choices
         assert type(ours) is type(theirs)
     assert load["--status"].default == "any"  # a warehouse keeps unfinished tasks too
+
+
+def test_run_mb_help_states_the_default_of_load() -> None:
+    """The parser imports no dlt, so ``--run-mb``'s help cannot read the figure the
+    command uses without it (`RESULT_BYTES_PER_RUN`, `load`'s default too): the two must
+    agree."""
+    assert load.__kwdefaults__["result_bytes_per_run"] == RESULT_BYTES_PER_RUN
+    help_text = _flags(_command("load"))["--run-mb"].help or ""
+    assert f"(default {RESULT_BYTES_PER_RUN >> 20})" in help_text

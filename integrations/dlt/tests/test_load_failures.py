@@ -202,8 +202,9 @@ def test_a_setting_dlt_cannot_use_is_exit_2_before_any_vendor_call(
         (["--workers", "65"], "--workers: must be within 1..64"),
         (["--lock-wait", "nan"], "--lock-wait: must be a number of seconds >= 0, not 'nan'"),
         (["--lock-wait", "-1"], "--lock-wait: must be a number of seconds >= 0, not '-1'"),
+        (["--run-mb", "0"], "--run-mb: must be 1 or more, not 0"),
     ],
-    ids=["workers", "lock-wait-nan", "lock-wait-negative"],
+    ids=["workers", "lock-wait-nan", "lock-wait-negative", "run-mb"],
 )
 def test_a_flag_out_of_range_is_exit_2_before_any_vendor_call(
     tmp_path: Path, emulator: DataForSEOEmulator, args: list[str], said: str

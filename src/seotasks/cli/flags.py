@@ -32,6 +32,7 @@ __all__ = [
     "add_time_field",
     "add_window",
     "add_workers",
+    "megabytes",
     "path",
     "path_text",
     "profile_name",
@@ -149,6 +150,15 @@ def add_limit(parser: argparse.ArgumentParser, help: str) -> None:
         return number
 
     parser.add_argument("-L", "--limit", type=limit, metavar="N", help=help)
+
+
+def megabytes(value: str) -> int:
+    """An ``argparse`` type for a size in MB: a whole number, 1 or more, refused as it is
+    parsed (``load --run-mb 0`` would end every run after its first result)."""
+    number = whole_number(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {number}")
+    return number
 
 
 def seconds(value: str) -> float:

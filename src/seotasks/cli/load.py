@@ -56,6 +56,7 @@ def add_arguments(load: argparse.ArgumentParser) -> None:
         add_query,
         add_sandbox_data,
         add_workers,
+        megabytes,
         path_text,
         seconds,
     )
@@ -105,6 +106,14 @@ def add_arguments(load: argparse.ArgumentParser) -> None:
     load.add_argument("--dataset", default="seotasks", help="dataset (schema) name")
     add_workers(load, "threads collecting results")
     load.add_argument(
+        "--run-mb",
+        type=megabytes,
+        metavar="MB",
+        help="with --collect, megabytes of results per dlt run (default 16): a run's memory "
+        "grows with its bytes, so less lowers the peak with large results, at the cost of "
+        "more runs",
+    )
+    load.add_argument(
         "--pipelines-dir",
         type=path_text,
         metavar="DIR",
@@ -152,12 +161,14 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .signals import GracefulStop
 
     try:
-        from seotasks_dlt.pipeline import load
+        from seotasks_dlt.pipeline import RESULT_BYTES_PER_RUN, load
     except ModuleNotFoundError as exc:
         if (exc.name or "").split(".")[0] in {"seotasks_dlt", "dlt", "duckdb"}:
             raise UsageError(_INSTALL_HINT) from None
         raise
     names = provider_names(args.providers)
+    # The parser imports no dlt: the default is the integration's own figure.
+    run_bytes = RESULT_BYTES_PER_RUN if args.run_mb is None else args.run_mb << 20
     options: dict[str, dict[str, Any]] = dict(split_options(args.option, names))
     _return_freed_memory()
     # The transports are the load's own (it sets their interrupt from ``stop``).
@@ -198,6 +209,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             clock=clock,
             stop=stop,
             lock_wait=args.lock_wait,
+            result_bytes_per_run=run_bytes,
         )
     out.write(summary.line() + "\n")
     out.flush()
