@@ -286,7 +286,8 @@ def test_resume_after_interruption_yields_exactly_the_rest(
     assert 0 < len(first) < len(full)
     if sig is not signal.SIGKILL:  # SIGINT and SIGTERM: stopped gracefully, checkpoint saved
         assert proc.returncode == 5, stderr
-        assert "--resume" in stderr
+        said = f"seotasks: interrupted after {len(first)} tasks; continue with --resume {state}"
+        assert said in stderr
     saved = json.loads(state.read_text())
     assert saved["providers"]["serpstat"]["done"] is False
     second = run_here(args, env)

@@ -97,6 +97,7 @@ def test_ctrl_c_during_a_merge_through_disk_saves_the_state_and_removes_the_file
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     from seotasks import export
+    from seotasks.cli import tasks_run
 
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -121,7 +122,7 @@ def test_ctrl_c_during_a_merge_through_disk_saves_the_state_and_removes_the_file
         writer.format = format  # type: ignore[method-assign]
         return writer
 
-    monkeypatch.setattr(export, "make_writer", interrupting)
+    monkeypatch.setattr(tasks_run, "make_writer", interrupting)
     state = tmp_path / "resume.json"
     code = cli.main([*BOTH, "--buffer", "60", "--resume", str(state)])
     captured = capsys.readouterr()
@@ -129,7 +130,7 @@ def test_ctrl_c_during_a_merge_through_disk_saves_the_state_and_removes_the_file
     assert len(seen) == 1 and seen[0].name.startswith("seotasks-merge-")  # it did spill
     assert list(spill_root.iterdir()) == []
     assert len(captured.out.splitlines()) == 299
-    monkeypatch.setattr(export, "make_writer", real)
+    monkeypatch.setattr(tasks_run, "make_writer", real)
     code = cli.main([*BOTH, "--resume", str(state)])
     rest = capsys.readouterr().out
     assert code == 0
