@@ -48,3 +48,19 @@ def test_a_folder_that_cannot_take_a_file_is_a_storage_error(
         assert isinstance(outcome.error, seotasks.StorageError), repr(outcome.error)
         assert str(into) in str(outcome.error)
     assert emu.ready_ids() == ready  # nothing was fetched, so nothing left the list
+
+
+def test_a_write_only_sink_is_refused_before_the_fetch(
+    emu: DataForSEOEmulator, tmp_path: Path
+) -> None:
+    """`collect_to` reads the answer back from ``sink`` to validate it, so a file opened
+    ``"wb"`` failed with ``io.UnsupportedOperation`` only after the fetch had taken the
+    task off ``tasks_ready``: a result consumed and not kept. It is refused at the call."""
+    ready = emu.ready_ids()
+    with seotasks.connect("dataforseo", **emu.settings) as client:
+        task = next(iter(client.tasks()))
+        with open(tmp_path / "one.json", "wb") as sink, pytest.raises(ValueError) as caught:
+            client.collect_to(task, sink)
+    assert "w+b" in str(caught.value)
+    assert emu.ready_ids() == ready  # nothing was fetched, so nothing left the list
+    assert (tmp_path / "one.json").read_bytes() == b""

@@ -27,6 +27,7 @@ import shlex
 import signal
 import subprocess
 import sys
+import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -42,8 +43,10 @@ from seotasks.config import env_name
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+# A block may be indented under a list item: its fence and its lines carry the item's indent.
 _FENCE = re.compile(
-    r"^(?:<!-- docs-test: (?P<mark>[^\n]*?) -->\n)?```python[^\n]*\n(?P<code>.*?)^```",
+    r"^(?P<indent> *)(?:<!-- docs-test: (?P<mark>[^\n]*?) -->\n(?P=indent))?"
+    r"```python[^\n]*\n(?P<code>.*?)^(?P=indent)```",
     re.MULTILINE | re.DOTALL,
 )
 
@@ -54,7 +57,7 @@ def blocks(page: Path) -> list[tuple[int, str | None, str]]:
     found = []
     for match in _FENCE.finditer(text):
         line = text.count("\n", 0, match.start("code")) + 1
-        found.append((line, match.group("mark"), match.group("code")))
+        found.append((line, match.group("mark"), textwrap.dedent(match.group("code"))))
     return found
 
 
@@ -167,6 +170,14 @@ def test_page_examples_run_against_the_emulators(page: Path, docs_env: Path) -> 
             namespace = run_block(code, docs_env.parent / f"block{number}.py", namespace)
         except Exception as exc:
             raise AssertionError(f"the example at {where} fails: {exc!r}") from exc
+
+
+def test_a_block_indented_under_a_list_item_is_found() -> None:
+    """The fence matched only at the start of a line, so library.md's `collect_reach`
+    example, indented under its bullet, never ran (nor did the blocks after it run
+    with the names it leaves)."""
+    found = [code for _, _, code in blocks(ROOT / "docs" / "library.md")]
+    assert any(code.startswith("reach = client.capabilities.collect_reach()") for code in found)
 
 
 def test_few_blocks_are_exempt_and_each_says_why() -> None:

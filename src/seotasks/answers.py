@@ -101,6 +101,13 @@ def fetch_into(client: Client, task: Task, sink: BinaryIO) -> str | None:
     validated by `scan`, at most ``client.max_result_bytes``); otherwise `Client.collect`'s
     result, checked there, written as strict JSON.
     """
+    # The answer is read back from sink to be validated: a file opened "wb" failed that
+    # read only after the fetch, which takes a task off a draining listing.
+    if not (sink.readable() and sink.writable() and sink.seekable()):
+        raise ValueError(
+            "collect_to needs a file open for writing and reading, e.g. open(path, 'w+b'): "
+            "the answer is read back from it to be validated; nothing was fetched"
+        )
     redactor = client.transport.redactor
     with redactor.active():  # errors built in the provider's code are scrubbed
         spec = client.provider.result_download(task)

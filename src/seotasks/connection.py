@@ -24,7 +24,7 @@ def connect(
     clock: Clock | None = None,
     retry: RetryPolicy | None = None,
     timeouts: Timeouts | None = None,
-    env: dict[str, str] | None = None,
+    env: Mapping[str, str] | None = None,
     now: Callable[[], datetime] | None = None,
     **options: Any,
 ) -> Client:

@@ -153,8 +153,11 @@ class DataForSEOEmulator:
         return self.server.url
 
     @property
-    def settings(self) -> dict[str, str]:
-        """Keyword arguments for ``seotasks.connect("dataforseo", **settings)``."""
+    def settings(self) -> dict[str, Any]:
+        """Keyword arguments for ``seotasks.connect("dataforseo", **settings)``.
+
+        Typed ``Any`` as `connect`'s ``**options`` are: a user's ``mypy --strict`` checks
+        a ``**dict[str, str]`` against every keyword of `connect` and refuses it."""
         return {"base_url": self.url, "login": self.login, "password": self.password}
 
     @property

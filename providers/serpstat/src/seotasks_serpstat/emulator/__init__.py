@@ -385,8 +385,9 @@ class SerpstatEmulator:
         return f"{self.server.url}{self._path}"
 
     @property
-    def settings(self) -> dict[str, str]:
-        """Options that point ``connect("serpstat", ...)`` here, with the zone of its times."""
+    def settings(self) -> dict[str, Any]:
+        """Options that point ``connect("serpstat", ...)`` here, with the zone of its times
+        (``Any``, as `connect` takes them: strict mypy refuses a ``**dict[str, str]``)."""
         return {"base_url": self.url, "token": self.token, "timezone": self.timezone}
 
     # -- changing the data --------------------------------------------------------------------

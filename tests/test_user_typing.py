@@ -1,0 +1,41 @@
+"""The library as a user's ``mypy --strict`` sees it: calls the docs show type-check.
+
+Two such calls did not: ``seotasks.connect("serpstat", **emulator.settings)`` (the
+provider pages' emulator example), because the emulators' ``settings`` were
+``dict[str, str]`` and mypy checks such a ``**`` against every keyword of `connect`
+(``clock``, ``retry``, ``now``...); and ``connect(..., env=os.environ)``, because ``env``
+was a ``dict`` (invariant), which ``os.environ`` is not, though any mapping works.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mypy import api
+
+USER_CODE = """
+import os
+from types import MappingProxyType
+
+import seotasks
+from seotasks.clock import FakeClock
+from seotasks_dataforseo.emulator import DataForSEOEmulator
+from seotasks_serpstat.emulator import SerpstatEmulator
+
+clock = FakeClock()
+with SerpstatEmulator(seed=1, size=50, clock=clock) as emulator:
+    client = seotasks.connect("serpstat", clock=clock, **emulator.settings)
+with DataForSEOEmulator(seed=1, size=50) as emu:
+    other = seotasks.connect("dataforseo", **emu.settings)
+from_env = seotasks.connect("serpstat", env=os.environ)
+frozen = seotasks.connect("serpstat", env=MappingProxyType({"SEOTASKS_SERPSTAT_TOKEN": "t"}))
+"""
+
+
+def test_the_documented_calls_pass_a_users_strict_mypy(tmp_path: Path) -> None:
+    app = tmp_path / "app.py"
+    app.write_text(USER_CODE, encoding="utf-8")
+    out, err, status = api.run(
+        ["--strict", "--cache-dir", str(tmp_path / "cache"), "--no-error-summary", str(app)]
+    )
+    assert status == 0, out + err
