@@ -340,6 +340,20 @@ def test_sandbox_command_prints_usable_env(tmp_path: Path) -> None:
     assert all(re.search(r" \(\d+ (tasks|jobs), seed 3\)$", note) for note in notes), notes
 
 
+def test_the_quick_start_shows_every_line_the_sandbox_prints() -> None:
+    """The quick start's sample output of ``seotasks sandbox -p dataforseo -p serpstat``
+    lacked the ``SEOTASKS_SERPSTAT_TIMEZONE`` line the command prints: a reader comparing
+    the two saw an unexplained variable."""
+    page = (Path(__file__).resolve().parent.parent / "docs" / "quickstart.md").read_text()
+    sample = page.split("```text\n", 1)[1].split("```", 1)[0]
+    shown = re.findall(r"^export (SEOTASKS_\w+)=", sample, re.MULTILINE)
+    args = ["sandbox", "-p", "dataforseo", "-p", "serpstat", "--duration", "0.5"]
+    result = run_here(args, clean_env())
+    assert result.returncode == 0, result.stderr
+    printed = re.findall(r"^export (SEOTASKS_\w+)=", result.stdout, re.MULTILINE)
+    assert shown == printed
+
+
 def test_sandbox_command_stops_cleanly_on_sigterm() -> None:
     """SIGTERM (a service manager, ``docker stop``) stops the foreground emulators the way
     Ctrl-C does: exit 0 and the port closed, not death by signal (exit 143)."""

@@ -295,6 +295,18 @@ def test_limit(client: seotasks.Client, server: Any) -> None:
         client.tasks(*positional)
 
 
+@pytest.mark.parametrize("limit", [2.5, "3", True])
+def test_a_limit_that_is_no_count_is_refused_by_name(
+    client: seotasks.Client, server: Any, limit: Any
+) -> None:
+    """``limit=2.5`` failed inside `islice` ("Stop argument for islice() must be None or an
+    integer"), ``limit="3"`` with a bare "'<' not supported", and ``limit=True`` listed
+    one task: each is now a `ValueError` naming ``limit`` and the value, nothing fetched."""
+    with pytest.raises(ValueError, match=f"limit .*got {limit!r}"):
+        next(client.tasks(status="any", limit=limit))
+    assert server.requests == []
+
+
 def test_an_empty_listing(fake_registry: None, serve: Any) -> None:
     server = serve(FakeVendorApp(0))
     client = connect_fake(server.url)

@@ -307,8 +307,8 @@ class Client:
         ``completed_at`` ("what finished since T"). ``limit`` stops after that many tasks
         without asking for another page (`islice` asks for no item past its stop).
         """
-        if limit is not None and limit < 0:
-            raise ValueError("limit must be >= 0")
+        if limit is not None and (type(limit) is not int or limit < 0):  # True is no count
+            raise ValueError(f"limit must be >= 0 (a whole number, or None), got {limit!r}")
         every = (task for page in self.pages(cursor, **asked) for task in page.tasks)
         yield from every if limit is None else islice(every, limit)
 
