@@ -116,6 +116,25 @@ def test_bad_requests_get_error_objects(
     assert status == 200 and answer["error"]["code"] == code and text in answer["error"]["message"]
 
 
+@pytest.mark.parametrize("method", [None, 7, ["tasks.getList"]])
+def test_a_request_without_a_method_name_is_a_schema_error(
+    make_emulator: MakeEmulator, method: Any
+) -> None:
+    """A JSON-RPC request names its method with a string member ``method``; one that
+    lacks it (or gives a number, a list) is off the request schema, which the vendor's
+    codes page answers with 400 "JSON schema validation error". The emulator answered
+    403 "Not access to functional: None", a Python repr, as if the account lacked a
+    method that was never named."""
+    emulator = make_emulator(size=10, rps=None)
+    body: dict[str, Any] = {"id": "1", "params": {}}
+    if method is not None:
+        body["method"] = method
+    status, answer = call(emulator, body)
+    assert status == 200 and answer["id"] == "1" and "result" not in answer
+    assert answer["error"]["code"] == 400
+    assert answer["error"]["message"] == "Json schema validation error: method must be a string"
+
+
 def test_balance_method_and_paths(make_emulator: MakeEmulator) -> None:
     emulator = make_emulator(size=10, rps=None)
     _, body = call(emulator, {"id": 5, "method": "tasks.getParsingBalance"}, path="/v4/")

@@ -163,7 +163,8 @@ class SerpstatApp:
             scripted = self._scripted.popleft() if self._scripted else None
         if scripted is not None:
             return _error(request_id, *scripted)
-        method = envelope.get("method")
+        if not isinstance(method := envelope.get("method"), str):
+            return _invalid(request_id, "method must be a string")
         if method not in _METHODS:
             return _error(request_id, 403, f"Not access to functional: {method!r}")
         params = envelope.get("params", {})
