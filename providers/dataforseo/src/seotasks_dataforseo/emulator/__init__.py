@@ -7,7 +7,8 @@ envelope (``version``, ``status_code``, ``status_message``, ``time``, ``cost``,
 ``tasks_ready`` with its 1000 cap and hidden remainder, ``task_get`` removing a task
 from the ready list, the 3-day ready window, ``id_list`` validation with the vendor's
 codes inside HTTP-200 bodies, and the per-minute limits (20 tasks_ready, 10 id_list,
-2000 others) counted on an injectable `seotasks.clock.Clock`. Request fields, result
+2000 others) counted on an injectable `seotasks.clock.Clock`, and 30 calls in progress
+at once (40209 beyond them, `simultaneous`). Request fields, result
 shapes, tasks_ready item fields and the task_get flavours per endpoint are the official
 client's (`seotasks_dataforseo.vendor_shapes`, checked against its models by the contract
 suite), so the vendor's generated client parses every answer and every request it sends

@@ -41,6 +41,7 @@ from .checks import (
 from .dataset import HTML_KEEP, MESSAGES, RESULTS_KEEP, Callback, Dataset, EmuTask
 from .envelope import envelope, task_entry
 from .posted import posted_task
+from .simultaneous import Simultaneous
 from .task_echo import echo
 
 __all__ = ["DataForSEOApp"]
@@ -93,6 +94,8 @@ class DataForSEOApp:
         self.calls: dict[str, int] = {g: 0 for g in LIMITS}
         #: 40202 answers given because a real limit was exceeded (not injected faults).
         self.rate_limited = 0
+        #: The calls in progress at once, at most 30 (40209 beyond).
+        self.simultaneous = Simultaneous()
         #: Pads each task_get result with organic items up to about this many bytes
         #: (0: none): how tests and benchmarks get a 100 MB answer.
         self.result_padding = 0
@@ -143,9 +146,12 @@ class DataForSEOApp:
                 )
             if fault is Fault.RATE_LIMIT_BODY:
                 raise self._error(started, 40202, "The rate-limit per minute has been exceeded.")
-            route, group = self._route(request, started)
-            self._admit(group, started)
-            response = route()
+            with self.simultaneous.slot() as admitted:
+                if not admitted and self.enforce_limits:
+                    raise self._error(started, 40209, "Too many simultaneous queries.")
+                route, group = self._route(request, started)
+                self._admit(group, started)
+                response = route()
             if fault is Fault.WRONG_TYPES:
                 response = wrong_types(response)
             if fault is Fault.MISMATCHED_ID:
@@ -220,10 +226,7 @@ class DataForSEOApp:
             ]
         parts = endpoint.name.split("/")
         data: dict[str, Any] = {"api": parts[0], "function": "tasks_ready"}
-        if len(parts) > 1:
-            data["se"] = parts[1]
-        if len(parts) > 2:
-            data["se_type"] = parts[2]
+        data.update(zip(("se", "se_type"), parts[1:3], strict=False))  # those the path has
         task = self._task(started, path, data, items)
         return envelope(started, tasks=[task])
 

@@ -1,0 +1,43 @@
+"""The vendor's limit on requests in progress at once: at most 30 per account, the next
+one refused with 40209 "Too many simultaneous queries." (docs/vendors/dataforseo.md,
+"Authentication / host"). `DataForSEOApp` holds a slot from the moment a call is
+authorized until its answer is built."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+__all__ = ["SIMULTANEOUS", "Simultaneous"]
+
+#: Requests per account the vendor serves at once.
+SIMULTANEOUS = 30
+
+
+class Simultaneous:
+    """Counts the calls in progress; thread-safe (each request has its own thread)."""
+
+    def __init__(self, limit: int = SIMULTANEOUS) -> None:
+        self.limit = limit
+        #: Calls refused because ``limit`` were in progress.
+        self.refused = 0
+        self._busy = 0
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def slot(self) -> Iterator[bool]:
+        """Yields whether the call got a slot (False: ``limit`` others hold one); a slot
+        is given back when the block ends, however it ends."""
+        with self._lock:
+            admitted = self._busy < self.limit
+            if admitted:
+                self._busy += 1
+            else:
+                self.refused += 1
+        try:
+            yield admitted
+        finally:
+            if admitted:
+                with self._lock:
+                    self._busy -= 1
