@@ -278,14 +278,13 @@ class SerpstatApp:
         if percent < 100:
             return _not_done(request_id)
         first = (page - 1) * RESULT_PAGE
-        chunk = words[first : first + RESULT_PAGE]
         tops = [
             {
                 "keyword_id": str(task_id * 1000 + first + n),
                 "keyword": word,
                 "keyword_data": keyword_data(task_id, word),
             }
-            for n, word in enumerate(chunk)
+            for n, word in enumerate(words[first : first + RESULT_PAGE])
         ]
         result: dict[str, Any] = {"task_meta": meta, "tops": tops}
         if first + RESULT_PAGE < len(words):
