@@ -219,8 +219,16 @@ class _Handler(BaseHTTPRequestHandler):
         """Silent: emulators run inside test suites."""
 
     def _serve(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            try:
+                body = self._chunked()
+            except ValueError:  # a chunk size that is no hex number: HTTP's own 400
+                self.close_connection = True
+                self._write(HttpResponse(status=400, body=b"malformed chunked body"))
+                return
+        else:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
         split = urlsplit(self.path)
         request = HttpRequest(
             method=self.command,
@@ -237,6 +245,18 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             fault = None
         self._write(owner._answer(request, fault))
+
+    def _chunked(self) -> bytes:
+        """A chunked request body (HTTP/1.1 lets a client stream one; a server must read
+        it, RFC 9112 7.1), read to its last chunk and trailers so the connection's next
+        request starts where it should."""
+        parts: list[bytes] = []
+        while size := int(self.rfile.readline(1024).split(b";")[0].strip() or b"0", 16):
+            parts.append(self.rfile.read(size))
+            self.rfile.readline(1024)  # the CRLF ending the chunk
+        while self.rfile.readline(1024).strip():  # trailer fields, up to the blank line
+            pass
+        return b"".join(parts)
 
     def _generic_fault(self, fault: Fault, request: HttpRequest) -> bool:
         """Express ``fault``; return False when the normal answer should follow (SLOW)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -133,6 +134,29 @@ def test_a_request_without_a_method_name_is_a_schema_error(
     assert status == 200 and answer["id"] == "1" and "result" not in answer
     assert answer["error"]["code"] == 400
     assert answer["error"]["message"] == "Json schema validation error: method must be a string"
+
+
+def test_a_chunked_body_is_read(make_emulator: MakeEmulator) -> None:
+    """HTTP/1.1 lets a client stream its JSON as a chunked body, which a server must read
+    (RFC 9112, 6.1/7.1); the vendor's reference only asks for a JSON POST. The emulator
+    read a Content-Length body only: a chunked call was answered 400 "body is not an
+    object", and its chunks were then read as the next request on the connection."""
+    emulator = make_emulator(size=10, rps=None)
+    body = json.dumps({"id": "7", "method": "tasks.getParsingBalance", "params": {}})
+    path = f"/rt/api/v2/?token={emulator.token}"
+    connection = http.client.HTTPConnection(emulator.server.url.removeprefix("http://"))
+    try:
+        parts = iter([body[:9].encode(), body[9:].encode()])
+        connection.request(
+            "POST", path, parts, {"Content-Type": "application/json"}, encode_chunked=True
+        )
+        first = json.loads(connection.getresponse().read())
+        connection.request("POST", path, json.dumps(get_list(request_id="8")).encode())
+        second = json.loads(connection.getresponse().read())
+    finally:
+        connection.close()
+    assert first["id"] == "7" and set(first["result"]) >= {"available_usd"}
+    assert second["id"] == "8" and len(second["result"]) == 10
 
 
 def test_balance_method_and_paths(make_emulator: MakeEmulator) -> None:

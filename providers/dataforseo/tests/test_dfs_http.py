@@ -1,8 +1,10 @@
-"""The vendor's limit on simultaneous requests, met with raw HTTP as a user's own code
-would meet it: 30 calls in progress at once per account, the 31st refused."""
+"""What a user's own code meets at the HTTP level, with raw HTTP: the vendor's limit on
+simultaneous requests (30 in progress at once per account, the 31st refused) and a
+chunked request body."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -35,8 +37,12 @@ class Gate:
         return BASE
 
 
+def _auth(emu: DataForSEOEmulator) -> dict[str, str]:
+    return urllib3.make_headers(basic_auth=f"{emu.login}:{emu.password}")
+
+
 def _get(emu: DataForSEOEmulator, pool: urllib3.PoolManager) -> tuple[int, dict[str, Any]]:
-    headers = urllib3.make_headers(basic_auth=f"{emu.login}:{emu.password}")
+    headers = _auth(emu)
     url = f"{emu.url}/v3/serp/google/organic/task_get/advanced/{UNKNOWN}"
     answer = pool.request("GET", url, headers=headers, retries=False)
     return answer.status, json.loads(answer.data)
@@ -90,3 +96,32 @@ def test_thirty_simultaneous_calls_are_all_served(make_emulator: MakeEmulator) -
         gate.release.set()
         answers = [future.result() for future in [*held, last]]
     assert [b["status_code"] for _, b in answers] == [20000] * 30
+
+
+def test_a_chunked_body_is_read_and_the_connection_stays_usable(
+    make_emulator: MakeEmulator,
+) -> None:
+    """The vendor's API is HTTP/1.1, where a request body may come chunked (a client that
+    streams its JSON does so: Go's http.Client with a pipe, requests with a generator)
+    and a server must read it (RFC 9112, 6.1/7.1). The emulator read only a
+    Content-Length body: a chunked task_post was answered 40502 "POST Data Is Empty.",
+    and the unread chunks were then parsed as the next request on the connection."""
+    emu = make_emulator(size=0)
+    body = json.dumps([{"keyword": "chunked", "location_code": 2840, "language_code": "en"}])
+    headers = {"Content-Type": "application/json", **_auth(emu)}
+    connection = http.client.HTTPConnection(emu.url.removeprefix("http://"), timeout=10)
+    try:
+        parts = iter([body[:10].encode(), body[10:].encode()])
+        connection.request(
+            "POST", "/v3/serp/google/organic/task_post", parts, headers, encode_chunked=True
+        )
+        posted = json.loads(connection.getresponse().read())
+        connection.request("GET", "/v3/serp/google/organic/tasks_ready", headers=headers)
+        second = connection.getresponse()
+        ready = json.loads(second.read())
+    finally:
+        connection.close()
+    assert posted["status_code"] == 20000
+    [task] = posted["tasks"]
+    assert (task["status_code"], task["data"]["keyword"]) == (20100, "chunked")
+    assert second.status == 200 and ready["status_code"] == 20000
