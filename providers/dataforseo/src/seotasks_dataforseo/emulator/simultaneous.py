@@ -20,7 +20,7 @@ class Simultaneous:
 
     def __init__(self, limit: int = SIMULTANEOUS) -> None:
         self.limit = limit
-        #: Calls refused because ``limit`` were in progress.
+        #: Calls that found ``limit`` others in progress (refused if the app enforces limits).
         self.refused = 0
         self._busy = 0
         self._lock = threading.Lock()
