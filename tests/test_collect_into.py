@@ -64,3 +64,17 @@ def test_a_write_only_sink_is_refused_before_the_fetch(
     assert "w+b" in str(caught.value)
     assert emu.ready_ids() == ready  # nothing was fetched, so nothing left the list
     assert (tmp_path / "one.json").read_bytes() == b""
+
+
+def test_folders_given_as_text_work_as_paths(emu: DataForSEOEmulator, tmp_path: Path) -> None:
+    """``into="results"`` failed every task with "unsupported operand type(s) for /: 'str'
+    and 'str'" (a `TypeError` reported per task, as a provider bug), and
+    ``Journal.open("journal", ...)`` raised it: a folder is now any path, text included."""
+    with (
+        seotasks.Journal.open(str(tmp_path / "journal"), "dataforseo") as journal,
+        seotasks.connect("dataforseo", **emu.settings) as client,
+    ):
+        outcomes = list(client.collect_many(client.tasks(), journal=journal, into=str(tmp_path)))
+        assert [o.error for o in outcomes] == [None] * 3
+        assert {o.path for o in outcomes} <= set(tmp_path.iterdir())
+        assert len(journal.pending()) == 3  # recorded, awaiting the caller's ack

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime
 from itertools import islice
 from operator import attrgetter
+from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn, TypedDict, Unpack
 
@@ -359,7 +360,7 @@ class Client:
         ordered: bool = False,
         stop: threading.Event | None = None,
         journal: Journal | None = None,
-        into: Path | None = None,
+        into: str | PathLike[str] | None = None,
     ) -> Iterator[Collected]:
         """Collect every task of ``tasks`` concurrently; yield one `Collected` per task.
 
@@ -379,7 +380,7 @@ class Client:
         its result is stored, and fetches ``journal.pending()`` again on its next start.
         A task whose entry cannot be written is not fetched (its error says why).
 
-        ``into`` (a folder): each result is streamed into a hidden temporary file there
+        ``into`` (a folder, any path): each result is streamed into a hidden temporary file there
         (`collect_to`) instead of being parsed; `Collected.path` names it and
         `Collected.result` is None. The caller moves the file into place (on the same
         file system, a rename) or removes it. Memory then stays flat whatever the
@@ -389,15 +390,16 @@ class Client:
         this process): a second would fetch the same tasks, so it is a `RuntimeError`.
         """
         self.transport.check_open()  # refused at the call, as every other call is
+        folder = None if into is None else Path(into)  # "results" failed every task
 
         def fetch(task: Task) -> JSONValue | Path:
             if journal is not None:
                 journal.record(task)
-            if into is None:
+            if folder is None:
                 return self.collect(task)
             from .answers import download_into
 
-            return download_into(self, task, into)
+            return download_into(self, task, folder)
 
         runner = collect_many(
             fetch,

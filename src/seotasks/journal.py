@@ -134,12 +134,14 @@ class Journal:
         self.recorded = 0
 
     @classmethod
-    def open(cls, folder: Path, provider: str) -> Journal:
-        """The journal in ``folder`` for ``provider``: proven writable and locked.
+    def open(cls, folder: str | os.PathLike[str], provider: str) -> Journal:
+        """The journal in ``folder`` (any path, text included) for ``provider``: proven
+        writable and locked.
 
         `StorageError` when the folder cannot be written (nothing has been consumed
         yet, so the fix loses nothing) or when another run holds it.
         """
+        folder = Path(folder)
         check_writable(folder, what="the journal folder")
         try:
             lock = open(folder / ".lock", "ab")  # noqa: SIM115 - held until close()
