@@ -127,11 +127,13 @@ class RetryPolicy:
     """How hard to try. Delays grow ``base * 2**attempt`` up to ``cap``, with full jitter
     in the upper half (so clients that failed together do not retry together)."""
 
-    attempts: int = attrs.field(default=5, validator=attrs.validators.ge(1))
-    base: float = 0.5
-    cap: float = 30.0
+    attempts: int = attrs.field(
+        default=5, validator=[attrs.validators.instance_of(int), attrs.validators.ge(1)]
+    )
+    base: float = attrs.field(default=0.5, validator=attrs.validators.ge(0))
+    cap: float = attrs.field(default=30.0, validator=attrs.validators.ge(0))
     #: A vendor rate-limit answer without a hint waits at least this long.
-    rate_limited_floor: float = 1.0
+    rate_limited_floor: float = attrs.field(default=1.0, validator=attrs.validators.ge(0))
 
     def delay(self, attempt: int, rng: random.Random) -> float:
         ceiling: float = min(self.cap, self.base * (2.0**attempt))
@@ -140,8 +142,11 @@ class RetryPolicy:
 
 @attrs.frozen(slots=True, kw_only=True)
 class Timeouts:
-    connect: float = 10.0
-    read: float = 60.0
+    """Seconds to open a connection and to wait for each read; refused when built unless
+    positive, rather than at the first call in urllib3's words."""
+
+    connect: float = attrs.field(default=10.0, validator=attrs.validators.gt(0))
+    read: float = attrs.field(default=60.0, validator=attrs.validators.gt(0))
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:

@@ -39,6 +39,7 @@ def connect(
     """
     if env is not None and not isinstance(env, Mapping):
         raise TypeError(f"env must be a mapping of names to values, got {type(env).__name__}")
+    _check_transport_arguments(retry, timeouts, clock, now)
     cls = get_provider(name)
     settings = resolve_settings(cls, options, profile=profile, env=env)
     redactor = Redactor()
@@ -54,3 +55,24 @@ def connect(
     provider.register_secrets(redactor)
     transport.set_rate_limits(provider.rate_limits_for())
     return Client(provider)
+
+
+def _check_transport_arguments(retry: object, timeouts: object, clock: object, now: object) -> None:
+    """`TypeError` at the call for a value of the wrong type: kept, it failed at the first
+    request with a bare ``AttributeError`` ("'int' object has no attribute 'attempts'")."""
+    for name, value, kind in (("retry", retry, RetryPolicy), ("timeouts", timeouts, Timeouts)):
+        if value is not None and not isinstance(value, kind):
+            raise TypeError(
+                f"{name} must be a seotasks.transport.{kind.__name__} or None, "
+                f"got {type(value).__name__} {value!r}"
+            )
+    if clock is not None and not callable(getattr(clock, "monotonic", None)):
+        raise TypeError(
+            f"clock must be a seotasks.clock.Clock (SystemClock, FakeClock, ScaledClock) or "
+            f"None, got {type(clock).__name__} {clock!r}"
+        )
+    if now is not None and not callable(now):
+        raise TypeError(
+            f"now must be a callable returning an aware datetime, or None, got "
+            f"{type(now).__name__} {now!r}"
+        )
