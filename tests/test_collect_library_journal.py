@@ -11,8 +11,11 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from clirun import cli_env, kill_while_working
+import pytest
+from clirun import cli_env, kill_while_working, ready_dataforseo
 from seotasks_dataforseo.emulator import DataForSEOEmulator
+
+import seotasks
 
 #: The documented loop, storing each result as a file (written, fsynced, renamed).
 SCRIPT = """
@@ -78,3 +81,22 @@ def test_the_journal_loop_killed_at_random_instants_loses_no_result(tmp_path: Pa
         assert not list(journal.rglob("*.intent.json"))
         gets = sum(1 for r in emu.server.requests if "/task_get/" in r.path)
         assert gets <= len(truth) + kills * 16, (gets, kills)  # window: 2 * 8 workers
+
+
+def test_a_journal_of_another_provider_is_refused_before_anything_is_taken(
+    tmp_path: Path,
+) -> None:
+    """A journal opened for ``serpstat`` handed to a DataForSEO client's `collect_many`
+    recorded the DataForSEO tasks, and its `pending` (one provider's entries) never
+    returned them: after a kill, the next run over that journal fetched none of them
+    again. It is a `ValueError` at the call, before any task is listed or taken."""
+    with (
+        ready_dataforseo(3, seed=7) as emu,
+        seotasks.Journal.open(tmp_path, "serpstat") as journal,
+        seotasks.connect("dataforseo", **emu.settings) as client,
+    ):
+        ready = emu.ready_ids()
+        with pytest.raises(ValueError, match=r"journal of serpstat.* dataforseo"):
+            client.collect_many(client.tasks(), journal=journal)
+        assert emu.ready_ids() == ready
+    assert not list(tmp_path.rglob("*.intent.json"))

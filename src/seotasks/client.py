@@ -390,6 +390,8 @@ class Client:
         this process): a second would fetch the same tasks, so it is a `RuntimeError`.
         """
         self.transport.check_open()  # refused at the call, as every other call is
+        if journal is not None:
+            journal.check_provider(self.name)
         folder = None if into is None else Path(into)  # "results" failed every task
 
         def fetch(task: Task) -> JSONValue | Path:

@@ -170,6 +170,15 @@ class Journal:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def check_provider(self, name: str) -> None:
+        """`ValueError` unless this is ``name``'s journal: `pending` returns its provider's
+        entries only, so another provider's tasks recorded here would never come back."""
+        if name != self.provider:
+            raise ValueError(
+                f"this is the journal of {self.provider}, not of {name}: open one for "
+                f"{name} (seotasks.Journal.open(folder, {name!r}))"
+            )
+
     def record(self, task: Task) -> None:
         """Durably note that ``task`` is about to be fetched (file and folder fsynced).
 
