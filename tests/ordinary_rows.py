@@ -340,6 +340,7 @@ ROWS: list[Row] = [
     _usage("tasks-limit-negative", [*TASKS, "--limit", "-1"], "--limit"),
     _usage("collect-limit-not-a-number", [*COLLECT, "--limit", "x"], "--limit"),
     _usage("collect-limit-negative", [*COLLECT, "--limit", "-2"], "--limit: must be 0 or more"),
+    _usage("collect-mb-zero", [*COLLECT, "--max-result-mb", "0"], "--max-result-mb: must be 1 or"),
     _usage("tasks-unknown-provider", ["tasks", "-p", "serpstt"], "did you mean"),
     _usage("sandbox-unknown-provider", ["sandbox", "-p", "nope"], "nope"),
     _usage("sandbox-size-negative", ["sandbox", "--size", "-1"], "--size"),

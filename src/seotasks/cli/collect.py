@@ -37,8 +37,8 @@ def add_arguments(collect: argparse.ArgumentParser) -> None:
         add_time_field,
         add_window,
         add_workers,
+        megabytes,
         path,
-        whole_number,
     )
 
     add_provider(collect, "provider")
@@ -86,7 +86,7 @@ def add_arguments(collect: argparse.ArgumentParser) -> None:
     )
     collect.add_argument(
         "--max-result-mb",
-        type=whole_number,
+        type=megabytes,
         default=1024,
         metavar="MB",
         help="largest vendor answer kept for one task (default 1024); a larger one is that "
@@ -112,8 +112,6 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError("--kind only applies with --id")
     if any(not i.strip() for i in args.ids):
         raise UsageError("--id must name a task id")
-    if args.max_result_mb < 1:
-        raise UsageError("--max-result-mb must be at least 1")
     if args.ids and args.journal is not None:
         raise UsageError("--journal applies to a listing; --id names the tasks itself")
     if args.ids and (args.follow or args.resume):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import re
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,7 @@ __all__ = [
     "seconds",
     "when",
     "whole_number",
+    "whole_within",
 ]
 
 
@@ -140,25 +142,29 @@ def whole_number(value: str) -> int:
     return int(text)
 
 
-def add_limit(parser: argparse.ArgumentParser, help: str) -> None:
-    """``-L/--limit N``: a whole number, 0 or more, refused as it is parsed."""
+def whole_within(low: int, high: int | None = None) -> Callable[[str], int]:
+    """An ``argparse`` type for a whole number of ``low`` or more (and at most ``high``),
+    refused as it is parsed ("argument --threads: must be within 1..64, not 65", exit
+    2), before any other check, bind or vendor call."""
 
-    def limit(value: str) -> int:
+    def bounded(value: str) -> int:
         number = whole_number(value)
-        if number < 0:
-            raise argparse.ArgumentTypeError(f"must be 0 or more, not {number}")
+        if number < low or (high is not None and number > high):
+            said = f"{low} or more" if high is None else f"within {low}..{high}"
+            raise argparse.ArgumentTypeError(f"must be {said}, not {number}")
         return number
 
-    parser.add_argument("-L", "--limit", type=limit, metavar="N", help=help)
+    return bounded
 
 
-def megabytes(value: str) -> int:
-    """An ``argparse`` type for a size in MB: a whole number, 1 or more, refused as it is
-    parsed (``load --run-mb 0`` would end every run after its first result)."""
-    number = whole_number(value)
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more, not {number}")
-    return number
+def add_limit(parser: argparse.ArgumentParser, help: str) -> None:
+    """``-L/--limit N``: a whole number, 0 or more."""
+    parser.add_argument("-L", "--limit", type=whole_within(0), metavar="N", help=help)
+
+
+#: An ``argparse`` type for a size in MB, 1 or more (``load --run-mb 0`` would end every
+#: run after its first result, ``collect --max-result-mb 0`` refuse every answer).
+megabytes = whole_within(1)
 
 
 def seconds(value: str) -> float:
@@ -182,18 +188,12 @@ def add_bounded(
     what: str,
     metavar: str = "N",
 ) -> None:
-    """A whole-number ``flag`` within 1..``most``, refused as it is parsed ("argument
-    --threads: must be within 1..64, not 65", exit 2), before any other check, bind or
-    vendor call; its help gives the bounds and the default."""
-
-    def bounded(value: str) -> int:
-        number = whole_number(value)
-        if not 1 <= number <= most:
-            raise argparse.ArgumentTypeError(f"must be within 1..{most}, not {number}")
-        return number
-
+    """A whole-number ``flag`` within 1..``most`` (`whole_within`); its help gives the
+    bounds and the default."""
     help = f"{what} (1..{most}, default {default})"
-    parser.add_argument(flag, type=bounded, default=default, metavar=metavar, help=help)
+    parser.add_argument(
+        flag, type=whole_within(1, most), default=default, metavar=metavar, help=help
+    )
 
 
 def add_workers(parser: argparse.ArgumentParser, what: str, *, default: int = 8) -> None:

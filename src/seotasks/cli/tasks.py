@@ -32,7 +32,7 @@ def add_arguments(tasks: argparse.ArgumentParser) -> None:
         add_query,
         add_sandbox_data,
         path,
-        whole_number,
+        whole_within,
     )
 
     add_providers(tasks, "provider to list")
@@ -101,7 +101,7 @@ def add_arguments(tasks: argparse.ArgumentParser) -> None:
         "arrival starts at once and keeps each provider's own order",
     )
     # Tasks held in memory per provider before the merge spills to disk (tests, tuning).
-    tasks.add_argument("--buffer", type=whole_number, default=None, help=argparse.SUPPRESS)
+    tasks.add_argument("--buffer", type=whole_within(1), default=None, help=argparse.SUPPRESS)
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -115,8 +115,6 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     names = provider_names(args.providers)
     if args.cursor and args.resume:
         raise UsageError("use --cursor or --resume, not both")
-    if args.buffer is not None and args.buffer < 1:
-        raise UsageError("--buffer must be a positive number of tasks")
     if args.sandbox_size is not None:
         check_sandbox_size(args.sandbox_size, "--sandbox-size")
     options = split_options(args.option, names)

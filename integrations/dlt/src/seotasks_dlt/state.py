@@ -147,7 +147,7 @@ class ProviderState:
         store.setdefault("run", None)
         store.setdefault("collected", {})
         # Whose state this is (`seotasks.account.account_key`): another account's run of
-        # the pipeline is refused (`seotasks_dlt.source`).
+        # the pipeline is refused (`seotasks_dlt.tasks_run`).
         store["account"] = account
 
     # -- where to begin ---------------------------------------------------------------------
