@@ -27,14 +27,18 @@ from seotasks_serpstat.emulator import SerpstatEmulator
 from seotasks.clock import FakeClock
 from seotasks.config import env_name
 
+#: The core's test helpers: `run_here` and ``fastclock_cli.py`` are shared with its suites.
+CORE_TESTS = Path(__file__).resolve().parents[3] / "tests"
+if str(CORE_TESTS) not in sys.path:
+    sys.path.append(str(CORE_TESTS))  # after this folder: its own modules come first
+
+from clihere import run_here  # noqa: E402
+
 #: The ``seotasks`` command, run by the interpreter running the tests (the project's venv).
 SEOTASKS = [sys.executable, "-m", "seotasks.cli"]
 #: The same command with every client's clock ``SEOTASKS_TEST_CLOCK_SPEED`` times faster
 #: (the core's ``tests/fastclock_cli.py``): the vendor's pacing shrinks, nothing else.
-FAST_SEOTASKS = [
-    sys.executable,
-    str(Path(__file__).resolve().parents[3] / "tests" / "fastclock_cli.py"),
-]
+FAST_SEOTASKS = [sys.executable, str(CORE_TESTS / "fastclock_cli.py")]
 #: The one DataForSEO kind of `ready_emulator`'s tasks.
 KIND = "serp/google/organic"
 
@@ -192,6 +196,21 @@ def duckdb_rows(database: Path, query: str) -> list[tuple[Any, ...]]:
         return con.sql(query.replace("{t}", f'"{catalog}".seotasks')).fetchall()
 
 
+def run_to_completion(
+    command: list[str], env: Mapping[str, str], cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``command`` (``[*SEOTASKS, "load", ...]``, as `load_command` or `Env.command`
+    make it) run in this process (`run_here`), on the clock ``SEOTASKS_TEST_CLOCK_SPEED``
+    times faster where ``env`` says so. A test about what ``seotasks load`` does (its
+    exit, its lines, what it loads) runs it here; one about its process (killed,
+    signalled, its memory, a lock another process holds) starts `SEOTASKS`. A process
+    of its own costs about a second of CPU before its first vendor call (Python, dlt
+    and the plugins imported again), most of what an ordinary failure's run costs."""
+    speed = env.get("SEOTASKS_TEST_CLOCK_SPEED")
+    args = command[command.index("load") :]
+    return run_here(args, env, speed=float(speed) if speed else None, cwd=cwd)
+
+
 def kill_once_then_finish(
     command: list[str], env: dict[str, str], emulator: DataForSEOEmulator, rng: random.Random
 ) -> tuple[int, list[int]]:
@@ -218,7 +237,7 @@ def kill_once_then_finish(
         kills += 1
         at.append(emulator.calls["other"])
     for _ in range(3):
-        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+        done = run_to_completion(command, env)
         assert done.returncode == 0, done.stderr
         if not emulator.ready_ids(["serp"]):
             break

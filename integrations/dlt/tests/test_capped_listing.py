@@ -8,10 +8,9 @@ for the next), so it has nothing to say (`test_load.py`, the drain past the cap)
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
-from dltenv import SEOTASKS, cli_env, duckdb_rows, ready_emulator
+from dltenv import SEOTASKS, cli_env, duckdb_rows, ready_emulator, run_to_completion
 
 
 def test_a_capped_tasks_ready_list_is_said_in_the_load_line(tmp_path: Path) -> None:
@@ -22,7 +21,7 @@ def test_a_capped_tasks_ready_list_is_said_in_the_load_line(tmp_path: Path) -> N
         command = [*SEOTASKS, "load", "-p", "dataforseo", "-o", "families=serp"]
         command += ["--to", str(database), "--pipelines-dir", str(tmp_path / "p")]
         env = cli_env(tmp_path, {"dataforseo": emulator.settings})
-        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+        done = run_to_completion(command, env)
     finally:
         emulator.stop()
     assert done.returncode == 0, done.stderr

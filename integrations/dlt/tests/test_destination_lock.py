@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
-from dltenv import SEOTASKS, Env
+from dltenv import SEOTASKS, Env, run_to_completion
 from pgenv import Tables
 from pgtest import USER, Server
 from seotasks_dlt.destination_lock import lock_key
@@ -28,19 +28,28 @@ from seotasks.emulation import HttpRequest
 HANG = 600.0
 
 
-def _start(env: Env, url: str, machine: str, wait: float) -> subprocess.Popen[str]:
+def _invocation(env: Env, url: str, machine: str, wait: float) -> tuple[list[str], dict[str, str]]:
+    """The command and environment of ``machine``'s run into ``url``."""
     if machine == "machine-a":  # the URL on the command line
         destination, environment = ("--to", url), env.environment()
     else:  # the URL in dlt's variable
         destination, environment = ("--destination", "postgres"), env.environment(url)
     command = env.command(*destination, pipelines=env.tmp / machine)
+    return [*command, "--lock-wait", str(wait)], environment
+
+
+def _start(env: Env, url: str, machine: str, wait: float) -> subprocess.Popen[str]:
+    """``machine``'s run, started in a process of its own: one that holds or waits for
+    the lock while another runs."""
+    command, environment = _invocation(env, url, machine, wait)
     return subprocess.Popen(
-        [*command, "--lock-wait", str(wait)],
-        env=environment,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+        command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
+
+
+def _run(env: Env, url: str, machine: str) -> subprocess.CompletedProcess[str]:
+    """``machine``'s next run, once no other holds the lock: run to completion here."""
+    return run_to_completion(*_invocation(env, url, machine, wait=0))
 
 
 def _holders(what: str) -> str:
@@ -117,8 +126,8 @@ def test_a_second_machine_is_refused_and_a_killed_run_leaves_no_lock(
         first.communicate(timeout=60)
         released.set()
     # Killed mid-run: the server dropped its session, and with it the lock.
-    third = _start(env, url, "machine-b", wait=0)
-    out, err = third.communicate(timeout=300)
+    third = _run(env, url, "machine-b")
+    out, err = third.stdout, third.stderr
     assert third.returncode == 0, err
     assert out.startswith("seotasks load: pipeline seotasks -> postgres")
     Tables(server, database).assert_once_each(env.truth())
@@ -184,8 +193,8 @@ def test_a_run_whose_lock_was_lost_stops_before_loading_and_the_next_run_loads_i
     # Nothing more written: the only load is the second run's.
     assert server.sql(database, "SELECT count(*) FROM seotasks._dlt_loads") == [(1,)]
     # The first machine's next run loads the package the stopped run left.
-    third = _start(env, url, "machine-a", wait=0)
-    out, err = third.communicate(timeout=300)
+    third = _run(env, url, "machine-a")
+    out, err = third.stdout, third.stderr
     assert third.returncode == 0, err
     assert "pending" in out, out
     Tables(server, database).assert_once_each(truth)
@@ -264,8 +273,8 @@ def test_a_server_restart_mid_run_is_a_lost_lock(env: Env, server: Server) -> No
     assert server.sql(database, "SELECT count(*) FROM pg_tables WHERE tablename = 'tasks'") == [
         (0,)
     ]
-    again = _start(env, url, "machine-a", wait=0)
-    out, err = again.communicate(timeout=300)
+    again = _run(env, url, "machine-a")
+    out, err = again.stdout, again.stderr
     assert again.returncode == 0, err
     assert "pending" in out, out
     Tables(server, database).assert_once_each(env.truth())

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from dltenv import SEOTASKS, cli_env, duckdb_rows, load_command, ready_emulator
+from dltenv import SEOTASKS, cli_env, duckdb_rows, load_command, ready_emulator, run_here
 from seotasks_dataforseo.emulator import DataForSEOEmulator
 from seotasks_dlt.duckdb_file import open_duckdb
 
@@ -44,10 +44,19 @@ def emulator() -> Iterator[DataForSEOEmulator]:
     started.stop()
 
 
-def _load(tmp: Path, settings: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    command = [*SEOTASKS, "load", "-p", "dataforseo", "-o", "families=serp", "--collect", *args]
+def _load(
+    tmp: Path, settings: dict[str, str], *args: str, process: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """``seotasks load --collect`` of DataForSEO in folder ``tmp``: in this process
+    (`run_here`) where what counts is what the command says and does, in a process of its
+    own (``process``) where a lock held by this one must be another process's."""
+    command = ["load", "-p", "dataforseo", "-o", "families=serp", "--collect", *args]
     env = cli_env(tmp, {"dataforseo": settings})
-    return subprocess.run(command, env=env, capture_output=True, text=True, cwd=tmp, timeout=120)
+    if not process:
+        return run_here(command, env, cwd=tmp)
+    return subprocess.run(
+        [*SEOTASKS, *command], env=env, capture_output=True, text=True, cwd=tmp, timeout=120
+    )
 
 
 def _one_line(done: subprocess.CompletedProcess[str], code: int, *words: str) -> None:
@@ -106,7 +115,9 @@ def test_a_duckdb_file_held_by_another_load_or_process_is_exit_6(
 ) -> None:
     database = tmp_path / "x.duckdb"
     with holder(database):
-        done = _load(tmp_path, emulator.settings, "--to", str(database), "--pipelines-dir", "p")
+        done = _load(
+            tmp_path, emulator.settings, "--to", str(database), "--pipelines-dir", "p", process=True
+        )
     _one_line(done, 6, word)
     _no_call(emulator)
 

@@ -7,12 +7,11 @@ URL with a password), and through `seotasks_dlt.load` for the results.
 
 from __future__ import annotations
 
-import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from dltenv import FAMILIES, Env
+from dltenv import FAMILIES, Env, run_to_completion
 from pgenv import Tables, load_command
 from pgtest import USER, Server
 from seotasks_dlt import LoadSummary, load
@@ -32,22 +31,13 @@ def _files_text(root: Path) -> str:
     return "\n".join(parts)
 
 
-def _run(
-    command: list[str], environment: dict[str, str], cwd: Path | None = None
-) -> subprocess.CompletedProcess[str]:
-    """One ``seotasks load`` in a process of its own, as a user runs it: its output as text."""
-    return subprocess.run(
-        command, env=environment, capture_output=True, text=True, cwd=cwd, timeout=300
-    )
-
-
 def test_cli_loads_every_task_once_then_only_what_is_new(
     env: Env, server: Server, database: str
 ) -> None:
     url = server.url(database)
     environment = env.environment(url)
     command = load_command(env)
-    first = _run(command, environment, env.tmp)
+    first = run_to_completion(command, environment, env.tmp)
     assert first.returncode == 0, first.stderr
     tables = Tables(server, database)
     truth = env.truth()
@@ -61,7 +51,7 @@ def test_cli_loads_every_task_once_then_only_what_is_new(
     posted = datetime.now(UTC) - timedelta(seconds=2)
     added = env.dfs.add_tasks(3, kinds=["serp/google/organic"], posted=posted)
     added_serp = env.serp.add_tasks(2)
-    second = _run(command, environment, env.tmp)
+    second = run_to_completion(command, environment, env.tmp)
     assert second.returncode == 0, second.stderr
     assert f"({len(added) + len(added_serp)} new, " in second.stdout
     # Only the new pages were asked for: one id_list call per family, Serpstat's head.
@@ -80,13 +70,13 @@ def test_state_lost_locally_is_restored_from_postgres(
 ) -> None:
     """A second machine (another pipelines dir) resumes the cursors kept in Postgres."""
     environment = env.environment(server.url(database))
-    first = _run(load_command(env), environment)
+    first = run_to_completion(load_command(env), environment)
     assert first.returncode == 0, first.stderr
     id_list_before = env.dfs.calls["id_list"]
     serp_before = env.serp.requests
     added = env.serp.add_tasks(4)
     elsewhere = load_command(env, pipelines=tmp_path / "other-machine")
-    second = _run(elsewhere, environment)
+    second = run_to_completion(elsewhere, environment)
     assert second.returncode == 0, second.stderr
     assert f"({len(added)} new, " in second.stdout
     assert env.dfs.calls["id_list"] - id_list_before == len(FAMILIES)
@@ -139,7 +129,7 @@ def test_cli_loads_into_a_url_and_shows_the_server_without_the_password(
     env: Env, server: Server, database: str
 ) -> None:
     url = server.url(database)
-    done = _run(env.command("--to", url), env.environment())
+    done = run_to_completion(env.command("--to", url), env.environment())
     assert done.returncode == 0, done.stderr
     [line] = done.stdout.splitlines()
     assert line.startswith(
@@ -163,7 +153,7 @@ def test_a_failed_connection_never_prints_the_password(
         command, environment = env.command("--to", url), env.environment()
     else:
         command, environment = load_command(env), env.environment(url)
-    failed = _run(command, environment)
+    failed = run_to_completion(command, environment)
     assert failed.returncode == 6, failed.stderr  # StorageError: the destination refused
     assert failed.stderr.strip()
     assert secret not in failed.stdout + failed.stderr
@@ -179,7 +169,7 @@ def test_a_failed_connection_never_prints_the_password(
     ],
 )
 def test_an_unusable_url_is_refused_without_quoting_it(env: Env, url: str) -> None:
-    failed = _run(env.command("--to", url), env.environment())
+    failed = run_to_completion(env.command("--to", url), env.environment())
     assert failed.returncode == 2, failed.stderr
     assert failed.stderr.strip()
     assert "Sup3r-s3cret-pw" not in failed.stdout + failed.stderr

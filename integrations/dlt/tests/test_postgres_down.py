@@ -14,7 +14,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from dltenv import SEOTASKS, cli_env
+from dltenv import SEOTASKS, cli_env, run_to_completion
 from pgtest import Server
 from seotasks_dataforseo.emulator import DataForSEOEmulator
 
@@ -63,7 +63,7 @@ def test_the_server_stopping_mid_run_is_exit_6_and_the_next_run_loads_the_rest(
         assert lines[0].startswith(("seotasks: StorageError: ", "seotasks: LockLost: ")), err
         assert "run the same command again" in lines[0]
 
-        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+        done = run_to_completion(command, env)
         assert done.returncode == 0, done.stderr
         tasks = [str(i) for (i,) in server.sql(database, "SELECT id FROM seotasks.tasks")]
         assert sorted(tasks) == sorted(emulator.history_ids(families=("serp",)))

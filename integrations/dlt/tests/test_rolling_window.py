@@ -8,7 +8,7 @@ import subprocess
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from dltenv import CLI_OPTIONS, FAMILIES, SEOTASKS, Env
+from dltenv import CLI_OPTIONS, FAMILIES, SEOTASKS, Env, run_to_completion
 from seotasks_dlt import seotasks_source
 
 from seotasks.errors import ConfigError
@@ -53,13 +53,7 @@ def test_the_command_line_takes_the_same_forms_as_seotasks_tasks(env: Env) -> No
 
     def load_the_last_days() -> subprocess.CompletedProcess[str]:
         """``seotasks load ... --since {DAYS}d``, run again as a schedule would."""
-        return subprocess.run(
-            [*command, "--since", f"{DAYS}d"],
-            capture_output=True,
-            text=True,
-            env=env.environment(),
-            timeout=120,
-        )
+        return run_to_completion([*command, "--since", f"{DAYS}d"], env.environment())
 
     before = datetime.now(UTC)
     done = load_the_last_days()
@@ -70,9 +64,7 @@ def test_the_command_line_takes_the_same_forms_as_seotasks_tasks(env: Env) -> No
     again = load_the_last_days()
     assert again.returncode == 0, again.stderr
     assert "selection changed" not in again.stdout
-    refused = subprocess.run(
-        [*command, "--since", "yesterday"], capture_output=True, text=True, timeout=60
-    )
+    refused = run_to_completion([*command, "--since", "yesterday"], env.environment())
     assert refused.returncode == 2
     assert "'yesterday' is neither ISO 8601" in refused.stderr
 

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from dltenv import cli_env, duckdb_rows, load_command, ready_emulator
+from dltenv import cli_env, duckdb_rows, load_command, ready_emulator, run_to_completion
 from seotasks_dataforseo.emulator import DataForSEOEmulator
 
 from seotasks.emulation import Fault
@@ -72,7 +72,7 @@ class Run:
         """Run again with no fault: every ready task's result, once each."""
         self.emulator.server.faults.clear()
         env = {**self.env, "SEOTASKS_TEST_CLOCK_SPEED": "20"}
-        done = subprocess.run(self.rerun, env=env, capture_output=True, text=True, timeout=120)
+        done = run_to_completion(self.rerun, env)
         assert done.returncode == 0, done.stderr
         ids = [i for (i,) in duckdb_rows(self.database, "SELECT id FROM {t}.results")]
         assert len(ids) == len(set(ids)) and set(ids) == self.truth
