@@ -7,6 +7,7 @@ URL with a password), and through `seotasks_dlt.load` for the results.
 
 from __future__ import annotations
 
+import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -29,6 +30,15 @@ def _files_text(root: Path) -> str:
         if path.is_file():
             parts.append(path.read_bytes().decode("utf-8", "replace"))
     return "\n".join(parts)
+
+
+def _in_a_process(
+    command: list[str], environment: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    """``command`` in a process of its own: for the secret checks, whose output must be
+    all the process writes, a driver's own writes to its stderr included (`run_here`
+    captures what Python writes)."""
+    return subprocess.run(command, env=environment, capture_output=True, text=True, timeout=300)
 
 
 def test_cli_loads_every_task_once_then_only_what_is_new(
@@ -129,7 +139,7 @@ def test_cli_loads_into_a_url_and_shows_the_server_without_the_password(
     env: Env, server: Server, database: str
 ) -> None:
     url = server.url(database)
-    done = run_to_completion(env.command("--to", url), env.environment())
+    done = _in_a_process(env.command("--to", url), env.environment())
     assert done.returncode == 0, done.stderr
     [line] = done.stdout.splitlines()
     assert line.startswith(
@@ -153,7 +163,7 @@ def test_a_failed_connection_never_prints_the_password(
         command, environment = env.command("--to", url), env.environment()
     else:
         command, environment = load_command(env), env.environment(url)
-    failed = run_to_completion(command, environment)
+    failed = _in_a_process(command, environment)
     assert failed.returncode == 6, failed.stderr  # StorageError: the destination refused
     assert failed.stderr.strip()
     assert secret not in failed.stdout + failed.stderr
@@ -169,7 +179,7 @@ def test_a_failed_connection_never_prints_the_password(
     ],
 )
 def test_an_unusable_url_is_refused_without_quoting_it(env: Env, url: str) -> None:
-    failed = run_to_completion(env.command("--to", url), env.environment())
+    failed = _in_a_process(env.command("--to", url), env.environment())
     assert failed.returncode == 2, failed.stderr
     assert failed.stderr.strip()
     assert "Sup3r-s3cret-pw" not in failed.stdout + failed.stderr
