@@ -55,24 +55,22 @@ def add_arguments(receive: argparse.ArgumentParser) -> None:
     add_options(receive, "provider option")
     add_profile(receive)
     receive.add_argument("--gzip", action="store_true", help="write .json.gz files")
-    for flag, most, default, metavar, what in (
-        ("--threads", 64, 8, "N", "HTTP worker threads"),
-        (
-            "--max-connections",
-            100_000,
-            1000,
-            "N",
-            "open connections at most; beyond, new ones wait",
-        ),
-        (
-            "--idle-timeout",
-            3600,
-            10,
-            "SECONDS",
-            "close a connection silent this long, between requests",
-        ),
-    ):
-        add_bounded(receive, flag, most, default=default, what=what, metavar=metavar)
+    add_bounded(receive, "--threads", 64, default=8, what="HTTP worker threads")
+    add_bounded(
+        receive,
+        "--max-connections",
+        100_000,
+        default=1000,
+        what="open connections at most; beyond, new ones wait",
+    )
+    add_bounded(
+        receive,
+        "--idle-timeout",
+        3600,
+        default=10,
+        what="close a connection silent this long, between requests",
+        metavar="SECONDS",
+    )
     add_workers(receive, "concurrent task_get calls for pingbacks", default=4)
     for flag, mib, what in (
         ("--max-body", 64, "largest request body as sent"),
