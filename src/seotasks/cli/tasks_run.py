@@ -165,22 +165,23 @@ class TasksRun:
             self.plan.state.save()
             self.unsaved = 0
 
-    def _interrupted(self) -> int:
+    def _settle(self) -> None:
+        """Write what a run that ends early formatted, and save the state. A reader that
+        outlives a signal (sent to seotasks alone) reads on: wait for it as the end of a
+        run does, else the checkpoint misses what it then read."""
         if self.args.resume is not None:  # the file a resumed run appends to needs its header
             self.buffer.insert(0, self.header)
-        # A reader that outlives the signal (sent to seotasks alone) reads on: wait for it
-        # as the end of a run does, else the checkpoint misses what it then read.
         self.checkpoint(wait=SETTLE_WAIT)
         self.progress.done()
+
+    def _interrupted(self) -> int:
+        self._settle()
         hint = "" if self.args.quiet else f"; {_resume_hint(self.args, self.plan.state)}"
         self.err.write(f"seotasks: interrupted after {_counted(self.count, 'task')}{hint}\n")
         return EXIT_INTERRUPTED
 
     def _failed(self, exc: SeotasksError) -> None:
-        if self.args.resume is not None:
-            self.buffer.insert(0, self.header)
-        self.checkpoint(wait=SETTLE_WAIT)
-        self.progress.done()
+        self._settle()
         # A hint only when there is something to continue: nothing was written before a
         # config, auth or query error, and a rejected cursor is no way to continue.
         if self.count and not isinstance(exc, CursorError) and not self.args.quiet:
