@@ -14,11 +14,11 @@ stale lock behind (a lock file would): its kernel closes the connection, and the
 takes the lock at once. (A machine that vanished from the network closes nothing: its
 lock lasts until the server's TCP keepalive finds the connection dead: over two hours
 with Linux's defaults, so the lock's session sets its own, `KEEPALIVE`, about two
-minutes.) The other
-side of that: a run whose connection ends (the server restarted, the session terminated,
-the network dropped) has lost its lock without a word, and another run may take it. So
-the run asks, before each write (`Hold.check`), whether its own session still holds the
-lock, and stops with `LockLost` if not: its load package stays for its next run.
+minutes.) The other side of that: a run whose connection ends (the server restarted, the
+session terminated, the network dropped) has lost its lock without a word, and another
+run may take it. So the run asks, before each write (`Hold.check`), whether its own
+session still holds the lock, and stops with `LockLost` if not: its load package stays
+for its next run.
 
 Other destinations have no such lock here: a DuckDB file lives on one machine, where
 the file lock and DuckDB's own writer lock already apply; a cloud warehouse would need
