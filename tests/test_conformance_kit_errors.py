@@ -150,7 +150,7 @@ def test_a_task_whose_id_is_not_text_is_named(
 
     monkeypatch.setattr(FakeVendor, "_task", numbered)
     with pytest.raises(
-        TypeError, match=r"fakevendor: fetch returned a task whose id is an int \(1\)"
+        TypeError, match=r"Task fakevendor:1: id must be a str, got int 1 \(.*str\(\) it\)"
     ):
         KIT.test_every_task_exactly_once(kit_env())
 
@@ -169,7 +169,9 @@ def test_a_task_whose_status_is_the_vendors_word_is_named(
         return seotasks.Task(provider=task.provider, id=task.id, status=word)
 
     monkeypatch.setattr(FakeVendor, "_task", worded)
-    with pytest.raises(TypeError, match=r"fakevendor: fetch returned a task whose status is a str"):
+    with pytest.raises(
+        TypeError, match=r"Task fakevendor:\w+: status must be a TaskStatus, got str 'done'"
+    ):
         KIT.test_every_task_exactly_once(kit_env())
 
 

@@ -112,6 +112,27 @@ def test_a_timestamp_that_is_no_datetime_is_refused_naming_the_field(
         make(**{field: value})
 
 
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [
+        ({"id": 42}, r"^Task fake:42: id must be a str, got int 42 \(.*str\(\) it\)$"),
+        ({"id": None}, r"^Task fake:None: id must be a str, got NoneType None"),
+        (
+            {"status": "completed"},
+            r"^Task fake:42: status must be a TaskStatus, got str 'completed' \(map the",
+        ),
+        ({"status": "done"}, r"^Task fake:42: status must be a TaskStatus, got str 'done'"),
+        ({"status": None}, r"^Task fake:42: status must be a TaskStatus, got NoneType None"),
+    ],
+)
+def test_an_id_or_status_of_the_wrong_type_is_refused(given: dict[str, Any], said: str) -> None:
+    """A vendor's number as the id never equals the strings a cursor or a journal holds,
+    and its status word (``"completed"`` equals ``TaskStatus.COMPLETED`` as a string)
+    matches no status filter: both were built, then dropped or missed silently."""
+    with pytest.raises(TypeError, match=said):
+        make(**given)
+
+
 def test_utc_timestamps_and_none_are_accepted() -> None:
     task = make(created_at=T0, completed_at=T0.replace(tzinfo=ZoneInfo("UTC")))
     assert task.created_at == T0

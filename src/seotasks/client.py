@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn, TypedDict, Unpack
 
 from . import cursor as cursor_codec
 from .account import account_key
-from .batchcheck import fetched_tasks, text_ids
+from .batchcheck import fetched_tasks
 from .collect import collect_many, one_run_for
 from .cursor import position_digest, position_json
 from .errors import CursorError, ResponseFormatError, SeotasksError
@@ -208,7 +208,6 @@ class Client:
         if query.status is not None or query.since is not None or query.until is not None:
             tasks = tuple(filter(query.matches, tasks))
         ids = list(map(_id_of, tasks))
-        text_ids(name, ids)
         if len(set(ids)) != len(ids):  # a task repeated on its page: its first place only
             first = {task_id: index for index, task_id in reversed(list(enumerate(ids)))}
             tasks = tuple(tasks[index] for index in sorted(first.values()))

@@ -85,6 +85,23 @@ def _refuse_non_datetime(task: tuple[str, str], times: Mapping[str, object]) -> 
     raise TypeError(f"Task {task[0]}:{task[1]}: a time is not a datetime") from None
 
 
+def _refuse_id_or_status(provider: str, id: object, status: object) -> None:
+    """Raise naming the mistake: a vendor's numeric id passed on as a number (it never
+    equals the strings a caller, a cursor or a journal holds), or its status word
+    instead of a `TaskStatus` (``"completed"`` equals ``TaskStatus.COMPLETED`` as a
+    string, yet every status filter compares identities and would drop the task)."""
+    if type(id) is not str:
+        raise TypeError(
+            f"Task {provider}:{id}: id must be a str, got {type(id).__name__} {id!r} "
+            "(Task.id is the vendor's id as text: str() it)"
+        )
+    if type(status) is not TaskStatus:
+        raise TypeError(
+            f"Task {provider}:{id}: status must be a TaskStatus, got {type(status).__name__} "
+            f"{status!r} (map the vendor's status to one: TaskStatus.COMPLETED, ...)"
+        )
+
+
 _ZERO = timedelta(0)
 
 
@@ -178,10 +195,11 @@ class Task:
         started_at: datetime | None = None,
         raw: Mapping[str, Any] = _EMPTY,
     ) -> None:
-        """Check and keep the fields: ``progress`` within 0.0..1.0, every time
-        timezone-aware UTC, and ``raw`` its own (a dict is copied, a read-only view kept
-        as it is). The usual values (None, ``tzinfo`` exactly `datetime.UTC`, a read-only
-        view) pass on an identity test; only the others are looked at again.
+        """Check and keep the fields: ``id`` a `str`, ``status`` a `TaskStatus`,
+        ``progress`` within 0.0..1.0, every time timezone-aware UTC, and ``raw`` its own
+        (a dict is copied, a read-only view kept as it is). The usual values (None,
+        ``tzinfo`` exactly `datetime.UTC`, a read-only view) pass on an identity test;
+        only the others are looked at again.
 
         Written out, not generated: attrs' ``__init__`` for a frozen class first binds
         ``object.__setattr__`` to the instance (an object made per call, unused by a dict
@@ -192,6 +210,8 @@ class Task:
         are the fields' constructor names and defaults in declaration order, as attrs'
         would be (``tests/test_core_model.py`` compares them with ``attrs.fields``).
         """
+        if type(id) is not str or type(status) is not TaskStatus:
+            _refuse_id_or_status(provider, id, status)
         if progress is not None and not 0.0 <= progress <= 1.0:
             raise ValueError(
                 f"Task {provider}:{id}: progress must be within 0.0..1.0 (a ratio: a vendor's "
