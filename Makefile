@@ -64,6 +64,7 @@ lint: $(STAMP)
 # anyway, so one run checks both (a second run for them alone cost 8 s of CPU more).
 typecheck: $(STAMP) $(DLT_STAMP)
 	$(BIN)/mypy src $(foreach p,$(PLUGINS),$(p)src) integrations/dlt/src
+	MYPYPATH=benchmarks $(BIN)/mypy --explicit-package-bases benchmarks/*.py
 
 # The report's tests read a store written by `seotasks load` (seotasks-dlt).
 # worksteal: a worker that ran out of tests takes some of another's, so the slow ones

@@ -168,12 +168,12 @@ def journal_cost(count: int = 500) -> dict[str, float]:
 
 def _official(quick: bool) -> dict[str, Any] | None:
     """The official client's sequential task_get loop against the same latency."""
-    from run import _bench_python
+    from benchvenv import bench_python
 
     from seotasks.clock import ScaledClock
     from seotasks.testing.pacing import most_in_window
 
-    python = _bench_python()
+    python = bench_python()
     if python is None:
         return None
     clock = ScaledClock(FACTOR)

@@ -41,7 +41,7 @@ DLT_TESTS = Path(__file__).resolve().parents[1] / "integrations" / "dlt" / "test
 #: Bytes of JSON per result in `collect_peaks`.
 RESULT_SIZE = 18_000
 
-OPTIONS = {"page_size": 1000, "rps": 100.0}
+OPTIONS: dict[str, Any] = {"page_size": 1000, "rps": 100.0}
 os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
 
 
@@ -94,7 +94,8 @@ def _load(settings: dict[str, Any], where: Path) -> dict[str, Any]:
     to, pipelines = where / "bench.duckdb", where / "pipelines"
     summary, total = _timed_load(settings, to, pipelines, "seotasks_bench")
     trace = dlt.attach("seotasks_bench", pipelines_dir=str(pipelines)).last_trace
-    steps = {
+    assert trace is not None, "dlt kept no trace of the load"
+    steps: dict[str, float] = {
         s.step: (s.finished_at - s.started_at).total_seconds()
         for s in trace.steps
         if s.finished_at is not None and s.step in ("extract", "normalize", "load")

@@ -192,7 +192,7 @@ def _alone_measured(size: tuple[int, int]) -> dict[str, float]:
     return figures
 
 
-def _alone(settings: dict[str, dict[str, str]], folder: Path) -> dict[str, float]:
+def _alone(settings: dict[str, dict[str, Any]], folder: Path) -> dict[str, float]:
     """seotasks' part of the load, without dlt: listing, rows, collection through the
     journal and outbox (kept, read, acknowledged and removed as a load does)."""
     from seotasks_dlt.outbox import Outbox

@@ -31,14 +31,17 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from seotasks import Task
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 T0 = datetime(2026, 11, 20, tzinfo=UTC)
 
 
-def _source(provider: str, offset: int, count: int, newest_first: bool) -> Iterator[object]:
+def _source(provider: str, offset: int, count: int, newest_first: bool) -> Iterator[Task]:
     from types import MappingProxyType
 
     from seotasks import Task, TaskStatus

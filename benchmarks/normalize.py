@@ -157,10 +157,10 @@ def run(quick: bool = False) -> dict[str, dict[str, Timing]]:
         assert len(SEOTASKS[name](body)) == payloads.PAGE
         results[name] = measure_together(
             {
-                "seotasks": lambda b=body, f=SEOTASKS[name]: f(b),
-                "json.loads": lambda b=body: json.loads(b),
-                "orjson.loads": lambda b=body: orjson.loads(b),
-                "msgspec": lambda b=body, f=MSGSPEC[name]: f(b),
+                "seotasks": functools.partial(SEOTASKS[name], body),
+                "json.loads": functools.partial(json.loads, body),
+                "orjson.loads": functools.partial(orjson.loads, body),
+                "msgspec": functools.partial(MSGSPEC[name], body),
             },
             quick=quick,
         )

@@ -15,37 +15,13 @@ import importlib
 import json
 import os
 import platform
-import subprocess
 import sys
-import tempfile
+import traceback
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-
-
-def _official(pages: dict[str, bytes], quick: bool) -> dict[str, Any] | None:
-    """`official.py` on the DataForSEO pages in the benchmark venv, or None without it."""
-    from benchvenv import bench_python
-
-    python = bench_python()
-    if python is None:
-        return None
-    with tempfile.TemporaryDirectory() as tmp:
-        args = [str(python), str(HERE / "official.py")]
-        for name in ("ready", "history"):
-            path = Path(tmp) / f"{name}.json"
-            path.write_bytes(pages[name])
-            args += [f"--{name}", str(path)]
-        if quick:
-            args.append("--quick")
-        done = subprocess.run(args, capture_output=True, text=True, timeout=600)
-    if done.returncode != 0:
-        print(f"# official client run failed: {done.stderr[-400:]}", file=sys.stderr)
-        return None
-    result: dict[str, Any] = json.loads(done.stdout)
-    return result
 
 
 def _ms(seconds: float) -> str:
@@ -64,16 +40,15 @@ def _measure(module: str, quick: bool, raw: dict[str, Any], key: str | None = No
     return results
 
 
-def bench_normalize(
-    quick: bool, rows: list[tuple[str, str, str, str]], raw: dict[str, Any]
-) -> None:
+def bench_normalize(quick: bool, rows: Rows, raw: dict[str, Any]) -> None:
     import normalize
+    from benchvenv import official_figures
 
     pages = normalize.pages()
     results = normalize.run(quick)
     # The fastest of the repeats, not the median: on a shared machine noise only ever
     # adds time, and the medians of back-to-back runs moved by up to 60 % between runs.
-    official = _official(pages, quick)
+    official = official_figures(pages, quick)
     raw["normalize"] = {k: {n: t.best for n, t in v.items()} for k, v in results.items()}
     raw["official"] = official
     for kind, r in results.items():
@@ -430,15 +405,23 @@ def main() -> int:
         f"{os.cpu_count()} cores; {_versions()}",
         flush=True,
     )
+    failed: list[str] = []
     for name in args.only or list(BENCHES):
         print(f"# running {name}...", file=sys.stderr, flush=True)
-        BENCHES[name](args.quick, rows, raw)
+        try:
+            BENCHES[name](args.quick, rows, raw)
+        except Exception:  # the others still run: a full run takes half an hour
+            traceback.print_exc()
+            failed.append(name)
+            rows.append((name, "FAILED", "see the traceback above", "-"))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     for row in rows:
         print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
     if args.json:
         args.json.write_text(json.dumps(raw, indent=2, default=str))
-    return 0
+    if failed:
+        print(f"# failed: {', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
