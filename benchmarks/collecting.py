@@ -25,7 +25,6 @@ from __future__ import annotations
 import gzip
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -35,6 +34,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from childpeak import PeakWatch
 
 from seotasks.testing.memory import peak_rss
 
@@ -220,7 +221,7 @@ emu.stop()
 """
 
 _COLLECT = """
-import json, resource, sys, time
+import json, sys, time
 import seotasks
 from seotasks.clock import FakeClock
 from seotasks.model import Task, TaskStatus
@@ -239,8 +240,7 @@ for outcome in client.collect_many(tasks(), workers=8):
     else:
         failed += 1
 seconds = time.perf_counter() - started
-print(json.dumps({"ok": ok, "failed": failed, "seconds": seconds,
-                  "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+print(json.dumps({"ok": ok, "failed": failed, "seconds": seconds}))
 """
 
 
@@ -256,21 +256,24 @@ def _collect_rss(count: int) -> dict[str, Any]:
         try:
             assert server.stdout is not None
             settings = server.stdout.readline().strip()
-            done = subprocess.run(
+            collector = subprocess.Popen(
                 [sys.executable, "-c", _COLLECT, settings, str(ids_file)],
-                capture_output=True,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
                 text=True,
-                timeout=3600,
             )
+            peak = PeakWatch(collector)
+            out, err = collector.communicate(timeout=3600)
+            peak_mib = peak.mib()
         finally:
             if server.stdin is not None:
                 server.stdin.close()
             server.wait(30)
-    if done.returncode != 0:
-        raise RuntimeError(done.stderr[-600:])
-    result: dict[str, Any] = json.loads(done.stdout)
+    if collector.returncode != 0:
+        raise RuntimeError(err[-600:])
+    result: dict[str, Any] = json.loads(out)
     assert result["ok"] == count, result
-    return result
+    return {**result, "peak_rss_mib": peak_mib}
 
 
 def memory(quick: bool) -> dict[str, Any]:
@@ -399,7 +402,6 @@ def receiver(quick: bool) -> dict[str, Any]:
         "postbacks_per_s": envelopes / http_seconds,
         "tasks_per_s": envelopes * size / http_seconds,
         "direct_tasks_per_s": envelopes * size / direct_seconds,
-        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
 
 

@@ -1,8 +1,8 @@
 """Benchmark 9: `seotasks.merged` over 1 000 000 tasks from two sources, with peak RSS.
 
 Each measurement runs in a child process (this file with ``--child``), whose peak RSS
-is read with ``os.wait4``. The child builds the tasks lazily (Serpstat-shaped, with a
-10-field ``raw`` as the vendor sends it), so the input itself holds no memory; it
+is its own ``VmHWM`` (`childpeak`). The child builds the tasks lazily (Serpstat-shaped,
+with a 10-field ``raw`` as the vendor sends it), so the input itself holds no memory; it
 consumes the merged stream and checks it is in order. Cases, same tasks each time:
 
 * ``reversed``: both sources deliver newest first, declared unordered (the worst
@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -116,21 +115,21 @@ def _no_key(task: Any) -> int:
 
 
 def _run_child(total: int, case: str) -> dict[str, float]:
-    """Run one child and read its own peak RSS from ``os.wait4``."""
+    """Run one child and read its own peak RSS (`childpeak`)."""
+    from childpeak import PeakWatch
+
     proc = subprocess.Popen(
         [sys.executable, __file__, "--child", str(total), case],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
-    assert proc.stdout is not None and proc.stderr is not None
-    out = proc.stdout.read()
-    err = proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
+    peak = PeakWatch(proc)
+    out, err = proc.communicate()
+    peak_mib = peak.mib()
     if proc.returncode != 0:
         raise RuntimeError(f"merge benchmark child failed: {err.decode()[-500:]}")
     result: dict[str, float] = json.loads(out)
-    result["peak_rss_mib"] = usage.ru_maxrss / 1024
+    result["peak_rss_mib"] = peak_mib
     return result
 
 

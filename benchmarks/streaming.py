@@ -4,9 +4,8 @@ A Serpstat emulator with 1 000 000 tasks runs in its own process (`serve.py`); t
 runs as a child of this one, pointed at it by the same env vars a user sets, with the
 plan's rate raised to the API's maximum (``-o rps=100``: 100 pages of 1000 a second,
 faster than the client can read them). Its stdout is counted and thrown away. The peak
-RSS of the CLI process is read with ``os.wait4`` (the rusage of that one child), for a
-run stopped at 100 000 tasks (``--limit``) and a full run: a streaming CLI keeps them
-about equal.
+RSS of the CLI process is its own ``VmHWM`` (`childpeak`), for a run stopped at 100 000
+tasks (``--limit``) and a full run: a streaming CLI keeps them about equal.
 """
 
 from __future__ import annotations
@@ -20,6 +19,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from childpeak import PeakWatch
 from paging import served
 
 BIN = Path(sys.executable).parent
@@ -36,14 +36,14 @@ def _cli(settings: dict[str, Any], limit: int | None) -> dict[str, float]:
     start = time.perf_counter()
     proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert proc.stdout is not None and proc.stderr is not None
+    peak = PeakWatch(proc)
     lines = 0
     size = 0
     for chunk in iter(lambda: proc.stdout.read(1 << 20), b""):  # type: ignore[union-attr]
         lines += chunk.count(b"\n")
         size += len(chunk)
     err = proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
+    peak_mib = peak.mib()  # once the process ended
     elapsed = time.perf_counter() - start
     if proc.returncode != 0:
         raise RuntimeError(f"seotasks exited {proc.returncode}: {err.decode()[-500:]}")
@@ -52,7 +52,7 @@ def _cli(settings: dict[str, Any], limit: int | None) -> dict[str, float]:
         "seconds": elapsed,
         "tasks_per_s": lines / elapsed,
         "bytes": size,
-        "peak_rss_mib": usage.ru_maxrss / 1024,  # Linux: KiB
+        "peak_rss_mib": peak_mib,
     }
 
 

@@ -1,6 +1,6 @@
 """``seotasks collect`` keeps memory flat whatever a result's size: the answer streams from
 the network into its file and is validated there. Peak RSS is the child process's own
-(``os.wait4``), measured on the real command against the emulator."""
+(its ``VmHWM``, `peak_rss`), measured on the real command against the emulator."""
 
 from __future__ import annotations
 
