@@ -9,7 +9,7 @@ the vendor's item. Reading the file with the types the table declares keeps each
 as it was written, and hands every other column to DuckDB already typed.
 
 JSON Lines stays the file format of `seotasks_dlt.load`'s DuckDB file: dlt's default there
-(INSERT statements) loads tasks 2.5 to 4 times slower (benchmarks/README.md).
+(INSERT statements) loads tasks 2 to 4 times slower (benchmarks/README.md).
 """
 
 from __future__ import annotations
