@@ -379,6 +379,10 @@ _DefaultAsText = type(
 _CallbackMethod = type(
     "_CallbackMethod", (FakeVendor,), {"name": "callbackmethod", "callbacks": {"done": "post"}}
 )
+_NoPlaces = type("_NoPlaces", (FakeVendor,), {"name": "noplaces", "max_in_flight": 0})
+_PlacesAsText = type(
+    "_PlacesAsText", (FakeVendor,), {"name": "placesastext", "max_in_flight": "30"}
+)
 
 
 @pytest.mark.parametrize(
@@ -392,6 +396,8 @@ _CallbackMethod = type(
             _CallbackMethod,
             "_CallbackMethod.callbacks['done'] must be GET, PATCH, POST or PUT, got 'post'",
         ),
+        (_NoPlaces, "_NoPlaces.max_in_flight must be None or a whole number >= 1"),
+        (_PlacesAsText, "_PlacesAsText.max_in_flight must be None or a whole number >= 1"),
     ],
 )
 def test_a_malformed_provider_class_is_refused_at_registration_naming_the_mistake(

@@ -70,6 +70,9 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
+    from .capabilities import (
+        Capabilities as Capabilities,
+    )
     from .client import (
         Client as Client,
     )
@@ -119,9 +122,6 @@ if TYPE_CHECKING:
         Batch as Batch,
     )
     from .provider import (
-        Capabilities as Capabilities,
-    )
-    from .provider import (
         JSONValue as JSONValue,
     )
     from .provider import (
@@ -168,7 +168,7 @@ _LAZY = {
     "providers": "plugins",
     "register_plugin": "plugins",
     "Batch": "provider",
-    "Capabilities": "provider",
+    "Capabilities": "capabilities",
     "Option": "provider",
     "Provider": "provider",
     "Sandbox": "provider",

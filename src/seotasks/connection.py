@@ -53,7 +53,7 @@ def connect(
     )
     provider = cls(settings, transport)
     provider.register_secrets(redactor)
-    transport.set_rate_limits(provider.rate_limits_for())
+    transport.set_rate_limits(provider.rate_limits_for(), in_flight=cls.max_in_flight)
     return Client(provider)
 
 

@@ -35,9 +35,9 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from .capabilities import ORDER_NAMES
 from .errors import ResponseFormatError
 from .model import Task
-from .provider import ORDER_NAMES
 from .spill import FAN_IN, Run, SpillDir
 
 if TYPE_CHECKING:

@@ -223,6 +223,9 @@ def _check_declarations(cls: type[Provider]) -> None:
                 f"{cls.__name__} option {option.name!r} is kind {option.kind}, but its default "
                 f"is {default!r}, a {type(default).__name__}"
             )
+    most = cls.max_in_flight
+    if most is not None and (type(most) is not int or most < 1):
+        raise TypeError(f"{cls.__name__}.max_in_flight must be None or a whole number >= 1")
     for key, limit in cls.rate_limits.items():
         if not isinstance(limit, RateLimit):
             raise TypeError(

@@ -3,7 +3,7 @@
 A provider builds a `Request` and hands it to `Transport.call` together with a
 ``parse`` function. The transport owns the loop around it:
 
-1. wait for the endpoint's pacing slot;
+1. wait for a place among the calls out at once (`InFlight`), then a pacing slot;
 2. send with explicit connect/read timeouts;
 3. connection errors, timeouts, HTTP 5xx and 429 are retried with exponential
    backoff and jitter, honouring ``Retry-After``;
@@ -58,6 +58,7 @@ from .errors import (
     RetryableError,
     TransientError,
 )
+from .inflight import InFlight
 from .ratelimit import Pacer, RateLimit
 from .redact import Redactor, scrub_logger, scrub_logs_with
 
@@ -123,6 +124,7 @@ class Transport:
         #: without being sent. Calls already sent finish as usual.
         self.interrupt = Interrupt()
         self.pacer = Pacer(dict(rate_limits or {}), self.clock, stop=self.interrupt)
+        self._in_flight: InFlight | None = None
         self._rng = rng or random.Random()
         self._user_agent = user_agent
         self._pool_maxsize = pool_maxsize
@@ -142,13 +144,18 @@ class Transport:
             return datetime.now(UTC)
         return self._wall()
 
-    def set_rate_limits(self, limits: Mapping[str, RateLimit], *, margin: float = 0.02) -> None:
-        """Replace the pacing table (done once by `connect`, before any call).
+    def set_rate_limits(
+        self, limits: Mapping[str, RateLimit], *, margin: float = 0.02, in_flight: int | None = None
+    ) -> None:
+        """Replace the pacing (done once by `connect`, before any call).
 
         ``margin`` widens each window by that fraction, to absorb the network delay
-        between our clock and the vendor's (2 % of a 60 s window is 1.2 s).
+        between our clock and the vendor's (2 % of a 60 s window is 1.2 s). ``in_flight``
+        (`Provider.max_in_flight`) caps the calls out at once (`InFlight`; None: no cap).
         """
         self.pacer = Pacer(dict(limits), self.clock, margin=margin, stop=self.interrupt)
+        if in_flight is not None:
+            self._in_flight = InFlight(in_flight, stop=self.interrupt, check_open=self.check_open)
 
     @property
     def pool_maxsize(self) -> int:
@@ -200,6 +207,8 @@ class Transport:
         self._pool = urllib3.PoolManager(num_pools=4, maxsize=self._pool_maxsize, block=False)
         self._resizing = threading.Lock()
         self.pacer.after_fork_in_child()
+        if self._in_flight is not None:
+            self._in_flight.after_fork_in_child()
 
     def __repr__(self) -> str:
         return f"Transport(retry={self.retry!r}, timeouts={self.timeouts!r})"
@@ -219,6 +228,9 @@ class Transport:
         """
         self.check_open()
         safe_url = self.redactor.scrub(request.url)
+        places = self._in_flight
+        if places is not None:
+            places.enter()  # before pacing: the pacer counts a call when it is sent
         # The slot is answered whatever happens once the pacer has recorded it, even if
         # an interrupt (Ctrl-C) lands before `reserve` returns it: `Pacer.settle`.
         try:
@@ -261,6 +273,8 @@ class Transport:
             error.not_sent = isinstance(exc, NewConnectionError | ConnectTimeoutError)
             raise error from None
         finally:
+            if places is not None:
+                places.leave()
             self.pacer.settle()
             if self._closed:  # closed while this call was out: its connection is not kept
                 self._pool.clear()

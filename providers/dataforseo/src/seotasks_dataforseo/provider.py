@@ -134,6 +134,7 @@ class DataForSEOProvider(Provider):
     #: Every spec field has a task_post field (see `posting.post_item`).
     spec_maps: ClassVar[frozenset[str]] = frozenset(SPEC_FIELDS)
     callbacks: ClassVar[Mapping[str, str]] = receiving.ROUTES
+    max_in_flight: ClassVar[int | None] = wire.SIMULTANEOUS
     rate_limits: ClassVar[Mapping[str, RateLimit]] = {
         # The vendor states 20/min for tasks_ready; counted across all tasks_ready
         # endpoints here, which is never wrong whichever way the vendor counts.

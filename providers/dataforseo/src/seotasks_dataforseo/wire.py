@@ -43,6 +43,9 @@ TRANSIENT_CODES = frozenset({50000, 50301, 50303, 50304})
 PENDING = {40601: TaskStatus.QUEUED, 40602: TaskStatus.QUEUED}
 #: Codes that mean "finished fine" (40102: no search results, zero rows).
 SUCCESS_CODES = frozenset({OK, 40102})
+#: Calls of one account the vendor serves at once; the next is answered 40209 "Too many
+#: simultaneous queries." (docs/vendors/dataforseo.md, "Authentication / host").
+SIMULTANEOUS = 30
 #: 40209 (too many simultaneous queries) clears quickly; waiting a whole pacing
 #: window for it would be wasteful, so it carries a short hint.
 _CONCURRENCY_WAIT = 1.0

@@ -21,10 +21,11 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import pytest
 
+from ...capabilities import FILTER_NAMES, TIME_NAMES, Capabilities
 from ...errors import UnsupportedQuery
 from ...model import Task, TaskStatus
 from ...plugins import capabilities_of, get_provider
-from ...provider import FILTER_NAMES, TIME_NAMES, Capabilities, Provider
+from ...provider import Provider
 from ...store import safe_name
 from ...submit import SPEC_FIELDS
 from .asserts import TIME_DUE, held_times

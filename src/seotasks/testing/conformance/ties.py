@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from ...capabilities import TIME_NAMES
 from ...merge import ORDER_VALUES
 from ...model import Task, TaskQuery
-from ...provider import TIME_NAMES
 from .asserts import assert_once, task_ids
 
 if TYPE_CHECKING:

@@ -9,10 +9,9 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-__all__ = ["SIMULTANEOUS", "Simultaneous"]
+from ..wire import SIMULTANEOUS
 
-#: Requests per account the vendor serves at once.
-SIMULTANEOUS = 30
+__all__ = ["SIMULTANEOUS", "Simultaneous"]
 
 
 class Simultaneous:
@@ -22,6 +21,8 @@ class Simultaneous:
         self.limit = limit
         #: Calls that found ``limit`` others in progress (refused if the app enforces limits).
         self.refused = 0
+        #: The most calls in progress at once so far, refused ones not counted.
+        self.peak = 0
         self._busy = 0
         self._lock = threading.Lock()
 
@@ -33,6 +34,7 @@ class Simultaneous:
             admitted = self._busy < self.limit
             if admitted:
                 self._busy += 1
+                self.peak = max(self.peak, self._busy)
             else:
                 self.refused += 1
         try:
