@@ -150,8 +150,8 @@ class Transport:
         """Replace the pacing (done once by `connect`, before any call).
 
         ``margin`` widens each window by that fraction, to absorb the network delay
-        between our clock and the vendor's (2 % of a 60 s window is 1.2 s). ``in_flight``
-        (`Provider.max_in_flight`) caps the calls out at once (`InFlight`; None: no cap).
+        between our clock and the vendor's (2 % of a 60 s window is 1.2 s). ``in_flight``,
+        when given (`Provider.max_in_flight`), caps the calls out at once (`InFlight`).
         """
         self.pacer = Pacer(dict(limits), self.clock, margin=margin, stop=self.interrupt)
         if in_flight is not None:
