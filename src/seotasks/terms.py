@@ -1,5 +1,6 @@
 """The fixed words and bounds the library and the CLI share, declared once: the statuses
-a task is in, the times a query can bound, the most workers a collecting run takes.
+a task is in, the times a query can bound, the most workers a collecting run takes, the
+advice a capped list's warning falls back on.
 
 Standard library only: the CLI builds its flags from them for ``--help`` before attrs is
 imported (a fast ``--help``), and the library (`seotasks.model` re-exports the first two,
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import enum
 
-__all__ = ["MAX_WORKERS", "STATUS_CHOICES", "TIME_FIELDS", "TaskStatus"]
+__all__ = ["CAPPED_ADVICE", "MAX_WORKERS", "STATUS_CHOICES", "TIME_FIELDS", "TaskStatus"]
 
 
 class TaskStatus(enum.StrEnum):
@@ -36,3 +37,7 @@ STATUS_CHOICES = (*(status.value for status in TaskStatus), "any")
 #: Most workers one collecting run may use: beyond this the pacer, not the threads, is
 #: the bound.
 MAX_WORKERS = 64
+
+#: What a warning that the vendor capped a list ends with, where the provider has no
+#: advice of its own (`Provider.advice` ``("capped")``): the CLI's and the dlt load's.
+CAPPED_ADVICE = "more tasks may exist than the vendor shows"

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ..relative_time import is_relative_time, reach_back
+from ..terms import CAPPED_ADVICE
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -207,7 +208,7 @@ class Progress(StatusLine):
         shown = ", ".join(sorted(lists)[:3]) + (", ..." if len(lists) > 3 else "")
         return (
             f"{name}: the vendor capped {len(lists)} list(s) ({shown}): this listing may be "
-            f"incomplete; {advice or 'more tasks may exist than the vendor shows'}"
+            f"incomplete; {advice or CAPPED_ADVICE}"
         )
 
     def notice(self, text: str, *, hint: bool = False) -> None:

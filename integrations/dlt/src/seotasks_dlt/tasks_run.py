@@ -28,6 +28,7 @@ from seotasks.errors import (
     TransientError,
 )
 from seotasks.model import Page, TaskQuery
+from seotasks.terms import CAPPED_ADVICE
 
 from .backfill import running_pipeline
 from .collecting import Collector, Halt
@@ -317,7 +318,7 @@ def _capped(client: Client, notes: list[str]) -> None:
     showed and said nothing (Serpstat's 60,000 rows; DataForSEO's 1000 ready tasks a list
     when they are not collected, which would show the next ones). "May": a list holding
     exactly its cap looks the same, and the vendor gives no total."""
-    advice = client.provider.advice("capped") or "more tasks may exist than the vendor shows"
+    advice = client.provider.advice("capped") or CAPPED_ADVICE
     note = f"{client.name}: the vendor capped a list: this listing may be incomplete; {advice}"
     if note not in notes:
         notes.append(note)
