@@ -5,6 +5,8 @@ in progress at once and refuses beyond 30, as the vendor does."""
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -113,3 +115,42 @@ def _collect(
     except BaseException as exc:  # the test asserts on it, in its own thread
         if outcome is not None:
             outcome["error"] = exc
+
+
+def test_a_child_forked_while_the_parent_has_every_place_out_can_still_call(
+    make_emulator: MakeEmulator, connect: Connect
+) -> None:
+    """A process pool started with ``fork`` inherits a client whose threads had every
+    place out: the child has no such calls, so it must not inherit the places taken (its
+    first call would wait forever)."""
+    gate = Gate()
+    emu = make_emulator(size=0, kinds=(KIND,), now=gate.now)
+    tasks = _ready(emu, 3)
+    client = connect(emu)
+    client.transport.set_rate_limits({}, in_flight=2)  # two places, both taken below
+    gate.armed.set()
+    held = [threading.Thread(target=_collect, args=(client, t), daemon=True) for t in tasks[:2]]
+    for thread in held:
+        thread.start()
+    for _ in held:
+        assert gate.inside.acquire(timeout=HANG), "a call never reached the emulator"
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into the test runner
+        code = 1
+        try:
+            signal.alarm(int(HANG))  # a hang guard: a child stuck waiting must still end
+            client.collect(tasks[2])
+            code = 0
+        finally:
+            os._exit(code)
+    try:
+        reached = gate.inside.acquire(timeout=10)  # the child's call, at the emulator
+    finally:
+        gate.release.set()
+        for thread in held:
+            thread.join(HANG)
+        if not reached:
+            os.kill(pid, signal.SIGKILL)
+        _, status = os.waitpid(pid, 0)
+    assert reached, "the child's call never went out: it waited for the parent's places"
+    assert os.waitstatus_to_exitcode(status) == 0
