@@ -11,10 +11,12 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from seotasks_dataforseo.emulator import DataForSEOEmulator
 from seotasks_dataforseo.wire import SIMULTANEOUS
 
 import seotasks
+from seotasks.errors import Interrupted
 from seotasks.model import Task, TaskStatus
 
 from .conftest import Connect, MakeEmulator
@@ -70,11 +72,13 @@ class Gate:
         return datetime.now(UTC)
 
 
-def test_a_call_waiting_for_a_place_when_the_client_closes_is_refused_unsent(
-    make_emulator: MakeEmulator, connect: Connect
+@pytest.mark.parametrize("how", ["close", "interrupt"])
+def test_a_call_waiting_for_a_place_ends_unsent_when_the_client_closes_or_is_interrupted(
+    make_emulator: MakeEmulator, connect: Connect, how: str
 ) -> None:
-    """30 calls out, the 31st waits for a place; shutdown closes the client. The waiting
-    call ends at once with the closed client's `ValueError`, never sent."""
+    """30 calls out, the 31st waits for a place; shutdown closes the client (or a signal
+    interrupts it). The waiting call ends at once, never sent: with the closed client's
+    `ValueError`, or with `Interrupted`, as a wait for pacing does."""
     gate = Gate()
     emu = make_emulator(size=0, kinds=(KIND,), now=gate.now)
     tasks = _ready(emu, SIMULTANEOUS + 1)
@@ -94,12 +98,18 @@ def test_a_call_waiting_for_a_place_when_the_client_closes_is_refused_unsent(
     waiting.join(1.0)  # long enough to have been sent, were it not waiting for a place
     assert waiting.is_alive(), outcome
     assert len(sent) == SIMULTANEOUS
-    client.close()
+    if how == "close":
+        client.close()
+    else:
+        client.transport.interrupt.set()
     waiting.join(HANG)
     assert not waiting.is_alive()
     error = outcome.get("error")
-    assert isinstance(error, ValueError), outcome
-    assert str(error).startswith("this seotasks client is closed")
+    if how == "close":
+        assert isinstance(error, ValueError), outcome
+        assert str(error).startswith("this seotasks client is closed")
+    else:
+        assert isinstance(error, Interrupted), outcome
     gate.release.set()
     for thread in held:
         thread.join(HANG)
