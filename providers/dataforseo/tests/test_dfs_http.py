@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import http.client
 import json
-import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
 from typing import Any
 
 import urllib3
@@ -16,25 +14,9 @@ from seotasks_dataforseo.emulator import DataForSEOEmulator
 
 from .conftest import MakeEmulator
 from .contentkit import BASE
+from .gate import Gate
 
 UNKNOWN = "00000000-1111-2222-3333-444444444444"
-
-
-class Gate:
-    """A data clock that holds every call reading it while armed: the calls it holds are
-    in progress at the emulator at once, for as long as the test wants."""
-
-    def __init__(self) -> None:
-        self.armed = threading.Event()
-        self.release = threading.Event()
-        self.inside = threading.Semaphore(0)
-
-    def now(self) -> datetime:
-        if self.armed.is_set() and not self.release.is_set():
-            self.inside.release()
-            if not self.release.wait(10):
-                self.release.set()  # held too long: stop holding, so that nothing hangs
-        return BASE
 
 
 def _auth(emu: DataForSEOEmulator) -> dict[str, str]:
@@ -64,7 +46,7 @@ def test_the_31st_simultaneous_call_is_refused_with_40209(make_emulator: MakeEmu
     other whole-call refusals (HTTP 200, no task). The emulator served any number at
     once, so code of one's own running 64 threads passed against the sandbox and met
     40209 only in production."""
-    gate = Gate()
+    gate = Gate(lambda: BASE)
     emu = make_emulator(size=0, now=gate.now)
     gate.armed.set()
     workers, held = _held(emu, gate, 30)
@@ -85,7 +67,7 @@ def test_the_31st_simultaneous_call_is_refused_with_40209(make_emulator: MakeEmu
 
 def test_thirty_simultaneous_calls_are_all_served(make_emulator: MakeEmulator) -> None:
     """30 at once is within the vendor's limit: none of them is refused."""
-    gate = Gate()
+    gate = Gate(lambda: BASE)
     emu = make_emulator(size=0, now=gate.now)
     gate.armed.set()
     workers, held = _held(emu, gate, 29)

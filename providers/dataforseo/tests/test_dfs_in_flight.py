@@ -20,6 +20,7 @@ from seotasks.errors import Interrupted
 from seotasks.model import Task, TaskStatus
 
 from .conftest import Connect, MakeEmulator
+from .gate import Gate
 
 KIND = "serp/google/organic"
 #: Only guards against a hang: a test that passes never comes near it.
@@ -56,22 +57,6 @@ def test_more_workers_than_the_vendor_serves_at_once_are_never_refused(
     assert 20 <= emu.app.simultaneous.peak <= SIMULTANEOUS
 
 
-class Gate:
-    """A data clock that, once armed, holds every call reading it until released, so
-    the test knows when 30 calls are in progress at the emulator."""
-
-    def __init__(self) -> None:
-        self.armed = threading.Event()
-        self.release = threading.Event()
-        self.inside = threading.Semaphore(0)
-
-    def now(self) -> datetime:
-        if self.armed.is_set() and not self.release.is_set():
-            self.inside.release()
-            self.release.wait(HANG)
-        return datetime.now(UTC)
-
-
 @pytest.mark.parametrize("how", ["close", "interrupt"])
 def test_a_call_waiting_for_a_place_ends_unsent_when_the_client_closes_or_is_interrupted(
     make_emulator: MakeEmulator, connect: Connect, how: str
@@ -79,7 +64,7 @@ def test_a_call_waiting_for_a_place_ends_unsent_when_the_client_closes_or_is_int
     """30 calls out, the 31st waits for a place; shutdown closes the client (or a signal
     interrupts it). The waiting call ends at once, never sent: with the closed client's
     `ValueError`, or with `Interrupted`, as a wait for pacing does."""
-    gate = Gate()
+    gate = Gate(lambda: datetime.now(UTC), hold=HANG)
     emu = make_emulator(size=0, kinds=(KIND,), now=gate.now)
     tasks = _ready(emu, SIMULTANEOUS + 1)
     client = connect(emu)
@@ -133,7 +118,7 @@ def test_a_child_forked_while_the_parent_has_every_place_out_can_still_call(
     """A process pool started with ``fork`` inherits a client whose threads had every
     place out: the child has no such calls, so it must not inherit the places taken (its
     first call would wait forever)."""
-    gate = Gate()
+    gate = Gate(lambda: datetime.now(UTC), hold=HANG)
     emu = make_emulator(size=0, kinds=(KIND,), now=gate.now)
     tasks = _ready(emu, 3)
     client = connect(emu)
