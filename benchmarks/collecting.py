@@ -263,7 +263,11 @@ def _collect_rss(count: int) -> dict[str, Any]:
                 text=True,
             )
             peak = PeakWatch(collector)
-            out, err = collector.communicate(timeout=3600)
+            try:
+                out, err = collector.communicate(timeout=3600)
+            except subprocess.TimeoutExpired:
+                collector.kill()  # as subprocess.run would: no collector left running
+                raise
             peak_mib = peak.mib()
         finally:
             if server.stdin is not None:
