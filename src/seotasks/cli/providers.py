@@ -13,8 +13,8 @@ __all__ = ["DESCRIPTION", "HELP", "add_arguments", "none_loaded", "run"]
 HELP = "list installed provider plugins"
 DESCRIPTION = (
     "List the installed provider plugins: name, distribution and version, "
-    "capabilities, and every option with its env var and default; plugins that failed "
-    "to load are listed last."
+    "capabilities, rate limits, and every option with its env var and default; plugins "
+    "that failed to load are listed last."
 )
 
 
@@ -67,7 +67,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                     for o in cls.options
                 ],
                 "capabilities": _static_capabilities(cls),
-                "sandbox": _has_sandbox(cls),
+                "limits": _declared_limits(cls),
+                "sandbox": _overrides(cls, "sandbox"),
             }
         )
     broken = [{"name": f.name, "target": f.target, "error": f.error} for f in failures()]
@@ -86,6 +87,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 + ", ".join(f"{k}={v}" for k, v in caps.items() if v not in (None, [], ()))
                 + "\n"
             )
+        out.write(f"  limits: {_limits_line(row['limits'])}\n")
         for opt in row["options"]:
             flags = [
                 f for f, on in (("required", opt["required"]), ("secret", opt["secret"])) if on
@@ -98,14 +100,15 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
-def _has_sandbox(cls: type) -> bool:
-    """Whether ``cls`` overrides `Provider.sandbox` (the base raises: no sandbox).
+def _overrides(cls: type, method: str) -> bool:
+    """Whether ``cls`` overrides `Provider`'s ``method``: `Provider.sandbox` (the base
+    has no sandbox), `Provider.rate_limits_for` (the base returns the class's limits).
 
     Read from the class dictionaries along the MRO, so nothing is instantiated.
     """
     from ..provider import Provider
 
-    owner = next(k for k in cls.__mro__ if "sandbox" in vars(k))
+    owner = next(k for k in cls.__mro__ if method in vars(k))
     return owner is not Provider
 
 
@@ -122,3 +125,36 @@ def _static_capabilities(cls: Any) -> dict[str, Any]:
     except Exception as exc:  # a plugin's bug: shown in the listing, the others still shown
         return {"error": f"{type(exc).__name__}: {exc}".splitlines()[0][:200]}
     return described
+
+
+def _declared_limits(cls: Any) -> dict[str, Any]:
+    """The call rates and the calls at once the provider class declares, read from the
+    class, so nothing is configured or connected. ``by_options``: the provider sets its
+    rates from its options (`Provider.rate_limits_for`, as Serpstat's ``rps`` does), so
+    these are the rates of its default options."""
+    return {
+        "rates": {
+            group: {"calls": limit.calls, "period_s": limit.period}
+            for group, limit in cls.rate_limits.items()
+        },
+        "in_flight": cls.max_in_flight,
+        "by_options": _overrides(cls, "rate_limits_for"),
+    }
+
+
+def _limits_line(limits: dict[str, Any]) -> str:
+    """``tasks_ready 20/min, id_list 10/min; 30 calls at once``: a rate per group, then
+    the cap on calls out at once."""
+    per = {1.0: "s", 60.0: "min", 3600.0: "h"}
+    rates = [
+        f"{group} {r['calls']}/{per[r['period_s']]}"
+        if r["period_s"] in per
+        else f"{group} {r['calls']} per {r['period_s']:g} s"
+        for group, r in limits["rates"].items()
+    ]
+    line = ", ".join(rates) or "no call rate declared"
+    if limits["by_options"]:
+        line += " (with default options)"
+    if limits["in_flight"] is not None:
+        line += f"; at most {limits['in_flight']} calls at once"
+    return line
