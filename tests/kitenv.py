@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from fakevendor import SECRET, FakeVendor, FakeVendorApp, connect_fake
@@ -15,7 +16,7 @@ from seotasks.clock import FakeClock
 from seotasks.emulation import (
     EmulatorServer,
 )
-from seotasks.model import TaskQuery, TaskStatus
+from seotasks.model import Task, TaskQuery, TaskStatus
 from seotasks.provider import Provider, Sandbox
 from seotasks.sandbox import SandboxRequest
 from seotasks.testing import ConformanceEnv, ProviderConformance
@@ -43,6 +44,24 @@ def expected_ids(app: FakeVendorApp) -> Callable[[TaskQuery], set[str]]:
                     continue
             ids.add(item["id"])
         return ids
+
+    return expected
+
+
+def expected_task(app: FakeVendorApp) -> Callable[[str], dict[str, object]]:
+    """The fake vendor's fields of a task, read from its item as its documentation would
+    state them: the state's status, the percentage as a ratio, the times in UTC."""
+
+    def expected(task_id: str) -> dict[str, object]:
+        with app.lock:
+            item = next(item for item in app.items if item["id"] == task_id)
+        finished = item["finished"]
+        return {
+            "status": _STATUS[item["state"]],
+            "progress": int(item["pct"].rstrip("%")) / 100,
+            "created_at": datetime.fromisoformat(item["created"]),
+            "completed_at": datetime.fromisoformat(finished) if finished else None,
+        }
 
     return expected
 
@@ -122,7 +141,8 @@ def kit_env(
     server: EmulatorServer, app: FakeVendorApp, monkeypatch: pytest.MonkeyPatch
 ) -> Callable[..., ConformanceEnv]:
     """``make(**fields)``: a `ConformanceEnv` of the fake vendor served by ``server``
-    (pages of 40, its secret, `tie_hook`), ``fields`` overriding; its sandbox is
+    (pages of 40, and of 23 for `ConformanceEnv.connect_other_size`; its secret,
+    `tie_hook`, `expected_task`), ``fields`` overriding; its sandbox is
     `fake_sandbox`."""
     monkeypatch.setattr(FakeVendor, "sandbox", classmethod(fake_sandbox))
 
@@ -130,12 +150,25 @@ def kit_env(
         options = {"page_size": 40, **fields.pop("options", {})}  # type: ignore[dict-item]
         fields.setdefault("secrets", (SECRET,))
         fields.setdefault("tie", tie_hook(app))
+        fields.setdefault("expected_task", expected_task(app))
+        other = {**options, "page_size": options["page_size"] // 2 + 3}
         return ConformanceEnv(
             provider="fakevendor",
             connect=lambda: connect_fake(server.url, clock=FakeClock(), **options),
+            connect_other_size=lambda: connect_fake(server.url, clock=FakeClock(), **other),
             expected_ids=expected_ids(app),
             faults=server.faults,
             **fields,  # type: ignore[arg-type]
         )
 
     return make
+
+
+def map_task(monkeypatch: pytest.MonkeyPatch, change: Callable[[Task], Task]) -> None:
+    """Make the fake vendor build every task, then ``change`` it (a mapping bug)."""
+    build = FakeVendor._task
+
+    def mapped(self: FakeVendor, item: Any) -> Task:
+        return change(build(self, item))
+
+    monkeypatch.setattr(FakeVendor, "_task", mapped)

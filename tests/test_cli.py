@@ -106,44 +106,6 @@ def test_wrong_credentials_exit_3(
         assert secret not in result.stderr + result.stdout
 
 
-def test_providers_lists_both_with_options(env: dict[str, str]) -> None:
-    result = run_here(["providers", "--format", "json"], env)
-    assert result.returncode == 0, result.stderr
-    data = json.loads(result.stdout)
-    names = {row["name"]: row for row in data["providers"]}
-    assert {"dataforseo", "serpstat"} <= set(names)
-    assert names["serpstat"]["distribution"] == "seotasks-serpstat"
-    token = next(o for o in names["serpstat"]["options"] if o["name"] == "token")
-    assert token["secret"] and token["env"] == "SEOTASKS_SERPSTAT_TOKEN"
-    assert names["serpstat"]["capabilities"]["window_days"] == 7
-    assert data["failed"] == []
-    # The limits the client paces itself to, as each provider class declares them.
-    dfs = names["dataforseo"]["limits"]
-    assert dfs["rates"]["tasks_ready"] == {"calls": 20, "period_s": 60.0}
-    assert dfs["in_flight"] == 30 and dfs["by_options"] is False
-    assert names["serpstat"]["limits"] == {
-        "rates": {"jsonrpc": {"calls": 1, "period_s": 1.0}},
-        "in_flight": None,
-        "by_options": True,
-    }
-
-
-def test_providers_table_says_each_providers_limits(env: dict[str, str]) -> None:
-    result = run_here(["providers"], env)
-    assert result.returncode == 0, result.stderr
-    limits = {}
-    for line in result.stdout.splitlines():
-        if not line.startswith(" "):
-            name = line.split()[0]
-        elif line.startswith("  limits: "):
-            limits[name] = line.removeprefix("  limits: ")
-    assert limits["dataforseo"] == (
-        "tasks_ready 20/min, id_list 10/min, task_get 2000/min, task_post 2000/min; "
-        "at most 30 calls at once"
-    )
-    assert limits["serpstat"] == "jsonrpc 1/s (with default options)"
-
-
 # -- output formats ---------------------------------------------------------------------------
 
 

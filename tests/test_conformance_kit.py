@@ -21,7 +21,7 @@ from typing import Any
 import attrs
 import pytest
 from fakevendor import FakeVendor, FakeVendorApp, connect_fake
-from kitenv import EXPECTED_SKIPS, KIT, Failed, expected_ids, run_kit, serving
+from kitenv import EXPECTED_SKIPS, KIT, Failed, expected_ids, map_task, run_kit, serving
 
 import seotasks
 from seotasks.emulation import (
@@ -31,7 +31,7 @@ from seotasks.emulation import (
     HttpRequest,
     HttpResponse,
 )
-from seotasks.model import Task, TaskQuery
+from seotasks.model import TaskQuery
 from seotasks.provider import Batch, Capabilities, Position, Provider, Sandbox
 from seotasks.sandbox import SandboxRequest
 from seotasks.testing import ConformanceEnv
@@ -189,16 +189,6 @@ def test_a_listing_only_provider_declares_no_spec_fields(
 # -- item: the times a provider fills ---------------------------------------------------
 
 
-def _map_task(monkeypatch: pytest.MonkeyPatch, change: Callable[[Task], Task]) -> None:
-    """Make the fake vendor build every task, then ``change`` it (a mapping bug)."""
-    build = FakeVendor._task
-
-    def mapped(self: FakeVendor, item: Any) -> Task:
-        return change(build(self, item))
-
-    monkeypatch.setattr(FakeVendor, "_task", mapped)
-
-
 def _declare(monkeypatch: pytest.MonkeyPatch, **capabilities: Any) -> None:
     monkeypatch.setattr(FakeVendor, "capabilities", lambda self: Capabilities(**capabilities))
 
@@ -209,7 +199,7 @@ def test_a_provider_that_never_sets_created_at_fails_where_it_would_mislead(
     """The Apify plugin's first bug: no created_at anywhere. Every other check passes (a
     listing without a time bound is complete), so the checks of the time itself must
     fail, and not skip: `--since` bounds created_at by default and would list nothing."""
-    _map_task(monkeypatch, lambda task: attrs.evolve(task, created_at=None))
+    map_task(monkeypatch, lambda task: attrs.evolve(task, created_at=None))
     conformance = kit_env()
     with pytest.raises(AssertionError, match=r"have no created_at"):
         KIT.test_declared_times_filled(conformance)
@@ -225,7 +215,7 @@ def test_a_declared_time_left_empty_is_named(
 ) -> None:
     _declare(monkeypatch, order="created_at", times=frozenset({"created_at", "completed_at"}))
     KIT.test_declared_times_filled(kit_env())  # true as declared
-    _map_task(monkeypatch, lambda task: attrs.evolve(task, completed_at=None))
+    map_task(monkeypatch, lambda task: attrs.evolve(task, completed_at=None))
     with pytest.raises(AssertionError, match=r"tasks with status completed have no completed_at"):
         KIT.test_declared_times_filled(kit_env())
 
@@ -243,7 +233,7 @@ def test_a_declared_time_too_sparse_to_check_fails_rather_than_skips(
 ) -> None:
     _declare(monkeypatch, order="created_at", times=frozenset({"created_at", "completed_at"}))
     stamp = datetime(2026, 11, 1, 0, 30, tzinfo=UTC)  # every completion at one instant
-    _map_task(
+    map_task(
         monkeypatch,
         lambda task: task if task.completed_at is None else attrs.evolve(task, completed_at=stamp),
     )
@@ -272,7 +262,7 @@ def test_contradictory_declarations_are_refused_when_made() -> None:
 def _started_is_the_request_time(monkeypatch: pytest.MonkeyPatch) -> None:
     """The vendor's "created" is what Apify calls ``startedAt``: read by its name into
     started_at, leaving created_at empty, with the order declared over it."""
-    _map_task(
+    map_task(
         monkeypatch,
         lambda task: attrs.evolve(task, created_at=None, started_at=task.created_at),
     )

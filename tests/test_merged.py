@@ -360,7 +360,7 @@ _TIME = st.none() | st.datetimes(timezones=st.just(UTC))
 # Built once, like the others: a strategy built in the composite is validated every task.
 _TEXT = st.none() | st.text()
 _PROGRESS = st.none() | st.floats(0.0, 1.0)
-_COST = st.none() | st.decimals(allow_nan=False)
+_COST = st.none() | st.decimals(allow_nan=False, allow_infinity=False)
 _COUNT = st.none() | st.integers()
 _NAME = st.text(min_size=1)
 _RAWS = st.dictionaries(st.text(), _RAW, max_size=4)

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn, TypedDict, Unpack
 from . import cursor as cursor_codec
 from .account import account_key
 from .batchcheck import fetched_tasks
-from .collect import collect_many, one_run_for
+from .collect import check_owned, collect_many, one_run_for, owned_by
 from .cursor import position_digest, position_json
 from .errors import CursorError, ResponseFormatError, SeotasksError
 from .model import Page, Task, TaskQuery, TaskStatus
@@ -314,10 +314,7 @@ class Client:
 
     def collect(self, task: Task) -> JSONValue:
         """A finished task's result: the vendor's JSON, any JSON value (providers that can)."""
-        if not isinstance(task, Task):  # an id, or None from a lookup: not deep in the plugin
-            raise TypeError(f"collect takes a Task, got {type(task).__name__}")
-        if task.provider != self.name:
-            raise ValueError(f"task {task.key} does not belong to provider {self.name!r}")
+        check_owned(task, self.name)  # an id, another provider's task: not deep in the plugin
         with self.transport.redactor.active():
             if isinstance(result := self._provider.collect(task), Mapping):
                 self._check_answered(task, self._provider.result_task_id(result))
@@ -332,10 +329,7 @@ class Client:
         ``sink`` holds the vendor's bytes exactly. Otherwise `collect`'s result is
         written as JSON. An answer over `max_result_bytes` is a `ResponseFormatError`.
         """
-        if not isinstance(task, Task):  # an id, or None from a lookup: not deep in the plugin
-            raise TypeError(f"collect takes a Task, got {type(task).__name__}")
-        if task.provider != self.name:
-            raise ValueError(f"task {task.key} does not belong to provider {self.name!r}")
+        check_owned(task, self.name)  # an id, another provider's task: not deep in the plugin
         from .answers import fetch_into
 
         answered = fetch_into(self, task, sink)
@@ -372,7 +366,9 @@ class Client:
         of tasks (a whole ``client.tasks()`` listing, say) runs in bounded memory.
         Setting ``stop`` (a `threading.Event`) ends the run gracefully: no new task is
         taken, the ones in flight are still yielded. Every task the vendor answered is
-        yielded: none is fetched and then dropped.
+        yielded: none is fetched and then dropped. An input item that is no `Task` of this
+        provider is misuse, raised as `collect` raises it (`TypeError`, `ValueError`)
+        once the tasks taken before it are yielded.
 
         ``journal``: each task is recorded in it (durably) right before its fetch, for a
         listing whose fetches consume (`Capabilities.drains`); the caller acks a task once
@@ -404,7 +400,7 @@ class Client:
 
         runner = collect_many(
             fetch,
-            tasks,
+            owned_by(tasks, self.name),
             workers=workers,
             window=window,
             ordered=ordered,

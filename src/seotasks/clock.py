@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import datetime
 from typing import Protocol
 
 __all__ = ["Clock", "FakeClock", "ScaledClock", "SystemClock"]
@@ -103,3 +104,23 @@ class FakeClock:
     def advance(self, seconds: float) -> None:
         with self._lock:
             self._now += seconds
+
+
+def wall_reading(value: object) -> datetime:
+    """What a ``now=`` callable returned, checked: an aware `datetime`, or raise naming
+    ``now``. Checked at each reading, not once at `connect`: a clock that goes wrong
+    later (a test's fake returning a string after a reset) would otherwise fail inside a
+    comparison with a time, as "can't compare offset-naive and offset-aware datetimes"
+    or a bare ``str - timedelta``, far from its cause, or not at all where nothing is
+    bounded."""
+    if not isinstance(value, datetime):
+        raise TypeError(
+            f"the now= clock returned {type(value).__name__} {value!r}, not a datetime "
+            "(connect(now=...) takes a no-argument callable returning an aware datetime)"
+        )
+    if value.utcoffset() is None:
+        raise ValueError(
+            f"the now= clock returned a naive datetime {value!r}: return an aware one "
+            "(datetime.now(UTC), or attach the zone it is in)"
+        )
+    return value

@@ -36,7 +36,15 @@ from .terms import MAX_WORKERS
 if TYPE_CHECKING:
     from .transport import Transport
 
-__all__ = ["MAX_WORKERS", "Collected", "OneRun", "collect_many", "one_run_for"]
+__all__ = [
+    "MAX_WORKERS",
+    "Collected",
+    "OneRun",
+    "check_owned",
+    "collect_many",
+    "one_run_for",
+    "owned_by",
+]
 
 #: What fetches one task: its result parsed, or the file it was streamed into.
 _Fetch = Callable[[Task], JSONValue | Path]
@@ -114,6 +122,26 @@ def collect_many(
         raise ValueError(f"window must be an integer >= workers ({workers}), got {window!r}")
     run = _Run(collect, iter(tasks), workers, window, stop or threading.Event())
     return run.results(ordered, transport)
+
+
+def check_owned(task: object, provider: str) -> None:
+    """Raise unless ``task`` is a `Task` of ``provider``: what a collecting call refuses
+    as misuse (an id, or None from a lookup; another provider's task), before anything
+    is recorded or sent."""
+    if not isinstance(task, Task):
+        raise TypeError(f"collect takes a Task, got {type(task).__name__}")
+    if task.provider != provider:
+        raise ValueError(f"task {task.key} does not belong to provider {provider!r}")
+
+
+def owned_by(tasks: Iterable[Task], provider: str) -> Iterator[Task]:
+    """``tasks``, each checked by `check_owned` as it is taken: in `collect_many` a
+    mistaken task is then the input's error, raised to the caller after the tasks taken
+    before it are yielded, not a failed outcome that reads as the vendor's (nor a task
+    journaled, then never fetched)."""
+    for task in tasks:
+        check_owned(task, provider)
+        yield task
 
 
 def _one(collect: _Fetch, task: Task, index: int, cancel: threading.Event) -> Collected:

@@ -55,6 +55,15 @@ def _status(_inst: object, _attr: attrs.Attribute[Any], value: object) -> None:
         )
 
 
+def _time_field(_inst: object, _attr: attrs.Attribute[Any], value: object) -> None:
+    """An attrs validator: one of `TIME_FIELDS`, said in a sentence (attrs' own ``in_``
+    message is a tuple that carries the whole attribute's repr)."""
+    if value not in TIME_FIELDS:
+        raise ValueError(
+            f"TaskQuery.time_field must be one of {', '.join(TIME_FIELDS)}, got {value!r}"
+        )
+
+
 def _refuse_non_utc(task: tuple[str, str], name: str, value: datetime) -> None:
     """Raise unless ``value`` carries a zero UTC offset (any zone object saying so).
 
@@ -100,6 +109,40 @@ def _refuse_id_or_status(provider: str, id: object, status: object) -> None:
             f"Task {provider}:{id}: status must be a TaskStatus, got {type(status).__name__} "
             f"{status!r} (map the vendor's status to one: TaskStatus.COMPLETED, ...)"
         )
+    if not id:
+        raise ValueError(
+            f"Task {provider}:: id is empty (a task without an id has no key: every "
+            "'already done' rule, a cursor and a result file go by provider:id)"
+        )
+
+
+def _checked_progress(task: tuple[str, str], progress: object) -> float:
+    """``progress`` as a float, or raise: a whole 0 or 1 becomes 0.0 or 1.0 (every task
+    holds a float, whatever the plugin wrote); a bool is refused, since ``True`` would
+    pass for 1.0 and is a flag read where a ratio belongs."""
+    if isinstance(progress, (int, float)) and not isinstance(progress, bool):
+        if 0.0 <= progress <= 1.0:
+            return float(progress)
+        raise ValueError(
+            f"Task {task[0]}:{task[1]}: progress must be within 0.0..1.0 (a ratio: a vendor's "
+            f"percentage goes through seotasks.convert.parse_progress), got {progress!r}"
+        )
+    raise TypeError(
+        f"Task {task[0]}:{task[1]}: progress must be a float within 0.0..1.0, got "
+        f"{type(progress).__name__} {progress!r}"
+    )
+
+
+def _refuse_cost(task: tuple[str, str], cost: object) -> None:
+    """Raise for a cost that is no finite `Decimal`: a float has already rounded the
+    vendor's figure (read it with ``parse_float=Decimal``), and a NaN or an infinity
+    would poison every sum of costs."""
+    if type(cost) is not Decimal:
+        raise TypeError(
+            f"Task {task[0]}:{task[1]}: cost must be a Decimal, got {type(cost).__name__} "
+            f"{cost!r} (read the vendor's number as written: Decimal(str) or parse_float)"
+        )
+    raise ValueError(f"Task {task[0]}:{task[1]}: cost must be a finite number, got {cost!r}")
 
 
 _ZERO = timedelta(0)
@@ -195,8 +238,9 @@ class Task:
         started_at: datetime | None = None,
         raw: Mapping[str, Any] = _EMPTY,
     ) -> None:
-        """Check and keep the fields: ``id`` a `str`, ``status`` a `TaskStatus`,
-        ``progress`` within 0.0..1.0, every time timezone-aware UTC, and ``raw`` its own
+        """Check and keep the fields: ``id`` a non-empty `str`, ``status`` a `TaskStatus`,
+        ``progress`` a float within 0.0..1.0 (a whole 0 or 1 made one), ``cost`` a finite
+        `Decimal`, every time timezone-aware UTC, and ``raw`` its own
         (a dict is copied, a read-only view kept as it is). The usual values (None,
         ``tzinfo`` exactly `datetime.UTC`, a read-only view) pass on an identity test;
         only the others are looked at again.
@@ -210,13 +254,15 @@ class Task:
         are the fields' constructor names and defaults in declaration order, as attrs'
         would be (``tests/test_core_model.py`` compares them with ``attrs.fields``).
         """
-        if type(id) is not str or type(status) is not TaskStatus:
+        if type(id) is not str or not id or type(status) is not TaskStatus:
             _refuse_id_or_status(provider, id, status)
-        if progress is not None and not 0.0 <= progress <= 1.0:
-            raise ValueError(
-                f"Task {provider}:{id}: progress must be within 0.0..1.0 (a ratio: a vendor's "
-                f"percentage goes through seotasks.convert.parse_progress), got {progress!r}"
-            )
+        if type(progress) is not float:
+            if progress is not None:
+                progress = _checked_progress((provider, id), progress)
+        elif not 0.0 <= progress <= 1.0:
+            _checked_progress((provider, id), progress)
+        if cost is not None and (type(cost) is not Decimal or not cost.is_finite()):
+            _refuse_cost((provider, id), cost)
         try:  # free while nothing is raised: the usual values pass on identity tests
             if created_at is not None and created_at.tzinfo is not UTC:
                 _refuse_non_utc((provider, id), "created_at", created_at)
@@ -294,7 +340,7 @@ class TaskQuery:
     status: TaskStatus | None = attrs.field(default=TaskStatus.COMPLETED, validator=_status)
     since: datetime | None = attrs.field(default=None, validator=_utc_or_none("since"))
     until: datetime | None = attrs.field(default=None, validator=_utc_or_none("until"))
-    time_field: str = attrs.field(default="created_at", validator=attrs.validators.in_(TIME_FIELDS))
+    time_field: str = attrs.field(default="created_at", validator=_time_field)
 
     def __attrs_post_init__(self) -> None:
         if self.since is not None and self.until is not None and self.since >= self.until:

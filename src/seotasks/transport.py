@@ -49,7 +49,7 @@ from .call import (
     parse_retry_after,
 )
 from .cancel import Interrupt, stop_for
-from .clock import Clock, SystemClock
+from .clock import Clock, SystemClock, wall_reading
 from .errors import (
     Interrupted,
     ProviderError,
@@ -142,7 +142,7 @@ class Transport:
         started with a fixed day passes the emulators' clock, so both sides agree)."""
         if self._wall is None:
             return datetime.now(UTC)
-        return self._wall()
+        return wall_reading(self._wall())
 
     def set_rate_limits(
         self, limits: Mapping[str, RateLimit], *, margin: float = 0.02, in_flight: int | None = None

@@ -40,4 +40,8 @@ class TestAcmeConformance(ProviderConformance):
             churn=acme_app.churn,
             # Jobs just like another one (same second): the kit ties a page boundary.
             tie=acme_app.tie,
+            # Each job's fields as documented: a status or a progress misread is caught.
+            expected_task=acme_app.expected_task,
+            # A cursor taken to a client asking for pages of another size resumes exactly.
+            connect_other_size=lambda: acme_connect(page_size=23),  # acme_connect: 40
         )

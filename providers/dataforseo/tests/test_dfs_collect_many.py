@@ -11,10 +11,12 @@ import threading
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
 
-from seotasks import Collected, ProviderError, TransientError
+from seotasks import Collected, Journal, ProviderError, TransientError
 from seotasks.emulation import Fault
 from seotasks.model import Task, TaskStatus
 from seotasks.testing.faults import RETRIED_FAULTS
@@ -87,15 +89,29 @@ def test_a_failed_task_is_reported_and_the_rest_go_on(
     assert emu.collected_ids() == good
 
 
-def test_a_task_of_another_provider_is_an_error_result_not_a_crash(
-    make_emulator: MakeEmulator, connect: Connect
+def test_a_task_of_another_provider_is_raised_after_the_ones_taken_before_it(
+    make_emulator: MakeEmulator, connect: Connect, tmp_path: Path
 ) -> None:
+    """Misuse, as `collect` refuses it, not a failed outcome that reads as the vendor's:
+    the tasks before it are still fetched and yielded, it is neither journaled nor sent,
+    and no task after it is taken."""
     emu = make_emulator(seed=3, size=0, kinds=(KIND,))
-    ids = _done_ids(emu, 3)
+    ids = _done_ids(emu, 4)
     stranger = Task(provider="serpstat", id="12", status=TaskStatus.COMPLETED)
-    results = list(connect(emu).collect_many([*_tasks(ids), stranger], workers=2, ordered=True))
-    assert [r.ok for r in results] == [True, True, True, False]
-    assert isinstance(results[3].error, ValueError)  # the caller's mistake, not config
+    tasks = _tasks(ids)
+    seen: list[Collected] = []
+    with Journal.open(tmp_path, "dataforseo") as journal:
+        many = connect(emu).collect_many(
+            [*tasks[:3], stranger, tasks[3]], workers=2, ordered=True, journal=journal
+        )
+        with pytest.raises(ValueError, match="task serpstat:12 does not belong to provider"):
+            seen.extend(many)
+        assert [r.task.id for r in seen] == ids[:3] and all(r.ok for r in seen)
+        assert {t.key for t in journal.pending()} == {t.key for t in tasks[:3]}
+    assert emu.collected_ids() == set(ids[:3])
+    nothing: Any = None
+    with pytest.raises(TypeError, match="collect takes a Task, got NoneType"):
+        list(connect(emu).collect_many([nothing]))
 
 
 def test_input_is_read_lazily_within_the_window(

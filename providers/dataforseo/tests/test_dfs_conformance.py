@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from seotasks_dataforseo.emulator import DataForSEOEmulator
 import seotasks
 from seotasks.client import Client
 from seotasks.clock import FakeClock
-from seotasks.model import TaskQuery
+from seotasks.model import TaskQuery, TaskStatus
 from seotasks.submit import SerpTaskSpec
 from seotasks.testing.conformance import ConformanceEnv, ProviderConformance
 
@@ -42,12 +43,40 @@ DELIVERIES = (
 )
 
 
+def _fields(emu: DataForSEOEmulator, history: bool) -> Callable[[str], dict[str, object]]:
+    """A task's fields as the vendor documents them for each list: ``id_list`` gives the
+    posting and completion times, the status message and the cost (the tag only within
+    ``metadata``, not asked for here); ``tasks_ready`` a done task's posting time and
+    tag (no completion time, no cost)."""
+
+    def fields(task_id: str) -> dict[str, object]:
+        truth = emu.task(task_id)
+        if not history:
+            return {
+                "status": TaskStatus.COMPLETED,
+                "created_at": truth["posted"],
+                "kind": truth["kind"],
+                "tag": truth["tag"],
+            }
+        return {
+            "status": TaskStatus(truth["status"]),
+            "created_at": truth["posted"],
+            "completed_at": truth["done"],
+            "kind": truth["kind"],
+            "cost": Decimal(str(truth["cost"])),
+        }
+
+    return fields
+
+
 def _env(emu: DataForSEOEmulator, expected: object, **options: object) -> ConformanceEnv:
     clock = FakeClock()
 
-    def connect(password: str = emu.password) -> Client:
-        settings = {**emu.settings, "password": password, **options}
+    def connect(password: str = emu.password, **changed: object) -> Client:
+        settings = {**emu.settings, "password": password, **options, **changed}
         return seotasks.connect("dataforseo", clock=clock, retry=RETRY, env={}, **settings)
+
+    history = options.get("source") == "history"
 
     return ConformanceEnv(
         provider="dataforseo",
@@ -62,7 +91,10 @@ def _env(emu: DataForSEOEmulator, expected: object, **options: object) -> Confor
         # Tasks posted in one batch with another: the kit ties a page boundary of the
         # history, a keyset listing on the posting time (tasks_ready is no keyset: its
         # order is the vendor's completion queue, where a tie has no boundary to cross).
-        tie=emu.tie if options.get("source") == "history" else None,
+        tie=emu.tie if history else None,
+        # id_list pages by a limit (tasks_ready answers every task at once, up to its cap).
+        connect_other_size=(lambda: connect(page_size=70)) if history else None,
+        expected_task=_fields(emu, history),
         deliveries=DELIVERIES,
         spec=SerpTaskSpec(keyword="conformance", location=2840, language="en", serp_type="maps"),
     )
@@ -87,6 +119,8 @@ class TestReadyConformance(ProviderConformance):
         with DataForSEOEmulator(seed=32, size=600, recent=1.0, enforce_limits=False) as emu:
 
             def expected(query: TaskQuery) -> set[str]:
+                if query.status not in (None, TaskStatus.COMPLETED):
+                    return set()  # tasks_ready lists done tasks only
                 ids = emu.ready_ids(FAMILIES)
                 return {
                     i

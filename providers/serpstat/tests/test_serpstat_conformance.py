@@ -10,7 +10,7 @@ from seotasks_serpstat.emulator import SerpstatEmulator
 
 import seotasks
 from seotasks.clock import FakeClock
-from seotasks.model import TaskQuery
+from seotasks.model import TaskQuery, TaskStatus
 from seotasks.submit import SerpTaskSpec
 from seotasks.testing.conformance import ConformanceEnv, ProviderConformance
 
@@ -32,6 +32,8 @@ class TestSerpstatConformance(ProviderConformance):
             return client
 
         def expected(query: TaskQuery) -> set[str]:
+            if query.status is TaskStatus.FAILED:
+                return set()  # tasks.getList has no failed state
             ids = emulator.task_ids(None if query.status is None else query.status.value)
             if query.since is None and query.until is None:
                 return set(ids)
@@ -47,6 +49,18 @@ class TestSerpstatConformance(ProviderConformance):
                     out.add(i)
             return out
 
+        def fields(task_id: str) -> dict[str, object]:
+            """The row's fields as the vendor documents them: ``"45%"`` is 0.45, the
+            naive times are in the emulator's zone (UTC here), done once parsed."""
+            truth = emulator.truth(task_id)
+            return {
+                "status": TaskStatus(truth.status),
+                "progress": truth.percent / 100,
+                "created_at": truth.created_at,
+                "completed_at": truth.completed_at,
+                "keywords_count": truth.keywords_count,
+            }
+
         yield ConformanceEnv(
             provider="serpstat",
             connect=connect,
@@ -59,6 +73,10 @@ class TestSerpstatConformance(ProviderConformance):
             # New tasks, expired ones and finished ones between pages: a page-numbered
             # list shifts under the reader, and paging must lose and repeat nothing.
             churn=emulator.churn,
+            # The provider asks for a little less than page_size, varied, so that pages
+            # overlap: a position must still hold where the listing stands.
+            connect_other_size=lambda: connect(page_size=300),
+            expected_task=fields,
             spec=SerpTaskSpec(keyword="conformance", location=23),
         )
         for client in clients:

@@ -42,6 +42,7 @@ import secrets
 import threading
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import seotasks
@@ -226,6 +227,30 @@ class AcmeApp:
                     continue
             ids.add(job["name"].removeprefix("jobs/"))
         return ids
+
+    def expected_task(self, task_id: str) -> dict[str, object]:
+        """The fields a correct listing gives job ``task_id``, from the documented job
+        resource: the kit's ground truth for each task (``percent_complete`` 0..100 is a
+        0.0..1.0 progress, ``cost_micros`` millionths, ``labels.tag`` the tag)."""
+        with self._lock:
+            job = next(j for j in self.jobs if j["name"] == f"jobs/{task_id}")
+
+        def when(field: str) -> datetime | None:
+            return None if job[field] is None else datetime.fromisoformat(job[field])
+
+        micros = job.get("cost_micros")
+        error = job.get("error")
+        return {
+            "status": _DOCUMENTED_STATUS[job["state"]],
+            "progress": job["percent_complete"] / 100,
+            "created_at": when("create_time"),
+            "started_at": when("start_time"),
+            "completed_at": when("end_time"),
+            "kind": job["type"],
+            "tag": job["labels"].get("tag"),
+            "cost": None if micros is None else Decimal(micros) / 1_000_000,
+            "message": None if error is None else error["message"],
+        }
 
     # -- HTTP ------------------------------------------------------------------------------
 

@@ -94,6 +94,17 @@ class ConformanceEnv:
     #: query)`` the way the receiver hands them to `Provider.read_callback` (``body`` the
     #: parsed JSON, None for a GET; ``query`` ``{name: [values]}``): each must give entries.
     deliveries: Sequence[tuple[str, object, Mapping[str, list[str]]]] = ()
+    #: A fresh client like ``connect``'s that asks the vendor for pages of another size
+    #: (its page-size option; optional, every provider with such an option should give
+    #: it): a cursor handed out by one must resume in the other with nothing lost or
+    #: repeated, which a position holding a page number fails.
+    connect_other_size: Callable[[], Client] | None = None
+    #: Each task's fields as the vendor's documentation gives them for the emulator's data
+    #: (optional, every emulator should offer it): ``expected_task(task_id)`` maps `Task`
+    #: field names (``status``, ``progress``, the times, ``kind``, ``cost``...; any
+    #: subset) to the values a listing must show. Without it the kit knows each task's
+    #: status (from ``expected_ids``) but not, say, a progress read on the wrong scale.
+    expected_task: Callable[[str], Mapping[str, object]] | None = None
 
 
 @pytest.mark.seotasks_conformance

@@ -102,7 +102,8 @@ def assert_once(
     extra = set(ids) - expected
     wrong = [f"{len(missing)} seeded tasks missing, e.g. {sorted(missing)[:5]}"] if missing else []
     wrong += [f"{len(extra)} unexpected tasks, e.g. {sorted(extra)[:5]}"] if extra else []
-    why = f". {explain(missing, extra)}" if wrong and explain is not None else ""
+    told = explain(missing, extra) if wrong and explain is not None else ""
+    why = f". {told}" if told else ""
     assert not wrong, f"{what}: {'; '.join(wrong)}{why}"
 
 

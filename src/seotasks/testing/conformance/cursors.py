@@ -3,8 +3,8 @@
 A cursor is handed to users (printed, stored in a job's state) and comes back from them,
 so it is untrusted input and a possible leak. These checks take the cursor a listing
 hands out after its first page (or, for a listing that fits one page, the cursor that
-resumes it at its start) and prove that it resumes in a fresh client with nothing lost
-or repeated; that an edited or cut token, another provider's token and a changed query
+resumes it at its start) and prove that it resumes in a fresh client, and in one asking
+for pages of another size, with nothing lost or repeated; that an edited or cut token, another provider's token and a changed query
 are `CursorError`; that a position forged around the public checksum is stopped by the
 provider's ``check_position`` before any request; and that no secret is in the token or
 in its decoded payload.
@@ -77,6 +77,23 @@ class CursorChecks:
             rest = list(second.tasks(cursor))
         ids = task_ids(seen) + task_ids(rest)
         assert_once(ids, conformance.expected_ids(TaskQuery(status=None)), "resumed", resumed=True)
+
+    def test_cursor_resumes_with_another_page_size(self, conformance: ConformanceEnv) -> None:
+        """A cursor comes back to a client asking for pages of another size (a new
+        release's default, another job's setting): resumed there, the listing is still
+        whole and once. A position holding a page number loses or repeats tasks here."""
+        if conformance.connect_other_size is None:
+            pytest.skip("no connect_other_size: a cursor is resumed with one page size only")
+        with conformance.connect() as first:
+            seen, cursor = _cursor_to_check(conformance, first)
+        with conformance.connect_other_size() as other:
+            rest = list(other.tasks(cursor))
+        assert_once(
+            task_ids(seen) + task_ids(rest),
+            conformance.expected_ids(TaskQuery(status=None)),
+            "resumed in a client asking for pages of another size (a position must say "
+            "where the listing stands, an offset or the last key, not the next page number)",
+        )
 
     def test_cursor_tampering_refused(self, conformance: ConformanceEnv) -> None:
         with conformance.connect() as client:

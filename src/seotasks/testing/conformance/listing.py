@@ -4,16 +4,19 @@ This is the heart of the contract, checked on a quiet emulator: the provider is
 registered through its entry point, a full listing spans the pages it should and yields
 every seeded task exactly once, the default ``completed`` filter and the time bounds on
 creation or completion return exactly what the ground truth says, and every task is
-self-consistent (UTC times in order, progress 1.0 once completed). Paging while the data
+self-consistent (UTC times in order, progress 1.0 once completed), each listed under the
+status the ground truth gives it, with the fields ``expected_task`` gives. Paging while the data
 moves is `ChurnChecks`; resuming from a cursor is `CursorChecks`.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+import attrs
 import pytest
 
 from ...errors import UnknownProvider, UnsupportedQuery
@@ -86,6 +89,55 @@ class ListingChecks:
             if task.started_at and task.completed_at:
                 assert task.started_at <= task.completed_at, f"{task.key} completed before started"
             assert isinstance(task.raw, Mapping)
+
+    def test_each_status_holds_its_tasks(self, conformance: ConformanceEnv) -> None:
+        """Each task under the status the ground truth gives it: a listing of every status,
+        grouped by `Task.status`, against ``expected_ids`` of each status; then a listing
+        filtered on each status the provider declares. A vendor state mapped to the wrong
+        status (an error read as done) passes every other check, and a ``failed`` listing
+        comes back empty."""
+        with conformance.connect() as client:
+            every = list(client.tasks(status="any"))
+            for status in TaskStatus:
+                assert_once(
+                    [t.id for t in every if t.status is status],
+                    conformance.expected_ids(TaskQuery(status=status)),
+                    f"the tasks listed as {status.value}",
+                    explain=_statuses_explained(every, status),
+                )
+            for status in sorted(client.capabilities.statuses):
+                got = list(client.tasks(status=status.value))
+                assert all(t.status is status for t in got), f"status={status.value} listed others"
+                expected = conformance.expected_ids(TaskQuery(status=status))
+                assert_once(task_ids(got), expected, f"the listing of status={status.value}")
+
+    def test_fields_match_the_ground_truth(self, conformance: ConformanceEnv) -> None:
+        """Every field ``expected_task`` gives, on every listed task: a progress read as a
+        percentage where the vendor writes a ratio, a time read in another zone, a kind or
+        a cost mapped from the wrong field."""
+        __tracebackhide__ = True
+        if conformance.expected_task is None:
+            pytest.skip("no expected_task: the fields are checked against no ground truth")
+        names = {str(a.alias) for a in attrs.fields(Task)} - {"raw"}
+        with conformance.connect() as client:
+            every = list(client.tasks(status="any"))
+        wrong: list[str] = []
+        checked = 0
+        for task in every:
+            for name, value in conformance.expected_task(task.id).items():
+                assert name in names, (
+                    f"expected_task gives {name!r}, which is no Task field (one of "
+                    f"{', '.join(sorted(names))})"
+                )
+                got = getattr(task, name)
+                checked += 1
+                if not _same(got, value):
+                    wrong.append(f"{task.key} {name}: listed {got!r}, expected {value!r}")
+        assert checked, "expected_task gave no field for any listed task"
+        assert not wrong, (
+            f"{len(wrong)} of {checked} fields differ from the ground truth, e.g. "
+            + "; ".join(wrong[:5])
+        )
 
     @pytest.mark.parametrize("time_field", ["created_at", "completed_at"])
     def test_time_filters_honoured(self, conformance: ConformanceEnv, time_field: str) -> None:
@@ -168,6 +220,35 @@ class ListingChecks:
                     f"since/until on {time_field}{what} ({query.since}..{query.until})",
                     explain=_bounds_explained(listed, query),
                 )
+
+
+def _same(got: object, value: object) -> bool:
+    """Equal, a float within a rounding of another (``0.45`` read from ``"45%"``)."""
+    if isinstance(got, float) and isinstance(value, float):
+        return math.isclose(got, value, rel_tol=1e-9, abs_tol=1e-12)
+    return got == value
+
+
+def _statuses_explained(
+    every: list[Task], status: TaskStatus
+) -> Callable[[set[str], set[str]], str]:
+    """Under which status the tasks ``expected_ids`` gives ``status`` were listed."""
+
+    def explain(missing: set[str], extra: set[str]) -> str:
+        notes = []
+        listed_as = sorted({t.status.value for t in every if t.id in missing})
+        if listed_as:
+            notes.append(
+                f"tasks the ground truth says are {status.value} are listed as "
+                + ", ".join(listed_as)
+            )
+        if extra:
+            notes.append(f"tasks listed as {status.value} are not {status.value} by the truth")
+        return (
+            "; ".join(notes) + ": check how the vendor's states map to TaskStatus" if notes else ""
+        )
+
+    return explain
 
 
 #: How far outside the listed times the second bounded listing reaches.
