@@ -327,6 +327,23 @@ def test_sandbox_command_prints_usable_env(tmp_path: Path) -> None:
     assert all(re.search(r" \(\d+ (tasks|jobs), seed 3\)$", note) for note in notes), notes
 
 
+def test_sandbox_serves_an_option_as_given_or_refuses_it() -> None:
+    """``-o`` gives an account setting the emulator serves and exports; one it cannot
+    serve was dropped without a word (the user's token replaced by the emulator's, the
+    plan's rate left at one call a second)."""
+    base = ["sandbox", "-p", "serpstat", "--duration", "0.2"]
+    served = run_here([*base, "-o", "serpstat.rps=10"], clean_env())
+    assert served.returncode == 0, served.stderr
+    assert "export SEOTASKS_SERPSTAT_RPS=10.0\n" in served.stdout
+    for option, why in (
+        ("serpstat.token=abc", "sets its own token"),
+        ("serpstat.page_size=200", "not an account setting the serpstat emulator serves"),
+    ):
+        refused = run_here([*base, "-o", option], clean_env())
+        assert refused.returncode == 2 and why in refused.stderr, refused.stderr
+        assert refused.stdout == "" and "abc" not in refused.stderr
+
+
 def test_the_quick_start_shows_every_line_the_sandbox_prints() -> None:
     """The quick start's sample output of ``seotasks sandbox -p dataforseo -p serpstat``
     lacked the ``SEOTASKS_SERPSTAT_TIMEZONE`` line the command prints: a reader comparing

@@ -98,6 +98,24 @@ def test_a_long_pacing_wait_is_announced_once_after_the_first_tasks() -> None:
     assert notices[0] > 0 and json.loads(lines[0])["provider"] == "dataforseo"
 
 
+def test_collect_announces_the_same_wait(tmp_path: Path) -> None:
+    """`collect` made the same tasks_ready calls and sat through the same minute's wait
+    without a word: run after another listing, it looked hung for a minute."""
+    every = "serp,keywords_data,on_page,merchant,business_data,app_data,ai_optimization"
+    args = ["collect", "--sandbox", "-p", "dataforseo", "-o", f"families={every}"]
+    result = subprocess.run(
+        [*STILL_CLI, *args, "--to", str(tmp_path / "results")],
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    notices = [line for line in result.stderr.splitlines() if "waiting" in line]
+    assert len(notices) == 1, result.stderr[-2000:]
+    assert "tasks_ready" in notices[0] and "20 a minute" in notices[0]
+
+
 # -- messages -------------------------------------------------------------------
 
 
@@ -373,6 +391,46 @@ def test_relative_since_and_its_resume(env: dict[str, str], tmp_path: Path) -> N
     rest = run_here([*args, "--since", "2d", "--resume", str(state)], env)
     assert first.returncode == 0 and rest.returncode == 0, rest.stderr
     assert first.stdout + rest.stdout == result.stdout
+
+
+def test_a_relative_time_a_cursor_cannot_mean_is_refused(env: dict[str, str]) -> None:
+    """With --cursor, a relative --since means the cursor's own (that long before its
+    first run). A cursor listing with no since has none to mean: the listing went on
+    unbounded and printed every time, whatever was asked. A span that would put the
+    first run in the future cannot be that run's either. The cursor's own span passes."""
+    now = datetime.now(UTC)
+    with seotasks.connect("serpstat", env=env, page_size=100) as client:
+        unbounded = client.page(status="any").next_cursor
+        bounded = client.page(status="any", since=now - timedelta(days=2)).next_cursor
+    assert unbounded and bounded
+    args = ["tasks", "-p", "serpstat", "--status", "any", "--format", "jsonl"]
+    for cursor, flag, why in (
+        (unbounded, ["--since", "1d"], "lists with no since, so a relative --since"),
+        (unbounded, ["--until", "1d"], "lists with no until, so a relative --until"),
+        (bounded, ["--since", "3d"], "3d after that is still to come"),
+    ):
+        result = run_here([*args, "--cursor", cursor, *flag], env)
+        assert result.returncode == 2 and why in result.stderr, result.stderr
+        assert result.stdout == ""
+    same = run_here([*args, "--cursor", bounded, "--since", "2d"], env)
+    assert same.returncode == 0 and same.stdout, same.stderr
+    floor = now - timedelta(days=2, minutes=2)
+    created = [datetime.fromisoformat(json.loads(r)["created_at"]) for r in same.stdout.split()]
+    assert min(created) >= floor
+
+
+def test_a_table_run_and_a_csv_one_name_each_others_format(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    """A table is for reading, so a resume file records no output shape for it, and the
+    refusal said "not no --format" to someone who had typed --format table."""
+    args = ["tasks", "-p", "serpstat", "--status", "any", "-L", "3"]
+    for first, then in (("csv", "table"), ("table", "csv")):
+        state = str(tmp_path / f"{first}.json")
+        assert run_here([*args, "--format", first, "--resume", state], env).returncode == 0
+        again = run_here([*args, "--format", then, "--resume", state], env)
+        assert again.returncode == 2
+        assert f"with --format {first}, not --format {then};" in again.stderr, again.stderr
 
 
 def test_a_refused_connection_is_one_line_without_a_resume_hint(env: dict[str, str]) -> None:

@@ -79,6 +79,20 @@ def test_an_explicit_env_mapping_replaces_os_environ(monkeypatch: pytest.MonkeyP
     assert client.provider.settings["api_key"] == SECRET
 
 
+def test_a_choice_with_blanks_around_it_is_the_choice() -> None:
+    """``-o 'auth = query'`` split at ``=`` left `` query``, refused with a message that
+    read "must be one of header, query; got query"."""
+    client = seotasks.connect(
+        "fakevendor",
+        env={"SEOTASKS_FAKEVENDOR_SOURCE": " archive "},
+        base_url=URL,
+        api_key=SECRET,
+        auth=" query",
+    )
+    assert client.provider.settings["auth"] == "query"
+    assert client.provider.settings["source"] == "archive"
+
+
 def test_missing_required_names_the_env_var() -> None:
     with pytest.raises(ConfigError) as info:
         seotasks.connect("fakevendor", base_url=URL)
@@ -101,7 +115,9 @@ def test_missing_required_names_the_env_var() -> None:
         ({"page_size": True}, {}, "expected int"),
         ({}, {"SEOTASKS_FAKEVENDOR_PAGE_SIZE": "ten"}, "SEOTASKS_FAKEVENDOR_PAGE_SIZE"),
         ({"base_url": 5}, {}, "expected str for 'base_url'"),
-        ({"auth": "basic"}, {}, "must be one of header, query; got basic"),
+        ({"auth": "basic"}, {}, "must be one of header, query; got 'basic'"),
+        # Shown quoted: a value with a blank inside would read as one of the choices.
+        ({"auth": "he ader"}, {}, "must be one of header, query; got 'he ader'"),
         ({}, {"SEOTASKS_FAKEVENDOR_SOURCE": "old"}, "SEOTASKS_FAKEVENDOR_SOURCE.*live, archive"),
         ({"colour": "blue"}, {}, r"unknown option\(s\) colour; known: api_key, auth"),
     ],

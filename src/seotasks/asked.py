@@ -205,6 +205,8 @@ class Recorded:
 def flag(key: str, value: object) -> str:
     """A recorded query value as the flag that gives it: ``--status any``, ``no --since``."""
     name = _FLAGS.get(key, key)
+    if key == "output" and value is None:  # a table is for reading: its shape is not kept
+        return "--format table"
     if value is None:
         return f"no {name}"
     if key == "options" and isinstance(value, str):

@@ -70,7 +70,8 @@ def parse_option_value(option: Option, value: Any, source: str) -> Any:
         if kind == "str":
             if not isinstance(value, str):
                 raise TypeError
-            result: Any = value
+            # A choice padded with blanks (``-o 'source = history'``) means the choice.
+            result: Any = value if option.choices is None else value.strip()
         elif kind == "int":
             if isinstance(value, bool | float):  # int(2.7) would quietly be 2
                 raise TypeError
@@ -106,7 +107,7 @@ def parse_option_value(option: Option, value: Any, source: str) -> Any:
         if bad:
             raise ConfigError(
                 f"{source}: {option.name!r} must be one of {', '.join(option.choices)}; got "
-                f"{', '.join(map(str, bad))}"
+                f"{', '.join(map(repr, bad))}"
             )
     return result
 

@@ -15,10 +15,10 @@ from typing import Any
 import attrs
 
 from .clock import Clock
-from .config import env_name
+from .config import env_name, parse_option_value
 from .errors import ConfigError
 from .plugins import get_provider
-from .provider import Sandbox
+from .provider import Provider, Sandbox
 
 __all__ = ["SandboxRequest", "env_lines", "start"]
 
@@ -68,7 +68,7 @@ def start(
         running: dict[str, Sandbox] = {}
         for name in names:
             cls = get_provider(name)
-            given = (options or {}).get(name)
+            given = _typed(cls, (options or {}).get(name))
             manager = cls.sandbox(asked if given is None else attrs.evolve(asked, options=given))
             if manager is None:
                 raise ConfigError(
@@ -86,6 +86,21 @@ def start(
                     f"{name}: sandbox() yielded a {type(sandbox).__name__}, not a seotasks.Sandbox"
                 )
         yield running
+
+
+def _typed(cls: type[Provider], given: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """``given`` read as the provider's options read them (``-o rps=10`` is 10.0, not
+    ``"10"``), so a sandbox takes the values its clients will have; a name that is no
+    option of the provider is left as given."""
+    if given is None:
+        return None
+    kinds = {o.name: o for o in cls.options}
+    return {
+        key: value
+        if key not in kinds
+        else parse_option_value(kinds[key], value, f"{cls.name}: option {key}")
+        for key, value in given.items()
+    }
 
 
 def env_lines(running: Mapping[str, Sandbox]) -> list[str]:

@@ -63,6 +63,7 @@ from .pipes import (
     wait_until_read,
 )
 from .signals import GracefulStop
+from .waits import wait_notices
 
 if TYPE_CHECKING:
     from ..client import Client
@@ -90,6 +91,8 @@ class CollectRun:
         self.journal: Journal | None = None
         total = len(options.named) if options.named is not None else None
         self.progress = CollectProgress(err, err.isatty(), total)
+        # A long pacing wait (tasks_ready after another listing) is said, as tasks says it.
+        client.transport.on_event = wait_notices(self.progress, client)
         self.stop = GracefulStop(client.transport, notice=(err, _STOPPING))
         #: Guards the resume state (feeder and main thread) ...
         self.lock = threading.Lock()

@@ -20,7 +20,6 @@ if TYPE_CHECKING:
     from ..clock import Clock
     from ..model import Page
     from ..resume import ResumeState
-    from ..transport import TransportEvent
 
 
 #: The exit codes, by what the caller does next (docs/cli.md "Exit codes" explains each).
@@ -39,10 +38,6 @@ SANDBOX_SPEED = 60.0
 #: The largest --sandbox-size / sandbox --size: an emulator holds its tasks in memory
 #: (about 1 kB each), so this bounds a sandbox to about 1 GB.
 MAX_SANDBOX_SIZE = 1_000_000
-
-
-#: A pacing wait at least this long (seconds) is announced on stderr, once per endpoint.
-WAIT_NOTICE = 5.0
 
 
 class UsageError(Exception):
@@ -136,6 +131,8 @@ class StatusLine:
         self.enabled = enabled
         self.last = 0.0
         self.drawn = False
+        #: No hints (wait notices); warnings about the result itself are still said.
+        self.quiet = False
 
     def due(self, *, force: bool = False) -> float | None:
         """The `time.monotonic` now when the line is to be redrawn, else ``None``."""
@@ -160,6 +157,15 @@ class StatusLine:
             self.stream.flush()
             self.drawn = False
 
+    def notice(self, text: str, *, hint: bool = False) -> None:
+        """A whole line (a wait worth knowing about), the status line erased first; a
+        ``hint`` is left out under ``quiet``."""
+        if hint and self.quiet:
+            return
+        self.clear()
+        self.stream.write(f"seotasks: {text}\n")
+        self.stream.flush()
+
 
 class Progress(StatusLine):
     """Per-provider counts of one listing, and the status line drawn from them.
@@ -171,7 +177,6 @@ class Progress(StatusLine):
 
     def __init__(self, stream: TextIO, enabled: bool, *, quiet: bool = False) -> None:
         super().__init__(stream, enabled and not quiet)
-        #: No hints (wait notices); warnings about the result itself are still said.
         self.quiet = quiet
         self.counts: dict[str, list[int]] = {}
         #: Per provider, the lists the vendor capped (a page's first note names its list).
@@ -210,13 +215,6 @@ class Progress(StatusLine):
             f"{name}: the vendor capped {len(lists)} list(s) ({shown}): this listing may be "
             f"incomplete; {advice or CAPPED_ADVICE}"
         )
-
-    def notice(self, text: str, *, hint: bool = False) -> None:
-        if hint and self.quiet:
-            return
-        self.clear()
-        self.stream.write(f"seotasks: {text}\n")
-        self.stream.flush()
 
     def done(self) -> None:
         self.clear()
@@ -274,42 +272,6 @@ def check_folder(path: Path | None, flag: str = "--to") -> None:
 def check_sandbox_size(size: int, flag: str) -> None:
     if not 0 <= size <= MAX_SANDBOX_SIZE:
         raise UsageError(f"{flag} must be within 0..{MAX_SANDBOX_SIZE:,}, got {size:,}")
-
-
-def event_sink(progress: Progress, client: Client) -> Callable[[TransportEvent], None]:
-    noticed: set[str] = set()
-
-    def sink(event: TransportEvent) -> None:
-        if event.kind == "waiting":
-            if event.seconds >= WAIT_NOTICE and event.endpoint not in noticed:
-                noticed.add(event.endpoint)
-                progress.notice(_wait_text(client, event.endpoint, event.seconds), hint=True)
-            return
-        progress.event(client.name, event.kind, event.describe())
-
-    return sink
-
-
-def _wait_text(client: Client, endpoint: str, wait: float) -> str:
-    from ..clock import ScaledClock
-
-    limit = client.transport.pacer.limit_for(endpoint)
-    rate = ""
-    if limit is not None:
-        per = "minute" if limit.period == 60 else f"{limit.period:g} s"
-        rate = f" (the vendor allows {limit.calls} a {per})"
-    advice = client.provider.advice("wait", endpoint)
-    # The sandbox's clock runs faster (`SANDBOX_SPEED`): say what the wait really lasts,
-    # or a minute announced and over in a second reads as a hang to be interrupted.
-    clock = client.transport.clock
-    how_long = (
-        f"{wait:.0f}s of the sandbox's clock ({wait / clock.factor:.1f}s real)"
-        if isinstance(clock, ScaledClock)
-        else f"{wait:.0f}s"
-    )
-    return f"{client.name}: waiting {how_long} for the next {endpoint} call{rate}" + (
-        f"; {advice}" if advice else ""
-    )
 
 
 def one_client(args: argparse.Namespace, stack: Any) -> Client:
@@ -436,6 +398,7 @@ def connect_all(
     ``--sandbox``, to the emulators `start_sandbox` starts, on their clock; ``now`` is the
     wall clock of both (``None``: real time)."""
     from ..connection import connect
+    from .waits import event_sink
 
     clock = start_sandbox(stack, args, names, options, now=now)
     clients = []

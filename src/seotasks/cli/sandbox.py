@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import argparse
-from typing import TextIO
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, TextIO
 
-from .common import EXIT_OK, MAX_SANDBOX_SIZE, check_sandbox_size, split_options
+from .common import EXIT_OK, MAX_SANDBOX_SIZE, UsageError, check_sandbox_size, split_options
+
+if TYPE_CHECKING:
+    from ..provider import Sandbox
 
 HELP = "run the emulators in the foreground and print env vars"
 DESCRIPTION = (
@@ -54,6 +58,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         GracefulStop(at_once=(EXIT_OK, "seotasks: sandbox stopped at once")) as stop,
         start(names, SandboxRequest(seed=args.seed, size=args.size), options) as running,
     ):
+        _refuse_unserved(options, running)
         for line in env_lines(running):
             out.write(line + "\n")
         for name, box in running.items():
@@ -63,3 +68,30 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         err.flush()
         stop.event.wait(args.duration)  # None: until a signal
     return EXIT_OK
+
+
+def _refuse_unserved(
+    options: Mapping[str, Mapping[str, str]], running: Mapping[str, Sandbox]
+) -> None:
+    """Refuse an ``-o`` the emulator does not serve as given, before a line is exported:
+    dropped, it left the user testing against settings they never asked for (a token
+    of the emulator's own, the default plan's rate). Served means exported with that
+    value, read as the option reads it; no value is shown (it may be a credential)."""
+    from ..config import parse_option_value
+    from ..plugins import get_provider
+
+    for name, given in options.items():
+        kinds = {o.name: o for o in get_provider(name).options}
+        served = running[name].settings
+        for key, value in given.items():
+            if key not in served:
+                raise UsageError(
+                    f"-o {name}.{key}: not an account setting the {name} emulator serves "
+                    f"(it exports {', '.join(served)}); give it to the client that connects "
+                    "(seotasks tasks -o, or its env var) instead"
+                )
+            if served[key] != parse_option_value(kinds[key], value, f"-o {name}.{key}"):
+                raise UsageError(
+                    f"-o {name}.{key}: the {name} emulator sets its own {key} (exported "
+                    "with the rest) and cannot serve another"
+                )

@@ -7,9 +7,13 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
-from typing import Any, TextIO
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, TextIO
 
 from ..relative_time import is_relative_time
+
+if TYPE_CHECKING:
+    from ..model import TaskQuery
 from .common import (
     UsageError,
     check_sandbox_size,
@@ -133,12 +137,17 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         defaults={"status": "completed"},
     )
     status = state.asked.plain.get("status") or "completed"
+    # --sandbox-day: emulators and clients stand at that day's midnight (one clock);
+    # otherwise both run on the real clock.
+    frozen = sandbox_day(args.sandbox_day) if args.sandbox else None
     seen_cursor: set[str] = set()
     for token in args.cursor:
         try:
-            owner = decode_cursor(token).provider
+            decoded = decode_cursor(token)
         except CursorError as exc:
             raise UsageError(f"bad --cursor: {exc}") from None
+        owner = decoded.provider
+        _check_relative_bounds(args, decoded.query, owner, frozen)
         if owner not in state.providers:
             raise UsageError(f"--cursor is for provider {owner!r}, which is not listed with -p")
         if owner in seen_cursor:
@@ -146,9 +155,6 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         seen_cursor.add(owner)
         state.providers[owner].cursor = token
 
-    # --sandbox-day: emulators and clients stand at that day's midnight (one clock);
-    # otherwise both run on the real clock.
-    frozen = sandbox_day(args.sandbox_day) if args.sandbox else None
     wall = None if frozen is None else (lambda: frozen)
     # What a provider starting afresh is asked: a relative --since/--until (2d) counted
     # back from the first run that wrote the resume file (from now without one).
@@ -169,6 +175,40 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     plan = Plan(names, options, fmt, fields, state, fresh, continuing, wall)
     return TasksRun(args, out, err, plan).run()
+
+
+def _check_relative_bounds(
+    args: argparse.Namespace, query: TaskQuery, owner: str, frozen: datetime | None
+) -> None:
+    """A relative ``--since``/``--until`` with ``--cursor`` means the cursor's own bound
+    (that long before its first run), so the same command continues. Refused where it
+    cannot: the cursor has no such bound (the listing would hold every time, whatever
+    was asked), or that span after the bound is still to come (the first run is past).
+    An absolute time is the library's to check against the cursor (`CursorError`)."""
+    from ..relative_time import parse_relative
+
+    now = frozen or datetime.now(UTC)
+    for name in ("since", "until"):
+        text = getattr(args, name)
+        if text is None or not is_relative_time(text):
+            continue
+        bound: datetime | None = getattr(query, name)
+        if bound is None:
+            raise UsageError(
+                f"--{name} {text}: the --cursor for {owner} lists with no {name}, so a "
+                f"relative --{name} has no time to mean; drop it, or start a new listing"
+            )
+        span = parse_relative(text)
+        if span is not None and bound + span > now + _SKEW:
+            raise UsageError(
+                f"--{name} {text}: the --cursor for {owner} lists with {name}="
+                f"{bound.isoformat()}, and {text} after that is still to come, so it is "
+                f"not that run's --{name}; drop --{name} (the cursor keeps its own)"
+            )
+
+
+#: Clocks of two machines (the one that made a cursor, this one) may disagree a little.
+_SKEW = timedelta(minutes=1)
 
 
 def _fields(args: argparse.Namespace, fmt: str) -> tuple[str, ...] | None:

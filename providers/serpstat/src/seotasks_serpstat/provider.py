@@ -12,8 +12,8 @@ from __future__ import annotations
 import itertools
 import logging
 import secrets
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from datetime import timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar, Final, TypeVar
@@ -154,9 +154,7 @@ class SerpstatProvider(Provider):
                 f"serpstat: page_size must be {paging.MIN_PAGE_SIZE}..{paging.MAX_PAGE_SIZE} "
                 f"(tasks.getList pageSize), got {size!r}"
             )
-        rps = values.get("rps")
-        if not isinstance(rps, int | float) or isinstance(rps, bool) or not 0 < rps <= 100:
-            raise ConfigError(f"serpstat: rps must be > 0 and <= 100, got {rps!r}")
+        check_rps(values.get("rps"))
         try:
             zone(str(values.get("timezone") or ""))
         except ConfigError as unknown:  # named as the provider's other refusals are
@@ -407,7 +405,9 @@ class SerpstatProvider(Provider):
         """The emulator on loopback with ``request.size`` seeded tasks (1500 by default).
 
         ``request.now`` is the data's clock (the seeded tasks' times are drawn around it)."""
-        return _sandbox(request)
+        from .emulator.sandbox import sandbox
+
+        return sandbox(request)
 
 
 def _check_base_url(value: object) -> str:
@@ -422,25 +422,8 @@ def _check_base_url(value: object) -> str:
     return urlunsplit(parts._replace(fragment=""))
 
 
-@contextmanager
-def _sandbox(request: SandboxRequest) -> Iterator[Sandbox]:
-    from .emulator import DEFAULT_SIZE, SerpstatEmulator
-
-    seed = request.seed
-    size = DEFAULT_SIZE if request.size is None else request.size
-    # The account's zone, as its clients are told (UTC unless -o says otherwise): the
-    # emulator writes its naive times in it, and its settings name it (see `settings`).
-    timezone = str(request.options.get("timezone") or "UTC")
-    zone(timezone)  # an unknown name is the ConfigError connect would raise
-    emulator = SerpstatEmulator(
-        seed=seed, size=size, clock=request.clock, now=request.now, timezone=timezone
-    )
-    emulator.start()
-    try:
-        yield Sandbox(
-            settings=emulator.settings,
-            stop=emulator.stop,
-            description=f"Serpstat emulator at {emulator.url} ({emulator.size} tasks, seed {seed})",
-        )
-    finally:
-        emulator.stop()
+def check_rps(rps: object) -> None:
+    """The plan's requests a second, as the vendor's plans go (1 for most, 10 for the top
+    ones): refused past 100 or at 0, from settings and from a sandbox's ``-o``."""
+    if not isinstance(rps, int | float) or isinstance(rps, bool) or not 0 < rps <= 100:
+        raise ConfigError(f"serpstat: rps must be > 0 and <= 100, got {rps!r}")
