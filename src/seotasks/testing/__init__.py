@@ -17,13 +17,19 @@ to their emulator (or recorded data) and which task ids a listing must yield::
                 faults=my_emulator.server.faults,
                 churn=my_emulator.churn,   # optional: moves the data between pages
                 tie=my_emulator.tie,       # optional: tasks just like one, for a tied page boundary
+                expected_task=my_emulator.expected_task,  # optional: a task's documented fields
+                connect_other_size=lambda: seotasks.connect(  # optional: pages of another size
+                    "myvendor", **my_emulator.settings, page_size=23
+                ),
             )
 
 The kit checks the contract, not vendor details: every seeded task exactly once, also
 while the data moves under the listing (``churn``) and across a page boundary the kit
-ties itself (``tie``); status, progress and timestamps consistent; the times the provider
-declares filled, time bounds on creation and on completion exact, and a bound on a time
-never filled refused; cursors that resume in a fresh client, refuse tampering, forged
+ties itself (``tie``); every task under the status the ground truth gives it, with the
+fields ``expected_task`` gives; status, progress and timestamps consistent; the times
+the provider declares filled, time bounds on creation and on completion exact, and a
+bound on a time never filled refused; cursors that resume in a fresh client (one asking
+for pages of another size too, ``connect_other_size``), refuse tampering, forged
 positions and other providers, and carry no secret (a listing that fits one page,
 ``min_pages=1``, is checked on the cursor that resumes it at its start); declared
 capabilities and order honoured; results that are JSON; a sandbox that draws its data
