@@ -100,6 +100,30 @@ def test_a_resumed_run_keeps_the_defaulted_window(emu: DataForSEOEmulator, tmp_p
     assert first | rest == _completed(emu, datetime.now(UTC) - timedelta(days=30))
 
 
+def test_a_live_only_apis_tasks_are_not_collectable_and_cost_no_call(tmp_path: Path) -> None:
+    """id_list lists the live-only APIs' tasks (Labs, Backlinks, ...), answered live: the
+    vendor has no task_get for them. Each was a paced call answered 404 and a failure,
+    so every history collect with the default families exited 4. Refused before any
+    call now, each still on its line, and said once in the summary."""
+    labs = "dataforseo_labs/google/ranked_keywords"
+    now = datetime.now(UTC)
+    with DataForSEOEmulator(seed=8, size=0, kinds=(KIND,)) as emu:
+        emu.add_tasks(20, posted=(now - timedelta(days=5), now - timedelta(hours=1)))
+        emu.add_tasks(12, kinds=[labs], posted=(now - timedelta(days=5), now), code=20000)
+        live = emu.history_ids(status="completed", families=["dataforseo_labs"])
+        stored = _completed(emu)
+        assert live and stored
+        env = cli_env(tmp_path, {"dataforseo": emu.settings})
+        families = "families=serp,dataforseo_labs"
+        args = ["-p", "dataforseo", "-o", "source=history", "-o", families]
+        code, ids, err = _collect([*args, "--to", str(tmp_path / "r")], env)
+        assert code == 0, err
+        assert ids == live | stored
+        assert f"failed 0, not collectable {len(live)} (e.g. dataforseo: dataforseo_labs" in err
+        asked = [r.path for r in emu.server.requests if "/task_get/" in r.path]
+        assert len(asked) == len(stored) and not any("dataforseo_labs" in p for p in asked)
+
+
 def test_the_sandbox_history_collects_without_a_failure(tmp_path: Path) -> None:
     args = ["collect", "--sandbox", *HISTORY]
     done = run_here(args, cli_env(tmp_path))

@@ -17,6 +17,11 @@ def test_providers_lists_both_with_options(env: dict[str, str]) -> None:
     token = next(o for o in names["serpstat"]["options"] if o["name"] == "token")
     assert token["secret"] and token["env"] == "SEOTASKS_SERPSTAT_TOKEN"
     assert names["serpstat"]["capabilities"]["window_days"] == 7
+    # tasks_ready items carry no completion time: completion bounds are refused, so the
+    # core does not filter them either (it listed them as client filters).
+    ready = names["dataforseo"]["capabilities"]
+    assert ready["times"] == ["created_at"]
+    assert ready["client_filters"] == ["since", "status", "until"]
     assert data["failed"] == []
     # The limits the client paces itself to, as each provider class declares them.
     dfs = names["dataforseo"]["limits"]

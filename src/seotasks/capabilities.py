@@ -22,6 +22,14 @@ __all__ = ["FILTER_NAMES", "ORDER_NAMES", "TIME_NAMES", "Capabilities"]
 FILTER_NAMES = frozenset({"status", "since", "until", "completed_since", "completed_until"})
 #: The `Task` times a provider may fill (`Capabilities.times`), in the order reached.
 TIME_NAMES = ("created_at", "started_at", "completed_at")
+#: The time each time filter bounds: a filter on a time the listing never fills is
+#: refused (`UnsupportedQuery`), not applied.
+_BOUNDS = {
+    "since": "created_at",
+    "until": "created_at",
+    "completed_since": "completed_at",
+    "completed_until": "completed_at",
+}
 #: The values `Capabilities.order` may take besides ``None`` (see `seotasks.merge`).
 ORDER_NAMES = ("created_at", "completed_at", "sort_time", "started_at")
 
@@ -78,11 +86,15 @@ class Capabilities:
             raise ValueError(f"times={sorted(times)} lacks the order's time, {self.order!r}")
 
     def describe(self) -> dict[str, Any]:
-        """A JSON-able summary, for ``seotasks providers``."""
+        """A JSON-able summary, for ``seotasks providers``. ``client_filters`` are the
+        filters the core applies itself: not those the vendor does, nor a bound on a
+        time `times` says the listing never fills (refused: no task could match it)."""
+        held = self.times
+        answered = {f for f in FILTER_NAMES if held is None or _BOUNDS.get(f) in (None, *held)}
         return {
             "statuses": sorted(s.value for s in self.statuses),
             "server_filters": sorted(self.server_filters),
-            "client_filters": sorted(FILTER_NAMES - self.server_filters),
+            "client_filters": sorted(answered - self.server_filters),
             "window_days": _days(self.window),
             "order": self.order,
             "max_page_size": self.max_page_size,

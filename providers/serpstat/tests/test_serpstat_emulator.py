@@ -262,7 +262,8 @@ def test_same_seed_same_data_and_a_large_set_pages(now: datetime) -> None:
 
 def test_sandbox_serves_a_mix_of_tasks() -> None:
     with SerpstatProvider.sandbox(SandboxRequest(seed=2)) as sandbox:
-        assert set(sandbox.settings) == {"base_url", "token", "timezone"}
+        assert set(sandbox.settings) == {"base_url", "token", "timezone", "rps"}
+        assert sandbox.settings["rps"] == 1.0  # most plans' rate, whatever the env says
         assert "1500 tasks" in sandbox.description
         client = seotasks.connect("serpstat", env={}, **sandbox.settings)
         statuses = {t.status for t in client.tasks(status="any")}

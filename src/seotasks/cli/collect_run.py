@@ -167,9 +167,7 @@ class CollectRun:
         if self.fatal is not None:
             raise self.fatal
         progress = self.progress
-        summary = f"seotasks: collected {progress.collected}, failed {progress.failed}"
-        if progress.skipped:
-            summary += f", skipped {progress.skipped} already in {self.options.to}"
+        summary = progress.summary(self.options.to)
         if self.storage_failure is not None:
             self.say(summary)
             raise StorageError(
@@ -190,7 +188,7 @@ class CollectRun:
         if progress.failed:
             self.say(f"{summary} (each failed task is named on its line)")
             return EXIT_PROVIDER
-        if progress.skipped or progress.enabled:
+        if progress.skipped or progress.uncollectable or progress.enabled:
             self.say(summary)
         return EXIT_OK
 
@@ -324,7 +322,7 @@ class CollectRun:
         delivered = self.line(task, path, error, outcome.result, outcome.path)
         with self.output:  # without --to, a result whose line stdout refused is not collected
             if error is not None:
-                self.progress.failed += 1
+                self.progress.failure(outcome.error)
             elif delivered or self.store is not None:
                 self.progress.collected += 1
         ack = self.journal is not None and self.store is None and outcome.error is None

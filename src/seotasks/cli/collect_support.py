@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from ..errors import ProviderError
+from ..errors import ProviderError, UnsupportedQuery
 from ..query import parse_when
 from ..relative_time import relative_form
 from ..retention import WINDOW_EDGE
@@ -192,6 +192,10 @@ class CollectProgress(StatusLine):
         self.skipped = 0
         #: Tasks whose fetch a stop cut short before it was sent (not failures).
         self.unsent = 0
+        #: Tasks the provider cannot collect at all, refused before any call (not failures:
+        #: a run again would refuse them again), and the first one's reason.
+        self.uncollectable = 0
+        self.uncollectable_reason = ""
         self.started = time.monotonic()
 
     def show(self, *, force: bool = False) -> None:
@@ -210,6 +214,26 @@ class CollectProgress(StatusLine):
             line += f", ETA {left / rate * 60:.0f}s"
         self.draw(line)
 
+    def failure(self, error: BaseException | None) -> None:
+        """Count a task that gave no result: a failure, or one the provider refused
+        before any call as one it cannot collect (`UnsupportedQuery`: a DataForSEO
+        live-only API's task, answered live, has no result to fetch again)."""
+        if isinstance(error, UnsupportedQuery):
+            self.uncollectable += 1
+            self.uncollectable_reason = self.uncollectable_reason or str(error)
+        else:
+            self.failed += 1
+
+    def summary(self, to: Path | None) -> str:
+        """``seotasks: collected 8, failed 1, ...``: the run's counts in one line."""
+        line = f"seotasks: collected {self.collected}, failed {self.failed}"
+        if self.uncollectable:
+            example = "" if self.uncollectable == 1 else "e.g. "
+            line += f", not collectable {self.uncollectable} ({example}{self.uncollectable_reason})"
+        if self.skipped:
+            line += f", skipped {self.skipped} already in {to}"
+        return line
+
     def done(self) -> None:
         self.clear()
 
@@ -220,12 +244,14 @@ def settled(outcome: Collected, path: Path | None) -> bool:
     A result is settled once its file is written at ``path`` (``--to``; without, see
     `CollectRun.settle_lines`). A vendor's own answer that the task has no result
     (`ProviderError`: not found, not finished) is settled too: fetching it again would
-    only repeat that answer. Any other failure (retries ran out, a malformed answer) may
-    have consumed the task without our seeing its result: its entry stays.
+    only repeat that answer, and so is a task the provider refused before any call
+    (`UnsupportedQuery`: it cannot collect it at all). Any other failure (retries ran
+    out, a malformed answer) may have consumed the task without our seeing its result:
+    its entry stays.
     """
     if outcome.error is None:
         return path is not None
-    return isinstance(outcome.error, ProviderError)
+    return isinstance(outcome.error, ProviderError | UnsupportedQuery)
 
 
 def copy_json_line(source: Path, out: TextIO) -> None:

@@ -235,6 +235,10 @@ READY_FAMILIES: tuple[str, ...] = tuple(
     f for f in ID_LIST_FAMILIES if any(ep.family == f for ep in CATALOGUE)
 )
 
+#: The live-only APIs (Labs, Backlinks, Domain Analytics, Content Analysis): listed by
+#: ``id_list``, answered live, with no ``task_get`` to fetch a result again.
+LIVE_ONLY_FAMILIES: frozenset[str] = frozenset(ID_LIST_FAMILIES) - frozenset(READY_FAMILIES)
+
 #: ``tasks_ready`` families listed only when named. AI Optimization has no family-level
 #: ``tasks_ready``: its five engine endpoints are five calls, and with them a default
 #: pass is 21 calls against the vendor's 20 ``tasks_ready`` calls a minute, so every

@@ -136,8 +136,7 @@ class DataForSEOProvider(Provider):
     callbacks: ClassVar[Mapping[str, str]] = receiving.ROUTES
     max_in_flight: ClassVar[int | None] = wire.SIMULTANEOUS
     rate_limits: ClassVar[Mapping[str, RateLimit]] = {
-        # The vendor states 20/min for tasks_ready; counted across all tasks_ready
-        # endpoints here, which is never wrong whichever way the vendor counts.
+        # 20/min for tasks_ready, counted across its endpoints: right whichever way it counts.
         "tasks_ready": RateLimit.per_minute(20),
         "id_list": RateLimit.per_minute(10),
         "task_get": RateLimit.per_minute(2000),
@@ -229,6 +228,7 @@ class DataForSEOProvider(Provider):
                 cap=CAP,
                 collect=True,
                 results_kept=RESULTS_KEPT,
+                times=frozenset({"created_at"}),  # a ready item's only time: no completion bounds
                 # order=None: one endpoint after another, and the vendor states no order
                 # within a tasks_ready list; merged sorts the listing whole.
                 notes=(

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from seotasks.errors import UnsupportedQuery
 
-from .endpoints import ID_LIST_FAMILIES, flavour_for, is_token
+from .endpoints import ID_LIST_FAMILIES, LIVE_ONLY_FAMILIES, flavour_for, is_token
 
 if TYPE_CHECKING:
     from seotasks.model import Task
@@ -44,6 +44,12 @@ def collect_path(task: Task) -> str:
             f"dataforseo: cannot build a task_get path for task {task.id} without its kind; "
             "give the kind (seotasks collect --kind, e.g. --kind serp/google/organic)"
         )
+    family = task.kind.partition("/")[0]
+    if family in LIVE_ONLY_FAMILIES:
+        raise UnsupportedQuery(
+            f"dataforseo: {family} is a live-only API: its tasks were answered live, and "
+            "it has no task_get to fetch a result again"
+        )
     path = task_get_path(task.kind, task.id)
     if path is None:
         raise UnsupportedQuery(
@@ -59,7 +65,7 @@ def task_get_path(kind: str, task_id: str) -> str | None:
     parts = kind.split("/")
     if not all(is_token(p) for p in parts):
         return None
-    if parts[0] not in ID_LIST_FAMILIES:
+    if parts[0] not in ID_LIST_FAMILIES or parts[0] in LIVE_ONLY_FAMILIES:
         return None
     flavour = flavour_for(kind)
     if flavour == "summary":
