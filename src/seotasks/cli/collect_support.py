@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -192,11 +193,10 @@ class CollectProgress(StatusLine):
         self.skipped = 0
         #: Tasks whose fetch a stop cut short before it was sent (not failures).
         self.unsent = 0
-        #: Tasks the provider cannot collect at all, refused before any call (not failures:
-        #: a run again would refuse them again), and the first one's reason.
-        self.uncollectable = 0
-        self.uncollectable_reason = ""
         self.started = time.monotonic()
+        #: Tasks the provider cannot collect at all, refused before any call (not failures:
+        #: a run again would refuse them again), counted by the provider's reason.
+        self.uncollectable: Counter[str] = Counter()
 
     def show(self, *, force: bool = False) -> None:
         now = self.due(force=force)
@@ -219,8 +219,7 @@ class CollectProgress(StatusLine):
         before any call as one it cannot collect (`UnsupportedQuery`: a DataForSEO
         live-only API's task, answered live, has no result to fetch again)."""
         if isinstance(error, UnsupportedQuery):
-            self.uncollectable += 1
-            self.uncollectable_reason = self.uncollectable_reason or str(error)
+            self.uncollectable[str(error)] += 1
         else:
             self.failed += 1
 
@@ -228,8 +227,9 @@ class CollectProgress(StatusLine):
         """``seotasks: collected 8, failed 1, ...``: the run's counts in one line."""
         line = f"seotasks: collected {self.collected}, failed {self.failed}"
         if self.uncollectable:
-            example = "" if self.uncollectable == 1 else "e.g. "
-            line += f", not collectable {self.uncollectable} ({example}{self.uncollectable_reason})"
+            (reason, _), *others = self.uncollectable.most_common()
+            more = f"; and {len(others)} other reasons" if others else ""
+            line += f", not collectable {self.uncollectable.total()} ({reason}{more})"
         if self.skipped:
             line += f", skipped {self.skipped} already in {to}"
         return line
