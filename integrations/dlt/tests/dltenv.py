@@ -12,6 +12,7 @@ import random
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
@@ -26,6 +27,7 @@ from seotasks_serpstat.emulator import SerpstatEmulator
 
 from seotasks.clock import FakeClock
 from seotasks.config import env_name
+from seotasks.emulation import HttpRequest
 
 #: The core's test helpers: `run_here` and ``fastclock_cli.py`` are shared with its suites.
 CORE_TESTS = Path(__file__).resolve().parents[3] / "tests"
@@ -36,6 +38,8 @@ from clihere import run_here  # noqa: E402
 
 #: The ``seotasks`` command, run by the interpreter running the tests (the project's venv).
 SEOTASKS = [sys.executable, "-m", "seotasks.cli"]
+#: Only guards against a hang: how long a held Serpstat answer waits for its release.
+HANG = 600.0
 #: The same command with every client's clock ``SEOTASKS_TEST_CLOCK_SPEED`` times faster
 #: (the core's ``tests/fastclock_cli.py``): the vendor's pacing shrinks, nothing else.
 FAST_SEOTASKS = [sys.executable, str(CORE_TESTS / "fastclock_cli.py")]
@@ -143,6 +147,19 @@ class Env:
 
     def keys(self, table: str = "tasks") -> list[tuple[str, str]]:
         return [(p, i) for p, i in self.sql(f"SELECT provider, id FROM {{t}}.{table}")]
+
+    def hold_serpstat(self) -> threading.Event:
+        """Serpstat answers nothing until the returned event is set: a first run holds
+        its locks until the test lets it go on. (Pages answered late held them for a
+        dozen seconds, which a busy machine took to start the second run: the first had
+        finished, and the second was not refused.)"""
+        released = threading.Event()
+
+        def hold(request: HttpRequest) -> None:
+            released.wait(HANG)
+
+        self.serp.server.on_request = hold
+        return released
 
     def truth(self) -> set[tuple[str, str]]:
         """Every task the emulators list now (DataForSEO history, Serpstat 7 days)."""

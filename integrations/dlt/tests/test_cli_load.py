@@ -63,6 +63,19 @@ def test_bad_input_is_a_clear_error_before_anything_runs(env: Env, tmp_path: Pat
         seotasks_source(["serpstat"], options={"dataforseo": {}})
 
 
+def test_a_status_never_reported_or_a_missing_folder_is_refused(env: Env, tmp_path: Path) -> None:
+    """Both loaded nothing, or elsewhere, and exited 0: a status the provider never
+    reports (``seotasks tasks`` refuses it: the list could only be empty, read as no
+    such task), and a DuckDB file in a folder that does not exist (made, with every
+    folder above it: a typo in the path started a new, empty store)."""
+    with pytest.raises(ConfigError, match="serpstat reports no failed tasks"):
+        env.load(providers=["serpstat"], status="failed")
+    missing = tmp_path / "typo" / "sub" / "x.duckdb"
+    with pytest.raises(ConfigError, match=r"the folder .*typo/sub does not exist"):
+        pipeline_module.load(["serpstat"], to=missing, options={})
+    assert not (tmp_path / "typo").exists()
+
+
 def test_a_duckdb_url_is_the_file_it_names(env: Env, tmp_path: Path) -> None:
     target = tmp_path / "via url.duckdb"
     summary = pipeline_module.load(

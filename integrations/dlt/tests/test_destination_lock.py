@@ -17,15 +17,12 @@ import time
 from pathlib import Path
 
 import pytest
-from dltenv import SEOTASKS, Env, run_to_completion
+from dltenv import HANG, SEOTASKS, Env, run_to_completion
 from pgenv import Tables
 from pgtest import USER, Server
 from seotasks_dlt.destination_lock import lock_key
 
 from seotasks.emulation import HttpRequest
-
-#: Only guards against a hang: how long a held Serpstat answer waits for its release.
-HANG = 600.0
 
 
 def _invocation(env: Env, url: str, machine: str, wait: float) -> tuple[list[str], dict[str, str]]:
@@ -72,20 +69,6 @@ def _until_locked(server: Server, database: str, process: subprocess.Popen[str])
         time.sleep(0.1)
 
 
-def _held(env: Env) -> threading.Event:
-    """Serpstat answers nothing until the returned event is set: the first run holds the
-    lock until the test lets it go on. (Pages answered late held it for a dozen seconds,
-    which a busy machine took to start the second run: the first had finished, and the
-    second was not refused.)"""
-    released = threading.Event()
-
-    def hold(request: HttpRequest) -> None:
-        released.wait(HANG)
-
-    env.serp.server.on_request = hold
-    return released
-
-
 def _first_holding_the_lock(
     env: Env, server: Server, name: str
 ) -> tuple[str, str, subprocess.Popen[str], threading.Event]:
@@ -94,7 +77,7 @@ def _first_holding_the_lock(
     that lets it go on."""
     database = server.create_database(name)
     url = server.url(database)
-    released = _held(env)
+    released = env.hold_serpstat()
     first = _start(env, url, "machine-a", wait=0)
     try:
         _until_locked(server, database, first)

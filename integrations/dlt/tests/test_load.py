@@ -286,7 +286,7 @@ def test_a_first_load_that_finds_nothing_still_creates_the_tables(env: Env) -> N
     the run succeeds, and the tables exist with their documented columns, empty. dlt
     creates a table only once rows arrive: a BI tool's query, or ``seotasks report``
     (which blamed ``--dataset``), met no ``tasks`` table until the account's first task."""
-    summary = env.load(providers=["serpstat"], status="failed", since="1s", collect=True)
+    summary = env.load(providers=["serpstat"], status="queued", since="1s", collect=True)
     assert summary.tables["tasks"].rows == 0 and summary.tables["results"].rows == 0
     for table in ("tasks", "results"):
         assert env.sql(f"SELECT count(*) FROM {{t}}.{table}") == [(0,)]

@@ -75,18 +75,25 @@ def _no_call(emulator: DataForSEOEmulator) -> None:
 
 
 @pytest.mark.parametrize(
-    ("to", "pipelines", "words"),
+    ("to", "pipelines", "code", "words"),
     [
-        ("file/sub/x.duckdb", "p", ("StorageError", "not writable")),
-        ("x.duckdb", "file/sub", ("StorageError", "pipelines folder")),
+        # A missing folder is a mistake in the path (exit 2), never made: a typo would
+        # start a new, empty store elsewhere.
+        ("file/sub/x.duckdb", "p", 2, ("ConfigError", "file/sub does not exist")),
+        ("x.duckdb", "file/sub", 6, ("StorageError", "pipelines folder")),
     ],
 )
-def test_an_unwritable_to_or_pipelines_folder_is_exit_6_before_any_vendor_call(
-    tmp_path: Path, emulator: DataForSEOEmulator, to: str, pipelines: str, words: tuple[str, ...]
+def test_an_unusable_to_or_pipelines_folder_is_refused_before_any_vendor_call(
+    tmp_path: Path,
+    emulator: DataForSEOEmulator,
+    to: str,
+    pipelines: str,
+    code: int,
+    words: tuple[str, ...],
 ) -> None:
     (tmp_path / "file").write_text("not a folder")  # so nothing can be created under it
     done = _load(tmp_path, emulator.settings, "--to", to, "--pipelines-dir", pipelines)
-    _one_line(done, 6, *words)
+    _one_line(done, code, *words)
     _no_call(emulator)
     assert not (tmp_path / "x.duckdb").exists()
 

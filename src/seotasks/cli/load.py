@@ -117,7 +117,8 @@ def add_arguments(load: argparse.ArgumentParser) -> None:
         "--pipelines-dir",
         type=path_text,
         metavar="DIR",
-        help="where dlt keeps pipelines' local state (default: dlt's, ~/.dlt/pipelines)",
+        help="where dlt keeps pipelines' local state (default: dlt's, ~/.dlt/pipelines; "
+        "/var/dlt/pipelines as root)",
     )
     load.add_argument("--pipeline", metavar="NAME", help="pipeline name (default from --profile)")
     load.add_argument(

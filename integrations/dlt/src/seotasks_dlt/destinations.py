@@ -27,6 +27,7 @@ from seotasks.errors import ConfigError
 from seotasks.store import check_writable
 
 from .duckdb_file import DuckDbFile, open_duckdb
+from .lockwait import LockWait
 
 __all__ = ["DEFAULT_DUCKDB", "Target", "duckdb_path", "is_url", "one_line", "resolve"]
 
@@ -70,9 +71,14 @@ def duckdb_path(to: str | os.PathLike[str] | None, destination: str | None) -> P
 
 
 def resolve(
-    to: str | os.PathLike[str] | None, destination: str | None, stack: contextlib.ExitStack
+    to: str | os.PathLike[str] | None,
+    destination: str | None,
+    stack: contextlib.ExitStack,
+    *,
+    wait: LockWait | None = None,
 ) -> Target:
-    """The destination of a run; a DuckDB file is opened (and locked) on ``stack``."""
+    """The destination of a run; a DuckDB file is opened (and locked, waiting for another
+    run's lock as ``wait`` allows) on ``stack``."""
     if to is not None and destination is not None:
         raise ConfigError("give a DuckDB file or URL (to) or a destination name, not both")
     if destination is not None:
@@ -92,8 +98,11 @@ def resolve(
     assert path is not None  # not a server URL: checked above
     if path.suffix != ".duckdb":
         raise ConfigError(f"{path}: a DuckDB file name ends in .duckdb")
-    check_writable(path.parent if str(path.parent) else Path("."), what="the DuckDB file's folder")
-    opened = open_duckdb(path, stack)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():  # a typo in the path would start a new, empty store elsewhere
+        raise ConfigError(f"{path}: the folder {folder} does not exist")
+    check_writable(folder, what="the DuckDB file's folder")
+    opened = open_duckdb(path, stack, wait)
     return Target(opened.destination, f"duckdb {path}", opened)
 
 

@@ -18,6 +18,7 @@ from seotasks.errors import StorageError
 
 from .duckdb_jsonl import TypedJsonDuckdb
 from .filelock import flock
+from .lockwait import LockWait
 
 __all__ = ["DUCKDB_CATALOG", "DuckDbFile", "drop_if_empty", "open_duckdb"]
 
@@ -67,7 +68,9 @@ class DuckDbFile:
             self.connection.execute(f"SET memory_limit = '{limit}'")
 
 
-def open_duckdb(path: Path, stack: contextlib.ExitStack) -> DuckDbFile:
+def open_duckdb(
+    path: Path, stack: contextlib.ExitStack, wait: LockWait | None = None
+) -> DuckDbFile:
     """A dlt DuckDB destination writing into the file at ``path``.
 
     Why not simply ``dlt.destinations.duckdb(path)``: DuckDB names a file's catalog after
@@ -89,7 +92,7 @@ def open_duckdb(path: Path, stack: contextlib.ExitStack) -> DuckDbFile:
     from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
     lock = path.parent / f".{path.name}.seotasks-lock"
-    taken = stack.enter_context(flock(lock))
+    taken = stack.enter_context(flock(lock, wait, f"another seotasks load into {path} to end"))
     if not taken:
         raise StorageError(
             f"another seotasks load into {path} is already running: wait for it to end "

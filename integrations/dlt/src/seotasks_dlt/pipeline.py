@@ -277,7 +277,13 @@ def _load(
     name = name or pipeline_name(profile, sandbox=sandbox)
     folder = Path(pipelines_dir) if pipelines_dir is not None else Path(get_dlt_pipelines_dir())
     check_writable(folder, what="the pipelines folder")
-    target = resolve(to, destination, stack)
+    waiting = LockWait(lock_wait, stop)  # one deadline for every lock
+    # The pipeline's lock before its journal or its state is read: a run that waited for
+    # another must start from what that one committed, as if it had run after it (dlt
+    # reads the local state when the pipeline is made; made earlier, a run into a new
+    # destination kept the other run's cursors and loaded only the tail of the listing).
+    stack.enter_context(exclusive(folder, name, waiting))
+    target = resolve(to, destination, stack, wait=waiting)
     outbox = stack.enter_context(Outbox(journal_folder(folder, name)))
     session = stack.enter_context(
         Session(results_per_run, bytes_per_run=result_bytes_per_run, sandbox=sandbox)
@@ -300,11 +306,9 @@ def _load(
         # take them during normalize and load, cancel the package and hide the signal.
         pipeline.config.runtime.intercept_signals = False
     chosen_format = _file_format(file_format, duckdb=target.duckdb_file is not None)
-    waiting = LockWait(lock_wait, stop)  # one deadline for both locks
     row_counts: Counter[str] = Counter()
     with (
         destination_errors(pipeline),
-        exclusive(Path(pipeline.pipelines_dir), name, waiting),
         held(pipeline, wait=waiting) as lock,
         _small_buffers(),
     ):

@@ -147,6 +147,7 @@ class TasksRun:
     def _provider(self, name: str, store: dict[str, Any], halt: Halt) -> Iterator[Any]:
         """One provider's rows: what earlier runs left, then its listing."""
         client = self._client(name, halt)
+        self._check_status(client)
         self._check_collecting(client)
         state = self._state(client, store)
         collector = None
@@ -160,6 +161,17 @@ class TasksRun:
             return  # the listing goes on in the next run, or is done
         if (yield from self._pages(client, state, collector, halt)):
             shared.finished.add(name)
+
+    def _check_status(self, client: Client) -> None:
+        """Refuse a status the provider never reports, as ``seotasks tasks`` does: the
+        load would be empty whatever the data, and read as a vendor with no such task."""
+        wanted, statuses = self.selection.query.status, client.capabilities.statuses
+        if wanted is not None and wanted not in statuses:
+            has = ", ".join(sorted(s.value for s in statuses)) or "none"
+            raise ConfigError(
+                f"{client.name} reports no {wanted.value} tasks (its statuses: {has}), so "
+                f"status {wanted.value} could only load nothing"
+            )
 
     def _check_collecting(self, client: Client) -> None:
         collecting, capabilities = self.collecting, client.capabilities
