@@ -11,9 +11,6 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ..relative_time import is_relative_time
-
-if TYPE_CHECKING:
-    from ..model import TaskQuery
 from .common import (
     UsageError,
     check_sandbox_size,
@@ -21,6 +18,9 @@ from .common import (
     sandbox_day,
     split_options,
 )
+
+if TYPE_CHECKING:
+    from ..model import TaskQuery
 
 HELP = "list tasks from one or more providers"
 DESCRIPTION = "List tasks. Several -p give one stream ordered by completion time."

@@ -1,8 +1,8 @@
 """Long pacing waits said on stderr: a minute's silence reads as a hang.
 
-DataForSEO allows 20 ``tasks_ready`` calls a minute, and one listing of every family
-makes 16: a second listing (or a ``collect`` run after one) waits most of a minute
-before its first call. Said once per endpoint, with the vendor's rate and the provider's
+DataForSEO allows 20 ``tasks_ready`` calls a minute, and one listing of the default
+families makes 16: a second listing (or a ``collect`` run after one) waits most of a
+minute before its first call. Said once per endpoint, with the vendor's rate and the provider's
 advice, by every command that lists.
 """
 

@@ -4,10 +4,10 @@ A cursor is handed to users (printed, stored in a job's state) and comes back fr
 so it is untrusted input and a possible leak. These checks take the cursor a listing
 hands out after its first page (or, for a listing that fits one page, the cursor that
 resumes it at its start) and prove that it resumes in a fresh client, and in one asking
-for pages of another size, with nothing lost or repeated; that an edited or cut token, another provider's token and a changed query
-are `CursorError`; that a position forged around the public checksum is stopped by the
-provider's ``check_position`` before any request; and that no secret is in the token or
-in its decoded payload.
+for pages of another size, with nothing lost or repeated; that an edited or cut token,
+another provider's token and a changed query are `CursorError`; that a position forged
+around the public checksum is stopped by the provider's ``check_position`` before any
+request; and that no secret is in the token or in its decoded payload.
 """
 
 from __future__ import annotations

@@ -4,9 +4,9 @@ This is the heart of the contract, checked on a quiet emulator: the provider is
 registered through its entry point, a full listing spans the pages it should and yields
 every seeded task exactly once, the default ``completed`` filter and the time bounds on
 creation or completion return exactly what the ground truth says, and every task is
-self-consistent (UTC times in order, progress 1.0 once completed), each listed under the
-status the ground truth gives it, with the fields ``expected_task`` gives. Paging while the data
-moves is `ChurnChecks`; resuming from a cursor is `CursorChecks`.
+self-consistent (UTC times in order, progress 1.0 once completed), listed under the
+status the ground truth gives it, with the fields ``expected_task`` gives. Paging while
+the data moves is `ChurnChecks`; resuming from a cursor is `CursorChecks`.
 """
 
 from __future__ import annotations
