@@ -106,6 +106,15 @@ class Capabilities:
             "results_kept_days": _days(self.results_kept),
         }
 
+    def unreported(self, status: TaskStatus | None) -> str | None:
+        """Why a listing of ``status`` could only be empty (``reports no failed tasks (its
+        statuses: completed)``), or None: a status the provider never reports, which an
+        empty answer would pass off as a vendor with no such task."""
+        if status is None or status in self.statuses:
+            return None
+        has = ", ".join(sorted(s.value for s in self.statuses)) or "none"
+        return f"reports no {status.value} tasks (its statuses: {has})"
+
     def collect_reach(self) -> timedelta | None:
         """How far back to list tasks to collect, given no ``since``: ``results_kept`` where
         the listing reaches further (DataForSEO history lists 181 days), else None."""

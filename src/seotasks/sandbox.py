@@ -20,7 +20,7 @@ from .errors import ConfigError
 from .plugins import get_provider
 from .provider import Provider, Sandbox
 
-__all__ = ["SandboxRequest", "env_lines", "start"]
+__all__ = ["SandboxRequest", "env_lines", "start", "typed_options"]
 
 
 @attrs.frozen(kw_only=True)
@@ -68,7 +68,7 @@ def start(
         running: dict[str, Sandbox] = {}
         for name in names:
             cls = get_provider(name)
-            given = _typed(cls, (options or {}).get(name))
+            given = typed_options(cls, (options or {}).get(name))
             manager = cls.sandbox(asked if given is None else attrs.evolve(asked, options=given))
             if manager is None:
                 raise ConfigError(
@@ -88,7 +88,7 @@ def start(
         yield running
 
 
-def _typed(cls: type[Provider], given: Mapping[str, Any] | None) -> dict[str, Any] | None:
+def typed_options(cls: type[Provider], given: Mapping[str, Any] | None) -> dict[str, Any] | None:
     """``given`` read as the provider's options read them (``-o rps=10`` is 10.0, not
     ``"10"``), so a sandbox takes the values its clients will have; a name that is no
     option of the provider is left as given."""

@@ -375,13 +375,11 @@ def refuse_unreported_status(client: Client, given: str | None) -> None:
     give an empty list, which reads as a vendor with no such task (no failure at all)."""
     if given is None or given == "any":
         return
-    statuses = client.capabilities.statuses
     wanted = client.parse_status(given)
-    if wanted is not None and wanted not in statuses:
-        has = ", ".join(sorted(s.value for s in statuses)) or "none"
+    reason = client.capabilities.unreported(wanted)
+    if wanted is not None and reason is not None:
         raise UsageError(
-            f"{client.name} reports no {wanted.value} tasks (its statuses: {has}), so "
-            f"--status {wanted.value} could only list nothing"
+            f"{client.name} {reason}, so --status {wanted.value} could only list nothing"
         )
 
 

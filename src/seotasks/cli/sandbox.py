@@ -77,20 +77,20 @@ def _refuse_unserved(
     dropped, it left the user testing against settings they never asked for (a token
     of the emulator's own, the default plan's rate). Served means exported with that
     value, read as the option reads it; no value is shown (it may be a credential)."""
-    from ..config import parse_option_value
     from ..plugins import get_provider
+    from ..sandbox import typed_options
 
     for name, given in options.items():
-        kinds = {o.name: o for o in get_provider(name).options}
+        typed = typed_options(get_provider(name), given) or {}
         served = running[name].settings
-        for key, value in given.items():
+        for key, value in typed.items():
             if key not in served:
                 raise UsageError(
                     f"-o {name}.{key}: not an account setting the {name} emulator serves "
                     f"(it exports {', '.join(served)}); give it to the client that connects "
                     "(seotasks tasks -o, or its env var) instead"
                 )
-            if served[key] != parse_option_value(kinds[key], value, f"-o {name}.{key}"):
+            if served[key] != value:
                 raise UsageError(
                     f"-o {name}.{key}: the {name} emulator sets its own {key} (exported "
                     "with the rest) and cannot serve another"

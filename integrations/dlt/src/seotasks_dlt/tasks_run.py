@@ -165,12 +165,11 @@ class TasksRun:
     def _check_status(self, client: Client) -> None:
         """Refuse a status the provider never reports, as ``seotasks tasks`` does: the
         load would be empty whatever the data, and read as a vendor with no such task."""
-        wanted, statuses = self.selection.query.status, client.capabilities.statuses
-        if wanted is not None and wanted not in statuses:
-            has = ", ".join(sorted(s.value for s in statuses)) or "none"
+        wanted = self.selection.query.status
+        reason = client.capabilities.unreported(wanted)
+        if wanted is not None and reason is not None:
             raise ConfigError(
-                f"{client.name} reports no {wanted.value} tasks (its statuses: {has}), so "
-                f"status {wanted.value} could only load nothing"
+                f"{client.name} {reason}, so status {wanted.value} could only load nothing"
             )
 
     def _check_collecting(self, client: Client) -> None:
