@@ -6,7 +6,7 @@ import pytest
 from seotasks_dataforseo import DataForSEOProvider
 
 import seotasks
-from seotasks import ConfigError
+from seotasks import ConfigError, TaskStatus
 from seotasks.clock import FakeClock
 from seotasks.sandbox import SandboxRequest
 
@@ -34,7 +34,13 @@ def test_sandbox_serves_a_working_listing() -> None:
             "dataforseo", clock=clock, env={}, source="history", **box.settings
         ) as history:
             assert history.capabilities.order is None  # family after family
-            assert len(list(history.tasks(status="any"))) > len(tasks)
+            listed = list(history.tasks(status="any"))
+            assert len(listed) > len(tasks)
+            # datetime_posted and datetime_done: both declared, each filled where reached.
+            assert history.capabilities.times == {"created_at", "completed_at"}
+            done = [t for t in listed if t.status in (TaskStatus.COMPLETED, TaskStatus.FAILED)]
+            assert done and all(t.completed_at is not None for t in done)
+            assert all(t.created_at is not None for t in listed)
 
 
 @pytest.mark.parametrize(

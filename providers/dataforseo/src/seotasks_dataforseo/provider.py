@@ -237,11 +237,11 @@ class DataForSEOProvider(Provider):
                     "unordered: endpoint after endpoint",
                 ),
             )
-        # order=None: one API family after another, each forward by datetime_posted, so
-        # a later family starts again at `since`; and the vendor's own word is "sort by
-        # execution time", which does not say posting or completion. merged sorts it.
+        # order=None: family after family, each forward by datetime_posted (a later one
+        # starts again at `since`); the vendor's "sort by execution time" says no more.
         return Capabilities(
             server_filters=frozenset({"since", "until"}),
+            times=frozenset({"created_at", "completed_at"}),  # datetime_posted, _done
             window=self._keeps,
             max_page_size=self._page_size,
             collect=True,
