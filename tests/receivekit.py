@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
+import urllib3
 from clirun import CLI, cli_env
 
 SECRET = "rcv-secret-5f1e9a7c33d0"
@@ -106,12 +107,13 @@ class Receiver:
         env: dict[str, str],
         *args: str,
         preexec_fn: Callable[[], None] | None = None,
+        stdout: IO[str] | None = None,
     ) -> None:
         self.to = to
         self.process = subprocess.Popen(
             [*CLI, "receive", "--listen", "127.0.0.1:0", "--to", str(to), *args],
             env=env,
-            stdout=subprocess.PIPE,
+            stdout=subprocess.PIPE if stdout is None else stdout,
             stderr=subprocess.PIPE,
             text=True,
             preexec_fn=preexec_fn,
@@ -120,10 +122,11 @@ class Receiver:
         self._out: list[str] = []
         self._err: list[str] = []
         self._banner = threading.Event()
-        self._readers = [
-            threading.Thread(target=self._read, args=(self.process.stdout, self._out)),
-            threading.Thread(target=self._read, args=(self.process.stderr, self._err)),
-        ]
+        self._readers = [threading.Thread(target=self._read, args=(self.process.stderr, self._err))]
+        if stdout is None:  # else a file the test gave (``/dev/full``), not read here
+            self._readers.append(
+                threading.Thread(target=self._read, args=(self.process.stdout, self._out))
+            )
         for reader in self._readers:
             reader.start()
         self._banner.wait(60)
@@ -153,6 +156,12 @@ class Receiver:
     def address(self) -> tuple[str, int]:
         host, _, port = self.url.removeprefix("http://").rpartition(":")
         return host, int(port)
+
+    def post(self, path: str, body: bytes) -> int:
+        """POST ``body`` (gzip) to ``path`` under the receiver's URL; the status."""
+        with urllib3.PoolManager(retries=False, timeout=30.0) as http:
+            headers = {"Content-Encoding": "gzip"}
+            return int(http.request("POST", self.url + path, body=body, headers=headers).status)
 
     def stop(self, signum: int | None = None) -> int:
         """Send ``signum`` (SIGTERM by default) and wait for the exit code."""

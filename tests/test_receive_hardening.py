@@ -307,7 +307,7 @@ def test_a_signal_ends_a_pingback_retry_after_wait_and_keeps_the_task_queued(
     said = receiver.stderr
     assert "Traceback" not in said
     assert f"pingback {task_id} not collected yet" in said and "stopped while waiting" in said
-    assert "1 pingbacks still queued" in said
+    assert "1 pingback still queued" in said
     assert (out / ".pingbacks" / f"{task_id}.json").exists()
     assert not (out / ".pingbacks" / "failed").exists()
 
@@ -376,7 +376,7 @@ def test_a_pingback_that_cannot_be_queued_is_503_logged_once_per_burst(
             caplog.at_level(logging.WARNING, logger="seotasks.receive"),
             urllib3.PoolManager(retries=False, timeout=30.0) as http,
         ):
-            ping = f"{server.url}/{SECRET}/pingback?id=task-"
+            ping = f"{server.url}/{SECRET}/pingback?kind=serp/google/organic&id=task-"
             refused = [http.request("GET", f"{ping}{n}") for n in range(10)]
             blocker.unlink()
             fine = http.request("GET", f"{ping}ok")

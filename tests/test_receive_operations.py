@@ -54,10 +54,10 @@ def test_a_head_answer_has_no_body_and_the_connection_goes_on(tmp_path: Path) ->
     client as the start of the next answer on the same connection, which it then cannot
     parse (urllib3: ``BadStatusLine``)."""
     with Receiver(tmp_path / "results", receive_env(tmp_path)) as receiver:
-        for path in (f"/{SECRET}/pingback?id=head-1", "/no-secret/pingback?id=head-2"):
+        for path in (f"/{SECRET}/pingback?id=head-1&kind=serp", "/no-secret/pingback?id=head-2"):
             sent = (
                 f"HEAD {path} HTTP/1.1\r\nHost: x\r\n\r\n"
-                f"GET /{SECRET}/pingback?id=after-head HTTP/1.1\r\nHost: x\r\n\r\n"
+                f"GET /{SECRET}/pingback?id=after-head&kind=serp HTTP/1.1\r\nHost: x\r\n\r\n"
             )
             data = _exchange(receiver.address, sent.encode(), 2)
             head, _, rest = data.partition(b"\r\n\r\n")
@@ -253,3 +253,31 @@ def test_a_postback_of_several_gzip_members_is_read_whole(tmp_path: Path) -> Non
         answer = http.request("POST", f"{base}/postback", body=two, headers=headers)
         assert answer.status == 400 and "not JSON" in json.loads(answer.data)["error"]
         assert files(app.store.root / "dataforseo").keys() == {"m-1", "m-2"}
+
+
+def test_refused_credentials_keep_pingbacks_queued_for_a_start_with_working_ones(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A wrong or rotated password says nothing of the task: the pingback stays queued
+    (not set aside in failed/ for good), the worker stops asking, and says why once."""
+    past = datetime.now(UTC) - timedelta(hours=1)
+    with DataForSEOEmulator(seed=3, size=0, kinds=("serp/google/organic",)) as emu:
+        [task_id] = emu.add_tasks(1, posted=past, code=20000, delay=timedelta(minutes=1))
+        wrong = {**emu.settings, "password": "not-the-password"}
+        with (
+            caplog.at_level("ERROR", logger="seotasks.receive"),
+            seotasks.connect("dataforseo", env={}, **wrong) as client,
+            _collecting(tmp_path, client) as (app, ping),
+        ):
+            assert _ping(ping + task_id) == 200
+            wait_for(
+                lambda: any("refused the credentials" in r.getMessage() for r in caplog.records)
+            )
+            assert _ping(ping + "another-task") == 200  # queued, not fetched: the worker stopped
+        assert len(app.pingbacks) == 2 and not (app.pingbacks.folder / "failed").exists()
+        assert sum("/task_get/" in r.path for r in emu.server.requests) == 1
+        with (
+            seotasks.connect("dataforseo", env={}, **emu.settings) as client,
+            _collecting(tmp_path, client) as (app, ping),
+        ):
+            wait_for(lambda: files(app.store.root / "dataforseo").keys() == {task_id})

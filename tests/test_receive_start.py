@@ -88,6 +88,9 @@ SITUATIONS: list[tuple[str, list[str], dict[str, str], int, str]] = [
     ),
     ("idle over", ["--idle-timeout", "3601"], {}, 2, "--idle-timeout: must be within 1..3600"),
     ("caps inverted", ["--max-body", "4096", "--max-json", "2048"], {}, 2, "--max-json"),
+    # not "pingbacks will be queued but not collected": a profile named is one to read
+    ("no such profile", ["--profile", "nosuch"], {}, 2, "'nosuch'"),
+    ("empty --secret-env", ["--secret-env", ""], {}, 2, "--secret-env needs the name"),
 ]
 
 

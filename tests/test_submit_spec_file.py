@@ -108,6 +108,10 @@ def test_cli_submit_bad_callback_flag_names_the_flag(tmp_path: Path) -> None:
             (["--pingback", ""], "--pingback"),
             (["--postback", "https://x/a b"], "--postback"),
             (["--postback", good, "--postback-data", "weird"], "--postback-data"),
+            (["--postback-data", "html"], "--postback-data"),  # with no --postback URL
+            # a typo'd placeholder would reach the vendor, and every callback, as it is
+            (["--pingback", good + "&kind=serp/{engine}/{serptype}"], "--pingback"),
+            (["--postback", "https://hooks.example.com/{id}"], "--postback"),
         ):
             done = run_here([*submit, *flags], env)
             assert done.returncode == 2, (flags, done.stderr)

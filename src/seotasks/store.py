@@ -15,6 +15,7 @@ directory or over a hidden file.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import gzip
 import json
 import os
@@ -30,6 +31,8 @@ from typing import TYPE_CHECKING
 from .errors import ConfigError, StorageError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from .provider import JSONValue
 
 __all__ = [
@@ -39,6 +42,7 @@ __all__ = [
     "check_writable",
     "file_mistake",
     "folder_mistake",
+    "lock_file",
     "safe_name",
 ]
 
@@ -84,6 +88,23 @@ def file_mistake(path: Path) -> str | None:
     except OSError as exc:
         return _unnameable(exc)
     return None
+
+
+@contextlib.contextmanager
+def lock_file(path: Path, *, busy: str) -> Iterator[None]:
+    """Hold ``path`` locked (``flock``) for this run: one run at a time over what it
+    guards. `StorageError` at once, saying ``busy``, when another process holds it; the
+    kernel releases the lock of a process that dies, so a kill leaves none behind."""
+    try:
+        handle = open(path, "ab")  # noqa: SIM115 - held until the block ends
+    except OSError as exc:
+        raise StorageError(f"cannot open {path}: {exc.strerror or exc}") from None
+    with handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise StorageError(busy) from None
+        yield
 
 
 def check_writable(folder: Path, *, what: str = "folder") -> None:

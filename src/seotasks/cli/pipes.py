@@ -26,6 +26,7 @@ from ..errors import StorageError
 __all__ = [
     "SETTLE_WAIT",
     "PipeState",
+    "closed_stdout",
     "full_stdout",
     "is_pipe",
     "open_stderr",
@@ -214,6 +215,12 @@ class _Stdout(io.TextIOWrapper):
         except OSError as exc:
             exc.add_note(_STDOUT_NOTE)
             raise
+
+
+def closed_stdout(stream: TextIO) -> bool:
+    """Whether ``stream`` is the stdout `whole_writes` made for a process started without
+    one (``>&-``): a long-running command whose output is its record refuses to start."""
+    return isinstance(getattr(getattr(stream, "buffer", None), "raw", None), _NoDescriptor)
 
 
 class _NoDescriptor(io.RawIOBase):

@@ -87,6 +87,7 @@ def add_arguments(receive: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from ..connection import connect
+    from ..profilefile import load_profile
     from ..store import safe_name
     from .receive_run import parse_listen, run
 
@@ -96,6 +97,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError(str(exc)) from None
     if args.max_body < 1024 or args.max_json < args.max_body:
         raise UsageError("--max-body must be at least 1024 and --max-json at least --max-body")
+    if not args.secret_env.strip():
+        raise UsageError("--secret-env needs the name of an environment variable")
     check_folder(args.to)
     provider = _receiving_provider(args.provider)
     name = provider.name
@@ -103,6 +106,10 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError(f"provider name {name!r} cannot be a folder name")
     args.provider = name
     options: dict[str, Any] = dict(split_options(args.option, [name])[name])
+    if args.profile is not None:
+        # Read now: a profile that is not there is a mistake to fix (exit 2), not an
+        # account with no credentials, whose pingbacks are queued and never collected.
+        load_profile(args.profile, name)
 
     def connect_client() -> Client:
         return connect(name, profile=args.profile, **options)

@@ -17,14 +17,22 @@ a connection silent for ``--idle-timeout`` seconds (default 10) is closed, check
 second. A flood of silent connections therefore delays nobody until it fills every slot,
 and even then a slot frees within about ``--idle-timeout`` + 1 s.
 
-What cannot work is refused before the port is bound, with one line and exit 2: a
-folder that cannot take a durable file (`seotasks.store.check_writable`), an address
-that is in use or not this machine's.
+What cannot work is refused before the port is bound, with one line: a folder that
+cannot take a durable file (`seotasks.store.check_writable`) or that another receiver
+serves, a closed stdout (exit 6); an address that is in use or not this machine's
+(exit 2).
+
+stdout carries a line per task written, and a file's line is owed until printed
+(`seotasks.receiver.owed`): the lines an earlier run owed are printed first. When stdout
+fails mid-run (full, closed, its reader gone), the receiver stops as on SIGTERM,
+answering 503 meanwhile, and exits 6 (0 when the reader left, as ``tasks | head``
+does); the lines it could not print are the next start's first.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 import time
@@ -32,12 +40,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from ..receiver.app import secret_problem
+from ..store import check_writable, lock_file
 from .common import EXIT_OK
+from .pipes import closed_stdout, full_stdout, start_on_a_new_line
 from .signals import SignalRelay, signalled_before
 
 if TYPE_CHECKING:
     from ..provider import Provider
     from ..receiver.app import ReceiverApp
+    from ..receiver.pingbacks import PingbackWorker
 
 __all__ = ["ReceiverServer", "parse_listen", "run"]
 
@@ -92,6 +104,9 @@ class ReceiverServer:
                 "from a checkout: pip install -e '.[receive]')"
             ) from None
         self.app = app
+        # "Task queue depth is N" on every request that waits for a thread: normal under
+        # a burst, and unprefixed noise on the receiver's stderr.
+        logging.getLogger("waitress.queue").setLevel(logging.ERROR)
         shown = f"[{host}]" if ":" in host else host
         # Our own socket map: a server that cannot bind has already opened its wake-up
         # pipe and its socket in it, which waitress leaves open when it raises.
@@ -126,6 +141,10 @@ class ReceiverServer:
         #: dual-stack machine is ``::1`` and ``127.0.0.1``, and waitress then returns a
         #: `MultiSocketServer` that serves both (and has no address of its own).
         self._listeners: list[Any] = [d for d in sockets.values() if isinstance(d, BaseWSGIServer)]
+        # waitress counts every entry of its socket map against connection_limit, its
+        # listening sockets and wake-up pipe included: without them, --max-connections 2
+        # served no connection at all.
+        self.server.adj.connection_limit = max_connections + len(sockets)
         self._stopping = threading.Event()
 
     @property
@@ -192,11 +211,8 @@ def run(
     provider: type[Provider],
     connect_client: Callable[[], Any],
 ) -> int:
-    """The command: serve until SIGINT/SIGTERM; returns the exit code."""
+    """The command: serve until SIGINT/SIGTERM (or a failed stdout); returns the exit code."""
     from ..errors import ConfigError
-    from ..receiver.app import ReceiverApp, secret_problem
-    from ..receiver.pingbacks import PingbackQueue, PingbackWorker
-    from ..store import ResultStore, check_writable
 
     secret = os.environ.get(args.secret_env, "")
     problem = secret_problem(secret)
@@ -213,76 +229,147 @@ def run(
             f"{said}, e.g. from `python -c 'import secrets; print(secrets.token_urlsafe(24))'`"
         )
     host, port = parse_listen(args.listen)
+    folder = Path(args.to)
     # Before the port is bound: a receiver that answers every postback with an error
     # is worse than one that does not start.
-    check_writable(Path(args.to), what="--to")
-    max_connections = _connection_budget(args.max_connections, err)
-    output = threading.Lock()
+    check_writable(folder, what="--to")
+    _check_stdout(out)
+    with lock_file(folder / ".receive.lock", busy=f"another seotasks receive serves {folder}"):
+        receiving = Receiving(args, secret, out, err, provider)
+        return receiving.serve(host, port, connect_client)
 
-    def emit(line: dict[str, Any]) -> None:
-        text = json.dumps(line, ensure_ascii=False) + "\n"
-        with output:
-            out.write(text)
-            out.flush()
 
-    store = ResultStore(Path(args.to), compress=args.gzip)
-    app = ReceiverApp(
-        store,
-        secret,
-        provider,
-        pingbacks=PingbackQueue(Path(args.to) / ".pingbacks"),
-        emit=emit,
-        max_body=args.max_body,
-        max_json=args.max_json,
-    )
-    server = ReceiverServer(
-        app,
-        host,
-        port,
-        threads=args.threads,
-        max_connections=max_connections,
-        idle_timeout=args.idle_timeout,
-    )
-    worker = None
-    try:
-        client = connect_client()
-    except ConfigError as exc:
-        client = None
-        err.write(
-            f"seotasks: pingbacks will be queued but not collected ({exc}); "
-            "postbacks are written as usual\n"
+class Receiving:
+    """One ``seotasks receive`` run: the app, its server and pingback worker, stdout."""
+
+    def __init__(
+        self, args: Any, secret: str, out: TextIO, err: TextIO, provider: type[Provider]
+    ) -> None:
+        from ..receiver.app import ReceiverApp
+        from ..receiver.pingbacks import PingbackQueue
+        from ..store import ResultStore
+
+        self.args = args
+        self.out = out
+        self.err = err
+        self.provider = provider
+        self._output = threading.Lock()
+        #: Why stdout took no more lines (its first failure), once it failed.
+        self.stdout_failed: OSError | ValueError | None = None
+        self.server: ReceiverServer | None = None
+        self.worker: PingbackWorker | None = None
+        self.store = ResultStore(Path(args.to), compress=args.gzip)
+        self.app = ReceiverApp(
+            self.store,
+            secret,
+            provider,
+            pingbacks=PingbackQueue(Path(args.to) / ".pingbacks"),
+            emit=self.emit,
+            max_body=args.max_body,
+            max_json=args.max_json,
         )
-    if client is not None:
-        worker = PingbackWorker(app, client, workers=args.workers).start()
 
-    def on_signal(signum: int) -> None:
-        # SIGTERM (systemd, Kubernetes) and SIGINT alike: the HTTP side finishes what it
-        # took, and the pingback worker's waits end now instead of holding the exit. On
-        # the relay's thread (`SignalRelay`), not in the handler: a handler runs wherever
-        # the main thread is, locks it holds included.
-        if worker is not None:
-            worker.halt()
-        threading.Thread(target=server.stop, name="seotasks-receive-stop", daemon=True).start()
+    def emit(self, line: dict[str, Any]) -> None:
+        """Print one task's line; `LineNotPrinted` (and the run stops) when stdout fails."""
+        from ..receiver.writes import LineNotPrinted
 
-    try:
-        with SignalRelay(on_signal):
-            early = signalled_before()
-            if early is not None:  # stopped while it started up: stop as soon as it serves
-                on_signal(early)
-            err.write(
-                f"seotasks: receiving on {' and '.join(server.urls)} ({_routes(provider)}); "
-                f"results in {args.to}\n"
+        text = json.dumps(line, ensure_ascii=False) + "\n"
+        with self._output:
+            if self.stdout_failed is not None:
+                raise LineNotPrinted
+            try:
+                self.out.write(text)
+                self.out.flush()
+            except (OSError, ValueError) as exc:
+                self.stdout_failed = exc
+                self.stop()
+                raise LineNotPrinted from None
+
+    def stop(self, signum: int = 0) -> None:
+        """Stop as on SIGTERM: the HTTP side finishes what it took, the pingback worker's
+        waits end now. Called on the signal relay's thread or from a failed `emit`, never
+        waiting there: the stop itself runs on a thread of its own."""
+        if self.worker is not None:
+            self.worker.halt()
+        if self.server is not None:
+            name = "seotasks-receive-stop"
+            threading.Thread(target=self.server.stop, name=name, daemon=True).start()
+
+    def serve(self, host: str, port: int, connect_client: Callable[[], Any]) -> int:
+        """Print the lines owed, serve until stopped, close; the exit code."""
+        from ..errors import ConfigError
+        from ..receiver.pingbacks import PingbackWorker
+        from ..receiver.writes import LineNotPrinted
+
+        start_on_a_new_line(self.out)
+        try:
+            self.app.print_owed()
+        except LineNotPrinted:
+            return self._stdout_exit()
+        self.server = ReceiverServer(
+            self.app,
+            host,
+            port,
+            threads=self.args.threads,
+            max_connections=_connection_budget(self.args.max_connections, self.err),
+            idle_timeout=self.args.idle_timeout,
+        )
+        client = None
+        try:
+            client = connect_client()
+        except ConfigError as exc:
+            self.err.write(
+                f"seotasks: pingbacks will be queued but not collected ({exc}); "
+                "postbacks are written as usual\n"
             )
-            err.flush()
-            server.serve()
-    finally:
-        if worker is not None:
-            worker.close()
         if client is not None:
-            client.close()
-        store.close()
-    err.write(f"seotasks: receiver stopped; {len(app.pingbacks)} pingbacks still queued\n")
-    return EXIT_OK
+            self.worker = PingbackWorker(self.app, client, workers=self.args.workers).start()
+        try:
+            with SignalRelay(self.stop):
+                early = signalled_before()
+                if early is not None:  # stopped while it started up: stop once it serves
+                    self.stop(early)
+                self.err.write(
+                    f"seotasks: receiving on {' and '.join(self.server.urls)} "
+                    f"({_routes(self.provider)}); results in {self.args.to}\n"
+                )
+                self.err.flush()
+                if self.stdout_failed is not None:  # failed before the server could stop
+                    self.stop()
+                self.server.serve()
+        finally:
+            if self.worker is not None:
+                self.worker.close()
+            if client is not None:
+                client.close()
+            self.store.close()
+        queued = len(self.app.pingbacks)
+        self.err.write(f"seotasks: receiver stopped; {_count(queued, 'pingback')} still queued\n")
+        return EXIT_OK if self.stdout_failed is None else self._stdout_exit()
+
+    def _stdout_exit(self) -> int:
+        """A full or closed stdout is exit 6 (`StorageError`); a reader gone, 0."""
+        from ..errors import StorageError
+
+        assert self.stdout_failed is not None
+        reason = full_stdout(self.stdout_failed)
+        owed = "the lines not printed are printed first at the next start"
+        if reason is not None:
+            raise StorageError(f"cannot write to stdout: {reason}; {owed}")
+        self.err.write(f"seotasks: stdout's reader left, so the receiver stopped; {owed}\n")
+        return EXIT_OK
+
+
+def _check_stdout(out: TextIO) -> None:
+    """A stdout closed from the start (``>&-``) is refused before the port is bound."""
+    from ..errors import StorageError
+
+    if closed_stdout(out):
+        raise StorageError("cannot write to stdout: it is closed")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _connection_budget(wanted: int, err: TextIO) -> int:

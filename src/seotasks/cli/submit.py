@@ -376,7 +376,14 @@ def _check_callback_values(args: argparse.Namespace) -> None:
     from ..submit import SerpTaskSpec
 
     if args.postback_data is not None and args.postback is None:
-        raise UsageError("--postback-data needs --postback URL")
+        raise UsageError("--postback-data: it goes with a --postback URL, and none is given")
+    for flag, template in (("--pingback", args.pingback), ("--postback", args.postback)):
+        unknown = sorted(set(_PLACEHOLDER.findall(template or "")) - {"engine", "serp_type"})
+        if unknown:  # sent as it is, a typo reaches the vendor and every callback
+            raise UsageError(
+                f"{flag}: {{{unknown[0]}}} is not filled in: seotasks fills {{engine}} and "
+                "{serp_type}, the vendor $id and $tag"
+            )
     _with_flags(SerpTaskSpec(keyword="k", location=2840, language="en"), args, where="")
 
 
@@ -410,6 +417,9 @@ def _with_callbacks(specs: list[Any], args: argparse.Namespace) -> list[Any]:
         _with_flags(spec, args, where=f" (filled in for the spec of index {index})")
         for index, spec in enumerate(specs)
     ]
+
+
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 
 def _fill(template: str, fields: dict[str, str]) -> str:

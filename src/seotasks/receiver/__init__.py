@@ -31,6 +31,7 @@ One module a job, each imported from where it lives:
 * `seotasks.receiver.app`: `ReceiverApp`, routing behind the secret and the answers;
 * `seotasks.receiver.body`: reading, decompressing and parsing a body within the caps;
 * `seotasks.receiver.writes`: each task's file written once, durably, with its line;
+* `seotasks.receiver.owed`: the lines owed for files written, printed at least once;
 * `seotasks.receiver.pingbacks`: `PingbackQueue` and `PingbackWorker`;
 * `seotasks.receiver.rejected`: the refusal a bad request gets and the record it leaves;
 * `seotasks.receiver.alarm`: `WriteAlarm`, one log line per burst of failed writes.

@@ -26,9 +26,10 @@ from ..redact import MIN_URL_SECRET, URL_SECRET
 from ..store import ResultStore, safe_name
 from .alarm import WriteAlarm
 from .body import DEFAULT_MAX_BODY, DEFAULT_MAX_JSON, decoded, parse_json, read_body
+from .owed import OwedLines
 from .pingbacks import PingbackQueue
 from .rejected import Refused, RejectedLog
-from .writes import Emit, ResultWriter, line
+from .writes import Emit, LineNotPrinted, ResultWriter, line
 
 __all__ = ["ReceiverApp", "secret_problem"]
 
@@ -90,7 +91,7 @@ class ReceiverApp:
         self.emit = emit or (lambda line: None)
         self.max_body = max_body
         self.max_json = max_json
-        self.writer = ResultWriter(store, self.provider, self.emit)
+        self.writer = ResultWriter(store, self.provider, self.emit, OwedLines(store.root / ".owed"))
         self.rejected_dir = store.root / ".rejected"
         self.rejected = RejectedLog(self.rejected_dir)
         #: Write failures, logged once per burst (see `seotasks.receiver.alarm`).
@@ -107,6 +108,15 @@ class ReceiverApp:
 
     def __repr__(self) -> str:
         return f"<ReceiverApp {self.store.root} provider={self.provider}>"
+
+    def print_owed(self) -> int:
+        """Print the lines an earlier run owed (see `seotasks.receiver.owed`): before
+        serving, so they come first. Returns how many; `LineNotPrinted` if stdout fails."""
+        count = 0
+        for owed in self.writer.owed.replay(self.store.existing):
+            self.emit(owed)
+            count += 1
+        return count
 
     # -- WSGI -------------------------------------------------------------------------------
 
@@ -128,6 +138,8 @@ class ReceiverApp:
         headers = [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
         if code == 503:
             headers.append(("Retry-After", _RETRY_AFTER))
+        if code == 405:  # RFC 9110: a 405 names the methods the resource takes
+            headers.append(("Allow", str(environ.get("seotasks.allow", ""))))
         start_response(status, headers)
         if environ.get("REQUEST_METHOD") == "HEAD":
             # Headers only (RFC 9110), Content-Length as a GET would have it: waitress
@@ -147,8 +159,12 @@ class ReceiverApp:
         try:
             expected = self.routes[route]
             if method != expected and not (expected == "GET" and method == "HEAD"):
+                environ["seotasks.allow"] = "GET, HEAD" if expected == "GET" else expected
                 raise Refused("405 Method Not Allowed", f"a {route} is a {expected}", record=False)
             return self._delivery(route, environ, query)
+        except LineNotPrinted:  # stdout failed: the command stops; the lines stay owed
+            refused = _unavailable()
+            return refused.status, {"error": refused.reason}
         except Refused as refused:
             if refused.logged:
                 log.warning("receiver: %s %s refused: %s", method, route, refused.reason)
@@ -186,9 +202,13 @@ class ReceiverApp:
             entries = self.reader.read_callback(route, body, query)
         except ValueError as exc:
             raise Refused("400 Bad Request", str(exc)[:200]) from None
+        seen: set[str] = set()
         for index, entry in enumerate(entries):
             if not safe_name(entry.task_id):
                 raise Refused("400 Bad Request", f"task {index}'s id is not a plain id")
+            if entry.task_id in seen:  # which of the two would be the task's result?
+                raise Refused("400 Bad Request", f"task {index}'s id is given twice")
+            seen.add(entry.task_id)
             if entry.kind is not None and not _KIND.match(entry.kind):
                 raise Refused("400 Bad Request", "kind is not a path such as serp/google/organic")
         if environ.get("REQUEST_METHOD") == "HEAD":

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from ..store import atomic_write, safe_name
-from .writes import line
+from .writes import LineNotPrinted, line
 
 if TYPE_CHECKING:
     from ..client import Client
@@ -95,8 +95,10 @@ class PingbackWorker:
     ``.pingbacks/failed/`` and logged; a transient failure, an answer that does not read
     (`ResponseFormatError`), a task not done yet (`TaskNotDone`: a pingback that came
     early), or a wait cut short by `halt` (`Interrupted`), stays queued and is tried
-    again after ``retry_after`` seconds or at the next start. A service object, not a value: compared by identity
-    (``eq=False``).
+    again after ``retry_after`` seconds or at the next start. Credentials the vendor
+    refuses (`AuthError`: wrong, rotated, blocked) say nothing of the task: the worker
+    stops, said in one line, and every entry stays queued for a start with working
+    ones. A service object, not a value: compared by identity (``eq=False``).
     """
 
     app: ReceiverApp
@@ -175,7 +177,13 @@ class PingbackWorker:
                     queue.changed.wait(max(next_due - time.monotonic(), _SHORTEST_WAIT))
 
     def _run(self) -> None:
-        from ..errors import Interrupted, ResponseFormatError, RetryableError, TaskNotDone
+        from ..errors import (
+            AuthError,
+            Interrupted,
+            ResponseFormatError,
+            RetryableError,
+            TaskNotDone,
+        )
 
         # Kept queued: the task is still to be had (a transient failure, a stop, a task
         # not done yet), or an answer we could not take may have consumed it at the
@@ -196,12 +204,21 @@ class PingbackWorker:
                     log.warning(
                         "receiver: pingback %s not collected yet: %s", task_id, outcome.error
                     )
+                elif isinstance(outcome.error, AuthError):
+                    if not self.stop.is_set():
+                        log.error(
+                            "receiver: the vendor refused the credentials (%s): pingbacks "
+                            "are queued, not collected, until a start with working ones",
+                            outcome.error,
+                        )
+                        self.halt()
                 else:
                     log.warning("receiver: pingback %s failed: %s", task_id, outcome.error)
                     self._fail(task_id, outcome.describe_error() or "", outcome.task.tag)
-            except OSError:
-                # Logged once per burst by app.stored; the entry stays queued and is
-                # tried again after retry_after.
+            except (OSError, LineNotPrinted):
+                # A write: logged once per burst by app.stored; the entry stays queued and
+                # is tried again after retry_after. stdout: the command stops, the line is
+                # owed, and the next start finds the file and settles the entry.
                 pass
             finally:
                 self._busy.discard(task_id)

@@ -6,7 +6,8 @@ claimed before its file is checked and written, so a second delivery waits for t
 first one's write and then finds the file; claims are taken in id order, so two
 envelopes sharing tasks cannot wait for each other in a circle. The files are written
 through `ResultStore` (atomic, fsynced), exactly as ``seotasks collect --to DIR`` writes
-them, so the two ways of collecting mix in one folder.
+them, so the two ways of collecting mix in one folder. The lines the files need are
+recorded first (`OwedLines`), so none is lost to a kill or a failing stdout.
 """
 
 from __future__ import annotations
@@ -18,14 +19,21 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from ..store import ResultStore
+from .owed import OwedLines
 
 if TYPE_CHECKING:
     from ..provider import JSONValue
 
-__all__ = ["Emit", "ResultWriter", "line"]
+__all__ = ["Emit", "LineNotPrinted", "ResultWriter", "line"]
 
 #: Where the receiver's JSON lines go (one a task: written, failed, queued).
 Emit = Callable[[dict[str, Any]], None]
+
+
+class LineNotPrinted(Exception):
+    """Raised by an `Emit` whose stdout failed (full, closed, its reader gone): the line
+    was not printed. The receiver stops; a written file's line stays owed (`OwedLines`)
+    and is printed at the next start."""
 
 
 def line(
@@ -79,6 +87,7 @@ class ResultWriter:
     store: ResultStore
     provider: str
     emit: Emit
+    owed: OwedLines
     _claims: _Claims = attrs.field(init=False, factory=_Claims)
 
     def write_many(self, results: list[tuple[str, JSONValue, Any]], *, via: str) -> int:
@@ -87,6 +96,8 @@ class ResultWriter:
         Each task is claimed first, so a concurrent delivery of the same task waits for
         this write and then finds the file: one file, one line. Claims are taken in id
         order, so two envelopes sharing tasks cannot wait for each other in a circle.
+        The lines are recorded as owed before the files are written and settled once
+        printed: a kill or a failing stdout in between leaves them for the next start.
         """
         claimed: list[str] = []
         try:
@@ -104,16 +115,21 @@ class ResultWriter:
                 claimed.append(task_id)
                 if self.store.existing(self.provider, task_id) is None:
                     fresh.append((task_id, result, tag))
+            if not fresh:
+                return 0
+            owed = self.owed.record(line(self.provider, i, tag=t, via=via) for i, _, t in fresh)
             try:
                 paths = self.store.write_many(self.provider, [(i, r) for i, r, _ in fresh])
             except BaseException:
                 self._announce_written(fresh, via)
+                self.owed.settle(owed)
                 raise
         finally:
             for task_id in claimed:
                 self._claims.release(task_id)
         for (task_id, _, tag), path in zip(fresh, paths, strict=True):
             self.emit(line(self.provider, task_id, tag=tag, via=via, path=str(path)))
+        self.owed.settle(owed)
         return len(paths)
 
     def _announce_written(self, fresh: list[tuple[str, JSONValue, Any]], via: str) -> None:

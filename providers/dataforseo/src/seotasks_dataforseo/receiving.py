@@ -39,11 +39,16 @@ def read_callback(
 
 def _postback(envelope: object) -> list[CallbackEntry]:
     tasks = envelope.get("tasks") if isinstance(envelope, dict) else None
-    if not isinstance(tasks, list) or not tasks:
+    if not isinstance(tasks, list):
         raise ValueError("no tasks array in the envelope")
+    if not tasks:
+        raise ValueError("the envelope's tasks array is empty")
     for index, task in enumerate(tasks):
         if not isinstance(task, dict) or not isinstance(task.get("id"), str):
             raise ValueError(f"tasks[{index}] has no id")
+        code = task.get("status_code")
+        if type(code) is not int:  # a vendor error is a number too: "20000", null are not
+            raise ValueError(f"tasks[{index}].status_code is not a number")
     assert isinstance(envelope, dict)
     head = {k: v for k, v in envelope.items() if k != "tasks"}
     entries = []
@@ -74,10 +79,17 @@ def _pingback(query: Mapping[str, Sequence[str]]) -> CallbackEntry:
         raise ValueError("a pingback needs one id")
     tags = query.get("tag", [])
     kinds = query.get("kind", [])
+    if len(kinds) != 1 or not kinds[0]:
+        # task_get's path is built from the kind: without it the task cannot be fetched,
+        # and a 400 now leaves it in tasks_ready for `collect`, not queued to fail.
+        raise ValueError(
+            "a pingback needs one kind (add &kind=serp/google/organic or the like to the "
+            "pingback_url): task_get's path is built from it"
+        )
     return CallbackEntry(
         task_id=ids[0],
         tag=(tags[0][:_TAG_MAX] if tags else "") or None,  # an untagged task's $tag is empty
-        kind=kinds[0] if kinds else None,
+        kind=kinds[0],
     )
 
 

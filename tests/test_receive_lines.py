@@ -1,0 +1,141 @@
+"""``seotasks receive``'s stdout lines are owed until printed, and one receiver serves a
+folder: a failing stdout stops it (exit 6) and the next start prints what it owed; a
+second receiver on the same folder is refused; the connection budget is what it says.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import urllib3
+from clihere import run_here
+from clirun import CLI
+from receivekit import SECRET, Receiver, envelope, files, gz, receive_env, wait_for
+from seotasks_dataforseo.provider import DataForSEOProvider
+
+from seotasks.receiver.app import ReceiverApp
+from seotasks.receiver.writes import LineNotPrinted
+from seotasks.store import ResultStore
+
+
+def _lines(text: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def test_a_full_stdout_stops_the_receiver_and_the_next_start_prints_the_line(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "results"
+    env = receive_env(tmp_path)
+    with open("/dev/full", "w") as full, Receiver(out, env, stdout=full) as receiver:
+        # The file is durable, its line could not be printed: not acknowledged.
+        assert receiver.post(f"/{SECRET}/postback", gz(envelope("t-1"))) == 503
+        code = receiver.process.wait(timeout=60)
+    assert code == 6, receiver.stderr
+    assert "cannot write to stdout: No space left on device" in receiver.stderr
+    assert "Traceback" not in receiver.stderr and "cannot write results" not in receiver.stderr
+    assert files(out / "dataforseo").keys() == {"t-1"}
+    with Receiver(out, env) as again:
+        wait_for(lambda: '"t-1"' in again.stdout)
+        # The vendor's task is in tasks_ready now, or it delivers again: no second line.
+        assert again.post(f"/{SECRET}/postback", gz(envelope("t-1", "t-2"))) == 200
+        assert again.stop() == 0
+    [owed, fresh] = _lines(again.stdout)
+    assert (owed["id"], owed["tag"], owed["via"]) == ("t-1", "tag-t-1", "postback")
+    assert owed["path"] == str(out / "dataforseo" / "t-1.json") and fresh["id"] == "t-2"
+    assert not list((out / ".owed").iterdir())
+
+
+def test_a_line_not_printed_is_owed_and_a_file_never_written_owes_none(tmp_path: Path) -> None:
+    """What a kill between a file's rename and its line leaves: the record of the line."""
+    store = ResultStore(tmp_path)
+
+    def refuse(line: dict[str, Any]) -> None:
+        raise LineNotPrinted
+
+    first = ReceiverApp(store, SECRET, DataForSEOProvider, emit=refuse)
+    with pytest.raises(LineNotPrinted):
+        first.write_many([("a-1", {"r": 1}, "tag-a"), ("a-2", {"r": 2}, None)], via="postback")
+    # A record whose file never came (a kill before the write): its delivery was never
+    # answered 200, so no line is owed for it.
+    first.writer.owed.record([{"provider": "dataforseo", "id": "gone", "tag": None}])
+    printed: list[dict[str, Any]] = []
+    second = ReceiverApp(store, SECRET, DataForSEOProvider, emit=printed.append)
+    assert second.print_owed() == 2
+    assert [(p["id"], p["tag"], p["via"]) for p in printed] == [
+        ("a-1", "tag-a", "postback"),
+        ("a-2", None, "postback"),
+    ]
+    assert all(Path(p["path"]).is_file() for p in printed)
+    assert second.print_owed() == 0  # settled: printed once
+    assert second.write_many([("a-1", {"r": 1}, "tag-a")], via="postback") == 0
+
+
+def test_a_second_receiver_on_the_same_folder_is_refused(tmp_path: Path) -> None:
+    out = tmp_path / "results"
+    with Receiver(out, receive_env(tmp_path)):
+        done = run_here(
+            ["receive", "--listen", "127.0.0.1:0", "--to", str(out)], receive_env(tmp_path)
+        )
+    assert done.returncode == 6
+    assert f"another seotasks receive serves {out}" in done.stderr
+    assert "receiving on" not in done.stderr
+
+
+def test_a_stdout_closed_from_the_start_is_refused(tmp_path: Path) -> None:
+
+    done = subprocess.run(
+        [*CLI, "receive", "--listen", "127.0.0.1:0", "--to", str(tmp_path / "r")],
+        env=receive_env(tmp_path),
+        capture_output=True,
+        text=True,
+        preexec_fn=lambda: os.close(1),
+        timeout=60,
+    )
+    assert done.returncode == 6, done.stderr
+    assert "cannot write to stdout: it is closed" in done.stderr
+    assert "receiving on" not in done.stderr
+
+
+@pytest.mark.parametrize("budget", [1, 2])
+def test_max_connections_serves_that_many(tmp_path: Path, budget: int) -> None:
+    """waitress counts its own listening socket and wake-up pipe against its limit:
+    ``--max-connections 2`` once served none."""
+    args = ("--max-connections", str(budget))
+    with Receiver(tmp_path / "r", receive_env(tmp_path), *args) as receiver:
+        held = [socket.create_connection(receiver.address, timeout=30) for _ in range(budget - 1)]
+        try:
+            with urllib3.PoolManager(retries=False, timeout=30.0) as http:
+                answer = http.request("GET", f"{receiver.url}/{SECRET}/postback")
+        finally:
+            for connection in held:
+                connection.close()
+    assert answer.status == 405 and answer.headers["Allow"] == "POST"
+
+
+def test_malformed_pingbacks_are_400_and_queue_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "r"
+    with (
+        Receiver(out, receive_env(tmp_path)) as receiver,
+        urllib3.PoolManager(retries=False, timeout=30.0) as http,
+    ):
+        for query, why in (
+            ("", "one id"),
+            ("id=", "one id"),
+            ("id=a&id=b", "one id"),
+            ("id=../x&kind=serp", "plain id"),
+            ("id=ok-1&kind=../../x", "kind is not a path"),
+            ("id=ok-1&kind=Serp/G", "kind is not a path"),
+            ("id=ok-1", "needs one kind"),  # task_get could not be asked for it
+            ("id=ok-1&kind=", "needs one kind"),
+            ("id=ok-1&kind=serp/google/organic&kind=serp/bing/organic", "needs one kind"),
+        ):
+            answer = http.request("GET", f"{receiver.url}/{SECRET}/pingback?{query}")
+            assert answer.status == 400 and why in json.loads(answer.data)["error"], query
+    assert not list(out.glob(".pingbacks/*.json"))
