@@ -215,3 +215,19 @@ def test_same_day_duplicate_counts_days_in_the_timestamps_zone(
     assert refused == f"Task (id={first}) with such parameters has already been created today"
     moment[0] += timedelta(hours=3)
     assert "result" in add(emulator, keywords="boots")
+
+
+def test_listed_rows_are_what_the_account_could_have_posted(make_emulator: MakeEmulator) -> None:
+    """Progress is the share of a task's keywords crawled (a 1-keyword task reads 0% or
+    100%, never 93%), and the search engine is one `tasks.addTask` takes (seId 1: it
+    refuses 2 with "No such se_id")."""
+    emulator = make_emulator(seed=9, size=3000, rps=None)
+    rows = emulator.rows()
+    running = [r for r in rows if r["progress"] not in ("0%", "100%")]
+    assert running, "the sample holds tasks part way through"
+    for row in rows:
+        keywords = int(row["keywords_count"])
+        possible = {f"{done * 100 // keywords}%" for done in range(keywords + 1)}
+        assert row["progress"] in possible, row
+    assert {row["se_id"] for row in rows} == {"1"}
+    assert add(emulator, keywords="tea", seId=2)["error"]["message"] == "No such se_id"

@@ -103,7 +103,7 @@ def history_item(task: EmuTask, now: datetime, metadata: bool) -> dict[str, Any]
         "datetime_posted": task.posted_s,
         "datetime_done": done,
         "status": MESSAGES.get(code, "Error."),
-        "cost": task.cost if done else 0,
+        "cost": task.cost,  # charged when posted (task_post's answer says so), done or not
         "metadata": metadata_of(task) if metadata else None,
     }
 

@@ -124,7 +124,10 @@ class Dataset:
         else:
             duration = 86400 + int(rnd() * 86400)
         place = _PLACES[int(rnd() * len(_PLACES))]
-        se_id = "1" if rnd() < 0.95 else "2"
+        # Google, the only search engine `tasks.addTask` takes (seId 1): the list holds
+        # what the account could have posted.
+        se_id = "1"
+        rnd()  # the draw that chose the engine: every later value as before
         device = "1" if rnd() < 0.7 else "2"
         # Most crawls are small (a median of 3 keywords, a few of 30+): each keyword's
         # result carries its top 10, so a sandbox's results stay the size tests and
@@ -250,7 +253,10 @@ class Dataset:
             return 100
         if now < start:
             return 0
-        return min(99, max(1, (now - start) * 100 // (done - start)))
+        # The share of the task's keywords crawled (a 1-keyword task is 0% until done):
+        # never a percentage its keyword count could not give.
+        keywords = int(self._attrs[index][5])
+        return (now - start) * keywords // (done - start) * 100 // keywords
 
     def row(self, index: int, now: int) -> dict[str, Any]:
         """Task ``index`` as a ``tasks.getList`` row: every value a string, as documented."""
