@@ -26,6 +26,8 @@ from .contentkit import assert_host, assert_url
 
 LEVELS = {"HIGH", "MEDIUM", "LOW"}
 _HOST_KEYS = frozenset({"domain", "main_domain", "subdomain", "se_domain"})
+#: Fields never above their partner: an estimate's range, an ad's first and last showing.
+_BELOW = {"low": "high", "min": "max", "first_shown": "last_shown", "first_seen": "last_seen"}
 LIVE = {
     "dataforseo_labs/google/ranked_keywords": {"target": "example.org", "limit": 50},
     "dataforseo_labs/google/related_keywords": {"keyword": "tea", "depth": 2},
@@ -48,6 +50,12 @@ def _judge(answer: dict[str, Any], label: str, stats: dict[str, int]) -> bool | 
     (None: its results have no ``items`` list)."""
     results = answer["tasks"][0]["result"]
     for path, key, value, parent in _walk(results, label):
+        # Fields stating one fact agree (`content_agree`): a low under its high, ...
+        above = parent.get(_BELOW.get(key, ""))
+        if value is not None and above is not None and type(value) is type(above):
+            assert value <= above, path
+        if key == "cost" and {"clicks", "average_cpc"} <= parent.keys():
+            assert value == round(parent["clicks"] * parent["average_cpc"], 2), path
         if key == "items" and isinstance(value, list):
             if "items_count" in parent:
                 assert parent["items_count"] == len(value), path
@@ -127,3 +135,27 @@ def test_every_served_result_has_content(make_emulator: MakeEmulator) -> None:
     assert stats["answers"] >= 90
     assert stats["filled"] == stats["lists"] - stats["unreadable"]
     assert stats["unreadable"] <= 1
+
+
+def test_a_reviews_time_ago_says_its_timestamp() -> None:
+    from seotasks_dataforseo.emulator.content_agree import agree
+
+    done = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
+    items = [
+        {"timestamp": "2026-09-26 12:00:00 +00:00", "time_ago": "5 days ago"},
+        {"timestamp": "2026-12-05 09:30:00 +00:00", "time_ago": "9 days ago"},
+        {"timestamp": "2024-11-01 00:00:00 +00:00", "publication_date": "1 day ago"},
+        {"low": 24.6, "high": 22.9, "first_shown": "2026-12-01", "last_shown": "2026-11-01"},
+    ]
+    agree(done, {"items": items})
+    assert [i.get("time_ago") or i.get("publication_date") for i in items[:3]] == [
+        "2 months ago",
+        "2 hours ago",
+        "2 years ago",
+    ]
+    assert items[3] == {
+        "low": 22.9,
+        "high": 24.6,
+        "first_shown": "2026-11-01",
+        "last_shown": "2026-12-01",
+    }

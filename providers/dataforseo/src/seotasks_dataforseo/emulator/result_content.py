@@ -29,6 +29,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from . import content_ai_trends, content_items, content_keywords, content_onpage, content_serp
+from .content_agree import agree
 from .content_shared import ENGINES, Result
 from .result_values import Job
 
@@ -47,7 +48,13 @@ _FAMILIES: dict[str, Callable[[Job, Result], list[Result]]] = {
 
 def fill(job: Job, result: Result) -> list[Result]:
     """The ``result`` array of ``job``: ``result`` is the one item built from the
-    documented shape (scalars valued), completed here with the family's content."""
+    documented shape (scalars valued), completed here with the family's content, its
+    related fields then put in agreement (`content_agree`)."""
+    filled: list[Result] = agree(job.task.done, _content(job, result))
+    return filled
+
+
+def _content(job: Job, result: Result) -> list[Result]:
     task = job.task
     if job.flavour == "html" and "items" in result:
         return [content_serp.html(job, result)]
