@@ -5,9 +5,13 @@ task (a documented error the caller can act on), never a raw `OSError`."""
 
 from __future__ import annotations
 
+import errno
+import io
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from clirun import ready_dataforseo
@@ -78,3 +82,34 @@ def test_folders_given_as_text_work_as_paths(emu: DataForSEOEmulator, tmp_path: 
         assert [o.error for o in outcomes] == [None] * 3
         assert {o.path for o in outcomes} <= set(tmp_path.iterdir())
         assert len(journal.pending()) == 3  # recorded, awaiting the caller's ack
+
+
+def test_a_sink_that_takes_no_more_is_a_storage_error_and_the_result_can_be_fetched_again(
+    emu: DataForSEOEmulator, tmp_path: Path
+) -> None:
+    """A full disk under the caller's file is a `StorageError` (exit 6, "free space"), not a
+    bare `OSError` a caller catching `SeotasksError` misses; the task has left
+    ``tasks_ready`` by then, and its id fetches it again."""
+    full = tmp_path / "full.json"
+    with seotasks.connect("dataforseo", **emu.settings) as client:
+        task = next(iter(client.tasks()))
+        with _FullAfter(full, 100) as sink, pytest.raises(seotasks.StorageError) as caught:
+            client.collect_to(task, sink)
+        assert "No space left on device" in str(caught.value) and task.id in str(caught.value)
+        assert str(full) in str(caught.value) and task.id not in emu.ready_ids()
+        with open(tmp_path / "again.json", "w+b") as sink:
+            client.collect_to(task, sink)
+    assert json.loads((tmp_path / "again.json").read_bytes())["tasks"][0]["id"] == task.id
+
+
+class _FullAfter(io.FileIO):
+    """A file on a disk that fills after ``room`` bytes (``ENOSPC``, as a full disk says)."""
+
+    def __init__(self, path: Path, room: int) -> None:
+        super().__init__(path, "w+")
+        self.room = room
+
+    def write(self, data: Any) -> int:
+        if self.tell() + len(data) > self.room:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return super().write(data)

@@ -100,3 +100,26 @@ def test_a_journal_of_another_provider_is_refused_before_anything_is_taken(
             client.collect_many(client.tasks(), journal=journal)
         assert emu.ready_ids() == ready
     assert not list(tmp_path.rglob("*.intent.json"))
+
+
+def test_opening_a_journal_removes_what_a_kill_left_of_an_entry(tmp_path: Path) -> None:
+    """A kill while an entry is written leaves its hidden temporary file: the next open
+    removes those an hour old (a live writer's are younger) and keeps every entry."""
+    import os
+    import time
+
+    from seotasks.store import STALE_SECONDS
+
+    folder = tmp_path / "journal"
+    folder.mkdir()
+    left = folder / ".abc123.intent.json.0f0f0f.tmp"
+    live = folder / ".def456.intent.json.1e1e1e.tmp"
+    entry = folder / "abc123.intent.json"
+    for path in (left, live, entry):
+        path.write_text("{}")
+    old = time.time() - STALE_SECONDS - 60
+    os.utime(left, (old, old))
+    os.utime(entry, (old, old))
+    with seotasks.Journal.open(folder, "dataforseo"):
+        pass
+    assert not left.exists() and live.exists() and entry.exists()

@@ -337,6 +337,31 @@ def test_sigterm_ends_an_hour_long_retry_after_and_the_task_is_fetched_next_run(
     assert _rerun(env, out).keys() == truth
 
 
+def test_a_second_signal_ends_the_run_at_once_while_calls_hang(
+    emu: DataForSEOEmulator, env: dict[str, str], tmp_path: Path
+) -> None:
+    """The first signal waits for the calls in flight; the second does not wait for two
+    that hang (it raised `KeyboardInterrupt`, which waited for them a minute): exit 5 at
+    once, their tasks in the journal, fetched by the next run."""
+    out = tmp_path / "o"
+    truth = emu.ready_ids()
+    emu.server.faults.slow_seconds = 20.0
+    emu.server.faults.inject(Fault.SLOW, 2, match="/task_get/")
+    proc = _started(env, "--to", str(out), "--workers", "2")
+    wait_until = time.monotonic() + 60
+    while len(_intents(out)) < 2:  # both workers have taken a task: both calls hang
+        assert time.monotonic() < wait_until and proc.poll() is None
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=15)  # a hang guard under the calls' 20 s
+    assert proc.returncode == 5, stderr.decode()
+    assert "interrupted" in stderr.decode() and "Traceback" not in stderr.decode()
+    assert len(_intents(out)) == 2 and not _files(out / "dataforseo")
+    assert _rerun(env, out).keys() == truth
+
+
 def test_a_disk_that_fills_mid_run_stops_the_intake_and_loses_nothing(
     emu: DataForSEOEmulator, env: dict[str, str], tmp_path: Path
 ) -> None:

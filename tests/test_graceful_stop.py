@@ -367,3 +367,45 @@ def test_a_second_signal_to_the_sandbox_still_exits_0() -> None:
             _, err = server.communicate(timeout=60)
         codes.append((server.returncode, err.strip().splitlines()[-1]))
     assert {code for code, _ in codes} == {0}, codes
+
+
+_SIGNALLED_WHILE_PARSING = """
+import os, signal, sys, time
+import seotasks.cli as cli
+real, calls = cli.build_parser, []
+def parser_signalled():  # the first build: the signal lands in the parser's imports
+    if not calls:
+        calls.append(1)
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(30)
+    return real()
+cli.build_parser = parser_signalled
+sys.argv = ["seotasks", *sys.argv[1:]]
+cli.run()
+"""
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (["collect", "-p", "dataforseo", "--follow"], 0),  # its normal end
+        (["receive", "--listen", "127.0.0.1:0", "--to", "r"], 0),
+        (["collect", "-p", "dataforseo"], 5),
+        (["collect", "--no-such-flag"], 5),  # no command to ask: interrupted
+    ],
+)
+def test_a_signal_before_the_arguments_are_read_ends_a_follow_with_0(
+    tmp_path: Path, args: list[str], code: int
+) -> None:
+    """SIGTERM while the parser is built (before `main` has the arguments) exits as a
+    stop a moment later would: 0 for ``collect --follow`` and the servers, else 5."""
+    done = subprocess.run(
+        [sys.executable, "-c", _SIGNALLED_WHILE_PARSING, *args],
+        env=cli_env(tmp_path),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == code, done.stderr
+    assert done.stderr == ("" if code == 0 else "seotasks: interrupted\n")

@@ -254,7 +254,19 @@ def test_wrong_secret_and_unknown_paths_are_404_and_logged_without_the_secret(
         (gz(envelope("t-1"))[:-20], {"Content-Encoding": "gzip"}, 400, "truncated"),
         (gz(envelope("t-1")), {"Content-Encoding": "br"}, 415, "content-encoding"),
     ],
-    ids=["json", "empty", "list", "traversal", "code-text", "code-null", "twice", "noid", "notgzip", "truncated", "brotli"],
+    ids=[
+        "json",
+        "empty",
+        "list",
+        "traversal",
+        "code-text",
+        "code-null",
+        "twice",
+        "noid",
+        "notgzip",
+        "truncated",
+        "brotli",
+    ],
 )
 def test_malformed_postbacks_are_refused_and_recorded(
     receiver: Running, body: bytes, headers: dict[str, str], status: int, why: str

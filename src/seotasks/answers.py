@@ -18,6 +18,7 @@ Its event parser holds a byte a level, so the depth is measured with it first.
 from __future__ import annotations
 
 import json
+import os
 import secrets
 from collections.abc import Callable, Collection, Mapping
 from contextlib import suppress
@@ -108,6 +109,19 @@ def fetch_into(client: Client, task: Task, sink: BinaryIO) -> str | None:
             "collect_to needs a file open for writing and reading, e.g. open(path, 'w+b'): "
             "the answer is read back from it to be validated; nothing was fetched"
         )
+    try:
+        return _fetch_into(client, task, sink)
+    except OSError as exc:  # the caller's file took no more (a full disk, a quota)
+        name = getattr(sink, "name", None)
+        where = f" to {os.fsdecode(name)}" if isinstance(name, str | os.PathLike) else ""
+        raise StorageError(
+            f"cannot write the result of task {task.id}{where}: {exc.strerror or exc}; a "
+            "listing that drains may no longer show it: fetch it again by id once there "
+            "is room"
+        ) from None
+
+
+def _fetch_into(client: Client, task: Task, sink: BinaryIO) -> str | None:
     redactor = client.transport.redactor
     with redactor.active():  # errors built in the provider's code are scrubbed
         spec = client.provider.result_download(task)
@@ -153,7 +167,7 @@ def download_into(client: Client, task: Task, into: Path) -> Path:
     try:
         with open(temp, "w+b") as sink:
             client.collect_to(task, sink)
-    except OSError as exc:
+    except OSError as exc:  # opening the file (writing it is collect_to's StorageError)
         _remove(temp)
         raise StorageError(
             f"cannot write the result of task {task.id} under {into}: {exc.strerror or exc}"

@@ -44,7 +44,7 @@ from typing import IO, Any
 from .errors import StorageError
 from .export import task_record
 from .model import Task, TaskStatus
-from .store import atomic_write, check_writable
+from .store import atomic_write, check_writable, sweep_temporary
 
 __all__ = ["Journal", "task_from_entry"]
 
@@ -157,6 +157,7 @@ class Journal:
                 f"another seotasks run is using the journal in {folder}: wait for it to end "
                 "(two runs over one journal would fetch each other's tasks)"
             ) from None
+        sweep_temporary(folder)  # entries a kill cut off while they were written
         return cls(folder, provider, lock)
 
     def close(self) -> None:

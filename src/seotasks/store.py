@@ -44,6 +44,7 @@ __all__ = [
     "folder_mistake",
     "lock_file",
     "safe_name",
+    "sweep_temporary",
 ]
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}\Z")
@@ -205,7 +206,7 @@ class ResultStore:
         folder = self.root / provider
         if provider not in self._swept:
             folder.mkdir(parents=True, exist_ok=True)
-            _sweep(folder)
+            sweep_temporary(folder)
             self._swept.add(provider)
         return folder
 
@@ -253,7 +254,7 @@ class ResultStore:
         folder = final.parent
         if provider not in self._swept:
             folder.mkdir(parents=True, exist_ok=True)
-            _sweep(folder)
+            sweep_temporary(folder)
             self._swept.add(provider)
         if self.compress:
             data = gzip.compress(data, compresslevel=6, mtime=0)
@@ -274,7 +275,7 @@ class ResultStore:
         folder = finals[0].parent
         if provider not in self._swept:
             folder.mkdir(parents=True, exist_ok=True)
-            _sweep(folder)
+            sweep_temporary(folder)
             self._swept.add(provider)
 
         def one(item: tuple[Path, JSONValue]) -> None:
@@ -341,12 +342,13 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def _sweep(folder: Path) -> None:
-    """Remove temporary files a killed writer left (old enough not to be in use)."""
+def sweep_temporary(folder: Path) -> None:
+    """Remove the hidden temporary files (`atomic_write`'s) a killed writer left in
+    ``folder``, once old enough (`STALE_SECONDS`) not to be a live writer's."""
     cutoff = time.time() - STALE_SECONDS
     try:
         entries = list(os.scandir(folder))
-    except OSError:  # pragma: no cover
+    except OSError:  # not there (yet): nothing left behind
         return
     for entry in entries:
         if entry.name.startswith(".") and entry.name.endswith(_TMP_SUFFIX):

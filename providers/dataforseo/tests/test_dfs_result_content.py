@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -169,6 +170,30 @@ def test_bing_organic_device_and_os_echoed(vendor: Vendor) -> None:
     html = vendor.get("serp/bing/organic", task["id"], "html")["result"][0]
     assert html["items"] and html["items_count"] == len(html["items"])
     assert [p["page"] for p in html["items"]] == list(range(1, len(html["items"]) + 1))
+    # Each page's markup holds the results the advanced flavour lists for that page.
+    for page in html["items"]:
+        soup = _Links()
+        soup.feed(page["html"])
+        listed = [i for i in result["items"] if i["page"] == page["page"]]
+        assert soup.links == [(i["url"], i["title"]) for i in listed]
+
+
+class _Links(HTMLParser):
+    """The (href, title) of each result link in a page, as a scraper would read them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[tuple[str, str]] = []
+        self._href: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            self._href = dict(attrs).get("href")
+
+    def handle_data(self, data: str) -> None:
+        if self._href is not None:
+            self.links.append((self._href, data))
+            self._href = None
 
 
 # -- Keywords Data ------------------------------------------------------------------------

@@ -59,8 +59,9 @@ def run() -> NoReturn:
         code = main()
         keep_exit_code(code)  # a signal until its handlers are in place: interrupted
     except KeyboardInterrupt:  # a signal before the command's own handling (its imports)
-        sys.stderr.write("seotasks: interrupted\n")
-        code = EXIT_INTERRUPTED
+        code = EXIT_OK if _ends_on_a_stop(sys.argv[1:]) else EXIT_INTERRUPTED
+        if code == EXIT_INTERRUPTED:
+            sys.stderr.write("seotasks: interrupted\n")
         keep_exit_code(code)
     sys.exit(code)
 
@@ -129,3 +130,17 @@ def _a_stop_is_its_end(args: argparse.Namespace) -> bool:
     """Whether SIGINT/SIGTERM is how the command normally ends (exit 0, nothing to run
     again): a server (``receive``, ``sandbox``) or ``collect --follow``."""
     return args.command in ("receive", "sandbox") or bool(args.command == "collect" and args.follow)
+
+
+def _ends_on_a_stop(argv: Sequence[str]) -> bool:
+    """`_a_stop_is_its_end` for a signal that came before `main` had the arguments (the
+    parser's own imports): ``collect --follow`` stopped then exits 0, as a moment later."""
+    import contextlib
+    import io
+
+    try:  # argparse's complaint about arguments that do not parse is not this exit's
+        with contextlib.redirect_stderr(io.StringIO()):
+            args, _ = build_parser().parse_known_args(argv)
+    except (SystemExit, Exception):  # no command to ask
+        return False
+    return _a_stop_is_its_end(args)

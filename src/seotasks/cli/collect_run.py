@@ -17,11 +17,12 @@ Nothing fetched is lost, whatever stops the run:
   still reach their files; the run exits 0 as ``seotasks tasks`` does.
 - A write that fails mid-run (a full disk) stops the intake too; its task stays in the
   journal and the run ends with `StorageError` (exit 6).
-- SIGINT/SIGTERM: see `GracefulStop`; exit 5 (``--follow``: 0 unless a task failed).
+- SIGINT/SIGTERM: see `GracefulStop`; exit 5 (``--follow``: 0 unless a task failed); a
+  second one ends the process at once (exit 5), as a kill would, losing nothing.
 
 Order of effects per task: result file (durable) -> stdout line -> journal ack (with
-``--to``; at the run's end without) -> checkpoint. A re-run skips every task whose file exists; the checkpoint only spares it
-listing again what was done.
+``--to``; at the run's end without) -> checkpoint. A re-run skips every task whose file
+exists; the checkpoint only spares it listing again what was done.
 """
 
 from __future__ import annotations
@@ -73,6 +74,7 @@ if TYPE_CHECKING:
 __all__ = ["CollectRun"]
 
 _STOPPING = "seotasks collect: stopping after the calls in flight; signal again to stop at once"
+_AT_ONCE = (EXIT_INTERRUPTED, "seotasks: interrupted")  # not waiting for hung calls
 
 
 class CollectRun:
@@ -93,7 +95,7 @@ class CollectRun:
         self.progress = CollectProgress(err, err.isatty(), total)
         # A long pacing wait (tasks_ready after another listing) is said, as tasks says it.
         client.transport.on_event = wait_notices(self.progress, client)
-        self.stop = GracefulStop(client.transport, notice=(err, _STOPPING))
+        self.stop = GracefulStop(client.transport, notice=(err, _STOPPING), at_once=_AT_ONCE)
         #: Guards the resume state (feeder and main thread) ...
         self.lock = threading.Lock()
         #: ... and the output streams and counters.
@@ -225,7 +227,7 @@ class CollectRun:
         if not safe_name(task.id):
             with self.output:
                 self.progress.failed += 1
-            self.line(task, None, f"ConfigError: task id {task.id!r} cannot be a file name")
+            self.line(task, None, f"ValueError: task id {task.id!r} cannot be a file name")
             self.checkpoint(task)
             return False
         if self.store.existing(self.name, task.id) is not None:

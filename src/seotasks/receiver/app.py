@@ -23,7 +23,7 @@ from urllib.parse import parse_qs
 
 from ..provider import CallbackEntry, JSONValue, Provider
 from ..redact import MIN_URL_SECRET, URL_SECRET
-from ..store import ResultStore, safe_name
+from ..store import ResultStore, safe_name, sweep_temporary
 from .alarm import WriteAlarm
 from .body import DEFAULT_MAX_BODY, DEFAULT_MAX_JSON, decoded, parse_json, read_body
 from .owed import OwedLines
@@ -112,6 +112,8 @@ class ReceiverApp:
     def print_owed(self) -> int:
         """Print the lines an earlier run owed (see `seotasks.receiver.owed`): before
         serving, so they come first. Returns how many; `LineNotPrinted` if stdout fails."""
+        for folder in (self.writer.owed.folder, self.pingbacks.folder):
+            sweep_temporary(folder)  # what a kill left of a record being written
         count = 0
         for owed in self.writer.owed.replay(self.store.existing):
             self.emit(owed)

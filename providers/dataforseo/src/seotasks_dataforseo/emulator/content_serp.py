@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import random
 from datetime import timedelta
+from html import escape
 from urllib.parse import quote, urlencode
 
 from .content_shared import Result, finish, rank_fields, rating, search_url, xpath
@@ -185,15 +186,23 @@ def news(job: Job, result: Result) -> list[Result]:
 
 
 def html(job: Job, result: Result) -> Result:
-    """The raw pages of a result: one item per SERP page the depth spans."""
+    """The raw pages of a result: one item per SERP page the depth spans, each page's
+    markup holding the organic results the advanced flavour lists for it (same ranks,
+    titles, urls and snippets), so a parser tested on it meets results, not a shell."""
+    [ranked] = organic(job, {"items": []})
+    by_page: dict[int, list[Result]] = {}
+    for item in ranked["items"]:
+        by_page.setdefault(item["page"], []).append(item)
     pages = max(1, math.ceil(job.depth(10) / 10))
-    title = job.keyword.replace("&", "&amp;").replace("<", "&lt;")
+    title = escape(job.keyword)
     items = [
         {
             "page": page,
             "date": job.task.done_s,
             "html": f"<!doctype html><html><head><title>{title} - Search</title></head>"
-            f'<body><div id="search" data-page="{page}"></div></body></html>',
+            f'<body><div id="search" data-page="{page}">'
+            + "".join(_html_result(item) for item in by_page.get(page, []))
+            + "</div></body></html>",
         }
         for page in range(1, pages + 1)
     ]
@@ -202,6 +211,16 @@ def html(job: Job, result: Result) -> Result:
             result[name] = _se_domain(job)
     finish(result, items)
     return result
+
+
+def _html_result(item: Result) -> str:
+    """One organic result as a search page marks it up: link, title, address, snippet."""
+    return (
+        f'<div class="g" data-rank="{item["rank_absolute"]}">'
+        f'<a href="{escape(item["url"])}"><h3>{escape(item["title"])}</h3></a>'
+        f"<cite>{escape(item['breadcrumb'])}</cite>"
+        f'<div class="snippet">{escape(item["description"])}</div></div>'
+    )
 
 
 def _distribution(rng: random.Random, votes: int) -> dict[str, int]:
