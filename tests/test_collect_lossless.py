@@ -12,91 +12,31 @@ import json
 import random
 import signal
 import subprocess
-import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from clihere import run_here
 from clirun import CLI, FAST_CLI, cli_env, kill_while_working, ready_dataforseo
+from collectkit import (
+    KIND,
+    KINDS,
+    collect_env,
+    emu,
+    env,
+    intents,
+    journal_of,
+    rerun,
+    result_files,
+    started,
+    task_gets,
+    unwritable,
+)
 from seotasks_dataforseo.emulator import DataForSEOEmulator
 
 from seotasks.emulation import Fault
 
-KINDS = ("serp/google/organic", "serp/bing/organic", "serp/google/news")
-KIND = KINDS[0]
-
-
-def _env(tmp_path: Path, emu: DataForSEOEmulator) -> dict[str, str]:
-    """The command's environment, listing the serp family only (every task here is one).
-
-    All 16 families' ``tasks_ready`` make 16 calls a run: a second run within the minute
-    would wait for the vendor's window of 20 calls a minute, which the emulator enforces.
-    """
-    return cli_env(tmp_path, {"dataforseo": {**emu.settings, "families": "serp"}})
-
-
-def _task_gets(emu: DataForSEOEmulator) -> int:
-    return sum(1 for r in emu.server.requests if "/task_get/" in r.path)
-
-
-def _files(folder: Path) -> dict[str, Path]:
-    if not folder.exists():
-        return {}
-    return {p.name.removesuffix(".json"): p for p in folder.iterdir() if p.name.endswith(".json")}
-
-
-def _intents(folder: Path) -> list[Path]:
-    """The journal entries under ``folder`` (`_journal`: one folder per account)."""
-    journal = folder / ".seotasks" / "journal" / "dataforseo"
-    return sorted(journal.rglob("*.intent.json")) if journal.exists() else []
-
-
-def _journal(emu: DataForSEOEmulator, out: Path) -> Path:
-    """The journal folder of ``collect --to out`` for `emu`'s account."""
-    import seotasks
-    from seotasks.account import account_key
-
-    with seotasks.connect("dataforseo", **emu.settings) as client:
-        account = account_key(client.provider)
-    assert account is not None  # DataForSEO names its account: login and host
-    return out / ".seotasks" / "journal" / "dataforseo" / account
-
-
-def _rerun(env: dict[str, str], out: Path) -> dict[str, Path]:
-    """The same ``collect --to out`` run again to its end: the result files then in
-    ``out``, once the re-run has delivered (and so emptied) the journal."""
-    again = run_here(["collect", "-p", "dataforseo", "--to", str(out)], env)
-    assert again.returncode == 0, again.stderr
-    assert not _intents(out), "the re-run delivered every journalled task"
-    return _files(out / "dataforseo")
-
-
-def _started(env: dict[str, str], *flags: str) -> subprocess.Popen[bytes]:
-    """``seotasks collect -p dataforseo FLAGS`` running, its stdout and stderr piped for
-    the test to read (or close, as a reader that left does)."""
-    args = [*CLI, "collect", "-p", "dataforseo", *flags]
-    return subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-
-
-def _unwritable(tmp_path: Path) -> Path:
-    """A folder nobody can create, root included: its parent is a regular file."""
-    blocker = tmp_path / "blocker"
-    blocker.write_text("a file, not a folder")
-    return blocker / "out"
-
-
-@pytest.fixture
-def emu() -> Iterator[DataForSEOEmulator]:
-    with ready_dataforseo(40, seed=7) as emulator:
-        yield emulator
-
-
-@pytest.fixture
-def env(emu: DataForSEOEmulator, tmp_path: Path) -> dict[str, str]:
-    """The environment of a ``seotasks collect`` of `emu` (`_env`)."""
-    return _env(tmp_path, emu)
+__all__ = ["emu", "env"]  # the fixtures, found by pytest here
 
 
 @pytest.mark.parametrize("part", range(4))
@@ -130,7 +70,7 @@ def test_sigkill_at_twenty_instants_loses_no_result_and_refetches_at_most_the_in
             emu.add_tasks(100, kinds=(kind,), posted=past, code=20000, delay=timedelta(minutes=1))
         truth = emu.ready_ids()
         assert len(truth) > 280
-        env = {**_env(tmp_path, emu), "SEOTASKS_TEST_CLOCK_SPEED": "3"}
+        env = {**collect_env(tmp_path, emu), "SEOTASKS_TEST_CLOCK_SPEED": "3"}
         out = tmp_path / "out"
         args = [
             *FAST_CLI,
@@ -158,21 +98,21 @@ def test_sigkill_at_twenty_instants_loses_no_result_and_refetches_at_most_the_in
             # A task whose retries ran out on a loaded machine (exit 4) stays journalled
             # and is fetched by the next run: what matters is the end state.
             assert done.returncode in (0, 4), done.stderr
-            if done.returncode == 0 and not emu.ready_ids() and not _intents(out):
+            if done.returncode == 0 and not emu.ready_ids() and not intents(out):
                 break
-        files = _files(out / "dataforseo")
+        files = result_files(out / "dataforseo")
         assert files.keys() == truth
         for task_id, path in files.items():
             assert json.loads(path.read_bytes())["tasks"][0]["id"] == task_id
-        assert not _intents(out)
-        gets = _task_gets(emu)
+        assert not intents(out)
+        gets = task_gets(emu)
         assert len(truth) <= gets <= len(truth) + kills * workers, (gets, kills)
 
 
 def _refused(emu: DataForSEOEmulator, tmp_path: Path, args: list[str], code: int) -> str:
     """``seotasks collect -p dataforseo *args`` exits ``code`` before any vendor call (the
     emulator saw no request), with a one-line error and no traceback: that error."""
-    done = run_here(["collect", "-p", "dataforseo", *args], _env(tmp_path, emu))
+    done = run_here(["collect", "-p", "dataforseo", *args], collect_env(tmp_path, emu))
     assert done.returncode == code, done.stderr
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
     assert emu.server.requests == []
@@ -183,7 +123,7 @@ def test_an_unwritable_to_is_refused_before_any_vendor_call(
     emu: DataForSEOEmulator, tmp_path: Path
 ) -> None:
     before = emu.ready_ids()
-    error = _refused(emu, tmp_path, ["--to", str(_unwritable(tmp_path))], 6)
+    error = _refused(emu, tmp_path, ["--to", str(unwritable(tmp_path))], 6)
     assert "StorageError" in error and "--to" in error
     assert emu.ready_ids() == before
 
@@ -191,7 +131,7 @@ def test_an_unwritable_to_is_refused_before_any_vendor_call(
 def test_an_unwritable_resume_folder_is_refused_before_any_vendor_call(
     emu: DataForSEOEmulator, tmp_path: Path
 ) -> None:
-    resume = _unwritable(tmp_path) / "run.json"
+    resume = unwritable(tmp_path) / "run.json"
     args = ["--to", str(tmp_path / "o"), "--resume", str(resume)]
     assert "--resume" in _refused(emu, tmp_path, args, 2)
 
@@ -202,7 +142,7 @@ def test_a_second_run_over_the_same_journal_is_refused(
     from seotasks.journal import Journal
 
     out = tmp_path / "o"
-    with Journal.open(_journal(emu, out), "dataforseo"):
+    with Journal.open(journal_of(emu, out), "dataforseo"):
         error = _refused(emu, tmp_path, ["--to", str(out)], 6)
     assert "another seotasks run" in error
 
@@ -212,28 +152,28 @@ def test_a_closed_stdout_stops_the_intake_and_every_fetched_result_is_written(
 ) -> None:
     out = tmp_path / "o"
     truth = emu.ready_ids()
-    proc = _started(env, "--to", str(out), "--workers", "4")
+    proc = started(env, "--to", str(out), "--workers", "4")
     assert proc.stdout is not None and proc.stderr is not None
     first = proc.stdout.readline()  # `| head -1`
     proc.stdout.close()
     error = proc.stderr.read().decode()
     assert proc.wait(timeout=60) == 0, error
     assert json.loads(first)["path"]
-    written = set(_files(out / "dataforseo"))
+    written = set(result_files(out / "dataforseo"))
     fetched = {r.path.rsplit("/", 1)[1] for r in emu.server.requests if "/task_get/" in r.path}
     assert fetched == written, "every task fetched has its file"
     assert not written & emu.ready_ids()
     assert written | emu.ready_ids() == truth
     assert len(written) < len(truth), "the intake stopped"
     assert "Traceback" not in error
-    assert _rerun(env, out).keys() == truth and not emu.ready_ids()
+    assert rerun(env, out).keys() == truth and not emu.ready_ids()
 
 
 def test_a_closed_stdout_without_to_keeps_the_undelivered_in_the_journal(
     emu: DataForSEOEmulator, env: dict[str, str], tmp_path: Path
 ) -> None:
     truth = emu.ready_ids()
-    proc = _started(env, "--workers", "4")
+    proc = started(env, "--workers", "4")
     assert proc.stdout is not None and proc.stderr is not None
     delivered = {json.loads(proc.stdout.readline())["task"]["id"]}
     proc.stdout.close()
@@ -288,12 +228,12 @@ def test_an_answer_for_another_task_is_an_error_and_no_file(
     assert len(failed) == 1 and "ResponseFormatError" in failed[0]["error"]
     assert "answered with task" in failed[0]["error"]
     bad = failed[0]["id"]
-    assert bad not in _files(out / "dataforseo") and failed[0]["path"] is None
-    for task_id, path in _files(out / "dataforseo").items():
+    assert bad not in result_files(out / "dataforseo") and failed[0]["path"] is None
+    for task_id, path in result_files(out / "dataforseo").items():
         assert json.loads(path.read_bytes())["tasks"][0]["id"] == task_id
     # The asked task may have been consumed: its journal entry makes the next run fetch it.
-    assert len(_intents(out)) == 1
-    assert bad in _rerun(env, out)
+    assert len(intents(out)) == 1
+    assert bad in rerun(env, out)
 
 
 def test_no_search_results_is_a_result_not_a_failure(tmp_path: Path) -> None:
@@ -303,63 +243,15 @@ def test_no_search_results_is_a_result_not_a_failure(tmp_path: Path) -> None:
         full = set(emu.add_tasks(3, posted=past, code=20000, delay=timedelta(minutes=1)))
         truth = emu.ready_ids()  # a seeded task may have gone to its callback instead
         out = tmp_path / "o"
-        env = _env(tmp_path, emu)
+        env = collect_env(tmp_path, emu)
         done = run_here(["collect", "-p", "dataforseo", "--to", str(out)], env)
         assert done.returncode == 0, done.stderr
-        files = _files(out / "dataforseo")
+        files = result_files(out / "dataforseo")
         assert files.keys() == (empty | full) & truth and len(files) >= 4
         for task_id in empty & truth:
             task = json.loads(files[task_id].read_bytes())["tasks"][0]
             assert task["status_code"] == 40102 and task["id"] == task_id
         assert not emu.ready_ids()
-
-
-def test_sigterm_ends_an_hour_long_retry_after_and_the_task_is_fetched_next_run(
-    emu: DataForSEOEmulator, env: dict[str, str], tmp_path: Path
-) -> None:
-    out = tmp_path / "o"
-    truth = emu.ready_ids()
-    emu.server.faults.retry_after = "3600"
-    emu.server.faults.inject(Fault.HTTP_429_RETRY_AFTER, 1, match="/task_get/")
-    proc = _started(env, "--to", str(out), "--workers", "2")
-    deadline = time.monotonic() + 60
-    # Wait until the rest is collected: one worker is then in its hour-long wait.
-    while len(_files(out / "dataforseo")) < len(truth) - 1:
-        assert time.monotonic() < deadline and proc.poll() is None
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGTERM)
-    # A hang guard, not a measure: the Retry-After is an hour (the unit test of the
-    # transport proves the wait itself ends at once).
-    _, stderr = proc.communicate(timeout=120)
-    assert proc.returncode == 5, stderr.decode()
-    assert "interrupted" in stderr.decode() and "Traceback" not in stderr.decode()
-    assert len(_intents(out)) == 1
-    assert _rerun(env, out).keys() == truth
-
-
-def test_a_second_signal_ends_the_run_at_once_while_calls_hang(
-    emu: DataForSEOEmulator, env: dict[str, str], tmp_path: Path
-) -> None:
-    """The first signal waits for the calls in flight; the second does not wait for two
-    that hang (it raised `KeyboardInterrupt`, which waited for them a minute): exit 5 at
-    once, their tasks in the journal, fetched by the next run."""
-    out = tmp_path / "o"
-    truth = emu.ready_ids()
-    emu.server.faults.slow_seconds = 20.0
-    emu.server.faults.inject(Fault.SLOW, 2, match="/task_get/")
-    proc = _started(env, "--to", str(out), "--workers", "2")
-    wait_until = time.monotonic() + 60
-    while len(_intents(out)) < 2:  # both workers have taken a task: both calls hang
-        assert time.monotonic() < wait_until and proc.poll() is None
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGINT)
-    time.sleep(0.5)
-    proc.send_signal(signal.SIGINT)
-    _, stderr = proc.communicate(timeout=15)  # a hang guard under the calls' 20 s
-    assert proc.returncode == 5, stderr.decode()
-    assert "interrupted" in stderr.decode() and "Traceback" not in stderr.decode()
-    assert len(_intents(out)) == 2 and not _files(out / "dataforseo")
-    assert _rerun(env, out).keys() == truth
 
 
 def test_a_disk_that_fills_mid_run_stops_the_intake_and_loses_nothing(
@@ -383,12 +275,12 @@ def test_a_disk_that_fills_mid_run_stops_the_intake_and_loses_nothing(
     )
     assert full.returncode == 6, full.stderr
     assert "StorageError" in full.stderr and "Traceback" not in full.stderr
-    assert not _files(out / "dataforseo")
-    fetched = _task_gets(emu)
+    assert not result_files(out / "dataforseo")
+    fetched = task_gets(emu)
     assert 0 < fetched < len(truth), "the intake stopped instead of consuming every task"
-    assert len(_intents(out)) == fetched  # each consumed task is journalled
+    assert len(intents(out)) == fetched  # each consumed task is journalled
     emu.app.result_padding = 0
-    assert _rerun(env, out).keys() == truth
+    assert rerun(env, out).keys() == truth
 
 
 def test_two_accounts_into_one_folder_keep_each_others_journal(
@@ -413,15 +305,17 @@ def test_two_accounts_into_one_folder_keep_each_others_journal(
         args, env=env, capture_output=True, text=True, timeout=120, preexec_fn=small_files
     )
     assert full.returncode == 6, full.stderr
-    left = len(_intents(out))
+    left = len(intents(out))
     assert left > 0
     emu.app.result_padding = 0
     with ready_dataforseo(5, seed=44, login="account-b") as other:
-        done = run_here(["collect", "-p", "dataforseo", "--to", str(out)], _env(tmp_path, other))
+        done = run_here(
+            ["collect", "-p", "dataforseo", "--to", str(out)], collect_env(tmp_path, other)
+        )
         assert done.returncode == 0, done.stderr
         assert other.ready_ids() == set()  # B collected its own
-    assert len(_intents(out)) == left, "B's run took A's journalled tasks"
-    assert _rerun(env, out).keys() >= truth
+    assert len(intents(out)) == left, "B's run took A's journalled tasks"
+    assert rerun(env, out).keys() >= truth
 
 
 def test_the_journal_is_the_accounts_whatever_the_listing_and_tuning_options() -> None:
@@ -453,5 +347,5 @@ def test_a_closed_stderr_collects_as_usual(
         args, env=env, stdout=subprocess.PIPE, preexec_fn=lambda: os.close(2), timeout=120
     )
     assert done.returncode == 0
-    assert _files(out / "dataforseo").keys() == truth and not emu.ready_ids()
+    assert result_files(out / "dataforseo").keys() == truth and not emu.ready_ids()
     assert len(done.stdout.splitlines()) == len(truth)

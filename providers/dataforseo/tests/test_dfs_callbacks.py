@@ -344,3 +344,36 @@ def test_callback_tokens_stay_out_of_logs_and_errors(
         assert TOKEN not in text
     # The vendor's placeholders are not secrets: they survive scrubbing.
     assert scrub("?id=$id&tag=$tag") == "?id=$id&tag=$tag"
+
+
+def test_webhook_resend_delivers_a_failed_postback_again(
+    emulator: Any, connect: Any, clock: FakeClock, receiver: Receiver
+) -> None:
+    """The vendor's recovery for a failed callback (``appendix/webhook_resend``, free,
+    20100 per task): the postback comes again, and once delivered the task leaves
+    ``tasks_ready``; an id the account never posted is 40401."""
+    client = connect(emulator, families=["serp"])
+    receiver.status = 500
+    [result] = client.submit([_spec(postback_url=receiver.url + "/cb?id=$id")])
+    clock.advance(301)
+    assert emulator.wait_callbacks(10.0)
+    assert result.task_id in _listed(client)
+    receiver.status = 200
+    http = urllib3.PoolManager()
+    answer = http.request(
+        "POST",
+        emulator.url + "/v3/appendix/webhook_resend",
+        body=json.dumps([{"id": result.task_id}, {"id": "no-such-task"}]),
+        headers={
+            **urllib3.make_headers(basic_auth=f"{emulator.login}:{emulator.password}"),
+            "Content-Type": "application/json",
+        },
+    )
+    body = json.loads(answer.data)
+    assert [(t["id"], t["status_code"], t["cost"]) for t in body["tasks"][:1]] == [
+        (result.task_id, 20100, 0)
+    ]
+    assert body["tasks"][1]["status_code"] == 40401 and body["cost"] == 0
+    assert emulator.wait_callbacks(10.0)
+    assert [d.ok for d in emulator.deliveries()] == [False, True]
+    assert len(receiver.requests) == 2 and result.task_id not in _listed(client)

@@ -140,7 +140,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     # --sandbox-day: emulators and clients stand at that day's midnight (one clock);
     # otherwise both run on the real clock.
     frozen = sandbox_day(args.sandbox_day) if args.sandbox else None
-    seen_cursor: set[str] = set()
+    seen_cursor: dict[str, TaskQuery] = {}
     for token in args.cursor:
         try:
             decoded = decode_cursor(token)
@@ -152,7 +152,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             raise UsageError(f"--cursor is for provider {owner!r}, which is not listed with -p")
         if owner in seen_cursor:
             raise UsageError(f"two --cursor values for provider {owner}")
-        seen_cursor.add(owner)
+        seen_cursor[owner] = decoded.query
         state.providers[owner].cursor = token
 
     wall = None if frozen is None else (lambda: frozen)
@@ -164,6 +164,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         "until": resumed_time(args.until, "until", state, frozen),
         "time_field": UNSET if args.time_field is None else args.time_field,
     }
+    if seen_cursor:
+        fresh = _one_query(args, seen_cursor, fresh)
     # What a provider continuing from a cursor is asked: an omitted --status and a
     # relative time mean "as the cursor says"; one given is checked against the cursor
     # (a contradiction is a CursorError, never a silent override).
@@ -175,6 +177,44 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     plan = Plan(names, options, fmt, fields, state, fresh, continuing, wall)
     return TasksRun(args, out, err, plan).run()
+
+
+#: What a merged listing's providers must agree on: one query for the whole stream.
+_QUERY_FIELDS = ("status", "since", "until", "time_field")
+
+
+def _one_query(
+    args: argparse.Namespace, queries: dict[str, TaskQuery], fresh: dict[str, Any]
+) -> dict[str, Any]:
+    """The query of a provider starting afresh beside ``queries`` (the cursors'): one
+    merged stream lists one query. Where the command line leaves a field to the cursor (an
+    omitted --status or --time-field, an omitted or relative --since/--until), it is the
+    cursors' for every provider, not the defaults for those without one (which mixed a
+    cursor's queued tasks with another vendor's completed ones). Cursors of different
+    queries are refused: their vendors' tasks would stand side by side over other windows."""
+    from ..query import shown
+
+    said = {
+        owner: ", ".join(f"{f}={shown(getattr(q, f), f)}" for f in _QUERY_FIELDS)
+        for owner, q in queries.items()
+    }
+    if len(set(said.values())) > 1:
+        each = "; ".join(f"{owner}: {text}" for owner, text in sorted(said.items()))
+        raise UsageError(
+            f"the --cursor values continue different listings ({each}): one stream lists "
+            "one query, so give the cursors one run printed"
+        )
+    query = next(iter(queries.values()))
+    taken = dict(fresh)
+    if args.status is None:
+        taken["status"] = shown(query.status, "status")
+    for name in ("since", "until"):
+        given = getattr(args, name)
+        if given is None or is_relative_time(given):
+            taken[name] = getattr(query, name)
+    if args.time_field is None:
+        taken["time_field"] = query.time_field
+    return taken
 
 
 def _check_relative_bounds(

@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import functools
 import itertools
-import json
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -39,7 +38,7 @@ from .checks import (
     posts,
 )
 from .dataset import HTML_KEEP, MESSAGES, RESULTS_KEEP, Callback, Dataset, EmuTask
-from .envelope import envelope, task_entry
+from .envelope import PostRefused, envelope, new_task_id, post_array, task_entry
 from .posted import posted_task
 from .simultaneous import Simultaneous
 from .task_echo import echo
@@ -96,8 +95,7 @@ class DataForSEOApp:
         self.rate_limited = 0
         #: The calls in progress at once, at most 30 (40209 beyond).
         self.simultaneous = Simultaneous()
-        #: Pads each task_get result with organic items up to about this many bytes
-        #: (0: none): how tests and benchmarks get a 100 MB answer.
+        #: Pads each task_get result with items to about this many bytes (0: none).
         self.result_padding = 0
         #: The errors ``/v3/<family>/errors`` lists (failed webhooks, refused tasks).
         self.errors = errors.ErrorLog(now)
@@ -109,9 +107,7 @@ class DataForSEOApp:
     # -- envelope ------------------------------------------------------------------------
 
     def _task_id(self) -> str:
-        n = next(self._task_ids)
-        stamp = time.strftime("%m%d%H%M", time.gmtime())
-        return f"{stamp}-1535-0{n % 1000:03d}-0000-{n:012x}"
+        return new_task_id(next(self._task_ids))
 
     def _task(
         self,
@@ -184,6 +180,8 @@ class DataForSEOApp:
                 data = {"api": "appendix", "function": "user_data"}
                 user = user_data_item(self.login, self.wallet, LIMITS["other"], self.now())
                 return (lambda: self._answer(started, request.path, data, [user])), "other"
+            if parts == ["v3", "appendix", "webhook_resend"] and request.method == "POST":
+                return (lambda: self._resend(request, started)), "other"
             if parts == ["v3", "appendix", "errors"] and request.method == "GET":
                 data = {"api": "appendix", "function": "errors"}
                 table = errors.code_table()
@@ -247,18 +245,22 @@ class DataForSEOApp:
     # -- id_list -------------------------------------------------------------------------
 
     def _post_array(self, request: HttpRequest, started: float) -> list[Any]:
-        """The POST body as the JSON array every DataForSEO POST takes, or the vendor's
-        error for it: no body at all 40502, not JSON or not an array 40503. What an
-        empty array means differs per endpoint, so that is left to the caller."""
-        if not request.body.strip():
-            raise self._error(started, 40502, "POST Data Is Empty.")
         try:
-            payload = json.loads(request.body)
-        except ValueError:
-            raise self._error(started, 40503, "POST Data Is Invalid.") from None
-        if not isinstance(payload, list):
-            raise self._error(started, 40503, "POST Data Is Invalid.")
-        return payload
+            return post_array(request.body)
+        except PostRefused as refused:
+            raise self._error(started, refused.code, refused.message) from None
+
+    def _resend(self, request: HttpRequest, started: float) -> HttpResponse:
+        """``appendix/webhook_resend``: each task's callback made again, free."""
+        asked, now = self._post_array(request, started)[:POST_MAX], self.now()
+        with self.data.lock:
+            answers = [self.data.resend(item, now) for item in asked]
+        self.callbacks.start()
+        path, data = request.path, {"api": "appendix", "function": "webhook_resend"}
+        replies = [
+            self._task(started, path, data, None, task=t, code=c, message=m) for t, c, m in answers
+        ]
+        return envelope(started, tasks=replies)
 
     def _id_list(self, request: HttpRequest, family: str, started: float) -> HttpResponse:
         payload = self._post_array(request, started)
@@ -442,8 +444,7 @@ class DataForSEOApp:
             result = results.build(task, flavour)
         if self.result_padding:
             results.pad(result, self.result_padding)
-        # Free in every state: the vendor charges "only for posting a task" and answers
-        # task_get with cost 0 at both levels, so a caller summing costs counts each task
-        # once, at task_post.
+        # Free in every state: the vendor charges "only for posting a task" (cost 0 at
+        # both levels), so a caller summing costs counts each task once, at task_post.
         reply = self._task(started, path, data, result, task=task)
         return envelope(started, tasks=[reply])

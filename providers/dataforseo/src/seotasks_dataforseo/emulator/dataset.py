@@ -348,6 +348,18 @@ class Dataset:
             if bucket is not None:
                 bucket.pop(task.id, None)
 
+    def resend(self, item: object, now: datetime) -> tuple[EmuTask | None, int, str]:
+        """``webhook_resend`` of one ``{"id": ...}``: the task's callback due again if it
+        has completed; (the task, 20100 "Task Created."), or 40401 for an id the account
+        never posted."""
+        task = self.by_id.get(str(item.get("id"))) if isinstance(item, dict) else None
+        if task is None:
+            return None, 40401, "Task Not Found."
+        if task.callback is not None and task.done <= now:
+            task.awaiting = True
+            self._due.append(task)
+        return task, 20100, "Task Created."
+
     # -- tasks_ready ---------------------------------------------------------------------
 
     def ready_for(self, endpoint: Endpoint, now: datetime) -> Iterator[EmuTask]:

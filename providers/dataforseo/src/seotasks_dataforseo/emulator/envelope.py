@@ -13,7 +13,7 @@ from typing import Any
 
 from seotasks.emulation import HttpResponse, json_response
 
-__all__ = ["VERSION", "envelope", "task_entry"]
+__all__ = ["VERSION", "PostRefused", "envelope", "new_task_id", "post_array", "task_entry"]
 
 VERSION = "0.1.20250114"
 
@@ -72,3 +72,33 @@ def task_entry(
         "data": dict(data),
         "result": result,
     }
+
+
+class PostRefused(Exception):
+    """A POST body the vendor refuses whole: its ``code`` and ``message``."""
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def post_array(body: bytes) -> list[Any]:
+    """The POST body as the JSON array every DataForSEO POST takes, or `PostRefused`: no
+    body at all 40502, not JSON or not an array 40503. What an empty array means differs
+    per endpoint, so that is left to the caller."""
+    if not body.strip():
+        raise PostRefused(40502, "POST Data Is Empty.")
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        raise PostRefused(40503, "POST Data Is Invalid.") from None
+    if not isinstance(payload, list):
+        raise PostRefused(40503, "POST Data Is Invalid.")
+    return payload
+
+
+def new_task_id(n: int) -> str:
+    """The ``n``-th id the emulator gives, in the vendor's form (``MMDDHHMM-1535-...``)."""
+    stamp = time.strftime("%m%d%H%M", time.gmtime())
+    return f"{stamp}-1535-0{n % 1000:03d}-0000-{n:012x}"

@@ -124,10 +124,7 @@ class Dataset:
         else:
             duration = 86400 + int(rnd() * 86400)
         place = _PLACES[int(rnd() * len(_PLACES))]
-        # Google, the only search engine `tasks.addTask` takes (seId 1): the list holds
-        # what the account could have posted.
-        se_id = "1"
-        rnd()  # the draw that chose the engine: every later value as before
+        rnd()  # was the engine's draw; every task is Google's, all tasks.addTask takes
         device = "1" if rnd() < 0.7 else "2"
         # Most crawls are small (a median of 3 keywords, a few of 30+): each keyword's
         # result carries its top 10, so a sandbox's results stay the size tests and
@@ -137,7 +134,7 @@ class Dataset:
         self.created.append(created)
         self._start.append(created + delay)
         self._done.append(created + delay + duration)
-        self._attrs.append((se_id, place[0], place[1], place[2], device, str(keywords)))
+        self._attrs.append(("1", place[0], place[1], place[2], device, str(keywords)))
         return self._next_id
 
     def now_epoch(self) -> int:
@@ -253,9 +250,7 @@ class Dataset:
             return 100
         if now < start:
             return 0
-        # The share of the task's keywords crawled (a 1-keyword task is 0% until done):
-        # never a percentage its keyword count could not give.
-        keywords = int(self._attrs[index][5])
+        keywords = int(self._attrs[index][5])  # the share of them crawled: 1 is 0% or 100%
         return (now - start) * keywords // (done - start) * 100 // keywords
 
     def row(self, index: int, now: int) -> dict[str, Any]:

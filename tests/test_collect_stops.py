@@ -1,0 +1,65 @@
+"""``seotasks collect`` stopped by signals: a SIGTERM ends an hour-long ``Retry-After``
+wait, a second signal ends the run at once while calls hang; each time the tasks in
+flight stay in the journal and the next run fetches them.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+from pathlib import Path
+
+from collectkit import emu, env, intents, rerun, result_files, started
+from seotasks_dataforseo.emulator import DataForSEOEmulator
+
+from seotasks.emulation import Fault
+
+__all__ = ["emu", "env"]  # the fixtures, found by pytest here
+
+
+def test_sigterm_ends_an_hour_long_retry_after_and_the_task_is_fetched_next_run(
+    emu: DataForSEOEmulator, env: dict[str, str], tmp_path: Path
+) -> None:
+    out = tmp_path / "o"
+    truth = emu.ready_ids()
+    emu.server.faults.retry_after = "3600"
+    emu.server.faults.inject(Fault.HTTP_429_RETRY_AFTER, 1, match="/task_get/")
+    proc = started(env, "--to", str(out), "--workers", "2")
+    deadline = time.monotonic() + 60
+    # Wait until the rest is collected: one worker is then in its hour-long wait.
+    while len(result_files(out / "dataforseo")) < len(truth) - 1:
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    # A hang guard, not a measure: the Retry-After is an hour (the unit test of the
+    # transport proves the wait itself ends at once).
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 5, stderr.decode()
+    assert "interrupted" in stderr.decode() and "Traceback" not in stderr.decode()
+    assert len(intents(out)) == 1
+    assert rerun(env, out).keys() == truth
+
+
+def test_a_second_signal_ends_the_run_at_once_while_calls_hang(
+    emu: DataForSEOEmulator, env: dict[str, str], tmp_path: Path
+) -> None:
+    """The first signal waits for the calls in flight; the second does not wait for two
+    that hang (it raised `KeyboardInterrupt`, which waited for them a minute): exit 5 at
+    once, their tasks in the journal, fetched by the next run."""
+    out = tmp_path / "o"
+    truth = emu.ready_ids()
+    emu.server.faults.slow_seconds = 20.0
+    emu.server.faults.inject(Fault.SLOW, 2, match="/task_get/")
+    proc = started(env, "--to", str(out), "--workers", "2")
+    wait_until = time.monotonic() + 60
+    while len(intents(out)) < 2:  # both workers have taken a task: both calls hang
+        assert time.monotonic() < wait_until and proc.poll() is None
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=15)  # a hang guard under the calls' 20 s
+    assert proc.returncode == 5, stderr.decode()
+    assert "interrupted" in stderr.decode() and "Traceback" not in stderr.decode()
+    assert len(intents(out)) == 2 and not result_files(out / "dataforseo")
+    assert rerun(env, out).keys() == truth
