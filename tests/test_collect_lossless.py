@@ -349,3 +349,20 @@ def test_a_closed_stderr_collects_as_usual(
     assert done.returncode == 0
     assert result_files(out / "dataforseo").keys() == truth and not emu.ready_ids()
     assert len(done.stdout.splitlines()) == len(truth)
+
+
+def test_a_stdout_closed_from_the_start_is_refused_before_any_fetch(
+    emu: DataForSEOEmulator, env: dict[str, str], tmp_path: Path
+) -> None:
+    """``>&-``: every result's line would go nowhere; found before any task is taken
+    (8 were consumed and journalled first)."""
+    import os
+
+    ready = emu.ready_ids()
+    args = [*CLI, "collect", "-p", "dataforseo", "--to", str(tmp_path / "o")]
+    done = subprocess.run(
+        args, env=env, stderr=subprocess.PIPE, preexec_fn=lambda: os.close(1), timeout=120
+    )
+    assert done.returncode == 6, done.stderr
+    assert b"cannot write to stdout: it is closed" in done.stderr
+    assert emu.ready_ids() == ready and task_gets(emu) == 0

@@ -139,3 +139,15 @@ def test_malformed_pingbacks_are_400_and_queue_nothing(tmp_path: Path) -> None:
             answer = http.request("GET", f"{receiver.url}/{SECRET}/pingback?{query}")
             assert answer.status == 400 and why in json.loads(answer.data)["error"], query
     assert not list(out.glob(".pingbacks/*.json"))
+
+
+def test_a_scanners_requests_are_a_line_a_minute_not_a_line_each() -> None:
+    from seotasks.receiver.alarm import Throttle
+
+    now = [0.0]
+    throttle = Throttle(60.0, clock=lambda: now[0])
+    said = [throttle.due() for _ in range(500)]
+    assert said[0] == 1 and said[1:] == [None] * 499
+    now[0] = 61.0
+    assert throttle.due() == 500  # the 499 held back, and this one
+    assert throttle.due() is None

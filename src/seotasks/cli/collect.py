@@ -107,6 +107,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from ..resume import ResumeState
     from .collect_run import CollectRun
     from .collect_support import FOLLOW_INTERVAL, CollectOptions, kept_results
+    from .pipes import closed_stdout
 
     if args.kind is not None and not args.ids:
         raise UsageError("--kind only applies with --id")
@@ -120,6 +121,10 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError("--gzip needs --to DIR")
     check_folder(args.to)
     check_folder(args.journal, "--journal")
+    if closed_stdout(out):  # every result's line goes there: refused before any fetch
+        from ..errors import StorageError
+
+        raise StorageError("cannot write to stdout: it is closed")
     if args.ids and (args.since or args.until or args.time_field):
         raise UsageError(
             "--since/--until/--time-field filter a listing: they do not apply with --id"

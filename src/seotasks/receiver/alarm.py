@@ -7,15 +7,18 @@ the receiver writes (the results, the pingback queue, the record of rejected del
 has a `WriteAlarm`: the first failure of a burst is logged with its reason, repeats of
 the same reason are only counted, and the first success after them logs how many
 deliveries were refused meanwhile. A different reason in the middle of a burst is a
-new line: it is news.
+new line: it is news. Requests anyone can repeat (a scanner's 404s, malformed bodies)
+get a `Throttle`: a line a minute at most, saying how many came.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections.abc import Callable
 
-__all__ = ["WriteAlarm"]
+__all__ = ["Throttle", "WriteAlarm"]
 
 log = logging.getLogger("seotasks.receive")
 
@@ -62,6 +65,29 @@ class WriteAlarm:
                 return
             refused, self._refused, self._failing = self._refused, 0, None
         log.warning("receiver: writing %s works again (%d writes had failed)", self.what, refused)
+
+
+class Throttle:
+    """At most one log line a ``period`` for a kind of request strangers can repeat at will
+    (a scanner's 404s, malformed bodies): a line each would let anyone fill the log."""
+
+    def __init__(self, period: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.period = period
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._last: float | None = None
+        self._since = 0
+
+    def due(self) -> int | None:
+        """Count one; how many came since the last line (this one included) when a line
+        is due now, else None (counted, not logged)."""
+        with self._lock:
+            self._since += 1
+            now = self._clock()
+            if self._last is not None and now - self._last < self.period:
+                return None
+            self._last, count, self._since = now, self._since, 0
+            return count
 
 
 def _reason(exc: OSError) -> str:

@@ -24,7 +24,7 @@ from urllib.parse import parse_qs
 from ..provider import CallbackEntry, JSONValue, Provider
 from ..redact import MIN_URL_SECRET, URL_SECRET
 from ..store import ResultStore, safe_name, sweep_temporary
-from .alarm import WriteAlarm
+from .alarm import Throttle, WriteAlarm
 from .body import DEFAULT_MAX_BODY, DEFAULT_MAX_JSON, decoded, parse_json, read_body
 from .owed import OwedLines
 from .pingbacks import PingbackQueue
@@ -101,6 +101,8 @@ class ReceiverApp:
         self.queueing = WriteAlarm(
             f"the pingback queue in {self.pingbacks.folder}", "answering pingbacks 503"
         )
+        #: 404s and refused deliveries, logged a line a minute at most.
+        self.strangers, self.refusals = Throttle(), Throttle()
         self._lock = threading.Lock()
         #: Answers given, by status code (for logs, tests and benchmarks).
         self.answers: dict[int, int] = {}
@@ -155,7 +157,14 @@ class ReceiverApp:
         query = parse_qs(str(environ.get("QUERY_STRING", "")), keep_blank_values=True)
         route = self._route(str(environ.get("PATH_INFO", "")), query)
         if route is None:
-            log.warning("receiver: 404 for a %s without a valid secret", method or "request")
+            count = self.strangers.due()
+            if count is not None:
+                what = method or "request"
+                log.warning(
+                    "receiver: 404 for a %s without a valid secret (%d since the last line)",
+                    what,
+                    count,
+                )
             return "404 Not Found", {"error": "not found"}
         query.pop("secret", None)
         try:
@@ -168,8 +177,10 @@ class ReceiverApp:
             refused = _unavailable()
             return refused.status, {"error": refused.reason}
         except Refused as refused:
-            if refused.logged:
-                log.warning("receiver: %s %s refused: %s", method, route, refused.reason)
+            count = self.refusals.due() if refused.logged else None
+            if count is not None:
+                said = (method, route, refused.reason, count)
+                log.warning("receiver: %s %s refused: %s (%d since the last line)", *said)
             if refused.record:
                 self.rejected.record(environ, route, refused.reason, refused.status)
             return refused.status, {"error": refused.reason}
