@@ -219,7 +219,7 @@ def test_the_migration_recipe_runs_end_to_end(docs_env: Path) -> None:
             namespace = run_block(code, docs_env.parent / f"migration{line}.py", namespace)
             continue
         argv, _, target = code.partition(" > ")
-        result = run_here(shlex.split(argv)[1:], env)
+        result = run_here(shlex.split(argv)[1:], env, cwd=docs_env)  # --to results/ there
         assert result.returncode == 0, (code, result.stderr[-2000:])
         (docs_env / target.strip()).write_text(result.stdout)
     specs = (docs_env / "specs.jsonl").read_text().splitlines()
@@ -238,7 +238,10 @@ def test_the_migration_recipe_runs_end_to_end(docs_env: Path) -> None:
     assert {r["provider"] for r in finished} == {"dataforseo", "serpstat"}
     assert all(r["completed_at"] for r in finished)
     results = [json.loads(line) for line in (docs_env / "serpstat-results.jsonl").open()]
-    assert results and all(r["task"]["provider"] == "serpstat" for r in results)
+    assert results and all(r["provider"] == "serpstat" and r["path"] for r in results)
+    assert {Path(r["path"]).name for r in results} == {
+        p.name for p in (docs_env / "results" / "serpstat").iterdir()
+    }
     _check_read_back(namespace, both)
 
 
