@@ -147,6 +147,21 @@ def test_a_second_run_over_the_same_journal_is_refused(
     assert "another seotasks run" in error
 
 
+def test_a_second_collect_into_the_same_folder_is_refused_whatever_its_journal(
+    emu: DataForSEOEmulator, tmp_path: Path
+) -> None:
+    """Two collects of one provider into one folder (each with its own ``--journal``)
+    fetched and printed the same tasks twice; the folder is one run's at a time."""
+    from seotasks.store import lock_file
+
+    out = tmp_path / "o"
+    (out / "dataforseo").mkdir(parents=True)
+    held = out / "dataforseo" / f".collect-{journal_of(emu, out).name}.lock"
+    with lock_file(held, busy="held by the test"):
+        error = _refused(emu, tmp_path, ["--to", str(out), "--journal", str(tmp_path / "j")], 6)
+    assert f"another seotasks collect writes this dataforseo account's results in {out}" in error
+
+
 def test_a_closed_stdout_stops_the_intake_and_every_fetched_result_is_written(
     emu: DataForSEOEmulator, env: dict[str, str], tmp_path: Path
 ) -> None:

@@ -104,7 +104,9 @@ def add_arguments(collect: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     import contextlib
 
+    from ..account import account_key
     from ..resume import ResumeState
+    from ..store import check_writable, lock_file
     from .collect_run import CollectRun
     from .collect_support import FOLLOW_INTERVAL, CollectOptions, kept_results
     from .pipes import closed_stdout
@@ -170,6 +172,16 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             sandbox=args.sandbox,
             max_result_bytes=args.max_result_mb * 1024 * 1024,
         )
+        if args.to is not None:
+            # One collect of an account into a folder at a time: two (with other journals)
+            # fetched and printed the same tasks. Another account, or a receiver, is welcome.
+            folder = args.to / client.name
+            check_writable(folder, what="--to")
+            account = account_key(client.provider) or "account"
+            busy = (
+                f"another seotasks collect writes this {client.name} account's results in {args.to}"
+            )
+            stack.enter_context(lock_file(folder / f".collect-{account}.lock", busy=busy))
         return CollectRun(client, options, out, err).run()
 
 
