@@ -240,7 +240,7 @@ def test_the_migration_recipe_runs_end_to_end(docs_env: Path) -> None:
     results = [json.loads(line) for line in (docs_env / "serpstat-results.jsonl").open()]
     assert results and all(r["provider"] == "serpstat" and r["path"] for r in results)
     assert {Path(r["path"]).name for r in results} == {
-        p.name for p in (docs_env / "results" / "serpstat").iterdir()
+        p.name for p in (docs_env / "results" / "serpstat").glob("*.json")
     }
     _check_read_back(namespace, both)
 

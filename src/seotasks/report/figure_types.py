@@ -116,13 +116,15 @@ class Activity:
 
 @attrs.frozen(slots=True, kw_only=True)
 class Backlog:
-    """A provider's completed tasks by collection: ``collected``, a ``collection_failed``
-    (the last attempt left an error), ``not_collected`` (failed attempts included), and
-    the age of those not collected."""
+    """A provider's completed tasks by collection: ``collected``, ``not_collectable`` (the
+    provider cannot fetch them at all), a ``collection_failed`` (the last attempt left an
+    error), ``not_collected`` (failed attempts included), and the age of those not
+    collected."""
 
     provider: str
     completed: int
     collected: int
+    not_collectable: int
     collection_failed: int
     not_collected: int
     age: Percentiles

@@ -247,6 +247,7 @@ def backlog(
     rows = connection.execute(
         f"""
         SELECT provider, count(*), count(*) FILTER (WHERE collected),
+          count(*) FILTER (WHERE collected IS NULL),
           count(*) FILTER (WHERE collected = false AND collect_error IS NOT NULL),
           count(*) FILTER (WHERE collected = false),
           count(age) FILTER (WHERE collected = false),
@@ -258,7 +259,8 @@ def backlog(
         [now],
     ).fetchall()
     out = []
-    for provider, completed, collected, failed, missing, aged_n, ages, oldest, band_list in rows:
+    for provider, completed, collected, never, failed, missing, *rest in rows:
+        aged_n, ages, oldest, band_list = rest
         if known is not None and provider not in known:
             continue
         counts = [0] * len(AGE_BANDS)
@@ -269,6 +271,7 @@ def backlog(
                 provider=provider,
                 completed=int(completed),
                 collected=int(collected),
+                not_collectable=int(never),
                 collection_failed=int(failed),
                 not_collected=int(missing),
                 age=_percentiles(int(aged_n), ages),

@@ -8,7 +8,8 @@ location, language, cost, message, collected, collect_error``
 
 ``collected`` is what the report can know of "ready but not collected", and says so
 rather than guess: ``true`` / ``false`` for a completed task when there is a record of
-collection, ``NULL`` when there is none. The record is the store's ``results`` table
+collection, ``NULL`` when there is none, or when the record says the task cannot be
+collected at all (`NOT_COLLECTABLE`). The record is the store's ``results`` table
 (written by ``seotasks load --collect``: a row with a result is collected, a row with
 only an error is a collection that failed, no row is never collected), or, for a live
 listing, the listing itself when it drains on collection (DataForSEO's ``tasks_ready``:
@@ -43,7 +44,13 @@ if TYPE_CHECKING:
 
     from ..model import Task
 
-__all__ = ["COLUMNS", "Selection", "Tasks", "from_store", "from_tasks"]
+__all__ = ["COLUMNS", "NOT_COLLECTABLE", "Selection", "Tasks", "from_store", "from_tasks"]
+
+#: How the error of a task that no retry can collect begins in the store's results table
+#: (``seotasks load --collect`` writes ``"<ErrorType>: message"``): its provider cannot
+#: fetch it at all (DataForSEO's live-only APIs). Neither "not collected" (it never will
+#: be) nor a failed collection (a retry may fetch those).
+NOT_COLLECTABLE = "UnsupportedQuery:"
 
 #: The store's ``tasks`` columns the report reads, with the type the table gives them
 #: (`seotasks_dlt.rows` declares the same types for the store).
@@ -272,6 +279,7 @@ def from_store(
         if has_results:
             collected = (
                 "CASE WHEN t.status <> 'completed' THEN NULL "
+                f"WHEN r.error LIKE '{NOT_COLLECTABLE}%' AND NOT r.has_result THEN NULL "
                 "WHEN r.has_result IS NULL THEN false ELSE r.has_result END"
             )
             join = (
