@@ -381,3 +381,37 @@ def test_a_stdout_closed_from_the_start_is_refused_before_any_fetch(
     assert done.returncode == 6, done.stderr
     assert b"cannot write to stdout: it is closed" in done.stderr
     assert emu.ready_ids() == ready and task_gets(emu) == 0
+
+
+def test_a_full_stdout_keeps_each_unprinted_line_for_the_next_run(
+    emu: DataForSEOEmulator, env: dict[str, str], tmp_path: Path
+) -> None:
+    """``--to DIR > /dev/full``: the files are written, their lines cannot be. A task
+    whose line was refused keeps its journal entry (its ack waited for the line), and the
+    next run prints its line from the file: every task a file and a line."""
+    out = tmp_path / "o"
+    truth = emu.ready_ids()
+    args = [*CLI, "collect", "-p", "dataforseo", "--to", str(out), "--workers", "4"]
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(args, env=env, stdout=full, stderr=subprocess.PIPE, timeout=120)
+    assert done.returncode == 6 and b"No space left on device" in done.stderr
+    stored = result_files(out / "dataforseo").keys()
+    assert stored and len(intents(out)) >= len(stored)  # no line printed: none acked
+    again = run_here(["collect", "-p", "dataforseo", "--to", str(out)], env)
+    assert again.returncode == 0, again.stderr
+    printed = [json.loads(line)["id"] for line in again.stdout.splitlines()]
+    assert sorted(printed) == sorted(truth) and not intents(out)
+    assert result_files(out / "dataforseo").keys() == truth
+
+
+def test_a_run_with_to_appending_to_a_cut_line_starts_on_a_new_line(
+    emu: DataForSEOEmulator, env: dict[str, str], tmp_path: Path
+) -> None:
+    log = tmp_path / "out.jsonl"
+    cut = '{"provider": "dataforseo", "id": "cut-off-li'
+    log.write_text(cut)
+    args = [*CLI, "collect", "-p", "dataforseo", "--to", str(tmp_path / "o")]
+    with log.open("a") as sink:
+        assert subprocess.run(args, env=env, stdout=sink, timeout=120).returncode == 0
+    first, *lines = log.read_text().splitlines()
+    assert first == cut and {json.loads(line)["id"] for line in lines} == set(emu.collected_ids())

@@ -28,7 +28,6 @@ exists; the checkpoint only spares it listing again what was done.
 from __future__ import annotations
 
 import contextlib
-import json
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -43,7 +42,7 @@ from ..errors import (
     StorageError,
     UnsupportedQuery,
 )
-from ..export import plain, task_record
+from ..export import plain
 from ..journal import Journal
 from ..resume import ProviderProgress, ResumeState
 from ..store import ResultStore, check_writable, safe_name
@@ -51,6 +50,7 @@ from .collect_support import (
     CollectOptions,
     CollectProgress,
     copy_json_line,
+    line_text,
     settled,
     silence_stdout,
 )
@@ -109,7 +109,7 @@ class CollectRun:
         self.written_lines: list[tuple[Task, bool]] = []
         self.fatal: SeotasksError | None = None
         self.storage_failure: str | None = None
-        self.stdout_closed = False
+        self.stdout_closed = self.lines_lost = False
         self.piped = is_pipe(out)
 
     # -- the run ------------------------------------------------------------------------
@@ -130,9 +130,8 @@ class CollectRun:
     def prepare(self) -> None:
         """Prove every place this run writes is writable, before the first vendor call."""
         options = self.options
-        if options.to is None:
-            start_on_a_new_line(self.out)
-        else:
+        start_on_a_new_line(self.out)  # after a line a killed run cut (``>> x.jsonl``)
+        if options.to is not None:
             check_writable(options.to / self.name, what="--to")
         if options.max_result_bytes is not None:
             self.client.max_result_bytes = options.max_result_bytes
@@ -230,11 +229,14 @@ class CollectRun:
             self.line(task, None, f"ValueError: task id {task.id!r} cannot be a file name")
             self.checkpoint(task)
             return False
-        if self.store.existing(self.name, task.id) is not None:
+        path = self.store.existing(self.name, task.id)
+        if path is not None:
             with self.output:
                 self.progress.skipped += 1
-            if self.journal is not None:
-                self.acknowledge(task.id)  # stored by a run killed before its ack
+            # Journalled, stored: a run stopped between its file and its ack, its line
+            # maybe never printed (a kill, a full stdout). Printed now: at least once.
+            if task.id in self.replayed and self.line(task, path, None):
+                self.acknowledge(task.id)
             self.checkpoint(task)
             return False
         return True
@@ -328,7 +330,9 @@ class CollectRun:
             elif delivered or self.store is not None:
                 self.progress.collected += 1
         ack = self.journal is not None and self.store is None and outcome.error is None
-        if self.journal is not None and not ack and settled(outcome, path):
+        # With --to, a line a full stdout refused keeps the entry: the next run prints it.
+        kept = not delivered and self.lines_lost
+        if self.journal is not None and not ack and settled(outcome, path) and not kept:
             self.acknowledge(task.id)
         self.in_flight.discard(task.id)
         if self.store is not None:
@@ -373,6 +377,7 @@ class CollectRun:
         storage failure, exit 6: the results not printed are printed by the next run."""
         self.stdout_closed = True
         reason = full_stdout(exc)
+        self.lines_lost = reason is not None  # not a reader that left (`| head`)
         if reason is not None:
             self.stop_taking(f"cannot write to stdout: {reason}")
 
@@ -405,17 +410,7 @@ class CollectRun:
         line in chunks (the vendor's bytes, its line breaks, which valid JSON has only
         between tokens, made spaces), never loaded whole.
         """
-        record = task_record(task)
-        body: Path | None = None
-        if self.store is not None:
-            data = {**record, "path": None if path is None else str(path), "error": error}
-        elif error is None and streamed is not None:
-            data, body = {"task": record}, streamed
-        elif error is None:
-            data = {"task": record, "result": plain(result)}
-        else:
-            data = {"task": record, "result": None, "error": error}
-        text = json.dumps(data, default=str, ensure_ascii=False)
+        text, body = line_text(task, path, error, result, streamed, to=self.store is not None)
         with self.output:
             if self.stdout_closed:
                 return False

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from ..errors import ProviderError, UnsupportedQuery
 from ..query import parse_when
@@ -40,6 +40,7 @@ __all__ = [
     "copy_json_line",
     "default_journal",
     "kept_results",
+    "line_text",
     "settled",
     "silence_stdout",
 ]
@@ -279,3 +280,32 @@ def silence_stdout(stream: TextIO) -> None:
         os.dup2(devnull, fd)
     finally:
         os.close(devnull)
+
+
+def line_text(
+    task: Task,
+    path: Path | None,
+    error: str | None,
+    result: Any,
+    streamed: Path | None,
+    *,
+    to: bool,
+) -> tuple[str, Path | None]:
+    """A task's stdout line, and the file whose result completes it (None: it is whole).
+
+    With ``--to`` (``to``): the export record, the file's ``path`` and the ``error``.
+    Without: the record as ``task`` and the ``result`` (or the ``error``); a result
+    streamed to the file ``streamed`` is left out, for `copy_json_line` to copy in."""
+    from ..export import plain, task_record
+
+    record = task_record(task)
+    body: Path | None = None
+    if to:
+        data = {**record, "path": None if path is None else str(path), "error": error}
+    elif error is None and streamed is not None:
+        data, body = {"task": record}, streamed
+    elif error is None:
+        data = {"task": record, "result": plain(result)}
+    else:
+        data = {"task": record, "result": None, "error": error}
+    return json.dumps(data, default=str, ensure_ascii=False), body
