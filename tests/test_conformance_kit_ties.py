@@ -28,7 +28,7 @@ from seotasks.emulation import (
     json_response,
 )
 from seotasks.model import TaskQuery
-from seotasks.provider import Batch, Position, Provider
+from seotasks.provider import Batch, CallbackEntry, Position, Provider
 from seotasks.testing import ConformanceEnv
 from seotasks.transport import Request
 
@@ -270,3 +270,60 @@ def test_a_callback_reader_that_fails_on_the_vendors_own_deliveries_is_caught(
         KIT.test_callbacks_read_the_vendors_deliveries(kit_env(deliveries=deliveries))
     with pytest.raises(Failed, match=r"route 'nope' is not one of the provider's callbacks"):
         KIT.test_callbacks_read_the_vendors_deliveries(kit_env(deliveries=[("nope", {}, {})]))
+
+
+#: A vendor whose postback is ``{"jobs": [...]}`` (not DataForSEO's ``tasks``): the kit's
+#: own junk says nothing of its shape, the vendor's delivery bent does.
+_JOBS = {"jobs": [{"job_id": "j1", "state": "error", "error_text": "blocked", "label": "L"}]}
+_JOB_ENTRY = CallbackEntry(task_id="j1", error="blocked", tag="L")
+
+
+def _jobs_reader(*, error_as_result: bool = False, trusting: bool = False) -> Any:
+    def read(cls: type[Provider], route: str, body: Any, query: Any) -> list[Any]:
+        jobs = body.get("jobs") if isinstance(body, dict) else None
+        if route != "postback" or not isinstance(jobs, list):
+            raise ValueError("no jobs")
+        entries = []
+        for job in jobs:
+            if not trusting and not (isinstance(job, dict) and isinstance(job.get("job_id"), str)):
+                raise ValueError("a job without its id")
+            label = job.get("label") if isinstance(job.get("label"), str) else None
+            failed = job.get("state") == "error" and not error_as_result
+            text = job.get("error_text") if isinstance(job.get("error_text"), str) else "?"
+            entries.append(
+                CallbackEntry(task_id=job["job_id"], error=text, tag=label)
+                if failed
+                else CallbackEntry(task_id=job["job_id"], result=job, tag=label)
+            )
+        return entries
+
+    return read
+
+
+def test_a_reader_of_another_vendors_shape_is_bent_and_its_entries_checked(
+    kit_env: Callable[..., ConformanceEnv], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three plugin bugs the kit passed (found by writing a plugin with callbacks from the
+    guide): items trusted (a 500 in the receiver for ``{"jobs": [1]}``), an error state
+    read as a result (a file written for a failed task), and each caught now."""
+    deliveries = [("postback", _JOBS, {}, [_JOB_ENTRY])]
+    _with_callbacks(monkeypatch, _jobs_reader())
+    KIT.test_callbacks_read_any_delivery_safely(kit_env(deliveries=deliveries))
+    KIT.test_callbacks_read_the_vendors_deliveries(kit_env(deliveries=deliveries))
+    _with_callbacks(monkeypatch, _jobs_reader(trusting=True))
+    with pytest.raises(Failed, match=r"'jobs': \[1\].*raised AttributeError"):
+        KIT.test_callbacks_read_any_delivery_safely(kit_env(deliveries=deliveries))
+    _with_callbacks(monkeypatch, _jobs_reader(error_as_result=True))
+    KIT.test_callbacks_read_the_vendors_deliveries(kit_env(deliveries=[deliveries[0][:3]]))
+    with pytest.raises(Failed, match=r"not the entries the delivery says"):
+        KIT.test_callbacks_read_the_vendors_deliveries(kit_env(deliveries=deliveries))
+
+
+def test_a_put_route_registers_and_passes_the_kit(
+    kit_env: Callable[..., ConformanceEnv], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Registration takes GET, PATCH, POST and PUT; the kit refused a PUT, unexplained."""
+    _with_callbacks(monkeypatch, _jobs_reader())
+    monkeypatch.setattr(FakeVendor, "callbacks", {"postback": "PUT"})
+    deliveries = [("postback", _JOBS, {}, [_JOB_ENTRY])]
+    KIT.test_callbacks_read_any_delivery_safely(kit_env(deliveries=deliveries))

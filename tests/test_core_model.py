@@ -387,3 +387,23 @@ def test_the_refusal_of_a_time_that_is_no_datetime_stands_alone() -> None:
     with pytest.raises(TypeError) as info:
         make(started_at=1763632800)
     assert info.value.__suppress_context__
+
+
+@pytest.mark.parametrize(
+    ("fields", "error", "says"),
+    [
+        ({"task_id": 5}, TypeError, "task_id"),  # a vendor's number let through
+        ({"task_id": ""}, ValueError, "needs a task id"),
+        ({"task_id": "t", "tag": 7}, TypeError, "tag"),
+        ({"task_id": "t", "error": ["x"]}, TypeError, "error"),
+        ({"task_id": "t", "kind": {"a": 1}}, TypeError, "kind"),
+        ({"task_id": "t", "result": {"r": 1}, "error": "failed"}, ValueError, "not both"),
+    ],
+)
+def test_a_callback_entry_refuses_what_no_line_or_file_name_can_hold(
+    fields: dict[str, Any], error: type[Exception], says: str
+) -> None:
+    from seotasks.provider import CallbackEntry
+
+    with pytest.raises(error, match=says):
+        CallbackEntry(**fields)

@@ -23,6 +23,9 @@ def test_providers_lists_both_with_options(env: dict[str, str]) -> None:
     assert ready["times"] == ["created_at"]
     assert ready["client_filters"] == ["since", "status", "until"]
     assert data["failed"] == []
+    # The routes `seotasks receive -p NAME` serves, and none for a provider without.
+    assert names["dataforseo"]["callbacks"] == {"postback": "POST", "pingback": "GET"}
+    assert names["serpstat"]["callbacks"] == {}
     # The limits the client paces itself to, as each provider class declares them.
     dfs = names["dataforseo"]["limits"]
     assert dfs["rates"]["tasks_ready"] == {"calls": 20, "period_s": 60.0}

@@ -9,6 +9,7 @@ import json
 import os
 import socket
 import subprocess
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -151,3 +152,63 @@ def test_a_scanners_requests_are_a_line_a_minute_not_a_line_each() -> None:
     now[0] = 61.0
     assert throttle.due() == 500  # the 499 held back, and this one
     assert throttle.due() is None
+
+
+def test_a_vendors_error_line_is_owed_as_a_files_line_is(tmp_path: Path) -> None:
+    """A pingback whose task failed at the vendor has no file, only its error line: with
+    stdout full, that line is printed by the next start (the task, consumed by its
+    task_get, is not fetched again), not lost."""
+    from datetime import UTC, datetime, timedelta
+
+    from seotasks_dataforseo.emulator import DataForSEOEmulator
+
+    past = datetime.now(UTC) - timedelta(hours=1)
+    with DataForSEOEmulator(seed=3, size=0, kinds=("serp/google/organic",)) as emu:
+        [task_id] = emu.add_tasks(1, posted=past, code=40101, delay=timedelta(minutes=1))
+        env, out = receive_env(tmp_path, emu.settings), tmp_path / "r"
+        ping = f"/{SECRET}/pingback?kind=serp/google/organic&id={task_id}"
+        with open("/dev/full", "w") as full, Receiver(out, env, stdout=full) as receiver:
+            with urllib3.PoolManager(retries=False, timeout=30.0) as http:
+                assert http.request("GET", receiver.url + ping).status == 200
+            assert receiver.process.wait(timeout=60) == 6, receiver.stderr
+        with Receiver(out, env) as again:
+            wait_for(lambda: task_id in again.stdout)
+            assert again.stop() == 0
+        fetches = sum("/task_get/" in r.path for r in emu.server.requests)
+    [said] = _lines(again.stdout)
+    assert said["id"] == task_id and "40101" in said["error"] and said["path"] is None
+    assert fetches == 1 and (out / ".pingbacks" / "failed" / f"{task_id}.json").exists()
+
+
+def test_refusals_are_logged_a_line_a_minute_for_each_kind_and_the_rest_said_at_the_stop(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """One kind of refusal (a pingback without its kind) hid every other under its line
+    and count, and what came after a kind's last line was never said."""
+    from seotasks.cli.receive_run import ReceiverServer
+
+    app = ReceiverApp(ResultStore(tmp_path / "r"), SECRET, DataForSEOProvider)
+    server = ReceiverServer(app, "127.0.0.1", 0, threads=2)
+    serving = threading.Thread(target=server.serve)
+    serving.start()
+    try:
+        with (
+            caplog.at_level("WARNING", logger="seotasks.receive"),
+            urllib3.PoolManager(retries=False, timeout=30.0) as http,
+        ):
+            for _ in range(3):
+                http.request("GET", f"{server.url}/{SECRET}/pingback?id=t1")
+            for _ in range(2):
+                http.request("POST", f"{server.url}/{SECRET}/postback", body=b'{"no": 1}')
+            app.log_held()
+    finally:
+        server.stop(grace=5.0)
+        serving.join(30)
+    said = [r.getMessage() for r in caplog.records if r.name == "seotasks.receive"]
+    assert len(said) == 4, said
+    assert "GET pingback refused: a pingback needs one kind" in said[0]
+    assert "POST postback refused: no tasks array" in said[1]
+    assert sorted(said[2:]) == [
+        "receiver: 1 more of POST postback 400 Bad Request since its last line",
+        "receiver: 2 more of GET pingback 400 Bad Request since its last line",
+    ]

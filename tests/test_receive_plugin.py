@@ -101,3 +101,40 @@ def test_a_pinged_task_whose_result_is_an_array_is_written_and_a_refusal_keeps_i
     assert refused["path"] is None and "no task gone-1" in refused["error"], refused
     assert refused["tag"] == "spring", refused
     assert len(app.pingbacks) == 0
+
+
+class TrustingVendor(ListingVendor):
+    """A plugin whose reader trusts the body's shape: a bug, met on a stranger's body."""
+
+    name: ClassVar[str] = "trustingvendor"
+    callbacks: ClassVar[Mapping[str, str]] = {"jobs": "POST"}
+
+    @classmethod
+    def read_callback(
+        cls, route: str, body: object, query: Mapping[str, Sequence[str]]
+    ) -> list[CallbackEntry]:
+        jobs: Any = body
+        return [CallbackEntry(task_id=job["job_id"], result=job) for job in jobs["jobs"]]
+
+
+def test_a_plugins_reader_failing_on_a_body_is_a_400_kept_not_a_500(tmp_path: Path) -> None:
+    """A `TypeError` from the plugin's reader (a list item where an object was expected,
+    a number where the id is text, which `CallbackEntry` now refuses) was a 500 with a
+    traceback, the body not kept; it is a 400 and the body is in ``.rejected/``."""
+    app = ReceiverApp(ResultStore(tmp_path / "results"), SECRET, TrustingVendor)
+    receiver = ReceiverServer(app, "127.0.0.1", 0, threads=2)
+    serving = threading.Thread(target=receiver.serve)
+    serving.start()
+    try:
+        with urllib3.PoolManager(retries=False, timeout=30.0) as http:
+            answers = [
+                http.request("POST", f"{receiver.url}/{SECRET}/jobs", body=json.dumps(body))
+                for body in ({"jobs": [1]}, {"jobs": [{"job_id": 5}]}, {"jobs": [{"job_id": "j1"}]})
+            ]
+    finally:
+        receiver.stop(grace=5.0)
+        serving.join(30)
+    assert [a.status for a in answers] == [400, 400, 200]
+    said = [json.loads(a.data)["error"] for a in answers[:2]]
+    assert all("the provider could not read it (TypeError" in text for text in said), said
+    assert len(list(app.rejected_dir.glob("*.json"))) == 2 and 500 not in app.answers

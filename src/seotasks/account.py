@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import posixpath
 from decimal import Decimal
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import attrs
 
@@ -75,9 +77,32 @@ def account_key(provider: Provider) -> str | None:
     drop them: the results of the first account, lost. So a journal folder is kept per
     account. Only the account options count: a listing or tuning option changed between
     two runs (``-o families=``, ``rps``) must find the same journal, or its entries wait
-    for a run with the old value; so must a URL given with and without its last ``/``."""
+    for a run with the old value; so must a URL however it is spelled (its last ``/``,
+    the scheme's or host's case, its default port, ``//`` or ``/./`` in its path:
+    ``https://API.dataforseo.com:443/`` is ``https://api.dataforseo.com``)."""
     names = sorted(o.name for o in provider.options if o.account)
     if not names:
         return None
-    shown = json.dumps({name: str(provider.settings.get(name)).rstrip("/") for name in names})
+    shown = json.dumps({name: _same(str(provider.settings.get(name))) for name in names})
     return hashlib.blake2b(shown.encode(), digest_size=8).hexdigest()
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _same(value: str) -> str:
+    """``value`` as one spelling: a URL's parts normalized, any other value as given (its
+    last ``/`` aside)."""
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in _DEFAULT_PORTS or not parts.hostname:
+        return value.rstrip("/")
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:  # not a port: refused where the URL is checked
+        return value.rstrip("/")
+    netloc = (
+        parts.hostname if port in (None, _DEFAULT_PORTS[scheme]) else f"{parts.hostname}:{port}"
+    )
+    path = posixpath.normpath(parts.path) if parts.path else ""
+    return f"{scheme}://{netloc}{'' if path in ('.', '/') else path.rstrip('/')}"

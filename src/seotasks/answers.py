@@ -115,9 +115,8 @@ def fetch_into(client: Client, task: Task, sink: BinaryIO) -> str | None:
         name = getattr(sink, "name", None)
         where = f" to {os.fsdecode(name)}" if isinstance(name, str | os.PathLike) else ""
         raise StorageError(
-            f"cannot write the result of task {task.id}{where}: {exc.strerror or exc}; a "
-            "listing that drains may no longer show it: fetch it again by id once there "
-            "is room"
+            f"cannot write the result of task {task.id}{where}: {exc.strerror or exc} "
+            "(a listing that drains may no longer show it; its id still fetches it)"
         ) from None
 
 

@@ -141,6 +141,9 @@ class ResultDownload:
     check: Callable[[Response, Mapping[str, Any]], str | None]
 
 
+_optional_text = attrs.validators.optional(attrs.validators.instance_of(str))
+
+
 @attrs.frozen(slots=True, kw_only=True)
 class CallbackEntry:
     """One task a vendor's callback tells about (`Provider.read_callback`).
@@ -150,14 +153,25 @@ class CallbackEntry:
     error for the task (no result; reported on its line). Neither: a notice that the task
     is ready (a pingback); the receiver queues it and collects it with ``collect``, for
     which ``kind`` says what the provider needs beyond the id. ``tag`` is the caller's
-    label, where the callback carries it.
+    label, where the callback carries it. Checked as made: ``task_id`` a non-empty `str`,
+    the other texts `str` or None (`TypeError`), and a result or an error, not both
+    (`ValueError`): a reader that lets a vendor's number, list or null through fails
+    where it reads, not in the receiver's file names and lines.
     """
 
-    task_id: str
+    task_id: str = attrs.field(validator=attrs.validators.instance_of(str))
     result: JSONValue = None
-    error: str | None = None
-    tag: str | None = None
-    kind: str | None = None
+    error: str | None = attrs.field(default=None, validator=_optional_text)
+    tag: str | None = attrs.field(default=None, validator=_optional_text)
+    kind: str | None = attrs.field(default=None, validator=_optional_text)
+
+    def __attrs_post_init__(self) -> None:
+        if not self.task_id:
+            raise ValueError("CallbackEntry needs a task id; the delivery named none")
+        if self.result is not None and self.error is not None:
+            raise ValueError(
+                f"CallbackEntry for task {self.task_id}: a result or an error, not both"
+            )
 
 
 @attrs.frozen(slots=True, kw_only=True)

@@ -181,7 +181,7 @@ class ResultStore:
         return ".json.gz" if self.compress else ".json"
 
     def path_for(self, provider: str, task_id: str) -> Path:
-        """The file a task's result goes to; `ConfigError` for an id unfit as a file name."""
+        """The file a task's result goes to; `ValueError` for an id unfit as a file name."""
         if not safe_name(provider):
             raise ValueError(f"provider name {provider!r} cannot be a directory name")
         if not safe_name(task_id):
@@ -251,11 +251,7 @@ class ResultStore:
     def write_bytes(self, provider: str, task_id: str, data: bytes) -> Path:
         """Write already-encoded JSON ``data`` as the task's file, durably."""
         final = self.path_for(provider, task_id)
-        folder = final.parent
-        if provider not in self._swept:
-            folder.mkdir(parents=True, exist_ok=True)
-            sweep_temporary(folder)
-            self._swept.add(provider)
+        self.folder(provider)
         if self.compress:
             data = gzip.compress(data, compresslevel=6, mtime=0)
         return atomic_write(final, data)
@@ -272,11 +268,7 @@ class ResultStore:
         if not results:
             return []
         finals = [self.path_for(provider, task_id) for task_id, _ in results]
-        folder = finals[0].parent
-        if provider not in self._swept:
-            folder.mkdir(parents=True, exist_ok=True)
-            sweep_temporary(folder)
-            self._swept.add(provider)
+        folder = self.folder(provider)
 
         def one(item: tuple[Path, JSONValue]) -> None:
             final, result = item

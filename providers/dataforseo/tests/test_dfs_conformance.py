@@ -15,30 +15,51 @@ import seotasks
 from seotasks.client import Client
 from seotasks.clock import FakeClock
 from seotasks.model import TaskQuery, TaskStatus
+from seotasks.provider import CallbackEntry
 from seotasks.submit import SerpTaskSpec
 from seotasks.testing.conformance import ConformanceEnv, ProviderConformance
 
 from .conftest import RETRY
 
 FAMILIES = ["serp", "keywords_data", "merchant"]
-#: The vendor's two callbacks as the receiver hands them over: a postback of the documented
-#: ``task_get`` answer, and a pingback with the query the submit docs tell callers to use.
+#: The vendor's two callbacks as the receiver hands them over, with the entries each must
+#: give: a postback of the documented ``task_get`` answer (tagged), the same task failed,
+#: and a pingback with the query the submit docs tell callers to use.
+_ANSWER = json.loads(
+    (Path(__file__).parent / "documented/task_get_organic_advanced.json").read_text()
+)
+_TASK = {**_ANSWER["tasks"][0], "data": {**_ANSWER["tasks"][0]["data"], "tag": "order-7"}}
+_DONE = {**_ANSWER, "tasks": [_TASK]}
+_FAILED = {
+    **_ANSWER,
+    "tasks": [
+        {
+            **_TASK,
+            "status_code": 40101,
+            "status_message": "Internal SE Server Error.",
+            "result": None,
+        }
+    ],
+}
 DELIVERIES = (
+    ("postback", _DONE, {}, [CallbackEntry(task_id=_TASK["id"], result=_DONE, tag="order-7")]),
     (
         "postback",
-        json.loads(
-            (Path(__file__).parent / "documented/task_get_organic_advanced.json").read_text()
-        ),
+        _FAILED,
         {},
+        [
+            CallbackEntry(
+                task_id=_TASK["id"],
+                error="ProviderError: vendor error 40101: Internal SE Server Error.",
+                tag="order-7",
+            )
+        ],
     ),
     (
         "pingback",
         None,
-        {
-            "id": ["11301010-1111-0066-0000-7b1c61cb4f01"],
-            "tag": ["t"],
-            "kind": ["serp/google/organic"],
-        },
+        {"id": [_TASK["id"]], "tag": ["t"], "kind": ["serp/google/organic"]},
+        [CallbackEntry(task_id=_TASK["id"], tag="t", kind="serp/google/organic")],
     ),
 )
 

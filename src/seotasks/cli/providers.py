@@ -68,6 +68,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 ],
                 "capabilities": _static_capabilities(cls),
                 "limits": _declared_limits(cls),
+                "callbacks": dict(cls.callbacks),
                 "sandbox": _overrides(cls, "sandbox"),
             }
         )
@@ -88,6 +89,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 + "\n"
             )
         out.write(f"  limits: {_limits_line(row['limits'])}\n")
+        if row["callbacks"]:  # what `seotasks receive -p NAME` serves
+            routes = ", ".join(f"{m} /<secret>/{r}" for r, m in row["callbacks"].items())
+            out.write(f"  callbacks: {routes}\n")
         for opt in row["options"]:
             flags = [
                 f for f, on in (("required", opt["required"]), ("secret", opt["secret"])) if on

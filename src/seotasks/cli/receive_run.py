@@ -107,6 +107,9 @@ class ReceiverServer:
         # "Task queue depth is N" on every request that waits for a thread: normal under
         # a burst, and unprefixed noise on the receiver's stderr.
         logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+        # "reached the connection limit" on each connection past it: a flood a client can
+        # cause at will (200 lines in 3 s); the budget is the user's own setting.
+        logging.getLogger("waitress").setLevel(logging.ERROR)
         shown = f"[{host}]" if ":" in host else host
         # Our own socket map: a server that cannot bind has already opened its wake-up
         # pipe and its socket in it, which waitress leaves open when it raises.
@@ -343,6 +346,7 @@ class Receiving:
             if client is not None:
                 client.close()
             self.store.close()
+            self.app.log_held()
         queued = len(self.app.pingbacks)
         self.err.write(f"seotasks: receiver stopped; {_count(queued, 'pingback')} still queued\n")
         return EXIT_OK if self.stdout_failed is None else self._stdout_exit()

@@ -89,6 +89,13 @@ class Throttle:
             self._last, count, self._since = now, self._since, 0
             return count
 
+    def held(self) -> int:
+        """How many were counted since the last line, and none after this (a stop says
+        them: they were never logged)."""
+        with self._lock:
+            count, self._since = self._since, 0
+            return count
+
 
 def _reason(exc: OSError) -> str:
     """The error without its file name (a temporary name would make each line unique)."""

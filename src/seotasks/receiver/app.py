@@ -101,8 +101,8 @@ class ReceiverApp:
         self.queueing = WriteAlarm(
             f"the pingback queue in {self.pingbacks.folder}", "answering pingbacks 503"
         )
-        #: 404s and refused deliveries, logged a line a minute at most.
-        self.strangers, self.refusals = Throttle(), Throttle()
+        #: 404s and refused deliveries, logged a line a minute at most, by kind.
+        self._kinds: dict[str, Throttle] = {}
         self._lock = threading.Lock()
         #: Answers given, by status code (for logs, tests and benchmarks).
         self.answers: dict[int, int] = {}
@@ -116,11 +116,23 @@ class ReceiverApp:
         serving, so they come first. Returns how many; `LineNotPrinted` if stdout fails."""
         for folder in (self.writer.owed.folder, self.pingbacks.folder):
             sweep_temporary(folder)  # what a kill left of a record being written
+        self.store.folder(self.provider)  # ... and of a result file (swept once a run)
         count = 0
         for owed in self.writer.owed.replay(self.store.existing):
             self.emit(owed)
             count += 1
         return count
+
+    def announce(self, entry: dict[str, Any], then: Callable[[], None] | None = None) -> None:
+        """Print the line of a task with no file (the vendor's error), owed until printed
+        as a file's line is (`OwedLines`): a kill or a failed stdout leaves it for the next
+        start, not lost. ``then`` runs once it is owed, before it is printed (the pingback
+        set aside). `OSError` when the record cannot be written."""
+        record = self.writer.owed.record([entry])
+        if then is not None:
+            then()
+        self.emit(entry)
+        self.writer.owed.settle(record)
 
     # -- WSGI -------------------------------------------------------------------------------
 
@@ -157,14 +169,8 @@ class ReceiverApp:
         query = parse_qs(str(environ.get("QUERY_STRING", "")), keep_blank_values=True)
         route = self._route(str(environ.get("PATH_INFO", "")), query)
         if route is None:
-            count = self.strangers.due()
-            if count is not None:
-                what = method or "request"
-                log.warning(
-                    "receiver: 404 for a %s without a valid secret (%d since the last line)",
-                    what,
-                    count,
-                )
+            said = f"404 for a {method or 'request'} to no route (a wrong secret or path)"
+            self._say("404", said)
             return "404 Not Found", {"error": "not found"}
         query.pop("secret", None)
         try:
@@ -177,13 +183,30 @@ class ReceiverApp:
             refused = _unavailable()
             return refused.status, {"error": refused.reason}
         except Refused as refused:
-            count = self.refusals.due() if refused.logged else None
-            if count is not None:
-                said = (method, route, refused.reason, count)
-                log.warning("receiver: %s %s refused: %s (%d since the last line)", *said)
+            if refused.logged:
+                kind = f"{method} {route} {refused.status}"
+                self._say(kind, f"{method} {route} refused: {refused.reason}")
             if refused.record:
                 self.rejected.record(environ, route, refused.reason, refused.status)
             return refused.status, {"error": refused.reason}
+
+    def _say(self, kind: str, said: str) -> None:
+        """Log ``said``, a line a minute at most for its ``kind`` (never the request line,
+        which may hold the secret), with how many of that kind came since its last line."""
+        with self._lock:
+            throttle = self._kinds.setdefault(kind, Throttle())
+        count = throttle.due()
+        if count is not None:
+            log.warning("receiver: %s (%d of its kind since its last line)", said, count)
+
+    def log_held(self) -> None:
+        """At the stop: say how many of each kind came after its last line."""
+        with self._lock:
+            kinds = list(self._kinds.items())
+        for kind, throttle in kinds:
+            held = throttle.held()
+            if held:
+                log.warning("receiver: %d more of %s since its last line", held, kind)
 
     def _route(self, path: str, query: Mapping[str, list[str]]) -> str | None:
         """The provider's route behind the secret, else None."""
@@ -212,9 +235,14 @@ class ReceiverApp:
             encoding = str(environ.get("HTTP_CONTENT_ENCODING", "")).strip().lower()
             body = parse_json(decoded(raw, encoding, self.max_json))
         try:
-            entries = self.reader.read_callback(route, body, query)
+            entries = list(self.reader.read_callback(route, body, query))
         except ValueError as exc:
             raise Refused("400 Bad Request", str(exc)[:200]) from None
+        except Exception as exc:  # the plugin's bug met on a stranger's body: no 500 for it
+            said = f"the provider could not read it ({type(exc).__name__}: {exc})"
+            raise Refused("400 Bad Request", said[:200]) from None
+        if not all(isinstance(entry, CallbackEntry) for entry in entries):
+            raise Refused("400 Bad Request", "the provider read it into no CallbackEntry")
         seen: set[str] = set()
         for index, entry in enumerate(entries):
             if not safe_name(entry.task_id):
@@ -235,9 +263,14 @@ class ReceiverApp:
                 # A task that failed at the vendor has no result: like `collect`, write no
                 # file (a file means "collected") and report it on its line.
                 failed += 1
-                self.emit(
-                    line(self.provider, entry.task_id, tag=entry.tag, via=route, error=entry.error)
+                error_line = line(
+                    self.provider, entry.task_id, tag=entry.tag, via=route, error=entry.error
                 )
+                try:
+                    self.announce(error_line)
+                except OSError as exc:
+                    self.stored.failed(exc)
+                    raise _unavailable() from None
             elif entry.result is not None:
                 results.append((entry.task_id, entry.result, entry.tag))
             elif self.store.existing(self.provider, entry.task_id) is None:

@@ -7,7 +7,8 @@ names: whoever reads the lines (a loader, a queue) never hears of that task. Bef
 files of a delivery are written, the lines they will need are recorded in one small
 durable file under ``DIR/.owed/``; it is removed once every line is printed. The next
 start prints the lines of every record left behind whose file exists (a record whose
-file never came was a delivery never answered 200) and removes the record.
+file never came was a delivery never answered 200) and removes the record. A task the
+vendor failed has no file: its error line is recorded the same way, and printed again.
 
 A line is printed at least once, not exactly once: a receiver killed after printing a
 line but before removing its record prints it again at the next start. Whoever reads
@@ -61,6 +62,9 @@ class OwedLines:
             except (OSError, ValueError):  # cut off by a power cut before its fsync
                 lines = []
             for line in lines if isinstance(lines, list) else ():
+                if line.get("error") is not None:  # the vendor's error: no file to wait for
+                    yield line
+                    continue
                 path = path_of(str(line.get("provider")), str(line.get("id")))
                 if path is not None:
                     yield {**line, "path": str(path)}

@@ -224,6 +224,12 @@ class PingbackWorker:
                 self._busy.discard(task_id)
 
     def _fail(self, task_id: str, error: str, tag: str | None) -> None:
+        # The line is owed before the entry is set aside, printed after: a failed stdout
+        # leaves it for the next start, which does not fetch the task again.
+        said = line(self.app.provider, task_id, tag=tag, via="pingback", error=error)
+        self.app.announce(said, then=lambda: self._set_aside(task_id, error))
+
+    def _set_aside(self, task_id: str, error: str) -> None:
         queue = self.app.pingbacks
         failed = queue.folder / "failed"
         failed.mkdir(parents=True, exist_ok=True)
@@ -234,4 +240,3 @@ class PingbackWorker:
         except OSError:
             queue.done(task_id)
         self._tried.pop(task_id, None)
-        self.app.emit(line(self.app.provider, task_id, tag=tag, via="pingback", error=error))

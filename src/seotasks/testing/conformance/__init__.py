@@ -33,7 +33,7 @@ import pytest
 
 from ...model import TaskQuery
 from ...submit import SerpTaskSpec
-from .callbacks import CallbackChecks
+from .callbacks import CallbackChecks, Delivery
 from .churn import ChurnChecks
 from .cursors import CursorChecks
 from .declarations import DeclarationChecks
@@ -92,8 +92,10 @@ class ConformanceEnv:
     spec: SerpTaskSpec | None = None
     #: Callbacks the vendor sends, written from its documentation, as ``(route, body,
     #: query)`` the way the receiver hands them to `Provider.read_callback` (``body`` the
-    #: parsed JSON, None for a GET; ``query`` ``{name: [values]}``): each must give entries.
-    deliveries: Sequence[tuple[str, object, Mapping[str, list[str]]]] = ()
+    #: parsed JSON, None for a GET; ``query`` ``{name: [values]}``): each must give entries,
+    #: and read safely when bent (a key dropped, a value of another type). A fourth
+    #: element, the `CallbackEntry` list it must give, checks what the entries say.
+    deliveries: Sequence[Delivery] = ()
     #: A fresh client like ``connect``'s that asks the vendor for pages of another size
     #: (its page-size option; optional, every provider with such an option should give
     #: it): a cursor handed out by one must resume in the other with nothing lost or

@@ -6,14 +6,20 @@ escapes (a `KeyError` on a body without the expected key, a `TypeError` on a lis
 object was expected) is a 500 and a traceback in the receiver's log for what is only a
 malformed or hostile request. So the kit sends every declared route the deliveries a
 stranger could make (no body, the wrong JSON type, an empty object, an empty query) and
-requires a `ValueError` or well-formed entries. Junk alone cannot tell a careful reader
-from one that fails on every delivery, so the vendor's own deliveries
-(`ConformanceEnv.deliveries`) must each give entries.
+requires a `ValueError` or well-formed entries; then the same for each of the vendor's
+own deliveries (`ConformanceEnv.deliveries`) bent the ways a stranger or a vendor's bug
+bends them (a key dropped, a value null or of another type, an item of a list that is
+no object, a query value empty or given twice), since junk of one vendor's shape says
+nothing of another's. Junk alone cannot tell a careful reader from one that fails on
+every delivery, so each delivery as documented must give entries, and where the
+delivery says which (a fourth element), those entries exactly: an error read as a
+result, a tag dropped, a failure read as a notice are caught there.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -23,7 +29,14 @@ from ...provider import CallbackEntry
 if TYPE_CHECKING:
     from . import ConformanceEnv
 
-__all__ = ["CallbackChecks"]
+__all__ = ["CallbackChecks", "Delivery"]
+
+#: A callback as `ConformanceEnv.deliveries` gives it: ``(route, body, query)``, or with a
+#: fourth element, the entries `Provider.read_callback` must give for it, exactly.
+Delivery = (
+    tuple[str, object, Mapping[str, list[str]]]
+    | tuple[str, object, Mapping[str, list[str]], Sequence[CallbackEntry]]
+)
 
 #: Bodies a stranger can send to any route (the receiver has parsed them as JSON).
 _JUNK_BODIES: tuple[object, ...] = (None, [], {}, "text", 0, [{}], {"tasks": "x"}, {"tasks": [1]})
@@ -41,26 +54,12 @@ class CallbackChecks:
         if not cls.callbacks:
             pytest.skip("the provider declares no callbacks")
         for route, method in cls.callbacks.items():
-            assert method in ("GET", "POST"), f"callback route {route!r}: method {method!r}"
-            for body in _JUNK_BODIES if method == "POST" else (None,):
+            for body in _JUNK_BODIES if method != "GET" else (None,):
                 for query in _JUNK_QUERIES:
-                    try:
-                        entries = cls.read_callback(route, body, query)
-                    except ValueError:
-                        continue
-                    except Exception as exc:
-                        pytest.fail(
-                            f"read_callback({route!r}, {body!r}, {query!r}) raised "
-                            f"{type(exc).__name__}: {exc}; a malformed delivery must be a "
-                            "ValueError (the receiver answers 400)",
-                            pytrace=False,
-                        )
-                    for entry in entries:
-                        assert isinstance(entry, CallbackEntry), entry
-                        assert isinstance(entry.task_id, str) and entry.task_id, (
-                            f"read_callback({route!r}, {body!r}, {query!r}) gave an entry "
-                            "without a task id"
-                        )
+                    _read_safely(cls, route, body, query)
+        for delivery in conformance.deliveries:
+            for bent_body, bent_query in _bent(delivery[1], delivery[2]):
+                _read_safely(cls, delivery[0], bent_body, bent_query)
         with pytest.raises(ValueError):
             cls.read_callback("no-such-route", None, {})
 
@@ -76,7 +75,9 @@ class CallbackChecks:
                 "the provider declares callbacks, but its ConformanceEnv gives no deliveries: "
                 "a read_callback that fails on every real delivery is not caught"
             )
-        for route, body, query in conformance.deliveries:
+        for delivery in conformance.deliveries:
+            route, body, query = delivery[0], delivery[1], delivery[2]
+            expected = list(delivery[3]) if len(delivery) > 3 else None
             if route not in cls.callbacks:
                 pytest.fail(
                     f"ConformanceEnv.deliveries: route {route!r} is not one of the provider's "
@@ -103,3 +104,72 @@ class CallbackChecks:
                     "delivery: a CallbackEntry(task_id=...) for each task it tells about",
                     pytrace=False,
                 )
+            if expected is not None and entries != expected:
+                pytest.fail(
+                    f"{call} gave {entries!r:.400}, not the entries the delivery says "
+                    f"{expected!r:.400}: each task's id, its result or its error "
+                    "(an error read as a result, or as a notice to collect, is a task "
+                    "reported done that failed), its tag and kind",
+                    pytrace=False,
+                )
+
+
+def _read_safely(cls: Any, route: str, body: object, query: Mapping[str, list[str]]) -> None:
+    """``read_callback`` of a delivery nobody vouches for: a `ValueError`, or entries."""
+    try:
+        entries = list(cls.read_callback(route, body, query))
+    except ValueError:
+        return
+    except Exception as exc:
+        pytest.fail(
+            f"read_callback({route!r}, {body!r:.200}, {dict(query)!r:.200}) raised "
+            f"{type(exc).__name__}: {exc}; a malformed delivery must be a ValueError (the "
+            "receiver answers 400 and keeps it)",
+            pytrace=False,
+        )
+    for entry in entries:
+        if not isinstance(entry, CallbackEntry):
+            pytest.fail(
+                f"read_callback({route!r}, {body!r:.200}, {dict(query)!r:.200}) gave "
+                f"{entry!r:.100}, not a CallbackEntry",
+                pytrace=False,
+            )
+
+
+def _bent(body: object, query: Mapping[str, list[str]]) -> Iterator[tuple[object, Any]]:
+    """A delivery bent as strangers and buggy senders bend it: each key of the body (and
+    of the first object of each of its lists) dropped, null, or of another type; each
+    list's items no objects; each query value empty, given twice, or gone."""
+    for bent in _bent_value(body):
+        yield bent, query
+    for name, values in query.items():
+        rest: dict[str, list[str]] = {k: v for k, v in query.items() if k != name}
+        for other in ([], [""], [*values, *values]):
+            yield body, {**rest, name: other} if other else rest
+
+
+def _bent_value(value: object, depth: int = 0) -> Iterator[object]:
+    if isinstance(value, dict) and depth < 3:
+        for key, inner in value.items():
+            rest = {k: v for k, v in value.items() if k != key}
+            yield rest
+            for other in (None, _other_type(inner)):
+                yield {**rest, key: other}
+            for bent in _bent_value(inner, depth + 1):
+                yield {**rest, key: bent}
+    elif isinstance(value, list) and value and depth < 3:
+        for other in ([1], [None], ["x"], [[]]):
+            yield other + value[1:]
+        for bent in _bent_value(value[0], depth + 1):
+            yield [bent, *value[1:]]
+
+
+def _other_type(value: object) -> object:
+    """A JSON value of another type than ``value``'s."""
+    if isinstance(value, str):
+        return 1
+    if isinstance(value, list):
+        return {}
+    if isinstance(value, dict):
+        return []
+    return "x"
