@@ -253,7 +253,7 @@ def test_sigkill_at_random_moments_then_rerun_leaves_every_file_once_and_whole(
         ]
         seen: list[str] = []
         kills = 0
-        for run in range(8):
+        for run in range(6):
             top_up()
             # A file, not a pipe: nothing reads a pipe while the run works until its kill.
             lines = tmp_path / f"run{run}.jsonl"
@@ -267,7 +267,7 @@ def test_sigkill_at_random_moments_then_rerun_leaves_every_file_once_and_whole(
             seen += [json.loads(line)["id"] for line in stdout.splitlines() if line.endswith("}")]
             for path in _files(out / "dataforseo").values():
                 assert _read(path)["tasks"][0]["id"] == path.name.removesuffix(".json")
-        assert kills >= 3
+        assert kills >= 3, kills
         # The run to completion, nothing killed: in this process, the clock as fast.
         done = run_here(args[len(FAST_CLI) :], env, speed=5)
         assert done.returncode == 0, done.stderr

@@ -257,12 +257,12 @@ def test_a_path_of_the_wrong_kind_is_exit_2_before_any_vendor_call(
 def test_a_full_disk_mid_load_is_one_line_and_the_next_run_loads_the_rest(
     tmp_path: Path,
 ) -> None:
-    """DuckDB's file stops growing at 2 MB (``RLIMIT_FSIZE``, a disk filling up) while
+    """DuckDB's file stops growing at 1.5 MB (``RLIMIT_FSIZE``, a disk filling up) while
     dlt loads the first package of results: exit 6 with one line. dlt's own log added
     five tracebacks per try of the job (342 lines on stderr before that line, at dlt's
     default of five tries). The next
     run, with room, loads every result once."""
-    emulator = ready_emulator(300, seed=80)
+    emulator = ready_emulator(200, seed=80)
     try:
         truth = emulator.ready_ids(["serp"])
         database = tmp_path / "x.duckdb"
@@ -273,7 +273,7 @@ def test_a_full_disk_mid_load_is_one_line_and_the_next_run_loads_the_rest(
         # (``load.raise_on_max_retries``), before the run fails: a full disk ends the
         # same way after one try, four seconds sooner.
         env["LOAD__RAISE_ON_MAX_RETRIES"] = "1"
-        limit = 2 * 1024 * 1024
+        limit = 3 * 1024 * 1024 // 2
 
         def full_disk() -> None:
             resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
