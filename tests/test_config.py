@@ -311,6 +311,8 @@ def test_secret_option_values_are_masked_in_type_errors() -> None:
         ("http://localhost.:8080", False),  # the fully qualified name
         ("http://127.1:8080", False),  # the short form the resolver reads as 127.0.0.1
         ("http://127.0.0.1.nip.io:8080", True),  # a name that only looks local
+        ("http://[::ffff:127.0.0.1]:8080", False),  # 127.0.0.1, written as IPv6
+        ("http://[2001:db8::1]:8080", True),
     ],
 )
 def test_credentials_bound_for_plain_http_off_this_machine_are_warned_of(
@@ -324,7 +326,7 @@ def test_credentials_bound_for_plain_http_off_this_machine_are_warned_of(
     if warned:
         [line] = lines
         assert "unencrypted" in line and "base_url" in line and "https" in line
-        assert SECRET not in line
+        assert SECRET not in line and "http://2001" not in line  # [2001:db8::1], bracketed
     else:
         assert lines == []
 

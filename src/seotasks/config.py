@@ -241,7 +241,7 @@ def _warn_plain_http(cls: type[Provider], values: Mapping[str, Any]) -> None:
             "use https:// unless this host is your own proxy",
             cls.name,
             opt.name,
-            f"http://{host}",
+            f"http://[{host}]" if ":" in host else f"http://{host}",
             host,
         )
 
@@ -254,9 +254,12 @@ def _is_loopback(host: str) -> bool:
     if host == "localhost" or host.endswith(".localhost"):
         return True
     try:
-        return ipaddress.ip_address(host).is_loopback
+        address = ipaddress.ip_address(host)
     except ValueError:
         pass
+    else:  # ::ffff:127.0.0.1 is 127.0.0.1 written as IPv6
+        mapped = getattr(address, "ipv4_mapped", None)
+        return address.is_loopback or (mapped is not None and mapped.is_loopback)
     try:  # inet_aton takes the short IPv4 forms (127.1, 2130706433) the resolver does
         return socket.inet_aton(host)[0] == 127 and host.replace(".", "").isdigit()
     except OSError:
