@@ -209,6 +209,6 @@ def test_refusals_are_logged_a_line_a_minute_for_each_kind_and_the_rest_said_at_
     assert "GET pingback refused: a pingback needs one kind" in said[0]
     assert "POST postback refused: no tasks array" in said[1]
     assert sorted(said[2:]) == [
-        "receiver: 1 more of POST postback 400 Bad Request since its last line",
-        "receiver: 2 more of GET pingback 400 Bad Request since its last line",
+        "receiver: 1 more of postback 400 Bad Request since its last line",
+        "receiver: 2 more of pingback 400 Bad Request since its last line",
     ]

@@ -184,7 +184,8 @@ class ReceiverApp:
             return refused.status, {"error": refused.reason}
         except Refused as refused:
             if refused.logged:
-                kind = f"{method} {route} {refused.status}"
+                # By route and status: a stranger's invented methods make no new kinds.
+                kind = f"{route} {refused.status}"
                 self._say(kind, f"{method} {route} refused: {refused.reason}")
             if refused.record:
                 self.rejected.record(environ, route, refused.reason, refused.status)
