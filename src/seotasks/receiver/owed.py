@@ -59,9 +59,11 @@ class OwedLines:
         for record in records:
             try:
                 lines = json.loads(record.read_bytes())
-            except (OSError, ValueError):  # cut off by a power cut before its fsync
+            except (OSError, ValueError):  # unreadable: nothing to print from it
                 lines = []
             for line in lines if isinstance(lines, list) else ():
+                if not isinstance(line, dict):
+                    continue
                 if line.get("error") is not None:  # the vendor's error: no file to wait for
                     yield line
                     continue
