@@ -44,7 +44,7 @@ from typing import IO, Any
 from .errors import StorageError
 from .export import task_record
 from .model import Task, TaskStatus
-from .store import atomic_write, check_writable, sweep_temporary
+from .store import atomic_write, check_writable, hold_lock, sweep_temporary
 
 __all__ = ["Journal", "task_from_entry"]
 
@@ -143,20 +143,12 @@ class Journal:
         """
         folder = Path(folder)
         check_writable(folder, what="the journal folder")
-        try:
-            lock = open(folder / ".lock", "ab")  # noqa: SIM115 - held until close()
-        except OSError as exc:
-            raise StorageError(
-                f"the journal folder {folder} is not writable: {exc.strerror}"
-            ) from None
-        try:
-            fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            lock.close()
-            raise StorageError(
-                f"another seotasks run is using the journal in {folder}: wait for it to end "
-                "(two runs over one journal would fetch each other's tasks)"
-            ) from None
+        lock = hold_lock(  # held until close()
+            folder / ".lock",
+            busy=f"another seotasks run is using the journal in {folder}: wait for it to "
+            "end (two runs over one journal would fetch each other's tasks)",
+            unopened=f"the journal folder {folder} is not writable",
+        )
         sweep_temporary(folder)  # entries a kill cut off while they were written
         return cls(folder, provider, lock)
 

@@ -26,7 +26,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from .errors import ConfigError, StorageError
 
@@ -42,6 +42,7 @@ __all__ = [
     "check_writable",
     "file_mistake",
     "folder_mistake",
+    "hold_lock",
     "lock_file",
     "safe_name",
     "sweep_temporary",
@@ -91,20 +92,29 @@ def file_mistake(path: Path) -> str | None:
     return None
 
 
+def hold_lock(path: Path, *, busy: str, unopened: str | None = None) -> BinaryIO:
+    """``path`` opened and locked (``flock``) for this process until the handle is closed:
+    one run at a time over what it guards. `StorageError` at once, saying ``busy``, when
+    another process holds it (``unopened``, or "cannot open PATH", with the reason, when
+    it cannot be opened); the kernel releases a dead process's lock, so a kill leaves
+    none behind."""
+    try:
+        handle = open(path, "ab")  # noqa: SIM115 - the caller's until it closes it
+    except OSError as exc:
+        said = unopened or f"cannot open {path}"
+        raise StorageError(f"{said}: {exc.strerror or exc}") from None
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        raise StorageError(busy) from None
+    return handle
+
+
 @contextlib.contextmanager
 def lock_file(path: Path, *, busy: str) -> Iterator[None]:
-    """Hold ``path`` locked (``flock``) for this run: one run at a time over what it
-    guards. `StorageError` at once, saying ``busy``, when another process holds it; the
-    kernel releases the lock of a process that dies, so a kill leaves none behind."""
-    try:
-        handle = open(path, "ab")  # noqa: SIM115 - held until the block ends
-    except OSError as exc:
-        raise StorageError(f"cannot open {path}: {exc.strerror or exc}") from None
-    with handle:
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            raise StorageError(busy) from None
+    """`hold_lock` for the length of a block."""
+    with hold_lock(path, busy=busy):
         yield
 
 

@@ -104,12 +104,10 @@ def add_arguments(collect: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     import contextlib
 
-    from ..account import account_key
     from ..resume import ResumeState
-    from ..store import check_writable, lock_file
     from .collect_run import CollectRun
     from .collect_support import FOLLOW_INTERVAL, CollectOptions, kept_results
-    from .pipes import closed_stdout
+    from .pipes import refuse_closed_stdout
 
     if args.kind is not None and not args.ids:
         raise UsageError("--kind only applies with --id")
@@ -123,10 +121,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError("--gzip needs --to DIR")
     check_folder(args.to)
     check_folder(args.journal, "--journal")
-    if closed_stdout(out):  # every result's line goes there: refused before any fetch
-        from ..errors import StorageError
-
-        raise StorageError("cannot write to stdout: it is closed")
+    refuse_closed_stdout(out)  # every result's line goes there: refused before any fetch
     if args.ids and (args.since or args.until or args.time_field):
         raise UsageError(
             "--since/--until/--time-field filter a listing: they do not apply with --id"
@@ -172,16 +167,6 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             sandbox=args.sandbox,
             max_result_bytes=args.max_result_mb * 1024 * 1024,
         )
-        if args.to is not None:
-            # One collect of an account into a folder at a time: two (with other journals)
-            # fetched and printed the same tasks. Another account, or a receiver, is welcome.
-            folder = args.to / client.name
-            check_writable(folder, what="--to")
-            account = account_key(client.provider) or "account"
-            busy = (
-                f"another seotasks collect writes this {client.name} account's results in {args.to}"
-            )
-            stack.enter_context(lock_file(folder / f".collect-{account}.lock", busy=busy))
         return CollectRun(client, options, out, err).run()
 
 

@@ -34,6 +34,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from ..account import account_key
 from ..errors import (
     AuthError,
     ConfigError,
@@ -45,7 +46,7 @@ from ..errors import (
 from ..export import plain
 from ..journal import Journal
 from ..resume import ProviderProgress, ResumeState
-from ..store import ResultStore, check_writable, safe_name
+from ..store import ResultStore, check_writable, hold_lock, safe_name
 from .collect_support import (
     CollectOptions,
     CollectProgress,
@@ -115,10 +116,8 @@ class CollectRun:
     # -- the run ------------------------------------------------------------------------
 
     def run(self) -> int:
-        self.prepare()
         with contextlib.ExitStack() as stack:
-            if self.journal is not None:
-                stack.callback(self.journal.close)
+            self.prepare(stack)
             if self.store is not None:
                 into = self.store.folder(self.name)
             else:  # stdout: each result passes through a private file on its way
@@ -127,19 +126,25 @@ class CollectRun:
                 self.collect_all(into)
         return self.finish()
 
-    def prepare(self) -> None:
-        """Prove every place this run writes is writable, before the first vendor call."""
+    def prepare(self, stack: contextlib.ExitStack[bool | None]) -> None:
+        """Prove every place this run writes is writable, and take what it holds for the
+        run (``stack`` lets go of it), before the first vendor call."""
         options = self.options
         start_on_a_new_line(self.out)  # after a line a killed run cut (``>> x.jsonl``)
         if options.to is not None:
-            check_writable(options.to / self.name, what="--to")
+            results = options.to / self.name
+            check_writable(results, what="--to")
+            # One collect of an account: two (own journals) fetched the same tasks twice.
+            held = results / f".collect-{account_key(self.client.provider) or 'account'}.lock"
+            busy = f"another seotasks collect writes this {self.name} account's results in"
+            stack.callback(hold_lock(held, busy=f"{busy} {options.to}").close)
         if options.max_result_bytes is not None:
             self.client.max_result_bytes = options.max_result_bytes
         if options.resume is not None:
             check_writable(options.resume.absolute().parent, what="the --resume file's folder")
         folder = options.journal_folder(self.client)
         if folder is not None:
-            self.journal = Journal.open(folder, self.name)
+            self.journal = stack.enter_context(Journal.open(folder, self.name))
 
     def collect_all(self, into: Path) -> None:
         # With a journal, a task fetched and not yet stored costs one more fetch after a

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ..errors import ProviderError, UnsupportedQuery
+from ..export import plain, task_record
 from ..query import parse_when
 from ..relative_time import relative_form
 from ..retention import WINDOW_EDGE
@@ -296,8 +297,6 @@ def line_text(
     With ``--to`` (``to``): the export record, the file's ``path`` and the ``error``.
     Without: the record as ``task`` and the ``result`` (or the ``error``); a result
     streamed to the file ``streamed`` is left out, for `copy_json_line` to copy in."""
-    from ..export import plain, task_record
-
     record = task_record(task)
     body: Path | None = None
     if to:

@@ -26,12 +26,12 @@ from ..errors import StorageError
 __all__ = [
     "SETTLE_WAIT",
     "PipeState",
-    "closed_stdout",
     "full_stdout",
     "is_pipe",
     "open_stderr",
     "overwritten_file",
     "pipe_state",
+    "refuse_closed_stdout",
     "start_on_a_new_line",
     "stdout_refusal",
     "wait_until_read",
@@ -217,10 +217,12 @@ class _Stdout(io.TextIOWrapper):
             raise
 
 
-def closed_stdout(stream: TextIO) -> bool:
-    """Whether ``stream`` is the stdout `whole_writes` made for a process started without
-    one (``>&-``): a long-running command whose output is its record refuses to start."""
-    return isinstance(getattr(getattr(stream, "buffer", None), "raw", None), _NoDescriptor)
+def refuse_closed_stdout(stream: TextIO) -> None:
+    """`StorageError` (exit 6) when ``stream`` is the stdout `whole_writes` made for a
+    process started without one (``>&-``): a command whose lines are its record
+    (``collect``, ``receive``) refuses it before it takes any work."""
+    if isinstance(getattr(getattr(stream, "buffer", None), "raw", None), _NoDescriptor):
+        raise StorageError("cannot write to stdout: it is closed")
 
 
 class _NoDescriptor(io.RawIOBase):

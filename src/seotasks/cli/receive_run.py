@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from ..receiver.app import secret_problem
 from ..store import check_writable, lock_file
 from .common import EXIT_OK
-from .pipes import closed_stdout, full_stdout, start_on_a_new_line
+from .pipes import full_stdout, refuse_closed_stdout, start_on_a_new_line
 from .signals import SignalRelay, signalled_before
 
 if TYPE_CHECKING:
@@ -236,7 +236,7 @@ def run(
     # Before the port is bound: a receiver that answers every postback with an error
     # is worse than one that does not start.
     check_writable(folder, what="--to")
-    _check_stdout(out)
+    refuse_closed_stdout(out)
     with lock_file(folder / ".receive.lock", busy=f"another seotasks receive serves {folder}"):
         receiving = Receiving(args, secret, out, err, provider)
         return receiving.serve(host, port, connect_client)
@@ -362,14 +362,6 @@ class Receiving:
             raise StorageError(f"cannot write to stdout: {reason}; {owed}")
         self.err.write(f"seotasks: stdout's reader left, so the receiver stopped; {owed}\n")
         return EXIT_OK
-
-
-def _check_stdout(out: TextIO) -> None:
-    """A stdout closed from the start (``>&-``) is refused before the port is bound."""
-    from ..errors import StorageError
-
-    if closed_stdout(out):
-        raise StorageError("cannot write to stdout: it is closed")
 
 
 def _count(n: int, noun: str) -> str:
