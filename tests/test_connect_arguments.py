@@ -27,13 +27,39 @@ from seotasks.transport import RetryPolicy, Timeouts
         (lambda: RetryPolicy(base=-1), "base"),
         (lambda: RetryPolicy(cap=-0.5), "cap"),
         (lambda: RetryPolicy(rate_limited_floor=-1), "rate_limited_floor"),
-        (lambda: RetryPolicy(attempts=1.5), "attempts"),
+        (lambda: RetryPolicy(attempts=0), "attempts"),
+        (lambda: Timeouts(read=float("inf")), "read"),
+        (lambda: Timeouts(read=1e12), "read"),
+        (lambda: Timeouts(connect=float("nan")), "connect"),
+        (lambda: RetryPolicy(cap=float("inf")), "cap"),
+        (lambda: RetryPolicy(base=float("nan")), "base"),
     ],
 )
 def test_a_transport_setting_out_of_range_is_refused_when_built(
     build: Callable[[], object], named: str
 ) -> None:
-    with pytest.raises((ValueError, TypeError), match=named):
+    """Infinite or absurd seconds were taken, then failed at the first call with
+    ``OverflowError: timestamp out of range for platform time_t``."""
+    with pytest.raises(ValueError, match=f"^{named} "):
+        build()
+
+
+@pytest.mark.parametrize(
+    ("build", "named"),
+    [
+        (lambda: Timeouts(read="5"), "read"),
+        (lambda: RetryPolicy(base="x"), "base"),
+        (lambda: RetryPolicy(attempts=2.0), "attempts"),
+        (lambda: RetryPolicy(attempts=1.5), "attempts"),
+        (lambda: RetryPolicy(attempts=True), "attempts"),
+        (lambda: Timeouts(connect=None), "connect"),
+    ],
+)
+def test_a_transport_setting_of_the_wrong_type_is_a_type_error_naming_it(
+    build: Callable[[], object], named: str
+) -> None:
+    """``'>=' not supported between instances of 'str' and 'int'`` named nothing."""
+    with pytest.raises(TypeError, match=f"^{named} must be "):
         build()
 
 

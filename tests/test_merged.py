@@ -344,6 +344,16 @@ def test_bad_settings_are_refused() -> None:
         seotasks.Capabilities(order="newest_first")
 
 
+@pytest.mark.parametrize("order", ["exact", "arrival"])
+def test_an_item_that_is_no_task_is_a_type_error_naming_it(order: str) -> None:
+    """It was ``AttributeError: 'int' object has no attribute 'completed_at'``."""
+    done = Task(provider="p", id="a", status=TaskStatus.COMPLETED)
+    with pytest.raises(TypeError, match=r"^merged: item 1 of source is a int, not a Task"):
+        list(seotasks.merged([[done, 2]], order=order))
+    with pytest.raises(TypeError, match=r"^merged: item 0 of mine is a str, not a Task"):
+        list(seotasks.merged([Source(["x"], name="mine")], order=order))
+
+
 # -- the spill format round-trips every field -------------------------------------------------
 
 _RAW = st.recursive(
@@ -361,7 +371,7 @@ _TIME = st.none() | st.datetimes(timezones=st.just(UTC))
 _TEXT = st.none() | st.text()
 _PROGRESS = st.none() | st.floats(0.0, 1.0)
 _COST = st.none() | st.decimals(allow_nan=False, allow_infinity=False)
-_COUNT = st.none() | st.integers()
+_COUNT = st.none() | st.integers(min_value=0)
 _NAME = st.text(min_size=1)
 _RAWS = st.dictionaries(st.text(), _RAW, max_size=4)
 

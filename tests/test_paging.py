@@ -392,6 +392,11 @@ def test_a_closed_client_refuses_every_call_and_sends_nothing(
         client.page(status="any")
     with pytest.raises(ValueError, match=r"^this seotasks client is closed"):
         list(client.pages(status="any"))
+    # Calls that would send nothing say so too (they answered [] as if the client were open).
+    with pytest.raises(ValueError, match=r"^this seotasks client is closed"):
+        list(client.tasks(limit=0))
+    with pytest.raises(ValueError, match=r"^this seotasks client is closed"):
+        client.submit([])
     assert len(server.requests) == asked
     client.close()  # closing again is harmless
 

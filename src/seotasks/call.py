@@ -127,13 +127,13 @@ class RetryPolicy:
     """How hard to try. Delays grow ``base * 2**attempt`` up to ``cap``, with full jitter
     in the upper half (so clients that failed together do not retry together)."""
 
-    attempts: int = attrs.field(
-        default=5, validator=[attrs.validators.instance_of(int), attrs.validators.ge(1)]
-    )
-    base: float = attrs.field(default=0.5, validator=attrs.validators.ge(0))
-    cap: float = attrs.field(default=30.0, validator=attrs.validators.ge(0))
+    attempts: int = attrs.field(default=5, validator=lambda _, a, v: _count(a.name, v))
+    base: float = attrs.field(default=0.5, validator=lambda _, a, v: _seconds(a.name, v, 0))
+    cap: float = attrs.field(default=30.0, validator=lambda _, a, v: _seconds(a.name, v, 0))
     #: A vendor rate-limit answer without a hint waits at least this long.
-    rate_limited_floor: float = attrs.field(default=1.0, validator=attrs.validators.ge(0))
+    rate_limited_floor: float = attrs.field(
+        default=1.0, validator=lambda _, a, v: _seconds(a.name, v, 0)
+    )
 
     def delay(self, attempt: int, rng: random.Random) -> float:
         ceiling: float = min(self.cap, self.base * (2.0**attempt))
@@ -143,10 +143,33 @@ class RetryPolicy:
 @attrs.frozen(slots=True, kw_only=True)
 class Timeouts:
     """Seconds to open a connection and to wait for each read; refused when built unless
-    positive, rather than at the first call in urllib3's words."""
+    positive and at most a day, rather than at the first call in urllib3's words."""
 
-    connect: float = attrs.field(default=10.0, validator=attrs.validators.gt(0))
-    read: float = attrs.field(default=60.0, validator=attrs.validators.gt(0))
+    connect: float = attrs.field(default=10.0, validator=lambda _, a, v: _seconds(a.name, v))
+    read: float = attrs.field(default=60.0, validator=lambda _, a, v: _seconds(a.name, v))
+
+
+#: The longest wait a setting may name: past it, a time is surely a mistake (an ``inf``,
+#: milliseconds taken for seconds), and the sockets' and clocks' arithmetic overflows.
+_MOST_SECONDS = 86_400.0
+
+
+def _count(name: str, value: object) -> None:
+    if type(value) is not int:
+        raise TypeError(f"{name} must be an int, got {value!r}")
+    if value < 1:
+        raise ValueError(f"{name} must be at least 1, got {value}")
+
+
+def _seconds(name: str, value: object, least: float | None = None) -> None:
+    """``value`` is seconds: a real number (not a bool), above 0 (at least ``least``
+    where given), at most a day; NaN fails every comparison and is refused too."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"{name} must be a number of seconds, got {value!r}")
+    low = value >= least if least is not None else value > 0
+    if not (low and value <= _MOST_SECONDS):
+        floor = f"at least {least:g}" if least is not None else "above 0"
+        raise ValueError(f"{name} must be {floor} and at most {_MOST_SECONDS:g} s, got {value}")
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:

@@ -309,6 +309,7 @@ class Client:
         """
         if limit is not None and (type(limit) is not int or limit < 0):  # True is no count
             raise ValueError(f"limit must be >= 0 (a whole number, or None), got {limit!r}")
+        self.transport.check_open()  # limit=0 asks for nothing: refused all the same
         every = (task for page in self.pages(cursor, **asked) for task in page.tasks)
         yield from every if limit is None else islice(every, limit)
 
@@ -425,6 +426,7 @@ class Client:
         """
         from .submit import SerpTaskSpec
 
+        self.transport.check_open()  # even for no specs: a closed client refuses every call
         items = list(specs)
         for index, spec in enumerate(items):
             if not isinstance(spec, SerpTaskSpec):

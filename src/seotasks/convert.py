@@ -40,6 +40,7 @@ from .parsing import (
 __all__ = [
     "PERCENTS",
     "ConversionError",
+    "Count",
     "ItemReader",
     "NaiveTimestamp",
     "Progress",
@@ -63,6 +64,8 @@ Timestamp = NewType("Timestamp", datetime)
 NaiveTimestamp = NewType("NaiveTimestamp", datetime)
 #: A completion ratio 0.0..1.0 parsed from "45%", "45.5%", 45 or "0".
 Progress = NewType("Progress", float)
+#: How many of something: an `int` read as ``int`` is, but never below 0.
+Count = NewType("Count", int)
 
 _fromisoformat = datetime.fromisoformat
 
@@ -128,6 +131,13 @@ def _int(value: object, _type: object) -> int | None:
     return parse_int(value)
 
 
+def _count(value: object, _type: object) -> int | None:
+    number = _int(value, _type)
+    if number is not None and number < 0:
+        raise ConversionError("number", value, "a count (0 or more)")
+    return number
+
+
 #: Digit strings already read by `_int`, and how many it keeps.
 _INTS: dict[str, int] = {}
 _INTS_MAX = 4096
@@ -156,6 +166,7 @@ def make_converter(*, naive_tz: tzinfo = UTC) -> cattrs.Converter:
         Progress: lambda v, _t: parse_progress(v),
         Decimal: lambda v, _t: parse_decimal(v),
         int: _int,
+        Count: _count,
     }
     for cls, hook in hooks.items():
         conv.register_structure_hook(cls, hook)

@@ -163,7 +163,9 @@ def merged(
         if isinstance(source, Client):
             declared.append(Source(source.tasks(**query), source.capabilities.order, source.name))
         elif isinstance(source, Source):
-            declared.append(source)
+            declared.append(
+                Source(_only_tasks(source.tasks, source.name), source.order, source.name)
+            )
         elif isinstance(source, str | bytes | Mapping):
             # Iterable, yet no stream of tasks: a provider's name where a client belongs.
             raise TypeError(
@@ -171,8 +173,19 @@ def merged(
                 "(connect a provider by name with seotasks.connect)"
             )
         else:
-            declared.append(Source(source))
+            declared.append(Source(_only_tasks(source, "source")))
     return _merge(declared, order, buffer, tmpdir)
+
+
+def _only_tasks(tasks: Iterable[Task], name: str) -> Iterator[Task]:
+    """``tasks``, each checked to be a `Task`: anything else was an ``AttributeError``
+    deep in the ordering (``'int' object has no attribute 'completed_at'``)."""
+    for index, task in enumerate(tasks):
+        if not isinstance(task, Task):
+            raise TypeError(
+                f"merged: item {index} of {name} is a {type(task).__name__}, not a Task"
+            )
+        yield task
 
 
 def _merge(

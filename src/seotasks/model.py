@@ -9,7 +9,7 @@ too; `Task` keeps its fields in an instance dict, which is what makes it cheap t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from types import MappingProxyType
@@ -99,6 +99,11 @@ def _refuse_id_or_status(provider: str, id: object, status: object) -> None:
     equals the strings a caller, a cursor or a journal holds), or its status word
     instead of a `TaskStatus` (``"completed"`` equals ``TaskStatus.COMPLETED`` as a
     string, yet every status filter compares identities and would drop the task)."""
+    if type(provider) is not str or not provider:
+        raise TypeError(
+            f"Task {provider!r}:{id}: provider must be a non-empty str, the provider's "
+            "registered name (it makes the task's key with its id)"
+        )
     if type(id) is not str:
         raise TypeError(
             f"Task {provider}:{id}: id must be a str, got {type(id).__name__} {id!r} "
@@ -114,6 +119,15 @@ def _refuse_id_or_status(provider: str, id: object, status: object) -> None:
             f"Task {provider}:: id is empty (a task without an id has no key: every "
             "'already done' rule, a cursor and a result file go by provider:id)"
         )
+
+
+def _refuse_count(task: tuple[str, str], count: object) -> None:
+    """``keywords_count`` is a whole number of keywords, 0 or more (a bool is a flag)."""
+    kind = TypeError if type(count) is not int else ValueError
+    raise kind(
+        f"Task {task[0]}:{task[1]}: keywords_count must be an int of 0 or more (or None), "
+        f"got {type(count).__name__} {count!r}"
+    )
 
 
 def _checked_progress(task: tuple[str, str], progress: object) -> float:
@@ -256,6 +270,10 @@ class Task:
         """
         if type(id) is not str or not id or type(status) is not TaskStatus:
             _refuse_id_or_status(provider, id, status)
+        if type(provider) is not str or not provider:
+            _refuse_id_or_status(provider, id, status)
+        if keywords_count is not None and (type(keywords_count) is not int or keywords_count < 0):
+            _refuse_count((provider, id), keywords_count)
         if type(progress) is not float:
             if progress is not None:
                 progress = _checked_progress((provider, id), progress)
@@ -370,6 +388,19 @@ class TaskQuery:
         return True
 
 
+def _tasks_tuple(tasks: Iterable[Task]) -> tuple[Task, ...]:
+    """A page's tasks as a tuple (a list given stays the caller's), each a `Task`."""
+    kept = tuple(tasks)
+    for index, task in enumerate(kept):
+        if not isinstance(task, Task):
+            raise TypeError(f"Page.tasks[{index}] is a {type(task).__name__}, not a Task")
+    return kept
+
+
+def _str_tuple(notes: Iterable[str]) -> tuple[str, ...]:
+    return tuple(notes)
+
+
 @attrs.frozen(slots=True, kw_only=True)
 class Page:
     """One page of a listing.
@@ -380,7 +411,9 @@ class Page:
     carries such remarks for people.
     """
 
-    tasks: tuple[Task, ...]
-    next_cursor: str | None
+    tasks: tuple[Task, ...] = attrs.field(converter=_tasks_tuple)
+    next_cursor: str | None = attrs.field(
+        validator=attrs.validators.optional(attrs.validators.instance_of(str))
+    )
     capped: bool = False
-    notes: tuple[str, ...] = ()
+    notes: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)

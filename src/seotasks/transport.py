@@ -258,13 +258,9 @@ class Transport:
                 timeout=urllib3.Timeout(connect=self.timeouts.connect, read=self.timeouts.read),
                 retries=_NO_RETRIES,
                 redirect=False,
-                preload_content=sink is None,
+                preload_content=False,
             )
-            if sink is None:
-                body: bytes = raw.data or b""
-                size = len(body)
-            else:
-                body, size = _stream_body(raw, sink, max_bytes, safe_url)
+            body, size = _stream_body(raw, sink, max_bytes, safe_url)
         except Urllib3HTTPError as exc:
             # urllib3 messages may quote the URL, query string included: scrub them.
             reason = self.redactor.scrub(f"{type(exc).__name__}: {exc}")
@@ -390,16 +386,20 @@ _ERROR_BODY_MAX = 1 << 16
 
 
 def _stream_body(
-    raw: urllib3.BaseHTTPResponse, sink: BinaryIO, max_bytes: int | None, url: str
+    raw: urllib3.BaseHTTPResponse, sink: BinaryIO | None, max_bytes: int | None, url: str
 ) -> tuple[bytes, int]:
-    """Copy a 2xx body into ``sink`` chunk by chunk; keep a short non-2xx body in memory.
+    """Read the body a chunk at a time: a 2xx one into ``sink`` (a short other one kept in
+    memory), all of it in memory without ``sink``. One read of it all would ask for a
+    buffer of the stated size before a byte came: a lying 100 GB was a `MemoryError`.
 
     Returns the in-memory body (empty when streamed) and the byte count. A connection
-    whose body was not read to its end is closed, never handed back to the pool (the
-    next call on it would read the rest of this answer).
-    """
+    whose body was not read to its end is closed, never handed back to the pool."""
     whole = False
     try:
+        if sink is None:
+            body = b"".join(raw.stream(_CHUNK))
+            whole = True
+            return body, len(body)
         if not 200 <= raw.status < 300:
             body = raw.read(_ERROR_BODY_MAX) or b""
             whole = len(body) < _ERROR_BODY_MAX

@@ -255,6 +255,8 @@ def test_result_with_id_as_string_or_number() -> None:
         ({"id": "7", "result": [], "error": {"code": 500, "message": "x"}}, "result"),
         ({"id": "7", "error": "boom"}, "error"),
         ({"id": "7", "error": {"code": "x", "message": "bad"}}, "error.code"),
+        ({"id": "7", "error": {"code": 429.0, "message": "bad"}}, "error.code"),
+        ({"id": "7", "error": {"code": True, "message": "bad"}}, "error.code"),
         ({"id": "8", "error": {"code": 429, "message": "Query frequency exceeded"}}, "id"),
     ],
 )
@@ -262,6 +264,8 @@ def test_malformed_envelopes(body: dict[str, Any], field: str) -> None:
     with pytest.raises(ResponseFormatError) as info:
         wire.read_result(body, expected_id="7")
     assert info.value.field == field
+    if field == "error.code":  # 429.0 is a number, but no code
+        assert "is not a whole number" in str(info.value)
 
 
 @pytest.mark.parametrize(

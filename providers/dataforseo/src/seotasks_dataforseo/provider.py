@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
@@ -78,6 +78,9 @@ METADATA_WINDOW = timedelta(days=30)
 RESULTS_KEPT = timedelta(days=30)
 #: The vendor's hard cap per tasks_ready call and per id_list page.
 CAP = 1000
+#: How the envelope of an answer is read: `wire.parse_one` or `wire.parse_envelope`.
+Reader = Callable[[Response, Callable[[str], str]], dict[str, Any]]
+_FEWER = "name fewer with -o families=... (e.g. -o families=serp)"
 
 
 class DataForSEOProvider(Provider):
@@ -260,12 +263,11 @@ class DataForSEOProvider(Provider):
     def _now(self) -> datetime:
         return self.transport.now()
 
-    def _parse(self, response: Response) -> dict[str, Any]:
-        return wire.parse_envelope(response, self.transport.redactor.scrub)
-
-    def _call(self, request: Request) -> dict[str, Any]:
-        """Send a request `_request` built (paced, retried) and read its envelope."""
-        return self.transport.call(request, self._parse)
+    def _call(self, request: Request, read: Reader = wire.parse_one) -> dict[str, Any]:
+        """Send a request `_request` built (paced, retried) and ``read`` its envelope (by
+        default one task's, a code in it asking to try again retried too)."""
+        scrub = self.transport.redactor.scrub
+        return self.transport.call(request, lambda response: read(response, scrub))
 
     def _request(
         self,
@@ -357,13 +359,10 @@ class DataForSEOProvider(Provider):
                 "or list -o source=history"
             )
         if topic == "wait" and detail == "tasks_ready":
-            return (
-                f"each of the {len(self._ready_endpoints())} tasks_ready lists of these "
-                "families is one "
-                "call; name fewer with -o families=... (e.g. -o families=serp)"
-            )
+            count = len(self._ready_endpoints())
+            return f"each of the {count} tasks_ready lists of these families is one call; {_FEWER}"
         if topic == "wait" and detail == "id_list":
-            return "each family is one id_list call a page; name fewer with -o families=..."
+            return f"each family is one id_list call a page; {_FEWER}"
         return None
 
     def collect(self, task: Task) -> Mapping[str, Any]:
@@ -437,7 +436,8 @@ class DataForSEOProvider(Provider):
         """
 
         def post(path: str, items: list[dict[str, Any]]) -> dict[str, Any]:
-            return self._call(self._request("POST", path, "task_post", items, idempotent=False))
+            request = self._request("POST", path, "task_post", items, idempotent=False)
+            return self._call(request, wire.parse_envelope)  # a task each: never resent
 
         return post_specs(specs, post, self.transport.redactor)
 

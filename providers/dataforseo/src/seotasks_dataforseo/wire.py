@@ -29,6 +29,7 @@ __all__ = [
     "classify",
     "format_time",
     "parse_envelope",
+    "parse_one",
 ]
 
 PROVIDER = "dataforseo"
@@ -140,6 +141,28 @@ def parse_envelope(response: Response, scrub: Callable[[str], str]) -> dict[str,
     tasks = body.get("tasks")
     if not isinstance(tasks, list):
         raise ResponseFormatError(f"{PROVIDER}: no tasks array in {response.url}", field="tasks")
+    return body
+
+
+def parse_one(response: Response, scrub: Callable[[str], str]) -> dict[str, Any]:
+    """`parse_envelope` for a call one task answers (``task_get``, ``tasks_ready``,
+    ``id_list``, ``user_data``), that task's code judged too where it says "try again".
+
+    The vendor may put 50000 "Internal Error" or a rate limit in the task under a 20000
+    envelope; its documented meaning is the same at either level, so it is raised here,
+    inside the transport's retry loop, rather than by `first_task` after the retries.
+    Not for ``task_post``, whose tasks are one each per spec and must not be sent twice.
+    """
+    body = parse_envelope(response, scrub)
+    tasks = body["tasks"]
+    task = tasks[0] if tasks else None
+    if isinstance(task, dict):
+        code = task.get("status_code")
+        if type(code) is int and (code in RATE_CODES or code in TRANSIENT_CODES):
+            message = scrub(_message(task.get("status_message")))
+            error = classify(code, message, where=f"task in {response.url}")
+            assert error is not None  # a retryable code is an error
+            raise error
     return body
 
 

@@ -25,6 +25,7 @@ import attrs
 from seotasks.convert import (
     PERCENTS,
     ConversionError,
+    Count,
     ItemReader,
     NaiveTimestamp,
     item_reader,
@@ -60,7 +61,7 @@ class GetListRow:
     device_type_id: IdText | None = None
     #: Language (``"1"`` is English).
     lang_id: IdText | None = None
-    keywords_count: int | None = None
+    keywords_count: Count | None = None
 
 
 def _id_text(value: object, _type: object) -> str:

@@ -152,7 +152,7 @@ def read_result(
             code = int(code)
         if not isinstance(code, int) or isinstance(code, bool):
             raise ResponseFormatError(
-                f"{PROVIDER}: error code {scrub(repr(code))[:40]} is not a number",
+                f"{PROVIDER}: error code {scrub(repr(code))[:40]} is not a whole number",
                 field="error.code",
             )
         message = error.get("message")

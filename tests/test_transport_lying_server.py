@@ -1,0 +1,66 @@
+"""A server whose framing lies about the body's size: the transport reads a body a chunk
+at a time, so a stated length of 100 GB (or a chunk of 1 TB) that never arrives is a
+`TransientError` like any cut-off answer, never a `MemoryError` from a buffer of the
+stated size asked for before a byte came."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from seotasks import TransientError
+from seotasks.redact import Redactor
+from seotasks.transport import Request, RetryPolicy, Transport
+
+HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+LYING = {
+    "length": HEAD + b"Content-Length: 99999999999\r\n\r\n{}",
+    "chunk": HEAD + b"Transfer-Encoding: chunked\r\n\r\nFFFFFFFFFF\r\n{}",
+}
+
+
+@pytest.fixture
+def lying_server(request: pytest.FixtureRequest) -> Iterator[tuple[str, list[int]]]:
+    """A loopback server answering each connection with ``LYING[param]`` then closing
+    it; the URL, and a list counting the requests answered."""
+    answer = LYING[request.param]
+    answered: list[int] = []
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(10)
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            with conn:
+                conn.recv(65536)
+                conn.sendall(answer)
+                answered.append(1)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}", answered
+    finally:
+        listener.shutdown(socket.SHUT_RDWR)  # wakes the accept
+        listener.close()
+        thread.join(10)
+
+
+@pytest.mark.parametrize("lying_server", sorted(LYING), indirect=True)
+def test_a_stated_size_that_never_arrives_is_transient_and_retried(
+    lying_server: tuple[str, list[int]],
+) -> None:
+    url, answered = lying_server
+    transport = Transport(redactor=Redactor(), retry=RetryPolicy(attempts=2, base=0.001))
+    request = Request(method="GET", url=url + "/page", endpoint="page")
+    with pytest.raises(TransientError) as info:
+        transport.call(request, lambda response: response.json())
+    assert "/page" in str(info.value)
+    assert len(answered) == 2  # retried, as a cut-off answer is
+    transport.close()
