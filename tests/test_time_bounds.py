@@ -136,9 +136,11 @@ def test_a_since_older_than_the_vendor_keeps_names_its_window() -> None:
         require_window(
             old, window=timedelta(days=7), now=now, what="serpstat", grace=timedelta(days=1)
         )
-    assert str(refused.value).startswith(
-        "serpstat keeps tasks for 7 days; since=2026-11-11T00:00:00"
-    )
+    assert str(refused.value) == (
+        "serpstat keeps tasks for 7 days; since=2026-11-11T00:00:00+00:00 is older than the "
+        "oldest accepted, 2026-11-11T23:59:00+00:00 (7 days back, with a day plus a minute "
+        "to spare)"
+    )  # it said "older than 2026-11-11T23:59:00": 8 days and a minute, unexplained
     edge = TaskQuery(status=None, since=now - timedelta(days=7, seconds=30), until=None)
     require_window(edge, window=timedelta(days=7), now=now, what="serpstat")
 

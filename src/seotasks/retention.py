@@ -51,10 +51,21 @@ def require_window(
     oldest = now - window - grace - WINDOW_EDGE
     if query.since is not None and query.since < oldest:
         days = window.total_seconds() / 86400
+        spare = "a minute" if not grace else f"{_span(grace)} plus a minute"
         raise UnsupportedQuery(
             f"{what} keeps tasks for {days:g} days; since={query.since.isoformat()} is older "
-            f"than {oldest.isoformat(timespec='seconds')}" + (f"; {hint}" if hint else "")
+            f"than the oldest accepted, {oldest.isoformat(timespec='seconds')} ({days:g} days "
+            f"back, with {spare} to spare)" + (f"; {hint}" if hint else "")
         )
+
+
+def _span(span: timedelta) -> str:
+    """``a day``, ``2 days``, ``3 hours``: the grace of a window, as the message says it."""
+    for unit, seconds in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        count = span.total_seconds() / seconds
+        if count >= 1:
+            return f"a {unit}" if count == 1 else f"{count:g} {unit}s"
+    return f"{span.total_seconds():g} seconds"
 
 
 def positive_span(_owner: object, attribute: attrs.Attribute[Any], value: object) -> None:

@@ -231,3 +231,47 @@ def test_listed_rows_are_what_the_account_could_have_posted(make_emulator: MakeE
         assert row["progress"] in possible, row
     assert {row["se_id"] for row in rows} == {"1"}
     assert add(emulator, keywords="tea", seId=2)["error"]["message"] == "No such se_id"
+
+
+# -- the account's figures and type mistakes --------------------------------------------------
+
+
+def test_the_credits_methods_answer_free_as_documented(make_emulator: MakeEmulator) -> None:
+    """The reference's "Credits": ``SerpstatLimitsProcedure.getStats`` is free and never
+    refused; it was answered 403 "Not access to functional", which the provider reads as
+    a refused token. Crawling spends the USD balance, not these credits."""
+    emulator = make_emulator(size=5, rps=None)
+    stats = rpc(emulator, "SerpstatLimitsProcedure.getStats", {})["result"]
+    data = stats["data"]
+    assert data["max_lines"] - data["used_lines"] == data["left_lines"]
+    assert stats["summary_info"]["left_lines"] == data["left_lines"]
+    assert type(data["user_info"]["user_id"]) is str
+    assert set(data["plugin_limits"]) >= {"hasApiPlugin", "delayBetweenRequests", "left"}
+    audit = rpc(emulator, "SerpstatLimitsProcedure.getAuditStats", {})["result"]["data"]
+    assert audit["total"] - audit["used"] == audit["left"]
+    before = rpc(emulator, "tasks.getParsingBalance", {})["result"]["available_usd"]
+    assert "result" in add(emulator, keywords="tea,coffee")
+    assert rpc(emulator, "SerpstatLimitsProcedure.getStats", {})["result"] == stats
+    assert rpc(emulator, "tasks.getParsingBalance", {})["result"]["available_usd"] != before
+
+
+@pytest.mark.parametrize(
+    ("method", "params", "said"),
+    [
+        ("tasks.getList", {"page": "1"}, "page must be an integer >= 1"),
+        ("tasks.getList", {"pageSize": "100"}, "pageSize must be an integer 100..1000"),
+        ("tasks.addTask", {"seId": "1"}, "seId must be an integer"),
+        ("tasks.addTask", {"countryId": "23"}, "countryId must be an integer"),
+    ],
+)
+def test_a_number_sent_as_a_string_is_named_as_such(
+    make_emulator: MakeEmulator, method: str, params: dict[str, Any], said: str
+) -> None:
+    """``page: "1"`` was refused with "page must be >= 1" and ``seId: "1"`` with "No such
+    se_id": both named the wrong mistake."""
+    emulator = make_emulator(size=5, rps=None)
+    if method == "tasks.addTask":
+        params = {"seId": 1, "countryId": 23, "keywords": "tea", **params}
+    error = rpc(emulator, method, params)["error"]
+    assert error["code"] == 400
+    assert error["message"] == f"Json schema validation error: {said}"

@@ -39,23 +39,20 @@ from seotasks.emulation import (
 )
 
 from . import serp_html
-from .balance import ParsingBalance
+from .balance import FREE_METHODS, ParsingBalance
 from .dataset import MAX_ROWS, Dataset, TaskTruth, keyword_data
 
 __all__ = ["DEFAULT_SIZE", "SerpstatApp", "SerpstatEmulator", "TaskTruth"]
 
 DEFAULT_SIZE: Final = 1500
 PATHS: Final = frozenset({"/rt/api/v2/", "/rt/api/v2", "/v4/", "/v4"})
-_METHODS: Final = frozenset(
-    {
-        "tasks.getList",
-        "tasks.getParsingBalance",
-        "tasks.addTask",
-        "tasks.addKeywordList",
-        "tasks.getTaskResult",
-        "tasks.getKeywordSerp",
-    }
-)
+_METHODS: Final = FREE_METHODS | {
+    "tasks.getList",
+    "tasks.addTask",
+    "tasks.addKeywordList",
+    "tasks.getTaskResult",
+    "tasks.getKeywordSerp",
+}
 #: Characters that get a keyword into ``blocked_keywords`` (the vendor: "special symbols";
 #: which ones is undocumented, this set is the emulator's assumption).
 BLOCKED_SYMBOLS: Final = frozenset("<>{}|\\^~`")
@@ -171,8 +168,8 @@ class SerpstatApp:
         if not isinstance(params, dict):
             return _invalid(request_id, "params")
         answer_id = f"{request_id}0" if fault is Fault.MISMATCHED_ID else request_id
-        if method == "tasks.getParsingBalance":
-            return _body({"id": answer_id, "result": self.balance.result()})
+        if method in FREE_METHODS:
+            return _body({"id": answer_id, "result": self.balance.answer(method)})
         if method in ("tasks.addTask", "tasks.addKeywordList"):
             return self._add(answer_id, request_id, method, params)
         if method == "tasks.getTaskResult":
@@ -181,9 +178,9 @@ class SerpstatApp:
             return self._keyword_serp(answer_id, request_id, params)
         page, size = params.get("page", 1), params.get("pageSize", 100)
         if type(page) is not int or page < 1:
-            return _invalid(request_id, "page must be >= 1")
+            return _invalid(request_id, "page must be an integer >= 1")
         if type(size) is not int or not 100 <= size <= 1000:
-            return _invalid(request_id, "pageSize must be 100..1000")
+            return _invalid(request_id, "pageSize must be an integer 100..1000")
         rows: Any = self.dataset.page(page, size, descending=self.descending)
         if fault is Fault.WRONG_TYPES:
             if rows:  # the last row: the first may be one the client re-reads and skips
@@ -212,8 +209,10 @@ class SerpstatApp:
             "langId": (params.get("langId", 1), 1, 48, "Invalid langId value"),
             "typeId": (params.get("typeId", 1), 1, 2, "device_type_id Invalid type id value"),
         }
-        for value, low, high, message in checks.values():
-            if type(value) is not int or not low <= value <= high:
+        for name, (value, low, high, message) in checks.items():
+            if type(value) is not int:  # "23" is no countryId the vendor's range holds
+                return _invalid(request_id, f"{name} must be an integer")
+            if not low <= value <= high:
                 return _error(request_id, 400, message)
         if params.get("type", "regular") not in SERP_TYPES:
             return _invalid(request_id, "type")
