@@ -5,8 +5,11 @@ partitions run in parallel, each resuming its own cursors. Two runs of the same
 partition must not overlap: on one machine `load` refuses the second, and across
 machines it holds a lock in the destination (a Postgres advisory lock) for the whole
 load, so a second run is refused with `DestinationLocked` - a failure the retry policy
-turns into a later try, once the first run has committed its cursors. A
-queue limit on the ``seotasks/profile`` tag keeps such refusals rare.
+turns into a later try, once the first run has committed its cursors. A run tag
+limit of one run per partition keeps such refusals rare: Dagster tags each run of a
+partition ``dagster/partition``, and the instance's ``dagster.yaml`` can limit each of
+its values (``concurrency: runs: tag_concurrency_limits: [{key: dagster/partition,
+value: {applyLimitPerUniqueValue: true}, limit: 1}]``).
 
 Tested as written by Dagster itself (integrations/dlt/orchestrator_tests).
 """
@@ -36,7 +39,6 @@ accounts = StaticPartitionsDefinition(PROFILES)
 @asset(
     partitions_def=accounts,
     retry_policy=RetryPolicy(max_retries=3, delay=RETRY_DELAY, backoff=Backoff.EXPONENTIAL),
-    op_tags={"seotasks/profile": "per-partition"},
     group_name="seotasks",
 )
 def seotasks_tables(context: AssetExecutionContext) -> None:

@@ -194,6 +194,11 @@ class Collector:
                 return
             yield from self._run(self._todo(batch))
 
+    def defer(self, tasks: Sequence[Task]) -> None:
+        """Leave a listed page's completed tasks not collected yet to the next run (its
+        `leftover`): a draining listing's, whose rows must be loaded before its reads."""
+        self.session.leftover.setdefault(self.name, []).extend(self._todo(tasks))
+
     def page(self, tasks: Sequence[Task]) -> Iterator[Any]:
         """Rows for a listed page's completed tasks not collected yet."""
         yield from self._run(self._unloaded(self._recent(self._todo(tasks))))

@@ -58,7 +58,17 @@ class DuckDbFile:
         """
         import duckdb
 
-        self.connection.execute(f"CHECKPOINT {DUCKDB_CATALOG}")
+        try:
+            self.connection.execute(f"CHECKPOINT {DUCKDB_CATALOG}")
+        except duckdb.IOException as exc:
+            from .destinations import one_line  # (it imports this module)
+
+            # The run's load is committed, in DuckDB's write-ahead log beside the file,
+            # which the next open replays: a full disk here loses nothing either.
+            raise StorageError(
+                f"DuckDB could not write its file: {one_line(exc)}; what was loaded is "
+                "kept in its log: run the same command again once there is room"
+            ) from None
         [(limit,)] = self.connection.sql("SELECT current_setting('memory_limit')").fetchall()
         try:
             self.connection.execute("SET memory_limit = '1MB'")

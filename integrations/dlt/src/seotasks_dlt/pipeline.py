@@ -318,6 +318,7 @@ def _load(
             # dlt's run() without data restores the state from the destination and loads
             # a package a killed or stopped run left (its run(data) would load that
             # package and return without extracting).
+            first = {t: _count(pipeline, t) for t in _TABLES} if pending else None
             pipeline.run()
             before = {t: _count(pipeline, t) for t in _TABLES}
             while True:
@@ -346,9 +347,20 @@ def _load(
             rows = int(row_counts.get(table, 0))
             after = _count(pipeline, table)
             earlier = before[table]
+            start = None if first is None else first[table]
+            if start is not None and earlier is not None:
+                # The pending package's rows are this command's too ("0 new" of a table
+                # that went from 0 to 20 000 keys): its new keys, counted from before it.
+                rows += max(0, earlier - start)
+                earlier = start
             new = None if after is None or earlier is None else max(0, after - earlier)
             tables[table] = TableCount(rows=rows, new=new)
     notes = list(dict.fromkeys(session.notes))  # each said once, however many runs
+    if session.failed:
+        notes.append(
+            f"{len(session.failed)} results could not be fetched: their rows hold the "
+            "error, and the next run tries again those a retry may cure"
+        )
     if outbox.redelivered:
         notes.append(f"{outbox.redelivered} results an interrupted run fetched were loaded")
     return LoadSummary(
@@ -358,6 +370,7 @@ def _load(
         tables=tables,
         elapsed=time.perf_counter() - started,
         pending_loaded=pending,
+        failed_results=len(session.failed),
         interrupted=stop is not None and stop.is_set(),
         notes=tuple(notes),
     )

@@ -36,6 +36,9 @@ class LoadSummary:
     tables: Mapping[str, TableCount]
     elapsed: float
     pending_loaded: bool = False
+    #: Results whose fetch failed: loaded as rows holding the error (an orchestrator can
+    #: act on a run where every collection failed, which loaded only errors).
+    failed_results: int = 0
     #: The run was stopped early (``stop`` was set): what it fetched is loaded, the rest
     #: is for the next run.
     interrupted: bool = False

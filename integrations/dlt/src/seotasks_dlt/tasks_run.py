@@ -41,6 +41,8 @@ __all__ = ["Collecting", "Selection", "TasksRun"]
 
 #: Margin kept inside a vendor's listing window when a stored ``since`` has aged past it.
 _WINDOW_MARGIN = timedelta(minutes=10)
+#: Listed tasks of a draining listing a run defers to the next at most (`TasksRun._pages`).
+_DEFER_MAX = 5000
 
 
 @attrs.frozen
@@ -161,6 +163,8 @@ class TasksRun:
             return  # the listing goes on in the next run, or is done
         if (yield from self._pages(client, state, collector, halt)):
             shared.finished.add(name)
+        if client.capabilities.drains and shared.leftover.get(name):
+            shared.full = True  # their rows load with this run, their results in the next
 
     def _check_status(self, client: Client) -> None:
         """Refuse a status the provider never reports, as ``seotasks tasks`` does: the
@@ -262,9 +266,18 @@ class TasksRun:
                 if not tasks:
                     continue
                 yield [task_row(t, owner) for t in tasks]
-                if collector is not None:
-                    # Collected here, before the next page is asked for: DataForSEO's
-                    # tasks_ready shows the next 1000 tasks only once these are collected.
+                if collector is not None and drains:
+                    # A consuming read makes the vendor forget the task: only once its
+                    # row is loaded, in the next run (the backfill's, should this worker
+                    # and its disk be gone), so that no result is fetched whose task the
+                    # destination does not hold. A capped list shows its next tasks only
+                    # once these are collected: the run ends here, the listing goes on
+                    # in the next.
+                    collector.defer(tasks)
+                    if page.capped or len(shared.leftover.get(client.name, ())) >= _DEFER_MAX:
+                        return False
+                elif collector is not None:
+                    # Collected here, before the next page is asked for.
                     yield from collector.page(tasks)
                 if page.next_cursor is None:
                     return True  # (what did not fit waits in the budget's leftover)
