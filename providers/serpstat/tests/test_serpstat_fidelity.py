@@ -275,3 +275,20 @@ def test_a_number_sent_as_a_string_is_named_as_such(
     error = rpc(emulator, method, params)["error"]
     assert error["code"] == 400
     assert error["message"] == f"Json schema validation error: {said}"
+
+
+@pytest.mark.parametrize("request_id", [True, {"a": 1}, [1]])
+def test_an_id_that_is_no_string_or_number_is_refused_not_echoed_as_python(
+    make_emulator: MakeEmulator, request_id: object
+) -> None:
+    """JSON-RPC 2.0 ids are strings, numbers or null; ``true`` came back as ``"True"`` and
+    ``{"a": 1}`` as ``"{'a': 1}"``, Python's words for them."""
+    emulator = make_emulator(size=5, rps=None)
+    url = f"{emulator.url}?token={emulator.token}"
+    body = json.dumps({"id": request_id, "method": "tasks.getList", "params": {}}).encode()
+    answer = json.loads(HTTP.request("POST", url, body=body).data)
+    assert answer["id"] is None
+    assert (
+        answer["error"]["message"]
+        == "Json schema validation error: id must be a string or a number"
+    )

@@ -46,13 +46,8 @@ __all__ = ["DEFAULT_SIZE", "SerpstatApp", "SerpstatEmulator", "TaskTruth"]
 
 DEFAULT_SIZE: Final = 1500
 PATHS: Final = frozenset({"/rt/api/v2/", "/rt/api/v2", "/v4/", "/v4"})
-_METHODS: Final = FREE_METHODS | {
-    "tasks.getList",
-    "tasks.addTask",
-    "tasks.addKeywordList",
-    "tasks.getTaskResult",
-    "tasks.getKeywordSerp",
-}
+_TASKS: Final = ("getList", "addTask", "addKeywordList", "getTaskResult", "getKeywordSerp")
+_METHODS: Final = FREE_METHODS | {f"tasks.{name}" for name in _TASKS}
 #: Characters that get a keyword into ``blocked_keywords`` (the vendor: "special symbols";
 #: which ones is undocumented, this set is the emulator's assumption).
 BLOCKED_SYMBOLS: Final = frozenset("<>{}|\\^~`")
@@ -148,6 +143,8 @@ class SerpstatApp:
         if not isinstance(envelope, dict):
             return _invalid(None, "body is not an object")
         raw_id = envelope.get("id")
+        if isinstance(raw_id, bool) or not isinstance(raw_id, str | int | float | None):
+            return _invalid(None, "id must be a string or a number")  # JSON-RPC 2.0's rule
         request_id = None if raw_id is None else str(raw_id)  # echoed as a string
         token = (request.query.get("token") or [""])[0]
         if not token:
