@@ -7,9 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from dltenv import duckdb_rows, ready_emulator
-from seotasks_dlt import load
+from vendorcalls import load_into
 
-from seotasks.clock import FakeClock
 from seotasks.emulation import Fault
 
 
@@ -19,15 +18,9 @@ def test_a_run_whose_every_fetch_failed_says_so(tmp_path: Path) -> None:
     emulator = ready_emulator(30, seed=6)
     try:
         emulator.server.faults.schedule([Fault.HTTP_500], rate=1.0, seed=1, match="/task_get")
-        summary = load(
-            ["dataforseo"],
-            to=tmp_path / "x.duckdb",
-            pipelines_dir=tmp_path / "p",
-            options={"dataforseo": {**emulator.settings, "families": ["serp"]}},
-            clock=FakeClock(),
-            collect=True,
-        )
-        errors = duckdb_rows(tmp_path / "x.duckdb", "SELECT error FROM {t}.results")
+        settings = {**emulator.settings, "families": ["serp"]}
+        summary = load_into(tmp_path, "dataforseo", settings, per_run=250, collect=True)
+        errors = duckdb_rows(tmp_path / "seotasks.duckdb", "SELECT error FROM {t}.results")
         assert errors and all(error and "TransientError" in error for (error,) in errors)
         assert summary.failed_results == len(errors)
         said = f"{len(errors)} results could not be fetched: their rows hold the error"
