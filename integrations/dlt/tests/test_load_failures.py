@@ -296,3 +296,12 @@ def test_a_full_disk_mid_load_is_one_line_and_the_next_run_loads_the_rest(
         assert f"({len(truth) - before} new, " in again.stdout.split("results ")[1], again.stdout
     finally:
         emulator.stop()
+
+
+def test_a_missing_profile_is_exit_2_before_the_destination_is_asked(tmp_path: Path) -> None:
+    """A misnamed profile and a destination that does not answer: the lock in the
+    destination was taken first, and its "connection refused" (exit 6) hid the typo."""
+    env = cli_env(tmp_path, {})
+    command = ["load", "-p", "serpstat", "--profile", "nosuch", "--pipelines-dir", "p"]
+    done = run_here([*command, "--to", "postgresql://u:pw@127.0.0.1:1/seo"], env, cwd=tmp_path)
+    _one_line(done, 2, "ConfigError", "profile 'nosuch' requested but")

@@ -180,21 +180,21 @@ class CollectRun:
                 f"{self.storage_failure}; the run stopped taking tasks, and the ones fetched "
                 "but not written are fetched again by the next run"
             )
-        if self.stop.signal is not None and not self.options.follow:
-            self.say(
-                f"{summary}; interrupted: "
-                + self.options.rerun_hint(
-                    self.client.capabilities.drains, overwritten=overwritten_file(self.out)
-                )
-            )
-            return EXIT_INTERRUPTED
+        stopped = self.stop.signal is not None
+        if stopped:
+            drains, overwritten = self.client.capabilities.drains, overwritten_file(self.out)
+            hint = self.options.rerun_hint(drains, overwritten=overwritten)
+            if not self.options.follow:
+                self.say(f"{summary}; interrupted: {hint}")
+                return EXIT_INTERRUPTED
+            summary = f"{summary}; stopped: {hint.removesuffix(' to collect the rest')}"
         if self.stdout_closed:
             self.say(f"{summary}; stdout was closed, so no new task was taken")
             return EXIT_OK
         if progress.failed:
             self.say(f"{summary} (each failed task is named on its line)")
             return EXIT_PROVIDER
-        if progress.skipped or progress.uncollectable or progress.enabled:
+        if progress.skipped or progress.uncollectable or progress.enabled or stopped:
             self.say(summary)
         return EXIT_OK
 

@@ -40,6 +40,7 @@ from dlt.extract.source import DltSource
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from seotasks.errors import ConfigError, SeotasksError, StorageError
+from seotasks.profilefile import load_profile
 from seotasks.store import check_writable, folder_mistake
 
 from .destination_lock import held
@@ -218,6 +219,10 @@ def load(
         raise ConfigError(f"dataset {dataset!r} would be stored as {stored!r}: give {stored}")
     if name is not None:
         _check_name(name)
+    for provider in providers if profile is not None else ():
+        # Read now, as the clients will: a profile misnamed is the command's mistake
+        # (exit 2), not the destination's lock error (a server down answered first).
+        load_profile(str(profile), provider)
     # A path naming the wrong kind of thing is the command's to fix (exit 2), as for
     # `collect --to`; found by opening, it was a StorageError (exit 6).
     if pipelines_dir is not None and (mistake := folder_mistake(Path(pipelines_dir))):
