@@ -159,13 +159,21 @@ class Collector:
         pending = self.deliveries.pending()
         if not pending:
             return
-        # Their task rows may have been lost with the killed run's package as well.
+        # Those whose result a pending package brought (loaded before this run, with their
+        # task rows) are not loaded again: the line counted the command's own rows as
+        # updated ones. The others' task rows may have been lost with the killed run's
+        # package as well.
+        loaded = loaded_results(self.name, [task.id for task in pending])
         owner = running_pipeline()
-        yield [task_row(task, owner) for task in pending]
+        yield [task_row(task, owner) for task in pending if task.id not in loaded]
         again: list[Task] = []
         for task in pending:
             if self.halt.stopped:
                 return
+            if task.id in loaded:
+                self.state.mark_collected(task.id, task.created_at)
+                self.deliveries.delivered(task.id)
+                continue
             kept = self.deliveries.kept(task.id)
             if kept is None:
                 again.append(task)

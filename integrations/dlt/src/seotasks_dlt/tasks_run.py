@@ -163,7 +163,7 @@ class TasksRun:
             return  # the listing goes on in the next run, or is done
         if (yield from self._pages(client, state, collector, halt)):
             shared.finished.add(name)
-        if client.capabilities.drains and shared.leftover.get(name):
+        if client.capabilities.drains and shared.leftover.get(name) and not self.own_session:
             shared.full = True  # their rows load with this run, their results in the next
 
     def _check_status(self, client: Client) -> None:
@@ -248,6 +248,9 @@ class TasksRun:
         begin_since = _begin_since(client, state, since, now)
         pages = self._listing(client, state, cursor, fresh, begin_since, since)
         owner = running_pipeline()
+        # A draining listing's tasks are read one run later where a later run of the same
+        # session comes (`seotasks_dlt.load`); a source run on its own collects as it lists.
+        defers = collector is not None and client.capabilities.drains and not self.own_session
         drains = collector is not None and client.capabilities.drains
         try:
             while not halt.stopped and not shared.full:
@@ -266,7 +269,7 @@ class TasksRun:
                 if not tasks:
                     continue
                 yield [task_row(t, owner) for t in tasks]
-                if collector is not None and drains:
+                if collector is not None and defers:
                     # A consuming read makes the vendor forget the task: only once its
                     # row is loaded, in the next run (the backfill's, should this worker
                     # and its disk be gone), so that no result is fetched whose task the
