@@ -168,6 +168,8 @@ class Client:
                     f"this cursor is for {field}={shown(getattr(state.query, field), field)}, "
                     f"not {field}={shown(value, field)}; drop the argument or start a new listing"
                 )
+        if (reason := self.capabilities.unreported(state.query.status)) is not None:
+            raise CursorError(f"this cursor lists a status {self.name} {reason}: it was edited")
         return state.query, self._provider.check_position(state.position)
 
     def check_cursor(

@@ -131,3 +131,21 @@ def test_cursor_of_other_source_is_refused(make_emulator: MakeEmulator, connect:
     with pytest.raises(CursorError):
         connect(emu, source="history").page(cursor)
     assert TaskStatus.COMPLETED  # the ready cursor names its listing options
+
+
+def test_an_edited_cursor_asking_a_status_the_listing_never_reports_is_refused(
+    make_emulator: MakeEmulator, connect: Connect
+) -> None:
+    """The checksum's key is public, so an edited cursor can be signed again: one that
+    asks ``tasks_ready`` for queued tasks listed nothing, silently, where the same query
+    without a cursor is refused (the listing reports completed tasks only)."""
+    emu = make_emulator(seed=1, size=400, recent=1.0)
+    client = connect(emu)
+    first = client.page()
+    assert first.next_cursor
+    position = cursor_codec.decode(first.next_cursor).position
+    edited = _forge(client, dict(position), TaskQuery(status=TaskStatus.QUEUED))
+    calls = emu.calls["tasks_ready"]
+    with pytest.raises(CursorError, match=r"lists a status dataforseo reports no queued tasks"):
+        client.page(edited)
+    assert emu.calls["tasks_ready"] == calls
