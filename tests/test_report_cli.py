@@ -85,6 +85,8 @@ def test_the_selection_flags_are_those_of_load_and_tasks() -> None:
         # refuses it: the page would read as a vendor that never fails.
         (["--sandbox", "-p", "serpstat", "--status", "failed"], "serpstat reports no failed"),
         (["--sandbox", "-p", "serpstat", "--sandbox-size", "-1"], "--sandbox-size"),
+        # Taken and ignored (exit 0), where -o or --profile without a listing are refused.
+        (["--sandbox", "-p", "serpstat", "--dataset", "foo"], "a live listing has none"),
         # The page's path, checked before the listing: a folder was an internal error
         # (IsADirectoryError, exit 4) once the figures were computed.
         (["--sandbox", "-p", "serpstat", "--to", "."], "--to .: is a directory; name a file"),

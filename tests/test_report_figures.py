@@ -184,6 +184,35 @@ def test_a_compare_pair_that_matches_nothing_is_said() -> None:
     assert "serp/x=y" in note and "serp/google=" not in note
 
 
+def test_top_never_drops_a_pair_asked_for_and_says_which_it_left_out() -> None:
+    """``--top 1`` cut the side by side to one pair, the ones ``--compare`` asked for
+    included, and no note said so."""
+    kinds = ["serp/bing/organic", "serp/yahoo/organic", "serp/google/organic"]
+    tasks = [
+        task(p, f"{p}{n}{i}", kind=k)
+        for p in ("a", "b")
+        for n, k in enumerate(kinds)
+        for i in range(n + 1)
+    ]
+    asked = parse_compare([f"{k}={k}" for k in kinds[:2]])
+    f = figures_of(tasks, top=1, compare=asked)
+    assert sorted(c.a.labels["kind"] for c in f.comparisons) == sorted(kinds[:2])
+    found = figures_of(tasks, top=1)
+    assert len(found.comparisons) == 1
+    [note] = [n for n in found.notes if "side by side" in n]
+    assert "1 largest of the 3 kinds" in note
+
+
+def test_groups_whose_labels_would_read_the_same_are_told_apart() -> None:
+    """A task tagged ``(not reported)`` and one with no tag were two groups with one
+    label, which the cost chart drew as one bar, their figures stacked."""
+    tasks = [task("a", 1, tag="(not reported)"), task("a", 2), task("a", 3, tag=" x")]
+    tasks += [task("a", 4, tag="")]
+    names = [g.name for g in figures_of(tasks, by=("tag",)).groups]
+    assert len(set(names)) == len(names) == 4
+    assert set(names) == {'a "(not reported)"', "a (not reported)", 'a " x"', 'a ""'}
+
+
 def test_spend_and_cost_per_1000_count_priced_tasks_only() -> None:
     tasks = [task("a", 1, cost="0.0006"), task("a", 2, cost="0.0012"), task("a", 3)]
     tasks += [task("a", 4, FAILED, cost="0.0006")]  # vendors bill failures too

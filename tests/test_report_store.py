@@ -5,6 +5,7 @@ foreign (another file, another database), older or hand-made."""
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import subprocess
 import sys
@@ -49,22 +50,31 @@ def test_the_results_table_says_what_was_collected(collected: Path) -> None:
         held.close()
     assert f.collection == "results table"
     # A task of an API with no task_get (DataForSEO's live-only ones) is stored with an
-    # UnsupportedQuery error: never to be collected, so neither waiting nor failed.
+    # UnsupportedQuery error: never to be collected, so neither waiting nor failed. One
+    # not collected and older than its provider keeps results (DataForSEO: 30 days) is
+    # expired: no fetch can bring it now, so it is not counted as waiting either.
     truth = {
-        p: (completed, ok, never, failed, missing)
-        for p, completed, ok, never, failed, missing in _independent(
+        p: (completed, ok, never, failed, missing, expired)
+        for p, completed, ok, never, failed, missing, expired in _independent(
             collected,
-            """
-            SELECT t.provider, count(*),
-              count(*) FILTER (WHERE r.result IS NOT NULL),
-              count(*) FILTER (WHERE r.result IS NULL AND r.error LIKE 'UnsupportedQuery:%'),
-              count(*) FILTER (WHERE r.result IS NULL AND r.error IS NOT NULL
-                AND r.error NOT LIKE 'UnsupportedQuery:%'),
-              count(*) FILTER (WHERE r.result IS NULL
-                AND (r.error IS NULL OR r.error NOT LIKE 'UnsupportedQuery:%'))
-            FROM mine.seotasks.tasks t
-            LEFT JOIN mine.seotasks.results r ON r.provider = t.provider AND r.id = t.id
-            WHERE t.status = 'completed' GROUP BY t.provider
+            f"""
+            WITH b AS (
+              SELECT t.provider, r.result, r.error,
+                t.provider = 'dataforseo' AND coalesce(t.completed_at, t.created_at)
+                  < TIMESTAMPTZ '{NOW.isoformat()}' - INTERVAL 30 DAY AS gone,
+                r.result IS NULL AND (r.error IS NULL OR r.error NOT LIKE 'UnsupportedQuery:%')
+                  AS not_collected
+              FROM mine.seotasks.tasks t
+              LEFT JOIN mine.seotasks.results r ON r.provider = t.provider AND r.id = t.id
+              WHERE t.status = 'completed'
+            )
+            SELECT provider, count(*),
+              count(*) FILTER (WHERE result IS NOT NULL),
+              count(*) FILTER (WHERE result IS NULL AND error LIKE 'UnsupportedQuery:%'),
+              count(*) FILTER (WHERE not_collected AND error IS NOT NULL AND NOT gone),
+              count(*) FILTER (WHERE not_collected AND NOT gone),
+              count(*) FILTER (WHERE not_collected AND gone)
+            FROM b GROUP BY provider
             """,
         )
     }
@@ -75,10 +85,12 @@ def test_the_results_table_says_what_was_collected(collected: Path) -> None:
             b.not_collectable,
             b.collection_failed,
             b.not_collected,
+            b.expired,
         )
         for b in f.backlog
     }
     assert got == truth
+    assert sum(b.expired for b in f.backlog) > 0
     assert sum(b.collected for b in f.backlog) > 0 and sum(b.not_collectable for b in f.backlog)
 
 
@@ -250,7 +262,11 @@ def test_the_json_gives_a_sub_cent_spend_as_the_page_does(tmp_path: Path) -> Non
     page = tmp_path / "page.html"
     made = run_here(["report", "--from", str(cheap), "--to", str(page), "-q"], env)
     assert made.returncode == 0, made.stderr
-    assert 'data-col="spend" data-value="0.0001125"' in page.read_text(encoding="utf-8")
+    text = page.read_text(encoding="utf-8")
+    assert 'data-col="spend" data-value="0.0001125"' in text
+    # Every float at the JSON's twelve digits: the page said 0.3333333333333333.
+    rate = re.search(r'data-col="failure_rate" data-value="([^"]+)"', text)
+    assert rate is not None and rate.group(1) == str(provider["failure_rate"]) == "0.333333333333"
 
 
 def test_the_store_takes_a_provider_spelt_as_the_other_commands_take_it(

@@ -128,7 +128,8 @@ class JsonlWriter:
 
 
 class CsvWriter:
-    """RFC 4180 CSV with a header row; ``raw`` becomes a JSON column."""
+    """CSV quoted as RFC 4180 has it (records end in ``\\n``, not its CRLF) with a header
+    row; ``raw`` becomes a JSON column."""
 
     def __init__(self, *, raw: bool = False, fields: Sequence[str] | None = None) -> None:
         self.fields = tuple(fields) if fields else (*COLUMNS, *(["raw"] if raw else []))

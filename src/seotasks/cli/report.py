@@ -80,9 +80,7 @@ def add_arguments(report: argparse.ArgumentParser) -> None:
         action="store_true",
         help="list the providers' emulators on loopback (no account needed)",
     )
-    report.add_argument(
-        "--dataset", default="seotasks", help="the store's dataset (schema), default seotasks"
-    )
+    report.add_argument("--dataset", help="the store's dataset (schema), default seotasks")
     add_options(
         report,
         "with --live/--sandbox: provider option; KEY for every listed provider that has "
@@ -240,6 +238,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         check_file_target(Path(target), "--to")
         _refuse_a_database(Path(target))
     listing = args.live or args.sandbox
+    if listing and args.dataset is not None:  # ignored, it would read as a filter obeyed
+        raise UsageError("--dataset names a store's dataset; a live listing has none")
     if not listing:
         for flag, given in (("-o/--option", args.option), ("--profile", args.profile)):
             if given:
@@ -288,7 +288,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if listing:
         tasks = _live(args, names, err, selection)
     else:
-        tasks = from_store(args.store or DEFAULT_STORE, dataset=args.dataset, selection=selection)
+        tasks = from_store(
+            args.store or DEFAULT_STORE, dataset=args.dataset or "seotasks", selection=selection
+        )
     try:
         figures = compute(
             tasks, now=now, by=tuple(args.by or ("kind",)), compare=compare, top=args.top
@@ -314,7 +316,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         counts = ", ".join(f"{p.provider} {p.tasks:,}" for p in figures.providers) or "none"
         size = len(text.encode("utf-8"))
         err.write(
-            f"seotasks report: {figures.tasks:,} tasks ({counts}) -> {where} "
+            f"seotasks report: {figures.tasks:,} task{'' if figures.tasks == 1 else 's'} "
+            f"({counts}) -> {where} "
             f"({size / 1024:,.0f} KiB, {time.perf_counter() - started:.1f} s)\n"
         )
     return EXIT_OK

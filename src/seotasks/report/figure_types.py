@@ -4,6 +4,7 @@ computes them; the page (`seotasks.report.html`) and the charts only read them."
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -15,8 +16,19 @@ NONE_LABEL = "(not reported)"
 
 
 def label_of(values: Iterable[str | None]) -> str:
-    """A group's key as one line: ``serp/google/organic · mobile``."""
-    return " · ".join(NONE_LABEL if v is None else v for v in values)
+    """A group's key as one line: ``serp/google/organic · mobile``. A value that would
+    read as another's (a tag ``(not reported)``, an empty one) or lose its edges in a
+    chart (spaces) is quoted: a chart draws one bar per label, and stacked two groups
+    whose labels read the same."""
+    return " · ".join(_shown(v) for v in values)
+
+
+def _shown(value: str | None) -> str:
+    if value is None:
+        return NONE_LABEL
+    if value == NONE_LABEL or not value.strip() or value != value.strip():
+        return json.dumps(value, ensure_ascii=False)
+    return value
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -119,7 +131,8 @@ class Backlog:
     """A provider's completed tasks by collection: ``collected``, ``not_collectable`` (the
     provider cannot fetch them at all), a ``collection_failed`` (the last attempt left an
     error), ``not_collected`` (failed attempts included), and the age of those not
-    collected."""
+    collected; ``expired``, those not collected that are older than the provider keeps
+    results (no fetch can bring them now; not in ``not_collected``)."""
 
     provider: str
     completed: int
@@ -128,6 +141,7 @@ class Backlog:
     collection_failed: int
     not_collected: int
     age: Percentiles
+    expired: int = 0
     oldest: float | None
     bands: tuple[tuple[str, int], ...]
 

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from ..errors import ConfigError
+from ..errors import ConfigError, SeotasksError
 from . import queries
 from .figure_types import (
     Activity,
@@ -132,7 +132,10 @@ def compute(
 
     comparisons = []
     paired = queries.pairs(by_kind, compare)
-    for matched, a, b in paired[:top]:
+    # The pairs asked for by --compare are shown, every one; the kinds found at both
+    # vendors, the `top` first (the others said in a note, not dropped unsaid).
+    kept = paired if compare else paired[:top]
+    for matched, a, b in kept:
         comparisons.append(
             Comparison(
                 matched=matched,
@@ -163,13 +166,38 @@ def compute(
         failures=tuple(queries.failures(connection)),
         activity=queries.activity(connection, first, last),
         collection=tasks.collection,
-        backlog=tuple(queries.backlog(connection, now, known)),
+        backlog=tuple(
+            queries.backlog(connection, now, known, _results_kept([p.provider for p in providers]))
+        ),
         comparisons=tuple(comparisons),
         notes=(),
         incomplete=tuple(name for name, _ in tasks.incomplete),
     )
     unmatched = [pair for pair in compare if not any(_asked(pair, a, b) for _, a, b in paired)]
-    return attrs.evolve(figures, notes=tuple(_notes(figures, tasks, unmatched)))
+    notes = _notes(figures, tasks, unmatched)
+    if len(kept) < len(paired):
+        notes.append(
+            f"The side by side shows the {len(kept)} largest of the {len(paired)} kinds both "
+            "vendors ran (--top); --compare KIND=KIND shows any other."
+        )
+    return attrs.evolve(figures, notes=tuple(notes))
+
+
+def _results_kept(names: Sequence[str]) -> dict[str, float]:
+    """Seconds each of the providers ``names`` keeps a result (its capabilities under
+    default options); one not installed here, keeping them for good, or that cannot say
+    without options (`ConfigError`) is left out: its tasks are never counted expired."""
+    from ..plugins import capabilities_of, providers
+
+    kept = {}
+    for name in sorted(set(names) & set(providers())):
+        try:
+            span = capabilities_of(name).results_kept
+        except SeotasksError:
+            continue
+        if span is not None:
+            kept[name] = span.total_seconds()
+    return kept
 
 
 def _asked(pair: tuple[str, str], a: Group, b: Group) -> bool:

@@ -56,14 +56,15 @@ def render_html(figures: Figures, *, title: str = "seotasks report") -> str:
             f"{selection['time_field']} from {when(selection.get('since'))} "
             f"until {when(selection.get('until'))}"
         )
-    providers = ", ".join(p.provider for p in f.providers) or "none"
+    providers = ", ".join(p.provider for p in f.providers) or "no provider"
     toc = "".join(f'<a href="#{a}">{escape(t)}</a>' for a, t in page.toc)
     return (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(title)}</title><style>{CSS}</style></head><body>"
         f"<header><h1>{escape(title)}: the vendors side by side</h1>"
-        f'<p class="meta">{f.tasks:,} tasks from {escape(providers)} · {escape(window)} · '
+        f'<p class="meta">{f.tasks:,} task{"" if f.tasks == 1 else "s"} from '
+        f"{escape(providers)} · {escape(window)} · "
         f"{escape('; '.join(asked))} · source: {escape(f.source)} · "
         f"generated {when(f.now)}</p></header>"
         f"<nav>{toc}</nav>{''.join(page.parts)}"

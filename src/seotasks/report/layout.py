@@ -171,7 +171,7 @@ class Table:
             if shown_text == "—":
                 classes.append("missing")
             cls = f' class="{" ".join(classes)}"' if classes else ""
-            data = "" if value is None else f' data-value="{escape(str(value))}"'
+            data = "" if value is None else f' data-value="{escape(_exact(value))}"'
             shown = escape(shown_text)
             if column.text:  # long kinds wrap after a slash, not mid-word
                 shown = shown.replace("/", "/<wbr>")
@@ -240,3 +240,10 @@ def _label(key: str) -> Callable[[Group], str]:
 def key_columns(f: Figures) -> list[Column]:
     """What names a group: its provider and its ``--by`` values."""
     return [PROVIDER, *(text(k, read=_label(k)) for k in f.by)]
+
+
+def _exact(value: object) -> str:
+    """A cell's ``data-value``: a float to twelve significant digits, as the JSON has it
+    (a p90 read ``14952.0`` in one table and ``14951.999999999998`` in another, and a
+    failure rate carried float noise the JSON does not)."""
+    return str(float(f"{value:.12g}")) if isinstance(value, float) else str(value)

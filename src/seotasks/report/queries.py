@@ -3,7 +3,7 @@ figure means is stated in `seotasks.report.figures`."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -236,30 +236,41 @@ def activity(
 
 
 def backlog(
-    connection: duckdb.DuckDBPyConnection, now: datetime, known: frozenset[str] | None
+    connection: duckdb.DuckDBPyConnection,
+    now: datetime,
+    known: frozenset[str] | None,
+    kept: Mapping[str, float] | None = None,
 ) -> list[Backlog]:
+    """Each provider's completed tasks by collection; ``kept``: seconds each provider
+    keeps a result (`Capabilities.results_kept`), past which a task not collected is
+    counted as ``expired``, not as waiting (DataForSEO's 913 tasks "ready" at over 30
+    days read as a backlog that no fetch could ever clear)."""
     bands = " ".join(f"WHEN age < {bound} THEN {i}" for i, (bound, _) in enumerate(AGE_BANDS[:-1]))
+    limits = " ".join("WHEN ? THEN ?" for _ in kept or ())
+    gone = f"coalesce(age > CASE provider {limits} END, false)" if kept else "false"
     aged = (
-        "(SELECT *, epoch(CAST(? AS TIMESTAMPTZ)) - epoch(coalesce(completed_at, created_at)) "
-        f"AS age, CASE {bands} ELSE {len(AGE_BANDS) - 1} END AS band FROM report_tasks "
-        "WHERE status = 'completed')"
+        f"(SELECT *, {gone} AS gone FROM (SELECT *, epoch(CAST(? AS TIMESTAMPTZ)) - "
+        f"epoch(coalesce(completed_at, created_at)) AS age, CASE {bands} ELSE "
+        f"{len(AGE_BANDS) - 1} END AS band FROM report_tasks WHERE status = 'completed'))"
     )
+    waiting = "collected = false AND NOT gone"
     rows = connection.execute(
         f"""
         SELECT provider, count(*), count(*) FILTER (WHERE collected),
           count(*) FILTER (WHERE collected IS NULL),
-          count(*) FILTER (WHERE collected = false AND collect_error IS NOT NULL),
-          count(*) FILTER (WHERE collected = false),
-          count(age) FILTER (WHERE collected = false),
-          quantile_cont(age, {_list(QUANTILES)}) FILTER (WHERE collected = false),
-          max(age) FILTER (WHERE collected = false),
-          list(band) FILTER (WHERE collected = false)
+          count(*) FILTER (WHERE {waiting} AND collect_error IS NOT NULL),
+          count(*) FILTER (WHERE {waiting}),
+          count(*) FILTER (WHERE collected = false AND gone),
+          count(age) FILTER (WHERE {waiting}),
+          quantile_cont(age, {_list(QUANTILES)}) FILTER (WHERE {waiting}),
+          max(age) FILTER (WHERE {waiting}),
+          list(band) FILTER (WHERE {waiting})
         FROM {aged} GROUP BY provider ORDER BY provider
         """,
-        [now],
+        [*(v for pair in (kept or {}).items() for v in pair), now],
     ).fetchall()
     out = []
-    for provider, completed, collected, never, failed, missing, *rest in rows:
+    for provider, completed, collected, never, failed, missing, expired, *rest in rows:
         aged_n, ages, oldest, band_list = rest
         if known is not None and provider not in known:
             continue
@@ -274,6 +285,7 @@ def backlog(
                 not_collectable=int(never),
                 collection_failed=int(failed),
                 not_collected=int(missing),
+                expired=int(expired),
                 age=_percentiles(int(aged_n), ages),
                 oldest=float(oldest) if oldest is not None else None,
                 bands=tuple((label, n) for (_, label), n in zip(AGE_BANDS, counts, strict=True)),

@@ -96,7 +96,14 @@ def backlog(page: Page, f: Figures) -> None:
 def _backlog_table(backlog: Sequence[Backlog]) -> str:
     columns = [
         PROVIDER,
-        *counts("completed", "collected", "not_collectable", "collection_failed", "not_collected"),
+        *counts(
+            "completed",
+            "collected",
+            "not_collectable",
+            "collection_failed",
+            "not_collected",
+            "expired",
+        ),
         timed("age_p50", "age p50", attrgetter("age.p50")),
         timed("age_p90", "age p90", attrgetter("age.p90")),
         timed("oldest", "oldest", attrgetter("oldest")),
