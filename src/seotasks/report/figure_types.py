@@ -140,8 +140,8 @@ class Backlog:
     not_collectable: int
     collection_failed: int
     not_collected: int
+    expired: int
     age: Percentiles
-    expired: int = 0
     oldest: float | None
     bands: tuple[tuple[str, int], ...]
 

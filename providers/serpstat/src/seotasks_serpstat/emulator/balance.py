@@ -66,7 +66,11 @@ class ParsingBalance:
         if method == "SerpstatLimitsProcedure.getAuditStats":
             return {"data": {"total": 5_000, "used": 0, "left": 5_000}}
         plugin = {"hasApiPlugin": False, "delayBetweenRequests": 0, "total": 0, "used": 0}
-        data: dict[str, object] = {"max_lines": MAX_LINES, "used_lines": USED_LINES}
-        data["left_lines"] = left
-        data |= {"user_info": {"user_id": USER_ID}, "plugin_limits": {**plugin, "left": 0}}
+        data: dict[str, object] = {
+            "max_lines": MAX_LINES,
+            "used_lines": USED_LINES,
+            "left_lines": left,
+            "user_info": {"user_id": USER_ID},
+            "plugin_limits": {**plugin, "left": 0},
+        }
         return {"data": data, "summary_info": {"left_lines": left}}
