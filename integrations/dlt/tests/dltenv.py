@@ -7,6 +7,7 @@ loads pace themselves on a `FakeClock`, so vendor minutes cost no wall time.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import signal
@@ -14,15 +15,17 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import attrs
+import dlt
 import duckdb
 from seotasks_dataforseo.emulator import DataForSEOEmulator
-from seotasks_dlt import LoadSummary, load
+from seotasks_dlt import LoadSummary, Outbox, journal_folder, load, seotasks_source
+from seotasks_dlt.duckdb_file import open_duckdb
 from seotasks_serpstat.emulator import SerpstatEmulator
 
 from seotasks.clock import FakeClock
@@ -204,6 +207,27 @@ def load_command(
         *("--to", str(database), "--pipelines-dir", str(pipelines)),
         *extra,
     ]
+
+
+@contextlib.contextmanager
+def killed_run(
+    pipelines: Path, database: Path, options: dict[str, dict[str, Any]]
+) -> Iterator[tuple[Any, Any]]:
+    """The pipeline `seotasks_dlt.load` runs into ``database`` and a collecting source of
+    DataForSEO for it (``options``), its outbox held: the block takes them as far as a
+    killed run got (``pipeline.extract(source)``, ``pipeline.normalize()``) and stops."""
+    with contextlib.ExitStack() as stack:
+        outbox = stack.enter_context(Outbox(journal_folder(pipelines, "seotasks")))
+        pipeline = dlt.pipeline(
+            pipeline_name="seotasks",
+            destination=open_duckdb(database, stack).destination,
+            dataset_name="seotasks",
+            pipelines_dir=str(pipelines),
+        )
+        source = seotasks_source(
+            ["dataforseo"], options=options, clock=FakeClock(), collect=True, outbox=outbox
+        )
+        yield pipeline, source
 
 
 def duckdb_rows(database: Path, query: str) -> list[tuple[Any, ...]]:

@@ -15,11 +15,16 @@ import shutil
 import time
 from pathlib import Path
 
-import dlt
 import pytest
-from dltenv import cli_env, duckdb_rows, kill_once_then_finish, load_command, ready_emulator
-from seotasks_dlt import LoadSummary, Outbox, journal_folder, load, seotasks_source
-from seotasks_dlt.duckdb_file import open_duckdb
+from dltenv import (
+    cli_env,
+    duckdb_rows,
+    kill_once_then_finish,
+    killed_run,
+    load_command,
+    ready_emulator,
+)
+from seotasks_dlt import LoadSummary, journal_folder, load
 
 from seotasks.clock import FakeClock
 
@@ -51,23 +56,10 @@ def _extract_and_lose(pipelines: Path, database: Path, settings: dict[str, str])
     """A run that fetched every ready task and died before its load: the package it
     extracted is lost with the pipeline's working folder (dlt wipes that folder when it
     finds local data and no dataset, exactly the state such a run leaves)."""
-    import contextlib
-
-    with contextlib.ExitStack() as stack:
-        outbox = stack.enter_context(Outbox(journal_folder(pipelines, "seotasks")))
-        pipeline = dlt.pipeline(
-            pipeline_name="seotasks",
-            destination=open_duckdb(database, stack).destination,
-            dataset_name="seotasks",
-            pipelines_dir=str(pipelines),
-        )
-        source = seotasks_source(
-            ["dataforseo"],
-            options={"dataforseo": {**settings, **OPTIONS}},
-            clock=FakeClock(),
-            collect=True,
-            outbox=outbox,
-        )
+    with killed_run(pipelines, database, {"dataforseo": {**settings, **OPTIONS}}) as (
+        pipeline,
+        source,
+    ):
         pipeline.extract(source)
     shutil.rmtree(pipelines / "seotasks")
 

@@ -9,15 +9,13 @@ run after run and never read (three runs into a sink: 300 task rows, 0 ``task_ge
 
 from __future__ import annotations
 
-import contextlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import dlt
-from dltenv import ready_emulator
+from dltenv import killed_run, ready_emulator
 from seotasks_dlt import LoadSummary, Outbox, journal_folder, load, seotasks_source
-from seotasks_dlt.duckdb_file import open_duckdb
 
 from seotasks.clock import FakeClock
 
@@ -77,17 +75,7 @@ def test_results_a_pending_package_loaded_are_not_loaded_again(tmp_path: Path) -
         posted = datetime.now(UTC) - timedelta(hours=1)
         emulator.add_tasks(40, posted=posted, code=20000, delay=timedelta(minutes=1))
         before = emulator.calls["other"]
-        with contextlib.ExitStack() as stack:
-            outbox = stack.enter_context(Outbox(journal_folder(pipelines, "seotasks")))
-            pipeline = dlt.pipeline(
-                pipeline_name="seotasks",
-                destination=open_duckdb(database, stack).destination,
-                dataset_name="seotasks",
-                pipelines_dir=str(pipelines),
-            )
-            source = seotasks_source(
-                ["dataforseo"], options=settings, clock=FakeClock(), collect=True, outbox=outbox
-            )
+        with killed_run(pipelines, database, settings) as (pipeline, source):
             pipeline.extract(source)
             pipeline.normalize()  # killed here: a pending package, and the journal
         fetched = emulator.calls["other"] - before
