@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import logging
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -147,3 +148,30 @@ def test_cursors_carry_no_secret(server: Any) -> None:
             break
         _, payload, _ = page.next_cursor.split(".")
         assert SECRET.encode() not in base64.urlsafe_b64decode(payload + "==")
+
+
+def test_a_merged_listing_masks_every_providers_credential(serve: Any, tmp_path: Path) -> None:
+    """A proxy before both vendors answered each with a page quoting Serpstat's token:
+    the Serpstat client masked it, the DataForSEO client printed it in its error."""
+    from clihere import run_here
+    from clirun import cli_env
+
+    from seotasks.emulation import HttpResponse
+
+    token, password = "ss-TopSecretToken-4242", "dfs-Secret-Pass-9999"
+
+    class Proxy:
+        def handle(self, request: Any, fault: Any) -> HttpResponse:
+            page = f"<html>login required token={token} pw={password}</html>".encode()
+            return HttpResponse(status=200, body=page, headers={"Content-Type": "text/html"})
+
+    url = serve(Proxy()).url
+    settings = {
+        "dataforseo": {"base_url": url, "login": "me@example.com", "password": password},
+        "serpstat": {"base_url": url + "/rt/api/v2/", "token": token},
+    }
+    args = ["tasks", "-p", "dataforseo", "-p", "serpstat", "--order", "arrival"]
+    done = run_here([*args, "--format", "jsonl"], cli_env(tmp_path, settings), speed=100)
+    assert done.returncode == 4, done.stderr
+    assert "login required" in done.stderr  # the page is quoted, its secrets masked
+    assert token not in done.stderr and password not in done.stderr, done.stderr

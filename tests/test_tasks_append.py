@@ -62,3 +62,25 @@ def test_a_resumed_run_appends_only_rows_of_the_first_run_s_shape(tmp_path: Path
     rows = list(csv.reader(io.StringIO(first.stdout + same.stdout)))
     assert [len(row) for row in rows] == [2] * 13
     assert len({row[0] for row in rows[1:]}) == 12
+
+
+def test_a_second_run_on_a_resume_file_in_use_is_refused(tmp_path: Path) -> None:
+    """Two ``tasks --resume run.json`` at once (overlapping cron runs) each printed the
+    whole listing into the same output: 1006 tasks twice. The second is exit 6 now, with
+    nothing printed and the file left as the first keeps it."""
+    from seotasks.store import hold_lock
+
+    with SerpstatEmulator(size=12, rps=None) as emu:
+        env = cli_env(tmp_path, {"serpstat": emu.settings})
+        args = ["tasks", "-p", "serpstat", "--status", "any", "--format", "jsonl"]
+        args += ["--resume", str(tmp_path / "run.json")]
+        with hold_lock(tmp_path / ".run.json.lock", busy="held") as held:  # the first run
+            done = run_here(args, env)
+            assert held  # still ours
+        assert done.returncode == 6, done.stderr
+        assert done.stdout == ""
+        assert "another seotasks tasks is running with --resume" in done.stderr
+        assert not (tmp_path / "run.json").exists()
+        again = run_here(args, env)  # once the first ended
+        assert again.returncode == 0, again.stderr
+        assert len(again.stdout.splitlines()) == 12

@@ -117,6 +117,15 @@ class Redactor:
         token = base64.b64encode(f"{login}:{password}".encode()).decode()
         self.add(token)
 
+    def learn(self, other: Redactor) -> None:
+        """Take ``other``'s secrets and secret parameters too: the clients of one command
+        (a merged listing, ``check``) read answers that may quote another's credential (a
+        proxy before both vendors), and each masked only its own."""
+        self._secrets.update(other._secrets)
+        if not other._params <= self._params:
+            self._params |= other._params
+            self._rebuild_param_re()
+
     def add_param(self, name: str) -> None:
         self._params.add(name)
         self._rebuild_param_re()

@@ -406,4 +406,7 @@ def connect_all(
         )
         client.transport.on_event = event_sink(progress, client)
         clients.append(client)
+    for client in clients:  # every client masks every credential of the command
+        for other in clients:
+            client.transport.redactor.learn(other.transport.redactor)
     return clients

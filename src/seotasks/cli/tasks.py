@@ -21,6 +21,7 @@ from .common import (
 
 if TYPE_CHECKING:
     from ..model import TaskQuery
+    from ..resume import ResumeState
 
 HELP = "list tasks from one or more providers"
 DESCRIPTION = "List tasks. Several -p give one stream ordered by completion time."
@@ -109,12 +110,12 @@ def add_arguments(tasks: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from ..cursor import decode as decode_cursor
-    from ..errors import CursorError
+    import contextlib
+    from pathlib import Path
+
     from ..plugins import provider_names
-    from ..query import UNSET
     from ..resume import ResumeState
-    from .tasks_run import Plan, TasksRun
+    from ..store import hold_lock
 
     names = provider_names(args.providers)
     if args.cursor and args.resume:
@@ -136,6 +137,33 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         ),
         defaults={"status": "completed"},
     )
+    if args.resume is not None:  # one run a file: two printed each task twice
+        resume = Path(args.resume)
+        lock = hold_lock(
+            resume.with_name(f".{resume.name}.lock"),
+            busy=f"another seotasks tasks is running with --resume {args.resume}",
+        )
+        with contextlib.closing(lock):
+            return _run(args, out, err, names, state, fmt, fields, options)
+    return _run(args, out, err, names, state, fmt, fields, options)
+
+
+def _run(
+    args: argparse.Namespace,
+    out: TextIO,
+    err: TextIO,
+    names: list[str],
+    state: ResumeState,
+    fmt: str,
+    fields: tuple[str, ...] | None,
+    options: dict[str, dict[str, str]],
+) -> int:
+    """`run`, once its arguments are checked and its resume file read (and held)."""
+    from ..cursor import decode as decode_cursor
+    from ..errors import CursorError
+    from ..query import UNSET
+    from .tasks_run import Plan, TasksRun
+
     status = state.asked.plain.get("status") or "completed"
     # --sandbox-day: emulators and clients stand at that day's midnight (one clock);
     # otherwise both run on the real clock.
