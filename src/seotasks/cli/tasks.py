@@ -129,14 +129,10 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     fields = _fields(args, fmt)
     # An omitted --status means the resume file's (as it means the cursor's), else
     # "completed": the file is read before the status is known.
-    state = ResumeState(
-        args.resume,
-        names,
-        ResumeState.asked_from(
-            args, names, status=args.status, output=_output(fmt, fields, raw=args.raw)
-        ),
-        defaults={"status": "completed"},
+    asked = ResumeState.asked_from(
+        args, names, status=args.status, output=_output(fmt, fields, raw=args.raw)
     )
+    state = ResumeState(args.resume, names, asked, defaults={"status": "completed"})
     if args.resume is not None:  # one run a file: two printed each task twice
         resume = Path(args.resume)
         lock = hold_lock(
@@ -144,6 +140,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             busy=f"another seotasks tasks is running with --resume {args.resume}",
         )
         with contextlib.closing(lock):
+            # Read again, held: a run that ended between the first read (which checked
+            # the file) and the lock has moved it on.
+            state = ResumeState(args.resume, names, asked, defaults={"status": "completed"})
             return _run(args, out, err, names, state, fmt, fields, options)
     return _run(args, out, err, names, state, fmt, fields, options)
 
