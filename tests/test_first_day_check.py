@@ -128,6 +128,23 @@ def test_check_unreachable_exit_4(tmp_path: Path) -> None:
     assert "unreachable" in _lines(done.stdout)["serpstat"]
 
 
+def test_check_says_no_usable_answer_where_the_server_answered(serve: Any, tmp_path: Path) -> None:
+    """A server answering HTML to every call was reported "unreachable", which sends the
+    operator after the network rather than the vendor or a proxy."""
+    from seotasks.emulation import HttpResponse
+
+    class Html:
+        def handle(self, request: Any, fault: Any) -> HttpResponse:
+            return HttpResponse(status=200, body=b"<html>maintenance</html>")
+
+    url = serve(Html()).url
+    env = cli_env(tmp_path, {"serpstat": {"token": "t0ken", "base_url": url + "/rt/api/v2/"}})
+    done = run_here(["check", "-p", "serpstat"], env)
+    assert done.returncode == 4, done.stdout + done.stderr
+    line = _lines(done.stdout)["serpstat"]
+    assert "no usable answer" in line and "unreachable" not in line, line
+
+
 def test_check_not_configured(tmp_path: Path) -> None:
     env = cli_env(tmp_path)
     done = run_here(["check"], env)

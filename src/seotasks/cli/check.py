@@ -200,7 +200,10 @@ def _failed(exc: SeotasksError) -> str:
     if isinstance(exc, AuthError):
         return f"credentials refused: {exc}"
     if isinstance(exc, TransientError):
-        return f"unreachable: {exc}"
+        # Unreachable only when no connection opened: an answer that was no answer
+        # (HTML, a 500, a cut-off body) sends the operator to the vendor or a proxy,
+        # not to the network.
+        return f"{'unreachable' if exc.not_sent else 'no usable answer'}: {exc}"
     return f"{type(exc).__name__}: {exc}"
 
 
