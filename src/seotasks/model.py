@@ -268,9 +268,13 @@ class Task:
         are the fields' constructor names and defaults in declaration order, as attrs'
         would be (``tests/test_core_model.py`` compares them with ``attrs.fields``).
         """
-        if type(id) is not str or not id or type(status) is not TaskStatus:
-            _refuse_id_or_status(provider, id, status)
-        if type(provider) is not str or not provider:
+        if (
+            type(id) is not str
+            or not id
+            or type(status) is not TaskStatus
+            or type(provider) is not str
+            or not provider
+        ):
             _refuse_id_or_status(provider, id, status)
         if keywords_count is not None and (type(keywords_count) is not int or keywords_count < 0):
             _refuse_count((provider, id), keywords_count)

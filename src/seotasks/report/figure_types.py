@@ -219,8 +219,12 @@ def _plain(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.astimezone(UTC).isoformat()
     if isinstance(value, float):
-        # Twelve significant digits: 805.4000000000001 s reads 805.4, and a spend of a
-        # fraction of a cent (0.0001125) keeps every digit, as the page's data-value does;
-        # six decimals cut it to 0.000112.
-        return float(f"{value:.12g}")
+        return twelve_digits(value)
     return value
+
+
+def twelve_digits(value: float) -> float:
+    """A figure as the JSON and the page's ``data-value`` give it: twelve significant
+    digits, so 805.4000000000001 s reads 805.4 while a spend of a fraction of a cent
+    (0.0001125) keeps every digit (six decimals cut it to 0.000112)."""
+    return float(f"{value:.12g}")

@@ -163,8 +163,14 @@ class TasksRun:
             return  # the listing goes on in the next run, or is done
         if (yield from self._pages(client, state, collector, halt)):
             shared.finished.add(name)
-        if client.capabilities.drains and shared.leftover.get(name) and not self.own_session:
+        if self._defers(client) and shared.leftover.get(name):
             shared.full = True  # their rows load with this run, their results in the next
+
+    def _defers(self, client: Client) -> bool:
+        """Whether ``client``'s listed tasks are read one run later: a draining listing's,
+        where a later run of the same session comes (`seotasks_dlt.load`); a source run on
+        its own collects as it lists."""
+        return client.capabilities.drains and not self.own_session
 
     def _check_status(self, client: Client) -> None:
         """Refuse a status the provider never reports, as ``seotasks tasks`` does: the
@@ -248,9 +254,7 @@ class TasksRun:
         begin_since = _begin_since(client, state, since, now)
         pages = self._listing(client, state, cursor, fresh, begin_since, since)
         owner = running_pipeline()
-        # A draining listing's tasks are read one run later where a later run of the same
-        # session comes (`seotasks_dlt.load`); a source run on its own collects as it lists.
-        defers = collector is not None and client.capabilities.drains and not self.own_session
+        defers = collector is not None and self._defers(client)
         drains = collector is not None and client.capabilities.drains
         try:
             while not halt.stopped and not shared.full:
