@@ -1,4 +1,4 @@
-"""``seotasks collect`` stopped by signals: a SIGTERM ends an hour-long ``Retry-After``
+"""``seotasks collect`` stopped by signals: a SIGTERM ends a five-minute ``Retry-After``
 wait, a second signal ends the run at once while calls hang; each time the tasks in
 flight stay in the journal and the next run fetches them.
 """
@@ -17,21 +17,21 @@ from seotasks.emulation import Fault
 __all__ = ["emu", "env"]  # the fixtures, found by pytest here
 
 
-def test_sigterm_ends_an_hour_long_retry_after_and_the_task_is_fetched_next_run(
+def test_sigterm_ends_a_five_minute_retry_after_and_the_task_is_fetched_next_run(
     emu: DataForSEOEmulator, env: dict[str, str], tmp_path: Path
 ) -> None:
     out = tmp_path / "o"
     truth = emu.ready_ids()
-    emu.server.faults.retry_after = "3600"
+    emu.server.faults.retry_after = "300"
     emu.server.faults.inject(Fault.HTTP_429_RETRY_AFTER, 1, match="/task_get/")
     proc = started(env, "--to", str(out), "--workers", "2")
     deadline = time.monotonic() + 60
-    # Wait until the rest is collected: one worker is then in its hour-long wait.
+    # Wait until the rest is collected: one worker is then in its five-minute wait.
     while len(result_files(out / "dataforseo")) < len(truth) - 1:
         assert time.monotonic() < deadline and proc.poll() is None
         time.sleep(0.05)
     proc.send_signal(signal.SIGTERM)
-    # A hang guard, not a measure: the Retry-After is an hour (the unit test of the
+    # A hang guard, not a measure: the Retry-After is five minutes (the unit test of the
     # transport proves the wait itself ends at once).
     _, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 5, stderr.decode()

@@ -284,7 +284,7 @@ def test_sigint_and_sigterm_stop_alike_leaving_whole_files(tmp_path: Path, signu
 def test_a_signal_ends_a_pingback_retry_after_wait_and_keeps_the_task_queued(
     tmp_path: Path,
 ) -> None:
-    """The pingback worker may be waiting out a vendor's ``Retry-After`` (up to an hour)
+    """The pingback worker may be waiting out a vendor's ``Retry-After`` (up to five minutes)
     when the stop comes: the signal ends that wait (the call is not sent), the task
     stays queued on disk for the next start instead of being set aside as failed, and
     the command exits 0 as documented."""
@@ -292,14 +292,14 @@ def test_a_signal_ends_a_pingback_retry_after_wait_and_keeps_the_task_queued(
     with DataForSEOEmulator(seed=3, size=0, kinds=("serp/google/organic",)) as emu:
         emu.add_tasks(1, posted=past, code=20000, delay=timedelta(minutes=1))
         [task_id] = emu.ready_ids()
-        emu.server.faults.retry_after = "3600"
+        emu.server.faults.retry_after = "300"
         emu.server.faults.inject(Fault.HTTP_429_RETRY_AFTER, 1, match="/task_get/")
         out = tmp_path / "results"
         with Receiver(out, receive_env(tmp_path, emu.settings)) as receiver:
             with urllib3.PoolManager(retries=False, timeout=30.0) as http:
                 ping = f"{receiver.url}/{SECRET}/pingback?id={task_id}&kind=serp/google/organic"
                 assert http.request("GET", ping).status == 200
-            # The 429 is answered: the worker now waits an hour before trying again.
+            # The 429 is answered: the worker now waits five minutes before trying again.
             wait_for(lambda: any("/task_get/" in r.path for r in emu.server.requests))
             code = receiver.stop(signal.SIGTERM)
         assert task_id not in emu.collected_ids()

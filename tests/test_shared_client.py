@@ -145,16 +145,16 @@ def test_collect_many_over_a_listing_that_does_not_drain_may_run_in_two_threads(
     assert len(second) + len(rest) + 1 == len(tasks) > 100
 
 
-def test_a_loop_left_while_a_call_waits_out_an_hours_retry_after_ends_at_once(
+def test_a_loop_left_while_a_call_waits_out_a_five_minute_retry_after_ends_at_once(
     emulator: DataForSEOEmulator,
 ) -> None:
-    """The vendor told one worker's ``task_get`` to come back in an hour; the caller
+    """The vendor told one worker's ``task_get`` to come back in five minutes; the caller
     leaves its loop. Closing the iterator waits for the calls in flight, and that one
-    held the ``break`` for the hour. Its wait must end at once, its retry unsent (the
+    held the ``break`` for five minutes. Its wait must end at once, its retry unsent (the
     task is still the vendor's to hand out), and the client's other callers unhurt."""
     ids = sorted(emulator.ready_ids(["serp"]))
     slow = ids[0]
-    emulator.server.faults.retry_after = "3600"
+    emulator.server.faults.retry_after = "300"
     emulator.server.faults.inject(Fault.HTTP_429_RETRY_AFTER, 1, match=slow)
     tasks = [Task(provider="dataforseo", id=i, status=TaskStatus.COMPLETED, kind=KIND) for i in ids]
     client = seotasks.connect("dataforseo", env={}, families=["serp"], **emulator.settings)
@@ -172,7 +172,7 @@ def test_a_loop_left_while_a_call_waits_out_an_hours_retry_after_ends_at_once(
         thread = threading.Thread(target=consume, daemon=True)
         thread.start()
         thread.join(HANG)
-        assert not thread.is_alive(), "leaving the loop waited for the hour-long Retry-After"
+        assert not thread.is_alive(), "leaving the loop waited for the five-minute Retry-After"
         asked = [r for r in emulator.server.requests if slow in r.path]
         assert len(asked) == 1  # the refused call; its retry never went out
         assert slow not in taken and slow in emulator.ready_ids(["serp"])
@@ -197,7 +197,7 @@ threading.Thread(target=collect).start()
 """
 
 #: A script that takes one result of a run and ends with the iterator still open, one
-#: of its calls waiting out the vendor's hour-long Retry-After.
+#: of its calls waiting out the vendor's five-minute Retry-After.
 LEFT_OPEN = """
 import sys
 import threading
@@ -258,10 +258,10 @@ def test_a_script_ending_with_a_run_left_open_exits_without_waiting_out_a_retry_
     emulator: DataForSEOEmulator, tmp_path: Path
 ) -> None:
     """The script ends, its ``collect_many`` iterator open, one worker waiting out the
-    vendor's hour-long Retry-After: the interpreter waited for that worker (for the
-    hour) before it exited. It must exit, that call's retry never sent."""
+    vendor's five-minute Retry-After: the interpreter waited for that worker (for the
+    five minutes) before it exited. It must exit, that call's retry never sent."""
     ids = sorted(emulator.ready_ids(["serp"]))[:40]
-    emulator.server.faults.retry_after = "3600"
+    emulator.server.faults.retry_after = "300"
     emulator.server.faults.inject(Fault.HTTP_429_RETRY_AFTER, 1, match=ids[0])
     out = _run(LEFT_OPEN, tmp_path, emulator, KIND, *ids)
     assert out.split() == ["True", "True"]

@@ -111,13 +111,13 @@ def test_a_call_waiting_for_its_pacing_slot_when_the_client_closes_is_refused_un
     assert serpstat.requests == asked
 
 
-def test_a_call_waiting_out_an_hours_retry_after_when_the_client_closes_ends_unsent(
+def test_a_call_waiting_out_a_five_minute_retry_after_when_the_client_closes_ends_unsent(
     serpstat: SerpstatEmulator,
 ) -> None:
-    """The vendor said "come back in an hour" to one handler's call; shutdown closes the
+    """The vendor said "come back in five minutes" to one handler's call; shutdown closes the
     shared client. The call ends at once with the closed client's `ValueError`, and its
-    retry is never sent: not an hour later, not ever."""
-    serpstat.server.faults.retry_after = "3600"
+    retry is never sent: not five minutes later, not ever."""
+    serpstat.server.faults.retry_after = "300"
     serpstat.server.faults.inject(Fault.HTTP_429_RETRY_AFTER, 1)
     client = seotasks.connect("serpstat", env={}, now=lambda: NOW, **serpstat.settings)
     backing_off = threading.Event()

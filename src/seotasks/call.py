@@ -14,7 +14,7 @@ from email.utils import parsedate_to_datetime
 
 import attrs
 
-from .errors import ConfigError, ResponseFormatError, TransientError
+from .errors import ConfigError, ResponseFormatError, RetryableError, TransientError
 from .jsoncodec import JSONDecodeError, loads
 
 __all__ = [
@@ -134,6 +134,24 @@ class RetryPolicy:
     rate_limited_floor: float = attrs.field(
         default=1.0, validator=lambda _, a, v: _seconds(a.name, v, 0)
     )
+    #: The longest ``Retry-After`` obeyed: a vendor (or a gateway in front of it) asking
+    #: for more ends the call at once with its error, which says how long was asked. Five
+    #: tries of an hour each held a scheduled run four hours, silent, and looked hung.
+    retry_after_limit: float = attrs.field(
+        default=300.0, validator=lambda _, a, v: _seconds(a.name, v)
+    )
+
+    def obey(self, error: RetryableError) -> float:
+        """The wait ``error``'s ``Retry-After`` asks for; ``error`` itself, saying so, is
+        raised when that is more than ``retry_after_limit``."""
+        asked = error.retry_after or 0.0
+        if asked > self.retry_after_limit:
+            error.args = (
+                f"{error}; asked to wait {asked:.0f}s before trying again, more than "
+                f"RetryPolicy.retry_after_limit ({self.retry_after_limit:g}s)",
+            )
+            raise error
+        return asked
 
     def delay(self, attempt: int, rng: random.Random) -> float:
         ceiling: float = min(self.cap, self.base * (2.0**attempt))
@@ -192,7 +210,7 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
         seconds = (when - (now or datetime.now(UTC))).total_seconds()
     if seconds != seconds or seconds <= 0:  # NaN or no wait
         return None
-    return min(seconds, 3600.0)
+    return min(seconds, _MOST_SECONDS)
 
 
 def decode_json_object(response: Response) -> dict[str, object]:

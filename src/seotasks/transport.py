@@ -361,7 +361,7 @@ class Transport:
     def _backoff(self, request: Request, attempt: int, error: RetryableError) -> None:
         delay = self.retry.delay(attempt, self._rng)
         if error.retry_after is not None:
-            delay = error.retry_after
+            delay = self.retry.obey(error)
         elif isinstance(error, RateLimited):
             if self.pacer.limit_for(request.endpoint) is not None:
                 # The vendor counted more calls than we did (another process on the same

@@ -1,4 +1,4 @@
-"""Long pacing waits said on stderr: a minute's silence reads as a hang.
+"""Long waits said on stderr (pacing, and before a retry): a minute's silence reads as a hang.
 
 DataForSEO allows 20 ``tasks_ready`` calls a minute, and one listing of the default
 families makes 16: a second listing (or a ``collect`` run after one) waits most of a
@@ -23,14 +23,20 @@ WAIT_NOTICE = 5.0
 
 
 def wait_notices(line: StatusLine, client: Client) -> Callable[[TransportEvent], None]:
-    """A transport event sink that says each endpoint's first long pacing wait on
-    ``line``'s stream (a hint: left out under ``--quiet``); other events pass unsaid."""
+    """A transport event sink that says on ``line``'s stream each endpoint's first long
+    pacing wait, and every long wait before a retry (hints: left out under ``--quiet``).
+
+    A terminal's status line shows a retry as it comes, but a scheduler's log has no status
+    line: without a line of its own, a run waiting out a vendor's ``Retry-After`` of
+    minutes looked hung there."""
     noticed: set[str] = set()
 
     def notify(event: TransportEvent) -> None:
-        if event.kind != "waiting" or event.seconds < WAIT_NOTICE:
+        if event.seconds < WAIT_NOTICE:
             return
-        if event.endpoint not in noticed:
+        if event.kind in _RETRIES:
+            line.notice(_retry_text(client, event), hint=True)
+        elif event.kind == "waiting" and event.endpoint not in noticed:
             noticed.add(event.endpoint)
             line.notice(_wait_text(client, event.endpoint, event.seconds), hint=True)
 
@@ -42,31 +48,42 @@ def event_sink(progress: Progress, client: Client) -> Callable[[TransportEvent],
     notify = wait_notices(progress, client)
 
     def sink(event: TransportEvent) -> None:
-        if event.kind == "waiting":
-            notify(event)
-        else:
+        notify(event)
+        if event.kind != "waiting":
             progress.event(client.name, event.kind, event.describe())
 
     return sink
 
 
-def _wait_text(client: Client, endpoint: str, wait: float) -> str:
-    from ..clock import ScaledClock
+#: The events of a wait before a retry, and what each says of the call before it.
+_RETRIES = {"rate-limited": "rate limited", "retry": "the last try failed"}
 
+
+def _retry_text(client: Client, event: TransportEvent) -> str:
+    """``dataforseo: retrying tasks_ready in 120s (rate limited)``."""
+    how_long = _how_long(client, event.seconds)
+    return f"{client.name}: retrying {event.endpoint} in {how_long} ({_RETRIES[event.kind]})"
+
+
+def _wait_text(client: Client, endpoint: str, wait: float) -> str:
     limit = client.transport.pacer.limit_for(endpoint)
     rate = ""
     if limit is not None:
         per = "minute" if limit.period == 60 else f"{limit.period:g} s"
         rate = f" (the vendor allows {limit.calls} a {per})"
     advice = client.provider.advice("wait", endpoint)
-    # The sandbox's clock runs faster (`SANDBOX_SPEED`): say what the wait really lasts,
-    # or a minute announced and over in a second reads as a hang to be interrupted.
+    return (
+        f"{client.name}: waiting {_how_long(client, wait)} for the next {endpoint} call{rate}"
+        + (f"; {advice}" if advice else "")
+    )
+
+
+def _how_long(client: Client, wait: float) -> str:
+    """``42s``; on the sandbox's faster clock (`SANDBOX_SPEED`) what the wait really
+    lasts too, or a minute announced and over in a second reads as a hang to interrupt."""
+    from ..clock import ScaledClock
+
     clock = client.transport.clock
-    how_long = (
-        f"{wait:.0f}s of the sandbox's clock ({wait / clock.factor:.1f}s real)"
-        if isinstance(clock, ScaledClock)
-        else f"{wait:.0f}s"
-    )
-    return f"{client.name}: waiting {how_long} for the next {endpoint} call{rate}" + (
-        f"; {advice}" if advice else ""
-    )
+    if isinstance(clock, ScaledClock):
+        return f"{wait:.0f}s of the sandbox's clock ({wait / clock.factor:.1f}s real)"
+    return f"{wait:.0f}s"
