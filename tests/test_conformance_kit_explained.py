@@ -104,7 +104,9 @@ def test_tasks_lost_without_churn_too_are_not_blamed_on_churn(
         KIT.test_paging_under_churn(kit_env(churn=lambda: app.add(2)), "any")
     message = str(info.value)
     assert "were lost under churn" in message, message
-    assert "a listing without churn loses" in message and "offset" not in message, message
+    assert "a listing of the data standing still loses" in message and "offset" not in message, (
+        message
+    )
 
 
 def test_a_refused_creation_bound_the_listing_could_answer_is_named(

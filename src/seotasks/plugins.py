@@ -239,6 +239,13 @@ def _check_declarations(cls: type[Provider]) -> None:
                 f"{cls.__name__}.callbacks[{route!r}] must be GET, PATCH, POST or PUT, "
                 f"got {method!r}"
             )
+    reads = any("read_callback" in vars(k) for k in cls.__mro__ if k is not Provider)
+    if cls.callbacks and not reads:
+        raise TypeError(
+            f"{cls.__name__}.callbacks declares {', '.join(map(repr, cls.callbacks))}, but "
+            "the class does not override read_callback: the receiver would refuse every "
+            "delivery (implement read_callback, or declare no callbacks)"
+        )
 
 
 def _ensure_loaded() -> None:

@@ -158,6 +158,10 @@ class _Window:
         return all(slot.answered() and slot.at + self.span <= now for slot in self.stamps)
 
 
+#: How many unpaced endpoints a `Pacer` remembers (a name per resource must not grow it).
+_UNPACED_KEPT = 64
+
+
 class Pacer:
     """Thread-safe per-endpoint pacing; one per client, shared by all its threads.
 
@@ -191,6 +195,10 @@ class Pacer:
         self._resources_lock = threading.Lock()
         self._prune_at = _PRUNE_AT
         self.waited = 0.0
+        #: Endpoints called that no limit paces (the first `_UNPACED_KEPT`): a key of
+        #: ``rate_limits`` spelt unlike the requests' ``endpoint`` shows here, not as
+        #: the vendor's refusals at the first busy minute.
+        self.unpaced: set[str] = set()
         #: The slot each thread was last handed by `reserve` and has not `settle`d.
         self._held = threading.local()
 
@@ -250,6 +258,8 @@ class Pacer:
         while True:
             window = self._window(endpoint)
             if window is None:
+                if len(self.unpaced) < _UNPACED_KEPT:
+                    self.unpaced.add(endpoint)
                 return Slot(0.0, 0.0, self._clock)
             slot = self._reserve_in(window, endpoint, on_wait)
             if slot is not None:

@@ -124,13 +124,14 @@ def secret_paths(value: object, secret: str, path: str = "$") -> Iterator[str]:
 
 
 def assert_no_secret(
-    secrets: Sequence[str], places: Mapping[str, str], *, kind: str = "secret"
+    secrets: Sequence[str], places: Mapping[str, str], *, kind: str = "secret", advice: str = ""
 ) -> None:
     """Fail naming *where* a secret was found, never any part of it.
 
     A test's output is a log too: no ``assert secret not in text`` (pytest would print
     both operands), and ``pytrace=False`` so no traceback shows the locals. ``kind``
-    names where the secrets came from when they are not ``ConformanceEnv.secrets``.
+    names where the secrets came from when they are not ``ConformanceEnv.secrets``;
+    ``advice`` is what to change, said after.
     """
     __tracebackhide__ = True
     for number, secret in enumerate(secrets, 1):
@@ -140,7 +141,8 @@ def assert_no_secret(
             at = text.find(secret)
             if at >= 0:
                 pytest.fail(
-                    f"{kind} #{number} of {len(secrets)} found in {place} (at character {at})",
+                    f"{kind} #{number} of {len(secrets)} found in {place} (at character {at})"
+                    + (f": {advice}" if advice else ""),
                     pytrace=False,
                 )
 

@@ -51,14 +51,20 @@ def _cursor_to_check(conformance: ConformanceEnv, client: Client) -> tuple[list[
             "fits one page sets min_pages=1)",
             pytrace=False,
         )
+    return [], _start_cursor(client)
+
+
+def _start_cursor(client: Client) -> str:
+    """The cursor that resumes a listing of every task at its start: what an error on
+    the first page hands out (its ``resume_cursor``), built from the provider's
+    ``start`` position as the client builds it."""
     query = TaskQuery(status=None)
-    start = cursor_codec.encode(
+    return cursor_codec.encode(
         provider=client.name,
         listing=client.listing_options,
         query=query,
         position=client.provider.start(query),
     )
-    return [], start
 
 
 class CursorChecks:
@@ -77,6 +83,32 @@ class CursorChecks:
             rest = list(second.tasks(cursor))
         ids = task_ids(seen) + task_ids(rest)
         assert_once(ids, conformance.expected_ids(TaskQuery(status=None)), "resumed", resumed=True)
+
+    def test_start_cursor_resumes_in_fresh_client(self, conformance: ConformanceEnv) -> None:
+        """The cursor an error on the first page hands out (``resume_cursor``) resumes the
+        whole listing in a fresh client. No quiet listing ever shows it, so a ``start``
+        position that the provider's own ``check_position`` refuses passed every other
+        check, and the first vendor error of a real listing left a cursor that could not
+        be used."""
+        __tracebackhide__ = True
+        with conformance.connect() as first:
+            start = _start_cursor(first)
+        with conformance.connect() as second:
+            try:
+                listed = list(second.tasks(start))
+            except CursorError as exc:
+                message = scrubbed(str(exc), conformance.secrets)
+                pytest.fail(
+                    f"the cursor of the listing's start (the resume_cursor of an error on the "
+                    f"first page) was refused: {message[:200]}; start() must return a "
+                    "position check_position accepts",
+                    pytrace=False,
+                )
+        assert_once(
+            task_ids(listed),
+            conformance.expected_ids(TaskQuery(status=None)),
+            "resumed from the start cursor (the resume_cursor of an error on the first page)",
+        )
 
     def test_cursor_resumes_with_another_page_size(self, conformance: ConformanceEnv) -> None:
         """A cursor comes back to a client asking for pages of another size (a new
@@ -166,17 +198,23 @@ class CursorChecks:
                 )
 
     def test_cursor_carries_no_secret(self, conformance: ConformanceEnv) -> None:
+        """Neither a page's cursor nor the start's (which only an error on the first page
+        hands out, and errors are logged) holds a secret."""
         __tracebackhide__ = True
         with conformance.connect() as client:
-            token = _cursor_to_check(conformance, client)[1]
-        payload = base64.urlsafe_b64decode(token.split(".")[1] + "==").decode()
-        body = json.loads(payload)
-        for number, secret in enumerate(conformance.secrets, 1):
-            paths = sorted(set(secret_paths(body, secret))) if secret else []
-            if paths:
-                pytest.fail(
-                    f"secret #{number} of {len(conformance.secrets)} found in the cursor's "
-                    f"payload at {', '.join(paths)}",
-                    pytrace=False,
-                )
-        assert_no_secret(conformance.secrets, {"the cursor": token, "its payload": payload})
+            cursors = {
+                "the cursor": _cursor_to_check(conformance, client)[1],
+                "the start cursor (an error's resume_cursor)": _start_cursor(client),
+            }
+        for name, token in cursors.items():
+            payload = base64.urlsafe_b64decode(token.split(".")[1] + "==").decode()
+            body = json.loads(payload)
+            for number, secret in enumerate(conformance.secrets, 1):
+                paths = sorted(set(secret_paths(body, secret))) if secret else []
+                if paths:
+                    pytest.fail(
+                        f"secret #{number} of {len(conformance.secrets)} found in {name}'s "
+                        f"payload at {', '.join(paths)}",
+                        pytrace=False,
+                    )
+            assert_no_secret(conformance.secrets, {name: token, f"{name}'s payload": payload})

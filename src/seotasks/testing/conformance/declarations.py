@@ -142,6 +142,23 @@ class DeclarationChecks:
                 f"({sorted(declared)}) does not declare it: declare every time you fill"
             )
 
+    def test_rate_limits_pace_every_call(self, conformance: ConformanceEnv) -> None:
+        """Every call of a listing is paced by a key of ``rate_limits``: a key spelt
+        unlike the requests' ``endpoint`` (``"task"`` for ``"tasks"``) paces nothing, and
+        passes every quiet listing until the vendor refuses the first busy minute."""
+        __tracebackhide__ = True
+        limits = get_provider(conformance.provider).rate_limits
+        if not limits:
+            pytest.skip("the provider declares no rate_limits: none of its calls is paced")
+        with conformance.connect() as client:
+            list(client.tasks(status="any"))
+            unpaced = sorted(client.transport.pacer.unpaced)
+        assert not unpaced, (
+            f"calls to {', '.join(map(repr, unpaced))} matched no key of rate_limits "
+            f"({', '.join(map(repr, limits))}), so nothing paces them: key each limit by the "
+            "endpoint your Requests name (or a pattern with *, as seotasks.limit_key reads it)"
+        )
+
     def test_collect_answers_json(self, conformance: ConformanceEnv) -> None:
         """``collect=True``: a completed task's result is a JSON value (an object, an
         array, anything JSON holds), written to a result file exactly as returned, and
@@ -152,6 +169,13 @@ class DeclarationChecks:
 
         with conformance.connect() as client:
             if not client.capabilities.collect:
+                if type(client.provider).collect is not Provider.collect:
+                    pytest.fail(
+                        "the provider overrides collect() but Capabilities.collect is False: "
+                        "the core never calls it (seotasks collect says the provider cannot "
+                        "collect); declare collect=True",
+                        pytrace=False,
+                    )
                 pytest.skip("the provider declares no collect (Capabilities.collect)")
             done = list(client.tasks(status="completed"))
             assert done, "no completed task to collect: seed some"

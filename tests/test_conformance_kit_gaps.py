@@ -1,0 +1,127 @@
+"""Plugins broken the ways an outside author broke one, each of which the kit passed:
+a ``start`` position its own ``check_position`` refuses, or holding the key (only an
+error's ``resume_cursor`` carries it), a ``rate_limits`` key spelt unlike the requests'
+endpoint, ``collect`` written but not declared, and failures said under the wrong cause."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from fakevendor import SECRET, FakeVendor, FakeVendorApp, PluginOf
+from kitenv import KIT, Failed
+
+import seotasks
+from seotasks.model import TaskQuery
+from seotasks.provider import Batch, Position
+from seotasks.testing import ConformanceEnv
+
+
+def test_a_start_position_check_position_refuses_is_caught(
+    kit_env: Callable[..., ConformanceEnv], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    KIT.test_start_cursor_resumes_in_fresh_client(kit_env())
+    monkeypatch.setattr(FakeVendor, "start", lambda self, query: {"offset": -1})
+    with pytest.raises(Failed) as info:
+        KIT.test_start_cursor_resumes_in_fresh_client(kit_env())
+    message = str(info.value)
+    assert "the resume_cursor of an error on the first page" in message, message
+    assert "start() must return a position check_position accepts" in message, message
+
+
+def test_a_key_in_the_start_position_is_caught(
+    kit_env: Callable[..., ConformanceEnv], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    KIT.test_cursor_carries_no_secret(kit_env())
+    monkeypatch.setattr(
+        FakeVendor, "start", lambda self, query: {"offset": 0, "k": self.settings["api_key"]}
+    )
+    with pytest.raises(Failed) as info:
+        KIT.test_cursor_carries_no_secret(kit_env())
+    message = str(info.value)
+    assert "found in the start cursor (an error's resume_cursor)'s payload at $.pos.k" in message
+    assert SECRET not in message
+
+
+def test_a_rate_limit_keyed_unlike_the_endpoint_is_caught(
+    kit_env: Callable[..., ConformanceEnv], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    KIT.test_rate_limits_pace_every_call(kit_env())
+    monkeypatch.setattr(FakeVendor, "rate_limits", {"task": seotasks.RateLimit(5, 1.0)})
+    with pytest.raises(AssertionError) as info:
+        KIT.test_rate_limits_pace_every_call(kit_env())
+    message = str(info.value)
+    assert "calls to 'tasks' matched no key of rate_limits ('task')" in message, message
+
+
+def test_collect_written_but_not_declared_fails_instead_of_skipping(
+    kit_env: Callable[..., ConformanceEnv], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with pytest.raises(pytest.skip.Exception):
+        KIT.test_collect_answers_json(kit_env())
+    monkeypatch.setattr(FakeVendor, "collect", lambda self, task: {"id": task.id})
+    with pytest.raises(Failed) as info:
+        try:
+            KIT.test_collect_answers_json(kit_env())
+        except pytest.skip.Exception as skipped:
+            pytest.fail(f"skipped: {skipped}")
+    assert "overrides collect() but Capabilities.collect is False" in str(info.value)
+
+
+def _drop_each_pages_last_task(monkeypatch: pytest.MonkeyPatch) -> None:
+    fetch = FakeVendor.fetch
+
+    def drop_last(self: FakeVendor, query: TaskQuery, position: Position) -> Batch:
+        batch = fetch(self, query, position)
+        return Batch(tasks=batch.tasks[:-1], next=batch.next)
+
+    monkeypatch.setattr(FakeVendor, "fetch", drop_last)
+
+
+def test_a_listing_short_without_a_fault_is_not_blamed_on_the_fault(
+    kit_env: Callable[..., ConformanceEnv], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A provider dropping each page's last task was told its fault's answer was read as
+    a page, and to decode bodies with response.json(), which it did."""
+    _drop_each_pages_last_task(monkeypatch)
+    with pytest.raises(AssertionError) as info:
+        KIT.test_transient_faults_are_retried(kit_env())
+    message = str(info.value)
+    assert message.startswith("without a fault: "), message
+    assert "seeded tasks missing" in message and "response.json()" not in message, message
+
+
+def test_a_listing_short_without_churn_is_not_blamed_on_churn(
+    kit_env: Callable[..., ConformanceEnv], app: FakeVendorApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The quiet listing the churn check compares with runs after the churn, on other
+    page boundaries: the tasks it drops are others than those the churned one dropped,
+    and the check told the author to stop paging by offset."""
+    _drop_each_pages_last_task(monkeypatch)
+    with pytest.raises(AssertionError) as info:
+        KIT.test_paging_under_churn(kit_env(churn=lambda: app.add(2)), "any")
+    message = str(info.value)
+    assert "a listing of the data standing still loses" in message, message
+    assert "offset" not in message, message
+
+
+def test_a_key_in_a_repr_says_to_mark_the_option_secret(
+    kit_env: Callable[..., ConformanceEnv], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(
+        FakeVendor, "__repr__", lambda self: f"FakeVendor(key={self.settings['api_key']})"
+    )
+    with pytest.raises(Failed) as info:
+        KIT.test_reprs_carry_no_secret(kit_env())
+    message = str(info.value)
+    assert "found in repr(client.provider)" in message, message
+    assert "declare each credential option with secret=True" in message, message
+
+
+def test_callbacks_without_a_reader_are_refused_at_registration(fake_registry: None) -> None:
+    class NoReader(FakeVendor):
+        name = "noreader"
+        callbacks = {"done": "POST"}
+
+    with pytest.raises(TypeError, match="does not override read_callback"):
+        seotasks.register_plugin(PluginOf(NoReader), "noreader")
