@@ -5,13 +5,14 @@ stated size asked for before a byte came."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 from collections.abc import Iterator
 
 import pytest
 
-from seotasks import TransientError
+from seotasks import ResponseFormatError, TransientError, response_body
 from seotasks.redact import Redactor
 from seotasks.transport import Request, RetryPolicy, Transport
 
@@ -64,3 +65,43 @@ def test_a_stated_size_that_never_arrives_is_transient_and_retried(
     assert "/page" in str(info.value)
     assert len(answered) == 2  # retried, as a cut-off answer is
     transport.close()
+
+
+def test_a_body_past_the_in_memory_cap_is_refused_not_held(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A listing or account answer is held in memory: a server sending 4 GB took 11 GB
+    before failing. Past `IN_MEMORY_MAX` (made 1 MiB here, with 8 MiB sent) the call ends
+    with a `ResponseFormatError`, not retried, the connection dropped."""
+    monkeypatch.setattr(response_body, "IN_MEMORY_MAX", 1 << 20)
+    size = 8 << 20
+    answered: list[int] = []
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(10)
+
+    def serve() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                conn, _ = listener.accept()
+                with conn:
+                    conn.recv(65536)
+                    answered.append(1)
+                    conn.sendall(HEAD + f"Content-Length: {size}\r\n\r\n".encode())
+                    conn.sendall(b" " * size)  # the client hangs up part-way: OSError
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    transport = Transport(redactor=Redactor(), retry=RetryPolicy(attempts=3, base=0.001))
+    try:
+        with pytest.raises(ResponseFormatError) as info:
+            transport.call(
+                Request(method="GET", url=url + "/page", endpoint="page"), lambda r: r.body
+            )
+    finally:
+        transport.close()
+        listener.shutdown(socket.SHUT_RDWR)
+        listener.close()
+        thread.join(10)
+    assert "larger than the 1,048,576-byte cap on one answer held in memory" in str(info.value)
+    assert len(answered) == 1  # not retried: it would come the same way again

@@ -54,13 +54,13 @@ from .errors import (
     Interrupted,
     ProviderError,
     RateLimited,
-    ResponseFormatError,
     RetryableError,
     TransientError,
 )
 from .inflight import InFlight
 from .ratelimit import Pacer, RateLimit
 from .redact import Redactor, scrub_logger, scrub_logs_with
+from .response_body import read_body
 
 __all__ = [
     "Request",
@@ -224,7 +224,8 @@ class Transport:
 
         With ``sink``, a 2xx body is streamed into it (emptied first: each attempt starts
         over) instead of being held in memory, and `Response.body` is empty; a body longer
-        than ``max_bytes`` is a `ResponseFormatError`, not retried (see `download`).
+        than ``max_bytes`` (in memory, than `IN_MEMORY_MAX` too) is a `ResponseFormatError`,
+        not retried (see `download` and `seotasks.response_body`).
         """
         self.check_open()
         safe_url = self.redactor.scrub(request.url)
@@ -260,7 +261,7 @@ class Transport:
                 redirect=False,
                 preload_content=False,
             )
-            body, size = _stream_body(raw, sink, max_bytes, safe_url)
+            body, size = read_body(raw, sink, max_bytes, safe_url)
         except Urllib3HTTPError as exc:
             # urllib3 messages may quote the URL, query string included: scrub them.
             reason = self.redactor.scrub(f"{type(exc).__name__}: {exc}")
@@ -377,51 +378,6 @@ class Transport:
             raise Interrupted(
                 f"stopped while waiting {delay:.1f}s to retry {request.endpoint} ({error})"
             )
-
-
-#: Bytes read from the network at a time when a body is streamed to a file.
-_CHUNK = 1 << 16
-#: Most bytes of a non-2xx body kept when streaming (an error page, for its snippet).
-_ERROR_BODY_MAX = 1 << 16
-
-
-def _stream_body(
-    raw: urllib3.BaseHTTPResponse, sink: BinaryIO | None, max_bytes: int | None, url: str
-) -> tuple[bytes, int]:
-    """Read the body a chunk at a time: a 2xx one into ``sink`` (a short other one kept in
-    memory), all of it in memory without ``sink``. One read of it all would ask for a
-    buffer of the stated size before a byte came: a lying 100 GB was a `MemoryError`.
-
-    Returns the in-memory body (empty when streamed) and the byte count. A connection
-    whose body was not read to its end is closed, never handed back to the pool."""
-    whole = False
-    try:
-        if sink is None:
-            body = b"".join(raw.stream(_CHUNK))
-            whole = True
-            return body, len(body)
-        if not 200 <= raw.status < 300:
-            body = raw.read(_ERROR_BODY_MAX) or b""
-            whole = len(body) < _ERROR_BODY_MAX
-            return body, len(body)
-        sink.seek(0)
-        sink.truncate()
-        size = 0
-        for chunk in raw.stream(_CHUNK):
-            size += len(chunk)
-            if max_bytes is not None and size > max_bytes:
-                raise ResponseFormatError(
-                    f"the answer from {url} is larger than the {max_bytes:,}-byte cap on one "
-                    "answer; it was not kept (raise the cap to take it)"
-                )
-            sink.write(chunk)
-        sink.flush()
-        whole = True
-        return b"", size
-    finally:
-        if not whole:
-            raw.close()
-        raw.release_conn()
 
 
 def _refuse_redirect(response: Response) -> None:

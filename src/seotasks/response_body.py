@@ -1,0 +1,77 @@
+"""Reading an HTTP answer's body a chunk at a time, within a cap.
+
+One read of a whole body asks for a buffer of the size the server states before a byte
+has come: a server stating 100 GB was a `MemoryError`. And a body kept in memory (a
+listing page, an account answer, a result `Client.collect` returns) had no bound: a
+server sending 4 GB took 11 GB of memory before failing. So every body comes in chunks,
+counted against a cap, into a file (``sink``) or into memory.
+"""
+
+from __future__ import annotations
+
+from typing import BinaryIO
+
+import urllib3
+
+from .errors import ResponseFormatError
+
+__all__ = ["IN_MEMORY_MAX", "read_body"]
+
+#: The largest body held in memory (256 MiB): a page of a thousand tasks is a megabyte or
+#: two, and a quarter of a gigabyte of JSON is several gigabytes once decoded.
+IN_MEMORY_MAX = 1 << 28
+#: Bytes read from the network at a time.
+_CHUNK = 1 << 16
+#: Most bytes of a non-2xx body kept when streaming (an error page, for its snippet).
+_ERROR_BODY_MAX = 1 << 16
+
+
+def read_body(
+    raw: urllib3.BaseHTTPResponse, sink: BinaryIO | None, max_bytes: int | None, url: str
+) -> tuple[bytes, int]:
+    """The body of ``raw``: a 2xx one into ``sink`` (a short other one kept in memory), at
+    most ``max_bytes``; without ``sink``, all of it in memory, at most ``max_bytes`` and
+    `IN_MEMORY_MAX`. A larger one is a `ResponseFormatError` (not retried: it would come
+    the same way again).
+
+    Returns the in-memory body (empty when streamed) and the byte count. A connection
+    whose body was not read to its end is closed, never handed back to the pool."""
+    whole = False
+    try:
+        if sink is not None and not 200 <= raw.status < 300:
+            body = raw.read(_ERROR_BODY_MAX) or b""
+            whole = len(body) < _ERROR_BODY_MAX
+            return body, len(body)
+        cap = max_bytes
+        if sink is None:
+            cap = IN_MEMORY_MAX if max_bytes is None else min(max_bytes, IN_MEMORY_MAX)
+            chunks: list[bytes] = []
+        else:
+            sink.seek(0)
+            sink.truncate()
+        size = 0
+        for chunk in raw.stream(_CHUNK):
+            size += len(chunk)
+            if cap is not None and size > cap:
+                where, advice = (
+                    ("one answer", " (raise the cap to take it)")
+                    if sink is not None
+                    else ("one answer held in memory", "")
+                )
+                raise ResponseFormatError(
+                    f"the answer from {url} is larger than the {cap:,}-byte cap on {where}; "
+                    f"it was not kept{advice}"
+                )
+            if sink is None:
+                chunks.append(chunk)
+            else:
+                sink.write(chunk)
+        whole = True
+        if sink is None:
+            return b"".join(chunks), size
+        sink.flush()
+        return b"", size
+    finally:
+        if not whole:
+            raw.close()
+        raw.release_conn()
