@@ -123,6 +123,11 @@ class Transport:
         #: this transport within a quarter second: the waiting call raises `Interrupted`
         #: without being sent. Calls already sent finish as usual.
         self.interrupt = Interrupt()
+        #: The endpoint the main thread waits on the vendor for (sending, or reading the
+        #: answer), else None: a command whose calls may all be dropped (a listing) ends
+        #: such a read on its first signal (`GracefulStop` with ``abort_reads``) instead
+        #: of waiting out the read timeout of a vendor that stalls.
+        self.main_reading: str | None = None
         self.pacer = Pacer(dict(rate_limits or {}), self.clock, stop=self.interrupt)
         self._in_flight: InFlight | None = None
         self._rng = rng or random.Random()
@@ -251,17 +256,24 @@ class Transport:
             headers = {"User-Agent": self._user_agent, "Accept": "application/json"}
             headers.update(request.headers)
             self.calls += 1
-            raw = self._pool.request(
-                request.method,
-                request.url,
-                body=request.body,
-                headers=headers,
-                timeout=urllib3.Timeout(connect=self.timeouts.connect, read=self.timeouts.read),
-                retries=_NO_RETRIES,
-                redirect=False,
-                preload_content=False,
-            )
-            body, size = read_body(raw, sink, max_bytes, safe_url)
+            main = threading.current_thread() is threading.main_thread()
+            if main:
+                self.main_reading = request.endpoint
+            try:
+                raw = self._pool.request(
+                    request.method,
+                    request.url,
+                    body=request.body,
+                    headers=headers,
+                    timeout=urllib3.Timeout(connect=self.timeouts.connect, read=self.timeouts.read),
+                    retries=_NO_RETRIES,
+                    redirect=False,
+                    preload_content=False,
+                )
+                body, size = read_body(raw, sink, max_bytes, safe_url)
+            finally:
+                if main:
+                    self.main_reading = None
         except Urllib3HTTPError as exc:
             # urllib3 messages may quote the URL, query string included: scrub them.
             reason = self.redactor.scrub(f"{type(exc).__name__}: {exc}")

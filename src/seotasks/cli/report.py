@@ -185,8 +185,9 @@ def _live(args: argparse.Namespace, names: list[str], err: TextIO, selection: Se
         for client in clients:
             refuse_unreported_status(client, selection.status)
         # SIGTERM (a scheduler's stop) or SIGINT ends the listing as in `seotasks tasks`:
-        # the wait in progress ends, and the temporary copy of the tasks is removed.
-        stop = stack.enter_context(GracefulStop(*(c.transport for c in clients)))
+        # the wait or page read in progress ends, the temporary copy of the tasks removed.
+        transports = (c.transport for c in clients)
+        stop = stack.enter_context(GracefulStop(*transports, abort_reads=True))
 
         def listed() -> Any:
             for client in clients:

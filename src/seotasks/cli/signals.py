@@ -41,6 +41,7 @@ from collections.abc import Callable
 from types import FrameType
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
+from ..errors import Interrupted
 from .common import EXIT_INTERRUPTED
 
 if TYPE_CHECKING:
@@ -123,16 +124,21 @@ class SignalRelay:
     thread of the relay's own, once per signal, in order.
 
     The handler itself calls ``note(signum)`` (which must take no lock; it may raise or
-    end the process, and then nothing is relayed) and writes the signal's number to a
-    pipe; nothing else runs in signal context (see the module's docstring). Entered on
+    end the process, and then nothing is relayed), writes the signal's number to a
+    pipe, then calls ``after(signum)`` (no lock either; it may raise, the signal relayed);
+    nothing else runs in signal context (see the module's docstring). Entered on
     another thread, it installs nothing: Python delivers signals to the main thread only.
     """
 
     def __init__(
-        self, act: Callable[[int], object], note: Callable[[int], object] | None = None
+        self,
+        act: Callable[[int], object],
+        note: Callable[[int], object] | None = None,
+        after: Callable[[int], object] | None = None,
     ) -> None:
         self._act = act
         self._note = note
+        self._after = after
         self._saved: dict[int, Any] = {}
         self._write_end: int | None = None
 
@@ -170,6 +176,8 @@ class SignalRelay:
         if self._write_end is not None:
             with contextlib.suppress(OSError):  # a full pipe: signals enough are queued
                 os.write(self._write_end, bytes([signum]))
+        if self._after is not None:  # relayed already: it may raise
+            self._after(signum)
 
     def _relay(self, read_end: int) -> None:
         try:
@@ -185,7 +193,13 @@ class GracefulStop:
 
     ``event`` is the flag the run's loops watch; ``signal`` is the number of the signal
     that set it (``None`` when `halt` did, or nothing did). ``notice``: a stream and a
-    line written to it on the first signal. ``at_once``: an exit code and a line: a second
+    line written to it on the first signal. ``abort_reads``: the first signal also ends a
+    main-thread wait for a vendor's answer (`Transport.main_reading`) with `Interrupted`,
+    for a command whose every call may be dropped (a listing: the page was not yet
+    written, its resume state stands before it), else a stalled vendor holds the stop for
+    the whole read timeout (a minute; one dripping a byte a second, for ever). Never for
+    a command whose answer may be a consuming read (``collect``: the vendor forgets the
+    task as it answers). ``at_once``: an exit code and a line: a second
     signal writes the line to stderr and ends the process with the code, instead of raising
     `KeyboardInterrupt`; after a first signal the handler stays installed past the block, so
     a signal while the command reports its end exits the same way.
@@ -196,13 +210,15 @@ class GracefulStop:
         *transports: Transport,
         notice: tuple[TextIO, str] | None = None,
         at_once: tuple[int, str] | None = None,
+        abort_reads: bool = False,
     ) -> None:
         self.event = threading.Event()
         self.signal: int | None = None
         self._transports = transports
         self._notice = notice
         self._at_once = at_once
-        self._relay = SignalRelay(self._act, note=self._note)
+        after = self._abort_read if abort_reads else None
+        self._relay = SignalRelay(self._act, note=self._note, after=after)
 
     def __enter__(self) -> GracefulStop:
         self._relay.__enter__()
@@ -235,6 +251,16 @@ class GracefulStop:
                 _leave(*self._at_once)
             raise KeyboardInterrupt
         self.signal = signum
+
+    def _abort_read(self, signum: int) -> None:
+        """In signal context, the first signal relayed: a main-thread read ends now."""
+        for transport in self._transports:
+            endpoint = transport.main_reading
+            if endpoint is not None:
+                transport.main_reading = None  # one raise for one read
+                raise Interrupted(
+                    f"stopped by signal {signum} while waiting for the answer to {endpoint}"
+                )
 
     def _act(self, signum: int) -> None:
         """On the relay's thread: the first signal's notice and stop."""

@@ -88,7 +88,9 @@ class TasksRun:
             # SIGINT/SIGTERM set a flag the loop reads between tasks (and end a pacing
             # wait): a KeyboardInterrupt raised at an arbitrary bytecode can land in a
             # finalizer, where Python drops it, and the listing would run on to its end.
-            stop = stack.enter_context(GracefulStop(*(c.transport for c in clients)))
+            # The first signal also drops a page being read: not yet written, nothing lost.
+            transports = (c.transport for c in clients)
+            stop = stack.enter_context(GracefulStop(*transports, abort_reads=True))
             for client in clients:
                 _check_query(client, plan.state.providers[client.name].cursor, plan, args)
             writer = make_writer(plan.fmt, raw=args.raw, fields=plan.fields)

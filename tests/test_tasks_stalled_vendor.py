@@ -1,0 +1,70 @@
+"""``seotasks tasks`` stopped while the vendor stalls on a page: the first SIGTERM ends the
+read at once (it waited out the minute's read timeout, or for ever for a server dripping a
+byte a second), the pages written stay written, and ``--resume`` lists the rest."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from clihere import run_here
+from clirun import CLI, cli_env
+from seotasks_dataforseo.emulator import DataForSEOEmulator
+
+from seotasks.emulation import HttpRequest
+
+
+def test_the_first_signal_ends_a_stalled_page_read_and_resume_lists_the_rest(
+    tmp_path: Path,
+) -> None:
+    release = threading.Event()
+    id_lists: list[HttpRequest] = []
+
+    def stall_the_second_page(request: HttpRequest) -> None:
+        if "/id_list" in request.path:
+            id_lists.append(request)
+            if len(id_lists) == 2:
+                release.wait(60)  # the vendor's answer never comes, while the test runs
+
+    past = datetime.now(UTC) - timedelta(hours=1)
+    with DataForSEOEmulator(seed=3, size=0, kinds=("serp/google/organic",)) as emu:
+        emu.add_tasks(120, posted=past, code=20000)
+        emu.server.on_request = stall_the_second_page
+        settings = {**emu.settings, "source": "history", "page_size": 50, "families": "serp"}
+        env = cli_env(tmp_path, {"dataforseo": settings})
+        state = tmp_path / "run.json"
+        args = ["tasks", "-p", "dataforseo", "--status", "any", "--format", "jsonl"]
+        out = tmp_path / "out.jsonl"
+        try:
+            with out.open("wb") as sink:
+                proc = subprocess.Popen(
+                    [*CLI, *args, "--resume", str(state)],
+                    env=env,
+                    stdout=sink,
+                    stderr=subprocess.PIPE,
+                )
+                deadline = time.monotonic() + 60
+                while len(id_lists) < 2:  # the first page is in, the second hangs
+                    assert time.monotonic() < deadline and proc.poll() is None
+                    time.sleep(0.05)
+                time.sleep(0.3)
+                proc.send_signal(signal.SIGTERM)
+                # A hang guard, not a measure: the read timeout is a minute.
+                _, stderr = proc.communicate(timeout=20)
+            assert proc.returncode == 5, stderr.decode()
+            text = stderr.decode()
+            assert "interrupted after 50 tasks" in text and "Traceback" not in text, text
+        finally:
+            release.set()
+        emu.server.on_request = None
+        first = [json.loads(line)["id"] for line in out.read_text().splitlines()]
+        rest = run_here([*args, "--resume", str(state)], env)
+        assert rest.returncode == 0, rest.stderr
+        more = [json.loads(line)["id"] for line in rest.stdout.splitlines()]
+    assert len(first) == 50
+    assert len(first) + len(more) == 120 and len(set(first) | set(more)) == 120
