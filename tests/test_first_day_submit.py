@@ -318,12 +318,14 @@ def test_journal_of_another_provider_or_file_is_refused(emu: Any, tmp_path: Path
     done = run_here(
         ["submit", "-p", "dataforseo", str(_specs(tmp_path, 2)), "--resume", str(other)], env
     )
-    assert done.returncode != 0 and "records a submission to serpstat" in done.stderr
+    # exit 2: the file named is the mistake (as for tasks and collect), not the disk (6)
+    assert done.returncode == 2 and "records a submission to serpstat" in done.stderr
     notes = tmp_path / "notes.txt"
     notes.write_text("my notes\n")
     done = run_here(
         ["submit", "-p", "dataforseo", str(_specs(tmp_path, 2)), "--resume", str(notes)], env
     )
-    assert done.returncode != 0 and "not a submit journal" in done.stderr
+    assert done.returncode == 2 and "ConfigError: --resume" in done.stderr
+    assert "not a submit journal" in done.stderr
     assert notes.read_text() == "my notes\n"
     assert emu.posted() == []

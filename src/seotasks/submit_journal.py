@@ -40,7 +40,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import attrs
 
-from .errors import StorageError
+from .errors import ConfigError, StorageError
 
 if TYPE_CHECKING:
     from .submit import SerpTaskSpec, SubmitResult
@@ -98,8 +98,9 @@ class SubmitJournal:
     def open(cls, path: Path, provider: str) -> Iterator[SubmitJournal]:
         """The journal at ``path`` (created if absent), locked for this run.
 
-        Raises `StorageError` when it cannot be written, is held by another run, or was
-        written for another provider or by something else.
+        Raises `StorageError` when it cannot be written or is held by another run, and
+        `ConfigError` when it was written for another provider or by something else (the
+        file named is the mistake, as a mismatched resume file of ``tasks`` is).
         """
         try:
             # Unbuffered: a write the disk cuts short must leave nothing behind in a
@@ -133,14 +134,14 @@ class SubmitJournal:
         except ValueError:
             head = None
         if not isinstance(head, dict) or head.get("format") != _FORMAT:
-            raise StorageError(f"--resume {self.path} is not a submit journal; name a new file")
+            raise ConfigError(f"--resume {self.path} is not a submit journal; name a new file")
         if head.get("version") != _VERSION:
-            raise StorageError(
+            raise ConfigError(
                 f"--resume {self.path} was written by another version of seotasks "
                 f"(journal format {head.get('version')}); name a new file"
             )
         if head.get("provider") != self.provider:
-            raise StorageError(
+            raise ConfigError(
                 f"--resume {self.path} records a submission to {head.get('provider')}, "
                 f"not {self.provider}; name a new file"
             )
@@ -173,7 +174,11 @@ class SubmitJournal:
                 self.recorded.pop(key, None)  # refused: posted again by the next run
         for key in in_flight:
             self.recorded.setdefault(
-                key, Recorded(unknown="sent by a run that stopped before its answer came")
+                key,
+                Recorded(
+                    unknown="sent by a run that stopped before it recorded the answer (the "
+                    "task ids are in that run's output if it printed them)"
+                ),
             )
 
     def sending(self, keys: Sequence[str]) -> None:

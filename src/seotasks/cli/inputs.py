@@ -47,11 +47,17 @@ def _lines(fd: int, longest: int) -> Iterator[bytes]:
     pending = b""
     for chunk in _chunks(fd):
         *whole, pending = (pending + chunk).split(b"\n")
-        yield from whole
-        if len(pending) > longest:
-            raise ValueError(f"a line longer than {longest:,} bytes")
+        for line in whole:  # a long line ended in this chunk: up to a chunk over the limit
+            _within(line, longest)
+            yield line
+        _within(pending, longest)
     if pending:
         yield pending
+
+
+def _within(line: bytes, longest: int) -> None:
+    if len(line) > longest:
+        raise ValueError(f"a line longer than {longest:,} bytes")
 
 
 def _chunks(fd: int) -> Iterator[bytes]:

@@ -31,6 +31,7 @@ __all__ = [
     "open_stderr",
     "overwritten_file",
     "pipe_state",
+    "pipe_unread",
     "refuse_closed_stdout",
     "start_on_a_new_line",
     "stdout_refusal",
@@ -56,19 +57,29 @@ def is_pipe(stream: TextIO) -> bool:
 
 def pipe_state(stream: TextIO) -> PipeState:
     """``gone`` (the reader closed its end), ``pending`` (bytes still unread) or ``taken``."""
+    unread = pipe_unread(stream)
+    if unread is None:
+        return "gone"
+    return "pending" if unread else "taken"
+
+
+def pipe_unread(stream: TextIO) -> int | None:
+    """The bytes written into ``stream``'s pipe that its reader has not read (the last
+    ones written: a pipe is first in, first out), or None when the reader closed its
+    end; 0 for what is no pipe."""
     try:
         if not is_pipe(stream):
-            return "taken"
+            return 0
         fd = stream.fileno()
         poller = select.poll()
         poller.register(fd, select.POLLOUT)
         for _, events in poller.poll(0):
             if events & (select.POLLERR | select.POLLHUP):
-                return "gone"
-        unread = struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0"))[0]
+                return None
+        unread: int = struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0"))[0]
     except (OSError, ValueError):
-        return "gone"
-    return "pending" if unread else "taken"
+        return None
+    return unread
 
 
 def wait_until_read(stream: TextIO, timeout: float) -> PipeState:

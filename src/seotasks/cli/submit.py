@@ -3,26 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import re
 from collections.abc import Iterable
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any, TextIO
 
-from .common import (
-    EXIT_AUTH,
-    EXIT_INTERRUPTED,
-    EXIT_OK,
-    EXIT_PROVIDER,
-    UsageError,
-    one_client,
-    one_line,
-)
-
-if TYPE_CHECKING:
-    from ..client import Client
-    from ..submit import SerpTaskSpec
-    from ..submit_journal import SubmitJournal
-    from .signals import GracefulStop
+from .common import UsageError, one_client
+from .pipes import refuse_closed_stdout
 
 HELP = "post SERP tasks from a JSONL file of task specs"
 DESCRIPTION = (
@@ -146,19 +133,23 @@ def _each_field_once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    import contextlib
-
+    from ..errors import StorageError
     from ..plugins import get_provider
     from ..store import check_file_target
     from ..submit_journal import SubmitJournal, spec_keys
     from .signals import GracefulStop
+    from .submit_run import SubmitRun, post
 
     provider = get_provider(args.provider)
     _check_callback_flags(provider.name, provider.spec_refuses, args)
     _check_callback_values(args)
     if args.resume is not None:
         check_file_target(args.resume, "--resume")  # as tasks and collect: no folder made
+    refuse_closed_stdout(out)  # the lines are the only record of the task ids
     specs = _read_specs(args.file, err)  # every line checked before anything is posted
+    if not specs:  # an export that came out empty: said, or a scheduler's log shows nothing
+        err.write(f"seotasks: {args.file} holds no spec: nothing to post\n")
+        return 0
     specs = _with_callbacks(specs, args)
     keys = spec_keys(specs)
     with contextlib.ExitStack() as stack:
@@ -167,7 +158,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             journal = stack.enter_context(SubmitJournal.open(args.resume, provider.name))
         client = one_client(args, stack)
         stop = stack.enter_context(GracefulStop(client.transport))
-        run = _Run(out, len(specs))
+        run = SubmitRun(out, err, len(specs))
         todo = []
         for index, key in enumerate(keys):
             earlier = journal.recorded.get(key) if journal is not None else None
@@ -180,180 +171,22 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 run.line(index, error=unknown, unknown=True, held=True)
         run.earlier = run.accepted
         try:
-            _post(client, journal, provider.submit_batch, specs, keys, todo, run, stop)
+            post(client, journal, provider.submit_batch, specs, keys, todo, run, stop)
+        except StorageError as exc:  # the journal took no more: the ids are in the output
+            exc.cli_hint = (
+                "the last batch's task ids are only in the lines this run printed: keep "
+                "them (a re-run with this --resume file reports that batch as outcome "
+                "unknown; append its output with >>)"
+            )
+            raise
         finally:
             run.release()  # the earlier runs' lines not yet printed
-    out.flush()
+            run.flush()
     # A signal that came while the last batch was in flight stopped nothing: every spec
     # has its answer, and exit 5 ("run it again") would post them all again without
     # --resume. A spec left unsent, or one whose wait the signal cut short, is stopped.
     stopped = stop.stopping and (run.lines < run.total or run.cut_short > 0)
     return run.finish(err, stopped=stopped, journal=args.resume)
-
-
-def _post(
-    client: Client,
-    journal: SubmitJournal | None,
-    batch: int,
-    specs: list[SerpTaskSpec],
-    keys: list[str],
-    todo: list[int],
-    run: _Run,
-    stop: GracefulStop,
-) -> None:
-    """Post the specs of ``todo`` a batch at a time, each journalled before it leaves and
-    answered after, until done, stopped, or the vendor refuses the credentials."""
-    size = max(1, batch)
-    sent = 0  # specs of ``todo`` handed to the vendor so far
-    for start in range(0, len(todo), size):
-        if stop.stopping or run.refused is not None:
-            break
-        chunk = todo[start : start + size]
-        sent = start + len(chunk)
-        chunk_keys = [keys[i] for i in chunk]
-        if journal is not None:
-            journal.sending(chunk_keys)  # durable before the batch leaves
-        results = client.submit([specs[i] for i in chunk])
-        try:
-            if journal is not None:
-                journal.answered(chunk_keys, results)
-        finally:
-            # The batch went out: its lines (task ids) are printed even when the
-            # journal cannot take them (a full disk), or they would be the vendor's only.
-            for index, result in zip(chunk, results, strict=True):
-                run.result(index, result)
-            run.out.flush()
-    if run.refused is not None:  # the rest was never sent: its lines say so
-        run.unsent = len(todo) - sent
-        for index in todo[sent:]:
-            run.line(index, error="not sent: the vendor refused the credentials (AuthError)")
-
-
-class _Run:
-    """The counts of one ``seotasks submit`` and its output lines, one JSON line per spec."""
-
-    def __init__(self, out: TextIO, total: int) -> None:
-        self.out = out
-        self.total = total
-        self.accepted = 0
-        #: Accepted by earlier runs (from the ``--resume`` journal).
-        self.earlier = 0
-        self.failed = 0
-        self.unknown = 0
-        #: Specs not sent because the stop cut their wait short (`Interrupted`).
-        self.cut_short = 0
-        #: Specs never sent because the vendor refused the credentials first.
-        self.unsent = 0
-        self.refused: BaseException | None = None
-        #: The earlier runs' lines (index, text), in input order, each printed just before
-        #: the first line of a later index, so that the output keeps the input's order.
-        self._held: list[tuple[int, str]] = []
-        self._next_held = 0
-
-    def line(
-        self,
-        index: int,
-        *,
-        task_id: str | None = None,
-        kind: str | None = None,
-        error: str | None = None,
-        unknown: bool = False,
-        resumed: bool = False,
-        held: bool = False,
-    ) -> None:
-        """Count and print one spec's line; ``held`` (an earlier run's, read from the
-        journal before anything is posted) waits for its turn in input order."""
-        import json
-
-        record: dict[str, object] = {
-            "index": index,
-            "task_id": task_id,
-            "kind": kind,
-            "error": error,
-        }
-        if unknown:
-            record["outcome_unknown"] = True
-            self.unknown += 1
-        elif task_id is not None:
-            self.accepted += 1
-        else:
-            self.failed += 1
-        if resumed:
-            record["resumed"] = True
-        text = json.dumps(record) + "\n"
-        if held:
-            self._held.append((index, text))
-            return
-        self.release(before=index)
-        self.out.write(text)
-
-    def release(self, before: int | None = None) -> None:
-        """Print the held lines of indexes below ``before`` (``None``: all of them)."""
-        held = self._held
-        while self._next_held < len(held) and (before is None or held[self._next_held][0] < before):
-            self.out.write(held[self._next_held][1])
-            self._next_held += 1
-
-    def result(self, index: int, result: Any) -> None:
-        from ..errors import AuthError, Interrupted
-        from ..submit_journal import outcome_unknown
-
-        if result.error is None:
-            self.line(index, task_id=result.task_id, kind=result.kind)
-            return
-        if isinstance(result.error, Interrupted):
-            self.cut_short += 1
-        if isinstance(result.error, AuthError) and self.refused is None:
-            self.refused = result.error
-        message = f"{type(result.error).__name__}: {result.error}"
-        self.line(index, error=message, unknown=outcome_unknown(result))
-
-    @property
-    def lines(self) -> int:
-        """The specs given a line so far."""
-        return self.accepted + self.failed + self.unknown
-
-    def finish(self, err: TextIO, *, stopped: bool, journal: Path | None) -> int:
-        """The closing lines on stderr and the exit code."""
-        done = f"{self.accepted} of {self.total} specs accepted"
-        if self.earlier:
-            done += f" ({self.earlier} by earlier runs)"
-        if self.unknown:
-            err.write(
-                f"seotasks: {self.unknown} specs were sent but their answer was lost (outcome "
-                "unknown, marked outcome_unknown): they may exist; check the vendor's task "
-                "list before posting them again"
-                + ("; a re-run with this --resume file does not post them\n" if journal else "\n")
-            )
-        if self.refused is not None:  # the credentials, not the specs: exit 3 like any auth error
-            err.write(one_line(f"seotasks: AuthError: {self.refused}"))
-            if self.unsent:
-                then = (
-                    "run the same command: it posts only the specs not accepted"
-                    if journal
-                    else "post the specs not accepted from a new file (a re-run would post "
-                    "every spec again)"
-                )
-                err.write(
-                    f"seotasks: {done}; {self.unsent} of {self.total} specs were not sent "
-                    f"(their lines say so); fix the credentials, then {then}\n"
-                )
-            return EXIT_AUTH
-        if stopped:
-            if journal is not None:
-                err.write(f"seotasks: interrupted: {done}; run the same command to post the rest\n")
-            else:
-                err.write(
-                    f"seotasks: interrupted: {done} (their lines are above); a re-run posts "
-                    "every spec again: use --resume FILE to make a re-run post only the rest\n"
-                )
-            return EXIT_INTERRUPTED
-        if self.failed or self.unknown:
-            err.write(f"seotasks: {done}; {self.failed + self.unknown} failed (see their error)\n")
-            return EXIT_PROVIDER
-        if journal is not None:
-            err.write(f"seotasks: {done}\n")
-        return EXIT_OK
 
 
 def _check_callback_flags(provider: str, refuses: Iterable[str], args: argparse.Namespace) -> None:
