@@ -212,10 +212,13 @@ def test_follow_collects_tasks_as_they_finish_until_sigterm(
     assert proc.returncode == 0, stderr
     assert {line["id"] for line in _lines(stdout)} == first | later
     assert len(_lines(stdout)) == len(first | later)
-    # The last line says how to go on, as after a stop without --follow (it said nothing).
-    assert stderr.rstrip().splitlines()[-1].endswith("; stopped: run the same command again"), (
-        stderr
-    )
+    # The last line says how to go on, as after a stop without --follow (it said nothing):
+    # into a file opened as ``>`` opens it, appending, or the lines of this run are gone.
+    last = stderr.rstrip().splitlines()[-1]
+    assert last.endswith(
+        "; stopped: run the same command again appending (>> in place of >, which would "
+        "empty this run's output)"
+    ), stderr
 
 
 def _wait_for(condition: Any, timeout: float = 30.0) -> None:

@@ -6,9 +6,11 @@ flight stay in the journal and the next run fetches them.
 from __future__ import annotations
 
 import signal
+import subprocess
 import time
 from pathlib import Path
 
+from clirun import CLI
 from collectkit import emu, env, intents, rerun, result_files, started
 from seotasks_dataforseo.emulator import DataForSEOEmulator
 
@@ -63,3 +65,28 @@ def test_a_second_signal_ends_the_run_at_once_while_calls_hang(
     assert "interrupted" in stderr.decode() and "Traceback" not in stderr.decode()
     assert len(intents(out)) == 2 and not result_files(out / "dataforseo")
     assert rerun(env, out).keys() == truth
+
+
+def test_a_stop_into_a_file_opened_with_gt_says_to_append(
+    emu: DataForSEOEmulator, env: dict[str, str], tmp_path: Path
+) -> None:
+    """``collect --to DIR > lines.jsonl`` stopped: "run the same command again", followed
+    to the letter, emptied the lines of the first run (their paths and errors)."""
+    out, lines = tmp_path / "o", tmp_path / "lines.jsonl"
+    emu.server.faults.slow_seconds = 2.0
+    emu.server.faults.inject(Fault.SLOW, 1, match="/task_get/")
+    with lines.open("w") as sink:
+        proc = subprocess.Popen(
+            [*CLI, "collect", "-p", "dataforseo", "--to", str(out)],
+            env=env,
+            stdout=sink,
+            stderr=subprocess.PIPE,
+        )
+        wait_until = time.monotonic() + 60
+        while not intents(out):  # a call is out, and slow
+            assert time.monotonic() < wait_until and proc.poll() is None
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)  # the call out ends, then the run
+        _, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 5, stderr.decode()
+    assert "run the same command again appending (>> in place of >" in stderr.decode()

@@ -144,6 +144,28 @@ def test_sigterm_stops_after_the_batch_in_flight_and_says_how_far(emu: Any, tmp_
     assert set(_posted(emu).values()) == {1} and len(_posted(emu)) == SPECS
 
 
+def test_a_second_signal_says_how_far_and_what_the_batch_in_flight_may_be(
+    emu: Any, tmp_path: Path
+) -> None:
+    """A second signal ends the run at once: it said only "interrupted", where the first
+    says how far the run got, and a batch left unanswered may exist at the vendor."""
+    process = _start_slow(emu, tmp_path, None)
+    calls = _post_calls(emu)
+    deadline = time.monotonic() + 60
+    while _post_calls(emu) == calls:  # a batch has just left: its answer takes 0.3 s
+        assert time.monotonic() < deadline and process.poll() is None
+        time.sleep(0.005)
+    process.send_signal(signal.SIGTERM)
+    time.sleep(0.05)
+    process.send_signal(signal.SIGTERM)
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 5, stderr
+    accepted = sum(1 for line in _lines(stdout).values() if line["task_id"])
+    assert f"interrupted at once: {accepted} of {SPECS} specs accepted" in stderr, stderr
+    assert "the 100 specs of the batch in flight may exist at the vendor" in stderr, stderr
+    assert "a re-run posts every spec again: use --resume FILE" in stderr, stderr
+
+
 def test_signal_while_the_last_batch_is_in_flight_ends_a_complete_run(
     emu: Any, tmp_path: Path
 ) -> None:

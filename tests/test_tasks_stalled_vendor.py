@@ -59,6 +59,8 @@ def test_the_first_signal_ends_a_stalled_page_read_and_resume_lists_the_rest(
             assert proc.returncode == 5, stderr.decode()
             text = stderr.decode()
             assert "interrupted after 50 tasks" in text and "Traceback" not in text, text
+            # ``> out.jsonl``: the same command would empty what this run printed
+            assert f"continue with --resume {state} appending (>> in place of >" in text
         finally:
             release.set()
         emu.server.on_request = None

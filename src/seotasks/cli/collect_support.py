@@ -88,7 +88,7 @@ class CollectOptions:
         re-run that prints only the rest must then append, or this run's results are gone.
         """
         append = " appending (>> in place of >, which would empty this run's output)"
-        append = append if overwritten and self.to is None else ""
+        append = append if overwritten else ""  # with --to too: the lines are its record
         if self.resume is not None:
             return f"continue with --resume {self.resume}{append}"
         if self.to is not None or (self.named is None and drains):

@@ -49,7 +49,9 @@ def post(
         chunk_keys = [keys[i] for i in chunk]
         if journal is not None:
             journal.sending(chunk_keys)  # durable before the batch leaves
+        run.in_flight = len(chunk)
         results = client.submit([specs[i] for i in chunk])
+        run.in_flight = 0
         try:
             if journal is not None:
                 journal.answered(chunk_keys, results)
@@ -79,6 +81,8 @@ class SubmitRun:
         self.piped = is_pipe(out)
         self._unconfirmed: collections.deque[tuple[str, int]] = collections.deque()
         self._unconfirmed_bytes = 0
+        #: Specs of the batch sent and not yet answered.
+        self.in_flight = 0
         self.total = total
         self.accepted = 0
         #: Accepted by earlier runs (from the ``--resume`` journal).
@@ -182,14 +186,30 @@ class SubmitRun:
         while held and self._unconfirmed_bytes - held[0][1] >= unread:
             self._unconfirmed_bytes -= held.popleft()[1]
 
-    def flush(self) -> None:
-        """Flush stdout, then give its reader up to `SETTLE_WAIT` to read the last lines."""
+    def flush(self, wait: float = SETTLE_WAIT) -> None:
+        """Flush stdout, then give its reader up to ``wait`` seconds to read the last lines."""
         if self.stdout_lost is None:
             try:
                 self.out.flush()
             except (OSError, ValueError) as exc:
                 self._lose_stdout(full_stdout(exc) or "its reader is gone")
-        self.confirm(wait=SETTLE_WAIT)
+        self.confirm(wait=wait)
+
+    def stopped_at_once(self, *, journal: Path | None) -> int:
+        """The closing line of a run a second signal ended (exit 5): how far it got, and
+        the batch it left unanswered, which may exist at the vendor."""
+        line = f"seotasks: interrupted at once: {self.accepted} of {self.total} specs accepted"
+        if self.in_flight:
+            line += (
+                f"; the {self.in_flight} specs of the batch in flight may exist at the vendor "
+                "(outcome unknown): check its task list before posting them again"
+            )
+        if journal is not None:
+            line += "; run the same command to post the rest (it does not post those again)"
+        else:
+            line += "; a re-run posts every spec again: use --resume FILE to post only the rest"
+        self._say(line + "\n")
+        return EXIT_INTERRUPTED
 
     def _say(self, text: str) -> None:
         with contextlib.suppress(OSError, ValueError):  # stderr gone too: nowhere left

@@ -23,7 +23,13 @@ from ..merge import DEFAULT_BUFFER, Source, merged
 from ..model import Task
 from ..resume import ResumeState
 from .common import EXIT_INTERRUPTED, EXIT_OK, Progress, connect_all, refuse_unreported_status
-from .pipes import SETTLE_WAIT, is_pipe, start_on_a_new_line, wait_until_read
+from .pipes import (
+    SETTLE_WAIT,
+    is_pipe,
+    overwritten_file,
+    start_on_a_new_line,
+    wait_until_read,
+)
 from .signals import GracefulStop
 
 __all__ = ["Plan", "TasksRun"]
@@ -178,7 +184,7 @@ class TasksRun:
 
     def _interrupted(self) -> int:
         self._settle()
-        hint = "" if self.args.quiet else f"; {_resume_hint(self.args, self.plan.state)}"
+        hint = "" if self.args.quiet else f"; {self._resume_hint()}"
         self.err.write(f"seotasks: interrupted after {_counted(self.count, 'task')}{hint}\n")
         return EXIT_INTERRUPTED
 
@@ -187,7 +193,15 @@ class TasksRun:
         # A hint only when there is something to continue: nothing was written before a
         # config, auth or query error, and a rejected cursor is no way to continue.
         if self.count and not isinstance(exc, CursorError) and not self.args.quiet:
-            exc.cli_hint = _resume_hint(self.args, self.plan.state)
+            exc.cli_hint = self._resume_hint()
+
+    def _resume_hint(self) -> str:
+        """`_resume_hint`, saying to append when stdout is a file the same command would
+        empty first (``> out.csv``): the resumed run prints only the rest."""
+        hint = _resume_hint(self.args, self.plan.state)
+        if self.args.resume is not None and overwritten_file(self.out):
+            hint += " appending (>> in place of >, which would empty this run's output)"
+        return hint
 
     def _finish(self, clients: list[Client]) -> None:
         args, state, progress = self.args, self.plan.state, self.progress
