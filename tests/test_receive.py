@@ -387,6 +387,20 @@ def test_a_task_that_failed_at_the_vendor_gets_a_line_but_no_file(receiver: Runn
     assert errors["good-1"] is None and "40501" in errors["bad-1"]
 
 
+def test_a_failure_delivered_after_the_tasks_result_leaves_the_result_unsaid_against(
+    receiver: Running,
+) -> None:
+    """A late, failed delivery of a task whose result is stored printed an error line
+    for it: a reader keeping each task's last line took a stored result for a failure."""
+    assert receiver.post(f"/{SECRET}/postback", gz(envelope("t-1"))).status == 200
+    late = envelope("t-1")
+    late["tasks"][0].update(status_code=40101, status_message="Task In Queue.")
+    answer = receiver.post(f"/{SECRET}/postback", gz(late))
+    assert answer.status == 200 and json.loads(answer.data)["failed"] == 0
+    assert [(line["id"], line["error"]) for line in receiver.lines] == [("t-1", None)]
+    assert files(receiver.app.store.root / "dataforseo").keys() == {"t-1"}
+
+
 def test_sigterm_during_a_postback_then_a_redelivery_writes_every_file_once(tmp_path: Path) -> None:
     """The command stops gracefully: a delivery in progress completes (200, every task's
     file durable) or, if it is cut off, the vendor's redelivery to the next receiver writes

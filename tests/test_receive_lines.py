@@ -212,3 +212,41 @@ def test_refusals_are_logged_a_line_a_minute_for_each_kind_and_the_rest_said_at_
         "receiver: 1 more of postback 400 Bad Request since its last line",
         "receiver: 2 more of pingback 400 Bad Request since its last line",
     ]
+
+
+def test_lines_left_unread_in_a_pipe_by_a_reader_that_quit_are_printed_next_start(
+    tmp_path: Path,
+) -> None:
+    """``receive | consumer``: a line written into the pipe is not yet read. A consumer
+    that quit with ten lines unread took them along (the kernel drops them, the writer
+    hears nothing), and the next start printed none of them: they stay owed until read."""
+    out = tmp_path / "results"
+    env = receive_env(tmp_path)
+    read_end, write_end = os.pipe()
+    with os.fdopen(write_end, "w") as pipe_in, Receiver(out, env, stdout=pipe_in) as receiver:
+        pipe_in.close()  # the receiver holds its own copy
+        ids = [f"t-{n}" for n in range(10)]
+        for task_id in ids:
+            assert receiver.post(f"/{SECRET}/postback", gz(envelope(task_id))) == 200
+        os.close(read_end)  # the consumer quits, its ten lines unread
+        assert receiver.stop() == 0, receiver.stderr
+    assert files(out / "dataforseo").keys() == set(ids)
+    with Receiver(out, env) as again:
+        wait_for(lambda: len(again.stdout.splitlines()) == len(ids))
+        assert again.stop() == 0
+    assert sorted(line["id"] for line in _lines(again.stdout)) == sorted(ids)
+    assert not list((out / ".owed").iterdir())
+
+
+def test_lines_read_from_a_pipe_are_not_owed_again(tmp_path: Path) -> None:
+    out = tmp_path / "results"
+    env = receive_env(tmp_path)
+    with Receiver(out, env) as receiver:  # its stdout a pipe the kit reads as it comes
+        for task_id in ("t-1", "t-2"):
+            assert receiver.post(f"/{SECRET}/postback", gz(envelope(task_id))) == 200
+        wait_for(lambda: len(receiver.stdout.splitlines()) == 2)
+        assert receiver.stop() == 0
+    assert not list((out / ".owed").iterdir())
+    with Receiver(out, env) as again:
+        assert again.stop() == 0
+    assert again.stdout == ""

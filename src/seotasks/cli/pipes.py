@@ -10,6 +10,7 @@ still in the pipe)? Files, terminals and sockets cannot be asked; they count as 
 
 from __future__ import annotations
 
+import collections
 import errno
 import fcntl
 import io
@@ -18,7 +19,9 @@ import select
 import stat
 import struct
 import termios
+import threading
 import time
+from collections.abc import Callable
 from typing import Any, Literal, TextIO
 
 from ..errors import StorageError
@@ -26,6 +29,7 @@ from ..errors import StorageError
 __all__ = [
     "SETTLE_WAIT",
     "PipeState",
+    "ReadLedger",
     "full_stdout",
     "is_pipe",
     "open_stderr",
@@ -90,6 +94,58 @@ def wait_until_read(stream: TextIO, timeout: float) -> PipeState:
         time.sleep(_POLL)
         state = pipe_state(stream)
     return state
+
+
+class ReadLedger:
+    """The bytes written into ``stream``, and actions to run once its reader has read them.
+
+    Into a pipe, a written line is not yet a delivered one: the kernel holds up to 64 KiB
+    that a reader which quits drops without a word to the writer. `once_read` runs an
+    action (forgetting a line owed) when every byte written before it has been read, as
+    `check` finds from the bytes still in the pipe (the last ones written); into anything
+    else at once. A reader gone leaves the actions waiting: their lines stay owed.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.piped = is_pipe(stream)
+        self._lock = threading.Lock()
+        self._written = 0
+        self._waiting: collections.deque[tuple[int, Callable[[], None]]] = collections.deque()
+
+    def write(self, text: str) -> None:
+        """Write and flush ``text``, counting its bytes (under the lock `check` holds, so
+        the count and the pipe's unread bytes are read at one instant)."""
+        with self._lock:
+            self.stream.write(text)
+            self.stream.flush()
+            self._written += len(text.encode(self.stream.encoding or "utf-8", "replace"))
+
+    def once_read(self, action: Callable[[], None]) -> None:
+        if not self.piped:
+            action()
+            return
+        with self._lock:
+            self._waiting.append((self._written, action))
+        self.check()
+
+    def check(self, wait: float = 0.0) -> None:
+        """Run the actions whose bytes the reader has read (waiting up to ``wait`` seconds
+        for it to read everything)."""
+        if not self.piped:
+            return
+        if wait:
+            wait_until_read(self.stream, wait)
+        due = []
+        with self._lock:
+            unread = pipe_unread(self.stream)
+            if unread is None:
+                return
+            read = self._written - unread
+            while self._waiting and self._waiting[0][0] <= read:
+                due.append(self._waiting.popleft()[1])
+        for action in due:
+            action()
 
 
 def full_stdout(exc: ValueError | OSError) -> str | None:

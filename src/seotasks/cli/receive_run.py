@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from ..receiver.app import secret_problem
 from ..store import check_writable, lock_file
 from .common import EXIT_OK
-from .pipes import full_stdout, refuse_closed_stdout, start_on_a_new_line
+from .pipes import SETTLE_WAIT, ReadLedger, full_stdout, refuse_closed_stdout, start_on_a_new_line
 from .signals import SignalRelay, signalled_before
 
 if TYPE_CHECKING:
@@ -262,12 +262,15 @@ class Receiving:
         self.server: ReceiverServer | None = None
         self.worker: PingbackWorker | None = None
         self.store = ResultStore(Path(args.to), compress=args.gzip)
+        #: Into a pipe, a line stays owed until its reader has read it (`ReadLedger`).
+        self.ledger = ReadLedger(out)
         self.app = ReceiverApp(
             self.store,
             secret,
             provider,
             pingbacks=PingbackQueue(Path(args.to) / ".pingbacks"),
             emit=self.emit,
+            once_read=self.ledger.once_read,
             max_body=args.max_body,
             max_json=args.max_json,
         )
@@ -281,12 +284,12 @@ class Receiving:
             if self.stdout_failed is not None:
                 raise LineNotPrinted
             try:
-                self.out.write(text)
-                self.out.flush()
+                self.ledger.write(text)
             except (OSError, ValueError) as exc:
                 self.stdout_failed = exc
                 self.stop()
                 raise LineNotPrinted from None
+        self.ledger.check()
 
     def stop(self, signum: int = 0) -> None:
         """Stop as on SIGTERM: the HTTP side finishes what it took, the pingback worker's
@@ -347,6 +350,7 @@ class Receiving:
                 client.close()
             self.store.close()
             self.app.log_held()
+        self.ledger.check(wait=SETTLE_WAIT)  # the last lines' reader: read, or owed still
         queued = len(self.app.pingbacks)
         self.err.write(f"seotasks: receiver stopped; {_count(queued, 'pingback')} still queued\n")
         return EXIT_OK if self.stdout_failed is None else self._stdout_exit()

@@ -74,6 +74,7 @@ class ReceiverApp:
         *,
         pingbacks: PingbackQueue | None = None,
         emit: Emit | None = None,
+        once_read: Callable[[Callable[[], None]], None] | None = None,
         max_body: int = DEFAULT_MAX_BODY,
         max_json: int = DEFAULT_MAX_JSON,
     ) -> None:
@@ -91,7 +92,8 @@ class ReceiverApp:
         self.emit = emit or (lambda line: None)
         self.max_body = max_body
         self.max_json = max_json
-        self.writer = ResultWriter(store, self.provider, self.emit, OwedLines(store.root / ".owed"))
+        owed = OwedLines(store.root / ".owed", defer=once_read)
+        self.writer = ResultWriter(store, self.provider, self.emit, owed)
         self.rejected_dir = store.root / ".rejected"
         self.rejected = RejectedLog(self.rejected_dir)
         #: Write failures, logged once per burst (see `seotasks.receiver.alarm`).
@@ -261,6 +263,13 @@ class ReceiverApp:
         failed = queued = 0
         for entry in entries:
             if entry.error is not None:
+                if self.store.existing(self.provider, entry.task_id) is not None:
+                    # A result is stored: it stands, and no error line contradicts it for
+                    # a reader keeping the last line of a task (a vendor's late retry).
+                    log.info(
+                        "receiver: %s %s failed, but its result is stored", route, entry.task_id
+                    )
+                    continue
                 # A task that failed at the vendor has no result: like `collect`, write no
                 # file (a file means "collected") and report it on its line.
                 failed += 1

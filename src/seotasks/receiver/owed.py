@@ -32,10 +32,18 @@ _SUFFIX = ".json"
 
 
 class OwedLines:
-    """Records of lines owed, one file per delivery, under ``folder``."""
+    """Records of lines owed, one file per delivery, under ``folder``.
 
-    def __init__(self, folder: Path) -> None:
+    ``defer``, where given, runs a record's removal later: stdout into a pipe passes
+    `ReadLedger.once_read`, since a line written into a pipe is not yet read, and a
+    reader that quits drops what it has not read without an error to the writer.
+    """
+
+    def __init__(
+        self, folder: Path, defer: Callable[[Callable[[], None]], None] | None = None
+    ) -> None:
         self.folder = folder
+        self._defer = defer
 
     def record(self, lines: Iterable[dict[str, Any]]) -> Path:
         """Durably note ``lines`` (``path`` not known yet) before their files are written."""
@@ -44,8 +52,12 @@ class OwedLines:
         return atomic_write(self.folder / f"{secrets.token_hex(8)}{_SUFFIX}", data)
 
     def settle(self, record: Path) -> None:
-        """Every line of ``record`` is printed (or its file never came): forget it."""
-        record.unlink(missing_ok=True)
+        """Every line of ``record`` is printed (or its file never came): forget it, once
+        what was printed is read (``defer``)."""
+        if self._defer is None:
+            record.unlink(missing_ok=True)
+        else:
+            self._defer(lambda: record.unlink(missing_ok=True))
 
     def replay(self, path_of: Callable[[str, str], Path | None]) -> Iterable[dict[str, Any]]:
         """The lines owed by an earlier run, each with the path of its file, in the order
