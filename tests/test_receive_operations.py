@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import json
 import socket
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -22,7 +23,8 @@ from typing import Any
 import pytest
 import urllib3
 from clihere import run_here
-from receivekit import SECRET, Receiver, envelope, files, receive_env, wait_for
+from clirun import CLI
+from receivekit import SECRET, Receiver, envelope, files, gz, receive_env, wait_for
 from seotasks_dataforseo.emulator import DataForSEOEmulator
 from seotasks_dataforseo.provider import DataForSEOProvider
 
@@ -281,3 +283,62 @@ def test_refused_credentials_keep_pingbacks_queued_for_a_start_with_working_ones
             _collecting(tmp_path, client) as (app, ping),
         ):
             wait_for(lambda: files(app.store.root / "dataforseo").keys() == {task_id})
+
+
+def test_a_postback_written_while_collect_fetched_the_task_is_one_file_and_one_line(
+    tmp_path: Path,
+) -> None:
+    """``collect --to`` and ``receive --to`` on one folder: collect fetched a task while
+    its postback arrived, found no file before the fetch, and wrote and printed it after
+    the receiver had: the task twice in the lines (26 and 28 of 300 tasks, in two of four
+    tries). The write is checked again under the task's claim: collect skips it."""
+    past = datetime.now(UTC) - timedelta(hours=1)
+    out = tmp_path / "results"
+    with DataForSEOEmulator(seed=5, size=0, kinds=("serp/google/organic",)) as emu:
+        emu.add_tasks(1, posted=past, code=20000, delay=timedelta(minutes=1))
+        [task_id] = emu.ready_ids()
+        env = receive_env(tmp_path, emu.settings)
+        emu.server.faults.slow_seconds = 3.0
+        emu.server.faults.inject(Fault.SLOW, 1, match="/task_get/")
+        with Receiver(out, env) as receiver:
+            collect = subprocess.Popen(
+                [*CLI, "collect", "-p", "dataforseo", "-o", "families=serp", "--to", str(out)],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            wait_for(lambda: any("/task_get/" in r.path for r in emu.server.requests))
+            assert receiver.post(f"/{SECRET}/postback", gz(envelope(task_id))) == 200
+            stdout, stderr = collect.communicate(timeout=60)
+            assert receiver.stop() == 0
+    assert collect.returncode == 0, stderr
+    assert stdout == ""  # the receiver wrote it, and printed its line
+    assert "skipped 1 already in" in stderr, stderr
+    assert [json.loads(line)["id"] for line in receiver.stdout.splitlines()] == [task_id]
+    assert files(out / "dataforseo").keys() == {task_id}
+
+
+def test_a_listed_task_whose_file_exists_is_fetched_to_drain_it(tmp_path: Path) -> None:
+    """A postback written, its answer lost (the receiver stopped mid-answer): the vendor
+    lists the task in tasks_ready again, and ``collect --to`` skipped it there on every
+    run, so it stayed listed for ever (at 1000 such, nothing new shows). It is fetched
+    once to drain it; the file written first stays, and no second line is printed."""
+    past = datetime.now(UTC) - timedelta(hours=1)
+    out = tmp_path / "results"
+    with DataForSEOEmulator(seed=5, size=0, kinds=("serp/google/organic",)) as emu:
+        emu.add_tasks(2, posted=past, code=20000, delay=timedelta(minutes=1))
+        stored, fresh = sorted(emu.ready_ids())
+        kept = b'{"written": "by the receiver"}'
+        (out / "dataforseo").mkdir(parents=True)
+        (out / "dataforseo" / f"{stored}.json").write_bytes(kept)
+        env = receive_env(tmp_path, emu.settings)
+        args = ["collect", "-p", "dataforseo", "-o", "families=serp", "--to", str(out)]
+        done = run_here(args, env)
+        assert done.returncode == 0, done.stderr
+        assert [json.loads(line)["id"] for line in done.stdout.splitlines()] == [fresh]
+        assert "skipped 1 already in" in done.stderr
+        assert emu.ready_ids() == set()  # drained: the next listing shows neither
+        again = run_here(args, env)
+    assert again.returncode == 0 and again.stdout == "", again.stderr
+    assert (out / "dataforseo" / f"{stored}.json").read_bytes() == kept

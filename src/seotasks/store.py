@@ -31,7 +31,8 @@ from typing import TYPE_CHECKING, BinaryIO
 from .errors import ConfigError, StorageError
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterable, Iterator
+    from contextlib import AbstractContextManager as ContextManager
 
     from .provider import JSONValue
 
@@ -197,6 +198,13 @@ class ResultStore:
         if not safe_name(task_id):
             raise ValueError(f"task id {task_id!r} cannot be a file name (unsafe characters)")
         return self.root / provider / f"{task_id}{self.suffix}"
+
+    def claimed(self, provider: str, task_ids: Iterable[str]) -> ContextManager[None]:
+        """Hold the claims of ``task_ids`` in this folder against every process writing it
+        (`seotasks.claims`): a check for a file and its write, made under one, are one step."""
+        from .claims import claims_for
+
+        return claims_for(self.root).claimed(provider, task_ids)
 
     def existing(self, provider: str, task_id: str) -> Path | None:
         """The task's file when one exists already (either form, compressed or not)."""

@@ -43,17 +43,17 @@ from ..errors import (
     StorageError,
     UnsupportedQuery,
 )
-from ..export import plain
 from ..journal import Journal
 from ..resume import ProviderProgress, ResumeState
 from ..store import ResultStore, check_writable, hold_lock, safe_name
 from .collect_support import (
     CollectOptions,
     CollectProgress,
-    copy_json_line,
     line_text,
     settled,
     silence_stdout,
+    store_result,
+    write_line,
 )
 from .common import EXIT_INTERRUPTED, EXIT_OK, EXIT_PROVIDER, one_line
 from .pipes import (
@@ -161,13 +161,11 @@ class CollectRun:
         try:
             for outcome in outcomes:
                 self.handle(outcome)
-        except SeotasksError:
-            self.save_state()
+            self.settle_lines(wait=SETTLE_WAIT)
+        finally:  # the checkpoint holds only what is settled: saved however the loop ends
+            with self.lock:
+                self.state.save()
             self.progress.done()
-            raise
-        self.settle_lines(wait=SETTLE_WAIT)
-        self.save_state()
-        self.progress.done()
 
     def finish(self) -> int:
         if self.fatal is not None:
@@ -235,6 +233,12 @@ class CollectRun:
             self.checkpoint(task)
             return False
         path = self.store.existing(self.name, task.id)
+        listed = self.options.named is None and task.id not in self.replayed
+        if path is not None and listed and self.client.capabilities.drains:
+            # Listed though stored (a postback the vendor never heard answered): fetched to
+            # drain it, the file kept (`store_result`); skipped, it stayed listed for ever,
+            # and a thousand such hid every new task.
+            return True
         if path is not None:
             with self.output:
                 self.progress.skipped += 1
@@ -313,10 +317,13 @@ class CollectRun:
             return
         if outcome.error is None and self.store is not None:
             try:
-                if outcome.path is not None:
-                    path = self.store.adopt(self.name, task.id, outcome.path)
-                else:
-                    path = self.store.write(self.name, task.id, plain(outcome.result))
+                path = store_result(self.store, self.name, outcome)
+                if path is None:  # a receiver on the folder wrote it meanwhile, and said so
+                    with self.output:
+                        self.progress.skipped += 1
+                    self.acknowledge(task.id)
+                    self.in_flight.discard(task.id)
+                    return self.checkpoint(task)
             except OSError as exc:
                 error = f"StorageError: cannot write the result file: {exc.strerror or exc}"
                 self.stop_taking(f"cannot write results to {self.options.to}: {exc.strerror}")
@@ -355,11 +362,9 @@ class CollectRun:
         A line written into a pipe is only in the kernel's buffer: a reader that quits
         (``| head``) drops what it had not read, and the write never fails. So printed
         results are acknowledged (journal entry removed, task done in the ``--resume``
-        checkpoint) only when the pipe is known to be read to its end by a reader still
-        there (`pipes.wait_until_read`, up to ``wait`` seconds); else the next run prints
-        them again: at least once, never lost. Looked at when the run ends, at each
-        ``--follow`` round, and after each line into a file or a terminal (taken once
-        flushed). Exactly once needs ``--to``."""
+        checkpoint) only once a reader still there has read the pipe to its end (up to
+        ``wait`` seconds); else the next run prints them again. Looked at when the run
+        ends, at each ``--follow`` round, and after each line into a file or a terminal."""
         if self.store is not None:
             return
         try:
@@ -420,13 +425,7 @@ class CollectRun:
             if self.stdout_closed:
                 return False
             try:
-                if body is None:
-                    self.out.write(text + "\n")
-                else:
-                    self.out.write(text[:-1] + ', "result": ')
-                    copy_json_line(body, self.out)
-                    self.out.write("}\n")
-                self.out.flush()
+                write_line(self.out, text, body)
             except (ValueError, OSError) as exc:
                 self.stdout_failed(exc)
         if self.stdout_closed:
@@ -439,10 +438,6 @@ class CollectRun:
         with self.lock:
             if self.state.providers[self.name].written(task):
                 self.state.save()
-
-    def save_state(self) -> None:
-        with self.lock:
-            self.state.save()
 
     def say(self, message: str) -> None:
         with self.output:

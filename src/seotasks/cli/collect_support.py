@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from ..model import Task
     from ..provider import Capabilities, Provider
     from ..resume import ResumeState
+    from ..store import ResultStore
 
 __all__ = [
     "FOLLOW_INTERVAL",
@@ -44,6 +45,8 @@ __all__ = [
     "line_text",
     "settled",
     "silence_stdout",
+    "store_result",
+    "write_line",
 ]
 
 
@@ -254,6 +257,31 @@ def settled(outcome: Collected, path: Path | None) -> bool:
     if outcome.error is None:
         return path is not None
     return isinstance(outcome.error, ProviderError | UnsupportedQuery)
+
+
+def write_line(out: TextIO, text: str, body: Path | None) -> None:
+    """One task's line, flushed: ``text``, or with the result streamed to ``body`` copied
+    into it (`copy_json_line`), never loaded whole."""
+    if body is None:
+        out.write(text + "\n")
+    else:
+        out.write(text[:-1] + ', "result": ')
+        copy_json_line(body, out)
+        out.write("}\n")
+    out.flush()
+
+
+def store_result(store: ResultStore, provider: str, outcome: Collected) -> Path | None:
+    """The task's file, written under its claim (`ResultStore.claimed`); None when another
+    process writing the folder (a receiver) wrote it while this run fetched it: that one
+    printed its line."""
+    task_id = outcome.task.id
+    with store.claimed(provider, [task_id]):
+        if store.existing(provider, task_id) is not None:
+            return None
+        if outcome.path is not None:
+            return store.adopt(provider, task_id, outcome.path)
+        return store.write(provider, task_id, plain(outcome.result))
 
 
 def copy_json_line(source: Path, out: TextIO) -> None:

@@ -101,29 +101,30 @@ class ResultWriter:
         """
         claimed: list[str] = []
         try:
-            fresh: list[tuple[str, JSONValue, Any]] = []
-            seen: set[str] = set()
+            wanted: list[tuple[str, JSONValue, Any]] = []
             for task_id, result, tag in sorted(results, key=lambda item: item[0]):
-                if task_id in seen:
+                if task_id in claimed:
                     continue
-                seen.add(task_id)
                 while True:
                     wait = self._claims.claim(task_id)
                     if wait is None:
                         break
                     wait.wait(30.0)
                 claimed.append(task_id)
-                if self.store.existing(self.provider, task_id) is None:
-                    fresh.append((task_id, result, tag))
-            if not fresh:
-                return 0
-            owed = self.owed.record(line(self.provider, i, tag=t, via=via) for i, _, t in fresh)
-            try:
-                paths = self.store.write_many(self.provider, [(i, r) for i, r, _ in fresh])
-            except BaseException:
-                self._announce_written(fresh, via)
-                self.owed.settle(owed)
-                raise
+                wanted.append((task_id, result, tag))
+            # Against other processes too (``collect --to`` on this folder): the check
+            # for a file and its write are one step.
+            with self.store.claimed(self.provider, claimed):
+                fresh = [w for w in wanted if self.store.existing(self.provider, w[0]) is None]
+                if not fresh:
+                    return 0
+                owed = self.owed.record(line(self.provider, i, tag=t, via=via) for i, _, t in fresh)
+                try:
+                    paths = self.store.write_many(self.provider, [(i, r) for i, r, _ in fresh])
+                except BaseException:
+                    self._announce_written(fresh, via)
+                    self.owed.settle(owed)
+                    raise
         finally:
             for task_id in claimed:
                 self._claims.release(task_id)
