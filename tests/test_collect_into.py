@@ -42,15 +42,14 @@ def test_each_result_is_a_file_in_the_folder(emu: DataForSEOEmulator, tmp_path: 
 def test_a_folder_that_cannot_take_a_file_is_a_storage_error(
     emu: DataForSEOEmulator, tmp_path: Path, where: str
 ) -> None:
+    """Refused at the call, naming the folder: before, each task failed on its own."""
     (tmp_path / "a-file").write_text("not a folder")
     into = tmp_path / where
     ready = emu.ready_ids()
-    with seotasks.connect("dataforseo", **emu.settings) as client:
-        outcomes = list(client.collect_many(client.tasks(), workers=1, into=into))
-    assert len(outcomes) == 3
-    for outcome in outcomes:
-        assert isinstance(outcome.error, seotasks.StorageError), repr(outcome.error)
-        assert str(into) in str(outcome.error)
+    refused = pytest.raises(seotasks.StorageError, match="nothing was fetched")
+    with seotasks.connect("dataforseo", **emu.settings) as client, refused as caught:
+        client.collect_many(client.tasks(), workers=1, into=into)
+    assert str(into) in str(caught.value)
     assert emu.ready_ids() == ready  # nothing was fetched, so nothing left the list
 
 

@@ -104,6 +104,11 @@ def fetch_into(client: Client, task: Task, sink: BinaryIO) -> str | None:
     """
     # The answer is read back from sink to be validated: a file opened "wb" failed that
     # read only after the fetch, which takes a task off a draining listing.
+    if not all(callable(getattr(sink, m, None)) for m in ("readable", "writable", "seekable")):
+        raise TypeError(
+            f"collect_to takes a binary file open for writing and reading, e.g. "
+            f"open(path, 'w+b'), got {type(sink).__name__}; nothing was fetched"
+        )
     if not (sink.readable() and sink.writable() and sink.seekable()):
         raise ValueError(
             "collect_to needs a file open for writing and reading, e.g. open(path, 'w+b'): "

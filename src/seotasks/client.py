@@ -15,7 +15,6 @@ from datetime import date, datetime
 from itertools import islice
 from operator import attrgetter
 from os import PathLike
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn, TypedDict, Unpack
 
 from . import cursor as cursor_codec
@@ -24,6 +23,7 @@ from .batchcheck import fetched_tasks
 from .collect import check_owned, collect_many, one_run_for, owned_by
 from .cursor import position_digest, position_json
 from .errors import CursorError, ResponseFormatError, SeotasksError
+from .fetcher import Fetcher
 from .model import Page, Task, TaskQuery, TaskStatus
 from .provider import Capabilities, JSONValue, Position, Provider
 from .query import UNSET, build_query, parse_status, parse_time_field, parse_when, shown
@@ -343,7 +343,12 @@ class Client:
         if answered is not None and answered != task.id:
             raise ResponseFormatError(
                 f"{self.name}: asked for the result of task {task.id}, the vendor answered "
-                f"with task {answered!r}; nothing was stored",
+                f"with task {answered!r}; nothing was stored"
+                + (
+                    " (a listing that drains may no longer show it; its id still fetches it)"
+                    if self.capabilities.drains
+                    else ""
+                ),
                 item_id=task.id,
             )
 
@@ -368,8 +373,8 @@ class Client:
         most ``window`` (default ``2 * workers``) tasks are held at once, so any number
         of tasks (a whole ``client.tasks()`` listing, say) runs in bounded memory.
         Setting ``stop`` (a `threading.Event`) ends the run gracefully: no new task is
-        taken, the ones in flight are still yielded. Every task the vendor answered is
-        yielded: none is fetched and then dropped. An input item that is no `Task` of this
+        taken, the ones in flight are still yielded (leaving the loop early instead drops
+        the results in flight, up to ``window``). An input item that is no `Task` of this
         provider is misuse, raised as `collect` raises it (`TypeError`, `ValueError`)
         once the tasks taken before it are yielded.
 
@@ -378,36 +383,26 @@ class Client:
         its result is stored, and fetches ``journal.pending()`` again on its next start.
         A task whose entry cannot be written is not fetched (its error says why).
 
-        ``into`` (a folder, any path): each result is streamed into a hidden temporary file there
-        (`collect_to`) instead of being parsed; `Collected.path` names it and
-        `Collected.result` is None. The caller moves the file into place (on the same
-        file system, a rename) or removes it. Memory then stays flat whatever the
-        results' size.
+        ``into`` (an existing folder, any path): each result is streamed into a hidden
+        temporary file there (`collect_to`) instead of being parsed; `Collected.path`
+        names it and `Collected.result` is None. The caller moves the file into place (on
+        the same file system, a rename) or removes it. Memory then stays flat whatever the
+        results' size. The folder is proven writable before anything is fetched, and a
+        `StorageError` met during the run (a full disk; the journal's too) stops the
+        intake as ``stop`` does: the tasks in flight are yielded, no other is taken.
 
         Where the listing drains, one run per account at a time (of any of its clients in
         this process): a second would fetch the same tasks, so it is a `RuntimeError`.
         """
         self.transport.check_open()  # refused at the call, as every other call is
-        if journal is not None:
-            journal.check_provider(self.name)
-        folder = None if into is None else Path(into)  # "results" failed every task
-
-        def fetch(task: Task) -> JSONValue | Path:
-            if journal is not None:
-                journal.record(task)
-            if folder is None:
-                return self.collect(task)
-            from .answers import download_into
-
-            return download_into(self, task, folder)
-
+        fetch = Fetcher(self, journal, into, stop)  # its arguments checked here too
         runner = collect_many(
             fetch,
             owned_by(tasks, self.name),
             workers=workers,
             window=window,
             ordered=ordered,
-            stop=stop,
+            stop=fetch.stop,
             transport=self.transport,
         )
         if self.capabilities.drains:

@@ -164,8 +164,11 @@ class Journal:
         self.close()
 
     def check_provider(self, name: str) -> None:
-        """`ValueError` unless this is ``name``'s journal: `pending` returns its provider's
-        entries only, so another provider's tasks recorded here would never come back."""
+        """`ValueError` unless this is ``name``'s journal, and open: `pending` returns its
+        provider's entries only, so another provider's tasks recorded here would never
+        come back; and a closed one no longer holds its lock (another run may)."""
+        if self._lock.closed:
+            raise ValueError(f"the journal in {self.folder} is closed: open it again")
         if name != self.provider:
             raise ValueError(
                 f"this is the journal of {self.provider}, not of {name}: open one for "
@@ -188,13 +191,15 @@ class Journal:
         self.recorded += 1
 
     def ack(self, task_id: str) -> None:
-        """The task's result is durable: forget its entry.
+        """The task's result is durable: forget its entry (``task_id``, the `Task.id`).
 
         Raises `StorageError` when the entry cannot be removed (the folder turned
         read-only, say): nothing is lost, since the entry only brings the task back for
         a check (its file exists) or one more fetch, but the folder no longer takes the
         writes a run needs, and the caller should stop as it does for a full disk.
         """
+        if not isinstance(task_id, str):
+            raise TypeError(f"ack takes the task's id (task.id), got {type(task_id).__name__}")
         try:
             os.unlink(self.folder / _entry_name(task_id))
         except FileNotFoundError:

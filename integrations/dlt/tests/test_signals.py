@@ -136,22 +136,22 @@ def test_a_second_signal_stops_at_once_and_loses_nothing(tmp_path: Path) -> None
         emulator.stop()
 
 
-def test_sigterm_ends_an_hour_long_retry_after_and_the_task_comes_back_next_run(
+def test_sigterm_ends_a_five_minute_retry_after_and_the_task_comes_back_next_run(
     tmp_path: Path,
 ) -> None:
-    """A 429 asks to wait an hour: SIGTERM ends that wait (the transport's interrupt), the
+    """A 429 asks to wait five minutes: SIGTERM ends that wait (the transport's interrupt), the
     rest is loaded, exit 5; the task whose fetch never happened is fetched next run."""
     emulator = ready_emulator(30)
     try:
-        emulator.server.faults.retry_after = "3600"
+        emulator.server.faults.retry_after = "300"
         emulator.server.faults.inject(Fault.HTTP_429_RETRY_AFTER, 1, match="/task_get/")
         run = Run(tmp_path, emulator, "--workers", "2")
-        # Every other task answered: one worker is then in its hour-long wait.
+        # Every other task answered: one worker is then in its five-minute wait.
         process = run.start(len(run.truth) - 1)
         time.sleep(0.3)
         process.send_signal(signal.SIGTERM)
-        # The hour-long wait ends at once (the transport's own tests check it ended by
-        # the stop): had it not, the run would outlast this guard by most of an hour.
+        # The five-minute wait ends at once (the transport's own tests check it ended by
+        # the stop): had it not, the run would outlast this guard by minutes.
         _, err = process.communicate(timeout=120)
         assert process.returncode == 5, err
         assert "run the same command again" in err and "Traceback" not in err
