@@ -16,12 +16,18 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
+import pytest
 import urllib3
 from clirun import CLI, cli_env
+from seotasks_dataforseo.provider import DataForSEOProvider
+
+from seotasks.cli.receive_run import ReceiverServer
+from seotasks.receiver.app import ReceiverApp
+from seotasks.store import ResultStore
 
 SECRET = "rcv-secret-5f1e9a7c33d0"
 
@@ -191,3 +197,54 @@ def peak_rss(pid: int) -> int:
         if text.startswith("VmHWM:"):
             return int(text.split()[1]) * 1024
     raise AssertionError(f"no VmHWM for process {pid}")
+
+
+#: The connections of the in-process receivers' tests.
+_HTTP = urllib3.PoolManager(retries=False, timeout=10.0)
+
+
+class Running:
+    """A receiver app served in this process (`start_receiver`), and the lines it emitted."""
+
+    def __init__(self, app: ReceiverApp, server: ReceiverServer) -> None:
+        self.app = app
+        self.server = server
+        self.lines: list[dict[str, Any]] = []
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def post(self, path: str, body: bytes, **headers: str) -> urllib3.BaseHTTPResponse:
+        return _HTTP.request("POST", self.url + path, body=body, headers=headers)
+
+    def get(self, path: str) -> urllib3.BaseHTTPResponse:
+        return _HTTP.request("GET", self.url + path)
+
+
+@pytest.fixture
+def start_receiver(tmp_path: Path) -> Iterator[Callable[..., Running]]:
+    started: list[tuple[Running, threading.Thread]] = []
+
+    def start(**kwargs: Any) -> Running:
+        lines: list[dict[str, Any]] = []
+        store = ResultStore(tmp_path / "results", compress=kwargs.pop("compress", False))
+        app = ReceiverApp(store, SECRET, DataForSEOProvider, emit=lines.append, **kwargs)
+        server = ReceiverServer(app, "127.0.0.1", 0, threads=4)
+        running = Running(app, server)
+        running.lines = lines
+        thread = threading.Thread(target=server.serve, daemon=True)
+        thread.start()
+        started.append((running, thread))
+        return running
+
+    yield start
+    for running, thread in started:
+        running.server.stop(grace=5.0)
+        thread.join(10.0)
+
+
+@pytest.fixture
+def receiver(start_receiver: Callable[..., Running]) -> Running:
+    """A receiver with the default settings (``start_receiver`` to choose them)."""
+    return start_receiver()

@@ -68,3 +68,35 @@ def test_a_started_emulator_serves_at_the_url_it_gave_before_and_closes(
     address = urlsplit(url)
     with pytest.raises(ConnectionRefusedError):  # the listening socket is closed
         socket.create_connection((address.hostname, address.port), timeout=5).close()
+
+
+def test_a_client_resetting_its_connection_prints_nothing(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """A stopped listing drops its kept-alive connection with a reset: under ``--sandbox``
+    socketserver printed the handler's ``ConnectionResetError`` traceback (it waited for
+    the next request) into the command's stderr, spliced into its "interrupted" line."""
+    import socket
+    import struct
+    import time
+
+    from seotasks.emulation import EmulatorServer, HttpRequest, HttpResponse, json_response
+
+    class Small:
+        def handle(self, request: HttpRequest, fault: object) -> HttpResponse:
+            return json_response(200, b"{}")
+
+    with EmulatorServer(Small()) as server:
+        host, port = server.url.removeprefix("http://").split(":")
+        for _ in range(3):
+            conn = socket.create_connection((host, int(port)))
+            conn.sendall(b"GET /small HTTP/1.1\r\nHost: x\r\n\r\n")
+            answer = b""
+            while not answer.endswith(b"{}"):  # the whole answer: the handler waits for more
+                answer += conn.recv(1024)
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            conn.close()  # a reset
+        time.sleep(0.5)  # the handlers meet the reset
+    assert len(server.requests) == 3
+    captured = capfd.readouterr()
+    assert "Exception occurred" not in captured.err and "Traceback" not in captured.err

@@ -24,66 +24,30 @@ import pytest
 import urllib3
 from clihere import run_here
 from clirun import CLI
-from receivekit import SECRET, envelope, files, gz, receive_env, receiving_on, wait_for
+from receivekit import (
+    SECRET,
+    Running,
+    envelope,
+    files,
+    gz,
+    receive_env,
+    receiver,
+    receiving_on,
+    start_receiver,
+    wait_for,
+)
 from seotasks_dataforseo.emulator import DataForSEOEmulator
-from seotasks_dataforseo.provider import DataForSEOProvider
 
 import seotasks
 from seotasks import SerpTaskSpec
-from seotasks.cli.receive_run import ReceiverServer
 from seotasks.clock import FakeClock
-from seotasks.receiver.app import ReceiverApp
 from seotasks.receiver.pingbacks import PingbackQueue, PingbackWorker
-from seotasks.store import ResultStore
 from seotasks.transport import RetryPolicy
+
+__all__ = ["receiver", "start_receiver"]  # the fixtures, found by pytest here
 
 BASE = datetime.now(UTC).replace(microsecond=0)
 HTTP = urllib3.PoolManager(retries=False, timeout=10.0)
-
-
-class Running:
-    def __init__(self, app: ReceiverApp, server: ReceiverServer) -> None:
-        self.app = app
-        self.server = server
-        self.lines: list[dict[str, Any]] = []
-
-    @property
-    def url(self) -> str:
-        return self.server.url
-
-    def post(self, path: str, body: bytes, **headers: str) -> urllib3.BaseHTTPResponse:
-        return HTTP.request("POST", self.url + path, body=body, headers=headers)
-
-    def get(self, path: str) -> urllib3.BaseHTTPResponse:
-        return HTTP.request("GET", self.url + path)
-
-
-@pytest.fixture
-def start_receiver(tmp_path: Path) -> Iterator[Callable[..., Running]]:
-    started: list[tuple[Running, threading.Thread]] = []
-
-    def start(**kwargs: Any) -> Running:
-        lines: list[dict[str, Any]] = []
-        store = ResultStore(tmp_path / "results", compress=kwargs.pop("compress", False))
-        app = ReceiverApp(store, SECRET, DataForSEOProvider, emit=lines.append, **kwargs)
-        server = ReceiverServer(app, "127.0.0.1", 0, threads=4)
-        running = Running(app, server)
-        running.lines = lines
-        thread = threading.Thread(target=server.serve, daemon=True)
-        thread.start()
-        started.append((running, thread))
-        return running
-
-    yield start
-    for running, thread in started:
-        running.server.stop(grace=5.0)
-        thread.join(10.0)
-
-
-@pytest.fixture
-def receiver(start_receiver: Callable[..., Running]) -> Running:
-    """A receiver with the default settings (``start_receiver`` to choose them)."""
-    return start_receiver()
 
 
 # -- postbacks and pingbacks from the emulator ---------------------------------------------------

@@ -29,7 +29,11 @@ def test_a_line_over_a_mebibyte_is_no_spec(tmp_path: Path, size: int) -> None:
 def test_an_input_without_a_spec_says_so(tmp_path: Path) -> None:
     specs = tmp_path / "empty.jsonl"
     specs.write_text("\n\n")
-    done = run_here(["submit", "-p", "dataforseo", str(specs)], cli_env(tmp_path))
+    # Credentials that would work, at an address nothing answers: nothing is sent.
+    account = {"login": "me", "password": "not-sent", "base_url": "http://127.0.0.1:9"}
+    done = run_here(
+        ["submit", "-p", "dataforseo", str(specs)], cli_env(tmp_path, {"dataforseo": account})
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout == ""
     assert done.stderr == f"seotasks: {specs} holds no spec: nothing to post\n"

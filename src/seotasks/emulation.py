@@ -32,7 +32,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit
 
 import attrs
@@ -326,6 +326,13 @@ class _Server(ThreadingHTTPServer):
     #: clients of 8 workers, on a loaded machine) reset connections a vendor would take.
     request_queue_size = 128
     owner: EmulatorServer
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up mid-answer (a stopped listing) is no error of the
+        emulator: socketserver printed its traceback into the stderr of ``--sandbox``'s
+        command, spliced into the command's own lines. Anything else is still printed."""
+        if not isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+            super().handle_error(request, client_address)
 
 
 class EmulatorServer:

@@ -161,8 +161,13 @@ HISTORY_CASES: list[tuple[dict[str, Any], dict[str, Any]]] = [
     ),
     (
         {"metadata": {"tag": "", "device": "mobile", "keyword": "shoes"}},
-        {"tag": None, "device": "mobile", "keywords_count": 1},
+        {"tag": "", "device": "mobile", "keywords_count": 1},  # as tasks_ready keeps it
     ),
+    (  # keywords_data echoes the device posted as a list
+        {"metadata": {"device": ["desktop"], "location_code": [2840]}},
+        {"device": "desktop", "location": "2840"},
+    ),
+    ({"metadata": {"device": ["desktop", "mobile"]}}, {"device": None}),
 ]
 
 
@@ -398,7 +403,8 @@ def test_history_reads_or_refuses_any_item(
         assert isinstance(task, Task) and task.id == item["id"] and dict(task.raw) == item
         assert task.created_at is None or task.created_at.tzinfo is UTC
         assert task.completed_at is None or task.completed_at.tzinfo is UTC
-        for name in ("tag", "engine", "device", "location", "language"):
+        assert task.tag is None or isinstance(task.tag, str)  # "" as posted
+        for name in ("engine", "device", "location", "language"):
             value = getattr(task, name)
             assert value is None or (isinstance(value, str) and value)
 

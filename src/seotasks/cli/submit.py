@@ -9,7 +9,6 @@ from collections.abc import Iterable
 from typing import Any, TextIO
 
 from .common import UsageError, one_client
-from .pipes import refuse_closed_stdout
 
 HELP = "post SERP tasks from a JSONL file of task specs"
 DESCRIPTION = (
@@ -137,6 +136,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from ..plugins import get_provider
     from ..store import check_file_target
     from ..submit_journal import SubmitJournal, spec_keys
+    from .pipes import refuse_closed_stdout
     from .signals import GracefulStop
     from .submit_run import SubmitRun, post
 
@@ -147,16 +147,16 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         check_file_target(args.resume, "--resume")  # as tasks and collect: no folder made
     refuse_closed_stdout(out)  # the lines are the only record of the task ids
     specs = _read_specs(args.file, err)  # every line checked before anything is posted
-    if not specs:  # an export that came out empty: said, or a scheduler's log shows nothing
-        err.write(f"seotasks: {args.file} holds no spec: nothing to post\n")
-        return 0
     specs = _with_callbacks(specs, args)
     keys = spec_keys(specs)
     with contextlib.ExitStack() as stack:
         journal = None
         if args.resume is not None:
             journal = stack.enter_context(SubmitJournal.open(args.resume, provider.name))
-        client = one_client(args, stack)
+        client = one_client(args, stack)  # the configuration is checked, specs or none
+        if not specs:  # an export that came out empty: said, or a scheduler's log shows nothing
+            err.write(f"seotasks: {args.file} holds no spec: nothing to post\n")
+            return 0
         stop = stack.enter_context(GracefulStop(client.transport))
         run = SubmitRun(out, err, len(specs))
         todo = []

@@ -104,7 +104,11 @@ def status_for(message: object, done: datetime | None) -> tuple[TaskStatus, int 
 
 def _label(value: object) -> str | None:
     """A metadata value as a `Task` field: a non-empty string, an int as its decimal
-    string, anything else nothing (metadata echoes what was posted, not a contract)."""
+    string, a list of one such value (``keywords_data`` echoes ``"device": ["desktop"]``)
+    as that value, anything else nothing (metadata echoes what was posted, not a
+    contract)."""
+    if type(value) is list and len(value) == 1:
+        value = value[0]
     if type(value) is str:
         return value or None
     if isinstance(value, int) and not isinstance(value, bool):
@@ -124,7 +128,9 @@ def _posted_with(
     get = meta.get
     tag, engine, device = get("tag"), get("se"), get("device")
     location, language = get("location_code"), get("language_code")
-    if tag is not None and not (type(tag) is str and tag):
+    if (
+        tag is not None and type(tag) is not str
+    ):  # "" is a tag as posted, kept as tasks_ready keeps it
         tag = _label(tag)
     if engine is not None and not (type(engine) is str and engine):
         engine = _label(engine)
