@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -250,3 +252,34 @@ def test_lines_read_from_a_pipe_are_not_owed_again(tmp_path: Path) -> None:
     with Receiver(out, env) as again:
         assert again.stop() == 0
     assert again.stdout == ""
+
+
+def test_a_sigterm_while_a_body_arrives_lets_that_request_finish_and_be_answered(
+    tmp_path: Path,
+) -> None:
+    """The stop waited only for requests the app was running: one whose body was still
+    arriving was cut off after its file was written and its line printed, the vendor
+    told nothing (it delivers again, or lists the task as not delivered)."""
+    out = tmp_path / "results"
+    body = gz(envelope("t-1"))
+    head = (
+        f"POST /{SECRET}/postback HTTP/1.1\r\nHost: x\r\nContent-Encoding: gzip\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    ).encode()
+    with Receiver(out, receive_env(tmp_path)) as receiver:
+        with socket.create_connection(receiver.address, timeout=30) as conn:
+            conn.sendall(head + body[: len(body) // 2])
+            time.sleep(0.3)  # the first half is in
+            receiver.process.send_signal(signal.SIGTERM)
+            time.sleep(0.5)  # the stop has begun
+            conn.sendall(body[len(body) // 2 :])
+            answer = b""
+            while b"\r\n\r\n" not in answer:
+                chunk = conn.recv(4096)
+                if not chunk:
+                    break
+                answer += chunk
+        assert receiver.stop() == 0, receiver.stderr
+    assert answer.startswith(b"HTTP/1.1 200"), answer
+    assert files(out / "dataforseo").keys() == {"t-1"}
+    assert [line["id"] for line in _lines(receiver.stdout)] == ["t-1"]

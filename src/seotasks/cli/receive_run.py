@@ -194,17 +194,28 @@ class ReceiverServer:
         trigger.pull_trigger(close_listeners)
         end = time.monotonic() + grace
         while time.monotonic() < end:
-            busy = self.app.in_flight or dispatcher.active_count
-            if not busy and not dispatcher.queue:
+            busy = self.app.in_flight or dispatcher.active_count or dispatcher.queue
+            if not busy and not any(map(_unfinished, list(self._map.values()))):
                 break
             time.sleep(0.02)
-        time.sleep(0.1)  # let the loop flush the last answers
 
         def close_all() -> None:
             for channel in list(self._map.values()):
                 channel.close()
 
         trigger.pull_trigger(close_all)
+
+
+def _unfinished(channel: object) -> bool:
+    """Whether a connection is in a request: its body still arriving (the app would run
+    once it is whole, and its answer be cut off: a file written, a line printed, the vendor
+    told nothing, so it delivers again or lists the task), waiting for a worker, or its
+    answer not all sent. An idle kept-alive connection is none of these."""
+    return bool(
+        getattr(channel, "request", None) is not None
+        or getattr(channel, "requests", None)
+        or getattr(channel, "total_outbufs_len", 0)
+    )
 
 
 def run(
