@@ -6,6 +6,7 @@ endpoint, ``collect`` written but not declared, and failures said under the wron
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from fakevendor import SECRET, FakeVendor, FakeVendorApp, PluginOf
@@ -125,3 +126,21 @@ def test_callbacks_without_a_reader_are_refused_at_registration(fake_registry: N
 
     with pytest.raises(TypeError, match="does not override read_callback"):
         seotasks.register_plugin(PluginOf(NoReader), "noreader")
+
+
+def test_a_rate_limit_body_the_emulator_ignores_is_a_skip_not_a_pass(
+    kit_env: Callable[..., ConformanceEnv], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An emulator answering `Fault.RATE_LIMIT_BODY` normally proved nothing of the
+    provider's reading of it, and the check passed."""
+    from seotasks.emulation import Fault
+
+    KIT.test_transient_faults_are_retried(kit_env())
+    handle = FakeVendorApp.handle
+
+    def ignoring(self: FakeVendorApp, request: Any, fault: Fault | None) -> Any:
+        return handle(self, request, None if fault is Fault.RATE_LIMIT_BODY else fault)
+
+    monkeypatch.setattr(FakeVendorApp, "handle", ignoring)
+    with pytest.raises(pytest.skip.Exception, match=r"answered Fault\.RATE_LIMIT_BODY normally"):
+        KIT.test_transient_faults_are_retried(kit_env())

@@ -157,7 +157,8 @@ class ErrorChecks:
         and a broken body must be decoded through ``response.json()``. Got wrong, both pass
         every quiet listing and end a real one at the vendor's first busy second. An
         emulator that does not express `Fault.RATE_LIMIT_BODY` (a vendor without that
-        quirk) answers normally, which passes.
+        quirk) answers normally: the other faults are checked, then the test skips,
+        saying so, rather than pass what it could not see.
         """
         __tracebackhide__ = True
         if conformance.faults is None:
@@ -169,12 +170,15 @@ class ErrorChecks:
         # already (what test_every_task_exactly_once reports) is not the fault's doing.
         with conformance.connect() as client:
             assert_once(task_ids(list(client.tasks(status="any"))), expected, "without a fault")
+        unexpressed: list[str] = []
         for fault in RETRIED_FAULTS:
             what = f"a listing with one Fault.{fault.name} injected"
             conformance.faults.inject(fault, 1)
             failure = None
+            retried: list[str] = []
             try:
                 with conformance.connect() as client:
+                    client.transport.on_event = lambda event, into=retried: into.append(event.kind)
                     tasks = list(client.tasks(status="any"))
             except Exception as exc:  # what the check is about: the type is the finding
                 failure = scrubbed(f"{type(exc).__name__}: {exc}", conformance.secrets)
@@ -191,6 +195,14 @@ class ErrorChecks:
                 expected,
                 what,
                 explain=_read_as_a_page(fault),
+            )
+            if fault.name == "RATE_LIMIT_BODY" and "rate-limited" not in retried:
+                unexpressed.append(fault.name)
+        if unexpressed:
+            pytest.skip(
+                f"every other fault is retried; the emulator answered Fault.{unexpressed[0]} "
+                "normally (no retry followed it), so the provider's reading of the vendor's "
+                "rate limit in an HTTP-200 body is not checked: express it in handle"
             )
 
     def test_malformed_answers_are_typed(self, conformance: ConformanceEnv) -> None:
