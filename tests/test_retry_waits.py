@@ -44,22 +44,19 @@ def test_a_retry_after_past_the_limit_ends_the_call_at_once(
     assert isinstance(info.value, RetryableError) and info.value.retry_after == 3600.0
 
 
-def test_a_retry_after_within_a_raised_limit_is_waited_out(ten: tuple[FakeVendorApp, Any]) -> None:
+@pytest.mark.parametrize(
+    ("policy", "asked"),
+    [(RetryPolicy(), "300"), (RetryPolicy(retry_after_limit=3600), "3600")],
+    ids=["at the default limit", "within a raised limit"],
+)
+def test_a_retry_after_within_the_limit_is_waited_out(
+    ten: tuple[FakeVendorApp, Any], policy: RetryPolicy, asked: str
+) -> None:
     app, server = ten
     clock = FakeClock()
-    client = connect_fake(server.url, clock=clock, retry=RetryPolicy(retry_after_limit=3600))
-    app.respond_with(b"{}", status=429, **{"Retry-After": "3600"})
-    assert len(client.page(status="any").tasks) == 10
-    assert clock.slept == [3600.0]
-
-
-def test_a_retry_after_at_the_limit_is_waited_out(ten: tuple[FakeVendorApp, Any]) -> None:
-    app, server = ten
-    clock = FakeClock()
-    client = connect_fake(server.url, clock=clock)
-    app.respond_with(b"{}", status=429, **{"Retry-After": "300"})
-    assert len(client.page(status="any").tasks) == 10
-    assert clock.slept == [300.0]
+    app.respond_with(b"{}", status=429, **{"Retry-After": asked})
+    pages = connect_fake(server.url, clock=clock, retry=policy).page(status="any")
+    assert (len(pages.tasks), clock.slept) == (10, [float(asked)])
 
 
 def test_a_long_wait_before_a_retry_is_said_on_a_stderr_that_is_no_terminal(
