@@ -30,6 +30,15 @@ def test_redactor_masks_values_and_their_encodings() -> None:
     assert r.scrub("tokenizer=1") == "tokenizer=1"  # only the exact parameter name
 
 
+def test_a_secret_holding_an_ampersand_is_masked_whole_in_a_decoded_echo() -> None:
+    """Masked by name first, ``token=Tok+Sec/ret=98&7654`` kept ``&7654``: the name's
+    mask stops at ``&``, and what is left no longer matched the value."""
+    secret = "Tok+Sec/ret=98&7654"
+    r = Redactor(secrets=[secret], secret_params=["token"])
+    echoed = r.scrub(f"Invalid token in request /?token={secret} decoded from a URL")
+    assert echoed == f"Invalid token in request /?token={MASK} decoded from a URL"
+
+
 def test_redactor_basic_auth_and_longest_first() -> None:
     r = Redactor(secrets=["abcd"])
     r.add_basic_auth("me@example.com", "abcd1234")

@@ -133,12 +133,15 @@ class Redactor:
     def scrub(self, text: str) -> str:
         """``text`` with every known secret, and every URL's userinfo, replaced by ``***``."""
         text = scrub_userinfo(text)
-        if self._param_re is not None:
-            text = self._param_re.sub(lambda m: m.group(1) + MASK, text)
-        # Longest first, so a secret that contains another is masked whole.
+        # The known values first, longest first (a secret that contains another is masked
+        # whole); then by parameter name. The other way round, a value holding ``&`` was
+        # masked by name up to the ``&``, and what followed it no longer matched the value:
+        # ``token=***&7654`` in a vendor's echo of the decoded URL.
         for secret in sorted(self._secrets, key=len, reverse=True):
             if secret in text:
                 text = text.replace(secret, MASK)
+        if self._param_re is not None:
+            text = self._param_re.sub(lambda m: m.group(1) + MASK, text)
         return text
 
     @contextmanager
