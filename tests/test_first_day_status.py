@@ -81,9 +81,34 @@ def test_history_counts_by_status_oldest_and_ready(emu: Any, tmp_path: Path) -> 
 
 def test_ready_listing_counts_what_waits_to_be_collected(emu: Any, tmp_path: Path) -> None:
     summary = _status(emu, tmp_path)
-    assert summary["statuses"].startswith("completed only")
+    assert summary["statuses"] == "completed"
     assert summary["ready_not_collected"] == len(emu.ready_ids(["serp"])) == summary["tasks"]
+    assert summary["capped_lists"] == []
+    # Finished tasks only: an unfinished one cannot be seen, so none is not claimed.
+    assert summary["oldest_unfinished"] is None
     assert emu.collected_ids() == set()  # looking collected nothing
+    env = cli_env(tmp_path, {"dataforseo": emu.settings})
+    text = run_here(["status", "-p", "dataforseo", *SERP], env).stdout
+    assert "oldest unfinished: unknown (the listing shows completed tasks only)" in text
+
+
+def test_a_capped_ready_list_is_a_floor_and_said(tmp_path: Path) -> None:
+    """tasks_ready shows 1000 a list: 1200 waiting were counted as 1000, exact, and said
+    nothing, where ``seotasks tasks`` warns on the same listing."""
+    from datetime import UTC, datetime, timedelta
+
+    from seotasks_dataforseo.emulator import DataForSEOEmulator
+
+    with DataForSEOEmulator(size=0, seed=3, kinds=("serp/google/organic",)) as emu:
+        emu.add_tasks(1200, posted=datetime.now(UTC) - timedelta(hours=1), code=20000)
+        env = cli_env(tmp_path, {"dataforseo": emu.settings})
+        done = run_here(["status", "-p", "dataforseo", "--format", "json", *SERP], env)
+        assert done.returncode == 0, done.stderr
+        summary = json.loads(done.stdout)
+        assert summary["ready_not_collected"] == 1000 and summary["capped_lists"]
+        assert "the vendor capped 1 list(s)" in done.stderr
+        text = run_here(["status", "-p", "dataforseo", *SERP], env).stdout
+    assert "ready, not collected: at least 1000 - " in text
 
 
 def test_text_output(emu: Any, tmp_path: Path) -> None:

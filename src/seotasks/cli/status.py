@@ -9,7 +9,10 @@ collected, and what the listed tasks cost where the vendor says.
 ``tasks_ready``: a task leaves it once collected) is itself the answer. Otherwise it
 can only be judged against a results folder: ``--to DIR`` counts the completed tasks
 without a file there, exactly as ``seotasks collect --to DIR`` would fetch them. Without
-either the line says it is unknown rather than guessing.
+either the line says it is unknown rather than guessing. A listing the vendor capped
+(``tasks_ready`` shows 1000 a list) makes that count a floor: it says "at least", and the
+warning `seotasks tasks` prints says why. A listing of finished tasks only cannot see an
+unfinished one: the oldest unfinished is then unknown, not "none".
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from .common import EXIT_OK, UsageError, printable_lines
+from .common import EXIT_OK, Progress, UsageError, printable_lines
 
 if TYPE_CHECKING:
     from ..client import Client
@@ -76,9 +79,14 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     with contextlib.ExitStack() as stack:
         client = one_client(args, stack)
         since, until = absolute_time(args.since), absolute_time(args.until)
-        tasks, everything = _listing(client, since, until)
+        progress = Progress(err, enabled=False)  # counts the pages, and the capped lists
+        tasks, everything = _listing(client, since, until, progress)
         everything = everything and len(client.capabilities.statuses) > 1
-        summary = _summarize(client, tasks, everything, args.to)
+        capped = sorted(progress.capped.get(client.name, ()))
+        summary = _summarize(client, tasks, everything, args.to, capped)
+        warning = progress.incomplete(client.name, client.provider.advice("capped"))
+        if warning:
+            progress.notice(warning)
     if args.format == "json":
         out.write(json.dumps(summary, ensure_ascii=False) + "\n")
     else:
@@ -86,22 +94,29 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
-def _listing(client: Client, since: str | None, until: str | None) -> tuple[list[Task], bool]:
-    """Every task of the listing (all statuses if it offers them), and whether it did."""
+def _listing(
+    client: Client, since: str | None, until: str | None, progress: Progress
+) -> tuple[list[Task], bool]:
+    """Every task of the listing (all statuses if it offers them), and whether it did;
+    each page counted on ``progress`` (which notes the lists the vendor capped)."""
     from ..errors import UnsupportedQuery
 
-    try:
-        return list(client.tasks(status="any", since=since, until=until)), True
-    except UnsupportedQuery:
-        pass  # a listing of finished tasks only (DataForSEO tasks_ready): count those
-    try:
-        return list(client.tasks(status="completed", since=since, until=until)), False
-    except UnsupportedQuery as exc:
-        raise UsageError(f"{client.name}: {exc}") from None
+    for status, everything in (("any", True), ("completed", False)):
+        tasks: list[Task] = []
+        try:
+            for page in client.pages(status=status, since=since, until=until):
+                progress.page(client.name, page)
+                tasks += page.tasks
+        except UnsupportedQuery as exc:
+            if everything:
+                continue  # a listing of finished tasks only (DataForSEO tasks_ready)
+            raise UsageError(f"{client.name}: {exc}") from None
+        return tasks, everything
+    raise AssertionError("unreachable: the completed listing returns or raises")
 
 
 def _summarize(
-    client: Client, tasks: list[Task], everything: bool, to: Path | None
+    client: Client, tasks: list[Task], everything: bool, to: Path | None, capped: list[str]
 ) -> dict[str, Any]:
     from ..model import TaskStatus
 
@@ -118,6 +133,8 @@ def _summarize(
     ready_how = "unknown without --to DIR, the folder collect --to writes"
     if client.capabilities.drains:
         ready, ready_how = len(completed), "listed as ready; collecting removes them"
+        if capped:
+            ready_how += "; at least: the vendor capped a list, more may be ready"
     elif to is not None:
         folder = to / client.name
         ready = sum(
@@ -132,13 +149,14 @@ def _summarize(
     return {
         "provider": client.name,
         "tasks": len(tasks),
-        "statuses": "all" if everything else "completed only, the listing offers no other",
+        "statuses": "all" if everything else "completed",
         "kinds": len(by_kind),
         "by_status": dict(sorted(by_status.items())),
         "by_kind": dict(by_kind.most_common()),
-        "oldest_unfinished": _oldest(unfinished, now),
+        "oldest_unfinished": _oldest(unfinished, now) if everything else None,
         "ready_not_collected": ready,
         "ready_how": ready_how,
+        "capped_lists": capped,
         "spend": str(sum(costs, Decimal(0))) if costs else None,
         "with_cost": len(costs),
         "without_cost": len(tasks) - len(costs),
@@ -163,8 +181,10 @@ def _text(summary: dict[str, Any]) -> str:
     def counts(mapping: dict[str, int]) -> str:
         return ", ".join(f"{k} {v}" for k, v in mapping.items()) or "-"
 
+    everything = summary["statuses"] == "all"
+    statuses = "all" if everything else "completed only, the listing offers no other"
     lines = [
-        f"{summary['provider']}: {summary['tasks']} tasks; statuses: {summary['statuses']}",
+        f"{summary['provider']}: {summary['tasks']} tasks; statuses: {statuses}",
         f"  by status:         {counts(summary['by_status'])}",
         f"  by kind:           {counts(dict(list(summary['by_kind'].items())[:TOP_KINDS]))}"
         + (
@@ -174,7 +194,9 @@ def _text(summary: dict[str, Any]) -> str:
         ),
     ]
     oldest = summary["oldest_unfinished"]
-    if oldest is None:
+    if not everything:  # a stuck queue would read as "none"
+        lines.append("  oldest unfinished: unknown (the listing shows completed tasks only)")
+    elif oldest is None:
         lines.append("  oldest unfinished: none")
     else:
         lines.append(
@@ -182,7 +204,7 @@ def _text(summary: dict[str, Any]) -> str:
             f"{oldest['created_at']} ({oldest['waiting_hours']} h)"
         )
     ready = summary["ready_not_collected"]
-    shown = "?" if ready is None else str(ready)
+    shown = "?" if ready is None else ("at least " if summary["capped_lists"] else "") + str(ready)
     lines.append(f"  ready, not collected: {shown} - {summary['ready_how']}")
     if summary["spend"] is None:
         lines.append("  spend:             unknown (the vendor gives no cost on these tasks)")
