@@ -14,7 +14,7 @@ import pytest
 
 from seotasks import ResponseFormatError, TransientError, response_body
 from seotasks.redact import Redactor
-from seotasks.transport import Request, RetryPolicy, Transport
+from seotasks.transport import Request, RetryPolicy, Timeouts, Transport
 
 HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
 LYING = {
@@ -105,3 +105,39 @@ def test_a_body_past_the_in_memory_cap_is_refused_not_held(
         thread.join(10)
     assert "larger than the 1,048,576-byte cap on one answer held in memory" in str(info.value)
     assert len(answered) == 1  # not retried: it would come the same way again
+
+
+def test_a_body_dripping_past_the_answer_bound_is_transient() -> None:
+    """A server sending a byte every tenth of a second is never late for a read, and held
+    ``seotasks check`` past twelve minutes: `Timeouts.answer` bounds the whole body."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(10)
+    stop = threading.Event()
+
+    def serve() -> None:
+        with contextlib.suppress(OSError):
+            conn, _ = listener.accept()
+            with conn:
+                conn.recv(65536)
+                conn.sendall(HEAD + b"Content-Length: 1000\r\n\r\n")
+                while not stop.wait(0.1):
+                    conn.sendall(b" ")
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    transport = Transport(
+        redactor=Redactor(),
+        retry=RetryPolicy(attempts=1),
+        timeouts=Timeouts(connect=5, read=5, answer=0.5),
+    )
+    try:
+        with pytest.raises(TransientError, match=r"took more than 0\.5 s to arrive"):
+            transport.call(
+                Request(method="GET", url=url + "/page", endpoint="page"), lambda r: r.body
+            )
+    finally:
+        stop.set()
+        transport.close()
+        listener.close()
+        thread.join(10)

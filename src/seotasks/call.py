@@ -161,10 +161,19 @@ class RetryPolicy:
 @attrs.frozen(slots=True, kw_only=True)
 class Timeouts:
     """Seconds to open a connection and to wait for each read; refused when built unless
-    positive and at most a day, rather than at the first call in urllib3's words."""
+    positive and at most a day, rather than at the first call in urllib3's words.
+
+    ``answer`` (None: no bound) limits a whole answer's body, its first byte to its last:
+    ``read`` bounds each wait for bytes, so a server sending one a second is never late
+    and holds a call for ever; past ``answer`` it is a retried `TransientError`. Meant for
+    probes (``seotasks check`` gives 20 s): a large result on a slow line takes long too.
+    """
 
     connect: float = attrs.field(default=10.0, validator=lambda _, a, v: _seconds(a.name, v))
     read: float = attrs.field(default=60.0, validator=lambda _, a, v: _seconds(a.name, v))
+    answer: float | None = attrs.field(
+        default=None, validator=attrs.validators.optional(lambda _, a, v: _seconds(a.name, v))
+    )
 
 
 #: The longest wait a setting may name: past it, a time is surely a mistake (an ``inf``,

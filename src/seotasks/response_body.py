@@ -9,11 +9,13 @@ counted against a cap, into a file (``sink``) or into memory.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
 from typing import BinaryIO
 
 import urllib3
 
-from .errors import ResponseFormatError
+from .errors import ResponseFormatError, TransientError
 
 __all__ = ["IN_MEMORY_MAX", "read_body"]
 
@@ -27,12 +29,20 @@ _ERROR_BODY_MAX = 1 << 16
 
 
 def read_body(
-    raw: urllib3.BaseHTTPResponse, sink: BinaryIO | None, max_bytes: int | None, url: str
+    raw: urllib3.BaseHTTPResponse,
+    sink: BinaryIO | None,
+    max_bytes: int | None,
+    url: str,
+    *,
+    within: float | None = None,
 ) -> tuple[bytes, int]:
     """The body of ``raw``: a 2xx one into ``sink`` (a short other one kept in memory), at
     most ``max_bytes``; without ``sink``, all of it in memory, at most ``max_bytes`` and
     `IN_MEMORY_MAX`. A larger one is a `ResponseFormatError` (not retried: it would come
     the same way again).
+
+    ``within``: seconds the body may take (`Timeouts.answer`); then it is read as it
+    arrives, each piece as soon as it comes, and past that a `TransientError`.
 
     Returns the in-memory body (empty when streamed) and the byte count. A connection
     whose body was not read to its end is closed, never handed back to the pool."""
@@ -50,7 +60,7 @@ def read_body(
             sink.seek(0)
             sink.truncate()
         size = 0
-        for chunk in raw.stream(_CHUNK):
+        for chunk in raw.stream(_CHUNK) if within is None else _timed(raw, within, url):
             size += len(chunk)
             if cap is not None and size > cap:
                 where, advice = (
@@ -75,3 +85,16 @@ def read_body(
         if not whole:
             raw.close()
         raw.release_conn()
+
+
+def _timed(raw: urllib3.BaseHTTPResponse, within: float, url: str) -> Iterator[bytes]:
+    """The body as it arrives (``read1``: whatever one read brings, not a full chunk),
+    ending in a `TransientError` once it has taken more than ``within`` seconds."""
+    end = time.monotonic() + within
+    while chunk := raw.read1(_CHUNK):
+        yield chunk
+        if time.monotonic() > end:
+            raise TransientError(
+                f"the answer from {url} took more than {within:g} s to arrive (a server "
+                "sending it a few bytes at a time)"
+            )

@@ -270,7 +270,7 @@ class Transport:
                     redirect=False,
                     preload_content=False,
                 )
-                body, size = read_body(raw, sink, max_bytes, safe_url)
+                body, size = read_body(raw, sink, max_bytes, safe_url, within=self.timeouts.answer)
             finally:
                 if main:
                     self.main_reading = None

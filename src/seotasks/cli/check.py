@@ -170,7 +170,7 @@ def _provider(
             profile=profile,
             clock=clock,
             retry=RetryPolicy(attempts=2, base=0.2, cap=1.0),
-            timeouts=Timeouts(connect=5.0, read=20.0),
+            timeouts=Timeouts(connect=5.0, read=20.0, answer=20.0),
             **options,
         )
     except ConfigError as exc:
