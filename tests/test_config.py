@@ -148,6 +148,11 @@ def test_bad_values_are_config_errors(
             r"no \[profiles.work.fakevendor\] .* but a \[profiles.work.fakevendr\]",
         ),
         ("[profiles.work.FakeVendor]\n", r"did you mean \[profiles.work.fakevendor\]"),
+        # Beside the right table, a near miss's settings (a time zone) were dropped.
+        (
+            "[profiles.work.fakevendor]\n[profiles.work.FakeVendor]\npage_size = 5\n",
+            r"\[profiles.work.FakeVendor\] in .* is no installed provider's table",
+        ),
         # A misspelt profile or section name said only "no [profiles.work]".
         ("[profiles.wrok.fakevendor]\n[profiles.home]\n", r"\(its profiles: home, wrok\)$"),
         ("[profile.work.fakevendor]\n", r"it has no \[profiles\] table \(its tables: profile\)"),

@@ -48,8 +48,7 @@ def load_profile(name: str, provider: str, env: Mapping[str, str] | None = None)
                 f"[profiles.{name}] in {path}: {key} must be a table: a profile holds one "
                 f"table per provider, [profiles.{name}.PROVIDER]"
             )
-    if provider not in section:
-        _refuse_misspelt_table(name, provider, section, path)
+    _refuse_misspelt_table(name, provider, section, path)
     return dict(section.get(provider, {}))
 
 
@@ -104,27 +103,34 @@ def _what_is_there(data: Mapping[str, Any]) -> str:
 def _refuse_misspelt_table(
     name: str, provider: str, section: Mapping[str, Any], path: Path
 ) -> None:
-    """A `ConfigError` when the profile has no table for ``provider`` but one whose name
-    is a near miss (``serpstats``, ``Serpstat``) that no installed provider has: its
-    values would never apply, and the error met instead would be a missing credential
-    the file seems to hold. A table for another installed provider, or for one not
-    installed here and nothing like this one (a profile shared between machines), is
-    left alone."""
+    """A `ConfigError` when the profile has a table whose name is a near miss of
+    ``provider``'s (``serpstats``, ``Serpstat``) that no installed provider has: its
+    values would never apply. Without the right table, the error met instead would be a
+    missing credential the file seems to hold; beside it, a setting in the near miss (a
+    time zone) was dropped without a word. A table for another installed provider, or
+    for one not installed here and nothing like this one (a profile shared between
+    machines), is left alone."""
     import difflib
 
     from .plugins import providers
 
-    tables = list(section)  # every value is a table: `load_profile` refused the others
+    tables = [key for key in section if key != provider]  # every value is a table
     close = difflib.get_close_matches(provider, tables, n=1, cutoff=0.75)
     close += [key for key in tables if key.lower() == provider.lower() and key not in close]
     installed = set(providers())
     for key in close:
-        if key not in installed:
+        if key in installed:
+            continue
+        if provider in section:
             raise ConfigError(
-                f"no [profiles.{name}.{provider}] in {path}, but a [profiles.{name}.{key}], "
-                f"which no installed provider is named: did you mean "
-                f"[profiles.{name}.{provider}]?"
+                f"[profiles.{name}.{key}] in {path} is no installed provider's table, and "
+                f"its values apply to nothing: move them into [profiles.{name}.{provider}]"
             )
+        raise ConfigError(
+            f"no [profiles.{name}.{provider}] in {path}, but a [profiles.{name}.{key}], "
+            f"which no installed provider is named: did you mean "
+            f"[profiles.{name}.{provider}]?"
+        )
 
 
 #: Profile files already warned of as readable by others: once per file and process.

@@ -39,13 +39,14 @@ def add_arguments(box: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from ..plugins import providers
+    from ..plugins import provider_names, providers
     from ..sandbox import SandboxRequest, env_lines, start
     from .signals import GracefulStop
 
     if args.size is not None:
         check_sandbox_size(args.size, "--size")
-    names = args.providers or providers()
+    # A provider given twice is refused as every other command refuses it.
+    names = provider_names(args.providers) if args.providers else providers()
     options = split_options(args.option, names)
     # Real time: the data is drawn around the moment the emulators start, and a client
     # of the user's own, on the real clock, sees windows ending "now" where they end.
