@@ -343,7 +343,9 @@ ROWS: list[Row] = [
     _usage("collect-mb-zero", [*COLLECT, "--max-result-mb", "0"], "--max-result-mb: must be 1 or"),
     _usage("tasks-unknown-provider", ["tasks", "-p", "serpstt"], "did you mean"),
     _usage("sandbox-unknown-provider", ["sandbox", "-p", "nope"], "nope"),
-    _usage("sandbox-provider-twice", ["sandbox", "-p", "serpstat", "-p", "serpstat"], "given twice"),
+    _usage(
+        "sandbox-provider-twice", ["sandbox", "-p", "serpstat", "-p", "serpstat"], "given twice"
+    ),
     _usage("sandbox-size-negative", ["sandbox", "--size", "-1"], "--size"),
     _usage("providers-unknown-format", ["providers", "--format", "xml"], "xml"),
     # -- submit spec files ----------------------------------------------------------------
