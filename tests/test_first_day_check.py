@@ -334,3 +334,36 @@ def test_a_header_credential_http_cannot_carry_is_a_config_error(tmp_path: Path)
     said = listed.stdout + listed.stderr
     assert listed.returncode == 2 and "internal error" not in said, said
     assert key not in said + checked.stdout + checked.stderr
+
+
+@pytest.mark.parametrize(
+    ("answer", "says", "code"),
+    [
+        ({"id": "1", "error": {"code": 429, "message": "too many"}}, "rate limited", 4),
+        (
+            {"id": "1", "error": {"code": 400, "message": "Not enough credits"}},
+            "refused by the vendor",
+            4,
+        ),
+    ],
+)
+def test_check_names_a_rate_limit_and_a_vendor_refusal_in_its_words(
+    serve: Any, tmp_path: Path, answer: dict[str, Any], says: str, code: int
+) -> None:
+    """Every FAIL line says what kind of failure it is: a rate limit or the vendor's own
+    refusal printed the class name instead, unlike the other three."""
+    import json
+
+    from seotasks.emulation import HttpRequest, HttpResponse, json_response
+
+    class Refusing:
+        def handle(self, request: HttpRequest, fault: Any) -> HttpResponse:
+            sent = json.loads(request.body or b"{}")
+            return json_response(200, json.dumps({**answer, "id": sent.get("id")}).encode())
+
+    url = serve(Refusing()).url
+    env = cli_env(tmp_path, {"serpstat": {"token": "t0ken", "base_url": url + "/rt/api/v2/"}})
+    done = run_here(["check", "-p", "serpstat"], env)
+    assert done.returncode == code, done.stdout + done.stderr
+    line = _lines(done.stdout)["serpstat"]
+    assert "FAIL" in line and f": {says}" in line, line

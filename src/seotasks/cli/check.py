@@ -195,7 +195,7 @@ def _provider(
 
 def _failed(exc: SeotasksError) -> str:
     """What a failed account call says about the provider, in the words of a check."""
-    from ..errors import AuthError, TransientError
+    from ..errors import AuthError, ProviderError, RateLimited, ResponseFormatError, TransientError
 
     if isinstance(exc, AuthError):
         return f"credentials refused: {exc}"
@@ -204,6 +204,12 @@ def _failed(exc: SeotasksError) -> str:
         # (HTML, a 500, a cut-off body) sends the operator to the vendor or a proxy,
         # not to the network.
         return f"{'unreachable' if exc.not_sent else 'no usable answer'}: {exc}"
+    if isinstance(exc, ResponseFormatError):
+        return f"no usable answer: {exc}"
+    if isinstance(exc, RateLimited):
+        return f"rate limited, check again later: {exc}"
+    if isinstance(exc, ProviderError):  # the account's state: funds, a plan, a block
+        return f"refused by the vendor: {exc}"
     return f"{type(exc).__name__}: {exc}"
 
 
