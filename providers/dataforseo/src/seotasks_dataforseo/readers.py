@@ -128,9 +128,8 @@ def _posted_with(
     get = meta.get
     tag, engine, device = get("tag"), get("se"), get("device")
     location, language = get("location_code"), get("language_code")
-    if (
-        tag is not None and type(tag) is not str
-    ):  # "" is a tag as posted, kept as tasks_ready keeps it
+    # "" is a tag as posted: kept, as tasks_ready keeps it.
+    if tag is not None and type(tag) is not str:
         tag = _label(tag)
     if engine is not None and not (type(engine) is str and engine):
         engine = _label(engine)
