@@ -367,3 +367,21 @@ def test_check_names_a_rate_limit_and_a_vendor_refusal_in_its_words(
     assert done.returncode == code, done.stdout + done.stderr
     line = _lines(done.stdout)["serpstat"]
     assert "FAIL" in line and f": {says}" in line, line
+
+
+def test_a_time_that_held_a_wait_says_so(tmp_path: Path) -> None:
+    """A check that met the vendor's limit (a second check within its second) waited and
+    retried, and printed that wait as the answer's latency: ``(1024 ms)``."""
+    from seotasks_serpstat.emulator import SerpstatEmulator
+
+    from seotasks.emulation import Fault
+
+    with SerpstatEmulator(seed=2, size=5) as emu:
+        env = cli_env(tmp_path, {"serpstat": emu.settings})
+        first = run_here(["check", "-p", "serpstat"], env)
+        emu.server.faults.inject(Fault.HTTP_429, 1)
+        second = run_here(["check", "-p", "serpstat"], env)
+    assert first.returncode == second.returncode == 0, first.stdout + second.stdout
+    assert "with a wait" not in _lines(first.stdout)["serpstat"]
+    line = _lines(second.stdout)["serpstat"]
+    assert "credentials accepted (" in line and "with a wait for the vendor's limit" in line

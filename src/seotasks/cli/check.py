@@ -178,6 +178,8 @@ def _provider(
         return
     with client:
         where = _where(client.provider)
+        waits: set[str] = set()  # a pacing wait or a retry makes the time no latency
+        client.transport.on_event = lambda event: waits.add(event.kind)
         started = time.monotonic()
         try:
             with client.transport.redactor.active():
@@ -188,7 +190,8 @@ def _provider(
             report.line("FAIL", name, where + _failed(exc), code=exit_code(exc))
             return
         seconds = time.monotonic() - started
-        text = f"{where}credentials accepted ({seconds * 1000:.0f} ms)"
+        waited = " with a wait for the vendor's limit or a retry" if waits - {"waiting"} else ""
+        text = f"{where}credentials accepted ({seconds * 1000:.0f} ms{waited})"
         described = account.describe() if account is not None else ""
         report.line("ok", name, f"{text}; {described}" if described else text)
 
