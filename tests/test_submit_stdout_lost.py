@@ -97,3 +97,64 @@ def test_a_reader_that_leaves_stops_the_posting_and_no_id_is_lost(emu: Any, tmp_
     shown = _ids(read.decode()) + _ids(text)
     assert len(set(shown)) == created, text  # every id created: printed, or on stderr
     assert "stdout takes no more lines (its reader is gone)" in text
+
+
+def test_a_second_signal_while_a_full_pipe_holds_a_write_stops_and_loses_no_id(
+    emu: Any, tmp_path: Path
+) -> None:
+    """``submit ... | less`` left open: the pipe fills and a write waits for the reader.
+    Two Ctrl-C did nothing until the reader quit, then 24 of 600 ids were nowhere and the
+    count said 577. A second signal now ends the wait: the lines left go to stderr."""
+    import signal
+    import time
+
+    specs = tmp_path / "specs.jsonl"
+    lines = (
+        json.dumps({"keyword": f"kw {i}", "location": 2840, "language": "en"}) for i in range(2000)
+    )
+    specs.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    env = cli_env(tmp_path, {"dataforseo": emu.settings})
+    proc = subprocess.Popen(
+        [*CLI, "submit", "-p", "dataforseo", str(specs)],
+        env=env,
+        stdout=subprocess.PIPE,  # never read until the end: it fills
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 60
+    while sum(len(batch) for batch in emu.posted()) < 600:  # the pipe is full by then
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.05)
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=30)  # a hang guard: it waited for the reader
+    text = stderr.decode()
+    assert proc.returncode == 5, text
+    created = sum(len(batch) for batch in emu.posted())
+    shown = set(_ids(stdout.decode())) | set(_ids(text))
+    assert len(shown) == created, text
+    assert f"interrupted at once: {created} of 2000 specs accepted" in text, text
+
+
+def test_lines_a_live_reader_has_not_read_at_the_end_go_to_stderr_too(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``submit ... | (sleep 14; head -1)``: after 10 s the lines still in the pipe
+    counted as read, and a reader quitting then took 249 of 250 ids along."""
+    import io
+    import os
+
+    from seotasks.cli import submit_run
+
+    monkeypatch.setattr(submit_run, "SETTLE_WAIT", 0.2)
+    read_end, write_end = os.pipe()
+    err = io.StringIO()
+    with open(write_end, "w", encoding="utf-8", buffering=1) as out:
+        run = submit_run.SubmitRun(out, err, 2)
+        run.line(0, task_id="t-0", kind="serp/google/organic")
+        run.line(1, task_id="t-1", kind="serp/google/organic")
+        run.settle()  # the reader is there, and reads nothing
+    os.close(read_end)
+    assert _ids(err.getvalue()) == ["t-0", "t-1"]
+    assert "its reader had not read them after 0.2 s" in err.getvalue()

@@ -171,19 +171,19 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 run.line(index, error=unknown, unknown=True, held=True)
         run.earlier = run.accepted
         try:
-            try:
-                post(client, journal, provider.submit_batch, specs, keys, todo, run, stop)
-            except StorageError as exc:  # the journal took no more: the ids are in the output
-                exc.cli_hint = (
-                    "the last batch's task ids are only in the lines this run printed: keep "
-                    "them (a re-run with this --resume file reports that batch as outcome "
-                    "unknown; append its output with >>)"
-                )
-                raise
-            finally:
-                run.release()  # the earlier runs' lines not yet printed
-                run.flush()
-        except KeyboardInterrupt:  # a second signal: say what the first one would have
+            post(client, journal, provider.submit_batch, specs, keys, todo, run, stop)
+        except KeyboardInterrupt:  # a second signal: the lines left go to stderr
+            run.stop_now()
+        except StorageError as exc:  # the journal took no more: the ids are in the output
+            exc.cli_hint = (
+                "the last batch's task ids are only in the lines this run printed: keep "
+                "them (a re-run with this --resume file reports that batch as outcome "
+                "unknown; append its output with >>)"
+            )
+            run.settle()
+            raise
+        run.settle()  # the earlier runs' lines not yet printed, and stdout's reader
+        if run.stopped_now:  # say what the first signal would have
             return run.stopped_at_once(journal=args.resume)
     # A signal that came while the last batch was in flight stopped nothing: every spec
     # has its answer, and exit 5 ("run it again") would post them all again without

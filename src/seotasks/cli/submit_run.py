@@ -83,6 +83,9 @@ class SubmitRun:
         self._unconfirmed_bytes = 0
         #: Specs of the batch sent and not yet answered.
         self.in_flight = 0
+        #: A second signal ended the run: stdout (a full pipe, say, which holds a write
+        #: and with it the stop) is written no more; the lines left go to stderr.
+        self.stopped_now = False
         self.total = total
         self.accepted = 0
         #: Accepted by earlier runs (from the ``--resume`` journal).
@@ -156,6 +159,9 @@ class SubmitRun:
                 return
             except (OSError, ValueError) as exc:
                 self._lose_stdout(full_stdout(exc) or "its reader is gone")
+            except KeyboardInterrupt:  # a second signal while the write waited (a full pipe)
+                self.stopped_now = True
+                self._lose_stdout("stopped at once while a write waited for its reader")
         self._say(text)
 
     def _lose_stdout(self, reason: str) -> None:
@@ -186,14 +192,30 @@ class SubmitRun:
         while held and self._unconfirmed_bytes - held[0][1] >= unread:
             self._unconfirmed_bytes -= held.popleft()[1]
 
-    def flush(self, wait: float = SETTLE_WAIT) -> None:
-        """Flush stdout, then give its reader up to ``wait`` seconds to read the last lines."""
+    def stop_now(self) -> None:
+        """A second signal: no more writes to stdout, which may be what holds the stop."""
+        self.stopped_now = True
         if self.stdout_lost is None:
-            try:
-                self.out.flush()
-            except (OSError, ValueError) as exc:
-                self._lose_stdout(full_stdout(exc) or "its reader is gone")
-        self.confirm(wait=wait)
+            self._lose_stdout("stopped at once")
+
+    def settle(self) -> None:
+        """Print the earlier runs' lines not printed yet, then give stdout's reader up to
+        `SETTLE_WAIT` to read the last lines: one that has not read them by then (a pager
+        left open) gets them on stderr too, some twice rather than one lost. A second
+        signal meanwhile ends the wait, the rest on stderr."""
+        try:
+            self.release()
+            if self.stdout_lost is None:
+                try:
+                    self.out.flush()
+                except (OSError, ValueError) as exc:
+                    self._lose_stdout(full_stdout(exc) or "its reader is gone")
+            self.confirm(wait=0.0 if self.stopped_now else SETTLE_WAIT)
+            if self._unconfirmed:
+                self._lose_stdout(f"its reader had not read them after {SETTLE_WAIT:g} s")
+        except KeyboardInterrupt:
+            self.stop_now()
+            self.release()
 
     def stopped_at_once(self, *, journal: Path | None) -> int:
         """The closing line of a run a second signal ended (exit 5): how far it got, and
