@@ -74,3 +74,37 @@ def test_another_id_is_not_waited_for(tmp_path: Path) -> None:
     finally:
         holder.kill()
         holder.wait(30)
+
+
+def test_the_lock_file_follows_the_umask(tmp_path: Path) -> None:
+    """Made 0600, a folder a group shares (umask 002) refused the second user's claims:
+    it fetched tasks (consumed) and could write none."""
+    import os
+    import stat
+
+    from seotasks.claims import FolderClaims
+
+    old = os.umask(0o002)
+    try:
+        claims = FolderClaims(tmp_path)
+        claims.check()
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(claims.path.stat().st_mode) == 0o664
+
+
+def test_a_lock_file_this_user_cannot_open_stops_collect_before_any_fetch(
+    tmp_path: Path,
+) -> None:
+    from clihere import run_here
+    from clirun import cli_env, ready_dataforseo
+
+    out = tmp_path / "o"
+    (out / ".seotasks" / "claims.lock").mkdir(parents=True)  # no file: opened by nobody
+    with ready_dataforseo(5, seed=4) as emu:
+        env = cli_env(tmp_path, {"dataforseo": {**emu.settings, "families": "serp"}})
+        done = run_here(["collect", "-p", "dataforseo", "--to", str(out)], env)
+        fetched = sum("/task_get/" in r.path for r in emu.server.requests)
+    assert done.returncode == 6, done.stderr
+    assert "claims.lock" in done.stderr and "StorageError" in done.stderr
+    assert fetched == 0

@@ -28,6 +28,8 @@ import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from .errors import StorageError
+
 __all__ = ["FolderClaims", "claims_for"]
 
 #: Slots of the lock file: two ids sharing one wait for each other, nothing worse.
@@ -58,11 +60,25 @@ class FolderClaims:
         self._open = threading.Lock()
         self._slots = [threading.Lock() for _ in range(_SLOTS)]
 
+    def check(self) -> None:
+        """Open the lock file now: `StorageError` when this user cannot (one another user
+        made, in a folder a group shares), before anything is taken from a vendor."""
+        try:
+            self._descriptor()
+        except OSError as exc:
+            raise StorageError(
+                f"cannot open {self.path}: {exc.strerror or exc} (every process writing "
+                f"{self.path.parent.parent} takes its claims there: it must be writable by "
+                "each user who runs one)"
+            ) from None
+
     def _descriptor(self) -> int:
         with self._open:
             if self._fd is None:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-                self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+                # The umask decides, as for the results: a folder a group shares (umask
+                # 002) gets a lock file the group can open. It holds nothing secret.
+                self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
             return self._fd
 
     @contextlib.contextmanager

@@ -206,6 +206,12 @@ class ResultStore:
 
         return claims_for(self.root).claimed(provider, task_ids)
 
+    def check_claims(self) -> None:
+        """`StorageError` unless this process can take claims in the folder (`claimed`)."""
+        from .claims import claims_for
+
+        claims_for(self.root).check()
+
     def existing(self, provider: str, task_id: str) -> Path | None:
         """The task's file when one exists already (either form, compressed or not)."""
         if not safe_name(provider) or not safe_name(task_id):

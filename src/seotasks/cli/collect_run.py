@@ -134,6 +134,8 @@ class CollectRun:
         if options.to is not None:
             results = options.to / self.name
             check_writable(results, what="--to")
+            assert self.store is not None
+            self.store.check_claims()  # shared with receive --to, maybe by another user
             # One collect of an account: two (own journals) fetched the same tasks twice.
             held = results / f".collect-{account_key(self.client.provider) or 'account'}.lock"
             busy = f"another seotasks collect writes this {self.name} account's results in"

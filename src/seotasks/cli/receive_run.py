@@ -40,6 +40,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from ..claims import claims_for
 from ..receiver.app import secret_problem
 from ..store import check_writable, lock_file
 from .common import EXIT_OK
@@ -247,6 +248,7 @@ def run(
     # Before the port is bound: a receiver that answers every postback with an error
     # is worse than one that does not start.
     check_writable(folder, what="--to")
+    claims_for(folder).check()  # shared with collect --to: another user's may refuse us
     refuse_closed_stdout(out)
     with lock_file(folder / ".receive.lock", busy=f"another seotasks receive serves {folder}"):
         receiving = Receiving(args, secret, out, err, provider)
