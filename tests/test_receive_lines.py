@@ -283,3 +283,15 @@ def test_a_sigterm_while_a_body_arrives_lets_that_request_finish_and_be_answered
     assert answer.startswith(b"HTTP/1.1 200"), answer
     assert files(out / "dataforseo").keys() == {"t-1"}
     assert [line["id"] for line in _lines(receiver.stdout)] == ["t-1"]
+
+
+def test_a_half_sent_request_does_not_hold_the_stop(tmp_path: Path) -> None:
+    """A connection that sent part of its headers and nothing more (a scanner) held the
+    stop its whole 30 s grace; only a request whose body is arriving is waited for."""
+    receiver = Receiver(tmp_path / "results", receive_env(tmp_path))
+    with receiver, socket.create_connection(receiver.address, timeout=30) as conn:
+        conn.sendall(b"GET /x HTTP/1.1\r\nHost")
+        time.sleep(0.3)  # read by the server
+        receiver.process.send_signal(signal.SIGTERM)
+        # A hang guard under the 30 s grace, not a measure.
+        assert receiver.process.wait(timeout=20) == 0, receiver.stderr

@@ -37,6 +37,8 @@ def test_a_secret_holding_an_ampersand_is_masked_whole_in_a_decoded_echo() -> No
     r = Redactor(secrets=[secret], secret_params=["token"])
     echoed = r.scrub(f"Invalid token in request /?token={secret} decoded from a URL")
     assert echoed == f"Invalid token in request /?token={MASK} decoded from a URL"
+    # Masked as a value, not again by name: what follows it stays.
+    assert r.scrub(f"(query token={secret})") == f"(query token={MASK})"
 
 
 def test_redactor_basic_auth_and_longest_first() -> None:

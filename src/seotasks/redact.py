@@ -140,8 +140,8 @@ class Redactor:
         for secret in sorted(self._secrets, key=len, reverse=True):
             if secret in text:
                 text = text.replace(secret, MASK)
-        if self._param_re is not None:
-            text = self._param_re.sub(lambda m: m.group(1) + MASK, text)
+        if self._param_re is not None:  # a value masked already keeps what follows it
+            text = self._param_re.sub(_mask_value, text)
         return text
 
     @contextmanager
@@ -156,6 +156,15 @@ class Redactor:
 
     def __repr__(self) -> str:
         return f"Redactor({len(self._secrets)} secret forms, params={sorted(self._params)})"
+
+
+def _mask_value(match: re.Match[str]) -> str:
+    """A secret parameter's value masked: ``token=***``. One masked already, as a known
+    value, is left as it is: masked again, what followed it up to a separator went too
+    (``(query token=***)`` lost its ``)``)."""
+    if match.group(0)[len(match.group(1)) :].startswith(MASK):
+        return match.group(1) + match.group(0)[len(match.group(1)) :]
+    return match.group(1) + MASK
 
 
 #: The redactor of the client whose provider is running in this context.

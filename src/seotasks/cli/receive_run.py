@@ -211,9 +211,11 @@ def _unfinished(channel: object) -> bool:
     """Whether a connection is in a request: its body still arriving (the app would run
     once it is whole, and its answer be cut off: a file written, a line printed, the vendor
     told nothing, so it delivers again or lists the task), waiting for a worker, or its
-    answer not all sent. An idle kept-alive connection is none of these."""
+    answer not all sent. An idle kept-alive connection is none of these, nor one still
+    sending its headers (a scanner's half request held the stop its whole grace)."""
+    request = getattr(channel, "request", None)
     return bool(
-        getattr(channel, "request", None) is not None
+        (request is not None and getattr(request, "headers_finished", False))
         or getattr(channel, "requests", None)
         or getattr(channel, "total_outbufs_len", 0)
     )
