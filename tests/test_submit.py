@@ -318,6 +318,22 @@ def test_cli_credentials_refused_midway_leave_no_spec_without_its_line(tmp_path:
         assert len(emu.posted()) == 1
 
 
+def test_cli_credentials_refused_in_the_last_batch_still_say_how_many_were_accepted(
+    tmp_path: Path,
+) -> None:
+    """One batch, refused at its first call: stderr was the AuthError alone, no count,
+    though a batch of several calls may have made tasks before the refusal."""
+    from seotasks_serpstat.emulator import SerpstatEmulator
+
+    with SerpstatEmulator(size=0, rps=None) as emu:
+        emu.fail_next(403, "Invalid token")
+        env = cli_env(tmp_path, {"serpstat": {**emu.settings, "rps": "100"}})
+        specs = [{"keyword": "kw", "location": country, "language": 1} for country in (23, 24)]
+        done = run_here(["submit", "-p", "serpstat", str(_write_specs(tmp_path, specs))], env)
+    assert done.returncode == 3, done.stderr
+    assert "seotasks: 0 of 2 specs accepted; fix the credentials, then post" in done.stderr
+
+
 def test_cli_new_fields_and_collect_by_id_dataforseo(tmp_path: Path) -> None:
     from seotasks_dataforseo.emulator import DataForSEOEmulator
 

@@ -135,6 +135,25 @@ def test_disordered_pages_are_refused() -> None:
         advance(state, window, ["10", "30", "20"])
 
 
+@pytest.mark.parametrize("anchor", [None, "1000"])
+def test_a_page_out_of_order_inside_is_refused_before_any_row(anchor: str | None) -> None:
+    """Only the first and last rows were compared: 1001, 1002, 1004, 1003, 1005 was
+    written as it came, and a whole shuffled first page was written before the second
+    was refused, the message quoting an ascending pair."""
+    state = State(offset=0 if anchor is None else 5, anchor=anchor, order="asc")
+    window = Window(page=1, size=5, start=0)
+    with pytest.raises(ResponseFormatError, match=r"row 4 \(1003\) after 1004"):
+        advance(state, window, ["1001", "1002", "1004", "1003", "1005"])
+
+
+def test_a_page_longer_than_its_size_is_refused() -> None:
+    """A server ignoring pageSize (every row on every page) was read as a list changing
+    faster than it could be read, after 25 useless calls."""
+    state = State(offset=0, anchor=None, order="asc")
+    with pytest.raises(ResponseFormatError, match="more than its pageSize 3"):
+        advance(state, Window(page=1, size=3, start=0), ["1", "2", "3", "4"])
+
+
 def test_a_list_outrunning_the_reader_stops_with_a_resumable_error() -> None:
     state = State(offset=5000, anchor="5", order="asc", misses=paging.MAX_MISSES)
     window = plan(state, 1000)

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+import seotasks
 from seotasks import ProviderError, SerpTaskSpec, TransientError, UnsupportedQuery
 from seotasks.clock import FakeClock
 from seotasks.emulation import Fault
@@ -55,6 +56,20 @@ def test_same_settings_share_one_task(emu: Any, connect: Any) -> None:
         "countryId": 23,
         "regionId": 21176,
     }
+
+
+def test_a_refused_token_sends_no_further_call_of_the_batch(emu: Any, connect: Any) -> None:
+    """Specs of four settings are four calls in one batch: after the first was refused
+    (403 "Invalid token"), the other three were sent, accepted and paid for, while the
+    command said "refused the token" and no count."""
+    client = connect(emu)
+    emu.fail_next(403, "Invalid token", 1)
+    specs = [SerpTaskSpec(keyword="kw", location=country, language=1) for country in (23, 24, 25)]
+    specs.append(SerpTaskSpec(keyword="kw", location="23/21176", device="mobile"))
+    results = client.submit(specs)
+    assert _adds(emu) == 1
+    assert all(isinstance(r.error, seotasks.AuthError) for r in results)
+    assert all(str(r.error).startswith("not sent: ") for r in results[1:])
 
 
 @pytest.mark.parametrize(

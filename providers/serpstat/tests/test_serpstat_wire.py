@@ -272,6 +272,8 @@ def test_malformed_envelopes(body: dict[str, Any], field: str) -> None:
     ("code", "message", "kind"),
     [
         (403, "Invalid token", AuthError),
+        (403, "User is blocked", AuthError),
+        (403, "Not enough credits for this query", ProviderError),  # the balance
         (400, "Missing token", AuthError),
         (400, "JSON schema validation error", ProviderError),
         (429, "Query frequency exceeded", RateLimited),
@@ -293,6 +295,8 @@ def test_error_objects_are_typed(code: Any, message: str, kind: type[Exception])
     assert message in str(error)
     if isinstance(error, ProviderError):
         assert error.code == int(code) and error.provider == "serpstat"
+    if isinstance(error, AuthError):  # "the token" only when the vendor says so
+        assert ("refused the token" in str(error)) == ("token" in message.lower())
 
 
 def test_error_without_id_is_still_classified() -> None:

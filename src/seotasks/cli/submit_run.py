@@ -271,17 +271,19 @@ class SubmitRun:
             )
         if self.refused is not None:  # the credentials, not the specs: exit 3 like any auth error
             err.write(one_line(f"seotasks: AuthError: {self.refused}"))
-            if self.unsent:
-                then = (
-                    "run the same command: it posts only the specs not accepted"
-                    if journal
-                    else "post the specs not accepted from a new file (a re-run would post "
-                    "every spec again)"
-                )
-                err.write(
-                    f"seotasks: {done}; {self.unsent} of {self.total} specs were not sent "
-                    f"(their lines say so); fix the credentials, then {then}\n"
-                )
+            # Said whatever was sent: a batch of several calls may have made tasks before
+            # the refusal, and they are paid for.
+            then = (
+                "run the same command: it posts only the specs not accepted"
+                if journal
+                else "post the specs not accepted from a new file (a re-run would post "
+                "every spec again)"
+            )
+            unsent = f"{self.unsent} of {self.total} specs were not sent (their lines say so); "
+            err.write(
+                f"seotasks: {done}; {unsent if self.unsent else ''}fix the credentials, "
+                f"then {then}\n"
+            )
             return EXIT_AUTH
         if self.stdout_lost is not None:
             if self.lines == self.total:

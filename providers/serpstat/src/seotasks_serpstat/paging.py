@@ -187,6 +187,13 @@ def _detect_order(ids: Sequence[str]) -> str | None:
 def advance(state: State, window: Window, ids: Sequence[str]) -> Step:
     """Interpret the ``ids`` that ``window`` returned (see the module docstring)."""
     n = len(ids)
+    if n > window.size:  # all 5000 rows for every page: "the list changed", 25 calls later
+        raise ResponseFormatError(
+            f"serpstat: page {window.page} holds {n} rows, more than its pageSize {window.size}: "
+            "the server does not page tasks.getList as the vendor does",
+            field="result[]",
+        )
+    _check_order(ids, window, state.order or _detect_order(ids) or "asc")
     full = n >= window.size
     if state.anchor is None:
         if not full:
@@ -268,9 +275,24 @@ def _step_forward(state: State, window: Window, n: int) -> Step:
     )
 
 
-def _disorder(ids: Sequence[str], window: Window) -> ResponseFormatError:
+def _check_order(ids: Sequence[str], window: Window, order: str) -> None:
+    """Every row of the page after the one before it, in ``order``: comparing the first
+    and last rows alone let a page out of order inside be written (1001, 1002, 1004, 1003)."""
+    numbers = [_number(i) for i in ids]
+    step = 1 if order != "desc" else -1
+    for index in range(1, len(numbers)):
+        if (numbers[index] - numbers[index - 1]) * step <= 0:
+            raise _disorder(ids, window, index)
+
+
+def _disorder(ids: Sequence[str], window: Window, at: int | None = None) -> ResponseFormatError:
+    where = (
+        f"row {at + 1} ({ids[at]}) after {ids[at - 1]}"
+        if at is not None
+        else f"first {ids[0]}, last {ids[-1]}"
+    )
     return ResponseFormatError(
         f"serpstat: page {window.page} (pageSize {window.size}) is not ordered by task_id "
-        f"(first {ids[0]}, last {ids[-1]}); cannot page through it safely",
+        f"({where}); cannot page through it safely",
         field="result[].task_id",
     )

@@ -310,12 +310,17 @@ class SerpstatProvider(Provider):
                 results[index] = SubmitResult(spec=spec, error=exc)
                 continue
             groups.setdefault(tuple(sorted(params.items())), []).append(index)
+        refused: AuthError | None = None  # after it, no call: each would be refused too
         for key, members in groups.items():
             params = dict(key)
             kind = wire.task_kind(str(params["seId"]))  # as the listing will read it
             for start in range(0, len(members), posting.KEYWORDS_MAX):
                 chunk = members[start : start + posting.KEYWORDS_MAX]
                 keywords = list(dict.fromkeys(specs[i].keyword for i in chunk))
+                if refused is not None:
+                    for i in chunk:
+                        results[i] = SubmitResult(spec=specs[i], error=_not_sent(refused))
+                    continue
                 try:
                     answer = self._rpc(
                         "tasks.addKeywordList",
@@ -324,6 +329,8 @@ class SerpstatProvider(Provider):
                     )
                     task_id, blocked, readable = posting.added_task(answer)
                 except SeotasksError as exc:
+                    if isinstance(exc, AuthError):
+                        refused = exc
                     for i in chunk:
                         results[i] = SubmitResult(spec=specs[i], error=exc)
                     continue
@@ -427,3 +434,8 @@ def check_rps(rps: object) -> None:
     ones): refused past 100 or at 0, from settings and from a sandbox's ``-o``."""
     if not isinstance(rps, int | float) or isinstance(rps, bool) or not 0 < rps <= 100:
         raise ConfigError(f"serpstat: rps must be > 0 and <= 100, got {rps!r}")
+
+
+def _not_sent(refused: AuthError) -> AuthError:
+    """The error of a spec not sent because an earlier call of its batch was refused."""
+    return AuthError(f"not sent: {refused}")

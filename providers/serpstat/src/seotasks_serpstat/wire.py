@@ -95,7 +95,9 @@ def classify_error(code: int, message: str) -> SeotasksError:
     """The typed error for a JSON-RPC ``error`` object, split by what the caller does next.
 
     Serpstat uses HTTP-like positive codes inside the body: 403 (and 400 "missing token")
-    is a credential problem, 429 is the rate limit and 500 a server fault (both retried by
+    is a credential or an account problem (a blocked user, a plan without the method:
+    said as the account's, "refused the token" only when the phrase names the token),
+    except "not enough credits", the balance, a `ProviderError` as 402 is; 429 is the rate limit and 500 a server fault (both retried by
     the transport because they are raised from the parse step), everything else (402
     credits, 404 empty, 32xxx ...) is final.
 
@@ -105,6 +107,10 @@ def classify_error(code: int, message: str) -> SeotasksError:
     problem).
     """
     phrase = message.split(":", 1)[0].lower()
+    if code == 403 and "credit" in phrase:  # "not enough credits for this query": the
+        return ProviderError(code, message, provider=PROVIDER)  # balance, not the token
+    if code == 403 and "token" not in phrase:  # blocked, a plan without the method
+        return AuthError(f"{PROVIDER} refused this account the request (error 403: {message})")
     if code == 403 or (code == 400 and "token" in phrase):
         return AuthError(f"{PROVIDER} refused the token (error {code}: {message})")
     if code == 429:
