@@ -166,3 +166,20 @@ def test_text_output_cannot_drive_the_terminal(emu: Any, tmp_path: Path) -> None
     bad = [ch for ch in done.stdout if (ord(ch) < 0x20 and ch != "\n") or 0x7F <= ord(ch) <= 0x9F]
     bad += [ch for ch in done.stdout if ch in "\u200b\u202e\u2066"]
     assert not bad, f"control characters reached the terminal: {bad!r}"
+
+
+def test_a_long_wait_before_a_retry_is_said(
+    emu: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Retry-After of minutes held ``status`` silent in a scheduler's log, where
+    ``tasks`` says it (the clock here moves only when waited on: no real wait)."""
+    import seotasks.transport
+    from seotasks.clock import FakeClock
+
+    monkeypatch.setattr(seotasks.transport, "SystemClock", FakeClock)
+    emu.server.faults.retry_after = "120"
+    emu.server.faults.inject(Fault.HTTP_429_RETRY_AFTER, 1, match="tasks_ready")
+    env = cli_env(tmp_path, {"dataforseo": emu.settings})
+    done = run_here(["status", "-p", "dataforseo", *SERP], env)
+    assert done.returncode == 0, done.stderr
+    assert "seotasks: dataforseo: retrying tasks_ready in 120s (rate limited)" in done.stderr

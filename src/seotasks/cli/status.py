@@ -72,6 +72,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     import json
 
     from .common import absolute_time, check_folder, one_client
+    from .waits import wait_notices
 
     # A file there would count every completed task as not collected: the path that
     # ``collect --to`` refuses is refused here too, before the listing.
@@ -80,6 +81,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         client = one_client(args, stack)
         since, until = absolute_time(args.since), absolute_time(args.until)
         progress = Progress(err, enabled=False)  # counts the pages, and the capped lists
+        # A long pacing wait or a wait before a retry is said, as `tasks` says it: a
+        # Retry-After of minutes was silence in a scheduler's log.
+        client.transport.on_event = wait_notices(progress, client)
         tasks, everything = _listing(client, since, until, progress)
         everything = everything and len(client.capabilities.statuses) > 1
         capped = sorted(progress.capped.get(client.name, ()))
