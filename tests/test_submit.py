@@ -331,7 +331,9 @@ def test_cli_credentials_refused_in_the_last_batch_still_say_how_many_were_accep
         specs = [{"keyword": "kw", "location": country, "language": 1} for country in (23, 24)]
         done = run_here(["submit", "-p", "serpstat", str(_write_specs(tmp_path, specs))], env)
     assert done.returncode == 3, done.stderr
-    assert "seotasks: 0 of 2 specs accepted; fix the credentials, then post" in done.stderr
+    (said,) = done.stderr.splitlines()  # one line, as every error
+    assert said.startswith("seotasks: AuthError: ")
+    assert "; 0 of 2 specs accepted; fix the credentials, then post" in said
 
 
 def test_cli_new_fields_and_collect_by_id_dataforseo(tmp_path: Path) -> None:

@@ -145,6 +145,21 @@ def test_a_since_older_than_the_vendor_keeps_names_its_window() -> None:
     require_window(edge, window=timedelta(days=7), now=now, what="serpstat")
 
 
+def test_a_lone_until_before_the_window_is_refused_not_listed_empty() -> None:
+    """``tasks --until 2026-11-20`` past Serpstat's 7 days listed nothing, exit 0: an empty
+    listing reads as "no tasks then". A ``--since`` that old was refused already."""
+    now = datetime(2026, 11, 20, tzinfo=UTC)
+    old = TaskQuery(status=None, since=None, until=now - timedelta(days=9))
+    with pytest.raises(seotasks.UnsupportedQuery, match="so nothing could be listed"):
+        require_window(
+            old, window=timedelta(days=7), now=now, what="serpstat", grace=timedelta(days=1)
+        )
+    inside = TaskQuery(status=None, since=None, until=now - timedelta(days=7))
+    require_window(
+        inside, window=timedelta(days=7), now=now, what="serpstat", grace=timedelta(days=1)
+    )
+
+
 def test_a_relative_time_reaches_back_to_the_calendars_second_day_at_most(tmp_path: Path) -> None:
     """One check, shared by the CLI and the dlt source: the last span that still leaves a
     day of the year 1 in hand is taken, one day more is refused, as is a span past

@@ -35,7 +35,8 @@ def require_window(
     grace: timedelta = timedelta(0),
     hint: str = "",
 ) -> None:
-    """Raise `UnsupportedQuery` when ``query.since`` is older than the vendor keeps.
+    """Raise `UnsupportedQuery` when ``query.since`` is older than the vendor keeps, or a
+    lone ``query.until`` ends before it (a listing that could only be empty).
 
     ``what`` names the listing, first in the message (``"serpstat"``, ``"DataForSEO
     tasks_ready"``: "serpstat keeps tasks for 30 days; ..."). ``now`` is the provider's
@@ -56,6 +57,14 @@ def require_window(
             f"{what} keeps tasks for {days:g} days; since={query.since.isoformat()} is older "
             f"than the oldest accepted, {oldest.isoformat(timespec='seconds')} ({days:g} days "
             f"back, with {spare} to spare)" + (f"; {hint}" if hint else "")
+        )
+    if query.since is None and query.until is not None and query.until <= oldest:
+        # It could only list nothing, and an empty listing reads as "no tasks then".
+        days = window.total_seconds() / 86400
+        raise UnsupportedQuery(
+            f"{what} keeps tasks for {days:g} days; until={query.until.isoformat()} ends "
+            f"before the oldest kept, {oldest.isoformat(timespec='seconds')}, so nothing "
+            "could be listed" + (f"; {hint}" if hint else "")
         )
 
 

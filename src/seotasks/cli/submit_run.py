@@ -270,9 +270,8 @@ class SubmitRun:
                 + ("; a re-run with this --resume file does not post them\n" if journal else "\n")
             )
         if self.refused is not None:  # the credentials, not the specs: exit 3 like any auth error
-            err.write(one_line(f"seotasks: AuthError: {self.refused}"))
-            # Said whatever was sent: a batch of several calls may have made tasks before
-            # the refusal, and they are paid for.
+            # One line, saying how many were accepted whatever was sent: a batch of several
+            # calls may have made tasks before the refusal, and they are paid for.
             then = (
                 "run the same command: it posts only the specs not accepted"
                 if journal
@@ -281,8 +280,10 @@ class SubmitRun:
             )
             unsent = f"{self.unsent} of {self.total} specs were not sent (their lines say so); "
             err.write(
-                f"seotasks: {done}; {unsent if self.unsent else ''}fix the credentials, "
-                f"then {then}\n"
+                one_line(
+                    f"seotasks: AuthError: {self.refused}; {done}; "
+                    f"{unsent if self.unsent else ''}fix the credentials, then {then}"
+                )
             )
             return EXIT_AUTH
         if self.stdout_lost is not None:
