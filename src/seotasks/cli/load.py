@@ -13,7 +13,11 @@ that their later completion updates the same rows.
 from __future__ import annotations
 
 import argparse
-from typing import Any, TextIO
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from ..client import Client
 
 __all__ = ["DESCRIPTION", "HELP", "add_arguments", "run"]
 
@@ -211,6 +215,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             stop=stop,
             lock_wait=args.lock_wait,
             result_bytes_per_run=run_bytes,
+            on_connect=_say_waits(err),
         )
     out.write(summary.line() + "\n")
     out.flush()
@@ -244,3 +249,17 @@ def _return_freed_memory() -> None:
     if mallopt is not None:
         m_mmap_threshold = -3
         mallopt(m_mmap_threshold, 128 * 1024)
+
+
+def _say_waits(err: TextIO) -> Callable[[Client], None]:
+    """Each client's long waits said on stderr, as `tasks` says them: a load is a
+    scheduled command, and a Retry-After of minutes was silence in its log."""
+    from .common import StatusLine
+    from .waits import wait_notices
+
+    line = StatusLine(err, enabled=False)
+
+    def say(client: Client) -> None:
+        client.transport.on_event = wait_notices(line, client)
+
+    return say

@@ -14,7 +14,7 @@ tasks per endpoint and the next ones only once those are collected.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -61,6 +61,7 @@ def seotasks_source(
     outbox: Outbox | None = None,
     stop: threading.Event | None = None,
     session: Session | None = None,
+    on_connect: Callable[[Client], object] | None = None,
 ) -> DltSource:
     """A dlt source of the tasks (and, with ``collect=True``, the results) of ``providers``.
 
@@ -92,6 +93,9 @@ def seotasks_source(
     `seotasks_dlt.load`: their clients and a cap on the results of one run; the source
     then ends early, and a new source with the same session continues where it stopped.
 
+    ``on_connect(client)`` runs on each client as it is connected (``seotasks load``
+    sets its transport's ``on_event`` there, to say long waits on stderr).
+
     Clients are connected when the ``tasks`` resource starts (and, without a
     ``session``, closed when it ends), so a source object holds no connection until it
     runs. Run each source in the pipeline of
@@ -116,7 +120,10 @@ def seotasks_source(
         raise ConfigError(f"options given for providers not listed: {', '.join(unknown)}")
 
     def connect_client(name: str) -> Client:
-        return connect(name, profile=profile, clock=clock, **per_provider[name])
+        client = connect(name, profile=profile, clock=clock, **per_provider[name])
+        if on_connect is not None:
+            on_connect(client)
+        return client
 
     run = TasksRun(
         names,
