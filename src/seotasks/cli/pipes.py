@@ -21,8 +21,7 @@ import struct
 import termios
 import threading
 import time
-from collections.abc import Callable
-from typing import Any, Literal, TextIO
+from typing import Any, Generic, Literal, TextIO, TypeVar
 
 from ..errors import StorageError
 
@@ -44,6 +43,7 @@ __all__ = [
 ]
 
 PipeState = Literal["taken", "pending", "gone"]
+T = TypeVar("T")
 
 #: Seconds between looks while waiting for a reader to empty the pipe.
 _POLL = 0.05
@@ -96,14 +96,17 @@ def wait_until_read(stream: TextIO, timeout: float) -> PipeState:
     return state
 
 
-class ReadLedger:
-    """The bytes written into ``stream``, and actions to run once its reader has read them.
+class ReadLedger(Generic[T]):
+    """The bytes written into ``stream``, and items marked among them, each read once its
+    reader has read every byte written before it was marked.
 
     Into a pipe, a written line is not yet a delivered one: the kernel holds up to 64 KiB
-    that a reader which quits drops without a word to the writer. `once_read` runs an
-    action (forgetting a line owed) when every byte written before it has been read, as
-    `check` finds from the bytes still in the pipe (the last ones written); into anything
-    else at once. A reader gone leaves the actions waiting: their lines stay owed.
+    that a reader which quits drops without a word to the writer. The bytes still in the
+    pipe are the last ones written (first in, first out), so from their count (`pipe_unread`)
+    `take_read` tells which items the reader has read. ``receive`` marks the forgetting of
+    a line owed (an action run once read), ``submit`` the lines themselves (those left
+    unread when the reader goes are written again, to stderr). Into anything else every
+    byte counts as read as it is written, and nothing is kept.
     """
 
     def __init__(self, stream: TextIO) -> None:
@@ -111,41 +114,53 @@ class ReadLedger:
         self.piped = is_pipe(stream)
         self._lock = threading.Lock()
         self._written = 0
-        self._waiting: collections.deque[tuple[int, Callable[[], None]]] = collections.deque()
+        self._marked: collections.deque[tuple[int, T]] = collections.deque()
 
     def write(self, text: str) -> None:
-        """Write and flush ``text``, counting its bytes (under the lock `check` holds, so
+        """Write and flush ``text``, counting its bytes (under the lock `take_read` holds, so
         the count and the pipe's unread bytes are read at one instant)."""
         with self._lock:
             self.stream.write(text)
             self.stream.flush()
             self._written += len(text.encode(self.stream.encoding or "utf-8", "replace"))
 
-    def once_read(self, action: Callable[[], None]) -> None:
+    def mark(self, item: T) -> bool:
+        """Keep ``item`` until the bytes written so far are read; False (nothing kept) when
+        the stream is no pipe: what is written there is read."""
         if not self.piped:
-            action()
-            return
+            return False
         with self._lock:
-            self._waiting.append((self._written, action))
-        self.check()
+            self._marked.append((self._written, item))
+        return True
 
-    def check(self, wait: float = 0.0) -> None:
-        """Run the actions whose bytes the reader has read (waiting up to ``wait`` seconds
-        for it to read everything)."""
+    def take_read(self, wait: float = 0.0) -> list[T] | None:
+        """The items now read, forgotten (waiting up to ``wait`` seconds for the reader to
+        read everything); None when the reader has gone, the items kept."""
         if not self.piped:
-            return
+            return []
         if wait:
             wait_until_read(self.stream, wait)
-        due = []
+        read: list[T] = []
         with self._lock:
             unread = pipe_unread(self.stream)
             if unread is None:
-                return
-            read = self._written - unread
-            while self._waiting and self._waiting[0][0] <= read:
-                due.append(self._waiting.popleft()[1])
-        for action in due:
-            action()
+                return None
+            upto = self._written - unread
+            while self._marked and self._marked[0][0] <= upto:
+                read.append(self._marked.popleft()[1])
+        return read
+
+    @property
+    def kept(self) -> int:
+        """How many items are kept, not yet seen read."""
+        return len(self._marked)
+
+    def take_unread(self) -> list[T]:
+        """Every item still kept, forgotten: what a reader that went may not have read."""
+        with self._lock:
+            items = [item for _, item in self._marked]
+            self._marked.clear()
+        return items
 
 
 def full_stdout(exc: ValueError | OSError) -> str | None:

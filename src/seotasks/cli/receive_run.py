@@ -281,15 +281,16 @@ class Receiving:
         self.server: ReceiverServer | None = None
         self.worker: PingbackWorker | None = None
         self.store = ResultStore(Path(args.to), compress=args.gzip)
-        #: Into a pipe, a line stays owed until its reader has read it (`ReadLedger`).
-        self.ledger = ReadLedger(out)
+        #: Into a pipe, a line stays owed until its reader has read it: the ledger's items
+        #: are the owed records' removals, run once read.
+        self.ledger: ReadLedger[Callable[[], None]] = ReadLedger(out)
         self.app = ReceiverApp(
             self.store,
             secret,
             provider,
             pingbacks=PingbackQueue(Path(args.to) / ".pingbacks"),
             emit=self.emit,
-            once_read=self.ledger.once_read,
+            once_read=self.once_read,
             max_body=args.max_body,
             max_json=args.max_json,
         )
@@ -308,7 +309,19 @@ class Receiving:
                 self.stdout_failed = exc
                 self.stop()
                 raise LineNotPrinted from None
-        self.ledger.check()
+        self.settle_read()
+
+    def once_read(self, action: Callable[[], None]) -> None:
+        """Run ``action`` once the lines written so far are read (at once, but into a pipe)."""
+        if not self.ledger.mark(action):
+            action()
+            return
+        self.settle_read()
+
+    def settle_read(self, wait: float = 0.0) -> None:
+        """Run the actions whose lines the reader has read (none when it has gone)."""
+        for action in self.ledger.take_read(wait) or ():
+            action()
 
     def stop(self, signum: int = 0) -> None:
         """Stop as on SIGTERM: the HTTP side finishes what it took, the pingback worker's
@@ -369,7 +382,7 @@ class Receiving:
                 client.close()
             self.store.close()
             self.app.log_held()
-        self.ledger.check(wait=SETTLE_WAIT)  # the last lines' reader: read, or owed still
+        self.settle_read(wait=SETTLE_WAIT)  # the last lines' reader: read, or owed still
         queued = len(self.app.pingbacks)
         self.err.write(f"seotasks: receiver stopped; {_count(queued, 'pingback')} still queued\n")
         return EXIT_OK if self.stdout_failed is None else self._stdout_exit()

@@ -8,13 +8,12 @@ to stderr and no further batch is posted.
 
 from __future__ import annotations
 
-import collections
 import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from .common import EXIT_AUTH, EXIT_INTERRUPTED, EXIT_OK, EXIT_PROVIDER, EXIT_STORAGE, one_line
-from .pipes import SETTLE_WAIT, full_stdout, is_pipe, pipe_unread, wait_until_read
+from .pipes import SETTLE_WAIT, ReadLedger, full_stdout
 
 if TYPE_CHECKING:
     from ..client import Client
@@ -75,12 +74,9 @@ class SubmitRun:
         #: Why stdout took no more lines (a full disk, its reader gone), once it did: the
         #: lines go to stderr from then on, and no more batches are posted.
         self.stdout_lost: str | None = None
-        #: Into a pipe, the lines written that its reader has not been seen to take (and
-        #: their bytes in all): a reader that leaves (``| head``) drops them without an
-        #: error to the writer.
-        self.piped = is_pipe(out)
-        self._unconfirmed: collections.deque[tuple[str, int]] = collections.deque()
-        self._unconfirmed_bytes = 0
+        #: Into a pipe, the lines written that its reader has not been seen to take: a
+        #: reader that leaves (``| head``) drops them without an error to the writer.
+        self.ledger: ReadLedger[str] = ReadLedger(out)
         #: Specs of the batch sent and not yet answered.
         self.in_flight = 0
         #: A second signal ended the run: stdout (a full pipe, say, which holds a write
@@ -151,11 +147,8 @@ class SubmitRun:
         more, to stderr: a task the vendor created has no other record of its id."""
         if self.stdout_lost is None:
             try:
-                self.out.write(text)
-                if self.piped:
-                    size = len(text.encode(self.out.encoding or "utf-8", "replace"))
-                    self._unconfirmed.append((text, size))
-                    self._unconfirmed_bytes += size
+                self.ledger.write(text)
+                self.ledger.mark(text)
                 return
             except (OSError, ValueError) as exc:
                 self._lose_stdout(full_stdout(exc) or "its reader is gone")
@@ -172,25 +165,15 @@ class SubmitRun:
             f"seotasks: stdout takes no more lines ({reason}); the lines of this run it "
             "may have missed follow here\n"
         )
-        for text, _ in self._unconfirmed:
+        for text in self.ledger.take_unread():
             self._say(text)
-        self._unconfirmed.clear()
 
     def confirm(self, wait: float = 0.0) -> None:
         """Forget the lines a pipe's reader has read (waiting up to ``wait`` seconds for
         it to read them all); a reader gone loses stdout (`_lose_stdout`). The bytes
         still in the pipe are the last ones written, so every older line was read."""
-        if self.stdout_lost is not None or not self.piped:
-            return
-        if wait:
-            wait_until_read(self.out, wait)
-        unread = pipe_unread(self.out)
-        if unread is None:
+        if self.stdout_lost is None and self.ledger.take_read(wait) is None:
             self._lose_stdout("its reader is gone")
-            return
-        held = self._unconfirmed
-        while held and self._unconfirmed_bytes - held[0][1] >= unread:
-            self._unconfirmed_bytes -= held.popleft()[1]
 
     def stop_now(self) -> None:
         """A second signal: no more writes to stdout, which may be what holds the stop."""
@@ -211,7 +194,7 @@ class SubmitRun:
                 except (OSError, ValueError) as exc:
                     self._lose_stdout(full_stdout(exc) or "its reader is gone")
             self.confirm(wait=0.0 if self.stopped_now else SETTLE_WAIT)
-            if self._unconfirmed:
+            if self.stdout_lost is None and self.ledger.kept:
                 self._lose_stdout(f"its reader had not read them after {SETTLE_WAIT:g} s")
         except KeyboardInterrupt:
             self.stop_now()

@@ -35,7 +35,7 @@ class OwedLines:
     """Records of lines owed, one file per delivery, under ``folder``.
 
     ``defer``, where given, runs a record's removal later: stdout into a pipe passes
-    `ReadLedger.once_read`, since a line written into a pipe is not yet read, and a
+    `Receiving.once_read`, since a line written into a pipe is not yet read, and a
     reader that quits drops what it has not read without an error to the writer.
     """
 
