@@ -26,6 +26,7 @@ from ..query import parse_when
 from ..relative_time import relative_form
 from ..retention import WINDOW_EDGE
 from .common import StatusLine
+from .pipes import APPEND_HINT
 
 if TYPE_CHECKING:
     from ..client import Client
@@ -90,8 +91,7 @@ class CollectOptions:
         ``overwritten``: stdout is a file the same command would empty first (``>``); a
         re-run that prints only the rest must then append, or this run's results are gone.
         """
-        append = " appending (>> in place of >, which would empty this run's output)"
-        append = append if overwritten else ""  # with --to too: the lines are its record
+        append = APPEND_HINT if overwritten else ""  # with --to too: the lines are its record
         if self.resume is not None:
             return f"continue with --resume {self.resume}{append}"
         if self.to is not None or (self.named is None and drains):

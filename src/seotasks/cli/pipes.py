@@ -26,6 +26,7 @@ from typing import Any, Generic, Literal, TextIO, TypeVar
 from ..errors import StorageError
 
 __all__ = [
+    "APPEND_HINT",
     "SETTLE_WAIT",
     "PipeState",
     "ReadLedger",
@@ -186,6 +187,11 @@ def open_stderr(stream: TextIO | None) -> TextIO:
         os.dup2(fd, 2)
         os.close(fd)
     return open(2, "w", encoding="utf-8", errors="backslashreplace", closefd=False, buffering=1)
+
+
+#: Said after the way on from a run whose stdout is an `overwritten_file`: the re-run
+#: prints only the rest, and ``>`` would empty what this run printed.
+APPEND_HINT = " appending (>> in place of >, which would empty this run's output)"
 
 
 def overwritten_file(stream: TextIO) -> bool:

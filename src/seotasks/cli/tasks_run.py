@@ -24,6 +24,7 @@ from ..model import Task
 from ..resume import ResumeState
 from .common import EXIT_INTERRUPTED, EXIT_OK, Progress, connect_all, refuse_unreported_status
 from .pipes import (
+    APPEND_HINT,
     SETTLE_WAIT,
     is_pipe,
     overwritten_file,
@@ -200,7 +201,7 @@ class TasksRun:
         empty first (``> out.csv``): the resumed run prints only the rest."""
         hint = _resume_hint(self.args, self.plan.state)
         if self.args.resume is not None and overwritten_file(self.out):
-            hint += " appending (>> in place of >, which would empty this run's output)"
+            hint += APPEND_HINT
         return hint
 
     def _finish(self, clients: list[Client]) -> None:
