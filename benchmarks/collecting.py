@@ -355,7 +355,7 @@ def _peak_rss_of(command: list[str], env: dict[str, str]) -> int:
 def receiver(quick: bool) -> dict[str, Any]:
     import urllib3
 
-    from seotasks.cli.receive_run import ReceiverServer
+    from seotasks.cli.receive_server import ReceiverServer
     from seotasks.receiver.app import ReceiverApp
     from seotasks.store import ResultStore
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import gc
 import io
 import os
+import threading
+import time
 from pathlib import Path
 
-from seotasks.cli.pipes import pipe_state, wait_until_read, whole_writes
+from seotasks.cli.pipes import ReadLedger, pipe_state, wait_until_read, whole_writes
 
 
 def test_a_pipe_is_pending_until_read_and_gone_once_its_reader_closes() -> None:
@@ -56,3 +58,31 @@ def test_an_unbuffered_stdout_gets_a_writer_that_writes_every_byte(tmp_path: Pat
     unbuffered.close()
     with (tmp_path / "f").open("w") as buffered:  # a buffered stream is left as it is
         assert whole_writes(buffered) is buffered
+
+
+def test_a_full_pipe_is_waited_for_while_its_reader_reads_and_not_once_it_stalls() -> None:
+    """`ReadLedger.wait_for_room` at a stop: a reader still reading is waited for (its
+    line is then written whole), one that has read nothing for ``stall`` seconds is not."""
+    read_end, write_end = os.pipe()
+    stop = threading.Event()
+    with os.fdopen(write_end, "w") as writer:
+        ledger: ReadLedger[str] = ReadLedger(writer)
+        line = "x" * 999 + "\n"
+        stop.set()
+        written = 0
+        while ledger.wait_for_room(line, stop, stall=0.0):  # never blocks: fills the pipe
+            ledger.write(line)
+            written += 1
+        assert 40 < written < 64 and not ledger.wait_for_room(line, stop, stall=0.2)
+
+        def read_slowly() -> None:  # a little at a time, never enough at once
+            for _ in range(20):
+                os.read(read_end, 1000)
+                time.sleep(0.05)
+
+        reader = threading.Thread(target=read_slowly)
+        reader.start()
+        assert ledger.wait_for_room(line, stop, stall=0.2)  # the reader reads: room comes
+        reader.join()
+        os.close(read_end)
+        assert ledger.wait_for_room(line, stop, stall=0.2)  # gone: the write will say so

@@ -21,7 +21,7 @@ import urllib3
 from receivekit import SECRET
 from seotasks_dataforseo.provider import DataForSEOProvider
 
-from seotasks.cli.receive_run import ReceiverServer
+from seotasks.cli.receive_server import ReceiverServer
 from seotasks.receiver.app import ReceiverApp
 from seotasks.store import ResultStore
 

@@ -34,7 +34,7 @@ from refusingvendor import RefusingVendor
 from seotasks_dataforseo.emulator import DataForSEOEmulator
 from seotasks_dataforseo.provider import DataForSEOProvider
 
-from seotasks.cli.receive_run import ReceiverServer
+from seotasks.cli.receive_server import ReceiverServer
 from seotasks.emulation import EmulatorServer, Fault
 from seotasks.receiver.app import ReceiverApp
 from seotasks.receiver.body import gunzip

@@ -5,11 +5,15 @@ second receiver on the same folder is refused; the connection budget is what it 
 
 from __future__ import annotations
 
+import collections
+import fcntl
 import json
 import os
 import signal
 import socket
+import struct
 import subprocess
+import termios
 import threading
 import time
 from pathlib import Path
@@ -187,7 +191,7 @@ def test_refusals_are_logged_a_line_a_minute_for_each_kind_and_the_rest_said_at_
 ) -> None:
     """One kind of refusal (a pingback without its kind) hid every other under its line
     and count, and what came after a kind's last line was never said."""
-    from seotasks.cli.receive_run import ReceiverServer
+    from seotasks.cli.receive_server import ReceiverServer
 
     app = ReceiverApp(ResultStore(tmp_path / "r"), SECRET, DataForSEOProvider)
     server = ReceiverServer(app, "127.0.0.1", 0, threads=2)
@@ -295,3 +299,62 @@ def test_a_half_sent_request_does_not_hold_the_stop(tmp_path: Path) -> None:
         receiver.process.send_signal(signal.SIGTERM)
         # A hang guard under the 30 s grace, not a measure.
         assert receiver.process.wait(timeout=20) == 0, receiver.stderr
+
+
+def test_a_sigterm_while_a_full_pipe_holds_a_line_stops_and_the_line_is_owed(
+    tmp_path: Path,
+) -> None:
+    """``receive | consumer`` whose consumer is alive but reads nothing: once the pipe was
+    full, a request's line waited in a write for ever, and SIGTERM never ended the run
+    (the stop waited for that request, then the end for the write). At a stop, a line the
+    pipe has no room for is not written: its request is answered 503 (the vendor delivers
+    again), its file is kept and its line owed, printed first at the next start."""
+    out = tmp_path / "results"
+    env = receive_env(tmp_path)
+    read_end, write_end = os.pipe()
+    statuses: list[int | str] = []
+
+    def post_until_refused(receiver: Receiver) -> None:
+        for batch in range(100):
+            ids = [f"t-{batch:03d}-{n:02d}" for n in range(50)]
+            try:
+                statuses.append(receiver.post(f"/{SECRET}/postback", gz(envelope(*ids))))
+            except urllib3.exceptions.HTTPError as exc:  # refused once the server stopped
+                statuses.append(type(exc).__name__)
+            if statuses[-1] != 200:
+                return
+
+    def unread() -> int:
+        return int(struct.unpack("i", fcntl.ioctl(read_end, termios.FIONREAD, b"\0" * 4))[0])
+
+    with os.fdopen(write_end, "w") as pipe_in, Receiver(out, env, stdout=pipe_in) as receiver:
+        pipe_in.close()  # the receiver holds its own copy
+        poster = threading.Thread(target=post_until_refused, args=(receiver,))
+        poster.start()
+        seen: list[tuple[int, int]] = []
+
+        def held() -> bool:  # the pipe (nearly) full and as it was, no post answered since
+            seen.append((unread(), len(statuses)))
+            time.sleep(0.3)
+            return seen[-1][0] > 40_000 and seen[-1] == (unread(), len(statuses))
+
+        wait_for(held)
+        receiver.process.send_signal(signal.SIGTERM)
+        poster.join(20)  # a hang guard: without the fix the post waited for ever
+        assert not poster.is_alive() and statuses[-1] == 503, statuses
+        with os.fdopen(read_end, "rb") as reader:  # the consumer reads on, to the end
+            first = reader.read().decode()
+        assert receiver.stop() == 0, receiver.stderr
+    assert "1 line not printed: stdout's reader had no room for it" in receiver.stderr
+    written = set(files(out / "dataforseo"))
+    with Receiver(out, env) as again:
+        assert again.stop() == 0
+    printed = [line["id"] for line in _lines(first) + _lines(again.stdout)]
+    assert set(printed) == written  # every file's line, at least once
+    # Printed twice, as the docs say a line may be: only lines of the delivery answered
+    # 503, whose record (one a delivery) the next start printed whole.
+    refused = f"t-{len(statuses) - 1:03d}-"
+    twice = [task_id for task_id, n in collections.Counter(printed).items() if n > 1]
+    assert all(task_id.startswith(refused) for task_id in twice), twice
+    assert [line["id"][:6] for line in _lines(again.stdout)] == [refused] * 50
+    assert not list((out / ".owed").iterdir())

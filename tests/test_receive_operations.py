@@ -29,7 +29,7 @@ from seotasks_dataforseo.emulator import DataForSEOEmulator
 from seotasks_dataforseo.provider import DataForSEOProvider
 
 import seotasks
-from seotasks.cli.receive_run import ReceiverServer
+from seotasks.cli.receive_server import ReceiverServer
 from seotasks.emulation import Fault
 from seotasks.receiver.app import ReceiverApp
 from seotasks.receiver.pingbacks import PingbackWorker

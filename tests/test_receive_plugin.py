@@ -19,7 +19,7 @@ from fakevendor import FakeVendor, PluginOf
 from receivekit import SECRET, wait_for
 
 import seotasks
-from seotasks.cli.receive_run import ReceiverServer
+from seotasks.cli.receive_server import ReceiverServer
 from seotasks.emulation import EmulatorServer
 from seotasks.provider import CallbackEntry
 from seotasks.receiver.app import ReceiverApp

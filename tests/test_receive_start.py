@@ -15,7 +15,8 @@ from clihere import run_here
 from receivekit import SECRET, Receiver, receive_env
 from seotasks_dataforseo.provider import DataForSEOProvider
 
-from seotasks.cli.receive_run import ReceiverServer, parse_listen
+from seotasks.cli.receive_run import parse_listen
+from seotasks.cli.receive_server import ReceiverServer
 from seotasks.errors import ConfigError
 from seotasks.receiver.app import ReceiverApp
 from seotasks.store import ResultStore

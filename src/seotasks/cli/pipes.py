@@ -28,6 +28,7 @@ from ..errors import StorageError
 __all__ = [
     "APPEND_HINT",
     "SETTLE_WAIT",
+    "STALL_WAIT",
     "PipeState",
     "ReadLedger",
     "full_stdout",
@@ -50,6 +51,8 @@ T = TypeVar("T")
 _POLL = 0.05
 #: Seconds the end of a run into stdout waits for its reader to read the last lines.
 SETTLE_WAIT = 10.0
+#: Seconds a stopping run waits for a reader that reads nothing of a full pipe.
+STALL_WAIT = 2.0
 
 
 def is_pipe(stream: TextIO) -> bool:
@@ -125,6 +128,42 @@ class ReadLedger(Generic[T]):
             self.stream.flush()
             self._written += len(text.encode(self.stream.encoding or "utf-8", "replace"))
 
+    def wait_for_room(self, text: str, stop: threading.Event, stall: float = STALL_WAIT) -> bool:
+        """Wait until the pipe has room for ``text``, so that writing it cannot block;
+        False (write nothing) when ``stop`` is set and the reader has read nothing for
+        ``stall`` seconds. True at once into anything but a pipe, or when the reader has
+        gone (the write then fails as it should).
+
+        A write blocks while the pipe is full, and only the thread making it can end the
+        wait: a line written from a worker thread (``receive``'s requests) held the stop
+        of the whole command for as long as the reader read nothing. Until the stop the
+        wait is the pipe's own back-pressure; after it, a reader still reading is waited
+        for, a stalled one is not. The room is counted in whole pages, as the kernel
+        fills a pipe: the page being read and the one being written may each be partly
+        used. A line larger than the pipe waits for it to be empty, and may still wait
+        for the reader after that.
+        """
+        if not self.piped:
+            return True
+        size = len(text.encode(self.stream.encoding or "utf-8", "replace"))
+        capacity = _capacity(self.stream)
+        needed = min(size + 2 * _PAGE, capacity)
+        least: int | None = None  # the fewest unread bytes seen since the stop
+        since = 0.0
+        while True:
+            unread = pipe_unread(self.stream)
+            if unread is None or capacity - unread >= needed:
+                return True
+            if not stop.is_set():
+                stop.wait(_POLL)
+                continue
+            now = time.monotonic()
+            if least is None or unread < least:  # the reader read: wait on
+                least, since = unread, now
+            elif now - since >= stall:
+                return False
+            time.sleep(_POLL)
+
     def mark(self, item: T) -> bool:
         """Keep ``item`` until the bytes written so far are read; False (nothing kept) when
         the stream is no pipe: what is written there is read."""
@@ -162,6 +201,20 @@ class ReadLedger(Generic[T]):
             items = [item for _, item in self._marked]
             self._marked.clear()
         return items
+
+
+#: The unit a pipe is filled in (Linux: a page a slot), and the size of a pipe whose own
+#: cannot be asked (``F_GETPIPE_SZ`` is Linux's; macOS pipes start at 16 KiB).
+_PAGE = 4096
+_SMALL_PIPE = 16384
+
+
+def _capacity(stream: TextIO) -> int:
+    """The bytes ``stream``'s pipe holds."""
+    try:
+        return int(fcntl.fcntl(stream.fileno(), fcntl.F_GETPIPE_SZ))
+    except (AttributeError, OSError, ValueError):
+        return _SMALL_PIPE
 
 
 def full_stdout(exc: ValueError | OSError) -> str | None:

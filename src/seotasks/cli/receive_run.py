@@ -7,15 +7,8 @@ thread: the listening socket closes first (new connections are refused, so a ven
 retries later), requests in progress finish (their files are durable and answered), then
 the loop ends, the pingback worker finishes the collections in flight (a pacing or
 ``Retry-After`` wait ends at the signal, its call unsent), and the command exits 0.
-Pingbacks still queued stay on disk for the next start.
-
-The receiver listens where strangers reach it, so connections are budgeted: an idle
-connection costs a file descriptor and a slot, not a thread (waitress's event loop holds
-it; threads only run complete requests), so the slots are many (``--max-connections``,
-default 1000, polled with ``poll()`` since ``select()`` stops at descriptor 1024), and
-a connection silent for ``--idle-timeout`` seconds (default 10) is closed, checked every
-second. A flood of silent connections therefore delays nobody until it fills every slot,
-and even then a slot frees within about ``--idle-timeout`` + 1 s.
+Pingbacks still queued stay on disk for the next start. The server and its connection
+budget are `seotasks.cli.receive_server`'s.
 
 What cannot work is refused before the port is bound, with one line: a folder that
 cannot take a durable file (`seotasks.store.check_writable`) or that another receiver
@@ -26,17 +19,17 @@ stdout carries a line per task written, and a file's line is owed until printed
 (`seotasks.receiver.owed`): the lines an earlier run owed are printed first. When stdout
 fails mid-run (full, closed, its reader gone), the receiver stops as on SIGTERM,
 answering 503 meanwhile, and exits 6 (0 when the reader left, as ``tasks | head``
-does); the lines it could not print are the next start's first.
+does); the lines it could not print are the next start's first. A stop that finds the
+pipe full, its reader alive but reading nothing for `STALL_WAIT` seconds, does not wait
+for it: a line the pipe has no room for is not written, its request is answered 503 and
+the line stays owed.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
-import logging
 import os
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -45,15 +38,22 @@ from ..claims import claims_for
 from ..receiver.app import secret_problem
 from ..store import check_writable, lock_file
 from .common import EXIT_OK
-from .pipes import SETTLE_WAIT, ReadLedger, full_stdout, refuse_closed_stdout, start_on_a_new_line
+from .pipes import (
+    SETTLE_WAIT,
+    STALL_WAIT,
+    ReadLedger,
+    full_stdout,
+    refuse_closed_stdout,
+    start_on_a_new_line,
+)
+from .receive_server import ReceiverServer, connection_budget
 from .signals import SignalRelay, signalled_before
 
 if TYPE_CHECKING:
     from ..provider import Provider
-    from ..receiver.app import ReceiverApp
     from ..receiver.pingbacks import PingbackWorker
 
-__all__ = ["ReceiverServer", "parse_listen", "run"]
+__all__ = ["Receiving", "parse_listen", "run"]
 
 
 def parse_listen(value: str) -> tuple[str, int]:
@@ -67,162 +67,6 @@ def parse_listen(value: str) -> tuple[str, int]:
     if not sep or not host or stray or not port_text.isdigit() or int(port_text) > 65535:
         raise ValueError(f"--listen expects HOST:PORT such as 127.0.0.1:8080, got {value!r}")
     return host, int(port_text)
-
-
-#: Defaults of the connection budget (see the module docstring).
-MAX_CONNECTIONS = 1000
-IDLE_TIMEOUT = 10
-#: File descriptors kept beside the connections: result files being written, the
-#: pingback client's pool, the interpreter's own.
-_SPARE_FDS = 128
-
-
-class ReceiverServer:
-    """A waitress server for a `ReceiverApp`, with a graceful `stop` callable from any thread.
-
-    Binding fails with `ConfigError` ("--listen HOST:PORT: address already in use"):
-    an address is the user's configuration, not an internal error.
-    """
-
-    def __init__(
-        self,
-        app: ReceiverApp,
-        host: str,
-        port: int,
-        *,
-        threads: int = 8,
-        max_connections: int = MAX_CONNECTIONS,
-        idle_timeout: int = IDLE_TIMEOUT,
-    ) -> None:
-        from ..errors import ConfigError
-
-        try:
-            from waitress.server import create_server
-        except ImportError:  # pragma: no cover - depends on the environment
-            # Until seotasks is on PyPI, `pip install 'seotasks[receive]'` finds nothing: the
-            # message gives the commands that work from a checkout and from `make dist`.
-            raise ConfigError(
-                "seotasks receive needs waitress: pip install waitress (the receive extra; "
-                "from a checkout: pip install -e '.[receive]')"
-            ) from None
-        self.app = app
-        # "Task queue depth is N" on every request that waits for a thread: normal under
-        # a burst, and unprefixed noise on the receiver's stderr.
-        logging.getLogger("waitress.queue").setLevel(logging.ERROR)
-        # "reached the connection limit" on each connection past it: a flood a client can
-        # cause at will (200 lines in 3 s); the budget is the user's own setting.
-        logging.getLogger("waitress").setLevel(logging.ERROR)
-        shown = f"[{host}]" if ":" in host else host
-        # Our own socket map: a server that cannot bind has already opened its wake-up
-        # pipe and its socket in it, which waitress leaves open when it raises.
-        sockets: dict[int, Any] = {}
-        try:
-            self.server: Any = create_server(
-                app,
-                sockets,
-                host=host,
-                port=port,
-                threads=threads,
-                ident="seotasks-receive",
-                # waitress refuses a larger body itself (413) before the app reads it.
-                max_request_body_size=app.max_body,
-                connection_limit=max_connections,
-                channel_timeout=idle_timeout,
-                cleanup_interval=1,
-                asyncore_use_poll=True,
-                expose_tracebacks=False,
-                clear_untrusted_proxy_headers=True,
-            )
-        except (OSError, ValueError) as exc:  # in use, not ours, not resolvable
-            from waitress import wasyncore
-
-            wasyncore.close_all(sockets)
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            raise ConfigError(f"--listen {shown}:{port}: {reason.lower()}") from None
-        from waitress.server import BaseWSGIServer
-
-        self._map = sockets
-        #: One listening server per address the host name resolves to: ``localhost`` on a
-        #: dual-stack machine is ``::1`` and ``127.0.0.1``, and waitress then returns a
-        #: `MultiSocketServer` that serves both (and has no address of its own).
-        self._listeners: list[Any] = [d for d in sockets.values() if isinstance(d, BaseWSGIServer)]
-        # waitress counts every entry of its socket map against connection_limit, its
-        # listening sockets and wake-up pipe included: without them, --max-connections 2
-        # served no connection at all.
-        self.server.adj.connection_limit = max_connections + len(sockets)
-        self._stopping = threading.Event()
-
-    @property
-    def port(self) -> int:
-        """The first address's port (with ``--listen HOST:0`` each address has its own)."""
-        return int(self._listeners[0].effective_port)
-
-    @property
-    def url(self) -> str:
-        """The first address's URL."""
-        return self.urls[0]
-
-    @property
-    def urls(self) -> list[str]:
-        """Every address served, as a URL (one, unless the host name resolves to several)."""
-        shown = []
-        for listener in self._listeners:
-            host = str(listener.effective_host)
-            host = f"[{host}]" if ":" in host else host
-            shown.append(f"http://{host}:{int(listener.effective_port)}")
-        return shown
-
-    def serve(self) -> None:
-        """Run until `stop`; then let waitress's worker threads finish."""
-        try:
-            self.server.run()
-        finally:
-            self.server.task_dispatcher.shutdown(cancel_pending=True, timeout=30)
-
-    def stop(self, grace: float = 30.0) -> None:
-        """Stop accepting, wait (up to ``grace`` s) for requests in progress, end the loop."""
-        if self._stopping.is_set():
-            return
-        self._stopping.set()
-        from waitress import wasyncore
-
-        dispatcher = self.server.task_dispatcher
-        trigger = self._listeners[0].trigger  # any listener's wakes the one loop
-
-        def close_listeners() -> None:
-            for listener in self._listeners:
-                wasyncore.dispatcher.close(listener)
-
-        trigger.pull_trigger(close_listeners)
-        end = time.monotonic() + grace
-        while time.monotonic() < end:
-            busy = self.app.in_flight or dispatcher.active_count or dispatcher.queue
-            if not busy and not any(map(_unfinished, list(self._map.values()))):
-                break
-            time.sleep(0.02)
-
-        def close_all() -> None:
-            for channel in list(self._map.values()):
-                channel.close()
-
-        # A loop that ended already (its map closed, the trigger with it) has nothing
-        # left to close: the pull meets a closed descriptor (EBADF), once in many runs.
-        with contextlib.suppress(OSError):
-            trigger.pull_trigger(close_all)
-
-
-def _unfinished(channel: object) -> bool:
-    """Whether a connection is in a request: its body still arriving (the app would run
-    once it is whole, and its answer be cut off: a file written, a line printed, the vendor
-    told nothing, so it delivers again or lists the task), waiting for a worker, or its
-    answer not all sent. An idle kept-alive connection is none of these, nor one still
-    sending its headers (a scanner's half request held the stop its whole grace)."""
-    request = getattr(channel, "request", None)
-    return bool(
-        (request is not None and getattr(request, "headers_finished", False))
-        or getattr(channel, "requests", None)
-        or getattr(channel, "total_outbufs_len", 0)
-    )
 
 
 def run(
@@ -278,6 +122,10 @@ class Receiving:
         self._output = threading.Lock()
         #: Why stdout took no more lines (its first failure), once it failed.
         self.stdout_failed: OSError | ValueError | None = None
+        #: Set at the stop: a line the pipe has no room for is then not written.
+        self._stopping = threading.Event()
+        #: Lines not written because the stop came while the pipe was full.
+        self.held_back = 0
         self.server: ReceiverServer | None = None
         self.worker: PingbackWorker | None = None
         self.store = ResultStore(Path(args.to), compress=args.gzip)
@@ -303,6 +151,11 @@ class Receiving:
         with self._output:
             if self.stdout_failed is not None:
                 raise LineNotPrinted
+            # Once the reader stalled at this stop, a later line does not wait for it again.
+            stall = 0.0 if self.held_back else STALL_WAIT
+            if not self.ledger.wait_for_room(text, self._stopping, stall):
+                self.held_back += 1  # stopping, and the reader makes no room: owed
+                raise LineNotPrinted
             try:
                 self.ledger.write(text)
             except (OSError, ValueError) as exc:
@@ -327,6 +180,7 @@ class Receiving:
         """Stop as on SIGTERM: the HTTP side finishes what it took, the pingback worker's
         waits end now. Called on the signal relay's thread or from a failed `emit`, never
         waiting there: the stop itself runs on a thread of its own."""
+        self._stopping.set()
         if self.worker is not None:
             self.worker.halt()
         if self.server is not None:
@@ -349,7 +203,7 @@ class Receiving:
             host,
             port,
             threads=self.args.threads,
-            max_connections=_connection_budget(self.args.max_connections, self.err),
+            max_connections=connection_budget(self.args.max_connections, self.err),
             idle_timeout=self.args.idle_timeout,
         )
         client = None
@@ -383,6 +237,12 @@ class Receiving:
             self.store.close()
             self.app.log_held()
         self.settle_read(wait=SETTLE_WAIT)  # the last lines' reader: read, or owed still
+        if self.held_back:
+            self.err.write(
+                f"seotasks: {_count(self.held_back, 'line')} not printed: stdout's reader had "
+                f"no room for {'it' if self.held_back == 1 else 'them'} when the receiver "
+                "stopped; owed, printed first at the next start\n"
+            )
         queued = len(self.app.pingbacks)
         self.err.write(f"seotasks: receiver stopped; {_count(queued, 'pingback')} still queued\n")
         return EXIT_OK if self.stdout_failed is None else self._stdout_exit()
@@ -402,36 +262,6 @@ class Receiving:
 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
-def _connection_budget(wanted: int, err: TextIO) -> int:
-    """``wanted`` connections, with the open-file limit raised to hold them.
-
-    Each connection is a file descriptor, and the usual soft limit (1024) is below the
-    default budget: the soft limit is raised up to the hard one, which needs no
-    privilege. When even the hard limit is too low, the budget shrinks to fit, said in
-    one line: accepting connections until ``accept()`` fails with EMFILE would also
-    leave no descriptor to write a result file with.
-    """
-    import resource
-
-    needed = wanted + _SPARE_FDS
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft != resource.RLIM_INFINITY and soft < needed:
-        target = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
-        try:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
-            soft = target
-        except (OSError, ValueError):  # pragma: no cover - a platform that refuses
-            pass
-    if soft != resource.RLIM_INFINITY and soft < needed:
-        fitting = max(1, soft - _SPARE_FDS)
-        err.write(
-            f"seotasks: --max-connections lowered to {fitting} "
-            f"(the open-file limit is {soft}; raise it with ulimit -n)\n"
-        )
-        return fitting
-    return wanted
 
 
 def _routes(provider: type[Provider]) -> str:
