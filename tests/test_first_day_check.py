@@ -76,6 +76,23 @@ def test_check_all_good(emulators: tuple[Any, Any], tmp_path: Path) -> None:
     assert ss.token not in done.stdout + done.stderr
 
 
+@pytest.mark.parametrize("balance", [0, -3.2])
+def test_nothing_left_to_spend_is_a_warning_not_an_ok(
+    emulators: tuple[Any, Any], tmp_path: Path, balance: float
+) -> None:
+    """A balance at or below zero was an ``ok`` line like any other: the next run that
+    posts is refused (payment required), though listing and collecting still work, so
+    the line warns and the exit code stays 0."""
+    dfs, _ = emulators
+    dfs.app.wallet.balance = balance
+    done = run_here(["check", "-p", "dataforseo"], cli_env(tmp_path, {"dataforseo": dfs.settings}))
+    assert done.returncode == 0, done.stdout + done.stderr
+    line = _lines(done.stdout)["dataforseo"]
+    assert line.startswith("warn ") and "credentials accepted" in line, line
+    assert f"balance {balance} USD" in line
+    assert "nothing left to spend: posting tasks will be refused until it is topped up" in line
+
+
 def test_the_columns_line_up_whatever_the_longest_subject(
     emulators: tuple[Any, Any], tmp_path: Path
 ) -> None:

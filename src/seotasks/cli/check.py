@@ -13,7 +13,8 @@ Without ``-p``, every installed provider is checked whose credentials are set at
 others get a ``skip`` line (not configured is not a problem unless asked for by name).
 The exit code is that of the first problem, as a run failing on it would exit
 (`seotasks.cli.common.exit_code`: 3 refused credentials, 2 configuration, 6 an
-unwritable folder, 4 anything else), 0 when every line is ``ok``. Calls are tried
+unwritable folder, 4 anything else), 0 when every line is ``ok`` (or ``warn``: a
+balance at or below zero, which refuses posting but not listing). Calls are tried
 twice at most with short timeouts: a wrong URL answers in seconds, not after a minute of
 retries, and a server that never answers within 2 x 20 s.
 """
@@ -193,7 +194,14 @@ def _provider(
         waited = " with a wait for the vendor's limit or a retry" if waits - {"waiting"} else ""
         text = f"{where}credentials accepted ({seconds * 1000:.0f} ms{waited})"
         described = account.describe() if account is not None else ""
-        report.line("ok", name, f"{text}; {described}" if described else text)
+        text = f"{text}; {described}" if described else text
+        if account is not None and account.balance is not None and account.balance <= 0:
+            # Listing and collecting still work (a task_get is paid with its post); the
+            # next post is refused, so warn without failing the check.
+            text += "; nothing left to spend: posting tasks will be refused until it is topped up"
+            report.line("warn", name, text)
+            return
+        report.line("ok", name, text)
 
 
 def _failed(exc: SeotasksError) -> str:
