@@ -103,6 +103,10 @@ def test_bash_completion_from_the_parser(tmp_path: Path) -> None:
     assert "--fields" in _complete(script, "seotasks tasks --fi")
     assert _complete(script, "seotasks tasks --format ") == ["table", "jsonl", "csv"]
     assert "--resume" in _complete(script, "seotasks submit --re")
+    # The installed providers, after -p of a command taking many or one.
+    assert {"dataforseo", "serpstat"} <= set(_complete(script, "seotasks tasks -p "))
+    assert _complete(script, "seotasks collect -p serp") == ["serpstat"]
+    assert _complete(script, "seotasks check --provider data") == ["dataforseo"]
 
 
 @pytest.mark.parametrize("shell", ["zsh", "fish"])

@@ -3,7 +3,8 @@
 Written by hand, a completion script falls behind the first flag added after it. shtab
 (a small, well-kept library, the ``completion`` extra) reads the very `argparse` parser
 ``seotasks`` runs, so every command, flag and choice (``--format``, ``--status``...) is
-completed as the parser knows it, in bash, zsh and fish. Only this command imports it.
+completed as the parser knows it, in bash, zsh and fish, and the installed providers after
+``-p``. Only this command imports it.
 """
 
 from __future__ import annotations
@@ -45,9 +46,24 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             "completion needs shtab: pip install shtab (the completion extra; from a "
             "checkout: pip install -e '.[completion]')"
         ) from None
+    from ..plugins import providers
     from .parser import build_parser
 
     parser = build_parser()
+    _complete_providers(parser, providers())
     script: str = shtab.complete(parser, shell=args.shell)
     out.write(script if script.endswith("\n") else script + "\n")
     return EXIT_OK
+
+
+def _complete_providers(parser: argparse.ArgumentParser, names: list[str]) -> None:
+    """Give every ``-p/--provider`` of ``parser`` and its commands the installed provider
+    names as choices, for shtab to complete (this parser only generates the script: the
+    one that runs keeps ``-p`` free, so that ``--help`` loads no plugin). A provider
+    installed later is completed once the script is generated again."""
+    for action in parser._actions:
+        if "--provider" in action.option_strings:
+            action.choices = names
+        if isinstance(action, argparse._SubParsersAction):
+            for command in action.choices.values():
+                _complete_providers(command, names)
