@@ -14,15 +14,13 @@ from __future__ import annotations
 import json
 import os
 import random
-import subprocess
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import urllib3
-from clirun import CLI
-from receivekit import SECRET, envelope, files, gz, receive_env, receiving_on
+from receivekit import SECRET, Receiver, envelope, files, gz, receive_env
 
 from seotasks.store import STALE_SECONDS
 
@@ -52,32 +50,18 @@ def _run(
     """One receiver: deliver to it, then SIGKILL it after ``kill_after`` seconds (None:
     once every envelope is answered 200, stop it with SIGTERM)."""
     answers: list[Any] = []
-    with log.open("a") as sink:  # `receive >> lines.jsonl`, as a service would run it
-        receiver = subprocess.Popen(
-            [*CLI, "receive", "--listen", "127.0.0.1:0", "--to", str(out)],
-            env=env,
-            stdout=sink,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        try:
-            url = f"{receiving_on(receiver)}/{SECRET}/postback"
-            sender = threading.Thread(target=_deliver, args=(url, pending, answers))
-            sender.start()
-            if kill_after is not None:
-                time.sleep(kill_after)
-                receiver.kill()
-            sender.join(60)
-            assert not sender.is_alive(), "a delivery hung"
-            if kill_after is None:
-                receiver.terminate()
-                assert receiver.wait(60) == 0, receiver.stderr.read() if receiver.stderr else ""
-        finally:
-            if receiver.poll() is None:
-                receiver.kill()
-            receiver.wait()
-            if receiver.stderr is not None:
-                receiver.stderr.close()
+    # `receive >> lines.jsonl`, as a service would run it.
+    with log.open("a") as sink, Receiver(out, env, stdout=sink) as receiver:
+        url = f"{receiver.url}/{SECRET}/postback"
+        sender = threading.Thread(target=_deliver, args=(url, pending, answers))
+        sender.start()
+        if kill_after is not None:
+            time.sleep(kill_after)
+            receiver.process.kill()
+        sender.join(60)
+        assert not sender.is_alive(), "a delivery hung"
+        if kill_after is None:
+            assert receiver.stop() == 0, receiver.stderr
     return answers
 
 
