@@ -62,12 +62,9 @@ from ..endpoints import (
 from .answers import status_of
 from .app import DataForSEOApp
 from .callbacks import Delivery
-from .dataset import (
-    READY_KEEP,
-    Dataset,
-    EmuTask,
-    _uuid,
-)
+from .dataset import READY_KEEP, Dataset, EmuTask
+from .envelope import vendor_id
+from .http_layer import VendorHttp
 
 if TYPE_CHECKING:
     from seotasks.sandbox import SandboxRequest
@@ -123,7 +120,7 @@ class DataForSEOEmulator:
             post_delay=post_delay,
             callback_timeout=callback_timeout,
         )
-        self.server = EmulatorServer(self.app)
+        self.server = EmulatorServer(VendorHttp(self.app))
         self._started = False
         self._churn_rng = random.Random(seed + 1)
 
@@ -204,7 +201,7 @@ class DataForSEOEmulator:
             base = self.dataset.by_id[task_id]
             for _ in range(count):
                 twin = EmuTask(
-                    _uuid(self._churn_rng),
+                    vendor_id(self._churn_rng, base.posted),
                     base.kind,
                     base.posted,
                     base.done,

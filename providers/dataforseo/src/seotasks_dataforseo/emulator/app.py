@@ -107,7 +107,7 @@ class DataForSEOApp:
     # -- envelope ------------------------------------------------------------------------
 
     def _task_id(self) -> str:
-        return new_task_id(next(self._task_ids))
+        return new_task_id(next(self._task_ids), self.now())
 
     def _task(
         self,
@@ -161,7 +161,7 @@ class DataForSEOApp:
     ) -> tuple[Callable[[], HttpResponse], str]:
         parts = request.path.strip("/").split("/")
         if len(parts) >= 3 and parts[0] == "v3":
-            if parts[-1] == "tasks_ready" and request.method == "GET":
+            if parts[-1] == "tasks_ready" and request.method in ("GET", "POST"):
                 index = BY_NAME.get("/".join(parts[1:-1]))
                 if index is not None:
                     return (lambda: self._tasks_ready(request.path, index, started)), "tasks_ready"

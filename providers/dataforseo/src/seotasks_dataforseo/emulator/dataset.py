@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..endpoints import CATALOGUE, ID_LIST_FAMILIES, Endpoint
+from .envelope import vendor_id
 
 __all__ = ["HISTORY_KEEP", "READY_KEEP", "Callback", "Dataset", "EmuTask", "format_time"]
 
@@ -195,12 +196,6 @@ class Callback:
 _READY_FAMILIES = frozenset(ep.family for ep in CATALOGUE)
 
 
-def _uuid(rng: random.Random) -> str:
-    v = rng.getrandbits(128)
-    h = f"{v:032x}"
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-
-
 class Dataset:
     """All tasks of one emulated account, indexed for tasks_ready and id_list.
 
@@ -253,7 +248,9 @@ class Dataset:
         roll = rng.random()
         code = 20000 if roll < 0.93 else (40102 if roll < 0.95 else _FAILURES[rng.randrange(3)])
         delivered = (not live) and rng.random() < 0.03
-        return EmuTask(_uuid(rng), kind, posted, posted + delay, code, rng, delivered=delivered)
+        return EmuTask(
+            vendor_id(rng, posted), kind, posted, posted + delay, code, rng, delivered=delivered
+        )
 
     def add_random(
         self,

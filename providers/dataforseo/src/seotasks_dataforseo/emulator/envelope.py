@@ -7,13 +7,23 @@ written once."""
 from __future__ import annotations
 
 import json
+import random
 import time
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from seotasks.emulation import HttpResponse, json_response
 
-__all__ = ["VERSION", "PostRefused", "envelope", "new_task_id", "post_array", "task_entry"]
+__all__ = [
+    "VERSION",
+    "PostRefused",
+    "envelope",
+    "new_task_id",
+    "post_array",
+    "task_entry",
+    "vendor_id",
+]
 
 VERSION = "0.1.20250114"
 
@@ -86,19 +96,35 @@ class PostRefused(Exception):
 def post_array(body: bytes) -> list[Any]:
     """The POST body as the JSON array every DataForSEO POST takes, or `PostRefused`: no
     body at all 40502, not JSON or not an array 40503. What an empty array means differs
-    per endpoint, so that is left to the caller."""
+    per endpoint, so that is left to the caller.
+
+    An object whose keys are all numbers is that array too, its values in the order
+    sent: the vendor's Python samples build the body as a dict (``post_data[len(post_data)]
+    = dict(...)``), which ``json.dumps`` sends as ``{"0": {...}, "1": {...}}``."""
     if not body.strip():
         raise PostRefused(40502, "POST Data Is Empty.")
     try:
         payload = json.loads(body)
     except ValueError:
         raise PostRefused(40503, "POST Data Is Invalid.") from None
+    numbered = isinstance(payload, dict) and all(k.isascii() and k.isdigit() for k in payload)
+    if numbered and payload:
+        payload = list(payload.values())
     if not isinstance(payload, list):
         raise PostRefused(40503, "POST Data Is Invalid.")
     return payload
 
 
-def new_task_id(n: int) -> str:
-    """The ``n``-th id the emulator gives, in the vendor's form (``MMDDHHMM-1535-...``)."""
-    stamp = time.strftime("%m%d%H%M", time.gmtime())
-    return f"{stamp}-1535-0{n % 1000:03d}-0000-{n:012x}"
+def new_task_id(n: int, now: datetime) -> str:
+    """The ``n``-th id of an entry that answers for no task of the data set (a listing's
+    own entry, a refused post), in the vendor's form, stamped with the data's ``now``."""
+    return f"{now.astimezone(UTC):%m%d%H%M}-1535-0{n % 1000:03d}-0000-{n:012x}"
+
+
+def vendor_id(rng: random.Random, posted: datetime) -> str:
+    """A task id in the vendor's shape, ``MMDDHHMM-1535-0066-0000-<12 hex>``: the posting
+    time (UTC) to the minute, the parts every id the vendor's examples show has, then 48
+    random bits. 128 bits are drawn, as for the UUIDs it replaced, so that a seed's data
+    set is otherwise what it was."""
+    bits = rng.getrandbits(128) & 0xFFFF_FFFF_FFFF
+    return f"{posted.astimezone(UTC):%m%d%H%M}-1535-0066-0000-{bits:012x}"

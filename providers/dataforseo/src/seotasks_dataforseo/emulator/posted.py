@@ -5,13 +5,13 @@ tag, the item itself, echoed later), so that both kinds of post agree on it."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from .checks import keyword_of, language_of, location_of
 from .dataset import Dataset, EmuTask
+from .envelope import vendor_id
 
 __all__ = ["posted_task"]
 
@@ -22,9 +22,7 @@ def posted_task(
     """A new task of ``kind`` as ``item`` posted it (not inserted in ``dataset`` yet):
     its id and defaults drawn from the data set's generator, so a seed replays it."""
     rng = dataset._rng
-    task = EmuTask(
-        str(uuid.UUID(int=rng.getrandbits(128), version=4)), kind, posted, done, 20000, rng
-    )
+    task = EmuTask(vendor_id(rng, posted), kind, posted, done, 20000, rng)
     task.request = dict(item)
     task.keyword = keyword_of(item)
     task.language = language_of(item)
