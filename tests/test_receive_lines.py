@@ -358,3 +358,16 @@ def test_a_sigterm_while_a_full_pipe_holds_a_line_stops_and_the_line_is_owed(
     assert all(task_id.startswith(refused) for task_id in twice), twice
     assert [line["id"][:6] for line in _lines(again.stdout)] == [refused] * 50
     assert not list((out / ".owed").iterdir())
+
+
+def test_a_line_holding_a_unicode_line_separator_stays_one_line(tmp_path: Path) -> None:
+    """A tag is the vendor's (the user's) text: U+2028 in it, written raw, made the
+    line two for a reader splitting on any line break."""
+    sent = envelope("t-1")
+    sent["tasks"][0]["data"]["tag"] = "one\u2028two\x85"
+    with Receiver(tmp_path / "results", receive_env(tmp_path)) as receiver:
+        assert receiver.post(f"/{SECRET}/postback", gz(sent)) == 200
+        wait_for(lambda: receiver.stdout.endswith("\n"))
+        assert receiver.stop() == 0
+    [line] = receiver.stdout.splitlines()
+    assert json.loads(line)["tag"] == "one\u2028two\x85"

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 import attrs
 
+from .jsoncodec import escape_line_breaks
 from .model import Task
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "CsvWriter",
     "JsonlWriter",
     "TableWriter",
+    "decimal_text",
     "make_writer",
     "parse_fields",
     "plain",
@@ -71,14 +73,14 @@ def parse_fields(text: str) -> tuple[str, ...]:
 
 def _export_value(value: Any) -> Any:
     """A field value as JSON carries it: times as ISO 8601, the status as its value, and a
-    ``Decimal`` (``cost``) as its exact text, ``"0.0006"``: the one rule for decimals
+    ``Decimal`` (``cost``) as its exact text, ``"0.0006"`` (`decimal_text`): the one rule for decimals
     everywhere seotasks writes JSON (`plain` does the same for a vendor's result), since
     a JSON number is read back as a float by most tools and a cost must not drift.
     """
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, Decimal):
-        return str(value)
+        return decimal_text(value)
     if isinstance(value, enum.Enum):
         return value.value
     return value
@@ -99,10 +101,17 @@ def plain(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [plain(v) for v in value]
     if isinstance(value, Decimal):
-        return str(value)
+        return decimal_text(value)
     if isinstance(value, datetime):
         return value.isoformat()
     return value
+
+
+def decimal_text(value: Decimal) -> str:
+    """``value`` as plain decimal text, never in exponent form: ``Decimal("1E-7")`` is
+    ``"0.0000001"``, as a spreadsheet, DuckDB's or pandas' reader of a cost expects
+    (``str`` gives ``"1E-7"``, which some read as text)."""
+    return format(value, "f")
 
 
 class Writer(Protocol):
@@ -124,24 +133,30 @@ class JsonlWriter:
     def format(self, task: Task) -> str:
         full = task_record(task, raw=self.raw)
         record = {name: full[name] for name in self.fields}
-        return json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=str) + "\n"
+        text = json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=str)
+        return escape_line_breaks(text) + "\n"
 
 
 class CsvWriter:
     """CSV quoted as RFC 4180 has it (records end in ``\\n``, not its CRLF) with a header
-    row; ``raw`` becomes a JSON column."""
+    row; ``raw`` becomes a JSON column.
+
+    The `csv` module quotes a field holding a character of its line terminator: with
+    ``"\\n"`` as the terminator, a bare carriage return in a tag went out unquoted and a
+    strict reader split the record in two. Rows are written with RFC 4180's CRLF, so a
+    field holding either is quoted, and the CRLF that ends the row becomes ``\\n``."""
 
     def __init__(self, *, raw: bool = False, fields: Sequence[str] | None = None) -> None:
         self.fields = tuple(fields) if fields else (*COLUMNS, *(["raw"] if raw else []))
         self.raw = "raw" in self.fields
         self._buffer = io.StringIO()
-        self._csv = csv.writer(self._buffer, lineterminator="\n")
+        self._csv = csv.writer(self._buffer, lineterminator="\r\n")
 
     def _row(self, values: list[Any]) -> str:
         self._buffer.seek(0)
         self._buffer.truncate()
         self._csv.writerow(values)
-        return self._buffer.getvalue()
+        return self._buffer.getvalue()[:-2] + "\n"
 
     def header(self) -> str:
         return self._row(list(self.fields))

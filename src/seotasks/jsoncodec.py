@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["dumps", "loads", "strict_loads"]
+__all__ = ["dumps", "escape_line_breaks", "loads", "strict_loads"]
 
 
 #: The escape of a surrogate (``\\ud800``..``\\udfff``), half of a pair or a lone one.
@@ -80,3 +80,19 @@ except ImportError:  # pragma: no cover
 def dumps(value: Any) -> bytes:
     """Compact UTF-8 JSON, the way the vendors expect request bodies."""
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+#: Line breaks to `str.splitlines` (and to many a line reader) that JSON leaves raw in a
+#: string: NEL, LINE SEPARATOR, PARAGRAPH SEPARATOR. The others (``\n``, ``\r``, ``\v``,
+#: ``\f``, ``\x1c``..``\x1e``) are control characters, which JSON always escapes.
+_RAW_LINE_BREAKS = re.compile("[\x85\u2028\u2029]")
+
+
+def escape_line_breaks(text: str) -> str:
+    """JSON ``text`` with the line breaks it may hold raw written as ``\\u`` escapes (the
+    same string to a JSON reader), so that a JSON line stays one line to a reader that
+    splits on any line break, as Python's ``str.splitlines`` does. Valid JSON holds
+    them only inside strings, where an escape means the same character."""
+    if _RAW_LINE_BREAKS.search(text) is None:
+        return text
+    return _RAW_LINE_BREAKS.sub(lambda found: f"\\u{ord(found.group()):04x}", text)

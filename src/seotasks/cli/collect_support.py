@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from ..errors import ProviderError, UnsupportedQuery
 from ..export import plain, task_record
+from ..jsoncodec import escape_line_breaks
 from ..query import parse_when
 from ..relative_time import relative_form
 from ..retention import WINDOW_EDGE
@@ -289,8 +290,9 @@ def copy_json_line(source: Path, out: TextIO) -> None:
     decoder = codecs.getincrementaldecoder("utf-8")()
     with open(source, "rb") as stream:
         while chunk := stream.read(_LINE_CHUNK):
-            out.write(decoder.decode(chunk.replace(b"\n", b" ").replace(b"\r", b" ")))
-    out.write(decoder.decode(b"", final=True))
+            text = decoder.decode(chunk.replace(b"\n", b" ").replace(b"\r", b" "))
+            out.write(escape_line_breaks(text))
+    out.write(escape_line_breaks(decoder.decode(b"", final=True)))
 
 
 #: Bytes of a streamed result copied into its stdout line at a time.
@@ -335,4 +337,4 @@ def line_text(
         data = {"task": record, "result": plain(result)}
     else:
         data = {"task": record, "result": None, "error": error}
-    return json.dumps(data, default=str, ensure_ascii=False), body
+    return escape_line_breaks(json.dumps(data, default=str, ensure_ascii=False)), body

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ..claims import claims_for
+from ..jsoncodec import escape_line_breaks
 from ..receiver.app import secret_problem
 from ..store import check_writable, lock_file
 from .common import EXIT_OK
@@ -147,7 +148,7 @@ class Receiving:
         """Print one task's line; `LineNotPrinted` (and the run stops) when stdout fails."""
         from ..receiver.writes import LineNotPrinted
 
-        text = json.dumps(line, ensure_ascii=False) + "\n"
+        text = escape_line_breaks(json.dumps(line, ensure_ascii=False)) + "\n"
         with self._output:
             if self.stdout_failed is not None:
                 raise LineNotPrinted
