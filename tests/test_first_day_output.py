@@ -24,6 +24,11 @@ def test_parse_fields() -> None:
     assert (*COLUMNS, "raw") == FIELDS
     with pytest.raises(ValueError, match=r"unknown field 'kinds' \(did you mean kind\?\)"):
         parse_fields("id,kinds")
+    # A name in another case is the field it names, not one unknown without a hint.
+    with pytest.raises(ValueError, match=r"unknown field 'ID' \(did you mean id\?\)"):
+        parse_fields("ID")
+    with pytest.raises(ValueError, match=r"did you mean completed_at\?"):
+        parse_fields("Completed_At")
     with pytest.raises(ValueError, match="at least one"):
         parse_fields(" , ")
 

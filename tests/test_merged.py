@@ -354,6 +354,13 @@ def test_an_item_that_is_no_task_is_a_type_error_naming_it(order: str) -> None:
         list(seotasks.merged([Source(["x"], name="mine")], order=order))
 
 
+@pytest.mark.parametrize("source", [42, None, 1.5])
+def test_a_source_that_is_no_stream_is_refused_at_the_call(source: Any) -> None:
+    """``merged([42])`` failed only when iterated, as ``'int' object is not iterable``."""
+    with pytest.raises(TypeError, match=r"^merged takes clients, Sources or iterables of Tasks"):
+        seotasks.merged([source])
+
+
 # -- the spill format round-trips every field -------------------------------------------------
 
 _RAW = st.recursive(

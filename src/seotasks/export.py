@@ -62,7 +62,11 @@ def parse_fields(text: str) -> tuple[str, ...]:
     if unknown:
         import difflib
 
-        close = [m for n in unknown for m in difflib.get_close_matches(n, FIELDS, n=1)]
+        # Compared in lower case: "ID" is 'id' misspelt, and difflib scores it 0.
+        lowered = {field.lower(): field for field in FIELDS}
+        close = [
+            lowered[m] for n in unknown for m in difflib.get_close_matches(n.lower(), lowered, n=1)
+        ]
         hint = f" (did you mean {', '.join(close)}?)" if close else ""
         raise ValueError(
             f"unknown field{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}"

@@ -166,8 +166,9 @@ def merged(
             declared.append(
                 Source(_only_tasks(source.tasks, source.name), source.order, source.name)
             )
-        elif isinstance(source, str | bytes | Mapping):
-            # Iterable, yet no stream of tasks: a provider's name where a client belongs.
+        elif isinstance(source, str | bytes | Mapping) or not isinstance(source, Iterable):
+            # No stream of tasks (a provider's name where a client belongs, a number):
+            # refused here, not at the first next(), far from the mistake.
             raise TypeError(
                 f"merged takes clients, Sources or iterables of Tasks, got {source!r} "
                 "(connect a provider by name with seotasks.connect)"

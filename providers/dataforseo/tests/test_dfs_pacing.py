@@ -92,3 +92,24 @@ def test_unpaced_client_meets_the_vendor_limit(make_emulator: MakeEmulator) -> N
             list(client.tasks())
     assert emu.rate_limited >= 1
     assert emu.calls["tasks_ready"] == 20
+
+
+@pytest.mark.parametrize(
+    ("options", "said"),
+    [
+        ({"families": "serp", "page_size": "100"}, "raise -o page_size (now 100; up to 1000"),
+        ({"families": "serp,keywords_data", "page_size": "100"}, "raise -o page_size"),
+        ({"families": "serp,keywords_data"}, "name fewer with -o families="),
+        ({"families": "serp"}, "a narrower window"),
+    ],
+)
+def test_the_advice_on_an_id_list_wait_names_what_would_shorten_it(
+    emu: DataForSEOEmulator, connect: Connect, options: dict[str, str], said: str
+) -> None:
+    """It always said to name fewer families, also to a listing of one family whose
+    small page size was what made it wait."""
+    client = connect(emu, source="history", **options)
+    advice = client.provider.advice("wait", "id_list")
+    assert advice is not None and said in advice, advice
+    if "," not in options["families"]:
+        assert "families=" not in advice

@@ -26,7 +26,7 @@ from .positions import int_field, time_field
 from .readers import HistoryReader
 from .result_paths import TASK_ID
 
-__all__ = ["SEEN_MAX", "HistoryListing", "HistoryPosition"]
+__all__ = ["FEWER_FAMILIES", "SEEN_MAX", "HistoryListing", "HistoryPosition", "id_list_advice"]
 
 #: Ids delivered at one instant kept in a position; beyond this, paging at that instant
 #: switches to an offset (keeps cursors small).
@@ -258,3 +258,22 @@ class HistoryListing:
         if at.fam + 1 >= len(self.families):
             return None
         return self.position(at.fam + 1, at.since, at.since, at.end).to_json()
+
+
+#: The advice on a wait for a listing of several families (tasks_ready's too).
+FEWER_FAMILIES = "name fewer with -o families=... (e.g. -o families=serp)"
+
+
+def id_list_advice(page_size: int, families: int, cap: int) -> str:
+    """What would shorten a history listing's waits for the vendor's 10 id_list calls a
+    minute: a page is one call per family, so larger pages (up to ``cap``) and fewer
+    families; with neither left to change, only a narrower window."""
+    ways = []
+    if page_size < cap:
+        ways.append(f"raise -o page_size (now {page_size}; up to {cap}, the default)")
+    if families > 1:
+        ways.append(FEWER_FAMILIES)
+    if not ways:
+        return f"each page of {cap} is one id_list call: ask for a narrower window (--since)"
+    each = "each family is one id_list call a page" if families > 1 else "each page is one call"
+    return f"{each}; {' or '.join(ways)}"

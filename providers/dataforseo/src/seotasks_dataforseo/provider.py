@@ -55,7 +55,7 @@ from .endpoints import (
     resolve_history,
     resolve_ready,
 )
-from .history import HistoryListing
+from .history import FEWER_FAMILIES, HistoryListing, id_list_advice
 from .posting import post_specs
 from .ready import ReadyListing
 from .result_paths import collect_path
@@ -80,7 +80,6 @@ RESULTS_KEPT = timedelta(days=30)
 CAP = 1000
 #: How the envelope of an answer is read: `wire.parse_one` or `wire.parse_envelope`.
 Reader = Callable[[Response, Callable[[str], str]], dict[str, Any]]
-_FEWER = "name fewer with -o families=... (e.g. -o families=serp)"
 
 
 class DataForSEOProvider(Provider):
@@ -360,9 +359,9 @@ class DataForSEOProvider(Provider):
             )
         if topic == "wait" and detail == "tasks_ready":
             count = len(self._ready_endpoints())
-            return f"each of the {count} tasks_ready lists of these families is one call; {_FEWER}"
+            return f"each of the {count} tasks_ready lists of these families is one call; {FEWER_FAMILIES}"
         if topic == "wait" and detail == "id_list":
-            return f"each family is one id_list call a page; {_FEWER}"
+            return id_list_advice(self._page_size, len(self._history_listing().families), CAP)
         return None
 
     def collect(self, task: Task) -> Mapping[str, Any]:
