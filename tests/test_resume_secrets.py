@@ -198,3 +198,49 @@ def test_another_profile_is_another_account_and_is_refused(
     assert rest.returncode == 0, rest.stderr
     full = run_here(_tasks(tmp_path / "full.json", "--profile", "a"), env)
     assert _ids(first.stdout) + _ids(rest.stdout) == _ids(full.stdout)
+
+
+def test_another_account_from_the_environment_is_refused(tmp_path: Path) -> None:
+    """The credentials of the quickstart come from the environment, where no ``-o`` flag
+    records them: a resumed run on another account (another token) printed nothing and
+    exited 0, the other account's tasks never listed."""
+    with (
+        SerpstatEmulator(seed=9, size=300, rps=None, token=TOKEN) as first,
+        SerpstatEmulator(seed=3, size=300, rps=None, token=OTHER) as second,
+    ):
+        settings = {"token": TOKEN, "base_url": first.settings["base_url"], "rps": 100}
+        env = cli_env(tmp_path, {"serpstat": settings})
+        state = tmp_path / "run.json"
+        done = run_here(_tasks(state, "-L", "5"), env)
+        assert done.returncode == 0, done.stderr
+        assert TOKEN not in state.read_text(encoding="utf-8")
+        # The other account, on its own host (Serpstat's host is no account of its own:
+        # its v4 base serves the same token, so the token tells the accounts apart).
+        moved = {"token": OTHER, "base_url": second.settings["base_url"]}
+        other = run_here(_tasks(state), cli_env(tmp_path, {"serpstat": {**settings, **moved}}))
+        assert other.returncode == 2, other.stderr
+        assert "on another account for serpstat" in other.stderr
+        assert OTHER not in other.stderr and TOKEN not in other.stderr
+        assert not second.server.requests and other.stdout == ""
+        same = run_here(_tasks(state), env)  # the first account's: it resumes
+        assert same.returncode == 0, same.stderr
+        assert len(_ids(same.stdout)) == 295
+
+
+def test_another_dataforseo_login_from_the_environment_is_refused(tmp_path: Path) -> None:
+    from seotasks_dataforseo.emulator import DataForSEOEmulator
+
+    with DataForSEOEmulator(seed=4, size=200) as emulator:
+        env = cli_env(tmp_path, {"dataforseo": emulator.settings})
+        state = tmp_path / "run.json"
+        command = ["tasks", "-p", "dataforseo", "--status", "any", "--format", "jsonl"]
+        command += ["-o", "source=history", "--resume", str(state), "-L", "5"]
+        assert run_here(command, env).returncode == 0
+        text = state.read_text(encoding="utf-8")
+        assert emulator.login not in text and emulator.password not in text
+        calls = len(emulator.server.requests)
+        other = run_here(command, {**env, "SEOTASKS_DATAFORSEO_LOGIN": "someone-else"})
+        assert other.returncode == 2, other.stderr
+        assert "on another account for dataforseo" in other.stderr
+        assert "someone-else" not in other.stderr and emulator.login not in other.stderr
+        assert len(emulator.server.requests) == calls

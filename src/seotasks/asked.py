@@ -35,6 +35,9 @@ __all__ = ["Asked", "Recorded", "asked_from", "file_digest", "value_digest"]
 SECRET = "<secret>"
 #: Prefix of the query keys that carry a secret option's digest (``-o token``).
 SECRET_KEY = "-o "
+#: Prefix of the query keys that carry the digest of a provider's account as the
+#: environment and the profile give it (``account serpstat``).
+ACCOUNT_KEY = "account "
 #: Query key naming the command (``tasks``, ``collect``): a file serves one command.
 COMMAND_KEY = "command"
 #: PBKDF2-SHA256 rounds of `file_digest`: about 30 ms, once per secret and file per run.
@@ -98,9 +101,10 @@ class Asked:
         """Split a query built by `asked_from` into its parts."""
         plain = dict(query)
         command = plain.pop(COMMAND_KEY, None)
-        secrets = {k: v for k, v in plain.items() if k.startswith(SECRET_KEY) and v is not None}
+        hidden = (SECRET_KEY, ACCOUNT_KEY)
+        secrets = {k: v for k, v in plain.items() if k.startswith(hidden) and v is not None}
         for key in list(plain):
-            if key.startswith(SECRET_KEY):
+            if key.startswith(hidden):
                 del plain[key]
         return cls(plain, secrets, command)
 
@@ -140,11 +144,14 @@ def asked_from(
     into the file's salted one.
     """
     secret = secret_keys(providers)
+    pairs = list(getattr(args, "option", None) or ())
+    profile = getattr(args, "profile", None) or os.environ.get("SEOTASKS_PROFILE") or None
     asked: dict[str, str | None] = {
         COMMAND_KEY: getattr(args, "command", None),
         "since": getattr(args, "since", None),
         "until": getattr(args, "until", None),
-        **record_options(list(getattr(args, "option", None) or ()), secret),
+        **record_options(pairs, secret),
+        **account_digests(providers, pairs, profile),
         **extra,
     }
     time_field = getattr(args, "time_field", None)
@@ -152,10 +159,54 @@ def asked_from(
         asked["time_field"] = time_field
     # Another profile is another account (as another -o token is), with other tasks:
     # the one in effect, by flag or SEOTASKS_PROFILE, recorded when there is one.
-    profile = getattr(args, "profile", None) or os.environ.get("SEOTASKS_PROFILE") or None
     if profile is not None:
         asked["profile"] = profile
     return asked
+
+
+def account_digests(
+    providers: Iterable[str], pairs: Sequence[str], profile: str | None
+) -> dict[str, str]:
+    """``{"account PROVIDER": digest}``: each provider's account options (a login, a base
+    URL) and secrets as the environment or ``profile`` gives them, digested like a secret.
+
+    The quickstart's credentials come from ``SEOTASKS_*`` variables, which no ``-o`` text
+    records: a resumed run on another account (another token, another host) found the
+    file's cursors meaningless there, printed nothing and exited 0. An option given with
+    ``-o`` is left out (its pair is recorded already), and so is a profile that cannot be
+    read (the run stops on it with its own message). Nothing of a value is kept but the
+    digest, salted per file as a secret's is.
+    """
+    from .config import env_name, load_profile
+    from .errors import ConfigError
+    from .plugins import get_provider
+
+    given = {pair.partition("=")[0].strip() for pair in pairs}
+    digests: dict[str, str] = {}
+    for name in providers:
+        try:
+            cls = get_provider(name)
+        except UnknownProvider:
+            continue
+        table: Mapping[str, object] = {}
+        if profile:
+            try:
+                table = load_profile(profile, name)
+            except ConfigError:
+                table = {}
+        values = []
+        for option in cls.options:
+            if not (option.account or option.secret) or given & {
+                option.name,
+                f"{name}.{option.name}",
+            }:
+                continue
+            value = os.environ.get(env_name(name, option.name)) or table.get(option.name)
+            if value is not None:
+                values.append(f"{option.name}={value}")
+        if values:
+            digests[ACCOUNT_KEY + name] = value_digest(values)
+    return digests
 
 
 @attrs.frozen
@@ -196,9 +247,17 @@ class Recorded:
             before = ", ".join(flag(k, self.plain.get(k)) for k in plain)
             now = ", ".join(flag(k, asked.plain.get(k)) for k in plain)
             parts.append(f"with {before}, not {now}")
-        if secrets:
-            names = ", ".join(secrets)
+        options = [key for key in secrets if not key.startswith(ACCOUNT_KEY)]
+        if options:
+            names = ", ".join(options)
             parts.append(f"with another value of {names} (values are not shown)")
+        for key in secrets:
+            if key.startswith(ACCOUNT_KEY):
+                provider = key.removeprefix(ACCOUNT_KEY)
+                parts.append(
+                    f"on another account for {provider} (its credentials or base URL from "
+                    "the environment or the profile differ; values are not shown)"
+                )
         return " and ".join(parts)
 
 

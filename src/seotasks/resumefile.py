@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from .asked import SECRET_KEY, Recorded
+from .asked import ACCOUNT_KEY, SECRET_KEY, Recorded
 from .errors import ConfigError, CursorError, StorageError
 from .jsoncodec import strict_loads
 
@@ -51,7 +51,8 @@ def recorded(path: Path, data: dict[str, Any]) -> Recorded:
         raise ConfigError(f"{path}: the recorded query is malformed")
     digests = {k: v for k, v in secrets.items() if k != "salt"}
     salt = secrets.get("salt")
-    if not all(k.startswith(SECRET_KEY) and _is_hex(v, 64) for k, v in digests.items()) or (
+    hidden = (SECRET_KEY, ACCOUNT_KEY)
+    if not all(k.startswith(hidden) and _is_hex(v, 64) for k, v in digests.items()) or (
         digests and not _is_hex(salt, 32)
     ):
         raise ConfigError(f"{path}: the recorded secret digests are malformed")

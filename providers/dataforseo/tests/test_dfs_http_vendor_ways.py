@@ -8,8 +8,8 @@ is refused in the sandbox and "fixed" where it works.
 - A ``tasks_ready`` page's cURL example is ``--request POST`` with an empty body.
 - gzip both ways ("Data encoding" in the docs' introduction): an answer is compressed
   for a client that accepts it, and a compressed body is read.
-- Task ids have the vendor's shape, ``MMDDHHMM-1535-0066-0000-<12 hex>``, their first
-  part the posting time.
+- Task ids have the vendor's shape, ``MMDDHHMM-1535-0066-0000-<12 hex>``, a posted
+  task's first part its posting time.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import base64
 import gzip
 import json
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -132,12 +132,20 @@ def test_task_ids_have_the_vendors_shape_and_posting_time(vendor: Vendor) -> Non
     assert ready["id"] == posted
 
 
-def test_a_seeded_accounts_ids_have_the_vendors_shape(make_emulator: Any) -> None:
-    emu = make_emulator(size=300, seed=7)
-    with emu.dataset.lock:
-        tasks = list(emu.dataset.by_id.values())
-    assert len({t.id for t in tasks}) == len(tasks) == 300
-    for task in tasks:
-        found = VENDOR_ID.match(task.id)
-        assert found, task.id
-        assert found.group(1) == datetime.strftime(task.posted, "%m%d%H%M")
+def test_a_seeded_accounts_ids_have_the_vendors_shape_and_stay_put(
+    make_emulator: Any, clock: Any
+) -> None:
+    """The same seed gives the same ids on every start, though its tasks' times follow
+    the sandbox's moving ``now``: ids made from those times changed whenever one crossed
+    a minute, and a second ``load --sandbox`` saw tasks "new" that were not."""
+    starts = [
+        datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC),
+        datetime(2026, 3, 1, 12, 7, 31, tzinfo=UTC),
+    ]
+    made = []
+    for now in starts:
+        emu = make_emulator(size=300, seed=7, now=lambda now=now: now)
+        with emu.dataset.lock:
+            made.append(sorted(t.id for t in emu.dataset.by_id.values()))
+    assert made[0] == made[1] and len(set(made[0])) == 300
+    assert all(VENDOR_ID.match(task_id) for task_id in made[0]), made[0][:3]

@@ -249,7 +249,7 @@ class Dataset:
         code = 20000 if roll < 0.93 else (40102 if roll < 0.95 else _FAILURES[rng.randrange(3)])
         delivered = (not live) and rng.random() < 0.03
         return EmuTask(
-            vendor_id(rng, posted), kind, posted, posted + delay, code, rng, delivered=delivered
+            vendor_id(rng, None), kind, posted, posted + delay, code, rng, delivered=delivered
         )
 
     def add_random(

@@ -121,10 +121,22 @@ def new_task_id(n: int, now: datetime) -> str:
     return f"{now.astimezone(UTC):%m%d%H%M}-1535-0{n % 1000:03d}-0000-{n:012x}"
 
 
-def vendor_id(rng: random.Random, posted: datetime) -> str:
+def vendor_id(rng: random.Random, posted: datetime | None) -> str:
     """A task id in the vendor's shape, ``MMDDHHMM-1535-0066-0000-<12 hex>``: the posting
     time (UTC) to the minute, the parts every id the vendor's examples show has, then 48
     random bits. 128 bits are drawn, as for the UUIDs it replaced, so that a seed's data
-    set is otherwise what it was."""
-    bits = rng.getrandbits(128) & 0xFFFF_FFFF_FFFF
-    return f"{posted.astimezone(UTC):%m%d%H%M}-1535-0066-0000-{bits:012x}"
+    set is otherwise what it was.
+
+    ``posted`` None (a seeded account's task) takes the time part from the random bits
+    too: a seeded task's posting time is drawn back from the sandbox's ``now``, which
+    moves from one start to the next, and an id that followed it would change whenever
+    it crossed a minute: the same seed must give the same ids on every start."""
+    bits = rng.getrandbits(128)
+    if posted is None:
+        stamp = (
+            f"{1 + (bits >> 64) % 12:02d}{1 + (bits >> 72) % 28:02d}"
+            f"{(bits >> 80) % 24:02d}{(bits >> 88) % 60:02d}"
+        )
+    else:
+        stamp = f"{posted.astimezone(UTC):%m%d%H%M}"
+    return f"{stamp}-1535-0066-0000-{bits & 0xFFFF_FFFF_FFFF:012x}"
