@@ -196,14 +196,11 @@ def account_digests(
                 table = {}
         values = []
         for option in cls.options:
-            if not (option.account or option.secret) or given & {
-                option.name,
-                f"{name}.{option.name}",
-            }:
-                continue
-            value = os.environ.get(env_name(name, option.name)) or table.get(option.name)
-            if value is not None:
-                values.append(f"{option.name}={value}")
+            spelt = {option.name, f"{name}.{option.name}"}  # as -o may give it
+            if (option.account or option.secret) and not given & spelt:
+                value = os.environ.get(env_name(name, option.name)) or table.get(option.name)
+                if value is not None:
+                    values.append(f"{option.name}={value}")
         if values:
             digests[ACCOUNT_KEY + name] = value_digest(values)
     return digests
