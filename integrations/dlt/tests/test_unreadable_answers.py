@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 from dltenv import duckdb_rows, ready_emulator
 from seotasks_dlt import load
 
@@ -50,5 +51,43 @@ def test_an_unreadable_answer_is_fetched_again_by_the_next_run(tmp_path: Path) -
         assert sorted(i for i, _ in rows) == sorted(truth)
         assert [i for i, e in rows if e is not None] == []
         assert emulator.calls["other"] == len(truth) + 6
+    finally:
+        emulator.stop()
+
+
+def test_a_result_the_destination_lost_is_fetched_again_though_marked_collected(
+    tmp_path: Path,
+) -> None:
+    """The pipeline's state marks each collected task, so that a task listed again is
+    not fetched again. A result row the destination lost (a restore, a table emptied,
+    two loads that clobbered each other's staging) stayed lost: the destination said
+    "no result" and the mark said "collected", and the mark won, run after run, though
+    DataForSEO answers the task by id for 30 days. The destination wins now."""
+    emulator = ready_emulator(30)
+    try:
+        truth = emulator.ready_ids(["serp"])
+        database = tmp_path / "x.duckdb"
+
+        def run() -> None:
+            load(
+                ["dataforseo"],
+                to=database,
+                pipelines_dir=tmp_path / "p",
+                options={"dataforseo": {**emulator.settings, "families": ["serp"]}},
+                clock=FakeClock(),
+                collect=True,
+            )
+
+        run()
+        lost = sorted(truth)[:5]
+        with duckdb.connect(str(database)) as con:
+            con.execute(
+                f"DELETE FROM x.seotasks.results WHERE id IN ({', '.join('?' * len(lost))})", lost
+            )
+        calls = emulator.calls["other"]
+        run()
+        rows = duckdb_rows(database, "SELECT id FROM {t}.results")
+        assert sorted(i for (i,) in rows) == sorted(truth)
+        assert emulator.calls["other"] == calls + len(lost)  # those five, each once
     finally:
         emulator.stop()

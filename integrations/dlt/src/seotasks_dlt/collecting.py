@@ -200,7 +200,10 @@ class Collector:
         for batch in missing_results(self.name, self.backfill_since):
             if self.halt.stopped or self.session.full:
                 return
-            yield from self._run(self._todo(batch))
+            # The destination wins over the state's marks: a task it holds without a
+            # result lost its row after it was marked (a restore, a table emptied),
+            # and the vendor still answers it by id while it keeps results.
+            yield from self._run(self._todo(batch, marked=False))
 
     def defer(self, tasks: Sequence[Task]) -> None:
         """Leave a listed page's completed tasks not collected yet to the next run (its
@@ -232,12 +235,14 @@ class Collector:
                 self.state.mark_collected(task.id, task.created_at)
         return [t for t in tasks if t.id not in loaded]
 
-    def _todo(self, tasks: Iterable[Task]) -> list[Task]:
+    def _todo(self, tasks: Iterable[Task], *, marked: bool = True) -> list[Task]:
+        """The completed ``tasks`` to fetch: not fetched by this run, nor failed in it,
+        nor (``marked``) marked collected by an earlier one."""
         return [
             t
             for t in tasks
             if t.status is TaskStatus.COMPLETED
-            and not self.state.was_collected(t.id)
+            and not (marked and self.state.was_collected(t.id))
             and t.key not in self.session.failed
             and t.key not in self.yielded
         ]

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -44,7 +45,15 @@ from seotasks.errors import Interrupted, StorageError
 from .destinations import one_line
 from .lockwait import LockWait
 
-__all__ = ["KEEPALIVE", "DestinationLocked", "Hold", "LockLost", "held", "lock_key"]
+__all__ = [
+    "KEEPALIVE",
+    "DestinationLocked",
+    "Hold",
+    "LockLost",
+    "dataset_key",
+    "held",
+    "lock_key",
+]
 
 
 class DestinationLocked(StorageError):
@@ -101,12 +110,62 @@ class Hold:
             if rows and rows[0][0]:
                 return
             why = "its session no longer holds it"
+        raise self._lost(why)
+
+    def _lost(self, why: str) -> LockLost:
         pipeline = self._pipeline
-        raise LockLost(
+        assert pipeline is not None
+        return LockLost(
             f"pipeline {pipeline.pipeline_name} (dataset {pipeline.dataset_name}) lost its "
             f"lock in the destination: {why}; another run may be loading, so this one "
             "stopped before its load; nothing fetched is lost: run the same command again"
         )
+
+    @contextlib.contextmanager
+    def dataset_turn(self, stop: threading.Event | None = None) -> Iterator[None]:
+        """The dataset's write turn while the block runs: one pipeline at a time.
+
+        Pipelines of several accounts may load into one dataset at once (the docs and
+        the Airflow recipe's parallel tasks do), yet dlt stages every merge in one
+        dataset beside it (``<dataset>_staging``), whose tables a load empties first,
+        and creates the dataset's own tables on first use: two loads at once emptied
+        each other's staged rows (whole accounts' tasks and results lost, their journal
+        acknowledged) or failed on a duplicate. The listing and the collecting, which
+        take the time, still run side by side; only dlt's writes take turns. Waited for
+        as long as it takes (another run's load is short), a stop ending the wait.
+        """
+        if self._client is None or self._pipeline is None:
+            yield
+            return
+        key = dataset_key(self._pipeline.dataset_name)
+        what = f"dataset {self._pipeline.dataset_name}'s write turn in the destination"
+
+        def attempt() -> bool:
+            try:
+                rows = self._client.execute_sql("SELECT pg_try_advisory_lock(%s)", key)
+            except Exception as exc:  # the session ended: the run's own lock went with it
+                why = f"its session ended ({type(exc).__name__}: {one_line(exc)})"
+                raise self._lost(why) from None
+            return bool(rows and rows[0][0])
+
+        try:
+            LockWait(float("inf"), stop).take(attempt, what)
+        except Interrupted:
+            raise Interrupted(
+                f"stopped while waiting for {what}; what was fetched is in the load "
+                "package the next run loads first"
+            ) from None
+        try:
+            yield
+        finally:
+            with contextlib.suppress(Exception):  # a dead connection released it already
+                self._client.execute_sql("SELECT pg_advisory_unlock(%s)", key)
+
+
+def dataset_key(dataset: str) -> int:
+    """The advisory lock key of ``dataset``'s write turn (`Hold.dataset_turn`)."""
+    digest = hashlib.sha256(f"seotasks-dlt-dataset\0{dataset}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
 
 
 def lock_key(dataset: str, pipeline: str) -> int:

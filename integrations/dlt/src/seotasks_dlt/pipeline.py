@@ -22,14 +22,14 @@ import re
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, cast, get_args
+from typing import Any, TypeVar, cast, get_args
 
 import dlt
 from dlt.common.configuration.exceptions import ConfigFieldMissingException
 from dlt.common.destination import TLoaderFileFormat
-from dlt.common.destination.exceptions import SqlClientNotAvailable
+from dlt.common.destination.exceptions import DestinationUndefinedEntity, SqlClientNotAvailable
 from dlt.common.exceptions import MissingDependencyException
 from dlt.common.normalizers.naming.snake_case import NamingConvention as SnakeCase
 from dlt.common.pipeline import LoadInfo, get_dlt_pipelines_dir
@@ -75,6 +75,9 @@ RESULT_BYTES_PER_RUN = 16 << 20
 #: default (5000) would hold every result of a run at once (each a parsed vendor answer,
 #: often 10-100 KB); the rows are written out in small batches instead.
 BUFFER_ROWS = 100
+
+
+T = TypeVar("T")
 
 
 def pipeline_name(profile: str | None = None, *, sandbox: bool = False) -> str:
@@ -124,13 +127,28 @@ def _count(pipeline: dlt.Pipeline, table: str) -> int | None:
                 rows = client.execute_sql(
                     f"SELECT count(*) FROM (SELECT DISTINCT provider, id FROM {name}) loaded_keys"
                 )
-            except DatabaseUndefinedRelation:
-                return 0  # the table (or the dataset) does not exist yet
+            except (DatabaseUndefinedRelation, DestinationUndefinedEntity):
+                # The table (or the dataset; a file destination's folder) is not there yet.
+                return 0
             return int(rows[0][0]) if rows else 0
     except (SqlClientNotAvailable, DatabaseException):
         # Not answered (the server gone after the load): the counts are not shown; a
         # destination down before the load fails the run's own steps, in one line.
         return None
+
+
+def _gain(gained: dict[str, int | None], pipeline: dlt.Pipeline, step: Callable[[], T]) -> T:
+    """Run the write ``step``, adding to ``gained`` the keys each table gained by it
+    (None once a count goes unanswered)."""
+    before = {table: _count(pipeline, table) for table in _TABLES}
+    done = step()
+    for table, earlier in before.items():
+        after, so_far = _count(pipeline, table), gained[table]
+        if after is None or earlier is None or so_far is None:
+            gained[table] = None
+        else:
+            gained[table] = so_far + max(0, after - earlier)
+    return done
 
 
 def _ours(exc: PipelineStepFailed) -> BaseException:
@@ -318,21 +336,29 @@ def _load(
         _small_buffers(),
     ):
         pending = pipeline.has_pending_data
+        # The keys each table gained by this command's own loads: counted before and
+        # after each, inside the dataset's write turn, where no other pipeline's load
+        # can add its own (None: a count the destination did not answer).
+        gained: dict[str, int | None] = dict.fromkeys(_TABLES, 0)
+        resumed: dict[str, int | None] = dict.fromkeys(_TABLES, 0)  # the pending package's
         try:
             lock.check()
-            # dlt's run() without data restores the state from the destination and loads
-            # a package a killed or stopped run left (its run(data) would load that
-            # package and return without extracting).
-            first = {t: _count(pipeline, t) for t in _TABLES} if pending else None
-            pipeline.run()
-            before = {t: _count(pipeline, t) for t in _TABLES}
+            with lock.dataset_turn(stop):
+                # dlt's run() without data restores the state from the destination and
+                # loads a package a killed or stopped run left (its run(data) would load
+                # that package and return without extracting).
+                if pending:
+                    _gain(resumed, pipeline, pipeline.run)
+                else:
+                    pipeline.run()
             while True:
                 # dlt's run(data), step by step: the lock is checked between the
                 # extract, which may have taken long enough to lose it, and the load.
                 pipeline.extract(current, loader_file_format=chosen_format)
                 normalized = pipeline.normalize()
-                lock.check()
-                info: LoadInfo = pipeline.load()
+                with lock.dataset_turn(stop):
+                    lock.check()
+                    info: LoadInfo = _gain(gained, pipeline, pipeline.load)
                 info.raise_on_failed_jobs()
                 # Loaded and committed: this run's consuming reads can be forgotten.
                 outbox.acknowledge()
@@ -349,16 +375,11 @@ def _load(
         for table in _TABLES:
             if table == RESULTS_TABLE and not source_args.get("collect"):
                 continue
-            rows = int(row_counts.get(table, 0))
-            after = _count(pipeline, table)
-            earlier = before[table]
-            start = None if first is None else first[table]
-            if start is not None and earlier is not None:
-                # The pending package's rows are this command's too ("0 new" of a table
-                # that went from 0 to 20 000 keys): its new keys, counted from before it.
-                rows += max(0, earlier - start)
-                earlier = start
-            new = None if after is None or earlier is None else max(0, after - earlier)
+            # The pending package's rows are this command's too ("0 new" of a table that
+            # went from 0 to 20 000 keys): its new keys count among the rows.
+            earlier, own = resumed[table], gained[table]
+            rows = int(row_counts.get(table, 0)) + (earlier or 0)
+            new = None if earlier is None or own is None else earlier + own
             tables[table] = TableCount(rows=rows, new=new)
     notes = list(dict.fromkeys(session.notes))  # each said once, however many runs
     if session.failed:
