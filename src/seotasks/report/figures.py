@@ -113,13 +113,18 @@ def compute(
     # 100 % by construction: not the vendor's, so none is given.
     rated = tasks.selection.status not in FINISHED
     unfailing = tasks.unfailing
-    providers = queries.groups(connection, (), known, rated=rated, unfailing=unfailing)
-    groups = queries.groups(connection, by, known, rated=rated, unfailing=unfailing)
-    by_kind = (
-        groups
-        if by == ("kind",)
-        else queries.groups(connection, ("kind",), known, rated=rated, unfailing=unfailing)
-    )
+    rows = connection.execute("SELECT DISTINCT provider FROM report_tasks").fetchall()
+    stored = [str(name) for (name,) in rows]
+    retention = _results_kept(stored)
+
+    def grouped(keys: tuple[str, ...]) -> list[Group]:
+        return queries.groups(
+            connection, keys, known, rated=rated, unfailing=unfailing, now=now, kept=retention
+        )
+
+    providers = grouped(())
+    groups = grouped(by)
+    by_kind = groups if by == ("kind",) else grouped(("kind",))
     shown = groups[:top]
     turnaround = queries.curves(connection, by, "turnaround")
     queue = queries.curves(connection, by, "queue_time")
@@ -166,9 +171,7 @@ def compute(
         failures=tuple(queries.failures(connection)),
         activity=queries.activity(connection, first, last),
         collection=tasks.collection,
-        backlog=tuple(
-            queries.backlog(connection, now, known, _results_kept([p.provider for p in providers]))
-        ),
+        backlog=tuple(queries.backlog(connection, now, known, retention)),
         comparisons=tuple(comparisons),
         notes=(),
         incomplete=tuple(name for name, _ in tasks.incomplete),

@@ -65,6 +65,16 @@ def _percentiles(n: int, values: Sequence[float] | None) -> Percentiles:
     return Percentiles(n=n, p50=p50, p90=p90, p99=p99)
 
 
+def _expired(age: str, kept: Mapping[str, float] | None) -> tuple[str, list[object]]:
+    """SQL true for a task whose ``age`` (seconds) is past what its provider keeps
+    results (``kept``: seconds by provider), and the parameters its placeholders take."""
+    if not kept:
+        return "false", []
+    limits = " ".join("WHEN ? THEN ?" for _ in kept)
+    pairs: list[object] = [v for pair in kept.items() for v in pair]
+    return f"coalesce({age} > CASE provider {limits} END, false)", pairs
+
+
 def groups(
     connection: duckdb.DuckDBPyConnection,
     keys: Sequence[str],
@@ -72,12 +82,18 @@ def groups(
     *,
     rated: bool = True,
     unfailing: Collection[str] = (),
+    now: datetime | None = None,
+    kept: Mapping[str, float] | None = None,
 ) -> list[Group]:
     """Per provider and ``keys``, biggest first. ``known``: the providers whose collection
     is known (``None``: all of them); ``rated``: whether the tasks hold both completed and
     failed ones, so that a failure rate means something; ``unfailing``: providers whose
-    listing never reports a failed task, whose rate would be 0 % by construction."""
+    listing never reports a failed task, whose rate would be 0 % by construction.
+    ``not_collected`` leaves out, as `backlog` does, the tasks older at ``now`` than their
+    provider keeps results (``kept``): no fetch can bring those now."""
     columns = "".join(f", {k}" for k in keys)
+    age = "epoch(CAST(? AS TIMESTAMPTZ)) - epoch(coalesce(completed_at, created_at))"
+    gone, gone_args = _expired(age, kept if now is not None else None)
     rows = connection.execute(
         f"""
         SELECT provider{columns},
@@ -89,11 +105,12 @@ def groups(
           count(turnaround), quantile_cont(turnaround, {_list(QUANTILES)}),
           count(queue_time), quantile_cont(queue_time, {_list(QUANTILES)}),
           count(cost), CAST(sum(cost) AS DOUBLE),
-          count(*) FILTER (WHERE collected = false)
+          count(*) FILTER (WHERE collected = false AND NOT {gone})
         FROM {_TIMED}
         GROUP BY ALL
         ORDER BY count(*) DESC, provider{columns}
-        """
+        """,
+        [now, *gone_args] if gone_args else [],
     ).fetchall()
     found = []
     for row in rows:
@@ -246,8 +263,7 @@ def backlog(
     counted as ``expired``, not as waiting (DataForSEO's 913 tasks "ready" at over 30
     days read as a backlog that no fetch could ever clear)."""
     bands = " ".join(f"WHEN age < {bound} THEN {i}" for i, (bound, _) in enumerate(AGE_BANDS[:-1]))
-    limits = " ".join("WHEN ? THEN ?" for _ in kept or ())
-    gone = f"coalesce(age > CASE provider {limits} END, false)" if kept else "false"
+    gone, gone_args = _expired("age", kept)
     aged = (
         f"(SELECT *, {gone} AS gone FROM (SELECT *, epoch(CAST(? AS TIMESTAMPTZ)) - "
         f"epoch(coalesce(completed_at, created_at)) AS age, CASE {bands} ELSE "
@@ -267,7 +283,7 @@ def backlog(
           list(band) FILTER (WHERE {waiting})
         FROM {aged} GROUP BY provider ORDER BY provider
         """,
-        [*(v for pair in (kept or {}).items() for v in pair), now],
+        [*gone_args, now],
     ).fetchall()
     out = []
     for provider, completed, collected, never, failed, missing, expired, *rest in rows:
