@@ -129,18 +129,20 @@ def test_a_duckdb_file_held_by_another_load_or_process_is_exit_6(
     _no_call(emulator)
 
 
-def test_a_to_file_of_another_database_is_exit_6_and_left_as_it_was(
+def test_a_to_file_of_another_database_is_exit_2_and_left_as_it_was(
     tmp_path: Path, emulator: DataForSEOEmulator
 ) -> None:
     """A SQLite file is not taken for a database to load into through DuckDB's sqlite
-    extension (which DuckDB would first download): it is no DuckDB file, and untouched."""
+    extension (which DuckDB would first download): it is no DuckDB file, and untouched.
+    A path naming the wrong kind of file is exit 2, as ``report --from`` has it (it was
+    6, a storage error, beside the report's 2 for the same file)."""
     other = tmp_path / "tasks.duckdb"  # by its name, but SQLite inside
     with contextlib.closing(sqlite3.connect(other)) as held:
         held.execute("CREATE TABLE mine (id TEXT)")
         held.commit()
     before = other.read_bytes()
     done = _load(tmp_path, emulator.settings, "--to", str(other), "--pipelines-dir", "p")
-    _one_line(done, 6, "StorageError", "not a valid DuckDB database file")
+    _one_line(done, 2, "ConfigError", "not a valid DuckDB database file")
     assert "extension" not in done.stderr
     _no_call(emulator)
     assert other.read_bytes() == before

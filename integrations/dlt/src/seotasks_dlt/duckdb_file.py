@@ -14,7 +14,7 @@ from typing import Any
 
 import attrs
 
-from seotasks.errors import StorageError
+from seotasks.errors import ConfigError, StorageError
 
 from .duckdb_jsonl import TypedJsonDuckdb
 from .filelock import flock
@@ -125,6 +125,10 @@ def open_duckdb(
                 f"{path} is open in another process (DuckDB allows one writer): close it, "
                 "or load into another file"
             ) from None
+        if "not a valid DuckDB database file" in str(exc):
+            # The path names another kind of file (SQLite, text, empty): the command's
+            # to fix, exit 2, as `seotasks report --from` has it.
+            raise ConfigError(f"cannot open {path}: {exc}") from None
         raise StorageError(f"cannot open {path}: {exc}") from None
     credentials = DuckDbCredentials(connection, local_config={"schema": f"{DUCKDB_CATALOG}.main"})
     return DuckDbFile(
