@@ -14,6 +14,7 @@ journal for the next run.)
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import duckdb
 from dltenv import duckdb_rows, ready_emulator
@@ -23,30 +24,32 @@ from seotasks.clock import FakeClock
 from seotasks.emulation import Fault
 
 
+def _collect(emulator: Any, tmp_path: Path, database: Path) -> None:
+    """One collecting load of ``emulator``'s ``serp`` family into ``database``."""
+    load(
+        ["dataforseo"],
+        to=database,
+        pipelines_dir=tmp_path / "p",
+        options={"dataforseo": {**emulator.settings, "families": ["serp"]}},
+        clock=FakeClock(),
+        collect=True,
+    )
+
+
 def test_an_unreadable_answer_is_fetched_again_by_the_next_run(tmp_path: Path) -> None:
     emulator = ready_emulator(40)
     try:
         truth = emulator.ready_ids(["serp"])
         database = tmp_path / "x.duckdb"
 
-        def run() -> None:
-            load(
-                ["dataforseo"],
-                to=database,
-                pipelines_dir=tmp_path / "p",
-                options={"dataforseo": {**emulator.settings, "families": ["serp"]}},
-                clock=FakeClock(),
-                collect=True,
-            )
-
         emulator.server.faults.inject(Fault.MISMATCHED_ID, 6, match="task_get")
-        run()
+        _collect(emulator, tmp_path, database)
         failed = duckdb_rows(database, "SELECT error FROM {t}.results WHERE error IS NOT NULL")
         assert len(failed) == 6
         assert all(e.startswith("ResponseFormatError") for (e,) in failed), failed
         assert emulator.ready_ids(["serp"]) == set()  # consumed: no longer listed
 
-        run()
+        _collect(emulator, tmp_path, database)
         rows = duckdb_rows(database, "SELECT id, error FROM {t}.results")
         assert sorted(i for i, _ in rows) == sorted(truth)
         assert [i for i, e in rows if e is not None] == []
@@ -68,24 +71,14 @@ def test_a_result_the_destination_lost_is_fetched_again_though_marked_collected(
         truth = emulator.ready_ids(["serp"])
         database = tmp_path / "x.duckdb"
 
-        def run() -> None:
-            load(
-                ["dataforseo"],
-                to=database,
-                pipelines_dir=tmp_path / "p",
-                options={"dataforseo": {**emulator.settings, "families": ["serp"]}},
-                clock=FakeClock(),
-                collect=True,
-            )
-
-        run()
+        _collect(emulator, tmp_path, database)
         lost = sorted(truth)[:5]
         with duckdb.connect(str(database)) as con:
             con.execute(
                 f"DELETE FROM x.seotasks.results WHERE id IN ({', '.join('?' * len(lost))})", lost
             )
         calls = emulator.calls["other"]
-        run()
+        _collect(emulator, tmp_path, database)
         rows = duckdb_rows(database, "SELECT id FROM {t}.results")
         assert sorted(i for (i,) in rows) == sorted(truth)
         assert emulator.calls["other"] == calls + len(lost)  # those five, each once
