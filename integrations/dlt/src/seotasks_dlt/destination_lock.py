@@ -81,6 +81,9 @@ class Hold:
         self._client = client
         self._key = key
         self._pipeline = pipeline
+        #: Why the lock's session ended, once a statement on it failed: asked again, a
+        #: client that reconnects would answer from a new session, which holds nothing.
+        self._ended: str | None = None
 
     def __bool__(self) -> bool:
         """Whether a destination lock is held (False: the destination has none)."""
@@ -95,6 +98,8 @@ class Hold:
         """
         if self._client is None or self._pipeline is None:
             return
+        if self._ended is not None:
+            raise self._lost(self._ended)
         high, low = (self._key >> 32) & 0xFFFFFFFF, self._key & 0xFFFFFFFF
         try:
             rows = self._client.execute_sql(
@@ -144,8 +149,8 @@ class Hold:
             try:
                 rows = self._client.execute_sql("SELECT pg_try_advisory_lock(%s)", key)
             except Exception as exc:  # the session ended: the run's own lock went with it
-                why = f"its session ended ({type(exc).__name__}: {one_line(exc)})"
-                raise self._lost(why) from None
+                self._ended = f"its session ended ({type(exc).__name__}: {one_line(exc)})"
+                raise self._lost(self._ended) from None
             return bool(rows and rows[0][0])
 
         try:
@@ -158,8 +163,10 @@ class Hold:
         try:
             yield
         finally:
-            with contextlib.suppress(Exception):  # a dead connection released it already
+            try:
                 self._client.execute_sql("SELECT pg_advisory_unlock(%s)", key)
+            except Exception as exc:  # a dead connection released it already
+                self._ended = f"its session ended ({type(exc).__name__}: {one_line(exc)})"
 
 
 def dataset_key(dataset: str) -> int:

@@ -22,20 +22,18 @@ import re
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TypeVar, cast, get_args
+from typing import Any, cast, get_args
 
 import dlt
 from dlt.common.configuration.exceptions import ConfigFieldMissingException
 from dlt.common.destination import TLoaderFileFormat
-from dlt.common.destination.exceptions import DestinationUndefinedEntity, SqlClientNotAvailable
 from dlt.common.exceptions import MissingDependencyException
 from dlt.common.normalizers.naming.snake_case import NamingConvention as SnakeCase
 from dlt.common.pipeline import LoadInfo, get_dlt_pipelines_dir
 from dlt.common.schema.utils import is_valid_schema_name
 from dlt.common.storages import FileStorage
-from dlt.destinations.exceptions import DatabaseException, DatabaseUndefinedRelation
 from dlt.extract.source import DltSource
 from dlt.pipeline.exceptions import PipelineStepFailed
 
@@ -43,6 +41,7 @@ from seotasks.errors import ConfigError, SeotasksError, StorageError
 from seotasks.profilefile import load_profile
 from seotasks.store import check_writable, folder_mistake
 
+from .counts import count_keys, gain, gained_since
 from .destination_lock import held
 from .destinations import DEFAULT_DUCKDB, duckdb_path, one_line, resolve
 from .duckdb_file import drop_if_empty
@@ -75,9 +74,6 @@ RESULT_BYTES_PER_RUN = 16 << 20
 #: default (5000) would hold every result of a run at once (each a parsed vendor answer,
 #: often 10-100 KB); the rows are written out in small batches instead.
 BUFFER_ROWS = 100
-
-
-T = TypeVar("T")
 
 
 def pipeline_name(profile: str | None = None, *, sandbox: bool = False) -> str:
@@ -113,42 +109,6 @@ def _check_name(name: str) -> None:
             f"pipeline name {name[:80]!r} is not a Python identifier of at most 64 characters "
             "(dlt names the schema after it): use letters, digits and _, e.g. seotasks_agency_a"
         )
-
-
-def _count(pipeline: dlt.Pipeline, table: str) -> int | None:
-    """Keys (``provider``, ``id``) in ``table`` now (0 when it does not exist yet; None:
-    cannot be asked). Keys, not rows: where dlt falls back from merge to append (the
-    ``filesystem`` destination) rows read again are added, and counting rows called
-    every one of them new."""
-    try:
-        with pipeline.sql_client() as client:
-            name = client.make_qualified_table_name(table)
-            try:
-                rows = client.execute_sql(
-                    f"SELECT count(*) FROM (SELECT DISTINCT provider, id FROM {name}) loaded_keys"
-                )
-            except (DatabaseUndefinedRelation, DestinationUndefinedEntity):
-                # The table (or the dataset; a file destination's folder) is not there yet.
-                return 0
-            return int(rows[0][0]) if rows else 0
-    except (SqlClientNotAvailable, DatabaseException):
-        # Not answered (the server gone after the load): the counts are not shown; a
-        # destination down before the load fails the run's own steps, in one line.
-        return None
-
-
-def _gain(gained: dict[str, int | None], pipeline: dlt.Pipeline, step: Callable[[], T]) -> T:
-    """Run the write ``step``, adding to ``gained`` the keys each table gained by it
-    (None once a count goes unanswered)."""
-    before = {table: _count(pipeline, table) for table in _TABLES}
-    done = step()
-    for table, earlier in before.items():
-        after, so_far = _count(pipeline, table), gained[table]
-        if after is None or earlier is None or so_far is None:
-            gained[table] = None
-        else:
-            gained[table] = so_far + max(0, after - earlier)
-    return done
 
 
 def _ours(exc: PipelineStepFailed) -> BaseException:
@@ -336,9 +296,12 @@ def _load(
         _small_buffers(),
     ):
         pending = pipeline.has_pending_data
-        # The keys each table gained by this command's own loads: counted before and
-        # after each, inside the dataset's write turn, where no other pipeline's load
-        # can add its own (None: a count the destination did not answer).
+        # The keys each table gained by this command's own loads (None: a count the
+        # destination did not answer). Where other pipelines may load into the dataset
+        # (a destination lock is held), counted before and after each load, inside the
+        # dataset's write turn, where no other load adds its own; elsewhere (one writer
+        # to a DuckDB file) once around them all: a count reads a whole table.
+        shared = bool(lock)
         gained: dict[str, int | None] = dict.fromkeys(_TABLES, 0)
         resumed: dict[str, int | None] = dict.fromkeys(_TABLES, 0)  # the pending package's
         try:
@@ -348,17 +311,21 @@ def _load(
                 # loads a package a killed or stopped run left (its run(data) would load
                 # that package and return without extracting).
                 if pending:
-                    _gain(resumed, pipeline, pipeline.run)
+                    gain(resumed, pipeline, pipeline.run)
                 else:
                     pipeline.run()
+            alone = None if shared else {t: count_keys(pipeline, t) for t in _TABLES}
             while True:
                 # dlt's run(data), step by step: the lock is checked between the
                 # extract, which may have taken long enough to lose it, and the load.
                 pipeline.extract(current, loader_file_format=chosen_format)
                 normalized = pipeline.normalize()
+                lock.check()  # before the turn's wait, and again once it is this run's
                 with lock.dataset_turn(stop):
                     lock.check()
-                    info: LoadInfo = _gain(gained, pipeline, pipeline.load)
+                    info: LoadInfo = (
+                        gain(gained, pipeline, pipeline.load) if shared else pipeline.load()
+                    )
                 info.raise_on_failed_jobs()
                 # Loaded and committed: this run's consuming reads can be forgotten.
                 outbox.acknowledge()
@@ -369,6 +336,8 @@ def _load(
                     break
                 session.next_run()  # more results than one run takes: another run
                 current = source()
+            if alone is not None:
+                gained_since(gained, pipeline, alone)
         except PipelineStepFailed as exc:
             raise _ours(exc) from exc
         tables: dict[str, TableCount] = {}
