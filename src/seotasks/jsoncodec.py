@@ -93,6 +93,8 @@ def escape_line_breaks(text: str) -> str:
     same string to a JSON reader), so that a JSON line stays one line to a reader that
     splits on any line break, as Python's ``str.splitlines`` does. Valid JSON holds
     them only inside strings, where an escape means the same character."""
-    if _RAW_LINE_BREAKS.search(text) is None:
+    # All three are outside ASCII: most lines are ASCII, told in C at a glance, where the
+    # search took 12 % of an exported line's time.
+    if text.isascii() or _RAW_LINE_BREAKS.search(text) is None:
         return text
     return _RAW_LINE_BREAKS.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
