@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import io
 import os
@@ -86,3 +87,33 @@ def test_a_full_pipe_is_waited_for_while_its_reader_reads_and_not_once_it_stalls
         reader.join()
         os.close(read_end)
         assert ledger.wait_for_room(line, stop, stall=0.2)  # gone: the write will say so
+
+
+def test_a_reader_trickling_too_slowly_to_make_room_is_given_up_at_the_deadline() -> None:
+    """A reader taking a few bytes at a time never stalls, and held a stop for minutes:
+    past ``give_up`` the line is not waited for."""
+    read_end, write_end = os.pipe()
+    stop = threading.Event()
+    with os.fdopen(write_end, "w") as writer:
+        ledger: ReadLedger[str] = ReadLedger(writer)
+        line = "x" * 999 + "\n"
+        stop.set()
+        os.set_blocking(write_end, False)  # filled to the last byte
+        with contextlib.suppress(BlockingIOError):
+            while True:
+                os.write(write_end, b"x" * 4096)
+        os.set_blocking(write_end, True)
+        done = threading.Event()
+
+        def trickle() -> None:  # 100 bytes every 50 ms: about 2 KB/s, never stalled
+            while not done.wait(0.05):
+                os.read(read_end, 100)
+
+        reader = threading.Thread(target=trickle)
+        reader.start()
+        try:
+            assert not ledger.wait_for_room(line, stop, stall=1.0, give_up=time.monotonic() + 0.5)
+        finally:
+            done.set()
+            reader.join()
+            os.close(read_end)

@@ -99,6 +99,7 @@ def test_an_answer_is_gzipped_for_a_client_that_accepts_it(
 ) -> None:
     answer = _request(emu, "GET", "/v3/appendix/errors", **{"Accept-Encoding": accepted})
     assert (answer.headers.get("Content-Encoding") == "gzip") is compressed
+    assert (answer.headers.get("Vary") == "Accept-Encoding") is compressed  # for caches
     assert answer.data[:2] == b"\x1f\x8b" if compressed else answer.data.startswith(b"{")
     assert _body(answer)["status_code"] == 20000
 

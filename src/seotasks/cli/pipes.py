@@ -29,6 +29,7 @@ __all__ = [
     "APPEND_HINT",
     "SETTLE_WAIT",
     "STALL_WAIT",
+    "STOP_WAIT",
     "PipeState",
     "ReadLedger",
     "full_stdout",
@@ -51,8 +52,10 @@ T = TypeVar("T")
 _POLL = 0.05
 #: Seconds the end of a run into stdout waits for its reader to read the last lines.
 SETTLE_WAIT = 10.0
-#: Seconds a stopping run waits for a reader that reads nothing of a full pipe.
+#: Seconds a stopping run waits for a reader that reads nothing of a full pipe, and for
+#: one that reads too slowly to make room for the lines still to print.
 STALL_WAIT = 2.0
+STOP_WAIT = 5.0
 
 
 def is_pipe(stream: TextIO) -> bool:
@@ -128,10 +131,18 @@ class ReadLedger(Generic[T]):
             self.stream.flush()
             self._written += len(text.encode(self.stream.encoding or "utf-8", "replace"))
 
-    def wait_for_room(self, text: str, stop: threading.Event, stall: float = STALL_WAIT) -> bool:
+    def wait_for_room(
+        self,
+        text: str,
+        stop: threading.Event,
+        stall: float = STALL_WAIT,
+        give_up: float = float("inf"),
+    ) -> bool:
         """Wait until the pipe has room for ``text``, so that writing it cannot block;
         False (write nothing) when ``stop`` is set and the reader has read nothing for
-        ``stall`` seconds. True at once into anything but a pipe, or when the reader has
+        ``stall`` seconds, or read too little to make room by ``give_up`` (a
+        `time.monotonic` instant: a reader trickling a few bytes a second held a stop
+        for minutes). True at once into anything but a pipe, or when the reader has
         gone (the write then fails as it should).
 
         A write blocks while the pipe is full, and only the thread making it can end the
@@ -158,6 +169,8 @@ class ReadLedger(Generic[T]):
                 stop.wait(_POLL)
                 continue
             now = time.monotonic()
+            if now >= give_up:
+                return False
             if least is None or unread < least:  # the reader read: wait on
                 least, since = unread, now
             elif now - since >= stall:

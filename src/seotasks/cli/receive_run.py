@@ -20,9 +20,9 @@ stdout carries a line per task written, and a file's line is owed until printed
 fails mid-run (full, closed, its reader gone), the receiver stops as on SIGTERM,
 answering 503 meanwhile, and exits 6 (0 when the reader left, as ``tasks | head``
 does); the lines it could not print are the next start's first. A stop that finds the
-pipe full, its reader alive but reading nothing for `STALL_WAIT` seconds, does not wait
-for it: a line the pipe has no room for is not written, its request is answered 503 and
-the line stays owed.
+pipe full, its reader alive but reading nothing for `STALL_WAIT` seconds (or too little to
+make room within `STOP_WAIT`), does not wait for it: a line the pipe has no room for is
+not written, its request is answered 503 and the line stays owed.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -42,6 +43,7 @@ from .common import EXIT_OK
 from .pipes import (
     SETTLE_WAIT,
     STALL_WAIT,
+    STOP_WAIT,
     ReadLedger,
     full_stdout,
     refuse_closed_stdout,
@@ -127,6 +129,8 @@ class Receiving:
         self._stopping = threading.Event()
         #: Lines not written because the stop came while the pipe was full.
         self.held_back = 0
+        #: When, after a stop, a line still waiting for room in the pipe is given up.
+        self._give_up = float("inf")
         self.server: ReceiverServer | None = None
         self.worker: PingbackWorker | None = None
         self.store = ResultStore(Path(args.to), compress=args.gzip)
@@ -154,7 +158,7 @@ class Receiving:
                 raise LineNotPrinted
             # Once the reader stalled at this stop, a later line does not wait for it again.
             stall = 0.0 if self.held_back else STALL_WAIT
-            if not self.ledger.wait_for_room(text, self._stopping, stall):
+            if not self.ledger.wait_for_room(text, self._stopping, stall, self._give_up):
                 self.held_back += 1  # stopping, and the reader makes no room: owed
                 raise LineNotPrinted
             try:
@@ -181,6 +185,7 @@ class Receiving:
         """Stop as on SIGTERM: the HTTP side finishes what it took, the pingback worker's
         waits end now. Called on the signal relay's thread or from a failed `emit`, never
         waiting there: the stop itself runs on a thread of its own."""
+        self._give_up = min(self._give_up, time.monotonic() + STOP_WAIT)
         self._stopping.set()
         if self.worker is not None:
             self.worker.halt()
@@ -237,7 +242,9 @@ class Receiving:
                 client.close()
             self.store.close()
             self.app.log_held()
-        self.settle_read(wait=SETTLE_WAIT)  # the last lines' reader: read, or owed still
+        # The last lines' reader: read, or owed still; not waited for again once it
+        # stalled at this stop (a stop of 12 s outlasted Docker's 10 s grace).
+        self.settle_read(wait=0.0 if self.held_back else SETTLE_WAIT)
         if self.held_back:
             self.err.write(
                 f"seotasks: {_count(self.held_back, 'line')} not printed: stdout's reader had "

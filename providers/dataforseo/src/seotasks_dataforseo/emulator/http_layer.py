@@ -47,7 +47,9 @@ class VendorHttp:
             return response
         packed = gzip.compress(response.body, compresslevel=6, mtime=0)
         return attrs.evolve(
-            response, body=packed, headers={**response.headers, "Content-Encoding": "gzip"}
+            response,
+            body=packed,
+            headers={**response.headers, "Content-Encoding": "gzip", "Vary": "Accept-Encoding"},
         )
 
 
