@@ -91,7 +91,7 @@ def test_a_full_pipe_is_waited_for_while_its_reader_reads_and_not_once_it_stalls
 
 def test_a_reader_trickling_too_slowly_to_make_room_is_given_up_at_the_deadline() -> None:
     """A reader taking a few bytes at a time never stalls, and held a stop for minutes:
-    past ``give_up`` the line is not waited for."""
+    ``patience`` seconds after the stop the line is not waited for."""
     read_end, write_end = os.pipe()
     stop = threading.Event()
     with os.fdopen(write_end, "w") as writer:
@@ -112,7 +112,7 @@ def test_a_reader_trickling_too_slowly_to_make_room_is_given_up_at_the_deadline(
         reader = threading.Thread(target=trickle)
         reader.start()
         try:
-            assert not ledger.wait_for_room(line, stop, stall=1.0, give_up=time.monotonic() + 0.5)
+            assert not ledger.wait_for_room(line, stop, stall=1.0, patience=0.5)
         finally:
             done.set()
             reader.join()

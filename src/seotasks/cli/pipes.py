@@ -136,14 +136,14 @@ class ReadLedger(Generic[T]):
         text: str,
         stop: threading.Event,
         stall: float = STALL_WAIT,
-        give_up: float = float("inf"),
+        patience: float = STOP_WAIT,
     ) -> bool:
         """Wait until the pipe has room for ``text``, so that writing it cannot block;
         False (write nothing) when ``stop`` is set and the reader has read nothing for
-        ``stall`` seconds, or read too little to make room by ``give_up`` (a
-        `time.monotonic` instant: a reader trickling a few bytes a second held a stop
-        for minutes). True at once into anything but a pipe, or when the reader has
-        gone (the write then fails as it should).
+        ``stall`` seconds, or read too little to make room ``patience`` seconds after
+        the stop was seen (a reader trickling a few bytes a second held a stop for
+        minutes). True at once into anything but a pipe, or when the reader has gone
+        (the write then fails as it should).
 
         A write blocks while the pipe is full, and only the thread making it can end the
         wait: a line written from a worker thread (``receive``'s requests) held the stop
@@ -161,6 +161,7 @@ class ReadLedger(Generic[T]):
         needed = min(size + 2 * _PAGE, capacity)
         least: int | None = None  # the fewest unread bytes seen since the stop
         since = 0.0
+        stopped: float | None = None  # when this wait first saw the stop
         while True:
             unread = pipe_unread(self.stream)
             if unread is None or capacity - unread >= needed:
@@ -169,7 +170,8 @@ class ReadLedger(Generic[T]):
                 stop.wait(_POLL)
                 continue
             now = time.monotonic()
-            if now >= give_up:
+            stopped = now if stopped is None else stopped
+            if now - stopped >= patience:
                 return False
             if least is None or unread < least:  # the reader read: wait on
                 least, since = unread, now

@@ -30,7 +30,6 @@ from __future__ import annotations
 import json
 import os
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -43,7 +42,6 @@ from .common import EXIT_OK
 from .pipes import (
     SETTLE_WAIT,
     STALL_WAIT,
-    STOP_WAIT,
     ReadLedger,
     full_stdout,
     refuse_closed_stdout,
@@ -129,8 +127,6 @@ class Receiving:
         self._stopping = threading.Event()
         #: Lines not written because the stop came while the pipe was full.
         self.held_back = 0
-        #: When, after a stop, a line still waiting for room in the pipe is given up.
-        self._give_up = float("inf")
         self.server: ReceiverServer | None = None
         self.worker: PingbackWorker | None = None
         self.store = ResultStore(Path(args.to), compress=args.gzip)
@@ -158,7 +154,7 @@ class Receiving:
                 raise LineNotPrinted
             # Once the reader stalled at this stop, a later line does not wait for it again.
             stall = 0.0 if self.held_back else STALL_WAIT
-            if not self.ledger.wait_for_room(text, self._stopping, stall, self._give_up):
+            if not self.ledger.wait_for_room(text, self._stopping, stall):
                 self.held_back += 1  # stopping, and the reader makes no room: owed
                 raise LineNotPrinted
             try:
@@ -185,7 +181,6 @@ class Receiving:
         """Stop as on SIGTERM: the HTTP side finishes what it took, the pingback worker's
         waits end now. Called on the signal relay's thread or from a failed `emit`, never
         waiting there: the stop itself runs on a thread of its own."""
-        self._give_up = min(self._give_up, time.monotonic() + STOP_WAIT)
         self._stopping.set()
         if self.worker is not None:
             self.worker.halt()
