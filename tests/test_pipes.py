@@ -61,20 +61,28 @@ def test_an_unbuffered_stdout_gets_a_writer_that_writes_every_byte(tmp_path: Pat
         assert whole_writes(buffered) is buffered
 
 
+#: A line of a thousand bytes, as the pipe tests below write.
+_LINE = "x" * 999 + "\n"
+
+
+def _stopped_ledger(writer: io.TextIOWrapper) -> tuple[ReadLedger[str], threading.Event]:
+    """A ledger on ``writer``'s pipe, and a stop already set: the moment under test."""
+    stop = threading.Event()
+    stop.set()
+    return ReadLedger(writer), stop
+
+
 def test_a_full_pipe_is_waited_for_while_its_reader_reads_and_not_once_it_stalls() -> None:
     """`ReadLedger.wait_for_room` at a stop: a reader still reading is waited for (its
     line is then written whole), one that has read nothing for ``stall`` seconds is not."""
     read_end, write_end = os.pipe()
-    stop = threading.Event()
     with os.fdopen(write_end, "w") as writer:
-        ledger: ReadLedger[str] = ReadLedger(writer)
-        line = "x" * 999 + "\n"
-        stop.set()
+        ledger, stop = _stopped_ledger(writer)
         written = 0
-        while ledger.wait_for_room(line, stop, stall=0.0):  # never blocks: fills the pipe
-            ledger.write(line)
+        while ledger.wait_for_room(_LINE, stop, stall=0.0):  # never blocks: fills the pipe
+            ledger.write(_LINE)
             written += 1
-        assert 40 < written < 64 and not ledger.wait_for_room(line, stop, stall=0.2)
+        assert 40 < written < 64 and not ledger.wait_for_room(_LINE, stop, stall=0.2)
 
         def read_slowly() -> None:  # a little at a time, never enough at once
             for _ in range(20):
@@ -83,21 +91,18 @@ def test_a_full_pipe_is_waited_for_while_its_reader_reads_and_not_once_it_stalls
 
         reader = threading.Thread(target=read_slowly)
         reader.start()
-        assert ledger.wait_for_room(line, stop, stall=0.2)  # the reader reads: room comes
+        assert ledger.wait_for_room(_LINE, stop, stall=0.2)  # the reader reads: room comes
         reader.join()
         os.close(read_end)
-        assert ledger.wait_for_room(line, stop, stall=0.2)  # gone: the write will say so
+        assert ledger.wait_for_room(_LINE, stop, stall=0.2)  # gone: the write will say so
 
 
 def test_a_reader_trickling_too_slowly_to_make_room_is_given_up_at_the_deadline() -> None:
     """A reader taking a few bytes at a time never stalls, and held a stop for minutes:
     ``patience`` seconds after the stop the line is not waited for."""
     read_end, write_end = os.pipe()
-    stop = threading.Event()
     with os.fdopen(write_end, "w") as writer:
-        ledger: ReadLedger[str] = ReadLedger(writer)
-        line = "x" * 999 + "\n"
-        stop.set()
+        ledger, stop = _stopped_ledger(writer)
         os.set_blocking(write_end, False)  # filled to the last byte
         with contextlib.suppress(BlockingIOError):
             while True:
@@ -112,7 +117,7 @@ def test_a_reader_trickling_too_slowly_to_make_room_is_given_up_at_the_deadline(
         reader = threading.Thread(target=trickle)
         reader.start()
         try:
-            assert not ledger.wait_for_room(line, stop, stall=1.0, patience=0.5)
+            assert not ledger.wait_for_room(_LINE, stop, stall=1.0, patience=0.5)
         finally:
             done.set()
             reader.join()
