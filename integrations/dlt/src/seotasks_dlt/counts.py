@@ -23,10 +23,8 @@ T = TypeVar("T")
 
 
 def count_keys(pipeline: dlt.Pipeline, table: str) -> int | None:
-    """Keys (``provider``, ``id``) in ``table`` now (0 when it does not exist yet; None:
-    cannot be asked). Keys, not rows: where dlt falls back from merge to append (the
-    ``filesystem`` destination) rows read again are added, and counting rows called
-    every one of them new."""
+    """Keys (``provider``, ``id``, not rows: see the module) in ``table`` now (0 when it
+    does not exist yet; None: cannot be asked)."""
     try:
         with pipeline.sql_client() as client:
             name = client.make_qualified_table_name(table)
