@@ -31,7 +31,8 @@ import random
 import threading
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import BinaryIO, TypeVar
+from types import MappingProxyType
+from typing import BinaryIO, Final, TypeVar
 
 import urllib3
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
@@ -95,6 +96,14 @@ for _name in (
     "urllib3.util.retry",
 ):
     scrub_logger(_name)
+
+
+#: Sent with every request. gzip because DataForSEO's official clients ask for it and its
+#: results are large, repetitive JSON (a tenth of the bytes on the wire); urllib3 (2.7 on)
+#: inflates only as much as each read asks for, so `read_body`'s caps count decoded bytes
+#: and a small body that inflates to gigabytes is refused at the cap, not held whole. Only
+#: gzip: the one coding every HTTP server speaks, and brotli or zstd would need another package.
+_ASKED: Final = MappingProxyType({"Accept": "application/json", "Accept-Encoding": "gzip"})
 
 
 class Transport:
@@ -253,7 +262,7 @@ class Transport:
             if waited:
                 log.debug("paced %s for %.2fs", request.endpoint, waited)
                 self._emit("paced", request.endpoint, waited)
-            headers = {"User-Agent": self._user_agent, "Accept": "application/json"}
+            headers = {"User-Agent": self._user_agent, **_ASKED}
             headers.update(request.headers)
             self.calls += 1
             main = threading.current_thread() is threading.main_thread()

@@ -45,7 +45,8 @@ class VendorHttp:
         response = self.app.handle(attrs.evolve(request, headers=headers, body=body), fault)
         if not response.body or not accepts_gzip(headers.get("accept-encoding", "")):
             return response
-        packed = gzip.compress(response.body, compresslevel=6, mtime=0)
+        # Level 1, nginx's default: the same coding, a third of level 6's time.
+        packed = gzip.compress(response.body, compresslevel=1, mtime=0)
         return attrs.evolve(
             response,
             body=packed,

@@ -1,0 +1,123 @@
+"""Compressed answers: the transport asks for gzip (DataForSEO's official clients do, and
+its results are large, repetitive JSON), reads a gzip answer as the JSON it stands for,
+and counts the caps on the *decoded* bytes, so a small compressed body that inflates to
+gigabytes (a "zip bomb") is refused after the cap, never inflated whole into memory."""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import json
+import socket
+import tempfile
+import threading
+import tracemalloc
+import zlib
+from collections.abc import Iterator
+
+import pytest
+
+from seotasks import ResponseFormatError, response_body
+from seotasks.redact import Redactor
+from seotasks.transport import Request, RetryPolicy, Transport
+
+
+def _gzip_answer(body: bytes) -> bytes:
+    return (
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n"
+        + f"Content-Length: {len(body)}\r\n\r\n".encode()
+        + body
+    )
+
+
+@contextlib.contextmanager
+def _server(answer: bytes) -> Iterator[tuple[str, list[bytes]]]:
+    """A loopback server answering every connection with ``answer``; its URL and the
+    request heads it read."""
+    heads: list[bytes] = []
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(10)
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            with conn:
+                head = b""
+                while b"\r\n\r\n" not in head:
+                    piece = conn.recv(65536)
+                    if not piece:
+                        break
+                    head += piece
+                heads.append(head)
+                with contextlib.suppress(OSError):  # the client may hang up mid-answer
+                    conn.sendall(answer)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}", heads
+    finally:
+        listener.shutdown(socket.SHUT_RDWR)  # wakes the accept
+        listener.close()
+        thread.join(10)
+
+
+def _transport() -> Transport:
+    return Transport(redactor=Redactor(), retry=RetryPolicy(attempts=1, base=0.001))
+
+
+def _bomb(decoded: int) -> bytes:
+    """``decoded`` bytes of spaces as a gzip stream about a thousandth of that size."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    block = b" " * (1 << 20)
+    parts = [packer.compress(block) for _ in range(decoded >> 20)]
+    return b"".join([*parts, packer.flush()])
+
+
+def test_the_transport_asks_for_gzip_and_reads_it_as_json() -> None:
+    page = {"tasks": [{"id": f"task-{n}", "result": ["x" * 50] * 20} for n in range(200)]}
+    text = json.dumps(page).encode()
+    packed = gzip.compress(text)
+    assert len(packed) * 10 < len(text)  # what asking for it saves on the wire
+    with _server(_gzip_answer(packed)) as (url, heads):
+        transport = _transport()
+        request = Request(method="GET", url=url + "/page", endpoint="page")
+        assert transport.call(request, lambda response: response.json()) == page
+        with tempfile.TemporaryFile() as sink:  # a result streamed to its file
+            transport.download(request, sink, lambda response: None, max_bytes=len(text))
+            sink.seek(0)
+            assert sink.read() == text
+        transport.close()
+    asked = [h.lower().split(b"\r\naccept-encoding: ", 1)[1].split(b"\r\n")[0] for h in heads]
+    assert asked == [b"gzip", b"gzip"]
+
+
+@pytest.mark.parametrize("where", ["memory", "file"])
+def test_a_gzip_bomb_is_refused_at_the_cap_of_decoded_bytes(
+    where: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """256 MiB of JSON whitespace in a 256 KiB gzip body, against a 4 MiB cap: refused,
+    and the memory the read took stays near the cap, far from what the body inflates to."""
+    cap = 4 << 20
+    monkeypatch.setattr(response_body, "IN_MEMORY_MAX", cap)
+    bomb = _bomb(256 << 20)
+    assert len(bomb) < 1 << 20
+    with _server(_gzip_answer(bomb)) as (url, _):
+        transport = _transport()
+        request = Request(method="GET", url=url + "/bomb", endpoint="bomb")
+        tracemalloc.start()
+        try:
+            with pytest.raises(ResponseFormatError, match="larger than the 4,194,304-byte cap"):
+                if where == "memory":
+                    transport.call(request, lambda response: response.json())
+                else:
+                    with tempfile.TemporaryFile() as sink:
+                        transport.download(request, sink, lambda response: None, max_bytes=cap)
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        transport.close()
+    assert peak < 4 * cap, f"{peak:,} bytes held to refuse a {cap:,}-byte cap"
