@@ -147,3 +147,33 @@ def test_a_rate_limit_body_the_emulator_ignores_is_a_skip_not_a_pass(
     monkeypatch.setattr(FakeVendorApp, "handle", ignoring)
     with pytest.raises(pytest.skip.Exception, match=r"answered Fault\.RATE_LIMIT_BODY normally"):
         KIT.test_transient_faults_are_retried(kit_env())
+
+
+def test_a_task_twice_in_one_page_is_caught(
+    kit_env: Callable[..., ConformanceEnv], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The client drops a repeat within a page unsaid, so every listing check passed."""
+    KIT.test_each_page_and_position_as_fetched(kit_env())
+    fetch = FakeVendor.fetch
+
+    def repeating(self: FakeVendor, query: TaskQuery, position: Position) -> Batch:
+        batch = fetch(self, query, position)
+        return Batch(tasks=[*batch.tasks, batch.tasks[0]], next=batch.next)
+
+    monkeypatch.setattr(FakeVendor, "fetch", repeating)
+    KIT.test_every_task_exactly_once(kit_env())  # what the client shows stays exact
+    with pytest.raises(Failed, match=r"fetch returned 1 task\(s\) twice in one page \(fake"):
+        KIT.test_each_page_and_position_as_fetched(kit_env())
+
+
+def test_a_check_position_that_changes_the_position_is_named(
+    kit_env: Callable[..., ConformanceEnv], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A ``check_position`` that restarts the listing was blamed on fetch's positions
+    ("tasks listed twice ... fetch returns must lead past"): named now."""
+    monkeypatch.setattr(FakeVendor, "check_position", lambda self, position: {"offset": 0})
+    with pytest.raises(Failed) as info:
+        KIT.test_each_page_and_position_as_fetched(kit_env())
+    message = str(info.value)
+    assert 'check_position changed the position fetch made: {"offset":' in message, message
+    assert 'came back as {"offset":0}' in message, message

@@ -327,3 +327,23 @@ def test_a_put_route_registers_and_passes_the_kit(
     monkeypatch.setattr(FakeVendor, "callbacks", {"postback": "PUT"})
     deliveries = [("postback", _JOBS, {}, [_JOB_ENTRY])]
     KIT.test_callbacks_read_any_delivery_safely(kit_env(deliveries=deliveries))
+
+
+def test_a_callback_reader_returning_one_entry_not_a_list_is_named(
+    kit_env: Callable[..., ConformanceEnv], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The receiver iterates what ``read_callback`` returns: a lone `CallbackEntry` was
+    reported as the reader *raising* a TypeError, with advice about ValueErrors."""
+
+    def lone(cls: type[Provider], route: str, body: Any, query: Any) -> Any:
+        if route != "postback" or not isinstance(body, dict) or not isinstance(body.get("id"), str):
+            raise ValueError("not a delivery")
+        return CallbackEntry(task_id=body["id"], result=body)
+
+    _with_callbacks(monkeypatch, lone)
+    deliveries = [("postback", {"id": "t000001", "rows": [1]}, {})]
+    said = r"returned a CallbackEntry, not a list of CallbackEntry \(return \[entry\]"
+    with pytest.raises(Failed, match=said):
+        KIT.test_callbacks_read_the_vendors_deliveries(kit_env(deliveries=deliveries))
+    with pytest.raises(Failed, match=said):
+        KIT.test_callbacks_read_any_delivery_safely(kit_env(deliveries=deliveries))

@@ -25,7 +25,7 @@ from .cursor import position_digest, position_json
 from .errors import CursorError, ResponseFormatError, SeotasksError
 from .fetcher import Fetcher
 from .model import Page, Task, TaskQuery, TaskStatus
-from .provider import Capabilities, JSONValue, Position, Provider
+from .provider import Capabilities, JSONValue, Position, Provider, declared_capabilities
 from .query import UNSET, build_query, parse_status, parse_time_field, parse_when, shown
 
 if TYPE_CHECKING:
@@ -75,6 +75,7 @@ class Client:
     """
 
     def __init__(self, provider: Provider) -> None:
+        declared_capabilities(provider)  # a plugin's wrong declaration, named at connect
         self._provider = provider
         self.transport = provider.transport
         self._listing: dict[str, JSONValue] = {
@@ -101,7 +102,7 @@ class Client:
 
     @property
     def capabilities(self) -> Capabilities:
-        return self._provider.capabilities()
+        return declared_capabilities(self._provider)
 
     @property
     def listing_options(self) -> Mapping[str, JSONValue]:
@@ -170,7 +171,8 @@ class Client:
                 )
         if (reason := self.capabilities.unreported(state.query.status)) is not None:
             raise CursorError(f"this cursor lists a status {self.name} {reason}: it was edited")
-        return state.query, self._provider.check_position(state.position)
+        checked = self._provider.check_position(state.position)
+        return state.query, cursor_codec.keepable(self.name, "check_position", checked)
 
     def check_cursor(
         self,
@@ -340,6 +342,9 @@ class Client:
             self._check_answered(task, answered)
 
     def _check_answered(self, task: Task, answered: str | None) -> None:
+        if answered is not None and type(answered) is not str:  # a vendor's JSON number
+            got = f"{type(answered).__name__} {answered!r}"
+            raise TypeError(f"{self.name}: result_task_id returned {got}, not a str or None")
         if answered is not None and answered != task.id:
             raise ResponseFormatError(
                 f"{self.name}: asked for the result of task {task.id}, the vendor answered "

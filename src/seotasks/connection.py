@@ -51,10 +51,19 @@ def connect(
         user_agent=f"seotasks/{installed_version()} ({cls.name})",
         now=now,
     )
-    provider = cls(settings, transport)
-    provider.register_secrets(redactor)
-    transport.set_rate_limits(provider.rate_limits_for(), in_flight=cls.max_in_flight)
-    return Client(provider)
+    try:
+        provider = cls(settings, transport)
+    except BaseException:
+        transport.close()
+        raise
+    try:
+        provider.register_secrets(redactor)
+        transport.set_rate_limits(provider.rate_limits_for(), in_flight=cls.max_in_flight)
+        return Client(provider)
+    except BaseException:  # a plugin's mistake: nothing of this connection is left open
+        provider.close()
+        transport.close()
+        raise
 
 
 def _check_transport_arguments(retry: object, timeouts: object, clock: object, now: object) -> None:

@@ -25,7 +25,7 @@ import pluggy
 
 from . import hookspecs
 from .errors import ConfigError, UnknownProvider
-from .provider import Capabilities, Option, Provider
+from .provider import Capabilities, Option, Provider, declared_capabilities
 from .ratelimit import RateLimit
 
 __all__ = [
@@ -379,7 +379,7 @@ def capabilities_of(
     try:
         instance = cls(settings, transport)
         try:
-            return instance.capabilities()
+            return declared_capabilities(instance)
         finally:
             instance.close()
     finally:

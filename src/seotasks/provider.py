@@ -47,6 +47,7 @@ __all__ = [
     "ResultDownload",
     "Sandbox",
     "Settings",
+    "declared_capabilities",
     "require_window",
 ]
 
@@ -383,3 +384,16 @@ class Provider(abc.ABC):
         give the same tasks, timestamps included) and the ``clock`` of the rate limits.
         """
         return None
+
+
+def declared_capabilities(provider: Provider) -> Capabilities:
+    """``provider.capabilities()``, refused by name when it is no `Capabilities`: a dict
+    would otherwise fail as an ``AttributeError`` in whichever part of the core reads
+    it first, seventeen places away from the plugin's mistake."""
+    declared = provider.capabilities()
+    if not isinstance(declared, Capabilities):
+        raise TypeError(
+            f"{provider.name}: capabilities() returned a {type(declared).__name__}, not "
+            "seotasks.Capabilities"
+        )
+    return declared

@@ -147,6 +147,10 @@ class Transport:
         self._closed = False
         #: Called with a `TransportEvent` on retries and waits; the CLI shows it as progress.
         self.on_event: Callable[[TransportEvent], None] | None = None
+        #: Called with each `Request` as it goes out (each attempt), its credentials in
+        #: it: for tests that compare what was sent (the conformance kit's submit check)
+        #: and for debugging. Keep what it is given out of logs.
+        self.on_send: Callable[[Request], None] | None = None
         self.calls = 0
         forksafe.track(self)
 
@@ -265,6 +269,8 @@ class Transport:
             headers = {"User-Agent": self._user_agent, **_ASKED}
             headers.update(request.headers)
             self.calls += 1
+            if self.on_send is not None:
+                self.on_send(request)
             main = threading.current_thread() is threading.main_thread()
             if main:
                 self.main_reading = request.endpoint

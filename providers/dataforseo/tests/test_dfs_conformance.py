@@ -167,3 +167,27 @@ def test_the_kit_refuses_results_kept_longer_than_the_vendor_keeps(
         monkeypatch.setattr(provider, "RESULTS_KEPT", timedelta(days=45))
         with pytest.raises(pytest.fail.Exception, match=r"declares 45 days.*ProviderError"):
             kit.test_results_kept_holds(env)
+
+
+def test_the_kit_catches_a_mapped_spec_field_that_never_reaches_the_vendor(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A ``submit`` that maps ``postback_url`` (as declared) but leaves it out of the
+    request posts every task and delivers no result: the kit's two posts differing in
+    that field alone send the same request, and it says which field."""
+    from seotasks_dataforseo import posting
+
+    kit = ProviderConformance()
+    post_item = posting.post_item
+
+    def dropping(spec: SerpTaskSpec) -> tuple[str, dict[str, object]]:
+        path, item = post_item(spec)
+        item.pop("postback_url", None)
+        return path, item
+
+    with DataForSEOEmulator(seed=33, size=50, enforce_limits=False) as emu:
+        env = _env(emu, set)
+        kit.test_mapped_spec_fields_reach_the_vendor(env)
+        monkeypatch.setattr(posting, "post_item", dropping)
+        with pytest.raises(AssertionError, match=r"whatever their value: postback_url \("):
+            kit.test_mapped_spec_fields_reach_the_vendor(env)

@@ -81,3 +81,17 @@ class TestSerpstatConformance(ProviderConformance):
         )
         for client in clients:
             client.close()
+
+    def test_an_engine_declared_refused_is_set_to_another_than_the_default(
+        self, conformance: ConformanceEnv, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A Google-only vendor that declares ``engine`` refused refuses every engine but
+        Google: the kit set ``engine="google"``, the default, which no provider can tell
+        from an unset engine, and failed a plugin that was right."""
+        from seotasks_serpstat.provider import SerpstatProvider
+
+        maps = SerpstatProvider.spec_maps - {"engine", "serp_type"}
+        monkeypatch.setattr(SerpstatProvider, "spec_maps", maps)
+        refuses = SerpstatProvider.spec_refuses | {"engine", "serp_type"}
+        monkeypatch.setattr(SerpstatProvider, "spec_refuses", refuses)
+        self.test_refused_spec_fields_are_refused(conformance)

@@ -114,8 +114,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
                 err.write(printable_lines(traceback.format_exc()))
             if not isinstance(failure, SeotasksError):
+                from .blame import raised_in_plugin
+
+                said = f"{type(failure).__name__}: {failure}"
+                origin = raised_in_plugin(failure)
                 err.write(
-                    one_line(f"seotasks: internal error: {type(failure).__name__}: {failure}")
+                    one_line(f"seotasks: internal error: {said}")
+                    if origin is None
+                    else one_line(
+                        f"seotasks: error in {origin}: {said}; a bug of that plugin, for its "
+                        "author (--debug shows the traceback)"
+                    )
                 )
                 return EXIT_PROVIDER
         hint = failure.cli_hint

@@ -115,6 +115,14 @@ class TasksRun:
             except SeotasksError as exc:
                 self._failed(exc)
                 raise
+            except Exception:  # a plugin's bug: what was listed stays written, and said
+                self._settle()
+                if self.count and not self.args.quiet:
+                    self.err.write(
+                        f"seotasks: {_counted(self.count, 'task')} written; once the error "
+                        f"below is fixed, {self._resume_hint()}\n"
+                    )
+                raise
             self._finish(clients)
         return EXIT_OK
 

@@ -174,7 +174,7 @@ class AcmeProvider(seotasks.Provider):
     def check_position(self, position: dict[str, Any]) -> dict[str, Any]:
         # Rebuild the position rather than pass it through: nothing but a checked token
         # survives from a cursor.
-        if not isinstance(position, dict) or set(position) != {"page_token"}:
+        if set(position) != {"page_token"}:  # a dict of JSON values: the core checked
             raise seotasks.CursorError("acme cursor position must hold exactly a page_token")
         token = position["page_token"]
         if not _is_token(token):

@@ -1,6 +1,6 @@
 """Which SERP types DataForSEO's ``task_post`` takes from a `SerpTaskSpec`, as a table of data.
 
-Why a table: the same facts decide what the provider sends (`provider._post_item`) and
+Why a table: the same facts decide what the provider sends (`posting.post_item`) and
 what the emulator accepts (`emulator.checks.check_post`), so a spec the client lets through is
 one the emulator - and, as far as the sources go, the vendor - accepts, and a refusal
 names the same limit on both sides. Per ``(engine, serp_type)``: the devices the endpoint

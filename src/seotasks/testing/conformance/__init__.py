@@ -13,8 +13,9 @@ class of test methods that `ProviderConformance` inherits:
   forged positions, and carries no secret;
 * `churn`: paging stays exact while the data moves;
 * `ties`: tasks sharing a time across a page boundary are all listed, once;
-* `declarations`: capabilities, the times filled, spec fields and the declared order
-  are true;
+* `submission`: ``submit``'s spec fields are declared, and each mapped one reaches the
+  vendor, each refused one is refused;
+* `declarations`: capabilities, the times filled and the declared order are true;
 * `sandbox`: the provider's sandbox draws its data around the ``now`` it is given;
 * `errors`: failures are typed and no secret reaches a message or a repr;
 
@@ -40,6 +41,7 @@ from .declarations import DeclarationChecks
 from .errors import ErrorChecks
 from .listing import ListingChecks
 from .sandbox import SandboxChecks
+from .submission import SubmissionChecks
 from .ties import TieChecks
 
 if TYPE_CHECKING:
@@ -87,8 +89,9 @@ class ConformanceEnv:
     churn: Callable[[], object] | None = None
     tie: Callable[[str, int], Sequence[str]] | None = None
     #: A spec the provider can post (optional): the kit sets each field the provider
-    #: declares in ``spec_refuses`` on it and checks the refusal, with nothing sent; and
-    #: it posts the spec once and checks that the result's ``kind`` is the listed task's.
+    #: declares in ``spec_refuses`` on it and checks the refusal, with nothing sent; it
+    #: posts it with each field of ``spec_maps`` changed and checks the request changed;
+    #: and it checks that the result's ``kind`` is the listed task's.
     spec: SerpTaskSpec | None = None
     #: Callbacks the vendor sends, written from its documentation, as ``(route, body,
     #: query)`` the way the receiver hands them to `Provider.read_callback` (``body`` the
@@ -115,6 +118,7 @@ class ProviderConformance(
     CallbackChecks,
     SandboxChecks,
     DeclarationChecks,
+    SubmissionChecks,
     TieChecks,
     ChurnChecks,
     CursorChecks,

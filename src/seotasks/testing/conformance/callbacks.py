@@ -86,7 +86,7 @@ class CallbackChecks:
                 )
             call = f"read_callback({route!r}, {body!r:.80}, {dict(query)!r:.80})"
             try:
-                entries = list(cls.read_callback(route, body, query))
+                given = cls.read_callback(route, body, query)
             except ValueError as exc:
                 pytest.fail(
                     f"{call} refused the vendor's delivery with ValueError: {exc}", pytrace=False
@@ -97,6 +97,7 @@ class CallbackChecks:
                     "the vendor 500 on every such delivery",
                     pytrace=False,
                 )
+            entries = _listed(given, call)
             bad = [e for e in entries if not isinstance(e, CallbackEntry) or not e.task_id]
             if not entries or bad:
                 pytest.fail(
@@ -117,7 +118,7 @@ class CallbackChecks:
 def _read_safely(cls: Any, route: str, body: object, query: Mapping[str, list[str]]) -> None:
     """``read_callback`` of a delivery nobody vouches for: a `ValueError`, or entries."""
     try:
-        entries = list(cls.read_callback(route, body, query))
+        given = cls.read_callback(route, body, query)
     except ValueError:
         return
     except Exception as exc:
@@ -127,13 +128,25 @@ def _read_safely(cls: Any, route: str, body: object, query: Mapping[str, list[st
             "receiver answers 400 and keeps it)",
             pytrace=False,
         )
-    for entry in entries:
+    for entry in _listed(given, f"read_callback({route!r}, {body!r:.200}, {dict(query)!r:.200})"):
         if not isinstance(entry, CallbackEntry):
             pytest.fail(
                 f"read_callback({route!r}, {body!r:.200}, {dict(query)!r:.200}) gave "
                 f"{entry!r:.100}, not a CallbackEntry",
                 pytrace=False,
             )
+
+
+def _listed(given: object, call: str) -> list[Any]:
+    """What ``read_callback`` gave, refused unless it is the list its signature says: a
+    lone `CallbackEntry` fails only where the receiver iterates it, as a 500."""
+    if not isinstance(given, list):
+        pytest.fail(
+            f"{call} returned a {type(given).__name__}, not a list of CallbackEntry "
+            "(return [entry] for a delivery about one task)",
+            pytrace=False,
+        )
+    return given
 
 
 def _bent(body: object, query: Mapping[str, list[str]]) -> Iterator[tuple[object, Any]]:

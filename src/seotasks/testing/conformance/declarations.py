@@ -1,13 +1,12 @@
 """The declaration checks: what a provider says about itself is true.
 
 A provider declares its `Capabilities` (page size, server filters, statuses, the order
-its listing keeps), which `SerpTaskSpec` fields its ``submit`` maps and which it refuses, and the kind
-of each task it posts.
+its listing keeps, how long results are kept), its rate limits and the times it fills.
 The CLI shows those declarations without credentials, the core filters what the vendor
 cannot, and `seotasks.merged` relies on the declared order; a false declaration is a
 silent wrong answer somewhere else. These checks hold each declaration against what the
-provider does, so a new spec field can never be dropped unnoticed and an order promise
-cannot break a merge.
+provider does, so an order promise cannot break a merge. What ``submit`` declares is
+`SubmissionChecks`'.
 """
 
 from __future__ import annotations
@@ -16,18 +15,15 @@ import io
 import json
 import math
 from collections.abc import Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import attrs
 import pytest
 
 from ...capabilities import FILTER_NAMES, TIME_NAMES, Capabilities
-from ...errors import UnsupportedQuery
 from ...model import Task, TaskStatus
 from ...plugins import capabilities_of, get_provider
 from ...provider import Provider
 from ...store import safe_name
-from ...submit import SPEC_FIELDS
 from .asserts import TIME_DUE, held_times
 
 if TYPE_CHECKING:
@@ -35,22 +31,6 @@ if TYPE_CHECKING:
     from . import ConformanceEnv
 
 __all__ = ["DeclarationChecks"]
-
-#: A value for each spec field, to set one the provider declares refused.
-_SPEC_SAMPLES: dict[str, Any] = {
-    "keyword": "seotasks conformance",
-    "location": 2840,
-    "language": "en",
-    "engine": "google",
-    "serp_type": "organic",
-    "device": "mobile",
-    "depth": 20,
-    "priority": "high",
-    "tag": "seotasks-conformance",
-    "pingback_url": "https://example.com/pingback?id=$id",
-    "postback_url": "https://example.com/postback?id=$id",
-    "postback_data": "advanced",
-}
 
 
 def _not_json(value: object, path: str = "$") -> Iterator[str]:
@@ -251,66 +231,6 @@ class DeclarationChecks:
                 f"but the collect of {task.key}, created {task.created_at},",
                 "Declare what the vendor keeps",
             )
-
-    # -- submission contract ----------------------------------------------------------------
-
-    def test_spec_fields_declared(self, conformance: ConformanceEnv) -> None:
-        """Every `SerpTaskSpec` field is either mapped or refused by a provider that submits."""
-        cls = get_provider(conformance.provider)
-        maps, refuses = set(cls.spec_maps), set(cls.spec_refuses)
-        fields = set(SPEC_FIELDS)
-        assert not (maps | refuses) - fields, (
-            f"spec_maps/spec_refuses name fields SerpTaskSpec does not have: "
-            f"{sorted((maps | refuses) - fields)}"
-        )
-        assert not maps & refuses, f"declared both mapped and refused: {sorted(maps & refuses)}"
-        if cls.submit is Provider.submit:
-            assert not maps, "spec_maps declared, but the provider does not implement submit"
-            return
-        missing = fields - maps - refuses
-        assert not missing, (
-            f"SerpTaskSpec field(s) {sorted(missing)} neither in spec_maps nor in spec_refuses: "
-            "say whether submit expresses them, so none is dropped silently"
-        )
-
-    def test_refused_spec_fields_are_refused(self, conformance: ConformanceEnv) -> None:
-        cls = get_provider(conformance.provider)
-        if not cls.spec_refuses:
-            pytest.skip("the provider refuses no spec field")
-        if conformance.spec is None:
-            pytest.skip("no spec given (ConformanceEnv.spec)")
-        specs = []
-        for name in sorted(cls.spec_refuses):
-            values: dict[str, Any] = {name: _SPEC_SAMPLES[name]}
-            if name == "postback_data":  # only meaningful together with a postback_url
-                values["postback_url"] = _SPEC_SAMPLES["postback_url"]
-            specs.append((name, attrs.evolve(conformance.spec, **values)))
-        with conformance.connect() as client:
-            results = client.submit([spec for _, spec in specs])
-        for (name, _), result in zip(specs, results, strict=True):
-            assert isinstance(result.error, UnsupportedQuery), (
-                f"a spec with {name} set was not refused with UnsupportedQuery "
-                f"(task_id={result.task_id!r}, error={result.error!r})"
-            )
-
-    def test_submitted_kind_is_the_listed_kind(self, conformance: ConformanceEnv) -> None:
-        """An accepted spec's `SubmitResult.kind` is its task's `Task.kind` as listed: what
-        `Client.collect` of a task named by id needs (DataForSEO's ``task_get`` path)."""
-        if get_provider(conformance.provider).submit is Provider.submit:
-            pytest.skip("the provider does not submit")
-        if conformance.spec is None:
-            pytest.skip("no spec given (ConformanceEnv.spec)")
-        with conformance.connect() as client:
-            [result] = client.submit([conformance.spec])
-            assert result.ok, f"ConformanceEnv.spec was not accepted: {result.error!r}"
-            if not {TaskStatus.QUEUED, TaskStatus.RUNNING} & client.capabilities.statuses:
-                pytest.skip("the listing shows finished tasks only, not one just posted")
-            kinds = {t.kind for t in client.tasks(status="any") if t.id == result.task_id}
-        assert kinds, f"task {result.task_id} was accepted, but is not listed (status any)"
-        assert kinds == {result.kind}, (
-            f"submit reported kind {result.kind!r} for task {result.task_id}, "
-            f"but the listing gives {sorted(map(str, kinds))}"
-        )
 
     def test_declared_order_holds(self, conformance: ConformanceEnv) -> None:
         """`Capabilities.order` is a promise `seotasks.merged` relies on: check it holds.

@@ -11,7 +11,9 @@ the data moves is `ChurnChecks`; resuming from a cursor is `CursorChecks`.
 
 from __future__ import annotations
 
+import json
 import math
+from collections import Counter
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -19,9 +21,11 @@ from typing import TYPE_CHECKING
 import attrs
 import pytest
 
+from ...cursor import position_json
 from ...errors import UnknownProvider, UnsupportedQuery
 from ...model import Task, TaskQuery, TaskStatus
 from ...plugins import get_provider, provider_infos
+from ...provider import Position
 from .asserts import assert_once, held_times, scrubbed, task_ids
 
 if TYPE_CHECKING:
@@ -58,6 +62,39 @@ class ListingChecks:
             "vendor whose listing always fits one page sets min_pages=1"
         )
         assert_once(task_ids(tasks), conformance.expected_ids(TaskQuery(status=None)), "any")
+
+    def test_each_page_and_position_as_fetched(self, conformance: ConformanceEnv) -> None:
+        """The listing walked as the provider's own hooks give it, under the client: no
+        page holds a task twice (the client drops the repeat unsaid, but a page read twice
+        over is a reader's bug), and ``check_position`` gives back each position as
+        ``start`` or ``fetch`` made it (one it changes resumes a listing elsewhere than it
+        stood, and the kit would blame ``fetch``'s positions for what is its fault)."""
+        __tracebackhide__ = True
+        query = TaskQuery(status=None)
+        with conformance.connect() as client:
+            provider = client.provider
+            position: Position | None = provider.start(query)
+            made_by = "start"
+            while position is not None:
+                back = provider.check_position(json.loads(position_json(position)))
+                if position_json(back) != position_json(position):
+                    pytest.fail(
+                        f"check_position changed the position {made_by} made: "
+                        f"{scrubbed(position_json(position), conformance.secrets)[:200]} came "
+                        f"back as {scrubbed(position_json(back), conformance.secrets)[:200]}; "
+                        "it must return a position it accepts as it is (or raise CursorError)",
+                        pytrace=False,
+                    )
+                batch = provider.fetch(query, position)
+                twice = sorted(k for k, n in Counter(t.key for t in batch.tasks).items() if n > 1)
+                if twice:
+                    pytest.fail(
+                        f"fetch returned {len(twice)} task(s) twice in one page ({twice[0]}, "
+                        "...): the client drops the repeat, but a page read twice over is the "
+                        "page reader's bug",
+                        pytrace=False,
+                    )
+                position, made_by = batch.next, "fetch"
 
     def test_completed_filter(self, conformance: ConformanceEnv) -> None:
         with conformance.connect() as client:
