@@ -147,7 +147,7 @@ def test_default_provider_cannot_submit() -> None:
         name = "listing"
 
         def capabilities(self) -> Any:
-            raise NotImplementedError
+            return seotasks.Capabilities()  # read at connect
 
         def start(self, query: Any) -> Any:
             raise NotImplementedError

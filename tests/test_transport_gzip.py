@@ -1,7 +1,9 @@
 """Compressed answers: the transport asks for gzip (DataForSEO's official clients do, and
 its results are large, repetitive JSON), reads a gzip answer as the JSON it stands for,
 and counts the caps on the *decoded* bytes, so a small compressed body that inflates to
-gigabytes (a "zip bomb") is refused after the cap, never inflated whole into memory."""
+gigabytes (a "zip bomb") is refused after the cap, never inflated whole into memory,
+whichever urllib3 is installed (`seotasks.inflate` does the inflating, not urllib3: one
+before 2.6 inflates a whole body in one read, and the vendor's client pins such one)."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from seotasks import ResponseFormatError, response_body
+from seotasks import ResponseFormatError, TransientError, response_body
 from seotasks.redact import Redactor
 from seotasks.transport import Request, RetryPolicy, Transport
 
@@ -121,3 +123,51 @@ def test_a_gzip_bomb_is_refused_at_the_cap_of_decoded_bytes(
             tracemalloc.stop()
         transport.close()
     assert peak < 4 * cap, f"{peak:,} bytes held to refuse a {cap:,}-byte cap"
+
+
+def _answer(body: bytes, coding: str, *, length: bool = True) -> bytes:
+    head = f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: {coding}\r\n"
+    framing = f"Content-Length: {len(body)}\r\n" if length else "Connection: close\r\n"
+    return (head + framing + "\r\n").encode() + body
+
+
+def test_gzip_members_one_after_another_read_as_one_body() -> None:
+    """RFC 1952 allows several members in one stream (a server flushing as it goes)."""
+    body = gzip.compress(b'{"tasks": [1,') + gzip.compress(b" 2]}")
+    with _server(_answer(body, "gzip")) as (url, _):
+        transport = _transport()
+        request = Request(method="GET", url=url + "/page", endpoint="page")
+        assert transport.call(request, lambda response: response.json()) == {"tasks": [1, 2]}
+        transport.close()
+
+
+def test_a_coding_not_asked_for_is_refused_by_name() -> None:
+    with _server(_answer(b"\x8b\x00brotli", "br")) as (url, heads):
+        transport = _transport()
+        request = Request(method="GET", url=url + "/page", endpoint="page")
+        with pytest.raises(ResponseFormatError, match=r"Content-Encoding 'br'; seotasks asks for"):
+            transport.call(request, lambda response: response.json())
+        transport.close()
+    assert len(heads) == 1  # not retried: it would come the same way
+
+
+def test_a_gzip_stream_cut_off_is_transient_and_retried() -> None:
+    """A server that closes the connection inside the stream, with no length to say so:
+    the stream's own end is missing, as a short body's last bytes are."""
+    whole = gzip.compress(json.dumps({"tasks": list(range(5000))}).encode())
+    with _server(_answer(whole[: len(whole) // 2], "gzip", length=False)) as (url, heads):
+        transport = Transport(redactor=Redactor(), retry=RetryPolicy(attempts=2, base=0.001))
+        request = Request(method="GET", url=url + "/page", endpoint="page")
+        with pytest.raises(TransientError, match=r"was cut off inside its gzip stream"):
+            transport.call(request, lambda response: response.json())
+        transport.close()
+    assert len(heads) == 2
+
+
+def test_a_body_that_is_no_gzip_stream_is_a_format_error() -> None:
+    with _server(_answer(b'{"tasks": []}', "gzip")) as (url, _):
+        transport = _transport()
+        request = Request(method="GET", url=url + "/page", endpoint="page")
+        with pytest.raises(ResponseFormatError, match=r"is not the gzip stream it says it is"):
+            transport.call(request, lambda response: response.json())
+        transport.close()

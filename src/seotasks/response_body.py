@@ -4,7 +4,8 @@ One read of a whole body asks for a buffer of the size the server states before 
 has come: a server stating 100 GB was a `MemoryError`. And a body kept in memory (a
 listing page, an account answer, a result `Client.collect` returns) had no bound: a
 server sending 4 GB took 11 GB of memory before failing. So every body comes in chunks,
-counted against a cap, into a file (``sink``) or into memory.
+counted against a cap, into a file (``sink``) or into memory, counted as decoded (a gzip
+answer is inflated a piece at a time: `seotasks.inflate`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import BinaryIO
 import urllib3
 
 from .errors import ResponseFormatError, TransientError
+from .inflate import decoded
 
 __all__ = ["IN_MEMORY_MAX", "read_body"]
 
@@ -48,10 +50,19 @@ def read_body(
     whose body was not read to its end is closed, never handed back to the pool."""
     whole = False
     try:
+        sent = (
+            raw.stream(_CHUNK, decode_content=False) if within is None else _timed(raw, within, url)
+        )
+        pieces = decoded(sent, raw.headers.get("Content-Encoding", ""), url)
         if sink is not None and not 200 <= raw.status < 300:
-            body = raw.read(_ERROR_BODY_MAX) or b""
-            whole = len(body) < _ERROR_BODY_MAX
-            return body, len(body)
+            kept = bytearray()
+            for piece in pieces:
+                kept += piece
+                if len(kept) >= _ERROR_BODY_MAX:
+                    break
+            else:
+                whole = True
+            return bytes(kept[:_ERROR_BODY_MAX]), min(len(kept), _ERROR_BODY_MAX)
         cap = max_bytes
         if sink is None:
             cap = IN_MEMORY_MAX if max_bytes is None else min(max_bytes, IN_MEMORY_MAX)
@@ -60,7 +71,7 @@ def read_body(
             sink.seek(0)
             sink.truncate()
         size = 0
-        for chunk in raw.stream(_CHUNK) if within is None else _timed(raw, within, url):
+        for chunk in pieces:
             size += len(chunk)
             if cap is not None and size > cap:
                 where, advice = (
@@ -91,7 +102,7 @@ def _timed(raw: urllib3.BaseHTTPResponse, within: float, url: str) -> Iterator[b
     """The body as it arrives (``read1``: whatever one read brings, not a full chunk),
     ending in a `TransientError` once it has taken more than ``within`` seconds."""
     end = time.monotonic() + within
-    while chunk := raw.read1(_CHUNK):
+    while chunk := raw.read1(_CHUNK, decode_content=False):
         yield chunk
         if time.monotonic() > end:
             raise TransientError(

@@ -99,9 +99,9 @@ for _name in (
 
 
 #: Sent with every request. gzip because DataForSEO's official clients ask for it and its
-#: results are large, repetitive JSON (a tenth of the bytes on the wire); urllib3 (2.7 on)
-#: inflates only as much as each read asks for, so `read_body`'s caps count decoded bytes
-#: and a small body that inflates to gigabytes is refused at the cap, not held whole. Only
+#: results are large, repetitive JSON (a tenth of the bytes on the wire); `read_body`
+#: inflates it a piece at a time (`seotasks.inflate`), so its caps count decoded bytes and
+#: a small body that inflates to gigabytes is refused at the cap, not held whole. Only
 #: gzip: the one coding every HTTP server speaks, and brotli or zstd would need another package.
 _ASKED: Final = MappingProxyType({"Accept": "application/json", "Accept-Encoding": "gzip"})
 
