@@ -86,3 +86,10 @@ def emu() -> Iterator[DataForSEOEmulator]:
 def env(emu: DataForSEOEmulator, tmp_path: Path) -> dict[str, str]:
     """The environment of a ``seotasks collect`` of `emu` (`collect_env`)."""
     return collect_env(tmp_path, emu)
+
+
+def no_bytecode(env: dict[str, str]) -> dict[str, str]:
+    """``env`` for a child whose files stop at 16 KiB: no ``.pyc`` written, since CPython
+    writes one with a single raw write and keeps what the limit let through, and a
+    truncated one fails every later import of its module ("marshal data too short")."""
+    return {**env, "PYTHONDONTWRITEBYTECODE": "1"}

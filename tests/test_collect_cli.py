@@ -109,9 +109,7 @@ def test_a_failed_task_is_named_and_the_rest_are_written(
     by_id = {line["id"]: line for line in _lines(done.stdout)}
     assert by_id.keys() == {*ids, UNKNOWN}
     assert by_id[UNKNOWN]["path"] is None
-    assert (
-        by_id[UNKNOWN]["error"].startswith("ProviderError: ") and "40401" in by_id[UNKNOWN]["error"]
-    )
+    assert by_id[UNKNOWN]["error"].startswith("NoResult: ") and "40401" in by_id[UNKNOWN]["error"]
     files = _files(tmp_path / "o" / "dataforseo")
     assert files.keys() == set(ids)
     assert all(p.name.endswith(".json.gz") and _read(p)["tasks"][0]["id"] for p in files.values())

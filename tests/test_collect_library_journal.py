@@ -47,7 +47,7 @@ with seotasks.Journal.open(Path(sys.argv[2]) / client.name, client.name) as jour
         if outcome.ok:
             store(outcome.task.id, outcome.result)
             journal.ack(outcome.task.id)
-        elif isinstance(outcome.error, seotasks.ProviderError):
+        elif outcome.settles:
             journal.ack(outcome.task.id)
 """
 
@@ -123,3 +123,60 @@ def test_opening_a_journal_removes_what_a_kill_left_of_an_entry(tmp_path: Path) 
     with seotasks.Journal.open(folder, "dataforseo"):
         pass
     assert not left.exists() and live.exists() and entry.exists()
+
+
+def test_a_journal_holding_another_accounts_tasks_is_refused_before_anything_is_taken(
+    tmp_path: Path,
+) -> None:
+    """The docs' journal folder is per provider: account A's run left tasks in it (read
+    by the vendor, their answers unread), and account B's run over it fetched them with
+    B's credentials, was told "Task Not Found.", settled them, and A's results were lost
+    for good. B is refused at the call now, before it takes a task; A's next run
+    delivers them; an empty journal then changes hands."""
+    from seotasks.emulation import Fault
+
+    folder = tmp_path / "journal"
+    with (
+        ready_dataforseo(6, seed=7) as first,
+        DataForSEOEmulator(seed=8, size=0, login="other-login") as second,
+        seotasks.connect("dataforseo", **first.settings) as a,
+        seotasks.connect("dataforseo", **second.settings) as b,
+    ):
+        first.server.faults.inject(Fault.MISMATCHED_ID, 100, match="/task_get/")
+        with seotasks.Journal.open(folder, "dataforseo") as journal:
+            outcomes = list(a.collect_many(a.tasks(), journal=journal))
+        assert outcomes and not any(o.ok or o.settles for o in outcomes)
+        owed = {o.task.id for o in outcomes}
+        with seotasks.Journal.open(folder, "dataforseo") as journal:
+            with pytest.raises(ValueError, match=r"holds tasks of another dataforseo account"):
+                b.collect_many(b.tasks(), journal=journal)
+            assert {t.id for t in journal.pending()} == owed
+        first.server.faults.clear()
+        with seotasks.Journal.open(folder, "dataforseo") as journal:
+            delivered = list(a.collect_many(journal.pending(), journal=journal))
+            assert all(o.ok for o in delivered) and {o.task.id for o in delivered} == owed
+            for outcome in delivered:
+                journal.ack(outcome.task.id)
+            assert list(b.collect_many([], journal=journal)) == []  # empty: B's now
+
+
+def test_an_entry_that_cannot_be_read_stops_pending_and_a_damaged_one_is_set_aside(
+    tmp_path: Path,
+) -> None:
+    """`pending` removed every entry it could not read as if a kill had cut it off (an
+    EACCES in a group-shared folder, an I/O error): tasks owed, forgotten. A read error
+    is a `StorageError` now, the entry kept; one that reads but does not parse (damaged
+    on disk: entries are written whole) is renamed aside, not deleted."""
+    from seotasks.errors import StorageError
+
+    folder = tmp_path / "journal"
+    folder.mkdir()
+    (folder / "0a0a.intent.json").mkdir()  # a read of it fails: EISDIR
+    (folder / "0b0b.intent.json").write_text('{"version": 1, "ta')
+    with seotasks.Journal.open(folder, "dataforseo") as journal:
+        with pytest.raises(StorageError, match=r"cannot read the journal entry .*0a0a"):
+            journal.pending()
+        assert (folder / "0a0a.intent.json").is_dir()
+        (folder / "0a0a.intent.json").rmdir()
+        assert journal.pending() == []
+    assert (folder / "0b0b.intent.json.damaged").read_text() == '{"version": 1, "ta'

@@ -6,6 +6,7 @@ no write is refused before anything is fetched, and misuse is a `TypeError` or
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -53,6 +54,9 @@ def test_a_folder_that_fills_up_mid_run_stops_the_intake(
     settings = json.dumps({**emu.settings, "families": "serp"})
     done = subprocess.run(
         [sys.executable, "-c", SCRIPT, settings, str(tmp_path)],
+        # No .pyc: CPython writes one in a single raw write and keeps what the 16 KiB
+        # limit let through, a truncated file every later import fails on.
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
         capture_output=True,
         text=True,
         timeout=120,

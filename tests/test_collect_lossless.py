@@ -26,6 +26,7 @@ from collectkit import (
     env,
     intents,
     journal_of,
+    no_bytecode,
     rerun,
     result_files,
     started,
@@ -286,7 +287,12 @@ def test_a_disk_that_fills_mid_run_stops_the_intake_and_loses_nothing(
     args = [*CLI, "collect", "-p", "dataforseo", "--to", str(out), "--workers", "2"]
     emu.app.result_padding = 64 * 1024  # every result is over the limit
     full = subprocess.run(
-        args, env=env, capture_output=True, text=True, timeout=120, preexec_fn=small_files
+        args,
+        env=no_bytecode(env),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=small_files,
     )
     assert full.returncode == 6, full.stderr
     assert "StorageError" in full.stderr and "Traceback" not in full.stderr
@@ -317,7 +323,12 @@ def test_two_accounts_into_one_folder_keep_each_others_journal(
     emu.app.result_padding = 64 * 1024  # every result of A is over the limit
     args = [*CLI, "collect", "-p", "dataforseo", "--to", str(out), "--workers", "2"]
     full = subprocess.run(
-        args, env=env, capture_output=True, text=True, timeout=120, preexec_fn=small_files
+        args,
+        env=no_bytecode(env),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=small_files,
     )
     assert full.returncode == 6, full.stderr
     left = len(intents(out))

@@ -57,7 +57,7 @@ class ListingVendor(FakeVendor):
         items = self.transport.call(request, decode_json_object)["items"]
         found = [item for item in items if item["id"] == task.id]
         if not found:
-            raise seotasks.ProviderError(404, f"no task {task.id}", provider=self.name)
+            raise seotasks.NoResult(404, f"no task {task.id}", provider=self.name)
         return found
 
 

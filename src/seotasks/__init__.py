@@ -42,6 +42,9 @@ from .errors import (
     Interrupted as Interrupted,
 )
 from .errors import (
+    NoResult as NoResult,
+)
+from .errors import (
     ProviderError as ProviderError,
 )
 from .errors import (

@@ -28,7 +28,7 @@ import attrs
 
 from . import forksafe
 from .cancel import waits_end_on
-from .errors import Interrupted
+from .errors import Interrupted, NoResult, TaskNotDone, UnsupportedQuery
 from .model import Task
 from .provider import JSONValue
 from .terms import MAX_WORKERS
@@ -75,6 +75,16 @@ class Collected:
     @property
     def ok(self) -> bool:
         return self.error is None
+
+    @property
+    def settles(self) -> bool:
+        """Whether this failure settles the task with no result to store: the vendor
+        answered that it has none (`NoResult`) or none yet (`TaskNotDone`: nothing was
+        consumed, a later listing shows it again), or the provider cannot collect it
+        (`UnsupportedQuery`). Its journal entry may go. Any other error (retries ran
+        out, an answer that does not read, a proxy's refusal, an account's) says
+        nothing of the task, which a consuming read may already have taken: keep it."""
+        return isinstance(self.error, NoResult | TaskNotDone | UnsupportedQuery)
 
     def describe_error(self) -> str | None:
         """``"<ErrorType>: message"`` (the CLI's form), or None when collected."""

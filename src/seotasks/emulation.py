@@ -55,6 +55,7 @@ __all__ = [
 class Fault(enum.StrEnum):
     """The failure menu shared by every emulator."""
 
+    HTTP_403 = "http_403"  # a proxy's or a firewall's refusal page, before the vendor
     HTTP_500 = "http_500"
     HTTP_502 = "http_502"
     HTTP_503 = "http_503"
@@ -270,7 +271,7 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is Fault.SLOW:
             time.sleep(owner.faults.slow_seconds)
             return False
-        if fault in (Fault.HTTP_500, Fault.HTTP_502, Fault.HTTP_503):
+        if fault in (Fault.HTTP_403, Fault.HTTP_500, Fault.HTTP_502, Fault.HTTP_503):
             status = int(fault.value.rsplit("_", 1)[1])
             self._write(HttpResponse(status=status, body=b"<html>upstream error</html>"))
             return True

@@ -22,6 +22,7 @@ __all__ = [
     "ConfigError",
     "CursorError",
     "Interrupted",
+    "NoResult",
     "ProviderError",
     "RateLimited",
     "ResponseFormatError",
@@ -175,6 +176,19 @@ class ProviderError(SeotasksError):
         # Some refusals carry no code (a Serpstat blocked keyword): no "error None" then.
         label = "vendor error" if code is None else f"vendor error {code}"
         super().__init__(f"{prefix}{label}: {message}")
+
+
+class NoResult(ProviderError):
+    """The vendor's answer about this one task: it has no result to give, and asking again
+    gives the same answer (DataForSEO 40401 "Task Not Found.", 40403 "Results Expired.";
+    Serpstat 32017 for a finished task).
+
+    What lets a collect run forget a task it journaled (`Collected.settles`): only an
+    answer about the task itself may. Any other `ProviderError` (a proxy's 403, a
+    blocked account, an IP not on the vendor's list) says nothing of the task, whose
+    result may still be owed after a read that consumed it: its entry stays. Providers
+    raise it for their vendor's task-level "no such result" answers.
+    """
 
 
 class TaskNotDone(ProviderError):

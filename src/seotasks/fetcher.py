@@ -13,6 +13,7 @@ from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .account import account_key
 from .errors import StorageError
 from .journal import Journal
 from .store import check_writable, sweep_temporary
@@ -49,6 +50,7 @@ class Fetcher:
             if not isinstance(journal, Journal):
                 raise TypeError(f"journal must be a seotasks.Journal, got {type(journal).__name__}")
             journal.check_provider(client.name)
+            journal.check_account(account_key(client.provider))
         self.client = client
         self.journal = journal
         self.folder = None if into is None else _writable_folder(into)

@@ -50,6 +50,8 @@ __all__ = ["Journal", "task_from_entry"]
 
 _VERSION = 1
 _SUFFIX = ".intent.json"
+#: The file naming the account whose tasks the journal holds (`Journal.check_account`).
+_ACCOUNT = ".account"
 
 
 def _entry_name(task_id: str) -> str:
@@ -175,6 +177,37 @@ class Journal:
                 f"{name} (seotasks.Journal.open(folder, {name!r}))"
             )
 
+    def check_account(self, account: str | None) -> None:
+        """`ValueError` when entries of another account (`seotasks.account.account_key`:
+        another login or API host) are pending here; else this journal is ``account``'s.
+
+        Fetched with this account's credentials, another's tasks are "not found" (the
+        vendor's word on the task: `NoResult`) and settled, their results lost for good.
+        The account is kept in the folder (``.account``); an empty journal changes hands.
+        """
+        if account is None:  # a provider without account options: nothing to tell apart
+            return
+        marker = self.folder / _ACCOUNT
+        try:
+            held: str | None = marker.read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            held = None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise StorageError(f"cannot read {marker}: {exc}") from None
+        if held == account:
+            return
+        if held is not None and next(self._entries(), None) is not None:
+            raise ValueError(
+                f"the journal in {self.folder} holds tasks of another {self.provider} account "
+                "(another login or API host): fetched with this one's credentials they would "
+                "be 'not found' and dropped. Give each account a journal folder of its own, "
+                "and run the other account over this one to deliver them"
+            )
+        try:
+            atomic_write(marker, account.encode())
+        except OSError as exc:
+            raise StorageError(f"cannot write {marker}: {exc.strerror}") from None
+
     def record(self, task: Task) -> None:
         """Durably note that ``task`` is about to be fetched (file and folder fsynced).
 
@@ -213,22 +246,32 @@ class Journal:
     def pending(self) -> list[Task]:
         """Every task recorded and not acknowledged, oldest entry first.
 
-        An entry that does not parse was cut off while being written, which happens
-        before the fetch (`record` returns only once it is whole): that task was never
-        fetched, so the entry is removed and the listing brings the task again.
+        An entry that cannot be *read* (permissions, an I/O error) is a `StorageError`:
+        its task may be owed, and the folder needs fixing first. One that reads but does
+        not parse was damaged on disk (`record` writes whole files, by a rename): it is
+        renamed ``*.damaged``, out of every later run's way, and kept for a person to
+        look at; its task cannot be fetched again without its id.
         """
         found: list[tuple[float, str, Task]] = []
         for path in self._entries():
             try:
-                data = json.loads(path.read_bytes())
-                record = data["task"]
+                data = path.read_bytes()
+                mtime = path.stat().st_mtime
+            except FileNotFoundError:  # acknowledged meanwhile
+                continue
+            except OSError as exc:
+                raise StorageError(
+                    f"cannot read the journal entry {path}: {exc.strerror}; its task may be "
+                    "owed, so nothing is fetched until the folder reads"
+                ) from None
+            try:
+                record = json.loads(data)["task"]
                 if record["provider"] != self.provider:
                     continue
                 task = task_from_entry(record)
-                mtime = path.stat().st_mtime
-            except (OSError, ValueError, KeyError, TypeError):
+            except (ValueError, KeyError, TypeError):
                 with contextlib.suppress(OSError):
-                    path.unlink()
+                    path.rename(path.with_name(path.name + ".damaged"))
                 continue
             found.append((mtime, path.name, task))
         found.sort(key=lambda item: (item[0], item[1]))
@@ -237,8 +280,10 @@ class Journal:
     def _entries(self) -> Iterator[Path]:
         try:
             names = os.listdir(self.folder)
-        except OSError:
-            return
+        except OSError as exc:
+            raise StorageError(
+                f"cannot list the journal {self.folder}: {exc.strerror}; its tasks may be owed"
+            ) from None
         for name in names:
             if name.endswith(_SUFFIX) and not name.startswith("."):
                 yield self.folder / name

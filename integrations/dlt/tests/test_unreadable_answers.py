@@ -58,6 +58,50 @@ def test_an_unreadable_answer_is_fetched_again_by_the_next_run(tmp_path: Path) -
         emulator.stop()
 
 
+def test_a_proxys_refusal_is_fetched_again_and_not_found_is_not(tmp_path: Path) -> None:
+    """A proxy's or a firewall's 403 in front of the vendor is a `ProviderError` that
+    says nothing of the task: its row was never tried again, the task already consumed
+    by a cut read. Tried again now; the vendor's own "Task Not Found." (`NoResult`) is
+    not: asking again gives the same answer, a call a run."""
+    emulator = ready_emulator(30)
+    try:
+        truth = emulator.ready_ids(["serp"])
+        database = tmp_path / "x.duckdb"
+
+        emulator.server.faults.inject(Fault.MISMATCHED_ID, 4, match="task_get")
+        _collect(emulator, tmp_path, database)  # 4 tasks consumed, their answers unread
+        assert emulator.ready_ids(["serp"]) == set()
+        emulator.server.faults.inject(Fault.HTTP_403, 100, match="task_get")
+        _collect(emulator, tmp_path, database)  # asked again: the proxy refuses
+        failed = duckdb_rows(database, "SELECT error FROM {t}.results WHERE error IS NOT NULL")
+        assert len(failed) == 4 and all("vendor error 403" in e for (e,) in failed), failed
+
+        emulator.server.faults.clear()
+        _collect(emulator, tmp_path, database)
+        rows = duckdb_rows(database, "SELECT id, error FROM {t}.results")
+        assert sorted(i for i, _ in rows) == sorted(truth)
+        assert [i for i, e in rows if e is not None] == []
+        calls = emulator.calls["other"]
+        assert calls == len(truth) + 4  # the proxy refused its 4 before the vendor
+
+        gone = sorted(truth)[:3]
+        for task_id in gone:  # the vendor no longer knows them: "Task Not Found."
+            emulator.dataset.forget(emulator.dataset.by_id[task_id])
+        with duckdb.connect(str(database)) as con:
+            con.execute(
+                "UPDATE x.seotasks.results SET error = 'ProviderError: stale' WHERE id IN "
+                f"({', '.join('?' * len(gone))})",
+                gone,
+            )
+        _collect(emulator, tmp_path, database)
+        verdicts = duckdb_rows(database, "SELECT error FROM {t}.results WHERE error IS NOT NULL")
+        assert len(verdicts) == 3 and all(e.startswith("NoResult: ") for (e,) in verdicts)
+        _collect(emulator, tmp_path, database)
+        assert emulator.calls["other"] == calls + 3  # the verdicts are asked once, no more
+    finally:
+        emulator.stop()
+
+
 def test_a_result_the_destination_lost_is_fetched_again_though_marked_collected(
     tmp_path: Path,
 ) -> None:

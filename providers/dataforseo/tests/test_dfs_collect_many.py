@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from seotasks import Collected, Journal, ProviderError, TransientError
+from seotasks import Collected, Journal, NoResult, TransientError
 from seotasks.emulation import Fault
 from seotasks.model import Task, TaskStatus
 from seotasks.testing.faults import RETRIED_FAULTS
@@ -80,9 +80,9 @@ def test_a_failed_task_is_reported_and_the_rest_go_on(
     results = {r.task.id: r for r in connect(emu).collect_many(tasks, workers=6)}
     assert set(results) == {*ids, unknown}
     missing = results[unknown]
-    assert isinstance(missing.error, ProviderError) and missing.error.code == 40401
+    assert isinstance(missing.error, NoResult) and missing.error.code == 40401
     assert missing.result is None and missing.index == 20
-    assert missing.describe_error() == f"ProviderError: {missing.error}"
+    assert missing.describe_error() == f"NoResult: {missing.error}"
     assert isinstance(results[broken].error, TransientError)
     good = set(ids) - {broken}
     assert all(results[i].ok and results[i].result is not None for i in good)

@@ -165,7 +165,7 @@ def test_the_kit_refuses_results_kept_longer_than_the_vendor_keeps(
         env = _env(emu, set, source="history", families=FAMILIES, page_size=100)
         kit.test_results_kept_holds(env)
         monkeypatch.setattr(provider, "RESULTS_KEPT", timedelta(days=45))
-        with pytest.raises(pytest.fail.Exception, match=r"declares 45 days.*ProviderError"):
+        with pytest.raises(pytest.fail.Exception, match=r"declares 45 days.*NoResult"):
             kit.test_results_kept_holds(env)
 
 

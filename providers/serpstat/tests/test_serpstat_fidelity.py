@@ -95,18 +95,20 @@ def test_result_of_a_listed_unfinished_task_is_task_not_done(
     assert caught.value.code == 32017 and task.id in str(caught.value)
 
 
-def test_no_data_for_a_completed_task_stays_a_provider_error(
+def test_no_data_for_a_completed_task_is_no_result(
     make_emulator: MakeEmulator, connect: Connect
 ) -> None:
     """Without the listing's word that the task is unfinished (``collect --id`` assumes
-    completed), "Data not found" is only that: a `ProviderError`, never `TaskNotDone`."""
+    completed), "Data not found" is the vendor's word that the task has no result:
+    `NoResult`, never `TaskNotDone`, and no plain `ProviderError` (which a collect run
+    keeps in its journal, to ask again on every run)."""
     emulator = make_emulator(seed=7, size=2500)
     client = connect(emulator)
     for task_id in (emulator.task_ids("running")[0], "1"):
         task = Task(provider="serpstat", id=task_id, status=TaskStatus.COMPLETED)
-        with pytest.raises(seotasks.ProviderError) as caught:
+        with pytest.raises(seotasks.NoResult) as caught:
             client.collect(task)
-        assert type(caught.value) is seotasks.ProviderError and caught.value.code == 32017
+        assert caught.value.code == 32017
 
 
 # -- at most 60,000 rows ------------------------------------------------------------------------

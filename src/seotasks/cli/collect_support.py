@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from ..errors import ProviderError, UnsupportedQuery
+from ..errors import UnsupportedQuery
 from ..export import plain, task_record
 from ..jsoncodec import escape_line_breaks
 from ..query import parse_when
@@ -248,16 +248,15 @@ def settled(outcome: Collected, path: Path | None) -> bool:
     """Whether a task's fetch is settled, so its journal entry may go.
 
     A result is settled once its file is written at ``path`` (``--to``; without, see
-    `CollectRun.settle_lines`). A vendor's own answer that the task has no result
-    (`ProviderError`: not found, not finished) is settled too: fetching it again would
-    only repeat that answer, and so is a task the provider refused before any call
-    (`UnsupportedQuery`: it cannot collect it at all). Any other failure (retries ran
-    out, a malformed answer) may have consumed the task without our seeing its result:
-    its entry stays.
+    `CollectRun.settle_lines`); a failure when it is the vendor's answer about the task
+    itself, or the provider's refusal to collect it (`Collected.settles`). Any other
+    failure (retries ran out, a malformed answer, a proxy's or an account's refusal)
+    may follow a read that consumed the task without our seeing its result: its entry
+    stays, for the next run.
     """
     if outcome.error is None:
         return path is not None
-    return isinstance(outcome.error, ProviderError | UnsupportedQuery)
+    return outcome.settles
 
 
 def write_line(out: TextIO, text: str, body: Path | None) -> None:

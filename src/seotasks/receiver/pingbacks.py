@@ -91,11 +91,11 @@ class PingbackWorker:
     """Collects queued pingbacks with ``client.collect_many`` until stopped.
 
     An entry leaves the queue once its file is written (or was there already). A task
-    the vendor refuses (unknown, expired: a `ProviderError`) is moved to
-    ``.pingbacks/failed/`` and logged; a transient failure, an answer that does not read
-    (`ResponseFormatError`), a task not done yet (`TaskNotDone`: a pingback that came
-    early), or a wait cut short by `halt` (`Interrupted`), stays queued and is tried
-    again after ``retry_after`` seconds or at the next start. Credentials the vendor
+    the vendor says has no result (unknown, expired: `NoResult`) or the provider cannot
+    collect is moved to ``.pingbacks/failed/`` and logged; any other failure (transient,
+    an answer that does not read, a task not done yet: a pingback that came early, a
+    proxy's refusal, a wait cut short by `halt`) stays queued and is tried again after
+    ``retry_after`` seconds or at the next start. Credentials the vendor
     refuses (`AuthError`: wrong, rotated, blocked) say nothing of the task: the worker
     stops, said in one line, and every entry stays queued for a start with working
     ones. A service object, not a value: compared by identity (``eq=False``).
@@ -177,18 +177,7 @@ class PingbackWorker:
                     queue.changed.wait(max(next_due - time.monotonic(), _SHORTEST_WAIT))
 
     def _run(self) -> None:
-        from ..errors import (
-            AuthError,
-            Interrupted,
-            ResponseFormatError,
-            RetryableError,
-            TaskNotDone,
-        )
-
-        # Kept queued: the task is still to be had (a transient failure, a stop, a task
-        # not done yet), or an answer we could not take may have consumed it at the
-        # vendor, which then lists it no more (`collect` keeps such a fetch in its journal).
-        again = (RetryableError, Interrupted, ResponseFormatError, TaskNotDone)
+        from ..errors import AuthError, NoResult, UnsupportedQuery
 
         queue = self.app.pingbacks
         for outcome in self.client.collect_many(self._due(), workers=self.workers, stop=self.stop):
@@ -200,10 +189,9 @@ class PingbackWorker:
                     self.app.write(task_id, outcome.result, via="pingback", tag=outcome.task.tag)
                     queue.done(task_id)
                     self._tried.pop(task_id, None)
-                elif isinstance(outcome.error, again):
-                    log.warning(
-                        "receiver: pingback %s not collected yet: %s", task_id, outcome.error
-                    )
+                elif isinstance(outcome.error, NoResult | UnsupportedQuery):
+                    log.warning("receiver: pingback %s failed: %s", task_id, outcome.error)
+                    self._fail(task_id, outcome.describe_error() or "", outcome.task.tag)
                 elif isinstance(outcome.error, AuthError):
                     if not self.stop.is_set():
                         log.error(
@@ -213,8 +201,13 @@ class PingbackWorker:
                         )
                         self.halt()
                 else:
-                    log.warning("receiver: pingback %s failed: %s", task_id, outcome.error)
-                    self._fail(task_id, outcome.describe_error() or "", outcome.task.tag)
+                    # Kept queued: the task is still to be had (a transient failure, a
+                    # stop, a task not done yet, a proxy's refusal), or an answer we could
+                    # not take may have consumed it at the vendor, which then lists it no
+                    # more (`collect` keeps such a fetch in its journal).
+                    log.warning(
+                        "receiver: pingback %s not collected yet: %s", task_id, outcome.error
+                    )
             except (OSError, LineNotPrinted):
                 # A write: logged once per burst by app.stored; the entry stays queued and
                 # is tried again after retry_after. stdout: the command stops, the line is

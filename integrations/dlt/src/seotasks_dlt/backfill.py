@@ -60,21 +60,24 @@ BATCH = 500
 
 def _retryable() -> tuple[str, ...]:
     found: list[str] = []
-    pending: list[type[BaseException]] = [errors.RetryableError, errors.ResponseFormatError]
+    settled = (errors.NoResult, errors.UnsupportedQuery)
+    pending: list[type[BaseException]] = [errors.SeotasksError]
     while pending:
         cls = pending.pop()
-        found.append(cls.__name__)
-        pending.extend(cls.__subclasses__())
+        if not issubclass(cls, settled):
+            found.append(cls.__name__)
+            pending.extend(cls.__subclasses__())
     return tuple(sorted(set(found)))
 
 
 #: A ``results`` row whose ``error`` starts with one of these (``"TransientError: ..."``)
-#: failed for a reason that may pass: its task is collected again. An answer that could
-#: not be read (`ResponseFormatError`: another task's answer, a cut body) is one: the
-#: result is still at the vendor, while a consuming read has taken the task off the only
-#: listing that would offer it again. Any other error (the vendor's own verdict on the
-#: task, such as "Task Not Found") stays as it is: trying again on every run would cost a
-#: call each time for the same answer.
+#: failed for a reason that may pass: its task is collected again. Every error is one but
+#: the vendor's own verdict that the task has no result (`NoResult`: "Task Not Found.",
+#: "Results Expired.") and the provider's refusal to collect it (`UnsupportedQuery`):
+#: asking again would cost a call each run for the same answer. An answer that could not
+#: be read, a proxy's or an account's refusal say nothing of the task, whose result is
+#: still at the vendor while a consuming read has taken it off the only listing that
+#: would offer it again.
 RETRIED_ERRORS: tuple[str, ...] = _retryable()
 
 

@@ -373,7 +373,7 @@ class DataForSEOProvider(Provider):
         """
         path = collect_path(task)
         body = self._call(self._request("GET", path, "task_get"))
-        self._finished(task, wire.first_task(body, path, self.transport.redactor.scrub))
+        self._finished(task, wire.fetched_task(body, path, self.transport.redactor.scrub))
         return body
 
     def _finished(self, task: Task, first: Mapping[str, Any]) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 
 from seotasks.errors import (
     AuthError,
+    NoResult,
     ProviderError,
     RateLimited,
     ResponseFormatError,
@@ -188,6 +189,25 @@ def first_task(body: Mapping[str, Any], url: str, scrub: Callable[[str], str]) -
     return task
 
 
+#: A ``task_get`` task object's error codes that are no answer about the task: a path
+#: built wrong (a wrong kind: ours to fix), the account's funds (40200, 40210).
+NOT_ABOUT_THE_TASK = frozenset({40402}) | PAYMENT_CODES
+
+
+def fetched_task(body: Mapping[str, Any], url: str, scrub: Callable[[str], str]) -> dict[str, Any]:
+    """`first_task` of a ``task_get`` answer. A vendor error in the task object (the
+    envelope's own code, the request's, was checked before) is the vendor's word on that
+    task: it has no result, for good (40401 "Task Not Found.", 40403 "Results Expired.",
+    a task that failed at posting), a `NoResult`, so a collect run may forget it. Not for
+    `NOT_ABOUT_THE_TASK`, nor the other classes (auth, rate, transient)."""
+    try:
+        return first_task(body, url, scrub)
+    except ProviderError as exc:
+        if type(exc) is not ProviderError or exc.code in NOT_ABOUT_THE_TASK:
+            raise
+        raise NoResult(exc.code, exc.message, provider=PROVIDER) from None
+
+
 #: The scalar fields of a ``task_get`` answer `check_streamed` judges it by (ijson paths).
 STREAMED_FIELDS = frozenset(
     {
@@ -224,7 +244,7 @@ def check_streamed(
         "status_code": head["tasks.item.status_code"],
         "status_message": head.get("tasks.item.status_message"),
     }
-    return first_task({"tasks": [task]}, response.url, scrub)
+    return fetched_task({"tasks": [task]}, response.url, scrub)
 
 
 def result_items(task: Mapping[str, Any]) -> list[Any]:

@@ -23,6 +23,7 @@ from seotasks.convert import is_ascii_digits, zone
 from seotasks.errors import (
     AuthError,
     ConfigError,
+    NoResult,
     ProviderError,
     ResponseFormatError,
     SeotasksError,
@@ -359,7 +360,7 @@ class SerpstatProvider(Provider):
         What the vendor answers for a task still crawling is undocumented. A "no data"
         error (32017, 404) for a task its own list showed queued or running is taken as
         that answer: `TaskNotDone`. For a task listed (or, with ``collect --id``,
-        assumed) completed it stays the `ProviderError` it is.
+        assumed) completed it is `NoResult`: the vendor has nothing for it.
         """
         if not is_ascii_digits(task.id):
             raise UnsupportedQuery(f"serpstat: task id {task.id!r} is not numeric")
@@ -373,8 +374,10 @@ class SerpstatProvider(Provider):
             try:
                 answer = self._rpc("tasks.getTaskResult", params, idempotent=True)
             except ProviderError as exc:
-                if exc.code not in _NO_DATA or task.status not in _UNFINISHED:
+                if exc.code not in _NO_DATA or type(exc) is not ProviderError:
                     raise
+                if task.status not in _UNFINISHED:  # the vendor's word on the task: none
+                    raise NoResult(exc.code, exc.message, provider=self.name) from exc
                 raise TaskNotDone(
                     exc.code,
                     f"{exc.message} (task {task.id} was listed {task.status.value}: no result yet)",

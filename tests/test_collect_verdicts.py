@@ -1,0 +1,117 @@
+"""What may settle a journaled task without its result: only the vendor's word on the task
+itself (`NoResult`: "Task Not Found.", "Results Expired."; `TaskNotDone`), or the
+provider's refusal to collect it. A proxy's 403, an account blocked, an IP not on the
+vendor's list say nothing of the task: settled on them, a task whose consuming read was
+cut off (its result owed, gone from ``tasks_ready``) was forgotten, its result lost."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from clihere import run_here
+from collectkit import KIND, emu, env, intents, rerun, result_files, task_gets
+from seotasks_dataforseo.emulator import DataForSEOEmulator
+
+import seotasks
+from seotasks import NoResult, ProviderError, Task, TaskNotDone, TaskStatus
+from seotasks.collect import Collected
+from seotasks.emulation import Fault
+
+__all__ = ["emu", "env"]  # the fixtures, found by pytest here
+
+COLLECT = ["collect", "-p", "dataforseo", "--workers", "2"]
+
+
+def test_a_proxys_refusal_keeps_the_journal_and_the_next_run_delivers_everything(
+    emu: DataForSEOEmulator, env: dict[str, str], tmp_path: Path
+) -> None:
+    out = tmp_path / "o"
+    truth = emu.ready_ids()
+    # Run 1: every task_get is read by the vendor (consumed) and answered for another task.
+    emu.server.faults.inject(Fault.MISMATCHED_ID, 10_000, match="/task_get/")
+    cut = run_here([*COLLECT, "--to", str(out)], env)
+    assert cut.returncode == 4, cut.stderr
+    owed = _journaled(out)
+    assert owed and not result_files(out / "dataforseo")
+    assert not owed & emu.ready_ids(), "the cut reads consumed their tasks"
+    # Run 2: a proxy (a new host, a firewall) answers every task_get with its 403 page.
+    emu.server.faults.clear()
+    emu.server.faults.inject(Fault.HTTP_403, 10_000, match="/task_get/")
+    refused = run_here([*COLLECT, "--to", str(out)], env)
+    assert refused.returncode == 4, refused.stderr
+    lines = [json.loads(line) for line in refused.stdout.splitlines()]
+    assert {line["id"] for line in lines} >= owed
+    assert all("ProviderError: dataforseo: vendor error 403" in line["error"] for line in lines)
+    assert _journaled(out) >= owed, "the refusal said nothing of the tasks: their entries stay"
+    # Run 3: the path is healthy again.
+    emu.server.faults.clear()
+    assert rerun(env, out).keys() == truth
+
+
+def test_a_task_the_vendor_does_not_know_settles_and_is_said(
+    emu: DataForSEOEmulator, env: dict[str, str], tmp_path: Path
+) -> None:
+    """40401 "Task Not Found." is the vendor's word on the task: settled, once, and the
+    line says so; asking again would only repeat it."""
+    unknown = "12011234-1535-0066-0000-0123456789ab"
+    args = ["collect", "-p", "dataforseo", "--id", unknown, "--kind", KIND, "--to"]
+    first = run_here([*args, str(tmp_path / "o")], env)
+    assert first.returncode == 4, first.stderr
+    [line] = [json.loads(text) for text in first.stdout.splitlines()]
+    assert line["error"].startswith("NoResult: dataforseo: vendor error 40401: Task Not Found.")
+    assert not intents(tmp_path / "o")
+    asked = task_gets(emu)
+    run_here([*args, str(tmp_path / "o")], env)
+    assert task_gets(emu) == asked + 1  # asked again by name, as told: never by a journal
+
+
+@pytest.mark.parametrize("streamed", [False, True])
+def test_dataforseo_answers_not_found_and_expired_as_no_result(streamed: bool) -> None:
+    """Both of the provider's read paths: `collect` (in memory) and `collect_to` (the
+    answer streamed to a file)."""
+    past = datetime.now(UTC) - timedelta(days=40)
+    with DataForSEOEmulator(seed=3, size=0, kinds=(KIND,)) as vendor:
+        [old] = vendor.add_tasks(1, posted=past, code=20000, delay=timedelta(minutes=1))
+        gone = Task(provider="dataforseo", id=old, status=TaskStatus.COMPLETED, kind=KIND)
+        unknown = Task(
+            provider="dataforseo",
+            id="12011234-1535-0066-0000-0123456789ab",
+            status=TaskStatus.COMPLETED,
+            kind=KIND,
+        )
+        with seotasks.connect("dataforseo", **vendor.settings) as client:
+            for task, code in ((unknown, 40401), (gone, 40403)):
+                with pytest.raises(NoResult) as info:
+                    if streamed:
+                        with tempfile.TemporaryFile() as sink:
+                            client.collect_to(task, sink)
+                    else:
+                        client.collect(task)
+                assert info.value.code == code
+
+
+def test_settles_only_on_the_vendors_word_on_the_task() -> None:
+    task = Task(provider="p", id="1", status=TaskStatus.COMPLETED)
+    answers: list[tuple[Exception, bool]] = [
+        (NoResult(40401, "Task Not Found.", provider="p"), True),
+        (TaskNotDone(40602, "Task In Queue.", provider="p"), True),
+        (seotasks.UnsupportedQuery("live-only: nothing to fetch"), True),
+        (ProviderError(403, "unexpected HTTP 403", provider="p"), False),
+        (ProviderError(40207, "IP not whitelisted", provider="p"), False),
+        (seotasks.AuthError("refused"), False),
+        (seotasks.TransientError("cut off"), False),
+        (seotasks.ResponseFormatError("not JSON"), False),
+        (TypeError("a plugin's bug"), False),
+    ]
+    for error, settles in answers:
+        assert Collected(task=task, index=0, error=error).settles is settles, error
+    assert not Collected(task=task, index=0, result={}).settles  # a result settles once stored
+
+
+def _journaled(out: Path) -> set[str]:
+    """The task ids of the journal entries of ``collect --to out``."""
+    return {json.loads(path.read_bytes())["task"]["id"] for path in intents(out)}
