@@ -180,3 +180,48 @@ def test_an_entry_that_cannot_be_read_stops_pending_and_a_damaged_one_is_set_asi
         (folder / "0a0a.intent.json").rmdir()
         assert journal.pending() == []
     assert (folder / "0b0b.intent.json.damaged").read_text() == '{"version": 1, "ta'
+
+
+def test_an_entry_that_is_no_file_of_ours_is_refused_without_reading_it(tmp_path: Path) -> None:
+    """A FIFO named like an entry blocked `pending` for ever (the journal's lock held, so
+    every later run failed too), and a link to /dev/zero read gigabytes: each is a
+    `StorageError` now, at once, the thing left where it is for a person to see."""
+    import os
+
+    from seotasks.errors import StorageError
+
+    for name, make in (
+        ("fifo", lambda path: os.mkfifo(path)),
+        ("zeros", lambda path: path.symlink_to("/dev/zero")),
+    ):
+        folder = tmp_path / name
+        folder.mkdir()
+        entry = folder / "0c0c.intent.json"
+        make(entry)
+        said = r"cannot read the journal entry .*0c0c"
+        with (
+            seotasks.Journal.open(folder, "dataforseo") as journal,
+            pytest.raises(StorageError, match=said),
+        ):
+            journal.pending()
+        assert entry.is_symlink() or entry.is_fifo()
+
+
+def test_an_entry_without_its_tasks_id_is_set_aside_not_fetched_for_ever(tmp_path: Path) -> None:
+    """An entry whose id is null became a task "None", fetched and failed on every run;
+    one nested deeper than Python recurses raised RecursionError; one over a megabyte is
+    no entry of ours. Each is damaged: renamed aside."""
+    folder = tmp_path / "journal"
+    folder.mkdir()
+    bodies = {
+        "0d0d": '{"version": 1, "task": {"provider": "dataforseo", "id": null}}',
+        "0e0e": "[" * 200_000 + "]" * 200_000,
+        "0f0f": '{"pad": "' + "x" * (2 << 20) + '"}',
+    }
+    for name, body in bodies.items():
+        (folder / f"{name}.intent.json").write_text(body)
+    with seotasks.Journal.open(folder, "dataforseo") as journal:
+        assert journal.pending() == []
+    assert sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")) == [
+        f"{name}.intent.json.damaged" for name in sorted(bodies)
+    ]

@@ -19,7 +19,7 @@ from seotasks_dataforseo.emulator import DataForSEOEmulator
 import seotasks
 from seotasks import NoResult, ProviderError, Task, TaskNotDone, TaskStatus
 from seotasks.collect import Collected
-from seotasks.emulation import Fault
+from seotasks.emulation import EmulatorServer, Fault, HttpRequest, HttpResponse, json_response
 
 __all__ = ["emu", "env"]  # the fixtures, found by pytest here
 
@@ -115,3 +115,85 @@ def test_settles_only_on_the_vendors_word_on_the_task() -> None:
 def _journaled(out: Path) -> set[str]:
     """The task ids of the journal entries of ``collect --to out``."""
     return {json.loads(path.read_bytes())["task"]["id"] for path in intents(out)}
+
+
+class _Answering:
+    """A DataForSEO stand-in answering every ``task_get`` with one task object of the
+    given id and code (HTTP 200, top-level 20000): a misrouting proxy, or the vendor."""
+
+    def __init__(self, task_id: str | None, code: int, path_id: str | None) -> None:
+        self.task: dict[str, object] = {
+            "id": task_id,
+            "status_code": code,
+            "status_message": "said",
+        }
+        if path_id is not None:  # the request path the vendor echoes in each task object
+            self.task["path"] = ["v3", "serp", "google", "organic", "task_get", "advanced", path_id]
+
+    def handle(self, request: HttpRequest, fault: Fault | None) -> HttpResponse:
+        body = {"status_code": 20000, "status_message": "Ok.", "tasks": [self.task]}
+        return json_response(200, json.dumps(body).encode())
+
+
+ASKED = "12011234-1535-0066-0000-0123456789ab"
+
+
+OTHER = "11111111-1111-1111-1111-111111111111"
+
+
+@pytest.mark.parametrize(
+    ("answered", "path", "code", "raised"),
+    [
+        (ASKED, ASKED, 40401, NoResult),  # the vendor's word on the task asked
+        (ASKED, None, 40401, NoResult),
+        (OTHER, ASKED, 40401, NoResult),  # an id of its own, the path naming the task asked
+        (ASKED, ASKED, 40103, NoResult),  # "Task execution failed": failed for good
+        (OTHER, OTHER, 40401, seotasks.ResponseFormatError),  # about another task
+        (OTHER, None, 40401, seotasks.ResponseFormatError),
+        (None, None, 40401, seotasks.ResponseFormatError),  # an answer naming no task
+        (ASKED, ASKED, 40207, ProviderError),  # "IP not whitelisted": the account's
+        (ASKED, ASKED, 40201, ProviderError),  # "account temporarily blocked"
+        (ASKED, ASKED, 40203, ProviderError),  # "cost limit exceeded"
+        (ASKED, ASKED, 40402, ProviderError),  # "Invalid Path.": a path we built wrong
+    ],
+)
+@pytest.mark.parametrize("streamed", [False, True])
+def test_only_an_answer_about_the_task_asked_is_no_result(
+    answered: str | None, path: str | None, code: int, raised: type[Exception], streamed: bool
+) -> None:
+    """A 40401 for another task (a misrouting proxy) settled the task asked, and every
+    error code in the task object did, an account's included: 35 of 35 lost in a pass."""
+    task = Task(provider="dataforseo", id=ASKED, status=TaskStatus.COMPLETED, kind=KIND)
+    with EmulatorServer(_Answering(answered, code, path)) as server:
+        settings = {"base_url": server.url, "login": "me", "password": "pw-12345678"}
+        with seotasks.connect("dataforseo", **settings) as client, pytest.raises(raised) as info:
+            if streamed:
+                with tempfile.TemporaryFile() as sink:
+                    client.collect_to(task, sink)
+            else:
+                client.collect(task)
+    assert type(info.value) is raised
+    assert Collected(task=task, index=0, error=info.value).settles is (raised is NoResult)
+
+
+def test_a_serpstat_http_404_is_no_json_rpc_no_data() -> None:
+    """Serpstat's JSON-RPC "no data" codes are 32017 and 404 ("Empty result"); a proxy's
+    or a wrong base URL's HTTP 404 took the same code and settled every task."""
+    from seotasks_serpstat.emulator import SerpstatEmulator
+
+    with SerpstatEmulator(seed=1, size=10) as vendor, EmulatorServer(_NotFound()) as proxy:
+        done = vendor.task_ids("completed")[0]
+        task = Task(provider="serpstat", id=done, status=TaskStatus.COMPLETED)
+        settings = {**vendor.settings, "base_url": proxy.url + "/rt/api/v2/"}
+        with (
+            seotasks.connect("serpstat", **settings) as client,
+            pytest.raises(ProviderError) as info,
+        ):
+            client.collect(task)
+    assert type(info.value) is ProviderError and info.value.code == "HTTP 404"
+    assert not Collected(task=task, index=0, error=info.value).settles
+
+
+class _NotFound:
+    def handle(self, request: HttpRequest, fault: Fault | None) -> HttpResponse:
+        return HttpResponse(status=404, body=b"<html>Not Found</html>")

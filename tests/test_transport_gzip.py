@@ -33,9 +33,9 @@ def _gzip_answer(body: bytes) -> bytes:
 
 
 @contextlib.contextmanager
-def _server(answer: bytes) -> Iterator[tuple[str, list[bytes]]]:
-    """A loopback server answering every connection with ``answer``; its URL and the
-    request heads it read."""
+def _server(*answers: bytes) -> Iterator[tuple[str, list[bytes]]]:
+    """A loopback server answering its connections with ``answers`` in turn (the last
+    for every one after); its URL and the request heads it read."""
     heads: list[bytes] = []
     listener = socket.create_server(("127.0.0.1", 0))
     listener.settimeout(10)
@@ -55,7 +55,7 @@ def _server(answer: bytes) -> Iterator[tuple[str, list[bytes]]]:
                     head += piece
                 heads.append(head)
                 with contextlib.suppress(OSError):  # the client may hang up mid-answer
-                    conn.sendall(answer)
+                    conn.sendall(answers[min(len(heads), len(answers)) - 1])
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
@@ -171,3 +171,52 @@ def test_a_body_that_is_no_gzip_stream_is_a_format_error() -> None:
         with pytest.raises(ResponseFormatError, match=r"is not the gzip stream it says it is"):
             transport.call(request, lambda response: response.json())
         transport.close()
+
+
+def _status(status: str, body: bytes, coding: str) -> bytes:
+    head = f"HTTP/1.1 {status}\r\nContent-Type: text/html\r\nContent-Encoding: {coding}\r\n"
+    return (head + f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        _status("503 Service Unavailable", b"\x8b\x00brotli page", "br"),  # not asked for
+        _status("500 Internal Server Error", b"<html>oops</html>", "gzip"),  # no gzip at all
+        _status("502 Bad Gateway", gzip.compress(b"<html>down</html>")[:12], "gzip"),  # cut
+        _status("429 Too Many Requests", _bomb(64 << 20), "gzip"),  # a bomb for a page
+    ],
+)
+def test_an_error_pages_coding_never_hides_its_status(page: bytes) -> None:
+    """A 5xx or a 429 is retried whatever its body: a page whose coding did not read was a
+    `ResponseFormatError`, not retried (one CDN page failed a whole run), and a bomb for
+    an error page was inflated up to the 256 MiB cap."""
+    good = _gzip_answer(gzip.compress(b'{"tasks": []}'))
+    with _server(page, good) as (url, heads):
+        transport = Transport(redactor=Redactor(), retry=RetryPolicy(attempts=2, base=0.001))
+        request = Request(method="GET", url=url + "/page", endpoint="page")
+        tracemalloc.start()
+        try:
+            assert transport.call(request, lambda response: response.json()) == {"tasks": []}
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        transport.close()
+    assert len(heads) == 2 and peak < 8 << 20
+
+
+@pytest.mark.parametrize(
+    ("coding", "tail"),
+    [("gzip", b"\n"), ("gzip", b"\x00" * 16), ("gzip, identity", b""), ("identity, GZIP", b"")],
+)
+def test_what_gzip_itself_reads_is_read(coding: str, tail: bytes) -> None:
+    """A newline or zero padding after the last member (gzip(1) ignores them) was taken
+    for a cut stream and retried, each retry another consuming read; a coding list
+    naming gzip and identity was refused."""
+    body = gzip.compress(b'{"tasks": [7]}') + tail
+    with _server(_answer(body, coding)) as (url, heads):
+        transport = _transport()
+        request = Request(method="GET", url=url + "/page", endpoint="page")
+        assert transport.call(request, lambda response: response.json()) == {"tasks": [7]}
+        transport.close()
+    assert len(heads) == 1

@@ -44,6 +44,8 @@ __all__ = ["MAX_DEPTH", "download_into", "fetch_into", "scan"]
 #: answer, accepts.
 MAX_DEPTH = 1024
 _SCALARS = frozenset({"string", "number", "boolean", "null"})
+#: The most scalars `scan` keeps of one array field.
+_ARRAY_MOST = 64
 #: How each ijson event moves the nesting depth.
 _STEP = {"start_map": 1, "start_array": 1, "end_map": -1, "end_array": -1}
 _STEP.update(dict.fromkeys(("map_key", *_SCALARS), 0))
@@ -60,8 +62,9 @@ def scan(
     found at each of ``fields``.
 
     ``fields`` are ijson paths: ``"status_code"``, ``"tasks.item.id"`` (``item`` stands
-    for any element of an array). A field absent from the document is absent from the
-    result. A document that does not parse (empty, cut off, NaN, trailing bytes, broken
+    for any element of an array); one ending in ``.item`` (``"tasks.item.path.item"``)
+    gives the first such array's scalars, a list (at most 64). A field absent from the
+    document is absent from the result. A document that does not parse (empty, cut off, NaN, trailing bytes, broken
     UTF-8) is a `TransientError`, as `Response.json` judges a 2xx body that does not
     parse: the answer was damaged on its way, and the transport asks again. One nested
     deeper than `MAX_DEPTH` is a `ResponseFormatError`: the same answer would come again.
@@ -81,11 +84,21 @@ def scan(
             )
         if wanted:
             sink.seek(0)
+            # A field ending in ``.item`` is an array: its scalars, as a list.
+            arrays = {f.removesuffix(".item"): f for f in wanted if f.endswith(".item")}
+            closed: set[str] = set()
             for prefix, event, value in ijson.parse(sink, use_float=True):
-                if event in _SCALARS and prefix in wanted and prefix not in found:
-                    found[prefix] = value
-                    if len(found) == len(wanted):
-                        break
+                if event in _SCALARS and prefix in wanted:
+                    if prefix not in arrays.values():
+                        found.setdefault(prefix, value)
+                    elif prefix not in closed and len(found[prefix]) < _ARRAY_MOST:
+                        found[prefix].append(value)
+                elif event == "start_array" and prefix in arrays:
+                    found.setdefault(arrays[prefix], [])
+                elif event == "end_array" and prefix in arrays:
+                    closed.add(arrays[prefix])
+                if len(found) == len(wanted) and len(closed) == len(arrays):
+                    break
     except ijson.JSONError as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         if scrub is not None:

@@ -21,6 +21,10 @@ __all__ = ["PIECE", "decoded"]
 PIECE = 1 << 16
 #: What ``Content-Encoding`` may say: nothing (identity), or the gzip that was asked for.
 _GZIP = frozenset({"gzip", "x-gzip"})
+#: zlib's window bits for a gzip header and trailer.
+_WBITS = 16 + zlib.MAX_WBITS
+#: What may follow the last member: gzip(1) ignores trailing zeros; a newline is common.
+_PADDING = b"\x00\r\n\t "
 
 
 def decoded(pieces: Iterable[bytes], coding: str, url: str) -> Iterator[bytes]:
@@ -29,21 +33,27 @@ def decoded(pieces: Iterable[bytes], coding: str, url: str) -> Iterator[bytes]:
     `ResponseFormatError` (the body could not be read: another try brings the same), a
     gzip stream that is not one too, and one that ends before its end a `TransientError`
     (cut off on the way, as a short body is)."""
-    coding = coding.strip().lower()
-    if coding in ("", "identity"):
+    codings = [c.strip().lower() for c in coding.split(",")]
+    applied = [c for c in codings if c not in ("", "identity")]
+    if not applied:
         yield from pieces
         return
-    if coding not in _GZIP:
+    if len(applied) != 1 or applied[0] not in _GZIP:
         raise ResponseFormatError(
             f"the answer from {url} came with Content-Encoding {coding[:40]!r}; seotasks asks "
             "for gzip and reads nothing else"
         )
-    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    inflater: zlib._Decompress | None = zlib.decompressobj(_WBITS)
     fed = False
     for piece in pieces:
         fed = fed or bool(piece)
         data = piece
         while data:
+            if inflater is None:  # between members: the next one, or the padding gzip(1)
+                data = data.lstrip(_PADDING)  # ignores after the last (zeros, a newline)
+                if not data:
+                    break
+                inflater = zlib.decompressobj(_WBITS)
             try:
                 out = inflater.decompress(data, PIECE)
             except zlib.error as exc:
@@ -53,10 +63,8 @@ def decoded(pieces: Iterable[bytes], coding: str, url: str) -> Iterator[bytes]:
             if out:
                 yield out
             if inflater.eof:  # a member ends; another may follow (RFC 1952 allows several)
-                data = inflater.unused_data
-                if data:
-                    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+                data, inflater = inflater.unused_data, None
             else:
                 data = inflater.unconsumed_tail
-    if fed and not inflater.eof:
+    if fed and inflater is not None and not inflater.eof:
         raise TransientError(f"the answer from {url} was cut off inside its gzip stream")

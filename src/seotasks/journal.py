@@ -31,10 +31,12 @@ folder (``flock``), so a second run over the same folder fails at once with
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import hashlib
 import json
 import os
+import stat
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -52,6 +54,8 @@ _VERSION = 1
 _SUFFIX = ".intent.json"
 #: The file naming the account whose tasks the journal holds (`Journal.check_account`).
 _ACCOUNT = ".account"
+#: The largest entry `pending` reads (one task's record and its vendor item: kilobytes).
+_ENTRY_MAX = 1 << 20
 
 
 def _entry_name(task_id: str) -> str:
@@ -255,8 +259,7 @@ class Journal:
         found: list[tuple[float, str, Task]] = []
         for path in self._entries():
             try:
-                data = path.read_bytes()
-                mtime = path.stat().st_mtime
+                data, mtime = _read_entry(path)
             except FileNotFoundError:  # acknowledged meanwhile
                 continue
             except OSError as exc:
@@ -265,11 +268,15 @@ class Journal:
                     "owed, so nothing is fetched until the folder reads"
                 ) from None
             try:
+                if len(data) > _ENTRY_MAX:
+                    raise ValueError("no entry of ours is that large")
                 record = json.loads(data)["task"]
                 if record["provider"] != self.provider:
                     continue
+                if not isinstance(record["id"], str) or not record["id"]:
+                    raise ValueError("an entry without its task's id")
                 task = task_from_entry(record)
-            except (ValueError, KeyError, TypeError):
+            except (ValueError, KeyError, TypeError, RecursionError):
                 with contextlib.suppress(OSError):
                     path.rename(path.with_name(path.name + ".damaged"))
                 continue
@@ -287,3 +294,20 @@ class Journal:
         for name in names:
             if name.endswith(_SUFFIX) and not name.startswith("."):
                 yield self.folder / name
+
+
+def _read_entry(path: Path) -> tuple[bytes, float]:
+    """An entry's bytes and its time, read only from a regular file of at most
+    `_ENTRY_MAX` bytes (one byte more is read, to tell a larger one, damaged): a FIFO
+    named like an entry would block the run for ever (its lock held), a link to
+    ``/dev/zero`` fill the memory. Anything but a regular file is an `OSError`."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        with os.fdopen(fd, "rb", closefd=False) as file:
+            data = file.read(_ENTRY_MAX + 1)
+    finally:
+        os.close(fd)
+    return data, info.st_mtime

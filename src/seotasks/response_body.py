@@ -38,9 +38,9 @@ def read_body(
     *,
     within: float | None = None,
 ) -> tuple[bytes, int]:
-    """The body of ``raw``: a 2xx one into ``sink`` (a short other one kept in memory), at
-    most ``max_bytes``; without ``sink``, all of it in memory, at most ``max_bytes`` and
-    `IN_MEMORY_MAX`. A larger one is a `ResponseFormatError` (not retried: it would come
+    """The body of ``raw``: a 2xx one into ``sink`` at most ``max_bytes``, or without
+    ``sink`` all of it in memory, at most ``max_bytes`` and `IN_MEMORY_MAX`; any other
+    status's, its first 64 KiB in memory, read as far as it decodes. A larger one is a `ResponseFormatError` (not retried: it would come
     the same way again).
 
     ``within``: seconds the body may take (`Timeouts.answer`); then it is read as it
@@ -54,14 +54,20 @@ def read_body(
             raw.stream(_CHUNK, decode_content=False) if within is None else _timed(raw, within, url)
         )
         pieces = decoded(sent, raw.headers.get("Content-Encoding", ""), url)
-        if sink is not None and not 200 <= raw.status < 300:
+        if not 200 <= raw.status < 300:
+            # An error page: its status decides (a 5xx or a 429 is retried), its body is
+            # a snippet, or a vendor's short error envelope. Read at most 64 KiB of it,
+            # and a coding it was not asked for, or a stream cut, ends it where it is.
             kept = bytearray()
-            for piece in pieces:
-                kept += piece
-                if len(kept) >= _ERROR_BODY_MAX:
-                    break
-            else:
-                whole = True
+            try:
+                for piece in pieces:
+                    kept += piece
+                    if len(kept) >= _ERROR_BODY_MAX:
+                        break
+                else:
+                    whole = True
+            except (ResponseFormatError, TransientError):
+                pass
             return bytes(kept[:_ERROR_BODY_MAX]), min(len(kept), _ERROR_BODY_MAX)
         cap = max_bytes
         if sink is None:

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from seotasks_dataforseo.emulator import DataForSEOEmulator
@@ -191,3 +192,26 @@ def test_the_kit_catches_a_mapped_spec_field_that_never_reaches_the_vendor(
         monkeypatch.setattr(posting, "post_item", dropping)
         with pytest.raises(AssertionError, match=r"whatever their value: postback_url \("):
             kit.test_mapped_spec_fields_reach_the_vendor(env)
+
+
+def test_the_kit_takes_a_first_post_that_makes_calls_no_later_one_makes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A provider that opens a session (a token, an account call) on its first submit was
+    failed for five fields it sends: the kit compared later posts with the first, and the
+    requests shifted by the one call."""
+    from seotasks_dataforseo.provider import DataForSEOProvider
+
+    kit = ProviderConformance()
+    submit = DataForSEOProvider.submit
+    opened: set[int] = set()
+
+    def lazily(self: DataForSEOProvider, specs: Any) -> Any:
+        if id(self) not in opened:
+            opened.add(id(self))
+            self.account()  # the session a first post opens
+        return submit(self, specs)
+
+    monkeypatch.setattr(DataForSEOProvider, "submit", lazily)
+    with DataForSEOEmulator(seed=34, size=50, enforce_limits=False) as emu:
+        kit.test_mapped_spec_fields_reach_the_vendor(_env(emu, set))

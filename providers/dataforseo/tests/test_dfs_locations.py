@@ -183,3 +183,14 @@ def test_every_country_has_its_capital_or_a_reason() -> None:
     assert city_states == {"SG", "HK", "MC", "VA", "GI"}
     assert set(CAPITAL_STAND_INS.values()) <= set(CAPITALS.values())
     assert len(CAPITALS) == 173
+
+
+@pytest.mark.parametrize("code", ["xx", "eng", "english", "klingon", "en-XX"])
+def test_a_language_code_not_in_the_vendors_list_is_refused(emulator: Any, code: str) -> None:
+    """Only a code's length was checked: "xx" and "eng" were posted, billed and crawled in
+    the sandbox, and refused in production. Every code of the list is taken, in any case."""
+    refused = _posted_locations(emulator, [_task(location_code=2840, language_code=code)])
+    assert refused == ["Invalid Field: 'language_code'."]
+    codes = [language.code for language in locations.languages()]
+    taken = [_task(location_code=2840, language_code=c) for c in (*codes, "ZH-cn", "EN")]
+    assert _posted_locations(emulator, taken) == [2840] * len(taken)

@@ -66,6 +66,31 @@ def test_task_get_is_free_in_every_state_and_task_post_is_charged(vendor: Vendor
     assert _costs(expired) == (0, [0])
 
 
+@pytest.mark.parametrize(
+    ("kind", "fields", "cost"),
+    [
+        (KIND, {}, 0.0006),  # the first page, what the base price covers
+        (KIND, {"depth": 10}, 0.0006),
+        (KIND, {"depth": 11}, 0.00105),  # a second page at 0.75 of the first
+        (KIND, {"depth": 100}, 0.00465),  # 1 + 9 x 0.75 (the vendor's own example)
+        (KIND, {"depth": 100, "priority": 2}, 0.0093),
+        ("serp/google/maps", {"depth": 100}, 0.0006),  # per 100 on desktop
+        ("serp/google/maps", {"depth": 101}, 0.0012),  # a second unit, in full
+        ("serp/google/maps", {"depth": 40, "device": "mobile"}, 0.0012),  # per 20 on mobile
+    ],
+)
+def test_a_depth_beyond_the_first_page_is_charged_as_the_vendor_charges(
+    vendor: Vendor, kind: str, fields: dict[str, Any], cost: float
+) -> None:
+    """The vendor's pricing (help center, "Cost of tasks with 'depth' set above default";
+    the organic update of 2025-09-19): the base price covers a type's default depth, each
+    further unit costs 0.75 of it on the organic engines, in full on the others. Every
+    depth cost the base price here: a pipeline's spending, 10 times too low at depth 100."""
+    posted = vendor.call("POST", f"/v3/{kind}/task_post", [{**ORGANIC, **fields}])
+    assert posted["tasks"][0]["status_code"] == 20100, posted["tasks"][0]["status_message"]
+    assert _costs(posted) == (cost, [cost])
+
+
 def test_the_cost_of_a_task_stays_in_its_id_list_item(vendor: Vendor) -> None:
     [task_id] = vendor.post(KIND, {**ORGANIC, "priority": 2})
     vendor.done()

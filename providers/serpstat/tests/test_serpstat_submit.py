@@ -58,6 +58,22 @@ def test_same_settings_share_one_task(emu: Any, connect: Any) -> None:
     }
 
 
+def test_a_keyword_given_twice_is_sent_once_across_the_thousand_keyword_calls(
+    emu: Any, connect: Any
+) -> None:
+    """Duplicates were dropped within one call of 1000 keywords only: a keyword given
+    again after the 1000th spec went into the next task, crawled and charged twice."""
+    client = connect(emu)
+    specs = [SerpTaskSpec(keyword=f"bulk kw {i}", location=23, language=1) for i in range(1003)]
+    specs.append(SerpTaskSpec(keyword="bulk kw 5", location=23, language=1))
+    results = client.submit(specs)
+    assert all(r.ok for r in results)
+    assert results[-1].task_id == results[5].task_id
+    sent = [params["keywords"] for _, params in emu.posted()]
+    assert [len(words) for words in sent] == [1000, 3]
+    assert sorted(w for words in sent for w in words) == sorted({s.keyword for s in specs})
+
+
 def test_a_refused_token_sends_no_further_call_of_the_batch(emu: Any, connect: Any) -> None:
     """Specs of four settings are four calls in one batch: after the first was refused
     (403 "Invalid token"), the other three were sent, accepted and paid for, while the
@@ -90,6 +106,18 @@ def test_unsupported_fields(emu: Any, connect: Any, field: dict[str, Any]) -> No
     [result] = client.submit([spec])
     assert isinstance(result.error, UnsupportedQuery)
     assert emu.posted() == []
+
+
+@pytest.mark.parametrize(
+    ("location", "said"),
+    [("United States", "is a name"), ("23/-5", "is no '<countryId>/<regionId>' pair")],
+)
+def test_a_location_that_is_no_id_says_what_it_is(
+    emu: Any, connect: Any, location: str, said: str
+) -> None:
+    """ "23/-5" was called a name: it is a malformed pair."""
+    [result] = connect(emu).submit([SerpTaskSpec(keyword="q", location=location)])
+    assert f"location {location!r} {said}; Serpstat takes a numeric" in str(result.error)
 
 
 def test_blocked_keyword_reported(emu: Any, connect: Any) -> None:

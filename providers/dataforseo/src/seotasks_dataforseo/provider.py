@@ -373,7 +373,7 @@ class DataForSEOProvider(Provider):
         """
         path = collect_path(task)
         body = self._call(self._request("GET", path, "task_get"))
-        self._finished(task, wire.fetched_task(body, path, self.transport.redactor.scrub))
+        self._finished(task, wire.fetched_task(body, path, self.transport.redactor.scrub, task.id))
         return body
 
     def _finished(self, task: Task, first: Mapping[str, Any]) -> None:
@@ -401,7 +401,7 @@ class DataForSEOProvider(Provider):
         scrub = self.transport.redactor.scrub
 
         def check(response: Response, head: Mapping[str, Any]) -> str | None:
-            first = wire.check_streamed(response, head, scrub)
+            first = wire.check_streamed(response, head, scrub, task.id)
             self._finished(task, first)
             answered = first.get("id")
             return answered if isinstance(answered, str) else None

@@ -189,22 +189,38 @@ def first_task(body: Mapping[str, Any], url: str, scrub: Callable[[str], str]) -
     return task
 
 
-#: A ``task_get`` task object's error codes that are no answer about the task: a path
-#: built wrong (a wrong kind: ours to fix), the account's funds (40200, 40210).
-NOT_ABOUT_THE_TASK = frozenset({40402}) | PAYMENT_CODES
+#: The error codes of a ``task_get`` task object that are the vendor's word on that task,
+#: for good (its Errors page): the search engine failed it (40101, 40103 "Task execution
+#: failed"), it is unknown to this account (40401), its results expired (40403), the
+#: sandbox has none (40404), its target page could not be read (40405-40408, 50402).
+#: Any other code (an account's: blocked, IP not whitelisted, funds; a path built wrong)
+#: says nothing of the task.
+NO_RESULT = frozenset({40101, 40103, 40401, 40403, 40404, 40405, 40406, 40407, 40408, 50402})
 
 
-def fetched_task(body: Mapping[str, Any], url: str, scrub: Callable[[str], str]) -> dict[str, Any]:
-    """`first_task` of a ``task_get`` answer. A vendor error in the task object (the
-    envelope's own code, the request's, was checked before) is the vendor's word on that
-    task: it has no result, for good (40401 "Task Not Found.", 40403 "Results Expired.",
-    a task that failed at posting), a `NoResult`, so a collect run may forget it. Not for
-    `NOT_ABOUT_THE_TASK`, nor the other classes (auth, rate, transient)."""
+def fetched_task(
+    body: Mapping[str, Any], url: str, scrub: Callable[[str], str], asked: str
+) -> dict[str, Any]:
+    """`first_task` of the ``task_get`` answer for task ``asked``: a `NO_RESULT` code in
+    the task object of *that* task is a `NoResult` (a collect run may forget the task);
+    the same code in an answer naming another task, or none, is a `ResponseFormatError`
+    (a misrouted answer says nothing of the task asked), and every other error stays
+    the `ProviderError` it is."""
     try:
         return first_task(body, url, scrub)
     except ProviderError as exc:
-        if type(exc) is not ProviderError or exc.code in NOT_ABOUT_THE_TASK:
+        if type(exc) is not ProviderError or exc.code not in NO_RESULT:
             raise
+        # The task object's own id, or (the vendor may give an unknown task's answer an id
+        # of its own) the request path it echoes, must name the task asked.
+        first = body["tasks"][0]
+        answered, path = first.get("id"), first.get("path")
+        if answered != asked and not (isinstance(path, list) and asked in path):
+            raise ResponseFormatError(
+                f"{PROVIDER}: asked for the result of task {asked}, the vendor answered "
+                f"{exc.code} for task {answered!r}; nothing was stored",
+                item_id=asked,
+            ) from None
         raise NoResult(exc.code, exc.message, provider=PROVIDER) from None
 
 
@@ -215,6 +231,7 @@ STREAMED_FIELDS = frozenset(
         "status_message",
         "tasks_count",
         "tasks.item.id",
+        "tasks.item.path.item",
         "tasks.item.status_code",
         "tasks.item.status_message",
     }
@@ -222,7 +239,7 @@ STREAMED_FIELDS = frozenset(
 
 
 def check_streamed(
-    response: Response, head: Mapping[str, Any], scrub: Callable[[str], str]
+    response: Response, head: Mapping[str, Any], scrub: Callable[[str], str], asked: str
 ) -> dict[str, Any]:
     """`parse_envelope` then `first_task` for an answer streamed to disk: judged on the
     few fields of ``head`` (`STREAMED_FIELDS`), the rest never held in memory.
@@ -241,10 +258,11 @@ def check_streamed(
         )
     task = {
         "id": head.get("tasks.item.id"),
+        "path": head.get("tasks.item.path.item"),
         "status_code": head["tasks.item.status_code"],
         "status_message": head.get("tasks.item.status_message"),
     }
-    return fetched_task({"tasks": [task]}, response.url, scrub)
+    return fetched_task({"tasks": [task]}, response.url, scrub, asked)
 
 
 def result_items(task: Mapping[str, Any]) -> list[Any]:

@@ -90,8 +90,9 @@ def task_params(spec: SerpTaskSpec) -> dict[str, int | str]:
     else:
         country, slash, region = location.partition("/")
         if not (slash and is_ascii_digits(country) and is_ascii_digits(region)):
+            what = "is no '<countryId>/<regionId>' pair" if slash else "is a name"
             raise UnsupportedQuery(
-                f"serpstat: location {location!r} is a name; Serpstat takes a numeric "
+                f"serpstat: location {location!r} {what}; Serpstat takes a numeric "
                 "countryId (e.g. 23) or '<countryId>/<regionId>' (e.g. '23/21176')"
             )
         params["countryId"] = int(country)

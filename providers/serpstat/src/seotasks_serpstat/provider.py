@@ -273,9 +273,9 @@ class SerpstatProvider(Provider):
             raise AuthError(f"serpstat refused the token (HTTP {response.status})")
         if response.status != 200:
             scrub = self.transport.redactor.scrub
-            raise ProviderError(
-                response.status,
-                f"HTTP {response.status} from {response.url}: {scrub(response.snippet(80))!r}",
+            raise ProviderError(  # no JSON-RPC code: its 404 "Empty result" is no HTTP 404
+                f"HTTP {response.status}",
+                f"from {response.url}: {scrub(response.snippet(80))!r}",
                 provider=self.name,
             )
 
@@ -315,9 +315,13 @@ class SerpstatProvider(Provider):
         for key, members in groups.items():
             params = dict(key)
             kind = wire.task_kind(str(params["seId"]))  # as the listing will read it
-            for start in range(0, len(members), posting.KEYWORDS_MAX):
-                chunk = members[start : start + posting.KEYWORDS_MAX]
-                keywords = list(dict.fromkeys(specs[i].keyword for i in chunk))
+            by_keyword: dict[str, list[int]] = {}  # a keyword given twice is sent once
+            for i in members:
+                by_keyword.setdefault(specs[i].keyword, []).append(i)
+            words = list(by_keyword)
+            for start in range(0, len(words), posting.KEYWORDS_MAX):
+                keywords = words[start : start + posting.KEYWORDS_MAX]
+                chunk = [i for word in keywords for i in by_keyword[word]]
                 if refused is not None:
                     for i in chunk:
                         results[i] = SubmitResult(spec=specs[i], error=_not_sent(refused))

@@ -39,7 +39,7 @@ from .checks import (
 )
 from .dataset import HTML_KEEP, MESSAGES, RESULTS_KEEP, Callback, Dataset, EmuTask
 from .envelope import PostRefused, envelope, new_task_id, post_array, task_entry
-from .posted import posted_task
+from .posted import posted_task, queue_share
 from .simultaneous import Simultaneous
 from .task_echo import echo
 
@@ -320,7 +320,7 @@ class DataForSEOApp:
                 data.update(item)
             checked.append((item, data, check_post(item, serp, documented, kind=kind)))
         # The whole call is paid for, or refused before anything is created (`billing`).
-        price = sum(task_cost(item) for item, _, problem in checked if problem is None)
+        price = sum(task_cost(item, kind) for item, _, problem in checked if problem is None)
         if not self.wallet.charge(price, now):
             raise self._error(started, 40210, "Insufficient Funds.", 402)
         with self.data.lock:
@@ -348,9 +348,9 @@ class DataForSEOApp:
 
     def _create(self, kind: str, item: Mapping[str, Any], now: datetime) -> EmuTask:
         posted = now.replace(microsecond=0)
-        task = posted_task(self.data, kind, item, posted, posted + self.post_delay)
-        task.device = str(item.get("device", "desktop"))
-        task.cost = task_cost(item)
+        done = posted + self.post_delay * queue_share(item, self.data._rng)
+        task = posted_task(self.data, kind, item, posted, done.replace(microsecond=0))
+        task.device, task.cost = str(item.get("device", "desktop")), task_cost(item, kind)
         if item.get("postback_url") is not None:
             task.callback = Callback("postback", item["postback_url"], item.get("postback_data"))
         elif item.get("pingback_url") is not None:

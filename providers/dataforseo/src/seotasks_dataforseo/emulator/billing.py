@@ -19,16 +19,39 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
+from .. import serp_types
+
 __all__ = ["Wallet", "task_cost", "user_data_item"]
 
 #: What the emulated account starts with, in USD.
 START_BALANCE = 50.0
 
 
-def task_cost(item: Mapping[str, Any]) -> float:
-    """What setting ``item`` costs: the Standard queue's price, the Priority queue's
-    (``priority`` 2) twice that (the vendor's SERP pricing: $0.0006 and $0.0012)."""
-    return 0.0006 if item.get("priority", 1) == 1 else 0.0012
+#: Organic SERP engines whose further pages cost 0.75 of the first (the vendor's pricing
+#: update of 2025-09-19, "Organic SERP API pricing changes now in effect": Google, Bing,
+#: Yahoo, Baidu, Seznam, Naver); every other SERP type bills each unit in full.
+_DISCOUNTED = frozenset({"google", "bing", "yahoo", "baidu", "seznam", "naver"})
+
+
+def task_cost(item: Mapping[str, Any], kind: str) -> float:
+    """What setting ``item`` as a task of ``kind`` costs: the Standard queue's price,
+    the high priority's (``priority`` 2) twice that ($0.0006 and $0.0012, the vendor's
+    SERP pricing), for the first billing unit (a SERP type's default depth: the first
+    page); each further unit the ``depth`` asks for (help center, "Cost of tasks with
+    'depth' set above default") at 0.75 of that on the organic engines, in full on
+    the others (Maps per 100 results on desktop, 20 on mobile, ...)."""
+    base = 0.0006 if item.get("priority", 1) == 1 else 0.0012
+    parts = kind.split("/")
+    serp = serp_types.find(parts[1], parts[2]) if len(parts) > 2 and parts[0] == "serp" else None
+    if serp is None or serp.depth_field is None:
+        return base
+    depth = item.get(serp.depth_field)
+    unit = serp.depths.get(str(item.get("device", "desktop")))
+    if type(depth) is not int or unit is None or not unit.default or depth <= unit.default:
+        return base
+    more = -(-depth // unit.default) - 1  # units beyond the first, rounded up
+    share = 0.75 if serp.serp_type == "organic" and serp.engine in _DISCOUNTED else 1.0
+    return round(base * (1 + share * more), 8)
 
 
 class Wallet:

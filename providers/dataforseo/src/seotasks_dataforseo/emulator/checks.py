@@ -271,7 +271,9 @@ def _check_place(
     required = serp is not None and serp.language_required
     if languages and required and tongue is None and tongue_name is None:
         return 40501, "Invalid Field: 'language_name'."
-    if tongue is not None and (not isinstance(tongue, str) or not 2 <= len(tongue) <= 7):
+    if tongue is not None and (
+        not isinstance(tongue, str) or locations.language_by_code(tongue) is None
+    ):  # a code of the vendor's list, in any case
         return 40501, "Invalid Field: 'language_code'."
     if tongue_name is not None:
         language = locations.language_by_name(tongue_name) if isinstance(tongue_name, str) else None

@@ -49,7 +49,7 @@ def envelope(
         "status_code": code,
         "status_message": message,
         "time": _took(started),
-        "cost": round(sum(float(t.get("cost") or 0) for t in tasks), 4),
+        "cost": round(sum(float(t.get("cost") or 0) for t in tasks), 8),
         "tasks_count": len(tasks),
         "tasks_error": sum(1 for t in tasks if t["status_code"] >= 40000),
         "tasks": tasks,
