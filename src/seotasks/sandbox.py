@@ -7,10 +7,12 @@ knows any vendor.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import attrs
 
@@ -38,7 +40,9 @@ class SandboxRequest:
     emulator standing for an account set up a certain way serves it that way (Serpstat's
     ``timezone``: the zone its naive times are written in), and names that setting in
     its `Sandbox.settings`, so that one from the environment or a profile, meant for the
-    real account, gives way to it instead of misreading the emulator.
+    real account, gives way to it instead of misreading the emulator. ``port`` (``None``:
+    one the system picks) is the loopback port to listen on, so that a service under
+    test keeps one configuration across restarts; `start` gives each provider its own.
     """
 
     seed: int = 0
@@ -46,6 +50,7 @@ class SandboxRequest:
     clock: Clock | None = None
     now: Callable[[], datetime] | None = None
     options: Mapping[str, Any] = attrs.field(factory=dict, hash=False)
+    port: int | None = None
 
 
 @contextmanager
@@ -61,15 +66,18 @@ def start(
     consistently (the CLI uses a `ScaledClock`, so a demo does not wait out DataForSEO's
     20-calls-a-minute limit in real minutes). Its ``now`` is the data's wall clock: give
     clients connected to them the same one (``connect(now=...)``). ``options`` are each
-    provider's options by name (`SandboxRequest.options`), the ones its clients get.
+    provider's options by name (`SandboxRequest.options`), the ones its clients get. With
+    a ``port``, the first emulator listens on it, the next on the one after, in order.
     """
     asked = SandboxRequest() if request is None else request
     with ExitStack() as stack:
         running: dict[str, Sandbox] = {}
-        for name in names:
+        for number, name in enumerate(names):
             cls = get_provider(name)
             given = typed_options(cls, (options or {}).get(name))
-            manager = cls.sandbox(asked if given is None else attrs.evolve(asked, options=given))
+            port = None if asked.port is None else asked.port + number
+            mine = attrs.evolve(asked, port=port, options=asked.options if given is None else given)
+            manager = cls.sandbox(mine)
             if manager is None:
                 raise ConfigError(
                     f"provider {name!r} ships no emulator, so --sandbox cannot use it"
@@ -80,11 +88,22 @@ def start(
                     "manager yielding a seotasks.Sandbox (decorate it with "
                     "@classmethod and @contextlib.contextmanager, and yield the Sandbox)"
                 )
-            running[cls.name] = sandbox = stack.enter_context(manager)
+            try:
+                sandbox = stack.enter_context(manager)
+            except OSError as exc:  # the port, taken: the user's to choose again
+                if port is None:
+                    raise
+                raise ConfigError(
+                    f"{name}: cannot listen on 127.0.0.1:{port}: {exc.strerror}; give --port "
+                    "a free one (each emulator takes the one after the previous)"
+                ) from None
             if not isinstance(sandbox, Sandbox):
                 raise TypeError(
                     f"{name}: sandbox() yielded a {type(sandbox).__name__}, not a seotasks.Sandbox"
                 )
+            if port is not None and not _listens_on(sandbox, port):
+                raise ConfigError(f"{name}: its sandbox takes no port (SandboxRequest.port)")
+            running[cls.name] = sandbox
         yield running
 
 
@@ -116,3 +135,13 @@ def _shell_quote(value: str) -> str:
     import shlex
 
     return shlex.quote(value)
+
+
+def _listens_on(sandbox: Sandbox, port: int) -> bool:
+    """Whether one of ``sandbox``'s settings is a URL on that loopback ``port``."""
+    for value in sandbox.settings.values():
+        if isinstance(value, str) and value.startswith("http"):
+            with contextlib.suppress(ValueError):
+                if urlsplit(value).port == port:
+                    return True
+    return False

@@ -21,7 +21,7 @@ DESCRIPTION = (
 
 def add_arguments(box: argparse.ArgumentParser) -> None:
     """``sandbox``'s arguments (standard library only: ``--help`` stays fast)."""
-    from .flags import add_options, add_providers, whole_number
+    from .flags import add_options, add_providers, whole_number, whole_within
 
     add_providers(box, "provider whose emulator to run", default="every installed one")
     box.add_argument(
@@ -30,6 +30,12 @@ def add_arguments(box: argparse.ArgumentParser) -> None:
         help=f"tasks per emulator, 0..{MAX_SANDBOX_SIZE} (default: provider's)",
     )
     box.add_argument("--seed", type=whole_number, default=0, help="data seed (default 0)")
+    box.add_argument(
+        "--port",
+        type=whole_within(1, 65535),
+        help="listen on this 127.0.0.1 port (the next provider on the one after): the same "
+        "export lines on every start (default: ports the system picks)",
+    )
     add_options(
         box,
         "an account setting the emulator serves, as the vendor would for an account set up "
@@ -57,7 +63,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     # they hold nothing to keep, so there is nothing to run again ("interrupted", 5).
     with (
         GracefulStop(at_once=(EXIT_OK, "seotasks: sandbox stopped at once")) as stop,
-        start(names, SandboxRequest(seed=args.seed, size=args.size), options) as running,
+        start(
+            names, SandboxRequest(seed=args.seed, size=args.size, port=args.port), options
+        ) as running,
     ):
         _refuse_unserved(options, running)
         for line in env_lines(running):

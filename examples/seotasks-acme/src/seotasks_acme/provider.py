@@ -331,13 +331,14 @@ class AcmeProvider(seotasks.Provider):
         AcmeRank's rate limits on it, as the vendor would. ``request.now`` is the data's wall
         clock (``--sandbox-day`` passes a fixed day): the jobs are drawn over the 20 days
         before it, so the same seed and ``now`` give the same jobs, timestamps included
-        (the conformance kit's ``test_sandbox_honours_now`` checks both).
+        (the conformance kit's ``test_sandbox_honours_now`` checks both). ``request.port``
+        is the port to listen on (``seotasks sandbox --port``), else the system picks one.
         """
         from .emulator import AcmeApp  # only sandboxes and tests need the emulator
 
         now = None if request.now is None else request.now()
         app = AcmeApp(seed=request.seed, size=request.size, now=now, clock=request.clock)
-        with EmulatorServer(app) as server:
+        with EmulatorServer(app, port=request.port or 0) as server:
             yield seotasks.Sandbox(
                 settings={"base_url": server.url, "api_key": app.api_key},
                 stop=server.stop,

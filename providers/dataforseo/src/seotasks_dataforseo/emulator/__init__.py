@@ -97,6 +97,7 @@ class DataForSEOEmulator:
         enforce_limits: bool = True,
         post_delay: timedelta = timedelta(minutes=5),
         callback_timeout: float = 10.0,
+        port: int = 0,
     ) -> None:
         self.now: Callable[[], datetime] = now or (lambda: datetime.now(UTC))
         self.clock: Clock = clock or SystemClock()
@@ -120,7 +121,7 @@ class DataForSEOEmulator:
             post_delay=post_delay,
             callback_timeout=callback_timeout,
         )
-        self.server = EmulatorServer(VendorHttp(self.app))
+        self.server = EmulatorServer(VendorHttp(self.app), port=port)
         self._started = False
         self._churn_rng = random.Random(seed + 1)
 
@@ -337,7 +338,7 @@ def sandbox(request: SandboxRequest) -> Iterator[Sandbox]:
     in use."""
     size = DEFAULT_SIZE if request.size is None else request.size
     emulator = DataForSEOEmulator(
-        seed=request.seed, size=size, clock=request.clock, now=request.now
+        seed=request.seed, size=size, clock=request.clock, now=request.now, port=request.port or 0
     )
     with emulator:
         yield Sandbox(

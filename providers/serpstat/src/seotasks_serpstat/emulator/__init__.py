@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import json
 import random
-import secrets
 import threading
 from collections import deque
 from collections.abc import Callable
 from datetime import UTC, datetime
+from hashlib import sha256
 from typing import Any, Final
 
 from seotasks.clock import Clock, SystemClock
@@ -318,7 +318,8 @@ class SerpstatEmulator:
     datetimes; real time by default). ``timezone`` is the zone the naive timestamps are
     written in; ``order="desc"`` serves newest first; ``pending_parsed_at`` is what an
     unfinished task shows as ``parsed_at`` (JSON null, as documented, or e.g. ``""``);
-    ``max_rows`` the rows tasks.getList serves at most (``None``: all, for benchmarks).
+    ``max_rows`` the rows tasks.getList serves at most (``None``: all, for benchmarks);
+    ``port`` the loopback port (0: one the system picks). The token is one a seed.
     """
 
     def __init__(
@@ -337,12 +338,13 @@ class SerpstatEmulator:
         post_delay: int = 30,
         post_duration: int = 240,
         max_rows: int | None = MAX_ROWS,
+        port: int = 0,
     ) -> None:
         if order not in ("asc", "desc"):
             raise ValueError("order must be 'asc' or 'desc'")
         if path not in PATHS:
             raise ValueError(f"path must be one of {sorted(PATHS)}")
-        self.token = token or f"emu-{secrets.token_hex(12)}"
+        self.token = token or "emu-" + sha256(b"serpstat %d" % seed).hexdigest()[:24]
         self.timezone = timezone
         self.dataset = Dataset(seed=seed, size=size, now=now, timezone=timezone, max_rows=max_rows)
         self.dataset.pending_parsed_at = pending_parsed_at
@@ -355,7 +357,7 @@ class SerpstatEmulator:
             post_delay=post_delay,
             post_duration=post_duration,
         )
-        self.server = EmulatorServer(self.app)
+        self.server = EmulatorServer(self.app, port=port)
         self._path = path
         self.size = size
         self._churn_rng = random.Random(seed + 1)

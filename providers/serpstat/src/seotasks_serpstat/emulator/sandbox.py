@@ -32,7 +32,13 @@ def sandbox(request: SandboxRequest) -> Iterator[Sandbox]:
     rps = 1.0 if rps is None else rps
     check_rps(rps)
     emulator = SerpstatEmulator(
-        seed=seed, size=size, clock=request.clock, now=request.now, timezone=timezone, rps=rps
+        seed=seed,
+        size=size,
+        clock=request.clock,
+        now=request.now,
+        timezone=timezone,
+        rps=rps,
+        port=request.port or 0,
     )
     emulator.start()
     try:
