@@ -4,6 +4,7 @@ files, its journal entries) and of the emulator (its ``task_get`` calls)."""
 
 from __future__ import annotations
 
+import signal
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -88,8 +89,23 @@ def env(emu: DataForSEOEmulator, tmp_path: Path) -> dict[str, str]:
     return collect_env(tmp_path, emu)
 
 
-def no_bytecode(env: dict[str, str]) -> dict[str, str]:
-    """``env`` for a child whose files stop at 16 KiB: no ``.pyc`` written, since CPython
-    writes one with a single raw write and keeps what the limit let through, and a
-    truncated one fails every later import of its module ("marshal data too short")."""
-    return {**env, "PYTHONDONTWRITEBYTECODE": "1"}
+def on_a_full_disk(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """``args`` run to their end with every file they write stopped at 16 KiB (EFBIG, as
+    on a disk that filled up; SIGXFSZ ignored, so the process lives on to say so), and
+    no ``.pyc`` written: CPython writes one with a single raw write and keeps what the
+    limit let through, and a truncated one fails every later import of its module
+    ("marshal data too short")."""
+    import resource
+
+    def small_files() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (16 * 1024, 16 * 1024))
+
+    return subprocess.run(
+        args,
+        env={**env, "PYTHONDONTWRITEBYTECODE": "1"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=small_files,
+    )

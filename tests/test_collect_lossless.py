@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import random
-import signal
 import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,7 +25,7 @@ from collectkit import (
     env,
     intents,
     journal_of,
-    no_bytecode,
+    on_a_full_disk,
     rerun,
     result_files,
     started,
@@ -275,25 +274,11 @@ def test_a_disk_that_fills_mid_run_stops_the_intake_and_loses_nothing(
 ) -> None:
     """Writes beyond 16 KiB fail (RLIMIT_FSIZE, SIGXFSZ ignored): the probe and the small
     journal entries fit, a result does not, as on a disk that filled up mid-run."""
-    import resource
-
     out = tmp_path / "o"
     truth = emu.ready_ids()
-
-    def small_files() -> None:
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-        resource.setrlimit(resource.RLIMIT_FSIZE, (16 * 1024, 16 * 1024))
-
     args = [*CLI, "collect", "-p", "dataforseo", "--to", str(out), "--workers", "2"]
     emu.app.result_padding = 64 * 1024  # every result is over the limit
-    full = subprocess.run(
-        args,
-        env=no_bytecode(env),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        preexec_fn=small_files,
-    )
+    full = on_a_full_disk(args, env)
     assert full.returncode == 6, full.stderr
     assert "StorageError" in full.stderr and "Traceback" not in full.stderr
     assert not result_files(out / "dataforseo")
@@ -311,25 +296,11 @@ def test_two_accounts_into_one_folder_keep_each_others_journal(
     full disk); account B's run into the same folder must leave them: fetched with B's
     login they are "not found", and they were dropped, A's results lost for good. Each
     account has its own journal, so A's next run delivers every one."""
-    import resource
-
     out = tmp_path / "o"
     truth = emu.ready_ids()
-
-    def small_files() -> None:
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-        resource.setrlimit(resource.RLIMIT_FSIZE, (16 * 1024, 16 * 1024))
-
     emu.app.result_padding = 64 * 1024  # every result of A is over the limit
     args = [*CLI, "collect", "-p", "dataforseo", "--to", str(out), "--workers", "2"]
-    full = subprocess.run(
-        args,
-        env=no_bytecode(env),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        preexec_fn=small_files,
-    )
+    full = on_a_full_disk(args, env)
     assert full.returncode == 6, full.stderr
     left = len(intents(out))
     assert left > 0

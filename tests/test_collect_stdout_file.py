@@ -98,13 +98,20 @@ def test_a_run_killed_mid_line_leaves_the_next_runs_lines_whole(tmp_path: Path) 
     """A SIGKILL while a line is going out: the kill lands once the file holds a part of
     a line (results of 4 MiB, written in 8 KiB pieces, leave the test the time to see
     one). The next run appends; its first line, the killed task printed again from the
-    journal, must parse."""
-    with ready_dataforseo(6, seed=42) as emu:
-        emu.app.result_padding = 4 * 1024 * 1024
-        _killed_mid_line_then_again(emu, tmp_path)
+    journal, must parse. On a busy machine the watcher may not get the CPU while a line
+    is out: a run that ends whole proves nothing, and the scenario starts over (at most
+    five times) rather than passing or failing on the scheduler."""
+    for attempt in range(5):
+        with ready_dataforseo(6, seed=42 + attempt) as emu:
+            emu.app.result_padding = 4 * 1024 * 1024
+            if _killed_mid_line_then_again(emu, tmp_path / str(attempt)):
+                return
+    pytest.fail("five runs each ended before the watcher saw a line half out")
 
 
-def _killed_mid_line_then_again(emu: DataForSEOEmulator, tmp_path: Path) -> None:
+def _killed_mid_line_then_again(emu: DataForSEOEmulator, tmp_path: Path) -> bool:
+    """The scenario; False when the run ended before a line was seen half out."""
+    tmp_path.mkdir()
     env = _env(tmp_path, emu)
     sink = tmp_path / "results.jsonl"
     args = ["collect", "-p", "dataforseo", "--workers", "1"]
@@ -116,13 +123,16 @@ def _killed_mid_line_then_again(emu: DataForSEOEmulator, tmp_path: Path) -> None
                 proc.send_signal(signal.SIGKILL)
                 break
         proc.wait(timeout=60)
-    assert proc.returncode == -signal.SIGKILL, "the run ended before a line was half out"
+    if proc.returncode != -signal.SIGKILL:
+        assert proc.returncode == 0
+        return False
     again = _appending(args, env, sink)
     assert again.returncode == 0, again.stderr.decode()
     ids, torn = _results(sink)
     assert torn <= 1
     consumed = emu.collected_ids()
     assert set(ids) == consumed and not emu.ready_ids(), consumed - set(ids)
+    return True
 
 
 def test_an_interrupted_run_into_a_file_it_overwrites_says_to_append(

@@ -7,17 +7,14 @@ before 2.6 inflates a whole body in one read, and the vendor's client pins such 
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import json
-import socket
 import tempfile
-import threading
 import tracemalloc
 import zlib
-from collections.abc import Iterator
 
 import pytest
+from loopback import answering
 
 from seotasks import ResponseFormatError, TransientError, response_body
 from seotasks.redact import Redactor
@@ -32,43 +29,18 @@ def _gzip_answer(body: bytes) -> bytes:
     )
 
 
-@contextlib.contextmanager
-def _server(*answers: bytes) -> Iterator[tuple[str, list[bytes]]]:
-    """A loopback server answering its connections with ``answers`` in turn (the last
-    for every one after); its URL and the request heads it read."""
-    heads: list[bytes] = []
-    listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(10)
+def _transport(attempts: int = 1) -> Transport:
+    return Transport(redactor=Redactor(), retry=RetryPolicy(attempts=attempts, base=0.001))
 
-    def serve() -> None:
-        while True:
-            try:
-                conn, _ = listener.accept()
-            except OSError:
-                return
-            with conn:
-                head = b""
-                while b"\r\n\r\n" not in head:
-                    piece = conn.recv(65536)
-                    if not piece:
-                        break
-                    head += piece
-                heads.append(head)
-                with contextlib.suppress(OSError):  # the client may hang up mid-answer
-                    conn.sendall(answers[min(len(heads), len(answers)) - 1])
 
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
+def _json(url: str, attempts: int = 1) -> object:
+    """``GET url/page`` through a transport of ``attempts``, read as JSON."""
+    transport = _transport(attempts)
     try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}", heads
+        request = Request(method="GET", url=url + "/page", endpoint="page")
+        return transport.call(request, lambda response: response.json())
     finally:
-        listener.shutdown(socket.SHUT_RDWR)  # wakes the accept
-        listener.close()
-        thread.join(10)
-
-
-def _transport() -> Transport:
-    return Transport(redactor=Redactor(), retry=RetryPolicy(attempts=1, base=0.001))
+        transport.close()
 
 
 def _bomb(decoded: int) -> bytes:
@@ -84,7 +56,7 @@ def test_the_transport_asks_for_gzip_and_reads_it_as_json() -> None:
     text = json.dumps(page).encode()
     packed = gzip.compress(text)
     assert len(packed) * 10 < len(text)  # what asking for it saves on the wire
-    with _server(_gzip_answer(packed)) as (url, heads):
+    with answering(_gzip_answer(packed)) as (url, heads):
         transport = _transport()
         request = Request(method="GET", url=url + "/page", endpoint="page")
         assert transport.call(request, lambda response: response.json()) == page
@@ -107,7 +79,7 @@ def test_a_gzip_bomb_is_refused_at_the_cap_of_decoded_bytes(
     monkeypatch.setattr(response_body, "IN_MEMORY_MAX", cap)
     bomb = _bomb(256 << 20)
     assert len(bomb) < 1 << 20
-    with _server(_gzip_answer(bomb)) as (url, _):
+    with answering(_gzip_answer(bomb)) as (url, _):
         transport = _transport()
         request = Request(method="GET", url=url + "/bomb", endpoint="bomb")
         tracemalloc.start()
@@ -134,20 +106,16 @@ def _answer(body: bytes, coding: str, *, length: bool = True) -> bytes:
 def test_gzip_members_one_after_another_read_as_one_body() -> None:
     """RFC 1952 allows several members in one stream (a server flushing as it goes)."""
     body = gzip.compress(b'{"tasks": [1,') + gzip.compress(b" 2]}")
-    with _server(_answer(body, "gzip")) as (url, _):
-        transport = _transport()
-        request = Request(method="GET", url=url + "/page", endpoint="page")
-        assert transport.call(request, lambda response: response.json()) == {"tasks": [1, 2]}
-        transport.close()
+    with answering(_answer(body, "gzip")) as (url, _):
+        assert _json(url) == {"tasks": [1, 2]}
 
 
 def test_a_coding_not_asked_for_is_refused_by_name() -> None:
-    with _server(_answer(b"\x8b\x00brotli", "br")) as (url, heads):
-        transport = _transport()
-        request = Request(method="GET", url=url + "/page", endpoint="page")
-        with pytest.raises(ResponseFormatError, match=r"Content-Encoding 'br'; seotasks asks for"):
-            transport.call(request, lambda response: response.json())
-        transport.close()
+    with (
+        answering(_answer(b"\x8b\x00brotli", "br")) as (url, heads),
+        pytest.raises(ResponseFormatError, match=r"Content-Encoding 'br'; seotasks asks for"),
+    ):
+        _json(url)
     assert len(heads) == 1  # not retried: it would come the same way
 
 
@@ -155,22 +123,20 @@ def test_a_gzip_stream_cut_off_is_transient_and_retried() -> None:
     """A server that closes the connection inside the stream, with no length to say so:
     the stream's own end is missing, as a short body's last bytes are."""
     whole = gzip.compress(json.dumps({"tasks": list(range(5000))}).encode())
-    with _server(_answer(whole[: len(whole) // 2], "gzip", length=False)) as (url, heads):
-        transport = Transport(redactor=Redactor(), retry=RetryPolicy(attempts=2, base=0.001))
-        request = Request(method="GET", url=url + "/page", endpoint="page")
-        with pytest.raises(TransientError, match=r"was cut off inside its gzip stream"):
-            transport.call(request, lambda response: response.json())
-        transport.close()
+    with (
+        answering(_answer(whole[: len(whole) // 2], "gzip", length=False)) as (url, heads),
+        pytest.raises(TransientError, match=r"was cut off inside its gzip stream"),
+    ):
+        _json(url, attempts=2)
     assert len(heads) == 2
 
 
 def test_a_body_that_is_no_gzip_stream_is_a_format_error() -> None:
-    with _server(_answer(b'{"tasks": []}', "gzip")) as (url, _):
-        transport = _transport()
-        request = Request(method="GET", url=url + "/page", endpoint="page")
-        with pytest.raises(ResponseFormatError, match=r"is not the gzip stream it says it is"):
-            transport.call(request, lambda response: response.json())
-        transport.close()
+    with (
+        answering(_answer(b'{"tasks": []}', "gzip")) as (url, _),
+        pytest.raises(ResponseFormatError, match=r"is not the gzip stream it says it is"),
+    ):
+        _json(url)
 
 
 def _status(status: str, body: bytes, coding: str) -> bytes:
@@ -192,7 +158,7 @@ def test_an_error_pages_coding_never_hides_its_status(page: bytes) -> None:
     `ResponseFormatError`, not retried (one CDN page failed a whole run), and a bomb for
     an error page was inflated up to the 256 MiB cap."""
     good = _gzip_answer(gzip.compress(b'{"tasks": []}'))
-    with _server(page, good) as (url, heads):
+    with answering(page, good) as (url, heads):
         transport = Transport(redactor=Redactor(), retry=RetryPolicy(attempts=2, base=0.001))
         request = Request(method="GET", url=url + "/page", endpoint="page")
         tracemalloc.start()
@@ -214,9 +180,6 @@ def test_what_gzip_itself_reads_is_read(coding: str, tail: bytes) -> None:
     for a cut stream and retried, each retry another consuming read; a coding list
     naming gzip and identity was refused."""
     body = gzip.compress(b'{"tasks": [7]}') + tail
-    with _server(_answer(body, coding)) as (url, heads):
-        transport = _transport()
-        request = Request(method="GET", url=url + "/page", endpoint="page")
-        assert transport.call(request, lambda response: response.json()) == {"tasks": [7]}
-        transport.close()
+    with answering(_answer(body, coding)) as (url, heads):
+        assert _json(url) == {"tasks": [7]}
     assert len(heads) == 1

@@ -11,6 +11,7 @@ import threading
 from collections.abc import Iterator
 
 import pytest
+from loopback import answering
 
 from seotasks import ResponseFormatError, TransientError, response_body
 from seotasks.redact import Redactor
@@ -24,38 +25,16 @@ LYING = {
 
 
 @pytest.fixture
-def lying_server(request: pytest.FixtureRequest) -> Iterator[tuple[str, list[int]]]:
+def lying_server(request: pytest.FixtureRequest) -> Iterator[tuple[str, list[bytes]]]:
     """A loopback server answering each connection with ``LYING[param]`` then closing
-    it; the URL, and a list counting the requests answered."""
-    answer = LYING[request.param]
-    answered: list[int] = []
-    listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(10)
-
-    def serve() -> None:
-        while True:
-            try:
-                conn, _ = listener.accept()
-            except OSError:
-                return
-            with conn:
-                conn.recv(65536)
-                conn.sendall(answer)
-                answered.append(1)
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}", answered
-    finally:
-        listener.shutdown(socket.SHUT_RDWR)  # wakes the accept
-        listener.close()
-        thread.join(10)
+    it; the URL, and the requests it answered."""
+    with answering(LYING[request.param]) as served:
+        yield served
 
 
 @pytest.mark.parametrize("lying_server", sorted(LYING), indirect=True)
 def test_a_stated_size_that_never_arrives_is_transient_and_retried(
-    lying_server: tuple[str, list[int]],
+    lying_server: tuple[str, list[bytes]],
 ) -> None:
     url, answered = lying_server
     transport = Transport(redactor=Redactor(), retry=RetryPolicy(attempts=2, base=0.001))
