@@ -9,7 +9,7 @@ import socket
 import threading
 from collections.abc import Iterator
 
-__all__ = ["answering"]
+__all__ = ["answering", "read_head"]
 
 
 @contextlib.contextmanager
@@ -28,13 +28,7 @@ def answering(*answers: bytes) -> Iterator[tuple[str, list[bytes]]]:
             except OSError:
                 return
             with conn:
-                head = b""
-                while b"\r\n\r\n" not in head:
-                    piece = conn.recv(65536)
-                    if not piece:
-                        break
-                    head += piece
-                heads.append(head)
+                heads.append(read_head(conn))
                 with contextlib.suppress(OSError):  # the client may hang up mid-answer
                     conn.sendall(answers[min(len(heads), len(answers)) - 1])
 
@@ -46,3 +40,15 @@ def answering(*answers: bytes) -> Iterator[tuple[str, list[bytes]]]:
         listener.shutdown(socket.SHUT_RDWR)  # wakes the accept
         listener.close()
         thread.join(10)
+
+
+def read_head(conn: socket.socket) -> bytes:
+    """What ``conn`` sends up to the end of an HTTP head (a request's, or an answer's),
+    or until it closes."""
+    head = b""
+    while b"\r\n\r\n" not in head:
+        piece = conn.recv(65536)
+        if not piece:
+            break
+        head += piece
+    return head

@@ -23,6 +23,7 @@ import pytest
 import urllib3
 from clihere import run_here
 from clirun import CLI
+from loopback import read_head
 from receivekit import SECRET, Receiver, envelope, files, gz, receive_env, wait_for
 from seotasks_dataforseo.provider import DataForSEOProvider
 
@@ -277,12 +278,7 @@ def test_a_sigterm_while_a_body_arrives_lets_that_request_finish_and_be_answered
             receiver.process.send_signal(signal.SIGTERM)
             time.sleep(0.5)  # the stop has begun
             conn.sendall(body[len(body) // 2 :])
-            answer = b""
-            while b"\r\n\r\n" not in answer:
-                chunk = conn.recv(4096)
-                if not chunk:
-                    break
-                answer += chunk
+            answer = read_head(conn)
         assert receiver.stop() == 0, receiver.stderr
     assert answer.startswith(b"HTTP/1.1 200"), answer
     assert files(out / "dataforseo").keys() == {"t-1"}
