@@ -63,6 +63,8 @@ def test_a_task_the_vendor_does_not_know_settles_and_is_said(
     assert first.returncode == 4, first.stderr
     [line] = [json.loads(text) for text in first.stdout.splitlines()]
     assert line["error"].startswith("NoResult: dataforseo: vendor error 40401: Task Not Found.")
+    # The vendor answers so for a wrong --kind too: the line says which kind was asked.
+    assert "(asked at " in line["error"] and f"/v3/{KIND}/task_get/" in line["error"]
     assert not intents(tmp_path / "o")
     asked = task_gets(emu)
     run_here([*args, str(tmp_path / "o")], env)

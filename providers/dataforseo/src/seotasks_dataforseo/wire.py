@@ -221,7 +221,9 @@ def fetched_task(
                 f"{exc.code} for task {answered!r}; nothing was stored",
                 item_id=asked,
             ) from None
-        raise NoResult(exc.code, exc.message, provider=PROVIDER) from None
+        # The vendor answers "Task Not Found." for a task of another kind too: say where.
+        said = f"{exc.message} (asked at {url})" if exc.code == 40401 else exc.message
+        raise NoResult(exc.code, said, provider=PROVIDER) from None
 
 
 #: The scalar fields of a ``task_get`` answer `check_streamed` judges it by (ijson paths).
