@@ -2,10 +2,11 @@
 
 Every request asks for gzip (`seotasks.transport`): DataForSEO's results are large,
 repetitive JSON, 4.3 times smaller compressed (the sandbox's, at level 1). Undoing it is
-left to no library: an urllib3 before 2.6 inflates a whole small body that expands to gigabytes in one read, and
-the vendor's own client pins urllib3 below 2.2.3, so a user migrating with both installed
-would get that one. Here each compressed piece is inflated at most `PIECE` bytes at a
-time, so `read_body`'s caps count decoded bytes and stop a "zip bomb" at the cap.
+left to no library: an urllib3 before 2.6 inflates a whole small body that expands to
+gigabytes in one read, and the vendor's own client pins urllib3 below 2.2.3, so a user
+migrating with both installed would get that one. Here each compressed piece is inflated
+at most `PIECE` bytes at a time, so `read_body`'s caps count decoded bytes and stop a
+"zip bomb" at the cap.
 """
 
 from __future__ import annotations
