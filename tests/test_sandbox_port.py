@@ -41,6 +41,11 @@ def _free_ports(count: int) -> Iterator[int]:
 def test_the_same_export_lines_on_every_start() -> None:
     with _free_ports(2) as port:
         runs = [run_here([*SANDBOX, "--port", str(port)], clean_env()) for _ in range(2)]
+    with _free_ports(3) as first:  # every installed provider, the example plugin included
+        every = ["sandbox", "--duration", "0.2", "--port", str(first)]
+        both = [run_here(every, clean_env()) for _ in range(2)]
+    assert both[0].returncode == 0 and both[0].stdout == both[1].stdout, both[0].stderr
+    assert "export SEOTASKS_ACME_API_KEY=" in both[0].stdout
     assert [run.returncode for run in runs] == [0, 0], runs[0].stderr
     assert runs[0].stdout == runs[1].stdout
     urls = re.findall(r"_BASE_URL='?(http://[^'\n]+)", runs[0].stdout)
@@ -55,7 +60,15 @@ def test_a_port_taken_is_said_and_nothing_is_exported() -> None:
     assert refused.returncode == 2, refused.stderr
     assert refused.stdout == ""
     assert f"dataforseo: cannot listen on 127.0.0.1:{port}: " in refused.stderr
-    assert "give --port a free one" in refused.stderr
+    assert "give --port another (free, and one this user may open" in refused.stderr
+
+
+def test_ports_past_the_last_are_a_usage_error_before_anything_starts() -> None:
+    """Two emulators from 65535: the second's 65536 was an OverflowError from the bind,
+    reported as a bug of whichever plugin's sandbox met it."""
+    refused = run_here([*SANDBOX, "--port", "65535"], clean_env())
+    assert refused.returncode == 2 and refused.stdout == "", refused.stderr
+    assert "--port 65535 leaves no room for 2 emulators" in refused.stderr
 
 
 @pytest.mark.parametrize("port", ["0", "65536", "http"])

@@ -70,6 +70,11 @@ def start(
     a ``port``, the first emulator listens on it, the next on the one after, in order.
     """
     asked = SandboxRequest() if request is None else request
+    if asked.port is not None and asked.port + len(names) - 1 > 65535:
+        raise ConfigError(
+            f"--port {asked.port} leaves no room for {len(names)} emulators (each takes the "
+            "port after the previous; the last is 65535)"
+        )
     with ExitStack() as stack:
         running: dict[str, Sandbox] = {}
         for number, name in enumerate(names):
@@ -95,7 +100,8 @@ def start(
                     raise
                 raise ConfigError(
                     f"{name}: cannot listen on 127.0.0.1:{port}: {exc.strerror}; give --port "
-                    "a free one (each emulator takes the one after the previous)"
+                    "another (free, and one this user may open; each emulator takes the "
+                    "one after the previous)"
                 ) from None
             if not isinstance(sandbox, Sandbox):
                 raise TypeError(

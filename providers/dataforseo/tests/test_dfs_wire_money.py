@@ -167,3 +167,15 @@ def test_a_call_the_balance_cannot_cover_is_http_402_with_40210(vendor: Vendor) 
     [task_id] = vendor.post(KIND, ORGANIC)  # one task it can still pay for
     assert vendor.emu.task(task_id)["cost"] == 0.0006
     assert _money(vendor)["balance"] == pytest.approx(0.0004)
+
+
+def test_seeded_serp_tasks_cost_what_posting_them_costs() -> None:
+    """The seeded history drew every task's cost from one list whatever its API: Google
+    organic tasks at the default depth listed at $0.075, 125 times the price, so a spend
+    analysis run against the sandbox read nonsense. A seeded SERP task costs what
+    posting it costs; the other APIs' tasks keep their own prices."""
+    with DataForSEOEmulator(seed=5, size=600) as emu, emu.dataset.lock:
+        tasks = list(emu.dataset.by_id.values())
+    serp = {t.cost for t in tasks if t.kind.startswith("serp/")}
+    assert serp == {0.0006, 0.0012}
+    assert {t.cost for t in tasks if not t.kind.startswith("serp/")} - {0.0006, 0.0012}

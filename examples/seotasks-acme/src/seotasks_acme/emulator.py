@@ -36,9 +36,9 @@ from __future__ import annotations
 import base64
 import binascii
 import bisect
+import hashlib
 import json
 import random
-import secrets
 import threading
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
@@ -106,7 +106,8 @@ class AcmeApp:
         now: datetime | None = None,
         clock: Clock | None = None,
     ) -> None:
-        self.api_key = api_key or secrets.token_urlsafe(18)
+        # One a seed, not random: `seotasks sandbox --port` prints the same lines each start.
+        self.api_key = api_key or "acme-" + hashlib.sha256(b"acme %d" % seed).hexdigest()[:24]
         self.limiter = None if clock is None else ServerRateLimit(LIMITS, clock)
         self.now = (now or datetime.now(UTC)).replace(second=0, microsecond=0)
         self._rng = random.Random(seed)

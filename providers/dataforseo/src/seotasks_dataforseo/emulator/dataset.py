@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..endpoints import CATALOGUE, ID_LIST_FAMILIES, Endpoint
+from .billing import task_cost
 from .envelope import vendor_id
 
 __all__ = ["HISTORY_KEEP", "READY_KEEP", "Callback", "Dataset", "EmuTask", "format_time"]
@@ -63,6 +64,9 @@ MESSAGES = {
     40601: "Task Handed.",
     40602: "Task In Queue.",
 }
+#: Prices a seeded task is drawn at; a SERP task's decides its priority only, and it
+#: costs what posting it at its type's default depth costs (`billing.task_cost`).
+_COSTS = (0.0006, 0.0012, 0.002, 0.003, 0.05, 0.075)
 #: How a seeded task fails: as it runs (a field the vendor refuses, 40501, is refused at
 #: task_post, and no task is made), drawn one of three as before.
 _FAILURES = (40101, 40103, 40103)
@@ -153,7 +157,9 @@ class EmuTask:
         self.done = done
         self.done_s = format_time(done)
         self.code = code
-        self.cost = round(rng.choice((0.0006, 0.0012, 0.002, 0.003, 0.05, 0.075)), 4)
+        drawn = rng.choice(_COSTS)  # a SERP task's: its default depth at a priority (billing)
+        serp = {"priority": 2 if _COSTS.index(drawn) % 2 else 1}
+        self.cost = task_cost(serp, kind) if kind.startswith("serp/") else drawn
         self.tag = None if rng.random() < 0.3 else f"tag-{rng.randrange(50)}"
         self.keyword = rng.choice(_WORDS)
         self.device = _DEVICES[rng.randrange(2)]
