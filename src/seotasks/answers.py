@@ -64,10 +64,11 @@ def scan(
     ``fields`` are ijson paths: ``"status_code"``, ``"tasks.item.id"`` (``item`` stands
     for any element of an array); one ending in ``.item`` (``"tasks.item.path.item"``)
     gives the first such array's scalars, a list (at most 64). A field absent from the
-    document is absent from the result. A document that does not parse (empty, cut off, NaN, trailing bytes, broken
-    UTF-8) is a `TransientError`, as `Response.json` judges a 2xx body that does not
-    parse: the answer was damaged on its way, and the transport asks again. One nested
-    deeper than `MAX_DEPTH` is a `ResponseFormatError`: the same answer would come again.
+    document is absent from the result. A document that does not parse (empty, cut off,
+    NaN, trailing bytes, broken UTF-8) is a `TransientError`, as `Response.json` judges a
+    2xx body that does not parse: the answer was damaged on its way, and the transport
+    asks again. One nested deeper than `MAX_DEPTH` is a `ResponseFormatError`: the same
+    answer would come again.
     """
     wanted = frozenset(fields)
     found: dict[str, Any] = {}

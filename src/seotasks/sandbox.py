@@ -72,7 +72,7 @@ def start(
     asked = SandboxRequest() if request is None else request
     if asked.port is not None and asked.port + len(names) - 1 > 65535:
         raise ConfigError(
-            f"--port {asked.port} leaves no room for {len(names)} emulators (each takes the "
+            f"port {asked.port} leaves no room for {len(names)} emulators (each takes the "
             "port after the previous; the last is 65535)"
         )
     with ExitStack() as stack:
