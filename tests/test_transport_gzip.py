@@ -21,12 +21,12 @@ from seotasks.redact import Redactor
 from seotasks.transport import Request, RetryPolicy, Transport
 
 
-def _gzip_answer(body: bytes) -> bytes:
-    return (
-        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n"
-        + f"Content-Length: {len(body)}\r\n\r\n".encode()
-        + body
-    )
+def _answer(body: bytes, coding: str, *, status: str = "200 OK", length: bool = True) -> bytes:
+    """An answer with ``body`` in ``coding``, the connection closed after it (as the
+    loopback server does: said, so that no client sends it a second request)."""
+    head = f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Encoding: {coding}\r\n"
+    framing = f"Content-Length: {len(body)}\r\n" if length else ""
+    return (head + framing + "Connection: close\r\n\r\n").encode() + body
 
 
 def _transport(attempts: int = 1) -> Transport:
@@ -56,7 +56,7 @@ def test_the_transport_asks_for_gzip_and_reads_it_as_json() -> None:
     text = json.dumps(page).encode()
     packed = gzip.compress(text)
     assert len(packed) * 10 < len(text)  # what asking for it saves on the wire
-    with answering(_gzip_answer(packed)) as (url, heads):
+    with answering(_answer(packed, "gzip")) as (url, heads):
         transport = _transport()
         request = Request(method="GET", url=url + "/page", endpoint="page")
         assert transport.call(request, lambda response: response.json()) == page
@@ -79,7 +79,7 @@ def test_a_gzip_bomb_is_refused_at_the_cap_of_decoded_bytes(
     monkeypatch.setattr(response_body, "IN_MEMORY_MAX", cap)
     bomb = _bomb(256 << 20)
     assert len(bomb) < 1 << 20
-    with answering(_gzip_answer(bomb)) as (url, _):
+    with answering(_answer(bomb, "gzip")) as (url, _):
         transport = _transport()
         request = Request(method="GET", url=url + "/bomb", endpoint="bomb")
         tracemalloc.start()
@@ -95,12 +95,6 @@ def test_a_gzip_bomb_is_refused_at_the_cap_of_decoded_bytes(
             tracemalloc.stop()
         transport.close()
     assert peak < 4 * cap, f"{peak:,} bytes held to refuse a {cap:,}-byte cap"
-
-
-def _answer(body: bytes, coding: str, *, length: bool = True) -> bytes:
-    head = f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: {coding}\r\n"
-    framing = f"Content-Length: {len(body)}\r\n" if length else "Connection: close\r\n"
-    return (head + framing + "\r\n").encode() + body
 
 
 def test_gzip_members_one_after_another_read_as_one_body() -> None:
@@ -139,25 +133,20 @@ def test_a_body_that_is_no_gzip_stream_is_a_format_error() -> None:
         _json(url)
 
 
-def _status(status: str, body: bytes, coding: str) -> bytes:
-    head = f"HTTP/1.1 {status}\r\nContent-Type: text/html\r\nContent-Encoding: {coding}\r\n"
-    return (head + f"Content-Length: {len(body)}\r\n\r\n").encode() + body
-
-
 @pytest.mark.parametrize(
     "page",
     [
-        _status("503 Service Unavailable", b"\x8b\x00brotli page", "br"),  # not asked for
-        _status("500 Internal Server Error", b"<html>oops</html>", "gzip"),  # no gzip at all
-        _status("502 Bad Gateway", gzip.compress(b"<html>down</html>")[:12], "gzip"),  # cut
-        _status("429 Too Many Requests", _bomb(64 << 20), "gzip"),  # a bomb for a page
+        _answer(b"\x8b\x00brotli page", "br", status="503 Service Unavailable"),  # not asked for
+        _answer(b"<html>oops</html>", "gzip", status="500 Internal Server Error"),  # no gzip at all
+        _answer(gzip.compress(b"<html>down</html>")[:12], "gzip", status="502 Bad Gateway"),  # cut
+        _answer(_bomb(64 << 20), "gzip", status="429 Too Many Requests"),  # a bomb for a page
     ],
 )
 def test_an_error_pages_coding_never_hides_its_status(page: bytes) -> None:
     """A 5xx or a 429 is retried whatever its body: a page whose coding did not read was a
     `ResponseFormatError`, not retried (one CDN page failed a whole run), and a bomb for
     an error page was inflated up to the 256 MiB cap."""
-    good = _gzip_answer(gzip.compress(b'{"tasks": []}'))
+    good = _answer(gzip.compress(b'{"tasks": []}'), "gzip")
     with answering(page, good) as (url, heads):
         transport = Transport(redactor=Redactor(), retry=RetryPolicy(attempts=2, base=0.001))
         request = Request(method="GET", url=url + "/page", endpoint="page")
