@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MAX_WORKERS",
+    "VERDICTS",
     "Collected",
     "OneRun",
     "check_owned",
@@ -45,6 +46,12 @@ __all__ = [
     "one_run_for",
     "owned_by",
 ]
+
+#: The errors that are a final word on a task, asking again giving the same answer: the
+#: vendor's, that it has no result (`NoResult`), and the provider's, that it cannot
+#: collect it (`UnsupportedQuery`). A journal forgets such a task (`Collected.settles`),
+#: the receiver sets its pingback aside, ``seotasks-dlt`` does not ask again.
+VERDICTS: tuple[type[Exception], ...] = (NoResult, UnsupportedQuery)
 
 #: What fetches one task: its result parsed, or the file it was streamed into.
 _Fetch = Callable[[Task], JSONValue | Path]
@@ -84,7 +91,7 @@ class Collected:
         (`UnsupportedQuery`). Its journal entry may go. Any other error (retries ran
         out, an answer that does not read, a proxy's refusal, an account's) says
         nothing of the task, which a consuming read may already have taken: keep it."""
-        return isinstance(self.error, NoResult | TaskNotDone | UnsupportedQuery)
+        return isinstance(self.error, (*VERDICTS, TaskNotDone))
 
     def describe_error(self) -> str | None:
         """``"<ErrorType>: message"`` (the CLI's form), or None when collected."""

@@ -177,7 +177,8 @@ class PingbackWorker:
                     queue.changed.wait(max(next_due - time.monotonic(), _SHORTEST_WAIT))
 
     def _run(self) -> None:
-        from ..errors import AuthError, NoResult, UnsupportedQuery
+        from ..collect import VERDICTS
+        from ..errors import AuthError
 
         queue = self.app.pingbacks
         for outcome in self.client.collect_many(self._due(), workers=self.workers, stop=self.stop):
@@ -189,7 +190,7 @@ class PingbackWorker:
                     self.app.write(task_id, outcome.result, via="pingback", tag=outcome.task.tag)
                     queue.done(task_id)
                     self._tried.pop(task_id, None)
-                elif isinstance(outcome.error, NoResult | UnsupportedQuery):
+                elif isinstance(outcome.error, VERDICTS):
                     log.warning("receiver: pingback %s failed: %s", task_id, outcome.error)
                     self._fail(task_id, outcome.describe_error() or "", outcome.task.tag)
                 elif isinstance(outcome.error, AuthError):

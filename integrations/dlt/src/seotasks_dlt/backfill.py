@@ -45,6 +45,7 @@ from dlt.destinations.exceptions import (
 )
 
 from seotasks import errors
+from seotasks.collect import VERDICTS
 from seotasks.errors import StorageError
 from seotasks.journal import task_from_entry
 from seotasks.model import Task, TaskStatus
@@ -60,11 +61,10 @@ BATCH = 500
 
 def _retryable() -> tuple[str, ...]:
     found: list[str] = []
-    settled = (errors.NoResult, errors.UnsupportedQuery)
     pending: list[type[BaseException]] = [errors.SeotasksError]
     while pending:
         cls = pending.pop()
-        if not issubclass(cls, settled):
+        if not issubclass(cls, VERDICTS):
             found.append(cls.__name__)
             pending.extend(cls.__subclasses__())
     return tuple(sorted(set(found)))
