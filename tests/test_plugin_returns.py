@@ -14,8 +14,10 @@ from fakevendor import FakeVendor, PluginOf, connect_fake
 
 import seotasks
 from seotasks import Capabilities, JSONValue, Task, TaskStatus, plugins
+from seotasks.call import Request
 from seotasks.emulation import EmulatorServer
 from seotasks.provider import Position
+from seotasks.transport import Transport
 
 
 class ForgetfulVendor(FakeVendor):
@@ -33,10 +35,20 @@ class DictVendor(FakeVendor):
     """Declares its capabilities as a plain dict."""
 
     name = "dictvendor"
+    #: Each instance made, to see what a failed `connect` left open.
+    made: list[DictVendor] = []
+
+    def __init__(self, settings: Any, transport: Transport) -> None:
+        super().__init__(settings, transport)
+        self.closed = False
+        DictVendor.made.append(self)
 
     def capabilities(self) -> Capabilities:
         declared: Any = {"order": "created_at"}
         return declared
+
+    def close(self) -> None:
+        self.closed = True
 
 
 class NumberVendor(FakeVendor):
@@ -75,8 +87,14 @@ def test_capabilities_that_are_no_capabilities_are_named(
     said = r"^dictvendor: capabilities\(\) returned a dict, not seotasks.Capabilities"
     with pytest.raises(TypeError, match=said):
         seotasks.capabilities_of("dictvendor")
+    DictVendor.made.clear()
     with pytest.raises(TypeError, match=said):  # at connect, before any listing
         connect_fake(server.url, name="dictvendor")
+    # Nothing of the failed connection is left open: the provider and its transport.
+    [provider] = DictVendor.made
+    assert provider.closed
+    with pytest.raises(ValueError, match="client is closed"):
+        provider.transport.send(Request(method="GET", url=server.url, endpoint="list"))
 
 
 def test_a_result_task_id_that_is_no_text_is_named(

@@ -16,7 +16,7 @@ import zlib
 import pytest
 from loopback import answering
 
-from seotasks import ResponseFormatError, TransientError, response_body
+from seotasks import ResponseFormatError, TransientError, inflate, response_body
 from seotasks.redact import Redactor
 from seotasks.transport import Request, RetryPolicy, Transport
 
@@ -162,13 +162,33 @@ def test_an_error_pages_coding_never_hides_its_status(page: bytes) -> None:
 
 @pytest.mark.parametrize(
     ("coding", "tail"),
-    [("gzip", b"\n"), ("gzip", b"\x00" * 16), ("gzip, identity", b""), ("identity, GZIP", b"")],
+    [
+        ("gzip", b"\n"),
+        ("gzip", b"\x00" * 16),
+        ("gzip, identity", b""),
+        ("identity, GZIP", b""),
+        ("gzip", b"\r\n<!-- served by a proxy -->"),
+        ("gzip", b"\x1f"),
+    ],
 )
 def test_what_gzip_itself_reads_is_read(coding: str, tail: bytes) -> None:
     """A newline or zero padding after the last member (gzip(1) ignores them) was taken
     for a cut stream and retried, each retry another consuming read; a coding list
-    naming gzip and identity was refused."""
+    naming gzip and identity was refused. Bytes after the last member that start no
+    member are what gzip(1) calls trailing garbage and ignores: refused, they lost the
+    answer to a consuming ``task_get`` whose whole JSON had come."""
     body = gzip.compress(b'{"tasks": [7]}') + tail
     with answering(_answer(body, coding)) as (url, heads):
         assert _json(url) == {"tasks": [7]}
     assert len(heads) == 1
+
+
+def test_members_are_read_across_pieces_and_trailing_bytes_are_bounded() -> None:
+    """A member's two magic bytes split between two pieces still start a member; past
+    `inflate.PIECE` bytes after the last member, the answer is refused, not read on."""
+    first, second = gzip.compress(b'{"a": '), gzip.compress(b"1}")
+    split = [first + second[:1], second[1:]]
+    assert b"".join(inflate.decoded(split, "gzip", "u")) == b'{"a": 1}'
+    endless = [first, b"<html>" * 5000, b"<html>" * 10_000]
+    with pytest.raises(ResponseFormatError, match=r"goes on for more than 65,536 bytes after"):
+        b"".join(inflate.decoded(endless, "gzip", "u"))

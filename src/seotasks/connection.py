@@ -11,6 +11,7 @@ from .client import Client
 from .clock import Clock
 from .config import resolve_settings
 from .plugins import get_provider
+from .provider import Provider
 from .redact import Redactor
 from .transport import RetryPolicy, Timeouts, Transport
 
@@ -51,17 +52,15 @@ def connect(
         user_agent=f"seotasks/{installed_version()} ({cls.name})",
         now=now,
     )
+    provider: Provider | None = None
     try:
         provider = cls(settings, transport)
-    except BaseException:
-        transport.close()
-        raise
-    try:
         provider.register_secrets(redactor)
         transport.set_rate_limits(provider.rate_limits_for(), in_flight=cls.max_in_flight)
         return Client(provider)
     except BaseException:  # a plugin's mistake: nothing of this connection is left open
-        provider.close()
+        if provider is not None:
+            provider.close()
         transport.close()
         raise
 

@@ -24,6 +24,8 @@ PIECE = 1 << 16
 _GZIP = frozenset({"gzip", "x-gzip"})
 #: zlib's window bits for a gzip header and trailer.
 _WBITS = 16 + zlib.MAX_WBITS
+#: How a gzip member begins (RFC 1952).
+_MAGIC = b"\x1f\x8b"
 #: What may follow the last member: gzip(1) ignores trailing zeros; a newline is common.
 _PADDING = b"\x00\r\n\t "
 
@@ -33,7 +35,13 @@ def decoded(pieces: Iterable[bytes], coding: str, url: str) -> Iterator[bytes]:
     most `PIECE` bytes when inflated. A coding that was not asked for is a
     `ResponseFormatError` (the body could not be read: another try brings the same), a
     gzip stream that is not one too, and one that ends before its end a `TransientError`
-    (cut off on the way, as a short body is)."""
+    (cut off on the way, as a short body is).
+
+    Bytes after the last member that start no member are ignored, as gzip(1) and the
+    receiver's `gunzip` ignore them: the JSON came whole, and refusing it would lose a
+    consuming ``task_get``'s answer for a proxy's trailing newline or banner. They are
+    read to the end all the same (the connection is then whole for the pool), at most
+    `PIECE` bytes of them."""
     codings = [c.strip().lower() for c in coding.split(",")]
     applied = [c for c in codings if c not in ("", "identity")]
     if not applied:
@@ -46,13 +54,22 @@ def decoded(pieces: Iterable[bytes], coding: str, url: str) -> Iterator[bytes]:
         )
     inflater: zlib._Decompress | None = zlib.decompressobj(_WBITS)
     fed = False
+    between = b""  # what came after a member's end, while it is too short to tell
+    ignored: int | None = None  # bytes after the last member that start no member
     for piece in pieces:
         fed = fed or bool(piece)
         data = piece
+        if ignored is not None:
+            ignored += len(piece)
+            data = b""  # read to the end all the same: the connection goes back to the pool
         while data:
-            if inflater is None:  # between members: the next one, or the padding gzip(1)
-                data = data.lstrip(_PADDING)  # ignores after the last (zeros, a newline)
-                if not data:
+            if inflater is None:  # between members: the next one, or what follows the last
+                data = (between + data).lstrip(_PADDING)
+                between = data[:1] if len(data) < len(_MAGIC) else b""
+                if not data or between:
+                    break
+                if data[: len(_MAGIC)] != _MAGIC:  # no member: ignored, as gzip(1) does
+                    ignored = len(data)
                     break
                 inflater = zlib.decompressobj(_WBITS)
             try:
@@ -67,5 +84,9 @@ def decoded(pieces: Iterable[bytes], coding: str, url: str) -> Iterator[bytes]:
                 data, inflater = inflater.unused_data, None
             else:
                 data = inflater.unconsumed_tail
+        if ignored is not None and ignored > PIECE:
+            raise ResponseFormatError(
+                f"the answer from {url} goes on for more than {PIECE:,} bytes after its gzip stream"
+            )
     if fed and inflater is not None and not inflater.eof:
         raise TransientError(f"the answer from {url} was cut off inside its gzip stream")
