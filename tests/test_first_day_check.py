@@ -76,6 +76,20 @@ def test_check_all_good(emulators: tuple[Any, Any], tmp_path: Path) -> None:
     assert ss.token not in done.stdout + done.stderr
 
 
+def test_an_account_name_echoing_the_password_is_masked(tmp_path: Path) -> None:
+    """The account line is the vendor's words, as an error is: a login that echoes the
+    password (a proxy, a vendor's bug) printed it in clear on the ok line."""
+    from seotasks_dataforseo.emulator import DataForSEOEmulator
+
+    password = "SECRET-XYZ-pw"
+    with DataForSEOEmulator(size=0, login=f"me{password}", password=password) as dfs:
+        env = cli_env(tmp_path, {"dataforseo": dfs.settings})
+        done = run_here(["check", "-p", "dataforseo"], env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "account me***" in _lines(done.stdout)["dataforseo"]
+    assert password not in done.stdout + done.stderr
+
+
 @pytest.mark.parametrize("balance", [0, -3.2])
 def test_nothing_left_to_spend_is_a_warning_not_an_ok(
     emulators: tuple[Any, Any], tmp_path: Path, balance: float

@@ -151,18 +151,20 @@ class _Renaming:
 
 def test_text_output_cannot_drive_the_terminal(emu: Any, tmp_path: Path) -> None:
     """The text quotes the vendor (the oldest unfinished task's id) without its control
-    characters, as the table of `seotasks tasks` does."""
+    characters, line breaks included, as the table of `seotasks tasks` does."""
     now = datetime.now(UTC).replace(microsecond=0)
     [old] = emu.add_tasks(
         1, kinds=["serp/google/organic"], posted=now - timedelta(days=20), delay=timedelta(days=30)
     )
     with EmulatorServer(
-        _Renaming(emu, old, "t-1\x1b]0;owned\x07\x1b[2J\x9b31m\u202e\x00")
+        _Renaming(emu, old, "t-1\x1b]0;owned\x07\x1b[2J\x9b31m\u202e\x00\r\nready, forged")
     ) as hostile:
         env = cli_env(tmp_path, {"dataforseo": {**emu.settings, "base_url": hostile.url}})
         done = run_here(["status", "-p", "dataforseo", *SERP, "-o", "source=history"], env)
     assert done.returncode == 0, done.stderr
-    assert "oldest unfinished: t-1]0;owned[2J31m queued" in done.stdout, done.stdout
+    # On its own line: a line break in the id started a line the vendor wrote.
+    assert "oldest unfinished: t-1]0;owned[2J31mready, forged queued" in done.stdout
+    assert not [line for line in done.stdout.splitlines() if line.startswith("ready")]
     bad = [ch for ch in done.stdout if (ord(ch) < 0x20 and ch != "\n") or 0x7F <= ord(ch) <= 0x9F]
     bad += [ch for ch in done.stdout if ch in "\u200b\u202e\u2066"]
     assert not bad, f"control characters reached the terminal: {bad!r}"
@@ -183,3 +185,15 @@ def test_a_long_wait_before_a_retry_is_said(
     done = run_here(["status", "-p", "dataforseo", *SERP], env)
     assert done.returncode == 0, done.stderr
     assert "seotasks: dataforseo: retrying tasks_ready in 120s (rate limited)" in done.stderr
+
+
+def test_a_window_the_vendor_refuses_is_said_as_every_command_says_it(tmp_path: Path) -> None:
+    """``status`` said ``seotasks: serpstat: ...`` where ``tasks``, ``collect`` and
+    ``report`` say ``seotasks: UnsupportedQuery: ...`` (docs/errors.md)."""
+    from seotasks_serpstat.emulator import SerpstatEmulator
+
+    with SerpstatEmulator(size=0, rps=None) as ss:
+        env = cli_env(tmp_path, {"serpstat": ss.settings})
+        done = run_here(["status", "-p", "serpstat", "--since", "30d"], env)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("seotasks: UnsupportedQuery: serpstat keeps tasks for 7 days")

@@ -30,6 +30,29 @@ def test_redactor_masks_values_and_their_encodings() -> None:
     assert r.scrub("tokenizer=1") == "tokenizer=1"  # only the exact parameter name
 
 
+@pytest.mark.parametrize(
+    "echoed",
+    ["SECRET/XYZ%2Babc%3D", "SECRET%2fXYZ%2babc%3d"],  # quote() leaves "/"; lower-case escapes
+)
+def test_every_url_encoding_of_a_secret_is_masked(echoed: str) -> None:
+    r = Redactor(secrets=["SECRET/XYZ+abc="])
+    assert r.scrub(f"bad password {echoed} given") == f"bad password {MASK} given"
+
+
+@pytest.mark.parametrize("secret", ["Pässwort-SECRET-42", 'pa"ss\\word-SECRET', "tab\tSECRET"])
+def test_a_secret_escaped_in_json_and_quoted_by_repr_is_masked(secret: str) -> None:
+    """A vendor echoing the password in its JSON body writes ``\\u00e4``, ``\\"``; an
+    error quoting that body with ``repr`` doubles the backslashes. Neither was masked."""
+    import json
+
+    r = Redactor(secrets=[secret])
+    body = json.dumps({"status_message": f"Internal error. pw={secret}"})
+    assert "SECRET" not in r.scrub(body), r.scrub(body)
+    assert "SECRET" not in r.scrub(repr(body)), r.scrub(repr(body))
+    raw = json.dumps({"status_message": f"pw={secret}"}, ensure_ascii=False)
+    assert "SECRET" not in r.scrub(raw) and "SECRET" not in r.scrub(repr(raw))
+
+
 def test_a_secret_holding_an_ampersand_is_masked_whole_in_a_decoded_echo() -> None:
     """Masked by name first, ``token=Tok+Sec/ret=98&7654`` kept ``&7654``: the name's
     mask stops at ``&``, and what is left no longer matched the value."""

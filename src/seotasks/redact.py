@@ -14,6 +14,7 @@ client makes its redactor `Redactor.active` around each call into its provider, 
 from __future__ import annotations
 
 import base64
+import json
 import logging
 import os
 import re
@@ -46,6 +47,8 @@ URL_SECRET = re.compile(r"[A-Za-z0-9._~-]+\Z")
 #: The shortest secret `seotasks receive` takes; shorter path segments are words.
 MIN_URL_SECRET = 16
 
+#: A percent-escape (``%2B``), for its lower-case spelling (``%2b``).
+_PERCENT = re.compile(r"%[0-9A-F]{2}")
 #: ``scheme://user:password@`` in a URL: credentials of their own, whoever put them there.
 _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@?#\"'<>]*@")
 
@@ -106,10 +109,21 @@ class Redactor:
             self._param_re = None
 
     def add(self, secret: str) -> None:
-        """Remember a secret; strings shorter than 4 characters are too common to scrub."""
+        """Remember a secret; strings shorter than 4 characters are too common to scrub.
+
+        With it, the forms a vendor's echo or an error message may write it in: URL-encoded
+        three ways (every reserved character escaped, ``/`` left as it is, ``+`` for a
+        space), with lower-case escapes too, escaped in a JSON string (``\\u00e4``, ``\\"``),
+        and each of these as Python's ``repr`` writes it inside quotes (an error quoting a
+        body doubles its backslashes)."""
         if not secret or len(secret) < 4:
             return
-        self._secrets.update({secret, quote(secret, safe=""), quote_plus(secret)})
+        encoded = {quote(secret, safe=""), quote(secret), quote_plus(secret)}
+        encoded |= {_PERCENT.sub(lambda m: m.group(0).lower(), form) for form in encoded}
+        forms = {secret, *encoded}
+        forms |= {json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}
+        forms |= {repr(form)[1:-1] for form in forms}
+        self._secrets.update(form for form in forms if len(form) >= 4)
 
     def add_basic_auth(self, login: str, password: str) -> None:
         """Remember the ``Authorization: Basic`` value that these credentials produce."""

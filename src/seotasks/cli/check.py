@@ -193,7 +193,8 @@ def _provider(
         seconds = time.monotonic() - started
         waited = " with a wait for the vendor's limit or a retry" if waits - {"waiting"} else ""
         text = f"{where}credentials accepted ({seconds * 1000:.0f} ms{waited})"
-        described = account.describe() if account is not None else ""
+        # The vendor's own words (a login it echoes): masked as an error quoting it is.
+        described = "" if account is None else client.transport.redactor.scrub(account.describe())
         text = f"{text}; {described}" if described else text
         if account is not None and account.balance is not None and account.balance <= 0:
             # Listing and collecting still work (a task_get is paid with its post); the

@@ -43,6 +43,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     import json
 
     from ..config import env_name
+    from ..export import printable
     from ..plugins import failures, provider_infos
 
     rows: list[dict[str, Any]] = []
@@ -99,8 +100,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             default = "" if opt["default"] in (None, "") else f" (default {opt['default']})"
             extra = f" [{', '.join(flags)}]" if flags else ""
             out.write(f"  -o {opt['name']}{extra}  env {opt['env']}{default}: {opt['help']}\n")
-    for fail in broken:
-        out.write(f"FAILED {fail['name']} ({fail['target']}): {fail['error']}\n")
+    for fail in broken:  # an exception's text may quote anything: one clean line each
+        said = printable(f"FAILED {fail['name']} ({fail['target']}): {fail['error']}")
+        out.write(said + "\n")
     return EXIT_OK
 
 

@@ -24,7 +24,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from .common import EXIT_OK, Progress, UsageError, printable_lines
+from .common import EXIT_OK, Progress, printable_lines
 
 if TYPE_CHECKING:
     from ..client import Client
@@ -114,7 +114,7 @@ def _listing(
         except UnsupportedQuery as exc:
             if everything:
                 continue  # a listing of finished tasks only (DataForSEO tasks_ready)
-            raise UsageError(f"{client.name}: {exc}") from None
+            raise exc from None  # said as every command says it: its class, then its words
         return tasks, everything
     raise AssertionError("unreachable: the completed listing returns or raises")
 
@@ -182,8 +182,12 @@ def _oldest(unfinished: list[Task], now: datetime) -> dict[str, Any] | None:
 
 
 def _text(summary: dict[str, Any]) -> str:
+    from ..export import printable
+
+    # The vendor's words (kinds, an id) each stay on their line: a line break in one
+    # would start a line the vendor wrote ("ready, not collected: 0").
     def counts(mapping: dict[str, int]) -> str:
-        return ", ".join(f"{k} {v}" for k, v in mapping.items()) or "-"
+        return ", ".join(f"{printable(k)} {v}" for k, v in mapping.items()) or "-"
 
     everything = summary["statuses"] == "all"
     statuses = "all" if everything else "completed only, the listing offers no other"
@@ -204,7 +208,7 @@ def _text(summary: dict[str, Any]) -> str:
         lines.append("  oldest unfinished: none")
     else:
         lines.append(
-            f"  oldest unfinished: {oldest['id']} {oldest['status']} since "
+            f"  oldest unfinished: {printable(oldest['id'])} {oldest['status']} since "
             f"{oldest['created_at']} ({oldest['waiting_hours']} h)"
         )
     ready = summary["ready_not_collected"]
