@@ -446,14 +446,3 @@ def test_a_refused_connection_is_one_line_without_a_resume_hint(env: dict[str, s
     assert "TransientError" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert "--resume" not in result.stderr and "--cursor" not in result.stderr
-
-
-def test_a_plugin_failure_is_listed_without_its_control_characters(env: dict[str, str]) -> None:
-    """The failure's name and error may quote anything (here the variable's value; a
-    plugin's exception text): its line was printed raw, ESC sequences and all."""
-    limited = {**env, "SEOTASKS_LOAD_PLUGINS": "serpstat,dataf\x1b[2J\x1b]0;owned\x07\rX"}
-    listing = run_here(["providers"], limited)
-    assert listing.returncode == 0
-    [line] = [line for line in listing.stdout.splitlines() if line.startswith("FAILED")]
-    assert line.startswith("FAILED dataf[2J]0;ownedX (SEOTASKS_LOAD_PLUGINS): "), line
-    assert not [ch for ch in listing.stdout if ord(ch) < 0x20 and ch != "\n"]

@@ -120,6 +120,14 @@ def test_missing_required_names_the_env_var() -> None:
         ({"auth": "he ader"}, {}, "must be one of header, query; got 'he ader'"),
         ({}, {"SEOTASKS_FAKEVENDOR_SOURCE": "old"}, "SEOTASKS_FAKEVENDOR_SOURCE.*live, archive"),
         ({"colour": "blue"}, {}, r"unknown option\(s\) colour; known: api_key, auth"),
+        # A near miss is named: case, dashes, a letter off, a name cut short.
+        ({"page-size": 5}, {}, r"page-size; did you mean page_size for page-size\?; known"),
+        ({"api_kye": "k"}, {}, r"did you mean api_key for api_kye\?"),
+        (
+            {"PAGESIZE": 5, "sourc": "x"},
+            {},
+            r"did you mean page_size for PAGESIZE, source for sourc",
+        ),
     ],
 )
 def test_bad_values_are_config_errors(
@@ -137,6 +145,7 @@ def test_bad_values_are_config_errors(
         ("[profiles.work.fakevendor]\npage_size = 2.7\n", "expected int"),
         ("[profiles.work.fakevendor]\npage_size = [1]\n", "expected int"),
         ("[profiles.work.fakevendor]\nregion = 'eu'\n", r"unknown option\(s\) region; known: "),
+        ("[profiles.work.fakevendor]\nbase-url = 'x'\n", r"did you mean base_url for base-url"),
         ("[profiles.work]\nfakevendor = 3\n", "must be a table"),
         ("profiles = 3\n", r"no \[profiles.work\]"),
         ("[profiles.other.fakevendor]\n", r"no \[profiles.work\]"),

@@ -142,8 +142,16 @@ def test_an_option_of_a_provider_not_listed_names_the_missing_p(
 @pytest.mark.parametrize(
     ("pair", "said"),
     [
-        ("serpstat.tokn=x", "provider serpstat has no option 'tokn'; its options: base_url, "),
-        ("tokn=x", "no listed provider has an option 'tokn'; their options: base_url, "),
+        (
+            "serpstat.tokn=x",
+            "provider serpstat has no option 'tokn'; did you mean serpstat.token? its options: "
+            "base_url, ",
+        ),
+        (
+            "tokn=x",
+            "no listed provider has an option 'tokn'; did you mean token? their options: "
+            "base_url, ",
+        ),
         # A misspelt provider said the provider had no such option, listing options.
         ("serpstats.token=x", "-o serpstats.token: no provider is named 'serpstats'; did "),
     ],

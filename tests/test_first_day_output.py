@@ -86,15 +86,17 @@ def test_csv_header_of_an_empty_listing_and_limit_zero(tmp_path: Path) -> None:
     assert done.stdout == "id\n"
 
 
-def _complete(script: Path, line: str) -> list[str]:
-    """What bash completes for ``line`` with the generated script loaded."""
+def _complete(script: Path, line: str, cwd: Path | None = None) -> list[str]:
+    """What bash completes for ``line`` with the generated script loaded (in ``cwd``)."""
     words = line.split(" ")
     program = (
         f"source {script}; COMP_LINE={line!r}; COMP_POINT=${{#COMP_LINE}}; "
         f"COMP_WORDS=({' '.join(repr(w) for w in words)}); COMP_CWORD={len(words) - 1}; "
         '_shtab_seotasks; printf "%s\\n" "${COMPREPLY[@]}"'
     )
-    done = subprocess.run(["bash", "-c", program], capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        ["bash", "-c", program], capture_output=True, text=True, check=True, cwd=cwd
+    )
     return done.stdout.split()
 
 
@@ -112,6 +114,26 @@ def test_bash_completion_from_the_parser(tmp_path: Path) -> None:
     assert {"dataforseo", "serpstat"} <= set(_complete(script, "seotasks tasks -p "))
     assert _complete(script, "seotasks collect -p serp") == ["serpstat"]
     assert _complete(script, "seotasks check --provider data") == ["dataforseo"]
+    assert _complete(script, "seotasks submit --postback-data a") == ["advanced"]
+
+
+def test_bash_completes_paths_where_a_command_takes_one(tmp_path: Path) -> None:
+    """A file or folder argument completed nothing: ``--to results_d<TAB>`` beeped."""
+    done = run_here(["completion", "bash"], cli_env(tmp_path))
+    script = tmp_path / "seotasks.bash"
+    script.write_text(done.stdout)
+    (tmp_path / "results_dir").mkdir()
+    (tmp_path / "specs.jsonl").write_text("")
+    (tmp_path / "store.duckdb").write_text("")
+
+    def completed(line: str) -> list[str]:
+        return _complete(script, line, cwd=tmp_path)
+
+    assert completed("seotasks collect --to results_") == ["results_dir"]
+    assert completed("seotasks collect --to spec") == []  # a folder's place: no files
+    assert completed("seotasks submit -p dataforseo spec") == ["specs.jsonl"]
+    assert completed("seotasks report --from sto") == ["store.duckdb"]
+    assert completed("seotasks tasks --resume spec") == ["specs.jsonl"]
 
 
 @pytest.mark.parametrize("shell", ["zsh", "fish"])
@@ -119,3 +141,19 @@ def test_zsh_and_fish_completion(tmp_path: Path, shell: str) -> None:
     done = run_here(["completion", shell], cli_env(tmp_path))
     assert done.returncode == 0, done.stderr
     assert "seotasks" in done.stdout and "--fields" in done.stdout and "check" in done.stdout
+    folders = {"zsh": "_files -/", "fish": "__fish_complete_directories"}[shell]
+    assert folders in done.stdout  # the folder arguments complete folders
+
+
+def test_a_plugin_failure_is_listed_without_its_control_characters(tmp_path: Path) -> None:
+    """The failure's name and error may quote anything (here the variable's value; a
+    plugin's exception text): its line was printed raw, ESC sequences and all."""
+    limited = {
+        **cli_env(tmp_path),
+        "SEOTASKS_LOAD_PLUGINS": "serpstat,dataf\x1b[2J\x1b]0;owned\x07\rX",
+    }
+    listing = run_here(["providers"], limited)
+    assert listing.returncode == 0
+    [line] = [line for line in listing.stdout.splitlines() if line.startswith("FAILED")]
+    assert line.startswith("FAILED dataf[2J]0;ownedX (SEOTASKS_LOAD_PLUGINS): "), line
+    assert not [ch for ch in listing.stdout if ord(ch) < 0x20 and ch != "\n"]

@@ -22,7 +22,7 @@ import logging
 import math
 import os
 import socket
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -31,7 +31,14 @@ from .profilefile import config_path, load_profile, warn_readable
 from .provider import Option, Provider, Settings
 from .redact import has_userinfo, scrub_userinfo
 
-__all__ = ["config_path", "env_name", "load_profile", "parse_option_value", "resolve_settings"]
+__all__ = [
+    "config_path",
+    "env_name",
+    "load_profile",
+    "meant_option",
+    "parse_option_value",
+    "resolve_settings",
+]
 
 log = logging.getLogger("seotasks.config")
 
@@ -42,6 +49,62 @@ _FALSE = {"0", "false", "no", "off"}
 def env_name(provider: str, option: str) -> str:
     """``SEOTASKS_<PROVIDER>_<OPTION>``, upper case, dashes as underscores."""
     return f"SEOTASKS_{provider}_{option}".upper().replace("-", "_")
+
+
+def meant_option(name: str, known: Iterable[str]) -> str | None:
+    """The option of ``known`` that ``name`` misspells (``base-url``, ``pasword``,
+    ``PAGESIZE``, ``PASS``), or None: case and dashes first, then the one option it
+    begins, then a close spelling."""
+    import difflib
+
+    known = list(known)
+    plain = name.strip().lower().replace("-", "_")
+    if plain in known:
+        return plain
+    squeezed = {k.replace("_", ""): k for k in known}
+    if plain.replace("_", "") in squeezed:
+        return squeezed[plain.replace("_", "")]
+    started = [k for k in known if len(plain) >= 3 and k.startswith(plain)]
+    if len(started) == 1:  # a name cut short: PASS for password
+        return started[0]
+    close = difflib.get_close_matches(plain, known, n=1, cutoff=0.75)
+    return close[0] if close else None
+
+
+def _unknown_options(where: str, names: list[str], known: list[str]) -> ConfigError:
+    """The error for options ``names`` that ``where`` does not know: the known ones, and
+    the one each meant where one is close."""
+    hints = [f"{meant} for {name}" for name in names if (meant := meant_option(name, known))]
+    hint = f"; did you mean {', '.join(hints)}?" if hints else ""
+    return ConfigError(
+        f"{where}: unknown option(s) {', '.join(names)}{hint}; known: "
+        f"{', '.join(sorted(known)) or 'none'}"
+    )
+
+
+def _misspelt_env(cls: type[Provider], env: Mapping[str, str]) -> dict[str, str]:
+    """The env vars of ``cls``'s prefix that name no option but misspell one
+    (``SEOTASKS_DATAFORSEO_PASS``, ``SEOTASKS_SERPSTAT_PAGESIZE``): each with the
+    option it meant. Nothing reads them, so without a word their value is not used."""
+    prefix = env_name(cls.name, "")
+    known = {env_name(cls.name, opt.name) for opt in cls.options}
+    names = [opt.name for opt in cls.options]
+    misspelt = {}
+    for name in env:
+        if name.startswith(prefix) and name not in known:
+            meant = meant_option(name[len(prefix) :], names)
+            if meant is not None:
+                misspelt[name] = meant
+    return misspelt
+
+
+def _env_hint(var: str, option: str, env: Mapping[str, str], misspelt: Mapping[str, str]) -> str:
+    """Why ``var``, a missing credential's env var, was not read: set blank, or set under
+    a misspelt name. Names only, never values."""
+    if var in env:
+        return f" ({var} is set, but blank)"
+    strays = [name for name, meant in misspelt.items() if meant == option]
+    return f" ({strays[0]} is set, but names no option)" if strays else ""
 
 
 def parse_option_value(option: Option, value: Any, source: str) -> Any:
@@ -279,10 +342,7 @@ def resolve_settings(
     by_name = {opt.name: opt for opt in cls.options}
     unknown = sorted(set(explicit) - set(by_name))
     if unknown:
-        raise ConfigError(
-            f"{cls.name}: unknown option(s) {', '.join(unknown)}; "
-            f"known: {', '.join(sorted(by_name)) or 'none'}"
-        )
+        raise _unknown_options(cls.name, unknown, list(by_name))
     profile_values: dict[str, Any] = {}
     if profile is not None and not profile.strip():
         # Counted as "no profile", a blank name ("$PROFILE" unset) ran on other credentials.
@@ -297,13 +357,19 @@ def resolve_settings(
         profile_values = load_profile(profile, cls.name, env)
         stray = sorted(set(profile_values) - set(by_name))
         if stray:
-            raise ConfigError(
-                f"{table}: unknown option(s) {', '.join(stray)}; known: {', '.join(sorted(by_name))}"
-            )
+            raise _unknown_options(table, stray, list(by_name))
         if any(o.secret and o.name in profile_values for o in cls.options):
             warn_readable(config_path(env))
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}  # where each value not given explicitly was read
+    misspelt = _misspelt_env(cls, env)
+    for name, meant in misspelt.items():
+        log.warning(
+            "%s is set, but %s has no option of that name: did you mean %s? (not used)",
+            name,
+            cls.name,
+            env_name(cls.name, meant),
+        )
     for opt in cls.options:
         var = env_name(cls.name, opt.name)
         if _given(opt, explicit.get(opt.name)):
@@ -318,14 +384,16 @@ def resolve_settings(
             sources[opt.name] = table
         elif opt.required:
             where = f"add {opt.name} to {table}" if profile else "add it to a profile"
+            hint = _env_hint(var, opt.name, env, misspelt)
             missing = ConfigError(
-                f"{cls.name}: missing {opt.name!r}; set {var}, pass {opt.name}= to "
+                f"{cls.name}: missing {opt.name!r}; set {var}{hint}, pass {opt.name}= to "
                 f"connect(), or {where}"
             )
             if not profile:
                 where = f"add {opt.name} to a profile and give --profile NAME"
             missing.cli_message = (
-                f"{cls.name}: missing {opt.name!r}; set {var}, or {where} (see seotasks providers)"
+                f"{cls.name}: missing {opt.name!r}; set {var}{hint}, or {where} (see seotasks "
+                "providers)"
             )
             raise missing
         else:

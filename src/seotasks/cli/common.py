@@ -74,6 +74,7 @@ def split_options(pairs: Sequence[str], names: Sequence[str]) -> dict[str, dict[
     ``PROVIDER.KEY`` of an installed provider not among ``names`` says that ``-p`` is
     what is missing: "no listed provider has an option" read as if it had no such option.
     """
+    from ..config import meant_option
     from ..plugins import get_provider, providers
 
     per: dict[str, dict[str, str]] = {name: {} for name in names}
@@ -88,12 +89,15 @@ def split_options(pairs: Sequence[str], names: Sequence[str]) -> dict[str, dict[
             shown = repr(pair) if named else "a value with no KEY= (not shown)"
             raise UsageError(f"-o expects KEY=VALUE, got {shown}")
         target, dot, option = key.partition(".")
+        target = target.lower()  # as -p takes a provider's name: DataForSEO.source
         if dot and target not in per and target in providers():
             raise UsageError(f"-o {key}: provider {target} is not listed with -p")
         if dot and target in per:
             if option not in known[target]:
+                meant = meant_option(option, known[target])
+                hint = f"did you mean {target}.{meant}? " if meant else ""
                 raise UsageError(
-                    f"provider {target} has no option {option!r}; its options: "
+                    f"provider {target} has no option {option!r}; {hint}its options: "
                     + ", ".join(sorted(known[target]))
                 )
             per[target][option] = value
@@ -107,8 +111,11 @@ def split_options(pairs: Sequence[str], names: Sequence[str]) -> dict[str, dict[
             raise UsageError(f"-o {key}: no provider is named {target!r}; {hint}")
         if not takers:
             there = sorted(set().union(*known.values()))
+            meant = meant_option(key, there)
+            hint = f"did you mean {meant}? " if meant else ""
             raise UsageError(
-                f"no listed provider has an option {key!r}; their options: {', '.join(there)}"
+                f"no listed provider has an option {key!r}; {hint}their options: "
+                + ", ".join(there)
             )
         for name in takers:
             per[name][key] = value

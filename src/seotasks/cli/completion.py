@@ -10,7 +10,7 @@ completed as the parser knows it, in bash, zsh and fish, and the installed provi
 from __future__ import annotations
 
 import argparse
-from typing import TextIO
+from typing import Any, TextIO
 
 from .common import EXIT_OK, UsageError
 
@@ -50,20 +50,39 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .parser import build_parser
 
     parser = build_parser()
-    _complete_providers(parser, providers())
+    _complete_values(parser, providers(), {"FILE": shtab.FILE, "DIR": shtab.DIRECTORY})
     script: str = shtab.complete(parser, shell=args.shell)
     out.write(script if script.endswith("\n") else script + "\n")
     return EXIT_OK
 
 
-def _complete_providers(parser: argparse.ArgumentParser, names: list[str]) -> None:
-    """Give every ``-p/--provider`` of ``parser`` and its commands the installed provider
-    names as choices, for shtab to complete (this parser only generates the script: the
-    one that runs keeps ``-p`` free, so that ``--help`` loads no plugin). A provider
-    installed later is completed once the script is generated again."""
+def _complete_values(
+    parser: argparse.ArgumentParser, names: list[str], paths: dict[str, Any]
+) -> None:
+    """Tell shtab what each value of ``parser`` and its commands is, for it to complete
+    (this parser only generates the script: the one that runs keeps ``-p`` free, so that
+    ``--help`` loads no plugin):
+
+    - ``-p/--provider``: the installed provider names (a provider installed later is
+      completed once the script is generated again);
+    - a file or folder argument (its metavar ``FILE``, ``PATH.duckdb``, ``DIR``...): the
+      paths (``paths``: shtab's file and folder completers), which the script otherwise
+      never offered: ``--to res<TAB>`` beeped;
+    - ``--postback-data``: the flavours `seotasks.submit.POSTBACK_DATA` takes.
+    """
+    from ..submit import POSTBACK_DATA
+
     for action in parser._actions:
+        metavar = action.metavar if isinstance(action.metavar, str) else ""
+        completed: Any = action  # shtab reads an attribute argparse does not declare
         if "--provider" in action.option_strings:
             action.choices = names
+        elif "--postback-data" in action.option_strings:
+            action.choices = POSTBACK_DATA
+        elif metavar == "DIR":
+            completed.complete = paths["DIR"]
+        elif metavar.startswith(("FILE", "PATH")):
+            completed.complete = paths["FILE"]
         if isinstance(action, argparse._SubParsersAction):
             for command in action.choices.values():
-                _complete_providers(command, names)
+                _complete_values(command, names, paths)
