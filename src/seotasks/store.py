@@ -15,6 +15,7 @@ directory or over a hidden file.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import gzip
 import json
@@ -130,7 +131,9 @@ def check_writable(folder: Path, *, what: str = "folder") -> None:
     """
     probe = folder / f".seotasks-probe-{secrets.token_hex(6)}{_TMP_SUFFIX}"
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        if not folder.is_dir():
+            folder.mkdir(parents=True)
+            _fsync_dir(folder.parent)  # the new folder's name, durable before any file in it
         fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
             _write_all(fd, b"{}")
@@ -143,6 +146,8 @@ def check_writable(folder: Path, *, what: str = "folder") -> None:
         with contextlib.suppress(OSError):
             probe.unlink(missing_ok=True)
         reason = exc.strerror or type(exc).__name__
+        if isinstance(exc, FileExistsError | NotADirectoryError):
+            reason = "something that is no folder is in its place"
         raise StorageError(f"{what} {folder} is not writable: {reason}") from None
 
 
@@ -213,14 +218,22 @@ class ResultStore:
         claims_for(self.root).check()
 
     def existing(self, provider: str, task_id: str) -> Path | None:
-        """The task's file when one exists already (either form, compressed or not)."""
+        """The task's file when one exists already (either form, compressed or not).
+
+        Anything else at its name (a folder, a dangling link, a pipe) is a
+        `FileExistsError`, as the write would meet it: taken for the file, a delivery was
+        answered "written" with nothing on disk, and a draining fetch dropped its result."""
         if not safe_name(provider) or not safe_name(task_id):
             return None
         folder = self.root / provider
         for suffix in (".json", ".json.gz"):
             candidate = folder / f"{task_id}{suffix}"
-            if candidate.exists():
+            if candidate.is_file():
                 return candidate
+            if candidate.is_symlink() or candidate.exists():
+                raise FileExistsError(
+                    errno.EEXIST, f"{candidate} is in the way of a result file: it is no file"
+                )
         return None
 
     def folder(self, provider: str) -> Path:

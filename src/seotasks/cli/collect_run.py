@@ -203,8 +203,7 @@ class CollectRun:
     def intake(self) -> Iterator[Task]:
         """The tasks to fetch: journalled ones first, then the listing; skips what is
         stored already, in flight, or past ``--limit``."""
-        taken = 0
-        limit = self.options.limit
+        taken, limit = 0, self.options.limit
         for task in self.sources():
             if self.stop.stopping or (limit is not None and taken >= limit):
                 return
@@ -234,7 +233,11 @@ class CollectRun:
             self.line(task, None, f"ValueError: task id {task.id!r} cannot be a file name")
             self.checkpoint(task)
             return False
-        path = self.store.existing(self.name, task.id)
+        try:
+            path = self.store.existing(self.name, task.id)
+        except OSError as exc:  # no file in the way of its file: not fetched, and the end
+            self.stop_taking(f"cannot write results to {self.options.to}: {exc.strerror}")
+            return False
         listed = self.options.named is None and task.id not in self.replayed
         if path is not None and listed and self.client.capabilities.drains:
             # Listed though stored (a postback the vendor never heard answered): fetched to

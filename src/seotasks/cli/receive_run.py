@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from ..claims import claims_for
 from ..jsoncodec import escape_line_breaks
-from ..receiver.app import secret_problem
+from ..receiver.app import receiver_places, secret_problem
 from ..store import check_writable, lock_file
 from .common import EXIT_OK
 from .pipes import (
@@ -55,6 +55,11 @@ if TYPE_CHECKING:
     from ..receiver.pingbacks import PingbackWorker
 
 __all__ = ["Receiving", "parse_listen", "run"]
+
+
+#: How long a stop waits for pingback fetches in flight: one hanging on a silent vendor
+#: held the stop for its whole read timeout (a minute), past a container's grace of 10 s.
+PINGBACK_GRACE = 5.0
 
 
 def parse_listen(value: str) -> tuple[str, int]:
@@ -99,6 +104,8 @@ def run(
     # Before the port is bound: a receiver that answers every postback with an error
     # is worse than one that does not start.
     check_writable(folder, what="--to")
+    for what, place in receiver_places(folder, provider.name).items():
+        check_writable(place, what=f"--to's {what} folder")
     claims_for(folder).check()  # shared with collect --to: another user's may refuse us
     refuse_closed_stdout(out)
     with lock_file(folder / ".receive.lock", busy=f"another seotasks receive serves {folder}"):
@@ -231,8 +238,11 @@ class Receiving:
                     self.stop()
                 self.server.serve()
         finally:
-            if self.worker is not None:
-                self.worker.close()
+            if self.worker is not None and not self.worker.close(PINGBACK_GRACE):
+                self.err.write(
+                    f"seotasks: a pingback fetch still waiting for the vendor after "
+                    f"{PINGBACK_GRACE:g} s was left; its task stays queued for the next start\n"
+                )
             if client is not None:
                 client.close()
             self.store.close()

@@ -18,6 +18,7 @@ import logging
 import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -88,13 +89,14 @@ class ReceiverApp:
         self.reader = provider
         self.provider = provider.name
         self.routes = dict(provider.callbacks)
-        self.pingbacks = pingbacks or PingbackQueue(store.root / ".pingbacks")
+        places = receiver_places(store.root, provider.name)
+        self.pingbacks = pingbacks or PingbackQueue(places["pingback queue"])
         self.emit = emit or (lambda line: None)
         self.max_body = max_body
         self.max_json = max_json
-        owed = OwedLines(store.root / ".owed", defer=once_read)
+        owed = OwedLines(places["lines owed"], defer=once_read)
         self.writer = ResultWriter(store, self.provider, self.emit, owed)
-        self.rejected_dir = store.root / ".rejected"
+        self.rejected_dir = places["rejected deliveries"]
         self.rejected = RejectedLog(self.rejected_dir)
         #: Write failures, logged once per burst (see `seotasks.receiver.alarm`).
         self.stored = WriteAlarm(
@@ -263,7 +265,7 @@ class ReceiverApp:
         failed = queued = 0
         for entry in entries:
             if entry.error is not None:
-                if self.store.existing(self.provider, entry.task_id) is not None:
+                if self._stored(entry.task_id):
                     # A result is stored: it stands, and no error line contradicts it for
                     # a reader keeping the last line of a task (a vendor's late retry).
                     log.info(
@@ -283,7 +285,7 @@ class ReceiverApp:
                     raise _unavailable() from None
             elif entry.result is not None:
                 results.append((entry.task_id, entry.result, entry.tag))
-            elif self.store.existing(self.provider, entry.task_id) is None:
+            elif not self._stored(entry.task_id):
                 queued += self._queue(entry)
         try:
             written = self.write_many(results, via=route) if results else 0
@@ -294,6 +296,15 @@ class ReceiverApp:
         answer: dict[str, Any] = {"ok": True, "tasks": len(entries), "written": written}
         answer.update(failed=failed, queued=queued > 0)
         return "200 OK", answer
+
+    def _stored(self, task_id: str) -> bool:
+        """Whether the task's file is written; 503 when something else is in its way (a
+        folder of its name): answered "written", the delivery left nothing on disk."""
+        try:
+            return self.store.existing(self.provider, task_id) is not None
+        except OSError as exc:
+            self.stored.failed(exc)
+            raise _unavailable() from None
 
     def _queue(self, entry: CallbackEntry) -> int:
         """A notice (a pingback): queue the task for the worker to collect; 1 when queued."""
@@ -324,6 +335,19 @@ class ReceiverApp:
             raise
         self.stored.succeeded()
         return written
+
+
+def receiver_places(root: Path, provider: str) -> dict[str, Path]:
+    """The folders a receiver writes under ``root`` (its ``--to``), by what each holds:
+    proved writable at the start (`seotasks.store.check_writable`), since a file in the
+    way of one was an internal error, or a 503 for every pingback, once serving."""
+    return {
+        "results": root / provider,
+        "pingback queue": root / ".pingbacks",
+        "pingbacks set aside": root / ".pingbacks" / "failed",
+        "lines owed": root / ".owed",
+        "rejected deliveries": root / ".rejected",
+    }
 
 
 def _unavailable() -> Refused:

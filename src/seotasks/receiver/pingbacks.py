@@ -76,6 +76,10 @@ class PingbackQueue:
         found.sort(key=lambda pair: pair[0])
         return [entry for _, entry in found]
 
+    def holds(self, task_id: str) -> bool:
+        """Whether ``task_id``'s entry is still queued."""
+        return (self.folder / f"{task_id}.json").is_file()
+
     def done(self, task_id: str) -> None:
         (self.folder / f"{task_id}.json").unlink(missing_ok=True)
 
@@ -95,7 +99,8 @@ class PingbackWorker:
     collect is moved to ``.pingbacks/failed/`` and logged; any other failure (transient,
     an answer that does not read, a task not done yet: a pingback that came early, a
     proxy's refusal, a wait cut short by `halt`) stays queued and is tried again after
-    ``retry_after`` seconds or at the next start. Credentials the vendor
+    ``retry_after`` seconds, twice as long after each failure up to ``longest_wait``, or at
+    the next start. Credentials the vendor
     refuses (`AuthError`: wrong, rotated, blocked) say nothing of the task: the worker
     stops, said in one line, and every entry stays queued for a start with working
     ones. A service object, not a value: compared by identity (``eq=False``).
@@ -105,8 +110,15 @@ class PingbackWorker:
     client: Client
     workers: int = attrs.field(default=4, kw_only=True)
     retry_after: float = attrs.field(default=60.0, kw_only=True)
+    #: The longest wait between two tries of one entry (see `_waits`).
+    longest_wait: float = attrs.field(default=3600.0, kw_only=True)
     stop: threading.Event = attrs.field(init=False, factory=threading.Event)
     _tried: dict[str, float] = attrs.field(init=False, factory=dict)
+    #: How long each entry that failed waits before its next try: ``retry_after``, then
+    #: twice as long after each failure, up to ``longest_wait``. A fetch the vendor keeps
+    #: refusing (a kind it has no API for, ``40400``) was asked, and said, every minute
+    #: for ever; the entry stays queued all the same (a proxy's refusal ends).
+    _waits: dict[str, float] = attrs.field(init=False, factory=dict)
     _busy: set[str] = attrs.field(init=False, factory=set)
     thread: threading.Thread = attrs.field(init=False)
 
@@ -126,11 +138,15 @@ class PingbackWorker:
         self.stop.set()
         self.client.transport.interrupt.set()
 
-    def close(self, timeout: float = 60.0) -> None:
+    def close(self, timeout: float = 60.0) -> bool:
+        """Stop, waiting up to ``timeout`` seconds for the fetches in flight; whether they
+        ended. One still waiting for the vendor's answer is left (the thread is a daemon):
+        its entry stays queued, and a write it started is atomic or not there at all."""
         self.stop.set()
         with self.app.pingbacks.changed:
             self.app.pingbacks.changed.notify_all()
         self.thread.join(timeout)
+        return not self.thread.is_alive()
 
     def _due(self) -> Iterator[Task]:
         from ..model import Task, TaskStatus
@@ -143,14 +159,26 @@ class PingbackWorker:
             for entry in queue.entries():
                 task_id = entry["id"]
                 tried = self._tried.get(task_id)
-                if task_id in self._busy or (tried is not None and now - tried < self.retry_after):
+                wait = self._waits.get(task_id, self.retry_after)
+                if task_id in self._busy or (tried is not None and now - tried < wait):
                     if tried is not None:  # due again then, if its fetch fails
-                        next_due = min(next_due, tried + self.retry_after)
+                        next_due = min(next_due, tried + wait)
                     continue
                 if not safe_name(task_id):
                     queue.done(task_id)
                     continue
-                if self.app.store.existing(self.app.provider, task_id) is not None:
+                if not queue.holds(task_id):
+                    # Settled since `entries` was read (collected, or set aside with its
+                    # error line): fetched again from this stale list, a refused task
+                    # was asked and reported twice.
+                    continue
+                try:
+                    stored = self.app.store.existing(self.app.provider, task_id) is not None
+                except OSError as exc:  # a folder in the way of its file: said once a burst
+                    self.app.stored.failed(exc)
+                    self._tried[task_id] = now  # looked at again after its wait
+                    continue
+                if stored:
                     # Written since it was queued (``collect --to`` on the same folder,
                     # or a kill between the write and `done`): nothing left to fetch.
                     queue.done(task_id)
@@ -189,7 +217,7 @@ class PingbackWorker:
                 if outcome.error is None:
                     self.app.write(task_id, outcome.result, via="pingback", tag=outcome.task.tag)
                     queue.done(task_id)
-                    self._tried.pop(task_id, None)
+                    self._forget(task_id)
                 elif isinstance(outcome.error, VERDICTS):
                     log.warning("receiver: pingback %s failed: %s", task_id, outcome.error)
                     self._fail(task_id, outcome.describe_error() or "", outcome.task.tag)
@@ -206,8 +234,15 @@ class PingbackWorker:
                     # stop, a task not done yet, a proxy's refusal), or an answer we could
                     # not take may have consumed it at the vendor, which then lists it no
                     # more (`collect` keeps such a fetch in its journal).
+                    wait = min(
+                        self._waits.get(task_id, self.retry_after / 2) * 2, self.longest_wait
+                    )
+                    self._waits[task_id] = wait
                     log.warning(
-                        "receiver: pingback %s not collected yet: %s", task_id, outcome.error
+                        "receiver: pingback %s not collected yet (tried again in %s): %s",
+                        task_id,
+                        f"{wait / 60:g} min" if wait >= 60 else f"{wait:g} s",
+                        outcome.error,
                     )
             except (OSError, LineNotPrinted):
                 # A write: logged once per burst by app.stored; the entry stays queued and
@@ -225,7 +260,7 @@ class PingbackWorker:
 
     def _set_aside(self, task_id: str, error: str) -> None:
         queue = self.app.pingbacks
-        failed = queue.folder / "failed"
+        failed = queue.folder / "failed"  # made at the start (`receiver_places`)
         failed.mkdir(parents=True, exist_ok=True)
         source = queue.folder / f"{task_id}.json"
         try:
@@ -233,4 +268,9 @@ class PingbackWorker:
             (failed / f"{task_id}.error.txt").write_text(error + "\n")
         except OSError:
             queue.done(task_id)
+        self._forget(task_id)
+
+    def _forget(self, task_id: str) -> None:
+        """An entry settled: its tries are no longer counted."""
         self._tried.pop(task_id, None)
+        self._waits.pop(task_id, None)
