@@ -178,6 +178,25 @@ def test_many_tasks_at_one_instant_page_by_offset(
     assert max(offsets) > 0  # the crowded instant was paged by offset
 
 
+def test_a_crowded_last_second_is_listed_whole(
+    make_emulator: MakeEmulator, connect: Connect
+) -> None:
+    """The listing ended once its position reached its end's second: the tasks after a
+    full page at that second (an ``until`` with a fraction, cut to its second) were
+    dropped without a word: 10 of 60 listed."""
+    last = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+    until = timedelta(milliseconds=500)
+    emu = make_emulator(seed=13, size=0, kinds=KINDS[:1])
+    crowded = emu.add_tasks(60, posted=last)
+    before = emu.add_tasks(5, posted=(last - timedelta(seconds=40), last - timedelta(seconds=1)))
+    client = connect(emu, source="history", families=["serp"], page_size=10)
+    after = emu.add_tasks(5, posted=last + timedelta(seconds=1))  # past the until
+    window = {"since": last - timedelta(minutes=1), "until": last + until}
+    ids = [t.id for t in client.tasks(status="any", **window)]
+    assert not set(after) & set(ids)
+    assert sorted(ids) == sorted(crowded + before)
+
+
 def _post(emu: object, path: str, body: object, auth: bool = True) -> tuple[int, dict]:  # type: ignore[type-arg]
     settings = emu.settings  # type: ignore[attr-defined]
     headers = (

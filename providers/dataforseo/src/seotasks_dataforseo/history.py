@@ -28,6 +28,8 @@ from .result_paths import TASK_ID
 
 __all__ = ["FEWER_FAMILIES", "SEEN_MAX", "HistoryListing", "HistoryPosition", "id_list_advice"]
 
+#: One second, the vendor's time resolution.
+_SECOND = timedelta(seconds=1)
 #: Ids delivered at one instant kept in a position; beyond this, paging at that instant
 #: switches to an offset (keeps cursors small).
 SEEN_MAX = 50
@@ -164,7 +166,15 @@ class HistoryListing:
             notes = (f"{family.path}: tasks before {wire.format_time(floor)} are no longer kept",)
             after, seen_list, skip = floor, [], 0
         to = min(after + self._window, at.end, now.replace(microsecond=0))
-        if to <= after:
+        last_second = to == after and bool(seen_list or skip) and after + _SECOND <= now
+        if last_second:
+            # A full page stopped inside the listing's last second (an ``until`` with a
+            # fraction, cut to its second): ended there, the tasks after that page were
+            # lost without a word. The vendor takes no window of one instant (its
+            # ``datetime_to`` must be later), so the next second comes too; the core's
+            # exact ``until`` drops what lies past it.
+            to = after + _SECOND
+        elif to <= after:
             return Batch(tasks=(), next=self._next_family(at), notes=notes)
         request = {
             "datetime_from": wire.format_time(after),
@@ -187,7 +197,7 @@ class HistoryListing:
         tasks, instants = self._read_page(items, family, after, seen)
         if len(items) < self._page_size:
             # This window is exhausted: continue at its end (inclusive on both sides,
-            # so the ids at exactly `to` are remembered).
+            # so the ids at exactly `to` are remembered); an instant read whole ends it.
             if to >= at.end:
                 return Batch(tasks=tasks, next=self._next_family(at), notes=notes)
             at_end = _ids_at(instants, to)
