@@ -60,10 +60,6 @@ def test_help_does_not_import_providers_urllib3_attrs_or_pluggy() -> None:
         (["tasks", "-p", "serpstat", "-o", "novalue"], "KEY=VALUE"),
         (["tasks", "-p", "serpstat", "-o", "nosuchoption=1"], "nosuchoption"),
         (["tasks", "-p", "serpstt"], "did you mean serpstat?"),
-        (["tasks", "-p", "serpstat", "-o", "pagesize=5"], "did you mean page_size?"),
-        (["tasks", "-p", "serpstat", "-o", "serpstat.tokn=x"], "did you mean serpstat.token?"),
-        # The provider's name in any case, as -p takes it.
-        (["tasks", "-p", "serpstat", "-o", "SerpStat.tokn=x"], "did you mean serpstat.token?"),
         (["tasks", "-p", "serpstat", "--status", "failed"], "no failed tasks"),
         (["tasks", "-p", "serpstat", "--since", "yesterday"], "ISO 8601"),
         (["tasks", "-p", "serpstat", "--cursor", "st1.abc.def"], "cursor"),

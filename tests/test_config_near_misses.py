@@ -3,7 +3,11 @@ read nor silent, and a missing credential's error says which near miss was set."
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from clihere import run_here
+from clirun import cli_env
 from fakevendor import SECRET, FakeVendor
 
 from seotasks import ConfigError
@@ -51,3 +55,13 @@ def test_a_misspelt_env_var_is_warned_about_not_silently_ignored(
         "SEOTASKS_FAKEVENDOR_PAGESIZE is set, but fakevendor has no option of that name: did "
         "you mean SEOTASKS_FAKEVENDOR_PAGE_SIZE? (not used)"
     )
+
+
+def test_a_misspelt_o_key_is_named_with_the_one_meant(tmp_path: Path) -> None:
+    """``-o pagesize=5`` listed the options without the one meant; ``-o SerpStat.token``
+    (the provider in another case, which ``-p`` takes) said no provider had that name."""
+    meant = {"pagesize=5": "page_size", "serpstat.tokn=x": "serpstat.token"}
+    meant["SerpStat.tokn=x"] = "serpstat.token"
+    for pair, option in meant.items():
+        done = run_here(["tasks", "-p", "serpstat", "-o", pair], cli_env(tmp_path))
+        assert done.returncode == 2 and f"did you mean {option}? " in done.stderr, done.stderr
