@@ -197,7 +197,7 @@ class HistoryListing:
         tasks, instants = self._read_page(items, family, after, seen)
         if len(items) < self._page_size:
             # This window is exhausted: continue at its end (inclusive on both sides,
-            # so the ids at exactly `to` are remembered); an instant read whole ends it.
+            # so the ids at exactly `to` are remembered).
             if to >= at.end:
                 return Batch(tasks=tasks, next=self._next_family(at), notes=notes)
             at_end = _ids_at(instants, to)
