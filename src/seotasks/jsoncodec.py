@@ -8,6 +8,8 @@ overflows to infinity (``1e999``) and for nesting deeper than the decoder recurs
 orjson refuses as decode errors and the standard library reads as infinity or raises as
 `RecursionError`, and for the escape of a lone surrogate (``"\\ud83d"``, half of an emoji):
 orjson refuses it, the standard library reads it into a string no UTF-8 file can hold.
+`strict_loads` (callback bodies, our own files) refuses it; `loads` (a vendor's pages)
+reads it as U+FFFD, so that one task's odd tag does not make every page unreadable.
 """
 
 from __future__ import annotations
@@ -65,15 +67,55 @@ def strict_loads(
     return value
 
 
+#: A UTF-16 surrogate left in a decoded string: half of a character, never a whole one.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _whole_characters(value: Any) -> Any:
+    """``value`` with each lone surrogate in its strings (keys too) replaced by U+FFFD."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_whole_characters(item) for item in value]
+    if isinstance(value, dict):
+        return {_whole_characters(k): _whole_characters(v) for k, v in value.items()}
+    return value
+
+
+def _lone_surrogates_replaced(data: bytes | str, refused: ValueError) -> Any:
+    """A vendor body refused only for a lone surrogate's escape (``"\\ud800"``), read
+    with each one as U+FFFD, the replacement character (as a browser reads it); any
+    other refusal stands (``refused``). Refused whole, one task's tag blocked every
+    listing of its account: each page was a malformed answer, retried for ever."""
+    if "surrogate" not in str(refused):
+        raise refused
+    try:
+        value = json.loads(data, parse_constant=_refuse, parse_float=_finite)
+        return _whole_characters(value)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+
+
 try:  # pragma: no cover - depends on the environment
     import orjson
 
     def loads(data: bytes | str) -> Any:
-        return orjson.loads(data)
+        """A vendor's JSON (see `_lone_surrogates_replaced`)."""
+        try:
+            return orjson.loads(data)
+        except orjson.JSONDecodeError as exc:
+            return _lone_surrogates_replaced(data, exc)
 
     JSONDecodeError: tuple[type[Exception], ...] = (orjson.JSONDecodeError, ValueError)
 except ImportError:  # pragma: no cover
-    loads = strict_loads
+
+    def loads(data: bytes | str) -> Any:
+        """A vendor's JSON (see `_lone_surrogates_replaced`)."""
+        try:
+            return strict_loads(data)
+        except ValueError as exc:
+            return _lone_surrogates_replaced(data, exc)
+
     JSONDecodeError = (json.JSONDecodeError, ValueError, UnicodeDecodeError)
 
 

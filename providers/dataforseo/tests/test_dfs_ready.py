@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
+from seotasks_dataforseo.emulator import DataForSEOEmulator
 
 from seotasks import ProviderError, TaskStatus, UnsupportedQuery
 from seotasks.model import Task
 
 from .conftest import Connect, MakeEmulator
+from .contentkit import Vendor
 
 KINDS = (
     "serp/google/organic",
@@ -216,3 +220,37 @@ def test_collect_never_follows_a_foreign_endpoint(
     unbuildable = Task(provider="dataforseo", id=task_id, status=TaskStatus.COMPLETED)
     with pytest.raises(UnsupportedQuery):
         connect(emu).collect(unbuildable)
+
+
+@pytest.mark.parametrize("source", ["ready", "history"])
+def test_a_tag_with_half_a_character_does_not_block_the_listing(
+    vendor: Vendor, emu: DataForSEOEmulator, connect: Connect, source: str
+) -> None:
+    """A tag holding a lone surrogate's escape (``"\\ud800"``, no character UTF-8 can
+    write) made every page a malformed answer, retried, then the listing failed: no
+    task of the account could be listed. It reads as U+FFFD, the rest of the page as sent."""
+    spec = {"keyword": "x", "location_code": 2840, "language_code": "en"}
+    [odd] = vendor.post("serp/google/organic", {**spec, "tag": "lone\ud800x"})
+    [plain] = vendor.post("serp/google/organic", {**spec, "tag": "plain"})
+    vendor.done()
+    metadata = source == "history"  # where id_list has the tags
+    client = connect(emu, source=source, families=["serp"], include_metadata=metadata)
+    tags = {task.id: task.tag for task in client.tasks(status="completed")}
+    assert tags == {odd: "lone\ufffdx", plain: "plain"}
+
+
+def test_a_result_with_half_a_character_is_collected(
+    vendor: Vendor, emu: DataForSEOEmulator, connect: Connect, tmp_path: Path
+) -> None:
+    """The same tag in a result: in memory as U+FFFD, into a file as the vendor's bytes."""
+    spec = {"keyword": "x", "location_code": 2840, "language_code": "en", "tag": "lone\ud800x"}
+    [task_id] = vendor.post("serp/google/organic", spec)
+    vendor.done()
+    client = connect(emu, families=["serp"])
+    [task] = client.tasks(status="completed")
+    assert task.id == task_id
+    result: Any = client.collect(task)
+    assert result["tasks"][0]["data"]["tag"] == "lone\ufffdx"
+    [streamed] = client.collect_many([task], into=tmp_path)
+    assert streamed.error is None and streamed.path is not None
+    assert b'"lone\\ud800x"' in streamed.path.read_bytes()
