@@ -30,6 +30,7 @@ from seotasks.convert import (
     structure,
 )
 from seotasks.itemread import every_key_hook
+from seotasks.jsoncodec import loads, strict_loads
 
 
 @attrs.frozen
@@ -183,13 +184,27 @@ def test_vendor_json_is_strict_without_orjson_too() -> None:
     )
 
 
-def test_half_a_character_is_a_decode_error_without_orjson_too() -> None:
-    """orjson refuses the escape of a lone surrogate (half of an emoji); the standard
-    library read it into a string no UTF-8 file, request or terminal can take (an
-    internal error where a spec file held one). A whole pair is an emoji, read as such."""
-    accepted = {b'["\\ud83d\\ude00"]': ["\U0001f600"], b'["\\u00e9"]': ["\u00e9"]}
-    refused = (b'["\\ud83d"]', b'{"\\udfff": 1}', b'["a\\uDC00b"]')
-    _refused_without_orjson(repr(accepted), repr(refused))
+@pytest.mark.parametrize(
+    ("data", "read"),
+    [
+        (b'["\\ud83d"]', ["\ufffd"]),
+        (b'{"\\udfff": 1}', {"\ufffd": 1}),
+        (b'["a\\uDC00b"]', ["a\ufffdb"]),
+    ],
+)
+def test_half_a_character_is_refused_in_our_files_and_replaced_in_a_vendors_page(
+    data: bytes, read: object
+) -> None:
+    """The escape of a lone surrogate (half of an emoji) reads into a string no UTF-8
+    file, request or terminal can take: `strict_loads` (spec files, callbacks) refuses
+    it, while a vendor's page reads it as U+FFFD, with orjson and without (refused
+    there, one task's tag made every page of a listing unreadable). A whole pair is an
+    emoji, read as such."""
+    with pytest.raises(ValueError, match="surrogate"):
+        strict_loads(data)
+    accepted = {data: read, b'["\\ud83d\\ude00"]': ["\U0001f600"], b'["\\u00e9"]': ["\u00e9"]}
+    assert all(loads(text) == value for text, value in accepted.items())
+    _refused_without_orjson(repr(accepted), "()")
 
 
 def test_hostile_vendor_json_is_a_decode_error_without_orjson_too() -> None:
