@@ -110,3 +110,24 @@ def test_arrival_order_is_the_opt_out_and_shows_the_blocks(emulators: dict[str, 
             client.close()
     assert _inversions(out) > 0  # arrival order: the family blocks show through
     assert sorted(out, key=merge_key) == sorted(_everything(emulators), key=merge_key)
+
+
+def test_a_second_vendors_refusal_comes_before_the_first_is_read_on(
+    emulators: dict[str, Any],
+) -> None:
+    """A source read whole before its first task is due (DataForSEO's history, two
+    families) kept Serpstat's refusal of a mistyped token until its listing was read:
+    61 s of the vendor's pacing in the sandbox, minutes on a real account. Each source's
+    first page is asked for first."""
+    dfs, serpstat = _clients(emulators)
+    wrong = {**emulators["serpstat"].settings, "token": "a-mistyped-token"}
+    refused = seotasks.connect("serpstat", clock=emulators["clock"], env={}, **wrong)
+    serpstat.close()
+    before = len(emulators["dataforseo"].server.requests)
+    try:
+        with pytest.raises(seotasks.AuthError):
+            next(seotasks.merged([dfs, refused], status="any"))
+    finally:
+        dfs.close()
+        refused.close()
+    assert len(emulators["dataforseo"].server.requests) - before == 1

@@ -150,7 +150,8 @@ def merged(
     memory and spilling the rest to sorted runs in a private directory under ``tmpdir``
     (default: the system's), removed when the iteration ends, fails or is closed.
     ``order="arrival"`` buffers nothing (see the module's docstring). Iteration is lazy:
-    nothing is fetched before the first ``next()``.
+    nothing is fetched before the first ``next()``, which asks every source for its first
+    page before any is read on (a vendor refusing its credentials is said at once).
     """
     from .client import Client
 
@@ -195,7 +196,12 @@ def _merge(
     # Readers of a merge of runs hold one chunk per open run: FAN_IN chunks fit the buffer.
     spill = SpillDir(tmpdir, chunk=min(1024, max(1, buffer // (FAN_IN + 1))))
     streams: list[Iterator[Task]] = []
+    opened: list[Iterator[Task]] = []
     try:
+        # Every source's first page before any source is read on: a source that must be
+        # read whole before its first task is due (its order is not the merge's) kept a
+        # second vendor's refusal (a mistyped token) for after its whole listing, minutes.
+        sources = [_first_page_asked(source, opened) for source in sources]
         for source in sources:
             if order == "arrival":
                 streams.append(iter(source.tasks))
@@ -203,11 +209,22 @@ def _merge(
                 streams.append(_in_order(source, buffer, spill))
         yield from heapq.merge(*streams, key=merge_key)
     finally:
-        for stream in streams:
+        for stream in [*streams, *opened]:
             close = getattr(stream, "close", None)
             if close is not None:
                 close()
         spill.close()
+
+
+def _first_page_asked(source: Source, opened: list[Iterator[Task]]) -> Source:
+    """``source`` with its first task read now (its first page asked for), then the rest;
+    its iterator is added to ``opened``, to be closed with the merge."""
+    tasks = iter(source.tasks)
+    opened.append(tasks)
+    first = next(tasks, None)
+    if first is None:
+        return attrs.evolve(source, tasks=iter(()))
+    return attrs.evolve(source, tasks=itertools.chain([first], tasks))
 
 
 def _in_order(source: Source, buffer: int, spill: SpillDir) -> Iterator[Task]:
