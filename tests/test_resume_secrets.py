@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import stat
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from subprocess import CompletedProcess
@@ -244,3 +247,24 @@ def test_another_dataforseo_login_from_the_environment_is_refused(tmp_path: Path
         assert "on another account for dataforseo" in other.stderr
         assert "someone-else" not in other.stderr and emulator.login not in other.stderr
         assert len(emulator.server.requests) == calls
+
+
+def test_a_killed_runs_temporary_is_swept_and_the_file_stays_owner_only(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    """A SIGKILL while a checkpoint was written left its temporary file beside the resume
+    file for good: one an hour old is removed at the next save, and nothing else (a
+    younger one may be another run's; the folder is the user's, its files not ours)."""
+    state = tmp_path / "run.json"
+    stale = tmp_path / f".run.json.{'a1' * 6}.tmp"
+    young = tmp_path / f".run.json.{'b2' * 6}.tmp"
+    theirs = tmp_path / ".notes.txt.0123456789ab.tmp"
+    for leftover in (stale, young, theirs):
+        leftover.write_text("{")
+    hours_ago = time.time() - 7200
+    for old in (stale, theirs):
+        os.utime(old, (hours_ago, hours_ago))
+    done = run_here([*_tasks(state), "-o", f"token={TOKEN}", "-L", "5"], env)
+    assert done.returncode == 0, done.stderr
+    assert not stale.exists() and young.exists() and theirs.exists()
+    assert stat.S_IMODE(state.stat().st_mode) == 0o600

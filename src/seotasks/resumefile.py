@@ -11,14 +11,13 @@ listed or consumed, not at the first checkpoint.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from .asked import ACCOUNT_KEY, SECRET_KEY, Recorded
 from .errors import ConfigError, CursorError, StorageError
 from .jsoncodec import strict_loads
+from .store import atomic_write, sweep_temporaries_of
 
 __all__ = ["FORMAT", "entry", "read", "recorded", "window", "write"]
 
@@ -119,20 +118,13 @@ def entry(path: Path, name: str, saved: object) -> tuple[str | None, list[str], 
 
 
 def write(path: Path, data: dict[str, Any]) -> None:
-    """Replace the file atomically: a crash leaves the old checkpoint or the new one."""
+    """Replace the file atomically: a crash leaves the old checkpoint or the new one.
+
+    Owner-only, as before (its account digests are salted, but the file says which
+    listings ran). The temporary files of this resume file that a killed run left beside
+    it are removed once stale (`seotasks.store.sweep_temporaries_of`)."""
+    sweep_temporaries_of(path)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=".seotasks-resume-", dir=path.parent)
+        atomic_write(path, json.dumps(data, indent=1).encode(), mode=0o600)
     except OSError as exc:
         raise StorageError(f"cannot save resume file {path}: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=1)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise StorageError(f"cannot save resume file {path}: {exc.strerror or exc}") from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -324,15 +324,15 @@ class ResultStore:
         return finals
 
 
-def atomic_write(final: Path, data: bytes, *, sync_folder: bool = True) -> Path:
+def atomic_write(final: Path, data: bytes, *, sync_folder: bool = True, mode: int = 0o666) -> Path:
     """Write ``data`` to ``final`` so that the file is either absent, old, or whole.
 
-    Hidden temporary file in the same folder, fsync, rename over ``final``, fsync of the
-    folder (so the rename itself survives a power cut).
+    Hidden temporary file in the same folder (``mode``, less the umask), fsync, rename
+    over ``final``, fsync of the folder (so the rename itself survives a power cut).
     """
     folder = final.parent
     temp = folder / f".{final.name}.{secrets.token_hex(6)}{_TMP_SUFFIX}"
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     try:
         try:
             _write_all(fd, data)
@@ -369,6 +369,24 @@ def _fsync_dir(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def sweep_temporaries_of(final: Path) -> None:
+    """Remove the temporary files of `atomic_write` for ``final`` alone that a killed
+    writer left beside it, once old enough (`STALE_SECONDS`) not to be a live writer's:
+    for a file in a folder that is not ours (a resume file in the user's folder), where
+    `sweep_temporary` would take other programs' hidden ``.tmp`` files too."""
+    pattern = re.compile(rf"\.{re.escape(final.name)}\.[0-9a-f]{{12}}{re.escape(_TMP_SUFFIX)}\Z")
+    cutoff = time.time() - STALE_SECONDS
+    try:
+        entries = list(os.scandir(final.parent))
+    except OSError:
+        return
+    for entry in entries:
+        if pattern.match(entry.name):
+            with contextlib.suppress(OSError):  # another process took care of it
+                if entry.stat(follow_symlinks=False).st_mtime < cutoff:
+                    os.unlink(entry.path)
 
 
 def sweep_temporary(folder: Path) -> None:
