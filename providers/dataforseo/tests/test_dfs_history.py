@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import urllib3
 
+import seotasks
 from seotasks import ProviderError, TaskStatus, UnsupportedQuery
 
 from .conftest import Connect, MakeEmulator
@@ -195,6 +197,27 @@ def test_a_crowded_last_second_is_listed_whole(
     ids = [t.id for t in client.tasks(status="any", **window)]
     assert not set(after) & set(ids)
     assert sorted(ids) == sorted(crowded + before)
+
+
+def test_a_crowded_second_a_listing_started_in_is_listed_whole(
+    make_emulator: MakeEmulator,
+) -> None:
+    """Without ``until``, a listing ends at "now" (cut to its second): a batch posted in
+    the second it started in lost every task after the first full page (101 of 120 at
+    ``page_size=1``). It waits for that second's end (under a second), then reads on."""
+    last = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+    emu = make_emulator(seed=14, size=0, kinds=KINDS[:1])
+    crowded = emu.add_tasks(30, posted=last)
+    started = time.monotonic()  # the client's "now": half a second into that second
+
+    def now() -> datetime:
+        return last + timedelta(seconds=0.5 + time.monotonic() - started)
+
+    options = {"source": "history", "families": ["serp"], "page_size": 10}
+    client = seotasks.connect("dataforseo", env={}, now=now, **emu.settings, **options)
+    with client:
+        ids = [t.id for t in client.tasks(status="any", since=last - timedelta(minutes=1))]
+    assert sorted(ids) == sorted(crowded)
 
 
 def _post(emu: object, path: str, body: object, auth: bool = True) -> tuple[int, dict]:  # type: ignore[type-arg]

@@ -30,6 +30,7 @@ __all__ = ["FEWER_FAMILIES", "SEEN_MAX", "HistoryListing", "HistoryPosition", "i
 
 #: One second, the vendor's time resolution.
 _SECOND = timedelta(seconds=1)
+
 #: Ids delivered at one instant kept in a position; beyond this, paging at that instant
 #: switches to an offset (keeps cursors small).
 SEEN_MAX = 50
@@ -104,6 +105,9 @@ class HistoryListing:
     _page_size: int = attrs.field(kw_only=True)
     _metadata: bool = attrs.field(kw_only=True)
     _default_families: bool = attrs.field(kw_only=True)
+    #: Waits up to the seconds given, True when stopped meanwhile (the transport's
+    #: ``interrupt.wait``): for the end of the second a listing ends in (`fetch`).
+    _pause: Callable[[float], bool] = attrs.field(kw_only=True)
     _reader: HistoryReader = attrs.field(init=False)
 
     @_reader.default
@@ -166,15 +170,18 @@ class HistoryListing:
             notes = (f"{family.path}: tasks before {wire.format_time(floor)} are no longer kept",)
             after, seen_list, skip = floor, [], 0
         to = min(after + self._window, at.end, now.replace(microsecond=0))
-        last_second = to == after and bool(seen_list or skip) and after + _SECOND <= now
-        if last_second:
+        crowded = to == after and bool(seen_list or skip)
+        wait = (after + _SECOND - now).total_seconds()
+        if crowded and wait > 0 and not self._pause(wait):  # a listing ending "now":
+            now = self._now()  # the end of the second it started in, less than 1 s away
+        if crowded and after + _SECOND <= now:
             # A full page stopped inside the listing's last second (an ``until`` with a
-            # fraction, cut to its second): ended there, the tasks after that page were
-            # lost without a word. The vendor takes no window of one instant (its
-            # ``datetime_to`` must be later), so the next second comes too; the core's
-            # exact ``until`` drops what lies past it.
+            # fraction, cut to its second, or the second it started in): ended there, the
+            # tasks after that page were lost without a word. The vendor takes no window
+            # of one instant (its ``datetime_to`` must be later, and not after now), so
+            # the next second comes too; the core's exact ``until`` drops what lies past.
             to = after + _SECOND
-        elif to <= after:
+        elif to <= after:  # (or a stop, or a clock standing still: ended, not waited on)
             return Batch(tasks=(), next=self._next_family(at), notes=notes)
         request = {
             "datetime_from": wire.format_time(after),

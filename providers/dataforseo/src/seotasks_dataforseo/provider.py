@@ -175,6 +175,7 @@ class DataForSEOProvider(Provider):
                 metadata=self._metadata,
                 # No family named by the caller: an undocumented family may be skipped.
                 default_families=families == list(default_families(self._source)),
+                pause=transport.interrupt.wait,
             )
 
     # -- configuration ---------------------------------------------------------------
