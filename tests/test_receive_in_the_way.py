@@ -1,6 +1,7 @@
 """Something that is no file where a result file goes (a folder of its name, a dangling
 link): a delivery is never answered "written" with nothing on disk, and ``collect --to``
-does not drop the result it fetched for it."""
+does not drop the result it fetched for it. And what keeps a receiver from starting: a
+file where it keeps a folder, an option value that is wrong."""
 
 from __future__ import annotations
 
@@ -12,7 +13,15 @@ from pathlib import Path
 import pytest
 from clihere import run_here
 from clirun import CLI, cli_env
-from receivekit import SECRET, Running, envelope, receive_env, receiver, start_receiver
+from receivekit import (
+    SECRET,
+    Receiver,
+    Running,
+    envelope,
+    receive_env,
+    receiver,
+    start_receiver,
+)
 from seotasks_dataforseo.emulator import DataForSEOEmulator
 
 __all__ = ["receiver", "start_receiver"]  # the fixtures, found by pytest here
@@ -83,3 +92,23 @@ def test_a_receiver_with_a_file_in_the_way_of_its_folders_does_not_start(
     assert f"{folder / place} is not writable: something that is no folder is in its place" in (
         done.stderr
     )
+
+
+def test_a_wrong_option_value_is_exit_2_and_missing_credentials_only_a_warning(
+    tmp_path: Path,
+) -> None:
+    """Any `ConfigError` of the pingback client was a warning ("pingbacks will be queued
+    but not collected") and the receiver served on: a wrong value is exit 2, as the exit
+    code table says; only credentials not given anywhere (`MissingSetting`) warn."""
+    folder = tmp_path / "results"
+    args = ["receive", "--listen", "127.0.0.1:0", "--to", str(folder)]
+    env = receive_env(tmp_path, {"login": "me", "password": "pw-1234"})
+    wrong = subprocess.run(
+        [*CLI, *args, "-o", "base_url=ftp://x"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert wrong.returncode == 2 and "seotasks: ConfigError: dataforseo: base_url" in wrong.stderr
+    assert "receiving on" not in wrong.stderr
+    with Receiver(folder, receive_env(tmp_path)) as running:
+        assert "pingbacks will be queued but not collected" in running.stderr
+        assert "missing 'login'" in running.stderr
+        assert running.stop() == 0

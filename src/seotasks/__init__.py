@@ -42,6 +42,9 @@ from .errors import (
     Interrupted as Interrupted,
 )
 from .errors import (
+    MissingSetting as MissingSetting,
+)
+from .errors import (
     NoResult as NoResult,
 )
 from .errors import (

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from .errors import ConfigError
+from .errors import ConfigError, MissingSetting
 from .profilefile import config_path, load_profile, warn_readable
 from .provider import Option, Provider, Settings
 from .redact import has_userinfo, scrub_userinfo
@@ -385,9 +385,11 @@ def resolve_settings(
         elif opt.required:
             where = f"add {opt.name} to {table}" if profile else "add it to a profile"
             hint = _env_hint(var, opt.name, env, misspelt)
-            missing = ConfigError(
+            missing = MissingSetting(
                 f"{cls.name}: missing {opt.name!r}; set {var}{hint}, pass {opt.name}= to "
-                f"connect(), or {where}"
+                f"connect(), or {where}",
+                option=opt.name,
+                env_var=var,
             )
             if not profile:
                 where = f"add {opt.name} to a profile and give --profile NAME"

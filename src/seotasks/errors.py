@@ -22,6 +22,7 @@ __all__ = [
     "ConfigError",
     "CursorError",
     "Interrupted",
+    "MissingSetting",
     "NoResult",
     "ProviderError",
     "RateLimited",
@@ -84,6 +85,18 @@ def _rebuild(cls: type[SeotasksError], args: tuple[object, ...]) -> SeotasksErro
 
 class ConfigError(SeotasksError):
     """Missing or invalid configuration: an option, a credential, a profile."""
+
+
+class MissingSetting(ConfigError):
+    """A required option (a credential) has no value anywhere: not given, not in its env
+    var (``env_var``), not in the profile. A command that can serve without it (``seotasks
+    receive`` writes postbacks with no credentials) tells it from a value that is wrong,
+    which is an error to fix before it starts."""
+
+    def __init__(self, message: str, *, option: str = "", env_var: str = "") -> None:
+        super().__init__(message)
+        self.option = option
+        self.env_var = env_var
 
 
 class StorageError(SeotasksError):

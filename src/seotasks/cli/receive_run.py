@@ -197,7 +197,7 @@ class Receiving:
 
     def serve(self, host: str, port: int, connect_client: Callable[[], Any]) -> int:
         """Print the lines owed, serve until stopped, close; the exit code."""
-        from ..errors import ConfigError
+        from ..errors import MissingSetting
         from ..receiver.pingbacks import PingbackWorker
         from ..receiver.writes import LineNotPrinted
 
@@ -206,20 +206,29 @@ class Receiving:
             self.app.print_owed()
         except LineNotPrinted:
             return self._stdout_exit()
-        self.server = ReceiverServer(
-            self.app,
-            host,
-            port,
-            threads=self.args.threads,
-            max_connections=connection_budget(self.args.max_connections, self.err),
-            idle_timeout=self.args.idle_timeout,
-        )
+        # Before the port is bound: a wrong option value is exit 2 with nothing served.
         client = None
+        uncollected = None  # said once the port is bound: a port in use is one line
         try:
             client = connect_client()
-        except ConfigError as exc:
+        except MissingSetting as exc:  # no credentials: a receiver of postbacks only
+            uncollected = exc
+        try:
+            self.server = ReceiverServer(
+                self.app,
+                host,
+                port,
+                threads=self.args.threads,
+                max_connections=connection_budget(self.args.max_connections, self.err),
+                idle_timeout=self.args.idle_timeout,
+            )
+        except BaseException:
+            if client is not None:
+                client.close()
+            raise
+        if uncollected is not None:
             self.err.write(
-                f"seotasks: pingbacks will be queued but not collected ({exc}); "
+                f"seotasks: pingbacks will be queued but not collected ({uncollected}); "
                 "postbacks are written as usual\n"
             )
         if client is not None:
