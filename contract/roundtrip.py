@@ -130,13 +130,13 @@ def bodies(call: catalog.Call) -> list[BaseModel]:
     required = values.required_fields(model)
     made = [*values.full_variants(model, postback), values.minimal(model, required)]
     if "mobile" in _backticked(model, "device"):
-        mobile = values.minimal(model, required)
+        mobile = values.in_its_language(call.kind, values.minimal(model, required))
         listed = typing.get_origin(values.unwrap(model.model_fields["device"].annotation))
         mobile.device = ["mobile"] if listed is list else "mobile"
         if "ios" in _backticked(model, "os"):
             mobile.os = "ios"
         made.append(mobile)
-    return made
+    return [values.in_its_language(call.kind, body) for body in made]
 
 
 def wire(api_client: ApiClient, body: BaseModel) -> dict[str, Any]:

@@ -137,8 +137,10 @@ def test_task_post(
     # its task_get offers it); the flavours the client offers when none are listed.
     choices = values.documented_choices(model, "postback_data") or _flavours(call.kind)
     postback = "advanced" if "advanced" in choices else (choices or ["advanced"])[0]
-    full = values.full_variants(model, postback)
-    minimal = values.minimal(model, values.required_fields(model))
+    full = [values.in_its_language(call.kind, b) for b in values.full_variants(model, postback)]
+    minimal = values.in_its_language(
+        call.kind, values.minimal(model, values.required_fields(model))
+    )
     set_fields = {f for body in full for f in values.fields(model) if getattr(body, f) is not None}
     assert set_fields == set(values.fields(model)), "the full bodies leave a field unset"
     before = len(emulator.posted())

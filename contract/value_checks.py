@@ -88,7 +88,7 @@ _STOP_REASONS = frozenset(
 )
 _LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 #: Location and language names the contract suite posts, by the code the vendor lists.
-_CODES = {"United States": 2840, "English": "en"}
+_CODES = {"United States": 2840, "English": "en", "Czech": "cs"}
 
 
 # -- small readers ------------------------------------------------------------------------

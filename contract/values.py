@@ -143,6 +143,23 @@ def fields(model: type[BaseModel]) -> list[str]:
     return [f for f in model.model_fields if f != "additional_properties"]
 
 
+#: Engines that take one language only, and its code and name (Seznam: "supports only
+#: the Czech language", the vendor's help center and task_post page).
+ONE_LANGUAGE = {"seznam": ("cs", "Czech")}
+
+
+def in_its_language(kind: str, body: BaseModel) -> BaseModel:
+    """``body`` for endpoint ``kind`` with the one language its engine takes, where the
+    engine takes one (`ONE_LANGUAGE`); the body as it is otherwise."""
+    parts = kind.split("/")
+    only = ONE_LANGUAGE.get(parts[1]) if len(parts) > 1 and parts[0] == "serp" else None
+    if only is not None:
+        for name, wanted in zip(("language_code", "language_name"), only, strict=True):
+            if getattr(body, name, None) is not None:
+                setattr(body, name, wanted)
+    return body
+
+
 def full(model: type[BaseModel], **override: Any) -> BaseModel:
     """``model`` with every declared field set (``override`` wins; ``None`` leaves it unset)."""
     values = {f: value(f, model.model_fields[f].annotation) for f in fields(model)}

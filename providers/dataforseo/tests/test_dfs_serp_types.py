@@ -163,7 +163,7 @@ def test_limits_are_inclusive(emulator: Any, connect: Any) -> None:
     specs = [
         _spec(serp_type="jobs", depth=200),
         _spec(serp_type="local_finder", device="mobile", depth=350),
-        _spec(engine="seznam", depth=500),
+        _spec(engine="seznam", depth=500, language="cs"),
         _spec(depth=1),
     ]
     assert all(r.ok for r in client.submit(specs))
@@ -185,6 +185,14 @@ def test_limits_are_inclusive(emulator: Any, connect: Any) -> None:
         ("/v3/serp/google/ai_mode/task_post", {"depth": 10}, 40506, "depth"),
         ("/v3/serp/youtube/organic/task_post", {"depth": 10}, 40506, "depth"),
         ("/v3/serp/youtube/organic/task_post", {"block_depth": 701}, 40501, "'block_depth'"),
+        # Seznam takes Czech only ("supports only the Czech language"), by code or name.
+        ("/v3/serp/seznam/organic/task_post", {}, 40501, "'language_code'"),
+        (
+            "/v3/serp/seznam/organic/task_post",
+            {"language_code": None, "language_name": "English"},
+            40501,
+            "'language_name'",
+        ),
     ],
 )
 def test_emulator_rejects_like_the_vendor(
@@ -207,6 +215,12 @@ def test_emulator_accepts_the_limits(emulator: Any) -> None:
     assert [t["status_code"] for t in body["tasks"]] == [20100, 20100]
     body = _raw_post(emulator, "/v3/serp/google/jobs/task_post", [{**item, "depth": 200}])
     assert body["tasks"][0]["status_code"] == 20100
+    czech = [
+        {**item, "language_code": "CS"},
+        {**item, "language_code": None, "language_name": "Czech"},
+    ]
+    body = _raw_post(emulator, "/v3/serp/seznam/organic/task_post", czech)
+    assert [t["status_code"] for t in body["tasks"]] == [20100, 20100]
 
 
 # -- the whole cycle for a non-organic type -------------------------------------------------------
@@ -246,3 +260,17 @@ def test_maps_listed_by_its_own_endpoint(emulator: Any, connect: Any, clock: Fak
     assert {r.path for r in emulator.server.requests if r.path.endswith("tasks_ready")} == {
         "/v3/serp/google/maps/tasks_ready"
     }
+
+
+def test_seeded_seznam_tasks_are_czech(make_emulator: Any, connect: Any) -> None:
+    """The sandbox's own Seznam tasks were drawn US English, German...: a language the
+    vendor refuses for Seznam. They search in Czech, in Czechia."""
+    kinds = ("serp/seznam/organic", "serp/google/organic")
+    emu = make_emulator(seed=4, size=80, kinds=kinds, recent=1.0)
+    client = connect(emu, source="history", families=["serp"], include_metadata=True)
+    tasks = list(client.tasks(status="any"))
+    places = {(t.kind, t.location, t.language) for t in tasks}
+    assert {(k, loc, lang) for k, loc, lang in places if k == kinds[0]} == {
+        (kinds[0], "2203", "cs")
+    }
+    assert {lang for k, _, lang in places if k == kinds[1]} > {"en"}  # the others as drawn

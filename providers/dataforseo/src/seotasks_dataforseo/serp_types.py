@@ -86,6 +86,8 @@ class SerpType:
     device_field: bool = True
     postback_data: tuple[str, ...] = ALL_FLAVOURS
     language_required: bool = True
+    #: The only language codes the engine takes (lower case); empty: any the vendor lists.
+    languages: tuple[str, ...] = ()
 
     @property
     def kind(self) -> str:
@@ -167,8 +169,10 @@ _ROWS = (
     # name - postback regular/html); help:mobile; help:depth (per 10)
     _row("baidu/organic", _both(10, 700), postback_data=("regular", "html")),
     # client at 0d255895 (default 10, maximum 500, desktop/mobile, postback
-    # regular/advanced/html); help:depth (per 10)
-    _row("seznam/organic", _both(10, 500)),
+    # regular/advanced/html); help:depth (per 10). Czech only: "Seznam SERP API supports
+    # only the Czech language ("language_code": "cs")" (help center, "How do I get SERP
+    # data from Seznam?"; the task_post and languages pages say the same)
+    _row("seznam/organic", _both(10, 500), languages=("cs",)),
     # client at cd54af3a (block_depth: 'number of blocks of results', default 20, max 700;
     # device desktop/mobile; postback advanced); help:depth (per 20)
     _row("youtube/organic", _both(20, 700), depth_field="block_depth", postback_data=("advanced",)),

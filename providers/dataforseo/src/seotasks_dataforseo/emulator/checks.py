@@ -281,6 +281,11 @@ def _check_place(
             isinstance(tongue, str) and language.code.casefold() != tongue.casefold()
         ):
             return 40501, "Invalid Field: 'language_name'."
+        tongue = language.code
+    one_language = serp is not None and serp.languages  # an engine of one (Seznam: cs)
+    if one_language and isinstance(tongue, str) and tongue.casefold() not in one_language:
+        named = "language_code" if "language_code" in item else "language_name"
+        return 40501, f"Invalid Field: '{named}'."
     return None
 
 

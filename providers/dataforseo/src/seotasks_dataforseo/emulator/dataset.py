@@ -1,8 +1,7 @@
 """The emulator's synthetic account: seeded tasks and the indexes that answer fast.
 
-Kept apart from the HTTP layer because the data rules (what is "ready", how history is
-ordered, when a pending task finishes) are what the tests compare against, through the
-ground-truth accessors of `seotasks_dataforseo.emulator.DataForSEOEmulator`.
+Kept apart from the HTTP layer: the data rules (what is "ready", how history is ordered,
+when a pending task finishes) are what the tests compare against (`DataForSEOEmulator`).
 
 Scale: generation and every listing call stay fast at 100 000 tasks. Ready tasks sit in
 per-kind insertion-ordered dicts (ordered by completion), removed in O(1) when
@@ -164,7 +163,8 @@ class EmuTask:
         self.keyword = rng.choice(_WORDS)
         self.device = _DEVICES[rng.randrange(2)]
         #: Codes, as the vendor answers (a posted name is stored as its code; None: unknown).
-        place = _PLACES[rng.randrange(len(_PLACES))]
+        place = _PLACES[rng.randrange(len(_PLACES))]  # drawn for every kind: the seed's data
+        place = (2203, "cs") if kind.startswith("serp/seznam/") else place  # Czech only
         self.language: str | None = place[1]
         self.location: int | None = place[0]
         self.delivered = delivered
