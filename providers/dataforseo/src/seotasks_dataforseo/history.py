@@ -16,9 +16,10 @@ from typing import Any, cast
 import attrs
 
 from seotasks.convert import parse_timestamp
-from seotasks.errors import CursorError, ProviderError, ResponseFormatError
+from seotasks.errors import CursorError, Interrupted, ProviderError, ResponseFormatError
 from seotasks.model import Task
 from seotasks.provider import Batch, Position
+from seotasks.transport import Transport
 
 from . import wire
 from .endpoints import UNDOCUMENTED_ID_LIST, HistoryFamily
@@ -44,6 +45,23 @@ _id_of = attrgetter("id")
 
 #: ``call(method, path, endpoint, body)``: the provider's authenticated, paced vendor call.
 Call = Callable[[str, str, str, object], dict[str, Any]]
+
+
+def stoppable_pause(transport: Transport) -> Callable[[float], None]:
+    """`HistoryListing`'s pause on ``transport``: its ``interrupt`` ends the wait, with
+    `Interrupted` (the position stays where it is, for a run that goes on from it), or
+    the closed client's ``ValueError``. Ended quietly, the listing went on to the next
+    family, and a stopped run's resume file said it was done."""
+
+    def pause(seconds: float) -> None:
+        if transport.interrupt.wait(seconds):
+            transport.check_open()
+            raise Interrupted(
+                "dataforseo: stopped while waiting for the end of the listing's last second, "
+                "before reading the rest of it"
+            )
+
+    return pause
 
 
 def _ids_at(instants: _Instants, when: datetime) -> list[str]:
@@ -105,9 +123,9 @@ class HistoryListing:
     _page_size: int = attrs.field(kw_only=True)
     _metadata: bool = attrs.field(kw_only=True)
     _default_families: bool = attrs.field(kw_only=True)
-    #: Waits up to the seconds given, True when stopped meanwhile (the transport's
-    #: ``interrupt.wait``): for the end of the second a listing ends in (`fetch`).
-    _pause: Callable[[float], bool] = attrs.field(kw_only=True)
+    #: Waits the seconds given for the end of the second a listing ends in (`fetch`);
+    #: raises when the client stops or closes meanwhile (`stoppable_pause`).
+    _pause: Callable[[float], None] = attrs.field(kw_only=True)
     _reader: HistoryReader = attrs.field(init=False)
 
     @_reader.default
@@ -172,8 +190,9 @@ class HistoryListing:
         to = min(after + self._window, at.end, now.replace(microsecond=0))
         crowded = to == after and bool(seen_list or skip)
         wait = (after + _SECOND - now).total_seconds()
-        if crowded and wait > 0 and not self._pause(wait):  # a listing ending "now":
-            now = self._now()  # the end of the second it started in, less than 1 s away
+        if crowded and wait > 0:  # a listing ending "now": the end of the second it
+            self._pause(wait)  # started in is less than 1 s away
+            now = self._now()
         if crowded and after + _SECOND <= now:
             # A full page stopped inside the listing's last second (an ``until`` with a
             # fraction, cut to its second, or the second it started in): ended there, the
@@ -181,7 +200,7 @@ class HistoryListing:
             # of one instant (its ``datetime_to`` must be later, and not after now), so
             # the next second comes too; the core's exact ``until`` drops what lies past.
             to = after + _SECOND
-        elif to <= after:  # (or a stop, or a clock standing still: ended, not waited on)
+        elif to <= after:  # (or a clock standing still: ended, not waited on for ever)
             return Batch(tasks=(), next=self._next_family(at), notes=notes)
         request = {
             "datetime_from": wire.format_time(after),
@@ -202,6 +221,13 @@ class HistoryListing:
         items = wire.result_items(task)
         seen = set(seen_list)
         tasks, instants = self._read_page(items, family, after, seen)
+        if to > at.end:  # the last second's window, which reaches into the next second
+            posted = instants[0]
+            if len(items) < self._page_size or (posted[-1] or after) > at.end:
+                # The last second is read whole; what lies past the end is not this
+                # listing's (a position past it is no position: `check` refuses it).
+                kept = [t for t in tasks if t.created_at is None or t.created_at <= at.end]
+                return Batch(tasks=kept, next=self._next_family(at), notes=notes)
         if len(items) < self._page_size:
             # This window is exhausted: continue at its end (inclusive on both sides,
             # so the ids at exactly `to` are remembered).

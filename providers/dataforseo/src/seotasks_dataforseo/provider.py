@@ -55,7 +55,7 @@ from .endpoints import (
     resolve_history,
     resolve_ready,
 )
-from .history import FEWER_FAMILIES, HistoryListing, id_list_advice
+from .history import FEWER_FAMILIES, HistoryListing, id_list_advice, stoppable_pause
 from .posting import post_specs
 from .ready import ReadyListing
 from .result_paths import collect_path
@@ -175,7 +175,7 @@ class DataForSEOProvider(Provider):
                 metadata=self._metadata,
                 # No family named by the caller: an undocumented family may be skipped.
                 default_families=families == list(default_families(self._source)),
-                pause=transport.interrupt.wait,
+                pause=stoppable_pause(transport),
             )
 
     # -- configuration ---------------------------------------------------------------
