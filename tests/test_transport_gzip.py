@@ -185,10 +185,16 @@ def test_what_gzip_itself_reads_is_read(coding: str, tail: bytes) -> None:
 
 def test_members_are_read_across_pieces_and_trailing_bytes_are_bounded() -> None:
     """A member's two magic bytes split between two pieces still start a member; past
-    `inflate.PIECE` bytes after the last member, the answer is refused, not read on."""
+    64 KiB in a row that inflate to nothing (trailing bytes, padding, empty members), the
+    answer is refused, not read on for as long as a server sends them."""
     first, second = gzip.compress(b'{"a": '), gzip.compress(b"1}")
     split = [first + second[:1], second[1:]]
     assert b"".join(inflate.decoded(split, "gzip", "u")) == b'{"a": 1}'
-    endless = [first, b"<html>" * 5000, b"<html>" * 10_000]
-    with pytest.raises(ResponseFormatError, match=r"goes on for more than 65,536 bytes after"):
-        b"".join(inflate.decoded(endless, "gzip", "u"))
+    said = r"goes on for more than 65,536 bytes that inflate to nothing"
+    for endless in (
+        [first, b"<html>" * 5000, b"<html>" * 10_000],  # trailing bytes
+        [first, *[b"\x00" * 8192] * 9],  # padding: it was read for as long as it came
+        [first, *[gzip.compress(b"")] * 4000],  # empty members, as long
+    ):
+        with pytest.raises(ResponseFormatError, match=said):
+            b"".join(inflate.decoded(endless, "gzip", "u"))

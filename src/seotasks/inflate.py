@@ -24,6 +24,9 @@ PIECE = 1 << 16
 _GZIP = frozenset({"gzip", "x-gzip"})
 #: zlib's window bits for a gzip header and trailer.
 _WBITS = 16 + zlib.MAX_WBITS
+#: The most bytes read in a row that inflate to nothing (padding, empty members, what
+#: follows the last member): a gzip stream's header and trailer take a few dozen.
+_IDLE_MOST = 1 << 16
 #: How a gzip member begins (RFC 1952).
 _MAGIC = b"\x1f\x8b"
 #: What may follow the last member: gzip(1) ignores trailing zeros; a newline is common.
@@ -40,8 +43,9 @@ def decoded(pieces: Iterable[bytes], coding: str, url: str) -> Iterator[bytes]:
     Bytes after the last member that start no member are ignored, as gzip(1) and the
     receiver's `gunzip` ignore them: the JSON came whole, and refusing it would lose a
     consuming ``task_get``'s answer for a proxy's trailing newline or banner. They are
-    read to the end all the same (the connection is then whole for the pool), at most
-    `PIECE` bytes of them."""
+    read to the end all the same (the connection is then whole for the pool). At most
+    64 KiB in a row may inflate to nothing (padding, empty members, those bytes): more
+    is a `ResponseFormatError`, not a read that a server can make last for ever."""
     codings = [c.strip().lower() for c in coding.split(",")]
     applied = [c for c in codings if c not in ("", "identity")]
     if not applied:
@@ -55,13 +59,12 @@ def decoded(pieces: Iterable[bytes], coding: str, url: str) -> Iterator[bytes]:
     inflater: zlib._Decompress | None = zlib.decompressobj(_WBITS)
     fed = False
     between = b""  # what came after a member's end, while it is too short to tell
-    ignored: int | None = None  # bytes after the last member that start no member
+    trailing = False  # bytes after the last member that start no member: read, not used
+    idle = 0  # bytes read since the last that inflated to anything
     for piece in pieces:
         fed = fed or bool(piece)
-        data = piece
-        if ignored is not None:
-            ignored += len(piece)
-            data = b""  # read to the end all the same: the connection goes back to the pool
+        idle += len(piece)
+        data = b"" if trailing else piece  # read to the end: the connection is whole
         while data:
             if inflater is None:  # between members: the next one, or what follows the last
                 data = (between + data).lstrip(_PADDING)
@@ -69,7 +72,7 @@ def decoded(pieces: Iterable[bytes], coding: str, url: str) -> Iterator[bytes]:
                 if not data or between:
                     break
                 if data[: len(_MAGIC)] != _MAGIC:  # no member: ignored, as gzip(1) does
-                    ignored = len(data)
+                    trailing = True
                     break
                 inflater = zlib.decompressobj(_WBITS)
             try:
@@ -79,14 +82,18 @@ def decoded(pieces: Iterable[bytes], coding: str, url: str) -> Iterator[bytes]:
                     f"the answer from {url} is not the gzip stream it says it is ({exc})"
                 ) from None
             if out:
+                idle = 0
                 yield out
             if inflater.eof:  # a member ends; another may follow (RFC 1952 allows several)
                 data, inflater = inflater.unused_data, None
             else:
                 data = inflater.unconsumed_tail
-        if ignored is not None and ignored > PIECE:
+        if idle > _IDLE_MOST:
+            # Padding, empty members or trailing bytes that go on: no answer needs them,
+            # and without a bound a server sending them for ever held the call for ever.
             raise ResponseFormatError(
-                f"the answer from {url} goes on for more than {PIECE:,} bytes after its gzip stream"
+                f"the answer from {url} goes on for more than {_IDLE_MOST:,} bytes that "
+                "inflate to nothing"
             )
     if fed and inflater is not None and not inflater.eof:
         raise TransientError(f"the answer from {url} was cut off inside its gzip stream")
