@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import base64
+import html
+import json
 import logging
+import unicodedata
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from fakevendor import SECRET, FakeVendorApp, connect_fake
@@ -51,6 +55,35 @@ def test_a_secret_escaped_in_json_and_quoted_by_repr_is_masked(secret: str) -> N
     assert "SECRET" not in r.scrub(repr(body)), r.scrub(repr(body))
     raw = json.dumps({"status_message": f"pw={secret}"}, ensure_ascii=False)
     assert "SECRET" not in r.scrub(raw) and "SECRET" not in r.scrub(repr(raw))
+
+
+_ODD = 'S3cr/et+P\u00e4&ss<w>"rd'
+_QUOTED = quote(_ODD, safe="")
+
+
+@pytest.mark.parametrize(
+    "echoed",
+    [
+        json.dumps(_ODD).replace("/", "\\/")[1:-1],  # PHP's json_encode escapes "/"
+        json.dumps(_ODD)[1:-1].replace("\\u00e4", "\\u00E4"),  # upper-case hex
+        html.escape(_ODD),
+        "".join(c if c.isalnum() else f"&#{ord(c)};" for c in _ODD),  # numeric entities
+        base64.b64encode(_ODD.encode()).decode(),
+        base64.urlsafe_b64encode(b"emu:" + _ODD.encode()).decode(),
+        quote(_QUOTED, safe=""),  # encoded twice
+        _QUOTED.replace("%2F", "%2f", 1),  # escapes in both cases in one echo
+        unicodedata.normalize("NFD", _ODD),
+        quote(_ODD.encode("latin-1"), safe=""),
+        repr(json.dumps({"p": _ODD}))[1:-1],
+    ],
+)
+def test_an_echo_in_any_common_spelling_is_masked(echoed: str) -> None:
+    """Each spelling an outside pass found printed in clear: a vendor's body in PHP's JSON
+    or as HTML, a proxy's base64, a URL encoded twice or in mixed case, another Unicode
+    normalization, an error's repr of it."""
+    r = Redactor()
+    r.add_basic_auth("emu", _ODD)
+    assert r.scrub(f"echo[{echoed}]") in ("echo[***]", 'echo[{"p": "***"}]')
 
 
 def test_a_secret_holding_an_ampersand_is_masked_whole_in_a_decoded_echo() -> None:

@@ -14,11 +14,14 @@ client makes its redactor `Redactor.active` around each call into its provider, 
 from __future__ import annotations
 
 import base64
+import contextlib
+import html
 import json
 import logging
 import os
 import re
 import threading
+import unicodedata
 import weakref
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -47,8 +50,6 @@ URL_SECRET = re.compile(r"[A-Za-z0-9._~-]+\Z")
 #: The shortest secret `seotasks receive` takes; shorter path segments are words.
 MIN_URL_SECRET = 16
 
-#: A percent-escape (``%2B``), for its lower-case spelling (``%2b``).
-_PERCENT = re.compile(r"%[0-9A-F]{2}")
 #: ``scheme://user:password@`` in a URL: credentials of their own, whoever put them there.
 _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@?#\"'<>]*@")
 
@@ -95,11 +96,17 @@ class Redactor:
 
     def __init__(self, secrets: Iterable[str] = (), secret_params: Iterable[str] = ()) -> None:
         self._secrets: set[str] = set()
+        self._secret_re: re.Pattern[str] | None = None
         self._params = {p for p in secret_params if p}
         self._param_re: re.Pattern[str] | None = None
         self._rebuild_param_re()
         for secret in secrets:
             self.add(secret)
+
+    def _rebuild_secret_re(self) -> None:
+        # Longest first: a secret that contains another is masked whole.
+        forms = sorted(self._secrets, key=len, reverse=True)
+        self._secret_re = re.compile("|".join(map(_loose, forms))) if forms else None
 
     def _rebuild_param_re(self) -> None:
         if self._params:
@@ -109,33 +116,27 @@ class Redactor:
             self._param_re = None
 
     def add(self, secret: str) -> None:
-        """Remember a secret; strings shorter than 4 characters are too common to scrub.
-
-        With it, the forms a vendor's echo or an error message may write it in: URL-encoded
-        three ways (every reserved character escaped, ``/`` left as it is, ``+`` for a
-        space), with lower-case escapes too, escaped in a JSON string (``\\u00e4``, ``\\"``),
-        and each of these as Python's ``repr`` writes it inside quotes (an error quoting a
-        body doubles its backslashes)."""
+        """Remember a secret and the spellings an echo of it may take (`_spellings`);
+        strings shorter than 4 characters are too common to scrub."""
         if not secret or len(secret) < 4:
             return
-        encoded = {quote(secret, safe=""), quote(secret), quote_plus(secret)}
-        encoded |= {_PERCENT.sub(lambda m: m.group(0).lower(), form) for form in encoded}
-        forms = {secret, *encoded}
-        forms |= {json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}
-        forms |= {repr(form)[1:-1] for form in forms}
-        self._secrets.update(form for form in forms if len(form) >= 4)
+        self._secrets.update(_spellings(secret))
+        self._rebuild_secret_re()
 
     def add_basic_auth(self, login: str, password: str) -> None:
         """Remember the ``Authorization: Basic`` value that these credentials produce."""
         self.add(password)
-        token = base64.b64encode(f"{login}:{password}".encode()).decode()
-        self.add(token)
+        pair = f"{login}:{password}".encode()
+        for token in (base64.b64encode(pair), base64.urlsafe_b64encode(pair)):
+            self.add(token.decode())
 
     def learn(self, other: Redactor) -> None:
         """Take ``other``'s secrets and secret parameters too: the clients of one command
         (a merged listing, ``check``) read answers that may quote another's credential (a
         proxy before both vendors), and each masked only its own."""
-        self._secrets.update(other._secrets)
+        if not other._secrets <= self._secrets:
+            self._secrets.update(other._secrets)
+            self._rebuild_secret_re()
         if not other._params <= self._params:
             self._params |= other._params
             self._rebuild_param_re()
@@ -151,9 +152,8 @@ class Redactor:
         # whole); then by parameter name. The other way round, a value holding ``&`` was
         # masked by name up to the ``&``, and what followed it no longer matched the value:
         # ``token=***&7654`` in a vendor's echo of the decoded URL.
-        for secret in sorted(self._secrets, key=len, reverse=True):
-            if secret in text:
-                text = text.replace(secret, MASK)
+        if self._secret_re is not None:
+            text = self._secret_re.sub(MASK, text)
         if self._param_re is not None:  # a value masked already keeps what follows it
             text = self._param_re.sub(_mask_value, text)
         return text
@@ -170,6 +170,51 @@ class Redactor:
 
     def __repr__(self) -> str:
         return f"Redactor({len(self._secrets)} secret forms, params={sorted(self._params)})"
+
+
+def _spellings(secret: str) -> set[str]:
+    """``secret`` as an echo of it may spell it, each at least 4 characters: composed and
+    decomposed (NFC, NFD); URL-encoded (every reserved character, ``/`` kept, ``+`` for a
+    space, twice, Latin-1 bytes); in a JSON string (``\\u00e4``, ``\\"``, PHP's ``\\/``);
+    as HTML (``&amp;``, ``&#47;``); in base64; and each as ``repr`` writes it inside quotes
+    (an error quoting a body doubles its backslashes). The hex of an escape matches in
+    either case (`_loose`). Each form found in an echo was once printed in clear."""
+    texts = {secret, unicodedata.normalize("NFC", secret), unicodedata.normalize("NFD", secret)}
+    forms = set(texts)
+    for text in texts:
+        url = {quote(text, safe=""), quote(text), quote_plus(text)}
+        url |= {quote(form, safe="") for form in url}
+        with contextlib.suppress(UnicodeEncodeError):
+            url.add(quote(text.encode("latin-1"), safe=""))
+        in_json = {json.dumps(text)[1:-1], json.dumps(text, ensure_ascii=False)[1:-1]}
+        in_json |= {form.replace("/", "\\/") for form in in_json}
+        numeric = "".join(c if c.isalnum() else f"&#{ord(c)};" for c in text)
+        raw = text.encode()
+        coded = {base64.b64encode(raw).decode(), base64.urlsafe_b64encode(raw).decode()}
+        forms |= url | in_json | coded | {form.rstrip("=") for form in coded}
+        forms |= {html.escape(text), html.escape(text, quote=False), numeric}
+    forms |= {repr(form)[1:-1] for form in forms}
+    return {form for form in forms if len(form) >= 4}
+
+
+#: A percent-escape or a JSON ``\\u`` escape, whose hex digits may come in either case.
+_HEX_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4}")
+
+
+def _loose(form: str) -> str:
+    """A pattern of ``form`` in which the hex digits of its escapes match in any case
+    (``%2F`` and ``%2f``, ``\\u00e4`` and ``\\u00E4``, one way and the other in one echo)."""
+    parts, at = [], 0
+    for escape in _HEX_ESCAPE.finditer(form):
+        parts.append(re.escape(form[at : escape.start()]))
+        parts.append(
+            "".join(
+                f"[{c.lower()}{c.upper()}]" if c.isalpha() else re.escape(c) for c in escape.group()
+            )
+        )
+        at = escape.end()
+    parts.append(re.escape(form[at:]))
+    return "".join(parts)
 
 
 def _mask_value(match: re.Match[str]) -> str:
