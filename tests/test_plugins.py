@@ -52,6 +52,8 @@ def test_a_broken_plugin_is_reported_and_the_others_work(entry_points: list[Any]
         "fakevendor_entrypoint:raising",
         "fakevendor_entrypoint:not_a_provider",
         "fakevendor_entrypoint:no_such_attribute",
+        "plugin_exits",
+        "plugin_unprintable",
     ],
 )
 def test_each_kind_of_broken_plugin_is_contained(entry_points: list[Any], target: str) -> None:
@@ -64,10 +66,12 @@ def test_each_kind_of_broken_plugin_is_contained(entry_points: list[Any], target
         "raising": "RuntimeError: plugin blew up",
         "not_a_provider": "Provider subclass",
         "no_such_attribute": "AttributeError",
-    }[target.rsplit(":", 1)[1]]
+        "plugin_exits": "SystemExit: plugin exits on import",
+        "plugin_unprintable": "Unprintable: (its message could not be read: ValueError)",
+    }[target.rsplit(":", 1)[-1]]
     assert expected in failure.error
     # A failed plugin is not left registered, so it cannot break later registrations.
-    obj = getattr(fakevendor_entrypoint, target.rsplit(":", 1)[1], None)
+    obj = getattr(fakevendor_entrypoint, target.rsplit(":", 1)[-1], None)
     if obj is not None:
         assert not plugins.plugin_manager().is_registered(obj)
     seotasks.register_plugin(PluginOf(FakeVendor), "late")

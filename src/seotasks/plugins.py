@@ -268,17 +268,25 @@ def _ensure_loaded() -> None:
             try:
                 module = ep.load()
                 _add(module, ep.name, ep.dist)
-            except Exception as exc:
-                if _strict():
+            except (Exception, SystemExit) as exc:  # a plugin's own sys.exit() included:
+                if _strict():  # it ended every command, `providers` too
                     raise
-                _state.failures.append(
-                    PluginFailure(ep.name, ep.value, f"{type(exc).__name__}: {exc}")
-                )
+                _state.failures.append(PluginFailure(ep.name, ep.value, _said(exc)))
                 if module is not None and _state.pm.is_registered(module):
                     _state.pm.unregister(module)
         for plugin, name in _state.extra:
             _add(plugin, name, None)
         _state.loaded = True
+
+
+def _said(exc: BaseException) -> str:
+    """``Class: message`` of a plugin's exception, even one whose ``str()`` raises (read
+    inside the ``except``, that made every command an internal error)."""
+    try:
+        message = str(exc)
+    except Exception as broken:  # the plugin's __str__ itself is broken
+        message = f"(its message could not be read: {type(broken).__name__})"
+    return f"{type(exc).__name__}: {message}"
 
 
 def _not_installed(name: str) -> None:

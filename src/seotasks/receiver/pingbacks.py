@@ -85,9 +85,10 @@ class PingbackQueue:
 
     def __len__(self) -> int:
         try:
-            return sum(1 for n in os.listdir(self.folder) if n.endswith(".json"))
+            entries = list(os.scandir(self.folder))
         except OSError:
             return 0
+        return sum(1 for e in entries if e.name.endswith(".json") and e.is_file())
 
 
 @attrs.define(eq=False)
