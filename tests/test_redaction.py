@@ -242,3 +242,10 @@ def test_a_merged_listing_masks_every_providers_credential(serve: Any, tmp_path:
     assert done.returncode == 4, done.stderr
     assert "login required" in done.stderr  # the page is quoted, its secrets masked
     assert token not in done.stderr and password not in done.stderr, done.stderr
+
+
+def test_a_url_password_holding_an_unescaped_at_is_masked_whole() -> None:
+    from seotasks.redact import scrub_userinfo
+
+    said = scrub_userinfo("no host postgresql://loader:TopSecret@Tail99@db.internal:5432/seo")
+    assert said == "no host postgresql://***@db.internal:5432/seo"

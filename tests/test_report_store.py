@@ -341,3 +341,35 @@ def test_in_the_store_a_provider_no_listing_of_which_reports_failures_has_no_rat
     )
     [a] = _figures(unknown).providers
     assert a.failure_rate == 0.0
+
+
+def test_a_store_whose_blocks_do_not_read_is_exit_2_not_an_internal_error(
+    tmp_path: Path,
+) -> None:
+    """A damaged block (its checksum fails) is found after the file attaches, by the
+    first query that reads it: that was "internal error", exit 4 (a vendor's, by the
+    exit code table); it is the file, as one DuckDB cannot open is."""
+    from clihere import run_here
+    from clirun import cli_env
+
+    rows = ", ".join(
+        f"('a', '{n}', 'completed', '2026-11-01 00:00:00+00', '2026-11-01 00:01:40+00')"
+        for n in range(20_000)
+    )
+    columns = "provider VARCHAR, id VARCHAR, status VARCHAR, created_at TIMESTAMPTZ, "
+    store = _hand_made(tmp_path / "s.duckdb", columns + "completed_at TIMESTAMPTZ", rows)
+    with duckdb.connect(str(store)) as db:  # where the ids are: a block of the table's data
+        [(block,)] = db.execute(
+            "SELECT max(block_id) FROM pragma_storage_info('seotasks.tasks') "
+            "WHERE column_name = 'id' AND persistent"
+        ).fetchall()
+        size = db.execute("SELECT block_size FROM pragma_database_size()").fetchall()[0][0]
+    data = bytearray(store.read_bytes())
+    at = 3 * 4096 + block * size  # the file's three header blocks, then its blocks
+    data[at + 8 : at + 4096] = b"\xff" * (4096 - 8)  # past the block's checksum
+    store.write_bytes(bytes(data))
+    done = run_here(
+        ["report", "--from", str(store), "--to", str(tmp_path / "r.html")], cli_env(tmp_path)
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith(f"seotasks: ConfigError: {store}: cannot read it as a DuckDB")

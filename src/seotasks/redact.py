@@ -50,8 +50,9 @@ URL_SECRET = re.compile(r"[A-Za-z0-9._~-]+\Z")
 #: The shortest secret `seotasks receive` takes; shorter path segments are words.
 MIN_URL_SECRET = 16
 
-#: ``scheme://user:password@`` in a URL: credentials of their own, whoever put them there.
-_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@?#\"'<>]*@")
+#: ``scheme://user:password@`` in a URL: credentials of their own, whoever put them there;
+#: up to the authority's last ``@`` (a password may hold one unescaped).
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s?#\"'<>]*@")
 
 
 def scrub_userinfo(text: str) -> str:

@@ -176,6 +176,9 @@ def test_a_failed_connection_never_prints_the_password(
         "postgresql://someone:Sup3r-s3cret-pw@127.0.0.1:notaport/db",
         "postgresql://someone:Sup3r-s3cret-pw@127.0.0.1:5432/",
         "mysql://someone:Sup3r-s3cret-pw@127.0.0.1/db",
+        # An @ left in the password: libpq took what follows it for the host, printed in
+        # the error and asked of the resolver.
+        "postgresql://someone:Sup3r-s3cret-pw@Tail99@127.0.0.1:5432/db",
     ],
 )
 def test_an_unusable_url_is_refused_without_quoting_it(env: Env, url: str) -> None:
@@ -183,4 +186,5 @@ def test_an_unusable_url_is_refused_without_quoting_it(env: Env, url: str) -> No
     assert failed.returncode == 2, failed.stderr
     assert failed.stderr.strip()
     assert "Sup3r-s3cret-pw" not in failed.stdout + failed.stderr
+    assert "Tail99" not in failed.stdout + failed.stderr
     assert env.serp.requests == 0  # refused before any vendor call

@@ -14,6 +14,8 @@ Like ``load``, the command is declared here with the standard library only, and 
 from __future__ import annotations
 
 import argparse
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -220,6 +222,23 @@ def _live(args: argparse.Namespace, names: list[str], err: TextIO, selection: Se
         return attrs.evolve(tasks, incomplete=tuple(incomplete))
 
 
+@contextlib.contextmanager
+def _store_read(store: str | None) -> Iterator[None]:
+    """A store DuckDB attached but cannot read (a block whose checksum fails) is the file
+    itself, as one it cannot open is (`ConfigError`, exit 2), not an internal error."""
+    import duckdb
+
+    from ..errors import ConfigError
+
+    try:
+        yield
+    except duckdb.Error as exc:
+        if store is None:
+            raise
+        said = " ".join(str(exc).split())
+        raise ConfigError(f"{store}: cannot read it as a DuckDB file: {said}") from None
+
+
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Run ``seotasks report``; the page (or JSON) to ``--to``, one line on stderr."""
     import time
@@ -286,16 +305,17 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     compare = parse_compare(args.compare)
     now = (sandbox_day(args.sandbox_day) if args.sandbox else None) or datetime.now(UTC)
     selection = _selection(args, names, now)
-    if listing:
+    store = None if listing else args.store or DEFAULT_STORE
+    if store is None:
         tasks = _live(args, names, err, selection)
     else:
-        tasks = from_store(
-            args.store or DEFAULT_STORE, dataset=args.dataset or "seotasks", selection=selection
-        )
+        with _store_read(store):
+            tasks = from_store(store, dataset=args.dataset or "seotasks", selection=selection)
     try:
-        figures = compute(
-            tasks, now=now, by=tuple(args.by or ("kind",)), compare=compare, top=args.top
-        )
+        with _store_read(store):
+            figures = compute(
+                tasks, now=now, by=tuple(args.by or ("kind",)), compare=compare, top=args.top
+            )
     finally:
         tasks.close()
     if args.format == "json":

@@ -130,6 +130,13 @@ def _postgres(url: str) -> Target:
             "the postgresql:// URL cannot be parsed (expected "
             "postgresql://USER:PASSWORD@HOST:PORT/DATABASE)"
         ) from None
+    if parts.netloc.count("@") > 1:
+        # Python reads the last @ as the end of the password, libpq the first: the rest
+        # of the password went to the resolver as a host name, and into the error.
+        raise ConfigError(
+            "the postgresql:// URL holds more than one @ before its host: write an @ in "
+            "the user or password as %40"
+        )
     database = unquote(parts.path.lstrip("/"))
     if not host or not database:
         raise ConfigError(

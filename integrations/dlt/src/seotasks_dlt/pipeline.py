@@ -134,7 +134,8 @@ def _ours(exc: PipelineStepFailed) -> BaseException:
         cause = seen
         inner = getattr(seen, "exception", None)
         seen = inner if isinstance(inner, BaseException) else (seen.__cause__ or seen.__context__)
-    if exc.step in ("sync", "normalize", "load"):
+    if exc.step in ("sync", "normalize", "load") or isinstance(cause, OSError):
+        # (an extract that could not write its files: the pipelines folder full)
         return StorageError(
             f"dlt's {exc.step} step failed: {type(cause).__name__}: {one_line(cause)}; "
             "nothing fetched "
@@ -340,6 +341,11 @@ def _load(
                 gained_since(gained, pipeline, alone)
         except PipelineStepFailed as exc:
             raise _ours(exc) from exc
+        except OSError as exc:  # dlt saving its state outside a step: the folder is full
+            raise StorageError(
+                f"dlt could not write its pipeline files: {exc.strerror or exc}; nothing "
+                "fetched is lost: run the same command again"
+            ) from exc
         tables: dict[str, TableCount] = {}
         for table in _TABLES:
             if table == RESULTS_TABLE and not source_args.get("collect"):
