@@ -111,6 +111,10 @@ def _check_name(name: str) -> None:
         )
 
 
+#: The longest dataset name: PostgreSQL's identifiers (NAMEDATALEN - 1).
+_LONGEST_NAME = 63
+
+
 def _ours(exc: PipelineStepFailed) -> BaseException:
     """The error to raise for a failed dlt step: the seotasks error under dlt's wrapper
     (callers see AuthError, not a dlt step), a `KeyboardInterrupt` under it (a second
@@ -196,6 +200,10 @@ def load(
         # dlt would load into ``stored`` and the summary would show ``dataset``: the name a
         # report (``--dataset``) or a query is given must be the schema's own.
         raise ConfigError(f"dataset {dataset!r} would be stored as {stored!r}: give {stored}")
+    if len(dataset) > _LONGEST_NAME:
+        # PostgreSQL's longest name: dlt shortens a longer one with a hash, and the tables
+        # were not where the summary line and `report --dataset` look.
+        raise ConfigError(f"dataset {dataset!r}: at most {_LONGEST_NAME} characters")
     if name is not None:
         _check_name(name)
     for provider in providers if profile is not None else ():
