@@ -40,8 +40,8 @@ def read_body(
 ) -> tuple[bytes, int]:
     """The body of ``raw``: a 2xx one into ``sink`` at most ``max_bytes``, or without
     ``sink`` all of it in memory, at most ``max_bytes`` and `IN_MEMORY_MAX`; any other
-    status's, its first 64 KiB in memory, read as far as it decodes. A larger one is a `ResponseFormatError` (not retried: it would come
-    the same way again).
+    status's, its first 64 KiB in memory, read as far as it decodes. A larger 2xx one is
+    a `ResponseFormatError` (not retried: it would come the same way again).
 
     ``within``: seconds the body may take (`Timeouts.answer`); then it is read as it
     arrives, each piece as soon as it comes, and past that a `TransientError`.

@@ -225,9 +225,10 @@ class ResumeState:
         self.loaded = False
         salt = None
         if path is not None:
-            from .store import check_file_target  # the file-writing machinery, when used
+            from .store import check_file_target, sweep_temporaries_of  # when used
 
             check_file_target(path, "--resume")
+            sweep_temporaries_of(path)  # a killed run's, once stale: once a run, not a save
             if path.exists():
                 salt = self._load(path)
                 self.loaded = True

@@ -17,7 +17,7 @@ from typing import Any
 from .asked import ACCOUNT_KEY, SECRET_KEY, Recorded
 from .errors import ConfigError, CursorError, StorageError
 from .jsoncodec import strict_loads
-from .store import atomic_write, sweep_temporaries_of
+from .store import atomic_write
 
 __all__ = ["FORMAT", "entry", "read", "recorded", "window", "write"]
 
@@ -121,9 +121,8 @@ def write(path: Path, data: dict[str, Any]) -> None:
     """Replace the file atomically: a crash leaves the old checkpoint or the new one.
 
     Owner-only, as before (its account digests are salted, but the file says which
-    listings ran). The temporary files of this resume file that a killed run left beside
-    it are removed once stale (`seotasks.store.sweep_temporaries_of`)."""
-    sweep_temporaries_of(path)
+    listings ran). The temporary files a killed run left beside it are removed once
+    stale, when a run takes the file (`seotasks.resume.ResumeState`)."""
     try:
         atomic_write(path, json.dumps(data, indent=1).encode(), mode=0o600)
     except OSError as exc:

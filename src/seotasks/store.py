@@ -23,6 +23,7 @@ import os
 import re
 import secrets
 import shutil
+import stat
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -32,7 +33,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from .errors import ConfigError, StorageError
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Callable, Iterable, Iterator
     from contextlib import AbstractContextManager as ContextManager
 
     from .provider import JSONValue
@@ -131,8 +132,9 @@ def check_writable(folder: Path, *, what: str = "folder") -> None:
     """
     probe = folder / f".seotasks-probe-{secrets.token_hex(6)}{_TMP_SUFFIX}"
     try:
-        if not folder.is_dir():
-            folder.mkdir(parents=True)
+        made = not folder.is_dir()
+        folder.mkdir(parents=True, exist_ok=True)  # another run may make it meanwhile
+        if made:
             _fsync_dir(folder.parent)  # the new folder's name, durable before any file in it
         fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
@@ -228,12 +230,20 @@ class ResultStore:
         folder = self.root / provider
         for suffix in (".json", ".json.gz"):
             candidate = folder / f"{task_id}{suffix}"
-            if candidate.is_file():
-                return candidate
-            if candidate.is_symlink() or candidate.exists():
-                raise FileExistsError(
-                    errno.EEXIST, f"{candidate} is in the way of a result file: it is no file"
-                )
+            try:  # one call where nothing is there, the usual case on a collect's path
+                mode = candidate.lstat().st_mode
+            except (FileNotFoundError, NotADirectoryError):
+                continue
+            if stat.S_ISLNK(mode):
+                try:
+                    mode = candidate.stat().st_mode  # a link to a file is that file
+                except OSError as exc:
+                    if exc.errno in (errno.ENOENT, errno.ENOTDIR, errno.ELOOP):  # to nothing
+                        raise _in_the_way(candidate) from None
+                    raise
+            if not stat.S_ISREG(mode):
+                raise _in_the_way(candidate)
+            return candidate
         return None
 
     def folder(self, provider: str) -> Path:
@@ -324,6 +334,12 @@ class ResultStore:
         return finals
 
 
+def _in_the_way(candidate: Path) -> FileExistsError:
+    return FileExistsError(
+        errno.EEXIST, f"{candidate} is in the way of a result file: it is no file"
+    )
+
+
 def atomic_write(final: Path, data: bytes, *, sync_folder: bool = True, mode: int = 0o666) -> Path:
     """Write ``data`` to ``final`` so that the file is either absent, old, or whole.
 
@@ -377,30 +393,25 @@ def sweep_temporaries_of(final: Path) -> None:
     for a file in a folder that is not ours (a resume file in the user's folder), where
     `sweep_temporary` would take other programs' hidden ``.tmp`` files too."""
     pattern = re.compile(rf"\.{re.escape(final.name)}\.[0-9a-f]{{12}}{re.escape(_TMP_SUFFIX)}\Z")
-    cutoff = time.time() - STALE_SECONDS
-    try:
-        entries = list(os.scandir(final.parent))
-    except OSError:
-        return
-    for entry in entries:
-        if pattern.match(entry.name):
-            with contextlib.suppress(OSError):  # another process took care of it
-                if entry.stat(follow_symlinks=False).st_mtime < cutoff:
-                    os.unlink(entry.path)
+    _sweep(final.parent, lambda name: pattern.match(name) is not None)
 
 
 def sweep_temporary(folder: Path) -> None:
     """Remove the hidden temporary files (`atomic_write`'s) a killed writer left in
     ``folder``, once old enough (`STALE_SECONDS`) not to be a live writer's."""
+    _sweep(folder, lambda name: name.startswith(".") and name.endswith(_TMP_SUFFIX))
+
+
+def _sweep(folder: Path, left_behind: Callable[[str], bool]) -> None:
+    """Remove each file of ``folder`` whose name is ``left_behind`` and that was last
+    written over `STALE_SECONDS` ago."""
     cutoff = time.time() - STALE_SECONDS
     try:
         entries = list(os.scandir(folder))
     except OSError:  # not there (yet): nothing left behind
         return
     for entry in entries:
-        if entry.name.startswith(".") and entry.name.endswith(_TMP_SUFFIX):
-            try:
+        if left_behind(entry.name):
+            with contextlib.suppress(OSError):  # another process took care of it
                 if entry.stat().st_mtime < cutoff:
                     os.unlink(entry.path)
-            except OSError:  # another process took care of it
-                pass

@@ -306,18 +306,17 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     now = (sandbox_day(args.sandbox_day) if args.sandbox else None) or datetime.now(UTC)
     selection = _selection(args, names, now)
     store = None if listing else args.store or DEFAULT_STORE
-    if store is None:
-        tasks = _live(args, names, err, selection)
-    else:
-        with _store_read(store):
+    with _store_read(store):
+        if store is None:
+            tasks = _live(args, names, err, selection)
+        else:
             tasks = from_store(store, dataset=args.dataset or "seotasks", selection=selection)
-    try:
-        with _store_read(store):
+        try:
             figures = compute(
                 tasks, now=now, by=tuple(args.by or ("kind",)), compare=compare, top=args.top
             )
-    finally:
-        tasks.close()
+        finally:
+            tasks.close()
     if args.format == "json":
         import json
 
