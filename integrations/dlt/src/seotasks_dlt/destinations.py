@@ -46,6 +46,9 @@ class Target:
     described: str
     #: The DuckDB file, when the run writes one (checkpointed after each run).
     duckdb_file: DuckDbFile | None = attrs.field(default=None, repr=False)
+    #: Whether the destination reads the load files from this machine's disk (a DuckDB
+    #: file, a PostgreSQL server): they are then written without gzip (`workdir`).
+    local_files: bool = False
 
 
 def is_url(to: str | os.PathLike[str] | None) -> bool:
@@ -103,7 +106,7 @@ def resolve(
         raise ConfigError(f"{path}: the folder {folder} does not exist")
     check_writable(folder, what="the DuckDB file's folder")
     opened = open_duckdb(path, stack, wait)
-    return Target(opened.destination, f"duckdb {path}", opened)
+    return Target(opened.destination, f"duckdb {path}", opened, local_files=True)
 
 
 def _known(name: str) -> None:
@@ -150,6 +153,7 @@ def _postgres(url: str) -> Target:
     return Target(
         dlt.destinations.postgres(credentials=normalized),
         f"postgres {who}{where}/{database}",
+        local_files=True,
     )
 
 

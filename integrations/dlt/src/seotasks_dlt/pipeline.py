@@ -52,6 +52,7 @@ from .rows import RESULTS_TABLE, TASKS_TABLE
 from .session import Session
 from .source import seotasks_source
 from .summary import LoadSummary, TableCount
+from .workdir import dlt_settings, prune_loaded
 
 __all__ = ["DEFAULT_DATASET", "DEFAULT_DUCKDB", "LoadSummary", "load", "pipeline_name"]
 
@@ -70,10 +71,6 @@ RESULTS_PER_RUN = 250
 #: results of 300 KB peaked at 740 MB, 100 of 1 MB at 863 MB), so a run of large results
 #: ends once it holds this much, and the next run goes on where it stopped.
 RESULT_BYTES_PER_RUN = 16 << 20
-#: Rows dlt keeps in memory per table before writing them to the package's file. dlt's
-#: default (5000) would hold every result of a run at once (each a parsed vendor answer,
-#: often 10-100 KB); the rows are written out in small batches instead.
-BUFFER_ROWS = 100
 
 
 def pipeline_name(profile: str | None = None, *, sandbox: bool = False) -> str:
@@ -302,7 +299,7 @@ def _load(
     with (
         destination_errors(pipeline),
         held(pipeline, wait=waiting) as lock,
-        _small_buffers(),
+        dlt_settings(local_files=target.local_files),
     ):
         pending = pipeline.has_pending_data
         # The keys each table gained by this command's own loads (None: a count the
@@ -340,6 +337,7 @@ def _load(
                 outbox.acknowledge()
                 if target.duckdb_file is not None:
                     target.duckdb_file.checkpoint()
+                prune_loaded(pipeline)
                 row_counts.update(normalized.row_counts)
                 if not session.full or (stop is not None and stop.is_set()):
                     break
@@ -413,13 +411,3 @@ def destination_errors(pipeline: dlt.Pipeline) -> Iterator[None]:
         ) from None
     except MissingDependencyException as exc:
         raise ConfigError(one_line(exc)) from None
-
-
-@contextlib.contextmanager
-def _small_buffers() -> Iterator[None]:
-    """dlt's writers flush every `BUFFER_ROWS` rows, unless the caller configured it."""
-    if dlt.config.get("data_writer.buffer_max_items") is not None:
-        yield
-        return
-    with dlt.config.values({"data_writer.buffer_max_items": BUFFER_ROWS}):
-        yield
