@@ -90,6 +90,37 @@ def test_results_a_dead_run_fetched_are_loaded_next_run_without_fetching_again(
         emulator.stop()
 
 
+def test_a_history_run_loads_what_a_dead_ready_run_fetched_without_fetching_again(
+    tmp_path: Path,
+) -> None:
+    """The journal of a killed ``tasks_ready`` run is delivered by the next run whatever
+    its listing: one of ``source=history`` fetched every such task again by id (paid
+    calls) and left the entries pending until a ``tasks_ready`` run came."""
+    emulator = ready_emulator(120)
+    try:
+        truth = emulator.ready_ids(["serp"])
+        pipelines, database = tmp_path / "p", tmp_path / "x.duckdb"
+        _extract_and_lose(pipelines, database, emulator.settings)
+        fetched = emulator.calls["other"]
+        summary = load(
+            ["dataforseo"],
+            to=database,
+            pipelines_dir=pipelines,
+            options={"dataforseo": {**emulator.settings, **OPTIONS, "source": "history"}},
+            clock=FakeClock(),
+            collect=True,
+        )
+        loaded = {i for i, _ in _results(database)}
+        assert truth <= loaded
+        # Only the tasks the history lists beyond the ready list (those the seeded data
+        # sent to a pingback) were fetched: none of the kept ones again.
+        assert emulator.calls["other"] - fetched == len(loaded - truth) < 5
+        assert f"{len(truth)} results an interrupted run fetched were loaded" in summary.line()
+        assert _entries(pipelines) == []
+    finally:
+        emulator.stop()
+
+
 def test_an_entry_without_its_kept_result_is_fetched_again_by_id(tmp_path: Path) -> None:
     """Killed between the vendor's answer and the write of the result: the entry alone
     brings the task back, fetched again by id (the one extra call the journal costs)."""

@@ -131,7 +131,11 @@ class Collector:
     workers: int = attrs.field(kw_only=True)
     halt: Halt = attrs.field(kw_only=True)
     session: Session = attrs.field(kw_only=True)
+    #: The provider's journal: what earlier runs fetched and did not load (`redeliver`).
     deliveries: Deliveries | None = attrs.field(kw_only=True)
+    #: Whether this run's own fetches go through the journal too: where the listing
+    #: drains (a consuming read), not where a task can be fetched again by id.
+    journal_reads: bool = attrs.field(default=True, kw_only=True)
     backfill_since: datetime | None = attrs.field(kw_only=True)
     backfill_enabled: bool = attrs.field(default=True, kw_only=True, alias="backfill")
     #: How long the vendor keeps a result (`Capabilities.results_kept`; None: no limit
@@ -304,7 +308,7 @@ class Collector:
         workers, so that a kill finds at most one result per worker fetched and not yet
         kept (`Client.collect_many`).
         """
-        if self.deliveries is None:
+        if self.deliveries is None or not self.journal_reads:
             return self.client.collect_many(tasks, workers=self.workers, stop=self.halt.event)
         return self.client.collect_many(
             tasks,

@@ -156,6 +156,13 @@ class Outbox:
                 self._open[name] = Deliveries(Journal.open(self.folder / name, name))
             return self._open[name]
 
+    def holds(self, name: str) -> bool:
+        """Whether provider ``name`` has a journal here: a run whose listing drains made
+        it, and the entries it left are delivered by the next run whatever that one lists
+        (a run listing another way would fetch those tasks again, and never acknowledge
+        them)."""
+        return (self.folder / name).is_dir()
+
     def acknowledge(self) -> int:
         """The run's load completed: acknowledge every result row it delivered."""
         with self._lock:

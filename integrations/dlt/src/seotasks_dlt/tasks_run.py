@@ -235,8 +235,9 @@ class TasksRun:
             halt=halt,
             session=self.session,
             deliveries=outbox.provider(client.name)
-            if outbox is not None and client.capabilities.drains
+            if outbox is not None and (client.capabilities.drains or outbox.holds(client.name))
             else None,
+            journal_reads=client.capabilities.drains,
             backfill_since=None if backfill is None else now - backfill,
             results_kept=kept,
         )
