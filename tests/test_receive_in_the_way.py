@@ -112,3 +112,25 @@ def test_a_wrong_option_value_is_exit_2_and_missing_credentials_only_a_warning(
         assert "pingbacks will be queued but not collected" in running.stderr
         assert "missing 'login'" in running.stderr
         assert running.stop() == 0
+
+
+@pytest.mark.parametrize("option", ["page_size=ten", "base_url=http://[::1"])
+def test_a_wrong_option_value_is_exit_2_even_where_the_credentials_are_missing(
+    tmp_path: Path, option: str
+) -> None:
+    """The credentials missing, a wrong option value was never read: the first missing
+    setting ended the reading, and the receiver served on with the warning about it.
+    Every given value is read first: a wrong one is exit 2, nothing served."""
+    args = ["receive", "--listen", "127.0.0.1:0", "--to", str(tmp_path / "results")]
+    wrong = subprocess.run(
+        [*CLI, *args, "-o", option],
+        env=receive_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert wrong.returncode == 2, wrong.stderr
+    assert "seotasks: ConfigError: dataforseo: " in wrong.stderr
+    assert option.partition("=")[0] in wrong.stderr
+    assert "receiving on" not in wrong.stderr
+    assert "missing" not in wrong.stderr

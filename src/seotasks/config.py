@@ -362,6 +362,7 @@ def resolve_settings(
             warn_readable(config_path(env))
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}  # where each value not given explicitly was read
+    missing: MissingSetting | None = None  # the first; raised once every value is read
     misspelt = _misspelt_env(cls, env)
     for name, meant in misspelt.items():
         log.warning(
@@ -382,7 +383,7 @@ def resolve_settings(
         elif _given(opt, profile_values.get(opt.name)):
             values[opt.name] = parse_option_value(opt, profile_values[opt.name], table)
             sources[opt.name] = table
-        elif opt.required:
+        elif opt.required and missing is None:
             where = f"add {opt.name} to {table}" if profile else "add it to a profile"
             hint = _env_hint(var, opt.name, env, misspelt)
             missing = MissingSetting(
@@ -397,9 +398,16 @@ def resolve_settings(
                 f"{cls.name}: missing {opt.name!r}; set {var}{hint}, or {where} (see seotasks "
                 "providers)"
             )
-            raise missing
-        else:
+        elif not opt.required:
             values[opt.name] = opt.default
+    if missing is not None:
+        # After every given value is read: a wrong one is its own error, said first (a
+        # receiver runs without credentials, but not on an option it misread).
+        try:
+            _check_urls(cls, values)
+        except ConfigError as exc:
+            raise _named_sources(exc, sources) from None
+        raise missing
     try:
         _check_urls(cls, values)
         checked = cls.configure(values)
