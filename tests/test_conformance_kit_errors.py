@@ -13,12 +13,14 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+import attrs
 import pytest
-from fakevendor import FakeVendor, FakeVendorApp, connect_fake
+from fakevendor import SECRET, FakeVendor, FakeVendorApp, connect_fake
 from kitenv import KIT, Failed
 
 import seotasks
 from seotasks.emulation import EmulatorServer
+from seotasks.model import Task
 from seotasks.provider import Batch, Position
 from seotasks.testing import ConformanceEnv
 from seotasks.transport import Response, decode_json_object
@@ -304,3 +306,23 @@ def test_a_check_position_that_takes_true_for_a_number_is_named(
     monkeypatch.setattr(FakeVendor, "check_position", _takes_true_for_a_number)
     with pytest.raises(Failed, match=r"accepted a forged position \(true in every field\)"):
         KIT.test_forged_position_refused(kit_env())
+
+
+def test_a_credential_the_vendor_echoes_in_its_items_is_located_not_printed(
+    kit_env: Callable[..., ConformanceEnv], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    read = FakeVendor._task
+
+    def echoing(self: FakeVendor, item: Any) -> Task:
+        task = read(self, item)
+        echo = {"request": {"key": str(self.settings["api_key"])}}
+        return attrs.evolve(task, raw={**task.raw, **echo})
+
+    KIT.test_raw_items_carry_no_secret(kit_env())
+    monkeypatch.setattr(FakeVendor, "_task", echoing)
+    with pytest.raises(
+        Failed, match=r"secret #1 of 1 found in the raw item of task t000001"
+    ) as info:
+        KIT.test_raw_items_carry_no_secret(kit_env())
+    assert "at $.request.key" in str(info.value)
+    assert SECRET not in str(info.value)

@@ -5,16 +5,26 @@ example did, refuses ``--since`` in every sandbox stood at another day (``seotas
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from fakevendor import FakeVendor
-from kitenv import KIT, Failed
+from fakevendor import FakeVendor, FakeVendorApp
+from kitenv import KIT, Failed, serving
 
+from seotasks.clock import Clock, SystemClock
+from seotasks.emulation import (
+    Fault,
+    HttpRequest,
+    HttpResponse,
+    ServerRateLimit,
+    json_response,
+)
 from seotasks.model import TaskQuery
-from seotasks.provider import Capabilities, Position
+from seotasks.provider import Capabilities, Position, Provider, Sandbox
 from seotasks.retention import require_window
+from seotasks.sandbox import SandboxRequest
 from seotasks.testing import ConformanceEnv
 
 WINDOW = timedelta(days=30)
@@ -42,3 +52,41 @@ def test_a_window_measured_on_the_system_clock_is_named(
     message = str(info.value)
     assert "refused since=2024-02-14" in message, message
     assert "self.transport.now()" in message and "fakevendor keeps tasks" in message, message
+
+
+class _Limited(FakeVendorApp):
+    """The fake vendor enforcing its declared limit (5 calls a second) on ``clock``."""
+
+    def __init__(self, clock: Clock, now: Callable[[], datetime]) -> None:
+        super().__init__(100, origin=now() - timedelta(days=2))
+        self.limit = ServerRateLimit({"tasks": (5, 1.0)}, clock)
+
+    def handle(self, request: HttpRequest, fault: Fault | None) -> HttpResponse:
+        if self.limit.admit("tasks") is None:
+            return json_response(429, b'{"error": "slow down"}')
+        return super().handle(request, fault)
+
+
+def _limited_on(
+    clock: Callable[[SandboxRequest], Clock],
+) -> Callable[[type[Provider], SandboxRequest], contextlib.AbstractContextManager[Sandbox]]:
+    def sandbox(
+        cls: type[Provider], request: SandboxRequest
+    ) -> contextlib.AbstractContextManager[Sandbox]:
+        assert request.now is not None
+        return serving(_Limited(clock(request), request.now))
+
+    return sandbox
+
+
+def test_a_sandbox_limited_on_the_system_clock_is_named(
+    kit_env: Callable[..., ConformanceEnv], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The CLI's clients pace on the sandbox's clock, a fast one: a sandbox counting its
+    limits in real time refuses them, and ``seotasks tasks --sandbox`` stopped partway."""
+    monkeypatch.setattr(FakeVendor, "sandbox", classmethod(_limited_on(lambda r: r.clock)))
+    KIT.test_sandbox_honours_clock(kit_env())
+    system = SystemClock()
+    monkeypatch.setattr(FakeVendor, "sandbox", classmethod(_limited_on(lambda r: system)))
+    with pytest.raises(Failed, match="counts its limits on the system clock"):
+        KIT.test_sandbox_honours_clock(kit_env())

@@ -10,6 +10,7 @@ repeated tasks. The fake vendor without the bug passes each check (`kitenv.run_k
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import attrs
@@ -71,6 +72,11 @@ def test_expected_task_naming_no_task_field_is_said(
         KIT.test_fields_match_the_ground_truth(conformance)
     with pytest.raises(AssertionError, match="gave no field for any listed task"):
         KIT.test_fields_match_the_ground_truth(kit_env(expected_task=lambda task_id: {}))
+    naive = datetime(2026, 11, 20, 10, 0)
+    with pytest.raises(AssertionError, match=r"gives created_at of t000001 as a naive datetime"):
+        KIT.test_fields_match_the_ground_truth(
+            kit_env(expected_task=lambda task_id: {"created_at": naive})
+        )
 
 
 def _page_numbers(monkeypatch: pytest.MonkeyPatch) -> None:

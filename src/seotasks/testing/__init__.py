@@ -5,13 +5,19 @@ fixture, ``conformance``, returning a `ConformanceEnv`: how to connect a fresh c
 to their emulator (or recorded data) and which task ids a listing must yield::
 
     from seotasks.testing import ConformanceEnv, ProviderConformance
+    from seotasks.testing.clients import FAST_RETRY
 
     class TestMyVendor(ProviderConformance):
         @pytest.fixture
         def conformance(self, my_emulator):
             return ConformanceEnv(
                 provider="myvendor",
-                connect=lambda: seotasks.connect("myvendor", **my_emulator.settings),
+                # env={}: none of your own SEOTASKS_* variables; the emulator's clock and
+                # FAST_RETRY: pacing and retry waits cost no real time (docs/plugins.md).
+                connect=lambda: seotasks.connect(
+                    "myvendor", env={}, clock=my_emulator.clock, retry=FAST_RETRY,
+                    **my_emulator.settings,
+                ),
                 expected_ids=my_emulator.expected_ids,   # (TaskQuery) -> set of ids
                 secrets=[my_emulator.token],
                 faults=my_emulator.server.faults,
@@ -33,7 +39,8 @@ for pages of another size too, ``connect_other_size``), refuse tampering, forged
 positions and other providers, and carry no secret (a listing that fits one page,
 ``min_pages=1``, is checked on the cursor that resumes it at its start); declared
 capabilities and order honoured; results that are JSON; a sandbox that draws its data
-around the ``now`` it is given; typed errors only; the plugin loaded through its entry
+around the ``now`` it is given and counts its limits on the clock it is given; times
+that do not depend on the machine's time zone; typed errors only; the plugin loaded through its entry
 point. A failure about a secret says where it was found, never any part of it.
 """
 

@@ -16,7 +16,9 @@ class of test methods that `ProviderConformance` inherits:
 * `submission`: ``submit``'s spec fields are declared, and each mapped one reaches the
   vendor, each refused one is refused;
 * `declarations`: capabilities, the times filled and the declared order are true;
-* `sandbox`: the provider's sandbox draws its data around the ``now`` it is given;
+* `sandbox`: the provider's sandbox draws its data around the ``now`` it is given, and
+  counts its rate limits on the clock it is given;
+* `zones`: a task's times do not depend on the machine's time zone;
 * `errors`: failures are typed and no secret reaches a message or a repr;
 
 and `asserts` holds the verdicts they share. pytest collects inherited test methods
@@ -43,6 +45,7 @@ from .listing import ListingChecks
 from .sandbox import SandboxChecks
 from .submission import SubmissionChecks
 from .ties import TieChecks
+from .zones import ZoneChecks
 
 if TYPE_CHECKING:
     from ...client import Client
@@ -115,6 +118,7 @@ class ConformanceEnv:
 @pytest.mark.seotasks_conformance
 class ProviderConformance(
     ErrorChecks,
+    ZoneChecks,
     CallbackChecks,
     SandboxChecks,
     DeclarationChecks,

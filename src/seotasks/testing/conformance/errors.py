@@ -22,7 +22,7 @@ from ...errors import (
     UnsupportedQuery,
 )
 from ...model import TaskQuery
-from .asserts import assert_no_secret, assert_once, scrubbed, task_ids
+from .asserts import assert_no_secret, assert_once, scrubbed, secret_paths, task_ids
 
 if TYPE_CHECKING:
     from ...client import Client
@@ -62,7 +62,10 @@ def _retry_advice(fault: Fault) -> str:
         )
     return (
         "the transport retries it before parse sees it: connect with a RetryPolicy of at "
-        "least 2 attempts, and raise nothing of your own for it"
+        "least 2 attempts, and raise nothing of your own for it. If the error is the "
+        "vendor's answer to the retry instead (its rate limit: an emulator enforcing its "
+        "limits counts the kit's fresh clients together), raise that answer as "
+        "seotasks.RateLimited from parse"
     )
 
 
@@ -253,3 +256,23 @@ class ErrorChecks:
             advice="declare each credential option with secret=True: the core masks those "
             "in reprs, messages, logs and cursors",
         )
+
+    def test_raw_items_carry_no_secret(self, conformance: ConformanceEnv) -> None:
+        """A vendor that echoes the request in its items (the key among them) puts it in
+        `Task.raw`, which ``seotasks tasks --raw`` and every export print as the vendor
+        sent it: drop or mask such a field where the task is built."""
+        __tracebackhide__ = True
+        with conformance.connect() as client:
+            listed = list(client.tasks(status="any"))
+        for task in listed:
+            for number, secret in enumerate(conformance.secrets, 1):
+                if not secret:
+                    continue
+                found = next(secret_paths(task.raw, secret), None)
+                if found is not None:
+                    pytest.fail(
+                        f"secret #{number} of {len(conformance.secrets)} found in the raw "
+                        f"item of task {task.id} at {found}: the vendor echoes it, and "
+                        "--raw would print it; drop or mask that field in the Task's raw",
+                        pytrace=False,
+                    )

@@ -15,7 +15,7 @@ import json
 import math
 from collections import Counter
 from collections.abc import Callable, Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import attrs
@@ -154,7 +154,10 @@ class ListingChecks:
         a cost mapped from the wrong field."""
         __tracebackhide__ = True
         if conformance.expected_task is None:
-            pytest.skip("no expected_task: the fields are checked against no ground truth")
+            pytest.skip(
+                "no expected_task: the fields are checked against no ground truth (a "
+                "progress or a time read on the wrong scale passes)"
+            )
         names = {str(a.alias) for a in attrs.fields(Task)} - {"raw"}
         with conformance.connect() as client:
             every = list(client.tasks(status="any"))
@@ -165,6 +168,10 @@ class ListingChecks:
                 assert name in names, (
                     f"expected_task gives {name!r}, which is no Task field (one of "
                     f"{', '.join(sorted(names))})"
+                )
+                assert not (isinstance(value, datetime) and value.tzinfo is None), (
+                    f"expected_task gives {name} of {task.id} as a naive datetime "
+                    f"({value.isoformat()}): give it aware (tzinfo=UTC), as a Task holds it"
                 )
                 got = getattr(task, name)
                 checked += 1

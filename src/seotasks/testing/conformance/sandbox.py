@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from ...clock import FakeClock
-from ...errors import UnsupportedQuery
+from ...errors import RateLimited, UnsupportedQuery
 from ...model import TaskStatus
 from ...plugins import get_provider
 from ...sandbox import SandboxRequest
@@ -78,6 +78,45 @@ def _listing(name: str, now: datetime) -> tuple[_Snapshot, str] | None:
     return sorted(snapshot, key=lambda row: row[0]), refusal
 
 
+#: The most listings the clock check makes: one more than the tightest declared limit's
+#: calls, when that is at most this (a sandbox listing is usually one call).
+_MOST_ROUNDS = 40
+
+
+def _paced_refusal(name: str) -> str | None:
+    """Whether listing ``name``'s sandbox more often than its tightest declared rate
+    limit allows in one period, paced by a client on the sandbox's own `FakeClock`,
+    was refused: the refusal, "" when every listing went through, None when the check
+    does not apply (no sandbox, or a limit of more than `_MOST_ROUNDS` calls)."""
+    from ...connection import connect
+    from ..clients import FAST_RETRY
+
+    cls = get_provider(name)
+    tightest = min((limit.calls for limit in cls.rate_limits.values()), default=None)
+    if tightest is None or tightest + 1 > _MOST_ROUNDS:
+        return None
+    clock = FakeClock()
+
+    def wall() -> datetime:
+        return _NOW
+
+    manager = cls.sandbox(SandboxRequest(seed=_SEED, size=_SIZE, clock=clock, now=wall))
+    if manager is None:
+        return None
+    with (
+        manager as running,
+        connect(
+            name, env={}, clock=clock, now=wall, retry=FAST_RETRY, **running.settings
+        ) as client,
+    ):
+        try:
+            for _ in range(int(tightest) + 1):
+                list(client.tasks(status="any"))
+        except RateLimited as exc:
+            return str(exc)
+    return ""
+
+
 def _window_refusal(client: Client, now: datetime) -> str:
     """A provider that measures its retention on the system clock, not on
     ``transport.now()``, refuses every ``--since`` of a sandbox stood at another day."""
@@ -97,7 +136,8 @@ def _times(snapshot: _Snapshot) -> list[datetime]:
 
 
 class SandboxChecks:
-    """`Provider.sandbox` honours ``now`` (skipped for a provider that ships no sandbox)."""
+    """`Provider.sandbox` honours ``now`` and ``clock`` (skipped for a provider that ships
+    no sandbox)."""
 
     def test_sandbox_honours_now(self, conformance: ConformanceEnv) -> None:
         """The same seed and ``now`` list the same tasks, timestamps included; a later
@@ -144,5 +184,23 @@ class SandboxChecks:
                 f"at now={_NOW.isoformat()} they spanned {times[0]}..{times[-1]}. Draw the "
                 "seeded times around the `now` that Provider.sandbox receives "
                 "(`seotasks tasks --sandbox --sandbox-day` relies on it)",
+                pytrace=False,
+            )
+
+    def test_sandbox_honours_clock(self, conformance: ConformanceEnv) -> None:
+        """The sandbox counts its rate limits on the `SandboxRequest` clock, which the
+        CLI's clients pace on too: on the system clock it refuses a listing paced in
+        the shared (fast) time, and ``seotasks tasks --sandbox`` stops with RateLimited
+        partway."""
+        __tracebackhide__ = True
+        refusal = _paced_refusal(conformance.provider)
+        if refusal is None:
+            pytest.skip("no sandbox, or no declared rate limit of at most 39 calls a period")
+        if refusal:
+            pytest.fail(
+                "listing the sandbox more often than its tightest declared rate limit "
+                "allows, paced by a client on the sandbox's own clock, was refused "
+                f"({refusal[:200]}): the sandbox counts its limits on the system clock. "
+                "Count them on SandboxRequest.clock, which the client paces on",
                 pytrace=False,
             )

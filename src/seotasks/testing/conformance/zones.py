@@ -1,0 +1,97 @@
+"""The zone check: a task's times do not depend on the time zone of the machine.
+
+A provider that reads epoch seconds with ``datetime.fromtimestamp(value)`` (no ``tz``),
+or turns a naive time into an aware one with ``.astimezone()``, reads them in the
+machine's local zone. On a machine set to UTC, as most CI machines are, every other
+check passes; a user in another zone gets every time shifted by their offset, and
+``--since`` windows shifted with them. This check lists the provider twice, once with
+the process's zone set to UTC and once to UTC+05:45 (a POSIX ``TZ`` rule, which needs
+no zone database, and an offset no rounding to the hour hides), and compares each time
+a task holds in both listings.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from collections.abc import Iterator
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from . import ConformanceEnv
+
+__all__ = ["ZoneChecks"]
+
+#: UTC+05:45 (POSIX writes the offset west of Greenwich, hence the minus).
+_FAR = "XST-5:45"
+_FAR_OFFSET = 5 * 3600 + 45 * 60
+_FIELDS = ("created_at", "started_at", "completed_at")
+
+_Times = dict[str, tuple[datetime | None, ...]]
+
+
+@contextlib.contextmanager
+def _zone(rule: str) -> Iterator[bool]:
+    """The process's local zone set to ``rule`` for the block; yields whether it took
+    (``time.tzset`` exists on Unix only)."""
+    tzset = getattr(time, "tzset", None)
+    if tzset is None:
+        yield False
+        return
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = rule
+    tzset()
+    try:
+        yield True
+    finally:
+        if before is None:
+            os.environ.pop("TZ", None)
+        else:
+            os.environ["TZ"] = before
+        tzset()
+
+
+def _times(conformance: ConformanceEnv) -> _Times:
+    with conformance.connect() as client:
+        return {
+            task.id: tuple(getattr(task, name) for name in _FIELDS)
+            for task in client.tasks(status="any")
+        }
+
+
+class ZoneChecks:
+    """Times are read the same on a machine in any time zone."""
+
+    def test_times_do_not_depend_on_the_machines_zone(self, conformance: ConformanceEnv) -> None:
+        __tracebackhide__ = True
+        with _zone("UTC0") as took:
+            if not took:
+                pytest.skip("this platform cannot change the process's time zone (no tzset)")
+            in_utc = _times(conformance)
+        with _zone(_FAR):
+            if time.localtime(0).tm_gmtoff != _FAR_OFFSET:
+                pytest.skip(f"the C library did not take the zone rule {_FAR!r}")
+            far = _times(conformance)
+        held = 0
+        for task_id, utc_times in in_utc.items():
+            # Only times both listings hold: a task may finish between the two.
+            for name, ours, theirs in zip(_FIELDS, utc_times, far.get(task_id, ()), strict=False):
+                if ours is None or theirs is None:
+                    continue
+                held += 1
+                if ours != theirs:
+                    pytest.fail(
+                        f"task {task_id}: {name} is {ours.isoformat()} on a machine set to "
+                        f"UTC and {theirs.isoformat()} on one set to UTC+05:45: a time is "
+                        "read in the machine's local zone (datetime.fromtimestamp without "
+                        "tz=UTC, a naive datetime's .astimezone(), time.mktime). Read epoch "
+                        "seconds with datetime.fromtimestamp(value, UTC), or declare the "
+                        "vendor's zone (seotasks.convert)",
+                        pytrace=False,
+                    )
+        if not held:
+            pytest.skip("no task holds a time in both listings: nothing to compare")
