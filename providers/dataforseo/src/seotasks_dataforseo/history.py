@@ -77,6 +77,26 @@ def _ids_at(instants: _Instants, when: datetime) -> list[str]:
     return [i for p, i in zip(posted, ids, strict=True) if p == when]
 
 
+def _check_order(posted: list[datetime | None], path: str) -> None:
+    """Refuse a page not in ``datetime_posted`` order. The paging keys on it (the next
+    window starts at the page's last time posted), read from the vendor's "sort by
+    execution time" and its windows on the time a task was created; were its order
+    another (completion, say), the keyset would skip and repeat tasks without a word.
+    Said instead, with the position kept, rather than a listing quietly wrong."""
+    previous: datetime | None = None
+    for index, when in enumerate(posted):
+        if when is None:
+            continue
+        if previous is not None and when < previous:
+            raise ResponseFormatError(
+                f"dataforseo: {path} answered a page not in the order of datetime_posted "
+                f"({wire.format_time(when)} after {wire.format_time(previous)}), which "
+                "the history listing pages by; list with -o source=ready, or report it",
+                field=f"tasks[0].result[{index}].datetime_posted",
+            )
+        previous = when
+
+
 @attrs.frozen(slots=True)
 class HistoryPosition:
     """Where a history listing stands: the ``fam``-th selected family (named, so an edited
@@ -221,6 +241,7 @@ class HistoryListing:
         items = wire.result_items(task)
         seen = set(seen_list)
         tasks, instants = self._read_page(items, family, after, seen)
+        _check_order(instants[0], family.path)
         if to > at.end:  # the last second's window, which reaches into the next second
             posted = instants[0]
             if len(items) < self._page_size or (posted[-1] or after) > at.end:
