@@ -281,6 +281,8 @@ def test_emulator_validates_id_list_like_the_vendor(make_emulator: MakeEmulator)
     }
     assert _post(emu, "/v3/serp/id_list", [recent_meta])[1]["tasks"][0]["status_code"] == 40501
     assert _post(emu, "/v3/serp/id_list", {"not": "a list"})[1]["status_code"] == 40503
+    # "An array with one object": a second is refused (it was dropped, the call answered).
+    assert _post(emu, "/v3/serp/id_list", [good, good])[1]["status_code"] == 40000
     status, body = _post(emu, "/v3/serp/id_list", [good], auth=False)
     assert status == 401 and body["status_code"] == 40100
     status, body = _post(emu, "/v3/nowhere/id_list", [good])

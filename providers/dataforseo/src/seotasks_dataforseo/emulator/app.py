@@ -244,9 +244,9 @@ class DataForSEOApp:
 
     # -- id_list -------------------------------------------------------------------------
 
-    def _post_array(self, request: HttpRequest, started: float) -> list[Any]:
+    def _post_array(self, request: HttpRequest, started: float, *, one: bool = False) -> list[Any]:
         try:
-            return post_array(request.body)
+            return post_array(request.body, one=one)
         except PostRefused as refused:
             raise self._error(started, refused.code, refused.message) from None
 
@@ -263,7 +263,7 @@ class DataForSEOApp:
         return envelope(started, tasks=replies)
 
     def _id_list(self, request: HttpRequest, family: str, started: float) -> HttpResponse:
-        payload = self._post_array(request, started)
+        payload = self._post_array(request, started, one=True)
         if not payload or not isinstance(payload[0], dict):
             raise self._error(started, 40503, "POST Data Is Invalid.")
         # The official client sends null for every field it was not given: unset, not a value.
@@ -362,11 +362,9 @@ class DataForSEOApp:
     def _live(self, request: HttpRequest, kind: str, started: float) -> HttpResponse:
         """A Labs live call: one task, answered at once with its result, then listed in
         the Labs id_list with its posted fields (`labs_live`)."""
-        payload = self._post_array(request, started)
+        payload = self._post_array(request, started, one=True)
         if not payload:
             raise self._error(started, 40502, "POST Data Is Empty.")
-        if len(payload) > 1:
-            raise self._error(started, 40000, "You can set only one task at a time.")
         item = payload[0]
         if isinstance(item, dict):
             item = {k: v for k, v in item.items() if v is not None}

@@ -93,10 +93,11 @@ class PostRefused(Exception):
         self.message = message
 
 
-def post_array(body: bytes) -> list[Any]:
+def post_array(body: bytes, *, one: bool = False) -> list[Any]:
     """The POST body as the JSON array every DataForSEO POST takes, or `PostRefused`: no
-    body at all 40502, not JSON or not an array 40503. What an empty array means differs
-    per endpoint, so that is left to the caller.
+    body at all 40502, not JSON or not an array 40503; ``one`` (an endpoint taking "an
+    array with one object"), a second object 40000, not dropped. What an empty array means
+    differs per endpoint, so that is left to the caller.
 
     An object whose keys are all numbers is that array too, its values in the order
     sent: the vendor's Python samples build the body as a dict (``post_data[len(post_data)]
@@ -112,6 +113,8 @@ def post_array(body: bytes) -> list[Any]:
         payload = list(payload.values())
     if not isinstance(payload, list):
         raise PostRefused(40503, "POST Data Is Invalid.")
+    if one and len(payload) > 1:
+        raise PostRefused(40000, "You can set only one task at a time.")
     return payload
 
 
