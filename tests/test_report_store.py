@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -59,18 +60,18 @@ def test_the_results_table_says_what_was_collected(collected: Path) -> None:
             collected,
             f"""
             WITH b AS (
-              SELECT t.provider, r.result, r.error,
+              SELECT t.provider, r.id, r.error,
                 t.provider = 'dataforseo' AND coalesce(t.completed_at, t.created_at)
                   < TIMESTAMPTZ '{NOW.isoformat()}' - INTERVAL 30 DAY AS gone,
-                r.result IS NULL AND (r.error IS NULL OR r.error NOT LIKE 'UnsupportedQuery:%')
-                  AS not_collected
+                (r.id IS NULL OR r.error IS NOT NULL)
+                  AND (r.error IS NULL OR r.error NOT LIKE 'UnsupportedQuery:%') AS not_collected
               FROM mine.seotasks.tasks t
               LEFT JOIN mine.seotasks.results r ON r.provider = t.provider AND r.id = t.id
               WHERE t.status = 'completed'
             )
             SELECT provider, count(*),
-              count(*) FILTER (WHERE result IS NOT NULL),
-              count(*) FILTER (WHERE result IS NULL AND error LIKE 'UnsupportedQuery:%'),
+              count(*) FILTER (WHERE id IS NOT NULL AND error IS NULL),
+              count(*) FILTER (WHERE error LIKE 'UnsupportedQuery:%'),
               count(*) FILTER (WHERE not_collected AND error IS NOT NULL AND NOT gone),
               count(*) FILTER (WHERE not_collected AND NOT gone),
               count(*) FILTER (WHERE not_collected AND gone)
@@ -373,3 +374,28 @@ def test_a_store_whose_blocks_do_not_read_is_exit_2_not_an_internal_error(
     )
     assert done.returncode == 2, done.stderr
     assert done.stderr.startswith(f"seotasks: ConfigError: {store}: cannot read it as a DuckDB")
+
+
+def test_a_result_the_vendor_sent_as_null_is_collected(collected: Path, tmp_path: Path) -> None:
+    """Collected means fetched without an error, as the loader's backfill reads it: the
+    report reads the ``error`` column only (scanning ``result`` for "is not null" read
+    every result's bytes), so a vendor's JSON null, stored as NULL, is collected too."""
+    store = tmp_path / "store.duckdb"
+    shutil.copyfile(collected, store)
+
+    def counted() -> int:
+        held = from_store(store)
+        try:
+            return sum(b.collected for b in compute(held, now=NOW).backlog)
+        finally:
+            held.close()
+
+    before = counted()
+    with duckdb.connect(str(store)) as db:
+        [(changed,)] = db.execute(
+            "UPDATE seotasks.results SET result = NULL WHERE id = (SELECT min(r.id) FROM "
+            "seotasks.results r JOIN seotasks.tasks t USING (provider, id) WHERE "
+            "r.error IS NULL AND t.status = 'completed' AND t.provider = 'serpstat')"
+        ).fetchall()
+    assert changed == 1
+    assert counted() == before

@@ -10,8 +10,11 @@ location, language, cost, message, collected, collect_error``
 rather than guess: ``true`` / ``false`` for a completed task when there is a record of
 collection, ``NULL`` when there is none, or when the record says the task cannot be
 collected at all (`NOT_COLLECTABLE`). The record is the store's ``results`` table
-(written by ``seotasks load --collect``: a row with a result is collected, a row with
-only an error is a collection that failed, no row is never collected), or, for a live
+(written by ``seotasks load --collect``: a row without an error is collected, a row
+with an error is a collection that failed, no row is never collected: read from the
+``error`` column alone, as the loader's backfill reads it, never from ``result``, whose
+bytes are most of the store: 740 000 results of 53 KB took 16 s and 3.6 GB to scan for
+"is not null"), or, for a live
 listing, the listing itself when it drains on collection (DataForSEO's ``tasks_ready``:
 every completed task it lists is, by definition, not collected yet).
 
@@ -283,7 +286,7 @@ def from_store(
                 "WHEN r.has_result IS NULL THEN false ELSE r.has_result END"
             )
             join = (
-                f"LEFT JOIN (SELECT provider, id, bool_or(result IS NOT NULL) AS has_result, "
+                f"LEFT JOIN (SELECT provider, id, bool_or(error IS NULL) AS has_result, "
                 f"max(error) AS error FROM {schema}.results GROUP BY provider, id) r "
                 "ON r.provider = t.provider AND r.id = t.id"
             )
