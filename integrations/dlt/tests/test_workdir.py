@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
+import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from dltenv import Env
+from dltenv import SEOTASKS, Env, cli_env
 from seotasks_dlt import workdir
+from seotasks_dlt.destinations import resolve
+
+from seotasks.errors import ConfigError
 
 
 def _loaded(env: Env) -> Path:
@@ -50,12 +55,16 @@ def test_a_duckdb_files_packages_are_written_plain_and_the_users_dlt_settings_wi
     env: Env, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The user keeps dlt's loaded files: they stay, written without gzip for a DuckDB file.
+    monkeypatch.setattr(workdir, "KEEP_LOADED", 1)
     monkeypatch.setenv("LOAD__DELETE_COMPLETED_JOBS", "false")
     env.load()
     plain = _data_files(env)
     assert any(p.name.startswith("tasks.") for p in plain)
     for path in plain:
         assert path.read_bytes()[:2] != b"\x1f\x8b", path.name
+    # Keeping dlt's completed jobs keeps the packages that hold them: none pruned.
+    before = sorted(_loaded(env).iterdir())
+    assert before
     # And a user who asks for gzip gets it.
     monkeypatch.setenv("DATA_WRITER__DISABLE_COMPRESSION", "false")
     env.dfs.add_tasks(5, kinds=["serp/google/organic"], posted=datetime.now(UTC))
@@ -64,3 +73,61 @@ def test_a_duckdb_files_packages_are_written_plain_and_the_users_dlt_settings_wi
     assert zipped
     for path in zipped:
         assert gzip.decompress(path.read_bytes())
+    assert set(before) <= set(_loaded(env).iterdir())
+
+
+@pytest.mark.parametrize(
+    ("variable", "key"),
+    [
+        ("LOAD__DELETE_COMPLETED_JOBS", "load.delete_completed_jobs"),
+        ("DATA_WRITER__DISABLE_COMPRESSION", "data_writer.disable_compression"),
+    ],
+)
+def test_a_dlt_setting_that_is_no_boolean_is_a_config_error_before_any_call(
+    small: Env, monkeypatch: pytest.MonkeyPatch, variable: str, key: str
+) -> None:
+    monkeypatch.setenv(variable, "maybe")
+    with pytest.raises(ConfigError, match=f"dlt's setting {key}"):
+        small.load(collect=True)
+    assert small.dfs.calls["tasks_ready"] == small.dfs.calls["id_list"] == 0
+    assert small.dfs.calls["other"] == 0
+
+
+def test_a_killed_extracts_folder_is_removed_by_the_next_run(small: Env) -> None:
+    small.load()
+    normalize = small.pipelines / "seotasks" / "normalize"
+    left = normalize / "0123456789abcdef" / "1796495661.9733565" / "new_jobs"
+    left.mkdir(parents=True)
+    (left / "results.0a1b2c3d4e.0.typed-jsonl").write_bytes(b"{}" * 1000)
+    other = normalize / "not-dlts"  # not a name dlt gives its extracts: left alone
+    other.mkdir()
+    small.load()
+    assert not (normalize / "0123456789abcdef").exists()
+    assert other.is_dir() and (normalize / "extracted").is_dir()
+
+
+def test_named_destinations_reading_files_here_get_them_plain() -> None:
+    with contextlib.ExitStack() as stack:
+        assert resolve(None, "postgres", stack).local_files
+        assert resolve(None, "duckdb", stack).local_files
+        assert not resolve(None, "filesystem", stack).local_files
+
+
+def test_a_dlt_config_file_that_does_not_parse_is_exit_2_and_leaves_no_file(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / ".dlt").mkdir()
+    (tmp_path / ".dlt" / "config.toml").write_text("[load\ndelete_completed_jobs = true\n")
+    database = tmp_path / "x.duckdb"
+    done = subprocess.run(
+        [*SEOTASKS, "load", "--sandbox", "-p", "serpstat", "--to", str(database)],
+        cwd=tmp_path,
+        env=cli_env(tmp_path, {}),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "ConfigError: dlt's configuration:" in done.stderr
+    assert "config.toml" in done.stderr and "internal error" not in done.stderr
+    assert not database.exists()

@@ -33,6 +33,8 @@ __all__ = ["DEFAULT_DUCKDB", "Target", "duckdb_path", "is_url", "one_line", "res
 
 DEFAULT_DUCKDB = "seotasks.duckdb"
 _POSTGRES_SCHEMES = ("postgresql", "postgres")
+#: Destinations that read the load files from this machine's disk (`Target.local_files`).
+_LOCAL_TYPES = frozenset({"dlt.destinations.duckdb", "dlt.destinations.postgres"})
 
 
 @attrs.frozen(slots=True)
@@ -85,8 +87,8 @@ def resolve(
     if to is not None and destination is not None:
         raise ConfigError("give a DuckDB file or URL (to) or a destination name, not both")
     if destination is not None:
-        _known(destination)
-        return Target(destination, destination)
+        local = _known(destination) in _LOCAL_TYPES
+        return Target(destination, destination, local_files=local)
     if is_url(to):
         scheme = str(to).partition("://")[0].lower()
         if scheme in _POSTGRES_SCHEMES:
@@ -109,18 +111,19 @@ def resolve(
     return Target(opened.destination, f"duckdb {path}", opened, local_files=True)
 
 
-def _known(name: str) -> None:
-    """Refuse a destination name dlt cannot resolve, as a usage error: dlt raises it only
-    when the pipeline is made, as a paragraph on its module search, which the command
-    showed as an internal error (exit 4)."""
+def _known(name: str) -> str:
+    """The type of destination ``name`` (``dlt.destinations.postgres``); a name dlt cannot
+    resolve is a usage error: dlt raises it only when the pipeline is made, as a
+    paragraph on its module search, which the command showed as an internal error."""
     try:
-        Destination.from_reference(name)
+        found = Destination.from_reference(name)
     except UnknownDestinationModule:
         raise ConfigError(
             f"unknown dlt destination {name!r}: give one of dlt's destinations (postgres, "
             "bigquery, snowflake, duckdb, filesystem, ...) or a named destination with "
             f"its type configured (DESTINATION__{name.upper()}__DESTINATION_TYPE)"
         ) from None
+    return "" if found is None else str(found.destination_type)
 
 
 def _postgres(url: str) -> Target:

@@ -52,7 +52,7 @@ from .rows import RESULTS_TABLE, TASKS_TABLE
 from .session import Session
 from .source import seotasks_source
 from .summary import LoadSummary, TableCount
-from .workdir import dlt_settings, prune_loaded
+from .workdir import dlt_settings, prune_loaded, readable_config, sweep_extracts
 
 __all__ = ["DEFAULT_DATASET", "DEFAULT_DUCKDB", "LoadSummary", "load", "pipeline_name"]
 
@@ -219,7 +219,7 @@ def load(
     except OSError as exc:
         raise ConfigError(f"{path}: {exc.strerror or type(exc).__name__}") from None
     try:
-        with contextlib.ExitStack() as stack:
+        with contextlib.ExitStack() as stack, readable_config():
             return _load(
                 providers,
                 stack,
@@ -294,6 +294,7 @@ def _load(
         # The caller handles SIGINT/SIGTERM (it set `stop`): dlt's own handlers would
         # take them during normalize and load, cancel the package and hide the signal.
         pipeline.config.runtime.intercept_signals = False
+    sweep_extracts(pipeline)  # a killed run's extract, never to be loaded (`workdir`)
     chosen_format = _file_format(file_format, duckdb=target.duckdb_file is not None)
     row_counts: Counter[str] = Counter()
     with (

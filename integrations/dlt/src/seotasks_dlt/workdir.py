@@ -9,30 +9,47 @@ serves nothing afterwards: dlt restores its state from the destination, and a pa
 killed run left is among the *normalized* ones, which dlt keeps until they are loaded.
 So the data files of a loaded package go as soon as it is loaded (dlt's own
 ``load.delete_completed_jobs``), and only the last `KEEP_LOADED` loaded packages' folders
-stay (their load ids and state, for ``dlt pipeline <name> info``).
+stay (their load ids and state, for ``dlt pipeline <name> info``). A run killed while dlt
+extracted leaves that extract's temporary folder (``normalize/<16 hex digits>/``), which
+no later run loads or removes: the next run removes it, holding the pipeline's lock (its
+rows are owed by the journal or the listing, as for any run killed before its load).
 
 Where the destination reads the package's files from this machine's disk (the DuckDB
 file, a PostgreSQL server, whose INSERT statements dlt reads and sends), dlt's gzip of
 every file bought nothing but CPU: a fifth of a collecting load's (18.4 s -> 13.9 s of
 CPU for the sandbox's 2 500 results). They are written plain; a file lives until its run
-is loaded, and a run holds at most ``result_bytes_per_run`` of results. A destination
-that uploads the files (a bucket, a warehouse's staging) keeps dlt's gzip.
+is loaded, and a run holds at most ``result_bytes_per_run`` of results (its extracted and
+normalized files, a few times that). A destination that uploads the files (a bucket, a
+warehouse's staging) keeps dlt's gzip.
 
 Each of these is only a default: a value the user configured for dlt (an environment
-variable such as ``LOAD__DELETE_COMPLETED_JOBS``, ``.dlt/config.toml``) wins.
+variable such as ``LOAD__DELETE_COMPLETED_JOBS``, ``.dlt/config.toml``) wins, and one
+that keeps completed jobs keeps every loaded package too. A value dlt cannot read as a
+boolean, or a configuration file it cannot parse, is a `ConfigError` naming it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import dlt
+from dlt.common.configuration.exceptions import ConfigProviderException, ConfigurationException
 
-__all__ = ["BUFFER_ROWS", "KEEP_LOADED", "dlt_settings", "prune_loaded"]
+from seotasks.errors import ConfigError
+
+__all__ = [
+    "BUFFER_ROWS",
+    "KEEP_LOADED",
+    "dlt_settings",
+    "prune_loaded",
+    "readable_config",
+    "sweep_extracts",
+]
 
 #: Rows dlt keeps in memory per table before writing them to the package's file. dlt's
 #: default (5000) would hold every result of a run at once (each a parsed vendor answer,
@@ -40,6 +57,10 @@ __all__ = ["BUFFER_ROWS", "KEEP_LOADED", "dlt_settings", "prune_loaded"]
 BUFFER_ROWS = 100
 #: Loaded packages whose folders (state and load id, no data) are kept, newest first.
 KEEP_LOADED = 20
+#: dlt's temporary extract folder: ``uniq_id(8)``, 16 hex digits, beside ``extracted``.
+_EXTRACT_FOLDER = re.compile(r"[0-9a-f]{16}")
+#: The settings read as booleans: a user's value dlt cannot coerce fails here, named.
+_FLAGS = ("load.delete_completed_jobs", "data_writer.disable_compression")
 
 
 @contextlib.contextmanager
@@ -53,9 +74,28 @@ def dlt_settings(*, local_files: bool) -> Iterator[None]:
     }
     if local_files:
         chosen["data_writer.disable_compression"] = True
-    unset = {key: value for key, value in chosen.items() if dlt.config.get(key) is None}
+    unset = {key: value for key, value in chosen.items() if _configured(key) is None}
     with dlt.config.values(unset):
         yield
+
+
+@contextlib.contextmanager
+def readable_config() -> Iterator[None]:
+    """dlt's configuration files (``.dlt/config.toml``, ``secrets.toml``) that do not
+    parse, found when dlt first reads its settings, are a `ConfigError`: an internal
+    error (exit 4) before, though the user's file is what needs fixing."""
+    try:
+        yield
+    except ConfigProviderException as exc:
+        raise ConfigError(f"dlt's configuration: {' '.join(str(exc).split())[:300]}") from None
+
+
+def _configured(key: str) -> Any:
+    """The user's value of dlt setting ``key`` (None: not set), a flag read as a bool."""
+    try:
+        return dlt.config.get(key, bool) if key in _FLAGS else dlt.config.get(key)
+    except ConfigurationException as exc:  # a value that is no bool, a file that is no TOML
+        raise ConfigError(f"dlt's setting {key}: {' '.join(str(exc).split())[:300]}") from None
 
 
 def prune_loaded(pipeline: dlt.Pipeline, keep: int | None = None) -> None:
@@ -63,11 +103,23 @@ def prune_loaded(pipeline: dlt.Pipeline, keep: int | None = None) -> None:
     packages of ``pipeline``. Load ids are the packages' creation times, so the newest
     are the largest. What cannot be deleted is left for the next run: the data they held
     is in the destination already."""
+    if not _configured("load.delete_completed_jobs"):
+        return  # the user keeps dlt's completed jobs: the packages that hold them too
     keep = KEEP_LOADED if keep is None else keep
     loaded = Path(pipeline.working_dir) / "load" / "loaded"
     ids = sorted(pipeline.list_completed_load_packages(), key=_created)
     for load_id in ids[: max(len(ids) - keep, 0)]:
         shutil.rmtree(loaded / load_id, ignore_errors=True)
+
+
+def sweep_extracts(pipeline: dlt.Pipeline) -> None:
+    """Remove the temporary extract folders killed runs of ``pipeline`` left: called
+    before this run extracts, with the pipeline's lock held, so none is in use."""
+    folder = Path(pipeline.working_dir) / "normalize"
+    with contextlib.suppress(OSError):
+        for entry in folder.iterdir():
+            if _EXTRACT_FOLDER.fullmatch(entry.name) and entry.is_dir():
+                shutil.rmtree(entry, ignore_errors=True)
 
 
 def _created(load_id: str) -> float:
