@@ -16,6 +16,7 @@ class of test methods that `ProviderConformance` inherits:
 * `submission`: ``submit``'s spec fields are declared, and each mapped one reaches the
   vendor, each refused one is refused;
 * `declarations`: capabilities, the times filled and the declared order are true;
+* `filters`: each filter declared the vendor's own is sent to the vendor;
 * `sandbox`: the provider's sandbox draws its data around the ``now`` it is given, and
   counts its rate limits on the clock it is given;
 * `zones`: a task's times do not depend on the machine's time zone;
@@ -41,6 +42,7 @@ from .churn import ChurnChecks
 from .cursors import CursorChecks
 from .declarations import DeclarationChecks
 from .errors import ErrorChecks
+from .filters import FilterChecks
 from .listing import ListingChecks
 from .sandbox import SandboxChecks
 from .submission import SubmissionChecks
@@ -121,6 +123,7 @@ class ProviderConformance(
     ZoneChecks,
     CallbackChecks,
     SandboxChecks,
+    FilterChecks,
     DeclarationChecks,
     SubmissionChecks,
     TieChecks,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -166,14 +166,20 @@ def _post(client: Client, spec: SerpTaskSpec) -> tuple[SubmitResult, dict[str, s
         [result] = client.submit([spec])
     finally:
         client.transport.on_send = None
+    return result, flat_requests(requests)
+
+
+def flat_requests(requests: Sequence[Request]) -> dict[str, str]:
+    """What ``requests`` told the vendor, flattened (`_flat`), by endpoint and not by
+    position: calls of another kind may mix in."""
     sent: dict[str, str] = {}
     seen: Counter[str] = Counter()
-    for request in requests:  # by endpoint, not by position: calls of another kind may mix
+    for request in requests:
         call = f"{request.method} {urlsplit(request.url).path}"
         seen[call] += 1
         sent[f"{call} #{seen[call]}"] = "sent"
         sent.update(_flat(request, f"{call} #{seen[call]} "))
-    return result, sent
+    return sent
 
 
 def _flat(request: Request, at: str) -> Iterator[tuple[str, str]]:

@@ -1,0 +1,85 @@
+"""The server-filter check: what `Capabilities.server_filters` declares reaches the vendor.
+
+A filter declared as the vendor's own but never sent passes every other check: the core
+filters every listing again on its side, so the tasks come out right. But ``seotasks
+providers`` then says the vendor filters what it does not, and each filtered listing
+reads the whole list. The check records the requests of a first page (`Transport.on_send`)
+with the filter and without it, and requires them to differ, as the submission check does
+for a spec's fields.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from ...model import TaskStatus
+from .submission import flat_requests
+
+if TYPE_CHECKING:
+    from . import ConformanceEnv
+
+__all__ = ["FilterChecks"]
+
+
+def _asked(name: str, middle: datetime | None) -> dict[str, Any]:
+    """The ``page`` arguments that ask for filter ``name``, a time bound at ``middle``."""
+    if name == "status":
+        return {"status": TaskStatus.COMPLETED}
+    asked: dict[str, Any] = {"since" if name.endswith("since") else "until": middle}
+    if name.startswith("completed_"):
+        asked["time_field"] = "completed_at"
+    return asked
+
+
+def _middle(times: list[datetime]) -> datetime | None:
+    """A whole second among ``times`` (the vendors' resolution), or None without any."""
+    if not times:
+        return None
+    middle = sorted(times)[len(times) // 2]
+    return middle.replace(microsecond=0) + timedelta(seconds=1)
+
+
+class FilterChecks:
+    """Every filter the provider declares the vendor's own is sent to the vendor."""
+
+    def test_server_filters_reach_the_vendor(self, conformance: ConformanceEnv) -> None:
+        __tracebackhide__ = True
+        with conformance.connect() as client:
+            declared = sorted(client.capabilities.server_filters)
+            if not declared:
+                pytest.skip("the provider declares no server filter")
+            listed = list(client.tasks(status="any"))
+        created = [t.created_at for t in listed if t.created_at is not None]
+        completed = [t.completed_at for t in listed if t.completed_at is not None]
+        unsent = []
+        for name in declared:
+            middle = _middle(completed if name.startswith("completed_") else created)
+            if middle is None and name != "status":
+                continue  # no time to bound by: `test_declared_times_filled` says so
+            asked = _asked(name, middle)
+            without = {k: v for k, v in asked.items() if k == "time_field"}
+            if _first_page(conformance, asked) == _first_page(conformance, without):
+                unsent.append(name)
+        if unsent:
+            pytest.fail(
+                f"the provider declares {', '.join(unsent)} in Capabilities.server_filters, "
+                "but a first page asked with it sent the vendor the same requests as one "
+                "without it: send the filter (the vendor's parameter), or leave it out of "
+                "server_filters (the core filters every listing itself)",
+                pytrace=False,
+            )
+
+
+def _first_page(conformance: ConformanceEnv, asked: dict[str, Any]) -> dict[str, str]:
+    """What the requests of a first page asked with ``asked`` told the vendor."""
+    with conformance.connect() as client:
+        sent: list[Any] = []
+        client.transport.on_send = sent.append
+        try:
+            client.page(**{"status": "any", **asked})
+        finally:
+            client.transport.on_send = None
+    return flat_requests(sent)
