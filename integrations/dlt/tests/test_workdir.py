@@ -131,3 +131,21 @@ def test_a_dlt_config_file_that_does_not_parse_is_exit_2_and_leaves_no_file(
     assert "ConfigError: dlt's configuration:" in done.stderr
     assert "config.toml" in done.stderr and "internal error" not in done.stderr
     assert not database.exists()
+
+
+def test_a_package_killed_between_loaded_and_moved_is_moved_by_the_next_run(
+    small: Env,
+) -> None:
+    """dlt marks a package loaded, then moves it to ``loaded/``: a kill between the two
+    left it among those to load, and dlt refused it on every later run."""
+    small.load()
+    newest = max(_loaded(small).iterdir(), key=lambda p: float(p.name))
+    assert (newest / "package_completed.json").is_file()
+    normalized = small.pipelines / "seotasks" / "load" / "normalized"
+    normalized.mkdir(exist_ok=True)
+    newest.rename(normalized / newest.name)
+    summary = small.load()
+    assert summary.tables["tasks"].new == 0  # nothing loaded twice, nothing refused
+    assert (_loaded(small) / newest.name).is_dir()
+    assert not (normalized / newest.name).exists()
+    assert set(small.keys()) == small.truth()

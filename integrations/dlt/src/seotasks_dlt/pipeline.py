@@ -52,7 +52,7 @@ from .rows import RESULTS_TABLE, TASKS_TABLE
 from .session import Session
 from .source import seotasks_source
 from .summary import LoadSummary, TableCount
-from .workdir import dlt_settings, prune_loaded, readable_config, sweep_extracts
+from .workdir import dlt_settings, mend_workdir, prune_loaded, readable_config
 
 __all__ = ["DEFAULT_DATASET", "DEFAULT_DUCKDB", "LoadSummary", "load", "pipeline_name"]
 
@@ -294,7 +294,7 @@ def _load(
         # The caller handles SIGINT/SIGTERM (it set `stop`): dlt's own handlers would
         # take them during normalize and load, cancel the package and hide the signal.
         pipeline.config.runtime.intercept_signals = False
-    sweep_extracts(pipeline)  # a killed run's extract, never to be loaded (`workdir`)
+    mend_workdir(pipeline)  # what killed runs left half done (`workdir`)
     chosen_format = _file_format(file_format, duckdb=target.duckdb_file is not None)
     row_counts: Counter[str] = Counter()
     with (

@@ -13,6 +13,9 @@ stay (their load ids and state, for ``dlt pipeline <name> info``). A run killed 
 extracted leaves that extract's temporary folder (``normalize/<16 hex digits>/``), which
 no later run loads or removes: the next run removes it, holding the pipeline's lock (its
 rows are owed by the journal or the listing, as for any run killed before its load).
+A run killed between dlt's marking a package loaded and its moving the package to
+``loaded/`` left it among the packages to load, where dlt refused it for ever
+(``LoadPackageAlreadyCompleted``, every run exit 6): the next run finishes the move.
 
 Where the destination reads the package's files from this machine's disk (the DuckDB
 file, a PostgreSQL server, whose INSERT statements dlt reads and sends), dlt's gzip of
@@ -39,6 +42,7 @@ from typing import Any
 
 import dlt
 from dlt.common.configuration.exceptions import ConfigProviderException, ConfigurationException
+from dlt.common.storages.load_package import PackageStorage
 
 from seotasks.errors import ConfigError
 
@@ -46,9 +50,9 @@ __all__ = [
     "BUFFER_ROWS",
     "KEEP_LOADED",
     "dlt_settings",
+    "mend_workdir",
     "prune_loaded",
     "readable_config",
-    "sweep_extracts",
 ]
 
 #: Rows dlt keeps in memory per table before writing them to the package's file. dlt's
@@ -112,14 +116,23 @@ def prune_loaded(pipeline: dlt.Pipeline, keep: int | None = None) -> None:
         shutil.rmtree(loaded / load_id, ignore_errors=True)
 
 
-def sweep_extracts(pipeline: dlt.Pipeline) -> None:
-    """Remove the temporary extract folders killed runs of ``pipeline`` left: called
-    before this run extracts, with the pipeline's lock held, so none is in use."""
-    folder = Path(pipeline.working_dir) / "normalize"
+def mend_workdir(pipeline: dlt.Pipeline) -> None:
+    """Undo what killed runs of ``pipeline`` left half done: their temporary extract
+    folders removed, their loaded packages moved where dlt would have moved them.
+    Called before this run extracts, with the pipeline's lock held: none is in use."""
+    work = Path(pipeline.working_dir)
     with contextlib.suppress(OSError):
-        for entry in folder.iterdir():
+        for entry in (work / "normalize").iterdir():
             if _EXTRACT_FOLDER.fullmatch(entry.name) and entry.is_dir():
                 shutil.rmtree(entry, ignore_errors=True)
+    loaded = work / "load" / "loaded"
+    with contextlib.suppress(OSError):
+        for package in (work / "load" / "normalized").iterdir():
+            # dlt writes the marker once the destination committed the package's load.
+            if (package / PackageStorage.PACKAGE_COMPLETED_FILE_NAME).is_file():
+                loaded.mkdir(exist_ok=True)
+                if not (loaded / package.name).exists():
+                    package.rename(loaded / package.name)
 
 
 def _created(load_id: str) -> float:
