@@ -14,14 +14,11 @@ from seotasks.provider import Capabilities
 from seotasks.testing import ConformanceEnv
 
 
-def _declaring_status(self: FakeVendor) -> Capabilities:
-    return Capabilities(order="created_at", max_page_size=1000, server_filters={"status"})
-
-
 def test_a_declared_server_filter_never_sent_is_named(
     kit_env: Callable[..., ConformanceEnv], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(FakeVendor, "capabilities", _declaring_status)
+    declared = Capabilities(order="created_at", max_page_size=1000, server_filters={"status"})
+    monkeypatch.setattr(FakeVendor, "capabilities", lambda self: declared)
     with pytest.raises(Failed, match=r"declares status in Capabilities.server_filters, but"):
         KIT.test_server_filters_reach_the_vendor(kit_env())
     KIT.test_every_task_exactly_once(kit_env())  # what let it through: the core filters

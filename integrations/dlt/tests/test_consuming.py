@@ -13,8 +13,10 @@ from __future__ import annotations
 import random
 import shutil
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
+import attrs
 import pytest
 from dltenv import (
     cli_env,
@@ -24,6 +26,7 @@ from dltenv import (
     load_command,
     ready_emulator,
 )
+from seotasks_dataforseo.emulator import DataForSEOEmulator
 from seotasks_dlt import LoadSummary, journal_folder, load
 
 from seotasks.clock import FakeClock
@@ -40,13 +43,16 @@ def _entries(pipelines: Path) -> list[Path]:
     return sorted(folder.glob("*.intent.json")) if folder.exists() else []
 
 
-def _load_again(pipelines: Path, database: Path, settings: dict[str, str]) -> LoadSummary:
-    """The next run, ``load --collect`` of DataForSEO into ``database``, as a user would."""
+def _load_again(
+    pipelines: Path, database: Path, settings: dict[str, str], **options: str
+) -> LoadSummary:
+    """The next run, ``load --collect`` of DataForSEO into ``database``, as a user would
+    (``options``: listing options besides `OPTIONS`)."""
     return load(
         ["dataforseo"],
         to=database,
         pipelines_dir=pipelines,
-        options={"dataforseo": {**settings, **OPTIONS}},
+        options={"dataforseo": {**settings, **OPTIONS, **options}},
         clock=FakeClock(),
         collect=True,
     )
@@ -90,55 +96,58 @@ def test_results_a_dead_run_fetched_are_loaded_next_run_without_fetching_again(
         emulator.stop()
 
 
+@attrs.frozen
+class _DeadRun:
+    """A ``tasks_ready`` run that fetched every ready task and died before its load."""
+
+    emulator: DataForSEOEmulator
+    truth: set[str]
+    pipelines: Path
+    database: Path
+    fetched: int  # task_get calls it made
+
+    def load_again(self, **options: str) -> LoadSummary:
+        return _load_again(self.pipelines, self.database, self.emulator.settings, **options)
+
+
+@pytest.fixture
+def dead_run(tmp_path: Path) -> Iterator[_DeadRun]:
+    emulator = ready_emulator(120)
+    try:
+        truth = emulator.ready_ids(["serp"])
+        pipelines, database = tmp_path / "p", tmp_path / "x.duckdb"
+        _extract_and_lose(pipelines, database, emulator.settings)
+        yield _DeadRun(emulator, truth, pipelines, database, emulator.calls["other"])
+    finally:
+        emulator.stop()
+
+
 def test_a_history_run_loads_what_a_dead_ready_run_fetched_without_fetching_again(
-    tmp_path: Path,
+    dead_run: _DeadRun,
 ) -> None:
     """The journal of a killed ``tasks_ready`` run is delivered by the next run whatever
     its listing: one of ``source=history`` fetched every such task again by id (paid
     calls) and left the entries pending until a ``tasks_ready`` run came."""
-    emulator = ready_emulator(120)
-    try:
-        truth = emulator.ready_ids(["serp"])
-        pipelines, database = tmp_path / "p", tmp_path / "x.duckdb"
-        _extract_and_lose(pipelines, database, emulator.settings)
-        fetched = emulator.calls["other"]
-        summary = load(
-            ["dataforseo"],
-            to=database,
-            pipelines_dir=pipelines,
-            options={"dataforseo": {**emulator.settings, **OPTIONS, "source": "history"}},
-            clock=FakeClock(),
-            collect=True,
-        )
-        loaded = {i for i, _ in _results(database)}
-        assert truth <= loaded
-        # Only the tasks the history lists beyond the ready list (those the seeded data
-        # sent to a pingback) were fetched: none of the kept ones again.
-        assert emulator.calls["other"] - fetched == len(loaded - truth) < 5
-        assert f"{len(truth)} results an interrupted run fetched were loaded" in summary.line()
-        assert _entries(pipelines) == []
-    finally:
-        emulator.stop()
+    summary = dead_run.load_again(source="history")
+    truth, loaded = dead_run.truth, {i for i, _ in _results(dead_run.database)}
+    assert truth <= loaded
+    # Only the tasks the history lists beyond the ready list (those the seeded data sent
+    # to a pingback) were fetched: none of the kept ones again.
+    assert dead_run.emulator.calls["other"] - dead_run.fetched == len(loaded - truth) < 5
+    assert f"{len(truth)} results an interrupted run fetched were loaded" in summary.line()
+    assert _entries(dead_run.pipelines) == []
 
 
-def test_an_entry_without_its_kept_result_is_fetched_again_by_id(tmp_path: Path) -> None:
+def test_an_entry_without_its_kept_result_is_fetched_again_by_id(dead_run: _DeadRun) -> None:
     """Killed between the vendor's answer and the write of the result: the entry alone
     brings the task back, fetched again by id (the one extra call the journal costs)."""
-    emulator = ready_emulator(120)
-    try:
-        truth = emulator.ready_ids(["serp"])
-        pipelines, database = tmp_path / "p", tmp_path / "x.duckdb"
-        _extract_and_lose(pipelines, database, emulator.settings)
-        fetched = emulator.calls["other"]
-        kept = sorted((journal_folder(pipelines, "seotasks") / "dataforseo" / "fetched").iterdir())
-        for path in kept[:7]:
-            path.unlink()
-        _load_again(pipelines, database, emulator.settings)
-        assert emulator.calls["other"] == fetched + 7
-        assert sorted(i for i, _ in _results(database)) == sorted(truth)
-        assert _entries(pipelines) == []
-    finally:
-        emulator.stop()
+    outbox = journal_folder(dead_run.pipelines, "seotasks") / "dataforseo"
+    for path in sorted((outbox / "fetched").iterdir())[:7]:
+        path.unlink()
+    dead_run.load_again()
+    assert dead_run.emulator.calls["other"] == dead_run.fetched + 7
+    assert sorted(i for i, _ in _results(dead_run.database)) == sorted(dead_run.truth)
+    assert _entries(dead_run.pipelines) == []
 
 
 @pytest.mark.parametrize("part", range(20))

@@ -14,6 +14,8 @@ that ``now``: one that measures its window on the system clock refuses it.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -47,29 +49,40 @@ _Snapshot = list[
 ]
 
 
-def _listing(name: str, now: datetime) -> tuple[_Snapshot, str] | None:
-    """Every task of ``name``'s sandbox started at ``now``, or None without a sandbox,
-    and the refusal of a creation bound half the declared `Capabilities.window` before
-    ``now`` ("" when answered, or not asked: no window, or no ``created_at`` held)."""
+@contextlib.contextmanager
+def _sandboxed(name: str, now: datetime) -> Iterator[Client | None]:
+    """A client of ``name``'s sandbox started at ``now`` (None: it ships none), both on
+    one `FakeClock`, the emulator's rate limits and the client's pacing, as the CLI does."""
     from ...connection import connect
     from ..clients import FAST_RETRY
 
-    cls = get_provider(name)
-    # One clock for the emulator's rate limits and the client's pacing, as the CLI does.
     clock = FakeClock()
 
     def wall() -> datetime:
         return now
 
-    manager = cls.sandbox(SandboxRequest(seed=_SEED, size=_SIZE, clock=clock, now=wall))
+    manager = get_provider(name).sandbox(
+        SandboxRequest(seed=_SEED, size=_SIZE, clock=clock, now=wall)
+    )
     if manager is None:
-        return None
+        yield None
+        return
     with (
         manager as running,
         connect(
             name, env={}, clock=clock, now=wall, retry=FAST_RETRY, **running.settings
         ) as client,
     ):
+        yield client
+
+
+def _listing(name: str, now: datetime) -> tuple[_Snapshot, str] | None:
+    """Every task of ``name``'s sandbox started at ``now``, or None without a sandbox,
+    and the refusal of a creation bound half the declared `Capabilities.window` before
+    ``now`` ("" when answered, or not asked: no window, or no ``created_at`` held)."""
+    with _sandboxed(name, now) as client:
+        if client is None:
+            return None
         tasks = list(client.tasks(status="any"))
         refusal = _window_refusal(client, now)
     snapshot = [
@@ -88,27 +101,13 @@ def _paced_refusal(name: str) -> str | None:
     limit allows in one period, paced by a client on the sandbox's own `FakeClock`,
     was refused: the refusal, "" when every listing went through, None when the check
     does not apply (no sandbox, or a limit of more than `_MOST_ROUNDS` calls)."""
-    from ...connection import connect
-    from ..clients import FAST_RETRY
-
-    cls = get_provider(name)
-    tightest = min((limit.calls for limit in cls.rate_limits.values()), default=None)
+    limits = get_provider(name).rate_limits.values()
+    tightest = min((limit.calls for limit in limits), default=None)
     if tightest is None or tightest + 1 > _MOST_ROUNDS:
         return None
-    clock = FakeClock()
-
-    def wall() -> datetime:
-        return _NOW
-
-    manager = cls.sandbox(SandboxRequest(seed=_SEED, size=_SIZE, clock=clock, now=wall))
-    if manager is None:
-        return None
-    with (
-        manager as running,
-        connect(
-            name, env={}, clock=clock, now=wall, retry=FAST_RETRY, **running.settings
-        ) as client,
-    ):
+    with _sandboxed(name, _NOW) as client:
+        if client is None:
+            return None
         try:
             for _ in range(int(tightest) + 1):
                 list(client.tasks(status="any"))
