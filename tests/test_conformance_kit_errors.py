@@ -308,18 +308,22 @@ def test_a_check_position_that_takes_true_for_a_number_is_named(
         KIT.test_forged_position_refused(kit_env())
 
 
+# -- item: a vendor that echoes the request, key included, in its items ----------------
+
+_read = FakeVendor._task
+
+
+def _echoing(self: FakeVendor, item: Any) -> Task:
+    echo = {"request": {"key": str(self.settings["api_key"])}}
+    task = _read(self, item)
+    return attrs.evolve(task, raw={**task.raw, **echo})
+
+
 def test_a_credential_the_vendor_echoes_in_its_items_is_located_not_printed(
     kit_env: Callable[..., ConformanceEnv], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    read = FakeVendor._task
-
-    def echoing(self: FakeVendor, item: Any) -> Task:
-        task = read(self, item)
-        echo = {"request": {"key": str(self.settings["api_key"])}}
-        return attrs.evolve(task, raw={**task.raw, **echo})
-
     KIT.test_raw_items_carry_no_secret(kit_env())
-    monkeypatch.setattr(FakeVendor, "_task", echoing)
+    monkeypatch.setattr(FakeVendor, "_task", _echoing)
     with pytest.raises(
         Failed, match=r"secret #1 of 1 found in the raw item of task t000001"
     ) as info:
