@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import shutil
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
@@ -76,6 +77,31 @@ def test_a_duckdb_files_packages_are_written_plain_and_the_users_dlt_settings_wi
     assert set(before) <= set(_loaded(env).iterdir())
 
 
+def test_completed_jobs_kept_for_this_pipeline_alone_keep_its_packages(
+    small: Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """dlt reads a setting under the pipeline's name first: kept there, the files stay,
+    and so do the packages (the pruning read only the global key, which seotasks set)."""
+    monkeypatch.setattr(workdir, "KEEP_LOADED", 1)
+    monkeypatch.setenv("SEOTASKS__LOAD__DELETE_COMPLETED_JOBS", "false")
+    small.load()
+    first = sorted(_loaded(small).iterdir())
+    small.dfs.add_tasks(3, kinds=["serp/google/organic"], posted=datetime.now(UTC))
+    small.load()
+    assert len(first) >= 1 and set(first) < set(_loaded(small).iterdir())
+    assert _data_files(small)
+
+
+def test_a_dlt_setting_of_the_wrong_type_met_mid_run_is_a_config_error(
+    small: Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Met by dlt's extract after the listing began: "run the same command again" (exit
+    6) or an internal error (exit 4) before, which the same value fails again."""
+    monkeypatch.setenv("DATA_WRITER__BUFFER_MAX_ITEMS", "abc")
+    with pytest.raises(ConfigError, match=r"dlt's configuration: .*buffer_max_items"):
+        small.load()
+
+
 @pytest.mark.parametrize(
     ("variable", "key"),
     [
@@ -87,7 +113,7 @@ def test_a_dlt_setting_that_is_no_boolean_is_a_config_error_before_any_call(
     small: Env, monkeypatch: pytest.MonkeyPatch, variable: str, key: str
 ) -> None:
     monkeypatch.setenv(variable, "maybe")
-    with pytest.raises(ConfigError, match=f"dlt's setting {key}"):
+    with pytest.raises(ConfigError, match=f"dlt's configuration: .*`{key}`"):
         small.load(collect=True)
     assert small.dfs.calls["tasks_ready"] == small.dfs.calls["id_list"] == 0
     assert small.dfs.calls["other"] == 0
@@ -147,5 +173,19 @@ def test_a_package_killed_between_loaded_and_moved_is_moved_by_the_next_run(
     summary = small.load()
     assert summary.tables["tasks"].new == 0  # nothing loaded twice, nothing refused
     assert (_loaded(small) / newest.name).is_dir()
+    assert not (normalized / newest.name).exists()
+    assert set(small.keys()) == small.truth()
+
+
+def test_a_package_moved_in_part_before_a_kill_is_moved_whole(small: Env) -> None:
+    """dlt moves a folder file by file when renaming it fails: a kill then leaves the
+    package in both places, which the next run merges into ``loaded/``."""
+    small.load()
+    newest = max(_loaded(small).iterdir(), key=lambda p: float(p.name))
+    normalized = small.pipelines / "seotasks" / "load" / "normalized"
+    shutil.copytree(newest, normalized / newest.name)
+    (newest / "package_completed.json").unlink()  # not moved yet when the kill came
+    small.load()
+    assert (newest / "package_completed.json").is_file()
     assert not (normalized / newest.name).exists()
     assert set(small.keys()) == small.truth()

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, cast, get_args
 
 import dlt
-from dlt.common.configuration.exceptions import ConfigFieldMissingException
+from dlt.common.configuration.exceptions import ConfigFieldMissingException, ConfigurationException
 from dlt.common.destination import TLoaderFileFormat
 from dlt.common.exceptions import MissingDependencyException
 from dlt.common.normalizers.naming.snake_case import NamingConvention as SnakeCase
@@ -52,7 +52,7 @@ from .rows import RESULTS_TABLE, TASKS_TABLE
 from .session import Session
 from .source import seotasks_source
 from .summary import LoadSummary, TableCount
-from .workdir import dlt_settings, mend_workdir, prune_loaded, readable_config
+from .workdir import config_error, dlt_settings, mend_workdir, prune_loaded, readable_config
 
 __all__ = ["DEFAULT_DATASET", "DEFAULT_DUCKDB", "LoadSummary", "load", "pipeline_name"]
 
@@ -131,6 +131,8 @@ def _ours(exc: PipelineStepFailed) -> BaseException:
             | MissingDependencyException,
         ):
             return seen
+        if isinstance(seen, ConfigurationException):  # a value of the user's dlt settings
+            return config_error(seen)
         visited.add(id(seen))
         cause = seen
         inner = getattr(seen, "exception", None)

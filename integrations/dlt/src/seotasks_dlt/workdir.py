@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 import dlt
-from dlt.common.configuration.exceptions import ConfigProviderException, ConfigurationException
+from dlt.common.configuration.exceptions import ConfigurationException
 from dlt.common.storages.load_package import PackageStorage
 
 from seotasks.errors import ConfigError
@@ -49,6 +49,7 @@ from seotasks.errors import ConfigError
 __all__ = [
     "BUFFER_ROWS",
     "KEEP_LOADED",
+    "config_error",
     "dlt_settings",
     "mend_workdir",
     "prune_loaded",
@@ -90,8 +91,15 @@ def readable_config() -> Iterator[None]:
     error (exit 4) before, though the user's file is what needs fixing."""
     try:
         yield
-    except ConfigProviderException as exc:
-        raise ConfigError(f"dlt's configuration: {' '.join(str(exc).split())[:300]}") from None
+    except ConfigurationException as exc:  # (a missing destination setting is met earlier)
+        raise config_error(exc) from None
+
+
+def config_error(exc: ConfigurationException) -> ConfigError:
+    """dlt's refusal of its configuration (a file that is no TOML, a value of the wrong
+    type in any of its settings) as the `ConfigError` it is: exit 2, not an internal
+    error, nor a storage error to "run again" that the same value fails again."""
+    return ConfigError(f"dlt's configuration: {' '.join(str(exc).split())[:300]}")
 
 
 def _configured(key: str) -> Any:
@@ -99,7 +107,7 @@ def _configured(key: str) -> Any:
     try:
         return dlt.config.get(key, bool) if key in _FLAGS else dlt.config.get(key)
     except ConfigurationException as exc:  # a value that is no bool, a file that is no TOML
-        raise ConfigError(f"dlt's setting {key}: {' '.join(str(exc).split())[:300]}") from None
+        raise config_error(exc) from None
 
 
 def prune_loaded(pipeline: dlt.Pipeline, keep: int | None = None) -> None:
@@ -107,11 +115,14 @@ def prune_loaded(pipeline: dlt.Pipeline, keep: int | None = None) -> None:
     packages of ``pipeline``. Load ids are the packages' creation times, so the newest
     are the largest. What cannot be deleted is left for the next run: the data they held
     is in the destination already."""
-    if not _configured("load.delete_completed_jobs"):
-        return  # the user keeps dlt's completed jobs: the packages that hold them too
     keep = KEEP_LOADED if keep is None else keep
     loaded = Path(pipeline.working_dir) / "load" / "loaded"
     ids = sorted(pipeline.list_completed_load_packages(), key=_created)
+    if ids and (loaded / ids[-1] / PackageStorage.COMPLETED_JOBS_FOLDER).exists():
+        # dlt kept the files of the package it just loaded: the user keeps completed jobs
+        # (a setting of any scope dlt reads: global, or this pipeline's own), so the
+        # packages that hold them stay too. (Or a job failed: kept for a look.)
+        return
     for load_id in ids[: max(len(ids) - keep, 0)]:
         shutil.rmtree(loaded / load_id, ignore_errors=True)
 
@@ -119,20 +130,36 @@ def prune_loaded(pipeline: dlt.Pipeline, keep: int | None = None) -> None:
 def mend_workdir(pipeline: dlt.Pipeline) -> None:
     """Undo what killed runs of ``pipeline`` left half done: their temporary extract
     folders removed, their loaded packages moved where dlt would have moved them.
-    Called before this run extracts, with the pipeline's lock held: none is in use."""
+    Called before this run extracts, with the pipeline's lock held: no seotasks run uses
+    them (dlt supports no second process in a pipeline's working folder either)."""
     work = Path(pipeline.working_dir)
     with contextlib.suppress(OSError):
         for entry in (work / "normalize").iterdir():
             if _EXTRACT_FOLDER.fullmatch(entry.name) and entry.is_dir():
                 shutil.rmtree(entry, ignore_errors=True)
-    loaded = work / "load" / "loaded"
     with contextlib.suppress(OSError):
         for package in (work / "load" / "normalized").iterdir():
             # dlt writes the marker once the destination committed the package's load.
             if (package / PackageStorage.PACKAGE_COMPLETED_FILE_NAME).is_file():
-                loaded.mkdir(exist_ok=True)
-                if not (loaded / package.name).exists():
-                    package.rename(loaded / package.name)
+                _move_whole(package, work / "load" / "loaded" / package.name)
+
+
+def _move_whole(package: Path, target: Path) -> None:
+    """``package`` moved to ``target``, as dlt's move would have left it. A move dlt did
+    file by file (its fallback when a rename of the folder fails) and a kill cut short
+    left part of it in each place: the rest follows, file by file, and what stays behind
+    (a copy already there) goes."""
+    target.parent.mkdir(exist_ok=True)
+    if not target.exists():
+        package.rename(target)
+        return
+    for path in sorted(package.rglob("*")):
+        if path.is_file():
+            moved = target / path.relative_to(package)
+            if not moved.exists():
+                moved.parent.mkdir(parents=True, exist_ok=True)
+                path.rename(moved)
+    shutil.rmtree(package, ignore_errors=True)
 
 
 def _created(load_id: str) -> float:
