@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -21,7 +22,7 @@ import pytest
 from clihere import run_here
 from clirun import CLI, cli_env
 
-from seotasks.emulation import Fault
+from seotasks.emulation import Fault, HttpRequest
 
 BATCHES = 8
 SPECS = 100 * BATCHES  # DataForSEO takes 100 tasks a call
@@ -150,15 +151,26 @@ def test_a_second_signal_says_how_far_and_what_the_batch_in_flight_may_be(
     """A second signal ends the run at once: it said only "interrupted", where the first
     says how far the run got, and a batch left unanswered may exist at the vendor."""
     process = _start_slow(emu, tmp_path, None)
-    calls = _post_calls(emu)
-    deadline = time.monotonic() + 60
-    while _post_calls(emu) == calls:  # a batch has just left: its answer takes 0.3 s
-        assert time.monotonic() < deadline and process.poll() is None
-        time.sleep(0.005)
-    process.send_signal(signal.SIGTERM)
-    time.sleep(0.05)
-    process.send_signal(signal.SIGTERM)
-    stdout, stderr = process.communicate(timeout=60)
+    # The next batch is held at the vendor until both signals are sent: the second one
+    # then always meets a batch in flight (on a 0.3 s answer, a busy machine let the
+    # first stop end before the second signal came).
+    arrived, released = threading.Event(), threading.Event()
+
+    def hold(request: HttpRequest) -> None:
+        if request.path.endswith("task_post"):
+            arrived.set()
+            released.wait(60)
+
+    emu.server.on_request = hold
+    try:
+        assert arrived.wait(60) and process.poll() is None
+        process.send_signal(signal.SIGTERM)
+        time.sleep(0.05)
+        process.send_signal(signal.SIGTERM)
+        stdout, stderr = process.communicate(timeout=60)
+    finally:
+        released.set()
+        emu.server.on_request = None
     assert process.returncode == 5, stderr
     accepted = sum(1 for line in _lines(stdout).values() if line["task_id"])
     assert f"interrupted at once: {accepted} of {SPECS} specs accepted" in stderr, stderr
