@@ -8,6 +8,7 @@ forged position holding JSON's ``true`` must be refused.
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Callable
 from datetime import datetime
@@ -319,6 +320,17 @@ def _echoing(self: FakeVendor, item: Any) -> Task:
     return attrs.evolve(task, raw={**task.raw, **echo})
 
 
+def _echoing_encoded(self: FakeVendor, item: Any) -> Task:
+    """The key in base64 in an echoed header, under a field named by another credential."""
+    key = base64.b64encode(str(self.settings["api_key"]).encode()).decode()
+    echo = {"by-" + _OTHER: {"header": f"X-Key {key}"}}
+    task = _read(self, item)
+    return attrs.evolve(task, raw={**task.raw, **echo})
+
+
+_OTHER = "other-credential-7f3a"
+
+
 def test_a_credential_the_vendor_echoes_in_its_items_is_located_not_printed(
     kit_env: Callable[..., ConformanceEnv], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -330,3 +342,14 @@ def test_a_credential_the_vendor_echoes_in_its_items_is_located_not_printed(
         KIT.test_raw_items_carry_no_secret(kit_env())
     assert "at $.request.key" in str(info.value)
     assert SECRET not in str(info.value)
+
+
+def test_an_echoed_credential_in_another_spelling_is_found_and_no_other_is_printed(
+    kit_env: Callable[..., ConformanceEnv], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(FakeVendor, "_task", _echoing_encoded)
+    with pytest.raises(Failed, match=r"secret #1 of 2 found in the raw item") as info:
+        KIT.test_raw_items_carry_no_secret(kit_env(secrets=[SECRET, _OTHER]))
+    message = str(info.value)
+    assert "at $.by-***.header" in message
+    assert SECRET not in message and _OTHER not in message

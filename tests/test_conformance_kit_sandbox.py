@@ -23,6 +23,7 @@ from seotasks.emulation import (
 )
 from seotasks.model import TaskQuery
 from seotasks.provider import Capabilities, Position, Provider, Sandbox
+from seotasks.ratelimit import RateLimit
 from seotasks.retention import require_window
 from seotasks.sandbox import SandboxRequest
 from seotasks.testing import ConformanceEnv
@@ -86,6 +87,19 @@ def test_a_sandbox_limited_on_the_system_clock_is_named(
     limits in real time refuses them, and ``seotasks tasks --sandbox`` stopped partway."""
     monkeypatch.setattr(FakeVendor, "sandbox", classmethod(_limited_on(lambda r: r.clock)))
     KIT.test_sandbox_honours_clock(kit_env())
+    system = SystemClock()
+    monkeypatch.setattr(FakeVendor, "sandbox", classmethod(_limited_on(lambda r: system)))
+    with pytest.raises(Failed, match="counts its limits on the system clock"):
+        KIT.test_sandbox_honours_clock(kit_env())
+
+
+def test_a_tighter_limit_of_a_bucket_the_listing_never_calls_hides_nothing(
+    kit_env: Callable[..., ConformanceEnv], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check paced past the tightest limit declared, the results' 2 a second, which
+    three listings never passed on the listing's own 5 a second."""
+    limits = {**FakeVendor.rate_limits, "results": RateLimit(2, 1.0)}
+    monkeypatch.setattr(FakeVendor, "rate_limits", limits)
     system = SystemClock()
     monkeypatch.setattr(FakeVendor, "sandbox", classmethod(_limited_on(lambda r: system)))
     with pytest.raises(Failed, match="counts its limits on the system clock"):

@@ -217,7 +217,7 @@ class CursorChecks:
                 if paths:
                     pytest.fail(
                         f"secret #{number} of {len(conformance.secrets)} found in {name}'s "
-                        f"payload at {', '.join(paths)}",
+                        f"payload at {scrubbed(', '.join(paths), conformance.secrets)}",
                         pytrace=False,
                     )
             assert_no_secret(conformance.secrets, {name: token, f"{name}'s payload": payload})

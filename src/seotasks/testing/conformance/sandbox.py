@@ -29,6 +29,7 @@ from ...sandbox import SandboxRequest
 from .asserts import held_times
 
 if TYPE_CHECKING:
+    from ...call import Request
     from ...client import Client
     from . import ConformanceEnv
 
@@ -91,28 +92,37 @@ def _listing(name: str, now: datetime) -> tuple[_Snapshot, str] | None:
     return sorted(snapshot, key=lambda row: row[0]), refusal
 
 
-#: The most listings the clock check makes: one more than the tightest declared limit's
-#: calls, when that is at most this (a sandbox listing is usually one call).
+#: The most listings the clock check makes: one more than the tightest limit of a
+#: bucket the listing calls, when that is at most this (a listing is a call or a few).
 _MOST_ROUNDS = 40
 
 
 def _paced_refusal(name: str) -> str | None:
-    """Whether listing ``name``'s sandbox more often than its tightest declared rate
-    limit allows in one period, paced by a client on the sandbox's own `FakeClock`,
-    was refused: the refusal, "" when every listing went through, None when the check
-    does not apply (no sandbox, or a limit of more than `_MOST_ROUNDS` calls)."""
-    limits = get_provider(name).rate_limits.values()
-    tightest = min((limit.calls for limit in limits), default=None)
-    if tightest is None or tightest + 1 > _MOST_ROUNDS:
-        return None
+    """Whether listing ``name``'s sandbox more often than the tightest declared rate
+    limit of the buckets a listing calls allows in one period, paced by a client on the
+    sandbox's own `FakeClock`, was refused: the refusal, "" when every listing went
+    through, None when the check does not apply (no sandbox, no such limit of at most
+    `_MOST_ROUNDS` calls)."""
+    from ...ratelimit import limit_key
+
+    limits = get_provider(name).rate_limits
     with _sandboxed(name, _NOW) as client:
         if client is None:
             return None
+        used: list[Request] = []
+        client.transport.on_send = used.append
         try:
-            for _ in range(int(tightest) + 1):
+            list(client.tasks(status="any"))
+            buckets = {limit_key(limits, request.endpoint) for request in used}
+            tightest = min((limits[k].calls for k in buckets if k is not None), default=None)
+            if tightest is None or tightest + 1 > _MOST_ROUNDS:
+                return None
+            for _ in range(int(tightest)):
                 list(client.tasks(status="any"))
         except RateLimited as exc:
             return str(exc)
+        finally:
+            client.transport.on_send = None
     return ""
 
 

@@ -123,14 +123,14 @@ class SubmissionChecks:
             # only posts after it are compared, the noise measured between two of them.
             first, _ = _post(client, base)
             assert first.ok, f"ConformanceEnv.spec was not accepted: {first.error!r}"
-            noise = _differing(_post(client, base)[1], _post(client, base)[1])
+            noise = differing(_post(client, base)[1], _post(client, base)[1])
             for name in sorted(cls.spec_maps):
                 before, after = _two_values(base, name)
                 one, sent_one = _post(client, before)
                 other, sent_other = _post(client, after)
                 if not one.ok or not other.ok:
                     continue  # refused: the field was read
-                if not _differing(sent_one, sent_other) - noise:
+                if not differing(sent_one, sent_other) - noise:
                     silent.append(f"{name} ({getattr(before, name)!r}, {getattr(after, name)!r})")
         assert not silent, (
             f"spec field(s) declared in spec_maps sent the same request whatever their value: "
@@ -212,7 +212,7 @@ def _leaves(value: object, path: str) -> Iterator[tuple[str, str]]:
         yield path, json.dumps(value)
 
 
-def _differing(one: Mapping[str, str], other: Mapping[str, str]) -> set[str]:
+def differing(one: Mapping[str, str], other: Mapping[str, str]) -> set[str]:
     """The places where two flattened requests differ (one holding what the other lacks
     included)."""
     return {place for place in one.keys() | other.keys() if one.get(place) != other.get(place)}

@@ -7,7 +7,13 @@ check passes; a user in another zone gets every time shifted by their offset, an
 ``--since`` windows shifted with them. This check lists the provider twice, once with
 the process's zone set to UTC and once to UTC+05:45 (a POSIX ``TZ`` rule, which needs
 no zone database, and an offset no rounding to the hour hides), and compares each time
-a task holds in both listings.
+a task holds in both listings; and, for each time bound the vendor applies itself
+(`Capabilities.server_filters`), the tasks a listing bounded at one instant gives in
+each zone: a bound sent as the machine's local time moves the vendor's window.
+
+A zone read once, when the provider's module is imported (a module-level
+``tzlocal()``), is out of this check's reach: the process's zone changes only after it.
+Read every time in UTC or in the vendor's declared zone, never the machine's.
 """
 
 from __future__ import annotations
@@ -17,9 +23,11 @@ import os
 import time
 from collections.abc import Iterator
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+from .filters import asked_for, middle_of
 
 if TYPE_CHECKING:
     from . import ConformanceEnv
@@ -63,6 +71,29 @@ def _times(conformance: ConformanceEnv) -> _Times:
         }
 
 
+def _bounds(conformance: ConformanceEnv, times: _Times) -> dict[str, dict[str, Any]]:
+    """The ``page`` arguments of a listing bounded by each time filter the provider
+    declares the vendor's own, at an instant inside the listing."""
+    with conformance.connect() as client:
+        declared = client.capabilities.server_filters - {"status"}
+    bounds = {}
+    for name in sorted(declared):
+        index = 2 if name.startswith("completed_") else 0
+        held = [when for t in times.values() if (when := t[index]) is not None]
+        middle = middle_of(held)
+        if middle is not None:
+            bounds[name] = asked_for(name, middle)
+    return bounds
+
+
+def _bounded(conformance: ConformanceEnv, bounds: dict[str, dict[str, Any]]) -> dict[str, set[str]]:
+    with conformance.connect() as client:
+        return {
+            name: {task.id for task in client.tasks(**{"status": "any", **asked})}
+            for name, asked in bounds.items()
+        }
+
+
 class ZoneChecks:
     """Times are read the same on a machine in any time zone."""
 
@@ -72,10 +103,24 @@ class ZoneChecks:
             if not took:
                 pytest.skip("this platform cannot change the process's time zone (no tzset)")
             in_utc = _times(conformance)
+            bounds = _bounds(conformance, in_utc)
+            bounded_in_utc = _bounded(conformance, bounds)
         with _zone(_FAR):
             if time.localtime(0).tm_gmtoff != _FAR_OFFSET:
                 pytest.skip(f"the C library did not take the zone rule {_FAR!r}")
             far = _times(conformance)
+            bounded_far = _bounded(conformance, bounds)
+        for name, ids in bounded_in_utc.items():
+            if ids != bounded_far[name]:
+                at = next(iter(bounds[name].values()))
+                pytest.fail(
+                    f"a listing bounded by {name} at {at.isoformat()} gave {len(ids)} tasks "
+                    f"on a machine set to UTC and {len(bounded_far[name])} on one set to "
+                    "UTC+05:45: the bound reaches the vendor in the machine's local zone "
+                    "(a naive .timestamp(), fromtimestamp or strftime of it). Convert it "
+                    "to UTC, or to the vendor's declared zone, before sending it",
+                    pytrace=False,
+                )
         held = 0
         for task_id, utc_times in in_utc.items():
             # Only times both listings hold: a task may finish between the two.
