@@ -19,7 +19,7 @@ A run killed between dlt's marking a package loaded and its moving the package t
 
 Where the destination reads the package's files from this machine's disk (the DuckDB
 file, a PostgreSQL server, whose INSERT statements dlt reads and sends), dlt's gzip of
-every file bought nothing but CPU: a fifth of a collecting load's (18.4 s -> 13.9 s of
+every file bought nothing but CPU: a fifth of a collecting load's (22.9 s -> 18.4 s of
 CPU for the sandbox's 2 500 results). They are written plain; a file lives until its run
 is loaded, and a run holds at most ``result_bytes_per_run`` of results (its extracted and
 normalized files, a few times that). A destination that uploads the files (a bucket, a
