@@ -71,8 +71,9 @@ class FilterChecks:
             pytest.fail(
                 f"the provider declares {', '.join(unsent)} in Capabilities.server_filters, "
                 "but a first page asked with it sent the vendor what one without it sends "
-                "(beyond what differs between two of those): send the filter (the vendor's parameter), or leave it out of "
-                "server_filters (the core filters every listing itself)",
+                "(beyond what differs between two of those): send the filter (the "
+                "vendor's parameter), or leave it out of server_filters (the core "
+                "filters every listing itself)",
                 pytrace=False,
             )
 
