@@ -40,7 +40,8 @@ positions and other providers, and carry no secret (a listing that fits one page
 ``min_pages=1``, is checked on the cursor that resumes it at its start); declared
 capabilities and order honoured; results that are JSON; a sandbox that draws its data
 around the ``now`` it is given and counts its limits on the clock it is given; times
-that do not depend on the machine's time zone; typed errors only; the plugin loaded through its entry
+that do not depend on the machine's time zone; server filters that reach the vendor;
+raw items that echo no secret; typed errors only; the plugin loaded through its entry
 point. A failure about a secret says where it was found, never any part of it.
 """
 
