@@ -114,7 +114,11 @@ class ZoneChecks:
             # Only tasks whose bounded time both plain listings hold alike: a task that
             # finished between the listings moves across a completion bound by itself.
             index = 2 if name.startswith("completed_") else 0
-            stable = {i for i, t in in_utc.items() if t[index] is not None and far.get(i, t) == t}
+            stable = {
+                i
+                for i, t in in_utc.items()
+                if t[index] is not None and i in far and far[i][index] == t[index]
+            }
             ids, there = every & stable, bounded_far[name] & stable
             if ids != there:
                 at = next(iter(bounds[name].values()))
