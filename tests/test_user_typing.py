@@ -4,7 +4,8 @@ Two such calls did not: ``seotasks.connect("serpstat", **emulator.settings)`` (t
 provider pages' emulator example), because the emulators' ``settings`` were
 ``dict[str, str]`` and mypy checks such a ``**`` against every keyword of `connect`
 (``clock``, ``retry``, ``now``...); and ``connect(..., env=os.environ)``, because ``env``
-was a ``dict`` (invariant), which ``os.environ`` is not, though any mapping works.
+was a ``dict`` (invariant), which ``os.environ`` is not, though any mapping works. And
+the streams the docs close (``stream.close()``) were typed ``Iterator``, which has none.
 """
 
 from __future__ import annotations
@@ -29,6 +30,13 @@ with DataForSEOEmulator(seed=1, size=50) as emu:
     other = seotasks.connect("dataforseo", **emu.settings)
 from_env = seotasks.connect("serpstat", env=os.environ)
 frozen = seotasks.connect("serpstat", env=MappingProxyType({"SEOTASKS_SERPSTAT_TOKEN": "t"}))
+# The docs close what they leave early (`stream.close()`, `outcomes.close()`): typed
+# Iterator, mypy said they had no close.
+stream = seotasks.merged([client, other])
+stream.close()
+client.tasks().close()
+client.pages().close()
+client.collect_many([]).close()
 """
 
 

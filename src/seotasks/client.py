@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterable, Mapping
 from datetime import date, datetime
 from itertools import islice
 from operator import attrgetter
@@ -251,7 +251,7 @@ class Client:
         self,
         cursor: str | None = None,
         **asked: Unpack[Listing],
-    ) -> Iterator[Page]:
+    ) -> Generator[Page, None, None]:
         """Every page from the start (or from ``cursor``) to the end.
 
         A task that appears again on the next page (the vendor's pages shifted) is
@@ -303,7 +303,7 @@ class Client:
         *,
         limit: int | None = None,
         **asked: Unpack[Listing],
-    ) -> Iterator[Task]:
+    ) -> Generator[Task, None, None]:
         """Every matching task, each once, fetching pages as the caller consumes them.
 
         ``status`` defaults to ``completed``; pass ``"any"`` (or ``None``) for all.
@@ -367,7 +367,7 @@ class Client:
         stop: threading.Event | None = None,
         journal: Journal | None = None,
         into: str | PathLike[str] | None = None,
-    ) -> Iterator[Collected]:
+    ) -> Generator[Collected, None, None]:
         """Collect every task of ``tasks`` concurrently; yield one `Collected` per task.
 
         ``workers`` threads share this client's connection pool and pacer, so together

@@ -19,7 +19,7 @@ import queue
 import sys
 import threading
 import weakref
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -109,7 +109,7 @@ def collect_many(
     ordered: bool = False,
     stop: threading.Event | None = None,
     transport: Transport | None = None,
-) -> Iterator[Collected]:
+) -> Generator[Collected, None, None]:
     """Run ``collect`` over ``tasks`` on ``workers`` threads; yield one `Collected` each.
 
     Order: by default results come out as they complete (a slow or retried task does not
@@ -273,7 +273,9 @@ class _Run:
                 return False
             return self.fed_all or self.stop.is_set()
 
-    def results(self, ordered: bool, transport: Transport | None) -> Iterator[Collected]:
+    def results(
+        self, ordered: bool, transport: Transport | None
+    ) -> Generator[Collected, None, None]:
         if transport is not None:
             transport.interrupt.link(self.cancel)
         self.feeder.start()
@@ -404,7 +406,7 @@ class OneRun:
         self._lock = threading.Lock()
         self._holder = None
 
-    def hold(self, runner: Iterator[Collected], provider: str) -> Iterator[Collected]:
+    def hold(self, runner: Iterator[Collected], provider: str) -> Generator[Collected, None, None]:
         """``runner``, held as the one run until it ends; `RuntimeError` at the call
         while another run holds it."""
         token = object()
@@ -417,7 +419,7 @@ class OneRun:
         weakref.finalize(held, self._release, token)
         return held
 
-    def _held(self, runner: Iterator[Collected], token: object) -> Iterator[Collected]:
+    def _held(self, runner: Iterator[Collected], token: object) -> Generator[Collected, None, None]:
         try:
             yield from runner
         finally:

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -141,7 +141,7 @@ def merged(
     buffer: int = DEFAULT_BUFFER,
     tmpdir: str | Path | None = None,
     **query: Any,
-) -> Iterator[Task]:
+) -> Generator[Task, None, None]:
     """One stream of tasks from several clients (or task iterables), ordered by `merge_key`.
 
     ``query`` (``status``, ``since``, ``until``, ``limit``) is passed to each client's
@@ -192,7 +192,7 @@ def _only_tasks(tasks: Iterable[Task], name: str) -> Iterator[Task]:
 
 def _merge(
     sources: list[Source], order: str, buffer: int, tmpdir: str | Path | None
-) -> Iterator[Task]:
+) -> Generator[Task, None, None]:
     # Readers of a merge of runs hold one chunk per open run: FAN_IN chunks fit the buffer.
     spill = SpillDir(tmpdir, chunk=min(1024, max(1, buffer // (FAN_IN + 1))))
     streams: list[Iterator[Task]] = []
