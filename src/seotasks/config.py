@@ -400,19 +400,16 @@ def resolve_settings(
             )
         elif not opt.required:
             values[opt.name] = opt.default
+    try:
+        _check_urls(cls, values)
+        # The provider's own checks need every required value: none while one is missing.
+        checked = cls.configure(values) if missing is None else None
+    except ConfigError as exc:
+        raise _named_sources(exc, sources) from None
     if missing is not None:
         # After every given value is read: a wrong one is its own error, said first (a
         # receiver runs without credentials, but not on an option it misread).
-        try:
-            _check_urls(cls, values)
-        except ConfigError as exc:
-            raise _named_sources(exc, sources) from None
         raise missing
-    try:
-        _check_urls(cls, values)
-        checked = cls.configure(values)
-    except ConfigError as exc:
-        raise _named_sources(exc, sources) from None
     _warn_plain_http(cls, values)
     secret_names = frozenset(o.name for o in cls.options if o.secret)
     if not isinstance(checked, Mapping):  # a configure that checks and forgets to return

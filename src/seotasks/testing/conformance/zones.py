@@ -63,21 +63,21 @@ def _zone(rule: str) -> Iterator[bool]:
         tzset()
 
 
-def _times(conformance: ConformanceEnv) -> _Times:
+def _times(conformance: ConformanceEnv) -> tuple[_Times, frozenset[str]]:
+    """Each listed task's times, and the filters the provider declares the vendor's own."""
     with conformance.connect() as client:
-        return {
+        times = {
             task.id: tuple(getattr(task, name) for name in _FIELDS)
             for task in client.tasks(status="any")
         }
+        return times, client.capabilities.server_filters
 
 
-def _bounds(conformance: ConformanceEnv, times: _Times) -> dict[str, dict[str, Any]]:
-    """The ``page`` arguments of a listing bounded by each time filter the provider
-    declares the vendor's own, at an instant inside the listing."""
-    with conformance.connect() as client:
-        declared = client.capabilities.server_filters - {"status"}
+def _bounds(declared: frozenset[str], times: _Times) -> dict[str, dict[str, Any]]:
+    """The ``page`` arguments of a listing bounded by each time filter ``declared`` (the
+    vendor applies it), at an instant inside the listing."""
     bounds = {}
-    for name in sorted(declared):
+    for name in sorted(declared - {"status"}):
         index = 2 if name.startswith("completed_") else 0
         held = [when for t in times.values() if (when := t[index]) is not None]
         middle = middle_of(held)
@@ -102,13 +102,13 @@ class ZoneChecks:
         with _zone("UTC0") as took:
             if not took:
                 pytest.skip("this platform cannot change the process's time zone (no tzset)")
-            in_utc = _times(conformance)
-            bounds = _bounds(conformance, in_utc)
+            in_utc, declared = _times(conformance)
+            bounds = _bounds(declared, in_utc)
             bounded_in_utc = _bounded(conformance, bounds)
         with _zone(_FAR):
             if time.localtime(0).tm_gmtoff != _FAR_OFFSET:
                 pytest.skip(f"the C library did not take the zone rule {_FAR!r}")
-            far = _times(conformance)
+            far = _times(conformance)[0]
             bounded_far = _bounded(conformance, bounds)
         for name, every in bounded_in_utc.items():
             # Only tasks whose bounded time both plain listings hold alike: a task that
