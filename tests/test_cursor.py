@@ -124,7 +124,9 @@ def test_spare_base64_bits_and_foreign_characters_count_as_edits() -> None:
     assert codec.decode(f"  {token}\n").position == {"offset": 1}
 
 
-@given(body=json_values | st.dictionaries(st.sampled_from(["p", "l", "q", "pos"]), json_values))
+@given(
+    body=json_values | st.dictionaries(st.sampled_from(["p", "l", "q", "pos", "a"]), json_values)
+)
 def test_forged_payloads_never_escape_as_other_errors(body: object) -> None:
     try:
         state = codec.decode(forge(body))
@@ -182,6 +184,16 @@ def test_unknown_versions_and_shapes_have_clear_messages() -> None:
         codec.decode("st1." + "A" * 20_000 + ".B")
     with pytest.raises(CursorError, match="position"):
         codec.decode(forge({"p": "x", "l": {}, "q": codec.query_to_json(TaskQuery()), "pos": []}))
+
+
+@pytest.mark.parametrize("account", ["0123456789ABCDEF", "0123", 7, ["0123456789abcdef"]])
+def test_a_forged_account_is_refused(account: object) -> None:
+    body = {"p": "x", "l": {}, "q": codec.query_to_json(TaskQuery()), "pos": {}, "a": account}
+    with pytest.raises(CursorError, match="account is not an account key"):
+        codec.decode(forge(body))
+    body["a"] = "0123456789abcdef"
+    assert codec.decode(forge(body)).account == "0123456789abcdef"
+    assert codec.decode(sample_cursor()).account is None  # its provider declares no account
 
 
 # -- through a client ---------------------------------------------------------------------

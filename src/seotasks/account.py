@@ -68,7 +68,7 @@ def amount(value: object) -> Decimal | None:
         return None
 
 
-def account_key(provider: Provider) -> str | None:
+def account_key(provider: Provider, *, any_local_port: bool = False) -> str | None:
     """A short name for the account ``provider`` reaches, from its ``account`` options
     (`seotasks.Option`: a login, the API host; never a secret): None when it declares none.
 
@@ -79,20 +79,29 @@ def account_key(provider: Provider) -> str | None:
     two runs (``-o families=``, ``rps``) must find the same journal, or its entries wait
     for a run with the old value; so must a URL however it is spelled (its last ``/``,
     the scheme's or host's case, its default port, ``//`` or ``/./`` in its path:
-    ``https://API.dataforseo.com:443/`` is ``https://api.dataforseo.com``)."""
+    ``https://API.dataforseo.com:443/`` is ``https://api.dataforseo.com``).
+
+    ``any_local_port``: a server on this machine is the same account on any port. A cursor
+    records the key so: the sandbox's emulators listen on a new port each run and serve
+    the same seeded tasks, and yesterday's sandbox cursor resumes today; a journal's key
+    keeps the port (each emulator forgets what another one was asked)."""
     names = sorted(o.name for o in provider.options if o.account)
     if not names:
         return None
-    shown = json.dumps({name: _same(str(provider.settings.get(name))) for name in names})
+    values = (_same(str(provider.settings.get(name)), any_local_port) for name in names)
+    shown = json.dumps(dict(zip(names, values, strict=True)))
     return hashlib.blake2b(shown.encode(), digest_size=8).hexdigest()
 
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
-def _same(value: str) -> str:
-    """``value`` as one spelling: a URL's parts normalized, any other value as given (its
-    last ``/`` aside)."""
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def _same(value: str, any_local_port: bool = False) -> str:
+    """``value`` as one spelling: a URL's parts normalized (a loopback port dropped with
+    ``any_local_port``), any other value as given (its last ``/`` aside)."""
     parts = urlsplit(value)
     if parts.scheme.lower() not in _DEFAULT_PORTS or not parts.hostname:
         return value.rstrip("/")
@@ -101,8 +110,8 @@ def _same(value: str) -> str:
         port = parts.port
     except ValueError:  # not a port: refused where the URL is checked
         return value.rstrip("/")
-    netloc = (
-        parts.hostname if port in (None, _DEFAULT_PORTS[scheme]) else f"{parts.hostname}:{port}"
-    )
+    if port == _DEFAULT_PORTS[scheme] or (any_local_port and parts.hostname in _LOOPBACK):
+        port = None
+    netloc = parts.hostname if port is None else f"{parts.hostname}:{port}"
     path = posixpath.normpath(parts.path) if parts.path else ""
     return f"{scheme}://{netloc}{'' if path in ('.', '/') else path.rstrip('/')}"

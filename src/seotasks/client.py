@@ -89,6 +89,7 @@ class Client:
         self.max_result_bytes: int | None = DEFAULT_MAX_RESULT_BYTES
         #: Held by the one `collect_many` run of the account allowed when the listing drains.
         self._draining = one_run_for(provider.name, account_key(provider))
+        self._account = account_key(provider, any_local_port=True)  # recorded in cursors
 
     # -- description ---------------------------------------------------------------------
 
@@ -134,7 +135,11 @@ class Client:
 
     def _cursor(self, query: TaskQuery, position: Position) -> str:
         return cursor_codec.encode(
-            provider=self.name, listing=self._listing, query=query, position=position
+            provider=self.name,
+            listing=self._listing,
+            query=query,
+            position=position,
+            account=self._account,
         )
 
     def _open(self, cursor: str | None, asked: Listing) -> tuple[TaskQuery, Position]:
@@ -153,15 +158,7 @@ class Client:
             )
             return query, cursor_codec.keepable(self.name, "start", self._provider.start(query))
         state = cursor_codec.decode(cursor)
-        if state.provider != self.name:
-            raise CursorError(
-                f"this cursor belongs to provider {state.provider!r}, not {self.name!r}"
-            )
-        if dict(state.listing) != self._listing:
-            raise CursorError(
-                f"this cursor was made with options {dict(state.listing)}, "
-                f"but this client uses {self._listing}"
-            )
+        cursor_codec.check_made_for(state, self._provider, self._listing)
         for field, raw in given.items():
             value = _PARSE[field](raw)
             if getattr(state.query, field) != value:

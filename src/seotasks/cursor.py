@@ -1,7 +1,9 @@
 """Opaque, versioned, URL-safe cursors that a caller stores and hands back.
 
 A cursor records the provider, the listing options that shape the result (e.g.
-``source=history``), the query and the provider's position. Layout::
+``source=history``), the query, the provider's position and, where the provider declares
+account options, which account it lists (`seotasks.account.account_key`: a digest of the
+login and API host, never of a secret). Layout::
 
     st1.<base64url(JSON)>.<base64url(checksum)>
 
@@ -20,18 +22,21 @@ import binascii
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 import attrs
 
+from .account import account_key
 from .errors import CursorError
 from .model import TaskQuery, TaskStatus
-from .provider import JSONValue, Position
+from .provider import JSONValue, Position, Provider
 
 __all__ = [
     "CursorState",
+    "check_made_for",
     "decode",
     "encode",
     "keepable",
@@ -42,6 +47,7 @@ __all__ = [
 
 VERSION = "st1"
 _KEY = b"seotasks-cursor-v1"
+_ACCOUNT = re.compile(r"[0-9a-f]{16}")
 _MAX_LEN = 16_384
 
 
@@ -51,6 +57,8 @@ class CursorState:
     listing: Mapping[str, JSONValue]
     query: TaskQuery
     position: Position
+    #: `seotasks.account.account_key` with ``any_local_port``; None where none is declared.
+    account: str | None = None
 
 
 def _b64(data: bytes) -> str:
@@ -179,14 +187,17 @@ def encode(
     listing: Mapping[str, JSONValue],
     query: TaskQuery,
     position: Position,
+    account: str | None = None,
 ) -> str:
     """A cursor string for this listing position."""
-    body = {
+    body: dict[str, object] = {
         "p": provider,
         "l": dict(listing),
         "q": query_to_json(query),
         "pos": position,
     }
+    if account is not None:
+        body["a"] = account
     payload = json.dumps(body, separators=(",", ":"), sort_keys=True).encode()
     return f"{VERSION}.{_b64(payload)}.{_b64(_digest(payload))}"
 
@@ -223,13 +234,41 @@ def decode(token: str) -> CursorState:
         body = json.loads(payload)
     except (ValueError, UnicodeDecodeError, RecursionError):  # the key is public: forgeable
         raise CursorError("cursor payload is not JSON") from None
-    if not isinstance(body, dict) or set(body) != {"p", "l", "q", "pos"}:
+    if not isinstance(body, dict) or set(body) - {"a"} != {"p", "l", "q", "pos"}:
         raise CursorError("cursor payload has the wrong shape")
     provider, listing, position = body["p"], body["l"], body["pos"]
+    account = body.get("a")
     if not isinstance(provider, str) or not isinstance(listing, dict):
         raise CursorError("cursor payload has the wrong shape")
+    if account is not None and not (isinstance(account, str) and _ACCOUNT.fullmatch(account)):
+        raise CursorError("cursor account is not an account key")
     if not isinstance(position, dict):
         raise CursorError("cursor position is not an object")
+    query = query_from_json(body["q"])
     return CursorState(
-        provider=provider, listing=listing, query=query_from_json(body["q"]), position=position
+        provider=provider, listing=listing, query=query, position=position, account=account
     )
+
+
+def check_made_for(
+    state: CursorState, provider: Provider, listing: Mapping[str, JSONValue]
+) -> None:
+    """`CursorError` unless ``state`` was made by a client of ``provider`` with these
+    ``listing`` options, on its account: another's position (a time, an offset) resumed
+    here would skip or repeat tasks without a word. A cursor that records no account is
+    not checked for one."""
+    if state.provider != provider.name:
+        raise CursorError(
+            f"this cursor belongs to provider {state.provider!r}, not {provider.name!r}"
+        )
+    if state.account not in (None, account_key(provider, any_local_port=True)):
+        names = " or ".join(o.name for o in provider.options if o.account)
+        raise CursorError(
+            f"this cursor lists another {provider.name} account (another {names}): resume "
+            "it with that account's client, or start a new listing"
+        )
+    if dict(state.listing) != listing:
+        raise CursorError(
+            f"this cursor was made with options {dict(state.listing)}, "
+            f"but this client uses {dict(listing)}"
+        )

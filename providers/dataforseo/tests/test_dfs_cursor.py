@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,6 +22,12 @@ def _forge(client: Any, position: dict[str, Any], query: TaskQuery) -> str:
     return cursor_codec.encode(
         provider="dataforseo", listing=client.listing_options, query=query, position=position
     )
+
+
+def _words(cursor: str) -> list[str]:
+    payload = cursor.split(".")[1]
+    text = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)).decode()
+    return re.findall(r"[\w.:-]+", text)
 
 
 def test_ready_cursor_resumes_in_a_fresh_client(
@@ -149,3 +157,37 @@ def test_an_edited_cursor_asking_a_status_the_listing_never_reports_is_refused(
     with pytest.raises(CursorError, match=r"lists a status dataforseo reports no queued tasks"):
         client.page(edited)
     assert emu.calls["tasks_ready"] == calls
+
+
+def test_a_cursor_of_another_account_is_refused_before_any_request(
+    make_emulator: MakeEmulator, connect: Connect
+) -> None:
+    emu = make_emulator(seed=1, size=300, recent=1.0)
+    cursor = connect(emu).page().next_cursor
+    assert cursor
+    calls = sum(emu.calls.values())
+    for other in ({"login": "another-login"}, {"base_url": "https://sandbox.dataforseo.com"}):
+        with pytest.raises(
+            CursorError, match=r"another dataforseo account \(another base_url or login\)"
+        ):
+            connect(emu, **other).page(cursor)
+    assert sum(emu.calls.values()) == calls
+    assert cursor_codec.decode(cursor).account  # a digest: no login, no host
+    assert not {"emulator-login", "127.0.0.1", emu.password} & set(_words(cursor))
+    # The password is no account option: a new one (rotated) resumes the same listing.
+    assert connect(emu, password=emu.password + "-new").check_cursor(cursor).status
+
+
+def test_a_sandbox_cursor_resumes_on_another_loopback_port(
+    make_emulator: MakeEmulator, connect: Connect
+) -> None:
+    first, second = (
+        make_emulator(seed=3, size=300, recent=1.0),
+        make_emulator(seed=3, size=300, recent=1.0),
+    )
+    assert first.url != second.url
+    page = connect(first).page()
+    assert page.next_cursor
+    rest = [t.id for t in connect(second).tasks(page.next_cursor)]
+    assert rest and set(rest).isdisjoint(t.id for t in page.tasks)
+    assert {t.id for t in page.tasks} | set(rest) == second.ready_ids()
