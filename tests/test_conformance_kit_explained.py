@@ -6,8 +6,12 @@ listing that stops early, which the churn check blamed on offset paging."""
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 
 import attrs
 import pytest
@@ -18,6 +22,7 @@ import seotasks
 from seotasks.model import Task, TaskQuery
 from seotasks.provider import Batch, Capabilities, Position
 from seotasks.testing import ConformanceEnv
+from seotasks.testing.conformance.asserts import failures_only
 
 
 def _until_cut_to_the_second(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -162,3 +167,27 @@ def test_a_listing_that_never_reaches_the_emulator_is_named(
     message = str(info.value)
     assert "with Fault.HTTP_503 injected for every request, the listing" in message, message
     assert "0 requests reached the emulator" in message, message
+
+
+def test_a_skipped_check_is_placed_at_its_own_line_and_a_failing_one_hidden() -> None:
+    """``pytest -rs`` on a plugin's kit run names each skipped check's line in the kit; with
+    the checks hidden outright from tracebacks, pytest placed every such skip at one line
+    of its own (``_pytest/python.py``) and counted them as one."""
+    with pytest.raises(AssertionError) as failed:
+        raise AssertionError("a check's verdict")
+    with pytest.raises(pytest.skip.Exception) as skipped:
+        pytest.skip("the provider declares no callbacks")
+    assert failures_only(failed) and not failures_only(skipped)
+    acme = Path(__file__).parents[1] / "examples" / "seotasks-acme"
+    pytest_args = ["-q", "-rs", "-p", "no:xdist", "-p", "no:cacheprovider", "-k", "callbacks"]
+    ran = subprocess.run(
+        [sys.executable, "-m", "pytest", *pytest_args, "tests/test_acme_conformance.py"],
+        cwd=acme,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    lines = [line for line in ran.stdout.splitlines() if line.startswith("SKIPPED")]
+    assert len(lines) == 2, ran.stdout
+    for line in lines:
+        assert re.search(r"SKIPPED \[1\] \S+/conformance/callbacks\.py:\d+: the provider", line)

@@ -16,6 +16,8 @@ import pytest
 from ...model import TaskStatus
 
 if TYPE_CHECKING:
+    from _pytest._code import ExceptionInfo
+
     from ...model import Task
     from ...provider import Capabilities
 
@@ -24,11 +26,21 @@ __all__ = [
     "TIME_DUE",
     "assert_no_secret",
     "assert_once",
+    "failures_only",
     "held_times",
     "scrubbed",
     "secret_paths",
     "task_ids",
 ]
+
+
+def failures_only(excinfo: ExceptionInfo[BaseException] | None) -> bool:
+    """A check's ``__tracebackhide__``: its frame is left out of a failure's traceback (the
+    message says what failed, the kit's lines are noise to a plugin author) but kept for a
+    skip, whose ``-rs`` line pytest places at the innermost frame shown: the check's own
+    line, not ``_pytest/python.py``, where every check hidden outright was counted as one."""
+    return excinfo is None or not excinfo.errisinstance(pytest.skip.Exception)
+
 
 #: The statuses in which a task has reached each time: a provider declaring the time in
 #: `Capabilities.times` sets it on every task in them (a failed task may have failed

@@ -25,6 +25,7 @@ import pytest
 
 from ...plugins import get_provider
 from ...provider import CallbackEntry
+from .asserts import failures_only
 
 if TYPE_CHECKING:
     from . import ConformanceEnv
@@ -49,7 +50,7 @@ class CallbackChecks:
     def test_callbacks_read_any_delivery_safely(self, conformance: ConformanceEnv) -> None:
         """Every declared route answers junk with `ValueError` or well-formed entries, and
         an undeclared route with `ValueError`."""
-        __tracebackhide__ = True
+        __tracebackhide__ = failures_only
         cls = get_provider(conformance.provider)
         if not cls.callbacks:
             pytest.skip("the provider declares no callbacks")
@@ -66,7 +67,7 @@ class CallbackChecks:
     def test_callbacks_read_the_vendors_deliveries(self, conformance: ConformanceEnv) -> None:
         """Each of `ConformanceEnv.deliveries` (the vendor's documented callbacks) gives at
         least one well-formed entry: no exception, a `ValueError` included."""
-        __tracebackhide__ = True
+        __tracebackhide__ = failures_only
         cls = get_provider(conformance.provider)
         if not cls.callbacks:
             pytest.skip("the provider declares no callbacks")

@@ -22,7 +22,7 @@ from ... import cursor as cursor_codec
 from ...errors import CursorError
 from ...model import Task, TaskQuery
 from ...provider import Position
-from .asserts import assert_no_secret, assert_once, scrubbed, secret_paths, task_ids
+from .asserts import assert_no_secret, assert_once, failures_only, scrubbed, secret_paths, task_ids
 
 if TYPE_CHECKING:
     from ...client import Client
@@ -90,7 +90,7 @@ class CursorChecks:
         position that the provider's own ``check_position`` refuses passed every other
         check, and the first vendor error of a real listing left a cursor that could not
         be used."""
-        __tracebackhide__ = True
+        __tracebackhide__ = failures_only
         with conformance.connect() as first:
             start = _start_cursor(first)
         with conformance.connect() as second:
@@ -158,7 +158,7 @@ class CursorChecks:
     def test_forged_position_refused(self, conformance: ConformanceEnv) -> None:
         # The checksum key is public: anyone can re-encode a cursor around any position.
         # The provider's check_position is what stands between that and a request.
-        __tracebackhide__ = True
+        __tracebackhide__ = failures_only
         with conformance.connect() as client:
             state = cursor_codec.decode(_cursor_to_check(conformance, client)[1])
             # Typed variables on purpose: a `Position` must take a list[str] or a
@@ -203,7 +203,7 @@ class CursorChecks:
     def test_cursor_carries_no_secret(self, conformance: ConformanceEnv) -> None:
         """Neither a page's cursor nor the start's (which only an error on the first page
         hands out, and errors are logged) holds a secret."""
-        __tracebackhide__ = True
+        __tracebackhide__ = failures_only
         with conformance.connect() as client:
             cursors = {
                 "the cursor": _cursor_to_check(conformance, client)[1],

@@ -24,7 +24,7 @@ from ...model import Task, TaskStatus
 from ...plugins import capabilities_of, get_provider
 from ...provider import Provider
 from ...store import safe_name
-from .asserts import TIME_DUE, held_times
+from .asserts import TIME_DUE, failures_only, held_times
 
 if TYPE_CHECKING:
     from ...client import Client
@@ -82,7 +82,7 @@ class DeclarationChecks:
         bounded listing with nothing, and an order over it promises nothing. Without a
         declaration the kit holds the listing to ``created_at`` alone.
         """
-        __tracebackhide__ = True
+        __tracebackhide__ = failures_only
         with conformance.connect() as client:
             declared = client.capabilities.times
             tasks = list(client.tasks(status="any"))
@@ -130,7 +130,7 @@ class DeclarationChecks:
         reads), is left alone."""
         import difflib
 
-        __tracebackhide__ = True
+        __tracebackhide__ = failures_only
         limits = get_provider(conformance.provider).rate_limits
         if not limits:
             pytest.skip("the provider declares no rate_limits: none of its calls is paced")

@@ -22,7 +22,7 @@ from ...errors import (
     UnsupportedQuery,
 )
 from ...model import TaskQuery
-from .asserts import assert_no_secret, assert_once, scrubbed, task_ids
+from .asserts import assert_no_secret, assert_once, failures_only, scrubbed, task_ids
 
 if TYPE_CHECKING:
     from ...client import Client
@@ -96,7 +96,7 @@ class ErrorChecks:
             client.page(status=query.status or "any", since=query.since, until=query.until)
 
     def test_bad_credentials_are_auth_errors(self, conformance: ConformanceEnv) -> None:
-        __tracebackhide__ = True
+        __tracebackhide__ = failures_only
         if conformance.bad_connect is None:
             pytest.skip("no bad_connect given")
         refused: AuthError | None = None
@@ -128,7 +128,7 @@ class ErrorChecks:
             pytest.skip("no fault plan given")
         from ...emulation import Fault
 
-        __tracebackhide__ = True
+        __tracebackhide__ = failures_only
         conformance.faults.inject(Fault.HTTP_503, 100)
         before = len(conformance.faults.injected)
         raised: SeotasksError | None = None
@@ -164,7 +164,7 @@ class ErrorChecks:
         quirk) answers normally: the other faults are checked, then the test skips,
         saying so, rather than pass what it could not see.
         """
-        __tracebackhide__ = True
+        __tracebackhide__ = failures_only
         if conformance.faults is None:
             pytest.skip("no fault plan given")
         from ..faults import RETRIED_FAULTS
@@ -214,7 +214,7 @@ class ErrorChecks:
         the vendor's way) ends the listing with a `ResponseFormatError` carrying a resume
         cursor: callers catch errors by type, and a KeyError or TypeError from a
         provider's parsing reaches them as an internal error instead."""
-        __tracebackhide__ = True
+        __tracebackhide__ = failures_only
         if conformance.faults is None:
             pytest.skip("no fault plan given")
         from ...emulation import Fault
@@ -243,7 +243,7 @@ class ErrorChecks:
         )
 
     def test_reprs_carry_no_secret(self, conformance: ConformanceEnv) -> None:
-        __tracebackhide__ = True
+        __tracebackhide__ = failures_only
         with conformance.connect() as client:
             places = {
                 "repr(client)": repr(client),
@@ -263,7 +263,7 @@ class ErrorChecks:
         the spellings the core masks: URL-encoded, JSON-escaped, base64...) puts it in
         `Task.raw`, which ``seotasks tasks --raw`` and every export print as the vendor
         sent it: drop or mask such a field where the task is built."""
-        __tracebackhide__ = True
+        __tracebackhide__ = failures_only
         from ...redact import Redactor
 
         with conformance.connect() as client:

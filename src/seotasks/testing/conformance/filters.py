@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from ...model import TaskStatus
+from .asserts import failures_only
 from .submission import differing, flat_requests
 
 if TYPE_CHECKING:
@@ -46,7 +47,7 @@ class FilterChecks:
     """Every filter the provider declares the vendor's own is sent to the vendor."""
 
     def test_server_filters_reach_the_vendor(self, conformance: ConformanceEnv) -> None:
-        __tracebackhide__ = True
+        __tracebackhide__ = failures_only
         with conformance.connect() as client:
             declared = sorted(client.capabilities.server_filters)
             if not declared:

@@ -26,7 +26,7 @@ from ...errors import UnknownProvider, UnsupportedQuery
 from ...model import Task, TaskQuery, TaskStatus
 from ...plugins import get_provider, provider_infos
 from ...provider import Position
-from .asserts import assert_once, held_times, scrubbed, task_ids
+from .asserts import assert_once, failures_only, held_times, scrubbed, task_ids
 
 if TYPE_CHECKING:
     from . import ConformanceEnv
@@ -38,7 +38,7 @@ class ListingChecks:
     """Loading through the entry point, completeness, filters and task consistency."""
 
     def test_loads_through_entry_point(self, conformance: ConformanceEnv) -> None:
-        __tracebackhide__ = True
+        __tracebackhide__ = failures_only
         infos = {info.name: info for info in provider_infos()}
         if conformance.provider not in infos:
             # UnknownProvider says why: a plugin of that name that failed to load (with
@@ -69,7 +69,7 @@ class ListingChecks:
         over is a reader's bug), and ``check_position`` gives back each position as
         ``start`` or ``fetch`` made it (one it changes resumes a listing elsewhere than it
         stood, and the kit would blame ``fetch``'s positions for what is its fault)."""
-        __tracebackhide__ = True
+        __tracebackhide__ = failures_only
         query = TaskQuery(status=None)
         with conformance.connect() as client:
             provider = client.provider
@@ -152,7 +152,7 @@ class ListingChecks:
         """Every field ``expected_task`` gives, on every listed task: a progress read as a
         percentage where the vendor writes a ratio, a time read in another zone, a kind or
         a cost mapped from the wrong field."""
-        __tracebackhide__ = True
+        __tracebackhide__ = failures_only
         if conformance.expected_task is None:
             pytest.skip(
                 "no expected_task: the fields are checked against no ground truth (a "
@@ -196,7 +196,7 @@ class ListingChecks:
         rather than skips. A provider may refuse completion bounds it cannot answer
         completely; the check is skipped then.
         """
-        __tracebackhide__ = True
+        __tracebackhide__ = failures_only
         probe = TaskQuery(status=None, time_field=time_field)
         with conformance.connect() as client:
             promised = time_field in held_times(client.capabilities)

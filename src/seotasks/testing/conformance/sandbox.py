@@ -26,7 +26,7 @@ from ...errors import RateLimited, UnsupportedQuery
 from ...model import TaskStatus
 from ...plugins import get_provider
 from ...sandbox import SandboxRequest
-from .asserts import held_times
+from .asserts import failures_only, held_times
 
 if TYPE_CHECKING:
     from ...call import Request
@@ -152,7 +152,7 @@ class SandboxChecks:
         """The same seed and ``now`` list the same tasks, timestamps included; a later
         ``now`` moves every time. The client stands at the same ``now`` (its windows and
         retention count from it), and both sides share one `FakeClock` for pacing."""
-        __tracebackhide__ = True
+        __tracebackhide__ = failures_only
         listed = _listing(conformance.provider, _NOW)
         if listed is None:
             pytest.skip("the provider ships no sandbox (Provider.sandbox returns None)")
@@ -201,7 +201,7 @@ class SandboxChecks:
         CLI's clients pace on too: on the system clock it refuses a listing paced in
         the shared (fast) time, and ``seotasks tasks --sandbox`` stops with RateLimited
         partway."""
-        __tracebackhide__ = True
+        __tracebackhide__ = failures_only
         refusal = _paced_refusal(conformance.provider)
         if refusal is None:
             pytest.skip("no sandbox, or no declared rate limit of at most 39 calls a period")

@@ -28,6 +28,7 @@ from ...plugins import get_provider
 from ...provider import Provider
 from ...submit import SPEC_FIELDS, SerpTaskSpec, SubmitResult
 from ...transport import Request
+from .asserts import failures_only
 
 if TYPE_CHECKING:
     from ...client import Client
@@ -110,7 +111,7 @@ class SubmissionChecks:
 
     def test_mapped_spec_fields_reach_the_vendor(self, conformance: ConformanceEnv) -> None:
         """Two specs differing in one mapped field send the vendor different requests."""
-        __tracebackhide__ = True
+        __tracebackhide__ = failures_only
         cls = get_provider(conformance.provider)
         if cls.submit is Provider.submit:
             pytest.skip("the provider does not submit")

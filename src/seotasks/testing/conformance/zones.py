@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from .asserts import failures_only
 from .filters import asked_for, middle_of
 
 if TYPE_CHECKING:
@@ -98,7 +99,7 @@ class ZoneChecks:
     """Times are read the same on a machine in any time zone."""
 
     def test_times_do_not_depend_on_the_machines_zone(self, conformance: ConformanceEnv) -> None:
-        __tracebackhide__ = True
+        __tracebackhide__ = failures_only
         with _zone("UTC0") as took:
             if not took:
                 pytest.skip("this platform cannot change the process's time zone (no tzset)")
