@@ -149,6 +149,9 @@ NOT_JSON = {
     # An escape of half a surrogate pair is no character: UTF-8 cannot write it.
     "lone-surrogate": b'{"tasks": [{"id": "n-6", "status_code": 20000, "result": ["\\ud800"]}]}',
     "lone-surrogate-key": b'{"tasks": [{"id": "n-7", "status_code": 20000, "x": {"\\udfff": 1}}]}',
+    # The parser keeps a key's last value: the first tasks list, the first id, lost at a 200.
+    "tasks-twice": b'{"tasks": [{"id": "n-8", "status_code": 20000}], "tasks": [{"id": "n-9"}]}',
+    "id-twice": b'{"tasks": [{"id": "n-10", "status_code": 20000, "id": "n-11"}]}',
 }
 
 
@@ -241,6 +244,26 @@ def test_a_full_disk_is_503_with_one_line_per_burst(tmp_path: Path) -> None:
     announced = [json.loads(t)["id"] for t in receiver.stdout.splitlines()]
     assert sorted(announced) == sorted(written)
     assert not any(p.name.endswith(".tmp") for p in (out / "dataforseo").iterdir())
+
+
+def test_a_refusal_the_disk_cannot_hold_leaves_no_half_record(tmp_path: Path) -> None:
+    """A refused delivery's record is its metadata and the head of its body: with the disk
+    taking no more (RLIMIT_FSIZE 16 KiB), the body's head was left alone, 0 to 16 KiB with
+    no metadata, kept for good and seen by no clean-up. Nothing of it is left now, and the
+    next refusal that fits is kept whole (a 415 for an encoding not served, too)."""
+    out = tmp_path / "results"
+    env = {**receive_env(tmp_path), "PYTHONDONTWRITEBYTECODE": "1"}
+    with Receiver(out, env, preexec_fn=_file_size_limit(16 * 1024)) as receiver:
+        url = f"{receiver.url}/{SECRET}/postback"
+        assert _post(url, b"{" * 40_000).status == 400
+        assert _post(url, b"not json").status == 400
+        assert _post(url, b"x", **{"Content-Encoding": "deflate"}).status == 415
+        assert receiver.stop() == 0
+    kept = sorted(p.name for p in (out / ".rejected").iterdir())
+    records = [json.loads((out / ".rejected" / n).read_text()) for n in kept if n.endswith(".json")]
+    assert sorted(r["status"][:3] for r in records) == ["400", "415"], kept
+    assert sorted(n for n in kept if n.endswith(".body")) == sorted(r["body_file"] for r in records)
+    assert "cannot write" in receiver.stderr and "Traceback" not in receiver.stderr
 
 
 # -- signals --------------------------------------------------------------------------------------

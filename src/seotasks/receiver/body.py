@@ -166,9 +166,24 @@ def parse_json(data: bytes) -> Any:
 
     Python's parser is lenient where the files we write must not be (``NaN``, ``1e999``,
     nesting past the recursion limit, the escape of a lone surrogate): `strict_loads`
-    refuses each as orjson does, so every file written is JSON any reader takes.
+    refuses each as orjson does, so every file written is JSON any reader takes. A key
+    given twice in one object is refused too: the parser keeps the last one, and the
+    first value (a second ``"tasks"`` list, a second ``"id"``) vanished behind a 200 the
+    vendor never delivers again.
     """
     try:
-        return strict_loads(data)
+        return strict_loads(data, object_pairs_hook=_unique_keys)
     except ValueError as exc:  # not JSON, not UTF-8, not strict, too deep, half a character
         raise Refused("400 Bad Request", f"not JSON: {str(exc)[:80]}") from None
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """One object's pairs as a dict, or a `ValueError` naming a key given twice."""
+    built = dict(pairs)
+    if len(built) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise ValueError(f"the key {key[:40]!r} is given twice in one object")
+            seen.add(key)
+    return built

@@ -10,6 +10,7 @@ fill the disk, and it never holds the request line (the secret may be in the pat
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -73,12 +74,20 @@ class RejectedLog:
             "body_file": f"{name}.body" if body else None,
             "body_bytes_kept": min(len(body), _REJECTED_HEAD),
         }
+        files = [self.folder / f"{name}.body", self.folder / f"{name}.json"]
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             if body:
-                (self.folder / f"{name}.body").write_bytes(body[:_REJECTED_HEAD])
-            (self.folder / f"{name}.json").write_text(json.dumps(meta, indent=1, allow_nan=False))
+                files[0].write_bytes(body[:_REJECTED_HEAD])
+            files[1].write_text(json.dumps(meta, indent=1, allow_nan=False))
         except OSError as exc:
+            # A record half written (a full disk) is no record: a body with no metadata
+            # would stay for good, counted by nothing, seen by no clean-up.
+            for path in files:
+                with contextlib.suppress(OSError):
+                    path.unlink(missing_ok=True)
+            with self._lock:
+                self._count -= 1
             self._alarm.failed(exc)
         else:
             self._alarm.succeeded()
