@@ -193,6 +193,10 @@ class Client:
     # -- listing ------------------------------------------------------------------------
 
     def _fetch(self, query: TaskQuery, position: Position, given: str) -> Page:
+        if (reason := self.capabilities.unreported(query.status)) is not None:
+            # Nothing to ask (Serpstat has no failed state): read, the whole list came back
+            # filtered to nothing, and a cursor to go on that `_open` refuses as edited.
+            return Page(tasks=(), next_cursor=None, notes=(f"{self.name} {reason}",))
         with self.transport.redactor.active():
             batch = self._provider.fetch(query, position)
         name = self.name

@@ -151,6 +151,15 @@ def test_status_and_time_filters(
     assert got == expected and len(got) > 100
     with pytest.raises(seotasks.UnsupportedQuery):
         client.page(status="any", since=datetime.now(UTC) - timedelta(days=30))
+    # No failed state at Serpstat: nothing to list, and nothing asked. The whole list was
+    # read, filtered to nothing, with a cursor to go on that the next call refused.
+    asked = emulator.requests
+    page = client.page(status="failed")
+    assert page.tasks == () and page.next_cursor is None
+    assert page.notes == (
+        "serpstat reports no failed tasks (its statuses: completed, queued, running)",
+    )
+    assert list(client.tasks(status="failed")) == [] and emulator.requests == asked
 
 
 def test_fields_match_ground_truth(make_emulator: MakeEmulator, connect: Connect) -> None:
