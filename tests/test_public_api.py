@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import ast
 import importlib
+import subprocess
+import sys
 from pathlib import Path
 
 import seotasks
@@ -60,3 +62,24 @@ def test_every_exception_class_is_public() -> None:
         and value.__module__ == errors.__name__
     }
     assert defined - {"RetryableError"} == set(seotasks._EAGER)
+
+
+def test_a_submodule_is_an_attribute_after_a_plain_import() -> None:
+    """The docs write ``seotasks.transport.RetryPolicy`` and ``seotasks.merge.merge_key``
+    after ``import seotasks``: each was an AttributeError until something imported the
+    module. Run in a fresh interpreter, where nothing has."""
+    script = (
+        "import seotasks, sys\n"
+        "assert 'seotasks.merge' not in sys.modules\n"
+        "assert callable(seotasks.merge.merge_key)\n"
+        "assert seotasks.transport.RetryPolicy(attempts=3).attempts == 3\n"
+        "assert seotasks.clock.SystemClock is not None\n"
+        "for name in ('nosuch', '_version', 'merge.Source'):\n"
+        "    try:\n"
+        "        getattr(seotasks, name)\n"
+        "    except AttributeError:\n"
+        "        continue\n"
+        "    raise SystemExit(f'seotasks.{name} resolved')\n"
+    )
+    ran = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert ran.returncode == 0, ran.stderr

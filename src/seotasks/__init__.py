@@ -203,14 +203,25 @@ def __getattr__(name: str) -> Any:
         found = installed_version()
         globals()["__version__"] = found
         return found
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'seotasks' has no attribute {name!r}")
     import importlib
 
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    module = _LAZY.get(name)
+    if module is not None:
+        value = getattr(importlib.import_module(f".{module}", __name__), name)
+    elif name.isidentifier() and not name.startswith("_") and _submodule(name):
+        # ``seotasks.transport.RetryPolicy`` after a plain ``import seotasks``, as the docs
+        # write it: a submodule is an attribute only once something imported it.
+        value = importlib.import_module(f".{name}", __name__)
+    else:
+        raise AttributeError(f"module 'seotasks' has no attribute {name!r}")
     globals()[name] = value
     return value
+
+
+def _submodule(name: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(f"{__name__}.{name}") is not None
 
 
 def __dir__() -> list[str]:

@@ -252,8 +252,8 @@ class Recorded:
             if key.startswith(ACCOUNT_KEY):
                 provider = key.removeprefix(ACCOUNT_KEY)
                 parts.append(
-                    f"on another account for {provider} (its credentials or base URL from "
-                    "the environment or the profile differ; values are not shown)"
+                    f"on another account for {provider} (its credentials or account options "
+                    "from the environment or the profile differ; values are not shown)"
                 )
         return " and ".join(parts)
 
