@@ -194,8 +194,8 @@ class Client:
 
     def _fetch(self, query: TaskQuery, position: Position, given: str) -> Page:
         if (reason := self.capabilities.unreported(query.status)) is not None:
-            # Nothing to ask (Serpstat has no failed state): read, the whole list came back
-            # filtered to nothing, and a cursor to go on that `_open` refuses as edited.
+            # A status the provider never reports (Serpstat: failed) lists nothing; asked,
+            # the whole list was read to be filtered to nothing, its cursor refused by `_open`.
             return Page(tasks=(), next_cursor=None, notes=(f"{self.name} {reason}",))
         with self.transport.redactor.active():
             batch = self._provider.fetch(query, position)
