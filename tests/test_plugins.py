@@ -383,6 +383,9 @@ _DefaultAsText = type(
 _CallbackMethod = type(
     "_CallbackMethod", (FakeVendor,), {"name": "callbackmethod", "callbacks": {"done": "post"}}
 )
+_CallbackSpace = type(
+    "_CallbackSpace", (FakeVendor,), {"name": "callbackspace", "callbacks": {"x y": "POST"}}
+)
 _NoPlaces = type("_NoPlaces", (FakeVendor,), {"name": "noplaces", "max_in_flight": 0})
 _PlacesAsText = type(
     "_PlacesAsText", (FakeVendor,), {"name": "placesastext", "max_in_flight": "30"}
@@ -400,6 +403,8 @@ _PlacesAsText = type(
             _CallbackMethod,
             "_CallbackMethod.callbacks['done'] must be GET, PATCH, POST or PUT, got 'post'",
         ),
+        # A route is typed into a vendor's callback URL: one that needs no escaping.
+        (_CallbackSpace, "_CallbackSpace.callbacks: 'x y' is not a one-segment route of"),
         (_NoPlaces, "_NoPlaces.max_in_flight must be None or a whole number >= 1"),
         (_PlacesAsText, "_PlacesAsText.max_in_flight must be None or a whole number >= 1"),
     ],

@@ -136,9 +136,11 @@ def test_malformed_pingbacks_are_400_and_queue_nothing(tmp_path: Path) -> None:
             ("", "one id"),
             ("id=", "one id"),
             ("id=a&id=b", "one id"),
-            ("id=../x&kind=serp", "plain id"),
-            ("id=ok-1&kind=../../x", "kind is not a path"),
-            ("id=ok-1&kind=Serp/G", "kind is not a path"),
+            ("id=../x&kind=serp/google/organic", "plain id"),
+            ("id=ok-1&kind=../../x", "kind names an API path"),
+            ("id=ok-1&kind=Serp/G", "kind names an API path"),
+            ("id=ok-1&kind=serp", "kind names an API path"),  # a family: task_get has no path
+            ("id=ok-1&kind=serp/google/organic/x/y/z", "kind names an API path"),
             ("id=ok-1", "needs one kind"),  # task_get could not be asked for it
             ("id=ok-1&kind=", "needs one kind"),
             ("id=ok-1&kind=serp/google/organic&kind=serp/bing/organic", "needs one kind"),

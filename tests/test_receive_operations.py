@@ -56,10 +56,13 @@ def test_a_head_answer_has_no_body_and_the_connection_goes_on(tmp_path: Path) ->
     client as the start of the next answer on the same connection, which it then cannot
     parse (urllib3: ``BadStatusLine``)."""
     with Receiver(tmp_path / "results", receive_env(tmp_path)) as receiver:
-        for path in (f"/{SECRET}/pingback?id=head-1&kind=serp", "/no-secret/pingback?id=head-2"):
+        for path in (
+            f"/{SECRET}/pingback?id=head-1&kind=serp/google/organic",
+            "/no-secret/pingback?id=head-2",
+        ):
             sent = (
                 f"HEAD {path} HTTP/1.1\r\nHost: x\r\n\r\n"
-                f"GET /{SECRET}/pingback?id=after-head&kind=serp HTTP/1.1\r\nHost: x\r\n\r\n"
+                f"GET /{SECRET}/pingback?id=after-head&kind=serp/google/organic HTTP/1.1\r\nHost: x\r\n\r\n"
             )
             data = _exchange(receiver.address, sent.encode(), 2)
             head, _, rest = data.partition(b"\r\n\r\n")

@@ -45,7 +45,8 @@ class ListingVendor(FakeVendor):
     ) -> list[CallbackEntry]:
         [task_id] = query.get("id") or [""]
         [label] = query.get("label") or [None]
-        return [CallbackEntry(task_id=task_id, tag=label)]
+        [kind] = query.get("kind") or [None]
+        return [CallbackEntry(task_id=task_id, tag=label, kind=kind)]
 
     def collect(self, task: seotasks.Task) -> seotasks.JSONValue:
         request = Request(
@@ -138,3 +139,44 @@ def test_a_plugins_reader_failing_on_a_body_is_a_400_kept_not_a_500(tmp_path: Pa
     said = [json.loads(a.data)["error"] for a in answers[:2]]
     assert all("the provider could not read it (TypeError" in text for text in said), said
     assert len(list(app.rejected_dir.glob("*.json"))) == 2 and 500 not in app.answers
+
+
+def test_a_kind_is_the_providers_to_judge_not_the_receivers(
+    fake_registry: None, tmp_path: Path
+) -> None:
+    """The receiver refused every kind not shaped as a DataForSEO path (``serp/google/
+    organic``), a rule of one vendor in the vendor-neutral core: another vendor's
+    ``rank-check.Daily`` was a 400 for every notice, its tasks never collected, while
+    the kit passed the reader. Any printable kind is queued now (the provider's reader
+    refuses one its collect cannot use); one that is no printable text is a 400 from
+    `CallbackEntry` itself, as the kit sees it."""
+    app = ReceiverApp(ResultStore(tmp_path / "results"), SECRET, ListingVendor)
+    receiver = ReceiverServer(app, "127.0.0.1", 0, threads=2)
+    serving = threading.Thread(target=receiver.serve)
+    serving.start()
+    kinds = {
+        "k-1": "rank-check.Daily",
+        "k-2": "Jobs/Nightly Run",
+        "k-3": "x\x1b[31m",
+        "k-4": "y" * 201,
+    }
+    try:
+        with urllib3.PoolManager(retries=False, timeout=30.0) as http:
+            answers = {
+                task_id: http.request(
+                    "GET", f"{receiver.url}/{SECRET}/ready", fields={"id": task_id, "kind": kind}
+                )
+                for task_id, kind in kinds.items()
+            }
+    finally:
+        receiver.stop(grace=5.0)
+        serving.join(30)
+    assert {task_id: a.status for task_id, a in answers.items()} == {
+        "k-1": 200,
+        "k-2": 200,
+        "k-3": 400,
+        "k-4": 400,
+    }
+    assert "kind is no printable text" in json.loads(answers["k-3"].data)["error"]
+    queued = {entry["id"]: entry["kind"] for entry in app.pingbacks.entries()}
+    assert queued == {"k-1": "rank-check.Daily", "k-2": "Jobs/Nightly Run"}

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import os
+import re
 import threading
 from collections.abc import Iterable
 from types import ModuleType
@@ -44,6 +45,8 @@ __all__ = [
 ]
 
 GROUP = "seotasks"
+#: A callback route: one URL path segment of unreserved characters (RFC 3986).
+_ROUTE = re.compile(r"[A-Za-z0-9._~-]+")
 
 
 @attrs.frozen(slots=True)
@@ -232,8 +235,13 @@ def _check_declarations(cls: type[Provider]) -> None:
                 f"{cls.__name__}.rate_limits[{key!r}] must be a seotasks.RateLimit, got {limit!r}"
             )
     for route, method in cls.callbacks.items():
-        if not isinstance(route, str) or not route or "/" in route:
-            raise TypeError(f"{cls.__name__}.callbacks: {route!r} is not a one-segment route")
+        if not isinstance(route, str) or not _ROUTE.fullmatch(route):
+            # The path segment after the secret, typed into the vendor's callback URL: one
+            # that needs no escaping (a space, a ``%`` or a ``?`` each sender spells its way).
+            raise TypeError(
+                f"{cls.__name__}.callbacks: {route!r} is not a one-segment route of letters, "
+                "digits, '-', '.', '_' or '~'"
+            )
         if method not in _CALLBACK_METHODS:
             raise TypeError(
                 f"{cls.__name__}.callbacks[{route!r}] must be GET, PATCH, POST or PUT, "

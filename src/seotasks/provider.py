@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from .transport import Request, Response, Transport
 
 __all__ = [
+    "KIND_MAX",
     "WINDOW_EDGE",
     "Batch",
     "CallbackEntry",
@@ -155,9 +156,11 @@ class CallbackEntry:
     is ready (a pingback); the receiver queues it and collects it with ``collect``, for
     which ``kind`` says what the provider needs beyond the id. ``tag`` is the caller's
     label, where the callback carries it. Checked as made: ``task_id`` a non-empty `str`,
-    the other texts `str` or None (`TypeError`), and a result or an error, not both
-    (`ValueError`): a reader that lets a vendor's number, list or null through fails
-    where it reads, not in the receiver's file names and lines.
+    the other texts `str` or None (`TypeError`), a result or an error, not both, and
+    ``kind`` printable text of at most `KIND_MAX` characters (`ValueError`): a reader
+    that lets a vendor's number, list or null through fails where it reads, not in the
+    receiver's file names and lines. What a kind may be beyond that is the provider's:
+    its reader refuses one its ``collect`` could not use (DataForSEO: no task_get path).
     """
 
     task_id: str = attrs.field(validator=attrs.validators.instance_of(str))
@@ -173,6 +176,15 @@ class CallbackEntry:
             raise ValueError(
                 f"CallbackEntry for task {self.task_id}: a result or an error, not both"
             )
+        if self.kind is not None and not (len(self.kind) <= KIND_MAX and self.kind.isprintable()):
+            raise ValueError(
+                f"CallbackEntry for task {self.task_id}: kind is no printable text of at most "
+                f"{KIND_MAX} characters"
+            )
+
+
+#: The longest `CallbackEntry.kind`: a kind names what a task is, it holds no data.
+KIND_MAX = 200
 
 
 @attrs.frozen(slots=True, kw_only=True)

@@ -12,12 +12,10 @@ if TYPE_CHECKING:
     from ..provider import Provider
 
 
-HELP = (
-    "receive a vendor's callbacks (DataForSEO pingbacks and postbacks) and write the results to DIR"
-)
+HELP = "receive a vendor's callbacks (results, and notices of tasks to collect) and write the results to DIR"
 DESCRIPTION = (
-    "Serve the provider's callbacks at /<secret>/<route> (DataForSEO: POST "
-    "/<secret>/postback and GET /<secret>/pingback; needs waitress: "
+    "Serve the provider's callbacks at /<secret>/<route> (its routes: seotasks providers; "
+    "DataForSEO: POST /<secret>/postback and GET /<secret>/pingback; needs waitress: "
     "pip install waitress, or from a checkout pip install -e '.[receive]'). Each task's result is written to "
     "DIR/<provider>/<task id>.json as `seotasks collect --to DIR` writes it; one JSON "
     "line per task written goes to stdout. SIGINT/SIGTERM stop it gracefully."
@@ -48,7 +46,7 @@ def add_arguments(receive: argparse.ArgumentParser) -> None:
     )
     add_provider(
         receive,
-        "provider whose callbacks arrive, and that collects pingbacks (default: the one "
+        "provider whose callbacks arrive, and that collects the tasks they notify (default: the one "
         "installed provider that declares callbacks)",
         required=False,
     )
@@ -71,7 +69,7 @@ def add_arguments(receive: argparse.ArgumentParser) -> None:
         what="close a connection silent this long, between requests",
         metavar="SECONDS",
     )
-    add_workers(receive, "concurrent task_get calls for pingbacks", default=4)
+    add_workers(receive, "concurrent collect calls for the tasks notified (pingbacks)", default=4)
     for flag, mib, what in (
         ("--max-body", 64, "largest request body as sent"),
         ("--max-json", 512, "largest body once decompressed"),

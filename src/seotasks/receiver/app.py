@@ -15,7 +15,6 @@ from __future__ import annotations
 import hmac
 import json
 import logging
-import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -36,7 +35,6 @@ __all__ = ["ReceiverApp", "secret_problem"]
 
 log = logging.getLogger("seotasks.receive")
 
-_KIND = re.compile(r"[a-z0-9_]{1,48}(?:/[a-z0-9_]{1,48}){0,4}\Z")
 #: A sender that retries (a proxy, a script; DataForSEO is not documented to) waits this long
 #: after a 503: a full disk is not freed in a second.
 _RETRY_AFTER = "60"
@@ -255,8 +253,6 @@ class ReceiverApp:
             if entry.task_id in seen:  # which of the two would be the task's result?
                 raise Refused("400 Bad Request", f"task {index}'s id is given twice")
             seen.add(entry.task_id)
-            if entry.kind is not None and not _KIND.match(entry.kind):
-                raise Refused("400 Bad Request", "kind is not a path such as serp/google/organic")
         if environ.get("REQUEST_METHOD") == "HEAD":
             # A probe (a monitor, a proxy, a link checker) checks the URL answers; only
             # the vendor's GET is a pingback: a HEAD queued the task to be fetched.

@@ -17,6 +17,7 @@ from typing import Any
 
 from seotasks.provider import CallbackEntry
 
+from .result_paths import kind_path
 from .wire import SUCCESS_CODES
 
 __all__ = ["ROUTES", "read_callback"]
@@ -85,6 +86,11 @@ def _pingback(query: Mapping[str, Sequence[str]]) -> CallbackEntry:
         raise ValueError(
             "a pingback needs one kind (add &kind=serp/google/organic or the like to the "
             "pingback_url): task_get's path is built from it"
+        )
+    if kind_path(kinds[0]) is None:  # refused now, the task stays in tasks_ready
+        raise ValueError(
+            f"a pingback's kind names an API path, such as serp/google/organic, whose "
+            f"results task_get fetches: {kinds[0][:60]!r} is none"
         )
     return CallbackEntry(
         task_id=ids[0],

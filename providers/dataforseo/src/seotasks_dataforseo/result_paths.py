@@ -58,23 +58,36 @@ def collect_path(task: Task) -> str:
     return path
 
 
+#: The most segments a kind has: an API family and up to four more (``serp/google/organic``,
+#: ``keywords_data/google_ads/search_volume`` have three).
+_MAX_PARTS = 5
+
+
 def task_get_path(kind: str, task_id: str) -> str | None:
     """The collect path built from a kind and an id, or ``None`` when it cannot be built."""
     if not TASK_ID.match(task_id):
         return None
+    before_id = kind_path(kind)
+    return None if before_id is None else before_id + task_id
+
+
+def kind_path(kind: str) -> str | None:
+    """The collect path of a task of ``kind`` up to its id (``/v3/serp/google/organic/
+    task_get/advanced/``), or ``None`` when ``kind`` names no API whose results task_get
+    fetches (a pingback's ``kind`` is refused by it, before its task is queued)."""
     parts = kind.split("/")
-    if not all(is_token(p) for p in parts):
+    if len(parts) > _MAX_PARTS or not all(is_token(p) for p in parts):
         return None
     if parts[0] not in ID_LIST_FAMILIES or parts[0] in LIVE_ONLY_FAMILIES:
         return None
     flavour = flavour_for(kind)
     if flavour == "summary":
-        return f"/v3/{kind}/summary/{task_id}"
+        return f"/v3/{kind}/summary/"
     if len(parts) < 2:
         return None
     if flavour is None:
-        return f"/v3/{kind}/task_get/{task_id}"
-    return f"/v3/{kind}/task_get/{flavour}/{task_id}"
+        return f"/v3/{kind}/task_get/"
+    return f"/v3/{kind}/task_get/{flavour}/"
 
 
 def valid_collect_path(path: object, task_id: str) -> bool:
