@@ -132,6 +132,17 @@ def test_a_killed_extracts_folder_is_removed_by_the_next_run(small: Env) -> None
     assert other.is_dir() and (normalize / "extracted").is_dir()
 
 
+def test_a_schema_file_a_kill_left_half_saved_is_removed_by_the_next_run(small: Env) -> None:
+    """dlt saves a schema through a temporary file beside it (16 hex digits, renamed over
+    the schema): a kill in between left it in ``schemas/``, which dlt reads as a schema
+    named so, refused (``InvalidSchemaName``) by every later run, exit 6."""
+    small.load()
+    schemas = small.pipelines / "seotasks" / "schemas"
+    (schemas / "94747be26a578ab3").write_text('{"version": 3, "name": "seo')
+    small.load()
+    assert sorted(p.name for p in schemas.iterdir()) == ["seotasks.schema.json"]
+
+
 def test_named_destinations_reading_files_here_get_them_plain() -> None:
     with contextlib.ExitStack() as stack:
         assert resolve(None, "postgres", stack).local_files

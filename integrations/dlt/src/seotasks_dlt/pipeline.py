@@ -46,6 +46,7 @@ from .destination_lock import held
 from .destinations import DEFAULT_DUCKDB, duckdb_path, one_line, resolve
 from .duckdb_file import drop_if_empty
 from .filelock import exclusive
+from .half_loaded import forget_half_loaded
 from .lockwait import LockWait
 from .outbox import Outbox, journal_folder
 from .rows import RESULTS_TABLE, TASKS_TABLE
@@ -286,6 +287,7 @@ def _load(
         )
 
     current = source()  # bad arguments fail here, before anything runs
+    mend_workdir(folder / name)  # what killed runs left half done (`workdir`)
     pipeline = dlt.pipeline(
         pipeline_name=name,
         destination=target.destination,
@@ -296,7 +298,6 @@ def _load(
         # The caller handles SIGINT/SIGTERM (it set `stop`): dlt's own handlers would
         # take them during normalize and load, cancel the package and hide the signal.
         pipeline.config.runtime.intercept_signals = False
-    mend_workdir(pipeline)  # what killed runs left half done (`workdir`)
     chosen_format = _file_format(file_format, duckdb=target.duckdb_file is not None)
     row_counts: Counter[str] = Counter()
     with (
@@ -320,6 +321,7 @@ def _load(
                 # loads a package a killed or stopped run left (its run(data) would load
                 # that package and return without extracting).
                 if pending:
+                    forget_half_loaded(pipeline)  # a killed run's committed, unrecorded jobs
                     gain(resumed, pipeline, pipeline.run)
                 else:
                     pipeline.run()

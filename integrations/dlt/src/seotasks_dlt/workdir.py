@@ -12,7 +12,9 @@ So the data files of a loaded package go as soon as it is loaded (dlt's own
 stay (their load ids and state, for ``dlt pipeline <name> info``). A run killed while dlt
 extracted leaves that extract's temporary folder (``normalize/<16 hex digits>/``), which
 no later run loads or removes: the next run removes it, holding the pipeline's lock (its
-rows are owed by the journal or the listing, as for any run killed before its load).
+rows are owed by the journal or the listing, as for any run killed before its load); one
+killed while dlt saved a schema leaves its temporary file (``schemas/<16 hex digits>``),
+which every later run read as a schema of an invalid name: the next run removes it.
 A run killed between dlt's marking a package loaded and its moving the package to
 ``loaded/`` left it among the packages to load, where dlt refused it for ever
 (``LoadPackageAlreadyCompleted``, every run exit 6): the next run finishes the move.
@@ -62,8 +64,9 @@ __all__ = [
 BUFFER_ROWS = 100
 #: Loaded packages whose folders (state and load id, no data) are kept, newest first.
 KEEP_LOADED = 20
-#: dlt's temporary extract folder: ``uniq_id(8)``, 16 hex digits, beside ``extracted``.
-_EXTRACT_FOLDER = re.compile(r"[0-9a-f]{16}")
+#: The name dlt gives a temporary extract folder (beside ``extracted``) and the temporary
+#: file it saves a schema through (beside the schema): ``uniq_id(8)``, 16 hex digits.
+_DLT_TEMPORARY = re.compile(r"[0-9a-f]{16}")
 #: The settings read as booleans: a user's value dlt cannot coerce fails here, named.
 _FLAGS = ("load.delete_completed_jobs", "data_writer.disable_compression")
 
@@ -127,16 +130,22 @@ def prune_loaded(pipeline: dlt.Pipeline, keep: int | None = None) -> None:
         shutil.rmtree(loaded / load_id, ignore_errors=True)
 
 
-def mend_workdir(pipeline: dlt.Pipeline) -> None:
-    """Undo what killed runs of ``pipeline`` left half done: their temporary extract
-    folders removed, their loaded packages moved where dlt would have moved them.
-    Called before this run extracts, with the pipeline's lock held: no seotasks run uses
-    them (dlt supports no second process in a pipeline's working folder either)."""
-    work = Path(pipeline.working_dir)
+def mend_workdir(work: Path) -> None:
+    """Undo what killed runs left half done in a pipeline's working folder ``work``:
+    their temporary extract folders and schema files removed, their loaded packages
+    moved where dlt would have moved them. Called with the pipeline's lock held, before
+    dlt makes the pipeline (which lists the schemas): no seotasks run uses them (dlt
+    supports no second process in a pipeline's working folder either)."""
     with contextlib.suppress(OSError):
         for entry in (work / "normalize").iterdir():
-            if _EXTRACT_FOLDER.fullmatch(entry.name) and entry.is_dir():
+            if _DLT_TEMPORARY.fullmatch(entry.name) and entry.is_dir():
                 shutil.rmtree(entry, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        # A schema saved through a temporary file a kill left beside it: dlt lists every
+        # file there as a schema, and refused this one's name on every later run.
+        for entry in (work / "schemas").iterdir():
+            if _DLT_TEMPORARY.fullmatch(entry.name) and entry.is_file():
+                entry.unlink()
     with contextlib.suppress(OSError):
         for package in (work / "load" / "normalized").iterdir():
             # dlt writes the marker once the destination committed the package's load.
