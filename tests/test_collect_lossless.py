@@ -336,6 +336,7 @@ def test_the_journal_is_the_accounts_whatever_the_listing_and_tuning_options() -
         "https://api.dataforseo.com/./",
     )
     assert same == {key(base_url=url) for url in spellings}
+    assert key(base_url="https://h.example//proxy/") == key(base_url="https://h.example/proxy")
     others = ("https://sandbox.dataforseo.com", "https://api.dataforseo.com:8443")
     assert len({key(), key(login="other"), *(key(base_url=url) for url in others)}) == 4
 

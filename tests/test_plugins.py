@@ -386,6 +386,9 @@ _CallbackMethod = type(
 _CallbackSpace = type(
     "_CallbackSpace", (FakeVendor,), {"name": "callbackspace", "callbacks": {"x y": "POST"}}
 )
+_CallbackDots = type(
+    "_CallbackDots", (FakeVendor,), {"name": "callbackdots", "callbacks": {"..": "POST"}}
+)
 _NoPlaces = type("_NoPlaces", (FakeVendor,), {"name": "noplaces", "max_in_flight": 0})
 _PlacesAsText = type(
     "_PlacesAsText", (FakeVendor,), {"name": "placesastext", "max_in_flight": "30"}
@@ -405,6 +408,8 @@ _PlacesAsText = type(
         ),
         # A route is typed into a vendor's callback URL: one that needs no escaping.
         (_CallbackSpace, "_CallbackSpace.callbacks: 'x y' is not a one-segment route of"),
+        # A client removes the segment before it sends the request: never reached.
+        (_CallbackDots, "_CallbackDots.callbacks: '..' is not a one-segment route of"),
         (_NoPlaces, "_NoPlaces.max_in_flight must be None or a whole number >= 1"),
         (_PlacesAsText, "_PlacesAsText.max_in_flight must be None or a whole number >= 1"),
     ],

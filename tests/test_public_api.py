@@ -83,3 +83,12 @@ def test_a_submodule_is_an_attribute_after_a_plain_import() -> None:
     )
     ran = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert ran.returncode == 0, ran.stderr
+
+    # Without pytest (not a dependency), ``seotasks.testing`` cannot load: hasattr says
+    # False, as before submodules were attributes, instead of raising ModuleNotFoundError.
+    blocked = "import sys; sys.modules['pytest'] = None; import seotasks\n"
+    check = "assert not hasattr(seotasks, 'testing') and hasattr(seotasks, 'clock')\n"
+    ran = subprocess.run(
+        [sys.executable, "-c", blocked + check], capture_output=True, text=True, timeout=60
+    )
+    assert ran.returncode == 0, ran.stderr

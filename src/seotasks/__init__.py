@@ -211,7 +211,10 @@ def __getattr__(name: str) -> Any:
     elif name.isidentifier() and not name.startswith("_") and _submodule(name):
         # ``seotasks.transport.RetryPolicy`` after a plain ``import seotasks``, as the docs
         # write it: a submodule is an attribute only once something imported it.
-        value = importlib.import_module(f".{name}", __name__)
+        try:
+            value = importlib.import_module(f".{name}", __name__)
+        except ImportError as exc:  # `seotasks.testing` without pytest: hasattr says False
+            raise AttributeError(f"module 'seotasks' has no attribute {name!r} ({exc})") from exc
     else:
         raise AttributeError(f"module 'seotasks' has no attribute {name!r}")
     globals()[name] = value

@@ -81,10 +81,12 @@ def account_key(provider: Provider, *, any_local_port: bool = False) -> str | No
     the scheme's or host's case, its default port, ``//`` or ``/./`` in its path:
     ``https://API.dataforseo.com:443/`` is ``https://api.dataforseo.com``).
 
-    ``any_local_port``: a server on this machine is the same account on any port. A cursor
-    records the key so: the sandbox's emulators listen on a new port each run and serve
-    the same seeded tasks, and yesterday's sandbox cursor resumes today; a journal's key
-    keeps the port (each emulator forgets what another one was asked)."""
+    ``any_local_port``: a server on this machine is the same account on any port. Cursors
+    and journals use the key so: the sandbox's emulators listen on a new port each run
+    and serve the same seeded tasks, so yesterday's sandbox cursor resumes today, and a
+    killed sandbox run's journal is delivered by the next run (with the port, every
+    later run refused it as another account's, for good). The one-run-at-a-time lock of
+    a draining listing keeps the port: two emulators are two vendors."""
     names = sorted(o.name for o in provider.options if o.account)
     if not names:
         return None
@@ -113,5 +115,6 @@ def _same(value: str, any_local_port: bool = False) -> str:
     if port == _DEFAULT_PORTS[scheme] or (any_local_port and parts.hostname in _LOOPBACK):
         port = None
     netloc = parts.hostname if port is None else f"{parts.hostname}:{port}"
-    path = posixpath.normpath(parts.path) if parts.path else ""
+    # normpath keeps a leading ``//`` (POSIX leaves its meaning open): one ``/`` here.
+    path = "/" + posixpath.normpath(parts.path).lstrip("/") if parts.path else ""
     return f"{scheme}://{netloc}{'' if path in ('.', '/') else path.rstrip('/')}"

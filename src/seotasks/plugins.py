@@ -46,7 +46,7 @@ __all__ = [
 
 GROUP = "seotasks"
 #: A callback route: one URL path segment of unreserved characters (RFC 3986).
-_ROUTE = re.compile(r"[A-Za-z0-9._~-]+")
+_ROUTE = re.compile(r"(?!\.{1,2}\Z)[A-Za-z0-9._~-]+")  # "." and "..": removed by clients
 
 
 @attrs.frozen(slots=True)

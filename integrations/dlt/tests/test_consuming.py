@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import random
 import shutil
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +20,7 @@ from pathlib import Path
 import attrs
 import pytest
 from dltenv import (
+    SEOTASKS,
     cli_env,
     duckdb_rows,
     kill_once_then_finish,
@@ -194,3 +196,31 @@ def test_sigkill_at_twenty_random_instants_then_rerun_loads_every_result_once(
         )
     finally:
         emulator.stop()
+
+
+def test_a_killed_sandbox_run_is_delivered_by_the_next_on_another_port(tmp_path: Path) -> None:
+    """``load --sandbox --collect`` killed with results journalled: the next run's
+    emulator listens on another port, and the journal, keyed on the account with its
+    port, was "another dataforseo account's" to every later run (exit 4, for good).
+    Keyed on the account on any loopback port, the next run delivers it, each once."""
+    env = cli_env(tmp_path, {})
+    command = [
+        *SEOTASKS,
+        "load",
+        *("--sandbox", "--sandbox-size", "600", "--seed", "3", "-p", "dataforseo"),
+        *("--collect", "--to", str(tmp_path / "r.duckdb"), "--pipelines-dir", str(tmp_path)),
+    ]
+    journal = journal_folder(tmp_path, "seotasks_sandbox") / "dataforseo"
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while not any(journal.glob("*.json")) and process.poll() is None:
+        assert time.monotonic() < deadline, "the run journalled nothing"
+        time.sleep(0.005)
+    process.kill()
+    process.communicate(timeout=60)
+    assert any(journal.glob("*.intent.json")), "the run ended before the kill: nothing owed"
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert not any(journal.glob("*.intent.json"))  # delivered, each entry
+    ids = [str(i) for (i,) in duckdb_rows(tmp_path / "r.duckdb", "SELECT id FROM {t}.results")]
+    assert ids and len(ids) == len(set(ids))

@@ -18,11 +18,10 @@ Nothing fetched is lost, whatever stops the run:
 - A write that fails mid-run (a full disk) stops the intake too; its task stays in the
   journal and the run ends with `StorageError` (exit 6).
 - SIGINT/SIGTERM: see `GracefulStop`; exit 5 (``--follow``: 0 unless a task failed); a
-  second one ends the process at once (exit 5), as a kill would, losing nothing.
+  second ends the process at once (exit 5), as a kill would, losing nothing.
 
 Order of effects per task: result file (durable) -> stdout line -> journal ack (with
-``--to``; at the run's end without) -> checkpoint. A re-run skips every task whose file
-exists; the checkpoint only spares it listing again what was done.
+``--to``; at the run's end without) -> checkpoint. A re-run skips every task whose file exists.
 """
 
 from __future__ import annotations
@@ -137,7 +136,8 @@ class CollectRun:
             assert self.store is not None
             self.store.check_claims()  # shared with receive --to, maybe by another user
             # One collect of an account: two (own journals) fetched the same tasks twice.
-            held = results / f".collect-{account_key(self.client.provider) or 'account'}.lock"
+            account = account_key(self.client.provider, any_local_port=True) or "account"
+            held = results / f".collect-{account}.lock"
             busy = f"another seotasks collect writes this {self.name} account's results in"
             stack.callback(hold_lock(held, busy=f"{busy} {options.to}").close)
         if options.max_result_bytes is not None:
