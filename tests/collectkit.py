@@ -49,7 +49,7 @@ def journal_of(emu: DataForSEOEmulator, out: Path) -> Path:
     from seotasks.account import account_key
 
     with seotasks.connect("dataforseo", **emu.settings) as client:
-        account = account_key(client.provider, any_local_port=True)
+        account = account_key(client.provider)
     assert account is not None  # DataForSEO names its account: login and host
     return out / ".seotasks" / "journal" / "dataforseo" / account
 

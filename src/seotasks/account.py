@@ -68,7 +68,7 @@ def amount(value: object) -> Decimal | None:
         return None
 
 
-def account_key(provider: Provider, *, any_local_port: bool = False) -> str | None:
+def account_key(provider: Provider, *, local_port: bool = False) -> str | None:
     """A short name for the account ``provider`` reaches, from its ``account`` options
     (`seotasks.Option`: a login, the API host; never a secret): None when it declares none.
 
@@ -81,16 +81,16 @@ def account_key(provider: Provider, *, any_local_port: bool = False) -> str | No
     the scheme's or host's case, its default port, ``//`` or ``/./`` in its path:
     ``https://API.dataforseo.com:443/`` is ``https://api.dataforseo.com``).
 
-    ``any_local_port``: a server on this machine is the same account on any port. Cursors
-    and journals use the key so: the sandbox's emulators listen on a new port each run
-    and serve the same seeded tasks, so yesterday's sandbox cursor resumes today, and a
-    killed sandbox run's journal is delivered by the next run (with the port, every
-    later run refused it as another account's, for good). The one-run-at-a-time lock of
-    a draining listing keeps the port: two emulators are two vendors."""
+    A server on this machine is the same account on any port: the sandbox's emulators
+    listen on a new port each run and serve the same seeded tasks, so yesterday's sandbox
+    cursor resumes today, and a killed sandbox run's journal is delivered by the next run
+    (with the port, every later run refused it as another account's, for good).
+    ``local_port``: the port counts (the one-run-at-a-time lock of a draining listing,
+    where two emulators are two vendors)."""
     names = sorted(o.name for o in provider.options if o.account)
     if not names:
         return None
-    values = (_same(str(provider.settings.get(name)), any_local_port) for name in names)
+    values = (_same(str(provider.settings.get(name)), local_port) for name in names)
     shown = json.dumps(dict(zip(names, values, strict=True)))
     return hashlib.blake2b(shown.encode(), digest_size=8).hexdigest()
 
@@ -101,9 +101,9 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
-def _same(value: str, any_local_port: bool = False) -> str:
-    """``value`` as one spelling: a URL's parts normalized (a loopback port dropped with
-    ``any_local_port``), any other value as given (its last ``/`` aside)."""
+def _same(value: str, local_port: bool = False) -> str:
+    """``value`` as one spelling: a URL's parts normalized (a loopback port dropped unless
+    ``local_port``), any other value as given (its last ``/`` aside)."""
     parts = urlsplit(value)
     if parts.scheme.lower() not in _DEFAULT_PORTS or not parts.hostname:
         return value.rstrip("/")
@@ -112,7 +112,7 @@ def _same(value: str, any_local_port: bool = False) -> str:
         port = parts.port
     except ValueError:  # not a port: refused where the URL is checked
         return value.rstrip("/")
-    if port == _DEFAULT_PORTS[scheme] or (any_local_port and parts.hostname in _LOOPBACK):
+    if port == _DEFAULT_PORTS[scheme] or (not local_port and parts.hostname in _LOOPBACK):
         port = None
     netloc = parts.hostname if port is None else f"{parts.hostname}:{port}"
     # normpath keeps a leading ``//`` (POSIX leaves its meaning open): one ``/`` here.

@@ -88,8 +88,8 @@ class Client:
         #: The largest answer `collect_to` keeps for one task, in bytes (None: no cap).
         self.max_result_bytes: int | None = DEFAULT_MAX_RESULT_BYTES
         #: Held by the one `collect_many` run of the account allowed when the listing drains.
-        self._draining = one_run_for(provider.name, account_key(provider))
-        self._account = account_key(provider, any_local_port=True)  # recorded in cursors
+        self._draining = one_run_for(provider.name, account_key(provider, local_port=True))
+        self._account = account_key(provider)  # recorded in cursors
 
     # -- description ---------------------------------------------------------------------
 
@@ -158,7 +158,7 @@ class Client:
             )
             return query, cursor_codec.keepable(self.name, "start", self._provider.start(query))
         state = cursor_codec.decode(cursor)
-        cursor_codec.check_made_for(state, self._provider, self._listing)
+        cursor_codec.check_made_for(state, self._provider, self._listing, self._account)
         for field, raw in given.items():
             value = _PARSE[field](raw)
             if getattr(state.query, field) != value:

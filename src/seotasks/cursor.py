@@ -29,7 +29,6 @@ from typing import Any
 
 import attrs
 
-from .account import account_key
 from .errors import CursorError
 from .model import TaskQuery, TaskStatus
 from .provider import JSONValue, Position, Provider
@@ -57,7 +56,7 @@ class CursorState:
     listing: Mapping[str, JSONValue]
     query: TaskQuery
     position: Position
-    #: `seotasks.account.account_key` with ``any_local_port``; None where none is declared.
+    #: `seotasks.account.account_key` (a loopback port aside); None where none is declared.
     account: str | None = None
 
 
@@ -251,17 +250,20 @@ def decode(token: str) -> CursorState:
 
 
 def check_made_for(
-    state: CursorState, provider: Provider, listing: Mapping[str, JSONValue]
+    state: CursorState,
+    provider: Provider,
+    listing: Mapping[str, JSONValue],
+    account: str | None,
 ) -> None:
     """`CursorError` unless ``state`` was made by a client of ``provider`` with these
-    ``listing`` options, on its account: another's position (a time, an offset) resumed
-    here would skip or repeat tasks without a word. A cursor that records no account is
-    not checked for one."""
+    ``listing`` options, on its ``account`` (`seotasks.account.account_key`, as the
+    client records it): another's position (a time, an offset) resumed here would skip
+    or repeat tasks without a word. A cursor that records no account is not checked."""
     if state.provider != provider.name:
         raise CursorError(
             f"this cursor belongs to provider {state.provider!r}, not {provider.name!r}"
         )
-    if state.account not in (None, account_key(provider, any_local_port=True)):
+    if state.account not in (None, account):
         names = " or ".join(o.name for o in provider.options if o.account)
         raise CursorError(
             f"this cursor lists another {provider.name} account (another {names}): resume "

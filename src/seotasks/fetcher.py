@@ -50,7 +50,7 @@ class Fetcher:
             if not isinstance(journal, Journal):
                 raise TypeError(f"journal must be a seotasks.Journal, got {type(journal).__name__}")
             journal.check_provider(client.name)
-            journal.check_account(account_key(client.provider, any_local_port=True))
+            journal.check_account(account_key(client.provider))
         self.client = client
         self.journal = journal
         self.folder = None if into is None else _writable_folder(into)

@@ -136,7 +136,7 @@ class CollectRun:
             assert self.store is not None
             self.store.check_claims()  # shared with receive --to, maybe by another user
             # One collect of an account: two (own journals) fetched the same tasks twice.
-            account = account_key(self.client.provider, any_local_port=True) or "account"
+            account = account_key(self.client.provider) or "account"
             held = results / f".collect-{account}.lock"
             busy = f"another seotasks collect writes this {self.name} account's results in"
             stack.callback(hold_lock(held, busy=f"{busy} {options.to}").close)

@@ -121,7 +121,7 @@ class CollectOptions:
             return default_journal(client.provider)
         from ..account import account_key
 
-        account = account_key(client.provider, any_local_port=True)
+        account = account_key(client.provider)
         return folder if account is None else folder / account
 
 
@@ -133,7 +133,7 @@ def default_journal(provider: Provider) -> Path:
     from ..account import account_key
 
     state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    account = account_key(provider, any_local_port=True)
+    account = account_key(provider)
     if account is None:
         secret = {o.name for o in provider.options if o.secret}
         shown = {k: str(v) for k, v in provider.settings.items() if k not in secret}

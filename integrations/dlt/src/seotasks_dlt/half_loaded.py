@@ -44,13 +44,13 @@ _DLT_ID = re.compile(r"[A-Za-z0-9+/_-]{1,64}")
 _CHUNK = 1000
 
 
-def forget_half_loaded(pipeline: dlt.Pipeline) -> int:
+def forget_half_loaded(pipeline: dlt.Pipeline) -> None:
     """Delete, from the destination, the rows of the insert jobs the pending packages of
-    ``pipeline`` have not recorded done; return how many job files were read. Call it
-    holding the dataset's write turn, before dlt loads the pending packages."""
+    ``pipeline`` have not recorded done. Call it holding the dataset's write turn, before
+    dlt loads the pending packages."""
     jobs = list(_unfinished_jobs(Path(pipeline.working_dir)))
     if not jobs:
-        return 0
+        return
     by_table: dict[str, set[str]] = {}
     for table, found in jobs:
         by_table.setdefault(table, set()).update(found)
@@ -63,7 +63,6 @@ def forget_half_loaded(pipeline: dlt.Pipeline) -> int:
             f"the destination refused to take back a killed run's half-loaded rows: "
             f"{type(exc).__name__}: {exc}; nothing fetched is lost: run the same command again"
         ) from exc
-    return len(jobs)
 
 
 def _unfinished_jobs(working_dir: Path) -> Iterator[tuple[str, list[str]]]:

@@ -197,7 +197,7 @@ class TasksRun:
 
     def _state(self, client: Client, store: dict[str, Any]) -> ProviderState:
         """The provider's state in the pipeline, refused if another account made it."""
-        account = account_key(client.provider)
+        account = account_key(client.provider, local_port=True)
         stored = store.get("account")
         if not self.session.sandbox and None not in (account, stored) and stored != account:
             # Its cursors would list this account from the other's marks (a history

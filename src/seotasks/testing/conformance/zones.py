@@ -74,12 +74,17 @@ def _times(conformance: ConformanceEnv) -> tuple[_Times, frozenset[str]]:
         return times, client.capabilities.server_filters
 
 
+def _bounded_field(name: str) -> int:
+    """Where in a task's `_FIELDS` the time filter ``name`` bounds: completion or creation."""
+    return _FIELDS.index("completed_at" if name.startswith("completed_") else "created_at")
+
+
 def _bounds(declared: frozenset[str], times: _Times) -> dict[str, dict[str, Any]]:
     """The ``page`` arguments of a listing bounded by each time filter ``declared`` (the
     vendor applies it), at an instant inside the listing."""
     bounds = {}
     for name in sorted(declared - {"status"}):
-        index = 2 if name.startswith("completed_") else 0
+        index = _bounded_field(name)
         held = [when for t in times.values() if (when := t[index]) is not None]
         middle = middle_of(held)
         if middle is not None:
@@ -114,7 +119,7 @@ class ZoneChecks:
         for name, every in bounded_in_utc.items():
             # Only tasks whose bounded time both plain listings hold alike: a task that
             # finished between the listings moves across a completion bound by itself.
-            index = 2 if name.startswith("completed_") else 0
+            index = _bounded_field(name)
             stable = {
                 i
                 for i, t in in_utc.items()
