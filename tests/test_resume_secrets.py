@@ -3,8 +3,7 @@
 A resume file records what its run was asked, so that a run asking otherwise is refused.
 A secret option (``Option(secret=True)``: the Serpstat token, the DataForSEO password)
 is recorded as ``KEY=<secret>`` plus a digest salted per file: a change of it is still
-refused, naming the option, never its value. Files written before (format 1, the value in
-clear) are still read, and the next save drops the clear text.
+refused, naming the option, never its value. A file of another format is refused.
 """
 
 from __future__ import annotations
@@ -247,6 +246,13 @@ def test_another_dataforseo_login_from_the_environment_is_refused(tmp_path: Path
         assert "on another account for dataforseo" in other.stderr
         assert "someone-else" not in other.stderr and emulator.login not in other.stderr
         assert len(emulator.server.requests) == calls
+        # The same account spelt otherwise (a last "/", the scheme's case) resumes, as a
+        # cursor does: the host is read, not its text.
+        url = emulator.settings["base_url"]
+        spelt = {**env, "SEOTASKS_DATAFORSEO_BASE_URL": "HTTP" + url[4:] + "/"}
+        same = run_here(command, spelt)
+        assert same.returncode == 0, same.stderr
+        assert len(same.stdout.splitlines()) == 5
 
 
 def test_a_killed_runs_temporary_is_swept_and_the_file_stays_owner_only(

@@ -25,7 +25,7 @@ from .parsing import ConversionError, parse_decimal
 if TYPE_CHECKING:
     from .provider import Provider
 
-__all__ = ["Account", "account_key", "amount"]
+__all__ = ["Account", "account_key", "amount", "one_spelling"]
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -90,7 +90,7 @@ def account_key(provider: Provider, *, local_port: bool = False) -> str | None:
     names = sorted(o.name for o in provider.options if o.account)
     if not names:
         return None
-    values = (_same(str(provider.settings.get(name)), local_port) for name in names)
+    values = (one_spelling(str(provider.settings.get(name)), local_port) for name in names)
     shown = json.dumps(dict(zip(names, values, strict=True)))
     return hashlib.blake2b(shown.encode(), digest_size=8).hexdigest()
 
@@ -101,7 +101,7 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
-def _same(value: str, local_port: bool = False) -> str:
+def one_spelling(value: str, local_port: bool = False) -> str:
     """``value`` as one spelling: a URL's parts normalized (a loopback port dropped unless
     ``local_port``), any other value as given (its last ``/`` aside)."""
     parts = urlsplit(value)

@@ -175,8 +175,11 @@ def account_digests(
     file's cursors meaningless there, printed nothing and exited 0. An option given with
     ``-o`` is left out (its pair is recorded already), and so is a profile that cannot be
     read (the run stops on it with its own message). Nothing of a value is kept but the
-    digest, salted per file as a secret's is.
+    digest, salted per file as a secret's is. An account option is read as a cursor's
+    account is (`seotasks.account.one_spelling`): ``…/`` and ``…``, or a sandbox emulator
+    on its next port, are the same account, not a refused resume.
     """
+    from .account import one_spelling
     from .config import env_name, load_profile
     from .errors import ConfigError
     from .plugins import get_provider
@@ -199,6 +202,8 @@ def account_digests(
             spelt = {option.name, f"{name}.{option.name}"}  # as -o may give it
             if (option.account or option.secret) and not given & spelt:
                 value = os.environ.get(env_name(name, option.name)) or table.get(option.name)
+                if value is not None and option.account:
+                    value = one_spelling(str(value))
                 if value is not None:
                     values.append(f"{option.name}={value}")
         if values:

@@ -74,3 +74,32 @@ def test_search_volume_result_is_keyword_metrics(
     assert not {"items", "items_count", "check_url"} & set(result)
     month = result["monthly_searches"][0]
     assert set(month) == {"year", "month", "search_volume"}
+
+
+@pytest.mark.parametrize(
+    ("kind", "before_id"),
+    [
+        # Keywords Data and Business Data results are a plain task_get/<id>, whatever the engine
+        ("keywords_data/google/search_volume", "keywords_data/google/search_volume/task_get/"),
+        ("business_data/yelp/reviews", "business_data/yelp/reviews/task_get/"),
+        # as the other engines' endpoints of the same function are
+        (
+            "ai_optimization/perplexity/llm_responses",
+            "ai_optimization/perplexity/llm_responses/task_get/",
+        ),
+        (
+            "ai_optimization/perplexity/llm_scraper",
+            "ai_optimization/perplexity/llm_scraper/task_get/advanced/",
+        ),
+        ("serp/duckduckgo/organic", "serp/duckduckgo/organic/task_get/advanced/"),
+        ("merchant/ebay/products", "merchant/ebay/products/task_get/advanced/"),
+        ("on_page/lighthouse", "on_page/lighthouse/task_get/json/"),
+    ],
+)
+def test_a_kind_the_catalogue_lacks_is_collected_as_its_familys_endpoints_are(
+    kind: str, before_id: str
+) -> None:
+    from seotasks_dataforseo.result_paths import task_get_path
+
+    task_id = "12051523-1535-0066-0000-5f7c8e2b4a91"
+    assert task_get_path(kind, task_id) == f"/v3/{before_id}{task_id}"

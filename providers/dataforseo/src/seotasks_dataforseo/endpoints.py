@@ -388,13 +388,40 @@ def kind_from_url(url: object) -> str | None:
     return "/".join(parts) or None
 
 
+def _agreed(pairs: Iterable[tuple[str, str | None]]) -> dict[str, str | None]:
+    """The flavour each key's endpoints all share (a key whose endpoints differ: left out)."""
+    seen: dict[str, set[str | None]] = {}
+    for key, flavour in pairs:
+        seen.setdefault(key, set()).add(flavour)
+    return {key: flavours.pop() for key, flavours in seen.items() if len(flavours) == 1}
+
+
+#: A kind the catalogue does not list (an id_list task of an API without tasks_ready, a
+#: newer engine) is collected as its family's endpoints of the same function are
+#: (``ai_optimization/perplexity/llm_responses`` as the other ``llm_responses``), else as
+#: all of its family's are (Keywords Data and Business Data: a plain ``task_get/<id>``).
+_BY_FUNCTION = _agreed(
+    (f"{ep.family}/{ep.name.rsplit('/', 1)[-1]}", ep.flavour) for ep in CATALOGUE if "/" in ep.name
+)
+_BY_FAMILY = _agreed((ep.family, ep.flavour) for ep in CATALOGUE)
+
+
 def flavour_for(kind: str) -> str | None:
-    """The ``task_get`` flavour of the catalogue endpoint that lists ``kind``."""
+    """The ``task_get`` flavour of the catalogue endpoint that lists ``kind``.
+
+    A kind not in the catalogue takes the flavour its family's endpoints of the same
+    function share, else its family's own endpoint's, else the one all its family's
+    endpoints share (see `_BY_FUNCTION`); ``advanced`` where nothing says otherwise, the
+    flavour every API with flavours serves.
+    """
     index = BY_NAME.get(kind)
     if index is not None:
         return CATALOGUE[index].flavour
-    family = kind.split("/", 1)[0]
+    family, _, rest = kind.partition("/")
+    function = f"{family}/{rest.rsplit('/', 1)[-1]}"
+    if rest and function in _BY_FUNCTION:
+        return _BY_FUNCTION[function]
     index = BY_NAME.get(family)
     if index is not None:
         return CATALOGUE[index].flavour
-    return "advanced"
+    return _BY_FAMILY.get(family, "advanced")
