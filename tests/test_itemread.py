@@ -102,6 +102,7 @@ def test_structure_error_names_path_value_and_item_id() -> None:
         structure(converter, {"task_id": 5}, WireItem)
     assert info.value.item_id == "5"
     assert info.value.field == "$.id"
+    assert str(info.value).startswith("WireItem: the required field 'id' is missing")
 
 
 def test_a_required_string_may_not_be_null() -> None:

@@ -73,6 +73,8 @@ def _format_error(
             if isinstance(inner, ConversionError):
                 return inner.located(where or cls.__name__, field=field, item_id=item_id)
             detail = f"{type(inner).__name__}: {inner}"[:200]
+            if type(inner) is KeyError and inner.args:  # cattrs: a required key is absent
+                detail = f"the required field {str(inner.args[0])[:80]!r} is missing"
     return ResponseFormatError(f"{where or cls.__name__}: {detail}", field=field, item_id=item_id)
 
 

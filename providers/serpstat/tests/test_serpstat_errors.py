@@ -191,7 +191,7 @@ def test_pacing_never_exceeds_rps(
     make_emulator: MakeEmulator, connect: Connect, clock: FakeClock, rps: float
 ) -> None:
     emulator = make_emulator(seed=3, size=6_000, rps=rps)
-    got = [t.id for t in connect(emulator, rps=rps, page_size=500).tasks(status="any")]
+    got = [t.id for t in connect(emulator, rps=emulator.rps, page_size=500).tasks(status="any")]
     assert got == emulator.task_ids()
     stamps = emulator.app.accepted
     assert len(stamps) >= 12 and emulator.app.rate_limited == 0
@@ -278,3 +278,15 @@ def test_since_older_than_the_window_is_unsupported(
     with pytest.raises(seotasks.UnsupportedQuery, match=r"(7|8) days"):
         connect(emulator).page(status="any", since="2020-01-01")
     assert emulator.requests == 0
+
+
+def test_a_proxys_http_status_is_the_code_as_text(
+    emulator: SerpstatEmulator, connect: Connect
+) -> None:
+    """A base URL whose path the server does not serve: HTTP 404, not the vendor's own
+    error object 404 ("Empty result", a task without data), so the code is ``"HTTP 404"``."""
+    client = connect(emulator, base_url=emulator.server.url + "/api/v9/")
+    with pytest.raises(seotasks.ProviderError) as info:
+        client.page(status="any")
+    assert type(info.value) is seotasks.ProviderError
+    assert info.value.code == "HTTP 404" and "/api/v9/" in str(info.value)

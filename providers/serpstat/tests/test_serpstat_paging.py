@@ -144,6 +144,8 @@ def test_a_page_out_of_order_inside_is_refused_before_any_row(anchor: str | None
     window = Window(page=1, size=5, start=0)
     with pytest.raises(ResponseFormatError, match=r"row 4 \(1003\) after 1004"):
         advance(state, window, ["1001", "1002", "1004", "1003", "1005"])
+    with pytest.raises(ResponseFormatError, match=r"row 3 repeats 1002\)"):
+        advance(state, window, ["1001", "1002", "1002", "1003", "1005"])
 
 
 def test_a_page_longer_than_its_size_is_refused() -> None:

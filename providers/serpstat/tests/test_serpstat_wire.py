@@ -153,6 +153,15 @@ def test_row_ids_require_numeric_task_ids(rows: list[Any], field: str) -> None:
     with pytest.raises(ResponseFormatError) as info:
         wire.row_ids(rows)
     assert info.value.field == field
+    assert str(info.value).startswith("serpstat: ")  # as every other row error
+
+
+def test_a_missing_progress_is_named_as_missing() -> None:
+    rows = [row(task_id="1"), {k: v for k, v in row(task_id="2").items() if k != "progress"}]
+    with pytest.raises(ResponseFormatError) as info:
+        wire.normalize_rows(rows)
+    assert info.value.field == "result[1].progress" and info.value.item_id == "2"
+    assert "serpstat: the required field 'progress' is missing" in str(info.value)
 
 
 def test_numeric_ids_are_accepted_as_strings() -> None:
@@ -297,6 +306,12 @@ def test_error_objects_are_typed(code: Any, message: str, kind: type[Exception])
         assert error.code == int(code) and error.provider == "serpstat"
     if isinstance(error, AuthError):  # "the token" only when the vendor says so
         assert ("refused the token" in str(error)) == ("token" in message.lower())
+
+
+def test_an_error_without_a_message_says_so() -> None:
+    with pytest.raises(ProviderError) as info:
+        wire.read_result({"id": "7", "error": {"code": 400}}, expected_id="7")
+    assert str(info.value) == "serpstat: vendor error 400: (no message)"
 
 
 def test_error_without_id_is_still_classified() -> None:

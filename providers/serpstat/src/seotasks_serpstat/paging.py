@@ -289,11 +289,12 @@ def _check_order(ids: Sequence[str], window: Window, order: str) -> None:
 
 
 def _disorder(ids: Sequence[str], window: Window, at: int | None = None) -> ResponseFormatError:
-    where = (
-        f"row {at + 1} ({ids[at]}) after {ids[at - 1]}"
-        if at is not None
-        else f"first {ids[0]}, last {ids[-1]}"
-    )
+    if at is None:
+        where = f"first {ids[0]}, last {ids[-1]}"
+    elif ids[at] == ids[at - 1]:
+        where = f"row {at + 1} repeats {ids[at]}"
+    else:
+        where = f"row {at + 1} ({ids[at]}) after {ids[at - 1]}"
     return ResponseFormatError(
         f"serpstat: page {window.page} (pageSize {window.size}) is not ordered by task_id "
         f"({where}); cannot page through it safely",

@@ -23,11 +23,9 @@ from seotasks.convert import is_ascii_digits, zone
 from seotasks.errors import (
     AuthError,
     ConfigError,
-    NoResult,
     ProviderError,
     ResponseFormatError,
     SeotasksError,
-    TaskNotDone,
     UnsupportedQuery,
 )
 from seotasks.model import Task, TaskQuery, TaskStatus
@@ -44,7 +42,7 @@ from seotasks.provider import (
 from seotasks.ratelimit import RateLimit
 from seotasks.transport import Request, Response, Transport, decode_json_object
 
-from . import paging, posting, wire
+from . import paging, posting, results, wire
 from .posting import SERP_TYPES
 
 if TYPE_CHECKING:
@@ -72,9 +70,6 @@ _WINDOW_GRACE: Final = timedelta(days=1)
 _ENDPOINT: Final = "jsonrpc"
 #: Pages of one tasks.getTaskResult read before giving up (a loop guard).
 _MAX_RESULT_PAGES: Final = 10_000
-#: The reference's "no data" codes: 32017 "Data not found", 404 "Empty result".
-_NO_DATA: Final = frozenset({32017, 404})
-_UNFINISHED: Final = frozenset({TaskStatus.QUEUED, TaskStatus.RUNNING})
 
 
 class SerpstatProvider(Provider):
@@ -361,10 +356,8 @@ class SerpstatProvider(Provider):
     def collect(self, task: Task) -> Mapping[str, Any]:
         """``tasks.getTaskResult`` for every page: ``task_meta`` and all ``tops`` in one object.
 
-        What the vendor answers for a task still crawling is undocumented. A "no data"
-        error (32017, 404) for a task its own list showed queued or running is taken as
-        that answer: `TaskNotDone`. For a task listed (or, with ``collect --id``,
-        assumed) completed it is `NoResult`: the vendor has nothing for it.
+        What the vendor answers for a task still crawling is undocumented: see `results`
+        for how a "no data" error and an answer without keywords are read.
         """
         if not is_ascii_digits(task.id):
             raise UnsupportedQuery(f"serpstat: task id {task.id!r} is not numeric")
@@ -378,19 +371,11 @@ class SerpstatProvider(Provider):
             try:
                 answer = self._rpc("tasks.getTaskResult", params, idempotent=True)
             except ProviderError as exc:
-                if exc.code not in _NO_DATA or type(exc) is not ProviderError:
+                meant = results.when_no_data(exc, task)
+                if meant is None:
                     raise
-                if task.status not in _UNFINISHED:  # the vendor's word on the task: none
-                    raise NoResult(exc.code, exc.message, provider=self.name) from exc
-                raise TaskNotDone(
-                    exc.code,
-                    f"{exc.message} (task {task.id} was listed {task.status.value}: no result yet)",
-                    provider=self.name,
-                ) from exc
-            part = answer.get("tops") or []
-            if not isinstance(part, list):
-                raise ResponseFormatError("serpstat: 'tops' is not a list", field="result.tops")
-            tops.extend(part)
+                raise meant from exc
+            tops.extend(results.page_tops(answer, task, page))
             if not merged:
                 merged = {k: v for k, v in answer.items() if k not in ("tops", "next_page")}
             following = answer.get("next_page")

@@ -162,6 +162,8 @@ def read_result(
                 field="error.code",
             )
         message = error.get("message")
+        if message is None:
+            message = "(no message)"
         text = scrub(message if isinstance(message, str) else repr(message))[:300]
         raise classify_error(code, text)
     if not isinstance(result, list):
@@ -212,7 +214,9 @@ def row_ids(rows: Sequence[object]) -> list[str]:
         if type(value) is int and value >= 0:
             out[index] = str(value)  # lenient: a number where a numeric string is documented
             continue
-        raise ConversionError(f"result[{index}].task_id", value, "a numeric task id like '5484945'")
+        raise ConversionError(
+            f"result[{index}].task_id", value, "a numeric task id like '5484945'"
+        ).located(PROVIDER, field=f"result[{index}].task_id", item_id=None)
     return out
 
 

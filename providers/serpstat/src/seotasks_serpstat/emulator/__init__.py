@@ -346,6 +346,7 @@ class SerpstatEmulator:
             raise ValueError(f"path must be one of {sorted(PATHS)}")
         self.token = token or "emu-" + sha256(b"serpstat %d" % seed).hexdigest()[:24]
         self.timezone = timezone
+        self.rps = rps  # the requests a second it allows (None: no limit)
         self.dataset = Dataset(seed=seed, size=size, now=now, timezone=timezone, max_rows=max_rows)
         self.dataset.pending_parsed_at = pending_parsed_at
         self.app = SerpstatApp(
@@ -385,7 +386,8 @@ class SerpstatEmulator:
     @property
     def settings(self) -> dict[str, Any]:
         """Options that point ``connect("serpstat", ...)`` here, with the zone of its times
-        (``Any``, as `connect` takes them: strict mypy refuses a ``**dict[str, str]``)."""
+        (``Any``, as `connect` takes them: strict mypy refuses a ``**dict[str, str]``); not
+        the rate: give another ``rps`` than 1 as ``connect(..., rps=emulator.rps)``."""
         return {"base_url": self.url, "token": self.token, "timezone": self.timezone}
 
     # -- changing the data --------------------------------------------------------------------
