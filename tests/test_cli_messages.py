@@ -185,14 +185,16 @@ def test_a_load_plugins_typo_beside_a_good_name_is_not_silent(env: dict[str, str
 def test_collect_by_id_without_kind_suggests_kind(env: dict[str, str]) -> None:
     """DataForSEO builds task_get from the kind: without --kind no named task can be
     fetched, so the command is refused as asked (exit 2, the table's code for
-    `UnsupportedQuery`), not counted as failed tasks (exit 4), after the first."""
+    `UnsupportedQuery`), not counted as failed tasks (exit 4), once each is named."""
     ids = ["00000000-0000-0000-0000-1", "00000000-0000-0000-0000-2"]
     result = run_here(["collect", "-p", "dataforseo", "--id", ids[0], "--id", ids[1]], env)
     assert result.returncode == 2, result.stderr
-    (said,) = result.stderr.splitlines()
+    summary, said = result.stderr.splitlines()
+    assert summary.startswith("seotasks: collected 0, failed 0, not collectable 2 ")
     assert said.startswith("seotasks: UnsupportedQuery:") and "--kind" in said
     lines = [json.loads(line) for line in result.stdout.splitlines()]
-    assert lines and all("--kind" in line["error"] for line in lines)
+    assert sorted(line["task"]["id"] for line in lines) == ids
+    assert all("--kind" in line["error"] for line in lines)
 
 
 def test_submit_with_bad_credentials_exits_3(env: dict[str, str], tmp_path: Path) -> None:

@@ -58,6 +58,9 @@ def test_unknown_field_is_a_usage_error(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "unknown field 'kinds' (did you mean kind?)" in done.stderr
     assert done.stdout == ""
+    none = run_here([*SANDBOX, "--fields", " , "], cli_env(tmp_path))
+    assert none.returncode == 2 and none.stdout == ""
+    assert none.stderr.startswith("seotasks: --fields: name at least one field of: provider, ")
     done = run_here([*SANDBOX, "--format", "table", "--fields", "id,raw"], cli_env(tmp_path))
     assert done.returncode == 2 and "no raw column" in done.stderr
 

@@ -70,3 +70,34 @@ def test_the_first_signal_ends_a_stalled_page_read_and_resume_lists_the_rest(
         more = [json.loads(line)["id"] for line in rest.stdout.splitlines()]
     assert len(first) == 50
     assert len(first) + len(more) == 120 and len(set(first) | set(more)) == 120
+
+
+def test_a_signal_before_any_task_gives_no_hint(tmp_path: Path) -> None:
+    """Stopped while the first page hangs, without ``--resume``: nothing was written, so
+    there is nothing to continue; the same command starts again (it advised a resume
+    file "to be able to continue")."""
+    release, asked = threading.Event(), threading.Event()
+
+    def stall(request: HttpRequest) -> None:
+        if "/id_list" in request.path:
+            asked.set()
+            release.wait(60)
+
+    with DataForSEOEmulator(seed=3, size=50) as emu:
+        emu.server.on_request = stall
+        settings = {**emu.settings, "source": "history", "families": "serp"}
+        env = cli_env(tmp_path, {"dataforseo": settings})
+        try:
+            proc = subprocess.Popen(
+                [*CLI, "tasks", "-p", "dataforseo", "--status", "any"],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
+            assert asked.wait(60) and proc.poll() is None
+            proc.send_signal(signal.SIGTERM)
+            _, stderr = proc.communicate(timeout=20)  # a hang guard
+        finally:
+            release.set()
+    assert proc.returncode == 5
+    assert stderr.decode() == "seotasks: interrupted after 0 tasks\n"

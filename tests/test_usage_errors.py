@@ -19,6 +19,9 @@ from clirun import CLI, cli_env
         (["collect", "--bogus"], "--bogus"),
         (["receive", "--bogus"], "--bogus"),
         (["tasks", "--statsu", "any"], "--statsu"),
+        # an abbreviation is no flag: another flag sharing the prefix may come
+        (["tasks", "--statu", "any"], "--statu"),
+        (["load", "--sandbox-s", "10"], "--sandbox-s"),
     ],
 )
 def test_an_unknown_flag_is_named_before_a_missing_required_one(

@@ -57,7 +57,7 @@ def parse_fields(text: str) -> tuple[str, ...]:
     """
     names = [name.strip() for name in text.split(",") if name.strip()]
     if not names:
-        raise ValueError(f"--fields needs at least one field of: {', '.join(FIELDS)}")
+        raise ValueError(f"name at least one field of: {', '.join(FIELDS)}")
     unknown = [name for name in names if name not in FIELDS]
     if unknown:
         import difflib

@@ -170,10 +170,12 @@ class CollectRun:
             self.progress.done()
 
     def finish(self) -> int:
-        if self.fatal is not None:
-            raise self.fatal
         progress = self.progress
         summary = progress.summary(self.options.to)
+        if isinstance(self.fatal, UnsupportedQuery):
+            self.say(summary)
+        if self.fatal is not None:
+            raise self.fatal
         if self.storage_failure is not None:
             self.say(summary)
             raise StorageError(
@@ -261,13 +263,8 @@ class CollectRun:
         if options.named is not None:
             yield from options.named
             return
-        window: dict[str, Any] = {}
-        if options.since is not None:
-            window["since"] = options.since
-        if options.until is not None:
-            window["until"] = options.until
-        if options.time_field is not None:
-            window["time_field"] = options.time_field
+        given = {"since": options.since, "until": options.until, "time_field": options.time_field}
+        window: dict[str, Any] = {key: value for key, value in given.items() if value is not None}
         while not self.stop.stopping:
             with self.lock:
                 entry = self.state.providers[self.name]
@@ -332,12 +329,13 @@ class CollectRun:
             except OSError as exc:
                 error = f"StorageError: cannot write the result file: {exc.strerror or exc}"
                 self.stop_taking(f"cannot write results to {self.options.to}: {exc.strerror}")
-        # Refused credentials end the run (exit 3); so does, with --id, a task the provider
-        # cannot fetch as asked (exit 2): the named tasks share one --kind, so all would.
-        ends = (AuthError, UnsupportedQuery) if self.options.named is not None else AuthError
-        if isinstance(outcome.error, ends):
+        if isinstance(outcome.error, AuthError):  # refused credentials end the run (exit 3)
             self.fatal = outcome.error
             self.stop.halt()
+        elif isinstance(outcome.error, UnsupportedQuery) and self.options.named is not None:
+            # --id naming a task the provider cannot fetch as asked (an id of the wrong
+            # form, no --kind): exit 2 once the other named tasks are collected.
+            self.fatal = self.fatal or outcome.error
         if isinstance(outcome.error, StorageError):  # the journal could not be written
             self.stop_taking(str(outcome.error))
         delivered = self.line(task, path, error, outcome.result, outcome.path)

@@ -148,8 +148,11 @@ class Command(Protocol):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    # No abbreviations (--statu for --status): a flag added later that shares the prefix
+    # would change what a script written today means.
     parser = CommandParser(
         prog="seotasks",
+        allow_abbrev=False,
         description="List SEO vendors' asynchronous tasks through one normalized interface.",
         epilog="Credentials: SEOTASKS_<PROVIDER>_<OPTION> env vars (e.g. SEOTASKS_SERPSTAT_TOKEN) "
         "or --profile. Try it with no account: seotasks tasks --sandbox -p dataforseo -p serpstat",
@@ -160,7 +163,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=SubcommandParser)
 
     for name, module in commands().items():
-        module.add_arguments(sub.add_parser(name, help=module.HELP, description=module.DESCRIPTION))
+        module.add_arguments(
+            sub.add_parser(
+                name, help=module.HELP, description=module.DESCRIPTION, allow_abbrev=False
+            )
+        )
     return parser
 
 

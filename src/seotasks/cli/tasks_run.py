@@ -193,7 +193,9 @@ class TasksRun:
 
     def _interrupted(self) -> int:
         self._settle()
-        hint = "" if self.args.quiet else f"; {self._resume_hint()}"
+        # Nothing written and no resume file: nothing to continue, the same command starts.
+        quiet = self.args.quiet or (not self.count and self.args.resume is None)
+        hint = "" if quiet else f"; {self._resume_hint()}"
         self.err.write(f"seotasks: interrupted after {_counted(self.count, 'task')}{hint}\n")
         return EXIT_INTERRUPTED
 

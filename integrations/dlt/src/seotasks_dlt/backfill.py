@@ -29,7 +29,6 @@ the listing then starts over and reads every task again; the destination keeps i
 
 from __future__ import annotations
 
-import contextlib
 import json
 from collections.abc import Iterator, Sequence
 from datetime import datetime
@@ -37,20 +36,17 @@ from decimal import Decimal
 from typing import Any
 
 import dlt
-from dlt.common.destination.exceptions import SqlClientNotAvailable
 from dlt.destinations.exceptions import (
-    DatabaseException,
     DatabaseTerminalException,
     DatabaseUndefinedRelation,
 )
 
 from seotasks import errors
 from seotasks.collect import VERDICTS
-from seotasks.errors import StorageError
 from seotasks.journal import task_from_entry
 from seotasks.model import Task, TaskStatus
 
-from .destinations import one_line
+from .asked import running_destination
 from .rows import RESULTS_TABLE, TASK_FIELDS, TASK_OWNER, TASKS_TABLE
 
 __all__ = ["BATCH", "RETRIED_ERRORS", "loaded_results", "missing_results", "running_pipeline"]
@@ -106,32 +102,6 @@ def _usable() -> tuple[str, list[str]]:
     return f"(r.error IS NULL OR NOT ({retried}))", [f"{name}:%" for name in RETRIED_ERRORS]
 
 
-@contextlib.contextmanager
-def _destination() -> Iterator[Any]:
-    """The running pipeline's SQL client, connected; None where its destination answers
-    no SQL.
-
-    A connection refused or a query failing (the server gone mid-run) is a
-    `StorageError`, exit 6 like any failure of the destination: under dlt's extract step
-    it was an internal error (exit 4, the code of a vendor fault)."""
-    try:
-        client = dlt.current.pipeline().sql_client()
-    except SqlClientNotAvailable:
-        yield None
-        return
-    try:
-        with client:
-            yield client
-    except Exception as exc:
-        if not isinstance(exc, DatabaseException) and not client.is_dbapi_exception(exc):
-            raise
-        raise StorageError(
-            f"the destination could not be asked which results it holds: "
-            f"{type(exc).__name__}: {one_line(exc)}; nothing fetched is lost: "
-            "run the same command again"
-        ) from None
-
-
 def running_pipeline() -> str:
     """The name of the pipeline extracting the source: the `TASK_OWNER` of its rows."""
     return str(dlt.current.pipeline().pipeline_name)
@@ -173,7 +143,7 @@ def loaded_results(provider: str, ids: Sequence[str]) -> set[str]:
     if not ids:
         return set()
     found: set[str] = set()
-    with _destination() as client:
+    with running_destination() as client:
         if client is None:
             return set()
         results = client.make_qualified_table_name(RESULTS_TABLE)
@@ -201,7 +171,7 @@ def missing_results(provider: str, since: datetime | None) -> Iterator[list[Task
     Nothing when the source does not run in a pipeline whose destination answers SQL, or
     when the dataset has no ``tasks`` table yet.
     """
-    with _destination() as client:
+    with running_destination() as client:
         if client is None:
             return
         tasks = client.make_qualified_table_name(TASKS_TABLE)

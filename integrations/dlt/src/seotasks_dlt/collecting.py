@@ -42,6 +42,7 @@ from seotasks.errors import Interrupted, SeotasksError, StorageError
 from seotasks.model import Task, TaskStatus
 
 from .backfill import loaded_results, missing_results, running_pipeline
+from .known_facts import keep_known
 from .outbox import Deliveries
 from .rows import RESULTS_TABLE, result_row, task_row
 from .session import Session
@@ -169,7 +170,9 @@ class Collector:
         # package as well.
         loaded = loaded_results(self.name, [task.id for task in pending])
         owner = running_pipeline()
-        yield [task_row(task, owner) for task in pending if task.id not in loaded]
+        rows = [task_row(task, owner) for task in pending if task.id not in loaded]
+        keep_known(self.name, rows)
+        yield rows
         again: list[Task] = []
         for task in pending:
             if self.halt.stopped:

@@ -32,6 +32,7 @@ from seotasks.terms import CAPPED_ADVICE
 
 from .backfill import running_pipeline
 from .collecting import Collector, Halt
+from .known_facts import keep_known
 from .outbox import Outbox
 from .rows import RESULTS_TABLE, task_row
 from .session import Session
@@ -273,7 +274,9 @@ class TasksRun:
                     tasks = tuple(t for t in tasks if t.status is query.status)
                 if not tasks:
                     continue
-                yield [task_row(t, owner) for t in tasks]
+                rows = [task_row(t, owner) for t in tasks]
+                keep_known(client.name, rows)  # another listing's facts stay
+                yield rows
                 if collector is not None and defers:
                     # A consuming read makes the vendor forget the task: only once its
                     # row is loaded, in the next run (the backfill's, should this worker

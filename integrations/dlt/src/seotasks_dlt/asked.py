@@ -1,0 +1,48 @@
+"""The running pipeline's destination, asked in SQL while the source runs.
+
+A source reads its own destination to decide what to yield: the results it holds
+(`seotasks_dlt.backfill`), the facts of a task a listing does not give
+(`seotasks_dlt.known_facts`). One way to connect for all, with one way to fail.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+import dlt
+from dlt.common.destination.exceptions import SqlClientNotAvailable
+from dlt.destinations.exceptions import DatabaseException
+
+from seotasks.errors import StorageError
+
+from .destinations import one_line
+
+__all__ = ["running_destination"]
+
+
+@contextlib.contextmanager
+def running_destination() -> Iterator[Any]:
+    """The running pipeline's SQL client, connected; None where its destination answers
+    no SQL.
+
+    A connection refused or a query failing (the server gone mid-run) is a
+    `StorageError`, exit 6 like any failure of the destination: under dlt's extract step
+    it was an internal error (exit 4, the code of a vendor fault)."""
+    try:
+        client = dlt.current.pipeline().sql_client()
+    except SqlClientNotAvailable:
+        yield None
+        return
+    try:
+        with client:
+            yield client
+    except Exception as exc:
+        if not isinstance(exc, DatabaseException) and not client.is_dbapi_exception(exc):
+            raise
+        raise StorageError(
+            f"the destination could not be asked what it holds: "
+            f"{type(exc).__name__}: {one_line(exc)}; nothing fetched is lost: "
+            "run the same command again"
+        ) from None
