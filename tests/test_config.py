@@ -49,12 +49,21 @@ def test_precedence(profile: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert resolve(FakeVendor, profile="work")["api_key"] == "from-profile-key"
     monkeypatch.setenv("SEOTASKS_FAKEVENDOR_PAGE_SIZE", "9")
     monkeypatch.setenv("SEOTASKS_FAKEVENDOR_API_KEY", SECRET)
-    settings = resolve(FakeVendor, profile="work")
+    # A profile selected by SEOTASKS_PROFILE: the env vars come first.
+    monkeypatch.setenv("SEOTASKS_PROFILE", "work")
+    settings = resolve(FakeVendor)
     assert settings["page_size"] == 9 and settings["api_key"] == SECRET
+    # A profile given by name (--profile, connect(profile=)): the profile comes first,
+    # and its account is never an exported one (a token of another account, left set).
+    settings = resolve(FakeVendor, profile="work")
+    assert settings["page_size"] == 7 and settings["api_key"] == "from-profile-key"
     settings = resolve(FakeVendor, {"page_size": 11}, profile="work")
     assert settings["page_size"] == 11
     assert settings["base_url"] == URL  # still from the profile
-    assert resolve(FakeVendor, {"page_size": None}, profile="work")["page_size"] == 9
+    assert resolve(FakeVendor, {"page_size": None}, profile="work")["page_size"] == 7
+    monkeypatch.delenv("SEOTASKS_PROFILE")
+    bare = resolve(FakeVendor, {"page_size": None, "base_url": URL})  # no profile at all
+    assert bare["page_size"] == 9
 
 
 def test_empty_env_var_counts_as_unset(profile: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -418,4 +427,5 @@ def test_an_empty_credential_counts_as_not_given_wherever_it_is(
     with pytest.raises(ConfigError, match="missing 'api_key'"):
         resolve(FakeVendor, {"api_key": "  "}, profile="work")
     monkeypatch.setenv("SEOTASKS_FAKEVENDOR_API_KEY", SECRET)
-    assert resolve(FakeVendor, {"api_key": ""}, profile="work")["api_key"] == SECRET
+    monkeypatch.setenv("SEOTASKS_PROFILE", "work")
+    assert resolve(FakeVendor, {"api_key": ""})["api_key"] == SECRET

@@ -145,13 +145,14 @@ def asked_from(
     """
     secret = secret_keys(providers)
     pairs = list(getattr(args, "option", None) or ())
-    profile = getattr(args, "profile", None) or os.environ.get("SEOTASKS_PROFILE") or None
+    named = getattr(args, "profile", None)  # given by --profile: it holds the account
+    profile = named or os.environ.get("SEOTASKS_PROFILE") or None
     asked: dict[str, str | None] = {
         COMMAND_KEY: getattr(args, "command", None),
         "since": getattr(args, "since", None),
         "until": getattr(args, "until", None),
         **record_options(pairs, secret),
-        **account_digests(providers, pairs, profile),
+        **account_digests(providers, pairs, profile, named=named is not None),
         **extra,
     }
     time_field = getattr(args, "time_field", None)
@@ -165,7 +166,7 @@ def asked_from(
 
 
 def account_digests(
-    providers: Iterable[str], pairs: Sequence[str], profile: str | None
+    providers: Iterable[str], pairs: Sequence[str], profile: str | None, *, named: bool = False
 ) -> dict[str, str]:
     """``{"account PROVIDER": digest}``: each provider's account options (a login, a base
     URL) and secrets as the environment or ``profile`` gives them, digested like a secret.
@@ -177,7 +178,9 @@ def account_digests(
     read (the run stops on it with its own message). Nothing of a value is kept but the
     digest, salted per file as a secret's is. An account option is read as a cursor's
     account is (`seotasks.account.one_spelling`): ``…/`` and ``…``, or a sandbox emulator
-    on its next port, are the same account, not a refused resume.
+    on its next port, are the same account, not a refused resume. Read as the settings
+    are (`seotasks.config.resolve_settings`): a profile ``named`` by ``--profile`` alone
+    gives the account, where ``SEOTASKS_PROFILE``'s comes after the variables.
     """
     from .account import one_spelling
     from .config import env_name, load_profile
@@ -201,7 +204,8 @@ def account_digests(
         for option in cls.options:
             spelt = {option.name, f"{name}.{option.name}"}  # as -o may give it
             if (option.account or option.secret) and not given & spelt:
-                value = os.environ.get(env_name(name, option.name)) or table.get(option.name)
+                exported = None if named else os.environ.get(env_name(name, option.name))
+                value = exported or table.get(option.name)
                 if value is not None and option.account:
                     value = one_spelling(str(value))
                 if value is not None:

@@ -336,8 +336,12 @@ def resolve_settings(
     profile: str | None = None,
     env: Mapping[str, str] | None = None,
 ) -> Settings:
-    """Validated settings for ``cls``: explicit > env var > profile > default."""
+    """Validated settings for ``cls``: explicit > env var > profile > default; with a
+    ``profile`` given here (``--profile``, not ``SEOTASKS_PROFILE``), explicit > profile
+    > env var > default, and the account (secrets, account options) from the profile
+    only: an exported credential of another account is never used under its name."""
     env = os.environ if env is None else env
+    chosen = profile is not None
     explicit = dict(explicit or {})
     by_name = {opt.name: opt for opt in cls.options}
     unknown = sorted(set(explicit) - set(by_name))
@@ -373,16 +377,21 @@ def resolve_settings(
         )
     for opt in cls.options:
         var = env_name(cls.name, opt.name)
+        in_env = bool(env.get(var)) and _given(opt, env.get(var))
+        in_profile = _given(opt, profile_values.get(opt.name))
+        ignored = chosen and (opt.secret or opt.account)  # the profile's account, not env's
         if _given(opt, explicit.get(opt.name)):
             # The provider named: an unscoped `-o KEY=VALUE` goes to every listed provider.
             source = f"{cls.name}: option {opt.name}"
             values[opt.name] = parse_option_value(opt, explicit[opt.name], source)
-        elif env.get(var) and _given(opt, env[var]):
-            values[opt.name] = parse_option_value(opt, env[var], var)
-            sources[opt.name] = var
-        elif _given(opt, profile_values.get(opt.name)):
+        elif in_profile and (chosen or not in_env):
+            if in_env and ignored and env[var] != str(profile_values[opt.name]):
+                log.warning("%s is set, but not used: --profile %s gives the account", var, profile)
             values[opt.name] = parse_option_value(opt, profile_values[opt.name], table)
             sources[opt.name] = table
+        elif in_env and not ignored:
+            values[opt.name] = parse_option_value(opt, env[var], var)
+            sources[opt.name] = var
         elif opt.required and missing is None:
             where = f"add {opt.name} to {table}" if profile else "add it to a profile"
             hint = _env_hint(var, opt.name, env, misspelt)
@@ -398,6 +407,13 @@ def resolve_settings(
                 f"{cls.name}: missing {opt.name!r}; set {var}{hint}, or {where} (see seotasks "
                 "providers)"
             )
+            if in_env:  # set, but a chosen profile's account is read from the profile only
+                missing = MissingSetting(
+                    f"{cls.name}: missing {opt.name!r} in {table} ({var} is set, but the "
+                    f"account of a profile given by name is the profile's): {where}",
+                    option=opt.name,
+                    env_var=var,
+                )
         elif not opt.required:
             values[opt.name] = opt.default
     try:

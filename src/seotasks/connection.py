@@ -32,8 +32,9 @@ def connect(
     """A `Client` for the provider registered as ``name``.
 
     Options come from keyword arguments, then ``SEOTASKS_<NAME>_<OPTION>`` env vars,
-    then the TOML ``profile``, then the provider's defaults; a missing credential is a
-    `ConfigError` naming the env var to set. ``clock``, ``retry`` and ``timeouts`` tune
+    then the TOML ``profile``, then the provider's defaults (a ``profile`` given here
+    comes before the env vars and alone gives the account: docs/configuration.md); a
+    missing credential is a `ConfigError` naming the env var to set. ``clock``, ``retry`` and ``timeouts`` tune
     the transport (tests pass a `FakeClock` to run rate limits instantly). ``now`` is the
     wall clock the provider takes "now" from (real UTC time by default): give a sandbox
     started with ``now=`` the same one, so listing windows and the emulator agree.

@@ -130,8 +130,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         checked = 0
         profile = args.profile or os.environ.get("SEOTASKS_PROFILE")
         for name in names:
-            if not named and not _configured(name, profile, options[name]):
-                report.line("skip", name, _not_configured(name, profile))
+            if not named and not _configured(name, profile, options[name], args.profile):
+                report.line("skip", name, _not_configured(name, profile, args.profile))
                 continue
             checked += 1
             _provider(report, name, options[name], args.profile)
@@ -230,12 +230,13 @@ def _where(provider: Provider) -> str:
     return f"{base}: " if isinstance(base, str) and base else ""
 
 
-def _configured(name: str, profile: str | None, options: dict[str, Any]) -> bool:
+def _configured(name: str, profile: str | None, options: dict[str, Any], named: str | None) -> bool:
     """Whether any credential of ``name`` is given (option, env var) or the profile has a
     table for it: a provider nobody set up is skipped, not reported as broken. A profile
     configures only the providers it has a table for, as it contributes nothing to the
     others; any key in that table counts, so a misspelt one (``tokn``) is reported as the
-    run would refuse it, not skipped; a file that cannot be read counts as given too."""
+    run would refuse it, not skipped; a file that cannot be read counts as given too.
+    Under a profile ``named`` by ``--profile`` the env vars give no account."""
     from ..config import env_name, load_profile
     from ..errors import ConfigError
     from ..plugins import get_provider
@@ -247,12 +248,14 @@ def _configured(name: str, profile: str | None, options: dict[str, Any]) -> bool
         except ConfigError:
             return True
     required = [o.name for o in get_provider(name).options if o.required]
-    return bool(table) or any(o in options or os.environ.get(env_name(name, o)) for o in required)
+    exported = not named and any(os.environ.get(env_name(name, o)) for o in required)
+    return bool(table) or exported or any(o in options for o in required)
 
 
-def _not_configured(name: str, profile: str | None) -> str:
+def _not_configured(name: str, profile: str | None, named: str | None) -> str:
     """What to set for ``name``: its env vars, or, when the user already chose a profile,
-    the options to add to that profile's table for it (not "give --profile NAME")."""
+    the options to add to that profile's table for it (not "give --profile NAME"; only
+    that, under a profile ``named`` by ``--profile``, which reads no env var's account)."""
     from ..config import config_path, env_name
     from ..plugins import get_provider
 
@@ -262,6 +265,8 @@ def _not_configured(name: str, profile: str | None) -> str:
     if profile:
         options = " and ".join(required) if required else "its options"
         where = f"add {options} to [profiles.{profile}.{name}] in {config_path()}"
+        if named:
+            return f"not configured ({where})"
     return f"not configured (set {wanted}, or {where})"
 
 

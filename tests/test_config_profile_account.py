@@ -1,0 +1,64 @@
+"""A profile given by name holds the account: an exported credential is not read under it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fakevendor import SECRET, FakeVendor
+
+from seotasks.config import resolve_settings as resolve
+from seotasks.errors import MissingSetting
+
+URL = "http://127.0.0.1:1"
+
+
+def test_an_exported_credential_is_not_read_under_a_named_profile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """``--profile client_b`` with account A's key still exported ran on account A,
+    silently, and loaded A's tasks into client B's pipeline. The profile's key is used
+    (the other one named in a warning, never shown), and a profile without one is a
+    missing key naming the variable that was not read."""
+    path = tmp_path / "c.toml"
+    path.write_text(
+        f"[profiles.b.fakevendor]\nbase_url = '{URL}'\napi_key = 'key-of-b-0000'\n"
+        f"[profiles.bare.fakevendor]\nbase_url = '{URL}'\npage_size = 5\n"
+    )
+    path.chmod(0o600)
+    monkeypatch.setenv("SEOTASKS_CONFIG", str(path))
+    monkeypatch.setenv("SEOTASKS_FAKEVENDOR_API_KEY", SECRET)
+    with caplog.at_level("WARNING"):
+        assert resolve(FakeVendor, profile="b")["api_key"] == "key-of-b-0000"
+    assert "SEOTASKS_FAKEVENDOR_API_KEY is set, but not used: --profile b" in caplog.text
+    assert SECRET not in caplog.text
+    with pytest.raises(MissingSetting) as info:
+        resolve(FakeVendor, profile="bare")
+    said = str(info.value)
+    assert "missing 'api_key' in [profiles.bare.fakevendor]" in said
+    assert "SEOTASKS_FAKEVENDOR_API_KEY is set, but the account of a profile" in said
+    assert SECRET not in said
+    monkeypatch.setenv("SEOTASKS_PROFILE", "bare")  # not given by name: the env's key
+    assert resolve(FakeVendor)["api_key"] == SECRET
+
+
+def test_check_under_a_named_profile_proves_the_profiles_credentials(tmp_path: Path) -> None:
+    """``check --profile x`` said "credentials accepted" of the exported token of another
+    account while the profile's own token was refused: the run it vouched for would have
+    listed the wrong account's tasks."""
+    from clihere import run_here
+    from clirun import cli_env
+    from seotasks_serpstat.emulator import SerpstatEmulator
+
+    with SerpstatEmulator(seed=1, size=5, rps=None) as emulator:
+        config = tmp_path / "config.toml"
+        config.write_text("[profiles.x.serpstat]\ntoken = 'not-the-token-0000'\n")
+        config.chmod(0o600)
+        env = cli_env(tmp_path, {"serpstat": emulator.settings})  # the right token, exported
+        env["SEOTASKS_CONFIG"] = str(config)
+        named = run_here(["check", "-p", "serpstat", "--profile", "x"], env)
+        assert named.returncode == 3, named.stdout + named.stderr
+        assert "credentials refused" in named.stdout
+        assert emulator.token not in named.stdout + named.stderr
+        chosen = run_here(["check", "-p", "serpstat"], {**env, "SEOTASKS_PROFILE": "x"})
+        assert chosen.returncode == 0, chosen.stdout + chosen.stderr  # the variables first
