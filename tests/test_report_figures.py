@@ -253,6 +253,11 @@ def test_groups_by_the_callers_tag() -> None:
     groups = {g.label: g for g in figures_of(tasks, by=("tag",)).groups}
     assert sorted(groups) == ["(not reported)", "spring"]
     assert (groups["spring"].tasks, groups["spring"].failure_rate) == (2, 0.5)
+    # A listing that gives no tag (DataForSEO's history without its metadata): said, or
+    # the one group reads as "none of my tasks was tagged".
+    untagged = figures_of([*tasks, task("b", 1), task("b", 2)], by=("tag",))
+    [said] = [note for note in untagged.notes if note.startswith("--by tag")]
+    assert said.startswith("--by tag: none of b's 2 tasks here has a tag")
 
 
 def test_tasks_per_hour_widen_their_buckets_and_fill_the_gaps() -> None:

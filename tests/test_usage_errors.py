@@ -236,3 +236,19 @@ def test_a_file_named_as_a_folder_is_a_usage_error(tmp_path: Path, args: list[st
     assert done.returncode == 2, done.stdout + done.stderr
     assert f"{args[-1]} {afile}: not a directory" in done.stdout + done.stderr
     assert afile.read_text() == "kept"
+
+
+def test_a_warning_is_led_by_seotasks_as_every_other_line(tmp_path: Path) -> None:
+    env = {**cli_env(tmp_path), "SEOTASKS_SERPSTAT_PAGESIZE": "100"}
+    done = subprocess.run(
+        [*CLI, "tasks", "--sandbox", "-p", "serpstat", "-L", "1", "-q"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == (
+        "seotasks: SEOTASKS_SERPSTAT_PAGESIZE is set, but serpstat has no option of that "
+        "name: did you mean SEOTASKS_SERPSTAT_PAGE_SIZE? (not used)\n"
+    )

@@ -82,9 +82,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .logformat import PrintableFormatter
 
     # Log records reach stderr as the error line does, their vendor text made printable:
-    # every record with --debug, else the warnings (those of `seotasks receive`).
+    # every record with --debug, else the warnings (a misspelt variable, those of
+    # `seotasks receive`), led by "seotasks:" as every other line there.
     handler = logging.StreamHandler(err)
-    handler.setFormatter(PrintableFormatter("%(name)s: %(message)s" if args.debug else None))
+    shown = "%(name)s: %(message)s" if args.debug else "seotasks: %(message)s"
+    handler.setFormatter(PrintableFormatter(shown))
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, handlers=[handler])
     try:
         return commands()[args.command].run(args, out, err)

@@ -240,6 +240,16 @@ def _notes(figures: Figures, tasks: Tasks, unmatched: Sequence[tuple[str, str]])
                 "that never reports failures shows the same (`seotasks providers` lists "
                 "the statuses each one reports)."
             )
+    for field in figures.by:
+        for p in figures.providers:
+            mine = [g for g in figures.groups if g.provider == p.provider]
+            if mine and all(g.labels.get(field) is None for g in mine):
+                notes.append(
+                    f"--by {field}: none of {p.provider}'s {p.tasks:,} tasks here has a "
+                    f"{field}, so they stand as one group; its listing may not give it "
+                    "(`seotasks providers` lists the listing options: one may ask the "
+                    "vendor for it)."
+                )
     status = tasks.selection.status
     if status in FINISHED and figures.providers:
         notes.append(
