@@ -27,14 +27,23 @@ def test_sandbox_load_into_the_default_duckdb_file(tmp_path: Path) -> None:
     assert first.returncode == 0, first.stderr
     [line] = first.stdout.splitlines()
     assert line.startswith(
-        "seotasks load: pipeline seotasks_sandbox -> duckdb seotasks.duckdb dataset seotasks: "
-        "tasks "
+        "seotasks load: pipeline seotasks_sandbox_0_300 -> duckdb seotasks.duckdb dataset "
+        "seotasks: tasks "
     )
     assert " new, 0 updated)" in line and line.endswith(" s")
     assert (tmp_path / "seotasks.duckdb").is_file()
     second = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True)
     assert second.returncode == 0, second.stderr
     assert "(0 new, " in second.stdout  # the same emulator data: nothing new, merged in place
+    # Other sandbox data has cursors of its own: a 2000-task sandbox's cursor listed
+    # nothing of a 500-task one, run after run.
+    serpstat = [str(SEOTASKS), "load", "--sandbox", "-p", "serpstat"]
+    serpstat += ["--pipelines-dir", str(tmp_path / "p"), "--sandbox-size"]
+    for size in (2000, 500):
+        done = subprocess.run([*serpstat, str(size)], cwd=tmp_path, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        assert f"pipeline seotasks_sandbox_0_{size} " in done.stdout
+        assert f"tasks {size} rows (" in done.stdout
 
 
 def test_a_second_concurrent_load_of_one_pipeline_is_refused(env: Env) -> None:

@@ -84,7 +84,8 @@ def add_arguments(load: argparse.ArgumentParser) -> None:
         "--sandbox",
         action="store_true",
         help="load from the providers' emulators on loopback (no account needed; "
-        "pipeline seotasks_sandbox)",
+        "pipeline seotasks_sandbox, or seotasks_sandbox_<seed>_<size> with --seed or "
+        "--sandbox-size: other data, other cursors)",
     )
     add_sandbox_data(load, day=False)
     load.add_argument(
@@ -203,7 +204,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             destination=args.destination,
             dataset=args.dataset,
             pipelines_dir=args.pipelines_dir,
-            name=args.pipeline,
+            name=args.pipeline or _sandbox_pipeline(args),
             status=args.status,
             since=args.since,
             until=args.until,
@@ -263,3 +264,13 @@ def _say_waits(err: TextIO) -> Callable[[Client], None]:
         client.transport.on_event = wait_notices(line, client)
 
     return say
+
+
+def _sandbox_pipeline(args: argparse.Namespace) -> str | None:
+    """The pipeline of a sandbox of other data than the default one: its own name, so its
+    cursors are its own (a 5000-task sandbox's, resumed on the 1500-task default, listed
+    nothing, run after run); None for the default sandbox or a real account."""
+    if not args.sandbox or (args.seed == 0 and args.sandbox_size is None):
+        return None
+    size = "default" if args.sandbox_size is None else args.sandbox_size
+    return f"seotasks_sandbox_{args.seed}_{size}"
