@@ -406,3 +406,21 @@ def test_cli_collect_by_id_serpstat(tmp_path: Path) -> None:
         [record] = [json.loads(x) for x in done.stdout.splitlines()]  # one, not two
         assert record["task"]["id"] == task_id
         assert [t["keyword"] for t in record["result"]["tops"]] == ["k1"]
+
+
+def test_a_spec_a_signal_kept_from_its_call_is_said_not_sent() -> None:
+    """Serpstat posts spec by spec at its pace: a signal cuts the waits of the rest short.
+    Their lines said "Interrupted: ..." where a refused run's say "not sent: ...": a
+    script keying on ``not sent`` missed them."""
+    import io
+
+    from seotasks.cli.submit_run import SubmitRun
+    from seotasks.errors import Interrupted
+
+    out = io.StringIO()
+    run = SubmitRun(out, io.StringIO(), total=1)
+    spec = SerpTaskSpec(keyword="pizza", location=23)
+    run.result(0, SubmitResult(spec=spec, error=Interrupted("stopped while waiting 0.5s")))
+    [line] = [json.loads(text) for text in out.getvalue().splitlines()]
+    assert line["error"] == "not sent: Interrupted: stopped while waiting 0.5s"
+    assert run.cut_short == 1 and line["task_id"] is None

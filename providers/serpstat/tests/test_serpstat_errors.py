@@ -290,3 +290,20 @@ def test_a_proxys_http_status_is_the_code_as_text(
         client.page(status="any")
     assert type(info.value) is seotasks.ProviderError
     assert info.value.code == "HTTP 404" and "/api/v9/" in str(info.value)
+
+
+def test_an_http_refusal_names_the_host_as_well_as_the_token(
+    emulator: SerpstatEmulator, connect: Connect
+) -> None:
+    """Serpstat refuses a token in an HTTP-200 body: an HTTP 401 comes from something
+    else at that address (another vendor's API given as base_url), which "refused the
+    token" alone sent the user to the wrong fix."""
+    from seotasks_dataforseo.emulator import DataForSEOEmulator
+
+    with DataForSEOEmulator(seed=1, size=0) as other:
+        client = connect(emulator, base_url=other.url + "/v3/")
+        with pytest.raises(seotasks.AuthError) as info:
+            client.page(status="any")
+    said = str(info.value)
+    assert said.startswith(f"serpstat: HTTP 401 from {other.url}/v3/")
+    assert "base_url is not Serpstat's" in said and emulator.token not in said

@@ -255,7 +255,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         check_sandbox_size(args.sandbox_size, "--sandbox-size")
     target = args.to if args.to is not None else (DEFAULT_HTML if args.format == "html" else "-")
     if target != "-":
-        check_file_target(Path(target), "--to")
+        # No --to: the default page, named as such (not "the --to file's folder").
+        check_file_target(Path(target), "--to" if args.to is not None else "report")
         _refuse_a_database(Path(target))
     listing = args.live or args.sandbox
     if listing and args.dataset is not None:  # ignored, it would read as a filter obeyed

@@ -228,11 +228,12 @@ class SubmitRun:
         if result.error is None:
             self.line(index, task_id=result.task_id, kind=result.kind)
             return
-        if isinstance(result.error, Interrupted):
+        message = f"{type(result.error).__name__}: {result.error}"
+        if isinstance(result.error, Interrupted):  # its call never left: as a refused run's
             self.cut_short += 1
+            message = f"not sent: {message}"
         if isinstance(result.error, AuthError) and self.refused is None:
             self.refused = result.error
-        message = f"{type(result.error).__name__}: {result.error}"
         self.line(index, error=message, unknown=outcome_unknown(result))
 
     @property

@@ -265,7 +265,10 @@ class SerpstatProvider(Provider):
     def _check_http(self, response: Response) -> None:
         """The vendor answers HTTP 200 even for errors; any other status is the proxy's."""
         if response.status in (401, 403):
-            raise AuthError(f"serpstat refused the token (HTTP {response.status})")
+            raise AuthError(  # Serpstat says its own refusals in an HTTP-200 body
+                f"serpstat: HTTP {response.status} from {response.url}: the token was "
+                "refused, or base_url is not Serpstat's"
+            )
         if response.status != 200:
             scrub = self.transport.redactor.scrub
             raise ProviderError(  # no JSON-RPC code: its 404 "Empty result" is no HTTP 404
