@@ -346,6 +346,17 @@ class Provider(abc.ABC):
         raise UnsupportedQuery(f"provider {self.name!r} cannot submit tasks")
 
     @classmethod
+    def check_spec(cls, spec: SerpTaskSpec) -> None:
+        """Raise `UnsupportedQuery` for a spec `submit` would refuse without any call (a
+        value outside the vendor's range, an engine it does not crawl).
+
+        ``seotasks submit`` asks it of every spec before anything is posted, and names the
+        file's line of each refused one (exit 2): found one by one in the output, a
+        refused spec cost a run that posted the others, and a second to post it fixed.
+        The default refuses nothing (every spec is tried by `submit`).
+        """
+
+    @classmethod
     def read_callback(
         cls, route: str, body: object, query: Mapping[str, Sequence[str]]
     ) -> list[CallbackEntry]:

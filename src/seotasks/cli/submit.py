@@ -53,10 +53,12 @@ def add_arguments(submit: argparse.ArgumentParser) -> None:
     add_sandbox(submit, "run against the provider's emulator")
 
 
-def _read_specs(path: str, err: TextIO) -> list[Any]:
+def _read_specs(path: str, err: TextIO) -> tuple[list[Any], list[int]]:
+    """The specs of ``path``, and the line number of each."""
     from .inputs import read_lines
 
     specs: list[Any] = []
+    numbers: list[int] = []
     number = 0
     lines = read_lines(path, _LONGEST_LINE)
     while True:
@@ -69,7 +71,7 @@ def _read_specs(path: str, err: TextIO) -> list[Any]:
         except ValueError as exc:  # a line longer than any spec: no spec file
             raise UsageError(f"{path}:{number + 1}: {exc}, not a task spec") from None
         if raw is None:
-            return specs
+            return specs, numbers
         if not number:
             raw = raw.removeprefix(b"\xef\xbb\xbf")  # a byte order mark (Windows editors)
         try:
@@ -88,6 +90,24 @@ def _read_specs(path: str, err: TextIO) -> list[Any]:
             number += 1
             if line.strip():  # blank lines are skipped
                 specs.append(_spec(path, number, line))
+                numbers.append(number)
+
+
+def _check_specs(provider: Any, specs: list[Any], path: str, lines: list[int]) -> None:
+    """Every spec the provider refuses without a call (`Provider.check_spec`), each named
+    by its line, before anything is posted: one usage error (exit 2)."""
+    from ..errors import UnsupportedQuery
+
+    refused = []
+    for spec, number in zip(specs, lines, strict=True):
+        try:
+            provider.check_spec(spec)
+        except UnsupportedQuery as exc:
+            refused.append(f"{path}:{number}: {exc}")
+    if len(refused) > 10:
+        refused[10:] = [f"and {len(refused) - 10} more lines the provider refuses"]
+    if refused:
+        raise UsageError("; ".join(refused))
 
 
 #: The longest line read as a spec: one holds a keyword and a few fields (a tag and
@@ -146,8 +166,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.resume is not None:
         check_file_target(args.resume, "--resume")  # as tasks and collect: no folder made
     refuse_closed_stdout(out)  # the lines are the only record of the task ids
-    specs = _read_specs(args.file, err)  # every line checked before anything is posted
+    specs, lines = _read_specs(args.file, err)  # every line checked before anything is posted
     specs = _with_callbacks(specs, args)
+    _check_specs(provider, specs, args.file, lines)
     keys = spec_keys(specs)
     with contextlib.ExitStack() as stack:
         journal = None

@@ -56,7 +56,7 @@ from .endpoints import (
     resolve_ready,
 )
 from .history import FEWER_FAMILIES, HistoryListing, id_list_advice, stoppable_pause
-from .posting import post_specs
+from .posting import post_item, post_specs
 from .ready import ReadyListing
 from .result_paths import collect_path
 
@@ -429,11 +429,9 @@ class DataForSEOProvider(Provider):
         """POST ``/v3/serp/<engine>/<serp_type>/task_post`` in arrays of at most 100 tasks.
 
         Specs are grouped by endpoint (one path each) and posted in order; each answer's
-        per-task codes become per-spec results (20100: the task id). A batch is never
-        sent twice: the transport does not resend a non-idempotent call whose answer was
-        lost, and such a failure becomes a `TransientError` on each spec of the batch.
-        Callback URLs' query values are registered as secrets before anything is sent.
-        """
+        per-task codes become per-spec results (20100: the task id). A batch whose answer
+        was lost is never sent again (a `TransientError` on each spec of it). Callback
+        URLs' query values are registered as secrets before anything is sent."""
 
         def post(path: str, items: list[dict[str, Any]]) -> dict[str, Any]:
             request = self._request("POST", path, "task_post", items, idempotent=False)
@@ -441,7 +439,9 @@ class DataForSEOProvider(Provider):
 
         return post_specs(specs, post, self.transport.redactor)
 
-    # -- sandbox ---------------------------------------------------------------------------
+    @classmethod
+    def check_spec(cls, spec: SerpTaskSpec) -> None:
+        post_item(spec)  # the task_post item submit would send, refused as it refuses it
 
     @classmethod
     def sandbox(cls, request: SandboxRequest) -> contextlib.AbstractContextManager[Sandbox]:

@@ -289,6 +289,10 @@ class SerpstatProvider(Provider):
         answer = self._rpc("tasks.getParsingBalance", {}, idempotent=True)
         return posting.parsing_balance(answer)
 
+    @classmethod
+    def check_spec(cls, spec: SerpTaskSpec) -> None:
+        posting.task_params(spec)  # the parameters submit would send, refused as it does
+
     def submit(self, specs: Sequence[SerpTaskSpec]) -> list[SubmitResult]:
         """``tasks.addKeywordList``: specs with the same settings share one call and task.
 

@@ -108,6 +108,16 @@ class SubmissionChecks:
                 f"vendor that takes some values of {name} and not others maps it in "
                 "spec_maps and refuses the others"
             )
+        if any("check_spec" in vars(c) for c in cls.__mro__ if c is not Provider):
+            for name, spec in specs:  # what submit refuses, check_spec refuses before it
+                try:
+                    cls.check_spec(spec)
+                except UnsupportedQuery:
+                    continue
+                pytest.fail(
+                    f"check_spec passed a spec with {name}={getattr(spec, name)!r}, which "
+                    "submit refuses: seotasks submit would post the file's other specs first"
+                )
 
     def test_mapped_spec_fields_reach_the_vendor(self, conformance: ConformanceEnv) -> None:
         """Two specs differing in one mapped field send the vendor different requests."""

@@ -1,0 +1,51 @@
+"""``seotasks submit`` asks the provider about every spec before anything is posted."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from clihere import run_here
+from clirun import cli_env
+from seotasks_serpstat.emulator import SerpstatEmulator
+
+
+def test_specs_the_provider_refuses_are_named_by_line_and_nothing_is_posted(
+    tmp_path: Path,
+) -> None:
+    """A Serpstat ``location`` outside 1..247 was found spec by spec while posting: exit 4,
+    no file line named, the other specs posted (a second run to post the fixed one)."""
+    lines = [
+        {"keyword": "pizza", "location": 23},
+        {"keyword": "pasta", "location": 2840},
+        {"keyword": "tea", "location": 23, "engine": "bing"},
+    ]
+    specs = tmp_path / "specs.jsonl"
+    specs.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    with SerpstatEmulator(size=0, rps=None) as emu:
+        env = cli_env(tmp_path, {"serpstat": {**emu.settings, "rps": "100"}})
+        done = run_here(["submit", "-p", "serpstat", str(specs)], env)
+        assert done.returncode == 2, done.stderr
+        said = done.stderr
+        assert f"{specs}:2: serpstat: countryId 2840 is outside 1..247" in said
+        assert f"{specs}:3: serpstat: crawling supports google only" in said
+        assert f"{specs}:1" not in said and done.stdout == ""
+        assert emu.posted() == []
+
+
+def test_a_dataforseo_serp_type_it_has_no_endpoint_for_is_named_by_line(tmp_path: Path) -> None:
+    from seotasks_dataforseo.emulator import DataForSEOEmulator
+
+    specs = tmp_path / "specs.jsonl"
+    line = {"keyword": "bad", "location": 2840, "language": "en", "serp_type": "shopping"}
+    specs.write_text(json.dumps({**line, "keyword": "ok", "serp_type": "news"}) + "\n\n")
+    with specs.open("a") as more:
+        more.write(json.dumps(line) + "\n")
+    with DataForSEOEmulator(size=0) as emu:
+        done = run_here(
+            ["submit", "-p", "dataforseo", str(specs)],
+            cli_env(tmp_path, {"dataforseo": emu.settings}),
+        )
+        assert done.returncode == 2, done.stderr
+        assert f"{specs}:3: dataforseo: no SERP type 'shopping' for engine 'google'" in done.stderr
+        assert emu.posted() == []
