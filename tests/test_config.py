@@ -407,6 +407,12 @@ def test_a_value_the_provider_refuses_names_where_it_came_from(
         "dataforseo: families: unknown DataForSEO family or endpoint 'keywords' "
         "(families from SEOTASKS_DATAFORSEO_FAMILIES)"
     )
+    # "user:password@" in the message is an example, not the password option's value.
+    monkeypatch.delenv("SEOTASKS_DATAFORSEO_FAMILIES")
+    with pytest.raises(ConfigError) as info:
+        resolve(DataForSEOProvider, {"base_url": "http://u:p@127.0.0.1:9/"}, profile="work")
+    assert "must not carry credentials" in str(info.value)
+    assert "password from" not in str(info.value)
 
 
 def test_an_empty_credential_counts_as_not_given_wherever_it_is(

@@ -273,7 +273,8 @@ def _named_sources(exc: ConfigError, sources: Mapping[str, str]) -> ConfigError:
     named = [
         f"{name} from {where}"
         for name, where in sources.items()
-        if re.search(rf"(?<![\w.]){re.escape(name)}(?![\w])", text)
+        # A word, not part of an example (``user:password@`` names no option)
+        if re.search(rf"(?<![\w.:]){re.escape(name)}(?![\w@])", text)
     ]
     if not named or type(exc) is not ConfigError:
         return exc
