@@ -210,7 +210,7 @@ def test_a_killed_sandbox_run_is_delivered_by_the_next_on_another_port(tmp_path:
         *("--sandbox", "--sandbox-size", "600", "--seed", "3", "-p", "dataforseo"),
         *("--collect", "--to", str(tmp_path / "r.duckdb"), "--pipelines-dir", str(tmp_path)),
     ]
-    journal = journal_folder(tmp_path, "seotasks_sandbox") / "dataforseo"
+    journal = journal_folder(tmp_path, "seotasks_sandbox_3_600") / "dataforseo"
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
     while not any(journal.glob("*.json")) and process.poll() is None:

@@ -204,7 +204,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             destination=args.destination,
             dataset=args.dataset,
             pipelines_dir=args.pipelines_dir,
-            name=args.pipeline or _sandbox_pipeline(args),
+            name=args.pipeline if args.pipeline is not None else _sandbox_pipeline(args),
             status=args.status,
             since=args.since,
             until=args.until,

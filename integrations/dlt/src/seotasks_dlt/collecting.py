@@ -41,8 +41,8 @@ from seotasks.collect import Collected
 from seotasks.errors import Interrupted, SeotasksError, StorageError
 from seotasks.model import Task, TaskStatus
 
-from .backfill import loaded_results, missing_results, running_pipeline
-from .known_facts import keep_known
+from .backfill import loaded_results, missing_results
+from .known_facts import KnownFacts
 from .outbox import Deliveries
 from .rows import RESULTS_TABLE, result_row, task_row
 from .session import Session
@@ -169,9 +169,10 @@ class Collector:
         # updated ones. The others' task rows may have been lost with the killed run's
         # package as well.
         loaded = loaded_results(self.name, [task.id for task in pending])
-        owner = running_pipeline()
+        pipeline = dlt.current.pipeline()
+        owner = pipeline.pipeline_name
         rows = [task_row(task, owner) for task in pending if task.id not in loaded]
-        keep_known(self.name, rows)
+        KnownFacts(self.name, pipeline).fill(rows)
         yield rows
         again: list[Task] = []
         for task in pending:

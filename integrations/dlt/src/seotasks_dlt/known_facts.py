@@ -23,7 +23,7 @@ from dlt.destinations.exceptions import DatabaseTerminalException, DatabaseUndef
 from .asked import running_destination
 from .rows import TASKS_TABLE
 
-__all__ = ["FACTS", "keep_known"]
+__all__ = ["FACTS", "KnownFacts"]
 
 #: The columns that say what a task is and what it cost, fixed once the vendor says them.
 FACTS: tuple[str, ...] = (
@@ -43,30 +43,58 @@ FACTS: tuple[str, ...] = (
 _BATCH = 500
 
 
-def keep_known(provider: str, rows: Sequence[dict[str, Any]]) -> None:
-    """Fill in, in place, each of ``rows``' (``tasks`` rows of ``provider``) missing
-    facts with the value the running pipeline's destination holds for the task.
+class KnownFacts:
+    """One listing's facts kept from the destination: `fill` each page of its rows.
 
-    Nothing is asked where every row has every fact; nothing changes where the
-    destination answers no SQL or holds no ``tasks`` table yet."""
-    lacking = [row for row in rows if any(row.get(name) is None for name in FACTS)]
-    if not lacking:
-        return
-    with running_destination() as client:
-        if client is None:
+    The first page that lacks a fact asks which facts the destination holds any value
+    of for the provider (one query a run); a page is then asked about only where it
+    lacks one of those. So a listing whose lacking facts nobody gave (Serpstat has no
+    tag or cost anywhere; a history after a history, no tag) costs one query a run, not
+    one a page."""
+
+    def __init__(self, provider: str, pipeline: Any) -> None:
+        self.provider = provider
+        self.pipeline = pipeline
+        self.held: frozenset[str] | None = None  # facts the destination holds, once asked
+
+    def fill(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Fill in, in place, each row's missing facts with the value the destination
+        holds for its task; nothing where it answers no SQL or has no tasks table."""
+        if self.held is not None and not self.held:
             return
+        lacking = [row for row in rows if any(row.get(name) is None for name in FACTS)]
+        if not lacking:
+            return
+        with running_destination(self.pipeline) as client:
+            if client is None:
+                self.held = frozenset()
+                return
+            try:
+                if self.held is None:
+                    self.held = self._held(client)
+                wanted = [n for n in self.held if any(row.get(n) is None for row in lacking)]
+                if wanted:
+                    self._fill(client, lacking, wanted)
+            except (DatabaseUndefinedRelation, DatabaseTerminalException):
+                # no tasks table (a first load), or one without every fact column
+                self.held = frozenset()
+
+    def _held(self, client: Any) -> frozenset[str]:
         tasks = client.make_qualified_table_name(TASKS_TABLE)
-        columns = ", ".join(client.escape_column_name(c) for c in ("id", *FACTS))
+        counts = ", ".join(f"count({client.escape_column_name(c)})" for c in FACTS)
+        query = f"SELECT {counts} FROM {tasks} WHERE provider = %s"
+        [found] = client.execute_sql(query, self.provider) or [(0,) * len(FACTS)]
+        return frozenset(name for name, count in zip(FACTS, found, strict=True) if count)
+
+    def _fill(self, client: Any, lacking: list[dict[str, Any]], wanted: list[str]) -> None:
+        tasks = client.make_qualified_table_name(TASKS_TABLE)
+        columns = ", ".join(client.escape_column_name(c) for c in ("id", *wanted))
         for at in range(0, len(lacking), _BATCH):
             chunk = {str(row["id"]): row for row in lacking[at : at + _BATCH]}
             marks = ", ".join("%s" for _ in chunk)
             query = f"SELECT {columns} FROM {tasks} WHERE provider = %s AND id IN ({marks})"
-            try:
-                found = client.execute_sql(query, provider, *chunk) or []
-            except (DatabaseUndefinedRelation, DatabaseTerminalException):
-                return  # no tasks table (a first load), or one without every fact column
-            for task_id, *known in found:
+            for task_id, *known in client.execute_sql(query, self.provider, *chunk) or []:
                 row = chunk[str(task_id)]
-                for name, value in zip(FACTS, known, strict=True):
+                for name, value in zip(wanted, known, strict=True):
                     if row.get(name) is None and value is not None:
                         row[name] = value

@@ -32,7 +32,7 @@ from seotasks.terms import CAPPED_ADVICE
 
 from .backfill import running_pipeline
 from .collecting import Collector, Halt
-from .known_facts import keep_known
+from .known_facts import KnownFacts
 from .outbox import Outbox
 from .rows import RESULTS_TABLE, task_row
 from .session import Session
@@ -255,7 +255,8 @@ class TasksRun:
         fresh = {"status": None, "until": self.selection.until(now), "time_field": query.time_field}
         begin_since = _begin_since(client, state, since, now)
         pages = self._listing(client, state, cursor, fresh, begin_since, since)
-        owner = running_pipeline()
+        pipeline = dlt.current.pipeline()
+        owner, known = pipeline.pipeline_name, KnownFacts(client.name, pipeline)
         defers = collector is not None and self._defers(client)
         drains = collector is not None and client.capabilities.drains
         try:
@@ -275,7 +276,7 @@ class TasksRun:
                 if not tasks:
                     continue
                 rows = [task_row(t, owner) for t in tasks]
-                keep_known(client.name, rows)  # another listing's facts stay
+                known.fill(rows)  # another listing's facts stay
                 yield rows
                 if collector is not None and defers:
                     # A consuming read makes the vendor forget the task: only once its
