@@ -62,3 +62,22 @@ def test_check_under_a_named_profile_proves_the_profiles_credentials(tmp_path: P
         assert emulator.token not in named.stdout + named.stderr
         chosen = run_here(["check", "-p", "serpstat"], {**env, "SEOTASKS_PROFILE": "x"})
         assert chosen.returncode == 0, chosen.stdout + chosen.stderr  # the variables first
+
+
+def test_an_account_option_the_named_profile_leaves_out_is_its_default_and_said(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """DataForSEO's base URL is an account option: an exported one (another account's
+    proxy) is not read under a named profile, which has none: the default host, and a
+    warning that the variable was not used."""
+    from seotasks_dataforseo.provider import DataForSEOProvider
+
+    path = tmp_path / "c.toml"
+    path.write_text("[profiles.b.dataforseo]\nlogin = 'b-login'\npassword = 'b-pass-0000'\n")
+    path.chmod(0o600)
+    monkeypatch.setenv("SEOTASKS_CONFIG", str(path))
+    monkeypatch.setenv("SEOTASKS_DATAFORSEO_BASE_URL", "https://proxy.example")
+    with caplog.at_level("WARNING"):
+        settings = resolve(DataForSEOProvider, profile="b")
+    assert settings["base_url"] == "https://api.dataforseo.com"
+    assert "SEOTASKS_DATAFORSEO_BASE_URL is set, but not used: --profile b" in caplog.text

@@ -261,6 +261,10 @@ def _check_urls(cls: type[Provider], values: Mapping[str, Any]) -> None:
             )
 
 
+def _not_used(var: str, profile: str | None) -> None:
+    log.warning("%s is set, but not used: --profile %s gives the account", var, profile)
+
+
 def _named_sources(exc: ConfigError, sources: Mapping[str, str]) -> ConfigError:
     """``exc``, a value refused by the URL or the provider's own checks (``rps must be >
     0``), with where each option it names was read: the env var, or the profile's table
@@ -387,7 +391,7 @@ def resolve_settings(
             values[opt.name] = parse_option_value(opt, explicit[opt.name], source)
         elif in_profile and (chosen or not in_env):
             if in_env and ignored and env[var] != str(profile_values[opt.name]):
-                log.warning("%s is set, but not used: --profile %s gives the account", var, profile)
+                _not_used(var, profile)
             values[opt.name] = parse_option_value(opt, profile_values[opt.name], table)
             sources[opt.name] = table
         elif in_env and not ignored:
@@ -416,6 +420,8 @@ def resolve_settings(
                     env_var=var,
                 )
         elif not opt.required:
+            if in_env:  # an account option the named profile leaves to its default
+                _not_used(var, profile)
             values[opt.name] = opt.default
     try:
         _check_urls(cls, values)
