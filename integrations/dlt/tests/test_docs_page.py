@@ -17,6 +17,8 @@ from pathlib import Path
 import duckdb
 import pytest
 from dltenv import Env
+from pgenv import Tables
+from pgtest import Server
 
 PAGE = Path(__file__).resolve().parents[3] / "docs" / "dlt.md"
 _BLOCK = re.compile(r"^```python\n(?P<code>.*?)^```", re.MULTILINE | re.DOTALL)
@@ -30,8 +32,9 @@ def _library_blocks() -> list[str]:
 
 def test_the_page_has_its_library_examples() -> None:
     blocks = _library_blocks()
-    assert len(blocks) == 2
+    assert len(blocks) == 3
     assert "seotasks_source(" in blocks[0] and "summary = load(" in blocks[1]
+    assert "with dataset_turn(pipeline" in blocks[2]
 
 
 def _agency_a(env: Env, config: Path) -> None:
@@ -57,6 +60,21 @@ def _run_block(
     """Run the page's block ``index`` as written, in ``folder`` (profile ``agency_a`` at
     the emulators, dlt's data under it); the tasks per provider in the one DuckDB file it
     leaves there, and ``results`` rows."""
+    _run_only(index, env, folder, monkeypatch)
+    databases = list(folder.glob("*.duckdb"))
+    assert len(databases) == 1
+    catalog = databases[0].stem
+    with duckdb.connect(str(databases[0]), read_only=True) as con:
+        found = dict(
+            con.sql(
+                f"SELECT provider, count(*) FROM {catalog}.seotasks.tasks GROUP BY 1"
+            ).fetchall()
+        )
+        [(results,)] = con.sql(f"SELECT count(*) FROM {catalog}.seotasks.results").fetchall()
+    return {**found, "results": results}
+
+
+def _run_only(index: int, env: Env, folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     folder.mkdir()
     config = folder / "config.toml"
     _agency_a(env, config)
@@ -69,17 +87,17 @@ def _run_block(
     example = folder / "dlt_page.py"
     example.write_text(_library_blocks()[index], encoding="utf-8")
     runpy.run_path(str(example), run_name="dlt_page")
-    databases = list(folder.glob("*.duckdb"))
-    assert len(databases) == 1
-    catalog = databases[0].stem
-    with duckdb.connect(str(databases[0]), read_only=True) as con:
-        found = dict(
-            con.sql(
-                f"SELECT provider, count(*) FROM {catalog}.seotasks.tasks GROUP BY 1"
-            ).fetchall()
-        )
-        [(results,)] = con.sql(f"SELECT count(*) FROM {catalog}.seotasks.results").fetchall()
-    return {**found, "results": results}
+
+
+def test_the_dataset_turn_example_loads_into_postgresql(
+    small: Env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, server: Server
+) -> None:
+    database = server.create_database("page")
+    monkeypatch.setenv("DESTINATION__POSTGRES__CREDENTIALS", server.url(database))
+    _run_only(2, small, tmp_path / "example", monkeypatch)
+    tables = Tables(server, database)
+    assert {provider for provider, _ in tables.keys("tasks")} == {"dataforseo", "serpstat"}
+    assert tables.keys("results")
 
 
 @pytest.mark.parametrize("index", [0, 1], ids=["seotasks_source", "load"])

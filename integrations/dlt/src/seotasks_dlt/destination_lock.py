@@ -51,6 +51,7 @@ __all__ = [
     "Hold",
     "LockLost",
     "dataset_key",
+    "dataset_turn",
     "held",
     "lock_key",
 ]
@@ -272,3 +273,17 @@ def _take(client: Any, key: int, pipeline: dlt.Pipeline, wait: LockWait) -> None
             f"{pipeline.dataset_name}) holds its lock in the destination: one run "
             "of a pipeline at a time - wait for it, or retry later"
         )
+
+
+@contextlib.contextmanager
+def dataset_turn(
+    pipeline: dlt.Pipeline, *, wait: float = 0.0, stop: threading.Event | None = None
+) -> Iterator[None]:
+    """For `seotasks_source` run in a pipeline of your own: the pipeline's lock (`held`,
+    ``wait`` seconds for another run of it) and its dataset's write turn while the block
+    runs, so that pipelines of several accounts loading into one PostgreSQL dataset take
+    turns (`Hold.dataset_turn` says why they must). `seotasks_dlt.load` takes them by
+    itself, and turns only dlt's writes; around your own ``pipeline.run(...)`` the turn
+    spans the whole run. Nothing is taken where the destination is not PostgreSQL."""
+    with held(pipeline, wait=wait) as hold, hold.dataset_turn(stop):
+        yield

@@ -125,18 +125,20 @@ def seotasks_source(
             on_connect(client)
         return client
 
-    run = TasksRun(
-        names,
-        selection,
-        connect_client,
-        session if session is not None else Session(),
-        own_session=session is None,
-        collecting=Collecting(workers, backfill, outbox) if collect else None,
-        overlap=overlap,
-        stop=stop,
-    )
-
     def tasks() -> Iterator[Any]:  # a function: dlt keeps its configuration spec on it
+        # A run of its own each time the source is extracted: the same source object
+        # run again (a scheduler that builds it once) lists anew, where the first run's
+        # finished providers and closed session made every later run load nothing.
+        run = TasksRun(
+            names,
+            selection,
+            connect_client,
+            session if session is not None else Session(),
+            own_session=session is None,
+            collecting=Collecting(workers, backfill, outbox) if collect else None,
+            overlap=overlap,
+            stop=stop,
+        )
         yield from run.rows()
 
     resource = dlt.resource(
