@@ -283,3 +283,18 @@ def kill_once_then_finish(
         if not emulator.ready_ids(["serp"]):
             break
     return kills, at
+
+
+def at_once(commands: list[tuple[list[str], dict[str, str]]]) -> list[tuple[str, str]]:
+    """Run every ``(command, env)`` at the same time; each one's (stdout, stderr) once
+    all ended, every one of them with exit 0."""
+    runs = [
+        subprocess.Popen(
+            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for command, env in commands
+    ]
+    outcomes = [run.communicate(timeout=300) for run in runs]
+    for run, (_, stderr) in zip(runs, outcomes, strict=True):
+        assert run.returncode == 0, stderr
+    return outcomes

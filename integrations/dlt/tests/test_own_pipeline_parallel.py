@@ -8,11 +8,10 @@ rounds out of five, once a whole account's tasks (exit 0 each). Around each run,
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 
-from dltenv import cli_env
+from dltenv import at_once, cli_env
 from pgenv import Tables
 from pgtest import Server
 from seotasks_dataforseo.emulator import DataForSEOEmulator
@@ -28,24 +27,18 @@ def test_own_pipelines_in_turn_lose_nothing(server: Server, tmp_path: Path) -> N
     ]
     try:
         truth = set()
-        runs = []
+        commands = []
         for n, emulator in enumerate(emulators):
             emulator.start()
             truth |= {("dataforseo", i) for i in emulator.history_ids(families=["serp"])}
             env = cli_env(tmp_path, {"dataforseo": emulator.settings})
             env["OWN_RUN_URL"] = server.url(database)
             command = [sys.executable, str(_RUN), f"account{n}", str(tmp_path / f"p{n}")]
-            runs.append(
-                subprocess.Popen(
-                    command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-                )
-            )
-        outcomes = [run.communicate(timeout=300) for run in runs]
+            commands.append((command, env))
+        at_once(commands)
     finally:
         for emulator in emulators:
             emulator.stop()
-    for run, (_, stderr) in zip(runs, outcomes, strict=True):
-        assert run.returncode == 0, stderr
     assert len(truth) > 150
     tables = Tables(server, database, dataset="seo")
     tables.assert_once_each(truth)

@@ -10,10 +10,9 @@ the vendor) or a load failed on a duplicate ``_dlt_id``. Each pipeline stages ap
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
-from dltenv import SEOTASKS, cli_env, ready_emulator
+from dltenv import SEOTASKS, at_once, cli_env, ready_emulator
 from pgenv import Tables
 from pgtest import Server
 
@@ -30,23 +29,16 @@ def test_accounts_loading_into_one_dataset_at_once_lose_nothing(
     try:
         ready = [e.ready_ids(["serp"]) for e in emulators]
         truth = {("dataforseo", task_id) for ids in ready for task_id in ids}
-        runs = []
+        commands = []
         for n, emulator in enumerate(emulators):
             command = [*SEOTASKS, "load", "-p", "dataforseo", "-o", "families=serp"]
             command += ["--collect", "--to", url, "--pipeline", f"account{n}"]
             command += ["--pipelines-dir", str(tmp_path / f"pipelines{n}")]
-            env = cli_env(tmp_path, {"dataforseo": emulator.settings})
-            runs.append(
-                subprocess.Popen(
-                    command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-                )
-            )
-        outcomes = [run.communicate(timeout=300) for run in runs]
+            commands.append((command, cli_env(tmp_path, {"dataforseo": emulator.settings})))
+        outcomes = at_once(commands)
     finally:
         for emulator in emulators:
             emulator.stop()
-    for run, (_, stderr) in zip(runs, outcomes, strict=True):
-        assert run.returncode == 0, stderr
     assert len(truth) > _ACCOUNTS * _TASKS * 0.9  # the few sent to a postback are not listed
     tables = Tables(server, database)
     tables.assert_once_each(truth)
