@@ -193,6 +193,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         ),
     )
     stop = signals.event
+    if args.pipeline is None:  # a sandbox of other data than the default: its own
+        args.pipeline = _sandbox_pipeline(args)
     with contextlib.ExitStack() as stack:
         clock = start_sandbox(stack, args, names, options)
         stack.enter_context(signals)
@@ -204,7 +206,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             destination=args.destination,
             dataset=args.dataset,
             pipelines_dir=args.pipelines_dir,
-            name=args.pipeline if args.pipeline is not None else _sandbox_pipeline(args),
+            name=args.pipeline,
             status=args.status,
             since=args.since,
             until=args.until,
