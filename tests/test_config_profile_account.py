@@ -62,6 +62,14 @@ def test_check_under_a_named_profile_proves_the_profiles_credentials(tmp_path: P
         assert emulator.token not in named.stdout + named.stderr
         chosen = run_here(["check", "-p", "serpstat"], {**env, "SEOTASKS_PROFILE": "x"})
         assert chosen.returncode == 0, chosen.stdout + chosen.stderr  # the variables first
+        # check says whose credentials it proved
+        assert "credentials accepted (" in chosen.stdout
+        assert "; token from SEOTASKS_SERPSTAT_TOKEN" in chosen.stdout
+        config.write_text(f"[profiles.x.serpstat]\ntoken = '{emulator.token}'\n")
+        right = run_here(["check", "-p", "serpstat", "--profile", "x"], env)
+        assert right.returncode == 0, right.stdout + right.stderr
+        assert f"; token from [profiles.x.serpstat] in {config}" in right.stdout
+        assert emulator.token not in right.stdout + right.stderr
 
 
 def test_an_account_option_the_named_profile_leaves_out_is_its_default_and_said(

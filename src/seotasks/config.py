@@ -440,4 +440,4 @@ def resolve_settings(
             f"{cls.name}: configure() returned {checked!r}, not the settings: return them "
             "(completed or as given)"
         )
-    return Settings(checked, secret_names)
+    return Settings(checked, secret_names, sources)

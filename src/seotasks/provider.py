@@ -86,11 +86,21 @@ def _shown(value: Any) -> Any:
 
 
 class Settings(Mapping[str, Any]):
-    """Validated option values of one provider instance; secrets masked in its repr."""
+    """Validated option values of one provider instance; secrets masked in its repr.
 
-    def __init__(self, values: Mapping[str, Any], secret_names: frozenset[str]) -> None:
+    ``sources``: where each value read from the environment or a profile came from (the
+    variable's name, the profile's table and file), never the value; one given outright
+    or a default is not in it. ``seotasks check`` says whose credentials it proved."""
+
+    def __init__(
+        self,
+        values: Mapping[str, Any],
+        secret_names: frozenset[str],
+        sources: Mapping[str, str] | None = None,
+    ) -> None:
         self._values = dict(values)
         self._secret_names = secret_names
+        self.sources: Mapping[str, str] = dict(sources or {})
 
     def __getitem__(self, key: str) -> Any:
         return self._values[key]

@@ -193,6 +193,7 @@ def _provider(
         seconds = time.monotonic() - started
         waited = " with a wait for the vendor's limit or a retry" if waits - {"waiting"} else ""
         text = f"{where}credentials accepted ({seconds * 1000:.0f} ms{waited})"
+        text += _credentials_from(client.provider)
         # The vendor's own words (a login it echoes): masked as an error quoting it is.
         described = "" if account is None else client.transport.redactor.scrub(account.describe())
         text = f"{text}; {described}" if described else text
@@ -223,6 +224,19 @@ def _failed(exc: SeotasksError) -> str:
     if isinstance(exc, ProviderError):  # the account's state: funds, a plan, a block
         return f"refused by the vendor: {exc}"
     return f"{type(exc).__name__}: {exc}"
+
+
+def _credentials_from(provider: Provider) -> str:
+    """``; token from SEOTASKS_SERPSTAT_TOKEN``: where the credentials proved were read
+    (an exported variable and a profile can hold two accounts'); nothing for values
+    given with ``-o`` or by a sandbox."""
+    sources = provider.settings.sources
+    read = [
+        f"{o.name} from {sources[o.name]}"
+        for o in provider.options
+        if o.secret and o.name in sources
+    ]
+    return f"; {', '.join(read)}" if read else ""
 
 
 def _where(provider: Provider) -> str:
