@@ -294,3 +294,24 @@ def test_an_id_that_is_no_string_or_number_is_refused_not_echoed_as_python(
         answer["error"]["message"]
         == "Json schema validation error: id must be a string or a number"
     )
+
+
+# -- the current schema's integers ---------------------------------------------------------------
+
+
+def test_typed_ids_are_served_as_integers_and_listed_the_same(
+    make_emulator: MakeEmulator, connect: Connect
+) -> None:
+    """The reference: the older pages show every field as text, "the current schema types
+    ids and counts as integers, so read both". A sandbox serving only text could not
+    exercise a user's code on the integers."""
+    text = make_emulator(seed=3, size=150, rps=None)
+    typed = make_emulator(seed=3, size=150, rps=None, typed_ids=True)
+    [row] = rpc(typed, "tasks.getList", {"page": 1, "pageSize": 100})["result"][:1]
+    assert type(row["task_id"]) is int and type(row["keywords_count"]) is int
+    assert type(row["se_id"]) is int and type(row["progress"]) is str  # "100%" stays text
+    listed = [t for t in connect(typed).tasks(status="any")]
+    assert [t.id for t in listed] == typed.task_ids() == text.task_ids()
+    assert [t.keywords_count for t in listed] == [
+        t.keywords_count for t in connect(text).tasks(status="any")
+    ]
