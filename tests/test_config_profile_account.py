@@ -30,13 +30,16 @@ def test_an_exported_credential_is_not_read_under_a_named_profile(
     monkeypatch.setenv("SEOTASKS_FAKEVENDOR_API_KEY", SECRET)
     with caplog.at_level("WARNING"):
         assert resolve(FakeVendor, profile="b")["api_key"] == "key-of-b-0000"
-    assert "SEOTASKS_FAKEVENDOR_API_KEY is set, but not used: --profile b" in caplog.text
+    assert (
+        "SEOTASKS_FAKEVENDOR_API_KEY is set, but not used: profile 'b', given by name"
+        in caplog.text
+    )
     assert SECRET not in caplog.text
     with pytest.raises(MissingSetting) as info:
         resolve(FakeVendor, profile="bare")
     said = str(info.value)
     assert "missing 'api_key' in [profiles.bare.fakevendor]" in said
-    assert "SEOTASKS_FAKEVENDOR_API_KEY is set, but the account of a profile" in said
+    assert "(SEOTASKS_FAKEVENDOR_API_KEY is set, but not read: a profile given by name" in said
     assert SECRET not in said
     monkeypatch.setenv("SEOTASKS_PROFILE", "bare")  # not given by name: the env's key
     assert resolve(FakeVendor)["api_key"] == SECRET
@@ -88,4 +91,7 @@ def test_an_account_option_the_named_profile_leaves_out_is_its_default_and_said(
     with caplog.at_level("WARNING"):
         settings = resolve(DataForSEOProvider, profile="b")
     assert settings["base_url"] == "https://api.dataforseo.com"
-    assert "SEOTASKS_DATAFORSEO_BASE_URL is set, but not used: --profile b" in caplog.text
+    assert (
+        "SEOTASKS_DATAFORSEO_BASE_URL is set, but not used: profile 'b', given by name"
+        in caplog.text
+    )

@@ -49,3 +49,30 @@ def test_a_dataforseo_serp_type_it_has_no_endpoint_for_is_named_by_line(tmp_path
         assert done.returncode == 2, done.stderr
         assert f"{specs}:3: dataforseo: no SERP type 'shopping' for engine 'google'" in done.stderr
         assert emu.posted() == []
+
+
+def test_a_journal_of_another_account_is_refused_before_anything_is_posted(
+    tmp_path: Path,
+) -> None:
+    """A ``--resume`` journal written on account A, run again on account B (another
+    exported token, another --profile): its specs were reported as accepted "by earlier
+    runs", B's tasks never posted, exit 0."""
+    specs = tmp_path / "specs.jsonl"
+    specs.write_text(json.dumps({"keyword": "gamma", "location": 23}) + "\n")
+    journal = tmp_path / "run.journal"
+    command = ["submit", "-p", "serpstat", str(specs), "--resume", str(journal)]
+    with (
+        SerpstatEmulator(seed=1, size=0, rps=None) as first,
+        SerpstatEmulator(seed=2, size=0, rps=None) as second,
+    ):
+        env = cli_env(tmp_path, {"serpstat": {**first.settings, "rps": "100"}})
+        assert run_here(command, env).returncode == 0
+        assert len(first.posted()) == 1
+        other = cli_env(tmp_path, {"serpstat": {**second.settings, "rps": "100"}})
+        done = run_here(command, other)
+        assert done.returncode == 2, done.stderr
+        assert "records a submission on another serpstat account" in done.stderr
+        assert second.posted() == [] and done.stdout == ""
+        again = run_here(command, env)  # the journal's own account resumes it
+        assert again.returncode == 0 and "1 by earlier runs" in again.stderr
+        assert len(first.posted()) == 1

@@ -262,7 +262,9 @@ def _check_urls(cls: type[Provider], values: Mapping[str, Any]) -> None:
 
 
 def _not_used(var: str, profile: str | None) -> None:
-    log.warning("%s is set, but not used: --profile %s gives the account", var, profile)
+    log.warning(
+        "%s is set, but not used: profile %r, given by name, holds the account", var, profile
+    )
 
 
 def _named_sources(exc: ConfigError, sources: Mapping[str, str]) -> ConfigError:
@@ -412,10 +414,11 @@ def resolve_settings(
                 f"{cls.name}: missing {opt.name!r}; set {var}{hint}, or {where} (see seotasks "
                 "providers)"
             )
-            if in_env:  # set, but a chosen profile's account is read from the profile only
+            if ignored:  # a profile given by name holds the account: no env var is read
+                said = "is set, but" if in_env else "is"
                 missing = MissingSetting(
-                    f"{cls.name}: missing {opt.name!r} in {table} ({var} is set, but the "
-                    f"account of a profile given by name is the profile's): {where}",
+                    f"{cls.name}: missing {opt.name!r} in {table}: add it there ({var} {said} "
+                    "not read: a profile given by name holds the account)",
                     option=opt.name,
                     env_var=var,
                 )

@@ -40,12 +40,14 @@ from typing import IO, TYPE_CHECKING, Any
 
 import attrs
 
+from .asked import file_digest
 from .errors import ConfigError, StorageError
 
 if TYPE_CHECKING:
+    from .provider import Provider
     from .submit import SerpTaskSpec, SubmitResult
 
-__all__ = ["Recorded", "SubmitJournal", "outcome_unknown", "spec_keys"]
+__all__ = ["Recorded", "SubmitJournal", "account_digest", "outcome_unknown", "spec_keys"]
 
 _FORMAT = "seotasks-submit-journal"
 _VERSION = 1
@@ -85,9 +87,13 @@ class Recorded:
 class SubmitJournal:
     """The journal file of one submission; use as a context manager (`open`)."""
 
-    def __init__(self, path: Path, handle: IO[bytes], provider: str) -> None:
+    def __init__(
+        self, path: Path, handle: IO[bytes], provider: str, account: str | None = None
+    ) -> None:
         self.path = path
         self.provider = provider
+        #: `account_digest` of the run's provider: a journal is one account's submission.
+        self.account = account
         self._handle = handle
         #: Per key, what earlier runs established (accepted or unknown); refused specs
         #: are not kept: they are posted again.
@@ -95,12 +101,14 @@ class SubmitJournal:
 
     @classmethod
     @contextlib.contextmanager
-    def open(cls, path: Path, provider: str) -> Iterator[SubmitJournal]:
+    def open(cls, path: Path, provider: str, account: str | None = None) -> Iterator[SubmitJournal]:
         """The journal at ``path`` (created if absent), locked for this run.
 
         Raises `StorageError` when it cannot be written or is held by another run, and
-        `ConfigError` when it was written for another provider or by something else (the
-        file named is the mistake, as a mismatched resume file of ``tasks`` is).
+        `ConfigError` when it was written for another provider, another account
+        (``account``: `account_digest`) or by something else (the file named is the
+        mistake, as a mismatched resume file of ``tasks`` is): another account's
+        journal reported its tasks as this run's and posted nothing.
         """
         try:
             # Unbuffered: a write the disk cuts short must leave nothing behind in a
@@ -116,7 +124,7 @@ class SubmitJournal:
                 raise StorageError(
                     f"--resume {path} is in use by another seotasks submit; wait for it to end"
                 ) from None
-            journal = cls(path, handle, provider)
+            journal = cls(path, handle, provider, account)
             journal._load()
             yield journal
         finally:
@@ -127,7 +135,11 @@ class SubmitJournal:
         data = self._handle.read()
         lines = data.split(b"\n")
         if lines == [b""]:
-            self._append({"format": _FORMAT, "version": _VERSION, "provider": self.provider})
+            head: Any = {"format": _FORMAT, "version": _VERSION, "provider": self.provider}
+            if self.account is not None:
+                salt = os.urandom(16)
+                head.update(salt=salt.hex(), account=file_digest(self.account, salt))
+            self._append(head)
             return
         try:
             head = json.loads(lines[0])
@@ -144,6 +156,16 @@ class SubmitJournal:
             raise ConfigError(
                 f"--resume {self.path} records a submission to {head.get('provider')}, "
                 f"not {self.provider}; name a new file"
+            )
+        recorded, salted = head.get("account"), head.get("salt")
+        if (
+            self.account is not None
+            and isinstance(recorded, str)
+            and not _same_account(self.account, recorded, salted)
+        ):
+            raise ConfigError(
+                f"--resume {self.path} records a submission on another {self.provider} "
+                "account (its credentials or account options differ); name a new file"
             )
         if not data.endswith(b"\n"):
             # A torn last line: end it, or this run's first line would be glued to it and
@@ -219,6 +241,28 @@ class SubmitJournal:
             os.fsync(fd)
         except OSError as exc:
             raise StorageError(f"cannot write --resume {self.path}: {exc.strerror}") from None
+
+
+def _same_account(account: str, recorded: str, salt: object) -> bool:
+    try:
+        return file_digest(account, bytes.fromhex(str(salt))) == recorded
+    except ValueError:  # no salt, or one that is not hex: not a journal this wrote
+        return False
+
+
+def account_digest(provider: Provider) -> str:
+    """The account ``provider`` posts on, digested (never written as is): its account
+    options (read as a cursor's account is) and its secrets, as the run resolved them."""
+    from .account import one_spelling
+    from .asked import value_digest
+
+    values = []
+    for option in provider.options:
+        value = provider.settings.get(option.name)
+        if (option.account or option.secret) and value is not None:
+            shown = one_spelling(str(value)) if option.account else str(value)
+            values.append(f"{option.name}={shown}")
+    return value_digest(values)
 
 
 def outcome_unknown(result: SubmitResult) -> bool:

@@ -13,12 +13,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 from seotasks_serpstat.emulator import SerpstatEmulator
 
 import seotasks
 from seotasks.emulation import EmulatorApp, Fault, HttpRequest, HttpResponse, json_response
-from seotasks.model import TaskStatus
+from seotasks.model import Task, TaskStatus
 
 MakeEmulator = Callable[..., SerpstatEmulator]
 Connect = Callable[..., seotasks.Client]
@@ -80,12 +81,29 @@ def test_an_unfinished_tasks_answer_without_keywords_is_not_done_yet(
         client.collect(task)
 
 
-def test_a_completed_task_with_no_keyword_is_its_answer(
+def test_no_keyword_is_a_result_only_for_a_task_counted_empty(
     make_emulator: MakeEmulator, connect: Connect
 ) -> None:
-    """An empty ``tops`` list for a finished task is what the vendor said of it."""
+    """An empty ``tops`` for a task listed completed with keywords, or named by id (its
+    count unknown: ``collect --id`` of a task still running was kept empty for good), is
+    no result yet; for a task the listing counted empty, it is the vendor's answer."""
     emulator = make_emulator(seed=7, size=300)
     client, task = _listed(emulator, connect, "completed")
+    assert task.keywords_count
     emulator.server.app = TopsRewritten(emulator.app, [])
-    answer = client.collect(task)
+    by_id = Task(provider="serpstat", id=task.id, status=TaskStatus.COMPLETED)
+    for asked in (task, by_id):
+        with pytest.raises(seotasks.TaskNotDone, match="the answer holds no keyword"):
+            client.collect(asked)
+    answer = client.collect(attrs.evolve(task, keywords_count=0))
     assert answer["tops"] == [] and "task_meta" in answer
+
+
+def test_a_tops_entry_that_is_no_object_is_kept_nowhere(
+    make_emulator: MakeEmulator, connect: Connect
+) -> None:
+    emulator = make_emulator(seed=7, size=300)
+    client, task = _listed(emulator, connect, "completed")
+    emulator.server.app = TopsRewritten(emulator.app, [None, 5, "x"])
+    with pytest.raises(seotasks.ResponseFormatError, match="not an object"):
+        client.collect(task)

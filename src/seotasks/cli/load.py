@@ -84,8 +84,8 @@ def add_arguments(load: argparse.ArgumentParser) -> None:
         "--sandbox",
         action="store_true",
         help="load from the providers' emulators on loopback (no account needed; "
-        "pipeline seotasks_sandbox, or seotasks_sandbox_<seed>_<size> with --seed or "
-        "--sandbox-size: other data, other cursors)",
+        "pipeline seotasks_sandbox, or seotasks_sandbox_<seed>_<size> with a --seed "
+        "other than 0 or a --sandbox-size: other data, other cursors)",
     )
     add_sandbox_data(load, day=False)
     load.add_argument(
@@ -275,4 +275,5 @@ def _sandbox_pipeline(args: argparse.Namespace) -> str | None:
     if not args.sandbox or (args.seed == 0 and args.sandbox_size is None):
         return None
     size = "default" if args.sandbox_size is None else args.sandbox_size
-    return f"seotasks_sandbox_{args.seed}_{size}"
+    seed = str(args.seed).replace("-", "minus")  # a schema name: no "-"
+    return f"seotasks_sandbox_{seed}_{size}"

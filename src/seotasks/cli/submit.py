@@ -155,7 +155,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from ..errors import StorageError
     from ..plugins import get_provider
     from ..store import check_file_target
-    from ..submit_journal import SubmitJournal, spec_keys
+    from ..submit_journal import SubmitJournal, account_digest, spec_keys
     from .pipes import refuse_closed_stdout
     from .signals import GracefulStop
     from .submit_run import SubmitRun, post
@@ -171,10 +171,11 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     _check_specs(provider, specs, args.file, lines)
     keys = spec_keys(specs)
     with contextlib.ExitStack() as stack:
-        journal = None
-        if args.resume is not None:
-            journal = stack.enter_context(SubmitJournal.open(args.resume, provider.name))
         client = one_client(args, stack)  # the configuration is checked, specs or none
+        journal = None
+        if args.resume is not None:  # one account's submission: another's is refused
+            account = account_digest(client.provider)
+            journal = stack.enter_context(SubmitJournal.open(args.resume, provider.name, account))
         if not specs:  # an export that came out empty: said, or a scheduler's log shows nothing
             err.write(f"seotasks: {args.file} holds no spec: nothing to post\n")
             return 0

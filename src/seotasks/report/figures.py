@@ -246,9 +246,9 @@ def _notes(figures: Figures, tasks: Tasks, unmatched: Sequence[tuple[str, str]])
             if mine and all(g.labels.get(field) is None for g in mine):
                 notes.append(
                     f"--by {field}: none of {p.provider}'s {p.tasks:,} tasks here has a "
-                    f"{field}, so they stand as one group; its listing may not give it "
-                    "(`seotasks providers` lists the listing options: one may ask the "
-                    "vendor for it)."
+                    f"{field}, so they stand as one group: its vendor or its listing does "
+                    "not give one (`seotasks providers` lists each provider's listing "
+                    "options)."
                 )
     status = tasks.selection.status
     if status in FINISHED and figures.providers:

@@ -4,9 +4,10 @@ The vendor documents the answer for a finished task (``task_meta``, a ``tops`` l
 keywords, ``next_page`` when split) and nothing for a task still crawling: no page says
 whether it is an error, an empty ``tops`` or a partial result. A result is kept for good
 once fetched (``collect --to`` skips a task whose file exists), so an answer without
-keywords for a task the list showed unfinished is read as "not done yet", never saved
-as its empty result; and an answer with no ``tops`` list at all is malformed, whatever
-the task's state, never a finished task with no keywords.
+keywords is read as "not done yet", never saved as an empty result, unless the task is
+known to have none (``keywords_count`` 0): a task listed unfinished, one whose listing
+counted keywords, one named by id (``collect --id``: its count unknown); and an answer
+with no ``tops`` list at all, or an entry of it that is no object, is malformed.
 """
 
 from __future__ import annotations
@@ -55,8 +56,16 @@ def page_tops(answer: object, task: Task, page: int) -> list[Any]:
             f"(found {found}); nothing is kept of it",
             field="result.tops",
         )
-    if not tops and page == 1 and task.status in _UNFINISHED:
+    # No keyword for a task that has some (listed unfinished, counted, or named by id
+    # and so of unknown count) is no result yet; only a task counted empty has none.
+    if not tops and page == 1 and (task.status in _UNFINISHED or task.keywords_count != 0):
         raise _not_done(task, None, "the answer holds no keyword")
+    if not all(isinstance(entry, Mapping) for entry in tops):
+        raise ResponseFormatError(
+            f"{PROVIDER}: tasks.getTaskResult for task {task.id} holds a 'tops' entry that is "
+            "not an object; nothing is kept of it",
+            field="result.tops[]",
+        )
     return tops
 
 
