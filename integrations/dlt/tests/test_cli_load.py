@@ -35,8 +35,10 @@ def test_sandbox_load_into_the_default_duckdb_file(tmp_path: Path) -> None:
     second = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True)
     assert second.returncode == 0, second.stderr
     assert "(0 new, " in second.stdout  # the same emulator data: nothing new, merged in place
-    # Other sandbox data has cursors of its own: a 2000-task sandbox's cursor listed
-    # nothing of a 500-task one, run after run.
+
+
+def test_other_sandbox_data_loads_into_a_pipeline_of_its_own(tmp_path: Path) -> None:
+    """A 2000-task sandbox's cursor listed nothing of a 500-task one, run after run."""
     serpstat = [str(SEOTASKS), "load", "--sandbox", "-p", "serpstat"]
     serpstat += ["--pipelines-dir", str(tmp_path / "p"), "--sandbox-size"]
     for size in (2000, 500):
