@@ -274,3 +274,21 @@ def test_a_killed_runs_temporary_is_swept_and_the_file_stays_owner_only(
     assert done.returncode == 0, done.stderr
     assert not stale.exists() and young.exists() and theirs.exists()
     assert stat.S_IMODE(state.stat().st_mode) == 0o600
+
+
+def test_the_default_host_and_the_same_host_written_out_are_one_account(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A resume file written with the base URL left at its default, resumed with the
+    same URL set (``https://api.dataforseo.com/``), was "on another account" (exit 2)."""
+    from seotasks.asked import account_digests
+
+    for name in list(os.environ):
+        if name.startswith("SEOTASKS_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("SEOTASKS_DATAFORSEO_LOGIN", "me")
+    left = account_digests(["dataforseo"], [], None)
+    monkeypatch.setenv("SEOTASKS_DATAFORSEO_BASE_URL", "https://API.dataforseo.com/")
+    assert account_digests(["dataforseo"], [], None) == left
+    monkeypatch.setenv("SEOTASKS_DATAFORSEO_BASE_URL", "https://proxy.example")
+    assert account_digests(["dataforseo"], [], None) != left

@@ -206,6 +206,8 @@ def account_digests(
             if (option.account or option.secret) and not given & spelt:
                 exported = None if named else os.environ.get(env_name(name, option.name))
                 value = exported or table.get(option.name)
+                if option.account and value is None:
+                    value = option.default  # the default host, as the run resolves it
                 if value is not None and option.account:
                     value = one_spelling(str(value))
                 if value is not None:
