@@ -132,18 +132,19 @@ def _owned(client: Any, tasks: str, name: str) -> tuple[str, list[Any]] | None:
     return f"{owner} = %s", [name]
 
 
-def loaded_results(provider: str, ids: Sequence[str]) -> set[str]:
+def loaded_results(provider: str, ids: Sequence[str], pipeline: Any = None) -> set[str]:
     """Which of ``ids`` (tasks of ``provider``) have a usable ``results`` row in the
     running pipeline's destination: one query per `BATCH` ids.
 
     Empty when the source does not run in a pipeline whose destination answers SQL, or
     when no result was loaded yet: then nothing is known to be there, and the tasks are
-    collected as before.
+    collected as before. ``pipeline``: the running one where the caller holds it (see
+    `running_destination`).
     """
     if not ids:
         return set()
     found: set[str] = set()
-    with running_destination() as client:
+    with running_destination(pipeline) as client:
         if client is None:
             return set()
         results = client.make_qualified_table_name(RESULTS_TABLE)
@@ -163,7 +164,9 @@ def loaded_results(provider: str, ids: Sequence[str]) -> set[str]:
     return found
 
 
-def missing_results(provider: str, since: datetime | None) -> Iterator[list[Task]]:
+def missing_results(
+    provider: str, since: datetime | None, pipeline: Any = None
+) -> Iterator[list[Task]]:
     """Completed tasks of ``provider`` that the running pipeline loaded into its
     destination (`TASK_OWNER`) and that have no usable ``results`` row there, completed (or, lacking a completion time, created)
     at or after ``since``; in batches of at most `BATCH`, by id.
@@ -171,13 +174,14 @@ def missing_results(provider: str, since: datetime | None) -> Iterator[list[Task
     Nothing when the source does not run in a pipeline whose destination answers SQL, or
     when the dataset has no ``tasks`` table yet.
     """
-    with running_destination() as client:
+    with running_destination(pipeline) as client:
         if client is None:
             return
         tasks = client.make_qualified_table_name(TASKS_TABLE)
         results = client.make_qualified_table_name(RESULTS_TABLE)
         try:
-            owned = _owned(client, tasks, running_pipeline())
+            name = running_pipeline() if pipeline is None else str(pipeline.pipeline_name)
+            owned = _owned(client, tasks, name)
         except DatabaseUndefinedRelation:
             return  # no tasks table: nothing was loaded yet
         if owned is None:

@@ -147,6 +147,9 @@ class Collector:
     #: Tasks with a ``results`` row in this run: never two rows of one task in one
     #: package, which lets dlt's merge skip its de-duplication (see `source`).
     yielded: set[str] = attrs.field(init=False, factory=set)
+    #: The pipeline running the source, found once (``dlt.current.pipeline()`` resolves
+    #: dlt's configuration, 11 ms, and the destination is asked once a page).
+    pipeline: Any = attrs.field(init=False, factory=dlt.current.pipeline)
 
     @name.default
     def _client_name(self) -> str:
@@ -168,11 +171,10 @@ class Collector:
         # task rows) are not loaded again: the line counted the command's own rows as
         # updated ones. The others' task rows may have been lost with the killed run's
         # package as well.
-        loaded = loaded_results(self.name, [task.id for task in pending])
-        pipeline = dlt.current.pipeline()
-        owner = pipeline.pipeline_name
+        loaded = loaded_results(self.name, [task.id for task in pending], self.pipeline)
+        owner = self.pipeline.pipeline_name
         rows = [task_row(task, owner) for task in pending if task.id not in loaded]
-        KnownFacts(self.name, pipeline).fill(rows)
+        KnownFacts(self.name, self.pipeline).fill(rows)
         yield rows
         again: list[Task] = []
         for task in pending:
@@ -205,7 +207,7 @@ class Collector:
         """Rows for the completed tasks the destination holds without a usable result."""
         if not self.backfill_enabled:
             return
-        for batch in missing_results(self.name, self.backfill_since):
+        for batch in missing_results(self.name, self.backfill_since, self.pipeline):
             if self.halt.stopped or self.session.full:
                 return
             # The destination wins over the state's marks: a task it holds without a
@@ -237,7 +239,7 @@ class Collector:
         """
         if not tasks or self.state.strategy == DRAIN:
             return tasks
-        loaded = loaded_results(self.name, [t.id for t in tasks])
+        loaded = loaded_results(self.name, [t.id for t in tasks], self.pipeline)
         for task in tasks:
             if task.id in loaded:
                 self.state.mark_collected(task.id, task.created_at)
