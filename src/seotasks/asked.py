@@ -24,12 +24,16 @@ import hashlib
 import hmac
 import os
 from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import attrs
 
 from .errors import UnknownProvider
 
-__all__ = ["Asked", "Recorded", "asked_from", "file_digest", "value_digest"]
+if TYPE_CHECKING:
+    from .provider import Option
+
+__all__ = ["Asked", "Recorded", "account_entry", "asked_from", "file_digest", "value_digest"]
 
 #: What a secret option's value is replaced with in the recorded options text.
 SECRET = "<secret>"
@@ -182,7 +186,6 @@ def account_digests(
     are (`seotasks.config.resolve_settings`): a profile ``named`` by ``--profile`` alone
     gives the account, where ``SEOTASKS_PROFILE``'s comes after the variables.
     """
-    from .account import one_spelling
     from .config import env_name, load_profile
     from .errors import ConfigError
     from .plugins import get_provider
@@ -208,13 +211,20 @@ def account_digests(
                 value = exported or table.get(option.name)
                 if option.account and value is None:
                     value = option.default  # the default host, as the run resolves it
-                if value is not None and option.account:
-                    value = one_spelling(str(value))
                 if value is not None:
-                    values.append(f"{option.name}={value}")
+                    values.append(account_entry(option, value))
         if values:
             digests[ACCOUNT_KEY + name] = value_digest(values)
     return digests
+
+
+def account_entry(option: Option, value: object) -> str:
+    """``name=value`` of an account option (read as a cursor's account is: one spelling
+    of a URL) or a secret, as an account digest takes it (`account_digests`, the submit
+    journal's `seotasks.submit_journal.account_digest`)."""
+    from .account import one_spelling
+
+    return f"{option.name}={one_spelling(str(value)) if option.account else value}"
 
 
 @attrs.frozen

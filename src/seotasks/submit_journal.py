@@ -253,16 +253,13 @@ def _same_account(account: str, recorded: str, salt: object) -> bool:
 def account_digest(provider: Provider) -> str:
     """The account ``provider`` posts on, digested (never written as is): its account
     options (read as a cursor's account is) and its secrets, as the run resolved them."""
-    from .account import one_spelling
-    from .asked import value_digest
+    from .asked import account_entry, value_digest
 
-    values = []
-    for option in provider.options:
-        value = provider.settings.get(option.name)
-        if (option.account or option.secret) and value is not None:
-            shown = one_spelling(str(value)) if option.account else str(value)
-            values.append(f"{option.name}={shown}")
-    return value_digest(values)
+    return value_digest(
+        account_entry(option, provider.settings[option.name])
+        for option in provider.options
+        if (option.account or option.secret) and provider.settings.get(option.name) is not None
+    )
 
 
 def outcome_unknown(result: SubmitResult) -> bool:
