@@ -81,7 +81,23 @@ def test_a_full_stdout_stops_the_posting_and_its_lines_go_to_stderr(
 
 
 def test_a_reader_that_leaves_stops_the_posting_and_no_id_is_lost(emu: Any, tmp_path: Path) -> None:
-    """``| head -n 3``: a batch posted, 3 ids printed, 97 gone with the pipe, exit 0."""
+    """``| head -n 3``: a batch posted, 3 ids printed, 97 gone with the pipe, exit 0.
+
+    The second batch's post waits at the vendor until the reader has left: without
+    that, a busy machine let the run post all three batches before the reader read
+    its three lines, and nothing was left to stop."""
+    import threading
+
+    left = threading.Event()
+    posts: list[str] = []
+
+    def hold_the_second_post(request: Any) -> None:
+        if request.path.endswith("/task_post"):
+            posts.append(request.path)
+            if len(posts) == 2:
+                left.wait(timeout=60)
+
+    emu.server.on_request = hold_the_second_post
     command, env = _command(emu, tmp_path)
     proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert proc.stdout is not None
@@ -89,7 +105,9 @@ def test_a_reader_that_leaves_stops_the_posting_and_no_id_is_lost(emu: Any, tmp_
     while read.count(b"\n") < 3:  # a byte at a time: the rest stays in the pipe
         read += os.read(proc.stdout.fileno(), 1)
     proc.stdout.close()  # the reader leaves, the rest of the batch unread in the pipe
+    left.set()
     _, stderr = proc.communicate(timeout=60)
+    emu.server.on_request = None
     text = stderr.decode()
     assert proc.returncode == 6, text
     created = sum(len(batch) for batch in emu.posted())
