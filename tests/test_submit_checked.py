@@ -76,3 +76,43 @@ def test_a_journal_of_another_account_is_refused_before_anything_is_posted(
         again = run_here(command, env)  # the journal's own account resumes it
         assert again.returncode == 0 and "1 by earlier runs" in again.stderr
         assert len(first.posted()) == 1
+
+
+def test_every_refused_line_is_named_in_one_run_whatever_refused_it(tmp_path: Path) -> None:
+    """A line that was no JSON was named alone: the provider's refusals of other lines
+    came only on the next run, once it was mended."""
+    specs = tmp_path / "specs.jsonl"
+    specs.write_text(
+        '{"keyword": "pizza", "location": 23\n'  # no JSON: the brace is missing
+        + json.dumps({"keyword": "pasta", "location": 23, "colour": "red"})
+        + "\n"
+        + json.dumps({"keyword": "tea", "location": 2840})
+        + "\n"
+        + json.dumps({"keyword": "ok", "location": 23})
+        + "\n"
+        + "".join(json.dumps({"keyword": f"k{i}", "location": 9999}) + "\n" for i in range(9))
+    )
+    with SerpstatEmulator(size=0, rps=None) as emu:
+        env = cli_env(tmp_path, {"serpstat": {**emu.settings, "rps": "100"}})
+        done = run_here(["submit", "-p", "serpstat", str(specs)], env)
+        assert done.returncode == 2, done.stderr
+        said = done.stderr
+        assert f"{specs}:1: not JSON" in said
+        assert f"{specs}:2: unknown task spec field(s): colour" in said
+        assert f"{specs}:3: serpstat: countryId 2840 is outside 1..247" in said
+        assert f"{specs}:4" not in said
+        assert f"{specs}:11: serpstat: countryId 9999" in said  # the tenth refused line
+        assert f"{specs}:12" not in said and "and 2 more refused lines" in said
+        assert emu.posted() == [] and done.stdout == ""
+
+
+def test_a_file_whose_first_lines_are_no_specs_is_read_no_further(tmp_path: Path) -> None:
+    log = tmp_path / "server.log"
+    log.write_text("".join(f"2026-12-06 10:00:{i:02} GET /\n" for i in range(50)))
+    with SerpstatEmulator(size=0, rps=None) as emu:
+        env = cli_env(tmp_path, {"serpstat": {**emu.settings, "rps": "100"}})
+        done = run_here(["submit", "-p", "serpstat", str(log)], env)
+        assert done.returncode == 2, done.stderr
+        assert f"{log}:10: not JSON" in done.stderr and f"{log}:11" not in done.stderr
+        assert "no line up to 10 is a task spec: read no further" in done.stderr
+        assert emu.posted() == []

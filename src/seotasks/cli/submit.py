@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import re
 from collections.abc import Iterable
+from functools import partial
 from typing import Any, TextIO
 
 from .common import UsageError, one_client
@@ -53,104 +54,6 @@ def add_arguments(submit: argparse.ArgumentParser) -> None:
     add_sandbox(submit, "run against the provider's emulator")
 
 
-def _read_specs(path: str, err: TextIO) -> tuple[list[Any], list[int]]:
-    """The specs of ``path``, and the line number of each."""
-    from .inputs import read_lines
-
-    specs: list[Any] = []
-    numbers: list[int] = []
-    number = 0
-    lines = read_lines(path, _LONGEST_LINE)
-    while True:
-        # Checked as they come (a signal stops a read from a waiting pipe), so that a
-        # path that is no spec file fails at its first line, not once read whole.
-        try:
-            raw = next(lines, None)
-        except OSError as exc:
-            raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
-        except ValueError as exc:  # a line longer than any spec: no spec file
-            raise UsageError(f"{path}:{number + 1}: {exc}, not a task spec") from None
-        if raw is None:
-            return specs, numbers
-        if not number:
-            raw = raw.removeprefix(b"\xef\xbb\xbf")  # a byte order mark (Windows editors)
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise UsageError(
-                f"{path}:{number + 1}: not UTF-8 text (specs are JSON Lines)"
-            ) from None
-        if control := _CONTROL.search(text):  # a binary file: "not JSON" would say less
-            column = control.start() + 1
-            raise UsageError(
-                f"{path}:{number + 1}: not text, a control character at column {column} "
-                "(specs are JSON Lines)"
-            )
-        for line in text.splitlines() or [""]:  # "\r\n", and the other line ends
-            number += 1
-            if line.strip():  # blank lines are skipped
-                specs.append(_spec(path, number, line))
-                numbers.append(number)
-
-
-def _check_specs(provider: Any, specs: list[Any], path: str, lines: list[int]) -> None:
-    """Every spec the provider refuses without a call (`Provider.check_spec`), each named
-    by its line, before anything is posted: one usage error (exit 2)."""
-    from ..errors import UnsupportedQuery
-
-    refused = []
-    for spec, number in zip(specs, lines, strict=True):
-        try:
-            provider.check_spec(spec)
-        except UnsupportedQuery as exc:
-            refused.append(f"{path}:{number}: {exc}")
-    if len(refused) > 10:
-        refused[10:] = [f"and {len(refused) - 10} more lines the provider refuses"]
-    if refused:
-        raise UsageError("; ".join(refused))
-
-
-#: The longest line read as a spec: one holds a keyword and a few fields (a tag and
-#: callback URLs are the long ones), never a megabyte.
-_LONGEST_LINE = 1 << 20
-#: Characters that no JSON line holds raw (JSON escapes them in strings): a binary file.
-_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f]")
-
-
-def _spec(path: str, number: int, line: str) -> Any:
-    """The spec on line ``number`` of ``path``, or the line's usage error."""
-    import json
-
-    from ..errors import ConfigError
-    from ..jsoncodec import strict_loads
-    from ..submit import spec_from_json
-
-    try:
-        return spec_from_json(strict_loads(line, object_pairs_hook=_each_field_once))
-    except ConfigError as exc:
-        raise UsageError(f"{path}:{number}: {exc}") from None
-    except json.JSONDecodeError as exc:
-        # Its own "line 1 column 17 (char 16)" counts within this one line: the
-        # column is news, "line 1" beside the file's line number misleads.
-        where = f"{path}:{number}: not JSON: {exc.msg} at column {exc.colno}"
-        raise UsageError(where) from None
-    except ValueError as exc:
-        raise UsageError(f"{path}:{number}: not JSON: {exc}") from None
-
-
-def _each_field_once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """A spec's object; a field given twice is refused (JSON would keep the last one, and
-    post one of two keywords without a word)."""
-    from ..errors import ConfigError
-
-    fields: dict[str, Any] = {}
-    for name, value in pairs:
-        if name in fields:
-            raise ConfigError(f"invalid task spec: field {name!r} given twice")
-        fields[name] = value
-    return fields
-
-
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from ..errors import StorageError
     from ..plugins import get_provider
@@ -158,6 +61,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from ..submit_journal import SubmitJournal, account_digest, spec_keys
     from .pipes import refuse_closed_stdout
     from .signals import GracefulStop
+    from .spec_file import read_specs
     from .submit_run import SubmitRun, post
 
     provider = get_provider(args.provider)
@@ -166,9 +70,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.resume is not None:
         check_file_target(args.resume, "--resume")  # as tasks and collect: no folder made
     refuse_closed_stdout(out)  # the lines are the only record of the task ids
-    specs, lines = _read_specs(args.file, err)  # every line checked before anything is posted
-    specs = _with_callbacks(specs, args)
-    _check_specs(provider, specs, args.file, lines)
+    specs, _ = read_specs(  # every line checked before anything is posted
+        args.file, partial(_with_flags_of, args), provider.check_spec
+    )
     keys = spec_keys(specs)
     with contextlib.ExitStack() as stack:
         client = one_client(args, stack)  # the configuration is checked, specs or none
@@ -267,14 +171,12 @@ def _with_flags(spec: Any, args: argparse.Namespace, *, where: str) -> Any:
     return spec
 
 
-def _with_callbacks(specs: list[Any], args: argparse.Namespace) -> list[Any]:
-    """Fill ``--pingback`` / ``--postback`` into the specs that have no callback of their own."""
+def _with_flags_of(args: argparse.Namespace, spec: Any, index: int) -> Any:
+    """``spec`` of index ``index`` with the ``--pingback`` / ``--postback`` values filled
+    in where it has no callback of its own."""
     if args.pingback is None and args.postback is None:
-        return specs
-    return [
-        _with_flags(spec, args, where=f" (filled in for the spec of index {index})")
-        for index, spec in enumerate(specs)
-    ]
+        return spec
+    return _with_flags(spec, args, where=f" (filled in for the spec of index {index})")
 
 
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
