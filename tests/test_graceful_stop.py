@@ -409,3 +409,20 @@ def test_a_signal_before_the_arguments_are_read_ends_a_follow_with_0(
     )
     assert done.returncode == code, done.stderr
     assert done.stderr == ("" if code == 0 else "seotasks: interrupted\n")
+
+
+class _SlowStream(io.StringIO):
+    """A stderr whose write takes a moment (a busy machine, a slow terminal)."""
+
+    def write(self, text: str) -> int:
+        time.sleep(0.3)
+        return super().write(text)
+
+
+def test_the_notice_is_written_before_the_stop_ends() -> None:
+    """The notice comes from a thread of its own: a run whose calls had ended reached its
+    summary first, and on a busy machine exited without the notice at all."""
+    err = _SlowStream()
+    with GracefulStop(notice=(err, "seotasks x: stopping")) as stop:
+        _signal_self(stop)
+    assert err.getvalue() == "seotasks x: stopping\n"  # no thread joined: the stop waited

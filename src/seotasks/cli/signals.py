@@ -58,6 +58,8 @@ __all__ = [
 
 #: The name of the thread that writes the first signal's notice.
 NOTICE_THREAD = "seotasks-stop-notice"
+#: How long a stop waits at its end for its notice to be written (a stderr nobody reads).
+NOTICE_WAIT = 2.0
 
 #: The signal that came before a command took the signals over (`program_signals`).
 _early: list[int] = []
@@ -219,6 +221,8 @@ class GracefulStop:
         self._at_once = at_once
         after = self._abort_read if abort_reads else None
         self._relay = SignalRelay(self._act, note=self._note, after=after)
+        #: Set once the notice is written (or could not be): `__exit__` waits for it.
+        self._noticed = threading.Event()
 
     def __enter__(self) -> GracefulStop:
         self._relay.__enter__()
@@ -231,6 +235,12 @@ class GracefulStop:
 
     def __exit__(self, *exc: object) -> None:
         self._relay.close(restore=self._at_once is None or self.signal is None)
+        if self.signal is not None and self._notice is not None:
+            # The notice comes from other threads (the relay's, then its own): a run
+            # whose calls ended at once reached its summary first, and on a busy machine
+            # exited before the notice was written at all. Said first, then; a stderr
+            # nobody reads holds the end for `NOTICE_WAIT` at most.
+            self._noticed.wait(NOTICE_WAIT)
 
     @property
     def stopping(self) -> bool:
@@ -267,17 +277,20 @@ class GracefulStop:
         if self._notice is not None:
             # A thread of its own: a stderr nobody reads must not hold the stop.
             threading.Thread(
-                target=_say, args=self._notice, name=NOTICE_THREAD, daemon=True
+                target=_say, args=(*self._notice, self._noticed), name=NOTICE_THREAD, daemon=True
             ).start()
         self.halt()
 
 
-def _say(stream: TextIO, line: str) -> None:
-    with contextlib.suppress(OSError, ValueError):  # a closed stderr: nobody to tell
-        # On a terminal, erase a status line being drawn (`StatusLine`) rather than
-        # append to it; the next one is drawn below.
-        stream.write(("\r\x1b[K" if stream.isatty() else "") + line + "\n")
-        stream.flush()
+def _say(stream: TextIO, line: str, said: threading.Event) -> None:
+    try:
+        with contextlib.suppress(OSError, ValueError):  # a closed stderr: nobody to tell
+            # On a terminal, erase a status line being drawn (`StatusLine`) rather than
+            # append to it; the next one is drawn below.
+            stream.write(("\r\x1b[K" if stream.isatty() else "") + line + "\n")
+            stream.flush()
+    finally:
+        said.set()
 
 
 def _leave(code: int, line: str) -> NoReturn:
