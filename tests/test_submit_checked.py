@@ -10,6 +10,17 @@ from clirun import cli_env
 from seotasks_serpstat.emulator import SerpstatEmulator
 
 
+def _refused_by_serpstat(tmp_path: Path, specs: Path) -> str:
+    """``seotasks submit -p serpstat SPECS`` on an emulator: refused (exit 2) with nothing
+    posted and nothing on stdout; what it said on stderr."""
+    with SerpstatEmulator(size=0, rps=None) as emu:
+        env = cli_env(tmp_path, {"serpstat": {**emu.settings, "rps": "100"}})
+        done = run_here(["submit", "-p", "serpstat", str(specs)], env)
+        assert done.returncode == 2, done.stderr
+        assert emu.posted() == [] and done.stdout == "", done.stderr
+    return done.stderr
+
+
 def test_specs_the_provider_refuses_are_named_by_line_and_nothing_is_posted(
     tmp_path: Path,
 ) -> None:
@@ -22,15 +33,10 @@ def test_specs_the_provider_refuses_are_named_by_line_and_nothing_is_posted(
     ]
     specs = tmp_path / "specs.jsonl"
     specs.write_text("".join(json.dumps(line) + "\n" for line in lines))
-    with SerpstatEmulator(size=0, rps=None) as emu:
-        env = cli_env(tmp_path, {"serpstat": {**emu.settings, "rps": "100"}})
-        done = run_here(["submit", "-p", "serpstat", str(specs)], env)
-        assert done.returncode == 2, done.stderr
-        said = done.stderr
-        assert f"{specs}:2: serpstat: countryId 2840 is outside 1..247" in said
-        assert f"{specs}:3: serpstat: crawling supports google only" in said
-        assert f"{specs}:1" not in said and done.stdout == ""
-        assert emu.posted() == []
+    said = _refused_by_serpstat(tmp_path, specs)
+    assert f"{specs}:2: serpstat: countryId 2840 is outside 1..247" in said
+    assert f"{specs}:3: serpstat: crawling supports google only" in said
+    assert f"{specs}:1" not in said
 
 
 def test_a_dataforseo_serp_type_it_has_no_endpoint_for_is_named_by_line(tmp_path: Path) -> None:
@@ -92,27 +98,18 @@ def test_every_refused_line_is_named_in_one_run_whatever_refused_it(tmp_path: Pa
         + "\n"
         + "".join(json.dumps({"keyword": f"k{i}", "location": 9999}) + "\n" for i in range(9))
     )
-    with SerpstatEmulator(size=0, rps=None) as emu:
-        env = cli_env(tmp_path, {"serpstat": {**emu.settings, "rps": "100"}})
-        done = run_here(["submit", "-p", "serpstat", str(specs)], env)
-        assert done.returncode == 2, done.stderr
-        said = done.stderr
-        assert f"{specs}:1: not JSON" in said
-        assert f"{specs}:2: unknown task spec field(s): colour" in said
-        assert f"{specs}:3: serpstat: countryId 2840 is outside 1..247" in said
-        assert f"{specs}:4" not in said
-        assert f"{specs}:11: serpstat: countryId 9999" in said  # the tenth refused line
-        assert f"{specs}:12" not in said and "and 2 more refused lines" in said
-        assert emu.posted() == [] and done.stdout == ""
+    said = _refused_by_serpstat(tmp_path, specs)
+    assert f"{specs}:1: not JSON" in said
+    assert f"{specs}:2: unknown task spec field(s): colour" in said
+    assert f"{specs}:3: serpstat: countryId 2840 is outside 1..247" in said
+    assert f"{specs}:4" not in said
+    assert f"{specs}:11: serpstat: countryId 9999" in said  # the tenth refused line
+    assert f"{specs}:12" not in said and "and 2 more refused lines" in said
 
 
 def test_a_file_whose_first_lines_are_no_specs_is_read_no_further(tmp_path: Path) -> None:
     log = tmp_path / "server.log"
     log.write_text("".join(f"2026-12-06 10:00:{i:02} GET /\n" for i in range(50)))
-    with SerpstatEmulator(size=0, rps=None) as emu:
-        env = cli_env(tmp_path, {"serpstat": {**emu.settings, "rps": "100"}})
-        done = run_here(["submit", "-p", "serpstat", str(log)], env)
-        assert done.returncode == 2, done.stderr
-        assert f"{log}:10: not JSON" in done.stderr and f"{log}:11" not in done.stderr
-        assert "no line up to 10 is a task spec: read no further" in done.stderr
-        assert emu.posted() == []
+    said = _refused_by_serpstat(tmp_path, log)
+    assert f"{log}:10: not JSON" in said and f"{log}:11" not in said
+    assert "no line up to 10 is a task spec: read no further" in said
