@@ -56,6 +56,7 @@ _FLAGS = {
     "time_field": "--time-field",
     "profile": "--profile",
     "output": "--format",
+    "sandbox": "--sandbox",
 }
 
 
@@ -151,14 +152,19 @@ def asked_from(
     pairs = list(getattr(args, "option", None) or ())
     named = getattr(args, "profile", None)  # given by --profile: it holds the account
     profile = named or os.environ.get("SEOTASKS_PROFILE") or None
+    sandbox = sandbox_data(args)
     asked: dict[str, str | None] = {
         COMMAND_KEY: getattr(args, "command", None),
         "since": getattr(args, "since", None),
         "until": getattr(args, "until", None),
         **record_options(pairs, secret),
-        **account_digests(providers, pairs, profile, named=named is not None),
+        # A sandbox run lists the emulators with their own credentials, whatever the
+        # environment holds: its data is its account.
+        **({} if sandbox else account_digests(providers, pairs, profile, named=named is not None)),
         **extra,
     }
+    if sandbox:
+        asked["sandbox"] = sandbox
     time_field = getattr(args, "time_field", None)
     if time_field is not None:
         asked["time_field"] = time_field
@@ -167,6 +173,25 @@ def asked_from(
     if profile is not None:
         asked["profile"] = profile
     return asked
+
+
+def sandbox_data(args: argparse.Namespace) -> str | None:
+    """Which sandbox data a ``--sandbox`` run lists (``--seed 5 --sandbox-size 200``, and
+    its ``--sandbox-day`` when given), as its resume file records it; None for a run on
+    an account.
+
+    The account digest of a sandbox run was read from the environment, which the run
+    does not use: a file went on from a real account into the sandbox (or into another
+    seed's data) and mixed two lists' tasks in one export, while two sandbox runs of
+    the same data were refused for another exported login."""
+    if not getattr(args, "sandbox", False):
+        return None
+    said = f"--seed {getattr(args, 'seed', 0)}"
+    for flag, attr in (("--sandbox-size", "sandbox_size"), ("--sandbox-day", "sandbox_day")):
+        value = getattr(args, attr, None)
+        if value is not None:
+            said += f" {flag} {value}"
+    return said
 
 
 def account_digests(
