@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import attrs
 import pytest
 
 from seotasks import Task, TaskStatus
@@ -79,3 +80,34 @@ def test_a_collect_line_stays_one_line_whatever_the_result_holds(tmp_path: Path)
     out = io.StringIO()
     copy_json_line(body, out)
     assert len(out.getvalue().splitlines()) == 1 and json.loads(out.getvalue()) == result
+
+
+@pytest.mark.parametrize("awkward", _AWKWARD)
+def test_csv_quotes_what_pythons_csv_module_does_and_nothing_else(awkward: str) -> None:
+    """The writer's own quoting reads back as the standard library wrote it."""
+    writer = CsvWriter(fields=["id", "tag", "cost"])
+    mine = writer.format(_task(awkward, Decimal("2")))
+    theirs = io.StringIO()
+    csv.writer(theirs, lineterminator="\r\n").writerow(["t-1", awkward, "2"])
+    assert mine == theirs.getvalue()[:-2] + "\n"
+
+
+def test_an_empty_tag_and_no_tag_are_two_cells_a_reader_tells_apart(tmp_path: Path) -> None:
+    """Both were one empty cell: PostgreSQL's convention (an empty text quoted, an
+    unknown value empty) keeps them apart for a reader that follows it."""
+    import duckdb
+
+    writer = CsvWriter(fields=["id", "tag", "cost"])
+    empty, unknown = _task("", None), attrs.evolve(_task("x"), id="t-2", tag=None)
+    text = writer.header() + writer.format(empty) + writer.format(unknown)
+    assert text.splitlines()[1:] == ['t-1,"",', "t-2,,0.0006"]
+    path = tmp_path / "tasks.csv"
+    path.write_text(text, encoding="utf-8")
+    read = duckdb.sql(
+        f"SELECT id, tag FROM read_csv('{path}', allow_quoted_nulls = false, "
+        "columns = {'id': 'VARCHAR', 'tag': 'VARCHAR', 'cost': 'VARCHAR'}, header = true) "
+        "ORDER BY id"
+    ).fetchall()
+    assert read == [("t-1", ""), ("t-2", None)]
+    one_column = CsvWriter(fields=["tag"]).format(unknown)
+    assert one_column == '""\n'  # a blank line would be no record at all

@@ -7,9 +7,7 @@ is what lets the CLI stop on Ctrl-C without leaving half a record behind.
 
 from __future__ import annotations
 
-import csv
 import enum
-import io
 import json
 import re
 import unicodedata
@@ -145,35 +143,48 @@ class CsvWriter:
     """CSV quoted as RFC 4180 has it (records end in ``\\n``, not its CRLF) with a header
     row; ``raw`` becomes a JSON column.
 
-    The `csv` module quotes a field holding a character of its line terminator: with
-    ``"\\n"`` as the terminator, a bare carriage return in a tag went out unquoted and a
-    strict reader split the record in two. Rows are written with RFC 4180's CRLF, so a
-    field holding either is quoted, and the CRLF that ends the row becomes ``\\n``."""
+    A field holding a comma, a quote, a carriage return or a line feed is quoted (the
+    `csv` module quotes only its own terminator's characters: with ``"\\n"``, a bare
+    carriage return in a tag went out unquoted and a strict reader split the record). An
+    empty text is quoted too (``""``) and an unknown value left empty, the convention of
+    PostgreSQL's ``COPY``: an empty tag and no tag were one empty cell, and a reader could
+    not tell them apart."""
 
     def __init__(self, *, raw: bool = False, fields: Sequence[str] | None = None) -> None:
         self.fields = tuple(fields) if fields else (*COLUMNS, *(["raw"] if raw else []))
         self.raw = "raw" in self.fields
-        self._buffer = io.StringIO()
-        self._csv = csv.writer(self._buffer, lineterminator="\r\n")
 
-    def _row(self, values: list[Any]) -> str:
-        self._buffer.seek(0)
-        self._buffer.truncate()
-        self._csv.writerow(values)
-        return self._buffer.getvalue()[:-2] + "\n"
+    @staticmethod
+    def _row(cells: list[str]) -> str:
+        if cells == [""]:  # a blank line is no record to a reader: one unknown cell
+            return '""\n'
+        return ",".join(cells) + "\n"
 
     def header(self) -> str:
-        return self._row(list(self.fields))
+        return self._row([_csv_cell(name) for name in self.fields])
 
     def format(self, task: Task) -> str:
         record = task_record(task, raw=self.raw)
-        values = []
+        cells = []
         for name in self.fields:
             if name == "raw":
-                values.append(json.dumps(record["raw"], ensure_ascii=False, default=str))
+                text = json.dumps(record["raw"], ensure_ascii=False, default=str)
+                cells.append(_csv_cell(text))
             else:
-                values.append("" if record[name] is None else record[name])
-        return self._row(values)
+                cells.append("" if record[name] is None else _csv_cell(record[name]))
+        return self._row(cells)
+
+
+#: What makes RFC 4180 quote a field.
+_CSV_QUOTED = re.compile(r'[,"\r\n]')
+
+
+def _csv_cell(value: object) -> str:
+    """``value`` as one CSV field: quoted when empty or holding `_CSV_QUOTED`."""
+    text = value if isinstance(value, str) else str(value)
+    if not text or _CSV_QUOTED.search(text):
+        return '"' + text.replace('"', '""') + '"'
+    return text
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")

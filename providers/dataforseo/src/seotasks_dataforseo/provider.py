@@ -325,7 +325,7 @@ class DataForSEOProvider(Provider):
         since = since or (now - self._keeps + timedelta(minutes=5))
         end = min(query.until or now, now)
         if since >= end:  # the core refused since >= until: so one of these two
-            why = "since lies in the future" if since >= now else "until is older than it keeps"
+            why = "since is not before now" if since >= now else "until is older than it keeps"
             span = f"{since.isoformat()} and {end.isoformat()}"
             raise UnsupportedQuery(f"dataforseo id_list: nothing can exist between {span} ({why})")
         return self._history_listing().start(since.replace(microsecond=0), end).to_json()
