@@ -26,6 +26,9 @@ __all__ = ["IDLE_TIMEOUT", "MAX_CONNECTIONS", "ReceiverServer", "connection_budg
 #: Defaults of the connection budget (see the module docstring).
 MAX_CONNECTIONS = 1000
 IDLE_TIMEOUT = 10
+#: How long a stop waits for the last answers to go out once every request it waited
+#: for is answered.
+_FLUSH_WAIT = 1.0
 #: File descriptors kept beside the connections: result files being written, the
 #: pingback client's pool, the interpreter's own.
 _SPARE_FDS = 128
@@ -140,7 +143,6 @@ class ReceiverServer:
         self._stopping.set()
         from waitress import wasyncore
 
-        dispatcher = self.server.task_dispatcher
         trigger = self._listeners[0].trigger  # any listener's wakes the one loop
 
         def close_listeners() -> None:
@@ -148,11 +150,17 @@ class ReceiverServer:
                 wasyncore.dispatcher.close(listener)
 
         trigger.pull_trigger(close_listeners)
+        # The requests in progress now are answered; any other, on a connection kept
+        # open, is answered 503 (`ReceiverApp.stop_taking`) and not waited for.
+        in_progress = [channel for channel in list(self._map.values()) if _unfinished(channel)]
+        self.app.stop_taking(peer for channel in in_progress if (peer := _peer(channel)))
         end = time.monotonic() + grace
-        while time.monotonic() < end:
-            busy = self.app.in_flight or dispatcher.active_count or dispatcher.queue
-            if not busy and not any(map(_unfinished, list(self._map.values()))):
-                break
+        while time.monotonic() < end and (self.app.in_flight or self._awaited(in_progress)):
+            time.sleep(0.02)
+        # Their last answers still going out (a sender that went on sending keeps
+        # getting 503s: not waited for past `_FLUSH_WAIT`).
+        end = min(end, time.monotonic() + _FLUSH_WAIT)
+        while time.monotonic() < end and self._sending(in_progress):
             time.sleep(0.02)
 
         def close_all() -> None:
@@ -163,6 +171,33 @@ class ReceiverServer:
         # left to close: the pull meets a closed descriptor (EBADF), once in many runs.
         with contextlib.suppress(OSError):
             trigger.pull_trigger(close_all)
+
+    def _awaited(self, in_progress: list[Any]) -> bool:
+        """Whether a connection whose request was in progress at the stop is still open
+        with that request unanswered."""
+        awaited = self.app.awaited or set()
+        return any(
+            _peer(channel) in awaited and _unfinished(channel)
+            for channel in self._still_open(in_progress)
+        )
+
+    def _sending(self, in_progress: list[Any]) -> bool:
+        """Whether one of those connections has an answer not all sent."""
+        return any(
+            getattr(channel, "total_outbufs_len", 0) for channel in self._still_open(in_progress)
+        )
+
+    def _still_open(self, channels: list[Any]) -> list[Any]:
+        open_now = {id(channel) for channel in list(self._map.values())}
+        return [channel for channel in channels if id(channel) in open_now]
+
+
+def _peer(channel: object) -> tuple[str, str] | None:
+    """A connection's peer as a WSGI request names it (``REMOTE_ADDR``, ``REMOTE_PORT``)."""
+    addr = getattr(channel, "addr", None)
+    if isinstance(addr, tuple) and len(addr) >= 2:
+        return str(addr[0]), str(addr[1])
+    return None
 
 
 def _unfinished(channel: object) -> bool:

@@ -42,6 +42,15 @@ _RETRY_AFTER = "60"
 StartResponse = Callable[..., Any]
 
 
+#: A connection, as its peer's address and port (``REMOTE_ADDR``, ``REMOTE_PORT``).
+Peer = tuple[str, str]
+
+
+def peer_of(environ: Mapping[str, Any]) -> Peer:
+    """The connection a WSGI request came on."""
+    return str(environ.get("REMOTE_ADDR", "")), str(environ.get("REMOTE_PORT", ""))
+
+
 def secret_problem(secret: str) -> str | None:
     """Why ``secret`` cannot be the receiver's, else None; never quoting it.
 
@@ -109,6 +118,11 @@ class ReceiverApp:
         #: Answers given, by status code (for logs, tests and benchmarks).
         self.answers: dict[int, int] = {}
         self.in_flight = 0
+        #: Once stopping (`stop_taking`): the connections whose request was in progress
+        #: at the stop, each answered once more; every other request is answered 503.
+        self.awaited: set[Peer] | None = None
+        #: The connections whose request the app is answering now.
+        self._handling: dict[Peer, int] = {}
 
     def __repr__(self) -> str:
         return f"<ReceiverApp {self.store.root} provider={self.provider}>"
@@ -138,17 +152,53 @@ class ReceiverApp:
 
     # -- WSGI -------------------------------------------------------------------------------
 
-    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+    def stop_taking(self, in_progress: Iterable[Peer]) -> None:
+        """Stop: answer the requests of the connections ``in_progress`` (a body still
+        arriving, or being answered), and 503 to every other request.
+
+        A sender keeping its connection open went on delivering after the stop: eight of
+        them held it its whole 30 s of grace, and about 21 000 deliveries were taken
+        after the signal. A delivery answered 503 is not lost: the vendor delivers it
+        again, or lists its task for a poll."""
         with self._lock:
-            self.in_flight += 1
-        try:
-            status, body = self._answer(environ)
-        except Exception:  # never crash the server; never log the request line (secret)
-            log.exception("receiver: unexpected error")
-            status, body = "500 Internal Server Error", {"error": "internal error"}
-        finally:
-            with self._lock:
-                self.in_flight -= 1
+            self.awaited = set(in_progress)
+
+    def _admit(self, peer: Peer) -> bool:
+        """Whether to answer the request of connection ``peer``: any before the stop, after
+        it only the one in progress at the stop."""
+        with self._lock:
+            # A connection's requests come one at a time (waitress answers them in
+            # order), so the one awaited is answered once: `_done` forgets it.
+            admitted = self.awaited is None or peer in self.awaited
+            if admitted:
+                self.in_flight += 1
+                self._handling[peer] = self._handling.get(peer, 0) + 1
+            return admitted
+
+    def _done(self, peer: Peer) -> None:
+        with self._lock:
+            self.in_flight -= 1
+            left = self._handling[peer] - 1
+            if left:
+                self._handling[peer] = left
+            else:
+                del self._handling[peer]
+            if self.awaited is not None:
+                self.awaited.discard(peer)
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        peer = peer_of(environ)
+        if not self._admit(peer):
+            self._say("stopping", "a request that came while stopping was answered 503")
+            status, body = "503 Service Unavailable", {"error": "stopping: deliver it again"}
+        else:
+            try:
+                status, body = self._answer(environ)
+            except Exception:  # never crash the server; never log the request line (secret)
+                log.exception("receiver: unexpected error")
+                status, body = "500 Internal Server Error", {"error": "internal error"}
+            finally:
+                self._done(peer)
         code = int(status.split(" ", 1)[0])
         with self._lock:
             self.answers[code] = self.answers.get(code, 0) + 1
