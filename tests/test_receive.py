@@ -247,12 +247,16 @@ def test_malformed_postbacks_are_refused_and_recorded(
 
 
 def test_oversized_bodies_and_gzip_bombs_are_refused(
-    start_receiver: Callable[..., Running],
+    start_receiver: Callable[..., Running], caplog: pytest.LogCaptureFixture
 ) -> None:
     receiver = start_receiver(max_body=64 * 1024, max_json=256 * 1024)
     big = json.dumps(envelope("big-1", keyword="x" * 100_000)).encode()
     assert len(big) > 64 * 1024
-    assert receiver.post(f"/{SECRET}/postback", big).status == 413
+    with caplog.at_level(logging.WARNING, logger="seotasks.receive"):
+        assert receiver.post(f"/{SECRET}/postback", big).status == 413
+    # waitress answers it before the app runs: said all the same (it was silent).
+    said = "a body over --max-body (65536 bytes) refused 413 Request Entity Too Large"
+    assert said in caplog.text and receiver.app.answers[413] == 1
     bomb = gzip.compress(b"0" * (32 * 1024 * 1024), compresslevel=9)
     assert len(bomb) < 64 * 1024  # small on the wire ...
     answer = receiver.post(f"/{SECRET}/postback", bomb, **{"Content-Encoding": "gzip"})

@@ -18,6 +18,8 @@ from receivekit import (
     Receiver,
     Running,
     envelope,
+    files,
+    gz,
     receive_env,
     receiver,
     start_receiver,
@@ -114,7 +116,12 @@ def test_a_wrong_option_value_is_exit_2_and_missing_credentials_only_a_warning(
         assert running.stop() == 0
 
 
-@pytest.mark.parametrize("option", ["page_size=ten", "base_url=http://[::1"])
+@pytest.mark.parametrize(
+    "option",
+    # The last three are the provider's own checks (`Provider.configure`), which did not
+    # run while a credential was missing.
+    ["page_size=ten", "base_url=http://[::1", "base_url=ftp://x", "page_size=0", "families=nope"],
+)
 def test_a_wrong_option_value_is_exit_2_even_where_the_credentials_are_missing(
     tmp_path: Path, option: str
 ) -> None:
@@ -134,3 +141,16 @@ def test_a_wrong_option_value_is_exit_2_even_where_the_credentials_are_missing(
     assert option.partition("=")[0] in wrong.stderr
     assert "receiving on" not in wrong.stderr
     assert "missing" not in wrong.stderr
+
+
+def test_a_results_folder_moved_aside_is_made_again_for_the_next_delivery(
+    receiver: Running,
+) -> None:
+    """Moving the results aside (an archive) made every later delivery a 503 until the
+    receiver was restarted: the folder was made once a run."""
+    results = receiver.app.store.root / "dataforseo"
+    assert receiver.post(f"/{SECRET}/postback", gz(envelope("t-1"))).status == 200
+    results.rename(receiver.app.store.root / "archive-1")
+    assert receiver.post(f"/{SECRET}/postback", gz(envelope("t-2"))).status == 200
+    assert files(results).keys() == {"t-2"}
+    assert files(receiver.app.store.root / "archive-1").keys() == {"t-1"}

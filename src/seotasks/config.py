@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-import math
 import os
 import socket
 from collections.abc import Iterable, Mapping
@@ -27,6 +26,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .errors import ConfigError, MissingSetting
+from .optionvalue import parse_option_value
 from .profilefile import config_path, load_profile, warn_readable
 from .provider import Option, Provider, Settings
 from .redact import has_userinfo, scrub_userinfo
@@ -41,9 +41,6 @@ __all__ = [
 ]
 
 log = logging.getLogger("seotasks.config")
-
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off"}
 
 
 def env_name(provider: str, option: str) -> str:
@@ -107,84 +104,6 @@ def _env_hint(var: str, option: str, env: Mapping[str, str], misspelt: Mapping[s
     return f" ({strays[0]} is set, but names no option)" if strays else ""
 
 
-def parse_option_value(option: Option, value: Any, source: str) -> Any:
-    """Read ``value`` (a string from env/CLI, or a typed TOML/Python value) as ``option.kind``."""
-    kind = option.kind
-    if not _is_text(value):
-        # Bytes that are not UTF-8 in argv or an env var arrive as lone surrogates: they
-        # could never be sent (an encoding error deep in the transport), so refuse here.
-        shown = "the value" if option.secret else repr(value)
-        raise ConfigError(f"{source}: {option.name!r} is not valid UTF-8 text: {shown}")
-    if not option.secret and isinstance(value, str) and "://" in value:
-        # A URL pasted with a blank or a newline around it (an env file, a TOML string):
-        # urllib3 would refuse it after every retry, as if the host were down, and no URL
-        # means them; dropped as around a number. A secret is left as given.
-        value = value.strip()
-    if _has_control(value):
-        # A key read with its line break (an env file with CRLF endings): http.client
-        # refuses it in a header with a ValueError quoting the whole header, the key in
-        # clear, and a query or a login would carry it to a vendor that refuses it.
-        shown = "the value" if option.secret else repr(value)
-        raise ConfigError(
-            f"{source}: {option.name!r} holds a control character (a line break, a tab), "
-            f"which no setting means; remove it: {shown}"
-        )
-    try:
-        if kind == "str":
-            if not isinstance(value, str):
-                raise TypeError
-            # A choice padded with blanks (``-o 'source = history'``) means the choice.
-            result: Any = value if option.choices is None else value.strip()
-        elif kind == "int":
-            if isinstance(value, bool | float):  # int(2.7) would quietly be 2
-                raise TypeError
-            result = int(_number(value) if isinstance(value, str) else value)
-        elif kind == "float":
-            if isinstance(value, bool):
-                raise TypeError
-            result = float(_number(value) if isinstance(value, str) else value)
-            if not math.isfinite(result):  # nan, inf: no rate or timeout means them
-                raise ValueError
-        elif kind == "bool":
-            word = value.strip().lower() if isinstance(value, str) else None
-            if isinstance(value, bool):
-                result = value
-            elif word in _TRUE | _FALSE:
-                result = word in _TRUE
-            else:
-                raise ValueError
-        else:  # list
-            if isinstance(value, str):
-                result = [part.strip() for part in value.split(",") if part.strip()]
-            elif isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
-                result = list(value)
-            else:
-                raise TypeError
-    except (TypeError, ValueError):
-        shown = "***" if option.secret else repr(value)
-        raise ConfigError(f"{source}: expected {kind} for {option.name!r}, got {shown}") from None
-    if option.choices is not None:
-        bad = [
-            v for v in (result if isinstance(result, list) else [result]) if v not in option.choices
-        ]
-        if bad:
-            raise ConfigError(
-                f"{source}: {option.name!r} must be one of {', '.join(option.choices)}; got "
-                f"{', '.join(map(repr, bad))}"
-            )
-    return result
-
-
-def _number(text: str) -> str:
-    """A number as an env var or a flag writes it: surrounding blanks dropped, as for
-    every kind. Python's own readers also take ``5_00`` and non-ASCII digits (Arabic-Indic,
-    say), which no one means in a setting: refused (`ValueError`)."""
-    text = text.strip()
-    if not text.isascii() or "_" in text:
-        raise ValueError(text)
-    return text
-
-
 def _given(option: Option, value: Any) -> bool:
     """Whether ``value`` gives ``option``: not None, and for a required one (a credential)
     not empty or blank either, as ``password = ""`` left from a template or ``-o
@@ -193,28 +112,6 @@ def _given(option: Option, value: Any) -> bool:
     if value is None:
         return False
     return not (option.required and isinstance(value, str) and not value.strip())
-
-
-def _has_control(value: Any) -> bool:
-    """Whether a string in ``value`` (a string, or a list of them) holds a C0 control
-    character or DEL: a line break, a tab, a NUL."""
-    strings = value if isinstance(value, list | tuple) else [value]
-    return any(
-        isinstance(item, str) and any(ord(c) < 32 or ord(c) == 127 for c in item)
-        for item in strings
-    )
-
-
-def _is_text(value: Any) -> bool:
-    """Whether every string in ``value`` (a string, or a list of them) encodes as UTF-8."""
-    strings = value if isinstance(value, list | tuple) else [value]
-    for item in strings:
-        if isinstance(item, str):
-            try:
-                item.encode("utf-8")
-            except UnicodeEncodeError:
-                return False
-    return True
 
 
 def _url_problem(url: str) -> str | None:
@@ -232,6 +129,18 @@ def _url_problem(url: str) -> str | None:
     except (ValueError, LocationParseError) as exc:  # UnicodeError is a ValueError
         return str(exc)
     return None
+
+
+def _configure_without(cls: type[Provider], values: dict[str, Any], absent: list[str]) -> None:
+    """The provider's own checks of the values given while required ones are ``absent``
+    (each stood in for by an empty text): a receiver runs without credentials, but not
+    on a ``base_url=ftp://x`` its checks refuse. A refusal that names an absent option
+    is about the stand-in, and is left to the missing setting's error."""
+    try:
+        cls.configure({**values, **dict.fromkeys(absent, "")})
+    except ConfigError as exc:
+        if not any(name in str(exc) for name in absent):
+            raise
 
 
 def _check_urls(cls: type[Provider], values: Mapping[str, Any]) -> None:
@@ -374,6 +283,7 @@ def resolve_settings(
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}  # where each value not given explicitly was read
     missing: MissingSetting | None = None  # the first; raised once every value is read
+    absent: list[str] = []  # every required option missing
     misspelt = _misspelt_env(cls, env)
     for name, meant in misspelt.items():
         log.warning(
@@ -399,7 +309,10 @@ def resolve_settings(
         elif in_env and not ignored:
             values[opt.name] = parse_option_value(opt, env[var], var)
             sources[opt.name] = var
-        elif opt.required and missing is None:
+        elif opt.required and missing is not None:
+            absent.append(opt.name)
+        elif opt.required:
+            absent.append(opt.name)
             where = f"add {opt.name} to {table}" if profile else "add it to a profile"
             hint = _env_hint(var, opt.name, env, misspelt)
             missing = MissingSetting(
@@ -428,7 +341,8 @@ def resolve_settings(
             values[opt.name] = opt.default
     try:
         _check_urls(cls, values)
-        # The provider's own checks need every required value: none while one is missing.
+        if missing is not None:
+            _configure_without(cls, values, absent)
         checked = cls.configure(values) if missing is None else None
     except ConfigError as exc:
         raise _named_sources(exc, sources) from None

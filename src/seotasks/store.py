@@ -247,7 +247,9 @@ class ResultStore:
         return None
 
     def folder(self, provider: str) -> Path:
-        """The provider's folder, created (and swept of a killed writer's leftovers) once."""
+        """The provider's folder, created (and swept of a killed writer's leftovers) once,
+        and created again if it went away meanwhile: a receiver whose folder was moved
+        aside (an archive) answered every later delivery 503 until restarted."""
         if not safe_name(provider):
             raise ValueError(f"provider name {provider!r} cannot be a directory name")
         folder = self.root / provider
@@ -255,6 +257,8 @@ class ResultStore:
             folder.mkdir(parents=True, exist_ok=True)
             sweep_temporary(folder)
             self._swept.add(provider)
+        elif not folder.is_dir():
+            folder.mkdir(parents=True, exist_ok=True)
         return folder
 
     def adopt(self, provider: str, task_id: str, temp: Path) -> Path:

@@ -51,7 +51,7 @@ DELIVERIES = (
         [
             CallbackEntry(
                 task_id=_TASK["id"],
-                error="ProviderError: vendor error 40101: Internal SE Server Error.",
+                error="NoResult: dataforseo: vendor error 40101: Internal SE Server Error.",
                 tag="order-7",
             )
         ],

@@ -16,6 +16,7 @@ import contextlib
 import logging
 import threading
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
@@ -107,6 +108,8 @@ class ReceiverServer:
         # listening sockets and wake-up pipe included: without them, --max-connections 2
         # served no connection at all.
         self.server.adj.connection_limit = max_connections + len(sockets)
+        for listener in self._listeners:
+            listener.channel_class = _said_channels(app)
         self._stopping = threading.Event()
 
     @property
@@ -190,6 +193,29 @@ class ReceiverServer:
     def _still_open(self, channels: list[Any]) -> list[Any]:
         open_now = {id(channel) for channel in list(self._map.values())}
         return [channel for channel in channels if id(channel) in open_now]
+
+
+def _said_channels(app: ReceiverApp) -> Callable[..., Any]:
+    """waitress's connections, whose refusals before the app runs are said on stderr.
+
+    waitress answers some requests itself (a body over ``--max-body`` 413, a malformed
+    request 400): the vendor's large results were turned away and nothing said so. Its
+    error answer is made by the connection's ``error_task_class``; this one tells the
+    app first (`ReceiverApp.refused_by_server`)."""
+    from waitress.channel import HTTPChannel
+    from waitress.task import ErrorTask
+
+    def error_task(channel: Any, request: Any) -> Any:
+        error = request.error
+        app.refused_by_server(int(error.code), str(error.reason))
+        return ErrorTask(channel, request)
+
+    def channel(*args: Any, **kwargs: Any) -> Any:
+        made = HTTPChannel(*args, **kwargs)
+        made.error_task_class = error_task
+        return made
+
+    return channel
 
 
 def _peer(channel: object) -> tuple[str, str] | None:

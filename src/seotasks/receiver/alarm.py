@@ -64,7 +64,8 @@ class WriteAlarm:
             if self._failing is None:
                 return
             refused, self._refused, self._failing = self._refused, 0, None
-        log.warning("receiver: writing %s works again (%d writes had failed)", self.what, refused)
+        failed = "1 write had" if refused == 1 else f"{refused} writes had"
+        log.warning("receiver: writing %s works again (%s failed)", self.what, failed)
 
 
 class Throttle:

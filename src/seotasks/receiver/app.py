@@ -163,6 +163,14 @@ class ReceiverApp:
         with self._lock:
             self.awaited = set(in_progress)
 
+    def refused_by_server(self, code: int, reason: str) -> None:
+        """The HTTP server answered a request itself, before the app could read it:
+        counted and said as the app's own refusals are (a line a minute by kind)."""
+        with self._lock:
+            self.answers[code] = self.answers.get(code, 0) + 1
+        what = f"a body over --max-body ({self.max_body} bytes)" if code == 413 else "a request"
+        self._say(f"server {code}", f"{what} refused {code} {reason} before it was read")
+
     def _admit(self, peer: Peer) -> bool:
         """Whether to answer the request of connection ``peer``: any before the stop, after
         it only the one in progress at the stop."""

@@ -15,10 +15,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from seotasks.errors import NoResult, ProviderError
 from seotasks.provider import CallbackEntry
 
 from .result_paths import kind_path
-from .wire import SUCCESS_CODES
+from .wire import NO_RESULT, PROVIDER, SUCCESS_CODES
 
 __all__ = ["ROUTES", "read_callback"]
 
@@ -58,7 +59,12 @@ def _postback(envelope: object) -> list[CallbackEntry]:
         code = task.get("status_code")
         if code not in SUCCESS_CODES:
             message = str(task.get("status_message") or "")[:_MESSAGE_MAX]
-            error = f"ProviderError: vendor error {code}: {message}"
+            # Said as `collect` says the same answer to a task_get: a task-level "no
+            # result" is a NoResult, any other code a ProviderError.
+            refused = (NoResult if code in NO_RESULT else ProviderError)(
+                code, message, provider=PROVIDER
+            )
+            error = f"{type(refused).__name__}: {refused}"
             entries.append(CallbackEntry(task_id=task["id"], error=error, tag=tag))
             continue
         result: dict[str, Any] = envelope
