@@ -60,6 +60,15 @@ def gz(value: Any) -> bytes:
     return gzip.compress(json.dumps(value).encode())
 
 
+def postback_head(body: bytes) -> bytes:
+    """The request line and headers of a gzip postback of ``body``, for a test that
+    sends the body itself (in parts, or not at all)."""
+    return (
+        f"POST /{SECRET}/postback HTTP/1.1\r\nHost: x\r\nContent-Encoding: gzip\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    ).encode()
+
+
 def files(folder: Path) -> dict[str, Path]:
     """The result files in ``folder`` by task id (hidden temporary files left out)."""
     if not folder.exists():

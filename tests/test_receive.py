@@ -287,6 +287,19 @@ def test_a_flood_of_repeated_deliveries_writes_one_file_and_one_line(receiver: R
     assert len(receiver.app.pingbacks) == 0  # already collected: nothing queued
 
 
+def test_a_results_folder_moved_aside_is_made_again_for_the_next_delivery(
+    receiver: Running,
+) -> None:
+    """Moving the results aside (an archive) made every later delivery a 503 until the
+    receiver was restarted: the folder was made once a run."""
+    results = receiver.app.store.root / "dataforseo"
+    assert receiver.post(f"/{SECRET}/postback", gz(envelope("t-1"))).status == 200
+    results.rename(receiver.app.store.root / "archive-1")
+    assert receiver.post(f"/{SECRET}/postback", gz(envelope("t-2"))).status == 200
+    assert files(results).keys() == {"t-2"}
+    assert files(receiver.app.store.root / "archive-1").keys() == {"t-1"}
+
+
 # -- the command ----------------------------------------------------------------------------------
 
 

@@ -18,8 +18,6 @@ from receivekit import (
     Receiver,
     Running,
     envelope,
-    files,
-    gz,
     receive_env,
     receiver,
     start_receiver,
@@ -141,16 +139,3 @@ def test_a_wrong_option_value_is_exit_2_even_where_the_credentials_are_missing(
     assert option.partition("=")[0] in wrong.stderr
     assert "receiving on" not in wrong.stderr
     assert "missing" not in wrong.stderr
-
-
-def test_a_results_folder_moved_aside_is_made_again_for_the_next_delivery(
-    receiver: Running,
-) -> None:
-    """Moving the results aside (an archive) made every later delivery a 503 until the
-    receiver was restarted: the folder was made once a run."""
-    results = receiver.app.store.root / "dataforseo"
-    assert receiver.post(f"/{SECRET}/postback", gz(envelope("t-1"))).status == 200
-    results.rename(receiver.app.store.root / "archive-1")
-    assert receiver.post(f"/{SECRET}/postback", gz(envelope("t-2"))).status == 200
-    assert files(results).keys() == {"t-2"}
-    assert files(receiver.app.store.root / "archive-1").keys() == {"t-1"}

@@ -23,7 +23,7 @@ import urllib3
 from clihere import run_here
 from clirun import CLI
 from loopback import read_head
-from receivekit import SECRET, Receiver, envelope, files, gz, receive_env, wait_for
+from receivekit import SECRET, Receiver, envelope, files, gz, postback_head, receive_env, wait_for
 from seotasks_dataforseo.provider import DataForSEOProvider
 
 from seotasks.receiver.app import ReceiverApp
@@ -268,10 +268,7 @@ def test_a_sigterm_while_a_body_arrives_lets_that_request_finish_and_be_answered
     told nothing (it delivers again, or lists the task as not delivered)."""
     out = tmp_path / "results"
     body = gz(envelope("t-1"))
-    head = (
-        f"POST /{SECRET}/postback HTTP/1.1\r\nHost: x\r\nContent-Encoding: gzip\r\n"
-        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
-    ).encode()
+    head = postback_head(body)
     with Receiver(out, receive_env(tmp_path)) as receiver:
         with socket.create_connection(receiver.address, timeout=30) as conn:
             conn.sendall(head + body[: len(body) // 2])

@@ -16,7 +16,7 @@ import threading
 from pathlib import Path
 
 from loopback import read_head
-from receivekit import SECRET, Receiver, envelope, files, gz, receive_env
+from receivekit import SECRET, Receiver, envelope, files, gz, postback_head, receive_env
 
 
 def _post(conn: http.client.HTTPConnection, task_id: str) -> tuple[int, bytes]:
@@ -32,10 +32,7 @@ def test_a_stop_answers_what_was_in_progress_and_503_to_what_comes_after(
 ) -> None:
     out = tmp_path / "results"
     body = gz(envelope("in-progress"))
-    head = (
-        f"POST /{SECRET}/postback HTTP/1.1\r\nHost: x\r\nContent-Encoding: gzip\r\n"
-        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
-    ).encode()
+    head = postback_head(body)
     accepted: list[str] = []
     with Receiver(out, receive_env(tmp_path)) as receiver:
         host, port = receiver.address
