@@ -85,6 +85,24 @@ def test_a_malformed_answer_must_end_as_a_response_format_error(
         KIT.test_malformed_answers_are_typed(kit_env())
 
 
+def test_a_malformed_answers_failure_shows_no_secret_in_its_chain(
+    kit_env: Callable[..., ConformanceEnv], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The kit masked the key in its own message, but failed inside the handler: pytest
+    printed the provider's exception it came from too, key and all."""
+    build = FakeVendor._task
+
+    def telling(self: FakeVendor, item: Any) -> seotasks.Task:
+        if not isinstance(item["created"], str):
+            raise KeyError(f"unreadable with key {self.settings['api_key']}")
+        return build(self, item)
+
+    monkeypatch.setattr(FakeVendor, "_task", telling)
+    with pytest.raises(Failed, match=r"raised KeyError: .*with key \*\*\*") as info:
+        KIT.test_malformed_answers_are_typed(kit_env())
+    assert info.value.__context__ is None and info.value.__cause__ is None
+
+
 def test_an_emulator_that_ignores_the_malformed_fault_is_a_skip_saying_so(
     kit_env: Callable[..., ConformanceEnv], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -334,12 +352,12 @@ _OTHER = "other-credential-7f3a"
 def test_a_credential_the_vendor_echoes_in_its_items_is_located_not_printed(
     kit_env: Callable[..., ConformanceEnv], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    KIT.test_raw_items_carry_no_secret(kit_env())
+    KIT.test_tasks_carry_no_secret(kit_env())
     monkeypatch.setattr(FakeVendor, "_task", _echoing)
     with pytest.raises(
         Failed, match=r"secret #1 of 1 found in the raw item of task t000001"
     ) as info:
-        KIT.test_raw_items_carry_no_secret(kit_env())
+        KIT.test_tasks_carry_no_secret(kit_env())
     assert "at $.request.key" in str(info.value)
     assert SECRET not in str(info.value)
 
@@ -349,7 +367,23 @@ def test_an_echoed_credential_in_another_spelling_is_found_and_no_other_is_print
 ) -> None:
     monkeypatch.setattr(FakeVendor, "_task", _echoing_encoded)
     with pytest.raises(Failed, match=r"secret #1 of 2 found in the raw item") as info:
-        KIT.test_raw_items_carry_no_secret(kit_env(secrets=[SECRET, _OTHER]))
+        KIT.test_tasks_carry_no_secret(kit_env(secrets=[SECRET, _OTHER]))
     message = str(info.value)
     assert "at $.by-***.header" in message
     assert SECRET not in message and _OTHER not in message
+
+
+def _key_in_message(self: FakeVendor, item: Any) -> Task:
+    """A vendor's error text passed into `Task.message`, the key in it."""
+    return attrs.evolve(_read(self, item), message=f"run with key {self.settings['api_key']}")
+
+
+def test_a_credential_in_a_tasks_message_is_located_not_printed(
+    kit_env: Callable[..., ConformanceEnv], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only `Task.raw` was looked at: a plugin that put the key into `message` passed the
+    kit, and every listing printed it."""
+    monkeypatch.setattr(FakeVendor, "_task", _key_in_message)
+    with pytest.raises(Failed, match=r"secret #1 of 1 found in task t000001's message") as info:
+        KIT.test_tasks_carry_no_secret(kit_env())
+    assert SECRET not in str(info.value)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import attrs
 import pytest
 from fakevendor import SECRET, FakeVendor, FakeVendorApp, PluginOf
 from kitenv import KIT, Failed
@@ -177,3 +178,15 @@ def test_a_check_position_that_changes_the_position_is_named(
     message = str(info.value)
     assert 'check_position changed the position fetch made: {"offset":' in message, message
     assert 'came back as {"offset":0}' in message, message
+
+
+def test_another_page_size_never_sent_is_caught(
+    kit_env: Callable[..., ConformanceEnv],
+) -> None:
+    """A page-size option never sent (a misspelt parameter) gave both clients the same
+    pages, and the check of a cursor resumed with another size passed, testing nothing."""
+    env = kit_env()
+    KIT.test_cursor_resumes_with_another_page_size(env)
+    same = attrs.evolve(env, connect_other_size=env.connect)  # the same size: as if unsent
+    with pytest.raises(Failed, match=r"the page-size option is not sent"):
+        KIT.test_cursor_resumes_with_another_page_size(same)

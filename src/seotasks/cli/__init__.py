@@ -111,14 +111,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         failure = stdout_refusal(raised)
         if not isinstance(failure, SeotasksError) or args.debug:
+            from .blame import raised_in_plugin, without_secrets
+
+            pairs, profile = getattr(args, "option", None) or (), getattr(args, "profile", None)
             if args.debug:
                 import traceback
 
-                err.write(printable_lines(traceback.format_exc()))
+                err.write(printable_lines(without_secrets(traceback.format_exc(), pairs, profile)))
             if not isinstance(failure, SeotasksError):
-                from .blame import raised_in_plugin
-
-                said = f"{type(failure).__name__}: {failure}"
+                said = without_secrets(f"{type(failure).__name__}: {failure}", pairs, profile)
                 origin = raised_in_plugin(failure)
                 err.write(
                     one_line(f"seotasks: internal error: {said}")

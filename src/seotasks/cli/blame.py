@@ -9,9 +9,12 @@ of its frames that runs code of a registered provider's package.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
+
 from ..plugins import provider_infos
 
-__all__ = ["raised_in_plugin"]
+__all__ = ["raised_in_plugin", "without_secrets"]
 
 
 def raised_in_plugin(failure: BaseException) -> str | None:
@@ -36,3 +39,34 @@ def raised_in_plugin(failure: BaseException) -> str | None:
             found = f"provider {packages[package]} ({where})"
         trace = trace.tb_next
     return found
+
+
+def without_secrets(text: str, pairs: Sequence[str], profile: str | None) -> str:
+    """``text`` with every secret this command may have been given masked: each installed
+    provider's secret options as the environment, the profile and the ``-o`` ``pairs``
+    give them (unresolved: more masked is no harm).
+
+    A plugin's own exception is no `SeotasksError`, whose message the core scrubs: its
+    text, printed as it is, carried the API key the plugin put in it ("no paging for key
+    zk_live_..."). The clients that knew the key may be gone by then; the configuration
+    it came from is not."""
+    try:
+        from ..config import env_name, load_profile
+        from ..plugins import get_provider, providers
+        from ..redact import Redactor
+
+        profile = profile or os.environ.get("SEOTASKS_PROFILE") or None
+        secrets: list[str] = []
+        for name in providers():
+            cls = get_provider(name)
+            table = load_profile(profile, name) if profile else {}
+            for option in cls.options:
+                if not option.secret:
+                    continue
+                spelt = {option.name, f"{name}.{option.name}"}
+                given = [v for k, _, v in (p.partition("=") for p in pairs) if k.strip() in spelt]
+                found = [os.environ.get(env_name(name, option.name)), table.get(option.name)]
+                secrets += [str(v) for v in [*found, *given] if v]
+        return Redactor(secrets).scrub(text)
+    except Exception:  # the configuration itself failing: the text as it was
+        return text

@@ -71,11 +71,6 @@ class CallbackChecks:
         cls = get_provider(conformance.provider)
         if not cls.callbacks:
             pytest.skip("the provider declares no callbacks")
-        if not conformance.deliveries:
-            pytest.skip(
-                "the provider declares callbacks, but its ConformanceEnv gives no deliveries: "
-                "a read_callback that fails on every real delivery is not caught"
-            )
         for delivery in conformance.deliveries:
             route, body, query = delivery[0], delivery[1], delivery[2]
             expected = list(delivery[3]) if len(delivery) > 3 else None
@@ -114,6 +109,18 @@ class CallbackChecks:
                     "reported done that failed), its tag and kind",
                     pytrace=False,
                 )
+        # Fail, not skip: a reader that refuses every real delivery passed with a skip
+        # a run's summary does not show, and the receiver then refused every callback.
+        missed = [
+            route for route in cls.callbacks if route not in {d[0] for d in conformance.deliveries}
+        ]
+        if missed:
+            pytest.fail(
+                f"the provider declares the callback(s) {', '.join(missed)}, but "
+                "ConformanceEnv.deliveries gives none of them: give the vendor's documented "
+                "callbacks, or a read_callback that fails on every real delivery passes",
+                pytrace=False,
+            )
 
 
 def _read_safely(cls: Any, route: str, body: object, query: Mapping[str, list[str]]) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import json
+from functools import partial
 from typing import TYPE_CHECKING
 
 import pytest
@@ -23,6 +24,7 @@ from ...errors import CursorError
 from ...model import Task, TaskQuery
 from ...provider import Position
 from .asserts import assert_no_secret, assert_once, failures_only, scrubbed, secret_paths, task_ids
+from .submission import differing, first_page_sent, steady_noise
 
 if TYPE_CHECKING:
     from ...client import Client
@@ -119,9 +121,19 @@ class CursorChecks:
                 "no connect_other_size: a cursor is resumed with one page size only (a "
                 "position holding a page number, wrong once the size changes, passes)"
             )
+        other_size = conformance.connect_other_size
+        sent = first_page_sent(other_size, {})
+        noise = steady_noise(partial(first_page_sent, conformance.connect, {}))
+        if not differing(first_page_sent(conformance.connect, {}), sent) - noise:
+            pytest.fail(
+                "a client of connect_other_size sent the vendor what one of connect sends "
+                "for a first page: the page-size option is not sent (or connect_other_size "
+                "asks for the same size), and a cursor is never resumed with another size",
+                pytrace=False,
+            )
         with conformance.connect() as first:
             seen, cursor = _cursor_to_check(conformance, first)
-        with conformance.connect_other_size() as other:
+        with other_size() as other:
             rest = list(other.tasks(cursor))
         assert_once(
             task_ids(seen) + task_ids(rest),

@@ -18,7 +18,7 @@ import pytest
 
 from ...model import TaskStatus
 from .asserts import failures_only
-from .submission import differing, flat_requests, steady_noise
+from .submission import differing, first_page_sent, steady_noise
 
 if TYPE_CHECKING:
     from . import ConformanceEnv
@@ -86,11 +86,4 @@ class FilterChecks:
 
 def _first_page(conformance: ConformanceEnv, asked: dict[str, Any]) -> dict[str, str]:
     """What the requests of a first page asked with ``asked`` told the vendor."""
-    with conformance.connect() as client:
-        sent: list[Any] = []
-        client.transport.on_send = sent.append
-        try:
-            client.page(**{"status": "any", **asked})
-        finally:
-            client.transport.on_send = None
-    return flat_requests(sent)
+    return first_page_sent(conformance.connect, asked)

@@ -229,6 +229,19 @@ def differing(one: Mapping[str, str], other: Mapping[str, str]) -> set[str]:
     return {place for place in one.keys() | other.keys() if one.get(place) != other.get(place)}
 
 
+def first_page_sent(connect: Callable[[], Client], asked: Mapping[str, Any]) -> dict[str, str]:
+    """What the requests of a first page, asked with ``asked`` of a client ``connect``
+    makes, told the vendor (`flat_requests`)."""
+    with connect() as client:
+        sent: list[Any] = []
+        client.transport.on_send = sent.append
+        try:
+            client.page(**{"status": "any", **asked})
+        finally:
+            client.transport.on_send = None
+    return flat_requests(sent)
+
+
 def steady_noise(ask: Callable[[], Mapping[str, str]], pairs: int = 4) -> set[str]:
     """The places where requests asked alike differ every time (a nonce, a signature):
     those of up to ``pairs`` consecutive pairs of ``ask()`` that every pair shares.
