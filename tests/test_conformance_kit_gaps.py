@@ -180,9 +180,7 @@ def test_a_check_position_that_changes_the_position_is_named(
     assert 'came back as {"offset":0}' in message, message
 
 
-def test_another_page_size_never_sent_is_caught(
-    kit_env: Callable[..., ConformanceEnv],
-) -> None:
+def test_another_page_size_never_sent_is_caught(kit_env: Callable[..., ConformanceEnv]) -> None:
     """A page-size option never sent (a misspelt parameter) gave both clients the same
     pages, and the check of a cursor resumed with another size passed, testing nothing."""
     env = kit_env()

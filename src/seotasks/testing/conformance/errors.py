@@ -21,7 +21,7 @@ from ...errors import (
     TransientError,
     UnsupportedQuery,
 )
-from ...model import TaskQuery
+from ...model import Task, TaskQuery
 from .asserts import assert_no_secret, assert_once, failures_only, scrubbed, task_ids
 
 if TYPE_CHECKING:
@@ -177,18 +177,10 @@ class ErrorChecks:
         unexpressed: list[str] = []
         for fault in RETRIED_FAULTS:
             what = f"a listing with one Fault.{fault.name} injected"
-            conformance.faults.inject(fault, 1)
-            failure = None
             retried: list[str] = []
-            try:
-                with conformance.connect() as client:
-                    client.transport.on_event = lambda event, into=retried: into.append(event.kind)
-                    tasks = list(client.tasks(status="any"))
-            except Exception as exc:  # what the check is about: the type is the finding
-                failure = scrubbed(f"{type(exc).__name__}: {exc}", conformance.secrets)
-            finally:
-                conformance.faults.clear()
-            if failure is not None:  # failed outside the handler: no unscrubbed chain shown
+            tasks, raised = _listed_with(conformance, fault, retried)
+            if raised is not None:  # what the check is about: the type is the finding
+                failure = scrubbed(f"{type(raised).__name__}: {raised}", conformance.secrets)
                 pytest.fail(
                     f"{what} (a failure the transport retries) raised {failure[:300]}: "
                     f"{_retry_advice(fault)}",
@@ -219,19 +211,12 @@ class ErrorChecks:
             pytest.skip("no fault plan given")
         from ...emulation import Fault
 
-        conformance.faults.inject(Fault.WRONG_TYPES, 1)
-        text = None
-        try:
-            with conformance.connect() as client:
-                list(client.tasks(status="any"))
-        except ResponseFormatError as exc:
-            assert exc.resume_cursor is not None, "a listing error carries its resume_cursor"
+        _, raised = _listed_with(conformance, Fault.WRONG_TYPES)
+        if isinstance(raised, ResponseFormatError):
+            assert raised.resume_cursor is not None, "a listing error carries its resume_cursor"
             return
-        except Exception as exc:  # what the check is about: any other type is the finding
-            text = scrubbed(f"{type(exc).__name__}: {exc}", conformance.secrets)
-        finally:
-            conformance.faults.clear()
-        if text is not None:  # failed outside the handler: no unscrubbed chain shown
+        if raised is not None:  # what the check is about: any other type is the finding
+            text = scrubbed(f"{type(raised).__name__}: {raised}", conformance.secrets)
             pytest.fail(
                 f"an answer with a field of the wrong type (Fault.WRONG_TYPES) raised {text}: "
                 "read the vendor's items through seotasks.convert (structure, item_reader), "
@@ -296,6 +281,25 @@ class ErrorChecks:
                         "text passed through)",
                         pytrace=False,
                     )
+
+
+def _listed_with(
+    conformance: ConformanceEnv, fault: Fault, events: list[str] | None = None
+) -> tuple[list[Task], Exception | None]:
+    """Every task listed with ``fault`` injected once (the transport's event kinds into
+    ``events``), or the exception the listing ended with: returned, not raised, so a
+    check fails outside the handler and pytest shows no chain holding a secret."""
+    assert conformance.faults is not None
+    conformance.faults.inject(fault, 1)
+    try:
+        with conformance.connect() as client:
+            if events is not None:
+                client.transport.on_event = lambda event: events.append(event.kind)
+            return list(client.tasks(status="any")), None
+    except Exception as exc:
+        return [], exc
+    finally:
+        conformance.faults.clear()
 
 
 def _echoed(value: object, redactor: Redactor, path: str = "$") -> str | None:
