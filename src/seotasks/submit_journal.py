@@ -47,7 +47,14 @@ if TYPE_CHECKING:
     from .provider import Provider
     from .submit import SerpTaskSpec, SubmitResult
 
-__all__ = ["Recorded", "SubmitJournal", "account_digest", "outcome_unknown", "spec_keys"]
+__all__ = [
+    "Recorded",
+    "SubmitJournal",
+    "account_digest",
+    "outcome_unknown",
+    "same_account",
+    "spec_keys",
+]
 
 _FORMAT = "seotasks-submit-journal"
 _VERSION = 1
@@ -161,7 +168,7 @@ class SubmitJournal:
         if (
             self.account is not None
             and isinstance(recorded, str)
-            and not _same_account(self.account, recorded, salted)
+            and not same_account(self.account, recorded, salted)
         ):
             raise ConfigError(
                 f"--resume {self.path} records a submission on another {self.provider} "
@@ -243,7 +250,9 @@ class SubmitJournal:
             raise StorageError(f"cannot write --resume {self.path}: {exc.strerror}") from None
 
 
-def _same_account(account: str, recorded: str, salt: object) -> bool:
+def same_account(account: str, recorded: str, salt: object) -> bool:
+    """Whether a journal's ``recorded`` account digest, under its ``salt``, is that of
+    ``account`` (an `account_digest`)."""
     try:
         return file_digest(account, bytes.fromhex(str(salt))) == recorded
     except ValueError:  # no salt, or one that is not hex: not a journal this wrote

@@ -37,7 +37,7 @@ from .common import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
 
     from ..errors import SeotasksError
     from ..provider import Provider
@@ -113,6 +113,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
         raise UsageError(none_loaded())
     options = split_options(args.option, names)
+    checked: dict[str, Provider] = {}  # the providers whose settings resolved
     if args.sandbox:
         import contextlib
 
@@ -125,17 +126,21 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             running = stack.enter_context(start(names, SandboxRequest(clock=clock)))
             for name in names:
                 settings = {**running[name].settings, **options[name]}
-                _provider(report, name, settings, args.profile, clock=clock)
+                provider = _provider(report, name, settings, args.profile, clock=clock)
+                if provider is not None:
+                    checked[name] = provider
     else:
-        checked = 0
+        tried = 0
         profile = args.profile or os.environ.get("SEOTASKS_PROFILE")
         for name in names:
             if not named and not _configured(name, profile, options[name], args.profile):
                 report.line("skip", name, _not_configured(name, profile, args.profile))
                 continue
-            checked += 1
-            _provider(report, name, options[name], args.profile)
-        if not checked and not folders:
+            tried += 1
+            provider = _provider(report, name, options[name], args.profile)
+            if provider is not None:
+                checked[name] = provider
+        if not tried and not folders:
             from ..config import config_path
 
             where = (
@@ -148,8 +153,20 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 f"variables, {where}, or name one with -p (seotasks providers lists each "
                 "one's options)"
             )
+    from .check_resume import resume_mismatch
+
+    def whose(path: Path) -> str | None:
+        return resume_mismatch(
+            path,
+            args.option,
+            args.profile or os.environ.get("SEOTASKS_PROFILE") or None,
+            named=args.profile is not None,
+            sandbox=args.sandbox,
+            checked=checked,
+        )
+
     for flag, folder, what in folders:
-        _folder(report, flag, folder, what)
+        _folder(report, flag, folder, what, whose if flag == "--resume" else None)
     return report.code
 
 
@@ -160,7 +177,9 @@ def _provider(
     profile: str | None,
     *,
     clock: Any = None,
-) -> None:
+) -> Provider | None:
+    """Check provider ``name``; the provider, its settings resolved (None when they are
+    not: its configuration is the line's failure)."""
     from ..call import RetryPolicy, Timeouts
     from ..connection import connect
     from ..errors import ConfigError, SeotasksError
@@ -176,7 +195,7 @@ def _provider(
         )
     except ConfigError as exc:
         report.line("FAIL", name, str(exc.cli_message or exc), code=exit_code(exc))
-        return
+        return None
     with client:
         where = _where(client.provider)
         waits: set[str] = set()  # a pacing wait or a retry makes the time no latency
@@ -189,7 +208,7 @@ def _provider(
                 client.page()  # the first page of the default listing proves the rest
         except SeotasksError as exc:
             report.line("FAIL", name, where + _failed(exc), code=exit_code(exc))
-            return
+            return client.provider
         seconds = time.monotonic() - started
         waited = " with a wait for the vendor's limit or a retry" if waits - {"waiting"} else ""
         text = f"{where}credentials accepted ({seconds * 1000:.0f} ms{waited})"
@@ -202,8 +221,9 @@ def _provider(
             # next post is refused, so warn without failing the check.
             text += "; nothing left to spend: posting tasks will be refused until it is topped up"
             report.line("warn", name, text)
-            return
+            return client.provider
         report.line("ok", name, text)
+        return client.provider
 
 
 def _failed(exc: SeotasksError) -> str:
@@ -300,7 +320,15 @@ def _folders(args: argparse.Namespace) -> list[tuple[str, Path, str]]:
     return found
 
 
-def _folder(report: _Report, flag: str, path: Path, what: str) -> None:
+def _folder(
+    report: _Report,
+    flag: str,
+    path: Path,
+    what: str,
+    whose: Callable[[Path], str | None] | None = None,
+) -> None:
+    """Check a folder flag's place; ``whose``: why a run would refuse the file there as
+    its own (`resume_mismatch`), asked of a ``--resume`` file that exists."""
     from ..errors import StorageError
     from ..store import check_writable, file_mistake, folder_mistake
 
@@ -319,5 +347,9 @@ def _folder(report: _Report, flag: str, path: Path, what: str) -> None:
         return
     if flag == "--resume" and path.exists() and not os.access(path, os.W_OK):
         report.line("FAIL", flag, f"{path}: not writable", code=EXIT_STORAGE)
+        return
+    mismatch = whose(path) if whose is not None and path.exists() else None
+    if mismatch is not None:
+        report.line("FAIL", flag, f"{path}: {mismatch}", code=EXIT_USAGE)
         return
     report.line("ok", flag, f"{path}: writable")
