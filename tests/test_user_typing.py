@@ -47,3 +47,34 @@ def test_the_documented_calls_pass_a_users_strict_mypy(tmp_path: Path) -> None:
         ["--strict", "--cache-dir", str(tmp_path / "cache"), "--no-error-summary", str(app)]
     )
     assert status == 0, out + err
+
+
+MISTAKES = """
+from datetime import UTC, datetime
+
+import seotasks
+from seotasks import conect
+
+client = seotasks.connect("serpstat")
+kept: seotasks.Listing = {"status": "any", "since": datetime(2026, 1, 1, tzinfo=UTC)}
+client.tasks(**kept)  # a query kept in a dict types with the public Listing
+retry = seotasks.transport.RetryPolicy(attempts="five")
+stream = seotasks.merged([client], statuss="any")
+spec = seotasks.SerpTaskSpec(keyword="a", location=[1])
+"""
+
+
+def test_a_users_mistakes_are_caught_by_strict_mypy(tmp_path: Path) -> None:
+    """A module ``__getattr__`` made every name of ``seotasks`` exist for type checkers
+    (``conect`` was ``Any``); ``merged`` took any keyword; ``SerpTaskSpec`` took any
+    ``location``; a query kept in a dict could not be typed without an internal name."""
+    app = tmp_path / "app.py"
+    app.write_text(MISTAKES, encoding="utf-8")
+    out, err, status = api.run(
+        ["--strict", "--cache-dir", str(tmp_path / "cache"), "--no-error-summary", str(app)]
+    )
+    said = {int(line.split(":")[1]) for line in out.splitlines() if ": error:" in line}
+    lines = MISTAKES.splitlines()
+    flagged = {lines[n - 1].split(" = ")[0].split("(")[0].strip() for n in said}
+    assert status == 1, out + err
+    assert flagged == {"from seotasks import conect", "retry", "stream", "spec"}, out

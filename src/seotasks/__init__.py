@@ -110,6 +110,9 @@ if TYPE_CHECKING:
         TaskStatus as TaskStatus,
     )
     from .plugins import (
+        PluginFailure as PluginFailure,
+    )
+    from .plugins import (
         capabilities_of as capabilities_of,
     )
     from .plugins import (
@@ -142,6 +145,9 @@ if TYPE_CHECKING:
     from .provider import (
         Sandbox as Sandbox,
     )
+    from .query import (
+        Listing as Listing,
+    )
     from .ratelimit import (
         RateLimit as RateLimit,
     )
@@ -164,12 +170,14 @@ _LAZY = {
     "TaskStatus": "model",
     "hookimpl": "hookspecs",
     "Client": "client",
+    "Listing": "query",
     "Collected": "collect",
     "Journal": "journal",
     "connect": "connection",
     "merged": "merge",
     "capabilities_of": "plugins",
     "failures": "plugins",
+    "PluginFailure": "plugins",
     "get_provider": "plugins",
     "providers": "plugins",
     "register_plugin": "plugins",
@@ -196,7 +204,25 @@ _EAGER = tuple(_errors.__all__)
 __all__ = sorted([*_EAGER, *_LAZY])
 
 
-def __getattr__(name: str) -> Any:
+if TYPE_CHECKING:
+    # What `__getattr__` gives at run time, told to type checkers, which never see it: a
+    # module `__getattr__` made every name of `seotasks` exist for them, a misspelt
+    # `seotasks.conect` included (typed `Any`). The plugin modules the docs write as
+    # ``seotasks.transport.RetryPolicy`` after a plain ``import seotasks``:
+    from . import account as account
+    from . import clock as clock
+    from . import convert as convert
+    from . import emulation as emulation
+    from . import jsoncodec as jsoncodec
+    from . import ratelimit as ratelimit
+    from . import redact as redact
+    from . import submit as submit
+    from . import transport as transport
+
+    __version__: str
+
+
+def _lazy(name: str) -> Any:
     if name == "__version__":
         from ._version import installed_version
 
@@ -219,6 +245,10 @@ def __getattr__(name: str) -> Any:
         raise AttributeError(f"module 'seotasks' has no attribute {name!r}")
     globals()[name] = value
     return value
+
+
+if not TYPE_CHECKING:  # at run time only (see above)
+    __getattr__ = _lazy
 
 
 def _submodule(name: str) -> bool:

@@ -11,22 +11,31 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Generator, Iterable, Mapping
-from datetime import date, datetime
 from itertools import islice
 from operator import attrgetter
 from os import PathLike
-from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn, TypedDict, Unpack
+from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn, Unpack
 
 from . import cursor as cursor_codec
 from .account import account_key
 from .batchcheck import fetched_tasks
-from .collect import check_owned, collect_many, one_run_for, owned_by
+from .collect import check_owned, collect_many, owned_by
 from .cursor import position_digest, position_json
 from .errors import CursorError, ResponseFormatError, SeotasksError
 from .fetcher import Fetcher
 from .model import Page, Task, TaskQuery, TaskStatus
+from .onerun import one_run_for
 from .provider import Capabilities, JSONValue, Position, Provider, declared_capabilities
-from .query import UNSET, build_query, parse_status, parse_time_field, parse_when, shown
+from .query import (
+    PARSE,
+    UNSET,
+    Listing,
+    build_query,
+    check_listing,
+    parse_status,
+    parse_when,
+    shown,
+)
 
 if TYPE_CHECKING:
     from .collect import Collected
@@ -41,28 +50,6 @@ DEFAULT_MAX_RESULT_BYTES = 1 << 30
 #: The temporary files `collect_many(into=...)` streams into (the store sweeps leftovers).
 RESULT_SUFFIX = ".result.tmp"
 
-
-class Listing(TypedDict, total=False):
-    """What a listing asks for (`TaskQuery`), as `Client.page`, `Client.pages`,
-    `Client.tasks` and `Client.check_cursor` take it: ``status`` (default ``completed``;
-    ``"any"`` or None for all), ``since`` / ``until`` (bounds of ``time_field``:
-    ``created_at``, the default, or ``completed_at``). A name not given (or given
-    `query.UNSET`) is not asked: with a cursor, the cursor's query holds; a name given
-    must agree with it."""
-
-    status: TaskStatus | str | None
-    since: datetime | date | str | None
-    until: datetime | date | str | None
-    time_field: str
-
-
-#: How each `Listing` value given with a cursor is read, to compare with the cursor's.
-_PARSE: dict[str, Callable[[Any], Any]] = {
-    "status": parse_status,
-    "since": lambda value: parse_when(value, "since"),
-    "until": lambda value: parse_when(value, "until"),
-    "time_field": parse_time_field,
-}
 
 _id_of = attrgetter("id")
 
@@ -143,11 +130,7 @@ class Client:
         )
 
     def _open(self, cursor: str | None, asked: Listing) -> tuple[TaskQuery, Position]:
-        unknown = sorted(set(asked) - set(_PARSE))
-        if unknown:  # what Python says of a keyword the signature does not take
-            raise TypeError(
-                f"unexpected keyword argument {unknown[0]!r}; a listing takes {', '.join(_PARSE)}"
-            )
+        check_listing(asked)
         given: dict[str, Any] = {k: v for k, v in asked.items() if v is not UNSET}
         if cursor is None:
             query = build_query(
@@ -160,7 +143,7 @@ class Client:
         state = cursor_codec.decode(cursor)
         cursor_codec.check_made_for(state, self._provider, self._listing, self._account)
         for field, raw in given.items():
-            value = _PARSE[field](raw)
+            value = PARSE[field](raw)
             if getattr(state.query, field) != value:
                 raise CursorError(
                     f"this cursor is for {field}={shown(getattr(state.query, field), field)}, "

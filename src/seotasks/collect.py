@@ -18,15 +18,13 @@ from __future__ import annotations
 import queue
 import sys
 import threading
-import weakref
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator, Sized
 from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import attrs
 
-from . import forksafe
 from .cancel import waits_end_on
 from .errors import Interrupted, NoResult, TaskNotDone, UnsupportedQuery
 from .model import Task
@@ -40,10 +38,8 @@ __all__ = [
     "MAX_WORKERS",
     "VERDICTS",
     "Collected",
-    "OneRun",
     "check_owned",
     "collect_many",
-    "one_run_for",
     "owned_by",
 ]
 
@@ -55,6 +51,14 @@ VERDICTS: tuple[type[Exception], ...] = (NoResult, UnsupportedQuery)
 
 #: What fetches one task: its result parsed, or the file it was streamed into.
 _Fetch = Callable[[Task], JSONValue | Path]
+
+
+def _result_repr(result: JSONValue) -> str:
+    """A result in `Collected`'s repr: its kind and size, not its content."""
+    if result is None:
+        return "None"
+    size = len(result) if isinstance(result, Sized) else None
+    return f"<{type(result).__name__}{'' if size is None else f' of {size}'}>"
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -72,8 +76,9 @@ class Collected:
     task: Task
     index: int
     #: The vendor's JSON, any JSON value (None also when there is an ``error`` or a
-    #: ``path``: tell them apart by those, not by the result).
-    result: JSONValue = None
+    #: ``path``: tell them apart by those, not by the result). Left out of the repr: a
+    #: logged outcome printed a whole result (25 000 characters for one SERP).
+    result: JSONValue = attrs.field(default=None, repr=_result_repr)
     error: Exception | None = None
     #: With ``collect_many(into=DIR)``: the hidden temporary file in DIR holding the
     #: result (the vendor's bytes); the caller moves it into place or removes it.
@@ -171,15 +176,6 @@ def _one(collect: _Fetch, task: Task, index: int, cancel: threading.Event) -> Co
         return Collected(task=task, index=index, path=result)
     return Collected(task=task, index=index, result=result)
 
-
-_RUNNING = (
-    "{name}: a collect_many is already running on this account (through this client, or "
-    "another client of this process connected to it), and its listing drains "
-    "(fetching a result takes the task off it): a second run at once would fetch the same "
-    "tasks again and hand each to two consumers. Hand the one run's results to every "
-    "consumer, or wait for it to end: exhausted, or close() it (a loop left with break "
-    "ends it only once its iterator is dropped)"
-)
 
 _WAKE = 0.05  # seconds between checks of the stop flags while waiting
 
@@ -380,71 +376,3 @@ class _Workers:
             self._tasks.put(None)
         for thread in self._threads:
             thread.join()
-
-
-class OneRun:
-    """At most one `collect_many` run at a time: an account's, when its listing drains.
-
-    Over DataForSEO ``tasks_ready`` two runs at once both list the same tasks and both
-    fetch them: each task reaches two consumers (a duplicate), and a consuming read is
-    spent twice. Sharing one pass between them would need every id fetched to be kept for
-    as long as any run may still hold a listing page naming it; refusing the second run,
-    by name, leaves the caller to hand the one run's results to its consumers. A run
-    ends when its iterator is exhausted, closed, or collected unstarted. The clients of
-    one account in a process share one (`one_run_for`): a web service connecting a client
-    per request lists the same ready tasks in each.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._holder: object | None = None
-        forksafe.track(self)
-
-    def after_fork_in_child(self) -> None:
-        """A forked child runs none of its parent's runs (their threads stayed behind):
-        held there for ever, the child's clients of the account could never collect."""
-        self._lock = threading.Lock()
-        self._holder = None
-
-    def hold(self, runner: Iterator[Collected], provider: str) -> Generator[Collected, None, None]:
-        """``runner``, held as the one run until it ends; `RuntimeError` at the call
-        while another run holds it."""
-        token = object()
-        with self._lock:
-            if self._holder is not None:
-                raise RuntimeError(_RUNNING.format(name=provider))
-            self._holder = token
-        held = self._held(runner, token)
-        # A generator never started runs no ``finally`` when dropped: its end is its collection.
-        weakref.finalize(held, self._release, token)
-        return held
-
-    def _held(self, runner: Iterator[Collected], token: object) -> Generator[Collected, None, None]:
-        try:
-            yield from runner
-        finally:
-            self._release(token)
-
-    def _release(self, token: object) -> None:
-        with self._lock:
-            if self._holder is token:
-                self._holder = None
-
-
-#: Each account's `OneRun`, for as long as a client of it is alive.
-_ACCOUNTS: weakref.WeakValueDictionary[str, OneRun] = weakref.WeakValueDictionary()
-_ACCOUNTS_LOCK = threading.Lock()
-
-
-def one_run_for(provider: str, account: str | None) -> OneRun:
-    """The `OneRun` of every client of ``provider`` on ``account`` (`account.account_key`)
-    in this process; a client's own when ``account`` is None (the provider declares no
-    account options, so no two of its clients are known to share one)."""
-    if account is None:
-        return OneRun()
-    key = f"{provider}:{account}"
-    with _ACCOUNTS_LOCK:
-        guard = _ACCOUNTS.get(key)
-        if guard is None:
-            guard = _ACCOUNTS[key] = OneRun()
-        return guard

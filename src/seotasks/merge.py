@@ -31,7 +31,7 @@ import itertools
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 import attrs
 
@@ -42,6 +42,7 @@ from .spill import FAN_IN, Run, SpillDir
 
 if TYPE_CHECKING:
     from .client import Client
+    from .query import Listing
 
 __all__ = [
     "DEFAULT_BUFFER",
@@ -140,12 +141,14 @@ def merged(
     order: str = "exact",
     buffer: int = DEFAULT_BUFFER,
     tmpdir: str | Path | None = None,
-    **query: Any,
+    limit: int | None = None,
+    **query: Unpack[Listing],
 ) -> Generator[Task, None, None]:
     """One stream of tasks from several clients (or task iterables), ordered by `merge_key`.
 
-    ``query`` (``status``, ``since``, ``until``, ``limit``) is passed to each client's
-    ``tasks()``. ``order="exact"`` (the default) yields exactly
+    ``query`` (``status``, ``since``, ``until``, ``time_field``: a `Listing`) and
+    ``limit`` are passed to each client's ``tasks()``; a name it does not take is a
+    `TypeError` here, not at the first ``next()``. ``order="exact"`` (the default) yields exactly
     ``sorted(all tasks, key=merge_key)``, holding at most ``buffer`` tasks per source in
     memory and spilling the rest to sorted runs in a private directory under ``tmpdir``
     (default: the system's), removed when the iteration ends, fails or is closed.
@@ -154,7 +157,9 @@ def merged(
     page before any is read on (a vendor refusing its credentials is said at once).
     """
     from .client import Client
+    from .query import check_listing
 
+    check_listing(query, also=("limit",))
     if order not in ORDERS:
         raise ValueError(f"order must be one of {', '.join(ORDERS)}, got {order!r}")
     if type(buffer) is not int or buffer < 1:
@@ -162,7 +167,8 @@ def merged(
     declared: list[Source] = []
     for source in sources:
         if isinstance(source, Client):
-            declared.append(Source(source.tasks(**query), source.capabilities.order, source.name))
+            listed = source.tasks(limit=limit, **query)
+            declared.append(Source(listed, source.capabilities.order, source.name))
         elif isinstance(source, Source):
             declared.append(
                 Source(_only_tasks(source.tasks, source.name), source.order, source.name)

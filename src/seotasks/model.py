@@ -296,6 +296,11 @@ class Task:
             times = {"created_at": created_at, "completed_at": completed_at}
             _refuse_non_datetime((provider, id), {**times, "started_at": started_at})
         if type(raw) is not MappingProxyType:
+            if type(raw) is not dict and not isinstance(raw, Mapping):  # dict([1]) named no field
+                raise TypeError(
+                    f"Task {provider}:{id}: raw must be a mapping (the vendor's item), "
+                    f"got {type(raw).__name__}"
+                )
             raw = dict(raw)
         fields = self.__dict__
         fields["provider"] = provider
@@ -401,8 +406,16 @@ def _tasks_tuple(tasks: Iterable[Task]) -> tuple[Task, ...]:
     return kept
 
 
-def _str_tuple(notes: Iterable[str]) -> tuple[str, ...]:
-    return tuple(notes)
+def as_notes(notes: Iterable[str]) -> tuple[str, ...]:
+    """The notes, one text each: a single text given (``notes="capped"``, a plugin's
+    `Batch` note) is one note, not a note a character."""
+    if isinstance(notes, str):
+        return (notes,)
+    kept = tuple(notes)
+    for note in kept:
+        if not isinstance(note, str):
+            raise TypeError(f"a note is a str, not a {type(note).__name__}: {note!r:.80}")
+    return kept
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -420,4 +433,4 @@ class Page:
         validator=attrs.validators.optional(attrs.validators.instance_of(str))
     )
     capped: bool = False
-    notes: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
+    notes: tuple[str, ...] = attrs.field(default=(), converter=as_notes)

@@ -22,7 +22,7 @@ import attrs
 
 from .capabilities import Capabilities
 from .errors import CursorError, UnsupportedQuery
-from .model import Task, TaskQuery
+from .model import Task, TaskQuery, as_notes
 from .ratelimit import RateLimit
 from .redact import Redactor, scrub_userinfo
 from .retention import WINDOW_EDGE, require_window
@@ -132,7 +132,7 @@ class Batch:
     tasks: Sequence[Task]
     next: Position | None
     capped: bool = False
-    notes: tuple[str, ...] = ()
+    notes: tuple[str, ...] = attrs.field(default=(), converter=as_notes)
 
 
 @attrs.frozen(slots=True, kw_only=True)

@@ -7,13 +7,24 @@ terms), and writes query values back the way a person writes them, for messages.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from .errors import ConfigError
 from .model import TIME_FIELDS, TaskQuery, TaskStatus
 
-__all__ = ["UNSET", "build_query", "parse_status", "parse_time_field", "parse_when", "shown"]
+__all__ = [
+    "PARSE",
+    "UNSET",
+    "Listing",
+    "build_query",
+    "check_listing",
+    "parse_status",
+    "parse_time_field",
+    "parse_when",
+    "shown",
+]
 
 
 class _Unset:
@@ -101,3 +112,35 @@ def shown(value: Any, field: str) -> str:
     if isinstance(value, datetime):
         return value.isoformat()
     return str(value)
+
+
+class Listing(TypedDict, total=False):
+    """What a listing asks for (`TaskQuery`), as `Client.page`, `Client.pages`,
+    `Client.tasks` and `Client.check_cursor` take it: ``status`` (default ``completed``;
+    ``"any"`` or None for all), ``since`` / ``until`` (bounds of ``time_field``:
+    ``created_at``, the default, or ``completed_at``). A name not given (or given
+    `query.UNSET`) is not asked: with a cursor, the cursor's query holds; a name given
+    must agree with it."""
+
+    status: TaskStatus | str | None
+    since: datetime | date | str | None
+    until: datetime | date | str | None
+    time_field: str
+
+
+#: How each `Listing` value given with a cursor is read, to compare with the cursor's.
+PARSE: dict[str, Callable[[Any], Any]] = {
+    "status": parse_status,
+    "since": lambda value: parse_when(value, "since"),
+    "until": lambda value: parse_when(value, "until"),
+    "time_field": parse_time_field,
+}
+
+
+def check_listing(asked: Mapping[str, object], also: tuple[str, ...] = ()) -> None:
+    """A `TypeError` for a name in ``asked`` that is no `Listing` key (nor one of ``also``,
+    the caller's own keywords), as Python says of a keyword a signature does not take."""
+    unknown = sorted(set(asked) - set(PARSE) - set(also))
+    if unknown:
+        takes = ", ".join([*PARSE, *also])
+        raise TypeError(f"unexpected keyword argument {unknown[0]!r}; a listing takes {takes}")

@@ -25,6 +25,10 @@ from .provider import Provider, Sandbox
 __all__ = ["SandboxRequest", "env_lines", "start", "typed_options"]
 
 
+def _option_names(options: Mapping[str, Any]) -> str:
+    return "{" + ", ".join(f"{name!r}: ***" for name in options) + "}"
+
+
 @attrs.frozen(kw_only=True)
 class SandboxRequest:
     """What `Provider.sandbox` is asked to serve: one value, so that the hook's signature
@@ -49,7 +53,9 @@ class SandboxRequest:
     size: int | None = None
     clock: Clock | None = None
     now: Callable[[], datetime] | None = None
-    options: Mapping[str, Any] = attrs.field(factory=dict, hash=False)
+    #: Shown by name only in the repr: an option may be a credential (a token given
+    #: with ``-o``), and which of them are is the provider's to say, not the request's.
+    options: Mapping[str, Any] = attrs.field(factory=dict, hash=False, repr=_option_names)
     port: int | None = None
 
 

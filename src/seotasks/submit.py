@@ -67,13 +67,18 @@ _TOKEN = re.compile(r"[a-z0-9_]{1,32}\Z")
 _ISO = re.compile(r"[a-z]{2,3}(-[a-z0-9]{2,4})?\Z", re.IGNORECASE)
 
 
-def _place(value: Any) -> Any:
-    """Digit-only strings are codes; everything else is kept as given."""
-    if is_ascii_digits(value.strip() if isinstance(value, str) else value):
-        return int(value.strip())
+def _place(value: int | str) -> int | str:
+    """Digit-only strings are codes; everything else is kept as given (the validator
+    refuses what is neither). Typed as the field is: an untyped converter made a type
+    checker take any ``location`` at all."""
     if isinstance(value, str):
-        return value.strip()
+        text = value.strip()
+        return int(text) if is_ascii_digits(text) else text
     return value
+
+
+def _optional_place(value: int | str | None) -> int | str | None:
+    return None if value is None else _place(value)
 
 
 def _check_keyword(instance: Any, attribute: Any, value: Any) -> None:
@@ -185,7 +190,7 @@ class SerpTaskSpec:
     keyword: str = attrs.field(validator=_check_keyword)
     location: int | str = attrs.field(converter=_place, validator=_check_code_or_name)
     language: int | str | None = attrs.field(
-        default=None, converter=_place, validator=_check_code_or_name
+        default=None, converter=_optional_place, validator=_check_code_or_name
     )
     engine: str = attrs.field(default="google", validator=_check_token)
     serp_type: str = attrs.field(default="organic", validator=_check_token)
