@@ -68,7 +68,8 @@ def _wire(kind: object) -> object:
         return functools.reduce(operator.or_, members)
     if kind in WIRE:
         return WIRE[kind]
-    return getattr(kind, "__supertype__", kind)
+    supertype = getattr(kind, "__supertype__", None)  # read as its supertype is (Count: int)
+    return kind if supertype is None else _wire(supertype)
 
 
 def msgspec_twin(cls: type) -> type[msgspec.Struct]:

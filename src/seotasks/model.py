@@ -296,12 +296,13 @@ class Task:
             times = {"created_at": created_at, "completed_at": completed_at}
             _refuse_non_datetime((provider, id), {**times, "started_at": started_at})
         if type(raw) is not MappingProxyType:
-            if type(raw) is not dict and not isinstance(raw, Mapping):  # dict([1]) named no field
+            try:
+                raw = dict(raw)
+            except (TypeError, ValueError):  # dict's own message named no field
                 raise TypeError(
                     f"Task {provider}:{id}: raw must be a mapping (the vendor's item), "
                     f"got {type(raw).__name__}"
-                )
-            raw = dict(raw)
+                ) from None
         fields = self.__dict__
         fields["provider"] = provider
         fields["id"] = id

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from .submit import SerpTaskSpec, SubmitResult
 
 __all__ = [
+    "JOURNAL_FORMAT",
     "Recorded",
     "SubmitJournal",
     "account_digest",
@@ -56,7 +57,7 @@ __all__ = [
     "spec_keys",
 ]
 
-_FORMAT = "seotasks-submit-journal"
+JOURNAL_FORMAT = "seotasks-submit-journal"
 _VERSION = 1
 
 
@@ -142,7 +143,7 @@ class SubmitJournal:
         data = self._handle.read()
         lines = data.split(b"\n")
         if lines == [b""]:
-            head: Any = {"format": _FORMAT, "version": _VERSION, "provider": self.provider}
+            head: Any = {"format": JOURNAL_FORMAT, "version": _VERSION, "provider": self.provider}
             if self.account is not None:
                 salt = os.urandom(16)
                 head.update(salt=salt.hex(), account=file_digest(self.account, salt))
@@ -152,7 +153,7 @@ class SubmitJournal:
             head = json.loads(lines[0])
         except ValueError:
             head = None
-        if not isinstance(head, dict) or head.get("format") != _FORMAT:
+        if not isinstance(head, dict) or head.get("format") != JOURNAL_FORMAT:
             raise ConfigError(f"--resume {self.path} is not a submit journal; name a new file")
         if head.get("version") != _VERSION:
             raise ConfigError(

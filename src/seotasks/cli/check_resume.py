@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from ..asked import Recorded
     from ..provider import Provider
 
 __all__ = ["resume_mismatch"]
@@ -35,6 +36,7 @@ def resume_mismatch(
     when it would go on (or when nothing here can tell)."""
     from ..errors import ConfigError
     from ..resumefile import FORMAT, read, recorded
+    from ..submit_journal import JOURNAL_FORMAT
 
     try:
         raw = path.read_bytes()
@@ -50,7 +52,7 @@ def resume_mismatch(
         except ConfigError as exc:
             return str(exc)
         return _listing_mismatch(record, pairs, profile, named=named, sandbox=sandbox)
-    if isinstance(head, dict) and head.get("format") == "seotasks-submit-journal":
+    if isinstance(head, dict) and head.get("format") == JOURNAL_FORMAT:
         return _journal_mismatch(head, checked)
     return "neither a resume file of tasks or collect nor a submit journal: a run refuses it"
 
@@ -63,11 +65,10 @@ def _json_or_none(raw: bytes) -> object:
 
 
 def _listing_mismatch(
-    record: object, pairs: Sequence[str], profile: str | None, *, named: bool, sandbox: bool
+    record: Recorded, pairs: Sequence[str], profile: str | None, *, named: bool, sandbox: bool
 ) -> str | None:
-    from ..asked import ACCOUNT_KEY, Recorded, account_digests, file_digest
+    from ..asked import ACCOUNT_KEY, account_digests, file_digest
 
-    assert isinstance(record, Recorded)
     written = record.plain.get("sandbox")
     if written is not None and not sandbox:
         return f"written by a --sandbox run ({written}): a run on an account is refused"

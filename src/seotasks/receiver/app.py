@@ -121,8 +121,6 @@ class ReceiverApp:
         #: Once stopping (`stop_taking`): the connections whose request was in progress
         #: at the stop, each answered once more; every other request is answered 503.
         self.awaited: set[Peer] | None = None
-        #: The connections whose request the app is answering now.
-        self._handling: dict[Peer, int] = {}
 
     def __repr__(self) -> str:
         return f"<ReceiverApp {self.store.root} provider={self.provider}>"
@@ -180,17 +178,11 @@ class ReceiverApp:
             admitted = self.awaited is None or peer in self.awaited
             if admitted:
                 self.in_flight += 1
-                self._handling[peer] = self._handling.get(peer, 0) + 1
             return admitted
 
     def _done(self, peer: Peer) -> None:
         with self._lock:
             self.in_flight -= 1
-            left = self._handling[peer] - 1
-            if left:
-                self._handling[peer] = left
-            else:
-                del self._handling[peer]
             if self.awaited is not None:
                 self.awaited.discard(peer)
 
