@@ -113,3 +113,13 @@ def test_a_file_whose_first_lines_are_no_specs_is_read_no_further(tmp_path: Path
     said = _refused_by_serpstat(tmp_path, log)
     assert f"{log}:10: not JSON" in said and f"{log}:11" not in said
     assert "no line up to 10 is a task spec: read no further" in said
+
+
+def test_specs_the_provider_refuses_do_not_stop_the_reading(tmp_path: Path) -> None:
+    """Only lines that are no specs at all stop it early (a log): twelve specs the
+    provider refuses are each counted, and the file read to its end."""
+    specs = tmp_path / "specs.jsonl"
+    lines = [{"keyword": f"k{i}", "location": 9999} for i in range(12)]
+    specs.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    said = _refused_by_serpstat(tmp_path, specs)
+    assert "and 2 more refused lines" in said and "read no further" not in said

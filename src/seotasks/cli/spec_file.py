@@ -52,15 +52,15 @@ class _Refused:
 
 def read_specs(
     path: str, prepare: Callable[[Any, int], Any], check: Callable[[Any], None]
-) -> tuple[list[Any], list[int]]:
-    """The specs of ``path`` (each passed through ``prepare(spec, index)``, which fills
-    the command's flags in), and the line number of each; a `UsageError` naming every
-    line that is no spec or that ``check`` (the provider's `check_spec`) refuses."""
+) -> list[Any]:
+    """The specs of ``path``, each passed through ``prepare(spec, index)`` (which fills
+    the command's flags in); a `UsageError` naming every line that is no spec or that
+    ``check`` (the provider's `check_spec`) refuses."""
     from ..errors import UnsupportedQuery
     from .inputs import read_lines
 
     specs: list[Any] = []
-    numbers: list[int] = []
+    seen = False  # a line that is a spec, refused by the provider or not
     refused = _Refused(path)
     number = 0
     lines = read_lines(path, _LONGEST_LINE)
@@ -80,18 +80,23 @@ def read_specs(
             if not line.strip():  # blank lines are skipped
                 continue
             try:
-                spec = prepare(_spec(line), len(specs))
-                check(spec)
-            except (_NoSpec, UnsupportedQuery) as exc:
+                spec = _spec(line)
+            except _NoSpec as exc:
                 refused.add(number, str(exc))
-                if refused.count >= SHOWN and not specs:
+                if refused.count >= SHOWN and not seen:  # ten lines, and not one a spec
                     raise refused.error(stopped_at=number) from None
                 continue
+            seen = True
+            try:
+                spec = prepare(spec, len(specs))
+                check(spec)
+            except UnsupportedQuery as exc:
+                refused.add(number, str(exc))
+                continue
             specs.append(spec)
-            numbers.append(number)
     if refused.count:
         raise refused.error()
-    return specs, numbers
+    return specs
 
 
 def _text(path: str, number: int, raw: bytes) -> str:

@@ -70,7 +70,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.resume is not None:
         check_file_target(args.resume, "--resume")  # as tasks and collect: no folder made
     refuse_closed_stdout(out)  # the lines are the only record of the task ids
-    specs, _ = read_specs(  # every line checked before anything is posted
+    specs = read_specs(  # every line checked before anything is posted
         args.file, partial(_with_flags_of, args), provider.check_spec
     )
     keys = spec_keys(specs)
