@@ -6,6 +6,7 @@ listing that stops early, which the churn check blamed on offset paging."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -191,3 +192,24 @@ def test_a_skipped_check_is_placed_at_its_own_line_and_a_failing_one_hidden() ->
     assert len(lines) == 2, ran.stdout
     for line in lines:
         assert re.search(r"SKIPPED \[1\] \S+/conformance/callbacks\.py:\d+: the provider", line)
+
+
+def test_a_provider_that_did_not_load_fails_one_check_and_skips_the_rest() -> None:
+    """Every check failed with the same `UnknownProvider` traceback, some under a cause
+    of their own; the entry-point check alone says why, the others skip pointing to it."""
+    acme = Path(__file__).parents[1] / "examples" / "seotasks-acme"
+    args = ["-q", "-rfs", "-p", "no:xdist", "-p", "no:cacheprovider"]
+    ran = subprocess.run(
+        [sys.executable, "-m", "pytest", *args, "tests/test_acme_conformance.py"],
+        cwd=acme,
+        env={**os.environ, "SEOTASKS_LOAD_PLUGINS": "dataforseo"},  # acme not loaded
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert re.search(r"^1 failed, \d+ skipped", ran.stdout.splitlines()[-1]), ran.stdout
+    assert "FAILED tests/test_acme_conformance.py::" in ran.stdout
+    assert "test_loads_through_entry_point" in ran.stdout.split("FAILED", 1)[1]
+    assert "UnknownProvider" not in ran.stdout.split("short test summary", 1)[0], ran.stdout
+    skipped = [line for line in ran.stdout.splitlines() if line.startswith("SKIPPED")]
+    assert skipped and all("acme did not load: test_loads_through" in s for s in skipped)
