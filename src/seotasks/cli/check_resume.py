@@ -67,25 +67,27 @@ def _json_or_none(raw: bytes) -> object:
 def _listing_mismatch(
     record: Recorded, pairs: Sequence[str], profile: str | None, *, named: bool, sandbox: bool
 ) -> str | None:
-    from ..asked import ACCOUNT_KEY, account_digests, file_digest
+    from ..asked import ACCOUNT_KEY, Asked, account_digests
 
     written = record.plain.get("sandbox")
     if written is not None and not sandbox:
         return f"written by a --sandbox run ({written}): a run on an account is refused"
     if written is None and sandbox:
         return "written by a run on an account: a --sandbox run is refused"
-    if sandbox or record.salt is None:
+    if sandbox:
         return None
     providers = [
         key.removeprefix(ACCOUNT_KEY) for key in record.digests if key.startswith(ACCOUNT_KEY)
     ]
-    for key, digest in account_digests(providers, pairs, profile, named=named).items():
-        if key in record.digests and file_digest(digest, record.salt) != record.digests[key]:
-            return (
-                f"written on another {key.removeprefix(ACCOUNT_KEY)} account (its credentials "
-                "or account options differ; values are not shown): a run with it is refused"
-            )
-    return None
+    # Compared as a resumed run compares them (`Recorded.changed_secrets`).
+    accounts = Asked(plain={}, secrets=account_digests(providers, pairs, profile, named=named))
+    changed = record.changed_secrets(accounts)
+    if not changed:
+        return None
+    return (
+        f"written on another {changed[0].removeprefix(ACCOUNT_KEY)} account (its credentials "
+        "or account options differ; values are not shown): a run with it is refused"
+    )
 
 
 def _journal_mismatch(head: Mapping[str, object], checked: Mapping[str, Provider]) -> str | None:
