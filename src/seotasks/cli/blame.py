@@ -51,22 +51,21 @@ def without_secrets(text: str, pairs: Sequence[str], profile: str | None) -> str
     zk_live_..."). The clients that knew the key may be gone by then; the configuration
     it came from is not."""
     try:
+        from ..asked import secret_keys
         from ..config import env_name, load_profile
         from ..plugins import get_provider, providers
         from ..redact import Redactor
 
+        names = providers()
+        secret = secret_keys(names)  # an -o KEY of either spelling, as a resume file reads it
+        secrets = [v for k, _, v in (p.partition("=") for p in pairs) if k.strip() in secret]
         profile = profile or os.environ.get("SEOTASKS_PROFILE") or None
-        secrets: list[str] = []
-        for name in providers():
-            cls = get_provider(name)
+        for name in names:
             table = load_profile(profile, name) if profile else {}
-            for option in cls.options:
-                if not option.secret:
-                    continue
-                spelt = {option.name, f"{name}.{option.name}"}
-                given = [v for k, _, v in (p.partition("=") for p in pairs) if k.strip() in spelt]
-                found = [os.environ.get(env_name(name, option.name)), table.get(option.name)]
-                secrets += [str(v) for v in [*found, *given] if v]
-        return Redactor(secrets).scrub(text)
+            for option in get_provider(name).options:
+                if option.secret:
+                    found = [os.environ.get(env_name(name, option.name)), table.get(option.name)]
+                    secrets += [str(v) for v in found if v]
+        return Redactor(v for v in secrets if v).scrub(text)
     except Exception:  # the configuration itself failing: the text as it was
         return text
