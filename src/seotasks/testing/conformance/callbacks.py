@@ -111,9 +111,8 @@ class CallbackChecks:
                 )
         # Fail, not skip: a reader that refuses every real delivery passed with a skip
         # a run's summary does not show, and the receiver then refused every callback.
-        missed = [
-            route for route in cls.callbacks if route not in {d[0] for d in conformance.deliveries}
-        ]
+        routes = {delivery[0] for delivery in conformance.deliveries}
+        missed = [route for route in cls.callbacks if route not in routes]
         if missed:
             pytest.fail(
                 f"the provider declares the callback(s) {', '.join(missed)}, but "
