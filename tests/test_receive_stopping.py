@@ -13,6 +13,7 @@ import json
 import signal
 import socket
 import threading
+import time
 from pathlib import Path
 
 from loopback import read_head
@@ -88,6 +89,7 @@ def test_senders_that_go_on_sending_do_not_hold_the_stop(tmp_path: Path) -> None
             sender.start()
         while sum(map(len, answered)) < 40:  # every sender is going
             assert all(sender.is_alive() for sender in senders)
+            time.sleep(0.01)  # not a spin: the senders share this process's interpreter
         receiver.process.send_signal(signal.SIGTERM)
         try:
             # A hang guard under the 30 s grace (which they held whole), not a measure.
