@@ -66,13 +66,20 @@ def test_history_counts_by_status_oldest_and_ready(emu: Any, tmp_path: Path) -> 
     posted = {i: emu.task(i)["posted"] for i in unfinished}
     assert oldest["id"] in unfinished and posted[oldest["id"]] == min(posted.values())
     assert 6.9 <= oldest["waiting_hours"] <= 7.2
-    # No results folder yet: every completed task waits; a file for one takes it off.
-    assert summary["ready_not_collected"] == expected["completed"]
-    one = sorted(emu.history_ids(status="completed", families=["serp"]))[0]
+    # No results folder yet: every completed task waits, but for those finished longer
+    # ago than DataForSEO keeps a result (30 days: no fetch brings them, and `collect`
+    # would not list them); a file for one takes it off.
+    completed = emu.history_ids(status="completed", families=["serp"])
+    gone = {i for i in completed if now - emu.task(i)["done"] > timedelta(days=30)}
+    assert 0 < len(gone) < len(completed)  # the seeded data spans 120 days
+    assert summary["ready_not_collected"] == len(completed) - len(gone)
+    assert summary["expired"] == len(gone) and summary["results_kept_days"] == 30
+    assert summary["not_collectable"] == 0
+    one = sorted(completed - gone)[0]
     (results / "dataforseo").mkdir(parents=True)
     (results / "dataforseo" / f"{one}.json").write_text("{}")
     again = _status(emu, tmp_path, "-o", "source=history", "--to", str(results))
-    assert again["ready_not_collected"] == expected["completed"] - 1
+    assert again["ready_not_collected"] == len(completed) - len(gone) - 1
     # Charged when posted (task_post's answer says what): unfinished tasks count too.
     listed = emu.history_ids(families=["serp"])
     spent = sum((Decimal(str(emu.task(i)["cost"])) for i in listed), Decimal(0))
@@ -120,6 +127,31 @@ def test_text_output(emu: Any, tmp_path: Path) -> None:
     labels = [line.split(":")[0].strip() for line in lines[1:]]
     assert labels == ["by status", "by kind", "oldest unfinished", "ready, not collected", "spend"]
     assert "unknown without --to DIR" in done.stdout
+
+
+def test_results_no_fetch_can_bring_are_not_counted_as_waiting(emu: Any, tmp_path: Path) -> None:
+    """``--to DIR`` of a history listing counted every completed task without a file as
+    waiting, where ``collect --to DIR`` fetched none of them: those finished longer ago
+    than the vendor keeps a result, and those of a live-only API (no task_get). Each is
+    counted and said on a line of its own, as the report says them."""
+    env = cli_env(tmp_path, {"dataforseo": emu.settings})
+    families = ["serp", "dataforseo_labs"]
+    listing = ["-o", "source=history", "-o", f"families={','.join(families)}"]
+    now = datetime.now(UTC)
+    completed = emu.history_ids(status="completed", families=families)
+    gone = {i for i in completed if now - emu.task(i)["done"] > timedelta(days=30)}
+    live = {i for i in completed - gone if emu.task(i)["kind"].startswith("dataforseo_labs/")}
+    assert gone and live
+    to = ["--to", str(tmp_path / "results")]
+    done = run_here(["status", "-p", "dataforseo", *listing, *to, "--format", "json"], env)
+    summary = json.loads(done.stdout)
+    assert summary["ready_not_collected"] == len(completed) - len(gone) - len(live)
+    assert (summary["expired"], summary["not_collectable"]) == (len(gone), len(live))
+    [why] = summary["not_collectable_why"]
+    assert "dataforseo_labs is a live-only API" in why
+    text = run_here(["status", "-p", "dataforseo", *listing, *to], env).stdout
+    assert f"  expired:           {len(gone)} - completed over 30 days ago, longer " in text
+    assert f"  not collectable:   {len(live)} - dataforseo: dataforseo_labs is a " in text
 
 
 def test_a_results_folder_that_is_a_file_is_refused(emu: Any, tmp_path: Path) -> None:

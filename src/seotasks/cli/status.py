@@ -8,8 +8,10 @@ collected, and what the listed tasks cost where the vendor says.
 "Ready, not collected" has two honest answers. A listing that drains (DataForSEO
 ``tasks_ready``: a task leaves it once collected) is itself the answer. Otherwise it
 can only be judged against a results folder: ``--to DIR`` counts the completed tasks
-without a file there, exactly as ``seotasks collect --to DIR`` would fetch them. Without
-either the line says it is unknown rather than guessing. A listing the vendor capped
+without a file there, exactly as ``seotasks collect --to DIR`` would fetch them: those
+the vendor no longer keeps a result of, and those the provider cannot fetch at all, are
+counted apart (no run clears them). Without either the line says it is unknown rather
+than guessing. A listing the vendor capped
 (``tasks_ready`` shows 1000 a list) makes that count a floor: it says "at least", and the
 warning `seotasks tasks` prints says why. A listing of finished tasks only cannot see an
 unfinished one: the oldest unfinished is then unknown, not "none".
@@ -139,17 +141,15 @@ def _summarize(
         ready, ready_how = len(completed), "listed as ready; collecting removes them"
         if capped:
             ready_how += "; at least: the vendor capped a list, more may be ready"
-    elif to is not None:
-        folder = to / client.name
-        ready = sum(
-            1
-            for t in completed
-            if not (folder / f"{t.id}.json").exists() and not (folder / f"{t.id}.json.gz").exists()
-        )
+    now = datetime.now(UTC)
+    expired: int | None = None
+    uncollectable: Counter[str] = Counter()
+    if not client.capabilities.drains and to is not None:
+        missing = _without_file(client.name, completed, to)
+        expired, ready, uncollectable = _beyond_reach(client, missing, now)
         ready_how = f"completed without a file in {to}"
         if not to.is_dir():  # a typo reads the same as a folder where nothing is collected
             ready_how += " (no such folder)"
-    now = datetime.now(UTC)
     return {
         "provider": client.name,
         "tasks": len(tasks),
@@ -160,11 +160,61 @@ def _summarize(
         "oldest_unfinished": _oldest(unfinished, now) if everything else None,
         "ready_not_collected": ready,
         "ready_how": ready_how,
+        "expired": expired,
+        "not_collectable": uncollectable.total() if expired is not None else None,
+        "not_collectable_why": dict(uncollectable.most_common()),
+        "results_kept_days": _kept_days(client),
         "capped_lists": capped,
         "spend": str(sum(costs, Decimal(0))) if costs else None,
         "with_cost": len(costs),
         "without_cost": len(tasks) - len(costs),
     }
+
+
+def _without_file(name: str, completed: list[Task], to: Path) -> list[Task]:
+    """The completed tasks with no result file in ``to/<name>/`` (``.json`` or ``.json.gz``)."""
+    folder = to / name
+    return [
+        t
+        for t in completed
+        if not (folder / f"{t.id}.json").exists() and not (folder / f"{t.id}.json.gz").exists()
+    ]
+
+
+def _beyond_reach(
+    client: Client, missing: list[Task], now: datetime
+) -> tuple[int, int, Counter[str]]:
+    """``missing`` split as `seotasks collect --to DIR` would meet them: how many finished
+    longer ago than the vendor keeps a result (`Capabilities.results_kept`, the report's
+    "expired": no fetch brings them now), how many it would fetch, and the reasons of
+    those the provider cannot fetch at all (DataForSEO's live-only APIs), each counted.
+
+    "Cannot fetch" is asked without a call: the request `Provider.result_download` would
+    send is built, not sent, and the provider refuses it as `collect` would. A provider
+    that streams no result cannot be asked so: its tasks count as to fetch."""
+    from ..errors import UnsupportedQuery
+
+    kept = client.capabilities.results_kept
+    expired, ready = 0, 0
+    why: Counter[str] = Counter()
+    with client.transport.redactor.active():  # a reason built in the plugin is scrubbed
+        for task in missing:
+            finished = task.completed_at or task.created_at
+            if kept is not None and finished is not None and now - finished > kept:
+                expired += 1
+                continue
+            try:
+                client.provider.result_download(task)
+            except UnsupportedQuery as exc:
+                why[str(exc)] += 1
+                continue
+            ready += 1
+    return expired, ready, why
+
+
+def _kept_days(client: Client) -> float | None:
+    kept = client.capabilities.results_kept
+    return None if kept is None else kept.total_seconds() / 86400
 
 
 def _oldest(unfinished: list[Task], now: datetime) -> dict[str, Any] | None:
@@ -214,6 +264,18 @@ def _text(summary: dict[str, Any]) -> str:
     ready = summary["ready_not_collected"]
     shown = "?" if ready is None else ("at least " if summary["capped_lists"] else "") + str(ready)
     lines.append(f"  ready, not collected: {shown} - {summary['ready_how']}")
+    if summary["expired"]:
+        lines.append(
+            f"  expired:           {summary['expired']} - completed over "
+            f"{summary['results_kept_days']:g} days ago, longer than {summary['provider']} "
+            "keeps a result: no fetch brings them now"
+        )
+    if summary["not_collectable"]:
+        first, *others = summary["not_collectable_why"]
+        more = f"; and {len(others)} other reasons" if others else ""
+        lines.append(
+            f"  not collectable:   {summary['not_collectable']} - {printable(first)}{more}"
+        )
     if summary["spend"] is None:
         lines.append("  spend:             unknown (the vendor gives no cost on these tasks)")
     else:
