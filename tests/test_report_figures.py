@@ -9,6 +9,7 @@ store is `test_report_store`'s.
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -416,3 +417,23 @@ def test_a_spend_of_a_fraction_of_a_cent_never_reads_as_nothing() -> None:
         "1.00",
         "1.00",
     ]
+
+
+def test_per_hour_and_ratio_cells_keep_the_twelve_digits_of_every_other_cell() -> None:
+    """The page's per-hour and side-by-side ratio ``data-value``s were rounded to six
+    decimals (0.868056 where the JSON said 0.868055555556), where every other cell gives
+    the JSON's twelve significant digits."""
+    tasks = [task("a", i, posted=T0 + timedelta(hours=7 * i)) for i in range(3)]
+    tasks += [task("b", 10 + i, posted=T0 + timedelta(hours=100 + 11 * i)) for i in range(7)]
+    f = figures_of(tasks)
+    page = render_html(f)
+
+    def values(column: str) -> list[str]:
+        return re.findall(rf'data-col="{column}" data-value="([^"]+)"', page)
+
+    summary = f.to_json()["activity"]["summary"]
+    assert values("mean_per_hour") == [str(s["mean_per_hour"]) for s in summary]
+    assert "0.10447761194" in values("mean_per_hour")  # 7 tasks over 67 hours
+    [pair] = f.comparisons
+    tasks_ratio = pair.b.tasks / pair.a.tasks
+    assert values("ratio")[0] == str(float(f"{tasks_ratio:.12g}")) == "0.428571428571"

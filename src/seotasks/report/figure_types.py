@@ -200,7 +200,9 @@ class Figures:
         return self.groups[: self.top]
 
     def to_json(self) -> dict[str, Any]:
-        """The figures as JSON types: times as ISO 8601 UTC, durations in seconds."""
+        """The object ``--format json`` prints, as a `dict` of JSON types (times as ISO
+        8601 UTC, durations in seconds, floats at twelve digits): not yet text,
+        ``json.dumps`` it."""
         return {"version": 1, **_plain(self)}
 
 
