@@ -10,6 +10,7 @@ match their texts, ``right_spell`` ``""`` where the example shows ``""``, ads by
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -87,3 +88,25 @@ def test_the_same_task_answers_the_same(emu: Any, connect: Any, clock: FakeClock
     clock.advance(3600)
     [later] = [t for t in client.tasks(status="completed") if t.id == other.task_id]
     assert client.collect(later)["tops"][0]["keyword_data"] != first["tops"][0]["keyword_data"]
+
+
+def test_seeded_tasks_answer_searches_people_make(make_emulator: Any, connect: Any) -> None:
+    """A seeded task's results named its keywords ``keyword 0``, ``keyword 1``, and its
+    SERP titles ``Keyword 0 - Keyword 0``: words are drawn from the task id now, distinct
+    within a task, the same at every answer, and every keyword has its own SERP."""
+    emu = make_emulator(seed=7, size=60)
+    client = connect(emu)
+    done = [t for t in client.tasks(status="completed") if (t.keywords_count or 0) > 2]
+    assert len(done) >= 3
+    seen: set[str] = set()
+    for task in done[:3]:
+        body: Any = client.collect(task)
+        words = [entry["keyword"] for entry in body["tops"]]
+        assert len(words) == len(set(words)) == task.keywords_count
+        assert not any(re.fullmatch(r"keyword \d+", w) for w in words), words
+        assert all(re.fullmatch(r"[a-z ]+", w) for w in words), words
+        for entry in body["tops"]:
+            assert entry["keyword"].title() in entry["keyword_data"]["top"][0]["title"]
+        assert client.collect(task) == body
+        seen.update(words)
+    assert len(seen) > 6  # tasks are not all given the same words

@@ -26,6 +26,8 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
+from .words import seeded_keywords
+
 __all__ = ["TOP_SIZE", "WINDOW_SECONDS", "Dataset", "TaskTruth", "keyword_data"]
 
 WINDOW_SECONDS: Final = 7 * 86400
@@ -189,13 +191,8 @@ class Dataset:
             except (KeyError, ValueError):
                 return None
             se_id, country, _lang, region, device, count = self._attrs[index]
-            words = self.keywords.get(task_id) or [f"keyword {n}" for n in range(int(count))]
-            meta = {
-                "se_id": se_id,
-                "country_id": country,
-                "region_id": region,
-                "device_type_id": device,
-            }
+            words = self.keywords.get(task_id) or seeded_keywords(task_id, int(count))
+            meta = dict(se_id=se_id, country_id=country, region_id=region, device_type_id=device)
             return self._percent(index, now), meta, words
 
     def expire(self, count: int) -> list[str]:
