@@ -95,3 +95,25 @@ def test_an_account_option_the_named_profile_leaves_out_is_its_default_and_said(
         "SEOTASKS_DATAFORSEO_BASE_URL is set, but not used: profile 'b', given by name"
         in caplog.text
     )
+
+
+def test_a_blank_profile_variable_counts_as_not_set_and_a_padded_name_shows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``SEOTASKS_PROFILE="  "`` asked for a profile named two blanks ("no
+    [profiles.  ]"), where an empty one counts as not set; ``--profile "good "`` was
+    refused as ``no [profiles.good ]`` while the list beside it named ``good``: names
+    are written as TOML writes them, quoted where they are not bare."""
+    from seotasks.errors import ConfigError
+
+    path = tmp_path / "c.toml"
+    path.write_text(f"[profiles.good.fakevendor]\nbase_url = '{URL}'\napi_key = 'key-0000'\n")
+    path.chmod(0o600)
+    monkeypatch.setenv("SEOTASKS_CONFIG", str(path))
+    monkeypatch.setenv("SEOTASKS_FAKEVENDOR_API_KEY", SECRET)
+    monkeypatch.setenv("SEOTASKS_FAKEVENDOR_BASE_URL", URL)
+    monkeypatch.setenv("SEOTASKS_PROFILE", "  ")
+    assert resolve(FakeVendor)["api_key"] == SECRET  # no profile: the env's key
+    with pytest.raises(ConfigError) as info:
+        resolve(FakeVendor, profile="good ")
+    assert str(info.value) == f'no [profiles."good "] in {path} (its profiles: good)'

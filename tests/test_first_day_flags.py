@@ -5,6 +5,7 @@ every command that declares them through it, and ``--status`` always has its hel
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 from subprocess import CompletedProcess
 
@@ -173,3 +174,41 @@ def test_an_option_without_a_key_is_not_echoed(tmp_path: Path) -> None:
     assert token not in done.stderr and "0c3728" not in done.stderr
     named = run_here(["check", "-p", "serpstat", "-o", "serpstat.token"], cli_env(tmp_path))
     assert "-o expects KEY=VALUE, got 'serpstat.token'" in named.stderr, named.stderr
+
+
+@pytest.mark.parametrize(
+    "order",
+    [
+        ["-o", "serpstat.timezone=Europe/Kyiv", "-o", "timezone=UTC"],
+        ["-o", "timezone=UTC", "-o", "serpstat.timezone=Europe/Kyiv"],
+    ],
+)
+def test_an_option_given_to_one_provider_beats_one_given_to_all(
+    order: list[str], tmp_path: Path
+) -> None:
+    """``-o serpstat.timezone=Europe/Kyiv -o timezone=UTC`` read a Kyiv account's times
+    as UTC: a later key for every provider silently undid the one meant for Serpstat."""
+    from datetime import datetime
+
+    from seotasks_serpstat.emulator import SerpstatEmulator
+
+    args = ["tasks", "-p", "serpstat", *order, "--status", "any", "--fields", "id,created_at"]
+    args += ["--format", "jsonl"]
+    with SerpstatEmulator(size=5, timezone="Europe/Kyiv") as emu:
+        done = run_here([*args, "-q"], cli_env(tmp_path, {"serpstat": emu.settings}))
+        truth = {i: emu.dataset.truth(i).created_at for i in emu.task_ids()}
+    assert done.returncode == 0, done.stderr
+    rows = [json.loads(line) for line in done.stdout.splitlines()]
+    assert len(rows) == len(truth) == 5
+    assert {r["id"]: datetime.fromisoformat(r["created_at"]) for r in rows} == truth
+
+
+def test_one_option_given_twice_with_two_values_is_refused(tmp_path: Path) -> None:
+    """``-o timezone=UTC -o timezone=Europe/Kyiv`` took the last without a word; the
+    values are not repeated (one given twice may be a credential)."""
+    args = ["tasks", "-p", "serpstat", "--sandbox", "-L", "1"]
+    done = run_here([*args, "-o", "timezone=UTC", "-o", "timezone=Europe/Kyiv"], cli_env(tmp_path))
+    _refused(done, "-o timezone is given twice with different values: give it once")
+    assert "Kyiv" not in done.stderr
+    same = run_here([*args, "-o", "timezone=UTC", "-o", "timezone=UTC"], cli_env(tmp_path))
+    assert same.returncode == 0, same.stderr

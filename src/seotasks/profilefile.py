@@ -9,8 +9,10 @@ does not have, a misspelt table or a stray key are `ConfigError`s saying so.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import re
 import stat
 import tomllib
 from collections.abc import Mapping
@@ -19,9 +21,18 @@ from typing import Any
 
 from .errors import ConfigError
 
-__all__ = ["MAX_CONFIG_BYTES", "config_path", "load_profile", "warn_readable"]
+__all__ = ["MAX_CONFIG_BYTES", "config_path", "load_profile", "toml_key", "warn_readable"]
 
 log = logging.getLogger("seotasks.config")
+
+
+def toml_key(name: str) -> str:
+    """``name`` as a TOML table's name is written: bare where TOML allows it, else quoted,
+    so that a profile named ``"good "`` does not read as ``good`` in a message."""
+    return name if _BARE_KEY.fullmatch(name) else json.dumps(name, ensure_ascii=False)
+
+
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
 
 def config_path(env: Mapping[str, str] | None = None) -> Path:
@@ -34,19 +45,19 @@ def config_path(env: Mapping[str, str] | None = None) -> Path:
 
 def load_profile(name: str, provider: str, env: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The ``[profiles.<name>.<provider>]`` table, or `ConfigError` saying what is missing."""
-    path = config_path(env)
+    path, shown = config_path(env), toml_key(name)
     data = _read_config(name, path)
     profiles = data.get("profiles")
     if not isinstance(profiles, dict) or name not in profiles:
-        raise ConfigError(f"no [profiles.{name}] in {path}{_what_is_there(data)}")
+        raise ConfigError(f"no [profiles.{shown}] in {path}{_what_is_there(data)}")
     section = profiles[name]
     if not isinstance(section, dict):
-        raise ConfigError(f"[profiles.{name}] in {path} must be a table")
+        raise ConfigError(f"[profiles.{shown}] in {path} must be a table")
     for key, value in section.items():
         if not isinstance(value, dict):  # would apply to no provider: refused, not ignored
             raise ConfigError(
-                f"[profiles.{name}] in {path}: {key} must be a table: a profile holds one "
-                f"table per provider, [profiles.{name}.PROVIDER]"
+                f"[profiles.{shown}] in {path}: {toml_key(key)} must be a table: a profile "
+                f"holds one table per provider, [profiles.{shown}.PROVIDER]"
             )
     _refuse_misspelt_table(name, provider, section, path)
     return dict(section.get(provider, {}))
@@ -93,7 +104,7 @@ def _what_is_there(data: Mapping[str, Any]) -> str:
     (``--profile wrok``) or section (``[profile.work...]``) shows itself."""
     profiles = data.get("profiles")
     if isinstance(profiles, dict):
-        return f" (its profiles: {', '.join(sorted(profiles)) or 'none'})"
+        return f" (its profiles: {', '.join(map(toml_key, sorted(profiles))) or 'none'})"
     tables = sorted(key for key, value in data.items() if isinstance(value, dict))
     return ": it has no [profiles] table" + (
         f" (its tables: {', '.join(tables)})" if tables else ""
@@ -114,6 +125,7 @@ def _refuse_misspelt_table(
 
     from .plugins import providers
 
+    shown = toml_key(name)
     tables = [key for key in section if key != provider]  # every value is a table
     close = difflib.get_close_matches(provider, tables, n=1, cutoff=0.75)
     close += [key for key in tables if key.lower() == provider.lower() and key not in close]
@@ -121,15 +133,16 @@ def _refuse_misspelt_table(
     for key in close:
         if key in installed:
             continue
+        near = toml_key(key)
         if provider in section:
             raise ConfigError(
-                f"[profiles.{name}.{key}] in {path} is no installed provider's table, and "
-                f"its values apply to nothing: move them into [profiles.{name}.{provider}]"
+                f"[profiles.{shown}.{near}] in {path} is no installed provider's table, and "
+                f"its values apply to nothing: move them into [profiles.{shown}.{provider}]"
             )
         raise ConfigError(
-            f"no [profiles.{name}.{provider}] in {path}, but a [profiles.{name}.{key}], "
+            f"no [profiles.{shown}.{provider}] in {path}, but a [profiles.{shown}.{near}], "
             f"which no installed provider is named: did you mean "
-            f"[profiles.{name}.{provider}]?"
+            f"[profiles.{shown}.{provider}]?"
         )
 
 

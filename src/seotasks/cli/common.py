@@ -73,11 +73,17 @@ def split_options(pairs: Sequence[str], names: Sequence[str]) -> dict[str, dict[
 
     ``PROVIDER.KEY`` of an installed provider not among ``names`` says that ``-p`` is
     what is missing: "no listed provider has an option" read as if it had no such option.
+    ``PROVIDER.KEY`` is meant for that provider alone, so it beats a ``KEY`` given to
+    every provider wherever the two stand on the line (a later ``KEY`` silently undid
+    it); one key given twice with two values is refused, as a second ``-p`` is: neither
+    wins silently (the values are not shown: one may be a credential).
     """
     from ..config import meant_option
     from ..plugins import get_provider, providers
 
-    per: dict[str, dict[str, str]] = {name: {} for name in names}
+    # Each provider's values given to it by name, and those given to every provider.
+    named: dict[str, dict[str, str]] = {name: {} for name in names}
+    shared: dict[str, dict[str, str]] = {name: {} for name in names}
     known = {name: {o.name for o in get_provider(name).options} for name in names}
     for pair in pairs:
         key, sep, value = pair.partition("=")
@@ -90,9 +96,9 @@ def split_options(pairs: Sequence[str], names: Sequence[str]) -> dict[str, dict[
             raise UsageError(f"-o expects KEY=VALUE, got {shown}")
         target, dot, option = key.partition(".")
         target = target.lower()  # as -p takes a provider's name: DataForSEO.source
-        if dot and target not in per and target in providers():
+        if dot and target not in named and target in providers():
             raise UsageError(f"-o {key}: provider {target} is not listed with -p")
-        if dot and target in per:
+        if dot and target in named:
             if option not in known[target]:
                 meant = meant_option(option, known[target])
                 hint = f"did you mean {target}.{meant}? " if meant else ""
@@ -100,7 +106,7 @@ def split_options(pairs: Sequence[str], names: Sequence[str]) -> dict[str, dict[
                     f"provider {target} has no option {option!r}; {hint}its options: "
                     + ", ".join(sorted(known[target]))
                 )
-            per[target][option] = value
+            _set_once(named[target], option, value, key)
             continue
         takers = [name for name in names if key in known[name]]
         if not takers and dot:  # serpstats.token: the provider is what is misspelt
@@ -118,8 +124,13 @@ def split_options(pairs: Sequence[str], names: Sequence[str]) -> dict[str, dict[
                 + ", ".join(there)
             )
         for name in takers:
-            per[name][key] = value
-    return per
+            _set_once(shared[name], key, value, key)
+    return {name: {**shared[name], **named[name]} for name in names}
+
+
+def _set_once(values: dict[str, str], key: str, value: str, given: str) -> None:
+    if values.setdefault(key, value) != value:
+        raise UsageError(f"-o {given} is given twice with different values: give it once")
 
 
 class StatusLine:
