@@ -189,6 +189,22 @@ def test_check_not_configured(tmp_path: Path) -> None:
     assert "connect()" not in named.stdout + named.stderr  # the CLI user's own terms
 
 
+def test_a_misspelt_credential_variable_is_a_failure_not_a_skip(
+    emulators: tuple[Any, Any], tmp_path: Path
+) -> None:
+    """``SEOTASKS_SERPSTAT_TOKN`` exported: ``check`` skipped Serpstat as "not
+    configured" (exit 0 beside a configured provider), where ``tasks`` names the
+    variable meant. The run would refuse it, so check fails it, naming the variable."""
+    env = cli_env(tmp_path, {"dataforseo": emulators[0].settings})
+    env["SEOTASKS_SERPSTAT_TOKN"] = "Tok3n-never-shown"
+    done = run_here(["check"], env)
+    assert done.returncode == 2, done.stdout
+    assert _lines(done.stdout)["dataforseo"].startswith("ok")
+    line = _lines(done.stdout)["serpstat"]
+    assert line.startswith("FAIL") and "SEOTASKS_SERPSTAT_TOKN is set, but names no" in line
+    assert "Tok3n-never-shown" not in done.stdout + done.stderr
+
+
 def test_check_profile_skips_the_providers_it_has_no_table_for(
     emulators: tuple[Any, Any], tmp_path: Path
 ) -> None:

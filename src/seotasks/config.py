@@ -36,6 +36,7 @@ __all__ = [
     "env_name",
     "load_profile",
     "meant_option",
+    "misspelt_env",
     "parse_option_value",
     "resolve_settings",
 ]
@@ -79,7 +80,7 @@ def _unknown_options(where: str, names: list[str], known: list[str]) -> ConfigEr
     )
 
 
-def _misspelt_env(cls: type[Provider], env: Mapping[str, str]) -> dict[str, str]:
+def misspelt_env(cls: type[Provider], env: Mapping[str, str]) -> dict[str, str]:
     """The env vars of ``cls``'s prefix that name no option but misspell one
     (``SEOTASKS_DATAFORSEO_PASS``, ``SEOTASKS_SERPSTAT_PAGESIZE``): each with the
     option it meant. Nothing reads them, so without a word their value is not used."""
@@ -286,7 +287,7 @@ def resolve_settings(
     sources: dict[str, str] = {}  # where each value not given explicitly was read
     missing: MissingSetting | None = None  # the first; raised once every value is read
     absent: list[str] = []  # every required option missing
-    misspelt = _misspelt_env(cls, env)
+    misspelt = misspelt_env(cls, env)
     for name, meant in misspelt.items():
         log.warning(
             "%s is set, but %s has no option of that name: did you mean %s? (not used)",

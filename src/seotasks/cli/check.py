@@ -269,9 +269,11 @@ def _configured(name: str, profile: str | None, options: dict[str, Any], named: 
     table for it: a provider nobody set up is skipped, not reported as broken. A profile
     configures only the providers it has a table for, as it contributes nothing to the
     others; any key in that table counts, so a misspelt one (``tokn``) is reported as the
-    run would refuse it, not skipped; a file that cannot be read counts as given too.
-    Under a profile ``named`` by ``--profile`` the env vars give no account."""
-    from ..config import env_name, load_profile
+    run would refuse it, not skipped; a file that cannot be read counts as given too, and
+    so does a credential's env var spelt wrong (``SEOTASKS_SERPSTAT_TOKN``: a skip said
+    nothing of the token the user exported). Under a profile ``named`` by ``--profile``
+    the env vars give no account."""
+    from ..config import env_name, load_profile, misspelt_env
     from ..errors import ConfigError
     from ..plugins import get_provider
 
@@ -281,9 +283,11 @@ def _configured(name: str, profile: str | None, options: dict[str, Any], named: 
             table = load_profile(profile, name)
         except ConfigError:
             return True
-    required = [o.name for o in get_provider(name).options if o.required]
+    cls = get_provider(name)
+    required = [o.name for o in cls.options if o.required]
     exported = not named and any(os.environ.get(env_name(name, o)) for o in required)
-    return bool(table) or exported or any(o in options for o in required)
+    misspelt = not named and set(misspelt_env(cls, os.environ).values()) & set(required)
+    return bool(table) or exported or bool(misspelt) or any(o in options for o in required)
 
 
 def _not_configured(name: str, profile: str | None, named: str | None) -> str:
