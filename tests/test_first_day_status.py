@@ -229,3 +229,42 @@ def test_a_window_the_vendor_refuses_is_said_as_every_command_says_it(tmp_path: 
         done = run_here(["status", "-p", "serpstat", "--since", "30d"], env)
     assert done.returncode == 2, done.stderr
     assert done.stderr.startswith("seotasks: UnsupportedQuery: serpstat keeps tasks for 7 days")
+
+
+def test_results_a_killed_collect_fetched_are_counted_as_not_collected(
+    emu: Any, tmp_path: Path
+) -> None:
+    """After a killed ``collect --to DIR``, tasks it had fetched are no longer listed
+    (the fetch consumed them) and not yet written: its journal holds them. ``status``
+    counted the listing only (707 where the next run delivered 714). They count now,
+    once, and the next ``collect --to DIR`` writes exactly that many files."""
+    import seotasks
+    from seotasks.account import account_key
+    from seotasks.journal import Journal
+
+    results = tmp_path / "results"
+    env = cli_env(tmp_path, {"dataforseo": emu.settings})
+    with seotasks.connect("dataforseo", families=["serp"], **emu.settings) as client:
+        ready = list(client.tasks())
+        assert len(ready) > 5
+        folder = results / ".seotasks" / "journal" / "dataforseo"
+        key = account_key(client.provider)
+        assert key is not None
+        # A run killed after these fetches (the vendor forgot the first three) and
+        # before the last was sent (it is still listed): its entries stay.
+        with Journal.open(folder / key, "dataforseo") as journal:
+            journal.check_account(key)
+            for task in ready[:4]:
+                journal.record(task)
+            for task in ready[:3]:
+                client.collect(task)
+    summary = _status(emu, tmp_path, "--to", str(results))
+    assert summary["tasks"] == len(ready) - 3
+    assert summary["held_in_journal"] == 3
+    assert summary["ready_not_collected"] == len(ready)
+    assert "3 of them fetched by an interrupted collect" in summary["ready_how"]
+    done = run_here(["collect", "-p", "dataforseo", *SERP, "--to", str(results)], env)
+    assert done.returncode == 0, done.stderr
+    assert len(list((results / "dataforseo").glob("*.json"))) == len(ready)
+    after = _status(emu, tmp_path, "--to", str(results))
+    assert (after["ready_not_collected"], after["held_in_journal"]) == (0, 0)

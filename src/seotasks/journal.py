@@ -48,7 +48,7 @@ from .export import task_record
 from .model import Task, TaskStatus
 from .store import atomic_write, check_writable, hold_lock, sweep_temporary
 
-__all__ = ["Journal", "task_from_entry"]
+__all__ = ["Journal", "held_ids", "task_from_entry"]
 
 _VERSION = 1
 _SUFFIX = ".intent.json"
@@ -294,6 +294,33 @@ class Journal:
         for name in names:
             if name.endswith(_SUFFIX) and not name.startswith("."):
                 yield self.folder / name
+
+
+def held_ids(folder: Path, provider: str) -> set[str]:
+    """The ids of ``provider``'s tasks the journal in ``folder`` holds, read as a look,
+    not a run (``seotasks status``): no lock taken, nothing renamed or swept. A folder
+    that does not exist holds none; an entry that does not read is passed over (the run
+    that opens the journal says what is wrong with it)."""
+    held: set[str] = set()
+    try:
+        names = os.listdir(folder)
+    except FileNotFoundError:
+        return held
+    except OSError as exc:
+        raise StorageError(f"cannot list the journal {folder}: {exc.strerror}") from None
+    for name in names:
+        if not name.endswith(_SUFFIX) or name.startswith("."):
+            continue
+        try:
+            data, _ = _read_entry(folder / name)
+            record = json.loads(data)["task"] if len(data) <= _ENTRY_MAX else {}
+        except (OSError, ValueError, KeyError, TypeError, RecursionError):
+            continue
+        if not isinstance(record, dict) or record.get("provider") != provider:
+            continue
+        if isinstance(task_id := record.get("id"), str) and task_id:
+            held.add(task_id)
+    return held
 
 
 def _read_entry(path: Path) -> tuple[bytes, float]:

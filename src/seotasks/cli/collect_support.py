@@ -43,6 +43,7 @@ __all__ = [
     "CollectProgress",
     "copy_json_line",
     "default_journal",
+    "journal_folder",
     "kept_results",
     "line_text",
     "settled",
@@ -101,28 +102,39 @@ class CollectOptions:
         return f"the same command collects every task again; run with {way} to skip what is done"
 
     def journal_folder(self, client: Client) -> Path | None:
-        """Where the run's consuming fetches are journalled; None when none consume.
-
-        Named tasks (``--id``) need none: the same command names them again. With
-        ``--to DIR`` the journal lives beside the results (``DIR/.seotasks/journal``), so
-        it travels with them; without, in the user's state folder. Either way one folder
-        per account (`seotasks.account.account_key`), when the provider says which options
-        name it: two accounts' runs into one ``DIR`` must not fetch each other's entries.
-        """
-        if self.named is not None or not client.capabilities.drains:
+        """Where the run's consuming fetches are journalled (`journal_folder`); None when
+        none consume. Named tasks (``--id``) need none: the same command names them again."""
+        if self.named is not None:
             return None
-        if self.journal is not None:
-            folder = self.journal / client.name
-        elif self.to is not None:
-            folder = self.to / ".seotasks" / "journal" / client.name
-        elif self.sandbox:
-            return None
-        else:
-            return default_journal(client.provider)
-        from ..account import account_key
+        return journal_folder(client, self.to, self.journal, sandbox=self.sandbox)
 
-        account = account_key(client.provider)
-        return folder if account is None else folder / account
+
+def journal_folder(
+    client: Client, to: Path | None, journal: Path | None, *, sandbox: bool
+) -> Path | None:
+    """Where ``collect`` journals the consuming fetches of ``client``'s listing; None when
+    it consumes nothing (a listing that does not drain), or keeps no journal.
+
+    With ``--to DIR`` the journal lives beside the results (``DIR/.seotasks/journal``), so
+    it travels with them; without, in the user's state folder (none for a ``--sandbox``
+    run to stdout: the emulator ends with it). Either way one folder per account
+    (`seotasks.account.account_key`), when the provider says which options name it: two
+    accounts' runs into one ``DIR`` must not fetch each other's entries.
+    """
+    if not client.capabilities.drains:
+        return None
+    if journal is not None:
+        folder = journal / client.name
+    elif to is not None:
+        folder = to / ".seotasks" / "journal" / client.name
+    elif sandbox:
+        return None
+    else:
+        return default_journal(client.provider)
+    from ..account import account_key
+
+    account = account_key(client.provider)
+    return folder if account is None else folder / account
 
 
 def default_journal(provider: Provider) -> Path:

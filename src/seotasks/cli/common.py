@@ -82,8 +82,8 @@ def split_options(pairs: Sequence[str], names: Sequence[str]) -> dict[str, dict[
     from ..plugins import get_provider, providers
 
     # Each provider's values given to it by name, and those given to every provider.
-    named: dict[str, dict[str, str]] = {name: {} for name in names}
-    shared: dict[str, dict[str, str]] = {name: {} for name in names}
+    by_name: dict[str, dict[str, str]] = {name: {} for name in names}
+    to_all: dict[str, dict[str, str]] = {name: {} for name in names}
     known = {name: {o.name for o in get_provider(name).options} for name in names}
     for pair in pairs:
         key, sep, value = pair.partition("=")
@@ -96,9 +96,9 @@ def split_options(pairs: Sequence[str], names: Sequence[str]) -> dict[str, dict[
             raise UsageError(f"-o expects KEY=VALUE, got {shown}")
         target, dot, option = key.partition(".")
         target = target.lower()  # as -p takes a provider's name: DataForSEO.source
-        if dot and target not in named and target in providers():
+        if dot and target not in by_name and target in providers():
             raise UsageError(f"-o {key}: provider {target} is not listed with -p")
-        if dot and target in named:
+        if dot and target in by_name:
             if option not in known[target]:
                 meant = meant_option(option, known[target])
                 hint = f"did you mean {target}.{meant}? " if meant else ""
@@ -106,7 +106,7 @@ def split_options(pairs: Sequence[str], names: Sequence[str]) -> dict[str, dict[
                     f"provider {target} has no option {option!r}; {hint}its options: "
                     + ", ".join(sorted(known[target]))
                 )
-            _set_once(named[target], option, value, key)
+            _set_once(by_name[target], option, value, key)
             continue
         takers = [name for name in names if key in known[name]]
         if not takers and dot:  # serpstats.token: the provider is what is misspelt
@@ -124,8 +124,8 @@ def split_options(pairs: Sequence[str], names: Sequence[str]) -> dict[str, dict[
                 + ", ".join(there)
             )
         for name in takers:
-            _set_once(shared[name], key, value, key)
-    return {name: {**shared[name], **named[name]} for name in names}
+            _set_once(to_all[name], key, value, key)
+    return {name: {**to_all[name], **by_name[name]} for name in names}
 
 
 def _set_once(values: dict[str, str], key: str, value: str, given: str) -> None:

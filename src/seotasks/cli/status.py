@@ -90,6 +90,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         everything = everything and len(client.capabilities.statuses) > 1
         capped = sorted(progress.capped.get(client.name, ()))
         summary = _summarize(client, tasks, everything, args.to, capped)
+        listed = {t.id for t in tasks}
+        summary.update(_held(client, args.to, args.sandbox, listed, summary))
         warning = progress.incomplete(client.name, client.provider.advice("capped"))
         if warning:
             progress.notice(warning)
@@ -171,14 +173,38 @@ def _summarize(
     }
 
 
+def _held(
+    client: Client, to: Path | None, sandbox: bool, listed: set[str], summary: dict[str, Any]
+) -> dict[str, Any]:
+    """A draining listing's results that an interrupted ``collect`` fetched and had not
+    written yet: the vendor lists them no more, its journal holds them, and the next
+    ``collect`` (``--to`` the same ``DIR``) writes them first. They are ready and not
+    collected, so they are counted in; a count of the listing alone left them out. One
+    still ``listed`` (killed before its fetch was sent) is counted once, as listed."""
+    from ..journal import held_ids
+    from .collect_support import journal_folder
+
+    folder = journal_folder(client, to, None, sandbox=sandbox)
+    held = held_ids(folder, client.name) - listed if folder is not None else set()
+    if to is not None:  # written, not yet acknowledged when the run was killed
+        held = {i for i in held if not _has_file(to / client.name, i)}
+    if not held or summary["ready_not_collected"] is None:
+        return {"held_in_journal": len(held) if folder is not None else None}
+    return {
+        "held_in_journal": len(held),
+        "ready_not_collected": summary["ready_not_collected"] + len(held),
+        "ready_how": f"{summary['ready_how']}; {len(held)} of them fetched by an "
+        f"interrupted collect, held in its journal ({folder}): the next collect writes them",
+    }
+
+
+def _has_file(folder: Path, task_id: str) -> bool:
+    return (folder / f"{task_id}.json").exists() or (folder / f"{task_id}.json.gz").exists()
+
+
 def _without_file(name: str, completed: list[Task], to: Path) -> list[Task]:
     """The completed tasks with no result file in ``to/<name>/`` (``.json`` or ``.json.gz``)."""
-    folder = to / name
-    return [
-        t
-        for t in completed
-        if not (folder / f"{t.id}.json").exists() and not (folder / f"{t.id}.json.gz").exists()
-    ]
+    return [t for t in completed if not _has_file(to / name, t.id)]
 
 
 def _beyond_reach(
