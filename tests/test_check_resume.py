@@ -53,3 +53,25 @@ def test_a_resume_file_or_journal_of_another_account_fails_the_check(tmp_path: P
         empty = tmp_path / "empty.json"
         empty.touch()  # a file made ahead of the first run: either kind takes it
         assert _resume_line(mine, empty).startswith("ok ")
+
+
+def test_an_empty_resume_file_is_a_new_one_to_every_command_check_passes_it_for(
+    tmp_path: Path,
+) -> None:
+    """``check --resume`` passes an empty file (``touch``, made ahead of the first run),
+    and ``submit`` takes it as a new journal; ``tasks`` and ``collect`` refused it ("cannot
+    read resume file: Expecting value"). Each takes it as no checkpoint yet, and then
+    writes its own there."""
+    with DataForSEOEmulator(seed=2, size=30) as emulator:
+        env = cli_env(tmp_path, {"dataforseo": emulator.settings})
+        for command, lines in (
+            ([*LIST, "-o", "source=history"], 3),
+            (["collect", "-p", "dataforseo", "-o", "source=history", "-L", "2"], 2),
+        ):
+            path = tmp_path / f"{command[0]}.json"
+            path.write_text("\n")
+            assert _resume_line(env, path).startswith("ok ")
+            done = run_here([*command, "--resume", str(path)], env)
+            assert done.returncode == 0, done.stderr
+            assert len(done.stdout.splitlines()) == lines
+            assert json.loads(path.read_text())["format"].startswith("seotasks-resume")

@@ -75,7 +75,7 @@ def test_the_file_holds_no_secret_and_a_changed_one_is_named_not_shown(
     saved = json.loads(text)
     assert saved["format"] == "seotasks-resume/2"
     assert saved["query"]["options"] == "page_size=100 token=<secret>"
-    assert set(saved["secrets"]) == {"salt", "-o token"}
+    assert set(saved["secrets"]) == {"salt", "-o token", "account serpstat"}
 
     calls = len(serpstat.server.requests)
     other = run_here(_tasks(state, "-o", f"token={OTHER}"), env)
@@ -253,6 +253,32 @@ def test_another_dataforseo_login_from_the_environment_is_refused(tmp_path: Path
         same = run_here(command, spelt)
         assert same.returncode == 0, same.stderr
         assert len(same.stdout.splitlines()) == 5
+
+
+def test_a_credential_moved_from_o_to_its_variable_is_not_called_another_account(
+    tmp_path: Path,
+) -> None:
+    """The same password given with ``-o``, then from its variable (the environment the
+    same both times): the refusal said the account differed "from the environment",
+    sending the user after a credential change that never happened. The options text
+    differs, and is said; the account does not."""
+    from seotasks_dataforseo.emulator import DataForSEOEmulator
+
+    with DataForSEOEmulator(seed=4, size=50) as emulator:
+        env = cli_env(tmp_path, {"dataforseo": emulator.settings})
+        state = tmp_path / "run.json"
+        command = ["tasks", "-p", "dataforseo", "--format", "jsonl", "-o", "source=history"]
+        command += ["--resume", str(state), "-L", "5"]
+        given = ["-o", f"dataforseo.password={emulator.password}"]
+        assert run_here([*command, *given], env).returncode == 0
+        moved = run_here(command, env)
+        assert moved.returncode == 2
+        assert "-o dataforseo.password=<secret>" in moved.stderr
+        assert "another account" not in moved.stderr, moved.stderr
+        assert emulator.password not in moved.stderr
+        changed = run_here([*command, "-o", "dataforseo.password=Another-pw-0"], env)
+        assert "with another value of -o dataforseo.password" in changed.stderr
+        assert "another account" not in changed.stderr, changed.stderr
 
 
 def test_a_killed_runs_temporary_is_swept_and_the_file_stays_owner_only(

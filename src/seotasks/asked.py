@@ -202,9 +202,11 @@ def account_digests(
 
     The quickstart's credentials come from ``SEOTASKS_*`` variables, which no ``-o`` text
     records: a resumed run on another account (another token, another host) found the
-    file's cursors meaningless there, printed nothing and exited 0. An option given with
-    ``-o`` is left out (its pair is recorded already), and so is a profile that cannot be
-    read (the run stops on it with its own message). Nothing of a value is kept but the
+    file's cursors meaningless there, printed nothing and exited 0. Each value is the one
+    the run uses, an ``-o`` one included (``PROVIDER.KEY`` before ``KEY``): a password
+    moved from ``-o`` to its variable is the same account (left out, it made the digests
+    of one account differ). A profile that cannot be read is left out (the run stops on
+    it with its own message). Nothing of a value is kept but the
     digest, salted per file as a secret's is. An account option is read as a cursor's
     account is (`seotasks.account.one_spelling`): ``…/`` and ``…``, or a sandbox emulator
     on its next port, are the same account, not a refused resume. Read as the settings
@@ -215,7 +217,9 @@ def account_digests(
     from .errors import ConfigError
     from .plugins import get_provider
 
-    given = {pair.partition("=")[0].strip() for pair in pairs}
+    given: dict[str, list[str]] = {}
+    for key, _, text in (pair.partition("=") for pair in pairs):
+        given.setdefault(key.strip(), []).append(text)
     digests: dict[str, str] = {}
     for name in providers:
         try:
@@ -230,14 +234,20 @@ def account_digests(
                 table = {}
         values = []
         for option in cls.options:
-            spelt = {option.name, f"{name}.{option.name}"}  # as -o may give it
-            if (option.account or option.secret) and not given & spelt:
-                exported = None if named else os.environ.get(env_name(name, option.name))
-                value = exported or table.get(option.name)
-                if option.account and value is None:
-                    value = option.default  # the default host, as the run resolves it
-                if value is not None:
-                    values.append(account_entry(option, value))
+            if not (option.account or option.secret):
+                continue
+            # As -o may give it: for this provider by name first (`split_options`); a
+            # key given more than once (the library takes it) by every value, in order.
+            passed = given.get(f"{name}.{option.name}") or given.get(option.name)
+            if passed:
+                values += [account_entry(option, one) for one in sorted(passed)]
+                continue
+            exported = None if named else os.environ.get(env_name(name, option.name))
+            value: object = exported or table.get(option.name)
+            if option.account and value is None:
+                value = option.default  # the default host, as the run resolves it
+            if value is not None:
+                values.append(account_entry(option, value))
         if values:
             digests[ACCOUNT_KEY + name] = value_digest(values)
     return digests
@@ -295,13 +305,21 @@ class Recorded:
             names = ", ".join(options)
             parts.append(f"with another value of {names} (values are not shown)")
         for key in secrets:
-            if key.startswith(ACCOUNT_KEY):
-                provider = key.removeprefix(ACCOUNT_KEY)
+            provider = key.removeprefix(ACCOUNT_KEY)
+            # Said already where an -o secret it takes changed (`account_digests`).
+            if key.startswith(ACCOUNT_KEY) and not _said(options, provider):
                 parts.append(
                     f"on another account for {provider} (its credentials or account options "
-                    "from the environment or the profile differ; values are not shown)"
+                    "differ; values are not shown)"
                 )
         return " and ".join(parts)
+
+
+def _said(options: list[str], provider: str) -> bool:
+    """Whether a changed ``-o`` secret of ``options`` is one ``provider`` takes: its own
+    (``-o serpstat.token``) or one given to every provider (``-o token``)."""
+    keys = (key.removeprefix(SECRET_KEY) for key in options)
+    return any("." not in key or key.startswith(provider + ".") for key in keys)
 
 
 def flag(key: str, value: object) -> str:
