@@ -50,28 +50,28 @@ def test_a_resume_file_or_journal_of_another_account_fails_the_check(tmp_path: P
         stranger = tmp_path / "other.json"
         stranger.write_text('{"some": "thing"}\n')
         assert "neither a resume file" in _resume_line(mine, stranger)
-        empty = tmp_path / "empty.json"
-        empty.touch()  # a file made ahead of the first run: either kind takes it
-        assert _resume_line(mine, empty).startswith("ok ")
 
 
-def test_an_empty_resume_file_is_a_new_one_to_every_command_check_passes_it_for(
+def test_an_empty_resume_file_is_a_warning_that_says_which_commands_take_it(
     tmp_path: Path,
 ) -> None:
-    """``check --resume`` passes an empty file (``touch``, made ahead of the first run),
-    and ``submit`` takes it as a new journal; ``tasks`` and ``collect`` refused it ("cannot
-    read resume file: Expecting value"). Each takes it as no checkpoint yet, and then
-    writes its own there."""
+    """``check --resume`` said "writable" of an empty file (``touch``), which ``tasks``
+    and ``collect`` then refused (exit 2) while ``submit`` takes it as a new journal:
+    check cannot know which command will use it, so it says what each does."""
     with DataForSEOEmulator(seed=2, size=30) as emulator:
         env = cli_env(tmp_path, {"dataforseo": emulator.settings})
-        for command, lines in (
-            ([*LIST, "-o", "source=history"], 3),
-            (["collect", "-p", "dataforseo", "-o", "source=history", "-L", "2"], 2),
-        ):
-            path = tmp_path / f"{command[0]}.json"
-            path.write_text("\n")
-            assert _resume_line(env, path).startswith("ok ")
-            done = run_here([*command, "--resume", str(path)], env)
-            assert done.returncode == 0, done.stderr
-            assert len(done.stdout.splitlines()) == lines
-            assert json.loads(path.read_text())["format"].startswith("seotasks-resume")
+        path = tmp_path / "r.json"
+        path.touch()
+        done = run_here(["check", "-p", "dataforseo", "--resume", str(path)], env)
+        assert done.returncode == 0, done.stdout
+        line = _resume_line(env, path)
+        assert line.startswith("warn ") and "tasks and collect refuse it" in line
+        refused = run_here([*LIST, "-o", "source=history", "--resume", str(path)], env)
+        assert refused.returncode == 2 and "resume" in refused.stderr  # as said
+        specs = tmp_path / "specs.jsonl"
+        specs.write_text(json.dumps({"keyword": "k", "location": 2840, "language": "en"}) + "\n")
+        posted = run_here(["submit", "-p", "dataforseo", str(specs), "--resume", str(path)], env)
+        assert posted.returncode == 0, posted.stderr  # as said
+        blank = tmp_path / "blank.json"
+        blank.write_text("\n")  # no command takes it
+        assert "neither a resume file" in _resume_line(env, blank)

@@ -229,7 +229,7 @@ class ResumeState:
 
             check_file_target(path, "--resume")
             sweep_temporaries_of(path)  # a killed run's, once stale: once a run, not a save
-            if path.exists() and not resumefile.is_empty(path):
+            if path.exists():
                 salt = self._load(path)
                 self.loaded = True
         self._apply_defaults({})

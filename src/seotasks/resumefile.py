@@ -19,21 +19,9 @@ from .errors import ConfigError, CursorError, StorageError
 from .jsoncodec import strict_loads
 from .store import atomic_write
 
-__all__ = ["FORMAT", "entry", "is_empty", "read", "recorded", "window", "write"]
+__all__ = ["FORMAT", "entry", "read", "recorded", "window", "write"]
 
 FORMAT = "seotasks-resume/2"
-
-
-def is_empty(path: Path) -> bool:
-    """Whether ``path`` holds nothing but blanks: a file made ready for the run (``touch``),
-    which it reads as none yet, as ``submit`` reads an empty journal (a file this module
-    writes is never empty: it is replaced whole). A file that cannot be read is not: the
-    read says why."""
-    try:
-        with path.open("rb") as fh:
-            return not fh.read(4096).strip() and not fh.read(1)
-    except OSError:
-        return False
 
 
 def read(path: Path) -> dict[str, Any]:

@@ -356,4 +356,10 @@ def _folder(
     if mismatch is not None:
         report.line("FAIL", flag, f"{path}: {mismatch}", code=EXIT_USAGE)
         return
+    if flag == "--resume" and path.exists():
+        from .check_resume import empty_resume
+
+        if (empty := empty_resume(path)) is not None:
+            report.line("warn", flag, f"{path}: {empty}")
+            return
     report.line("ok", flag, f"{path}: writable")

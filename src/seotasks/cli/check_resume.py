@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from ..asked import Recorded
     from ..provider import Provider
 
-__all__ = ["resume_mismatch"]
+__all__ = ["EMPTY", "empty_resume", "resume_mismatch"]
 
 
 def resume_mismatch(
@@ -42,7 +42,7 @@ def resume_mismatch(
         raw = path.read_bytes()
     except OSError:
         return None  # the folder check says why it cannot be read
-    if not raw.strip():  # empty: a new file to either kind of run
+    if not raw:  # said by `empty_resume`: a warning, not a failure
         return None
     # A resume file is one JSON object, a journal a line of JSON a record.
     whole, head = _json_or_none(raw), _json_or_none(raw.split(b"\n", 1)[0])
@@ -55,6 +55,26 @@ def resume_mismatch(
     if isinstance(head, dict) and head.get("format") == JOURNAL_FORMAT:
         return _journal_mismatch(head, checked)
     return "neither a resume file of tasks or collect nor a submit journal: a run refuses it"
+
+
+#: What an empty ``--resume`` file is to each command that takes one.
+EMPTY = (
+    "empty: submit takes it as a new journal, but tasks and collect refuse it (a file they "
+    "write is never empty, so an empty one is no checkpoint of theirs): remove it, and the "
+    "run makes its own"
+)
+
+
+def empty_resume(path: Path) -> str | None:
+    """`EMPTY` when ``path`` is empty (``touch``), else None. Not a failure: ``submit``
+    reads it as a new journal; ``tasks`` and ``collect`` refuse it, since their files are
+    replaced whole and never empty (one that is was not theirs, or was damaged: read as
+    "no checkpoint", it would list everything again into an output that already holds
+    it). Which command will use it, check cannot know, so it says."""
+    try:
+        return EMPTY if path.stat().st_size == 0 else None
+    except OSError:
+        return None  # the folder check says why it cannot be read
 
 
 def _json_or_none(raw: bytes) -> object:
