@@ -179,3 +179,45 @@ def test_submit_complete_list_collect(emulator: Any, connect: Any, clock: FakeCl
 def test_encode_keyword() -> None:
     assert wire.encode_keyword("a+b %20") == "a%2Bb %2520"
     assert wire.encode_keyword("plain words") == "plain words"
+
+
+class _Swapping:
+    """The emulator over HTTP, each task_post answer's first two tasks swapped: answers
+    to another request (a proxy's cache, a mixed-up array) at each task's place."""
+
+    def __init__(self, emulator: Any) -> None:
+        self.emulator = emulator
+
+    def handle(self, request: Any, fault: Any) -> Any:
+        import json
+
+        from seotasks.emulation import HttpResponse
+
+        answer = self.emulator.app.handle(request, fault)
+        if not request.path.endswith("/task_post"):
+            return answer
+        body = json.loads(answer.body)
+        tasks = body["tasks"]
+        tasks[0], tasks[1] = tasks[1], tasks[0]
+        return HttpResponse(
+            status=answer.status, body=json.dumps(body).encode(), headers=answer.headers
+        )
+
+
+def test_an_answer_echoing_another_task_is_outcome_unknown(emulator: Any, connect: Any) -> None:
+    """Answers at two tasks' places swapped: each spec took the other's id, as posted,
+    and collecting by it gave the other keyword's result. The answer's ``data`` echoes
+    what was posted (the tag here): a mismatch is this task's answer to another."""
+    from seotasks.emulation import EmulatorServer
+
+    with EmulatorServer(_Swapping(emulator)) as server:
+        client = connect(
+            type("Swapped", (), {"settings": {**emulator.settings, "base_url": server.url}})
+        )
+        results = client.submit([_spec(i, tag=f"tag-{i}") for i in range(3)])
+        untagged = client.submit([_spec(i) for i in range(2)])  # not told apart: documented
+    for r in results[:2]:
+        assert r.task_id is None and r.error is not None and r.error.outcome_unknown
+        assert "echoes another tag" in str(r.error)
+    assert results[2].ok and results[2].task_id in emulator.dataset.by_id
+    assert all(r.ok for r in untagged)

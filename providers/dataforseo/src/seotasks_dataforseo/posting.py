@@ -145,7 +145,7 @@ def post_specs(
                 for index, _ in batch:
                     results[index] = SubmitResult(spec=specs[index], error=exc)
                 continue
-            outcomes = wire.post_results(body, len(batch), redactor.scrub)
+            outcomes = wire.post_results(body, [item for _, item in batch], redactor.scrub)
             kind = kind_from_url(path)
             for (index, _), (task_id, error) in zip(batch, outcomes, strict=True):
                 results[index] = SubmitResult(

@@ -9,7 +9,7 @@ the paging logic. The result items are declared and read in `items`, made tasks 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,6 +26,7 @@ from seotasks.model import TaskStatus
 from seotasks.transport import Response
 
 __all__ = [
+    "ECHOED",
     "OK",
     "classify",
     "format_time",
@@ -306,18 +307,43 @@ def encode_keyword(keyword: str) -> str:
     return keyword.replace("%", "%25").replace("+", "%2B")
 
 
+#: The fields of a posted task that task_post's answer echoes in its ``data`` as they
+#: were sent (the caller's tag, a location code): the check that an answer is this
+#: task's. Not the keyword: the vendor decodes it ("+" is a space) before echoing.
+ECHOED = ("tag", "location_code")
+
+
 def post_results(
-    body: Mapping[str, Any], count: int, scrub: Callable[[str], str]
+    body: Mapping[str, Any], posted: Sequence[Mapping[str, Any]], scrub: Callable[[str], str]
 ) -> list[tuple[str | None, SeotasksError | None]]:
-    """One ``(task_id, error)`` per posted task, in posting order, from a task_post answer.
+    """One ``(task_id, error)`` per ``posted`` task, in posting order, from a task_post answer.
 
     Tasks come back in the order they were posted; a missing or malformed one is a
-    `ResponseFormatError` for that task (it may exist: check before resubmitting).
+    `ResponseFormatError` for that task (it may exist: check before resubmitting), and so
+    is one whose ``data`` echoes another task's `ECHOED` fields: an answer to another
+    request (a proxy's cached answer, a mixed-up array), whose id is not this task's.
+    The answers carry no request id, so tasks alike in those fields cannot be told apart.
     """
     tasks = body.get("tasks") or []
     out: list[tuple[str | None, SeotasksError | None]] = []
-    for index in range(count):
+    for index, item in enumerate(posted):
         task = tasks[index] if index < len(tasks) else None
+        echoed = task.get("data") if isinstance(task, dict) else None
+        if isinstance(echoed, dict):
+            other = [k for k in ECHOED if k in item and k in echoed and echoed[k] != item[k]]
+            if other:
+                out.append(
+                    (
+                        None,
+                        ResponseFormatError(
+                            f"{PROVIDER}: task_post's answer at this task's place echoes "
+                            f"another {other[0]}: it answers another task, which may or "
+                            "may not have been created",
+                            field=f"tasks[{index}].data.{other[0]}",
+                        ),
+                    )
+                )
+                continue
         if not isinstance(task, dict):
             out.append(
                 (
