@@ -19,9 +19,14 @@ def make(**fields: Any) -> Task:
     return Task(**{"provider": "fake", "id": "42", "status": TaskStatus.COMPLETED, **fields})
 
 
-@pytest.mark.parametrize("provider", [1, "", None, b"fake"])
-def test_a_provider_that_is_no_name_is_refused(provider: object) -> None:
-    with pytest.raises(TypeError, match=r"provider must be a non-empty str"):
+@pytest.mark.parametrize(
+    ("provider", "error"),
+    [(1, TypeError), (None, TypeError), (b"fake", TypeError), ("", ValueError)],
+)
+def test_a_provider_that_is_no_name_is_refused(provider: object, error: type) -> None:
+    """A wrong type is a `TypeError`; an empty name, of the right type, a `ValueError`
+    (as an empty id is; the documented rule)."""
+    with pytest.raises(error, match=r"provider must be a non-empty str"):
         make(provider=provider)
 
 

@@ -99,8 +99,8 @@ def _refuse_id_or_status(provider: str, id: object, status: object) -> None:
     equals the strings a caller, a cursor or a journal holds), or its status word
     instead of a `TaskStatus` (``"completed"`` equals ``TaskStatus.COMPLETED`` as a
     string, yet every status filter compares identities and would drop the task)."""
-    if type(provider) is not str or not provider:
-        raise TypeError(
+    if type(provider) is not str or not provider:  # the right type, empty: a ValueError
+        raise (TypeError if type(provider) is not str else ValueError)(
             f"Task {provider!r}:{id}: provider must be a non-empty str, the provider's "
             "registered name (it makes the task's key with its id)"
         )
