@@ -102,8 +102,9 @@ _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 def one_spelling(value: str, local_port: bool = False) -> str:
-    """``value`` as one spelling: a URL's parts normalized (a loopback port dropped unless
-    ``local_port``), any other value as given (its last ``/`` aside)."""
+    """``value`` as one spelling: a URL's parts normalized (a loopback host, by any of
+    its names, is ``localhost`` on no port unless ``local_port``: this machine's server
+    on any port and under any name), any other value as given (its last ``/`` aside)."""
     parts = urlsplit(value)
     if parts.scheme.lower() not in _DEFAULT_PORTS or not parts.hostname:
         return value.rstrip("/")
@@ -112,9 +113,13 @@ def one_spelling(value: str, local_port: bool = False) -> str:
         port = parts.port
     except ValueError:  # not a port: refused where the URL is checked
         return value.rstrip("/")
-    if port == _DEFAULT_PORTS[scheme] or (not local_port and parts.hostname in _LOOPBACK):
+    host = parts.hostname
+    if not local_port and host in _LOOPBACK:
+        host, port = "localhost", None
+    if port == _DEFAULT_PORTS[scheme]:
         port = None
-    netloc = parts.hostname if port is None else f"{parts.hostname}:{port}"
+    host = f"[{host}]" if ":" in host else host  # an IPv6 address, as a URL writes it
+    netloc = host if port is None else f"{host}:{port}"
     # normpath keeps a leading ``//`` (POSIX leaves its meaning open): one ``/`` here.
     path = "/" + posixpath.normpath(parts.path).lstrip("/") if parts.path else ""
     return f"{scheme}://{netloc}{'' if path in ('.', '/') else path.rstrip('/')}"

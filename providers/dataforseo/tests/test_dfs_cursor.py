@@ -191,3 +191,18 @@ def test_a_sandbox_cursor_resumes_on_another_loopback_port(
     rest = [t.id for t in connect(second).tasks(page.next_cursor)]
     assert rest and set(rest).isdisjoint(t.id for t in page.tasks)
     assert {t.id for t in page.tasks} | set(rest) == second.ready_ids()
+
+
+def test_a_cursor_resumes_on_this_machine_under_another_loopback_name(
+    make_emulator: MakeEmulator, connect: Connect
+) -> None:
+    """A cursor made through ``http://127.0.0.1:P`` was "another dataforseo account"
+    through ``http://localhost:P``, the same server: this machine's server is one
+    account on any port and by any of its loopback names."""
+    emu = make_emulator(seed=3, size=300, recent=1.0)
+    page = connect(emu).page()
+    assert page.next_cursor and "127.0.0.1" in emu.url
+    named = connect(emu, base_url=emu.url.replace("127.0.0.1", "localhost"))
+    rest = [t.id for t in named.tasks(page.next_cursor)]
+    assert {t.id for t in page.tasks} | set(rest) == emu.ready_ids()
+    assert set(rest).isdisjoint(t.id for t in page.tasks)
