@@ -210,3 +210,35 @@ def test_a_resumed_listing_keeps_a_relative_window_where_no_cursor_holds_it(
     for line in resumed:
         created = datetime.fromisoformat(json.loads(line)["created_at"])
         assert edges[0] <= created < edges[1], line
+
+
+def test_a_merged_resume_file_costs_a_bounded_number_of_keys_per_task(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In an exact merge the cursors move page by page while tens of thousands of keys
+    stay unconfirmed, and each moved checkpoint was saved at once, rewriting them all:
+    the bytes written grew with the square of the listing (1.9 GB of checkpoints for
+    560 000 tasks). Each save lists at most eight keys per task written since the one
+    before (or a small file's page), so the total stays linear."""
+    from clirun import cli_env
+
+    from seotasks.resume import ResumeState
+
+    written = {"saves": 0, "keys": 0}
+    save = ResumeState.save
+
+    def counted(state: ResumeState) -> None:
+        written["saves"] += 1
+        written["keys"] += state.unconfirmed_count()
+        save(state)
+
+    monkeypatch.setattr(ResumeState, "save", counted)
+    args = ["tasks", "--sandbox", "-p", "dataforseo", "-p", "serpstat", "--status", "any"]
+    args += ["-o", "dataforseo.source=history", "--sandbox-size", "20000", "-q"]
+    done = run_here(
+        [*args, "--format", "jsonl", "--resume", str(tmp_path / "r.json")], cli_env(tmp_path)
+    )
+    assert done.returncode == 0, done.stderr
+    tasks = len(done.stdout.splitlines())
+    assert tasks == 40_000 and written["saves"] > 10
+    assert written["keys"] <= 8 * tasks, written

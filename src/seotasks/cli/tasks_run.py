@@ -162,9 +162,10 @@ class TasksRun:
             self.unsaved += 1
             if moved or len(self.buffer) >= 1000:
                 # A save writes every key not yet confirmed by a cursor: in an exact merge
-                # that can be every key written so far, so saves grow rarer as the file
-                # grows (never quadratic in the listing).
-                self.checkpoint(save=moved or self.unsaved >= _save_every(state))
+                # that can be tens of thousands while cursors still move page by page,
+                # so a moved checkpoint too is saved at once only while the file is small
+                # (a save each page rewrote them all: 1.9 GB for 560 000 tasks).
+                self.checkpoint(save=self.unsaved >= _save_every(state, moved=moved))
             if limit is not None and self.count >= limit:
                 break
             if stop.stopping:
@@ -268,12 +269,22 @@ def _summary(count: int, state: ResumeState, progress: Progress, stopped: bool) 
     return f"{_counted(count, 'task')}: {', '.join(parts)}; {_counted(progress.waits, 'wait')}{end}"
 
 
-def _save_every(state: ResumeState) -> int:
-    """Tasks written between two saves of a resume file that lists ``n`` keys: 1000, or
-    an eighth of ``n`` once that is more (a save costs O(n))."""
+#: The most keys a resume file lists for a moved checkpoint to be saved at once.
+SMALL_FILE = 1000
+
+
+def _save_every(state: ResumeState, *, moved: bool = False) -> int:
+    """Tasks written between two saves of a resume file that lists ``n`` keys. A save
+    costs O(n), so: at once when a checkpoint ``moved`` and ``n`` is at most `SMALL_FILE`
+    (a page's worth: a single provider's file), else 1000, or an eighth of ``n`` once
+    that is more. Each task then costs at most eight keys written, whatever the length
+    of the listing: the bytes written stay linear in it, never quadratic."""
     if state.path is None:
         return 1000
-    return max(1000, state.unconfirmed_count() // 8)
+    count = state.unconfirmed_count()
+    if moved and count <= SMALL_FILE:
+        return 0
+    return max(1000, count // 8)
 
 
 def _warn_capped(client: Client, progress: Progress) -> None:
