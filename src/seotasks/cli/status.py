@@ -20,9 +20,6 @@ unfinished one: the oldest unfinished is then unknown, not "none".
 from __future__ import annotations
 
 import argparse
-from collections import Counter
-from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -30,7 +27,7 @@ from .common import EXIT_OK, Progress, printable_lines
 
 if TYPE_CHECKING:
     from ..client import Client
-    from ..model import Task
+    from .status_tally import Tally
 
 __all__ = ["DESCRIPTION", "HELP", "add_arguments", "run"]
 
@@ -86,12 +83,11 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         # A long pacing wait or a wait before a retry is said, as `tasks` says it: a
         # Retry-After of minutes was silence in a scheduler's log.
         client.transport.on_event = wait_notices(progress, client)
-        tasks, everything = _listing(client, since, until, progress)
+        tally, everything = _listing(client, since, until, progress, args.to)
         everything = everything and len(client.capabilities.statuses) > 1
         capped = sorted(progress.capped.get(client.name, ()))
-        summary = _summarize(client, tasks, everything, args.to, capped)
-        listed = {t.id for t in tasks}
-        summary.update(_held(client, args.to, args.sandbox, listed, summary))
+        summary = tally.summary(everything, capped)
+        summary.update(_held(client, args.to, args.sandbox, tally.listed, summary))
         warning = progress.incomplete(client.name, client.provider.advice("capped"))
         if warning:
             progress.notice(warning)
@@ -103,74 +99,29 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _listing(
-    client: Client, since: str | None, until: str | None, progress: Progress
-) -> tuple[list[Task], bool]:
-    """Every task of the listing (all statuses if it offers them), and whether it did;
-    each page counted on ``progress`` (which notes the lists the vendor capped)."""
+    client: Client, since: str | None, until: str | None, progress: Progress, to: Path | None
+) -> tuple[Tally, bool]:
+    """The counts of the listing (all statuses if it offers them), and whether it did;
+    each page counted on ``progress`` (which notes the lists the vendor capped). Taken as
+    the pages come (`Tally`): a million tasks are counted in the memory of a page."""
+    from datetime import UTC, datetime
+
     from ..errors import UnsupportedQuery
+    from .status_tally import Tally
 
     for status, everything in (("any", True), ("completed", False)):
-        tasks: list[Task] = []
+        tally = Tally(client, to, datetime.now(UTC))
         try:
             for page in client.pages(status=status, since=since, until=until):
                 progress.page(client.name, page)
-                tasks += page.tasks
+                for task in page.tasks:
+                    tally.add(task)
         except UnsupportedQuery as exc:
             if everything:
                 continue  # a listing of finished tasks only (DataForSEO tasks_ready)
             raise exc from None  # said as every command says it: its class, then its words
-        return tasks, everything
+        return tally, everything
     raise AssertionError("unreachable: the completed listing returns or raises")
-
-
-def _summarize(
-    client: Client, tasks: list[Task], everything: bool, to: Path | None, capped: list[str]
-) -> dict[str, Any]:
-    from ..model import TaskStatus
-
-    by_status = Counter(t.status.value for t in tasks)
-    by_kind = Counter(t.kind or "-" for t in tasks)
-    unfinished = [
-        t
-        for t in tasks
-        if t.status in (TaskStatus.QUEUED, TaskStatus.RUNNING) and t.created_at is not None
-    ]
-    costs = [t.cost for t in tasks if t.cost is not None]
-    completed = [t for t in tasks if t.status is TaskStatus.COMPLETED]
-    ready: int | None = None
-    ready_how = "unknown without --to DIR, the folder collect --to writes"
-    if client.capabilities.drains:
-        ready, ready_how = len(completed), "listed as ready; collecting removes them"
-        if capped:
-            ready_how += "; at least: the vendor capped a list, more may be ready"
-    now = datetime.now(UTC)
-    expired: int | None = None
-    uncollectable: Counter[str] = Counter()
-    if not client.capabilities.drains and to is not None:
-        missing = _without_file(client.name, completed, to)
-        expired, ready, uncollectable = _beyond_reach(client, missing, now)
-        ready_how = f"completed without a file in {to}"
-        if not to.is_dir():  # a typo reads the same as a folder where nothing is collected
-            ready_how += " (no such folder)"
-    return {
-        "provider": client.name,
-        "tasks": len(tasks),
-        "statuses": "all" if everything else "completed",
-        "kinds": len(by_kind),
-        "by_status": dict(sorted(by_status.items())),
-        "by_kind": dict(by_kind.most_common()),
-        "oldest_unfinished": _oldest(unfinished, now) if everything else None,
-        "ready_not_collected": ready,
-        "ready_how": ready_how,
-        "expired": expired,
-        "not_collectable": uncollectable.total() if expired is not None else None,
-        "not_collectable_why": dict(uncollectable.most_common()),
-        "results_kept_days": _kept_days(client),
-        "capped_lists": capped,
-        "spend": str(sum(costs, Decimal(0))) if costs else None,
-        "with_cost": len(costs),
-        "without_cost": len(tasks) - len(costs),
-    }
 
 
 def _held(
@@ -183,11 +134,12 @@ def _held(
     still ``listed`` (killed before its fetch was sent) is counted once, as listed."""
     from ..journal import held_ids
     from .collect_support import journal_folder
+    from .status_tally import has_file
 
     folder = journal_folder(client, to, None, sandbox=sandbox)
     held = held_ids(folder, client.name) - listed if folder is not None else set()
     if to is not None:  # written, not yet acknowledged when the run was killed
-        held = {i for i in held if not _has_file(to / client.name, i)}
+        held = {i for i in held if not has_file(to / client.name, i)}
     if not held or summary["ready_not_collected"] is None:
         return {"held_in_journal": len(held) if folder is not None else None}
     return {
@@ -195,65 +147,6 @@ def _held(
         "ready_not_collected": summary["ready_not_collected"] + len(held),
         "ready_how": f"{summary['ready_how']}; {len(held)} of them fetched by an "
         f"interrupted collect, held in its journal ({folder}): the next collect writes them",
-    }
-
-
-def _has_file(folder: Path, task_id: str) -> bool:
-    return (folder / f"{task_id}.json").exists() or (folder / f"{task_id}.json.gz").exists()
-
-
-def _without_file(name: str, completed: list[Task], to: Path) -> list[Task]:
-    """The completed tasks with no result file in ``to/<name>/`` (``.json`` or ``.json.gz``)."""
-    return [t for t in completed if not _has_file(to / name, t.id)]
-
-
-def _beyond_reach(
-    client: Client, missing: list[Task], now: datetime
-) -> tuple[int, int, Counter[str]]:
-    """``missing`` split as `seotasks collect --to DIR` would meet them: how many finished
-    longer ago than the vendor keeps a result (`Capabilities.results_kept`, the report's
-    "expired": no fetch brings them now), how many it would fetch, and the reasons of
-    those the provider cannot fetch at all (DataForSEO's live-only APIs), each counted.
-
-    "Cannot fetch" is asked without a call: the request `Provider.result_download` would
-    send is built, not sent, and the provider refuses it as `collect` would. A provider
-    that streams no result cannot be asked so: its tasks count as to fetch."""
-    from ..errors import UnsupportedQuery
-
-    kept = client.capabilities.results_kept
-    expired, ready = 0, 0
-    why: Counter[str] = Counter()
-    with client.transport.redactor.active():  # a reason built in the plugin is scrubbed
-        for task in missing:
-            finished = task.completed_at or task.created_at
-            if kept is not None and finished is not None and now - finished > kept:
-                expired += 1
-                continue
-            try:
-                client.provider.result_download(task)
-            except UnsupportedQuery as exc:
-                why[str(exc)] += 1
-                continue
-            ready += 1
-    return expired, ready, why
-
-
-def _kept_days(client: Client) -> float | None:
-    kept = client.capabilities.results_kept
-    return None if kept is None else kept.total_seconds() / 86400
-
-
-def _oldest(unfinished: list[Task], now: datetime) -> dict[str, Any] | None:
-    """The unfinished task created first: where a stuck queue shows."""
-    if not unfinished:
-        return None
-    oldest = min(unfinished, key=lambda t: t.created_at or now)
-    created = oldest.created_at or now
-    return {
-        "id": oldest.id,
-        "status": oldest.status.value,
-        "created_at": created.isoformat(),
-        "waiting_hours": round((now - created).total_seconds() / 3600, 1),
     }
 
 
