@@ -49,8 +49,10 @@ class _InFlight:
     #: Sorted mode: the least and greatest `merge_key` of the page's tasks to write.
     low: _Key | None = None
     high: _Key | None = None
-    #: Sorted mode with a resume file: ``(merge_key, key)`` of those tasks, in order.
-    keys: list[tuple[_Key, str]] = attrs.field(factory=list)
+    #: Sorted mode with a resume file: the `merge_key` of those tasks, in order (its
+    #: second part is the task's key: one tuple a task, where a pair of them with the
+    #: key again held 400 bytes a task).
+    keys: list[_Key] = attrs.field(factory=list)
 
 
 @attrs.define
@@ -95,9 +97,7 @@ class ProviderProgress:
                 written=written,
                 low=min(marks) if marks else None,
                 high=max(marks) if marks else None,
-                keys=sorted(zip(marks, (t.key for t in keep), strict=True))
-                if self._keep_keys
-                else [],
+                keys=sorted(marks) if self._keep_keys else [],
             )
         else:
             entry = _InFlight(
@@ -143,7 +143,7 @@ class ProviderProgress:
         last = self._last
         if last is None or entry.low is None or entry.low > last:
             return []
-        return [key for mark, key in entry.keys if mark <= last]
+        return [mark[1] for mark in entry.keys if mark <= last]
 
     def has_unconfirmed(self) -> bool:
         """Whether a task was written that the cursor alone would list again."""
@@ -163,7 +163,7 @@ class ProviderProgress:
             last = self._last
             for entry in self._inflight:
                 if entry.low is not None and entry.low <= last:
-                    count += bisect.bisect_right(entry.keys, last, key=_mark)
+                    count += bisect.bisect_right(entry.keys, last)
         return count
 
     def unconfirmed_written(self) -> list[str]:
@@ -178,10 +178,6 @@ class ProviderProgress:
 
     def to_json(self) -> dict[str, Any]:
         return {"cursor": self.cursor, "written": self.unconfirmed_written(), "done": self.done}
-
-
-def _mark(pair: tuple[_Key, str]) -> _Key:
-    return pair[0]
 
 
 class ResumeState:
