@@ -268,15 +268,11 @@ class Journal:
                     "owed, so nothing is fetched until the folder reads"
                 ) from None
             try:
-                if len(data) > _ENTRY_MAX:
-                    raise ValueError("no entry of ours is that large")
-                record = json.loads(data)["task"]
-                if record["provider"] != self.provider:
+                record = _entry_record(data, self.provider)
+                if record is None:
                     continue
-                if not isinstance(record["id"], str) or not record["id"]:
-                    raise ValueError("an entry without its task's id")
                 task = task_from_entry(record)
-            except (ValueError, KeyError, TypeError, RecursionError):
+            except _DAMAGED:
                 with contextlib.suppress(OSError):
                     path.rename(path.with_name(path.name + ".damaged"))
                 continue
@@ -285,15 +281,7 @@ class Journal:
         return [task for _, _, task in found]
 
     def _entries(self) -> Iterator[Path]:
-        try:
-            names = os.listdir(self.folder)
-        except OSError as exc:
-            raise StorageError(
-                f"cannot list the journal {self.folder}: {exc.strerror}; its tasks may be owed"
-            ) from None
-        for name in names:
-            if name.endswith(_SUFFIX) and not name.startswith("."):
-                yield self.folder / name
+        return _entry_paths(self.folder)
 
 
 def held_ids(folder: Path, provider: str) -> set[str]:
@@ -302,25 +290,46 @@ def held_ids(folder: Path, provider: str) -> set[str]:
     that does not exist holds none; an entry that does not read is passed over (the run
     that opens the journal says what is wrong with it)."""
     held: set[str] = set()
+    if not folder.exists():
+        return held
+    for path in _entry_paths(folder):
+        try:
+            record = _entry_record(_read_entry(path)[0], provider)
+        except (OSError, *_DAMAGED):
+            continue
+        if record is not None:
+            held.add(record["id"])
+    return held
+
+
+def _entry_paths(folder: Path) -> Iterator[Path]:
+    """The entries in ``folder`` (`StorageError` when it cannot be listed)."""
     try:
         names = os.listdir(folder)
-    except FileNotFoundError:
-        return held
     except OSError as exc:
-        raise StorageError(f"cannot list the journal {folder}: {exc.strerror}") from None
+        raise StorageError(
+            f"cannot list the journal {folder}: {exc.strerror}; its tasks may be owed"
+        ) from None
     for name in names:
-        if not name.endswith(_SUFFIX) or name.startswith("."):
-            continue
-        try:
-            data, _ = _read_entry(folder / name)
-            record = json.loads(data)["task"] if len(data) <= _ENTRY_MAX else {}
-        except (OSError, ValueError, KeyError, TypeError, RecursionError):
-            continue
-        if not isinstance(record, dict) or record.get("provider") != provider:
-            continue
-        if isinstance(task_id := record.get("id"), str) and task_id:
-            held.add(task_id)
-    return held
+        if name.endswith(_SUFFIX) and not name.startswith("."):
+            yield folder / name
+
+
+#: What reading an entry that was damaged on disk raises (`_entry_record`).
+_DAMAGED = (ValueError, KeyError, TypeError, RecursionError)
+
+
+def _entry_record(data: bytes, provider: str) -> dict[str, Any] | None:
+    """An entry's task record, None when it is another provider's; one of `_DAMAGED`
+    when it does not parse, or names no task id."""
+    if len(data) > _ENTRY_MAX:
+        raise ValueError("no entry of ours is that large")
+    record: dict[str, Any] = json.loads(data)["task"]  # else a TypeError just below
+    if record["provider"] != provider:
+        return None
+    if not isinstance(record["id"], str) or not record["id"]:
+        raise ValueError("an entry without its task's id")
+    return record
 
 
 def _read_entry(path: Path) -> tuple[bytes, float]:
