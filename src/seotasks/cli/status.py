@@ -133,13 +133,15 @@ def _held(
     collected, so they are counted in; a count of the listing alone left them out. One
     still ``listed`` (killed before its fetch was sent) is counted once, as listed."""
     from ..journal import held_ids
+    from ..store import ResultStore
     from .collect_support import journal_folder
     from .status_tally import has_file
 
     folder = journal_folder(client, to, None, sandbox=sandbox)
     held = held_ids(folder, client.name) - listed if folder is not None else set()
     if to is not None:  # written, not yet acknowledged when the run was killed
-        held = {i for i in held if not has_file(to / client.name, i)}
+        store = ResultStore(to)
+        held = {i for i in held if not has_file(store, client.name, i)}
     if not held or summary["ready_not_collected"] is None:
         return {"held_in_journal": len(held) if folder is not None else None}
     return {

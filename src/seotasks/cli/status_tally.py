@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..model import TaskStatus
+from ..store import ResultStore
 
 if TYPE_CHECKING:
     from ..client import Client
@@ -24,9 +25,14 @@ __all__ = ["Tally", "has_file"]
 _UNFINISHED = (TaskStatus.QUEUED, TaskStatus.RUNNING)
 
 
-def has_file(folder: Path, task_id: str) -> bool:
-    """Whether ``folder`` holds the task's result file (``.json`` or ``.json.gz``)."""
-    return (folder / f"{task_id}.json").exists() or (folder / f"{task_id}.json.gz").exists()
+def has_file(store: ResultStore, provider: str, task_id: str) -> bool:
+    """Whether ``store`` holds the task's result file, as `seotasks collect --to DIR`
+    judges it (`ResultStore.existing`: either form; something else in its place is no
+    file, and would stop that run)."""
+    try:
+        return store.existing(provider, task_id) is not None
+    except OSError:
+        return False
 
 
 class Tally:
@@ -35,6 +41,7 @@ class Tally:
 
     def __init__(self, client: Client, to: Path | None, now: datetime) -> None:
         self.client, self.to, self.now = client, to, now
+        self.store = None if to is None else ResultStore(to)
         self.drains = client.capabilities.drains
         self.kept = client.capabilities.results_kept
         self.tasks = self.completed = self.with_cost = 0
@@ -69,8 +76,12 @@ class Tally:
             self.listed.add(task.id)
         if task.status is TaskStatus.COMPLETED:
             self.completed += 1
-            to = self.to
-            if to is not None and not self.drains and not has_file(to / self.client.name, task.id):
+            store = self.store
+            if (
+                store is not None
+                and not self.drains
+                and not has_file(store, self.client.name, task.id)
+            ):
                 self._meet(task)
 
     def _meet(self, task: Task) -> None:
