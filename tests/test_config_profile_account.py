@@ -117,3 +117,23 @@ def test_a_blank_profile_variable_counts_as_not_set_and_a_padded_name_shows(
     with pytest.raises(ConfigError) as info:
         resolve(FakeVendor, profile="good ")
     assert str(info.value) == f'no [profiles."good "] in {path} (its profiles: good)'
+
+
+def test_every_reader_of_the_profile_variable_takes_a_blank_one_as_unset(
+    tmp_path: Path,
+) -> None:
+    """The blank rule lived in the settings alone: ``check`` (and a resume file's record)
+    read ``SEOTASKS_PROFILE="  "`` as a profile of that name, and ``check`` failed every
+    provider as configured by it. It says what it says with the variable unset."""
+    from clihere import run_here
+    from clirun import cli_env
+
+    env = cli_env(tmp_path)
+    unset = run_here(["check"], env)
+    blank = run_here(["check"], {**env, "SEOTASKS_PROFILE": "  "})
+    assert (blank.returncode, blank.stdout, blank.stderr) == (
+        unset.returncode,
+        unset.stdout,
+        unset.stderr,
+    )
+    assert "skip " in blank.stdout and "FAIL" not in blank.stdout

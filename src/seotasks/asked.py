@@ -150,8 +150,10 @@ def asked_from(
     """
     secret = secret_keys(providers)
     pairs = list(getattr(args, "option", None) or ())
+    from .profilefile import env_profile
+
     named = getattr(args, "profile", None)  # given by --profile: it holds the account
-    profile = named or os.environ.get("SEOTASKS_PROFILE") or None
+    profile = named or env_profile()
     sandbox = sandbox_data(args)
     asked: dict[str, str | None] = {
         COMMAND_KEY: getattr(args, "command", None),

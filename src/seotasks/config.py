@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 
 from .errors import ConfigError, MissingSetting
 from .optionvalue import parse_option_value
-from .profilefile import config_path, load_profile, toml_key, warn_readable
+from .profilefile import config_path, env_profile, load_profile, toml_key, warn_readable
 from .provider import Option, Provider, Settings
 from .redact import has_userinfo, scrub_userinfo
 
@@ -270,8 +270,8 @@ def resolve_settings(
     if profile is not None and not profile.strip():
         # Counted as "no profile", a blank name ("$PROFILE" unset) ran on other credentials.
         raise ConfigError("the profile name is empty: give a profile's name, or None for none")
-    if profile is None:  # set but blank counts as not set, as the option env vars do
-        profile = env.get("SEOTASKS_PROFILE", "").strip() and env["SEOTASKS_PROFILE"]
+    if profile is None:
+        profile = env_profile(env)
     # Where a profile's value is read from, and where a missing one is to be added: the
     # provider's own table of the file, named so (a profile holds one per provider, and
     # two providers may share an option name).

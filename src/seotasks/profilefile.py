@@ -21,7 +21,14 @@ from typing import Any
 
 from .errors import ConfigError
 
-__all__ = ["MAX_CONFIG_BYTES", "config_path", "load_profile", "toml_key", "warn_readable"]
+__all__ = [
+    "MAX_CONFIG_BYTES",
+    "config_path",
+    "env_profile",
+    "load_profile",
+    "toml_key",
+    "warn_readable",
+]
 
 log = logging.getLogger("seotasks.config")
 
@@ -33,6 +40,14 @@ def toml_key(name: str) -> str:
 
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def env_profile(env: Mapping[str, str] | None = None) -> str | None:
+    """The profile ``SEOTASKS_PROFILE`` names, or None: set but empty or blank counts as
+    not set, as the option env vars do (a blank one asked for a profile named by its
+    blanks). Every reader of the variable asks here."""
+    value = (os.environ if env is None else env).get("SEOTASKS_PROFILE", "")
+    return value if value.strip() else None
 
 
 def config_path(env: Mapping[str, str] | None = None) -> Path:

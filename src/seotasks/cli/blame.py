@@ -54,12 +54,13 @@ def without_secrets(text: str, pairs: Sequence[str], profile: str | None) -> str
         from ..asked import secret_keys
         from ..config import env_name, load_profile
         from ..plugins import get_provider, providers
+        from ..profilefile import env_profile
         from ..redact import Redactor
 
         names = providers()
         secret = secret_keys(names)  # an -o KEY of either spelling, as a resume file reads it
         secrets = [v for k, _, v in (p.partition("=") for p in pairs) if k.strip() in secret]
-        profile = profile or os.environ.get("SEOTASKS_PROFILE") or None
+        profile = profile or env_profile()
         for name in names:
             table = load_profile(profile, name) if profile else {}
             for option in get_provider(name).options:

@@ -100,6 +100,7 @@ class _Report:
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from ..plugins import provider_names
+    from ..profilefile import env_profile
     from .common import split_options
 
     named = bool(args.providers)
@@ -131,7 +132,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                     checked[name] = provider
     else:
         tried = 0
-        profile = args.profile or os.environ.get("SEOTASKS_PROFILE")
+        profile = args.profile or env_profile()
         for name in names:
             if not named and not _configured(name, profile, options[name], args.profile):
                 report.line("skip", name, _not_configured(name, profile, args.profile))
@@ -159,7 +160,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return resume_mismatch(
             path,
             args.option,
-            args.profile or os.environ.get("SEOTASKS_PROFILE") or None,
+            args.profile or env_profile(),
             named=args.profile is not None,
             sandbox=args.sandbox,
             checked=checked,
