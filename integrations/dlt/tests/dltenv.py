@@ -37,6 +37,7 @@ CORE_TESTS = Path(__file__).resolve().parents[3] / "tests"
 if str(CORE_TESTS) not in sys.path:
     sys.path.append(str(CORE_TESTS))  # after this folder: its own modules come first
 
+import forkrun  # noqa: E402
 from clihere import run_here  # noqa: E402
 
 #: The ``seotasks`` command, run by the interpreter running the tests (the project's venv).
@@ -46,6 +47,37 @@ HANG = 600.0
 #: The same command with every client's clock ``SEOTASKS_TEST_CLOCK_SPEED`` times faster
 #: (the core's ``tests/fastclock_cli.py``): the vendor's pacing shrinks, nothing else.
 FAST_SEOTASKS = [sys.executable, str(CORE_TESTS / "fastclock_cli.py")]
+#: What the processes `start` forks have imported already: what ``seotasks load`` imports.
+PRELOAD = (
+    "seotasks.cli",
+    "seotasks.cli.load",
+    "seotasks_dlt",
+    "seotasks_dataforseo",
+    "seotasks_serpstat",
+    "duckdb",
+    "dlt.destinations.impl.duckdb.duck",
+    "dlt.destinations.impl.postgres.postgres",
+)
+
+
+#: A process `start` started (forked, or a fresh interpreter where that is asked).
+Started = forkrun.Started
+
+
+def start(command: list[str], env: Mapping[str, str], **streams: Any) -> Started:
+    """``command`` in a process of its own (`forkrun.popen`: forked warm, having imported
+    `PRELOAD`), as `subprocess.Popen` takes it (``stdout``, ``stderr``, ``text``, ``cwd``)."""
+    return forkrun.popen(command, env=env, preload=PRELOAD, **streams)
+
+
+def run_process(
+    command: list[str], env: Mapping[str, str], **options: Any
+) -> subprocess.CompletedProcess[str]:
+    """``command`` run to its end in a process of its own (`forkrun.run`), as
+    `subprocess.run` takes it (``capture_output``, ``text``, ``timeout``, ``cwd``)."""
+    return forkrun.run(command, env=env, preload=PRELOAD, **options)
+
+
 #: The one DataForSEO kind of `ready_emulator`'s tasks.
 KIND = "serp/google/organic"
 
@@ -244,9 +276,9 @@ def run_to_completion(
     make it) run in this process (`run_here`), on the clock ``SEOTASKS_TEST_CLOCK_SPEED``
     times faster where ``env`` says so. A test about what ``seotasks load`` does (its
     exit, its lines, what it loads) runs it here; one about its process (killed,
-    signalled, its memory, a lock another process holds) starts `SEOTASKS`. A process
-    of its own costs about a second of CPU before its first vendor call (Python, dlt
-    and the plugins imported again), most of what an ordinary failure's run costs."""
+    signalled, a lock another process holds) `start`s it: forked from a process that has
+    imported dlt and the plugins, where a fresh interpreter costs about a second of CPU
+    before its first vendor call, most of what an ordinary failure's run costs."""
     speed = env.get("SEOTASKS_TEST_CLOCK_SPEED")
     args = command[command.index("load") :]
     return run_here(args, env, speed=float(speed) if speed else None, cwd=cwd)
@@ -263,9 +295,7 @@ def kill_once_then_finish(
     at: list[int] = []
     while kills < 1:
         before = sum(emulator.calls.values())
-        process = subprocess.Popen(
-            command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-        )
+        process = start(command, env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 60
         while sum(emulator.calls.values()) == before and process.poll() is None:
             assert time.monotonic() < deadline, "the run never called the vendor"
@@ -289,9 +319,7 @@ def at_once(commands: list[tuple[list[str], dict[str, str]]]) -> list[tuple[str,
     """Run every ``(command, env)`` at the same time; each one's (stdout, stderr) once
     all ended, every one of them with exit 0."""
     runs = [
-        subprocess.Popen(
-            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-        )
+        start(command, env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for command, env in commands
     ]
     outcomes = [run.communicate(timeout=300) for run in runs]

@@ -27,6 +27,8 @@ from dltenv import (
     killed_run,
     load_command,
     ready_emulator,
+    run_process,
+    start,
 )
 from seotasks_dataforseo.emulator import DataForSEOEmulator
 from seotasks_dlt import LoadSummary, journal_folder, load
@@ -211,7 +213,7 @@ def test_a_killed_sandbox_run_is_delivered_by_the_next_on_another_port(tmp_path:
         *("--collect", "--to", str(tmp_path / "r.duckdb"), "--pipelines-dir", str(tmp_path)),
     ]
     journal = journal_folder(tmp_path, "seotasks_sandbox_3_600") / "dataforseo"
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = start(command, env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
     while not any(journal.glob("*.json")) and process.poll() is None:
         assert time.monotonic() < deadline, "the run journalled nothing"
@@ -219,7 +221,7 @@ def test_a_killed_sandbox_run_is_delivered_by_the_next_on_another_port(tmp_path:
     process.kill()
     process.communicate(timeout=60)
     assert any(journal.glob("*.intent.json")), "the run ended before the kill: nothing owed"
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    done = run_process(command, env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert not any(journal.glob("*.intent.json"))  # delivered, each entry
     ids = [str(i) for (i,) in duckdb_rows(tmp_path / "r.duckdb", "SELECT id FROM {t}.results")]

@@ -20,7 +20,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from dltenv import cli_env, duckdb_rows, load_command, ready_emulator, run_to_completion
+from dltenv import cli_env, duckdb_rows, load_command, ready_emulator, run_to_completion, start
 from vendorcalls import task_gets
 
 
@@ -34,12 +34,10 @@ def test_a_worker_killed_with_its_disk_loses_no_fetched_result(tmp_path: Path) -
         for worker in range(2):
             pipelines = tmp_path / f"worker-{worker}"
             command = load_command(database, pipelines, "--workers", "2", fast=True)
-            process = subprocess.Popen(
-                command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-            )
+            process = start(command, env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             deadline = time.monotonic() + 60
-            start = emulator.calls["other"]
-            while emulator.calls["other"] < start + 40 and process.poll() is None:
+            before = emulator.calls["other"]
+            while emulator.calls["other"] < before + 40 and process.poll() is None:
                 assert time.monotonic() < deadline, "the worker never read a result"
                 time.sleep(0.005)
             os.kill(process.pid, signal.SIGKILL)  # mid-collection, results in its journal

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
-from dltenv import HANG, SEOTASKS, Env, run_to_completion
+from dltenv import HANG, SEOTASKS, Env, Started, run_to_completion, start
 from pgenv import Tables
 from pgtest import USER, Server
 from seotasks_dlt.destination_lock import lock_key
@@ -35,13 +35,11 @@ def _invocation(env: Env, url: str, machine: str, wait: float) -> tuple[list[str
     return [*command, "--lock-wait", str(wait)], environment
 
 
-def _start(env: Env, url: str, machine: str, wait: float) -> subprocess.Popen[str]:
+def _start(env: Env, url: str, machine: str, wait: float) -> Started:
     """``machine``'s run, started in a process of its own: one that holds or waits for
     the lock while another runs."""
     command, environment = _invocation(env, url, machine, wait)
-    return subprocess.Popen(
-        command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
+    return start(command, environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def _run(env: Env, url: str, machine: str) -> subprocess.CompletedProcess[str]:
@@ -59,7 +57,7 @@ def _holders(what: str) -> str:
     )
 
 
-def _until_locked(server: Server, database: str, process: subprocess.Popen[str]) -> None:
+def _until_locked(server: Server, database: str, process: Started) -> None:
     """Wait (bounded) until ``process`` holds the pipeline's advisory lock."""
     query = _holders("count(*)")
     deadline = time.monotonic() + 120
@@ -71,7 +69,7 @@ def _until_locked(server: Server, database: str, process: subprocess.Popen[str])
 
 def _first_holding_the_lock(
     env: Env, server: Server, name: str
-) -> tuple[str, str, subprocess.Popen[str], threading.Event]:
+) -> tuple[str, str, Started, threading.Event]:
     """A new database ``name``, its URL, a first run (machine-a) already holding the
     pipeline's lock there (the state each second machine below meets), and the event
     that lets it go on."""
@@ -183,7 +181,7 @@ def test_a_run_whose_lock_was_lost_stops_before_loading_and_the_next_run_loads_i
     Tables(server, database).assert_once_each(truth)
 
 
-def _waiting(server: Server, database: str, run: subprocess.Popen[str], pipelines: Path) -> bool:
+def _waiting(server: Server, database: str, run: Started, pipelines: Path) -> bool:
     """Whether ``run`` waits for a lock: asks for the destination's (another machine's
     run holds it), or has the pipelines folder's lock file open (this machine's does)."""
     if pipelines.name == "machine-b":

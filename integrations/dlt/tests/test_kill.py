@@ -6,7 +6,7 @@ import signal
 import subprocess
 import time
 
-from dltenv import Env
+from dltenv import Env, run_process, start
 
 from seotasks.emulation import Fault
 
@@ -15,9 +15,9 @@ def test_killed_mid_way_then_rerun_loads_the_exact_set(env: Env) -> None:
     # Every Serpstat page answers 0.1 s late, so the kill lands while pages are listed.
     env.serp.server.faults.slow_seconds = 0.1
     env.serp.server.faults.schedule([Fault.SLOW], rate=1.0, seed=1)
-    process = subprocess.Popen(
+    process = start(
         env.command(),
-        env=env.environment(),
+        env.environment(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         cwd=env.tmp,
@@ -38,8 +38,8 @@ def test_killed_mid_way_then_rerun_loads_the_exact_set(env: Env) -> None:
         if ("tasks",) in tables:  # else the kill fell before dlt made the table
             assert len(env.keys()) < len(truth)
     env.serp.server.faults.clear()
-    done = subprocess.run(
-        env.command(), env=env.environment(), capture_output=True, text=True, cwd=env.tmp
+    done = run_process(
+        env.command(), env.environment(), capture_output=True, text=True, cwd=env.tmp
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("seotasks load: pipeline seotasks -> duckdb")

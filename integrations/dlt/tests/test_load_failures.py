@@ -32,7 +32,15 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from dltenv import SEOTASKS, cli_env, duckdb_rows, load_command, ready_emulator, run_here
+from dltenv import (
+    SEOTASKS,
+    cli_env,
+    duckdb_rows,
+    load_command,
+    ready_emulator,
+    run_here,
+    run_process,
+)
 from seotasks_dataforseo.emulator import DataForSEOEmulator
 from seotasks_dlt.duckdb_file import open_duckdb
 
@@ -54,8 +62,8 @@ def _load(
     env = cli_env(tmp, {"dataforseo": settings})
     if not process:
         return run_here(command, env, cwd=tmp)
-    return subprocess.run(
-        [*SEOTASKS, *command], env=env, capture_output=True, text=True, cwd=tmp, timeout=120
+    return run_process(
+        [*SEOTASKS, *command], env, capture_output=True, text=True, cwd=tmp, timeout=120
     )
 
 
@@ -292,7 +300,7 @@ def test_a_full_disk_mid_load_is_one_line_and_the_next_run_loads_the_rest(
         query = "SELECT count(DISTINCT id) FROM {t}.results"
         [(before,)] = duckdb_rows(database, query) if database.exists() else [(0,)]
 
-        again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+        again = run_process(command, env, capture_output=True, text=True, timeout=300)
         assert again.returncode == 0, again.stderr
         ids = [i for (i,) in duckdb_rows(database, "SELECT id FROM {t}.results")]
         assert len(ids) == len(set(ids)) and set(ids) == truth

@@ -14,14 +14,14 @@ import subprocess
 import time
 
 import pytest
-from dltenv import Env
+from dltenv import Env, Started, start
 
 
-def _start(env: Env, file: str, wait: float) -> subprocess.Popen[str]:
+def _start(env: Env, file: str, wait: float) -> Started:
     command = [*env.command("--to", str(env.tmp / file)), "--lock-wait", str(wait)]
-    return subprocess.Popen(
+    return start(
         command,
-        env=env.environment(),
+        env.environment(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

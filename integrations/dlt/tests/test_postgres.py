@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from dltenv import FAMILIES, Env, run_to_completion
+from dltenv import FAMILIES, Env, run_process, run_to_completion
 from pgenv import Tables, load_command
 from pgtest import USER, Server
 from seotasks_dlt import LoadSummary, load
@@ -38,7 +38,7 @@ def _in_a_process(
     """``command`` in a process of its own: for the secret checks, whose output must be
     all the process writes, a driver's own writes to its stderr included (`run_here`
     captures what Python writes)."""
-    return subprocess.run(command, env=environment, capture_output=True, text=True, timeout=300)
+    return run_process(command, environment, capture_output=True, text=True, timeout=300)
 
 
 def test_cli_loads_every_task_once_then_only_what_is_new(

@@ -10,12 +10,11 @@ drops the repeated staging rows).
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from dltenv import cli_env, load_command, ready_emulator
+from dltenv import cli_env, load_command, ready_emulator, run_process
 from pgtest import Server
 
 DIE = [sys.executable, str(Path(__file__).with_name("die_after_commit_cli.py"))]
@@ -31,15 +30,15 @@ def test_a_run_killed_after_a_committed_insert_is_completed_by_the_next(
         database = server.create_database("committed")
         command = load_command(server.url(database), tmp_path / "p")
         env = cli_env(tmp_path, {"dataforseo": emulator.settings})
-        died = subprocess.run(
+        died = run_process(
             [*DIE, *command[3:]],
-            env={**env, "SEOTASKS_TEST_DIE_AFTER": table},
+            {**env, "SEOTASKS_TEST_DIE_AFTER": table},
             capture_output=True,
             text=True,
             timeout=120,
         )
         assert died.returncode == 9, died.stderr
-        again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+        again = run_process(command, env, capture_output=True, text=True, timeout=120)
         assert again.returncode == 0, again.stderr
         ids = [str(i) for (i,) in server.sql(database, "SELECT id FROM seotasks.results")]
         assert len(ids) == len(set(ids)) and set(ids) == truth

@@ -14,7 +14,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from dltenv import SEOTASKS, cli_env, run_to_completion
+from dltenv import SEOTASKS, cli_env, run_to_completion, start
 from pgtest import Server
 from seotasks_dataforseo.emulator import DataForSEOEmulator
 
@@ -37,9 +37,7 @@ def test_the_server_stopping_mid_run_is_exit_6_and_the_next_run_loads_the_rest(
         env = cli_env(tmp_path, {"dataforseo": emulator.settings})
         emulator.server.faults.slow_seconds = 3.0
         emulator.server.faults.inject(Fault.SLOW, match="id_list")
-        process = subprocess.Popen(
-            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-        )
+        process = start(command, env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
             deadline = time.monotonic() + 60
             while emulator.calls["id_list"] == 0:

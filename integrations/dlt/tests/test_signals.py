@@ -15,7 +15,15 @@ import time
 from pathlib import Path
 
 import pytest
-from dltenv import cli_env, duckdb_rows, load_command, ready_emulator, run_to_completion
+from dltenv import (
+    Started,
+    cli_env,
+    duckdb_rows,
+    load_command,
+    ready_emulator,
+    run_to_completion,
+    start,
+)
 from seotasks_dataforseo.emulator import DataForSEOEmulator
 
 from seotasks.emulation import Fault
@@ -44,10 +52,10 @@ class Run:
         self.rerun = load_command(self.database, tmp_path / "p", *extra, fast=True)
         self.env = cli_env(tmp_path, {"dataforseo": emulator.settings})
 
-    def start(self, fetches: int) -> subprocess.Popen[str]:
+    def start(self, fetches: int) -> Started:
         """The load, started; returns once the vendor has answered ``fetches`` calls."""
-        process = subprocess.Popen(
-            self.command, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        process = start(
+            self.command, self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
         deadline = time.monotonic() + 60
         while self.emulator.calls.get("other", 0) < fetches:
@@ -56,7 +64,7 @@ class Run:
             time.sleep(0.02)
         return process
 
-    def signalled(self, sig: signal.Signals) -> tuple[subprocess.Popen[str], str]:
+    def signalled(self, sig: signal.Signals) -> tuple[Started, str]:
         """The load, started and sent ``sig`` once 40 fetches were answered, and the
         notice it wrote on stderr when its stop was set."""
         process = self.start(40)

@@ -5,12 +5,11 @@ from __future__ import annotations
 import contextlib
 import gzip
 import shutil
-import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from dltenv import SEOTASKS, Env, cli_env
+from dltenv import SEOTASKS, Env, cli_env, run_process
 from seotasks_dlt import workdir
 from seotasks_dlt.destinations import resolve
 
@@ -156,10 +155,10 @@ def test_a_dlt_config_file_that_does_not_parse_is_exit_2_and_leaves_no_file(
     (tmp_path / ".dlt").mkdir()
     (tmp_path / ".dlt" / "config.toml").write_text("[load\ndelete_completed_jobs = true\n")
     database = tmp_path / "x.duckdb"
-    done = subprocess.run(
+    done = run_process(
         [*SEOTASKS, "load", "--sandbox", "-p", "serpstat", "--to", str(database)],
+        cli_env(tmp_path, {}),
         cwd=tmp_path,
-        env=cli_env(tmp_path, {}),
         capture_output=True,
         text=True,
         timeout=120,

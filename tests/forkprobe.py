@@ -1,0 +1,38 @@
+"""A program `test_forkrun` runs both forked and cold: what it observes and how it ends
+must not tell the two apart."""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import signal
+import sys
+import tempfile
+import threading
+import time
+
+if __name__ == "__main__":
+    how = sys.argv[1]
+    seen = {
+        "argv": sys.argv[1:],
+        "name": __name__,
+        "cwd": os.getcwd(),
+        "probe": os.environ.get("PROBE"),
+        "home": os.environ.get("HOME"),
+        "tmp": tempfile.gettempdir(),
+        "stdin": sys.stdin.read(),
+        "handlers": [str(signal.getsignal(s)) for s in (signal.SIGINT, signal.SIGTERM)],
+    }
+    print(json.dumps(seen, sort_keys=True), flush=True)
+    atexit.register(lambda: print("atexit", flush=True))
+    threading.Thread(target=lambda: (time.sleep(0.2), print("thread", flush=True))).start()
+    sys.stdout.write("buffered\n")  # flushed at exit, after the thread's line
+    print("to stderr", file=sys.stderr)
+    if how == "exit":
+        sys.exit(3)
+    if how == "raise":
+        raise RuntimeError("boom")
+    if how == "wait":
+        print("waiting", file=sys.stderr, flush=True)
+        time.sleep(60)

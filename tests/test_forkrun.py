@@ -1,0 +1,92 @@
+"""`forkrun`, the suites' warm start of a command's process, against a cold start: the
+same program, run both ways, sees the same and ends the same."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import forkrun
+import pytest
+
+PROBE = [sys.executable, str(Path(__file__).with_name("forkprobe.py"))]
+PRELOAD = ("seotasks.cli",)
+
+
+def _both(how: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    env = {"PATH": "/usr/bin:/bin", "PROBE": "value", "TMPDIR": str(tmp_path)}
+    runs = []
+    for cold in ("1", "0"):
+        monkeypatch.setenv("SEOTASKS_TEST_COLD", cold)
+        done = forkrun.run(
+            [*PROBE, how, "x y"],
+            env=env,
+            preload=PRELOAD,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        runs.append((done.returncode, done.stdout, done.stderr.splitlines()[-1]))
+    return runs
+
+
+@pytest.mark.parametrize("how", ["end", "exit", "raise"])
+def test_a_forked_run_sees_and_ends_as_a_cold_one(
+    how: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cold, forked = _both(how, tmp_path, monkeypatch)
+    assert forked == cold
+    code, out, err = forked
+    assert code == {"end": 0, "exit": 3, "raise": 1}[how]
+    lines = out.splitlines()
+    assert f'"cwd": "{tmp_path}"' in lines[0] and '"probe": "value"' in lines[0]
+    assert '"home": null' in lines[0] and f'"tmp": "{tmp_path}"' in lines[0]
+    assert lines[1:] == ["buffered", "thread", "atexit"]
+    assert err == ("RuntimeError: boom" if how == "raise" else "to stderr")
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT])
+def test_a_forked_process_is_signalled_as_a_cold_one(
+    sig: signal.Signals, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    codes = []
+    for cold in ("1", "0"):
+        monkeypatch.setenv("SEOTASKS_TEST_COLD", cold)
+        process = forkrun.popen(
+            [*PROBE, "wait"],
+            env={"PATH": "/usr/bin:/bin"},
+            preload=PRELOAD,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert process.stderr is not None
+        while "waiting" not in process.stderr.readline():
+            assert process.poll() is None
+        process.send_signal(sig)
+        _, err = process.communicate(timeout=30)
+        codes.append((process.returncode, "KeyboardInterrupt" in err))
+    assert codes[0] == codes[1]
+    assert codes[1][0] == -sig
+
+
+def test_only_this_interpreters_modules_and_scripts_are_forked() -> None:
+    assert isinstance(
+        forkrun.popen(
+            [*PROBE, "end"],
+            env={},
+            preload=PRELOAD,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        ),
+        forkrun.Forked,
+    )
+    started = forkrun.popen(
+        [sys.executable, "-c", "pass"], env={}, preload=PRELOAD, stdout=subprocess.DEVNULL
+    )
+    assert isinstance(started, subprocess.Popen)
+    assert started.wait(timeout=30) == 0
