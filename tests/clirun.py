@@ -4,8 +4,10 @@ real command as a subprocess, and the data its runs work on.
 Every run needs the same isolated environment (none of the developer's ``SEOTASKS_*``
 variables, no real profile, an emulator's settings as ``SEOTASKS_<PROVIDER>_<OPTION>``):
 `cli_env`, written once so that a new variable to keep out reaches every suite. A run
-whose process is the point (killed, signalled, its memory measured) starts `CLI` or
-`FAST_CLI`; a run to completion goes through `clihere.run_here`, in the test process.
+whose process is the point (killed, signalled, its stdout closed) starts `CLI` or
+`FAST_CLI` through `popen` / `run_process` (forked from a process that imported the
+command already: `forkrun`); a run to completion goes through `clihere.run_here`, in
+the test process.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import forkrun
 from clihere import run_here
 from seotasks_dataforseo.emulator import DataForSEOEmulator
 
@@ -39,9 +42,38 @@ FAST_CLI = [sys.executable, str(Path(__file__).with_name("fastclock_cli.py"))]
 STILL_CLI = [sys.executable, str(Path(__file__).with_name("stillclock_cli.py"))]
 
 
-def piped(args: Sequence[str], env: Mapping[str, str]) -> subprocess.Popen[bytes]:
+#: What the command processes `popen` forks have imported already.
+PRELOAD = (
+    "seotasks.cli",
+    "seotasks.cli.collect_run",
+    "seotasks.cli.receive_run",
+    "seotasks.cli.receive_server",
+    "seotasks.cli.submit_run",
+    "seotasks.cli.tasks_run",
+    "seotasks.cli.report",
+    "seotasks.cli.sandbox",
+    "seotasks_dataforseo",
+    "seotasks_dataforseo.emulator",
+    "seotasks_serpstat",
+    "seotasks_serpstat.emulator",
+)
+
+
+def popen(command: Sequence[str], **options: Any) -> forkrun.Started:
+    """``command`` started as `subprocess.Popen` takes it: a command of this interpreter
+    forked from a process that has imported `PRELOAD` (`forkrun.popen`), where a fresh
+    interpreter spends most of a short run importing."""
+    return forkrun.popen(command, preload=PRELOAD, **options)
+
+
+def run_process(command: Sequence[str], **options: Any) -> subprocess.CompletedProcess[Any]:
+    """``command`` run to its end as `subprocess.run` takes it (`forkrun.run`, as `popen`)."""
+    return forkrun.run(command, preload=PRELOAD, **options)
+
+
+def piped(args: Sequence[str], env: Mapping[str, str]) -> forkrun.Started:
     """The real command, its stdout and stderr pipes the test reads (a ``| reader``)."""
-    proc = subprocess.Popen([*CLI, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = popen([*CLI, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert proc.stdout is not None and proc.stderr is not None
     return proc
 

@@ -15,6 +15,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+from clirun import popen
+
 import seotasks
 from seotasks.config import env_name
 from seotasks.plugins import get_provider
@@ -110,7 +112,7 @@ def sandbox_process(*args: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
 
     command = [*CLI, "sandbox", "-p", "serpstat", *args]
     pipe = subprocess.PIPE
-    with subprocess.Popen(command, env=clean_env(), stdout=pipe, stderr=pipe, text=True) as server:
+    with popen(command, env=clean_env(), stdout=pipe, stderr=pipe, text=True) as server:
         try:
             first = server.stdout.readline() if server.stdout is not None else ""
             assert first.startswith("export SEOTASKS_SERPSTAT_"), first

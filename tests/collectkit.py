@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from clihere import run_here
-from clirun import CLI, cli_env, ready_dataforseo
+from clirun import CLI, cli_env, popen, ready_dataforseo, run_process
 from seotasks_dataforseo.emulator import DataForSEOEmulator
 
 KINDS = ("serp/google/organic", "serp/bing/organic", "serp/google/news")
@@ -67,7 +67,7 @@ def started(env: dict[str, str], *flags: str) -> subprocess.Popen[bytes]:
     """``seotasks collect -p dataforseo FLAGS`` running, its stdout and stderr piped for
     the test to read (or close, as a reader that left does)."""
     args = [*CLI, "collect", "-p", "dataforseo", *flags]
-    return subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
 def unwritable(tmp_path: Path) -> Path:
@@ -101,7 +101,7 @@ def on_a_full_disk(args: list[str], env: dict[str, str]) -> subprocess.Completed
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (16 * 1024, 16 * 1024))
 
-    return subprocess.run(
+    return run_process(
         args,
         env={**env, "PYTHONDONTWRITEBYTECODE": "1"},
         capture_output=True,

@@ -21,6 +21,7 @@ every process so (`subprocess`), to check that the suites pass the same either w
 from __future__ import annotations
 
 import atexit
+import io
 import multiprocessing
 import os
 import runpy
@@ -66,6 +67,27 @@ def _inherited(dup: Any) -> int:
     return fd
 
 
+def _stdio() -> None:
+    """The standard streams made again as the interpreter makes them at its start, for
+    this environment and these files: buffered unless ``PYTHONUNBUFFERED``, stderr (and
+    a terminal) line by line, ``PYTHONIOENCODING`` applied."""
+    unbuffered = bool(os.environ.get("PYTHONUNBUFFERED"))
+    encoding, _, errors = os.environ.get("PYTHONIOENCODING", "").partition(":")
+    sys.stdin = open(0, closefd=False)  # noqa: SIM115 - the process's own stdin
+    for fd, name in ((1, "stdout"), (2, "stderr")):
+        old = getattr(sys, name)
+        raw = io.FileIO(fd, "w", closefd=False)
+        stream = io.TextIOWrapper(
+            raw if unbuffered else io.BufferedWriter(raw),
+            encoding=encoding or old.encoding,
+            errors=errors or old.errors,
+            line_buffering=not unbuffered and (fd == 2 or raw.isatty()),
+            write_through=unbuffered,
+        )
+        setattr(sys, name, stream)
+        setattr(sys, f"__{name}__", stream)
+
+
 def _main(
     program: list[str],
     env: dict[str, str],
@@ -78,9 +100,9 @@ def _main(
         if fd != target:
             os.dup2(fd, target)
             os.close(fd)
-    sys.stdin = open(0, closefd=False)  # noqa: SIM115 - the process's own stdin
     os.environ.clear()
     os.environ.update(env)
+    _stdio()
     tempfile.tempdir = None  # read from TMPDIR again
     if cwd is not None:
         os.chdir(cwd)
@@ -171,14 +193,14 @@ class Forked:
     def terminate(self) -> None:
         self.send_signal(signal.SIGTERM)
 
-    def communicate(self, timeout: float | None = None) -> tuple[Any, Any]:
+    def communicate(self, input: None = None, timeout: float | None = None) -> tuple[Any, Any]:
         """Both pipes read to their end (each on a thread, so neither fills and blocks
-        the child), then the exit waited for."""
+        the child), then the exit waited for. (A fork's stdin is empty: no ``input``.)"""
         read: dict[str, Any] = {}
         readers = [
             threading.Thread(target=lambda n=name, s=stream: read.__setitem__(n, s.read()))
             for name, stream in (("out", self.stdout), ("err", self.stderr))
-            if stream is not None
+            if stream is not None and not stream.closed  # a pipe the test closed: unread
         ]
         for reader in readers:
             reader.daemon = True
@@ -227,26 +249,34 @@ def _stream(
 def popen(
     command: Sequence[str],
     *,
-    env: Mapping[str, str],
     preload: Sequence[str],
+    env: Mapping[str, str] | None = None,
     cwd: str | os.PathLike[str] | None = None,
     stdout: int | IO[Any] | None = None,
     stderr: int | IO[Any] | None = None,
     text: bool = False,
+    fork: bool = True,
+    **cold_only: Any,
 ) -> Started:
-    """``command`` started: forked warm from the server that imported ``preload`` (the
-    first call's list serves the whole test process) where it is this interpreter
-    running a module or script, else (or ``SEOTASKS_TEST_COLD=1``) as `subprocess.Popen`."""
+    """``command`` started, taking `subprocess.Popen`'s arguments: forked warm from the
+    server that imported ``preload`` (the first call's list serves the whole test
+    process) where it is this interpreter running a module or script and asks nothing
+    but its environment, folder and output streams; else (or with
+    ``SEOTASKS_TEST_COLD=1``, or ``fork=False``: a process whose memory is measured) by
+    `subprocess.Popen` itself (a ``preexec_fn``, say)."""
+    environment = dict(os.environ if env is None else env)
     program = _program(command)
-    if program is None or cold():
+    cold_only = {name: value for name, value in cold_only.items() if value is not None}
+    if program is None or cold() or cold_only or not fork:
+        cold_only.setdefault("stdin", DEVNULL)
         return subprocess.Popen(
             list(command),
-            env=dict(env),
+            env=environment,
             cwd=cwd,
-            stdin=DEVNULL,
             stdout=stdout,
             stderr=stderr,
             text=text,
+            **cold_only,
         )
     global _started_with
     with _lock:
@@ -257,6 +287,10 @@ def popen(
     given: list[int] = []
     ends: list[IO[Any] | None] = []
     for choice, inherit in ((None, 0), (stdout, 1), (stderr, 2)):
+        if inherit == 2 and choice == subprocess.STDOUT:
+            given.append(given[1])
+            ends.append(None)
+            continue
         fd, end, ours = _stream(choice, inherit, text)
         given.append(fd)
         ends.append(end)
@@ -268,7 +302,7 @@ def popen(
     fds = tuple(_Fd(fd) for fd in given)
     process = _CONTEXT.Process(
         target=_main,
-        args=(program, dict(env), None if cwd is None else os.fspath(cwd), fds),
+        args=(program, environment, None if cwd is None else os.fspath(cwd), fds),
         daemon=False,
     )
     try:
@@ -282,19 +316,36 @@ def popen(
 def run(
     command: Sequence[str],
     *,
-    env: Mapping[str, str],
     preload: Sequence[str],
-    cwd: str | os.PathLike[str] | None = None,
     capture_output: bool = False,
-    text: bool = False,
     timeout: float | None = None,
+    check: bool = False,
+    stdout: int | IO[Any] | None = None,
+    stderr: int | IO[Any] | None = None,
+    **options: Any,
 ) -> subprocess.CompletedProcess[Any]:
-    """`popen` run to its end, as `subprocess.run` (``capture_output`` pipes both streams)."""
-    pipe = PIPE if capture_output else None
-    started = popen(command, env=env, preload=preload, cwd=cwd, stdout=pipe, stderr=pipe, text=text)
-    out, err = started.communicate(timeout=timeout)
+    """`popen` run to its end, taking `subprocess.run`'s arguments (``capture_output``
+    pipes both streams; ``check`` raises `subprocess.CalledProcessError` on a non-zero
+    exit; ``input`` starts the process cold)."""
+    if capture_output:
+        stdout = stderr = PIPE
+    given = options.pop("input", None)
+    if given is not None:
+        options["stdin"] = PIPE  # a fork's stdin is empty: this one starts cold
+    started = popen(command, preload=preload, stdout=stdout, stderr=stderr, **options)
+    try:
+        if isinstance(started, Forked):
+            out, err = started.communicate(timeout=timeout)
+        else:
+            out, err = started.communicate(given, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        started.kill()
+        started.communicate()
+        raise
     code = started.returncode
     assert code is not None
+    if check and code:
+        raise subprocess.CalledProcessError(code, list(command), out, err)
     return subprocess.CompletedProcess(list(command), code, out, err)
 
 

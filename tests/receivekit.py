@@ -22,7 +22,7 @@ from typing import IO, Any
 
 import pytest
 import urllib3
-from clirun import CLI, cli_env
+from clirun import CLI, cli_env, popen
 from seotasks_dataforseo.provider import DataForSEOProvider
 
 from seotasks.cli.receive_server import ReceiverServer
@@ -108,7 +108,9 @@ def receiving_on(receiver: subprocess.Popen[str]) -> str:
 
 
 class Receiver:
-    """``seotasks receive --listen 127.0.0.1:0 --to DIR ARGS`` in a subprocess.
+    """``seotasks receive --listen 127.0.0.1:0 --to DIR ARGS`` in a process of its own
+    (`clirun.popen`: forked warm; a fresh interpreter where its peak memory is
+    ``measured``, which a fork's would overstate).
 
     Both pipes are read by threads from the start (an unread pipe would fill and block
     the receiver's lines and logging), so `stdout` and `stderr` hold everything it said
@@ -123,15 +125,17 @@ class Receiver:
         *args: str,
         preexec_fn: Callable[[], None] | None = None,
         stdout: IO[str] | None = None,
+        measured: bool = False,
     ) -> None:
         self.to = to
-        self.process = subprocess.Popen(
+        self.process = popen(
             [*CLI, "receive", "--listen", "127.0.0.1:0", "--to", str(to), *args],
             env=env,
             stdout=subprocess.PIPE if stdout is None else stdout,
             stderr=subprocess.PIPE,
             text=True,
             preexec_fn=preexec_fn,
+            fork=not measured,  # a fork's peak counts the pages of the process it came from
         )
         self.pid = self.process.pid
         self._out: list[str] = []

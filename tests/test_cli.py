@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 from clihere import run_here
-from clirun import SERPSTAT_JSONL, piped
+from clirun import SERPSTAT_JSONL, piped, popen, run_process
 from clisandbox import clean_env, library_tasks, secrets_of, slow_env
 
 import seotasks
@@ -45,7 +45,7 @@ def test_help_does_not_import_providers_urllib3_attrs_or_pluggy() -> None:
         "('urllib3', 'seotasks_dataforseo', 'seotasks_serpstat', 'cattrs', 'attr', 'pluggy'))\n"
         "print(heavy)\n"
     )
-    out = subprocess.run(
+    out = run_process(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert out.stdout.strip().splitlines()[-1] == "[]"
@@ -254,7 +254,7 @@ def test_resume_after_interruption_yields_exactly_the_rest(
     out_path = tmp_path / "first.jsonl"
     args = [*SERPSTAT_JSONL, "--resume", str(state)]
     with out_path.open("w") as out:
-        proc = subprocess.Popen(
+        proc = popen(
             [sys.executable, "-m", "seotasks.cli", *args],
             # A page every two seconds: 24 s or more for the whole listing, time to stop it
             # even on a loaded machine (stopped after its first 20 kB: seconds).

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from clihere import run_here
-from clirun import STILL_CLI
+from clirun import STILL_CLI, popen, run_process
 from clisandbox import clean_env, library_tasks, slow_env
 
 import seotasks
@@ -80,7 +80,7 @@ def test_a_long_pacing_wait_is_announced_once_after_the_first_tasks() -> None:
     # minute for the twenty calls, and the twenty-first did not wait.
     every = "serp,keywords_data,on_page,merchant,business_data,app_data,ai_optimization"
     args = ["tasks", "--sandbox", "-p", "dataforseo", "-o", f"families={every}"]
-    result = subprocess.run(
+    result = run_process(
         [*STILL_CLI, *args, "--format", "jsonl"],
         env=clean_env(),
         stdout=subprocess.PIPE,
@@ -104,7 +104,7 @@ def test_collect_announces_the_same_wait(tmp_path: Path) -> None:
     every = "serp,keywords_data,on_page,merchant,business_data,app_data,ai_optimization"
     args = ["collect", "--sandbox", "-p", "dataforseo", "-o", f"families={every}"]
     # Every list read (21 calls), next to no task in the last minute to fetch.
-    result = subprocess.run(
+    result = run_process(
         [*STILL_CLI, *args, "--since", "1m", "--to", str(tmp_path / "results")],
         env=clean_env(),
         capture_output=True,
@@ -349,7 +349,7 @@ def test_progress_line_is_cleared_before_rows_on_one_terminal(env: dict[str, str
 
     slow = {**slow_env(env), "COLUMNS": "200"}
     main, child = pty.openpty()
-    proc = subprocess.Popen(
+    proc = popen(
         [sys.executable, "-m", "seotasks.cli", "tasks", "-p", "serpstat", "--status", "any"],
         env=slow,
         stdin=subprocess.DEVNULL,

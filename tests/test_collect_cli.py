@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 from clihere import run_here
-from clirun import CLI, FAST_CLI, cli_env, kill_while_working
+from clirun import CLI, FAST_CLI, cli_env, kill_while_working, popen, run_process
 from seotasks_dataforseo.emulator import DataForSEOEmulator
 
 from seotasks.emulation import Fault
@@ -189,7 +189,7 @@ def test_follow_collects_tasks_as_they_finish_until_sigterm(
     with (
         out_file.open("w") as stdout_sink,
         err_file.open("w") as stderr_sink,
-        subprocess.Popen(
+        popen(
             [*FAST_CLI, "collect", *args], env=env, stdout=stdout_sink, stderr=stderr_sink
         ) as proc,
     ):
@@ -263,7 +263,7 @@ def test_sigkill_at_random_moments_then_rerun_leaves_every_file_once_and_whole(
             # A file, not a pipe: nothing reads a pipe while the run works until its kill.
             lines = tmp_path / f"run{run}.jsonl"
             with lines.open("w") as sink:
-                proc = subprocess.Popen(args, env=env, stdout=sink, stderr=subprocess.DEVNULL)
+                proc = popen(args, env=env, stdout=sink, stderr=subprocess.DEVNULL)
                 # At a random instant in the half second after its first request.
                 kills += kill_while_working(proc, emu.server.requests, rng.uniform(0, 0.5))
                 proc.wait(timeout=60)
@@ -351,7 +351,7 @@ def test_an_interrupted_listing_that_does_not_drain_says_a_rerun_starts_over(
 
     with SerpstatEmulator(size=60, rps=None) as emu:
         env = cli_env(tmp_path, {"serpstat": {**emu.settings, "rps": "2"}})
-        with subprocess.Popen(
+        with popen(
             [*CLI, "collect", "-p", "serpstat", "--workers", "1"],
             env=env,
             stdout=subprocess.PIPE,
@@ -376,7 +376,7 @@ def test_progress_line_on_a_terminal(
 
     primary, secondary = pty.openpty()
     try:
-        done = subprocess.run(
+        done = run_process(
             _cmd("-p", "dataforseo", "-o", "families=serp", "--to", str(tmp_path / "o")),
             env=env,
             stdout=subprocess.PIPE,

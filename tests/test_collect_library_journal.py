@@ -6,13 +6,12 @@ a real process that is SIGKILLed at random instants, then run again to the end.
 from __future__ import annotations
 
 import random
-import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from clirun import cli_env, kill_while_working, ready_dataforseo
+from clirun import cli_env, kill_while_working, popen, ready_dataforseo, run_process
 from seotasks_dataforseo.emulator import DataForSEOEmulator
 
 import seotasks
@@ -68,11 +67,11 @@ def test_the_journal_loop_killed_at_random_instants_loses_no_result(tmp_path: Pa
         for _ in range(4):
             emu.add_tasks(200, posted=past, code=20000, delay=timedelta(minutes=1))
             truth |= emu.ready_ids()
-            proc = subprocess.Popen(args, env=env)
+            proc = popen(args, env=env)
             kills += kill_while_working(proc, emu.server.requests, rng.uniform(0, 0.4))
             proc.wait(timeout=120)
         assert kills, "no run was killed while it worked"
-        done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=300)
+        done = run_process(args, env=env, capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stderr
         stored = {p.name.removesuffix(".result") for p in out.glob("*.result")}
         consumed = emu.collected_ids()

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from clihere import run_here
-from clirun import CLI, FAST_CLI, cli_env, kill_while_working, ready_dataforseo
+from clirun import CLI, FAST_CLI, cli_env, kill_while_working, popen, ready_dataforseo, run_process
 from collectkit import (
     KIND,
     KINDS,
@@ -87,9 +87,7 @@ def test_sigkill_at_twenty_instants_loses_no_result_and_refetches_at_most_the_in
             runs += 1
             assert runs <= 10, "the runs end before they can be killed"
             top_up(emu, truth)
-            proc = subprocess.Popen(
-                args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-            )
+            proc = popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             kills += kill_while_working(proc, emu.server.requests, rng.uniform(0, 0.5))
             proc.wait(timeout=60)
         for _ in range(5):  # a run ended by a loaded machine's exit 4: again until empty
@@ -217,7 +215,7 @@ def test_a_closed_stdout_with_resume_checkpoints_only_the_lines_read(tmp_path: P
         truth = set(emu.task_ids("completed"))
         state = tmp_path / "collect.state"
         args = [*CLI, "collect", "-p", "serpstat", "--resume", str(state), "--workers", "4"]
-        proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        proc = popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         assert proc.stdout is not None and proc.stderr is not None
         delivered = {json.loads(proc.stdout.readline())["task"]["id"]}  # `| head -1`
         proc.stdout.close()
@@ -351,7 +349,7 @@ def test_a_closed_stderr_collects_as_usual(
     out = tmp_path / "o"
     truth = emu.ready_ids()
     args = [*CLI, "collect", "-p", "dataforseo", "--to", str(out)]
-    done = subprocess.run(
+    done = run_process(
         args, env=env, stdout=subprocess.PIPE, preexec_fn=lambda: os.close(2), timeout=120
     )
     assert done.returncode == 0
@@ -368,7 +366,7 @@ def test_a_stdout_closed_from_the_start_is_refused_before_any_fetch(
 
     ready = emu.ready_ids()
     args = [*CLI, "collect", "-p", "dataforseo", "--to", str(tmp_path / "o")]
-    done = subprocess.run(
+    done = run_process(
         args, env=env, stderr=subprocess.PIPE, preexec_fn=lambda: os.close(1), timeout=120
     )
     assert done.returncode == 6, done.stderr
@@ -386,7 +384,7 @@ def test_a_full_stdout_keeps_each_unprinted_line_for_the_next_run(
     truth = emu.ready_ids()
     args = [*CLI, "collect", "-p", "dataforseo", "--to", str(out), "--workers", "4"]
     with open("/dev/full", "w") as full:
-        done = subprocess.run(args, env=env, stdout=full, stderr=subprocess.PIPE, timeout=120)
+        done = run_process(args, env=env, stdout=full, stderr=subprocess.PIPE, timeout=120)
     assert done.returncode == 6 and b"No space left on device" in done.stderr
     stored = result_files(out / "dataforseo").keys()
     assert stored and len(intents(out)) >= len(stored)  # no line printed: none acked
@@ -405,6 +403,6 @@ def test_a_run_with_to_appending_to_a_cut_line_starts_on_a_new_line(
     log.write_text(cut)
     args = [*CLI, "collect", "-p", "dataforseo", "--to", str(tmp_path / "o")]
     with log.open("a") as sink:
-        assert subprocess.run(args, env=env, stdout=sink, timeout=120).returncode == 0
+        assert run_process(args, env=env, stdout=sink, timeout=120).returncode == 0
     first, *lines = log.read_text().splitlines()
     assert first == cut and {json.loads(line)["id"] for line in lines} == set(emu.collected_ids())

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from clihere import run_here
-from clirun import CLI, cli_env, ready_dataforseo
+from clirun import CLI, cli_env, popen, ready_dataforseo
 
 #: The command as a user whom a folder's mode binds.
 AS_USER = (
@@ -39,7 +39,7 @@ def test_a_folder_turned_read_only_mid_run_is_a_storage_error_and_loses_nothing(
         truth = emu.ready_ids()
         out = tmp_path / "out"
         args = ["collect", "-p", "dataforseo", "--to", str(out), "--workers", "8"]
-        proc = subprocess.Popen(
+        proc = popen(
             [*AS_USER, *CLI, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
         )
         assert proc.stdout is not None

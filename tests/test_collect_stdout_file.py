@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from clirun import CLI, cli_env, ready_dataforseo
+from clirun import CLI, cli_env, popen, ready_dataforseo, run_process
 from seotasks_dataforseo.emulator import DataForSEOEmulator
 
 #: Each result line is about this big, so a limit or a kill lands inside one.
@@ -47,7 +47,7 @@ def _appending(
             resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
     with open(sink, "ab") as out:
-        return subprocess.run(
+        return run_process(
             [*CLI, *args], env=env, stdout=out, stderr=subprocess.PIPE, preexec_fn=small_files
         )
 
@@ -116,7 +116,7 @@ def _killed_mid_line_then_again(emu: DataForSEOEmulator, tmp_path: Path) -> bool
     sink = tmp_path / "results.jsonl"
     args = ["collect", "-p", "dataforseo", "--workers", "1"]
     with open(sink, "ab") as out, open(sink, "rb") as look:
-        proc = subprocess.Popen([*CLI, *args], env=env, stdout=out, stderr=subprocess.DEVNULL)
+        proc = popen([*CLI, *args], env=env, stdout=out, stderr=subprocess.DEVNULL)
         while proc.poll() is None:
             size = os.fstat(look.fileno()).st_size
             if size and os.pread(look.fileno(), 1, size - 1) != b"\n":  # a line is half out
@@ -145,7 +145,7 @@ def test_an_interrupted_run_into_a_file_it_overwrites_says_to_append(
     sink = tmp_path / "results.jsonl"
     args = [*CLI, "collect", "-p", "dataforseo", "--workers", "1"]
     with open(sink, "wb") as out, open(sink, "rb") as look:
-        proc = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.PIPE)
+        proc = popen(args, env=env, stdout=out, stderr=subprocess.PIPE)
         while proc.poll() is None and not os.fstat(look.fileno()).st_size:
             pass  # until the first result is printed
         proc.send_signal(signal.SIGTERM)

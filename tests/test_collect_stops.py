@@ -10,7 +10,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from clirun import CLI
+from clirun import CLI, popen
 from collectkit import emu, env, intents, rerun, result_files, started
 from seotasks_dataforseo.emulator import DataForSEOEmulator
 
@@ -76,7 +76,7 @@ def test_a_stop_into_a_file_opened_with_gt_says_to_append(
     emu.server.faults.slow_seconds = 2.0
     emu.server.faults.inject(Fault.SLOW, 1, match="/task_get/")
     with lines.open("w") as sink:
-        proc = subprocess.Popen(
+        proc = popen(
             [*CLI, "collect", "-p", "dataforseo", "--to", str(out)],
             env=env,
             stdout=sink,

@@ -7,12 +7,11 @@ import csv
 import io
 import json
 import socket
-import subprocess
 from pathlib import Path
 
 import pytest
 from clihere import run_here
-from clirun import cli_env
+from clirun import cli_env, run_process
 
 from seotasks.export import COLUMNS, FIELDS, parse_fields
 
@@ -97,9 +96,7 @@ def _complete(script: Path, line: str, cwd: Path | None = None) -> list[str]:
         f"COMP_WORDS=({' '.join(repr(w) for w in words)}); COMP_CWORD={len(words) - 1}; "
         '_shtab_seotasks; printf "%s\\n" "${COMPREPLY[@]}"'
     )
-    done = subprocess.run(
-        ["bash", "-c", program], capture_output=True, text=True, check=True, cwd=cwd
-    )
+    done = run_process(["bash", "-c", program], capture_output=True, text=True, check=True, cwd=cwd)
     return done.stdout.split()
 
 
@@ -108,7 +105,7 @@ def test_bash_completion_from_the_parser(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     script = tmp_path / "seotasks.bash"
     script.write_text(done.stdout)
-    subprocess.run(["bash", "-n", str(script)], check=True)
+    run_process(["bash", "-n", str(script)], check=True)
     assert _complete(script, "seotasks ch") == ["check"]
     assert "--fields" in _complete(script, "seotasks tasks --fi")
     assert _complete(script, "seotasks tasks --format ") == ["table", "jsonl", "csv"]

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 from clihere import run_here
-from clirun import CLI, cli_env
+from clirun import CLI, cli_env, popen, run_process
 
 from seotasks.emulation import Fault, HttpRequest
 
@@ -69,7 +69,7 @@ def _start_slow(
     env = cli_env(tmp_path, {"dataforseo": emu.settings})
     args = ["submit", "-p", "dataforseo", str(_specs(tmp_path, count))]
     args += [] if journal is None else ["--resume", str(journal)]
-    process = subprocess.Popen(
+    process = popen(
         [*CLI, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     deadline = time.monotonic() + 60
@@ -268,7 +268,7 @@ def test_batch_posted_when_the_journal_fills_up_still_prints_its_task_ids(
 
     env = cli_env(tmp_path, {"dataforseo": emu.settings})
     args = ["submit", "-p", "dataforseo", str(_specs(tmp_path, 300)), "--resume"]
-    done = subprocess.run(
+    done = run_process(
         [*CLI, *args, str(tmp_path / "submit.journal")],
         env=env,
         capture_output=True,
@@ -297,7 +297,7 @@ def test_a_journal_full_before_a_batch_leaves_stops_with_exit_6(emu: Any, tmp_pa
     journal = tmp_path / "submit.journal"
     env = cli_env(tmp_path, {"dataforseo": emu.settings})
     args = ["submit", "-p", "dataforseo", str(_specs(tmp_path, 300)), "--resume", str(journal)]
-    done = subprocess.run(
+    done = run_process(
         [*CLI, *args], env=env, capture_output=True, text=True, preexec_fn=small_files, timeout=120
     )
     assert done.returncode == 6, done.stderr

@@ -74,7 +74,10 @@ def test_a_forked_process_is_signalled_as_a_cold_one(
     assert codes[1][0] == -sig
 
 
-def test_only_this_interpreters_modules_and_scripts_are_forked() -> None:
+def test_only_this_interpreters_modules_and_scripts_are_forked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SEOTASKS_TEST_COLD", "0")
     assert isinstance(
         forkrun.popen(
             [*PROBE, "end"],
@@ -90,3 +93,27 @@ def test_only_this_interpreters_modules_and_scripts_are_forked() -> None:
     )
     assert isinstance(started, subprocess.Popen)
     assert started.wait(timeout=30) == 0
+
+
+@pytest.mark.parametrize("unbuffered", ["", "1"])
+def test_stderr_into_stdout_interleaves_as_a_cold_run(
+    unbuffered: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Buffering is the interpreter's choice at its start (``PYTHONUNBUFFERED``, a
+    terminal or not): a fork makes its streams again for the environment given."""
+    outs = []
+    for cold in ("1", "0"):
+        monkeypatch.setenv("SEOTASKS_TEST_COLD", cold)
+        done = forkrun.run(
+            [*PROBE, "exit"],
+            env={"PATH": "/usr/bin:/bin", "PYTHONUNBUFFERED": unbuffered},
+            preload=PRELOAD,
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=60,
+        )
+        outs.append((done.returncode, done.stdout, done.stderr))
+    assert outs[0] == outs[1]
+    assert outs[1][0] == 3 and "to stderr\n" in outs[1][1] and outs[1][2] is None

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-from clirun import CLI, cli_env
+from clirun import CLI, cli_env, popen, run_process
 
 from seotasks.cli.signals import NOTICE_THREAD, GracefulStop
 
@@ -107,7 +107,7 @@ def test_a_signal_while_the_interpreter_winds_down_keeps_the_exit_code(sig: int)
         "print('winding down', flush=True)\n"
         "sys.exit(5)\n"
     )
-    with subprocess.Popen(
+    with popen(
         [sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE
     ) as child:
         assert child.stdout is not None
@@ -153,7 +153,7 @@ def test_a_signal_while_the_interpreter_tears_down_keeps_the_exit_code(sig: int)
     """After the exit functions, Python gives every signal back its system default
     before it tears the modules down: a signal then killed the process (-2, -15) whose
     command had succeeded. Ignored signals stay ignored there."""
-    with subprocess.Popen(
+    with popen(
         [sys.executable, "-c", _SLOW_TEARDOWN], stdout=subprocess.PIPE, stderr=subprocess.PIPE
     ) as child:
         assert child.stdout is not None
@@ -185,7 +185,7 @@ def test_a_signal_before_the_command_takes_over_is_an_interruption(
     fifo = tmp_path / "specs.jsonl"
     os.mkfifo(fifo)
     command = [*CLI, "submit", "-p", "dataforseo", str(fifo)]
-    with subprocess.Popen(
+    with popen(
         command, env=cli_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE
     ) as child:
         writer = _open_for_writing_once_read(fifo, child)
@@ -225,7 +225,7 @@ threading.Event().wait(0.2)  # the handler runs here, under the import
 
 
 def _import_signalled(folder: Path, module: str) -> str:
-    done = subprocess.run(
+    done = run_process(
         [sys.executable, "-c", _SIGNAL_IN_IMPORT, str(folder), module],
         capture_output=True,
         text=True,
@@ -279,7 +279,7 @@ print("not stopped")
 def test_a_second_signal_before_the_command_takes_over_stops_at_once() -> None:
     """Raised as well, the second `KeyboardInterrupt` landed in the handling of the first
     and ended in a traceback (-2)."""
-    done = subprocess.run(
+    done = run_process(
         [sys.executable, "-c", _TWO_SIGNALS_EARLY],
         capture_output=True,
         text=True,
@@ -312,7 +312,7 @@ print("stopped 100 times")
 
 
 def test_a_signal_during_an_event_wait_on_the_main_thread_does_not_deadlock() -> None:
-    done = subprocess.run(
+    done = run_process(
         [sys.executable, "-c", _BUSY_WAITS], capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0, done.stderr[-2000:]
@@ -342,7 +342,7 @@ def test_a_signal_after_the_graceful_stop_lets_the_command_finish() -> None:
     be decided: a signal then must not turn it into "interrupted" (exit 5 after a
     ``submit`` had posted every spec invites a re-run that posts them all again). The
     first is noted; a second ends the process at once, as before the command."""
-    done = subprocess.run(
+    done = run_process(
         [sys.executable, "-c", _SIGNAL_AFTER_THE_STOP], capture_output=True, text=True, timeout=60
     )
     assert (done.returncode, done.stdout) == (5, "finished True\n"), done.stderr[-2000:]
@@ -399,7 +399,7 @@ def test_a_signal_before_the_arguments_are_read_ends_a_follow_with_0(
 ) -> None:
     """SIGTERM while the parser is built (before `main` has the arguments) exits as a
     stop a moment later would: 0 for ``collect --follow`` and the servers, else 5."""
-    done = subprocess.run(
+    done = run_process(
         [sys.executable, "-c", _SIGNALLED_WHILE_PARSING, *args],
         env=cli_env(tmp_path),
         cwd=tmp_path,

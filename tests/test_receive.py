@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 import urllib3
 from clihere import run_here
-from clirun import CLI
+from clirun import CLI, popen
 from receivekit import (
     SECRET,
     Running,
@@ -308,7 +308,7 @@ def test_recipe_submit_then_receive_then_files_and_sigterm(tmp_path: Path) -> No
     with DataForSEOEmulator(size=0, now=lambda: BASE + shift[0]) as emu:
         env = receive_env(tmp_path, emu.settings)
         out = tmp_path / "results"
-        receiver = subprocess.Popen(
+        receiver = popen(
             [*CLI, "receive", "--listen", "127.0.0.1:0", "--to", str(out)],
             env=env,
             stdout=subprocess.PIPE,
@@ -397,7 +397,7 @@ def test_sigterm_during_a_postback_then_a_redelivery_writes_every_file_once(tmp_
         # stdout to a file: an unread pipe would fill and block the receiver's lines.
         log = tmp_path / f"stdout-{run}.jsonl"
         with log.open("w") as sink:
-            receiver = subprocess.Popen(
+            receiver = popen(
                 [*RECEIVE, "--to", str(out)],
                 env=env,
                 stdout=sink,

@@ -119,7 +119,7 @@ def test_gzip_bombs_are_refused_while_inflating_in_bounded_memory(tmp_path: Path
     bomb = _gzip_of_zeros(160 * MB)
     assert len(bomb) < 0.18 * 1e6
     args = ("--max-json", str(cap), "--threads", "8")
-    with Receiver(tmp_path / "results", receive_env(tmp_path), *args) as receiver:
+    with Receiver(tmp_path / "results", receive_env(tmp_path), *args, measured=True) as receiver:
         url = f"{receiver.url}/{SECRET}/postback"
         with ThreadPoolExecutor(8) as pool:
             answers = list(

@@ -6,13 +6,12 @@ file where it keeps a folder, an option value that is wrong."""
 from __future__ import annotations
 
 import json
-import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from clihere import run_here
-from clirun import CLI, cli_env
+from clirun import CLI, cli_env, run_process
 from receivekit import (
     SECRET,
     Receiver,
@@ -85,7 +84,7 @@ def test_a_receiver_with_a_file_in_the_way_of_its_folders_does_not_start(
     (folder / place).parent.mkdir(parents=True, exist_ok=True)
     (folder / place).write_text("x")
     args = ["receive", "--listen", "127.0.0.1:0", "--to", str(folder)]
-    done = subprocess.run(
+    done = run_process(
         [*CLI, *args], env=receive_env(tmp_path), capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 6, done.stderr
@@ -103,7 +102,7 @@ def test_a_wrong_option_value_is_exit_2_and_missing_credentials_only_a_warning(
     folder = tmp_path / "results"
     args = ["receive", "--listen", "127.0.0.1:0", "--to", str(folder)]
     env = receive_env(tmp_path, {"login": "me", "password": "pw-1234"})
-    wrong = subprocess.run(
+    wrong = run_process(
         [*CLI, *args, "-o", "base_url=ftp://x"], env=env, capture_output=True, text=True, timeout=60
     )
     assert wrong.returncode == 2 and "seotasks: ConfigError: dataforseo: base_url" in wrong.stderr
@@ -127,7 +126,7 @@ def test_a_wrong_option_value_is_exit_2_even_where_the_credentials_are_missing(
     setting ended the reading, and the receiver served on with the warning about it.
     Every given value is read first: a wrong one is exit 2, nothing served."""
     args = ["receive", "--listen", "127.0.0.1:0", "--to", str(tmp_path / "results")]
-    wrong = subprocess.run(
+    wrong = run_process(
         [*CLI, *args, "-o", option],
         env=receive_env(tmp_path),
         capture_output=True,

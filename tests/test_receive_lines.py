@@ -11,7 +11,6 @@ import os
 import signal
 import socket
 import struct
-import subprocess
 import termios
 import threading
 import time
@@ -21,7 +20,7 @@ from typing import Any
 import pytest
 import urllib3
 from clihere import run_here
-from clirun import CLI
+from clirun import CLI, run_process
 from loopback import read_head
 from receivekit import SECRET, Receiver, envelope, files, gz, postback_head, receive_env, wait_for
 from seotasks_dataforseo.provider import DataForSEOProvider
@@ -97,7 +96,7 @@ def test_a_second_receiver_on_the_same_folder_is_refused(tmp_path: Path) -> None
 
 def test_a_stdout_closed_from_the_start_is_refused(tmp_path: Path) -> None:
 
-    done = subprocess.run(
+    done = run_process(
         [*CLI, "receive", "--listen", "127.0.0.1:0", "--to", str(tmp_path / "r")],
         env=receive_env(tmp_path),
         capture_output=True,

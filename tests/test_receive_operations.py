@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 import urllib3
 from clihere import run_here
-from clirun import CLI
+from clirun import CLI, popen
 from receivekit import SECRET, Receiver, envelope, files, gz, receive_env, wait_for
 from seotasks_dataforseo.emulator import DataForSEOEmulator
 from seotasks_dataforseo.provider import DataForSEOProvider
@@ -304,7 +304,7 @@ def test_a_postback_written_while_collect_fetched_the_task_is_one_file_and_one_l
         emu.server.faults.slow_seconds = 3.0
         emu.server.faults.inject(Fault.SLOW, 1, match="/task_get/")
         with Receiver(out, env) as receiver:
-            collect = subprocess.Popen(
+            collect = popen(
                 [*CLI, "collect", "-p", "dataforseo", "-o", "families=serp", "--to", str(out)],
                 env=env,
                 stdout=subprocess.PIPE,

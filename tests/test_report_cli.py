@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from clihere import run_here
-from clirun import STILL_CLI, cli_env, sandbox_store
+from clirun import STILL_CLI, cli_env, popen, run_process, sandbox_store
 
 from seotasks import cli
 from seotasks.cli import load as load_command
@@ -33,7 +33,7 @@ def test_help_imports_none_of_the_report_extra() -> None:
         f"heavy = sorted(m for m in sys.modules if m.startswith({HEAVY!r}))\n"
         "print(heavy)\n"
     )
-    out = subprocess.run(
+    out = run_process(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert out.stdout.strip().splitlines()[-1] == "[]"
@@ -156,7 +156,7 @@ def test_a_folder_that_takes_no_write_is_refused_before_any_work(tmp_path: Path)
         resource.setrlimit(resource.RLIMIT_FSIZE, (1, 1))
 
     page = tmp_path / "r.html"
-    done = subprocess.run(
+    done = run_process(
         [
             sys.executable,
             "-m",
@@ -252,7 +252,7 @@ def _report_into(stdout: Any, tmp_path: Path, *extra: str) -> subprocess.Complet
     is ``stdout`` (``None``: closed, as ``>&-`` leaves it)."""
     args = [sys.executable, "-m", "seotasks.cli", "report", "--sandbox", "-p", "serpstat"]
     args += ["--sandbox-size", "50", "--format", "json", "-q", *extra]
-    return subprocess.run(
+    return run_process(
         args,
         env=cli_env(tmp_path),
         cwd=tmp_path,
@@ -337,7 +337,7 @@ def test_sigterm_during_the_listing_stops_it_and_leaves_no_temporary_file(
     page = tmp_path / "page.html"
     args = [*STILL_CLI, "report", "--sandbox", "-p", "dataforseo"]
     args += ["-o", "source=history", "--sandbox-size", "3000", "--to", str(page)]
-    running = subprocess.Popen(args, env=env, cwd=tmp_path, stderr=subprocess.PIPE, text=True)
+    running = popen(args, env=env, cwd=tmp_path, stderr=subprocess.PIPE, text=True)
     assert running.stderr is not None
     first = running.stderr.readline()
     assert "waiting" in first and "id_list" in first, first

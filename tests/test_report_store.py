@@ -17,7 +17,7 @@ from typing import Any
 import duckdb
 import pytest
 from clihere import run_here
-from clirun import cli_env, sandbox_store
+from clirun import cli_env, popen, sandbox_store
 
 from seotasks.errors import ConfigError
 from seotasks.report.figures import Figures, compute
@@ -222,7 +222,7 @@ def test_a_store_another_process_is_writing_is_exit_6_not_a_foreign_file(
         "provider VARCHAR, id VARCHAR, status VARCHAR",
         "('a', '1', 'completed')",
     )
-    holder = subprocess.Popen(
+    holder = popen(
         [
             sys.executable,
             "-c",

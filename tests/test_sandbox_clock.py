@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 import pytest
 from clihere import run_here
-from clirun import cli_env
+from clirun import cli_env, popen
 from fakevendor import FakeVendor, PluginOf
 
 import seotasks
@@ -66,7 +66,7 @@ def test_seotasks_sandbox_serves_history_windows_ending_now(tmp_path: Path) -> N
     from clirun import CLI
 
     env = cli_env(tmp_path)
-    server = subprocess.Popen(
+    server = popen(
         [*CLI, "sandbox", "-p", "dataforseo", "--size", "300", "--duration", "120"],
         env=env,
         stdout=subprocess.PIPE,

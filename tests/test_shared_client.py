@@ -11,7 +11,6 @@ from __future__ import annotations
 import gc
 import os
 import signal
-import subprocess
 import sys
 import threading
 from collections import Counter
@@ -20,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from clirun import cli_env
+from clirun import cli_env, run_process
 from seotasks_dataforseo.emulator import DataForSEOEmulator
 
 import seotasks
@@ -230,7 +229,7 @@ print(next(outcomes).ok, flush=True)
 def _run(script: str, tmp_path: Path, emulator: DataForSEOEmulator, *args: str) -> str:
     """``script`` run by a new interpreter against ``emulator``: its stdout (exit 0 asserted).
     `subprocess.TimeoutExpired` after `HANG` seconds: a process that never exits fails."""
-    done = subprocess.run(
+    done = run_process(
         [sys.executable, "-c", script, *args],
         env=cli_env(tmp_path, {"dataforseo": emulator.settings}),
         capture_output=True,

@@ -14,7 +14,7 @@ import sys
 import threading
 from pathlib import Path
 
-from clirun import cli_env, ready_dataforseo
+from clirun import cli_env, popen, ready_dataforseo
 
 #: Only guards against a hang: a passing run takes a second or two.
 HANG = 60
@@ -26,7 +26,7 @@ def test_follow_stopped_while_it_starts_up_exits_0(tmp_path: Path) -> None:
         # the library the command imports, before its graceful stop is in place.
         command = [sys.executable, "-X", "importtime", "-m", "seotasks.cli", "collect"]
         command += ["-p", "dataforseo", "--to", str(tmp_path / "results"), "--follow"]
-        with subprocess.Popen(
+        with popen(
             command,
             env=cli_env(tmp_path, {"dataforseo": emulator.settings}),
             stdout=subprocess.DEVNULL,

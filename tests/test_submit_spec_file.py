@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import json
 import resource
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 from clihere import run_here
-from clirun import CLI, cli_env
+from clirun import CLI, cli_env, run_process
 
 
 def _write_specs(tmp_path: Path, specs: list[dict[str, Any]]) -> Path:
@@ -133,7 +132,7 @@ def test_cli_submit_checks_lines_as_they_come_in_bounded_memory(
     def capped() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
 
-    done = subprocess.run(
+    done = run_process(
         [*CLI, "submit", "-p", "serpstat", device],
         env=cli_env(tmp_path, {"serpstat": {"token": "t"}}),
         capture_output=True,

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from clirun import CLI, cli_env
+from clirun import CLI, cli_env, popen, run_process
 
 SPECS = 250  # three batches: DataForSEO takes 100 tasks a call
 
@@ -48,7 +48,7 @@ def _ids(text: str) -> list[str]:
 
 def test_a_closed_stdout_is_refused_before_anything_is_posted(emu: Any, tmp_path: Path) -> None:
     command, env = _command(emu, tmp_path)
-    done = subprocess.run(
+    done = run_process(
         command,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -69,7 +69,7 @@ def test_a_full_stdout_stops_the_posting_and_its_lines_go_to_stderr(
     (exit 6, "run again", which posted them twice)."""
     command, env = _command(emu, tmp_path)
     with open("/dev/full", "w") as full:
-        done = subprocess.run(
+        done = run_process(
             command, env=env, stdout=full, stderr=subprocess.PIPE, text=True, timeout=60
         )
     assert done.returncode == 6, done.stderr
@@ -99,7 +99,7 @@ def test_a_reader_that_leaves_stops_the_posting_and_no_id_is_lost(emu: Any, tmp_
 
     emu.server.on_request = hold_the_second_post
     command, env = _command(emu, tmp_path)
-    proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert proc.stdout is not None
     read = b""
     while read.count(b"\n") < 3:  # a byte at a time: the rest stays in the pipe
@@ -132,7 +132,7 @@ def test_a_second_signal_while_a_full_pipe_holds_a_write_stops_and_loses_no_id(
     )
     specs.write_text("\n".join(lines) + "\n", encoding="utf-8")
     env = cli_env(tmp_path, {"dataforseo": emu.settings})
-    proc = subprocess.Popen(
+    proc = popen(
         [*CLI, "submit", "-p", "dataforseo", str(specs)],
         env=env,
         stdout=subprocess.PIPE,  # never read until the end: it fills

@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 
 from clihere import run_here
-from clirun import CLI, cli_env
+from clirun import CLI, cli_env, run_process
 from seotasks_serpstat.emulator import SerpstatEmulator
 
 
@@ -25,7 +25,7 @@ def test_a_resumed_listing_appended_after_a_cut_line_starts_on_a_new_line(
         env = cli_env(tmp_path, {"serpstat": emu.settings})
         args = [*CLI, "tasks", "-p", "serpstat", "--status", "any", "--format", "jsonl"]
         with out.open("a") as sink:
-            done = subprocess.run(
+            done = run_process(
                 [*args, "--resume", str(tmp_path / "run.json")],
                 env=env,
                 stdout=sink,

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from clihere import run_here
-from clirun import CLI, cli_env
+from clirun import CLI, cli_env, popen
 from seotasks_dataforseo.emulator import DataForSEOEmulator
 
 from seotasks.emulation import HttpRequest
@@ -42,7 +42,7 @@ def test_the_first_signal_ends_a_stalled_page_read_and_resume_lists_the_rest(
         out = tmp_path / "out.jsonl"
         try:
             with out.open("wb") as sink:
-                proc = subprocess.Popen(
+                proc = popen(
                     [*CLI, *args, "--resume", str(state)],
                     env=env,
                     stdout=sink,
@@ -88,7 +88,7 @@ def test_a_signal_before_any_task_gives_no_hint(tmp_path: Path) -> None:
         settings = {**emu.settings, "source": "history", "families": "serp"}
         env = cli_env(tmp_path, {"dataforseo": settings})
         try:
-            proc = subprocess.Popen(
+            proc = popen(
                 [*CLI, "tasks", "-p", "dataforseo", "--status", "any"],
                 env=env,
                 stdout=subprocess.DEVNULL,

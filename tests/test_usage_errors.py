@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from clihere import run_here
-from clirun import CLI, cli_env
+from clirun import CLI, cli_env, run_process
 
 
 @pytest.mark.parametrize(
@@ -131,7 +131,7 @@ def test_help_and_version_to_a_full_stdout_are_exit_6(tmp_path: Path, args: list
     """What every command's output does on a full stdout (exit 6, one line): ``--version``
     ended in a traceback (exit 1), and ``--help`` printed nothing and exited 0."""
     with open("/dev/full", "w") as full:
-        done = subprocess.run(
+        done = run_process(
             [*CLI, *args], env=cli_env(tmp_path), stdout=full, stderr=subprocess.PIPE, text=True
         )
     assert done.returncode == 6, done.stderr
@@ -240,7 +240,7 @@ def test_a_file_named_as_a_folder_is_a_usage_error(tmp_path: Path, args: list[st
 
 def test_a_warning_is_led_by_seotasks_as_every_other_line(tmp_path: Path) -> None:
     env = {**cli_env(tmp_path), "SEOTASKS_SERPSTAT_PAGESIZE": "100"}
-    done = subprocess.run(
+    done = run_process(
         [*CLI, "tasks", "--sandbox", "-p", "serpstat", "-L", "1", "-q"],
         env=env,
         capture_output=True,
