@@ -23,8 +23,14 @@ if __name__ == "__main__":
         "tmp": tempfile.gettempdir(),
         "stdin": sys.stdin.read(),
         "handlers": [str(signal.getsignal(s)) for s in (signal.SIGINT, signal.SIGTERM)],
+        "path": sys.path,
+        "bytecode": sys.dont_write_bytecode,
+        "stdout": [sys.stdout.line_buffering, sys.stdout.write_through, sys.stdout.encoding],
     }
     print(json.dumps(seen, sort_keys=True), flush=True)
+    # Started from a shell's background job, SIGINT comes ignored, and Python leaves it
+    # so: Python's own handling, installed here, is what a signalled probe compares.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     atexit.register(lambda: print("atexit", flush=True))
     threading.Thread(target=lambda: (time.sleep(0.2), print("thread", flush=True))).start()
     sys.stdout.write("buffered\n")  # flushed at exit, after the thread's line

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import atexit
 import io
+import json
 import multiprocessing
 import os
 import runpy
@@ -42,8 +43,36 @@ PIPE = subprocess.PIPE
 DEVNULL = subprocess.DEVNULL
 
 _CONTEXT = multiprocessing.get_context("forkserver")
-_started_with: tuple[str, ...] | None = None
 _lock = threading.Lock()
+#: The interpreter's start as the fork server had it: the ``PYTHON*`` variables that
+#: shape it, and the import path after its first entry (a child's first is its own).
+_server: tuple[dict[str, str], list[str]] | None = None
+#: Variables a child applies itself (`_stdio`, `_main`): any other ``PYTHON*`` variable
+#: unlike the server's (``PYTHONPATH``, ``PYTHONWARNINGS``...) makes a cold start.
+_APPLIED = frozenset({"PYTHONUNBUFFERED", "PYTHONIOENCODING", "PYTHONDONTWRITEBYTECODE"})
+
+
+def _shaping(env: Mapping[str, str]) -> dict[str, str]:
+    return {k: v for k, v in env.items() if k.startswith("PYTHON") and k not in _APPLIED}
+
+
+def _start_server(preload: Sequence[str]) -> tuple[dict[str, str], list[str]]:
+    """The fork server's settings, on the first start: what it imports, and the import
+    path a cold start of this interpreter gets (asked of one)."""
+    global _server
+    with _lock:
+        if _server is None:
+            _CONTEXT.set_forkserver_preload(list(preload))
+            asked = subprocess.run(
+                [sys.executable, "-c", "import sys, json; print(json.dumps(sys.path[1:]))"],
+                env=dict(os.environ),
+                stdin=DEVNULL,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            _server = _shaping(os.environ), json.loads(asked.stdout)
+        return _server
 
 
 def cold() -> bool:
@@ -93,6 +122,7 @@ def _main(
     env: dict[str, str],
     cwd: str | None,
     streams: tuple[int, int, int],
+    path: list[str],
 ) -> None:
     """The child: the standard streams, environment and folder set, then the program run
     as ``python PROGRAM...`` runs it, and the interpreter's exit."""
@@ -106,6 +136,9 @@ def _main(
     tempfile.tempdir = None  # read from TMPDIR again
     if cwd is not None:
         os.chdir(cwd)
+    sys.dont_write_bytecode = bool(env.get("PYTHONDONTWRITEBYTECODE"))
+    first = os.getcwd() if program[0] == "-m" else os.path.dirname(os.path.abspath(program[0]))
+    sys.path[:] = [first, *path]  # as ``python -m`` or ``python SCRIPT`` starts
     code: int = 0
     interrupted = False
     try:
@@ -263,11 +296,16 @@ def popen(
     process) where it is this interpreter running a module or script and asks nothing
     but its environment, folder and output streams; else (or with
     ``SEOTASKS_TEST_COLD=1``, or ``fork=False``: a process whose memory is measured) by
-    `subprocess.Popen` itself (a ``preexec_fn``, say)."""
+    `subprocess.Popen` itself: a ``preexec_fn``, say, or an environment whose ``PYTHON*``
+    variables would start the interpreter otherwise than the server started."""
     environment = dict(os.environ if env is None else env)
     program = _program(command)
     cold_only = {name: value for name, value in cold_only.items() if value is not None}
-    if program is None or cold() or cold_only or not fork:
+    path: list[str] = []
+    if program is not None and fork and not cold() and not cold_only:
+        shaping, path = _start_server(preload)
+        fork = _shaping(environment) == shaping  # else this start is not the server's
+    if program is None or not fork or cold() or cold_only:
         cold_only.setdefault("stdin", DEVNULL)
         return subprocess.Popen(
             list(command),
@@ -278,11 +316,6 @@ def popen(
             text=text,
             **cold_only,
         )
-    global _started_with
-    with _lock:
-        if _started_with is None:
-            _CONTEXT.set_forkserver_preload(list(preload))
-            _started_with = tuple(preload)
     opened: list[int] = []
     given: list[int] = []
     ends: list[IO[Any] | None] = []
@@ -302,7 +335,7 @@ def popen(
     fds = tuple(_Fd(fd) for fd in given)
     process = _CONTEXT.Process(
         target=_main,
-        args=(program, environment, None if cwd is None else os.fspath(cwd), fds),
+        args=(program, environment, None if cwd is None else os.fspath(cwd), fds, path),
         daemon=False,
     )
     try:

@@ -16,8 +16,8 @@ PROBE = [sys.executable, str(Path(__file__).with_name("forkprobe.py"))]
 PRELOAD = ("seotasks.cli",)
 
 
-def _both(how: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    env = {"PATH": "/usr/bin:/bin", "PROBE": "value", "TMPDIR": str(tmp_path)}
+def _both(how: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **more: str) -> list[Any]:
+    env = {"PATH": "/usr/bin:/bin", "PROBE": "value", "TMPDIR": str(tmp_path), **more}
     runs = []
     for cold in ("1", "0"):
         monkeypatch.setenv("SEOTASKS_TEST_COLD", cold)
@@ -117,3 +117,19 @@ def test_stderr_into_stdout_interleaves_as_a_cold_run(
         outs.append((done.returncode, done.stdout, done.stderr))
     assert outs[0] == outs[1]
     assert outs[1][0] == 3 and "to stderr\n" in outs[1][1] and outs[1][2] is None
+
+
+@pytest.mark.parametrize(
+    "more",
+    [{"PYTHONDONTWRITEBYTECODE": "1"}, {"PYTHONPATH": "/nowhere"}, {"PYTHONWARNINGS": "error"}],
+)
+def test_the_interpreters_start_variables_apply_as_to_a_cold_start(
+    more: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the interpreter reads at its start (its import path, its warning filters)
+    cannot change in a fork: a start that asks another is made cold, and one a fork can
+    apply (no bytecode written) is applied."""
+    cold, forked = _both("end", tmp_path, monkeypatch, **more)
+    assert forked == cold
+    if "PYTHONPATH" in more:
+        assert '"/nowhere"' in forked[1].splitlines()[0]

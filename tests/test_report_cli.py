@@ -247,14 +247,16 @@ def test_a_listing_that_never_reports_failures_gives_no_failure_rate(tmp_path: P
     assert [p["failure_rate"] for p in providers] == [None, None]
 
 
-def _report_into(stdout: Any, tmp_path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+def _report_into(
+    stdout: Any, tmp_path: Path, *extra: str, unbuffered: str = ""
+) -> subprocess.CompletedProcess[str]:
     """``seotasks report`` of 50 Serpstat sandbox tasks as JSON, in a process whose stdout
-    is ``stdout`` (``None``: closed, as ``>&-`` leaves it)."""
+    is ``stdout`` (``None``: closed, as ``>&-`` leaves it), unbuffered or not."""
     args = [sys.executable, "-m", "seotasks.cli", "report", "--sandbox", "-p", "serpstat"]
     args += ["--sandbox-size", "50", "--format", "json", "-q", *extra]
     return run_process(
         args,
-        env=cli_env(tmp_path),
+        env={**cli_env(tmp_path), "PYTHONUNBUFFERED": unbuffered},
         cwd=tmp_path,
         stdin=subprocess.DEVNULL,
         stdout=stdout if stdout is not None else subprocess.DEVNULL,
@@ -265,8 +267,9 @@ def _report_into(stdout: Any, tmp_path: Path, *extra: str) -> subprocess.Complet
     )
 
 
+@pytest.mark.parametrize("unbuffered", ["", "1"])
 def test_a_stdout_that_takes_no_write_is_a_storage_error_not_an_internal_one(
-    tmp_path: Path,
+    tmp_path: Path, unbuffered: str
 ) -> None:
     """The JSON to a full disk (``> /dev/full``) or to a closed stdout (``>&-``) was
     ``internal error: OSError: [Errno 28] No space left on device`` (or ``AttributeError:
@@ -274,13 +277,13 @@ def test_a_stdout_that_takes_no_write_is_a_storage_error_not_an_internal_one(
     failed, try again later". stdout is a place seotasks writes, like ``--to``'s file:
     exit 6, saying what refused the write. A run that writes nothing there is unaffected."""
     with open("/dev/full", "w") as full:
-        filled = _report_into(full, tmp_path)
+        filled = _report_into(full, tmp_path, unbuffered=unbuffered)
     assert filled.returncode == 6, filled.stderr
     assert (
         filled.stderr == "seotasks: StorageError: cannot write to stdout: No space left on device\n"
     )
 
-    closed = _report_into(None, tmp_path)
+    closed = _report_into(None, tmp_path, unbuffered=unbuffered)
     assert closed.returncode == 6, closed.stderr
     assert closed.stderr == "seotasks: StorageError: cannot write to stdout: it is closed\n"
 

@@ -126,13 +126,31 @@ def test_a_file_name_too_long_is_a_usage_error(tmp_path: Path, args: list[str]) 
     assert len(done.stderr.splitlines()) == 1
 
 
-@pytest.mark.parametrize("args", [["--version"], ["--help"], ["tasks", "--help"]])
-def test_help_and_version_to_a_full_stdout_are_exit_6(tmp_path: Path, args: list[str]) -> None:
+@pytest.mark.parametrize("unbuffered", ["", "1"])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--version"],
+        ["--help"],
+        ["tasks", "--help"],
+        ["tasks", "--sandbox", "-p", "serpstat", "-q"],
+    ],
+)
+def test_output_to_a_full_stdout_is_exit_6(
+    tmp_path: Path, args: list[str], unbuffered: str
+) -> None:
     """What every command's output does on a full stdout (exit 6, one line): ``--version``
-    ended in a traceback (exit 1), and ``--help`` printed nothing and exited 0."""
+    ended in a traceback (exit 1), and ``--help`` printed nothing and exited 0; with
+    Python's usual buffered stdout (no ``PYTHONUNBUFFERED``), every command's output was
+    "internal error: OSError", exit 4."""
+    env = {**cli_env(tmp_path), "PYTHONUNBUFFERED": unbuffered}
     with open("/dev/full", "w") as full:
         done = run_process(
-            [*CLI, *args], env=cli_env(tmp_path), stdout=full, stderr=subprocess.PIPE, text=True
+            [*CLI, *args],
+            env=env,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
         )
     assert done.returncode == 6, done.stderr
     assert (

@@ -323,6 +323,10 @@ def whole_writes(stream: TextIO | None) -> TextIO:
     line buffering sends each write on at once, as unbuffered output would. The
     descriptor stays open when the new stream is collected (``closefd=False``).
 
+    Python's usual buffered stdout is made again the same way, its buffering kept, so
+    that its failed writes too say they were stdout's (`stdout_refusal`): a full disk
+    under ``> FILE`` is exit 6 whether or not the output is unbuffered.
+
     ``None`` (Python's stdout when the process starts with descriptor 1 closed, as
     ``>&-`` leaves it) becomes a stream that refuses every write, so that a command which
     writes nothing there runs as usual and one that does stops (`stdout_refusal`).
@@ -330,13 +334,18 @@ def whole_writes(stream: TextIO | None) -> TextIO:
     if stream is None:
         return _Stdout(io.BufferedWriter(_NoDescriptor()), encoding="utf-8", line_buffering=True)
     raw = getattr(stream, "buffer", None)
+    if isinstance(raw, io.BufferedWriter):
+        raw, line_buffering = raw.raw, bool(stream.line_buffering)
+    else:
+        line_buffering = True  # unbuffered: each write sent on at once, as it was
     if not isinstance(stream, io.TextIOWrapper) or not isinstance(raw, io.FileIO):
         return stream
+    stream.flush()  # nothing written yet, as a rule: kept in order if something was
     return _Stdout(
         io.BufferedWriter(io.FileIO(raw.fileno(), "w", closefd=False)),
         encoding=stream.encoding,
         errors=stream.errors,
-        line_buffering=True,
+        line_buffering=line_buffering,
     )
 
 
