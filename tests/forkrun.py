@@ -13,14 +13,16 @@ standard streams asked (stdin empty, as every start here gives it), and ends as 
 run, streams flushed).
 
 What a fork cannot test is the command's own start (imports, the entry point) or its
-memory (the server's pages are counted as the child's): the suites that are about them
-start the real interpreter, and ``SEOTASKS_TEST_COLD=1`` starts
+memory (the server's pages are counted as the child's), and its children share one
+hash seed (the server's) where cold ones draw their own: the suites that are about
+these start the real interpreter, and ``SEOTASKS_TEST_COLD=1`` starts
 every process so (`subprocess`), to check that the suites pass the same either way.
 """
 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import io
 import json
 import multiprocessing
@@ -217,8 +219,12 @@ class Forked:
         return code
 
     def send_signal(self, sig: int) -> None:
+        """As `subprocess.Popen.send_signal`: nothing once the process is known to have
+        ended, nor when it ended a moment ago (the fork server reaped it, and its exit
+        has not reached this process yet)."""
         if self.poll() is None:
-            os.kill(self.pid, sig)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, sig)
 
     def kill(self) -> None:
         self.send_signal(signal.SIGKILL)

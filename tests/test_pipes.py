@@ -10,7 +10,16 @@ import threading
 import time
 from pathlib import Path
 
-from seotasks.cli.pipes import ReadLedger, pipe_state, wait_until_read, whole_writes
+import pytest
+
+from seotasks.cli.pipes import (
+    ReadLedger,
+    pipe_state,
+    stdout_refusal,
+    wait_until_read,
+    whole_writes,
+)
+from seotasks.errors import StorageError
 
 
 def test_a_pipe_is_pending_until_read_and_gone_once_its_reader_closes() -> None:
@@ -57,8 +66,30 @@ def test_an_unbuffered_stdout_gets_a_writer_that_writes_every_byte(tmp_path: Pat
     assert not raw.closed and os.write(write_end, b"x") == 1  # the descriptor is still open
     os.close(read_end)
     unbuffered.close()
-    with (tmp_path / "f").open("w") as buffered:  # a buffered stream is left as it is
-        assert whole_writes(buffered) is buffered
+    other = io.StringIO()  # a stream on no descriptor is left as it is
+    assert whole_writes(other) is other
+
+
+def test_a_buffered_stdout_is_made_again_with_its_buffering(tmp_path: Path) -> None:
+    """Python's usual stdout (buffered, not a terminal): made again on its descriptor so
+    that its failed writes say they were stdout's, still sent on when its buffer fills,
+    not line by line."""
+    target = tmp_path / "out"
+    with target.open("w", encoding="utf-8") as buffered:
+        whole = whole_writes(buffered)
+        assert whole is not buffered and whole.fileno() == buffered.fileno()
+        assert not whole.line_buffering
+        whole.write("a line\n")
+        assert target.read_bytes() == b""  # held, as the stream it replaces would
+        whole.flush()
+        assert target.read_bytes() == b"a line\n"
+    with open("/dev/full", "w") as full:
+        refused = whole_writes(full)
+        with pytest.raises(OSError) as raised:
+            refused.write("x" * 100_000)
+            refused.flush()
+        failure = stdout_refusal(raised.value)
+        assert isinstance(failure, StorageError) and "No space left" in str(failure)
 
 
 #: A line of a thousand bytes, as the pipe tests below write.
