@@ -24,7 +24,7 @@ DLT_STAMP := $(VENV)/.seotasks-dlt-installed
 # wheels-check's fresh venv then install from that cache without the network.
 # `uv pip install --python X` installs into the venv whose interpreter is X.
 UV := $(BIN)/uv
-UV_INSTALL = $(UV) pip install --quiet --python
+UV_INSTALL = $(UV) pip install --quiet --compile-bytecode --python
 
 $(UV):
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -151,13 +151,10 @@ orchestrators: dagster airflow
 # The phases run side by side, three at a time: much of the suites' time is waiting (for
 # subprocesses to start, on pacing, on pip), so the two cores stay busy. Each phase's
 # output is printed whole when it ends (--output-sync), never interleaved; the first
-# failure stops the phases not yet started. The longest start first: the venv is made
-# whole before any phase, else the phases that need less of it take the three places
-# while the dlt suite waits for its Postgres extra (it started 35 s late, and ran on alone
-# at the end).
+# failure stops the phases not yet started. The longest start first.
 PHASES := unit dlt wheels-check contract typecheck lint docs
 
-test: $(PG_STAMP)
+test:
 	@$(MAKE) --no-print-directory -j3 --output-sync=target $(PHASES)
 
 # Every distribution of the repository as a wheel in $(DIST_DIR)/: the core, the providers,
