@@ -24,7 +24,7 @@ DLT_STAMP := $(VENV)/.seotasks-dlt-installed
 # wheels-check's fresh venv then install from that cache without the network.
 # `uv pip install --python X` installs into the venv whose interpreter is X.
 UV := $(BIN)/uv
-UV_INSTALL = $(UV) pip install --quiet --compile-bytecode --python
+UV_INSTALL = $(UV) pip install --quiet --python
 
 $(UV):
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

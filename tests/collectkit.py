@@ -4,11 +4,11 @@ files, its journal entries) and of the emulator (its ``task_get`` calls)."""
 
 from __future__ import annotations
 
-import signal
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
+import forkrun
 import pytest
 from clihere import run_here
 from clirun import CLI, cli_env, popen, ready_dataforseo, run_process
@@ -95,17 +95,11 @@ def on_a_full_disk(args: list[str], env: dict[str, str]) -> subprocess.Completed
     no ``.pyc`` written: CPython writes one with a single raw write and keeps what the
     limit let through, and a truncated one fails every later import of its module
     ("marshal data too short")."""
-    import resource
-
-    def small_files() -> None:
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-        resource.setrlimit(resource.RLIMIT_FSIZE, (16 * 1024, 16 * 1024))
-
     return run_process(
         args,
         env={**env, "PYTHONDONTWRITEBYTECODE": "1"},
         capture_output=True,
         text=True,
         timeout=120,
-        preexec_fn=small_files,
+        preexec_fn=forkrun.capped_files(16 * 1024),
     )

@@ -39,6 +39,9 @@ if __name__ == "__main__":
         sys.exit(3)
     if how == "raise":
         raise RuntimeError("boom")
+    if how == "file":
+        with open("written", "w") as file:
+            file.write("x" * 100)
     if how == "wait":
         print("waiting", file=sys.stderr, flush=True)
         time.sleep(60)

@@ -23,10 +23,13 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import io
 import json
 import multiprocessing
 import os
+import pickle
+import resource
 import runpy
 import signal
 import subprocess
@@ -34,7 +37,7 @@ import sys
 import tempfile
 import threading
 import traceback
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from multiprocessing import reduction
 from pathlib import Path
 from typing import IO, Any
@@ -77,6 +80,32 @@ def _start_server(preload: Sequence[str]) -> tuple[dict[str, str], list[str]]:
         return _server
 
 
+def capped_files(limit: int) -> Callable[[], None]:
+    """A ``preexec_fn``: every file the process writes stops at ``limit`` bytes (the write
+    fails with EFBIG, as on a disk that filled up; SIGXFSZ ignored, so the process lives
+    on to say so). A forked process takes it too, as a closure would not pickle."""
+    return functools.partial(_cap_files, limit)
+
+
+def _cap_files(limit: int) -> None:
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+
+def closing(fd: int) -> Callable[[], None]:
+    """A ``preexec_fn``: descriptor ``fd`` closed, as ``>&-`` (1) or ``2>&-`` leaves it
+    (Python then starts with that stream ``None``), forked or not."""
+    return functools.partial(os.close, fd)
+
+
+def _picklable(preexec: Callable[[], None]) -> bool:
+    try:
+        pickle.dumps(preexec)
+    except (pickle.PicklingError, AttributeError, TypeError):
+        return False
+    return True
+
+
 def cold() -> bool:
     """Whether every process starts as a fresh interpreter (``SEOTASKS_TEST_COLD=1``)."""
     return os.environ.get("SEOTASKS_TEST_COLD") == "1"
@@ -107,7 +136,12 @@ def _stdio() -> None:
     sys.stdin = open(0, closefd=False)  # noqa: SIM115 - the process's own stdin
     for fd, name in ((1, "stdout"), (2, "stderr")):
         old = getattr(sys, name)
-        raw = io.FileIO(fd, "w", closefd=False)
+        try:
+            raw = io.FileIO(fd, "w", closefd=False)
+        except OSError:  # closed: Python starts with no such stream
+            setattr(sys, name, None)
+            setattr(sys, f"__{name}__", None)
+            continue
         stream = io.TextIOWrapper(
             raw if unbuffered else io.BufferedWriter(raw),
             encoding=encoding or old.encoding,
@@ -119,12 +153,20 @@ def _stdio() -> None:
         setattr(sys, f"__{name}__", stream)
 
 
+def _said() -> None:
+    """The exception's traceback on stderr, as the interpreter prints it (unless stderr
+    was closed from the start)."""
+    if sys.stderr is not None:
+        traceback.print_exc()
+
+
 def _main(
     program: list[str],
     env: dict[str, str],
     cwd: str | None,
     streams: tuple[int, int, int],
     path: list[str],
+    preexec: Callable[[], None] | None,
 ) -> None:
     """The child: the standard streams, environment and folder set, then the program run
     as ``python PROGRAM...`` runs it, and the interpreter's exit."""
@@ -134,6 +176,8 @@ def _main(
             os.close(fd)
     os.environ.clear()
     os.environ.update(env)
+    if preexec is not None:
+        preexec()  # where `subprocess` runs it: before the interpreter starts
     _stdio()
     tempfile.tempdir = None  # read from TMPDIR again
     if cwd is not None:
@@ -159,16 +203,18 @@ def _main(
             print(stop.code, file=sys.stderr)
             code = 1
     except KeyboardInterrupt:
-        traceback.print_exc()
+        _said()
         interrupted = True  # the interpreter ends by SIGINT itself then
     except BaseException:
-        traceback.print_exc()
+        _said()
         code = 1
     for thread in threading.enumerate():
         if thread is not threading.current_thread() and not thread.daemon:
             thread.join()
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
+        if stream is None:
+            continue  # started closed
         try:
             stream.flush()
         except (OSError, ValueError):
@@ -307,6 +353,9 @@ def popen(
     environment = dict(os.environ if env is None else env)
     program = _program(command)
     cold_only = {name: value for name, value in cold_only.items() if value is not None}
+    preexec = cold_only.pop("preexec_fn", None)
+    if preexec is not None and not _picklable(preexec):
+        cold_only["preexec_fn"], preexec = preexec, None  # a closure: `subprocess` runs it
     path: list[str] = []
     if program is not None and fork and not cold() and not cold_only:
         shaping, path = _start_server(preload)
@@ -320,6 +369,7 @@ def popen(
             stdout=stdout,
             stderr=stderr,
             text=text,
+            preexec_fn=preexec,
             **cold_only,
         )
     opened: list[int] = []
@@ -341,7 +391,7 @@ def popen(
     fds = tuple(_Fd(fd) for fd in given)
     process = _CONTEXT.Process(
         target=_main,
-        args=(program, environment, None if cwd is None else os.fspath(cwd), fds, path),
+        args=(program, environment, None if cwd is None else os.fspath(cwd), fds, path, preexec),
         daemon=False,
     )
     try:
@@ -388,4 +438,14 @@ def run(
     return subprocess.CompletedProcess(list(command), code, out, err)
 
 
-__all__ = ["DEVNULL", "PIPE", "Forked", "Started", "cold", "popen", "run"]
+__all__ = [
+    "DEVNULL",
+    "PIPE",
+    "Forked",
+    "Started",
+    "capped_files",
+    "closing",
+    "cold",
+    "popen",
+    "run",
+]

@@ -14,6 +14,7 @@ import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import forkrun
 import pytest
 from clihere import run_here
 from clirun import CLI, FAST_CLI, cli_env, kill_while_working, popen, ready_dataforseo, run_process
@@ -344,13 +345,12 @@ def test_a_closed_stderr_collects_as_usual(
 ) -> None:
     """Started with descriptor 2 closed (``2>&-``, a cron line that wants no mail), the run
     has nowhere to say anything, and collects anyway: every ready task gets its file."""
-    import os
 
     out = tmp_path / "o"
     truth = emu.ready_ids()
     args = [*CLI, "collect", "-p", "dataforseo", "--to", str(out)]
     done = run_process(
-        args, env=env, stdout=subprocess.PIPE, preexec_fn=lambda: os.close(2), timeout=120
+        args, env=env, stdout=subprocess.PIPE, preexec_fn=forkrun.closing(2), timeout=120
     )
     assert done.returncode == 0
     assert result_files(out / "dataforseo").keys() == truth and not emu.ready_ids()
@@ -362,12 +362,11 @@ def test_a_stdout_closed_from_the_start_is_refused_before_any_fetch(
 ) -> None:
     """``>&-``: every result's line would go nowhere; found before any task is taken
     (8 were consumed and journalled first)."""
-    import os
 
     ready = emu.ready_ids()
     args = [*CLI, "collect", "-p", "dataforseo", "--to", str(tmp_path / "o")]
     done = run_process(
-        args, env=env, stderr=subprocess.PIPE, preexec_fn=lambda: os.close(1), timeout=120
+        args, env=env, stderr=subprocess.PIPE, preexec_fn=forkrun.closing(1), timeout=120
     )
     assert done.returncode == 6, done.stderr
     assert b"cannot write to stdout: it is closed" in done.stderr

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import signal
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
+import forkrun
 import pytest
 from clirun import CLI, cli_env, popen, ready_dataforseo, run_process
 from seotasks_dataforseo.emulator import DataForSEOEmulator
@@ -41,11 +41,7 @@ def _appending(
     """The real command with stdout appended to ``sink`` (``>> sink``), its files limited
     to ``limit`` bytes when given (SIGXFSZ ignored: the write fails with EFBIG)."""
 
-    def small_files() -> None:
-        if limit is not None:
-            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-            resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
-
+    small_files = None if limit is None else forkrun.capped_files(limit)
     with open(sink, "ab") as out:
         return run_process(
             [*CLI, *args], env=env, stdout=out, stderr=subprocess.PIPE, preexec_fn=small_files

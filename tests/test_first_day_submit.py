@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import forkrun
 import pytest
 from clihere import run_here
 from clirun import CLI, cli_env, popen, run_process
@@ -261,10 +262,9 @@ def test_batch_posted_when_the_journal_fills_up_still_prints_its_task_ids(
     """The journal cannot take a batch's answers (the disk is full: here a file size
     limit): the batch was posted all the same, so its task ids reach stdout before the
     run stops with exit 6, or they would exist only at the vendor."""
-    import resource
-
-    def small_files() -> None:  # room for one batch and the next one's "sending" line
-        resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))
+    small_files = forkrun.capped_files(
+        20_000
+    )  # room for one batch and the next one's "sending" line
 
     env = cli_env(tmp_path, {"dataforseo": emu.settings})
     args = ["submit", "-p", "dataforseo", str(_specs(tmp_path, 300)), "--resume"]
@@ -289,10 +289,7 @@ def test_a_journal_full_before_a_batch_leaves_stops_with_exit_6(emu: Any, tmp_pa
     size limit, so the line is cut short): the run stops with exit 6 and a word, the
     batch unsent, not with an internal error (the file's close used to write the cut
     line's rest again, and fail on it); a re-run posts every spec once."""
-    import resource
-
-    def small_files() -> None:  # room for the journal's head, not for a batch's keys
-        resource.setrlimit(resource.RLIMIT_FSIZE, (1_000, 1_000))
+    small_files = forkrun.capped_files(1_000)  # room for the journal's head, not for a batch's keys
 
     journal = tmp_path / "submit.journal"
     env = cli_env(tmp_path, {"dataforseo": emu.settings})

@@ -133,3 +133,32 @@ def test_the_interpreters_start_variables_apply_as_to_a_cold_start(
     assert forked == cold
     if "PYTHONPATH" in more:
         assert '"/nowhere"' in forked[1].splitlines()[0]
+
+
+@pytest.mark.parametrize(
+    ("preexec", "said"),
+    [
+        (forkrun.closing(1), "AttributeError: 'NoneType' object has no attribute 'line_buffering'"),
+        (forkrun.capped_files(10), "OSError: [Errno 27] File too large"),
+    ],
+    ids=["closed-stdout", "capped-files"],
+)
+def test_a_picklable_preexec_fn_runs_in_a_fork_as_before_a_cold_start(
+    preexec: Any, said: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ends = []
+    for cold in ("1", "0"):
+        monkeypatch.setenv("SEOTASKS_TEST_COLD", cold)
+        done = forkrun.run(
+            [*PROBE, "file"],
+            env={"PATH": "/usr/bin:/bin"},
+            preload=PRELOAD,
+            cwd=tmp_path,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+            preexec_fn=preexec,
+        )
+        ends.append((done.returncode, done.stderr.splitlines()[-1]))
+    assert ends[0] == ends[1] == (1, said)

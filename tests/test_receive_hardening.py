@@ -15,18 +15,17 @@ import gzip
 import json
 import logging
 import os
-import resource
 import signal
 import socket
 import threading
 import time
 import zlib
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import forkrun
 import pytest
 import urllib3
 from receivekit import SECRET, Receiver, envelope, files, gz, peak_rss, receive_env, wait_for
@@ -192,17 +191,6 @@ def test_deep_nesting_and_non_json_numbers_are_400_and_kept(tmp_path: Path) -> N
 # -- storage --------------------------------------------------------------------------------------
 
 
-def _file_size_limit(limit: int) -> Callable[[], None]:
-    """A preexec_fn: files the child writes stop at ``limit`` bytes (EFBIG, as on a full
-    disk: the write fails, the process lives on since SIGXFSZ is ignored)."""
-
-    def apply() -> None:
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
-
-    return apply
-
-
 def test_a_full_disk_is_503_with_one_line_per_burst(tmp_path: Path) -> None:
     """A disk that takes no more data is simulated portably: the receiver runs with
     RLIMIT_FSIZE at 16 KiB (SIGXFSZ ignored), so writing a 64 KB result fails with EFBIG
@@ -213,7 +201,7 @@ def test_a_full_disk_is_503_with_one_line_per_burst(tmp_path: Path) -> None:
     out = tmp_path / "results"
     env = {**receive_env(tmp_path), "PYTHONDONTWRITEBYTECODE": "1"}
     big = gz(envelope("big-0", keyword="x" * 64_000))
-    with Receiver(out, env, preexec_fn=_file_size_limit(16 * 1024)) as receiver:
+    with Receiver(out, env, preexec_fn=forkrun.capped_files(16 * 1024)) as receiver:
         url = f"{receiver.url}/{SECRET}/postback"
 
         def burst() -> list[int]:
@@ -253,7 +241,7 @@ def test_a_refusal_the_disk_cannot_hold_leaves_no_half_record(tmp_path: Path) ->
     next refusal that fits is kept whole (a 415 for an encoding not served, too)."""
     out = tmp_path / "results"
     env = {**receive_env(tmp_path), "PYTHONDONTWRITEBYTECODE": "1"}
-    with Receiver(out, env, preexec_fn=_file_size_limit(16 * 1024)) as receiver:
+    with Receiver(out, env, preexec_fn=forkrun.capped_files(16 * 1024)) as receiver:
         url = f"{receiver.url}/{SECRET}/postback"
         assert _post(url, b"{" * 40_000).status == 400
         assert _post(url, b"not json").status == 400

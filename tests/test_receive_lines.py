@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import forkrun
 import pytest
 import urllib3
 from clihere import run_here
@@ -101,7 +102,7 @@ def test_a_stdout_closed_from_the_start_is_refused(tmp_path: Path) -> None:
         env=receive_env(tmp_path),
         capture_output=True,
         text=True,
-        preexec_fn=lambda: os.close(1),
+        preexec_fn=forkrun.closing(1),
         timeout=60,
     )
     assert done.returncode == 6, done.stderr

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import forkrun
 import pytest
 from clihere import run_here
 from clirun import STILL_CLI, cli_env, popen, run_process, sandbox_store
@@ -147,13 +148,6 @@ def test_a_folder_that_takes_no_write_is_refused_before_any_work(tmp_path: Path)
     only when writing, it came after all the work, as an internal error. Here a file may
     hold one byte (tests run as root, whom permissions do not stop): the probe's first
     write is short, not refused, as on a disk that fills mid-write."""
-    import resource
-
-    def tiny_files() -> None:
-        import signal
-
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-        resource.setrlimit(resource.RLIMIT_FSIZE, (1, 1))
 
     page = tmp_path / "r.html"
     done = run_process(
@@ -172,7 +166,7 @@ def test_a_folder_that_takes_no_write_is_refused_before_any_work(tmp_path: Path)
         capture_output=True,
         text=True,
         timeout=60,
-        preexec_fn=tiny_files,
+        preexec_fn=forkrun.capped_files(1),
     )
     assert done.returncode == 6, done.stderr
     assert f"the --to file's folder {tmp_path} is not writable" in done.stderr
@@ -263,7 +257,7 @@ def _report_into(
         stderr=subprocess.PIPE,
         text=True,
         timeout=120,
-        preexec_fn=(lambda: os.close(1)) if stdout is None else None,
+        preexec_fn=forkrun.closing(1) if stdout is None else None,
     )
 
 

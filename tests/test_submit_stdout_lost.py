@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import forkrun
 import pytest
 from clirun import CLI, cli_env, popen, run_process
 
@@ -54,7 +55,7 @@ def test_a_closed_stdout_is_refused_before_anything_is_posted(emu: Any, tmp_path
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
-        preexec_fn=lambda: os.close(1),  # started as ``>&-`` leaves it
+        preexec_fn=forkrun.closing(1),  # started as ``>&-`` leaves it
         timeout=60,
     )
     assert done.returncode == 6, done.stderr

@@ -64,14 +64,14 @@ PRELOAD = (
 Started = forkrun.Started
 
 
-def start(command: list[str], env: Mapping[str, str], **streams: Any) -> Started:
+def start(command: list[str], env: Mapping[str, str] | None, **streams: Any) -> Started:
     """``command`` in a process of its own (`forkrun.popen`: forked warm, having imported
     `PRELOAD`), as `subprocess.Popen` takes it (``stdout``, ``stderr``, ``text``, ``cwd``)."""
     return forkrun.popen(command, env=env, preload=PRELOAD, **streams)
 
 
 def run_process(
-    command: list[str], env: Mapping[str, str], **options: Any
+    command: list[str], env: Mapping[str, str] | None, **options: Any
 ) -> subprocess.CompletedProcess[str]:
     """``command`` run to its end in a process of its own (`forkrun.run`), as
     `subprocess.run` takes it (``capture_output``, ``text``, ``timeout``, ``cwd``)."""

@@ -7,8 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import dltenv
 import pytest
-from dltenv import Env
+from dltenv import Env, run_process
 from seotasks_dlt import filelock, seotasks_source
 from seotasks_dlt import pipeline as pipeline_module
 from seotasks_dlt.destinations import resolve
@@ -39,10 +40,12 @@ def test_sandbox_load_into_the_default_duckdb_file(tmp_path: Path) -> None:
 
 def test_other_sandbox_data_loads_into_a_pipeline_of_its_own(tmp_path: Path) -> None:
     """A 2000-task sandbox's cursor listed nothing of a 500-task one, run after run."""
-    serpstat = [str(SEOTASKS), "load", "--sandbox", "-p", "serpstat"]
+    serpstat = [*dltenv.SEOTASKS, "load", "--sandbox", "-p", "serpstat"]
     serpstat += ["--pipelines-dir", str(tmp_path / "p"), "--sandbox-size"]
     for size in (2000, 500):
-        done = subprocess.run([*serpstat, str(size)], cwd=tmp_path, capture_output=True, text=True)
+        done = run_process(
+            [*serpstat, str(size)], None, cwd=tmp_path, capture_output=True, text=True
+        )
         assert done.returncode == 0, done.stderr
         assert f"pipeline seotasks_sandbox_0_{size} " in done.stdout
         assert f"tasks {size} rows (" in done.stdout

@@ -24,13 +24,13 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
-import resource
 import sqlite3
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import duckdb
+import forkrun
 import pytest
 from dltenv import (
     SEOTASKS,
@@ -288,13 +288,13 @@ def test_a_full_disk_mid_load_is_one_line_and_the_next_run_loads_the_rest(
         # (``load.raise_on_max_retries``), before the run fails: a full disk ends the
         # same way after one try, four seconds sooner.
         env["LOAD__RAISE_ON_MAX_RETRIES"] = "1"
-        limit = limit_kb * 1024
-
-        def full_disk() -> None:
-            resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
-
-        done = subprocess.run(
-            command, env=env, capture_output=True, text=True, timeout=300, preexec_fn=full_disk
+        done = run_process(
+            command,
+            env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            preexec_fn=forkrun.capped_files(limit_kb * 1024),
         )
         _one_line(done, 6, "StorageError", "File too large", "run the same command again")
         query = "SELECT count(DISTINCT id) FROM {t}.results"
