@@ -262,10 +262,6 @@ def test_batch_posted_when_the_journal_fills_up_still_prints_its_task_ids(
     """The journal cannot take a batch's answers (the disk is full: here a file size
     limit): the batch was posted all the same, so its task ids reach stdout before the
     run stops with exit 6, or they would exist only at the vendor."""
-    small_files = forkrun.capped_files(
-        20_000
-    )  # room for one batch and the next one's "sending" line
-
     env = cli_env(tmp_path, {"dataforseo": emu.settings})
     args = ["submit", "-p", "dataforseo", str(_specs(tmp_path, 300)), "--resume"]
     done = run_process(
@@ -273,7 +269,8 @@ def test_batch_posted_when_the_journal_fills_up_still_prints_its_task_ids(
         env=env,
         capture_output=True,
         text=True,
-        preexec_fn=small_files,
+        # Room for one batch and the next one's "sending" line.
+        preexec_fn=forkrun.capped_files(20_000),
         timeout=120,
     )
     assert done.returncode == 6, done.stderr
@@ -289,7 +286,8 @@ def test_a_journal_full_before_a_batch_leaves_stops_with_exit_6(emu: Any, tmp_pa
     size limit, so the line is cut short): the run stops with exit 6 and a word, the
     batch unsent, not with an internal error (the file's close used to write the cut
     line's rest again, and fail on it); a re-run posts every spec once."""
-    small_files = forkrun.capped_files(1_000)  # room for the journal's head, not for a batch's keys
+    # Room for the journal's head, not for a batch's keys.
+    small_files = forkrun.capped_files(1_000)
 
     journal = tmp_path / "submit.journal"
     env = cli_env(tmp_path, {"dataforseo": emu.settings})

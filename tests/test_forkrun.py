@@ -16,22 +16,24 @@ PROBE = [sys.executable, str(Path(__file__).with_name("forkprobe.py"))]
 PRELOAD = ("seotasks.cli",)
 
 
-def _both(how: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **more: str) -> list[Any]:
-    env = {"PATH": "/usr/bin:/bin", "PROBE": "value", "TMPDIR": str(tmp_path), **more}
+def _cold_then_forked(
+    monkeypatch: pytest.MonkeyPatch, args: list[str], env: dict[str, str], **options: Any
+) -> list[subprocess.CompletedProcess[str]]:
+    """The probe run to its end (``args``: what it does first), cold then forked, as
+    `forkrun.run` takes it."""
     runs = []
     for cold in ("1", "0"):
         monkeypatch.setenv("SEOTASKS_TEST_COLD", cold)
-        done = forkrun.run(
-            [*PROBE, how, "x y"],
-            env=env,
-            preload=PRELOAD,
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=60,
+        runs.append(
+            forkrun.run([*PROBE, *args], env=env, preload=PRELOAD, text=True, timeout=60, **options)
         )
-        runs.append((done.returncode, done.stdout, done.stderr.splitlines()[-1]))
     return runs
+
+
+def _both(how: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **more: str) -> list[Any]:
+    env = {"PATH": "/usr/bin:/bin", "PROBE": "value", "TMPDIR": str(tmp_path), **more}
+    runs = _cold_then_forked(monkeypatch, [how, "x y"], env, cwd=tmp_path, capture_output=True)
+    return [(done.returncode, done.stdout, done.stderr.splitlines()[-1]) for done in runs]
 
 
 @pytest.mark.parametrize("how", ["end", "exit", "raise"])
@@ -101,20 +103,11 @@ def test_stderr_into_stdout_interleaves_as_a_cold_run(
 ) -> None:
     """Buffering is the interpreter's choice at its start (``PYTHONUNBUFFERED``, a
     terminal or not): a fork makes its streams again for the environment given."""
-    outs = []
-    for cold in ("1", "0"):
-        monkeypatch.setenv("SEOTASKS_TEST_COLD", cold)
-        done = forkrun.run(
-            [*PROBE, "exit"],
-            env={"PATH": "/usr/bin:/bin", "PYTHONUNBUFFERED": unbuffered},
-            preload=PRELOAD,
-            cwd=tmp_path,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            timeout=60,
-        )
-        outs.append((done.returncode, done.stdout, done.stderr))
+    env = {"PATH": "/usr/bin:/bin", "PYTHONUNBUFFERED": unbuffered}
+    both = _cold_then_forked(
+        monkeypatch, ["exit"], env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    outs = [(done.returncode, done.stdout, done.stderr) for done in both]
     assert outs[0] == outs[1]
     assert outs[1][0] == 3 and "to stderr\n" in outs[1][1] and outs[1][2] is None
 
@@ -146,19 +139,14 @@ def test_the_interpreters_start_variables_apply_as_to_a_cold_start(
 def test_a_picklable_preexec_fn_runs_in_a_fork_as_before_a_cold_start(
     preexec: Any, said: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ends = []
-    for cold in ("1", "0"):
-        monkeypatch.setenv("SEOTASKS_TEST_COLD", cold)
-        done = forkrun.run(
-            [*PROBE, "file"],
-            env={"PATH": "/usr/bin:/bin"},
-            preload=PRELOAD,
-            cwd=tmp_path,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-            timeout=60,
-            preexec_fn=preexec,
-        )
-        ends.append((done.returncode, done.stderr.splitlines()[-1]))
+    both = _cold_then_forked(
+        monkeypatch,
+        ["file"],
+        {"PATH": "/usr/bin:/bin"},
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        preexec_fn=preexec,
+    )
+    ends = [(done.returncode, done.stderr.splitlines()[-1]) for done in both]
     assert ends[0] == ends[1] == (1, said)
