@@ -134,6 +134,7 @@ def test_a_file_name_too_long_is_a_usage_error(tmp_path: Path, args: list[str]) 
         ["--help"],
         ["tasks", "--help"],
         ["tasks", "--sandbox", "-p", "serpstat", "-q"],
+        ["providers"],
     ],
 )
 def test_output_to_a_full_stdout_is_exit_6(
@@ -142,7 +143,7 @@ def test_output_to_a_full_stdout_is_exit_6(
     """What every command's output does on a full stdout (exit 6, one line): ``--version``
     ended in a traceback (exit 1), and ``--help`` printed nothing and exited 0; with
     Python's usual buffered stdout (no ``PYTHONUNBUFFERED``), every command's output was
-    "internal error: OSError", exit 4."""
+    "internal error: OSError", exit 4, and a short one (``providers``) lost at the exit."""
     env = {**cli_env(tmp_path), "PYTHONUNBUFFERED": unbuffered}
     with open("/dev/full", "w") as full:
         done = run_process(

@@ -89,7 +89,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler.setFormatter(PrintableFormatter(shown))
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, handlers=[handler])
     try:
-        return commands()[args.command].run(args, out, err)
+        code = commands()[args.command].run(args, out, err)
+        # What stdout still buffers is the command's output too: a write that fails now
+        # is the command's failure (exit 6), not an error lost when the stream is freed.
+        try:
+            out.flush()
+        except BrokenPipeError:
+            _reader_gone()  # what the command decided stands (`submit` said what was lost)
+        return code
     except UsageError as exc:
         err.write(one_line(f"seotasks: {exc}"))
         return EXIT_USAGE
@@ -101,10 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         err.write("seotasks: interrupted\n")
         return EXIT_INTERRUPTED
     except BrokenPipeError:
-        # `seotasks tasks | head`: the reader left; that is not an error.
-        import os
-
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _reader_gone()  # `seotasks tasks | head`: the reader left; that is not an error
         return EXIT_OK
     except Exception as raised:
         from ..errors import SeotasksError
@@ -136,6 +140,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             one_line(f"seotasks: {type(failure).__name__}: {said}" + (f"; {hint}" if hint else ""))
         )
         return exit_code(failure)
+
+
+def _reader_gone() -> None:
+    """stdout's reader left: later writes (a buffer freed at exit) go nowhere, quietly."""
+    import os
+
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _a_stop_is_its_end(args: argparse.Namespace) -> bool:
