@@ -69,7 +69,7 @@ def run() -> NoReturn:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    from .pipes import open_stderr, stdout_refusal, whole_writes
+    from .pipes import open_stderr, silence_stdout, stdout_refusal, whole_writes
 
     # stdout carries the tasks and results, in writes of many lines; stderr's lines are
     # short, and a status line there has no newline for line buffering to flush on.
@@ -95,7 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             out.flush()
         except BrokenPipeError:
-            _reader_gone()  # what the command decided stands (`submit` said what was lost)
+            silence_stdout(out)  # what the command decided stands (`submit` said what was lost)
         return code
     except UsageError as exc:
         err.write(one_line(f"seotasks: {exc}"))
@@ -108,7 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         err.write("seotasks: interrupted\n")
         return EXIT_INTERRUPTED
     except BrokenPipeError:
-        _reader_gone()  # `seotasks tasks | head`: the reader left; that is not an error
+        silence_stdout(out)  # `seotasks tasks | head`: the reader left; that is not an error
         return EXIT_OK
     except Exception as raised:
         from ..errors import SeotasksError
@@ -140,13 +140,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             one_line(f"seotasks: {type(failure).__name__}: {said}" + (f"; {hint}" if hint else ""))
         )
         return exit_code(failure)
-
-
-def _reader_gone() -> None:
-    """stdout's reader left: later writes (a buffer freed at exit) go nowhere, quietly."""
-    import os
-
-    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _a_stop_is_its_end(args: argparse.Namespace) -> bool:

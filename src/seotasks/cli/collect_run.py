@@ -50,7 +50,6 @@ from .collect_support import (
     CollectProgress,
     line_text,
     settled,
-    silence_stdout,
     store_result,
     write_line,
 )
@@ -60,6 +59,7 @@ from .pipes import (
     full_stdout,
     is_pipe,
     overwritten_file,
+    silence_stdout,
     start_on_a_new_line,
     wait_until_read,
 )

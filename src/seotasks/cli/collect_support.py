@@ -47,7 +47,6 @@ __all__ = [
     "kept_results",
     "line_text",
     "settled",
-    "silence_stdout",
     "store_result",
     "write_line",
 ]
@@ -308,20 +307,6 @@ def copy_json_line(source: Path, out: TextIO) -> None:
 
 #: Bytes of a streamed result copied into its stdout line at a time.
 _LINE_CHUNK = 1 << 20
-
-
-def silence_stdout(stream: TextIO) -> None:
-    """Point a closed stdout at /dev/null, so the interpreter's final flush of what is
-    still buffered does not raise `BrokenPipeError` at exit."""
-    try:
-        fd = stream.fileno()
-    except (OSError, ValueError):
-        return
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, fd)
-    finally:
-        os.close(devnull)
 
 
 def line_text(

@@ -39,6 +39,7 @@ __all__ = [
     "pipe_state",
     "pipe_unread",
     "refuse_closed_stdout",
+    "silence_stdout",
     "start_on_a_new_line",
     "stdout_refusal",
     "wait_until_read",
@@ -255,6 +256,21 @@ def open_stderr(stream: TextIO | None) -> TextIO:
         os.dup2(fd, 2)
         os.close(fd)
     return open(2, "w", encoding="utf-8", errors="backslashreplace", closefd=False, buffering=1)
+
+
+def silence_stdout(stream: TextIO) -> None:
+    """Point stdout, whose reader left, at /dev/null: what is still buffered (flushed when
+    the stream is freed, or by the interpreter at exit) goes nowhere, quietly, instead of
+    raising `BrokenPipeError` again."""
+    try:
+        fd = stream.fileno()
+    except (OSError, ValueError):
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
 
 
 #: Said after the way on from a run whose stdout is an `overwritten_file`: the re-run
