@@ -238,10 +238,11 @@ def popen(
     if preexec is not None and not _picklable(preexec):
         cold_only["preexec_fn"], preexec = preexec, None  # a closure: `subprocess` runs it
     path: list[str] = []
-    if program is not None and fork and not cold() and not cold_only:
+    fork = fork and program is not None and not cold() and not cold_only
+    if fork:
         shaping, path = _start_server(preload)
         fork = _shaping(environment) == shaping  # else this start is not the server's
-    if program is None or not fork or cold() or cold_only:
+    if not fork:
         cold_only.setdefault("stdin", DEVNULL)
         cold_only.setdefault("preexec_fn", preexec)
         return subprocess.Popen(
@@ -253,10 +254,11 @@ def popen(
             text=text,
             **cold_only,
         )
-    opened: list[int] = []
-    given: list[int] = []
-    ends: list[IO[Any] | None] = []
-    for choice, inherit in ((None, 0), (stdout, 1), (stderr, 2)):
+    stdin = os.open(os.devnull, os.O_RDONLY)  # never the test runner's own
+    opened: list[int] = [stdin]
+    given: list[int] = [stdin]
+    ends: list[IO[Any] | None] = [None]
+    for choice, inherit in ((stdout, 1), (stderr, 2)):
         if inherit == 2 and choice == subprocess.STDOUT:
             given.append(given[1])
             ends.append(None)
@@ -266,9 +268,6 @@ def popen(
         ends.append(end)
         if ours:
             opened.append(fd)
-    if given[0] == 0:  # stdin: never the test runner's own
-        given[0] = os.open(os.devnull, os.O_RDONLY)
-        opened.append(given[0])
     fds = tuple(_Fd(fd) for fd in given)
     process = _CONTEXT.Process(
         target=forkchild.main,
