@@ -7,12 +7,22 @@ failure reproduces; 60 examples a property (hypothesis' default is 100), which k
 suite's property tests to seconds on a 2-core machine; no per-example deadline, since a
 loaded machine makes any deadline flaky. ``HYPOTHESIS_PROFILE=deep`` runs 1000 random
 examples a property, for a change to a converter or the cursor codec.
+
+Once the tests are collected, what the test process holds by then (pytest, the modules
+every test imports, the collected items) is put out of the garbage collector's reach
+(`gc.freeze`): none of it is garbage, and each full collection the tests' own work
+triggers walked all of it again (9 % of an in-process test's CPU, measured with
+``gc.callbacks`` over five of the unit suite's files: 2.3 s of 16 s, 0.9 s after).
+The tests' own objects are collected as ever.
 """
 
 from __future__ import annotations
 
+import gc
 import importlib.util
 import os
+
+import pytest
 
 # The orchestrators' venvs (make dagster, make airflow) have no hypothesis, and no
 # property tests to run with it.
@@ -22,3 +32,9 @@ if importlib.util.find_spec("hypothesis") is not None:
     settings.register_profile("ci", derandomize=True, max_examples=60, deadline=None)
     settings.register_profile("deep", max_examples=1000, deadline=None)
     settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session: pytest.Session) -> None:
+    gc.collect()
+    gc.freeze()
