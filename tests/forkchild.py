@@ -84,8 +84,8 @@ def main(
     """The child: the standard streams, environment and folder set, then the program run
     as ``python PROGRAM...`` runs it, and the interpreter's exit.
 
-    What the child has from the server (the preloaded modules, a few hundred thousand
-    objects: dlt's alone) is put out of the collector's reach (`gc.freeze`): none of it
+    What the child has from the server (the preloaded modules: some 90 000 objects with
+    dlt's) is put out of the collector's reach (`gc.freeze`): none of it
     is garbage, and every full collection of the run would walk it all, copying each of
     the server's pages it touched into the child. The run's own objects are collected
     as in any process."""
