@@ -86,6 +86,23 @@ def test_an_echo_in_any_common_spelling_is_masked(echoed: str) -> None:
     assert r.scrub(f"echo[{echoed}]") in ("echo[***]", 'echo[{"p": "***"}]')
 
 
+@pytest.mark.parametrize(
+    "echoed",
+    [
+        _ODD.upper(),  # a message upper-cased whole ("INVALID PASSWORD S3CR/ET+PÄ&SS...")
+        _ODD.lower(),
+        quote(_ODD.lower(), safe=""),
+        json.dumps(_ODD.upper())[1:-1],
+    ],
+)
+def test_an_echo_in_another_case_is_masked(echoed: str) -> None:
+    """A vendor or a proxy between may change the case of the message that quotes the
+    credential (upper-cased error lines, a lower-cased login): it was printed in clear."""
+    r = Redactor()
+    r.add_basic_auth("emu", _ODD)
+    assert r.scrub(f"echo[{echoed}]") == "echo[***]"
+
+
 def test_a_secret_holding_an_ampersand_is_masked_whole_in_a_decoded_echo() -> None:
     """Masked by name first, ``token=Tok+Sec/ret=98&7654`` kept ``&7654``: the name's
     mask stops at ``&``, and what is left no longer matched the value."""

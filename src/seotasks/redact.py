@@ -98,16 +98,27 @@ class Redactor:
     def __init__(self, secrets: Iterable[str] = (), secret_params: Iterable[str] = ()) -> None:
         self._secrets: set[str] = set()
         self._secret_re: re.Pattern[str] | None = None
+        #: Whether `_secret_re` is behind `_secrets`: it is made again at the next `scrub`.
+        self._stale = False
+        self._lock = threading.Lock()  # a log record may be scrubbed as a secret is added
         self._params = {p for p in secret_params if p}
         self._param_re: re.Pattern[str] | None = None
         self._rebuild_param_re()
         for secret in secrets:
             self.add(secret)
 
-    def _rebuild_secret_re(self) -> None:
-        # Longest first: a secret that contains another is masked whole.
-        forms = sorted(self._secrets, key=len, reverse=True)
-        self._secret_re = re.compile("|".join(map(_loose, forms))) if forms else None
+    def _secret_pattern(self) -> re.Pattern[str] | None:
+        """The pattern of every known spelling, made at the first `scrub` after a change:
+        a client adds its secrets one at a time (the password, then each encoding of the
+        Basic header), and making it after each was most of what connecting cost."""
+        if self._stale:
+            with self._lock:
+                if self._stale:
+                    # Longest first: a secret that contains another is masked whole.
+                    forms = sorted(self._secrets, key=len, reverse=True)
+                    self._secret_re = re.compile("|".join(map(_loose, forms))) if forms else None
+                    self._stale = False
+        return self._secret_re
 
     def _rebuild_param_re(self) -> None:
         if self._params:
@@ -121,8 +132,10 @@ class Redactor:
         strings shorter than 4 characters are too common to scrub."""
         if not secret or len(secret) < 4:
             return
-        self._secrets.update(_spellings(secret))
-        self._rebuild_secret_re()
+        spellings = _spellings(secret)
+        with self._lock:
+            self._secrets.update(spellings)
+            self._stale = True
 
     def add_basic_auth(self, login: str, password: str) -> None:
         """Remember the ``Authorization: Basic`` value that these credentials produce."""
@@ -135,9 +148,12 @@ class Redactor:
         """Take ``other``'s secrets and secret parameters too: the clients of one command
         (a merged listing, ``check``) read answers that may quote another's credential (a
         proxy before both vendors), and each masked only its own."""
-        if not other._secrets <= self._secrets:
-            self._secrets.update(other._secrets)
-            self._rebuild_secret_re()
+        with other._lock:
+            theirs = set(other._secrets)
+        with self._lock:
+            if not theirs <= self._secrets:
+                self._secrets.update(theirs)
+                self._stale = True
         if not other._params <= self._params:
             self._params |= other._params
             self._rebuild_param_re()
@@ -153,8 +169,9 @@ class Redactor:
         # whole); then by parameter name. The other way round, a value holding ``&`` was
         # masked by name up to the ``&``, and what followed it no longer matched the value:
         # ``token=***&7654`` in a vendor's echo of the decoded URL.
-        if self._secret_re is not None:
-            text = self._secret_re.sub(MASK, text)
+        pattern = self._secret_pattern()
+        if pattern is not None:
+            text = pattern.sub(MASK, text)
         if self._param_re is not None:  # a value masked already keeps what follows it
             text = self._param_re.sub(_mask_value, text)
         return text
@@ -178,9 +195,12 @@ def _spellings(secret: str) -> set[str]:
     decomposed (NFC, NFD); URL-encoded (every reserved character, ``/`` kept, ``+`` for a
     space, twice, Latin-1 bytes); in a JSON string (``\\u00e4``, ``\\"``, PHP's ``\\/``);
     as HTML (``&amp;``, ``&#47;``); in base64; and each as ``repr`` writes it inside quotes
-    (an error quoting a body doubles its backslashes). The hex of an escape matches in
-    either case (`_loose`). Each form found in an echo was once printed in clear."""
+    (an error quoting a body doubles its backslashes). Each of those of the secret upper-
+    and lower-cased too (a message upper-cased whole, a lower-cased login; ``\\u00c4`` is
+    no case of ``\\u00e4``). The hex of an escape matches in either case (`_loose`). Each
+    form found in an echo was once printed in clear."""
     texts = {secret, unicodedata.normalize("NFC", secret), unicodedata.normalize("NFD", secret)}
+    texts |= {changed for text in texts for changed in (text.upper(), text.lower())}
     forms = set(texts)
     for text in texts:
         url = {quote(text, safe=""), quote(text), quote_plus(text)}
