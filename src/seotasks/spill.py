@@ -8,8 +8,12 @@ merged in groups into longer runs, so the number of open files stays bounded too
 The files live in one private directory (``tempfile.mkdtemp``: mode 0700, an
 unguessable name under ``$TMPDIR``), created only when the first run is written and
 removed with everything in it when the merge ends, fails, is interrupted (Ctrl-C), is
-closed or garbage-collected, or at interpreter exit (``weakref.finalize``). Only a
-process killed outright (SIGKILL) leaves it behind, as ``$TMPDIR/seotasks-merge-*``.
+closed or garbage-collected, or at interpreter exit (``weakref.finalize``). A process
+killed outright (SIGKILL) leaves it behind, as ``$TMPDIR/seotasks-merge-*``: the next
+merge to spill under the same parent removes it. Each directory holds ``owner.lock``,
+locked (``flock``) by the process that made it for as long as it lives, so a directory
+whose lock can be taken has no owner left; one being made, or another user's (which
+cannot be entered), is left alone.
 
 Format: each run is a sequence of pickled chunks, each a list of task rows (the
 tuple of every `Task` field, ``raw`` as a plain dict). Pickle because it round-trips
@@ -22,8 +26,10 @@ never come from outside (a caller never hands one in).
 
 from __future__ import annotations
 
+import fcntl
 import heapq
 import operator
+import os
 import pickle
 import shutil
 import tempfile
@@ -43,6 +49,8 @@ __all__ = ["FAN_IN", "Run", "SpillDir", "task_from_row", "task_row"]
 #: Most runs read at once; beyond it runs are merged in groups first.
 FAN_IN = 64
 _PROTOCOL = pickle.HIGHEST_PROTOCOL
+#: A spill directory's name, and the file its process holds locked while it lives.
+_PREFIX, _LOCK = "seotasks-merge-", "owner.lock"
 #: Every `Task` field, by constructor name and by slot, ``raw`` last: a field added to
 #: Task is carried without a change here.
 _NAMES = tuple(a.alias or a.name for a in attrs.fields(Task))
@@ -114,12 +122,14 @@ class SpillDir:
 
     def _directory(self) -> Path:
         if self._path is None:
+            parent = self._parent or tempfile.gettempdir()
+            remove_abandoned(parent)
             try:
-                made = tempfile.mkdtemp(prefix="seotasks-merge-", dir=self._parent)
+                made, owner = _make_owned(parent)
             except OSError as exc:
-                raise _unwritable(self._parent or tempfile.gettempdir(), exc) from None
+                raise _unwritable(parent, exc) from None
             self._path = Path(made)
-            self._finalizer = weakref.finalize(self, _remove, self._path)
+            self._finalizer = weakref.finalize(self, _remove, self._path, owner)
         return self._path
 
     def write(self, tasks: Iterable[Task]) -> Run:
@@ -181,5 +191,53 @@ def _unwritable(where: str, exc: OSError) -> StorageError:
     )
 
 
-def _remove(path: Path) -> None:
+def _make_owned(parent: str) -> tuple[str, int]:
+    """A new spill directory under ``parent``, and its ``owner.lock`` held: locked under
+    another name, then renamed, so a sweeper never finds the lock there and free (it
+    would take a directory being made for an abandoned one)."""
+    made = tempfile.mkdtemp(prefix=_PREFIX, dir=parent)
+    owner = -1
+    try:
+        making = os.path.join(made, f"{_LOCK}.new")
+        owner = os.open(making, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        fcntl.flock(owner, fcntl.LOCK_EX)
+        os.rename(making, os.path.join(made, _LOCK))
+    except OSError:
+        if owner >= 0:
+            os.close(owner)
+        shutil.rmtree(made, ignore_errors=True)
+        raise
+    return made, owner
+
+
+def _remove(path: Path, owner: int) -> None:
     shutil.rmtree(path, ignore_errors=True)
+    os.close(owner)  # after: a sweeper must not find the directory unlocked while it goes
+
+
+def remove_abandoned(parent: str | Path) -> list[Path]:
+    """Remove the spill directories under ``parent`` whose process is gone (killed with
+    SIGKILL: nothing of it ran to remove them); the ones removed. A directory whose
+    ``owner.lock`` is held, is missing (being made) or cannot be opened (another user's,
+    mode 0700) is kept; a link is never followed."""
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(parent))
+    except OSError:
+        return removed  # an unreadable parent: the mkdtemp that follows says so
+    for entry in entries:
+        if not entry.name.startswith(_PREFIX) or not entry.is_dir(follow_symlinks=False):
+            continue
+        try:
+            lock = os.open(os.path.join(entry.path, _LOCK), os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            continue  # held: its process is alive
+        finally:
+            os.close(lock)
+        shutil.rmtree(entry.path, ignore_errors=True)
+        removed.append(Path(entry.path))
+    return removed
