@@ -318,3 +318,26 @@ def test_the_default_host_and_the_same_host_written_out_are_one_account(
     assert account_digests(["dataforseo"], [], None) == left
     monkeypatch.setenv("SEOTASKS_DATAFORSEO_BASE_URL", "https://proxy.example")
     assert account_digests(["dataforseo"], [], None) != left
+
+
+def test_a_provider_named_in_another_case_in_o_gives_the_account(tmp_path: Path) -> None:
+    """``-o DataForSEO.password=...`` is the password the run uses (the provider's name
+    is read as ``-p`` reads it), but the account was read from the environment's
+    variable instead: a change of that variable, which the run never used, refused the
+    resume as "on another account"."""
+    from seotasks_dataforseo.emulator import DataForSEOEmulator
+
+    with DataForSEOEmulator(seed=4, size=50) as emulator:
+        env = cli_env(tmp_path, {"dataforseo": emulator.settings})
+        state = tmp_path / "run.json"
+        command = ["tasks", "-p", "dataforseo", "--format", "jsonl", "--status", "completed"]
+        command += ["-o", "source=history", "-o", "families=serp"]
+        command += ["-o", f"DataForSEO.password={emulator.password}", "--resume", str(state)]
+        first = run_here([*command, "-L", "5"], env)
+        assert first.returncode == 0, first.stderr
+        unused = {**env, "SEOTASKS_DATAFORSEO_PASSWORD": "a-password-nobody-uses"}
+        resumed = run_here(command, unused)
+        assert resumed.returncode == 0, resumed.stderr
+        ids = _ids(first.stdout) + _ids(resumed.stdout)
+        assert len(ids) == len(set(ids)) > 5
+        assert set(ids) == emulator.history_ids(status="completed", families=["serp"])
