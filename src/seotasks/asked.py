@@ -222,8 +222,8 @@ def account_digests(
     given: dict[str, list[str]] = {}
     for key, _, text in (pair.partition("=") for pair in pairs):
         # A provider's name as -p (and `split_options`) reads it: DataForSEO.password.
-        target, dot, option = key.strip().partition(".")
-        given.setdefault(f"{target.lower()}.{option}" if dot else target, []).append(text)
+        target, dot, setting = key.strip().partition(".")
+        given.setdefault(f"{target.lower()}.{setting}" if dot else target, []).append(text)
     digests: dict[str, str] = {}
     for name in providers:
         try:
