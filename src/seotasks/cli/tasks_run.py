@@ -23,6 +23,7 @@ from ..merge import DEFAULT_BUFFER, Source, merged
 from ..model import Task
 from ..resume import ResumeState
 from .common import EXIT_INTERRUPTED, EXIT_OK, Progress, connect_all, refuse_unreported_status
+from .cut_back import cut_back, file_end
 from .pipes import (
     APPEND_HINT,
     SETTLE_WAIT,
@@ -81,6 +82,9 @@ class TasksRun:
         #: listing), never before an error: ``> out.csv`` must not leave a header-only
         #: file that looks like an empty, successful listing.
         self.header = ""
+        #: How long the output file was at the last save of the resume file (None: no
+        #: resume file, or an output that is no regular file): what `_settle` cuts back to.
+        self.saved_at: int | None = None
         # A pipe's reader may still drop what is in the pipe (``| head -1``).
         self.piped = args.resume is not None and is_pipe(out)
 
@@ -102,6 +106,8 @@ class TasksRun:
                 _check_query(client, plan.state.providers[client.name].cursor, plan, args)
             writer = make_writer(plan.fmt, raw=args.raw, fields=plan.fields)
             start_on_a_new_line(self.out)  # after a line a killed run cut (``>> x.jsonl``)
+            if args.resume is not None:
+                self.saved_at = file_end(self.out)  # what the loaded resume file records
             tasks = self._tasks(clients)
             self.header = writer.header()
             if plan.state.loaded and plan.fmt == "csv":  # one header per CSV file
@@ -182,6 +188,8 @@ class TasksRun:
         if save and (not self.piped or wait_until_read(self.out, wait) == "taken"):
             self.plan.state.save()
             self.unsaved = 0
+            if self.saved_at is not None:
+                self.saved_at = file_end(self.out)
 
     def _settle(self) -> None:
         """Write what a run that ends early formatted, and save the state. A reader that
@@ -189,7 +197,14 @@ class TasksRun:
         run does, else the checkpoint misses what it then read."""
         if self.args.resume is not None:  # the file a resumed run appends to needs its header
             self.buffer.insert(0, self.header)
-        self.checkpoint(wait=SETTLE_WAIT)
+        try:
+            self.checkpoint(wait=SETTLE_WAIT)
+        except BaseException:
+            # stdout or the resume file took no more (a full disk): the output goes back
+            # to what the resume file last recorded, so the resumed run repeats nothing.
+            if self.saved_at is not None:
+                cut_back(self.out, self.saved_at)
+            raise
         self.progress.done()
 
     def _interrupted(self) -> int:
