@@ -8,6 +8,7 @@ import re
 import socket
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from pathlib import Path
 
 import pytest
 from clihere import run_here
@@ -89,3 +90,15 @@ def test_a_sandbox_that_takes_no_port_is_refused_not_silently_elsewhere(
         start(["fakevendor"], SandboxRequest(port=port)),
     ):
         pass
+
+
+def test_the_quickstarts_export_lines_are_what_the_sandbox_prints() -> None:
+    """docs/quickstart.md shows the lines to paste; its Serpstat token had drifted from
+    the one seed 0 draws. The same lines, ports aside."""
+    page = (Path(__file__).parent.parent / "docs" / "quickstart.md").read_text()
+    shown = re.search(r"```text\n(export SEOTASKS_DATAFORSEO_BASE_URL=.*?)```", page, re.S)
+    assert shown is not None
+    printed = run_here(SANDBOX, clean_env())
+    assert printed.returncode == 0, printed.stderr
+    ports = re.compile(r"127\.0\.0\.1:\d+")
+    assert ports.sub("PORT", printed.stdout) == ports.sub("PORT", shown.group(1))
