@@ -101,3 +101,36 @@ def test_a_signal_before_any_task_gives_no_hint(tmp_path: Path) -> None:
             release.set()
     assert proc.returncode == 5
     assert stderr.decode() == "seotasks: interrupted after 0 tasks\n"
+
+
+def test_a_signal_before_any_task_with_resume_does_not_say_to_append(tmp_path: Path) -> None:
+    """With ``--resume`` into ``> out.jsonl`` and nothing written yet, the way on is the
+    resume file; "appending (>> in place of >, which would empty this run's output)" was
+    beside the point: ``>`` had emptied the file already and this run wrote nothing."""
+    release, asked = threading.Event(), threading.Event()
+
+    def stall(request: HttpRequest) -> None:
+        if "/id_list" in request.path:
+            asked.set()
+            release.wait(60)
+
+    state, out = tmp_path / "run.json", tmp_path / "out.jsonl"
+    with DataForSEOEmulator(seed=3, size=50) as emu, out.open("wb") as sink:
+        emu.server.on_request = stall
+        settings = {**emu.settings, "source": "history", "families": "serp"}
+        try:
+            proc = popen(
+                [*CLI, "tasks", "-p", "dataforseo", "--status", "any", "--resume", str(state)],
+                env=cli_env(tmp_path, {"dataforseo": settings}),
+                stdout=sink,
+                stderr=subprocess.PIPE,
+            )
+            assert asked.wait(60) and proc.poll() is None
+            proc.send_signal(signal.SIGTERM)
+            _, stderr = proc.communicate(timeout=20)  # a hang guard
+        finally:
+            release.set()
+    assert proc.returncode == 5
+    assert (
+        stderr.decode() == f"seotasks: interrupted after 0 tasks; continue with --resume {state}\n"
+    )

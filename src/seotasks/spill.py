@@ -186,8 +186,9 @@ class SpillDir:
 def _unwritable(where: str, exc: OSError) -> StorageError:
     return StorageError(
         f"the merge cannot write its temporary files under {where}: "
-        f"{exc.strerror or exc}; point TMPDIR (or merged(tmpdir=...)) at a writable disk "
-        "with room, raise the buffer, or merge with order='arrival' (--order arrival)"
+        f"{exc.strerror or exc}; point TMPDIR (library: merged(tmpdir=...)) at a writable "
+        "disk with room, or merge in arrival order (--order arrival; library: "
+        "order='arrival', or a larger buffer=)"
     )
 
 

@@ -224,9 +224,10 @@ class TasksRun:
 
     def _resume_hint(self) -> str:
         """`_resume_hint`, saying to append when stdout is a file the same command would
-        empty first (``> out.csv``): the resumed run prints only the rest."""
+        empty first (``> out.csv``): the resumed run prints only the rest. Not when this
+        run wrote nothing: ``>`` emptied the file already, and empties nothing more."""
         hint = _resume_hint(self.args, self.plan.state)
-        if self.args.resume is not None and overwritten_file(self.out):
+        if self.args.resume is not None and self.count and overwritten_file(self.out):
             hint += APPEND_HINT
         return hint
 
