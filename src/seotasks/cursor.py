@@ -270,7 +270,15 @@ def check_made_for(
             "it with that account's client, or start a new listing"
         )
     if dict(state.listing) != listing:
+        # Each option that differs, by name: the whole of both tables (every DataForSEO
+        # family spelt out) hid the one to give again.
+        keys = sorted({*state.listing, *listing})
+        said = "; ".join(
+            f"{key} {state.listing.get(key)!r} in the cursor, {listing.get(key)!r} here"
+            for key in keys
+            if state.listing.get(key) != listing.get(key)
+        )
         raise CursorError(
-            f"this cursor was made with options {dict(state.listing)}, "
-            f"but this client uses {dict(listing)}"
+            f"this cursor was made with other {provider.name} options ({said}): give the "
+            "cursor's (-o KEY=VALUE) to continue it, or start a new listing"
         )
