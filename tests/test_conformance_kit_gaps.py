@@ -188,3 +188,24 @@ def test_another_page_size_never_sent_is_caught(kit_env: Callable[..., Conforman
     same = attrs.evolve(env, connect_other_size=env.connect)  # the same size: as if unsent
     with pytest.raises(Failed, match=r"the page-size option is not sent"):
         KIT.test_cursor_resumes_with_another_page_size(same)
+
+
+def test_paging_that_does_not_advance_fails_instead_of_looping(
+    kit_env: Callable[..., ConformanceEnv], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``fetch`` handing back the position it was given (pages overlapping by one, read
+    to the end): the client stops with "paging did not advance", but the kit's own walk
+    through the pages looped for ever, a plugin's test suite hung at full CPU."""
+    KIT.test_each_page_and_position_as_fetched(kit_env())
+    fetch = FakeVendor.fetch
+
+    def stuck(self: FakeVendor, query: TaskQuery, position: Position) -> Batch:
+        batch = fetch(self, query, position)
+        return Batch(tasks=batch.tasks, next=position if batch.next is None else batch.next)
+
+    monkeypatch.setattr(FakeVendor, "fetch", stuck)
+    with pytest.raises(Failed) as info:
+        KIT.test_each_page_and_position_as_fetched(kit_env())
+    message = str(info.value)
+    assert "fetch returned a position it had already been given" in message, message
+    assert SECRET not in message

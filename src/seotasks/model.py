@@ -154,7 +154,8 @@ def _refuse_cost(task: tuple[str, str], cost: object) -> None:
     if type(cost) is not Decimal:
         raise TypeError(
             f"Task {task[0]}:{task[1]}: cost must be a Decimal, got {type(cost).__name__} "
-            f"{cost!r} (read the vendor's number as written: Decimal(str) or parse_float)"
+            f"{cost!r} (read the vendor's number as written: seotasks.convert.parse_decimal, "
+            "Decimal(str), or json.loads(..., parse_float=Decimal))"
         )
     raise ValueError(f"Task {task[0]}:{task[1]}: cost must be a finite number, got {cost!r}")
 

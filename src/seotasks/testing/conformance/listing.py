@@ -75,7 +75,17 @@ class ListingChecks:
             provider = client.provider
             position: Position | None = provider.start(query)
             made_by = "start"
+            seen: set[str] = set()
             while position is not None:
+                if position_json(position) in seen:  # the client stops there; so does this
+                    pytest.fail(
+                        f"fetch returned a position it had already been given "
+                        f"({scrubbed(position_json(position), conformance.secrets)[:200]}): "
+                        "paging that does not advance would loop for ever; the client stops "
+                        "with 'paging did not advance'",
+                        pytrace=False,
+                    )
+                seen.add(position_json(position))
                 back = provider.check_position(json.loads(position_json(position)))
                 if position_json(back) != position_json(position):
                     pytest.fail(
