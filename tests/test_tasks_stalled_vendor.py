@@ -11,6 +11,7 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from clihere import run_here
 from clirun import CLI, cli_env, popen
@@ -72,10 +73,9 @@ def test_the_first_signal_ends_a_stalled_page_read_and_resume_lists_the_rest(
     assert len(first) + len(more) == 120 and len(set(first) | set(more)) == 120
 
 
-def test_a_signal_before_any_task_gives_no_hint(tmp_path: Path) -> None:
-    """Stopped while the first page hangs, without ``--resume``: nothing was written, so
-    there is nothing to continue; the same command starts again (it advised a resume
-    file "to be able to continue")."""
+def _stopped_before_any_task(tmp_path: Path, extra: list[str], stdout: Any) -> str:
+    """``seotasks tasks ... EXTRA`` SIGTERMed while its first page hangs: exit 5, and
+    its stderr."""
     release, asked = threading.Event(), threading.Event()
 
     def stall(request: HttpRequest) -> None:
@@ -86,12 +86,11 @@ def test_a_signal_before_any_task_gives_no_hint(tmp_path: Path) -> None:
     with DataForSEOEmulator(seed=3, size=50) as emu:
         emu.server.on_request = stall
         settings = {**emu.settings, "source": "history", "families": "serp"}
-        env = cli_env(tmp_path, {"dataforseo": settings})
         try:
             proc = popen(
-                [*CLI, "tasks", "-p", "dataforseo", "--status", "any"],
-                env=env,
-                stdout=subprocess.DEVNULL,
+                [*CLI, "tasks", "-p", "dataforseo", "--status", "any", *extra],
+                env=cli_env(tmp_path, {"dataforseo": settings}),
+                stdout=stdout,
                 stderr=subprocess.PIPE,
             )
             assert asked.wait(60) and proc.poll() is None
@@ -100,37 +99,23 @@ def test_a_signal_before_any_task_gives_no_hint(tmp_path: Path) -> None:
         finally:
             release.set()
     assert proc.returncode == 5
-    assert stderr.decode() == "seotasks: interrupted after 0 tasks\n"
+    text: str = stderr.decode()
+    return text
+
+
+def test_a_signal_before_any_task_gives_no_hint(tmp_path: Path) -> None:
+    """Stopped while the first page hangs, without ``--resume``: nothing was written, so
+    there is nothing to continue; the same command starts again (it advised a resume
+    file "to be able to continue")."""
+    said = _stopped_before_any_task(tmp_path, [], subprocess.DEVNULL)
+    assert said == "seotasks: interrupted after 0 tasks\n"
 
 
 def test_a_signal_before_any_task_with_resume_does_not_say_to_append(tmp_path: Path) -> None:
     """With ``--resume`` into ``> out.jsonl`` and nothing written yet, the way on is the
     resume file; "appending (>> in place of >, which would empty this run's output)" was
     beside the point: ``>`` had emptied the file already and this run wrote nothing."""
-    release, asked = threading.Event(), threading.Event()
-
-    def stall(request: HttpRequest) -> None:
-        if "/id_list" in request.path:
-            asked.set()
-            release.wait(60)
-
-    state, out = tmp_path / "run.json", tmp_path / "out.jsonl"
-    with DataForSEOEmulator(seed=3, size=50) as emu, out.open("wb") as sink:
-        emu.server.on_request = stall
-        settings = {**emu.settings, "source": "history", "families": "serp"}
-        try:
-            proc = popen(
-                [*CLI, "tasks", "-p", "dataforseo", "--status", "any", "--resume", str(state)],
-                env=cli_env(tmp_path, {"dataforseo": settings}),
-                stdout=sink,
-                stderr=subprocess.PIPE,
-            )
-            assert asked.wait(60) and proc.poll() is None
-            proc.send_signal(signal.SIGTERM)
-            _, stderr = proc.communicate(timeout=20)  # a hang guard
-        finally:
-            release.set()
-    assert proc.returncode == 5
-    assert (
-        stderr.decode() == f"seotasks: interrupted after 0 tasks; continue with --resume {state}\n"
-    )
+    state = tmp_path / "run.json"
+    with (tmp_path / "out.jsonl").open("wb") as sink:
+        said = _stopped_before_any_task(tmp_path, ["--resume", str(state)], sink)
+    assert said == f"seotasks: interrupted after 0 tasks; continue with --resume {state}\n"
