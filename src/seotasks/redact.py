@@ -195,13 +195,16 @@ def _spellings(secret: str) -> set[str]:
     decomposed (NFC, NFD); URL-encoded (every reserved character, ``/`` kept, ``+`` for a
     space, twice, Latin-1 bytes); in a JSON string (``\\u00e4``, ``\\"``, PHP's ``\\/``);
     as HTML (``&amp;``, ``&#47;``); in base64; and each as ``repr`` writes it inside quotes
-    (an error quoting a body doubles its backslashes). Each of those of the secret upper-
-    and lower-cased too (a message upper-cased whole, a lower-cased login; ``\\u00c4`` is
-    no case of ``\\u00e4``). The hex of an escape matches in either case (`_loose`). Each
-    form found in an echo was once printed in clear."""
+    (an error quoting a body doubles its backslashes). The secret upper- and lower-cased
+    too (a message upper-cased whole, a lower-cased login), as it is, URL-encoded and in
+    JSON (``\\u00c4`` is no case of ``\\u00e4``); not in base64 or as HTML, which nobody
+    changes the case of first, and each form costs every client's pattern its length.
+    The hex of an escape matches in either case (`_loose`). Each form found in an echo
+    was once printed in clear."""
     texts = {secret, unicodedata.normalize("NFC", secret), unicodedata.normalize("NFD", secret)}
-    texts |= {changed for text in texts for changed in (text.upper(), text.lower())}
     forms = set(texts)
+    for text in {changed for text in texts for changed in (text.upper(), text.lower())}:
+        forms |= {text, quote(text, safe=""), quote_plus(text), json.dumps(text)[1:-1]}
     for text in texts:
         url = {quote(text, safe=""), quote(text), quote_plus(text)}
         url |= {quote(form, safe="") for form in url}
