@@ -203,8 +203,8 @@ def _spellings(secret: str) -> set[str]:
     was once printed in clear."""
     texts = {secret, unicodedata.normalize("NFC", secret), unicodedata.normalize("NFD", secret)}
     forms = set(texts)
-    for text in {changed for text in texts for changed in (text.upper(), text.lower())}:
-        forms |= {text, quote(text, safe=""), quote_plus(text), json.dumps(text)[1:-1]}
+    for cased in {changed for text in texts for changed in (text.upper(), text.lower())}:
+        forms |= {cased, quote(cased, safe=""), quote_plus(cased), json.dumps(cased)[1:-1]}
     for text in texts:
         url = {quote(text, safe=""), quote(text), quote_plus(text)}
         url |= {quote(form, safe="") for form in url}
