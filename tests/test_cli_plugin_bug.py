@@ -77,3 +77,24 @@ def test_a_plugin_exception_holding_the_key_is_printed_without_it(
     # (Blamed on the core here: the raising code is this test's, not the plugin's.)
     assert "KeyError: 'no paging for key ***'" in done.stderr
     assert key not in done.stderr and key[5:20] not in done.stderr
+
+
+def test_what_a_plugin_returned_that_the_core_refuses_is_blamed_on_the_plugin(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The core's own check of a plugin's return (a ``fetch`` that returns no `Batch`)
+    raises in the core, where no frame of the plugin's is: it was "internal error", a bug
+    of seotasks to the user, though the message itself named the plugin's mistake."""
+
+    def a_list(self: acme.AcmeProvider, query: Any, position: Any) -> Any:
+        return []
+
+    monkeypatch.setattr(acme.AcmeProvider, "fetch", a_list)
+    done = run_here(["tasks", "--sandbox", "-p", "acme"], cli_env(tmp_path))
+    assert done.returncode == 4, done.stderr
+    said = done.stderr.strip().splitlines()[-1]
+    assert said.startswith(
+        "seotasks: error in provider acme (what it returned): TypeError: acme: fetch "
+        "returned a list, not a seotasks.Batch"
+    ), said
+    assert said.endswith("; a bug of that plugin, for its author (--debug shows the traceback)")

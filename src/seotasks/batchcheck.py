@@ -15,6 +15,7 @@ from operator import attrgetter
 
 from .errors import ResponseFormatError
 from .model import Task
+from .plugin_fault import plugin_fault
 from .provider import Batch
 
 __all__ = ["fetched_tasks"]
@@ -27,18 +28,24 @@ def fetched_tasks(name: str, batch: object) -> tuple[Task, ...]:
     naming the mistake for a value that is not a `Batch` of `Task`s,
     `ResponseFormatError` for a task of another provider."""
     if not isinstance(batch, Batch):
-        raise TypeError(
-            f"{name}: fetch returned {_a(type(batch).__name__)}, not a seotasks.Batch "
-            "(return seotasks.Batch(tasks=tasks, next=position or None))"
+        raise plugin_fault(
+            TypeError(
+                f"{name}: fetch returned {_a(type(batch).__name__)}, not a seotasks.Batch "
+                "(return seotasks.Batch(tasks=tasks, next=position or None))"
+            ),
+            name,
         )
     tasks = tuple(batch.tasks)
     try:
         providers = set(map(_provider_of, tasks))
     except AttributeError:
         stray = next(t for t in tasks if not isinstance(t, Task))
-        raise TypeError(
-            f"{name}: fetch returned a batch holding {_a(type(stray).__name__)}, "
-            "not a seotasks.Task"
+        raise plugin_fault(
+            TypeError(
+                f"{name}: fetch returned a batch holding {_a(type(stray).__name__)}, "
+                "not a seotasks.Task"
+            ),
+            name,
         ) from None
     if providers - {name}:
         other = sorted(providers - {name})[0]

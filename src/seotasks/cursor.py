@@ -31,6 +31,7 @@ import attrs
 
 from .errors import CursorError
 from .model import TaskQuery, TaskStatus
+from .plugin_fault import plugin_fault
 from .provider import JSONValue, Position, Provider
 
 __all__ = [
@@ -150,10 +151,13 @@ def keepable(provider: str, made_by: str, position: Position) -> Position:
         else f"$ is a {type(position).__name__}, not a dict (wrap it: {{'token': ...}})"
     )
     if problem is not None:
-        raise ValueError(
-            f"{provider}: {made_by} returned a position a cursor cannot keep as it is: "
-            f"{problem} (build positions of str, int, float, bool, None, lists and dicts with "
-            "str keys)"
+        raise plugin_fault(
+            ValueError(
+                f"{provider}: {made_by} returned a position a cursor cannot keep as it is: "
+                f"{problem} (build positions of str, int, float, bool, None, lists and dicts "
+                "with str keys)"
+            ),
+            provider,
         )
     return position
 

@@ -23,6 +23,7 @@ import attrs
 from .capabilities import Capabilities
 from .errors import CursorError, UnsupportedQuery
 from .model import Task, TaskQuery, as_notes
+from .plugin_fault import plugin_fault
 from .ratelimit import RateLimit
 from .redact import Redactor, scrub_userinfo
 from .retention import WINDOW_EDGE, require_window
@@ -425,8 +426,11 @@ def declared_capabilities(provider: Provider) -> Capabilities:
     it first, seventeen places away from the plugin's mistake."""
     declared = provider.capabilities()
     if not isinstance(declared, Capabilities):
-        raise TypeError(
-            f"{provider.name}: capabilities() returned a {type(declared).__name__}, not "
-            "seotasks.Capabilities"
+        raise plugin_fault(
+            TypeError(
+                f"{provider.name}: capabilities() returned a {type(declared).__name__}, not "
+                "seotasks.Capabilities"
+            ),
+            provider.name,
         )
     return declared

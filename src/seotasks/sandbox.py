@@ -19,6 +19,7 @@ import attrs
 from .clock import Clock
 from .config import env_name, parse_option_value
 from .errors import ConfigError
+from .plugin_fault import plugin_fault
 from .plugins import get_provider
 from .provider import Provider, Sandbox
 
@@ -94,10 +95,13 @@ def start(
                     f"provider {name!r} ships no emulator, so --sandbox cannot use it"
                 )
             if not isinstance(manager, AbstractContextManager):
-                raise TypeError(
-                    f"{name}: sandbox() returned a {type(manager).__name__}, not a context "
-                    "manager yielding a seotasks.Sandbox (decorate it with "
-                    "@classmethod and @contextlib.contextmanager, and yield the Sandbox)"
+                raise plugin_fault(
+                    TypeError(
+                        f"{name}: sandbox() returned a {type(manager).__name__}, not a "
+                        "context manager yielding a seotasks.Sandbox (decorate it with "
+                        "@classmethod and @contextlib.contextmanager, and yield the Sandbox)"
+                    ),
+                    name,
                 )
             try:
                 sandbox = stack.enter_context(manager)

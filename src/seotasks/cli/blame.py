@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
+from ..plugin_fault import blamed_provider
 from ..plugins import provider_infos
 
 __all__ = ["raised_in_plugin", "without_secrets"]
@@ -20,7 +21,12 @@ __all__ = ["raised_in_plugin", "without_secrets"]
 def raised_in_plugin(failure: BaseException) -> str | None:
     """``provider NAME (module line N, in function)`` for the innermost frame of
     ``failure``'s traceback that runs a registered provider's own code; ``None`` when
-    no such frame is in it (the core's own failure, or one before any plugin ran)."""
+    no such frame is in it (the core's own failure, or one before any plugin ran).
+    ``provider NAME (what it returned)`` for the core's refusal of what a plugin returned
+    (`seotasks.plugin_fault`), which no frame of the plugin's is in."""
+    named = blamed_provider(failure)
+    if named is not None:
+        return f"provider {named} (what it returned)"
     try:
         packages = {
             info.cls.__module__.partition(".")[0]: info.name
