@@ -32,6 +32,8 @@ __all__ = [
     "STOP_WAIT",
     "PipeState",
     "ReadLedger",
+    "cut_back",
+    "file_end",
     "full_stdout",
     "is_pipe",
     "open_stderr",
@@ -289,6 +291,40 @@ def overwritten_file(stream: TextIO) -> bool:
         return False
 
 
+def file_end(stream: TextIO) -> int | None:
+    """Where the next write to ``stream`` lands, once what it buffers is written: the
+    length of the file it appends to (``>>``; the descriptor's position is the file's
+    end only after a first write) or its position (``>``). None where ``stream`` is no
+    regular file, or cannot be asked."""
+    try:
+        stream.flush()
+        fd = stream.fileno()
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        if fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_APPEND:
+            return os.fstat(fd).st_size
+        return os.lseek(fd, 0, os.SEEK_CUR)
+    except (OSError, ValueError):
+        return None
+
+
+def cut_back(stream: TextIO, end: int) -> None:
+    """Cut the file ``stream`` writes to back to ``end`` bytes (a `file_end` noted when
+    the resume file was saved), then point the stream at /dev/null: what it still buffers
+    (the lines that failed) would otherwise be written when it is freed, past the cut.
+
+    Why: ``tasks --resume FILE > out`` stopped by a full disk in the middle of a batch
+    of lines left some of them out, the last one cut short, none of them recorded, and
+    the resumed run printed them again. Cut back, the file holds exactly the tasks the
+    resume file records, whole lines only. Nothing is done where the file cannot be cut
+    (a pipe, a device)."""
+    try:
+        os.ftruncate(stream.fileno(), end)
+    except (OSError, ValueError):
+        return
+    silence_stdout(stream)
+
+
 def start_on_a_new_line(stream: TextIO) -> None:
     """End the cut-off line a killed run left at the end of the file ``stream`` writes to.
 
@@ -301,19 +337,12 @@ def start_on_a_new_line(stream: TextIO) -> None:
     else (a pipe, a terminal, an empty or truncated file) is left alone; where the file
     cannot be read back (no ``/proc``), nothing is done.
     """
+    end = file_end(stream)
+    if not end:
+        return
     try:
-        fd = stream.fileno()
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return
-        if fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_APPEND:
-            end = os.fstat(fd).st_size
-        else:
-            stream.flush()
-            end = os.lseek(fd, 0, os.SEEK_CUR)
-        if end == 0:
-            return
         # stdout is opened for writing only: read the last byte through another handle.
-        reader = os.open(f"/proc/self/fd/{fd}", os.O_RDONLY)
+        reader = os.open(f"/proc/self/fd/{stream.fileno()}", os.O_RDONLY)
         try:
             last = os.pread(reader, 1, end - 1)
         finally:

@@ -23,10 +23,11 @@ from ..merge import DEFAULT_BUFFER, Source, merged
 from ..model import Task
 from ..resume import ResumeState
 from .common import EXIT_INTERRUPTED, EXIT_OK, Progress, connect_all, refuse_unreported_status
-from .cut_back import cut_back, file_end
 from .pipes import (
     APPEND_HINT,
     SETTLE_WAIT,
+    cut_back,
+    file_end,
     is_pipe,
     overwritten_file,
     start_on_a_new_line,
