@@ -77,20 +77,21 @@ class ListingChecks:
             made_by = "start"
             seen: set[str] = set()
             while position is not None:
-                if position_json(position) in seen:  # the client stops there; so does this
+                written = position_json(position)
+                if written in seen:  # the client stops there; so does this
                     pytest.fail(
                         f"fetch returned a position it had already been given "
-                        f"({scrubbed(position_json(position), conformance.secrets)[:200]}): "
+                        f"({scrubbed(written, conformance.secrets)[:200]}): "
                         "paging that does not advance would loop for ever; the client stops "
                         "with 'paging did not advance'",
                         pytrace=False,
                     )
-                seen.add(position_json(position))
-                back = provider.check_position(json.loads(position_json(position)))
-                if position_json(back) != position_json(position):
+                seen.add(written)
+                back = provider.check_position(json.loads(written))
+                if position_json(back) != written:
                     pytest.fail(
                         f"check_position changed the position {made_by} made: "
-                        f"{scrubbed(position_json(position), conformance.secrets)[:200]} came "
+                        f"{scrubbed(written, conformance.secrets)[:200]} came "
                         f"back as {scrubbed(position_json(back), conformance.secrets)[:200]}; "
                         "it must return a position it accepts as it is (or raise CursorError)",
                         pytrace=False,
